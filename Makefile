@@ -1,0 +1,95 @@
+# hotline: build, test, demo. See README.md.
+#   make            build hotlined, hotline and the unit tests
+#   make test       install test dependencies, build, run the whole suite
+#   make demo       install dependencies, build, run the four-partner demo
+#   make fuzz       short bounded libFuzzer run of every fuzz target
+#   make SANITIZER=address,undefined test   the suite under sanitizers
+
+CC ?= cc
+BUILD ?= build
+PKGS = libssl libcrypto libevent libevent_openssl libevent_pthreads sqlite3 jansson inih
+WERROR ?= -Werror
+SANITIZER ?=
+
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wshadow -Wconversion \
+	-Wno-sign-conversion -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE $(WERROR) -Isrc
+LDFLAGS_BASE = -pie -Wl,-z,relro,-z,now
+ifneq ($(SANITIZER),)
+CFLAGS_BASE += -fsanitize=$(SANITIZER) -fno-sanitize-recover=all -fno-omit-frame-pointer -U_FORTIFY_SOURCE
+LDFLAGS_BASE += -fsanitize=$(SANITIZER)
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS += $(CFLAGS_BASE) $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lm
+
+MAINS = src/hotlined.c src/hotline.c
+LIB_SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+TEST_SRCS = $(wildcard tests/unit/test_*.c)
+TEST_BINS = $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRCS = $(wildcard tests/tools/*.c)
+TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
+BENCH_SRCS = $(wildcard bench/*.c)
+BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps test unit integration demo fuzz bench clean check-style
+all: $(BUILD)/hotlined $(BUILD)/hotline $(TEST_BINS) $(TOOL_BINS)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libhotline.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/hotlined: $(BUILD)/obj/hotlined.o $(BUILD)/libhotline.a
+	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/hotline: $(BUILD)/obj/hotline.o $(BUILD)/libhotline.a
+	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhotline.a $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/libhotline.a $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libhotline.a $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/libhotline.a $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libhotline.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/libhotline.a $(LDLIBS)
+
+deps:
+	@scripts/install-deps.sh
+
+# The whole suite: unit tests (cmocka), then integration scenarios.
+test: deps
+	$(MAKE) all
+	scripts/run-tests.sh $(BUILD)
+
+unit: all
+	scripts/run-tests.sh $(BUILD) unit
+
+integration: all
+	scripts/run-tests.sh $(BUILD) integration
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh $(BUILD)
+
+fuzz: deps
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),20)
+
+bench: deps
+	$(MAKE) all $(BENCH_BINS)
+	scripts/bench.sh $(BUILD)
+
+check-style:
+	scripts/check-style.sh
+
+clean:
+	rm -rf $(BUILD) build-fuzz

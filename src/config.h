@@ -1,0 +1,89 @@
+/* config.h: the node's INI configuration (hotline.conf(5)). Strict: unknown
+ * sections or keys, duplicates, bad values and missing required keys are
+ * errors reported as "file:line: message". */
+#ifndef HL_CONFIG_H
+#define HL_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "label.h"
+#include "limits.h"
+
+#define HL_PATH_MAX 1024
+#define HL_HOST_MAX 255
+#define HL_OPERATORS_MAX 64
+
+struct hl_peer_conf {
+	char node[HL_NODE_NAME_MAX + 1];      /* [peer KOR/node-1] */
+	char partner[HL_PARTNER_MAX + 1];
+	char host[HL_HOST_MAX + 1];           /* address = host:port */
+	uint16_t port;
+	char ca_path[HL_PATH_MAX];            /* the peer partner's CA certificate */
+	uint8_t ca_sha256[HL_SHA256];         /* pin: SHA-256 of the CA cert DER */
+	uint8_t accreditation;                /* highest level this link may carry */
+	unsigned line;                        /* where it was defined */
+};
+
+enum hl_role { HL_ROLE_OFFICER = 1, HL_ROLE_ANALYST = 2, HL_ROLE_ADMIN = 3 };
+
+struct hl_operator_conf {
+	char name[HL_OPERATOR_MAX + 1];       /* [operator admin] */
+	uint8_t role;
+	uint8_t clearance;
+	char nationality[HL_PARTNER_MAX + 1];
+	char password_hash[256];              /* "$scrypt$..." see pwhash.h */
+	int disabled;
+};
+
+struct hl_config {
+	char path[HL_PATH_MAX];               /* the file it came from */
+	/* [node] */
+	char node[HL_NODE_NAME_MAX + 1];      /* name = JPN/node-1 */
+	char partner[HL_PARTNER_MAX + 1];     /* derived from name */
+	char listen_host[HL_HOST_MAX + 1];    /* listen = 127.0.0.1:7401 */
+	uint16_t listen_port;
+	char api_host[HL_HOST_MAX + 1];       /* api = 127.0.0.1:8401 */
+	uint16_t api_port;
+	char data_dir[HL_PATH_MAX];           /* data = dir (relative to the file) */
+	char cert_path[HL_PATH_MAX];          /* certificate = node.crt */
+	char key_path[HL_PATH_MAX];           /* key = node.key (0600) */
+	char ca_path[HL_PATH_MAX];            /* ca = ca.crt (our partner's CA) */
+	uint8_t suite;                        /* suite = x25519 | x25519-mlkem768 | ... */
+	int allow_classical;                  /* allow_classical_suite = yes (warns) */
+	uint32_t heartbeat_ms;                /* heartbeat = 1s */
+	uint32_t dead_after_ms;               /* dead_after = 5s */
+	uint32_t reconnect_max_ms;            /* reconnect_max = 30s */
+	uint32_t default_ttl_s;               /* envelope_ttl = 7d */
+	uint32_t kem_rotate_s;                /* kem_rotate = 24h */
+	/* [policy] */
+	struct hl_policy policy;              /* id = ..., levels = A,B,C */
+	/* [peer NODE] */
+	unsigned npeers;
+	struct hl_peer_conf peers[HL_PEERS_MAX];
+	/* [operator NAME] */
+	unsigned noperators;
+	struct hl_operator_conf operators[HL_OPERATORS_MAX];
+	/* [cli] the credentials the CLI uses when run with -c */
+	char cli_user[HL_OPERATOR_MAX + 1];
+	char cli_password_file[HL_PATH_MAX];
+};
+
+/* Parse bytes (no I/O). name is used in error messages; relative paths are
+ * resolved against basedir. On error: err = "name:line: message". */
+HL_WUR int hl_config_parse(const uint8_t *p, size_t len, const char *name,
+    const char *basedir, struct hl_config *out, char *err, size_t errlen);
+/* Read the file (max HL_CONFIG_MAX_BYTES) and parse it. Also checks that
+ * files named exist and that each peer's CA file matches its pin. */
+HL_WUR int hl_config_load(const char *path, struct hl_config *out, char *err, size_t errlen);
+
+const struct hl_peer_conf *hl_config_peer(const struct hl_config *c, const char *node);
+const struct hl_operator_conf *hl_config_operator(const struct hl_config *c, const char *name);
+/* Duration "500ms", "5s", "10m", "3h", "7d" or plain seconds. */
+HL_WUR int hl_parse_duration_ms(const char *s, uint64_t *out);
+/* "host:port" (IPv6 as [addr]:port). */
+HL_WUR int hl_parse_hostport(const char *s, char host[HL_HOST_MAX + 1], uint16_t *port);
+
+#endif

@@ -1,0 +1,182 @@
+/* envelope.h: the envelope, receipt, node descriptor and link frame codecs.
+ * Byte layouts are in docs/PROTOCOL.md. Decoders borrow from their input
+ * (pointers stay valid as long as the input does) and validate everything
+ * before returning; they never allocate. */
+#ifndef HL_ENVELOPE_H
+#define HL_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "label.h"
+#include "limits.h"
+
+#define HL_ENVELOPE_VERSION 1
+
+enum hl_precedence {
+	HL_PREC_FLASH = 0,
+	HL_PREC_IMMEDIATE = 1,
+	HL_PREC_PRIORITY = 2,
+	HL_PREC_ROUTINE = 3,
+};
+
+enum hl_content_type {
+	HL_CT_TEXT = 1,
+	HL_CT_STIX = 2,
+	HL_CT_TRACK = 3,
+	HL_CT_FILE = 4,
+};
+
+enum hl_suite {
+	HL_SUITE_X25519 = 1,           /* X25519 + HKDF-SHA256 (classical) */
+	HL_SUITE_X25519_MLKEM768 = 2,  /* hybrid, default once issue 3 lands */
+	HL_SUITE_X25519_MLKEM1024 = 3,
+};
+
+#define HL_ENV_FLAG_EXERCISE 0x01u
+#define HL_ENV_FLAGS_KNOWN 0x01u
+
+struct hl_wrap {
+	char node[HL_NODE_NAME_MAX + 1];  /* recipient node */
+	uint32_t kem_epoch;               /* recipient descriptor epoch used */
+	const uint8_t *data;              /* borrowed */
+	size_t len;
+};
+
+struct hl_envelope {
+	uint8_t version;
+	uint8_t suite;
+	uint8_t flags;
+	uint8_t precedence;
+	uint8_t content_type;
+	uint8_t id[HL_ID_BYTES];
+	uint64_t created_ms;   /* unix time, milliseconds */
+	uint64_t expires_ms;
+	char origin[HL_NODE_NAME_MAX + 1];
+	char originator[HL_OPERATOR_MAX + 1];
+	struct hl_label label;
+	uint8_t nonce[HL_GCM_NONCE];
+	unsigned nwraps;
+	struct hl_wrap wraps[HL_RECIPIENTS_MAX];
+	const uint8_t *ct;     /* ciphertext || 16-byte tag, borrowed */
+	size_t ct_len;
+	uint8_t sig[HL_ED25519_SIG];
+	/* filled by decode / encode: */
+	size_t header_len;     /* bytes [0, header_len) are the AEAD AAD */
+	size_t signed_len;     /* bytes [0, signed_len) are covered by sig */
+};
+
+const char *hl_precedence_name(uint8_t prec);     /* "FLASH", ... */
+HL_WUR int hl_precedence_parse(const char *s, uint8_t *out);
+const char *hl_content_type_name(uint8_t ct);     /* "text", ... */
+const char *hl_suite_name(uint8_t suite);         /* "x25519", "x25519-mlkem768", ... */
+HL_WUR int hl_suite_parse(const char *s, uint8_t *out);
+
+/* Header only (what the AEAD binds: everything before the ciphertext), appended to out. */
+HL_WUR int hl_envelope_encode_header(const struct hl_envelope *e, struct hl_buf *out);
+/* Whole envelope, signature included. */
+HL_WUR int hl_envelope_encode(const struct hl_envelope *e, struct hl_buf *out);
+/* Parse and validate syntax (magic, version, known suite/precedence/type/
+ * flags, name syntax, label, recipients unique, sizes, nothing trailing).
+ * Does not verify the signature. */
+HL_WUR int hl_envelope_decode(const uint8_t *p, size_t len, struct hl_envelope *out);
+
+/* The 64-byte digest the origin signs: SHA-512 of "hotline envelope v1" || 0
+ * || p[0, e->signed_len). */
+HL_WUR int hl_envelope_digest(const uint8_t *p, size_t signed_len, uint8_t out[64]);
+
+/* ---- receipts ---- */
+
+enum hl_receipt_kind {
+	HL_RECEIPT_DELIVERED = 1,
+	HL_RECEIPT_ACKNOWLEDGED = 2,
+	HL_RECEIPT_REJECTED = 3,
+};
+
+enum hl_reject_reason {
+	HL_REASON_NONE = 0,
+	HL_REASON_NOT_RELEASABLE = 1,
+	HL_REASON_ACCREDITATION = 2,
+	HL_REASON_BAD_SIGNATURE = 3,
+	HL_REASON_EXPIRED = 4,
+	HL_REASON_UNKNOWN_ORIGIN = 5,
+	HL_REASON_MALFORMED = 6,
+	HL_REASON_DECRYPT = 7,
+	HL_REASON_NOT_RECIPIENT = 8,
+	HL_REASON_STORAGE = 9,
+	HL_REASON_POLICY = 10,       /* label policy unknown to the receiver */
+	HL_REASON_MAX = 10,
+};
+
+struct hl_receipt {
+	uint8_t version;
+	uint8_t kind;
+	uint8_t id[HL_ID_BYTES];                 /* envelope id */
+	char from[HL_NODE_NAME_MAX + 1];         /* node issuing the receipt */
+	char to[HL_NODE_NAME_MAX + 1];           /* envelope origin */
+	uint64_t time_ms;
+	uint8_t reason;                          /* enum hl_reject_reason */
+	char operator_name[HL_OPERATOR_MAX + 1]; /* for acknowledged */
+	char detail[HL_REASON_MAX + 1];
+	uint8_t sig[HL_ED25519_SIG];
+	size_t signed_len;
+};
+
+const char *hl_receipt_kind_name(uint8_t kind);   /* "delivered", ... */
+const char *hl_reason_name(uint8_t reason);       /* "not-releasable", ... */
+HL_WUR int hl_receipt_encode(const struct hl_receipt *r, struct hl_buf *out);
+HL_WUR int hl_receipt_decode(const uint8_t *p, size_t len, struct hl_receipt *out);
+/* SHA-512("hotline receipt v1" || 0 || p[0, signed_len)) */
+HL_WUR int hl_receipt_digest(const uint8_t *p, size_t signed_len, uint8_t out[64]);
+
+/* ---- node descriptor: certificate + KEM public keys, signed by the node ---- */
+
+#define HL_DESC_KEYS_MAX 4
+
+struct hl_desc_key {
+	uint8_t suite;
+	const uint8_t *pub;   /* borrowed: suite 1: 32 bytes X25519; hybrid: X25519 || ML-KEM ek */
+	size_t len;
+};
+
+struct hl_descriptor {
+	uint8_t version;
+	char node[HL_NODE_NAME_MAX + 1];
+	uint32_t epoch;
+	uint64_t not_before_ms;
+	uint64_t not_after_ms;
+	const uint8_t *cert;  /* DER, borrowed */
+	size_t cert_len;
+	unsigned nkeys;
+	struct hl_desc_key keys[HL_DESC_KEYS_MAX];
+	uint8_t sig[HL_ED25519_SIG];
+	size_t signed_len;
+};
+
+HL_WUR int hl_descriptor_encode(const struct hl_descriptor *d, struct hl_buf *out);
+HL_WUR int hl_descriptor_decode(const uint8_t *p, size_t len, struct hl_descriptor *out);
+HL_WUR int hl_descriptor_digest(const uint8_t *p, size_t signed_len, uint8_t out[64]);
+
+/* ---- link frames: u32 length || u8 type || payload ---- */
+
+enum hl_frame_type {
+	HL_FRAME_HELLO = 1,        /* payload: descriptor */
+	HL_FRAME_PING = 2,         /* u64 nonce, u64 sender time ms */
+	HL_FRAME_PONG = 3,         /* echo of PING payload */
+	HL_FRAME_ENVELOPE = 4,     /* payload: envelope */
+	HL_FRAME_RECEIPT = 5,      /* payload: receipt */
+	HL_FRAME_RECEIPT_ACK = 6,  /* id[16], u8 kind, str8 from: receipt stored */
+};
+
+#define HL_FRAME_HEADER 5
+
+/* Look at the start of a stream buffer. HL_ERR_AGAIN when more bytes are
+ * needed; HL_ERR_TOO_BIG when the length exceeds max; HL_ERR_VERSION for an
+ * unknown type; else OUT: type, payload (borrowed), plen, consumed. */
+HL_WUR int hl_frame_parse(const uint8_t *p, size_t len, size_t max, uint8_t *type,
+    const uint8_t **payload, size_t *plen, size_t *consumed);
+HL_WUR int hl_frame_encode(uint8_t type, const uint8_t *payload, size_t plen, struct hl_buf *out);
+
+#endif

@@ -1,0 +1,48 @@
+/* keys.h: the node's private keys, behind the small request interface the
+ * key-keeper process will answer once privilege separation lands (issue 7).
+ * Nothing outside keys.c touches a private key. */
+#ifndef HL_KEYS_H
+#define HL_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "limits.h"
+
+struct hl_keys;
+
+enum hl_sign_ctx {
+	HL_SIGN_ENVELOPE = 1,
+	HL_SIGN_RECEIPT = 2,
+	HL_SIGN_DESCRIPTOR = 3,
+	HL_SIGN_AUDIT = 4,
+};
+
+/* Load the Ed25519 node key (PEM, must be 0600 and owned by us) and the KEM
+ * key directory (created if missing, 0700; files 0600). Creates a first KEM
+ * key pair when none exists. Caller frees with hl_keys_free(). */
+HL_WUR int hl_keys_open(const char *sign_key_path, const char *kem_dir,
+    struct hl_keys **out, char *err, size_t errlen);
+void hl_keys_free(struct hl_keys *k);
+
+/* Ed25519 signature over ctx-specific 64-byte digest. */
+HL_WUR int hl_keys_sign(struct hl_keys *k, enum hl_sign_ctx ctx,
+    const uint8_t digest[static 64], uint8_t sig[static HL_ED25519_SIG]);
+/* Our Ed25519 public key. */
+void hl_keys_sign_pub(const struct hl_keys *k, uint8_t pub[static HL_ED25519_PUB]);
+
+/* Current KEM epoch and public key for a suite (see envelope.h hl_desc_key).
+ * OUT: *pub points into k, valid until the next rotation. */
+HL_WUR int hl_keys_kem_current(const struct hl_keys *k, uint8_t suite,
+    uint32_t *epoch, const uint8_t **pub, size_t *publen);
+/* Recover the 32-byte content key from one wrap addressed to us. */
+HL_WUR int hl_keys_unwrap(struct hl_keys *k, uint8_t suite, uint32_t epoch,
+    const uint8_t id[static HL_ID_BYTES], const char *my_node,
+    const uint8_t *wrap, size_t wraplen, uint8_t ck[static HL_AES_KEY]);
+
+/* Verify an Ed25519 signature made by a public key (raw 32 bytes). */
+HL_WUR int hl_verify_sig(const uint8_t pub[static HL_ED25519_PUB],
+    const uint8_t digest[static 64], const uint8_t sig[static HL_ED25519_SIG]);
+
+#endif

@@ -1,0 +1,85 @@
+/* label.h: security labels (policy, classification, releasable-to, TLP 2.0)
+ * and the release rules the brief calls rules 1 and 3. Pure code, no I/O. */
+#ifndef HL_LABEL_H
+#define HL_LABEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "limits.h"
+
+enum hl_tlp {
+	HL_TLP_CLEAR = 0,
+	HL_TLP_GREEN = 1,
+	HL_TLP_AMBER = 2,
+	HL_TLP_AMBER_STRICT = 3,
+	HL_TLP_RED = 4,
+};
+
+/* A policy: an id and ordered classification levels, lowest first. */
+struct hl_policy {
+	char id[HL_POLICY_MAX + 1];
+	unsigned nlevels;
+	char levels[HL_LEVELS_MAX][HL_LEVEL_NAME_MAX + 1];
+};
+
+struct hl_label {
+	char policy[HL_POLICY_MAX + 1];
+	uint8_t classification;  /* index into the policy's levels */
+	uint8_t tlp;             /* enum hl_tlp */
+	unsigned nrel;           /* releasable-to: sorted, unique partner codes */
+	char rel[HL_RELEASABLE_MAX][HL_PARTNER_MAX + 1];
+};
+
+/* "hotline-default": UNCLASSIFIED < RESTRICTED < CONFIDENTIAL < SECRET */
+void hl_policy_default(struct hl_policy *p);
+/* Level name (case-insensitive) to index. */
+HL_WUR int hl_policy_level(const struct hl_policy *p, const char *name, uint8_t *out);
+const char *hl_policy_level_name(const struct hl_policy *p, uint8_t level);
+
+/* A partner code is 2..8 characters of A-Z and 0-9. 1 if valid. */
+int hl_partner_valid(const char *code);
+/* "PARTNER/name": partner valid, name 1..(HL_NODE_NAME_MAX - partner - 1)
+ * of [A-Za-z0-9._-]. 1 if valid; OUT: partner copied when non-NULL. */
+int hl_node_name_valid(const char *node, char partner[HL_PARTNER_MAX + 1]);
+
+/* TLP: "clear", "green", "amber", "amber+strict", "red" (any case, optional
+ * "TLP:" prefix; "white" is accepted as CLEAR). */
+HL_WUR int hl_tlp_parse(const char *s, uint8_t *out);
+const char *hl_tlp_name(uint8_t tlp);   /* "CLEAR", ..., "AMBER+STRICT", "RED" */
+
+/* Comma-separated partner codes into a sorted, de-duplicated list. */
+HL_WUR int hl_partner_list_parse(const char *csv,
+    char out[][HL_PARTNER_MAX + 1], unsigned max, unsigned *n);
+
+/* Build a label from CLI-style strings; err gets one line on failure. */
+HL_WUR int hl_label_from_strings(const struct hl_policy *p, const char *classification,
+    const char *releasable_csv, const char *tlp, struct hl_label *out,
+    char *err, size_t errlen);
+
+/* Binary form (docs/PROTOCOL.md): appended to out. */
+HL_WUR int hl_label_encode(const struct hl_label *l, struct hl_buf *out);
+/* Validates syntax: policy id, TLP range, partner codes, strictly sorted,
+ * at least one releasable partner, no trailing bytes. */
+HL_WUR int hl_label_decode(const uint8_t *p, size_t len, struct hl_label *out);
+/* Checks the label against a policy (same id, level in range). */
+HL_WUR int hl_label_check_policy(const struct hl_label *l, const struct hl_policy *p);
+
+int hl_label_releasable_to(const struct hl_label *l, const char *partner);
+/* "SECRET//REL TO JPN, KOR, USA//TLP:AMBER" */
+void hl_label_format(const struct hl_label *l, const struct hl_policy *p, char *out, size_t outlen);
+
+/* Rule 1 for one recipient: partner in releasable-to, classification <=
+ * accreditation, TLP:RED only when the recipient was named explicitly.
+ * HL_ERR_DENIED with a reason in why (naming the recipient) otherwise. */
+HL_WUR int hl_label_may_send(const struct hl_label *l, const struct hl_policy *p,
+    const char *recipient_node, const char *recipient_partner,
+    uint8_t accreditation, int named, char *why, size_t whylen);
+/* Rule 3: may this node (partner my_partner, link accredited up to
+ * accreditation) accept it? HL_ERR_DENIED + machine reason in *reason. */
+HL_WUR int hl_label_may_receive(const struct hl_label *l, const struct hl_policy *p,
+    const char *my_partner, uint8_t accreditation, int *reason);
+
+#endif

@@ -1,0 +1,41 @@
+/* limits.h: every hard size limit of hotline, with its unit. */
+#ifndef HL_LIMITS_H
+#define HL_LIMITS_H
+
+#define HL_ID_BYTES 16                          /* envelope id, random */
+#define HL_NODE_NAME_MAX 64                     /* "PARTNER/name", bytes */
+#define HL_PARTNER_MAX 8                        /* partner code, bytes, [A-Z0-9] */
+#define HL_PARTNER_MIN 2
+#define HL_OPERATOR_MAX 64                      /* operator name, bytes */
+#define HL_POLICY_MAX 32                        /* label policy id, bytes */
+#define HL_LEVELS_MAX 8                         /* classification levels per policy */
+#define HL_LEVEL_NAME_MAX 24                    /* classification name, bytes */
+#define HL_RELEASABLE_MAX 32                    /* partners in releasable-to */
+#define HL_RECIPIENTS_MAX 32                    /* recipient nodes per envelope */
+#define HL_PEERS_MAX 64                         /* configured peers per node */
+#define HL_LABEL_MAX_BYTES 1024                 /* encoded label */
+#define HL_WRAP_MAX_BYTES 2048                  /* one recipient's wrapped key */
+#define HL_CONTENT_MAX_BYTES (64u * 1024 * 1024) /* plaintext content */
+#define HL_ENVELOPE_MAX_BYTES (HL_CONTENT_MAX_BYTES + 256u * 1024)
+#define HL_FRAME_MAX_BYTES (HL_ENVELOPE_MAX_BYTES + 64)
+#define HL_FRAME_PREAUTH_MAX_BYTES (16u * 1024) /* before the peer is matched */
+#define HL_RECEIPT_MAX_BYTES 1024
+#define HL_DESCRIPTOR_MAX_BYTES (16u * 1024)
+#define HL_CERT_MAX_BYTES 4096                  /* DER certificate */
+#define HL_REASON_MAX 128                       /* rejection detail text, bytes */
+#define HL_CONFIG_MAX_BYTES (256u * 1024)
+#define HL_CONFIG_LINE_MAX 1024
+#define HL_HTTP_BODY_MAX_BYTES (HL_CONTENT_MAX_BYTES + 1024u * 1024)
+#define HL_HTTP_HEADERS_MAX_BYTES (16u * 1024)
+#define HL_JSON_DEPTH_MAX 32
+#define HL_AUDIT_DETAIL_MAX 512                 /* audit detail text, bytes */
+
+#define HL_ED25519_PUB 32
+#define HL_ED25519_SIG 64
+#define HL_X25519_KEY 32
+#define HL_AES_KEY 32
+#define HL_GCM_NONCE 12
+#define HL_GCM_TAG 16
+#define HL_SHA256 32
+
+#endif

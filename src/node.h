@@ -1,0 +1,63 @@
+/* node.h: one running node: configuration, keys, store, peer links and the
+ * operator API on one libevent loop. The operator API (api.c) calls these. */
+#ifndef HL_NODE_H
+#define HL_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "envelope.h"
+#include "label.h"
+#include "store.h"
+
+struct hl_node;
+struct event_base;
+
+struct hl_send_req {
+	const char *const *to;      /* recipient node names or partner codes */
+	unsigned nto;
+	int to_all;                 /* every peer the label allows (not named) */
+	uint8_t precedence;
+	struct hl_label label;
+	uint8_t content_type;
+	uint8_t flags;              /* HL_ENV_FLAG_EXERCISE */
+	const uint8_t *content;
+	size_t content_len;
+	const char *originator;     /* operator name */
+	uint32_t ttl_s;             /* 0: config default */
+};
+
+/* Check rule 1, seal, store durably (with audit), queue to each recipient.
+ * HL_ERR_DENIED when the label forbids a recipient (why names it; audited);
+ * HL_ERR_UNKNOWN_PEER for a recipient not configured; HL_ERR_AGAIN when a
+ * recipient's KEM keys are not known yet. OUT: id. */
+HL_WUR int hl_node_send(struct hl_node *n, const struct hl_send_req *req,
+    uint8_t id[static HL_ID_BYTES], char *why, size_t whylen);
+/* Operator acknowledgement of an inbound envelope: stored, audited, and a
+ * signed acknowledged receipt queued to the origin. */
+HL_WUR int hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES],
+    const char *operator_name);
+
+struct hl_peer_status {
+	char node[HL_NODE_NAME_MAX + 1];
+	char partner[HL_PARTNER_MAX + 1];
+	int up;
+	uint64_t last_heartbeat_ms;   /* last PONG or PING seen, 0 never */
+	uint64_t rtt_us;              /* last round trip, 0 unknown */
+	uint64_t queue_depth;
+	uint64_t up_since_ms;
+	char last_error[128];
+};
+/* OUT: *st (caller frees with hl_free), *n. */
+HL_WUR int hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count);
+
+const struct hl_config *hl_node_config(const struct hl_node *n);
+struct hl_store *hl_node_store(struct hl_node *n);
+uint64_t hl_node_started_ms(const struct hl_node *n);
+
+/* Wall clock in milliseconds and microseconds. */
+uint64_t hl_now_ms(void);
+uint64_t hl_mono_us(void);
+
+#endif

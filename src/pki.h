@@ -1,0 +1,36 @@
+/* pki.h: partner CAs and node certificates (Ed25519, X.509v3) and the
+ * federation generator behind "hotline pki init". */
+#ifndef HL_PKI_H
+#define HL_PKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "limits.h"
+
+/* URI SAN of a node certificate: "urn:hotline:node:" + node name. */
+#define HL_NODE_URI_PREFIX "urn:hotline:node:"
+
+/* New CA for partner in dir: ca.key (0600), ca.crt. valid_days from now. */
+HL_WUR int hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
+    char *err, size_t errlen);
+/* Issue a node key + certificate signed by the CA in ca_dir. Validity is
+ * [not_before, not_after] in unix seconds (lets tests make expired and
+ * not-yet-valid certificates). Writes key_path (0600) and cert_path. */
+HL_WUR int hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
+    int64_t not_after, const char *key_path, const char *cert_path, char *err, size_t errlen);
+/* SHA-256 of the DER of the certificate in a PEM file. */
+HL_WUR int hl_pki_cert_sha256(const char *cert_path, uint8_t out[static HL_SHA256],
+    char *err, size_t errlen);
+/* The node name in a certificate's URI SAN (X509 *). HL_ERR_NOT_FOUND if none. */
+HL_WUR int hl_pki_cert_node_name(const void *x509, char out[HL_NODE_NAME_MAX + 1]);
+
+/* The federation: for each partner P, dir/P/{ca.key,ca.crt,node.key,node.crt,
+ * node.conf,admin.password}, node name "P/node-1", peer ports base_port + i
+ * (links) and base_port + 100 + i (operator API). Every peer is wired in
+ * with its CA pin and accreditation (default SECRET). */
+HL_WUR int hl_pki_init_federation(const char *dir, const char *const *partners,
+    unsigned npartners, unsigned base_port, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,66 @@
+/* seal.h: building and opening envelopes, receipts and descriptors with the
+ * node's keys (AES-256-GCM content, per-recipient key wrap, Ed25519). */
+#ifndef HL_SEAL_H
+#define HL_SEAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envelope.h"
+#include "keys.h"
+
+struct hl_seal_recipient {
+	const char *node;        /* "KOR/node-1" */
+	uint32_t epoch;          /* descriptor epoch of pub */
+	const uint8_t *pub;      /* recipient KEM public key for the suite */
+	size_t publen;
+};
+
+struct hl_seal_params {
+	uint8_t suite;
+	uint8_t flags;
+	uint8_t precedence;
+	uint8_t content_type;
+	uint64_t created_ms;
+	uint64_t expires_ms;
+	const char *origin;       /* our node name */
+	const char *originator;   /* operator */
+	const struct hl_label *label;
+	unsigned nrecipients;
+	const struct hl_seal_recipient *recipients;
+};
+
+/* Seal content into a new signed envelope with a fresh random id.
+ * OUT: id; *out (caller frees with hl_free) of *outlen bytes. */
+HL_WUR int hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
+    const uint8_t *content, size_t content_len, uint8_t id[static HL_ID_BYTES],
+    uint8_t **out, size_t *outlen);
+
+/* Verify the origin's signature over a decoded envelope; raw is the bytes
+ * it was decoded from. */
+HL_WUR int hl_verify_envelope(const struct hl_envelope *e, const uint8_t *raw,
+    const uint8_t origin_pub[static HL_ED25519_PUB]);
+
+/* Decrypt an envelope addressed to my_node. OUT: *content (caller frees with
+ * hl_free_secret(*content, *len)). HL_ERR_NOT_FOUND if my_node has no wrap;
+ * HL_ERR_DECRYPT if unwrap or AEAD fails. */
+HL_WUR int hl_open_envelope(struct hl_keys *k, const struct hl_envelope *e,
+    const uint8_t *raw, const char *my_node, uint8_t **content, size_t *len);
+
+/* Fill r->sig (and signed_len) and encode; OUT: *out caller frees. */
+HL_WUR int hl_seal_receipt(struct hl_keys *k, struct hl_receipt *r,
+    uint8_t **out, size_t *outlen);
+HL_WUR int hl_verify_receipt(const struct hl_receipt *r, const uint8_t *raw,
+    const uint8_t pub[static HL_ED25519_PUB]);
+
+/* Our descriptor: cert DER + current KEM keys, signed. OUT: *out caller frees. */
+HL_WUR int hl_seal_descriptor(struct hl_keys *k, const char *node,
+    const uint8_t *cert_der, size_t cert_len, uint64_t now_ms, uint64_t validity_ms,
+    uint8_t **out, size_t *outlen);
+/* Checks the descriptor's signature against the Ed25519 key in its own
+ * certificate and its validity window at now_ms; OUT: pub (the cert key).
+ * Chain validation of the certificate is the caller's job (link.c). */
+HL_WUR int hl_verify_descriptor(const struct hl_descriptor *d, const uint8_t *raw,
+    uint64_t now_ms, uint8_t pub[static HL_ED25519_PUB]);
+
+#endif

@@ -1,0 +1,148 @@
+/* store.h: the node's durable state (SQLite in WAL mode, synchronous=FULL,
+ * schema versioned with PRAGMA user_version) and its hash-chained audit log,
+ * which lives in the same database so that an event and its audit entry
+ * commit together. Every function that changes state runs in its own
+ * transaction unless the caller has opened one with hl_store_begin(). */
+#ifndef HL_STORE_H
+#define HL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "limits.h"
+
+struct hl_store;
+
+enum hl_delivery_state {
+	HL_DLV_QUEUED = 0,        /* waiting for the link / a receipt */
+	HL_DLV_DELIVERED = 1,     /* signed delivered receipt received */
+	HL_DLV_ACKNOWLEDGED = 2,  /* signed acknowledged receipt received */
+	HL_DLV_REJECTED = 3,      /* signed rejected receipt received */
+};
+const char *hl_delivery_state_name(int state);   /* "queued", ... */
+
+/* An envelope row as the inbox, show and delivery commands need it. */
+struct hl_msg {
+	uint8_t id[HL_ID_BYTES];
+	int inbound;                         /* 1 received, 0 sent by us */
+	char origin[HL_NODE_NAME_MAX + 1];
+	char originator[HL_OPERATOR_MAX + 1];
+	uint8_t precedence;
+	uint8_t content_type;
+	uint8_t flags;
+	uint8_t suite;
+	uint8_t label[HL_LABEL_MAX_BYTES];   /* encoded label (label.h) */
+	size_t label_len;
+	uint64_t created_ms;
+	uint64_t expires_ms;
+	uint64_t stored_ms;                  /* received (in) or sent (out) */
+	uint64_t acked_ms;                   /* inbound: operator ack time, 0 if none */
+	char acked_by[HL_OPERATOR_MAX + 1];
+	int sig_ok;                          /* signature verified on receipt */
+	uint8_t *content;                    /* plaintext; owned, free with hl_msg_clear */
+	size_t content_len;
+	uint8_t *raw;                        /* encoded envelope; owned; only if asked */
+	size_t raw_len;
+};
+void hl_msg_clear(struct hl_msg *m);     /* frees content and raw (wiping) */
+
+struct hl_delivery {
+	char node[HL_NODE_NAME_MAX + 1];     /* recipient */
+	int state;                           /* enum hl_delivery_state */
+	uint8_t reason;                      /* enum hl_reject_reason */
+	char detail[HL_REASON_MAX + 1];
+	uint64_t queued_ms, delivered_ms, acked_ms, rejected_ms;
+	char acked_by[HL_OPERATOR_MAX + 1];
+};
+
+/* Open (creating if needed) the database at path; runs integrity checks
+ * (PRAGMA quick_check, known user_version) and refuses a corrupt or
+ * unknown-version file with HL_ERR_CORRUPT / HL_ERR_VERSION and a message in
+ * err. Caller frees with hl_store_close(). */
+HL_WUR int hl_store_open(const char *path, struct hl_store **out, char *err, size_t errlen);
+void hl_store_close(struct hl_store *s);
+/* Explicit transactions for grouping (nesting not allowed). */
+HL_WUR int hl_store_begin(struct hl_store *s);
+HL_WUR int hl_store_commit(struct hl_store *s);
+void hl_store_rollback(struct hl_store *s);
+
+/* ---- outbound ---- */
+/* Store a sealed envelope we originate, plus one queued delivery per
+ * recipient. m->raw and m->content must be set. */
+HL_WUR int hl_store_put_outbound(struct hl_store *s, const struct hl_msg *m,
+    const char *const *recipients, unsigned nrecipients, uint64_t now_ms);
+/* Ids of envelopes still queued for peer, FLASH first, then oldest first.
+ * OUT: ids (caller frees with hl_free), *n. */
+HL_WUR int hl_store_queued_for(struct hl_store *s, const char *peer,
+    uint8_t (**ids)[HL_ID_BYTES], size_t *n, size_t max);
+/* Number of queued deliveries for peer. */
+HL_WUR int hl_store_queue_depth(struct hl_store *s, const char *peer, uint64_t *n);
+/* Apply a receipt to a delivery. Never moves backwards: delivered after
+ * acknowledged is ignored; HL_ERR_NOT_FOUND if no such delivery. */
+HL_WUR int hl_store_delivery_update(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *node, int state, uint8_t reason, const char *detail,
+    const char *acked_by, uint64_t time_ms);
+/* OUT: *d (caller frees with hl_free), *n. */
+HL_WUR int hl_store_deliveries(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    struct hl_delivery **d, size_t *n);
+
+/* ---- inbound ---- */
+enum hl_inbound_status { HL_IN_ACCEPTED = 1, HL_IN_REJECTED = 2 };
+/* Have we seen this id from this origin? HL_ERR_NOT_FOUND if never. OUT:
+ * *status, and the receipt we answered with (caller frees) to send again. */
+HL_WUR int hl_store_inbound_seen(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    int *status, uint8_t **receipt, size_t *receipt_len);
+/* Store an accepted envelope (m->raw, m->content set) together with the
+ * delivered receipt we will send; HL_ERR_EXISTS if the id was seen. */
+HL_WUR int hl_store_put_inbound(struct hl_store *s, const struct hl_msg *m,
+    const uint8_t *receipt, size_t receipt_len);
+/* Record a rejected envelope id with the rejected receipt. */
+HL_WUR int hl_store_put_rejected(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *origin, uint8_t reason, const uint8_t *receipt, size_t receipt_len,
+    uint64_t now_ms);
+/* Operator acknowledgement: HL_ERR_NOT_FOUND if no such inbound envelope,
+ * HL_ERR_EXISTS if already acknowledged (first ack wins). */
+HL_WUR int hl_store_ack(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *operator_name, uint64_t time_ms);
+
+/* ---- reading messages ---- */
+/* One message by id (inbound or outbound). want_raw: also load raw. */
+HL_WUR int hl_store_get(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    int want_raw, struct hl_msg *out);
+/* Newest first; inbound only when inbound_only. Content is not loaded.
+ * OUT: *msgs (free each with hl_msg_clear, then the array with hl_free). */
+HL_WUR int hl_store_list(struct hl_store *s, int inbound_only, size_t limit,
+    struct hl_msg **msgs, size_t *n);
+
+/* ---- receipts this node owes to origins (resent until acked) ---- */
+HL_WUR int hl_store_receipt_queue(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    uint8_t kind, const char *to_node, const uint8_t *raw, size_t len);
+/* OUT: arrays of raw receipts for to_node (caller frees each and the arrays). */
+HL_WUR int hl_store_receipts_pending(struct hl_store *s, const char *to_node,
+    uint8_t ***raws, size_t **lens, size_t *n, size_t max);
+HL_WUR int hl_store_receipt_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    uint8_t kind);
+
+/* ---- peers: the last verified descriptor of each node ---- */
+HL_WUR int hl_store_peer_put(struct hl_store *s, const char *node, const uint8_t *desc,
+    size_t len, uint64_t now_ms);
+/* OUT: *desc (caller frees). HL_ERR_NOT_FOUND if none. */
+HL_WUR int hl_store_peer_get(struct hl_store *s, const char *node, uint8_t **desc, size_t *len);
+
+/* ---- audit log: hash-chained entries ----
+ * entry hash = SHA-256(prev_hash || u64 seq || u64 time_ms || str event ||
+ * id[16] (zeros if none) || str actor || str detail) with u32 length
+ * prefixes on strings; the first prev_hash is 32 zero bytes. */
+HL_WUR int hl_store_audit(struct hl_store *s, const char *event,
+    const uint8_t *id /* may be NULL */, const char *actor, const char *detail,
+    uint64_t time_ms);
+/* Walk the chain. On the first bad entry: HL_ERR_CORRUPT, *bad_seq set and a
+ * message in err. OUT: *count entries checked. */
+HL_WUR int hl_store_audit_verify(struct hl_store *s, uint64_t *count, uint64_t *bad_seq,
+    char *err, size_t errlen);
+
+/* Open read-only for offline verification (hotline audit verify). */
+HL_WUR int hl_store_open_readonly(const char *path, struct hl_store **out, char *err, size_t errlen);
+
+#endif
