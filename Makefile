@@ -88,6 +88,8 @@ bench: deps
 	$(MAKE) all $(BENCH_BINS)
 	scripts/bench.sh $(BUILD)
 
+-include $(wildcard mk/*.mk)
+
 check-style:
 	scripts/check-style.sh
 
