@@ -12,8 +12,8 @@ WERROR ?= -Werror
 SANITIZER ?=
 
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wshadow -Wconversion \
-	-Wno-sign-conversion -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
-	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE $(WERROR) -Isrc
+	-Wno-sign-conversion -Wformat=2 -Wno-format-truncation -Wstrict-prototypes -Wmissing-prototypes \
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE $(WERROR) -iquote src
 LDFLAGS_BASE = -pie -Wl,-z,relro,-z,now
 ifneq ($(SANITIZER),)
 CFLAGS_BASE += -fsanitize=$(SANITIZER) -fno-sanitize-recover=all -fno-omit-frame-pointer -U_FORTIFY_SOURCE

@@ -107,7 +107,7 @@ enum hl_reject_reason {
 	HL_REASON_NOT_RECIPIENT = 8,
 	HL_REASON_STORAGE = 9,
 	HL_REASON_POLICY = 10,       /* label policy unknown to the receiver */
-	HL_REASON_MAX = 10,
+	HL_REASON_LAST = 10,
 };
 
 struct hl_receipt {

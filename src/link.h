@@ -1,0 +1,57 @@
+/* link.h: one mutually authenticated TLS 1.3 connection to a peer node, with
+ * length-prefixed frames (envelope.h). link.c owns the SSL_CTX, the socket and
+ * the peer identity check; node.c owns what the frames mean. */
+#ifndef HL_LINK_H
+#define HL_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "errors.h"
+
+struct event_base;
+struct hl_link;
+struct hl_link_ctx;
+
+struct hl_link_cbs {
+	/* TLS is up and the certificate names a configured peer whose partner CA
+	 * issued it. */
+	void (*on_open)(void *arg, struct hl_link *l, const struct hl_peer_conf *peer);
+	/* One whole frame. The payload is valid only during the call. */
+	void (*on_frame)(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size_t len);
+	/* The output queue drained below the low watermark. */
+	void (*on_writable)(void *arg, struct hl_link *l);
+	/* The connection ended (or never authenticated: opened == 0). The link
+	 * is freed right after this returns. */
+	void (*on_close)(void *arg, struct hl_link *l, int opened, const char *why);
+};
+
+/* TLS 1.3 only; our certificate and key; trust = the CA of every peer. */
+HL_WUR int hl_link_ctx_new(const struct hl_config *cfg, struct event_base *base,
+    const struct hl_link_cbs *cbs, void *arg, struct hl_link_ctx **out,
+    char *err, size_t errlen);
+void hl_link_ctx_free(struct hl_link_ctx *c);
+/* Accept connections on cfg->listen_host:listen_port. */
+HL_WUR int hl_link_listen(struct hl_link_ctx *c, char *err, size_t errlen);
+/* Dial a peer; the result arrives through on_open / on_close. */
+HL_WUR int hl_link_connect(struct hl_link_ctx *c, const struct hl_peer_conf *peer,
+    struct hl_link **out);
+
+HL_WUR int hl_link_send(struct hl_link *l, uint8_t type, const uint8_t *p, size_t len);
+size_t hl_link_outq(const struct hl_link *l);
+/* Raise the frame limit once the peer said HELLO (tighter before). */
+void hl_link_set_frame_max(struct hl_link *l, size_t max);
+/* Treat silence for ms as a dead link (0: no limit). */
+void hl_link_set_idle_timeout(struct hl_link *l, uint32_t ms);
+/* DER of the peer's certificate (borrowed from the link). */
+HL_WUR int hl_link_peer_cert(struct hl_link *l, const uint8_t **der, size_t *len);
+const struct hl_peer_conf *hl_link_peer(const struct hl_link *l);
+const char *hl_link_addr(const struct hl_link *l);
+/* Close; on_close runs from the event loop later, never inside this call. */
+void hl_link_close(struct hl_link *l, const char *why);
+/* Per-link slot for the node. */
+void hl_link_set_udata(struct hl_link *l, void *u);
+void *hl_link_udata(const struct hl_link *l);
+
+#endif

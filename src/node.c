@@ -1,0 +1,1230 @@
+/* node.c: the node's logic on one libevent loop: peer state, the link
+ * protocol (HELLO, PING/PONG, ENVELOPE, RECEIPT, RECEIPT_ACK), the receive
+ * rules (brief rules 3 and 5), sending (rule 1) and acknowledgement. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "alloc.h"
+#include "api.h"
+#include "buf.h"
+#include "envelope.h"
+#include "keys.h"
+#include "link.h"
+#include "log.h"
+#include "node.h"
+#include "nodeinit.h"
+#include "seal.h"
+
+#define NODE_TICK_MS 100
+#define PUMP_HIGH_BYTES (1024u * 1024)
+#define PUMP_BATCH 512
+#define DESC_VALIDITY_MS (7ull * 24 * 3600 * 1000)
+#define RECEIPTS_BATCH 256
+
+struct peer_state {
+	const struct hl_peer_conf *conf;
+	struct hl_link *link;          /* authenticated connection, or NULL */
+	struct hl_link *dialing;       /* our outgoing attempt, or NULL */
+	int up;                        /* HELLO received on link */
+	int dialer;                    /* we dial this peer (our name sorts first) */
+	uint64_t retry_at_ms;
+	uint32_t backoff_ms;
+	uint8_t *desc_raw;             /* last verified descriptor (owned) */
+	size_t desc_len;
+	struct hl_descriptor desc;     /* decoded from desc_raw */
+	uint8_t pub[HL_ED25519_PUB];   /* the peer's signing key */
+	int have_pub;
+	uint64_t last_heard_ms;
+	uint64_t last_ping_ms;
+	uint64_t ping_nonce;
+	uint64_t ping_sent_us;
+	uint64_t rtt_us;
+	uint64_t up_since_ms;
+	char last_error[128];
+	uint8_t (*inflight)[HL_ID_BYTES];  /* sent on this link, no receipt yet */
+	size_t ninflight;
+	size_t capinflight;
+};
+
+struct hl_node {
+	struct hl_config cfg;
+	struct event_base *base;
+	struct hl_keys *keys;
+	struct hl_store *store;
+	struct hl_link_ctx *lctx;
+	struct hl_api *api;
+	struct event *tick;
+	uint8_t *cert_der;
+	size_t cert_len;
+	uint8_t *desc;                 /* our own descriptor */
+	size_t desc_len;
+	uint64_t desc_at_ms;
+	uint64_t started_ms;
+	unsigned npeers;
+	struct peer_state peers[HL_PEERS_MAX];
+};
+
+uint64_t
+hl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+hl_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void
+hex_id(const uint8_t id[HL_ID_BYTES], char out[2 * HL_ID_BYTES + 1])
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < HL_ID_BYTES; i++) {
+		out[2 * i] = hx[id[i] >> 4];
+		out[2 * i + 1] = hx[id[i] & 15];
+	}
+	out[2 * HL_ID_BYTES] = '\0';
+}
+
+static void
+audit(struct hl_node *n, const char *event, const uint8_t *id, const char *actor,
+    const char *detail)
+{
+	int r;
+
+	if ((r = hl_store_audit(n->store, event, id, actor, detail, hl_now_ms())) != HL_OK)
+		log_warnx("audit: cannot record %s: %s", event, hl_strerror(r));
+}
+
+static struct peer_state *
+peer_by_name(struct hl_node *n, const char *node)
+{
+	unsigned i;
+
+	for (i = 0; i < n->npeers; i++)
+		if (strcmp(n->peers[i].conf->node, node) == 0)
+			return &n->peers[i];
+	return NULL;
+}
+
+/* ---- in-flight set (ids sent on the current link, awaiting a receipt) ---- */
+
+static int
+inflight_has(const struct peer_state *ps, const uint8_t id[HL_ID_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < ps->ninflight; i++)
+		if (memcmp(ps->inflight[i], id, HL_ID_BYTES) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+inflight_add(struct peer_state *ps, const uint8_t id[HL_ID_BYTES])
+{
+	void *p;
+	size_t ncap;
+
+	if (ps->ninflight == ps->capinflight) {
+		ncap = ps->capinflight == 0 ? 64 : ps->capinflight * 2;
+		if ((p = hl_realloc(ps->inflight, ncap * HL_ID_BYTES)) == NULL)
+			return HL_ERR_NOMEM;
+		ps->inflight = p;
+		ps->capinflight = ncap;
+	}
+	memcpy(ps->inflight[ps->ninflight++], id, HL_ID_BYTES);
+	return HL_OK;
+}
+
+static void
+inflight_del(struct peer_state *ps, const uint8_t id[HL_ID_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < ps->ninflight; i++) {
+		if (memcmp(ps->inflight[i], id, HL_ID_BYTES) == 0) {
+			memmove(ps->inflight[i], ps->inflight[ps->ninflight - 1], HL_ID_BYTES);
+			ps->ninflight--;
+			return;
+		}
+	}
+}
+
+/* ---- descriptors ---- */
+
+/* The Ed25519 key of a DER certificate. */
+static int
+cert_pub(const uint8_t *der, size_t len, uint8_t pub[HL_ED25519_PUB])
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	size_t pl = HL_ED25519_PUB;
+	int r = HL_ERR_MALFORMED;
+
+	if (x == NULL || p != der + len)
+		goto out;
+	if (EVP_PKEY_get_id(X509_get0_pubkey(x)) != EVP_PKEY_ED25519)
+		goto out;
+	if (EVP_PKEY_get_raw_public_key(X509_get0_pubkey(x), pub, &pl) != 1 || pl != HL_ED25519_PUB)
+		goto out;
+	r = HL_OK;
+out:
+	X509_free(x);
+	return r;
+}
+
+/* Adopt a descriptor that has already been verified (or that we stored after
+ * verifying it). Takes ownership of raw. */
+static int
+peer_set_descriptor(struct peer_state *ps, uint8_t *raw, size_t len)
+{
+	struct hl_descriptor d;
+	uint8_t pub[HL_ED25519_PUB];
+	int r;
+
+	if ((r = hl_descriptor_decode(raw, len, &d)) != HL_OK ||
+	    (r = cert_pub(d.cert, d.cert_len, pub)) != HL_OK) {
+		hl_free(raw);
+		return r;
+	}
+	hl_free(ps->desc_raw);
+	ps->desc_raw = raw;
+	ps->desc_len = len;
+	ps->desc = d;
+	memcpy(ps->pub, pub, sizeof(pub));
+	ps->have_pub = 1;
+	return HL_OK;
+}
+
+static int
+node_refresh_descriptor(struct hl_node *n)
+{
+	uint8_t *d = NULL;
+	size_t dl = 0;
+	uint64_t now = hl_now_ms();
+	int r;
+
+	if ((r = hl_seal_descriptor(n->keys, n->cfg.node, n->cert_der, n->cert_len, now,
+	    DESC_VALIDITY_MS, &d, &dl)) != HL_OK)
+		return r;
+	hl_free(n->desc);
+	n->desc = d;
+	n->desc_len = dl;
+	n->desc_at_ms = now;
+	return HL_OK;
+}
+
+/* ---- sending frames ---- */
+
+static void
+send_receipts(struct hl_node *n, struct peer_state *ps)
+{
+	uint8_t **raws = NULL;
+	size_t *lens = NULL, cnt = 0, i;
+
+	if (!ps->up)
+		return;
+	if (hl_store_receipts_pending(n->store, ps->conf->node, &raws, &lens, &cnt,
+	    RECEIPTS_BATCH) != HL_OK)
+		return;
+	for (i = 0; i < cnt; i++) {
+		if (hl_link_send(ps->link, HL_FRAME_RECEIPT, raws[i], lens[i]) != HL_OK)
+			log_warnx("link %s: cannot queue receipt", ps->conf->node);
+		hl_free(raws[i]);
+	}
+	hl_free(raws);
+	hl_free(lens);
+}
+
+/* Send queued envelopes for this peer, FLASH first, until the output
+ * queue is full; resumes from on_writable. */
+static void
+pump(struct hl_node *n, struct peer_state *ps)
+{
+	uint8_t (*ids)[HL_ID_BYTES] = NULL;
+	size_t cnt = 0, i;
+	struct hl_msg m;
+	int r;
+
+	if (!ps->up || hl_link_outq(ps->link) >= PUMP_HIGH_BYTES)
+		return;
+	if (hl_store_queued_for(n->store, ps->conf->node, &ids, &cnt, PUMP_BATCH) != HL_OK)
+		return;
+	for (i = 0; i < cnt && hl_link_outq(ps->link) < PUMP_HIGH_BYTES; i++) {
+		if (inflight_has(ps, ids[i]))
+			continue;
+		memset(&m, 0, sizeof(m));
+		if ((r = hl_store_get(n->store, ids[i], 1, &m)) != HL_OK) {
+			log_warnx("pump %s: cannot load envelope: %s", ps->conf->node, hl_strerror(r));
+			continue;
+		}
+		if (hl_link_send(ps->link, HL_FRAME_ENVELOPE, m.raw, m.raw_len) == HL_OK &&
+		    inflight_add(ps, ids[i]) != HL_OK)
+			log_warnx("pump %s: out of memory", ps->conf->node);
+		hl_msg_clear(&m);
+	}
+	hl_free(ids);
+}
+
+static void
+send_ping(struct peer_state *ps, uint64_t now_ms)
+{
+	struct hl_buf b;
+	size_t len;
+	uint8_t *p;
+
+	hl_buf_init(&b, 16);
+	RAND_bytes((unsigned char *)&ps->ping_nonce, sizeof(ps->ping_nonce));
+	ps->ping_sent_us = hl_mono_us();
+	ps->last_ping_ms = now_ms;
+	hl_buf_u64(&b, ps->ping_nonce);
+	hl_buf_u64(&b, now_ms);
+	if (hl_buf_error(&b) == HL_OK) {
+		p = hl_buf_steal(&b, &len);
+		if (hl_link_send(ps->link, HL_FRAME_PING, p, len) != HL_OK)
+			log_debug("ping %s: not sent", ps->conf->node);
+		hl_free(p);
+	}
+	hl_buf_free(&b);
+}
+
+/* ---- receipts we issue ---- */
+
+static int
+make_receipt(struct hl_node *n, uint8_t kind, const uint8_t id[HL_ID_BYTES], const char *to,
+    uint8_t reason, const char *detail, const char *op, uint8_t **raw, size_t *len)
+{
+	struct hl_receipt rc;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.version = 1;
+	rc.kind = kind;
+	memcpy(rc.id, id, HL_ID_BYTES);
+	snprintf(rc.from, sizeof(rc.from), "%s", n->cfg.node);
+	snprintf(rc.to, sizeof(rc.to), "%s", to);
+	rc.time_ms = hl_now_ms();
+	rc.reason = reason;
+	snprintf(rc.operator_name, sizeof(rc.operator_name), "%s", op != NULL ? op : "");
+	snprintf(rc.detail, sizeof(rc.detail), "%s", detail != NULL ? detail : "");
+	return hl_seal_receipt(n->keys, &rc, raw, len);
+}
+
+/* Refuse an envelope: signed rejected receipt, stored (so a replay gets the
+ * same answer) and audited in one transaction, then sent back. */
+static void
+reject_envelope(struct hl_node *n, struct peer_state *from, const struct hl_envelope *e,
+    uint8_t reason, const char *detail)
+{
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
+	int r;
+
+	hex_id(e->id, idh);
+	log_warnx("envelope %s from %s rejected: %s: %s", idh, e->origin, hl_reason_name(reason),
+	    detail);
+	if ((r = make_receipt(n, HL_RECEIPT_REJECTED, e->id, e->origin, reason, detail, NULL,
+	    &raw, &len)) != HL_OK) {
+		log_warnx("envelope %s: cannot sign rejected receipt: %s", idh, hl_strerror(r));
+		return;
+	}
+	snprintf(ad, sizeof(ad), "origin=%s via=%s reason=%s: %s", e->origin, from->conf->node,
+	    hl_reason_name(reason), detail);
+	if (hl_store_begin(n->store) != HL_OK)
+		goto out;
+	if ((r = hl_store_put_rejected(n->store, e->id, e->origin, reason, raw, len,
+	    hl_now_ms())) != HL_OK && r != HL_ERR_EXISTS) {
+		hl_store_rollback(n->store);
+		log_warnx("envelope %s: cannot store rejection: %s", idh, hl_strerror(r));
+		goto out;
+	}
+	audit(n, "envelope-rejected", e->id, from->conf->node, ad);
+	if (hl_store_commit(n->store) != HL_OK) {
+		hl_store_rollback(n->store);
+		goto out;
+	}
+	if (hl_link_send(from->link, HL_FRAME_RECEIPT, raw, len) != HL_OK)
+		log_warnx("envelope %s: cannot send rejected receipt", idh);
+out:
+	hl_free(raw);
+}
+
+/* ---- frame handlers ---- */
+
+static void
+on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_envelope e;
+	struct peer_state *origin;
+	struct hl_msg m;
+	uint8_t *receipt = NULL, *content = NULL;
+	size_t rlen = 0, clen = 0;
+	int status, r, reason, named = 0;
+	unsigned i;
+	uint64_t now = hl_now_ms();
+	char idh[33], why[HL_REASON_MAX + 1], ad[HL_AUDIT_DETAIL_MAX];
+
+	if ((r = hl_envelope_decode(p, len, &e)) != HL_OK) {
+		log_warnx("link %s: malformed envelope (%s): dropped", ps->conf->node, hl_strerror(r));
+		snprintf(ad, sizeof(ad), "from=%s: %s (%zu bytes)", ps->conf->node, hl_strerror(r), len);
+		audit(n, "envelope-malformed", NULL, ps->conf->node, ad);
+		return;
+	}
+	hex_id(e.id, idh);
+	/* rule 5: exactly once. A replay gets the answer we gave the first time. */
+	r = hl_store_inbound_seen(n->store, e.id, &status, &receipt, &rlen);
+	if (r == HL_OK) {
+		log_info("envelope %s from %s: duplicate, receipt sent again", idh, e.origin);
+		if (receipt != NULL && hl_link_send(ps->link, HL_FRAME_RECEIPT, receipt, rlen) != HL_OK)
+			log_warnx("envelope %s: cannot resend receipt", idh);
+		hl_free(receipt);
+		return;
+	}
+	if (r != HL_ERR_NOT_FOUND) {
+		log_warnx("envelope %s: store lookup failed: %s", idh, hl_strerror(r));
+		return;  /* no receipt: the origin will send it again */
+	}
+	/* rule 3: known origin, valid signature, not expired, for us, releasable */
+	if ((origin = peer_by_name(n, e.origin)) == NULL || !origin->have_pub) {
+		reject_envelope(n, ps, &e, HL_REASON_UNKNOWN_ORIGIN, "origin node is not a known peer");
+		return;
+	}
+	if (origin != ps) {
+		/* direct links only until relay exists (issue 4) */
+		reject_envelope(n, ps, &e, HL_REASON_UNKNOWN_ORIGIN, "envelope relayed by another node");
+		return;
+	}
+	if (hl_verify_envelope(&e, p, origin->pub) != HL_OK) {
+		reject_envelope(n, ps, &e, HL_REASON_BAD_SIGNATURE, "origin signature does not verify");
+		return;
+	}
+	if (e.expires_ms < now) {
+		reject_envelope(n, ps, &e, HL_REASON_EXPIRED, "envelope expired before it arrived");
+		return;
+	}
+	for (i = 0; i < e.nwraps; i++)
+		if (strcmp(e.wraps[i].node, n->cfg.node) == 0)
+			named = 1;
+	if (!named) {
+		reject_envelope(n, ps, &e, HL_REASON_NOT_RECIPIENT, "this node is not a recipient");
+		return;
+	}
+	if (hl_label_may_receive(&e.label, &n->cfg.policy, n->cfg.partner,
+	    origin->conf->accreditation, &reason) != HL_OK) {
+		char lt[200];
+
+		hl_label_format(&e.label, &n->cfg.policy, lt, sizeof(lt));
+		snprintf(why, sizeof(why), "label %s not acceptable on link from %s (accredited %s)",
+		    lt, origin->conf->node,
+		    hl_policy_level_name(&n->cfg.policy, origin->conf->accreditation));
+		reject_envelope(n, ps, &e, (uint8_t)reason, why);
+		return;
+	}
+	if ((r = hl_open_envelope(n->keys, &e, p, n->cfg.node, &content, &clen)) != HL_OK) {
+		reject_envelope(n, ps, &e, HL_REASON_DECRYPT, "content key unwrap or decryption failed");
+		return;
+	}
+	/* durable first, then the delivered receipt (rule 5) */
+	if ((r = make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0, NULL, NULL, &receipt,
+	    &rlen)) != HL_OK)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	memcpy(m.id, e.id, HL_ID_BYTES);
+	m.inbound = 1;
+	snprintf(m.origin, sizeof(m.origin), "%s", e.origin);
+	snprintf(m.originator, sizeof(m.originator), "%s", e.originator);
+	m.precedence = e.precedence;
+	m.content_type = e.content_type;
+	m.flags = e.flags;
+	m.suite = e.suite;
+	{
+		struct hl_buf lb;
+		uint8_t *lp;
+		size_t ll;
+
+		hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
+		if (hl_label_encode(&e.label, &lb) != HL_OK || hl_buf_error(&lb) != HL_OK) {
+			hl_buf_free(&lb);
+			goto out;
+		}
+		lp = hl_buf_steal(&lb, &ll);
+		memcpy(m.label, lp, ll);
+		m.label_len = ll;
+		hl_free(lp);
+	}
+	m.created_ms = e.created_ms;
+	m.expires_ms = e.expires_ms;
+	m.stored_ms = now;
+	m.sig_ok = 1;
+	m.content = content;
+	m.content_len = clen;
+	m.raw = (uint8_t *)(uintptr_t)p;
+	m.raw_len = len;
+	snprintf(ad, sizeof(ad), "origin=%s originator=%s precedence=%s%s size=%zu", e.origin,
+	    e.originator, hl_precedence_name(e.precedence),
+	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", clen);
+	if ((r = hl_store_begin(n->store)) != HL_OK)
+		goto out;
+	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
+		hl_store_rollback(n->store);
+		log_warnx("envelope %s: cannot store: %s (no receipt; origin will retry)", idh,
+		    hl_strerror(r));
+		goto out;
+	}
+	audit(n, "envelope-received", e.id, e.origin, ad);
+	if ((r = hl_store_commit(n->store)) != HL_OK) {
+		hl_store_rollback(n->store);
+		log_warnx("envelope %s: commit failed: %s", idh, hl_strerror(r));
+		goto out;
+	}
+	log_info("envelope %s from %s stored (%s, %zu bytes)%s", idh, e.origin,
+	    hl_precedence_name(e.precedence), clen,
+	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " [EXERCISE]" : "");
+	if (hl_link_send(ps->link, HL_FRAME_RECEIPT, receipt, rlen) != HL_OK)
+		log_warnx("envelope %s: cannot send delivered receipt", idh);
+out:
+	if (content != NULL)
+		hl_free_secret(content, clen);
+	hl_free(receipt);
+}
+
+static void
+send_receipt_ack(struct peer_state *ps, const struct hl_receipt *rc, const char *me)
+{
+	struct hl_buf b;
+	uint8_t *p;
+	size_t len;
+
+	hl_buf_init(&b, 128);
+	hl_buf_put(&b, rc->id, HL_ID_BYTES);
+	hl_buf_u8(&b, rc->kind);
+	hl_buf_str8(&b, me);
+	if (hl_buf_error(&b) == HL_OK) {
+		p = hl_buf_steal(&b, &len);
+		if (hl_link_send(ps->link, HL_FRAME_RECEIPT_ACK, p, len) != HL_OK)
+			log_debug("receipt ack to %s not sent", ps->conf->node);
+		hl_free(p);
+	}
+	hl_buf_free(&b);
+}
+
+static void
+on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_receipt rc;
+	struct peer_state *from;
+	int state, r;
+	char idh[33], ad[HL_AUDIT_DETAIL_MAX], ev[40];
+
+	if ((r = hl_receipt_decode(p, len, &rc)) != HL_OK) {
+		log_warnx("link %s: malformed receipt: %s", ps->conf->node, hl_strerror(r));
+		audit(n, "receipt-malformed", NULL, ps->conf->node, hl_strerror(r));
+		return;
+	}
+	hex_id(rc.id, idh);
+	if (strcmp(rc.to, n->cfg.node) != 0 || (from = peer_by_name(n, rc.from)) == NULL ||
+	    !from->have_pub || hl_verify_receipt(&rc, p, from->pub) != HL_OK) {
+		log_warnx("link %s: receipt for %s does not verify: ignored", ps->conf->node, idh);
+		snprintf(ad, sizeof(ad), "from=%s to=%s kind=%s", rc.from, rc.to,
+		    hl_receipt_kind_name(rc.kind));
+		audit(n, "receipt-invalid", rc.id, ps->conf->node, ad);
+		return;
+	}
+	switch (rc.kind) {
+	case HL_RECEIPT_DELIVERED: state = HL_DLV_DELIVERED; break;
+	case HL_RECEIPT_ACKNOWLEDGED: state = HL_DLV_ACKNOWLEDGED; break;
+	default: state = HL_DLV_REJECTED; break;
+	}
+	snprintf(ev, sizeof(ev), "receipt-%s", hl_receipt_kind_name(rc.kind));
+	snprintf(ad, sizeof(ad), "from=%s%s%s%s%s", rc.from,
+	    rc.kind == HL_RECEIPT_REJECTED ? " reason=" : "",
+	    rc.kind == HL_RECEIPT_REJECTED ? hl_reason_name(rc.reason) : "",
+	    rc.operator_name[0] != '\0' ? " operator=" : "", rc.operator_name);
+	if ((r = hl_store_begin(n->store)) != HL_OK)
+		return;
+	r = hl_store_delivery_update(n->store, rc.id, rc.from, state, rc.reason, rc.detail,
+	    rc.operator_name, rc.time_ms);
+	if (r != HL_OK && r != HL_ERR_NOT_FOUND) {
+		hl_store_rollback(n->store);
+		log_warnx("receipt %s: cannot store: %s", idh, hl_strerror(r));
+		return;
+	}
+	if (r == HL_ERR_NOT_FOUND)
+		log_warnx("receipt %s from %s: no such delivery", idh, rc.from);
+	audit(n, ev, rc.id, rc.from, ad);
+	if (hl_store_commit(n->store) != HL_OK) {
+		hl_store_rollback(n->store);
+		return;
+	}
+	log_info("envelope %s: %s by %s%s%s", idh, hl_receipt_kind_name(rc.kind), rc.from,
+	    rc.kind == HL_RECEIPT_REJECTED ? ": " : "",
+	    rc.kind == HL_RECEIPT_REJECTED ? rc.detail : "");
+	inflight_del(from, rc.id);
+	send_receipt_ack(ps, &rc, n->cfg.node);
+	pump(n, from);
+}
+
+static void
+on_receipt_ack(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_rd rd;
+	uint8_t id[HL_ID_BYTES], kind;
+	char from[HL_NODE_NAME_MAX + 1];
+
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_copy(&rd, id, sizeof(id)) != HL_OK || hl_rd_u8(&rd, &kind) != HL_OK ||
+	    hl_rd_str8(&rd, from, HL_NODE_NAME_MAX) != HL_OK || hl_rd_end(&rd) != HL_OK ||
+	    strcmp(from, ps->conf->node) != 0) {
+		hl_link_close(ps->link, "malformed receipt acknowledgement");
+		return;
+	}
+	if (hl_store_receipt_done(n->store, id, kind) != HL_OK)
+		log_debug("receipt ack from %s: nothing pending", ps->conf->node);
+}
+
+static void
+on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_descriptor d;
+	const uint8_t *der;
+	size_t derlen;
+	uint8_t pub[HL_ED25519_PUB], *copy;
+	int r;
+
+	if ((r = hl_descriptor_decode(p, len, &d)) != HL_OK ||
+	    strcmp(d.node, ps->conf->node) != 0 ||
+	    hl_link_peer_cert(ps->link, &der, &derlen) != HL_OK || derlen != d.cert_len ||
+	    memcmp(der, d.cert, derlen) != 0 ||
+	    (r = hl_verify_descriptor(&d, p, hl_now_ms(), pub)) != HL_OK) {
+		log_warnx("link %s: bad HELLO descriptor", ps->conf->node);
+		audit(n, "link-refused", NULL, ps->conf->node, "descriptor does not match certificate or signature");
+		hl_link_close(ps->link, "bad descriptor");
+		return;
+	}
+	if (ps->desc_raw == NULL || ps->desc_len != len || memcmp(ps->desc_raw, p, len) != 0) {
+		if ((copy = hl_malloc(len)) == NULL) {
+			hl_link_close(ps->link, "out of memory");
+			return;
+		}
+		memcpy(copy, p, len);
+		if ((r = hl_store_peer_put(n->store, ps->conf->node, p, len, hl_now_ms())) != HL_OK)
+			log_warnx("link %s: cannot store descriptor: %s", ps->conf->node, hl_strerror(r));
+		if (peer_set_descriptor(ps, copy, len) != HL_OK) {
+			hl_link_close(ps->link, "bad descriptor");
+			return;
+		}
+	}
+	ps->up = 1;
+	ps->up_since_ms = ps->last_heard_ms = hl_now_ms();
+	ps->backoff_ms = 0;
+	ps->last_error[0] = '\0';
+	hl_link_set_frame_max(ps->link, HL_FRAME_MAX_BYTES);
+	log_info("link %s up (%s)", ps->conf->node, hl_link_addr(ps->link));
+	audit(n, "link-up", NULL, ps->conf->node, hl_link_addr(ps->link));
+	send_ping(ps, hl_now_ms());
+	send_receipts(n, ps);
+	pump(n, ps);
+}
+
+static void
+on_ping(struct peer_state *ps, uint8_t type, const uint8_t *p, size_t len)
+{
+	struct hl_rd rd;
+	uint64_t nonce, t;
+
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u64(&rd, &nonce) != HL_OK || hl_rd_u64(&rd, &t) != HL_OK ||
+	    hl_rd_end(&rd) != HL_OK) {
+		hl_link_close(ps->link, "malformed heartbeat");
+		return;
+	}
+	ps->last_heard_ms = hl_now_ms();
+	if (type == HL_FRAME_PING) {
+		if (hl_link_send(ps->link, HL_FRAME_PONG, p, len) != HL_OK)
+			log_debug("pong to %s not sent", ps->conf->node);
+	} else if (nonce == ps->ping_nonce && ps->ping_sent_us != 0) {
+		ps->rtt_us = hl_mono_us() - ps->ping_sent_us;
+		ps->ping_sent_us = 0;
+	}
+}
+
+/* ---- link callbacks ---- */
+
+static void
+node_on_open(void *arg, struct hl_link *l, const struct hl_peer_conf *peer)
+{
+	struct hl_node *n = arg;
+	struct peer_state *ps = peer_by_name(n, peer->node);
+
+	if (ps == NULL) {
+		hl_link_close(l, "no state for peer");
+		return;
+	}
+	if (ps->dialing == l)
+		ps->dialing = NULL;
+	if (ps->link != NULL && ps->link != l) {
+		/* a new connection replaces the old: the old one is likely dead */
+		hl_link_set_udata(ps->link, NULL);
+		hl_link_close(ps->link, "replaced by a new connection");
+		ps->up = 0;
+		ps->ninflight = 0;
+	}
+	ps->link = l;
+	hl_link_set_udata(l, ps);
+	hl_link_set_idle_timeout(l, n->cfg.dead_after_ms);
+	if (hl_link_send(l, HL_FRAME_HELLO, n->desc, n->desc_len) != HL_OK)
+		hl_link_close(l, "cannot send HELLO");
+}
+
+static void
+node_on_frame(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size_t len)
+{
+	struct hl_node *n = arg;
+	struct peer_state *ps = hl_link_udata(l);
+
+	if (ps == NULL || ps->link != l)
+		return;
+	if (!ps->up && type != HL_FRAME_HELLO) {
+		hl_link_close(l, "frame before HELLO");
+		return;
+	}
+	switch (type) {
+	case HL_FRAME_HELLO:
+		if (ps->up) {
+			hl_link_close(l, "second HELLO");
+			return;
+		}
+		on_hello(n, ps, p, len);
+		break;
+	case HL_FRAME_PING:
+	case HL_FRAME_PONG:
+		on_ping(ps, type, p, len);
+		break;
+	case HL_FRAME_ENVELOPE:
+		ps->last_heard_ms = hl_now_ms();
+		on_envelope(n, ps, p, len);
+		break;
+	case HL_FRAME_RECEIPT:
+		ps->last_heard_ms = hl_now_ms();
+		on_receipt(n, ps, p, len);
+		break;
+	case HL_FRAME_RECEIPT_ACK:
+		on_receipt_ack(n, ps, p, len);
+		break;
+	default:
+		hl_link_close(l, "unexpected frame type");
+	}
+}
+
+static void
+node_on_writable(void *arg, struct hl_link *l)
+{
+	struct peer_state *ps = hl_link_udata(l);
+
+	if (ps != NULL && ps->link == l)
+		pump(arg, ps);
+}
+
+static void
+node_on_close(void *arg, struct hl_link *l, int opened, const char *why)
+{
+	struct hl_node *n = arg;
+	struct peer_state *ps = hl_link_udata(l);
+	char ad[HL_AUDIT_DETAIL_MAX];
+
+	if (!opened) {
+		log_warnx("link %s refused: %s", hl_link_addr(l), why);
+		snprintf(ad, sizeof(ad), "%s: %s", hl_link_addr(l), why);
+		audit(n, "link-refused", NULL, ps != NULL ? ps->conf->node : "-", ad);
+	}
+	if (ps == NULL)
+		return;
+	snprintf(ps->last_error, sizeof(ps->last_error), "%s", why);
+	if (ps->dialing == l) {
+		ps->dialing = NULL;
+	}
+	if (ps->link == l) {
+		if (ps->up) {
+			log_warnx("link %s down: %s", ps->conf->node, why);
+			audit(n, "link-down", NULL, ps->conf->node, why);
+		}
+		ps->link = NULL;
+		ps->up = 0;
+		ps->ninflight = 0;
+		ps->rtt_us = 0;
+	}
+	if (ps->dialer && ps->link == NULL && ps->dialing == NULL) {
+		ps->backoff_ms = ps->backoff_ms == 0 ? 250 : ps->backoff_ms * 2;
+		if (ps->backoff_ms > n->cfg.reconnect_max_ms)
+			ps->backoff_ms = n->cfg.reconnect_max_ms;
+		ps->retry_at_ms = hl_now_ms() + ps->backoff_ms;
+	}
+}
+
+static void
+node_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct hl_node *n = arg;
+	struct peer_state *ps;
+	uint64_t now = hl_now_ms();
+	unsigned i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < n->npeers; i++) {
+		ps = &n->peers[i];
+		if (ps->up && now - ps->last_ping_ms >= n->cfg.heartbeat_ms)
+			send_ping(ps, now);
+		if (ps->dialer && ps->link == NULL && ps->dialing == NULL && now >= ps->retry_at_ms) {
+			if (hl_link_connect(n->lctx, ps->conf, &ps->dialing) != HL_OK) {
+				ps->dialing = NULL;
+				ps->retry_at_ms = now + n->cfg.reconnect_max_ms;
+			} else {
+				hl_link_set_udata(ps->dialing, ps);
+			}
+		}
+	}
+	if (now - n->desc_at_ms > DESC_VALIDITY_MS / 2 && node_refresh_descriptor(n) != HL_OK)
+		log_warnx("cannot refresh our descriptor");
+}
+
+/* ---- operations for the API ---- */
+
+static int
+resolve_recipients(struct hl_node *n, const struct hl_send_req *req,
+    struct peer_state **out, int *named, unsigned *nout, char *why, size_t whylen)
+{
+	unsigned i, j, k;
+	int found;
+
+	*nout = 0;
+	if (req->to_all) {
+		for (i = 0; i < n->npeers; i++) {
+			if (!hl_label_releasable_to(&req->label, n->peers[i].conf->partner))
+				continue;
+			out[*nout] = &n->peers[i];
+			named[(*nout)++] = 0;
+		}
+		if (*nout == 0) {
+			snprintf(why, whylen, "no peer is releasable for this label");
+			return HL_ERR_DENIED;
+		}
+		return HL_OK;
+	}
+	for (j = 0; j < req->nto; j++) {
+		found = 0;
+		for (i = 0; i < n->npeers; i++) {
+			if (strcmp(req->to[j], n->peers[i].conf->node) != 0 &&
+			    strcmp(req->to[j], n->peers[i].conf->partner) != 0)
+				continue;
+			found = 1;
+			for (k = 0; k < *nout; k++)
+				if (out[k] == &n->peers[i])
+					break;
+			if (k < *nout)
+				continue;
+			if (*nout >= HL_RECIPIENTS_MAX) {
+				snprintf(why, whylen, "too many recipients (at most %d)", HL_RECIPIENTS_MAX);
+				return HL_ERR_INVALID;
+			}
+			out[*nout] = &n->peers[i];
+			named[(*nout)++] = 1;
+		}
+		if (!found) {
+			snprintf(why, whylen, "%s: not a configured peer node or partner", req->to[j]);
+			return HL_ERR_UNKNOWN_PEER;
+		}
+	}
+	if (*nout == 0) {
+		snprintf(why, whylen, "no recipients");
+		return HL_ERR_INVALID;
+	}
+	return HL_OK;
+}
+
+int
+hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static HL_ID_BYTES],
+    char *why, size_t whylen)
+{
+	struct peer_state *rp[HL_RECIPIENTS_MAX];
+	int named[HL_RECIPIENTS_MAX];
+	struct hl_seal_recipient sr[HL_RECIPIENTS_MAX];
+	const char *names[HL_RECIPIENTS_MAX];
+	struct hl_seal_params sp;
+	struct hl_msg m;
+	struct hl_buf lb;
+	uint8_t *raw = NULL, *lp = NULL;
+	size_t rawlen = 0, ll = 0;
+	unsigned nr = 0, i, k;
+	uint64_t now = hl_now_ms();
+	char idh[33], ad[HL_AUDIT_DETAIL_MAX], lt[200];
+	int r;
+
+	memset(id, 0, HL_ID_BYTES);
+	why[0] = '\0';
+	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
+	if (req->content_len > HL_CONTENT_MAX_BYTES) {
+		snprintf(why, whylen, "content larger than %u bytes", HL_CONTENT_MAX_BYTES);
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	if ((r = hl_label_check_policy(&req->label, &n->cfg.policy)) != HL_OK) {
+		snprintf(why, whylen, "label does not fit policy %s", n->cfg.policy.id);
+		goto out;
+	}
+	if ((r = resolve_recipients(n, req, rp, named, &nr, why, whylen)) != HL_OK)
+		goto refused;
+	/* rule 1, for every recipient, before anything is sealed */
+	for (i = 0; i < nr; i++) {
+		if ((r = hl_label_may_send(&req->label, &n->cfg.policy, rp[i]->conf->node,
+		    rp[i]->conf->partner, rp[i]->conf->accreditation, named[i], why, whylen)) != HL_OK)
+			goto refused;
+	}
+	for (i = 0; i < nr; i++) {
+		const struct hl_descriptor *d = &rp[i]->desc;
+
+		if (rp[i]->desc_raw == NULL) {
+			snprintf(why, whylen, "%s: no KEM key yet (its link has never come up)",
+			    rp[i]->conf->node);
+			r = HL_ERR_AGAIN;
+			goto out;
+		}
+		if (d->not_after_ms < now) {
+			snprintf(why, whylen, "%s: its key descriptor expired; waiting for a fresh one",
+			    rp[i]->conf->node);
+			r = HL_ERR_AGAIN;
+			goto out;
+		}
+		for (k = 0; k < d->nkeys; k++)
+			if (d->keys[k].suite == n->cfg.suite)
+				break;
+		if (k == d->nkeys) {
+			snprintf(why, whylen, "%s: offers no key for suite %s", rp[i]->conf->node,
+			    hl_suite_name(n->cfg.suite));
+			r = HL_ERR_AGAIN;
+			goto out;
+		}
+		sr[i].node = rp[i]->conf->node;
+		sr[i].epoch = d->epoch;
+		sr[i].pub = d->keys[k].pub;
+		sr[i].publen = d->keys[k].len;
+		names[i] = rp[i]->conf->node;
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.suite = n->cfg.suite;
+	sp.flags = req->flags;
+	sp.precedence = req->precedence;
+	sp.content_type = req->content_type;
+	sp.created_ms = now;
+	sp.expires_ms = now + 1000ull * (req->ttl_s != 0 ? req->ttl_s : n->cfg.default_ttl_s);
+	sp.origin = n->cfg.node;
+	sp.originator = req->originator;
+	sp.label = &req->label;
+	sp.nrecipients = nr;
+	sp.recipients = sr;
+	if ((r = hl_seal_envelope(n->keys, &sp, req->content, req->content_len, id, &raw,
+	    &rawlen)) != HL_OK) {
+		snprintf(why, whylen, "cannot seal envelope: %s", hl_strerror(r));
+		goto out;
+	}
+	if ((r = hl_label_encode(&req->label, &lb)) != HL_OK ||
+	    (r = hl_buf_error(&lb)) != HL_OK)
+		goto out;
+	lp = hl_buf_steal(&lb, &ll);
+	memset(&m, 0, sizeof(m));
+	memcpy(m.id, id, HL_ID_BYTES);
+	m.inbound = 0;
+	snprintf(m.origin, sizeof(m.origin), "%s", n->cfg.node);
+	snprintf(m.originator, sizeof(m.originator), "%s", req->originator);
+	m.precedence = req->precedence;
+	m.content_type = req->content_type;
+	m.flags = req->flags;
+	m.suite = n->cfg.suite;
+	memcpy(m.label, lp, ll);
+	m.label_len = ll;
+	m.created_ms = sp.created_ms;
+	m.expires_ms = sp.expires_ms;
+	m.stored_ms = now;
+	m.sig_ok = 1;
+	m.content = (uint8_t *)(uintptr_t)req->content;
+	m.content_len = req->content_len;
+	m.raw = raw;
+	m.raw_len = rawlen;
+	hex_id(id, idh);
+	hl_label_format(&req->label, &n->cfg.policy, lt, sizeof(lt));
+	snprintf(ad, sizeof(ad), "to=%u recipients precedence=%s label=%s%s size=%zu", nr,
+	    hl_precedence_name(req->precedence), lt,
+	    (req->flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", req->content_len);
+	if ((r = hl_store_begin(n->store)) != HL_OK)
+		goto out;
+	if ((r = hl_store_put_outbound(n->store, &m, names, nr, now)) != HL_OK) {
+		hl_store_rollback(n->store);
+		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
+		goto out;
+	}
+	audit(n, "envelope-sent", id, req->originator, ad);
+	if ((r = hl_store_commit(n->store)) != HL_OK) {
+		hl_store_rollback(n->store);
+		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
+		goto out;
+	}
+	log_info("envelope %s queued to %u recipient(s) (%s)", idh, nr,
+	    hl_precedence_name(req->precedence));
+	for (i = 0; i < nr; i++)
+		pump(n, rp[i]);
+	r = HL_OK;
+	goto out;
+refused:
+	snprintf(ad, sizeof(ad), "refused: %s", why);
+	audit(n, "send-refused", NULL, req->originator, ad);
+	log_warnx("send by %s refused: %s", req->originator, why);
+out:
+	hl_buf_free(&lb);
+	hl_free(lp);
+	hl_free(raw);
+	if (r != HL_OK)
+		memset(id, 0, HL_ID_BYTES);
+	return r;
+}
+
+int
+hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char *operator_name)
+{
+	struct hl_msg m;
+	struct peer_state *ps;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	char ad[HL_AUDIT_DETAIL_MAX];
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	if ((r = hl_store_get(n->store, id, 0, &m)) != HL_OK)
+		return r;
+	if (!m.inbound) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((r = make_receipt(n, HL_RECEIPT_ACKNOWLEDGED, id, m.origin, 0, NULL, operator_name,
+	    &raw, &len)) != HL_OK)
+		goto out;
+	if ((r = hl_store_begin(n->store)) != HL_OK)
+		goto out;
+	if ((r = hl_store_ack(n->store, id, operator_name, hl_now_ms())) != HL_OK ||
+	    (r = hl_store_receipt_queue(n->store, id, HL_RECEIPT_ACKNOWLEDGED, m.origin, raw,
+	    len)) != HL_OK) {
+		hl_store_rollback(n->store);
+		goto out;
+	}
+	snprintf(ad, sizeof(ad), "origin=%s", m.origin);
+	audit(n, "envelope-acknowledged", id, operator_name, ad);
+	if ((r = hl_store_commit(n->store)) != HL_OK) {
+		hl_store_rollback(n->store);
+		goto out;
+	}
+	if ((ps = peer_by_name(n, m.origin)) != NULL)
+		send_receipts(n, ps);
+	r = HL_OK;
+out:
+	hl_free(raw);
+	hl_msg_clear(&m);
+	return r;
+}
+
+int
+hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count)
+{
+	struct hl_peer_status *s;
+	unsigned i;
+
+	*st = NULL;
+	*count = 0;
+	if ((s = hl_calloc(n->npeers == 0 ? 1 : n->npeers, sizeof(*s))) == NULL)
+		return HL_ERR_NOMEM;
+	for (i = 0; i < n->npeers; i++) {
+		struct peer_state *ps = &n->peers[i];
+
+		snprintf(s[i].node, sizeof(s[i].node), "%s", ps->conf->node);
+		snprintf(s[i].partner, sizeof(s[i].partner), "%s", ps->conf->partner);
+		s[i].up = ps->up;
+		s[i].last_heartbeat_ms = ps->last_heard_ms;
+		s[i].rtt_us = ps->rtt_us;
+		s[i].up_since_ms = ps->up ? ps->up_since_ms : 0;
+		if (hl_store_queue_depth(n->store, ps->conf->node, &s[i].queue_depth) != HL_OK)
+			s[i].queue_depth = 0;
+		snprintf(s[i].last_error, sizeof(s[i].last_error), "%s", ps->up ? "" : ps->last_error);
+	}
+	*st = s;
+	*count = n->npeers;
+	return HL_OK;
+}
+
+const struct hl_config *
+hl_node_config(const struct hl_node *n)
+{
+	return &n->cfg;
+}
+
+struct hl_store *
+hl_node_store(struct hl_node *n)
+{
+	return n->store;
+}
+
+uint64_t
+hl_node_started_ms(const struct hl_node *n)
+{
+	return n->started_ms;
+}
+
+/* ---- life cycle ---- */
+
+static int
+read_cert_der(const char *path, uint8_t **der, size_t *len, char *err, size_t errlen)
+{
+	FILE *f;
+	X509 *x;
+	int r;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open certificate", path);
+		return HL_ERR_CONFIG;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL) {
+		snprintf(err, errlen, "%s: not a PEM certificate", path);
+		return HL_ERR_CONFIG;
+	}
+	{
+		unsigned char *p = NULL;
+		int nl = i2d_X509(x, &p);
+
+		r = HL_ERR_CONFIG;
+		if (nl > 0 && (size_t)nl <= HL_CERT_MAX_BYTES && (*der = hl_malloc((size_t)nl)) != NULL) {
+			memcpy(*der, p, (size_t)nl);
+			*len = (size_t)nl;
+			r = HL_OK;
+		} else {
+			snprintf(err, errlen, "%s: certificate too large", path);
+		}
+		OPENSSL_free(p);
+	}
+	X509_free(x);
+	return r;
+}
+
+int
+hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node **out,
+    char *err, size_t errlen)
+{
+	struct hl_node *n = NULL;
+	struct hl_link_cbs cbs = { node_on_open, node_on_frame, node_on_writable, node_on_close };
+	char path[HL_PATH_MAX + 32];
+	struct timeval tv;
+	uint8_t *d;
+	size_t dl;
+	unsigned i;
+	int r = HL_ERR_INTERNAL;
+
+	*out = NULL;
+	if ((n = hl_calloc(1, sizeof(*n))) == NULL)
+		return HL_ERR_NOMEM;
+	n->cfg = *cfg;
+	n->base = base;
+	n->started_ms = hl_now_ms();
+	if (mkdir(n->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create data directory", n->cfg.data_dir);
+		r = HL_ERR_IO;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/kem", n->cfg.data_dir);
+	if ((r = hl_keys_open(n->cfg.key_path, path, &n->keys, err, errlen)) != HL_OK)
+		goto out;
+	snprintf(path, sizeof(path), "%s/hotline.db", n->cfg.data_dir);
+	if ((r = hl_store_open(path, &n->store, err, errlen)) != HL_OK)
+		goto out;
+	if ((r = read_cert_der(n->cfg.cert_path, &n->cert_der, &n->cert_len, err, errlen)) != HL_OK)
+		goto out;
+	if ((r = node_refresh_descriptor(n)) != HL_OK) {
+		snprintf(err, errlen, "cannot sign our node descriptor: %s", hl_strerror(r));
+		goto out;
+	}
+	n->npeers = n->cfg.npeers;
+	for (i = 0; i < n->npeers; i++) {
+		struct peer_state *ps = &n->peers[i];
+
+		ps->conf = &n->cfg.peers[i];
+		ps->dialer = strcmp(n->cfg.node, ps->conf->node) < 0;
+		if (hl_store_peer_get(n->store, ps->conf->node, &d, &dl) == HL_OK &&
+		    peer_set_descriptor(ps, d, dl) != HL_OK)
+			log_warnx("stored descriptor of %s is unusable; waiting for its link",
+			    ps->conf->node);
+	}
+	if ((r = hl_link_ctx_new(&n->cfg, base, &cbs, n, &n->lctx, err, errlen)) != HL_OK)
+		goto out;
+	if ((r = hl_link_listen(n->lctx, err, errlen)) != HL_OK)
+		goto out;
+	if ((r = hl_api_start(base, n, &n->api, err, errlen)) != HL_OK)
+		goto out;
+	if ((n->tick = event_new(base, -1, EV_PERSIST, node_tick, n)) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	tv.tv_sec = 0;
+	tv.tv_usec = NODE_TICK_MS * 1000;
+	event_add(n->tick, &tv);
+	audit(n, "node-start", NULL, n->cfg.node, "started");
+	*out = n;
+	n = NULL;
+	r = HL_OK;
+out:
+	hl_node_free(n);
+	return r;
+}
+
+void
+hl_node_free(struct hl_node *n)
+{
+	unsigned i;
+
+	if (n == NULL)
+		return;
+	if (n->tick != NULL)
+		event_free(n->tick);
+	hl_api_free(n->api);
+	hl_link_ctx_free(n->lctx);
+	for (i = 0; i < n->npeers; i++) {
+		hl_free(n->peers[i].desc_raw);
+		hl_free(n->peers[i].inflight);
+	}
+	hl_store_close(n->store);
+	hl_keys_free(n->keys);
+	hl_free(n->cert_der);
+	hl_free(n->desc);
+	hl_free(n);
+}
+
+void
+hl_node_shutdown(struct hl_node *n)
+{
+	audit(n, "node-stop", NULL, n->cfg.node, "stopped");
+}
