@@ -1,0 +1,152 @@
+# lib.sh: helpers for integration scenarios. Source it; each scenario runs real
+# hotlined processes on loopback ports that are free at the time.
+# Environment from scripts/run-tests.sh: HOTLINE_BUILD, HOTLINE_ROOT.
+set -u
+HOTLINE_BUILD=${HOTLINE_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}
+HL="$HOTLINE_BUILD/hotline"
+HLD="$HOTLINE_BUILD/hotlined"
+T=$(mktemp -d /tmp/hotline-it.XXXXXX)
+FED="$T/fed"
+declare -A NODE_PID=()
+CHECKS=0
+SCENARIO=$(basename "$0" .sh)
+
+cleanup() {
+	local rc=$?
+	local p
+	for p in "${!NODE_PID[@]}"; do
+		kill -TERM "${NODE_PID[$p]}" 2>/dev/null
+	done
+	sleep 0.2
+	for p in "${!NODE_PID[@]}"; do
+		kill -KILL "${NODE_PID[$p]}" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ "$rc" -ne 0 ]; then
+		echo "# $SCENARIO failed; node logs follow"
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "# ---- $f (last 40 lines)"
+			tail -n 40 "$f" | sed 's/^/#   /'
+		done
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "not ok - $*"
+	exit 1
+}
+
+ok() {
+	CHECKS=$((CHECKS + 1))
+	echo "ok $CHECKS - $*"
+}
+
+# expect_eq ACTUAL EXPECTED MESSAGE
+expect_eq() {
+	if [ "$1" = "$2" ]; then ok "$3"; else fail "$3: expected '$2', got '$1'"; fi
+}
+
+# expect_match TEXT REGEX MESSAGE
+expect_match() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then ok "$3"; else fail "$3: '$1' does not match /$2/"; fi
+}
+
+port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Pick a base port such that base..base+n-1 and base+100.. are free.
+pick_base_port() {
+	local n=$1 try base i okp
+	for try in $(seq 1 50); do
+		base=$(( 20000 + (RANDOM % 300) * 100 ))
+		okp=1
+		for i in $(seq 0 $((n - 1))); do
+			port_free $((base + i)) && port_free $((base + 100 + i)) || { okp=0; break; }
+		done
+		[ "$okp" = 1 ] && { echo "$base"; return 0; }
+	done
+	return 1
+}
+
+# fed_init JPN,NATO,USA,KOR
+fed_init() {
+	local n
+	n=$(echo "$1" | tr ',' '\n' | wc -l)
+	BASE_PORT=$(pick_base_port "$n") || fail "no free ports"
+	"$HL" pki init --dir "$FED" --partners "$1" --base-port "$BASE_PORT" >"$T/pki.log" 2>&1 ||
+		{ cat "$T/pki.log"; fail "pki init"; }
+}
+
+conf() { echo "$FED/$1/node.conf"; }
+
+# hl P ARGS...: run the CLI against partner P's node
+hl() {
+	local p=$1
+	shift
+	"$HL" -c "$(conf "$p")" "$@"
+}
+
+# node_start P: start and wait until its operator API answers
+node_start() {
+	local p=$1 i
+	"$HLD" -c "$(conf "$p")" >>"$T/$p.log" 2>&1 &
+	NODE_PID[$p]=$!
+	for i in $(seq 1 100); do
+		if hl "$p" status >/dev/null 2>&1; then return 0; fi
+		kill -0 "${NODE_PID[$p]}" 2>/dev/null || fail "node $p exited at start: $(tail -n 3 "$T/$p.log")"
+		sleep 0.1
+	done
+	fail "node $p did not come up"
+}
+
+# node_stop P [SIGNAL]
+node_stop() {
+	local p=$1 sig=${2:-TERM}
+	kill "-$sig" "${NODE_PID[$p]}" 2>/dev/null
+	wait "${NODE_PID[$p]}" 2>/dev/null
+	unset "NODE_PID[$p]"
+}
+
+# wait_until SECONDS CMD...: poll until CMD succeeds
+wait_until() {
+	local secs=$1 i
+	shift
+	for i in $(seq 1 $((secs * 10))); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+link_is_up() {
+	hl "$1" status --json | jq -e --arg q "$2/node-1" '.peers[] | select(.node == $q) | .link == "up"' >/dev/null
+}
+
+# wait_link P Q: P reports its link to Q up
+wait_link() {
+	wait_until 15 link_is_up "$1" "$2" || fail "link $1 -> $2 did not come up"
+}
+
+delivery_state() {
+	hl "$1" delivery "$2" --json | jq -r --arg q "$3/node-1" '.recipients[] | select(.node == $q) | .state'
+}
+
+# wait_state P ID Q STATE: P's delivery record of ID to Q reaches STATE
+wait_state() {
+	local i s=""
+	for i in $(seq 1 150); do
+		s=$(delivery_state "$1" "$2" "$3" 2>/dev/null)
+		[ "$s" = "$4" ] && return 0
+		sleep 0.1
+	done
+	fail "delivery of $2 to $3 at $1: state '$s', expected '$4'"
+}
+
+inbox_count() {
+	hl "$1" inbox --json | jq '.items | length'
+}
