@@ -104,6 +104,15 @@ node_start() {
 	fail "node $p did not come up"
 }
 
+# node_spawn P: start without waiting for the API (it may never come up)
+node_spawn() {
+	local p=$1
+	"$HLD" -c "$(conf "$p")" >>"$T/$p.log" 2>&1 &
+	NODE_PID[$p]=$!
+	sleep 0.3
+	kill -0 "${NODE_PID[$p]}" 2>/dev/null || fail "node $p exited at start: $(tail -n 3 "$T/$p.log")"
+}
+
 # node_stop P [SIGNAL]
 node_stop() {
 	local p=$1 sig=${2:-TERM}
