@@ -771,7 +771,7 @@ out:
 static int
 check_integrity(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-	char val[200];
+	char val[200], *p;
 	int rc, r;
 
 	r = pragma(db, "PRAGMA quick_check", val, sizeof(val), &rc);
@@ -790,6 +790,10 @@ check_integrity(sqlite3 *db, const char *path, char *err, size_t errlen)
 		return r;
 	}
 	if (strcmp(val, "ok") != 0) {
+		/* quick_check's first row may span lines: keep the message on one */
+		for (p = val; *p != '\0'; p++)
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
 		set_err(err, errlen, "DB: database is corrupt (quick_check: %s)", val);
 		return HL_ERR_CORRUPT;
 	}

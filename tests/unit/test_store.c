@@ -1194,6 +1194,267 @@ test_versions(void **state)
 	open_fx(f);
 }
 
+/* ---- I/O faults: a VFS shim over the default one that fails writes ---- */
+
+static int shim_fail_rc;          /* 0: pass through; else xWrite returns it */
+static sqlite3_vfs *shim_parent;
+static sqlite3_vfs shim_vfs;
+
+struct shim_file {
+	sqlite3_file base;
+	sqlite3_file *real;
+};
+
+static int
+shim_close(sqlite3_file *f)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xClose(sf->real);
+}
+
+static int
+shim_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xRead(sf->real, p, n, off);
+}
+
+static int
+shim_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	if (shim_fail_rc != 0)
+		return shim_fail_rc;
+	return sf->real->pMethods->xWrite(sf->real, p, n, off);
+}
+
+static int
+shim_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xTruncate(sf->real, size);
+}
+
+static int
+shim_sync(sqlite3_file *f, int flags)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xSync(sf->real, flags);
+}
+
+static int
+shim_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xFileSize(sf->real, size);
+}
+
+static int
+shim_lock(sqlite3_file *f, int l)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xLock(sf->real, l);
+}
+
+static int
+shim_unlock(sqlite3_file *f, int l)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xUnlock(sf->real, l);
+}
+
+static int
+shim_check_reserved(sqlite3_file *f, int *out)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xCheckReservedLock(sf->real, out);
+}
+
+static int
+shim_file_control(sqlite3_file *f, int op, void *arg)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xFileControl(sf->real, op, arg);
+}
+
+static int
+shim_sector_size(sqlite3_file *f)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xSectorSize(sf->real);
+}
+
+static int
+shim_device_chars(sqlite3_file *f)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xDeviceCharacteristics(sf->real);
+}
+
+static int
+shim_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xShmMap(sf->real, pg, pgsz, extend, pp);
+}
+
+static int
+shim_shm_lock(sqlite3_file *f, int off, int n, int flags)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xShmLock(sf->real, off, n, flags);
+}
+
+static void
+shim_shm_barrier(sqlite3_file *f)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	sf->real->pMethods->xShmBarrier(sf->real);
+}
+
+static int
+shim_shm_unmap(sqlite3_file *f, int del)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	return sf->real->pMethods->xShmUnmap(sf->real, del);
+}
+
+static int
+shim_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **pp)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+
+	*pp = NULL;   /* no memory-mapped I/O: every page goes through xRead */
+	(void)sf;
+	(void)off;
+	(void)n;
+	return SQLITE_OK;
+}
+
+static int
+shim_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	(void)f;
+	(void)off;
+	(void)p;
+	return SQLITE_OK;
+}
+
+static const sqlite3_io_methods shim_io = {
+	3, shim_close, shim_read, shim_write, shim_truncate, shim_sync, shim_file_size,
+	shim_lock, shim_unlock, shim_check_reserved, shim_file_control, shim_sector_size,
+	shim_device_chars, shim_shm_map, shim_shm_lock, shim_shm_barrier, shim_shm_unmap,
+	shim_fetch, shim_unfetch,
+};
+
+static int
+shim_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags, int *oflags)
+{
+	struct shim_file *sf = (struct shim_file *)f;
+	int rc;
+
+	(void)vfs;
+	sf->base.pMethods = NULL;
+	sf->real = (sqlite3_file *)(sf + 1);
+	rc = shim_parent->xOpen(shim_parent, name, sf->real, flags, oflags);
+	if (sf->real->pMethods != NULL)
+		sf->base.pMethods = &shim_io;
+	return rc;
+}
+
+static void
+shim_install(void)
+{
+	shim_parent = sqlite3_vfs_find(NULL);
+	assert_non_null(shim_parent);
+	shim_vfs = *shim_parent;
+	shim_vfs.zName = "hl-test-shim";
+	shim_vfs.pNext = NULL;
+	shim_vfs.szOsFile = (int)sizeof(struct shim_file) + shim_parent->szOsFile;
+	shim_vfs.xOpen = shim_open;
+	assert_int_equal(sqlite3_vfs_register(&shim_vfs, 1), SQLITE_OK);
+}
+
+static void
+shim_remove(void)
+{
+	shim_fail_rc = 0;
+	assert_int_equal(sqlite3_vfs_unregister(&shim_vfs), SQLITE_OK);
+	assert_int_equal(sqlite3_vfs_register(shim_parent, 1), SQLITE_OK);
+}
+
+static void
+test_io_errors(void **state)
+{
+	struct fx *f = *state;
+	struct hl_msg m, g;
+	struct hl_store *s = NULL;
+	uint64_t cnt = 0, bad = 0, naudit = 0;
+	char err[256];
+
+	shim_install();
+	open_fx(f);
+	assert_int_equal(hl_store_audit(f->s, "a", NULL, "JPN/node1", "1", 1), HL_OK);
+	/* disk full: the commit fails, everything of the call is rolled back */
+	mk_msg(&m, 90, 0, 1000, 0);
+	shim_fail_rc = SQLITE_FULL;
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 1), HL_ERR_FULL);
+	assert_int_equal(hl_store_audit(f->s, "b", NULL, "JPN/node1", "2", 2), HL_ERR_FULL);
+	assert_int_equal(hl_store_peer_put(f->s, "KOR/node1", (const uint8_t *)"d", 1, 1),
+	    HL_ERR_FULL);
+	assert_true(strlen(hl_store_errmsg(f->s)) > 0);
+	/* other I/O errors */
+	shim_fail_rc = SQLITE_IOERR_WRITE;
+	assert_int_equal(hl_store_audit(f->s, "b", NULL, "JPN/node1", "2", 2), HL_ERR_STORE);
+	shim_fail_rc = 0;
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_audit(f->s, "c", NULL, "JPN/node1", "3", 3), HL_OK);
+	assert_int_equal(hl_store_audit_verify(f->s, &cnt, &bad, err, sizeof(err)), HL_OK);
+	assert_true(cnt == 2);
+	/* a batch whose commit fails: nothing of it remains, the chain goes on */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 1), HL_OK);
+	assert_int_equal(hl_store_audit(f->s, "d", m.id, "JPN/node1", "4", 4), HL_OK);
+	shim_fail_rc = SQLITE_FULL;
+	assert_int_equal(hl_store_commit(f->s), HL_ERR_FULL);
+	hl_store_rollback(f->s);   /* what callers do; harmless after a failed commit */
+	shim_fail_rc = 0;
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_audit(f->s, "e", NULL, "JPN/node1", "5", 5), HL_OK);
+	assert_int_equal(hl_store_audit_verify(f->s, &cnt, &bad, err, sizeof(err)), HL_OK);
+	assert_true(cnt == 3);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 1), HL_OK);
+	close_fx(f);
+	/* creating a database on a full disk fails cleanly */
+	rm_db(f->path);
+	shim_fail_rc = SQLITE_FULL;
+	assert_int_not_equal(hl_store_open(f->path, &s, err, sizeof(err)), HL_OK);
+	assert_null(s);
+	shim_fail_rc = 0;
+	rm_db(f->path);
+	open_fx(f);
+	assert_int_equal(hl_store_counts(f->s, NULL, NULL, &naudit), HL_OK);
+	assert_true(naudit == 0);
+	close_fx(f);
+	shim_remove();
+}
+
 /* ---- allocation failures ---- */
 
 static int
@@ -1284,6 +1545,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_middle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_random_and_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 	};
 
