@@ -145,4 +145,26 @@ HL_WUR int hl_store_audit_verify(struct hl_store *s, uint64_t *count, uint64_t *
 /* Open read-only for offline verification (hotline audit verify). */
 HL_WUR int hl_store_open_readonly(const char *path, struct hl_store **out, char *err, size_t errlen);
 
+/* One audit entry as "hotline audit list" shows it (fields longer than the
+ * arrays, which only a tampered file can hold, are cut). */
+#define HL_AUDIT_EVENT_MAX 63
+struct hl_audit_entry {
+	uint64_t seq, time_ms;
+	char event[HL_AUDIT_EVENT_MAX + 1];
+	uint8_t id[HL_ID_BYTES];
+	int has_id;
+	char actor[HL_NODE_NAME_MAX + 1];
+	char detail[HL_AUDIT_DETAIL_MAX + 1];
+};
+/* Up to limit entries with seq >= from_seq, ascending. OUT: *out (caller
+ * frees with hl_free; NULL when *n is 0), *n. */
+HL_WUR int hl_store_audit_list(struct hl_store *s, uint64_t from_seq, size_t limit,
+    struct hl_audit_entry **out, size_t *n);
+/* Row counts for status and metrics; any out-pointer may be NULL. */
+HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outbound,
+    uint64_t *audit_entries);
+/* The SQLite message of the last failure on s ("" if none); static storage
+ * inside s, valid until the next call on s. */
+const char *hl_store_errmsg(const struct hl_store *s);
+
 #endif

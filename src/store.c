@@ -1,0 +1,2164 @@
+/* store.c: the node's durable state in SQLite (WAL, synchronous=FULL) and
+ * the hash-chained audit log beside it. Schema and guarantees are described
+ * in docs/internals/store.md.
+ *
+ * Every statement is prepared once at open and finalized at close; values
+ * are always bound, never formatted into SQL. A mutating function runs in
+ * its own BEGIN IMMEDIATE transaction, or, inside a transaction opened with
+ * hl_store_begin(), in a savepoint of its own so that a failing call (say a
+ * duplicate id) undoes exactly its own writes and the caller's batch can go
+ * on. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "alloc.h"
+#include "store.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_BUSY_TIMEOUT_MS 5000
+/* sqlite3_bind_blob takes an int length. (<limits.h> is shadowed by
+ * src/limits.h through gcc's include_next, so no INT_MAX here.) */
+#define STORE_BIND_MAX 0x7fffffff
+
+/* Migrations: step[i] brings user_version i to i + 1. Applied in order, all
+ * of them in one transaction together with the new user_version. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+	/* 0 -> 1 */
+	"CREATE TABLE envelopes ("
+	" id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),"
+	" inbound INTEGER NOT NULL CHECK (inbound IN (0, 1)),"
+	" origin TEXT NOT NULL,"
+	" originator TEXT NOT NULL,"
+	" precedence INTEGER NOT NULL,"
+	" content_type INTEGER NOT NULL,"
+	" flags INTEGER NOT NULL,"
+	" suite INTEGER NOT NULL,"
+	" label BLOB NOT NULL,"
+	" created_ms INTEGER NOT NULL,"
+	" expires_ms INTEGER NOT NULL,"
+	" stored_ms INTEGER NOT NULL,"
+	" acked_ms INTEGER NOT NULL DEFAULT 0,"
+	" acked_by TEXT NOT NULL DEFAULT '',"
+	" sig_ok INTEGER NOT NULL,"
+	" content BLOB NOT NULL,"
+	" raw BLOB NOT NULL);"
+	"CREATE INDEX envelopes_stored ON envelopes (stored_ms);"
+	"CREATE INDEX envelopes_inbound_stored ON envelopes (inbound, stored_ms);"
+	"CREATE TABLE deliveries ("
+	" id BLOB NOT NULL REFERENCES envelopes (id),"
+	" node TEXT NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" reason INTEGER NOT NULL DEFAULT 0,"
+	" detail TEXT NOT NULL DEFAULT '',"
+	" queued_ms INTEGER NOT NULL,"
+	" delivered_ms INTEGER NOT NULL DEFAULT 0,"
+	" acked_ms INTEGER NOT NULL DEFAULT 0,"
+	" acked_by TEXT NOT NULL DEFAULT '',"
+	" rejected_ms INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (id, node)) WITHOUT ROWID;"
+	"CREATE INDEX deliveries_node_state ON deliveries (node, state);"
+	"CREATE TABLE inbound_seen ("
+	" id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),"
+	" origin TEXT NOT NULL,"
+	" status INTEGER NOT NULL CHECK (status IN (1, 2)),"
+	" reason INTEGER NOT NULL DEFAULT 0,"
+	" receipt BLOB NOT NULL,"
+	" time_ms INTEGER NOT NULL);"
+	"CREATE TABLE receipts_out ("
+	" id BLOB NOT NULL,"
+	" kind INTEGER NOT NULL,"
+	" to_node TEXT NOT NULL,"
+	" raw BLOB NOT NULL,"
+	" done INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (id, kind));"
+	"CREATE INDEX receipts_out_pending ON receipts_out (to_node, done);"
+	"CREATE TABLE peers ("
+	" node TEXT PRIMARY KEY NOT NULL,"
+	" descriptor BLOB NOT NULL,"
+	" updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE audit ("
+	" seq INTEGER PRIMARY KEY,"
+	" time_ms INTEGER NOT NULL,"
+	" event TEXT NOT NULL,"
+	" envelope_id BLOB,"
+	" actor TEXT NOT NULL,"
+	" detail TEXT NOT NULL,"
+	" prev_hash BLOB NOT NULL,"
+	" hash BLOB NOT NULL);"
+	"CREATE TABLE audit_head ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" seq INTEGER NOT NULL,"
+	" hash BLOB NOT NULL);",
+};
+
+enum st {
+	ST_BEGIN,
+	ST_BEGIN_READ,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_ENV_INSERT,
+	ST_DLV_INSERT,
+	ST_QUEUED_FOR,
+	ST_QUEUE_DEPTH,
+	ST_DLV_GET,
+	ST_DLV_SET_DELIVERED,
+	ST_DLV_SET_ACKED,
+	ST_DLV_SET_REJECTED,
+	ST_DLV_LIST,
+	ST_SEEN_GET,
+	ST_SEEN_INSERT,
+	ST_ACK,
+	ST_ACK_CHECK,
+	ST_GET,
+	ST_LIST_ALL,
+	ST_LIST_IN,
+	ST_RCPT_INSERT,
+	ST_RCPT_PENDING,
+	ST_RCPT_DONE,
+	ST_PEER_PUT,
+	ST_PEER_GET,
+	ST_AUDIT_INSERT,
+	ST_HEAD_PUT,
+	ST_HEAD_GET,
+	ST_AUDIT_LAST,
+	ST_AUDIT_WALK,
+	ST_AUDIT_LIST,
+	ST_COUNT_IN,
+	ST_COUNT_OUT,
+	ST_COUNT_AUDIT,
+	ST_COUNT
+};
+
+/* The message columns in the order row_to_msg() reads them. */
+#define MSG_COLS "id, inbound, origin, originator, precedence, content_type, flags," \
+	" suite, label, created_ms, expires_ms, stored_ms, acked_ms, acked_by, sig_ok"
+#define MSG_NCOLS 15
+
+static const char *const st_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_BEGIN_READ] = "BEGIN DEFERRED",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT hl_op",
+	[ST_RELEASE] = "RELEASE hl_op",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO hl_op",
+	[ST_ENV_INSERT] = "INSERT INTO envelopes (id, inbound, origin, originator, precedence,"
+	    " content_type, flags, suite, label, created_ms, expires_ms, stored_ms, acked_ms,"
+	    " acked_by, sig_ok, content, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, 0, '', ?13, ?14, ?15)",
+	[ST_DLV_INSERT] = "INSERT INTO deliveries (id, node, state, queued_ms) VALUES (?1, ?2, 0, ?3)",
+	[ST_QUEUED_FOR] = "SELECT d.id FROM deliveries AS d JOIN envelopes AS e ON e.id = d.id"
+	    " WHERE d.node = ?1 AND d.state = 0"
+	    " ORDER BY e.precedence ASC, e.created_ms ASC, e.rowid ASC LIMIT ?2",
+	[ST_QUEUE_DEPTH] = "SELECT count(*) FROM deliveries WHERE node = ?1 AND state = 0",
+	[ST_DLV_GET] = "SELECT state FROM deliveries WHERE id = ?1 AND node = ?2",
+	[ST_DLV_SET_DELIVERED] = "UPDATE deliveries SET state = 1, delivered_ms = ?3"
+	    " WHERE id = ?1 AND node = ?2",
+	[ST_DLV_SET_ACKED] = "UPDATE deliveries SET state = 2, acked_ms = ?3, acked_by = ?4,"
+	    " delivered_ms = CASE WHEN delivered_ms = 0 THEN ?3 ELSE delivered_ms END"
+	    " WHERE id = ?1 AND node = ?2",
+	[ST_DLV_SET_REJECTED] = "UPDATE deliveries SET state = 3, reason = ?3, detail = ?4,"
+	    " rejected_ms = ?5 WHERE id = ?1 AND node = ?2",
+	[ST_DLV_LIST] = "SELECT node, state, reason, detail, queued_ms, delivered_ms, acked_ms,"
+	    " rejected_ms, acked_by FROM deliveries WHERE id = ?1 ORDER BY node",
+	[ST_SEEN_GET] = "SELECT status, receipt FROM inbound_seen WHERE id = ?1",
+	[ST_SEEN_INSERT] = "INSERT INTO inbound_seen (id, origin, status, reason, receipt, time_ms)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_ACK] = "UPDATE envelopes SET acked_ms = ?2, acked_by = ?3"
+	    " WHERE id = ?1 AND inbound = 1 AND acked_ms = 0",
+	[ST_ACK_CHECK] = "SELECT acked_ms FROM envelopes WHERE id = ?1 AND inbound = 1",
+	[ST_GET] = "SELECT " MSG_COLS ", content, raw FROM envelopes WHERE id = ?1",
+	[ST_LIST_ALL] = "SELECT " MSG_COLS " FROM envelopes"
+	    " ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
+	[ST_LIST_IN] = "SELECT " MSG_COLS " FROM envelopes WHERE inbound = 1"
+	    " ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
+	[ST_RCPT_INSERT] = "INSERT INTO receipts_out (id, kind, to_node, raw, done)"
+	    " VALUES (?1, ?2, ?3, ?4, 0)",
+	[ST_RCPT_PENDING] = "SELECT raw FROM receipts_out WHERE to_node = ?1 AND done = 0"
+	    " ORDER BY rowid LIMIT ?2",
+	[ST_RCPT_DONE] = "UPDATE receipts_out SET done = 1 WHERE id = ?1 AND kind = ?2",
+	[ST_PEER_PUT] = "INSERT INTO peers (node, descriptor, updated_ms) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (node) DO UPDATE SET descriptor = excluded.descriptor,"
+	    " updated_ms = excluded.updated_ms",
+	[ST_PEER_GET] = "SELECT descriptor FROM peers WHERE node = ?1",
+	[ST_AUDIT_INSERT] = "INSERT INTO audit (seq, time_ms, event, envelope_id, actor, detail,"
+	    " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_HEAD_PUT] = "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)"
+	    " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+	[ST_HEAD_GET] = "SELECT seq, hash FROM audit_head WHERE id = 1",
+	[ST_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	[ST_AUDIT_WALK] = "SELECT seq, time_ms, event, envelope_id, actor, detail, prev_hash, hash"
+	    " FROM audit ORDER BY seq ASC",
+	[ST_AUDIT_LIST] = "SELECT seq, time_ms, event, envelope_id, actor, detail FROM audit"
+	    " WHERE seq >= ?1 ORDER BY seq ASC LIMIT ?2",
+	[ST_COUNT_IN] = "SELECT count(*) FROM envelopes WHERE inbound = 1",
+	[ST_COUNT_OUT] = "SELECT count(*) FROM envelopes WHERE inbound = 0",
+	[ST_COUNT_AUDIT] = "SELECT count(*) FROM audit",
+};
+
+struct hl_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	int readonly;
+	int in_tx;                  /* hl_store_begin() was called */
+	int audit_valid;            /* audit_seq / audit_hash match the database */
+	uint64_t audit_seq;         /* last entry's seq (0: empty log) */
+	uint8_t audit_hash[HL_SHA256];
+	char errmsg[256];
+};
+
+/* How an operation is wrapped: its own transaction, or a savepoint inside
+ * the caller's. */
+enum op_mode { OP_OWN = 1, OP_SAVEPOINT = 2 };
+
+static const uint8_t zero_hash[HL_SHA256];
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int
+map_rc(int rc)
+{
+	switch (rc) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return HL_OK;
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+	case SQLITE_CONSTRAINT_UNIQUE:
+		return HL_ERR_EXISTS;
+	default:
+		break;
+	}
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return HL_ERR_FULL;
+	case SQLITE_NOMEM:
+		return HL_ERR_NOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return HL_ERR_CORRUPT;
+	case SQLITE_CONSTRAINT:
+		return HL_ERR_INVALID;
+	case SQLITE_READONLY:
+		return HL_ERR_DENIED;
+	default:
+		return HL_ERR_STORE;
+	}
+}
+
+/* Record SQLite's message for rc and return the hotline error for it. */
+static int
+db_fail(struct hl_store *s, int rc)
+{
+	const char *m = sqlite3_errmsg(s->db);
+
+	(void)snprintf(s->errmsg, sizeof(s->errmsg), "%s (%s)", m != NULL ? m : "?",
+	    sqlite3_errstr(rc));
+	return map_rc(rc);
+}
+
+/* Reset after use. sqlite3_reset() repeats the error of the last step,
+ * which the caller has already handled; clear_bindings cannot fail. Clearing
+ * drops the SQLITE_STATIC pointers into the caller's memory. */
+static void
+st_reset(sqlite3_stmt *st)
+{
+	(void)sqlite3_reset(st);
+	(void)sqlite3_clear_bindings(st);
+}
+
+static int
+bind_blob(struct hl_store *s, sqlite3_stmt *st, int i, const void *p, size_t n)
+{
+	int rc;
+
+	if (n > (size_t)STORE_BIND_MAX)
+		return HL_ERR_TOO_BIG;
+	if (n == 0 || p == NULL)
+		rc = sqlite3_bind_zeroblob(st, i, 0);
+	else
+		rc = sqlite3_bind_blob(st, i, p, (int)n, SQLITE_STATIC);
+	if (rc != SQLITE_OK)
+		return db_fail(s, rc);
+	return HL_OK;
+}
+
+static int
+bind_text(struct hl_store *s, sqlite3_stmt *st, int i, const char *t)
+{
+	int rc;
+
+	rc = sqlite3_bind_text(st, i, t != NULL ? t : "", -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK)
+		return db_fail(s, rc);
+	return HL_OK;
+}
+
+static int
+bind_i64(struct hl_store *s, sqlite3_stmt *st, int i, int64_t v)
+{
+	int rc;
+
+	rc = sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+	if (rc != SQLITE_OK)
+		return db_fail(s, rc);
+	return HL_OK;
+}
+
+/* Times are u64 in the API and stored as their two's-complement i64. */
+static int
+bind_u64(struct hl_store *s, sqlite3_stmt *st, int i, uint64_t v)
+{
+	return bind_i64(s, st, i, (int64_t)v);
+}
+
+static int
+bind_limit(struct hl_store *s, sqlite3_stmt *st, int i, size_t v)
+{
+	return bind_i64(s, st, i, v > (size_t)INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+static uint64_t
+col_u64(sqlite3_stmt *st, int i)
+{
+	return (uint64_t)sqlite3_column_int64(st, i);
+}
+
+/* Step a statement that returns no row. Does not reset. */
+static int
+step_done(struct hl_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		return db_fail(s, rc == SQLITE_ROW ? SQLITE_MISUSE : rc);
+	return HL_OK;
+}
+
+/* Step a query: HL_OK with *have 1 (row) or 0 (done). Does not reset. */
+static int
+step_row(struct hl_store *s, sqlite3_stmt *st, int *have)
+{
+	int rc = sqlite3_step(st);
+
+	*have = 0;
+	if (rc == SQLITE_ROW) {
+		*have = 1;
+		return HL_OK;
+	}
+	if (rc == SQLITE_DONE)
+		return HL_OK;
+	return db_fail(s, rc);
+}
+
+/* Run a parameterless statement to completion. */
+static int
+run(struct hl_store *s, enum st which)
+{
+	int r = step_done(s, s->st[which]);
+
+	st_reset(s->st[which]);
+	return r;
+}
+
+/* Copy a TEXT column into out[outsz] (NUL-terminated). Longer than the
+ * field: HL_ERR_CORRUPT, or cut when cut is set. */
+static int
+col_str(sqlite3_stmt *st, int i, char *out, size_t outsz, int cut)
+{
+	const unsigned char *t;
+	int nb;
+	size_t n;
+
+	out[0] = '\0';
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return HL_OK;
+	t = sqlite3_column_text(st, i);
+	nb = sqlite3_column_bytes(st, i);
+	if (t == NULL)
+		return HL_ERR_NOMEM;
+	n = nb > 0 ? (size_t)nb : 0;
+	if (n >= outsz) {
+		if (!cut)
+			return HL_ERR_CORRUPT;
+		n = outsz - 1;
+	}
+	memcpy(out, t, n);
+	out[n] = '\0';
+	return HL_OK;
+}
+
+/* Copy a BLOB column into a new hl_malloc buffer. OUT: *out (caller frees),
+ * *len. Longer than max: HL_ERR_CORRUPT. */
+static int
+col_blob_dup(sqlite3_stmt *st, int i, size_t max, uint8_t **out, size_t *len)
+{
+	const void *p;
+	int nb;
+	size_t n;
+
+	*out = NULL;
+	*len = 0;
+	p = sqlite3_column_blob(st, i);
+	nb = sqlite3_column_bytes(st, i);
+	n = nb > 0 ? (size_t)nb : 0;
+	if (n > 0 && p == NULL)
+		return HL_ERR_NOMEM;
+	if (n > max)
+		return HL_ERR_CORRUPT;
+	if ((*out = hl_malloc(n)) == NULL)
+		return HL_ERR_NOMEM;
+	if (n > 0)
+		memcpy(*out, p, n);
+	*len = n;
+	return HL_OK;
+}
+
+static int
+check_name(const char *name, size_t max)
+{
+	size_t n;
+
+	if (name == NULL)
+		return HL_ERR_INVALID;
+	n = strnlen(name, max + 1);
+	if (n == 0)
+		return HL_ERR_INVALID;
+	if (n > max)
+		return HL_ERR_TOO_BIG;
+	return HL_OK;
+}
+
+static int
+check_opt_str(const char *t, size_t max)
+{
+	if (t == NULL)
+		return HL_OK;
+	if (strnlen(t, max + 1) > max)
+		return HL_ERR_TOO_BIG;
+	return HL_OK;
+}
+
+/* ---- transactions ---- */
+
+static int
+op_begin(struct hl_store *s, int *mode)
+{
+	int r;
+
+	*mode = 0;
+	if (s->readonly) {
+		(void)snprintf(s->errmsg, sizeof(s->errmsg), "store is open read-only");
+		return HL_ERR_DENIED;
+	}
+	if (s->in_tx) {
+		/* SQLite rolls a transaction back by itself on some errors (full
+		 * disk, I/O); then a savepoint would open a fresh transaction and
+		 * commit on release, outside the caller's batch. */
+		if (sqlite3_get_autocommit(s->db)) {
+			(void)snprintf(s->errmsg, sizeof(s->errmsg),
+			    "transaction was rolled back after an earlier error");
+			return HL_ERR_STORE;
+		}
+		if ((r = run(s, ST_SAVEPOINT)) != HL_OK)
+			return r;
+		*mode = OP_SAVEPOINT;
+		return HL_OK;
+	}
+	if ((r = run(s, ST_BEGIN)) != HL_OK)
+		return r;
+	*mode = OP_OWN;
+	return HL_OK;
+}
+
+/* Finish an operation: commit / release when r is HL_OK, undo otherwise.
+ * Returns the operation's final result. */
+static int
+op_end(struct hl_store *s, int mode, int r)
+{
+	int r2;
+
+	if (mode == OP_OWN) {
+		if (r == HL_OK && (r2 = run(s, ST_COMMIT)) != HL_OK)
+			r = r2;
+		if (r != HL_OK && !sqlite3_get_autocommit(s->db))
+			(void)run(s, ST_ROLLBACK);   /* best effort; nothing else to do */
+		if (r != HL_OK)
+			s->audit_valid = 0;
+	} else if (mode == OP_SAVEPOINT) {
+		if (r == HL_OK && (r2 = run(s, ST_RELEASE)) != HL_OK)
+			r = r2;
+		if (r != HL_OK && !sqlite3_get_autocommit(s->db)) {
+			/* undo this operation only, then pop the savepoint */
+			(void)run(s, ST_ROLLBACK_TO);
+			(void)run(s, ST_RELEASE);
+		}
+		if (r != HL_OK)
+			s->audit_valid = 0;
+	}
+	return r;
+}
+
+int
+hl_store_begin(struct hl_store *s)
+{
+	int r;
+
+	if (s == NULL || s->in_tx)
+		return HL_ERR_INVALID;
+	if (s->readonly)
+		return HL_ERR_DENIED;
+	if ((r = run(s, ST_BEGIN)) != HL_OK)
+		return r;
+	s->in_tx = 1;
+	return HL_OK;
+}
+
+int
+hl_store_commit(struct hl_store *s)
+{
+	int r;
+
+	if (s == NULL || !s->in_tx)
+		return HL_ERR_INVALID;
+	s->in_tx = 0;
+	if (sqlite3_get_autocommit(s->db)) {
+		/* rolled back by SQLite after an error inside the batch */
+		(void)snprintf(s->errmsg, sizeof(s->errmsg),
+		    "transaction was rolled back after an earlier error");
+		s->audit_valid = 0;
+		return HL_ERR_STORE;
+	}
+	if ((r = run(s, ST_COMMIT)) != HL_OK) {
+		if (!sqlite3_get_autocommit(s->db))
+			(void)run(s, ST_ROLLBACK);
+		s->audit_valid = 0;
+	}
+	return r;
+}
+
+void
+hl_store_rollback(struct hl_store *s)
+{
+	if (s == NULL)
+		return;
+	s->in_tx = 0;
+	if (!sqlite3_get_autocommit(s->db))
+		(void)run(s, ST_ROLLBACK);   /* void API: errmsg keeps the reason */
+	s->audit_valid = 0;
+}
+
+/* ---- audit cache ---- */
+
+/* Load the chain head: from audit_head when present (so that appending
+ * after a deleted tail leaves a visible gap instead of hiding it), else from
+ * the last row, else the empty chain. */
+static int
+audit_load(struct hl_store *s)
+{
+	sqlite3_stmt *st;
+	const void *h;
+	int have, r, i;
+	enum st q[2] = { ST_HEAD_GET, ST_AUDIT_LAST };
+
+	for (i = 0; i < 2; i++) {
+		st = s->st[q[i]];
+		if ((r = step_row(s, st, &have)) != HL_OK) {
+			st_reset(st);
+			return r;
+		}
+		if (have) {
+			h = sqlite3_column_blob(st, 1);
+			if (h == NULL || sqlite3_column_bytes(st, 1) != HL_SHA256 ||
+			    sqlite3_column_int64(st, 0) < 0) {
+				st_reset(st);
+				(void)snprintf(s->errmsg, sizeof(s->errmsg),
+				    "audit head is malformed");
+				return HL_ERR_CORRUPT;
+			}
+			s->audit_seq = col_u64(st, 0);
+			memcpy(s->audit_hash, h, HL_SHA256);
+			st_reset(st);
+			s->audit_valid = 1;
+			return HL_OK;
+		}
+		st_reset(st);
+	}
+	s->audit_seq = 0;
+	memcpy(s->audit_hash, zero_hash, HL_SHA256);
+	s->audit_valid = 1;
+	return HL_OK;
+}
+
+static int
+hash_str(EVP_MD_CTX *c, const void *p, size_t n)
+{
+	uint8_t be[4];
+
+	if (n > UINT32_MAX)
+		return HL_ERR_TOO_BIG;
+	be[0] = (uint8_t)(n >> 24);
+	be[1] = (uint8_t)(n >> 16);
+	be[2] = (uint8_t)(n >> 8);
+	be[3] = (uint8_t)n;
+	if (EVP_DigestUpdate(c, be, sizeof(be)) != 1)
+		return HL_ERR_CRYPTO;
+	if (n > 0 && EVP_DigestUpdate(c, p, n) != 1)
+		return HL_ERR_CRYPTO;
+	return HL_OK;
+}
+
+static int
+hash_u64(EVP_MD_CTX *c, uint64_t v)
+{
+	uint8_t be[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		be[i] = (uint8_t)(v >> (56 - 8 * i));
+	if (EVP_DigestUpdate(c, be, sizeof(be)) != 1)
+		return HL_ERR_CRYPTO;
+	return HL_OK;
+}
+
+/* SHA-256(prev || u64 seq || u64 time || str event || id[16] || str actor
+ * || str detail), str = u32 big-endian length || bytes. */
+static int
+audit_hash(const uint8_t prev[static HL_SHA256], uint64_t seq, uint64_t time_ms,
+    const void *event, size_t event_len, const uint8_t *id, const void *actor,
+    size_t actor_len, const void *detail, size_t detail_len, uint8_t out[static HL_SHA256])
+{
+	static const uint8_t zero_id[HL_ID_BYTES];
+	EVP_MD_CTX *c = NULL;
+	unsigned int olen = 0;
+	int r = HL_ERR_CRYPTO;
+
+	if ((c = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		goto out;
+	if (EVP_DigestUpdate(c, prev, HL_SHA256) != 1)
+		goto out;
+	if ((r = hash_u64(c, seq)) != HL_OK ||
+	    (r = hash_u64(c, time_ms)) != HL_OK ||
+	    (r = hash_str(c, event, event_len)) != HL_OK)
+		goto out;
+	r = HL_ERR_CRYPTO;
+	if (EVP_DigestUpdate(c, id != NULL ? id : zero_id, HL_ID_BYTES) != 1)
+		goto out;
+	if ((r = hash_str(c, actor, actor_len)) != HL_OK ||
+	    (r = hash_str(c, detail, detail_len)) != HL_OK)
+		goto out;
+	r = HL_ERR_CRYPTO;
+	if (EVP_DigestFinal_ex(c, out, &olen) != 1 || olen != HL_SHA256)
+		goto out;
+	r = HL_OK;
+out:
+	EVP_MD_CTX_free(c);
+	return r;
+}
+
+/* ---- open / close ---- */
+
+/* Run one PRAGMA (static text, no data) and optionally copy the first
+ * column of its first row. */
+static int
+pragma(sqlite3 *db, const char *sql, char *val, size_t vallen, int *rcout)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	int rc;
+
+	if (val != NULL && vallen > 0)
+		val[0] = '\0';
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (val != NULL && vallen > 0 && (t = sqlite3_column_text(st, 0)) != NULL)
+			(void)snprintf(val, vallen, "%s", (const char *)t);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+out:
+	(void)sqlite3_finalize(st);   /* repeats the step error, handled above */
+	*rcout = rc;
+	return map_rc(rc);
+}
+
+static int
+pragma_int(sqlite3 *db, const char *sql, int64_t *v, int *rcout)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*v = 0;
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+out:
+	(void)sqlite3_finalize(st);
+	*rcout = rc;
+	return map_rc(rc);
+}
+
+/* Create the file 0600 before SQLite does (it would use 0644 & ~umask), and
+ * tighten an existing one; -wal and -shm inherit the database's mode. */
+static int
+create_private(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd, r = HL_ERR_IO;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		set_err(err, errlen, "DB: cannot open %s: %s", path, strerror(errno));
+		return HL_ERR_IO;
+	}
+	if (fstat(fd, &sb) == -1) {
+		set_err(err, errlen, "DB: cannot stat %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		set_err(err, errlen, "DB: %s is not a regular file", path);
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	if ((sb.st_mode & 077) != 0 && fchmod(fd, 0600) == -1) {
+		set_err(err, errlen, "DB: cannot chmod 0600 %s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = HL_OK;
+out:
+	(void)close(fd);   /* opened read-write only to create; nothing written */
+	return r;
+}
+
+/* Is the file a SQLite database, and does quick_check pass? */
+static int
+check_integrity(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	char val[200], *p;
+	int rc, r;
+
+	r = pragma(db, "PRAGMA quick_check", val, sizeof(val), &rc);
+	if (rc == SQLITE_NOTADB) {
+		set_err(err, errlen, "DB: %s is not a SQLite database (%s)", path,
+		    sqlite3_errmsg(db));
+		return HL_ERR_CORRUPT;
+	}
+	if ((rc & 0xff) == SQLITE_CORRUPT) {
+		set_err(err, errlen, "DB: database is corrupt (quick_check: %s)",
+		    sqlite3_errmsg(db));
+		return HL_ERR_CORRUPT;
+	}
+	if (r != HL_OK) {
+		set_err(err, errlen, "DB: cannot read %s: %s", path, sqlite3_errmsg(db));
+		return r;
+	}
+	if (strcmp(val, "ok") != 0) {
+		/* quick_check's first row may span lines: keep the message on one */
+		for (p = val; *p != '\0'; p++)
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
+		set_err(err, errlen, "DB: database is corrupt (quick_check: %s)", val);
+		return HL_ERR_CORRUPT;
+	}
+	return HL_OK;
+}
+
+/* Bring the schema to STORE_SCHEMA_VERSION, or refuse a version we do not
+ * know. Read-only: only the current version is accepted. */
+static int
+migrate(sqlite3 *db, int readonly, char *err, size_t errlen)
+{
+	char sql[64], *emsg = NULL;
+	int64_t ver, ntables;
+	int rc, r, began = 0;
+
+	if ((r = pragma_int(db, "PRAGMA user_version", &ver, &rc)) != HL_OK) {
+		set_err(err, errlen, "DB: cannot read schema version: %s", sqlite3_errmsg(db));
+		return r;
+	}
+	if (ver > STORE_SCHEMA_VERSION || ver < 0) {
+		set_err(err, errlen, "DB: schema version %lld is newer than this hotline "
+		    "supports (%d): refusing to open; upgrade hotline", (long long)ver,
+		    STORE_SCHEMA_VERSION);
+		return HL_ERR_VERSION;
+	}
+	if (ver == STORE_SCHEMA_VERSION)
+		return HL_OK;
+	if (readonly) {
+		if (ver == 0)
+			set_err(err, errlen, "DB: not a hotline database (no schema)");
+		else
+			set_err(err, errlen, "DB: schema version %lld is older than %d: open "
+			    "it read-write once to migrate", (long long)ver,
+			    STORE_SCHEMA_VERSION);
+		return HL_ERR_VERSION;
+	}
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		set_err(err, errlen, "DB: cannot begin migration: %s", sqlite3_errmsg(db));
+		r = map_rc(rc);
+		goto out;
+	}
+	began = 1;
+	if (ver == 0) {
+		/* A version-0 file must be empty: not somebody else's database. */
+		if ((r = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &ntables,
+		    &rc)) != HL_OK) {
+			set_err(err, errlen, "DB: cannot read schema: %s", sqlite3_errmsg(db));
+			goto out;
+		}
+		if (ntables != 0) {
+			set_err(err, errlen, "DB: file holds tables but no hotline schema "
+			    "version: not a hotline database");
+			r = HL_ERR_VERSION;
+			goto out;
+		}
+	}
+	for (; ver < STORE_SCHEMA_VERSION; ver++) {
+		rc = sqlite3_exec(db, migrations[ver], NULL, NULL, &emsg);
+		if (rc != SQLITE_OK) {
+			set_err(err, errlen, "DB: migration to schema version %lld failed: %s",
+			    (long long)ver + 1, emsg != NULL ? emsg : sqlite3_errstr(rc));
+			r = map_rc(rc);
+			goto out;
+		}
+	}
+	/* PRAGMA takes no parameters: the value is our own constant. */
+	(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		set_err(err, errlen, "DB: cannot set schema version: %s", sqlite3_errmsg(db));
+		r = map_rc(rc);
+		goto out;
+	}
+	rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		set_err(err, errlen, "DB: cannot commit migration: %s", sqlite3_errmsg(db));
+		r = map_rc(rc);
+		goto out;
+	}
+	began = 0;
+	r = HL_OK;
+out:
+	if (began && !sqlite3_get_autocommit(db))
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_free(emsg);
+	return r;
+}
+
+static void
+store_free(struct hl_store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++) {
+		/* finalize repeats the last step's error, already handled */
+		(void)sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
+		(void)sqlite3_close_v2(s->db);   /* cannot happen: all finalized */
+	OPENSSL_cleanse(s, sizeof(*s));
+	hl_free(s);
+}
+
+static int
+store_open(const char *path, int readonly, struct hl_store **out, char *err, size_t errlen)
+{
+	struct hl_store *s = NULL;
+	char val[32];
+	int rc, r = HL_ERR_INTERNAL, flags, i, v;
+
+	if (out != NULL)
+		*out = NULL;
+	set_err(err, errlen, "%s", "");
+	if (path == NULL || out == NULL || path[0] == '\0') {
+		set_err(err, errlen, "DB: no database path");
+		return HL_ERR_INVALID;
+	}
+	if ((s = hl_calloc(1, sizeof(*s))) == NULL) {
+		set_err(err, errlen, "DB: out of memory");
+		return HL_ERR_NOMEM;
+	}
+	s->readonly = readonly;
+	if (readonly) {
+		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	} else {
+		if ((r = create_private(path, err, errlen)) != HL_OK)
+			goto out;
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	}
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		set_err(err, errlen, "DB: cannot open %s: %s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		r = (rc & 0xff) == SQLITE_CANTOPEN ? HL_ERR_IO : map_rc(rc);
+		goto out;
+	}
+	if ((rc = sqlite3_extended_result_codes(s->db, 1)) != SQLITE_OK ||
+	    (rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, &v)) != SQLITE_OK ||
+	    (rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &v)) != SQLITE_OK ||
+	    (rc = sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS)) != SQLITE_OK) {
+		set_err(err, errlen, "DB: cannot configure SQLite: %s", sqlite3_errstr(rc));
+		r = map_rc(rc);
+		goto out;
+	}
+	if ((r = pragma(s->db, "PRAGMA foreign_keys = ON", NULL, 0, &rc)) != HL_OK) {
+		set_err(err, errlen, "DB: cannot enable foreign keys: %s", sqlite3_errmsg(s->db));
+		goto out;
+	}
+	if ((r = check_integrity(s->db, path, err, errlen)) != HL_OK)
+		goto out;
+	if (!readonly) {
+		if ((r = pragma(s->db, "PRAGMA journal_mode = WAL", val, sizeof(val), &rc)) !=
+		    HL_OK || strcmp(val, "wal") != 0) {
+			set_err(err, errlen, "DB: cannot switch to WAL mode: %s",
+			    r != HL_OK ? sqlite3_errmsg(s->db) : val);
+			if (r == HL_OK)
+				r = HL_ERR_STORE;
+			goto out;
+		}
+	}
+	if ((r = pragma(s->db, "PRAGMA synchronous = FULL", NULL, 0, &rc)) != HL_OK) {
+		set_err(err, errlen, "DB: cannot set synchronous=FULL: %s", sqlite3_errmsg(s->db));
+		goto out;
+	}
+	if ((r = migrate(s->db, readonly, err, errlen)) != HL_OK)
+		goto out;
+	for (i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, st_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			set_err(err, errlen, "DB: cannot prepare statement %d: %s "
+			    "(schema damaged?)", i, sqlite3_errmsg(s->db));
+			r = (rc & 0xff) == SQLITE_ERROR ? HL_ERR_CORRUPT : map_rc(rc);
+			goto out;
+		}
+	}
+	if ((r = audit_load(s)) != HL_OK) {
+		set_err(err, errlen, "DB: cannot read the audit head: %s", s->errmsg);
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+	r = HL_OK;
+out:
+	store_free(s);
+	return r;
+}
+
+int
+hl_store_open(const char *path, struct hl_store **out, char *err, size_t errlen)
+{
+	return store_open(path, 0, out, err, errlen);
+}
+
+int
+hl_store_open_readonly(const char *path, struct hl_store **out, char *err, size_t errlen)
+{
+	return store_open(path, 1, out, err, errlen);
+}
+
+void
+hl_store_close(struct hl_store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->in_tx || (s->db != NULL && !sqlite3_get_autocommit(s->db)))
+		hl_store_rollback(s);
+	store_free(s);
+}
+
+const char *
+hl_store_errmsg(const struct hl_store *s)
+{
+	return s != NULL ? s->errmsg : "";
+}
+
+const char *
+hl_delivery_state_name(int state)
+{
+	switch (state) {
+	case HL_DLV_QUEUED: return "queued";
+	case HL_DLV_DELIVERED: return "delivered";
+	case HL_DLV_ACKNOWLEDGED: return "acknowledged";
+	case HL_DLV_REJECTED: return "rejected";
+	}
+	return "unknown";
+}
+
+void
+hl_msg_clear(struct hl_msg *m)
+{
+	if (m == NULL)
+		return;
+	hl_free_secret(m->content, m->content_len);
+	hl_free_secret(m->raw, m->raw_len);
+	OPENSSL_cleanse(m, sizeof(*m));
+}
+
+/* ---- envelopes ---- */
+
+static int
+check_msg(const struct hl_msg *m)
+{
+	if (m == NULL)
+		return HL_ERR_INVALID;
+	if (check_name(m->origin, HL_NODE_NAME_MAX) != HL_OK ||
+	    strnlen(m->originator, sizeof(m->originator)) == sizeof(m->originator))
+		return HL_ERR_INVALID;
+	if (m->label_len > HL_LABEL_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	if (m->raw == NULL || m->raw_len == 0 || (m->content == NULL && m->content_len > 0))
+		return HL_ERR_INVALID;
+	if (m->raw_len > HL_ENVELOPE_MAX_BYTES || m->content_len > HL_CONTENT_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	return HL_OK;
+}
+
+static int
+env_insert(struct hl_store *s, const struct hl_msg *m, int inbound, uint64_t stored_ms)
+{
+	sqlite3_stmt *st = s->st[ST_ENV_INSERT];
+	int r;
+
+	if ((r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_i64(s, st, 2, inbound)) != HL_OK ||
+	    (r = bind_text(s, st, 3, m->origin)) != HL_OK ||
+	    (r = bind_text(s, st, 4, m->originator)) != HL_OK ||
+	    (r = bind_i64(s, st, 5, m->precedence)) != HL_OK ||
+	    (r = bind_i64(s, st, 6, m->content_type)) != HL_OK ||
+	    (r = bind_i64(s, st, 7, m->flags)) != HL_OK ||
+	    (r = bind_i64(s, st, 8, m->suite)) != HL_OK ||
+	    (r = bind_blob(s, st, 9, m->label, m->label_len)) != HL_OK ||
+	    (r = bind_u64(s, st, 10, m->created_ms)) != HL_OK ||
+	    (r = bind_u64(s, st, 11, m->expires_ms)) != HL_OK ||
+	    (r = bind_u64(s, st, 12, stored_ms)) != HL_OK ||
+	    (r = bind_i64(s, st, 13, m->sig_ok ? 1 : 0)) != HL_OK ||
+	    (r = bind_blob(s, st, 14, m->content, m->content_len)) != HL_OK ||
+	    (r = bind_blob(s, st, 15, m->raw, m->raw_len)) != HL_OK)
+		goto out;
+	r = step_done(s, st);
+out:
+	st_reset(st);
+	return r;
+}
+
+int
+hl_store_put_outbound(struct hl_store *s, const struct hl_msg *m,
+    const char *const *recipients, unsigned nrecipients, uint64_t now_ms)
+{
+	sqlite3_stmt *st;
+	unsigned i;
+	int r, mode = 0;
+
+	if (s == NULL || recipients == NULL || nrecipients == 0)
+		return HL_ERR_INVALID;
+	if (nrecipients > HL_RECIPIENTS_MAX)
+		return HL_ERR_TOO_BIG;
+	if ((r = check_msg(m)) != HL_OK)
+		return r;
+	for (i = 0; i < nrecipients; i++)
+		if ((r = check_name(recipients[i], HL_NODE_NAME_MAX)) != HL_OK)
+			return r;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = env_insert(s, m, 0, now_ms)) != HL_OK)
+		goto out;
+	st = s->st[ST_DLV_INSERT];
+	for (i = 0; i < nrecipients; i++) {
+		if ((r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
+		    (r = bind_text(s, st, 2, recipients[i])) != HL_OK ||
+		    (r = bind_u64(s, st, 3, now_ms)) != HL_OK) {
+			st_reset(st);
+			goto out;
+		}
+		r = step_done(s, st);
+		st_reset(st);
+		if (r == HL_ERR_EXISTS)
+			r = HL_ERR_INVALID;   /* the same recipient twice */
+		if (r != HL_OK)
+			goto out;
+	}
+	r = HL_OK;
+out:
+	return op_end(s, mode, r);
+}
+
+/* Collect the BLOB id column 0 of up to max rows. */
+int
+hl_store_queued_for(struct hl_store *s, const char *peer, uint8_t (**ids)[HL_ID_BYTES],
+    size_t *n, size_t max)
+{
+	sqlite3_stmt *st;
+	uint8_t (*a)[HL_ID_BYTES] = NULL, (*na)[HL_ID_BYTES];
+	size_t cnt = 0, cap = 0;
+	const void *p;
+	int r, have;
+
+	if (ids != NULL)
+		*ids = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || ids == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if ((r = check_name(peer, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	if (max == 0)
+		return HL_OK;
+	st = s->st[ST_QUEUED_FOR];
+	if ((r = bind_text(s, st, 1, peer)) != HL_OK ||
+	    (r = bind_limit(s, st, 2, max)) != HL_OK)
+		goto out;
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		p = sqlite3_column_blob(st, 0);
+		if (p == NULL || sqlite3_column_bytes(st, 0) != HL_ID_BYTES) {
+			r = HL_ERR_CORRUPT;
+			goto out;
+		}
+		if (cnt == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if (cap > max)
+				cap = max;
+			if ((na = hl_realloc(a, cap * sizeof(*a))) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			a = na;
+		}
+		memcpy(a[cnt++], p, HL_ID_BYTES);
+	}
+	*ids = a;
+	*n = cnt;
+	a = NULL;
+	r = HL_OK;
+out:
+	st_reset(st);
+	hl_free(a);
+	return r;
+}
+
+static int
+count_query(struct hl_store *s, enum st which, const char *arg, uint64_t *v)
+{
+	sqlite3_stmt *st = s->st[which];
+	int r, have;
+
+	*v = 0;
+	if (arg != NULL && (r = bind_text(s, st, 1, arg)) != HL_OK)
+		goto out;
+	if ((r = step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		r = HL_ERR_INTERNAL;
+		goto out;
+	}
+	*v = col_u64(st, 0);
+	r = HL_OK;
+out:
+	st_reset(st);
+	return r;
+}
+
+int
+hl_store_queue_depth(struct hl_store *s, const char *peer, uint64_t *n)
+{
+	int r;
+
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if ((r = check_name(peer, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	return count_query(s, ST_QUEUE_DEPTH, peer, n);
+}
+
+/* Apply one receipt under the never-backwards rule. */
+static int
+delivery_apply(struct hl_store *s, const uint8_t *id, const char *node, int state,
+    uint8_t reason, const char *detail, const char *acked_by, uint64_t time_ms)
+{
+	sqlite3_stmt *st = s->st[ST_DLV_GET];
+	int64_t cur;
+	int r, have;
+
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_text(s, st, 2, node)) != HL_OK ||
+	    (r = step_row(s, st, &have)) != HL_OK) {
+		st_reset(st);
+		return r;
+	}
+	cur = have ? sqlite3_column_int64(st, 0) : -1;
+	st_reset(st);
+	if (!have)
+		return HL_ERR_NOT_FOUND;
+	/* Rejected and acknowledged are final; delivered only follows queued;
+	 * acknowledged follows queued or delivered; rejected only follows
+	 * queued (a node that stored the envelope cannot reject it later). */
+	if (cur != HL_DLV_QUEUED && !(cur == HL_DLV_DELIVERED && state == HL_DLV_ACKNOWLEDGED))
+		return HL_OK;
+	switch (state) {
+	case HL_DLV_DELIVERED:
+		st = s->st[ST_DLV_SET_DELIVERED];
+		if ((r = bind_u64(s, st, 3, time_ms)) != HL_OK)
+			goto out;
+		break;
+	case HL_DLV_ACKNOWLEDGED:
+		st = s->st[ST_DLV_SET_ACKED];
+		if ((r = bind_u64(s, st, 3, time_ms)) != HL_OK ||
+		    (r = bind_text(s, st, 4, acked_by)) != HL_OK)
+			goto out;
+		break;
+	default:
+		st = s->st[ST_DLV_SET_REJECTED];
+		if ((r = bind_i64(s, st, 3, reason)) != HL_OK ||
+		    (r = bind_text(s, st, 4, detail)) != HL_OK ||
+		    (r = bind_u64(s, st, 5, time_ms)) != HL_OK)
+			goto out;
+		break;
+	}
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_text(s, st, 2, node)) != HL_OK)
+		goto out;
+	r = step_done(s, st);
+out:
+	st_reset(st);
+	return r;
+}
+
+int
+hl_store_delivery_update(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *node, int state, uint8_t reason, const char *detail,
+    const char *acked_by, uint64_t time_ms)
+{
+	int r, mode = 0;
+
+	if (s == NULL || id == NULL)
+		return HL_ERR_INVALID;
+	if (state != HL_DLV_DELIVERED && state != HL_DLV_ACKNOWLEDGED &&
+	    state != HL_DLV_REJECTED)
+		return HL_ERR_INVALID;
+	if ((r = check_name(node, HL_NODE_NAME_MAX)) != HL_OK ||
+	    (r = check_opt_str(detail, HL_REASON_MAX)) != HL_OK ||
+	    (r = check_opt_str(acked_by, HL_OPERATOR_MAX)) != HL_OK)
+		return r;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	r = delivery_apply(s, id, node, state, reason, detail, acked_by, time_ms);
+	return op_end(s, mode, r);
+}
+
+int
+hl_store_deliveries(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    struct hl_delivery **d, size_t *n)
+{
+	sqlite3_stmt *st;
+	struct hl_delivery *a = NULL, *na, *e;
+	size_t cnt = 0, cap = 0;
+	int64_t state, reason;
+	int r, have;
+
+	if (d != NULL)
+		*d = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || id == NULL || d == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	st = s->st[ST_DLV_LIST];
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK)
+		goto out;
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		if (cnt == cap) {
+			if (cap >= HL_RECIPIENTS_MAX * 4) {
+				r = HL_ERR_CORRUPT;
+				goto out;
+			}
+			cap = cap == 0 ? 4 : cap * 2;
+			if ((na = hl_realloc(a, cap * sizeof(*a))) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			a = na;
+		}
+		e = &a[cnt];
+		memset(e, 0, sizeof(*e));
+		state = sqlite3_column_int64(st, 1);
+		reason = sqlite3_column_int64(st, 2);
+		if (state < HL_DLV_QUEUED || state > HL_DLV_REJECTED || reason < 0 ||
+		    reason > UINT8_MAX) {
+			r = HL_ERR_CORRUPT;
+			goto out;
+		}
+		if ((r = col_str(st, 0, e->node, sizeof(e->node), 0)) != HL_OK ||
+		    (r = col_str(st, 3, e->detail, sizeof(e->detail), 0)) != HL_OK ||
+		    (r = col_str(st, 8, e->acked_by, sizeof(e->acked_by), 0)) != HL_OK)
+			goto out;
+		e->state = (int)state;
+		e->reason = (uint8_t)reason;
+		e->queued_ms = col_u64(st, 4);
+		e->delivered_ms = col_u64(st, 5);
+		e->acked_ms = col_u64(st, 6);
+		e->rejected_ms = col_u64(st, 7);
+		cnt++;
+	}
+	if (cnt == 0) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	*d = a;
+	*n = cnt;
+	a = NULL;
+	r = HL_OK;
+out:
+	st_reset(st);
+	hl_free(a);
+	return r;
+}
+
+/* ---- inbound ---- */
+
+int
+hl_store_inbound_seen(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    int *status, uint8_t **receipt, size_t *receipt_len)
+{
+	sqlite3_stmt *st;
+	uint8_t *rc = NULL;
+	size_t rlen = 0;
+	int64_t stv;
+	int r, have;
+
+	if (status != NULL)
+		*status = 0;
+	if (receipt != NULL)
+		*receipt = NULL;
+	if (receipt_len != NULL)
+		*receipt_len = 0;
+	if (s == NULL || id == NULL)
+		return HL_ERR_INVALID;
+	st = s->st[ST_SEEN_GET];
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	stv = sqlite3_column_int64(st, 0);
+	if (stv != HL_IN_ACCEPTED && stv != HL_IN_REJECTED) {
+		r = HL_ERR_CORRUPT;
+		goto out;
+	}
+	if (receipt != NULL && sqlite3_column_bytes(st, 1) > 0 &&
+	    (r = col_blob_dup(st, 1, HL_RECEIPT_MAX_BYTES, &rc, &rlen)) != HL_OK)
+		goto out;
+	if (status != NULL)
+		*status = (int)stv;
+	if (receipt != NULL) {
+		*receipt = rc;
+		rc = NULL;
+	}
+	if (receipt_len != NULL)
+		*receipt_len = rlen;
+	r = HL_OK;
+out:
+	st_reset(st);
+	hl_free(rc);
+	return r;
+}
+
+static int
+seen_insert(struct hl_store *s, const uint8_t *id, const char *origin, int status,
+    uint8_t reason, const uint8_t *receipt, size_t receipt_len, uint64_t time_ms)
+{
+	sqlite3_stmt *st = s->st[ST_SEEN_INSERT];
+	int r;
+
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_text(s, st, 2, origin)) != HL_OK ||
+	    (r = bind_i64(s, st, 3, status)) != HL_OK ||
+	    (r = bind_i64(s, st, 4, reason)) != HL_OK ||
+	    (r = bind_blob(s, st, 5, receipt, receipt_len)) != HL_OK ||
+	    (r = bind_u64(s, st, 6, time_ms)) != HL_OK)
+		goto out;
+	r = step_done(s, st);
+out:
+	st_reset(st);
+	return r;
+}
+
+int
+hl_store_put_inbound(struct hl_store *s, const struct hl_msg *m,
+    const uint8_t *receipt, size_t receipt_len)
+{
+	int r, mode = 0;
+
+	if (s == NULL || (receipt == NULL && receipt_len > 0))
+		return HL_ERR_INVALID;
+	if (receipt_len > HL_RECEIPT_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	if ((r = check_msg(m)) != HL_OK)
+		return r;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = seen_insert(s, m->id, m->origin, HL_IN_ACCEPTED, 0, receipt, receipt_len,
+	    m->stored_ms)) != HL_OK)
+		goto out;
+	/* EXISTS here too if the id is one of our own outbound envelopes */
+	r = env_insert(s, m, 1, m->stored_ms);
+out:
+	return op_end(s, mode, r);
+}
+
+int
+hl_store_put_rejected(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *origin, uint8_t reason, const uint8_t *receipt, size_t receipt_len,
+    uint64_t now_ms)
+{
+	int r, mode = 0;
+
+	if (s == NULL || id == NULL || (receipt == NULL && receipt_len > 0))
+		return HL_ERR_INVALID;
+	if (receipt_len > HL_RECEIPT_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	if ((r = check_name(origin, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	r = seen_insert(s, id, origin, HL_IN_REJECTED, reason, receipt, receipt_len, now_ms);
+	return op_end(s, mode, r);
+}
+
+int
+hl_store_ack(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *operator_name, uint64_t time_ms)
+{
+	sqlite3_stmt *st;
+	int r, have, mode = 0;
+
+	if (s == NULL || id == NULL || time_ms == 0)
+		return HL_ERR_INVALID;
+	if ((r = check_name(operator_name, HL_OPERATOR_MAX)) != HL_OK)
+		return r;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	st = s->st[ST_ACK];
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_u64(s, st, 2, time_ms)) != HL_OK ||
+	    (r = bind_text(s, st, 3, operator_name)) != HL_OK ||
+	    (r = step_done(s, st)) != HL_OK) {
+		st_reset(st);
+		goto out;
+	}
+	st_reset(st);
+	if (sqlite3_changes(s->db) == 1)
+		goto out;
+	/* nothing updated: unknown, or acknowledged before (first ack wins) */
+	st = s->st[ST_ACK_CHECK];
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
+	    (r = step_row(s, st, &have)) == HL_OK)
+		r = have ? HL_ERR_EXISTS : HL_ERR_NOT_FOUND;
+	st_reset(st);
+out:
+	return op_end(s, mode, r);
+}
+
+/* ---- reading messages ---- */
+
+/* Fill the MSG_COLS columns of the current row into m (no content/raw). */
+static int
+row_to_msg(sqlite3_stmt *st, struct hl_msg *m)
+{
+	const void *p;
+	int64_t v;
+	int i, r, nb;
+
+	p = sqlite3_column_blob(st, 0);
+	if (p == NULL || sqlite3_column_bytes(st, 0) != HL_ID_BYTES)
+		return HL_ERR_CORRUPT;
+	memcpy(m->id, p, HL_ID_BYTES);
+	v = sqlite3_column_int64(st, 1);
+	if (v != 0 && v != 1)
+		return HL_ERR_CORRUPT;
+	m->inbound = (int)v;
+	if ((r = col_str(st, 2, m->origin, sizeof(m->origin), 0)) != HL_OK ||
+	    (r = col_str(st, 3, m->originator, sizeof(m->originator), 0)) != HL_OK ||
+	    (r = col_str(st, 13, m->acked_by, sizeof(m->acked_by), 0)) != HL_OK)
+		return r;
+	for (i = 4; i <= 7; i++) {
+		v = sqlite3_column_int64(st, i);
+		if (v < 0 || v > UINT8_MAX)
+			return HL_ERR_CORRUPT;
+	}
+	m->precedence = (uint8_t)sqlite3_column_int64(st, 4);
+	m->content_type = (uint8_t)sqlite3_column_int64(st, 5);
+	m->flags = (uint8_t)sqlite3_column_int64(st, 6);
+	m->suite = (uint8_t)sqlite3_column_int64(st, 7);
+	p = sqlite3_column_blob(st, 8);
+	nb = sqlite3_column_bytes(st, 8);
+	if (nb < 0 || (size_t)nb > HL_LABEL_MAX_BYTES || (nb > 0 && p == NULL))
+		return HL_ERR_CORRUPT;
+	if (nb > 0)
+		memcpy(m->label, p, (size_t)nb);
+	m->label_len = (size_t)nb;
+	m->created_ms = col_u64(st, 9);
+	m->expires_ms = col_u64(st, 10);
+	m->stored_ms = col_u64(st, 11);
+	m->acked_ms = col_u64(st, 12);
+	m->sig_ok = sqlite3_column_int64(st, 14) != 0;
+	return HL_OK;
+}
+
+int
+hl_store_get(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    int want_raw, struct hl_msg *out)
+{
+	sqlite3_stmt *st;
+	struct hl_msg m;
+	int r, have;
+
+	memset(&m, 0, sizeof(m));
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (s == NULL || id == NULL || out == NULL)
+		return HL_ERR_INVALID;
+	st = s->st[ST_GET];
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((r = row_to_msg(st, &m)) != HL_OK ||
+	    (r = col_blob_dup(st, MSG_NCOLS, HL_CONTENT_MAX_BYTES, &m.content,
+	    &m.content_len)) != HL_OK)
+		goto out;
+	if (want_raw && (r = col_blob_dup(st, MSG_NCOLS + 1, HL_ENVELOPE_MAX_BYTES, &m.raw,
+	    &m.raw_len)) != HL_OK)
+		goto out;
+	*out = m;
+	memset(&m, 0, sizeof(m));
+	r = HL_OK;
+out:
+	st_reset(st);
+	hl_msg_clear(&m);
+	return r;
+}
+
+int
+hl_store_list(struct hl_store *s, int inbound_only, size_t limit,
+    struct hl_msg **msgs, size_t *n)
+{
+	sqlite3_stmt *st;
+	struct hl_msg *a = NULL, *na;
+	size_t cnt = 0, cap = 0, i;
+	int r, have;
+
+	if (msgs != NULL)
+		*msgs = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || msgs == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if (limit == 0)
+		return HL_OK;
+	st = s->st[inbound_only ? ST_LIST_IN : ST_LIST_ALL];
+	if ((r = bind_limit(s, st, 1, limit)) != HL_OK)
+		goto out;
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		if (cnt == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if (cap > limit)
+				cap = limit;
+			if ((na = hl_realloc(a, cap * sizeof(*a))) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			a = na;
+		}
+		memset(&a[cnt], 0, sizeof(a[cnt]));
+		if ((r = row_to_msg(st, &a[cnt])) != HL_OK)
+			goto out;
+		cnt++;
+	}
+	*msgs = a;
+	*n = cnt;
+	a = NULL;
+	cnt = 0;
+	r = HL_OK;
+out:
+	st_reset(st);
+	for (i = 0; a != NULL && i < cnt; i++)
+		hl_msg_clear(&a[i]);
+	hl_free(a);
+	return r;
+}
+
+/* ---- receipts owed ---- */
+
+int
+hl_store_receipt_queue(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    uint8_t kind, const char *to_node, const uint8_t *raw, size_t len)
+{
+	sqlite3_stmt *st;
+	int r, mode = 0;
+
+	if (s == NULL || id == NULL || raw == NULL || len == 0)
+		return HL_ERR_INVALID;
+	if (len > HL_RECEIPT_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	if ((r = check_name(to_node, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	st = s->st[ST_RCPT_INSERT];
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
+	    (r = bind_i64(s, st, 2, kind)) == HL_OK &&
+	    (r = bind_text(s, st, 3, to_node)) == HL_OK &&
+	    (r = bind_blob(s, st, 4, raw, len)) == HL_OK)
+		r = step_done(s, st);
+	st_reset(st);
+	return op_end(s, mode, r);
+}
+
+int
+hl_store_receipts_pending(struct hl_store *s, const char *to_node,
+    uint8_t ***raws, size_t **lens, size_t *n, size_t max)
+{
+	sqlite3_stmt *st;
+	uint8_t **ra = NULL, **nra, *blob = NULL;
+	size_t *la = NULL, *nla, cnt = 0, cap = 0, blen = 0, i;
+	int r, have;
+
+	if (raws != NULL)
+		*raws = NULL;
+	if (lens != NULL)
+		*lens = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || raws == NULL || lens == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if ((r = check_name(to_node, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	if (max == 0)
+		return HL_OK;
+	st = s->st[ST_RCPT_PENDING];
+	if ((r = bind_text(s, st, 1, to_node)) != HL_OK ||
+	    (r = bind_limit(s, st, 2, max)) != HL_OK)
+		goto out;
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		if (cnt == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if (cap > max)
+				cap = max;
+			if ((nra = hl_realloc(ra, cap * sizeof(*ra))) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			ra = nra;
+			if ((nla = hl_realloc(la, cap * sizeof(*la))) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			la = nla;
+		}
+		if ((r = col_blob_dup(st, 0, HL_RECEIPT_MAX_BYTES, &blob, &blen)) != HL_OK)
+			goto out;
+		ra[cnt] = blob;
+		la[cnt] = blen;
+		blob = NULL;
+		cnt++;
+	}
+	*raws = ra;
+	*lens = la;
+	*n = cnt;
+	ra = NULL;
+	la = NULL;
+	r = HL_OK;
+out:
+	st_reset(st);
+	for (i = 0; ra != NULL && i < cnt; i++)
+		hl_free(ra[i]);
+	hl_free(ra);
+	hl_free(la);
+	hl_free(blob);
+	return r;
+}
+
+int
+hl_store_receipt_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], uint8_t kind)
+{
+	sqlite3_stmt *st;
+	int r, mode = 0;
+
+	if (s == NULL || id == NULL)
+		return HL_ERR_INVALID;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	st = s->st[ST_RCPT_DONE];
+	if ((r = bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
+	    (r = bind_i64(s, st, 2, kind)) == HL_OK &&
+	    (r = step_done(s, st)) == HL_OK && sqlite3_changes(s->db) == 0)
+		r = HL_ERR_NOT_FOUND;   /* done twice is fine: the row still matches */
+	st_reset(st);
+	return op_end(s, mode, r);
+}
+
+/* ---- peers ---- */
+
+int
+hl_store_peer_put(struct hl_store *s, const char *node, const uint8_t *desc,
+    size_t len, uint64_t now_ms)
+{
+	sqlite3_stmt *st;
+	int r, mode = 0;
+
+	if (s == NULL || desc == NULL || len == 0)
+		return HL_ERR_INVALID;
+	if (len > HL_DESCRIPTOR_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	if ((r = check_name(node, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	st = s->st[ST_PEER_PUT];
+	if ((r = bind_text(s, st, 1, node)) == HL_OK &&
+	    (r = bind_blob(s, st, 2, desc, len)) == HL_OK &&
+	    (r = bind_u64(s, st, 3, now_ms)) == HL_OK)
+		r = step_done(s, st);
+	st_reset(st);
+	return op_end(s, mode, r);
+}
+
+int
+hl_store_peer_get(struct hl_store *s, const char *node, uint8_t **desc, size_t *len)
+{
+	sqlite3_stmt *st;
+	int r, have;
+
+	if (desc != NULL)
+		*desc = NULL;
+	if (len != NULL)
+		*len = 0;
+	if (s == NULL || desc == NULL || len == NULL)
+		return HL_ERR_INVALID;
+	if ((r = check_name(node, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	st = s->st[ST_PEER_GET];
+	if ((r = bind_text(s, st, 1, node)) != HL_OK ||
+	    (r = step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	r = col_blob_dup(st, 0, HL_DESCRIPTOR_MAX_BYTES, desc, len);
+out:
+	st_reset(st);
+	return r;
+}
+
+/* ---- audit ---- */
+
+static int
+audit_append(struct hl_store *s, const char *event, const uint8_t *id, const char *actor,
+    const char *detail, uint64_t time_ms, uint64_t *seq_out, uint8_t hash_out[HL_SHA256])
+{
+	sqlite3_stmt *st;
+	uint64_t seq;
+	uint8_t h[HL_SHA256];
+	int r;
+
+	if (!s->audit_valid && (r = audit_load(s)) != HL_OK)
+		return r;
+	if (s->audit_seq >= (uint64_t)INT64_MAX)
+		return HL_ERR_FULL;
+	seq = s->audit_seq + 1;
+	if ((r = audit_hash(s->audit_hash, seq, time_ms, event, strlen(event), id, actor,
+	    strlen(actor), detail, strlen(detail), h)) != HL_OK)
+		return r;
+	st = s->st[ST_AUDIT_INSERT];
+	if ((r = bind_u64(s, st, 1, seq)) != HL_OK ||
+	    (r = bind_u64(s, st, 2, time_ms)) != HL_OK ||
+	    (r = bind_text(s, st, 3, event)) != HL_OK ||
+	    (r = bind_text(s, st, 5, actor)) != HL_OK ||
+	    (r = bind_text(s, st, 6, detail)) != HL_OK ||
+	    (r = bind_blob(s, st, 7, s->audit_hash, HL_SHA256)) != HL_OK ||
+	    (r = bind_blob(s, st, 8, h, HL_SHA256)) != HL_OK)
+		goto out;
+	/* envelope_id stays NULL (unbound) when there is none */
+	if (id != NULL && (r = bind_blob(s, st, 4, id, HL_ID_BYTES)) != HL_OK)
+		goto out;
+	if ((r = step_done(s, st)) != HL_OK)
+		goto out;
+	st_reset(st);
+	st = s->st[ST_HEAD_PUT];
+	if ((r = bind_u64(s, st, 1, seq)) != HL_OK ||
+	    (r = bind_blob(s, st, 2, h, HL_SHA256)) != HL_OK)
+		goto out;
+	r = step_done(s, st);
+	*seq_out = seq;
+	memcpy(hash_out, h, HL_SHA256);
+out:
+	st_reset(st);
+	return r;
+}
+
+int
+hl_store_audit(struct hl_store *s, const char *event, const uint8_t *id,
+    const char *actor, const char *detail, uint64_t time_ms)
+{
+	uint8_t h[HL_SHA256];
+	uint64_t seq = 0;
+	int r, mode = 0;
+
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if (detail == NULL)
+		detail = "";
+	if (actor == NULL)
+		actor = "";
+	if ((r = check_name(event, HL_AUDIT_EVENT_MAX)) != HL_OK ||
+	    (r = check_opt_str(actor, HL_NODE_NAME_MAX)) != HL_OK ||
+	    (r = check_opt_str(detail, HL_AUDIT_DETAIL_MAX)) != HL_OK)
+		return r;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	r = audit_append(s, event, id, actor, detail, time_ms, &seq, h);
+	if ((r = op_end(s, mode, r)) != HL_OK)
+		return r;
+	/* Committed (own transaction) or part of the caller's: a later
+	 * rollback marks the cache stale. */
+	s->audit_seq = seq;
+	memcpy(s->audit_hash, h, HL_SHA256);
+	s->audit_valid = 1;
+	return HL_OK;
+}
+
+/* Check the walk against audit_head. last_seq/last_hash: the last row's
+ * (last_seq 0: no rows). */
+static int
+audit_check_head(struct hl_store *s, uint64_t last_seq, const uint8_t *last_hash,
+    uint64_t *bad_seq, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_HEAD_GET];
+	const void *h;
+	uint64_t hseq;
+	int r, have;
+
+	if ((r = step_row(s, st, &have)) != HL_OK) {
+		set_err(err, errlen, "cannot read the audit head: %s", s->errmsg);
+		goto out;
+	}
+	r = HL_ERR_CORRUPT;
+	if (!have) {
+		if (last_seq == 0) {
+			r = HL_OK;
+			goto out;
+		}
+		*bad_seq = last_seq;
+		set_err(err, errlen, "audit head record missing (log ends at entry %llu)",
+		    (unsigned long long)last_seq);
+		goto out;
+	}
+	hseq = col_u64(st, 0);
+	h = sqlite3_column_blob(st, 1);
+	if (h == NULL || sqlite3_column_bytes(st, 1) != HL_SHA256 ||
+	    sqlite3_column_int64(st, 0) < 0) {
+		*bad_seq = last_seq;
+		set_err(err, errlen, "audit head record is malformed");
+		goto out;
+	}
+	if (hseq > last_seq) {
+		*bad_seq = last_seq + 1;
+		set_err(err, errlen, "audit log truncated: the head records entry %llu but "
+		    "the last entry is %llu (entry %llu missing)", (unsigned long long)hseq,
+		    (unsigned long long)last_seq, (unsigned long long)(last_seq + 1));
+		goto out;
+	}
+	if (hseq < last_seq) {
+		*bad_seq = hseq + 1;
+		set_err(err, errlen, "audit entry %llu: not recorded in the audit head (head "
+		    "is at entry %llu)", (unsigned long long)(hseq + 1),
+		    (unsigned long long)hseq);
+		goto out;
+	}
+	if (last_seq > 0 && memcmp(h, last_hash, HL_SHA256) != 0) {
+		*bad_seq = last_seq;
+		set_err(err, errlen, "audit entry %llu: hash does not match the audit head",
+		    (unsigned long long)last_seq);
+		goto out;
+	}
+	r = HL_OK;
+out:
+	st_reset(st);
+	return r;
+}
+
+/* Verify one row of the walk against the running chain. */
+static int
+audit_check_row(sqlite3_stmt *st, uint64_t expect, const uint8_t running[HL_SHA256],
+    uint8_t hash_out[HL_SHA256], uint64_t *bad_seq, char *err, size_t errlen)
+{
+	const void *prev, *hash, *id, *ev, *actor, *detail;
+	int64_t seq;
+	int evn, an, dn, r;
+	uint8_t h[HL_SHA256];
+
+	seq = sqlite3_column_int64(st, 0);
+	if (seq < 0 || (uint64_t)seq < expect) {
+		*bad_seq = expect;
+		set_err(err, errlen, "audit entry %llu: sequence number %lld out of order",
+		    (unsigned long long)expect, (long long)seq);
+		return HL_ERR_CORRUPT;
+	}
+	if ((uint64_t)seq != expect) {
+		*bad_seq = expect;
+		set_err(err, errlen, "audit entry %llu missing (next is %llu)",
+		    (unsigned long long)expect, (unsigned long long)seq);
+		return HL_ERR_CORRUPT;
+	}
+	/* text first, then the byte counts (the documented safe order) */
+	ev = sqlite3_column_text(st, 2);
+	evn = sqlite3_column_bytes(st, 2);
+	actor = sqlite3_column_text(st, 4);
+	an = sqlite3_column_bytes(st, 4);
+	detail = sqlite3_column_text(st, 5);
+	dn = sqlite3_column_bytes(st, 5);
+	id = sqlite3_column_blob(st, 3);
+	prev = sqlite3_column_blob(st, 6);
+	hash = sqlite3_column_blob(st, 7);
+	if (prev == NULL || sqlite3_column_bytes(st, 6) != HL_SHA256 || hash == NULL ||
+	    sqlite3_column_bytes(st, 7) != HL_SHA256 ||
+	    (sqlite3_column_type(st, 3) != SQLITE_NULL && (id == NULL ||
+	    sqlite3_column_bytes(st, 3) != HL_ID_BYTES)) ||
+	    evn < 0 || an < 0 || dn < 0) {
+		*bad_seq = expect;
+		set_err(err, errlen, "audit entry %llu: malformed row", (unsigned long long)expect);
+		return HL_ERR_CORRUPT;
+	}
+	if (memcmp(prev, running, HL_SHA256) != 0) {
+		*bad_seq = expect;
+		set_err(err, errlen, "audit entry %llu: previous-hash link broken",
+		    (unsigned long long)expect);
+		return HL_ERR_CORRUPT;
+	}
+	if ((r = audit_hash(prev, (uint64_t)seq, col_u64(st, 1), ev != NULL ? ev : "",
+	    (size_t)evn, sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : id,
+	    actor != NULL ? actor : "", (size_t)an, detail != NULL ? detail : "", (size_t)dn,
+	    h)) != HL_OK) {
+		set_err(err, errlen, "audit entry %llu: cannot hash: %s",
+		    (unsigned long long)expect, hl_strerror(r));
+		return r;
+	}
+	if (memcmp(h, hash, HL_SHA256) != 0) {
+		*bad_seq = expect;
+		set_err(err, errlen, "audit entry %llu: hash does not match its contents",
+		    (unsigned long long)expect);
+		return HL_ERR_CORRUPT;
+	}
+	memcpy(hash_out, h, HL_SHA256);
+	return HL_OK;
+}
+
+int
+hl_store_audit_verify(struct hl_store *s, uint64_t *count, uint64_t *bad_seq,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	uint8_t running[HL_SHA256];
+	uint64_t expect = 1, dummy_bad = 0, dummy_count = 0;
+	int r, have, began = 0;
+
+	set_err(err, errlen, "%s", "");
+	if (count == NULL)
+		count = &dummy_count;
+	if (bad_seq == NULL)
+		bad_seq = &dummy_bad;
+	*count = 0;
+	*bad_seq = 0;
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	memcpy(running, zero_hash, HL_SHA256);
+	/* one read transaction: the walk and the head are the same snapshot */
+	if (!s->in_tx) {
+		if ((r = run(s, ST_BEGIN_READ)) != HL_OK) {
+			set_err(err, errlen, "cannot read the audit log: %s", s->errmsg);
+			return r;
+		}
+		began = 1;
+	}
+	st = s->st[ST_AUDIT_WALK];
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK) {
+			set_err(err, errlen, "cannot read audit entry %llu: %s",
+			    (unsigned long long)expect, s->errmsg);
+			break;
+		}
+		if (!have)
+			break;
+		if ((r = audit_check_row(st, expect, running, running, bad_seq, err,
+		    errlen)) != HL_OK)
+			break;
+		*count = expect;
+		expect++;
+	}
+	st_reset(st);
+	if (r == HL_OK)
+		r = audit_check_head(s, expect - 1, running, bad_seq, err, errlen);
+	if (began)
+		(void)run(s, ST_COMMIT);   /* read-only transaction: ends the snapshot */
+	return r;
+}
+
+int
+hl_store_audit_list(struct hl_store *s, uint64_t from_seq, size_t limit,
+    struct hl_audit_entry **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	struct hl_audit_entry *a = NULL, *na, *e;
+	size_t cnt = 0, cap = 0;
+	const void *id;
+	int r, have;
+
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || out == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if (limit == 0)
+		return HL_OK;
+	st = s->st[ST_AUDIT_LIST];
+	if ((r = bind_u64(s, st, 1, from_seq > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX :
+	    from_seq)) != HL_OK || (r = bind_limit(s, st, 2, limit)) != HL_OK)
+		goto out;
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		if (cnt == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if (cap > limit)
+				cap = limit;
+			if ((na = hl_realloc(a, cap * sizeof(*a))) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			a = na;
+		}
+		e = &a[cnt];
+		memset(e, 0, sizeof(*e));
+		e->seq = col_u64(st, 0);
+		e->time_ms = col_u64(st, 1);
+		/* display only: a tampered over-long field is cut, verify reports it */
+		if ((r = col_str(st, 2, e->event, sizeof(e->event), 1)) != HL_OK ||
+		    (r = col_str(st, 4, e->actor, sizeof(e->actor), 1)) != HL_OK ||
+		    (r = col_str(st, 5, e->detail, sizeof(e->detail), 1)) != HL_OK)
+			goto out;
+		id = sqlite3_column_blob(st, 3);
+		if (id != NULL && sqlite3_column_bytes(st, 3) == HL_ID_BYTES) {
+			memcpy(e->id, id, HL_ID_BYTES);
+			e->has_id = 1;
+		}
+		cnt++;
+	}
+	*out = a;
+	*n = cnt;
+	a = NULL;
+	r = HL_OK;
+out:
+	st_reset(st);
+	hl_free(a);
+	return r;
+}
+
+int
+hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outbound,
+    uint64_t *audit_entries)
+{
+	uint64_t v;
+	int r;
+
+	if (inbound != NULL)
+		*inbound = 0;
+	if (outbound != NULL)
+		*outbound = 0;
+	if (audit_entries != NULL)
+		*audit_entries = 0;
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if (inbound != NULL) {
+		if ((r = count_query(s, ST_COUNT_IN, NULL, &v)) != HL_OK)
+			return r;
+		*inbound = v;
+	}
+	if (outbound != NULL) {
+		if ((r = count_query(s, ST_COUNT_OUT, NULL, &v)) != HL_OK)
+			return r;
+		*outbound = v;
+	}
+	if (audit_entries != NULL) {
+		if ((r = count_query(s, ST_COUNT_AUDIT, NULL, &v)) != HL_OK)
+			return r;
+		*audit_entries = v;
+	}
+	return HL_OK;
+}
