@@ -1,0 +1,927 @@
+/* mlkem.c: ML-KEM-768 and ML-KEM-1024 (FIPS 203, August 2024).
+ *
+ * The only hand-written cryptography in hotline. Hash functions come from
+ * OpenSSL 3.0 through EVP (SHA3-256 = H, SHA3-512 = G, SHAKE256 = J and PRF,
+ * SHAKE128 = XOF); everything else (NTT, sampling, compression, K-PKE and the
+ * Fujisaki-Okamoto wrapper) is here. The arithmetic follows the structure of
+ * the public-domain Kyber reference (pq-crystals/kyber): signed 16-bit
+ * coefficients, Montgomery multiplication, Barrett reduction.
+ *
+ * Side channels (KyberSlash): no branch, table index, division or modulo
+ * depends on secret data. Reductions use multiplications and shifts;
+ * Compress_d is one 64-bit multiply and shift (see compress()); the
+ * decapsulation compares the re-encrypted ciphertext with CRYPTO_memcmp and
+ * picks the secret with a mask. Only public data branches: lengths, the
+ * rejection sampling of the matrix from rho, and the input checks on ek/dk
+ * (public parts). Secret intermediates are wiped with OPENSSL_cleanse.
+ * tests/integration/10-mlkem-ct.sh checks this under valgrind.
+ *
+ * Map of FIPS 203 algorithms to functions:
+ *   Alg 3/4  BitsToBytes/ByteEncode/ByteDecode  poly_encode, poly_decode
+ *   Alg 7    SampleNTT                          sample_ntt
+ *   Alg 8    SamplePolyCBD_2                    sample_cbd2
+ *   Alg 9/10 NTT, NTT^-1                        ntt, invntt
+ *   Alg 11/12 MultiplyNTTs, BaseCaseMultiply     basemul_add, basemul
+ *   Alg 13-15 K-PKE.KeyGen/Encrypt/Decrypt     pke_keygen, pke_encrypt, pke_decrypt
+ *   Alg 16-18 ML-KEM.*_internal                hl_mlkem_keygen_derand,
+ *                                               hl_mlkem_encaps_derand, decaps_internal
+ *   Alg 19-21 ML-KEM.KeyGen/Encaps/Decaps      hl_mlkem_keygen, hl_mlkem_encaps, hl_mlkem_decaps
+ *   Sec 7.2/7.3 input checks                   hl_mlkem_check_ek, hl_mlkem_check_dk
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "errors.h"
+#include "mlkem.h"
+
+/* Constant-time validation: tests/tools/ct_mlkem.c marks secret inputs as
+ * undefined for valgrind memcheck. Values that FIPS 203 makes public but that
+ * are computed from secrets (rho, derived from d in KeyGen) are declared
+ * defined again here. Outside valgrind the client request is a few no-op
+ * instructions. */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define HL_DECLASSIFY(p, n) ((void)VALGRIND_MAKE_MEM_DEFINED((p), (n)))
+#endif
+#endif
+#if !defined(HL_DECLASSIFY) || defined(HL_MLKEM_CT_NO_DECLASSIFY)
+/* HL_MLKEM_CT_NO_DECLASSIFY: checker self-test (mk/mlkem.mk) showing that
+ * valgrind tracks secrets through OpenSSL's SHA3 (rho is then flagged). */
+#undef HL_DECLASSIFY
+#define HL_DECLASSIFY(p, n) ((void)(p), (void)(n))
+#endif
+
+#define N 256
+#define Q 3329
+#define QINV (-3327)          /* q^-1 mod 2^16 */
+#define K_MAX 4
+#define POLY_BYTES 384        /* ByteEncode_12 of one polynomial */
+
+/* SHAKE128 output for SampleNTT. OpenSSL 3.0 has no EVP_DigestSqueeze, and
+ * EVP_DigestFinalXOF may be called once per absorb. So we squeeze XOF_FIRST
+ * bytes (3 blocks, enough for about 99% of matrix entries) and, if rejection
+ * sampling runs out, absorb rho||i||j again and squeeze twice as much: a
+ * SHAKE output is a prefix of every longer output from the same input, so
+ * sampling continues where it stopped. XOF_MAX (24 blocks) cannot run out
+ * except with probability far below 2^-200; if it does we fail cleanly. */
+#define XOF_BLOCK 168
+#define XOF_FIRST (3 * XOF_BLOCK)
+#define XOF_MAX (24 * XOF_BLOCK)
+
+struct poly {
+	int16_t c[N];
+};
+
+struct mlkem_params {
+	unsigned k;
+	unsigned du;
+	unsigned dv;
+	size_t ek_len;
+	size_t dk_len;
+	size_t ct_len;
+};
+
+static const struct mlkem_params params_768 = {
+	3, 10, 4, HL_MLKEM768_EK_BYTES, HL_MLKEM768_DK_BYTES, HL_MLKEM768_CT_BYTES
+};
+static const struct mlkem_params params_1024 = {
+	4, 11, 5, HL_MLKEM1024_EK_BYTES, HL_MLKEM1024_DK_BYTES, HL_MLKEM1024_CT_BYTES
+};
+
+/* zeta^brv7(i) * 2^16 mod q, centred, zeta = 17 (Kyber reference table). */
+static const int16_t zetas[128] = {
+	-1044,  -758,  -359, -1517,  1493,  1422,   287,   202,
+	 -171,   622,  1577,   182,   962, -1202, -1474,  1468,
+	  573, -1325,   264,   383,  -829,  1458, -1602,  -130,
+	 -681,  1017,   732,   608, -1542,   411,  -205, -1571,
+	 1223,   652,  -552,  1015, -1293,  1491,  -282, -1544,
+	  516,    -8,  -320,  -666, -1618, -1162,   126,  1469,
+	 -853,   -90,  -271,   830,   107, -1421,  -247,  -951,
+	 -398,   961, -1508,  -725,   448, -1065,   677, -1275,
+	-1103,   430,   555,   843, -1251,   871,  1550,   105,
+	  422,   587,   177,  -235,  -291,  -460,  1574,  1653,
+	 -246,   778,  1159,  -147,  -777,  1483,  -602,  1119,
+	-1590,   644,  -872,   349,   418,   329,  -156,   -75,
+	  817,  1097,   603,   610,  1322, -1285, -1465,   384,
+	-1215,  -136,  1218, -1335,  -874,   220, -1187, -1659,
+	-1185, -1530, -1278,   794, -1510,  -854,  -870,   478,
+	 -108,  -308,   996,   991,   958, -1460,  1522,  1628,
+};
+
+#ifdef HL_MLKEM_CT_BROKEN
+/* Deliberately broken build for the constant-time checker's self-test
+ * (mk/mlkem.mk builds build/tests/ct_mlkem_broken with it). Never in the
+ * library. */
+static volatile unsigned broken_hits;
+#endif
+
+/* ---- hash functions: fetched once, cached ---- */
+
+static CRYPTO_ONCE md_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_MD *md_sha3_256;
+static EVP_MD *md_sha3_512;
+static EVP_MD *md_shake128;
+static EVP_MD *md_shake256;
+
+static void
+md_fetch(void)
+{
+	md_sha3_256 = EVP_MD_fetch(NULL, "SHA3-256", NULL);
+	md_sha3_512 = EVP_MD_fetch(NULL, "SHA3-512", NULL);
+	md_shake128 = EVP_MD_fetch(NULL, "SHAKE128", NULL);
+	md_shake256 = EVP_MD_fetch(NULL, "SHAKE256", NULL);
+}
+
+/* A fresh digest context, or NULL if OpenSSL has no SHA3 or no memory. */
+static EVP_MD_CTX *
+md_ctx_new(void)
+{
+	if (CRYPTO_THREAD_run_once(&md_once, md_fetch) != 1)
+		return NULL;
+	if (md_sha3_256 == NULL || md_sha3_512 == NULL ||
+	    md_shake128 == NULL || md_shake256 == NULL)
+		return NULL;
+	return EVP_MD_CTX_new();
+}
+
+/* out = md(a || b), outlen bytes (XOF if xof != 0, else the full digest). */
+static int
+digest(EVP_MD_CTX *ctx, const EVP_MD *md, int xof, const uint8_t *a,
+    size_t alen, const uint8_t *b, size_t blen, uint8_t *out, size_t outlen)
+{
+	unsigned int got = 0;
+
+	if (EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, a, alen) != 1)
+		return HL_ERR_CRYPTO;
+	if (blen != 0 && EVP_DigestUpdate(ctx, b, blen) != 1)
+		return HL_ERR_CRYPTO;
+	if (xof)
+		return EVP_DigestFinalXOF(ctx, out, outlen) == 1 ?
+		    HL_OK : HL_ERR_CRYPTO;
+	if (EVP_DigestFinal_ex(ctx, out, &got) != 1 || got != outlen)
+		return HL_ERR_CRYPTO;
+	return HL_OK;
+}
+
+/* ---- arithmetic mod q, constant time ---- */
+
+/* Optimisation barrier: the compiler cannot see through it, so it cannot
+ * turn mask arithmetic back into a branch. */
+static uint8_t
+value_barrier_u8(uint8_t v)
+{
+	__asm__ volatile("" : "+r"(v));
+	return v;
+}
+
+/* a * 2^-16 mod q, in (-q, q), for |a| < q * 2^15. */
+static int16_t
+mont_reduce(int32_t a)
+{
+	int16_t t;
+
+	t = (int16_t)((int16_t)a * QINV);
+	return (int16_t)((a - (int32_t)t * Q) >> 16);
+}
+
+static int16_t
+fqmul(int16_t a, int16_t b)
+{
+	return mont_reduce((int32_t)a * b);
+}
+
+/* Centred representative of a mod q, about in [-q/2, q/2]. 20159 is
+ * round(2^26 / q). */
+static int16_t
+barrett_reduce(int16_t a)
+{
+	int16_t t;
+
+	t = (int16_t)(((int32_t)20159 * a + (1 << 25)) >> 26);
+	return (int16_t)(a - (int16_t)(t * Q));
+}
+
+/* Standard representative in [0, q), without a branch. */
+static int16_t
+to_std(int16_t a)
+{
+	a = barrett_reduce(a);
+	a = (int16_t)(a + ((a >> 15) & Q));
+	a = (int16_t)(a - Q);
+	a = (int16_t)(a + ((a >> 15) & Q));
+	return a;
+}
+
+/* Compress_d(x) = round(2^d x / q) mod 2^d for x in [0, q), d <= 11:
+ * floor(n / q) with n = 2^d x + 1664 < 2^23 equals (n * ceil(2^35 / q)) >> 35
+ * (error below 2^-12 < 1/q; checked for every x and d by the ACVP tests and
+ * offline). No division instruction. */
+static int16_t
+compress(int16_t x, unsigned d)
+{
+	uint64_t t;
+
+	t = ((uint64_t)(uint16_t)x << d) + 1664;
+	t = (t * 10321340u) >> 35;
+	return (int16_t)(t & ((1u << d) - 1));
+}
+
+/* Decompress_d(y) = round(q y / 2^d). */
+static int16_t
+decompress(int16_t y, unsigned d)
+{
+	return (int16_t)(((uint32_t)(uint16_t)y * Q + (1u << (d - 1))) >> d);
+}
+
+static void
+poly_reduce(struct poly *p)
+{
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		p->c[i] = barrett_reduce(p->c[i]);
+}
+
+static void
+poly_to_std(struct poly *p)
+{
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		p->c[i] = to_std(p->c[i]);
+}
+
+static void
+poly_add(struct poly *r, const struct poly *a)
+{
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		r->c[i] = (int16_t)(r->c[i] + a->c[i]);
+}
+
+/* r = a - r */
+static void
+poly_rsub(struct poly *r, const struct poly *a)
+{
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		r->c[i] = (int16_t)(a->c[i] - r->c[i]);
+}
+
+/* Multiply by 2^16 (leave the Montgomery domain of a basemul result). */
+static void
+poly_tomont(struct poly *p)
+{
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		p->c[i] = fqmul(p->c[i], 1353);     /* 2^32 mod q */
+}
+
+static void
+poly_compress(struct poly *p, unsigned d)
+{
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		p->c[i] = compress(p->c[i], d);
+}
+
+static void
+poly_decompress(struct poly *p, unsigned d)
+{
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		p->c[i] = decompress(p->c[i], d);
+}
+
+/* Alg 9: NTT in place; output bit-reversed, Barrett reduced. */
+static void
+ntt(struct poly *p)
+{
+	unsigned len, start, j, k = 1;
+	int16_t t, zeta;
+
+	for (len = 128; len >= 2; len >>= 1) {
+		for (start = 0; start < N; start = j + len) {
+			zeta = zetas[k++];
+			for (j = start; j < start + len; j++) {
+				t = fqmul(zeta, p->c[j + len]);
+				p->c[j + len] = (int16_t)(p->c[j] - t);
+				p->c[j] = (int16_t)(p->c[j] + t);
+			}
+		}
+	}
+	poly_reduce(p);
+}
+
+/* Alg 10: inverse NTT in place, times 2^16 (1441 = 2^32 / 128 mod q). */
+static void
+invntt(struct poly *p)
+{
+	unsigned len, start, j, k = 127;
+	int16_t t, zeta;
+
+	for (len = 2; len <= 128; len <<= 1) {
+		for (start = 0; start < N; start = j + len) {
+			zeta = zetas[k--];
+			for (j = start; j < start + len; j++) {
+				t = p->c[j];
+				p->c[j] = barrett_reduce((int16_t)(t + p->c[j + len]));
+				p->c[j + len] = (int16_t)(p->c[j + len] - t);
+				p->c[j + len] = fqmul(zeta, p->c[j + len]);
+			}
+		}
+	}
+	for (j = 0; j < N; j++)
+		p->c[j] = fqmul(p->c[j], 1441);
+}
+
+/* Alg 12: (a0 + a1 X)(b0 + b1 X) mod (X^2 - zeta), times 2^-16, added to r. */
+static void
+basemul(int16_t r[2], const int16_t a[2], const int16_t b[2], int16_t zeta)
+{
+	int16_t r0, r1;
+
+	r0 = fqmul(fqmul(a[1], b[1]), zeta);
+	r0 = (int16_t)(r0 + fqmul(a[0], b[0]));
+	r1 = (int16_t)(fqmul(a[0], b[1]) + fqmul(a[1], b[0]));
+	r[0] = (int16_t)(r[0] + r0);
+	r[1] = (int16_t)(r[1] + r1);
+}
+
+/* Alg 11: r += a o b in the NTT domain (result carries 2^-16). At most
+ * K_MAX products are accumulated before poly_reduce: |r| < 8q < 2^15. */
+static void
+basemul_add(struct poly *r, const struct poly *a, const struct poly *b)
+{
+	size_t i;
+
+	for (i = 0; i < N / 4; i++) {
+		basemul(&r->c[4 * i], &a->c[4 * i], &b->c[4 * i], zetas[64 + i]);
+		basemul(&r->c[4 * i + 2], &a->c[4 * i + 2], &b->c[4 * i + 2],
+		    (int16_t)-zetas[64 + i]);
+	}
+}
+
+/* Alg 5: ByteEncode_d of coefficients in [0, 2^d); writes 32 d bytes. The
+ * loop bounds depend only on d. */
+static void
+poly_encode(uint8_t *out, const struct poly *p, unsigned d)
+{
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	size_t i, o = 0;
+
+	for (i = 0; i < N; i++) {
+		acc |= (uint32_t)(uint16_t)p->c[i] << bits;
+		bits += d;
+		while (bits >= 8) {
+			out[o++] = (uint8_t)acc;
+			acc >>= 8;
+			bits -= 8;
+		}
+	}
+}
+
+/* Alg 6: ByteDecode_d; reads 32 d bytes; coefficients in [0, 2^d). */
+static void
+poly_decode(struct poly *p, const uint8_t *in, unsigned d)
+{
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	size_t i, o = 0;
+
+	for (i = 0; i < N; i++) {
+		while (bits < d) {
+			acc |= (uint32_t)in[o++] << bits;
+			bits += 8;
+		}
+		p->c[i] = (int16_t)(acc & ((1u << d) - 1));
+		acc >>= d;
+		bits -= d;
+	}
+}
+
+/* Decompress_1(ByteDecode_1(m)) with masks. */
+static void
+poly_frommsg(struct poly *p, const uint8_t m[32])
+{
+	size_t i, j;
+	int16_t mask;
+
+	for (i = 0; i < 32; i++) {
+		for (j = 0; j < 8; j++) {
+			mask = (int16_t)-(int16_t)((m[i] >> j) & 1);
+			p->c[8 * i + j] = (int16_t)(mask & ((Q + 1) / 2));
+		}
+	}
+}
+
+/* Alg 7: SampleNTT(rho || b0 || b1). Public data: may branch. */
+static int
+sample_ntt(EVP_MD_CTX *ctx, const uint8_t rho[32], uint8_t b0, uint8_t b1,
+    struct poly *a)
+{
+	uint8_t buf[XOF_MAX];
+	const uint8_t ij[2] = { b0, b1 };
+	size_t have = 0, want = XOF_FIRST, pos = 0;
+	unsigned n = 0;
+	uint16_t d1, d2;
+	int r = HL_ERR_CRYPTO;
+
+	while (n < N) {
+		if (pos + 3 > have) {
+			if (have != 0)
+				want = 2 * have;
+			if (want > XOF_MAX)
+				goto out;
+			if (digest(ctx, md_shake128, 1, rho, 32, ij, 2, buf,
+			    want) != HL_OK)
+				goto out;
+			have = want;
+		}
+		d1 = (uint16_t)(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
+		d2 = (uint16_t)((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
+		pos += 3;
+		if (d1 < Q)
+			a->c[n++] = (int16_t)d1;
+		if (d2 < Q && n < N)
+			a->c[n++] = (int16_t)d2;
+	}
+	r = HL_OK;
+out:
+	return r;
+}
+
+/* Alg 8 with eta = 2 (both parameter sets here): CBD of PRF_2(seed, nonce). */
+static int
+sample_cbd2(EVP_MD_CTX *ctx, const uint8_t seed[32], unsigned nonce,
+    struct poly *p)
+{
+	uint8_t buf[128];
+	uint8_t b = (uint8_t)nonce;
+	uint32_t t, d;
+	size_t i, j;
+	int r;
+
+	r = digest(ctx, md_shake256, 1, seed, 32, &b, 1, buf, sizeof(buf));
+	if (r != HL_OK)
+		goto out;
+	for (i = 0; i < N / 8; i++) {
+		t = (uint32_t)buf[4 * i] | (uint32_t)buf[4 * i + 1] << 8 |
+		    (uint32_t)buf[4 * i + 2] << 16 | (uint32_t)buf[4 * i + 3] << 24;
+		d = (t & 0x55555555u) + ((t >> 1) & 0x55555555u);
+		for (j = 0; j < 8; j++)
+			p->c[8 * i + j] = (int16_t)((int16_t)((d >> (4 * j)) & 3) -
+			    (int16_t)((d >> (4 * j + 2)) & 3));
+	}
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return r;
+}
+
+static const struct mlkem_params *
+params_get(int param)
+{
+	if (param == HL_MLKEM_768)
+		return &params_768;
+	if (param == HL_MLKEM_1024)
+		return &params_1024;
+	return NULL;
+}
+
+size_t
+hl_mlkem_ek_bytes(int param)
+{
+	const struct mlkem_params *pp = params_get(param);
+
+	return pp == NULL ? 0 : pp->ek_len;
+}
+
+size_t
+hl_mlkem_dk_bytes(int param)
+{
+	const struct mlkem_params *pp = params_get(param);
+
+	return pp == NULL ? 0 : pp->dk_len;
+}
+
+size_t
+hl_mlkem_ct_bytes(int param)
+{
+	const struct mlkem_params *pp = params_get(param);
+
+	return pp == NULL ? 0 : pp->ct_len;
+}
+
+/* ---- K-PKE ---- */
+
+/* Alg 13 with (rho, sigma) given: ek = ByteEncode_12(t) || rho,
+ * dk_pke = ByteEncode_12(s). */
+static int
+pke_keygen(EVP_MD_CTX *ctx, const struct mlkem_params *pp,
+    const uint8_t rho[32], const uint8_t sigma[32], uint8_t *ek, uint8_t *dk)
+{
+	struct poly s[K_MAX], e, t, a;
+	unsigned i, j, k = pp->k;
+	int r;
+
+	for (i = 0; i < k; i++) {
+		if ((r = sample_cbd2(ctx, sigma, i, &s[i])) != HL_OK)
+			goto out;
+		ntt(&s[i]);
+	}
+	for (i = 0; i < k; i++) {
+		memset(&t, 0, sizeof(t));
+		for (j = 0; j < k; j++) {
+			/* A[i][j] = SampleNTT(rho || j || i) */
+			if ((r = sample_ntt(ctx, rho, (uint8_t)j, (uint8_t)i,
+			    &a)) != HL_OK)
+				goto out;
+			basemul_add(&t, &a, &s[j]);
+		}
+		poly_reduce(&t);
+		poly_tomont(&t);
+		if ((r = sample_cbd2(ctx, sigma, k + i, &e)) != HL_OK)
+			goto out;
+		ntt(&e);
+		poly_add(&t, &e);
+		poly_to_std(&t);
+		poly_encode(ek + POLY_BYTES * i, &t, 12);
+	}
+	memcpy(ek + POLY_BYTES * k, rho, 32);
+	for (i = 0; i < k; i++) {
+		poly_to_std(&s[i]);
+		poly_encode(dk + POLY_BYTES * i, &s[i], 12);
+	}
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(s, sizeof(s));
+	OPENSSL_cleanse(&e, sizeof(e));
+	OPENSSL_cleanse(&t, sizeof(t));
+	return r;
+}
+
+/* Alg 14: ct = K-PKE.Encrypt(ek, m, coins). ek has passed the modulus check
+ * (encaps) or is the one stored in dk (decaps). */
+static int
+pke_encrypt(EVP_MD_CTX *ctx, const struct mlkem_params *pp, const uint8_t *ek,
+    const uint8_t m[32], const uint8_t coins[32], uint8_t *ct)
+{
+	struct poly th[K_MAX], y[K_MAX], u, a, e;
+	const uint8_t *rho = ek + POLY_BYTES * pp->k;
+	unsigned i, j, k = pp->k;
+	int r;
+
+	for (i = 0; i < k; i++)
+		poly_decode(&th[i], ek + POLY_BYTES * i, 12);
+	for (i = 0; i < k; i++) {
+		if ((r = sample_cbd2(ctx, coins, i, &y[i])) != HL_OK)
+			goto out;
+		ntt(&y[i]);
+	}
+	/* u = NTT^-1(A^T o y) + e1 */
+	for (i = 0; i < k; i++) {
+		memset(&u, 0, sizeof(u));
+		for (j = 0; j < k; j++) {
+			/* A^T[i][j] = A[j][i] = SampleNTT(rho || i || j) */
+			if ((r = sample_ntt(ctx, rho, (uint8_t)i, (uint8_t)j,
+			    &a)) != HL_OK)
+				goto out;
+			basemul_add(&u, &a, &y[j]);
+		}
+		poly_reduce(&u);
+		invntt(&u);
+		if ((r = sample_cbd2(ctx, coins, k + i, &e)) != HL_OK)
+			goto out;
+		poly_add(&u, &e);
+		poly_to_std(&u);
+		poly_compress(&u, pp->du);
+		poly_encode(ct + 32 * pp->du * i, &u, pp->du);
+	}
+	/* v = NTT^-1(t^T o y) + e2 + Decompress_1(m) */
+	memset(&u, 0, sizeof(u));
+	for (j = 0; j < k; j++)
+		basemul_add(&u, &th[j], &y[j]);
+	poly_reduce(&u);
+	invntt(&u);
+	if ((r = sample_cbd2(ctx, coins, 2 * k, &e)) != HL_OK)
+		goto out;
+	poly_add(&u, &e);
+	poly_frommsg(&a, m);
+	poly_add(&u, &a);
+	poly_to_std(&u);
+	poly_compress(&u, pp->dv);
+	poly_encode(ct + 32 * pp->du * k, &u, pp->dv);
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(y, sizeof(y));
+	OPENSSL_cleanse(&u, sizeof(u));
+	OPENSSL_cleanse(&a, sizeof(a));
+	OPENSSL_cleanse(&e, sizeof(e));
+	return r;
+}
+
+/* Alg 15: m = K-PKE.Decrypt(dk_pke, ct). No failure. */
+static void
+pke_decrypt(const struct mlkem_params *pp, const uint8_t *dk,
+    const uint8_t *ct, uint8_t m[32])
+{
+	struct poly s, u, w, v;
+	unsigned i, k = pp->k;
+
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < k; i++) {
+		poly_decode(&u, ct + 32 * pp->du * i, pp->du);
+		poly_decompress(&u, pp->du);
+		ntt(&u);
+		poly_decode(&s, dk + POLY_BYTES * i, 12);
+		basemul_add(&w, &s, &u);
+	}
+	poly_reduce(&w);
+	invntt(&w);
+	poly_decode(&v, ct + 32 * pp->du * k, pp->dv);
+	poly_decompress(&v, pp->dv);
+	poly_rsub(&w, &v);          /* w = v - NTT^-1(s^T o NTT(u)) */
+	poly_to_std(&w);
+#ifdef HL_MLKEM_CT_BROKEN
+	/* The secret-dependent branch valgrind must find (self-test only). */
+	if (w.c[0] > Q / 2)
+		broken_hits++;
+#endif
+	poly_compress(&w, 1);
+	poly_encode(m, &w, 1);
+	OPENSSL_cleanse(&s, sizeof(s));
+	OPENSSL_cleanse(&w, sizeof(w));
+}
+
+/* ---- input checks ---- */
+
+int
+hl_mlkem_check_ek(int param, const uint8_t *ek, size_t ek_len)
+{
+	const struct mlkem_params *pp = params_get(param);
+	size_t i;
+	uint16_t d1, d2;
+
+	if (pp == NULL)
+		return HL_ERR_INVALID;
+	if (ek == NULL || ek_len != pp->ek_len)
+		return HL_ERR_MALFORMED;
+	/* ByteEncode_12(ByteDecode_12(ek)) == ek <=> every value < q */
+	for (i = 0; i < POLY_BYTES * pp->k; i += 3) {
+		d1 = (uint16_t)(ek[i] | ((ek[i + 1] & 0x0f) << 8));
+		d2 = (uint16_t)((ek[i + 1] >> 4) | (ek[i + 2] << 4));
+		if (d1 >= Q || d2 >= Q)
+			return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+/* H(ek) == h inside dk; dk has the right length. ek and h are public. */
+static int
+dk_hash_check(EVP_MD_CTX *ctx, const struct mlkem_params *pp,
+    const uint8_t *dk)
+{
+	uint8_t h[32];
+	const uint8_t *ek = dk + POLY_BYTES * pp->k;
+	int r;
+
+	r = digest(ctx, md_sha3_256, 0, ek, pp->ek_len, NULL, 0, h, sizeof(h));
+	if (r != HL_OK)
+		return r;
+	if (CRYPTO_memcmp(h, ek + pp->ek_len, sizeof(h)) != 0)
+		return HL_ERR_MALFORMED;
+	return HL_OK;
+}
+
+int
+hl_mlkem_check_dk(int param, const uint8_t *dk, size_t dk_len)
+{
+	const struct mlkem_params *pp = params_get(param);
+	EVP_MD_CTX *ctx = NULL;
+	int r = HL_ERR_INTERNAL;
+
+	if (pp == NULL)
+		return HL_ERR_INVALID;
+	if (dk == NULL || dk_len != pp->dk_len)
+		return HL_ERR_MALFORMED;
+	if ((ctx = md_ctx_new()) == NULL) {
+		r = HL_ERR_CRYPTO;
+		goto out;
+	}
+	r = dk_hash_check(ctx, pp, dk);
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/* ---- ML-KEM ---- */
+
+int
+hl_mlkem_keygen_derand(int param, const uint8_t d[static 32],
+    const uint8_t z[static 32], uint8_t *ek, uint8_t *dk)
+{
+	const struct mlkem_params *pp = params_get(param);
+	EVP_MD_CTX *ctx = NULL;
+	uint8_t in[33], g[64];
+	uint8_t *h;
+	int r = HL_ERR_INTERNAL;
+
+	if (pp == NULL || ek == NULL || dk == NULL)
+		return HL_ERR_INVALID;
+	memset(ek, 0, pp->ek_len);
+	memset(dk, 0, pp->dk_len);
+	if ((ctx = md_ctx_new()) == NULL) {
+		r = HL_ERR_CRYPTO;
+		goto out;
+	}
+	/* (rho, sigma) = G(d || k) */
+	memcpy(in, d, 32);
+	in[32] = (uint8_t)pp->k;
+	if ((r = digest(ctx, md_sha3_512, 0, in, sizeof(in), NULL, 0, g,
+	    sizeof(g))) != HL_OK)
+		goto out;
+	HL_DECLASSIFY(g, 32);            /* rho is public: it ends up in ek */
+	if ((r = pke_keygen(ctx, pp, g, g + 32, ek, dk)) != HL_OK)
+		goto out;
+	/* dk = dk_pke || ek || H(ek) || z */
+	memcpy(dk + POLY_BYTES * pp->k, ek, pp->ek_len);
+	h = dk + POLY_BYTES * pp->k + pp->ek_len;
+	if ((r = digest(ctx, md_sha3_256, 0, ek, pp->ek_len, NULL, 0, h,
+	    32)) != HL_OK)
+		goto out;
+	memcpy(h + 32, z, 32);
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(in, sizeof(in));
+	OPENSSL_cleanse(g, sizeof(g));
+	if (r != HL_OK) {
+		OPENSSL_cleanse(dk, pp->dk_len);
+		memset(ek, 0, pp->ek_len);
+	}
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+int
+hl_mlkem_keygen(int param, uint8_t *ek, uint8_t *dk)
+{
+	uint8_t dz[64];
+	int r = HL_ERR_INTERNAL;
+
+	if (params_get(param) == NULL || ek == NULL || dk == NULL)
+		return HL_ERR_INVALID;
+	if (RAND_priv_bytes(dz, sizeof(dz)) != 1) {
+		r = HL_ERR_CRYPTO;
+		goto out;
+	}
+	r = hl_mlkem_keygen_derand(param, dz, dz + 32, ek, dk);
+out:
+	OPENSSL_cleanse(dz, sizeof(dz));
+	return r;
+}
+
+int
+hl_mlkem_encaps_derand(int param, const uint8_t *ek, size_t ek_len,
+    const uint8_t m[static 32], uint8_t *ct, uint8_t ss[static 32])
+{
+	const struct mlkem_params *pp = params_get(param);
+	EVP_MD_CTX *ctx = NULL;
+	uint8_t in[64], g[64];
+	int r = HL_ERR_INTERNAL;
+
+	if (pp == NULL || ct == NULL)
+		return HL_ERR_INVALID;
+	memset(ss, 0, 32);
+	memset(ct, 0, pp->ct_len);
+	if ((r = hl_mlkem_check_ek(param, ek, ek_len)) != HL_OK)
+		return r;
+	if ((ctx = md_ctx_new()) == NULL) {
+		r = HL_ERR_CRYPTO;
+		goto out;
+	}
+	/* (K, r) = G(m || H(ek)) */
+	memcpy(in, m, 32);
+	if ((r = digest(ctx, md_sha3_256, 0, ek, ek_len, NULL, 0, in + 32,
+	    32)) != HL_OK)
+		goto out;
+	if ((r = digest(ctx, md_sha3_512, 0, in, sizeof(in), NULL, 0, g,
+	    sizeof(g))) != HL_OK)
+		goto out;
+	if ((r = pke_encrypt(ctx, pp, ek, m, g + 32, ct)) != HL_OK)
+		goto out;
+	memcpy(ss, g, 32);
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(in, sizeof(in));
+	OPENSSL_cleanse(g, sizeof(g));
+	if (r != HL_OK) {
+		OPENSSL_cleanse(ss, 32);
+		memset(ct, 0, pp->ct_len);
+	}
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+int
+hl_mlkem_encaps(int param, const uint8_t *ek, size_t ek_len, uint8_t *ct,
+    uint8_t ss[static 32])
+{
+	uint8_t m[32];
+	int r = HL_ERR_INTERNAL;
+
+	if (params_get(param) == NULL || ct == NULL)
+		return HL_ERR_INVALID;
+	memset(ss, 0, 32);
+	if (RAND_priv_bytes(m, sizeof(m)) != 1) {
+		r = HL_ERR_CRYPTO;
+		goto out;
+	}
+	r = hl_mlkem_encaps_derand(param, ek, ek_len, m, ct, ss);
+out:
+	OPENSSL_cleanse(m, sizeof(m));
+	return r;
+}
+
+/* Alg 18: ML-KEM.Decaps_internal; the caller has checked the inputs. */
+static int
+decaps_internal(EVP_MD_CTX *ctx, const struct mlkem_params *pp,
+    const uint8_t *dk, const uint8_t *ct, uint8_t ss[32])
+{
+	const uint8_t *dk_pke = dk;
+	const uint8_t *ek = dk + POLY_BYTES * pp->k;
+	const uint8_t *h = ek + pp->ek_len;
+	const uint8_t *z = h + 32;
+	uint8_t in[64], g[64], kbar[32], ct2[HL_MLKEM_MAX_CT_BYTES];
+	uint32_t diff;
+	uint8_t mask;
+	size_t i;
+	int r;
+
+	/* m' = Decrypt(dk_pke, c); (K', r') = G(m' || h) */
+	pke_decrypt(pp, dk_pke, ct, in);
+	memcpy(in + 32, h, 32);
+	if ((r = digest(ctx, md_sha3_512, 0, in, sizeof(in), NULL, 0, g,
+	    sizeof(g))) != HL_OK)
+		goto out;
+	/* K-bar = J(z || c) */
+	if ((r = digest(ctx, md_shake256, 1, z, 32, ct, pp->ct_len, kbar,
+	    sizeof(kbar))) != HL_OK)
+		goto out;
+	/* c' = Encrypt(ek, m', r') */
+	if ((r = pke_encrypt(ctx, pp, ek, in, g + 32, ct2)) != HL_OK)
+		goto out;
+	/* if c != c' then K' = K-bar: mask is 0xff iff they differ */
+	diff = (uint32_t)CRYPTO_memcmp(ct, ct2, pp->ct_len);
+	mask = value_barrier_u8((uint8_t)(0u - ((diff | (0u - diff)) >> 31)));
+	for (i = 0; i < 32; i++)
+		ss[i] = (uint8_t)(g[i] ^ (mask & (g[i] ^ kbar[i])));
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(in, sizeof(in));
+	OPENSSL_cleanse(g, sizeof(g));
+	OPENSSL_cleanse(kbar, sizeof(kbar));
+	OPENSSL_cleanse(ct2, sizeof(ct2));
+	return r;
+}
+
+int
+hl_mlkem_decaps(int param, const uint8_t *dk, size_t dk_len,
+    const uint8_t *ct, size_t ct_len, uint8_t ss[static 32])
+{
+	const struct mlkem_params *pp = params_get(param);
+	EVP_MD_CTX *ctx = NULL;
+	int r = HL_ERR_INTERNAL;
+
+	if (pp == NULL)
+		return HL_ERR_INVALID;
+	memset(ss, 0, 32);
+	/* FIPS 203 7.3: ciphertext and key type checks, then hash check */
+	if (ct == NULL || ct_len != pp->ct_len || dk == NULL ||
+	    dk_len != pp->dk_len)
+		return HL_ERR_MALFORMED;
+	if ((ctx = md_ctx_new()) == NULL) {
+		r = HL_ERR_CRYPTO;
+		goto out;
+	}
+	if ((r = dk_hash_check(ctx, pp, dk)) != HL_OK)
+		goto out;
+	r = decaps_internal(ctx, pp, dk, ct, ss);
+out:
+	if (r != HL_OK)
+		OPENSSL_cleanse(ss, 32);
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
