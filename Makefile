@@ -39,29 +39,36 @@ all: $(BUILD)/hotlined $(BUILD)/hotline $(TEST_BINS) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libhotline.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(BUILD)/hotlined: $(BUILD)/obj/hotlined.o $(BUILD)/libhotline.a
-	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_BASE) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/hotline: $(BUILD)/obj/hotline.o $(BUILD)/libhotline.a
-	$(CC) $(LDFLAGS_BASE) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_BASE) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhotline.a $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/libhotline.a $(LDLIBS) -lcmocka
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/libhotline.a $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libhotline.a $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/libhotline.a $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/libhotline.a $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libhotline.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/libhotline.a $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/libhotline.a $(LDLIBS)
 
 deps:
 	@scripts/install-deps.sh

@@ -10,7 +10,7 @@
 
 #include "errors.h"
 #include "label.h"
-#include "limits.h"
+#include "hl_limits.h"
 
 #define HL_PATH_MAX 1024
 #define HL_HOST_MAX 255

@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "label.h"
-#include "limits.h"
+#include "hl_limits.h"
 
 #define HL_ENVELOPE_VERSION 1
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "errors.h"
-#include "limits.h"
+#include "hl_limits.h"
 
 struct hl_keys;
 

@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "errors.h"
-#include "limits.h"
+#include "hl_limits.h"
 
 enum hl_tlp {
 	HL_TLP_CLEAR = 0,

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "errors.h"
-#include "limits.h"
+#include "hl_limits.h"
 
 /* URI SAN of a node certificate: "urn:hotline:node:" + node name. */
 #define HL_NODE_URI_PREFIX "urn:hotline:node:"
