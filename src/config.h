@@ -4,7 +4,6 @@
 #ifndef HL_CONFIG_H
 #define HL_CONFIG_H
 
-#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 

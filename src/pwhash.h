@@ -13,5 +13,8 @@ HL_WUR int hl_pwhash_make(const char *password, unsigned ln, char *out, size_t o
  * string. Constant-time compare; bounds on ln/r/p so a bad config cannot
  * make us allocate gigabytes. */
 HL_WUR int hl_pwhash_check(const char *password, const char *hash);
+/* Syntax and bounds check only (no scrypt run): HL_OK or HL_ERR_MALFORMED.
+ * Used by the config parser for [operator] password. */
+HL_WUR int hl_pwhash_valid(const char *hash);
 
 #endif

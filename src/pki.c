@@ -1,0 +1,830 @@
+/* pki.c: partner CAs and node certificates (Ed25519, X.509v3, OpenSSL 3.0)
+ * and the federation generator behind "hotline pki init".
+ *
+ * Private keys are written PEM PKCS#8, unencrypted, mode 0600, never over an
+ * existing file (O_EXCL). Certificates are written 0644. Every OpenSSL call
+ * is checked; PEM text of private keys is wiped from memory. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "alloc.h"
+#include "config.h"
+#include "pki.h"
+#include "pwhash.h"
+
+#define PKI_PEM_MAX (64u * 1024)        /* a PEM file we are willing to read */
+#define PKI_CA_DAYS 3650
+#define PKI_NODE_DAYS 365
+#define PKI_ADMIN_PW_LEN 24
+#define PKI_ADMIN_LN 15
+#define PKI_DEFAULT_BASE_PORT 7400
+#define PKI_CONF_MAX (64u * 1024)
+#define PKI_PATH HL_PATH_MAX
+
+/* Safe alphabet for generated passwords: no 0/O, 1/l/I. */
+static const char pw_alphabet[] =
+    "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+__attribute__((format(printf, 3, 4))) static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned long e;
+	size_t n;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	/* Append OpenSSL's reason, if it has one, and clear its queue. */
+	if ((e = ERR_peek_last_error()) != 0) {
+		n = strlen(err);
+		if (n + 3 < errlen)
+			snprintf(err + n, errlen - n, " (%s)", ERR_reason_error_string(e) ?
+			    ERR_reason_error_string(e) : "openssl error");
+	}
+	ERR_clear_error();
+}
+
+static int
+partner_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < HL_PARTNER_MIN || n > HL_PARTNER_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* Same rule as hl_node_name_valid() in label.h; local so pki has no
+ * dependency on label.c. OUT: partner when non-NULL. */
+static int
+node_name_ok(const char *s, size_t n, char partner[HL_PARTNER_MAX + 1])
+{
+	const char *slash;
+	size_t pn, i;
+
+	if (n > HL_NODE_NAME_MAX || (slash = memchr(s, '/', n)) == NULL)
+		return 0;
+	pn = (size_t)(slash - s);
+	if (!partner_ok(s, pn) || pn + 1 >= n)
+		return 0;
+	for (i = pn + 1; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			return 0;
+	}
+	if (partner != NULL) {
+		memcpy(partner, s, pn);
+		partner[pn] = '\0';
+	}
+	return 1;
+}
+
+static int
+join(char out[PKI_PATH], const char *a, const char *b)
+{
+	int n = snprintf(out, PKI_PATH, "%s/%s", a, b);
+
+	return (n < 0 || n >= PKI_PATH) ? HL_ERR_TOO_BIG : HL_OK;
+}
+
+/* Write len bytes to a new file with mode (fchmod'ed, umask ignored).
+ * excl: fail with HL_ERR_EXISTS if the file exists. */
+static int
+write_file(const char *path, const void *data, size_t len, mode_t mode, int excl,
+    char *err, size_t errlen)
+{
+	const uint8_t *p = data;
+	size_t off = 0;
+	ssize_t n;
+	int fd = -1, r = HL_ERR_IO;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    (excl ? O_EXCL : O_TRUNC), mode);
+	if (fd == -1) {
+		if (errno == EEXIST) {
+			r = HL_ERR_EXISTS;
+			seterr(err, errlen, "%s already exists; refusing to overwrite it", path);
+		} else
+			seterr(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, mode) == -1) {
+		seterr(err, errlen, "%s: chmod: %s", path, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		n = write(fd, p + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			seterr(err, errlen, "%s: write: %s", path, strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1) {
+		seterr(err, errlen, "%s: fsync: %s", path, strerror(errno));
+		goto out;
+	}
+	r = HL_OK;
+out:
+	if (fd != -1 && close(fd) == -1 && r == HL_OK) {
+		seterr(err, errlen, "%s: close: %s", path, strerror(errno));
+		r = HL_ERR_IO;
+	}
+	return r;
+}
+
+/* A BIO over the contents of a small file (max PKI_PEM_MAX). OUT: *bio,
+ * *bufp (caller frees with hl_free_secret(*bufp, PKI_PEM_MAX) after the BIO). */
+static int
+open_pem(const char *path, BIO **bio, uint8_t **bufp, char *err, size_t errlen)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd = -1, r = HL_ERR_IO;
+
+	*bio = NULL;
+	*bufp = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((buf = hl_malloc(PKI_PEM_MAX)) == NULL) {
+		r = HL_ERR_NOMEM;
+		seterr(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, buf + len, PKI_PEM_MAX - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			seterr(err, errlen, "%s: read: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == PKI_PEM_MAX) {
+			r = HL_ERR_TOO_BIG;
+			seterr(err, errlen, "%s: file too large", path);
+			goto out;
+		}
+	}
+	if ((*bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
+		r = HL_ERR_NOMEM;
+		seterr(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	*bufp = buf;
+	buf = NULL;
+	r = HL_OK;
+out:
+	if (fd != -1)
+		close(fd);
+	hl_free_secret(buf, PKI_PEM_MAX);
+	return r;
+}
+
+/* OUT: *out, caller frees with X509_free. */
+static int
+load_cert(const char *path, X509 **out, char *err, size_t errlen)
+{
+	BIO *bio = NULL;
+	uint8_t *buf = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = open_pem(path, &bio, &buf, err, errlen)) != 0)
+		goto out;
+	if ((*out = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		r = HL_ERR_MALFORMED;
+		seterr(err, errlen, "%s: not a PEM certificate", path);
+		goto out;
+	}
+	r = HL_OK;
+out:
+	BIO_free(bio);
+	hl_free_secret(buf, PKI_PEM_MAX);
+	return r;
+}
+
+/* OUT: *out, caller frees with EVP_PKEY_free. Must be Ed25519. */
+static int
+load_key(const char *path, EVP_PKEY **out, char *err, size_t errlen)
+{
+	BIO *bio = NULL;
+	uint8_t *buf = NULL;
+	EVP_PKEY *k = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = open_pem(path, &bio, &buf, err, errlen)) != 0)
+		goto out;
+	if ((k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
+	    EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+		r = HL_ERR_MALFORMED;
+		seterr(err, errlen, "%s: not a PEM Ed25519 private key", path);
+		goto out;
+	}
+	*out = k;
+	k = NULL;
+	r = HL_OK;
+out:
+	EVP_PKEY_free(k);
+	BIO_free(bio);
+	hl_free_secret(buf, PKI_PEM_MAX);
+	return r;
+}
+
+static int
+write_key(const char *path, EVP_PKEY *k, char *err, size_t errlen)
+{
+	BIO *bio = NULL;
+	char *pem = NULL;
+	long n;
+	int r = HL_ERR_CRYPTO;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    (n = BIO_get_mem_data(bio, &pem)) <= 0) {
+		seterr(err, errlen, "%s: cannot encode private key", path);
+		goto out;
+	}
+	r = write_file(path, pem, (size_t)n, 0600, 1, err, errlen);
+	OPENSSL_cleanse(pem, (size_t)n);
+out:
+	BIO_free(bio);
+	return r;
+}
+
+static int
+write_cert(const char *path, X509 *x, char *err, size_t errlen)
+{
+	BIO *bio = NULL;
+	char *pem = NULL;
+	long n;
+	int r = HL_ERR_CRYPTO;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(bio, x) != 1 ||
+	    (n = BIO_get_mem_data(bio, &pem)) <= 0) {
+		seterr(err, errlen, "%s: cannot encode certificate", path);
+		goto out;
+	}
+	r = write_file(path, pem, (size_t)n, 0644, 0, err, errlen);
+out:
+	BIO_free(bio);
+	return r;
+}
+
+static int
+new_ed25519(EVP_PKEY **out)
+{
+	*out = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	return *out != NULL ? HL_OK : HL_ERR_CRYPTO;
+}
+
+/* Random positive 128-bit serial. */
+static int
+set_serial(X509 *x)
+{
+	uint8_t b[16];
+	BIGNUM *bn = NULL;
+	int r = HL_ERR_CRYPTO;
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		goto out;
+	b[0] = (uint8_t)((b[0] & 0x7f) | 0x01);   /* positive, never zero */
+	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
+		goto out;
+	r = HL_OK;
+out:
+	BN_free(bn);
+	return r;
+}
+
+static int
+add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext = NULL;
+	int r = HL_ERR_CRYPTO;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_nconf_nid(NULL, &ctx, nid, value)) == NULL ||
+	    X509_add_ext(cert, ext, -1) != 1)
+		goto out;
+	r = HL_OK;
+out:
+	X509_EXTENSION_free(ext);
+	return r;
+}
+
+static int
+set_name(X509_NAME *n, const char *cn, const char *o)
+{
+	if (X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
+	    (const unsigned char *)o, -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0) != 1)
+		return HL_ERR_CRYPTO;
+	return HL_OK;
+}
+
+/* OUT: *out, a v3 certificate with serial, validity and public key set. */
+static int
+cert_skeleton(EVP_PKEY *pub, int64_t nb, int64_t na, X509 **out)
+{
+	X509 *x = NULL;
+	int r = HL_ERR_CRYPTO;
+
+	*out = NULL;
+	if ((x = X509_new()) == NULL || X509_set_version(x, X509_VERSION_3) != 1 ||
+	    set_serial(x) != 0 ||
+	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na) == NULL ||
+	    X509_set_pubkey(x, pub) != 1)
+		goto out;
+	*out = x;
+	x = NULL;
+	r = HL_OK;
+out:
+	X509_free(x);
+	return r;
+}
+
+int
+hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
+    char *err, size_t errlen)
+{
+	char keyp[PKI_PATH], crtp[PKI_PATH], cn[HL_PARTNER_MAX + 16];
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int r = HL_ERR_INVALID;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (dir == NULL || partner == NULL || !partner_ok(partner, strlen(partner))) {
+		seterr(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
+		    partner != NULL ? partner : "");
+		goto out;
+	}
+	if (valid_days == 0 || valid_days > 36500) {
+		seterr(err, errlen, "CA validity must be 1..36500 days");
+		goto out;
+	}
+	if (join(keyp, dir, "ca.key") != 0 || join(crtp, dir, "ca.crt") != 0) {
+		r = HL_ERR_TOO_BIG;
+		seterr(err, errlen, "%s: path too long", dir);
+		goto out;
+	}
+	snprintf(cn, sizeof(cn), "hotline %s CA", partner);
+	r = HL_ERR_CRYPTO;
+	if (new_ed25519(&k) != 0 ||
+	    cert_skeleton(k, now - 3600, now + (int64_t)valid_days * 86400, &x) != 0 ||
+	    set_name(X509_get_subject_name(x), cn, partner) != 0 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(x)) != 1 ||
+	    add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") != 0 ||
+	    add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") != 0 ||
+	    add_ext(x, x, NID_subject_key_identifier, "hash") != 0 ||
+	    X509_sign(x, k, NULL) <= 0) {
+		seterr(err, errlen, "%s: cannot make CA certificate", dir);
+		goto out;
+	}
+	if ((r = write_key(keyp, k, err, errlen)) != 0 ||
+	    (r = write_cert(crtp, x, err, errlen)) != 0)
+		goto out;
+	r = HL_OK;
+out:
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return r;
+}
+
+int
+hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
+    int64_t not_after, const char *key_path, const char *cert_path, char *err,
+    size_t errlen)
+{
+	char keyp[PKI_PATH], crtp[PKI_PATH], partner[HL_PARTNER_MAX + 1];
+	char san[sizeof(HL_NODE_URI_PREFIX) + HL_NODE_NAME_MAX + 64];
+	EVP_PKEY *cak = NULL, *k = NULL;
+	X509 *ca = NULL, *x = NULL;
+	int r = HL_ERR_INVALID;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (ca_dir == NULL || node == NULL || key_path == NULL || cert_path == NULL ||
+	    !node_name_ok(node, strnlen(node, HL_NODE_NAME_MAX + 1), partner)) {
+		seterr(err, errlen, "bad node name '%s' (PARTNER/name)",
+		    node != NULL ? node : "");
+		goto out;
+	}
+	if (not_after <= not_before) {
+		seterr(err, errlen, "not_after must be after not_before");
+		goto out;
+	}
+	if (join(keyp, ca_dir, "ca.key") != 0 || join(crtp, ca_dir, "ca.crt") != 0) {
+		r = HL_ERR_TOO_BIG;
+		seterr(err, errlen, "%s: path too long", ca_dir);
+		goto out;
+	}
+	if ((r = load_cert(crtp, &ca, err, errlen)) != 0 ||
+	    (r = load_key(keyp, &cak, err, errlen)) != 0)
+		goto out;
+	if (X509_check_private_key(ca, cak) != 1) {
+		r = HL_ERR_CRYPTO;
+		seterr(err, errlen, "%s does not match %s", keyp, crtp);
+		goto out;
+	}
+	snprintf(san, sizeof(san), "URI:%s%s,DNS:localhost,IP:127.0.0.1",
+	    HL_NODE_URI_PREFIX, node);
+	r = HL_ERR_CRYPTO;
+	if (new_ed25519(&k) != 0 ||
+	    cert_skeleton(k, not_before, not_after, &x) != 0 ||
+	    set_name(X509_get_subject_name(x), node, partner) != 0 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
+	    add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
+	    add_ext(x, ca, NID_key_usage, "critical,digitalSignature") != 0 ||
+	    add_ext(x, ca, NID_ext_key_usage, "serverAuth,clientAuth") != 0 ||
+	    add_ext(x, ca, NID_subject_alt_name, san) != 0 ||
+	    add_ext(x, ca, NID_subject_key_identifier, "hash") != 0 ||
+	    add_ext(x, ca, NID_authority_key_identifier, "keyid:always") != 0 ||
+	    X509_sign(x, cak, NULL) <= 0) {
+		seterr(err, errlen, "%s: cannot issue certificate for %s", ca_dir, node);
+		goto out;
+	}
+	if ((r = write_key(key_path, k, err, errlen)) != 0 ||
+	    (r = write_cert(cert_path, x, err, errlen)) != 0)
+		goto out;
+	r = HL_OK;
+out:
+	X509_free(x);
+	X509_free(ca);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(cak);
+	return r;
+}
+
+int
+hl_pki_cert_sha256(const char *cert_path, uint8_t out[static HL_SHA256],
+    char *err, size_t errlen)
+{
+	X509 *x = NULL;
+	unsigned n = 0;
+	int r;
+
+	memset(out, 0, HL_SHA256);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if ((r = load_cert(cert_path, &x, err, errlen)) != 0)
+		goto out;
+	if (X509_digest(x, EVP_sha256(), out, &n) != 1 || n != HL_SHA256) {
+		r = HL_ERR_CRYPTO;
+		seterr(err, errlen, "%s: cannot hash certificate", cert_path);
+		goto out;
+	}
+	r = HL_OK;
+out:
+	X509_free(x);
+	return r;
+}
+
+int
+hl_pki_cert_node_name(const void *x509, char out[HL_NODE_NAME_MAX + 1])
+{
+	GENERAL_NAMES *gens = NULL;
+	const size_t plen = sizeof(HL_NODE_URI_PREFIX) - 1;
+	int crit = 0, i, found = 0, r = HL_ERR_NOT_FOUND;
+
+	out[0] = '\0';
+	if (x509 == NULL)
+		return HL_ERR_INVALID;
+	gens = X509_get_ext_d2i((const X509 *)x509, NID_subject_alt_name, &crit, NULL);
+	if (gens == NULL) {
+		r = crit == -1 ? HL_ERR_NOT_FOUND : HL_ERR_MALFORMED;
+		goto out;
+	}
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const unsigned char *d;
+		size_t len;
+
+		if (g->type != GEN_URI)
+			continue;
+		d = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+		len = (size_t)ASN1_STRING_length(g->d.uniformResourceIdentifier);
+		if (len < plen || memcmp(d, HL_NODE_URI_PREFIX, plen) != 0)
+			continue;
+		if (found) {   /* two node names in one certificate: refuse */
+			out[0] = '\0';
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
+		found = 1;
+		d += plen;
+		len -= plen;
+		if (len == 0 || len > HL_NODE_NAME_MAX ||
+		    !node_name_ok((const char *)d, len, NULL)) {
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
+		memcpy(out, d, len);
+		out[len] = '\0';
+	}
+	r = found ? HL_OK : HL_ERR_NOT_FOUND;
+out:
+	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+/* ---- the federation generator ---- */
+
+struct fed_partner {
+	char dir[PKI_PATH];
+	uint8_t pin[HL_SHA256];
+	char hash[256];
+};
+
+static int
+gen_password(char out[PKI_ADMIN_PW_LEN + 1])
+{
+	uint8_t b[64];
+	size_t i, n = 0;
+	const size_t na = sizeof(pw_alphabet) - 1;
+	const unsigned lim = (unsigned)(256 / na * na);
+	int r = HL_ERR_CRYPTO;
+
+	while (n < PKI_ADMIN_PW_LEN) {
+		if (RAND_bytes(b, sizeof(b)) != 1)
+			goto out;
+		for (i = 0; i < sizeof(b) && n < PKI_ADMIN_PW_LEN; i++)
+			if (b[i] < lim)   /* rejection sampling: uniform */
+				out[n++] = pw_alphabet[b[i] % na];
+	}
+	out[n] = '\0';
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(b, sizeof(b));
+	return r;
+}
+
+__attribute__((format(printf, 4, 5))) static int
+app(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= cap)
+		return HL_ERR_TOO_BIG;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, cap - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap - *off) {
+		*off = cap;
+		return HL_ERR_TOO_BIG;
+	}
+	*off += (size_t)n;
+	return HL_OK;
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+write_node_conf(const char *path, const char *const *partners, unsigned n,
+    unsigned me, unsigned base_port, const struct fed_partner *fp, char *err,
+    size_t errlen)
+{
+	char *buf = NULL, when[32], pinhex[2 * HL_SHA256 + 1];
+	size_t off = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+	unsigned i;
+	int r = HL_ERR_NOMEM;
+
+	if ((buf = hl_malloc(PKI_CONF_MAX)) == NULL) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		memcpy(when, "?", 2);
+	r = HL_ERR_TOO_BIG;
+	if (app(buf, PKI_CONF_MAX, &off,
+	    "# node.conf for %s/node-1, generated by hotline pki init at %s.\n"
+	    "# See docs/CONFIG.md (hotline.conf(5)). Relative paths are relative\n"
+	    "# to this file's directory. The admin password is in admin.password.\n"
+	    "\n[node]\nname = %s/node-1\nlisten = 127.0.0.1:%u\napi = 127.0.0.1:%u\n"
+	    "data = data\ncertificate = node.crt\nkey = node.key\nca = ca.crt\n"
+	    "heartbeat = 1s\ndead_after = 5s\nreconnect_max = 30s\n"
+	    "envelope_ttl = 7d\nkem_rotate = 24h\n"
+	    "\n[policy]\nid = hotline-default\n"
+	    "levels = UNCLASSIFIED,RESTRICTED,CONFIDENTIAL,SECRET\n",
+	    partners[me], when, partners[me], base_port + me, base_port + 100 + me) != 0)
+		goto toobig;
+	for (i = 0; i < n; i++) {
+		if (i == me)
+			continue;
+		hex(fp[i].pin, HL_SHA256, pinhex);
+		if (app(buf, PKI_CONF_MAX, &off,
+		    "\n[peer %s/node-1]\naddress = 127.0.0.1:%u\nca = ../%s/ca.crt\n"
+		    "ca_sha256 = %s\naccreditation = SECRET\n",
+		    partners[i], base_port + i, partners[i], pinhex) != 0)
+			goto toobig;
+	}
+	if (app(buf, PKI_CONF_MAX, &off,
+	    "\n[operator admin]\nrole = admin\nclearance = SECRET\nnationality = %s\n"
+	    "password = %s\n\n[cli]\nuser = admin\npassword_file = admin.password\n",
+	    partners[me], fp[me].hash) != 0)
+		goto toobig;
+	r = write_file(path, buf, off, 0600, 1, err, errlen);
+	goto out;
+toobig:
+	seterr(err, errlen, "%s: configuration too large", path);
+out:
+	hl_free(buf);
+	return r;
+}
+
+static int
+mkdir_private(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		seterr(err, errlen, "%s: mkdir: %s", path, strerror(errno));
+		return HL_ERR_IO;
+	}
+	return HL_OK;
+}
+
+int
+hl_pki_init_federation(const char *dir, const char *const *partners,
+    unsigned npartners, unsigned base_port, char *err, size_t errlen)
+{
+	static const char *const files[] = {
+		"node.conf", "ca.key", "ca.crt", "node.key", "node.crt", "admin.password",
+	};
+	struct fed_partner *fp = NULL;
+	struct hl_config *conf = NULL;
+	char path[PKI_PATH], node[HL_NODE_NAME_MAX + 1], pw[PKI_ADMIN_PW_LEN + 2];
+	char cerr[600];
+	struct stat st;
+	int64_t now = (int64_t)time(NULL);
+	unsigned i, j;
+	int r = HL_ERR_INVALID;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	memset(pw, 0, sizeof(pw));
+	if (base_port == 0)
+		base_port = PKI_DEFAULT_BASE_PORT;
+	if (dir == NULL || partners == NULL || npartners == 0 ||
+	    npartners > HL_PEERS_MAX + 1) {
+		seterr(err, errlen, "need 1..%d partners", HL_PEERS_MAX + 1);
+		goto out;
+	}
+	if (base_port + 100 + npartners - 1 > 65535) {
+		seterr(err, errlen, "base port %u too high for %u partners", base_port,
+		    npartners);
+		goto out;
+	}
+	for (i = 0; i < npartners; i++) {
+		if (partners[i] == NULL || !partner_ok(partners[i], strlen(partners[i]))) {
+			seterr(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
+			    partners[i] != NULL ? partners[i] : "");
+			goto out;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(partners[i], partners[j]) == 0) {
+				seterr(err, errlen, "partner %s listed twice", partners[i]);
+				goto out;
+			}
+	}
+	if ((fp = hl_calloc(npartners, sizeof(*fp))) == NULL ||
+	    (conf = hl_calloc(1, sizeof(*conf))) == NULL) {
+		r = HL_ERR_NOMEM;
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	/* Refuse before touching anything if any partner is already there. */
+	for (i = 0; i < npartners; i++) {
+		if (join(fp[i].dir, dir, partners[i]) != 0) {
+			r = HL_ERR_TOO_BIG;
+			seterr(err, errlen, "%s: path too long", dir);
+			goto out;
+		}
+		for (j = 0; j < sizeof(files) / sizeof(files[0]); j++) {
+			if (join(path, fp[i].dir, files[j]) != 0) {
+				r = HL_ERR_TOO_BIG;
+				seterr(err, errlen, "%s: path too long", dir);
+				goto out;
+			}
+			if (lstat(path, &st) == 0 || errno != ENOENT) {
+				r = HL_ERR_EXISTS;
+				seterr(err, errlen, "%s already exists: refusing to overwrite "
+				    "a federation (remove %s first)", path, fp[i].dir);
+				goto out;
+			}
+		}
+	}
+	if ((r = mkdir_private(dir, err, errlen)) != 0)
+		goto out;
+	for (i = 0; i < npartners; i++) {
+		if ((r = mkdir_private(fp[i].dir, err, errlen)) != 0 ||
+		    (r = hl_pki_make_ca(fp[i].dir, partners[i], PKI_CA_DAYS, err, errlen)) != 0)
+			goto out;
+		snprintf(node, sizeof(node), "%s/node-1", partners[i]);
+		r = HL_ERR_TOO_BIG;
+		if (join(path, fp[i].dir, "node.key") != 0)
+			goto out;
+		{
+			char crt[PKI_PATH];
+
+			if (join(crt, fp[i].dir, "node.crt") != 0)
+				goto out;
+			if ((r = hl_pki_issue_node(fp[i].dir, node, now - 3600,
+			    now + (int64_t)PKI_NODE_DAYS * 86400, path, crt, err, errlen)) != 0)
+				goto out;
+		}
+		if ((r = join(path, fp[i].dir, "data")) != 0 ||
+		    (r = mkdir_private(path, err, errlen)) != 0)
+			goto out;
+		if ((r = join(path, fp[i].dir, "ca.crt")) != 0 ||
+		    (r = hl_pki_cert_sha256(path, fp[i].pin, err, errlen)) != 0)
+			goto out;
+		if ((r = gen_password(pw)) != 0 ||
+		    (r = hl_pwhash_make(pw, PKI_ADMIN_LN, fp[i].hash, sizeof(fp[i].hash))) != 0) {
+			seterr(err, errlen, "cannot make the admin password");
+			goto out;
+		}
+		pw[PKI_ADMIN_PW_LEN] = '\n';
+		if ((r = join(path, fp[i].dir, "admin.password")) != 0 ||
+		    (r = write_file(path, pw, PKI_ADMIN_PW_LEN + 1, 0600, 1, err, errlen)) != 0)
+			goto out;
+		OPENSSL_cleanse(pw, sizeof(pw));
+	}
+	for (i = 0; i < npartners; i++) {
+		if ((r = join(path, fp[i].dir, "node.conf")) != 0 ||
+		    (r = write_node_conf(path, partners, npartners, i, base_port, fp,
+		    err, errlen)) != 0)
+			goto out;
+	}
+	/* What we generate must load. */
+	for (i = 0; i < npartners; i++) {
+		if ((r = join(path, fp[i].dir, "node.conf")) != 0)
+			goto out;
+		if (hl_config_load(path, conf, cerr, sizeof(cerr)) != 0) {
+			r = HL_ERR_INTERNAL;
+			seterr(err, errlen, "generated configuration does not load: %s", cerr);
+			goto out;
+		}
+	}
+	r = HL_OK;
+out:
+	if (r == HL_ERR_TOO_BIG && err != NULL && errlen > 0 && err[0] == '\0')
+		seterr(err, errlen, "%s: path too long", dir != NULL ? dir : "");
+	OPENSSL_cleanse(pw, sizeof(pw));
+	hl_free(conf);
+	hl_free(fp);
+	return r;
+}
