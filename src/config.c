@@ -198,9 +198,11 @@ hl_parse_duration_ms(const char *s, uint64_t *out)
 	if (s == NULL || *s < '0' || *s > '9')
 		return HL_ERR_MALFORMED;
 	while (*p >= '0' && *p <= '9') {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return HL_ERR_MALFORMED;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + d;
 		p++;
 	}
 	if (strcmp(p, "ms") == 0)
