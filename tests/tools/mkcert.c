@@ -1,0 +1,87 @@
+/* mkcert.c: certificates for the integration tests (expired, not yet valid,
+ * wrong CA, wrong name), through the same pki.c the node uses.
+ *
+ *   mkcert --ca DIR PARTNER
+ *       new partner CA in DIR (created 0700 if missing): DIR/ca.key, DIR/ca.crt
+ *   mkcert CA_DIR NODE_NAME NOT_BEFORE_UNIX NOT_AFTER_UNIX KEY_OUT CERT_OUT
+ *       node key (0600, must not exist) + certificate signed by CA_DIR's CA
+ *   mkcert --pin CERT
+ *       print the SHA-256 pin of a certificate (for ca_sha256 = ...)
+ *
+ * Times may be given relative to now as +N or -N seconds ("-86400"). */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "errors.h"
+#include "limits.h"
+#include "pki.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: mkcert --ca DIR PARTNER\n"
+	    "       mkcert CA_DIR NODE_NAME NOT_BEFORE NOT_AFTER KEY_OUT CERT_OUT\n"
+	    "       mkcert --pin CERT\n"
+	    "NOT_BEFORE/NOT_AFTER: unix seconds, or +N/-N seconds from now\n");
+	exit(2);
+}
+
+static int
+parse_time(const char *s, int64_t *out)
+{
+	char *end = NULL;
+	long long v;
+	int rel = (s[0] == '+' || s[0] == '-');
+
+	if (s[0] == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return -1;
+	*out = rel ? (int64_t)time(NULL) + (int64_t)v : (int64_t)v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[1024] = "";
+	int64_t nb, na;
+	int r;
+
+	if (argc == 4 && strcmp(argv[1], "--ca") == 0) {
+		if (mkdir(argv[2], 0700) == -1 && errno != EEXIST) {
+			fprintf(stderr, "mkcert: %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		r = hl_pki_make_ca(argv[2], argv[3], 3650, err, sizeof(err));
+	} else if (argc == 3 && strcmp(argv[1], "--pin") == 0) {
+		uint8_t pin[HL_SHA256];
+		size_t i;
+
+		r = hl_pki_cert_sha256(argv[2], pin, err, sizeof(err));
+		if (r == 0) {
+			for (i = 0; i < sizeof(pin); i++)
+				printf("%02x", pin[i]);
+			printf("\n");
+		}
+	} else if (argc == 7 && argv[1][0] != '-') {
+		if (parse_time(argv[3], &nb) != 0 || parse_time(argv[4], &na) != 0)
+			usage();
+		r = hl_pki_issue_node(argv[1], argv[2], nb, na, argv[5], argv[6], err,
+		    sizeof(err));
+	} else
+		usage();
+	if (r != 0) {
+		fprintf(stderr, "mkcert: %s (%s)\n", err[0] ? err : "failed", hl_strerror(r));
+		return 1;
+	}
+	return 0;
+}
