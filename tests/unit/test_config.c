@@ -631,14 +631,13 @@ static void
 test_load(void **state)
 {
 	char dir[] = "/tmp/hl-config-XXXXXX", path[512], p2[512], text[2048];
-	char err[1024], pinhex[65], want[1024], *rdir;
+	char err[1024], pinhex[65], want[1024], rdir[4096];
 	uint8_t pin[HL_SHA256];
 	int64_t now = 1700000000;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	rdir = realpath(dir, NULL);
-	assert_non_null(rdir);
+	assert_non_null(realpath(dir, rdir));
 	/* our CA + node cert, and a KOR CA */
 	snprintf(path, sizeof(path), "%s/jpn", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
@@ -742,7 +741,6 @@ test_load(void **state)
 	    HL_CONFIG_MAX_BYTES);
 	assert_string_equal(err, want);
 
-	free(rdir);
 	rm_rf(dir);
 }
 
