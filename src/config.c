@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,18 +31,11 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "envelope.h"
 #include "pki.h"
 #include "pwhash.h"
 
 #define CONF_MSG_MAX 512
-/* Linux PATH_MAX, the buffer realpath() needs (<limits.h> is shadowed by
- * src/limits.h through gcc's include_next, so it is not included here). */
-#define CONF_REALPATH_MAX 4096
-/* enum hl_suite in envelope.h (not included: its HL_REASON_MAX clashes with
- * the macro of the same name in limits.h). */
-#define CONF_SUITE_X25519 1
-#define CONF_SUITE_X25519_MLKEM768 2
-#define CONF_SUITE_X25519_MLKEM1024 3
 
 enum sect { S_NONE = 0, S_NODE, S_POLICY, S_PEER, S_OPERATOR, S_CLI };
 
@@ -450,11 +444,11 @@ static int
 nk_suite(struct pctx *x, const char *v, char *msg, size_t ml)
 {
 	if (strcmp(v, "x25519") == 0)
-		x->c->suite = CONF_SUITE_X25519;
+		x->c->suite = HL_SUITE_X25519;
 	else if (strcmp(v, "x25519-mlkem768") == 0)
-		x->c->suite = CONF_SUITE_X25519_MLKEM768;
+		x->c->suite = HL_SUITE_X25519_MLKEM768;
 	else if (strcmp(v, "x25519-mlkem1024") == 0)
-		x->c->suite = CONF_SUITE_X25519_MLKEM1024;
+		x->c->suite = HL_SUITE_X25519_MLKEM1024;
 	else {
 		snprintf(msg, ml, "expected x25519, x25519-mlkem768 or x25519-mlkem1024");
 		return HL_ERR_CONFIG;
@@ -1106,7 +1100,7 @@ defaults(struct hl_config *c)
 {
 	unsigned i;
 
-	c->suite = CONF_SUITE_X25519;   /* flips to x25519-mlkem768 with the PQ suite */
+	c->suite = HL_SUITE_X25519;   /* flips to x25519-mlkem768 with the PQ suite */
 	c->allow_classical = 0;
 	c->heartbeat_ms = 1000;
 	c->dead_after_ms = 5000;
@@ -1280,7 +1274,7 @@ out:
 static int
 config_basedir(const char *path, char out[HL_PATH_MAX], char *err, size_t errlen)
 {
-	char dir[HL_PATH_MAX], *slash, rp[CONF_REALPATH_MAX];
+	char dir[HL_PATH_MAX], *slash, rp[PATH_MAX];
 	int r = HL_ERR_INTERNAL;
 
 	if (copy_str(dir, sizeof(dir), path) != 0) {

@@ -4,6 +4,7 @@
 #ifndef HL_CONFIG_H
 #define HL_CONFIG_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -4,7 +4,9 @@
  *   mkcert --ca DIR PARTNER
  *       new partner CA in DIR (created 0700 if missing): DIR/ca.key, DIR/ca.crt
  *   mkcert CA_DIR NODE_NAME NOT_BEFORE_UNIX NOT_AFTER_UNIX KEY_OUT CERT_OUT
- *       node key (0600, must not exist) + certificate signed by CA_DIR's CA
+ *       node key (0600) + certificate signed by CA_DIR's CA; KEY_OUT and
+ *       CERT_OUT are replaced if they exist (the library itself never
+ *       overwrites a key: this tool removes them first)
  *   mkcert --pin CERT
  *       print the SHA-256 pin of a certificate (for ca_sha256 = ...)
  *
@@ -16,9 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "errors.h"
-#include "limits.h"
+#include "hl_limits.h"
 #include "pki.h"
 
 static void
@@ -75,6 +78,12 @@ main(int argc, char **argv)
 	} else if (argc == 7 && argv[1][0] != '-') {
 		if (parse_time(argv[3], &nb) != 0 || parse_time(argv[4], &na) != 0)
 			usage();
+		if ((unlink(argv[5]) == -1 && errno != ENOENT) ||
+		    (unlink(argv[6]) == -1 && errno != ENOENT)) {
+			fprintf(stderr, "mkcert: cannot replace %s / %s: %s\n", argv[5],
+			    argv[6], strerror(errno));
+			return 1;
+		}
 		r = hl_pki_issue_node(argv[1], argv[2], nb, na, argv[5], argv[6], err,
 		    sizeof(err));
 	} else
