@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "envelope.h"
-#include "limits.h"
+#include "hl_limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

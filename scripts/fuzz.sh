@@ -29,7 +29,7 @@ esac
 pkgs=$(sed -n 's/^PKGS[[:space:]]*=[[:space:]]*//p' Makefile)
 pkg_cflags=$(pkg-config --cflags $pkgs 2>/dev/null)
 pkg_libs=$(pkg-config --libs $pkgs 2>/dev/null)
-# -iquote, not -I: src/limits.h must not shadow the system <limits.h>
+# same include flags as the Makefile
 common="-std=c11 -D_GNU_SOURCE -g -O1 -iquote src $pkg_cflags"
 
 if [ "$mode" = seeds ]; then

@@ -1,7 +1,7 @@
 /* envelope.c: envelope, receipt, node descriptor and link frame codecs, the
  * name tables, and the domain-separated digests that get signed. Layouts are
  * in docs/PROTOCOL.md. Decoders borrow from their input and never allocate. */
-#include <stdlib.h>   /* first, so that <limits.h> resolves to the system one */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 

@@ -2,7 +2,7 @@
  * suite and epoch) and every operation that needs one. Also the public half
  * of each suite's key wrap, so that a suite's wrap format lives in one place.
  * OpenSSL 3.0 EVP only. Secrets are wiped on every path. */
-#include <stdlib.h>   /* first, so that <limits.h> resolves to the system one */
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -37,7 +37,9 @@
 struct kem_key {
 	uint8_t suite;
 	uint32_t epoch;
-	EVP_PKEY *priv;                /* suite-specific secret; X25519: the pair */
+	EVP_PKEY *priv;                /* the X25519 pair (every suite has one) */
+	uint8_t *sk;                   /* further secret (hybrid: ML-KEM dk) or NULL; */
+	size_t sklen;                  /* freed with hl_free_secret by kem_key_clear */
 	uint8_t pub[KEM_PUB_MAX];
 	size_t publen;
 };
@@ -48,6 +50,14 @@ struct hl_keys {
 	unsigned nkem;
 	struct kem_key kem[KEM_KEYS_MAX];
 };
+
+static void
+kem_key_clear(struct kem_key *key)
+{
+	EVP_PKEY_free(key->priv);
+	hl_free_secret(key->sk, key->sklen);
+	memset(key, 0, sizeof(*key));
+}
 
 /* One KEM suite. A new suite adds an entry to suites[]. */
 struct kem_suite {
@@ -500,8 +510,7 @@ kem_load_one(struct hl_keys *k, const struct kem_suite *s, const char *path, uin
 	key->suite = s->suite;
 	key->epoch = epoch;
 	if ((r = s->load(file, flen, key)) != HL_OK) {
-		EVP_PKEY_free(key->priv);
-		memset(key, 0, sizeof(*key));
+		kem_key_clear(key);
 		snprintf(err, errlen, "%s: not a valid %s private key", path, s->prefix);
 		goto out;
 	}
@@ -539,8 +548,7 @@ kem_create(struct hl_keys *k, const struct kem_suite *s, const char *dir, uint32
 	key->epoch = epoch;
 	if ((r = s->generate(key, &file, &flen)) != HL_OK ||
 	    (r = write_secret_file(path, file, flen, err, errlen)) != HL_OK) {
-		EVP_PKEY_free(key->priv);
-		memset(key, 0, sizeof(*key));
+		kem_key_clear(key);
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: cannot create a KEM key", path);
 		goto out;
@@ -651,7 +659,7 @@ hl_keys_free(struct hl_keys *k)
 		return;
 	EVP_PKEY_free(k->sign);
 	for (i = 0; i < k->nkem && i < KEM_KEYS_MAX; i++)
-		EVP_PKEY_free(k->kem[i].priv);
+		kem_key_clear(&k->kem[i]);
 	hl_free_secret(k, sizeof(*k));
 }
 

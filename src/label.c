@@ -1,6 +1,6 @@
 /* label.c: security labels, their binary form and the release rules
  * (brief rules 1 and 3). Pure code: no I/O, no allocation. */
-#include <stdlib.h>   /* first, so that <limits.h> resolves to the system one */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>

@@ -1,7 +1,7 @@
 /* seal.c: building and opening envelopes (AES-256-GCM content, one key wrap
  * per recipient, Ed25519 signature by the origin), and signing/verifying
  * receipts and node descriptors. Private-key operations go through keys.h. */
-#include <stdlib.h>   /* first, so that <limits.h> resolves to the system one */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
