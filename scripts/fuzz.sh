@@ -57,6 +57,10 @@ for s in src/*.c; do
 	fi
 	objs+=("$o")
 done
+# an archive, so that each target links only the objects it needs
+lib="$out/libhotline-fuzz.a"
+rm -f "$lib"
+ar rcs "$lib" "${objs[@]}" || exit 1
 
 failed=0
 for t in fuzz/fuzz_*.c; do
@@ -64,7 +68,7 @@ for t in fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
 	short=${name#fuzz_}
 	bin="$out/$name"
-	$CC_FUZZ $common -fsanitize=fuzzer,address,undefined -o "$bin" "$t" "${objs[@]}" \
+	$CC_FUZZ $common -fsanitize=fuzzer,address,undefined -o "$bin" "$t" "$lib" \
 	    $pkg_libs -lm || { echo "$name: build failed"; failed=1; continue; }
 	log="$out/$name.log"
 	if [ "$mode" = replay ]; then
