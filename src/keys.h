@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "errors.h"
 #include "hl_limits.h"
 
@@ -41,8 +42,16 @@ HL_WUR int hl_keys_unwrap(struct hl_keys *k, uint8_t suite, uint32_t epoch,
     const uint8_t id[static HL_ID_BYTES], const char *my_node,
     const uint8_t *wrap, size_t wraplen, uint8_t ck[static HL_AES_KEY]);
 
-/* Verify an Ed25519 signature made by a public key (raw 32 bytes). */
-HL_WUR int hl_verify_sig(const uint8_t pub[static HL_ED25519_PUB],
+/* Wrap the content key ck for the recipient node holding KEM public key pub
+ * (suite layout, docs/PROTOCOL.md); appends the wrap to out. Needs no
+ * private key; lives here so each suite's wrap and unwrap sit together. */
+HL_WUR int hl_keys_wrap(uint8_t suite, const uint8_t *pub, size_t publen,
+    const uint8_t id[static HL_ID_BYTES], const char *node,
+    const uint8_t ck[static HL_AES_KEY], struct hl_buf *out);
+
+/* Verify an Ed25519 signature made by a public key (raw 32 bytes) over the
+ * digest in context ctx (the same ctx hl_keys_sign was given). */
+HL_WUR int hl_verify_sig(const uint8_t pub[static HL_ED25519_PUB], enum hl_sign_ctx ctx,
     const uint8_t digest[static 64], const uint8_t sig[static HL_ED25519_SIG]);
 
 #endif

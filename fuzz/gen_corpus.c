@@ -1,0 +1,208 @@
+/* gen_corpus.c: writes the seed corpora fuzz/corpus/{envelope,receipt,
+ * descriptor,label,frame}/ from real sealed objects (fresh keys in a
+ * temporary directory). Run by scripts/fuzz.sh --gen-seeds; the seeds are
+ * committed. usage: gen_corpus CORPUS_DIR */
+#include <stdlib.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "alloc.h"
+#include "envelope.h"
+#include "keys.h"
+#include "label.h"
+#include "seal.h"
+
+static const char *corpus;
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "gen_corpus: %s\n", what);
+	exit(1);
+}
+
+static void
+put(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", corpus, dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s/%s", corpus, dir, name);
+	if ((f = fopen(path, "wb")) == NULL || fwrite(p, 1, n, f) != n || fclose(f) != 0)
+		die(path);
+}
+
+static void
+frame(const char *name, uint8_t type, const uint8_t *p, size_t n)
+{
+	struct hl_buf b;
+
+	hl_buf_init(&b, HL_FRAME_MAX_BYTES);
+	if (hl_frame_encode(type, p, n, &b) != HL_OK)
+		die("frame");
+	put("frame", name, b.data, b.len);
+	hl_buf_free(&b);
+}
+
+/* node key + self-signed certificate + keys */
+static struct hl_keys *
+node(const char *tmp, const char *tag, const char *cn, uint8_t **cert, size_t *certlen)
+{
+	char kp[512], kd[512], err[256];
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	X509 *x = X509_new();
+	X509_NAME *nm;
+	unsigned char *der = NULL;
+	struct hl_keys *k = NULL;
+	FILE *f;
+	int fd, l;
+
+	snprintf(kp, sizeof(kp), "%s/%s.key", tmp, tag);
+	snprintf(kd, sizeof(kd), "%s/%s-kem", tmp, tag);
+	if (pk == NULL || x == NULL || (fd = open(kp, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL ||
+	    PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL) != 1 || fclose(f) != 0)
+		die("key");
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, pk);
+	nm = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, nm);
+	if (X509_sign(x, pk, NULL) <= 0 || (l = i2d_X509(x, &der)) <= 0)
+		die("cert");
+	*cert = hl_malloc((size_t)l);
+	memcpy(*cert, der, (size_t)l);
+	*certlen = (size_t)l;
+	OPENSSL_free(der);
+	X509_free(x);
+	EVP_PKEY_free(pk);
+	if (hl_keys_open(kp, kd, &k, err, sizeof(err)) != HL_OK)
+		die(err);
+	return k;
+}
+
+int
+main(int argc, char **argv)
+{
+	char tmp[] = "/tmp/hl-gen-corpus-XXXXXX", cmd[600], err[128];
+	struct hl_keys *ka, *kb;
+	uint8_t *ca, *cb, *raw, id[HL_ID_BYTES];
+	size_t cal, cbl, len;
+	struct hl_policy pol;
+	struct hl_label lab;
+	struct hl_seal_recipient rc;
+	struct hl_seal_params sp;
+	struct hl_receipt r;
+	struct hl_buf b;
+	uint8_t ping[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 1, 0x8b, 0xcf, 0xe5, 0x68, 0 };
+
+	if (argc != 2)
+		die("usage: gen_corpus CORPUS_DIR");
+	corpus = argv[1];
+	if (mkdtemp(tmp) == NULL)
+		die("mkdtemp");
+	ka = node(tmp, "a", "JPN/tokyo-1", &ca, &cal);
+	kb = node(tmp, "b", "KOR/seoul-1", &cb, &cbl);
+	hl_policy_default(&pol);
+
+	/* labels */
+	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
+	if (hl_label_from_strings(&pol, "SECRET", "JPN,KOR,USA", "amber", &lab, err,
+	    sizeof(err)) != HL_OK || hl_label_encode(&lab, &b) != HL_OK)
+		die("label");
+	put("label", "secret-rel3-amber", b.data, b.len);
+	hl_buf_free(&b);
+	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
+	if (hl_label_from_strings(&pol, "UNCLASSIFIED", "NATO", "red", &lab, err,
+	    sizeof(err)) != HL_OK || hl_label_encode(&lab, &b) != HL_OK)
+		die("label");
+	put("label", "unclass-nato-red", b.data, b.len);
+	hl_buf_free(&b);
+
+	/* envelopes */
+	if (hl_label_from_strings(&pol, "CONFIDENTIAL", "KOR,USA", "green", &lab, err,
+	    sizeof(err)) != HL_OK)
+		die("label");
+	memset(&rc, 0, sizeof(rc));
+	rc.node = "KOR/seoul-1";
+	if (hl_keys_kem_current(kb, HL_SUITE_X25519, &rc.epoch, &rc.pub, &rc.publen) != HL_OK)
+		die("kem");
+	memset(&sp, 0, sizeof(sp));
+	sp.suite = HL_SUITE_X25519;
+	sp.precedence = HL_PREC_FLASH;
+	sp.content_type = HL_CT_TEXT;
+	sp.created_ms = 1700000000000ull;
+	sp.expires_ms = 1700086400000ull;
+	sp.origin = "JPN/tokyo-1";
+	sp.originator = "Sato";
+	sp.label = &lab;
+	sp.nrecipients = 1;
+	sp.recipients = &rc;
+	if (hl_seal_envelope(ka, &sp, (const uint8_t *)"hello", 5, id, &raw, &len) != HL_OK)
+		die("seal");
+	put("envelope", "text-1rcpt", raw, len);
+	frame("envelope", HL_FRAME_ENVELOPE, raw, len);
+	hl_free(raw);
+	sp.flags = HL_ENV_FLAG_EXERCISE;
+	sp.content_type = HL_CT_STIX;
+	if (hl_seal_envelope(ka, &sp, NULL, 0, id, &raw, &len) != HL_OK)
+		die("seal");
+	put("envelope", "empty-exercise", raw, len);
+	hl_free(raw);
+
+	/* receipts */
+	memset(&r, 0, sizeof(r));
+	r.version = 1;
+	r.kind = HL_RECEIPT_REJECTED;
+	memcpy(r.id, id, HL_ID_BYTES);
+	snprintf(r.from, sizeof(r.from), "KOR/seoul-1");
+	snprintf(r.to, sizeof(r.to), "JPN/tokyo-1");
+	r.time_ms = 1700000001000ull;
+	r.reason = HL_REASON_NOT_RELEASABLE;
+	snprintf(r.detail, sizeof(r.detail), "partner KOR is not in releasable-to (USA)");
+	if (hl_seal_receipt(kb, &r, &raw, &len) != HL_OK)
+		die("receipt");
+	put("receipt", "rejected", raw, len);
+	frame("receipt", HL_FRAME_RECEIPT, raw, len);
+	hl_free(raw);
+	r.kind = HL_RECEIPT_ACKNOWLEDGED;
+	r.reason = HL_REASON_NONE;
+	r.detail[0] = '\0';
+	snprintf(r.operator_name, sizeof(r.operator_name), "Kim");
+	if (hl_seal_receipt(kb, &r, &raw, &len) != HL_OK)
+		die("receipt");
+	put("receipt", "acknowledged", raw, len);
+	hl_free(raw);
+
+	/* descriptors */
+	if (hl_seal_descriptor(kb, "KOR/seoul-1", cb, cbl, 1700000000000ull, 86400000ull, &raw,
+	    &len) != HL_OK)
+		die("descriptor");
+	put("descriptor", "seoul", raw, len);
+	frame("hello", HL_FRAME_HELLO, raw, len);
+	hl_free(raw);
+
+	/* other frames */
+	frame("ping", HL_FRAME_PING, ping, sizeof(ping));
+	frame("pong", HL_FRAME_PONG, ping, sizeof(ping));
+	frame("receipt-ack", HL_FRAME_RECEIPT_ACK, id, sizeof(id));
+
+	hl_keys_free(ka);
+	hl_keys_free(kb);
+	hl_free(ca);
+	hl_free(cb);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	return system(cmd) == 0 ? 0 : 1;
+}

@@ -1,0 +1,569 @@
+/* envelope.c: envelope, receipt, node descriptor and link frame codecs, the
+ * name tables, and the domain-separated digests that get signed. Layouts are
+ * in docs/PROTOCOL.md. Decoders borrow from their input and never allocate. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "envelope.h"
+
+static const uint8_t env_magic[4] = { 'H', 'L', 'E', 'N' };
+static const uint8_t rcpt_magic[4] = { 'H', 'L', 'R', 'C' };
+static const uint8_t desc_magic[4] = { 'H', 'L', 'D', 'S' };
+
+#define RECEIPT_VERSION 1
+#define DESCRIPTOR_VERSION 1
+
+/* ---- names ---- */
+
+static const char *const prec_names[] = { "FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE" };
+static const char *const ct_names[] = { "?", "text", "stix", "track", "file" };
+static const char *const suite_names[] = { "?", "x25519", "x25519-mlkem768", "x25519-mlkem1024" };
+static const char *const kind_names[] = { "?", "delivered", "acknowledged", "rejected" };
+static const char *const reason_names[] = {
+	"none", "not-releasable", "accreditation", "bad-signature", "expired",
+	"unknown-origin", "malformed", "decrypt", "not-recipient", "storage", "policy",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *
+hl_precedence_name(uint8_t prec)
+{
+	return prec < NELEM(prec_names) ? prec_names[prec] : "?";
+}
+
+int
+hl_precedence_parse(const char *s, uint8_t *out)
+{
+	unsigned i;
+
+	*out = HL_PREC_ROUTINE;
+	for (i = 0; i < NELEM(prec_names); i++) {
+		if (strcasecmp(s, prec_names[i]) == 0) {
+			*out = (uint8_t)i;
+			return HL_OK;
+		}
+	}
+	return HL_ERR_INVALID;
+}
+
+const char *
+hl_content_type_name(uint8_t ct)
+{
+	return ct >= HL_CT_TEXT && ct < NELEM(ct_names) ? ct_names[ct] : "?";
+}
+
+const char *
+hl_suite_name(uint8_t suite)
+{
+	return suite >= HL_SUITE_X25519 && suite < NELEM(suite_names) ? suite_names[suite] : "?";
+}
+
+int
+hl_suite_parse(const char *s, uint8_t *out)
+{
+	unsigned i;
+
+	*out = 0;
+	for (i = HL_SUITE_X25519; i < NELEM(suite_names); i++) {
+		if (strcasecmp(s, suite_names[i]) == 0) {
+			*out = (uint8_t)i;
+			return HL_OK;
+		}
+	}
+	return HL_ERR_INVALID;
+}
+
+const char *
+hl_receipt_kind_name(uint8_t kind)
+{
+	return kind >= HL_RECEIPT_DELIVERED && kind < NELEM(kind_names) ? kind_names[kind] : "?";
+}
+
+const char *
+hl_reason_name(uint8_t reason)
+{
+	return reason < NELEM(reason_names) ? reason_names[reason] : "unknown";
+}
+
+/* ---- shared checks ---- */
+
+static int
+suite_known(uint8_t s)
+{
+	return s >= HL_SUITE_X25519 && s <= HL_SUITE_X25519_MLKEM1024;
+}
+
+/* Public KEM key length per suite: X25519, or X25519 || ML-KEM encapsulation key. */
+static size_t
+suite_pub_len(uint8_t s)
+{
+	switch (s) {
+	case HL_SUITE_X25519:
+		return HL_X25519_KEY;
+	case HL_SUITE_X25519_MLKEM768:
+		return HL_X25519_KEY + 1184;
+	case HL_SUITE_X25519_MLKEM1024:
+		return HL_X25519_KEY + 1568;
+	default:
+		return 0;
+	}
+}
+
+/* Free text (operator names, reasons): printable, no control characters. */
+static int
+text_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+bounded_len(const char *s, size_t max)
+{
+	return memchr(s, '\0', max + 1) != NULL;
+}
+
+static int
+node_ok(const char *s)
+{
+	return bounded_len(s, HL_NODE_NAME_MAX) && hl_node_name_valid(s, NULL);
+}
+
+static int
+digest(const char *domain, const uint8_t *p, size_t len, uint8_t out[64])
+{
+	EVP_MD_CTX *ctx = NULL;
+	unsigned int olen = 0;
+	int r = HL_ERR_CRYPTO;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, domain, strlen(domain) + 1) != 1 ||
+	    (len > 0 && EVP_DigestUpdate(ctx, p, len) != 1) ||
+	    EVP_DigestFinal_ex(ctx, out, &olen) != 1 || olen != 64)
+		goto out;
+	r = HL_OK;
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/* ---- envelope ---- */
+
+static int
+envelope_header_valid(const struct hl_envelope *e)
+{
+	unsigned i, j;
+
+	if (e->version != HL_ENVELOPE_VERSION)
+		return HL_ERR_VERSION;
+	if (!suite_known(e->suite))
+		return HL_ERR_VERSION;
+	if ((e->flags & ~HL_ENV_FLAGS_KNOWN) != 0 || e->precedence > HL_PREC_ROUTINE ||
+	    e->content_type < HL_CT_TEXT || e->content_type > HL_CT_FILE)
+		return HL_ERR_MALFORMED;
+	if (e->created_ms > e->expires_ms)
+		return HL_ERR_MALFORMED;
+	if (!node_ok(e->origin) || !bounded_len(e->originator, HL_OPERATOR_MAX) ||
+	    !text_ok(e->originator))
+		return HL_ERR_MALFORMED;
+	if (e->nwraps < 1 || e->nwraps > HL_RECIPIENTS_MAX)
+		return HL_ERR_MALFORMED;
+	for (i = 0; i < e->nwraps; i++) {
+		if (!node_ok(e->wraps[i].node))
+			return HL_ERR_MALFORMED;
+		if (e->wraps[i].len < 1 || e->wraps[i].len > HL_WRAP_MAX_BYTES)
+			return HL_ERR_MALFORMED;
+		for (j = 0; j < i; j++)
+			if (strcmp(e->wraps[i].node, e->wraps[j].node) == 0)
+				return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_envelope_encode_header(const struct hl_envelope *e, struct hl_buf *out)
+{
+	struct hl_buf lb;
+	unsigned i;
+	int r;
+
+	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
+	if ((r = envelope_header_valid(e)) != HL_OK)
+		goto out;
+	for (i = 0; i < e->nwraps; i++) {
+		if (e->wraps[i].data == NULL) {
+			r = HL_ERR_INVALID;
+			goto out;
+		}
+	}
+	if ((r = hl_label_encode(&e->label, &lb)) != HL_OK)
+		goto out;
+	hl_buf_put(out, env_magic, sizeof(env_magic));
+	hl_buf_u8(out, e->version);
+	hl_buf_u8(out, e->suite);
+	hl_buf_u8(out, e->flags);
+	hl_buf_u8(out, e->precedence);
+	hl_buf_u8(out, e->content_type);
+	hl_buf_put(out, e->id, HL_ID_BYTES);
+	hl_buf_u64(out, e->created_ms);
+	hl_buf_u64(out, e->expires_ms);
+	hl_buf_str8(out, e->origin);
+	hl_buf_str8(out, e->originator);
+	hl_buf_bytes16(out, lb.data, lb.len);
+	hl_buf_put(out, e->nonce, HL_GCM_NONCE);
+	hl_buf_u8(out, (uint8_t)e->nwraps);
+	for (i = 0; i < e->nwraps; i++) {
+		hl_buf_str8(out, e->wraps[i].node);
+		hl_buf_u32(out, e->wraps[i].kem_epoch);
+		hl_buf_bytes16(out, e->wraps[i].data, e->wraps[i].len);
+	}
+	r = hl_buf_error(out);
+out:
+	hl_buf_free(&lb);
+	return r;
+}
+
+int
+hl_envelope_encode(const struct hl_envelope *e, struct hl_buf *out)
+{
+	int r;
+
+	if (e->ct == NULL || e->ct_len < HL_GCM_TAG || e->ct_len > HL_CONTENT_MAX_BYTES + HL_GCM_TAG)
+		return HL_ERR_INVALID;
+	if ((r = hl_envelope_encode_header(e, out)) != HL_OK)
+		return r;
+	hl_buf_bytes32(out, e->ct, e->ct_len);
+	hl_buf_put(out, e->sig, HL_ED25519_SIG);
+	return hl_buf_error(out);
+}
+
+int
+hl_envelope_decode(const uint8_t *p, size_t len, struct hl_envelope *out)
+{
+	struct hl_rd rd;
+	const uint8_t *lp;
+	size_t llen;
+	uint8_t magic[4], n;
+	unsigned i;
+	int r = HL_ERR_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	if (len > HL_ENVELOPE_MAX_BYTES) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_copy(&rd, magic, sizeof(magic)) != HL_OK ||
+	    memcmp(magic, env_magic, sizeof(magic)) != 0 ||
+	    hl_rd_u8(&rd, &out->version) != HL_OK)
+		goto out;
+	if (out->version != HL_ENVELOPE_VERSION) {
+		r = HL_ERR_VERSION;
+		goto out;
+	}
+	if (hl_rd_u8(&rd, &out->suite) != HL_OK ||
+	    hl_rd_u8(&rd, &out->flags) != HL_OK ||
+	    hl_rd_u8(&rd, &out->precedence) != HL_OK ||
+	    hl_rd_u8(&rd, &out->content_type) != HL_OK ||
+	    hl_rd_copy(&rd, out->id, HL_ID_BYTES) != HL_OK ||
+	    hl_rd_u64(&rd, &out->created_ms) != HL_OK ||
+	    hl_rd_u64(&rd, &out->expires_ms) != HL_OK ||
+	    hl_rd_str8(&rd, out->origin, HL_NODE_NAME_MAX) != HL_OK ||
+	    hl_rd_str8(&rd, out->originator, HL_OPERATOR_MAX) != HL_OK ||
+	    hl_rd_bytes16(&rd, HL_LABEL_MAX_BYTES, &lp, &llen) != HL_OK ||
+	    hl_label_decode(lp, llen, &out->label) != HL_OK ||
+	    hl_rd_copy(&rd, out->nonce, HL_GCM_NONCE) != HL_OK ||
+	    hl_rd_u8(&rd, &n) != HL_OK)
+		goto out;
+	if (n < 1 || n > HL_RECIPIENTS_MAX)
+		goto out;
+	out->nwraps = n;
+	for (i = 0; i < n; i++) {
+		struct hl_wrap *w = &out->wraps[i];
+
+		if (hl_rd_str8(&rd, w->node, HL_NODE_NAME_MAX) != HL_OK ||
+		    hl_rd_u32(&rd, &w->kem_epoch) != HL_OK ||
+		    hl_rd_bytes16(&rd, HL_WRAP_MAX_BYTES, &w->data, &w->len) != HL_OK)
+			goto out;
+	}
+	out->header_len = rd.off;
+	if ((r = envelope_header_valid(out)) != HL_OK)
+		goto out;
+	r = HL_ERR_MALFORMED;
+	if (hl_rd_bytes32(&rd, HL_CONTENT_MAX_BYTES + HL_GCM_TAG, &out->ct, &out->ct_len) != HL_OK ||
+	    out->ct_len < HL_GCM_TAG)
+		goto out;
+	out->signed_len = rd.off;
+	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+hl_envelope_digest(const uint8_t *p, size_t signed_len, uint8_t out[64])
+{
+	return digest("hotline envelope v1", p, signed_len, out);
+}
+
+/* ---- receipts ---- */
+
+static int
+receipt_valid(const struct hl_receipt *r)
+{
+	if (r->version != RECEIPT_VERSION)
+		return HL_ERR_VERSION;
+	if (r->kind < HL_RECEIPT_DELIVERED || r->kind > HL_RECEIPT_REJECTED ||
+	    r->reason > HL_REASON_LAST)
+		return HL_ERR_MALFORMED;
+	/* a reason exactly when rejected */
+	if ((r->kind == HL_RECEIPT_REJECTED) != (r->reason != HL_REASON_NONE))
+		return HL_ERR_MALFORMED;
+	if (!node_ok(r->from) || !node_ok(r->to))
+		return HL_ERR_MALFORMED;
+	if (!bounded_len(r->operator_name, HL_OPERATOR_MAX) || !text_ok(r->operator_name) ||
+	    !bounded_len(r->detail, HL_REASON_MAX) || !text_ok(r->detail))
+		return HL_ERR_MALFORMED;
+	return HL_OK;
+}
+
+int
+hl_receipt_encode(const struct hl_receipt *r, struct hl_buf *out)
+{
+	int rc;
+
+	if ((rc = receipt_valid(r)) != HL_OK)
+		return rc;
+	hl_buf_put(out, rcpt_magic, sizeof(rcpt_magic));
+	hl_buf_u8(out, r->version);
+	hl_buf_u8(out, r->kind);
+	hl_buf_put(out, r->id, HL_ID_BYTES);
+	hl_buf_str8(out, r->from);
+	hl_buf_str8(out, r->to);
+	hl_buf_u64(out, r->time_ms);
+	hl_buf_u8(out, r->reason);
+	hl_buf_str8(out, r->operator_name);
+	hl_buf_str8(out, r->detail);
+	hl_buf_put(out, r->sig, HL_ED25519_SIG);
+	return hl_buf_error(out);
+}
+
+int
+hl_receipt_decode(const uint8_t *p, size_t len, struct hl_receipt *out)
+{
+	struct hl_rd rd;
+	uint8_t magic[4];
+	int r = HL_ERR_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	if (len > HL_RECEIPT_MAX_BYTES) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_copy(&rd, magic, sizeof(magic)) != HL_OK ||
+	    memcmp(magic, rcpt_magic, sizeof(magic)) != 0 ||
+	    hl_rd_u8(&rd, &out->version) != HL_OK)
+		goto out;
+	if (out->version != RECEIPT_VERSION) {
+		r = HL_ERR_VERSION;
+		goto out;
+	}
+	if (hl_rd_u8(&rd, &out->kind) != HL_OK ||
+	    hl_rd_copy(&rd, out->id, HL_ID_BYTES) != HL_OK ||
+	    hl_rd_str8(&rd, out->from, HL_NODE_NAME_MAX) != HL_OK ||
+	    hl_rd_str8(&rd, out->to, HL_NODE_NAME_MAX) != HL_OK ||
+	    hl_rd_u64(&rd, &out->time_ms) != HL_OK ||
+	    hl_rd_u8(&rd, &out->reason) != HL_OK ||
+	    hl_rd_str8(&rd, out->operator_name, HL_OPERATOR_MAX) != HL_OK ||
+	    hl_rd_str8(&rd, out->detail, HL_REASON_MAX) != HL_OK)
+		goto out;
+	out->signed_len = rd.off;
+	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
+		goto out;
+	if ((r = receipt_valid(out)) != HL_OK)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+hl_receipt_digest(const uint8_t *p, size_t signed_len, uint8_t out[64])
+{
+	return digest("hotline receipt v1", p, signed_len, out);
+}
+
+/* ---- descriptors ---- */
+
+static int
+descriptor_valid(const struct hl_descriptor *d)
+{
+	unsigned i;
+
+	if (d->version != DESCRIPTOR_VERSION)
+		return HL_ERR_VERSION;
+	if (!node_ok(d->node) || d->not_before_ms > d->not_after_ms)
+		return HL_ERR_MALFORMED;
+	if (d->cert_len < 1 || d->cert_len > HL_CERT_MAX_BYTES)
+		return HL_ERR_MALFORMED;
+	if (d->nkeys < 1 || d->nkeys > HL_DESC_KEYS_MAX)
+		return HL_ERR_MALFORMED;
+	for (i = 0; i < d->nkeys; i++) {
+		if (!suite_known(d->keys[i].suite))
+			return HL_ERR_VERSION;
+		if (d->keys[i].len != suite_pub_len(d->keys[i].suite))
+			return HL_ERR_MALFORMED;
+		/* one key per suite, in suite order */
+		if (i > 0 && d->keys[i - 1].suite >= d->keys[i].suite)
+			return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_descriptor_encode(const struct hl_descriptor *d, struct hl_buf *out)
+{
+	unsigned i;
+	int r;
+
+	if ((r = descriptor_valid(d)) != HL_OK)
+		return r;
+	if (d->cert == NULL)
+		return HL_ERR_INVALID;
+	for (i = 0; i < d->nkeys; i++)
+		if (d->keys[i].pub == NULL)
+			return HL_ERR_INVALID;
+	hl_buf_put(out, desc_magic, sizeof(desc_magic));
+	hl_buf_u8(out, d->version);
+	hl_buf_str8(out, d->node);
+	hl_buf_u32(out, d->epoch);
+	hl_buf_u64(out, d->not_before_ms);
+	hl_buf_u64(out, d->not_after_ms);
+	hl_buf_bytes16(out, d->cert, d->cert_len);
+	hl_buf_u8(out, (uint8_t)d->nkeys);
+	for (i = 0; i < d->nkeys; i++) {
+		hl_buf_u8(out, d->keys[i].suite);
+		hl_buf_bytes16(out, d->keys[i].pub, d->keys[i].len);
+	}
+	hl_buf_put(out, d->sig, HL_ED25519_SIG);
+	return hl_buf_error(out);
+}
+
+int
+hl_descriptor_decode(const uint8_t *p, size_t len, struct hl_descriptor *out)
+{
+	struct hl_rd rd;
+	uint8_t magic[4], n;
+	unsigned i;
+	int r = HL_ERR_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	if (len > HL_DESCRIPTOR_MAX_BYTES) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_copy(&rd, magic, sizeof(magic)) != HL_OK ||
+	    memcmp(magic, desc_magic, sizeof(magic)) != 0 ||
+	    hl_rd_u8(&rd, &out->version) != HL_OK)
+		goto out;
+	if (out->version != DESCRIPTOR_VERSION) {
+		r = HL_ERR_VERSION;
+		goto out;
+	}
+	if (hl_rd_str8(&rd, out->node, HL_NODE_NAME_MAX) != HL_OK ||
+	    hl_rd_u32(&rd, &out->epoch) != HL_OK ||
+	    hl_rd_u64(&rd, &out->not_before_ms) != HL_OK ||
+	    hl_rd_u64(&rd, &out->not_after_ms) != HL_OK ||
+	    hl_rd_bytes16(&rd, HL_CERT_MAX_BYTES, &out->cert, &out->cert_len) != HL_OK ||
+	    hl_rd_u8(&rd, &n) != HL_OK)
+		goto out;
+	if (n < 1 || n > HL_DESC_KEYS_MAX)
+		goto out;
+	out->nkeys = n;
+	for (i = 0; i < n; i++) {
+		if (hl_rd_u8(&rd, &out->keys[i].suite) != HL_OK ||
+		    hl_rd_bytes16(&rd, HL_WRAP_MAX_BYTES, &out->keys[i].pub,
+		    &out->keys[i].len) != HL_OK)
+			goto out;
+	}
+	out->signed_len = rd.off;
+	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
+		goto out;
+	if ((r = descriptor_valid(out)) != HL_OK)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+hl_descriptor_digest(const uint8_t *p, size_t signed_len, uint8_t out[64])
+{
+	return digest("hotline descriptor v1", p, signed_len, out);
+}
+
+/* ---- link frames ---- */
+
+static int
+frame_type_known(uint8_t t)
+{
+	return t >= HL_FRAME_HELLO && t <= HL_FRAME_RECEIPT_ACK;
+}
+
+int
+hl_frame_parse(const uint8_t *p, size_t len, size_t max, uint8_t *type,
+    const uint8_t **payload, size_t *plen, size_t *consumed)
+{
+	size_t flen;
+
+	*type = 0;
+	*payload = NULL;
+	*plen = 0;
+	*consumed = 0;
+	if (len < 4)
+		return HL_ERR_AGAIN;
+	flen = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
+	if (flen == 0)
+		return HL_ERR_MALFORMED;
+	if (flen > max)
+		return HL_ERR_TOO_BIG;
+	if (len - 4 < flen)
+		return HL_ERR_AGAIN;
+	if (!frame_type_known(p[4]))
+		return HL_ERR_VERSION;
+	*type = p[4];
+	*payload = p + HL_FRAME_HEADER;
+	*plen = flen - 1;
+	*consumed = 4 + flen;
+	return HL_OK;
+}
+
+int
+hl_frame_encode(uint8_t type, const uint8_t *payload, size_t plen, struct hl_buf *out)
+{
+	if (!frame_type_known(type))
+		return HL_ERR_VERSION;
+	if (plen > UINT32_MAX - 1 || (plen > 0 && payload == NULL))
+		return HL_ERR_INVALID;
+	hl_buf_u32(out, (uint32_t)(plen + 1));
+	hl_buf_u8(out, type);
+	hl_buf_put(out, payload, plen);
+	return hl_buf_error(out);
+}

@@ -1,0 +1,812 @@
+/* keys.c: the node's private keys (Ed25519 signing key, KEM key pairs per
+ * suite and epoch) and every operation that needs one. Also the public half
+ * of each suite's key wrap, so that a suite's wrap format lives in one place.
+ * OpenSSL 3.0 EVP only. Secrets are wiped on every path. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/pem.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "envelope.h"
+#include "keys.h"
+
+#define KEY_FILE_MAX (16u * 1024)     /* a PEM private key file, bytes */
+#define KEM_KEYS_MAX 16               /* KEM key pairs held (all suites, all epochs) */
+#define KEM_PUB_MAX (HL_X25519_KEY + 1568)
+#define SIG_PREFIX "hotline-sig-v1"
+#define WRAP_INFO "hotline wrap v1"
+#define X25519_WRAP_LEN (HL_X25519_KEY + HL_AES_KEY + HL_GCM_TAG)
+
+struct kem_key {
+	uint8_t suite;
+	uint32_t epoch;
+	EVP_PKEY *priv;                /* the X25519 pair (every suite has one) */
+	uint8_t *sk;                   /* further secret (hybrid: ML-KEM dk) or NULL; */
+	size_t sklen;                  /* freed with hl_free_secret by kem_key_clear */
+	uint8_t pub[KEM_PUB_MAX];
+	size_t publen;
+};
+
+struct hl_keys {
+	EVP_PKEY *sign;
+	uint8_t sign_pub[HL_ED25519_PUB];
+	unsigned nkem;
+	struct kem_key kem[KEM_KEYS_MAX];
+};
+
+static void
+kem_key_clear(struct kem_key *key)
+{
+	EVP_PKEY_free(key->priv);
+	hl_free_secret(key->sk, key->sklen);
+	memset(key, 0, sizeof(*key));
+}
+
+/* One KEM suite. A new suite adds an entry to suites[]. */
+struct kem_suite {
+	uint8_t suite;
+	const char *prefix;   /* key files are <prefix>-<epoch>.key */
+	/* parse a private key file; fill key->priv, pub, publen */
+	int (*load)(const uint8_t *file, size_t len, struct kem_key *key);
+	/* fresh key pair; OUT: key filled, *file (PEM, hl_free_secret) */
+	int (*generate)(struct kem_key *key, uint8_t **file, size_t *flen);
+	int (*wrap)(const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
+	    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out);
+	int (*unwrap)(const struct kem_key *key, const uint8_t id[HL_ID_BYTES],
+	    const char *node, const uint8_t *wrap, size_t wraplen, uint8_t ck[HL_AES_KEY]);
+};
+
+/* ---- files ---- */
+
+/* Read a secret file that must be a regular file owned by the effective uid
+ * and not group/world accessible. OUT: *data (hl_free_secret(*data, *len)). */
+static int
+read_secret_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t off = 0;
+	ssize_t n;
+	int fd = -1, r = HL_ERR_IO;
+
+	*data = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = HL_ERR_CONFIG;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: key file is owned by uid %lu, not by us (uid %lu)",
+		    path, (unsigned long)st.st_uid, (unsigned long)geteuid());
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s: key file mode %04o is group/world accessible; "
+		    "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_size <= 0 || (uint64_t)st.st_size > KEY_FILE_MAX) {
+		snprintf(err, errlen, "%s: key file size %lld out of range", path,
+		    (long long)st.st_size);
+		goto out;
+	}
+	r = HL_ERR_NOMEM;
+	if ((buf = hl_malloc(KEY_FILE_MAX)) == NULL)
+		goto out;
+	r = HL_ERR_IO;
+	for (;;) {
+		if (off == KEY_FILE_MAX) {
+			snprintf(err, errlen, "%s: key file too large", path);
+			r = HL_ERR_CONFIG;
+			goto out;
+		}
+		n = read(fd, buf + off, KEY_FILE_MAX - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	*data = buf;
+	*len = off;
+	buf = NULL;
+	r = HL_OK;
+out:
+	hl_free_secret(buf, KEY_FILE_MAX);
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+/* Create path (0600, must not exist) holding data, synced. */
+static int
+write_secret_file(const char *path, const uint8_t *data, size_t len, char *err, size_t errlen)
+{
+	size_t off = 0;
+	ssize_t n;
+	int fd = -1, r = HL_ERR_IO;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		n = write(fd, data + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: fsync: %s", path, strerror(errno));
+		goto out;
+	}
+	r = HL_OK;
+out:
+	if (fd != -1 && close(fd) == -1 && r == HL_OK) {
+		snprintf(err, errlen, "%s: close: %s", path, strerror(errno));
+		r = HL_ERR_IO;
+	}
+	if (r != HL_OK && fd != -1)
+		unlink(path);
+	return r;
+}
+
+static int
+pem_private_key(const uint8_t *file, size_t len, int want_id, EVP_PKEY **out)
+{
+	BIO *bio = NULL;
+	EVP_PKEY *pk = NULL;
+	int r = HL_ERR_CONFIG;
+
+	*out = NULL;
+	if (len > INT32_MAX || (bio = BIO_new_mem_buf(file, (int)len)) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if ((pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL)
+		goto out;
+	if (EVP_PKEY_get_id(pk) != want_id)
+		goto out;
+	*out = pk;
+	pk = NULL;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		ERR_clear_error();
+	EVP_PKEY_free(pk);
+	BIO_free(bio);
+	return r;
+}
+
+/* ---- suite 1: X25519 + HKDF-SHA256 + AES-256-GCM ---- */
+
+static int
+x25519_load(const uint8_t *file, size_t len, struct kem_key *key)
+{
+	size_t pl = HL_X25519_KEY;
+	int r;
+
+	if ((r = pem_private_key(file, len, EVP_PKEY_X25519, &key->priv)) != HL_OK)
+		return r;
+	if (EVP_PKEY_get_raw_public_key(key->priv, key->pub, &pl) != 1 || pl != HL_X25519_KEY)
+		return HL_ERR_CRYPTO;
+	key->publen = pl;
+	return HL_OK;
+}
+
+static int
+x25519_generate(struct kem_key *key, uint8_t **file, size_t *flen)
+{
+	BIO *bio = NULL;
+	BUF_MEM *bm = NULL;
+	uint8_t *f = NULL;
+	size_t pl = HL_X25519_KEY;
+	int r = HL_ERR_CRYPTO;
+
+	*file = NULL;
+	*flen = 0;
+	if ((key->priv = EVP_PKEY_Q_keygen(NULL, NULL, "X25519")) == NULL)
+		goto out;
+	if (EVP_PKEY_get_raw_public_key(key->priv, key->pub, &pl) != 1 || pl != HL_X25519_KEY)
+		goto out;
+	key->publen = pl;
+	if ((bio = BIO_new(BIO_s_secmem())) == NULL ||
+	    PEM_write_bio_PrivateKey(bio, key->priv, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    BIO_get_mem_ptr(bio, &bm) != 1 || bm == NULL || bm->length == 0)
+		goto out;
+	r = HL_ERR_NOMEM;
+	if ((f = hl_malloc(bm->length)) == NULL)
+		goto out;
+	memcpy(f, bm->data, bm->length);
+	*flen = bm->length;
+	*file = f;
+	r = HL_OK;
+out:
+	BIO_free(bio);   /* secure memory BIO: cleansed on free */
+	return r;
+}
+
+/* KWK = HKDF-SHA256(ikm = ss, salt = id, info = "hotline wrap v1" || u8 suite ||
+ * eph_pub || R_pub || u8 len || node). */
+static int
+wrap_kwk(uint8_t suite, const uint8_t *ss, size_t sslen, const uint8_t id[HL_ID_BYTES],
+    const uint8_t *eph, size_t ephlen, const uint8_t *rpub, size_t rpublen,
+    const char *node, uint8_t kwk[HL_AES_KEY])
+{
+	EVP_KDF *kdf = NULL;
+	EVP_KDF_CTX *kctx = NULL;
+	OSSL_PARAM params[5];
+	struct hl_buf info;
+	size_t nlen = strlen(node);
+	int r = HL_ERR_CRYPTO;
+
+	hl_buf_init(&info, 1024 + KEM_PUB_MAX * 2);
+	if (nlen > HL_NODE_NAME_MAX) {
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	hl_buf_put(&info, WRAP_INFO, strlen(WRAP_INFO));
+	hl_buf_u8(&info, suite);
+	hl_buf_put(&info, eph, ephlen);
+	hl_buf_put(&info, rpub, rpublen);
+	hl_buf_str8(&info, node);
+	if ((r = hl_buf_error(&info)) != HL_OK)
+		goto out;
+	r = HL_ERR_CRYPTO;
+	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL ||
+	    (kctx = EVP_KDF_CTX_new(kdf)) == NULL)
+		goto out;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ss, sslen);
+	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)id,
+	    HL_ID_BYTES);
+	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data, info.len);
+	params[4] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(kctx, kwk, HL_AES_KEY, params) != 1)
+		goto out;
+	r = HL_OK;
+out:
+	EVP_KDF_CTX_free(kctx);
+	EVP_KDF_free(kdf);
+	hl_buf_free(&info);
+	return r;
+}
+
+static int
+x25519_derive(EVP_PKEY *priv, const uint8_t peer_pub[HL_X25519_KEY], uint8_t ss[HL_X25519_KEY])
+{
+	EVP_PKEY *peer = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	size_t sl = HL_X25519_KEY;
+	int r = HL_ERR_CRYPTO;
+
+	if ((peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer_pub,
+	    HL_X25519_KEY)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new(priv, NULL)) == NULL ||
+	    EVP_PKEY_derive_init(ctx) != 1 ||
+	    EVP_PKEY_derive_set_peer(ctx, peer) != 1 ||
+	    EVP_PKEY_derive(ctx, ss, &sl) != 1 || sl != HL_X25519_KEY)
+		goto out;
+	r = HL_OK;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(peer);
+	return r;
+}
+
+/* AES-256-GCM with a zero nonce and no AAD over one 32-byte key (each KWK is
+ * used exactly once: it depends on a fresh ephemeral key). */
+static int
+gcm_key(int enc, const uint8_t kwk[HL_AES_KEY], const uint8_t in[HL_AES_KEY],
+    uint8_t out[HL_AES_KEY], uint8_t tag[HL_GCM_TAG])
+{
+	static const uint8_t zero_nonce[HL_GCM_NONCE];
+	EVP_CIPHER_CTX *c = NULL;
+	int n = 0, f = 0, r = enc ? HL_ERR_CRYPTO : HL_ERR_DECRYPT;
+
+	if ((c = EVP_CIPHER_CTX_new()) == NULL)
+		goto out;
+	if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, HL_GCM_NONCE, NULL) != 1 ||
+	    EVP_CipherInit_ex(c, NULL, NULL, kwk, zero_nonce, enc) != 1)
+		goto out;
+	if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, HL_GCM_TAG, tag) != 1)
+		goto out;
+	if (EVP_CipherUpdate(c, out, &n, in, HL_AES_KEY) != 1 || n != HL_AES_KEY ||
+	    EVP_CipherFinal_ex(c, out + n, &f) != 1 || f != 0)
+		goto out;
+	if (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, HL_GCM_TAG, tag) != 1)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		OPENSSL_cleanse(out, HL_AES_KEY);
+	EVP_CIPHER_CTX_free(c);
+	return r;
+}
+
+static int
+x25519_wrap(const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
+    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out)
+{
+	EVP_PKEY *eph = NULL;
+	uint8_t eph_pub[HL_X25519_KEY], ss[HL_X25519_KEY], kwk[HL_AES_KEY];
+	uint8_t wct[HL_AES_KEY], tag[HL_GCM_TAG];
+	size_t pl = HL_X25519_KEY;
+	int r = HL_ERR_CRYPTO;
+
+	if (publen != HL_X25519_KEY) {
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	if ((eph = EVP_PKEY_Q_keygen(NULL, NULL, "X25519")) == NULL ||
+	    EVP_PKEY_get_raw_public_key(eph, eph_pub, &pl) != 1 || pl != HL_X25519_KEY)
+		goto out;
+	if ((r = x25519_derive(eph, pub, ss)) != HL_OK ||
+	    (r = wrap_kwk(HL_SUITE_X25519, ss, sizeof(ss), id, eph_pub, sizeof(eph_pub),
+	    pub, publen, node, kwk)) != HL_OK ||
+	    (r = gcm_key(1, kwk, ck, wct, tag)) != HL_OK)
+		goto out;
+	hl_buf_put(out, eph_pub, sizeof(eph_pub));
+	hl_buf_put(out, wct, sizeof(wct));
+	hl_buf_put(out, tag, sizeof(tag));
+	r = hl_buf_error(out);
+out:
+	OPENSSL_cleanse(ss, sizeof(ss));
+	OPENSSL_cleanse(kwk, sizeof(kwk));
+	OPENSSL_cleanse(wct, sizeof(wct));
+	EVP_PKEY_free(eph);
+	return r;
+}
+
+static int
+x25519_unwrap(const struct kem_key *key, const uint8_t id[HL_ID_BYTES], const char *node,
+    const uint8_t *wrap, size_t wraplen, uint8_t ck[HL_AES_KEY])
+{
+	uint8_t ss[HL_X25519_KEY], kwk[HL_AES_KEY], tag[HL_GCM_TAG];
+	int r = HL_ERR_DECRYPT;
+
+	if (wraplen != X25519_WRAP_LEN)
+		goto out;
+	memcpy(tag, wrap + HL_X25519_KEY + HL_AES_KEY, HL_GCM_TAG);
+	if (x25519_derive(key->priv, wrap, ss) != HL_OK ||
+	    wrap_kwk(HL_SUITE_X25519, ss, sizeof(ss), id, wrap, HL_X25519_KEY,
+	    key->pub, key->publen, node, kwk) != HL_OK ||
+	    gcm_key(0, kwk, wrap + HL_X25519_KEY, ck, tag) != HL_OK)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK) {
+		OPENSSL_cleanse(ck, HL_AES_KEY);
+		ERR_clear_error();
+	}
+	OPENSSL_cleanse(ss, sizeof(ss));
+	OPENSSL_cleanse(kwk, sizeof(kwk));
+	return r;
+}
+
+static const struct kem_suite suites[] = {
+	{ HL_SUITE_X25519, "x25519", x25519_load, x25519_generate, x25519_wrap, x25519_unwrap },
+	/* HL_SUITE_X25519_MLKEM768 / 1024: added with the ML-KEM module */
+};
+
+static const struct kem_suite *
+suite_ops(uint8_t suite)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (suites[i].suite == suite)
+			return &suites[i];
+	return NULL;
+}
+
+/* ---- KEM key directory ---- */
+
+static int
+kem_dir_open(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return HL_ERR_IO;
+	}
+	if (lstat(dir, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return HL_ERR_IO;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: KEM key directory is not a directory", dir);
+		return HL_ERR_CONFIG;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: KEM key directory is not owned by us", dir);
+		return HL_ERR_CONFIG;
+	}
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s: KEM key directory mode %04o is group/world "
+		    "accessible; chmod 700 it", dir, (unsigned)(st.st_mode & 07777));
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+/* "<prefix>-<epoch>.key" with a decimal epoch 1..UINT32_MAX, no leading zero. */
+static int
+kem_file_epoch(const char *name, const char *prefix, uint32_t *epoch)
+{
+	size_t pl = strlen(prefix), i, n;
+	const char *d;
+	uint64_t v = 0;
+
+	if (strncmp(name, prefix, pl) != 0 || name[pl] != '-')
+		return 0;
+	d = name + pl + 1;
+	for (n = 0; d[n] >= '0' && d[n] <= '9'; n++)
+		;
+	if (n < 1 || n > 10 || d[0] == '0' || strcmp(d + n, ".key") != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		v = v * 10 + (uint64_t)(d[i] - '0');
+	if (v > UINT32_MAX)
+		return 0;
+	*epoch = (uint32_t)v;
+	return 1;
+}
+
+static int
+kem_load_one(struct hl_keys *k, const struct kem_suite *s, const char *path, uint32_t epoch,
+    char *err, size_t errlen)
+{
+	uint8_t *file = NULL;
+	size_t flen = 0;
+	struct kem_key *key;
+	int r;
+
+	if (k->nkem >= KEM_KEYS_MAX) {
+		snprintf(err, errlen, "%s: more than %d KEM keys", path, KEM_KEYS_MAX);
+		r = HL_ERR_CONFIG;
+		goto out;
+	}
+	if ((r = read_secret_file(path, &file, &flen, err, errlen)) != HL_OK)
+		goto out;
+	key = &k->kem[k->nkem];
+	memset(key, 0, sizeof(*key));
+	key->suite = s->suite;
+	key->epoch = epoch;
+	if ((r = s->load(file, flen, key)) != HL_OK) {
+		kem_key_clear(key);
+		snprintf(err, errlen, "%s: not a valid %s private key", path, s->prefix);
+		goto out;
+	}
+	k->nkem++;
+	r = HL_OK;
+out:
+	hl_free_secret(file, flen);
+	return r;
+}
+
+static int
+kem_create(struct hl_keys *k, const struct kem_suite *s, const char *dir, uint32_t epoch,
+    char *err, size_t errlen)
+{
+	char path[4096];
+	uint8_t *file = NULL;
+	size_t flen = 0;
+	struct kem_key *key;
+	int r;
+
+	if (k->nkem >= KEM_KEYS_MAX) {
+		snprintf(err, errlen, "%s: more than %d KEM keys", dir, KEM_KEYS_MAX);
+		r = HL_ERR_CONFIG;
+		goto out;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s-%u.key", dir, s->prefix,
+	    (unsigned)epoch) >= sizeof(path)) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		r = HL_ERR_CONFIG;
+		goto out;
+	}
+	key = &k->kem[k->nkem];
+	memset(key, 0, sizeof(*key));
+	key->suite = s->suite;
+	key->epoch = epoch;
+	if ((r = s->generate(key, &file, &flen)) != HL_OK ||
+	    (r = write_secret_file(path, file, flen, err, errlen)) != HL_OK) {
+		kem_key_clear(key);
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s: cannot create a KEM key", path);
+		goto out;
+	}
+	k->nkem++;
+	r = HL_OK;
+out:
+	hl_free_secret(file, flen);
+	return r;
+}
+
+static int
+kem_dir_load(struct hl_keys *k, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+	char path[4096];
+	uint32_t epoch;
+	size_t i;
+	unsigned j;
+	int r, have;
+
+	if ((r = kem_dir_open(dir, err, errlen)) != HL_OK)
+		return r;
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		r = HL_ERR_IO;
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+			if (!kem_file_epoch(de->d_name, suites[i].prefix, &epoch))
+				continue;
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+			    sizeof(path)) {
+				snprintf(err, errlen, "%s: path too long", dir);
+				r = HL_ERR_CONFIG;
+				goto out;
+			}
+			if ((r = kem_load_one(k, &suites[i], path, epoch, err, errlen)) != HL_OK)
+				goto out;
+		}
+	}
+	/* every supported suite gets epoch 1 on first use */
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		have = 0;
+		for (j = 0; j < k->nkem; j++)
+			if (k->kem[j].suite == suites[i].suite)
+				have = 1;
+		if (!have && (r = kem_create(k, &suites[i], dir, 1, err, errlen)) != HL_OK)
+			goto out;
+	}
+	r = HL_OK;
+out:
+	if (d != NULL)
+		closedir(d);
+	return r;
+}
+
+/* ---- public interface ---- */
+
+int
+hl_keys_open(const char *sign_key_path, const char *kem_dir, struct hl_keys **out,
+    char *err, size_t errlen)
+{
+	struct hl_keys *k = NULL;
+	uint8_t *file = NULL;
+	size_t flen = 0, pl = HL_ED25519_PUB;
+	int r;
+
+	*out = NULL;
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((k = hl_calloc(1, sizeof(*k))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = read_secret_file(sign_key_path, &file, &flen, err, errlen)) != HL_OK)
+		goto out;
+	if ((r = pem_private_key(file, flen, EVP_PKEY_ED25519, &k->sign)) != HL_OK) {
+		snprintf(err, errlen, "%s: not an Ed25519 private key in PEM", sign_key_path);
+		r = HL_ERR_CONFIG;
+		goto out;
+	}
+	if (EVP_PKEY_get_raw_public_key(k->sign, k->sign_pub, &pl) != 1 || pl != HL_ED25519_PUB) {
+		snprintf(err, errlen, "%s: cannot read the public key", sign_key_path);
+		r = HL_ERR_CRYPTO;
+		goto out;
+	}
+	if ((r = kem_dir_load(k, kem_dir, err, errlen)) != HL_OK)
+		goto out;
+	*out = k;
+	k = NULL;
+	r = HL_OK;
+out:
+	hl_free_secret(file, flen);
+	hl_keys_free(k);
+	return r;
+}
+
+void
+hl_keys_free(struct hl_keys *k)
+{
+	unsigned i;
+
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->sign);
+	for (i = 0; i < k->nkem && i < KEM_KEYS_MAX; i++)
+		kem_key_clear(&k->kem[i]);
+	hl_free_secret(k, sizeof(*k));
+}
+
+static int
+sign_ctx_valid(enum hl_sign_ctx ctx)
+{
+	return ctx >= HL_SIGN_ENVELOPE && ctx <= HL_SIGN_AUDIT;
+}
+
+/* message = "hotline-sig-v1" || u8 ctx || digest[64] */
+static void
+sig_message(enum hl_sign_ctx ctx, const uint8_t digest[64], uint8_t *m)
+{
+	memcpy(m, SIG_PREFIX, strlen(SIG_PREFIX));
+	m[strlen(SIG_PREFIX)] = (uint8_t)ctx;
+	memcpy(m + strlen(SIG_PREFIX) + 1, digest, 64);
+}
+
+#define SIG_MSG_LEN (sizeof(SIG_PREFIX) - 1 + 1 + 64)
+
+int
+hl_keys_sign(struct hl_keys *k, enum hl_sign_ctx ctx, const uint8_t digest[static 64],
+    uint8_t sig[static HL_ED25519_SIG])
+{
+	EVP_MD_CTX *mc = NULL;
+	uint8_t m[SIG_MSG_LEN];
+	size_t sl = HL_ED25519_SIG;
+	int r = HL_ERR_CRYPTO;
+
+	memset(sig, 0, HL_ED25519_SIG);
+	if (!sign_ctx_valid(ctx)) {
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	sig_message(ctx, digest, m);
+	if ((mc = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(mc, NULL, NULL, NULL, k->sign) != 1 ||
+	    EVP_DigestSign(mc, sig, &sl, m, sizeof(m)) != 1 || sl != HL_ED25519_SIG)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(sig, 0, HL_ED25519_SIG);
+	EVP_MD_CTX_free(mc);
+	return r;
+}
+
+void
+hl_keys_sign_pub(const struct hl_keys *k, uint8_t pub[static HL_ED25519_PUB])
+{
+	memcpy(pub, k->sign_pub, HL_ED25519_PUB);
+}
+
+static const struct kem_key *
+kem_find(const struct hl_keys *k, uint8_t suite, int current, uint32_t epoch)
+{
+	const struct kem_key *best = NULL;
+	unsigned i;
+
+	for (i = 0; i < k->nkem; i++) {
+		if (k->kem[i].suite != suite)
+			continue;
+		if (current ? (best == NULL || k->kem[i].epoch > best->epoch) :
+		    k->kem[i].epoch == epoch)
+			best = &k->kem[i];
+	}
+	return best;
+}
+
+int
+hl_keys_kem_current(const struct hl_keys *k, uint8_t suite, uint32_t *epoch,
+    const uint8_t **pub, size_t *publen)
+{
+	const struct kem_key *key;
+
+	*epoch = 0;
+	*pub = NULL;
+	*publen = 0;
+	if (suite_ops(suite) == NULL)
+		return HL_ERR_VERSION;
+	if ((key = kem_find(k, suite, 1, 0)) == NULL)
+		return HL_ERR_NOT_FOUND;
+	*epoch = key->epoch;
+	*pub = key->pub;
+	*publen = key->publen;
+	return HL_OK;
+}
+
+int
+hl_keys_unwrap(struct hl_keys *k, uint8_t suite, uint32_t epoch,
+    const uint8_t id[static HL_ID_BYTES], const char *my_node,
+    const uint8_t *wrap, size_t wraplen, uint8_t ck[static HL_AES_KEY])
+{
+	const struct kem_suite *s;
+	const struct kem_key *key;
+
+	memset(ck, 0, HL_AES_KEY);
+	if ((s = suite_ops(suite)) == NULL)
+		return HL_ERR_VERSION;
+	if ((key = kem_find(k, suite, 0, epoch)) == NULL)
+		return HL_ERR_NOT_FOUND;
+	return s->unwrap(key, id, my_node, wrap, wraplen, ck);
+}
+
+int
+hl_keys_wrap(uint8_t suite, const uint8_t *pub, size_t publen,
+    const uint8_t id[static HL_ID_BYTES], const char *node,
+    const uint8_t ck[static HL_AES_KEY], struct hl_buf *out)
+{
+	const struct kem_suite *s;
+
+	if ((s = suite_ops(suite)) == NULL)
+		return HL_ERR_VERSION;
+	if (strlen(node) > HL_NODE_NAME_MAX)
+		return HL_ERR_INVALID;
+	return s->wrap(pub, publen, id, node, ck, out);
+}
+
+int
+hl_verify_sig(const uint8_t pub[static HL_ED25519_PUB], enum hl_sign_ctx ctx,
+    const uint8_t digest[static 64], const uint8_t sig[static HL_ED25519_SIG])
+{
+	EVP_PKEY *pk = NULL;
+	EVP_MD_CTX *mc = NULL;
+	uint8_t m[SIG_MSG_LEN];
+	int r = HL_ERR_BAD_SIGNATURE;
+
+	if (!sign_ctx_valid(ctx)) {
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	sig_message(ctx, digest, m);
+	if ((pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
+	    HL_ED25519_PUB)) == NULL)
+		goto out;
+	if ((mc = EVP_MD_CTX_new()) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if (EVP_DigestVerifyInit(mc, NULL, NULL, NULL, pk) != 1 ||
+	    EVP_DigestVerify(mc, sig, HL_ED25519_SIG, m, sizeof(m)) != 1)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		ERR_clear_error();
+	EVP_MD_CTX_free(mc);
+	EVP_PKEY_free(pk);
+	return r;
+}

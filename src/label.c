@@ -1,0 +1,444 @@
+/* label.c: security labels, their binary form and the release rules
+ * (brief rules 1 and 3). Pure code: no I/O, no allocation. */
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "envelope.h"
+#include "label.h"
+
+#define LABEL_VERSION 1
+
+static const char *const default_levels[] = {
+	"UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET",
+};
+
+static const char *const tlp_names[] = {
+	"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED",
+};
+
+void
+hl_policy_default(struct hl_policy *p)
+{
+	unsigned i;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->id, sizeof(p->id), "%s", "hotline-default");
+	p->nlevels = (unsigned)(sizeof(default_levels) / sizeof(default_levels[0]));
+	for (i = 0; i < p->nlevels; i++)
+		snprintf(p->levels[i], sizeof(p->levels[i]), "%s", default_levels[i]);
+}
+
+int
+hl_policy_level(const struct hl_policy *p, const char *name, uint8_t *out)
+{
+	unsigned i;
+
+	*out = 0;
+	for (i = 0; i < p->nlevels && i < HL_LEVELS_MAX; i++) {
+		if (strcasecmp(p->levels[i], name) == 0) {
+			*out = (uint8_t)i;
+			return HL_OK;
+		}
+	}
+	return HL_ERR_NOT_FOUND;
+}
+
+const char *
+hl_policy_level_name(const struct hl_policy *p, uint8_t level)
+{
+	if (level >= p->nlevels || level >= HL_LEVELS_MAX)
+		return "?";
+	return p->levels[level];
+}
+
+int
+hl_partner_valid(const char *code)
+{
+	size_t i, n = strlen(code);
+
+	if (n < HL_PARTNER_MIN || n > HL_PARTNER_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!((code[i] >= 'A' && code[i] <= 'Z') || (code[i] >= '0' && code[i] <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+node_char_ok(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    c == '.' || c == '_' || c == '-';
+}
+
+int
+hl_node_name_valid(const char *node, char partner[HL_PARTNER_MAX + 1])
+{
+	const char *slash;
+	char code[HL_PARTNER_MAX + 1];
+	size_t plen, nlen, i;
+
+	if (partner != NULL)
+		partner[0] = '\0';
+	if ((slash = strchr(node, '/')) == NULL)
+		return 0;
+	plen = (size_t)(slash - node);
+	if (plen < HL_PARTNER_MIN || plen > HL_PARTNER_MAX)
+		return 0;
+	memcpy(code, node, plen);
+	code[plen] = '\0';
+	if (!hl_partner_valid(code))
+		return 0;
+	nlen = strlen(slash + 1);
+	if (nlen < 1 || nlen > HL_NODE_NAME_MAX - plen - 1)
+		return 0;
+	for (i = 0; i < nlen; i++)
+		if (!node_char_ok(slash[1 + i]))
+			return 0;
+	if (partner != NULL)
+		memcpy(partner, code, plen + 1);
+	return 1;
+}
+
+int
+hl_tlp_parse(const char *s, uint8_t *out)
+{
+	unsigned i;
+
+	*out = 0;
+	if (strncasecmp(s, "TLP:", 4) == 0)
+		s += 4;
+	if (strcasecmp(s, "white") == 0) {
+		*out = HL_TLP_CLEAR;
+		return HL_OK;
+	}
+	for (i = 0; i < sizeof(tlp_names) / sizeof(tlp_names[0]); i++) {
+		if (strcasecmp(s, tlp_names[i]) == 0) {
+			*out = (uint8_t)i;
+			return HL_OK;
+		}
+	}
+	return HL_ERR_INVALID;
+}
+
+const char *
+hl_tlp_name(uint8_t tlp)
+{
+	if (tlp > HL_TLP_RED)
+		return "?";
+	return tlp_names[tlp];
+}
+
+static int
+partner_cmp(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+int
+hl_partner_list_parse(const char *csv, char out[][HL_PARTNER_MAX + 1], unsigned max,
+    unsigned *n)
+{
+	const char *s = csv, *e, *end;
+	char code[HL_PARTNER_MAX + 1];
+	size_t len, i;
+	unsigned k, j;
+
+	*n = 0;
+	/* empty or blank: an empty list */
+	for (end = csv; *end == ' ' || *end == '\t'; end++)
+		;
+	if (*end == '\0')
+		return HL_OK;
+	k = 0;
+	for (;;) {
+		if ((e = strchr(s, ',')) == NULL)
+			e = s + strlen(s);
+		end = e;
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		len = (size_t)(end - s);
+		if (len < HL_PARTNER_MIN || len > HL_PARTNER_MAX)
+			return HL_ERR_INVALID;
+		for (i = 0; i < len; i++) {
+			char c = s[i];
+
+			if (c >= 'a' && c <= 'z')
+				c = (char)(c - 'a' + 'A');
+			code[i] = c;
+		}
+		code[len] = '\0';
+		if (!hl_partner_valid(code))
+			return HL_ERR_INVALID;
+		for (j = 0; j < k; j++)
+			if (strcmp(out[j], code) == 0)
+				break;
+		if (j == k) {
+			if (k >= max)
+				return HL_ERR_TOO_BIG;
+			memcpy(out[k++], code, len + 1);
+		}
+		if (*e == '\0')
+			break;
+		s = e + 1;
+	}
+	qsort(out, k, sizeof(out[0]), partner_cmp);
+	*n = k;
+	return HL_OK;
+}
+
+static int
+policy_id_valid(const char *id)
+{
+	size_t i, n = strlen(id);
+
+	if (n < 1 || n > HL_POLICY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!node_char_ok(id[i]))
+			return 0;
+	return 1;
+}
+
+/* Structural checks shared by encode and decode. */
+static int
+label_valid(const struct hl_label *l)
+{
+	unsigned i;
+
+	if (!policy_id_valid(l->policy))
+		return 0;
+	if (l->classification >= HL_LEVELS_MAX || l->tlp > HL_TLP_RED)
+		return 0;
+	if (l->nrel < 1 || l->nrel > HL_RELEASABLE_MAX)
+		return 0;
+	for (i = 0; i < l->nrel; i++) {
+		if (!hl_partner_valid(l->rel[i]))
+			return 0;
+		if (i > 0 && strcmp(l->rel[i - 1], l->rel[i]) >= 0)
+			return 0;
+	}
+	return 1;
+}
+
+int
+hl_label_from_strings(const struct hl_policy *p, const char *classification,
+    const char *releasable_csv, const char *tlp, struct hl_label *out,
+    char *err, size_t errlen)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen > 0)
+		err[0] = '\0';
+	snprintf(out->policy, sizeof(out->policy), "%s", p->id);
+	if (hl_policy_level(p, classification, &out->classification) != HL_OK) {
+		snprintf(err, errlen, "unknown classification \"%s\" in policy %s",
+		    classification, p->id);
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	if ((r = hl_partner_list_parse(releasable_csv, out->rel, HL_RELEASABLE_MAX,
+	    &out->nrel)) != HL_OK) {
+		if (r == HL_ERR_TOO_BIG)
+			snprintf(err, errlen, "more than %d partners in releasable-to",
+			    HL_RELEASABLE_MAX);
+		else
+			snprintf(err, errlen,
+			    "bad releasable-to list (partner codes are 2-8 of A-Z, 0-9)");
+		goto out;
+	}
+	if (out->nrel == 0) {
+		snprintf(err, errlen, "releasable-to names no partner");
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	if (hl_tlp_parse(tlp, &out->tlp) != HL_OK) {
+		snprintf(err, errlen, "unknown TLP \"%s\" (clear, green, amber, amber+strict, red)",
+		    tlp);
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	if (!label_valid(out)) {
+		snprintf(err, errlen, "label does not fit the label syntax");
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+hl_label_encode(const struct hl_label *l, struct hl_buf *out)
+{
+	unsigned i;
+
+	if (!label_valid(l))
+		return HL_ERR_INVALID;
+	hl_buf_u8(out, LABEL_VERSION);
+	hl_buf_str8(out, l->policy);
+	hl_buf_u8(out, l->classification);
+	hl_buf_u8(out, l->tlp);
+	hl_buf_u8(out, (uint8_t)l->nrel);
+	for (i = 0; i < l->nrel; i++)
+		hl_buf_str8(out, l->rel[i]);
+	return hl_buf_error(out);
+}
+
+int
+hl_label_decode(const uint8_t *p, size_t len, struct hl_label *out)
+{
+	struct hl_rd rd;
+	uint8_t v, nrel;
+	unsigned i;
+	int r = HL_ERR_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	if (len > HL_LABEL_MAX_BYTES) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u8(&rd, &v) != HL_OK)
+		goto out;
+	if (v != LABEL_VERSION) {
+		r = HL_ERR_VERSION;
+		goto out;
+	}
+	if (hl_rd_str8(&rd, out->policy, HL_POLICY_MAX) != HL_OK ||
+	    hl_rd_u8(&rd, &out->classification) != HL_OK ||
+	    hl_rd_u8(&rd, &out->tlp) != HL_OK ||
+	    hl_rd_u8(&rd, &nrel) != HL_OK)
+		goto out;
+	if (nrel < 1 || nrel > HL_RELEASABLE_MAX)
+		goto out;
+	out->nrel = nrel;
+	for (i = 0; i < nrel; i++)
+		if (hl_rd_str8(&rd, out->rel[i], HL_PARTNER_MAX) != HL_OK)
+			goto out;
+	if (hl_rd_end(&rd) != HL_OK || !label_valid(out))
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+hl_label_check_policy(const struct hl_label *l, const struct hl_policy *p)
+{
+	if (!label_valid(l))
+		return HL_ERR_INVALID;
+	if (strcmp(l->policy, p->id) != 0 || l->classification >= p->nlevels)
+		return HL_ERR_INVALID;
+	return HL_OK;
+}
+
+int
+hl_label_releasable_to(const struct hl_label *l, const char *partner)
+{
+	unsigned i;
+
+	for (i = 0; i < l->nrel && i < HL_RELEASABLE_MAX; i++)
+		if (strcmp(l->rel[i], partner) == 0)
+			return 1;
+	return 0;
+}
+
+/* "JPN, KOR, USA" into out (truncated safely). */
+static void
+format_rel(const struct hl_label *l, char *out, size_t outlen)
+{
+	size_t off = 0;
+	unsigned i;
+	int w;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < l->nrel && i < HL_RELEASABLE_MAX; i++) {
+		w = snprintf(out + off, outlen - off, "%s%s", i > 0 ? ", " : "", l->rel[i]);
+		if (w < 0 || (size_t)w >= outlen - off)
+			return;
+		off += (size_t)w;
+	}
+}
+
+void
+hl_label_format(const struct hl_label *l, const struct hl_policy *p, char *out, size_t outlen)
+{
+	char rel[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 2) + 1];
+	char lvl[HL_POLICY_MAX + 16];
+
+	if (outlen == 0)
+		return;
+	if (strcmp(l->policy, p->id) == 0 && l->classification < p->nlevels)
+		snprintf(lvl, sizeof(lvl), "%s", hl_policy_level_name(p, l->classification));
+	else
+		snprintf(lvl, sizeof(lvl), "%s:%u", l->policy, (unsigned)l->classification);
+	format_rel(l, rel, sizeof(rel));
+	snprintf(out, outlen, "%s//REL TO %s//TLP:%s", lvl, rel, hl_tlp_name(l->tlp));
+}
+
+int
+hl_label_may_send(const struct hl_label *l, const struct hl_policy *p,
+    const char *recipient_node, const char *recipient_partner,
+    uint8_t accreditation, int named, char *why, size_t whylen)
+{
+	char rel[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 2) + 1];
+
+	if (whylen > 0)
+		why[0] = '\0';
+	if (hl_label_check_policy(l, p) != HL_OK) {
+		snprintf(why, whylen, "%s: label policy %s is not this node's policy %s",
+		    recipient_node, l->policy, p->id);
+		return HL_ERR_DENIED;
+	}
+	if (!hl_label_releasable_to(l, recipient_partner)) {
+		format_rel(l, rel, sizeof(rel));
+		snprintf(why, whylen, "%s: partner %s is not in releasable-to (%s)",
+		    recipient_node, recipient_partner, rel);
+		return HL_ERR_DENIED;
+	}
+	if (l->classification > accreditation) {
+		snprintf(why, whylen, "%s: classification %s exceeds the link's accreditation %s",
+		    recipient_node, hl_policy_level_name(p, l->classification),
+		    hl_policy_level_name(p, accreditation));
+		return HL_ERR_DENIED;
+	}
+	if (l->tlp == HL_TLP_RED && !named) {
+		snprintf(why, whylen, "%s: TLP:RED goes only to explicitly named recipients",
+		    recipient_node);
+		return HL_ERR_DENIED;
+	}
+	return HL_OK;
+}
+
+int
+hl_label_may_receive(const struct hl_label *l, const struct hl_policy *p,
+    const char *my_partner, uint8_t accreditation, int *reason)
+{
+	*reason = HL_REASON_NONE;
+	if (hl_label_check_policy(l, p) != HL_OK) {
+		*reason = HL_REASON_POLICY;
+		return HL_ERR_DENIED;
+	}
+	if (!hl_label_releasable_to(l, my_partner)) {
+		*reason = HL_REASON_NOT_RELEASABLE;
+		return HL_ERR_DENIED;
+	}
+	if (l->classification > accreditation) {
+		*reason = HL_REASON_ACCREDITATION;
+		return HL_ERR_DENIED;
+	}
+	return HL_OK;
+}

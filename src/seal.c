@@ -1,0 +1,354 @@
+/* seal.c: building and opening envelopes (AES-256-GCM content, one key wrap
+ * per recipient, Ed25519 signature by the origin), and signing/verifying
+ * receipts and node descriptors. Private-key operations go through keys.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "alloc.h"
+#include "seal.h"
+
+/* AES-256-GCM over in[0, len) with aad; enc: out = ct (len) and tag; dec:
+ * tag checked, out = plaintext. */
+static int
+gcm_content(int enc, const uint8_t key[HL_AES_KEY], const uint8_t nonce[HL_GCM_NONCE],
+    const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len, uint8_t *out,
+    uint8_t tag[HL_GCM_TAG])
+{
+	EVP_CIPHER_CTX *c = NULL;
+	int n = 0, f = 0, r = enc ? HL_ERR_CRYPTO : HL_ERR_DECRYPT;
+
+	if (len > INT32_MAX || aadlen > INT32_MAX)
+		goto out;
+	if ((c = EVP_CIPHER_CTX_new()) == NULL)
+		goto out;
+	if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, HL_GCM_NONCE, NULL) != 1 ||
+	    EVP_CipherInit_ex(c, NULL, NULL, key, nonce, enc) != 1)
+		goto out;
+	if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, HL_GCM_TAG, tag) != 1)
+		goto out;
+	if (aadlen > 0 && EVP_CipherUpdate(c, NULL, &n, aad, (int)aadlen) != 1)
+		goto out;
+	n = 0;
+	if (len > 0 && (EVP_CipherUpdate(c, out, &n, in, (int)len) != 1 || (size_t)n != len))
+		goto out;
+	if (EVP_CipherFinal_ex(c, out + n, &f) != 1 || f != 0)
+		goto out;
+	if (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, HL_GCM_TAG, tag) != 1)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK) {
+		if (len > 0)
+			OPENSSL_cleanse(out, len);
+		ERR_clear_error();
+	}
+	EVP_CIPHER_CTX_free(c);
+	return r;
+}
+
+int
+hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
+    const uint8_t *content, size_t content_len, uint8_t id[static HL_ID_BYTES],
+    uint8_t **out, size_t *outlen)
+{
+	struct hl_envelope *e = NULL;
+	struct hl_buf wb[HL_RECIPIENTS_MAX], hb, ob;
+	uint8_t ck[HL_AES_KEY], dg[64], *ct = NULL;
+	size_t signed_len;
+	unsigned i;
+	int r = HL_ERR_INVALID;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(id, 0, HL_ID_BYTES);
+	for (i = 0; i < HL_RECIPIENTS_MAX; i++)
+		hl_buf_init(&wb[i], HL_WRAP_MAX_BYTES);
+	hl_buf_init(&hb, HL_ENVELOPE_MAX_BYTES);
+	hl_buf_init(&ob, HL_ENVELOPE_MAX_BYTES);
+	if (sp->label == NULL || sp->origin == NULL || sp->originator == NULL ||
+	    sp->nrecipients < 1 || sp->nrecipients > HL_RECIPIENTS_MAX ||
+	    (content == NULL && content_len > 0))
+		goto out;
+	if (content_len > HL_CONTENT_MAX_BYTES) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	if (strlen(sp->origin) > HL_NODE_NAME_MAX || strlen(sp->originator) > HL_OPERATOR_MAX)
+		goto out;
+	r = HL_ERR_NOMEM;
+	if ((e = hl_calloc(1, sizeof(*e))) == NULL ||
+	    (ct = hl_malloc(content_len + HL_GCM_TAG)) == NULL)
+		goto out;
+	r = HL_ERR_CRYPTO;
+	if (RAND_bytes(e->id, HL_ID_BYTES) != 1 || RAND_bytes(ck, sizeof(ck)) != 1 ||
+	    RAND_bytes(e->nonce, HL_GCM_NONCE) != 1)
+		goto out;
+	e->version = HL_ENVELOPE_VERSION;
+	e->suite = sp->suite;
+	e->flags = sp->flags;
+	e->precedence = sp->precedence;
+	e->content_type = sp->content_type;
+	e->created_ms = sp->created_ms;
+	e->expires_ms = sp->expires_ms;
+	memcpy(e->origin, sp->origin, strlen(sp->origin) + 1);
+	memcpy(e->originator, sp->originator, strlen(sp->originator) + 1);
+	e->label = *sp->label;
+	e->nwraps = sp->nrecipients;
+	for (i = 0; i < sp->nrecipients; i++) {
+		const struct hl_seal_recipient *rc = &sp->recipients[i];
+
+		if (rc->node == NULL || strlen(rc->node) > HL_NODE_NAME_MAX || rc->pub == NULL) {
+			r = HL_ERR_INVALID;
+			goto out;
+		}
+		memcpy(e->wraps[i].node, rc->node, strlen(rc->node) + 1);
+		e->wraps[i].kem_epoch = rc->epoch;
+		if ((r = hl_keys_wrap(sp->suite, rc->pub, rc->publen, e->id, rc->node, ck,
+		    &wb[i])) != HL_OK)
+			goto out;
+		e->wraps[i].data = wb[i].data;
+		e->wraps[i].len = wb[i].len;
+	}
+	/* the header (validated by the encoder) is the AEAD's associated data */
+	if ((r = hl_envelope_encode_header(e, &hb)) != HL_OK)
+		goto out;
+	if ((r = gcm_content(1, ck, e->nonce, hb.data, hb.len, content, content_len, ct,
+	    ct + content_len)) != HL_OK)
+		goto out;
+	e->ct = ct;
+	e->ct_len = content_len + HL_GCM_TAG;
+	if ((r = hl_envelope_encode(e, &ob)) != HL_OK)
+		goto out;
+	if (ob.len < hb.len + 4 + e->ct_len + HL_ED25519_SIG ||
+	    memcmp(ob.data, hb.data, hb.len) != 0) {
+		r = HL_ERR_INTERNAL;
+		goto out;
+	}
+	/* sign everything before the signature field, then fill it in */
+	signed_len = ob.len - HL_ED25519_SIG;
+	if ((r = hl_envelope_digest(ob.data, signed_len, dg)) != HL_OK ||
+	    (r = hl_keys_sign(k, HL_SIGN_ENVELOPE, dg, ob.data + signed_len)) != HL_OK)
+		goto out;
+	memcpy(id, e->id, HL_ID_BYTES);
+	*out = hl_buf_steal(&ob, outlen);
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(ck, sizeof(ck));
+	for (i = 0; i < HL_RECIPIENTS_MAX; i++)
+		hl_buf_free(&wb[i]);
+	hl_buf_free(&hb);
+	hl_buf_free(&ob);
+	hl_free(ct);
+	hl_free(e);
+	return r;
+}
+
+int
+hl_verify_envelope(const struct hl_envelope *e, const uint8_t *raw,
+    const uint8_t origin_pub[static HL_ED25519_PUB])
+{
+	uint8_t dg[64];
+	int r;
+
+	if (e->signed_len == 0 || e->header_len == 0 || e->header_len > e->signed_len)
+		return HL_ERR_INVALID;
+	if ((r = hl_envelope_digest(raw, e->signed_len, dg)) != HL_OK)
+		return r;
+	return hl_verify_sig(origin_pub, HL_SIGN_ENVELOPE, dg, e->sig);
+}
+
+int
+hl_open_envelope(struct hl_keys *k, const struct hl_envelope *e, const uint8_t *raw,
+    const char *my_node, uint8_t **content, size_t *len)
+{
+	const struct hl_wrap *w = NULL;
+	uint8_t ck[HL_AES_KEY], tag[HL_GCM_TAG], *pt = NULL;
+	size_t ptlen = 0;
+	unsigned i;
+	int r = HL_ERR_NOT_FOUND;
+
+	*content = NULL;
+	*len = 0;
+	memset(ck, 0, sizeof(ck));
+	for (i = 0; i < e->nwraps && i < HL_RECIPIENTS_MAX; i++)
+		if (strcmp(e->wraps[i].node, my_node) == 0)
+			w = &e->wraps[i];
+	if (w == NULL)
+		goto out;
+	r = HL_ERR_DECRYPT;
+	if (e->ct == NULL || e->ct_len < HL_GCM_TAG || e->header_len == 0)
+		goto out;
+	if ((r = hl_keys_unwrap(k, e->suite, w->kem_epoch, e->id, my_node, w->data, w->len,
+	    ck)) != HL_OK) {
+		if (r != HL_ERR_NOMEM)
+			r = HL_ERR_DECRYPT;
+		goto out;
+	}
+	ptlen = e->ct_len - HL_GCM_TAG;
+	memcpy(tag, e->ct + ptlen, HL_GCM_TAG);
+	if ((pt = hl_malloc(ptlen)) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = gcm_content(0, ck, e->nonce, raw, e->header_len, e->ct, ptlen, pt,
+	    tag)) != HL_OK)
+		goto out;
+	*content = pt;
+	*len = ptlen;
+	pt = NULL;
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(ck, sizeof(ck));
+	hl_free_secret(pt, ptlen);
+	return r;
+}
+
+int
+hl_seal_receipt(struct hl_keys *k, struct hl_receipt *r, uint8_t **out, size_t *outlen)
+{
+	struct hl_buf b;
+	uint8_t dg[64];
+	size_t signed_len;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	hl_buf_init(&b, HL_RECEIPT_MAX_BYTES);
+	memset(r->sig, 0, sizeof(r->sig));
+	if ((rc = hl_receipt_encode(r, &b)) != HL_OK)
+		goto out;
+	if (b.len < HL_ED25519_SIG) {
+		rc = HL_ERR_INTERNAL;
+		goto out;
+	}
+	signed_len = b.len - HL_ED25519_SIG;
+	if ((rc = hl_receipt_digest(b.data, signed_len, dg)) != HL_OK ||
+	    (rc = hl_keys_sign(k, HL_SIGN_RECEIPT, dg, r->sig)) != HL_OK)
+		goto out;
+	memcpy(b.data + signed_len, r->sig, HL_ED25519_SIG);
+	r->signed_len = signed_len;
+	*out = hl_buf_steal(&b, outlen);
+	rc = HL_OK;
+out:
+	hl_buf_free(&b);
+	return rc;
+}
+
+int
+hl_verify_receipt(const struct hl_receipt *r, const uint8_t *raw,
+    const uint8_t pub[static HL_ED25519_PUB])
+{
+	uint8_t dg[64];
+	int rc;
+
+	if (r->signed_len == 0)
+		return HL_ERR_INVALID;
+	if ((rc = hl_receipt_digest(raw, r->signed_len, dg)) != HL_OK)
+		return rc;
+	return hl_verify_sig(pub, HL_SIGN_RECEIPT, dg, r->sig);
+}
+
+int
+hl_seal_descriptor(struct hl_keys *k, const char *node, const uint8_t *cert_der,
+    size_t cert_len, uint64_t now_ms, uint64_t validity_ms, uint8_t **out, size_t *outlen)
+{
+	struct hl_descriptor d;
+	struct hl_buf b;
+	uint8_t dg[64], suite;
+	uint32_t epoch;
+	size_t signed_len;
+	int r;
+
+	*out = NULL;
+	*outlen = 0;
+	hl_buf_init(&b, HL_DESCRIPTOR_MAX_BYTES);
+	memset(&d, 0, sizeof(d));
+	if (strlen(node) > HL_NODE_NAME_MAX || validity_ms > UINT64_MAX - now_ms) {
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	d.version = 1;
+	memcpy(d.node, node, strlen(node) + 1);
+	d.not_before_ms = now_ms;
+	d.not_after_ms = now_ms + validity_ms;
+	d.cert = cert_der;
+	d.cert_len = cert_len;
+	/* every suite we hold a key for; the descriptor epoch is the newest */
+	for (suite = HL_SUITE_X25519; suite <= HL_SUITE_X25519_MLKEM1024; suite++) {
+		struct hl_desc_key *dk = &d.keys[d.nkeys];
+
+		if (d.nkeys >= HL_DESC_KEYS_MAX)
+			break;
+		r = hl_keys_kem_current(k, suite, &epoch, &dk->pub, &dk->len);
+		if (r == HL_ERR_VERSION || r == HL_ERR_NOT_FOUND)
+			continue;
+		if (r != HL_OK)
+			goto out;
+		dk->suite = suite;
+		if (epoch > d.epoch)
+			d.epoch = epoch;
+		d.nkeys++;
+	}
+	if ((r = hl_descriptor_encode(&d, &b)) != HL_OK)
+		goto out;
+	if (b.len < HL_ED25519_SIG) {
+		r = HL_ERR_INTERNAL;
+		goto out;
+	}
+	signed_len = b.len - HL_ED25519_SIG;
+	if ((r = hl_descriptor_digest(b.data, signed_len, dg)) != HL_OK ||
+	    (r = hl_keys_sign(k, HL_SIGN_DESCRIPTOR, dg, b.data + signed_len)) != HL_OK)
+		goto out;
+	*out = hl_buf_steal(&b, outlen);
+	r = HL_OK;
+out:
+	hl_buf_free(&b);
+	return r;
+}
+
+int
+hl_verify_descriptor(const struct hl_descriptor *d, const uint8_t *raw, uint64_t now_ms,
+    uint8_t pub[static HL_ED25519_PUB])
+{
+	X509 *x = NULL;
+	EVP_PKEY *pk;
+	const unsigned char *cp = d->cert;
+	uint8_t key[HL_ED25519_PUB], dg[64];
+	size_t kl = HL_ED25519_PUB;
+	int r = HL_ERR_BAD_SIGNATURE;
+
+	memset(pub, 0, HL_ED25519_PUB);
+	if (d->cert == NULL || d->cert_len == 0 || d->cert_len > HL_CERT_MAX_BYTES ||
+	    d->signed_len == 0) {
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	if ((x = d2i_X509(NULL, &cp, (long)d->cert_len)) == NULL ||
+	    cp != d->cert + d->cert_len ||
+	    (pk = X509_get0_pubkey(x)) == NULL || EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519 ||
+	    EVP_PKEY_get_raw_public_key(pk, key, &kl) != 1 || kl != HL_ED25519_PUB) {
+		r = HL_ERR_MALFORMED;
+		goto out;
+	}
+	if ((r = hl_descriptor_digest(raw, d->signed_len, dg)) != HL_OK ||
+	    (r = hl_verify_sig(key, HL_SIGN_DESCRIPTOR, dg, d->sig)) != HL_OK)
+		goto out;
+	if (now_ms < d->not_before_ms || now_ms > d->not_after_ms) {
+		r = HL_ERR_EXPIRED;
+		goto out;
+	}
+	memcpy(pub, key, HL_ED25519_PUB);
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		ERR_clear_error();
+	X509_free(x);
+	return r;
+}

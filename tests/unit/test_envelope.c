@@ -1,0 +1,562 @@
+/* test_envelope.c: envelope, receipt, descriptor and frame codecs, names and
+ * digests. Codec-level only (no keys): test_seal.c covers the crypto. */
+#include <stdlib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "envelope.h"
+#include "errors.h"
+#include "label.h"
+
+/* offsets of the fixed envelope header fields (docs/PROTOCOL.md) */
+#define OFF_VERSION 4
+#define OFF_SUITE 5
+#define OFF_FLAGS 6
+#define OFF_PREC 7
+#define OFF_CT 8
+#define OFF_CREATED 25
+#define OFF_ORIGIN 41
+
+static uint8_t wrap_a[80], wrap_b[80], ctbytes[16 + 5];
+
+static void
+make_env(struct hl_envelope *e)
+{
+	unsigned i;
+
+	memset(e, 0, sizeof(*e));
+	e->version = HL_ENVELOPE_VERSION;
+	e->suite = HL_SUITE_X25519;
+	e->flags = HL_ENV_FLAG_EXERCISE;
+	e->precedence = HL_PREC_FLASH;
+	e->content_type = HL_CT_STIX;
+	for (i = 0; i < HL_ID_BYTES; i++)
+		e->id[i] = (uint8_t)(0xa0 + i);
+	e->created_ms = 1700000000000ull;
+	e->expires_ms = 1700000000000ull + 3600000;
+	snprintf(e->origin, sizeof(e->origin), "JPN/tokyo-1");
+	snprintf(e->originator, sizeof(e->originator), "Sato Hanako");
+	snprintf(e->label.policy, sizeof(e->label.policy), "hotline-default");
+	e->label.classification = 2;
+	e->label.tlp = HL_TLP_AMBER;
+	e->label.nrel = 2;
+	snprintf(e->label.rel[0], sizeof(e->label.rel[0]), "KOR");
+	snprintf(e->label.rel[1], sizeof(e->label.rel[1]), "USA");
+	for (i = 0; i < HL_GCM_NONCE; i++)
+		e->nonce[i] = (uint8_t)i;
+	memset(wrap_a, 0x11, sizeof(wrap_a));
+	memset(wrap_b, 0x22, sizeof(wrap_b));
+	memset(ctbytes, 0x33, sizeof(ctbytes));
+	e->nwraps = 2;
+	snprintf(e->wraps[0].node, sizeof(e->wraps[0].node), "KOR/seoul-1");
+	e->wraps[0].kem_epoch = 7;
+	e->wraps[0].data = wrap_a;
+	e->wraps[0].len = sizeof(wrap_a);
+	snprintf(e->wraps[1].node, sizeof(e->wraps[1].node), "USA/node-2");
+	e->wraps[1].kem_epoch = 1;
+	e->wraps[1].data = wrap_b;
+	e->wraps[1].len = sizeof(wrap_b);
+	e->ct = ctbytes;
+	e->ct_len = sizeof(ctbytes);
+	memset(e->sig, 0x5a, sizeof(e->sig));
+}
+
+static void
+encode_env(const struct hl_envelope *e, struct hl_buf *b)
+{
+	hl_buf_init(b, HL_ENVELOPE_MAX_BYTES);
+	assert_int_equal(hl_envelope_encode(e, b), HL_OK);
+}
+
+static void
+test_envelope_roundtrip(void **state)
+{
+	struct hl_envelope e, d;
+	struct hl_buf b, h, b2;
+	int64_t live = hl_alloc_live();
+
+	(void)state;
+	make_env(&e);
+	encode_env(&e, &b);
+	hl_buf_init(&h, HL_ENVELOPE_MAX_BYTES);
+	assert_int_equal(hl_envelope_encode_header(&e, &h), HL_OK);
+	assert_memory_equal(b.data, "HLEN", 4);
+	assert_memory_equal(b.data, h.data, h.len);
+
+	assert_int_equal(hl_envelope_decode(b.data, b.len, &d), HL_OK);
+	assert_int_equal(hl_alloc_live(), live + 2);   /* decode allocated nothing */
+	assert_int_equal(d.header_len, h.len);
+	assert_int_equal(d.signed_len, b.len - HL_ED25519_SIG);
+	assert_int_equal(d.signed_len, h.len + 4 + sizeof(ctbytes));
+	assert_int_equal(d.suite, HL_SUITE_X25519);
+	assert_int_equal(d.flags, HL_ENV_FLAG_EXERCISE);
+	assert_int_equal(d.precedence, HL_PREC_FLASH);
+	assert_int_equal(d.content_type, HL_CT_STIX);
+	assert_memory_equal(d.id, e.id, HL_ID_BYTES);
+	assert_int_equal(d.created_ms, e.created_ms);
+	assert_int_equal(d.expires_ms, e.expires_ms);
+	assert_string_equal(d.origin, "JPN/tokyo-1");
+	assert_string_equal(d.originator, "Sato Hanako");
+	assert_memory_equal(&d.label, &e.label, sizeof(e.label));
+	assert_memory_equal(d.nonce, e.nonce, HL_GCM_NONCE);
+	assert_int_equal(d.nwraps, 2);
+	assert_string_equal(d.wraps[1].node, "USA/node-2");
+	assert_int_equal(d.wraps[0].kem_epoch, 7);
+	assert_int_equal(d.wraps[0].len, 80);
+	assert_memory_equal(d.wraps[0].data, wrap_a, 80);
+	/* borrowed pointers point into the input */
+	assert_true(d.ct >= b.data && d.ct + d.ct_len <= b.data + b.len);
+	assert_memory_equal(d.ct, ctbytes, sizeof(ctbytes));
+	assert_memory_equal(d.sig, e.sig, HL_ED25519_SIG);
+	/* re-encoding the decoded form gives the same bytes */
+	encode_env(&d, &b2);
+	assert_int_equal(b2.len, b.len);
+	assert_memory_equal(b2.data, b.data, b.len);
+	hl_buf_free(&b);
+	hl_buf_free(&b2);
+	hl_buf_free(&h);
+	assert_int_equal(hl_alloc_live(), live);
+}
+
+static void
+expect_env_fail(const struct hl_buf *b, size_t off, uint8_t val, int want)
+{
+	uint8_t *c = hl_malloc(b->len);
+	struct hl_envelope d;
+
+	assert_non_null(c);
+	memcpy(c, b->data, b->len);
+	c[off] = val;
+	if (want == 0)
+		assert_int_not_equal(hl_envelope_decode(c, b->len, &d), HL_OK);
+	else
+		assert_int_equal(hl_envelope_decode(c, b->len, &d), want);
+	hl_free(c);
+}
+
+static void
+test_envelope_malformed(void **state)
+{
+	struct hl_envelope e, d;
+	struct hl_buf b, x;
+	uint8_t *big;
+	size_t i, hl;
+
+	(void)state;
+	make_env(&e);
+	encode_env(&e, &b);
+	/* every truncation */
+	for (i = 0; i < b.len; i++)
+		assert_int_not_equal(hl_envelope_decode(b.data, i, &d), HL_OK);
+	/* the struct is cleared on failure */
+	assert_int_equal(d.nwraps, 0);
+	assert_null(d.ct);
+	/* trailing byte */
+	big = hl_malloc(b.len + 1);
+	memcpy(big, b.data, b.len);
+	big[b.len] = 0;
+	assert_int_equal(hl_envelope_decode(big, b.len + 1, &d), HL_ERR_MALFORMED);
+	hl_free(big);
+	/* oversized input is refused before it is read */
+	assert_int_equal(hl_envelope_decode(b.data, (size_t)HL_ENVELOPE_MAX_BYTES + 1, &d),
+	    HL_ERR_TOO_BIG);
+
+	expect_env_fail(&b, 0, 'X', HL_ERR_MALFORMED);           /* magic */
+	expect_env_fail(&b, OFF_VERSION, 2, HL_ERR_VERSION);
+	expect_env_fail(&b, OFF_VERSION, 0, HL_ERR_VERSION);
+	expect_env_fail(&b, OFF_SUITE, 0, HL_ERR_VERSION);
+	expect_env_fail(&b, OFF_SUITE, 4, HL_ERR_VERSION);
+	expect_env_fail(&b, OFF_FLAGS, 0x02, HL_ERR_MALFORMED);  /* unknown flag bit */
+	expect_env_fail(&b, OFF_FLAGS, 0x81, HL_ERR_MALFORMED);
+	expect_env_fail(&b, OFF_PREC, 4, HL_ERR_MALFORMED);
+	expect_env_fail(&b, OFF_CT, 0, HL_ERR_MALFORMED);
+	expect_env_fail(&b, OFF_CT, 5, HL_ERR_MALFORMED);
+	expect_env_fail(&b, OFF_CREATED, 0xff, HL_ERR_MALFORMED);  /* created > expires */
+	expect_env_fail(&b, OFF_ORIGIN + 1 + 3, '_', 0);         /* "JPN_tokyo-1" */
+	expect_env_fail(&b, OFF_ORIGIN + 1 + 4, 0, 0);           /* embedded NUL */
+	expect_env_fail(&b, OFF_ORIGIN, 200, 0);                 /* origin length */
+	/* ciphertext length fields: larger than what is there, larger than the limit */
+	hl = b.len - HL_ED25519_SIG - sizeof(ctbytes) - 4;
+	expect_env_fail(&b, hl, 0x7f, 0);
+	expect_env_fail(&b, hl + 3, 0x10, HL_ERR_MALFORMED);     /* ct shorter than the tag */
+	expect_env_fail(&b, hl + 3, 0x00, HL_ERR_MALFORMED);
+
+	/* recipients: 0, more than the maximum, duplicates */
+	e.nwraps = 0;
+	hl_buf_init(&x, HL_ENVELOPE_MAX_BYTES);
+	assert_int_not_equal(hl_envelope_encode(&e, &x), HL_OK);
+	hl_buf_free(&x);
+	make_env(&e);
+	e.nwraps = HL_RECIPIENTS_MAX + 1;
+	hl_buf_init(&x, HL_ENVELOPE_MAX_BYTES);
+	assert_int_not_equal(hl_envelope_encode(&e, &x), HL_OK);
+	hl_buf_free(&x);
+	make_env(&e);
+	snprintf(e.wraps[1].node, sizeof(e.wraps[1].node), "KOR/seoul-1");
+	hl_buf_init(&x, HL_ENVELOPE_MAX_BYTES);
+	assert_int_equal(hl_envelope_encode(&e, &x), HL_ERR_MALFORMED);
+	hl_buf_free(&x);
+	/* the same on the wire: two names of equal length, then made equal */
+	make_env(&e);
+	snprintf(e.wraps[0].node, sizeof(e.wraps[0].node), "KOR/node-1");
+	snprintf(e.wraps[1].node, sizeof(e.wraps[1].node), "KOR/node-2");
+	encode_env(&e, &x);
+	assert_int_equal(hl_envelope_decode(x.data, x.len, &d), HL_OK);
+	big = hl_malloc(x.len);
+	memcpy(big, x.data, x.len);
+	for (i = 0; i + 10 <= x.len; i++)
+		if (memcmp(big + i, "KOR/node-2", 10) == 0)
+			big[i + 9] = '1';
+	assert_int_equal(hl_envelope_decode(big, x.len, &d), HL_ERR_MALFORMED);
+	hl_free(big);
+	hl_buf_free(&x);
+	/* wrap larger than the limit and a recipient count byte of 0 */
+	make_env(&e);
+	e.wraps[0].len = HL_WRAP_MAX_BYTES + 1;
+	big = hl_calloc(1, HL_WRAP_MAX_BYTES + 1);
+	e.wraps[0].data = big;
+	hl_buf_init(&x, HL_ENVELOPE_MAX_BYTES);
+	assert_int_not_equal(hl_envelope_encode(&e, &x), HL_OK);
+	hl_buf_free(&x);
+	hl_free(big);
+	/* an unknown-policy label still decodes (syntax only), an invalid one does not */
+	make_env(&e);
+	e.label.tlp = 9;
+	hl_buf_init(&x, HL_ENVELOPE_MAX_BYTES);
+	assert_int_not_equal(hl_envelope_encode(&e, &x), HL_OK);
+	hl_buf_free(&x);
+	/* bad originator text (control character) */
+	make_env(&e);
+	e.originator[0] = '\n';
+	hl_buf_init(&x, HL_ENVELOPE_MAX_BYTES);
+	assert_int_not_equal(hl_envelope_encode(&e, &x), HL_OK);
+	hl_buf_free(&x);
+	hl_buf_free(&b);
+}
+
+static void
+make_receipt(struct hl_receipt *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->version = 1;
+	r->kind = HL_RECEIPT_REJECTED;
+	memset(r->id, 0xab, HL_ID_BYTES);
+	snprintf(r->from, sizeof(r->from), "KOR/seoul-1");
+	snprintf(r->to, sizeof(r->to), "JPN/tokyo-1");
+	r->time_ms = 1700000001234ull;
+	r->reason = HL_REASON_ACCREDITATION;
+	snprintf(r->detail, sizeof(r->detail), "classification SECRET exceeds CONFIDENTIAL");
+	memset(r->sig, 0x77, sizeof(r->sig));
+}
+
+static void
+test_receipt(void **state)
+{
+	struct hl_receipt r, d;
+	struct hl_buf b;
+	uint8_t *c;
+	size_t i;
+
+	(void)state;
+	make_receipt(&r);
+	hl_buf_init(&b, HL_RECEIPT_MAX_BYTES);
+	assert_int_equal(hl_receipt_encode(&r, &b), HL_OK);
+	assert_memory_equal(b.data, "HLRC", 4);
+	assert_int_equal(hl_receipt_decode(b.data, b.len, &d), HL_OK);
+	assert_int_equal(d.kind, HL_RECEIPT_REJECTED);
+	assert_int_equal(d.reason, HL_REASON_ACCREDITATION);
+	assert_string_equal(d.from, "KOR/seoul-1");
+	assert_string_equal(d.to, "JPN/tokyo-1");
+	assert_string_equal(d.detail, r.detail);
+	assert_string_equal(d.operator_name, "");
+	assert_int_equal(d.time_ms, r.time_ms);
+	assert_memory_equal(d.id, r.id, HL_ID_BYTES);
+	assert_memory_equal(d.sig, r.sig, HL_ED25519_SIG);
+	assert_int_equal(d.signed_len, b.len - HL_ED25519_SIG);
+	for (i = 0; i < b.len; i++)
+		assert_int_not_equal(hl_receipt_decode(b.data, i, &d), HL_OK);
+	c = hl_malloc(b.len + 1);
+	memcpy(c, b.data, b.len);
+	c[b.len] = 1;
+	assert_int_equal(hl_receipt_decode(c, b.len + 1, &d), HL_ERR_MALFORMED);
+	c[4] = 9;   /* version */
+	assert_int_equal(hl_receipt_decode(c, b.len, &d), HL_ERR_VERSION);
+	c[4] = 1;
+	c[5] = 4;   /* kind */
+	assert_int_equal(hl_receipt_decode(c, b.len, &d), HL_ERR_MALFORMED);
+	c[5] = HL_RECEIPT_DELIVERED;   /* delivered with a rejection reason */
+	assert_int_equal(hl_receipt_decode(c, b.len, &d), HL_ERR_MALFORMED);
+	hl_free(c);
+	assert_int_equal(hl_receipt_decode(b.data, HL_RECEIPT_MAX_BYTES + 1, &d), HL_ERR_TOO_BIG);
+	hl_buf_free(&b);
+
+	/* encoder refuses what the decoder would refuse */
+	hl_buf_init(&b, HL_RECEIPT_MAX_BYTES);
+	make_receipt(&r);
+	r.reason = HL_REASON_LAST + 1;
+	assert_int_not_equal(hl_receipt_encode(&r, &b), HL_OK);
+	make_receipt(&r);
+	r.reason = HL_REASON_NONE;
+	assert_int_not_equal(hl_receipt_encode(&r, &b), HL_OK);
+	make_receipt(&r);
+	snprintf(r.to, sizeof(r.to), "nobody");
+	assert_int_not_equal(hl_receipt_encode(&r, &b), HL_OK);
+	make_receipt(&r);
+	r.detail[3] = '\033';
+	assert_int_not_equal(hl_receipt_encode(&r, &b), HL_OK);
+	hl_buf_free(&b);
+	hl_buf_init(&b, HL_RECEIPT_MAX_BYTES);
+	make_receipt(&r);
+	r.kind = HL_RECEIPT_ACKNOWLEDGED;
+	r.reason = HL_REASON_NONE;
+	snprintf(r.operator_name, sizeof(r.operator_name), "Kim Min-jun");
+	assert_int_equal(hl_receipt_encode(&r, &b), HL_OK);
+	assert_int_equal(hl_receipt_decode(b.data, b.len, &d), HL_OK);
+	assert_string_equal(d.operator_name, "Kim Min-jun");
+	hl_buf_free(&b);
+}
+
+static uint8_t cert_bytes[300], kem_pub[32];
+
+static void
+make_desc(struct hl_descriptor *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->version = 1;
+	snprintf(d->node, sizeof(d->node), "USA/node-2");
+	d->epoch = 3;
+	d->not_before_ms = 1000;
+	d->not_after_ms = 2000;
+	memset(cert_bytes, 0x30, sizeof(cert_bytes));
+	memset(kem_pub, 0x44, sizeof(kem_pub));
+	d->cert = cert_bytes;
+	d->cert_len = sizeof(cert_bytes);
+	d->nkeys = 1;
+	d->keys[0].suite = HL_SUITE_X25519;
+	d->keys[0].pub = kem_pub;
+	d->keys[0].len = sizeof(kem_pub);
+	memset(d->sig, 0x66, sizeof(d->sig));
+}
+
+static void
+test_descriptor(void **state)
+{
+	struct hl_descriptor s, d;
+	struct hl_buf b;
+	uint8_t *c, big[1300];
+	size_t i;
+
+	(void)state;
+	make_desc(&s);
+	hl_buf_init(&b, HL_DESCRIPTOR_MAX_BYTES);
+	assert_int_equal(hl_descriptor_encode(&s, &b), HL_OK);
+	assert_memory_equal(b.data, "HLDS", 4);
+	assert_int_equal(hl_descriptor_decode(b.data, b.len, &d), HL_OK);
+	assert_string_equal(d.node, "USA/node-2");
+	assert_int_equal(d.epoch, 3);
+	assert_int_equal(d.not_before_ms, 1000);
+	assert_int_equal(d.not_after_ms, 2000);
+	assert_int_equal(d.cert_len, sizeof(cert_bytes));
+	assert_memory_equal(d.cert, cert_bytes, sizeof(cert_bytes));
+	assert_int_equal(d.nkeys, 1);
+	assert_int_equal(d.keys[0].len, 32);
+	assert_memory_equal(d.keys[0].pub, kem_pub, 32);
+	assert_int_equal(d.signed_len, b.len - HL_ED25519_SIG);
+	for (i = 0; i < b.len; i++)
+		assert_int_not_equal(hl_descriptor_decode(b.data, i, &d), HL_OK);
+	c = hl_malloc(b.len + 1);
+	memcpy(c, b.data, b.len);
+	c[b.len] = 0;
+	assert_int_equal(hl_descriptor_decode(c, b.len + 1, &d), HL_ERR_MALFORMED);
+	c[4] = 2;
+	assert_int_equal(hl_descriptor_decode(c, b.len, &d), HL_ERR_VERSION);
+	hl_free(c);
+	assert_int_equal(hl_descriptor_decode(b.data, HL_DESCRIPTOR_MAX_BYTES + 1, &d),
+	    HL_ERR_TOO_BIG);
+	hl_buf_free(&b);
+
+	hl_buf_init(&b, HL_DESCRIPTOR_MAX_BYTES);
+	make_desc(&s);
+	s.keys[0].len = 31;                       /* wrong key size for the suite */
+	assert_int_not_equal(hl_descriptor_encode(&s, &b), HL_OK);
+	make_desc(&s);
+	s.keys[0].suite = 9;                      /* unknown suite */
+	assert_int_equal(hl_descriptor_encode(&s, &b), HL_ERR_VERSION);
+	make_desc(&s);
+	s.not_before_ms = 3000;                   /* window inverted */
+	assert_int_not_equal(hl_descriptor_encode(&s, &b), HL_OK);
+	make_desc(&s);
+	s.nkeys = 0;
+	assert_int_not_equal(hl_descriptor_encode(&s, &b), HL_OK);
+	make_desc(&s);
+	s.cert_len = 0;
+	assert_int_not_equal(hl_descriptor_encode(&s, &b), HL_OK);
+	/* two keys of one suite, or suites out of order */
+	make_desc(&s);
+	s.nkeys = 2;
+	s.keys[1] = s.keys[0];
+	assert_int_not_equal(hl_descriptor_encode(&s, &b), HL_OK);
+	memset(big, 0x55, sizeof(big));
+	s.keys[0].suite = HL_SUITE_X25519_MLKEM768;
+	s.keys[0].pub = big;
+	s.keys[0].len = 32 + 1184;
+	s.keys[1].suite = HL_SUITE_X25519;
+	assert_int_not_equal(hl_descriptor_encode(&s, &b), HL_OK);
+	/* in order it is fine */
+	s.keys[1] = s.keys[0];
+	s.keys[0].suite = HL_SUITE_X25519;
+	s.keys[0].pub = kem_pub;
+	s.keys[0].len = 32;
+	assert_int_equal(hl_buf_error(&b), HL_OK);
+	assert_int_equal(hl_descriptor_encode(&s, &b), HL_OK);
+	assert_int_equal(hl_descriptor_decode(b.data, b.len, &d), HL_OK);
+	assert_int_equal(d.nkeys, 2);
+	assert_int_equal(d.keys[1].len, 32 + 1184);
+	hl_buf_free(&b);
+}
+
+static void
+test_frames(void **state)
+{
+	struct hl_buf b;
+	const uint8_t *pl;
+	uint8_t type, raw[16];
+	size_t plen, used, i;
+
+	(void)state;
+	hl_buf_init(&b, 1024);
+	assert_int_equal(hl_frame_encode(HL_FRAME_PING, (const uint8_t *)"0123456789abcdef", 16,
+	    &b), HL_OK);
+	assert_int_equal(hl_frame_encode(HL_FRAME_RECEIPT_ACK, NULL, 0, &b), HL_OK);
+	assert_int_equal(b.len, 5 + 16 + 5);
+	assert_int_equal(b.data[3], 17);
+	assert_int_equal(b.data[4], HL_FRAME_PING);
+	/* incremental: every prefix of the first frame asks for more */
+	for (i = 0; i < 21; i++)
+		assert_int_equal(hl_frame_parse(b.data, i, 1024, &type, &pl, &plen, &used),
+		    HL_ERR_AGAIN);
+	assert_int_equal(hl_frame_parse(b.data, b.len, 1024, &type, &pl, &plen, &used), HL_OK);
+	assert_int_equal(type, HL_FRAME_PING);
+	assert_int_equal(plen, 16);
+	assert_memory_equal(pl, "0123456789abcdef", 16);
+	assert_int_equal(used, 21);
+	assert_int_equal(hl_frame_parse(b.data + used, b.len - used, 1024, &type, &pl, &plen,
+	    &used), HL_OK);
+	assert_int_equal(type, HL_FRAME_RECEIPT_ACK);
+	assert_int_equal(plen, 0);
+	assert_int_equal(used, 5);
+	/* the size limit is enforced as soon as the length is known */
+	assert_int_equal(hl_frame_parse(b.data, 4, 16, &type, &pl, &plen, &used), HL_ERR_TOO_BIG);
+	assert_int_equal(hl_frame_parse(b.data, b.len, 17, &type, &pl, &plen, &used), HL_OK);
+	hl_buf_free(&b);
+
+	memset(raw, 0, sizeof(raw));
+	assert_int_equal(hl_frame_parse(raw, sizeof(raw), 1024, &type, &pl, &plen, &used),
+	    HL_ERR_MALFORMED);   /* length 0 */
+	raw[3] = 1;
+	raw[4] = 0;
+	assert_int_equal(hl_frame_parse(raw, sizeof(raw), 1024, &type, &pl, &plen, &used),
+	    HL_ERR_VERSION);
+	raw[4] = HL_FRAME_RECEIPT_ACK + 1;
+	assert_int_equal(hl_frame_parse(raw, sizeof(raw), 1024, &type, &pl, &plen, &used),
+	    HL_ERR_VERSION);
+	assert_int_equal(type, 0);
+	assert_null(pl);
+	assert_int_equal(used, 0);
+	raw[0] = 0xff;   /* 4 GB claim */
+	assert_int_equal(hl_frame_parse(raw, sizeof(raw), HL_FRAME_MAX_BYTES, &type, &pl, &plen,
+	    &used), HL_ERR_TOO_BIG);
+	hl_buf_init(&b, 1024);
+	assert_int_equal(hl_frame_encode(0, NULL, 0, &b), HL_ERR_VERSION);
+	assert_int_equal(hl_frame_encode(7, NULL, 0, &b), HL_ERR_VERSION);
+	hl_buf_free(&b);
+}
+
+static void
+test_names(void **state)
+{
+	uint8_t v;
+
+	(void)state;
+	assert_string_equal(hl_precedence_name(HL_PREC_FLASH), "FLASH");
+	assert_string_equal(hl_precedence_name(HL_PREC_ROUTINE), "ROUTINE");
+	assert_string_equal(hl_precedence_name(4), "?");
+	assert_int_equal(hl_precedence_parse("immediate", &v), HL_OK);
+	assert_int_equal(v, HL_PREC_IMMEDIATE);
+	assert_int_not_equal(hl_precedence_parse("urgent", &v), HL_OK);
+	assert_string_equal(hl_content_type_name(HL_CT_TEXT), "text");
+	assert_string_equal(hl_content_type_name(HL_CT_FILE), "file");
+	assert_string_equal(hl_content_type_name(0), "?");
+	assert_string_equal(hl_content_type_name(5), "?");
+	assert_string_equal(hl_suite_name(HL_SUITE_X25519), "x25519");
+	assert_string_equal(hl_suite_name(HL_SUITE_X25519_MLKEM768), "x25519-mlkem768");
+	assert_string_equal(hl_suite_name(0), "?");
+	assert_int_equal(hl_suite_parse("X25519-MLKEM1024", &v), HL_OK);
+	assert_int_equal(v, HL_SUITE_X25519_MLKEM1024);
+	assert_int_not_equal(hl_suite_parse("rsa", &v), HL_OK);
+	assert_string_equal(hl_receipt_kind_name(HL_RECEIPT_ACKNOWLEDGED), "acknowledged");
+	assert_string_equal(hl_receipt_kind_name(0), "?");
+	assert_string_equal(hl_reason_name(HL_REASON_NOT_RELEASABLE), "not-releasable");
+	assert_string_equal(hl_reason_name(HL_REASON_POLICY), "policy");
+	assert_string_equal(hl_reason_name(HL_REASON_LAST + 1), "unknown");
+}
+
+static void
+sha512_domain(const char *dom, const uint8_t *p, size_t n, uint8_t out[64])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	assert_non_null(c);
+	assert_int_equal(EVP_DigestInit_ex(c, EVP_sha512(), NULL), 1);
+	assert_int_equal(EVP_DigestUpdate(c, dom, strlen(dom) + 1), 1);
+	assert_int_equal(EVP_DigestUpdate(c, p, n), 1);
+	assert_int_equal(EVP_DigestFinal_ex(c, out, NULL), 1);
+	EVP_MD_CTX_free(c);
+}
+
+static void
+test_digests(void **state)
+{
+	static const uint8_t data[] = "some signed bytes";
+	uint8_t a[64], b[64], c[64], want[64];
+
+	(void)state;
+	assert_int_equal(hl_envelope_digest(data, sizeof(data), a), HL_OK);
+	assert_int_equal(hl_receipt_digest(data, sizeof(data), b), HL_OK);
+	assert_int_equal(hl_descriptor_digest(data, sizeof(data), c), HL_OK);
+	sha512_domain("hotline envelope v1", data, sizeof(data), want);
+	assert_memory_equal(a, want, 64);
+	sha512_domain("hotline receipt v1", data, sizeof(data), want);
+	assert_memory_equal(b, want, 64);
+	sha512_domain("hotline descriptor v1", data, sizeof(data), want);
+	assert_memory_equal(c, want, 64);
+	/* domain separation */
+	assert_memory_not_equal(a, b, 64);
+	assert_memory_not_equal(a, c, 64);
+	assert_memory_not_equal(b, c, 64);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_envelope_roundtrip),
+		cmocka_unit_test(test_envelope_malformed),
+		cmocka_unit_test(test_receipt),
+		cmocka_unit_test(test_descriptor),
+		cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_digests),
+	};
+
+	return cmocka_run_group_tests_name("envelope", tests, NULL, NULL);
+}
