@@ -102,3 +102,12 @@ check-style:
 
 clean:
 	rm -rf $(BUILD) build-fuzz
+
+# Fuzz targets rebuilt without libFuzzer for replaying seeds and crashers in `make test`.
+FUZZ_SRCS = $(filter-out fuzz/replay_main.c fuzz/gen_corpus.c,$(wildcard fuzz/*.c))
+FUZZ_REPLAY_BINS = $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz-replay/%)
+all: $(FUZZ_REPLAY_BINS)
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libhotline.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS_BASE) -o $@ $< fuzz/replay_main.c $(BUILD)/libhotline.a $(LDLIBS)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Every fuzz target replays its committed seed corpus and every saved crasher
+# (tests/vectors/fuzz/<target>/) with this build: no crash, no sanitizer report.
+set -u
+root=${HOTLINE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${HOTLINE_BUILD:-$root/build}
+n=0
+for bin in "$build"/fuzz-replay/fuzz_*; do
+	name=$(basename "$bin" | sed 's/^fuzz_//')
+	"$bin" "$root/fuzz/corpus/$name" "$root/tests/vectors/fuzz/$name" || { echo "not ok - $name"; exit 1; }
+	n=$((n + 1))
+done
+[ "$n" -ge 5 ] || { echo "not ok - only $n fuzz targets built"; exit 1; }
+echo "ok - $n fuzz targets replayed their corpora"
