@@ -202,7 +202,7 @@ authenticate(struct hl_api *a, struct evhttp_request *req)
 	struct fail_entry *f;
 	struct auth_entry *slot = NULL;
 	const char *hdr;
-	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], retry[16];
+	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], retry[24];
 	uint8_t mac[32];
 	uint64_t now = hl_now_ms();
 	size_t i;
@@ -216,15 +216,6 @@ authenticate(struct hl_api *a, struct evhttp_request *req)
 	if (hl_apijson_parse_basic(hdr, user, pass) != HL_OK) {
 		audit(a, "login-failed", NULL, "-", "api: malformed credentials");
 		reply_unauthorized(req, "authentication failed");
-		goto out;
-	}
-	f = fail_slot(a, user, 0, now);
-	if (f != NULL && now - f->window_ms < API_FAIL_WINDOW_MS && f->count >= API_FAIL_MAX) {
-		snprintf(retry, sizeof(retry), "%" PRIu64,
-		    (API_FAIL_WINDOW_MS - (now - f->window_ms)) / 1000 + 1);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
-		reply_error(req, 429, "too_many_requests",
-		    "too many failed logins for %s; try again in %s s", user, retry);
 		goto out;
 	}
 	if (cred_mac(a, user, pass, mac) != HL_OK) {
@@ -244,6 +235,16 @@ authenticate(struct hl_api *a, struct evhttp_request *req)
 	}
 	if (op != NULL && !op->disabled && hit) {
 		res = op;
+		goto out;
+	}
+	/* a cache hit passes; a new verification is rate-limited per user */
+	f = fail_slot(a, user, 0, now);
+	if (f != NULL && now - f->window_ms < API_FAIL_WINDOW_MS && f->count >= API_FAIL_MAX) {
+		snprintf(retry, sizeof(retry), "%" PRIu64,
+		    (API_FAIL_WINDOW_MS - (now - f->window_ms)) / 1000 + 1);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
+		reply_error(req, 429, "too_many_requests",
+		    "too many failed logins for %s; try again in %s s", user, retry);
 		goto out;
 	}
 	if (op == NULL || op->disabled || hl_pwhash_check(pass, op->password_hash) != HL_OK) {
@@ -599,7 +600,7 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 		    "node", st[i].node, "partner", st[i].partner,
 		    "link", st[i].up ? "up" : "down",
 		    "last_heartbeat", hl_apijson_time(st[i].last_heartbeat_ms),
-		    "rtt_ms", st[i].rtt_us != 0 ? json_real((double)st[i].rtt_us / 1000.0) :
+		    "rtt_ms", st[i].rtt_us != 0 ? json_real((double)(st[i].rtt_us / 10) / 100.0) :
 		    json_null(),
 		    "queue_depth", (json_int_t)st[i].queue_depth,
 		    "up_since", hl_apijson_time(st[i].up_since_ms),

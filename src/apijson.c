@@ -996,7 +996,7 @@ hl_apijson_dump(const json_t *j)
 	char *s, *t;
 	size_t n;
 
-	if ((s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
+	if ((s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))) == NULL)
 		return NULL;
 	n = strlen(s);
 	/* the jansson buffer came from hl_malloc (hl_apijson_init) */

@@ -84,8 +84,8 @@ copy_value(char *dst, size_t dstsz, const uint8_t *v, size_t n)
 	dst[n] = '\0';
 }
 
-int
-hl_httpc_parse_response(const uint8_t *p, size_t len, int complete, size_t body_max,
+static int
+parse_response(const uint8_t *p, size_t len, int complete, size_t body_max,
     struct hl_http_resp *out)
 {
 	const uint8_t *end, *line, *nl, *colon, *v, *ve;
@@ -169,11 +169,17 @@ hl_httpc_parse_response(const uint8_t *p, size_t len, int complete, size_t body_
 			r = complete ? HL_OK : HL_ERR_AGAIN;
 		out->body_len = avail;
 	}
-	if (r != HL_OK) {
-		out->status = 0;
-		out->body = NULL;
-		out->body_len = 0;
-	}
+	return r;
+}
+
+int
+hl_httpc_parse_response(const uint8_t *p, size_t len, int complete, size_t body_max,
+    struct hl_http_resp *out)
+{
+	int r;
+
+	if ((r = parse_response(p, len, complete, body_max, out)) != HL_OK)
+		memset(out, 0, sizeof(*out));
 	return r;
 }
 
