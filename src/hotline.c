@@ -1,9 +1,1256 @@
-/* hotline.c: the operator CLI's main(). */
+/* hotline.c: the operator CLI (docs/CLI.md). Every command but "pki init"
+ * and "audit verify" talks to the node's operator API over HTTPS; those two
+ * work locally. Success exits 0; a failure prints exactly one line
+ * "hotline: <message>" on stderr and exits non-zero. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "alloc.h"
+#include "apijson.h"
+#include "config.h"
+#include "httpc.h"
+#include "label.h"
+#include "pki.h"
+#include "store.h"
+#include "version.h"
+
+#define EX_OK 0
+#define EX_FAIL 1         /* refused, not found, local failure */
+#define EX_USAGE 2        /* bad command line */
+#define EX_UNREACHABLE 3  /* cannot connect, TLS or certificate failure, bad response */
+#define EX_AUTH 4         /* authentication failed or rate-limited */
+
+#define CLI_OPTS_MAX 12
+#define CLI_ARGS_MAX 256
+
+struct cli {
+	const char *conf_path;
+	struct hl_config cfg;
+	int have_cfg;
+	struct hl_httpc hc;
+	char *password;           /* wiped at exit */
+	size_t password_cap;
+};
+
+static struct cli cli;
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+fail(int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (i = 0; msg[i] != '\0'; i++)   /* one line, no terminal controls */
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = ' ';
+	fprintf(stderr, "hotline: %s\n", msg);
+	return code;
+}
+
+/* Print s without terminal control characters (keeping \n and \t when
+ * multiline): text from partners must not drive the operator's terminal. */
+static void
+put_clean(const char *s, int multiline)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if ((*p < 0x20 && !(multiline && (*p == '\n' || *p == '\t'))) || *p == 0x7f)
+			putchar('?');
+		else
+			putchar(*p);
+	}
+}
+
+/* ---- help ---- */
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+};
+
+static const char global_usage[] =
+    "usage: hotline [-c CONF] COMMAND [options]\n"
+    "\n"
+    "Commands:\n"
+    "  pki init      create CAs, node certificates and configs for a federation\n"
+    "  send          send an envelope (prints its id)\n"
+    "  inbox         list received envelopes\n"
+    "  sent          list sent envelopes with their delivery summary\n"
+    "  show ID       show one envelope and its content\n"
+    "  ack ID        acknowledge a received envelope\n"
+    "  delivery ID   per-recipient delivery state of a sent envelope\n"
+    "  status        this node and its peer links\n"
+    "  audit verify  verify the node's hash-chained audit log (offline)\n"
+    "  help [CMD]    this help, or a command's help\n"
+    "\n"
+    "Options:\n"
+    "  -c CONF       node configuration (default: $HOTLINE_CONF)\n"
+    "  -h, --help    help;  --version  print the version\n"
+    "\n"
+    "Environment: HOTLINE_CONF, HOTLINE_API=host:port, HOTLINE_USER, HOTLINE_PASSWORD.\n"
+    "Exit status: 0 ok, 1 failed or refused, 2 usage, 3 node unreachable, 4 authentication.\n"
+    "See docs/CLI.md.\n";
+
+/* ---- option parsing ---- */
+
+struct opt {
+	const char *name;     /* without "--" */
+	int has_arg;
+	const char **val;     /* has_arg */
+	int *flag;            /* !has_arg */
+};
+
+/* Parse "--name VALUE", "--name=VALUE", flags, "--" and positionals.
+ * "--help"/"-h" sets *help. OUT: pos[], *npos. */
+static int
+parse_opts(const char *cmd, int argc, char **argv, struct opt *opts, int *help,
+    char **pos, int maxpos, int *npos)
+{
+	const char *name, *eq;
+	size_t nl;
+	int i, k, only_pos = 0;
+
+	*help = 0;
+	*npos = 0;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (only_pos || a[0] != '-' || strcmp(a, "-") == 0) {
+			if (*npos >= maxpos)
+				return fail(EX_USAGE, "%s: too many arguments (see hotline %s --help)",
+				    cmd, cmd);
+			pos[(*npos)++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_pos = 1;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			*help = 1;
+			return EX_OK;
+		}
+		if (strncmp(a, "--", 2) != 0)
+			return fail(EX_USAGE, "%s: unknown option %s (see hotline %s --help)", cmd, a,
+			    cmd);
+		name = a + 2;
+		eq = strchr(name, '=');
+		nl = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		for (k = 0; opts != NULL && opts[k].name != NULL; k++)
+			if (strlen(opts[k].name) == nl && strncmp(opts[k].name, name, nl) == 0)
+				break;
+		if (opts == NULL || opts[k].name == NULL)
+			return fail(EX_USAGE, "%s: unknown option --%.*s (see hotline %s --help)", cmd,
+			    (int)(nl > 40 ? 40 : nl), name, cmd);
+		if (!opts[k].has_arg) {
+			if (eq != NULL)
+				return fail(EX_USAGE, "%s: option --%s takes no value", cmd, opts[k].name);
+			*opts[k].flag = 1;
+			continue;
+		}
+		if (*opts[k].val != NULL)
+			return fail(EX_USAGE, "%s: option --%s given twice", cmd, opts[k].name);
+		if (eq != NULL) {
+			*opts[k].val = eq + 1;
+		} else {
+			if (i + 1 >= argc)
+				return fail(EX_USAGE, "%s: option --%s needs a value", cmd, opts[k].name);
+			*opts[k].val = argv[++i];
+		}
+	}
+	return EX_OK;
+}
+
+/* ---- configuration and credentials ---- */
+
+static int
+load_config(void)
+{
+	char err[512];
+
+	if (cli.have_cfg)
+		return EX_OK;
+	if (cli.conf_path == NULL)
+		return fail(EX_USAGE, "no configuration: use -c CONF or set HOTLINE_CONF");
+	if (hl_config_load(cli.conf_path, &cli.cfg, err, sizeof(err)) != HL_OK)
+		return fail(EX_FAIL, "%s", err);
+	cli.have_cfg = 1;
+	return EX_OK;
+}
+
+/* Read a whole file or stdin ("-") up to max bytes. OUT: *out (caller
+ * frees with hl_free_secret(*out, *len + 1)), NUL-terminated. */
+static int
+read_all(const char *path, size_t max, uint8_t **out, size_t *len, char *err, size_t errlen)
+{
+	uint8_t *p = NULL, *q;
+	size_t cap = 4096, n = 0;
+	ssize_t got;
+	int fd, r = HL_ERR_IO;
+
+	*out = NULL;
+	*len = 0;
+	fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return HL_ERR_IO;
+	}
+	if ((p = hl_malloc(cap)) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (cap > max + 1) {
+				snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+				r = HL_ERR_TOO_BIG;
+				goto out;
+			}
+			if ((q = hl_malloc(cap * 2)) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			memcpy(q, p, n);
+			hl_free_secret(p, cap);
+			p = q;
+			cap *= 2;
+		}
+		got = read(fd, p + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n > max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	p[n] = '\0';
+	*out = p;
+	*len = n;
+	p = NULL;
+	r = HL_OK;
+out:
+	if (p != NULL)
+		hl_free_secret(p, cap);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return r;
+}
+
+static int
+load_password(void)
+{
+	const char *env = getenv("HOTLINE_PASSWORD");
+	const char *f = cli.cfg.cli_password_file;
+	char path[HL_PATH_MAX * 2], dir[HL_PATH_MAX], err[600], *slash;
+	uint8_t *p = NULL;
+	size_t n = 0;
+
+	if (env != NULL) {
+		if ((cli.password = hl_strdup(env)) == NULL)
+			return fail(EX_FAIL, "out of memory");
+		cli.password_cap = strlen(env) + 1;
+		return EX_OK;
+	}
+	if (f[0] == '\0')
+		return fail(EX_USAGE, "no password: set [cli] password_file in %s or HOTLINE_PASSWORD",
+		    cli.conf_path);
+	/* relative to the configuration's directory (unless the parser resolved it) */
+	if (f[0] == '/' || access(f, F_OK) == 0) {
+		snprintf(path, sizeof(path), "%s", f);
+	} else {
+		snprintf(dir, sizeof(dir), "%s", cli.conf_path);
+		if ((slash = strrchr(dir, '/')) != NULL)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		snprintf(path, sizeof(path), "%s/%s", dir, f);
+	}
+	if (read_all(path, HL_API_PASSWORD_MAX, &p, &n, err, sizeof(err)) != HL_OK)
+		return fail(EX_FAIL, "password file %s", err);
+	cli.password_cap = n + 1;
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		p[--n] = '\0';
+	cli.password = (char *)p;
+	return EX_OK;
+}
+
+static int
+setup_client(void)
+{
+	const char *env_user = getenv("HOTLINE_USER"), *env_api = getenv("HOTLINE_API");
+	int rc;
+
+	if ((rc = load_config()) != EX_OK)
+		return rc;
+	memset(&cli.hc, 0, sizeof(cli.hc));
+	snprintf(cli.hc.user, sizeof(cli.hc.user), "%s",
+	    env_user != NULL ? env_user : cli.cfg.cli_user);
+	if (cli.hc.user[0] == '\0')
+		return fail(EX_USAGE, "no operator name: set [cli] user in %s or HOTLINE_USER",
+		    cli.conf_path);
+	if (env_api != NULL) {
+		if (hl_parse_hostport(env_api, cli.hc.host, &cli.hc.port) != HL_OK)
+			return fail(EX_USAGE, "HOTLINE_API: expected host:port, got \"%s\"", env_api);
+	} else {
+		snprintf(cli.hc.host, sizeof(cli.hc.host), "%s", cli.cfg.api_host);
+		cli.hc.port = cli.cfg.api_port;
+	}
+	/* a wildcard listen address is reached on loopback */
+	if (strcmp(cli.hc.host, "0.0.0.0") == 0 || cli.hc.host[0] == '\0')
+		snprintf(cli.hc.host, sizeof(cli.hc.host), "127.0.0.1");
+	else if (strcmp(cli.hc.host, "::") == 0)
+		snprintf(cli.hc.host, sizeof(cli.hc.host), "::1");
+	snprintf(cli.hc.ca_path, sizeof(cli.hc.ca_path), "%s", cli.cfg.ca_path);
+	snprintf(cli.hc.node, sizeof(cli.hc.node), "%s", cli.cfg.node);
+	cli.hc.timeout_ms = HL_HTTPC_TIMEOUT_MS;
+	if ((rc = load_password()) != EX_OK)
+		return rc;
+	cli.hc.password = cli.password;
+	return EX_OK;
+}
+
+/* ---- calling the API ---- */
+
+/* One request. what names the command in error lines. On success (2xx)
+ * OUT: *resp (caller decrefs). Prints the error line itself. */
+static int
+api_call(const char *what, const char *method, const char *path, json_t *body, json_t **resp)
+{
+	struct hl_http_resp hr;
+	json_t *j = NULL, *m;
+	uint8_t *raw = NULL;
+	char *b = NULL, err[512];
+	size_t blen = 0;
+	int rc, r;
+
+	*resp = NULL;
+	if ((rc = setup_client()) != EX_OK)
+		return rc;
+	if (body != NULL) {
+		if ((b = json_dumps(body, JSON_COMPACT)) == NULL)
+			return fail(EX_FAIL, "out of memory");
+		blen = strlen(b);
+	}
+	r = hl_httpc_request(&cli.hc, method, path, (const uint8_t *)b, blen, &hr, &raw, err,
+	    sizeof(err));
+	if (b != NULL)
+		hl_free_secret(b, blen + 1);
+	if (r != HL_OK) {
+		rc = fail(r == HL_ERR_NOMEM ? EX_FAIL : EX_UNREACHABLE, "%s", err);
+		goto out;
+	}
+	if (hr.body_len > 0 && hl_apijson_depth_ok(hr.body, hr.body_len))
+		j = json_loadb((const char *)hr.body, hr.body_len, JSON_REJECT_DUPLICATES, NULL);
+	if (hr.status >= 200 && hr.status < 300) {
+		if (!json_is_object(j)) {
+			rc = fail(EX_UNREACHABLE, "%s: the node answered %d without a JSON object", what,
+			    hr.status);
+			goto out;
+		}
+		*resp = j;
+		j = NULL;
+		rc = EX_OK;
+		goto out;
+	}
+	m = json_is_object(j) ? json_object_get(j, "message") : NULL;
+	if (hr.status == 401)
+		rc = fail(EX_AUTH, "authentication failed for operator %s at node %s:%u", cli.hc.user,
+		    cli.hc.host, (unsigned)cli.hc.port);
+	else if (hr.status == 429)
+		rc = fail(EX_AUTH, "%s: %s", what, json_is_string(m) ? json_string_value(m) :
+		    "too many failed logins; try again later");
+	else if (hr.status == 403)
+		rc = fail(EX_FAIL, "%s refused: %s", what, json_is_string(m) ? json_string_value(m) :
+		    "denied");
+	else if (hr.status == 503 && json_is_string(m))
+		rc = fail(EX_FAIL, "%s: %s (try again shortly)", what, json_string_value(m));
+	else if (json_is_string(m))
+		rc = fail(EX_FAIL, "%s: %s", what, json_string_value(m));
+	else
+		rc = fail(EX_FAIL, "%s: the node answered HTTP %d", what, hr.status);
+out:
+	json_decref(j);
+	hl_free(raw);
+	return rc;
+}
+
+static void
+print_json(const json_t *j)
+{
+	char *s = hl_apijson_dump(j);
+
+	if (s != NULL)
+		fputs(s, stdout);
+	hl_free(s);
+}
+
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+static json_int_t
+jint(const json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+/* ---- pki init ---- */
+
+static const char pki_usage[] =
+    "usage: hotline pki init --dir DIR --partners P1,P2,... [--base-port N]\n"
+    "\n"
+    "Create one CA and one node (P/node-1) per partner under DIR/P/: ca.key, ca.crt,\n"
+    "node.key, node.crt, node.conf, admin.password. Node i listens for peers on\n"
+    "127.0.0.1:N+i and for operators on 127.0.0.1:N+100+i (N defaults to 7400).\n"
+    "Works locally; needs no node.\n";
+
+static int
+cmd_pki(int argc, char **argv)
+{
+	const char *dir = NULL, *partners = NULL, *bp = NULL;
+	struct opt opts[] = {
+		{ "dir", 1, &dir, NULL }, { "partners", 1, &partners, NULL },
+		{ "base-port", 1, &bp, NULL }, { NULL, 0, NULL, NULL },
+	};
+	char *pos[2], list[HL_PEERS_MAX + 1][HL_PARTNER_MAX + 1], err[512], conf[HL_PATH_MAX + 32];
+	const char *names[HL_PEERS_MAX + 1];
+	const char *p, *c;
+	unsigned n = 0, i, k, base = 7400;
+	size_t len;
+	int help, npos, rc;
+	char *end;
+	unsigned long v;
+
+	if (argc < 1 || strcmp(argv[0], "init") != 0) {
+		if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+			fputs(pki_usage, stdout);
+			return EX_OK;
+		}
+		return fail(EX_USAGE, "pki: expected \"pki init\" (see hotline pki --help)");
+	}
+	if ((rc = parse_opts("pki init", argc - 1, argv + 1, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(pki_usage, stdout);
+		return EX_OK;
+	}
+	if (dir == NULL || partners == NULL)
+		return fail(EX_USAGE, "pki init: --dir and --partners are required");
+	for (p = partners; *p != '\0'; p = *c == ',' ? c + 1 : c) {
+		c = strchr(p, ',');
+		if (c == NULL)
+			c = p + strlen(p);
+		len = (size_t)(c - p);
+		if (n >= HL_PEERS_MAX + 1)
+			return fail(EX_USAGE, "pki init: at most %d partners", HL_PEERS_MAX + 1);
+		if (len > HL_PARTNER_MAX || len == 0)
+			return fail(EX_USAGE, "pki init: bad partner code \"%.*s\"", (int)(len > 16 ? 16 : len), p);
+		memcpy(list[n], p, len);
+		list[n][len] = '\0';
+		if (!hl_partner_valid(list[n]))
+			return fail(EX_USAGE, "pki init: bad partner code \"%s\" (2-8 of A-Z, 0-9)", list[n]);
+		for (k = 0; k < n; k++)
+			if (strcmp(list[k], list[n]) == 0)
+				return fail(EX_USAGE, "pki init: partner %s given twice", list[n]);
+		names[n] = list[n];
+		n++;
+	}
+	if (n < 2)
+		return fail(EX_USAGE, "pki init: a federation needs at least two partners");
+	if (bp != NULL) {
+		errno = 0;
+		v = strtoul(bp, &end, 10);
+		if (errno != 0 || *end != '\0' || bp[0] == '\0' || bp[0] == '-' || v < 1024 ||
+		    v + 100 + n > 65535)
+			return fail(EX_USAGE, "pki init: --base-port must be a number from 1024 to %u",
+			    65535 - 100 - n);
+		base = (unsigned)v;
+	}
+	if (hl_pki_init_federation(dir, names, n, base, err, sizeof(err)) != HL_OK)
+		return fail(EX_FAIL, "pki init: %s", err);
+	printf("created a federation of %u partners in %s (one CA and one node each):\n", n, dir);
+	for (i = 0; i < n; i++)
+		printf("  %-6s %s/%s/  node %s/node-1  peers on 127.0.0.1:%u  API https://127.0.0.1:%u/\n",
+		    names[i], dir, names[i], names[i], base + i, base + 100 + i);
+	printf("start each node with:\n");
+	for (i = 0; i < n; i++) {
+		snprintf(conf, sizeof(conf), "%s/%s/node.conf", dir, names[i]);
+		printf("  hotlined -c %s\n", conf);
+	}
+	printf("operate it with: hotline -c %s/%s/node.conf status  (operator admin, password in %s/%s/admin.password)\n",
+	    dir, names[0], dir, names[0]);
+	return EX_OK;
+}
+
+/* ---- send ---- */
+
+static const char send_usage[] =
+    "usage: hotline send --to P1,NODE,...|all --precedence PREC --classification LEVEL\n"
+    "                    --releasable-to P1,P2,... --tlp TLP [--exercise] [--ttl DURATION]\n"
+    "                    [--type text|stix|track|file] [--file F | TEXT... | -]\n"
+    "\n"
+    "  --to            recipients: partner codes (KOR), node names (KOR/node-1), or all\n"
+    "                  (every peer the label allows)\n"
+    "  --precedence    flash, immediate, priority or routine\n"
+    "  --classification  a level of the node's policy, e.g. SECRET\n"
+    "  --releasable-to partner codes that may receive it (must include your own)\n"
+    "  --tlp           clear, green, amber, amber+strict or red\n"
+    "  --exercise      mark the envelope as EXERCISE traffic\n"
+    "  --ttl           lifetime: seconds or 30s, 10m, 3h, 7d (default: the node's)\n"
+    "  --file F        send the bytes of F (type file unless --type); - reads stdin\n"
+    "  TEXT...         the text (words joined by spaces); a lone - reads stdin\n"
+    "Prints the envelope id (32 hex digits) and nothing else.\n";
+
+static int
+add_csv(json_t *arr, const char *csv)
+{
+	const char *p, *c;
+	size_t len;
+
+	for (p = csv; ; p = c + 1) {
+		c = strchr(p, ',');
+		len = c != NULL ? (size_t)(c - p) : strlen(p);
+		while (len > 0 && *p == ' ') {
+			p++;
+			len--;
+		}
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0 || json_array_append_new(arr, json_stringn(p, len)) != 0)
+			return -1;
+		if (c == NULL)
+			return 0;
+	}
+}
+
+static int
+cmd_send(int argc, char **argv)
+{
+	const char *to = NULL, *prec = NULL, *cls = NULL, *rel = NULL, *tlp = NULL, *ttl = NULL;
+	const char *file = NULL, *type = NULL;
+	int exercise = 0, help, npos, rc, i;
+	struct opt opts[] = {
+		{ "to", 1, &to, NULL }, { "precedence", 1, &prec, NULL },
+		{ "classification", 1, &cls, NULL }, { "releasable-to", 1, &rel, NULL },
+		{ "tlp", 1, &tlp, NULL }, { "ttl", 1, &ttl, NULL }, { "file", 1, &file, NULL },
+		{ "type", 1, &type, NULL }, { "exercise", 0, NULL, &exercise },
+		{ NULL, 0, NULL, NULL },
+	};
+	char *pos[CLI_ARGS_MAX], err[512], *b64 = NULL;
+	json_t *body = NULL, *arr = NULL, *resp = NULL, *txt = NULL;
+	uint8_t *content = NULL;
+	size_t clen = 0, off;
+	uint64_t ttl_ms = 0;
+
+	if ((rc = parse_opts("send", argc, argv, opts, &help, pos, CLI_ARGS_MAX, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(send_usage, stdout);
+		return EX_OK;
+	}
+	if (to == NULL || prec == NULL || cls == NULL || rel == NULL || tlp == NULL)
+		return fail(EX_USAGE, "send: --to, --precedence, --classification, --releasable-to "
+		    "and --tlp are required (see hotline send --help)");
+	if (file != NULL && npos > 0)
+		return fail(EX_USAGE, "send: give either --file or TEXT, not both");
+	if (file == NULL && npos == 0)
+		return fail(EX_USAGE, "send: nothing to send: give TEXT, - (stdin) or --file F");
+	if (type != NULL && strcmp(type, "text") != 0 && strcmp(type, "stix") != 0 &&
+	    strcmp(type, "track") != 0 && strcmp(type, "file") != 0)
+		return fail(EX_USAGE, "send: --type must be text, stix, track or file");
+	if (ttl != NULL && (hl_parse_duration_ms(ttl, &ttl_ms) != HL_OK || ttl_ms < 1000 ||
+	    ttl_ms / 1000 > HL_API_TTL_MAX_S))
+		return fail(EX_USAGE, "send: --ttl must be a duration from 1s to %ud",
+		    HL_API_TTL_MAX_S / 86400);
+	/* the content */
+	if (file != NULL || (npos == 1 && strcmp(pos[0], "-") == 0)) {
+		if (read_all(file != NULL ? file : "-", HL_CONTENT_MAX_BYTES, &content, &clen, err,
+		    sizeof(err)) != HL_OK) {
+			rc = fail(EX_FAIL, "send: %s", err);
+			goto out;
+		}
+	} else {
+		for (i = 0, clen = 0; i < npos; i++)
+			clen += strlen(pos[i]) + 1;
+		if (clen > HL_CONTENT_MAX_BYTES + 1 || (content = hl_malloc(clen)) == NULL) {
+			rc = fail(EX_FAIL, "send: text too large");
+			goto out;
+		}
+		for (i = 0, off = 0; i < npos; i++) {
+			memcpy(content + off, pos[i], strlen(pos[i]));
+			off += strlen(pos[i]);
+			content[off++] = i + 1 < npos ? ' ' : '\0';
+		}
+		clen = off - 1;
+	}
+	if (clen == 0) {
+		rc = fail(EX_USAGE, "send: the content is empty");
+		goto out;
+	}
+	if (type == NULL)
+		type = file != NULL ? "file" : "text";
+	rc = EX_FAIL;
+	if ((body = json_object()) == NULL)
+		goto nomem;
+	if (strcmp(to, "all") == 0) {
+		if (json_object_set_new(body, "to_all", json_true()) != 0)
+			goto nomem;
+	} else {
+		if ((arr = json_array()) == NULL || json_object_set(body, "to", arr) != 0)
+			goto nomem;
+		if (add_csv(arr, to) != 0) {
+			rc = fail(EX_USAGE, "send: --to: empty recipient in \"%s\"", to);
+			goto out;
+		}
+		json_decref(arr);
+		arr = NULL;
+	}
+	if (json_object_set_new(body, "precedence", json_string(prec)) != 0 ||
+	    json_object_set_new(body, "classification", json_string(cls)) != 0)
+		goto bad_arg;
+	if ((arr = json_array()) == NULL || json_object_set(body, "releasable_to", arr) != 0)
+		goto nomem;
+	if (add_csv(arr, rel) != 0) {
+		rc = fail(EX_USAGE, "send: --releasable-to: empty partner in \"%s\"", rel);
+		goto out;
+	}
+	json_decref(arr);
+	arr = NULL;
+	if (json_object_set_new(body, "tlp", json_string(tlp)) != 0 ||
+	    json_object_set_new(body, "content_type", json_string(type)) != 0)
+		goto bad_arg;
+	txt = strcmp(type, "file") != 0 ? json_stringn((const char *)content, clen) : NULL;
+	if (txt != NULL) {
+		if (json_object_set_new(body, "text", txt) != 0)
+			goto nomem;
+	} else {
+		if ((b64 = hl_apijson_b64_encode(content, clen)) == NULL ||
+		    json_object_set_new(body, "content_b64", json_string(b64)) != 0)
+			goto nomem;
+	}
+	if (exercise && json_object_set_new(body, "exercise", json_true()) != 0)
+		goto nomem;
+	if (ttl != NULL && json_object_set_new(body, "ttl_s",
+	    json_integer((json_int_t)(ttl_ms / 1000))) != 0)
+		goto nomem;
+	if ((rc = api_call("send", "POST", "/api/v1/envelopes", body, &resp)) != EX_OK)
+		goto out;
+	if (!json_is_string(json_object_get(resp, "id"))) {
+		rc = fail(EX_UNREACHABLE, "send: the node's answer has no id");
+		goto out;
+	}
+	printf("%s\n", json_string_value(json_object_get(resp, "id")));
+	rc = EX_OK;
+	goto out;
+bad_arg:
+	rc = fail(EX_USAGE, "send: options must be valid UTF-8");
+	goto out;
+nomem:
+	rc = fail(EX_FAIL, "out of memory");
+out:
+	if (content != NULL)
+		hl_free_secret(content, clen + 1);
+	if (b64 != NULL)
+		hl_free_secret(b64, strlen(b64) + 1);
+	json_decref(arr);
+	json_decref(body);
+	json_decref(resp);
+	return rc;
+}
+
+/* ---- inbox / sent ---- */
+
+static const char inbox_usage[] =
+    "usage: hotline inbox [--json] [--exercise include|exclude|only] [--limit N]\n"
+    "\n"
+    "Received envelopes your clearance and nationality allow, newest first.\n"
+    "  --json       the API's JSON (docs/API.md)\n"
+    "  --exercise   include (default), exclude or only EXERCISE envelopes\n"
+    "  --limit N    at most N items (1..100000, default 100)\n";
+
+static const char sent_usage[] =
+    "usage: hotline sent [--json] [--exercise include|exclude|only] [--limit N]\n"
+    "\n"
+    "Envelopes this node sent, newest first, with a delivery summary.\n";
+
+static int
+build_query(char *q, size_t qlen, const char *limit, const char *exercise)
+{
+	char *end;
+	unsigned long v;
+
+	q[0] = '\0';
+	if (limit != NULL) {
+		errno = 0;
+		v = strtoul(limit, &end, 10);
+		if (errno != 0 || *end != '\0' || limit[0] == '\0' || limit[0] == '-' || v < 1 ||
+		    v > HL_API_LIMIT_MAX)
+			return fail(EX_USAGE, "--limit must be a number from 1 to %d", HL_API_LIMIT_MAX);
+		snprintf(q, qlen, "?limit=%lu", v);
+	}
+	if (exercise != NULL) {
+		if (strcmp(exercise, "include") != 0 && strcmp(exercise, "exclude") != 0 &&
+		    strcmp(exercise, "only") != 0)
+			return fail(EX_USAGE, "--exercise must be include, exclude or only");
+		snprintf(q + strlen(q), qlen - strlen(q), "%sexercise=%s", q[0] ? "&" : "?", exercise);
+	}
+	return EX_OK;
+}
+
+static void
+print_item_line(const json_t *it, int inbound)
+{
+	const json_t *d;
+
+	printf("%s  %-9s  %s  ", jstr(it, "id"), jstr(it, "precedence"), jstr(it, "created"));
+	if (inbound) {
+		put_clean(jstr(it, "origin"), 0);
+		printf(" (");
+		put_clean(jstr(it, "originator"), 0);
+		printf(")  ");
+	}
+	put_clean(jstr(it, "label_text"), 0);
+	if (json_is_true(json_object_get(it, "exercise")))
+		printf("  [EXERCISE]");
+	if (inbound) {
+		if (json_is_string(json_object_get(it, "acknowledged_by"))) {
+			printf("  [acknowledged by ");
+			put_clean(jstr(it, "acknowledged_by"), 0);
+			printf("]");
+		} else {
+			printf("  [NOT ACKNOWLEDGED]");
+		}
+	} else if ((d = json_object_get(it, "delivery")) != NULL) {
+		printf("  queued %" JSON_INTEGER_FORMAT ", delivered %" JSON_INTEGER_FORMAT
+		    ", acknowledged %" JSON_INTEGER_FORMAT ", rejected %" JSON_INTEGER_FORMAT,
+		    jint(d, "queued"), jint(d, "delivered"), jint(d, "acknowledged"),
+		    jint(d, "rejected"));
+	}
+	printf("\n");
+}
+
+static int
+cmd_list(const char *name, const char *usage, int inbound, int argc, char **argv)
+{
+	const char *limit = NULL, *exercise = NULL;
+	int json = 0, help, npos, rc;
+	struct opt opts[] = {
+		{ "json", 0, NULL, &json }, { "limit", 1, &limit, NULL },
+		{ "exercise", 1, &exercise, NULL }, { NULL, 0, NULL, NULL },
+	};
+	char *pos[1], q[64], path[128];
+	json_t *resp = NULL, *items, *it;
+	size_t i;
+
+	if ((rc = parse_opts(name, argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(usage, stdout);
+		return EX_OK;
+	}
+	if ((rc = build_query(q, sizeof(q), limit, exercise)) != EX_OK)
+		return rc;
+	snprintf(path, sizeof(path), "/api/v1/%s%s", inbound ? "inbox" : "sent", q);
+	if ((rc = api_call(name, "GET", path, NULL, &resp)) != EX_OK)
+		return rc;
+	items = json_object_get(resp, "items");
+	if (!json_is_array(items)) {
+		json_decref(resp);
+		return fail(EX_UNREACHABLE, "%s: the node's answer has no items", name);
+	}
+	if (json) {
+		print_json(resp);
+	} else if (json_array_size(items) == 0) {
+		printf("(no envelopes)\n");
+	} else {
+		json_array_foreach(items, i, it)
+			print_item_line(it, inbound);
+	}
+	json_decref(resp);
+	return EX_OK;
+}
+
+static int
+cmd_inbox(int argc, char **argv)
+{
+	return cmd_list("inbox", inbox_usage, 1, argc, argv);
+}
+
+static int
+cmd_sent(int argc, char **argv)
+{
+	return cmd_list("sent", sent_usage, 0, argc, argv);
+}
+
+/* ---- show / ack / delivery: ID commands ---- */
+
+static int
+one_id(const char *cmd, const char *usage, int argc, char **argv, struct opt *opts,
+    char idhex[HL_API_ID_HEX + 1], int *help)
+{
+	char *pos[2];
+	uint8_t id[HL_ID_BYTES];
+	int npos, rc;
+
+	if ((rc = parse_opts(cmd, argc, argv, opts, help, pos, 2, &npos)) != EX_OK)
+		return rc;
+	if (*help) {
+		fputs(usage, stdout);
+		return EX_OK;
+	}
+	if (npos != 1)
+		return fail(EX_USAGE, "%s: expected one envelope ID (see hotline %s --help)", cmd, cmd);
+	if (hl_apijson_parse_id(pos[0], id) != HL_OK)
+		return fail(EX_USAGE, "%s: \"%.40s\" is not an envelope id (32 hex digits)", cmd, pos[0]);
+	hl_apijson_format_id(id, idhex);
+	return EX_OK;
+}
+
+static const char show_usage[] =
+    "usage: hotline show ID [--json] [--output FILE]\n"
+    "\n"
+    "One envelope: label banner, origin, originator, precedence, signature, times\n"
+    "and the content. --output writes the content bytes to FILE (mode 0600).\n";
+
+static int
+write_content(const char *path, const json_t *resp)
+{
+	json_t *t = json_object_get(resp, "text"), *b = json_object_get(resp, "content_b64");
+	uint8_t *dec = NULL;
+	const uint8_t *p;
+	size_t n = 0, w = 0;
+	ssize_t got;
+	int fd, rc = EX_FAIL;
+
+	if (json_is_string(t)) {
+		p = (const uint8_t *)json_string_value(t);
+		n = json_string_length(t);
+	} else if (json_is_string(b) && hl_apijson_b64_decode(json_string_value(b),
+	    json_string_length(b), HL_CONTENT_MAX_BYTES, &dec, &n) == HL_OK) {
+		p = dec;
+	} else {
+		return fail(EX_UNREACHABLE, "show: the node's answer has no content");
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+		rc = fail(EX_FAIL, "show: %s: %s", path, strerror(errno));
+		goto out;
+	}
+	while (w < n) {
+		if ((got = write(fd, p + w, n - w)) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = fail(EX_FAIL, "show: %s: %s", path, strerror(errno));
+			close(fd);
+			goto out;
+		}
+		w += (size_t)got;
+	}
+	if (close(fd) != 0) {
+		rc = fail(EX_FAIL, "show: %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = EX_OK;
+out:
+	if (dec != NULL)
+		hl_free_secret(dec, n + 1);
+	return rc;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	const char *output = NULL;
+	int json = 0, help, rc, ex, in;
+	struct opt opts[] = {
+		{ "json", 0, NULL, &json }, { "output", 1, &output, NULL }, { NULL, 0, NULL, NULL },
+	};
+	char id[HL_API_ID_HEX + 1], path[128];
+	json_t *resp = NULL, *t;
+
+	if ((rc = one_id("show", show_usage, argc, argv, opts, id, &help)) != EX_OK || help)
+		return rc;
+	snprintf(path, sizeof(path), "/api/v1/envelopes/%s", id);
+	if ((rc = api_call("show", "GET", path, NULL, &resp)) != EX_OK)
+		return rc;
+	if (output != NULL && (rc = write_content(output, resp)) != EX_OK)
+		goto out;
+	if (json) {
+		print_json(resp);
+		goto out;
+	}
+	ex = json_is_true(json_object_get(resp, "exercise"));
+	in = strcmp(jstr(resp, "direction"), "in") == 0;
+	printf("==== ");
+	put_clean(jstr(resp, "label_text"), 0);
+	printf(" ====\n");
+	if (ex)
+		printf("*** EXERCISE EXERCISE EXERCISE ***\n");
+	printf("id:           %s\n", jstr(resp, "id"));
+	printf("direction:    %s\n", in ? "received" : "sent");
+	printf("precedence:   %s\n", jstr(resp, "precedence"));
+	printf("origin:       ");
+	put_clean(jstr(resp, "origin"), 0);
+	printf("\noriginator:   ");
+	put_clean(jstr(resp, "originator"), 0);
+	printf("\nsignature:    %s (suite %s)\n", jstr(resp, "signature"), jstr(resp, "suite"));
+	printf("created:      %s\n", jstr(resp, "created"));
+	printf("expires:      %s\n", jstr(resp, "expires"));
+	if (in) {
+		printf("received:     %s\n", jstr(resp, "received"));
+		if (json_is_string(json_object_get(resp, "acknowledged_by"))) {
+			printf("acknowledged: %s by ", jstr(resp, "acknowledged"));
+			put_clean(jstr(resp, "acknowledged_by"), 0);
+			printf("\n");
+		} else {
+			printf("acknowledged: NOT YET (hotline ack %s)\n", id);
+		}
+	} else {
+		printf("sent:         %s\n", jstr(resp, "sent"));
+	}
+	printf("content:      %s, %" JSON_INTEGER_FORMAT " bytes\n", jstr(resp, "content_type"),
+	    jint(resp, "size"));
+	printf("\n");
+	if (json_is_string(t = json_object_get(resp, "text"))) {
+		put_clean(json_string_value(t), 1);
+		if (json_string_length(t) > 0 &&
+		    json_string_value(t)[json_string_length(t) - 1] != '\n')
+			printf("\n");
+	} else {
+		printf("(binary content, %" JSON_INTEGER_FORMAT " bytes: use --output FILE to save it)\n",
+		    jint(resp, "size"));
+	}
+	printf("\n");
+	if (ex)
+		printf("*** EXERCISE EXERCISE EXERCISE ***\n");
+	printf("==== ");
+	put_clean(jstr(resp, "label_text"), 0);
+	printf(" ====\n");
+out:
+	json_decref(resp);
+	return rc;
+}
+
+static const char ack_usage[] =
+    "usage: hotline ack ID [--json]\n"
+    "\n"
+    "Acknowledge a received envelope as the configured operator; a signed\n"
+    "acknowledged receipt goes back to its origin. Fails if already acknowledged.\n";
+
+static int
+cmd_ack(int argc, char **argv)
+{
+	int json = 0, help, rc;
+	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char id[HL_API_ID_HEX + 1], path[128];
+	json_t *resp = NULL, *body;
+
+	if ((rc = one_id("ack", ack_usage, argc, argv, opts, id, &help)) != EX_OK || help)
+		return rc;
+	snprintf(path, sizeof(path), "/api/v1/envelopes/%s/ack", id);
+	if ((body = json_object()) == NULL)
+		return fail(EX_FAIL, "out of memory");
+	rc = api_call("ack", "POST", path, body, &resp);
+	json_decref(body);
+	if (rc != EX_OK)
+		return rc;
+	if (json) {
+		print_json(resp);
+	} else {
+		printf("acknowledged %s by ", jstr(resp, "id"));
+		put_clean(jstr(resp, "acknowledged_by"), 0);
+		printf(" at %s\n", jstr(resp, "acknowledged"));
+	}
+	json_decref(resp);
+	return EX_OK;
+}
+
+static const char delivery_usage[] =
+    "usage: hotline delivery ID [--json]\n"
+    "\n"
+    "Per recipient of an envelope this node sent: queued, delivered, acknowledged\n"
+    "(by whom) or rejected (with the reason), with times.\n";
+
+static int
+cmd_delivery(int argc, char **argv)
+{
+	int json = 0, help, rc;
+	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char id[HL_API_ID_HEX + 1], path[128];
+	json_t *resp = NULL, *rs, *r;
+	const char *st;
+	size_t i;
+
+	if ((rc = one_id("delivery", delivery_usage, argc, argv, opts, id, &help)) != EX_OK || help)
+		return rc;
+	snprintf(path, sizeof(path), "/api/v1/envelopes/%s/delivery", id);
+	if ((rc = api_call("delivery", "GET", path, NULL, &resp)) != EX_OK)
+		return rc;
+	rs = json_object_get(resp, "recipients");
+	if (!json_is_array(rs)) {
+		json_decref(resp);
+		return fail(EX_UNREACHABLE, "delivery: the node's answer has no recipients");
+	}
+	if (json) {
+		print_json(resp);
+		json_decref(resp);
+		return EX_OK;
+	}
+	printf("envelope %s\n", id);
+	json_array_foreach(rs, i, r) {
+		st = jstr(r, "state");
+		printf("  %-20s %-13s", jstr(r, "node"), st);
+		if (strcmp(st, "acknowledged") == 0) {
+			printf(" by ");
+			put_clean(jstr(r, "acknowledged_by"), 0);
+			printf(" at %s", jstr(r, "acknowledged"));
+		} else if (strcmp(st, "delivered") == 0) {
+			printf(" at %s", jstr(r, "delivered"));
+		} else if (strcmp(st, "rejected") == 0) {
+			printf(" at %s: %s", jstr(r, "rejected"), jstr(r, "reason"));
+			if (json_is_string(json_object_get(r, "detail"))) {
+				printf(" (");
+				put_clean(jstr(r, "detail"), 0);
+				printf(")");
+			}
+		} else {
+			printf(" since %s", jstr(r, "queued"));
+		}
+		printf("\n");
+	}
+	json_decref(resp);
+	return EX_OK;
+}
+
+/* ---- status ---- */
+
+static const char status_usage[] =
+    "usage: hotline status [--json]\n"
+    "\n"
+    "This node (name, suite, start time) and each peer link: up or down, round\n"
+    "trip time, queue depth, last heartbeat, last error.\n";
+
+static int
+cmd_status(int argc, char **argv)
+{
+	int json = 0, help, npos, rc;
+	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[1];
+	json_t *resp = NULL, *peers, *p, *rtt;
+	size_t i;
+	int up;
+
+	if ((rc = parse_opts("status", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(status_usage, stdout);
+		return EX_OK;
+	}
+	if ((rc = api_call("status", "GET", "/api/v1/status", NULL, &resp)) != EX_OK)
+		return rc;
+	if (json) {
+		print_json(resp);
+		json_decref(resp);
+		return EX_OK;
+	}
+	printf("node %s (%s), hotline %s, suite %s, started %s\n", jstr(resp, "node"),
+	    jstr(resp, "partner"), jstr(resp, "version"), jstr(resp, "suite"), jstr(resp, "started"));
+	peers = json_object_get(resp, "peers");
+	json_array_foreach(peers, i, p) {
+		up = strcmp(jstr(p, "link"), "up") == 0;
+		printf("  %-20s %-4s", jstr(p, "node"), up ? "up" : "DOWN");
+		rtt = json_object_get(p, "rtt_ms");
+		if (up && json_is_number(rtt))
+			printf("  rtt %.1f ms", json_number_value(rtt));
+		printf("  queue %" JSON_INTEGER_FORMAT, jint(p, "queue_depth"));
+		if (json_is_string(json_object_get(p, "last_heartbeat")))
+			printf("  last heartbeat %s", jstr(p, "last_heartbeat"));
+		if (!up && json_is_string(json_object_get(p, "last_error"))) {
+			printf("  last error: ");
+			put_clean(jstr(p, "last_error"), 0);
+		}
+		printf("\n");
+	}
+	json_decref(resp);
+	return EX_OK;
+}
+
+/* ---- audit verify (offline) ---- */
+
+static const char audit_usage[] =
+    "usage: hotline audit verify [--json]\n"
+    "\n"
+    "Open the node's database read-only (DATA/hotline.db from the configuration)\n"
+    "and walk the hash chain of the audit log. Works while the node runs or not.\n"
+    "Prints \"audit: N entries verified\", or names the first bad entry and exits 1.\n";
+
+static int
+cmd_audit(int argc, char **argv)
+{
+	int json = 0, help, npos, rc;
+	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[1], path[HL_PATH_MAX + 16], err[512], msg[600];
+	struct hl_store *s = NULL;
+	uint64_t count = 0, bad = 0;
+	json_t *j;
+	int r;
+
+	if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+		fputs(audit_usage, stdout);
+		return EX_OK;
+	}
+	if (argc < 1 || strcmp(argv[0], "verify") != 0)
+		return fail(EX_USAGE, "audit: expected \"audit verify\" (see hotline audit --help)");
+	if ((rc = parse_opts("audit verify", argc - 1, argv + 1, opts, &help, pos, 0, &npos)) !=
+	    EX_OK)
+		return rc;
+	if (help) {
+		fputs(audit_usage, stdout);
+		return EX_OK;
+	}
+	if ((rc = load_config()) != EX_OK)
+		return rc;
+	snprintf(path, sizeof(path), "%s/hotline.db", cli.cfg.data_dir);
+	err[0] = '\0';
+	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK)
+		return fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
+	err[0] = '\0';
+	r = hl_store_audit_verify(s, &count, &bad, err, sizeof(err));
+	hl_store_close(s);
+	if (r != HL_OK && r != HL_ERR_CORRUPT)
+		return fail(EX_FAIL, "audit: cannot verify %s: %s", path,
+		    err[0] != '\0' ? err : hl_strerror(r));
+	if (r == HL_OK)
+		snprintf(msg, sizeof(msg), "%" PRIu64 " entries verified", count);
+	else if (strncmp(err, "entry", 5) == 0)
+		snprintf(msg, sizeof(msg), "%s", err);
+	else
+		snprintf(msg, sizeof(msg), "entry %" PRIu64 ": %s", bad,
+		    err[0] != '\0' ? err : "does not verify");
+	if (json) {
+		j = r == HL_OK ?
+		    json_pack("{s:b, s:I, s:n, s:s}", "ok", 1, "entries", (json_int_t)count,
+		    "first_bad_seq", "message", msg) :
+		    json_pack("{s:b, s:I, s:I, s:s}", "ok", 0, "entries", (json_int_t)count,
+		    "first_bad_seq", (json_int_t)bad, "message", msg);
+		if (j != NULL)
+			print_json(j);
+		json_decref(j);
+	} else if (r == HL_OK) {
+		printf("audit: %s\n", msg);
+	}
+	if (r != HL_OK)
+		return fail(EX_FAIL, "audit: %s", msg);
+	return EX_OK;
+}
+
+/* ---- main ---- */
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "pki", cmd_pki, pki_usage },
+	{ "send", cmd_send, send_usage },
+	{ "inbox", cmd_inbox, inbox_usage },
+	{ "sent", cmd_sent, sent_usage },
+	{ "show", cmd_show, show_usage },
+	{ "ack", cmd_ack, ack_usage },
+	{ "delivery", cmd_delivery, delivery_usage },
+	{ "status", cmd_status, status_usage },
+	{ "audit", cmd_audit, audit_usage },
+	{ "help", cmd_help, global_usage },
+};
+
+static int
+cmd_help(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc == 0 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+		fputs(global_usage, stdout);
+		return EX_OK;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(cmds[i].name, argv[0]) == 0) {
+			fputs(cmds[i].usage, stdout);
+			return EX_OK;
+		}
+	}
+	return fail(EX_USAGE, "help: unknown command \"%.40s\"", argv[0]);
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	fprintf(stderr, "hotline: not yet built\n");
-	return 1;
+	size_t i;
+	int a = 1, rc;
+
+	hl_apijson_init();
+	cli.conf_path = getenv("HOTLINE_CONF");
+	if (cli.conf_path != NULL && cli.conf_path[0] == '\0')
+		cli.conf_path = NULL;
+	while (a < argc && argv[a][0] == '-') {
+		if (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0) {
+			fputs(global_usage, stdout);
+			return EX_OK;
+		} else if (strcmp(argv[a], "--version") == 0) {
+			printf("hotline %s\n", HL_VERSION);
+			return EX_OK;
+		} else if (strcmp(argv[a], "-c") == 0) {
+			if (a + 1 >= argc)
+				return fail(EX_USAGE, "-c needs a configuration file");
+			cli.conf_path = argv[a + 1];
+			a += 2;
+		} else if (strncmp(argv[a], "-c", 2) == 0) {
+			cli.conf_path = argv[a] + 2;
+			a++;
+		} else {
+			return fail(EX_USAGE, "unknown option %.40s (see hotline --help)", argv[a]);
+		}
+	}
+	if (a >= argc)
+		return fail(EX_USAGE, "no command given (see hotline --help)");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmds[i].name, argv[a]) == 0)
+			break;
+	if (i == sizeof(cmds) / sizeof(cmds[0]))
+		return fail(EX_USAGE, "unknown command \"%.40s\" (see hotline --help)", argv[a]);
+	rc = cmds[i].fn(argc - a - 1, argv + a + 1);
+	fflush(stdout);
+	if (ferror(stdout) && rc == EX_OK)
+		rc = fail(EX_FAIL, "cannot write to standard output");
+	if (cli.password != NULL)
+		hl_free_secret(cli.password, cli.password_cap);
+	return rc;
 }

@@ -1,0 +1,1010 @@
+/* apijson.c: pure request parsing and response building for the operator
+ * API (docs/API.md). Everything here takes bytes and returns a struct or
+ * JSON; no I/O, so it is unit-tested and fuzzed alone. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "alloc.h"
+#include "apijson.h"
+#include "envelope.h"
+
+static void *
+jalloc(size_t n)
+{
+	return hl_malloc(n);
+}
+
+static void
+jfree(void *p)
+{
+	hl_free(p);
+}
+
+void
+hl_apijson_init(void)
+{
+	json_set_alloc_funcs(jalloc, jfree);
+}
+
+/* ---- ids and times ---- */
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly HL_API_ID_HEX hex digits at s, then end (NUL) or a '/' when
+ * slash_ok. OUT: id, *end. */
+static int
+parse_id_prefix(const char *s, uint8_t id[static HL_ID_BYTES], const char **end)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < HL_ID_BYTES; i++) {
+		if (s[2 * i] == '\0' || s[2 * i + 1] == '\0')
+			return HL_ERR_MALFORMED;
+		hi = hexval((unsigned char)s[2 * i]);
+		lo = hexval((unsigned char)s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return HL_ERR_MALFORMED;
+		id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*end = s + HL_API_ID_HEX;
+	return HL_OK;
+}
+
+int
+hl_apijson_parse_id(const char *s, uint8_t id[static HL_ID_BYTES])
+{
+	const char *end;
+	int r;
+
+	memset(id, 0, HL_ID_BYTES);
+	if (s == NULL)
+		return HL_ERR_MALFORMED;
+	if ((r = parse_id_prefix(s, id, &end)) != HL_OK || *end != '\0') {
+		memset(id, 0, HL_ID_BYTES);
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+void
+hl_apijson_format_id(const uint8_t id[static HL_ID_BYTES], char out[HL_API_ID_HEX + 1])
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < HL_ID_BYTES; i++) {
+		out[2 * i] = hx[id[i] >> 4];
+		out[2 * i + 1] = hx[id[i] & 0x0f];
+	}
+	out[HL_API_ID_HEX] = '\0';
+}
+
+void
+hl_apijson_format_time(uint64_t ms, char out[HL_API_TIME_LEN])
+{
+	struct tm tm;
+	time_t t;
+	char day[24];
+
+	/* clamp to year 9999 so the format stays fixed-width */
+	if (ms > 253402300799999ull)
+		ms = 253402300799999ull;
+	t = (time_t)(ms / 1000);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(out, HL_API_TIME_LEN, "1970-01-01T00:00:00.000Z");
+		return;
+	}
+	snprintf(out, HL_API_TIME_LEN, "%s.%03uZ", day, (unsigned)(ms % 1000));
+}
+
+/* ---- routing ---- */
+
+#define API_PREFIX "/api/v1/"
+
+int
+hl_apijson_route(const char *path, int *route, uint8_t id[static HL_ID_BYTES])
+{
+	static const struct {
+		const char *path;
+		int route;
+	} fixed[] = {
+		{ "envelopes", HL_ROUTE_ENVELOPES },
+		{ "inbox", HL_ROUTE_INBOX },
+		{ "sent", HL_ROUTE_SENT },
+		{ "status", HL_ROUTE_STATUS },
+		{ "audit/verify", HL_ROUTE_AUDIT_VERIFY },
+	};
+	const char *rest, *end;
+	size_t i;
+
+	*route = 0;
+	memset(id, 0, HL_ID_BYTES);
+	if (path == NULL || strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0)
+		return HL_ERR_NOT_FOUND;
+	rest = path + strlen(API_PREFIX);
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		if (strcmp(rest, fixed[i].path) == 0) {
+			*route = fixed[i].route;
+			return HL_OK;
+		}
+	}
+	if (strncmp(rest, "envelopes/", 10) != 0)
+		return HL_ERR_NOT_FOUND;
+	rest += 10;
+	if (parse_id_prefix(rest, id, &end) != HL_OK)
+		goto bad;
+	if (*end == '\0')
+		*route = HL_ROUTE_ENVELOPE;
+	else if (strcmp(end, "/ack") == 0)
+		*route = HL_ROUTE_ACK;
+	else if (strcmp(end, "/delivery") == 0)
+		*route = HL_ROUTE_DELIVERY;
+	else
+		goto bad;
+	return HL_OK;
+bad:
+	memset(id, 0, HL_ID_BYTES);
+	return HL_ERR_NOT_FOUND;
+}
+
+/* ---- query strings ---- */
+
+/* Percent-decode [s, s + n) into out[outsz] (NUL-terminated); '+' is a
+ * space. Rejects bad escapes, NUL and control characters. */
+static int
+pct_decode(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t i, o = 0;
+	int hi, lo, c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '%') {
+			if (n - i < 3)
+				return HL_ERR_MALFORMED;
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return HL_ERR_MALFORMED;
+			c = hi << 4 | lo;
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		if (c < 0x20 || c == 0x7f)
+			return HL_ERR_MALFORMED;
+		if (o + 1 >= outsz)
+			return HL_ERR_TOO_BIG;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return HL_OK;
+}
+
+/* A decimal number in [lo, hi]: digits only, no sign, no leading junk. */
+static int
+parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	*out = 0;
+	if (s[0] == '\0' || strlen(s) > 19)
+		return HL_ERR_MALFORMED;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return HL_ERR_MALFORMED;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v < lo || v > hi)
+		return HL_ERR_INVALID;
+	*out = v;
+	return HL_OK;
+}
+
+int
+hl_apijson_parse_query(const char *q, unsigned allowed, struct hl_api_query *out,
+    char *err, size_t errlen)
+{
+	const char *p, *amp, *eq;
+	char key[32], val[64];
+	unsigned seen = 0, bit;
+	uint64_t v;
+	size_t qlen;
+
+	out->limit = HL_API_LIMIT_DEFAULT;
+	out->exercise = HL_EXERCISE_INCLUDE;
+	if (q == NULL || q[0] == '\0')
+		return HL_OK;
+	if ((qlen = strlen(q)) > HL_API_QUERY_MAX) {
+		snprintf(err, errlen, "query string longer than %d bytes", HL_API_QUERY_MAX);
+		return HL_ERR_MALFORMED;
+	}
+	for (p = q; p < q + qlen; p = amp + 1) {
+		if ((amp = strchr(p, '&')) == NULL)
+			amp = q + qlen;
+		if (amp == p)
+			continue;   /* "a=1&&b=2" and a trailing '&' are harmless */
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL) {
+			snprintf(err, errlen, "query parameter without a value");
+			return HL_ERR_MALFORMED;
+		}
+		if (pct_decode(p, (size_t)(eq - p), key, sizeof(key)) != HL_OK ||
+		    pct_decode(eq + 1, (size_t)(amp - eq - 1), val, sizeof(val)) != HL_OK) {
+			snprintf(err, errlen, "malformed query parameter");
+			return HL_ERR_MALFORMED;
+		}
+		if (strcmp(key, "limit") == 0)
+			bit = HL_QUERY_LIMIT;
+		else if (strcmp(key, "exercise") == 0)
+			bit = HL_QUERY_EXERCISE;
+		else
+			bit = 0;
+		if ((bit & allowed) == 0) {
+			snprintf(err, errlen, "unknown query parameter \"%s\"", key);
+			return HL_ERR_MALFORMED;
+		}
+		if (seen & bit) {
+			snprintf(err, errlen, "query parameter \"%s\" given twice", key);
+			return HL_ERR_MALFORMED;
+		}
+		seen |= bit;
+		if (bit == HL_QUERY_LIMIT) {
+			if (parse_uint(val, 1, HL_API_LIMIT_MAX, &v) != HL_OK) {
+				snprintf(err, errlen, "limit must be a number from 1 to %d",
+				    HL_API_LIMIT_MAX);
+				return HL_ERR_MALFORMED;
+			}
+			out->limit = (size_t)v;
+		} else if (strcmp(val, "include") == 0) {
+			out->exercise = HL_EXERCISE_INCLUDE;
+		} else if (strcmp(val, "exclude") == 0) {
+			out->exercise = HL_EXERCISE_EXCLUDE;
+		} else if (strcmp(val, "only") == 0) {
+			out->exercise = HL_EXERCISE_ONLY;
+		} else {
+			snprintf(err, errlen, "exercise must be include, exclude or only");
+			return HL_ERR_MALFORMED;
+		}
+	}
+	return HL_OK;
+}
+
+/* ---- request bodies ---- */
+
+int
+hl_apijson_depth_ok(const uint8_t *p, size_t len)
+{
+	size_t i, depth = 0;
+	int in_str = 0, esc = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (p[i] == '\\')
+				esc = 1;
+			else if (p[i] == '"')
+				in_str = 0;
+			continue;
+		}
+		if (p[i] == '"') {
+			in_str = 1;
+		} else if (p[i] == '[' || p[i] == '{') {
+			if (++depth > HL_JSON_DEPTH_MAX)
+				return 0;
+		} else if ((p[i] == ']' || p[i] == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return 1;
+}
+
+int
+hl_apijson_load_object(const uint8_t *p, size_t len, size_t max, json_t **out, char *err,
+    size_t errlen)
+{
+	json_error_t je;
+	json_t *j = NULL;
+
+	*out = NULL;
+	if (len > max) {
+		snprintf(err, errlen, "body larger than %zu bytes", max);
+		return HL_ERR_TOO_BIG;
+	}
+	if (len == 0) {
+		snprintf(err, errlen, "empty body: a JSON object is required");
+		return HL_ERR_MALFORMED;
+	}
+	if (!hl_apijson_depth_ok(p, len)) {
+		snprintf(err, errlen, "JSON nested deeper than %d levels", HL_JSON_DEPTH_MAX);
+		return HL_ERR_MALFORMED;
+	}
+	if ((j = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		snprintf(err, errlen, "invalid JSON at byte %d: %s", je.position, je.text);
+		return HL_ERR_MALFORMED;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		snprintf(err, errlen, "the body must be a JSON object");
+		return HL_ERR_MALFORMED;
+	}
+	*out = j;
+	return HL_OK;
+}
+
+int
+hl_apijson_parse_empty(const uint8_t *p, size_t len, char *err, size_t errlen)
+{
+	json_t *j = NULL;
+	int r;
+
+	if (len == 0)
+		return HL_OK;
+	if ((r = hl_apijson_load_object(p, len, 4096, &j, err, errlen)) != HL_OK)
+		return r;
+	if (json_object_size(j) != 0) {
+		snprintf(err, errlen, "unknown field \"%s\"", json_object_iter_key(json_object_iter(j)));
+		r = HL_ERR_MALFORMED;
+	}
+	json_decref(j);
+	return r;
+}
+
+/* ---- base64 ---- */
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+hl_apijson_b64_decode(const char *s, size_t len, size_t max, uint8_t **out, size_t *outlen)
+{
+	uint8_t *buf = NULL;
+	size_t i, pad = 0, n;
+	int r = HL_ERR_MALFORMED, got;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len % 4 != 0)
+		goto out;
+	if (len > 0 && s[len - 1] == '=')
+		pad++;
+	if (len > 1 && s[len - 2] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++)
+		if (b64val((unsigned char)s[i]) < 0)
+			goto out;
+	/* the bits dropped by padding must be zero (one canonical encoding) */
+	if (pad == 1 && (b64val((unsigned char)s[len - 2]) & 0x03) != 0)
+		goto out;
+	if (pad == 2 && (b64val((unsigned char)s[len - 3]) & 0x0f) != 0)
+		goto out;
+	n = len / 4 * 3 - pad;
+	if (n > max) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	if (len > INT32_MAX) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	if ((buf = hl_malloc(len / 4 * 3 + 1)) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if (len > 0) {
+		got = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)len);
+		if (got < 0 || (size_t)got != len / 4 * 3) {
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
+	}
+	*out = buf;
+	*outlen = n;
+	buf = NULL;
+	r = HL_OK;
+out:
+	if (buf != NULL)
+		hl_free_secret(buf, len / 4 * 3 + 1);
+	return r;
+}
+
+char *
+hl_apijson_b64_encode(const uint8_t *p, size_t len)
+{
+	char *s;
+	size_t n;
+
+	if (len > (size_t)INT32_MAX / 4 * 3 - 3)
+		return NULL;
+	n = (len + 2) / 3 * 4;
+	if ((s = hl_malloc(n + 1)) == NULL)
+		return NULL;
+	if (len > 0)
+		EVP_EncodeBlock((unsigned char *)s, p, (int)len);
+	s[n] = '\0';
+	return s;
+}
+
+/* ---- the send body ---- */
+
+static const char *const send_fields[] = {
+	"to", "to_all", "precedence", "classification", "releasable_to", "tlp",
+	"content_type", "text", "content_b64", "exercise", "ttl_s",
+};
+
+static int
+content_type_parse(const char *s, uint8_t *out)
+{
+	static const struct {
+		const char *name;
+		uint8_t ct;
+	} t[] = {
+		{ "text", HL_CT_TEXT }, { "stix", HL_CT_STIX },
+		{ "track", HL_CT_TRACK }, { "file", HL_CT_FILE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (strcmp(s, t[i].name) == 0) {
+			*out = t[i].ct;
+			return HL_OK;
+		}
+	}
+	return HL_ERR_MALFORMED;
+}
+
+/* A required or optional string member; NULL when absent. */
+static int
+get_str(json_t *o, const char *name, int required, const char **out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, name);
+
+	*out = NULL;
+	if (v == NULL) {
+		if (!required)
+			return HL_OK;
+		snprintf(err, errlen, "missing field \"%s\"", name);
+		return HL_ERR_MALFORMED;
+	}
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "field \"%s\" must be a string", name);
+		return HL_ERR_MALFORMED;
+	}
+	*out = json_string_value(v);
+	return HL_OK;
+}
+
+static int
+get_bool(json_t *o, const char *name, int *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, name);
+
+	*out = 0;
+	if (v == NULL)
+		return HL_OK;
+	if (!json_is_boolean(v)) {
+		snprintf(err, errlen, "field \"%s\" must be true or false", name);
+		return HL_ERR_MALFORMED;
+	}
+	*out = json_is_true(v);
+	return HL_OK;
+}
+
+/* Short printable ASCII for echoing a bad value back in an error. */
+static int
+short_ascii(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= max || (unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int
+parse_recipients(json_t *o, struct hl_api_send *out, char *err, size_t errlen)
+{
+	json_t *to = json_object_get(o, "to"), *v;
+	const char *s;
+	size_t i;
+	unsigned k;
+	int to_all;
+
+	if (get_bool(o, "to_all", &to_all, err, errlen) != HL_OK)
+		return HL_ERR_MALFORMED;
+	out->to_all = to_all;
+	if (to != NULL && !json_is_array(to)) {
+		snprintf(err, errlen, "field \"to\" must be an array of node names or partner codes");
+		return HL_ERR_MALFORMED;
+	}
+	if (to_all) {
+		if (to != NULL && json_array_size(to) > 0) {
+			snprintf(err, errlen, "give either \"to\" or \"to_all\": true, not both");
+			return HL_ERR_MALFORMED;
+		}
+		return HL_OK;
+	}
+	if (to == NULL || json_array_size(to) == 0) {
+		snprintf(err, errlen, "no recipients: give \"to\" or \"to_all\": true");
+		return HL_ERR_MALFORMED;
+	}
+	if (json_array_size(to) > HL_RECIPIENTS_MAX) {
+		snprintf(err, errlen, "more than %d recipients", HL_RECIPIENTS_MAX);
+		return HL_ERR_MALFORMED;
+	}
+	json_array_foreach(to, i, v) {
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "\"to\" must hold strings only");
+			return HL_ERR_MALFORMED;
+		}
+		s = json_string_value(v);
+		if (strlen(s) != json_string_length(v) ||
+		    (!hl_partner_valid(s) && !hl_node_name_valid(s, NULL))) {
+			if (short_ascii(s, 64))
+				snprintf(err, errlen, "\"%s\" is not a node name (PARTNER/name) or partner code", s);
+			else
+				snprintf(err, errlen, "\"to\" holds an invalid recipient");
+			return HL_ERR_MALFORMED;
+		}
+		for (k = 0; k < out->nto; k++) {
+			if (strcmp(out->to[k], s) == 0) {
+				snprintf(err, errlen, "recipient \"%s\" given twice", s);
+				return HL_ERR_MALFORMED;
+			}
+		}
+		snprintf(out->to[out->nto++], sizeof(out->to[0]), "%s", s);
+	}
+	return HL_OK;
+}
+
+static int
+parse_label(json_t *o, const struct hl_policy *pol, struct hl_api_send *out, char *err,
+    size_t errlen)
+{
+	json_t *rel = json_object_get(o, "releasable_to"), *v;
+	const char *cls, *tlp, *s;
+	char csv[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 1) + 1], why[160];
+	size_t i, off = 0;
+
+	if (get_str(o, "classification", 1, &cls, err, errlen) != HL_OK ||
+	    get_str(o, "tlp", 1, &tlp, err, errlen) != HL_OK)
+		return HL_ERR_MALFORMED;
+	if (rel == NULL) {
+		snprintf(err, errlen, "missing field \"releasable_to\"");
+		return HL_ERR_MALFORMED;
+	}
+	if (!json_is_array(rel) || json_array_size(rel) == 0) {
+		snprintf(err, errlen, "field \"releasable_to\" must be a non-empty array of partner codes");
+		return HL_ERR_MALFORMED;
+	}
+	if (json_array_size(rel) > HL_RELEASABLE_MAX) {
+		snprintf(err, errlen, "more than %d partners in \"releasable_to\"", HL_RELEASABLE_MAX);
+		return HL_ERR_MALFORMED;
+	}
+	json_array_foreach(rel, i, v) {
+		if (!json_is_string(v) || !hl_partner_valid(s = json_string_value(v)) ||
+		    strlen(s) != json_string_length(v)) {
+			if (json_is_string(v) && short_ascii(json_string_value(v), 16))
+				snprintf(err, errlen, "\"%s\" in \"releasable_to\" is not a partner code",
+				    json_string_value(v));
+			else
+				snprintf(err, errlen, "\"releasable_to\" must hold partner codes (A-Z, 0-9)");
+			return HL_ERR_MALFORMED;
+		}
+		off += (size_t)snprintf(csv + off, sizeof(csv) - off, "%s%s", i ? "," : "", s);
+	}
+	if (!short_ascii(cls, HL_LEVEL_NAME_MAX) || !short_ascii(tlp, 32)) {
+		snprintf(err, errlen, "bad \"classification\" or \"tlp\" value");
+		return HL_ERR_MALFORMED;
+	}
+	if (hl_label_from_strings(pol, cls, csv, tlp, &out->label, why, sizeof(why)) != HL_OK) {
+		snprintf(err, errlen, "bad label: %s", why);
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+static int
+parse_content(json_t *o, struct hl_api_send *out, char *err, size_t errlen)
+{
+	json_t *text = json_object_get(o, "text"), *b64 = json_object_get(o, "content_b64");
+	const char *ct;
+	size_t n;
+	int r;
+
+	if (get_str(o, "content_type", 0, &ct, err, errlen) != HL_OK)
+		return HL_ERR_MALFORMED;
+	if (ct == NULL) {
+		out->content_type = HL_CT_TEXT;
+	} else if (content_type_parse(ct, &out->content_type) != HL_OK) {
+		snprintf(err, errlen, "\"content_type\" must be text, stix, track or file");
+		return HL_ERR_MALFORMED;
+	}
+	if ((text == NULL) == (b64 == NULL)) {
+		snprintf(err, errlen, "give exactly one of \"text\" and \"content_b64\"");
+		return HL_ERR_MALFORMED;
+	}
+	if (text != NULL) {
+		if (!json_is_string(text)) {
+			snprintf(err, errlen, "field \"text\" must be a string");
+			return HL_ERR_MALFORMED;
+		}
+		if ((n = json_string_length(text)) > HL_CONTENT_MAX_BYTES) {
+			snprintf(err, errlen, "content larger than %u bytes", HL_CONTENT_MAX_BYTES);
+			return HL_ERR_TOO_BIG;
+		}
+		if ((out->content = hl_malloc(n + 1)) == NULL)
+			return HL_ERR_NOMEM;
+		memcpy(out->content, json_string_value(text), n);
+		out->content_len = n;
+	} else {
+		if (!json_is_string(b64)) {
+			snprintf(err, errlen, "field \"content_b64\" must be a string");
+			return HL_ERR_MALFORMED;
+		}
+		r = hl_apijson_b64_decode(json_string_value(b64), json_string_length(b64),
+		    HL_CONTENT_MAX_BYTES, &out->content, &out->content_len);
+		if (r == HL_ERR_TOO_BIG) {
+			snprintf(err, errlen, "content larger than %u bytes", HL_CONTENT_MAX_BYTES);
+			return r;
+		}
+		if (r != HL_OK) {
+			snprintf(err, errlen, "field \"content_b64\" is not valid base64");
+			return r == HL_ERR_NOMEM ? r : HL_ERR_MALFORMED;
+		}
+	}
+	if (out->content_len == 0) {
+		snprintf(err, errlen, "the content is empty");
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_apijson_parse_send(const uint8_t *p, size_t len, const struct hl_policy *pol,
+    struct hl_api_send *out, char *err, size_t errlen)
+{
+	json_t *o = NULL, *v;
+	const char *key, *prec;
+	size_t i;
+	int r, ex;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((r = hl_apijson_load_object(p, len, HL_API_BODY_MAX_BYTES, &o, err, errlen)) != HL_OK)
+		goto out;
+	r = HL_ERR_MALFORMED;
+	json_object_foreach(o, key, v) {
+		for (i = 0; i < sizeof(send_fields) / sizeof(send_fields[0]); i++)
+			if (strcmp(key, send_fields[i]) == 0)
+				break;
+		if (i == sizeof(send_fields) / sizeof(send_fields[0])) {
+			if (short_ascii(key, 40))
+				snprintf(err, errlen, "unknown field \"%s\"", key);
+			else
+				snprintf(err, errlen, "unknown field");
+			goto out;
+		}
+	}
+	if (parse_recipients(o, out, err, errlen) != HL_OK)
+		goto out;
+	if (get_str(o, "precedence", 1, &prec, err, errlen) != HL_OK)
+		goto out;
+	if (hl_precedence_parse(prec, &out->precedence) != HL_OK) {
+		snprintf(err, errlen, "\"precedence\" must be flash, immediate, priority or routine");
+		goto out;
+	}
+	if (parse_label(o, pol, out, err, errlen) != HL_OK)
+		goto out;
+	if (get_bool(o, "exercise", &ex, err, errlen) != HL_OK)
+		goto out;
+	out->flags = ex ? HL_ENV_FLAG_EXERCISE : 0;
+	if ((v = json_object_get(o, "ttl_s")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > (json_int_t)HL_API_TTL_MAX_S) {
+			snprintf(err, errlen, "\"ttl_s\" must be an integer from 1 to %u",
+			    HL_API_TTL_MAX_S);
+			goto out;
+		}
+		out->ttl_s = (uint32_t)json_integer_value(v);
+	}
+	if ((r = parse_content(o, out, err, errlen)) != HL_OK)
+		goto out;
+	r = HL_OK;
+out:
+	json_decref(o);
+	if (r != HL_OK)
+		hl_apijson_send_clear(out);
+	return r;
+}
+
+void
+hl_apijson_send_clear(struct hl_api_send *s)
+{
+	if (s->content != NULL)
+		hl_free_secret(s->content, s->content_len + 1);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- credentials ---- */
+
+int
+hl_apijson_parse_basic(const char *hdr, char user[HL_OPERATOR_MAX + 1],
+    char pass[HL_API_PASSWORD_MAX + 1])
+{
+	uint8_t *dec = NULL;
+	const uint8_t *colon;
+	size_t n = 0, ul, pl, i, hl;
+	int r = HL_ERR_AUTH;
+
+	user[0] = '\0';
+	pass[0] = '\0';
+	if (hdr == NULL)
+		goto out;
+	if (strncasecmp(hdr, "Basic ", 6) != 0)
+		goto out;
+	hdr += 6;
+	while (*hdr == ' ')
+		hdr++;
+	hl = strlen(hdr);
+	while (hl > 0 && hdr[hl - 1] == ' ')
+		hl--;
+	if (hl > 4 * ((HL_OPERATOR_MAX + HL_API_PASSWORD_MAX + 1 + 2) / 3))
+		goto out;
+	if (hl_apijson_b64_decode(hdr, hl, HL_OPERATOR_MAX + 1 + HL_API_PASSWORD_MAX, &dec, &n) !=
+	    HL_OK)
+		goto out;
+	if ((colon = memchr(dec, ':', n)) == NULL)
+		goto out;
+	ul = (size_t)(colon - dec);
+	pl = n - ul - 1;
+	if (ul == 0 || ul > HL_OPERATOR_MAX || pl > HL_API_PASSWORD_MAX)
+		goto out;
+	for (i = 0; i < ul; i++)
+		if (dec[i] < 0x21 || dec[i] == 0x7f)
+			goto out;
+	if (memchr(colon + 1, '\0', pl) != NULL)
+		goto out;
+	memcpy(user, dec, ul);
+	user[ul] = '\0';
+	memcpy(pass, colon + 1, pl);
+	pass[pl] = '\0';
+	r = HL_OK;
+out:
+	if (dec != NULL)
+		hl_free_secret(dec, n / 3 * 3 + 4);
+	if (r != HL_OK) {
+		user[0] = '\0';
+		OPENSSL_cleanse(pass, HL_API_PASSWORD_MAX + 1);
+	}
+	return r;
+}
+
+/* ---- rule 4 ---- */
+
+int
+hl_apijson_visible(const uint8_t *label, size_t len, const struct hl_policy *p,
+    const struct hl_operator_conf *op, struct hl_label *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (hl_label_decode(label, len, l) != HL_OK ||
+	    hl_label_check_policy(l, p) != HL_OK ||
+	    l->classification > op->clearance ||
+	    !hl_label_releasable_to(l, op->nationality)) {
+		memset(l, 0, sizeof(*l));
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- responses ---- */
+
+json_t *
+hl_apijson_error(const char *code, const char *message)
+{
+	return json_pack("{s:s, s:s}", "error", code, "message", message);
+}
+
+json_t *
+hl_apijson_time(uint64_t ms)
+{
+	char t[HL_API_TIME_LEN];
+
+	if (ms == 0)
+		return json_null();
+	hl_apijson_format_time(ms, t);
+	return json_string(t);
+}
+
+/* json_object_set_new that remembers the first failure */
+static void
+jset(json_t *o, const char *key, json_t *v, int *bad)
+{
+	if (v == NULL || json_object_set_new(o, key, v) != 0)
+		*bad = 1;
+}
+
+static json_t *
+label_json(const struct hl_label *l, const struct hl_policy *p)
+{
+	json_t *o = json_object(), *rel = json_array();
+	unsigned i;
+	int bad = (o == NULL || rel == NULL);
+
+	for (i = 0; !bad && i < l->nrel && i < HL_RELEASABLE_MAX; i++)
+		if (json_array_append_new(rel, json_string(l->rel[i])) != 0)
+			bad = 1;
+	if (!bad) {
+		jset(o, "policy", json_string(l->policy), &bad);
+		jset(o, "classification", json_string(hl_policy_level_name(p, l->classification)), &bad);
+		jset(o, "releasable_to", rel, &bad);
+		rel = NULL;
+		jset(o, "tlp", json_string(hl_tlp_name(l->tlp)), &bad);
+	}
+	json_decref(rel);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *
+hl_apijson_msg(const struct hl_msg *m, const struct hl_label *l, const struct hl_policy *p,
+    int full)
+{
+	json_t *o = json_object(), *text;
+	char id[HL_API_ID_HEX + 1], lt[256], *b64;
+	int bad = (o == NULL);
+
+	if (bad)
+		return NULL;
+	hl_apijson_format_id(m->id, id);
+	hl_label_format(l, p, lt, sizeof(lt));
+	jset(o, "id", json_string(id), &bad);
+	if (full)
+		jset(o, "direction", json_string(m->inbound ? "in" : "out"), &bad);
+	jset(o, "origin", json_string(m->origin), &bad);
+	jset(o, "originator", json_string(m->originator), &bad);
+	jset(o, "precedence", json_string(hl_precedence_name(m->precedence)), &bad);
+	jset(o, "content_type", json_string(hl_content_type_name(m->content_type)), &bad);
+	jset(o, "exercise", json_boolean(m->flags & HL_ENV_FLAG_EXERCISE), &bad);
+	jset(o, "label", label_json(l, p), &bad);
+	jset(o, "label_text", json_string(lt), &bad);
+	jset(o, "created", hl_apijson_time(m->created_ms), &bad);
+	jset(o, "expires", hl_apijson_time(m->expires_ms), &bad);
+	jset(o, m->inbound ? "received" : "sent", hl_apijson_time(m->stored_ms), &bad);
+	if (m->inbound) {
+		jset(o, "acknowledged", hl_apijson_time(m->acked_ms), &bad);
+		jset(o, "acknowledged_by", m->acked_ms != 0 ? json_string(m->acked_by) : json_null(),
+		    &bad);
+	}
+	jset(o, "size", json_integer((json_int_t)m->content_len), &bad);
+	if (full) {
+		jset(o, "signature", json_string(m->sig_ok ? "verified" : "unverified"), &bad);
+		jset(o, "suite", json_string(hl_suite_name(m->suite)), &bad);
+		text = NULL;
+		if (m->content_type == HL_CT_TEXT && m->content != NULL)
+			text = json_stringn((const char *)m->content, m->content_len);
+		if (text != NULL) {
+			jset(o, "text", text, &bad);
+		} else {
+			b64 = hl_apijson_b64_encode(m->content, m->content != NULL ? m->content_len : 0);
+			jset(o, "content_b64", b64 != NULL ? json_string(b64) : NULL, &bad);
+			hl_free(b64);
+		}
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *
+hl_apijson_delivery_summary(const struct hl_delivery *d, size_t n)
+{
+	json_int_t c[4] = { 0, 0, 0, 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (d[i].state >= HL_DLV_QUEUED && d[i].state <= HL_DLV_REJECTED)
+			c[d[i].state]++;
+	return json_pack("{s:I, s:I, s:I, s:I}", "queued", c[HL_DLV_QUEUED],
+	    "delivered", c[HL_DLV_DELIVERED], "acknowledged", c[HL_DLV_ACKNOWLEDGED],
+	    "rejected", c[HL_DLV_REJECTED]);
+}
+
+json_t *
+hl_apijson_deliveries(const uint8_t id[static HL_ID_BYTES], const struct hl_delivery *d,
+    size_t n)
+{
+	json_t *o = json_object(), *arr = json_array(), *r;
+	char hid[HL_API_ID_HEX + 1];
+	size_t i;
+	int bad = (o == NULL || arr == NULL);
+
+	hl_apijson_format_id(id, hid);
+	for (i = 0; !bad && i < n; i++) {
+		if ((r = json_object()) == NULL || json_array_append_new(arr, r) != 0) {
+			bad = 1;
+			break;
+		}
+		jset(r, "node", json_string(d[i].node), &bad);
+		jset(r, "state", json_string(hl_delivery_state_name(d[i].state)), &bad);
+		jset(r, "reason", d[i].state == HL_DLV_REJECTED ?
+		    json_string(hl_reason_name(d[i].reason)) : json_null(), &bad);
+		jset(r, "detail", d[i].detail[0] != '\0' ? json_string(d[i].detail) : json_null(),
+		    &bad);
+		jset(r, "queued", hl_apijson_time(d[i].queued_ms), &bad);
+		jset(r, "delivered", hl_apijson_time(d[i].delivered_ms), &bad);
+		jset(r, "acknowledged", hl_apijson_time(d[i].acked_ms), &bad);
+		jset(r, "acknowledged_by", d[i].acked_by[0] != '\0' ? json_string(d[i].acked_by) :
+		    json_null(), &bad);
+		jset(r, "rejected", hl_apijson_time(d[i].rejected_ms), &bad);
+	}
+	if (!bad) {
+		jset(o, "id", json_string(hid), &bad);
+		jset(o, "recipients", arr, &bad);
+		arr = NULL;
+	}
+	json_decref(arr);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *
+hl_apijson_dump(const json_t *j)
+{
+	char *s, *t;
+	size_t n;
+
+	if ((s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))) == NULL)
+		return NULL;
+	n = strlen(s);
+	/* the jansson buffer came from hl_malloc (hl_apijson_init) */
+	if ((t = hl_realloc(s, n + 2)) == NULL) {
+		hl_free(s);
+		return NULL;
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	return t;
+}

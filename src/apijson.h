@@ -1,0 +1,142 @@
+/* apijson.h: the pure parts of the operator API (docs/API.md): request
+ * routing, query strings, the send body, Basic credentials, base64, rule 4,
+ * and building the JSON responses. No sockets, no store, no clock. */
+#ifndef HL_APIJSON_H
+#define HL_APIJSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "errors.h"
+#include "label.h"
+#include "limits.h"
+#include "store.h"
+
+/* The largest request or response body: a maximal content as base64 inside
+ * JSON, plus room for the other fields. HL_HTTP_BODY_MAX_BYTES is too small
+ * for that (base64 is 4/3 of the content). */
+#define HL_API_BODY_MAX_BYTES ((HL_CONTENT_MAX_BYTES + 2u) / 3u * 4u + 1024u * 1024u)
+#define HL_API_QUERY_MAX 1024           /* query string, bytes */
+#define HL_API_LIMIT_DEFAULT 100
+#define HL_API_LIMIT_MAX 100000
+#define HL_API_TTL_MAX_S (366u * 86400u)
+#define HL_API_TIME_LEN 25              /* "2026-11-23T12:00:00.123Z" + NUL */
+#define HL_API_ID_HEX (2 * HL_ID_BYTES)
+#define HL_API_PASSWORD_MAX 1024
+
+/* Route jansson's allocations through hl_malloc/hl_free. Call once, before
+ * any other jansson use (the API, the CLI, tests and fuzzers do). */
+void hl_apijson_init(void);
+
+/* ---- routing ---- */
+enum hl_api_route {
+	HL_ROUTE_ENVELOPES = 1,     /* /api/v1/envelopes */
+	HL_ROUTE_ENVELOPE,          /* /api/v1/envelopes/{id} */
+	HL_ROUTE_ACK,               /* /api/v1/envelopes/{id}/ack */
+	HL_ROUTE_DELIVERY,          /* /api/v1/envelopes/{id}/delivery */
+	HL_ROUTE_INBOX,             /* /api/v1/inbox */
+	HL_ROUTE_SENT,              /* /api/v1/sent */
+	HL_ROUTE_STATUS,            /* /api/v1/status */
+	HL_ROUTE_AUDIT_VERIFY,      /* /api/v1/audit/verify */
+};
+/* Path without the query. HL_ERR_NOT_FOUND for anything else (including a
+ * malformed id). OUT: *route, id (zeros unless the route has one). */
+HL_WUR int hl_apijson_route(const char *path, int *route, uint8_t id[static HL_ID_BYTES]);
+
+/* ---- ids and times ---- */
+/* Exactly 32 hex digits (either case). */
+HL_WUR int hl_apijson_parse_id(const char *s, uint8_t id[static HL_ID_BYTES]);
+void hl_apijson_format_id(const uint8_t id[static HL_ID_BYTES], char out[HL_API_ID_HEX + 1]);
+/* "2026-11-23T12:00:00.123Z" */
+void hl_apijson_format_time(uint64_t ms, char out[HL_API_TIME_LEN]);
+
+/* ---- query strings ---- */
+#define HL_QUERY_LIMIT 0x01u
+#define HL_QUERY_EXERCISE 0x02u
+enum hl_exercise_filter {
+	HL_EXERCISE_INCLUDE = 0,
+	HL_EXERCISE_EXCLUDE = 1,
+	HL_EXERCISE_ONLY = 2,
+};
+struct hl_api_query {
+	size_t limit;               /* 1..HL_API_LIMIT_MAX, default 100 */
+	int exercise;               /* enum hl_exercise_filter */
+};
+/* q may be NULL (no query). Only the parameters in allowed are accepted;
+ * unknown or repeated parameters, bad values and percent-encoding errors
+ * are HL_ERR_MALFORMED with one line in err. */
+HL_WUR int hl_apijson_parse_query(const char *q, unsigned allowed, struct hl_api_query *out,
+    char *err, size_t errlen);
+
+/* ---- request bodies ---- */
+/* Nesting of [ and { (outside strings) within HL_JSON_DEPTH_MAX: 1 if so. */
+int hl_apijson_depth_ok(const uint8_t *p, size_t len);
+/* The body must be one JSON object: size-limited, depth-checked,
+ * duplicate keys rejected. Caller frees with json_decref. */
+HL_WUR int hl_apijson_load_object(const uint8_t *p, size_t len, size_t max, json_t **out,
+    char *err, size_t errlen);
+
+/* A parsed POST /api/v1/envelopes body. */
+struct hl_api_send {
+	char to[HL_RECIPIENTS_MAX][HL_NODE_NAME_MAX + 1];  /* node names or partner codes */
+	unsigned nto;
+	int to_all;
+	uint8_t precedence;
+	struct hl_label label;
+	uint8_t content_type;
+	uint8_t flags;             /* HL_ENV_FLAG_EXERCISE */
+	uint32_t ttl_s;            /* 0: node default */
+	uint8_t *content;          /* owned; free with hl_apijson_send_clear */
+	size_t content_len;
+};
+/* Parse and validate a send body against policy p. HL_ERR_MALFORMED (bad
+ * JSON, missing, unknown or mistyped field, bad value) or HL_ERR_TOO_BIG,
+ * with one line in err naming the field. */
+HL_WUR int hl_apijson_parse_send(const uint8_t *p, size_t len, const struct hl_policy *pol,
+    struct hl_api_send *out, char *err, size_t errlen);
+void hl_apijson_send_clear(struct hl_api_send *s);   /* wipes and frees content */
+
+/* An empty body or "{}" (the ack request). */
+HL_WUR int hl_apijson_parse_empty(const uint8_t *p, size_t len, char *err, size_t errlen);
+
+/* ---- credentials ---- */
+/* The value of an Authorization header "Basic base64(user:password)". OUT:
+ * user (1..HL_OPERATOR_MAX bytes, no control characters), password
+ * (0..HL_API_PASSWORD_MAX bytes); the caller wipes password. */
+HL_WUR int hl_apijson_parse_basic(const char *hdr, char user[HL_OPERATOR_MAX + 1],
+    char pass[HL_API_PASSWORD_MAX + 1]);
+
+/* ---- base64 (RFC 4648, padded, no whitespace) ---- */
+/* OUT: *out (caller frees with hl_free_secret(*out, *outlen)), *outlen. */
+HL_WUR int hl_apijson_b64_decode(const char *s, size_t len, size_t max, uint8_t **out,
+    size_t *outlen);
+/* NUL-terminated; caller frees with hl_free. NULL on failure. */
+char *hl_apijson_b64_encode(const uint8_t *p, size_t len);
+
+/* ---- rule 4 ---- */
+/* Decode an encoded label and decide whether operator op may see it:
+ * the label fits policy p, its classification <= op->clearance, and
+ * op->nationality is in releasable-to. 1 if visible (OUT: *l), else 0. */
+int hl_apijson_visible(const uint8_t *label, size_t len, const struct hl_policy *p,
+    const struct hl_operator_conf *op, struct hl_label *l);
+
+/* ---- responses (each returns a new reference, NULL on allocation failure) ---- */
+json_t *hl_apijson_error(const char *code, const char *message);
+/* A time, or null for 0. */
+json_t *hl_apijson_time(uint64_t ms);
+/* An inbox / sent item. With full: also direction, signature, suite and
+ * the content (text when the type is text and it is UTF-8, else content_b64). */
+json_t *hl_apijson_msg(const struct hl_msg *m, const struct hl_label *l,
+    const struct hl_policy *p, int full);
+/* {"queued":n,"delivered":n,"acknowledged":n,"rejected":n} */
+json_t *hl_apijson_delivery_summary(const struct hl_delivery *d, size_t n);
+/* {"id":..., "recipients":[...]} */
+json_t *hl_apijson_deliveries(const uint8_t id[static HL_ID_BYTES], const struct hl_delivery *d,
+    size_t n);
+/* Pretty JSON text with a final newline; caller frees with hl_free. */
+char *hl_apijson_dump(const json_t *j);
+
+#endif

@@ -1,0 +1,897 @@
+/* test_apijson.c: the operator API's pure parts (routing, ids, times, query
+ * strings, the send body, Basic credentials, base64, rule 4, response JSON)
+ * and the CLI's HTTP response parser, including malformed input of each. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "alloc.h"
+#include "apijson.h"
+#include "buf.h"
+#include "envelope.h"
+#include "errors.h"
+#include "httpc.h"
+#include "label.h"
+
+static struct hl_policy pol;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	hl_apijson_init();
+	hl_policy_default(&pol);
+	return 0;
+}
+
+/* ---- routing, ids, times ---- */
+
+static void
+test_route(void **state)
+{
+	uint8_t id[HL_ID_BYTES];
+	int route;
+
+	(void)state;
+	assert_int_equal(hl_apijson_route("/api/v1/envelopes", &route, id), HL_OK);
+	assert_int_equal(route, HL_ROUTE_ENVELOPES);
+	assert_int_equal(hl_apijson_route("/api/v1/inbox", &route, id), HL_OK);
+	assert_int_equal(route, HL_ROUTE_INBOX);
+	assert_int_equal(hl_apijson_route("/api/v1/sent", &route, id), HL_OK);
+	assert_int_equal(route, HL_ROUTE_SENT);
+	assert_int_equal(hl_apijson_route("/api/v1/status", &route, id), HL_OK);
+	assert_int_equal(route, HL_ROUTE_STATUS);
+	assert_int_equal(hl_apijson_route("/api/v1/audit/verify", &route, id), HL_OK);
+	assert_int_equal(route, HL_ROUTE_AUDIT_VERIFY);
+	assert_int_equal(hl_apijson_route("/api/v1/envelopes/00112233445566778899aabbccddeeff",
+	    &route, id), HL_OK);
+	assert_int_equal(route, HL_ROUTE_ENVELOPE);
+	assert_int_equal(id[0], 0x00);
+	assert_int_equal(id[15], 0xff);
+	assert_int_equal(hl_apijson_route("/api/v1/envelopes/00112233445566778899aabbccddeeff/ack",
+	    &route, id), HL_OK);
+	assert_int_equal(route, HL_ROUTE_ACK);
+	assert_int_equal(hl_apijson_route(
+	    "/api/v1/envelopes/00112233445566778899AABBCCDDEEFF/delivery", &route, id), HL_OK);
+	assert_int_equal(route, HL_ROUTE_DELIVERY);
+	assert_int_equal(id[10], 0xaa);
+
+	/* malformed */
+	assert_int_equal(hl_apijson_route(NULL, &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route("", &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route("/api/v1/", &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route("/api/v1/inbox/", &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route("/api/v2/inbox", &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route("/api/v1/envelopes/", &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route("/api/v1/envelopes/0011", &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route("/api/v1/envelopes/00112233445566778899aabbccddeeff0",
+	    &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route("/api/v1/envelopes/0011223344556677889xaabbccddeeff",
+	    &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route("/api/v1/envelopes/00112233445566778899aabbccddeeff/",
+	    &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_apijson_route(
+	    "/api/v1/envelopes/00112233445566778899aabbccddeeff/ackx", &route, id), HL_ERR_NOT_FOUND);
+	assert_int_equal(route, 0);
+	assert_int_equal(id[0] | id[15], 0);
+}
+
+static void
+test_id_time(void **state)
+{
+	uint8_t id[HL_ID_BYTES];
+	char hex[HL_API_ID_HEX + 1], t[HL_API_TIME_LEN];
+
+	(void)state;
+	assert_int_equal(hl_apijson_parse_id("0123456789ABCDEFfedcba9876543210", id), HL_OK);
+	hl_apijson_format_id(id, hex);
+	assert_string_equal(hex, "0123456789abcdeffedcba9876543210");
+	assert_int_equal(hl_apijson_parse_id("0123456789abcdeffedcba987654321", id), HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_id("0123456789abcdeffedcba98765432100", id),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_id("0123456789abcdeffedcba98765432g0", id),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_id(" 123456789abcdeffedcba9876543210", id),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_id("", id), HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_id(NULL, id), HL_ERR_MALFORMED);
+
+	hl_apijson_format_time(0, t);
+	assert_string_equal(t, "1970-01-01T00:00:00.000Z");
+	hl_apijson_format_time(1795435200123ull, t);
+	assert_string_equal(t, "2026-11-23T12:00:00.123Z");
+	hl_apijson_format_time(UINT64_MAX, t);   /* clamped, still fixed width */
+	assert_string_equal(t, "9999-12-31T23:59:59.999Z");
+}
+
+/* ---- query strings ---- */
+
+static void
+test_query(void **state)
+{
+	struct hl_api_query q;
+	char err[160];
+	const unsigned all = HL_QUERY_LIMIT | HL_QUERY_EXERCISE;
+	char longq[HL_API_QUERY_MAX + 8];
+
+	(void)state;
+	assert_int_equal(hl_apijson_parse_query(NULL, all, &q, err, sizeof(err)), HL_OK);
+	assert_int_equal(q.limit, HL_API_LIMIT_DEFAULT);
+	assert_int_equal(q.exercise, HL_EXERCISE_INCLUDE);
+	assert_int_equal(hl_apijson_parse_query("", all, &q, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_apijson_parse_query("limit=5&exercise=only", all, &q, err, sizeof(err)),
+	    HL_OK);
+	assert_int_equal(q.limit, 5);
+	assert_int_equal(q.exercise, HL_EXERCISE_ONLY);
+	assert_int_equal(hl_apijson_parse_query("exercise=exclude&limit=100000&", all, &q, err,
+	    sizeof(err)), HL_OK);
+	assert_int_equal(q.limit, 100000);
+	assert_int_equal(q.exercise, HL_EXERCISE_EXCLUDE);
+	assert_int_equal(hl_apijson_parse_query("%6cimit=7", all, &q, err, sizeof(err)), HL_OK);
+	assert_int_equal(q.limit, 7);
+
+	/* malformed */
+	assert_int_equal(hl_apijson_parse_query("limit=0", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "limit"));
+	assert_int_equal(hl_apijson_parse_query("limit=100001", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("limit=-1", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("limit=1x", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("limit=", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("limit=99999999999999999999999", all, &q, err,
+	    sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("limit=1&limit=2", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "twice"));
+	assert_int_equal(hl_apijson_parse_query("foo=1", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "foo"));
+	assert_int_equal(hl_apijson_parse_query("exercise=only", HL_QUERY_LIMIT, &q, err,
+	    sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("exercise=maybe", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("limit", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("limit=%zz", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("limit=%0", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_query("limit=1%00", all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	memset(longq, 'a', sizeof(longq) - 1);
+	longq[sizeof(longq) - 1] = '\0';
+	assert_int_equal(hl_apijson_parse_query(longq, all, &q, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+}
+
+/* ---- the send body ---- */
+
+#define GOOD_HEAD "\"to\":[\"KOR\",\"USA/node-1\"],\"precedence\":\"flash\"," \
+	"\"classification\":\"SECRET\",\"releasable_to\":[\"USA\",\"JPN\",\"KOR\"],\"tlp\":\"amber\""
+
+static int
+send_parse(const char *body, struct hl_api_send *s, char *err, size_t errlen)
+{
+	return hl_apijson_parse_send((const uint8_t *)body, strlen(body), &pol, s, err, errlen);
+}
+
+static void
+test_send_valid(void **state)
+{
+	struct hl_api_send s;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(send_parse("{" GOOD_HEAD ",\"text\":\"Missile launch detected\"}", &s,
+	    err, sizeof(err)), HL_OK);
+	assert_int_equal(s.nto, 2);
+	assert_string_equal(s.to[0], "KOR");
+	assert_string_equal(s.to[1], "USA/node-1");
+	assert_int_equal(s.to_all, 0);
+	assert_int_equal(s.precedence, HL_PREC_FLASH);
+	assert_string_equal(hl_policy_level_name(&pol, s.label.classification), "SECRET");
+	assert_int_equal(s.label.tlp, HL_TLP_AMBER);
+	assert_int_equal(s.label.nrel, 3);
+	assert_string_equal(s.label.rel[0], "JPN");   /* sorted by the label module */
+	assert_int_equal(s.content_type, HL_CT_TEXT);
+	assert_int_equal(s.flags, 0);
+	assert_int_equal(s.ttl_s, 0);
+	assert_int_equal(s.content_len, 23);
+	assert_memory_equal(s.content, "Missile launch detected", 23);
+	hl_apijson_send_clear(&s);
+	assert_null(s.content);
+
+	/* file content as base64, to_all, exercise, ttl */
+	assert_int_equal(send_parse("{\"to_all\":true,\"precedence\":\"routine\","
+	    "\"classification\":\"UNCLASSIFIED\",\"releasable_to\":[\"JPN\"],\"tlp\":\"TLP:CLEAR\","
+	    "\"content_type\":\"file\",\"content_b64\":\"AAEC/w==\",\"exercise\":true,\"ttl_s\":3600}",
+	    &s, err, sizeof(err)), HL_OK);
+	assert_int_equal(s.to_all, 1);
+	assert_int_equal(s.nto, 0);
+	assert_int_equal(s.precedence, HL_PREC_ROUTINE);
+	assert_int_equal(s.content_type, HL_CT_FILE);
+	assert_int_equal(s.flags, HL_ENV_FLAG_EXERCISE);
+	assert_int_equal(s.ttl_s, 3600);
+	assert_int_equal(s.content_len, 4);
+	assert_memory_equal(s.content, "\x00\x01\x02\xff", 4);
+	hl_apijson_send_clear(&s);
+
+	/* to_all false with recipients, exercise false */
+	assert_int_equal(send_parse("{" GOOD_HEAD ",\"to_all\":false,\"exercise\":false,"
+	    "\"text\":\"x\"}", &s, err, sizeof(err)), HL_OK);
+	hl_apijson_send_clear(&s);
+}
+
+struct bad_case {
+	const char *body;
+	const char *err_has;   /* substring the error must contain, or NULL */
+};
+
+static void
+test_send_malformed(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ "", "empty" },
+		{ "[]", "object" },
+		{ "\"text\"", NULL },
+		{ "{", "invalid JSON" },
+		{ "{} x", "invalid JSON" },
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"text\":\"b\"}", "duplicate" },
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"bogus\":1}", "bogus" },
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"filename\":\"x.pdf\"}", "filename" },
+		/* recipients */
+		{ "{\"precedence\":\"flash\",\"classification\":\"SECRET\",\"releasable_to\":[\"JPN\"],"
+		  "\"tlp\":\"amber\",\"text\":\"a\"}", "recipients" },
+		{ "{\"to\":[],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "recipients" },
+		{ "{\"to\":\"KOR\",\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "array" },
+		{ "{\"to\":[1],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "strings" },
+		{ "{\"to\":[\"kor\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "kor" },
+		{ "{\"to\":[\"KOR/\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "node name" },
+		{ "{\"to\":[\"KOR\",\"KOR\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "twice" },
+		{ "{\"to\":[\"KOR\"],\"to_all\":true,\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "not both" },
+		{ "{\"to_all\":1,\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "to_all" },
+		{ "{\"to\":[\"K\\u0000R\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", NULL },
+		/* precedence */
+		{ "{\"to\":[\"KOR\"],\"classification\":\"SECRET\",\"releasable_to\":[\"JPN\"],"
+		  "\"tlp\":\"amber\",\"text\":\"a\"}", "precedence" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"urgent\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "precedence" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":0,\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "string" },
+		/* label */
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"releasable_to\":[\"JPN\"],"
+		  "\"tlp\":\"amber\",\"text\":\"a\"}", "classification" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"classification\":\"TOPSECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}", "label" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"tlp\":\"amber\",\"text\":\"a\"}", "releasable_to" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[],\"tlp\":\"amber\",\"text\":\"a\"}", "releasable_to" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":\"JPN\",\"tlp\":\"amber\",\"text\":\"a\"}", "releasable_to" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN,KOR\"],\"tlp\":\"amber\",\"text\":\"a\"}", "partner" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"jpn\"],\"tlp\":\"amber\",\"text\":\"a\"}", "partner" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"text\":\"a\"}", "tlp" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":\"purple\",\"text\":\"a\"}", "label" },
+		{ "{\"to\":[\"KOR\"],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+		  "\"releasable_to\":[\"JPN\"],\"tlp\":[\"amber\"],\"text\":\"a\"}", "tlp" },
+		/* content */
+		{ "{" GOOD_HEAD "}", "exactly one" },
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"content_b64\":\"YQ==\"}", "exactly one" },
+		{ "{" GOOD_HEAD ",\"text\":\"\"}", "empty" },
+		{ "{" GOOD_HEAD ",\"text\":5}", "text" },
+		{ "{" GOOD_HEAD ",\"content_b64\":\"YQ=\"}", "base64" },
+		{ "{" GOOD_HEAD ",\"content_b64\":\"Y Q==\"}", "base64" },
+		{ "{" GOOD_HEAD ",\"content_b64\":\"YR==\"}", "base64" },
+		{ "{" GOOD_HEAD ",\"content_b64\":\"=YQ=\"}", "base64" },
+		{ "{" GOOD_HEAD ",\"content_b64\":\"YQ==YQ==\"}", "base64" },
+		{ "{" GOOD_HEAD ",\"content_b64\":\"\"}", "empty" },
+		{ "{" GOOD_HEAD ",\"content_b64\":null}", "content_b64" },
+		{ "{" GOOD_HEAD ",\"content_type\":\"html\",\"text\":\"a\"}", "content_type" },
+		/* flags and ttl */
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"exercise\":\"yes\"}", "exercise" },
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"ttl_s\":0}", "ttl_s" },
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"ttl_s\":-5}", "ttl_s" },
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"ttl_s\":1.5}", "ttl_s" },
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"ttl_s\":\"60\"}", "ttl_s" },
+		{ "{" GOOD_HEAD ",\"text\":\"a\",\"ttl_s\":99999999999}", "ttl_s" },
+	};
+	struct hl_api_send s;
+	char err[256];
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		r = send_parse(bad[i].body, &s, err, sizeof(err));
+		if (r != HL_ERR_MALFORMED || (bad[i].err_has != NULL &&
+		    strstr(err, bad[i].err_has) == NULL))
+			fail_msg("case %zu (%s): r=%d err=\"%s\"", i, bad[i].body, r, err);
+		assert_null(s.content);
+		assert_int_equal(s.nto, 0);
+		assert_true(strlen(err) > 0);
+		assert_null(strchr(err, '\n'));
+	}
+}
+
+static void
+test_send_limits(void **state)
+{
+	static const char tail[] = "],\"precedence\":\"flash\",\"classification\":\"SECRET\","
+	    "\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\",\"text\":\"a\"}";
+	struct hl_api_send s;
+	struct hl_buf b;
+	json_t *j = NULL;
+	char err[256];
+	uint8_t *p;
+	size_t n;
+	int i;
+
+	(void)state;
+	/* 33 recipients */
+	hl_buf_init(&b, 4096);
+	hl_buf_put(&b, "{\"to\":[", 7);
+	for (i = 0; i < HL_RECIPIENTS_MAX + 1; i++) {
+		char r[32];
+
+		snprintf(r, sizeof(r), "%s\"P%02d\"", i ? "," : "", i);
+		hl_buf_put(&b, r, strlen(r));
+	}
+	hl_buf_put(&b, tail, strlen(tail));
+	assert_int_equal(hl_buf_error(&b), HL_OK);
+	assert_int_equal(hl_apijson_parse_send(b.data, b.len, &pol, &s, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "recipients"));
+	hl_buf_free(&b);
+
+	/* nesting deeper than HL_JSON_DEPTH_MAX is refused before jansson sees it */
+	hl_buf_init(&b, 4096);
+	hl_buf_put(&b, "{\"to\":", 6);
+	for (i = 0; i < HL_JSON_DEPTH_MAX + 1; i++)
+		hl_buf_put(&b, "[", 1);
+	for (i = 0; i < HL_JSON_DEPTH_MAX + 1; i++)
+		hl_buf_put(&b, "]", 1);
+	hl_buf_put(&b, "}", 1);
+	assert_int_equal(hl_apijson_parse_send(b.data, b.len, &pol, &s, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "nested"));
+	assert_int_equal(hl_apijson_depth_ok((const uint8_t *)"[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]",
+	    41), 1);
+	hl_buf_free(&b);
+
+	/* text one byte over the content limit: TOO_BIG */
+	n = HL_CONTENT_MAX_BYTES + 1;
+	hl_buf_init(&b, n + 512);
+	hl_buf_put(&b, "{" GOOD_HEAD ",\"text\":\"", strlen("{" GOOD_HEAD ",\"text\":\""));
+	assert_int_equal(hl_buf_reserve(&b, n + 2), HL_OK);
+	memset(b.data + b.len, 'a', n);
+	b.len += n;
+	hl_buf_put(&b, "\"}", 2);
+	assert_int_equal(hl_buf_error(&b), HL_OK);
+	assert_int_equal(hl_apijson_parse_send(b.data, b.len, &pol, &s, err, sizeof(err)),
+	    HL_ERR_TOO_BIG);
+	assert_null(s.content);
+	hl_buf_free(&b);
+
+	/* a body over the API limit is refused without parsing */
+	p = (uint8_t *)"{}";
+	assert_int_equal(hl_apijson_load_object(p, HL_API_BODY_MAX_BYTES + 1, HL_API_BODY_MAX_BYTES,
+	    &j, err, sizeof(err)), HL_ERR_TOO_BIG);
+	assert_null(j);
+}
+
+/* Our own allocations come after jansson's parse; fail the last one (the
+ * content copy or the base64 output) and check nothing leaks. (jansson
+ * 2.14 itself crashes when its allocator fails inside json_loadb, so the
+ * injector is not pointed at jansson's allocations.) */
+static void
+test_send_alloc_failures(void **state)
+{
+	static const char *const bodies[] = {
+		"{" GOOD_HEAD ",\"content_type\":\"file\",\"content_b64\":\"AAECAwQF\"}",
+		"{" GOOD_HEAD ",\"text\":\"abcdef\"}",
+	};
+	struct hl_api_send s;
+	char err[256];
+	int64_t live;
+	uint64_t before, total;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		live = hl_alloc_live();
+		before = hl_alloc_count();
+		assert_int_equal(send_parse(bodies[i], &s, err, sizeof(err)), HL_OK);
+		total = hl_alloc_count() - before;
+		assert_int_equal(s.content_len, 6);
+		hl_apijson_send_clear(&s);
+		assert_int_equal(hl_alloc_live(), live);
+		hl_alloc_fail_at(total);
+		assert_int_equal(send_parse(bodies[i], &s, err, sizeof(err)), HL_ERR_NOMEM);
+		hl_alloc_fail_at(0);
+		assert_null(s.content);
+		assert_int_equal(hl_alloc_live(), live);
+	}
+}
+
+static void
+test_parse_empty(void **state)
+{
+	char err[160];
+
+	(void)state;
+	assert_int_equal(hl_apijson_parse_empty(NULL, 0, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_apijson_parse_empty((const uint8_t *)"{}", 2, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_apijson_parse_empty((const uint8_t *)" { } ", 5, err, sizeof(err)),
+	    HL_OK);
+	assert_int_equal(hl_apijson_parse_empty((const uint8_t *)"{\"a\":1}", 7, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "\"a\""));
+	assert_int_equal(hl_apijson_parse_empty((const uint8_t *)"[]", 2, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_parse_empty((const uint8_t *)"{", 1, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+}
+
+/* ---- credentials and base64 ---- */
+
+static void
+test_basic(void **state)
+{
+	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], hdr[4096], *b;
+
+	(void)state;
+	/* admin:s3cret:with:colons */
+	assert_int_equal(hl_apijson_parse_basic("Basic YWRtaW46czNjcmV0OndpdGg6Y29sb25z", user,
+	    pass), HL_OK);
+	assert_string_equal(user, "admin");
+	assert_string_equal(pass, "s3cret:with:colons");
+	assert_int_equal(hl_apijson_parse_basic("basic   YWRtaW46  ", user, pass), HL_OK);
+	assert_string_equal(user, "admin");
+	assert_string_equal(pass, "");
+
+	assert_int_equal(hl_apijson_parse_basic(NULL, user, pass), HL_ERR_AUTH);
+	assert_int_equal(hl_apijson_parse_basic("Bearer YWRtaW46eA==", user, pass), HL_ERR_AUTH);
+	assert_int_equal(hl_apijson_parse_basic("Basic", user, pass), HL_ERR_AUTH);
+	assert_int_equal(hl_apijson_parse_basic("Basic YWRtaW4=", user, pass), HL_ERR_AUTH);  /* no colon */
+	assert_int_equal(hl_apijson_parse_basic("Basic OnB3", user, pass), HL_ERR_AUTH);      /* empty user */
+	assert_int_equal(hl_apijson_parse_basic("Basic YWRtaW46eA=", user, pass), HL_ERR_AUTH);
+	assert_int_equal(hl_apijson_parse_basic("Basic YWRtaW46e!==", user, pass), HL_ERR_AUTH);
+	assert_int_equal(hl_apijson_parse_basic("Basic YSBiOmM=", user, pass), HL_ERR_AUTH);  /* "a b:c" */
+	assert_int_equal(hl_apijson_parse_basic("Basic YQpiOmM=", user, pass), HL_ERR_AUTH);  /* "a\nb:c" */
+	assert_int_equal(hl_apijson_parse_basic("Basic YTpiAGM=", user, pass), HL_ERR_AUTH);  /* NUL in password */
+	assert_string_equal(user, "");
+	assert_string_equal(pass, "");
+	/* an oversized header */
+	memcpy(hdr, "Basic ", 6);
+	memset(hdr + 6, 'Q', sizeof(hdr) - 7);
+	hdr[sizeof(hdr) - 1] = '\0';
+	assert_int_equal(hl_apijson_parse_basic(hdr, user, pass), HL_ERR_AUTH);
+	/* a 65-byte user name */
+	memset(hdr, 'u', 65);
+	hdr[65] = ':';
+	hdr[66] = 'p';
+	assert_non_null(b = hl_apijson_b64_encode((const uint8_t *)hdr, 67));
+	snprintf(hdr, sizeof(hdr), "Basic %s", b);
+	hl_free(b);
+	assert_int_equal(hl_apijson_parse_basic(hdr, user, pass), HL_ERR_AUTH);
+}
+
+static void
+test_b64(void **state)
+{
+	uint8_t in[64], *out;
+	size_t i, n;
+	char *e;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 37 + 1);
+	for (i = 0; i <= 20; i++) {
+		assert_non_null(e = hl_apijson_b64_encode(in, i));
+		assert_int_equal(strlen(e), (i + 2) / 3 * 4);
+		assert_int_equal(hl_apijson_b64_decode(e, strlen(e), 64, &out, &n), HL_OK);
+		assert_int_equal(n, i);
+		if (i > 0)
+			assert_memory_equal(out, in, i);
+		hl_free_secret(out, n);
+		if (strlen(e) >= 4)
+			assert_int_equal(hl_apijson_b64_decode(e, strlen(e), i - 1 + (i == 0), &out, &n),
+			    i == 0 ? HL_OK : HL_ERR_TOO_BIG);
+		hl_free(e);
+	}
+	assert_int_equal(hl_apijson_b64_decode("QQ==", 4, 10, &out, &n), HL_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 'A');
+	hl_free_secret(out, n);
+	assert_int_equal(hl_apijson_b64_decode("QR==", 4, 10, &out, &n), HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_b64_decode("QUI=", 4, 10, &out, &n), HL_OK);
+	hl_free_secret(out, n);
+	assert_int_equal(hl_apijson_b64_decode("QUJ=", 4, 10, &out, &n), HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_b64_decode("Q===", 4, 10, &out, &n), HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_b64_decode("QQ", 2, 10, &out, &n), HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_b64_decode("QQ=\n", 4, 10, &out, &n), HL_ERR_MALFORMED);
+	assert_int_equal(hl_apijson_b64_decode("Q-_A", 4, 10, &out, &n), HL_ERR_MALFORMED);
+	assert_null(out);
+	assert_int_equal(n, 0);
+}
+
+/* ---- rule 4 and response JSON ---- */
+
+static size_t
+make_label(const char *cls, const char *rel, const char *tlp, uint8_t *out)
+{
+	struct hl_label l;
+	struct hl_buf b;
+	char err[160];
+	size_t n;
+
+	assert_int_equal(hl_label_from_strings(&pol, cls, rel, tlp, &l, err, sizeof(err)), HL_OK);
+	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
+	assert_int_equal(hl_label_encode(&l, &b), HL_OK);
+	assert_int_equal(hl_buf_error(&b), HL_OK);
+	n = b.len;
+	memcpy(out, b.data, n);
+	hl_buf_free(&b);
+	return n;
+}
+
+static void
+test_visible(void **state)
+{
+	struct hl_operator_conf op;
+	struct hl_label l;
+	uint8_t lab[HL_LABEL_MAX_BYTES];
+	size_t n;
+	uint8_t secret, conf;
+
+	(void)state;
+	assert_int_equal(hl_policy_level(&pol, "SECRET", &secret), HL_OK);
+	assert_int_equal(hl_policy_level(&pol, "CONFIDENTIAL", &conf), HL_OK);
+	memset(&op, 0, sizeof(op));
+	snprintf(op.name, sizeof(op.name), "duty");
+	snprintf(op.nationality, sizeof(op.nationality), "JPN");
+	op.clearance = secret;
+
+	n = make_label("SECRET", "JPN,KOR,USA", "amber", lab);
+	assert_int_equal(hl_apijson_visible(lab, n, &pol, &op, &l), 1);
+	assert_int_equal(l.classification, secret);
+	op.clearance = conf;   /* clearance below the classification */
+	assert_int_equal(hl_apijson_visible(lab, n, &pol, &op, &l), 0);
+	assert_int_equal(l.nrel, 0);
+	op.clearance = secret;
+	snprintf(op.nationality, sizeof(op.nationality), "NATO");   /* not releasable */
+	assert_int_equal(hl_apijson_visible(lab, n, &pol, &op, &l), 0);
+	snprintf(op.nationality, sizeof(op.nationality), "KOR");
+	assert_int_equal(hl_apijson_visible(lab, n, &pol, &op, &l), 1);
+	/* a label that does not decode is never visible */
+	assert_int_equal(hl_apijson_visible(lab, n - 1, &pol, &op, &l), 0);
+	assert_int_equal(hl_apijson_visible(lab, 0, &pol, &op, &l), 0);
+	lab[0] ^= 0xff;
+	assert_int_equal(hl_apijson_visible(lab, n, &pol, &op, &l), 0);
+}
+
+static void
+test_msg_json(void **state)
+{
+	struct hl_msg m;
+	struct hl_label l;
+	char err[160];
+	json_t *j;
+	char *s;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(hl_label_from_strings(&pol, "SECRET", "JPN,KOR", "amber", &l, err,
+	    sizeof(err)), HL_OK);
+	memset(m.id, 0xab, sizeof(m.id));
+	m.inbound = 1;
+	snprintf(m.origin, sizeof(m.origin), "KOR/node-1");
+	snprintf(m.originator, sizeof(m.originator), "kim");
+	m.precedence = HL_PREC_FLASH;
+	m.content_type = HL_CT_TEXT;
+	m.flags = HL_ENV_FLAG_EXERCISE;
+	m.suite = HL_SUITE_X25519;
+	m.created_ms = 1795435200123ull;
+	m.expires_ms = m.created_ms + 1000;
+	m.stored_ms = m.created_ms + 5;
+	m.sig_ok = 1;
+	m.content = (uint8_t *)"hello";
+	m.content_len = 5;
+
+	assert_non_null(j = hl_apijson_msg(&m, &l, &pol, 0));
+	assert_string_equal(json_string_value(json_object_get(j, "id")),
+	    "abababababababababababababababab");
+	assert_string_equal(json_string_value(json_object_get(j, "precedence")), "FLASH");
+	assert_true(json_is_true(json_object_get(j, "exercise")));
+	assert_string_equal(json_string_value(json_object_get(j, "created")),
+	    "2026-11-23T12:00:00.123Z");
+	assert_string_equal(json_string_value(json_object_get(j, "received")),
+	    "2026-11-23T12:00:00.128Z");
+	assert_true(json_is_null(json_object_get(j, "acknowledged")));
+	assert_true(json_is_null(json_object_get(j, "acknowledged_by")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "label"),
+	    "classification")), "SECRET");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "label"),
+	    "releasable_to")), 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "size")), 5);
+	assert_null(json_object_get(j, "text"));          /* list items carry no content */
+	assert_null(json_object_get(j, "direction"));
+	json_decref(j);
+
+	assert_non_null(j = hl_apijson_msg(&m, &l, &pol, 1));
+	assert_string_equal(json_string_value(json_object_get(j, "text")), "hello");
+	assert_string_equal(json_string_value(json_object_get(j, "direction")), "in");
+	assert_string_equal(json_string_value(json_object_get(j, "signature")), "verified");
+	assert_non_null(s = hl_apijson_dump(j));
+	assert_non_null(strstr(s, "\"id\": \"abab"));
+	assert_true(strstr(s, "\"id\"") < strstr(s, "\"origin\""));   /* stable order */
+	assert_int_equal(s[strlen(s) - 1], '\n');
+	hl_free(s);
+	json_decref(j);
+
+	/* not UTF-8, or not text: base64; acknowledged; outbound has "sent" */
+	m.content = (uint8_t *)"\xff\xfe";
+	m.content_len = 2;
+	m.acked_ms = m.created_ms;
+	snprintf(m.acked_by, sizeof(m.acked_by), "duty");
+	assert_non_null(j = hl_apijson_msg(&m, &l, &pol, 1));
+	assert_null(json_object_get(j, "text"));
+	assert_string_equal(json_string_value(json_object_get(j, "content_b64")), "//4=");
+	assert_string_equal(json_string_value(json_object_get(j, "acknowledged_by")), "duty");
+	json_decref(j);
+	m.inbound = 0;
+	m.sig_ok = 0;
+	assert_non_null(j = hl_apijson_msg(&m, &l, &pol, 1));
+	assert_string_equal(json_string_value(json_object_get(j, "direction")), "out");
+	assert_string_equal(json_string_value(json_object_get(j, "signature")), "unverified");
+	assert_non_null(json_object_get(j, "sent"));
+	assert_null(json_object_get(j, "acknowledged"));
+	json_decref(j);
+}
+
+static void
+test_deliveries_json(void **state)
+{
+	struct hl_delivery d[3];
+	uint8_t id[HL_ID_BYTES];
+	json_t *j, *r;
+
+	(void)state;
+	memset(d, 0, sizeof(d));
+	memset(id, 0x01, sizeof(id));
+	snprintf(d[0].node, sizeof(d[0].node), "KOR/node-1");
+	d[0].state = HL_DLV_ACKNOWLEDGED;
+	d[0].acked_ms = 1795435200123ull;
+	snprintf(d[0].acked_by, sizeof(d[0].acked_by), "kim");
+	snprintf(d[1].node, sizeof(d[1].node), "USA/node-1");
+	d[1].state = HL_DLV_REJECTED;
+	d[1].reason = HL_REASON_ACCREDITATION;
+	snprintf(d[1].detail, sizeof(d[1].detail), "link accredited to CONFIDENTIAL");
+	snprintf(d[2].node, sizeof(d[2].node), "NATO/node-1");
+	d[2].state = HL_DLV_QUEUED;
+
+	assert_non_null(j = hl_apijson_deliveries(id, d, 3));
+	assert_string_equal(json_string_value(json_object_get(j, "id")),
+	    "01010101010101010101010101010101");
+	assert_int_equal(json_array_size(json_object_get(j, "recipients")), 3);
+	r = json_array_get(json_object_get(j, "recipients"), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "acknowledged");
+	assert_string_equal(json_string_value(json_object_get(r, "acknowledged_by")), "kim");
+	assert_true(json_is_null(json_object_get(r, "reason")));
+	r = json_array_get(json_object_get(j, "recipients"), 1);
+	assert_string_equal(json_string_value(json_object_get(r, "state")), "rejected");
+	assert_string_equal(json_string_value(json_object_get(r, "reason")),
+	    hl_reason_name(HL_REASON_ACCREDITATION));
+	assert_string_equal(json_string_value(json_object_get(r, "detail")),
+	    "link accredited to CONFIDENTIAL");
+	json_decref(j);
+
+	assert_non_null(j = hl_apijson_delivery_summary(d, 3));
+	assert_int_equal(json_integer_value(json_object_get(j, "queued")), 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "delivered")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "acknowledged")), 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "rejected")), 1);
+	json_decref(j);
+
+	assert_non_null(j = hl_apijson_error("denied", "no"));
+	assert_string_equal(json_string_value(json_object_get(j, "error")), "denied");
+	json_decref(j);
+	assert_true(json_is_null(j = hl_apijson_time(0)));
+	json_decref(j);
+}
+
+/* ---- the HTTP response parser ---- */
+
+static int
+resp(const char *s, int complete, struct hl_http_resp *r)
+{
+	return hl_httpc_parse_response((const uint8_t *)s, strlen(s), complete, 1024, r);
+}
+
+static void
+test_httpc_valid(void **state)
+{
+	struct hl_http_resp r;
+
+	(void)state;
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\n\r\n{}", 0, &r), HL_OK);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.content_type, "application/json");
+	assert_int_equal(r.body_len, 2);
+	assert_memory_equal(r.body, "{}", 2);
+	/* read to close, no Content-Length, no reason phrase, odd header case */
+	assert_int_equal(resp("HTTP/1.0 404\r\ncontent-type:  text/plain  \r\nX-A: b\r\n\r\nnope",
+	    1, &r), HL_OK);
+	assert_int_equal(r.status, 404);
+	assert_string_equal(r.content_type, "text/plain");
+	assert_int_equal(r.body_len, 4);
+	assert_int_equal(resp("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 12\r\n"
+	    "Content-Length: 0\r\n\r\n", 0, &r), HL_OK);
+	assert_string_equal(r.retry_after, "12");
+	assert_int_equal(r.body_len, 0);
+	/* incomplete: more needed */
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}", 0, &r), HL_ERR_AGAIN);
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Len", 0, &r), HL_ERR_AGAIN);
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\n\r\nabc", 0, &r), HL_ERR_AGAIN);
+	assert_int_equal(resp("", 0, &r), HL_ERR_AGAIN);
+}
+
+static void
+test_httpc_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",                                                        /* nothing, closed */
+		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}",         /* truncated body */
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{}",         /* extra bytes */
+		"HTTP/1.1 200 OK\r\nContent-Len",                          /* truncated head */
+		"HTTP/2 200 OK\r\n\r\n",
+		"HTTP/1.1 20 OK\r\n\r\n",
+		"HTTP/1.1 2000 OK\r\n\r\n",
+		"HTTP/1.1 abc OK\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\n",
+		"HTTP/1.1 600 Weird\r\n\r\n",
+		"HTTP/1.1 200OK\r\n\r\n",
+		"http/1.1 200 OK\r\n\r\n",
+		" HTTP/1.1 200 OK\r\n\r\n",
+		"HTTP/1.1 200 O\x01K\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nContent-Length: 2x\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1 1\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX-A: b\r\n folded\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+		"HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX-A: b\x7f\r\n\r\n",
+		"HTTP/1.1 200 OK\nX-A: b\r\n\r\n",                          /* bare LF */
+		"HTTP/1.1 200 OK\r\nX-A: b\rc\r\n\r\n",                     /* bare CR */
+	};
+	struct hl_http_resp r;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rc = resp(bad[i], 1, &r);
+		if (rc != HL_ERR_MALFORMED)
+			fail_msg("case %zu: %d", i, rc);
+		assert_int_equal(r.status, 0);
+		assert_null(r.body);
+	}
+}
+
+static void
+test_httpc_limits(void **state)
+{
+	struct hl_http_resp r;
+	struct hl_buf b;
+	char line[64];
+	size_t i;
+
+	(void)state;
+	/* head larger than the limit, with or without an end in sight */
+	hl_buf_init(&b, 2 * HL_HTTPC_HEADERS_MAX);
+	hl_buf_put(&b, "HTTP/1.1 200 OK\r\n", 17);
+	while (b.len < HL_HTTPC_HEADERS_MAX + 100)
+		hl_buf_put(&b, "X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 49);
+	assert_int_equal(hl_httpc_parse_response(b.data, b.len, 0, 1024, &r), HL_ERR_TOO_BIG);
+	hl_buf_put(&b, "\r\n", 2);
+	assert_int_equal(hl_httpc_parse_response(b.data, b.len, 1, 1024, &r), HL_ERR_TOO_BIG);
+	hl_buf_free(&b);
+	/* too many header lines */
+	hl_buf_init(&b, HL_HTTPC_HEADERS_MAX);
+	hl_buf_put(&b, "HTTP/1.1 200 OK\r\n", 17);
+	for (i = 0; i < HL_HTTPC_HEADER_LINES_MAX + 1; i++) {
+		snprintf(line, sizeof(line), "X-%zu: v\r\n", i);
+		hl_buf_put(&b, line, strlen(line));
+	}
+	hl_buf_put(&b, "\r\n", 2);
+	assert_int_equal(hl_buf_error(&b), HL_OK);
+	assert_int_equal(hl_httpc_parse_response(b.data, b.len, 1, 1024, &r), HL_ERR_TOO_BIG);
+	hl_buf_free(&b);
+	/* declared or actual body over body_max */
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 1025\r\n\r\n", 0, &r),
+	    HL_ERR_TOO_BIG);
+	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", 0,
+	    &r), HL_ERR_MALFORMED);
+	hl_buf_init(&b, 4096);
+	hl_buf_put(&b, "HTTP/1.1 200 OK\r\n\r\n", 19);
+	assert_int_equal(hl_buf_reserve(&b, 1100), HL_OK);
+	memset(b.data + b.len, 'x', 1100);
+	b.len += 1100;
+	assert_int_equal(hl_httpc_parse_response(b.data, b.len, 1, 1024, &r), HL_ERR_TOO_BIG);
+	hl_buf_free(&b);
+}
+
+static void
+test_httpc_every_truncation(void **state)
+{
+	const char *full = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 10\r\n\r\n{\"id\":\"x\"}";
+	struct hl_http_resp r;
+	size_t i, n = strlen(full);
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		assert_int_equal(hl_httpc_parse_response((const uint8_t *)full, i, 0, 1024, &r),
+		    HL_ERR_AGAIN);
+		assert_int_equal(hl_httpc_parse_response((const uint8_t *)full, i, 1, 1024, &r),
+		    HL_ERR_MALFORMED);
+	}
+	assert_int_equal(hl_httpc_parse_response((const uint8_t *)full, n, 1, 1024, &r), HL_OK);
+	assert_int_equal(r.status, 201);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_route),
+		cmocka_unit_test(test_id_time),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_send_valid),
+		cmocka_unit_test(test_send_malformed),
+		cmocka_unit_test(test_send_limits),
+		cmocka_unit_test(test_send_alloc_failures),
+		cmocka_unit_test(test_parse_empty),
+		cmocka_unit_test(test_basic),
+		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_visible),
+		cmocka_unit_test(test_msg_json),
+		cmocka_unit_test(test_deliveries_json),
+		cmocka_unit_test(test_httpc_valid),
+		cmocka_unit_test(test_httpc_malformed),
+		cmocka_unit_test(test_httpc_limits),
+		cmocka_unit_test(test_httpc_every_truncation),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
