@@ -110,4 +110,4 @@ all: $(FUZZ_REPLAY_BINS)
 $(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libhotline.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS_BASE) -o $@ $< fuzz/replay_main.c $(BUILD)/libhotline.a $(LDLIBS)
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes -Wno-unused-result $(LDFLAGS_BASE) -o $@ $< fuzz/replay_main.c $(BUILD)/libhotline.a $(LDLIBS)

@@ -12,7 +12,7 @@
 #include "config.h"
 #include "errors.h"
 #include "label.h"
-#include "limits.h"
+#include "hl_limits.h"
 #include "store.h"
 
 /* The largest request or response body: a maximal content as base64 inside

@@ -8,7 +8,7 @@
 
 #include "config.h"
 #include "errors.h"
-#include "limits.h"
+#include "hl_limits.h"
 
 #define HL_HTTPC_HEADERS_MAX HL_HTTP_HEADERS_MAX_BYTES   /* status line + headers */
 #define HL_HTTPC_HEADER_LINES_MAX 64
