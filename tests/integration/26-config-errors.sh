@@ -10,9 +10,9 @@ ok "good config: $out"
 
 broken() {
 	local name=$1 edit=$2 pat=$3
-	cp "$c" "$T/bad.conf"
-	sed -i "$edit" "$T/bad.conf"
-	if "$HLD" -n -c "$T/bad.conf" >"$T/out" 2>"$T/err"; then fail "$name accepted"; fi
+	cp "$c" "$FED/JPN/bad.conf"
+	sed -i "$edit" "$FED/JPN/bad.conf"
+	if "$HLD" -n -c "$FED/JPN/bad.conf" >"$T/out" 2>"$T/err"; then fail "$name accepted"; fi
 	expect_match "$(cat "$T/err")" "$pat" "$name: $(head -1 "$T/err")"
 }
 broken "unknown key" 's/^\[node\]/[node]\nbogus = 1/' 'bad.conf:[0-9]+: .*bogus'
