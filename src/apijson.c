@@ -806,7 +806,7 @@ hl_apijson_parse_basic(const char *hdr, char user[HL_OPERATOR_MAX + 1],
 	r = HL_OK;
 out:
 	if (dec != NULL)
-		hl_free_secret(dec, n / 3 * 3 + 4);
+		hl_free_secret(dec, n + 1);   /* allocated: at least n + 1 */
 	if (r != HL_OK) {
 		user[0] = '\0';
 		OPENSSL_cleanse(pass, HL_API_PASSWORD_MAX + 1);

@@ -1,0 +1,80 @@
+/* fuzz_apijson.c: the operator API's request parsers. The first input byte
+ * picks the parser: send body, query string, route, Basic credentials,
+ * base64, or the ack body. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "apijson.h"
+#include "label.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* NUL-terminated copy for the string parsers; NULL on failure. */
+static char *
+cstr(const uint8_t *p, size_t n)
+{
+	char *s = hl_malloc(n + 1);
+
+	if (s != NULL) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct hl_policy pol;
+	static int init;
+	struct hl_api_send s;
+	struct hl_api_query q;
+	uint8_t id[HL_ID_BYTES], *out = NULL;
+	char err[256], user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], *str;
+	size_t outlen;
+	int route;
+
+	if (!init) {
+		hl_apijson_init();
+		hl_policy_default(&pol);
+		init = 1;
+	}
+	if (size < 1)
+		return 0;
+	switch (data[0] % 6) {
+	case 0:
+		if (hl_apijson_parse_send(data + 1, size - 1, &pol, &s, err, sizeof(err)) == HL_OK)
+			hl_apijson_send_clear(&s);
+		break;
+	case 1:
+		if ((str = cstr(data + 1, size - 1)) != NULL) {
+			(void)hl_apijson_parse_query(str, HL_QUERY_LIMIT | HL_QUERY_EXERCISE, &q, err,
+			    sizeof(err));
+			hl_free(str);
+		}
+		break;
+	case 2:
+		if ((str = cstr(data + 1, size - 1)) != NULL) {
+			(void)hl_apijson_route(str, &route, id);
+			hl_free(str);
+		}
+		break;
+	case 3:
+		if ((str = cstr(data + 1, size - 1)) != NULL) {
+			(void)hl_apijson_parse_basic(str, user, pass);
+			hl_free(str);
+		}
+		break;
+	case 4:
+		if (hl_apijson_b64_decode((const char *)data + 1, size - 1, 1u << 20, &out,
+		    &outlen) == HL_OK)
+			hl_free_secret(out, outlen);
+		break;
+	default:
+		(void)hl_apijson_parse_empty(data + 1, size - 1, err, sizeof(err));
+		break;
+	}
+	return 0;
+}
