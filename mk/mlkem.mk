@@ -21,16 +21,20 @@ all: $(MLKEM_BROKEN_BIN) $(MLKEM_NODECL_BIN)
 
 $(MLKEM_BROKEN_OBJ): src/mlkem.c $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DHL_MLKEM_CT_BROKEN -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) -DHL_MLKEM_CT_BROKEN -c -o $@ $<
 
 $(MLKEM_BROKEN_BIN): tests/tools/ct_mlkem.c $(MLKEM_BROKEN_OBJ) $(BUILD)/libhotline.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(MLKEM_BROKEN_OBJ) $(BUILD)/libhotline.a $(LDLIBS)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(MLKEM_BROKEN_OBJ) $(BUILD)/libhotline.a $(LDLIBS)
 
 $(MLKEM_NODECL_OBJ): src/mlkem.c $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DHL_MLKEM_CT_NO_DECLASSIFY -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) -DHL_MLKEM_CT_NO_DECLASSIFY -c -o $@ $<
 
 $(MLKEM_NODECL_BIN): tests/tools/ct_mlkem.c $(MLKEM_NODECL_OBJ) $(BUILD)/libhotline.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(MLKEM_NODECL_OBJ) $(BUILD)/libhotline.a $(LDLIBS)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(MLKEM_NODECL_OBJ) $(BUILD)/libhotline.a $(LDLIBS)

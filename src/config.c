@@ -51,7 +51,7 @@ struct key_def {
 enum node_key {
 	NK_NAME, NK_LISTEN, NK_API, NK_DATA, NK_CERT, NK_KEY, NK_CA, NK_SUITE,
 	NK_ALLOW_CLASSICAL, NK_HEARTBEAT, NK_DEAD_AFTER, NK_RECONNECT_MAX,
-	NK_ENVELOPE_TTL, NK_KEM_ROTATE, NK_COUNT
+	NK_ENVELOPE_TTL, NK_KEM_ROTATE, NK_KEM_KEEP, NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
 enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_COUNT };
@@ -487,6 +487,12 @@ nk_envelope_ttl(struct pctx *x, const char *v, char *msg, size_t ml)
 }
 
 static int
+nk_kem_keep(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 366ull * 86400000, 1, &x->c->kem_keep_s, msg, ml);
+}
+
+static int
 nk_kem_rotate(struct pctx *x, const char *v, char *msg, size_t ml)
 {
 	return set_duration(v, 1000, 366ull * 86400000, 1, &x->c->kem_rotate_s, msg, ml);
@@ -684,6 +690,7 @@ static const struct key_def node_keys[NK_COUNT] = {
 	[NK_RECONNECT_MAX] = { "reconnect_max", 0, nk_reconnect_max },
 	[NK_ENVELOPE_TTL] = { "envelope_ttl", 0, nk_envelope_ttl },
 	[NK_KEM_ROTATE] = { "kem_rotate", 0, nk_kem_rotate },
+	[NK_KEM_KEEP] = { "kem_keep", 0, nk_kem_keep },
 };
 
 static const struct key_def policy_keys[PK_COUNT] = {
@@ -1057,6 +1064,12 @@ finish(struct pctx *x)
 		fail(x, ln->cli_sect, "missing key 'password_file' in [cli] (user is set)");
 		return;
 	}
+	if (c->suite == HL_SUITE_X25519 && !c->allow_classical) {
+		fail(x, ln->node[NK_SUITE], "suite x25519 is classical only (no protection "
+		    "against harvest-now-decrypt-later); set allow_classical_suite = yes to "
+		    "choose it anyway");
+		return;
+	}
 	if (c->dead_after_ms <= c->heartbeat_ms) {
 		fail(x, ln->node[NK_DEAD_AFTER] ? ln->node[NK_DEAD_AFTER] :
 		    ln->node[NK_HEARTBEAT] ? ln->node[NK_HEARTBEAT] : ln->node_sect,
@@ -1100,13 +1113,14 @@ defaults(struct hl_config *c)
 {
 	unsigned i;
 
-	c->suite = HL_SUITE_X25519;   /* flips to x25519-mlkem768 with the PQ suite */
+	c->suite = HL_SUITE_X25519_MLKEM768;
 	c->allow_classical = 0;
 	c->heartbeat_ms = 1000;
 	c->dead_after_ms = 5000;
 	c->reconnect_max_ms = 30000;
 	c->default_ttl_s = 7 * 86400;
 	c->kem_rotate_s = 86400;
+	c->kem_keep_s = 7 * 86400;
 	memcpy(c->policy.id, "hotline-default", sizeof("hotline-default"));
 	c->policy.nlevels = sizeof(default_levels) / sizeof(default_levels[0]);
 	for (i = 0; i < c->policy.nlevels; i++)

@@ -58,6 +58,7 @@ struct hl_config {
 	uint32_t reconnect_max_ms;            /* reconnect_max = 30s */
 	uint32_t default_ttl_s;               /* envelope_ttl = 7d */
 	uint32_t kem_rotate_s;                /* kem_rotate = 24h */
+	uint32_t kem_keep_s;                  /* kem_keep = 7d: longest an old KEM secret key is held */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */
 	/* [peer NODE] */

@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 
 #include "config.h"
+#include "envelope.h"
 #include "log.h"
 #include "nodeinit.h"
 #include "version.h"
@@ -74,6 +75,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	if (cfg.suite == HL_SUITE_X25519)
+		log_warnx("%s: suite x25519 (classical only) chosen by allow_classical_suite: "
+		    "new envelopes are not protected against harvest-now-decrypt-later", conf);
 	if (check) {
 		printf("%s: configuration OK (node %s, %u peers)\n", conf, cfg.node, cfg.npeers);
 		return 0;

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -21,14 +22,16 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 
 #include "alloc.h"
 #include "buf.h"
 #include "envelope.h"
 #include "keys.h"
+#include "mlkem.h"
 
 #define KEY_FILE_MAX (16u * 1024)     /* a PEM private key file, bytes */
-#define KEM_KEYS_MAX 16               /* KEM key pairs held (all suites, all epochs) */
+#define KEM_KEYS_MAX 48               /* KEM key pairs held (3 suites x 16 epochs) */
 #define KEM_PUB_MAX (HL_X25519_KEY + 1568)
 #define SIG_PREFIX "hotline-sig-v1"
 #define WRAP_INFO "hotline wrap v1"
@@ -42,6 +45,7 @@ struct kem_key {
 	size_t sklen;                  /* freed with hl_free_secret by kem_key_clear */
 	uint8_t pub[KEM_PUB_MAX];
 	size_t publen;
+	uint64_t created_ms;
 };
 
 struct hl_keys {
@@ -419,9 +423,245 @@ out:
 	return r;
 }
 
+
+/* ---- suites 2 and 3: X25519 + ML-KEM-768 / ML-KEM-1024, SHA3-256 combiner ----
+ *
+ * Key file: the X25519 private key (PEM) followed by the 64-byte ML-KEM seed
+ * d || z in a "HOTLINE ML-KEM SEED" PEM-style block; the ML-KEM key pair is
+ * re-derived from the seed at load (FIPS 203 KeyGen_internal).
+ * Public key: X25519 pub (32) || ML-KEM ek.
+ * Wrap: eph_pub (32) || ML-KEM ct || AES-256-GCM(KWK, zero nonce)(ck) || tag,
+ * KWK = hl_keys_hybrid_combine(...) (docs/PROTOCOL.md, "Hybrid key wrap"). */
+
+#define SEED_BEGIN "-----BEGIN HOTLINE ML-KEM SEED-----\n"
+#define SEED_END "\n-----END HOTLINE ML-KEM SEED-----\n"
+#define SEED_BYTES (2 * HL_MLKEM_SEED_BYTES)
+#define SEED_B64 88                      /* base64 of 64 bytes */
+#define HYBRID_LABEL "hotline hybrid kem v1"
+
+static int
+hybrid_param(uint8_t suite)
+{
+	return suite == HL_SUITE_X25519_MLKEM1024 ? HL_MLKEM_1024 : HL_MLKEM_768;
+}
+
+int
+hl_keys_hybrid_combine(uint8_t suite, const uint8_t ss_m[static 32],
+    const uint8_t ss_x[static 32], const uint8_t ct_x[static 32], const uint8_t *ct_m,
+    size_t ct_m_len, const uint8_t pk_x[static 32], const uint8_t *pk_m, size_t pk_m_len,
+    const uint8_t id[static HL_ID_BYTES], const char *node, uint8_t kwk[static HL_AES_KEY])
+{
+	EVP_MD_CTX *mc = NULL;
+	size_t nlen = strlen(node);
+	unsigned int outl = 0;
+	uint8_t nl = (uint8_t)nlen;
+	int r = HL_ERR_CRYPTO;
+
+	if (nlen > HL_NODE_NAME_MAX)
+		return HL_ERR_INVALID;
+	if ((mc = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DigestInit_ex(mc, EVP_sha3_256(), NULL) != 1 ||
+	    EVP_DigestUpdate(mc, HYBRID_LABEL, strlen(HYBRID_LABEL)) != 1 ||
+	    EVP_DigestUpdate(mc, &suite, 1) != 1 ||
+	    EVP_DigestUpdate(mc, ss_m, 32) != 1 ||
+	    EVP_DigestUpdate(mc, ss_x, 32) != 1 ||
+	    EVP_DigestUpdate(mc, ct_x, 32) != 1 ||
+	    EVP_DigestUpdate(mc, ct_m, ct_m_len) != 1 ||
+	    EVP_DigestUpdate(mc, pk_x, 32) != 1 ||
+	    EVP_DigestUpdate(mc, pk_m, pk_m_len) != 1 ||
+	    EVP_DigestUpdate(mc, id, HL_ID_BYTES) != 1 ||
+	    EVP_DigestUpdate(mc, &nl, 1) != 1 ||
+	    EVP_DigestUpdate(mc, node, nlen) != 1 ||
+	    EVP_DigestFinal_ex(mc, kwk, &outl) != 1 || outl != HL_AES_KEY)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		OPENSSL_cleanse(kwk, HL_AES_KEY);
+	EVP_MD_CTX_free(mc);  /* the SHA3 state held secrets: OpenSSL cleanses it */
+	return r;
+}
+
+/* Derive the ML-KEM pair from the seed into key (sk = dk, pub after X25519). */
+static int
+hybrid_expand(struct kem_key *key, const uint8_t seed[SEED_BYTES])
+{
+	int param = hybrid_param(key->suite);
+	size_t ekl = hl_mlkem_ek_bytes(param), dkl = hl_mlkem_dk_bytes(param);
+	uint8_t *dk;
+	int r;
+
+	if ((dk = hl_malloc(dkl)) == NULL)
+		return HL_ERR_NOMEM;
+	if ((r = hl_mlkem_keygen_derand(param, seed, seed + HL_MLKEM_SEED_BYTES,
+	    key->pub + HL_X25519_KEY, dk)) != HL_OK) {
+		hl_free_secret(dk, dkl);
+		return r;
+	}
+	key->sk = dk;
+	key->sklen = dkl;
+	key->publen = HL_X25519_KEY + ekl;
+	return HL_OK;
+}
+
+static int
+hybrid_load(const uint8_t *file, size_t len, struct kem_key *key)
+{
+	const uint8_t *b, *e;
+	uint8_t dec[SEED_B64], seed[SEED_BYTES];
+	int r, n;
+
+	if ((r = x25519_load(file, len, key)) != HL_OK)
+		return r;
+	r = HL_ERR_CONFIG;
+	b = memmem(file, len, SEED_BEGIN, strlen(SEED_BEGIN));
+	if (b == NULL)
+		goto out;
+	b += strlen(SEED_BEGIN);
+	if ((size_t)(file + len - b) < SEED_B64 + strlen(SEED_END))
+		goto out;
+	e = b + SEED_B64;
+	if (memcmp(e, SEED_END, strlen(SEED_END)) != 0)
+		goto out;
+	n = EVP_DecodeBlock(dec, b, SEED_B64);
+	/* 88 base64 characters with "==" padding: 66 bytes decoded, last 2 are padding */
+	if (n != 66 || b[SEED_B64 - 1] != '=' || b[SEED_B64 - 2] != '=')
+		goto out;
+	memcpy(seed, dec, SEED_BYTES);
+	r = hybrid_expand(key, seed);
+out:
+	OPENSSL_cleanse(dec, sizeof(dec));
+	OPENSSL_cleanse(seed, sizeof(seed));
+	return r;
+}
+
+static int
+hybrid_generate(struct kem_key *key, uint8_t **file, size_t *flen)
+{
+	uint8_t *x = NULL, *f = NULL, seed[SEED_BYTES];
+	uint8_t b64[SEED_B64 + 1];
+	size_t xl = 0, fl;
+	int r;
+
+	*file = NULL;
+	*flen = 0;
+	if ((r = x25519_generate(key, &x, &xl)) != HL_OK)
+		goto out;
+	r = HL_ERR_CRYPTO;
+	if (RAND_priv_bytes(seed, sizeof(seed)) != 1)
+		goto out;
+	if (EVP_EncodeBlock(b64, seed, SEED_BYTES) != SEED_B64)
+		goto out;
+	if ((r = hybrid_expand(key, seed)) != HL_OK)
+		goto out;
+	fl = xl + strlen(SEED_BEGIN) + SEED_B64 + strlen(SEED_END);
+	r = HL_ERR_NOMEM;
+	if ((f = hl_malloc(fl)) == NULL)
+		goto out;
+	memcpy(f, x, xl);
+	memcpy(f + xl, SEED_BEGIN, strlen(SEED_BEGIN));
+	memcpy(f + xl + strlen(SEED_BEGIN), b64, SEED_B64);
+	memcpy(f + xl + strlen(SEED_BEGIN) + SEED_B64, SEED_END, strlen(SEED_END));
+	*file = f;
+	*flen = fl;
+	r = HL_OK;
+out:
+	hl_free_secret(x, xl);
+	OPENSSL_cleanse(seed, sizeof(seed));
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return r;
+}
+
+static int
+hybrid_wrap(uint8_t suite, const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
+    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out)
+{
+	int param = hybrid_param(suite);
+	size_t ekl = hl_mlkem_ek_bytes(param), ctl = hl_mlkem_ct_bytes(param);
+	EVP_PKEY *eph = NULL;
+	uint8_t eph_pub[HL_X25519_KEY], ss_x[HL_X25519_KEY], ss_m[HL_MLKEM_SS_BYTES];
+	uint8_t ct_m[HL_MLKEM_MAX_CT_BYTES], kwk[HL_AES_KEY], wct[HL_AES_KEY], tag[HL_GCM_TAG];
+	size_t pl = HL_X25519_KEY;
+	int r = HL_ERR_INVALID;
+
+	if (publen != HL_X25519_KEY + ekl)
+		goto out;
+	r = HL_ERR_CRYPTO;
+	if ((eph = EVP_PKEY_Q_keygen(NULL, NULL, "X25519")) == NULL ||
+	    EVP_PKEY_get_raw_public_key(eph, eph_pub, &pl) != 1 || pl != HL_X25519_KEY)
+		goto out;
+	if ((r = x25519_derive(eph, pub, ss_x)) != HL_OK ||
+	    (r = hl_mlkem_encaps(param, pub + HL_X25519_KEY, ekl, ct_m, ss_m)) != HL_OK ||
+	    (r = hl_keys_hybrid_combine(suite, ss_m, ss_x, eph_pub, ct_m, ctl, pub,
+	    pub + HL_X25519_KEY, ekl, id, node, kwk)) != HL_OK ||
+	    (r = gcm_key(1, kwk, ck, wct, tag)) != HL_OK)
+		goto out;
+	hl_buf_put(out, eph_pub, sizeof(eph_pub));
+	hl_buf_put(out, ct_m, ctl);
+	hl_buf_put(out, wct, sizeof(wct));
+	hl_buf_put(out, tag, sizeof(tag));
+	r = hl_buf_error(out);
+out:
+	OPENSSL_cleanse(ss_x, sizeof(ss_x));
+	OPENSSL_cleanse(ss_m, sizeof(ss_m));
+	OPENSSL_cleanse(kwk, sizeof(kwk));
+	OPENSSL_cleanse(wct, sizeof(wct));
+	EVP_PKEY_free(eph);
+	return r;
+}
+
+static int
+hybrid_unwrap(const struct kem_key *key, const uint8_t id[HL_ID_BYTES], const char *node,
+    const uint8_t *wrap, size_t wraplen, uint8_t ck[HL_AES_KEY])
+{
+	int param = hybrid_param(key->suite);
+	size_t ekl = hl_mlkem_ek_bytes(param), ctl = hl_mlkem_ct_bytes(param);
+	uint8_t ss_x[HL_X25519_KEY], ss_m[HL_MLKEM_SS_BYTES], kwk[HL_AES_KEY], tag[HL_GCM_TAG];
+	const uint8_t *ct_m = wrap + HL_X25519_KEY;
+	int r = HL_ERR_DECRYPT;
+
+	if (wraplen != HL_X25519_KEY + ctl + HL_AES_KEY + HL_GCM_TAG || key->sk == NULL)
+		goto out;
+	memcpy(tag, wrap + HL_X25519_KEY + ctl + HL_AES_KEY, HL_GCM_TAG);
+	if (x25519_derive(key->priv, wrap, ss_x) != HL_OK ||
+	    hl_mlkem_decaps(param, key->sk, key->sklen, ct_m, ctl, ss_m) != HL_OK ||
+	    hl_keys_hybrid_combine(key->suite, ss_m, ss_x, wrap, ct_m, ctl, key->pub,
+	    key->pub + HL_X25519_KEY, ekl, id, node, kwk) != HL_OK ||
+	    gcm_key(0, kwk, wrap + HL_X25519_KEY + ctl, ck, tag) != HL_OK)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK) {
+		OPENSSL_cleanse(ck, HL_AES_KEY);
+		ERR_clear_error();
+	}
+	OPENSSL_cleanse(ss_x, sizeof(ss_x));
+	OPENSSL_cleanse(ss_m, sizeof(ss_m));
+	OPENSSL_cleanse(kwk, sizeof(kwk));
+	return r;
+}
+
+static int
+hybrid768_wrap(const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
+    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out)
+{
+	return hybrid_wrap(HL_SUITE_X25519_MLKEM768, pub, publen, id, node, ck, out);
+}
+
+static int
+hybrid1024_wrap(const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
+    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out)
+{
+	return hybrid_wrap(HL_SUITE_X25519_MLKEM1024, pub, publen, id, node, ck, out);
+}
+
 static const struct kem_suite suites[] = {
 	{ HL_SUITE_X25519, "x25519", x25519_load, x25519_generate, x25519_wrap, x25519_unwrap },
-	/* HL_SUITE_X25519_MLKEM768 / 1024: added with the ML-KEM module */
+	{ HL_SUITE_X25519_MLKEM768, "x25519-mlkem768", hybrid_load, hybrid_generate,
+	    hybrid768_wrap, hybrid_unwrap },
+	{ HL_SUITE_X25519_MLKEM1024, "x25519-mlkem1024", hybrid_load, hybrid_generate,
+	    hybrid1024_wrap, hybrid_unwrap },
 };
 
 static const struct kem_suite *
@@ -514,6 +754,12 @@ kem_load_one(struct hl_keys *k, const struct kem_suite *s, const char *path, uin
 		snprintf(err, errlen, "%s: not a valid %s private key", path, s->prefix);
 		goto out;
 	}
+	{
+		struct stat st;
+
+		if (stat(path, &st) == 0)
+			key->created_ms = (uint64_t)st.st_mtime * 1000;
+	}
 	k->nkem++;
 	r = HL_OK;
 out:
@@ -546,6 +792,7 @@ kem_create(struct hl_keys *k, const struct kem_suite *s, const char *dir, uint32
 	memset(key, 0, sizeof(*key));
 	key->suite = s->suite;
 	key->epoch = epoch;
+	key->created_ms = (uint64_t)time(NULL) * 1000;
 	if ((r = s->generate(key, &file, &flen)) != HL_OK ||
 	    (r = write_secret_file(path, file, flen, err, errlen)) != HL_OK) {
 		kem_key_clear(key);
@@ -809,4 +1056,113 @@ out:
 	EVP_MD_CTX_free(mc);
 	EVP_PKEY_free(pk);
 	return r;
+}
+
+/* ---- rotation ---- */
+
+uint32_t
+hl_keys_epoch(const struct hl_keys *k)
+{
+	uint32_t e = 0;
+	unsigned i;
+
+	for (i = 0; i < k->nkem; i++)
+		if (k->kem[i].epoch > e)
+			e = k->kem[i].epoch;
+	return e;
+}
+
+uint64_t
+hl_keys_epoch_created_ms(const struct hl_keys *k)
+{
+	uint32_t e = hl_keys_epoch(k);
+	uint64_t t = 0;
+	unsigned i;
+
+	for (i = 0; i < k->nkem; i++)
+		if (k->kem[i].epoch == e && k->kem[i].created_ms > t)
+			t = k->kem[i].created_ms;
+	return t;
+}
+
+int
+hl_keys_rotate(struct hl_keys *k, const char *kem_dir, uint32_t *epoch, char *err,
+    size_t errlen)
+{
+	uint32_t next = hl_keys_epoch(k) + 1;
+	size_t i;
+	int r;
+
+	*epoch = 0;
+	if (next == 0)
+		return HL_ERR_INVALID;
+	if (k->nkem + sizeof(suites) / sizeof(suites[0]) > KEM_KEYS_MAX) {
+		snprintf(err, errlen, "too many KEM epochs held; erase old ones first");
+		return HL_ERR_FULL;
+	}
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if ((r = kem_create(k, &suites[i], kem_dir, next, err, errlen)) != HL_OK)
+			return r;
+	*epoch = next;
+	return HL_OK;
+}
+
+int
+hl_keys_erase_before(struct hl_keys *k, const char *kem_dir, uint32_t keep_from,
+    unsigned *erased)
+{
+	const struct kem_suite *s;
+	uint32_t newest = hl_keys_epoch(k);
+	char path[4096];
+	unsigned i = 0;
+	int r = HL_OK;
+
+	*erased = 0;
+	if (keep_from > newest)
+		keep_from = newest;
+	while (i < k->nkem) {
+		if (k->kem[i].epoch >= keep_from) {
+			i++;
+			continue;
+		}
+		if ((s = suite_ops(k->kem[i].suite)) != NULL &&
+		    (size_t)snprintf(path, sizeof(path), "%s/%s-%u.key", kem_dir, s->prefix,
+		    (unsigned)k->kem[i].epoch) < sizeof(path) && unlink(path) == -1 &&
+		    errno != ENOENT)
+			r = HL_ERR_IO;
+		kem_key_clear(&k->kem[i]);
+		memmove(&k->kem[i], &k->kem[i + 1], (k->nkem - i - 1) * sizeof(k->kem[0]));
+		memset(&k->kem[k->nkem - 1], 0, sizeof(k->kem[0]));
+		k->nkem--;
+		(*erased)++;
+	}
+	return r;
+}
+
+size_t
+hl_keys_list(const struct hl_keys *k, struct hl_kem_info *out, size_t max)
+{
+	size_t n = 0;
+	uint32_t e, last = 0;
+	unsigned i;
+
+	/* oldest epoch first, suites in table order within an epoch */
+	for (;;) {
+		e = UINT32_MAX;
+		for (i = 0; i < k->nkem; i++)
+			if (k->kem[i].epoch > last && k->kem[i].epoch < e)
+				e = k->kem[i].epoch;
+		if (e == UINT32_MAX)
+			break;
+		for (i = 0; i < k->nkem && n < max; i++) {
+			if (k->kem[i].epoch != e)
+				continue;
+			out[n].suite = k->kem[i].suite;
+			out[n].epoch = e;
+			out[n].created_ms = k->kem[i].created_ms;
+			n++;
+		}
+		last = e;
+	}
+	return n;
 }

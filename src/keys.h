@@ -49,6 +49,35 @@ HL_WUR int hl_keys_wrap(uint8_t suite, const uint8_t *pub, size_t publen,
     const uint8_t id[static HL_ID_BYTES], const char *node,
     const uint8_t ck[static HL_AES_KEY], struct hl_buf *out);
 
+/* The hybrid combiner (docs/PROTOCOL.md, "Hybrid key wrap"): KWK =
+ * SHA3-256(label || u8 suite || ss_m || ss_x || ct_x || ct_m || pk_x || pk_m
+ * || id || u8 len || node). Exposed for the test vector. */
+HL_WUR int hl_keys_hybrid_combine(uint8_t suite, const uint8_t ss_m[static 32],
+    const uint8_t ss_x[static 32], const uint8_t ct_x[static 32], const uint8_t *ct_m,
+    size_t ct_m_len, const uint8_t pk_x[static 32], const uint8_t *pk_m, size_t pk_m_len,
+    const uint8_t id[static HL_ID_BYTES], const char *node, uint8_t kwk[static HL_AES_KEY]);
+
+/* ---- KEM key rotation ---- */
+struct hl_kem_info {
+	uint8_t suite;
+	uint32_t epoch;
+	uint64_t created_ms;    /* when the key pair was made (file time) */
+};
+/* Newest epoch held (every suite rotates together). */
+uint32_t hl_keys_epoch(const struct hl_keys *k);
+/* Creation time of the newest epoch. */
+uint64_t hl_keys_epoch_created_ms(const struct hl_keys *k);
+/* New key pairs for every suite at newest epoch + 1, written 0600 and synced.
+ * OUT: *epoch. */
+HL_WUR int hl_keys_rotate(struct hl_keys *k, const char *kem_dir, uint32_t *epoch,
+    char *err, size_t errlen);
+/* Wipe and unlink every key pair of an epoch < keep_from (never the newest).
+ * OUT: *erased (key pairs erased). */
+HL_WUR int hl_keys_erase_before(struct hl_keys *k, const char *kem_dir, uint32_t keep_from,
+    unsigned *erased);
+/* Key pairs held, oldest first. Returns how many were written to out. */
+size_t hl_keys_list(const struct hl_keys *k, struct hl_kem_info *out, size_t max);
+
 /* Verify an Ed25519 signature made by a public key (raw 32 bytes) over the
  * digest in context ctx (the same ctx hl_keys_sign was given). */
 HL_WUR int hl_verify_sig(const uint8_t pub[static HL_ED25519_PUB], enum hl_sign_ctx ctx,

@@ -221,8 +221,9 @@ test_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(parse(min_conf, err, sizeof(err)), HL_OK);
-	assert_int_equal(cfg->suite, 1);   /* x25519 until the PQ suite lands */
+	assert_int_equal(cfg->suite, 2);   /* x25519-mlkem768 */
 	assert_int_equal(cfg->allow_classical, 0);
+	assert_int_equal(cfg->kem_keep_s, 7 * 86400);
 	assert_int_equal(cfg->heartbeat_ms, 1000);
 	assert_int_equal(cfg->dead_after_ms, 5000);
 	assert_int_equal(cfg->reconnect_max_ms, 30000);
@@ -438,6 +439,11 @@ test_bad_values(void **state)
 	    "A-Z a-z 0-9 . _ -, at most 64 bytes)");
 	expect_err_text("[node]\nsuite = rsa\n",
 	    "t.conf:2: suite: expected x25519, x25519-mlkem768 or x25519-mlkem1024");
+	expect_err_text("[node]\nname = JPN/node-1\nlisten = 127.0.0.1:7401\n"
+	    "api = 127.0.0.1:8401\ndata = data\ncertificate = node.crt\nkey = node.key\n"
+	    "ca = ca.crt\nsuite = x25519\n",
+	    "t.conf:9: suite x25519 is classical only (no protection against "
+	    "harvest-now-decrypt-later); set allow_classical_suite = yes to choose it anyway");
 	expect_err_text("[node]\nallow_classical_suite = true\n",
 	    "t.conf:2: allow_classical_suite: expected yes or no");
 	expect_err_text("[node]\nheartbeat = 1 s\n",

@@ -263,9 +263,14 @@ test_seal_refusals(void **state)
 
 	(void)state;
 	params(&sp);
-	sp.suite = HL_SUITE_X25519_MLKEM768;   /* not in this build yet */
+	sp.suite = 9;   /* no such suite */
 	assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id, &raw, &len),
 	    HL_ERR_VERSION);
+	assert_null(raw);
+	params(&sp);
+	sp.suite = HL_SUITE_X25519_MLKEM768;   /* recipients' keys are X25519-only */
+	assert_int_not_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id, &raw, &len),
+	    HL_OK);
 	assert_null(raw);
 	params(&sp);
 	memcpy(bad, rcpts, sizeof(bad));
@@ -421,7 +426,10 @@ test_descriptor_sign_verify(void **state)
 	assert_int_equal(hl_descriptor_decode(raw, len, &d), HL_OK);
 	assert_string_equal(d.node, nb.name);
 	assert_int_equal(d.epoch, 1);
-	assert_int_equal(d.nkeys, 1);
+	assert_int_equal(d.nkeys, 3);   /* x25519, x25519-mlkem768, x25519-mlkem1024 */
+	assert_int_equal(d.keys[1].suite, HL_SUITE_X25519_MLKEM768);
+	assert_int_equal(d.keys[1].len, 32 + 1184);
+	assert_int_equal(d.keys[2].len, 32 + 1568);
 	assert_int_equal(hl_keys_kem_current(nb.keys, HL_SUITE_X25519, &ep, &kp, &kl), HL_OK);
 	assert_int_equal(d.keys[0].len, kl);
 	assert_memory_equal(d.keys[0].pub, kp, kl);
@@ -512,8 +520,7 @@ test_key_files(void **state)
 	assert_int_equal(e1, e2);
 	assert_int_equal(l1, l2);
 	assert_memory_equal(p1, p2, l1);
-	assert_int_equal(hl_keys_kem_current(k, HL_SUITE_X25519_MLKEM768, &e1, &p1, &l1),
-	    HL_ERR_VERSION);
+	assert_int_equal(hl_keys_kem_current(k, 9, &e1, &p1, &l1), HL_ERR_VERSION);
 	hl_keys_free(k);
 }
 
