@@ -648,6 +648,62 @@ handle_audit_verify(struct hl_api *a, struct evhttp_request *req)
 	}
 }
 
+static void
+handle_keys(struct hl_api *a, struct evhttp_request *req)
+{
+	struct hl_kem_info info[64];
+	json_t *arr = NULL, *k;
+	size_t n = 0, i;
+	uint64_t next = 0;
+	uint32_t cur = 0;
+
+	if (hl_node_keys(a->node, info, 64, &n, &next) != HL_OK || (arr = json_array()) == NULL) {
+		reply_error(req, 500, "internal", "cannot list keys");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (info[i].epoch > cur)
+			cur = info[i].epoch;
+	for (i = 0; i < n; i++) {
+		k = json_pack("{s:s, s:I, s:o, s:b}", "suite", hl_suite_name(info[i].suite),
+		    "epoch", (json_int_t)info[i].epoch, "created", hl_apijson_time(info[i].created_ms),
+		    "current", info[i].epoch == cur);
+		if (k == NULL || json_array_append_new(arr, k) != 0) {
+			json_decref(arr);
+			reply_error(req, 500, "internal", "out of memory");
+			return;
+		}
+	}
+	reply_json(req, 200, json_pack("{s:I, s:s, s:o, s:I, s:I, s:o}",
+	    "current_epoch", (json_int_t)cur, "suite", hl_suite_name(a->cfg->suite),
+	    "next_rotation", hl_apijson_time(next),
+	    "rotate_every_s", (json_int_t)a->cfg->kem_rotate_s,
+	    "keep_at_most_s", (json_int_t)a->cfg->kem_keep_s, "keys", arr));
+}
+
+static void
+handle_keys_rotate(struct hl_api *a, const struct hl_operator_conf *op,
+    struct evhttp_request *req)
+{
+	char err[256];
+	int r;
+
+	if (op->role != HL_ROLE_ADMIN) {
+		reply_error(req, 403, "denied", "only an admin operator may rotate keys");
+		return;
+	}
+	err[0] = '\0';
+	if ((r = hl_node_rotate(a->node, err, sizeof(err))) != HL_OK) {
+		reply_error(req, 500, "internal", "rotation failed: %s",
+		    err[0] != '\0' ? err : hl_strerror(r));
+		return;
+	}
+	if (hl_store_audit(a->store, "kem-rotate-requested", NULL, op->name, "by operator",
+	    hl_now_ms()) != HL_OK)
+		log_warnx("audit: cannot record the rotation request");
+	handle_keys(a, req);
+}
+
 /* ---- dispatch ---- */
 
 static void
@@ -672,7 +728,8 @@ api_request(struct evhttp_request *req, void *arg)
 		reply_error(req, 404, "not_found", "no such endpoint");
 		return;
 	}
-	want_post = route == HL_ROUTE_ENVELOPES || route == HL_ROUTE_ACK;
+	want_post = route == HL_ROUTE_ENVELOPES || route == HL_ROUTE_ACK ||
+	    route == HL_ROUTE_KEYS_ROTATE;
 	if ((want_post && cmd != EVHTTP_REQ_POST) || (!want_post && cmd != EVHTTP_REQ_GET)) {
 		allow = want_post ? "POST" : "GET";
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
@@ -726,6 +783,12 @@ api_request(struct evhttp_request *req, void *arg)
 		break;
 	case HL_ROUTE_AUDIT_VERIFY:
 		handle_audit_verify(a, req);
+		break;
+	case HL_ROUTE_KEYS:
+		handle_keys(a, req);
+		break;
+	case HL_ROUTE_KEYS_ROTATE:
+		handle_keys_rotate(a, op, req);
 		break;
 	default:
 		reply_error(req, 404, "not_found", "no such endpoint");

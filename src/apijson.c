@@ -131,6 +131,8 @@ hl_apijson_route(const char *path, int *route, uint8_t id[static HL_ID_BYTES])
 		{ "sent", HL_ROUTE_SENT },
 		{ "status", HL_ROUTE_STATUS },
 		{ "audit/verify", HL_ROUTE_AUDIT_VERIFY },
+		{ "keys", HL_ROUTE_KEYS },
+		{ "keys/rotate", HL_ROUTE_KEYS_ROTATE },
 	};
 	const char *rest, *end;
 	size_t i;

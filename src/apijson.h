@@ -41,6 +41,8 @@ enum hl_api_route {
 	HL_ROUTE_SENT,              /* /api/v1/sent */
 	HL_ROUTE_STATUS,            /* /api/v1/status */
 	HL_ROUTE_AUDIT_VERIFY,      /* /api/v1/audit/verify */
+	HL_ROUTE_KEYS,              /* /api/v1/keys */
+	HL_ROUTE_KEYS_ROTATE,       /* /api/v1/keys/rotate */
 };
 /* Path without the query. HL_ERR_NOT_FOUND for anything else (including a
  * malformed id). OUT: *route, id (zeros unless the route has one). */

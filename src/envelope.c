@@ -524,7 +524,7 @@ hl_descriptor_digest(const uint8_t *p, size_t signed_len, uint8_t out[64])
 static int
 frame_type_known(uint8_t t)
 {
-	return t >= HL_FRAME_HELLO && t <= HL_FRAME_RECEIPT_ACK;
+	return t >= HL_FRAME_HELLO && t <= HL_FRAME_LAST;
 }
 
 int

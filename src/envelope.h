@@ -168,6 +168,9 @@ enum hl_frame_type {
 	HL_FRAME_ENVELOPE = 4,     /* payload: envelope */
 	HL_FRAME_RECEIPT = 5,      /* payload: receipt */
 	HL_FRAME_RECEIPT_ACK = 6,  /* id[16], u8 kind, str8 from: receipt stored */
+	HL_FRAME_DESCRIPTOR = 7,   /* payload: descriptor (our KEM keys changed) */
+	HL_FRAME_DESCRIPTOR_ACK = 8, /* u32 epoch: your descriptor adopted, queue re-sealed */
+	HL_FRAME_LAST = 8,
 };
 
 #define HL_FRAME_HEADER 5

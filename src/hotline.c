@@ -99,6 +99,7 @@ static const char global_usage[] =
     "  delivery ID   per-recipient delivery state of a sent envelope\n"
     "  status        this node and its peer links\n"
     "  audit verify  verify the node's hash-chained audit log (offline)\n"
+    "  keys          list the KEM key epochs held; rotate them now\n"
     "  help [CMD]    this help, or a command's help\n"
     "\n"
     "Options:\n"
@@ -1175,6 +1176,55 @@ cmd_audit(int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- keys ---- */
+
+static const char keys_usage[] =
+    "usage: hotline keys list [--json]\n"
+    "       hotline keys rotate [--json]\n"
+    "\n"
+    "list: the KEM key pairs this node holds (suite, epoch, created), the current\n"
+    "epoch and when the next scheduled rotation is due. Old epochs are erased\n"
+    "once every linked peer has adopted the new keys, and after kem_keep at most.\n"
+    "rotate: make a new epoch now (admin only) and send the new descriptor to\n"
+    "every linked peer; prints the resulting list.\n";
+
+static int
+cmd_keys(int argc, char **argv)
+{
+	int json = 0, help, npos, rc, rotate;
+	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[1];
+	json_t *resp = NULL, *keys, *k;
+	size_t i;
+
+	if ((rc = parse_opts("keys", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(keys_usage, stdout);
+		return EX_OK;
+	}
+	if (npos != 1 || (strcmp(pos[0], "list") != 0 && strcmp(pos[0], "rotate") != 0))
+		return fail(EX_USAGE, "keys: expected \"list\" or \"rotate\" (see hotline keys --help)");
+	rotate = strcmp(pos[0], "rotate") == 0;
+	if ((rc = api_call("keys", rotate ? "POST" : "GET",
+	    rotate ? "/api/v1/keys/rotate" : "/api/v1/keys", NULL, &resp)) != EX_OK)
+		return rc;
+	if (json) {
+		print_json(resp);
+		json_decref(resp);
+		return EX_OK;
+	}
+	printf("suite %s, current epoch %" JSON_INTEGER_FORMAT ", next rotation %s\n",
+	    jstr(resp, "suite"), jint(resp, "current_epoch"), jstr(resp, "next_rotation"));
+	keys = json_object_get(resp, "keys");
+	json_array_foreach(keys, i, k)
+		printf("  epoch %-4" JSON_INTEGER_FORMAT " %-18s created %s%s\n", jint(k, "epoch"),
+		    jstr(k, "suite"), jstr(k, "created"),
+		    json_is_true(json_object_get(k, "current")) ? "  (current)" : "  (held until peers adopt the new keys)");
+	json_decref(resp);
+	return EX_OK;
+}
+
 /* ---- main ---- */
 
 static int cmd_help(int argc, char **argv);
@@ -1189,6 +1239,7 @@ static const struct cmd cmds[] = {
 	{ "delivery", cmd_delivery, delivery_usage },
 	{ "status", cmd_status, status_usage },
 	{ "audit", cmd_audit, audit_usage },
+	{ "keys", cmd_keys, keys_usage },
 	{ "help", cmd_help, global_usage },
 };
 

@@ -27,7 +27,6 @@
 #define NODE_TICK_MS 100
 #define PUMP_HIGH_BYTES (1024u * 1024)
 #define PUMP_BATCH 512
-#define DESC_VALIDITY_MS (7ull * 24 * 3600 * 1000)
 #define RECEIPTS_BATCH 256
 
 struct peer_state {
@@ -49,6 +48,7 @@ struct peer_state {
 	uint64_t ping_sent_us;
 	uint64_t rtt_us;
 	uint64_t up_since_ms;
+	uint32_t acked_epoch;          /* our descriptor epoch it adopted on this link */
 	char last_error[128];
 	uint8_t (*inflight)[HL_ID_BYTES];  /* sent on this link, no receipt yet */
 	size_t ninflight;
@@ -69,6 +69,7 @@ struct hl_node {
 	size_t desc_len;
 	uint64_t desc_at_ms;
 	uint64_t started_ms;
+	char kem_dir[HL_PATH_MAX + 8];
 	unsigned npeers;
 	struct peer_state peers[HL_PEERS_MAX];
 };
@@ -215,6 +216,15 @@ peer_set_descriptor(struct peer_state *ps, uint8_t *raw, size_t len)
 	return HL_OK;
 }
 
+/* A descriptor is valid for two rotation periods: long enough that peers
+ * always hold a current one while we run, short enough that a node that has
+ * been away long is not sealed to (its envelopes wait for a fresh one). */
+static uint64_t
+desc_validity_ms(const struct hl_node *n)
+{
+	return 2ull * 1000 * n->cfg.kem_rotate_s;
+}
+
 static int
 node_refresh_descriptor(struct hl_node *n)
 {
@@ -224,7 +234,7 @@ node_refresh_descriptor(struct hl_node *n)
 	int r;
 
 	if ((r = hl_seal_descriptor(n->keys, n->cfg.node, n->cert_der, n->cert_len, now,
-	    DESC_VALIDITY_MS, &d, &dl)) != HL_OK)
+	    desc_validity_ms(n), &d, &dl)) != HL_OK)
 		return r;
 	hl_free(n->desc);
 	n->desc = d;
@@ -601,37 +611,279 @@ on_receipt_ack(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_
 		log_debug("receipt ack from %s: nothing pending", ps->conf->node);
 }
 
+/* The KEM key of a peer's current descriptor for our suite, if the
+ * descriptor is still valid. Never seal to an expired descriptor. */
+static int
+peer_kem_key(const struct hl_node *n, const struct peer_state *ps, uint64_t now,
+    struct hl_seal_recipient *out)
+{
+	unsigned k;
+
+	if (ps->desc_raw == NULL || ps->desc.not_after_ms < now || ps->desc.not_before_ms > now)
+		return HL_ERR_AGAIN;
+	for (k = 0; k < ps->desc.nkeys; k++) {
+		if (ps->desc.keys[k].suite != n->cfg.suite)
+			continue;
+		out->node = ps->conf->node;
+		out->epoch = ps->desc.epoch;
+		out->pub = ps->desc.keys[k].pub;
+		out->publen = ps->desc.keys[k].len;
+		return HL_OK;
+	}
+	return HL_ERR_AGAIN;
+}
+
+/* Our own current key, used as a placeholder wrap when no recipient has a
+ * valid descriptor yet: the envelope is stored, sealed, and waits. */
+static int
+self_kem_key(struct hl_node *n, struct hl_seal_recipient *out)
+{
+	out->node = n->cfg.node;
+	return hl_keys_kem_current(n->keys, n->cfg.suite, &out->epoch, &out->pub, &out->publen);
+}
+
+/* Seal m (content, label, times) under its id to every pending recipient
+ * with a valid key; the others wait (awaiting-key). Stores the new raw and
+ * delivery states and audits, in the caller's transaction. */
+static int
+reseal(struct hl_node *n, const struct hl_msg *m, const struct hl_label *label,
+    struct hl_delivery *dl, size_t ndl, unsigned *nsealed)
+{
+	struct hl_seal_recipient sr[HL_RECIPIENTS_MAX];
+	int waiting[HL_RECIPIENTS_MAX];
+	struct hl_seal_params sp;
+	struct peer_state *ps;
+	uint8_t id[HL_ID_BYTES], *raw = NULL;
+	size_t rawlen = 0, i;
+	unsigned nr = 0;
+	uint64_t now = hl_now_ms();
+	char ad[HL_AUDIT_DETAIL_MAX];
+	int r;
+
+	*nsealed = 0;
+	for (i = 0; i < ndl && i < HL_RECIPIENTS_MAX; i++) {
+		waiting[i] = 0;
+		if (dl[i].state != HL_DLV_QUEUED && dl[i].state != HL_DLV_AWAITING_KEY)
+			continue;
+		if ((ps = peer_by_name(n, dl[i].node)) == NULL ||
+		    peer_kem_key(n, ps, now, &sr[nr]) != HL_OK) {
+			waiting[i] = 1;
+			continue;
+		}
+		nr++;
+	}
+	if (nr == 0 && self_kem_key(n, &sr[nr]) == HL_OK)
+		nr = 1;   /* placeholder: nobody can be reached yet */
+	memset(&sp, 0, sizeof(sp));
+	sp.suite = n->cfg.suite;
+	sp.flags = m->flags;
+	sp.precedence = m->precedence;
+	sp.content_type = m->content_type;
+	sp.created_ms = m->created_ms;
+	sp.expires_ms = m->expires_ms;
+	sp.origin = n->cfg.node;
+	sp.originator = m->originator;
+	sp.label = label;
+	sp.nrecipients = nr;
+	sp.recipients = sr;
+	sp.id = m->id;
+	if ((r = hl_seal_envelope(n->keys, &sp, m->content, m->content_len, id, &raw,
+	    &rawlen)) != HL_OK)
+		goto out;
+	if ((r = hl_store_replace_raw(n->store, m->id, raw, rawlen)) != HL_OK)
+		goto out;
+	for (i = 0; i < ndl && i < HL_RECIPIENTS_MAX; i++) {
+		if (dl[i].state != HL_DLV_QUEUED && dl[i].state != HL_DLV_AWAITING_KEY)
+			continue;
+		if (waiting[i] != (dl[i].state == HL_DLV_AWAITING_KEY) &&
+		    (r = hl_store_delivery_wait(n->store, m->id, dl[i].node, waiting[i])) != HL_OK)
+			goto out;
+		if (!waiting[i])
+			(*nsealed)++;
+	}
+	snprintf(ad, sizeof(ad), "sealed to %u pending recipient(s) with current keys, "
+	    "%zu waiting", *nsealed, ndl - *nsealed);
+	audit(n, "envelope-resealed", m->id, n->cfg.node, ad);
+	r = HL_OK;
+out:
+	hl_free(raw);
+	return r;
+}
+
+/* Re-seal every envelope pending for ps whose wrap for it is older than its
+ * current descriptor (or missing: awaiting-key). */
 static void
-on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+reseal_for_peer(struct hl_node *n, struct peer_state *ps)
+{
+	uint8_t (*ids)[HL_ID_BYTES] = NULL;
+	struct hl_delivery *dl = NULL;
+	struct hl_envelope e;
+	struct hl_label label;
+	struct hl_msg m;
+	size_t cnt = 0, ndl = 0, i;
+	unsigned w, sealed, done = 0;
+	int need, r;
+
+	if (ps->desc_raw == NULL ||
+	    hl_store_pending_for(n->store, ps->conf->node, 0, &ids, &cnt, 100000) != HL_OK)
+		return;
+	for (i = 0; i < cnt; i++) {
+		memset(&m, 0, sizeof(m));
+		if (hl_store_get(n->store, ids[i], 1, &m) != HL_OK)
+			continue;
+		need = 1;
+		if (hl_envelope_decode(m.raw, m.raw_len, &e) == HL_OK) {
+			for (w = 0; w < e.nwraps; w++)
+				if (strcmp(e.wraps[w].node, ps->conf->node) == 0 &&
+				    e.wraps[w].kem_epoch >= ps->desc.epoch && e.suite == n->cfg.suite)
+					need = 0;
+		}
+		if (need && hl_label_decode(m.label, m.label_len, &label) == HL_OK &&
+		    hl_store_deliveries(n->store, ids[i], &dl, &ndl) == HL_OK) {
+			if ((r = hl_store_begin(n->store)) == HL_OK &&
+			    (r = reseal(n, &m, &label, dl, ndl, &sealed)) == HL_OK &&
+			    (r = hl_store_commit(n->store)) == HL_OK) {
+				done++;
+				inflight_del(ps, ids[i]);
+			} else {
+				hl_store_rollback(n->store);
+				log_warnx("re-seal for %s failed: %s", ps->conf->node, hl_strerror(r));
+			}
+			HL_FREE(dl);
+		}
+		hl_msg_clear(&m);
+	}
+	hl_free(ids);
+	if (done > 0)
+		log_info("re-sealed %u envelope(s) to %s's KEM keys of epoch %u", done,
+		    ps->conf->node, (unsigned)ps->desc.epoch);
+}
+
+/* Verify a descriptor the peer sent on its link (HELLO or DESCRIPTOR) and
+ * adopt it: stored, queue re-sealed, DESCRIPTOR_ACK sent. */
+static int
+adopt_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
 	struct hl_descriptor d;
+	struct hl_buf b;
 	const uint8_t *der;
-	size_t derlen;
-	uint8_t pub[HL_ED25519_PUB], *copy;
+	size_t derlen, al;
+	uint8_t pub[HL_ED25519_PUB], *copy, *ap;
 	int r;
 
 	if ((r = hl_descriptor_decode(p, len, &d)) != HL_OK ||
 	    strcmp(d.node, ps->conf->node) != 0 ||
 	    hl_link_peer_cert(ps->link, &der, &derlen) != HL_OK || derlen != d.cert_len ||
 	    memcmp(der, d.cert, derlen) != 0 ||
-	    (r = hl_verify_descriptor(&d, p, hl_now_ms(), pub)) != HL_OK) {
-		log_warnx("link %s: bad HELLO descriptor", ps->conf->node);
-		audit(n, "link-refused", NULL, ps->conf->node, "descriptor does not match certificate or signature");
-		hl_link_close(ps->link, "bad descriptor");
-		return;
-	}
+	    (r = hl_verify_descriptor(&d, p, hl_now_ms(), pub)) != HL_OK)
+		return HL_ERR_AUTH;
+	if (ps->desc_raw != NULL && d.epoch < ps->desc.epoch)
+		return HL_ERR_INVALID;   /* KEM epochs never go backwards */
 	if (ps->desc_raw == NULL || ps->desc_len != len || memcmp(ps->desc_raw, p, len) != 0) {
-		if ((copy = hl_malloc(len)) == NULL) {
-			hl_link_close(ps->link, "out of memory");
-			return;
-		}
+		if ((copy = hl_malloc(len)) == NULL)
+			return HL_ERR_NOMEM;
 		memcpy(copy, p, len);
 		if ((r = hl_store_peer_put(n->store, ps->conf->node, p, len, hl_now_ms())) != HL_OK)
 			log_warnx("link %s: cannot store descriptor: %s", ps->conf->node, hl_strerror(r));
-		if (peer_set_descriptor(ps, copy, len) != HL_OK) {
-			hl_link_close(ps->link, "bad descriptor");
-			return;
-		}
+		if ((r = peer_set_descriptor(ps, copy, len)) != HL_OK)
+			return r;
+	}
+	reseal_for_peer(n, ps);
+	hl_buf_init(&b, 8);
+	hl_buf_u32(&b, ps->desc.epoch);
+	if (hl_buf_error(&b) == HL_OK) {
+		ap = hl_buf_steal(&b, &al);
+		if (hl_link_send(ps->link, HL_FRAME_DESCRIPTOR_ACK, ap, al) != HL_OK)
+			log_debug("descriptor ack to %s not sent", ps->conf->node);
+		hl_free(ap);
+	}
+	hl_buf_free(&b);
+	return HL_OK;
+}
+
+static void
+broadcast_descriptor(struct hl_node *n)
+{
+	unsigned i;
+
+	for (i = 0; i < n->npeers; i++)
+		if (n->peers[i].up &&
+		    hl_link_send(n->peers[i].link, HL_FRAME_DESCRIPTOR, n->desc, n->desc_len) != HL_OK)
+			log_warnx("link %s: cannot send our new descriptor", n->peers[i].conf->node);
+}
+
+/* Old KEM secret keys go once every peer that is up has adopted our current
+ * descriptor (frames on a link are ordered, so nothing sealed to an older
+ * epoch can still arrive on it; a peer that is down re-seals to the current
+ * descriptor it receives in HELLO before it sends), and never later than
+ * kem_keep after the rotation. */
+static void
+erase_old_kem_keys(struct hl_node *n, uint64_t now)
+{
+	struct hl_kem_info info[4];
+	uint32_t cur = hl_keys_epoch(n->keys);
+	unsigned i, erased = 0;
+	char ad[128];
+	int all_acked = 1;
+
+	if (hl_keys_list(n->keys, info, 1) == 0 || info[0].epoch >= cur)
+		return;
+	for (i = 0; i < n->npeers; i++)
+		if (n->peers[i].up && n->peers[i].acked_epoch < cur)
+			all_acked = 0;
+	if (!all_acked && now - hl_keys_epoch_created_ms(n->keys) < 1000ull * n->cfg.kem_keep_s)
+		return;
+	if (hl_keys_erase_before(n->keys, n->kem_dir, cur, &erased) != HL_OK)
+		log_warnx("KEM keys: could not unlink every old key file");
+	if (erased == 0)
+		return;
+	snprintf(ad, sizeof(ad), "erased %u key pair(s) of epochs before %u (%s)", erased,
+	    (unsigned)cur, all_acked ? "every linked peer adopted the new keys" :
+	    "kem_keep bound reached");
+	log_info("KEM keys: %s", ad);
+	audit(n, "kem-erased", NULL, n->cfg.node, ad);
+}
+
+int
+hl_node_rotate(struct hl_node *n, char *err, size_t errlen)
+{
+	uint32_t epoch;
+	char ad[64];
+	int r;
+
+	if ((r = hl_keys_rotate(n->keys, n->kem_dir, &epoch, err, errlen)) != HL_OK)
+		return r;
+	if ((r = node_refresh_descriptor(n)) != HL_OK) {
+		snprintf(err, errlen, "cannot sign the new descriptor: %s", hl_strerror(r));
+		return r;
+	}
+	snprintf(ad, sizeof(ad), "new epoch %u", (unsigned)epoch);
+	log_info("KEM keys rotated: %s", ad);
+	audit(n, "kem-rotated", NULL, n->cfg.node, ad);
+	broadcast_descriptor(n);
+	return HL_OK;
+}
+
+int
+hl_node_keys(struct hl_node *n, struct hl_kem_info *out, size_t max, size_t *count,
+    uint64_t *next_rotation_ms)
+{
+	*count = hl_keys_list(n->keys, out, max);
+	*next_rotation_ms = hl_keys_epoch_created_ms(n->keys) + 1000ull * n->cfg.kem_rotate_s;
+	return HL_OK;
+}
+
+static void
+on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	int r;
+
+	if ((r = adopt_descriptor(n, ps, p, len)) != HL_OK) {
+		log_warnx("link %s: bad HELLO descriptor: %s", ps->conf->node, hl_strerror(r));
+		audit(n, "link-refused", NULL, ps->conf->node,
+		    "descriptor does not match certificate or signature");
+		hl_link_close(ps->link, "bad descriptor");
+		return;
 	}
 	ps->up = 1;
 	ps->up_since_ms = ps->last_heard_ms = hl_now_ms();
@@ -643,6 +895,37 @@ on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 	send_ping(ps, hl_now_ms());
 	send_receipts(n, ps);
 	pump(n, ps);
+}
+
+static void
+on_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	char ad[64];
+	int r;
+
+	if ((r = adopt_descriptor(n, ps, p, len)) != HL_OK) {
+		log_warnx("link %s: bad descriptor update: %s", ps->conf->node, hl_strerror(r));
+		hl_link_close(ps->link, "bad descriptor update");
+		return;
+	}
+	snprintf(ad, sizeof(ad), "epoch %u", (unsigned)ps->desc.epoch);
+	audit(n, "peer-keys-updated", NULL, ps->conf->node, ad);
+	pump(n, ps);
+}
+
+static void
+on_descriptor_ack(struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_rd rd;
+	uint32_t epoch;
+
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u32(&rd, &epoch) != HL_OK || hl_rd_end(&rd) != HL_OK) {
+		hl_link_close(ps->link, "malformed descriptor acknowledgement");
+		return;
+	}
+	if (epoch > ps->acked_epoch)
+		ps->acked_epoch = epoch;
 }
 
 static void
@@ -689,6 +972,7 @@ node_on_open(void *arg, struct hl_link *l, const struct hl_peer_conf *peer)
 		ps->ninflight = 0;
 	}
 	ps->link = l;
+	ps->acked_epoch = 0;
 	hl_link_set_udata(l, ps);
 	hl_link_set_idle_timeout(l, n->cfg.dead_after_ms);
 	if (hl_link_send(l, HL_FRAME_HELLO, n->desc, n->desc_len) != HL_OK)
@@ -729,6 +1013,12 @@ node_on_frame(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size
 		break;
 	case HL_FRAME_RECEIPT_ACK:
 		on_receipt_ack(n, ps, p, len);
+		break;
+	case HL_FRAME_DESCRIPTOR:
+		on_descriptor(n, ps, p, len);
+		break;
+	case HL_FRAME_DESCRIPTOR_ACK:
+		on_descriptor_ack(ps, p, len);
 		break;
 	default:
 		hl_link_close(l, "unexpected frame type");
@@ -771,6 +1061,7 @@ node_on_close(void *arg, struct hl_link *l, int opened, const char *why)
 		ps->up = 0;
 		ps->ninflight = 0;
 		ps->rtt_us = 0;
+		ps->acked_epoch = 0;
 	}
 	if (ps->dialer && ps->link == NULL && ps->dialing == NULL) {
 		ps->backoff_ms = ps->backoff_ms == 0 ? 250 : ps->backoff_ms * 2;
@@ -803,8 +1094,16 @@ node_tick(evutil_socket_t fd, short what, void *arg)
 			}
 		}
 	}
-	if (now - n->desc_at_ms > DESC_VALIDITY_MS / 2 && node_refresh_descriptor(n) != HL_OK)
-		log_warnx("cannot refresh our descriptor");
+	if (now - hl_keys_epoch_created_ms(n->keys) >= 1000ull * n->cfg.kem_rotate_s) {
+		char err[200];
+
+		if (hl_node_rotate(n, err, sizeof(err)) != HL_OK)
+			log_warnx("scheduled KEM key rotation failed: %s", err);
+	} else if (now - n->desc_at_ms > desc_validity_ms(n) / 2 &&
+	    node_refresh_descriptor(n) == HL_OK) {
+		broadcast_descriptor(n);
+	}
+	erase_old_kem_keys(n, now);
 }
 
 /* ---- operations for the API ---- */
@@ -874,7 +1173,8 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 	struct hl_buf lb;
 	uint8_t *raw = NULL, *lp = NULL;
 	size_t rawlen = 0, ll = 0;
-	unsigned nr = 0, i, k;
+	int waiting[HL_RECIPIENTS_MAX];
+	unsigned nr = 0, nsr = 0, nwait = 0, i;
 	uint64_t now = hl_now_ms();
 	char idh[33], ad[HL_AUDIT_DETAIL_MAX], lt[200];
 	int r;
@@ -899,35 +1199,19 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 		    rp[i]->conf->partner, rp[i]->conf->accreditation, named[i], why, whylen)) != HL_OK)
 			goto refused;
 	}
+	/* seal to every recipient whose KEM descriptor is valid; the others
+	 * wait visibly (awaiting-key) and are sealed to when a fresh one comes */
 	for (i = 0; i < nr; i++) {
-		const struct hl_descriptor *d = &rp[i]->desc;
-
-		if (rp[i]->desc_raw == NULL) {
-			snprintf(why, whylen, "%s: no KEM key yet (its link has never come up)",
-			    rp[i]->conf->node);
-			r = HL_ERR_AGAIN;
-			goto out;
-		}
-		if (d->not_after_ms < now) {
-			snprintf(why, whylen, "%s: its key descriptor expired; waiting for a fresh one",
-			    rp[i]->conf->node);
-			r = HL_ERR_AGAIN;
-			goto out;
-		}
-		for (k = 0; k < d->nkeys; k++)
-			if (d->keys[k].suite == n->cfg.suite)
-				break;
-		if (k == d->nkeys) {
-			snprintf(why, whylen, "%s: offers no key for suite %s", rp[i]->conf->node,
-			    hl_suite_name(n->cfg.suite));
-			r = HL_ERR_AGAIN;
-			goto out;
-		}
-		sr[i].node = rp[i]->conf->node;
-		sr[i].epoch = d->epoch;
-		sr[i].pub = d->keys[k].pub;
-		sr[i].publen = d->keys[k].len;
 		names[i] = rp[i]->conf->node;
+		waiting[i] = peer_kem_key(n, rp[i], now, &sr[nsr]) != HL_OK;
+		if (!waiting[i])
+			nsr++;
+		else
+			nwait++;
+	}
+	if (nsr == 0 && (r = self_kem_key(n, &sr[nsr++])) != HL_OK) {
+		snprintf(why, whylen, "no KEM key of our own for suite %s", hl_suite_name(n->cfg.suite));
+		goto out;
 	}
 	memset(&sp, 0, sizeof(sp));
 	sp.suite = n->cfg.suite;
@@ -939,7 +1223,7 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 	sp.origin = n->cfg.node;
 	sp.originator = req->originator;
 	sp.label = &req->label;
-	sp.nrecipients = nr;
+	sp.nrecipients = nsr;
 	sp.recipients = sr;
 	if ((r = hl_seal_envelope(n->keys, &sp, req->content, req->content_len, id, &raw,
 	    &rawlen)) != HL_OK) {
@@ -981,14 +1265,21 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
 		goto out;
 	}
+	for (i = 0; i < nr; i++) {
+		if (waiting[i] && (r = hl_store_delivery_wait(n->store, id, names[i], 1)) != HL_OK) {
+			hl_store_rollback(n->store);
+			snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
+			goto out;
+		}
+	}
 	audit(n, "envelope-sent", id, req->originator, ad);
 	if ((r = hl_store_commit(n->store)) != HL_OK) {
 		hl_store_rollback(n->store);
 		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
 		goto out;
 	}
-	log_info("envelope %s queued to %u recipient(s) (%s)", idh, nr,
-	    hl_precedence_name(req->precedence));
+	log_info("envelope %s queued to %u recipient(s) (%s)%s", idh, nr - nwait,
+	    hl_precedence_name(req->precedence), nwait > 0 ? "; some await a fresh KEM key" : "");
 	for (i = 0; i < nr; i++)
 		pump(n, rp[i]);
 	r = HL_OK;
@@ -1156,8 +1447,8 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		r = HL_ERR_IO;
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/kem", n->cfg.data_dir);
-	if ((r = hl_keys_open(n->cfg.key_path, path, &n->keys, err, errlen)) != HL_OK)
+	snprintf(n->kem_dir, sizeof(n->kem_dir), "%s/kem", n->cfg.data_dir);
+	if ((r = hl_keys_open(n->cfg.key_path, n->kem_dir, &n->keys, err, errlen)) != HL_OK)
 		goto out;
 	snprintf(path, sizeof(path), "%s/hotline.db", n->cfg.data_dir);
 	if ((r = hl_store_open(path, &n->store, err, errlen)) != HL_OK)

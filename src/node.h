@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "envelope.h"
+#include "keys.h"
 #include "label.h"
 #include "store.h"
 
@@ -38,6 +39,13 @@ HL_WUR int hl_node_send(struct hl_node *n, const struct hl_send_req *req,
  * signed acknowledged receipt queued to the origin. */
 HL_WUR int hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES],
     const char *operator_name);
+
+/* Rotate our KEM keys now: new epoch for every suite, new descriptor sent
+ * to every linked peer; old keys are erased once the peers adopted it. */
+HL_WUR int hl_node_rotate(struct hl_node *n, char *err, size_t errlen);
+/* KEM key pairs held (oldest first) and when the next rotation is due. */
+HL_WUR int hl_node_keys(struct hl_node *n, struct hl_kem_info *out, size_t max,
+    size_t *count, uint64_t *next_rotation_ms);
 
 struct hl_peer_status {
 	char node[HL_NODE_NAME_MAX + 1];

@@ -87,7 +87,11 @@ hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
 	    (ct = hl_malloc(content_len + HL_GCM_TAG)) == NULL)
 		goto out;
 	r = HL_ERR_CRYPTO;
-	if (RAND_bytes(e->id, HL_ID_BYTES) != 1 || RAND_bytes(ck, sizeof(ck)) != 1 ||
+	if (sp->id != NULL)
+		memcpy(e->id, sp->id, HL_ID_BYTES);
+	else if (RAND_bytes(e->id, HL_ID_BYTES) != 1)
+		goto out;
+	if (RAND_bytes(ck, sizeof(ck)) != 1 ||
 	    RAND_bytes(e->nonce, HL_GCM_NONCE) != 1)
 		goto out;
 	e->version = HL_ENVELOPE_VERSION;

@@ -28,6 +28,7 @@ struct hl_seal_params {
 	const struct hl_label *label;
 	unsigned nrecipients;
 	const struct hl_seal_recipient *recipients;
+	const uint8_t *id;        /* NULL: fresh random id; else re-seal under this id */
 };
 
 /* Seal content into a new signed envelope with a fresh random id.

@@ -162,7 +162,7 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_QUEUED_FOR] = "SELECT d.id FROM deliveries AS d JOIN envelopes AS e ON e.id = d.id"
 	    " WHERE d.node = ?1 AND d.state = 0"
 	    " ORDER BY e.precedence ASC, e.created_ms ASC, e.rowid ASC LIMIT ?2",
-	[ST_QUEUE_DEPTH] = "SELECT count(*) FROM deliveries WHERE node = ?1 AND state = 0",
+	[ST_QUEUE_DEPTH] = "SELECT count(*) FROM deliveries WHERE node = ?1 AND state IN (0, 4)",
 	[ST_DLV_GET] = "SELECT state FROM deliveries WHERE id = ?1 AND node = ?2",
 	[ST_DLV_SET_DELIVERED] = "UPDATE deliveries SET state = 1, delivered_ms = ?3"
 	    " WHERE id = ?1 AND node = ?2",
@@ -1022,6 +1022,7 @@ hl_delivery_state_name(int state)
 	case HL_DLV_DELIVERED: return "delivered";
 	case HL_DLV_ACKNOWLEDGED: return "acknowledged";
 	case HL_DLV_REJECTED: return "rejected";
+	case HL_DLV_AWAITING_KEY: return "awaiting-key";
 	}
 	return "unknown";
 }
@@ -1239,7 +1240,8 @@ delivery_apply(struct hl_store *s, const uint8_t *id, const char *node, int stat
 	/* Rejected and acknowledged are final; delivered only follows queued;
 	 * acknowledged follows queued or delivered; rejected only follows
 	 * queued (a node that stored the envelope cannot reject it later). */
-	if (cur != HL_DLV_QUEUED && !(cur == HL_DLV_DELIVERED && state == HL_DLV_ACKNOWLEDGED))
+	if (cur != HL_DLV_QUEUED && cur != HL_DLV_AWAITING_KEY &&
+	    !(cur == HL_DLV_DELIVERED && state == HL_DLV_ACKNOWLEDGED))
 		return HL_OK;
 	switch (state) {
 	case HL_DLV_DELIVERED:
@@ -1332,7 +1334,7 @@ hl_store_deliveries(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 		memset(e, 0, sizeof(*e));
 		state = sqlite3_column_int64(st, 1);
 		reason = sqlite3_column_int64(st, 2);
-		if (state < HL_DLV_QUEUED || state > HL_DLV_REJECTED || reason < 0 ||
+		if (state < HL_DLV_QUEUED || state > HL_DLV_AWAITING_KEY || reason < 0 ||
 		    reason > UINT8_MAX) {
 			r = HL_ERR_CORRUPT;
 			goto out;
@@ -2161,4 +2163,105 @@ hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outbound,
 		*audit_entries = v;
 	}
 	return HL_OK;
+}
+
+/* ---- re-sealing (KEM key rotation) ----
+ * Rare operations: prepared per call rather than in the statement table. */
+
+static int
+adhoc_prepare(struct hl_store *s, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+
+	return rc == SQLITE_OK ? HL_OK : db_fail(s, rc);
+}
+
+int
+hl_store_replace_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const uint8_t *raw, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int r, mode = 0;
+
+	if (s == NULL || raw == NULL || len == 0)
+		return HL_ERR_INVALID;
+	if (len > HL_ENVELOPE_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = adhoc_prepare(s, "UPDATE envelopes SET raw = ?2 WHERE id = ?1 AND inbound = 0",
+	    &st)) == HL_OK &&
+	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
+	    (r = bind_blob(s, st, 2, raw, len)) == HL_OK &&
+	    (r = step_done(s, st)) == HL_OK && sqlite3_changes(s->db) == 0)
+		r = HL_ERR_NOT_FOUND;
+	sqlite3_finalize(st);
+	return op_end(s, mode, r);
+}
+
+int
+hl_store_delivery_wait(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *node, int waiting)
+{
+	sqlite3_stmt *st = NULL;
+	int r, mode = 0;
+
+	if (s == NULL || node == NULL)
+		return HL_ERR_INVALID;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = adhoc_prepare(s, "UPDATE deliveries SET state = ?3 WHERE id = ?1 AND node = ?2"
+	    " AND state IN (0, 4)", &st)) == HL_OK &&
+	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
+	    (r = bind_text(s, st, 2, node)) == HL_OK &&
+	    (r = bind_i64(s, st, 3, waiting ? HL_DLV_AWAITING_KEY : HL_DLV_QUEUED)) == HL_OK &&
+	    (r = step_done(s, st)) == HL_OK && sqlite3_changes(s->db) == 0)
+		r = HL_ERR_NOT_FOUND;
+	sqlite3_finalize(st);
+	return op_end(s, mode, r);
+}
+
+int
+hl_store_pending_for(struct hl_store *s, const char *peer, int waiting_only,
+    uint8_t (**ids)[HL_ID_BYTES], size_t *n, size_t max)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t (*out)[HL_ID_BYTES] = NULL;
+	size_t cnt = 0;
+	int r, have;
+
+	*ids = NULL;
+	*n = 0;
+	if (s == NULL || peer == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	if ((out = hl_calloc(max, HL_ID_BYTES)) == NULL)
+		return HL_ERR_NOMEM;
+	if ((r = adhoc_prepare(s, waiting_only ?
+	    "SELECT id FROM deliveries WHERE node = ?1 AND state = 4 ORDER BY queued_ms LIMIT ?2" :
+	    "SELECT id FROM deliveries WHERE node = ?1 AND state IN (0, 4) ORDER BY queued_ms LIMIT ?2",
+	    &st)) != HL_OK ||
+	    (r = bind_text(s, st, 1, peer)) != HL_OK ||
+	    (r = bind_limit(s, st, 2, max)) != HL_OK)
+		goto out;
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		if (sqlite3_column_bytes(st, 0) != HL_ID_BYTES || cnt == max) {
+			r = HL_ERR_CORRUPT;
+			goto out;
+		}
+		memcpy(out[cnt++], sqlite3_column_blob(st, 0), HL_ID_BYTES);
+	}
+	*ids = out;
+	*n = cnt;
+	out = NULL;
+	r = HL_OK;
+out:
+	sqlite3_finalize(st);
+	hl_free(out);
+	return r;
 }

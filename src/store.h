@@ -19,6 +19,7 @@ enum hl_delivery_state {
 	HL_DLV_DELIVERED = 1,     /* signed delivered receipt received */
 	HL_DLV_ACKNOWLEDGED = 2,  /* signed acknowledged receipt received */
 	HL_DLV_REJECTED = 3,      /* signed rejected receipt received */
+	HL_DLV_AWAITING_KEY = 4,  /* not sealed to it yet: no valid KEM descriptor */
 };
 const char *hl_delivery_state_name(int state);   /* "queued", ... */
 
@@ -86,6 +87,18 @@ HL_WUR int hl_store_delivery_update(struct hl_store *s, const uint8_t id[static 
 /* OUT: *d (caller frees with hl_free), *n. */
 HL_WUR int hl_store_deliveries(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     struct hl_delivery **d, size_t *n);
+
+/* Re-sealing after a recipient's KEM keys changed: replace the encoded
+ * envelope of an outbound id (same id, content and label). */
+HL_WUR int hl_store_replace_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const uint8_t *raw, size_t len);
+/* Move a delivery between queued (waiting = 0) and awaiting-key (1). */
+HL_WUR int hl_store_delivery_wait(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *node, int waiting);
+/* Ids still undelivered to peer (queued or awaiting-key; only awaiting-key
+ * when waiting_only), oldest first. OUT: ids (hl_free), *n. */
+HL_WUR int hl_store_pending_for(struct hl_store *s, const char *peer, int waiting_only,
+    uint8_t (**ids)[HL_ID_BYTES], size_t *n, size_t max);
 
 /* ---- inbound ---- */
 enum hl_inbound_status { HL_IN_ACCEPTED = 1, HL_IN_REJECTED = 2 };

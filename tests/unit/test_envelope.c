@@ -466,7 +466,7 @@ test_frames(void **state)
 	raw[4] = 0;
 	assert_int_equal(hl_frame_parse(raw, sizeof(raw), 1024, &type, &pl, &plen, &used),
 	    HL_ERR_VERSION);
-	raw[4] = HL_FRAME_RECEIPT_ACK + 1;
+	raw[4] = HL_FRAME_LAST + 1;
 	assert_int_equal(hl_frame_parse(raw, sizeof(raw), 1024, &type, &pl, &plen, &used),
 	    HL_ERR_VERSION);
 	assert_int_equal(type, 0);
@@ -477,7 +477,7 @@ test_frames(void **state)
 	    &used), HL_ERR_TOO_BIG);
 	hl_buf_init(&b, 1024);
 	assert_int_equal(hl_frame_encode(0, NULL, 0, &b), HL_ERR_VERSION);
-	assert_int_equal(hl_frame_encode(7, NULL, 0, &b), HL_ERR_VERSION);
+	assert_int_equal(hl_frame_encode(HL_FRAME_LAST + 1, NULL, 0, &b), HL_ERR_VERSION);
 	hl_buf_free(&b);
 }
 
