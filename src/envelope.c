@@ -567,3 +567,43 @@ hl_frame_encode(uint8_t type, const uint8_t *payload, size_t plen, struct hl_buf
 	hl_buf_put(out, payload, plen);
 	return hl_buf_error(out);
 }
+
+/* ---- chunks ---- */
+
+int
+hl_chunk_decode(const uint8_t *p, size_t len, struct hl_chunk *out)
+{
+	struct hl_rd r;
+	struct hl_chunk c;
+
+	memset(out, 0, sizeof(*out));
+	hl_rd_init(&r, p, len);
+	if (hl_rd_copy(&r, c.id, HL_ID_BYTES) != HL_OK || hl_rd_u32(&r, &c.total) != HL_OK ||
+	    hl_rd_u32(&r, &c.offset) != HL_OK)
+		return HL_ERR_MALFORMED;
+	c.len = hl_rd_left(&r);
+	if (c.len == 0 || c.len > HL_CHUNK_BYTES)
+		return HL_ERR_MALFORMED;
+	if (c.total <= HL_CHUNK_BYTES || c.total > HL_ENVELOPE_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	if (c.offset > c.total || c.len > c.total - c.offset)
+		return HL_ERR_MALFORMED;
+	if (hl_rd_ptr(&r, c.len, &c.data) != HL_OK)
+		return HL_ERR_MALFORMED;
+	*out = c;
+	return HL_OK;
+}
+
+int
+hl_chunk_encode(const uint8_t id[static HL_ID_BYTES], uint32_t total, uint32_t offset,
+    const uint8_t *data, size_t len, struct hl_buf *out)
+{
+	if (len == 0 || len > HL_CHUNK_BYTES || total <= HL_CHUNK_BYTES ||
+	    total > HL_ENVELOPE_MAX_BYTES || offset > total || len > total - offset)
+		return HL_ERR_INVALID;
+	hl_buf_put(out, id, HL_ID_BYTES);
+	hl_buf_u32(out, total);
+	hl_buf_u32(out, offset);
+	hl_buf_put(out, data, len);
+	return hl_buf_error(out);
+}

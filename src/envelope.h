@@ -170,7 +170,8 @@ enum hl_frame_type {
 	HL_FRAME_RECEIPT_ACK = 6,  /* id[16], u8 kind, str8 from: receipt stored */
 	HL_FRAME_DESCRIPTOR = 7,   /* payload: descriptor (our KEM keys changed) */
 	HL_FRAME_DESCRIPTOR_ACK = 8, /* u32 epoch: your descriptor adopted, queue re-sealed */
-	HL_FRAME_LAST = 8,
+	HL_FRAME_CHUNK = 9,        /* id[16], u32 total, u32 offset, data: part of an envelope */
+	HL_FRAME_LAST = 9,
 };
 
 #define HL_FRAME_HEADER 5
@@ -181,5 +182,19 @@ enum hl_frame_type {
 HL_WUR int hl_frame_parse(const uint8_t *p, size_t len, size_t max, uint8_t *type,
     const uint8_t **payload, size_t *plen, size_t *consumed);
 HL_WUR int hl_frame_encode(uint8_t type, const uint8_t *payload, size_t plen, struct hl_buf *out);
+
+/* CHUNK payload. An envelope of total > HL_CHUNK_BYTES bytes travels as
+ * chunks of 1..HL_CHUNK_BYTES bytes at increasing offsets. Decode checks
+ * HL_CHUNK_BYTES < total <= HL_ENVELOPE_MAX_BYTES, offset + len <= total. */
+struct hl_chunk {
+	uint8_t id[HL_ID_BYTES];
+	uint32_t total;
+	uint32_t offset;
+	const uint8_t *data;   /* borrowed */
+	size_t len;
+};
+HL_WUR int hl_chunk_decode(const uint8_t *p, size_t len, struct hl_chunk *out);
+HL_WUR int hl_chunk_encode(const uint8_t id[static HL_ID_BYTES], uint32_t total,
+    uint32_t offset, const uint8_t *data, size_t len, struct hl_buf *out);
 
 #endif

@@ -19,6 +19,9 @@
 #define HL_ENVELOPE_MAX_BYTES (HL_CONTENT_MAX_BYTES + 256u * 1024)
 #define HL_FRAME_MAX_BYTES (HL_ENVELOPE_MAX_BYTES + 64)
 #define HL_FRAME_PREAUTH_MAX_BYTES (16u * 1024) /* before the peer is matched */
+#define HL_CHUNK_BYTES (64u * 1024)             /* envelopes larger than this travel in chunks */
+#define HL_FRAME_LINK_MAX_BYTES (HL_CHUNK_BYTES + 1024) /* any frame after HELLO */
+#define HL_REASM_MAX 4                          /* chunked transfers in progress per link */
 #define HL_RECEIPT_MAX_BYTES 1024
 #define HL_DESCRIPTOR_MAX_BYTES (16u * 1024)
 #define HL_CERT_MAX_BYTES 4096                  /* DER certificate */

@@ -25,9 +25,27 @@
 #include "seal.h"
 
 #define NODE_TICK_MS 100
-#define PUMP_HIGH_BYTES (1024u * 1024)
+#define PUMP_HIGH_BYTES (2u * HL_CHUNK_BYTES)
+#define HL_PRECEDENCES 4
 #define PUMP_BATCH 512
 #define RECEIPTS_BATCH 256
+
+/* An envelope being written to a link (one per precedence). */
+struct out_xfer {
+	uint8_t id[HL_ID_BYTES];
+	uint8_t *raw;                  /* owned; NULL: slot free */
+	size_t len;
+	size_t off;                    /* bytes already queued */
+};
+
+/* A chunked envelope being received. */
+struct in_reasm {
+	uint8_t id[HL_ID_BYTES];
+	uint8_t *buf;                  /* owned; grows with what arrived */
+	size_t cap;
+	size_t got;
+	uint32_t total;
+};
 
 struct peer_state {
 	const struct hl_peer_conf *conf;
@@ -50,6 +68,8 @@ struct peer_state {
 	uint64_t up_since_ms;
 	uint32_t acked_epoch;          /* our descriptor epoch it adopted on this link */
 	char last_error[128];
+	struct out_xfer xfer[4];       /* by precedence */
+	struct in_reasm reasm[HL_REASM_MAX];
 	uint8_t (*inflight)[HL_ID_BYTES];  /* sent on this link, no receipt yet */
 	size_t ninflight;
 	size_t capinflight;
@@ -265,34 +285,134 @@ send_receipts(struct hl_node *n, struct peer_state *ps)
 	hl_free(lens);
 }
 
-/* Send queued envelopes for this peer, FLASH first, until the output
- * queue is full; resumes from on_writable. */
+/* Drop the transfers in progress on a link (it went away). */
+static void
+xfers_clear(struct peer_state *ps)
+{
+	unsigned p;
+
+	for (p = 0; p < HL_PRECEDENCES; p++) {
+		hl_free(ps->xfer[p].raw);
+		memset(&ps->xfer[p], 0, sizeof(ps->xfer[p]));
+	}
+	for (p = 0; p < HL_REASM_MAX; p++) {
+		hl_free(ps->reasm[p].buf);
+		memset(&ps->reasm[p], 0, sizeof(ps->reasm[p]));
+	}
+}
+
+static int
+xfer_busy(const struct peer_state *ps, const uint8_t id[HL_ID_BYTES])
+{
+	unsigned p;
+
+	for (p = 0; p < HL_PRECEDENCES; p++)
+		if (ps->xfer[p].raw != NULL && memcmp(ps->xfer[p].id, id, HL_ID_BYTES) == 0)
+			return 1;
+	return 0;
+}
+
+/* Candidates for the transfer slots: one store query, used up in order. */
+struct pump_cands {
+	uint8_t (*ids)[HL_ID_BYTES];
+	uint8_t *precs;
+	size_t n;
+	size_t used[HL_PRECEDENCES];   /* next index to look at, per precedence */
+};
+
+/* Fill empty precedence slots from the candidates. */
+static void
+xfers_refill(struct hl_node *n, struct peer_state *ps, struct pump_cands *c)
+{
+	unsigned p;
+	size_t i;
+	int r;
+
+	for (p = 0; p < HL_PRECEDENCES; p++) {
+		struct out_xfer *x = &ps->xfer[p];
+
+		for (i = c->used[p]; x->raw == NULL && i < c->n; i++) {
+			if (c->precs[i] != p || inflight_has(ps, c->ids[i]) || xfer_busy(ps, c->ids[i]))
+				continue;
+			if ((r = hl_store_get_raw(n->store, c->ids[i], &x->raw, &x->len)) != HL_OK) {
+				log_warnx("pump %s: cannot load envelope: %s", ps->conf->node,
+				    hl_strerror(r));
+				continue;
+			}
+			memcpy(x->id, c->ids[i], HL_ID_BYTES);
+			x->off = 0;
+		}
+		c->used[p] = i;
+	}
+}
+
+/* Send the next frame of the highest-precedence transfer. 0 when idle. */
+static int
+xfers_step(struct peer_state *ps)
+{
+	struct out_xfer *x = NULL;
+	struct hl_buf b;
+	size_t n;
+	unsigned p;
+	int r;
+
+	for (p = 0; p < HL_PRECEDENCES && x == NULL; p++)
+		if (ps->xfer[p].raw != NULL)
+			x = &ps->xfer[p];
+	if (x == NULL)
+		return 0;
+	if (x->len <= HL_CHUNK_BYTES) {
+		r = hl_link_send(ps->link, HL_FRAME_ENVELOPE, x->raw, x->len);
+		x->off = x->len;
+	} else {
+		n = x->len - x->off < HL_CHUNK_BYTES ? x->len - x->off : HL_CHUNK_BYTES;
+		hl_buf_init(&b, HL_CHUNK_BYTES + 64);
+		r = hl_chunk_encode(x->id, (uint32_t)x->len, (uint32_t)x->off, x->raw + x->off, n,
+		    &b);
+		if (r == HL_OK)
+			r = hl_link_send(ps->link, HL_FRAME_CHUNK, b.data, b.len);
+		hl_buf_free(&b);
+		x->off += n;
+	}
+	if (r != HL_OK) {
+		log_warnx("pump %s: cannot queue a frame: %s", ps->conf->node, hl_strerror(r));
+		hl_free(x->raw);
+		memset(x, 0, sizeof(*x));
+		return 0;
+	}
+	if (x->off == x->len) {
+		if (inflight_add(ps, x->id) != HL_OK)
+			log_warnx("pump %s: out of memory", ps->conf->node);
+		hl_free(x->raw);
+		memset(x, 0, sizeof(*x));
+	}
+	return 1;
+}
+
+/* Send queued envelopes for this peer. Every precedence has at most one
+ * envelope in transfer; each frame written is the next one of the highest
+ * precedence in transfer, and the link's output queue is kept below about
+ * two chunks, so a FLASH waits for at most one chunk of a bulk transfer
+ * (plus what the kernel socket buffers already hold). Resumes from
+ * on_writable. */
 static void
 pump(struct hl_node *n, struct peer_state *ps)
 {
-	uint8_t (*ids)[HL_ID_BYTES] = NULL;
-	size_t cnt = 0, i;
-	struct hl_msg m;
-	int r;
+	struct pump_cands c;
 
 	if (!ps->up || hl_link_outq(ps->link) >= PUMP_HIGH_BYTES)
 		return;
-	if (hl_store_queued_for(n->store, ps->conf->node, &ids, &cnt, PUMP_BATCH) != HL_OK)
+	memset(&c, 0, sizeof(c));
+	if (hl_store_queue_list(n->store, ps->conf->node, &c.ids, &c.precs, &c.n,
+	    PUMP_BATCH) != HL_OK)
 		return;
-	for (i = 0; i < cnt && hl_link_outq(ps->link) < PUMP_HIGH_BYTES; i++) {
-		if (inflight_has(ps, ids[i]))
-			continue;
-		memset(&m, 0, sizeof(m));
-		if ((r = hl_store_get(n->store, ids[i], 1, &m)) != HL_OK) {
-			log_warnx("pump %s: cannot load envelope: %s", ps->conf->node, hl_strerror(r));
-			continue;
-		}
-		if (hl_link_send(ps->link, HL_FRAME_ENVELOPE, m.raw, m.raw_len) == HL_OK &&
-		    inflight_add(ps, ids[i]) != HL_OK)
-			log_warnx("pump %s: out of memory", ps->conf->node);
-		hl_msg_clear(&m);
+	while (hl_link_outq(ps->link) < PUMP_HIGH_BYTES) {
+		xfers_refill(n, ps, &c);
+		if (!xfers_step(ps))
+			break;
 	}
-	hl_free(ids);
+	hl_free(c.ids);
+	hl_free(c.precs);
 }
 
 static void
@@ -390,7 +510,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	size_t rlen = 0, clen = 0;
 	int status, r, reason, named = 0;
 	unsigned i;
-	uint64_t now = hl_now_ms();
+	uint64_t now = hl_now_ms(), t_verify = 0, t_open = 0, t_store = 0;
 	char idh[33], why[HL_REASON_MAX + 1], ad[HL_AUDIT_DETAIL_MAX];
 
 	if ((r = hl_envelope_decode(p, len, &e)) != HL_OK) {
@@ -423,6 +543,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 		reject_envelope(n, ps, &e, HL_REASON_UNKNOWN_ORIGIN, "envelope relayed by another node");
 		return;
 	}
+	t_verify = hl_mono_us();
 	if (hl_verify_envelope(&e, p, origin->pub) != HL_OK) {
 		reject_envelope(n, ps, &e, HL_REASON_BAD_SIGNATURE, "origin signature does not verify");
 		return;
@@ -449,6 +570,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 		reject_envelope(n, ps, &e, (uint8_t)reason, why);
 		return;
 	}
+	t_open = hl_mono_us();
 	if ((r = hl_open_envelope(n->keys, &e, p, n->cfg.node, &content, &clen)) != HL_OK) {
 		reject_envelope(n, ps, &e, HL_REASON_DECRYPT, "content key unwrap or decryption failed");
 		return;
@@ -492,6 +614,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	snprintf(ad, sizeof(ad), "origin=%s originator=%s precedence=%s%s size=%zu", e.origin,
 	    e.originator, hl_precedence_name(e.precedence),
 	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", clen);
+	t_store = hl_mono_us();
 	if ((r = hl_store_begin(n->store)) != HL_OK)
 		goto out;
 	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
@@ -506,6 +629,10 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 		log_warnx("envelope %s: commit failed: %s", idh, hl_strerror(r));
 		goto out;
 	}
+	if (len > HL_CHUNK_BYTES)
+		log_info("envelope %s: %zu bytes: verify %llu us, open %llu us, store %llu us", idh, len,
+		    (unsigned long long)(t_open - t_verify), (unsigned long long)(t_store - t_open),
+		    (unsigned long long)(hl_mono_us() - t_store));
 	log_info("envelope %s from %s stored (%s, %zu bytes)%s", idh, e.origin,
 	    hl_precedence_name(e.precedence), clen,
 	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " [EXERCISE]" : "");
@@ -889,7 +1016,7 @@ on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 	ps->up_since_ms = ps->last_heard_ms = hl_now_ms();
 	ps->backoff_ms = 0;
 	ps->last_error[0] = '\0';
-	hl_link_set_frame_max(ps->link, HL_FRAME_MAX_BYTES);
+	hl_link_set_frame_max(ps->link, HL_FRAME_LINK_MAX_BYTES);
 	log_info("link %s up (%s)", ps->conf->node, hl_link_addr(ps->link));
 	audit(n, "link-up", NULL, ps->conf->node, hl_link_addr(ps->link));
 	send_ping(ps, hl_now_ms());
@@ -950,6 +1077,73 @@ on_ping(struct peer_state *ps, uint8_t type, const uint8_t *p, size_t len)
 	}
 }
 
+static struct in_reasm *
+reasm_slot(struct peer_state *ps, const uint8_t id[HL_ID_BYTES], int create)
+{
+	unsigned i;
+
+	for (i = 0; i < HL_REASM_MAX; i++)
+		if (ps->reasm[i].total != 0 && memcmp(ps->reasm[i].id, id, HL_ID_BYTES) == 0)
+			return &ps->reasm[i];
+	if (!create)
+		return NULL;
+	for (i = 0; i < HL_REASM_MAX; i++)
+		if (ps->reasm[i].total == 0)
+			return &ps->reasm[i];
+	return NULL;
+}
+
+/* One chunk of a large envelope; the whole envelope is processed like an
+ * ENVELOPE frame once its last chunk arrived. Memory grows with what
+ * arrived, never with the claimed total. */
+static void
+on_chunk(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_chunk c;
+	struct in_reasm *ra;
+	uint8_t *nb;
+	size_t ncap;
+
+	if (hl_chunk_decode(p, len, &c) != HL_OK) {
+		hl_link_close(ps->link, "malformed chunk");
+		return;
+	}
+	if ((ra = reasm_slot(ps, c.id, c.offset == 0)) == NULL) {
+		hl_link_close(ps->link, c.offset == 0 ? "too many chunked transfers at once" :
+		    "chunk of an unknown transfer");
+		return;
+	}
+	if (ra->total == 0) {
+		memcpy(ra->id, c.id, HL_ID_BYTES);
+		ra->total = c.total;
+	}
+	if (ra->total != c.total || c.offset != ra->got) {
+		hl_link_close(ps->link, "chunk out of order");
+		return;
+	}
+	if (ra->got + c.len > ra->cap) {
+		ncap = ra->cap == 0 ? 4 * HL_CHUNK_BYTES : ra->cap * 2;
+		if (ncap > ra->total)
+			ncap = ra->total;
+		if ((nb = hl_realloc(ra->buf, ncap)) == NULL) {
+			hl_link_close(ps->link, "out of memory reassembling an envelope");
+			return;
+		}
+		ra->buf = nb;
+		ra->cap = ncap;
+	}
+	memcpy(ra->buf + ra->got, c.data, c.len);
+	ra->got += c.len;
+	ps->last_heard_ms = hl_now_ms();
+	if (ra->got < ra->total)
+		return;
+	nb = ra->buf;
+	ncap = ra->got;
+	memset(ra, 0, sizeof(*ra));
+	on_envelope(n, ps, nb, ncap);
+	hl_free(nb);
+}
+
 /* ---- link callbacks ---- */
 
 static void
@@ -970,6 +1164,7 @@ node_on_open(void *arg, struct hl_link *l, const struct hl_peer_conf *peer)
 		hl_link_close(ps->link, "replaced by a new connection");
 		ps->up = 0;
 		ps->ninflight = 0;
+		xfers_clear(ps);
 	}
 	ps->link = l;
 	ps->acked_epoch = 0;
@@ -1020,6 +1215,9 @@ node_on_frame(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size
 	case HL_FRAME_DESCRIPTOR_ACK:
 		on_descriptor_ack(ps, p, len);
 		break;
+	case HL_FRAME_CHUNK:
+		on_chunk(n, ps, p, len);
+		break;
 	default:
 		hl_link_close(l, "unexpected frame type");
 	}
@@ -1062,6 +1260,7 @@ node_on_close(void *arg, struct hl_link *l, int opened, const char *why)
 		ps->ninflight = 0;
 		ps->rtt_us = 0;
 		ps->acked_epoch = 0;
+		xfers_clear(ps);
 	}
 	if (ps->dialer && ps->link == NULL && ps->dialing == NULL) {
 		ps->backoff_ms = ps->backoff_ms == 0 ? 250 : ps->backoff_ms * 2;
@@ -1504,6 +1703,7 @@ hl_node_free(struct hl_node *n)
 	hl_api_free(n->api);
 	hl_link_ctx_free(n->lctx);
 	for (i = 0; i < n->npeers; i++) {
+		xfers_clear(&n->peers[i]);
 		hl_free(n->peers[i].desc_raw);
 		hl_free(n->peers[i].inflight);
 	}

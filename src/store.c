@@ -2265,3 +2265,83 @@ out:
 	hl_free(out);
 	return r;
 }
+
+/* ---- the link pump ---- */
+
+int
+hl_store_queue_list(struct hl_store *s, const char *peer, uint8_t (**ids)[HL_ID_BYTES],
+    uint8_t **precs, size_t *n, size_t max)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t (*out)[HL_ID_BYTES] = NULL, *pr = NULL;
+	size_t cnt = 0;
+	int64_t p;
+	int r, have;
+
+	*ids = NULL;
+	*precs = NULL;
+	*n = 0;
+	if (s == NULL || peer == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	if ((out = hl_calloc(max, HL_ID_BYTES)) == NULL || (pr = hl_calloc(max, 1)) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = adhoc_prepare(s, "SELECT d.id, e.precedence FROM deliveries AS d"
+	    " JOIN envelopes AS e ON e.id = d.id WHERE d.node = ?1 AND d.state = 0"
+	    " ORDER BY e.precedence ASC, e.created_ms ASC, e.rowid ASC LIMIT ?2", &st)) != HL_OK ||
+	    (r = bind_text(s, st, 1, peer)) != HL_OK ||
+	    (r = bind_limit(s, st, 2, max)) != HL_OK)
+		goto out;
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		p = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_bytes(st, 0) != HL_ID_BYTES || cnt == max || p < 0 || p > 3) {
+			r = HL_ERR_CORRUPT;
+			goto out;
+		}
+		memcpy(out[cnt], sqlite3_column_blob(st, 0), HL_ID_BYTES);
+		pr[cnt++] = (uint8_t)p;
+	}
+	*ids = out;
+	*precs = pr;
+	*n = cnt;
+	out = NULL;
+	pr = NULL;
+	r = HL_OK;
+out:
+	sqlite3_finalize(st);
+	hl_free(out);
+	hl_free(pr);
+	return r;
+}
+
+int
+hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], uint8_t **raw,
+    size_t *len)
+{
+	sqlite3_stmt *st = NULL;
+	int r, have;
+
+	*raw = NULL;
+	*len = 0;
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if ((r = adhoc_prepare(s, "SELECT raw FROM envelopes WHERE id = ?1", &st)) != HL_OK ||
+	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	r = col_blob_dup(st, 0, HL_ENVELOPE_MAX_BYTES, raw, len);
+out:
+	sqlite3_finalize(st);
+	return r;
+}

@@ -100,6 +100,14 @@ HL_WUR int hl_store_delivery_wait(struct hl_store *s, const uint8_t id[static HL
 HL_WUR int hl_store_pending_for(struct hl_store *s, const char *peer, int waiting_only,
     uint8_t (**ids)[HL_ID_BYTES], size_t *n, size_t max);
 
+/* Queued (state queued) ids for peer with their precedence, FLASH first,
+ * then oldest first. OUT: ids, precs (hl_free each), *n. */
+HL_WUR int hl_store_queue_list(struct hl_store *s, const char *peer,
+    uint8_t (**ids)[HL_ID_BYTES], uint8_t **precs, size_t *n, size_t max);
+/* The encoded envelope only. OUT: *raw (hl_free), *len. */
+HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    uint8_t **raw, size_t *len);
+
 /* ---- inbound ---- */
 enum hl_inbound_status { HL_IN_ACCEPTED = 1, HL_IN_REJECTED = 2 };
 /* Have we seen this id from this origin? HL_ERR_NOT_FOUND if never. OUT:

@@ -30,7 +30,7 @@ cleanup() {
 			tail -n 40 "$f" | sed 's/^/#   /'
 		done
 	fi
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 	exit "$rc"
 }
 trap cleanup EXIT
