@@ -562,6 +562,12 @@ pk_levels(struct pctx *x, const char *v, char *msg, size_t ml)
 static int
 rk_address(struct pctx *x, const char *v, char *msg, size_t ml)
 {
+	/* "none": a node we know (and may reach through a relay) but never dial */
+	if (strcmp(v, "none") == 0) {
+		PEER(x)->host[0] = '\0';
+		PEER(x)->port = 0;
+		return HL_OK;
+	}
 	return set_hostport(v, PEER(x)->host, &PEER(x)->port, msg, ml);
 }
 
@@ -1100,7 +1106,7 @@ finish(struct pctx *x)
 	 * two peer sections must not name the same address either. */
 	for (i = 0; i < c->npeers; i++)
 		for (j = i + 1; j < c->npeers; j++)
-			if (c->peers[i].port == c->peers[j].port &&
+			if (c->peers[i].port != 0 && c->peers[i].port == c->peers[j].port &&
 			    strcasecmp(c->peers[i].host, c->peers[j].host) == 0) {
 				fail(x, c->peers[j].line, "[peer %s] has the same address "
 				    "as [peer %s]", c->peers[j].node, c->peers[i].node);

@@ -584,7 +584,7 @@ hl_chunk_decode(const uint8_t *p, size_t len, struct hl_chunk *out)
 	c.len = hl_rd_left(&r);
 	if (c.len == 0 || c.len > HL_CHUNK_BYTES)
 		return HL_ERR_MALFORMED;
-	if (c.total <= HL_CHUNK_BYTES || c.total > HL_ENVELOPE_MAX_BYTES)
+	if (c.total <= HL_CHUNK_BYTES || c.total > HL_FRAME_MAX_BYTES)
 		return HL_ERR_TOO_BIG;
 	if (c.offset > c.total || c.len > c.total - c.offset)
 		return HL_ERR_MALFORMED;
@@ -599,7 +599,7 @@ hl_chunk_encode(const uint8_t id[static HL_ID_BYTES], uint32_t total, uint32_t o
     const uint8_t *data, size_t len, struct hl_buf *out)
 {
 	if (len == 0 || len > HL_CHUNK_BYTES || total <= HL_CHUNK_BYTES ||
-	    total > HL_ENVELOPE_MAX_BYTES || offset > total || len > total - offset)
+	    total > HL_FRAME_MAX_BYTES || offset > total || len > total - offset)
 		return HL_ERR_INVALID;
 	hl_buf_put(out, id, HL_ID_BYTES);
 	hl_buf_u32(out, total);

@@ -170,8 +170,10 @@ enum hl_frame_type {
 	HL_FRAME_RECEIPT_ACK = 6,  /* id[16], u8 kind, str8 from: receipt stored */
 	HL_FRAME_DESCRIPTOR = 7,   /* payload: descriptor (our KEM keys changed) */
 	HL_FRAME_DESCRIPTOR_ACK = 8, /* u32 epoch: your descriptor adopted, queue re-sealed */
-	HL_FRAME_CHUNK = 9,        /* id[16], u32 total, u32 offset, data: part of an envelope */
-	HL_FRAME_LAST = 9,
+	HL_FRAME_CHUNK = 9,        /* id[16], u32 total, u32 offset, data: part of a large frame */
+	HL_FRAME_RELAY = 10,       /* str8 final recipient, envelope: forward it (one hop) */
+	HL_FRAME_ROUTES = 11,      /* u8 n, n x str8 node: nodes I have a link up to */
+	HL_FRAME_LAST = 11,
 };
 
 #define HL_FRAME_HEADER 5
@@ -183,9 +185,10 @@ HL_WUR int hl_frame_parse(const uint8_t *p, size_t len, size_t max, uint8_t *typ
     const uint8_t **payload, size_t *plen, size_t *consumed);
 HL_WUR int hl_frame_encode(uint8_t type, const uint8_t *payload, size_t plen, struct hl_buf *out);
 
-/* CHUNK payload. An envelope of total > HL_CHUNK_BYTES bytes travels as
- * chunks of 1..HL_CHUNK_BYTES bytes at increasing offsets. Decode checks
- * HL_CHUNK_BYTES < total <= HL_ENVELOPE_MAX_BYTES, offset + len <= total. */
+/* CHUNK payload. A frame (u8 type || payload, ENVELOPE or RELAY) of total >
+ * HL_CHUNK_BYTES bytes travels as chunks of 1..HL_CHUNK_BYTES bytes at
+ * increasing offsets. Decode checks HL_CHUNK_BYTES < total <=
+ * HL_FRAME_MAX_BYTES, offset + len <= total. */
 struct hl_chunk {
 	uint8_t id[HL_ID_BYTES];
 	uint32_t total;

@@ -179,8 +179,9 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_ACK] = "UPDATE envelopes SET acked_ms = ?2, acked_by = ?3"
 	    " WHERE id = ?1 AND inbound = 1 AND acked_ms = 0",
 	[ST_ACK_CHECK] = "SELECT acked_ms FROM envelopes WHERE id = ?1 AND inbound = 1",
-	[ST_GET] = "SELECT " MSG_COLS ", content, raw FROM envelopes WHERE id = ?1",
-	[ST_LIST_ALL] = "SELECT " MSG_COLS " FROM envelopes"
+	[ST_GET] = "SELECT " MSG_COLS ", content, raw FROM envelopes WHERE id = ?1"
+	    " AND inbound IN (0, 1)",
+	[ST_LIST_ALL] = "SELECT " MSG_COLS " FROM envelopes WHERE inbound IN (0, 1)"
 	    " ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
 	[ST_LIST_IN] = "SELECT " MSG_COLS " FROM envelopes WHERE inbound = 1"
 	    " ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
@@ -2344,4 +2345,91 @@ hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], uint8
 out:
 	sqlite3_finalize(st);
 	return r;
+}
+
+/* ---- relay: envelopes in transit through this node (inbound = 2) ---- */
+
+int
+hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, const char *final,
+    uint64_t now_ms, int *added)
+{
+	sqlite3_stmt *st = NULL;
+	int r, mode = 0;
+
+	*added = 0;
+	if (s == NULL || m == NULL || final == NULL || m->raw == NULL || m->raw_len == 0)
+		return HL_ERR_INVALID;
+	if (m->raw_len > HL_ENVELOPE_MAX_BYTES || m->label_len > HL_LABEL_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = adhoc_prepare(s, "INSERT OR IGNORE INTO envelopes (id, inbound, origin,"
+	    " originator, precedence, content_type, flags, suite, label, created_ms, expires_ms,"
+	    " stored_ms, sig_ok, content, raw) VALUES (?1, 2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+	    " ?10, ?11, 1, x'', ?12)", &st)) != HL_OK ||
+	    (r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_text(s, st, 2, m->origin)) != HL_OK ||
+	    (r = bind_text(s, st, 3, m->originator)) != HL_OK ||
+	    (r = bind_i64(s, st, 4, m->precedence)) != HL_OK ||
+	    (r = bind_i64(s, st, 5, m->content_type)) != HL_OK ||
+	    (r = bind_i64(s, st, 6, m->flags)) != HL_OK ||
+	    (r = bind_i64(s, st, 7, m->suite)) != HL_OK ||
+	    (r = bind_blob(s, st, 8, m->label, m->label_len)) != HL_OK ||
+	    (r = bind_u64(s, st, 9, m->created_ms)) != HL_OK ||
+	    (r = bind_u64(s, st, 10, m->expires_ms)) != HL_OK ||
+	    (r = bind_u64(s, st, 11, now_ms)) != HL_OK ||
+	    (r = bind_blob(s, st, 12, m->raw, m->raw_len)) != HL_OK ||
+	    (r = step_done(s, st)) != HL_OK)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = adhoc_prepare(s, "INSERT OR IGNORE INTO deliveries (id, node, state, queued_ms)"
+	    " VALUES (?1, ?2, 0, ?3)", &st)) != HL_OK ||
+	    (r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_text(s, st, 2, final)) != HL_OK ||
+	    (r = bind_u64(s, st, 3, now_ms)) != HL_OK ||
+	    (r = step_done(s, st)) != HL_OK)
+		goto out;
+	*added = sqlite3_changes(s->db) > 0;
+out:
+	sqlite3_finalize(st);
+	return op_end(s, mode, r);
+}
+
+int
+hl_store_transit_to_inbound(struct hl_store *s, const struct hl_msg *m,
+    const uint8_t *receipt, size_t receipt_len)
+{
+	sqlite3_stmt *st = NULL;
+	int r, mode = 0;
+
+	if (s == NULL || m == NULL || receipt == NULL || receipt_len == 0 ||
+	    (m->content == NULL && m->content_len > 0))
+		return HL_ERR_INVALID;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = adhoc_prepare(s, "UPDATE envelopes SET inbound = 1, content = ?2, stored_ms = ?3"
+	    " WHERE id = ?1 AND inbound = 2", &st)) != HL_OK ||
+	    (r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_blob(s, st, 2, m->content, m->content_len)) != HL_OK ||
+	    (r = bind_u64(s, st, 3, m->stored_ms)) != HL_OK ||
+	    (r = step_done(s, st)) != HL_OK)
+		goto out;
+	if (sqlite3_changes(s->db) == 0) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = adhoc_prepare(s, "INSERT INTO inbound_seen (id, origin, status, reason, receipt,"
+	    " time_ms) VALUES (?1, ?2, 1, 0, ?3, ?4)", &st)) != HL_OK ||
+	    (r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_text(s, st, 2, m->origin)) != HL_OK ||
+	    (r = bind_blob(s, st, 3, receipt, receipt_len)) != HL_OK ||
+	    (r = bind_u64(s, st, 4, m->stored_ms)) != HL_OK ||
+	    (r = step_done(s, st)) != HL_OK)
+		goto out;
+out:
+	sqlite3_finalize(st);
+	return op_end(s, mode, r);
 }

@@ -108,6 +108,18 @@ HL_WUR int hl_store_queue_list(struct hl_store *s, const char *peer,
 HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     uint8_t **raw, size_t *len);
 
+/* Relay: keep an envelope in transit to final (store-and-forward) as a
+ * queued delivery; the envelope row (inbound = 2, no content) is shared if
+ * the id is already stored. OUT: *added = 0 when that delivery existed. */
+HL_WUR int hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, const char *final,
+    uint64_t now_ms, int *added);
+
+/* This node is also a recipient of an envelope it holds in transit: make
+ * the stored row its inbound copy (content, seen id with our receipt).
+ * HL_ERR_NOT_FOUND when the id is not in transit here. */
+HL_WUR int hl_store_transit_to_inbound(struct hl_store *s, const struct hl_msg *m,
+    const uint8_t *receipt, size_t receipt_len);
+
 /* ---- inbound ---- */
 enum hl_inbound_status { HL_IN_ACCEPTED = 1, HL_IN_REJECTED = 2 };
 /* Have we seen this id from this origin? HL_ERR_NOT_FOUND if never. OUT:
