@@ -32,6 +32,7 @@ struct hl_link_ctx {
 	struct evconnlistener *listener;
 	struct hl_link_cbs cbs;
 	void *arg;
+	struct hl_link *links;         /* every live link, freed with the context */
 };
 
 struct hl_link {
@@ -48,6 +49,7 @@ struct hl_link {
 	char addr[80];
 	char why[200];
 	void *udata;
+	struct hl_link *prev, *next;   /* in ctx->links */
 };
 
 static void link_event_cb(struct bufferevent *bev, short what, void *arg);
@@ -144,11 +146,33 @@ out:
 	return r;
 }
 
+/* Free a link without callbacks: unlink it from its context, then release
+ * the bufferevent (and with it the SSL and the socket). */
+static void
+link_free(struct hl_link *l)
+{
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		l->ctx->links = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	if (l->bev != NULL)
+		bufferevent_free(l->bev);
+	event_free(l->reaper);
+	hl_free(l->cert_der);
+	hl_free(l);
+}
+
+/* Also frees every link still open, closing or in its handshake (no
+ * on_close callback: the owner is going away). */
 void
 hl_link_ctx_free(struct hl_link_ctx *c)
 {
 	if (c == NULL)
 		return;
+	while (c->links != NULL)
+		link_free(c->links);
 	if (c->listener != NULL)
 		evconnlistener_free(c->listener);
 	SSL_CTX_free(c->ssl);
@@ -164,11 +188,7 @@ link_reap_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (l->ctx->cbs.on_close != NULL)
 		l->ctx->cbs.on_close(l->ctx->arg, l, l->opened, l->why);
-	if (l->bev != NULL)
-		bufferevent_free(l->bev);
-	event_free(l->reaper);
-	hl_free(l->cert_der);
-	hl_free(l);
+	link_free(l);
 }
 
 void
@@ -210,6 +230,10 @@ link_new(struct hl_link_ctx *c, evutil_socket_t fd, enum bufferevent_ssl_state s
 	bufferevent_setwatermark(l->bev, EV_WRITE, LINK_LOW_WATERMARK, 0);
 	ms_to_tv(LINK_HANDSHAKE_MS, &tv);
 	bufferevent_set_timeouts(l->bev, &tv, &tv);
+	l->next = c->links;
+	if (c->links != NULL)
+		c->links->prev = l;
+	c->links = l;
 	return l;
 fail:
 	if (fd >= 0 && (l == NULL || l->bev == NULL))
