@@ -21,7 +21,7 @@
 #define HL_FRAME_PREAUTH_MAX_BYTES (16u * 1024) /* before the peer is matched */
 #define HL_CHUNK_BYTES (64u * 1024)             /* envelopes larger than this travel in chunks */
 #define HL_FRAME_LINK_MAX_BYTES (HL_CHUNK_BYTES + 1024) /* any frame after HELLO */
-#define HL_REASM_MAX 4                          /* chunked transfers in progress per link */
+#define HL_REASM_MAX 16                         /* chunked transfers in progress per link */
 #define HL_RECEIPT_MAX_BYTES 1024
 #define HL_DESCRIPTOR_MAX_BYTES (16u * 1024)
 #define HL_CERT_MAX_BYTES 4096                  /* DER certificate */

@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 #include <openssl/rand.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "node.h"
 #include "nodeinit.h"
+#include "pki.h"
 #include "seal.h"
 
 #define NODE_TICK_MS 100
@@ -30,12 +32,15 @@
 #define PUMP_BATCH 512
 #define RECEIPTS_BATCH 256
 
-/* An envelope being written to a link (one per precedence). */
+/* A frame (u8 type || payload: ENVELOPE or RELAY) being written to a link,
+ * one per precedence per recipient. */
 struct out_xfer {
 	uint8_t id[HL_ID_BYTES];
-	uint8_t *raw;                  /* owned; NULL: slot free */
+	uint8_t *raw;                  /* the frame bytes; owned; NULL: slot free */
 	size_t len;
 	size_t off;                    /* bytes already queued */
+	struct peer_state *via;        /* relay whose link carries it; NULL: direct */
+	uint8_t xid[HL_ID_BYTES];      /* transfer id for CHUNK frames (random) */
 };
 
 /* A chunked envelope being received. */
@@ -69,6 +74,10 @@ struct peer_state {
 	uint32_t acked_epoch;          /* our descriptor epoch it adopted on this link */
 	char last_error[128];
 	struct out_xfer xfer[4];       /* by precedence */
+	struct peer_state *inflight_via; /* relay used for the in-flight ids, or NULL */
+	char routes[HL_PEERS_MAX][HL_NODE_NAME_MAX + 1]; /* its links that are up */
+	unsigned nroutes;
+	uint64_t receipts_relay_ms;    /* last try to send owed receipts via a relay */
 	struct in_reasm reasm[HL_REASM_MAX];
 	uint8_t (*inflight)[HL_ID_BYTES];  /* sent on this link, no receipt yet */
 	size_t ninflight;
@@ -265,19 +274,27 @@ node_refresh_descriptor(struct hl_node *n)
 
 /* ---- sending frames ---- */
 
+static int route_has(const struct peer_state *via, const char *node);
+
+/* Receipts we owe to ps's node, on its link, or through a linked peer that
+ * reaches it. */
 static void
 send_receipts(struct hl_node *n, struct peer_state *ps)
 {
 	uint8_t **raws = NULL;
 	size_t *lens = NULL, cnt = 0, i;
+	struct hl_link *l = ps->up ? ps->link : NULL;
 
-	if (!ps->up)
+	for (i = 0; l == NULL && i < n->npeers; i++)
+		if (n->peers[i].up && &n->peers[i] != ps && route_has(&n->peers[i], ps->conf->node))
+			l = n->peers[i].link;
+	if (l == NULL)
 		return;
 	if (hl_store_receipts_pending(n->store, ps->conf->node, &raws, &lens, &cnt,
 	    RECEIPTS_BATCH) != HL_OK)
 		return;
 	for (i = 0; i < cnt; i++) {
-		if (hl_link_send(ps->link, HL_FRAME_RECEIPT, raws[i], lens[i]) != HL_OK)
+		if (hl_link_send(l, HL_FRAME_RECEIPT, raws[i], lens[i]) != HL_OK)
 			log_warnx("link %s: cannot queue receipt", ps->conf->node);
 		hl_free(raws[i]);
 	}
@@ -301,6 +318,29 @@ xfers_clear(struct peer_state *ps)
 	}
 }
 
+/* The relay link of via went away: what was in flight or in transfer
+ * through it to other recipients is sent again later. */
+static void
+via_lost(struct hl_node *n, struct peer_state *via)
+{
+	unsigned i, p;
+
+	for (i = 0; i < n->npeers; i++) {
+		struct peer_state *ps = &n->peers[i];
+
+		if (ps->inflight_via == via) {
+			ps->ninflight = 0;
+			ps->inflight_via = NULL;
+		}
+		for (p = 0; p < HL_PRECEDENCES; p++) {
+			if (ps->xfer[p].raw != NULL && ps->xfer[p].via == via) {
+				hl_free(ps->xfer[p].raw);
+				memset(&ps->xfer[p], 0, sizeof(ps->xfer[p]));
+			}
+		}
+	}
+}
+
 static int
 xfer_busy(const struct peer_state *ps, const uint8_t id[HL_ID_BYTES])
 {
@@ -320,10 +360,88 @@ struct pump_cands {
 	size_t used[HL_PRECEDENCES];   /* next index to look at, per precedence */
 };
 
-/* Fill empty precedence slots from the candidates. */
+static int
+route_has(const struct peer_state *via, const char *node)
+{
+	unsigned i;
+
+	for (i = 0; i < via->nroutes; i++)
+		if (strcmp(via->routes[i], node) == 0)
+			return 1;
+	return 0;
+}
+
+/* Rule 2: a relay must itself be a recipient of the envelope or belong to a
+ * partner in its releasable-to. */
+static int
+relay_allowed(const struct hl_envelope *e, const struct peer_state *via)
+{
+	unsigned w;
+
+	if (hl_label_releasable_to(&e->label, via->conf->partner))
+		return 1;
+	for (w = 0; w < e->nwraps; w++)
+		if (strcmp(e->wraps[w].node, via->conf->node) == 0)
+			return 1;
+	return 0;
+}
+
+/* A linked peer that reaches ps and that rule 2 allows for e, or NULL. */
+static struct peer_state *
+pick_relay(struct hl_node *n, struct peer_state *ps, const struct hl_envelope *e)
+{
+	unsigned i;
+
+	for (i = 0; i < n->npeers; i++) {
+		struct peer_state *v = &n->peers[i];
+
+		if (v != ps && v->up && route_has(v, ps->conf->node) && relay_allowed(e, v) &&
+		    (ps->inflight_via == NULL || ps->inflight_via == v))
+			return v;
+	}
+	return NULL;
+}
+
+/* Build the frame bytes for raw: ENVELOPE || raw when direct, RELAY ||
+ * str8 final || raw through a relay. Takes ownership of raw. */
+static int
+xfer_load(struct out_xfer *x, uint8_t *raw, size_t len, struct peer_state *via,
+    const char *final)
+{
+	size_t nl = strlen(final), hl = via != NULL ? 2 + nl : 1;
+	uint8_t *f;
+
+	if ((f = hl_malloc(len + hl)) == NULL) {
+		hl_free(raw);
+		return HL_ERR_NOMEM;
+	}
+	f[0] = via != NULL ? HL_FRAME_RELAY : HL_FRAME_ENVELOPE;
+	if (via != NULL) {
+		f[1] = (uint8_t)nl;
+		memcpy(f + 2, final, nl);
+	}
+	memcpy(f + hl, raw, len);
+	hl_free(raw);
+	if (RAND_bytes(x->xid, sizeof(x->xid)) != 1) {
+		hl_free(f);
+		return HL_ERR_CRYPTO;
+	}
+	x->raw = f;
+	x->len = len + hl;
+	x->off = 0;
+	x->via = via;
+	return HL_OK;
+}
+
+/* Fill empty precedence slots from the candidates; direct when the link to
+ * ps is up, else through a relay that links to it. */
 static void
 xfers_refill(struct hl_node *n, struct peer_state *ps, struct pump_cands *c)
 {
+	struct peer_state *via = NULL;
+	struct hl_envelope e;
+	uint8_t *raw;
+	size_t len;
 	unsigned p;
 	size_t i;
 	int r;
@@ -334,13 +452,23 @@ xfers_refill(struct hl_node *n, struct peer_state *ps, struct pump_cands *c)
 		for (i = c->used[p]; x->raw == NULL && i < c->n; i++) {
 			if (c->precs[i] != p || inflight_has(ps, c->ids[i]) || xfer_busy(ps, c->ids[i]))
 				continue;
-			if ((r = hl_store_get_raw(n->store, c->ids[i], &x->raw, &x->len)) != HL_OK) {
+			if ((r = hl_store_get_raw(n->store, c->ids[i], &raw, &len)) != HL_OK) {
 				log_warnx("pump %s: cannot load envelope: %s", ps->conf->node,
 				    hl_strerror(r));
 				continue;
 			}
+			via = NULL;
+			if (!ps->up) {
+				if (hl_envelope_decode(raw, len, &e) != HL_OK ||
+				    (via = pick_relay(n, ps, &e)) == NULL ||
+				    hl_link_outq(via->link) >= PUMP_HIGH_BYTES) {
+					hl_free(raw);
+					continue;
+				}
+			}
+			if (xfer_load(x, raw, len, via, ps->conf->node) != HL_OK)
+				continue;
 			memcpy(x->id, c->ids[i], HL_ID_BYTES);
-			x->off = 0;
 		}
 		c->used[p] = i;
 	}
@@ -351,6 +479,7 @@ static int
 xfers_step(struct peer_state *ps)
 {
 	struct out_xfer *x = NULL;
+	struct hl_link *l;
 	struct hl_buf b;
 	size_t n;
 	unsigned p;
@@ -361,16 +490,24 @@ xfers_step(struct peer_state *ps)
 			x = &ps->xfer[p];
 	if (x == NULL)
 		return 0;
+	l = x->via != NULL ? x->via->link : ps->link;
+	if (l == NULL || (x->via == NULL && !ps->up) || (x->via != NULL && !x->via->up)) {
+		hl_free(x->raw);
+		memset(x, 0, sizeof(*x));
+		return 0;
+	}
+	if (x->via != NULL && hl_link_outq(l) >= PUMP_HIGH_BYTES)
+		return 0;   /* the relay's link is full; on_writable resumes */
 	if (x->len <= HL_CHUNK_BYTES) {
-		r = hl_link_send(ps->link, HL_FRAME_ENVELOPE, x->raw, x->len);
+		r = hl_link_send(l, x->raw[0], x->raw + 1, x->len - 1);
 		x->off = x->len;
 	} else {
 		n = x->len - x->off < HL_CHUNK_BYTES ? x->len - x->off : HL_CHUNK_BYTES;
 		hl_buf_init(&b, HL_CHUNK_BYTES + 64);
-		r = hl_chunk_encode(x->id, (uint32_t)x->len, (uint32_t)x->off, x->raw + x->off, n,
+		r = hl_chunk_encode(x->xid, (uint32_t)x->len, (uint32_t)x->off, x->raw + x->off, n,
 		    &b);
 		if (r == HL_OK)
-			r = hl_link_send(ps->link, HL_FRAME_CHUNK, b.data, b.len);
+			r = hl_link_send(l, HL_FRAME_CHUNK, b.data, b.len);
 		hl_buf_free(&b);
 		x->off += n;
 	}
@@ -383,6 +520,7 @@ xfers_step(struct peer_state *ps)
 	if (x->off == x->len) {
 		if (inflight_add(ps, x->id) != HL_OK)
 			log_warnx("pump %s: out of memory", ps->conf->node);
+		ps->inflight_via = x->via;
 		hl_free(x->raw);
 		memset(x, 0, sizeof(*x));
 	}
@@ -399,14 +537,26 @@ static void
 pump(struct hl_node *n, struct peer_state *ps)
 {
 	struct pump_cands c;
+	unsigned i;
+	int any = 0;
 
-	if (!ps->up || hl_link_outq(ps->link) >= PUMP_HIGH_BYTES)
+	if (!ps->up) {
+		/* through a relay: only when one links to it now */
+		for (i = 0; i < n->npeers; i++)
+			if (n->peers[i].up && &n->peers[i] != ps && route_has(&n->peers[i], ps->conf->node))
+				any = 1;
+		if (!any)
+			return;
+	} else if (hl_link_outq(ps->link) >= PUMP_HIGH_BYTES) {
 		return;
+	}
 	memset(&c, 0, sizeof(c));
 	if (hl_store_queue_list(n->store, ps->conf->node, &c.ids, &c.precs, &c.n,
 	    PUMP_BATCH) != HL_OK)
 		return;
-	while (hl_link_outq(ps->link) < PUMP_HIGH_BYTES) {
+	for (;;) {
+		if (ps->up && hl_link_outq(ps->link) >= PUMP_HIGH_BYTES)
+			break;
 		xfers_refill(n, ps, &c);
 		if (!xfers_step(ps))
 			break;
@@ -505,6 +655,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 {
 	struct hl_envelope e;
 	struct peer_state *origin;
+	uint8_t acc;
 	struct hl_msg m;
 	uint8_t *receipt = NULL, *content = NULL;
 	size_t rlen = 0, clen = 0;
@@ -538,11 +689,15 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 		reject_envelope(n, ps, &e, HL_REASON_UNKNOWN_ORIGIN, "origin node is not a known peer");
 		return;
 	}
-	if (origin != ps) {
-		/* direct links only until relay exists (issue 4) */
-		reject_envelope(n, ps, &e, HL_REASON_UNKNOWN_ORIGIN, "envelope relayed by another node");
+	if (origin != ps && !relay_allowed(&e, ps)) {
+		/* rule 2, checked again here: the relay must be allowed to carry it */
+		reject_envelope(n, ps, &e, HL_REASON_POLICY,
+		    "relayed through a node the label does not allow");
 		return;
 	}
+	/* relayed: the label must fit both the origin's and the relay's link */
+	acc = origin->conf->accreditation < ps->conf->accreditation ?
+	    origin->conf->accreditation : ps->conf->accreditation;
 	t_verify = hl_mono_us();
 	if (hl_verify_envelope(&e, p, origin->pub) != HL_OK) {
 		reject_envelope(n, ps, &e, HL_REASON_BAD_SIGNATURE, "origin signature does not verify");
@@ -559,14 +714,12 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 		reject_envelope(n, ps, &e, HL_REASON_NOT_RECIPIENT, "this node is not a recipient");
 		return;
 	}
-	if (hl_label_may_receive(&e.label, &n->cfg.policy, n->cfg.partner,
-	    origin->conf->accreditation, &reason) != HL_OK) {
+	if (hl_label_may_receive(&e.label, &n->cfg.policy, n->cfg.partner, acc, &reason) != HL_OK) {
 		char lt[200];
 
 		hl_label_format(&e.label, &n->cfg.policy, lt, sizeof(lt));
 		snprintf(why, sizeof(why), "label %s not acceptable on link from %s (accredited %s)",
-		    lt, origin->conf->node,
-		    hl_policy_level_name(&n->cfg.policy, origin->conf->accreditation));
+		    lt, origin->conf->node, hl_policy_level_name(&n->cfg.policy, acc));
 		reject_envelope(n, ps, &e, (uint8_t)reason, why);
 		return;
 	}
@@ -617,7 +770,8 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	t_store = hl_mono_us();
 	if ((r = hl_store_begin(n->store)) != HL_OK)
 		goto out;
-	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
+	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK &&
+	    (r = hl_store_transit_to_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
 		hl_store_rollback(n->store);
 		log_warnx("envelope %s: cannot store: %s (no receipt; origin will retry)", idh,
 		    hl_strerror(r));
@@ -651,10 +805,11 @@ send_receipt_ack(struct peer_state *ps, const struct hl_receipt *rc, const char 
 	uint8_t *p;
 	size_t len;
 
-	hl_buf_init(&b, 128);
+	hl_buf_init(&b, 256);
 	hl_buf_put(&b, rc->id, HL_ID_BYTES);
 	hl_buf_u8(&b, rc->kind);
 	hl_buf_str8(&b, me);
+	hl_buf_str8(&b, rc->from);   /* the issuer, so a relay can pass it on */
 	if (hl_buf_error(&b) == HL_OK) {
 		p = hl_buf_steal(&b, &len);
 		if (hl_link_send(ps->link, HL_FRAME_RECEIPT_ACK, p, len) != HL_OK)
@@ -662,6 +817,30 @@ send_receipt_ack(struct peer_state *ps, const struct hl_receipt *rc, const char 
 		hl_free(p);
 	}
 	hl_buf_free(&b);
+}
+
+/* A receipt that passes through us (we relayed the envelope): end our
+ * transit delivery and pass it on to the origin if its link is up; if not,
+ * the origin sends the envelope again and gets the stored receipt then. */
+static void
+relay_receipt(struct hl_node *n, struct peer_state *ps, const struct hl_receipt *rc,
+    const uint8_t *p, size_t len)
+{
+	struct peer_state *to = peer_by_name(n, rc->to), *from = peer_by_name(n, rc->from);
+	int state;
+
+	if (to == NULL || from == NULL || from != ps || !from->have_pub ||
+	    hl_verify_receipt(rc, p, from->pub) != HL_OK) {
+		log_warnx("link %s: receipt for another node does not verify: ignored", ps->conf->node);
+		return;
+	}
+	state = rc->kind == HL_RECEIPT_REJECTED ? HL_DLV_REJECTED : HL_DLV_DELIVERED;
+	if (rc->kind != HL_RECEIPT_ACKNOWLEDGED &&
+	    hl_store_delivery_update(n->store, rc->id, rc->from, state, rc->reason, rc->detail,
+	    "", rc->time_ms) == HL_OK)
+		inflight_del(from, rc->id);
+	if (to->up && hl_link_send(to->link, HL_FRAME_RECEIPT, p, len) != HL_OK)
+		log_debug("relayed receipt to %s not sent", to->conf->node);
 }
 
 static void
@@ -678,7 +857,11 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 		return;
 	}
 	hex_id(rc.id, idh);
-	if (strcmp(rc.to, n->cfg.node) != 0 || (from = peer_by_name(n, rc.from)) == NULL ||
+	if (strcmp(rc.to, n->cfg.node) != 0) {
+		relay_receipt(n, ps, &rc, p, len);
+		return;
+	}
+	if ((from = peer_by_name(n, rc.from)) == NULL ||
 	    !from->have_pub || hl_verify_receipt(&rc, p, from->pub) != HL_OK) {
 		log_warnx("link %s: receipt for %s does not verify: ignored", ps->conf->node, idh);
 		snprintf(ad, sizeof(ad), "from=%s to=%s kind=%s", rc.from, rc.to,
@@ -724,18 +907,26 @@ static void
 on_receipt_ack(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
 	struct hl_rd rd;
+	struct peer_state *issuer;
 	uint8_t id[HL_ID_BYTES], kind;
-	char from[HL_NODE_NAME_MAX + 1];
+	char from[HL_NODE_NAME_MAX + 1], to[HL_NODE_NAME_MAX + 1];
 
 	hl_rd_init(&rd, p, len);
 	if (hl_rd_copy(&rd, id, sizeof(id)) != HL_OK || hl_rd_u8(&rd, &kind) != HL_OK ||
-	    hl_rd_str8(&rd, from, HL_NODE_NAME_MAX) != HL_OK || hl_rd_end(&rd) != HL_OK ||
-	    strcmp(from, ps->conf->node) != 0) {
+	    hl_rd_str8(&rd, from, HL_NODE_NAME_MAX) != HL_OK ||
+	    hl_rd_str8(&rd, to, HL_NODE_NAME_MAX) != HL_OK || hl_rd_end(&rd) != HL_OK) {
 		hl_link_close(ps->link, "malformed receipt acknowledgement");
 		return;
 	}
+	if (strcmp(to, n->cfg.node) != 0) {
+		/* relayed receipt: pass the acknowledgement back to its issuer */
+		if ((issuer = peer_by_name(n, to)) != NULL && issuer->up && issuer != ps &&
+		    hl_link_send(issuer->link, HL_FRAME_RECEIPT_ACK, p, len) != HL_OK)
+			log_debug("receipt ack for %s not forwarded", to);
+		return;
+	}
 	if (hl_store_receipt_done(n->store, id, kind) != HL_OK)
-		log_debug("receipt ack from %s: nothing pending", ps->conf->node);
+		log_debug("receipt ack from %s: nothing pending", from);
 }
 
 /* The KEM key of a peer's current descriptor for our suite, if the
@@ -1000,6 +1191,10 @@ hl_node_keys(struct hl_node *n, struct hl_kem_info *out, size_t max, size_t *cou
 	return HL_OK;
 }
 
+static void broadcast_routes(struct hl_node *n);
+static void gossip_descriptors(struct hl_node *n, struct peer_state *to,
+    struct peer_state *about);
+
 static void
 on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
@@ -1020,16 +1215,283 @@ on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 	log_info("link %s up (%s)", ps->conf->node, hl_link_addr(ps->link));
 	audit(n, "link-up", NULL, ps->conf->node, hl_link_addr(ps->link));
 	send_ping(ps, hl_now_ms());
+	broadcast_routes(n);
+	gossip_descriptors(n, ps, NULL);
+	gossip_descriptors(n, NULL, ps);
 	send_receipts(n, ps);
 	pump(n, ps);
+}
+
+/* ---- routes and descriptors of nodes we reach through others ---- */
+
+static void
+send_routes(struct hl_node *n, struct peer_state *to)
+{
+	struct hl_buf b;
+	unsigned i, cnt = 0;
+
+	hl_buf_init(&b, 2 + HL_PEERS_MAX * (HL_NODE_NAME_MAX + 1));
+	for (i = 0; i < n->npeers; i++)
+		if (n->peers[i].up && &n->peers[i] != to)
+			cnt++;
+	hl_buf_u8(&b, (uint8_t)cnt);
+	for (i = 0; i < n->npeers; i++)
+		if (n->peers[i].up && &n->peers[i] != to)
+			hl_buf_str8(&b, n->peers[i].conf->node);
+	if (hl_buf_error(&b) == HL_OK && hl_link_send(to->link, HL_FRAME_ROUTES, b.data, b.len) != HL_OK)
+		log_debug("routes to %s not sent", to->conf->node);
+	hl_buf_free(&b);
+}
+
+/* Our set of links changed: tell every linked peer. */
+static void
+broadcast_routes(struct hl_node *n)
+{
+	unsigned i;
+
+	for (i = 0; i < n->npeers; i++)
+		if (n->peers[i].up)
+			send_routes(n, &n->peers[i]);
+}
+
+static void
+on_routes(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_rd rd;
+	uint8_t cnt;
+	unsigned i, k = 0;
+	char name[HL_NODE_NAME_MAX + 1];
+
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u8(&rd, &cnt) != HL_OK || cnt > HL_PEERS_MAX) {
+		hl_link_close(ps->link, "malformed routes");
+		return;
+	}
+	for (i = 0; i < cnt; i++) {
+		if (hl_rd_str8(&rd, name, HL_NODE_NAME_MAX) != HL_OK) {
+			hl_link_close(ps->link, "malformed routes");
+			return;
+		}
+		/* only nodes we know can be reached through it */
+		if (peer_by_name(n, name) != NULL && strcmp(name, n->cfg.node) != 0)
+			memcpy(ps->routes[k++], name, strlen(name) + 1);
+	}
+	if (hl_rd_end(&rd) != HL_OK) {
+		hl_link_close(ps->link, "malformed routes");
+		return;
+	}
+	ps->nroutes = k;
+	for (i = 0; i < n->npeers; i++)
+		if (!n->peers[i].up && route_has(ps, n->peers[i].conf->node)) {
+			pump(n, &n->peers[i]);
+			send_receipts(n, &n->peers[i]);
+		}
+}
+
+/* The certificate in a descriptor relayed to us must chain to the CA
+ * configured (and pinned) for that node's partner and name that node. */
+static int
+verify_third_party_cert(const struct peer_state *ps, const uint8_t *der, size_t len)
+{
+	const unsigned char *q = der;
+	X509 *x = NULL, *ca = NULL;
+	X509_STORE *st = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	FILE *f = NULL;
+	char name[HL_NODE_NAME_MAX + 1];
+	int r = HL_ERR_AUTH;
+
+	if ((x = d2i_X509(NULL, &q, (long)len)) == NULL || q != der + len)
+		goto out;
+	if ((f = fopen(ps->conf->ca_path, "r")) == NULL ||
+	    (ca = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
+		goto out;
+	if ((st = X509_STORE_new()) == NULL || X509_STORE_add_cert(st, ca) != 1 ||
+	    (ctx = X509_STORE_CTX_new()) == NULL || X509_STORE_CTX_init(ctx, st, x, NULL) != 1)
+		goto out;
+	if (X509_verify_cert(ctx) != 1)
+		goto out;
+	if (hl_pki_cert_node_name(x, name) != HL_OK || strcmp(name, ps->conf->node) != 0)
+		goto out;
+	r = HL_OK;
+out:
+	if (f != NULL)
+		fclose(f);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(st);
+	X509_free(ca);
+	X509_free(x);
+	ERR_clear_error();
+	return r;
+}
+
+/* A descriptor of a node we have no link up to, passed on by a peer. */
+static void
+on_third_party_descriptor(struct hl_node *n, struct peer_state *via, const uint8_t *p,
+    size_t len, const struct hl_descriptor *d)
+{
+	struct peer_state *ps = peer_by_name(n, d->node);
+	uint8_t pub[HL_ED25519_PUB], *copy;
+
+	(void)via;
+	if (ps == NULL || ps->up || strcmp(d->node, n->cfg.node) == 0)
+		return;   /* unknown node, or we hear from it directly */
+	if (ps->desc_raw != NULL && (d->epoch < ps->desc.epoch ||
+	    (ps->desc_len == len && memcmp(ps->desc_raw, p, len) == 0)))
+		return;
+	if (verify_third_party_cert(ps, d->cert, d->cert_len) != HL_OK ||
+	    hl_verify_descriptor(d, p, hl_now_ms(), pub) != HL_OK) {
+		log_warnx("descriptor of %s relayed by %s does not verify: ignored", d->node,
+		    via->conf->node);
+		return;
+	}
+	if ((copy = hl_malloc(len)) == NULL)
+		return;
+	memcpy(copy, p, len);
+	if (hl_store_peer_put(n->store, ps->conf->node, p, len, hl_now_ms()) != HL_OK)
+		log_warnx("cannot store the descriptor of %s", ps->conf->node);
+	if (peer_set_descriptor(ps, copy, len) != HL_OK)
+		return;
+	log_info("descriptor of %s (epoch %u) learned through %s", ps->conf->node,
+	    (unsigned)ps->desc.epoch, via->conf->node);
+	reseal_for_peer(n, ps);
+	pump(n, ps);
+}
+
+/* Pass the descriptors we hold of other nodes to a peer (on link-up), or
+ * one node's new descriptor to every other linked peer. */
+static void
+gossip_descriptors(struct hl_node *n, struct peer_state *to, struct peer_state *about)
+{
+	unsigned i;
+
+	for (i = 0; i < n->npeers; i++) {
+		struct peer_state *a = &n->peers[i], *t = to;
+		unsigned j;
+
+		if (about != NULL && a != about)
+			continue;
+		if (a->desc_raw == NULL)
+			continue;
+		for (j = 0; j < n->npeers; j++) {
+			if (to == NULL)
+				t = &n->peers[j];
+			else if (j > 0)
+				break;
+			if (t == a || !t->up)
+				continue;
+			if (hl_link_send(t->link, HL_FRAME_DESCRIPTOR, a->desc_raw, a->desc_len) != HL_OK)
+				log_debug("descriptor of %s not passed to %s", a->conf->node, t->conf->node);
+		}
+	}
+}
+
+/* RELAY: one hop of store-and-forward. The envelope must come from the
+ * node that sent the frame (never relayed twice: no loops), rule 2 must
+ * allow us, and the final recipient must be a node we know and named in
+ * the envelope. Stored durably, then forwarded when its link is up. */
+static void
+on_relay(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_rd rd;
+	struct hl_envelope e;
+	struct peer_state *fin;
+	struct hl_buf lb;
+	struct hl_msg m;
+	char final[HL_NODE_NAME_MAX + 1], idh[33], ad[HL_AUDIT_DETAIL_MAX];
+	const uint8_t *env;
+	uint8_t *lp;
+	size_t elen, ll;
+	unsigned w;
+	int named = 0, added = 0, r;
+
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_str8(&rd, final, HL_NODE_NAME_MAX) != HL_OK) {
+		hl_link_close(ps->link, "malformed relay frame");
+		return;
+	}
+	elen = hl_rd_left(&rd);
+	if (hl_rd_ptr(&rd, elen, &env) != HL_OK || hl_envelope_decode(env, elen, &e) != HL_OK) {
+		audit(n, "relay-refused", NULL, ps->conf->node, "malformed envelope");
+		return;
+	}
+	hex_id(e.id, idh);
+	for (w = 0; w < e.nwraps; w++)
+		if (strcmp(e.wraps[w].node, final) == 0)
+			named = 1;
+	fin = peer_by_name(n, final);
+	if (strcmp(e.origin, ps->conf->node) != 0 || fin == NULL || fin == ps || !named ||
+	    hl_verify_envelope(&e, env, ps->pub) != HL_OK) {
+		snprintf(ad, sizeof(ad), "to %s: not from its origin, unknown or unnamed final "
+		    "recipient, or bad signature", final);
+		log_warnx("relay of %s from %s refused: %s", idh, ps->conf->node, ad);
+		audit(n, "relay-refused", e.id, ps->conf->node, ad);
+		return;
+	}
+	if (!hl_label_releasable_to(&e.label, n->cfg.partner)) {
+		for (w = 0; w < e.nwraps && strcmp(e.wraps[w].node, n->cfg.node) != 0; w++)
+			;
+		if (w == e.nwraps) {
+			snprintf(ad, sizeof(ad), "to %s: our partner %s is not releasable for it (rule 2)",
+			    final, n->cfg.partner);
+			log_warnx("relay of %s refused: %s", idh, ad);
+			audit(n, "relay-refused", e.id, ps->conf->node, ad);
+			return;
+		}
+	}
+	memset(&m, 0, sizeof(m));
+	memcpy(m.id, e.id, HL_ID_BYTES);
+	snprintf(m.origin, sizeof(m.origin), "%s", e.origin);
+	snprintf(m.originator, sizeof(m.originator), "%s", e.originator);
+	m.precedence = e.precedence;
+	m.content_type = e.content_type;
+	m.flags = e.flags;
+	m.suite = e.suite;
+	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
+	if (hl_label_encode(&e.label, &lb) != HL_OK || hl_buf_error(&lb) != HL_OK) {
+		hl_buf_free(&lb);
+		return;
+	}
+	lp = hl_buf_steal(&lb, &ll);
+	memcpy(m.label, lp, ll);
+	m.label_len = ll;
+	hl_free(lp);
+	m.created_ms = e.created_ms;
+	m.expires_ms = e.expires_ms;
+	m.raw = (uint8_t *)(uintptr_t)env;
+	m.raw_len = elen;
+	if ((r = hl_store_begin(n->store)) != HL_OK)
+		return;
+	if ((r = hl_store_put_transit(n->store, &m, final, hl_now_ms(), &added)) != HL_OK) {
+		hl_store_rollback(n->store);
+		log_warnx("relay of %s: cannot store: %s", idh, hl_strerror(r));
+		return;
+	}
+	if (added) {
+		snprintf(ad, sizeof(ad), "origin=%s to=%s precedence=%s size=%zu", e.origin, final,
+		    hl_precedence_name(e.precedence), elen);
+		audit(n, "relay-accepted", e.id, ps->conf->node, ad);
+	}
+	if (hl_store_commit(n->store) != HL_OK) {
+		hl_store_rollback(n->store);
+		return;
+	}
+	if (added)
+		log_info("envelope %s from %s accepted for relay to %s", idh, e.origin, final);
+	pump(n, fin);
 }
 
 static void
 on_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
+	struct hl_descriptor d;
 	char ad[64];
 	int r;
 
+	if (hl_descriptor_decode(p, len, &d) == HL_OK && strcmp(d.node, ps->conf->node) != 0) {
+		on_third_party_descriptor(n, ps, p, len, &d);
+		return;
+	}
 	if ((r = adopt_descriptor(n, ps, p, len)) != HL_OK) {
 		log_warnx("link %s: bad descriptor update: %s", ps->conf->node, hl_strerror(r));
 		hl_link_close(ps->link, "bad descriptor update");
@@ -1037,6 +1499,7 @@ on_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t
 	}
 	snprintf(ad, sizeof(ad), "epoch %u", (unsigned)ps->desc.epoch);
 	audit(n, "peer-keys-updated", NULL, ps->conf->node, ad);
+	gossip_descriptors(n, NULL, ps);
 	pump(n, ps);
 }
 
@@ -1140,7 +1603,13 @@ on_chunk(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 	nb = ra->buf;
 	ncap = ra->got;
 	memset(ra, 0, sizeof(*ra));
-	on_envelope(n, ps, nb, ncap);
+	/* the reassembled bytes are one frame: ENVELOPE or RELAY */
+	if (nb[0] == HL_FRAME_ENVELOPE)
+		on_envelope(n, ps, nb + 1, ncap - 1);
+	else if (nb[0] == HL_FRAME_RELAY)
+		on_relay(n, ps, nb + 1, ncap - 1);
+	else
+		hl_link_close(ps->link, "chunked frame of a type that is never chunked");
 	hl_free(nb);
 }
 
@@ -1218,6 +1687,13 @@ node_on_frame(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size
 	case HL_FRAME_CHUNK:
 		on_chunk(n, ps, p, len);
 		break;
+	case HL_FRAME_RELAY:
+		ps->last_heard_ms = hl_now_ms();
+		on_relay(n, ps, p, len);
+		break;
+	case HL_FRAME_ROUTES:
+		on_routes(n, ps, p, len);
+		break;
 	default:
 		hl_link_close(l, "unexpected frame type");
 	}
@@ -1226,10 +1702,16 @@ node_on_frame(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size
 static void
 node_on_writable(void *arg, struct hl_link *l)
 {
+	struct hl_node *n = arg;
 	struct peer_state *ps = hl_link_udata(l);
+	unsigned i;
 
-	if (ps != NULL && ps->link == l)
-		pump(arg, ps);
+	if (ps == NULL || ps->link != l)
+		return;
+	pump(n, ps);
+	for (i = 0; i < n->npeers; i++)   /* envelopes relayed over this link */
+		if (!n->peers[i].up && route_has(ps, n->peers[i].conf->node))
+			pump(n, &n->peers[i]);
 }
 
 static void
@@ -1260,7 +1742,10 @@ node_on_close(void *arg, struct hl_link *l, int opened, const char *why)
 		ps->ninflight = 0;
 		ps->rtt_us = 0;
 		ps->acked_epoch = 0;
+		ps->nroutes = 0;
 		xfers_clear(ps);
+		via_lost(n, ps);
+		broadcast_routes(n);
 	}
 	if (ps->dialer && ps->link == NULL && ps->dialing == NULL) {
 		ps->backoff_ms = ps->backoff_ms == 0 ? 250 : ps->backoff_ms * 2;
@@ -1284,6 +1769,11 @@ node_tick(evutil_socket_t fd, short what, void *arg)
 		ps = &n->peers[i];
 		if (ps->up && now - ps->last_ping_ms >= n->cfg.heartbeat_ms)
 			send_ping(ps, now);
+		if (!ps->up && now - ps->receipts_relay_ms >= 1000) {
+			ps->receipts_relay_ms = now;
+			pump(n, ps);
+			send_receipts(n, ps);
+		}
 		if (ps->dialer && ps->link == NULL && ps->dialing == NULL && now >= ps->retry_at_ms) {
 			if (hl_link_connect(n->lctx, ps->conf, &ps->dialing) != HL_OK) {
 				ps->dialing = NULL;
@@ -1663,7 +2153,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		struct peer_state *ps = &n->peers[i];
 
 		ps->conf = &n->cfg.peers[i];
-		ps->dialer = strcmp(n->cfg.node, ps->conf->node) < 0;
+		ps->dialer = ps->conf->port != 0 && strcmp(n->cfg.node, ps->conf->node) < 0;
 		if (hl_store_peer_get(n->store, ps->conf->node, &d, &dl) == HL_OK &&
 		    peer_set_descriptor(ps, d, dl) != HL_OK)
 			log_warnx("stored descriptor of %s is unusable; waiting for its link",

@@ -17,7 +17,15 @@ cleanup() {
 	for p in "${!NODE_PID[@]}"; do
 		kill -TERM "${NODE_PID[$p]}" 2>/dev/null
 	done
-	sleep 0.2
+	# give sanitizer builds time to write their reports before SIGKILL
+	for i in $(seq 1 50); do
+		alive=0
+		for p in "${!NODE_PID[@]}"; do
+			kill -0 "${NODE_PID[$p]}" 2>/dev/null && alive=1
+		done
+		[ "$alive" = 0 ] && break
+		sleep 0.1
+	done
 	for p in "${!NODE_PID[@]}"; do
 		kill -KILL "${NODE_PID[$p]}" 2>/dev/null
 	done
