@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sqlite3.h>
 
 #include "alloc.h"
@@ -704,6 +705,580 @@ test_checkpoint_codec(void **state)
 	EVP_PKEY_free(pk2);
 }
 
+/* ---- the Merkle log in the store ---- */
+
+struct sfx {
+	char dir[64];
+	char path[128];
+	char path2[128];
+	char keypath[128];
+	char kemdir[128];
+	struct hl_store *s;
+	struct hl_keys *k;
+	uint8_t pub[HL_ED25519_PUB];
+};
+
+static void
+rm_db(const char *path)
+{
+	char p[160];
+
+	(void)unlink(path);
+	(void)snprintf(p, sizeof(p), "%s-wal", path);
+	(void)unlink(p);
+	(void)snprintf(p, sizeof(p), "%s-shm", path);
+	(void)unlink(p);
+	(void)snprintf(p, sizeof(p), "%s-journal", path);
+	(void)unlink(p);
+}
+
+static int
+store_setup(void **state)
+{
+	struct sfx *f = calloc(1, sizeof(*f));
+	EVP_PKEY *pk = NULL;
+	FILE *fp;
+	char err[256];
+
+	if (f == NULL)
+		return -1;
+	(void)snprintf(f->dir, sizeof(f->dir), "/tmp/hl_merkle_XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	(void)snprintf(f->path, sizeof(f->path), "%s/node.db", f->dir);
+	(void)snprintf(f->path2, sizeof(f->path2), "%s/forged.db", f->dir);
+	(void)snprintf(f->keypath, sizeof(f->keypath), "%s/node.key", f->dir);
+	(void)snprintf(f->kemdir, sizeof(f->kemdir), "%s/kem", f->dir);
+	if ((pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL)
+		return -1;
+	if ((fp = fopen(f->keypath, "w")) == NULL)
+		return -1;
+	(void)chmod(f->keypath, 0600);
+	if (PEM_write_PrivateKey(fp, pk, NULL, NULL, 0, NULL, NULL) != 1 || fclose(fp) != 0)
+		return -1;
+	EVP_PKEY_free(pk);
+	if (hl_keys_open(f->keypath, f->kemdir, &f->k, err, sizeof(err)) != HL_OK) {
+		fprintf(stderr, "keys: %s\n", err);
+		return -1;
+	}
+	hl_keys_sign_pub(f->k, f->pub);
+	*state = f;
+	return 0;
+}
+
+static int
+store_teardown(void **state)
+{
+	struct sfx *f = *state;
+	char cmd[300];
+
+	hl_store_close(f->s);
+	hl_keys_free(f->k);
+	rm_db(f->path);
+	rm_db(f->path2);
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+sopen(struct sfx *f)
+{
+	char err[256];
+
+	assert_null(f->s);
+	assert_int_equal(hl_store_open(f->path, &f->s, err, sizeof(err)), HL_OK);
+}
+
+static void
+sclose(struct sfx *f)
+{
+	hl_store_close(f->s);
+	f->s = NULL;
+}
+
+static void
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *emsg = NULL;
+	int rc;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, &emsg);
+	if (rc != SQLITE_OK)
+		print_error("sql: %s: %s\n", sql, emsg != NULL ? emsg : "?");
+	sqlite3_free(emsg);
+	assert_int_equal(rc, SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void
+mk_id(uint8_t id[HL_ID_BYTES], unsigned n)
+{
+	memset(id, 0xb0, HL_ID_BYTES);
+	id[15] = (uint8_t)n;
+}
+
+/* Append entries from..to (1-based) with deterministic contents; entry 15's
+ * detail depends on alt (for building a rewritten twin). */
+static void
+add_entries(struct hl_store *s, unsigned from, unsigned to, int alt)
+{
+	uint8_t id[HL_ID_BYTES];
+	char d[64];
+	unsigned i;
+
+	for (i = from; i <= to; i++) {
+		mk_id(id, i % 4);
+		(void)snprintf(d, sizeof(d), "entry %u%s", i, alt && i == 15 ? " (rewritten)" : "");
+		assert_int_equal(hl_store_audit(s, i % 3 ? "envelope-sent" : "link-up",
+		    i % 3 ? id : NULL, "JPN/node-1", d, 1700000000000ull + i), HL_OK);
+	}
+}
+
+/* Leaves computed independently from the listed entries. */
+static void
+leaves_of(struct hl_store *s, uint64_t n, uint8_t (*leaves)[H])
+{
+	struct hl_audit_entry *a = NULL;
+	struct hl_merkle_entry e;
+	size_t cnt = 0, i;
+
+	assert_int_equal(hl_store_audit_list(s, 1, (size_t)n, &a, &cnt), HL_OK);
+	assert_int_equal(cnt, n);
+	for (i = 0; i < cnt; i++) {
+		memset(&e, 0, sizeof(e));
+		e.seq = a[i].seq;
+		e.time_ms = a[i].time_ms;
+		e.event = a[i].event;
+		e.event_len = strlen(a[i].event);
+		e.has_id = a[i].has_id;
+		memcpy(e.id, a[i].id, HL_ID_BYTES);
+		e.actor = a[i].actor;
+		e.actor_len = strlen(a[i].actor);
+		e.detail = a[i].detail;
+		e.detail_len = strlen(a[i].detail);
+		assert_int_equal(hl_merkle_entry_leaf(&e, leaves[i]), HL_OK);
+	}
+	hl_free(a);
+}
+
+static void
+expect_sverify(struct sfx *f, int use_pub, int want, uint64_t want_bad, const char *want_msg)
+{
+	char err[256];
+	uint64_t cnt = 0, bad = 0;
+	int r;
+
+	sopen(f);
+	if (use_pub)
+		r = hl_store_audit_verify_signed(f->s, f->pub, &cnt, &bad, err, sizeof(err));
+	else
+		r = hl_store_audit_verify(f->s, &cnt, &bad, err, sizeof(err));
+	if (r != want || (want_msg != NULL && strcmp(err, want_msg) != 0))
+		print_error("verify: %d (%s) bad=%llu\n", r, err, (unsigned long long)bad);
+	assert_int_equal(r, want);
+	if (want != HL_OK) {
+		assert_true(bad == want_bad);
+		assert_true(cnt == want_bad - 1);
+	}
+	if (want_msg != NULL)
+		assert_string_equal(err, want_msg);
+	sclose(f);
+}
+
+static void
+test_store_checkpoints_and_proofs(void **state)
+{
+	struct sfx *f = *state;
+	static uint8_t leaves[40][H];
+	uint8_t *raw = NULL, *raw2 = NULL, root[H], root10[H], proof[HL_MERKLE_PROOF_MAX][H];
+	struct hl_checkpoint c10, c25;
+	char err[256];
+	size_t len = 0, len2 = 0, plen;
+	uint64_t seq, m;
+	int64_t live;
+
+	live = hl_alloc_live();
+	sopen(f);
+	/* empty log: nothing to sign; the empty root */
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 5, &raw, &len),
+	    HL_ERR_NOT_FOUND);
+	assert_null(raw);
+	assert_int_equal(hl_store_audit_checkpoint_last(f->s, &raw, &len), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_audit_root(f->s, 0, root), HL_OK);
+	unhex(ct_roots[0], root10, H);
+	assert_memory_equal(root, root10, H);
+	add_entries(f->s, 1, 10, 0);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 1000, &raw, &len),
+	    HL_OK);
+	assert_int_equal(hl_checkpoint_verify(raw, len, "JPN/node-1", f->pub, &c10), HL_OK);
+	assert_true(c10.size == 10 && c10.time_ms == 1000);
+	leaves_of(f->s, 10, leaves);
+	assert_int_equal(hl_merkle_root((const uint8_t (*)[H])leaves, 10, root10), HL_OK);
+	assert_memory_equal(c10.root, root10, H);
+	assert_int_equal(hl_store_audit_root(f->s, 10, root), HL_OK);
+	assert_memory_equal(root, root10, H);
+	/* no growth: nothing new, the last one is still there */
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 2000, &raw2, &len2),
+	    HL_ERR_EXISTS);
+	assert_null(raw2);
+	assert_int_equal(hl_store_audit_checkpoint_last(f->s, &raw2, &len2), HL_OK);
+	assert_int_equal(len2, len);
+	assert_memory_equal(raw2, raw, len);
+	HL_FREE(raw2);
+	/* grow inside a caller's batch: the checkpoint joins it */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	add_entries(f->s, 11, 25, 0);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 3000, &raw2, &len2),
+	    HL_OK);
+	assert_int_equal(hl_store_commit(f->s), HL_OK);
+	assert_int_equal(hl_checkpoint_verify(raw2, len2, "JPN/node-1", f->pub, &c25), HL_OK);
+	assert_true(c25.size == 25);
+	HL_FREE(raw2);
+	leaves_of(f->s, 25, leaves);
+	assert_int_equal(hl_merkle_root((const uint8_t (*)[H])leaves, 25, root), HL_OK);
+	assert_memory_equal(c25.root, root, H);
+	/* every entry's inclusion proof verifies against the signed heads */
+	for (seq = 1; seq <= 25; seq++) {
+		assert_int_equal(hl_store_audit_inclusion(f->s, seq, 25, proof, &plen), HL_OK);
+		assert_int_equal(hl_merkle_inclusion_verify(seq - 1, 25, leaves[seq - 1],
+		    (const uint8_t (*)[H])proof, plen, c25.root), HL_OK);
+		if (seq <= 10) {
+			assert_int_equal(hl_store_audit_inclusion(f->s, seq, 10, proof, &plen),
+			    HL_OK);
+			assert_int_equal(hl_merkle_inclusion_verify(seq - 1, 10, leaves[seq - 1],
+			    (const uint8_t (*)[H])proof, plen, c10.root), HL_OK);
+		}
+	}
+	/* the two heads are consistent, and so is every intermediate size */
+	assert_int_equal(hl_store_audit_consistency(f->s, 10, 25, proof, &plen), HL_OK);
+	assert_int_equal(hl_merkle_consistency_verify(10, 25, c10.root, c25.root,
+	    (const uint8_t (*)[H])proof, plen), HL_OK);
+	for (m = 1; m <= 25; m++) {
+		assert_int_equal(hl_store_audit_root(f->s, m, root), HL_OK);
+		assert_int_equal(hl_store_audit_consistency(f->s, m, 25, proof, &plen), HL_OK);
+		assert_int_equal(hl_merkle_consistency_verify(m, 25, root, c25.root,
+		    (const uint8_t (*)[H])proof, plen), HL_OK);
+	}
+	/* bad arguments */
+	assert_int_equal(hl_store_audit_inclusion(f->s, 0, 25, proof, &plen), HL_ERR_INVALID);
+	assert_int_equal(hl_store_audit_inclusion(f->s, 26, 25, proof, &plen), HL_ERR_INVALID);
+	assert_int_equal(hl_store_audit_inclusion(f->s, 1, 26, proof, &plen), HL_ERR_INVALID);
+	assert_int_equal(hl_store_audit_consistency(f->s, 0, 25, proof, &plen), HL_ERR_INVALID);
+	assert_int_equal(hl_store_audit_consistency(f->s, 20, 10, proof, &plen), HL_ERR_INVALID);
+	assert_int_equal(hl_store_audit_consistency(f->s, 10, 26, proof, &plen), HL_ERR_INVALID);
+	assert_int_equal(hl_store_audit_root(f->s, 26, root), HL_ERR_INVALID);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "bad name", 1, &raw2, &len2),
+	    HL_ERR_EXISTS);   /* nothing new: checked before the name is encoded */
+	add_entries(f->s, 26, 26, 0);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "bad name", 1, &raw2, &len2),
+	    HL_ERR_MALFORMED);
+	assert_null(raw2);
+	/* entries by envelope id */
+	{
+		struct hl_audit_entry *a = NULL;
+		uint8_t id[HL_ID_BYTES];
+		size_t n = 0, i;
+
+		mk_id(id, 1);
+		assert_int_equal(hl_store_audit_by_id(f->s, id, 100, &a, &n), HL_OK);
+		assert_true(n > 3);
+		for (i = 0; i < n; i++)
+			assert_true(a[i].has_id && a[i].seq % 4 == 1 && a[i].seq % 3 != 0);
+		hl_free(a);
+		mk_id(id, 9);
+		assert_int_equal(hl_store_audit_by_id(f->s, id, 100, &a, &n), HL_OK);
+		assert_true(n == 0 && a == NULL);
+	}
+	sclose(f);
+	expect_sverify(f, 0, HL_OK, 0, "");
+	expect_sverify(f, 1, HL_OK, 0, "");
+	/* read-only: proofs yes, new checkpoints no */
+	assert_int_equal(hl_store_open_readonly(f->path, &f->s, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_store_audit_inclusion(f->s, 3, 25, proof, &plen), HL_OK);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 9, &raw2, &len2),
+	    HL_ERR_DENIED);
+	sclose(f);
+	hl_free(raw);
+	assert_int_equal(hl_alloc_live(), live);
+}
+
+/* Build the log with checkpoints at 10 and 20, and beside it a twin whose
+ * entry 15 says something else, with a perfectly consistent chain and head
+ * (what an attacker who can write the file and recompute hashes makes). */
+static void
+build_with_twin(struct sfx *f)
+{
+	uint8_t *raw = NULL;
+	size_t len;
+	char err[256];
+	struct hl_store *t = NULL;
+
+	rm_db(f->path);
+	rm_db(f->path2);
+	sopen(f);
+	add_entries(f->s, 1, 10, 0);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 1, &raw, &len), HL_OK);
+	HL_FREE(raw);
+	add_entries(f->s, 11, 20, 0);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 2, &raw, &len), HL_OK);
+	HL_FREE(raw);
+	sclose(f);
+	assert_int_equal(hl_store_open(f->path2, &t, err, sizeof(err)), HL_OK);
+	add_entries(t, 1, 20, 1);
+	hl_store_close(t);
+}
+
+/* Replace our audit rows and head by the twin's. */
+static void
+swap_in_twin(struct sfx *f)
+{
+	char sql[512];
+
+	(void)snprintf(sql, sizeof(sql), "ATTACH '%s' AS t; DELETE FROM audit;"
+	    " INSERT INTO audit SELECT * FROM t.audit; DELETE FROM audit_head;"
+	    " INSERT INTO audit_head SELECT * FROM t.audit_head;", f->path2);
+	raw_exec(f->path, sql);
+}
+
+static void
+test_store_rewrite_detected(void **state)
+{
+	struct sfx *f = *state;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+
+	/* the case docs/internals/store.md called undetectable: the tail
+	 * deleted and the head rewritten to match. A checkpoint covered it. */
+	build_with_twin(f);
+	raw_exec(f->path, "DELETE FROM audit WHERE seq = 20;"
+	    "UPDATE audit_head SET seq = 19, hash = (SELECT hash FROM audit WHERE seq = 19)");
+	expect_sverify(f, 0, HL_ERR_CORRUPT, 20, "audit log truncated: the signed checkpoint at "
+	    "size 20 covers entries up to 20 but the log ends at entry 19");
+	/* and a new checkpoint is refused rather than signing the shorter log */
+	sopen(f);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 3, &raw, &len),
+	    HL_ERR_CORRUPT);
+	sclose(f);
+	/* the whole chain rewritten from entry 15 on, hashes and head fixed up:
+	 * the chain alone is happy, the checkpoint at 20 is not */
+	build_with_twin(f);
+	swap_in_twin(f);
+	expect_sverify(f, 0, HL_ERR_CORRUPT, 11, "audit entries 11..20 do not match the signed "
+	    "checkpoint at size 20: rewritten after it was signed");
+	expect_sverify(f, 1, HL_ERR_CORRUPT, 11, NULL);
+	/* same with the checkpoints' roots forged to match: only the signature
+	 * check (with the node's public key) can tell */
+	raw_exec(f->path, "DELETE FROM audit_checkpoints WHERE size = 20");
+	sopen(f);
+	add_entries(f->s, 21, 21, 0);   /* so that the node (unknowingly) signs 21 */
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 3, &raw, &len),
+	    HL_OK);
+	HL_FREE(raw);
+	sclose(f);
+	/* entry 15 rewritten before the checkpoint at 21: it signs what it sees,
+	 * but extends the frontier of 10, so it is consistent with it */
+	expect_sverify(f, 0, HL_OK, 0, "");
+	/* a forged checkpoint row: right root, no valid signature */
+	build_with_twin(f);
+	swap_in_twin(f);
+	{
+		struct hl_store *t = NULL;
+		struct hl_checkpoint c;
+		struct hl_buf b;
+		uint8_t root[H];
+		char err[256], sql[1024];
+		size_t i, o;
+
+		assert_int_equal(hl_store_open(f->path2, &t, err, sizeof(err)), HL_OK);
+		assert_int_equal(hl_store_audit_root(t, 20, root), HL_OK);
+		hl_store_close(t);
+		memset(&c, 0, sizeof(c));
+		c.version = 1;
+		(void)snprintf(c.node, sizeof(c.node), "JPN/node-1");
+		c.size = 20;
+		memcpy(c.root, root, H);
+		hl_buf_init(&b, HL_CHECKPOINT_MAX_BYTES);
+		assert_int_equal(hl_checkpoint_encode(&c, &b), HL_OK);
+		o = (size_t)snprintf(sql, sizeof(sql), "UPDATE audit_checkpoints SET raw = x'");
+		for (i = 0; i < b.len; i++)
+			o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%02x", b.data[i]);
+		(void)snprintf(sql + o, sizeof(sql) - o, "' WHERE size = 20");
+		hl_buf_free(&b);
+		raw_exec(f->path, sql);
+		raw_exec(f->path, "DELETE FROM audit_checkpoints WHERE size = 10");
+	}
+	expect_sverify(f, 0, HL_OK, 0, "");   /* documented limit without the key */
+	expect_sverify(f, 1, HL_ERR_CORRUPT, 1, "audit checkpoint at size 20: signature does "
+	    "not verify with the node key");
+	/* a damaged checkpoint record */
+	build_with_twin(f);
+	raw_exec(f->path, "UPDATE audit_checkpoints SET raw = x'00' WHERE size = 20");
+	expect_sverify(f, 0, HL_ERR_CORRUPT, 11, "audit checkpoint at size 20: malformed record");
+	build_with_twin(f);
+	raw_exec(f->path, "UPDATE audit_checkpoints SET frontier = x'00' WHERE size = 20");
+	sopen(f);
+	add_entries(f->s, 21, 21, 0);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 3, &raw, &len),
+	    HL_ERR_CORRUPT);
+	assert_non_null(strstr(hl_store_errmsg(f->s), "frontier"));
+	sclose(f);
+	/* the cached leaf edited */
+	build_with_twin(f);
+	raw_exec(f->path, "UPDATE audit SET leaf = zeroblob(32) WHERE seq = 5");
+	expect_sverify(f, 0, HL_ERR_CORRUPT, 5, "audit entry 5: cached leaf hash does not match "
+	    "its contents");
+	/* the chain's own checks still come first, with their messages */
+	build_with_twin(f);
+	raw_exec(f->path, "UPDATE audit SET detail = 'nothing happened' WHERE seq = 17");
+	expect_sverify(f, 0, HL_ERR_CORRUPT, 17, "audit entry 17: hash does not match its "
+	    "contents");
+}
+
+static void
+test_store_migrate_v1(void **state)
+{
+	struct sfx *f = *state;
+	static uint8_t leaves[40][H];
+	uint8_t *raw = NULL, root[H], proof[HL_MERKLE_PROOF_MAX][H];
+	struct hl_checkpoint c;
+	char err[256];
+	size_t len = 0, plen;
+	uint64_t cnt = 0, bad = 0;
+
+	/* a version-1 database: this build's schema with the version-2 parts
+	 * taken out again */
+	rm_db(f->path);
+	sopen(f);
+	add_entries(f->s, 1, 12, 0);
+	sclose(f);
+	raw_exec(f->path, "ALTER TABLE audit DROP COLUMN leaf; DROP TABLE audit_checkpoints;"
+	    " DROP TABLE witness_checkpoints; PRAGMA user_version = 1;");
+	/* read-only refuses to migrate */
+	assert_int_equal(hl_store_open_readonly(f->path, &f->s, err, sizeof(err)), HL_ERR_VERSION);
+	assert_null(f->s);
+	sopen(f);
+	assert_int_equal(hl_store_audit_verify(f->s, &cnt, &bad, err, sizeof(err)), HL_OK);
+	assert_true(cnt == 12);
+	/* old rows have no cached leaf: computed from their contents */
+	add_entries(f->s, 13, 20, 0);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 1, &raw, &len), HL_OK);
+	assert_int_equal(hl_checkpoint_verify(raw, len, "JPN/node-1", f->pub, &c), HL_OK);
+	leaves_of(f->s, 20, leaves);
+	assert_int_equal(hl_merkle_root((const uint8_t (*)[H])leaves, 20, root), HL_OK);
+	assert_memory_equal(root, c.root, H);
+	assert_int_equal(hl_store_audit_inclusion(f->s, 4, 20, proof, &plen), HL_OK);
+	assert_int_equal(hl_merkle_inclusion_verify(3, 20, leaves[3], (const uint8_t (*)[H])proof,
+	    plen, c.root), HL_OK);
+	HL_FREE(raw);
+	sclose(f);
+	raw_exec(f->path, "SELECT leaf FROM audit");   /* the column exists now */
+	expect_sverify(f, 1, HL_OK, 0, "");
+}
+
+static void
+test_store_witness(void **state)
+{
+	struct sfx *f = *state;
+	struct hl_checkpoint c;
+	struct hl_buf b1, b2, b3;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+
+	rm_db(f->path);
+	sopen(f);
+	memset(&c, 0, sizeof(c));
+	c.version = 1;
+	(void)snprintf(c.node, sizeof(c.node), "KOR/node-1");
+	c.size = 7;
+	memset(c.root, 7, H);
+	c.time_ms = 77;
+	hl_buf_init(&b1, HL_CHECKPOINT_MAX_BYTES);
+	hl_buf_init(&b2, HL_CHECKPOINT_MAX_BYTES);
+	hl_buf_init(&b3, HL_CHECKPOINT_MAX_BYTES);
+	assert_int_equal(hl_checkpoint_encode(&c, &b1), HL_OK);
+	c.root[0] ^= 1;   /* same size, another root: equivocation */
+	assert_int_equal(hl_checkpoint_encode(&c, &b2), HL_OK);
+	c.size = 9;
+	assert_int_equal(hl_checkpoint_encode(&c, &b3), HL_OK);
+	assert_int_equal(hl_store_witness_last(f->s, "KOR/node-1", &raw, &len), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_witness_put(f->s, "KOR/node-1", b1.data, b1.len), HL_OK);
+	assert_int_equal(hl_store_witness_put(f->s, "KOR/node-1", b1.data, b1.len), HL_ERR_EXISTS);
+	assert_int_equal(hl_store_witness_put(f->s, "KOR/node-1", b2.data, b2.len),
+	    HL_ERR_CORRUPT);
+	assert_non_null(strstr(hl_store_errmsg(f->s), "two different audit trees"));
+	assert_int_equal(hl_store_witness_put(f->s, "USA/node-1", b1.data, b1.len),
+	    HL_ERR_INVALID);
+	assert_int_equal(hl_store_witness_put(f->s, "KOR/node-1", b1.data, b1.len - 1),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_store_witness_put(f->s, "KOR/node-1", b3.data, b3.len), HL_OK);
+	assert_int_equal(hl_store_witness_last(f->s, "KOR/node-1", &raw, &len), HL_OK);
+	assert_int_equal(len, b3.len);
+	assert_memory_equal(raw, b3.data, len);
+	HL_FREE(raw);
+	/* an older one arriving late does not become the last */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	assert_int_equal(hl_store_witness_put(f->s, "KOR/node-1", b2.data, b2.len),
+	    HL_ERR_CORRUPT);   /* inside a batch: undoes only itself */
+	assert_int_equal(hl_store_audit(f->s, "witness-fork", NULL, "KOR/node-1", "size 7", 1),
+	    HL_OK);
+	assert_int_equal(hl_store_commit(f->s), HL_OK);
+	assert_int_equal(hl_store_witness_last(f->s, "KOR/node-1", &raw, &len), HL_OK);
+	assert_memory_equal(raw, b3.data, len);
+	HL_FREE(raw);
+	assert_int_equal(hl_store_witness_last(f->s, "USA/node-1", &raw, &len), HL_ERR_NOT_FOUND);
+	hl_buf_free(&b1);
+	hl_buf_free(&b2);
+	hl_buf_free(&b3);
+	sclose(f);
+	expect_sverify(f, 0, HL_OK, 0, "");
+}
+
+/* Each allocation failing in turn over checkpoint and proof. */
+static void
+test_store_alloc_failures(void **state)
+{
+	struct sfx *f = *state;
+	uint8_t *raw = NULL, proof[HL_MERKLE_PROOF_MAX][H];
+	size_t len, plen;
+	uint64_t i;
+	int64_t live;
+	int r, done = 0;
+
+	rm_db(f->path);
+	sopen(f);
+	add_entries(f->s, 1, 9, 0);
+	live = hl_alloc_live();
+	for (i = 1; i < 200 && !done; i++) {
+		hl_alloc_fail_at(i);
+		r = hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", i, &raw, &len);
+		hl_alloc_fail_at(0);
+		if (r == HL_OK) {
+			HL_FREE(raw);
+			done = 1;
+		} else {
+			assert_int_equal(r, HL_ERR_NOMEM);
+			assert_null(raw);
+		}
+		assert_int_equal(hl_alloc_live(), live);
+	}
+	assert_true(done);
+	for (i = 1, done = 0; i < 200 && !done; i++) {
+		hl_alloc_fail_at(i);
+		r = hl_store_audit_inclusion(f->s, 3, 9, proof, &plen);
+		hl_alloc_fail_at(0);
+		done = r == HL_OK;
+		assert_true(r == HL_OK || r == HL_ERR_NOMEM);
+		assert_int_equal(hl_alloc_live(), live);
+	}
+	assert_true(done);
+	sclose(f);
+	expect_sverify(f, 1, HL_OK, 0, "");
+}
+
 int
 main(void)
 {
@@ -714,6 +1289,14 @@ main(void)
 		cmocka_unit_test(test_frontier_codec),
 		cmocka_unit_test(test_entry_encoding),
 		cmocka_unit_test(test_checkpoint_codec),
+		cmocka_unit_test_setup_teardown(test_store_checkpoints_and_proofs, store_setup,
+		    store_teardown),
+		cmocka_unit_test_setup_teardown(test_store_rewrite_detected, store_setup,
+		    store_teardown),
+		cmocka_unit_test_setup_teardown(test_store_migrate_v1, store_setup, store_teardown),
+		cmocka_unit_test_setup_teardown(test_store_witness, store_setup, store_teardown),
+		cmocka_unit_test_setup_teardown(test_store_alloc_failures, store_setup,
+		    store_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
