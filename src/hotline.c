@@ -1,6 +1,6 @@
 /* hotline.c: the operator CLI (docs/CLI.md). Every command but "pki init"
- * and "audit verify" talks to the node's operator API over HTTPS; those two
- * work locally. Success exits 0; a failure prints exactly one line
+ * and "audit ..." talks to the node's operator API over HTTPS; those work
+ * locally. Success exits 0; a failure prints exactly one line
  * "hotline: <message>" on stderr and exits non-zero. */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,17 +9,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "alloc.h"
 #include "apijson.h"
 #include "config.h"
 #include "httpc.h"
+#include "keys.h"
 #include "label.h"
+#include "merkle.h"
+#include "node.h"
 #include "pki.h"
 #include "store.h"
 #include "version.h"
@@ -99,6 +107,7 @@ static const char global_usage[] =
     "  delivery ID   per-recipient delivery state of a sent envelope\n"
     "  status        this node and its peer links\n"
     "  audit verify  verify the node's hash-chained audit log (offline)\n"
+    "  audit checkpoint|prove ID|check-proof  signed tree heads and proofs\n"
     "  keys          list the KEM key epochs held; rotate them now\n"
     "  help [CMD]    this help, or a command's help\n"
     "\n"
@@ -1107,34 +1116,139 @@ cmd_status(int argc, char **argv)
 	return EX_OK;
 }
 
-/* ---- audit verify (offline) ---- */
+/* ---- audit (offline) ---- */
 
 static const char audit_usage[] =
     "usage: hotline audit verify [--json]\n"
+    "       hotline audit checkpoint [--json]\n"
+    "       hotline audit prove ID [--json]\n"
+    "       hotline audit check-proof --cert CERT.pem FILE\n"
     "\n"
-    "Open the node's database read-only (DATA/hotline.db from the configuration)\n"
-    "and walk the hash chain of the audit log. Works while the node runs or not.\n"
-    "Prints \"audit: N entries verified\", or names the first bad entry and exits 1.\n";
+    "verify: open the node's database read-only (DATA/hotline.db from the\n"
+    "configuration) and walk the hash chain of the audit log, checking every\n"
+    "signed checkpoint against the Merkle tree recomputed at its size. Works while\n"
+    "the node runs or not. Prints \"audit: N entries verified\", or names the first\n"
+    "bad entry and exits 1.\n"
+    "\n"
+    "checkpoint: sign (with the node key from the configuration) and store a\n"
+    "checkpoint over all audit entries, or show the latest when nothing is new.\n"
+    "\n"
+    "prove ID: print a JSON proof bundle: every audit entry of envelope ID with\n"
+    "its inclusion proof against the latest checkpoint, and that checkpoint.\n"
+    "\n"
+    "check-proof: verify such a bundle (FILE, or - for standard input) with the\n"
+    "origin node's certificate: the checkpoint's signature and node, then each\n"
+    "entry's inclusion. Needs no access to the node. See docs/internals/audit.md.\n";
+
+static void
+hex_encode(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
 
 static int
-cmd_audit(int argc, char **argv)
+hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly 2 * n hex digits into out[n]. */
+static int
+hex_decode(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	if (s == NULL || strlen(s) != 2 * n)
+		return HL_ERR_MALFORMED;
+	for (i = 0; i < n; i++) {
+		if ((hi = hex_nibble(s[2 * i])) < 0 || (lo = hex_nibble(s[2 * i + 1])) < 0)
+			return HL_ERR_MALFORMED;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return HL_OK;
+}
+
+/* Add key: hex string of p[n] to object o (jansson copies it). */
+static int
+json_set_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
+{
+	char buf[2 * 512 + 1];
+
+	if (n > 512)
+		return -1;
+	hex_encode(p, n, buf);
+	return json_object_set_new(o, key, json_string(buf));
+}
+
+/* The node name and raw Ed25519 public key of a PEM certificate. */
+static int
+load_cert_pub(const char *path, uint8_t pub[HL_ED25519_PUB], char node[HL_NODE_NAME_MAX + 1],
+    char *err, size_t errlen)
+{
+	FILE *fp = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *pk;
+	size_t n = HL_ED25519_PUB;
+	int r = HL_ERR_CRYPTO;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return HL_ERR_IO;
+	}
+	if ((x = PEM_read_X509(fp, NULL, NULL, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: not a PEM certificate", path);
+		goto out;
+	}
+	if ((pk = X509_get0_pubkey(x)) == NULL || EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519 ||
+	    EVP_PKEY_get_raw_public_key(pk, pub, &n) != 1 || n != HL_ED25519_PUB) {
+		snprintf(err, errlen, "%s: not an Ed25519 certificate", path);
+		goto out;
+	}
+	if (hl_pki_cert_node_name(x, node) != HL_OK) {
+		snprintf(err, errlen, "%s: no hotline node name in the certificate", path);
+		goto out;
+	}
+	r = HL_OK;
+out:
+	ERR_clear_error();
+	X509_free(x);
+	fclose(fp);
+	return r;
+}
+
+static void
+db_path(char *path, size_t len)
+{
+	snprintf(path, len, "%s/hotline.db", cli.cfg.data_dir);
+}
+
+static int
+audit_verify_cmd(int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
 	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
-	char *pos[1], path[HL_PATH_MAX + 16], err[512], msg[600];
+	char *pos[1], path[HL_PATH_MAX + 16], err[512], msg[600], node[HL_NODE_NAME_MAX + 1];
+	uint8_t pub[HL_ED25519_PUB];
 	struct hl_store *s = NULL;
 	uint64_t count = 0, bad = 0;
 	json_t *j;
-	int r;
+	int r, have_pub;
 
-	if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-		fputs(audit_usage, stdout);
-		return EX_OK;
-	}
-	if (argc < 1 || strcmp(argv[0], "verify") != 0)
-		return fail(EX_USAGE, "audit: expected \"audit verify\" (see hotline audit --help)");
-	if ((rc = parse_opts("audit verify", argc - 1, argv + 1, opts, &help, pos, 0, &npos)) !=
-	    EX_OK)
+	if ((rc = parse_opts("audit verify", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(audit_usage, stdout);
@@ -1142,12 +1256,18 @@ cmd_audit(int argc, char **argv)
 	}
 	if ((rc = load_config()) != EX_OK)
 		return rc;
-	snprintf(path, sizeof(path), "%s/hotline.db", cli.cfg.data_dir);
+	/* with the node's certificate the checkpoints' signatures are checked
+	 * too; without it (unreadable) their roots still are */
+	have_pub = load_cert_pub(cli.cfg.cert_path, pub, node, err, sizeof(err)) == HL_OK;
+	db_path(path, sizeof(path));
 	err[0] = '\0';
 	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK)
 		return fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
 	err[0] = '\0';
-	r = hl_store_audit_verify(s, &count, &bad, err, sizeof(err));
+	if (have_pub)
+		r = hl_store_audit_verify_signed(s, pub, &count, &bad, err, sizeof(err));
+	else
+		r = hl_store_audit_verify(s, &count, &bad, err, sizeof(err));
 	hl_store_close(s);
 	if (r != HL_OK && r != HL_ERR_CORRUPT)
 		return fail(EX_FAIL, "audit: cannot verify %s: %s", path,
@@ -1174,6 +1294,411 @@ cmd_audit(int argc, char **argv)
 	if (r != HL_OK)
 		return fail(EX_FAIL, "audit: %s", msg);
 	return EX_OK;
+}
+
+static int
+audit_checkpoint_cmd(int argc, char **argv)
+{
+	int json = 0, help, npos, rc, r, fresh = 1;
+	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[1], path[HL_PATH_MAX + 16], err[512], roothex[2 * HL_SHA256 + 1];
+	char when[HL_API_TIME_LEN];
+	struct hl_store *s = NULL;
+	struct hl_keys *k = NULL;
+	struct hl_checkpoint c;
+	struct stat sb;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	json_t *j = NULL;
+
+	if ((rc = parse_opts("audit checkpoint", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(audit_usage, stdout);
+		return EX_OK;
+	}
+	if ((rc = load_config()) != EX_OK)
+		return rc;
+	db_path(path, sizeof(path));
+	if (stat(path, &sb) != 0)
+		return fail(EX_FAIL, "audit: no database at %s: %s", path, strerror(errno));
+	rc = EX_FAIL;
+	err[0] = '\0';
+	if ((r = hl_store_open(path, &s, err, sizeof(err))) != HL_OK) {
+		fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/kem", cli.cfg.data_dir);
+	if ((r = hl_keys_open(cli.cfg.key_path, path, &k, err, sizeof(err))) != HL_OK) {
+		fail(EX_FAIL, "audit: cannot load the node key: %s",
+		    err[0] != '\0' ? err : hl_strerror(r));
+		goto out;
+	}
+	r = hl_store_audit_checkpoint(s, k, cli.cfg.node, hl_now_ms(), &raw, &len);
+	if (r == HL_ERR_EXISTS) {
+		fresh = 0;
+		r = hl_store_audit_checkpoint_last(s, &raw, &len);
+	}
+	if (r != HL_OK) {
+		fail(EX_FAIL, "audit: cannot make a checkpoint: %s (%s)", hl_strerror(r),
+		    hl_store_errmsg(s));
+		goto out;
+	}
+	if ((r = hl_checkpoint_decode(raw, len, &c)) != HL_OK) {
+		fail(EX_FAIL, "audit: stored checkpoint is malformed");
+		goto out;
+	}
+	hex_encode(c.root, HL_SHA256, roothex);
+	hl_apijson_format_time(c.time_ms, when);
+	if (json) {
+		if ((j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:b}", "node", c.node,
+		    "size", (json_int_t)c.size, "root", roothex, "time", when,
+		    "time_ms", (json_int_t)c.time_ms, "new", fresh)) == NULL ||
+		    json_set_hex(j, "checkpoint", raw, len) != 0) {
+			fail(EX_FAIL, "audit: out of memory");
+			goto out;
+		}
+		print_json(j);
+	} else {
+		printf("checkpoint of %s at size %" PRIu64 ": root %s, %s%s\n", c.node, c.size,
+		    roothex, when, fresh ? "" : " (latest; no new entries)");
+	}
+	rc = EX_OK;
+out:
+	json_decref(j);
+	hl_free(raw);
+	hl_keys_free(k);
+	hl_store_close(s);
+	return rc;
+}
+
+static int
+audit_prove_cmd(int argc, char **argv)
+{
+	int json = 0, help, npos, rc = EX_FAIL, r;
+	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[1], path[HL_PATH_MAX + 16], err[512], idhex[HL_API_ID_HEX + 1];
+	uint8_t id[HL_ID_BYTES], leaf[HL_SHA256], proof[HL_MERKLE_PROOF_MAX][HL_SHA256];
+	struct hl_store *s = NULL;
+	struct hl_audit_entry *a = NULL;
+	struct hl_merkle_entry me;
+	struct hl_checkpoint c;
+	uint8_t *raw = NULL;
+	size_t len = 0, n = 0, i, p, plen, included = 0;
+	json_t *j = NULL, *arr = NULL, *e, *pa;
+
+	if ((rc = parse_opts("audit prove", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(audit_usage, stdout);
+		return EX_OK;
+	}
+	if (npos != 1)
+		return fail(EX_USAGE, "audit prove: expected an envelope id (see hotline audit --help)");
+	if (hl_apijson_parse_id(pos[0], id) != HL_OK)
+		return fail(EX_USAGE, "audit prove: \"%.40s\" is not an envelope id (32 hex digits)",
+		    pos[0]);
+	if ((rc = load_config()) != EX_OK)
+		return rc;
+	rc = EX_FAIL;
+	hl_apijson_format_id(id, idhex);
+	db_path(path, sizeof(path));
+	err[0] = '\0';
+	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK) {
+		fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
+		goto out;
+	}
+	r = hl_store_audit_checkpoint_last(s, &raw, &len);
+	if (r == HL_ERR_NOT_FOUND) {
+		fail(EX_FAIL, "audit prove: no checkpoint yet (run \"hotline audit checkpoint\")");
+		goto out;
+	}
+	if (r != HL_OK || hl_checkpoint_decode(raw, len, &c) != HL_OK) {
+		fail(EX_FAIL, "audit prove: cannot read the latest checkpoint: %s",
+		    r != HL_OK ? hl_store_errmsg(s) : "malformed");
+		goto out;
+	}
+	if ((r = hl_store_audit_by_id(s, id, 10000, &a, &n)) != HL_OK) {
+		fail(EX_FAIL, "audit prove: %s (%s)", hl_strerror(r), hl_store_errmsg(s));
+		goto out;
+	}
+	if ((j = json_pack("{s:s, s:s, s:s, s:I}", "format", "hotline-audit-proof-v1",
+	    "node", c.node, "envelope_id", idhex, "tree_size", (json_int_t)c.size)) == NULL ||
+	    json_set_hex(j, "root", c.root, HL_SHA256) != 0 ||
+	    json_set_hex(j, "checkpoint", raw, len) != 0 ||
+	    json_object_set_new(j, "entries", arr = json_array()) != 0 || arr == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		char when[HL_API_TIME_LEN];
+
+		if (a[i].seq == 0 || a[i].seq > c.size)
+			continue;   /* after the checkpoint: in the next one */
+		if ((r = hl_store_audit_inclusion(s, a[i].seq, c.size, proof, &plen)) != HL_OK) {
+			fail(EX_FAIL, "audit prove: entry %" PRIu64 ": %s (%s)", a[i].seq,
+			    hl_strerror(r), hl_store_errmsg(s));
+			goto out;
+		}
+		memset(&me, 0, sizeof(me));
+		me.seq = a[i].seq;
+		me.time_ms = a[i].time_ms;
+		me.event = a[i].event;
+		me.event_len = strlen(a[i].event);
+		me.has_id = 1;
+		memcpy(me.id, id, HL_ID_BYTES);
+		me.actor = a[i].actor;
+		me.actor_len = strlen(a[i].actor);
+		me.detail = a[i].detail;
+		me.detail_len = strlen(a[i].detail);
+		/* never hand out a proof that does not verify */
+		if (hl_merkle_entry_leaf(&me, leaf) != HL_OK ||
+		    hl_merkle_inclusion_verify(a[i].seq - 1, c.size, leaf,
+		    (const uint8_t (*)[HL_SHA256])proof, plen, c.root) != HL_OK) {
+			fail(EX_FAIL, "audit prove: entry %" PRIu64 " does not match the checkpoint "
+			    "at size %" PRIu64 " (run \"hotline audit verify\")", a[i].seq, c.size);
+			goto out;
+		}
+		hl_apijson_format_time(a[i].time_ms, when);
+		if ((e = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s}",
+		    "seq", (json_int_t)a[i].seq, "index", (json_int_t)(a[i].seq - 1),
+		    "time_ms", (json_int_t)a[i].time_ms, "time", when, "event", a[i].event,
+		    "envelope_id", idhex, "actor", a[i].actor, "detail", a[i].detail)) == NULL ||
+		    json_array_append_new(arr, e) != 0 || json_set_hex(e, "leaf", leaf,
+		    HL_SHA256) != 0 || json_object_set_new(e, "proof", pa = json_array()) != 0 ||
+		    pa == NULL)
+			goto nomem;
+		for (p = 0; p < plen; p++) {
+			char h[2 * HL_SHA256 + 1];
+
+			hex_encode(proof[p], HL_SHA256, h);
+			if (json_array_append_new(pa, json_string(h)) != 0)
+				goto nomem;
+		}
+		included++;
+	}
+	if (included == 0) {
+		fail(EX_FAIL, "audit prove: no audit entry of %s in the checkpoint at size %" PRIu64
+		    "%s", idhex, c.size, n > 0 ? " (newer entries: make a new checkpoint)" : "");
+		goto out;
+	}
+	print_json(j);
+	rc = EX_OK;
+	goto out;
+nomem:
+	fail(EX_FAIL, "audit prove: out of memory");
+out:
+	json_decref(j);
+	hl_free(a);
+	hl_free(raw);
+	hl_store_close(s);
+	return rc;
+}
+
+/* One entry of a proof bundle against the checkpoint c. */
+static int
+check_entry(const json_t *e, size_t i, const struct hl_checkpoint *c, const char *idhex,
+    char *err, size_t errlen)
+{
+	uint8_t proof[HL_MERKLE_PROOF_MAX][HL_SHA256], leaf[HL_SHA256], want[HL_SHA256];
+	struct hl_merkle_entry me;
+	json_t *seq, *tm, *ev, *ac, *de, *idv, *pa, *lv, *ix, *v;
+	size_t p, plen;
+	json_int_t sq;
+
+	seq = json_object_get(e, "seq");
+	tm = json_object_get(e, "time_ms");
+	ev = json_object_get(e, "event");
+	ac = json_object_get(e, "actor");
+	de = json_object_get(e, "detail");
+	idv = json_object_get(e, "envelope_id");
+	pa = json_object_get(e, "proof");
+	if (!json_is_integer(seq) || !json_is_integer(tm) || !json_is_string(ev) ||
+	    !json_is_string(ac) || !json_is_string(de) || !json_is_array(pa) ||
+	    (idv != NULL && !json_is_null(idv) && !json_is_string(idv)) ||
+	    json_integer_value(seq) < 1 || json_integer_value(tm) < 0) {
+		snprintf(err, errlen, "entry %zu: malformed (needs seq, time_ms, event, actor, "
+		    "detail, envelope_id, proof)", i + 1);
+		return HL_ERR_MALFORMED;
+	}
+	sq = json_integer_value(seq);
+	memset(&me, 0, sizeof(me));
+	me.seq = (uint64_t)sq;
+	me.time_ms = (uint64_t)json_integer_value(tm);
+	me.event = json_string_value(ev);
+	me.event_len = json_string_length(ev);
+	me.actor = json_string_value(ac);
+	me.actor_len = json_string_length(ac);
+	me.detail = json_string_value(de);
+	me.detail_len = json_string_length(de);
+	if (json_is_string(idv)) {
+		if (hl_apijson_parse_id(json_string_value(idv), me.id) != HL_OK) {
+			snprintf(err, errlen, "entry %zu: malformed envelope_id", i + 1);
+			return HL_ERR_MALFORMED;
+		}
+		me.has_id = 1;
+	}
+	if (idhex != NULL && (!json_is_string(idv) ||
+	    strcasecmp(json_string_value(idv), idhex) != 0)) {
+		snprintf(err, errlen, "entry seq %lld: not about envelope %s", (long long)sq, idhex);
+		return HL_ERR_MALFORMED;
+	}
+	if (me.seq > c->size) {
+		snprintf(err, errlen, "entry seq %lld: beyond the checkpoint's tree size %" PRIu64,
+		    (long long)sq, c->size);
+		return HL_ERR_BAD_SIGNATURE;
+	}
+	ix = json_object_get(e, "index");
+	if (ix != NULL && (!json_is_integer(ix) || json_integer_value(ix) != sq - 1)) {
+		snprintf(err, errlen, "entry seq %lld: index is not seq - 1", (long long)sq);
+		return HL_ERR_MALFORMED;
+	}
+	plen = json_array_size(pa);
+	if (plen > HL_MERKLE_PROOF_MAX) {
+		snprintf(err, errlen, "entry seq %lld: proof too long", (long long)sq);
+		return HL_ERR_MALFORMED;
+	}
+	for (p = 0; p < plen; p++) {
+		v = json_array_get(pa, p);
+		if (!json_is_string(v) || hex_decode(json_string_value(v), proof[p],
+		    HL_SHA256) != HL_OK) {
+			snprintf(err, errlen, "entry seq %lld: proof hash %zu is not 64 hex digits",
+			    (long long)sq, p + 1);
+			return HL_ERR_MALFORMED;
+		}
+	}
+	if (hl_merkle_entry_leaf(&me, leaf) != HL_OK) {
+		snprintf(err, errlen, "entry seq %lld: cannot hash", (long long)sq);
+		return HL_ERR_CRYPTO;
+	}
+	lv = json_object_get(e, "leaf");
+	if (lv != NULL && (!json_is_string(lv) || hex_decode(json_string_value(lv), want,
+	    HL_SHA256) != HL_OK || memcmp(want, leaf, HL_SHA256) != 0)) {
+		snprintf(err, errlen, "entry seq %lld: its fields do not hash to its leaf",
+		    (long long)sq);
+		return HL_ERR_BAD_SIGNATURE;
+	}
+	if (hl_merkle_inclusion_verify(me.seq - 1, c->size, leaf,
+	    (const uint8_t (*)[HL_SHA256])proof, plen, c->root) != HL_OK) {
+		snprintf(err, errlen, "entry seq %lld: not included in the checkpoint of %s at "
+		    "size %" PRIu64 " (inclusion proof does not verify)", (long long)sq, c->node,
+		    c->size);
+		return HL_ERR_BAD_SIGNATURE;
+	}
+	return HL_OK;
+}
+
+static int
+audit_check_proof_cmd(int argc, char **argv)
+{
+	int help, npos, rc = EX_FAIL, r;
+	const char *cert = NULL;
+	struct opt opts[] = { { "cert", 1, &cert, NULL }, { NULL, 0, NULL, NULL } };
+	char *pos[1], err[512], node[HL_NODE_NAME_MAX + 1];
+	uint8_t pub[HL_ED25519_PUB], *text = NULL, cp[HL_CHECKPOINT_MAX_BYTES];
+	struct hl_checkpoint c;
+	size_t len = 0, cplen, i, n;
+	json_t *j = NULL, *ents, *v, *ts, *idv;
+	const char *cphex, *idhex = NULL;
+
+	if ((rc = parse_opts("audit check-proof", argc, argv, opts, &help, pos, 1, &npos)) !=
+	    EX_OK)
+		return rc;
+	if (help) {
+		fputs(audit_usage, stdout);
+		return EX_OK;
+	}
+	if (npos != 1 || cert == NULL)
+		return fail(EX_USAGE, "audit check-proof: expected --cert CERT.pem FILE "
+		    "(see hotline audit --help)");
+	rc = EX_FAIL;
+	if (load_cert_pub(cert, pub, node, err, sizeof(err)) != HL_OK) {
+		fail(EX_FAIL, "audit check-proof: %s", err);
+		goto out;
+	}
+	if (read_all(pos[0], 16u * 1024 * 1024, &text, &len, err, sizeof(err)) != HL_OK) {
+		fail(EX_FAIL, "audit check-proof: %s", err);
+		goto out;
+	}
+	if ((j = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	    !json_is_object(j)) {
+		fail(EX_FAIL, "audit check-proof: %s is not a JSON proof bundle", pos[0]);
+		goto out;
+	}
+	v = json_object_get(j, "checkpoint");
+	cphex = json_is_string(v) ? json_string_value(v) : NULL;
+	cplen = cphex != NULL ? strlen(cphex) / 2 : 0;
+	if (cphex == NULL || cplen > sizeof(cp) || hex_decode(cphex, cp, cplen) != HL_OK) {
+		fail(EX_FAIL, "audit check-proof: the bundle has no valid checkpoint");
+		goto out;
+	}
+	r = hl_checkpoint_verify(cp, cplen, node, pub, &c);
+	if (r == HL_ERR_AUTH) {
+		if (hl_checkpoint_decode(cp, cplen, &c) != HL_OK)
+			c.node[0] = '\0';
+		fail(EX_FAIL, "audit check-proof: the checkpoint is of %s but %s is the "
+		    "certificate of %s", c.node, cert, node);
+		goto out;
+	}
+	if (r != HL_OK) {
+		fail(EX_FAIL, "audit check-proof: checkpoint %s: %s",
+		    r == HL_ERR_BAD_SIGNATURE ? "signature does not verify with the certificate's "
+		    "key" : "malformed", r == HL_ERR_BAD_SIGNATURE ? cert : hl_strerror(r));
+		goto out;
+	}
+	ts = json_object_get(j, "tree_size");
+	if (ts != NULL && (!json_is_integer(ts) || (uint64_t)json_integer_value(ts) != c.size)) {
+		fail(EX_FAIL, "audit check-proof: tree_size does not match the signed checkpoint "
+		    "(%" PRIu64 ")", c.size);
+		goto out;
+	}
+	idv = json_object_get(j, "envelope_id");
+	if (idv != NULL) {
+		uint8_t id[HL_ID_BYTES];
+
+		if (!json_is_string(idv) || hl_apijson_parse_id(json_string_value(idv), id) != HL_OK) {
+			fail(EX_FAIL, "audit check-proof: malformed envelope_id");
+			goto out;
+		}
+		idhex = json_string_value(idv);
+	}
+	ents = json_object_get(j, "entries");
+	n = json_array_size(ents);
+	if (!json_is_array(ents) || n == 0) {
+		fail(EX_FAIL, "audit check-proof: the bundle has no entries");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (check_entry(json_array_get(ents, i), i, &c, idhex, err, sizeof(err)) != HL_OK) {
+			fail(EX_FAIL, "audit check-proof: %s", err);
+			goto out;
+		}
+	}
+	printf("proof OK: %zu entr%s included in checkpoint of %s at size %" PRIu64 "\n", n,
+	    n == 1 ? "y" : "ies", c.node, c.size);
+	rc = EX_OK;
+out:
+	json_decref(j);
+	if (text != NULL)
+		hl_free_secret(text, len + 1);
+	return rc;
+}
+
+static int
+cmd_audit(int argc, char **argv)
+{
+	if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+		fputs(audit_usage, stdout);
+		return EX_OK;
+	}
+	if (argc >= 1 && strcmp(argv[0], "verify") == 0)
+		return audit_verify_cmd(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "checkpoint") == 0)
+		return audit_checkpoint_cmd(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "prove") == 0)
+		return audit_prove_cmd(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "check-proof") == 0)
+		return audit_check_proof_cmd(argc - 1, argv + 1);
+	return fail(EX_USAGE, "audit: expected \"audit verify\", \"audit checkpoint\", "
+	    "\"audit prove\" or \"audit check-proof\" (see hotline audit --help)");
 }
 
 /* ---- keys ---- */

@@ -18,6 +18,7 @@ enum hl_sign_ctx {
 	HL_SIGN_RECEIPT = 2,
 	HL_SIGN_DESCRIPTOR = 3,
 	HL_SIGN_AUDIT = 4,
+	HL_SIGN_CHECKPOINT = 5,   /* audit tree heads (merkle.h) */
 };
 
 /* Load the Ed25519 node key (PEM, must be 0600 and owned by us) and the KEM

@@ -11,8 +11,10 @@
 
 #include "errors.h"
 #include "hl_limits.h"
+#include "merkle.h"
 
 struct hl_store;
+struct hl_keys;
 
 enum hl_delivery_state {
 	HL_DLV_QUEUED = 0,        /* waiting for the link / a receipt */
@@ -171,8 +173,16 @@ HL_WUR int hl_store_audit(struct hl_store *s, const char *event,
     const uint8_t *id /* may be NULL */, const char *actor, const char *detail,
     uint64_t time_ms);
 /* Walk the chain. On the first bad entry: HL_ERR_CORRUPT, *bad_seq set and a
- * message in err. OUT: *count entries checked. */
+ * message in err. OUT: *count entries checked. Also checks each entry's
+ * cached Merkle leaf and every stored own checkpoint's root against the tree
+ * recomputed at its size (entries rewritten after a checkpoint covered them,
+ * or a log truncated below one, are reported). */
 HL_WUR int hl_store_audit_verify(struct hl_store *s, uint64_t *count, uint64_t *bad_seq,
+    char *err, size_t errlen);
+/* The same, and each checkpoint's signature by the node key pub (from the
+ * node's certificate), so that a forged checkpoint row is reported too. */
+HL_WUR int hl_store_audit_verify_signed(struct hl_store *s,
+    const uint8_t pub[static HL_ED25519_PUB], uint64_t *count, uint64_t *bad_seq,
     char *err, size_t errlen);
 
 /* Open read-only for offline verification (hotline audit verify). */
@@ -193,6 +203,48 @@ struct hl_audit_entry {
  * frees with hl_free; NULL when *n is 0), *n. */
 HL_WUR int hl_store_audit_list(struct hl_store *s, uint64_t from_seq, size_t limit,
     struct hl_audit_entry **out, size_t *n);
+/* ---- the Merkle log over the audit entries (docs/internals/audit.md) ----
+ * Leaf i (0-based) is entry seq i + 1, hashed as merkle.h's canonical entry
+ * encoding. Tree size n = entries 1..n. */
+
+/* Sign and store a checkpoint (merkle.h, context HL_SIGN_CHECKPOINT, key k)
+ * over all current entries, extending the frontier stored with the last
+ * checkpoint (new entries are hashed from their contents). HL_ERR_EXISTS
+ * when the log did not grow since the last checkpoint (nothing stored),
+ * HL_ERR_NOT_FOUND when it is empty, HL_ERR_CORRUPT when the last
+ * checkpoint's record is damaged or the log is shorter than it. Runs in its
+ * own transaction or a savepoint. OUT: *raw, *len: the encoded checkpoint
+ * (caller frees with hl_free). */
+HL_WUR int hl_store_audit_checkpoint(struct hl_store *s, struct hl_keys *k, const char *node,
+    uint64_t now_ms, uint8_t **raw, size_t *len);
+/* Our latest checkpoint. HL_ERR_NOT_FOUND if none. OUT: caller frees *raw. */
+HL_WUR int hl_store_audit_checkpoint_last(struct hl_store *s, uint8_t **raw, size_t *len);
+/* Merkle tree head over entries 1..size (size <= entries; 0: empty tree). */
+HL_WUR int hl_store_audit_root(struct hl_store *s, uint64_t size, uint8_t root[static HL_SHA256]);
+/* Inclusion proof of entry seq in the tree of size tree_size (1 <= seq <=
+ * tree_size <= entries). Leaf index is seq - 1. OUT: proof[*plen]. */
+HL_WUR int hl_store_audit_inclusion(struct hl_store *s, uint64_t seq, uint64_t tree_size,
+    uint8_t proof[HL_MERKLE_PROOF_MAX][HL_SHA256], size_t *plen);
+/* Consistency proof between tree sizes 0 < old_size <= new_size <= entries. */
+HL_WUR int hl_store_audit_consistency(struct hl_store *s, uint64_t old_size, uint64_t new_size,
+    uint8_t proof[HL_MERKLE_PROOF_MAX][HL_SHA256], size_t *plen);
+/* Up to limit entries whose envelope id is id, ascending. OUT: *out (caller
+ * frees with hl_free; NULL when *n is 0), *n. */
+HL_WUR int hl_store_audit_by_id(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    size_t limit, struct hl_audit_entry **out, size_t *n);
+/* Keep a checkpoint received from partner node from_node (witnessing). The
+ * caller has verified its signature with from_node's certificate key
+ * (hl_checkpoint_verify); here it is decoded strictly and its node must be
+ * from_node (HL_ERR_INVALID). The same (node, size) again: HL_ERR_EXISTS
+ * when the root is the same, HL_ERR_CORRUPT when it differs (the partner
+ * signed two different histories; nothing stored: audit it). */
+HL_WUR int hl_store_witness_put(struct hl_store *s, const char *from_node, const uint8_t *raw,
+    size_t len);
+/* The largest checkpoint kept from from_node. HL_ERR_NOT_FOUND if none.
+ * OUT: *raw (caller frees with hl_free), *len. */
+HL_WUR int hl_store_witness_last(struct hl_store *s, const char *from_node, uint8_t **raw,
+    size_t *len);
+
 /* Row counts for status and metrics; any out-pointer may be NULL. */
 HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outbound,
     uint64_t *audit_entries);
