@@ -2224,7 +2224,9 @@ audit_verify(struct hl_store *s, const uint8_t *pub, uint64_t *count, uint64_t *
 			break;
 		if ((r = row_entry(st, &me)) != HL_OK ||
 		    (r = hl_merkle_entry_leaf(&me, leaf)) != HL_OK) {
-			*bad_seq = expect;
+			/* out of memory is not corruption: no bad entry is named then */
+			if (r != HL_ERR_NOMEM)
+				*bad_seq = expect;
 			set_err(err, errlen, "audit entry %llu: cannot compute its leaf hash: %s",
 			    (unsigned long long)expect, hl_strerror(r));
 			break;
