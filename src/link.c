@@ -24,6 +24,9 @@
 
 #define LINK_HANDSHAKE_MS 10000
 #define LINK_LOW_WATERMARK (256u * 1024)
+/* Fixed kernel socket buffers (no autotuning to megabytes): a FLASH frame
+ * then waits behind at most this much bulk data in each direction. */
+#define LINK_SOCKBUF (256 * 1024)
 
 struct hl_link_ctx {
 	const struct hl_config *cfg;
@@ -350,6 +353,18 @@ tls_error_text(struct hl_link *l, char *out, size_t outlen)
 }
 
 static void
+set_sockbufs(evutil_socket_t fd)
+{
+	int v = LINK_SOCKBUF;
+
+	if (fd < 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) != 0)
+		log_debug("link: cannot set socket buffer sizes");
+}
+
+static void
 link_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct hl_link *l = arg;
@@ -359,6 +374,7 @@ link_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (l->closing)
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
+		set_sockbufs(bufferevent_getfd(l->bev));
 		if (link_identify(l, why, sizeof(why)) != HL_OK) {
 			hl_link_close(l, why);
 			return;
@@ -450,6 +466,7 @@ accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
 	(void)lis;
 	getnameinfo(sa, (socklen_t)salen, host, sizeof(host), serv, sizeof(serv),
 	    NI_NUMERICHOST | NI_NUMERICSERV);
+	set_sockbufs(fd);
 	if ((l = link_new(c, fd, BUFFEREVENT_SSL_ACCEPTING)) == NULL) {
 		log_warnx("link: cannot accept connection from %s:%s", host, serv);
 		return;

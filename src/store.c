@@ -3066,10 +3066,13 @@ hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, const char *fin
 		return HL_ERR_TOO_BIG;
 	if ((r = op_begin(s, &mode)) != HL_OK)
 		return r;
-	if ((r = adhoc_prepare(s, "INSERT OR IGNORE INTO envelopes (id, inbound, origin,"
+	/* a newer sealing of the same envelope (re-sealed by its origin to fresh
+	 * keys) replaces the bytes we forward; the origin's signature on it was
+	 * checked by the caller */
+	if ((r = adhoc_prepare(s, "INSERT INTO envelopes (id, inbound, origin,"
 	    " originator, precedence, content_type, flags, suite, label, created_ms, expires_ms,"
 	    " stored_ms, sig_ok, content, raw) VALUES (?1, 2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-	    " ?10, ?11, 1, x'', ?12)", &st)) != HL_OK ||
+	    " ?10, ?11, 1, x'', ?12) ON CONFLICT (id) DO UPDATE SET raw = excluded.raw", &st)) != HL_OK ||
 	    (r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
 	    (r = bind_text(s, st, 2, m->origin)) != HL_OK ||
 	    (r = bind_text(s, st, 3, m->originator)) != HL_OK ||
