@@ -584,7 +584,8 @@ out:
 
 /* ---- canonical encoding ---- */
 
-/* Shortest %.*g that reads back to exactly v (v finite). */
+/* Whole numbers below 1e15 as plain integers; anything else as the
+ * shortest %.*g that reads back to exactly v (v finite). */
 static void
 fmt_num(double v, char *out, size_t outsz)
 {
@@ -592,6 +593,10 @@ fmt_num(double v, char *out, size_t outsz)
 
 	if (v == 0) {
 		(void)snprintf(out, outsz, "0");
+		return;
+	}
+	if (fabs(v) < 1e15 && v == trunc(v)) {
+		(void)snprintf(out, outsz, "%.0f", v);
 		return;
 	}
 	for (prec = 1; prec <= 17; prec++) {
