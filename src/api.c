@@ -33,6 +33,7 @@
 #include "node.h"
 #include "pwhash.h"
 #include "store.h"
+#include "track.h"
 #include "version.h"
 
 #define API_AUTH_CACHE 32            /* verified credentials remembered */
@@ -344,6 +345,14 @@ handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 		else
 			reply_error(req, 400, "bad_request", "%s", err);
 		return;
+	}
+	/* a track must be a valid record; it travels canonical and at FLASH */
+	if ((r = hl_apijson_send_track(&s, err, sizeof(err))) != HL_OK) {
+		if (r == HL_ERR_NOMEM)
+			reply_error(req, 500, "internal", "out of memory");
+		else
+			reply_error(req, 400, "bad_request", "%s", err);
+		goto out;
 	}
 	if (s.label.classification > op->clearance) {
 		reply_error(req, 403, "denied", "your clearance (%s) does not allow sending %s",
@@ -704,6 +713,77 @@ handle_keys_rotate(struct hl_api *a, const struct hl_operator_conf *op,
 	handle_keys(a, req);
 }
 
+/* ---- tracks: the current picture (docs/internals/tracks.md) ---- */
+
+#define API_TRACKS_CATCH_UP 1000     /* envelopes ingested late per request */
+
+static int
+track_exercise_ok(const struct hl_track_row *row, int filter)
+{
+	if (filter == HL_EXERCISE_EXCLUDE)
+		return !row->exercise;
+	if (filter == HL_EXERCISE_ONLY)
+		return row->exercise;
+	return 1;
+}
+
+static void
+handle_tracks(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_request *req,
+    const char *query)
+{
+	struct hl_api_tracks_query q;
+	struct hl_track_row *rows = NULL;
+	struct hl_label l;
+	json_t *items = NULL, *it;
+	char err[160];
+	size_t n = 0, i, count = 0, done = 0;
+	int r;
+
+	if (hl_apijson_parse_tracks_query(query, &q, err, sizeof(err)) != HL_OK) {
+		reply_error(req, 400, "bad_request", "%s", err);
+		return;
+	}
+	/* track envelopes stored but not yet in the picture (a crash between
+	 * storing and ingesting, or a failed ingest) are taken in now */
+	if ((r = hl_tracks_catch_up(a->store, API_TRACKS_CATCH_UP, &done)) != HL_OK)
+		log_warnx("tracks: catching up failed: %s", hl_strerror(r));
+	else if (done > 0)
+		log_info("tracks: %zu stored track envelope(s) taken into the picture late", done);
+	if (q.history[0] != '\0')
+		r = hl_store_track_history(a->store, q.history, API_FETCH_MAX, &rows, &n);
+	else
+		r = hl_store_tracks(a->store, API_FETCH_MAX, &rows, &n);
+	if (r != HL_OK) {
+		reply_store_error(req, r);
+		return;
+	}
+	if ((items = json_array()) == NULL)
+		goto nomem;
+	for (i = 0; i < n && count < q.limit; i++) {
+		/* rule 4 on the update shown: a track whose latest update the
+		 * operator may not see is left out, not shown with an older one */
+		if (!track_exercise_ok(&rows[i], q.exercise) ||
+		    !hl_apijson_visible(rows[i].label, rows[i].label_len, &a->cfg->policy, op, &l))
+			continue;
+		if ((it = hl_apijson_track(&rows[i], &l, &a->cfg->policy,
+		    q.history[0] != '\0')) == NULL) {
+			log_warnx("tracks: stored record of %s from %s does not parse: skipped",
+			    rows[i].track_id, rows[i].origin);
+			continue;
+		}
+		if (json_array_append_new(items, it) != 0)
+			goto nomem;
+		count++;
+	}
+	reply_json(req, 200, json_pack("{s:O}", "items", items));
+	goto out;
+nomem:
+	reply_error(req, 500, "internal", "out of memory");
+out:
+	json_decref(items);
+	hl_store_track_rows_free(rows, n);
+}
+
 /* ---- dispatch ---- */
 
 static void
@@ -737,7 +817,7 @@ api_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (route != HL_ROUTE_ENVELOPES && route != HL_ROUTE_INBOX && route != HL_ROUTE_SENT &&
-	    query != NULL && query[0] != '\0') {
+	    route != HL_ROUTE_TRACKS && query != NULL && query[0] != '\0') {
 		reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
 		return;
 	}
@@ -789,6 +869,9 @@ api_request(struct evhttp_request *req, void *arg)
 		break;
 	case HL_ROUTE_KEYS_ROTATE:
 		handle_keys_rotate(a, op, req);
+		break;
+	case HL_ROUTE_TRACKS:
+		handle_tracks(a, op, req, query);
 		break;
 	default:
 		reply_error(req, 404, "not_found", "no such endpoint");

@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "apijson.h"
 #include "envelope.h"
+#include "track.h"
 
 static void *
 jalloc(size_t n)
@@ -133,6 +134,7 @@ hl_apijson_route(const char *path, int *route, uint8_t id[static HL_ID_BYTES])
 		{ "audit/verify", HL_ROUTE_AUDIT_VERIFY },
 		{ "keys", HL_ROUTE_KEYS },
 		{ "keys/rotate", HL_ROUTE_KEYS_ROTATE },
+		{ "tracks", HL_ROUTE_TRACKS },
 	};
 	const char *rest, *end;
 	size_t i;
@@ -1009,4 +1011,170 @@ hl_apijson_dump(const json_t *j)
 	t[n] = '\n';
 	t[n + 1] = '\0';
 	return t;
+}
+
+/* ---- tracks (docs/internals/tracks.md) ---- */
+
+#define API_TRACKS_LIMIT_DEFAULT 1000
+
+int
+hl_apijson_send_track(struct hl_api_send *s, char *err, size_t errlen)
+{
+	struct hl_track t;
+	uint8_t *canon = NULL;
+	size_t clen = 0;
+	char why[256];
+	int r;
+
+	if (s->content_type != HL_CT_TRACK)
+		return HL_OK;
+	if ((r = hl_track_parse(s->content, s->content_len, &t, why, sizeof(why))) != HL_OK) {
+		snprintf(err, errlen, "invalid track: %s", why);
+		return r == HL_ERR_TOO_BIG || r == HL_ERR_NOMEM ? r : HL_ERR_MALFORMED;
+	}
+	if ((r = hl_track_encode(&t, &canon, &clen)) != HL_OK) {
+		snprintf(err, errlen, "cannot encode the track");
+		return r == HL_ERR_NOMEM ? r : HL_ERR_MALFORMED;
+	}
+	hl_free_secret(s->content, s->content_len);
+	s->content = canon;
+	s->content_len = clen;
+	s->precedence = HL_PREC_FLASH;   /* tracks always travel at FLASH */
+	return HL_OK;
+}
+
+int
+hl_apijson_parse_tracks_query(const char *q, struct hl_api_tracks_query *out, char *err,
+    size_t errlen)
+{
+	const char *p, *amp, *eq;
+	char key[32], val[HL_API_TRACK_ID_MAX + 2];
+	unsigned seen = 0, bit;
+	uint64_t v;
+	size_t qlen, i;
+
+	memset(out, 0, sizeof(*out));
+	out->limit = API_TRACKS_LIMIT_DEFAULT;
+	out->exercise = HL_EXERCISE_INCLUDE;
+	if (q == NULL || q[0] == '\0')
+		return HL_OK;
+	if ((qlen = strlen(q)) > HL_API_QUERY_MAX) {
+		snprintf(err, errlen, "query string longer than %d bytes", HL_API_QUERY_MAX);
+		return HL_ERR_MALFORMED;
+	}
+	for (p = q; p < q + qlen; p = amp + 1) {
+		if ((amp = strchr(p, '&')) == NULL)
+			amp = q + qlen;
+		if (amp == p)
+			continue;
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL) {
+			snprintf(err, errlen, "query parameter without a value");
+			return HL_ERR_MALFORMED;
+		}
+		if (pct_decode(p, (size_t)(eq - p), key, sizeof(key)) != HL_OK ||
+		    pct_decode(eq + 1, (size_t)(amp - eq - 1), val, sizeof(val)) != HL_OK) {
+			snprintf(err, errlen, "malformed query parameter");
+			return HL_ERR_MALFORMED;
+		}
+		if (strcmp(key, "limit") == 0) {
+			bit = 1;
+		} else if (strcmp(key, "exercise") == 0) {
+			bit = 2;
+		} else if (strcmp(key, "history") == 0) {
+			bit = 4;
+		} else {
+			if (short_ascii(key, 31))
+				snprintf(err, errlen, "unknown query parameter \"%s\"", key);
+			else
+				snprintf(err, errlen, "unknown query parameter");
+			return HL_ERR_MALFORMED;
+		}
+		if (seen & bit) {
+			snprintf(err, errlen, "query parameter \"%s\" given twice", key);
+			return HL_ERR_MALFORMED;
+		}
+		seen |= bit;
+		if (bit == 1) {
+			if (parse_uint(val, 1, HL_API_LIMIT_MAX, &v) != HL_OK) {
+				snprintf(err, errlen, "limit must be a number from 1 to %d",
+				    HL_API_LIMIT_MAX);
+				return HL_ERR_MALFORMED;
+			}
+			out->limit = (size_t)v;
+		} else if (bit == 2) {
+			if (strcmp(val, "include") == 0)
+				out->exercise = HL_EXERCISE_INCLUDE;
+			else if (strcmp(val, "exclude") == 0)
+				out->exercise = HL_EXERCISE_EXCLUDE;
+			else if (strcmp(val, "only") == 0)
+				out->exercise = HL_EXERCISE_ONLY;
+			else {
+				snprintf(err, errlen, "exercise must be include, exclude or only");
+				return HL_ERR_MALFORMED;
+			}
+		} else {
+			for (i = 0; val[i] != '\0'; i++)
+				if (!((val[i] >= 'A' && val[i] <= 'Z') || (val[i] >= 'a' && val[i] <= 'z') ||
+				    (val[i] >= '0' && val[i] <= '9') || val[i] == '.' || val[i] == '_' ||
+				    val[i] == ':' || val[i] == '-'))
+					break;
+			if (i == 0 || val[i] != '\0' || i > HL_API_TRACK_ID_MAX) {
+				snprintf(err, errlen, "history must be a track id (1 to %d of "
+				    "A-Z a-z 0-9 . _ : -)", HL_API_TRACK_ID_MAX);
+				return HL_ERR_MALFORMED;
+			}
+			memcpy(out->history, val, i + 1);
+		}
+	}
+	return HL_OK;
+}
+
+static json_t *
+opt_real(int has, double v)
+{
+	return has ? json_real(v) : json_null();
+}
+
+json_t *
+hl_apijson_track(const struct hl_track_row *row, const struct hl_label *l,
+    const struct hl_policy *p, int history)
+{
+	struct hl_track t;
+	json_t *o = NULL, *pos = NULL, *vel = NULL, *imp = NULL;
+	char id[HL_API_ID_HEX + 1], lt[256], tm[HL_TRACK_TIME_LEN];
+	int bad = 0;
+
+	if (hl_track_parse(row->record, row->record_len, &t, NULL, 0) != HL_OK)
+		return NULL;
+	if ((o = json_object()) == NULL)
+		return NULL;
+	hl_apijson_format_id(row->id, id);
+	hl_label_format(l, p, lt, sizeof(lt));
+	hl_track_format_time(t.observed_s, t.observed_ns, tm);
+	pos = json_pack("{s:f, s:f, s:o}", "lat", t.lat, "lon", t.lon,
+	    "alt_m", opt_real(t.has_alt, t.alt_m));
+	vel = json_pack("{s:f, s:f, s:o}", "speed_mps", t.speed_mps, "heading_deg", t.heading_deg,
+	    "climb_mps", opt_real(t.has_climb, t.climb_mps));
+	imp = t.has_impact ? json_pack("{s:f, s:f, s:f}", "lat", t.impact_lat, "lon",
+	    t.impact_lon, "radius_km", t.impact_radius_km) : json_null();
+	jset(o, "origin", json_string(row->origin), &bad);
+	jset(o, "track_id", json_string(t.track_id), &bad);
+	jset(o, "exercise", json_boolean(row->exercise), &bad);
+	jset(o, "observed", json_string(tm), &bad);
+	jset(o, "position", pos, &bad);
+	jset(o, "velocity", vel, &bad);
+	jset(o, "impact_area", imp, &bad);
+	jset(o, "confidence", json_real(t.confidence), &bad);
+	jset(o, "remark", t.has_remark ? json_string(t.remark) : json_null(), &bad);
+	if (!history)
+		jset(o, "updates", json_integer((json_int_t)row->updates), &bad);
+	jset(o, "envelope_id", json_string(id), &bad);
+	jset(o, "received", hl_apijson_time(row->received_ms), &bad);
+	jset(o, "label", label_json(l, p), &bad);
+	jset(o, "label_text", json_string(lt), &bad);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }

@@ -43,6 +43,7 @@ enum hl_api_route {
 	HL_ROUTE_AUDIT_VERIFY,      /* /api/v1/audit/verify */
 	HL_ROUTE_KEYS,              /* /api/v1/keys */
 	HL_ROUTE_KEYS_ROTATE,       /* /api/v1/keys/rotate */
+	HL_ROUTE_TRACKS,            /* /api/v1/tracks */
 };
 /* Path without the query. HL_ERR_NOT_FOUND for anything else (including a
  * malformed id). OUT: *route, id (zeros unless the route has one). */
@@ -140,5 +141,27 @@ json_t *hl_apijson_deliveries(const uint8_t id[static HL_ID_BYTES], const struct
     size_t n);
 /* Pretty JSON text with a final newline; caller frees with hl_free. */
 char *hl_apijson_dump(const json_t *j);
+
+/* ---- tracks (docs/internals/tracks.md) ---- */
+#define HL_API_TRACK_ID_MAX 64     /* = HL_TRACK_ID_MAX (track.h) */
+/* A send of content type track: the content must be a valid track record
+ * (else HL_ERR_MALFORMED or HL_ERR_TOO_BIG, err naming the field); it is
+ * replaced by its canonical encoding and the precedence forced to FLASH.
+ * Any other content type is left alone (HL_OK). */
+HL_WUR int hl_apijson_send_track(struct hl_api_send *s, char *err, size_t errlen);
+
+/* GET /api/v1/tracks?exercise=include|exclude|only&history=TRACK_ID&limit=N */
+struct hl_api_tracks_query {
+	size_t limit;                               /* default 1000 */
+	int exercise;                               /* enum hl_exercise_filter */
+	char history[HL_API_TRACK_ID_MAX + 1];      /* "": the current picture */
+};
+HL_WUR int hl_apijson_parse_tracks_query(const char *q, struct hl_api_tracks_query *out,
+    char *err, size_t errlen);
+/* One track item (picture row, or with history one update) from a stored
+ * row whose label l the operator may see. NULL on failure (allocation, or a
+ * stored record that no longer parses). */
+json_t *hl_apijson_track(const struct hl_track_row *row, const struct hl_label *l,
+    const struct hl_policy *p, int history);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "node.h"
 #include "pki.h"
 #include "store.h"
+#include "track.h"
 #include "version.h"
 
 #define EX_OK 0
@@ -109,6 +111,8 @@ static const char global_usage[] =
     "  audit verify  verify the node's hash-chained audit log (offline)\n"
     "  audit checkpoint|prove ID|check-proof  signed tree heads and proofs\n"
     "  keys          list the KEM key epochs held; rotate them now\n"
+    "  track-report  send a live warning track update (always FLASH)\n"
+    "  tracks        the current track picture (latest update per track)\n"
     "  help [CMD]    this help, or a command's help\n"
     "\n"
     "Options:\n"
@@ -1750,6 +1754,296 @@ cmd_keys(int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- tracks ---- */
+
+static const char track_report_usage[] =
+    "usage: hotline track-report --to P1,NODE,...|all --classification LEVEL\n"
+    "           --releasable-to P1,P2,... --tlp TLP [--exercise] [--ttl DURATION]\n"
+    "           --track-id ID --observed TIME --lat DEG --lon DEG [--alt M]\n"
+    "           --speed M/S --heading DEG [--climb M/S]\n"
+    "           [--impact-lat DEG --impact-lon DEG --impact-radius-km KM]\n"
+    "           --confidence 0..1 [--remark TEXT]\n"
+    "\n"
+    "Send one update of a live warning track (docs/internals/tracks.md). Tracks\n"
+    "always travel at FLASH. The record is checked here and again by the node.\n"
+    "  --track-id      1 to 64 of A-Z a-z 0-9 . _ : -  (e.g. JPN-0042)\n"
+    "  --observed      RFC 3339 UTC time, e.g. 2026-11-23T23:41:00Z or ...:00.250Z\n"
+    "  --lat, --lon    position in degrees (-90..90, -180..180); --alt in metres\n"
+    "  --speed         metres per second (>= 0); --heading degrees 0..360;\n"
+    "                  --climb metres per second (negative: descending)\n"
+    "  --impact-*      predicted impact area: centre and radius (> 0 km), all three\n"
+    "  --confidence    0 to 1\n"
+    "  --remark        free text, at most 1024 bytes, no control characters\n"
+    "Prints the envelope id (32 hex digits) and nothing else.\n";
+
+/* A finite number from an option. */
+static int
+num_arg(const char *opt, const char *v, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (v[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(*out))
+		return fail(EX_USAGE, "track-report: --%s must be a number, got \"%.40s\"", opt, v);
+	return EX_OK;
+}
+
+static int
+cmd_track_report(int argc, char **argv)
+{
+	const char *to = NULL, *cls = NULL, *rel = NULL, *tlp = NULL, *ttl = NULL;
+	const char *tid = NULL, *obs = NULL, *lat = NULL, *lon = NULL, *alt = NULL;
+	const char *speed = NULL, *heading = NULL, *climb = NULL, *ilat = NULL, *ilon = NULL;
+	const char *irad = NULL, *conf = NULL, *remark = NULL;
+	int exercise = 0, help, npos, rc;
+	struct opt opts[] = {
+		{ "to", 1, &to, NULL }, { "classification", 1, &cls, NULL },
+		{ "releasable-to", 1, &rel, NULL }, { "tlp", 1, &tlp, NULL },
+		{ "ttl", 1, &ttl, NULL }, { "exercise", 0, NULL, &exercise },
+		{ "track-id", 1, &tid, NULL }, { "observed", 1, &obs, NULL },
+		{ "lat", 1, &lat, NULL }, { "lon", 1, &lon, NULL }, { "alt", 1, &alt, NULL },
+		{ "speed", 1, &speed, NULL }, { "heading", 1, &heading, NULL },
+		{ "climb", 1, &climb, NULL }, { "impact-lat", 1, &ilat, NULL },
+		{ "impact-lon", 1, &ilon, NULL }, { "impact-radius-km", 1, &irad, NULL },
+		{ "confidence", 1, &conf, NULL }, { "remark", 1, &remark, NULL },
+		{ NULL, 0, NULL, NULL },
+	};
+	struct hl_track t;
+	char *pos[1], err[256];
+	uint8_t *rec = NULL;
+	size_t reclen = 0;
+	uint64_t ttl_ms = 0;
+	json_t *body = NULL, *arr = NULL, *resp = NULL;
+
+	if ((rc = parse_opts("track-report", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(track_report_usage, stdout);
+		return EX_OK;
+	}
+	if (to == NULL || cls == NULL || rel == NULL || tlp == NULL || tid == NULL || obs == NULL ||
+	    lat == NULL || lon == NULL || speed == NULL || heading == NULL || conf == NULL)
+		return fail(EX_USAGE, "track-report: --to, --classification, --releasable-to, --tlp, "
+		    "--track-id, --observed, --lat, --lon, --speed, --heading and --confidence are "
+		    "required (see hotline track-report --help)");
+	if ((ilat != NULL || ilon != NULL || irad != NULL) &&
+	    (ilat == NULL || ilon == NULL || irad == NULL))
+		return fail(EX_USAGE, "track-report: give all of --impact-lat, --impact-lon and "
+		    "--impact-radius-km, or none");
+	if (ttl != NULL && (hl_parse_duration_ms(ttl, &ttl_ms) != HL_OK || ttl_ms < 1000 ||
+	    ttl_ms / 1000 > HL_API_TTL_MAX_S))
+		return fail(EX_USAGE, "track-report: --ttl must be a duration from 1s to %ud",
+		    HL_API_TTL_MAX_S / 86400);
+	memset(&t, 0, sizeof(t));
+	if (strlen(tid) > HL_TRACK_ID_MAX)
+		return fail(EX_USAGE, "track-report: track_id: must be 1 to %d characters of "
+		    "A-Z a-z 0-9 . _ : -", HL_TRACK_ID_MAX);
+	snprintf(t.track_id, sizeof(t.track_id), "%s", tid);
+	if (hl_track_parse_time(obs, strlen(obs), &t.observed_s, &t.observed_ns) != HL_OK)
+		return fail(EX_USAGE, "track-report: observed: must be an RFC 3339 UTC time such "
+		    "as 2026-11-23T23:41:00Z, got \"%.40s\"", obs);
+	if ((rc = num_arg("lat", lat, &t.lat)) != EX_OK ||
+	    (rc = num_arg("lon", lon, &t.lon)) != EX_OK ||
+	    (rc = num_arg("speed", speed, &t.speed_mps)) != EX_OK ||
+	    (rc = num_arg("heading", heading, &t.heading_deg)) != EX_OK ||
+	    (rc = num_arg("confidence", conf, &t.confidence)) != EX_OK)
+		return rc;
+	if (alt != NULL && (rc = num_arg("alt", alt, &t.alt_m)) != EX_OK)
+		return rc;
+	t.has_alt = alt != NULL;
+	if (climb != NULL && (rc = num_arg("climb", climb, &t.climb_mps)) != EX_OK)
+		return rc;
+	t.has_climb = climb != NULL;
+	if (ilat != NULL) {
+		if ((rc = num_arg("impact-lat", ilat, &t.impact_lat)) != EX_OK ||
+		    (rc = num_arg("impact-lon", ilon, &t.impact_lon)) != EX_OK ||
+		    (rc = num_arg("impact-radius-km", irad, &t.impact_radius_km)) != EX_OK)
+			return rc;
+		t.has_impact = 1;
+	}
+	if (remark != NULL) {
+		if (strlen(remark) > HL_TRACK_REMARK_MAX)
+			return fail(EX_USAGE, "track-report: remark: longer than %d bytes",
+			    HL_TRACK_REMARK_MAX);
+		snprintf(t.remark, sizeof(t.remark), "%s", remark);
+		t.has_remark = 1;
+	}
+	if (hl_track_check(&t, err, sizeof(err)) != HL_OK)
+		return fail(EX_USAGE, "track-report: %s", err);
+	if (hl_track_encode(&t, &rec, &reclen) != HL_OK)
+		return fail(EX_FAIL, "track-report: cannot encode the track");
+	rc = EX_FAIL;
+	if ((body = json_object()) == NULL)
+		goto nomem;
+	if (strcmp(to, "all") == 0) {
+		if (json_object_set_new(body, "to_all", json_true()) != 0)
+			goto nomem;
+	} else {
+		if ((arr = json_array()) == NULL || json_object_set(body, "to", arr) != 0)
+			goto nomem;
+		if (add_csv(arr, to) != 0) {
+			rc = fail(EX_USAGE, "track-report: --to: empty recipient in \"%s\"", to);
+			goto out;
+		}
+		json_decref(arr);
+		arr = NULL;
+	}
+	if (json_object_set_new(body, "precedence", json_string("flash")) != 0 ||
+	    json_object_set_new(body, "classification", json_string(cls)) != 0)
+		goto bad_arg;
+	if ((arr = json_array()) == NULL || json_object_set(body, "releasable_to", arr) != 0)
+		goto nomem;
+	if (add_csv(arr, rel) != 0) {
+		rc = fail(EX_USAGE, "track-report: --releasable-to: empty partner in \"%s\"", rel);
+		goto out;
+	}
+	json_decref(arr);
+	arr = NULL;
+	if (json_object_set_new(body, "tlp", json_string(tlp)) != 0 ||
+	    json_object_set_new(body, "content_type", json_string("track")) != 0 ||
+	    json_object_set_new(body, "text", json_stringn((const char *)rec, reclen)) != 0)
+		goto bad_arg;
+	if (exercise && json_object_set_new(body, "exercise", json_true()) != 0)
+		goto nomem;
+	if (ttl != NULL && json_object_set_new(body, "ttl_s",
+	    json_integer((json_int_t)(ttl_ms / 1000))) != 0)
+		goto nomem;
+	if ((rc = api_call("track-report", "POST", "/api/v1/envelopes", body, &resp)) != EX_OK)
+		goto out;
+	if (!json_is_string(json_object_get(resp, "id"))) {
+		rc = fail(EX_UNREACHABLE, "track-report: the node's answer has no id");
+		goto out;
+	}
+	printf("%s\n", json_string_value(json_object_get(resp, "id")));
+	rc = EX_OK;
+	goto out;
+bad_arg:
+	rc = fail(EX_USAGE, "track-report: options must be valid UTF-8");
+	goto out;
+nomem:
+	rc = fail(EX_FAIL, "out of memory");
+out:
+	hl_free(rec);
+	json_decref(arr);
+	json_decref(body);
+	json_decref(resp);
+	return rc;
+}
+
+static const char tracks_usage[] =
+    "usage: hotline tracks [--json] [--exercise include|exclude|only] [--limit N]\n"
+    "                      [--history TRACK_ID]\n"
+    "\n"
+    "The current picture: one line per track (origin node, track id, EXERCISE or\n"
+    "not), its latest observation, newest first, with the number of updates\n"
+    "received. Only tracks whose latest update your clearance and nationality\n"
+    "allow are shown.\n"
+    "  --json       the API's JSON (docs/API.md)\n"
+    "  --exercise   include (default), exclude or only EXERCISE tracks\n"
+    "  --limit N    at most N tracks (1..100000, default 1000)\n"
+    "  --history ID every update of track ID (any origin), newest observation first\n";
+
+static double
+jnum(const json_t *o, const char *k, int *has)
+{
+	json_t *v = json_object_get(o, k);
+
+	*has = json_is_number(v);
+	return *has ? json_number_value(v) : 0;
+}
+
+static void
+print_track_line(const json_t *it, int history)
+{
+	const json_t *p = json_object_get(it, "position"), *v = json_object_get(it, "velocity");
+	const json_t *im = json_object_get(it, "impact_area");
+	double x;
+	int has;
+
+	put_clean(jstr(it, "origin"), 0);
+	printf("  ");
+	put_clean(jstr(it, "track_id"), 0);
+	printf("  %s", jstr(it, "observed"));
+	printf("  pos %.5f,%.5f", jnum(p, "lat", &has), jnum(p, "lon", &has));
+	if ((x = jnum(p, "alt_m", &has)), has)
+		printf(" alt %g m", x);
+	printf("  %g m/s hdg %g", jnum(v, "speed_mps", &has), jnum(v, "heading_deg", &has));
+	if ((x = jnum(v, "climb_mps", &has)), has)
+		printf(" climb %g m/s", x);
+	if (json_is_object(im))
+		printf("  impact %.5f,%.5f r %g km", jnum(im, "lat", &has), jnum(im, "lon", &has),
+		    jnum(im, "radius_km", &has));
+	printf("  conf %g", jnum(it, "confidence", &has));
+	if (!history)
+		printf("  updates %" JSON_INTEGER_FORMAT, jint(it, "updates"));
+	printf("  ");
+	put_clean(jstr(it, "label_text"), 0);
+	if (json_is_true(json_object_get(it, "exercise")))
+		printf("  [EXERCISE]");
+	printf("  %s", jstr(it, "envelope_id"));
+	if (json_is_string(json_object_get(it, "remark"))) {
+		printf("  \"");
+		put_clean(jstr(it, "remark"), 0);
+		printf("\"");
+	}
+	printf("\n");
+}
+
+static int
+cmd_tracks(int argc, char **argv)
+{
+	const char *limit = NULL, *exercise = NULL, *history = NULL;
+	int json = 0, help, npos, rc;
+	struct opt opts[] = {
+		{ "json", 0, NULL, &json }, { "limit", 1, &limit, NULL },
+		{ "exercise", 1, &exercise, NULL }, { "history", 1, &history, NULL },
+		{ NULL, 0, NULL, NULL },
+	};
+	char *pos[1], q[160], path[200];
+	json_t *resp = NULL, *items, *it;
+	size_t i, hl;
+
+	if ((rc = parse_opts("tracks", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(tracks_usage, stdout);
+		return EX_OK;
+	}
+	if ((rc = build_query(q, sizeof(q), limit, exercise)) != EX_OK)
+		return rc;
+	if (history != NULL) {
+		hl = strlen(history);
+		for (i = 0; i < hl; i++)
+			if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-",
+			    history[i]) == NULL)
+				break;
+		if (hl == 0 || hl > HL_TRACK_ID_MAX || i != hl)
+			return fail(EX_USAGE, "tracks: --history must be a track id (1 to %d of "
+			    "A-Z a-z 0-9 . _ : -)", HL_TRACK_ID_MAX);
+		snprintf(q + strlen(q), sizeof(q) - strlen(q), "%shistory=%s", q[0] ? "&" : "?",
+		    history);
+	}
+	snprintf(path, sizeof(path), "/api/v1/tracks%s", q);
+	if ((rc = api_call("tracks", "GET", path, NULL, &resp)) != EX_OK)
+		return rc;
+	items = json_object_get(resp, "items");
+	if (!json_is_array(items)) {
+		json_decref(resp);
+		return fail(EX_UNREACHABLE, "tracks: the node's answer has no items");
+	}
+	if (json) {
+		print_json(resp);
+	} else if (json_array_size(items) == 0) {
+		printf("(no tracks)\n");
+	} else {
+		json_array_foreach(items, i, it)
+			print_track_line(it, history != NULL);
+	}
+	json_decref(resp);
+	return EX_OK;
+}
+
 /* ---- main ---- */
 
 static int cmd_help(int argc, char **argv);
@@ -1765,6 +2059,8 @@ static const struct cmd cmds[] = {
 	{ "status", cmd_status, status_usage },
 	{ "audit", cmd_audit, audit_usage },
 	{ "keys", cmd_keys, keys_usage },
+	{ "track-report", cmd_track_report, track_report_usage },
+	{ "tracks", cmd_tracks, tracks_usage },
 	{ "help", cmd_help, global_usage },
 };
 

@@ -25,6 +25,7 @@
 #include "nodeinit.h"
 #include "pki.h"
 #include "seal.h"
+#include "track.h"
 
 #define NODE_TICK_MS 100
 #define PUMP_HIGH_BYTES (2u * HL_CHUNK_BYTES)
@@ -792,6 +793,9 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " [EXERCISE]" : "");
 	if (hl_link_send(ps->link, HL_FRAME_RECEIPT, receipt, rlen) != HL_OK)
 		log_warnx("envelope %s: cannot send delivered receipt", idh);
+	/* the track picture (a failure is caught up by GET /api/v1/tracks) */
+	if (e.content_type == HL_CT_TRACK && (r = hl_tracks_ingest(n->store, e.id)) != HL_OK)
+		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
 out:
 	if (content != NULL)
 		hl_free_secret(content, clen);
@@ -1971,6 +1975,9 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 	    hl_precedence_name(req->precedence), nwait > 0 ? "; some await a fresh KEM key" : "");
 	for (i = 0; i < nr; i++)
 		pump(n, rp[i]);
+	/* our own reports are part of our picture too */
+	if (req->content_type == HL_CT_TRACK && (r = hl_tracks_ingest(n->store, id)) != HL_OK)
+		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
 	r = HL_OK;
 	goto out;
 refused:

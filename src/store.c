@@ -25,11 +25,40 @@
 #include "merkle.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 #define STORE_BUSY_TIMEOUT_MS 5000
 /* sqlite3_bind_blob takes an int length. (<limits.h> is shadowed by
  * src/limits.h through gcc's include_next, so no INT_MAX here.) */
 #define STORE_BIND_MAX 0x7fffffff
+
+/* Migrations: step[i] brings user_version i to i + 1. Applied in order, all
+ * of them in one transaction together with the new user_version. */
+#define STORE_TRACKS_SCHEMA \
+	"CREATE TABLE IF NOT EXISTS track_updates (" \
+	" envelope_id BLOB PRIMARY KEY NOT NULL CHECK (length(envelope_id) = 16)," \
+	" origin TEXT NOT NULL," \
+	" track_id TEXT," \
+	" exercise INTEGER NOT NULL CHECK (exercise IN (0, 1))," \
+	" observed_s INTEGER NOT NULL DEFAULT 0," \
+	" observed_ns INTEGER NOT NULL DEFAULT 0," \
+	" env_seq INTEGER NOT NULL," \
+	" valid INTEGER NOT NULL CHECK (valid IN (0, 1))," \
+	" record BLOB NOT NULL," \
+	" error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;" \
+	"CREATE INDEX IF NOT EXISTS track_updates_track ON track_updates" \
+	" (track_id, observed_s, observed_ns);" \
+	"CREATE TABLE IF NOT EXISTS tracks (" \
+	" origin TEXT NOT NULL," \
+	" track_id TEXT NOT NULL," \
+	" exercise INTEGER NOT NULL CHECK (exercise IN (0, 1))," \
+	" envelope_id BLOB NOT NULL," \
+	" observed_s INTEGER NOT NULL," \
+	" observed_ns INTEGER NOT NULL," \
+	" env_seq INTEGER NOT NULL," \
+	" updates INTEGER NOT NULL," \
+	" PRIMARY KEY (origin, track_id, exercise)) WITHOUT ROWID;" \
+	"CREATE INDEX IF NOT EXISTS tracks_observed ON tracks (observed_s, observed_ns);" \
+	"CREATE INDEX IF NOT EXISTS envelopes_content_type ON envelopes (content_type);"
 
 /* Migrations: step[i] brings user_version i to i + 1. Applied in order, all
  * of them in one transaction together with the new user_version. */
@@ -118,6 +147,23 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" root BLOB NOT NULL,"
 	" raw BLOB NOT NULL,"
 	" PRIMARY KEY (node, size));",
+	/* 2 -> 3: live warning tracks */
+	STORE_TRACKS_SCHEMA,
+	/* 3 -> 4: envelopes in transit through this node (relay,
+	 * store-and-forward): the signed envelope as received, for one final
+	 * recipient; no content (a relay cannot read it) */
+	"CREATE TABLE transit ("
+	" id BLOB NOT NULL CHECK (length(id) = 16),"
+	" final TEXT NOT NULL,"
+	" origin TEXT NOT NULL,"
+	" precedence INTEGER NOT NULL CHECK (precedence BETWEEN 0 AND 3),"
+	" created_ms INTEGER NOT NULL,"
+	" expires_ms INTEGER NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" queued_ms INTEGER NOT NULL,"
+	" raw BLOB NOT NULL,"
+	" PRIMARY KEY (id, final)) WITHOUT ROWID;"
+	"CREATE INDEX transit_final_state ON transit (final, state);",
 };
 
 enum st {
@@ -3138,4 +3184,328 @@ hl_store_transit_to_inbound(struct hl_store *s, const struct hl_msg *m,
 out:
 	sqlite3_finalize(st);
 	return op_end(s, mode, r);
+}
+
+/* ---- tracks: the current picture of live warning tracks ----
+ * (docs/internals/tracks.md; schema STORE_TRACKS_SCHEMA above). Rare enough
+ * per second to use statements prepared per call, like re-sealing. */
+#include "track.h"
+
+void
+hl_store_track_rows_free(struct hl_track_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; rows != NULL && i < n; i++)
+		hl_free(rows[i].record);
+	hl_free(rows);
+}
+
+/* The envelope an update travels in: origin, exercise flag, order of storage. */
+static int
+track_env(struct hl_store *s, const uint8_t *id, char *origin, size_t originsz,
+    int *exercise, int64_t *seq)
+{
+	sqlite3_stmt *st = NULL;
+	int r, have;
+
+	if ((r = adhoc_prepare(s, "SELECT origin, flags, rowid FROM envelopes WHERE id = ?1",
+	    &st)) != HL_OK ||
+	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((r = col_str(st, 0, origin, originsz, 0)) != HL_OK)
+		goto out;
+	*exercise = (sqlite3_column_int64(st, 1) & 0x01) != 0;   /* HL_ENV_FLAG_EXERCISE */
+	*seq = sqlite3_column_int64(st, 2);
+	r = HL_OK;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Advance (origin, track_id, exercise) in the picture with an update. */
+static int
+track_advance(struct hl_store *s, const uint8_t *id, const char *origin, int exercise,
+    const struct hl_track *t, int64_t seq)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t cur_s, cur_seq;
+	uint32_t cur_ns;
+	int r, have, c;
+
+	if ((r = adhoc_prepare(s, "SELECT observed_s, observed_ns, env_seq FROM tracks"
+	    " WHERE origin = ?1 AND track_id = ?2 AND exercise = ?3", &st)) != HL_OK ||
+	    (r = bind_text(s, st, 1, origin)) != HL_OK ||
+	    (r = bind_text(s, st, 2, t->track_id)) != HL_OK ||
+	    (r = bind_i64(s, st, 3, exercise)) != HL_OK ||
+	    (r = step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		sqlite3_finalize(st);
+		st = NULL;
+		if ((r = adhoc_prepare(s, "INSERT INTO tracks (origin, track_id, exercise,"
+		    " envelope_id, observed_s, observed_ns, env_seq, updates)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)", &st)) != HL_OK)
+			goto out;
+	} else {
+		cur_s = sqlite3_column_int64(st, 0);
+		cur_ns = (uint32_t)sqlite3_column_int64(st, 1);
+		cur_seq = sqlite3_column_int64(st, 2);
+		c = hl_track_time_cmp(t->observed_s, t->observed_ns, cur_s, cur_ns);
+		sqlite3_finalize(st);
+		st = NULL;
+		/* newer observation, or the same one stored later, supersedes */
+		if (c > 0 || (c == 0 && seq > cur_seq))
+			r = adhoc_prepare(s, "UPDATE tracks SET envelope_id = ?4, observed_s = ?5,"
+			    " observed_ns = ?6, env_seq = ?7, updates = updates + 1"
+			    " WHERE origin = ?1 AND track_id = ?2 AND exercise = ?3", &st);
+		else
+			r = adhoc_prepare(s, "UPDATE tracks SET updates = updates + 1"
+			    " WHERE origin = ?1 AND track_id = ?2 AND exercise = ?3", &st);
+		if (r != HL_OK)
+			goto out;
+	}
+	if ((r = bind_text(s, st, 1, origin)) != HL_OK ||
+	    (r = bind_text(s, st, 2, t->track_id)) != HL_OK ||
+	    (r = bind_i64(s, st, 3, exercise)) != HL_OK)
+		goto out;
+	if (sqlite3_bind_parameter_count(st) >= 7 &&
+	    ((r = bind_blob(s, st, 4, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_i64(s, st, 5, t->observed_s)) != HL_OK ||
+	    (r = bind_i64(s, st, 6, (int64_t)t->observed_ns)) != HL_OK ||
+	    (r = bind_i64(s, st, 7, seq)) != HL_OK))
+		goto out;
+	r = step_done(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const struct hl_track *t, const uint8_t *record, size_t record_len, const char *why)
+{
+	sqlite3_stmt *st = NULL;
+	char origin[HL_NODE_NAME_MAX + 1];
+	int64_t seq = 0;
+	int r, mode = 0, exercise = 0;
+
+	if (s == NULL || id == NULL || (t != NULL && (record == NULL || record_len == 0)))
+		return HL_ERR_INVALID;
+	if (record_len > HL_TRACK_MAX_BYTES || (t != NULL &&
+	    strnlen(t->track_id, sizeof(t->track_id)) > HL_STORE_TRACK_ID_MAX))
+		return HL_ERR_TOO_BIG;
+	if (why == NULL)
+		why = "";
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = track_env(s, id, origin, sizeof(origin), &exercise, &seq)) != HL_OK)
+		goto out;
+	if ((r = adhoc_prepare(s, "INSERT INTO track_updates (envelope_id, origin, track_id,"
+	    " exercise, observed_s, observed_ns, env_seq, valid, record, error)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, substr(?10, 1, 256))", &st)) != HL_OK ||
+	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_text(s, st, 2, origin)) != HL_OK ||
+	    (r = bind_i64(s, st, 4, exercise)) != HL_OK ||
+	    (r = bind_i64(s, st, 7, seq)) != HL_OK ||
+	    (r = bind_i64(s, st, 8, t != NULL)) != HL_OK ||
+	    (r = bind_blob(s, st, 9, record, t != NULL ? record_len : 0)) != HL_OK ||
+	    (r = bind_text(s, st, 10, t != NULL ? "" : why)) != HL_OK)
+		goto out;
+	if (t != NULL &&
+	    ((r = bind_text(s, st, 3, t->track_id)) != HL_OK ||
+	    (r = bind_i64(s, st, 5, t->observed_s)) != HL_OK ||
+	    (r = bind_i64(s, st, 6, (int64_t)t->observed_ns)) != HL_OK))
+		goto out;
+	if (t == NULL &&
+	    ((r = bind_i64(s, st, 5, 0)) != HL_OK || (r = bind_i64(s, st, 6, 0)) != HL_OK))
+		goto out;
+	if ((r = step_done(s, st)) != HL_OK)
+		goto out;
+	if (t != NULL)
+		r = track_advance(s, id, origin, exercise, t, seq);
+out:
+	sqlite3_finalize(st);
+	return op_end(s, mode, r);
+}
+
+/* Run a row query of the form (envelope_id, origin, track_id, exercise,
+ * label, stored_ms, updates, record) to completion. */
+static int
+track_rows(struct hl_store *s, sqlite3_stmt *st, size_t max, struct hl_track_row **rows,
+    size_t *n)
+{
+	struct hl_track_row *a = NULL, *na, *row;
+	size_t cnt = 0, cap = 0;
+	const void *p;
+	int r, have, nb;
+
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		if (cnt == max) {
+			r = HL_ERR_CORRUPT;   /* LIMIT ?max was bound */
+			goto out;
+		}
+		if (cnt == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if (cap > max)
+				cap = max;
+			if ((na = hl_realloc(a, cap * sizeof(*a))) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			a = na;
+		}
+		row = &a[cnt];
+		memset(row, 0, sizeof(*row));
+		cnt++;
+		p = sqlite3_column_blob(st, 0);
+		if (p == NULL || sqlite3_column_bytes(st, 0) != HL_ID_BYTES) {
+			r = HL_ERR_CORRUPT;
+			goto out;
+		}
+		memcpy(row->id, p, HL_ID_BYTES);
+		if ((r = col_str(st, 1, row->origin, sizeof(row->origin), 0)) != HL_OK ||
+		    (r = col_str(st, 2, row->track_id, sizeof(row->track_id), 0)) != HL_OK)
+			goto out;
+		row->exercise = sqlite3_column_int64(st, 3) != 0;
+		p = sqlite3_column_blob(st, 4);
+		nb = sqlite3_column_bytes(st, 4);
+		if (nb < 0 || (size_t)nb > HL_LABEL_MAX_BYTES || (nb > 0 && p == NULL)) {
+			r = HL_ERR_CORRUPT;
+			goto out;
+		}
+		if (nb > 0)
+			memcpy(row->label, p, (size_t)nb);
+		row->label_len = (size_t)nb;
+		row->received_ms = col_u64(st, 5);
+		row->updates = col_u64(st, 6);
+		if ((r = col_blob_dup(st, 7, HL_TRACK_MAX_BYTES, &row->record,
+		    &row->record_len)) != HL_OK)
+			goto out;
+	}
+	*rows = a;
+	*n = cnt;
+	a = NULL;
+	cnt = 0;
+	r = HL_OK;
+out:
+	hl_store_track_rows_free(a, cnt);
+	return r;
+}
+
+int
+hl_store_tracks(struct hl_store *s, size_t max, struct hl_track_row **rows, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (rows != NULL)
+		*rows = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || rows == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	if ((r = adhoc_prepare(s, "SELECT t.envelope_id, t.origin, t.track_id, t.exercise,"
+	    " e.label, e.stored_ms, t.updates, u.record FROM tracks AS t"
+	    " JOIN track_updates AS u ON u.envelope_id = t.envelope_id"
+	    " JOIN envelopes AS e ON e.id = t.envelope_id"
+	    " ORDER BY t.observed_s DESC, t.observed_ns DESC, t.origin, t.track_id, t.exercise"
+	    " LIMIT ?1", &st)) == HL_OK &&
+	    (r = bind_limit(s, st, 1, max)) == HL_OK)
+		r = track_rows(s, st, max, rows, n);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+hl_store_track_history(struct hl_store *s, const char *track_id, size_t max,
+    struct hl_track_row **rows, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (rows != NULL)
+		*rows = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || track_id == NULL || rows == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	if ((r = adhoc_prepare(s, "SELECT u.envelope_id, u.origin, u.track_id, u.exercise,"
+	    " e.label, e.stored_ms, 0, u.record FROM track_updates AS u"
+	    " JOIN envelopes AS e ON e.id = u.envelope_id"
+	    " WHERE u.valid = 1 AND u.track_id = ?1"
+	    " ORDER BY u.observed_s DESC, u.observed_ns DESC, u.env_seq DESC LIMIT ?2",
+	    &st)) == HL_OK &&
+	    (r = bind_text(s, st, 1, track_id)) == HL_OK &&
+	    (r = bind_limit(s, st, 2, max)) == HL_OK)
+		r = track_rows(s, st, max, rows, n);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+hl_store_track_pending(struct hl_store *s, uint8_t content_type, size_t max,
+    uint8_t (**ids)[HL_ID_BYTES], size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t (*out)[HL_ID_BYTES] = NULL;
+	size_t cnt = 0, cap = 0;
+	int r, have;
+
+	*ids = NULL;
+	*n = 0;
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	if ((r = adhoc_prepare(s, "SELECT e.id FROM envelopes AS e WHERE e.content_type = ?1"
+	    " AND NOT EXISTS (SELECT 1 FROM track_updates AS u WHERE u.envelope_id = e.id)"
+	    " ORDER BY e.rowid LIMIT ?2", &st)) != HL_OK ||
+	    (r = bind_i64(s, st, 1, content_type)) != HL_OK ||
+	    (r = bind_limit(s, st, 2, max)) != HL_OK)
+		goto out;
+	for (;;) {
+		if ((r = step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		if (sqlite3_column_bytes(st, 0) != HL_ID_BYTES || cnt == max) {
+			r = HL_ERR_CORRUPT;
+			goto out;
+		}
+		if (cnt == cap) {
+			uint8_t (*na)[HL_ID_BYTES];
+
+			cap = cap == 0 ? 64 : cap * 2;
+			if (cap > max)
+				cap = max;
+			if ((na = hl_realloc(out, cap * HL_ID_BYTES)) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			out = na;
+		}
+		memcpy(out[cnt++], sqlite3_column_blob(st, 0), HL_ID_BYTES);
+	}
+	*ids = out;
+	*n = cnt;
+	out = NULL;
+	r = HL_OK;
+out:
+	sqlite3_finalize(st);
+	hl_free(out);
+	return r;
 }

@@ -252,4 +252,44 @@ HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outb
  * inside s, valid until the next call on s. */
 const char *hl_store_errmsg(const struct hl_store *s);
 
+/* ---- tracks: the current picture of live warning tracks ----
+ * (docs/internals/tracks.md) Every update (one track envelope) is recorded
+ * in track_updates; tracks holds, per (origin node, track_id, exercise),
+ * the latest update by observed time (equal observed: the one stored
+ * later). Labels and the exercise flag come from the envelope row. */
+struct hl_track;
+#define HL_STORE_TRACK_ID_MAX 64          /* = HL_TRACK_ID_MAX (track.h) */
+
+struct hl_track_row {
+	uint8_t id[HL_ID_BYTES];              /* envelope of this update */
+	char origin[HL_NODE_NAME_MAX + 1];
+	char track_id[HL_STORE_TRACK_ID_MAX + 1];
+	int exercise;
+	uint8_t label[HL_LABEL_MAX_BYTES];    /* the envelope's encoded label */
+	size_t label_len;
+	uint64_t received_ms;                 /* envelope stored */
+	uint64_t updates;                     /* picture: updates recorded; history: 0 */
+	uint8_t *record;                      /* canonical record, owned */
+	size_t record_len;
+};
+/* Frees each row's record, then the array. Accepts NULL. */
+void hl_store_track_rows_free(struct hl_track_row *rows, size_t n);
+/* Record the update carried by the stored envelope id: t parsed from it
+ * with record its canonical encoding, or t NULL when it did not parse (kept
+ * as invalid with why, outside the picture). HL_ERR_NOT_FOUND: no such
+ * envelope; HL_ERR_EXISTS: already recorded. */
+HL_WUR int hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const struct hl_track *t, const uint8_t *record, size_t record_len, const char *why);
+/* The picture: one row per track, newest observation first, at most max.
+ * OUT: *rows (free with hl_store_track_rows_free), *n. */
+HL_WUR int hl_store_tracks(struct hl_store *s, size_t max, struct hl_track_row **rows,
+    size_t *n);
+/* Every valid update of track_id (any origin), newest observation first. */
+HL_WUR int hl_store_track_history(struct hl_store *s, const char *track_id, size_t max,
+    struct hl_track_row **rows, size_t *n);
+/* Ids of stored envelopes of content_type not yet recorded, oldest first.
+ * OUT: *ids (hl_free), *n. */
+HL_WUR int hl_store_track_pending(struct hl_store *s, uint8_t content_type, size_t max,
+    uint8_t (**ids)[HL_ID_BYTES], size_t *n);
+
 #endif

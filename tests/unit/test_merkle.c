@@ -1156,7 +1156,8 @@ test_store_migrate_v1(void **state)
 	add_entries(f->s, 1, 12, 0);
 	sclose(f);
 	raw_exec(f->path, "ALTER TABLE audit DROP COLUMN leaf; DROP TABLE audit_checkpoints;"
-	    " DROP TABLE witness_checkpoints; PRAGMA user_version = 1;");
+	    " DROP TABLE witness_checkpoints; DROP TABLE tracks; DROP TABLE track_updates;"
+	    " DROP INDEX envelopes_content_type; DROP TABLE transit; PRAGMA user_version = 1;");
 	/* read-only refuses to migrate */
 	assert_int_equal(hl_store_open_readonly(f->path, &f->s, err, sizeof(err)), HL_ERR_VERSION);
 	assert_null(f->s);
