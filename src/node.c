@@ -771,8 +771,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	t_store = hl_mono_us();
 	if ((r = hl_store_begin(n->store)) != HL_OK)
 		goto out;
-	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK &&
-	    (r = hl_store_transit_to_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
+	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
 		hl_store_rollback(n->store);
 		log_warnx("envelope %s: cannot store: %s (no receipt; origin will retry)", idh,
 		    hl_strerror(r));
@@ -840,8 +839,7 @@ relay_receipt(struct hl_node *n, struct peer_state *ps, const struct hl_receipt 
 	}
 	state = rc->kind == HL_RECEIPT_REJECTED ? HL_DLV_REJECTED : HL_DLV_DELIVERED;
 	if (rc->kind != HL_RECEIPT_ACKNOWLEDGED &&
-	    hl_store_delivery_update(n->store, rc->id, rc->from, state, rc->reason, rc->detail,
-	    "", rc->time_ms) == HL_OK)
+	    hl_store_transit_done(n->store, rc->id, rc->from, state) == HL_OK)
 		inflight_del(from, rc->id);
 	if (to->up && hl_link_send(to->link, HL_FRAME_RECEIPT, p, len) != HL_OK)
 		log_debug("relayed receipt to %s not sent", to->conf->node);

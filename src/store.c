@@ -236,7 +236,8 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_QUEUED_FOR] = "SELECT d.id FROM deliveries AS d JOIN envelopes AS e ON e.id = d.id"
 	    " WHERE d.node = ?1 AND d.state = 0"
 	    " ORDER BY e.precedence ASC, e.created_ms ASC, e.rowid ASC LIMIT ?2",
-	[ST_QUEUE_DEPTH] = "SELECT count(*) FROM deliveries WHERE node = ?1 AND state IN (0, 4)",
+	[ST_QUEUE_DEPTH] = "SELECT (SELECT count(*) FROM deliveries WHERE node = ?1 AND state IN (0, 4))"
+	    " + (SELECT count(*) FROM transit WHERE final = ?1 AND state = 0)",
 	[ST_DLV_GET] = "SELECT state FROM deliveries WHERE id = ?1 AND node = ?2",
 	[ST_DLV_SET_DELIVERED] = "UPDATE deliveries SET state = 1, delivered_ms = ?3"
 	    " WHERE id = ?1 AND node = ?2",
@@ -3039,9 +3040,12 @@ hl_store_queue_list(struct hl_store *s, const char *peer, uint8_t (**ids)[HL_ID_
 		r = HL_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = adhoc_prepare(s, "SELECT d.id, e.precedence FROM deliveries AS d"
+	if ((r = adhoc_prepare(s, "SELECT id, p FROM ("
+	    " SELECT d.id AS id, e.precedence AS p, e.created_ms AS c FROM deliveries AS d"
 	    " JOIN envelopes AS e ON e.id = d.id WHERE d.node = ?1 AND d.state = 0"
-	    " ORDER BY e.precedence ASC, e.created_ms ASC, e.rowid ASC LIMIT ?2", &st)) != HL_OK ||
+	    " UNION ALL SELECT id, precedence, created_ms FROM transit"
+	    " WHERE final = ?1 AND state = 0)"
+	    " ORDER BY p ASC, c ASC LIMIT ?2", &st)) != HL_OK ||
 	    (r = bind_text(s, st, 1, peer)) != HL_OK ||
 	    (r = bind_limit(s, st, 2, max)) != HL_OK)
 		goto out;
@@ -3082,7 +3086,8 @@ hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], uint8
 	*len = 0;
 	if (s == NULL)
 		return HL_ERR_INVALID;
-	if ((r = adhoc_prepare(s, "SELECT raw FROM envelopes WHERE id = ?1", &st)) != HL_OK ||
+	if ((r = adhoc_prepare(s, "SELECT raw FROM envelopes WHERE id = ?1 UNION ALL"
+	    " SELECT raw FROM transit WHERE id = ?1 LIMIT 1", &st)) != HL_OK ||
 	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
 	    (r = step_row(s, st, &have)) != HL_OK)
 		goto out;
@@ -3096,92 +3101,71 @@ out:
 	return r;
 }
 
-/* ---- relay: envelopes in transit through this node (inbound = 2) ---- */
+/* ---- relay: envelopes in transit through this node ---- */
 
 int
 hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, const char *final,
     uint64_t now_ms, int *added)
 {
 	sqlite3_stmt *st = NULL;
-	int r, mode = 0;
+	int r, mode = 0, have = 0;
 
 	*added = 0;
-	if (s == NULL || m == NULL || final == NULL || m->raw == NULL || m->raw_len == 0)
+	if (s == NULL || m == NULL || final == NULL || m->raw == NULL || m->raw_len == 0 ||
+	    m->precedence > 3)
 		return HL_ERR_INVALID;
-	if (m->raw_len > HL_ENVELOPE_MAX_BYTES || m->label_len > HL_LABEL_MAX_BYTES)
+	if (m->raw_len > HL_ENVELOPE_MAX_BYTES)
 		return HL_ERR_TOO_BIG;
 	if ((r = op_begin(s, &mode)) != HL_OK)
 		return r;
-	/* a newer sealing of the same envelope (re-sealed by its origin to fresh
-	 * keys) replaces the bytes we forward; the origin's signature on it was
-	 * checked by the caller */
-	if ((r = adhoc_prepare(s, "INSERT INTO envelopes (id, inbound, origin,"
-	    " originator, precedence, content_type, flags, suite, label, created_ms, expires_ms,"
-	    " stored_ms, sig_ok, content, raw) VALUES (?1, 2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-	    " ?10, ?11, 1, x'', ?12) ON CONFLICT (id) DO UPDATE SET raw = excluded.raw", &st)) != HL_OK ||
+	if ((r = adhoc_prepare(s, "SELECT 1 FROM transit WHERE id = ?1 AND final = ?2",
+	    &st)) != HL_OK ||
 	    (r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
-	    (r = bind_text(s, st, 2, m->origin)) != HL_OK ||
-	    (r = bind_text(s, st, 3, m->originator)) != HL_OK ||
-	    (r = bind_i64(s, st, 4, m->precedence)) != HL_OK ||
-	    (r = bind_i64(s, st, 5, m->content_type)) != HL_OK ||
-	    (r = bind_i64(s, st, 6, m->flags)) != HL_OK ||
-	    (r = bind_i64(s, st, 7, m->suite)) != HL_OK ||
-	    (r = bind_blob(s, st, 8, m->label, m->label_len)) != HL_OK ||
-	    (r = bind_u64(s, st, 9, m->created_ms)) != HL_OK ||
-	    (r = bind_u64(s, st, 10, m->expires_ms)) != HL_OK ||
-	    (r = bind_u64(s, st, 11, now_ms)) != HL_OK ||
-	    (r = bind_blob(s, st, 12, m->raw, m->raw_len)) != HL_OK ||
-	    (r = step_done(s, st)) != HL_OK)
+	    (r = bind_text(s, st, 2, final)) != HL_OK ||
+	    (r = step_row(s, st, &have)) != HL_OK)
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((r = adhoc_prepare(s, "INSERT OR IGNORE INTO deliveries (id, node, state, queued_ms)"
-	    " VALUES (?1, ?2, 0, ?3)", &st)) != HL_OK ||
+	/* a newer sealing of the same envelope (re-sealed by its origin to fresh
+	 * keys) replaces the bytes we forward; the caller checked the origin's
+	 * signature on it */
+	if ((r = adhoc_prepare(s, "INSERT INTO transit (id, final, origin, precedence, created_ms,"
+	    " expires_ms, state, queued_ms, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)"
+	    " ON CONFLICT (id, final) DO UPDATE SET raw = excluded.raw", &st)) != HL_OK ||
 	    (r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
 	    (r = bind_text(s, st, 2, final)) != HL_OK ||
-	    (r = bind_u64(s, st, 3, now_ms)) != HL_OK ||
+	    (r = bind_text(s, st, 3, m->origin)) != HL_OK ||
+	    (r = bind_i64(s, st, 4, m->precedence)) != HL_OK ||
+	    (r = bind_u64(s, st, 5, m->created_ms)) != HL_OK ||
+	    (r = bind_u64(s, st, 6, m->expires_ms)) != HL_OK ||
+	    (r = bind_u64(s, st, 7, now_ms)) != HL_OK ||
+	    (r = bind_blob(s, st, 8, m->raw, m->raw_len)) != HL_OK ||
 	    (r = step_done(s, st)) != HL_OK)
 		goto out;
-	*added = sqlite3_changes(s->db) > 0;
+	*added = !have;
 out:
 	sqlite3_finalize(st);
 	return op_end(s, mode, r);
 }
 
 int
-hl_store_transit_to_inbound(struct hl_store *s, const struct hl_msg *m,
-    const uint8_t *receipt, size_t receipt_len)
+hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *final, int state)
 {
 	sqlite3_stmt *st = NULL;
 	int r, mode = 0;
 
-	if (s == NULL || m == NULL || receipt == NULL || receipt_len == 0 ||
-	    (m->content == NULL && m->content_len > 0))
+	if (s == NULL || final == NULL)
 		return HL_ERR_INVALID;
 	if ((r = op_begin(s, &mode)) != HL_OK)
 		return r;
-	if ((r = adhoc_prepare(s, "UPDATE envelopes SET inbound = 1, content = ?2, stored_ms = ?3"
-	    " WHERE id = ?1 AND inbound = 2", &st)) != HL_OK ||
-	    (r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
-	    (r = bind_blob(s, st, 2, m->content, m->content_len)) != HL_OK ||
-	    (r = bind_u64(s, st, 3, m->stored_ms)) != HL_OK ||
-	    (r = step_done(s, st)) != HL_OK)
-		goto out;
-	if (sqlite3_changes(s->db) == 0) {
+	if ((r = adhoc_prepare(s, "UPDATE transit SET state = ?3 WHERE id = ?1 AND final = ?2"
+	    " AND state = 0", &st)) == HL_OK &&
+	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
+	    (r = bind_text(s, st, 2, final)) == HL_OK &&
+	    (r = bind_i64(s, st, 3, state)) == HL_OK &&
+	    (r = step_done(s, st)) == HL_OK && sqlite3_changes(s->db) == 0)
 		r = HL_ERR_NOT_FOUND;
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if ((r = adhoc_prepare(s, "INSERT INTO inbound_seen (id, origin, status, reason, receipt,"
-	    " time_ms) VALUES (?1, ?2, 1, 0, ?3, ?4)", &st)) != HL_OK ||
-	    (r = bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
-	    (r = bind_text(s, st, 2, m->origin)) != HL_OK ||
-	    (r = bind_blob(s, st, 3, receipt, receipt_len)) != HL_OK ||
-	    (r = bind_u64(s, st, 4, m->stored_ms)) != HL_OK ||
-	    (r = step_done(s, st)) != HL_OK)
-		goto out;
-out:
 	sqlite3_finalize(st);
 	return op_end(s, mode, r);
 }

@@ -110,17 +110,15 @@ HL_WUR int hl_store_queue_list(struct hl_store *s, const char *peer,
 HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     uint8_t **raw, size_t *len);
 
-/* Relay: keep an envelope in transit to final (store-and-forward) as a
- * queued delivery; the envelope row (inbound = 2, no content) is shared if
- * the id is already stored. OUT: *added = 0 when that delivery existed. */
+/* Relay: keep an envelope in transit to final (store-and-forward), queued
+ * for final's link; the pump sends it like our own. OUT: *added = 0 when it
+ * was already held (its bytes are replaced by the newer sealing). */
 HL_WUR int hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, const char *final,
     uint64_t now_ms, int *added);
 
-/* This node is also a recipient of an envelope it holds in transit: make
- * the stored row its inbound copy (content, seen id with our receipt).
- * HL_ERR_NOT_FOUND when the id is not in transit here. */
-HL_WUR int hl_store_transit_to_inbound(struct hl_store *s, const struct hl_msg *m,
-    const uint8_t *receipt, size_t receipt_len);
+/* The final recipient's receipt passed through us: stop forwarding. */
+HL_WUR int hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *final, int state);
 
 /* ---- inbound ---- */
 enum hl_inbound_status { HL_IN_ACCEPTED = 1, HL_IN_REJECTED = 2 };

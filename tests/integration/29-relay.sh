@@ -35,8 +35,8 @@ ok "JPN -> USA delivered through KOR"
 expect_eq "$(hl USA show "$id" --json | jq -r .text)" "via KOR" "USA decrypts it"
 expect_eq "$(hl USA show "$id" --json | jq -r .origin)" "JPN/node-1" "USA sees JPN as the origin"
 kdb="$FED/KOR/data/hotline.db"
-expect_eq "$(sqlite3 "$kdb" "select inbound, length(content) from envelopes where id = x'$id'")" "2|0" \
-	"KOR holds it in transit only: no content (it has no key for it)"
+expect_eq "$(sqlite3 "$kdb" "select count(*) from transit where id = x'$id'")|$(sqlite3 "$kdb" "select count(*) from envelopes where id = x'$id'")" "1|0" \
+	"KOR holds it in transit only, as sealed bytes (it has no key for it)"
 hl KOR show "$id" >/dev/null 2>&1 && fail "KOR's operators can see a relayed envelope"
 ok "a relayed envelope is not in KOR's inbox"
 hl USA ack "$id" >/dev/null || fail "ack"
@@ -50,7 +50,7 @@ id2=$(hl JPN send --to USA --precedence routine --classification RESTRICTED \
 	--releasable-to JPN,USA --tlp green "not via KOR") || fail "send 2"
 sleep 3
 expect_eq "$(delivery_state JPN "$id2" USA)" "queued" "rule 2: no allowed relay, the envelope stays queued"
-expect_eq "$(sqlite3 "$kdb" "select count(*) from envelopes where id = x'$id2'")" "0" "KOR never received it"
+expect_eq "$(sqlite3 "$kdb" "select count(*) from transit where id = x'$id2'")" "0" "KOR never received it"
 
 # a relay killed in the middle of a large transfer
 head -c $((8 * 1024 * 1024)) /dev/urandom >"$T/big.bin"
