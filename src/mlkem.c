@@ -181,30 +181,40 @@ value_barrier_u8(uint8_t v)
 	return v;
 }
 
-/* a * 2^-16 mod q, in (-q, q), for |a| < q * 2^15. */
-static int16_t
-mont_reduce(int32_t a)
-{
-	int16_t t;
+/* Loops over polynomial coefficients are written so that gcc -O2 (whose
+ * "very cheap" vectoriser only takes loops with a constant trip count and no
+ * aliasing check) turns them into SSE2 code: 16-bit lanes, restrict
+ * pointers, helpers inlined with constant loop bounds. Every function
+ * computes exactly the values of the Kyber reference's scalar code. */
+#define HL_INLINE static inline __attribute__((always_inline))
 
-	t = (int16_t)((int16_t)a * QINV);
-	return (int16_t)((a - (int32_t)t * Q) >> 16);
-}
-
-static int16_t
+/* Montgomery multiplication: a b 2^-16 mod q, in (-q, q), for
+ * |a b| < q 2^15. Computed as mulhi(a, b) - mulhi(t, q) with
+ * t = a b q^-1 mod 2^16 (signed): a b and t q agree in their low 16 bits, so
+ * this is exactly (a b - t q) >> 16, and each product is one 16x16-bit
+ * high or low half, which gcc maps onto pmulhw/pmullw. */
+HL_INLINE int16_t
 fqmul(int16_t a, int16_t b)
 {
-	return mont_reduce((int32_t)a * b);
+	int16_t lo, hi, t;
+
+	lo = (int16_t)((int32_t)a * b);
+	hi = (int16_t)(((int32_t)a * b) >> 16);
+	t = (int16_t)((int32_t)lo * QINV);
+	return (int16_t)(hi - (int16_t)(((int32_t)t * Q) >> 16));
 }
 
-/* Centred representative of a mod q, about in [-q/2, q/2]. 20159 is
- * round(2^26 / q). */
-static int16_t
+/* Centred representative of a mod q, about in [-q/2, q/2]: a - t q with
+ * t = floor((20159 a + 2^25) / 2^26), 20159 = round(2^26 / q). Computed as
+ * (mulhi(a, 20159) + 2^9) >> 10, the same t (floor(floor(x) / m) =
+ * floor(x / m)), in 16-bit lanes. */
+HL_INLINE int16_t
 barrett_reduce(int16_t a)
 {
 	int16_t t;
 
-	t = (int16_t)(((int32_t)20159 * a + (1 << 25)) >> 26);
+	t = (int16_t)(((int32_t)a * 20159) >> 16);
+	t = (int16_t)((t + 512) >> 10);
 	return (int16_t)(a - (int16_t)(t * Q));
 }
 
@@ -259,7 +269,7 @@ poly_to_std(struct poly *p)
 }
 
 static void
-poly_add(struct poly *r, const struct poly *a)
+poly_add(struct poly *restrict r, const struct poly *restrict a)
 {
 	size_t i;
 
@@ -269,7 +279,7 @@ poly_add(struct poly *r, const struct poly *a)
 
 /* r = a - r */
 static void
-poly_rsub(struct poly *r, const struct poly *a)
+poly_rsub(struct poly *restrict r, const struct poly *restrict a)
 {
 	size_t i;
 
@@ -305,72 +315,102 @@ poly_decompress(struct poly *p, unsigned d)
 		p->c[i] = decompress(p->c[i], d);
 }
 
+/* One layer of Alg 9: blocks of 2 len coefficients starting with zeta
+ * index k; butterflies (c[j], c[j + len]). Inlined with a constant len, the
+ * inner loop has a constant trip count and is vectorised (len >= 4). */
+HL_INLINE void
+ntt_layer(int16_t *restrict c, unsigned len, unsigned k)
+{
+	unsigned start, j;
+	int16_t t, zeta;
+
+	for (start = 0; start < N; start += 2 * len) {
+		zeta = zetas[k++];
+		for (j = 0; j < len; j++) {
+			t = fqmul(zeta, c[start + j + len]);
+			c[start + j + len] = (int16_t)(c[start + j] - t);
+			c[start + j] = (int16_t)(c[start + j] + t);
+		}
+	}
+}
+
 /* Alg 9: NTT in place; output bit-reversed, Barrett reduced. */
 static void
 ntt(struct poly *p)
 {
-	unsigned len, start, j, k = 1;
+	ntt_layer(p->c, 128, 1);
+	ntt_layer(p->c, 64, 2);
+	ntt_layer(p->c, 32, 4);
+	ntt_layer(p->c, 16, 8);
+	ntt_layer(p->c, 8, 16);
+	ntt_layer(p->c, 4, 32);
+	ntt_layer(p->c, 2, 64);
+	poly_reduce(p);
+}
+
+/* One layer of Alg 10 (Gentleman-Sande), zeta indices k, k - 1, ... */
+HL_INLINE void
+invntt_layer(int16_t *restrict c, unsigned len, unsigned k)
+{
+	unsigned start, j;
 	int16_t t, zeta;
 
-	for (len = 128; len >= 2; len >>= 1) {
-		for (start = 0; start < N; start = j + len) {
-			zeta = zetas[k++];
-			for (j = start; j < start + len; j++) {
-				t = fqmul(zeta, p->c[j + len]);
-				p->c[j + len] = (int16_t)(p->c[j] - t);
-				p->c[j] = (int16_t)(p->c[j] + t);
-			}
+	for (start = 0; start < N; start += 2 * len) {
+		zeta = zetas[k--];
+		for (j = 0; j < len; j++) {
+			t = c[start + j];
+			c[start + j] = barrett_reduce((int16_t)(t +
+			    c[start + j + len]));
+			c[start + j + len] = fqmul(zeta,
+			    (int16_t)(c[start + j + len] - t));
 		}
 	}
-	poly_reduce(p);
 }
 
 /* Alg 10: inverse NTT in place, times 2^16 (1441 = 2^32 / 128 mod q). */
 static void
 invntt(struct poly *p)
 {
-	unsigned len, start, j, k = 127;
-	int16_t t, zeta;
+	size_t j;
 
-	for (len = 2; len <= 128; len <<= 1) {
-		for (start = 0; start < N; start = j + len) {
-			zeta = zetas[k--];
-			for (j = start; j < start + len; j++) {
-				t = p->c[j];
-				p->c[j] = barrett_reduce((int16_t)(t + p->c[j + len]));
-				p->c[j + len] = (int16_t)(p->c[j + len] - t);
-				p->c[j + len] = fqmul(zeta, p->c[j + len]);
-			}
-		}
-	}
+	invntt_layer(p->c, 2, 127);
+	invntt_layer(p->c, 4, 63);
+	invntt_layer(p->c, 8, 31);
+	invntt_layer(p->c, 16, 15);
+	invntt_layer(p->c, 32, 7);
+	invntt_layer(p->c, 64, 3);
+	invntt_layer(p->c, 128, 1);
 	for (j = 0; j < N; j++)
 		p->c[j] = fqmul(p->c[j], 1441);
 }
 
-/* Alg 12: (a0 + a1 X)(b0 + b1 X) mod (X^2 - zeta), times 2^-16, added to r. */
+/* Alg 11/12: r += a o b in the NTT domain (result carries 2^-16): for each
+ * pair, (a0 + a1 X)(b0 + b1 X) mod (X^2 - zeta), zeta = +-zetas[64 + i]. At
+ * most K_MAX products are accumulated before poly_reduce: |r| < 8q < 2^15.
+ * One loop over groups of four coefficients: gcc vectorises it. */
 static void
-basemul(int16_t r[2], const int16_t a[2], const int16_t b[2], int16_t zeta)
+basemul_add(struct poly *restrict r, const struct poly *restrict a,
+    const struct poly *restrict b)
 {
-	int16_t r0, r1;
-
-	r0 = fqmul(fqmul(a[1], b[1]), zeta);
-	r0 = (int16_t)(r0 + fqmul(a[0], b[0]));
-	r1 = (int16_t)(fqmul(a[0], b[1]) + fqmul(a[1], b[0]));
-	r[0] = (int16_t)(r[0] + r0);
-	r[1] = (int16_t)(r[1] + r1);
-}
-
-/* Alg 11: r += a o b in the NTT domain (result carries 2^-16). At most
- * K_MAX products are accumulated before poly_reduce: |r| < 8q < 2^15. */
-static void
-basemul_add(struct poly *r, const struct poly *a, const struct poly *b)
-{
+	const int16_t *x = a->c, *y = b->c;
+	int16_t *z = r->c;
+	int16_t zeta;
 	size_t i;
 
 	for (i = 0; i < N / 4; i++) {
-		basemul(&r->c[4 * i], &a->c[4 * i], &b->c[4 * i], zetas[64 + i]);
-		basemul(&r->c[4 * i + 2], &a->c[4 * i + 2], &b->c[4 * i + 2],
-		    (int16_t)-zetas[64 + i]);
+		zeta = zetas[64 + i];
+		z[4 * i] = (int16_t)(z[4 * i] +
+		    fqmul(fqmul(x[4 * i + 1], y[4 * i + 1]), zeta) +
+		    fqmul(x[4 * i], y[4 * i]));
+		z[4 * i + 1] = (int16_t)(z[4 * i + 1] +
+		    fqmul(x[4 * i], y[4 * i + 1]) +
+		    fqmul(x[4 * i + 1], y[4 * i]));
+		z[4 * i + 2] = (int16_t)(z[4 * i + 2] +
+		    fqmul(fqmul(x[4 * i + 3], y[4 * i + 3]), (int16_t)-zeta) +
+		    fqmul(x[4 * i + 2], y[4 * i + 2]));
+		z[4 * i + 3] = (int16_t)(z[4 * i + 3] +
+		    fqmul(x[4 * i + 2], y[4 * i + 3]) +
+		    fqmul(x[4 * i + 3], y[4 * i + 2]));
 	}
 }
 
