@@ -414,42 +414,233 @@ basemul_add(struct poly *restrict r, const struct poly *restrict a,
 	}
 }
 
-/* Alg 5: ByteEncode_d of coefficients in [0, 2^d); writes 32 d bytes. The
- * loop bounds depend only on d. */
+/* Alg 5/6, ByteEncode_d / ByteDecode_d, for the d that ML-KEM-768/1024 use:
+ * a group of g coefficients (d bits each, least significant bit first) is
+ * g d / 8 bytes, packed with fixed shifts (the Kyber reference's layout).
+ * Loop bounds and indices depend only on d. Encoders take coefficients in
+ * [0, 2^d); decoders return them in [0, 2^d). */
 static void
-poly_encode(uint8_t *out, const struct poly *p, unsigned d)
+encode12(uint8_t *out, const struct poly *p)
 {
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t i, o = 0;
+	uint16_t a0, a1;
+	size_t i;
 
-	for (i = 0; i < N; i++) {
-		acc |= (uint32_t)(uint16_t)p->c[i] << bits;
-		bits += d;
-		while (bits >= 8) {
-			out[o++] = (uint8_t)acc;
-			acc >>= 8;
-			bits -= 8;
-		}
+	for (i = 0; i < N / 2; i++) {
+		a0 = (uint16_t)p->c[2 * i];
+		a1 = (uint16_t)p->c[2 * i + 1];
+		out[3 * i] = (uint8_t)a0;
+		out[3 * i + 1] = (uint8_t)((a0 >> 8) | (a1 << 4));
+		out[3 * i + 2] = (uint8_t)(a1 >> 4);
 	}
 }
 
-/* Alg 6: ByteDecode_d; reads 32 d bytes; coefficients in [0, 2^d). */
+static void
+decode12(struct poly *p, const uint8_t *in)
+{
+	size_t i;
+
+	for (i = 0; i < N / 2; i++) {
+		p->c[2 * i] = (int16_t)(in[3 * i] | ((in[3 * i + 1] & 0x0f) << 8));
+		p->c[2 * i + 1] = (int16_t)((in[3 * i + 1] >> 4) |
+		    (in[3 * i + 2] << 4));
+	}
+}
+
+static void
+encode10(uint8_t *out, const struct poly *p)
+{
+	const int16_t *c;
+	size_t i;
+
+	for (i = 0; i < N / 4; i++) {
+		c = &p->c[4 * i];
+		out[5 * i] = (uint8_t)c[0];
+		out[5 * i + 1] = (uint8_t)((c[0] >> 8) | (c[1] << 2));
+		out[5 * i + 2] = (uint8_t)((c[1] >> 6) | (c[2] << 4));
+		out[5 * i + 3] = (uint8_t)((c[2] >> 4) | (c[3] << 6));
+		out[5 * i + 4] = (uint8_t)(c[3] >> 2);
+	}
+}
+
+static void
+decode10(struct poly *p, const uint8_t *in)
+{
+	const uint8_t *b;
+	size_t i;
+
+	for (i = 0; i < N / 4; i++) {
+		b = in + 5 * i;
+		p->c[4 * i] = (int16_t)((b[0] | (b[1] << 8)) & 0x3ff);
+		p->c[4 * i + 1] = (int16_t)(((b[1] >> 2) | (b[2] << 6)) & 0x3ff);
+		p->c[4 * i + 2] = (int16_t)(((b[2] >> 4) | (b[3] << 4)) & 0x3ff);
+		p->c[4 * i + 3] = (int16_t)(((b[3] >> 6) | (b[4] << 2)) & 0x3ff);
+	}
+}
+
+static void
+encode11(uint8_t *out, const struct poly *p)
+{
+	const int16_t *c;
+	uint8_t *o;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		c = &p->c[8 * i];
+		o = out + 11 * i;
+		o[0] = (uint8_t)c[0];
+		o[1] = (uint8_t)((c[0] >> 8) | (c[1] << 3));
+		o[2] = (uint8_t)((c[1] >> 5) | (c[2] << 6));
+		o[3] = (uint8_t)(c[2] >> 2);
+		o[4] = (uint8_t)((c[2] >> 10) | (c[3] << 1));
+		o[5] = (uint8_t)((c[3] >> 7) | (c[4] << 4));
+		o[6] = (uint8_t)((c[4] >> 4) | (c[5] << 7));
+		o[7] = (uint8_t)(c[5] >> 1);
+		o[8] = (uint8_t)((c[5] >> 9) | (c[6] << 2));
+		o[9] = (uint8_t)((c[6] >> 6) | (c[7] << 5));
+		o[10] = (uint8_t)(c[7] >> 3);
+	}
+}
+
+static void
+decode11(struct poly *p, const uint8_t *in)
+{
+	const uint8_t *b;
+	int16_t *c;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		b = in + 11 * i;
+		c = &p->c[8 * i];
+		c[0] = (int16_t)((b[0] | (b[1] << 8)) & 0x7ff);
+		c[1] = (int16_t)(((b[1] >> 3) | (b[2] << 5)) & 0x7ff);
+		c[2] = (int16_t)(((b[2] >> 6) | (b[3] << 2) | (b[4] << 10)) & 0x7ff);
+		c[3] = (int16_t)(((b[4] >> 1) | (b[5] << 7)) & 0x7ff);
+		c[4] = (int16_t)(((b[5] >> 4) | (b[6] << 4)) & 0x7ff);
+		c[5] = (int16_t)(((b[6] >> 7) | (b[7] << 1) | (b[8] << 9)) & 0x7ff);
+		c[6] = (int16_t)(((b[8] >> 2) | (b[9] << 6)) & 0x7ff);
+		c[7] = (int16_t)(((b[9] >> 5) | (b[10] << 3)) & 0x7ff);
+	}
+}
+
+static void
+encode5(uint8_t *out, const struct poly *p)
+{
+	const int16_t *c;
+	uint8_t *o;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		c = &p->c[8 * i];
+		o = out + 5 * i;
+		o[0] = (uint8_t)(c[0] | (c[1] << 5));
+		o[1] = (uint8_t)((c[1] >> 3) | (c[2] << 2) | (c[3] << 7));
+		o[2] = (uint8_t)((c[3] >> 1) | (c[4] << 4));
+		o[3] = (uint8_t)((c[4] >> 4) | (c[5] << 1) | (c[6] << 6));
+		o[4] = (uint8_t)((c[6] >> 2) | (c[7] << 3));
+	}
+}
+
+static void
+decode5(struct poly *p, const uint8_t *in)
+{
+	const uint8_t *b;
+	int16_t *c;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		b = in + 5 * i;
+		c = &p->c[8 * i];
+		c[0] = (int16_t)(b[0] & 0x1f);
+		c[1] = (int16_t)(((b[0] >> 5) | (b[1] << 3)) & 0x1f);
+		c[2] = (int16_t)((b[1] >> 2) & 0x1f);
+		c[3] = (int16_t)(((b[1] >> 7) | (b[2] << 1)) & 0x1f);
+		c[4] = (int16_t)(((b[2] >> 4) | (b[3] << 4)) & 0x1f);
+		c[5] = (int16_t)((b[3] >> 1) & 0x1f);
+		c[6] = (int16_t)(((b[3] >> 6) | (b[4] << 2)) & 0x1f);
+		c[7] = (int16_t)(b[4] >> 3);
+	}
+}
+
+static void
+encode4(uint8_t *out, const struct poly *p)
+{
+	size_t i;
+
+	for (i = 0; i < N / 2; i++)
+		out[i] = (uint8_t)(p->c[2 * i] | (p->c[2 * i + 1] << 4));
+}
+
+static void
+decode4(struct poly *p, const uint8_t *in)
+{
+	size_t i;
+
+	for (i = 0; i < N / 2; i++) {
+		p->c[2 * i] = (int16_t)(in[i] & 0x0f);
+		p->c[2 * i + 1] = (int16_t)(in[i] >> 4);
+	}
+}
+
+static void
+encode1(uint8_t *out, const struct poly *p)
+{
+	const int16_t *c;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		c = &p->c[8 * i];
+		out[i] = (uint8_t)(c[0] | (c[1] << 1) | (c[2] << 2) |
+		    (c[3] << 3) | (c[4] << 4) | (c[5] << 5) | (c[6] << 6) |
+		    (c[7] << 7));
+	}
+}
+
+/* Alg 5: ByteEncode_d, d in {1, 4, 5, 10, 11, 12}; writes 32 d bytes. */
+static void
+poly_encode(uint8_t *out, const struct poly *p, unsigned d)
+{
+	switch (d) {
+	case 1:
+		encode1(out, p);
+		break;
+	case 4:
+		encode4(out, p);
+		break;
+	case 5:
+		encode5(out, p);
+		break;
+	case 10:
+		encode10(out, p);
+		break;
+	case 11:
+		encode11(out, p);
+		break;
+	default:
+		encode12(out, p);
+		break;
+	}
+}
+
+/* Alg 6: ByteDecode_d, d in {4, 5, 10, 11, 12}; reads 32 d bytes. */
 static void
 poly_decode(struct poly *p, const uint8_t *in, unsigned d)
 {
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t i, o = 0;
-
-	for (i = 0; i < N; i++) {
-		while (bits < d) {
-			acc |= (uint32_t)in[o++] << bits;
-			bits += 8;
-		}
-		p->c[i] = (int16_t)(acc & ((1u << d) - 1));
-		acc >>= d;
-		bits -= d;
+	switch (d) {
+	case 4:
+		decode4(p, in);
+		break;
+	case 5:
+		decode5(p, in);
+		break;
+	case 10:
+		decode10(p, in);
+		break;
+	case 11:
+		decode11(p, in);
+		break;
+	default:
+		decode12(p, in);
+		break;
 	}
 }
 
