@@ -665,31 +665,36 @@ sample_ntt(EVP_MD_CTX *ctx, const uint8_t rho[32], uint8_t b0, uint8_t b1,
     struct poly *a)
 {
 	uint8_t buf[XOF_MAX];
+	int16_t c[N + 1];       /* a candidate is stored before it is counted */
 	const uint8_t ij[2] = { b0, b1 };
-	size_t have = 0, want = XOF_FIRST, pos = 0;
+	size_t have = XOF_FIRST, pos = 0;
 	unsigned n = 0;
 	uint16_t d1, d2;
 	int r = HL_ERR_CRYPTO;
 
-	while (n < N) {
-		if (pos + 3 > have) {
-			if (have != 0)
-				want = 2 * have;
-			if (want > XOF_MAX)
-				goto out;
-			if (digest(ctx, md_shake128, 1, rho, 32, ij, 2, buf,
-			    want) != HL_OK)
-				goto out;
-			have = want;
+	if (digest(ctx, md_shake128, 1, rho, 32, ij, 2, buf, have) != HL_OK)
+		goto out;
+	for (;;) {
+		/* no branch on the candidate (rejections are unpredictable):
+		 * store it, count it if < q; c[n] with n <= N fits */
+		for (; pos + 3 <= have && n < N; pos += 3) {
+			d1 = (uint16_t)(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
+			d2 = (uint16_t)((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
+			c[n] = (int16_t)d1;
+			n += (unsigned)(d1 < Q);
+			c[n] = (int16_t)d2;
+			n += (unsigned)(d2 < Q);
 		}
-		d1 = (uint16_t)(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
-		d2 = (uint16_t)((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
-		pos += 3;
-		if (d1 < Q)
-			a->c[n++] = (int16_t)d1;
-		if (d2 < Q && n < N)
-			a->c[n++] = (int16_t)d2;
+		if (n >= N)
+			break;
+		if (2 * have > XOF_MAX)
+			goto out;
+		have *= 2;
+		if (digest(ctx, md_shake128, 1, rho, 32, ij, 2, buf, have) !=
+		    HL_OK)
+			goto out;
 	}
+	memcpy(a->c, c, sizeof(a->c));
 	r = HL_OK;
 out:
 	return r;
@@ -701,21 +706,18 @@ sample_cbd2(EVP_MD_CTX *ctx, const uint8_t seed[32], unsigned nonce,
     struct poly *p)
 {
 	uint8_t buf[128];
-	uint8_t b = (uint8_t)nonce;
-	uint32_t t, d;
-	size_t i, j;
+	uint8_t b = (uint8_t)nonce, d;
+	size_t i;
 	int r;
 
 	r = digest(ctx, md_shake256, 1, seed, 32, &b, 1, buf, sizeof(buf));
 	if (r != HL_OK)
 		goto out;
-	for (i = 0; i < N / 8; i++) {
-		t = (uint32_t)buf[4 * i] | (uint32_t)buf[4 * i + 1] << 8 |
-		    (uint32_t)buf[4 * i + 2] << 16 | (uint32_t)buf[4 * i + 3] << 24;
-		d = (t & 0x55555555u) + ((t >> 1) & 0x55555555u);
-		for (j = 0; j < 8; j++)
-			p->c[8 * i + j] = (int16_t)((int16_t)((d >> (4 * j)) & 3) -
-			    (int16_t)((d >> (4 * j + 2)) & 3));
+	/* each byte gives two coefficients (a0 + a1) - (b0 + b1) of 4 bits */
+	for (i = 0; i < N / 2; i++) {
+		d = (uint8_t)((buf[i] & 0x55) + ((buf[i] >> 1) & 0x55));
+		p->c[2 * i] = (int16_t)((d & 3) - ((d >> 2) & 3));
+		p->c[2 * i + 1] = (int16_t)(((d >> 4) & 3) - ((d >> 6) & 3));
 	}
 out:
 	OPENSSL_cleanse(buf, sizeof(buf));
