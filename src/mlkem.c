@@ -17,11 +17,11 @@
  * tests/integration/10-mlkem-ct.sh checks this under valgrind.
  *
  * Map of FIPS 203 algorithms to functions:
- *   Alg 3/4  BitsToBytes/ByteEncode/ByteDecode  poly_encode, poly_decode
+ *   Alg 5/6  ByteEncode/ByteDecode             poly_encode, poly_decode (encodeD, decodeD)
  *   Alg 7    SampleNTT                          sample_ntt
  *   Alg 8    SamplePolyCBD_2                    sample_cbd2
- *   Alg 9/10 NTT, NTT^-1                        ntt, invntt
- *   Alg 11/12 MultiplyNTTs, BaseCaseMultiply     basemul_add, basemul
+ *   Alg 9/10 NTT, NTT^-1                        ntt, invntt (ntt_layer, invntt_layer)
+ *   Alg 11/12 MultiplyNTTs, BaseCaseMultiply     basemul_add
  *   Alg 13-15 K-PKE.KeyGen/Encrypt/Decrypt     pke_keygen, pke_encrypt, pke_decrypt
  *   Alg 16-18 ML-KEM.*_internal                hl_mlkem_keygen_derand,
  *                                               hl_mlkem_encaps_derand, decaps_internal
