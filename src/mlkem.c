@@ -17,11 +17,11 @@
  * tests/integration/10-mlkem-ct.sh checks this under valgrind.
  *
  * Map of FIPS 203 algorithms to functions:
- *   Alg 3/4  BitsToBytes/ByteEncode/ByteDecode  poly_encode, poly_decode
+ *   Alg 5/6  ByteEncode/ByteDecode             poly_encode, poly_decode (encodeD, decodeD)
  *   Alg 7    SampleNTT                          sample_ntt
  *   Alg 8    SamplePolyCBD_2                    sample_cbd2
- *   Alg 9/10 NTT, NTT^-1                        ntt, invntt
- *   Alg 11/12 MultiplyNTTs, BaseCaseMultiply     basemul_add, basemul
+ *   Alg 9/10 NTT, NTT^-1                        ntt, invntt (ntt_layer, invntt_layer)
+ *   Alg 11/12 MultiplyNTTs, BaseCaseMultiply     basemul_add
  *   Alg 13-15 K-PKE.KeyGen/Encrypt/Decrypt     pke_keygen, pke_encrypt, pke_decrypt
  *   Alg 16-18 ML-KEM.*_internal                hl_mlkem_keygen_derand,
  *                                               hl_mlkem_encaps_derand, decaps_internal
@@ -181,30 +181,40 @@ value_barrier_u8(uint8_t v)
 	return v;
 }
 
-/* a * 2^-16 mod q, in (-q, q), for |a| < q * 2^15. */
-static int16_t
-mont_reduce(int32_t a)
-{
-	int16_t t;
+/* Loops over polynomial coefficients are written so that gcc -O2 (whose
+ * "very cheap" vectoriser only takes loops with a constant trip count and no
+ * aliasing check) turns them into SSE2 code: 16-bit lanes, restrict
+ * pointers, helpers inlined with constant loop bounds. Every function
+ * computes exactly the values of the Kyber reference's scalar code. */
+#define HL_INLINE static inline __attribute__((always_inline))
 
-	t = (int16_t)((int16_t)a * QINV);
-	return (int16_t)((a - (int32_t)t * Q) >> 16);
-}
-
-static int16_t
+/* Montgomery multiplication: a b 2^-16 mod q, in (-q, q), for
+ * |a b| < q 2^15. Computed as mulhi(a, b) - mulhi(t, q) with
+ * t = a b q^-1 mod 2^16 (signed): a b and t q agree in their low 16 bits, so
+ * this is exactly (a b - t q) >> 16, and each product is one 16x16-bit
+ * high or low half, which gcc maps onto pmulhw/pmullw. */
+HL_INLINE int16_t
 fqmul(int16_t a, int16_t b)
 {
-	return mont_reduce((int32_t)a * b);
+	int16_t lo, hi, t;
+
+	lo = (int16_t)((int32_t)a * b);
+	hi = (int16_t)(((int32_t)a * b) >> 16);
+	t = (int16_t)((int32_t)lo * QINV);
+	return (int16_t)(hi - (int16_t)(((int32_t)t * Q) >> 16));
 }
 
-/* Centred representative of a mod q, about in [-q/2, q/2]. 20159 is
- * round(2^26 / q). */
-static int16_t
+/* Centred representative of a mod q, about in [-q/2, q/2]: a - t q with
+ * t = floor((20159 a + 2^25) / 2^26), 20159 = round(2^26 / q). Computed as
+ * (mulhi(a, 20159) + 2^9) >> 10, the same t (floor(floor(x) / m) =
+ * floor(x / m)), in 16-bit lanes. */
+HL_INLINE int16_t
 barrett_reduce(int16_t a)
 {
 	int16_t t;
 
-	t = (int16_t)(((int32_t)20159 * a + (1 << 25)) >> 26);
+	t = (int16_t)(((int32_t)a * 20159) >> 16);
+	t = (int16_t)((t + 512) >> 10);
 	return (int16_t)(a - (int16_t)(t * Q));
 }
 
@@ -222,14 +232,16 @@ to_std(int16_t a)
 /* Compress_d(x) = round(2^d x / q) mod 2^d for x in [0, q), d <= 11:
  * floor(n / q) with n = 2^d x + 1664 < 2^23 equals (n * ceil(2^35 / q)) >> 35
  * (error below 2^-12 < 1/q; checked for every x and d by the ACVP tests and
- * offline). No division instruction. */
-static int16_t
+ * offline). No division instruction. The product is taken as the high half
+ * of a 32x32-bit multiply, then shifted by 3 (same value), which gcc
+ * vectorises. */
+HL_INLINE int16_t
 compress(int16_t x, unsigned d)
 {
-	uint64_t t;
+	uint32_t n, t;
 
-	t = ((uint64_t)(uint16_t)x << d) + 1664;
-	t = (t * 10321340u) >> 35;
+	n = ((uint32_t)(uint16_t)x << d) + 1664;
+	t = (uint32_t)(((uint64_t)n * 10321340u) >> 32) >> 3;
 	return (int16_t)(t & ((1u << d) - 1));
 }
 
@@ -259,7 +271,7 @@ poly_to_std(struct poly *p)
 }
 
 static void
-poly_add(struct poly *r, const struct poly *a)
+poly_add(struct poly *restrict r, const struct poly *restrict a)
 {
 	size_t i;
 
@@ -269,7 +281,7 @@ poly_add(struct poly *r, const struct poly *a)
 
 /* r = a - r */
 static void
-poly_rsub(struct poly *r, const struct poly *a)
+poly_rsub(struct poly *restrict r, const struct poly *restrict a)
 {
 	size_t i;
 
@@ -305,111 +317,332 @@ poly_decompress(struct poly *p, unsigned d)
 		p->c[i] = decompress(p->c[i], d);
 }
 
+/* One layer of Alg 9: blocks of 2 len coefficients starting with zeta
+ * index k; butterflies (c[j], c[j + len]). Inlined with a constant len, the
+ * inner loop has a constant trip count and is vectorised (len >= 4). */
+HL_INLINE void
+ntt_layer(int16_t *restrict c, unsigned len, unsigned k)
+{
+	unsigned start, j;
+	int16_t t, zeta;
+
+	for (start = 0; start < N; start += 2 * len) {
+		zeta = zetas[k++];
+		for (j = 0; j < len; j++) {
+			t = fqmul(zeta, c[start + j + len]);
+			c[start + j + len] = (int16_t)(c[start + j] - t);
+			c[start + j] = (int16_t)(c[start + j] + t);
+		}
+	}
+}
+
 /* Alg 9: NTT in place; output bit-reversed, Barrett reduced. */
 static void
 ntt(struct poly *p)
 {
-	unsigned len, start, j, k = 1;
+	ntt_layer(p->c, 128, 1);
+	ntt_layer(p->c, 64, 2);
+	ntt_layer(p->c, 32, 4);
+	ntt_layer(p->c, 16, 8);
+	ntt_layer(p->c, 8, 16);
+	ntt_layer(p->c, 4, 32);
+	ntt_layer(p->c, 2, 64);
+	poly_reduce(p);
+}
+
+/* One layer of Alg 10 (Gentleman-Sande), zeta indices k, k - 1, ... */
+HL_INLINE void
+invntt_layer(int16_t *restrict c, unsigned len, unsigned k)
+{
+	unsigned start, j;
 	int16_t t, zeta;
 
-	for (len = 128; len >= 2; len >>= 1) {
-		for (start = 0; start < N; start = j + len) {
-			zeta = zetas[k++];
-			for (j = start; j < start + len; j++) {
-				t = fqmul(zeta, p->c[j + len]);
-				p->c[j + len] = (int16_t)(p->c[j] - t);
-				p->c[j] = (int16_t)(p->c[j] + t);
-			}
+	for (start = 0; start < N; start += 2 * len) {
+		zeta = zetas[k--];
+		for (j = 0; j < len; j++) {
+			t = c[start + j];
+			c[start + j] = barrett_reduce((int16_t)(t +
+			    c[start + j + len]));
+			c[start + j + len] = fqmul(zeta,
+			    (int16_t)(c[start + j + len] - t));
 		}
 	}
-	poly_reduce(p);
 }
 
 /* Alg 10: inverse NTT in place, times 2^16 (1441 = 2^32 / 128 mod q). */
 static void
 invntt(struct poly *p)
 {
-	unsigned len, start, j, k = 127;
-	int16_t t, zeta;
+	size_t j;
 
-	for (len = 2; len <= 128; len <<= 1) {
-		for (start = 0; start < N; start = j + len) {
-			zeta = zetas[k--];
-			for (j = start; j < start + len; j++) {
-				t = p->c[j];
-				p->c[j] = barrett_reduce((int16_t)(t + p->c[j + len]));
-				p->c[j + len] = (int16_t)(p->c[j + len] - t);
-				p->c[j + len] = fqmul(zeta, p->c[j + len]);
-			}
-		}
-	}
+	invntt_layer(p->c, 2, 127);
+	invntt_layer(p->c, 4, 63);
+	invntt_layer(p->c, 8, 31);
+	invntt_layer(p->c, 16, 15);
+	invntt_layer(p->c, 32, 7);
+	invntt_layer(p->c, 64, 3);
+	invntt_layer(p->c, 128, 1);
 	for (j = 0; j < N; j++)
 		p->c[j] = fqmul(p->c[j], 1441);
 }
 
-/* Alg 12: (a0 + a1 X)(b0 + b1 X) mod (X^2 - zeta), times 2^-16, added to r. */
+/* Alg 11/12: r += a o b in the NTT domain (result carries 2^-16): for each
+ * pair, (a0 + a1 X)(b0 + b1 X) mod (X^2 - zeta), zeta = +-zetas[64 + i]. At
+ * most K_MAX products are accumulated before poly_reduce: |r| < 8q < 2^15.
+ * One loop over groups of four coefficients: gcc vectorises it. */
 static void
-basemul(int16_t r[2], const int16_t a[2], const int16_t b[2], int16_t zeta)
+basemul_add(struct poly *restrict r, const struct poly *restrict a,
+    const struct poly *restrict b)
 {
-	int16_t r0, r1;
-
-	r0 = fqmul(fqmul(a[1], b[1]), zeta);
-	r0 = (int16_t)(r0 + fqmul(a[0], b[0]));
-	r1 = (int16_t)(fqmul(a[0], b[1]) + fqmul(a[1], b[0]));
-	r[0] = (int16_t)(r[0] + r0);
-	r[1] = (int16_t)(r[1] + r1);
-}
-
-/* Alg 11: r += a o b in the NTT domain (result carries 2^-16). At most
- * K_MAX products are accumulated before poly_reduce: |r| < 8q < 2^15. */
-static void
-basemul_add(struct poly *r, const struct poly *a, const struct poly *b)
-{
+	const int16_t *x = a->c, *y = b->c;
+	int16_t *z = r->c;
+	int16_t zeta;
 	size_t i;
 
 	for (i = 0; i < N / 4; i++) {
-		basemul(&r->c[4 * i], &a->c[4 * i], &b->c[4 * i], zetas[64 + i]);
-		basemul(&r->c[4 * i + 2], &a->c[4 * i + 2], &b->c[4 * i + 2],
-		    (int16_t)-zetas[64 + i]);
+		zeta = zetas[64 + i];
+		z[4 * i] = (int16_t)(z[4 * i] +
+		    fqmul(fqmul(x[4 * i + 1], y[4 * i + 1]), zeta) +
+		    fqmul(x[4 * i], y[4 * i]));
+		z[4 * i + 1] = (int16_t)(z[4 * i + 1] +
+		    fqmul(x[4 * i], y[4 * i + 1]) +
+		    fqmul(x[4 * i + 1], y[4 * i]));
+		z[4 * i + 2] = (int16_t)(z[4 * i + 2] +
+		    fqmul(fqmul(x[4 * i + 3], y[4 * i + 3]), (int16_t)-zeta) +
+		    fqmul(x[4 * i + 2], y[4 * i + 2]));
+		z[4 * i + 3] = (int16_t)(z[4 * i + 3] +
+		    fqmul(x[4 * i + 2], y[4 * i + 3]) +
+		    fqmul(x[4 * i + 3], y[4 * i + 2]));
 	}
 }
 
-/* Alg 5: ByteEncode_d of coefficients in [0, 2^d); writes 32 d bytes. The
- * loop bounds depend only on d. */
+/* Alg 5/6, ByteEncode_d / ByteDecode_d, for the d that ML-KEM-768/1024 use:
+ * a group of g coefficients (d bits each, least significant bit first) is
+ * g d / 8 bytes, packed with fixed shifts (the Kyber reference's layout).
+ * Loop bounds and indices depend only on d. Encoders take coefficients in
+ * [0, 2^d); decoders return them in [0, 2^d). */
+static void
+encode12(uint8_t *out, const struct poly *p)
+{
+	uint16_t a0, a1;
+	size_t i;
+
+	for (i = 0; i < N / 2; i++) {
+		a0 = (uint16_t)p->c[2 * i];
+		a1 = (uint16_t)p->c[2 * i + 1];
+		out[3 * i] = (uint8_t)a0;
+		out[3 * i + 1] = (uint8_t)((a0 >> 8) | (a1 << 4));
+		out[3 * i + 2] = (uint8_t)(a1 >> 4);
+	}
+}
+
+static void
+decode12(struct poly *p, const uint8_t *in)
+{
+	size_t i;
+
+	for (i = 0; i < N / 2; i++) {
+		p->c[2 * i] = (int16_t)(in[3 * i] | ((in[3 * i + 1] & 0x0f) << 8));
+		p->c[2 * i + 1] = (int16_t)((in[3 * i + 1] >> 4) |
+		    (in[3 * i + 2] << 4));
+	}
+}
+
+static void
+encode10(uint8_t *out, const struct poly *p)
+{
+	const int16_t *c;
+	size_t i;
+
+	for (i = 0; i < N / 4; i++) {
+		c = &p->c[4 * i];
+		out[5 * i] = (uint8_t)c[0];
+		out[5 * i + 1] = (uint8_t)((c[0] >> 8) | (c[1] << 2));
+		out[5 * i + 2] = (uint8_t)((c[1] >> 6) | (c[2] << 4));
+		out[5 * i + 3] = (uint8_t)((c[2] >> 4) | (c[3] << 6));
+		out[5 * i + 4] = (uint8_t)(c[3] >> 2);
+	}
+}
+
+static void
+decode10(struct poly *p, const uint8_t *in)
+{
+	const uint8_t *b;
+	size_t i;
+
+	for (i = 0; i < N / 4; i++) {
+		b = in + 5 * i;
+		p->c[4 * i] = (int16_t)((b[0] | (b[1] << 8)) & 0x3ff);
+		p->c[4 * i + 1] = (int16_t)(((b[1] >> 2) | (b[2] << 6)) & 0x3ff);
+		p->c[4 * i + 2] = (int16_t)(((b[2] >> 4) | (b[3] << 4)) & 0x3ff);
+		p->c[4 * i + 3] = (int16_t)(((b[3] >> 6) | (b[4] << 2)) & 0x3ff);
+	}
+}
+
+static void
+encode11(uint8_t *out, const struct poly *p)
+{
+	const int16_t *c;
+	uint8_t *o;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		c = &p->c[8 * i];
+		o = out + 11 * i;
+		o[0] = (uint8_t)c[0];
+		o[1] = (uint8_t)((c[0] >> 8) | (c[1] << 3));
+		o[2] = (uint8_t)((c[1] >> 5) | (c[2] << 6));
+		o[3] = (uint8_t)(c[2] >> 2);
+		o[4] = (uint8_t)((c[2] >> 10) | (c[3] << 1));
+		o[5] = (uint8_t)((c[3] >> 7) | (c[4] << 4));
+		o[6] = (uint8_t)((c[4] >> 4) | (c[5] << 7));
+		o[7] = (uint8_t)(c[5] >> 1);
+		o[8] = (uint8_t)((c[5] >> 9) | (c[6] << 2));
+		o[9] = (uint8_t)((c[6] >> 6) | (c[7] << 5));
+		o[10] = (uint8_t)(c[7] >> 3);
+	}
+}
+
+static void
+decode11(struct poly *p, const uint8_t *in)
+{
+	const uint8_t *b;
+	int16_t *c;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		b = in + 11 * i;
+		c = &p->c[8 * i];
+		c[0] = (int16_t)((b[0] | (b[1] << 8)) & 0x7ff);
+		c[1] = (int16_t)(((b[1] >> 3) | (b[2] << 5)) & 0x7ff);
+		c[2] = (int16_t)(((b[2] >> 6) | (b[3] << 2) | (b[4] << 10)) & 0x7ff);
+		c[3] = (int16_t)(((b[4] >> 1) | (b[5] << 7)) & 0x7ff);
+		c[4] = (int16_t)(((b[5] >> 4) | (b[6] << 4)) & 0x7ff);
+		c[5] = (int16_t)(((b[6] >> 7) | (b[7] << 1) | (b[8] << 9)) & 0x7ff);
+		c[6] = (int16_t)(((b[8] >> 2) | (b[9] << 6)) & 0x7ff);
+		c[7] = (int16_t)(((b[9] >> 5) | (b[10] << 3)) & 0x7ff);
+	}
+}
+
+static void
+encode5(uint8_t *out, const struct poly *p)
+{
+	const int16_t *c;
+	uint8_t *o;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		c = &p->c[8 * i];
+		o = out + 5 * i;
+		o[0] = (uint8_t)(c[0] | (c[1] << 5));
+		o[1] = (uint8_t)((c[1] >> 3) | (c[2] << 2) | (c[3] << 7));
+		o[2] = (uint8_t)((c[3] >> 1) | (c[4] << 4));
+		o[3] = (uint8_t)((c[4] >> 4) | (c[5] << 1) | (c[6] << 6));
+		o[4] = (uint8_t)((c[6] >> 2) | (c[7] << 3));
+	}
+}
+
+static void
+decode5(struct poly *p, const uint8_t *in)
+{
+	const uint8_t *b;
+	int16_t *c;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		b = in + 5 * i;
+		c = &p->c[8 * i];
+		c[0] = (int16_t)(b[0] & 0x1f);
+		c[1] = (int16_t)(((b[0] >> 5) | (b[1] << 3)) & 0x1f);
+		c[2] = (int16_t)((b[1] >> 2) & 0x1f);
+		c[3] = (int16_t)(((b[1] >> 7) | (b[2] << 1)) & 0x1f);
+		c[4] = (int16_t)(((b[2] >> 4) | (b[3] << 4)) & 0x1f);
+		c[5] = (int16_t)((b[3] >> 1) & 0x1f);
+		c[6] = (int16_t)(((b[3] >> 6) | (b[4] << 2)) & 0x1f);
+		c[7] = (int16_t)(b[4] >> 3);
+	}
+}
+
+static void
+encode4(uint8_t *out, const struct poly *p)
+{
+	size_t i;
+
+	for (i = 0; i < N / 2; i++)
+		out[i] = (uint8_t)(p->c[2 * i] | (p->c[2 * i + 1] << 4));
+}
+
+static void
+decode4(struct poly *p, const uint8_t *in)
+{
+	size_t i;
+
+	for (i = 0; i < N / 2; i++) {
+		p->c[2 * i] = (int16_t)(in[i] & 0x0f);
+		p->c[2 * i + 1] = (int16_t)(in[i] >> 4);
+	}
+}
+
+static void
+encode1(uint8_t *out, const struct poly *p)
+{
+	const int16_t *c;
+	size_t i;
+
+	for (i = 0; i < N / 8; i++) {
+		c = &p->c[8 * i];
+		out[i] = (uint8_t)(c[0] | (c[1] << 1) | (c[2] << 2) |
+		    (c[3] << 3) | (c[4] << 4) | (c[5] << 5) | (c[6] << 6) |
+		    (c[7] << 7));
+	}
+}
+
+/* Alg 5: ByteEncode_d, d in {1, 4, 5, 10, 11, 12}; writes 32 d bytes. */
 static void
 poly_encode(uint8_t *out, const struct poly *p, unsigned d)
 {
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t i, o = 0;
-
-	for (i = 0; i < N; i++) {
-		acc |= (uint32_t)(uint16_t)p->c[i] << bits;
-		bits += d;
-		while (bits >= 8) {
-			out[o++] = (uint8_t)acc;
-			acc >>= 8;
-			bits -= 8;
-		}
+	switch (d) {
+	case 1:
+		encode1(out, p);
+		break;
+	case 4:
+		encode4(out, p);
+		break;
+	case 5:
+		encode5(out, p);
+		break;
+	case 10:
+		encode10(out, p);
+		break;
+	case 11:
+		encode11(out, p);
+		break;
+	default:
+		encode12(out, p);
+		break;
 	}
 }
 
-/* Alg 6: ByteDecode_d; reads 32 d bytes; coefficients in [0, 2^d). */
+/* Alg 6: ByteDecode_d, d in {4, 5, 10, 11, 12}; reads 32 d bytes. */
 static void
 poly_decode(struct poly *p, const uint8_t *in, unsigned d)
 {
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t i, o = 0;
-
-	for (i = 0; i < N; i++) {
-		while (bits < d) {
-			acc |= (uint32_t)in[o++] << bits;
-			bits += 8;
-		}
-		p->c[i] = (int16_t)(acc & ((1u << d) - 1));
-		acc >>= d;
-		bits -= d;
+	switch (d) {
+	case 4:
+		decode4(p, in);
+		break;
+	case 5:
+		decode5(p, in);
+		break;
+	case 10:
+		decode10(p, in);
+		break;
+	case 11:
+		decode11(p, in);
+		break;
+	default:
+		decode12(p, in);
+		break;
 	}
 }
 
@@ -434,31 +667,36 @@ sample_ntt(EVP_MD_CTX *ctx, const uint8_t rho[32], uint8_t b0, uint8_t b1,
     struct poly *a)
 {
 	uint8_t buf[XOF_MAX];
+	int16_t c[N + 1];       /* a candidate is stored before it is counted */
 	const uint8_t ij[2] = { b0, b1 };
-	size_t have = 0, want = XOF_FIRST, pos = 0;
+	size_t have = XOF_FIRST, pos = 0;
 	unsigned n = 0;
 	uint16_t d1, d2;
 	int r = HL_ERR_CRYPTO;
 
-	while (n < N) {
-		if (pos + 3 > have) {
-			if (have != 0)
-				want = 2 * have;
-			if (want > XOF_MAX)
-				goto out;
-			if (digest(ctx, md_shake128, 1, rho, 32, ij, 2, buf,
-			    want) != HL_OK)
-				goto out;
-			have = want;
+	if (digest(ctx, md_shake128, 1, rho, 32, ij, 2, buf, have) != HL_OK)
+		goto out;
+	for (;;) {
+		/* no branch on the candidate (rejections are unpredictable):
+		 * store it, count it if < q; c[n] with n <= N fits */
+		for (; pos + 3 <= have && n < N; pos += 3) {
+			d1 = (uint16_t)(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
+			d2 = (uint16_t)((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
+			c[n] = (int16_t)d1;
+			n += (unsigned)(d1 < Q);
+			c[n] = (int16_t)d2;
+			n += (unsigned)(d2 < Q);
 		}
-		d1 = (uint16_t)(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
-		d2 = (uint16_t)((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
-		pos += 3;
-		if (d1 < Q)
-			a->c[n++] = (int16_t)d1;
-		if (d2 < Q && n < N)
-			a->c[n++] = (int16_t)d2;
+		if (n >= N)
+			break;
+		if (2 * have > XOF_MAX)
+			goto out;
+		have *= 2;
+		if (digest(ctx, md_shake128, 1, rho, 32, ij, 2, buf, have) !=
+		    HL_OK)
+			goto out;
 	}
+	memcpy(a->c, c, sizeof(a->c));
 	r = HL_OK;
 out:
 	return r;
@@ -470,21 +708,18 @@ sample_cbd2(EVP_MD_CTX *ctx, const uint8_t seed[32], unsigned nonce,
     struct poly *p)
 {
 	uint8_t buf[128];
-	uint8_t b = (uint8_t)nonce;
-	uint32_t t, d;
-	size_t i, j;
+	uint8_t b = (uint8_t)nonce, d;
+	size_t i;
 	int r;
 
 	r = digest(ctx, md_shake256, 1, seed, 32, &b, 1, buf, sizeof(buf));
 	if (r != HL_OK)
 		goto out;
-	for (i = 0; i < N / 8; i++) {
-		t = (uint32_t)buf[4 * i] | (uint32_t)buf[4 * i + 1] << 8 |
-		    (uint32_t)buf[4 * i + 2] << 16 | (uint32_t)buf[4 * i + 3] << 24;
-		d = (t & 0x55555555u) + ((t >> 1) & 0x55555555u);
-		for (j = 0; j < 8; j++)
-			p->c[8 * i + j] = (int16_t)((int16_t)((d >> (4 * j)) & 3) -
-			    (int16_t)((d >> (4 * j + 2)) & 3));
+	/* each byte gives two coefficients (a0 + a1) - (b0 + b1) of 4 bits */
+	for (i = 0; i < N / 2; i++) {
+		d = (uint8_t)((buf[i] & 0x55) + ((buf[i] >> 1) & 0x55));
+		p->c[2 * i] = (int16_t)((d & 3) - ((d >> 2) & 3));
+		p->c[2 * i + 1] = (int16_t)(((d >> 4) & 3) - ((d >> 6) & 3));
 	}
 out:
 	OPENSSL_cleanse(buf, sizeof(buf));
