@@ -419,6 +419,8 @@ exercise_ok(const struct hl_msg *m, int filter)
 {
 	int ex = (m->flags & HL_ENV_FLAG_EXERCISE) != 0;
 
+	if (m->flags & HL_ENV_FLAG_LINK_TEST)
+		return 0;   /* scheduled link tests are shown in status, not as traffic */
 	if (filter == HL_EXERCISE_EXCLUDE)
 		return !ex;
 	if (filter == HL_EXERCISE_ONLY)
@@ -605,7 +607,7 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 	if ((peers = json_array()) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
-		p = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o}",
+		p = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:s, s:o, s:o}}",
 		    "node", st[i].node, "partner", st[i].partner,
 		    "link", st[i].up ? "up" : "down",
 		    "last_heartbeat", hl_apijson_time(st[i].last_heartbeat_ms),
@@ -614,6 +616,11 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 		    "queue_depth", (json_int_t)st[i].queue_depth,
 		    "up_since", hl_apijson_time(st[i].up_since_ms),
 		    "last_error", st[i].last_error[0] != '\0' ? json_string(st[i].last_error) :
+		    json_null(),
+		    "link_test", "last_sent", hl_apijson_time(st[i].test_sent_ms),
+		    "result", st[i].test_result,
+		    "completed", hl_apijson_time(st[i].test_done_ms),
+		    "round_trip_ms", st[i].test_rtt_ms != 0 ? json_integer((json_int_t)st[i].test_rtt_ms) :
 		    json_null());
 		if (p == NULL || json_array_append_new(peers, p) != 0)
 			goto nomem;

@@ -916,6 +916,7 @@ hl_apijson_msg(const struct hl_msg *m, const struct hl_label *l, const struct hl
 		jset(o, "acknowledged", hl_apijson_time(m->acked_ms), &bad);
 		jset(o, "acknowledged_by", m->acked_ms != 0 ? json_string(m->acked_by) : json_null(),
 		    &bad);
+		jset(o, "overdue", json_boolean(m->overdue_ms != 0 && m->acked_ms == 0), &bad);
 	}
 	jset(o, "size", json_integer((json_int_t)m->content_len), &bad);
 	if (full) {

@@ -51,7 +51,8 @@ struct key_def {
 enum node_key {
 	NK_NAME, NK_LISTEN, NK_API, NK_DATA, NK_CERT, NK_KEY, NK_CA, NK_SUITE,
 	NK_ALLOW_CLASSICAL, NK_HEARTBEAT, NK_DEAD_AFTER, NK_RECONNECT_MAX,
-	NK_ENVELOPE_TTL, NK_KEM_ROTATE, NK_KEM_KEEP, NK_COUNT
+	NK_ENVELOPE_TTL, NK_KEM_ROTATE, NK_KEM_KEEP, NK_ACK_FLASH, NK_ACK_IMMEDIATE,
+	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
 enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_COUNT };
@@ -486,6 +487,27 @@ nk_envelope_ttl(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_duration(v, 1000, 366ull * 86400000, 1, &x->c->default_ttl_s, msg, ml);
 }
 
+#define ACK_KEY(fn, idx) \
+static int \
+fn(struct pctx *x, const char *v, char *msg, size_t ml) \
+{ \
+	return set_duration(v, 1000, 30ull * 86400000, 1, &x->c->ack_deadline_s[idx], msg, ml); \
+}
+ACK_KEY(nk_ack_flash, 0)
+ACK_KEY(nk_ack_immediate, 1)
+ACK_KEY(nk_ack_priority, 2)
+ACK_KEY(nk_ack_routine, 3)
+
+static int
+nk_link_test(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (strcmp(v, "off") == 0) {
+		x->c->link_test_s = 0;
+		return HL_OK;
+	}
+	return set_duration(v, 1000, 7ull * 86400000, 1, &x->c->link_test_s, msg, ml);
+}
+
 static int
 nk_kem_keep(struct pctx *x, const char *v, char *msg, size_t ml)
 {
@@ -697,6 +719,11 @@ static const struct key_def node_keys[NK_COUNT] = {
 	[NK_ENVELOPE_TTL] = { "envelope_ttl", 0, nk_envelope_ttl },
 	[NK_KEM_ROTATE] = { "kem_rotate", 0, nk_kem_rotate },
 	[NK_KEM_KEEP] = { "kem_keep", 0, nk_kem_keep },
+	[NK_ACK_FLASH] = { "ack_flash", 0, nk_ack_flash },
+	[NK_ACK_IMMEDIATE] = { "ack_immediate", 0, nk_ack_immediate },
+	[NK_ACK_PRIORITY] = { "ack_priority", 0, nk_ack_priority },
+	[NK_ACK_ROUTINE] = { "ack_routine", 0, nk_ack_routine },
+	[NK_LINK_TEST] = { "link_test", 0, nk_link_test },
 };
 
 static const struct key_def policy_keys[PK_COUNT] = {
@@ -1127,6 +1154,12 @@ defaults(struct hl_config *c)
 	c->default_ttl_s = 7 * 86400;
 	c->kem_rotate_s = 86400;
 	c->kem_keep_s = 7 * 86400;
+	/* acknowledgement deadlines from military message handling practice */
+	c->ack_deadline_s[0] = 10 * 60;
+	c->ack_deadline_s[1] = 30 * 60;
+	c->ack_deadline_s[2] = 3 * 3600;
+	c->ack_deadline_s[3] = 6 * 3600;
+	c->link_test_s = 3600;
 	memcpy(c->policy.id, "hotline-default", sizeof("hotline-default"));
 	c->policy.nlevels = sizeof(default_levels) / sizeof(default_levels[0]);
 	for (i = 0; i < c->policy.nlevels; i++)

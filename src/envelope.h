@@ -36,7 +36,8 @@ enum hl_suite {
 };
 
 #define HL_ENV_FLAG_EXERCISE 0x01u
-#define HL_ENV_FLAGS_KNOWN 0x01u
+#define HL_ENV_FLAG_LINK_TEST 0x02u  /* scheduled end-to-end test: not for operators */
+#define HL_ENV_FLAGS_KNOWN 0x03u
 
 struct hl_wrap {
 	char node[HL_NODE_NAME_MAX + 1];  /* recipient node */

@@ -763,6 +763,8 @@ print_item_line(const json_t *it, int inbound)
 			printf("  [acknowledged by ");
 			put_clean(jstr(it, "acknowledged_by"), 0);
 			printf("]");
+		} else if (json_is_true(json_object_get(it, "overdue"))) {
+			printf("  [NOT ACKNOWLEDGED - OVERDUE]");
 		} else {
 			printf("  [NOT ACKNOWLEDGED]");
 		}
@@ -1081,7 +1083,7 @@ cmd_status(int argc, char **argv)
 	int json = 0, help, npos, rc;
 	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[1];
-	json_t *resp = NULL, *peers, *p, *rtt;
+	json_t *resp = NULL, *peers, *p, *rtt, *lt;
 	size_t i;
 	int up;
 
@@ -1113,6 +1115,13 @@ cmd_status(int argc, char **argv)
 		if (!up && json_is_string(json_object_get(p, "last_error"))) {
 			printf("  last error: ");
 			put_clean(jstr(p, "last_error"), 0);
+		}
+		lt = json_object_get(p, "link_test");
+		if (json_is_object(lt) && strcmp(jstr(lt, "result"), "none") != 0) {
+			printf("  link test: ");
+			put_clean(jstr(lt, "result"), 0);
+			if (json_is_string(json_object_get(lt, "last_sent")))
+				printf(" (sent %s)", jstr(lt, "last_sent"));
 		}
 		printf("\n");
 	}

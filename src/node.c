@@ -79,6 +79,11 @@ struct peer_state {
 	char routes[HL_PEERS_MAX][HL_NODE_NAME_MAX + 1]; /* its links that are up */
 	unsigned nroutes;
 	uint64_t receipts_relay_ms;    /* last try to send owed receipts via a relay */
+	uint8_t test_id[HL_ID_BYTES];  /* the scheduled end-to-end test in progress */
+	uint64_t test_sent_ms;
+	uint64_t test_done_ms;
+	uint64_t test_rtt_ms;
+	char test_result[96];
 	struct in_reasm reasm[HL_REASM_MAX];
 	uint8_t (*inflight)[HL_ID_BYTES];  /* sent on this link, no receipt yet */
 	size_t ninflight;
@@ -99,6 +104,7 @@ struct hl_node {
 	size_t desc_len;
 	uint64_t desc_at_ms;
 	uint64_t started_ms;
+	uint64_t overdue_scan_ms;
 	char kem_dir[HL_PATH_MAX + 8];
 	unsigned npeers;
 	struct peer_state peers[HL_PEERS_MAX];
@@ -901,6 +907,13 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 	    rc.kind == HL_RECEIPT_REJECTED ? ": " : "",
 	    rc.kind == HL_RECEIPT_REJECTED ? rc.detail : "");
 	inflight_del(from, rc.id);
+	if (from->test_sent_ms != 0 && from->test_done_ms == 0 &&
+	    memcmp(from->test_id, rc.id, HL_ID_BYTES) == 0) {
+		from->test_done_ms = hl_now_ms();
+		from->test_rtt_ms = from->test_done_ms - from->test_sent_ms;
+		snprintf(from->test_result, sizeof(from->test_result), "%s",
+		    rc.kind == HL_RECEIPT_REJECTED ? "failed: rejected" : "ok");
+	}
 	send_receipt_ack(ps, &rc, n->cfg.node);
 	pump(n, from);
 }
@@ -1757,6 +1770,98 @@ node_on_close(void *arg, struct hl_link *l, int opened, const char *why)
 	}
 }
 
+/* Acknowledgement deadlines: audit each newly overdue envelope once, and
+ * re-alert the watch for those we received. */
+static void
+scan_overdue(struct hl_node *n, uint64_t now)
+{
+	struct hl_overdue *o = NULL;
+	uint64_t dl[4];
+	size_t cnt = 0, i;
+	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
+	unsigned p;
+
+	for (p = 0; p < 4; p++)
+		dl[p] = 1000ull * n->cfg.ack_deadline_s[p];
+	if (hl_store_mark_overdue(n->store, now, dl, &o, &cnt, 256) != HL_OK)
+		return;
+	for (i = 0; i < cnt; i++) {
+		hex_id(o[i].id, idh);
+		if (o[i].inbound) {
+			log_warnx("ALERT: %s envelope %s from %s not acknowledged within %us: "
+			    "OVERDUE", hl_precedence_name(o[i].precedence), idh, o[i].node,
+			    (unsigned)n->cfg.ack_deadline_s[o[i].precedence]);
+			snprintf(ad, sizeof(ad), "received from %s, %s, no operator acknowledgement "
+			    "within %us; watch re-alerted", o[i].node,
+			    hl_precedence_name(o[i].precedence),
+			    (unsigned)n->cfg.ack_deadline_s[o[i].precedence]);
+		} else {
+			log_warnx("envelope %s to %s: delivered but not acknowledged within %us: "
+			    "overdue", idh, o[i].node,
+			    (unsigned)n->cfg.ack_deadline_s[o[i].precedence]);
+			snprintf(ad, sizeof(ad), "sent to %s, %s, delivered but not acknowledged "
+			    "within %us", o[i].node, hl_precedence_name(o[i].precedence),
+			    (unsigned)n->cfg.ack_deadline_s[o[i].precedence]);
+		}
+		audit(n, "ack-overdue", o[i].id, n->cfg.node, ad);
+	}
+	hl_free(o);
+}
+
+/* The scheduled end-to-end test of a partner link (as the Washington-Moscow
+ * line is tested every hour): a real envelope, sealed to the peer's current
+ * keys, stored, signed, receipted; result = its delivered receipt. */
+static void
+link_test(struct hl_node *n, struct peer_state *ps, uint64_t now)
+{
+	struct hl_send_req req;
+	struct hl_label label;
+	const char *to[1];
+	char rel[2 * (HL_PARTNER_MAX + 1)], why[200], text[128];
+	uint8_t id[HL_ID_BYTES];
+	int r;
+
+	if (n->cfg.link_test_s == 0 || ps->desc_raw == NULL)
+		return;
+	if (ps->test_sent_ms != 0 && now - ps->test_sent_ms < 1000ull * n->cfg.link_test_s)
+		return;
+	if (ps->test_sent_ms == 0 && now - n->started_ms < 3000)
+		return;   /* give the links a moment after start */
+	if (ps->test_sent_ms != 0 && ps->test_done_ms == 0) {
+		snprintf(ps->test_result, sizeof(ps->test_result),
+		    "failed: no receipt within %us", (unsigned)n->cfg.link_test_s);
+		ps->test_done_ms = now;
+		audit(n, "link-test-failed", ps->test_id, ps->conf->node, ps->test_result);
+	}
+	snprintf(rel, sizeof(rel), "%s,%s", n->cfg.partner, ps->conf->partner);
+	if (hl_label_from_strings(&n->cfg.policy, n->cfg.policy.levels[0], rel, "clear", &label,
+	    why, sizeof(why)) != HL_OK)
+		return;
+	snprintf(text, sizeof(text), "hotline link test %s -> %s", n->cfg.node, ps->conf->node);
+	memset(&req, 0, sizeof(req));
+	to[0] = ps->conf->node;
+	req.to = to;
+	req.nto = 1;
+	req.precedence = HL_PREC_ROUTINE;
+	req.label = label;
+	req.content_type = HL_CT_TEXT;
+	req.flags = HL_ENV_FLAG_LINK_TEST;
+	req.content = (const uint8_t *)text;
+	req.content_len = strlen(text);
+	req.originator = "link-test";
+	req.ttl_s = n->cfg.link_test_s;
+	ps->test_sent_ms = now;
+	ps->test_done_ms = 0;
+	ps->test_rtt_ms = 0;
+	if ((r = hl_node_send(n, &req, id, why, sizeof(why))) != HL_OK) {
+		snprintf(ps->test_result, sizeof(ps->test_result), "failed: %s", why);
+		ps->test_done_ms = now;
+		return;
+	}
+	memcpy(ps->test_id, id, HL_ID_BYTES);
+	snprintf(ps->test_result, sizeof(ps->test_result), "pending");
+}
+
 static void
 node_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -1795,6 +1900,12 @@ node_tick(evutil_socket_t fd, short what, void *arg)
 		broadcast_descriptor(n);
 	}
 	erase_old_kem_keys(n, now);
+	if (now - n->overdue_scan_ms >= 1000) {
+		n->overdue_scan_ms = now;
+		scan_overdue(n, now);
+		for (i = 0; i < n->npeers; i++)
+			link_test(n, &n->peers[i], now);
+	}
 }
 
 /* ---- operations for the API ---- */
@@ -2056,6 +2167,11 @@ hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count)
 		if (hl_store_queue_depth(n->store, ps->conf->node, &s[i].queue_depth) != HL_OK)
 			s[i].queue_depth = 0;
 		snprintf(s[i].last_error, sizeof(s[i].last_error), "%s", ps->up ? "" : ps->last_error);
+		s[i].test_sent_ms = ps->test_sent_ms;
+		s[i].test_done_ms = ps->test_done_ms;
+		s[i].test_rtt_ms = ps->test_rtt_ms;
+		snprintf(s[i].test_result, sizeof(s[i].test_result), "%s",
+		    ps->test_sent_ms == 0 ? "none" : ps->test_result);
 	}
 	*st = s;
 	*count = n->npeers;

@@ -56,6 +56,11 @@ struct hl_peer_status {
 	uint64_t queue_depth;
 	uint64_t up_since_ms;
 	char last_error[128];
+	/* the scheduled end-to-end test (link_test) */
+	uint64_t test_sent_ms;        /* 0: none yet */
+	uint64_t test_done_ms;        /* when its result came, 0 pending */
+	uint64_t test_rtt_ms;         /* send to delivered receipt */
+	char test_result[96];         /* "none", "pending", "ok", "failed: ..." */
 };
 /* OUT: *st (caller frees with hl_free), *n. */
 HL_WUR int hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count);

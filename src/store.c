@@ -25,7 +25,7 @@
 #include "merkle.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_BUSY_TIMEOUT_MS 5000
 /* sqlite3_bind_blob takes an int length. (<limits.h> is shadowed by
  * src/limits.h through gcc's include_next, so no INT_MAX here.) */
@@ -164,6 +164,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" raw BLOB NOT NULL,"
 	" PRIMARY KEY (id, final)) WITHOUT ROWID;"
 	"CREATE INDEX transit_final_state ON transit (final, state);",
+	/* 4 -> 5: acknowledgement deadlines: when an envelope became overdue */
+	"ALTER TABLE envelopes ADD COLUMN overdue_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE deliveries ADD COLUMN overdue_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum st {
@@ -217,8 +220,8 @@ enum st {
 
 /* The message columns in the order row_to_msg() reads them. */
 #define MSG_COLS "id, inbound, origin, originator, precedence, content_type, flags," \
-	" suite, label, created_ms, expires_ms, stored_ms, acked_ms, acked_by, sig_ok"
-#define MSG_NCOLS 15
+	" suite, label, created_ms, expires_ms, stored_ms, acked_ms, acked_by, sig_ok, overdue_ms"
+#define MSG_NCOLS 16
 
 static const char *const st_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -1113,6 +1116,7 @@ hl_delivery_state_name(int state)
 	case HL_DLV_ACKNOWLEDGED: return "acknowledged";
 	case HL_DLV_REJECTED: return "rejected";
 	case HL_DLV_AWAITING_KEY: return "awaiting-key";
+	case HL_DLV_OVERDUE: return "overdue";
 	}
 	return "unknown";
 }
@@ -1331,7 +1335,7 @@ delivery_apply(struct hl_store *s, const uint8_t *id, const char *node, int stat
 	 * acknowledged follows queued or delivered; rejected only follows
 	 * queued (a node that stored the envelope cannot reject it later). */
 	if (cur != HL_DLV_QUEUED && cur != HL_DLV_AWAITING_KEY &&
-	    !(cur == HL_DLV_DELIVERED && state == HL_DLV_ACKNOWLEDGED))
+	    !((cur == HL_DLV_DELIVERED || cur == HL_DLV_OVERDUE) && state == HL_DLV_ACKNOWLEDGED))
 		return HL_OK;
 	switch (state) {
 	case HL_DLV_DELIVERED:
@@ -1424,7 +1428,7 @@ hl_store_deliveries(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 		memset(e, 0, sizeof(*e));
 		state = sqlite3_column_int64(st, 1);
 		reason = sqlite3_column_int64(st, 2);
-		if (state < HL_DLV_QUEUED || state > HL_DLV_AWAITING_KEY || reason < 0 ||
+		if (state < HL_DLV_QUEUED || state > HL_DLV_OVERDUE || reason < 0 ||
 		    reason > UINT8_MAX) {
 			r = HL_ERR_CORRUPT;
 			goto out;
@@ -1645,6 +1649,7 @@ row_to_msg(sqlite3_stmt *st, struct hl_msg *m)
 	m->stored_ms = col_u64(st, 11);
 	m->acked_ms = col_u64(st, 12);
 	m->sig_ok = sqlite3_column_int64(st, 14) != 0;
+	m->overdue_ms = col_u64(st, 15);
 	return HL_OK;
 }
 
@@ -3492,4 +3497,88 @@ out:
 	sqlite3_finalize(st);
 	hl_free(out);
 	return r;
+}
+
+/* ---- acknowledgement deadlines ---- */
+
+int
+hl_store_mark_overdue(struct hl_store *s, uint64_t now_ms, const uint64_t deadline_ms[4],
+    struct hl_overdue **out, size_t *n, size_t max)
+{
+	static const char *const q[2] = {
+		"SELECT id, origin, precedence FROM envelopes WHERE inbound = 1 AND acked_ms = 0"
+		" AND overdue_ms = 0 AND precedence = ?1 AND created_ms + ?2 < ?3"
+		" AND (flags & 2) = 0 LIMIT ?4",   /* link tests are never acknowledged */
+		"SELECT d.id, d.node, e.precedence FROM deliveries AS d JOIN envelopes AS e"
+		" ON e.id = d.id WHERE d.state = 1 AND e.precedence = ?1 AND e.created_ms + ?2 < ?3"
+		" AND (e.flags & 2) = 0 LIMIT ?4",
+	};
+	static const char *const u[2] = {
+		"UPDATE envelopes SET overdue_ms = ?2 WHERE id = ?1 AND overdue_ms = 0",
+		"UPDATE deliveries SET state = 5, overdue_ms = ?2 WHERE id = ?1 AND node = ?3"
+		" AND state = 1",
+	};
+	sqlite3_stmt *st = NULL, *up = NULL;
+	struct hl_overdue *a = NULL;
+	size_t cnt = 0;
+	int r, mode = 0, have, side;
+	unsigned p;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL || max == 0)
+		return HL_ERR_INVALID;
+	if ((a = hl_calloc(max, sizeof(*a))) == NULL)
+		return HL_ERR_NOMEM;
+	if ((r = op_begin(s, &mode)) != HL_OK) {
+		hl_free(a);
+		return r;
+	}
+	for (side = 0; side < 2; side++) {
+		for (p = 0; p < 4 && cnt < max; p++) {
+			if ((r = adhoc_prepare(s, q[side], &st)) != HL_OK ||
+			    (r = bind_i64(s, st, 1, p)) != HL_OK ||
+			    (r = bind_u64(s, st, 2, deadline_ms[p])) != HL_OK ||
+			    (r = bind_u64(s, st, 3, now_ms)) != HL_OK ||
+			    (r = bind_limit(s, st, 4, max - cnt)) != HL_OK)
+				goto out;
+			for (;;) {
+				if ((r = step_row(s, st, &have)) != HL_OK)
+					goto out;
+				if (!have)
+					break;
+				if (sqlite3_column_bytes(st, 0) != HL_ID_BYTES || cnt == max) {
+					r = HL_ERR_CORRUPT;
+					goto out;
+				}
+				memcpy(a[cnt].id, sqlite3_column_blob(st, 0), HL_ID_BYTES);
+				if ((r = col_str(st, 1, a[cnt].node, sizeof(a[cnt].node), 1)) != HL_OK)
+					goto out;
+				a[cnt].precedence = (uint8_t)p;
+				a[cnt].inbound = side == 0;
+				cnt++;
+			}
+			sqlite3_finalize(st);
+			st = NULL;
+		}
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		if ((r = adhoc_prepare(s, u[a[i].inbound ? 0 : 1], &up)) != HL_OK ||
+		    (r = bind_blob(s, up, 1, a[i].id, HL_ID_BYTES)) != HL_OK ||
+		    (r = bind_u64(s, up, 2, now_ms)) != HL_OK ||
+		    (!a[i].inbound && (r = bind_text(s, up, 3, a[i].node)) != HL_OK) ||
+		    (r = step_done(s, up)) != HL_OK)
+			goto out;
+		sqlite3_finalize(up);
+		up = NULL;
+	}
+	*out = a;
+	*n = cnt;
+	a = NULL;
+	r = HL_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	hl_free(a);
+	return op_end(s, mode, r);
 }

@@ -22,6 +22,7 @@ enum hl_delivery_state {
 	HL_DLV_ACKNOWLEDGED = 2,  /* signed acknowledged receipt received */
 	HL_DLV_REJECTED = 3,      /* signed rejected receipt received */
 	HL_DLV_AWAITING_KEY = 4,  /* not sealed to it yet: no valid KEM descriptor */
+	HL_DLV_OVERDUE = 5,       /* delivered, not acknowledged within its deadline */
 };
 const char *hl_delivery_state_name(int state);   /* "queued", ... */
 
@@ -41,6 +42,7 @@ struct hl_msg {
 	uint64_t expires_ms;
 	uint64_t stored_ms;                  /* received (in) or sent (out) */
 	uint64_t acked_ms;                   /* inbound: operator ack time, 0 if none */
+	uint64_t overdue_ms;                 /* inbound: when its ack deadline passed, 0 if not */
 	char acked_by[HL_OPERATOR_MAX + 1];
 	int sig_ok;                          /* signature verified on receipt */
 	uint8_t *content;                    /* plaintext; owned, free with hl_msg_clear */
@@ -119,6 +121,19 @@ HL_WUR int hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, cons
 /* The final recipient's receipt passed through us: stop forwarding. */
 HL_WUR int hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const char *final, int state);
+
+/* Acknowledgement deadlines (per precedence, from the envelope's creation):
+ * mark received envelopes not acknowledged in time, and our deliveries that
+ * are delivered but not acknowledged in time (state overdue). OUT: the ones
+ * newly marked (caller frees *out with hl_free), to audit and alert. */
+struct hl_overdue {
+	uint8_t id[HL_ID_BYTES];
+	char node[HL_NODE_NAME_MAX + 1];   /* origin (inbound) or recipient (ours) */
+	uint8_t precedence;
+	int inbound;
+};
+HL_WUR int hl_store_mark_overdue(struct hl_store *s, uint64_t now_ms,
+    const uint64_t deadline_ms[4], struct hl_overdue **out, size_t *n, size_t max);
 
 /* ---- inbound ---- */
 enum hl_inbound_status { HL_IN_ACCEPTED = 1, HL_IN_REJECTED = 2 };
