@@ -34,6 +34,12 @@ done
 
 rm -rf "$DEMO"
 "$HL" pki init --dir "$DEMO" --partners JPN,NATO,USA,KOR --base-port "$BASE" >/dev/null || exit 1
+# the demo runs on seconds, not the production minutes and hours:
+# acknowledgement deadlines and the end-to-end link test
+for p in $PARTNERS; do
+	sed -i 's/^\[node\]$/[node]\nack_flash = 60s\nack_immediate = 120s\nack_priority = 300s\nack_routine = 600s\nlink_test = 30s/' \
+		"$DEMO/$p/node.conf"
+done
 echo "demo: federation created in $DEMO (one CA per partner, one node each)"
 for p in $PARTNERS; do
 	"$HLD" -c "$DEMO/$p/node.conf" >"$DEMO/$p/hotlined.log" 2>&1 &
@@ -82,6 +88,7 @@ done
 echo "  e.g. $HL -c $DEMO/KOR/node.conf inbox"
 echo "  logs: $DEMO/<PARTNER>/hotlined.log"
 echo
+echo "demo: a FLASH left unacknowledged for 60 s turns OVERDUE (try: hotline -c $DEMO/USA/node.conf inbox)"
 echo "demo: running; press Ctrl-C to stop all four nodes"
 while :; do
 	for pid in "${pids[@]}"; do
