@@ -295,11 +295,12 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	dir_resume_if_room(d);
 }
 
-static void
-read_cb(struct bufferevent *bev, void *arg)
+/* Forward what side `from` has read. may_drop: roll the dice for "drop".
+ * Returns 1 when the connection was freed. */
+static int
+forward(struct conn *c, int from, int may_drop)
 {
-	struct conn *c = arg;
-	int from = bev == c->side[0] ? 0 : 1;
+	struct bufferevent *bev = c->side[from];
 	struct dir *d = &c->dir[from];
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct bufferevent *to = c->side[1 - from];
@@ -308,15 +309,15 @@ read_cb(struct bufferevent *bev, void *arg)
 	uint64_t rel;
 
 	if (n == 0)
-		return;
+		return 0;
 	if (to == NULL || c->closing) {
 		(void)evbuffer_drain(in, n);
-		return;
+		return 0;
 	}
-	if (drop_p > 0 && rng_unit() < drop_p) {
+	if (may_drop && drop_p > 0 && rng_unit() < drop_p) {
 		st.resets_drop++;
 		conn_free(c, 1);
-		return;
+		return 1;
 	}
 	st.bytes[from] += n;
 	if (delay_ms == 0 && jitter_ms == 0 && d->head == NULL) {
@@ -326,7 +327,7 @@ read_cb(struct bufferevent *bev, void *arg)
 		    (ch->data = evbuffer_new()) == NULL) {
 			hl_free(ch);
 			conn_free(c, 1);
-			return;
+			return 1;
 		}
 		(void)evbuffer_add_buffer(ch->data, in);
 		rel = now_ms() + delay_ms + (jitter_ms > 0 ? rng_next() % (jitter_ms + 1) : 0);
@@ -349,6 +350,15 @@ read_cb(struct bufferevent *bev, void *arg)
 		st.paused++;
 		bufferevent_disable(bev, EV_READ);
 	}
+	return 0;
+}
+
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)forward(c, bev == c->side[0] ? 0 : 1, 1);
 }
 
 static void
@@ -372,10 +382,8 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		/* forward what the closing side still had, then stop it */
-		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0 && !c->closing)
-			read_cb(bev, c);
-		if (c->side[s] == NULL)
-			return;         /* read_cb dropped the connection */
+		if (forward(c, s, 0))
+			return;
 		dir_flush(&c->dir[s], 1);
 		bufferevent_free(c->side[s]);
 		c->side[s] = NULL;
