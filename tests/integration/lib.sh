@@ -167,3 +167,60 @@ wait_state() {
 inbox_count() {
 	hl "$1" inbox --json | jq '.items | length'
 }
+
+# ---- fault injection (tests/tools/faultproxy.c, docs/internals/faults.md) ----
+
+# conf_set P KEY VALUE: set KEY in the [node] section of P's node.conf
+conf_set() {
+	local f
+	f=$(conf "$1")
+	awk -v k="$2" -v v="$3" '
+		/^\[/ { sec = $0 }
+		sec == "[node]" && $1 == k && $2 == "=" { print k " = " v; next }
+		{ print }' "$f" >"$f.new" && mv "$f.new" "$f"
+}
+
+# conf_set_peer_address P PEER_NODE HOST:PORT: where P dials PEER_NODE
+conf_set_peer_address() {
+	local f
+	f=$(conf "$1")
+	awk -v s="[peer $2]" -v a="$3" '
+		/^\[/ { sec = $0 }
+		sec == s && $1 == "address" && $2 == "=" { print "address = " a; next }
+		{ print }' "$f" >"$f.new" && mv "$f.new" "$f"
+	grep -q "^address = $3\$" "$f" || fail "cannot set $2's address in $(conf "$1")"
+}
+
+# proxy_start CONTROL_PORT SEED MAPPING...: start faultproxy (killed by
+# cleanup like a node) and wait until it listens. Sets PROXY_CTL.
+proxy_start() {
+	local cport=$1 seed=$2 i
+	shift 2
+	PROXY_CTL=$cport
+	"$HOTLINE_BUILD/tests/faultproxy" --control "$cport" --seed "$seed" "$@" \
+		>>"$T/proxy.log" 2>&1 &
+	NODE_PID[faultproxy]=$!
+	for i in $(seq 1 50); do
+		grep -q "^faultproxy: ready" "$T/proxy.log" 2>/dev/null && return 0
+		kill -0 "${NODE_PID[faultproxy]}" 2>/dev/null || fail "faultproxy exited: $(tail -n 2 "$T/proxy.log")"
+		sleep 0.1
+	done
+	fail "faultproxy did not come up"
+}
+
+# proxy_ctl COMMAND...: one control command; prints the reply line and
+# succeeds when it starts with "ok"
+proxy_ctl() {
+	local reply=""
+	exec 9<>"/dev/tcp/127.0.0.1/$PROXY_CTL" || return 1
+	printf '%s\n' "$*" >&9
+	IFS= read -r -t 5 reply <&9
+	exec 9>&-
+	printf '%s\n' "$reply"
+	case "$reply" in ok*) return 0 ;; *) return 1 ;; esac
+}
+
+# proxy_stat KEY: one counter from "stats"
+proxy_stat() {
+	proxy_ctl stats | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
