@@ -86,6 +86,7 @@ reason_phrase(int code)
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
 	default: return "Internal Server Error";
 	}
 }
@@ -405,6 +406,11 @@ handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 	case HL_ERR_AGAIN:
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
 		reply_error(req, 503, "unavailable", "%s", why);
+		break;
+	case HL_ERR_FULL:
+		/* the node's disk is full: it still receives what it can and serves reads */
+		reply_error(req, 507, "storage_full", "storage full: the node cannot store new "
+		    "envelopes until space is freed (%s)", why);
 		break;
 	default:
 		reply_error(req, 500, "internal", "%s", why);

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2097,6 +2098,8 @@ main(int argc, char **argv)
 	size_t i;
 	int a = 1, rc;
 
+	/* a node that dies mid-request must give "cannot reach", not SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
 	hl_apijson_init();
 	cli.conf_path = getenv("HOTLINE_CONF");
 	if (cli.conf_path != NULL && cli.conf_path[0] == '\0')

@@ -30,6 +30,7 @@
 #define NODE_TICK_MS 100
 #define PUMP_HIGH_BYTES (2u * HL_CHUNK_BYTES)
 #define HL_PRECEDENCES 4
+#define RETRANSMIT_MS 15000u
 #define PUMP_BATCH 512
 #define RECEIPTS_BATCH 256
 
@@ -76,6 +77,7 @@ struct peer_state {
 	char last_error[128];
 	struct out_xfer xfer[4];       /* by precedence */
 	struct peer_state *inflight_via; /* relay used for the in-flight ids, or NULL */
+	uint64_t inflight_progress_ms; /* last in-flight addition or receipt */
 	char routes[HL_PEERS_MAX][HL_NODE_NAME_MAX + 1]; /* its links that are up */
 	unsigned nroutes;
 	uint64_t receipts_relay_ms;    /* last try to send owed receipts via a relay */
@@ -525,6 +527,8 @@ xfers_step(struct peer_state *ps)
 		return 0;
 	}
 	if (x->off == x->len) {
+		if (ps->ninflight == 0)
+			ps->inflight_progress_ms = hl_now_ms();
 		if (inflight_add(ps, x->id) != HL_OK)
 			log_warnx("pump %s: out of memory", ps->conf->node);
 		ps->inflight_via = x->via;
@@ -907,6 +911,7 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 	    rc.kind == HL_RECEIPT_REJECTED ? ": " : "",
 	    rc.kind == HL_RECEIPT_REJECTED ? rc.detail : "");
 	inflight_del(from, rc.id);
+	from->inflight_progress_ms = hl_now_ms();
 	if (from->test_sent_ms != 0 && from->test_done_ms == 0 &&
 	    memcmp(from->test_id, rc.id, HL_ID_BYTES) == 0) {
 		from->test_done_ms = hl_now_ms();
@@ -1876,6 +1881,16 @@ node_tick(evutil_socket_t fd, short what, void *arg)
 		ps = &n->peers[i];
 		if (ps->up && now - ps->last_ping_ms >= n->cfg.heartbeat_ms)
 			send_ping(ps, now);
+		/* no receipt for anything in flight for a while (the receiver could
+		 * not store it, say): send it all again; duplicates are answered from
+		 * the receiver's seen-id table */
+		if (ps->ninflight > 0 && now - ps->inflight_progress_ms >= RETRANSMIT_MS) {
+			log_warnx("link %s: no receipt for %zu envelope(s) in %u s: sending again",
+			    ps->conf->node, ps->ninflight, RETRANSMIT_MS / 1000);
+			ps->ninflight = 0;
+			ps->inflight_via = NULL;
+			pump(n, ps);
+		}
 		if (!ps->up && now - ps->receipts_relay_ms >= 1000) {
 			ps->receipts_relay_ms = now;
 			pump(n, ps);
@@ -2065,6 +2080,7 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 	if ((r = hl_store_put_outbound(n->store, &m, names, nr, now)) != HL_OK) {
 		hl_store_rollback(n->store);
 		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
+		log_warnx("send by %s refused: %s", req->originator, why);
 		goto out;
 	}
 	for (i = 0; i < nr; i++) {

@@ -874,7 +874,7 @@ check_integrity(sqlite3 *db, const char *path, char *err, size_t errlen)
 		return HL_ERR_CORRUPT;
 	}
 	if ((rc & 0xff) == SQLITE_CORRUPT) {
-		set_err(err, errlen, "DB: database is corrupt (quick_check: %s)",
+		set_err(err, errlen, "DB: %s is corrupt and is not used (quick_check: %s)", path,
 		    sqlite3_errmsg(db));
 		return HL_ERR_CORRUPT;
 	}
@@ -887,7 +887,7 @@ check_integrity(sqlite3 *db, const char *path, char *err, size_t errlen)
 		for (p = val; *p != '\0'; p++)
 			if (*p == '\n' || *p == '\r' || *p == '\t')
 				*p = ' ';
-		set_err(err, errlen, "DB: database is corrupt (quick_check: %s)", val);
+		set_err(err, errlen, "DB: %s is corrupt and is not used (quick_check: %s)", path, val);
 		return HL_ERR_CORRUPT;
 	}
 	return HL_OK;
