@@ -59,6 +59,21 @@ id2=$(hl JPN send --to all --precedence routine --classification UNCLASSIFIED \
 for q in NATO USA KOR; do wait_state JPN "$id2" "$q" delivered; done
 ok "routine text to all three partners delivered"
 
+# exercise traffic: marked in the signed header, shown everywhere, filterable
+ex=$(hl JPN send --exercise --to KOR --precedence immediate --classification RESTRICTED \
+	--releasable-to JPN,KOR --tlp green "EXERCISE EXERCISE EXERCISE: simulated intrusion") ||
+	fail "exercise send"
+wait_state JPN "$ex" KOR delivered
+expect_eq "$(hl KOR show "$ex" --json | jq -r .exercise)" "true" "exercise flag travels in the signed header"
+expect_match "$(hl KOR show "$ex")" "EXERCISE" "show marks it EXERCISE"
+expect_match "$(hl KOR inbox | grep "$ex")" "\[EXERCISE\]" "inbox marks it EXERCISE"
+expect_eq "$(hl KOR inbox --json --exercise only | jq -r '[.items[].id] | join(",")')" "$ex" \
+	"inbox --exercise only shows exercise traffic only"
+expect_eq "$(hl KOR inbox --json --exercise exclude | jq --arg e "$ex" '[.items[] | select(.id == $e)] | length')" "0" \
+	"inbox --exercise exclude hides it"
+expect_eq "$(hl KOR inbox --json --exercise exclude | jq '[.items[] | select(.exercise)] | length')" "0" \
+	"no exercise item mixes into the real-world view"
+
 for p in JPN NATO USA KOR; do
 	hl "$p" audit verify >/dev/null || fail "audit verify $p"
 done

@@ -175,7 +175,7 @@ test_envelope_malformed(void **state)
 	expect_env_fail(&b, OFF_VERSION, 0, HL_ERR_VERSION);
 	expect_env_fail(&b, OFF_SUITE, 0, HL_ERR_VERSION);
 	expect_env_fail(&b, OFF_SUITE, 4, HL_ERR_VERSION);
-	expect_env_fail(&b, OFF_FLAGS, 0x02, HL_ERR_MALFORMED);  /* unknown flag bit */
+	expect_env_fail(&b, OFF_FLAGS, 0x04, HL_ERR_MALFORMED);  /* unknown flag bit */
 	expect_env_fail(&b, OFF_FLAGS, 0x81, HL_ERR_MALFORMED);
 	expect_env_fail(&b, OFF_PREC, 4, HL_ERR_MALFORMED);
 	expect_env_fail(&b, OFF_CT, 0, HL_ERR_MALFORMED);

@@ -1157,7 +1157,9 @@ test_store_migrate_v1(void **state)
 	sclose(f);
 	raw_exec(f->path, "ALTER TABLE audit DROP COLUMN leaf; DROP TABLE audit_checkpoints;"
 	    " DROP TABLE witness_checkpoints; DROP TABLE tracks; DROP TABLE track_updates;"
-	    " DROP INDEX envelopes_content_type; DROP TABLE transit; PRAGMA user_version = 1;");
+	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
+	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"
+	    " PRAGMA user_version = 1;");
 	/* read-only refuses to migrate */
 	assert_int_equal(hl_store_open_readonly(f->path, &f->s, err, sizeof(err)), HL_ERR_VERSION);
 	assert_null(f->s);

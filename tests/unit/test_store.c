@@ -174,7 +174,7 @@ test_open_creates_private_wal_db(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 4);
+	assert_int_equal(sqlite3_column_int(st, 0), 5);
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -1129,11 +1129,11 @@ test_corrupt_middle(void **state)
 	assert_true(size > 64 * 4096);
 	/* b-tree pages of the schema and the first tables */
 	overwrite(f->path, 4096, 8 * 4096, 0x5a);
-	expect_open_fails(f, HL_ERR_CORRUPT, "DB: database is corrupt (quick_check: ");
+	expect_open_fails(f, HL_ERR_CORRUPT, " is corrupt and is not used (quick_check: ");
 	/* a few bytes in the middle: interior pages of the envelope table */
 	fill_db(f);
 	overwrite(f->path, size / 2, 4096 * 3, 0x11);
-	expect_open_fails(f, HL_ERR_CORRUPT, "DB: database is corrupt");
+	expect_open_fails(f, HL_ERR_CORRUPT, " is corrupt and is not used");
 }
 
 static void
@@ -1161,10 +1161,10 @@ test_corrupt_random_and_truncated(void **state)
 	fill_db(f);
 	size = file_size(f->path);
 	assert_int_equal(truncate(f->path, size / 2), 0);
-	expect_open_fails(f, HL_ERR_CORRUPT, "DB: database is corrupt");
+	expect_open_fails(f, HL_ERR_CORRUPT, " is corrupt and is not used");
 	fill_db(f);
 	assert_int_equal(truncate(f->path, 4096 + 100), 0);
-	expect_open_fails(f, HL_ERR_CORRUPT, "DB: database is corrupt");
+	expect_open_fails(f, HL_ERR_CORRUPT, " is corrupt and is not used");
 }
 
 static void
@@ -1175,15 +1175,17 @@ test_versions(void **state)
 
 	open_fx(f);
 	close_fx(f);
+	raw_exec(f->path, "PRAGMA user_version = 6");
+	expect_open_fails(f, HL_ERR_VERSION, "schema version 6 is newer than this hotline "
+	    "supports (5)");
 	raw_exec(f->path, "PRAGMA user_version = 5");
-	expect_open_fails(f, HL_ERR_VERSION, "schema version 5 is newer than this hotline "
-	    "supports (4)");
-	raw_exec(f->path, "PRAGMA user_version = 4");
 	open_fx(f);
 	close_fx(f);
 	/* a version-2 file (before the tracks and transit tables) is migrated */
 	raw_exec(f->path, "DROP TABLE tracks; DROP TABLE track_updates;"
-	    " DROP INDEX envelopes_content_type; DROP TABLE transit; PRAGMA user_version = 2");
+	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
+	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"
+	    " PRAGMA user_version = 2");
 	open_fx(f);
 	close_fx(f);
 	/* somebody else's database (tables, no version) */
