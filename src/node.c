@@ -461,7 +461,8 @@ xfers_refill(struct hl_node *n, struct peer_state *ps, struct pump_cands *c)
 		for (i = c->used[p]; x->raw == NULL && i < c->n; i++) {
 			if (c->precs[i] != p || inflight_has(ps, c->ids[i]) || xfer_busy(ps, c->ids[i]))
 				continue;
-			if ((r = hl_store_get_raw(n->store, c->ids[i], &raw, &len)) != HL_OK) {
+			if ((r = hl_store_get_raw(n->store, c->ids[i], ps->conf->node, &raw,
+			    &len)) != HL_OK) {
 				log_warnx("pump %s: cannot load envelope: %s", ps->conf->node,
 				    hl_strerror(r));
 				continue;

@@ -3081,8 +3081,8 @@ out:
 }
 
 int
-hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], uint8_t **raw,
-    size_t *len)
+hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], const char *final,
+    uint8_t **raw, size_t *len)
 {
 	sqlite3_stmt *st = NULL;
 	int r, have;
@@ -3091,9 +3091,13 @@ hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], uint8
 	*len = 0;
 	if (s == NULL)
 		return HL_ERR_INVALID;
-	if ((r = adhoc_prepare(s, "SELECT raw FROM envelopes WHERE id = ?1 UNION ALL"
-	    " SELECT raw FROM transit WHERE id = ?1 LIMIT 1", &st)) != HL_OK ||
+	/* what we forward for final (the bytes its origin sent us to relay)
+	 * comes first; our own copy (sent by us, or received) otherwise */
+	if ((r = adhoc_prepare(s, "SELECT raw, 0 AS k FROM transit WHERE id = ?1 AND final = ?2"
+	    " UNION ALL SELECT raw, 1 FROM envelopes WHERE id = ?1 ORDER BY k LIMIT 1",
+	    &st)) != HL_OK ||
 	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_text(s, st, 2, final)) != HL_OK ||
 	    (r = step_row(s, st, &have)) != HL_OK)
 		goto out;
 	if (!have) {

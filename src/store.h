@@ -108,9 +108,10 @@ HL_WUR int hl_store_pending_for(struct hl_store *s, const char *peer, int waitin
  * then oldest first. OUT: ids, precs (hl_free each), *n. */
 HL_WUR int hl_store_queue_list(struct hl_store *s, const char *peer,
     uint8_t (**ids)[HL_ID_BYTES], uint8_t **precs, size_t *n, size_t max);
-/* The encoded envelope only. OUT: *raw (hl_free), *len. */
+/* The encoded envelope to send to final: the bytes held in transit for it
+ * if we relay it, else our own copy. OUT: *raw (hl_free), *len. */
 HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
-    uint8_t **raw, size_t *len);
+    const char *final, uint8_t **raw, size_t *len);
 
 /* Relay: keep an envelope in transit to final (store-and-forward), queued
  * for final's link; the pump sends it like our own. OUT: *added = 0 when it
