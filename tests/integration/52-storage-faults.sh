@@ -43,7 +43,7 @@ ok "traffic both ways before the fault"
 # ---- disk full ----
 dd if=/dev/zero of="$MNT/fill" bs=64k >/dev/null 2>&1
 expect_eq "$(df --output=avail -B1 "$MNT" | tail -n 1 | tr -d ' ')" "0" "tmpfs is full"
-out_before=$(sqlite3 "$MNT/hotline.db" "select count(*) from envelopes where inbound = 0")
+out_before=$(sqlite3 "$MNT/hotline.db" "select count(*) from envelopes where inbound = 0 and (flags & 2) = 0")
 # SQLite may still fit a few transactions into WAL space it already owns;
 # sends must start failing within a handful, and each must fail cleanly.
 refused=0 accepted=0
@@ -65,7 +65,7 @@ expect_match "$(cat "$T/err")" "[Ss]torage|[Ff]ull|[Ss]pace" "refusal says stora
 expect_match "$(cat "$T/err")" "[Ss]tor(e|age)|[Dd]isk|[Ss]pace" "refusal is about storage, not just 'full'"
 kill -0 "${NODE_PID[JPN]}" 2>/dev/null || fail "JPN died when its disk filled up"
 ok "JPN is still running"
-expect_eq "$(sqlite3 "$MNT/hotline.db" "select count(*) from envelopes where inbound = 0")" \
+expect_eq "$(sqlite3 "$MNT/hotline.db" "select count(*) from envelopes where inbound = 0 and (flags & 2) = 0")" \
 	"$((out_before + accepted))" "the refused send left nothing behind"
 
 hl JPN status >/dev/null || fail "status while full"
