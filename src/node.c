@@ -107,6 +107,7 @@ struct hl_node {
 	uint64_t desc_at_ms;
 	uint64_t started_ms;
 	uint64_t overdue_scan_ms;
+	int audit_failed;              /* an audit append failed in this transaction */
 	char kem_dir[HL_PATH_MAX + 8];
 	unsigned npeers;
 	struct peer_state peers[HL_PEERS_MAX];
@@ -143,14 +144,36 @@ hex_id(const uint8_t id[HL_ID_BYTES], char out[2 * HL_ID_BYTES + 1])
 	out[2 * HL_ID_BYTES] = '\0';
 }
 
+/* Record an event. Inside a transaction a failure poisons it: node_commit
+ * then rolls back, so no state change commits without its audit entry. */
 static void
 audit(struct hl_node *n, const char *event, const uint8_t *id, const char *actor,
     const char *detail)
 {
 	int r;
 
-	if ((r = hl_store_audit(n->store, event, id, actor, detail, hl_now_ms())) != HL_OK)
+	if ((r = hl_store_audit(n->store, event, id, actor, detail, hl_now_ms())) != HL_OK) {
 		log_warnx("audit: cannot record %s: %s", event, hl_strerror(r));
+		n->audit_failed = 1;
+	}
+}
+
+static int
+node_begin(struct hl_node *n)
+{
+	n->audit_failed = 0;
+	return hl_store_begin(n->store);
+}
+
+static int
+node_commit(struct hl_node *n)
+{
+	if (n->audit_failed) {
+		n->audit_failed = 0;
+		log_warnx("transaction rolled back: its audit entry could not be written");
+		return HL_ERR_STORE;
+	}
+	return hl_store_commit(n->store);
 }
 
 static struct peer_state *
@@ -641,7 +664,7 @@ reject_envelope(struct hl_node *n, struct peer_state *from, const struct hl_enve
 	}
 	snprintf(ad, sizeof(ad), "origin=%s via=%s reason=%s: %s", e->origin, from->conf->node,
 	    hl_reason_name(reason), detail);
-	if (hl_store_begin(n->store) != HL_OK)
+	if (node_begin(n) != HL_OK)
 		goto out;
 	if ((r = hl_store_put_rejected(n->store, e->id, e->origin, reason, raw, len,
 	    hl_now_ms())) != HL_OK && r != HL_ERR_EXISTS) {
@@ -650,7 +673,7 @@ reject_envelope(struct hl_node *n, struct peer_state *from, const struct hl_enve
 		goto out;
 	}
 	audit(n, "envelope-rejected", e->id, from->conf->node, ad);
-	if (hl_store_commit(n->store) != HL_OK) {
+	if (node_commit(n) != HL_OK) {
 		hl_store_rollback(n->store);
 		goto out;
 	}
@@ -780,7 +803,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	    e.originator, hl_precedence_name(e.precedence),
 	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", clen);
 	t_store = hl_mono_us();
-	if ((r = hl_store_begin(n->store)) != HL_OK)
+	if ((r = node_begin(n)) != HL_OK)
 		goto out;
 	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
 		hl_store_rollback(n->store);
@@ -789,7 +812,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 		goto out;
 	}
 	audit(n, "envelope-received", e.id, e.origin, ad);
-	if ((r = hl_store_commit(n->store)) != HL_OK) {
+	if ((r = node_commit(n)) != HL_OK) {
 		hl_store_rollback(n->store);
 		log_warnx("envelope %s: commit failed: %s", idh, hl_strerror(r));
 		goto out;
@@ -892,7 +915,7 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 	    rc.kind == HL_RECEIPT_REJECTED ? " reason=" : "",
 	    rc.kind == HL_RECEIPT_REJECTED ? hl_reason_name(rc.reason) : "",
 	    rc.operator_name[0] != '\0' ? " operator=" : "", rc.operator_name);
-	if ((r = hl_store_begin(n->store)) != HL_OK)
+	if ((r = node_begin(n)) != HL_OK)
 		return;
 	r = hl_store_delivery_update(n->store, rc.id, rc.from, state, rc.reason, rc.detail,
 	    rc.operator_name, rc.time_ms);
@@ -904,7 +927,7 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 	if (r == HL_ERR_NOT_FOUND)
 		log_warnx("receipt %s from %s: no such delivery", idh, rc.from);
 	audit(n, ev, rc.id, rc.from, ad);
-	if (hl_store_commit(n->store) != HL_OK) {
+	if (node_commit(n) != HL_OK) {
 		hl_store_rollback(n->store);
 		return;
 	}
@@ -1079,9 +1102,9 @@ reseal_for_peer(struct hl_node *n, struct peer_state *ps)
 		}
 		if (need && hl_label_decode(m.label, m.label_len, &label) == HL_OK &&
 		    hl_store_deliveries(n->store, ids[i], &dl, &ndl) == HL_OK) {
-			if ((r = hl_store_begin(n->store)) == HL_OK &&
+			if ((r = node_begin(n)) == HL_OK &&
 			    (r = reseal(n, &m, &label, dl, ndl, &sealed)) == HL_OK &&
-			    (r = hl_store_commit(n->store)) == HL_OK) {
+			    (r = node_commit(n)) == HL_OK) {
 				done++;
 				inflight_del(ps, ids[i]);
 			} else {
@@ -1481,7 +1504,7 @@ on_relay(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 	m.expires_ms = e.expires_ms;
 	m.raw = (uint8_t *)(uintptr_t)env;
 	m.raw_len = elen;
-	if ((r = hl_store_begin(n->store)) != HL_OK)
+	if ((r = node_begin(n)) != HL_OK)
 		return;
 	if ((r = hl_store_put_transit(n->store, &m, final, hl_now_ms(), &added)) != HL_OK) {
 		hl_store_rollback(n->store);
@@ -1493,7 +1516,7 @@ on_relay(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 		    hl_precedence_name(e.precedence), elen);
 		audit(n, "relay-accepted", e.id, ps->conf->node, ad);
 	}
-	if (hl_store_commit(n->store) != HL_OK) {
+	if (node_commit(n) != HL_OK) {
 		hl_store_rollback(n->store);
 		return;
 	}
@@ -2076,7 +2099,7 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 	snprintf(ad, sizeof(ad), "to=%u recipients precedence=%s label=%s%s size=%zu", nr,
 	    hl_precedence_name(req->precedence), lt,
 	    (req->flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", req->content_len);
-	if ((r = hl_store_begin(n->store)) != HL_OK)
+	if ((r = node_begin(n)) != HL_OK)
 		goto out;
 	if ((r = hl_store_put_outbound(n->store, &m, names, nr, now)) != HL_OK) {
 		hl_store_rollback(n->store);
@@ -2092,7 +2115,7 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 		}
 	}
 	audit(n, "envelope-sent", id, req->originator, ad);
-	if ((r = hl_store_commit(n->store)) != HL_OK) {
+	if ((r = node_commit(n)) != HL_OK) {
 		hl_store_rollback(n->store);
 		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
 		goto out;
@@ -2139,7 +2162,7 @@ hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char 
 	if ((r = make_receipt(n, HL_RECEIPT_ACKNOWLEDGED, id, m.origin, 0, NULL, operator_name,
 	    &raw, &len)) != HL_OK)
 		goto out;
-	if ((r = hl_store_begin(n->store)) != HL_OK)
+	if ((r = node_begin(n)) != HL_OK)
 		goto out;
 	if ((r = hl_store_ack(n->store, id, operator_name, hl_now_ms())) != HL_OK ||
 	    (r = hl_store_receipt_queue(n->store, id, HL_RECEIPT_ACKNOWLEDGED, m.origin, raw,
@@ -2149,7 +2172,7 @@ hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char 
 	}
 	snprintf(ad, sizeof(ad), "origin=%s", m.origin);
 	audit(n, "envelope-acknowledged", id, operator_name, ad);
-	if ((r = hl_store_commit(n->store)) != HL_OK) {
+	if ((r = node_commit(n)) != HL_OK) {
 		hl_store_rollback(n->store);
 		goto out;
 	}
