@@ -71,7 +71,9 @@ port_free() {
 pick_base_port() {
 	local n=$1 try base i okp
 	for try in $(seq 1 50); do
-		base=$(( 20000 + (RANDOM % 300) * 100 ))
+		# below the ephemeral range (32768+), so no outgoing connection can hold a
+		# port a node is about to (re)bind
+		base=$(( 20000 + (RANDOM % 125) * 100 ))
 		okp=1
 		for i in $(seq 0 $((n - 1))); do
 			port_free $((base + i)) && port_free $((base + 100 + i)) || { okp=0; break; }
