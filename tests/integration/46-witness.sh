@@ -12,10 +12,21 @@ for p in JPN KOR; do
 	sed -i '/^\[node\]/a audit_checkpoint = 1s' "$(conf "$p")"
 done
 node_start JPN
-node_start KOR
-wait_link JPN KOR
 jdb="$FED/JPN/data/hotline.db"
 kdb="$FED/KOR/data/hotline.db"
+
+# hostile frames first (tests/tools/peersim plays KOR with its real key)
+sim() { "$HOTLINE_BUILD/tests/peersim" "$(conf KOR)" JPN/node-1 "$1"; }
+expect_eq "$(sim bad-checkpoint)" "closed" "undecodable CHECKPOINT closes the link"
+expect_eq "$(sim bad-consistency)" "closed" "CONSISTENCY with 65 hashes closes the link"
+expect_eq "$(sim bad-consistency-req)" "closed" "short CONSISTENCY_REQ closes the link"
+expect_eq "$(sim forged-checkpoint)" "open" "badly signed CHECKPOINT: dropped, link stays"
+expect_eq "$(sqlite3 "$jdb" "select count(*) from audit where event='checkpoint-invalid'")" "2" \
+	"undecodable and forged checkpoints audited checkpoint-invalid"
+expect_eq "$(sqlite3 "$jdb" "select count(*) from witness_checkpoints")" "0" "nothing witnessed from them"
+
+node_start KOR
+wait_link JPN KOR
 
 send() {
 	local id
