@@ -613,7 +613,8 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 	if ((peers = json_array()) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
-		p = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:s, s:o, s:o}}",
+		p = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:s, s:o, s:o}, "
+		    "s:{s:o, s:o, s:s}, s:b}",
 		    "node", st[i].node, "partner", st[i].partner,
 		    "link", st[i].up ? "up" : "down",
 		    "last_heartbeat", hl_apijson_time(st[i].last_heartbeat_ms),
@@ -627,7 +628,12 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 		    "result", st[i].test_result,
 		    "completed", hl_apijson_time(st[i].test_done_ms),
 		    "round_trip_ms", st[i].test_rtt_ms != 0 ? json_integer((json_int_t)st[i].test_rtt_ms) :
-		    json_null());
+		    json_null(),
+		    "witness", "size", st[i].witness_size != 0 ?
+		    json_integer((json_int_t)st[i].witness_size) : json_null(),
+		    "checkpoint_time", hl_apijson_time(st[i].witness_time_ms),
+		    "state", st[i].witness_state,
+		    "fork", st[i].fork);
 		if (p == NULL || json_array_append_new(peers, p) != 0)
 			goto nomem;
 	}

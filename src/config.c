@@ -52,7 +52,7 @@ enum node_key {
 	NK_NAME, NK_LISTEN, NK_API, NK_DATA, NK_CERT, NK_KEY, NK_CA, NK_SUITE,
 	NK_ALLOW_CLASSICAL, NK_HEARTBEAT, NK_DEAD_AFTER, NK_RECONNECT_MAX,
 	NK_ENVELOPE_TTL, NK_KEM_ROTATE, NK_KEM_KEEP, NK_ACK_FLASH, NK_ACK_IMMEDIATE,
-	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_COUNT
+	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_AUDIT_CHECKPOINT, NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
 enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_COUNT };
@@ -509,6 +509,16 @@ nk_link_test(struct pctx *x, const char *v, char *msg, size_t ml)
 }
 
 static int
+nk_audit_checkpoint(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (strcmp(v, "off") == 0) {
+		x->c->audit_checkpoint_s = 0;
+		return HL_OK;
+	}
+	return set_duration(v, 1000, 86400000, 1, &x->c->audit_checkpoint_s, msg, ml);
+}
+
+static int
 nk_kem_keep(struct pctx *x, const char *v, char *msg, size_t ml)
 {
 	return set_duration(v, 1000, 366ull * 86400000, 1, &x->c->kem_keep_s, msg, ml);
@@ -724,6 +734,7 @@ static const struct key_def node_keys[NK_COUNT] = {
 	[NK_ACK_PRIORITY] = { "ack_priority", 0, nk_ack_priority },
 	[NK_ACK_ROUTINE] = { "ack_routine", 0, nk_ack_routine },
 	[NK_LINK_TEST] = { "link_test", 0, nk_link_test },
+	[NK_AUDIT_CHECKPOINT] = { "audit_checkpoint", 0, nk_audit_checkpoint },
 };
 
 static const struct key_def policy_keys[PK_COUNT] = {
@@ -1160,6 +1171,7 @@ defaults(struct hl_config *c)
 	c->ack_deadline_s[2] = 3 * 3600;
 	c->ack_deadline_s[3] = 6 * 3600;
 	c->link_test_s = 3600;
+	c->audit_checkpoint_s = 60;
 	memcpy(c->policy.id, "hotline-default", sizeof("hotline-default"));
 	c->policy.nlevels = sizeof(default_levels) / sizeof(default_levels[0]);
 	for (i = 0; i < c->policy.nlevels; i++)

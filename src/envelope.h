@@ -174,7 +174,10 @@ enum hl_frame_type {
 	HL_FRAME_CHUNK = 9,        /* id[16], u32 total, u32 offset, data: part of a large frame */
 	HL_FRAME_RELAY = 10,       /* str8 final recipient, envelope: forward it (one hop) */
 	HL_FRAME_ROUTES = 11,      /* u8 n, n x str8 node: nodes I have a link up to */
-	HL_FRAME_LAST = 11,
+	HL_FRAME_CHECKPOINT = 12,  /* payload: our signed audit checkpoint (merkle.h) */
+	HL_FRAME_CONSISTENCY_REQ = 13, /* u64 old_size, u64 new_size */
+	HL_FRAME_CONSISTENCY = 14, /* u64 old_size, u64 new_size, u8 n, n x 32-byte hashes */
+	HL_FRAME_LAST = 14,
 };
 
 #define HL_FRAME_HEADER 5

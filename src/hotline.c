@@ -1084,7 +1084,7 @@ cmd_status(int argc, char **argv)
 	int json = 0, help, npos, rc;
 	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[1];
-	json_t *resp = NULL, *peers, *p, *rtt, *lt;
+	json_t *resp = NULL, *peers, *p, *rtt, *lt, *wt;
 	size_t i;
 	int up;
 
@@ -1123,6 +1123,16 @@ cmd_status(int argc, char **argv)
 			put_clean(jstr(lt, "result"), 0);
 			if (json_is_string(json_object_get(lt, "last_sent")))
 				printf(" (sent %s)", jstr(lt, "last_sent"));
+		}
+		wt = json_object_get(p, "witness");
+		if (json_is_object(wt) && json_is_integer(json_object_get(wt, "size"))) {
+			printf("  witnessed %" JSON_INTEGER_FORMAT " entries", jint(wt, "size"));
+			if (json_is_string(json_object_get(wt, "checkpoint_time")))
+				printf(" (checkpoint %s)", jstr(wt, "checkpoint_time"));
+		}
+		if (json_is_object(wt) && strncmp(jstr(wt, "state"), "FORK", 4) == 0) {
+			printf("  audit log ");
+			put_clean(jstr(wt, "state"), 0);
 		}
 		printf("\n");
 	}

@@ -21,6 +21,7 @@
 #include "keys.h"
 #include "link.h"
 #include "log.h"
+#include "merkle.h"
 #include "node.h"
 #include "nodeinit.h"
 #include "pki.h"
@@ -90,6 +91,17 @@ struct peer_state {
 	uint8_t (*inflight)[HL_ID_BYTES];  /* sent on this link, no receipt yet */
 	size_t ninflight;
 	size_t capinflight;
+	/* witnessing its audit log: its latest checkpoint we kept */
+	int wit_have;
+	uint64_t wit_size;
+	uint64_t wit_time_ms;
+	uint8_t wit_root[HL_MERKLE_HASH];
+	int wit_pending;               /* a larger one waits for its consistency proof */
+	uint8_t wit_new_raw[HL_CHECKPOINT_MAX_BYTES];
+	size_t wit_new_len;
+	struct hl_checkpoint wit_new;
+	int fork;                      /* its log contradicts what we witnessed */
+	char fork_why[128];
 };
 
 struct hl_node {
@@ -108,6 +120,8 @@ struct hl_node {
 	uint64_t started_ms;
 	uint64_t overdue_scan_ms;
 	int audit_failed;              /* an audit append failed in this transaction */
+	uint64_t checkpoint_ms;        /* last audit checkpoint attempt */
+	int checkpoint_refused;        /* the log does not extend our last checkpoint */
 	char kem_dir[HL_PATH_MAX + 8];
 	unsigned npeers;
 	struct peer_state peers[HL_PEERS_MAX];
@@ -1236,6 +1250,7 @@ hl_node_keys(struct hl_node *n, struct hl_kem_info *out, size_t max, size_t *cou
 }
 
 static void broadcast_routes(struct hl_node *n);
+static void send_last_checkpoint(struct hl_node *n, struct peer_state *ps);
 static void gossip_descriptors(struct hl_node *n, struct peer_state *to,
     struct peer_state *about);
 
@@ -1264,6 +1279,7 @@ on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 	gossip_descriptors(n, NULL, ps);
 	send_receipts(n, ps);
 	pump(n, ps);
+	send_last_checkpoint(n, ps);
 }
 
 /* ---- routes and descriptors of nodes we reach through others ---- */
@@ -1659,6 +1675,263 @@ on_chunk(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 
 /* ---- link callbacks ---- */
 
+/* ---- witnessing: our signed audit checkpoints go to every partner, and we
+ * keep theirs, each new one only once it is proved to extend the last we
+ * kept (docs/internals/audit.md, "Witnessing") ---- */
+
+static void
+hex_bytes(const uint8_t *p, size_t len, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/* The latest checkpoint of ps we kept, into ps->wit_*. */
+static void
+witness_load(struct hl_node *n, struct peer_state *ps)
+{
+	struct hl_checkpoint cp;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+
+	if (hl_store_witness_last(n->store, ps->conf->node, &raw, &len) == HL_OK &&
+	    hl_checkpoint_decode(raw, len, &cp) == HL_OK) {
+		ps->wit_have = 1;
+		ps->wit_size = cp.size;
+		ps->wit_time_ms = cp.time_ms;
+		memcpy(ps->wit_root, cp.root, sizeof(ps->wit_root));
+	}
+	hl_free(raw);
+}
+
+/* ps's log contradicts what we witnessed of it: evidence in our audit log,
+ * an ALERT for the watch, and its later checkpoints are ignored until we
+ * restart (when the link comes up again it is checked afresh). */
+static void
+witness_fork(struct hl_node *n, struct peer_state *ps, const struct hl_checkpoint *cp,
+    const char *what)
+{
+	char had[2 * HL_MERKLE_HASH + 1], got[2 * HL_MERKLE_HASH + 1], ad[HL_AUDIT_DETAIL_MAX];
+
+	hex_bytes(ps->wit_root, HL_MERKLE_HASH, had);
+	hex_bytes(cp->root, HL_MERKLE_HASH, got);
+	snprintf(ad, sizeof(ad), "%s: witnessed size %" PRIu64 " root %s; now size %" PRIu64
+	    " root %s", what, ps->wit_size, had, cp->size, got);
+	log_warnx("ALERT: audit log of %s contradicts its checkpoint we witnessed: %s",
+	    ps->conf->node, ad);
+	audit(n, "witness-fork", NULL, ps->conf->node, ad);
+	ps->fork = 1;
+	ps->wit_pending = 0;
+	snprintf(ps->fork_why, sizeof(ps->fork_why), "%s at size %" PRIu64 " (witnessed %" PRIu64
+	    ")", what, cp->size, ps->wit_size);
+}
+
+/* Keep a verified checkpoint of ps that is consistent with what we kept. */
+static void
+witness_keep(struct hl_node *n, struct peer_state *ps, const uint8_t *raw, size_t len,
+    const struct hl_checkpoint *cp)
+{
+	int r = hl_store_witness_put(n->store, ps->conf->node, raw, len);
+
+	if (r == HL_ERR_CORRUPT) {
+		witness_fork(n, ps, cp, "two different roots signed at one size");
+		return;
+	}
+	if (r != HL_OK && r != HL_ERR_EXISTS) {
+		log_warnx("checkpoint of %s at size %" PRIu64 " not kept: %s", ps->conf->node,
+		    cp->size, hl_strerror(r));
+		return;
+	}
+	if (!ps->wit_have || cp->size >= ps->wit_size) {
+		ps->wit_have = 1;
+		ps->wit_size = cp->size;
+		ps->wit_time_ms = cp->time_ms;
+		memcpy(ps->wit_root, cp->root, sizeof(ps->wit_root));
+	}
+}
+
+static void
+send_checkpoint(struct peer_state *ps, const uint8_t *raw, size_t len)
+{
+	if (ps->up && hl_link_send(ps->link, HL_FRAME_CHECKPOINT, raw, len) != HL_OK)
+		log_debug("checkpoint to %s not sent", ps->conf->node);
+}
+
+/* On link-up: our latest checkpoint, if any. */
+static void
+send_last_checkpoint(struct hl_node *n, struct peer_state *ps)
+{
+	uint8_t *raw = NULL;
+	size_t len = 0;
+
+	if (hl_store_audit_checkpoint_last(n->store, &raw, &len) == HL_OK)
+		send_checkpoint(ps, raw, len);
+	hl_free(raw);
+}
+
+/* Sign a checkpoint over our audit log when it grew and send it to every
+ * linked peer. No audit entry per checkpoint (it would grow the log it
+ * signs). */
+static void
+audit_checkpoint(struct hl_node *n, uint64_t now)
+{
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	unsigned i;
+	int r;
+
+	if (n->checkpoint_refused)
+		return;
+	n->checkpoint_ms = now;
+	r = hl_store_audit_checkpoint(n->store, n->keys, n->cfg.node, now, &raw, &len);
+	if (r == HL_OK) {
+		for (i = 0; i < n->npeers; i++)
+			send_checkpoint(&n->peers[i], raw, len);
+	} else if (r == HL_ERR_CORRUPT) {
+		n->checkpoint_refused = 1;
+		log_warnx("ERROR: audit checkpoint refused: the audit log does not extend the last "
+		    "signed checkpoint (run hotline audit verify); no more checkpoints");
+		audit(n, "checkpoint-refused", NULL, n->cfg.node,
+		    "the audit log does not extend the last signed checkpoint");
+	} else if (r != HL_ERR_EXISTS && r != HL_ERR_NOT_FOUND) {
+		log_warnx("audit checkpoint failed: %s", hl_strerror(r));
+	}
+	hl_free(raw);
+}
+
+static void
+on_checkpoint(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_checkpoint cp;
+	struct hl_buf b;
+	int r;
+
+	if (hl_checkpoint_decode(p, len, &cp) != HL_OK) {
+		audit(n, "checkpoint-invalid", NULL, ps->conf->node, "malformed checkpoint");
+		hl_link_close(ps->link, "malformed checkpoint");
+		return;
+	}
+	if (!ps->have_pub ||
+	    (r = hl_checkpoint_verify(p, len, ps->conf->node, ps->pub, &cp)) != HL_OK) {
+		log_warnx("link %s: checkpoint does not verify: dropped", ps->conf->node);
+		audit(n, "checkpoint-invalid", NULL, ps->conf->node,
+		    "checkpoint not signed by the peer's node key for its name");
+		return;
+	}
+	if (ps->fork || cp.size == 0)
+		return;
+	if (!ps->wit_have || cp.size == ps->wit_size) {
+		witness_keep(n, ps, p, len, &cp);
+		return;
+	}
+	if (cp.size < ps->wit_size) {
+		witness_fork(n, ps, &cp, "log truncated");
+		return;
+	}
+	/* larger: keep it pending until its consistency proof verifies */
+	memcpy(ps->wit_new_raw, p, len);
+	ps->wit_new_len = len;
+	ps->wit_new = cp;
+	ps->wit_pending = 1;
+	hl_buf_init(&b, 16);
+	hl_buf_u64(&b, ps->wit_size);
+	hl_buf_u64(&b, cp.size);
+	if (hl_buf_error(&b) != HL_OK ||
+	    hl_link_send(ps->link, HL_FRAME_CONSISTENCY_REQ, b.data, b.len) != HL_OK)
+		log_debug("consistency request to %s not sent", ps->conf->node);
+	hl_buf_free(&b);
+}
+
+static void
+on_consistency_req(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	uint8_t proof[HL_MERKLE_PROOF_MAX][HL_MERKLE_HASH];
+	struct hl_checkpoint cp;
+	struct hl_rd rd;
+	struct hl_buf b;
+	uint8_t *raw = NULL;
+	size_t rl = 0, plen = 0, i;
+	uint64_t m, nn;
+	int r;
+
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u64(&rd, &m) != HL_OK || hl_rd_u64(&rd, &nn) != HL_OK ||
+	    hl_rd_end(&rd) != HL_OK) {
+		hl_link_close(ps->link, "malformed consistency request");
+		return;
+	}
+	if ((r = hl_store_audit_checkpoint_last(n->store, &raw, &rl)) != HL_OK ||
+	    (r = hl_checkpoint_decode(raw, rl, &cp)) != HL_OK || m == 0 || m > nn ||
+	    nn > cp.size) {
+		log_warnx("link %s: consistency request %" PRIu64 " -> %" PRIu64
+		    " not answered (our latest checkpoint: %s)", ps->conf->node, m, nn,
+		    r == HL_OK ? "smaller" : hl_strerror(r));
+		hl_free(raw);
+		return;
+	}
+	hl_free(raw);
+	if ((r = hl_store_audit_consistency(n->store, m, nn, proof, &plen)) != HL_OK) {
+		log_warnx("consistency proof %" PRIu64 " -> %" PRIu64 " for %s: %s", m, nn,
+		    ps->conf->node, hl_strerror(r));
+		return;
+	}
+	hl_buf_init(&b, 17 + sizeof(proof));
+	hl_buf_u64(&b, m);
+	hl_buf_u64(&b, nn);
+	hl_buf_u8(&b, (uint8_t)plen);
+	for (i = 0; i < plen; i++)
+		hl_buf_put(&b, proof[i], HL_MERKLE_HASH);
+	if (hl_buf_error(&b) != HL_OK ||
+	    hl_link_send(ps->link, HL_FRAME_CONSISTENCY, b.data, b.len) != HL_OK)
+		log_debug("consistency proof to %s not sent", ps->conf->node);
+	hl_buf_free(&b);
+}
+
+static void
+on_consistency(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	uint8_t proof[HL_MERKLE_PROOF_MAX][HL_MERKLE_HASH];
+	struct hl_rd rd;
+	uint64_t m, nn;
+	uint8_t cnt;
+	unsigned i;
+
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u64(&rd, &m) != HL_OK || hl_rd_u64(&rd, &nn) != HL_OK ||
+	    hl_rd_u8(&rd, &cnt) != HL_OK || cnt > HL_MERKLE_PROOF_MAX) {
+		hl_link_close(ps->link, "malformed consistency proof");
+		return;
+	}
+	for (i = 0; i < cnt; i++) {
+		if (hl_rd_copy(&rd, proof[i], HL_MERKLE_HASH) != HL_OK) {
+			hl_link_close(ps->link, "malformed consistency proof");
+			return;
+		}
+	}
+	if (hl_rd_end(&rd) != HL_OK) {
+		hl_link_close(ps->link, "malformed consistency proof");
+		return;
+	}
+	if (!ps->wit_pending || ps->fork || m != ps->wit_size || nn != ps->wit_new.size) {
+		log_debug("link %s: unexpected consistency proof %" PRIu64 " -> %" PRIu64,
+		    ps->conf->node, m, nn);
+		return;
+	}
+	ps->wit_pending = 0;
+	if (hl_merkle_consistency_verify(m, nn, ps->wit_root, ps->wit_new.root,
+	    (const uint8_t (*)[HL_MERKLE_HASH])proof, cnt) != HL_OK) {
+		witness_fork(n, ps, &ps->wit_new, "log rewritten: not an extension of the witnessed one");
+		return;
+	}
+	witness_keep(n, ps, ps->wit_new_raw, ps->wit_new_len, &ps->wit_new);
+}
+
 static void
 node_on_open(void *arg, struct hl_link *l, const struct hl_peer_conf *peer)
 {
@@ -1737,6 +2010,15 @@ node_on_frame(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size
 		break;
 	case HL_FRAME_ROUTES:
 		on_routes(n, ps, p, len);
+		break;
+	case HL_FRAME_CHECKPOINT:
+		on_checkpoint(n, ps, p, len);
+		break;
+	case HL_FRAME_CONSISTENCY_REQ:
+		on_consistency_req(n, ps, p, len);
+		break;
+	case HL_FRAME_CONSISTENCY:
+		on_consistency(n, ps, p, len);
 		break;
 	default:
 		hl_link_close(l, "unexpected frame type");
@@ -1945,6 +2227,9 @@ node_tick(evutil_socket_t fd, short what, void *arg)
 		for (i = 0; i < n->npeers; i++)
 			link_test(n, &n->peers[i], now);
 	}
+	if (n->cfg.audit_checkpoint_s != 0 &&
+	    now - n->checkpoint_ms >= 1000ull * n->cfg.audit_checkpoint_s)
+		audit_checkpoint(n, now);
 }
 
 /* ---- operations for the API ---- */
@@ -2212,6 +2497,15 @@ hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count)
 		s[i].test_rtt_ms = ps->test_rtt_ms;
 		snprintf(s[i].test_result, sizeof(s[i].test_result), "%s",
 		    ps->test_sent_ms == 0 ? "none" : ps->test_result);
+		s[i].witness_size = ps->wit_have ? ps->wit_size : 0;
+		s[i].witness_time_ms = ps->wit_have ? ps->wit_time_ms : 0;
+		s[i].fork = ps->fork;
+		if (ps->fork)
+			snprintf(s[i].witness_state, sizeof(s[i].witness_state), "FORK: %s",
+			    ps->fork_why);
+		else
+			snprintf(s[i].witness_state, sizeof(s[i].witness_state), "%s",
+			    ps->wit_have ? "ok" : "none");
 	}
 	*st = s;
 	*count = n->npeers;
@@ -2292,6 +2586,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 	n->cfg = *cfg;
 	n->base = base;
 	n->started_ms = hl_now_ms();
+	n->checkpoint_ms = n->started_ms;   /* first checkpoint one interval after start */
 	if (mkdir(n->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: cannot create data directory", n->cfg.data_dir);
 		r = HL_ERR_IO;
@@ -2319,6 +2614,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		    peer_set_descriptor(ps, d, dl) != HL_OK)
 			log_warnx("stored descriptor of %s is unusable; waiting for its link",
 			    ps->conf->node);
+		witness_load(n, ps);
 	}
 	if ((r = hl_link_ctx_new(&n->cfg, base, &cbs, n, &n->lctx, err, errlen)) != HL_OK)
 		goto out;
@@ -2369,4 +2665,6 @@ void
 hl_node_shutdown(struct hl_node *n)
 {
 	audit(n, "node-stop", NULL, n->cfg.node, "stopped");
+	if (n->cfg.audit_checkpoint_s != 0)
+		audit_checkpoint(n, hl_now_ms());
 }

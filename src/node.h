@@ -61,6 +61,11 @@ struct hl_peer_status {
 	uint64_t test_done_ms;        /* when its result came, 0 pending */
 	uint64_t test_rtt_ms;         /* send to delivered receipt */
 	char test_result[96];         /* "none", "pending", "ok", "failed: ..." */
+	/* what we witnessed of the peer's audit log (its signed checkpoints) */
+	uint64_t witness_size;        /* size of its latest checkpoint we kept, 0 none */
+	uint64_t witness_time_ms;     /* when it signed that checkpoint */
+	int fork;                     /* its log contradicts what we witnessed */
+	char witness_state[160];      /* "none", "ok", "FORK: ..." */
 };
 /* OUT: *st (caller frees with hl_free), *n. */
 HL_WUR int hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count);

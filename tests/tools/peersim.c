@@ -5,7 +5,9 @@
  *   "receipt <kind> <reason>" or "closed".
  * usage: peersim SIM.conf TARGET_NODE MODE
  * modes: valid replay expired badsig not-recipient not-releasable
- *        oversize garbage before-hello */
+ *        oversize garbage before-hello
+ *        bad-checkpoint forged-checkpoint bad-consistency bad-consistency-req
+ *        (forged-checkpoint prints "open" when the link survives it) */
 #include <arpa/inet.h>
 #include <signal.h>
 #include <netdb.h>
@@ -27,6 +29,7 @@
 #include "config.h"
 #include "envelope.h"
 #include "keys.h"
+#include "merkle.h"
 #include "node.h"
 #include "seal.h"
 
@@ -228,6 +231,48 @@ main(int argc, char **argv)
 		goto done;
 	}
 
+	if (strncmp(mode, "bad-consistency", 15) == 0 || strcmp(mode, "bad-checkpoint") == 0) {
+		uint8_t g[17 + 65 * HL_MERKLE_HASH];
+
+		memset(g, 0, sizeof(g));
+		g[7] = 1;
+		g[15] = 2;
+		g[16] = 65;                        /* more hashes than a proof can have */
+		if (strcmp(mode, "bad-consistency") == 0)
+			write_frame(s, HL_FRAME_CONSISTENCY, g, sizeof(g));
+		else if (strcmp(mode, "bad-consistency-req") == 0)
+			write_frame(s, HL_FRAME_CONSISTENCY_REQ, g, 15);
+		else
+			write_frame(s, HL_FRAME_CHECKPOINT, g, 40);
+		await_close(s);
+		goto done;
+	}
+	if (strcmp(mode, "forged-checkpoint") == 0) {
+		struct hl_checkpoint cp;
+		struct hl_buf b;
+		uint8_t ping[16];
+
+		memset(&cp, 0, sizeof(cp));
+		cp.version = HL_CHECKPOINT_VERSION;
+		snprintf(cp.node, sizeof(cp.node), "%s", cfg.node);
+		cp.size = 1000;
+		cp.time_ms = now;
+		RAND_bytes(cp.root, sizeof(cp.root));
+		RAND_bytes(cp.sig, sizeof(cp.sig));   /* not a signature by our key */
+		hl_buf_init(&b, HL_CHECKPOINT_MAX_BYTES);
+		if (hl_checkpoint_encode(&cp, &b) != HL_OK || hl_buf_error(&b) != HL_OK)
+			die("checkpoint encode");
+		write_frame(s, HL_FRAME_CHECKPOINT, b.data, b.len);
+		hl_buf_free(&b);
+		memset(ping, 0, sizeof(ping));
+		write_frame(s, HL_FRAME_PING, ping, sizeof(ping));
+		while ((t = read_frame(s, &p, &len)) >= 0 && t != HL_FRAME_PONG) {
+			hl_free(p);
+			p = NULL;
+		}
+		printf("%s\n", t == HL_FRAME_PONG ? "open" : "closed");
+		goto done;
+	}
 	if (hl_label_from_strings(&cfg.policy, "RESTRICTED",
 	    strcmp(mode, "not-releasable") == 0 ? cfg.partner : "JPN,KOR,NATO,USA",
 	    "amber", &label, err, sizeof(err)) != HL_OK)
