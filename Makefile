@@ -22,7 +22,7 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS += $(CFLAGS_BASE) $(PKG_CFLAGS)
-LDLIBS += $(PKG_LIBS) -lm
+LDLIBS += $(PKG_LIBS) -lm -pthread
 
 MAINS = src/hotlined.c src/hotline.c
 LIB_SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))

@@ -36,7 +36,7 @@ if [ "$mode" = seeds ]; then
 	make -s all || exit 1
 	mkdir -p "$out"
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -g -O1 -iquote src $pkg_cflags -o "$out/gen_corpus" \
-	    fuzz/gen_corpus.c build/libhotline.a $pkg_libs -lm || exit 1
+	    fuzz/gen_corpus.c build/libhotline.a $pkg_libs -lm -pthread || exit 1
 	mkdir -p fuzz/corpus && "$out/gen_corpus" fuzz/corpus || exit 1
 	echo "seeds written to fuzz/corpus/"
 	exit 0
@@ -69,7 +69,7 @@ for t in fuzz/fuzz_*.c; do
 	short=${name#fuzz_}
 	bin="$out/$name"
 	$CC_FUZZ $common -fsanitize=fuzzer,address,undefined -o "$bin" "$t" "$lib" \
-	    $pkg_libs -lm || { echo "$name: build failed"; failed=1; continue; }
+	    $pkg_libs -lm -pthread || { echo "$name: build failed"; failed=1; continue; }
 	log="$out/$name.log"
 	if [ "$mode" = replay ]; then
 		inputs=()

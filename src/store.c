@@ -9,6 +9,7 @@
  * duplicate id) undoes exactly its own writes and the caller's batch can go
  * on. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -303,6 +304,14 @@ static const char *const st_sql[ST_COUNT] = {
 
 struct hl_store {
 	sqlite3 *db;
+	/* WAL checkpoints run on a thread with its own connection, so a large
+	 * commit's checkpoint never lands on the next small (FLASH) commit */
+	sqlite3 *ckpt_db;
+	pthread_t ckpt_thread;
+	int ckpt_running;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	int ckpt_stop;
 	sqlite3_stmt *st[ST_COUNT];
 	int readonly;
 	int in_tx;                  /* hl_store_begin() was called */
@@ -976,6 +985,81 @@ out:
 	return r;
 }
 
+#define CKPT_INTERVAL_MS 200
+
+static void *
+ckpt_main(void *arg)
+{
+	struct hl_store *s = arg;
+	struct timespec ts;
+	int nlog, nckpt;
+
+	pthread_mutex_lock(&s->ckpt_mu);
+	while (!s->ckpt_stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += CKPT_INTERVAL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &ts);
+		if (s->ckpt_stop)
+			break;
+		pthread_mutex_unlock(&s->ckpt_mu);
+		/* PASSIVE: copies what it can without blocking the writer */
+		(void)sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+		    &nckpt);
+		pthread_mutex_lock(&s->ckpt_mu);
+	}
+	pthread_mutex_unlock(&s->ckpt_mu);
+	return NULL;
+}
+
+static void
+ckpt_stop(struct hl_store *s)
+{
+	if (!s->ckpt_running)
+		return;
+	pthread_mutex_lock(&s->ckpt_mu);
+	s->ckpt_stop = 1;
+	pthread_cond_signal(&s->ckpt_cv);
+	pthread_mutex_unlock(&s->ckpt_mu);
+	pthread_join(s->ckpt_thread, NULL);
+	pthread_cond_destroy(&s->ckpt_cv);
+	pthread_mutex_destroy(&s->ckpt_mu);
+	s->ckpt_running = 0;
+}
+
+/* Auto-checkpoints off on the main connection; a thread checkpoints instead. */
+static int
+ckpt_start(struct hl_store *s, const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = sqlite3_open_v2(path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	    NULL)) != SQLITE_OK) {
+		set_err(err, errlen, "DB: cannot open the checkpoint connection: %s",
+		    s->ckpt_db != NULL ? sqlite3_errmsg(s->ckpt_db) : sqlite3_errstr(rc));
+		return HL_ERR_STORE;
+	}
+	sqlite3_busy_timeout(s->ckpt_db, 1000);
+	if (sqlite3_wal_autocheckpoint(s->db, 0) != SQLITE_OK ||
+	    pthread_mutex_init(&s->ckpt_mu, NULL) != 0)
+		return HL_ERR_STORE;
+	if (pthread_cond_init(&s->ckpt_cv, NULL) != 0) {
+		pthread_mutex_destroy(&s->ckpt_mu);
+		return HL_ERR_STORE;
+	}
+	if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) != 0) {
+		pthread_cond_destroy(&s->ckpt_cv);
+		pthread_mutex_destroy(&s->ckpt_mu);
+		set_err(err, errlen, "DB: cannot start the checkpoint thread");
+		return HL_ERR_STORE;
+	}
+	s->ckpt_running = 1;
+	return HL_OK;
+}
+
 static void
 store_free(struct hl_store *s)
 {
@@ -983,6 +1067,9 @@ store_free(struct hl_store *s)
 
 	if (s == NULL)
 		return;
+	ckpt_stop(s);
+	if (s->ckpt_db != NULL && sqlite3_close(s->ckpt_db) != SQLITE_OK)
+		(void)sqlite3_close_v2(s->ckpt_db);
 	for (i = 0; i < ST_COUNT; i++) {
 		/* finalize repeats the last step's error, already handled */
 		(void)sqlite3_finalize(s->st[i]);
@@ -1071,6 +1158,8 @@ store_open(const char *path, int readonly, struct hl_store **out, char *err, siz
 		set_err(err, errlen, "DB: cannot read the audit head: %s", s->errmsg);
 		goto out;
 	}
+	if (!readonly && (r = ckpt_start(s, path, err, errlen)) != HL_OK)
+		goto out;
 	*out = s;
 	s = NULL;
 	r = HL_OK;

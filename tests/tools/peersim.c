@@ -252,6 +252,8 @@ main(int argc, char **argv)
 		struct hl_buf b;
 		uint8_t ping[16];
 
+		hl_free(p);   /* the target's HELLO: not needed in this mode */
+		p = NULL;
 		memset(&cp, 0, sizeof(cp));
 		cp.version = HL_CHECKPOINT_VERSION;
 		snprintf(cp.node, sizeof(cp.node), "%s", cfg.node);
