@@ -82,6 +82,18 @@ over_max=$(maxv <"$T/over")
 # decrypts and commits the completed 50 MB envelope waits for that commit:
 # bound = idle worst case + KOR's own measured time for that one envelope
 # (from its log) + 150 ms.
+# Under AddressSanitizer every allocation and copy of the 50 MB buffers costs
+# several times more and the timings say nothing about the product: there
+# the scenario checks behaviour (overtaking, integrity) but no time bound.
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	echo "# timing bounds not asserted in a sanitizer build (overtook: $n_over, worst ${over_max} ms)"
+	ok "$n_over FLASH overtook the bulk on the link (sanitizer build: timing not asserted)"
+	cmp <(hl KOR show "$(cat "$T/bulk.id")" --json | jq -r .content_b64 | base64 -d) "$T/bulk.bin" ||
+		fail "bulk content differs"
+	ok "bulk content intact"
+	echo "# $SCENARIO: $CHECKS checks passed"
+	exit 0
+fi
 [ "$over_max" -le $((idle_max + 150)) ] || fail "FLASH crossing the link with the bulk took ${over_max} ms > idle max ${idle_max} + 150 ms"
 ok "$n_over FLASH overtook the bulk on the link; worst ${over_max} ms (idle worst ${idle_max} ms)"
 commit_us=$(grep -h "$bulk: .* bytes: verify" "$T/KOR.log" | sed -E 's/.*verify ([0-9]+) us, open ([0-9]+) us, store ([0-9]+) us.*/\1 \2 \3/' | awk '{print $1 + $2 + $3}')
