@@ -545,6 +545,61 @@ test_digests(void **state)
 	assert_memory_not_equal(b, c, 64);
 }
 
+/* CHUNK payloads: a valid one round-trips; every truncation of the header,
+ * an empty or oversize chunk, a total that needs no chunking or exceeds the
+ * frame limit, and data past the total are all refused. */
+static void
+test_chunks(void **state)
+{
+	static uint8_t data[HL_CHUNK_BYTES + 1];
+	uint8_t id[HL_ID_BYTES];
+	struct hl_chunk c;
+	struct hl_buf b;
+	size_t i;
+
+	(void)state;
+	memset(id, 7, sizeof(id));
+	memset(data, 9, sizeof(data));
+	hl_buf_init(&b, 2 * HL_CHUNK_BYTES);
+	assert_int_equal(hl_chunk_encode(id, 200000, 65536, data, 1000, &b), HL_OK);
+	assert_int_equal(hl_chunk_decode(b.data, b.len, &c), HL_OK);
+	assert_memory_equal(c.id, id, HL_ID_BYTES);
+	assert_int_equal(c.total, 200000);
+	assert_int_equal(c.offset, 65536);
+	assert_int_equal(c.len, 1000);
+	assert_ptr_equal(c.data, b.data + 24);
+	for (i = 0; i <= 24; i++)   /* header cut short, or no data at all */
+		assert_int_not_equal(hl_chunk_decode(b.data, i, &c), HL_OK);
+	hl_buf_free(&b);
+	hl_buf_init(&b, 2 * HL_CHUNK_BYTES);
+	assert_int_equal(hl_chunk_encode(id, 200000, 0, data, HL_CHUNK_BYTES + 1, &b),
+	    HL_ERR_INVALID);
+	assert_int_equal(hl_chunk_encode(id, HL_CHUNK_BYTES, 0, data, 10, &b), HL_ERR_INVALID);
+	assert_int_equal(hl_chunk_encode(id, 70000, 69999, data, 2, &b), HL_ERR_INVALID);
+	hl_buf_free(&b);
+	/* hand-built bad payloads */
+	{
+		uint8_t p[24 + 2];
+
+		memcpy(p, id, HL_ID_BYTES);
+		/* total too small to need chunks */
+		p[16] = 0; p[17] = 0; p[18] = 0; p[19] = 100;
+		p[20] = 0; p[21] = 0; p[22] = 0; p[23] = 0;
+		p[24] = p[25] = 1;
+		assert_int_equal(hl_chunk_decode(p, sizeof(p), &c), HL_ERR_TOO_BIG);
+		/* total beyond the frame limit */
+		p[16] = 0xff; p[17] = 0xff; p[18] = 0xff; p[19] = 0xff;
+		assert_int_equal(hl_chunk_decode(p, sizeof(p), &c), HL_ERR_TOO_BIG);
+		/* data runs past the total */
+		p[16] = 0; p[17] = 1; p[18] = 0; p[19] = 1;      /* 65537 */
+		p[20] = 0; p[21] = 1; p[22] = 0; p[23] = 0;      /* offset 65536 */
+		assert_int_equal(hl_chunk_decode(p, sizeof(p), &c), HL_ERR_MALFORMED);
+		/* offset past the total */
+		p[20] = 0; p[21] = 2; p[22] = 0; p[23] = 0;
+		assert_int_equal(hl_chunk_decode(p, sizeof(p), &c), HL_ERR_MALFORMED);
+	}
+}
+
 int
 main(void)
 {
@@ -554,6 +609,7 @@ main(void)
 		cmocka_unit_test(test_receipt),
 		cmocka_unit_test(test_descriptor),
 		cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_chunks),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_digests),
 	};
