@@ -570,6 +570,23 @@ add_csv(json_t *arr, const char *csv)
 	}
 }
 
+/* POST an envelope body; print the new id (the only output, for scripts). */
+static int
+post_envelope(const char *cmd, json_t *body)
+{
+	json_t *resp = NULL;
+	int rc;
+
+	if ((rc = api_call(cmd, "POST", "/api/v1/envelopes", body, &resp)) != EX_OK)
+		return rc;
+	if (!json_is_string(json_object_get(resp, "id")))
+		rc = fail(EX_UNREACHABLE, "%s: the node's answer has no id", cmd);
+	else
+		printf("%s\n", json_string_value(json_object_get(resp, "id")));
+	json_decref(resp);
+	return rc;
+}
+
 static int
 cmd_send(int argc, char **argv)
 {
@@ -680,14 +697,7 @@ cmd_send(int argc, char **argv)
 	if (ttl != NULL && json_object_set_new(body, "ttl_s",
 	    json_integer((json_int_t)(ttl_ms / 1000))) != 0)
 		goto nomem;
-	if ((rc = api_call("send", "POST", "/api/v1/envelopes", body, &resp)) != EX_OK)
-		goto out;
-	if (!json_is_string(json_object_get(resp, "id"))) {
-		rc = fail(EX_UNREACHABLE, "send: the node's answer has no id");
-		goto out;
-	}
-	printf("%s\n", json_string_value(json_object_get(resp, "id")));
-	rc = EX_OK;
+	rc = post_envelope("send", body);
 	goto out;
 bad_arg:
 	rc = fail(EX_USAGE, "send: options must be valid UTF-8");
@@ -1929,14 +1939,7 @@ cmd_track_report(int argc, char **argv)
 	if (ttl != NULL && json_object_set_new(body, "ttl_s",
 	    json_integer((json_int_t)(ttl_ms / 1000))) != 0)
 		goto nomem;
-	if ((rc = api_call("track-report", "POST", "/api/v1/envelopes", body, &resp)) != EX_OK)
-		goto out;
-	if (!json_is_string(json_object_get(resp, "id"))) {
-		rc = fail(EX_UNREACHABLE, "track-report: the node's answer has no id");
-		goto out;
-	}
-	printf("%s\n", json_string_value(json_object_get(resp, "id")));
-	rc = EX_OK;
+	rc = post_envelope("track-report", body);
 	goto out;
 bad_arg:
 	rc = fail(EX_USAGE, "track-report: options must be valid UTF-8");

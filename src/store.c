@@ -1972,21 +1972,23 @@ hl_store_peer_put(struct hl_store *s, const char *node, const uint8_t *desc,
 	return op_end(s, mode, r);
 }
 
-int
-hl_store_peer_get(struct hl_store *s, const char *node, uint8_t **desc, size_t *len)
+/* One blob column of the row a prepared statement finds by node name. */
+static int
+blob_by_node(struct hl_store *s, enum st which, const char *node, size_t max, uint8_t **out,
+    size_t *len)
 {
 	sqlite3_stmt *st;
 	int r, have;
 
-	if (desc != NULL)
-		*desc = NULL;
+	if (out != NULL)
+		*out = NULL;
 	if (len != NULL)
 		*len = 0;
-	if (s == NULL || desc == NULL || len == NULL)
+	if (s == NULL || out == NULL || len == NULL)
 		return HL_ERR_INVALID;
 	if ((r = check_name(node, HL_NODE_NAME_MAX)) != HL_OK)
 		return r;
-	st = s->st[ST_PEER_GET];
+	st = s->st[which];
 	if ((r = bind_text(s, st, 1, node)) != HL_OK ||
 	    (r = step_row(s, st, &have)) != HL_OK)
 		goto out;
@@ -1994,10 +1996,16 @@ hl_store_peer_get(struct hl_store *s, const char *node, uint8_t **desc, size_t *
 		r = HL_ERR_NOT_FOUND;
 		goto out;
 	}
-	r = col_blob_dup(st, 0, HL_DESCRIPTOR_MAX_BYTES, desc, len);
+	r = col_blob_dup(st, 0, max, out, len);
 out:
 	st_reset(st);
 	return r;
+}
+
+int
+hl_store_peer_get(struct hl_store *s, const char *node, uint8_t **desc, size_t *len)
+{
+	return blob_by_node(s, ST_PEER_GET, node, HL_DESCRIPTOR_MAX_BYTES, desc, len);
 }
 
 /* ---- audit ---- */
@@ -2952,29 +2960,7 @@ out:
 int
 hl_store_witness_last(struct hl_store *s, const char *from_node, uint8_t **raw, size_t *len)
 {
-	sqlite3_stmt *st;
-	int r, have;
-
-	if (raw != NULL)
-		*raw = NULL;
-	if (len != NULL)
-		*len = 0;
-	if (s == NULL || raw == NULL || len == NULL)
-		return HL_ERR_INVALID;
-	if ((r = check_name(from_node, HL_NODE_NAME_MAX)) != HL_OK)
-		return r;
-	st = s->st[ST_WIT_LAST];
-	if ((r = bind_text(s, st, 1, from_node)) != HL_OK ||
-	    (r = step_row(s, st, &have)) != HL_OK)
-		goto out;
-	if (!have) {
-		r = HL_ERR_NOT_FOUND;
-		goto out;
-	}
-	r = col_blob_dup(st, 0, HL_CHECKPOINT_MAX_BYTES, raw, len);
-out:
-	st_reset(st);
-	return r;
+	return blob_by_node(s, ST_WIT_LAST, from_node, HL_CHECKPOINT_MAX_BYTES, raw, len);
 }
 
 int
