@@ -27,6 +27,7 @@
 
 #include "alloc.h"
 #include "api.h"
+#include "apiint.h"
 #include "apijson.h"
 #include "envelope.h"
 #include "log.h"
@@ -69,8 +70,8 @@ struct hl_api {
 
 /* ---- replies ---- */
 
-static const char *
-reason_phrase(int code)
+const char *
+hl_api_reason_phrase(int code)
 {
 	switch (code) {
 	case 200: return "OK";
@@ -91,9 +92,8 @@ reason_phrase(int code)
 	}
 }
 
-/* Send j (consumed) with status code. */
-static void
-reply_json(struct evhttp_request *req, int code, json_t *j)
+void
+hl_api_reply_json(struct evhttp_request *req, int code, json_t *j)
 {
 	static const char fallback[] =
 	    "{\n  \"error\": \"internal\",\n  \"message\": \"out of memory\"\n}\n";
@@ -112,16 +112,13 @@ reply_json(struct evhttp_request *req, int code, json_t *j)
 	} else {
 		evbuffer_add(out, s, strlen(s));
 	}
-	evhttp_send_reply(req, code, reason_phrase(code), NULL);
+	evhttp_send_reply(req, code, hl_api_reason_phrase(code), NULL);
 	hl_free(s);
 	json_decref(j);
 }
 
-static void reply_error(struct evhttp_request *req, int code, const char *ecode,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-reply_error(struct evhttp_request *req, int code, const char *ecode, const char *fmt, ...)
+void
+hl_api_reply_error(struct evhttp_request *req, int code, const char *ecode, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -133,7 +130,41 @@ reply_error(struct evhttp_request *req, int code, const char *ecode, const char 
 	for (i = 0; msg[i] != '\0'; i++)   /* one line */
 		if (msg[i] == '\n' || msg[i] == '\r')
 			msg[i] = ' ';
-	reply_json(req, code, hl_apijson_error(ecode, msg));
+	hl_api_reply_json(req, code, hl_apijson_error(ecode, msg));
+}
+
+void
+hl_api_reply_body(struct evhttp_request *req, int code, const char *content_type,
+    const void *body, size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", content_type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (len > 0 && evbuffer_add(evhttp_request_get_output_buffer(req), body, len) != 0) {
+		hl_api_reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	evhttp_send_reply(req, code, hl_api_reason_phrase(code), NULL);
+}
+
+struct hl_node *
+hl_api_node(struct hl_api *a)
+{
+	return a->node;
+}
+
+struct hl_store *
+hl_api_store(struct hl_api *a)
+{
+	return a->store;
+}
+
+const struct hl_config *
+hl_api_config(struct hl_api *a)
+{
+	return a->cfg;
 }
 
 /* ---- authentication ---- */
@@ -178,8 +209,8 @@ fail_slot(struct hl_api *a, const char *user, int create, uint64_t now)
 	return oldest;
 }
 
-static void
-audit(struct hl_api *a, const char *event, const uint8_t *id, const char *actor,
+void
+hl_api_audit(struct hl_api *a, const char *event, const uint8_t *id, const char *actor,
     const char *detail)
 {
 	int r;
@@ -193,12 +224,11 @@ reply_unauthorized(struct evhttp_request *req, const char *msg)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 	    "Basic realm=\"hotline\", charset=\"UTF-8\"");
-	reply_error(req, 401, "unauthorized", "%s", msg);
+	hl_api_reply_error(req, 401, "unauthorized", "%s", msg);
 }
 
-/* The authenticated operator, or NULL after a reply was sent. */
-static const struct hl_operator_conf *
-authenticate(struct hl_api *a, struct evhttp_request *req)
+const struct hl_operator_conf *
+hl_api_authenticate(struct hl_api *a, struct evhttp_request *req)
 {
 	const struct hl_operator_conf *op = NULL, *res = NULL;
 	struct fail_entry *f;
@@ -216,12 +246,12 @@ authenticate(struct hl_api *a, struct evhttp_request *req)
 		goto out;
 	}
 	if (hl_apijson_parse_basic(hdr, user, pass) != HL_OK) {
-		audit(a, "login-failed", NULL, "-", "api: malformed credentials");
+		hl_api_audit(a, "login-failed", NULL, "-", "api: malformed credentials");
 		reply_unauthorized(req, "authentication failed");
 		goto out;
 	}
 	if (cred_mac(a, user, pass, mac) != HL_OK) {
-		reply_error(req, 500, "internal", "cannot check credentials");
+		hl_api_reply_error(req, 500, "internal", "cannot check credentials");
 		goto out;
 	}
 	op = hl_config_operator(a->cfg, user);
@@ -245,7 +275,7 @@ authenticate(struct hl_api *a, struct evhttp_request *req)
 		snprintf(retry, sizeof(retry), "%" PRIu64,
 		    (API_FAIL_WINDOW_MS - (now - f->window_ms)) / 1000 + 1);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
-		reply_error(req, 429, "too_many_requests",
+		hl_api_reply_error(req, 429, "too_many_requests",
 		    "too many failed logins for %s; try again in %s s", user, retry);
 		goto out;
 	}
@@ -257,7 +287,7 @@ authenticate(struct hl_api *a, struct evhttp_request *req)
 			}
 			f->count++;
 		}
-		audit(a, "login-failed", NULL, user, op == NULL ? "api: unknown operator" :
+		hl_api_audit(a, "login-failed", NULL, user, op == NULL ? "api: unknown operator" :
 		    op->disabled ? "api: account disabled" : "api: wrong password");
 		log_warnx("api: failed login for %s", user);
 		reply_unauthorized(req, "authentication failed");
@@ -277,7 +307,7 @@ authenticate(struct hl_api *a, struct evhttp_request *req)
 	snprintf(slot->user, sizeof(slot->user), "%s", user);
 	slot->expires_ms = now + API_AUTH_TTL_MS;
 	if (!known)
-		audit(a, "login", NULL, user, "api");
+		hl_api_audit(a, "login", NULL, user, "api");
 	res = op;
 out:
 	OPENSSL_cleanse(pass, sizeof(pass));
@@ -287,8 +317,8 @@ out:
 
 /* ---- helpers ---- */
 
-static int
-is_json_type(const char *ct)
+int
+hl_api_is_json_type(const char *ct)
 {
 	size_t n = strlen("application/json");
 
@@ -319,9 +349,9 @@ static void
 reply_store_error(struct evhttp_request *req, int r)
 {
 	if (r == HL_ERR_NOT_FOUND)
-		reply_error(req, 404, "not_found", "no such envelope");
+		hl_api_reply_error(req, 404, "not_found", "no such envelope");
 	else
-		reply_error(req, 500, "internal", "store: %s", hl_strerror(r));
+		hl_api_reply_error(req, 500, "internal", "store: %s", hl_strerror(r));
 }
 
 /* ---- handlers ---- */
@@ -340,29 +370,29 @@ handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 
 	if ((r = hl_apijson_parse_send(body, len, &a->cfg->policy, &s, err, sizeof(err))) != HL_OK) {
 		if (r == HL_ERR_TOO_BIG)
-			reply_error(req, 413, "payload_too_large", "%s", err);
+			hl_api_reply_error(req, 413, "payload_too_large", "%s", err);
 		else if (r == HL_ERR_NOMEM)
-			reply_error(req, 500, "internal", "out of memory");
+			hl_api_reply_error(req, 500, "internal", "out of memory");
 		else
-			reply_error(req, 400, "bad_request", "%s", err);
+			hl_api_reply_error(req, 400, "bad_request", "%s", err);
 		return;
 	}
 	/* a track must be a valid record; it travels canonical and at FLASH */
 	if ((r = hl_apijson_send_track(&s, err, sizeof(err))) != HL_OK) {
 		if (r == HL_ERR_NOMEM)
-			reply_error(req, 500, "internal", "out of memory");
+			hl_api_reply_error(req, 500, "internal", "out of memory");
 		else
-			reply_error(req, 400, "bad_request", "%s", err);
+			hl_api_reply_error(req, 400, "bad_request", "%s", err);
 		goto out;
 	}
 	if (s.label.classification > op->clearance) {
-		reply_error(req, 403, "denied", "your clearance (%s) does not allow sending %s",
+		hl_api_reply_error(req, 403, "denied", "your clearance (%s) does not allow sending %s",
 		    hl_policy_level_name(&a->cfg->policy, op->clearance),
 		    hl_policy_level_name(&a->cfg->policy, s.label.classification));
 		goto out;
 	}
 	if (!hl_label_releasable_to(&s.label, op->nationality)) {
-		reply_error(req, 403, "denied",
+		hl_api_reply_error(req, 403, "denied",
 		    "releasable-to must include your own nationality (%s), or you could not read it back",
 		    op->nationality);
 		goto out;
@@ -388,32 +418,32 @@ handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 	switch (r) {
 	case HL_OK:
 		hl_apijson_format_id(id, hid);
-		reply_json(req, 201, json_pack("{s:s}", "id", hid));
+		hl_api_reply_json(req, 201, json_pack("{s:s}", "id", hid));
 		break;
 	case HL_ERR_DENIED:
-		reply_error(req, 403, "denied", "%s", why);
+		hl_api_reply_error(req, 403, "denied", "%s", why);
 		break;
 	case HL_ERR_UNKNOWN_PEER:
-		reply_error(req, 422, "unknown_recipient", "%s", why);
+		hl_api_reply_error(req, 422, "unknown_recipient", "%s", why);
 		break;
 	case HL_ERR_INVALID:
 	case HL_ERR_MALFORMED:
-		reply_error(req, 422, "invalid", "%s", why);
+		hl_api_reply_error(req, 422, "invalid", "%s", why);
 		break;
 	case HL_ERR_TOO_BIG:
-		reply_error(req, 413, "payload_too_large", "%s", why);
+		hl_api_reply_error(req, 413, "payload_too_large", "%s", why);
 		break;
 	case HL_ERR_AGAIN:
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
-		reply_error(req, 503, "unavailable", "%s", why);
+		hl_api_reply_error(req, 503, "unavailable", "%s", why);
 		break;
 	case HL_ERR_FULL:
 		/* the node's disk is full: it still receives what it can and serves reads */
-		reply_error(req, 507, "storage_full", "storage full: the node cannot store new "
+		hl_api_reply_error(req, 507, "storage_full", "storage full: the node cannot store new "
 		    "envelopes until space is freed (%s)", why);
 		break;
 	default:
-		reply_error(req, 500, "internal", "%s", why);
+		hl_api_reply_error(req, 500, "internal", "%s", why);
 		break;
 	}
 out:
@@ -460,7 +490,7 @@ handle_list(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 
 	if (hl_apijson_parse_query(query, inbound ? HL_QUERY_LIMIT | HL_QUERY_EXERCISE :
 	    HL_QUERY_LIMIT | HL_QUERY_EXERCISE, &q, err, sizeof(err)) != HL_OK) {
-		reply_error(req, 400, "bad_request", "%s", err);
+		hl_api_reply_error(req, 400, "bad_request", "%s", err);
 		return;
 	}
 	fetch = q.limit < API_FETCH_MAX ? q.limit : API_FETCH_MAX;
@@ -500,10 +530,10 @@ handle_list(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 		msgs = NULL;
 		fetch = fetch > API_FETCH_MAX / 4 ? API_FETCH_MAX : fetch * 4;
 	}
-	reply_json(req, 200, json_pack("{s:O}", "items", items));
+	hl_api_reply_json(req, 200, json_pack("{s:O}", "items", items));
 	goto out;
 nomem:
-	reply_error(req, 500, "internal", "out of memory");
+	hl_api_reply_error(req, 500, "internal", "out of memory");
 out:
 	hl_free(d);
 	free_msgs(msgs, n);
@@ -522,7 +552,7 @@ handle_show(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 		reply_store_error(req, r);
 		return;
 	}
-	reply_json(req, 200, hl_apijson_msg(&m, &l, &a->cfg->policy, 1));
+	hl_api_reply_json(req, 200, hl_apijson_msg(&m, &l, &a->cfg->policy, 1));
 	hl_msg_clear(&m);
 }
 
@@ -537,7 +567,7 @@ handle_ack(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_re
 
 	memset(&m, 0, sizeof(m));
 	if (hl_apijson_parse_empty(body, len, err, sizeof(err)) != HL_OK) {
-		reply_error(req, 400, "bad_request", "%s", err);
+		hl_api_reply_error(req, 400, "bad_request", "%s", err);
 		return;
 	}
 	if ((r = load_visible(a, op, id, &m, &l)) != HL_OK) {
@@ -545,7 +575,7 @@ handle_ack(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_re
 		return;
 	}
 	if (!m.inbound) {
-		reply_error(req, 404, "not_found", "no such received envelope");
+		hl_api_reply_error(req, 404, "not_found", "no such received envelope");
 		goto out;
 	}
 	hl_msg_clear(&m);
@@ -555,16 +585,16 @@ handle_ack(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_re
 		goto out;
 	}
 	if (hl_store_get(a->store, id, 0, &m) != HL_OK) {
-		reply_error(req, 500, "internal", "cannot read the envelope back");
+		hl_api_reply_error(req, 500, "internal", "cannot read the envelope back");
 		goto out;
 	}
 	hl_apijson_format_time(m.acked_ms, t);
 	if (r == HL_ERR_EXISTS) {
-		reply_error(req, 409, "conflict", "already acknowledged by %s at %s", m.acked_by, t);
+		hl_api_reply_error(req, 409, "conflict", "already acknowledged by %s at %s", m.acked_by, t);
 		goto out;
 	}
 	hl_apijson_format_id(id, hid);
-	reply_json(req, 200, json_pack("{s:s, s:s, s:o}", "id", hid, "acknowledged_by",
+	hl_api_reply_json(req, 200, json_pack("{s:s, s:s, s:o}", "id", hid, "acknowledged_by",
 	    m.acked_by, "acknowledged", hl_apijson_time(m.acked_ms)));
 out:
 	hl_msg_clear(&m);
@@ -585,14 +615,14 @@ handle_delivery(struct hl_api *a, const struct hl_operator_conf *op,
 		return;
 	}
 	if (m.inbound) {
-		reply_error(req, 404, "not_found", "no delivery record: this node did not send it");
+		hl_api_reply_error(req, 404, "not_found", "no delivery record: this node did not send it");
 		goto out;
 	}
 	if ((r = hl_store_deliveries(a->store, id, &d, &n)) != HL_OK) {
 		reply_store_error(req, r);
 		goto out;
 	}
-	reply_json(req, 200, hl_apijson_deliveries(id, d, n));
+	hl_api_reply_json(req, 200, hl_apijson_deliveries(id, d, n));
 out:
 	hl_free(d);
 	hl_msg_clear(&m);
@@ -607,7 +637,7 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 	int r;
 
 	if ((r = hl_node_peers(a->node, &st, &n)) != HL_OK) {
-		reply_error(req, 500, "internal", "%s", hl_strerror(r));
+		hl_api_reply_error(req, 500, "internal", "%s", hl_strerror(r));
 		return;
 	}
 	if ((peers = json_array()) == NULL)
@@ -644,10 +674,10 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 	    "suite", hl_suite_name(a->cfg->suite), "peers", peers);
 	if (o == NULL)
 		goto nomem;
-	reply_json(req, 200, o);
+	hl_api_reply_json(req, 200, o);
 	goto out;
 nomem:
-	reply_error(req, 500, "internal", "out of memory");
+	hl_api_reply_error(req, 500, "internal", "out of memory");
 out:
 	json_decref(peers);
 	hl_free(st);
@@ -664,14 +694,14 @@ handle_audit_verify(struct hl_api *a, struct evhttp_request *req)
 	r = hl_store_audit_verify(a->store, &count, &bad, err, sizeof(err));
 	if (r == HL_OK) {
 		snprintf(msg, sizeof(msg), "%" PRIu64 " entries verified", count);
-		reply_json(req, 200, json_pack("{s:b, s:I, s:n, s:s}", "ok", 1,
+		hl_api_reply_json(req, 200, json_pack("{s:b, s:I, s:n, s:s}", "ok", 1,
 		    "entries", (json_int_t)count, "first_bad_seq", "message", msg));
 	} else if (r == HL_ERR_CORRUPT) {
-		reply_json(req, 200, json_pack("{s:b, s:I, s:I, s:s}", "ok", 0,
+		hl_api_reply_json(req, 200, json_pack("{s:b, s:I, s:I, s:s}", "ok", 0,
 		    "entries", (json_int_t)count, "first_bad_seq", (json_int_t)bad,
 		    "message", err[0] != '\0' ? err : "audit log corrupt"));
 	} else {
-		reply_error(req, 500, "internal", "cannot verify the audit log: %s",
+		hl_api_reply_error(req, 500, "internal", "cannot verify the audit log: %s",
 		    err[0] != '\0' ? err : hl_strerror(r));
 	}
 }
@@ -686,7 +716,7 @@ handle_keys(struct hl_api *a, struct evhttp_request *req)
 	uint32_t cur = 0;
 
 	if (hl_node_keys(a->node, info, 64, &n, &next) != HL_OK || (arr = json_array()) == NULL) {
-		reply_error(req, 500, "internal", "cannot list keys");
+		hl_api_reply_error(req, 500, "internal", "cannot list keys");
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -698,11 +728,11 @@ handle_keys(struct hl_api *a, struct evhttp_request *req)
 		    "current", info[i].epoch == cur);
 		if (k == NULL || json_array_append_new(arr, k) != 0) {
 			json_decref(arr);
-			reply_error(req, 500, "internal", "out of memory");
+			hl_api_reply_error(req, 500, "internal", "out of memory");
 			return;
 		}
 	}
-	reply_json(req, 200, json_pack("{s:I, s:s, s:o, s:I, s:I, s:o}",
+	hl_api_reply_json(req, 200, json_pack("{s:I, s:s, s:o, s:I, s:I, s:o}",
 	    "current_epoch", (json_int_t)cur, "suite", hl_suite_name(a->cfg->suite),
 	    "next_rotation", hl_apijson_time(next),
 	    "rotate_every_s", (json_int_t)a->cfg->kem_rotate_s,
@@ -717,12 +747,12 @@ handle_keys_rotate(struct hl_api *a, const struct hl_operator_conf *op,
 	int r;
 
 	if (op->role != HL_ROLE_ADMIN) {
-		reply_error(req, 403, "denied", "only an admin operator may rotate keys");
+		hl_api_reply_error(req, 403, "denied", "only an admin operator may rotate keys");
 		return;
 	}
 	err[0] = '\0';
 	if ((r = hl_node_rotate(a->node, err, sizeof(err))) != HL_OK) {
-		reply_error(req, 500, "internal", "rotation failed: %s",
+		hl_api_reply_error(req, 500, "internal", "rotation failed: %s",
 		    err[0] != '\0' ? err : hl_strerror(r));
 		return;
 	}
@@ -759,7 +789,7 @@ handle_tracks(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp
 	int r;
 
 	if (hl_apijson_parse_tracks_query(query, &q, err, sizeof(err)) != HL_OK) {
-		reply_error(req, 400, "bad_request", "%s", err);
+		hl_api_reply_error(req, 400, "bad_request", "%s", err);
 		return;
 	}
 	/* track envelopes stored but not yet in the picture (a crash between
@@ -794,10 +824,10 @@ handle_tracks(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp
 			goto nomem;
 		count++;
 	}
-	reply_json(req, 200, json_pack("{s:O}", "items", items));
+	hl_api_reply_json(req, 200, json_pack("{s:O}", "items", items));
 	goto out;
 nomem:
-	reply_error(req, 500, "internal", "out of memory");
+	hl_api_reply_error(req, 500, "internal", "out of memory");
 out:
 	json_decref(items);
 	hl_store_track_rows_free(rows, n);
@@ -821,10 +851,10 @@ api_request(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(in);
 	int route, want_post;
 
-	if ((op = authenticate(a, req)) == NULL)
+	if ((op = hl_api_authenticate(a, req)) == NULL)
 		return;
 	if (hl_apijson_route(path, &route, id) != HL_OK) {
-		reply_error(req, 404, "not_found", "no such endpoint");
+		hl_api_reply_error(req, 404, "not_found", "no such endpoint");
 		return;
 	}
 	want_post = route == HL_ROUTE_ENVELOPES || route == HL_ROUTE_ACK ||
@@ -832,33 +862,33 @@ api_request(struct evhttp_request *req, void *arg)
 	if ((want_post && cmd != EVHTTP_REQ_POST) || (!want_post && cmd != EVHTTP_REQ_GET)) {
 		allow = want_post ? "POST" : "GET";
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-		reply_error(req, 405, "method_not_allowed", "use %s here", allow);
+		hl_api_reply_error(req, 405, "method_not_allowed", "use %s here", allow);
 		return;
 	}
 	if (route != HL_ROUTE_ENVELOPES && route != HL_ROUTE_INBOX && route != HL_ROUTE_SENT &&
 	    route != HL_ROUTE_TRACKS && query != NULL && query[0] != '\0') {
-		reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
+		hl_api_reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
 		return;
 	}
 	if (cmd == EVHTTP_REQ_POST) {
 		ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-		if ((ct != NULL || len > 0) && !is_json_type(ct)) {
-			reply_error(req, 415, "unsupported_media_type",
+		if ((ct != NULL || len > 0) && !hl_api_is_json_type(ct)) {
+			hl_api_reply_error(req, 415, "unsupported_media_type",
 			    "the body must be application/json");
 			return;
 		}
 		if (len > 0 && (body = evbuffer_pullup(in, -1)) == NULL) {
-			reply_error(req, 500, "internal", "out of memory");
+			hl_api_reply_error(req, 500, "internal", "out of memory");
 			return;
 		}
 	} else if (len > 0) {
-		reply_error(req, 400, "bad_request", "GET takes no body");
+		hl_api_reply_error(req, 400, "bad_request", "GET takes no body");
 		return;
 	}
 	switch (route) {
 	case HL_ROUTE_ENVELOPES:
 		if (query != NULL && query[0] != '\0')
-			reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
+			hl_api_reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
 		else
 			handle_send(a, op, req, body, len);
 		break;
@@ -893,7 +923,7 @@ api_request(struct evhttp_request *req, void *arg)
 		handle_tracks(a, op, req, query);
 		break;
 	default:
-		reply_error(req, 404, "not_found", "no such endpoint");
+		hl_api_reply_error(req, 404, "not_found", "no such endpoint");
 		break;
 	}
 }
