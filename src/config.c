@@ -52,7 +52,9 @@ enum node_key {
 	NK_NAME, NK_LISTEN, NK_API, NK_DATA, NK_CERT, NK_KEY, NK_CA, NK_SUITE,
 	NK_ALLOW_CLASSICAL, NK_HEARTBEAT, NK_DEAD_AFTER, NK_RECONNECT_MAX,
 	NK_ENVELOPE_TTL, NK_KEM_ROTATE, NK_KEM_KEEP, NK_ACK_FLASH, NK_ACK_IMMEDIATE,
-	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_AUDIT_CHECKPOINT, NK_COUNT
+	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_AUDIT_CHECKPOINT,
+	NK_PRIVSEP, NK_SANDBOX, NK_USER, NK_KEEPER_USER, /* privilege separation */
+	NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
 enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_COUNT };
@@ -518,6 +520,52 @@ nk_audit_checkpoint(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_duration(v, 1000, 86400000, 1, &x->c->audit_checkpoint_s, msg, ml);
 }
 
+/* ---- privilege separation (docs/SECURITY.md) ---- */
+static int
+nk_privsep(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &x->c->privsep, msg, ml);
+}
+
+static int
+nk_sandbox(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &x->c->sandbox, msg, ml);
+}
+
+/* A system user name: 1..32 of a-z 0-9 _ . -, not starting with - or a digit. */
+static int
+set_user(const char *v, char *dst, char *msg, size_t ml)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > HL_USER_NAME_MAX || v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+		snprintf(msg, ml, "expected a user name of 1..%d characters", HL_USER_NAME_MAX);
+		return HL_ERR_CONFIG;
+	}
+	for (i = 0; i < n; i++) {
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+		    v[i] == '_' || v[i] == '.' || v[i] == '-')) {
+			snprintf(msg, ml, "user name may hold only a-z 0-9 _ . -");
+			return HL_ERR_CONFIG;
+		}
+	}
+	memcpy(dst, v, n + 1);
+	return HL_OK;
+}
+
+static int
+nk_user(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_user(v, x->c->user, msg, ml);
+}
+
+static int
+nk_keeper_user(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_user(v, x->c->keeper_user, msg, ml);
+}
+
 static int
 nk_kem_keep(struct pctx *x, const char *v, char *msg, size_t ml)
 {
@@ -735,6 +783,10 @@ static const struct key_def node_keys[NK_COUNT] = {
 	[NK_ACK_ROUTINE] = { "ack_routine", 0, nk_ack_routine },
 	[NK_LINK_TEST] = { "link_test", 0, nk_link_test },
 	[NK_AUDIT_CHECKPOINT] = { "audit_checkpoint", 0, nk_audit_checkpoint },
+	[NK_PRIVSEP] = { "privsep", 0, nk_privsep },
+	[NK_SANDBOX] = { "sandbox", 0, nk_sandbox },
+	[NK_USER] = { "user", 0, nk_user },
+	[NK_KEEPER_USER] = { "keeper_user", 0, nk_keeper_user },
 };
 
 static const struct key_def policy_keys[PK_COUNT] = {
@@ -1172,6 +1224,10 @@ defaults(struct hl_config *c)
 	c->ack_deadline_s[3] = 6 * 3600;
 	c->link_test_s = 3600;
 	c->audit_checkpoint_s = 60;
+	c->privsep = 1;
+	c->sandbox = 1;
+	memcpy(c->user, "hotline", sizeof("hotline"));
+	memcpy(c->keeper_user, "hotline-keys", sizeof("hotline-keys"));
 	memcpy(c->policy.id, "hotline-default", sizeof("hotline-default"));
 	c->policy.nlevels = sizeof(default_levels) / sizeof(default_levels[0]);
 	for (i = 0; i < c->policy.nlevels; i++)

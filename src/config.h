@@ -15,6 +15,7 @@
 #define HL_PATH_MAX 1024
 #define HL_HOST_MAX 255
 #define HL_OPERATORS_MAX 64
+#define HL_USER_NAME_MAX 32                   /* a system user name (privsep) */
 
 struct hl_peer_conf {
 	char node[HL_NODE_NAME_MAX + 1];      /* [peer KOR/node-1] */
@@ -62,6 +63,11 @@ struct hl_config {
 	uint32_t ack_deadline_s[4];           /* ack_flash/immediate/priority/routine = 10m/30m/3h/6h */
 	uint32_t link_test_s;                 /* link_test = 1h: end-to-end test per peer; 0 = off */
 	uint32_t audit_checkpoint_s;          /* audit_checkpoint = 60s: sign and send a checkpoint; 0 = off */
+	/* privilege separation (docs/SECURITY.md, "Processes and privileges") */
+	int privsep;                          /* privsep = yes: keys in a key-keeper process */
+	int sandbox;                          /* sandbox = yes: seccomp allow-lists */
+	char user[HL_USER_NAME_MAX + 1];      /* user = hotline: network process, when root */
+	char keeper_user[HL_USER_NAME_MAX + 1]; /* keeper_user = hotline-keys, when root */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */
 	/* [peer NODE] */

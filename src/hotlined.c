@@ -1,4 +1,16 @@
-/* hotlined.c: the node daemon. hotlined [-d] [-n] -c node.conf */
+/* hotlined.c: the node daemon. hotlined [-d] [-n] -c node.conf
+ *
+ * With privsep = yes (the default) it forks the key keeper first (keeper.h)
+ * and then runs as the network process, which holds no signing or KEM secret
+ * key; started as root, each process drops to its own user; with sandbox =
+ * yes each installs its seccomp allow-list (sandbox.h). docs/SECURITY.md,
+ * "Processes and privileges". */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +23,26 @@
 
 #include "config.h"
 #include "envelope.h"
+#include "keeper.h"
+#include "keys.h"
 #include "log.h"
 #include "nodeinit.h"
+#include "sandbox.h"
 #include "version.h"
+
+/* The privilege-separated start (privsep = yes). */
+struct privsep {
+	int on;
+	int root;                  /* started as root: drop users */
+	int drop_net, drop_keeper; /* 0 for a user configured as "root" */
+	uid_t net_uid, keeper_uid;
+	gid_t net_gid, keeper_gid;
+	pid_t keeper_pid;
+	int fd;                    /* our end of the keeper's socketpair */
+	int keeper_died;
+};
+
+static struct privsep ps = { .keeper_pid = -1, .fd = -1 };
 
 static void
 usage(FILE *f)
@@ -26,6 +55,117 @@ usage(FILE *f)
 	    "  -n        check the configuration and exit (errors as file:line: message)\n"
 	    "  -d        verbose (debug) logging\n"
 	    "  -h        this help\n");
+}
+
+/* Resolve users, check the secret files and fork the key keeper. */
+static int
+privsep_start(const struct hl_config *cfg, char *err, size_t errlen)
+{
+	struct hl_keeper_opts o;
+	char kem_dir[HL_PATH_MAX + 8];
+	uid_t owner;
+	int r;
+
+	ps.on = 1;
+	ps.root = geteuid() == 0;
+	if (ps.root) {
+		ps.drop_net = strcmp(cfg->user, "root") != 0;
+		ps.drop_keeper = strcmp(cfg->keeper_user, "root") != 0;
+		if (ps.drop_net && (r = hl_sandbox_user(cfg->user, &ps.net_uid, &ps.net_gid,
+		    err, errlen)) != HL_OK)
+			return r;
+		if (ps.drop_keeper && (r = hl_sandbox_user(cfg->keeper_user, &ps.keeper_uid,
+		    &ps.keeper_gid, err, errlen)) != HL_OK)
+			return r;
+		if (ps.drop_net && ps.drop_keeper && ps.net_uid == ps.keeper_uid) {
+			snprintf(err, errlen, "user and keeper_user are the same user (uid %lu): "
+			    "the keeper needs its own", (unsigned long)ps.net_uid);
+			return HL_ERR_CONFIG;
+		}
+		if (!ps.drop_net || !ps.drop_keeper)
+			log_warnx("started as root with %s = root: that process keeps root "
+			    "privileges", !ps.drop_keeper ? "keeper_user" : "user");
+	} else {
+		log_info("not started as root: no user change (network process and key keeper "
+		    "run as uid %lu)", (unsigned long)geteuid());
+	}
+	owner = ps.root && ps.drop_keeper ? ps.keeper_uid : geteuid();
+	if ((r = hl_keeper_check_files(cfg, owner, err, errlen)) != HL_OK)
+		return r;
+	/* the data directory belongs to the network process's user; the keeper
+	 * (still root when it starts) creates data/kem for its own */
+	if (mkdir(cfg->data_dir, 0700) == 0) {
+		if (ps.root && ps.drop_net && chown(cfg->data_dir, ps.net_uid, ps.net_gid) == -1) {
+			snprintf(err, errlen, "%s: chown: %s", cfg->data_dir, strerror(errno));
+			return HL_ERR_IO;
+		}
+	} else if (errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create data directory: %s", cfg->data_dir,
+		    strerror(errno));
+		return HL_ERR_IO;
+	}
+	snprintf(kem_dir, sizeof(kem_dir), "%s/kem", cfg->data_dir);
+	memset(&o, 0, sizeof(o));
+	o.key_path = cfg->key_path;
+	o.kem_dir = kem_dir;
+	o.drop = ps.root && ps.drop_keeper;
+	o.uid = ps.keeper_uid;
+	o.gid = ps.keeper_gid;
+	o.sandbox = cfg->sandbox;
+	if ((r = hl_keeper_spawn(&o, &ps.keeper_pid, &ps.fd, err, errlen)) != HL_OK)
+		return r;
+	hl_keys_set_keeper(ps.fd);
+	return HL_OK;
+}
+
+/* Started as root: give the store's files to the network process's user,
+ * then become that user. Files the node opened stay open. */
+static int
+privsep_drop_net(const struct hl_config *cfg, char *err, size_t errlen)
+{
+	char path[HL_PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	if (!ps.root || !ps.drop_net)
+		return HL_OK;
+	if ((d = opendir(cfg->data_dir)) == NULL) {
+		snprintf(err, errlen, "%s: %s", cfg->data_dir, strerror(errno));
+		return HL_ERR_IO;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, "..") == 0 || strcmp(de->d_name, "kem") == 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, de->d_name) <
+		    sizeof(path) && lchown(path, ps.net_uid, ps.net_gid) == -1)
+			log_warn("%s: chown", path);
+	}
+	closedir(d);
+	return hl_sandbox_drop(ps.net_uid, ps.net_gid, err, errlen);
+}
+
+static void
+on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base *base = arg;
+	pid_t p;
+	int st = 0;
+
+	(void)sig;
+	(void)what;
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (p != ps.keeper_pid)
+			continue;
+		ps.keeper_died = 1;
+		ps.keeper_pid = -1;
+		if (WIFSIGNALED(st))
+			log_warnx("key keeper (pid %ld) killed by signal %d: exiting", (long)p,
+			    WTERMSIG(st));
+		else
+			log_warnx("key keeper (pid %ld) exited with status %d: exiting", (long)p,
+			    WEXITSTATUS(st));
+		event_base_loopexit(base, NULL);
+	}
 }
 
 static void
@@ -43,7 +183,7 @@ main(int argc, char **argv)
 {
 	static struct hl_config cfg;
 	struct event_base *base = NULL;
-	struct event *sigint = NULL, *sigterm = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *sigchld = NULL;
 	struct hl_node *node = NULL;
 	const char *conf = getenv("HOTLINE_CONF");
 	char err[512];
@@ -83,11 +223,30 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (cfg.privsep && privsep_start(&cfg, err, sizeof(err)) != HL_OK) {
+		fprintf(stderr, "hotlined: %s\n", err);
+		goto out;
+	}
+	if (!cfg.privsep)
+		log_warnx("privsep = no: the network process holds the private keys");
 	if ((base = event_base_new()) == NULL) {
 		log_warnx("cannot create event loop");
 		goto out;
 	}
+	sigchld = evsignal_new(base, SIGCHLD, on_sigchld, base);
+	if (sigchld == NULL || evsignal_add(sigchld, NULL) != 0) {
+		log_warnx("cannot install signal handlers");
+		goto out;
+	}
 	if (hl_node_new(&cfg, base, &node, err, sizeof(err)) != HL_OK) {
+		fprintf(stderr, "hotlined: %s\n", err);
+		goto out;
+	}
+	if (ps.on && privsep_drop_net(&cfg, err, sizeof(err)) != HL_OK) {
+		fprintf(stderr, "hotlined: %s\n", err);
+		goto out;
+	}
+	if (cfg.sandbox && hl_sandbox_network(err, sizeof(err)) != HL_OK) {
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
@@ -101,6 +260,11 @@ main(int argc, char **argv)
 	log_info("node %s running: peers on %s:%u, operator API on https://%s:%u/",
 	    cfg.node, cfg.listen_host, cfg.listen_port, cfg.api_host, cfg.api_port);
 	event_base_dispatch(base);
+	if (ps.keeper_died) {
+		/* no clean shutdown without the keys: systemd restarts us */
+		log_warnx("node %s stopped: the key keeper is gone", cfg.node);
+		goto out;
+	}
 	hl_node_shutdown(node);
 	rc = 0;
 out:
@@ -108,8 +272,14 @@ out:
 		event_free(sigint);
 	if (sigterm != NULL)
 		event_free(sigterm);
+	if (sigchld != NULL)
+		event_free(sigchld);
 	hl_node_free(node);
 	if (base != NULL)
 		event_base_free(base);
+	if (ps.fd != -1)
+		close(ps.fd);          /* the keeper sees EOF and exits */
+	if (ps.keeper_pid > 0)
+		(void)waitpid(ps.keeper_pid, NULL, 0);
 	return rc;
 }

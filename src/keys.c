@@ -27,6 +27,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "envelope.h"
+#include "keeper.h"
 #include "keys.h"
 #include "mlkem.h"
 
@@ -49,6 +50,7 @@ struct kem_key {
 };
 
 struct hl_keys {
+	int remote_fd;                 /* -1: keys held here; else a proxy to the keeper */
 	EVP_PKEY *sign;
 	uint8_t sign_pub[HL_ED25519_PUB];
 	unsigned nkem;
@@ -76,6 +78,42 @@ struct kem_suite {
 	int (*unwrap)(const struct kem_key *key, const uint8_t id[HL_ID_BYTES],
 	    const char *node, const uint8_t *wrap, size_t wraplen, uint8_t ck[HL_AES_KEY]);
 };
+
+/* ---- process-wide settings (privilege separation, keeper.h) ---- */
+
+static int keeper_fd = -1;          /* hl_keys_open returns proxies when >= 0 */
+static int owner_set;               /* key files owned by owner_uid, not geteuid() */
+static uid_t owner_uid;
+static gid_t owner_gid;
+
+void
+hl_keys_set_keeper(int fd)
+{
+	keeper_fd = fd;
+}
+
+void
+hl_keys_set_owner(uid_t uid, gid_t gid)
+{
+	owner_set = 1;
+	owner_uid = uid;
+	owner_gid = gid;
+}
+
+static uid_t
+key_owner(void)
+{
+	return owner_set ? owner_uid : geteuid();
+}
+
+/* Running as root for another owner: hand a file or directory we created over. */
+static int
+give_to_owner(int fd, const char *path)
+{
+	if (!owner_set || geteuid() != 0 || owner_uid == 0)
+		return 0;
+	return fd != -1 ? fchown(fd, owner_uid, owner_gid) : chown(path, owner_uid, owner_gid);
+}
 
 /* ---- files ---- */
 
@@ -105,9 +143,9 @@ read_secret_file(const char *path, uint8_t **data, size_t *len, char *err, size_
 		snprintf(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
-	if (st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: key file is owned by uid %lu, not by us (uid %lu)",
-		    path, (unsigned long)st.st_uid, (unsigned long)geteuid());
+	if (st.st_uid != key_owner()) {
+		snprintf(err, errlen, "%s: key file is owned by uid %lu, expected uid %lu",
+		    path, (unsigned long)st.st_uid, (unsigned long)key_owner());
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
@@ -162,6 +200,10 @@ write_secret_file(const char *path, const uint8_t *data, size_t len, char *err, 
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (give_to_owner(fd, path) == -1) {
+		snprintf(err, errlen, "%s: fchown: %s", path, strerror(errno));
 		goto out;
 	}
 	while (off < len) {
@@ -682,7 +724,12 @@ kem_dir_open(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	if (mkdir(dir, 0700) == 0) {
+		if (give_to_owner(-1, dir) == -1) {
+			snprintf(err, errlen, "%s: chown: %s", dir, strerror(errno));
+			return HL_ERR_IO;
+		}
+	} else if (errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return HL_ERR_IO;
 	}
@@ -694,8 +741,9 @@ kem_dir_open(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: KEM key directory is not a directory", dir);
 		return HL_ERR_CONFIG;
 	}
-	if (st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: KEM key directory is not owned by us", dir);
+	if (st.st_uid != key_owner()) {
+		snprintf(err, errlen, "%s: KEM key directory is owned by uid %lu, expected uid %lu",
+		    dir, (unsigned long)st.st_uid, (unsigned long)key_owner());
 		return HL_ERR_CONFIG;
 	}
 	if ((st.st_mode & 077) != 0) {
@@ -855,6 +903,203 @@ out:
 	return r;
 }
 
+/* ---- proxy to the key keeper (keeper.h) ----
+ * A remote hl_keys holds no secret: sign_pub and, per KEM key, its suite,
+ * epoch, creation time and (for the newest epoch of a suite) public key, all
+ * refreshed from the keeper after each change. */
+
+static int
+remote_refresh(struct hl_keys *k)
+{
+	struct hl_keeper_req q;
+	uint8_t resp[HL_KEEPER_MSG_MAX];
+	struct hl_rd rd;
+	const uint8_t *pub;
+	size_t rl = 0, pl;
+	uint8_t n = 0;
+	unsigned i, j;
+	uint32_t e;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	q.op = HL_KEEPER_INFO;
+	if ((r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl)) != HL_OK)
+		return r;
+	hl_rd_init(&rd, resp, rl);
+	memset(k->kem, 0, sizeof(k->kem));
+	k->nkem = 0;
+	if ((r = hl_rd_copy(&rd, k->sign_pub, HL_ED25519_PUB)) != HL_OK ||
+	    (r = hl_rd_u8(&rd, &n)) != HL_OK)
+		return r;
+	if (n > KEM_KEYS_MAX)
+		return HL_ERR_MALFORMED;
+	for (i = 0; i < n; i++) {
+		if ((r = hl_rd_u8(&rd, &k->kem[i].suite)) != HL_OK ||
+		    (r = hl_rd_u32(&rd, &k->kem[i].epoch)) != HL_OK ||
+		    (r = hl_rd_u64(&rd, &k->kem[i].created_ms)) != HL_OK)
+			return r;
+		if (suite_ops(k->kem[i].suite) == NULL)
+			return HL_ERR_MALFORMED;
+	}
+	if ((r = hl_rd_end(&rd)) != HL_OK)
+		return r;
+	k->nkem = n;
+	/* the public key of each suite's newest epoch */
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		memset(&q, 0, sizeof(q));
+		q.op = HL_KEEPER_KEM_CURRENT;
+		q.suite = suites[i].suite;
+		r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl);
+		if (r == HL_ERR_NOT_FOUND)
+			continue;
+		if (r != HL_OK)
+			return r;
+		hl_rd_init(&rd, resp, rl);
+		if ((r = hl_rd_u32(&rd, &e)) != HL_OK ||
+		    (r = hl_rd_bytes16(&rd, KEM_PUB_MAX, &pub, &pl)) != HL_OK ||
+		    (r = hl_rd_end(&rd)) != HL_OK)
+			return r;
+		for (j = 0; j < k->nkem; j++) {
+			if (k->kem[j].suite == suites[i].suite && k->kem[j].epoch == e) {
+				memcpy(k->kem[j].pub, pub, pl);
+				k->kem[j].publen = pl;
+			}
+		}
+	}
+	return HL_OK;
+}
+
+int
+hl_keys_remote(int fd, struct hl_keys **out, char *err, size_t errlen)
+{
+	struct hl_keys *k = NULL;
+	int r;
+
+	*out = NULL;
+	if ((k = hl_calloc(1, sizeof(*k))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return HL_ERR_NOMEM;
+	}
+	k->remote_fd = fd;
+	if ((r = remote_refresh(k)) != HL_OK) {
+		snprintf(err, errlen, "key keeper: cannot read the public keys: %s",
+		    hl_strerror(r));
+		hl_free(k);
+		return r;
+	}
+	*out = k;
+	return HL_OK;
+}
+
+static int
+remote_sign(struct hl_keys *k, enum hl_sign_ctx ctx, const uint8_t digest[64],
+    uint8_t sig[HL_ED25519_SIG])
+{
+	struct hl_keeper_req q;
+	uint8_t resp[HL_KEEPER_MSG_MAX];
+	size_t rl = 0;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	q.op = HL_KEEPER_SIGN;
+	q.ctx = (uint8_t)ctx;
+	memcpy(q.digest, digest, 64);
+	if ((r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl)) != HL_OK)
+		return r;
+	if (rl != HL_ED25519_SIG)
+		return HL_ERR_MALFORMED;
+	memcpy(sig, resp, HL_ED25519_SIG);
+	return HL_OK;
+}
+
+static int
+remote_unwrap(struct hl_keys *k, uint8_t suite, uint32_t epoch, const uint8_t id[HL_ID_BYTES],
+    const char *my_node, const uint8_t *wrap, size_t wraplen, uint8_t ck[HL_AES_KEY])
+{
+	struct hl_keeper_req *q = NULL;
+	uint8_t resp[HL_KEEPER_MSG_MAX];
+	size_t rl = 0, nl = strlen(my_node);
+	int r = HL_ERR_DECRYPT;
+
+	if (wraplen > HL_WRAP_MAX_BYTES || nl > HL_NODE_NAME_MAX)
+		goto out;
+	r = HL_ERR_NOMEM;
+	if ((q = hl_calloc(1, sizeof(*q))) == NULL)
+		goto out;
+	q->op = HL_KEEPER_UNWRAP;
+	q->suite = suite;
+	q->epoch = epoch;
+	memcpy(q->id, id, HL_ID_BYTES);
+	memcpy(q->node, my_node, nl + 1);
+	memcpy(q->wrap, wrap, wraplen);
+	q->wraplen = wraplen;
+	if ((r = hl_keeper_call(k->remote_fd, q, resp, sizeof(resp), &rl)) != HL_OK)
+		goto out;
+	r = HL_ERR_MALFORMED;
+	if (rl != HL_AES_KEY)
+		goto out;
+	memcpy(ck, resp, HL_AES_KEY);
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(resp, sizeof(resp));
+	hl_free(q);
+	return r;
+}
+
+static int
+remote_rotate(struct hl_keys *k, uint32_t *epoch, char *err, size_t errlen)
+{
+	struct hl_keeper_req q;
+	uint8_t resp[HL_KEEPER_MSG_MAX];
+	struct hl_rd rd;
+	size_t rl = 0;
+	uint32_t e = 0;
+	int r, r2;
+
+	memset(&q, 0, sizeof(q));
+	q.op = HL_KEEPER_ROTATE;
+	r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl);
+	if (r == HL_OK) {
+		hl_rd_init(&rd, resp, rl);
+		if ((r = hl_rd_u32(&rd, &e)) == HL_OK)
+			r = hl_rd_end(&rd);
+	}
+	if ((r2 = remote_refresh(k)) != HL_OK && r == HL_OK)
+		r = r2;
+	if (r != HL_OK) {
+		snprintf(err, errlen, "key keeper: rotation failed: %s (see the keeper's log)",
+		    hl_strerror(r));
+		return r;
+	}
+	*epoch = e;
+	return HL_OK;
+}
+
+static int
+remote_erase_before(struct hl_keys *k, uint32_t keep_from, unsigned *erased)
+{
+	struct hl_keeper_req q;
+	uint8_t resp[HL_KEEPER_MSG_MAX];
+	struct hl_rd rd;
+	size_t rl = 0;
+	uint32_t n = 0;
+	int r, r2;
+
+	memset(&q, 0, sizeof(q));
+	q.op = HL_KEEPER_ERASE_BEFORE;
+	q.epoch = keep_from;
+	r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl);
+	if (r == HL_OK) {
+		hl_rd_init(&rd, resp, rl);
+		if ((r = hl_rd_u32(&rd, &n)) == HL_OK)
+			r = hl_rd_end(&rd);
+	}
+	if ((r2 = remote_refresh(k)) != HL_OK && r == HL_OK)
+		r = r2;
+	*erased = n;
+	return r;
+}
+
 /* ---- public interface ---- */
 
 int
@@ -869,11 +1114,14 @@ hl_keys_open(const char *sign_key_path, const char *kem_dir, struct hl_keys **ou
 	*out = NULL;
 	if (errlen > 0)
 		err[0] = '\0';
+	if (keeper_fd >= 0)     /* privilege separation: no key file is read here */
+		return hl_keys_remote(keeper_fd, out, err, errlen);
 	if ((k = hl_calloc(1, sizeof(*k))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		r = HL_ERR_NOMEM;
 		goto out;
 	}
+	k->remote_fd = -1;
 	if ((r = read_secret_file(sign_key_path, &file, &flen, err, errlen)) != HL_OK)
 		goto out;
 	if ((r = pem_private_key(file, flen, EVP_PKEY_ED25519, &k->sign)) != HL_OK) {
@@ -941,6 +1189,10 @@ hl_keys_sign(struct hl_keys *k, enum hl_sign_ctx ctx, const uint8_t digest[stati
 		r = HL_ERR_INVALID;
 		goto out;
 	}
+	if (k->remote_fd >= 0) {
+		r = remote_sign(k, ctx, digest, sig);
+		goto out;
+	}
 	sig_message(ctx, digest, m);
 	if ((mc = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(mc, NULL, NULL, NULL, k->sign) != 1 ||
@@ -1006,6 +1258,8 @@ hl_keys_unwrap(struct hl_keys *k, uint8_t suite, uint32_t epoch,
 	memset(ck, 0, HL_AES_KEY);
 	if ((s = suite_ops(suite)) == NULL)
 		return HL_ERR_VERSION;
+	if (k->remote_fd >= 0)
+		return remote_unwrap(k, suite, epoch, id, my_node, wrap, wraplen, ck);
 	if ((key = kem_find(k, suite, 0, epoch)) == NULL)
 		return HL_ERR_NOT_FOUND;
 	return s->unwrap(key, id, my_node, wrap, wraplen, ck);
@@ -1094,6 +1348,8 @@ hl_keys_rotate(struct hl_keys *k, const char *kem_dir, uint32_t *epoch, char *er
 	int r;
 
 	*epoch = 0;
+	if (k->remote_fd >= 0)
+		return remote_rotate(k, epoch, err, errlen);
 	if (next == 0)
 		return HL_ERR_INVALID;
 	if (k->nkem + sizeof(suites) / sizeof(suites[0]) > KEM_KEYS_MAX) {
@@ -1118,6 +1374,8 @@ hl_keys_erase_before(struct hl_keys *k, const char *kem_dir, uint32_t keep_from,
 	int r = HL_OK;
 
 	*erased = 0;
+	if (k->remote_fd >= 0)
+		return remote_erase_before(k, keep_from, erased);
 	if (keep_from > newest)
 		keep_from = newest;
 	while (i < k->nkem) {

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "errors.h"
@@ -27,6 +28,20 @@ enum hl_sign_ctx {
 HL_WUR int hl_keys_open(const char *sign_key_path, const char *kem_dir,
     struct hl_keys **out, char *err, size_t errlen);
 void hl_keys_free(struct hl_keys *k);
+
+/* ---- privilege separation (keeper.h) ---- */
+/* A proxy that holds no secret: every operation needing a private key is a
+ * request to the key keeper on fd (not owned: the caller closes it). The
+ * kem_dir arguments of rotate/erase_before are ignored (the keeper uses its
+ * own). On error err says why. */
+HL_WUR int hl_keys_remote(int fd, struct hl_keys **out, char *err, size_t errlen);
+/* From now on hl_keys_open in this process returns hl_keys_remote(fd) and
+ * reads no key file (hotlined calls it after forking the keeper). */
+void hl_keys_set_keeper(int fd);
+/* Key files and the KEM directory must be owned by uid (default: the
+ * effective uid); files and the directory created while running as root are
+ * given to uid:gid. Used by the keeper before it drops root. */
+void hl_keys_set_owner(uid_t uid, gid_t gid);
 
 /* Ed25519 signature over ctx-specific 64-byte digest. */
 HL_WUR int hl_keys_sign(struct hl_keys *k, enum hl_sign_ctx ctx,

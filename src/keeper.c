@@ -1,0 +1,248 @@
+/* keeper.c: the key keeper process (keeper.h): fork, drop, sandbox, serve;
+ * and the secret file checks made before the start. The codec and the
+ * request handler are in keeperproto.c. */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "alloc.h"
+#include "config.h"
+#include "keeper.h"
+#include "keys.h"
+#include "log.h"
+#include "sandbox.h"
+
+/* ---- the process ---- */
+
+static void
+close_other_fds(int keep)
+{
+	int fd;
+
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != keep)
+			(void)close(fd);
+}
+
+static int
+serve(int fd, struct hl_keys *k, const char *kem_dir)
+{
+	uint8_t *in = NULL;
+	struct hl_buf resp;
+	struct msghdr mh;
+	struct iovec iov;
+	ssize_t n;
+	int r = HL_ERR_NOMEM;
+
+	hl_buf_init(&resp, HL_KEEPER_MSG_MAX);
+	if ((in = hl_malloc(HL_KEEPER_MSG_MAX)) == NULL)
+		goto out;
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = in;
+		iov.iov_len = HL_KEEPER_MSG_MAX;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		n = recvmsg(fd, &mh, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			r = HL_OK;     /* the network process closed its end */
+			goto out;
+		}
+		if (n < 0) {
+			log_warn("key keeper: read");
+			r = HL_ERR_IO;
+			goto out;
+		}
+		hl_buf_free(&resp);
+		hl_buf_init(&resp, HL_KEEPER_MSG_MAX);
+		/* a truncated datagram is over the limit: answer TOO_BIG */
+		if ((mh.msg_flags & MSG_TRUNC) != 0) {
+			log_warnx("key keeper: request over %d bytes refused", HL_KEEPER_MSG_MAX);
+			hl_buf_u32(&resp, (uint32_t)(int32_t)HL_ERR_TOO_BIG);
+		} else if ((r = hl_keeper_handle(k, kem_dir, in, (size_t)n, &resp)) != HL_OK) {
+			goto out;
+		}
+		OPENSSL_cleanse(in, (size_t)n);
+		if (hl_buf_error(&resp) != HL_OK) {
+			r = hl_buf_error(&resp);
+			goto out;
+		}
+		do
+			n = send(fd, resp.data, resp.len, MSG_NOSIGNAL);
+		while (n == -1 && errno == EINTR);
+		if (n != (ssize_t)resp.len) {
+			log_warn("key keeper: write");
+			r = HL_ERR_IO;
+			goto out;
+		}
+	}
+out:
+	hl_free_secret(in, HL_KEEPER_MSG_MAX);
+	hl_buf_free(&resp);
+	return r;
+}
+
+/* The child: never returns. */
+static void
+keeper_main(const struct hl_keeper_opts *o, int fd, pid_t parent)
+{
+	struct hl_keys *k = NULL;
+	const char *kem_dir = o->kem_dir;
+	char err[512];
+	int r, code = 1;
+
+	/* die with the network process; keep no core and refuse ptrace */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent ||
+	    prctl(PR_SET_DUMPABLE, 0) == -1)
+		goto out;
+	/* the network process handles SIGINT/SIGTERM and closes the socket */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	close_other_fds(fd);
+	if (o->drop)
+		hl_keys_set_owner(o->uid, o->gid);
+	if ((r = hl_keys_open(o->key_path, o->kem_dir, &k, err, sizeof(err))) != HL_OK) {
+		log_warnx("key keeper: %s", err);
+		goto out;
+	}
+	if (o->drop) {
+		/* rotation writes relative to the KEM directory: the keeper's user
+		 * need not be able to reach it from / */
+		if (chdir(o->kem_dir) == -1) {
+			log_warn("key keeper: %s", o->kem_dir);
+			goto out;
+		}
+		kem_dir = ".";
+		if (hl_sandbox_drop(o->uid, o->gid, err, sizeof(err)) != HL_OK) {
+			log_warnx("key keeper: %s", err);
+			goto out;
+		}
+	}
+	log_info("key keeper running (pid %ld, uid %lu)", (long)getpid(),
+	    (unsigned long)getuid());
+	if (o->sandbox && hl_sandbox_keeper(err, sizeof(err)) != HL_OK) {
+		log_warnx("key keeper: %s", err);
+		goto out;
+	}
+	if (serve(fd, k, kem_dir) == HL_OK)
+		code = 0;
+out:
+	hl_keys_free(k);
+	_exit(code);
+}
+
+int
+hl_keeper_spawn(const struct hl_keeper_opts *o, pid_t *pid, int *fd, char *err, size_t errlen)
+{
+	int sv[2];
+	pid_t parent = getpid(), p;
+
+	*pid = -1;
+	*fd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		snprintf(err, errlen, "key keeper: socketpair: %s", strerror(errno));
+		return HL_ERR_IO;
+	}
+	fflush(NULL);
+	if ((p = fork()) == -1) {
+		snprintf(err, errlen, "key keeper: fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return HL_ERR_IO;
+	}
+	if (p == 0) {
+		close(sv[0]);
+		keeper_main(o, sv[1], parent);
+	}
+	close(sv[1]);
+	*pid = p;
+	*fd = sv[0];
+	return HL_OK;
+}
+
+/* ---- secret file checks ---- */
+
+static void
+user_name(uid_t uid, char *out, size_t outlen)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		snprintf(out, outlen, "%s (uid %lu)", pw->pw_name, (unsigned long)uid);
+	else
+		snprintf(out, outlen, "uid %lu", (unsigned long)uid);
+}
+
+int
+hl_keeper_check_secret(const char *path, uid_t uid, char *err, size_t errlen)
+{
+	struct stat st;
+	char have[96], want[96];
+
+	if (lstat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return HL_ERR_IO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: secret file is not a regular file", path);
+		return HL_ERR_CONFIG;
+	}
+	if ((st.st_mode & 077) != 0 || st.st_uid != uid) {
+		user_name(st.st_uid, have, sizeof(have));
+		user_name(uid, want, sizeof(want));
+		snprintf(err, errlen, "%s: secret file has mode %04o and owner %s; expected "
+		    "mode 0600 or stricter and owner %s", path, (unsigned)(st.st_mode & 07777),
+		    have, want);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+int
+hl_keeper_check_files(const struct hl_config *c, uid_t uid, char *err, size_t errlen)
+{
+	char dir[HL_PATH_MAX + 8], path[HL_PATH_MAX + 300];
+	DIR *d = NULL;
+	struct dirent *de;
+	size_t nl;
+	int r;
+
+	/* node.key: the Ed25519 signing key, also the TLS key of links and API */
+	if ((r = hl_keeper_check_secret(c->key_path, uid, err, errlen)) != HL_OK)
+		return r;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/kem", c->data_dir) >= sizeof(dir)) {
+		snprintf(err, errlen, "%s: path too long", c->data_dir);
+		return HL_ERR_CONFIG;
+	}
+	if ((d = opendir(dir)) == NULL)
+		return HL_OK;   /* none yet (created at first start); keys.c checks the directory */
+	r = HL_OK;
+	while ((de = readdir(d)) != NULL) {
+		nl = strlen(de->d_name);
+		if (nl < 5 || strcmp(de->d_name + nl - 4, ".key") != 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+		    sizeof(path))
+			continue;
+		if ((r = hl_keeper_check_secret(path, uid, err, errlen)) != HL_OK)
+			break;
+	}
+	closedir(d);
+	return r;
+}
