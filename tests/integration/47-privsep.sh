@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# 47-privsep: privilege separation (docs/SECURITY.md, "Processes and
+# privileges"). A 0644 key file stops the start; the node runs as a network
+# process and a key keeper (as root: users hotline and hotline-keys, created
+# here if missing), both under seccomp (Seccomp: 2); an envelope exchange
+# goes through the keeper (sign + unwrap); the network process's memory holds
+# no KEM secret key; killing the keeper stops the node with a non-zero exit.
+. "$(dirname "$0")/lib.sh"
+
+fed_init JPN,KOR
+root=0
+[ "$(id -u)" = 0 ] && root=1
+key=$FED/JPN/node.key
+if [ "$root" = 1 ]; then
+	for u in hotline hotline-keys; do
+		getent passwd "$u" >/dev/null ||
+			useradd --system --no-create-home --shell /usr/sbin/nologin "$u" ||
+			fail "useradd $u"
+	done
+	# JPN drops for real (lib.sh set user = root for the other scenarios)
+	sed -i '/^user = root$/d; /^keeper_user = root$/d' "$(conf JPN)"
+	chown hotline-keys: "$key"
+fi
+
+# 1. secret file checks
+chmod 0644 "$key"
+if "$HLD" -c "$(conf JPN)" >"$T/bad.log" 2>&1; then fail "started with a 0644 key"; fi
+grep -q "node.key.*mode 0644" "$T/bad.log" ||
+	fail "no clear error for a 0644 key: $(cat "$T/bad.log")"
+ok "a 0644 node.key stops the start: $(grep -m1 'mode 0644' "$T/bad.log" | cut -c1-160)"
+chmod 0600 "$key"
+if [ "$root" = 1 ]; then
+	chown root: "$key"
+	if "$HLD" -c "$(conf JPN)" >"$T/bad.log" 2>&1; then fail "started with a root-owned key"; fi
+	grep -q "node.key: secret file has mode 0600 and owner root (uid 0); expected mode 0600 or stricter and owner hotline-keys" "$T/bad.log" ||
+		fail "no clear error for a key of the wrong owner: $(cat "$T/bad.log")"
+	ok "a node.key not owned by hotline-keys stops the start: $(cut -c1-200 "$T/bad.log")"
+	chown hotline-keys: "$key"
+fi
+
+node_start JPN
+node_start KOR
+wait_link JPN KOR
+net=${NODE_PID[JPN]}
+keeper=$(pgrep -P "$net" | head -n 1)
+[ -n "$keeper" ] || fail "no key keeper process under $net"
+ok "JPN runs as network process $net and key keeper $keeper"
+
+# 2. users and seccomp
+nu=$(ps -o user= -p "$net" | tr -d ' ')
+ku=$(ps -o user= -p "$keeper" | tr -d ' ')
+if [ "$root" = 1 ]; then
+	expect_eq "$nu" hotline "network process user"
+	expect_eq "$ku" hotline-keys "key keeper user"
+	grep -q "Groups:	$(id -g hotline)\s*$" "/proc/$net/status" || fail "network process groups"
+	ok "no supplementary groups left in the network process"
+else
+	echo "# not root: no user change (both run as $nu)"
+fi
+expect_eq "$(awk '/^Seccomp:/ {print $2}' "/proc/$net/status")" 2 "network process Seccomp"
+expect_eq "$(awk '/^Seccomp:/ {print $2}' "/proc/$keeper/status")" 2 "key keeper Seccomp"
+expect_eq "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$net/status")" 1 "network process NoNewPrivs"
+
+# 3. an exchange both ways: sign (envelope, receipt) and unwrap via the keeper
+id=$(hl JPN send --to KOR --precedence flash --classification SECRET \
+	--releasable-to JPN,KOR --tlp amber "privsep outbound") || fail "send JPN -> KOR"
+wait_state JPN "$id" KOR delivered
+id2=$(hl KOR send --to JPN --precedence immediate --classification SECRET \
+	--releasable-to JPN,KOR --tlp amber "privsep inbound") || fail "send KOR -> JPN"
+wait_state KOR "$id2" JPN delivered
+hl JPN show "$id2" | grep -q "privsep inbound" || fail "JPN cannot open KOR's envelope"
+ok "envelopes signed and opened through the key keeper, both ways"
+
+# 4. no KEM secret key in the network process's memory (root only: /proc/PID/mem)
+if [ "$root" = 1 ]; then
+	python3 - "$net" "$FED/JPN" "$key" >"$T/mem.txt" 2>&1 <<'EOF' || { cat "$T/mem.txt"; fail "memory scan"; }
+import base64, glob, re, subprocess, sys
+pid, d, key = sys.argv[1], sys.argv[2], sys.argv[3]
+def raw_priv(pem):   # last 32 bytes of the PKCS#8 DER: the raw X25519/Ed25519 key
+    der = subprocess.run(["openssl", "pkey", "-outform", "DER"], input=pem,
+                         capture_output=True, check=True).stdout
+    return der[-32:]
+secrets = {}
+for f in glob.glob(d + "/data/kem/*.key"):
+    t = open(f, "rb").read()
+    pem = re.search(rb"-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n", t, re.S).group(0)
+    secrets[f + " (X25519)"] = raw_priv(pem)
+    m = re.search(rb"-----BEGIN HOTLINE ML-KEM SEED-----\n(.*?)\n-----END", t, re.S)
+    if m:
+        secrets[f + " (ML-KEM seed)"] = base64.b64decode(m.group(1))
+mem = b""
+with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as m:
+    for line in maps:
+        addr, perms = line.split()[:2]
+        if "r" not in perms:
+            continue
+        lo, hi = (int(x, 16) for x in addr.split("-"))
+        try:
+            m.seek(lo)
+            mem += m.read(hi - lo)
+        except (OSError, ValueError, OverflowError):
+            pass
+print("scanned %d bytes, %d KEM secrets" % (len(mem), len(secrets)))
+bad = [n for n, s in secrets.items() if s in mem]
+ed = raw_priv(open(key, "rb").read()) in mem
+print("ed25519 seed of node.key in the network process: %s" % ("yes" if ed else "no"))
+if bad or len(secrets) < 3:
+    print("FOUND: " + ", ".join(bad)); sys.exit(1)
+EOF
+	ok "no KEM secret key in the network process: $(head -n 1 "$T/mem.txt")"
+	# node.key is also the TLS key of links and API: a known limit (docs/SECURITY.md)
+	echo "# $(tail -n 1 "$T/mem.txt") (TLS key, known limit)"
+else
+	echo "# SKIPPED memory scan: not root"
+fi
+
+# 5. the keeper dies: the node stops with a non-zero exit
+kill -9 "$keeper"
+for i in $(seq 1 50); do kill -0 "$net" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$net" 2>/dev/null && fail "node still running after its keeper was killed"
+wait "$net"
+rc=$?
+unset "NODE_PID[JPN]"
+[ "$rc" -ne 0 ] || fail "node exited 0 after its keeper was killed"
+grep -q "key keeper (pid $keeper) killed by signal 9" "$T/JPN.log" || fail "no log line for the keeper's death"
+ok "keeper killed: node exits $rc and logs it"
+
+# 6. restart (as systemd would): the files the first run created still pass the checks
+node_start JPN
+wait_link JPN KOR
+ok "node restarts with the key and store files it created"
+echo "# $SCENARIO: $CHECKS checks passed"
