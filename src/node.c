@@ -28,6 +28,8 @@
 #include "seal.h"
 #include "track.h"
 
+_Static_assert(HL_PROOF_HASHES_MAX == HL_MERKLE_PROOF_MAX, "CONSISTENCY frame limit");
+
 #define NODE_TICK_MS 100
 #define PUMP_HIGH_BYTES (2u * HL_CHUNK_BYTES)
 #define HL_PRECEDENCES 4
@@ -454,26 +456,34 @@ static int
 xfer_load(struct out_xfer *x, uint8_t *raw, size_t len, struct peer_state *via,
     const char *final)
 {
-	size_t nl = strlen(final), hl = via != NULL ? 2 + nl : 1;
+	struct hl_buf b;
+	size_t flen;
 	uint8_t *f;
+	int r;
 
-	if ((f = hl_malloc(len + hl)) == NULL) {
-		hl_free(raw);
-		return HL_ERR_NOMEM;
+	hl_buf_init(&b, HL_FRAME_MAX_BYTES);
+	if ((r = hl_buf_reserve(&b, len + 2 + strlen(final))) == HL_OK) {
+		hl_buf_u8(&b, via != NULL ? HL_FRAME_RELAY : HL_FRAME_ENVELOPE);
+		if (via != NULL)
+			r = hl_relay_encode(final, raw, len, &b);
+		else
+			hl_buf_put(&b, raw, len);
+		if (r == HL_OK)
+			r = hl_buf_error(&b);
 	}
-	f[0] = via != NULL ? HL_FRAME_RELAY : HL_FRAME_ENVELOPE;
-	if (via != NULL) {
-		f[1] = (uint8_t)nl;
-		memcpy(f + 2, final, nl);
-	}
-	memcpy(f + hl, raw, len);
 	hl_free(raw);
+	if (r != HL_OK) {
+		hl_buf_free(&b);
+		return r;
+	}
+	f = hl_buf_steal(&b, &flen);
+	hl_buf_free(&b);
 	if (RAND_bytes(x->xid, sizeof(x->xid)) != 1) {
 		hl_free(f);
 		return HL_ERR_CRYPTO;
 	}
 	x->raw = f;
-	x->len = len + hl;
+	x->len = flen;
 	x->off = 0;
 	x->via = via;
 	return HL_OK;
@@ -618,6 +628,7 @@ static void
 send_ping(struct peer_state *ps, uint64_t now_ms)
 {
 	struct hl_buf b;
+	struct hl_ping pg;
 	size_t len;
 	uint8_t *p;
 
@@ -625,9 +636,9 @@ send_ping(struct peer_state *ps, uint64_t now_ms)
 	RAND_bytes((unsigned char *)&ps->ping_nonce, sizeof(ps->ping_nonce));
 	ps->ping_sent_us = hl_mono_us();
 	ps->last_ping_ms = now_ms;
-	hl_buf_u64(&b, ps->ping_nonce);
-	hl_buf_u64(&b, now_ms);
-	if (hl_buf_error(&b) == HL_OK) {
+	pg.nonce = ps->ping_nonce;
+	pg.time_ms = now_ms;
+	if (hl_ping_encode(&pg, &b) == HL_OK) {
 		p = hl_buf_steal(&b, &len);
 		if (hl_link_send(ps->link, HL_FRAME_PING, p, len) != HL_OK)
 			log_debug("ping %s: not sent", ps->conf->node);
@@ -853,15 +864,17 @@ static void
 send_receipt_ack(struct peer_state *ps, const struct hl_receipt *rc, const char *me)
 {
 	struct hl_buf b;
+	struct hl_receipt_ack a;
 	uint8_t *p;
 	size_t len;
 
+	memset(&a, 0, sizeof(a));
+	memcpy(a.id, rc->id, HL_ID_BYTES);
+	a.kind = rc->kind;
+	snprintf(a.from, sizeof(a.from), "%s", me);
+	snprintf(a.issuer, sizeof(a.issuer), "%s", rc->from); /* so a relay can pass it on */
 	hl_buf_init(&b, 256);
-	hl_buf_put(&b, rc->id, HL_ID_BYTES);
-	hl_buf_u8(&b, rc->kind);
-	hl_buf_str8(&b, me);
-	hl_buf_str8(&b, rc->from);   /* the issuer, so a relay can pass it on */
-	if (hl_buf_error(&b) == HL_OK) {
+	if (hl_receipt_ack_encode(&a, &b) == HL_OK) {
 		p = hl_buf_steal(&b, &len);
 		if (hl_link_send(ps->link, HL_FRAME_RECEIPT_ACK, p, len) != HL_OK)
 			log_debug("receipt ack to %s not sent", ps->conf->node);
@@ -964,27 +977,22 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 static void
 on_receipt_ack(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
+	struct hl_receipt_ack a;
 	struct peer_state *issuer;
-	uint8_t id[HL_ID_BYTES], kind;
-	char from[HL_NODE_NAME_MAX + 1], to[HL_NODE_NAME_MAX + 1];
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_copy(&rd, id, sizeof(id)) != HL_OK || hl_rd_u8(&rd, &kind) != HL_OK ||
-	    hl_rd_str8(&rd, from, HL_NODE_NAME_MAX) != HL_OK ||
-	    hl_rd_str8(&rd, to, HL_NODE_NAME_MAX) != HL_OK || hl_rd_end(&rd) != HL_OK) {
+	if (hl_receipt_ack_decode(p, len, &a) != HL_OK) {
 		hl_link_close(ps->link, "malformed receipt acknowledgement");
 		return;
 	}
-	if (strcmp(to, n->cfg.node) != 0) {
+	if (strcmp(a.issuer, n->cfg.node) != 0) {
 		/* relayed receipt: pass the acknowledgement back to its issuer */
-		if ((issuer = peer_by_name(n, to)) != NULL && issuer->up && issuer != ps &&
+		if ((issuer = peer_by_name(n, a.issuer)) != NULL && issuer->up && issuer != ps &&
 		    hl_link_send(issuer->link, HL_FRAME_RECEIPT_ACK, p, len) != HL_OK)
-			log_debug("receipt ack for %s not forwarded", to);
+			log_debug("receipt ack for %s not forwarded", a.issuer);
 		return;
 	}
-	if (hl_store_receipt_done(n->store, id, kind) != HL_OK)
-		log_debug("receipt ack from %s: nothing pending", from);
+	if (hl_store_receipt_done(n->store, a.id, a.kind) != HL_OK)
+		log_debug("receipt ack from %s: nothing pending", a.from);
 }
 
 /* The KEM key of a peer's current descriptor for our suite, if the
@@ -1166,8 +1174,7 @@ adopt_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, siz
 	}
 	reseal_for_peer(n, ps);
 	hl_buf_init(&b, 8);
-	hl_buf_u32(&b, ps->desc.epoch);
-	if (hl_buf_error(&b) == HL_OK) {
+	if (hl_descriptor_ack_encode(ps->desc.epoch, &b) == HL_OK) {
 		ap = hl_buf_steal(&b, &al);
 		if (hl_link_send(ps->link, HL_FRAME_DESCRIPTOR_ACK, ap, al) != HL_OK)
 			log_debug("descriptor ack to %s not sent", ps->conf->node);
@@ -1288,17 +1295,16 @@ static void
 send_routes(struct hl_node *n, struct peer_state *to)
 {
 	struct hl_buf b;
-	unsigned i, cnt = 0;
+	struct hl_routes rt;
+	unsigned i;
 
-	hl_buf_init(&b, 2 + HL_PEERS_MAX * (HL_NODE_NAME_MAX + 1));
-	for (i = 0; i < n->npeers; i++)
+	hl_buf_init(&b, 2 + HL_ROUTES_MAX * (HL_NODE_NAME_MAX + 1));
+	rt.n = 0;
+	for (i = 0; i < n->npeers && rt.n < HL_ROUTES_MAX; i++)
 		if (n->peers[i].up && &n->peers[i] != to)
-			cnt++;
-	hl_buf_u8(&b, (uint8_t)cnt);
-	for (i = 0; i < n->npeers; i++)
-		if (n->peers[i].up && &n->peers[i] != to)
-			hl_buf_str8(&b, n->peers[i].conf->node);
-	if (hl_buf_error(&b) == HL_OK && hl_link_send(to->link, HL_FRAME_ROUTES, b.data, b.len) != HL_OK)
+			snprintf(rt.node[rt.n++], sizeof(rt.node[0]), "%s", n->peers[i].conf->node);
+	if (hl_routes_encode(&rt, &b) == HL_OK &&
+	    hl_link_send(to->link, HL_FRAME_ROUTES, b.data, b.len) != HL_OK)
 		log_debug("routes to %s not sent", to->conf->node);
 	hl_buf_free(&b);
 }
@@ -1317,29 +1323,17 @@ broadcast_routes(struct hl_node *n)
 static void
 on_routes(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
-	uint8_t cnt;
+	struct hl_routes rt;
 	unsigned i, k = 0;
-	char name[HL_NODE_NAME_MAX + 1];
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u8(&rd, &cnt) != HL_OK || cnt > HL_PEERS_MAX) {
+	if (hl_routes_decode(p, len, &rt) != HL_OK) {
 		hl_link_close(ps->link, "malformed routes");
 		return;
 	}
-	for (i = 0; i < cnt; i++) {
-		if (hl_rd_str8(&rd, name, HL_NODE_NAME_MAX) != HL_OK) {
-			hl_link_close(ps->link, "malformed routes");
-			return;
-		}
-		/* only nodes we know can be reached through it */
-		if (peer_by_name(n, name) != NULL && strcmp(name, n->cfg.node) != 0)
-			memcpy(ps->routes[k++], name, strlen(name) + 1);
-	}
-	if (hl_rd_end(&rd) != HL_OK) {
-		hl_link_close(ps->link, "malformed routes");
-		return;
-	}
+	/* only nodes we know can be reached through it */
+	for (i = 0; i < rt.n; i++)
+		if (peer_by_name(n, rt.node[i]) != NULL && strcmp(rt.node[i], n->cfg.node) != 0)
+			memcpy(ps->routes[k++], rt.node[i], strlen(rt.node[i]) + 1);
 	ps->nroutes = k;
 	for (i = 0; i < n->npeers; i++)
 		if (!n->peers[i].up && route_has(ps, n->peers[i].conf->node)) {
@@ -1453,25 +1447,27 @@ gossip_descriptors(struct hl_node *n, struct peer_state *to, struct peer_state *
 static void
 on_relay(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
+	struct hl_relay rl;
 	struct hl_envelope e;
 	struct peer_state *fin;
 	struct hl_buf lb;
 	struct hl_msg m;
-	char final[HL_NODE_NAME_MAX + 1], idh[33], ad[HL_AUDIT_DETAIL_MAX];
+	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
+	const char *final;
 	const uint8_t *env;
 	uint8_t *lp;
 	size_t elen, ll;
 	unsigned w;
 	int named = 0, added = 0, r;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_str8(&rd, final, HL_NODE_NAME_MAX) != HL_OK) {
+	if (hl_relay_decode(p, len, &rl) != HL_OK) {
 		hl_link_close(ps->link, "malformed relay frame");
 		return;
 	}
-	elen = hl_rd_left(&rd);
-	if (hl_rd_ptr(&rd, elen, &env) != HL_OK || hl_envelope_decode(env, elen, &e) != HL_OK) {
+	final = rl.final;
+	env = rl.env;
+	elen = rl.env_len;
+	if (hl_envelope_decode(env, elen, &e) != HL_OK) {
 		audit(n, "relay-refused", NULL, ps->conf->node, "malformed envelope");
 		return;
 	}
@@ -1566,11 +1562,9 @@ on_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t
 static void
 on_descriptor_ack(struct peer_state *ps, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
 	uint32_t epoch;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u32(&rd, &epoch) != HL_OK || hl_rd_end(&rd) != HL_OK) {
+	if (hl_descriptor_ack_decode(p, len, &epoch) != HL_OK) {
 		hl_link_close(ps->link, "malformed descriptor acknowledgement");
 		return;
 	}
@@ -1581,12 +1575,9 @@ on_descriptor_ack(struct peer_state *ps, const uint8_t *p, size_t len)
 static void
 on_ping(struct peer_state *ps, uint8_t type, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
-	uint64_t nonce, t;
+	struct hl_ping pg;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u64(&rd, &nonce) != HL_OK || hl_rd_u64(&rd, &t) != HL_OK ||
-	    hl_rd_end(&rd) != HL_OK) {
+	if (hl_ping_decode(p, len, &pg) != HL_OK) {
 		hl_link_close(ps->link, "malformed heartbeat");
 		return;
 	}
@@ -1594,7 +1585,7 @@ on_ping(struct peer_state *ps, uint8_t type, const uint8_t *p, size_t len)
 	if (type == HL_FRAME_PING) {
 		if (hl_link_send(ps->link, HL_FRAME_PONG, p, len) != HL_OK)
 			log_debug("pong to %s not sent", ps->conf->node);
-	} else if (nonce == ps->ping_nonce && ps->ping_sent_us != 0) {
+	} else if (pg.nonce == ps->ping_nonce && ps->ping_sent_us != 0) {
 		ps->rtt_us = hl_mono_us() - ps->ping_sent_us;
 		ps->ping_sent_us = 0;
 	}
@@ -1840,9 +1831,7 @@ on_checkpoint(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t
 	ps->wit_new = cp;
 	ps->wit_pending = 1;
 	hl_buf_init(&b, 16);
-	hl_buf_u64(&b, ps->wit_size);
-	hl_buf_u64(&b, cp.size);
-	if (hl_buf_error(&b) != HL_OK ||
+	if (hl_consistency_req_encode(ps->wit_size, cp.size, &b) != HL_OK ||
 	    hl_link_send(ps->link, HL_FRAME_CONSISTENCY_REQ, b.data, b.len) != HL_OK)
 		log_debug("consistency request to %s not sent", ps->conf->node);
 	hl_buf_free(&b);
@@ -1853,19 +1842,19 @@ on_consistency_req(struct hl_node *n, struct peer_state *ps, const uint8_t *p, s
 {
 	uint8_t proof[HL_MERKLE_PROOF_MAX][HL_MERKLE_HASH];
 	struct hl_checkpoint cp;
-	struct hl_rd rd;
+	struct hl_consistency req;
 	struct hl_buf b;
 	uint8_t *raw = NULL;
-	size_t rl = 0, plen = 0, i;
+	size_t rl = 0, plen = 0;
 	uint64_t m, nn;
 	int r;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u64(&rd, &m) != HL_OK || hl_rd_u64(&rd, &nn) != HL_OK ||
-	    hl_rd_end(&rd) != HL_OK) {
+	if (hl_consistency_req_decode(p, len, &req) != HL_OK) {
 		hl_link_close(ps->link, "malformed consistency request");
 		return;
 	}
+	m = req.old_size;
+	nn = req.new_size;
 	if ((r = hl_store_audit_checkpoint_last(n->store, &raw, &rl)) != HL_OK ||
 	    (r = hl_checkpoint_decode(raw, rl, &cp)) != HL_OK || m == 0 || m > nn ||
 	    nn > cp.size) {
@@ -1882,12 +1871,7 @@ on_consistency_req(struct hl_node *n, struct peer_state *ps, const uint8_t *p, s
 		return;
 	}
 	hl_buf_init(&b, 17 + sizeof(proof));
-	hl_buf_u64(&b, m);
-	hl_buf_u64(&b, nn);
-	hl_buf_u8(&b, (uint8_t)plen);
-	for (i = 0; i < plen; i++)
-		hl_buf_put(&b, proof[i], HL_MERKLE_HASH);
-	if (hl_buf_error(&b) != HL_OK ||
+	if (hl_consistency_encode(m, nn, (const uint8_t (*)[HL_SHA256])proof, plen, &b) != HL_OK ||
 	    hl_link_send(ps->link, HL_FRAME_CONSISTENCY, b.data, b.len) != HL_OK)
 		log_debug("consistency proof to %s not sent", ps->conf->node);
 	hl_buf_free(&b);
@@ -1897,27 +1881,19 @@ static void
 on_consistency(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
 	uint8_t proof[HL_MERKLE_PROOF_MAX][HL_MERKLE_HASH];
-	struct hl_rd rd;
+	struct hl_consistency c;
 	uint64_t m, nn;
-	uint8_t cnt;
-	unsigned i;
+	unsigned cnt;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u64(&rd, &m) != HL_OK || hl_rd_u64(&rd, &nn) != HL_OK ||
-	    hl_rd_u8(&rd, &cnt) != HL_OK || cnt > HL_MERKLE_PROOF_MAX) {
+	if (hl_consistency_decode(p, len, &c) != HL_OK) {
 		hl_link_close(ps->link, "malformed consistency proof");
 		return;
 	}
-	for (i = 0; i < cnt; i++) {
-		if (hl_rd_copy(&rd, proof[i], HL_MERKLE_HASH) != HL_OK) {
-			hl_link_close(ps->link, "malformed consistency proof");
-			return;
-		}
-	}
-	if (hl_rd_end(&rd) != HL_OK) {
-		hl_link_close(ps->link, "malformed consistency proof");
-		return;
-	}
+	m = c.old_size;
+	nn = c.new_size;
+	cnt = c.n;
+	if (cnt > 0)
+		memcpy(proof, c.hashes, (size_t)cnt * HL_MERKLE_HASH);
 	if (!ps->wit_pending || ps->fork || m != ps->wit_size || nn != ps->wit_new.size) {
 		log_debug("link %s: unexpected consistency proof %" PRIu64 " -> %" PRIu64,
 		    ps->conf->node, m, nn);
