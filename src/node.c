@@ -104,6 +104,10 @@ struct peer_state {
 	struct hl_checkpoint wit_new;
 	int fork;                      /* its log contradicts what we witnessed */
 	char fork_why[128];
+	/* what it witnessed of OUR log: its latest CHECKPOINT_ACK (0: none) */
+	uint64_t ours_size;
+	uint64_t ours_ms;              /* when it witnessed (its clock, signed) */
+	uint8_t ours_result;           /* enum hl_witness_result, 0 none */
 };
 
 struct hl_node {
@@ -1701,6 +1705,110 @@ witness_load(struct hl_node *n, struct peer_state *ps)
 	hl_free(raw);
 }
 
+/* ---- CHECKPOINT_ACK: tell the origin what we made of its checkpoint, signed
+ * by our node key so it is evidence; and keep what partners tell us about
+ * ours ---- */
+
+static void
+send_checkpoint_ack(struct hl_node *n, struct peer_state *ps, const struct hl_checkpoint *cp,
+    uint8_t result)
+{
+	struct hl_checkpoint_ack a;
+	struct hl_buf b;
+	uint8_t dg[64];
+	size_t sl;
+
+	if (!ps->up)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.version = HL_CHECKPOINT_ACK_VERSION;
+	snprintf(a.witness, sizeof(a.witness), "%s", n->cfg.node);
+	snprintf(a.origin, sizeof(a.origin), "%s", ps->conf->node);
+	a.size = cp->size;
+	memcpy(a.root, cp->root, HL_SHA256);
+	a.result = result;
+	a.time_ms = hl_now_ms();
+	hl_buf_init(&b, HL_CHECKPOINT_ACK_MAX_BYTES);
+	/* encode with a blank signature, sign the bytes before it, fill it in */
+	if (hl_checkpoint_ack_encode(&a, &b) != HL_OK || b.len < HL_ED25519_SIG)
+		goto out;
+	sl = b.len - HL_ED25519_SIG;
+	if (hl_checkpoint_ack_digest(b.data, sl, dg) != HL_OK ||
+	    hl_keys_sign(n->keys, HL_SIGN_CHECKPOINT_ACK, dg, b.data + sl) != HL_OK) {
+		log_warnx("checkpoint acknowledgement to %s not signed", ps->conf->node);
+		goto out;
+	}
+	if (hl_link_send(ps->link, HL_FRAME_CHECKPOINT_ACK, b.data, b.len) != HL_OK)
+		log_debug("checkpoint acknowledgement to %s not sent", ps->conf->node);
+out:
+	hl_buf_free(&b);
+}
+
+static void
+ours_set(struct peer_state *ps, const struct hl_checkpoint_ack *a)
+{
+	ps->ours_size = a->size;
+	ps->ours_ms = a->time_ms;
+	ps->ours_result = a->result;
+}
+
+/* At start: the latest acknowledgement each partner sent us. */
+static void
+witnessed_load(struct hl_node *n, struct peer_state *ps)
+{
+	struct hl_checkpoint_ack a;
+	uint8_t *raw = NULL, dg[64];
+	size_t len = 0;
+
+	if (hl_store_witnessed_get(n->store, ps->conf->node, &raw, &len) == HL_OK &&
+	    hl_checkpoint_ack_decode(raw, len, &a) == HL_OK &&
+	    strcmp(a.witness, ps->conf->node) == 0 && strcmp(a.origin, n->cfg.node) == 0 &&
+	    (!ps->have_pub || (hl_checkpoint_ack_digest(raw, a.signed_len, dg) == HL_OK &&
+	    hl_verify_sig(ps->pub, HL_SIGN_CHECKPOINT_ACK, dg, a.sig) == HL_OK)))
+		ours_set(ps, &a);
+	hl_free(raw);
+}
+
+/* A partner's word on our checkpoint: verified with its node key, kept when
+ * it is about a checkpoint at least as large as the last one (a fork is
+ * always kept), audited and logged as an ALERT when it says fork. An old
+ * partner never sends one: its status stays "none". */
+static void
+on_checkpoint_ack(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_checkpoint_ack a;
+	uint8_t dg[64];
+	char ad[HL_AUDIT_DETAIL_MAX], root[2 * HL_SHA256 + 1];
+	int r;
+
+	if ((r = hl_checkpoint_ack_decode(p, len, &a)) != HL_OK) {
+		hl_link_close(ps->link, "malformed checkpoint acknowledgement");
+		return;
+	}
+	if (strcmp(a.witness, ps->conf->node) != 0 || strcmp(a.origin, n->cfg.node) != 0 ||
+	    !ps->have_pub || hl_checkpoint_ack_digest(p, a.signed_len, dg) != HL_OK ||
+	    hl_verify_sig(ps->pub, HL_SIGN_CHECKPOINT_ACK, dg, a.sig) != HL_OK) {
+		log_warnx("link %s: checkpoint acknowledgement does not verify: dropped",
+		    ps->conf->node);
+		audit(n, "checkpoint-ack-invalid", NULL, ps->conf->node,
+		    "not signed by the peer's node key, or not about our checkpoint");
+		return;
+	}
+	if (a.result == HL_WITNESS_FORK) {
+		hex_bytes(a.root, HL_SHA256, root);
+		snprintf(ad, sizeof(ad), "size %" PRIu64 " root %s", a.size, root);
+		log_warnx("ALERT: %s says our audit log contradicts the checkpoint it witnessed: %s",
+		    ps->conf->node, ad);
+		audit(n, "checkpoint-disputed", NULL, ps->conf->node, ad);
+	} else if (ps->ours_result != 0 && a.size < ps->ours_size) {
+		return;   /* an older one, after a newer one */
+	}
+	if ((r = hl_store_witnessed_put(n->store, ps->conf->node, p, len, hl_now_ms())) != HL_OK)
+		log_warnx("checkpoint acknowledgement of %s not kept: %s", ps->conf->node,
+		    hl_strerror(r));
+	ours_set(ps, &a);
+}
+
 /* ps's log contradicts what we witnessed of it: evidence in our audit log,
  * an ALERT for the watch, and its later checkpoints are ignored until we
  * restart (when the link comes up again it is checked afresh). */
@@ -1721,6 +1829,7 @@ witness_fork(struct hl_node *n, struct peer_state *ps, const struct hl_checkpoin
 	ps->wit_pending = 0;
 	snprintf(ps->fork_why, sizeof(ps->fork_why), "%s at size %" PRIu64 " (witnessed %" PRIu64
 	    ")", what, cp->size, ps->wit_size);
+	send_checkpoint_ack(n, ps, cp, HL_WITNESS_FORK);
 }
 
 /* Keep a verified checkpoint of ps that is consistent with what we kept. */
@@ -1745,6 +1854,7 @@ witness_keep(struct hl_node *n, struct peer_state *ps, const uint8_t *raw, size_
 		ps->wit_time_ms = cp->time_ms;
 		memcpy(ps->wit_root, cp->root, sizeof(ps->wit_root));
 	}
+	send_checkpoint_ack(n, ps, cp, HL_WITNESS_OK);
 }
 
 static void
@@ -1992,6 +2102,9 @@ node_on_frame(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size
 		break;
 	case HL_FRAME_CONSISTENCY_REQ:
 		on_consistency_req(n, ps, p, len);
+		break;
+	case HL_FRAME_CHECKPOINT_ACK:
+		on_checkpoint_ack(n, ps, p, len);
 		break;
 	case HL_FRAME_CONSISTENCY:
 		on_consistency(n, ps, p, len);
@@ -2482,6 +2595,10 @@ hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count)
 		else
 			snprintf(s[i].witness_state, sizeof(s[i].witness_state), "%s",
 			    ps->wit_have ? "ok" : "none");
+		s[i].our_witnessed_size = ps->ours_size;
+		s[i].our_witnessed_ms = ps->ours_ms;
+		snprintf(s[i].our_witness_state, sizeof(s[i].our_witness_state), "%s",
+		    ps->ours_result == 0 ? "none" : hl_witness_result_name(ps->ours_result));
 	}
 	*st = s;
 	*count = n->npeers;
@@ -2591,6 +2708,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 			log_warnx("stored descriptor of %s is unusable; waiting for its link",
 			    ps->conf->node);
 		witness_load(n, ps);
+		witnessed_load(n, ps);
 	}
 	if ((r = hl_link_ctx_new(&n->cfg, base, &cbs, n, &n->lctx, err, errlen)) != HL_OK)
 		goto out;
