@@ -1,5 +1,5 @@
 /* gen_corpus.c: writes the seed corpora fuzz/corpus/{envelope,receipt,
- * descriptor,label,frame}/ from real sealed objects (fresh keys in a
+ * descriptor,label,frame,linkmsg}/ from real sealed objects (fresh keys in a
  * temporary directory). Run by scripts/fuzz.sh --gen-seeds; the seeds are
  * committed. usage: gen_corpus CORPUS_DIR */
 #include <stdlib.h>
@@ -51,6 +51,111 @@ frame(const char *name, uint8_t type, const uint8_t *p, size_t n)
 		die("frame");
 	put("frame", name, b.data, b.len);
 	hl_buf_free(&b);
+}
+
+/* a linkmsg seed: u8 frame type || payload, from b (freed) */
+static void
+linkmsg(const char *name, uint8_t type, struct hl_buf *b)
+{
+	uint8_t m[HL_FRAME_LINK_MAX_BYTES];
+
+	if (hl_buf_error(b) != HL_OK || b->len + 1 > sizeof(m))
+		die(name);
+	m[0] = type;
+	memcpy(m + 1, b->data, b->len);
+	put("linkmsg", name, m, b->len + 1);
+	hl_buf_free(b);
+}
+
+/* Real encodings of every payload fuzz_linkmsg decodes; the checkpoint
+ * acknowledgement is signed by k as node KOR/seoul-1. */
+static void
+linkmsg_seeds(struct hl_keys *k, const uint8_t id[HL_ID_BYTES], const uint8_t *env,
+    size_t envlen)
+{
+	static struct hl_routes rt;
+	uint8_t proof[3][HL_SHA256], dg[64];
+	struct hl_ping pg = { 0x0123456789abcdefull, 1700000000000ull };
+	struct hl_receipt_ack ra;
+	struct hl_checkpoint_ack ca;
+	struct hl_buf b;
+	unsigned i;
+
+	hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+	if (hl_ping_encode(&pg, &b) != HL_OK)
+		die("ping");
+	linkmsg("ping", HL_FRAME_PING, &b);
+	hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+	if (hl_ping_encode(&pg, &b) != HL_OK)
+		die("pong");
+	linkmsg("pong", HL_FRAME_PONG, &b);
+
+	memset(&ra, 0, sizeof(ra));
+	memcpy(ra.id, id, HL_ID_BYTES);
+	ra.kind = HL_RECEIPT_DELIVERED;
+	snprintf(ra.from, sizeof(ra.from), "JPN/tokyo-1");
+	snprintf(ra.issuer, sizeof(ra.issuer), "KOR/seoul-1");
+	hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+	if (hl_receipt_ack_encode(&ra, &b) != HL_OK)
+		die("receipt ack");
+	linkmsg("receipt-ack", HL_FRAME_RECEIPT_ACK, &b);
+
+	hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+	if (hl_descriptor_ack_encode(3, &b) != HL_OK)
+		die("descriptor ack");
+	linkmsg("descriptor-ack", HL_FRAME_DESCRIPTOR_ACK, &b);
+
+	hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+	if (hl_relay_encode("KOR/seoul-1", env, envlen, &b) != HL_OK)
+		die("relay");
+	linkmsg("relay", HL_FRAME_RELAY, &b);
+
+	rt.n = 3;
+	snprintf(rt.node[0], sizeof(rt.node[0]), "KOR/seoul-1");
+	snprintf(rt.node[1], sizeof(rt.node[1]), "USA/dc-2");
+	snprintf(rt.node[2], sizeof(rt.node[2]), "AUS/canberra.ops_1");
+	hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+	if (hl_routes_encode(&rt, &b) != HL_OK)
+		die("routes");
+	linkmsg("routes", HL_FRAME_ROUTES, &b);
+	rt.n = 0;
+	hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+	if (hl_routes_encode(&rt, &b) != HL_OK)
+		die("routes");
+	linkmsg("routes-empty", HL_FRAME_ROUTES, &b);
+
+	hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+	if (hl_consistency_req_encode(13, 25, &b) != HL_OK)
+		die("consistency req");
+	linkmsg("consistency-req", HL_FRAME_CONSISTENCY_REQ, &b);
+	for (i = 0; i < 3; i++)
+		memset(proof[i], 0x40 + (int)i, HL_SHA256);
+	hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+	if (hl_consistency_encode(13, 25, (const uint8_t (*)[HL_SHA256])proof, 3, &b) != HL_OK)
+		die("consistency");
+	linkmsg("consistency", HL_FRAME_CONSISTENCY, &b);
+
+	memset(&ca, 0, sizeof(ca));
+	ca.version = HL_CHECKPOINT_ACK_VERSION;
+	snprintf(ca.witness, sizeof(ca.witness), "KOR/seoul-1");
+	snprintf(ca.origin, sizeof(ca.origin), "JPN/tokyo-1");
+	ca.size = 25;
+	memset(ca.root, 0x5c, sizeof(ca.root));
+	ca.result = HL_WITNESS_OK;
+	ca.time_ms = 1700000002000ull;
+	for (i = 0; i < 2; i++) {
+		hl_buf_init(&b, HL_FRAME_LINK_MAX_BYTES);
+		if (hl_checkpoint_ack_encode(&ca, &b) != HL_OK ||
+		    hl_checkpoint_ack_digest(b.data, b.len - HL_ED25519_SIG, dg) != HL_OK ||
+		    hl_keys_sign(k, HL_SIGN_CHECKPOINT_ACK, dg, b.data + b.len - HL_ED25519_SIG) !=
+		    HL_OK)
+			die("checkpoint ack");
+		if (i == 0)
+			frame("checkpoint-ack", HL_FRAME_CHECKPOINT_ACK, b.data, b.len);
+		linkmsg(i == 0 ? "checkpoint-ack-ok" : "checkpoint-ack-fork",
+		    HL_FRAME_CHECKPOINT_ACK, &b);
+		ca.result = HL_WITNESS_FORK;
+	}
 }
 
 /* node key + self-signed certificate + keys */
@@ -154,6 +259,7 @@ main(int argc, char **argv)
 		die("seal");
 	put("envelope", "text-1rcpt", raw, len);
 	frame("envelope", HL_FRAME_ENVELOPE, raw, len);
+	linkmsg_seeds(kb, id, raw, len);
 	hl_free(raw);
 	sp.flags = HL_ENV_FLAG_EXERCISE;
 	sp.content_type = HL_CT_STIX;

@@ -644,7 +644,7 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 		goto nomem;
 	for (i = 0; i < n; i++) {
 		p = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:s, s:o, s:o}, "
-		    "s:{s:o, s:o, s:s}, s:b}",
+		    "s:{s:o, s:o, s:s}, s:b, s:I, s:I, s:o, s:s}",
 		    "node", st[i].node, "partner", st[i].partner,
 		    "link", st[i].up ? "up" : "down",
 		    "last_heartbeat", hl_apijson_time(st[i].last_heartbeat_ms),
@@ -663,7 +663,12 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 		    json_integer((json_int_t)st[i].witness_size) : json_null(),
 		    "checkpoint_time", hl_apijson_time(st[i].witness_time_ms),
 		    "state", st[i].witness_state,
-		    "fork", st[i].fork);
+		    "fork", st[i].fork,
+		    /* what the peer witnessed of our log (its CHECKPOINT_ACK) */
+		    "our_witnessed_size", (json_int_t)st[i].our_witnessed_size,
+		    "our_witnessed_ms", (json_int_t)st[i].our_witnessed_ms,
+		    "our_witnessed_time", hl_apijson_time(st[i].our_witnessed_ms),
+		    "our_witness_state", st[i].our_witness_state);
 		if (p == NULL || json_array_append_new(peers, p) != 0)
 			goto nomem;
 	}

@@ -607,3 +607,353 @@ hl_chunk_encode(const uint8_t id[static HL_ID_BYTES], uint32_t total, uint32_t o
 	hl_buf_put(out, data, len);
 	return hl_buf_error(out);
 }
+
+/* ---- the other link frame payloads ---- */
+
+static const uint8_t cpack_magic[4] = { 'H', 'L', 'C', 'A' };
+
+/* str8 node name: over-long HL_ERR_TOO_BIG, bad syntax HL_ERR_MALFORMED. */
+static int
+rd_node(struct hl_rd *rd, char out[HL_NODE_NAME_MAX + 1])
+{
+	int r;
+
+	if ((r = hl_rd_str8(rd, out, HL_NODE_NAME_MAX)) != HL_OK)
+		return r == HL_ERR_TOO_BIG ? HL_ERR_TOO_BIG : HL_ERR_MALFORMED;
+	return hl_node_name_valid(out, NULL) ? HL_OK : HL_ERR_MALFORMED;
+}
+
+static int
+put_node(struct hl_buf *out, const char *node)
+{
+	if (node == NULL || !bounded_len(node, HL_NODE_NAME_MAX))
+		return HL_ERR_TOO_BIG;
+	if (!hl_node_name_valid(node, NULL))
+		return HL_ERR_INVALID;
+	hl_buf_str8(out, node);
+	return HL_OK;
+}
+
+int
+hl_ping_encode(const struct hl_ping *p, struct hl_buf *out)
+{
+	hl_buf_u64(out, p->nonce);
+	hl_buf_u64(out, p->time_ms);
+	return hl_buf_error(out);
+}
+
+int
+hl_ping_decode(const uint8_t *p, size_t len, struct hl_ping *out)
+{
+	struct hl_rd rd;
+
+	memset(out, 0, sizeof(*out));
+	if (len > 16)
+		return HL_ERR_TOO_BIG;
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u64(&rd, &out->nonce) != HL_OK || hl_rd_u64(&rd, &out->time_ms) != HL_OK ||
+	    hl_rd_end(&rd) != HL_OK) {
+		memset(out, 0, sizeof(*out));
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+static int
+receipt_kind_ok(uint8_t kind)
+{
+	return kind >= HL_RECEIPT_DELIVERED && kind <= HL_RECEIPT_REJECTED;
+}
+
+int
+hl_receipt_ack_encode(const struct hl_receipt_ack *a, struct hl_buf *out)
+{
+	int r;
+
+	if (!receipt_kind_ok(a->kind))
+		return HL_ERR_INVALID;
+	hl_buf_put(out, a->id, HL_ID_BYTES);
+	hl_buf_u8(out, a->kind);
+	if ((r = put_node(out, a->from)) != HL_OK || (r = put_node(out, a->issuer)) != HL_OK)
+		return r;
+	return hl_buf_error(out);
+}
+
+int
+hl_receipt_ack_decode(const uint8_t *p, size_t len, struct hl_receipt_ack *out)
+{
+	struct hl_rd rd;
+	int r = HL_ERR_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_copy(&rd, out->id, HL_ID_BYTES) != HL_OK || hl_rd_u8(&rd, &out->kind) != HL_OK ||
+	    !receipt_kind_ok(out->kind))
+		goto out;
+	if ((r = rd_node(&rd, out->from)) != HL_OK || (r = rd_node(&rd, out->issuer)) != HL_OK)
+		goto out;
+	r = hl_rd_end(&rd) == HL_OK ? HL_OK : HL_ERR_MALFORMED;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+hl_descriptor_ack_encode(uint32_t epoch, struct hl_buf *out)
+{
+	hl_buf_u32(out, epoch);
+	return hl_buf_error(out);
+}
+
+int
+hl_descriptor_ack_decode(const uint8_t *p, size_t len, uint32_t *epoch)
+{
+	struct hl_rd rd;
+
+	*epoch = 0;
+	if (len > 4)
+		return HL_ERR_TOO_BIG;
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u32(&rd, epoch) != HL_OK || hl_rd_end(&rd) != HL_OK) {
+		*epoch = 0;
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_relay_encode(const char *final, const uint8_t *env, size_t env_len, struct hl_buf *out)
+{
+	int r;
+
+	if (env == NULL || env_len == 0)
+		return HL_ERR_INVALID;
+	if (env_len > HL_ENVELOPE_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	if ((r = put_node(out, final)) != HL_OK)
+		return r;
+	hl_buf_put(out, env, env_len);
+	return hl_buf_error(out);
+}
+
+int
+hl_relay_decode(const uint8_t *p, size_t len, struct hl_relay *out)
+{
+	struct hl_rd rd;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	hl_rd_init(&rd, p, len);
+	if ((r = rd_node(&rd, out->final)) != HL_OK)
+		goto out;
+	out->env_len = hl_rd_left(&rd);
+	if (out->env_len == 0) {
+		r = HL_ERR_MALFORMED;
+		goto out;
+	}
+	if (out->env_len > HL_ENVELOPE_MAX_BYTES) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	r = hl_rd_ptr(&rd, out->env_len, &out->env) == HL_OK ? HL_OK : HL_ERR_MALFORMED;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+hl_routes_encode(const struct hl_routes *rt, struct hl_buf *out)
+{
+	unsigned i;
+	int r;
+
+	if (rt->n > HL_ROUTES_MAX)
+		return HL_ERR_TOO_BIG;
+	hl_buf_u8(out, (uint8_t)rt->n);
+	for (i = 0; i < rt->n; i++)
+		if ((r = put_node(out, rt->node[i])) != HL_OK)
+			return r;
+	return hl_buf_error(out);
+}
+
+int
+hl_routes_decode(const uint8_t *p, size_t len, struct hl_routes *out)
+{
+	struct hl_rd rd;
+	uint8_t cnt;
+	unsigned i;
+	int r = HL_ERR_MALFORMED;
+
+	out->n = 0;
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u8(&rd, &cnt) != HL_OK)
+		goto out;
+	if (cnt > HL_ROUTES_MAX) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++)
+		if ((r = rd_node(&rd, out->node[i])) != HL_OK)
+			goto out;
+	if (hl_rd_end(&rd) != HL_OK) {
+		r = HL_ERR_MALFORMED;
+		goto out;
+	}
+	out->n = cnt;
+	r = HL_OK;
+out:
+	return r;
+}
+
+int
+hl_consistency_req_encode(uint64_t old_size, uint64_t new_size, struct hl_buf *out)
+{
+	hl_buf_u64(out, old_size);
+	hl_buf_u64(out, new_size);
+	return hl_buf_error(out);
+}
+
+int
+hl_consistency_req_decode(const uint8_t *p, size_t len, struct hl_consistency *out)
+{
+	struct hl_rd rd;
+
+	memset(out, 0, sizeof(*out));
+	if (len > 16)
+		return HL_ERR_TOO_BIG;
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u64(&rd, &out->old_size) != HL_OK || hl_rd_u64(&rd, &out->new_size) != HL_OK ||
+	    hl_rd_end(&rd) != HL_OK) {
+		memset(out, 0, sizeof(*out));
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_consistency_encode(uint64_t old_size, uint64_t new_size, const uint8_t (*hashes)[HL_SHA256],
+    size_t n, struct hl_buf *out)
+{
+	size_t i;
+
+	if (n > HL_PROOF_HASHES_MAX)
+		return HL_ERR_TOO_BIG;
+	if (n > 0 && hashes == NULL)
+		return HL_ERR_INVALID;
+	hl_buf_u64(out, old_size);
+	hl_buf_u64(out, new_size);
+	hl_buf_u8(out, (uint8_t)n);
+	for (i = 0; i < n; i++)
+		hl_buf_put(out, hashes[i], HL_SHA256);
+	return hl_buf_error(out);
+}
+
+int
+hl_consistency_decode(const uint8_t *p, size_t len, struct hl_consistency *out)
+{
+	struct hl_rd rd;
+	uint8_t cnt;
+	int r = HL_ERR_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_u64(&rd, &out->old_size) != HL_OK || hl_rd_u64(&rd, &out->new_size) != HL_OK ||
+	    hl_rd_u8(&rd, &cnt) != HL_OK)
+		goto out;
+	if (cnt > HL_PROOF_HASHES_MAX) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	if (hl_rd_ptr(&rd, (size_t)cnt * HL_SHA256, &out->hashes) != HL_OK ||
+	    hl_rd_end(&rd) != HL_OK)
+		goto out;
+	out->n = cnt;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+const char *
+hl_witness_result_name(uint8_t result)
+{
+	switch (result) {
+	case HL_WITNESS_OK:
+		return "ok";
+	case HL_WITNESS_FORK:
+		return "fork";
+	default:
+		return "?";
+	}
+}
+
+int
+hl_checkpoint_ack_encode(const struct hl_checkpoint_ack *a, struct hl_buf *out)
+{
+	int r;
+
+	if (a->version != HL_CHECKPOINT_ACK_VERSION)
+		return HL_ERR_VERSION;
+	if ((a->result != HL_WITNESS_OK && a->result != HL_WITNESS_FORK) ||
+	    a->size > (uint64_t)INT64_MAX)
+		return HL_ERR_INVALID;
+	hl_buf_put(out, cpack_magic, sizeof(cpack_magic));
+	hl_buf_u8(out, a->version);
+	if ((r = put_node(out, a->witness)) != HL_OK || (r = put_node(out, a->origin)) != HL_OK)
+		return r;
+	hl_buf_u64(out, a->size);
+	hl_buf_put(out, a->root, HL_SHA256);
+	hl_buf_u8(out, a->result);
+	hl_buf_u64(out, a->time_ms);
+	hl_buf_put(out, a->sig, HL_ED25519_SIG);
+	return hl_buf_error(out);
+}
+
+int
+hl_checkpoint_ack_decode(const uint8_t *p, size_t len, struct hl_checkpoint_ack *out)
+{
+	struct hl_rd rd;
+	uint8_t magic[4];
+	int r = HL_ERR_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	if (len > HL_CHECKPOINT_ACK_MAX_BYTES) {
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	hl_rd_init(&rd, p, len);
+	if (hl_rd_copy(&rd, magic, sizeof(magic)) != HL_OK ||
+	    memcmp(magic, cpack_magic, sizeof(magic)) != 0 ||
+	    hl_rd_u8(&rd, &out->version) != HL_OK)
+		goto out;
+	if (out->version != HL_CHECKPOINT_ACK_VERSION) {
+		r = HL_ERR_VERSION;
+		goto out;
+	}
+	if ((r = rd_node(&rd, out->witness)) != HL_OK || (r = rd_node(&rd, out->origin)) != HL_OK)
+		goto out;
+	r = HL_ERR_MALFORMED;
+	if (hl_rd_u64(&rd, &out->size) != HL_OK || out->size > (uint64_t)INT64_MAX ||
+	    hl_rd_copy(&rd, out->root, HL_SHA256) != HL_OK ||
+	    hl_rd_u8(&rd, &out->result) != HL_OK ||
+	    (out->result != HL_WITNESS_OK && out->result != HL_WITNESS_FORK) ||
+	    hl_rd_u64(&rd, &out->time_ms) != HL_OK)
+		goto out;
+	out->signed_len = rd.off;
+	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
+		goto out;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+hl_checkpoint_ack_digest(const uint8_t *p, size_t signed_len, uint8_t out[64])
+{
+	return digest("hotline checkpoint ack v1", p, signed_len, out);
+}

@@ -168,7 +168,7 @@ enum hl_frame_type {
 	HL_FRAME_PONG = 3,         /* echo of PING payload */
 	HL_FRAME_ENVELOPE = 4,     /* payload: envelope */
 	HL_FRAME_RECEIPT = 5,      /* payload: receipt */
-	HL_FRAME_RECEIPT_ACK = 6,  /* id[16], u8 kind, str8 from: receipt stored */
+	HL_FRAME_RECEIPT_ACK = 6,  /* id[16], u8 kind, str8 from, str8 issuer: receipt stored */
 	HL_FRAME_DESCRIPTOR = 7,   /* payload: descriptor (our KEM keys changed) */
 	HL_FRAME_DESCRIPTOR_ACK = 8, /* u32 epoch: your descriptor adopted, queue re-sealed */
 	HL_FRAME_CHUNK = 9,        /* id[16], u32 total, u32 offset, data: part of a large frame */
@@ -177,7 +177,8 @@ enum hl_frame_type {
 	HL_FRAME_CHECKPOINT = 12,  /* payload: our signed audit checkpoint (merkle.h) */
 	HL_FRAME_CONSISTENCY_REQ = 13, /* u64 old_size, u64 new_size */
 	HL_FRAME_CONSISTENCY = 14, /* u64 old_size, u64 new_size, u8 n, n x 32-byte hashes */
-	HL_FRAME_LAST = 14,
+	HL_FRAME_CHECKPOINT_ACK = 15, /* payload: signed checkpoint acknowledgement (below) */
+	HL_FRAME_LAST = 15,
 };
 
 #define HL_FRAME_HEADER 5
@@ -203,5 +204,95 @@ struct hl_chunk {
 HL_WUR int hl_chunk_decode(const uint8_t *p, size_t len, struct hl_chunk *out);
 HL_WUR int hl_chunk_encode(const uint8_t id[static HL_ID_BYTES], uint32_t total,
     uint32_t offset, const uint8_t *data, size_t len, struct hl_buf *out);
+
+/* ---- the other link frame payloads (docs/PROTOCOL.md, "Link frames").
+ * Each decoder is strict: exact length, nothing trailing, counts within
+ * their limit, node names valid (label.h) and at most HL_NODE_NAME_MAX
+ * bytes; HL_ERR_MALFORMED or HL_ERR_TOO_BIG otherwise. Encoders validate
+ * the same and append to out. ---- */
+
+/* PING and PONG: u64 nonce || u64 sender time ms */
+struct hl_ping {
+	uint64_t nonce;
+	uint64_t time_ms;
+};
+HL_WUR int hl_ping_encode(const struct hl_ping *p, struct hl_buf *out);
+HL_WUR int hl_ping_decode(const uint8_t *p, size_t len, struct hl_ping *out);
+
+/* RECEIPT_ACK: id[16] || u8 kind || str8 from (the acknowledging origin) ||
+ * str8 issuer (the receipt's from). kind is an enum hl_receipt_kind. */
+struct hl_receipt_ack {
+	uint8_t id[HL_ID_BYTES];
+	uint8_t kind;
+	char from[HL_NODE_NAME_MAX + 1];
+	char issuer[HL_NODE_NAME_MAX + 1];
+};
+HL_WUR int hl_receipt_ack_encode(const struct hl_receipt_ack *a, struct hl_buf *out);
+HL_WUR int hl_receipt_ack_decode(const uint8_t *p, size_t len, struct hl_receipt_ack *out);
+
+/* DESCRIPTOR_ACK: u32 epoch */
+HL_WUR int hl_descriptor_ack_encode(uint32_t epoch, struct hl_buf *out);
+HL_WUR int hl_descriptor_ack_decode(const uint8_t *p, size_t len, uint32_t *epoch);
+
+/* RELAY: str8 final recipient || envelope (1..HL_ENVELOPE_MAX_BYTES bytes,
+ * borrowed; its own syntax is hl_envelope_decode's business). */
+struct hl_relay {
+	char final[HL_NODE_NAME_MAX + 1];
+	const uint8_t *env;
+	size_t env_len;
+};
+HL_WUR int hl_relay_encode(const char *final, const uint8_t *env, size_t env_len,
+    struct hl_buf *out);
+HL_WUR int hl_relay_decode(const uint8_t *p, size_t len, struct hl_relay *out);
+
+/* ROUTES: u8 n (<= HL_ROUTES_MAX) || n x str8 node */
+struct hl_routes {
+	unsigned n;
+	char node[HL_ROUTES_MAX][HL_NODE_NAME_MAX + 1];
+};
+HL_WUR int hl_routes_encode(const struct hl_routes *r, struct hl_buf *out);
+HL_WUR int hl_routes_decode(const uint8_t *p, size_t len, struct hl_routes *out);
+
+/* CONSISTENCY_REQ: u64 old_size || u64 new_size. CONSISTENCY: the same ||
+ * u8 n (<= HL_PROOF_HASHES_MAX) || n x 32-byte hashes (borrowed). Sizes are
+ * not checked here: the node answers or ignores by its own state. */
+struct hl_consistency {
+	uint64_t old_size;
+	uint64_t new_size;
+	unsigned n;                 /* 0 in a request */
+	const uint8_t *hashes;      /* n x HL_SHA256 bytes, borrowed */
+};
+HL_WUR int hl_consistency_req_encode(uint64_t old_size, uint64_t new_size, struct hl_buf *out);
+HL_WUR int hl_consistency_req_decode(const uint8_t *p, size_t len, struct hl_consistency *out);
+HL_WUR int hl_consistency_encode(uint64_t old_size, uint64_t new_size,
+    const uint8_t (*hashes)[HL_SHA256], size_t n, struct hl_buf *out);
+HL_WUR int hl_consistency_decode(const uint8_t *p, size_t len, struct hl_consistency *out);
+
+/* CHECKPOINT_ACK: a partner's signed statement that it verified and kept
+ * (ok) or found contradicting (fork) the origin's checkpoint:
+ * "HLCA" || u8 version 1 || str8 witness || str8 origin || u64 size ||
+ * root[32] || u8 result || u64 time_ms (when witnessed) || sig[64]
+ * (Ed25519, HL_SIGN_CHECKPOINT_ACK, by witness). Exact length. */
+enum hl_witness_result {
+	HL_WITNESS_OK = 1,
+	HL_WITNESS_FORK = 2,
+};
+#define HL_CHECKPOINT_ACK_VERSION 1
+struct hl_checkpoint_ack {
+	uint8_t version;
+	char witness[HL_NODE_NAME_MAX + 1];
+	char origin[HL_NODE_NAME_MAX + 1];
+	uint64_t size;
+	uint8_t root[HL_SHA256];
+	uint8_t result;                     /* enum hl_witness_result */
+	uint64_t time_ms;
+	uint8_t sig[HL_ED25519_SIG];
+	size_t signed_len;                  /* bytes [0, signed_len) are signed */
+};
+const char *hl_witness_result_name(uint8_t result);   /* "ok", "fork", "?" */
+HL_WUR int hl_checkpoint_ack_encode(const struct hl_checkpoint_ack *a, struct hl_buf *out);
+HL_WUR int hl_checkpoint_ack_decode(const uint8_t *p, size_t len, struct hl_checkpoint_ack *out);
+/* SHA-512("hotline checkpoint ack v1" || 0 || p[0, signed_len)) */
+HL_WUR int hl_checkpoint_ack_digest(const uint8_t *p, size_t signed_len, uint8_t out[64]);
 
 #endif

@@ -13,6 +13,9 @@
 #define HL_RELEASABLE_MAX 32                    /* partners in releasable-to */
 #define HL_RECIPIENTS_MAX 32                    /* recipient nodes per envelope */
 #define HL_PEERS_MAX 64                         /* configured peers per node */
+#define HL_ROUTES_MAX HL_PEERS_MAX              /* nodes named in one ROUTES frame */
+#define HL_PROOF_HASHES_MAX 64                  /* hashes in one CONSISTENCY frame */
+#define HL_CHECKPOINT_ACK_MAX_BYTES 248         /* encoded CHECKPOINT_ACK payload */
 #define HL_LABEL_MAX_BYTES 1024                 /* encoded label */
 #define HL_WRAP_MAX_BYTES 2048                  /* one recipient's wrapped key */
 #define HL_CONTENT_MAX_BYTES (64u * 1024 * 1024) /* plaintext content */

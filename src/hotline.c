@@ -1144,6 +1144,15 @@ cmd_status(int argc, char **argv)
 			printf("  audit log ");
 			put_clean(jstr(wt, "state"), 0);
 		}
+		/* what the peer witnessed of our log */
+		if (strcmp(jstr(p, "our_witness_state"), "ok") == 0 ||
+		    strcmp(jstr(p, "our_witness_state"), "fork") == 0) {
+			printf("  %s our checkpoint size %" JSON_INTEGER_FORMAT,
+			    strcmp(jstr(p, "our_witness_state"), "ok") == 0 ? "witnessed" :
+			    "DISPUTES (fork)", jint(p, "our_witnessed_size"));
+			if (json_is_string(json_object_get(p, "our_witnessed_time")))
+				printf(" at %s", jstr(p, "our_witnessed_time"));
+		}
 		printf("\n");
 	}
 	json_decref(resp);

@@ -1161,7 +1161,7 @@ hl_keys_free(struct hl_keys *k)
 static int
 sign_ctx_valid(enum hl_sign_ctx ctx)
 {
-	return ctx >= HL_SIGN_ENVELOPE && ctx <= HL_SIGN_CHECKPOINT;
+	return ctx >= HL_SIGN_ENVELOPE && ctx <= HL_SIGN_CHECKPOINT_ACK;
 }
 
 /* message = "hotline-sig-v1" || u8 ctx || digest[64] */

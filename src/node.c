@@ -28,6 +28,8 @@
 #include "seal.h"
 #include "track.h"
 
+_Static_assert(HL_PROOF_HASHES_MAX == HL_MERKLE_PROOF_MAX, "CONSISTENCY frame limit");
+
 #define NODE_TICK_MS 100
 #define PUMP_HIGH_BYTES (2u * HL_CHUNK_BYTES)
 #define HL_PRECEDENCES 4
@@ -102,6 +104,10 @@ struct peer_state {
 	struct hl_checkpoint wit_new;
 	int fork;                      /* its log contradicts what we witnessed */
 	char fork_why[128];
+	/* what it witnessed of OUR log: its latest CHECKPOINT_ACK (0: none) */
+	uint64_t ours_size;
+	uint64_t ours_ms;              /* when it witnessed (its clock, signed) */
+	uint8_t ours_result;           /* enum hl_witness_result, 0 none */
 };
 
 struct hl_node {
@@ -454,26 +460,34 @@ static int
 xfer_load(struct out_xfer *x, uint8_t *raw, size_t len, struct peer_state *via,
     const char *final)
 {
-	size_t nl = strlen(final), hl = via != NULL ? 2 + nl : 1;
+	struct hl_buf b;
+	size_t flen;
 	uint8_t *f;
+	int r;
 
-	if ((f = hl_malloc(len + hl)) == NULL) {
-		hl_free(raw);
-		return HL_ERR_NOMEM;
+	hl_buf_init(&b, HL_FRAME_MAX_BYTES);
+	if ((r = hl_buf_reserve(&b, len + 2 + strlen(final))) == HL_OK) {
+		hl_buf_u8(&b, via != NULL ? HL_FRAME_RELAY : HL_FRAME_ENVELOPE);
+		if (via != NULL)
+			r = hl_relay_encode(final, raw, len, &b);
+		else
+			hl_buf_put(&b, raw, len);
+		if (r == HL_OK)
+			r = hl_buf_error(&b);
 	}
-	f[0] = via != NULL ? HL_FRAME_RELAY : HL_FRAME_ENVELOPE;
-	if (via != NULL) {
-		f[1] = (uint8_t)nl;
-		memcpy(f + 2, final, nl);
-	}
-	memcpy(f + hl, raw, len);
 	hl_free(raw);
+	if (r != HL_OK) {
+		hl_buf_free(&b);
+		return r;
+	}
+	f = hl_buf_steal(&b, &flen);
+	hl_buf_free(&b);
 	if (RAND_bytes(x->xid, sizeof(x->xid)) != 1) {
 		hl_free(f);
 		return HL_ERR_CRYPTO;
 	}
 	x->raw = f;
-	x->len = len + hl;
+	x->len = flen;
 	x->off = 0;
 	x->via = via;
 	return HL_OK;
@@ -618,6 +632,7 @@ static void
 send_ping(struct peer_state *ps, uint64_t now_ms)
 {
 	struct hl_buf b;
+	struct hl_ping pg;
 	size_t len;
 	uint8_t *p;
 
@@ -625,9 +640,9 @@ send_ping(struct peer_state *ps, uint64_t now_ms)
 	RAND_bytes((unsigned char *)&ps->ping_nonce, sizeof(ps->ping_nonce));
 	ps->ping_sent_us = hl_mono_us();
 	ps->last_ping_ms = now_ms;
-	hl_buf_u64(&b, ps->ping_nonce);
-	hl_buf_u64(&b, now_ms);
-	if (hl_buf_error(&b) == HL_OK) {
+	pg.nonce = ps->ping_nonce;
+	pg.time_ms = now_ms;
+	if (hl_ping_encode(&pg, &b) == HL_OK) {
 		p = hl_buf_steal(&b, &len);
 		if (hl_link_send(ps->link, HL_FRAME_PING, p, len) != HL_OK)
 			log_debug("ping %s: not sent", ps->conf->node);
@@ -853,15 +868,17 @@ static void
 send_receipt_ack(struct peer_state *ps, const struct hl_receipt *rc, const char *me)
 {
 	struct hl_buf b;
+	struct hl_receipt_ack a;
 	uint8_t *p;
 	size_t len;
 
+	memset(&a, 0, sizeof(a));
+	memcpy(a.id, rc->id, HL_ID_BYTES);
+	a.kind = rc->kind;
+	snprintf(a.from, sizeof(a.from), "%s", me);
+	snprintf(a.issuer, sizeof(a.issuer), "%s", rc->from); /* so a relay can pass it on */
 	hl_buf_init(&b, 256);
-	hl_buf_put(&b, rc->id, HL_ID_BYTES);
-	hl_buf_u8(&b, rc->kind);
-	hl_buf_str8(&b, me);
-	hl_buf_str8(&b, rc->from);   /* the issuer, so a relay can pass it on */
-	if (hl_buf_error(&b) == HL_OK) {
+	if (hl_receipt_ack_encode(&a, &b) == HL_OK) {
 		p = hl_buf_steal(&b, &len);
 		if (hl_link_send(ps->link, HL_FRAME_RECEIPT_ACK, p, len) != HL_OK)
 			log_debug("receipt ack to %s not sent", ps->conf->node);
@@ -964,27 +981,22 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 static void
 on_receipt_ack(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
+	struct hl_receipt_ack a;
 	struct peer_state *issuer;
-	uint8_t id[HL_ID_BYTES], kind;
-	char from[HL_NODE_NAME_MAX + 1], to[HL_NODE_NAME_MAX + 1];
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_copy(&rd, id, sizeof(id)) != HL_OK || hl_rd_u8(&rd, &kind) != HL_OK ||
-	    hl_rd_str8(&rd, from, HL_NODE_NAME_MAX) != HL_OK ||
-	    hl_rd_str8(&rd, to, HL_NODE_NAME_MAX) != HL_OK || hl_rd_end(&rd) != HL_OK) {
+	if (hl_receipt_ack_decode(p, len, &a) != HL_OK) {
 		hl_link_close(ps->link, "malformed receipt acknowledgement");
 		return;
 	}
-	if (strcmp(to, n->cfg.node) != 0) {
+	if (strcmp(a.issuer, n->cfg.node) != 0) {
 		/* relayed receipt: pass the acknowledgement back to its issuer */
-		if ((issuer = peer_by_name(n, to)) != NULL && issuer->up && issuer != ps &&
+		if ((issuer = peer_by_name(n, a.issuer)) != NULL && issuer->up && issuer != ps &&
 		    hl_link_send(issuer->link, HL_FRAME_RECEIPT_ACK, p, len) != HL_OK)
-			log_debug("receipt ack for %s not forwarded", to);
+			log_debug("receipt ack for %s not forwarded", a.issuer);
 		return;
 	}
-	if (hl_store_receipt_done(n->store, id, kind) != HL_OK)
-		log_debug("receipt ack from %s: nothing pending", from);
+	if (hl_store_receipt_done(n->store, a.id, a.kind) != HL_OK)
+		log_debug("receipt ack from %s: nothing pending", a.from);
 }
 
 /* The KEM key of a peer's current descriptor for our suite, if the
@@ -1166,8 +1178,7 @@ adopt_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, siz
 	}
 	reseal_for_peer(n, ps);
 	hl_buf_init(&b, 8);
-	hl_buf_u32(&b, ps->desc.epoch);
-	if (hl_buf_error(&b) == HL_OK) {
+	if (hl_descriptor_ack_encode(ps->desc.epoch, &b) == HL_OK) {
 		ap = hl_buf_steal(&b, &al);
 		if (hl_link_send(ps->link, HL_FRAME_DESCRIPTOR_ACK, ap, al) != HL_OK)
 			log_debug("descriptor ack to %s not sent", ps->conf->node);
@@ -1288,17 +1299,16 @@ static void
 send_routes(struct hl_node *n, struct peer_state *to)
 {
 	struct hl_buf b;
-	unsigned i, cnt = 0;
+	struct hl_routes rt;
+	unsigned i;
 
-	hl_buf_init(&b, 2 + HL_PEERS_MAX * (HL_NODE_NAME_MAX + 1));
-	for (i = 0; i < n->npeers; i++)
+	hl_buf_init(&b, 2 + HL_ROUTES_MAX * (HL_NODE_NAME_MAX + 1));
+	rt.n = 0;
+	for (i = 0; i < n->npeers && rt.n < HL_ROUTES_MAX; i++)
 		if (n->peers[i].up && &n->peers[i] != to)
-			cnt++;
-	hl_buf_u8(&b, (uint8_t)cnt);
-	for (i = 0; i < n->npeers; i++)
-		if (n->peers[i].up && &n->peers[i] != to)
-			hl_buf_str8(&b, n->peers[i].conf->node);
-	if (hl_buf_error(&b) == HL_OK && hl_link_send(to->link, HL_FRAME_ROUTES, b.data, b.len) != HL_OK)
+			snprintf(rt.node[rt.n++], sizeof(rt.node[0]), "%s", n->peers[i].conf->node);
+	if (hl_routes_encode(&rt, &b) == HL_OK &&
+	    hl_link_send(to->link, HL_FRAME_ROUTES, b.data, b.len) != HL_OK)
 		log_debug("routes to %s not sent", to->conf->node);
 	hl_buf_free(&b);
 }
@@ -1317,29 +1327,17 @@ broadcast_routes(struct hl_node *n)
 static void
 on_routes(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
-	uint8_t cnt;
+	struct hl_routes rt;
 	unsigned i, k = 0;
-	char name[HL_NODE_NAME_MAX + 1];
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u8(&rd, &cnt) != HL_OK || cnt > HL_PEERS_MAX) {
+	if (hl_routes_decode(p, len, &rt) != HL_OK) {
 		hl_link_close(ps->link, "malformed routes");
 		return;
 	}
-	for (i = 0; i < cnt; i++) {
-		if (hl_rd_str8(&rd, name, HL_NODE_NAME_MAX) != HL_OK) {
-			hl_link_close(ps->link, "malformed routes");
-			return;
-		}
-		/* only nodes we know can be reached through it */
-		if (peer_by_name(n, name) != NULL && strcmp(name, n->cfg.node) != 0)
-			memcpy(ps->routes[k++], name, strlen(name) + 1);
-	}
-	if (hl_rd_end(&rd) != HL_OK) {
-		hl_link_close(ps->link, "malformed routes");
-		return;
-	}
+	/* only nodes we know can be reached through it */
+	for (i = 0; i < rt.n; i++)
+		if (peer_by_name(n, rt.node[i]) != NULL && strcmp(rt.node[i], n->cfg.node) != 0)
+			memcpy(ps->routes[k++], rt.node[i], strlen(rt.node[i]) + 1);
 	ps->nroutes = k;
 	for (i = 0; i < n->npeers; i++)
 		if (!n->peers[i].up && route_has(ps, n->peers[i].conf->node)) {
@@ -1453,25 +1451,27 @@ gossip_descriptors(struct hl_node *n, struct peer_state *to, struct peer_state *
 static void
 on_relay(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
+	struct hl_relay rl;
 	struct hl_envelope e;
 	struct peer_state *fin;
 	struct hl_buf lb;
 	struct hl_msg m;
-	char final[HL_NODE_NAME_MAX + 1], idh[33], ad[HL_AUDIT_DETAIL_MAX];
+	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
+	const char *final;
 	const uint8_t *env;
 	uint8_t *lp;
 	size_t elen, ll;
 	unsigned w;
 	int named = 0, added = 0, r;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_str8(&rd, final, HL_NODE_NAME_MAX) != HL_OK) {
+	if (hl_relay_decode(p, len, &rl) != HL_OK) {
 		hl_link_close(ps->link, "malformed relay frame");
 		return;
 	}
-	elen = hl_rd_left(&rd);
-	if (hl_rd_ptr(&rd, elen, &env) != HL_OK || hl_envelope_decode(env, elen, &e) != HL_OK) {
+	final = rl.final;
+	env = rl.env;
+	elen = rl.env_len;
+	if (hl_envelope_decode(env, elen, &e) != HL_OK) {
 		audit(n, "relay-refused", NULL, ps->conf->node, "malformed envelope");
 		return;
 	}
@@ -1566,11 +1566,9 @@ on_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t
 static void
 on_descriptor_ack(struct peer_state *ps, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
 	uint32_t epoch;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u32(&rd, &epoch) != HL_OK || hl_rd_end(&rd) != HL_OK) {
+	if (hl_descriptor_ack_decode(p, len, &epoch) != HL_OK) {
 		hl_link_close(ps->link, "malformed descriptor acknowledgement");
 		return;
 	}
@@ -1581,12 +1579,9 @@ on_descriptor_ack(struct peer_state *ps, const uint8_t *p, size_t len)
 static void
 on_ping(struct peer_state *ps, uint8_t type, const uint8_t *p, size_t len)
 {
-	struct hl_rd rd;
-	uint64_t nonce, t;
+	struct hl_ping pg;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u64(&rd, &nonce) != HL_OK || hl_rd_u64(&rd, &t) != HL_OK ||
-	    hl_rd_end(&rd) != HL_OK) {
+	if (hl_ping_decode(p, len, &pg) != HL_OK) {
 		hl_link_close(ps->link, "malformed heartbeat");
 		return;
 	}
@@ -1594,7 +1589,7 @@ on_ping(struct peer_state *ps, uint8_t type, const uint8_t *p, size_t len)
 	if (type == HL_FRAME_PING) {
 		if (hl_link_send(ps->link, HL_FRAME_PONG, p, len) != HL_OK)
 			log_debug("pong to %s not sent", ps->conf->node);
-	} else if (nonce == ps->ping_nonce && ps->ping_sent_us != 0) {
+	} else if (pg.nonce == ps->ping_nonce && ps->ping_sent_us != 0) {
 		ps->rtt_us = hl_mono_us() - ps->ping_sent_us;
 		ps->ping_sent_us = 0;
 	}
@@ -1710,6 +1705,110 @@ witness_load(struct hl_node *n, struct peer_state *ps)
 	hl_free(raw);
 }
 
+/* ---- CHECKPOINT_ACK: tell the origin what we made of its checkpoint, signed
+ * by our node key so it is evidence; and keep what partners tell us about
+ * ours ---- */
+
+static void
+send_checkpoint_ack(struct hl_node *n, struct peer_state *ps, const struct hl_checkpoint *cp,
+    uint8_t result)
+{
+	struct hl_checkpoint_ack a;
+	struct hl_buf b;
+	uint8_t dg[64];
+	size_t sl;
+
+	if (!ps->up)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.version = HL_CHECKPOINT_ACK_VERSION;
+	snprintf(a.witness, sizeof(a.witness), "%s", n->cfg.node);
+	snprintf(a.origin, sizeof(a.origin), "%s", ps->conf->node);
+	a.size = cp->size;
+	memcpy(a.root, cp->root, HL_SHA256);
+	a.result = result;
+	a.time_ms = hl_now_ms();
+	hl_buf_init(&b, HL_CHECKPOINT_ACK_MAX_BYTES);
+	/* encode with a blank signature, sign the bytes before it, fill it in */
+	if (hl_checkpoint_ack_encode(&a, &b) != HL_OK || b.len < HL_ED25519_SIG)
+		goto out;
+	sl = b.len - HL_ED25519_SIG;
+	if (hl_checkpoint_ack_digest(b.data, sl, dg) != HL_OK ||
+	    hl_keys_sign(n->keys, HL_SIGN_CHECKPOINT_ACK, dg, b.data + sl) != HL_OK) {
+		log_warnx("checkpoint acknowledgement to %s not signed", ps->conf->node);
+		goto out;
+	}
+	if (hl_link_send(ps->link, HL_FRAME_CHECKPOINT_ACK, b.data, b.len) != HL_OK)
+		log_debug("checkpoint acknowledgement to %s not sent", ps->conf->node);
+out:
+	hl_buf_free(&b);
+}
+
+static void
+ours_set(struct peer_state *ps, const struct hl_checkpoint_ack *a)
+{
+	ps->ours_size = a->size;
+	ps->ours_ms = a->time_ms;
+	ps->ours_result = a->result;
+}
+
+/* At start: the latest acknowledgement each partner sent us. */
+static void
+witnessed_load(struct hl_node *n, struct peer_state *ps)
+{
+	struct hl_checkpoint_ack a;
+	uint8_t *raw = NULL, dg[64];
+	size_t len = 0;
+
+	if (hl_store_witnessed_get(n->store, ps->conf->node, &raw, &len) == HL_OK &&
+	    hl_checkpoint_ack_decode(raw, len, &a) == HL_OK &&
+	    strcmp(a.witness, ps->conf->node) == 0 && strcmp(a.origin, n->cfg.node) == 0 &&
+	    (!ps->have_pub || (hl_checkpoint_ack_digest(raw, a.signed_len, dg) == HL_OK &&
+	    hl_verify_sig(ps->pub, HL_SIGN_CHECKPOINT_ACK, dg, a.sig) == HL_OK)))
+		ours_set(ps, &a);
+	hl_free(raw);
+}
+
+/* A partner's word on our checkpoint: verified with its node key, kept when
+ * it is about a checkpoint at least as large as the last one (a fork is
+ * always kept), audited and logged as an ALERT when it says fork. An old
+ * partner never sends one: its status stays "none". */
+static void
+on_checkpoint_ack(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
+{
+	struct hl_checkpoint_ack a;
+	uint8_t dg[64];
+	char ad[HL_AUDIT_DETAIL_MAX], root[2 * HL_SHA256 + 1];
+	int r;
+
+	if ((r = hl_checkpoint_ack_decode(p, len, &a)) != HL_OK) {
+		hl_link_close(ps->link, "malformed checkpoint acknowledgement");
+		return;
+	}
+	if (strcmp(a.witness, ps->conf->node) != 0 || strcmp(a.origin, n->cfg.node) != 0 ||
+	    !ps->have_pub || hl_checkpoint_ack_digest(p, a.signed_len, dg) != HL_OK ||
+	    hl_verify_sig(ps->pub, HL_SIGN_CHECKPOINT_ACK, dg, a.sig) != HL_OK) {
+		log_warnx("link %s: checkpoint acknowledgement does not verify: dropped",
+		    ps->conf->node);
+		audit(n, "checkpoint-ack-invalid", NULL, ps->conf->node,
+		    "not signed by the peer's node key, or not about our checkpoint");
+		return;
+	}
+	if (a.result == HL_WITNESS_FORK) {
+		hex_bytes(a.root, HL_SHA256, root);
+		snprintf(ad, sizeof(ad), "size %" PRIu64 " root %s", a.size, root);
+		log_warnx("ALERT: %s says our audit log contradicts the checkpoint it witnessed: %s",
+		    ps->conf->node, ad);
+		audit(n, "checkpoint-disputed", NULL, ps->conf->node, ad);
+	} else if (ps->ours_result != 0 && a.size < ps->ours_size) {
+		return;   /* an older one, after a newer one */
+	}
+	if ((r = hl_store_witnessed_put(n->store, ps->conf->node, p, len, hl_now_ms())) != HL_OK)
+		log_warnx("checkpoint acknowledgement of %s not kept: %s", ps->conf->node,
+		    hl_strerror(r));
+	ours_set(ps, &a);
+}
+
 /* ps's log contradicts what we witnessed of it: evidence in our audit log,
  * an ALERT for the watch, and its later checkpoints are ignored until we
  * restart (when the link comes up again it is checked afresh). */
@@ -1730,6 +1829,7 @@ witness_fork(struct hl_node *n, struct peer_state *ps, const struct hl_checkpoin
 	ps->wit_pending = 0;
 	snprintf(ps->fork_why, sizeof(ps->fork_why), "%s at size %" PRIu64 " (witnessed %" PRIu64
 	    ")", what, cp->size, ps->wit_size);
+	send_checkpoint_ack(n, ps, cp, HL_WITNESS_FORK);
 }
 
 /* Keep a verified checkpoint of ps that is consistent with what we kept. */
@@ -1754,6 +1854,7 @@ witness_keep(struct hl_node *n, struct peer_state *ps, const uint8_t *raw, size_
 		ps->wit_time_ms = cp->time_ms;
 		memcpy(ps->wit_root, cp->root, sizeof(ps->wit_root));
 	}
+	send_checkpoint_ack(n, ps, cp, HL_WITNESS_OK);
 }
 
 static void
@@ -1840,9 +1941,7 @@ on_checkpoint(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t
 	ps->wit_new = cp;
 	ps->wit_pending = 1;
 	hl_buf_init(&b, 16);
-	hl_buf_u64(&b, ps->wit_size);
-	hl_buf_u64(&b, cp.size);
-	if (hl_buf_error(&b) != HL_OK ||
+	if (hl_consistency_req_encode(ps->wit_size, cp.size, &b) != HL_OK ||
 	    hl_link_send(ps->link, HL_FRAME_CONSISTENCY_REQ, b.data, b.len) != HL_OK)
 		log_debug("consistency request to %s not sent", ps->conf->node);
 	hl_buf_free(&b);
@@ -1853,19 +1952,19 @@ on_consistency_req(struct hl_node *n, struct peer_state *ps, const uint8_t *p, s
 {
 	uint8_t proof[HL_MERKLE_PROOF_MAX][HL_MERKLE_HASH];
 	struct hl_checkpoint cp;
-	struct hl_rd rd;
+	struct hl_consistency req;
 	struct hl_buf b;
 	uint8_t *raw = NULL;
-	size_t rl = 0, plen = 0, i;
+	size_t rl = 0, plen = 0;
 	uint64_t m, nn;
 	int r;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u64(&rd, &m) != HL_OK || hl_rd_u64(&rd, &nn) != HL_OK ||
-	    hl_rd_end(&rd) != HL_OK) {
+	if (hl_consistency_req_decode(p, len, &req) != HL_OK) {
 		hl_link_close(ps->link, "malformed consistency request");
 		return;
 	}
+	m = req.old_size;
+	nn = req.new_size;
 	if ((r = hl_store_audit_checkpoint_last(n->store, &raw, &rl)) != HL_OK ||
 	    (r = hl_checkpoint_decode(raw, rl, &cp)) != HL_OK || m == 0 || m > nn ||
 	    nn > cp.size) {
@@ -1882,12 +1981,7 @@ on_consistency_req(struct hl_node *n, struct peer_state *ps, const uint8_t *p, s
 		return;
 	}
 	hl_buf_init(&b, 17 + sizeof(proof));
-	hl_buf_u64(&b, m);
-	hl_buf_u64(&b, nn);
-	hl_buf_u8(&b, (uint8_t)plen);
-	for (i = 0; i < plen; i++)
-		hl_buf_put(&b, proof[i], HL_MERKLE_HASH);
-	if (hl_buf_error(&b) != HL_OK ||
+	if (hl_consistency_encode(m, nn, (const uint8_t (*)[HL_SHA256])proof, plen, &b) != HL_OK ||
 	    hl_link_send(ps->link, HL_FRAME_CONSISTENCY, b.data, b.len) != HL_OK)
 		log_debug("consistency proof to %s not sent", ps->conf->node);
 	hl_buf_free(&b);
@@ -1897,27 +1991,19 @@ static void
 on_consistency(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
 	uint8_t proof[HL_MERKLE_PROOF_MAX][HL_MERKLE_HASH];
-	struct hl_rd rd;
+	struct hl_consistency c;
 	uint64_t m, nn;
-	uint8_t cnt;
-	unsigned i;
+	unsigned cnt;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_u64(&rd, &m) != HL_OK || hl_rd_u64(&rd, &nn) != HL_OK ||
-	    hl_rd_u8(&rd, &cnt) != HL_OK || cnt > HL_MERKLE_PROOF_MAX) {
+	if (hl_consistency_decode(p, len, &c) != HL_OK) {
 		hl_link_close(ps->link, "malformed consistency proof");
 		return;
 	}
-	for (i = 0; i < cnt; i++) {
-		if (hl_rd_copy(&rd, proof[i], HL_MERKLE_HASH) != HL_OK) {
-			hl_link_close(ps->link, "malformed consistency proof");
-			return;
-		}
-	}
-	if (hl_rd_end(&rd) != HL_OK) {
-		hl_link_close(ps->link, "malformed consistency proof");
-		return;
-	}
+	m = c.old_size;
+	nn = c.new_size;
+	cnt = c.n;
+	if (cnt > 0)
+		memcpy(proof, c.hashes, (size_t)cnt * HL_MERKLE_HASH);
 	if (!ps->wit_pending || ps->fork || m != ps->wit_size || nn != ps->wit_new.size) {
 		log_debug("link %s: unexpected consistency proof %" PRIu64 " -> %" PRIu64,
 		    ps->conf->node, m, nn);
@@ -2016,6 +2102,9 @@ node_on_frame(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size
 		break;
 	case HL_FRAME_CONSISTENCY_REQ:
 		on_consistency_req(n, ps, p, len);
+		break;
+	case HL_FRAME_CHECKPOINT_ACK:
+		on_checkpoint_ack(n, ps, p, len);
 		break;
 	case HL_FRAME_CONSISTENCY:
 		on_consistency(n, ps, p, len);
@@ -2506,6 +2595,10 @@ hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count)
 		else
 			snprintf(s[i].witness_state, sizeof(s[i].witness_state), "%s",
 			    ps->wit_have ? "ok" : "none");
+		s[i].our_witnessed_size = ps->ours_size;
+		s[i].our_witnessed_ms = ps->ours_ms;
+		snprintf(s[i].our_witness_state, sizeof(s[i].our_witness_state), "%s",
+		    ps->ours_result == 0 ? "none" : hl_witness_result_name(ps->ours_result));
 	}
 	*st = s;
 	*count = n->npeers;
@@ -2615,6 +2708,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 			log_warnx("stored descriptor of %s is unusable; waiting for its link",
 			    ps->conf->node);
 		witness_load(n, ps);
+		witnessed_load(n, ps);
 	}
 	if ((r = hl_link_ctx_new(&n->cfg, base, &cbs, n, &n->lctx, err, errlen)) != HL_OK)
 		goto out;

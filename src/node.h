@@ -66,6 +66,10 @@ struct hl_peer_status {
 	uint64_t witness_time_ms;     /* when it signed that checkpoint */
 	int fork;                     /* its log contradicts what we witnessed */
 	char witness_state[160];      /* "none", "ok", "FORK: ..." */
+	/* what the peer witnessed of OUR log (its signed CHECKPOINT_ACK) */
+	uint64_t our_witnessed_size;  /* size of our checkpoint it acknowledged, 0 none */
+	uint64_t our_witnessed_ms;    /* when it witnessed it */
+	char our_witness_state[8];    /* "none", "ok", "fork" */
 };
 /* OUT: *st (caller frees with hl_free), *n. */
 HL_WUR int hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count);

@@ -1948,18 +1948,19 @@ hl_store_receipt_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], 
 
 /* ---- peers ---- */
 
-int
-hl_store_peer_put(struct hl_store *s, const char *node, const uint8_t *desc,
-    size_t len, uint64_t now_ms)
+/* One row of the peers table: key (a node name, or "<node>#<kind>"), blob. */
+static int
+peer_blob_put(struct hl_store *s, const char *node, size_t namemax, const uint8_t *desc,
+    size_t len, size_t max, uint64_t now_ms)
 {
 	sqlite3_stmt *st;
 	int r, mode = 0;
 
 	if (s == NULL || desc == NULL || len == 0)
 		return HL_ERR_INVALID;
-	if (len > HL_DESCRIPTOR_MAX_BYTES)
+	if (len > max)
 		return HL_ERR_TOO_BIG;
-	if ((r = check_name(node, HL_NODE_NAME_MAX)) != HL_OK)
+	if ((r = check_name(node, namemax)) != HL_OK)
 		return r;
 	if ((r = op_begin(s, &mode)) != HL_OK)
 		return r;
@@ -1972,10 +1973,18 @@ hl_store_peer_put(struct hl_store *s, const char *node, const uint8_t *desc,
 	return op_end(s, mode, r);
 }
 
-/* One blob column of the row a prepared statement finds by node name. */
+int
+hl_store_peer_put(struct hl_store *s, const char *node, const uint8_t *desc,
+    size_t len, uint64_t now_ms)
+{
+	return peer_blob_put(s, node, HL_NODE_NAME_MAX, desc, len, HL_DESCRIPTOR_MAX_BYTES, now_ms);
+}
+
+/* One blob column of the row a prepared statement finds by node name (or
+ * by a "<node>#<kind>" key, at most namemax bytes). */
 static int
-blob_by_node(struct hl_store *s, enum st which, const char *node, size_t max, uint8_t **out,
-    size_t *len)
+blob_by_node(struct hl_store *s, enum st which, const char *node, size_t namemax, size_t max,
+    uint8_t **out, size_t *len)
 {
 	sqlite3_stmt *st;
 	int r, have;
@@ -1986,7 +1995,7 @@ blob_by_node(struct hl_store *s, enum st which, const char *node, size_t max, ui
 		*len = 0;
 	if (s == NULL || out == NULL || len == NULL)
 		return HL_ERR_INVALID;
-	if ((r = check_name(node, HL_NODE_NAME_MAX)) != HL_OK)
+	if ((r = check_name(node, namemax)) != HL_OK)
 		return r;
 	st = s->st[which];
 	if ((r = bind_text(s, st, 1, node)) != HL_OK ||
@@ -2005,7 +2014,53 @@ out:
 int
 hl_store_peer_get(struct hl_store *s, const char *node, uint8_t **desc, size_t *len)
 {
-	return blob_by_node(s, ST_PEER_GET, node, HL_DESCRIPTOR_MAX_BYTES, desc, len);
+	return blob_by_node(s, ST_PEER_GET, node, HL_NODE_NAME_MAX, HL_DESCRIPTOR_MAX_BYTES, desc,
+	    len);
+}
+
+/* ---- what partners witnessed of our log (their CHECKPOINT_ACKs), in the
+ * peers table under "<node>#checkpoint-ack" ---- */
+#define WITNESSED_SUFFIX "#checkpoint-ack"
+#define WITNESSED_KEY_MAX (HL_NODE_NAME_MAX + sizeof(WITNESSED_SUFFIX) - 1)
+
+static int
+witnessed_key(const char *node, char key[WITNESSED_KEY_MAX + 1])
+{
+	int r;
+
+	if ((r = check_name(node, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	snprintf(key, WITNESSED_KEY_MAX + 1, "%s" WITNESSED_SUFFIX, node);
+	return HL_OK;
+}
+
+int
+hl_store_witnessed_put(struct hl_store *s, const char *node, const uint8_t *raw, size_t len,
+    uint64_t now_ms)
+{
+	char key[WITNESSED_KEY_MAX + 1];
+	int r;
+
+	if ((r = witnessed_key(node, key)) != HL_OK)
+		return r;
+	return peer_blob_put(s, key, WITNESSED_KEY_MAX, raw, len, HL_CHECKPOINT_ACK_MAX_BYTES,
+	    now_ms);
+}
+
+int
+hl_store_witnessed_get(struct hl_store *s, const char *node, uint8_t **raw, size_t *len)
+{
+	char key[WITNESSED_KEY_MAX + 1];
+	int r;
+
+	if (raw != NULL)
+		*raw = NULL;
+	if (len != NULL)
+		*len = 0;
+	if ((r = witnessed_key(node, key)) != HL_OK)
+		return r;
+	return blob_by_node(s, ST_PEER_GET, key, WITNESSED_KEY_MAX, HL_CHECKPOINT_ACK_MAX_BYTES,
+	    raw, len);
 }
 
 /* ---- audit ---- */
@@ -2960,7 +3015,8 @@ out:
 int
 hl_store_witness_last(struct hl_store *s, const char *from_node, uint8_t **raw, size_t *len)
 {
-	return blob_by_node(s, ST_WIT_LAST, from_node, HL_CHECKPOINT_MAX_BYTES, raw, len);
+	return blob_by_node(s, ST_WIT_LAST, from_node, HL_NODE_NAME_MAX, HL_CHECKPOINT_MAX_BYTES,
+	    raw, len);
 }
 
 int

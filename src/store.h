@@ -259,6 +259,16 @@ HL_WUR int hl_store_witness_put(struct hl_store *s, const char *from_node, const
 HL_WUR int hl_store_witness_last(struct hl_store *s, const char *from_node, uint8_t **raw,
     size_t *len);
 
+/* What partner node witnessed of OUR log: its latest signed CHECKPOINT_ACK
+ * (envelope.h), at most HL_CHECKPOINT_ACK_MAX_BYTES, replacing the one kept.
+ * Kept in the peers table under the key "<node>#checkpoint-ack" (no schema
+ * change; '#' is not allowed in node names). The caller verified it. */
+HL_WUR int hl_store_witnessed_put(struct hl_store *s, const char *node, const uint8_t *raw,
+    size_t len, uint64_t now_ms);
+/* HL_ERR_NOT_FOUND if none. OUT: *raw (caller frees with hl_free), *len. */
+HL_WUR int hl_store_witnessed_get(struct hl_store *s, const char *node, uint8_t **raw,
+    size_t *len);
+
 /* Row counts for status and metrics; any out-pointer may be NULL. */
 HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outbound,
     uint64_t *audit_entries);

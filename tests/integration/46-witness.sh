@@ -24,6 +24,12 @@ expect_eq "$(sim forged-checkpoint)" "open" "badly signed CHECKPOINT: dropped, l
 expect_eq "$(sqlite3 "$jdb" "select count(*) from audit where event='checkpoint-invalid'")" "2" \
 	"undecodable and forged checkpoints audited checkpoint-invalid"
 expect_eq "$(sqlite3 "$jdb" "select count(*) from witness_checkpoints")" "0" "nothing witnessed from them"
+# what a peer witnessed of OUR log (its signed CHECKPOINT_ACK): P's view of
+# its peer; peersim never acknowledges, like a node older than the frame
+ours() { hl "$1" status --json | jq -r --arg f "$2" '.peers[0][$f]'; }
+ours_at_least() { local s; s=$(ours "$1" our_witnessed_size); [ "$s" -ge "$2" ] 2>/dev/null; }
+expect_eq "$(ours JPN our_witness_state)" "none" "no acknowledgement from a peer that never sends one"
+expect_eq "$(ours JPN our_witnessed_size)" "0" "nothing witnessed of ours yet"
 
 node_start KOR
 wait_link JPN KOR
@@ -58,6 +64,19 @@ kept=$(sqlite3 "$kdb" "select count(*) from witness_checkpoints where node='JPN/
 ok "KOR kept $kept consistent checkpoints of JPN"
 # and JPN witnessed KOR the same way
 expect_match "$(hl JPN status --json | jq -r '.peers[0].witness.state')" "^ok$" "JPN witnesses KOR"
+# and each origin learns it was witnessed (CHECKPOINT_ACK)
+wait_until 10 ours_at_least JPN "$n" || fail "JPN does not know KOR witnessed its checkpoint >= $n (has $(ours JPN our_witnessed_size))"
+ok "KOR acknowledged JPN's checkpoint at size $(ours JPN our_witnessed_size) >= $n"
+expect_eq "$(ours JPN our_witness_state)" "ok" "JPN: KOR's acknowledgement says ok"
+[ "$(ours JPN our_witnessed_ms)" -gt 1700000000000 ] || fail "no witnessing time: $(ours JPN our_witnessed_ms)"
+ok "JPN: witnessing time $(ours JPN our_witnessed_time)"
+wait_until 10 ours_at_least KOR 1 || fail "KOR does not know JPN witnessed its checkpoint"
+expect_eq "$(ours KOR our_witness_state)" "ok" "KOR: JPN's acknowledgement says ok"
+expect_match "$(hl JPN status)" "KOR/node-1 .*witnessed our checkpoint size [0-9]+ at [0-9]{4}-" \
+	"CLI status: which partner witnessed which checkpoint of ours"
+[ "$(sqlite3 "$jdb" "select count(*) from peers where node='KOR/node-1#checkpoint-ack'")" = 1 ] ||
+	fail "KOR's acknowledgement not kept in JPN's store"
+ok "JPN keeps KOR's signed acknowledgement"
 
 # honest restart: no fork
 before=$(wit size)
@@ -68,6 +87,7 @@ send 4
 wait_until 10 witnessed_at_least "$((before + 3))" || fail "KOR did not witness JPN after restart"
 expect_eq "$(wit state)" "ok" "honest restart: still ok"
 expect_eq "$(forks)" "0" "honest restart: no witness-fork"
+expect_eq "$(ours JPN our_witness_state)" "ok" "honest restart: KOR's acknowledgement still ok"
 
 # rewrite JPN's history while it is stopped: a shorter log that verifies locally
 send 5
@@ -104,6 +124,12 @@ expect_match "$(wit state)" "^FORK: " "status: witness state FORK"
 expect_match "$(hl KOR status)" "audit log FORK" "CLI status shows the fork"
 grep -q "ALERT: audit log of JPN/node-1" "$T/KOR.log" || fail "no ALERT line in KOR's log"
 ok "ALERT logged"
+# KOR told JPN, in a signed CHECKPOINT_ACK: JPN's status and audit log say so
+wait_until 10 bash -c "[ \"\$(sqlite3 '$jdb' \"select count(*) from audit where event='checkpoint-disputed' and actor='KOR/node-1'\")\" -ge 1 ]" ||
+	fail "JPN was not told that KOR found its log forked"
+ok "JPN audited checkpoint-disputed from KOR"
+expect_eq "$(ours JPN our_witness_state)" "fork" "JPN status: KOR disputes our checkpoint"
+expect_match "$(hl JPN status)" "KOR/node-1 .*DISPUTES \(fork\) our checkpoint size" "CLI status shows the dispute"
 expect_eq "$(wit size)" "$w" "KOR still holds the checkpoint it witnessed"
 hl KOR audit verify >/dev/null 2>&1 || fail "KOR's own log no longer verifies"
 ok "KOR's own audit log verifies"

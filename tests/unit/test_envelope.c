@@ -600,6 +600,311 @@ test_chunks(void **state)
 	}
 }
 
+/* ---- the other link frame payloads ---- */
+
+/* Every proper prefix of a valid payload is refused, and so is one extra byte. */
+static void
+assert_strict(int (*dec)(const uint8_t *, size_t, void *), const uint8_t *p, size_t len)
+{
+	static uint8_t tmp[HL_CHECKPOINT_ACK_MAX_BYTES + 4096];
+	static uint8_t out[8192];
+	size_t i;
+
+	assert_true(len + 1 <= sizeof(tmp));
+	for (i = 0; i < len; i++)
+		assert_int_not_equal(dec(p, i, out), HL_OK);
+	memcpy(tmp, p, len);
+	tmp[len] = 0;
+	assert_int_not_equal(dec(tmp, len + 1, out), HL_OK);
+	assert_int_equal(dec(p, len, out), HL_OK);
+}
+
+static int dec_ping(const uint8_t *p, size_t n, void *o) { return hl_ping_decode(p, n, o); }
+static int dec_rack(const uint8_t *p, size_t n, void *o) { return hl_receipt_ack_decode(p, n, o); }
+static int dec_dack(const uint8_t *p, size_t n, void *o) { return hl_descriptor_ack_decode(p, n, o); }
+static int dec_routes(const uint8_t *p, size_t n, void *o) { return hl_routes_decode(p, n, o); }
+static int dec_creq(const uint8_t *p, size_t n, void *o) { return hl_consistency_req_decode(p, n, o); }
+static int dec_cons(const uint8_t *p, size_t n, void *o) { return hl_consistency_decode(p, n, o); }
+static int dec_cpack(const uint8_t *p, size_t n, void *o) { return hl_checkpoint_ack_decode(p, n, o); }
+
+static void
+test_ping_descriptor_ack(void **state)
+{
+	struct hl_ping pg = { 0x0102030405060708ull, 1700000000123ull }, pg2;
+	struct hl_buf b;
+	uint32_t ep;
+	static const uint8_t want[16] = { 1, 2, 3, 4, 5, 6, 7, 8,
+	    0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x7b };
+
+	(void)state;
+	hl_buf_init(&b, 64);
+	assert_int_equal(hl_ping_encode(&pg, &b), HL_OK);
+	assert_int_equal(b.len, 16);
+	assert_memory_equal(b.data, want, 16);   /* big-endian, PROTOCOL.md */
+	assert_int_equal(hl_ping_decode(b.data, b.len, &pg2), HL_OK);
+	assert_true(pg2.nonce == pg.nonce && pg2.time_ms == pg.time_ms);
+	assert_strict(dec_ping, b.data, b.len);
+	hl_buf_free(&b);
+
+	hl_buf_init(&b, 64);
+	assert_int_equal(hl_descriptor_ack_encode(0xdeadbeefu, &b), HL_OK);
+	assert_int_equal(b.len, 4);
+	assert_int_equal(b.data[0], 0xde);
+	assert_int_equal(hl_descriptor_ack_decode(b.data, b.len, &ep), HL_OK);
+	assert_int_equal(ep, 0xdeadbeefu);
+	assert_strict(dec_dack, b.data, b.len);
+	assert_int_equal(hl_descriptor_ack_decode(b.data, 3, &ep), HL_ERR_MALFORMED);
+	assert_int_equal(ep, 0);
+	hl_buf_free(&b);
+}
+
+static void
+test_receipt_ack(void **state)
+{
+	struct hl_receipt_ack a, a2;
+	struct hl_buf b;
+	uint8_t p[128];
+	size_t n;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(a.id, 0x5a, HL_ID_BYTES);
+	a.kind = HL_RECEIPT_ACKNOWLEDGED;
+	snprintf(a.from, sizeof(a.from), "JPN/tokyo-1");
+	snprintf(a.issuer, sizeof(a.issuer), "KOR/seoul-1");
+	hl_buf_init(&b, 256);
+	assert_int_equal(hl_receipt_ack_encode(&a, &b), HL_OK);
+	assert_int_equal(b.len, 16 + 1 + 1 + 11 + 1 + 11);
+	assert_int_equal(hl_receipt_ack_decode(b.data, b.len, &a2), HL_OK);
+	assert_memory_equal(a2.id, a.id, HL_ID_BYTES);
+	assert_int_equal(a2.kind, a.kind);
+	assert_string_equal(a2.from, "JPN/tokyo-1");
+	assert_string_equal(a2.issuer, "KOR/seoul-1");
+	assert_strict(dec_rack, b.data, b.len);
+	/* unknown kind */
+	memcpy(p, b.data, b.len);
+	n = b.len;
+	p[16] = 4;
+	assert_int_equal(hl_receipt_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
+	p[16] = 0;
+	assert_int_equal(hl_receipt_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
+	/* a name that is not a node name */
+	memcpy(p, b.data, b.len);
+	p[18 + 3] = '|';
+	assert_int_equal(hl_receipt_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
+	/* a NUL inside a name */
+	memcpy(p, b.data, b.len);
+	p[18 + 5] = 0;
+	assert_int_equal(hl_receipt_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
+	hl_buf_free(&b);
+	/* over-long name: 65 bytes */
+	memset(p, 0, sizeof(p));
+	p[16] = HL_RECEIPT_DELIVERED;
+	p[17] = HL_NODE_NAME_MAX + 1;
+	memset(p + 18, 'a', HL_NODE_NAME_MAX + 1);
+	assert_int_equal(hl_receipt_ack_decode(p, sizeof(p), &a2), HL_ERR_TOO_BIG);
+	/* encoder refuses what the decoder would */
+	hl_buf_init(&b, 256);
+	a.kind = 9;
+	assert_int_not_equal(hl_receipt_ack_encode(&a, &b), HL_OK);
+	a.kind = HL_RECEIPT_DELIVERED;
+	snprintf(a.from, sizeof(a.from), "no-partner");
+	assert_int_not_equal(hl_receipt_ack_encode(&a, &b), HL_OK);
+	hl_buf_free(&b);
+}
+
+static void
+test_relay_routes(void **state)
+{
+	static struct hl_routes rt, rt2;
+	struct hl_relay rl;
+	struct hl_buf b;
+	static const uint8_t env[5] = { 'H', 'L', 'E', 'N', 1 };
+	static uint8_t big[1 + (HL_ROUTES_MAX + 1) * 12];
+	unsigned i;
+	size_t n;
+
+	(void)state;
+	hl_buf_init(&b, 256);
+	assert_int_equal(hl_relay_encode("USA/dc-1", env, sizeof(env), &b), HL_OK);
+	assert_int_equal(b.len, 1 + 8 + sizeof(env));
+	assert_int_equal(hl_relay_decode(b.data, b.len, &rl), HL_OK);
+	assert_string_equal(rl.final, "USA/dc-1");
+	assert_int_equal(rl.env_len, sizeof(env));
+	assert_ptr_equal(rl.env, b.data + 9);
+	/* no envelope; cut name; bad name */
+	assert_int_equal(hl_relay_decode(b.data, 9, &rl), HL_ERR_MALFORMED);
+	assert_int_equal(hl_relay_decode(b.data, 5, &rl), HL_ERR_MALFORMED);
+	assert_int_equal(hl_relay_decode(b.data, 0, &rl), HL_ERR_MALFORMED);
+	b.data[4] = '\\';
+	assert_int_equal(hl_relay_decode(b.data, b.len, &rl), HL_ERR_MALFORMED);
+	assert_true(rl.env == NULL && rl.final[0] == '\0');
+	assert_int_equal(hl_relay_encode("USA/dc-1", env, 0, &b), HL_ERR_INVALID);
+	hl_buf_free(&b);
+
+	memset(&rt, 0, sizeof(rt));
+	rt.n = 3;
+	snprintf(rt.node[0], sizeof(rt.node[0]), "JPN/a");
+	snprintf(rt.node[1], sizeof(rt.node[1]), "KOR/b");
+	snprintf(rt.node[2], sizeof(rt.node[2]), "USA/c.d_e-f");
+	hl_buf_init(&b, 4096);
+	assert_int_equal(hl_routes_encode(&rt, &b), HL_OK);
+	assert_int_equal(hl_routes_decode(b.data, b.len, &rt2), HL_OK);
+	assert_int_equal(rt2.n, 3);
+	for (i = 0; i < 3; i++)
+		assert_string_equal(rt2.node[i], rt.node[i]);
+	assert_strict(dec_routes, b.data, b.len);
+	/* the count says more names than follow */
+	b.data[0] = 4;
+	assert_int_equal(hl_routes_decode(b.data, b.len, &rt2), HL_ERR_MALFORMED);
+	assert_int_equal(rt2.n, 0);
+	hl_buf_free(&b);
+	/* empty list is fine */
+	big[0] = 0;
+	assert_int_equal(hl_routes_decode(big, 1, &rt2), HL_OK);
+	assert_int_equal(rt2.n, 0);
+	/* one name more than the limit, all valid */
+	big[0] = HL_ROUTES_MAX + 1;
+	for (i = 0, n = 1; i < HL_ROUTES_MAX + 1; i++) {
+		big[n++] = 10;
+		memcpy(big + n, "JPN/n", 5);
+		snprintf((char *)big + n + 5, 6, "%05u", i);
+		n += 10;
+	}
+	assert_int_equal(hl_routes_decode(big, n, &rt2), HL_ERR_TOO_BIG);
+	big[0] = HL_ROUTES_MAX;
+	assert_int_equal(hl_routes_decode(big, n - 11, &rt2), HL_OK);
+	assert_int_equal(rt2.n, HL_ROUTES_MAX);
+	rt.n = HL_ROUTES_MAX + 1;
+	hl_buf_init(&b, 16384);
+	assert_int_equal(hl_routes_encode(&rt, &b), HL_ERR_TOO_BIG);
+	hl_buf_free(&b);
+}
+
+static void
+test_consistency(void **state)
+{
+	uint8_t h[HL_PROOF_HASHES_MAX + 1][HL_SHA256];
+	struct hl_consistency c;
+	struct hl_buf b;
+	uint8_t p[17];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < HL_PROOF_HASHES_MAX + 1; i++)
+		memset(h[i], (int)i, HL_SHA256);
+	hl_buf_init(&b, 64);
+	assert_int_equal(hl_consistency_req_encode(5, 9, &b), HL_OK);
+	assert_int_equal(hl_consistency_req_decode(b.data, b.len, &c), HL_OK);
+	assert_true(c.old_size == 5 && c.new_size == 9 && c.n == 0);
+	assert_strict(dec_creq, b.data, b.len);
+	hl_buf_free(&b);
+
+	hl_buf_init(&b, 4096);
+	assert_int_equal(hl_consistency_encode(5, 9, (const uint8_t (*)[HL_SHA256])h, 3, &b),
+	    HL_OK);
+	assert_int_equal(b.len, 17 + 3 * HL_SHA256);
+	assert_int_equal(hl_consistency_decode(b.data, b.len, &c), HL_OK);
+	assert_true(c.old_size == 5 && c.new_size == 9 && c.n == 3);
+	assert_memory_equal(c.hashes + 2 * HL_SHA256, h[2], HL_SHA256);
+	assert_strict(dec_cons, b.data, b.len);
+	hl_buf_free(&b);
+	/* 65 hashes: refused by both sides */
+	hl_buf_init(&b, 8192);
+	assert_int_equal(hl_consistency_encode(1, 2, (const uint8_t (*)[HL_SHA256])h,
+	    HL_PROOF_HASHES_MAX + 1, &b), HL_ERR_TOO_BIG);
+	hl_buf_free(&b);
+	memset(p, 0, sizeof(p));
+	p[16] = HL_PROOF_HASHES_MAX + 1;
+	assert_int_equal(hl_consistency_decode(p, sizeof(p), &c), HL_ERR_TOO_BIG);
+	p[16] = 0;
+	assert_int_equal(hl_consistency_decode(p, sizeof(p), &c), HL_OK);
+	p[16] = 1;   /* says one hash, has none */
+	assert_int_equal(hl_consistency_decode(p, sizeof(p), &c), HL_ERR_MALFORMED);
+}
+
+static void
+make_cpack(struct hl_checkpoint_ack *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->version = HL_CHECKPOINT_ACK_VERSION;
+	snprintf(a->witness, sizeof(a->witness), "KOR/seoul-1");
+	snprintf(a->origin, sizeof(a->origin), "JPN/tokyo-1");
+	a->size = 42;
+	memset(a->root, 0xab, sizeof(a->root));
+	a->result = HL_WITNESS_OK;
+	a->time_ms = 1700000000000ull;
+	memset(a->sig, 0xcd, sizeof(a->sig));
+}
+
+static void
+test_checkpoint_ack(void **state)
+{
+	struct hl_checkpoint_ack a, a2;
+	struct hl_buf b;
+	uint8_t p[HL_CHECKPOINT_ACK_MAX_BYTES + 1], d1[64], d2[64];
+	size_t n;
+
+	(void)state;
+	make_cpack(&a);
+	hl_buf_init(&b, 512);
+	assert_int_equal(hl_checkpoint_ack_encode(&a, &b), HL_OK);
+	assert_int_equal(b.len, 4 + 1 + 12 + 12 + 8 + 32 + 1 + 8 + 64);
+	assert_memory_equal(b.data, "HLCA", 4);
+	assert_int_equal(hl_checkpoint_ack_decode(b.data, b.len, &a2), HL_OK);
+	assert_string_equal(a2.witness, a.witness);
+	assert_string_equal(a2.origin, a.origin);
+	assert_true(a2.size == 42 && a2.time_ms == a.time_ms && a2.result == HL_WITNESS_OK);
+	assert_memory_equal(a2.root, a.root, HL_SHA256);
+	assert_memory_equal(a2.sig, a.sig, HL_ED25519_SIG);
+	assert_int_equal(a2.signed_len, b.len - HL_ED25519_SIG);
+	assert_strict(dec_cpack, b.data, b.len);
+	assert_string_equal(hl_witness_result_name(HL_WITNESS_FORK), "fork");
+	assert_string_equal(hl_witness_result_name(0), "?");
+	/* digest: domain separated, covers the signed part only */
+	assert_int_equal(hl_checkpoint_ack_digest(b.data, a2.signed_len, d1), HL_OK);
+	assert_int_equal(hl_checkpoint_ack_digest(b.data, a2.signed_len - 1, d2), HL_OK);
+	assert_memory_not_equal(d1, d2, 64);
+	assert_int_equal(hl_receipt_digest(b.data, a2.signed_len, d2), HL_OK);
+	assert_memory_not_equal(d1, d2, 64);
+
+	n = b.len;
+	memcpy(p, b.data, n);
+	p[0] = 'X';                                      /* magic */
+	assert_int_equal(hl_checkpoint_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
+	memcpy(p, b.data, n);
+	p[4] = 2;                                        /* version */
+	assert_int_equal(hl_checkpoint_ack_decode(p, n, &a2), HL_ERR_VERSION);
+	memcpy(p, b.data, n);
+	p[4 + 1 + 12 + 12 + 8 + 32] = 3;                 /* result */
+	assert_int_equal(hl_checkpoint_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
+	memcpy(p, b.data, n);
+	p[4 + 1 + 12 + 12] = 0x80;                       /* size >= 2^63 */
+	assert_int_equal(hl_checkpoint_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
+	memcpy(p, b.data, n);
+	p[4 + 1 + 1 + 3] = '?';                          /* witness name syntax */
+	assert_int_equal(hl_checkpoint_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
+	assert_int_equal(a2.size, 0);
+	memset(p, 0, sizeof(p));
+	assert_int_equal(hl_checkpoint_ack_decode(p, sizeof(p), &a2), HL_ERR_TOO_BIG);
+	memcpy(p, "HLCA\1", 5);
+	p[5] = HL_NODE_NAME_MAX + 1;                     /* over-long name */
+	memset(p + 6, 'a', HL_NODE_NAME_MAX + 1);
+	assert_int_equal(hl_checkpoint_ack_decode(p, 200, &a2), HL_ERR_TOO_BIG);
+	hl_buf_free(&b);
+	/* the encoder refuses invalid fields */
+	hl_buf_init(&b, 512);
+	a.result = 0;
+	assert_int_equal(hl_checkpoint_ack_encode(&a, &b), HL_ERR_INVALID);
+	make_cpack(&a);
+	a.version = 2;
+	assert_int_equal(hl_checkpoint_ack_encode(&a, &b), HL_ERR_VERSION);
+	make_cpack(&a);
+	snprintf(a.origin, sizeof(a.origin), "JPN");
+	assert_int_not_equal(hl_checkpoint_ack_encode(&a, &b), HL_OK);
+	hl_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -610,6 +915,11 @@ main(void)
 		cmocka_unit_test(test_descriptor),
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_chunks),
+		cmocka_unit_test(test_ping_descriptor_ack),
+		cmocka_unit_test(test_receipt_ack),
+		cmocka_unit_test(test_relay_routes),
+		cmocka_unit_test(test_consistency),
+		cmocka_unit_test(test_checkpoint_ack),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_digests),
 	};
