@@ -8,7 +8,7 @@ MK="$HOTLINE_BUILD/tests/mkcert"
 fed_init JPN,KOR,NATO
 # each refused attempt doubles the redial delay; keep it short so a loaded
 # machine still sees the next attempt within the wait below
-sed -i 's/^\[node\]$/[node]\nreconnect_max = 2s/' "$FED/JPN/node.conf" "$FED/NATO/node.conf"
+sed -i 's/^reconnect_max = .*/reconnect_max = 2s/' "$FED/JPN/node.conf" "$FED/NATO/node.conf"
 node_start JPN
 node_start NATO
 now=$(date +%s)
