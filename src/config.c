@@ -52,7 +52,9 @@ enum node_key {
 	NK_NAME, NK_LISTEN, NK_API, NK_DATA, NK_CERT, NK_KEY, NK_CA, NK_SUITE,
 	NK_ALLOW_CLASSICAL, NK_HEARTBEAT, NK_DEAD_AFTER, NK_RECONNECT_MAX,
 	NK_ENVELOPE_TTL, NK_KEM_ROTATE, NK_KEM_KEEP, NK_ACK_FLASH, NK_ACK_IMMEDIATE,
-	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_AUDIT_CHECKPOINT, NK_COUNT
+	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_AUDIT_CHECKPOINT,
+	NK_CONSOLE_IDLE,   /* console_idle: web console idle timeout (console.c) */
+	NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
 enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_COUNT };
@@ -713,6 +715,13 @@ ck_password_file(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_path(x, v, x->c->cli_password_file, msg, ml);
 }
 
+/* console_idle = 15m: a console session unused this long ends (1m..24h) */
+static int
+nk_console_idle(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 60000, 86400000, 1, &x->c->console_idle_s, msg, ml);
+}
+
 static const struct key_def node_keys[NK_COUNT] = {
 	[NK_NAME] = { "name", 1, nk_name },
 	[NK_LISTEN] = { "listen", 1, nk_listen },
@@ -735,6 +744,7 @@ static const struct key_def node_keys[NK_COUNT] = {
 	[NK_ACK_ROUTINE] = { "ack_routine", 0, nk_ack_routine },
 	[NK_LINK_TEST] = { "link_test", 0, nk_link_test },
 	[NK_AUDIT_CHECKPOINT] = { "audit_checkpoint", 0, nk_audit_checkpoint },
+	[NK_CONSOLE_IDLE] = { "console_idle", 0, nk_console_idle },
 };
 
 static const struct key_def policy_keys[PK_COUNT] = {
@@ -1172,6 +1182,7 @@ defaults(struct hl_config *c)
 	c->ack_deadline_s[3] = 6 * 3600;
 	c->link_test_s = 3600;
 	c->audit_checkpoint_s = 60;
+	c->console_idle_s = 900;   /* console_idle = 15m */
 	memcpy(c->policy.id, "hotline-default", sizeof("hotline-default"));
 	c->policy.nlevels = sizeof(default_levels) / sizeof(default_levels[0]);
 	for (i = 0; i < c->policy.nlevels; i++)

@@ -62,6 +62,7 @@ struct hl_config {
 	uint32_t ack_deadline_s[4];           /* ack_flash/immediate/priority/routine = 10m/30m/3h/6h */
 	uint32_t link_test_s;                 /* link_test = 1h: end-to-end test per peer; 0 = off */
 	uint32_t audit_checkpoint_s;          /* audit_checkpoint = 60s: sign and send a checkpoint; 0 = off */
+	uint32_t console_idle_s;              /* console_idle = 15m: web console session idle timeout */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */
 	/* [peer NODE] */
