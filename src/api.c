@@ -84,6 +84,7 @@ hl_api_reason_phrase(int code)
 	switch (code) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 302: return "Found";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
