@@ -678,6 +678,7 @@ handle_delivery(struct hl_api *a, const struct hl_operator_conf *op,
 	struct hl_msg m;
 	struct hl_label l;
 	struct hl_delivery *d = NULL;
+	json_t *dj;
 	size_t n = 0;
 	int r;
 
@@ -693,7 +694,10 @@ handle_delivery(struct hl_api *a, const struct hl_operator_conf *op,
 		reply_store_error(req, r);
 		goto out;
 	}
-	hl_api_reply_json(req, 200, hl_apijson_deliveries(id, d, n));
+	/* console: "overdue" per recipient */
+	if ((dj = hl_apijson_deliveries(id, d, n)) != NULL)
+		hl_console_annotate_delivery(a->console, id, dj);
+	hl_api_reply_json(req, 200, dj);
 out:
 	hl_free(d);
 	hl_msg_clear(&m);
@@ -737,6 +741,7 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 		    "fork", st[i].fork);
 		if (p == NULL || json_array_append_new(peers, p) != 0)
 			goto nomem;
+		hl_console_annotate_peer(a->console, st[i].node, p);   /* console */
 	}
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:O}",
 	    "node", a->cfg->node, "partner", a->cfg->partner, "version", HL_VERSION,
@@ -1052,6 +1057,9 @@ tls_ctx(const struct hl_config *cfg, SSL_CTX **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: operator API cannot use the key: %s", cfg->key_path, e);
 		goto out;
 	}
+	/* web console: an ECDSA certificate for browsers beside the node's */
+	if (hl_console_tls(ctx, cfg, err, errlen) != HL_OK)
+		goto out;
 	*out = ctx;
 	ctx = NULL;
 	r = HL_OK;

@@ -63,6 +63,8 @@ struct hl_config {
 	uint32_t link_test_s;                 /* link_test = 1h: end-to-end test per peer; 0 = off */
 	uint32_t audit_checkpoint_s;          /* audit_checkpoint = 60s: sign and send a checkpoint; 0 = off */
 	uint32_t console_idle_s;              /* console_idle = 15m: web console session idle timeout */
+	char console_cert_path[HL_PATH_MAX];  /* console_certificate = web.crt (ECDSA/RSA; optional) */
+	char console_key_path[HL_PATH_MAX];   /* console_key = web.key */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */
 	/* [peer NODE] */

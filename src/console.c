@@ -23,9 +23,15 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sqlite3.h>
 
 #include "accounts.h"
@@ -1035,6 +1041,172 @@ hl_console_api(struct hl_console *c, const struct hl_operator_conf *op,
 		return 1;
 	}
 	return 0;
+}
+
+/* ---- additions to existing API replies (api.c calls these) ---- */
+
+/* Each recipient of a delivery reply gets "overdue": delivered, not
+ * acknowledged and past its acknowledgement deadline (deliveries.overdue_ms,
+ * set by the node's deadline scan). */
+void
+hl_console_annotate_delivery(struct hl_console *c, const uint8_t id[static HL_ID_BYTES],
+    json_t *reply)
+{
+	json_t *recips = json_object_get(reply, "recipients"), *r;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int overdue;
+
+	if (c == NULL || !json_is_array(recips) || sqlite3_prepare_v2(hl_store_db(
+	    hl_api_store(c->api)), "SELECT overdue_ms != 0 AND state = 1 FROM deliveries "
+	    "WHERE id = ?1 AND node = ?2", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	json_array_foreach(recips, i, r) {
+		const char *node = json_string_value(json_object_get(r, "node"));
+
+		overdue = 0;
+		if (node != NULL && sqlite3_reset(st) == SQLITE_OK &&
+		    sqlite3_bind_blob(st, 1, id, HL_ID_BYTES, SQLITE_STATIC) == SQLITE_OK &&
+		    sqlite3_bind_text(st, 2, node, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			overdue = sqlite3_column_int(st, 0) != 0;
+		json_object_set_new(r, "overdue", json_boolean(overdue));
+	}
+out:
+	sqlite3_finalize(st);
+}
+
+/* A status peer gets "queue_by_precedence": {"FLASH": n, ...}, this node's
+ * own envelopes still queued for it (relayed ones count in queue_depth only). */
+void
+hl_console_annotate_peer(struct hl_console *c, const char *node, json_t *peer)
+{
+	static const char *const names[4] = { "FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE" };
+	sqlite3_stmt *st = NULL;
+	json_int_t cnt[4] = { 0, 0, 0, 0 };
+	sqlite3_int64 p;
+	json_t *o;
+	int i;
+
+	if (c == NULL || sqlite3_prepare_v2(hl_store_db(hl_api_store(c->api)),
+	    "SELECT e.precedence, count(*) FROM deliveries d JOIN envelopes e ON e.id = d.id "
+	    "WHERE d.node = ?1 AND d.state IN (0, 4) GROUP BY e.precedence", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		p = sqlite3_column_int64(st, 0);
+		if (p >= 0 && p < 4)
+			cnt[p] = sqlite3_column_int64(st, 1);
+	}
+	if ((o = json_object()) == NULL)
+		goto out;
+	for (i = 0; i < 4; i++)
+		json_object_set_new(o, names[i], json_integer(cnt[i]));
+	json_object_set_new(peer, "queue_by_precedence", o);
+out:
+	sqlite3_finalize(st);
+}
+
+/* ---- TLS: a certificate browsers can use ----
+ * Node certificates are Ed25519, which browsers do not accept in TLS. The
+ * API's context gets a second, ECDSA P-256 certificate: console_certificate
+ * / console_key when configured (issued by a CA the watch's browsers
+ * trust), else a self-signed one made at start, whose fingerprint is
+ * logged. The server's signature algorithm preference puts Ed25519 first,
+ * so the CLI (OpenSSL, offers Ed25519) still gets the node certificate it
+ * pins, and a browser gets the ECDSA one. */
+static int
+self_signed(const struct hl_config *cfg, EVP_PKEY **kout, X509 **cout)
+{
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	X509_NAME *nm;
+	X509_EXTENSION *ext = NULL;
+	uint8_t serial[16];
+	char san[HL_HOST_MAX + 40], cn[HL_NODE_NAME_MAX + 20];
+	BIGNUM *bn = NULL;
+	int r = HL_ERR_CRYPTO, ip;
+
+	*kout = NULL;
+	*cout = NULL;
+	ip = strspn(cfg->api_host, "0123456789.") == strlen(cfg->api_host) ||
+	    strchr(cfg->api_host, ':') != NULL;
+	snprintf(san, sizeof(san), "%s:%s", ip ? "IP" : "DNS", cfg->api_host);
+	snprintf(cn, sizeof(cn), "hotline console %s", cfg->node);
+	if ((k = EVP_EC_gen("P-256")) == NULL || (x = X509_new()) == NULL ||
+	    RAND_bytes(serial, sizeof(serial)) != 1)
+		goto out;
+	serial[0] &= 0x7f;
+	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL ||
+	    X509_set_version(x, 2) != 1 ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400) == NULL ||
+	    X509_set_pubkey(x, k) != 1 || (nm = X509_get_subject_name(x)) == NULL ||
+	    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+	    0) != 1 || X509_set_issuer_name(x, nm) != 1 ||
+	    (ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san)) == NULL ||
+	    X509_add_ext(x, ext, -1) != 1 || X509_sign(x, k, EVP_sha256()) == 0)
+		goto out;
+	*kout = k;
+	*cout = x;
+	k = NULL;
+	x = NULL;
+	r = HL_OK;
+out:
+	X509_EXTENSION_free(ext);
+	BN_free(bn);
+	EVP_PKEY_free(k);
+	X509_free(x);
+	return r;
+}
+
+int
+hl_console_tls(SSL_CTX *ctx, const struct hl_config *cfg, char *err, size_t errlen)
+{
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	uint8_t md[32];
+	unsigned int mdl = 0;
+	char fp[3 * 32 + 1];
+	int r = HL_ERR_CRYPTO;
+	size_t i;
+
+	if (SSL_CTX_set1_sigalgs_list(ctx, "ed25519:ecdsa_secp256r1_sha256:"
+	    "ecdsa_secp384r1_sha384:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:"
+	    "rsa_pss_rsae_sha512:rsa_pss_pss_sha256") != 1) {
+		snprintf(err, errlen, "web console: cannot set the signature algorithms");
+		goto out;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (cfg->console_cert_path[0] != '\0') {
+		if (SSL_CTX_use_certificate_chain_file(ctx, cfg->console_cert_path) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(ctx, cfg->console_key_path, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(ctx) != 1) {
+			snprintf(err, errlen, "%s: web console cannot use the certificate or key %s",
+			    cfg->console_cert_path, cfg->console_key_path);
+			goto out;
+		}
+		r = HL_OK;
+		goto out;
+	}
+	if (self_signed(cfg, &k, &x) != HL_OK || SSL_CTX_use_certificate(ctx, x) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, k) != 1) {
+		snprintf(err, errlen, "web console: cannot make a certificate");
+		goto out;
+	}
+	if (X509_digest(x, EVP_sha256(), md, &mdl) == 1 && mdl == 32) {
+		for (i = 0; i < 32; i++)
+			snprintf(fp + 3 * i, 4, "%02X%s", md[i], i < 31 ? ":" : "");
+		log_info("web console: self-signed certificate for %s, SHA-256 %s (set "
+		    "console_certificate for one the browsers trust)", cfg->api_host, fp);
+	}
+	r = HL_OK;
+out:
+	ERR_clear_error();
+	EVP_PKEY_free(k);
+	X509_free(x);
+	return r;
 }
 
 /* ---- life cycle ---- */

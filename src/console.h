@@ -51,4 +51,18 @@ int hl_console_api(struct hl_console *c, const struct hl_operator_conf *op,
  * console): pushes the event to every open stream allowed to see it. */
 void hl_console_event(void *arg, int kind, const uint8_t *id, const char *peer);
 
+/* Additions to existing API replies: per-recipient "overdue" in a delivery
+ * reply, "queue_by_precedence" in a status peer (docs/API.md). */
+/* Add a certificate browsers accept (ECDSA) to the API's TLS context:
+ * console_certificate / console_key, or a self-signed one made now; the
+ * node's Ed25519 certificate stays preferred for clients that offer it. */
+struct ssl_ctx_st;
+HL_WUR int hl_console_tls(struct ssl_ctx_st *ctx, const struct hl_config *cfg, char *err,
+    size_t errlen);
+
+struct json_t;
+void hl_console_annotate_delivery(struct hl_console *c, const uint8_t id[static 16],
+    struct json_t *reply);
+void hl_console_annotate_peer(struct hl_console *c, const char *node, struct json_t *peer);
+
 #endif
