@@ -171,7 +171,7 @@ change(struct hl_store *s, sqlite3_stmt *st, const char *event, const char *acto
 	if ((r = hl_store_begin(s)) != HL_OK)
 		return r;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_CONSTRAINT)
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)   /* extended codes may be on */
 		r = HL_ERR_EXISTS;
 	else if (rc != SQLITE_DONE)
 		r = HL_ERR_STORE;

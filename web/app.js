@@ -17,6 +17,7 @@
 		labelSeq: 0,
 		allowed: {},         // node -> allowed by the current label
 		refreshTimer: null,
+		previews: {},        // id -> first lines of the text (fetched once)
 	};
 	// what the browser tests read: cues played and the alarm state
 	window.hotlineCue = { beeps: 0, alarm: false };
@@ -229,6 +230,7 @@
 		const items = S.inbox.filter((m) => !only || !m.acknowledged);
 		list.replaceChildren(...items.map(inboxItem));
 		if (items.length === 0) list.append(el('p', { class: 'meta', text: 'No messages.' }));
+		loadPreviews(items.slice(0, 30));
 		const unacked = S.inbox.filter((m) => !m.acknowledged).length;
 		$('inbox-count').textContent = unacked > 0 ? String(unacked) : '';
 		setAlarm(S.inbox.filter((m) => m.precedence === 'FLASH' && !m.acknowledged).length);
@@ -246,14 +248,29 @@
 		    el('div', null,
 			el('div', { class: 'msg-title' }, 'From ' + m.origin + ' (' + m.originator + ')',
 			    m.exercise ? el('span', { class: 'exercise', text: 'EXERCISE' }) : null),
+			el('div', { class: 'preview', dataset: { preview: m.id } }, S.previews[m.id] || ''),
 			el('div', { class: 'msg-meta' }, 'received ' + fmtTime(m.received) + ' · ' +
-			    m.content_type + ' · ' + m.size + ' bytes · id ' + m.id)),
+			    m.content_type + ' · id ' + m.id)),
 		    el('div', { class: 'msg-actions' },
 			m.overdue ? el('span', { class: 'overdue', text: 'OVERDUE' }) : null,
 			acked ? el('span', { class: 'acked', text: 'acknowledged by ' + m.acknowledged_by + ' ' + fmtTime(m.acknowledged) }) :
 			    el('button', { type: 'button', class: 'primary ack-btn', onclick: () => ack(m.id) }, 'Acknowledge'),
 			el('button', { type: 'button', class: 'open-btn', onclick: () => openMsg(m.id) }, 'Open'))),
 		labelBanner(m.label, m.label_text, 'bottom'));
+	}
+
+	// the first lines of text messages, so the watch reads them at a glance
+	async function loadPreviews(items) {
+		for (const m of items) {
+			if (S.previews[m.id] !== undefined) continue;
+			S.previews[m.id] = '';
+			if (m.content_type !== 'text') { S.previews[m.id] = '(' + m.content_type + ' content)'; continue; }
+			const r = await api('GET', '/api/v1/envelopes/' + m.id, undefined, true);
+			if (r.status !== 200) { delete S.previews[m.id]; continue; }
+			const t = r.json.text !== undefined ? r.json.text : '(binary content)';
+			S.previews[m.id] = t.length > 300 ? t.slice(0, 300) + '…' : t;
+			for (const e of document.querySelectorAll('[data-preview="' + m.id + '"]')) e.textContent = S.previews[m.id];
+		}
 	}
 
 	async function ack(id) {
@@ -421,11 +438,12 @@
 		    el('div', { class: 'msg-body' },
 			el('span', { class: 'prec ' + m.precedence, text: m.precedence }),
 			el('div', null, el('div', { class: 'msg-title', text: 'Sent ' + fmtTime(m.sent) + ' by ' + m.originator }),
-			    el('div', { class: 'msg-meta', text: m.content_type + ' · ' + m.size + ' bytes · id ' + m.id })),
+			    el('div', { class: 'msg-meta', text: m.content_type + ' · id ' + m.id })),
 			el('div', { class: 'msg-actions' }, el('button', { type: 'button', onclick: () => openMsg(m.id) }, 'Open'))),
 		    el('table', { class: 'dlv' },
 			el('thead', null, el('tr', null, ...['Recipient', 'State', 'Queued', 'Delivered', 'Acknowledged', 'Rejected'].map((h) => el('th', { text: h })))),
-			el('tbody', null, ...rows)));
+			el('tbody', null, ...rows)),
+		    labelBanner(m.label, m.label_text, 'bottom'));
 	}
 
 	// ---- link board ----
