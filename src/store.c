@@ -64,7 +64,7 @@
 /* Operator accounts (v7): name, role (enum hl_role), clearance (policy level
  * index), nationality, scrypt hash (pwhash.h), disabled, times in ms. */
 #define STORE_ACCOUNTS_SCHEMA \
-	"CREATE TABLE accounts (" \
+	"CREATE TABLE IF NOT EXISTS accounts (" \
 	" name TEXT PRIMARY KEY NOT NULL," \
 	" role INTEGER NOT NULL CHECK (role BETWEEN 1 AND 3)," \
 	" clearance INTEGER NOT NULL CHECK (clearance BETWEEN 0 AND 255)," \
