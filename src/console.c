@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -49,6 +50,7 @@
 #define CONSOLE_SESSIONS_MAX 64      /* live sessions; the oldest idle one yields */
 #define CONSOLE_STREAMS_MAX 64       /* open event streams */
 #define CONSOLE_TICK_S 10            /* keep-alive and expiry check */
+#define CONSOLE_STREAM_BACKLOG (256u * 1024u)   /* unread event bytes before a stream is cut */
 #define CONSOLE_AUDIT_DEFAULT 50
 #define CONSOLE_AUDIT_MAX 1000
 #define CONSOLE_PASSWORD_MIN 8       /* for accounts made through the API */
@@ -528,16 +530,27 @@ stream_end(struct stream *st)
 	stream_unlink(st);
 }
 
-static void
+/* Queue text on the stream. 0, or -1 when the client does not read (its
+ * backlog is over CONSOLE_STREAM_BACKLOG) and the stream was ended. */
+static int
 stream_send(struct stream *st, const char *text)
 {
-	struct evbuffer *b = evbuffer_new();
+	struct evhttp_connection *evcon = evhttp_request_get_connection(st->req);
+	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct evbuffer *b;
 
-	if (b == NULL)
-		return;
+	if (bev != NULL &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > CONSOLE_STREAM_BACKLOG) {
+		log_warnx("console: an event stream of %s is not read: closed", st->op.name);
+		stream_end(st);
+		return -1;
+	}
+	if ((b = evbuffer_new()) == NULL)
+		return 0;
 	if (evbuffer_add(b, text, strlen(text)) == 0)
 		evhttp_send_reply_chunk(st->req, b);
 	evbuffer_free(b);
+	return 0;
 }
 
 static void
@@ -546,13 +559,20 @@ handle_events(struct hl_console *c, const struct hl_operator_conf *op,
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct hl_operator_conf sop;
+	struct session *s = NULL;
 	struct stream *st;
 
-	if (c->cur == NULL) {
+	/* the stream belongs to the session of this request's cookie (a
+	 * request authenticated with Basic has none) */
+	if (evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization") != NULL ||
+	    session_of(c, req, &s, &sop) != 1) {
+		OPENSSL_cleanse(&sop, sizeof(sop));
 		hl_api_reply_error(req, 400, "bad_request",
 		    "the event stream is for console sessions (log in at /console/)");
 		return;
 	}
+	OPENSSL_cleanse(&sop, sizeof(sop));
 	if (c->nstreams >= CONSOLE_STREAMS_MAX || evcon == NULL) {
 		evhttp_add_header(h, "Retry-After", "5");
 		hl_api_reply_error(req, 503, "unavailable", "too many open event streams");
@@ -566,7 +586,7 @@ handle_events(struct hl_console *c, const struct hl_operator_conf *op,
 	st->req = req;
 	st->op = *op;
 	OPENSSL_cleanse(st->op.password_hash, sizeof(st->op.password_hash));
-	memcpy(st->sid_hash, c->cur->sid_hash, sizeof(st->sid_hash));
+	memcpy(st->sid_hash, s->sid_hash, sizeof(st->sid_hash));
 	st->next = c->streams;
 	c->streams = st;
 	c->nstreams++;
@@ -575,7 +595,7 @@ handle_events(struct hl_console *c, const struct hl_operator_conf *op,
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_send_reply_start(req, 200, "OK");
 	evhttp_connection_set_closecb(evcon, stream_closed, st);
-	stream_send(st, "retry: 2000\n: hotline events\n\n");
+	(void)stream_send(st, "retry: 2000\n: hotline events\n\n");
 }
 
 /* Is the stream's session still alive (not logged out, not idle)? */
@@ -603,10 +623,10 @@ console_tick(evutil_socket_t fd, short what, void *arg)
 	for (st = c->streams; st != NULL; st = next) {
 		next = st->next;
 		if (!stream_session_ok(c, st, now)) {
-			stream_send(st, "event: session\ndata: {\"ended\":true}\n\n");
-			stream_end(st);
+			if (stream_send(st, "event: session\ndata: {\"ended\":true}\n\n") == 0)
+				stream_end(st);
 		} else {
-			stream_send(st, ": keep-alive\n\n");
+			(void)stream_send(st, ": keep-alive\n\n");
 		}
 	}
 }
@@ -616,7 +636,7 @@ hl_console_event(void *arg, int kind, const uint8_t *id, const char *peer)
 {
 	struct hl_console *c = arg;
 	const struct hl_config *cfg;
-	struct stream *st;
+	struct stream *st, *next;
 	struct hl_msg m;
 	struct hl_label l;
 	char hid[HL_API_ID_HEX + 1], text[512];
@@ -637,8 +657,10 @@ hl_console_event(void *arg, int kind, const uint8_t *id, const char *peer)
 	if (kind == HL_NODE_EV_LINK) {
 		snprintf(text, sizeof(text), "event: link\ndata: {\"peer\":\"%s\"}\n\n",
 		    peer != NULL && hl_node_name_valid(peer, NULL) ? peer : "");
-		for (st = c->streams; st != NULL; st = st->next)
-			stream_send(st, text);
+		for (st = c->streams; st != NULL; st = next) {
+			next = st->next;
+			(void)stream_send(st, text);
+		}
 		return;
 	}
 	if (id == NULL || hl_store_get(hl_api_store(c->api), id, 0, &m) != HL_OK)
@@ -650,9 +672,11 @@ hl_console_event(void *arg, int kind, const uint8_t *id, const char *peer)
 	    hl_precedence_name(m.precedence));
 	/* rule 4 on the stream too: an operator never learns that an envelope
 	 * it may not see exists */
-	for (st = c->streams; st != NULL; st = st->next)
+	for (st = c->streams; st != NULL; st = next) {
+		next = st->next;
 		if (hl_apijson_visible(m.label, m.label_len, &cfg->policy, &st->op, &l))
-			stream_send(st, text);
+			(void)stream_send(st, text);
+	}
 	if (have)
 		hl_msg_clear(&m);
 }
