@@ -160,7 +160,7 @@
 				if (r.status === 200) connectEvents();
 			}, 2000);
 		};
-		es.addEventListener('envelope', () => { refreshInbox(true); });
+		es.addEventListener('envelope', () => { refreshInbox(true); if (S.view === 'tracks') refreshTracks(true); });
 		es.addEventListener('ack', () => { refreshInbox(true); });
 		es.addEventListener('delivery', () => { refreshSent(true); });
 		es.addEventListener('link', () => { refreshStatus(true); });
@@ -482,12 +482,12 @@
 		tb.replaceChildren(...r.json.items.map((t) => {
 			const rec = t.record || t;
 			const pos = rec.position || {};
-			const imp = rec.impact;
+			const imp = t.impact_area || rec.impact_area;
 			return el('tr', null,
 			    el('td', { class: 'mono', text: rec.track_id || t.track_id || '?' }),
 			    el('td', { text: t.origin || '' }),
 			    el('td', { text: fmtTime(rec.observed || t.observed) }),
-			    el('td', { class: 'mono', text: pos.lat !== undefined ? pos.lat.toFixed(3) + ', ' + pos.lon.toFixed(3) + (pos.alt_m !== undefined ? ' · ' + pos.alt_m + ' m' : '') : '—' }),
+			    el('td', { class: 'mono', text: pos.lat !== undefined ? pos.lat.toFixed(3) + ', ' + pos.lon.toFixed(3) + (pos.alt_m != null ? ' · ' + pos.alt_m + ' m' : '') : '—' }),
 			    el('td', { text: rec.velocity ? rec.velocity.speed_mps + ' m/s · ' + rec.velocity.heading_deg + '°' : '—' }),
 			    el('td', { text: imp ? imp.lat + ', ' + imp.lon + ' ±' + imp.radius_km + ' km' : '—' }),
 			    el('td', { text: rec.confidence !== undefined ? rec.confidence : '—' }),
