@@ -3,18 +3,30 @@
 # Only missing packages are installed; uses sudo when not root.
 set -eu
 PKGS="build-essential pkg-config libssl-dev openssl libevent-dev libsqlite3-dev sqlite3
-libjansson-dev libinih-dev libcmocka-dev libseccomp-dev clang valgrind curl jq"
+libjansson-dev libinih-dev libcmocka-dev libseccomp-dev clang valgrind curl jq
+chromium"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
-echo "install-deps: installing:$missing"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+# node and npm for the console's browser tests (any recent node will do)
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+# The web console's browser tests: playwright-core, pinned by
+# tests/browser/package-lock.json (drives the Debian chromium above).
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ] ||
+	[ "$browser_dir/package-lock.json" -nt "$browser_dir/node_modules/.package-lock.json" ]; then
+	echo "install-deps: npm ci in tests/browser"
+	(cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi

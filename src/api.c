@@ -25,10 +25,12 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "accounts.h"
 #include "alloc.h"
 #include "api.h"
 #include "apiint.h"
 #include "apijson.h"
+#include "console.h"
 #include "envelope.h"
 #include "log.h"
 #include "node.h"
@@ -66,6 +68,12 @@ struct hl_api {
 	uint8_t mac_key[32];
 	struct auth_entry cache[API_AUTH_CACHE];
 	struct fail_entry fails[API_FAIL_SLOTS];
+	/* web console (console.c) and the account of the current request:
+	 * hl_api_authenticate's result points here for database accounts and
+	 * console sessions (valid for the request: one thread, one request at
+	 * a time in a callback) */
+	struct hl_console *console;
+	struct hl_operator_conf req_op;
 };
 
 /* ---- replies ---- */
@@ -76,6 +84,7 @@ hl_api_reason_phrase(int code)
 	switch (code) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 302: return "Found";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -222,26 +231,100 @@ hl_api_audit(struct hl_api *a, const char *event, const uint8_t *id, const char 
 static void
 reply_unauthorized(struct evhttp_request *req, const char *msg)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-	    "Basic realm=\"hotline\", charset=\"UTF-8\"");
+	/* the console's scripts say who they are: no Basic challenge for them,
+	 * or the browser would open its own password dialog */
+	if (evhttp_find_header(evhttp_request_get_input_headers(req), "X-Hotline-Console") == NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+		    "Basic realm=\"hotline\", charset=\"UTF-8\"");
 	hl_api_reply_error(req, 401, "unauthorized", "%s", msg);
+}
+
+/* ---- accounts: the configuration's [operator] sections first, then the
+ * database (accounts.c); a name in the configuration cannot be added to the
+ * database, so the two never disagree ---- */
+int
+hl_api_operator(struct hl_api *a, const char *name, struct hl_operator_conf *out)
+{
+	const struct hl_operator_conf *op = hl_config_operator(a->cfg, name);
+	struct hl_account acc;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (op != NULL) {
+		*out = *op;
+		return HL_OK;
+	}
+	if ((r = hl_accounts_get(a->store, name, &acc)) != HL_OK)
+		return r;
+	*out = acc.op;
+	OPENSSL_cleanse(&acc, sizeof(acc));
+	return HL_OK;
+}
+
+int
+hl_api_check_login(struct hl_api *a, const char *user, const char *pass, const char *via,
+    struct hl_operator_conf *out, unsigned *retry_s)
+{
+	struct fail_entry *f;
+	char detail[64];
+	uint64_t now = hl_now_ms();
+	int r, known;
+
+	*retry_s = 0;
+	known = hl_api_operator(a, user, out) == HL_OK;
+	f = fail_slot(a, user, 0, now);
+	if (f != NULL && now - f->window_ms < API_FAIL_WINDOW_MS && f->count >= API_FAIL_MAX) {
+		*retry_s = (unsigned)((API_FAIL_WINDOW_MS - (now - f->window_ms)) / 1000 + 1);
+		snprintf(detail, sizeof(detail), "%s: rate limited", via);
+		hl_api_audit(a, "login-failed", NULL, user, detail);
+		r = HL_ERR_AGAIN;
+		goto out;
+	}
+	if (!known || out->disabled || hl_pwhash_check(pass, out->password_hash) != HL_OK) {
+		if ((f = fail_slot(a, user, 1, now)) != NULL) {
+			if (now - f->window_ms >= API_FAIL_WINDOW_MS) {
+				f->window_ms = now;
+				f->count = 0;
+			}
+			f->count++;
+		}
+		snprintf(detail, sizeof(detail), "%s: %s", via, !known ? "unknown operator" :
+		    out->disabled ? "account disabled" : "wrong password");
+		hl_api_audit(a, "login-failed", NULL, user, detail);
+		log_warnx("%s: failed login for %s", via, user);
+		r = HL_ERR_AUTH;
+		goto out;
+	}
+	if ((f = fail_slot(a, user, 0, now)) != NULL)
+		memset(f, 0, sizeof(*f));
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		OPENSSL_cleanse(out, sizeof(*out));
+	return r;
 }
 
 const struct hl_operator_conf *
 hl_api_authenticate(struct hl_api *a, struct evhttp_request *req)
 {
-	const struct hl_operator_conf *op = NULL, *res = NULL;
-	struct fail_entry *f;
+	const struct hl_operator_conf *res = NULL;
 	struct auth_entry *slot = NULL;
 	const char *hdr;
 	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], retry[24];
 	uint8_t mac[32];
 	uint64_t now = hl_now_ms();
+	unsigned retry_s = 0;
 	size_t i;
-	int hit = 0, known = 0;
+	int hit = 0, known = 0, r;
 
+	memset(&a->req_op, 0, sizeof(a->req_op));
 	hdr = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
 	if (hdr == NULL) {
+		/* the console's session cookie (+ X-CSRF-Token on POST) */
+		if ((r = hl_console_session_auth(a->console, req, &a->req_op)) > 0)
+			return &a->req_op;
+		if (r < 0)
+			return NULL;   /* replied 401 / 403 */
 		reply_unauthorized(req, "authentication required (HTTP Basic)");
 		goto out;
 	}
@@ -254,7 +337,6 @@ hl_api_authenticate(struct hl_api *a, struct evhttp_request *req)
 		hl_api_reply_error(req, 500, "internal", "cannot check credentials");
 		goto out;
 	}
-	op = hl_config_operator(a->cfg, user);
 	for (i = 0; i < API_AUTH_CACHE; i++) {
 		struct auth_entry *e = &a->cache[i];
 
@@ -265,36 +347,23 @@ hl_api_authenticate(struct hl_api *a, struct evhttp_request *req)
 		if (CRYPTO_memcmp(e->mac, mac, sizeof(mac)) == 0)
 			hit = 1;
 	}
-	if (op != NULL && !op->disabled && hit) {
-		res = op;
+	/* a cache hit passes (the account is looked up again: a disabled one
+	 * fails at once); a new verification is rate-limited per user */
+	if (hit && hl_api_operator(a, user, &a->req_op) == HL_OK && !a->req_op.disabled) {
+		res = &a->req_op;
 		goto out;
 	}
-	/* a cache hit passes; a new verification is rate-limited per user */
-	f = fail_slot(a, user, 0, now);
-	if (f != NULL && now - f->window_ms < API_FAIL_WINDOW_MS && f->count >= API_FAIL_MAX) {
-		snprintf(retry, sizeof(retry), "%" PRIu64,
-		    (API_FAIL_WINDOW_MS - (now - f->window_ms)) / 1000 + 1);
+	if ((r = hl_api_check_login(a, user, pass, "api", &a->req_op, &retry_s)) == HL_ERR_AGAIN) {
+		snprintf(retry, sizeof(retry), "%u", retry_s);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
 		hl_api_reply_error(req, 429, "too_many_requests",
 		    "too many failed logins for %s; try again in %s s", user, retry);
 		goto out;
 	}
-	if (op == NULL || op->disabled || hl_pwhash_check(pass, op->password_hash) != HL_OK) {
-		if ((f = fail_slot(a, user, 1, now)) != NULL) {
-			if (now - f->window_ms >= API_FAIL_WINDOW_MS) {
-				f->window_ms = now;
-				f->count = 0;
-			}
-			f->count++;
-		}
-		hl_api_audit(a, "login-failed", NULL, user, op == NULL ? "api: unknown operator" :
-		    op->disabled ? "api: account disabled" : "api: wrong password");
-		log_warnx("api: failed login for %s", user);
+	if (r != HL_OK) {
 		reply_unauthorized(req, "authentication failed");
 		goto out;
 	}
-	if ((f = fail_slot(a, user, 0, now)) != NULL)
-		memset(f, 0, sizeof(*f));
 	for (i = 0; i < API_AUTH_CACHE; i++) {
 		if (a->cache[i].expires_ms <= now) {
 			slot = &a->cache[i];
@@ -308,8 +377,10 @@ hl_api_authenticate(struct hl_api *a, struct evhttp_request *req)
 	slot->expires_ms = now + API_AUTH_TTL_MS;
 	if (!known)
 		hl_api_audit(a, "login", NULL, user, "api");
-	res = op;
+	res = &a->req_op;
 out:
+	if (res == NULL)
+		OPENSSL_cleanse(&a->req_op, sizeof(a->req_op));
 	OPENSSL_cleanse(pass, sizeof(pass));
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return res;
@@ -607,6 +678,7 @@ handle_delivery(struct hl_api *a, const struct hl_operator_conf *op,
 	struct hl_msg m;
 	struct hl_label l;
 	struct hl_delivery *d = NULL;
+	json_t *dj;
 	size_t n = 0;
 	int r;
 
@@ -622,7 +694,10 @@ handle_delivery(struct hl_api *a, const struct hl_operator_conf *op,
 		reply_store_error(req, r);
 		goto out;
 	}
-	hl_api_reply_json(req, 200, hl_apijson_deliveries(id, d, n));
+	/* console: "overdue" per recipient */
+	if ((dj = hl_apijson_deliveries(id, d, n)) != NULL)
+		hl_console_annotate_delivery(a->console, id, dj);
+	hl_api_reply_json(req, 200, dj);
 out:
 	hl_free(d);
 	hl_msg_clear(&m);
@@ -671,6 +746,7 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 		    "our_witness_state", st[i].our_witness_state);
 		if (p == NULL || json_array_append_new(peers, p) != 0)
 			goto nomem;
+		hl_console_annotate_peer(a->console, st[i].node, p);   /* console */
 	}
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:O}",
 	    "node", a->cfg->node, "partner", a->cfg->partner, "version", HL_VERSION,
@@ -856,7 +932,16 @@ api_request(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(in);
 	int route, want_post;
 
+	/* the web console: its pages, login and logout (own authentication) */
+	if (hl_console_serves(path)) {
+		hl_console_request(a->console, req);
+		return;
+	}
 	if ((op = hl_api_authenticate(a, req)) == NULL)
+		return;
+	/* endpoints added for the console: events, audit list, label check,
+	 * operator accounts (console.c) */
+	if (hl_console_api(a->console, op, req, path, query))
 		return;
 	if (hl_apijson_route(path, &route, id) != HL_OK) {
 		hl_api_reply_error(req, 404, "not_found", "no such endpoint");
@@ -977,6 +1062,9 @@ tls_ctx(const struct hl_config *cfg, SSL_CTX **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: operator API cannot use the key: %s", cfg->key_path, e);
 		goto out;
 	}
+	/* web console: an ECDSA certificate for browsers beside the node's */
+	if (hl_console_tls(ctx, cfg, err, errlen) != HL_OK)
+		goto out;
 	*out = ctx;
 	ctx = NULL;
 	r = HL_OK;
@@ -1007,6 +1095,12 @@ hl_api_start(struct event_base *base, struct hl_node *node, struct hl_api **out,
 	}
 	if ((r = tls_ctx(a->cfg, &a->ctx, err, errlen)) != HL_OK)
 		goto out;
+	/* the web console, fed by the node's live events */
+	if ((r = hl_console_new(a, base, &a->console)) != HL_OK) {
+		snprintf(err, errlen, "web console: %s", hl_strerror(r));
+		goto out;
+	}
+	hl_node_set_event_hook(node, hl_console_event, a->console);
 	if ((a->http = evhttp_new(base)) == NULL) {
 		snprintf(err, errlen, "operator API: cannot create the HTTP server");
 		r = HL_ERR_NOMEM;
@@ -1039,8 +1133,11 @@ hl_api_free(struct hl_api *a)
 {
 	if (a == NULL)
 		return;
+	if (a->console != NULL && a->node != NULL)
+		hl_node_set_event_hook(a->node, NULL, NULL);
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	hl_console_free(a->console);
 	SSL_CTX_free(a->ctx);
 	hl_free_secret(a, sizeof(*a));
 }

@@ -29,6 +29,16 @@ const struct hl_config *hl_api_config(struct hl_api *a);
 const struct hl_operator_conf *hl_api_authenticate(struct hl_api *a,
     struct evhttp_request *req);
 
+/* Look an operator up: the configuration's [operator] sections first, then
+ * the database's accounts (accounts.c). HL_ERR_NOT_FOUND. OUT: *out. */
+HL_WUR int hl_api_operator(struct hl_api *a, const char *name, struct hl_operator_conf *out);
+/* Check a password with the per-user failure window of HTTP Basic; audits
+ * login-failed ("VIA: wrong password", ...). HL_OK (*out filled),
+ * HL_ERR_AUTH, HL_ERR_AGAIN (rate limited: *retry_s seconds). The caller
+ * audits a successful login. */
+HL_WUR int hl_api_check_login(struct hl_api *a, const char *user, const char *pass,
+    const char *via, struct hl_operator_conf *out, unsigned *retry_s);
+
 /* Reply with j (consumed; NULL gives a 500) as application/json. */
 void hl_api_reply_json(struct evhttp_request *req, int code, json_t *j);
 /* Reply {"error": ecode, "message": ...} (one line). */

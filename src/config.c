@@ -54,6 +54,8 @@ enum node_key {
 	NK_ENVELOPE_TTL, NK_KEM_ROTATE, NK_KEM_KEEP, NK_ACK_FLASH, NK_ACK_IMMEDIATE,
 	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_AUDIT_CHECKPOINT,
 	NK_PRIVSEP, NK_SANDBOX, NK_USER, NK_KEEPER_USER, /* privilege separation */
+	NK_CONSOLE_IDLE,   /* console_idle: web console idle timeout (console.c) */
+	NK_CONSOLE_CERT, NK_CONSOLE_KEY,   /* console_certificate, console_key (console.c) */
 	NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
@@ -761,6 +763,27 @@ ck_password_file(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_path(x, v, x->c->cli_password_file, msg, ml);
 }
 
+/* console_idle = 15m: a console session unused this long ends (1m..24h) */
+static int
+nk_console_idle(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 60000, 86400000, 1, &x->c->console_idle_s, msg, ml);
+}
+
+/* console_certificate / console_key: an ECDSA or RSA certificate browsers
+ * accept, served beside the node's Ed25519 one on the API port */
+static int
+nk_console_cert(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->console_cert_path, msg, ml);
+}
+
+static int
+nk_console_key(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->console_key_path, msg, ml);
+}
+
 static const struct key_def node_keys[NK_COUNT] = {
 	[NK_NAME] = { "name", 1, nk_name },
 	[NK_LISTEN] = { "listen", 1, nk_listen },
@@ -787,6 +810,9 @@ static const struct key_def node_keys[NK_COUNT] = {
 	[NK_SANDBOX] = { "sandbox", 0, nk_sandbox },
 	[NK_USER] = { "user", 0, nk_user },
 	[NK_KEEPER_USER] = { "keeper_user", 0, nk_keeper_user },
+	[NK_CONSOLE_IDLE] = { "console_idle", 0, nk_console_idle },
+	[NK_CONSOLE_CERT] = { "console_certificate", 0, nk_console_cert },
+	[NK_CONSOLE_KEY] = { "console_key", 0, nk_console_key },
 };
 
 static const struct key_def policy_keys[PK_COUNT] = {
@@ -1142,6 +1168,11 @@ finish(struct pctx *x)
 			fail(x, ln->node_sect, "missing key '%s' in [node]", node_keys[k].name);
 			return;
 		}
+	/* the console's browser certificate comes as a pair */
+	if ((ln->node[NK_CONSOLE_CERT] != 0) != (ln->node[NK_CONSOLE_KEY] != 0)) {
+		fail(x, ln->node_sect, "console_certificate and console_key go together in [node]");
+		return;
+	}
 	for (i = 0; i < c->npeers; i++)
 		for (k = 0; k < RK_COUNT; k++)
 			if (peer_keys[k].required && ln->peer[i][k] == 0) {
@@ -1228,6 +1259,7 @@ defaults(struct hl_config *c)
 	c->sandbox = 1;
 	memcpy(c->user, "hotline", sizeof("hotline"));
 	memcpy(c->keeper_user, "hotline-keys", sizeof("hotline-keys"));
+	c->console_idle_s = 900;   /* console_idle = 15m */
 	memcpy(c->policy.id, "hotline-default", sizeof("hotline-default"));
 	c->policy.nlevels = sizeof(default_levels) / sizeof(default_levels[0]);
 	for (i = 0; i < c->policy.nlevels; i++)

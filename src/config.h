@@ -68,6 +68,9 @@ struct hl_config {
 	int sandbox;                          /* sandbox = yes: seccomp allow-lists */
 	char user[HL_USER_NAME_MAX + 1];      /* user = hotline: network process, when root */
 	char keeper_user[HL_USER_NAME_MAX + 1]; /* keeper_user = hotline-keys, when root */
+	uint32_t console_idle_s;              /* console_idle = 15m: web console session idle timeout */
+	char console_cert_path[HL_PATH_MAX];  /* console_certificate = web.crt (ECDSA/RSA; optional) */
+	char console_key_path[HL_PATH_MAX];   /* console_key = web.key */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */
 	/* [peer NODE] */

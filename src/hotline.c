@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -114,6 +115,7 @@ static const char global_usage[] =
     "  keys          list the KEM key epochs held; rotate them now\n"
     "  track-report  send a live warning track update (always FLASH)\n"
     "  tracks        the current track picture (latest update per track)\n"
+    "  operator      add, list, disable, reset operator accounts (admin)\n"
     "  help [CMD]    this help, or a command's help\n"
     "\n"
     "Options:\n"
@@ -2076,6 +2078,181 @@ cmd_tracks(int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- operator accounts (docs/CLI.md, console issue): the node's
+ * admin-only /api/v1/operators endpoints ---- */
+
+static const char operator_usage[] =
+    "usage: hotline operator add NAME --role officer|analyst|admin --clearance LEVEL\n"
+    "                           --nationality CODE [--password-file FILE]\n"
+    "       hotline operator list [--json]\n"
+    "       hotline operator disable NAME\n"
+    "       hotline operator reset NAME [--password-file FILE]\n"
+    "\n"
+    "Operator accounts kept in the node's database (the configuration's\n"
+    "[operator] sections come first and cannot be changed here). Admin only;\n"
+    "every change is audited. The password (at least 8 characters) is asked\n"
+    "twice on the terminal without echo, or read from --password-file (first\n"
+    "line; \"-\" is standard input). reset sets a new password and enables a\n"
+    "disabled account again; disable ends the account's console sessions.\n";
+
+#define OPERATOR_PASSWORD_MAX 1024
+
+/* One line from the terminal without echo. OUT: buf (NUL-terminated). */
+static int
+tty_password(const char *prompt, char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	FILE *tty;
+	size_t n;
+	int ok = 0;
+
+	buf[0] = '\0';
+	if ((tty = fopen("/dev/tty", "r+")) == NULL)
+		return fail(EX_USAGE, "operator: no terminal to ask the password on; use "
+		    "--password-file");
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		fputs(prompt, tty);
+		fflush(tty);
+		if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0) {
+			ok = fgets(buf, (int)cap, tty) != NULL;
+			(void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		}
+		fputs("\n", tty);
+	}
+	fclose(tty);
+	if (!ok)
+		return fail(EX_FAIL, "operator: cannot read the password from the terminal");
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return EX_OK;
+}
+
+/* The new password: --password-file's first line, or asked twice. */
+static int
+operator_password(const char *file, char *out, size_t cap)
+{
+	char again[OPERATOR_PASSWORD_MAX + 2];
+	uint8_t *p = NULL;
+	char err[300];
+	size_t len = 0, n;
+	int rc;
+
+	out[0] = '\0';
+	if (file != NULL) {
+		if (read_all(file, OPERATOR_PASSWORD_MAX + 2, &p, &len, err, sizeof(err)) != HL_OK)
+			return fail(EX_FAIL, "operator: password file %s", err);
+		n = 0;
+		while (n < len && p[n] != '\n' && p[n] != '\r' && p[n] != '\0')
+			n++;
+		if (n >= cap) {
+			hl_free_secret(p, len + 1);
+			return fail(EX_USAGE, "operator: password longer than %zu bytes", cap - 1);
+		}
+		memcpy(out, p, n);
+		out[n] = '\0';
+		hl_free_secret(p, len + 1);
+		return EX_OK;
+	}
+	if ((rc = tty_password("New password: ", out, cap)) != EX_OK)
+		return rc;
+	if ((rc = tty_password("Again: ", again, sizeof(again))) != EX_OK) {
+		OPENSSL_cleanse(out, cap);
+		return rc;
+	}
+	rc = strcmp(out, again) == 0 ? EX_OK : fail(EX_USAGE, "operator: the passwords differ");
+	OPENSSL_cleanse(again, sizeof(again));
+	if (rc != EX_OK)
+		OPENSSL_cleanse(out, cap);
+	return rc;
+}
+
+static int
+cmd_operator(int argc, char **argv)
+{
+	const char *role = NULL, *clearance = NULL, *nat = NULL, *pwfile = NULL;
+	int json = 0, help, npos, rc;
+	struct opt opts[] = { { "role", 1, &role, NULL }, { "clearance", 1, &clearance, NULL },
+		{ "nationality", 1, &nat, NULL }, { "password-file", 1, &pwfile, NULL },
+		{ "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[2], path[HL_OPERATOR_MAX + 40], pass[OPERATOR_PASSWORD_MAX + 2];
+	json_t *body = NULL, *resp = NULL, *items, *it;
+	size_t i;
+
+	pass[0] = '\0';
+	if ((rc = parse_opts("operator", argc, argv, opts, &help, pos, 2, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(operator_usage, stdout);
+		return EX_OK;
+	}
+	if (npos == 1 && strcmp(pos[0], "list") == 0) {
+		if ((rc = api_call("operator list", "GET", "/api/v1/operators", NULL, &resp)) != EX_OK)
+			return rc;
+		if (json) {
+			print_json(resp);
+		} else {
+			items = json_object_get(resp, "items");
+			json_array_foreach(items, i, it)
+				printf("%-20s %-8s %-14s %-6s %-9s %s\n", jstr(it, "name"),
+				    jstr(it, "role"), jstr(it, "clearance"), jstr(it, "nationality"),
+				    json_is_true(json_object_get(it, "disabled")) ? "DISABLED" : "enabled",
+				    jstr(it, "source"));
+		}
+		json_decref(resp);
+		return EX_OK;
+	}
+	if (npos != 2 || (strcmp(pos[0], "add") != 0 && strcmp(pos[0], "disable") != 0 &&
+	    strcmp(pos[0], "reset") != 0))
+		return fail(EX_USAGE, "operator: expected add NAME, list, disable NAME or reset NAME "
+		    "(see hotline operator --help)");
+	if (strlen(pos[1]) > HL_OPERATOR_MAX)
+		return fail(EX_USAGE, "operator: name longer than %d bytes", HL_OPERATOR_MAX);
+	if (strcmp(pos[0], "add") == 0) {
+		if (role == NULL || clearance == NULL || nat == NULL)
+			return fail(EX_USAGE, "operator add: --role, --clearance and --nationality "
+			    "are required");
+	} else if (role != NULL || clearance != NULL || nat != NULL) {
+		return fail(EX_USAGE, "operator %s: only add takes --role, --clearance, "
+		    "--nationality", pos[0]);
+	}
+	if (strcmp(pos[0], "disable") == 0) {
+		if (pwfile != NULL)
+			return fail(EX_USAGE, "operator disable: takes no password");
+		snprintf(path, sizeof(path), "/api/v1/operators/%s/disable", pos[1]);
+		body = json_object();
+	} else {
+		if ((rc = operator_password(pwfile, pass, sizeof(pass))) != EX_OK)
+			return rc;
+		if (strcmp(pos[0], "add") == 0) {
+			snprintf(path, sizeof(path), "/api/v1/operators");
+			body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", pos[1], "role", role,
+			    "clearance", clearance, "nationality", nat, "password", pass);
+		} else {
+			snprintf(path, sizeof(path), "/api/v1/operators/%s/reset", pos[1]);
+			body = json_pack("{s:s}", "password", pass);
+		}
+		OPENSSL_cleanse(pass, sizeof(pass));
+	}
+	if (body == NULL)
+		return fail(EX_FAIL, "out of memory");
+	rc = api_call("operator", "POST", path, body, &resp);
+	json_decref(body);   /* the password inside: freed through hl_free */
+	if (rc != EX_OK)
+		return rc;
+	if (json)
+		print_json(resp);
+	else
+		printf("operator %s: %s (%s, %s, %s)\n", jstr(resp, "name"),
+		    strcmp(pos[0], "add") == 0 ? "added" : strcmp(pos[0], "reset") == 0 ?
+		    "password reset, enabled" : "disabled", jstr(resp, "role"),
+		    jstr(resp, "clearance"), jstr(resp, "nationality"));
+	json_decref(resp);
+	return EX_OK;
+}
+
 /* ---- main ---- */
 
 static int cmd_help(int argc, char **argv);
@@ -2093,6 +2270,7 @@ static const struct cmd cmds[] = {
 	{ "keys", cmd_keys, keys_usage },
 	{ "track-report", cmd_track_report, track_report_usage },
 	{ "tracks", cmd_tracks, tracks_usage },
+	{ "operator", cmd_operator, operator_usage },
 	{ "help", cmd_help, global_usage },
 };
 

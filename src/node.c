@@ -129,9 +129,29 @@ struct hl_node {
 	uint64_t checkpoint_ms;        /* last audit checkpoint attempt */
 	int checkpoint_refused;        /* the log does not extend our last checkpoint */
 	char kem_dir[HL_PATH_MAX + 8];
+	/* live events for the console (hl_node_set_event_hook) */
+	void (*event_fn)(void *arg, int kind, const uint8_t *id, const char *peer);
+	void *event_arg;
 	unsigned npeers;
 	struct peer_state peers[HL_PEERS_MAX];
 };
+
+/* ---- live events (console server-sent events): one hook, called after
+ * each change below has committed ---- */
+void
+hl_node_set_event_hook(struct hl_node *n,
+    void (*fn)(void *arg, int kind, const uint8_t *id, const char *peer), void *arg)
+{
+	n->event_fn = fn;
+	n->event_arg = arg;
+}
+
+static void
+node_event(struct hl_node *n, int kind, const uint8_t *id, const char *peer)
+{
+	if (n->event_fn != NULL)
+		n->event_fn(n->event_arg, kind, id, peer);
+}
 
 uint64_t
 hl_now_ms(void)
@@ -855,6 +875,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " [EXERCISE]" : "");
 	if (hl_link_send(ps->link, HL_FRAME_RECEIPT, receipt, rlen) != HL_OK)
 		log_warnx("envelope %s: cannot send delivered receipt", idh);
+	node_event(n, HL_NODE_EV_ENVELOPE, e.id, e.origin);   /* console: live inbox */
 	/* the track picture (a failure is caught up by GET /api/v1/tracks) */
 	if (e.content_type == HL_CT_TRACK && (r = hl_tracks_ingest(n->store, e.id)) != HL_OK)
 		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
@@ -966,6 +987,7 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 	    rc.kind == HL_RECEIPT_REJECTED ? ": " : "",
 	    rc.kind == HL_RECEIPT_REJECTED ? rc.detail : "");
 	inflight_del(from, rc.id);
+	node_event(n, HL_NODE_EV_DELIVERY, rc.id, rc.from);   /* console: sent tracker */
 	from->inflight_progress_ms = hl_now_ms();
 	if (from->test_sent_ms != 0 && from->test_done_ms == 0 &&
 	    memcmp(from->test_id, rc.id, HL_ID_BYTES) == 0) {
@@ -1284,6 +1306,7 @@ on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 	hl_link_set_frame_max(ps->link, HL_FRAME_LINK_MAX_BYTES);
 	log_info("link %s up (%s)", ps->conf->node, hl_link_addr(ps->link));
 	audit(n, "link-up", NULL, ps->conf->node, hl_link_addr(ps->link));
+	node_event(n, HL_NODE_EV_LINK, NULL, ps->conf->node);   /* console: link board */
 	send_ping(ps, hl_now_ms());
 	broadcast_routes(n);
 	gossip_descriptors(n, ps, NULL);
@@ -2151,6 +2174,7 @@ node_on_close(void *arg, struct hl_link *l, int opened, const char *why)
 		if (ps->up) {
 			log_warnx("link %s down: %s", ps->conf->node, why);
 			audit(n, "link-down", NULL, ps->conf->node, why);
+			node_event(n, HL_NODE_EV_LINK, NULL, ps->conf->node);   /* console */
 		}
 		ps->link = NULL;
 		ps->up = 0;
@@ -2204,6 +2228,8 @@ scan_overdue(struct hl_node *n, uint64_t now)
 			    (unsigned)n->cfg.ack_deadline_s[o[i].precedence]);
 		}
 		audit(n, "ack-overdue", o[i].id, n->cfg.node, ad);
+		node_event(n, o[i].inbound ? HL_NODE_EV_ENVELOPE : HL_NODE_EV_DELIVERY, o[i].id,
+		    o[i].node);   /* console: overdue shown live */
 	}
 	hl_free(o);
 }
@@ -2550,6 +2576,7 @@ hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char 
 		hl_store_rollback(n->store);
 		goto out;
 	}
+	node_event(n, HL_NODE_EV_ACK, id, m.origin);   /* console: clear the FLASH cue */
 	if ((ps = peer_by_name(n, m.origin)) != NULL)
 		send_receipts(n, ps);
 	r = HL_OK;

@@ -78,6 +78,20 @@ const struct hl_config *hl_node_config(const struct hl_node *n);
 struct hl_store *hl_node_store(struct hl_node *n);
 uint64_t hl_node_started_ms(const struct hl_node *n);
 
+/* ---- live events for the operator API's server-sent events (console) ----
+ * Called on the node's loop after the change committed: an inbound envelope
+ * stored (id), a receipt or overdue mark changed a delivery (id, peer =
+ * recipient), a local acknowledgement (id), a link up or down (id NULL,
+ * peer). The hook must not call back into the node. */
+enum hl_node_event {
+	HL_NODE_EV_ENVELOPE = 1,
+	HL_NODE_EV_DELIVERY = 2,
+	HL_NODE_EV_ACK = 3,
+	HL_NODE_EV_LINK = 4,
+};
+void hl_node_set_event_hook(struct hl_node *n,
+    void (*fn)(void *arg, int kind, const uint8_t *id, const char *peer), void *arg);
+
 /* Wall clock in milliseconds and microseconds. */
 uint64_t hl_now_ms(void);
 uint64_t hl_mono_us(void);

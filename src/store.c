@@ -26,7 +26,7 @@
 #include "merkle.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 7
 #define STORE_BUSY_TIMEOUT_MS 5000
 /* sqlite3_bind_blob takes an int length. (<limits.h> is shadowed by
  * src/limits.h through gcc's include_next, so no INT_MAX here.) */
@@ -60,6 +60,19 @@
 	" PRIMARY KEY (origin, track_id, exercise)) WITHOUT ROWID;" \
 	"CREATE INDEX IF NOT EXISTS tracks_observed ON tracks (observed_s, observed_ns);" \
 	"CREATE INDEX IF NOT EXISTS envelopes_content_type ON envelopes (content_type);"
+
+/* Operator accounts (v7): name, role (enum hl_role), clearance (policy level
+ * index), nationality, scrypt hash (pwhash.h), disabled, times in ms. */
+#define STORE_ACCOUNTS_SCHEMA \
+	"CREATE TABLE IF NOT EXISTS accounts (" \
+	" name TEXT PRIMARY KEY NOT NULL," \
+	" role INTEGER NOT NULL CHECK (role BETWEEN 1 AND 3)," \
+	" clearance INTEGER NOT NULL CHECK (clearance BETWEEN 0 AND 255)," \
+	" nationality TEXT NOT NULL," \
+	" password_hash TEXT NOT NULL," \
+	" disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))," \
+	" created_ms INTEGER NOT NULL," \
+	" password_changed_ms INTEGER NOT NULL) WITHOUT ROWID;"
 
 /* Migrations: step[i] brings user_version i to i + 1. Applied in order, all
  * of them in one transaction together with the new user_version. */
@@ -168,6 +181,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	/* 4 -> 5: acknowledgement deadlines: when an envelope became overdue */
 	"ALTER TABLE envelopes ADD COLUMN overdue_ms INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE deliveries ADD COLUMN overdue_ms INTEGER NOT NULL DEFAULT 0;",
+	/* 5 -> 6: STIX objects (the TAXII branch's migration takes this slot;
+	 * an empty step until it is merged) */
+	"SELECT 1;",
+	/* 6 -> 7: operator accounts managed through the API (src/accounts.c);
+	 * console sessions are kept in memory only (src/console.c) */
+	STORE_ACCOUNTS_SCHEMA,
 };
 
 enum st {
@@ -625,6 +644,14 @@ op_end(struct hl_store *s, int mode, int r)
 			s->audit_valid = 0;
 	}
 	return r;
+}
+
+/* The raw handle, for modules that own tables in this database
+ * (src/accounts.c). Main thread only, like every other call here. */
+sqlite3 *
+hl_store_db(struct hl_store *s)
+{
+	return s->db;
 }
 
 int

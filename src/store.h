@@ -67,6 +67,9 @@ struct hl_delivery {
  * err. Caller frees with hl_store_close(). */
 HL_WUR int hl_store_open(const char *path, struct hl_store **out, char *err, size_t errlen);
 void hl_store_close(struct hl_store *s);
+/* The raw SQLite handle, for modules that own tables in this database. */
+struct sqlite3;
+struct sqlite3 *hl_store_db(struct hl_store *s);
 /* Explicit transactions for grouping (nesting not allowed). */
 HL_WUR int hl_store_begin(struct hl_store *s);
 HL_WUR int hl_store_commit(struct hl_store *s);

@@ -1,0 +1,295 @@
+#!/usr/bin/env node
+// Browser tests of the hotline web console, run by
+// tests/integration/70-console.sh with a JSON file describing the
+// federation it started: node tests/browser/console.test.js CFG.json
+//
+// Drives Debian's chromium (headless) with playwright-core. The test
+// federation's certificates name nodes by URI SAN only (no IP or DNS name),
+// so no browser could match them to https://127.0.0.1:PORT even with the
+// test CA added: the browser contexts ignore certificate errors, for these
+// loopback nodes only. Prints TAP; exits 1 if any test fails.
+'use strict';
+
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+let n = 0, failed = 0;
+
+async function test(name, fn) {
+	n++;
+	const t0 = Date.now();
+	try {
+		await fn();
+		console.log(`ok ${n} - ${name} (${Date.now() - t0} ms)`);
+	} catch (e) {
+		failed++;
+		console.log(`not ok ${n} - ${name}`);
+		for (const l of String(e && e.stack || e).split('\n').slice(0, 8)) console.log('#   ' + l);
+	}
+}
+
+// hotline -c CONF ARGS...: the CLI, as an operator of that node
+function hl(node, ...args) {
+	return execFileSync(cfg.hl, ['-c', cfg.nodes[node].conf, ...args], { encoding: 'utf8' }).trim();
+}
+
+async function newPage(browser, node) {
+	const ctx = await browser.newContext({
+		ignoreHTTPSErrors: true,   // loopback test nodes only (see above)
+		viewport: { width: 1360, height: 900 },
+		baseURL: cfg.nodes[node].url,
+	});
+	const page = await ctx.newPage();
+	page.on('pageerror', (e) => console.log('# page error: ' + e.message));
+	await page.goto('/');
+	return page;
+}
+
+async function login(page, user, password) {
+	await page.fill('#login-user', user);
+	await page.fill('#login-pass', password);
+	await page.click('#login-submit');
+}
+
+async function loggedIn(page, user, password) {
+	await login(page, user, password);
+	await page.waitForSelector('#tabs:not([hidden])', { timeout: 5000 });
+	await page.waitForSelector('#live.on', { timeout: 5000 });
+}
+
+async function view(page, name) {
+	await page.click(`.tab[data-view="${name}"]`);
+	await page.waitForSelector(`#view-${name}:not([hidden])`);
+}
+
+// a GET or POST from inside the page, with the session cookie only
+async function pageFetch(page, method, url, body) {
+	return page.evaluate(async ([m, u, b]) => {
+		const r = await fetch(u, { method: m, headers: b ? { 'Content-Type': 'application/json' } : {},
+			body: b ? JSON.stringify(b) : undefined });
+		let j = null;
+		try { j = await r.json(); } catch (e) { j = null; }
+		return { status: r.status, json: j };
+	}, [method, url, body || null]);
+}
+
+async function screenshots(browser) {
+	const page = await newPage(browser, 'JPN');
+	await loggedIn(page, 'admin', cfg.nodes.JPN.password);
+	await page.waitForSelector('#inbox-list article');
+	await page.waitForTimeout(300);
+	await page.screenshot({ path: path.join(cfg.out, 'inbox.png') });
+	await view(page, 'compose');
+	await page.selectOption('#c-precedence', 'immediate');
+	await page.selectOption('#c-classification', 'SECRET');
+	await page.check('#c-rel input[value="NATO"]');
+	await page.waitForSelector('#c-recipients input[value="NATO/node-1"]:not([disabled])');
+	await page.check('#c-recipients input[value="NATO/node-1"]');
+	await page.fill('#c-text', 'Request: confirm your radar picture of track NATO-0031 by 1200Z.');
+	await page.waitForTimeout(300);
+	await page.screenshot({ path: path.join(cfg.out, 'compose.png') });
+	await view(page, 'links');
+	await page.waitForSelector('#links-table tbody tr[data-link="down"]');
+	await page.waitForTimeout(300);
+	await page.screenshot({ path: path.join(cfg.out, 'links.png') });
+	await view(page, 'sent');
+	await page.waitForSelector('#sent-list tr[data-state="acknowledged"]');
+	await page.waitForTimeout(300);
+	await page.screenshot({ path: path.join(cfg.out, 'tracker.png') });
+	console.log('ok 1 - screenshots in ' + cfg.out);
+}
+
+async function tests(browser) {
+	const jpn = await newPage(browser, 'JPN');
+	const nato = await newPage(browser, 'NATO');
+	const low = await newPage(browser, 'JPN');
+	let flashId = null;
+
+	await test('log in (admin on JPN and NATO; an officer with clearance RESTRICTED on JPN)', async () => {
+		await loggedIn(jpn, 'admin', cfg.nodes.JPN.password);
+		await loggedIn(nato, 'admin', cfg.nodes.NATO.password);
+		await loggedIn(low, cfg.low.user, cfg.low.password);
+		assert.match(await jpn.textContent('#who-text'), /admin · admin · SECRET · JPN/);
+		assert.match(await low.textContent('#who-text'), /watch2 · officer · RESTRICTED · JPN/);
+		const cookies = await jpn.context().cookies();
+		const c = cookies.find((x) => x.name === 'hl_session');
+		assert.ok(c, 'session cookie set');
+		assert.equal(c.httpOnly, true);
+		assert.equal(c.secure, true);
+		assert.equal(c.sameSite, 'Strict');
+		assert.match(c.value, /^[0-9a-f]{64}$/);
+		const r = await jpn.request.get('/console/');
+		const h = r.headers();
+		assert.match(h['content-security-policy'], /default-src 'self'/);
+		assert.doesNotMatch(h['content-security-policy'], /unsafe-inline/);
+		assert.equal(h['x-frame-options'], 'DENY');
+		assert.equal(h['referrer-policy'], 'no-referrer');
+		assert.equal(h['x-content-type-options'], 'nosniff');
+		assert.equal(await jpn.isHidden('#flash-banner'), true, 'no FLASH alarm before any FLASH');
+		await view(nato, 'sent');
+	});
+
+	await test('a FLASH sent from NATO by the CLI appears live within a second, with banner and tone', async () => {
+		const beeps0 = await jpn.evaluate(() => window.hotlineCue.beeps);
+		flashId = hl('NATO', 'send', '--to', 'JPN', '--precedence', 'flash', '--classification', 'SECRET',
+		    '--releasable-to', 'JPN,NATO', '--tlp', 'amber', 'Missile launch detected, bearing 090');
+		const t0 = Date.now();
+		await jpn.waitForSelector(`#inbox-list article[data-id="${flashId}"]`, { timeout: 5000 });
+		const dt = Date.now() - t0;
+		console.log(`# FLASH shown ${dt} ms after the CLI returned (no reload)`);
+		assert.ok(dt <= 1000, `appeared after ${dt} ms, more than a second`);
+		await jpn.waitForSelector('#flash-banner:not([hidden])', { timeout: 1000 });
+		assert.equal(await jpn.textContent('#flash-text'), '1 FLASH message not acknowledged');
+		assert.equal(await jpn.textContent('#flash-banner .flash-word'), 'FLASH');
+		const anim = await jpn.$eval('#flash-banner', (e) => getComputedStyle(e).animationName);
+		assert.equal(anim, 'flashing');
+		await jpn.waitForFunction((b) => window.hotlineCue.beeps > b, beeps0, { timeout: 3000 });
+		assert.equal(await jpn.evaluate(() => window.hotlineCue.alarm), true);
+		// the item carries its marking top and bottom, in the precedence colour
+		const item = `#inbox-list article[data-id="${flashId}"]`;
+		const banners = await jpn.$$eval(`${item} .label-banner`, (bs) => bs.map((b) => b.textContent));
+		assert.equal(banners.length, 2);
+		for (const b of banners) assert.match(b, /^SECRET\/\/REL TO JPN, NATO\s*TLP:AMBER$/);
+		assert.match(await jpn.getAttribute(item, 'class'), /prec-FLASH/);
+		// the cue persists: still there two seconds later
+		await jpn.waitForTimeout(2600);
+		assert.equal(await jpn.isVisible('#flash-banner'), true);
+		const beeps1 = await jpn.evaluate(() => window.hotlineCue.beeps);
+		assert.ok(beeps1 >= beeps0 + 2, 'the tone repeats until acknowledged');
+	});
+
+	await test('acknowledge it: the alarm stops', async () => {
+		await jpn.click(`#inbox-list article[data-id="${flashId}"] .ack-btn`);
+		await jpn.waitForSelector(`#inbox-list article[data-id="${flashId}"] .acked`, { timeout: 3000 });
+		await jpn.waitForSelector('#flash-banner', { state: 'hidden', timeout: 2000 });
+		assert.equal(await jpn.evaluate(() => window.hotlineCue.alarm), false);
+		const b = await jpn.evaluate(() => window.hotlineCue.beeps);
+		await jpn.waitForTimeout(2700);
+		assert.equal(await jpn.evaluate(() => window.hotlineCue.beeps), b, 'no tone after the acknowledgement');
+		const st = JSON.parse(hl('JPN', 'show', flashId, '--json'));
+		assert.equal(st.acknowledged_by, 'admin');
+	});
+
+	await test("the sender's console tracker turns to acknowledged", async () => {
+		const row = `#sent-list article[data-id="${flashId}"] tr[data-node="JPN/node-1"]`;
+		await nato.waitForSelector(`${row}[data-state="acknowledged"]`, { timeout: 8000 });
+		const cells = await nato.$$eval(`${row} td`, (tds) => tds.map((t) => t.textContent));
+		assert.match(cells[3], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/, 'delivered time shown');
+		assert.match(cells[4], /Z by admin$/, 'acknowledged time and operator shown');
+	});
+
+	await test('a compose the label forbids is refused inline, before sending', async () => {
+		await view(jpn, 'compose');
+		await jpn.selectOption('#c-classification', 'SECRET');
+		await jpn.selectOption('#c-tlp', 'amber');
+		// releasable-to JPN only: NATO may not receive it
+		if (await jpn.isChecked('#c-rel input[value="NATO"]')) await jpn.uncheck('#c-rel input[value="NATO"]');
+		await jpn.waitForSelector('#c-recipients input[value="NATO/node-1"][disabled]', { timeout: 3000 });
+		await jpn.waitForSelector('#c-refusal:not([hidden])');
+		assert.match(await jpn.textContent('#c-refusal'), /NATO\/node-1: partner NATO is not in releasable-to \(JPN\)/);
+		assert.match(await jpn.textContent('#c-recipients'), /not in releasable-to/);
+		assert.equal(await jpn.isDisabled('#c-send'), true, 'send is impossible');
+		const before = JSON.parse(hl('JPN', 'sent', '--json')).items.length;
+		// the label allows it once NATO is releasable: the picker offers it
+		await jpn.check('#c-rel input[value="NATO"]');
+		await jpn.waitForSelector('#c-recipients input[value="NATO/node-1"]:not([disabled])', { timeout: 3000 });
+		await jpn.waitForSelector('#c-refusal', { state: 'hidden' });
+		assert.equal(JSON.parse(hl('JPN', 'sent', '--json')).items.length, before, 'nothing was sent');
+	});
+
+	await test('a state-changing request without the CSRF token is refused (403)', async () => {
+		const r = await pageFetch(jpn, 'POST', '/api/v1/label/check',
+		    { classification: 'SECRET', releasable_to: ['JPN'], tlp: 'amber' });
+		assert.equal(r.status, 403);
+		assert.equal(r.json.error, 'csrf');
+		const id = hl('NATO', 'send', '--to', 'JPN', '--precedence', 'routine', '--classification', 'RESTRICTED',
+		    '--releasable-to', 'JPN,NATO', '--tlp', 'green', 'csrf probe');
+		await jpn.waitForSelector(`#inbox-list article[data-id="${id}"]`, { state: 'attached', timeout: 5000 });
+		const a = await pageFetch(jpn, 'POST', `/api/v1/envelopes/${id}/ack`, {});
+		assert.equal(a.status, 403, 'ack without the token');
+		const shown = JSON.parse(hl('JPN', 'show', id, '--json'));
+		assert.equal(shown.acknowledged, null, 'the refused ack changed nothing');
+		const l = await pageFetch(jpn, 'POST', '/console/logout', {});
+		assert.equal(l.status, 403, 'logout without the token');
+		const audit = await pageFetch(jpn, 'GET', '/api/v1/audit?limit=50');
+		assert.equal(audit.status, 200);
+		assert.ok(audit.json.items.some((e) => e.event === 'csrf-refused' && e.actor === 'admin'), 'audited');
+	});
+
+	await test('a wrong password is refused and audited', async () => {
+		const page = await newPage(browser, 'JPN');
+		await login(page, 'admin', 'not-the-password');
+		await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+		assert.match(await page.textContent('#login-error'), /wrong user name or password/);
+		assert.equal(await page.isHidden('#tabs'), true);
+		assert.equal((await page.context().cookies()).some((c) => c.name === 'hl_session'), false);
+		const audit = await pageFetch(jpn, 'GET', '/api/v1/audit?limit=50');
+		assert.ok(audit.json.items.some((e) => e.event === 'login-failed' && e.actor === 'admin' &&
+		    e.detail === 'console: wrong password'), 'login-failed audited');
+		await view(jpn, 'audit');
+		await jpn.waitForSelector('#audit-table tr[data-event="login-failed"]');
+		await page.context().close();
+	});
+
+	await test('an operator with a lower clearance does not see a SECRET item', async () => {
+		const beeps0 = await low.evaluate(() => window.hotlineCue.beeps);
+		const secret = hl('NATO', 'send', '--to', 'JPN', '--precedence', 'flash', '--classification', 'SECRET',
+		    '--releasable-to', 'JPN,NATO', '--tlp', 'amber', 'SECRET for cleared eyes');
+		const restricted = hl('NATO', 'send', '--to', 'JPN', '--precedence', 'priority', '--classification',
+		    'RESTRICTED', '--releasable-to', 'JPN,NATO', '--tlp', 'green', 'RESTRICTED for the watch');
+		await low.waitForSelector(`#inbox-list article[data-id="${restricted}"]`, { timeout: 5000 });
+		await jpn.waitForSelector(`#inbox-list article[data-id="${secret}"]`, { state: 'attached', timeout: 5000 });
+		await low.waitForTimeout(500);
+		assert.equal(await low.$(`#inbox-list article[data-id="${secret}"]`), null, 'SECRET not listed');
+		assert.equal((await low.$$('#inbox-list article[data-classification="SECRET"]')).length, 0);
+		assert.equal(await low.evaluate(() => window.hotlineCue.alarm), false, 'no FLASH alarm for it');
+		assert.equal(await low.evaluate(() => window.hotlineCue.beeps), beeps0);
+		const r = await pageFetch(low, 'GET', `/api/v1/envelopes/${secret}`);
+		assert.equal(r.status, 404, 'not even by id');
+		const levels = await low.$$eval('#c-classification option', (os) => os.map((o) => o.value));
+		assert.deepEqual(levels, ['UNCLASSIFIED', 'RESTRICTED'], 'compose offers only levels up to the clearance');
+		const aud = await pageFetch(low, 'GET', '/api/v1/audit?limit=5');
+		assert.equal(aud.status, 200, 'officers may read the audit log');
+		// clean up the alarm of the admin's console
+		await jpn.click('.tab[data-view="inbox"]');
+		await jpn.click(`#inbox-list article[data-id="${secret}"] .ack-btn`);
+	});
+
+	await test('logout ends the session', async () => {
+		await low.click('#logout');
+		await low.waitForSelector('#view-login:not([hidden])');
+		const r = await low.request.get('/api/v1/inbox', { headers: { 'X-Hotline-Console': '1' } });
+		assert.equal(r.status(), 401);
+	});
+}
+
+(async () => {
+	const args = ['--headless=new', '--autoplay-policy=no-user-gesture-required', '--disable-gpu',
+		'--disable-dev-shm-usage'];
+	if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');   // chromium refuses root otherwise
+	let browser;
+	try {
+		browser = await chromium.launch({ executablePath: cfg.chromium, args, headless: true });
+	} catch (e) {
+		console.log('not ok 1 - cannot start chromium at ' + cfg.chromium + ': ' + e.message.split('\n')[0]);
+		process.exit(1);
+	}
+	try {
+		if (cfg.mode === 'screenshots')
+			await screenshots(browser);
+		else
+			await tests(browser);
+	} catch (e) {
+		failed++;
+		console.log('not ok - ' + (e && e.stack || e));
+	} finally {
+		await browser.close();
+	}
+	if (cfg.mode !== 'screenshots') console.log(`1..${n}`);
+	console.log(`# ${n - failed} passed, ${failed} failed`);
+	process.exit(failed === 0 ? 0 : 1);
+})();

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The web console in a real browser (Debian's chromium, headless, driven by
+# playwright-core from tests/browser): login, a FLASH from another node
+# appearing live with its cue, acknowledge, the sender's tracker, a compose
+# the label forbids, CSRF, a wrong password, rule 4 for a lower clearance.
+# With HOTLINE_SCREENSHOTS=1 (make screenshots) it makes sample traffic in
+# three nodes and writes docs/screenshots/*.png instead.
+# Missing chromium or npm modules FAIL this scenario (scripts/install-deps.sh
+# installs them); they are never skipped.
+. "$(dirname "$0")/lib.sh"
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BROWSER_DIR="$ROOT/tests/browser"
+CHROMIUM=${HOTLINE_CHROMIUM:-/usr/bin/chromium}
+command -v node >/dev/null || fail "node is not installed (scripts/install-deps.sh)"
+[ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing: run scripts/install-deps.sh (apt-get install chromium)"
+[ -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ] ||
+	fail "playwright-core is not installed: run scripts/install-deps.sh (npm ci in tests/browser)"
+
+api_of() { sed -n 's/^api *= *//p' "$(conf "$1")"; }
+pass_of() { head -n1 "$FED/$1/admin.password"; }
+
+if [ -n "${HOTLINE_SCREENSHOTS:-}" ]; then
+	fed_init JPN,NATO,KOR
+	node_start JPN
+	node_start NATO
+	node_start KOR
+	wait_link JPN NATO
+	wait_link JPN KOR
+	# sample traffic: received (one FLASH left unacknowledged), sent with
+	# every delivery state, a link down with a message queued for it
+	hl NATO send --to JPN --precedence routine --classification RESTRICTED \
+		--releasable-to JPN,NATO --tlp green "Daily exercise schedule: TABLETOP-3 at 0900Z." >/dev/null
+	id=$(hl KOR send --to JPN --precedence immediate --classification CONFIDENTIAL \
+		--releasable-to JPN,KOR --tlp amber "Radar track KOR-0117 handed over to JPN sector.")
+	wait_until 10 hl JPN show "$id" || fail "sample traffic did not arrive"
+	hl JPN ack "$id" >/dev/null
+	s1=$(hl JPN send --to NATO,KOR --precedence priority --classification CONFIDENTIAL \
+		--releasable-to JPN,KOR,NATO --tlp amber "Coordination call moved to 1400Z.")
+	wait_state JPN "$s1" NATO delivered
+	wait_state JPN "$s1" KOR delivered
+	hl NATO ack "$s1" >/dev/null
+	wait_state JPN "$s1" NATO acknowledged
+	id=$(hl NATO send --to JPN --precedence flash --classification SECRET \
+		--releasable-to JPN,NATO --tlp amber "Missile launch detected, bearing 090, impact area JPN EEZ.")
+	wait_until 10 hl JPN show "$id" || fail "sample FLASH did not arrive"
+	node_stop KOR
+	wait_until 15 bash -c "! $(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") status --json | jq -e '.peers[] | select(.node == \"KOR/node-1\") | .link == \"up\"' >/dev/null" ||
+		fail "KOR link did not go down"
+	hl JPN send --to KOR --precedence immediate --classification RESTRICTED \
+		--releasable-to JPN,KOR --tlp green "Please confirm receipt of track handover." >/dev/null
+	mkdir -p "$ROOT/docs/screenshots"
+	cat >"$T/cfg.json" <<EOF
+{ "mode": "screenshots", "chromium": "$CHROMIUM", "hl": "$HL", "out": "$ROOT/docs/screenshots",
+  "nodes": { "JPN": { "url": "https://$(api_of JPN)", "conf": "$(conf JPN)", "password": "$(pass_of JPN)" } } }
+EOF
+	node "$BROWSER_DIR/console.test.js" "$T/cfg.json" || fail "screenshots"
+	ok "screenshots written to docs/screenshots"
+	exit 0
+fi
+
+fed_init JPN,NATO
+node_start JPN
+node_start NATO
+wait_link JPN NATO
+wait_link NATO JPN
+# a watch officer of JPN with a lower clearance (a database account)
+printf 'restricted-watch-1\n' >"$T/watch2.pw"
+hl JPN operator add watch2 --role officer --clearance RESTRICTED --nationality JPN \
+	--password-file "$T/watch2.pw" >/dev/null || fail "operator add"
+ok "operator add (database account, password from a file)"
+hl JPN operator list | grep -Eq '^watch2 +officer +RESTRICTED +JPN +enabled +database' ||
+	fail "operator list does not show watch2"
+ok "operator list"
+
+cat >"$T/cfg.json" <<EOF
+{ "mode": "test", "chromium": "$CHROMIUM", "hl": "$HL",
+  "nodes": {
+    "JPN": { "url": "https://$(api_of JPN)", "conf": "$(conf JPN)", "password": "$(pass_of JPN)" },
+    "NATO": { "url": "https://$(api_of NATO)", "conf": "$(conf NATO)", "password": "$(pass_of NATO)" } },
+  "low": { "user": "watch2", "password": "restricted-watch-1" } }
+EOF
+node "$BROWSER_DIR/console.test.js" "$T/cfg.json" || fail "browser tests (tests/browser/console.test.js)"
+ok "browser tests passed"
+
+# the audit trail the browser produced, as the CLI's API sees it
+U="https://$(api_of JPN)/api/v1"
+aud=$(curl -sk --max-time 20 -u "admin:$(pass_of JPN)" "$U/audit?limit=200")
+for ev in 'csrf-refused' 'login-failed.*console: wrong password' 'envelope-acknowledged' 'operator-added'; do
+	printf '%s' "$aud" | jq -r '.items[] | .event + " " + .detail' | grep -Eq "$ev" ||
+		fail "audit has no entry matching '$ev'"
+done
+ok "audit: csrf-refused, console login-failed, acknowledged, operator-added"
+# only admins manage accounts; officers may not
+code=$(curl -sk -o /dev/null -w '%{http_code}' -u "watch2:restricted-watch-1" "$U/operators")
+expect_eq "$code" 403 "an officer may not list accounts"
+hl JPN operator disable watch2 >/dev/null || fail "operator disable"
+code=$(curl -sk -o /dev/null -w '%{http_code}' -u "watch2:restricted-watch-1" "$U/status")
+expect_eq "$code" 401 "a disabled account cannot log in"
+printf 'restricted-watch-2\n' >"$T/watch2.pw"
+hl JPN operator reset watch2 --password-file "$T/watch2.pw" >/dev/null || fail "operator reset"
+code=$(curl -sk -o /dev/null -w '%{http_code}' -u "watch2:restricted-watch-2" "$U/status")
+expect_eq "$code" 200 "reset: the new password works and the account is enabled"
+echo "# $SCENARIO: $CHECKS checks"
