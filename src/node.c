@@ -1277,7 +1277,7 @@ on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 	if ((r = adopt_descriptor(n, ps, p, len)) != HL_OK) {
 		log_warnx("link %s: bad HELLO descriptor: %s", ps->conf->node, hl_strerror(r));
 		audit(n, "link-refused", NULL, ps->conf->node,
-		    "descriptor does not match certificate or signature");
+		    "descriptor certificate not from the pinned CA for this node, or bad signature");
 		hl_link_close(ps->link, "bad descriptor");
 		return;
 	}
