@@ -1050,16 +1050,18 @@ tls_ctx(const struct hl_config *cfg, SSL_CTX **out, char *err, size_t errlen)
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_path) != 1) {
+	/* the TLS pair (tls_certificate, tls_key), not the signing key */
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert_path) != 1) {
 		ERR_error_string_n(ERR_peek_last_error(), e, sizeof(e));
 		snprintf(err, errlen, "%s: operator API cannot use the certificate: %s",
-		    cfg->cert_path, e);
+		    cfg->tls_cert_path, e);
 		goto out;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_path, SSL_FILETYPE_PEM) != 1 ||
+	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key_path, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
 		ERR_error_string_n(ERR_peek_last_error(), e, sizeof(e));
-		snprintf(err, errlen, "%s: operator API cannot use the key: %s", cfg->key_path, e);
+		snprintf(err, errlen, "%s: operator API cannot use the key: %s",
+		    cfg->tls_key_path, e);
 		goto out;
 	}
 	/* web console: an ECDSA certificate for browsers beside the node's */

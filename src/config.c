@@ -56,6 +56,7 @@ enum node_key {
 	NK_PRIVSEP, NK_SANDBOX, NK_USER, NK_KEEPER_USER, /* privilege separation */
 	NK_CONSOLE_IDLE,   /* console_idle: web console idle timeout (console.c) */
 	NK_CONSOLE_CERT, NK_CONSOLE_KEY,   /* console_certificate, console_key (console.c) */
+	NK_TLS_CERT, NK_TLS_KEY,         /* the TLS key pair, apart from the signing key */
 	NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
@@ -440,6 +441,18 @@ nk_key(struct pctx *x, const char *v, char *msg, size_t ml)
 }
 
 static int
+nk_tls_cert(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->tls_cert_path, msg, ml);
+}
+
+static int
+nk_tls_key(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->tls_key_path, msg, ml);
+}
+
+static int
 nk_ca(struct pctx *x, const char *v, char *msg, size_t ml)
 {
 	return set_path(x, v, x->c->ca_path, msg, ml);
@@ -813,6 +826,8 @@ static const struct key_def node_keys[NK_COUNT] = {
 	[NK_CONSOLE_IDLE] = { "console_idle", 0, nk_console_idle },
 	[NK_CONSOLE_CERT] = { "console_certificate", 0, nk_console_cert },
 	[NK_CONSOLE_KEY] = { "console_key", 0, nk_console_key },
+	[NK_TLS_CERT] = { "tls_certificate", 0, nk_tls_cert },
+	[NK_TLS_KEY] = { "tls_key", 0, nk_tls_key },
 };
 
 static const struct key_def policy_keys[PK_COUNT] = {
@@ -1187,6 +1202,16 @@ finish(struct pctx *x)
 				    op_keys[k].name, c->operators[i].name);
 				return;
 			}
+	/* tls_certificate/tls_key: both or neither; neither = the signing pair */
+	if ((ln->node[NK_TLS_CERT] == 0) != (ln->node[NK_TLS_KEY] == 0)) {
+		fail(x, ln->node[NK_TLS_CERT] ? ln->node[NK_TLS_CERT] : ln->node[NK_TLS_KEY],
+		    "tls_certificate and tls_key go together: set both or neither");
+		return;
+	}
+	if (ln->node[NK_TLS_CERT] == 0) {
+		memcpy(c->tls_cert_path, c->cert_path, sizeof(c->tls_cert_path));
+		memcpy(c->tls_key_path, c->key_path, sizeof(c->tls_key_path));
+	}
 	if (ln->cli[CK_USER] != 0 && ln->cli[CK_PASSWORD_FILE] == 0) {
 		fail(x, ln->cli_sect, "missing key 'password_file' in [cli] (user is set)");
 		return;
@@ -1517,6 +1542,12 @@ hl_config_load(const char *path, struct hl_config *out, char *err, size_t errlen
 	    err, errlen) != 0 ||
 	    check_file(path, ln->node[NK_KEY], "key", out->key_path, 1, err, errlen) != 0 ||
 	    check_file(path, ln->node[NK_CA], "ca", out->ca_path, 0, err, errlen) != 0)
+		goto out;
+	if (ln->node[NK_TLS_CERT] != 0 &&
+	    (check_file(path, ln->node[NK_TLS_CERT], "tls_certificate", out->tls_cert_path, 0,
+	    err, errlen) != 0 ||
+	    check_file(path, ln->node[NK_TLS_KEY], "tls_key", out->tls_key_path, 1, err,
+	    errlen) != 0))
 		goto out;
 	for (i = 0; i < out->npeers; i++) {
 		const struct hl_peer_conf *pc = &out->peers[i];

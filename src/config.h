@@ -52,6 +52,9 @@ struct hl_config {
 	char cert_path[HL_PATH_MAX];          /* certificate = node.crt */
 	char key_path[HL_PATH_MAX];           /* key = node.key (0600) */
 	char ca_path[HL_PATH_MAX];            /* ca = ca.crt (our partner's CA) */
+	/* TLS (links, operator API); default: certificate/key (docs/SECURITY.md) */
+	char tls_cert_path[HL_PATH_MAX];      /* tls_certificate = tls.crt */
+	char tls_key_path[HL_PATH_MAX];       /* tls_key = tls.key (0600) */
 	uint8_t suite;                        /* suite = x25519 | x25519-mlkem768 | ... */
 	int allow_classical;                  /* allow_classical_suite = yes (warns) */
 	uint32_t heartbeat_ms;                /* heartbeat = 1s */

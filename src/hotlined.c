@@ -92,6 +92,14 @@ privsep_start(const struct hl_config *cfg, char *err, size_t errlen)
 	owner = ps.root && ps.drop_keeper ? ps.keeper_uid : geteuid();
 	if ((r = hl_keeper_check_files(cfg, owner, err, errlen)) != HL_OK)
 		return r;
+	/* tls_key: the network process's own secret (links, operator API) */
+	if (strcmp(cfg->tls_key_path, cfg->key_path) == 0)
+		log_warnx("%s: no tls_key: links and the operator API use the signing key %s, "
+		    "which the network process then holds (docs/SECURITY.md)", cfg->path,
+		    cfg->key_path);
+	else if ((r = hl_keeper_check_secret(cfg->tls_key_path, ps.root && ps.drop_net ?
+	    ps.net_uid : geteuid(), err, errlen)) != HL_OK)
+		return r;
 	/* the data directory belongs to the network process's user; the keeper
 	 * (still root when it starts) creates data/kem for its own */
 	if (mkdir(cfg->data_dir, 0700) == 0) {

@@ -123,14 +123,15 @@ hl_link_ctx_new(const struct hl_config *cfg, struct event_base *base,
 	SSL_CTX_set_max_proto_version(c->ssl, TLS1_3_VERSION);
 	SSL_CTX_set_options(c->ssl, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_session_cache_mode(c->ssl, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_use_certificate_file(c->ssl, cfg->cert_path, SSL_FILETYPE_PEM) != 1) {
-		snprintf(err, errlen, "%s: cannot load node certificate", cfg->cert_path);
+	/* the TLS pair (tls_certificate, tls_key), not the signing key */
+	if (SSL_CTX_use_certificate_file(c->ssl, cfg->tls_cert_path, SSL_FILETYPE_PEM) != 1) {
+		snprintf(err, errlen, "%s: cannot load the TLS certificate", cfg->tls_cert_path);
 		goto out;
 	}
-	if (SSL_CTX_use_PrivateKey_file(c->ssl, cfg->key_path, SSL_FILETYPE_PEM) != 1 ||
+	if (SSL_CTX_use_PrivateKey_file(c->ssl, cfg->tls_key_path, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(c->ssl) != 1) {
-		snprintf(err, errlen, "%s: cannot load node key (or it does not match the certificate)",
-		    cfg->key_path);
+		snprintf(err, errlen, "%s: cannot load the TLS key (or it does not match the "
+		    "certificate)", cfg->tls_key_path);
 		goto out;
 	}
 	st = SSL_CTX_get_cert_store(c->ssl);

@@ -70,6 +70,7 @@ struct peer_state {
 	struct hl_descriptor desc;     /* decoded from desc_raw */
 	uint8_t pub[HL_ED25519_PUB];   /* the peer's signing key */
 	int have_pub;
+	X509 *ca;                      /* its partner's pinned CA, read at start (owned) */
 	uint64_t last_heard_ms;
 	uint64_t last_ping_ms;
 	uint64_t ping_nonce;
@@ -1169,22 +1170,25 @@ reseal_for_peer(struct hl_node *n, struct peer_state *ps)
 		    ps->conf->node, (unsigned)ps->desc.epoch);
 }
 
+static int verify_third_party_cert(const struct peer_state *ps, const uint8_t *der,
+    size_t len);
+
 /* Verify a descriptor the peer sent on its link (HELLO or DESCRIPTOR) and
- * adopt it: stored, queue re-sealed, DESCRIPTOR_ACK sent. */
+ * adopt it: stored, queue re-sealed, DESCRIPTOR_ACK sent. Its certificate
+ * certifies the peer's signing key, not its TLS key (issue 7): it must chain
+ * to the CA pinned for the link's peer and name that node. */
 static int
 adopt_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
 	struct hl_descriptor d;
 	struct hl_buf b;
-	const uint8_t *der;
-	size_t derlen, al;
+	size_t al;
 	uint8_t pub[HL_ED25519_PUB], *copy, *ap;
 	int r;
 
 	if ((r = hl_descriptor_decode(p, len, &d)) != HL_OK ||
 	    strcmp(d.node, ps->conf->node) != 0 ||
-	    hl_link_peer_cert(ps->link, &der, &derlen) != HL_OK || derlen != d.cert_len ||
-	    memcmp(der, d.cert, derlen) != 0 ||
+	    verify_third_party_cert(ps, d.cert, d.cert_len) != HL_OK ||
 	    (r = hl_verify_descriptor(&d, p, hl_now_ms(), pub)) != HL_OK)
 		return HL_ERR_AUTH;
 	if (ps->desc_raw != NULL && d.epoch < ps->desc.epoch)
@@ -1295,7 +1299,7 @@ on_hello(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 	if ((r = adopt_descriptor(n, ps, p, len)) != HL_OK) {
 		log_warnx("link %s: bad HELLO descriptor: %s", ps->conf->node, hl_strerror(r));
 		audit(n, "link-refused", NULL, ps->conf->node,
-		    "descriptor does not match certificate or signature");
+		    "descriptor certificate not from the pinned CA for this node, or bad signature");
 		hl_link_close(ps->link, "bad descriptor");
 		return;
 	}
@@ -1369,25 +1373,23 @@ on_routes(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len
 		}
 }
 
-/* The certificate in a descriptor relayed to us must chain to the CA
- * configured (and pinned) for that node's partner and name that node. */
+/* The certificate in a descriptor (sent by the peer itself or relayed to us)
+ * must chain to the CA configured (and pinned) for that node's partner and
+ * name that node. The CA was read at start (the network process may not be
+ * able to read the configuration directory once it has dropped privileges). */
 static int
 verify_third_party_cert(const struct peer_state *ps, const uint8_t *der, size_t len)
 {
 	const unsigned char *q = der;
-	X509 *x = NULL, *ca = NULL;
+	X509 *x = NULL;
 	X509_STORE *st = NULL;
 	X509_STORE_CTX *ctx = NULL;
-	FILE *f = NULL;
 	char name[HL_NODE_NAME_MAX + 1];
 	int r = HL_ERR_AUTH;
 
-	if ((x = d2i_X509(NULL, &q, (long)len)) == NULL || q != der + len)
+	if (ps->ca == NULL || (x = d2i_X509(NULL, &q, (long)len)) == NULL || q != der + len)
 		goto out;
-	if ((f = fopen(ps->conf->ca_path, "r")) == NULL ||
-	    (ca = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
-		goto out;
-	if ((st = X509_STORE_new()) == NULL || X509_STORE_add_cert(st, ca) != 1 ||
+	if ((st = X509_STORE_new()) == NULL || X509_STORE_add_cert(st, ps->ca) != 1 ||
 	    (ctx = X509_STORE_CTX_new()) == NULL || X509_STORE_CTX_init(ctx, st, x, NULL) != 1)
 		goto out;
 	if (X509_verify_cert(ctx) != 1)
@@ -1396,14 +1398,30 @@ verify_third_party_cert(const struct peer_state *ps, const uint8_t *der, size_t 
 		goto out;
 	r = HL_OK;
 out:
-	if (f != NULL)
-		fclose(f);
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(st);
-	X509_free(ca);
 	X509_free(x);
 	ERR_clear_error();
 	return r;
+}
+
+/* Read the peer partner's CA (hl_config_load checked it against its pin). */
+static int
+read_peer_ca(struct peer_state *ps, char *err, size_t errlen)
+{
+	FILE *f;
+
+	if ((f = fopen(ps->conf->ca_path, "r")) != NULL) {
+		ps->ca = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	ERR_clear_error();
+	if (ps->ca == NULL) {
+		snprintf(err, errlen, "%s: cannot read the CA certificate of peer %s",
+		    ps->conf->ca_path, ps->conf->node);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
 }
 
 /* A descriptor of a node we have no link up to, passed on by a peer. */
@@ -2729,6 +2747,8 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		struct peer_state *ps = &n->peers[i];
 
 		ps->conf = &n->cfg.peers[i];
+		if ((r = read_peer_ca(ps, err, errlen)) != HL_OK)
+			goto out;
 		ps->dialer = ps->conf->port != 0 && strcmp(n->cfg.node, ps->conf->node) < 0;
 		if (hl_store_peer_get(n->store, ps->conf->node, &d, &dl) == HL_OK &&
 		    peer_set_descriptor(ps, d, dl) != HL_OK)
@@ -2774,6 +2794,7 @@ hl_node_free(struct hl_node *n)
 		xfers_clear(&n->peers[i]);
 		hl_free(n->peers[i].desc_raw);
 		hl_free(n->peers[i].inflight);
+		X509_free(n->peers[i].ca);
 	}
 	hl_store_close(n->store);
 	hl_keys_free(n->keys);

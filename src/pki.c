@@ -657,6 +657,7 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	    "# to this file's directory. The admin password is in admin.password.\n"
 	    "\n[node]\nname = %s/node-1\nlisten = 127.0.0.1:%u\napi = 127.0.0.1:%u\n"
 	    "data = data\ncertificate = node.crt\nkey = node.key\nca = ca.crt\n"
+	    "tls_certificate = tls.crt\ntls_key = tls.key\n"
 	    "heartbeat = 1s\ndead_after = 5s\nreconnect_max = 30s\n"
 	    "envelope_ttl = 7d\nkem_rotate = 24h\n"
 	    "\n[policy]\nid = hotline-default\n"
@@ -687,6 +688,19 @@ out:
 	return r;
 }
 
+/* dir/key_name (0600) + dir/crt_name for node, issued by the CA in dir. */
+static int
+issue_pair(const char *dir, const char *node, int64_t now, const char *key_name,
+    const char *crt_name, char *err, size_t errlen)
+{
+	char key[PKI_PATH], crt[PKI_PATH];
+
+	if (join(key, dir, key_name) != 0 || join(crt, dir, crt_name) != 0)
+		return HL_ERR_TOO_BIG;
+	return hl_pki_issue_node(dir, node, now - 3600, now + (int64_t)PKI_NODE_DAYS * 86400,
+	    key, crt, err, errlen);
+}
+
 static int
 mkdir_private(const char *path, char *err, size_t errlen)
 {
@@ -702,7 +716,8 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
     unsigned npartners, unsigned base_port, char *err, size_t errlen)
 {
 	static const char *const files[] = {
-		"node.conf", "ca.key", "ca.crt", "node.key", "node.crt", "admin.password",
+		"node.conf", "ca.key", "ca.crt", "node.key", "node.crt", "tls.key",
+		"tls.crt", "admin.password",
 	};
 	struct fed_partner *fp = NULL;
 	struct hl_config *conf = NULL;
@@ -774,18 +789,13 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		    (r = hl_pki_make_ca(fp[i].dir, partners[i], PKI_CA_DAYS, err, errlen)) != 0)
 			goto out;
 		snprintf(node, sizeof(node), "%s/node-1", partners[i]);
-		r = HL_ERR_TOO_BIG;
-		if (join(path, fp[i].dir, "node.key") != 0)
+		/* node.key signs (held by the key keeper); tls.key is the TLS key
+		 * of links and the operator API (held by the network process) */
+		if ((r = issue_pair(fp[i].dir, node, now, "node.key", "node.crt", err,
+		    errlen)) != 0 ||
+		    (r = issue_pair(fp[i].dir, node, now, "tls.key", "tls.crt", err,
+		    errlen)) != 0)
 			goto out;
-		{
-			char crt[PKI_PATH];
-
-			if (join(crt, fp[i].dir, "node.crt") != 0)
-				goto out;
-			if ((r = hl_pki_issue_node(fp[i].dir, node, now - 3600,
-			    now + (int64_t)PKI_NODE_DAYS * 86400, path, crt, err, errlen)) != 0)
-				goto out;
-		}
 		if ((r = join(path, fp[i].dir, "data")) != 0 ||
 		    (r = mkdir_private(path, err, errlen)) != 0)
 			goto out;

@@ -27,7 +27,9 @@ HL_WUR int hl_pki_cert_sha256(const char *cert_path, uint8_t out[static HL_SHA25
 HL_WUR int hl_pki_cert_node_name(const void *x509, char out[HL_NODE_NAME_MAX + 1]);
 
 /* The federation: for each partner P, dir/P/{ca.key,ca.crt,node.key,node.crt,
- * node.conf,admin.password}, node name "P/node-1", peer ports base_port + i
+ * tls.key,tls.crt,node.conf,admin.password}, node name "P/node-1": node.key
+ * is the signing key, tls.key a separate TLS key (links, operator API), both
+ * certified by P's CA with the same URI SAN; peer ports base_port + i
  * (links) and base_port + 100 + i (operator API). Every peer is wired in
  * with its CA pin and accreditation (default SECRET). */
 HL_WUR int hl_pki_init_federation(const char *dir, const char *const *partners,

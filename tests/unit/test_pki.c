@@ -466,7 +466,7 @@ test_federation(void **state)
 	{
 		static const char *const want[] = {
 			"admin.password", "ca.crt", "ca.key", "data", "node.conf",
-			"node.crt", "node.key",
+			"node.crt", "node.key", "tls.crt", "tls.key",
 		};
 		char q[300];
 
@@ -507,6 +507,129 @@ test_federation(void **state)
 	hl_free(c);
 }
 
+/* pki init's separate TLS pair: tls.key (0600) + tls.crt, same CA, same
+ * node name and TLS key usages as node.crt, a different key; node.conf
+ * names it in tls_certificate/tls_key. */
+static void
+test_federation_tls(void **state)
+{
+	static const char *const partners[] = { "JPN", "KOR" };
+	char p[256], rel[64], nm[HL_NODE_NAME_MAX + 1], err[1024];
+	struct hl_config *c;
+	X509 *ca, *other_ca, *tls, *sig;
+	EVP_PKEY *tk, *nk;
+	FILE *f;
+	unsigned i;
+
+	(void)state;
+	c = hl_calloc(1, sizeof(*c));
+	assert_non_null(c);
+	pth(p, sizeof(p), "fedtls");
+	assert_int_equal(hl_pki_init_federation(p, partners, 2, 0, err, sizeof(err)), HL_OK);
+	for (i = 0; i < 2; i++) {
+		snprintf(rel, sizeof(rel), "fedtls/%s/tls.key", partners[i]);
+		assert_int_equal(mode_of(rel), 0600);
+		snprintf(rel, sizeof(rel), "fedtls/%s/tls.crt", partners[i]);
+		assert_int_equal(mode_of(rel), 0644);
+		snprintf(p, sizeof(p), "%s/fedtls/%s/node.conf", tmp, partners[i]);
+		assert_int_equal(hl_config_load(p, c, err, sizeof(err)), HL_OK);
+		snprintf(p, sizeof(p), "%s/fedtls/%s/tls.crt", tmp, partners[i]);
+		assert_string_equal(c->tls_cert_path, p);
+		snprintf(p, sizeof(p), "%s/fedtls/%s/tls.key", tmp, partners[i]);
+		assert_string_equal(c->tls_key_path, p);
+		assert_string_not_equal(c->tls_key_path, c->key_path);
+
+		snprintf(rel, sizeof(rel), "fedtls/%s/ca.crt", partners[i]);
+		ca = load(rel);
+		snprintf(rel, sizeof(rel), "fedtls/%s/ca.crt", partners[1 - i]);
+		other_ca = load(rel);
+		snprintf(rel, sizeof(rel), "fedtls/%s/tls.crt", partners[i]);
+		tls = load(rel);
+		snprintf(rel, sizeof(rel), "fedtls/%s/node.crt", partners[i]);
+		sig = load(rel);
+		/* chains to its partner's CA only, names the node, TLS usages */
+		assert_int_equal(verify_at(ca, tls, 0), X509_V_OK);
+		assert_int_not_equal(verify_at(other_ca, tls, 0), X509_V_OK);
+		assert_int_equal(hl_pki_cert_node_name(tls, nm), HL_OK);
+		assert_string_equal(nm, c->node);
+		assert_true((X509_get_extended_key_usage(tls) & (XKU_SSL_SERVER | XKU_SSL_CLIENT)) ==
+		    (XKU_SSL_SERVER | XKU_SSL_CLIENT));
+		assert_true((X509_get_key_usage(tls) & KU_DIGITAL_SIGNATURE) != 0);
+		assert_int_equal(EVP_PKEY_get_id(X509_get0_pubkey(tls)), EVP_PKEY_ED25519);
+		/* node.crt still certifies node.key; tls.key is another key */
+		f = fopen(c->tls_key_path, "r");
+		assert_non_null(f);
+		tk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		assert_non_null(tk);
+		f = fopen(c->key_path, "r");
+		assert_non_null(f);
+		nk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		assert_non_null(nk);
+		assert_int_equal(X509_check_private_key(tls, tk), 1);
+		assert_int_equal(X509_check_private_key(sig, nk), 1);
+		assert_int_not_equal(X509_check_private_key(tls, nk), 1);
+		assert_int_not_equal(EVP_PKEY_eq(X509_get0_pubkey(tls), X509_get0_pubkey(sig)), 1);
+		EVP_PKEY_free(tk);
+		EVP_PKEY_free(nk);
+		X509_free(sig);
+		X509_free(tls);
+		X509_free(other_ca);
+		X509_free(ca);
+	}
+	hl_free(c);
+}
+
+/* tls_certificate/tls_key in [node]: both or neither; neither = the signing
+ * pair (configurations written before issue 7 keep working). */
+static void
+test_config_tls_keys(void **state)
+{
+	static const char head[] =
+	    "[node]\nname = JPN/node-1\nlisten = 127.0.0.1:7401\napi = 127.0.0.1:7501\n"
+	    "data = data\ncertificate = node.crt\nkey = node.key\nca = ca.crt\n";
+	char conf[1024], err[512];
+	struct hl_config *c;
+
+	(void)state;
+	c = hl_calloc(1, sizeof(*c));
+	assert_non_null(c);
+	/* absent: default to certificate/key */
+	snprintf(conf, sizeof(conf), "%s", head);
+	assert_int_equal(hl_config_parse((const uint8_t *)conf, strlen(conf), "t.conf", "/etc/hl",
+	    c, err, sizeof(err)), HL_OK);
+	assert_string_equal(c->tls_cert_path, "/etc/hl/node.crt");
+	assert_string_equal(c->tls_key_path, "/etc/hl/node.key");
+	/* present: resolved like the other paths */
+	snprintf(conf, sizeof(conf), "%stls_certificate = tls.crt\ntls_key = /k/tls.key\n", head);
+	assert_int_equal(hl_config_parse((const uint8_t *)conf, strlen(conf), "t.conf", "/etc/hl",
+	    c, err, sizeof(err)), HL_OK);
+	assert_string_equal(c->tls_cert_path, "/etc/hl/tls.crt");
+	assert_string_equal(c->tls_key_path, "/k/tls.key");
+	assert_string_equal(c->key_path, "/etc/hl/node.key");
+	/* only one of the two: refused, with the line */
+	snprintf(conf, sizeof(conf), "%stls_key = tls.key\n", head);
+	assert_int_equal(hl_config_parse((const uint8_t *)conf, strlen(conf), "t.conf", "/etc/hl",
+	    c, err, sizeof(err)), HL_ERR_CONFIG);
+	assert_string_equal(err, "t.conf:9: tls_certificate and tls_key go together: set both "
+	    "or neither");
+	snprintf(conf, sizeof(conf), "%stls_certificate = tls.crt\n", head);
+	assert_int_equal(hl_config_parse((const uint8_t *)conf, strlen(conf), "t.conf", "/etc/hl",
+	    c, err, sizeof(err)), HL_ERR_CONFIG);
+	assert_non_null(strstr(err, "t.conf:9: tls_certificate and tls_key"));
+	/* twice, or empty: refused like any other key */
+	snprintf(conf, sizeof(conf), "%stls_certificate = a\ntls_key = b\ntls_key = c\n", head);
+	assert_int_equal(hl_config_parse((const uint8_t *)conf, strlen(conf), "t.conf", "/etc/hl",
+	    c, err, sizeof(err)), HL_ERR_CONFIG);
+	assert_non_null(strstr(err, "t.conf:11:"));
+	snprintf(conf, sizeof(conf), "%stls_certificate =\ntls_key = b\n", head);
+	assert_int_equal(hl_config_parse((const uint8_t *)conf, strlen(conf), "t.conf", "/etc/hl",
+	    c, err, sizeof(err)), HL_ERR_CONFIG);
+	assert_non_null(strstr(err, "t.conf:9:"));
+	hl_free(c);
+}
+
 int
 main(void)
 {
@@ -515,6 +638,8 @@ main(void)
 		cmocka_unit_test(test_bad_certs),
 		cmocka_unit_test(test_node_name),
 		cmocka_unit_test(test_federation),
+		cmocka_unit_test(test_federation_tls),
+		cmocka_unit_test(test_config_tls_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
