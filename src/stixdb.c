@@ -653,10 +653,12 @@ hl_stixdb_objects(struct hl_stixdb *d, const struct hl_stix_query *q,
 			done = 1;
 		}
 	}
-	*rows = out;
-	out = NULL;
-	*n = cnt;
-	cnt = 0;
+	if (cnt > 0) {
+		*rows = out;
+		out = NULL;
+		*n = cnt;
+		cnt = 0;
+	}
 	r = HL_OK;
 out:
 	hl_free(row.json);
