@@ -51,6 +51,8 @@ enum sdb_st {
 	SDB_BRIDGE_SET,
 	SDB_COUNT_ALL,
 	SDB_COUNT_IN,
+	SDB_INGESTED,
+	SDB_INGEST_PENDING,
 	SDB_SAVEPOINT,
 	SDB_RELEASE,
 	SDB_ROLLBACK_TO,
@@ -96,6 +98,10 @@ static const char *const sdb_sql[SDB_N] = {
 	    " updated_us = excluded.updated_us",
 	[SDB_COUNT_ALL] = "SELECT count(*) FROM stix_objects",
 	[SDB_COUNT_IN] = "SELECT count(*) FROM stix_objects WHERE collection = ?1",
+	[SDB_INGESTED] = "INSERT OR IGNORE INTO stix_ingested (envelope, time_us) VALUES (?1, ?2)",
+	[SDB_INGEST_PENDING] = "SELECT e.id FROM envelopes AS e WHERE e.inbound = 1"
+	    " AND e.content_type = 2 AND NOT EXISTS (SELECT 1 FROM stix_ingested AS i"
+	    " WHERE i.envelope = e.id) ORDER BY e.stored_ms, e.rowid LIMIT ?1",
 	[SDB_SAVEPOINT] = "SAVEPOINT hl_stix",
 	[SDB_RELEASE] = "RELEASE hl_stix",
 	[SDB_ROLLBACK_TO] = "ROLLBACK TO hl_stix",
@@ -1019,4 +1025,61 @@ hl_stixdb_count(struct hl_stixdb *d, const char *collection, uint64_t *n)
 		*n = (uint64_t)sqlite3_column_int64(st, 0);
 	st_done(st);
 	return rc == SQLITE_ROW ? HL_OK : map_rc(rc);
+}
+
+int
+hl_stixdb_ingested_mark(struct hl_stixdb *d, const uint8_t id[static HL_ID_BYTES])
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (d == NULL)
+		return HL_ERR_INVALID;
+	st = d->st[SDB_INGESTED];
+	if ((r = bind_blob(st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = bind_i64(st, 2, (int64_t)now_us())) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	return exec_st(st);
+}
+
+int
+hl_stixdb_ingest_pending(struct hl_stixdb *d, size_t max, uint8_t (**ids)[HL_ID_BYTES],
+    size_t *n)
+{
+	uint8_t (*out)[HL_ID_BYTES] = NULL;
+	sqlite3_stmt *st;
+	size_t k = 0;
+	int rc, r;
+
+	*ids = NULL;
+	*n = 0;
+	if (d == NULL || max == 0 || max > 100000)
+		return HL_ERR_INVALID;
+	if ((out = hl_calloc(max, sizeof(*out))) == NULL)
+		return HL_ERR_NOMEM;
+	st = d->st[SDB_INGEST_PENDING];
+	if ((r = bind_i64(st, 1, (int64_t)max)) != HL_OK) {
+		st_done(st);
+		hl_free(out);
+		return r;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < max) {
+		if (sqlite3_column_bytes(st, 0) != HL_ID_BYTES)
+			continue;
+		memcpy(out[k++], sqlite3_column_blob(st, 0), HL_ID_BYTES);
+	}
+	st_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		hl_free(out);
+		return map_rc(rc);
+	}
+	if (k == 0) {
+		hl_free(out);
+		return HL_OK;
+	}
+	*ids = out;
+	*n = k;
+	return HL_OK;
 }

@@ -63,7 +63,10 @@
 	"CREATE TABLE IF NOT EXISTS stix_bridge (" \
 	" name TEXT PRIMARY KEY NOT NULL," \
 	" cursor TEXT NOT NULL," \
-	" updated_us INTEGER NOT NULL) WITHOUT ROWID;"
+	" updated_us INTEGER NOT NULL) WITHOUT ROWID;" \
+	"CREATE TABLE IF NOT EXISTS stix_ingested (" \
+	" envelope BLOB PRIMARY KEY NOT NULL," \
+	" time_us INTEGER NOT NULL) WITHOUT ROWID;"
 
 #define HL_STIX_ORIGIN_MAX 255     /* origin node, or an external server's URL */
 #define HL_STIX_COLLECTION_MAX 64  /* collection name, bytes */
@@ -189,6 +192,14 @@ HL_WUR int hl_stixdb_bridge_get(struct hl_stixdb *d, const char *name, char *cur
     size_t cursorlen);
 HL_WUR int hl_stixdb_bridge_set(struct hl_stixdb *d, const char *name, const char *cursor,
     uint64_t now_us);
+
+/* Inbound STIX envelopes: mark one ingested (inside the ingest's
+ * transaction), and list those stored but not ingested yet (a crash
+ * between the envelope's commit and its ingest), oldest first. OUT: *ids
+ * (caller frees with hl_free), *n. */
+HL_WUR int hl_stixdb_ingested_mark(struct hl_stixdb *d, const uint8_t id[static HL_ID_BYTES]);
+HL_WUR int hl_stixdb_ingest_pending(struct hl_stixdb *d, size_t max,
+    uint8_t (**ids)[HL_ID_BYTES], size_t *n);
 
 /* Objects stored (all collections), for status and tests. */
 HL_WUR int hl_stixdb_count(struct hl_stixdb *d, const char *collection, uint64_t *n);

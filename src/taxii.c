@@ -350,6 +350,9 @@ state_get(struct hl_api *a, struct hl_taxii **state, struct hl_taxii **out)
 			goto out;
 		}
 	}
+	/* envelopes stored but not ingested before a crash */
+	if ((r = hl_taxii_catch_up(hl_api_store(a), NULL)) != HL_OK)
+		log_warnx("taxii: STIX catch-up: %s", hl_strerror(r));
 	*state = t;
 	*out = t;
 	t = NULL;
@@ -742,8 +745,16 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 	    !coll_name_ok(coll = json_string_value(json_object_get(b, "x_hotline_collection")))) {
 		(void)snprintf(detail, sizeof(detail), "origin=%s: not a STIX bundle with "
 		    "x_hotline_collection", m.origin);
-		r = hl_store_audit(s, "stix-invalid", id, m.origin, detail, hl_now_ms());
-		if (r == HL_OK)
+		/* audited and marked done once: not retried */
+		if ((r = hl_stixdb_open(s, &d)) != HL_OK || (r = hl_stixdb_begin(d)) != HL_OK)
+			goto out;
+		began = 1;
+		if ((r = hl_stixdb_ingested_mark(d, id)) != HL_OK ||
+		    (r = hl_store_audit(s, "stix-invalid", id, m.origin, detail, hl_now_ms())) !=
+		    HL_OK)
+			goto out;
+		began = 0;
+		if ((r = hl_stixdb_commit(d)) == HL_OK)
 			r = HL_ERR_MALFORMED;
 		goto out;
 	}
@@ -777,7 +788,8 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 	}
 	(void)snprintf(detail, sizeof(detail), "origin=%s collection=%s stored=%zu already=%zu "
 	    "invalid=%zu", m.origin, coll, ok, dup, bad);
-	if ((r = hl_store_audit(s, "stix-received", id, m.origin, detail, hl_now_ms())) != HL_OK)
+	if ((r = hl_stixdb_ingested_mark(d, id)) != HL_OK ||
+	    (r = hl_store_audit(s, "stix-received", id, m.origin, detail, hl_now_ms())) != HL_OK)
 		goto out;
 	began = 0;
 	if ((r = hl_stixdb_commit(d)) != HL_OK)
@@ -790,6 +802,37 @@ out:
 	hl_stixdb_close(d);
 	json_decref(b);
 	hl_msg_clear(&m);
+	return r;
+}
+
+int
+hl_taxii_catch_up(struct hl_store *s, size_t *done)
+{
+	struct hl_stixdb *d = NULL;
+	uint8_t (*ids)[HL_ID_BYTES] = NULL;
+	size_t n = 0, i, k = 0;
+	int r;
+
+	if (done != NULL)
+		*done = 0;
+	if ((r = hl_stixdb_open(s, &d)) != HL_OK)
+		return r;
+	r = hl_stixdb_ingest_pending(d, 10000, &ids, &n);
+	hl_stixdb_close(d);
+	if (r != HL_OK)
+		return r;
+	for (i = 0; i < n; i++) {
+		r = hl_taxii_ingest(s, ids[i]);
+		if (r != HL_OK && r != HL_ERR_MALFORMED)
+			break;
+		k++;
+		r = HL_OK;
+	}
+	if (k > 0)
+		log_info("taxii: %zu STIX envelope(s) ingested late (after a restart)", k);
+	if (done != NULL)
+		*done = k;
+	hl_free(ids);
 	return r;
 }
 

@@ -47,6 +47,11 @@ HL_WUR int hl_taxii_add(struct hl_node *n, struct hl_stixdb *d, const char *coll
  * (idempotent). Called by node.c right after the commit. */
 HL_WUR int hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES]);
 
+/* Ingest the STIX envelopes stored but not ingested yet (a crash between
+ * commit and ingest); run on the first TAXII or STIX request after a
+ * start. OUT: *done (may be NULL). */
+HL_WUR int hl_taxii_catch_up(struct hl_store *s, size_t *done);
+
 /* A collection's TAXII id (a UUID derived from its name, the same on every
  * node). */
 void hl_taxii_collection_id(const char *name, char out[37]);

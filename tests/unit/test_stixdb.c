@@ -22,6 +22,7 @@
 #include "stix.h"
 #include "stixdb.h"
 #include "store.h"
+#include "taxii.h"
 
 struct fx {
 	char dir[64];
@@ -469,6 +470,87 @@ test_put_in_transaction(void **state)
 }
 
 
+/* An inbound STIX envelope stored as node.c stores it, ingested by the
+ * catch-up (as after a crash between commit and ingest), exactly once. */
+static void
+inbound(struct fx *f, uint8_t idbyte, const char *content)
+{
+	struct hl_msg m;
+	uint8_t raw[32];
+
+	memset(&m, 0, sizeof(m));
+	memset(m.id, idbyte, HL_ID_BYTES);
+	memset(raw, 0x5a, sizeof(raw));
+	m.inbound = 1;
+	(void)snprintf(m.origin, sizeof(m.origin), "KOR/node-1");
+	(void)snprintf(m.originator, sizeof(m.originator), "analyst");
+	m.precedence = 3;
+	m.content_type = 2;   /* HL_CT_STIX */
+	m.suite = 2;
+	memcpy(m.label, f->lab_u, f->lab_u_len);
+	m.label_len = f->lab_u_len;
+	m.created_ms = 1700000000000ull;
+	m.expires_ms = m.created_ms + 3600000;
+	m.stored_ms = m.created_ms + 5;
+	m.sig_ok = 1;
+	m.content = (uint8_t *)(uintptr_t)content;
+	m.content_len = strlen(content);
+	m.raw = raw;
+	m.raw_len = sizeof(raw);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, raw, 8), HL_OK);
+}
+
+static void
+test_ingest(void **state)
+{
+	struct fx *f = *state;
+	struct hl_stix_row *rows = NULL;
+	struct hl_stix_matched *m = NULL;
+	const char *kind;
+	uint8_t (*ids)[HL_ID_BYTES] = NULL;
+	size_t n, done;
+	uint64_t cnt;
+
+	inbound(f, 1, "{\"type\":\"bundle\",\"id\":\"bundle--6f1a4c1e-0d1b-4d5e-8f00-3b8f7f6d2a10\","
+	    "\"x_hotline_collection\":\"intel\",\"objects\":[{\"type\":\"indicator\","
+	    "\"spec_version\":\"2.1\",\"id\":\"indicator--0b1c2d3e-4f50-4a6b-8c7d-8e9f0a1b2c3d\","
+	    "\"created\":\"2026-01-01T00:00:00Z\",\"modified\":\"2026-01-01T00:00:00Z\","
+	    "\"pattern\":\"[domain-name:value = 'c2.example']\",\"pattern_type\":\"stix\","
+	    "\"valid_from\":\"2026-01-01T00:00:00Z\",\"x_kept\":[1,{\"b\":2,\"a\":1}]},"
+	    "{\"type\":\"indicator\",\"id\":\"broken\"}]}");
+	inbound(f, 2, "{\"type\":\"bundle\",\"objects\":[]}");          /* no collection */
+	inbound(f, 3, "not json");
+	assert_int_equal(hl_stixdb_ingest_pending(f->d, 10, &ids, &n), HL_OK);
+	assert_true(n == 3);
+	hl_free(ids);
+	assert_int_equal(hl_taxii_catch_up(f->s, &done), HL_OK);
+	assert_true(done == 3);
+	/* all three done (two refused, audited), none pending */
+	assert_int_equal(hl_stixdb_ingest_pending(f->d, 10, &ids, &n), HL_OK);
+	assert_true(n == 0 && ids == NULL);
+	assert_int_equal(hl_taxii_catch_up(f->s, &done), HL_OK);
+	assert_true(done == 0);
+	assert_int_equal(hl_stixdb_count(f->d, "intel", &cnt), HL_OK);
+	assert_true(cnt == 1);
+	/* provenance from the envelope */
+	assert_int_equal(hl_stixdb_search(f->d, "C2.example", &f->pol, NULL, 10, &kind, &rows, &m,
+	    &n), HL_OK);
+	assert_true(n == 1);
+	assert_string_equal(rows[0].prov.partner, "KOR");
+	assert_string_equal(rows[0].prov.node, "KOR/node-1");
+	assert_true(rows[0].prov.envelope[0] == 1 && rows[0].prov.source == HL_STIX_PARTNER);
+	assert_true(rows[0].prov.received_us == 1700000000005000ull);
+	assert_memory_equal(rows[0].label, f->lab_u, f->lab_u_len);
+	hl_stixdb_rows_free(rows, n);
+	hl_free(m);
+	/* the same envelope again is idempotent */
+	assert_int_equal(hl_taxii_ingest(f->s, (const uint8_t[HL_ID_BYTES]){ 1, 1, 1, 1, 1, 1, 1,
+	    1, 1, 1, 1, 1, 1, 1, 1, 1 }), HL_OK);
+	assert_int_equal(hl_stixdb_count(f->d, "intel", &cnt), HL_OK);
+	assert_true(cnt == 1);
+	assert_int_equal(hl_taxii_ingest(f->s, (const uint8_t[HL_ID_BYTES]){ 9 }), HL_ERR_NOT_FOUND);
+}
+
 /* ---- [collection NAME] in node.conf (config.c), which the store serves ---- */
 
 #define CONF_BASE "[node]\nname = JPN/node-1\nlisten = 127.0.0.1:7401\napi = 127.0.0.1:8401\n" \
@@ -554,6 +636,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rule4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_bridge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_in_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest, setup, teardown),
 		cmocka_unit_test(test_collection_config),
 	};
 
