@@ -36,6 +36,7 @@
 #include "node.h"
 #include "pwhash.h"
 #include "store.h"
+#include "taxii.h"
 #include "track.h"
 #include "version.h"
 
@@ -74,6 +75,7 @@ struct hl_api {
 	 * a time in a callback) */
 	struct hl_console *console;
 	struct hl_operator_conf req_op;
+	struct hl_taxii *taxii;           /* taxii.c: created on first use */
 };
 
 /* ---- replies ---- */
@@ -84,12 +86,14 @@ hl_api_reason_phrase(int code)
 	switch (code) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 302: return "Found";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
@@ -937,6 +941,12 @@ api_request(struct evhttp_request *req, void *arg)
 		hl_console_request(a->console, req);
 		return;
 	}
+	/* TAXII 2.1 and the STIX endpoints (taxii.c): own media types and auth */
+	if (path != NULL && (strncmp(path, "/taxii2/", 8) == 0 ||
+	    strncmp(path, "/api/v1/stix/", 13) == 0)) {
+		hl_taxii_request(a, &a->taxii, req);
+		return;
+	}
 	if ((op = hl_api_authenticate(a, req)) == NULL)
 		return;
 	/* endpoints added for the console: events, audit list, label check,
@@ -1140,6 +1150,7 @@ hl_api_free(struct hl_api *a)
 	if (a->http != NULL)
 		evhttp_free(a->http);
 	hl_console_free(a->console);
+	hl_taxii_free(a->taxii);
 	SSL_CTX_free(a->ctx);
 	hl_free_secret(a, sizeof(*a));
 }

@@ -25,6 +25,7 @@
 #include "keys.h"
 #include "merkle.h"
 #include "store.h"
+#include "stixdb.h"
 
 #define STORE_SCHEMA_VERSION 7
 #define STORE_BUSY_TIMEOUT_MS 5000
@@ -181,9 +182,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	/* 4 -> 5: acknowledgement deadlines: when an envelope became overdue */
 	"ALTER TABLE envelopes ADD COLUMN overdue_ms INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE deliveries ADD COLUMN overdue_ms INTEGER NOT NULL DEFAULT 0;",
-	/* 5 -> 6: STIX objects (the TAXII branch's migration takes this slot;
-	 * an empty step until it is merged) */
-	"SELECT 1;",
+	/* 5 -> 6: STIX objects, observables index, TAXII status (stixdb.h) */
+	HL_STIXDB_SCHEMA,
 	/* 6 -> 7: operator accounts managed through the API (src/accounts.c);
 	 * console sessions are kept in memory only (src/console.c) */
 	STORE_ACCOUNTS_SCHEMA,
@@ -646,13 +646,6 @@ op_end(struct hl_store *s, int mode, int r)
 	return r;
 }
 
-/* The raw handle, for modules that own tables in this database
- * (src/accounts.c). Main thread only, like every other call here. */
-sqlite3 *
-hl_store_db(struct hl_store *s)
-{
-	return s->db;
-}
 
 int
 hl_store_begin(struct hl_store *s)
@@ -1215,6 +1208,14 @@ hl_store_close(struct hl_store *s)
 	if (s->in_tx || (s->db != NULL && !sqlite3_get_autocommit(s->db)))
 		hl_store_rollback(s);
 	store_free(s);
+}
+
+/* The raw connection, for modules that own tables (accounts.c, stixdb.c).
+ * Main thread only, like every other call here. */
+sqlite3 *
+hl_store_db(struct hl_store *s)
+{
+	return s != NULL ? s->db : NULL;
 }
 
 const char *

@@ -67,9 +67,6 @@ struct hl_delivery {
  * err. Caller frees with hl_store_close(). */
 HL_WUR int hl_store_open(const char *path, struct hl_store **out, char *err, size_t errlen);
 void hl_store_close(struct hl_store *s);
-/* The raw SQLite handle, for modules that own tables in this database. */
-struct sqlite3;
-struct sqlite3 *hl_store_db(struct hl_store *s);
 /* Explicit transactions for grouping (nesting not allowed). */
 HL_WUR int hl_store_begin(struct hl_store *s);
 HL_WUR int hl_store_commit(struct hl_store *s);
@@ -278,6 +275,10 @@ HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outb
 /* The SQLite message of the last failure on s ("" if none); static storage
  * inside s, valid until the next call on s. */
 const char *hl_store_errmsg(const struct hl_store *s);
+/* The raw SQLite connection, for modules that own tables of their own
+ * (accounts.c, stixdb.c). Same thread as the store; never closed by the caller. */
+struct sqlite3;
+struct sqlite3 *hl_store_db(struct hl_store *s);
 
 /* ---- tracks: the current picture of live warning tracks ----
  * (docs/internals/tracks.md) Every update (one track envelope) is recorded
