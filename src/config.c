@@ -37,7 +37,7 @@
 
 #define CONF_MSG_MAX 512
 
-enum sect { S_NONE = 0, S_NODE, S_POLICY, S_PEER, S_OPERATOR, S_CLI };
+enum sect { S_NONE = 0, S_NODE, S_POLICY, S_PEER, S_OPERATOR, S_CLI, S_COLLECTION };
 
 struct pctx;
 typedef int (*setter_fn)(struct pctx *, const char *, char *, size_t);
@@ -58,6 +58,8 @@ enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
 enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_COUNT };
 enum op_key { OK_ROLE, OK_CLEARANCE, OK_NATIONALITY, OK_PASSWORD, OK_DISABLED, OK_COUNT };
 enum cli_key { CK_USER, CK_PASSWORD_FILE, CK_COUNT };
+/* [collection NAME] (docs/TAXII.md) */
+enum coll_key { LK_TITLE, LK_DESCRIPTION, LK_MEMBERS, LK_CEILING, LK_READ, LK_WRITE, LK_COUNT };
 
 #define KEYS_MAX NK_COUNT
 
@@ -70,6 +72,8 @@ struct conf_lines {
 	unsigned peer[HL_PEERS_MAX][RK_COUNT];
 	unsigned op_sect[HL_OPERATORS_MAX];
 	unsigned op[HL_OPERATORS_MAX][OK_COUNT];
+	unsigned coll_sect[HL_COLLECTIONS_MAX];
+	unsigned coll[HL_COLLECTIONS_MAX][LK_COUNT];
 };
 
 struct pctx {
@@ -88,6 +92,7 @@ struct pctx {
 	/* level names, resolved against the policy at the end */
 	char peer_level[HL_PEERS_MAX][HL_LEVEL_NAME_MAX + 1];
 	char op_level[HL_OPERATORS_MAX][HL_LEVEL_NAME_MAX + 1];
+	char coll_level[HL_COLLECTIONS_MAX][HL_LEVEL_NAME_MAX + 1];
 };
 
 static const char *const default_levels[] = {
@@ -713,6 +718,190 @@ ck_password_file(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_path(x, v, x->c->cli_password_file, msg, ml);
 }
 
+/* ---- [collection NAME]: a STIX collection (docs/TAXII.md) ---- */
+#define COLL(x) (&(x)->c->collections[(x)->cur_idx])
+
+static int find_level(const struct hl_policy *p, const char *name, uint8_t *out);
+
+static int
+lk_title(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (v[0] == '\0' || copy_str(COLL(x)->title, sizeof(COLL(x)->title), v) != HL_OK) {
+		snprintf(msg, ml, "expected 1..%zu bytes", sizeof(COLL(x)->title) - 1);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+lk_description(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (copy_str(COLL(x)->description, sizeof(COLL(x)->description), v) != HL_OK) {
+		snprintf(msg, ml, "longer than %zu bytes", sizeof(COLL(x)->description) - 1);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+lk_members(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (hl_partner_list_parse(v, COLL(x)->members, HL_RELEASABLE_MAX,
+	    &COLL(x)->nmembers) != HL_OK) {
+		snprintf(msg, ml, "expected comma-separated partner codes (at most %d)",
+		    HL_RELEASABLE_MAX);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+lk_ceiling(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_level_name(v, x->coll_level[x->cur_idx], msg, ml);
+}
+
+/* "*" or comma-separated account names (checked against [operator] at the end). */
+static int
+set_accounts(const char *v, char *dst, size_t dstlen, char *msg, size_t ml)
+{
+	const char *p = v, *e;
+	char name[HL_OPERATOR_MAX + 1];
+	size_t n;
+
+	if (strcmp(v, "*") == 0)
+		return copy_str(dst, dstlen, v);
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		for (e = p; *e != '\0' && *e != ','; e++)
+			;
+		n = (size_t)(e - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == 0 || n > HL_OPERATOR_MAX)
+			goto bad;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (!ident_ok(name, HL_OPERATOR_MAX))
+			goto bad;
+		if (*e == '\0')
+			break;
+		p = e + 1;
+	}
+	if (copy_str(dst, dstlen, v) != HL_OK)
+		goto bad;
+	return HL_OK;
+bad:
+	snprintf(msg, ml, "expected * or comma-separated operator names");
+	return HL_ERR_CONFIG;
+}
+
+static int
+lk_read(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_accounts(v, COLL(x)->read, sizeof(COLL(x)->read), msg, ml);
+}
+
+static int
+lk_write(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_accounts(v, COLL(x)->write, sizeof(COLL(x)->write), msg, ml);
+}
+
+static const struct key_def coll_keys[LK_COUNT] = {
+	[LK_TITLE] = { "title", 0, lk_title },
+	[LK_DESCRIPTION] = { "description", 0, lk_description },
+	[LK_MEMBERS] = { "members", 0, lk_members },
+	[LK_CEILING] = { "ceiling", 0, lk_ceiling },
+	[LK_READ] = { "read", 0, lk_read },
+	[LK_WRITE] = { "write", 0, lk_write },
+};
+
+int
+hl_config_list_has(const char *list, const char *account)
+{
+	const char *p = list, *e;
+	size_t n, an;
+
+	if (list == NULL || account == NULL || account[0] == '\0')
+		return 0;
+	if (strcmp(list, "*") == 0)
+		return 1;
+	an = strlen(account);
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		for (e = p; *e != '\0' && *e != ','; e++)
+			;
+		n = (size_t)(e - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == an && memcmp(p, account, n) == 0)
+			return 1;
+		p = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+const struct hl_collection_conf *
+hl_config_collection(const struct hl_config *c, const char *name)
+{
+	unsigned i;
+
+	if (c == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < c->ncollections; i++)
+		if (strcmp(c->collections[i].name, name) == 0)
+			return &c->collections[i];
+	return NULL;
+}
+
+/* At the end: ceilings resolved, accounts named must exist. */
+static void
+check_collections(struct pctx *x, const char *levels)
+{
+	struct hl_config *c = x->c;
+	const char *lists[2], *p, *e;
+	char name[HL_OPERATOR_MAX + 1];
+	unsigned i, k;
+	size_t n;
+
+	for (i = 0; i < c->ncollections; i++) {
+		if (x->coll_level[i][0] != '\0' && find_level(&c->policy, x->coll_level[i],
+		    &c->collections[i].ceiling) != 0) {
+			fail(x, x->ln->coll[i][LK_CEILING], "ceiling: '%s' is not a level of "
+			    "policy %s (%s)", x->coll_level[i], c->policy.id, levels);
+			return;
+		}
+		lists[0] = c->collections[i].read;
+		lists[1] = c->collections[i].write;
+		for (k = 0; k < 2; k++) {
+			if (strcmp(lists[k], "*") == 0)
+				continue;
+			for (p = lists[k]; *p != '\0'; p = *e == ',' ? e + 1 : e) {
+				while (*p == ' ')
+					p++;
+				for (e = p; *e != '\0' && *e != ','; e++)
+					;
+				n = (size_t)(e - p);
+				while (n > 0 && p[n - 1] == ' ')
+					n--;
+				if (n == 0 || n > HL_OPERATOR_MAX)
+					continue;
+				memcpy(name, p, n);
+				name[n] = '\0';
+				if (hl_config_operator(c, name) == NULL) {
+					fail(x, x->ln->coll[i][k == 0 ? LK_READ : LK_WRITE],
+					    "%s: no [operator %s] in this file",
+					    k == 0 ? "read" : "write", name);
+					return;
+				}
+			}
+		}
+	}
+}
+
 static const struct key_def node_keys[NK_COUNT] = {
 	[NK_NAME] = { "name", 1, nk_name },
 	[NK_LISTEN] = { "listen", 1, nk_listen },
@@ -785,6 +974,9 @@ cur_table(struct pctx *x, const struct key_def **keys, unsigned *n, unsigned **l
 	case S_CLI:
 		*keys = cli_keys; *n = CK_COUNT; *lines = x->ln->cli;
 		break;
+	case S_COLLECTION:
+		*keys = coll_keys; *n = LK_COUNT; *lines = x->ln->coll[x->cur_idx];
+		break;
 	case S_NONE:
 		break;
 	}
@@ -800,6 +992,9 @@ sect_label(const struct pctx *x, char *out, size_t outlen)
 	case S_PEER: snprintf(out, outlen, "[peer %s]", x->c->peers[x->cur_idx].node); break;
 	case S_OPERATOR:
 		snprintf(out, outlen, "[operator %s]", x->c->operators[x->cur_idx].name);
+		break;
+	case S_COLLECTION:
+		snprintf(out, outlen, "[collection %s]", x->c->collections[x->cur_idx].name);
 		break;
 	case S_NONE: snprintf(out, outlen, "(no section)"); break;
 	}
@@ -965,6 +1160,33 @@ on_section(struct pctx *x, const char *s, size_t n)
 		memcpy(o->name, argbuf, an + 1);
 		x->ln->op_sect[x->cur_idx] = x->line;
 		x->cur = S_OPERATOR;
+		return;
+	}
+	if (strcmp(kind, "collection") == 0) {
+		/* [collection NAME]: STIX collection (docs/TAXII.md) */
+		struct hl_collection_conf *l;
+
+		if (!ident_ok(argbuf, HL_COLLECTION_NAME_MAX)) {
+			fail(x, x->line, "[collection NAME]: expected 1..%d characters of "
+			    "A-Z a-z 0-9 . _ -", HL_COLLECTION_NAME_MAX);
+			return;
+		}
+		for (i = 0; i < x->c->ncollections; i++)
+			if (strcmp(x->c->collections[i].name, argbuf) == 0) {
+				fail(x, x->line, "duplicate section [collection %s] (first at "
+				    "line %u)", argbuf, x->ln->coll_sect[i]);
+				return;
+			}
+		if (x->c->ncollections == HL_COLLECTIONS_MAX) {
+			fail(x, x->line, "too many collections (max %d)", HL_COLLECTIONS_MAX);
+			return;
+		}
+		x->cur_idx = x->c->ncollections++;
+		l = &x->c->collections[x->cur_idx];
+		memcpy(l->name, argbuf, an + 1);
+		memcpy(l->title, argbuf, an + 1);
+		x->ln->coll_sect[x->cur_idx] = x->line;
+		x->cur = S_COLLECTION;
 		return;
 	}
 	fail(x, x->line, "unknown section [%s]", kind);
@@ -1140,6 +1362,9 @@ finish(struct pctx *x)
 			    "of policy %s (%s)", x->op_level[i], c->policy.id, levels);
 			return;
 		}
+	check_collections(x, levels);   /* [collection NAME] */
+	if (x->failed)
+		return;
 	/* Same peer under two spellings cannot happen (names are exact), but
 	 * two peer sections must not name the same address either. */
 	for (i = 0; i < c->npeers; i++)

@@ -15,6 +15,9 @@
 #define HL_PATH_MAX 1024
 #define HL_HOST_MAX 255
 #define HL_OPERATORS_MAX 64
+#define HL_COLLECTIONS_MAX 32
+#define HL_COLLECTION_NAME_MAX 64
+#define HL_ACCOUNT_LIST_MAX 1024
 
 struct hl_peer_conf {
 	char node[HL_NODE_NAME_MAX + 1];      /* [peer KOR/node-1] */
@@ -36,6 +39,19 @@ struct hl_operator_conf {
 	char nationality[HL_PARTNER_MAX + 1];
 	char password_hash[256];              /* "$scrypt$..." see pwhash.h */
 	int disabled;
+};
+
+/* [collection NAME]: a STIX collection served over TAXII and shared with
+ * its member partners (docs/TAXII.md). */
+struct hl_collection_conf {
+	char name[HL_COLLECTION_NAME_MAX + 1];
+	char title[128];                      /* title = ... (default: the name) */
+	char description[256];
+	unsigned nmembers;                    /* members = KOR,USA */
+	char members[HL_RELEASABLE_MAX][HL_PARTNER_MAX + 1];
+	uint8_t ceiling;                      /* ceiling = level (default: the lowest) */
+	char read[HL_ACCOUNT_LIST_MAX];       /* read = alice,bob | * (default: none) */
+	char write[HL_ACCOUNT_LIST_MAX];      /* write = ... */
 };
 
 struct hl_config {
@@ -70,6 +86,9 @@ struct hl_config {
 	/* [operator NAME] */
 	unsigned noperators;
 	struct hl_operator_conf operators[HL_OPERATORS_MAX];
+	/* [collection NAME] */
+	unsigned ncollections;
+	struct hl_collection_conf collections[HL_COLLECTIONS_MAX];
 	/* [cli] the credentials the CLI uses when run with -c */
 	char cli_user[HL_OPERATOR_MAX + 1];
 	char cli_password_file[HL_PATH_MAX];
@@ -85,6 +104,10 @@ HL_WUR int hl_config_load(const char *path, struct hl_config *out, char *err, si
 
 const struct hl_peer_conf *hl_config_peer(const struct hl_config *c, const char *node);
 const struct hl_operator_conf *hl_config_operator(const struct hl_config *c, const char *name);
+const struct hl_collection_conf *hl_config_collection(const struct hl_config *c, const char *name);
+/* Does the comma-separated account list (read/write, "*" = everyone) name
+ * account? 1 if so. */
+int hl_config_list_has(const char *list, const char *account);
 /* Duration "500ms", "5s", "10m", "3h", "7d" or plain seconds. */
 HL_WUR int hl_parse_duration_ms(const char *s, uint64_t *out);
 /* "host:port" (IPv6 as [addr]:port). */

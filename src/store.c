@@ -25,8 +25,9 @@
 #include "keys.h"
 #include "merkle.h"
 #include "store.h"
+#include "stixdb.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_BUSY_TIMEOUT_MS 5000
 /* sqlite3_bind_blob takes an int length. (<limits.h> is shadowed by
  * src/limits.h through gcc's include_next, so no INT_MAX here.) */
@@ -168,6 +169,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	/* 4 -> 5: acknowledgement deadlines: when an envelope became overdue */
 	"ALTER TABLE envelopes ADD COLUMN overdue_ms INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE deliveries ADD COLUMN overdue_ms INTEGER NOT NULL DEFAULT 0;",
+	/* 5 -> 6: STIX objects, observables index, TAXII status (stixdb.h) */
+	HL_STIXDB_SCHEMA,
 };
 
 enum st {
@@ -1188,6 +1191,13 @@ hl_store_close(struct hl_store *s)
 	if (s->in_tx || (s->db != NULL && !sqlite3_get_autocommit(s->db)))
 		hl_store_rollback(s);
 	store_free(s);
+}
+
+/* The raw connection, for modules that own tables (stixdb.c). */
+sqlite3 *
+hl_store_db(struct hl_store *s)
+{
+	return s != NULL ? s->db : NULL;
 }
 
 const char *

@@ -265,6 +265,10 @@ HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outb
 /* The SQLite message of the last failure on s ("" if none); static storage
  * inside s, valid until the next call on s. */
 const char *hl_store_errmsg(const struct hl_store *s);
+/* The raw SQLite connection, for modules that own tables of their own
+ * (stixdb.c). Same thread as the store; never closed by the caller. */
+struct sqlite3;
+struct sqlite3 *hl_store_db(struct hl_store *s);
 
 /* ---- tracks: the current picture of live warning tracks ----
  * (docs/internals/tracks.md) Every update (one track envelope) is recorded

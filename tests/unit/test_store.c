@@ -174,7 +174,7 @@ test_open_creates_private_wal_db(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 5);
+	assert_int_equal(sqlite3_column_int(st, 0), 6);
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -1175,10 +1175,10 @@ test_versions(void **state)
 
 	open_fx(f);
 	close_fx(f);
+	raw_exec(f->path, "PRAGMA user_version = 7");
+	expect_open_fails(f, HL_ERR_VERSION, "schema version 7 is newer than this hotline "
+	    "supports (6)");
 	raw_exec(f->path, "PRAGMA user_version = 6");
-	expect_open_fails(f, HL_ERR_VERSION, "schema version 6 is newer than this hotline "
-	    "supports (5)");
-	raw_exec(f->path, "PRAGMA user_version = 5");
 	open_fx(f);
 	close_fx(f);
 	/* a version-2 file (before the tracks and transit tables) is migrated */

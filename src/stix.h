@@ -1,0 +1,104 @@
+/* stix.h: STIX 2.1 objects (docs/TAXII.md): validation with one message per
+ * object, TLP 2.0 markings to labels, canonical JSON for comparison, and the
+ * observables (IP/CIDR, domain, URL, hash, e-mail) named in indicator
+ * patterns and cyber-observable objects. Pure code, no I/O. */
+#ifndef HL_STIX_H
+#define HL_STIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+#include "hl_limits.h"
+
+#define HL_STIX_OBJECT_MAX_BYTES (1024u * 1024)  /* one object, compact JSON */
+#define HL_STIX_DEPTH_MAX 16                     /* nesting of one object */
+#define HL_STIX_PATTERN_MAX 16384                /* indicator pattern, bytes */
+#define HL_STIX_TYPE_MAX 250                     /* object type, bytes */
+#define HL_STIX_ID_MAX (HL_STIX_TYPE_MAX + 2 + 36)
+#define HL_STIX_TS_KEY 31                        /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" + NUL */
+#define HL_STIX_OBS_VALUE_MAX 1024               /* normalised observable, bytes */
+#define HL_STIX_OBS_MAX 128                      /* observables kept per object */
+#define HL_STIX_ERR_MAX 256                      /* one validation message */
+
+enum hl_stix_category {
+	HL_STIX_UNKNOWN = 0,       /* custom type (x-...): common SDO properties */
+	HL_STIX_SDO = 1,
+	HL_STIX_SRO = 2,
+	HL_STIX_SCO = 3,
+	HL_STIX_MARKING = 4,       /* marking-definition */
+	HL_STIX_BUNDLE = 5,
+	HL_STIX_META = 6,          /* language-content, extension-definition */
+};
+int hl_stix_category(const char *type);
+
+/* Validate one object (not a bundle) fully: required common properties for
+ * its category, id "type--uuid" with the type as prefix, RFC 3339 times,
+ * spec_version "2.1", modified >= created, *_ref / *_refs well formed,
+ * TLP 2.0 marking ids, size and depth limits. Custom x- types and
+ * properties are accepted. HL_ERR_MALFORMED / HL_ERR_TOO_BIG with one line
+ * in err naming the property. */
+HL_WUR int hl_stix_validate(const json_t *obj, char *err, size_t errlen);
+/* "type--uuid" (type given or any, uuid RFC 4122 text form). 1 if valid. */
+int hl_stix_id_valid(const char *id, const char *type);
+/* RFC 3339 timestamp in UTC ("Z"), fractional seconds 0..9 digits.
+ * OUT: key (fixed-width, sorts in time order), *us since the epoch; either
+ * may be NULL. */
+HL_WUR int hl_stix_time(const char *s, char key[HL_STIX_TS_KEY], int64_t *us);
+
+/* The TLP of one of the five TLP 2.0 marking-definition ids (or the TLP
+ * 1.0 ids of white/green/amber/red), -1 for any other id. */
+int hl_stix_tlp_of_marking(const char *id);
+/* The strictest TLP among the object's object_marking_refs. OUT: *tlp
+ * (enum hl_tlp), *found = 0 when it has none (then *tlp = CLEAR). */
+void hl_stix_object_tlp(const json_t *obj, uint8_t *tlp, int *found);
+/* The TLP 2.0 marking-definition id for a TLP level. */
+const char *hl_stix_tlp_marking_id(uint8_t tlp);
+
+/* Canonical JSON: sorted keys, compact, for comparing objects. NULL on
+ * failure; caller frees with hl_free. */
+char *hl_stix_canonical(const json_t *obj);
+
+/* ---- observables ---- */
+enum hl_obs_kind {
+	HL_OBS_IPV4 = 1,
+	HL_OBS_IPV6 = 2,
+	HL_OBS_DOMAIN = 3,
+	HL_OBS_URL = 4,
+	HL_OBS_MD5 = 5,
+	HL_OBS_SHA1 = 6,
+	HL_OBS_SHA256 = 7,
+	HL_OBS_SHA512 = 8,
+	HL_OBS_EMAIL = 9,
+};
+struct hl_stix_obs {
+	uint8_t kind;                            /* enum hl_obs_kind */
+	uint8_t plen;                            /* IP: prefix length (32/128 for one address) */
+	uint8_t lo[16], hi[16];                  /* IP: first and last address, big-endian (4 or 16 bytes used) */
+	char value[HL_STIX_OBS_VALUE_MAX + 1];   /* normalised text ("198.51.100.0/24", lower-case domain, hex) */
+};
+/* "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "sha512", "email". */
+const char *hl_stix_obs_kind_name(uint8_t kind);
+/* A value of a known kind (from a pattern or an SCO), normalised.
+ * HL_ERR_MALFORMED when it is not one (e.g. a bad address). */
+HL_WUR int hl_stix_obs_make(uint8_t kind, const char *value, size_t len, struct hl_stix_obs *out);
+/* A search term: an IPv4/IPv6 address or CIDR, a URL (scheme://), an
+ * e-mail address, an MD5/SHA-1/SHA-256/SHA-512 hex digest or a domain
+ * name. HL_ERR_MALFORMED when it is none of these. */
+HL_WUR int hl_stix_obs_parse(const char *value, struct hl_stix_obs *out);
+/* The observables a STIX pattern compares for equality (= or IN or
+ * ISSUBSET for addresses) on ipv4-addr:value, ipv6-addr:value,
+ * domain-name:value, url:value, email-addr:value, file:hashes.*. Anything
+ * else is skipped; a pattern that does not lex is HL_ERR_MALFORMED. At
+ * most max are written. OUT: out[0..*n). */
+HL_WUR int hl_stix_pattern_extract(const char *pattern, size_t len, struct hl_stix_obs *out,
+    size_t max, size_t *n);
+/* All observables of a validated object: its pattern when it is an
+ * indicator with pattern_type "stix", its value/hashes when it is an SCO.
+ * Deduplicated; at most HL_STIX_OBS_MAX. OUT: *out (caller frees with
+ * hl_free; NULL when *n is 0), *n. */
+HL_WUR int hl_stix_extract(const json_t *obj, struct hl_stix_obs **out, size_t *n);
+
+#endif
