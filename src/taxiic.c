@@ -691,7 +691,7 @@ build_head(const struct hl_taxiic *c, const char *method, const char *path, cons
 	n = snprintf(line, sizeof(line), "%s %s HTTP/1.1\r\nHost: %s%s%s:%u\r\n"
 	    "User-Agent: hotline/%s\r\nAccept: %s\r\nConnection: close\r\n", method, path,
 	    v6 ? "[" : "", c->host, v6 ? "]" : "", (unsigned)c->port, HL_VERSION,
-	    accept != NULL ? accept : HL_TAXII_MEDIA);
+	    accept != NULL ? accept : HL_TAXIIC_MEDIA);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		goto out;
 	hl_buf_put(b, line, (size_t)n);
@@ -702,7 +702,7 @@ build_head(const struct hl_taxiic *c, const char *method, const char *path, cons
 	}
 	if (has_body) {
 		n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %zu\r\n",
-		    HL_TAXII_MEDIA, body_len);
+		    HL_TAXIIC_MEDIA, body_len);
 		hl_buf_put(b, line, (size_t)n);
 	}
 	hl_buf_put(b, "\r\n", 2);

@@ -16,7 +16,7 @@
 #include "errors.h"
 #include "httpc.h"
 
-#define HL_TAXII_MEDIA "application/taxii+json;version=2.1"
+#define HL_TAXIIC_MEDIA "application/taxii+json;version=2.1"
 #define HL_TAXIIC_BODY_MAX (64u * 1024 * 1024)    /* one response body */
 #define HL_TAXIIC_OBJECTS_MAX 100000              /* objects in one envelope */
 #define HL_TAXIIC_COLLECTIONS_MAX 1000

@@ -19,6 +19,7 @@
 #include "apijson.h"
 #include "errors.h"
 #include "misp.h"
+#include "stix.h"
 
 #define TLP_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 #define TLP_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
@@ -106,6 +107,20 @@ first_mark(json_t *o)
 	json_t *m = json_array_get(json_object_get(o, "object_marking_refs"), 0);
 
 	return json_is_string(m) ? json_string_value(m) : "";
+}
+
+/* every object passes the STIX validator the TAXII server applies */
+static void
+all_valid(json_t *bundle, const char *what)
+{
+	json_t *o;
+	size_t i;
+	char err[HL_STIX_ERR_MAX];
+
+	json_array_foreach(json_object_get(bundle, "objects"), i, o)
+		if (hl_stix_validate(o, err, sizeof(err)) != HL_OK)
+			fail_msg("%s: object %zu (%s) invalid: %s", what, i,
+			    json_string_value(json_object_get(o, "id")), err);
 }
 
 static void
@@ -198,6 +213,7 @@ test_small_event(void **state)
 	assert_non_null(o = find_pattern(objs, "[domain-name:value = 'red.evil.example']"));
 	assert_string_equal(first_mark(o), TLP_RED);
 	assert_null(find_pattern(objs, "[ipv4-addr:value = '999.1.1.1']"));
+	all_valid(b, "small-event.json");
 	json_decref(b);
 	free(p);
 }
@@ -471,6 +487,7 @@ test_real_events(void **state)
 				assert_int_equal(json_string_value(json_object_get(o, "pattern"))[0], '[');
 			}
 		}
+		all_valid(b, expect[i].file);
 		if (nind < expect[i].min_indicators)
 			fail_msg("%s: %zu indicators, want at least %u", expect[i].file, nind,
 			    expect[i].min_indicators);
