@@ -34,6 +34,7 @@
 #include "node.h"
 #include "pwhash.h"
 #include "store.h"
+#include "taxii.h"
 #include "track.h"
 #include "version.h"
 
@@ -66,6 +67,7 @@ struct hl_api {
 	uint8_t mac_key[32];
 	struct auth_entry cache[API_AUTH_CACHE];
 	struct fail_entry fails[API_FAIL_SLOTS];
+	struct hl_taxii *taxii;           /* taxii.c: created on first use */
 };
 
 /* ---- replies ---- */
@@ -76,11 +78,13 @@ hl_api_reason_phrase(int code)
 	switch (code) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
@@ -851,6 +855,12 @@ api_request(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(in);
 	int route, want_post;
 
+	/* TAXII 2.1 and the STIX endpoints (taxii.c): own media types and auth */
+	if (path != NULL && (strncmp(path, "/taxii2/", 8) == 0 ||
+	    strncmp(path, "/api/v1/stix/", 13) == 0)) {
+		hl_taxii_request(a, &a->taxii, req);
+		return;
+	}
 	if ((op = hl_api_authenticate(a, req)) == NULL)
 		return;
 	if (hl_apijson_route(path, &route, id) != HL_OK) {
@@ -1036,6 +1046,7 @@ hl_api_free(struct hl_api *a)
 		return;
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	hl_taxii_free(a->taxii);
 	SSL_CTX_free(a->ctx);
 	hl_free_secret(a, sizeof(*a));
 }

@@ -26,6 +26,7 @@
 #include "nodeinit.h"
 #include "pki.h"
 #include "seal.h"
+#include "taxii.h"
 #include "track.h"
 
 #define NODE_TICK_MS 100
@@ -843,6 +844,10 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	/* the track picture (a failure is caught up by GET /api/v1/tracks) */
 	if (e.content_type == HL_CT_TRACK && (r = hl_tracks_ingest(n->store, e.id)) != HL_OK)
 		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
+	/* STIX objects into the local copy of their collection (taxii.c), right
+	 * after the commit; idempotent, so a retry after a failure is safe */
+	if (e.content_type == HL_CT_STIX && (r = hl_taxii_ingest(n->store, e.id)) != HL_OK)
+		log_warnx("envelope %s: STIX objects not ingested: %s", idh, hl_strerror(r));
 out:
 	if (content != NULL)
 		hl_free_secret(content, clen);

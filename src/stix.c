@@ -314,7 +314,8 @@ ends_with(const char *s, const char *suffix)
 }
 
 /* Every "*_ref" holds an id and every "*_refs" a non-empty array of ids,
- * at any depth. */
+ * at any depth. A custom property (x_...) may also be empty ("" or []): real
+ * producers (ATT&CK's x_mitre_data_source_ref) leave unset references so. */
 static int
 refs_ok(const json_t *j, const char *path, char *err, size_t errlen)
 {
@@ -324,13 +325,19 @@ refs_ok(const json_t *j, const char *path, char *err, size_t errlen)
 
 	if (json_is_object(j)) {
 		json_object_foreach((json_t *)(uintptr_t)j, k, v) {
+			int custom = strncmp(k, "x_", 2) == 0;
+
 			if (ends_with(k, "_ref")) {
+				if (custom && json_is_string(v) && json_string_length(v) == 0)
+					continue;
 				if (!json_is_string(v) || !hl_stix_id_valid(json_string_value(v), NULL)) {
 					seterr(err, errlen, "%s%s: not a STIX identifier (type--uuid)",
 					    path, k);
 					return 0;
 				}
 			} else if (ends_with(k, "_refs")) {
+				if (custom && json_is_array(v) && json_array_size(v) == 0)
+					continue;
 				if (!json_is_array(v) || json_array_size(v) == 0) {
 					seterr(err, errlen, "%s%s: expected a non-empty list of "
 					    "identifiers", path, k);

@@ -1,0 +1,613 @@
+/* test_stix.c: STIX 2.1 validation (each required property missing, bad
+ * ids, timestamps, refs, TLP marking ids, custom properties kept), TLP,
+ * canonical JSON, observables from patterns (CIDR, hashes, OR/AND/
+ * FOLLOWEDBY, malformed patterns) and SCOs, the committed fixtures in
+ * tests/fixtures/stix/, and the real ATT&CK / DISARM / OASIS bundles in
+ * HOTLINE_SHARED_DATA (SKIPPED when absent). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "alloc.h"
+#include "apijson.h"
+#include "errors.h"
+#include "label.h"
+#include "stix.h"
+
+#define IND "{\"type\":\"indicator\",\"spec_version\":\"2.1\"," \
+	"\"id\":\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\"," \
+	"\"created\":\"2016-04-06T20:03:48.000Z\",\"modified\":\"2016-04-06T20:03:48.000Z\"," \
+	"\"pattern\":\"[ipv4-addr:value = '198.51.100.1']\",\"pattern_type\":\"stix\"," \
+	"\"valid_from\":\"2016-01-01T00:00:00Z\"}"
+
+static json_t *
+load(const char *s)
+{
+	json_error_t e;
+	json_t *j = json_loads(s, JSON_REJECT_DUPLICATES, &e);
+
+	assert_non_null(j);
+	return j;
+}
+
+/* Validate IND with key changed (value NULL: removed). */
+static int
+check_with(const char *key, json_t *value, char *err, size_t errlen)
+{
+	json_t *o = load(IND);
+	int r;
+
+	if (value == NULL)
+		(void)json_object_del(o, key);
+	else
+		(void)json_object_set_new(o, key, value);
+	r = hl_stix_validate(o, err, errlen);
+	json_decref(o);
+	return r;
+}
+
+static void
+test_validate_indicator(void **state)
+{
+	static const char *const required[] = {
+		"type", "spec_version", "id", "created", "modified", "pattern", "pattern_type",
+		"valid_from",
+	};
+	char err[HL_STIX_ERR_MAX];
+	json_t *o;
+	size_t i;
+
+	(void)state;
+	o = load(IND);
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_OK);
+	json_decref(o);
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		assert_int_equal(check_with(required[i], NULL, err, sizeof(err)), HL_ERR_MALFORMED);
+		assert_non_null(strstr(err, required[i]));
+	}
+	/* ids */
+	assert_int_equal(check_with("id", json_string("malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
+	    err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "indicator--<UUID>"));
+	assert_int_equal(check_with("id", json_string("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3"),
+	    err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(check_with("id", json_string("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3fx"),
+	    err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(check_with("id", json_string("indicator--8e2e2d2b-17d4-0cbf-938f-98ee46b3cd3f"),
+	    err, sizeof(err)), HL_ERR_MALFORMED);   /* version 0 */
+	assert_int_equal(check_with("id", json_string("indicator--8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f"),
+	    err, sizeof(err)), HL_ERR_MALFORMED);   /* variant */
+	assert_int_equal(check_with("id", json_integer(5), err, sizeof(err)), HL_ERR_MALFORMED);
+	/* type */
+	assert_int_equal(check_with("type", json_string("Indicator"), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(check_with("type", json_string("bundle"), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	/* spec_version */
+	assert_int_equal(check_with("spec_version", json_string("2.0"), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "spec_version"));
+	/* timestamps */
+	assert_int_equal(check_with("created", json_string("2016-04-06 20:03:48Z"), err,
+	    sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(check_with("created", json_string("2016-04-06T20:03:48+01:00"), err,
+	    sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(check_with("created", json_string("2016-02-30T20:03:48Z"), err,
+	    sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(check_with("modified", json_string("2016-04-06T20:03:48.1234567891Z"),
+	    err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(check_with("modified", json_string("2015-04-06T20:03:48Z"), err,
+	    sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "earlier than"));
+	assert_int_equal(check_with("valid_from", json_string("yesterday"), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	/* refs */
+	assert_int_equal(check_with("created_by_ref", json_string("malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
+	    err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(check_with("x_foo_ref", json_string("nope"), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "x_foo_ref"));
+	assert_int_equal(check_with("x_foo_refs", json_pack("[s]", "nope"), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(check_with("x_foo_refs", json_array(), err, sizeof(err)), HL_OK);
+	assert_int_equal(check_with("x_foo_ref", json_string(""), err, sizeof(err)), HL_OK);
+	assert_int_equal(check_with("sample_refs", json_array(), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(check_with("object_marking_refs", json_pack("[s]",
+	    "identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_int_equal(check_with("object_marking_refs", json_pack("[s]",
+	    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"), err, sizeof(err)), HL_OK);
+	/* other typed properties */
+	assert_int_equal(check_with("revoked", json_string("yes"), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(check_with("confidence", json_integer(101), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(check_with("labels", json_pack("[i]", 1), err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(check_with("external_references", json_pack("[{s:s}]", "url", "x"), err,
+	    sizeof(err)), HL_ERR_MALFORMED);
+	/* custom properties are fine */
+	assert_int_equal(check_with("x_acme_score", json_pack("{s:[i,i]}", "a", 1, 2), err,
+	    sizeof(err)), HL_OK);
+	/* not an object */
+	o = json_array();
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+	json_decref(o);
+}
+
+static void
+test_validate_categories(void **state)
+{
+	char err[HL_STIX_ERR_MAX];
+	json_t *o;
+
+	(void)state;
+	/* SCO: no created/modified, spec_version optional, value required */
+	o = load("{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd\","
+	    "\"value\":\"198.51.100.3\"}");
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_OK);
+	(void)json_object_del(o, "value");
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+	json_decref(o);
+	/* SRO */
+	o = load("{\"type\":\"relationship\",\"spec_version\":\"2.1\","
+	    "\"id\":\"relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad\","
+	    "\"created\":\"2016-04-06T20:06:37.000Z\",\"modified\":\"2016-04-06T20:06:37.000Z\","
+	    "\"relationship_type\":\"indicates\","
+	    "\"source_ref\":\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\","
+	    "\"target_ref\":\"malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b\"}");
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_OK);
+	(void)json_object_set_new(o, "target_ref", json_string("malware-31b940d4"));
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+	(void)json_object_del(o, "target_ref");
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "target_ref"));
+	json_decref(o);
+	/* marking-definition: TLP 2.0 id with a matching / wrong name */
+	o = load("{\"type\":\"marking-definition\",\"spec_version\":\"2.1\","
+	    "\"id\":\"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\","
+	    "\"created\":\"2022-10-01T00:00:00.000Z\",\"name\":\"TLP:RED\","
+	    "\"extensions\":{\"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\":"
+	    "{\"extension_type\":\"property-extension\",\"tlp_2_0\":\"red\"}}}");
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_OK);
+	(void)json_object_set_new(o, "name", json_string("TLP:GREEN"));
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+	(void)json_object_set_new(o, "name", json_string("TLP:RED"));
+	(void)json_object_del(o, "extensions");
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+	json_decref(o);
+	/* custom object type: common properties apply */
+	o = load("{\"type\":\"x-acme-widget\",\"spec_version\":\"2.1\","
+	    "\"id\":\"x-acme-widget--44298a74-ba52-4f0c-87a3-1824e67d7fad\","
+	    "\"created\":\"2016-04-06T20:06:37Z\",\"modified\":\"2016-04-06T20:06:37Z\","
+	    "\"x_acme\":{\"deep\":[1,2,{\"x\":null}]}}");
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_OK);
+	(void)json_object_del(o, "created");
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+	json_decref(o);
+	/* malware needs a boolean is_family */
+	o = load("{\"type\":\"malware\",\"spec_version\":\"2.1\","
+	    "\"id\":\"malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b\","
+	    "\"created\":\"2016-04-06T20:06:37Z\",\"modified\":\"2016-04-06T20:06:37Z\","
+	    "\"name\":\"x\",\"is_family\":\"true\"}");
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+	json_decref(o);
+	assert_int_equal(hl_stix_category("sighting"), HL_STIX_SRO);
+	assert_int_equal(hl_stix_category("file"), HL_STIX_SCO);
+	assert_int_equal(hl_stix_category("x-mitre-tactic"), HL_STIX_UNKNOWN);
+}
+
+static void
+test_limits(void **state)
+{
+	char err[HL_STIX_ERR_MAX];
+	json_t *o = load(IND), *deep, *cur;
+	char *big;
+	int i;
+
+	(void)state;
+	/* nesting */
+	deep = json_array();
+	cur = deep;
+	for (i = 0; i < HL_STIX_DEPTH_MAX + 2; i++) {
+		json_t *n = json_array();
+
+		(void)json_array_append_new(cur, n);
+		cur = n;
+	}
+	(void)json_object_set_new(o, "x_deep", deep);
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_TOO_BIG);
+	(void)json_object_del(o, "x_deep");
+	/* object size */
+	big = malloc(HL_STIX_OBJECT_MAX_BYTES + 10);
+	assert_non_null(big);
+	memset(big, 'a', HL_STIX_OBJECT_MAX_BYTES + 9);
+	big[HL_STIX_OBJECT_MAX_BYTES + 9] = '\0';
+	(void)json_object_set_new(o, "x_big", json_string(big));
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_TOO_BIG);
+	(void)json_object_del(o, "x_big");
+	/* pattern length */
+	big[HL_STIX_PATTERN_MAX + 1] = '\0';
+	(void)json_object_set_new(o, "pattern", json_string(big));
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+	free(big);
+	json_decref(o);
+}
+
+static void
+test_time(void **state)
+{
+	char k1[HL_STIX_TS_KEY], k2[HL_STIX_TS_KEY];
+	int64_t us;
+
+	(void)state;
+	assert_int_equal(hl_stix_time("1970-01-01T00:00:01.5Z", k1, &us), HL_OK);
+	assert_true(us == 1500000);
+	assert_string_equal(k1, "1970-01-01T00:00:01.500000000Z");
+	assert_int_equal(hl_stix_time("2024-02-29T23:59:60Z", k1, &us), HL_OK);
+	assert_int_equal(hl_stix_time("2023-02-29T00:00:00Z", k1, &us), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_time("2024-01-01T00:00:00.Z", k1, &us), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_time("2024-01-01T24:00:00Z", k1, &us), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_time("2024-01-01T00:00:00z", k1, &us), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_time("", k1, &us), HL_ERR_MALFORMED);
+	/* keys sort in time order whatever the digits */
+	assert_int_equal(hl_stix_time("2024-01-01T00:00:00Z", k1, NULL), HL_OK);
+	assert_int_equal(hl_stix_time("2024-01-01T00:00:00.5Z", k2, NULL), HL_OK);
+	assert_true(strcmp(k1, k2) < 0);
+}
+
+static void
+test_tlp(void **state)
+{
+	static const char *const ids[5] = {
+		"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+		"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+		"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+		"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+		"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+	};
+	json_t *o;
+	uint8_t tlp;
+	int found, i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(hl_stix_tlp_of_marking(ids[i]), i);
+		assert_string_equal(hl_stix_tlp_marking_id((uint8_t)i), ids[i]);
+	}
+	assert_int_equal(hl_stix_tlp_of_marking("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"),
+	    HL_TLP_AMBER);
+	assert_int_equal(hl_stix_tlp_of_marking("marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168"),
+	    -1);
+	o = load(IND);
+	hl_stix_object_tlp(o, &tlp, &found);
+	assert_true(found == 0 && tlp == HL_TLP_CLEAR);
+	(void)json_object_set_new(o, "object_marking_refs", json_pack("[s,s,s]", ids[1],
+	    "marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168", ids[3]));
+	hl_stix_object_tlp(o, &tlp, &found);
+	assert_true(found == 1 && tlp == HL_TLP_AMBER_STRICT);
+	json_decref(o);
+}
+
+static void
+test_canonical(void **state)
+{
+	json_t *a = load("{\"b\":1,\"a\":{\"d\":[1,\"x\"],\"c\":true}}");
+	json_t *b = load("{\"a\":{\"c\":true,\"d\":[1,\"x\"]},\"b\":1}");
+	char *ca = hl_stix_canonical(a), *cb = hl_stix_canonical(b);
+
+	(void)state;
+	assert_non_null(ca);
+	assert_string_equal(ca, cb);
+	assert_string_equal(ca, "{\"a\":{\"c\":true,\"d\":[1,\"x\"]},\"b\":1}");
+	hl_free(ca);
+	hl_free(cb);
+	json_decref(a);
+	json_decref(b);
+	assert_null(hl_stix_canonical(NULL));
+}
+
+static int
+has(const struct hl_stix_obs *o, size_t n, uint8_t kind, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (o[i].kind == kind && strcmp(o[i].value, value) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_pattern(void **state)
+{
+	struct hl_stix_obs o[16];
+	const char *p;
+	size_t n;
+
+	(void)state;
+	p = "[ipv4-addr:value = '198.51.100.7/24'] OR [ipv6-addr:value = '2001:DB8::1'] AND "
+	    "[domain-name:value = 'Evil.Example.'] FOLLOWEDBY [url:value = 'HTTPS://Evil.Example/A?b']"
+	    " WITHIN 600 SECONDS";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_OK);
+	assert_true(n == 4);
+	assert_true(has(o, n, HL_OBS_IPV4, "198.51.100.0/24"));
+	assert_true(o[0].plen == 24 && o[0].lo[3] == 0 && o[0].hi[3] == 255);
+	assert_true(has(o, n, HL_OBS_IPV6, "2001:db8::1"));
+	assert_true(has(o, n, HL_OBS_DOMAIN, "evil.example"));
+	assert_true(has(o, n, HL_OBS_URL, "https://evil.example/A?b"));
+
+	p = "[file:hashes.'SHA-256' = 'AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899'"
+	    " OR file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' OR file:hashes.'SHA-1' = "
+	    "'da39a3ee5e6b4b0d3255bfef95601890afd80709' OR file:name = 'x.exe']";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_OK);
+	assert_true(n == 3);
+	assert_true(has(o, n, HL_OBS_SHA256,
+	    "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899"));
+	assert_true(has(o, n, HL_OBS_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	assert_true(has(o, n, HL_OBS_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+
+	/* IN lists, ISSUBSET, escapes, NOT, network-traffic refs, e-mail */
+	p = "([ipv4-addr:value IN ('10.0.0.1', '10.0.0.2')] AND [ipv4-addr:value ISSUBSET "
+	    "'192.168.0.0/16']) OR [email-addr:value = 'O\\'Brien@Example.COM'] OR "
+	    "[ipv4-addr:value NOT = '1.2.3.4'] OR [network-traffic:dst_ref.value = '203.0.113.5' "
+	    "AND network-traffic:dst_port = 443] OR [domain-name:value = 'bad domain']"
+	    " START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_OK);
+	assert_true(n == 5);
+	assert_true(has(o, n, HL_OBS_IPV4, "10.0.0.1") && has(o, n, HL_OBS_IPV4, "10.0.0.2"));
+	assert_true(has(o, n, HL_OBS_IPV4, "192.168.0.0/16"));
+	assert_true(has(o, n, HL_OBS_EMAIL, "o'brien@example.com"));
+	assert_true(has(o, n, HL_OBS_IPV4, "203.0.113.5"));
+	assert_false(has(o, n, HL_OBS_IPV4, "1.2.3.4"));
+	/* max respected */
+	p = "[ipv4-addr:value = '10.0.0.1'] OR [ipv4-addr:value = '10.0.0.2']";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 1, &n), HL_OK);
+	assert_true(n == 1);
+	/* malformed: never a crash */
+	assert_int_equal(hl_stix_pattern_extract("", 0, o, 16, &n), HL_ERR_MALFORMED);
+	p = "[ipv4-addr:value = '10.0.0.1'";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_ERR_MALFORMED);
+	p = "[ipv4-addr:value = '10.0.0.1]";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_ERR_MALFORMED);
+	p = "ipv4-addr:value = '10.0.0.1'";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_ERR_MALFORMED);
+	p = "[ipv4-addr:value = '10.0.0.1'] ]]";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_ERR_MALFORMED);
+	p = "[ipv4-addr:value ~ '10.0.0.1']";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_ERR_MALFORMED);
+	p = "[file:hashes.'SHA-256 = 'x']";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_ERR_MALFORMED);
+	/* values that are not what the path says are skipped */
+	p = "[ipv4-addr:value = '999.1.1.1'] OR [file:hashes.MD5 = 'xyz']";
+	assert_int_equal(hl_stix_pattern_extract(p, strlen(p), o, 16, &n), HL_OK);
+	assert_true(n == 0);
+	{
+		char *big = malloc(HL_STIX_PATTERN_MAX + 2);
+
+		assert_non_null(big);
+		memset(big, '[', HL_STIX_PATTERN_MAX + 1);
+		big[HL_STIX_PATTERN_MAX + 1] = '\0';
+		assert_int_equal(hl_stix_pattern_extract(big, strlen(big), o, 16, &n), HL_ERR_TOO_BIG);
+		free(big);
+	}
+}
+
+static void
+test_obs(void **state)
+{
+	struct hl_stix_obs o;
+	struct hl_stix_obs *all = NULL;
+	size_t n;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(hl_stix_obs_parse("198.51.100.0/22", &o), HL_OK);
+	assert_true(o.kind == HL_OBS_IPV4 && o.plen == 22 && o.hi[2] == 103 && o.hi[3] == 255);
+	assert_int_equal(hl_stix_obs_parse("10.1.2.3/8", &o), HL_OK);
+	assert_string_equal(o.value, "10.0.0.0/8");
+	assert_int_equal(hl_stix_obs_parse("::1", &o), HL_OK);
+	assert_true(o.kind == HL_OBS_IPV6 && o.plen == 128);
+	assert_int_equal(hl_stix_obs_parse("Example.COM", &o), HL_OK);
+	assert_true(o.kind == HL_OBS_DOMAIN);
+	assert_string_equal(o.value, "example.com");
+	assert_int_equal(hl_stix_obs_parse("a@b.example", &o), HL_OK);
+	assert_true(o.kind == HL_OBS_EMAIL);
+	assert_int_equal(hl_stix_obs_parse("d41d8cd98f00b204e9800998ecf8427e", &o), HL_OK);
+	assert_true(o.kind == HL_OBS_MD5);
+	assert_int_equal(hl_stix_obs_parse("1.2.3", &o), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_obs_parse("1.2.3.4/", &o), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_obs_parse("::1/129", &o), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_obs_parse("nodots", &o), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_obs_parse("a@@b.example", &o), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_obs_parse("http://", &o), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_obs_parse("bad..example", &o), HL_ERR_MALFORMED);
+	assert_int_equal(hl_stix_obs_make(HL_OBS_SHA1, "abc", 3, &o), HL_ERR_MALFORMED);
+	assert_string_equal(hl_stix_obs_kind_name(HL_OBS_SHA256), "sha256");
+
+	/* SCOs */
+	j = load("{\"type\":\"file\",\"id\":\"file--ff26c055-6336-5bc5-b98d-13d6226742dd\","
+	    "\"hashes\":{\"SHA-256\":\"AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899\","
+	    "\"MD5\":\"D41D8CD98F00B204E9800998ECF8427E\",\"x-custom\":\"zz\"}}");
+	assert_int_equal(hl_stix_extract(j, &all, &n), HL_OK);
+	assert_true(n == 2);
+	assert_true(has(all, n, HL_OBS_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	hl_free(all);
+	json_decref(j);
+	j = load("{\"type\":\"domain-name\",\"id\":\"domain-name--ff26c055-6336-5bc5-b98d-13d6226742dd\","
+	    "\"value\":\"WWW.Example.com\"}");
+	assert_int_equal(hl_stix_extract(j, &all, &n), HL_OK);
+	assert_true(n == 1 && strcmp(all[0].value, "www.example.com") == 0);
+	hl_free(all);
+	json_decref(j);
+	/* an indicator with a non-STIX pattern, and a duplicate value */
+	j = load(IND);
+	(void)json_object_set_new(j, "pattern", json_string("[ipv4-addr:value = '10.0.0.1'] OR "
+	    "[ipv4-addr:value = '10.0.0.1']"));
+	assert_int_equal(hl_stix_extract(j, &all, &n), HL_OK);
+	assert_true(n == 1);
+	hl_free(all);
+	(void)json_object_set_new(j, "pattern_type", json_string("sigma"));
+	assert_int_equal(hl_stix_extract(j, &all, &n), HL_OK);
+	assert_true(n == 0 && all == NULL);
+	/* a broken pattern: nothing indexed, no error */
+	(void)json_object_set_new(j, "pattern_type", json_string("stix"));
+	(void)json_object_set_new(j, "pattern", json_string("[[[ '"));
+	assert_int_equal(hl_stix_extract(j, &all, &n), HL_OK);
+	assert_true(n == 0);
+	json_decref(j);
+}
+
+/* Failures allowed in bundle_validates (0: none, fail at once). */
+static int tolerate;
+static size_t nfailed;
+static char last_failure[HL_STIX_ERR_MAX];
+
+/* Every object of a bundle file validates. OUT: *count. */
+static void
+bundle_validates(const char *path, size_t *count)
+{
+	json_error_t e;
+	json_t *b = json_load_file(path, JSON_REJECT_DUPLICATES, &e), *o;
+	char err[HL_STIX_ERR_MAX];
+	size_t i;
+
+	if (b == NULL)
+		fail_msg("%s: %s", path, e.text);
+	if (json_is_object(b) && json_is_array(json_object_get(b, "objects"))) {
+		json_array_foreach(json_object_get(b, "objects"), i, o) {
+			if (hl_stix_validate(o, err, sizeof(err)) != HL_OK) {
+				if (!tolerate)
+					fail_msg("%s: object %zu (%s): %s", path, i,
+					    json_string_value(json_object_get(o, "id")), err);
+				nfailed++;
+				(void)snprintf(last_failure, sizeof(last_failure), "%s", err);
+			}
+			(*count)++;
+		}
+	} else if (json_is_object(b) && json_object_get(b, "type") != NULL) {
+		if (hl_stix_validate(b, err, sizeof(err)) != HL_OK)
+			fail_msg("%s: %s", path, err);
+		(*count)++;
+	}
+	json_decref(b);
+}
+
+static void
+dir_validates(const char *dir, size_t *count)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[1024];
+	struct stat sb;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (stat(p, &sb) != 0)
+			continue;
+		if (S_ISDIR(sb.st_mode))
+			dir_validates(p, count);
+		else if (strlen(de->d_name) > 5 &&
+		    strcmp(de->d_name + strlen(de->d_name) - 5, ".json") == 0)
+			bundle_validates(p, count);
+	}
+	closedir(d);
+}
+
+static void
+test_fixtures(void **state)
+{
+	const char *root = getenv("HOTLINE_ROOT");
+	char p[1024], err[HL_STIX_ERR_MAX];
+	size_t n = 0, i;
+	json_error_t e;
+	json_t *b, *o;
+	int bad = 0;
+
+	(void)state;
+	(void)snprintf(p, sizeof(p), "%s/tests/fixtures/stix/bundle.json",
+	    root != NULL ? root : ".");
+	bundle_validates(p, &n);
+	assert_true(n >= 10);
+	/* the broken copies each fail with a message */
+	(void)snprintf(p, sizeof(p), "%s/tests/fixtures/stix/broken.json",
+	    root != NULL ? root : ".");
+	b = json_load_file(p, 0, &e);
+	assert_non_null(b);
+	json_array_foreach(json_object_get(b, "objects"), i, o) {
+		assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_MALFORMED);
+		assert_true(strlen(err) > 5);
+		bad++;
+	}
+	assert_true(bad >= 3);
+	json_decref(b);
+}
+
+static void
+test_shared_data(void **state)
+{
+	const char *sd = getenv("HOTLINE_SHARED_DATA");
+	static const char *const files[] = {
+		"mitre-attack-stix21/ics-attack-17.1.json",
+		"mitre-attack-stix21/ics-attack-18.1.json",
+		"mitre-attack-stix21/mobile-attack-17.1.json",
+		"disarm-stix21/DISARM.json",
+	};
+	char p[1024];
+	size_t n = 0, i;
+	struct stat sb;
+
+	(void)state;
+	if (sd == NULL || stat(sd, &sb) != 0) {
+		printf("SKIPPED: HOTLINE_SHARED_DATA not set or absent (real STIX bundles)\n");
+		skip();
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		(void)snprintf(p, sizeof(p), "%s/%s", sd, files[i]);
+		bundle_validates(p, &n);
+	}
+	assert_true(n > 6000);
+	/* the OASIS examples include one deliberate edge case: an SDO
+	 * without spec_version (python-stix2's test data), which STIX 2.1
+	 * requires: exactly that one is refused */
+	(void)snprintf(p, sizeof(p), "%s/oasis-stix21-examples", sd);
+	tolerate = 1;
+	nfailed = 0;
+	dir_validates(p, &n);
+	tolerate = 0;
+	assert_true(n > 6100);
+	assert_int_equal(nfailed, 1);
+	assert_non_null(strstr(last_failure, "spec_version"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_validate_indicator),
+		cmocka_unit_test(test_validate_categories),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_tlp),
+		cmocka_unit_test(test_canonical),
+		cmocka_unit_test(test_pattern),
+		cmocka_unit_test(test_obs),
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_shared_data),
+	};
+
+	hl_apijson_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
