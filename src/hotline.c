@@ -24,6 +24,7 @@
 
 #include "alloc.h"
 #include "apijson.h"
+#include "cli_stix.h"
 #include "config.h"
 #include "httpc.h"
 #include "keys.h"
@@ -114,6 +115,9 @@ static const char global_usage[] =
     "  keys          list the KEM key epochs held; rotate them now\n"
     "  track-report  send a live warning track update (always FLASH)\n"
     "  tracks        the current track picture (latest update per track)\n"
+    "  stix push|search|sight   STIX 2.1 objects: push a bundle, search, sight\n"
+    "  misp import   convert a MISP event to STIX 2.1 and push it\n"
+    "  taxii pull|sources       external TAXII sources polled by the node\n"
     "  help [CMD]    this help, or a command's help\n"
     "\n"
     "Options:\n"
@@ -321,6 +325,8 @@ setup_client(void)
 	const char *env_user = getenv("HOTLINE_USER"), *env_api = getenv("HOTLINE_API");
 	int rc;
 
+	if (cli.password != NULL)
+		return EX_OK;   /* already set up (commands that call the API more than once) */
 	if ((rc = load_config()) != EX_OK)
 		return rc;
 	memset(&cli.hc, 0, sizeof(cli.hc));
@@ -2069,6 +2075,27 @@ cmd_tracks(int argc, char **argv)
 
 /* ---- main ---- */
 
+/* ---- threat intelligence: stix, misp, taxii (the bulk is in cli_stix.c) ---- */
+static const struct hl_cli_ctx cli_stix_ctx = { setup_client, &cli.cfg, &cli.hc, api_call };
+
+static int
+cmd_stix(int argc, char **argv)
+{
+	return hl_cli_stix(&cli_stix_ctx, argc, argv);
+}
+
+static int
+cmd_misp(int argc, char **argv)
+{
+	return hl_cli_misp(&cli_stix_ctx, argc, argv);
+}
+
+static int
+cmd_taxii(int argc, char **argv)
+{
+	return hl_cli_taxii(&cli_stix_ctx, argc, argv);
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
@@ -2084,6 +2111,9 @@ static const struct cmd cmds[] = {
 	{ "keys", cmd_keys, keys_usage },
 	{ "track-report", cmd_track_report, track_report_usage },
 	{ "tracks", cmd_tracks, tracks_usage },
+	{ "stix", cmd_stix, hl_cli_stix_usage },
+	{ "misp", cmd_misp, hl_cli_misp_usage },
+	{ "taxii", cmd_taxii, hl_cli_taxii_usage },
 	{ "help", cmd_help, global_usage },
 };
 

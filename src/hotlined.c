@@ -13,6 +13,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "nodeinit.h"
+#include "taxiipoll.h"
 #include "version.h"
 
 static void
@@ -45,6 +46,7 @@ main(int argc, char **argv)
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct hl_node *node = NULL;
+	struct hl_taxiipoll *poll = NULL;
 	const char *conf = getenv("HOTLINE_CONF");
 	char err[512];
 	int ch, check = 0, verbose = 0, rc = 1;
@@ -91,6 +93,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
+	/* the TAXII poll bridge: [taxii_source] sections (taxiipoll.c) */
+	if (hl_taxiipoll_new(node, base, &poll, err, sizeof(err)) != HL_OK) {
+		fprintf(stderr, "hotlined: %s\n", err);
+		goto out;
+	}
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) != 0 ||
@@ -101,6 +108,8 @@ main(int argc, char **argv)
 	log_info("node %s running: peers on %s:%u, operator API on https://%s:%u/",
 	    cfg.node, cfg.listen_host, cfg.listen_port, cfg.api_host, cfg.api_port);
 	event_base_dispatch(base);
+	hl_taxiipoll_free(poll);
+	poll = NULL;
 	hl_node_shutdown(node);
 	rc = 0;
 out:
@@ -108,6 +117,7 @@ out:
 		event_free(sigint);
 	if (sigterm != NULL)
 		event_free(sigterm);
+	hl_taxiipoll_free(poll);
 	hl_node_free(node);
 	if (base != NULL)
 		event_base_free(base);
