@@ -98,13 +98,14 @@ fail(int code, const char *fmt, ...)
 	return code;
 }
 
-/* printable only: text from partners must not drive the terminal */
+/* printable only: text from partners must not drive the terminal; padded
+ * to width (never cut) */
 static void
 put_clean(FILE *f, const char *s, int width)
 {
 	int n = 0;
 
-	for (; *s != '\0' && (width <= 0 || n < width); s++, n++)
+	for (; *s != '\0'; s++, n++)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 	for (; n < width; n++)
 		fputc(' ', f);
@@ -600,13 +601,13 @@ stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
 		printf("\n");
 		goto out;
 	}
-	printf("%-45s %-15s %-7s %-16s %-24s %s\n", "OBJECT", "TYPE", "PARTNER", "NODE",
+	printf("%-52s %-15s %-7s %-16s %-27s %s\n", "OBJECT", "TYPE", "PARTNER", "NODE",
 	    "RECEIVED", "MATCHED");
 	json_array_foreach(m, i, x) {
 		const char *p = json_string_value(json_object_get(x, "origin_partner"));
 
 		put_clean(stdout, json_is_string(json_object_get(x, "id")) ?
-		    json_string_value(json_object_get(x, "id")) : "-", 45);
+		    json_string_value(json_object_get(x, "id")) : "-", 52);
 		fputc(' ', stdout);
 		put_clean(stdout, json_is_string(json_object_get(x, "type")) ?
 		    json_string_value(json_object_get(x, "type")) : "-", 15);
@@ -617,7 +618,7 @@ stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
 		    json_string_value(json_object_get(x, "origin_node")) : "-", 16);
 		fputc(' ', stdout);
 		put_clean(stdout, json_is_string(json_object_get(x, "received")) ?
-		    json_string_value(json_object_get(x, "received")) : "-", 24);
+		    json_string_value(json_object_get(x, "received")) : "-", 27);
 		fputc(' ', stdout);
 		put_clean(stdout, json_is_string(json_object_get(x, "matched")) ?
 		    json_string_value(json_object_get(x, "matched")) : "-", 0);
