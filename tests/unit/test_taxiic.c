@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "apijson.h"
+#include "config.h"
 #include "errors.h"
 #include "taxiic.h"
 
@@ -337,6 +338,97 @@ test_alloc_failures(void **state)
 	assert_true(ok1 && ok2);
 }
 
+/* ---- [taxii_source NAME] in the node configuration (config.c) ---- */
+
+#define CONF_HEAD \
+    "[node]\nname = KOR/node-1\nlisten = 127.0.0.1:7402\napi = 127.0.0.1:8402\n" \
+    "data = data\ncertificate = node.crt\nkey = node.key\nca = ca.crt\n" \
+    "[collection mirror]\n"
+
+static int
+parse_conf(const char *tail, struct hl_config *c, char *err, size_t errlen)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "%s%s", CONF_HEAD, tail);
+	return hl_config_parse((const uint8_t *)text, strlen(text), "node.conf", "/etc/hl", c,
+	    err, errlen);
+}
+
+static void
+test_source_config(void **state)
+{
+	static struct hl_config c;
+	const struct hl_taxii_source_conf *s;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse_conf("[taxii_source jpn]\n"
+	    "url = https://127.0.0.1:8401/taxii2/hotline/\n"
+	    "collection_id = 48df6fde-1223-85d5-b312-22903c7816ef\n"
+	    "user = admin\npassword_file = jpn.password\nca = ../JPN/ca.crt\n"
+	    "node = JPN/node-1\ninterval = 15m\ncollection = mirror\n"
+	    "[taxii_source vendor]\n"
+	    "url = https://taxii.example/api1/collections/abc/objects/\n"
+	    "user = u\npassword_file = /secret/pw\nca = v.pem\ncollection = mirror\n",
+	    &c, err, sizeof(err)), HL_OK);
+	assert_int_equal(c.nsources, 2);
+	assert_non_null(s = hl_config_taxii_source(&c, "jpn"));
+	assert_string_equal(s->url, "https://127.0.0.1:8401/taxii2/hotline/");
+	assert_string_equal(s->collection_id, "48df6fde-1223-85d5-b312-22903c7816ef");
+	assert_string_equal(s->password_file, "/etc/hl/jpn.password");
+	assert_string_equal(s->ca_path, "/etc/hl/../JPN/ca.crt");
+	assert_string_equal(s->node, "JPN/node-1");
+	assert_int_equal(s->interval_s, 900);
+	assert_string_equal(s->collection, "mirror");
+	assert_non_null(s = hl_config_taxii_source(&c, "vendor"));
+	assert_int_equal(s->interval_s, 3600);   /* default */
+	assert_string_equal(s->password_file, "/secret/pw");
+	assert_null(hl_config_taxii_source(&c, "other"));
+}
+
+static void
+expect_conf_bad(const char *tail, const char *want)
+{
+	static struct hl_config c;
+	char err[512];
+
+	if (parse_conf(tail, &c, err, sizeof(err)) == HL_OK)
+		fail_msg("accepted: %s", tail);
+	if (strstr(err, want) == NULL)
+		fail_msg("error \"%s\" lacks \"%s\"", err, want);
+	assert_null(strchr(err, '\n'));
+}
+
+#define SRC_OK "url = https://h/r/\ncollection_id = c\nuser = u\npassword_file = p\n" \
+    "ca = a\ncollection = mirror\n"
+
+static void
+test_source_config_bad(void **state)
+{
+	(void)state;
+	expect_conf_bad("[taxii_source a]\nuser = u\npassword_file = p\nca = a\n"
+	    "collection = mirror\n", "missing key 'url'");
+	expect_conf_bad("[taxii_source a]\nurl = https://h/r/\nuser = u\npassword_file = p\n"
+	    "ca = a\ncollection = mirror\n", "collection_id");
+	expect_conf_bad("[taxii_source a]\nurl = http://h/r/\n", "expected https://");
+	expect_conf_bad("[taxii_source a]\nurl = https://h/r/?x=1\n", "no query");
+	expect_conf_bad("[taxii_source a]\nurl = https:///r/\n", "expected https://");
+	expect_conf_bad("[taxii_source a]\n" SRC_OK "interval = 0s\n", "interval");
+	expect_conf_bad("[taxii_source a]\n" SRC_OK "interval = 8d\n", "interval");
+	expect_conf_bad("[taxii_source a]\n" SRC_OK "node = nobody\n", "node");
+	expect_conf_bad("[taxii_source a]\n" SRC_OK "user = x\n", "duplicate key 'user'");
+	expect_conf_bad("[taxii_source a]\n" SRC_OK "colour = red\n", "unknown key 'colour'");
+	expect_conf_bad("[taxii_source a]\nurl = https://h/r/\ncollection_id = c\nuser = u\n"
+	    "password_file = p\nca = a\ncollection = elsewhere\n", "is not a [collection]");
+	expect_conf_bad("[taxii_source a]\n" SRC_OK "collection_id = a/b\n", "collection_id");
+	expect_conf_bad("[taxii_source a]\n" SRC_OK "[taxii_source a]\n" SRC_OK,
+	    "duplicate section [taxii_source a]");
+	expect_conf_bad("[taxii_source a b]\n" SRC_OK, "taxii_source");
+	expect_conf_bad("[taxii_source a]\nurl = https://h/r/\ncollection_id = c\n"
+	    "user = u:v\n", "without ':'");
+}
+
 int
 main(void)
 {
@@ -350,6 +442,8 @@ main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_source_config),
+		cmocka_unit_test(test_source_config_bad),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
