@@ -1048,8 +1048,8 @@ do_object(struct conv *c, const json_t *obj)
 	}
 	marks = item_marks(c, obj, &own);
 	snprintf(name, sizeof(name), "MISP object %s", oname != NULL ? oname : "?");
-	for (i = 0; i < sizeof(name); i++)
-		if (name[i] != '\0' && ((unsigned char)name[i] < 0x20 || name[i] == 0x7f))
+	for (i = 0; name[i] != '\0'; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
 			name[i] = ' ';
 	if ((r = emit_unit(c, ouuid, name, (const char *)desc.data, attr_time(c, obj, tbuf), marks,
 	    t, n, to_ids, &made)) != HL_OK)
