@@ -681,9 +681,11 @@ stix_sight(const struct hl_cli_ctx *c, int argc, char **argv)
 int
 hl_cli_stix(const struct hl_cli_ctx *c, int argc, char **argv)
 {
-	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-		fputs(hl_cli_stix_usage, argc < 1 ? stderr : stdout);
-		return argc < 1 ? EX_USAGE : EX_OK;
+	if (argc < 1)
+		return fail(EX_USAGE, "stix: expected push, search or sight (see hotline stix --help)");
+	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+		fputs(hl_cli_stix_usage, stdout);
+		return EX_OK;
 	}
 	if (strcmp(argv[0], "push") == 0)
 		return stix_push(c, argc - 1, argv + 1);
@@ -815,9 +817,11 @@ out:
 int
 hl_cli_misp(const struct hl_cli_ctx *c, int argc, char **argv)
 {
-	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-		fputs(hl_cli_misp_usage, argc < 1 ? stderr : stdout);
-		return argc < 1 ? EX_USAGE : EX_OK;
+	if (argc < 1)
+		return fail(EX_USAGE, "misp: expected import (see hotline misp --help)");
+	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+		fputs(hl_cli_misp_usage, stdout);
+		return EX_OK;
 	}
 	if (strcmp(argv[0], "import") == 0)
 		return misp_import(c, argc - 1, argv + 1);
@@ -969,9 +973,11 @@ taxii_sources(const struct hl_cli_ctx *c, int argc, char **argv)
 int
 hl_cli_taxii(const struct hl_cli_ctx *c, int argc, char **argv)
 {
-	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-		fputs(hl_cli_taxii_usage, argc < 1 ? stderr : stdout);
-		return argc < 1 ? EX_USAGE : EX_OK;
+	if (argc < 1)
+		return fail(EX_USAGE, "taxii: expected pull or sources (see hotline taxii --help)");
+	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+		fputs(hl_cli_taxii_usage, stdout);
+		return EX_OK;
 	}
 	if (strcmp(argv[0], "pull") == 0)
 		return taxii_pull(c, argc - 1, argv + 1);
