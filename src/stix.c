@@ -542,8 +542,25 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 	return 1;
 }
 
+static int validate(const json_t *obj, char *err, size_t errlen);
+
+/* One line whatever the object held: control characters in echoed values
+ * become '?'. */
 int
 hl_stix_validate(const json_t *obj, char *err, size_t errlen)
+{
+	size_t i;
+	int r = validate(obj, err, errlen);
+
+	if (r != HL_OK && err != NULL && errlen > 0)
+		for (i = 0; err[i] != '\0'; i++)
+			if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
+				err[i] = '?';
+	return r;
+}
+
+static int
+validate(const json_t *obj, char *err, size_t errlen)
 {
 	char ckey[HL_STIX_TS_KEY], mkey[HL_STIX_TS_KEY];
 	const json_t *v;

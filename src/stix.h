@@ -20,7 +20,7 @@
 #define HL_STIX_ID_MAX (HL_STIX_TYPE_MAX + 2 + 36)
 #define HL_STIX_TS_KEY 31                        /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" + NUL */
 #define HL_STIX_OBS_VALUE_MAX 1024               /* normalised observable, bytes */
-#define HL_STIX_OBS_MAX 128                      /* observables kept per object */
+#define HL_STIX_OBS_MAX 64                       /* observables kept per object */
 #define HL_STIX_ERR_MAX 256                      /* one validation message */
 
 enum hl_stix_category {

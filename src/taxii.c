@@ -824,6 +824,26 @@ split_list(char *s, const char **out, unsigned *n)
 	}
 }
 
+/* libevent decodes query values, not keys: "match%5Bid%5D" -> "match[id]". */
+static void
+decode_key(const char *k, char *out, size_t outlen)
+{
+	size_t i = 0, o = 0;
+
+	while (k[i] != '\0' && o + 1 < outlen) {
+		if (k[i] == '%' && (k[i + 1] == '5') && (k[i + 2] == 'B' || k[i + 2] == 'b')) {
+			out[o++] = '[';
+			i += 3;
+		} else if (k[i] == '%' && (k[i + 1] == '5') && (k[i + 2] == 'D' || k[i + 2] == 'd')) {
+			out[o++] = ']';
+			i += 3;
+		} else {
+			out[o++] = k[i++];
+		}
+	}
+	out[o] = '\0';
+}
+
 /* Parse the query string. allowed: bit 1 paging (added_after, limit,
  * next), 2 match[id], 4 match[type], 8 match[version], 16 match[spec_version]. */
 static int
@@ -850,9 +870,10 @@ parse_query(const char *qs, unsigned allowed, struct tquery *t, char *err, size_
 		goto out;
 	}
 	TAILQ_FOREACH(e, &kv, next) {
-		const char *k = e->key, *v = e->value;
-		char *copy;
+		const char *v = e->value;
+		char *copy, k[64];
 
+		decode_key(e->key, k, sizeof(k));
 		vl = strlen(v);
 		if (used + vl + 1 > sizeof(t->buf)) {
 			(void)snprintf(err, errlen, "query string too long");

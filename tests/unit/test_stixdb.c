@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "apijson.h"
+#include "config.h"
 #include "errors.h"
 #include "label.h"
 #include "stix.h"
@@ -467,6 +468,82 @@ test_put_in_transaction(void **state)
 	}
 }
 
+
+/* ---- [collection NAME] in node.conf (config.c), which the store serves ---- */
+
+#define CONF_BASE "[node]\nname = JPN/node-1\nlisten = 127.0.0.1:7401\napi = 127.0.0.1:8401\n" \
+	"data = data\ncertificate = node.crt\nkey = node.key\nca = ca.crt\n" \
+	"[operator alice]\nrole = analyst\nclearance = SECRET\nnationality = JPN\n" \
+	"password = $scrypt$ln=10,r=8,p=1$Mxtp23+0vZZdefzMnvOlrg==$" \
+	"fz1/qYSajZLjVqjEciHZGx82LAeeL5Fd1T29mIthM/o=\n"
+
+static int
+conf_parse(struct hl_config *c, const char *extra, char *err, size_t errlen)
+{
+	char text[4096];
+
+	(void)snprintf(text, sizeof(text), "%s%s", CONF_BASE, extra);
+	return hl_config_parse((const uint8_t *)text, strlen(text), "t.conf", "/srv", c, err,
+	    errlen);
+}
+
+static void
+expect_conf_error(struct hl_config *c, const char *extra, const char *want)
+{
+	char err[512];
+
+	if (conf_parse(c, extra, err, sizeof(err)) != HL_ERR_CONFIG)
+		fail_msg("'%s' was accepted", extra);
+	if (strstr(err, want) == NULL)
+		fail_msg("error '%s' lacks '%s'", err, want);
+}
+
+static void
+test_collection_config(void **state)
+{
+	struct hl_config *c = hl_calloc(1, sizeof(*c));
+	const struct hl_collection_conf *k;
+	char err[512];
+
+	(void)state;
+	assert_non_null(c);
+	if (conf_parse(c, "[collection intel]\ntitle = Shared intel\n"
+	    "description = what we share\nmembers = USA, KOR\nceiling = confidential\n"
+	    "read = *\nwrite = alice\n[collection local]\n", err, sizeof(err)) != HL_OK)
+		fail_msg("%s", err);
+	assert_int_equal(c->ncollections, 2);
+	k = hl_config_collection(c, "intel");
+	assert_non_null(k);
+	assert_string_equal(k->title, "Shared intel");
+	assert_string_equal(k->description, "what we share");
+	assert_int_equal(k->nmembers, 2);
+	assert_string_equal(k->members[0], "KOR");   /* sorted */
+	assert_int_equal(k->ceiling, 2);
+	assert_true(hl_config_list_has(k->read, "anyone"));
+	assert_true(hl_config_list_has(k->write, "alice"));
+	assert_false(hl_config_list_has(k->write, "alic"));
+	k = hl_config_collection(c, "local");
+	assert_non_null(k);
+	assert_string_equal(k->title, "local");
+	assert_int_equal(k->ceiling, 0);
+	assert_false(hl_config_list_has(k->read, "alice"));
+	assert_null(hl_config_collection(c, "nope"));
+	assert_true(hl_config_list_has(" bob , alice ", "alice"));
+	assert_false(hl_config_list_has("", "alice"));
+
+	/* malformed sections and values */
+	expect_conf_error(c, "[collection]\n", "[collection NAME]");
+	expect_conf_error(c, "[collection a/b]\n", "[collection NAME]");
+	expect_conf_error(c, "[collection x]\n[collection x]\n", "duplicate section [collection x]");
+	expect_conf_error(c, "[collection x]\nmembers = U\n", "members");
+	expect_conf_error(c, "[collection x]\nceiling = COSMIC\n", "ceiling: 'COSMIC'");
+	expect_conf_error(c, "[collection x]\nread = alice,,bob\n", "read");
+	expect_conf_error(c, "[collection x]\nwrite = mallory\n", "no [operator mallory]");
+	expect_conf_error(c, "[collection x]\ncolour = red\n", "unknown key 'colour'");
+	expect_conf_error(c, "[collection x]\ntitle = a\ntitle = b\n", "duplicate key 'title'");
+	hl_free(c);
+}
+
 int
 main(void)
 {
@@ -477,6 +554,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rule4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_bridge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_in_transaction, setup, teardown),
+		cmocka_unit_test(test_collection_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
