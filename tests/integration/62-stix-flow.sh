@@ -114,6 +114,12 @@ out=$(hl JPN stix push "$FIX/disarm/incident-bundle.json" --collection intel --j
 expect_eq "$(echo "$out" | jq '.accepted')" 7 "stix push: the DISARM incident report bundle is accepted"
 human=$(hl JPN stix push "$FIX/disarm/incident-bundle.json" --collection intel)
 expect_match "$human" 'accepted: 7' "stix push again (idempotent) prints its summary"
+if command -v script >/dev/null; then
+	tty_out=$(script -qec "$HL -c $(conf JPN) stix push $FIX/disarm/incident-bundle.json --collection intel" /dev/null)
+	expect_match "$tty_out" '\] 7/7 objects +[0-9]+/s' "stix push on a terminal shows the progress bar"
+else
+	echo "# SKIPPED progress bar check (no script(1))"
+fi
 
 KCOLL=$(taxii KOR collections/ | jq -r '.collections[] | select(.title == "intel") | .id')
 expect_eq "$KCOLL" "$COLL" "the collection has the same TAXII id on both nodes"
@@ -192,7 +198,16 @@ ca = ../JPN/ca.crt
 node = JPN/node-1
 interval = 1h
 collection = mirror
+
+[taxii_source wrongpw]
+url = https://127.0.0.1:$(api_port JPN)/taxii2/hotline/collections/$COLL/objects/
+user = admin
+password_file = wrong.password
+ca = ../JPN/ca.crt
+node = JPN/node-1
+collection = mirror
 EOF
+(umask 077; echo "not-the-password" >"$FED/KOR/wrong.password")
 node_start KOR
 MCOLL=$(taxii KOR collections/ | jq -r '.collections[] | select(.title == "mirror") | .id')
 src=$(count_objects JPN "$COLL")
@@ -221,5 +236,17 @@ out=$(hl KOR taxii pull jpn --json)
 expect_eq "$(echo "$out" | jq '.last.fetched')" 0 "after a restart the position holds: nothing fetched again"
 human=$(hl KOR taxii sources)
 expect_match "$human" '^jpn: idle -> collection mirror' "taxii sources lists the source"
+out=$(hl KOR taxii pull wrongpw 2>&1) && rc=0 || rc=$?
+expect_eq "$rc" 1 "a pull refused by the server exits 1"
+expect_match "$out" 'answered HTTP 401' "and says the server refused the credentials"
+out=$(hl KOR taxii pull nosuch 2>&1) && rc=0 || rc=$?
+expect_match "$rc:$out" '^1:hotline: taxii pull: no \[taxii_source nosuch\]' "an unknown source is refused"
+
+# a password file others can read: the node refuses to start
+node_stop KOR
+chmod 644 "$FED/KOR/jpn-taxii.password"
+out=$(timeout 10 "$HLD" -c "$(conf KOR)" 2>&1) && rc=0 || rc=$?
+expect_match "$rc:$out" '^1:.*jpn-taxii.password is readable by group or others' \
+	"a group/world-readable password_file stops the node at start"
 
 echo "# $SCENARIO: $CHECKS checks passed"
