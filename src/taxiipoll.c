@@ -639,7 +639,8 @@ hl_taxiipoll_request(struct hl_api *a, struct evhttp_request *req, const char *u
 		return;   /* replied */
 	if (strcmp(uri, "/api/v1/taxii/sources") == 0) {
 		if (m != EVHTTP_REQ_GET) {
-			hl_api_reply_error(req, 405, "method", "use GET");
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+			hl_api_reply_error(req, 405, "method_not_allowed", "use GET here");
 			return;
 		}
 		hl_api_reply_json(req, 200, hl_taxiipoll_status(the_poller));
@@ -647,20 +648,21 @@ hl_taxiipoll_request(struct hl_api *a, struct evhttp_request *req, const char *u
 	}
 	if (strncmp(uri, "/api/v1/taxii/sources/", 22) != 0 ||
 	    (end = strstr(uri + 22, "/pull")) == NULL || strcmp(end, "/pull") != 0) {
-		hl_api_reply_error(req, 404, "not-found", "no such resource");
+		hl_api_reply_error(req, 404, "not_found", "no such resource");
 		return;
 	}
 	name = uri + 22;
 	nl = (size_t)(end - name);
 	if (nl == 0 || nl > HL_COLLECTION_NAME_MAX || memchr(name, '/', nl) != NULL ||
 	    memchr(name, '%', nl) != NULL) {
-		hl_api_reply_error(req, 404, "not-found", "no such taxii source");
+		hl_api_reply_error(req, 404, "not_found", "no such taxii source");
 		return;
 	}
 	memcpy(nm, name, nl);
 	nm[nl] = '\0';
 	if (m != EVHTTP_REQ_POST) {
-		hl_api_reply_error(req, 405, "method", "use POST");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+		hl_api_reply_error(req, 405, "method_not_allowed", "use POST here");
 		return;
 	}
 	if (op->role < HL_ROLE_ANALYST) {
@@ -670,7 +672,7 @@ hl_taxiipoll_request(struct hl_api *a, struct evhttp_request *req, const char *u
 		return;
 	}
 	if (hl_taxiipoll_trigger(the_poller, nm, &round) != HL_OK) {
-		hl_api_reply_error(req, 404, "not-found", "no [taxii_source %s] on this node", nm);
+		hl_api_reply_error(req, 404, "not_found", "no [taxii_source %s] on this node", nm);
 		return;
 	}
 	hl_api_audit(a, "taxii-pull", NULL, op->name, nm);
