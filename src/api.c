@@ -37,6 +37,7 @@
 #include "pwhash.h"
 #include "store.h"
 #include "taxii.h"
+#include "taxiipoll.h"
 #include "track.h"
 #include "version.h"
 
@@ -945,6 +946,11 @@ api_request(struct evhttp_request *req, void *arg)
 	if (path != NULL && (strncmp(path, "/taxii2/", 8) == 0 ||
 	    strncmp(path, "/api/v1/stix/", 13) == 0)) {
 		hl_taxii_request(a, &a->taxii, req);
+		return;
+	}
+	/* the TAXII poll bridge's sources (taxiipoll.c): own auth */
+	if (path != NULL && strncmp(path, "/api/v1/taxii/", 14) == 0) {
+		hl_taxiipoll_request(a, req, path);
 		return;
 	}
 	if ((op = hl_api_authenticate(a, req)) == NULL)

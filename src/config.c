@@ -37,7 +37,8 @@
 
 #define CONF_MSG_MAX 512
 
-enum sect { S_NONE = 0, S_NODE, S_POLICY, S_PEER, S_OPERATOR, S_CLI, S_COLLECTION };
+enum sect { S_NONE = 0, S_NODE, S_POLICY, S_PEER, S_OPERATOR, S_CLI, S_COLLECTION,
+	S_TAXII_SOURCE };
 
 struct pctx;
 typedef int (*setter_fn)(struct pctx *, const char *, char *, size_t);
@@ -65,6 +66,9 @@ enum op_key { OK_ROLE, OK_CLEARANCE, OK_NATIONALITY, OK_PASSWORD, OK_DISABLED, O
 enum cli_key { CK_USER, CK_PASSWORD_FILE, CK_COUNT };
 /* [collection NAME] (docs/TAXII.md) */
 enum coll_key { LK_TITLE, LK_DESCRIPTION, LK_MEMBERS, LK_CEILING, LK_READ, LK_WRITE, LK_COUNT };
+/* [taxii_source NAME] (docs/CONFIG.md) */
+enum src_key { TK_URL, TK_COLLECTION_ID, TK_USER, TK_PASSWORD_FILE, TK_CA, TK_NODE, TK_INTERVAL,
+	TK_COLLECTION, TK_COUNT };
 
 #define KEYS_MAX NK_COUNT
 
@@ -79,6 +83,8 @@ struct conf_lines {
 	unsigned op[HL_OPERATORS_MAX][OK_COUNT];
 	unsigned coll_sect[HL_COLLECTIONS_MAX];
 	unsigned coll[HL_COLLECTIONS_MAX][LK_COUNT];
+	unsigned src_sect[HL_TAXII_SOURCES_MAX];
+	unsigned src[HL_TAXII_SOURCES_MAX][TK_COUNT];
 };
 
 struct pctx {
@@ -941,6 +947,147 @@ hl_config_collection(const struct hl_config *c, const char *name)
 	return NULL;
 }
 
+/* ---- [taxii_source NAME]: an external TAXII collection polled into a local one ---- */
+#define SRC(x) (&(x)->c->sources[(x)->cur_idx])
+
+static int
+tk_url(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	const char *h = v + 8, *e;
+
+	/* https://host[:port]/path; taxiipoll.c parses it in full at start */
+	e = strncmp(v, "https://", 8) == 0 ? strchr(h, '/') : NULL;
+	if (e == NULL || e == h || (size_t)(e - h) > HL_HOST_MAX + 8 ||
+	    strpbrk(v, " ?#\t") != NULL ||
+	    copy_str(SRC(x)->url, sizeof(SRC(x)->url), v) != HL_OK) {
+		snprintf(msg, ml, "expected https://host[:port]/path/ (no query)");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+tk_collection_id(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (v[0] == '\0' || strpbrk(v, "/?#% \t") != NULL ||
+	    copy_str(SRC(x)->collection_id, sizeof(SRC(x)->collection_id), v) != HL_OK) {
+		snprintf(msg, ml, "expected a TAXII collection id");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+tk_user(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (v[0] == '\0' || strchr(v, ':') != NULL ||
+	    copy_str(SRC(x)->user, sizeof(SRC(x)->user), v) != HL_OK) {
+		snprintf(msg, ml, "expected 1..%d bytes without ':'", HL_OPERATOR_MAX);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+tk_password_file(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, SRC(x)->password_file, msg, ml);
+}
+
+static int
+tk_ca(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, SRC(x)->ca_path, msg, ml);
+}
+
+static int
+tk_node(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (v[0] == '\0' || strchr(v, '/') == NULL ||
+	    copy_str(SRC(x)->node, sizeof(SRC(x)->node), v) != HL_OK) {
+		snprintf(msg, ml, "expected a node name PARTNER/name");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+tk_interval(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 7ULL * 86400 * 1000, 1, &SRC(x)->interval_s, msg, ml);
+}
+
+static int
+tk_collection(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (!ident_ok(v, HL_COLLECTION_NAME_MAX) ||
+	    copy_str(SRC(x)->collection, sizeof(SRC(x)->collection), v) != HL_OK) {
+		snprintf(msg, ml, "expected a [collection] name");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static const struct key_def src_keys[TK_COUNT] = {
+	[TK_URL] = { "url", 1, tk_url },
+	[TK_COLLECTION_ID] = { "collection_id", 0, tk_collection_id },
+	[TK_USER] = { "user", 1, tk_user },
+	[TK_PASSWORD_FILE] = { "password_file", 1, tk_password_file },
+	[TK_CA] = { "ca", 1, tk_ca },
+	[TK_NODE] = { "node", 0, tk_node },
+	[TK_INTERVAL] = { "interval", 0, tk_interval },
+	[TK_COLLECTION] = { "collection", 1, tk_collection },
+};
+
+const struct hl_taxii_source_conf *
+hl_config_taxii_source(const struct hl_config *c, const char *name)
+{
+	unsigned i;
+
+	if (c == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < c->nsources; i++)
+		if (strcmp(c->sources[i].name, name) == 0)
+			return &c->sources[i];
+	return NULL;
+}
+
+/* At the end: required keys, default interval, the local collection exists,
+ * an API-root url names a collection_id. */
+static void
+check_taxii_sources(struct pctx *x)
+{
+	struct hl_taxii_source_conf *s;
+	unsigned i, k;
+	size_t ul;
+
+	for (i = 0; i < x->c->nsources; i++) {
+		s = &x->c->sources[i];
+		for (k = 0; k < TK_COUNT; k++)
+			if (src_keys[k].required && x->ln->src[i][k] == 0) {
+				fail(x, x->ln->src_sect[i], "[taxii_source %s]: missing key '%s'",
+				    s->name, src_keys[k].name);
+				return;
+			}
+		if (s->interval_s == 0)
+			s->interval_s = 3600;
+		if (hl_config_collection(x->c, s->collection) == NULL) {
+			fail(x, x->ln->src[i][TK_COLLECTION], "[taxii_source %s]: collection '%s' "
+			    "is not a [collection] of this node", s->name, s->collection);
+			return;
+		}
+		ul = strlen(s->url);
+		if (s->collection_id[0] == '\0' && (ul < 9 ||
+		    strcmp(s->url + ul - (s->url[ul - 1] == '/' ? 9 : 8),
+		    s->url[ul - 1] == '/' ? "/objects/" : "/objects") != 0)) {
+			fail(x, x->ln->src[i][TK_URL], "[taxii_source %s]: url is an API root: "
+			    "name the collection with collection_id (or give .../objects/)",
+			    s->name);
+			return;
+		}
+	}
+}
+
 /* At the end: ceilings resolved against the policy's levels. */
 static void
 check_collections(struct pctx *x, const char *levels)
@@ -1045,6 +1192,9 @@ cur_table(struct pctx *x, const struct key_def **keys, unsigned *n, unsigned **l
 	case S_COLLECTION:
 		*keys = coll_keys; *n = LK_COUNT; *lines = x->ln->coll[x->cur_idx];
 		break;
+	case S_TAXII_SOURCE:
+		*keys = src_keys; *n = TK_COUNT; *lines = x->ln->src[x->cur_idx];
+		break;
 	case S_NONE:
 		break;
 	}
@@ -1063,6 +1213,9 @@ sect_label(const struct pctx *x, char *out, size_t outlen)
 		break;
 	case S_COLLECTION:
 		snprintf(out, outlen, "[collection %s]", x->c->collections[x->cur_idx].name);
+		break;
+	case S_TAXII_SOURCE:
+		snprintf(out, outlen, "[taxii_source %s]", x->c->sources[x->cur_idx].name);
 		break;
 	case S_NONE: snprintf(out, outlen, "(no section)"); break;
 	}
@@ -1257,6 +1410,30 @@ on_section(struct pctx *x, const char *s, size_t n)
 		x->cur = S_COLLECTION;
 		return;
 	}
+	if (strcmp(kind, "taxii_source") == 0) {
+		/* [taxii_source NAME]: an external TAXII collection polled (docs/CONFIG.md) */
+		if (!ident_ok(argbuf, HL_COLLECTION_NAME_MAX)) {
+			fail(x, x->line, "[taxii_source NAME]: expected 1..%d characters of "
+			    "A-Z a-z 0-9 . _ -", HL_COLLECTION_NAME_MAX);
+			return;
+		}
+		for (i = 0; i < x->c->nsources; i++)
+			if (strcmp(x->c->sources[i].name, argbuf) == 0) {
+				fail(x, x->line, "duplicate section [taxii_source %s] (first at "
+				    "line %u)", argbuf, x->ln->src_sect[i]);
+				return;
+			}
+		if (x->c->nsources == HL_TAXII_SOURCES_MAX) {
+			fail(x, x->line, "too many taxii sources (max %d)", HL_TAXII_SOURCES_MAX);
+			return;
+		}
+		x->cur_idx = x->c->nsources++;
+		memcpy(x->c->sources[x->cur_idx].name, argbuf, an + 1);
+		x->c->sources[x->cur_idx].line = x->line;
+		x->ln->src_sect[x->cur_idx] = x->line;
+		x->cur = S_TAXII_SOURCE;
+		return;
+	}
 	fail(x, x->line, "unknown section [%s]", kind);
 }
 
@@ -1446,6 +1623,9 @@ finish(struct pctx *x)
 			return;
 		}
 	check_collections(x, levels);   /* [collection NAME] */
+	if (x->failed)
+		return;
+	check_taxii_sources(x);         /* [taxii_source NAME] */
 	if (x->failed)
 		return;
 	/* Same peer under two spellings cannot happen (names are exact), but

@@ -55,6 +55,22 @@ struct hl_collection_conf {
 	char write[HL_ACCOUNT_LIST_MAX];      /* write = ... */
 };
 
+/* [taxii_source NAME]: an external TAXII 2.1 collection the node polls into
+ * a local collection (docs/CONFIG.md, docs/TAXII.md). */
+#define HL_TAXII_SOURCES_MAX 16
+struct hl_taxii_source_conf {
+	char name[HL_COLLECTION_NAME_MAX + 1];
+	char url[HL_PATH_MAX];                /* url = https://host:port/root/[collections/ID/objects/] */
+	char collection_id[256];              /* collection_id = ID (when url is the API root) */
+	char user[HL_OPERATOR_MAX + 1];       /* user = ... */
+	char password_file[HL_PATH_MAX];      /* password_file = file (0600) */
+	char ca_path[HL_PATH_MAX];            /* ca = the CA to trust for that server */
+	char node[HL_NODE_NAME_MAX + 1];      /* node = KOR/node-1: the server is a hotline node */
+	uint32_t interval_s;                  /* interval = 1h */
+	char collection[HL_COLLECTION_NAME_MAX + 1];  /* collection = local collection to fill */
+	unsigned line;
+};
+
 struct hl_config {
 	char path[HL_PATH_MAX];               /* the file it came from */
 	/* [node] */
@@ -101,6 +117,9 @@ struct hl_config {
 	/* [collection NAME] */
 	unsigned ncollections;
 	struct hl_collection_conf collections[HL_COLLECTIONS_MAX];
+	/* [taxii_source NAME] */
+	unsigned nsources;
+	struct hl_taxii_source_conf sources[HL_TAXII_SOURCES_MAX];
 	/* [cli] the credentials the CLI uses when run with -c */
 	char cli_user[HL_OPERATOR_MAX + 1];
 	char cli_password_file[HL_PATH_MAX];
@@ -117,6 +136,8 @@ HL_WUR int hl_config_load(const char *path, struct hl_config *out, char *err, si
 const struct hl_peer_conf *hl_config_peer(const struct hl_config *c, const char *node);
 const struct hl_operator_conf *hl_config_operator(const struct hl_config *c, const char *name);
 const struct hl_collection_conf *hl_config_collection(const struct hl_config *c, const char *name);
+const struct hl_taxii_source_conf *hl_config_taxii_source(const struct hl_config *c,
+    const char *name);
 /* Does the comma-separated account list (read/write, "*" = everyone) name
  * account? 1 if so. */
 int hl_config_list_has(const char *list, const char *account);

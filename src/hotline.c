@@ -25,6 +25,7 @@
 
 #include "alloc.h"
 #include "apijson.h"
+#include "cli_stix.h"
 #include "config.h"
 #include "httpc.h"
 #include "keys.h"
@@ -116,6 +117,9 @@ static const char global_usage[] =
     "  track-report  send a live warning track update (always FLASH)\n"
     "  tracks        the current track picture (latest update per track)\n"
     "  operator      add, list, disable, reset operator accounts (admin)\n"
+    "  stix push|search|sight   STIX 2.1 objects: push a bundle, search, sight\n"
+    "  misp import   convert a MISP event to STIX 2.1 and push it\n"
+    "  taxii pull|sources       external TAXII sources polled by the node\n"
     "  help [CMD]    this help, or a command's help\n"
     "\n"
     "Options:\n"
@@ -323,6 +327,8 @@ setup_client(void)
 	const char *env_user = getenv("HOTLINE_USER"), *env_api = getenv("HOTLINE_API");
 	int rc;
 
+	if (cli.password != NULL)
+		return EX_OK;   /* already set up (commands that call the API more than once) */
 	if ((rc = load_config()) != EX_OK)
 		return rc;
 	memset(&cli.hc, 0, sizeof(cli.hc));
@@ -2255,6 +2261,27 @@ cmd_operator(int argc, char **argv)
 
 /* ---- main ---- */
 
+/* ---- threat intelligence: stix, misp, taxii (the bulk is in cli_stix.c) ---- */
+static const struct hl_cli_ctx cli_stix_ctx = { setup_client, &cli.cfg, &cli.hc, api_call };
+
+static int
+cmd_stix(int argc, char **argv)
+{
+	return hl_cli_stix(&cli_stix_ctx, argc, argv);
+}
+
+static int
+cmd_misp(int argc, char **argv)
+{
+	return hl_cli_misp(&cli_stix_ctx, argc, argv);
+}
+
+static int
+cmd_taxii(int argc, char **argv)
+{
+	return hl_cli_taxii(&cli_stix_ctx, argc, argv);
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
@@ -2271,6 +2298,9 @@ static const struct cmd cmds[] = {
 	{ "track-report", cmd_track_report, track_report_usage },
 	{ "tracks", cmd_tracks, tracks_usage },
 	{ "operator", cmd_operator, operator_usage },
+	{ "stix", cmd_stix, hl_cli_stix_usage },
+	{ "misp", cmd_misp, hl_cli_misp_usage },
+	{ "taxii", cmd_taxii, hl_cli_taxii_usage },
 	{ "help", cmd_help, global_usage },
 };
 

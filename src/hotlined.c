@@ -28,6 +28,7 @@
 #include "log.h"
 #include "nodeinit.h"
 #include "sandbox.h"
+#include "taxiipoll.h"
 #include "version.h"
 
 /* The privilege-separated start (privsep = yes). */
@@ -193,6 +194,7 @@ main(int argc, char **argv)
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL, *sigchld = NULL;
 	struct hl_node *node = NULL;
+	struct hl_taxiipoll *poll = NULL;
 	const char *conf = getenv("HOTLINE_CONF");
 	char err[512];
 	int ch, check = 0, verbose = 0, rc = 1;
@@ -250,6 +252,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
+	/* the TAXII poll bridge: [taxii_source] sections (taxiipoll.c) */
+	if (hl_taxiipoll_new(node, base, &poll, err, sizeof(err)) != HL_OK) {
+		fprintf(stderr, "hotlined: %s\n", err);
+		goto out;
+	}
 	if (ps.on && privsep_drop_net(&cfg, err, sizeof(err)) != HL_OK) {
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
@@ -273,6 +280,8 @@ main(int argc, char **argv)
 		log_warnx("node %s stopped: the key keeper is gone", cfg.node);
 		goto out;
 	}
+	hl_taxiipoll_free(poll);
+	poll = NULL;
 	hl_node_shutdown(node);
 	rc = 0;
 out:
@@ -282,6 +291,7 @@ out:
 		event_free(sigterm);
 	if (sigchld != NULL)
 		event_free(sigchld);
+	hl_taxiipoll_free(poll);
 	hl_node_free(node);
 	if (base != NULL)
 		event_base_free(base);

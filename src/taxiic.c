@@ -1,0 +1,1041 @@
+/* taxiic.c: TAXII 2.1 client. Parsers first (pure, bounded), then the
+ * transport: one HTTPS request per call with Connection: close, the TAXII
+ * media type in Accept/Content-Type, and the response parsed by httpc's
+ * parser. httpc's own request function cannot send the TAXII media type
+ * nor check a server's host name, so the connection is opened here. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "alloc.h"
+#include "apijson.h"
+#include "buf.h"
+#include "pki.h"
+#include "taxiic.h"
+#include "version.h"
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	for (i = 0; err[i] != '\0'; i++)
+		if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
+			err[i] = ' ';
+}
+
+/* ---- parsers ---- */
+
+static int
+load(const uint8_t *p, size_t len, const char *what, json_t **out, char *err, size_t errlen)
+{
+	char e[200];
+	int r;
+
+	*out = NULL;
+	if (p == NULL || len == 0) {
+		set_err(err, errlen, "%s: empty response", what);
+		return HL_ERR_MALFORMED;
+	}
+	if ((r = hl_apijson_load_object(p, len, HL_TAXIIC_BODY_MAX, out, e, sizeof(e))) != HL_OK)
+		set_err(err, errlen, "%s: %s", what, e);
+	return r;
+}
+
+/* An optional string member: absent is "", wrong type or too long is an error. */
+static int
+get_str(const json_t *o, const char *k, int required, char *out, size_t cap, const char *what,
+    char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, k);
+	size_t i, n;
+	const char *s;
+
+	out[0] = '\0';
+	if (v == NULL) {
+		if (!required)
+			return HL_OK;
+		set_err(err, errlen, "%s: \"%s\" missing", what, k);
+		return HL_ERR_MALFORMED;
+	}
+	if (!json_is_string(v)) {
+		set_err(err, errlen, "%s: \"%s\" is not a string", what, k);
+		return HL_ERR_MALFORMED;
+	}
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (n >= cap) {
+		set_err(err, errlen, "%s: \"%s\" longer than %zu bytes", what, k, cap - 1);
+		return HL_ERR_TOO_BIG;
+	}
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			set_err(err, errlen, "%s: \"%s\" holds a control character", what, k);
+			return HL_ERR_MALFORMED;
+		}
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return HL_OK;
+}
+
+static int
+get_bool(const json_t *o, const char *k, int *out, const char *what, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, k);
+
+	*out = 0;
+	if (v == NULL)
+		return HL_OK;
+	if (!json_is_boolean(v)) {
+		set_err(err, errlen, "%s: \"%s\" is not a boolean", what, k);
+		return HL_ERR_MALFORMED;
+	}
+	*out = json_is_true(v);
+	return HL_OK;
+}
+
+static int
+get_count(const json_t *o, const char *k, int required, uint64_t *out, const char *what,
+    char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, k);
+
+	*out = 0;
+	if (v == NULL && !required)
+		return HL_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		set_err(err, errlen, "%s: \"%s\" is not a count", what, k);
+		return HL_ERR_MALFORMED;
+	}
+	*out = (uint64_t)json_integer_value(v);
+	return HL_OK;
+}
+
+static int
+get_array(const json_t *o, const char *k, size_t max, json_t **out, const char *what,
+    char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, k);
+
+	*out = NULL;
+	if (v == NULL)
+		return HL_OK;
+	if (!json_is_array(v)) {
+		set_err(err, errlen, "%s: \"%s\" is not an array", what, k);
+		return HL_ERR_MALFORMED;
+	}
+	if (json_array_size(v) > max) {
+		set_err(err, errlen, "%s: more than %zu entries in \"%s\"", what, max, k);
+		return HL_ERR_TOO_BIG;
+	}
+	*out = v;
+	return HL_OK;
+}
+
+int
+hl_taxiic_parse_discovery(const uint8_t *p, size_t len, struct hl_taxii_discovery *out,
+    char *err, size_t errlen)
+{
+	json_t *o = NULL, *roots, *v;
+	size_t i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = load(p, len, "discovery", &o, err, errlen)) != HL_OK)
+		return r;
+	if ((r = get_str(o, "title", 1, out->title, sizeof(out->title), "discovery", err,
+	    errlen)) != HL_OK ||
+	    (r = get_str(o, "default", 0, out->def, sizeof(out->def), "discovery", err,
+	    errlen)) != HL_OK ||
+	    (r = get_array(o, "api_roots", HL_TAXIIC_ROOTS_MAX, &roots, "discovery", err,
+	    errlen)) != HL_OK)
+		goto out;
+	json_array_foreach(roots, i, v) {
+		if (!json_is_string(v) || json_string_length(v) > HL_TAXIIC_URL_MAX ||
+		    json_string_length(v) == 0) {
+			set_err(err, errlen, "discovery: api_roots[%zu] is not a URL", i);
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
+		snprintf(out->roots[out->nroots++], HL_TAXIIC_URL_MAX + 1, "%s", json_string_value(v));
+	}
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(out, 0, sizeof(*out));
+	json_decref(o);
+	return r;
+}
+
+void
+hl_taxiic_collections_clear(struct hl_taxii_collections *c)
+{
+	if (c == NULL)
+		return;
+	hl_free(c->c);
+	c->c = NULL;
+	c->n = 0;
+}
+
+int
+hl_taxiic_parse_collections(const uint8_t *p, size_t len, struct hl_taxii_collections *out,
+    char *err, size_t errlen)
+{
+	json_t *o = NULL, *arr, *v;
+	char what[64];
+	size_t i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = load(p, len, "collections", &o, err, errlen)) != HL_OK)
+		return r;
+	if ((r = get_array(o, "collections", HL_TAXIIC_COLLECTIONS_MAX, &arr, "collections", err,
+	    errlen)) != HL_OK)
+		goto out;
+	if (json_array_size(arr) > 0 &&
+	    (out->c = hl_calloc(json_array_size(arr), sizeof(*out->c))) == NULL) {
+		r = HL_ERR_NOMEM;
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	json_array_foreach(arr, i, v) {
+		struct hl_taxii_collection *c = &out->c[i];
+
+		snprintf(what, sizeof(what), "collections[%zu]", i);
+		if (!json_is_object(v)) {
+			set_err(err, errlen, "%s is not an object", what);
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
+		if ((r = get_str(v, "id", 1, c->id, sizeof(c->id), what, err, errlen)) != HL_OK ||
+		    (r = get_str(v, "title", 1, c->title, sizeof(c->title), what, err,
+		    errlen)) != HL_OK ||
+		    (r = get_bool(v, "can_read", &c->can_read, what, err, errlen)) != HL_OK ||
+		    (r = get_bool(v, "can_write", &c->can_write, what, err, errlen)) != HL_OK)
+			goto out;
+		if (c->id[0] == '\0' || strchr(c->id, '/') != NULL || strchr(c->id, '?') != NULL) {
+			set_err(err, errlen, "%s: bad id", what);
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
+		out->n++;
+	}
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		hl_taxiic_collections_clear(out);
+	json_decref(o);
+	return r;
+}
+
+void
+hl_taxiic_page_clear(struct hl_taxii_page *page)
+{
+	if (page == NULL)
+		return;
+	json_decref(page->objects);
+	memset(page, 0, sizeof(*page));
+}
+
+int
+hl_taxiic_parse_envelope(const uint8_t *p, size_t len, struct hl_taxii_page *page,
+    char *err, size_t errlen)
+{
+	json_t *o = NULL, *arr, *v;
+	size_t i;
+	int r;
+
+	memset(page, 0, sizeof(*page));
+	if ((r = load(p, len, "envelope", &o, err, errlen)) != HL_OK)
+		return r;
+	if ((r = get_bool(o, "more", &page->more, "envelope", err, errlen)) != HL_OK ||
+	    (r = get_str(o, "next", 0, page->next, sizeof(page->next), "envelope", err,
+	    errlen)) != HL_OK ||
+	    (r = get_array(o, "objects", HL_TAXIIC_OBJECTS_MAX, &arr, "envelope", err,
+	    errlen)) != HL_OK)
+		goto out;
+	json_array_foreach(arr, i, v) {
+		json_t *id = json_object_get(v, "id"), *ty = json_object_get(v, "type");
+
+		if (!json_is_object(v) || !json_is_string(id) || !json_is_string(ty) ||
+		    json_string_length(id) == 0 || json_string_length(id) > HL_TAXIIC_ID_MAX ||
+		    json_string_length(ty) == 0 || json_string_length(ty) > HL_TAXIIC_ID_MAX) {
+			set_err(err, errlen, "envelope: objects[%zu] lacks a type or id", i);
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
+	}
+	if (page->more && page->next[0] == '\0') {
+		set_err(err, errlen, "envelope: \"more\" without \"next\"");
+		r = HL_ERR_MALFORMED;
+		goto out;
+	}
+	if ((page->objects = arr != NULL ? json_incref(arr) : json_array()) == NULL) {
+		r = HL_ERR_NOMEM;
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		hl_taxiic_page_clear(page);
+	json_decref(o);
+	return r;
+}
+
+void
+hl_taxiic_status_clear(struct hl_taxii_status *s)
+{
+	if (s == NULL)
+		return;
+	hl_free(s->fail);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+hl_taxiic_parse_status(const uint8_t *p, size_t len, struct hl_taxii_status *out,
+    char *err, size_t errlen)
+{
+	json_t *o = NULL, *arr, *v;
+	char st[32], what[64];
+	size_t i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = load(p, len, "status", &o, err, errlen)) != HL_OK)
+		return r;
+	if ((r = get_str(o, "id", 1, out->id, sizeof(out->id), "status", err, errlen)) != HL_OK ||
+	    (r = get_str(o, "status", 1, st, sizeof(st), "status", err, errlen)) != HL_OK ||
+	    (r = get_count(o, "total_count", 1, &out->total, "status", err, errlen)) != HL_OK ||
+	    (r = get_count(o, "success_count", 1, &out->success, "status", err,
+	    errlen)) != HL_OK ||
+	    (r = get_count(o, "failure_count", 1, &out->failure, "status", err,
+	    errlen)) != HL_OK ||
+	    (r = get_count(o, "pending_count", 1, &out->pending, "status", err,
+	    errlen)) != HL_OK ||
+	    (r = get_array(o, "failures", HL_TAXIIC_FAILURES_MAX, &arr, "status", err,
+	    errlen)) != HL_OK)
+		goto out;
+	if (strcmp(st, "complete") != 0 && strcmp(st, "pending") != 0) {
+		set_err(err, errlen, "status: unknown status \"%s\"", st);
+		r = HL_ERR_MALFORMED;
+		goto out;
+	}
+	out->complete = strcmp(st, "complete") == 0;
+	if (out->total > HL_TAXIIC_OBJECTS_MAX * 100ULL ||
+	    out->success + out->failure + out->pending != out->total) {
+		set_err(err, errlen, "status: counts do not add up to total_count");
+		r = HL_ERR_MALFORMED;
+		goto out;
+	}
+	if (json_array_size(arr) > 0 &&
+	    (out->fail = hl_calloc(json_array_size(arr), sizeof(*out->fail))) == NULL) {
+		set_err(err, errlen, "out of memory");
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	json_array_foreach(arr, i, v) {
+		snprintf(what, sizeof(what), "status failures[%zu]", i);
+		if (!json_is_object(v)) {
+			set_err(err, errlen, "%s is not an object", what);
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
+		if ((r = get_str(v, "id", 1, out->fail[i].id, sizeof(out->fail[i].id), what, err,
+		    errlen)) != HL_OK)
+			goto out;
+		/* a long message is cut, not refused: it is for display */
+		if (json_is_string(json_object_get(v, "message"))) {
+			const char *m = json_string_value(json_object_get(v, "message"));
+			size_t k;
+
+			snprintf(out->fail[i].message, sizeof(out->fail[i].message), "%s", m);
+			for (k = 0; out->fail[i].message[k] != '\0'; k++)
+				if ((unsigned char)out->fail[i].message[k] < 0x20 ||
+				    out->fail[i].message[k] == 0x7f)
+					out->fail[i].message[k] = ' ';
+		}
+		out->nfail++;
+	}
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		hl_taxiic_status_clear(out);
+	json_decref(o);
+	return r;
+}
+
+void
+hl_taxiic_error_text(const uint8_t *p, size_t len, char *out, size_t cap)
+{
+	json_t *o = NULL;
+	const char *t, *d;
+	char e[8];
+
+	if (cap == 0)
+		return;
+	out[0] = '\0';
+	if (len == 0 || len > 64 * 1024 ||
+	    hl_apijson_load_object(p, len, 64 * 1024, &o, e, sizeof(e)) != HL_OK)
+		return;
+	t = json_is_string(json_object_get(o, "title")) ?
+	    json_string_value(json_object_get(o, "title")) : NULL;
+	d = json_is_string(json_object_get(o, "description")) ?
+	    json_string_value(json_object_get(o, "description")) : NULL;
+	if (t == NULL && json_is_string(json_object_get(o, "message")))
+		t = json_string_value(json_object_get(o, "message"));
+	if (t != NULL)
+		set_err(out, cap, "%s%s%s", t, d != NULL ? ": " : "", d != NULL ? d : "");
+	json_decref(o);
+}
+
+int
+hl_taxiic_header(const uint8_t *p, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name), i = 0, e, vs, ve;
+
+	if (cap > 0)
+		out[0] = '\0';
+	/* skip the status line */
+	while (i < len && p[i] != '\n')
+		i++;
+	i++;
+	while (i < len) {
+		for (e = i; e < len && p[e] != '\n'; e++)
+			;
+		ve = e > i && p[e - 1] == '\r' ? e - 1 : e;
+		if (ve - i > nl && p[i + nl] == ':' && strncasecmp((const char *)p + i, name, nl) == 0) {
+			for (vs = i + nl + 1; vs < ve && (p[vs] == ' ' || p[vs] == '\t'); vs++)
+				;
+			while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
+				ve--;
+			if (ve - vs >= cap)
+				return HL_ERR_TOO_BIG;
+			memcpy(out, p + vs, ve - vs);
+			out[ve - vs] = '\0';
+			for (e = 0; out[e] != '\0'; e++)
+				if ((unsigned char)out[e] < 0x20 || out[e] == 0x7f)
+					return HL_ERR_MALFORMED;
+			return HL_OK;
+		}
+		i = e + 1;
+	}
+	return HL_ERR_NOT_FOUND;
+}
+
+int
+hl_taxiic_parse_url(const char *url, char host[HL_HOST_MAX + 1], uint16_t *port,
+    char path[HL_TAXIIC_URL_MAX + 1])
+{
+	const char *h, *hend, *pstart, *colon = NULL;
+	char num[8];
+	size_t hl, pl, i;
+	unsigned long v;
+	char *end;
+
+	host[0] = '\0';
+	path[0] = '\0';
+	*port = 443;
+	if (strncmp(url, "https://", 8) != 0)
+		return HL_ERR_INVALID;
+	h = url + 8;
+	pstart = strchr(h, '/');
+	if (pstart == NULL)
+		pstart = h + strlen(h);
+	if (h[0] == '[') {
+		if ((hend = memchr(h, ']', (size_t)(pstart - h))) == NULL)
+			return HL_ERR_INVALID;
+		if (hend + 1 < pstart) {
+			if (hend[1] != ':')
+				return HL_ERR_INVALID;
+			colon = hend + 1;
+		}
+		h++;
+	} else {
+		colon = memchr(h, ':', (size_t)(pstart - h));
+		hend = colon != NULL ? colon : pstart;
+	}
+	hl = (size_t)(hend - h);
+	if (hl == 0 || hl > HL_HOST_MAX)
+		return HL_ERR_INVALID;
+	for (i = 0; i < hl; i++)
+		if ((unsigned char)h[i] <= 0x20 || h[i] == 0x7f || h[i] == '@')
+			return HL_ERR_INVALID;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (colon != NULL) {
+		size_t cl = (size_t)(pstart - colon - 1);
+
+		if (cl == 0 || cl >= sizeof(num))
+			goto bad;
+		memcpy(num, colon + 1, cl);
+		num[cl] = '\0';
+		if (num[0] < '0' || num[0] > '9')
+			goto bad;
+		v = strtoul(num, &end, 10);
+		if (*end != '\0' || v == 0 || v > 65535)
+			goto bad;
+		*port = (uint16_t)v;
+	}
+	pl = strlen(pstart);
+	if (pl + 2 > HL_TAXIIC_URL_MAX)
+		goto bad;
+	if (pl == 0) {
+		snprintf(path, HL_TAXIIC_URL_MAX + 1, "/");
+		return HL_OK;
+	}
+	for (i = 0; i < pl; i++)
+		if ((unsigned char)pstart[i] <= 0x20 || pstart[i] == 0x7f || pstart[i] == '?' ||
+		    pstart[i] == '#')
+			goto bad;
+	snprintf(path, HL_TAXIIC_URL_MAX + 1, "%s%s", pstart, pstart[pl - 1] == '/' ? "" : "/");
+	return HL_OK;
+bad:
+	host[0] = '\0';
+	path[0] = '\0';
+	*port = 443;
+	return HL_ERR_INVALID;
+}
+
+/* ---- transport ---- */
+
+static int
+tx_connect(const struct hl_taxiic *c, int timeout_ms, int *fdp, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct pollfd pfd;
+	struct timeval tv;
+	socklen_t sl;
+	char port[8];
+	int fd = -1, flags, e = ECONNREFUSED, soerr, gai;
+
+	*fdp = -1;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", (unsigned)c->port);
+	if ((gai = getaddrinfo(c->host, port, &hints, &res)) != 0) {
+		set_err(err, errlen, "cannot reach %s:%u: %s", c->host, (unsigned)c->port,
+		    gai_strerror(gai));
+		return HL_ERR_IO;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol)) < 0) {
+			e = errno;
+			continue;
+		}
+		if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+			e = errno;
+			goto next;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+			if (errno != EINPROGRESS) {
+				e = errno;
+				goto next;
+			}
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			pfd.revents = 0;
+			if (poll(&pfd, 1, timeout_ms) != 1) {
+				e = ETIMEDOUT;
+				goto next;
+			}
+			sl = sizeof(soerr);
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+				e = soerr != 0 ? soerr : errno;
+				goto next;
+			}
+		}
+		tv.tv_sec = timeout_ms / 1000;
+		tv.tv_usec = (timeout_ms % 1000) * 1000;
+		if (fcntl(fd, F_SETFL, flags) < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
+			e = errno;
+			goto next;
+		}
+		*fdp = fd;
+		freeaddrinfo(res);
+		return HL_OK;
+next:
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	set_err(err, errlen, "cannot reach %s:%u: %s", c->host, (unsigned)c->port, strerror(e));
+	return HL_ERR_IO;
+}
+
+static void
+tls_err(const struct hl_taxiic *c, SSL *ssl, const char *what, char *err, size_t errlen)
+{
+	unsigned long e = ERR_peek_last_error();
+	long vr = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
+	char buf[256];
+
+	if (vr != X509_V_OK)
+		snprintf(buf, sizeof(buf), "certificate: %s", X509_verify_cert_error_string(vr));
+	else if (e != 0)
+		ERR_error_string_n(e, buf, sizeof(buf));
+	else if (errno == EAGAIN || errno == EWOULDBLOCK)
+		snprintf(buf, sizeof(buf), "timed out");
+	else
+		snprintf(buf, sizeof(buf), "connection closed");
+	set_err(err, errlen, "%s %s:%u: %s", what, c->host, (unsigned)c->port, buf);
+	ERR_clear_error();
+}
+
+static int
+tls_open(const struct hl_taxiic *c, int fd, SSL_CTX **ctxp, SSL **sslp, char *err,
+    size_t errlen)
+{
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
+	X509 *peer;
+	char name[HL_NODE_NAME_MAX + 1];
+	int r = HL_ERR_CRYPTO;
+
+	*ctxp = NULL;
+	*sslp = NULL;
+	ERR_clear_error();
+	/* our own nodes speak TLS 1.3 only; other TAXII servers may be at 1.2 */
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, c->node[0] != '\0' ? TLS1_3_VERSION :
+	    TLS1_2_VERSION) != 1) {
+		tls_err(c, NULL, "cannot set up TLS for", err, errlen);
+		goto out;
+	}
+	if (SSL_CTX_load_verify_locations(ctx, c->ca_path, NULL) != 1) {
+		set_err(err, errlen, "%s: cannot load the CA certificate", c->ca_path);
+		ERR_clear_error();
+		goto out;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1) {
+		tls_err(c, NULL, "cannot set up TLS for", err, errlen);
+		goto out;
+	}
+	if (c->node[0] == '\0') {
+		/* another server: its certificate must name the host we asked for */
+		if (SSL_set_tlsext_host_name(ssl, c->host) != 1 || SSL_set1_host(ssl, c->host) != 1) {
+			tls_err(c, NULL, "cannot set up TLS for", err, errlen);
+			goto out;
+		}
+	}
+	errno = 0;
+	if (SSL_connect(ssl) != 1) {
+		tls_err(c, ssl, "TLS handshake failed with", err, errlen);
+		goto out;
+	}
+	if ((peer = SSL_get0_peer_certificate(ssl)) == NULL) {
+		set_err(err, errlen, "%s:%u sent no certificate", c->host, (unsigned)c->port);
+		goto out;
+	}
+	if (c->node[0] != '\0' && (hl_pki_cert_node_name(peer, name) != HL_OK ||
+	    strcmp(name, c->node) != 0)) {
+		set_err(err, errlen, "%s:%u is not node %s", c->host, (unsigned)c->port, c->node);
+		goto out;
+	}
+	*ctxp = ctx;
+	*sslp = ssl;
+	ctx = NULL;
+	ssl = NULL;
+	r = HL_OK;
+out:
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return r;
+}
+
+static int
+build_head(const struct hl_taxiic *c, const char *method, const char *path, const char *accept,
+    int has_body, size_t body_len, struct hl_buf *b)
+{
+	char cred[HL_OPERATOR_MAX + 1 + 1024 + 1], line[HL_TAXIIC_URL_MAX * 2 + 512];
+	unsigned char auth[(sizeof(cred) + 2) / 3 * 4 + 1];
+	size_t ul = strlen(c->user), pl = c->password != NULL ? strlen(c->password) : 0;
+	int n, r = HL_ERR_INVALID, v6 = strchr(c->host, ':') != NULL;
+
+	if (ul + 1 + pl >= sizeof(cred) || strpbrk(path, "\r\n ") != NULL)
+		goto out;
+	memcpy(cred, c->user, ul);
+	cred[ul] = ':';
+	if (pl > 0)
+		memcpy(cred + ul + 1, c->password, pl);
+	EVP_EncodeBlock(auth, (unsigned char *)cred, (int)(ul + 1 + pl));
+	n = snprintf(line, sizeof(line), "%s %s HTTP/1.1\r\nHost: %s%s%s:%u\r\n"
+	    "User-Agent: hotline/%s\r\nAccept: %s\r\nConnection: close\r\n", method, path,
+	    v6 ? "[" : "", c->host, v6 ? "]" : "", (unsigned)c->port, HL_VERSION,
+	    accept != NULL ? accept : HL_TAXIIC_MEDIA);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		goto out;
+	hl_buf_put(b, line, (size_t)n);
+	if (ul > 0) {
+		hl_buf_put(b, "Authorization: Basic ", 21);
+		hl_buf_put(b, auth, strlen((char *)auth));
+		hl_buf_put(b, "\r\n", 2);
+	}
+	if (has_body) {
+		n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %zu\r\n",
+		    HL_TAXIIC_MEDIA, body_len);
+		hl_buf_put(b, line, (size_t)n);
+	}
+	hl_buf_put(b, "\r\n", 2);
+	r = hl_buf_error(b);
+out:
+	OPENSSL_cleanse(cred, sizeof(cred));
+	OPENSSL_cleanse(auth, sizeof(auth));
+	return r;
+}
+
+static int
+write_all(SSL *ssl, const uint8_t *p, size_t n)
+{
+	size_t w;
+
+	while (n > 0) {
+		if (SSL_write_ex(ssl, p, n, &w) != 1)
+			return HL_ERR_IO;
+		p += w;
+		n -= w;
+	}
+	return HL_OK;
+}
+
+int
+hl_taxiic_request(const struct hl_taxiic *c, const char *method, const char *path,
+    const uint8_t *body, size_t body_len, const char *accept, int *status, uint8_t **rbody,
+    size_t *blen, char **head, char *err, size_t errlen)
+{
+	struct hl_buf hd, in;
+	struct hl_http_resp hr;
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
+	uint8_t *b = NULL;
+	size_t got, want;
+	int fd = -1, r, complete = 0;
+	int tmo = c->timeout_ms > 0 ? c->timeout_ms : HL_HTTPC_TIMEOUT_MS;
+
+	*status = 0;
+	*rbody = NULL;
+	*blen = 0;
+	if (head != NULL)
+		*head = NULL;
+	hl_buf_init(&hd, HL_HTTPC_HEADERS_MAX);
+	hl_buf_init(&in, HL_HTTPC_HEADERS_MAX + HL_TAXIIC_BODY_MAX);
+	if ((r = build_head(c, method, path, accept, body != NULL, body_len, &hd)) != HL_OK) {
+		set_err(err, errlen, "request too large or bad path");
+		goto out;
+	}
+	if ((r = tx_connect(c, tmo, &fd, err, errlen)) != HL_OK ||
+	    (r = tls_open(c, fd, &ctx, &ssl, err, errlen)) != HL_OK)
+		goto out;
+	errno = 0;
+	if ((r = write_all(ssl, hd.data, hd.len)) != HL_OK ||
+	    (body != NULL && (r = write_all(ssl, body, body_len)) != HL_OK)) {
+		tls_err(c, ssl, "cannot send to", err, errlen);
+		goto out;
+	}
+	for (;;) {
+		want = in.max - in.len < 64 * 1024 ? in.max - in.len : 64 * 1024;
+		if (want == 0) {
+			set_err(err, errlen, "response from %s:%u is too large", c->host,
+			    (unsigned)c->port);
+			r = HL_ERR_TOO_BIG;
+			goto out;
+		}
+		if ((r = hl_buf_reserve(&in, want)) != HL_OK) {
+			set_err(err, errlen, "out of memory");
+			goto out;
+		}
+		errno = 0;
+		if (SSL_read_ex(ssl, in.data + in.len, in.cap - in.len, &got) == 1) {
+			in.len += got;
+		} else {
+			int e = SSL_get_error(ssl, 0);
+
+			/* Content-Length guards truncation; an unclean close after a
+			 * complete response is common */
+			if (e != SSL_ERROR_ZERO_RETURN && e != SSL_ERROR_SYSCALL &&
+			    e != SSL_ERROR_SSL) {
+				tls_err(c, ssl, "cannot read from", err, errlen);
+				r = HL_ERR_IO;
+				goto out;
+			}
+			ERR_clear_error();
+			complete = 1;
+		}
+		r = hl_httpc_parse_response(in.data, in.len, complete, HL_TAXIIC_BODY_MAX, &hr);
+		if (r == HL_OK)
+			break;
+		if (r != HL_ERR_AGAIN) {
+			set_err(err, errlen, "bad HTTP response from %s:%u (%s)", c->host,
+			    (unsigned)c->port, hl_strerror(r));
+			goto out;
+		}
+		if (complete) {
+			set_err(err, errlen, "truncated response from %s:%u", c->host,
+			    (unsigned)c->port);
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
+	}
+	r = HL_ERR_NOMEM;
+	if ((b = hl_malloc(hr.body_len + 1)) == NULL) {
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	if (hr.body_len > 0)
+		memcpy(b, hr.body, hr.body_len);
+	b[hr.body_len] = '\0';
+	if (head != NULL) {
+		size_t hl = (size_t)(hr.body - in.data);
+
+		if (hr.body == NULL)
+			hl = in.len;
+		if ((*head = hl_malloc(hl + 1)) == NULL) {
+			set_err(err, errlen, "out of memory");
+			goto out;
+		}
+		memcpy(*head, in.data, hl);
+		(*head)[hl] = '\0';
+	}
+	*status = hr.status;
+	*rbody = b;
+	*blen = hr.body_len;
+	b = NULL;
+	r = HL_OK;
+out:
+	if (ssl != NULL)
+		SSL_shutdown(ssl);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	if (fd >= 0)
+		close(fd);
+	hl_free(b);
+	hl_buf_free(&hd);
+	hl_buf_free(&in);
+	return r;
+}
+
+/* A non-2xx answer as one line; returns the error code for it. */
+static int
+http_fail(const char *what, int status, const uint8_t *body, size_t blen, char *err,
+    size_t errlen)
+{
+	char t[300];
+
+	hl_taxiic_error_text(body, blen, t, sizeof(t));
+	set_err(err, errlen, "%s: HTTP %d%s%s", what, status, t[0] != '\0' ? " " : "", t);
+	if (status == 401)
+		return HL_ERR_AUTH;
+	if (status == 403)
+		return HL_ERR_DENIED;
+	if (status == 404)
+		return HL_ERR_NOT_FOUND;
+	if (status == 413)
+		return HL_ERR_TOO_BIG;
+	return HL_ERR_MALFORMED;
+}
+
+int
+hl_taxiic_discovery(const struct hl_taxiic *c, const char *path, struct hl_taxii_discovery *out,
+    char *err, size_t errlen)
+{
+	uint8_t *b = NULL;
+	size_t bl;
+	int st, r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = hl_taxiic_request(c, "GET", path, NULL, 0, NULL, &st, &b, &bl, NULL, err,
+	    errlen)) != HL_OK)
+		return r;
+	r = st == 200 ? hl_taxiic_parse_discovery(b, bl, out, err, errlen) :
+	    http_fail("discovery", st, b, bl, err, errlen);
+	hl_free(b);
+	return r;
+}
+
+int
+hl_taxiic_collections(const struct hl_taxiic *c, const char *root,
+    struct hl_taxii_collections *out, char *err, size_t errlen)
+{
+	char path[HL_TAXIIC_URL_MAX + 32];
+	uint8_t *b = NULL;
+	size_t bl;
+	int st, r;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(path, sizeof(path), "%scollections/", root);
+	if ((r = hl_taxiic_request(c, "GET", path, NULL, 0, NULL, &st, &b, &bl, NULL, err,
+	    errlen)) != HL_OK)
+		return r;
+	r = st == 200 ? hl_taxiic_parse_collections(b, bl, out, err, errlen) :
+	    http_fail("collections", st, b, bl, err, errlen);
+	hl_free(b);
+	return r;
+}
+
+/* percent-encode a query value */
+static void
+put_query(struct hl_buf *q, const char *k, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char e[3];
+
+	hl_buf_put(q, q->len == 0 ? "?" : "&", 1);
+	hl_buf_put(q, k, strlen(k));
+	hl_buf_put(q, "=", 1);
+	for (; *v != '\0'; v++) {
+		unsigned char ch = (unsigned char)*v;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '.' || ch == '_' || ch == '~' || ch == ':') {
+			hl_buf_put(q, v, 1);
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[ch >> 4];
+		e[2] = hex[ch & 15];
+		hl_buf_put(q, e, 3);
+	}
+}
+
+int
+hl_taxiic_get_objects(const struct hl_taxiic *c, const char *objects_path,
+    const char *added_after, unsigned limit, const char *next, struct hl_taxii_page *page,
+    char *err, size_t errlen)
+{
+	struct hl_buf q;
+	char num[16], *path = NULL, *head = NULL;
+	uint8_t *b = NULL;
+	size_t bl, ql;
+	int st, r;
+
+	memset(page, 0, sizeof(*page));
+	/* the query alone first (put_query starts it with '?'), then the path */
+	hl_buf_init(&q, HL_TAXIIC_URL_MAX * 4);
+	if (added_after != NULL && added_after[0] != '\0')
+		put_query(&q, "added_after", added_after);
+	if (limit > 0) {
+		snprintf(num, sizeof(num), "%u", limit);
+		put_query(&q, "limit", num);
+	}
+	if (next != NULL && next[0] != '\0')
+		put_query(&q, "next", next);
+	hl_buf_put(&q, "", 1);
+	if ((r = hl_buf_error(&q)) != HL_OK) {
+		set_err(err, errlen, "objects: request path too long");
+		goto out;
+	}
+	ql = strlen(objects_path) + q.len;
+	if ((path = hl_malloc(ql)) == NULL) {
+		r = HL_ERR_NOMEM;
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	snprintf(path, ql, "%s%s", objects_path, (const char *)q.data);
+	if ((r = hl_taxiic_request(c, "GET", path, NULL, 0, NULL, &st, &b, &bl, &head, err,
+	    errlen)) != HL_OK)
+		goto out;
+	if (st != 200) {
+		r = http_fail("objects", st, b, bl, err, errlen);
+		goto out;
+	}
+	if ((r = hl_taxiic_parse_envelope(b, bl, page, err, errlen)) != HL_OK)
+		goto out;
+	if (hl_taxiic_header((const uint8_t *)head, strlen(head), "X-TAXII-Date-Added-First",
+	    page->date_added_first, sizeof(page->date_added_first)) != HL_OK)
+		page->date_added_first[0] = '\0';
+	if (hl_taxiic_header((const uint8_t *)head, strlen(head), "X-TAXII-Date-Added-Last",
+	    page->date_added_last, sizeof(page->date_added_last)) != HL_OK)
+		page->date_added_last[0] = '\0';
+	r = HL_OK;
+out:
+	hl_buf_free(&q);
+	hl_free(path);
+	hl_free(head);
+	hl_free(b);
+	return r;
+}
+
+int
+hl_taxiic_post_objects(const struct hl_taxiic *c, const char *objects_path,
+    const json_t *objects, struct hl_taxii_status *stt, char *err, size_t errlen)
+{
+	json_t *env = NULL;
+	char *body = NULL;
+	uint8_t *b = NULL;
+	size_t bl;
+	int st, r = HL_ERR_NOMEM;
+
+	memset(stt, 0, sizeof(*stt));
+	if ((env = json_object()) == NULL ||
+	    json_object_set(env, "objects", (json_t *)objects) != 0 ||
+	    (body = json_dumps(env, JSON_COMPACT)) == NULL) {
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((r = hl_taxiic_request(c, "POST", objects_path, (const uint8_t *)body, strlen(body),
+	    NULL, &st, &b, &bl, NULL, err, errlen)) != HL_OK)
+		goto out;
+	if (st != 202 && st != 200 && st != 201) {
+		r = http_fail("add objects", st, b, bl, err, errlen);
+		goto out;
+	}
+	r = hl_taxiic_parse_status(b, bl, stt, err, errlen);
+out:
+	hl_free(body);
+	hl_free(b);
+	json_decref(env);
+	return r;
+}
+
+int
+hl_taxiic_get_status(const struct hl_taxiic *c, const char *root, const char *id,
+    struct hl_taxii_status *stt, char *err, size_t errlen)
+{
+	char path[HL_TAXIIC_URL_MAX + HL_TAXIIC_ID_MAX + 32];
+	uint8_t *b = NULL;
+	size_t bl;
+	int st, r;
+
+	memset(stt, 0, sizeof(*stt));
+	if (strpbrk(id, "/?#% \r\n") != NULL) {
+		set_err(err, errlen, "status: bad id");
+		return HL_ERR_INVALID;
+	}
+	snprintf(path, sizeof(path), "%sstatus/%s/", root, id);
+	if ((r = hl_taxiic_request(c, "GET", path, NULL, 0, NULL, &st, &b, &bl, NULL, err,
+	    errlen)) != HL_OK)
+		return r;
+	r = st == 200 ? hl_taxiic_parse_status(b, bl, stt, err, errlen) :
+	    http_fail("status", st, b, bl, err, errlen);
+	hl_free(b);
+	return r;
+}

@@ -1,0 +1,146 @@
+/* taxiic.h: a small blocking TAXII 2.1 client (discovery, collections,
+ * objects with added_after/limit/next paging, POST an envelope, status).
+ * The response parsers are pure functions over untrusted bytes with hard
+ * limits (fuzz/fuzz_taxiic.c); the transport is HTTPS with the media type
+ * application/taxii+json;version=2.1. Used by the CLI and by the
+ * taxii_source poller's worker thread (never on the event loop). */
+#ifndef HL_TAXIIC_H
+#define HL_TAXIIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "errors.h"
+#include "httpc.h"
+
+#define HL_TAXIIC_MEDIA "application/taxii+json;version=2.1"
+#define HL_TAXIIC_BODY_MAX (64u * 1024 * 1024)    /* one response body */
+#define HL_TAXIIC_OBJECTS_MAX 100000              /* objects in one envelope */
+#define HL_TAXIIC_COLLECTIONS_MAX 1000
+#define HL_TAXIIC_ROOTS_MAX 100
+#define HL_TAXIIC_FAILURES_MAX 100000             /* failures in one status */
+#define HL_TAXIIC_ID_MAX 256                      /* collection / status / object id */
+#define HL_TAXIIC_TITLE_MAX 256
+#define HL_TAXIIC_URL_MAX 1024                    /* an API root URL or path */
+#define HL_TAXIIC_NEXT_MAX 1024                   /* a next token */
+#define HL_TAXIIC_TIME_MAX 40                     /* an RFC 3339 timestamp */
+#define HL_TAXIIC_MESSAGE_MAX 512                 /* a failure message */
+
+/* ---- parsed responses ---- */
+
+struct hl_taxii_discovery {
+	char title[HL_TAXIIC_TITLE_MAX + 1];
+	char def[HL_TAXIIC_URL_MAX + 1];          /* "default", "" when absent */
+	unsigned nroots;
+	char roots[HL_TAXIIC_ROOTS_MAX][HL_TAXIIC_URL_MAX + 1];
+};
+
+struct hl_taxii_collection {
+	char id[HL_TAXIIC_ID_MAX + 1];
+	char title[HL_TAXIIC_TITLE_MAX + 1];
+	int can_read, can_write;
+};
+
+struct hl_taxii_collections {
+	unsigned n;
+	struct hl_taxii_collection *c;            /* owned; hl_taxiic_collections_clear */
+};
+
+/* One page of GET .../objects/ */
+struct hl_taxii_page {
+	json_t *objects;                          /* array (new reference; may be empty) */
+	int more;
+	char next[HL_TAXIIC_NEXT_MAX + 1];        /* "" when absent */
+	char date_added_first[HL_TAXIIC_TIME_MAX + 1];  /* X-TAXII-Date-Added-First, "" */
+	char date_added_last[HL_TAXIIC_TIME_MAX + 1];   /* X-TAXII-Date-Added-Last, "" */
+};
+
+struct hl_taxii_failure {
+	char id[HL_TAXIIC_ID_MAX + 1];
+	char message[HL_TAXIIC_MESSAGE_MAX + 1];
+};
+
+struct hl_taxii_status {
+	char id[HL_TAXIIC_ID_MAX + 1];
+	int complete;                             /* status == "complete" */
+	uint64_t total, success, failure, pending;
+	unsigned nfail;                           /* details kept */
+	struct hl_taxii_failure *fail;            /* owned; hl_taxiic_status_clear */
+};
+
+HL_WUR int hl_taxiic_parse_discovery(const uint8_t *p, size_t len,
+    struct hl_taxii_discovery *out, char *err, size_t errlen);
+/* OUT: *out (caller calls hl_taxiic_collections_clear). */
+HL_WUR int hl_taxiic_parse_collections(const uint8_t *p, size_t len,
+    struct hl_taxii_collections *out, char *err, size_t errlen);
+void hl_taxiic_collections_clear(struct hl_taxii_collections *c);
+/* An envelope: {"more","next","objects":[{"type","id",...}]}; each object
+ * must be a JSON object with string type and id. OUT: page->objects, more,
+ * next (the headers are filled by hl_taxiic_get_objects). Caller calls
+ * hl_taxiic_page_clear. */
+HL_WUR int hl_taxiic_parse_envelope(const uint8_t *p, size_t len, struct hl_taxii_page *page,
+    char *err, size_t errlen);
+void hl_taxiic_page_clear(struct hl_taxii_page *page);
+/* A status resource. OUT: *out (caller calls hl_taxiic_status_clear). */
+HL_WUR int hl_taxiic_parse_status(const uint8_t *p, size_t len, struct hl_taxii_status *out,
+    char *err, size_t errlen);
+void hl_taxiic_status_clear(struct hl_taxii_status *s);
+/* A TAXII error body {"title","description"} as one line in out ("" if
+ * the body is not one). */
+void hl_taxiic_error_text(const uint8_t *p, size_t len, char *out, size_t cap);
+
+/* The value of header name (case-insensitive) in a response head
+ * p[0, len) (status line + header lines). HL_ERR_NOT_FOUND, or
+ * HL_ERR_TOO_BIG when it does not fit out[cap]. */
+HL_WUR int hl_taxiic_header(const uint8_t *p, size_t len, const char *name, char *out,
+    size_t cap);
+
+/* "https://host[:port]/path" -> host, port (default 443), path (starting
+ * with '/', ending with '/'). Only https. */
+HL_WUR int hl_taxiic_parse_url(const char *url, char host[HL_HOST_MAX + 1], uint16_t *port,
+    char path[HL_TAXIIC_URL_MAX + 1]);
+
+/* ---- the client ---- */
+
+struct hl_taxiic {
+	char host[HL_HOST_MAX + 1];
+	uint16_t port;
+	char ca_path[HL_PATH_MAX];       /* the CA to trust for this server */
+	char node[HL_NODE_NAME_MAX + 1]; /* a hotline node: its certificate must name it;
+	                                  * "" for another server: the host name is checked */
+	char user[HL_OPERATOR_MAX + 1];
+	const char *password;            /* borrowed */
+	int timeout_ms;                  /* 0: HL_HTTPC_TIMEOUT_MS */
+};
+
+/* One request. accept: the Accept media type (NULL: the TAXII one).
+ * OUT: *status, *body (caller frees with hl_free; NUL-terminated), *blen,
+ * and when head != NULL the response head (caller frees). Any HTTP status
+ * is a success here; transport failures are HL_ERR_IO / HL_ERR_CRYPTO /
+ * HL_ERR_MALFORMED / HL_ERR_TOO_BIG with one line in err. */
+HL_WUR int hl_taxiic_request(const struct hl_taxiic *c, const char *method, const char *path,
+    const uint8_t *body, size_t body_len, const char *accept, int *status, uint8_t **rbody,
+    size_t *blen, char **head, char *err, size_t errlen);
+
+/* GET path (the discovery URL path, usually "/taxii2/"). */
+HL_WUR int hl_taxiic_discovery(const struct hl_taxiic *c, const char *path,
+    struct hl_taxii_discovery *out, char *err, size_t errlen);
+/* GET {root}collections/ (root ends with '/'). */
+HL_WUR int hl_taxiic_collections(const struct hl_taxiic *c, const char *root,
+    struct hl_taxii_collections *out, char *err, size_t errlen);
+/* GET {objects_path}?added_after=..&limit=..&next=.. (each optional: NULL,
+ * 0). objects_path ends with "/objects/". */
+HL_WUR int hl_taxiic_get_objects(const struct hl_taxiic *c, const char *objects_path,
+    const char *added_after, unsigned limit, const char *next, struct hl_taxii_page *page,
+    char *err, size_t errlen);
+/* POST {"objects": objects} to objects_path; the answer is a status. */
+HL_WUR int hl_taxiic_post_objects(const struct hl_taxiic *c, const char *objects_path,
+    const json_t *objects, struct hl_taxii_status *st, char *err, size_t errlen);
+/* GET {root}status/{id}/ */
+HL_WUR int hl_taxiic_get_status(const struct hl_taxiic *c, const char *root, const char *id,
+    struct hl_taxii_status *st, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,681 @@
+/* taxiipoll.c: the TAXII poll bridge (see taxiipoll.h). Each source runs
+ * rounds: page requests on the event loop (evhttp client over TLS), each
+ * page stored through hl_taxii_add and its X-TAXII-Date-Added-Last kept as
+ * the next added_after in the store (hl_stixdb_bridge_*), so a restart or
+ * a crash between pages neither refetches the stored pages nor skips any.
+ * Responses go through taxiic's bounded envelope parser. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "alloc.h"
+#include "apiint.h"
+#include "apijson.h"
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "node.h"
+#include "pki.h"
+#include "stixdb.h"
+#include "taxii.h"
+#include "taxiic.h"
+#include "taxiipoll.h"
+#include "version.h"
+
+#define CURSOR_MAX HL_TAXIIC_TIME_MAX
+#define ERR_MAX 256
+
+struct source {
+	struct hl_taxiipoll *p;
+	const struct hl_taxii_source_conf *conf;   /* in the node's configuration */
+	char host[HL_HOST_MAX + 1];
+	uint16_t port;
+	char path[HL_TAXIIC_URL_MAX + HL_TAXIIC_ID_MAX + 32];   /* .../objects/ */
+	char bridge_key[HL_COLLECTION_NAME_MAX + HL_PATH_MAX + 2];
+	char *auth;                     /* "Basic ..." (wiped at free) */
+	size_t auth_cap;
+	SSL_CTX *ctx;
+	struct event *timer;            /* the next round */
+	struct event *step;             /* continue after a response, off its callback */
+	struct evhttp_connection *conn;
+	/* the round in progress */
+	int running, closing, done;
+	char cursor[CURSOR_MAX + 1];
+	char next[HL_TAXIIC_NEXT_MAX + 1];
+	unsigned pages;
+	uint64_t fetched, added, failed;
+	char error[ERR_MAX];
+	uint64_t started_ms;
+	/* the last round completed */
+	uint64_t rounds;
+	json_t *last;
+};
+
+struct hl_taxiipoll {
+	struct hl_node *node;
+	struct event_base *base;
+	struct hl_stixdb *db;
+	unsigned n;
+	struct source *src;
+};
+
+/* the daemon's poller, for the operator API */
+static struct hl_taxiipoll *the_poller;
+
+static uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+/* password_file: 0600 (not group/world readable), one line. OUT: s->auth. */
+static int
+load_auth(struct source *s, char *err, size_t errlen)
+{
+	const struct hl_taxii_source_conf *c = s->conf;
+	char pw[HL_API_PASSWORD_MAX + 2], cred[HL_OPERATOR_MAX + HL_API_PASSWORD_MAX + 3];
+	unsigned char *b64 = NULL;
+	struct stat st;
+	ssize_t got;
+	size_t n = 0, ul, cl;
+	int fd = -1, r = HL_ERR_CONFIG;
+
+	if ((fd = open(c->password_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "[taxii_source %s] password_file %s: %s", c->name,
+		    c->password_file, strerror(errno));
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "[taxii_source %s] password_file %s is readable by group or "
+		    "others (chmod 600)", c->name, c->password_file);
+		goto out;
+	}
+	while (n < sizeof(pw) - 1) {
+		got = read(fd, pw + n, sizeof(pw) - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n > HL_API_PASSWORD_MAX) {
+		snprintf(err, errlen, "[taxii_source %s] password_file %s: longer than %d bytes",
+		    c->name, c->password_file, HL_API_PASSWORD_MAX);
+		goto out;
+	}
+	while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
+		n--;
+	pw[n] = '\0';
+	ul = strlen(c->user);
+	cl = (size_t)snprintf(cred, sizeof(cred), "%s:%s", c->user, pw);
+	(void)ul;
+	s->auth_cap = 6 + (cl + 2) / 3 * 4 + 1;
+	if ((s->auth = hl_malloc(s->auth_cap)) == NULL) {
+		r = HL_ERR_NOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	memcpy(s->auth, "Basic ", 6);
+	b64 = (unsigned char *)s->auth + 6;
+	EVP_EncodeBlock(b64, (unsigned char *)cred, (int)cl);
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(cred, sizeof(cred));
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* A hotline node names itself in its certificate (URI SAN), not its host:
+ * check that name on the leaf. */
+static int
+verify_node(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct source *s = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+	char name[HL_NODE_NAME_MAX + 1];
+
+	if (!ok || s == NULL || X509_STORE_CTX_get_error_depth(xs) != 0)
+		return ok;
+	if (hl_pki_cert_node_name(X509_STORE_CTX_get_current_cert(xs), name) != HL_OK ||
+	    strcmp(name, s->conf->node) != 0) {
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_HOSTNAME_MISMATCH);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+source_init(struct source *s, char *err, size_t errlen)
+{
+	const struct hl_taxii_source_conf *c = s->conf;
+	char root[HL_TAXIIC_URL_MAX + 1];
+	int r;
+
+	if (hl_taxiic_parse_url(c->url, s->host, &s->port, root) != HL_OK) {
+		snprintf(err, errlen, "[taxii_source %s] url %s: expected https://host[:port]/path/",
+		    c->name, c->url);
+		return HL_ERR_CONFIG;
+	}
+	if (c->collection_id[0] != '\0')
+		snprintf(s->path, sizeof(s->path), "%scollections/%s/objects/", root,
+		    c->collection_id);
+	else
+		snprintf(s->path, sizeof(s->path), "%s", root);
+	snprintf(s->bridge_key, sizeof(s->bridge_key), "%s %s", c->name, c->url);
+	if ((r = load_auth(s, err, errlen)) != HL_OK)
+		return r;
+	ERR_clear_error();
+	if ((s->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(s->ctx, c->node[0] != '\0' ? TLS1_3_VERSION :
+	    TLS1_2_VERSION) != 1) {
+		snprintf(err, errlen, "[taxii_source %s]: cannot set up TLS", c->name);
+		ERR_clear_error();
+		return HL_ERR_CRYPTO;
+	}
+	if (SSL_CTX_load_verify_locations(s->ctx, c->ca_path, NULL) != 1) {
+		snprintf(err, errlen, "[taxii_source %s] ca %s: cannot load the CA certificate",
+		    c->name, c->ca_path);
+		ERR_clear_error();
+		return HL_ERR_CONFIG;
+	}
+	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER, c->node[0] != '\0' ? verify_node : NULL);
+	return HL_OK;
+}
+
+static void schedule(struct source *s, unsigned secs);
+static void request_page(struct source *s);
+
+static void
+finish_round(struct source *s)
+{
+	json_t *l;
+
+	l = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:s}",
+	    "started_ms", (json_int_t)s->started_ms, "finished_ms", (json_int_t)hl_now_ms(),
+	    "fetched", (json_int_t)s->fetched, "added", (json_int_t)s->added,
+	    "failed", (json_int_t)s->failed, "pages", (json_int_t)s->pages, "error", s->error);
+	json_decref(s->last);
+	s->last = l;
+	s->rounds++;
+	s->running = 0;
+	if (s->error[0] != '\0')
+		log_warnx("taxii source %s: round %llu: %s", s->conf->name,
+		    (unsigned long long)s->rounds, s->error);
+	else if (s->fetched > 0)
+		log_info("taxii source %s: %llu objects fetched, %llu added, %llu refused",
+		    s->conf->name, (unsigned long long)s->fetched, (unsigned long long)s->added,
+		    (unsigned long long)s->failed);
+	schedule(s, s->conf->interval_s);
+}
+
+static void
+start_round(struct source *s)
+{
+	if (s->running || s->closing)
+		return;
+	s->running = 1;
+	s->pages = 0;
+	s->fetched = s->added = s->failed = 0;
+	s->error[0] = '\0';
+	s->next[0] = '\0';
+	s->started_ms = hl_now_ms();
+	if (hl_stixdb_bridge_get(s->p->db, s->bridge_key, s->cursor, sizeof(s->cursor)) != HL_OK) {
+		snprintf(s->error, sizeof(s->error), "cannot read the added_after position");
+		finish_round(s);
+		return;
+	}
+	request_page(s);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	start_round(arg);
+}
+
+static void
+schedule(struct source *s, unsigned secs)
+{
+	struct timeval tv = { (time_t)secs, 0 };
+
+	if (!s->closing)
+		evtimer_add(s->timer, &tv);
+}
+
+/* Store one page: hl_taxii_add, then the cursor. 0, or -1 with s->error. */
+static int
+store_page(struct source *s, struct hl_taxii_page *pg)
+{
+	struct hl_stix_prov prov;
+	json_t *st = NULL;
+	int r;
+
+	if (json_array_size(pg->objects) > 0) {
+		memset(&prov, 0, sizeof(prov));
+		prov.source = HL_STIX_EXTERNAL;
+		snprintf(prov.node, sizeof(prov.node), "%s", s->conf->url);
+		prov.received_us = wall_us();
+		r = hl_taxii_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
+		if (r != HL_OK) {
+			snprintf(s->error, sizeof(s->error), "storing into collection %s: %s",
+			    s->conf->collection, hl_strerror(r));
+			json_decref(st);
+			return -1;
+		}
+		s->fetched += json_array_size(pg->objects);
+		s->added += (uint64_t)json_integer_value(json_object_get(st, "success_count"));
+		s->failed += (uint64_t)json_integer_value(json_object_get(st, "failure_count"));
+		json_decref(st);
+	}
+	/* the position moves only once the page is stored */
+	if (pg->date_added_last[0] != '\0' && strcmp(pg->date_added_last, s->cursor) != 0) {
+		if (hl_stixdb_bridge_set(s->p->db, s->bridge_key, pg->date_added_last,
+		    wall_us()) != HL_OK) {
+			snprintf(s->error, sizeof(s->error), "cannot store the added_after position");
+			return -1;
+		}
+		snprintf(s->cursor, sizeof(s->cursor), "%s", pg->date_added_last);
+	}
+	return 0;
+}
+
+static void
+on_response(struct evhttp_request *req, void *arg)
+{
+	struct source *s = arg;
+	struct hl_taxii_page pg;
+	struct evbuffer *in;
+	const char *h;
+	unsigned char *body;
+	size_t len;
+	int code;
+	char e[200];
+
+	memset(&pg, 0, sizeof(pg));
+	if (s->closing)
+		return;
+	s->done = 1;
+	code = req != NULL ? evhttp_request_get_response_code(req) : 0;
+	if (req == NULL || code == 0) {
+		unsigned long oe = ERR_peek_last_error();
+
+		if (oe != 0)
+			ERR_error_string_n(oe, e, sizeof(e));
+		snprintf(s->error, sizeof(s->error), "cannot fetch from %s:%u%s%s", s->host,
+		    (unsigned)s->port, oe != 0 ? ": " : " (connection, TLS or timeout)",
+		    oe != 0 ? e : "");
+		ERR_clear_error();
+		goto out;
+	}
+	in = evhttp_request_get_input_buffer(req);
+	len = evbuffer_get_length(in);
+	body = len > 0 ? evbuffer_pullup(in, -1) : (unsigned char *)"";
+	if (body == NULL) {
+		snprintf(s->error, sizeof(s->error), "out of memory");
+		goto out;
+	}
+	if (code != 200) {
+		hl_taxiic_error_text(body, len, e, sizeof(e));
+		snprintf(s->error, sizeof(s->error), "%s:%u answered HTTP %d%s%s", s->host,
+		    (unsigned)s->port, code, e[0] != '\0' ? ": " : "", e);
+		goto out;
+	}
+	if (hl_taxiic_parse_envelope(body, len, &pg, e, sizeof(e)) != HL_OK) {
+		snprintf(s->error, sizeof(s->error), "%s:%u: %s", s->host, (unsigned)s->port, e);
+		goto out;
+	}
+	h = evhttp_find_header(evhttp_request_get_input_headers(req), "X-TAXII-Date-Added-Last");
+	if (h != NULL && strlen(h) <= CURSOR_MAX)
+		snprintf(pg.date_added_last, sizeof(pg.date_added_last), "%s", h);
+	s->pages++;
+	if (store_page(s, &pg) != 0)
+		goto out;
+	/* follow next within this round (bounded); otherwise the round ends */
+	if (pg.more && pg.next[0] != '\0' && s->pages < HL_TAXIIPOLL_PAGES_MAX)
+		snprintf(s->next, sizeof(s->next), "%s", pg.next);
+	else
+		s->next[0] = '\0';
+out:
+	clean(s->error);
+	hl_taxiic_page_clear(&pg);
+	/* continue off this callback: the connection is freed there */
+	event_active(s->step, EV_TIMEOUT, 0);
+}
+
+static void
+on_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct source *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->conn != NULL) {
+		evhttp_connection_free(s->conn);
+		s->conn = NULL;
+	}
+	if (!s->running)
+		return;
+	if (s->error[0] == '\0' && s->next[0] != '\0')
+		request_page(s);
+	else
+		finish_round(s);
+}
+
+static void
+request_page(struct source *s)
+{
+	struct evhttp_request *req = NULL;
+	struct bufferevent *bev = NULL;
+	struct evkeyvalq *hd;
+	struct hl_buf q;
+	SSL *ssl = NULL;
+	char num[16], hosthdr[HL_HOST_MAX + 16];
+	static const char hex[] = "0123456789ABCDEF";
+	const char *params[3][2] = { { "added_after", s->cursor }, { "limit", num },
+		{ "next", s->next } };
+	unsigned i;
+	int first = 1;
+
+	s->done = 0;
+	snprintf(num, sizeof(num), "%u", HL_TAXIIPOLL_PAGE_LIMIT);
+	hl_buf_init(&q, sizeof(s->path) + 4 * (CURSOR_MAX + HL_TAXIIC_NEXT_MAX) + 64);
+	hl_buf_put(&q, s->path, strlen(s->path));
+	for (i = 0; i < 3; i++) {
+		const char *v = params[i][1];
+
+		if (v[0] == '\0')
+			continue;
+		hl_buf_put(&q, first ? "?" : "&", 1);
+		first = 0;
+		hl_buf_put(&q, params[i][0], strlen(params[i][0]));
+		hl_buf_put(&q, "=", 1);
+		for (; *v != '\0'; v++) {
+			unsigned char ch = (unsigned char)*v;
+			char enc[3] = { '%', hex[ch >> 4], hex[ch & 15] };
+
+			if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == ':')
+				hl_buf_put(&q, v, 1);
+			else
+				hl_buf_put(&q, enc, 3);
+		}
+	}
+	hl_buf_put(&q, "", 1);
+	if (hl_buf_error(&q) != HL_OK) {
+		snprintf(s->error, sizeof(s->error), "request too long");
+		goto fail;
+	}
+	ERR_clear_error();
+	if ((ssl = SSL_new(s->ctx)) == NULL) {
+		snprintf(s->error, sizeof(s->error), "cannot set up TLS");
+		goto fail;
+	}
+	SSL_set_app_data(ssl, s);
+	if (s->conf->node[0] == '\0' && (SSL_set_tlsext_host_name(ssl, s->host) != 1 ||
+	    SSL_set1_host(ssl, s->host) != 1)) {
+		snprintf(s->error, sizeof(s->error), "cannot set up TLS for %s", s->host);
+		goto fail;
+	}
+	if ((bev = bufferevent_openssl_socket_new(s->p->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL) {
+		snprintf(s->error, sizeof(s->error), "cannot set up TLS for %s", s->host);
+		goto fail;
+	}
+	ssl = NULL;   /* the bufferevent frees it */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	if ((s->conn = evhttp_connection_base_bufferevent_new(s->p->base, NULL, bev, s->host,
+	    s->port)) == NULL) {
+		bufferevent_free(bev);
+		snprintf(s->error, sizeof(s->error), "out of memory");
+		goto fail;
+	}
+	evhttp_connection_set_timeout(s->conn, HL_TAXIIPOLL_TIMEOUT_S);
+	evhttp_connection_set_max_body_size(s->conn, HL_TAXIIC_BODY_MAX);
+	evhttp_connection_set_max_headers_size(s->conn, HL_HTTP_HEADERS_MAX_BYTES);
+	evhttp_connection_set_retries(s->conn, 0);
+	if ((req = evhttp_request_new(on_response, s)) == NULL) {
+		snprintf(s->error, sizeof(s->error), "out of memory");
+		goto fail;
+	}
+	hd = evhttp_request_get_output_headers(req);
+	snprintf(hosthdr, sizeof(hosthdr), "%s%s%s:%u", strchr(s->host, ':') != NULL ? "[" : "",
+	    s->host, strchr(s->host, ':') != NULL ? "]" : "", (unsigned)s->port);
+	if (evhttp_add_header(hd, "Host", hosthdr) != 0 ||
+	    evhttp_add_header(hd, "Accept", HL_TAXIIC_MEDIA) != 0 ||
+	    evhttp_add_header(hd, "Authorization", s->auth) != 0 ||
+	    evhttp_add_header(hd, "User-Agent", "hotline/" HL_VERSION) != 0 ||
+	    evhttp_add_header(hd, "Connection", "close") != 0) {
+		evhttp_request_free(req);
+		snprintf(s->error, sizeof(s->error), "out of memory");
+		goto fail;
+	}
+	if (evhttp_make_request(s->conn, req, EVHTTP_REQ_GET, (const char *)q.data) != 0) {
+		/* evhttp frees req on failure */
+		snprintf(s->error, sizeof(s->error), "cannot send the request to %s", s->host);
+		goto fail;
+	}
+	hl_buf_free(&q);
+	return;
+fail:
+	SSL_free(ssl);
+	hl_buf_free(&q);
+	clean(s->error);
+	event_active(s->step, EV_TIMEOUT, 0);
+}
+
+int
+hl_taxiipoll_new(struct hl_node *n, struct event_base *base, struct hl_taxiipoll **out,
+    char *err, size_t errlen)
+{
+	const struct hl_config *cfg = hl_node_config(n);
+	struct hl_taxiipoll *p = NULL;
+	unsigned i;
+	int r = HL_ERR_NOMEM;
+
+	*out = NULL;
+	if ((p = hl_calloc(1, sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return HL_ERR_NOMEM;
+	}
+	p->node = n;
+	p->base = base;
+	if (cfg->nsources > 0) {
+		if ((p->src = hl_calloc(cfg->nsources, sizeof(*p->src))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		if ((r = hl_stixdb_open(hl_node_store(n), &p->db)) != HL_OK) {
+			snprintf(err, errlen, "taxii sources: cannot open the STIX database: %s",
+			    hl_strerror(r));
+			goto out;
+		}
+	}
+	for (i = 0; i < cfg->nsources; i++) {
+		struct source *s = &p->src[i];
+
+		p->n++;
+		s->p = p;
+		s->conf = &cfg->sources[i];
+		if ((r = source_init(s, err, errlen)) != HL_OK)
+			goto out;
+		if ((s->timer = evtimer_new(base, on_timer, s)) == NULL ||
+		    (s->step = event_new(base, -1, 0, on_step, s)) == NULL) {
+			r = HL_ERR_NOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		schedule(s, HL_TAXIIPOLL_FIRST_S);
+	}
+	the_poller = p;
+	*out = p;
+	p = NULL;
+	r = HL_OK;
+out:
+	hl_taxiipoll_free(p);
+	return r;
+}
+
+void
+hl_taxiipoll_free(struct hl_taxiipoll *p)
+{
+	unsigned i;
+
+	if (p == NULL)
+		return;
+	if (the_poller == p)
+		the_poller = NULL;
+	for (i = 0; i < p->n; i++) {
+		struct source *s = &p->src[i];
+
+		s->closing = 1;
+		if (s->conn != NULL)
+			evhttp_connection_free(s->conn);
+		if (s->timer != NULL)
+			event_free(s->timer);
+		if (s->step != NULL)
+			event_free(s->step);
+		SSL_CTX_free(s->ctx);
+		if (s->auth != NULL)
+			hl_free_secret(s->auth, s->auth_cap);
+		json_decref(s->last);
+	}
+	hl_stixdb_close(p->db);
+	hl_free(p->src);
+	hl_free(p);
+}
+
+int
+hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, uint64_t *round)
+{
+	unsigned i;
+
+	*round = 0;
+	for (i = 0; p != NULL && i < p->n; i++) {
+		struct source *s = &p->src[i];
+
+		if (strcmp(s->conf->name, name) != 0)
+			continue;
+		*round = s->rounds + 1;
+		if (!s->running) {
+			evtimer_del(s->timer);
+			start_round(s);
+		}
+		return HL_OK;
+	}
+	return HL_ERR_NOT_FOUND;
+}
+
+json_t *
+hl_taxiipoll_status(const struct hl_taxiipoll *p)
+{
+	json_t *o = NULL, *arr, *x;
+	unsigned i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; p != NULL && i < p->n; i++) {
+		const struct source *s = &p->src[i];
+
+		if ((x = json_pack("{s:s,s:s,s:s,s:I,s:s,s:I,s:b,s:O?}", "name", s->conf->name,
+		    "url", s->conf->url, "collection", s->conf->collection,
+		    "interval_s", (json_int_t)s->conf->interval_s, "cursor", s->cursor,
+		    "rounds", (json_int_t)s->rounds, "running", s->running,
+		    "last", s->last)) == NULL || json_array_append_new(arr, x) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	if ((o = json_object()) == NULL || json_object_set_new(o, "sources", arr) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+void
+hl_taxiipoll_request(struct hl_api *a, struct evhttp_request *req, const char *uri)
+{
+	const struct hl_operator_conf *op;
+	const char *name, *end;
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	char nm[HL_COLLECTION_NAME_MAX + 1];
+	uint64_t round = 0;
+	size_t nl;
+
+	if ((op = hl_api_authenticate(a, req)) == NULL)
+		return;   /* replied */
+	if (strcmp(uri, "/api/v1/taxii/sources") == 0) {
+		if (m != EVHTTP_REQ_GET) {
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+			hl_api_reply_error(req, 405, "method_not_allowed", "use GET here");
+			return;
+		}
+		hl_api_reply_json(req, 200, hl_taxiipoll_status(the_poller));
+		return;
+	}
+	if (strncmp(uri, "/api/v1/taxii/sources/", 22) != 0 ||
+	    (end = strstr(uri + 22, "/pull")) == NULL || strcmp(end, "/pull") != 0) {
+		hl_api_reply_error(req, 404, "not_found", "no such resource");
+		return;
+	}
+	name = uri + 22;
+	nl = (size_t)(end - name);
+	if (nl == 0 || nl > HL_COLLECTION_NAME_MAX || memchr(name, '/', nl) != NULL ||
+	    memchr(name, '%', nl) != NULL) {
+		hl_api_reply_error(req, 404, "not_found", "no such taxii source");
+		return;
+	}
+	memcpy(nm, name, nl);
+	nm[nl] = '\0';
+	if (m != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+		hl_api_reply_error(req, 405, "method_not_allowed", "use POST here");
+		return;
+	}
+	if (op->role < HL_ROLE_ANALYST) {
+		hl_api_audit(a, "taxii-pull-refused", NULL, op->name, nm);
+		hl_api_reply_error(req, 403, "denied", "pulling a taxii source needs the analyst "
+		    "or admin role");
+		return;
+	}
+	if (hl_taxiipoll_trigger(the_poller, nm, &round) != HL_OK) {
+		hl_api_reply_error(req, 404, "not_found", "no [taxii_source %s] on this node", nm);
+		return;
+	}
+	hl_api_audit(a, "taxii-pull", NULL, op->name, nm);
+	hl_api_reply_json(req, 202, json_pack("{s:s,s:I}", "source", nm, "round",
+	    (json_int_t)round));
+}

@@ -1,0 +1,50 @@
+/* taxiipoll.h: the TAXII poll bridge. For each [taxii_source NAME] the
+ * node fetches the external collection's new objects every interval
+ * (GET .../objects/?added_after=CURSOR&limit=..., following "next"),
+ * stores them in the local collection through hl_taxii_add (validation,
+ * labels, sharing with the members), and keeps CURSOR (the last
+ * X-TAXII-Date-Added-Last) durably in the store after every page.
+ *
+ * Non-blocking: the requests are libevent HTTP client requests over
+ * bufferevent_openssl on the node's own event loop, so the store and the
+ * STIX database are used on their thread and nothing else runs in
+ * parallel. One poller per process (the daemon's): the operator API finds
+ * it with hl_taxiipoll_request(). */
+#ifndef HL_TAXIIPOLL_H
+#define HL_TAXIIPOLL_H
+
+#include <jansson.h>
+
+#include "errors.h"
+
+struct event_base;
+struct evhttp_request;
+struct hl_api;
+struct hl_node;
+struct hl_taxiipoll;
+
+#define HL_TAXIIPOLL_PAGE_LIMIT 1000      /* limit= per request */
+#define HL_TAXIIPOLL_PAGES_MAX 1000       /* pages per round; the next round goes on */
+#define HL_TAXIIPOLL_TIMEOUT_S 60         /* one request */
+#define HL_TAXIIPOLL_FIRST_S 2            /* the first round after start */
+
+/* Set up every configured source of n's configuration (reads each
+ * password_file, which must not be group/world readable, and loads each
+ * CA) and schedule the rounds. err: one line. Caller frees with
+ * hl_taxiipoll_free() before the node. */
+HL_WUR int hl_taxiipoll_new(struct hl_node *n, struct event_base *base,
+    struct hl_taxiipoll **out, char *err, size_t errlen);
+void hl_taxiipoll_free(struct hl_taxiipoll *p);
+
+/* Start a round of source name now (unless one runs). OUT: *round, the
+ * number of rounds completed once it ends. HL_ERR_NOT_FOUND. */
+HL_WUR int hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, uint64_t *round);
+/* {"sources":[{"name","url","collection","interval_s","cursor","rounds",
+ * "running","last":{...}}]} (new reference; NULL on allocation failure). */
+json_t *hl_taxiipoll_status(const struct hl_taxiipoll *p);
+
+/* The operator API under /api/v1/taxii/: GET sources, POST
+ * sources/NAME/pull (analyst or admin; audited). Replies exactly once. */
+void hl_taxiipoll_request(struct hl_api *a, struct evhttp_request *req, const char *path);
+
+#endif
