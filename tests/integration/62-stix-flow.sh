@@ -246,7 +246,8 @@ expect_match "$rc:$out" '^1:hotline: taxii pull: no \[taxii_source nosuch\]' "an
 node_stop KOR
 chmod 644 "$FED/KOR/jpn-taxii.password"
 out=$(timeout 10 "$HLD" -c "$(conf KOR)" 2>&1) && rc=0 || rc=$?
-expect_match "$rc:$out" '^1:.*jpn-taxii.password is readable by group or others' \
+expect_eq "$rc" 1 "the node exits 1"
+expect_match "$(printf '%s\n' "$out" | tail -1)" '^hotlined: .*jpn-taxii.password is readable by group or others' \
 	"a group/world-readable password_file stops the node at start"
 
 echo "# $SCENARIO: $CHECKS checks passed"
