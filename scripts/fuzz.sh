@@ -3,6 +3,7 @@
 # (all src/*.c except the two mains), with ASan + UBSan.
 #
 # usage: scripts/fuzz.sh [SECONDS]   fuzz each target for SECONDS (default 20)
+#        FUZZ_ONLY=label,http scripts/fuzz.sh 60   only those targets
 #        scripts/fuzz.sh --replay    run each target once over its seed corpus
 #                                    fuzz/corpus/<name>/ and the regression
 #                                    inputs tests/vectors/fuzz/<name>/ (no fuzzing)
@@ -67,6 +68,8 @@ for t in fuzz/fuzz_*.c; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .c)
 	short=${name#fuzz_}
+	# FUZZ_ONLY=a,b: only these targets (names without fuzz_)
+	case ",${FUZZ_ONLY:-$short}," in *",$short,"*) ;; *) continue ;; esac
 	bin="$out/$name"
 	$CC_FUZZ $common -fsanitize=fuzzer,address,undefined -o "$bin" "$t" "$lib" \
 	    $pkg_libs -lm -pthread || { echo "$name: build failed"; failed=1; continue; }

@@ -33,6 +33,7 @@
 #include "merkle.h"
 #include "node.h"
 #include "pki.h"
+#include "proof.h"
 #include "store.h"
 #include "track.h"
 #include "version.h"
@@ -1204,35 +1205,6 @@ hex_encode(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Exactly 2 * n hex digits into out[n]. */
-static int
-hex_decode(const char *s, uint8_t *out, size_t n)
-{
-	size_t i;
-	int hi, lo;
-
-	if (s == NULL || strlen(s) != 2 * n)
-		return HL_ERR_MALFORMED;
-	for (i = 0; i < n; i++) {
-		if ((hi = hex_nibble(s[2 * i])) < 0 || (lo = hex_nibble(s[2 * i + 1])) < 0)
-			return HL_ERR_MALFORMED;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return HL_OK;
-}
-
 /* Add key: hex string of p[n] to object o (jansson copies it). */
 static int
 json_set_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
@@ -1544,111 +1516,16 @@ out:
 	return rc;
 }
 
-/* One entry of a proof bundle against the checkpoint c. */
-static int
-check_entry(const json_t *e, size_t i, const struct hl_checkpoint *c, const char *idhex,
-    char *err, size_t errlen)
-{
-	uint8_t proof[HL_MERKLE_PROOF_MAX][HL_SHA256], leaf[HL_SHA256], want[HL_SHA256];
-	struct hl_merkle_entry me;
-	json_t *seq, *tm, *ev, *ac, *de, *idv, *pa, *lv, *ix, *v;
-	size_t p, plen;
-	json_int_t sq;
-
-	seq = json_object_get(e, "seq");
-	tm = json_object_get(e, "time_ms");
-	ev = json_object_get(e, "event");
-	ac = json_object_get(e, "actor");
-	de = json_object_get(e, "detail");
-	idv = json_object_get(e, "envelope_id");
-	pa = json_object_get(e, "proof");
-	if (!json_is_integer(seq) || !json_is_integer(tm) || !json_is_string(ev) ||
-	    !json_is_string(ac) || !json_is_string(de) || !json_is_array(pa) ||
-	    (idv != NULL && !json_is_null(idv) && !json_is_string(idv)) ||
-	    json_integer_value(seq) < 1 || json_integer_value(tm) < 0) {
-		snprintf(err, errlen, "entry %zu: malformed (needs seq, time_ms, event, actor, "
-		    "detail, envelope_id, proof)", i + 1);
-		return HL_ERR_MALFORMED;
-	}
-	sq = json_integer_value(seq);
-	memset(&me, 0, sizeof(me));
-	me.seq = (uint64_t)sq;
-	me.time_ms = (uint64_t)json_integer_value(tm);
-	me.event = json_string_value(ev);
-	me.event_len = json_string_length(ev);
-	me.actor = json_string_value(ac);
-	me.actor_len = json_string_length(ac);
-	me.detail = json_string_value(de);
-	me.detail_len = json_string_length(de);
-	if (json_is_string(idv)) {
-		if (hl_apijson_parse_id(json_string_value(idv), me.id) != HL_OK) {
-			snprintf(err, errlen, "entry %zu: malformed envelope_id", i + 1);
-			return HL_ERR_MALFORMED;
-		}
-		me.has_id = 1;
-	}
-	if (idhex != NULL && (!json_is_string(idv) ||
-	    strcasecmp(json_string_value(idv), idhex) != 0)) {
-		snprintf(err, errlen, "entry seq %lld: not about envelope %s", (long long)sq, idhex);
-		return HL_ERR_MALFORMED;
-	}
-	if (me.seq > c->size) {
-		snprintf(err, errlen, "entry seq %lld: beyond the checkpoint's tree size %" PRIu64,
-		    (long long)sq, c->size);
-		return HL_ERR_BAD_SIGNATURE;
-	}
-	ix = json_object_get(e, "index");
-	if (ix != NULL && (!json_is_integer(ix) || json_integer_value(ix) != sq - 1)) {
-		snprintf(err, errlen, "entry seq %lld: index is not seq - 1", (long long)sq);
-		return HL_ERR_MALFORMED;
-	}
-	plen = json_array_size(pa);
-	if (plen > HL_MERKLE_PROOF_MAX) {
-		snprintf(err, errlen, "entry seq %lld: proof too long", (long long)sq);
-		return HL_ERR_MALFORMED;
-	}
-	for (p = 0; p < plen; p++) {
-		v = json_array_get(pa, p);
-		if (!json_is_string(v) || hex_decode(json_string_value(v), proof[p],
-		    HL_SHA256) != HL_OK) {
-			snprintf(err, errlen, "entry seq %lld: proof hash %zu is not 64 hex digits",
-			    (long long)sq, p + 1);
-			return HL_ERR_MALFORMED;
-		}
-	}
-	if (hl_merkle_entry_leaf(&me, leaf) != HL_OK) {
-		snprintf(err, errlen, "entry seq %lld: cannot hash", (long long)sq);
-		return HL_ERR_CRYPTO;
-	}
-	lv = json_object_get(e, "leaf");
-	if (lv != NULL && (!json_is_string(lv) || hex_decode(json_string_value(lv), want,
-	    HL_SHA256) != HL_OK || memcmp(want, leaf, HL_SHA256) != 0)) {
-		snprintf(err, errlen, "entry seq %lld: its fields do not hash to its leaf",
-		    (long long)sq);
-		return HL_ERR_BAD_SIGNATURE;
-	}
-	if (hl_merkle_inclusion_verify(me.seq - 1, c->size, leaf,
-	    (const uint8_t (*)[HL_SHA256])proof, plen, c->root) != HL_OK) {
-		snprintf(err, errlen, "entry seq %lld: not included in the checkpoint of %s at "
-		    "size %" PRIu64 " (inclusion proof does not verify)", (long long)sq, c->node,
-		    c->size);
-		return HL_ERR_BAD_SIGNATURE;
-	}
-	return HL_OK;
-}
-
 static int
 audit_check_proof_cmd(int argc, char **argv)
 {
-	int help, npos, rc = EX_FAIL, r;
+	int help, npos, rc = EX_FAIL;
 	const char *cert = NULL;
 	struct opt opts[] = { { "cert", 1, &cert, NULL }, { NULL, 0, NULL, NULL } };
 	char *pos[1], err[512], node[HL_NODE_NAME_MAX + 1];
-	uint8_t pub[HL_ED25519_PUB], *text = NULL, cp[HL_CHECKPOINT_MAX_BYTES];
+	uint8_t pub[HL_ED25519_PUB], *text = NULL;
 	struct hl_checkpoint c;
-	size_t len = 0, cplen, i, n;
-	json_t *j = NULL, *ents, *v, *ts, *idv;
-	const char *cphex, *idhex = NULL;
+	size_t len = 0, n = 0;
 
 	if ((rc = parse_opts("audit check-proof", argc, argv, opts, &help, pos, 1, &npos)) !=
 	    EX_OK)
@@ -1665,69 +1542,19 @@ audit_check_proof_cmd(int argc, char **argv)
 		fail(EX_FAIL, "audit check-proof: %s", err);
 		goto out;
 	}
-	if (read_all(pos[0], 16u * 1024 * 1024, &text, &len, err, sizeof(err)) != HL_OK) {
+	if (read_all(pos[0], HL_PROOF_MAX_BYTES, &text, &len, err, sizeof(err)) != HL_OK) {
 		fail(EX_FAIL, "audit check-proof: %s", err);
 		goto out;
 	}
-	if ((j = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
-	    !json_is_object(j)) {
-		fail(EX_FAIL, "audit check-proof: %s is not a JSON proof bundle", pos[0]);
+	/* proof.c: the bundle is untrusted input (fuzz/fuzz_proof.c) */
+	if (hl_proof_check(text, len, node, pub, &c, &n, err, sizeof(err)) != HL_OK) {
+		fail(EX_FAIL, "audit check-proof: %s: %s", pos[0], err);
 		goto out;
-	}
-	v = json_object_get(j, "checkpoint");
-	cphex = json_is_string(v) ? json_string_value(v) : NULL;
-	cplen = cphex != NULL ? strlen(cphex) / 2 : 0;
-	if (cphex == NULL || cplen > sizeof(cp) || hex_decode(cphex, cp, cplen) != HL_OK) {
-		fail(EX_FAIL, "audit check-proof: the bundle has no valid checkpoint");
-		goto out;
-	}
-	r = hl_checkpoint_verify(cp, cplen, node, pub, &c);
-	if (r == HL_ERR_AUTH) {
-		if (hl_checkpoint_decode(cp, cplen, &c) != HL_OK)
-			c.node[0] = '\0';
-		fail(EX_FAIL, "audit check-proof: the checkpoint is of %s but %s is the "
-		    "certificate of %s", c.node, cert, node);
-		goto out;
-	}
-	if (r != HL_OK) {
-		fail(EX_FAIL, "audit check-proof: checkpoint %s: %s",
-		    r == HL_ERR_BAD_SIGNATURE ? "signature does not verify with the certificate's "
-		    "key" : "malformed", r == HL_ERR_BAD_SIGNATURE ? cert : hl_strerror(r));
-		goto out;
-	}
-	ts = json_object_get(j, "tree_size");
-	if (ts != NULL && (!json_is_integer(ts) || (uint64_t)json_integer_value(ts) != c.size)) {
-		fail(EX_FAIL, "audit check-proof: tree_size does not match the signed checkpoint "
-		    "(%" PRIu64 ")", c.size);
-		goto out;
-	}
-	idv = json_object_get(j, "envelope_id");
-	if (idv != NULL) {
-		uint8_t id[HL_ID_BYTES];
-
-		if (!json_is_string(idv) || hl_apijson_parse_id(json_string_value(idv), id) != HL_OK) {
-			fail(EX_FAIL, "audit check-proof: malformed envelope_id");
-			goto out;
-		}
-		idhex = json_string_value(idv);
-	}
-	ents = json_object_get(j, "entries");
-	n = json_array_size(ents);
-	if (!json_is_array(ents) || n == 0) {
-		fail(EX_FAIL, "audit check-proof: the bundle has no entries");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (check_entry(json_array_get(ents, i), i, &c, idhex, err, sizeof(err)) != HL_OK) {
-			fail(EX_FAIL, "audit check-proof: %s", err);
-			goto out;
-		}
 	}
 	printf("proof OK: %zu entr%s included in checkpoint of %s at size %" PRIu64 "\n", n,
 	    n == 1 ? "y" : "ies", c.node, c.size);
 	rc = EX_OK;
 out:
-	json_decref(j);
 	if (text != NULL)
 		hl_free_secret(text, len + 1);
 	return rc;

@@ -61,11 +61,9 @@
 #include "taxii.h"
 
 #define TAXII_ROOT "hotline"
-#define TAXII_QUERY_MAX 8192              /* query string, bytes */
 #define TAXII_POST_MAX_BYTES (64u * 1024 * 1024)
 #define TAXII_POST_MAX_OBJECTS 100000
 #define TAXII_KEY_FILE "taxii-next.key"
-#define TAXII_TOKEN_MAX 160
 #define TAXII_MSG_MAX 300
 
 struct hl_taxii {
@@ -838,15 +836,6 @@ hl_taxii_catch_up(struct hl_store *s, size_t *done)
 
 /* ---- query parameters ---- */
 
-struct tquery {
-	int has_added_after;
-	uint64_t added_after;
-	size_t limit;
-	char next[TAXII_TOKEN_MAX + 1];
-	/* match[...] values point into buf */
-	char buf[TAXII_QUERY_MAX + 1];
-	struct hl_stix_query q;
-};
 
 /* Split a comma list into out[] (pointers into s, which is modified). */
 static int
@@ -887,10 +876,8 @@ decode_key(const char *k, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* Parse the query string. allowed: bit 1 paging (added_after, limit,
- * next), 2 match[id], 4 match[type], 8 match[version], 16 match[spec_version]. */
-static int
-parse_query(const char *qs, unsigned allowed, struct tquery *t, char *err, size_t errlen)
+int
+hl_taxii_parse_query(const char *qs, unsigned allowed, struct hl_taxii_query *t, char *err, size_t errlen)
 {
 	struct evkeyvalq kv;
 	struct evkeyval *e;
@@ -904,8 +891,8 @@ parse_query(const char *qs, unsigned allowed, struct tquery *t, char *err, size_
 	TAILQ_INIT(&kv);
 	if (qs == NULL || qs[0] == '\0')
 		return HL_OK;
-	if (strlen(qs) > TAXII_QUERY_MAX) {
-		(void)snprintf(err, errlen, "query string longer than %d bytes", TAXII_QUERY_MAX);
+	if (strlen(qs) > HL_TAXII_QUERY_MAX) {
+		(void)snprintf(err, errlen, "query string longer than %d bytes", HL_TAXII_QUERY_MAX);
 		return HL_ERR_TOO_BIG;
 	}
 	if (evhttp_parse_query_str(qs, &kv) != 0) {
@@ -968,7 +955,7 @@ parse_query(const char *qs, unsigned allowed, struct tquery *t, char *err, size_
 			}
 			break;
 		case 0x400:
-			if (vl == 0 || vl > TAXII_TOKEN_MAX) {
+			if (vl == 0 || vl > HL_TAXII_TOKEN_MAX) {
 				(void)snprintf(err, errlen, "next: not a token of this server");
 				goto out;
 			}
@@ -1042,12 +1029,16 @@ parse_query(const char *qs, unsigned allowed, struct tquery *t, char *err, size_
 	r = HL_OK;
 out:
 	evhttp_clear_headers(&kv);
+	/* reasons quote the request: keep them one printable line */
+	for (vl = 0; r != HL_OK && err != NULL && vl < errlen && err[vl] != '\0'; vl++)
+		if ((unsigned char)err[vl] < 0x20 || err[vl] == 0x7f)
+			err[vl] = '?';
 	return r;
 }
 
 /* The filter hash a token is bound to: collection, object and match[...]. */
 static void
-filter_hash(const struct tquery *t, const char *coll, const char *oid, int manifest,
+filter_hash(const struct hl_taxii_query *t, const char *coll, const char *oid, int manifest,
     uint8_t out[32])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -1108,7 +1099,7 @@ hex(const uint8_t *p, size_t n, char *out)
 
 static int
 token_make(const struct hl_taxii *t, const uint8_t fh[32], uint64_t after,
-    char out[TAXII_TOKEN_MAX + 1])
+    char out[HL_TAXII_TOKEN_MAX + 1])
 {
 	char body[96], fhx[33], mx[65];
 	uint8_t mac[32];
@@ -1119,14 +1110,14 @@ token_make(const struct hl_taxii *t, const uint8_t fh[32], uint64_t after,
 	if ((r = token_mac(t->key, body, mac)) != HL_OK)
 		return r;
 	hex(mac, sizeof(mac), mx);
-	(void)snprintf(out, TAXII_TOKEN_MAX + 1, "%s.%s", body, mx);
+	(void)snprintf(out, HL_TAXII_TOKEN_MAX + 1, "%s.%s", body, mx);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return HL_OK;
 }
 
-/* Check a token against this request's filters. OUT: *after. */
-static int
-token_check(const struct hl_taxii *t, const char *tok, const uint8_t fh[32], uint64_t *after)
+int
+hl_taxii_token_check(const uint8_t key[static 32], const char *tok, const uint8_t fh[static 32],
+    uint64_t *after)
 {
 	char body[96], fhx[33], mx[65];
 	const char *dot;
@@ -1142,7 +1133,7 @@ token_check(const struct hl_taxii *t, const char *tok, const uint8_t fh[32], uin
 		return HL_ERR_MALFORMED;
 	memcpy(body, tok, bl);
 	body[bl] = '\0';
-	if (token_mac(t->key, body, mac) != HL_OK)
+	if (token_mac(key, body, mac) != HL_OK)
 		return HL_ERR_CRYPTO;
 	hex(mac, sizeof(mac), mx);
 	if (CRYPTO_memcmp(mx, dot + 1, 64) != 0)
@@ -1330,10 +1321,10 @@ enum page_kind { PAGE_OBJECTS, PAGE_MANIFEST, PAGE_VERSIONS };
 static void
 h_page(struct treq *x, const struct hl_collection_conf *c, const char *oid, int kind)
 {
-	struct tquery *tq = NULL;
+	struct hl_taxii_query *tq = NULL;
 	struct hl_stix_row *rows = NULL;
 	struct hl_buf b;
-	char err[256], tok[TAXII_TOKEN_MAX + 1], t[32], vb[32];
+	char err[256], tok[HL_TAXII_TOKEN_MAX + 1], t[32], vb[32];
 	uint8_t fh[32], *body = NULL;
 	size_t n = 0, i, blen = 0;
 	unsigned allowed;
@@ -1346,7 +1337,7 @@ h_page(struct treq *x, const struct hl_collection_conf *c, const char *oid, int 
 		goto out;
 	}
 	allowed = kind == PAGE_VERSIONS ? 1 | 16 : oid != NULL ? 1 | 8 | 16 : 1 | 2 | 4 | 8 | 16;
-	if ((r = parse_query(qs, allowed, tq, err, sizeof(err))) != HL_OK) {
+	if ((r = hl_taxii_parse_query(qs, allowed, tq, err, sizeof(err))) != HL_OK) {
 		taxii_error(x->req, r == HL_ERR_TOO_BIG ? 413 : 400, "bad request", "%s", err);
 		goto out;
 	}
@@ -1367,7 +1358,7 @@ h_page(struct treq *x, const struct hl_collection_conf *c, const char *oid, int 
 	tq->q.after_us = tq->has_added_after ? tq->added_after : 0;
 	filter_hash(tq, c->name, oid, kind, fh);
 	if (tq->next[0] != '\0') {
-		r = token_check(x->t, tq->next, fh, &tq->q.after_us);
+		r = hl_taxii_token_check(x->t->key, tq->next, fh, &tq->q.after_us);
 		if (r != HL_OK) {
 			taxii_error(x->req, 400, "bad request", "%s", r == HL_ERR_INVALID ?
 			    "next: the token belongs to another query (keep the same match "

@@ -25,6 +25,31 @@ struct hl_taxii;
 #define HL_TAXII_LIMIT_MAX 10000
 #define HL_TAXII_SHARE_BATCH_BYTES (1024u * 1024)   /* one envelope's bundle */
 #define HL_TAXII_SHARE_BATCH_OBJECTS 500
+#define HL_TAXII_QUERY_MAX 8192            /* query string, bytes */
+#define HL_TAXII_TOKEN_MAX 160             /* a "next" token */
+
+/* The parameters of a TAXII GET (objects, manifest, versions). */
+struct hl_taxii_query {
+	int has_added_after;
+	uint64_t added_after;             /* microseconds since the epoch */
+	size_t limit;
+	char next[HL_TAXII_TOKEN_MAX + 1];
+	char buf[HL_TAXII_QUERY_MAX + 1]; /* the match[...] values point in here */
+	struct hl_stix_query q;
+};
+
+/* Parse a TAXII query string (untrusted; at most HL_TAXII_QUERY_MAX bytes).
+ * allowed: bit 1 paging (added_after, limit, next), 2 match[id], 4
+ * match[type], 8 match[version], 16 match[spec_version]; anything else,
+ * a repeated parameter or a bad value is HL_ERR_MALFORMED / TOO_BIG with
+ * a one-line reason in err. */
+HL_WUR int hl_taxii_parse_query(const char *qs, unsigned allowed, struct hl_taxii_query *t,
+    char *err, size_t errlen);
+/* Check a "next" token (untrusted) made with key for the query whose
+ * filter hash is fh: HL_OK and *after, HL_ERR_MALFORMED for a token that
+ * is not ours or was altered, HL_ERR_INVALID for another query's token. */
+HL_WUR int hl_taxii_token_check(const uint8_t key[static 32], const char *tok,
+    const uint8_t fh[static 32], uint64_t *after);
 
 /* Serve one request whose path starts with /taxii2/ or /api/v1/stix/
  * (replies exactly once, does its own authentication). *state is created
