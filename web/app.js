@@ -511,17 +511,18 @@
 			out.replaceChildren(el('p', { class: 'error', text: (r.json && r.json.message) || ('search failed (' + r.status + ')') }));
 			return;
 		}
-		const items = r.json.items || r.json.objects || [];
+		const items = r.json.matches || [];
 		if (items.length === 0) { out.replaceChildren(el('p', { class: 'meta', text: 'No matches for ' + v + '.' })); return; }
-		out.replaceChildren(el('table', { class: 'grid-table' },
-		    el('thead', null, el('tr', null, ...['Type', 'Name / pattern', 'Source', 'Label'].map((h) => el('th', { text: h })))),
-		    el('tbody', null, ...items.map((o) => {
-			const obj = o.object || o;
-			return el('tr', null, el('td', { text: obj.type || '' }),
-			    el('td', { class: 'mono', text: obj.name || obj.pattern || obj.value || obj.id || '' }),
-			    el('td', { text: o.origin || o.source || '' }),
-			    el('td', null, o.label ? labelBanner(o.label, o.label_text || o.label.classification) : ''));
-		    }))));
+		out.replaceChildren(el('p', { class: 'meta', text: items.length + ' object(s) name ' + v + ' (' + (r.json.kind || '') + ')' }),
+		    el('table', { class: 'grid-table', id: 'intel-table' },
+		    el('thead', null, el('tr', null, ...['Type', 'Object', 'Matched', 'From', 'Collection', 'Received'].map((h) => el('th', { text: h })))),
+		    el('tbody', null, ...items.map((o) => el('tr', null,
+			el('td', { text: o.type || '' }),
+			el('td', { class: 'mono', text: o.id || '' }),
+			el('td', { class: 'mono', text: o.matched || '' }),
+			el('td', { text: o.origin_partner ? (o.origin_partner + ' (' + (o.origin_node || '') + ')') : 'this node' }),
+			el('td', { text: o.collection || '' }),
+			el('td', { text: o.received ? fmtTime(o.received) : '' }))))));
 	}
 
 	// ---- audit ----

@@ -259,6 +259,17 @@ async function tests(browser) {
 		await jpn.click(`#inbox-list article[data-id="${secret}"] .ack-btn`);
 	});
 
+	await test('threat-intelligence search: an address inside a CIDR NATO shared is found, with its source', async () => {
+		await view(jpn, 'intel');
+		await jpn.fill('#intel-q', '198.51.100.7');
+		await jpn.press('#intel-q', 'Enter');
+		await jpn.waitForSelector('#intel-table tbody tr');
+		const row = await jpn.textContent('#intel-table tbody tr');
+		assert.match(row, /indicator/);
+		assert.match(row, /198\.51\.100\.0\/24/);
+		assert.match(row, /NATO/);
+	});
+
 	await test('logout ends the session', async () => {
 		await low.click('#logout');
 		await low.waitForSelector('#view-login:not([hidden])');

@@ -60,10 +60,18 @@ EOF
 fi
 
 fed_init JPN,NATO
+# a shared STIX collection, for the console's threat-intelligence search
+for p in JPN NATO; do
+	printf '\n[collection intel]\nmembers = JPN,NATO\nread = *\nwrite = admin\n' >>"$(conf $p)"
+done
 node_start JPN
 node_start NATO
 wait_link JPN NATO
 wait_link NATO JPN
+# NATO shares indicators (the fixture's TLP:RED object is refused: exit 1)
+hl NATO stix push "$ROOT/tests/fixtures/stix/bundle.json" --collection intel >/dev/null 2>&1 || true
+wait_until 15 sh -c "$(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") stix search 198.51.100.7 --json | jq -e '.matches | length > 0' >/dev/null" ||
+	fail "NATO's indicators did not reach JPN"
 # a watch officer of JPN with a lower clearance (a database account)
 printf 'restricted-watch-1\n' >"$T/watch2.pw"
 hl JPN operator add watch2 --role officer --clearance RESTRICTED --nationality JPN \
