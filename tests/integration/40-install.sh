@@ -123,12 +123,25 @@ if command -v man >/dev/null 2>&1; then
 	done
 	ok "hotlined(8) covers every option hotlined --help prints, signals and files"
 	txt=$tmp/hotline.conf.5.txt
-	for k in name listen api data certificate key ca suite allow_classical_suite heartbeat dead_after \
-		reconnect_max envelope_ttl kem_rotate id levels address ca_sha256 accreditation role \
-		clearance nationality password disabled user password_file; do
-		grep -q "^       $k\b" "$txt" || fail "hotline.conf(5) does not describe key '$k'"
+	# every key of docs/CONFIG.md: the first column of each "| key |" table,
+	# "`a`, `b`" naming two; the man page must have it as a tag (a line at
+	# the tag indent, possibly "a, b" or "a (required)")
+	keys=$(awk -F'|' '/^\| key \|/ { t = 1; next }
+		t && /^\|/ { c = $2; while (match(c, /`[a-z_0-9]+`/)) {
+			print substr(c, RSTART + 1, RLENGTH - 2); c = substr(c, RSTART + RLENGTH) }; next }
+		{ t = 0 }' "$root/docs/CONFIG.md" | sort -u)
+	nk=$(echo "$keys" | wc -w)
+	[ "$nk" -ge 40 ] || fail "only $nk keys read from docs/CONFIG.md's tables"
+	for k in $keys; do
+		grep -Eq "^       ([a-z_0-9]+, )*$k(,|\b)" "$txt" || fail "hotline.conf(5) does not describe key '$k'"
 	done
-	ok "hotline.conf(5) describes every key of docs/CONFIG.md"
+	nsec=0
+	while IFS= read -r sec; do
+		grep -qF "SECTION [$sec]" "$txt" || fail "hotline.conf(5) has no SECTION [$sec]"
+		nsec=$((nsec + 1))
+	done < <(sed -n 's/^## \[\(.*\)\]$/\1/p' "$root/docs/CONFIG.md")
+	[ "$nsec" -ge 7 ] || fail "only $nsec sections read from docs/CONFIG.md"
+	ok "hotline.conf(5) describes every key ($nk) and section ($nsec) of docs/CONFIG.md"
 else
 	skip "man not installed: man pages not checked"
 fi
