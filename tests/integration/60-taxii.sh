@@ -182,7 +182,10 @@ page_all() {
 }
 lim=97
 [ "$N" -gt 300 ] || lim=4
-pages=$(page_all JPN admin "$CID" $lim "$T/got.jsonl" restart)
+# not in $(...): the restart must happen in this shell, so that cleanup
+# knows the new node's pid
+page_all JPN admin "$CID" $lim "$T/got.jsonl" restart >"$T/pages"
+pages=$(cat "$T/pages")
 [ "$pages" -gt 2 ] || fail "only $pages pages"
 expect_eq "$(wc -l <"$T/got.jsonl")" "$N" "paging with limit $lim returns $N objects ($pages pages, restart after page 1)"
 expect_eq "$(jq -r .id "$T/got.jsonl" | sort | uniq -d | wc -l)" 0 "each object exactly once"
