@@ -41,10 +41,25 @@ if [ "$tier" = all ] || [ "$tier" = unit ]; then
 		run "unit/$(basename "$t")" "$t"
 	done
 fi
+# A scenario must stop every node it started: a node left running would hold
+# ports and hide shutdown bugs. Nodes of this build with a scenario's
+# config still running afterwards fail it (and are stopped here).
+scenario() {
+	local left
+	bash "$1" || return 1
+	sleep 0.2
+	left=$(pgrep -f "^$HOTLINE_BUILD/hotlined -c /tmp/hotline-it\\." || true)
+	if [ -n "$left" ]; then
+		echo "not ok - nodes left running after the scenario: $(echo $left)"
+		kill -9 $left 2>/dev/null
+		return 1
+	fi
+	return 0
+}
 if [ "$tier" = all ] || [ "$tier" = integration ]; then
 	for t in "$root"/tests/integration/[0-9]*.sh; do
 		[ -f "$t" ] || continue
-		run "integration/$(basename "$t" .sh)" bash "$t"
+		run "integration/$(basename "$t" .sh)" scenario "$t"
 	done
 fi
 echo
