@@ -12,6 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -921,6 +925,22 @@ out:
 
 /* ---- dispatch ---- */
 
+/* Replies go out as several TLS records (headers, body): without
+ * TCP_NODELAY the second waits for the client's delayed ACK, up to 40 ms
+ * per call (docs/BENCHMARKS.md). Once per connection is enough; a repeat
+ * is a cheap no-op. */
+static void
+nodelay(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
+	evutil_socket_t fd = bev != NULL ? bufferevent_getfd(bev) : -1;
+	int one = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void
 api_request(struct evhttp_request *req, void *arg)
 {
@@ -937,6 +957,7 @@ api_request(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(in);
 	int route, want_post;
 
+	nodelay(req);
 	/* the web console: its pages, login and logout (own authentication) */
 	if (hl_console_serves(path)) {
 		hl_console_request(a->console, req);

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -353,16 +354,21 @@ tls_error_text(struct hl_link *l, char *out, size_t outlen)
 		snprintf(out, outlen, "connection closed during TLS handshake");
 }
 
+/* Large buffers for bulk transfers; no Nagle delay, so that a FLASH frame
+ * or a receipt written after another small write is not held back until the
+ * peer's delayed ACK (up to 40 ms; docs/BENCHMARKS.md). */
 static void
 set_sockbufs(evutil_socket_t fd)
 {
-	int v = LINK_SOCKBUF;
+	int v = LINK_SOCKBUF, one = 1;
 
 	if (fd < 0)
 		return;
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) != 0)
 		log_debug("link: cannot set socket buffer sizes");
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		log_debug("link: cannot set TCP_NODELAY");
 }
 
 static void
