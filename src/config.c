@@ -52,7 +52,9 @@ enum node_key {
 	NK_NAME, NK_LISTEN, NK_API, NK_DATA, NK_CERT, NK_KEY, NK_CA, NK_SUITE,
 	NK_ALLOW_CLASSICAL, NK_HEARTBEAT, NK_DEAD_AFTER, NK_RECONNECT_MAX,
 	NK_ENVELOPE_TTL, NK_KEM_ROTATE, NK_KEM_KEEP, NK_ACK_FLASH, NK_ACK_IMMEDIATE,
-	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_AUDIT_CHECKPOINT, NK_COUNT
+	NK_ACK_PRIORITY, NK_ACK_ROUTINE, NK_LINK_TEST, NK_AUDIT_CHECKPOINT,
+	NK_BENCH_TAP, NK_BENCH_NO_FSYNC, /* benchmarking aids (bench/, docs/BENCHMARKS.md) */
+	NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
 enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_COUNT };
@@ -518,6 +520,19 @@ nk_audit_checkpoint(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_duration(v, 1000, 86400000, 1, &x->c->audit_checkpoint_s, msg, ml);
 }
 
+/* benchmarking aids, not for production: see docs/CONFIG.md */
+static int
+nk_bench_tap(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->bench_tap, msg, ml);
+}
+
+static int
+nk_bench_no_fsync(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &x->c->bench_no_fsync, msg, ml);
+}
+
 static int
 nk_kem_keep(struct pctx *x, const char *v, char *msg, size_t ml)
 {
@@ -735,6 +750,8 @@ static const struct key_def node_keys[NK_COUNT] = {
 	[NK_ACK_ROUTINE] = { "ack_routine", 0, nk_ack_routine },
 	[NK_LINK_TEST] = { "link_test", 0, nk_link_test },
 	[NK_AUDIT_CHECKPOINT] = { "audit_checkpoint", 0, nk_audit_checkpoint },
+	[NK_BENCH_TAP] = { "bench_tap", 0, nk_bench_tap },
+	[NK_BENCH_NO_FSYNC] = { "bench_no_fsync", 0, nk_bench_no_fsync },
 };
 
 static const struct key_def policy_keys[PK_COUNT] = {

@@ -62,6 +62,9 @@ struct hl_config {
 	uint32_t ack_deadline_s[4];           /* ack_flash/immediate/priority/routine = 10m/30m/3h/6h */
 	uint32_t link_test_s;                 /* link_test = 1h: end-to-end test per peer; 0 = off */
 	uint32_t audit_checkpoint_s;          /* audit_checkpoint = 60s: sign and send a checkpoint; 0 = off */
+	/* benchmarking aids (docs/CONFIG.md), never for production */
+	char bench_tap[HL_PATH_MAX];          /* bench_tap = PATH: "<id hex> <realtime us>" per stored inbound envelope */
+	int bench_no_fsync;                   /* bench_no_fsync = yes: SQLite synchronous=OFF (loses data on a crash) */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */
 	/* [peer NODE] */

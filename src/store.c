@@ -1180,6 +1180,12 @@ hl_store_open_readonly(const char *path, struct hl_store **out, char *err, size_
 	return store_open(path, 1, out, err, errlen);
 }
 
+sqlite3 *
+hl_store_db(struct hl_store *s)
+{
+	return s->db;
+}
+
 void
 hl_store_close(struct hl_store *s)
 {

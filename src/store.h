@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 #include "errors.h"
 #include "hl_limits.h"
 #include "merkle.h"
@@ -67,6 +69,9 @@ struct hl_delivery {
  * err. Caller frees with hl_store_close(). */
 HL_WUR int hl_store_open(const char *path, struct hl_store **out, char *err, size_t errlen);
 void hl_store_close(struct hl_store *s);
+/* The raw SQLite handle of the main connection (borrowed; for module-owned
+ * tables and the bench_no_fsync switch). */
+sqlite3 *hl_store_db(struct hl_store *s);
 /* Explicit transactions for grouping (nesting not allowed). */
 HL_WUR int hl_store_begin(struct hl_store *s);
 HL_WUR int hl_store_commit(struct hl_store *s);
