@@ -5,7 +5,7 @@
 # are installed; uses sudo when not root. A failure here is not fatal: the
 # rows that need a missing piece print "not measured".
 set -u
-PKGS="mosquitto libmosquitto-dev nats-server libnats-dev gnuplot-nox linux-perf openssl"
+PKGS="mosquitto libmosquitto-dev nats-server libnats-dev gnuplot-nox linux-perf openssl python3"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
