@@ -2,12 +2,12 @@
 # Debian client libraries of Mosquitto and NATS, installed by
 # scripts/bench-deps.sh; bench.sh builds them with `make bench-peers` and
 # reports "not measured" for a row whose client did not build. The
-# LD_PRELOAD shim bench/preload/nodelay.c measures the TCP_NODELAY fix.
+# LD_PRELOAD shim bench/preload/whatif.c measures two proposed fixes.
 .PHONY: bench-peers bench-deps
 bench: bench-deps
 bench-deps:
 	@scripts/bench-deps.sh
-bench-peers: $(BUILD)/bench/peers/bench_mqtt $(BUILD)/bench/peers/bench_nats $(BUILD)/bench/nodelay.so
+bench-peers: $(BUILD)/bench/whatif.so $(BUILD)/bench/peers/bench_mqtt $(BUILD)/bench/peers/bench_nats
 $(BUILD)/bench/peers/bench_mqtt: bench/peers/bench_mqtt.c
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -16,7 +16,7 @@ $(BUILD)/bench/peers/bench_nats: bench/peers/bench_nats.c
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< -lnats -pthread
-$(BUILD)/bench/nodelay.so: bench/preload/nodelay.c
+$(BUILD)/bench/whatif.so: bench/preload/whatif.c
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+	@$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl -lsqlite3
