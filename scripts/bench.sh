@@ -17,16 +17,22 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-	RUNS=${BENCH_RUNS:-1}; NLAT=200; SECS=2; NPEER=1000
+	RUNS=${BENCH_RUNS:-1}; NLAT=200; LATCAP=3; SECS=2; NPEER=1000; NFSYNC=200
 else
-	RUNS=${BENCH_RUNS:-3}; NLAT=1000; SECS=4; NPEER=3000
+	RUNS=${BENCH_RUNS:-3}; NLAT=1000; LATCAP=8; SECS=4; NPEER=3000; NFSYNC=500
 fi
+# a latency row sends NLAT alerts or stops after LATCAP seconds, whichever
+# comes first (a slow node gets fewer samples; the report gives n)
 IV=5000          # FLASH alerts: one every 5 ms (200/s)
 CONNS=8          # sustained: 8 keep-alive API connections, closed loop
 BULK=4194304     # bulk transfer: 4 MiB ROUTINE file envelopes to all three
 export HOTLINE_BUILD=$BUILD HOTLINE_SHARED_DATA=${HOTLINE_SHARED_DATA:-$ROOT/../shared/data}
 # shellcheck source=../tests/integration/lib.sh
 source "$ROOT/tests/integration/lib.sh"   # T, FED, fed_init, node_start, cleanup trap
+# our own directory, outside /tmp/hotline-it.* (other test runs clean those up)
+rmdir "$T"
+T=$(mktemp -d "${BENCH_TMP:-/var/tmp}/hlbench.XXXXXX") || exit 1
+FED=$T/fed
 R=$T/results.txt
 RAW=$T/raw
 mkdir -p "$RAW"
@@ -55,6 +61,7 @@ put machine.load "$(cut -d' ' -f1-3 /proc/loadavg)"
 put conf.runs "$RUNS"
 put conf.nlat "$NLAT"
 put conf.secs "$SECS"
+put conf.latcap "$LATCAP"
 put conf.quick "$QUICK"
 
 # ---- the federation: JPN, KOR, USA, NATO on loopback, each with a tap
@@ -78,12 +85,18 @@ variant_start() {
 	local v=$1 nf=no pre="" p q
 	case "$v" in nofsync*) nf=yes ;; esac
 	case "$v" in *shim) pre=$PRELOAD ;; esac
+	# every variant starts from empty stores (the KEM keys stay), so that
+	# what earlier variants left in the stores does not weigh on later ones
+	for p in $PARTNERS; do
+		rm -f "$FED/$p/data/hotline.db" "$FED/$p/data/hotline.db-wal" "$FED/$p/data/hotline.db-shm"
+		: >"$T/tap-$p"
+	done
 	for p in $PARTNERS; do
 		conf_set "$p" bench_no_fsync "$nf"
 		LD_PRELOAD=$pre node_start "$p"
 	done
 	for q in KOR USA NATO; do wait_link JPN "$q"; done
-	sleep 1
+	sleep 2   # descriptors (KEM keys) exchanged at link-up
 }
 variant_stop() {
 	local p
@@ -114,21 +127,21 @@ hotline_variant() {
 			put "hl.rss_idle_kib.$p" "$(awk '/^VmRSS:/ { print $2 }' "/proc/${NODE_PID[$p]}/status")"
 		done
 	fi
-	bh lat1 --to KOR --tap "KOR=$T/tap-KOR" --count "$NLAT" --interval-us "$IV" \
+	bh lat1 --to KOR --tap "KOR=$T/tap-KOR" --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
 		--raw "$RAW/r$RUN.$v.lat1."
 	# shellcheck disable=SC2086
-	bh lat3 --to KOR,USA,NATO $TAPS3 --count "$NLAT" --interval-us "$IV" \
+	bh lat3 --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
 		--raw "$RAW/r$RUN.$v.lat3."
 	if [ "$v" = durable ] || [ "$v" = shim ]; then
 		# a bulk transfer on the same links: 4 MiB ROUTINE envelopes to all three
 		# shellcheck disable=SC2086
 		$BH --to KOR,USA,NATO --precedence routine --size "$BULK" \
-			--seconds "$(( NLAT * IV / 1000000 + 1 ))" $TAPS3 >"$T/bulk.txt" 2>&1 &
+			--seconds "$LATCAP" $TAPS3 >"$T/bulk.txt" 2>&1 &
 		bulkpid=$!
-		put "cmd.bulk" "bench_hotline --to KOR,USA,NATO --precedence routine --size $BULK --seconds $(( NLAT * IV / 1000000 + 1 )) (in the background)"
+		put "cmd.bulk" "bench_hotline --to KOR,USA,NATO --precedence routine --size $BULK --seconds $LATCAP (in the background)"
 		sleep 0.5
 		# shellcheck disable=SC2086
-		bh lat3bulk --to KOR,USA,NATO $TAPS3 --count "$NLAT" --interval-us "$IV" \
+		bh lat3bulk --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
 			--raw "$RAW/r$RUN.$v.lat3bulk."
 		wait "$bulkpid"
 		rec "$RUN_PREFIX.bulk" "$T/bulk.txt"
@@ -156,6 +169,17 @@ hotline_variant() {
 		# shellcheck disable=SC2086
 		bh tput3 --to KOR,USA,NATO --precedence routine $TAPS3 --conns "$CONNS" \
 			--seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
+	fi
+	if [ "$v" = durable ]; then
+		# an idle receiver after the load: CPU over 3 s with what its inbox holds
+		local t0 t1
+		t0=$(awk '{ print $14 + $15 }' "/proc/${NODE_PID[KOR]}/stat")
+		sleep 3
+		t1=$(awk '{ print $14 + $15 }' "/proc/${NODE_PID[KOR]}/stat")
+		put "$RUN_PREFIX.idle_after.cpu_KOR_pct" "$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) * 100 / hz / 3 }')"
+		put "$RUN_PREFIX.idle_after.inbox_KOR" "$(wc -l <"$T/tap-KOR")"
+		put "$RUN_PREFIX.idle_after.rss_KOR_kib" "$(awk '/^VmRSS:/ { print $2 }' "/proc/${NODE_PID[KOR]}/status")"
+		put "$RUN_PREFIX.idle_after.db_KOR_bytes" "$(du -sb "$FED/KOR/data" | cut -f1)"
 	fi
 	variant_stop
 }
@@ -255,7 +279,7 @@ put cmd.kem "bench_kem 3"
 for RUN in $(seq 1 "$RUNS"); do
 	say "run $RUN/$RUNS: machine limits"
 	"$BUILD/bench/bench_sys" rtt 20000 "$RAW/r$RUN.rtt.txt" >"$T/out.txt" && rec "r$RUN.sys" "$T/out.txt"
-	"$BUILD/bench/bench_sys" fsync "$FED/JPN" "$([ "$QUICK" = 1 ] && echo 300 || echo 1000)" \
+	"$BUILD/bench/bench_sys" fsync "$FED/JPN" "$NFSYNC" \
 		"$RAW/r$RUN.fsync.txt" >"$T/out.txt" && rec "r$RUN.sys" "$T/out.txt"
 	for v in durable nofsync shim nofsync_shim; do
 		hotline_variant "$v"
@@ -269,7 +293,7 @@ for RUN in $(seq 1 "$RUNS"); do
 		peer_run nats "$BUILD/bench/peers/bench_nats" "tls://127.0.0.1:$NATS_PORT"
 	fi
 done
-put cmd.sys "bench_sys rtt 20000; bench_sys fsync DATA_DIR 1000"
+put cmd.sys "bench_sys rtt 20000; bench_sys fsync DATA_DIR $NFSYNC"
 for p in $PARTNERS; do
 	put "hl.db_bytes.$p" "$(du -sb "$FED/$p/data" | cut -f1)"
 done
