@@ -318,7 +318,7 @@ w("| figure | value | reproduce |")
 w("|---|---|---|")
 w("| loopback TCP round trip, 64 B, p50 | %s | `build/bench/bench_sys rtt 20000` |" % fstat(per_run("sys.rtt_p50_us"), " µs"))
 w("| loopback TCP round trip, 64 B, p99 | %s | same |" % fstat(per_run("sys.rtt_p99_us"), " µs"))
-w("| fsync (fdatasync) of a 128 B append, p50 | %s | `build/bench/bench_sys fsync DATA_DIR 1000` |" % fstat(per_run("sys.fsync_p50_us"), " µs"))
+w("| fsync (fdatasync) of a 128 B append, p50 | %s | `build/bench/bench_sys fsync DATA_DIR %s` |" % (fstat(per_run("sys.fsync_p50_us"), " µs"), R.get("conf.nfsync", "500")))
 w("| fsync of a 128 B append, p99 | %s | same |" % fstat(per_run("sys.fsync_p99_us"), " µs"))
 w("| fsyncs per second, one after another | %s | same |" % fstat(per_run("sys.fsync_per_s"), "/s"))
 w("| Ed25519 sign / verify (openssl speed) | %s / %s per s | `%s` |" % (

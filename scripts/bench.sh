@@ -62,6 +62,7 @@ put conf.runs "$RUNS"
 put conf.nlat "$NLAT"
 put conf.secs "$SECS"
 put conf.latcap "$LATCAP"
+put conf.nfsync "$NFSYNC"
 put conf.quick "$QUICK"
 
 # ---- the federation: JPN, KOR, USA, NATO on loopback, each with a tap
