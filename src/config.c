@@ -58,6 +58,7 @@ enum node_key {
 	NK_CONSOLE_IDLE,   /* console_idle: web console idle timeout (console.c) */
 	NK_CONSOLE_CERT, NK_CONSOLE_KEY,   /* console_certificate, console_key (console.c) */
 	NK_TLS_CERT, NK_TLS_KEY,         /* the TLS key pair, apart from the signing key */
+	NK_BENCH_TAP, NK_BENCH_NO_FSYNC, /* benchmarking aids (bench/, docs/BENCHMARKS.md) */
 	NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
@@ -590,6 +591,19 @@ static int
 nk_keeper_user(struct pctx *x, const char *v, char *msg, size_t ml)
 {
 	return set_user(v, x->c->keeper_user, msg, ml);
+}
+
+/* benchmarking aids, not for production: see docs/CONFIG.md */
+static int
+nk_bench_tap(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->bench_tap, msg, ml);
+}
+
+static int
+nk_bench_no_fsync(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &x->c->bench_no_fsync, msg, ml);
 }
 
 static int
@@ -1139,6 +1153,8 @@ static const struct key_def node_keys[NK_COUNT] = {
 	[NK_CONSOLE_KEY] = { "console_key", 0, nk_console_key },
 	[NK_TLS_CERT] = { "tls_certificate", 0, nk_tls_cert },
 	[NK_TLS_KEY] = { "tls_key", 0, nk_tls_key },
+	[NK_BENCH_TAP] = { "bench_tap", 0, nk_bench_tap },
+	[NK_BENCH_NO_FSYNC] = { "bench_no_fsync", 0, nk_bench_no_fsync },
 };
 
 static const struct key_def policy_keys[PK_COUNT] = {

@@ -106,6 +106,9 @@ struct hl_config {
 	uint32_t console_idle_s;              /* console_idle = 15m: web console session idle timeout */
 	char console_cert_path[HL_PATH_MAX];  /* console_certificate = web.crt (ECDSA/RSA; optional) */
 	char console_key_path[HL_PATH_MAX];   /* console_key = web.key */
+	/* benchmarking aids (docs/CONFIG.md), never for production */
+	char bench_tap[HL_PATH_MAX];          /* bench_tap = PATH: "<id hex> <realtime us>" per stored inbound envelope */
+	int bench_no_fsync;                   /* bench_no_fsync = yes: SQLite synchronous=OFF (loses data on a crash) */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */
 	/* [peer NODE] */

@@ -2,11 +2,13 @@
  * protocol (HELLO, PING/PONG, ENVELOPE, RECEIPT, RECEIPT_ACK), the receive
  * rules (brief rules 3 and 5), sending (rule 1) and acknowledgement. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/rand.h>
@@ -736,6 +738,29 @@ out:
 
 /* ---- frame handlers ---- */
 
+/* bench_tap (a benchmarking aid, docs/CONFIG.md): after an inbound envelope
+ * commits, one write(2) of "<id hex> <CLOCK_REALTIME us>\n" to the file or
+ * FIFO, opened once (append, non-blocking). Errors are ignored. */
+static void
+bench_tap(const struct hl_node *n, const char *idh)
+{
+	static int fd = -1;
+	struct timespec ts;
+	char line[64];
+	int k;
+
+	if (n->cfg.bench_tap[0] == '\0')
+		return;
+	if (fd < 0 && (fd = open(n->cfg.bench_tap, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK |
+	    O_CLOEXEC, 0600)) < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	k = snprintf(line, sizeof(line), "%s %lld\n", idh,
+	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	if (k > 0 && (size_t)k < sizeof(line) && write(fd, line, (size_t)k) < 0)
+		return;
+}
+
 static void
 on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
@@ -868,6 +893,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 		log_warnx("envelope %s: commit failed: %s", idh, hl_strerror(r));
 		goto out;
 	}
+	bench_tap(n, idh);
 	if (len > HL_CHUNK_BYTES)
 		log_info("envelope %s: %zu bytes: verify %llu us, open %llu us, store %llu us", idh, len,
 		    (unsigned long long)(t_open - t_verify), (unsigned long long)(t_store - t_open),
@@ -2741,6 +2767,13 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 	snprintf(path, sizeof(path), "%s/hotline.db", n->cfg.data_dir);
 	if ((r = hl_store_open(path, &n->store, err, errlen)) != HL_OK)
 		goto out;
+	if (n->cfg.bench_no_fsync) {
+		/* benchmarking aid (docs/CONFIG.md): acknowledged data may be lost */
+		log_warnx("WARNING: bench_no_fsync = yes: SQLite synchronous=OFF, NOT DURABLE; "
+		    "a crash or power loss loses acknowledged envelopes. Benchmarks only.");
+		if (hl_store_no_fsync(n->store) != HL_OK)
+			log_warnx("bench_no_fsync: cannot set synchronous=OFF");
+	}
 	if ((r = read_cert_der(n->cfg.cert_path, &n->cert_der, &n->cert_len, err, errlen)) != HL_OK)
 		goto out;
 	if ((r = node_refresh_descriptor(n)) != HL_OK) {

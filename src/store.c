@@ -1230,6 +1230,13 @@ hl_store_db(struct hl_store *s)
 	return s != NULL ? s->db : NULL;
 }
 
+int
+hl_store_no_fsync(struct hl_store *s)
+{
+	return sqlite3_exec(s->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL) == SQLITE_OK ?
+	    HL_OK : HL_ERR_STORE;
+}
+
 const char *
 hl_store_errmsg(const struct hl_store *s)
 {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+
 #include "errors.h"
 #include "hl_limits.h"
 #include "merkle.h"
@@ -276,9 +277,11 @@ HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outb
  * inside s, valid until the next call on s. */
 const char *hl_store_errmsg(const struct hl_store *s);
 /* The raw SQLite connection, for modules that own tables of their own
- * (accounts.c, stixdb.c). Same thread as the store; never closed by the caller. */
+ * (accounts.c, stixdb.c, the bench_no_fsync switch). Same thread as the store; never closed by the caller. */
 struct sqlite3;
 struct sqlite3 *hl_store_db(struct hl_store *s);
+/* Benchmarks only (bench_no_fsync): synchronous=OFF, nothing is fsynced. */
+HL_WUR int hl_store_no_fsync(struct hl_store *s);
 
 /* ---- tracks: the current picture of live warning tracks ----
  * (docs/internals/tracks.md) Every update (one track envelope) is recorded

@@ -1,0 +1,600 @@
+#!/usr/bin/env python3
+"""report.py RESULTS RAWDIR DOCSDIR: docs/BENCHMARKS.md and docs/bench/*.png
+from the key=value results of scripts/bench.sh (one run of `make bench`).
+
+Keys: rN.<row>.<figure> for the repeated runs (N = 1..runs), plus once-only
+keys (machine.*, ossl.*, kem.*, hl.*, cmd.*, stix.*). A figure is the
+median over the runs with [min, max]; a ratio is computed within each run
+and then given as median [min, max]. p99.9 is also given pooled over all
+runs' samples (RAWDIR/rN.<row>.<tap>.txt, one latency in us a line)."""
+import glob
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+res_path, raw, docs = sys.argv[1], sys.argv[2], sys.argv[3]
+R = {}
+with open(res_path) as f:
+    for line in f:
+        line = line.rstrip("\n")
+        if "=" in line:
+            k, v = line.split("=", 1)
+            R[k] = v
+runs = int(R.get("conf.runs", "1"))
+quick = R.get("conf.quick", "0") == "1"
+outdir = os.path.join(docs, "bench")
+os.makedirs(outdir, exist_ok=True)
+
+
+def num(k):
+    try:
+        return float(R[k])
+    except (KeyError, ValueError):
+        return None
+
+
+def per_run(key):
+    """[value of rN.key for each run that has it]"""
+    vals = []
+    for n in range(1, runs + 1):
+        v = num("r%d.%s" % (n, key))
+        if v is not None:
+            vals.append(v)
+    return vals
+
+
+def stat(vals):
+    if not vals:
+        return None
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def fmt(x, unit=""):
+    if x is None:
+        return "—"
+    if abs(x) >= 100:
+        s = "{:,.0f}".format(x)
+    elif abs(x) >= 10:
+        s = "{:.1f}".format(x)
+    else:
+        s = "{:.2f}".format(x)
+    return s + unit
+
+
+def fstat(vals, unit="", scale=1.0):
+    s = stat(vals)
+    if s is None:
+        return "not measured"
+    m, lo, hi = (v * scale for v in s)
+    if len(vals) == 1:
+        return fmt(m, unit)
+    return "%s [%s–%s]" % (fmt(m, unit), fmt(lo), fmt(hi))
+
+
+def ms(vals):
+    return fstat(vals, " ms", 1e-3)
+
+
+def pooled(row, tap, q):
+    xs = []
+    for n in range(1, runs + 1):
+        p = os.path.join(raw, "r%d.%s.%s.txt" % (n, row, tap))
+        if os.path.exists(p):
+            with open(p) as f:
+                xs.extend(float(x) for x in f if x.strip())
+    if not xs:
+        return None, 0
+    xs.sort()
+    i = min(len(xs) - 1, int(q * (len(xs) - 1) + 0.5))
+    return xs[i], len(xs)
+
+
+def ratio_runs(a_key, b_fn):
+    """per-run a / b where b_fn(n) gives the denominator of run n"""
+    out = []
+    for n in range(1, runs + 1):
+        a = num("r%d.%s" % (n, a_key))
+        b = b_fn(n)
+        if a is not None and b:
+            out.append(a / b)
+    return out
+
+
+# ---- the floor (per run: that run's fsync and RTT; crypto from this run's
+# bench_kem, CPU time of one thread)
+def inv(k):
+    v = num(k)
+    return 1e6 / v if v else None
+
+
+sign_us = inv("kem.Ed25519_sign_per_s")
+verify_us = inv("kem.Ed25519_verify_per_s")
+wrap_us = inv("kem.wrap_x25519_mlkem768_per_s")
+unwrap_us = inv("kem.unwrap_x25519_mlkem768_per_s")
+aes_us = inv("ossl.aes256gcm_1k_per_s")
+crypto_ok = None not in (sign_us, verify_us, wrap_us, unwrap_us, aes_us)
+
+
+def floor(n, nrecip, q):
+    fs = num("r%d.sys.fsync_%s_us" % (n, q))
+    rtt = num("r%d.sys.rtt_%s_us" % (n, q))
+    if fs is None or rtt is None or not crypto_ok:
+        return None
+    seal = sign_us + nrecip * wrap_us + aes_us
+    opn = verify_us + unwrap_us + aes_us
+    return seal + fs + rtt / 2 + opn + fs
+
+
+def floors(nrecip, q):
+    return [x for x in (floor(n, nrecip, q) for n in range(1, runs + 1)) if x is not None]
+
+
+# ---- perf breakdown
+def perf_rows():
+    p = os.path.join(raw, "perf-children.txt")
+    if not os.path.exists(p):
+        return None
+    cats = [
+        ("seal, total (sign + wraps + AES-GCM)", ["hl_seal_envelope"]),
+        ("  sign (Ed25519: envelopes and receipts)", ["hl_keys_sign"]),
+        ("  wrap (X25519 + ML-KEM-768, per recipient)", ["hybrid_wrap"]),
+        ("verify (Ed25519: envelopes and receipts)", ["hl_verify_sig"]),
+        ("open, total (unwrap + AES-GCM)", ["hl_open_envelope"]),
+        ("  unwrap (X25519 + ML-KEM-768)", ["hybrid_unwrap"]),
+        ("store: commit (WAL write + fsync)", ["hl_store_commit"]),
+        ("store: queue listing for the pump (hl_store_queue_list)", ["hl_store_queue_list"]),
+        ("store: overdue scan (hl_store_mark_overdue)", ["hl_store_mark_overdue"]),
+        ("store: SQL compiled per call (sqlite3_prepare_v2)", ["sqlite3_prepare_v2"]),
+        ("fdatasync (kernel, on CPU)", ["__x64_sys_fdatasync"]),
+        ("TLS: SSL_read / SSL_write (incl. record AES-GCM)", ["SSL_read", "SSL_write"]),
+        ("HTTP API: api_request (includes the send: seal, store)", ["api_request"]),
+        ("HTTP API: JSON parse of the request", ["hl_apijson_parse_send"]),
+    ]
+    pct = {}
+    with open(p) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 5 or not parts[0].endswith("%"):
+                continue
+            sym = parts[-1]
+            try:
+                v = float(parts[0].rstrip("%"))
+            except ValueError:
+                continue
+            pct[sym] = max(pct.get(sym, 0.0), v)
+    rows = []
+    for name, syms in cats:
+        v = sum(pct.get(s, 0.0) for s in syms)
+        rows.append((name, v))
+    return rows
+
+
+# ---- plots
+def gp(script):
+    if shutil.which("gnuplot") is None:
+        return False
+    r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+    if r.returncode != 0:
+        sys.stderr.write("gnuplot: " + r.stderr)
+    return r.returncode == 0
+
+
+def cdf_file(name, rowtaps):
+    xs = []
+    for row, tap in rowtaps:
+        for n in range(1, runs + 1):
+            p = os.path.join(raw, "r%d.%s.%s.txt" % (n, row, tap))
+            if os.path.exists(p):
+                with open(p) as f:
+                    xs.extend(float(x) for x in f if x.strip())
+    if not xs:
+        return None
+    xs.sort()
+    path = os.path.join(raw, "cdf-%s.dat" % name)
+    with open(path, "w") as f:
+        step = max(1, len(xs) // 2000)
+        for i in range(0, len(xs), step):
+            f.write("%g %g\n" % (xs[i] / 1000.0, (i + 1) / len(xs)))
+        f.write("%g 1\n" % (xs[-1] / 1000.0))
+    return path
+
+
+plots = []
+series = [
+    ("hotline durable, 3 partners", [("durable.lat3", "all")]),
+    ("hotline durable, 3 partners, bulk transfer running", [("durable.lat3bulk", "all")]),
+    ("hotline durable, 1 partner", [("durable.lat1", "KOR")]),
+    ("hotline no-fsync, 1 partner", [("nofsync.lat1", "KOR")]),
+    ("hotline + what-if shim, durable, 3 partners", [("shim.lat3", "all")]),
+    ("hotline + what-if shim, no-fsync, 1 partner", [("nofsync_shim.lat1", "KOR")]),
+    ("Mosquitto TLS QoS 1", [("mqtt", "lat")]),
+    ("NATS JetStream file TLS", [("nats", "lat")]),
+]
+lines = []
+for i, (title, rt) in enumerate(series):
+    p = cdf_file("s%d" % i, rt)
+    if p:
+        lines.append("'%s' using 1:2 with lines lw 2 title '%s'" % (p, title))
+if lines and gp("""set terminal pngcairo size 1100,750 font ',10' noenhanced
+set output '%s'
+set title 'Latency CDF: API call / publish to stored at the receiver (all runs pooled)'
+set xlabel 'latency (ms, log scale)'
+set ylabel 'fraction of messages'
+set logscale x
+set grid
+set key outside below
+plot %s
+""" % (os.path.join(outdir, "latency-cdf.png"), ", ".join(lines))):
+    plots.append(("latency-cdf.png", "latency CDFs"))
+
+bars = [
+    ("hotline durable 1 recipient", "durable.tput1.deliv_KOR_per_s"),
+    ("hotline durable 3 recipients", "durable.tput3.deliv_KOR_per_s"),
+    ("hotline no-fsync 1 rcpt", "nofsync.tput1.deliv_KOR_per_s"),
+    ("hotline+shim durable 1 rcpt", "shim.tput1.deliv_KOR_per_s"),
+    ("hotline+shim no-fsync 1 rcpt", "nofsync_shim.tput1.deliv_KOR_per_s"),
+    ("Mosquitto QoS 1", "mqtt.tput.tput_per_s"),
+    ("NATS JetStream", "nats.tput.tput_per_s"),
+]
+dat = os.path.join(raw, "tput.dat")
+with open(dat, "w") as f:
+    for i, (name, key) in enumerate(bars):
+        s = stat(per_run(key))
+        if s:
+            f.write('%d "%s" %g %g %g\n' % (i, name, s[0], s[1], s[2]))
+if os.path.getsize(dat) > 0 and gp("""set terminal pngcairo size 1100,600 font ',10' noenhanced
+set output '%s'
+set title 'Sustained messages per second delivered to one receiver (median, min-max bars)'
+set ylabel 'messages/s (log scale)'
+set logscale y
+set grid y
+set style fill solid 0.6
+set boxwidth 0.6
+set xtics rotate by -25
+set yrange [1:*]
+plot '%s' using 1:3:xtic(2) with boxes notitle, '' using 1:3:4:5 with yerrorbars lc rgb 'black' pt 0 notitle
+""" % (os.path.join(outdir, "throughput.png"), dat)):
+    plots.append(("throughput.png", "sustained throughput"))
+
+p99s = [
+    ("floor, 3 partners", None),
+    ("hotline durable, 3 partners", "durable.lat3.lat_all_p99_us"),
+    ("same, bulk running", "durable.lat3bulk.lat_all_p99_us"),
+    ("hotline+shim durable, 3", "shim.lat3.lat_all_p99_us"),
+    ("hotline no-fsync, 1", "nofsync.lat1.lat_KOR_p99_us"),
+    ("hotline+shim no-fsync, 1", "nofsync_shim.lat1.lat_KOR_p99_us"),
+    ("Mosquitto QoS 1", "mqtt.lat.lat_p99_us"),
+    ("NATS JetStream", "nats.lat.lat_p99_us"),
+]
+dat = os.path.join(raw, "p99.dat")
+with open(dat, "w") as f:
+    for i, (name, key) in enumerate(p99s):
+        s_ = stat(floors(3, "p99")) if key is None else stat(per_run(key))
+        if s_:
+            f.write('%d "%s" %g %g %g\n' % (i, name, s_[0] / 1000, s_[1] / 1000, s_[2] / 1000))
+if os.path.getsize(dat) > 0 and gp("""set terminal pngcairo size 1100,600 font ',10' noenhanced
+set output '%s'
+set title 'FLASH / publish p99 latency (median over runs, min-max bars); goal: 3 ms to three partners'
+set ylabel 'p99 latency (ms, log scale)'
+set logscale y
+set grid y
+set style fill solid 0.6
+set boxwidth 0.6
+set xtics rotate by -25
+set arrow from graph 0, first 3 to graph 1, first 3 nohead dt 2 lc rgb 'red'
+plot '%s' using 1:3:xtic(2) with boxes notitle, '' using 1:3:4:5 with yerrorbars lc rgb 'black' pt 0 notitle
+""" % (os.path.join(outdir, "p99.png"), dat)):
+    plots.append(("p99.png", "p99 latency against the floor and the goal"))
+
+# ---- the report
+o = []
+w = o.append
+w("# hotline benchmarks")
+w("")
+w("Generated by `make bench` (scripts/bench.sh, bench/report.py) on %s%s. "
+  "Do not edit by hand: rerun `make bench`." % (R.get("machine.date", "?"),
+                                                 " in BENCH_QUICK mode (one short run: a smoke test, not figures to quote)" if quick else ""))
+w("")
+w("Every figure is the median of %d interleaved runs in this one invocation, "
+  "with [min–max] over the runs; ratios are taken within each run, then the "
+  "median [min–max] of those. The machine is shared and noisy: compare "
+  "ratios, not absolute figures across machines." % runs)
+w("")
+w("## Machine")
+w("")
+w("| | |")
+w("|---|---|")
+for k, t in [("cpu", "CPU"), ("cores", "cores"), ("kernel", "kernel"), ("debian", "Debian"),
+             ("openssl", "OpenSSL"), ("fs", "filesystem of the nodes' data"),
+             ("load", "load average at start"), ("load_end", "load average at end")]:
+    w("| %s | %s |" % (t, R.get("machine." + k, "?")))
+w("| wall time of `make bench` (measuring part) | %s s |" % R.get("wall_s", "?"))
+w("")
+w("## The machine's limits")
+w("")
+w("| figure | value | reproduce |")
+w("|---|---|---|")
+w("| loopback TCP round trip, 64 B, p50 | %s | `build/bench/bench_sys rtt 20000` |" % fstat(per_run("sys.rtt_p50_us"), " µs"))
+w("| loopback TCP round trip, 64 B, p99 | %s | same |" % fstat(per_run("sys.rtt_p99_us"), " µs"))
+w("| fsync (fdatasync) of a 128 B append, p50 | %s | `build/bench/bench_sys fsync DATA_DIR %s` |" % (fstat(per_run("sys.fsync_p50_us"), " µs"), R.get("conf.nfsync", "500")))
+w("| fsync of a 128 B append, p99 | %s | same |" % fstat(per_run("sys.fsync_p99_us"), " µs"))
+w("| fsyncs per second, one after another | %s | same |" % fstat(per_run("sys.fsync_per_s"), "/s"))
+w("| Ed25519 sign / verify (openssl speed) | %s / %s per s | `%s` |" % (
+    fmt(num("ossl.ed25519_sign_per_s")), fmt(num("ossl.ed25519_verify_per_s")), R.get("cmd.ossl", "")))
+w("| X25519 derive (openssl speed) | %s per s | same |" % fmt(num("ossl.x25519_per_s")))
+w("| AES-256-GCM, 1 KiB blocks (openssl speed) | %s per s | same |" % fmt(num("ossl.aes256gcm_1k_per_s")))
+for k, t in [("ML_KEM_768_encaps", "ML-KEM-768 encaps"), ("ML_KEM_768_decaps", "ML-KEM-768 decaps"),
+             ("Ed25519_sign", "Ed25519 sign (bench_kem, CPU time)"), ("Ed25519_verify", "Ed25519 verify (bench_kem)"),
+             ("wrap_x25519_mlkem768", "hybrid key wrap x25519-mlkem768 (hl_keys_wrap)"),
+             ("unwrap_x25519_mlkem768", "hybrid key unwrap x25519-mlkem768 (hl_keys_unwrap)")]:
+    w("| %s | %s per s | `build/bench/bench_kem 3` |" % (t, fmt(num("kem.%s_per_s" % k))))
+w("")
+w("**The floor** for \"FLASH durable and verified at a partner\" = seal (Ed25519 sign + one "
+  "hybrid wrap per recipient + AES-GCM of 1 KiB) + fsync + one-way trip (RTT/2) + verify + "
+  "unwrap + AES-GCM + fsync, from the figures above (crypto as CPU time of one thread; the "
+  "partners work in parallel). p50 floor from p50 fsync and RTT, p99 floor from p99 ones:")
+w("")
+w("| floor | p50 | p99 |")
+w("|---|---|---|")
+w("| one partner | %s | %s |" % (fstat(floors(1, "p50"), " µs"), fstat(floors(1, "p99"), " µs")))
+w("| three partners (three wraps) | %s | %s |" % (fstat(floors(3, "p50"), " µs"), fstat(floors(3, "p99"), " µs")))
+w("")
+
+w("## hotline: FLASH latency, API call on JPN to stored, verified and in the inbox")
+w("")
+w("Four nodes (JPN, KOR, USA, NATO) on loopback, hybrid suite x25519-mlkem768, "
+  "durability on (SQLite WAL, synchronous=FULL) unless the row says no-fsync. "
+  "`bench_hotline` sends FLASH alerts of 1 KiB, one every %d ms on one keep-alive "
+  "HTTPS connection (a send that is late goes at once, so a slow node gets fewer), "
+  "%s per run or for %s s, whichever ends first; it reads each partner's `bench_tap` (docs/CONFIG.md) for the commit "
+  "time of each envelope. \"all 3\" is the time until the last of the three partners has it. "
+  "The bulk rows run a background sender of 4 MiB ROUTINE file envelopes to all three "
+  "partners on the same links (the STIX bulk transfer is not in this tree yet; it uses the "
+  "same pump)." % (5, R.get("conf.nlat", "?"), R.get("conf.latcap", "?")))
+w("")
+w("| variant | to | where | p50 | p99 | p99.9 (pooled, n) | reproduce |")
+w("|---|---|---|---|---|---|---|")
+VAR = [("durable", "durable"), ("nofsync", "no-fsync (bench_no_fsync)"),
+       ("shim", "durable + what-if shim"), ("nofsync_shim", "no-fsync + what-if shim")]
+for v, vname in VAR:
+    for row, to, taps in [("lat1", "1 partner", ["KOR"]),
+                          ("lat3", "3 partners", ["KOR", "USA", "NATO", "all"]),
+                          ("lat3bulk", "3 partners, bulk running", ["all"])]:
+        for tap in taps:
+            key = "%s.%s.lat_%s" % (v, row, tap)
+            if not per_run(key + "_p50_us"):
+                continue
+            p999, n = pooled("%s.%s" % (v, row), tap, 0.999)
+            w("| %s | %s | %s | %s | %s | %s | `%s` |" % (
+                vname, to, "all 3" if tap == "all" else tap, ms(per_run(key + "_p50_us")),
+                ms(per_run(key + "_p99_us")),
+                "%s (%d)" % (fmt(p999 / 1000 if p999 else None, " ms"), n),
+                R.get("cmd.%s" % row, "").replace("|", "\\|")))
+w("")
+w("API call duration (the answer comes after the origin's own durable commit), durable: "
+  "p50 %s, p99 %s; with the what-if shim: p50 %s, p99 %s." % (
+      ms(per_run("durable.lat3.api_p50_us")), ms(per_run("durable.lat3.api_p99_us")),
+      ms(per_run("shim.lat3.api_p50_us")), ms(per_run("shim.lat3.api_p99_us"))))
+bulk = per_run("durable.bulk.deliv_KOR_per_s")
+if bulk:
+    w("Bulk sender during the durable bulk rows: %s envelopes of 4 MiB per second "
+      "delivered to KOR (%s MiB/s)." % (fstat(bulk, "/s"), fstat(bulk, "", 4.0)))
+w("")
+
+w("## hotline: sustained envelopes per second through one node")
+w("")
+w("`bench_hotline` with %d keep-alive API connections in a closed loop for %s s, 1 KiB "
+  "ROUTINE envelopes from JPN; \"delivered/s\" counts envelopes stored at KOR (tap) from the "
+  "first API call to the last commit; CPU is the node's utime+stime over the run "
+  "(/proc/PID/stat; 100%% = one core), RSS is VmRSS at the end." % (8, R.get("conf.secs", "?")))
+w("")
+w("| variant | recipients | accepted by API /s | delivered at KOR /s | CPU JPN | CPU KOR | RSS JPN | reproduce |")
+w("|---|---|---|---|---|---|---|---|")
+for v, vname in VAR:
+    for row, nr in [("tput1", "1"), ("tput3", "3")]:
+        k = "%s.%s." % (v, row)
+        if not per_run(k + "api_per_s"):
+            continue
+        w("| %s | %s | %s | %s | %s | %s | %s | `%s` |" % (
+            vname, nr, fstat(per_run(k + "api_per_s")), fstat(per_run(k + "deliv_KOR_per_s")),
+            fstat(per_run(k + "cpu_JPN_pct"), " %"), fstat(per_run(k + "cpu_KOR_pct"), " %"),
+            fstat(per_run(k + "rss_JPN_kib"), " KiB"), R.get("cmd." + row, "").replace("|", "\\|")))
+w("")
+w("An idle receiver right after the durable runs (KOR, no load, %s envelopes in its inbox, "
+  "none acknowledged; data directory %s MB): CPU %s, RSS %s. The CPU comes from the "
+  "acknowledgement-deadline scan every 100 ms tick (see the note below)." % (
+      fstat(per_run("durable.idle_after.inbox_KOR")),
+      fstat(per_run("durable.idle_after.db_KOR_bytes"), "", 1e-6),
+      fstat(per_run("durable.idle_after.cpu_KOR_pct"), " %"),
+      fstat(per_run("durable.idle_after.rss_KOR_kib"), " KiB")))
+w("")
+w("RSS of an idle node (just started, links up): %s." % ", ".join(
+    "%s %s KiB" % (p, R.get("hl.rss_idle_kib." + p, "?")) for p in ["JPN", "KOR", "USA", "NATO"]))
+w("Data directory size at the end of the runs: %s." % ", ".join(
+    "%s %s MB" % (p, fmt((num("hl.db_bytes." + p) or 0) / 1e6)) for p in ["JPN", "KOR", "USA", "NATO"]))
+w("")
+pr = perf_rows()
+w("### Per-envelope CPU breakdown (perf)")
+w("")
+if pr is None:
+    w("not measured: perf was not available or could not record (`%s`)." % R.get("cmd.perf", "perf record"))
+else:
+    cpu_j = stat(per_run("durable.tput1.cpu_JPN_pct"))
+    cpu_k = stat(per_run("durable.tput1.cpu_KOR_pct"))
+    rate = stat(per_run("durable.tput1.api_per_s"))
+    per_env = None
+    if cpu_j and cpu_k and rate and rate[0] > 0:
+        per_env = (cpu_j[0] + cpu_k[0]) / 100.0 / rate[0] * 1e6
+    w("`%s`, sender JPN and receiver KOR together, during the last durable one-recipient "
+      "sustained run. Inclusive (\"children\") share of all samples of both processes; the "
+      "categories overlap where one calls another (the commit includes the fsync). CPU per "
+      "envelope (JPN + KOR) from the same run: %s." % (
+          R.get("cmd.perf", ""), fmt(per_env, " µs") if per_env else "—"))
+    w("")
+    w("| where | share of CPU samples | ≈ µs per envelope |")
+    w("|---|---|---|")
+    for name, v in pr:
+        v = min(v, 100.0)
+        w("| %s | %.1f %% | %s |" % (name, v, fmt(per_env * v / 100.0) if per_env else "—"))
+    w("")
+    w("(DWARF unwinding through inlined frames can count a frame twice, so an inclusive "
+      "share is capped at 100 %.) Self time by library, the same samples:")
+    w("")
+    w("| library | self share |")
+    w("|---|---|")
+    pd = os.path.join(raw, "perf-dso.txt")
+    if os.path.exists(pd):
+        with open(pd) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 2 and parts[0].endswith("%") and float(parts[0][:-1]) >= 0.5:
+                    w("| %s | %s |" % (parts[1], parts[0]))
+    w("")
+    w("Samples are on-CPU only: the time the single-threaded event loop spends blocked in "
+      "fdatasync is not in these shares (see below).")
+w("")
+
+w("## The peers a user would pick instead")
+w("")
+w("Same machine, same run, 1 KiB messages, one publisher and one subscriber client in one "
+  "process (bench/peers/). Mosquitto %s: TLS with client certificates, QoS 1 both ways, "
+  "`persistence false` (its default: QoS 1 messages live in memory; nothing is fsynced). "
+  "NATS %s with JetStream file storage, TLS with client certificates; the publisher waits for "
+  "the stream's PubAck (latency) or keeps 1000 in flight (throughput); JetStream does not "
+  "fsync each message by default (`sync_interval` 2 min). Latency: %s messages, one every "
+  "1 ms, timed from publish to the subscriber's callback." % (
+      R.get("peers.mosquitto", "?"), R.get("peers.nats", "?"), "3000" if not quick else "1000"))
+w("")
+w("| system | p50 | p99 | p99.9 (pooled, n) | sustained msgs/s | reproduce |")
+w("|---|---|---|---|---|---|")
+for name, key in [("Mosquitto (TLS, QoS 1)", "mqtt"), ("NATS JetStream (file, TLS)", "nats")]:
+    if not per_run(key + ".lat.lat_p50_us"):
+        w("| %s | not measured | | | | |" % name)
+        continue
+    p999, n = pooled(key, "lat", 0.999)
+    w("| %s | %s | %s | %s (%d) | %s | `%s` |" % (
+        name, ms(per_run(key + ".lat.lat_p50_us")), ms(per_run(key + ".lat.lat_p99_us")),
+        fmt(p999 / 1000 if p999 else None, " ms"), n, fstat(per_run(key + ".tput.tput_per_s")),
+        R.get("cmd." + key, "")))
+w("")
+
+w("## Ratios (within each run; median [min–max] over runs)")
+w("")
+w("| ratio | value |")
+w("|---|---|")
+
+
+def fl(nrecip, q):
+    return lambda n: floor(n, nrecip, q)
+
+
+def peer(key):
+    return lambda n: num("r%d.%s" % (n, key))
+
+
+RAT = [
+    ("hotline durable FLASH p99, 3 partners (all) / floor p99 (3)", "durable.lat3.lat_all_p99_us", fl(3, "p99")),
+    ("hotline durable FLASH p50, 3 partners (all) / floor p50 (3)", "durable.lat3.lat_all_p50_us", fl(3, "p50")),
+    ("hotline durable FLASH p99, 1 partner / floor p99 (1)", "durable.lat1.lat_KOR_p99_us", fl(1, "p99")),
+    ("hotline + shim durable FLASH p99, 3 partners / floor p99 (3)", "shim.lat3.lat_all_p99_us", fl(3, "p99")),
+    ("hotline no-fsync FLASH p99, 1 partner / Mosquitto p99", "nofsync.lat1.lat_KOR_p99_us", peer("mqtt.lat.lat_p99_us")),
+    ("hotline no-fsync FLASH p50, 1 partner / Mosquitto p50", "nofsync.lat1.lat_KOR_p50_us", peer("mqtt.lat.lat_p50_us")),
+    ("hotline + shim no-fsync FLASH p99, 1 partner / Mosquitto p99", "nofsync_shim.lat1.lat_KOR_p99_us", peer("mqtt.lat.lat_p99_us")),
+    ("hotline no-fsync FLASH p99, 1 partner / NATS p99", "nofsync.lat1.lat_KOR_p99_us", peer("nats.lat.lat_p99_us")),
+    ("hotline durable FLASH p99, 1 partner / NATS p99", "durable.lat1.lat_KOR_p99_us", peer("nats.lat.lat_p99_us")),
+    ("hotline durable envelopes/s, 1 recipient / Mosquitto msgs/s", "durable.tput1.deliv_KOR_per_s", peer("mqtt.tput.tput_per_s")),
+    ("hotline no-fsync envelopes/s, 1 recipient / Mosquitto msgs/s", "nofsync.tput1.deliv_KOR_per_s", peer("mqtt.tput.tput_per_s")),
+    ("hotline durable envelopes/s, 1 recipient / NATS msgs/s", "durable.tput1.deliv_KOR_per_s", peer("nats.tput.tput_per_s")),
+    ("hotline durable envelopes/s / fsyncs per second (the fsync-bound ceiling)", "durable.tput1.deliv_KOR_per_s", peer("sys.fsync_per_s")),
+]
+ratios = {}
+for name, a, b in RAT:
+    rs = ratio_runs(a, b)
+    ratios[name] = rs
+    w("| %s | %s |" % (name, fstat(rs, "×") if rs else "not measured"))
+w("")
+
+w("## STIX rows")
+w("")
+for k, t in [("stix.search", "indicator search latency with a million indicators (bench/bench_search)"),
+             ("stix.taxii", "STIX objects/s in through TAXII POST and out through TAXII GET; RSS with a million objects")]:
+    nm = R.get(k + ".not_measured")
+    if nm:
+        w("- %s: not measured: %s." % (t, nm))
+    else:
+        vals = ["%s = %s" % (kk[len(k) + 1:], v) for kk, v in R.items() if kk.startswith(k + ".")]
+        w("- %s: %s" % (t, ", ".join(vals) if vals else "not measured: no output"))
+w("")
+
+w("## Goals (issue 8)")
+w("")
+w("| goal | measured | ratio | met? |")
+w("|---|---|---|---|")
+
+
+def goal(desc, meas, rat, ok):
+    w("| %s | %s | %s | %s |" % (desc, meas, rat, "not measured" if ok is None else ("**met**" if ok else "**not met**")))
+
+
+p99_3 = stat(per_run("durable.lat3.lat_all_p99_us"))
+goal("FLASH to three partners, durable and verified at each: p99 < 3 ms (≈ 3× the floor)",
+     ms(per_run("durable.lat3.lat_all_p99_us")),
+     "%s of 3 ms; %s the floor" % (fmt(p99_3[0] / 3000.0, "×") if p99_3 else "—",
+                                   fstat(ratios[RAT[0][0]], "×")),
+     None if not p99_3 else p99_3[0] < 3000)
+r = stat(ratios[RAT[4][0]])
+goal("Like-for-like (bench_no_fsync): FLASH p99 within 2× of Mosquitto's",
+     "%s vs %s" % (ms(per_run("nofsync.lat1.lat_KOR_p99_us")), ms(per_run("mqtt.lat.lat_p99_us"))),
+     fstat(ratios[RAT[4][0]], "×"), None if not r else r[0] <= 2.0)
+t1 = stat(per_run("durable.tput1.deliv_KOR_per_s"))
+goal("Sustained, durable: ≥ 10,000 envelopes/s through a node, one recipient",
+     fstat(per_run("durable.tput1.deliv_KOR_per_s"), "/s"),
+     fmt(t1[0] / 10000.0, "×") + " of 10,000/s" if t1 else "—", None if not t1 else t1[0] >= 10000)
+p99s3 = stat(per_run("shim.lat3.lat_all_p99_us"))
+goal("(what-if, fixes 1 and 3 applied by the shim) FLASH to three partners, durable: p99 < 3 ms",
+     ms(per_run("shim.lat3.lat_all_p99_us")),
+     "%s of 3 ms; %s the floor" % (fmt(p99s3[0] / 3000.0, "×") if p99s3 else "—",
+                                   fstat(ratios[RAT[3][0]], "×")),
+     None if not p99s3 else p99s3[0] < 3000)
+r = stat(ratios[RAT[6][0]])
+goal("(what-if, shim) like-for-like FLASH p99 within 2× of Mosquitto's",
+     "%s vs %s" % (ms(per_run("nofsync_shim.lat1.lat_KOR_p99_us")), ms(per_run("mqtt.lat.lat_p99_us"))),
+     fstat(ratios[RAT[6][0]], "×"), None if not r else r[0] <= 2.0)
+t1s = stat(per_run("shim.tput1.deliv_KOR_per_s"))
+goal("(what-if, shim) sustained, durable: ≥ 10,000 envelopes/s, one recipient",
+     fstat(per_run("shim.tput1.deliv_KOR_per_s"), "/s"),
+     fmt(t1s[0] / 10000.0, "×") + " of 10,000/s" if t1s else "—", None if not t1s else t1s[0] >= 10000)
+tx = R.get("stix.taxii.not_measured")
+goal("STIX through TAXII: ≥ 20,000 objects/s in", "not measured" if tx else R.get("stix.taxii.post_objects_per_s", "—"),
+     "—", None if tx or num("stix.taxii.post_objects_per_s") is None else num("stix.taxii.post_objects_per_s") >= 20000)
+w("")
+
+notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+if os.path.exists(notes):
+    with open(notes) as f:
+        w(f.read().rstrip("\n"))
+    w("")
+
+w("## Plots")
+w("")
+if plots:
+    for f_, t in plots:
+        w("![%s](bench/%s)" % (t, f_))
+        w("")
+else:
+    w("not drawn: gnuplot is not installed.")
+    w("")
+w("## Reproduce")
+w("")
+w("`make bench` (all of the above, about %s s here), or `BENCH_QUICK=1 make bench` for a "
+  "one-run smoke test; `BENCH_RUNS=N` sets the number of runs. The raw key=value results "
+  "of this run are in docs/bench/results.txt." % R.get("wall_s", "?"))
+with open(os.path.join(docs, "BENCHMARKS.md"), "w") as f:
+    f.write("\n".join(o) + "\n")
+shutil.copy(res_path, os.path.join(outdir, "results.txt"))
+for extra in ["perf-children.txt", "perf-dso.txt", "kem.txt"]:
+    p = os.path.join(raw, extra)
+    if os.path.exists(p):
+        shutil.copy(p, os.path.join(outdir, extra))
