@@ -138,7 +138,9 @@ hl_api_reply_json(struct evhttp_request *req, int code, json_t *j)
 void
 hl_api_reply_error(struct evhttp_request *req, int code, const char *ecode, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], *text = NULL;
+	const char *uri;
+	json_t *body = NULL;
 	va_list ap;
 	size_t i;
 
@@ -148,6 +150,21 @@ hl_api_reply_error(struct evhttp_request *req, int code, const char *ecode, cons
 	for (i = 0; msg[i] != '\0'; i++)   /* one line */
 		if (msg[i] == '\n' || msg[i] == '\r')
 			msg[i] = ' ';
+	uri = evhttp_request_get_uri(req);
+	if (uri != NULL && strncmp(uri, "/taxii2/", 8) == 0) {
+		/* TAXII clients get TAXII error messages, also for the 401 / 429 of
+		 * the shared authentication (TAXII 2.1, 3.6.1) */
+		if ((body = json_pack("{s:s, s:s, s:s, s:i}", "title", hl_api_reason_phrase(code),
+		    "description", msg, "error_code", ecode, "http_status", code)) != NULL &&
+		    (text = json_dumps(body, JSON_COMPACT)) != NULL)
+			hl_api_reply_body(req, code, "application/taxii+json;version=2.1", text,
+			    strlen(text));
+		else
+			hl_api_reply_json(req, 500, NULL);
+		json_decref(body);
+		hl_free(text);   /* jansson allocates with hl_malloc (hl_apijson_init) */
+		return;
+	}
 	hl_api_reply_json(req, code, hl_apijson_error(ecode, msg));
 }
 

@@ -120,9 +120,13 @@ expect_eq "$(tx JPN low "$R/collections/$CID/objects/" -X POST -H "$CT" -d '{"ob
 	"no write right is 403"
 expect_eq "$(audit_count JPN taxii-denied)" $((d0 + 2)) "refusals are audited"
 f0=$(audit_count JPN login-failed)
-code=$(curl -s --cacert "$FED/JPN/ca.crt" -u "admin:wrong" -H "$ACC" -o /dev/null \
+code=$(curl -s --cacert "$FED/JPN/ca.crt" -u "admin:wrong" -H "$ACC" -o "$T/body" -D "$T/hdr" \
 	-w '%{http_code}' "https://$(api JPN)$R/collections/")
 expect_eq "$code" 401 "wrong password is 401"
+expect_eq "$(jq -r .http_status "$T/body")" 401 "401 has a TAXII error body"
+grep -qi '^content-type: application/taxii+json;version=2.1' "$T/hdr" ||
+	fail "401 is not application/taxii+json"
+grep -qi '^www-authenticate: basic' "$T/hdr" || fail "401 has no Basic challenge"
 expect_eq "$(audit_count JPN login-failed)" $((f0 + 1)) "the failed login is audited"
 expect_eq "$(tx JPN admin "$R/collections/$CID/objects/" -X POST -H 'Content-Type: application/json' \
 	-d '{"objects":[]}')" 415 "POST as application/json is 415"
