@@ -109,6 +109,10 @@ HL_WUR int hl_store_pending_for(struct hl_store *s, const char *peer, int waitin
  * then oldest first. OUT: ids, precs (hl_free each), *n. */
 HL_WUR int hl_store_queue_list(struct hl_store *s, const char *peer,
     uint8_t (**ids)[HL_ID_BYTES], uint8_t **precs, size_t *n, size_t max);
+/* A counter that changes whenever any send queue may have changed (a
+ * delivery or transit row written, a rollback): while it stays the same, a
+ * hl_store_queue_list answer is still current. */
+uint64_t hl_store_queue_gen(const struct hl_store *s);
 /* The encoded envelope to send to final: the bytes held in transit for it
  * if we relay it, else our own copy. OUT: *raw (hl_free), *len. */
 HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
