@@ -355,6 +355,11 @@ struct hl_store {
 	int od_valid;
 	uint64_t od_due_ms;
 	uint64_t od_dl[4];
+	/* a held transaction (hl_store_hold): its holder's commit function,
+	 * called before anyone else starts a write while hold_active is 0 */
+	void (*hold_fn)(void *arg);
+	void *hold_arg;
+	int hold_active;
 };
 
 /* How an operation is wrapped: its own transaction, or a savepoint inside
@@ -605,6 +610,42 @@ check_opt_str(const char *t, size_t max)
 
 /* ---- transactions ---- */
 
+/* Another writer wants the database while the holder's batch is open and
+ * not being worked on: the holder commits it first (and sends what waited
+ * for that commit). */
+static void
+hold_release(struct hl_store *s)
+{
+	void (*fn)(void *) = s->hold_fn;
+
+	if (fn == NULL || !s->in_tx || s->hold_active)
+		return;
+	fn(s->hold_arg);
+	if (s->hold_fn == fn && s->in_tx) {
+		/* the holder did not end it: do it here rather than join it */
+		s->hold_fn = NULL;
+		if (hl_store_commit(s) != HL_OK)
+			return;   /* rolled back; errmsg says why */
+	}
+}
+
+void
+hl_store_hold(struct hl_store *s, void (*commit_fn)(void *arg), void *arg)
+{
+	if (s == NULL || !s->in_tx)
+		return;
+	s->hold_fn = commit_fn;
+	s->hold_arg = arg;
+	s->hold_active = 1;
+}
+
+void
+hl_store_hold_active(struct hl_store *s, int active)
+{
+	if (s != NULL)
+		s->hold_active = active;
+}
+
 /* Changes were undone (rollback): the cached audit head, the overdue
  * deadline and the callers' send-queue lists may no longer match. */
 static void
@@ -643,6 +684,7 @@ op_begin(struct hl_store *s, int *mode)
 		(void)snprintf(s->errmsg, sizeof(s->errmsg), "store is open read-only");
 		return HL_ERR_DENIED;
 	}
+	hold_release(s);
 	if (s->in_tx) {
 		/* SQLite rolls a transaction back by itself on some errors (full
 		 * disk, I/O); then a savepoint would open a fresh transaction and
@@ -697,6 +739,8 @@ hl_store_begin(struct hl_store *s)
 {
 	int r;
 
+	if (s != NULL)
+		hold_release(s);
 	if (s == NULL || s->in_tx)
 		return HL_ERR_INVALID;
 	if (s->readonly)
@@ -715,6 +759,7 @@ hl_store_commit(struct hl_store *s)
 	if (s == NULL || !s->in_tx)
 		return HL_ERR_INVALID;
 	s->in_tx = 0;
+	s->hold_fn = NULL;
 	if (sqlite3_get_autocommit(s->db)) {
 		/* rolled back by SQLite after an error inside the batch */
 		(void)snprintf(s->errmsg, sizeof(s->errmsg),
@@ -736,6 +781,7 @@ hl_store_rollback(struct hl_store *s)
 	if (s == NULL)
 		return;
 	s->in_tx = 0;
+	s->hold_fn = NULL;
 	if (!sqlite3_get_autocommit(s->db))
 		(void)run(s, ST_ROLLBACK);   /* void API: errmsg keeps the reason */
 	tx_undone(s);
