@@ -1283,6 +1283,66 @@ test_overdue_next_deadline(void **state)
 	assert_int_equal(hl_store_mark_overdue(f->s, 40000, dl, &o, &n, 0), HL_ERR_INVALID);
 }
 
+/* ---- group commit: a held transaction ---- */
+
+static int hold_calls;
+
+static void
+hold_commit(void *arg)
+{
+	hold_calls++;
+	assert_int_equal(hl_store_commit(arg), HL_OK);
+}
+
+static void
+test_hold_group_commit(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t rc1[] = "delivered-receipt-bytes";
+	struct hl_msg m, g;
+	uint64_t in = 0;
+
+	open_fx(f);
+	hold_calls = 0;
+	/* active: writes join the held transaction (no commit yet) */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	hl_store_hold(f->s, hold_commit, f->s);
+	mk_msg(&m, 50, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	mk_msg(&m, 51, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	assert_int_equal(hold_calls, 0);
+	/* inactive: the next writer has the holder commit first, then writes
+	 * in its own transaction */
+	hl_store_hold_active(f->s, 0);
+	mk_msg(&m, 52, 0, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 1000), HL_OK);
+	assert_int_equal(hold_calls, 1);
+	assert_int_equal(hl_store_begin(f->s), HL_OK);   /* not in a transaction any more */
+	hl_store_rollback(f->s);
+	assert_int_equal(hl_store_counts(f->s, &in, NULL, NULL), HL_OK);
+	assert_int_equal(in, 2);
+	/* a held batch that is rolled back leaves nothing, and the hold ends */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	hl_store_hold(f->s, hold_commit, f->s);
+	mk_msg(&m, 53, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	hl_store_rollback(f->s);
+	hl_store_hold_active(f->s, 0);
+	mk_msg(&m, 54, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	assert_int_equal(hold_calls, 1);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_OK);
+	hl_msg_clear(&g);
+	mk_id(m.id, 53);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_ERR_NOT_FOUND);
+	/* not in a transaction: nothing to hold */
+	hl_store_hold(f->s, hold_commit, f->s);
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	assert_int_equal(hold_calls, 1);
+	assert_int_equal(hl_store_commit(f->s), HL_OK);
+}
+
 /* ---- I/O faults: a VFS shim over the default one that fails writes ---- */
 
 static int shim_fail_rc;          /* 0: pass through; else xWrite returns it */
@@ -1635,6 +1695,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_random_and_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_next_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_group_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 	};
