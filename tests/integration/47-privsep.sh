@@ -74,9 +74,15 @@ if [ "$root" = 1 ]; then
 else
 	echo "# not root: no user change (both run as $nu)"
 fi
-expect_eq "$(awk '/^Seccomp:/ {print $2}' "/proc/$net/status")" 2 "network process Seccomp"
-expect_eq "$(awk '/^Seccomp:/ {print $2}' "/proc/$keeper/status")" 2 "key keeper Seccomp"
-expect_eq "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$net/status")" 1 "network process NoNewPrivs"
+if grep -q 'seccomp allow-list NOT installed: sanitizer or valgrind' "$T/JPN.log"; then
+	# ASan/UBSan runtimes make calls the lists forbid: the node says so
+	# (make test-sanitize); the plain build below must have both filters
+	skip "sanitizer build: seccomp lists not installed (logged by both processes)"
+else
+	expect_eq "$(awk '/^Seccomp:/ {print $2}' "/proc/$net/status")" 2 "network process Seccomp"
+	expect_eq "$(awk '/^Seccomp:/ {print $2}' "/proc/$keeper/status")" 2 "key keeper Seccomp"
+	expect_eq "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$net/status")" 1 "network process NoNewPrivs"
+fi
 
 # 3. an exchange both ways: sign (envelope, receipt) and unwrap via the keeper
 id=$(hl JPN send --to KOR --precedence flash --classification SECRET \
