@@ -15,6 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 CHECKS=0
 ok() { CHECKS=$((CHECKS + 1)); echo "ok $CHECKS - $*"; }
 fail() { echo "not ok - $*"; exit 1; }
+skip() { echo "ok - SKIPPED: $*"; }
 # make without the parent make's flags (jobserver, SANITIZER=...): the build
 # is up to date, so install only copies.
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$root" BUILD="$build" "$@"; }
