@@ -25,6 +25,7 @@ import argparse
 import base64
 import http.client
 import json
+import os
 import queue
 import ssl
 import sys
@@ -140,7 +141,9 @@ def cmd_post(args, pw):
             return None if b is None else enc(b)
     else:
         bodies = [enc(b) for b in batches(args)]
-        nobj = sum(len(json.loads(b)["objects"]) for b in bodies) if args.bundle else args.gen
+        # what a partner's GET will show: one (the newest) version per id,
+        # and an id posted twice (bundles share identities, markings) once
+        nobj = len(set(o["id"] for b in batches(args) for o in b)) if args.bundle else args.gen
         qu = queue.Queue()
         for b in bodies:
             qu.put(b)
@@ -169,6 +172,10 @@ def cmd_post(args, pw):
                     wstate["t_last"] = time.monotonic()
                 if wstate["n"] >= wstate["want"]:
                     return
+                # posting is over and nothing new for watch-timeout s: give up
+                if wstate.get("posted") and time.monotonic() - max(
+                        wstate["t_last"] or 0, wstate["posted"]) > args.watch_timeout:
+                    return
                 time.sleep(0.05)
         watch = threading.Thread(target=watcher, daemon=True)
 
@@ -195,6 +202,14 @@ def cmd_post(args, pw):
                 res["ok"] += s.get("success_count", 0)
                 res["fail"] += s.get("failure_count", 0)
                 res["last"] = s.get("id")
+    def ticks():
+        try:
+            with open("/proc/%d/stat" % args.pid) as f:
+                x = f.read().rsplit(")", 1)[1].split()
+            return int(x[11]) + int(x[12])      # utime + stime
+        except (OSError, ValueError, IndexError):
+            return None
+    c0 = ticks() if args.pid else None
     t0 = time.monotonic()
     if watch:
         wstate["want"] = nobj
@@ -204,6 +219,7 @@ def cmd_post(args, pw):
         t.start()
     for t in ws:
         t.join()
+    wstate["posted"] = time.monotonic()
     # the last status resource, read back: every POST above answered
     # "complete" synchronously; this checks the node kept it
     status_ok = 0
@@ -221,9 +237,13 @@ def cmd_post(args, pw):
     print("%s_seconds=%.3f" % (p, secs))
     print("%s_objects_per_s=%.0f" % (p, res["ok"] / secs if secs > 0 else 0))
     print("%s_status_ok=%d" % (p, status_ok))
+    c1 = ticks() if args.pid else None
+    if c0 is not None and c1 is not None and secs > 0:
+        # the node's CPU over the run (100 = one core all the time)
+        print("%s_cpu_pct=%.0f" % (p, (c1 - c0) * 100.0 / os.sysconf("SC_CLK_TCK") / secs))
     if watch:
-        watch.join(args.watch_timeout)
-        wstate["stop"] = True
+        watch.join()
+        print("%s_shared_expected=%d" % (p, wstate["want"]))
         ws_ = (wstate["t_last"] or t1) - t0
         print("%s_shared_objects=%d" % (p, wstate["n"]))
         print("%s_shared_seconds=%.3f" % (p, ws_))
@@ -305,12 +325,13 @@ def main():
     a.add_argument("--batch", type=int, default=1000)
     a.add_argument("--conns", type=int, default=1)
     a.add_argument("--lazy", action="store_true")
+    a.add_argument("--pid", type=int, help="the node's pid: print its CPU over the run")
     a.add_argument("--seconds", type=float, default=0,
                    help="stop taking new envelopes after this many seconds")
     a.add_argument("--watch")
     a.add_argument("--watch-pass")
     a.add_argument("--watch-ca")
-    a.add_argument("--watch-timeout", type=float, default=120)
+    a.add_argument("--watch-timeout", type=float, default=15)
     a = sub.add_parser("get")
     a.add_argument("coll")
     a.add_argument("--limit", type=int, default=1000)

@@ -30,7 +30,7 @@ say() { echo "bench_taxii: $*" >&2; }
 if [ "$QUICK" = 1 ]; then
 	NGEN=${TAXII_NGEN:-5000}; FILL_N=${TAXII_FILL_N:-50000}; NSEARCH=500
 else
-	NGEN=${TAXII_NGEN:-20000}; FILL_N=${TAXII_FILL_N:-1000000}; NSEARCH=2000
+	NGEN=${TAXII_NGEN:-20000}; FILL_N=${TAXII_FILL_N:-200000}; NSEARCH=2000
 fi
 KAPI=$(awk '$1 == "api" { print $3; exit }' "$FED/KOR/node.conf")
 B=(python3 "$ROOT/bench/bench_taxii.py" --api "$API" --user admin
@@ -52,10 +52,11 @@ done
 if [ ${#BUNDLES[@]} -gt 0 ]; then
 	echo "bundle=$NAMES"
 	say "POST $NAMES to local"
-	"${B[@]}" --prefix post post local "${BUNDLES[@]}" --batch 500 ||
+	"${B[@]}" --prefix post post local "${BUNDLES[@]}" --batch 500 ${JPN_PID:+--pid "$JPN_PID"} ||
 		say "post to local failed"
 	say "POST $NAMES to shared (members KOR, USA, NATO), watching KOR"
-	"${B[@]}" --prefix shared_post post shared "${BUNDLES[@]}" --batch 500 "${W[@]}" ||
+	"${B[@]}" --prefix shared_post post shared "${BUNDLES[@]}" --batch 500 "${W[@]}" \
+		${JPN_PID:+--pid "$JPN_PID"} ||
 		say "post to shared failed"
 else
 	# no shared data: the generated indicators stand in (the report says so)
@@ -74,7 +75,7 @@ if [ "${PERF:-0}" = 1 ] && command -v perf >/dev/null && [ -n "${JPN_PID:-}" ] &
 	sleep 0.3
 fi
 say "POST $NGEN generated indicators to local"
-"${B[@]}" --prefix gen_post post local --gen "$NGEN" --seed 1 --batch 1000
+"${B[@]}" --prefix gen_post post local --gen "$NGEN" --seed 1 --batch 1000 ${JPN_PID:+--pid "$JPN_PID"}
 if [ -n "${PERFPID:-}" ]; then
 	kill -INT "$PERFPID" 2>/dev/null
 	wait "$PERFPID" 2>/dev/null
@@ -85,7 +86,8 @@ if [ -n "${PERFPID:-}" ]; then
 	echo "perf=1"
 fi
 say "POST $NGEN generated indicators to shared, watching KOR"
-"${B[@]}" --prefix gen_shared_post post shared --gen "$NGEN" --seed 2 --batch 1000 "${W[@]}"
+"${B[@]}" --prefix gen_shared_post post shared --gen "$NGEN" --seed 2 --batch 1000 "${W[@]}" \
+	${JPN_PID:+--pid "$JPN_PID"}
 
 # ---- out: everything in local, pages of 1000
 say "GET local, pages of 1000"

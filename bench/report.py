@@ -158,7 +158,7 @@ def perf_rows(fname="perf-children.txt", cats=None):
             parts = line.split()
             if len(parts) < 5 or not parts[0].endswith("%"):
                 continue
-            sym = parts[-1]
+            sym = parts[-2] if parts[-1] == "(inlined)" else parts[-1]
             try:
                 v = float(parts[0].rstrip("%"))
             except ValueError:
@@ -178,11 +178,9 @@ TAXII_CATS = [
     ("    validation (hl_stix_validate)", ["hl_stix_validate"]),
     ("    storing one object (hl_stixdb_put)", ["hl_stixdb_put"]),
     ("      observables: pattern extraction (hl_stix_extract)", ["hl_stix_extract"]),
-    ("      canonical JSON of the object (hl_stix_canonical)", ["hl_stix_canonical"]),
     ("      SQLite statements (sqlite3_step)", ["sqlite3_step"]),
     ("    status resource: JSON building (status_add)", ["status_add"]),
-    ("    JSON re-serialisation for sharing (json_dumps)", ["json_dumps"]),
-    ("    sharing to the members (share_rows: seal, store the envelopes)", ["share_rows"]),
+    ("    JSON re-serialisation of each object (json_dumps: stored as received)", ["json_dumps"]),
     ("  commit (hl_store_commit: WAL write + fsync)", ["hl_store_commit", "hl_stixdb_commit"]),
     ("reply: status JSON dump (taxii_reply)", ["taxii_reply"]),
     ("TLS: SSL_read / SSL_write", ["SSL_read", "SSL_write"]),
@@ -590,7 +588,7 @@ else:
     w("| … arriving at a partner (KOR's TAXII GET) | %s | %s | same |" % (
         txs("gen_shared_post_shared_objects"), txs("gen_shared_post_shared_objects_per_s", " objects/s")))
     w("| OUT: TAXII GET of `local`, limit=1000 following `next` (%s pages) | %s | %s | same |" % (
-        txs("get_pages"), txs("get_objects"), txs("get_objects_per_s", " objects/s")))
+        R.get(T_ + "get_pages", "?"), txs("get_objects"), txs("get_objects_per_s", " objects/s")))
     fill_n = tx("fill_objects")
     fill_t = tx("fill_target")
     w("| fill: generated indicators POSTed into `local` (2 connections) | %s | %s in %s s | same |" % (
@@ -600,13 +598,13 @@ else:
     w("| RSS of JPN before / after the fill (VmRSS) | %s | %s / %s (%s per object) | same |" % (
         txs("fill_objects"), fmt(r0, " KiB"), fmt(r1, " KiB"), fmt(per_obj, " B")))
     db = tx("fill_db_bytes")
-    w("| data directory growth over the fill | %s | %s MB (%s per object) | same |" % (
+    w("| data directory growth over the fill (database + WAL) | %s | %s MB (%s per object) | same |" % (
         txs("fill_objects"), fmt(db / 1e6 if db is not None else None),
         fmt(db / fill_n if db is not None and fill_n else None, " B")))
     w("| indicator search through the API (`GET /api/v1/stix/search`), p50 / p99 | %s stored, %s lookups (half hits) | %s / %s | same |" % (
         txs("fill_objects"), txs("search_n"), txs("search_p50_us", " µs"), txs("search_p99_us", " µs")))
     w("| indicator search in process (`hl_stixdb_search`, bench_search), p50 / p99 | %s stored, %s lookups | %s / %s | `%s` |" % (
-        R.get("stix.search.n", "?"), R.get("stix.search.lookups", "?"),
+        fmt(num("stix.search.n")), fmt(num("stix.search.lookups")),
         "not measured" if num("stix.search.p50_us") is None else fmt(num("stix.search.p50_us"), " µs"),
         "not measured" if num("stix.search.p99_us") is None else fmt(num("stix.search.p99_us"), " µs"),
         R.get("cmd.search", "build/bench/bench_search")))
