@@ -591,16 +591,19 @@ else:
         R.get(T_ + "get_pages", "?"), txs("get_objects"), txs("get_objects_per_s", " objects/s")))
     fill_n = tx("fill_objects")
     fill_t = tx("fill_target")
-    w("| fill: generated indicators POSTed into `local` (2 connections) | %s | %s in %s s | same |" % (
+    w("| fill: generated indicators POSTed into `local` (2 connections, at most %s s) | %s | %s in %s s | same |" % (
+        R.get(T_ + "fill_budget_s", "?"),
         txs("fill_objects"), txs("fill_objects_per_s", " objects/s"), txs("fill_seconds")))
     r0, r1 = tx("rss_before_fill_kib"), tx("rss_after_fill_kib")
     per_obj = (r1 - r0) * 1024.0 / fill_n if r0 is not None and r1 is not None and fill_n else None
     w("| RSS of JPN before / after the fill (VmRSS) | %s | %s / %s (%s per object) | same |" % (
         txs("fill_objects"), fmt(r0, " KiB"), fmt(r1, " KiB"), fmt(per_obj, " B")))
     db = tx("fill_db_bytes")
-    w("| data directory growth over the fill (database + WAL) | %s | %s MB (%s per object) | same |" % (
+    wal = tx("fill_wal_bytes")
+    w("| data directory growth over the fill (database + WAL) | %s | %s MB (%s per object); the WAL alone %s MB at the end | same |" % (
         txs("fill_objects"), fmt(db / 1e6 if db is not None else None),
-        fmt(db / fill_n if db is not None and fill_n else None, " B")))
+        fmt(db / fill_n if db is not None and fill_n else None, " B"),
+        fmt(wal / 1e6 if wal is not None else None)))
     w("| indicator search through the API (`GET /api/v1/stix/search`), p50 / p99 | %s stored, %s lookups (half hits) | %s / %s | same |" % (
         txs("fill_objects"), txs("search_n"), txs("search_p50_us", " µs"), txs("search_p99_us", " µs")))
     w("| indicator search in process (`hl_stixdb_search`, bench_search), p50 / p99 | %s stored, %s lookups | %s / %s | `%s` |" % (
@@ -609,13 +612,12 @@ else:
         "not measured" if num("stix.search.p99_us") is None else fmt(num("stix.search.p99_us"), " µs"),
         R.get("cmd.search", "build/bench/bench_search")))
     w("")
-    if fill_n is not None and fill_t is not None and fill_n < fill_t:
-        w("The fill stored %s of the %s objects asked for (see taxii.log); RSS per object is "
-          "from what it stored." % (fmt(fill_n), fmt(fill_t)))
-        w("")
-    if fill_t is not None and fill_t < 1e6:
-        w("This run filled %s objects, not a million (BENCH_QUICK or TAXII_FILL_N); the RSS "
-          "per object above is the figure to scale." % fmt(fill_t))
+    if fill_n is not None and fill_t is not None and fill_n < 1e6:
+        w("**Not a million:** the fill POSTs up to %s indicators but stops after %s s "
+          "(`TAXII_FILL_S`, so that `make bench` stays within 15 minutes); it stored %s. The "
+          "RSS and disk per object above are the figures to scale; bench/analysis.md has a "
+          "development run that did fill a million." % (
+              fmt(fill_t), R.get(T_ + "fill_budget_s", "?"), fmt(fill_n)))
         w("")
     pt = perf_rows("perf-taxii-children.txt", TAXII_CATS)
     w("### Where a TAXII POST's time goes (perf)")
