@@ -229,11 +229,15 @@ series = [
     ("Mosquitto TLS QoS 1", [("mqtt", "lat")]),
     ("NATS JetStream file TLS", [("nats", "lat")]),
 ]
+# one colour per series (gnuplot's default cycle has eight: a ninth repeats the first)
+CDF_COLORS = ["#9400d3", "#009e73", "#56b4e9", "#e69f00", "#f0e442", "#0072b2", "#e51e10",
+              "#000000", "#8b4513", "#ff69b4"]
 lines = []
 for i, (title, rt) in enumerate(series):
     p = cdf_file("s%d" % i, rt)
     if p:
-        lines.append("'%s' using 1:2 with lines lw 2 title '%s'" % (p, title))
+        lines.append("'%s' using 1:2 with lines lw 2 lc rgb '%s' title '%s'" % (
+            p, CDF_COLORS[i % len(CDF_COLORS)], title))
 if lines and gp("""set terminal pngcairo size 1100,750 font ',10' noenhanced
 set output '%s'
 set title 'Latency CDF: API call / publish to stored at the receiver (all runs pooled)'
