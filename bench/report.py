@@ -626,6 +626,26 @@ else:
           "development run that did fill a million." % (
               fmt(fill_t), R.get(T_ + "fill_budget_s", "?"), fmt(fill_n)))
         w("")
+    if num("stix.put.default_cache_total_us") is not None:
+        w("The same stages in process, without HTTPS or the event loop (`%s`: generated "
+          "indicators with random UUIDs, envelopes of 1000, one transaction and durable "
+          "commit per envelope, into an empty store), µs per object:" % R.get("cmd.stixput", ""))
+        w("")
+        w("| stage | default SQLite page cache | 64 MiB page cache |")
+        w("|---|---|---|")
+        for k, t in [("parse", "JSON parse of the envelope (json_loadb)"),
+                     ("validate", "validation (hl_stix_validate)"),
+                     ("put", "hl_stixdb_put (six SQL statements, its json_dumps, the observables)"),
+                     ("dumps", "  (of which, inside the put) json_dumps of each object"),
+                     ("commit", "commit (WAL write + fsync), per object"),
+                     ("total", "total")]:
+            w("| %s | %s | %s |" % (t, fmt(num("stix.put.default_cache_%s_us" % k)),
+                                   fmt(num("stix.put.cache64m_%s_us" % k))))
+        tot = num("stix.put.default_cache_total_us")
+        w("")
+        w("In-process ceiling: %s objects/s (1 / total, default cache)." % (
+            fmt(1e6 / tot) if tot else "—"))
+        w("")
     pt = perf_rows("perf-taxii-children.txt", TAXII_CATS)
     w("### Where a TAXII POST's time goes (perf)")
     w("")

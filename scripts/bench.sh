@@ -339,6 +339,13 @@ if [ -x "$BUILD/bench/bench_search" ]; then
 else
 	put stix.search.not_measured "bench/bench_search is not in this tree yet"
 fi
+if [ -x "$BUILD/bench/bench_stixput" ]; then
+	say "bench_stixput"
+	"$BUILD/bench/bench_stixput" 100000 >"$T/stixput.txt" 2>"$T/stixput.err" ||
+		say "bench_stixput failed: $(tail -n 2 "$T/stixput.err")"
+	rec stix.put "$T/stixput.txt"
+	put cmd.stixput "build/bench/bench_stixput 100000"
+fi
 variant_start durable
 code=$(curl -sk -o /dev/null -w '%{http_code}' -u "admin:$(cat "$FED/JPN/admin.password")" \
 	-H 'Accept: application/taxii+json;version=2.1' "https://$API/taxii2/" 2>/dev/null)
