@@ -67,8 +67,7 @@ else
 	"${B[@]}" --prefix post post local --gen "$NGEN" --seed 7 --batch 1000
 	"${B[@]}" --prefix shared_post post shared --gen "$NGEN" --seed 8 --batch 1000 "${W[@]}"
 fi
-# shared_post_shared_* -> shared_*: the objects/s arriving at KOR
-# (printed below by the caller's rec as stix.taxii.shared_post_shared_...)
+# (shared_post_shared_*: the objects arriving at KOR's TAXII GET)
 
 # ---- generated small indicators (a perf profile of the node meanwhile)
 if [ "${PERF:-0}" = 1 ] && command -v perf >/dev/null && [ -n "${JPN_PID:-}" ] && [ -n "$RAW" ]; then

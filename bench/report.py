@@ -735,7 +735,8 @@ w("`make bench` (all of the above, about %s s here), or `BENCH_QUICK=1 make benc
 with open(os.path.join(docs, "BENCHMARKS.md"), "w") as f:
     f.write("\n".join(o) + "\n")
 shutil.copy(res_path, os.path.join(outdir, "results.txt"))
-for extra in ["perf-children.txt", "perf-dso.txt", "kem.txt"]:
+for extra in ["perf-children.txt", "perf-dso.txt", "kem.txt", "perf-taxii-children.txt",
+              "perf-taxii-dso.txt"]:
     p = os.path.join(raw, extra)
     if os.path.exists(p):
         shutil.copy(p, os.path.join(outdir, extra))
