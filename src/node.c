@@ -112,6 +112,13 @@ struct peer_state {
 	uint64_t ours_size;
 	uint64_t ours_ms;              /* when it witnessed (its clock, signed) */
 	uint8_t ours_result;           /* enum hl_witness_result, 0 none */
+	/* perf: the pump's last queue listing, current while the store's
+	 * queue generation is still qgen (hl_store_queue_gen) */
+	uint8_t (*qids)[HL_ID_BYTES];
+	uint8_t *qprecs;
+	size_t qn;
+	uint64_t qgen;
+	int qvalid;
 };
 
 struct hl_node {
@@ -130,6 +137,14 @@ struct hl_node {
 	uint64_t started_ms;
 	uint64_t overdue_scan_ms;
 	int audit_failed;              /* an audit append failed in this transaction */
+	/* perf: group commit (batch_join): the frames one pass of the event
+	 * loop receives share one transaction; what each must do after its
+	 * commit (receipts, events) waits in batch[] until batch_flush */
+	struct event *batch_ev;
+	int batch_open;
+	struct batch_item *batch;      /* BATCH_MAX slots */
+	size_t nbatch;
+	int batch_flushing;            /* batch_flush is sending its items */
 	uint64_t checkpoint_ms;        /* last audit checkpoint attempt */
 	int checkpoint_refused;        /* the log does not extend our last checkpoint */
 	char kem_dir[HL_PATH_MAX + 8];
@@ -202,9 +217,47 @@ audit(struct hl_node *n, const char *event, const uint8_t *id, const char *actor
 	}
 }
 
+/* ---- group commit ----
+ * Inbound envelopes, their rejections and the receipts we get back are
+ * stored in one transaction per pass of the event loop (batch_join opens it
+ * and schedules batch_flush right after the current callbacks). Nothing is
+ * sent for them before batch_flush has committed (rule 5: no receipt before
+ * the envelope is durable); a failure anywhere rolls the whole batch back
+ * and sends nothing (the origins send again, and get exactly-once answers
+ * from the seen-id table). */
+
+#define BATCH_MAX 128
+
+enum batch_kind {
+	BATCH_SEND_RECEIPT = 1,   /* send raw on ps's link (rejected, duplicate) */
+	BATCH_ENVELOPE,           /* an envelope stored: delivered receipt and events */
+	BATCH_RECEIPT,            /* a receipt for our envelope stored */
+};
+
+struct batch_item {
+	enum batch_kind kind;
+	struct peer_state *ps;         /* the link it came on */
+	uint8_t *raw;                  /* receipt to send (owned) */
+	size_t len;
+	uint8_t id[HL_ID_BYTES];
+	char origin[HL_NODE_NAME_MAX + 1];
+	uint8_t precedence;
+	uint8_t content_type;
+	uint16_t flags;
+	size_t clen;
+	struct hl_receipt rc;          /* BATCH_RECEIPT */
+	struct peer_state *from;       /* BATCH_RECEIPT: the issuer */
+};
+
+static void batch_flush(struct hl_node *n);
+static void pump(struct hl_node *n, struct peer_state *ps);
+static void inflight_del(struct peer_state *ps, const uint8_t id[HL_ID_BYTES]);
+
 static int
 node_begin(struct hl_node *n)
 {
+	if (n->batch_open)
+		batch_flush(n);   /* keep order: the batch commits first */
 	n->audit_failed = 0;
 	return hl_store_begin(n->store);
 }
@@ -218,6 +271,187 @@ node_commit(struct hl_node *n)
 		return HL_ERR_STORE;
 	}
 	return hl_store_commit(n->store);
+}
+
+static void
+batch_drop(struct hl_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nbatch; i++)
+		hl_free(n->batch[i].raw);
+	n->nbatch = 0;
+}
+
+/* Roll the open batch back; nothing in it is answered. */
+static void
+batch_abort(struct hl_node *n)
+{
+	if (!n->batch_open)
+		return;
+	n->batch_open = 0;
+	hl_store_rollback(n->store);
+	if (n->nbatch > 0)
+		log_warnx("%zu received item(s) rolled back: no receipts sent (origins retry)",
+		    n->nbatch);
+	batch_drop(n);
+}
+
+static void
+batch_hold_cb(void *arg)
+{
+	batch_flush(arg);
+}
+
+/* Make sure a batch transaction is open with room for one more item, and
+ * that store writes join it until the frame handler returns. */
+static int
+batch_join(struct hl_node *n)
+{
+	int r;
+
+	if (n->batch == NULL || n->batch_flushing)
+		return HL_ERR_STORE;   /* cannot happen (no frames are read meanwhile) */
+	if (n->batch_open && n->nbatch < BATCH_MAX) {
+		hl_store_hold_active(n->store, 1);
+		return HL_OK;
+	}
+	if (n->batch_open)
+		batch_flush(n);
+	n->audit_failed = 0;
+	if ((r = hl_store_begin(n->store)) != HL_OK)
+		return r;
+	n->batch_open = 1;
+	/* other writers (the API, the tick) commit the batch before theirs */
+	hl_store_hold(n->store, batch_hold_cb, n);
+	event_active(n->batch_ev, EV_TIMEOUT, 1);
+	return HL_OK;
+}
+
+/* The next free item, zeroed (batch_join made room). */
+static struct batch_item *
+batch_item(struct hl_node *n, enum batch_kind kind, struct peer_state *ps)
+{
+	struct batch_item *b = &n->batch[n->nbatch++];
+
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+	b->ps = ps;
+	return b;
+}
+
+static void bench_tap(const struct hl_node *n, const char *idh);
+static void send_receipt_ack(struct peer_state *ps, const struct hl_receipt *rc,
+    const char *me);
+
+/* After the commit: what one received envelope does. */
+static void
+batch_envelope_done(struct hl_node *n, struct batch_item *b)
+{
+	char idh[33];
+	int r;
+
+	hex_id(b->id, idh);
+	bench_tap(n, idh);
+	log_info("envelope %s from %s stored (%s, %zu bytes)%s", idh, b->origin,
+	    hl_precedence_name(b->precedence), b->clen,
+	    (b->flags & HL_ENV_FLAG_EXERCISE) ? " [EXERCISE]" : "");
+	if (b->ps->link == NULL ||
+	    hl_link_send(b->ps->link, HL_FRAME_RECEIPT, b->raw, b->len) != HL_OK)
+		log_warnx("envelope %s: cannot send delivered receipt", idh);
+	node_event(n, HL_NODE_EV_ENVELOPE, b->id, b->origin);   /* console: live inbox */
+	/* the track picture (a failure is caught up by GET /api/v1/tracks) */
+	if (b->content_type == HL_CT_TRACK && (r = hl_tracks_ingest(n->store, b->id)) != HL_OK)
+		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
+	/* STIX objects into the local copy of their collection (taxii.c), right
+	 * after the commit; idempotent, so a retry after a failure is safe */
+	if (b->content_type == HL_CT_STIX && (r = hl_taxii_ingest(n->store, b->id)) != HL_OK)
+		log_warnx("envelope %s: STIX objects not ingested: %s", idh, hl_strerror(r));
+}
+
+/* After the commit: what one receipt for our envelope does. */
+static void
+batch_receipt_done(struct hl_node *n, struct batch_item *b)
+{
+	const struct hl_receipt *rc = &b->rc;
+	struct peer_state *from = b->from;
+	char idh[33];
+
+	hex_id(rc->id, idh);
+	log_info("envelope %s: %s by %s%s%s", idh, hl_receipt_kind_name(rc->kind), rc->from,
+	    rc->kind == HL_RECEIPT_REJECTED ? ": " : "",
+	    rc->kind == HL_RECEIPT_REJECTED ? rc->detail : "");
+	inflight_del(from, rc->id);
+	node_event(n, HL_NODE_EV_DELIVERY, rc->id, rc->from);   /* console: sent tracker */
+	from->inflight_progress_ms = hl_now_ms();
+	if (from->test_sent_ms != 0 && from->test_done_ms == 0 &&
+	    memcmp(from->test_id, rc->id, HL_ID_BYTES) == 0) {
+		from->test_done_ms = hl_now_ms();
+		from->test_rtt_ms = from->test_done_ms - from->test_sent_ms;
+		snprintf(from->test_result, sizeof(from->test_result), "%s",
+		    rc->kind == HL_RECEIPT_REJECTED ? "failed: rejected" : "ok");
+	}
+	if (b->ps->link != NULL)
+		send_receipt_ack(b->ps, rc, n->cfg.node);
+}
+
+/* Commit the open batch, then send and announce what it holds. */
+static void
+batch_flush(struct hl_node *n)
+{
+	struct peer_state *topump[HL_PEERS_MAX];
+	unsigned npump = 0, k;
+	size_t i, cnt;
+	int r;
+
+	if (!n->batch_open)
+		return;
+	n->batch_open = 0;
+	if ((r = node_commit(n)) != HL_OK) {
+		hl_store_rollback(n->store);
+		log_warnx("commit of %zu received item(s) failed: %s (no receipts sent; origins "
+		    "retry)", n->nbatch, hl_strerror(r));
+		batch_drop(n);
+		return;
+	}
+	cnt = n->nbatch;
+	n->nbatch = 0;
+	n->batch_flushing = 1;
+	for (i = 0; i < cnt; i++) {
+		struct batch_item *b = &n->batch[i];
+
+		switch (b->kind) {
+		case BATCH_SEND_RECEIPT:
+			if (b->ps->link == NULL ||
+			    hl_link_send(b->ps->link, HL_FRAME_RECEIPT, b->raw, b->len) != HL_OK)
+				log_warnx("link %s: cannot send receipt", b->ps->conf->node);
+			break;
+		case BATCH_ENVELOPE:
+			batch_envelope_done(n, b);
+			break;
+		case BATCH_RECEIPT:
+			batch_receipt_done(n, b);
+			for (k = 0; k < npump && topump[k] != b->from; k++)
+				;
+			if (k == npump && npump < HL_PEERS_MAX)
+				topump[npump++] = b->from;
+			break;
+		}
+		hl_free(b->raw);
+		b->raw = NULL;
+	}
+	n->batch_flushing = 0;
+	/* one pump per peer for all the receipts (not one per receipt) */
+	for (k = 0; k < npump; k++)
+		pump(n, topump[k]);
+}
+
+static void
+batch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	batch_flush(arg);
 }
 
 static struct peer_state *
@@ -637,10 +871,25 @@ pump(struct hl_node *n, struct peer_state *ps)
 	} else if (hl_link_outq(ps->link) >= PUMP_HIGH_BYTES) {
 		return;
 	}
+	/* list the queue again only when the store says it may have changed
+	 * (the list is the same as a fresh one otherwise) */
+	if (!ps->qvalid || ps->qgen != hl_store_queue_gen(n->store)) {
+		hl_free(ps->qids);
+		hl_free(ps->qprecs);
+		ps->qids = NULL;
+		ps->qprecs = NULL;
+		ps->qn = 0;
+		ps->qvalid = 0;
+		ps->qgen = hl_store_queue_gen(n->store);
+		if (hl_store_queue_list(n->store, ps->conf->node, &ps->qids, &ps->qprecs, &ps->qn,
+		    PUMP_BATCH) != HL_OK)
+			return;
+		ps->qvalid = 1;
+	}
 	memset(&c, 0, sizeof(c));
-	if (hl_store_queue_list(n->store, ps->conf->node, &c.ids, &c.precs, &c.n,
-	    PUMP_BATCH) != HL_OK)
-		return;
+	c.ids = ps->qids;
+	c.precs = ps->qprecs;
+	c.n = ps->qn;
 	for (;;) {
 		if (ps->up && hl_link_outq(ps->link) >= PUMP_HIGH_BYTES)
 			break;
@@ -648,8 +897,6 @@ pump(struct hl_node *n, struct peer_state *ps)
 		if (!xfers_step(ps))
 			break;
 	}
-	hl_free(c.ids);
-	hl_free(c.precs);
 }
 
 static void
@@ -702,6 +949,7 @@ static void
 reject_envelope(struct hl_node *n, struct peer_state *from, const struct hl_envelope *e,
     uint8_t reason, const char *detail)
 {
+	struct batch_item *b;
 	uint8_t *raw = NULL;
 	size_t len = 0;
 	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
@@ -717,21 +965,20 @@ reject_envelope(struct hl_node *n, struct peer_state *from, const struct hl_enve
 	}
 	snprintf(ad, sizeof(ad), "origin=%s via=%s reason=%s: %s", e->origin, from->conf->node,
 	    hl_reason_name(reason), detail);
-	if (node_begin(n) != HL_OK)
+	/* in the loop pass's batch; the receipt goes out after its commit */
+	if (batch_join(n) != HL_OK)
 		goto out;
 	if ((r = hl_store_put_rejected(n->store, e->id, e->origin, reason, raw, len,
 	    hl_now_ms())) != HL_OK && r != HL_ERR_EXISTS) {
-		hl_store_rollback(n->store);
 		log_warnx("envelope %s: cannot store rejection: %s", idh, hl_strerror(r));
+		batch_abort(n);
 		goto out;
 	}
 	audit(n, "envelope-rejected", e->id, from->conf->node, ad);
-	if (node_commit(n) != HL_OK) {
-		hl_store_rollback(n->store);
-		goto out;
-	}
-	if (hl_link_send(from->link, HL_FRAME_RECEIPT, raw, len) != HL_OK)
-		log_warnx("envelope %s: cannot send rejected receipt", idh);
+	b = batch_item(n, BATCH_SEND_RECEIPT, from);
+	b->raw = raw;
+	b->len = len;
+	raw = NULL;
 out:
 	hl_free(raw);
 }
@@ -766,6 +1013,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 {
 	struct hl_envelope e;
 	struct peer_state *origin;
+	struct batch_item *b;
 	uint8_t acc;
 	struct hl_msg m;
 	uint8_t *receipt = NULL, *content = NULL;
@@ -786,6 +1034,16 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	r = hl_store_inbound_seen(n->store, e.id, &status, &receipt, &rlen);
 	if (r == HL_OK) {
 		log_info("envelope %s from %s: duplicate, receipt sent again", idh, e.origin);
+		if (receipt != NULL && n->batch_open && n->nbatch < BATCH_MAX) {
+			/* the first copy may be in the open batch: answer after its
+			 * commit (it is rolled back with it otherwise) */
+			b = batch_item(n, BATCH_SEND_RECEIPT, ps);
+			b->raw = receipt;
+			b->len = rlen;
+			return;
+		}
+		if (n->batch_open)
+			batch_flush(n);
 		if (receipt != NULL && hl_link_send(ps->link, HL_FRAME_RECEIPT, receipt, rlen) != HL_OK)
 			log_warnx("envelope %s: cannot resend receipt", idh);
 		hl_free(receipt);
@@ -879,38 +1137,33 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	    e.originator, hl_precedence_name(e.precedence),
 	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", clen);
 	t_store = hl_mono_us();
-	if ((r = node_begin(n)) != HL_OK)
+	/* in the loop pass's batch: committed (one fsync for all of them) by
+	 * batch_flush, which then sends the delivered receipt */
+	if ((r = batch_join(n)) != HL_OK)
 		goto out;
 	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
-		hl_store_rollback(n->store);
 		log_warnx("envelope %s: cannot store: %s (no receipt; origin will retry)", idh,
 		    hl_strerror(r));
+		batch_abort(n);
 		goto out;
 	}
 	audit(n, "envelope-received", e.id, e.origin, ad);
-	if ((r = node_commit(n)) != HL_OK) {
-		hl_store_rollback(n->store);
-		log_warnx("envelope %s: commit failed: %s", idh, hl_strerror(r));
-		goto out;
-	}
-	bench_tap(n, idh);
 	if (len > HL_CHUNK_BYTES)
-		log_info("envelope %s: %zu bytes: verify %llu us, open %llu us, store %llu us", idh, len,
-		    (unsigned long long)(t_open - t_verify), (unsigned long long)(t_store - t_open),
-		    (unsigned long long)(hl_mono_us() - t_store));
-	log_info("envelope %s from %s stored (%s, %zu bytes)%s", idh, e.origin,
-	    hl_precedence_name(e.precedence), clen,
-	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " [EXERCISE]" : "");
-	if (hl_link_send(ps->link, HL_FRAME_RECEIPT, receipt, rlen) != HL_OK)
-		log_warnx("envelope %s: cannot send delivered receipt", idh);
-	node_event(n, HL_NODE_EV_ENVELOPE, e.id, e.origin);   /* console: live inbox */
-	/* the track picture (a failure is caught up by GET /api/v1/tracks) */
-	if (e.content_type == HL_CT_TRACK && (r = hl_tracks_ingest(n->store, e.id)) != HL_OK)
-		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
-	/* STIX objects into the local copy of their collection (taxii.c), right
-	 * after the commit; idempotent, so a retry after a failure is safe */
-	if (e.content_type == HL_CT_STIX && (r = hl_taxii_ingest(n->store, e.id)) != HL_OK)
-		log_warnx("envelope %s: STIX objects not ingested: %s", idh, hl_strerror(r));
+		log_info("envelope %s: %zu bytes: verify %llu us, open %llu us, store %llu us "
+		    "(before commit)", idh, len, (unsigned long long)(t_open - t_verify),
+		    (unsigned long long)(t_store - t_open), (unsigned long long)(hl_mono_us() - t_store));
+	b = batch_item(n, BATCH_ENVELOPE, ps);
+	b->raw = receipt;
+	b->len = rlen;
+	receipt = NULL;
+	memcpy(b->id, e.id, HL_ID_BYTES);
+	snprintf(b->origin, sizeof(b->origin), "%s", e.origin);
+	b->precedence = e.precedence;
+	b->content_type = e.content_type;
+	b->flags = e.flags;
+	b->clen = clen;
+	if (len > HL_CHUNK_BYTES)
+		batch_flush(n);   /* a large one: do not hold its receipt behind others */
 out:
 	if (content != NULL)
 		hl_free_secret(content, clen);
@@ -968,6 +1221,7 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 {
 	struct hl_receipt rc;
 	struct peer_state *from;
+	struct batch_item *b;
 	int state, r;
 	char idh[33], ad[HL_AUDIT_DETAIL_MAX], ev[40];
 
@@ -999,37 +1253,23 @@ on_receipt(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t le
 	    rc.kind == HL_RECEIPT_REJECTED ? " reason=" : "",
 	    rc.kind == HL_RECEIPT_REJECTED ? hl_reason_name(rc.reason) : "",
 	    rc.operator_name[0] != '\0' ? " operator=" : "", rc.operator_name);
-	if ((r = node_begin(n)) != HL_OK)
+	/* in the loop pass's batch; acknowledged to the issuer (and the
+	 * queue pumped) after its commit, by batch_flush */
+	if ((r = batch_join(n)) != HL_OK)
 		return;
 	r = hl_store_delivery_update(n->store, rc.id, rc.from, state, rc.reason, rc.detail,
 	    rc.operator_name, rc.time_ms);
 	if (r != HL_OK && r != HL_ERR_NOT_FOUND) {
-		hl_store_rollback(n->store);
 		log_warnx("receipt %s: cannot store: %s", idh, hl_strerror(r));
+		batch_abort(n);
 		return;
 	}
 	if (r == HL_ERR_NOT_FOUND)
 		log_warnx("receipt %s from %s: no such delivery", idh, rc.from);
 	audit(n, ev, rc.id, rc.from, ad);
-	if (node_commit(n) != HL_OK) {
-		hl_store_rollback(n->store);
-		return;
-	}
-	log_info("envelope %s: %s by %s%s%s", idh, hl_receipt_kind_name(rc.kind), rc.from,
-	    rc.kind == HL_RECEIPT_REJECTED ? ": " : "",
-	    rc.kind == HL_RECEIPT_REJECTED ? rc.detail : "");
-	inflight_del(from, rc.id);
-	node_event(n, HL_NODE_EV_DELIVERY, rc.id, rc.from);   /* console: sent tracker */
-	from->inflight_progress_ms = hl_now_ms();
-	if (from->test_sent_ms != 0 && from->test_done_ms == 0 &&
-	    memcmp(from->test_id, rc.id, HL_ID_BYTES) == 0) {
-		from->test_done_ms = hl_now_ms();
-		from->test_rtt_ms = from->test_done_ms - from->test_sent_ms;
-		snprintf(from->test_result, sizeof(from->test_result), "%s",
-		    rc.kind == HL_RECEIPT_REJECTED ? "failed: rejected" : "ok");
-	}
-	send_receipt_ack(ps, &rc, n->cfg.node);
-	pump(n, from);
+	b = batch_item(n, BATCH_RECEIPT, ps);
+	b->rc = rc;
+	b->from = from;
 }
 
 static void
@@ -1049,6 +1289,9 @@ on_receipt_ack(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_
 			log_debug("receipt ack for %s not forwarded", a.issuer);
 		return;
 	}
+	/* in the loop pass's batch when one can be opened (losing it in a
+	 * crash only means the receipt is sent once more) */
+	(void)batch_join(n);
 	if (hl_store_receipt_done(n->store, a.id, a.kind) != HL_OK)
 		log_debug("receipt ack from %s: nothing pending", a.from);
 }
@@ -2184,6 +2427,9 @@ node_on_frame(void *arg, struct hl_link *l, uint8_t type, const uint8_t *p, size
 	default:
 		hl_link_close(l, "unexpected frame type");
 	}
+	/* the batch (if any) stays open until the end of this loop pass, but
+	 * other writers commit it before theirs from now on */
+	hl_store_hold_active(n->store, 0);
 }
 
 static void
@@ -2801,7 +3047,9 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		goto out;
 	if ((r = hl_api_start(base, n, &n->api, err, errlen)) != HL_OK)
 		goto out;
-	if ((n->tick = event_new(base, -1, EV_PERSIST, node_tick, n)) == NULL) {
+	if ((n->tick = event_new(base, -1, EV_PERSIST, node_tick, n)) == NULL ||
+	    (n->batch_ev = event_new(base, -1, 0, batch_cb, n)) == NULL ||
+	    (n->batch = hl_calloc(BATCH_MAX, sizeof(*n->batch))) == NULL) {
 		r = HL_ERR_NOMEM;
 		goto out;
 	}
@@ -2824,6 +3072,12 @@ hl_node_free(struct hl_node *n)
 
 	if (n == NULL)
 		return;
+	if (n->batch_open)
+		batch_flush(n);
+	if (n->batch_ev != NULL)
+		event_free(n->batch_ev);
+	batch_drop(n);
+	hl_free(n->batch);
 	if (n->tick != NULL)
 		event_free(n->tick);
 	hl_api_free(n->api);
@@ -2832,6 +3086,8 @@ hl_node_free(struct hl_node *n)
 		xfers_clear(&n->peers[i]);
 		hl_free(n->peers[i].desc_raw);
 		hl_free(n->peers[i].inflight);
+		hl_free(n->peers[i].qids);
+		hl_free(n->peers[i].qprecs);
 		X509_free(n->peers[i].ca);
 	}
 	hl_store_close(n->store);

@@ -27,11 +27,12 @@
 #include "store.h"
 #include "stixdb.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_BUSY_TIMEOUT_MS 5000
 /* sqlite3_bind_blob takes an int length. (<limits.h> is shadowed by
  * src/limits.h through gcc's include_next, so no INT_MAX here.) */
 #define STORE_BIND_MAX 0x7fffffff
+#define STORE_ADHOC_MAX 64
 
 /* Migrations: step[i] brings user_version i to i + 1. Applied in order, all
  * of them in one transaction together with the new user_version. */
@@ -187,6 +188,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	/* 6 -> 7: operator accounts managed through the API (src/accounts.c);
 	 * console sessions are kept in memory only (src/console.c) */
 	STORE_ACCOUNTS_SCHEMA,
+	/* 7 -> 8: partial indexes for the acknowledgement-deadline scan
+	 * (hl_store_mark_overdue): only rows that can still become overdue */
+	"CREATE INDEX IF NOT EXISTS envelopes_unacked_in ON envelopes (precedence, created_ms)"
+	" WHERE inbound = 1 AND acked_ms = 0 AND overdue_ms = 0;"
+	"CREATE INDEX IF NOT EXISTS deliveries_delivered ON deliveries (id) WHERE state = 1;",
 };
 
 enum st {
@@ -261,7 +267,8 @@ static const char *const st_sql[ST_COUNT] = {
 	    " ORDER BY e.precedence ASC, e.created_ms ASC, e.rowid ASC LIMIT ?2",
 	[ST_QUEUE_DEPTH] = "SELECT (SELECT count(*) FROM deliveries WHERE node = ?1 AND state IN (0, 4))"
 	    " + (SELECT count(*) FROM transit WHERE final = ?1 AND state = 0)",
-	[ST_DLV_GET] = "SELECT state FROM deliveries WHERE id = ?1 AND node = ?2",
+	[ST_DLV_GET] = "SELECT d.state, e.precedence, e.created_ms FROM deliveries AS d"
+	    " JOIN envelopes AS e ON e.id = d.id WHERE d.id = ?1 AND d.node = ?2",
 	[ST_DLV_SET_DELIVERED] = "UPDATE deliveries SET state = 1, delivered_ms = ?3"
 	    " WHERE id = ?1 AND node = ?2",
 	[ST_DLV_SET_ACKED] = "UPDATE deliveries SET state = 2, acked_ms = ?3, acked_by = ?4,"
@@ -338,6 +345,21 @@ struct hl_store {
 	uint64_t audit_seq;         /* last entry's seq (0: empty log) */
 	uint8_t audit_hash[HL_SHA256];
 	char errmsg[256];
+	/* statements of the functions below the table, prepared on first use
+	 * and kept (adhoc_prepare); keyed by the SQL literal's address */
+	struct { const char *sql; sqlite3_stmt *st; } adhoc[STORE_ADHOC_MAX];
+	size_t nadhoc;
+	uint64_t queue_gen;         /* bumped on every change to a send queue */
+	/* hl_store_mark_overdue: nothing can become overdue before od_due_ms,
+	 * for the deadlines od_dl (valid while od_valid) */
+	int od_valid;
+	uint64_t od_due_ms;
+	uint64_t od_dl[4];
+	/* a held transaction (hl_store_hold): its holder's commit function,
+	 * called before anyone else starts a write while hold_active is 0 */
+	void (*hold_fn)(void *arg);
+	void *hold_arg;
+	int hold_active;
 };
 
 /* How an operation is wrapped: its own transaction, or a savepoint inside
@@ -588,6 +610,70 @@ check_opt_str(const char *t, size_t max)
 
 /* ---- transactions ---- */
 
+/* Another writer wants the database while the holder's batch is open and
+ * not being worked on: the holder commits it first (and sends what waited
+ * for that commit). */
+static void
+hold_release(struct hl_store *s)
+{
+	void (*fn)(void *) = s->hold_fn;
+
+	if (fn == NULL || !s->in_tx || s->hold_active)
+		return;
+	fn(s->hold_arg);
+	if (s->hold_fn == fn && s->in_tx) {
+		/* the holder did not end it: do it here rather than join it */
+		s->hold_fn = NULL;
+		if (hl_store_commit(s) != HL_OK)
+			return;   /* rolled back; errmsg says why */
+	}
+}
+
+void
+hl_store_hold(struct hl_store *s, void (*commit_fn)(void *arg), void *arg)
+{
+	if (s == NULL || !s->in_tx)
+		return;
+	s->hold_fn = commit_fn;
+	s->hold_arg = arg;
+	s->hold_active = 1;
+}
+
+void
+hl_store_hold_active(struct hl_store *s, int active)
+{
+	if (s != NULL)
+		s->hold_active = active;
+}
+
+/* Changes were undone (rollback): the cached audit head, the overdue
+ * deadline and the callers' send-queue lists may no longer match. */
+static void
+tx_undone(struct hl_store *s)
+{
+	s->audit_valid = 0;
+	s->od_valid = 0;
+	s->queue_gen++;
+}
+
+/* A row that may become overdue (inbound unacknowledged, or delivered and
+ * not acknowledged) was written: the next deadline is no later than its. */
+static void
+od_lower(struct hl_store *s, int64_t precedence, uint64_t created_ms)
+{
+	uint64_t due;
+
+	if (!s->od_valid)
+		return;
+	if (precedence < 0 || precedence > 3) {
+		s->od_valid = 0;
+		return;
+	}
+	due = created_ms + s->od_dl[precedence];
+	if (due < s->od_due_ms)
+		s->od_due_ms = due;
+}
+
 static int
 op_begin(struct hl_store *s, int *mode)
 {
@@ -598,6 +684,7 @@ op_begin(struct hl_store *s, int *mode)
 		(void)snprintf(s->errmsg, sizeof(s->errmsg), "store is open read-only");
 		return HL_ERR_DENIED;
 	}
+	hold_release(s);
 	if (s->in_tx) {
 		/* SQLite rolls a transaction back by itself on some errors (full
 		 * disk, I/O); then a savepoint would open a fresh transaction and
@@ -631,7 +718,7 @@ op_end(struct hl_store *s, int mode, int r)
 		if (r != HL_OK && !sqlite3_get_autocommit(s->db))
 			(void)run(s, ST_ROLLBACK);   /* best effort; nothing else to do */
 		if (r != HL_OK)
-			s->audit_valid = 0;
+			tx_undone(s);
 	} else if (mode == OP_SAVEPOINT) {
 		if (r == HL_OK && (r2 = run(s, ST_RELEASE)) != HL_OK)
 			r = r2;
@@ -641,7 +728,7 @@ op_end(struct hl_store *s, int mode, int r)
 			(void)run(s, ST_RELEASE);
 		}
 		if (r != HL_OK)
-			s->audit_valid = 0;
+			tx_undone(s);
 	}
 	return r;
 }
@@ -652,6 +739,8 @@ hl_store_begin(struct hl_store *s)
 {
 	int r;
 
+	if (s != NULL)
+		hold_release(s);
 	if (s == NULL || s->in_tx)
 		return HL_ERR_INVALID;
 	if (s->readonly)
@@ -670,17 +759,18 @@ hl_store_commit(struct hl_store *s)
 	if (s == NULL || !s->in_tx)
 		return HL_ERR_INVALID;
 	s->in_tx = 0;
+	s->hold_fn = NULL;
 	if (sqlite3_get_autocommit(s->db)) {
 		/* rolled back by SQLite after an error inside the batch */
 		(void)snprintf(s->errmsg, sizeof(s->errmsg),
 		    "transaction was rolled back after an earlier error");
-		s->audit_valid = 0;
+		tx_undone(s);
 		return HL_ERR_STORE;
 	}
 	if ((r = run(s, ST_COMMIT)) != HL_OK) {
 		if (!sqlite3_get_autocommit(s->db))
 			(void)run(s, ST_ROLLBACK);
-		s->audit_valid = 0;
+		tx_undone(s);
 	}
 	return r;
 }
@@ -691,9 +781,10 @@ hl_store_rollback(struct hl_store *s)
 	if (s == NULL)
 		return;
 	s->in_tx = 0;
+	s->hold_fn = NULL;
 	if (!sqlite3_get_autocommit(s->db))
 		(void)run(s, ST_ROLLBACK);   /* void API: errmsg keeps the reason */
-	s->audit_valid = 0;
+	tx_undone(s);
 }
 
 /* ---- audit cache ---- */
@@ -1107,6 +1198,9 @@ store_free(struct hl_store *s)
 		(void)sqlite3_finalize(s->st[i]);
 		s->st[i] = NULL;
 	}
+	for (size_t k = 0; k < s->nadhoc; k++)
+		(void)sqlite3_finalize(s->adhoc[k].st);
+	s->nadhoc = 0;
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		(void)sqlite3_close_v2(s->db);   /* cannot happen: all finalized */
 	OPENSSL_cleanse(s, sizeof(*s));
@@ -1352,6 +1446,7 @@ hl_store_put_outbound(struct hl_store *s, const struct hl_msg *m,
 	}
 	r = HL_OK;
 out:
+	s->queue_gen++;
 	return op_end(s, mode, r);
 }
 
@@ -1464,6 +1559,8 @@ delivery_apply(struct hl_store *s, const uint8_t *id, const char *node, int stat
 		return r;
 	}
 	cur = have ? sqlite3_column_int64(st, 0) : -1;
+	if (have && state == HL_DLV_DELIVERED)
+		od_lower(s, sqlite3_column_int64(st, 1), col_u64(st, 2));
 	st_reset(st);
 	if (!have)
 		return HL_ERR_NOT_FOUND;
@@ -1521,6 +1618,7 @@ hl_store_delivery_update(struct hl_store *s, const uint8_t id[static HL_ID_BYTES
 	if ((r = op_begin(s, &mode)) != HL_OK)
 		return r;
 	r = delivery_apply(s, id, node, state, reason, detail, acked_by, time_ms);
+	s->queue_gen++;
 	return op_end(s, mode, r);
 }
 
@@ -1685,6 +1783,7 @@ hl_store_put_inbound(struct hl_store *s, const struct hl_msg *m,
 		goto out;
 	/* EXISTS here too if the id is one of our own outbound envelopes */
 	r = env_insert(s, m, 1, m->stored_ms);
+	od_lower(s, m->precedence, m->created_ms);
 out:
 	return op_end(s, mode, r);
 }
@@ -3099,15 +3198,60 @@ hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outbound,
 	return HL_OK;
 }
 
-/* ---- re-sealing (KEM key rotation) ----
- * Rare operations: prepared per call rather than in the statement table. */
+/* ---- statements outside the table ----
+ * Prepared on first use and kept for the life of the store (several are on
+ * the per-envelope path: the pump, relaying, the deadline scan). sql must be
+ * a string literal: its address is the key. Give it back with adhoc_done(),
+ * which resets it; a statement is never in use twice at once. */
 
 static int
 adhoc_prepare(struct hl_store *s, const char *sql, sqlite3_stmt **st)
 {
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+	size_t i;
+	int rc;
 
-	return rc == SQLITE_OK ? HL_OK : db_fail(s, rc);
+	*st = NULL;
+	for (i = 0; i < s->nadhoc; i++)
+		if (s->adhoc[i].sql == sql) {
+			*st = s->adhoc[i].st;
+			return HL_OK;
+		}
+	if (s->nadhoc == STORE_ADHOC_MAX) {
+		/* cannot happen (fewer literals than slots): prepare one-off */
+		rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+		return rc == SQLITE_OK ? HL_OK : db_fail(s, rc);
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc != SQLITE_OK) {
+		*st = NULL;
+		return db_fail(s, rc);
+	}
+	s->adhoc[s->nadhoc].sql = sql;
+	s->adhoc[s->nadhoc].st = *st;
+	s->nadhoc++;
+	return HL_OK;
+}
+
+/* Give back a statement from adhoc_prepare (NULL: nothing). */
+static void
+adhoc_done(struct hl_store *s, sqlite3_stmt *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < s->nadhoc; i++)
+		if (s->adhoc[i].st == st) {
+			st_reset(st);
+			return;
+		}
+	(void)sqlite3_finalize(st);   /* the one-off case above */
+}
+
+uint64_t
+hl_store_queue_gen(const struct hl_store *s)
+{
+	return s != NULL ? s->queue_gen : 0;
 }
 
 int
@@ -3129,7 +3273,8 @@ hl_store_replace_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 	    (r = bind_blob(s, st, 2, raw, len)) == HL_OK &&
 	    (r = step_done(s, st)) == HL_OK && sqlite3_changes(s->db) == 0)
 		r = HL_ERR_NOT_FOUND;
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
+	s->queue_gen++;
 	return op_end(s, mode, r);
 }
 
@@ -3151,7 +3296,8 @@ hl_store_delivery_wait(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 	    (r = bind_i64(s, st, 3, waiting ? HL_DLV_AWAITING_KEY : HL_DLV_QUEUED)) == HL_OK &&
 	    (r = step_done(s, st)) == HL_OK && sqlite3_changes(s->db) == 0)
 		r = HL_ERR_NOT_FOUND;
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
+	s->queue_gen++;
 	return op_end(s, mode, r);
 }
 
@@ -3195,7 +3341,7 @@ hl_store_pending_for(struct hl_store *s, const char *peer, int waiting_only,
 	out = NULL;
 	r = HL_OK;
 out:
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	hl_free(out);
 	return r;
 }
@@ -3252,7 +3398,7 @@ hl_store_queue_list(struct hl_store *s, const char *peer, uint8_t (**ids)[HL_ID_
 	pr = NULL;
 	r = HL_OK;
 out:
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	hl_free(out);
 	hl_free(pr);
 	return r;
@@ -3284,7 +3430,7 @@ hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], const
 	}
 	r = col_blob_dup(st, 0, HL_ENVELOPE_MAX_BYTES, raw, len);
 out:
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	return r;
 }
 
@@ -3311,7 +3457,7 @@ hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, const char *fin
 	    (r = bind_text(s, st, 2, final)) != HL_OK ||
 	    (r = step_row(s, st, &have)) != HL_OK)
 		goto out;
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	st = NULL;
 	/* a newer sealing of the same envelope (re-sealed by its origin to fresh
 	 * keys) replaces the bytes we forward; the caller checked the origin's
@@ -3331,7 +3477,8 @@ hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, const char *fin
 		goto out;
 	*added = !have;
 out:
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
+	s->queue_gen++;
 	return op_end(s, mode, r);
 }
 
@@ -3353,7 +3500,8 @@ hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 	    (r = bind_i64(s, st, 3, state)) == HL_OK &&
 	    (r = step_done(s, st)) == HL_OK && sqlite3_changes(s->db) == 0)
 		r = HL_ERR_NOT_FOUND;
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
+	s->queue_gen++;
 	return op_end(s, mode, r);
 }
 
@@ -3395,7 +3543,7 @@ track_env(struct hl_store *s, const uint8_t *id, char *origin, size_t originsz,
 	*seq = sqlite3_column_int64(st, 2);
 	r = HL_OK;
 out:
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	return r;
 }
 
@@ -3417,7 +3565,7 @@ track_advance(struct hl_store *s, const uint8_t *id, const char *origin, int exe
 	    (r = step_row(s, st, &have)) != HL_OK)
 		goto out;
 	if (!have) {
-		sqlite3_finalize(st);
+		adhoc_done(s, st);
 		st = NULL;
 		if ((r = adhoc_prepare(s, "INSERT INTO tracks (origin, track_id, exercise,"
 		    " envelope_id, observed_s, observed_ns, env_seq, updates)"
@@ -3428,7 +3576,7 @@ track_advance(struct hl_store *s, const uint8_t *id, const char *origin, int exe
 		cur_ns = (uint32_t)sqlite3_column_int64(st, 1);
 		cur_seq = sqlite3_column_int64(st, 2);
 		c = hl_track_time_cmp(t->observed_s, t->observed_ns, cur_s, cur_ns);
-		sqlite3_finalize(st);
+		adhoc_done(s, st);
 		st = NULL;
 		/* newer observation, or the same one stored later, supersedes */
 		if (c > 0 || (c == 0 && seq > cur_seq))
@@ -3453,7 +3601,7 @@ track_advance(struct hl_store *s, const uint8_t *id, const char *origin, int exe
 		goto out;
 	r = step_done(s, st);
 out:
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	return r;
 }
 
@@ -3501,7 +3649,7 @@ hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 	if (t != NULL)
 		r = track_advance(s, id, origin, exercise, t, seq);
 out:
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	return op_end(s, mode, r);
 }
 
@@ -3595,7 +3743,7 @@ hl_store_tracks(struct hl_store *s, size_t max, struct hl_track_row **rows, size
 	    " LIMIT ?1", &st)) == HL_OK &&
 	    (r = bind_limit(s, st, 1, max)) == HL_OK)
 		r = track_rows(s, st, max, rows, n);
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	return r;
 }
 
@@ -3623,7 +3771,7 @@ hl_store_track_history(struct hl_store *s, const char *track_id, size_t max,
 	    (r = bind_text(s, st, 1, track_id)) == HL_OK &&
 	    (r = bind_limit(s, st, 2, max)) == HL_OK)
 		r = track_rows(s, st, max, rows, n);
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	return r;
 }
 
@@ -3676,23 +3824,64 @@ hl_store_track_pending(struct hl_store *s, uint8_t content_type, size_t max,
 	out = NULL;
 	r = HL_OK;
 out:
-	sqlite3_finalize(st);
+	adhoc_done(s, st);
 	hl_free(out);
 	return r;
 }
 
 /* ---- acknowledgement deadlines ---- */
 
+/* The earliest time anything can become overdue under deadline_ms (the
+ * scan's candidates' created_ms + deadline), or UINT64_MAX: none. Uses the
+ * v8 partial indexes. */
+static int
+od_next(struct hl_store *s, const uint64_t deadline_ms[4], uint64_t *due)
+{
+	static const char *const q[2] = {
+		"SELECT created_ms FROM envelopes WHERE inbound = 1 AND acked_ms = 0"
+		" AND overdue_ms = 0 AND precedence = ?1 AND (flags & 2) = 0"
+		" ORDER BY created_ms LIMIT 1",
+		"SELECT min(e.created_ms) FROM deliveries AS d JOIN envelopes AS e"
+		" ON e.id = d.id WHERE d.state = 1 AND e.precedence = ?1 AND (e.flags & 2) = 0",
+	};
+	sqlite3_stmt *st = NULL;
+	uint64_t t;
+	int r = HL_OK, have, side;
+	unsigned p;
+
+	*due = UINT64_MAX;
+	for (side = 0; side < 2; side++) {
+		for (p = 0; p < 4; p++) {
+			if ((r = adhoc_prepare(s, q[side], &st)) != HL_OK ||
+			    (r = bind_i64(s, st, 1, p)) != HL_OK ||
+			    (r = step_row(s, st, &have)) != HL_OK)
+				goto out;
+			if (have && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+				t = col_u64(st, 0) + deadline_ms[p];
+				if (t < *due)
+					*due = t;
+			}
+			adhoc_done(s, st);
+			st = NULL;
+		}
+	}
+out:
+	adhoc_done(s, st);
+	return r;
+}
+
 int
 hl_store_mark_overdue(struct hl_store *s, uint64_t now_ms, const uint64_t deadline_ms[4],
     struct hl_overdue **out, size_t *n, size_t max)
 {
+	/* created_ms < now - deadline (not created_ms + deadline < now) so
+	 * that the partial index on (precedence, created_ms) serves it */
 	static const char *const q[2] = {
 		"SELECT id, origin, precedence FROM envelopes WHERE inbound = 1 AND acked_ms = 0"
-		" AND overdue_ms = 0 AND precedence = ?1 AND created_ms + ?2 < ?3"
+		" AND overdue_ms = 0 AND precedence = ?1 AND created_ms < ?3 - ?2"
 		" AND (flags & 2) = 0 LIMIT ?4",   /* link tests are never acknowledged */
 		"SELECT d.id, d.node, e.precedence FROM deliveries AS d JOIN envelopes AS e"
-		" ON e.id = d.id WHERE d.state = 1 AND e.precedence = ?1 AND e.created_ms + ?2 < ?3"
+		" ON e.id = d.id WHERE d.state = 1 AND e.precedence = ?1 AND e.created_ms < ?3 - ?2"
 		" AND (e.flags & 2) = 0 LIMIT ?4",
 	};
 	static const char *const u[2] = {
@@ -3703,19 +3892,26 @@ hl_store_mark_overdue(struct hl_store *s, uint64_t now_ms, const uint64_t deadli
 	sqlite3_stmt *st = NULL, *up = NULL;
 	struct hl_overdue *a = NULL;
 	size_t cnt = 0;
+	uint64_t due = 0;
 	int r, mode = 0, have, side;
 	unsigned p;
 
 	*out = NULL;
 	*n = 0;
-	if (s == NULL || max == 0)
+	if (s == NULL || max == 0 || deadline_ms == NULL)
 		return HL_ERR_INVALID;
+	/* nothing can be due yet: no query at all (the common case; every
+	 * write of a candidate lowers od_due_ms, every rollback clears it) */
+	if (s->od_valid && memcmp(s->od_dl, deadline_ms, sizeof(s->od_dl)) == 0 &&
+	    now_ms <= s->od_due_ms)
+		return HL_OK;
 	if ((a = hl_calloc(max, sizeof(*a))) == NULL)
 		return HL_ERR_NOMEM;
 	if ((r = op_begin(s, &mode)) != HL_OK) {
 		hl_free(a);
 		return r;
 	}
+	s->od_valid = 0;
 	for (side = 0; side < 2; side++) {
 		for (p = 0; p < 4 && cnt < max; p++) {
 			if ((r = adhoc_prepare(s, q[side], &st)) != HL_OK ||
@@ -3740,7 +3936,7 @@ hl_store_mark_overdue(struct hl_store *s, uint64_t now_ms, const uint64_t deadli
 				a[cnt].inbound = side == 0;
 				cnt++;
 			}
-			sqlite3_finalize(st);
+			adhoc_done(s, st);
 			st = NULL;
 		}
 	}
@@ -3751,16 +3947,30 @@ hl_store_mark_overdue(struct hl_store *s, uint64_t now_ms, const uint64_t deadli
 		    (!a[i].inbound && (r = bind_text(s, up, 3, a[i].node)) != HL_OK) ||
 		    (r = step_done(s, up)) != HL_OK)
 			goto out;
-		sqlite3_finalize(up);
+		adhoc_done(s, up);
 		up = NULL;
 	}
+	/* all found (not cut at max): remember when the next one is due */
+	if (cnt < max && (r = od_next(s, deadline_ms, &due)) != HL_OK)
+		goto out;
 	*out = a;
 	*n = cnt;
 	a = NULL;
 	r = HL_OK;
 out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
+	adhoc_done(s, st);
+	adhoc_done(s, up);
 	hl_free(a);
-	return op_end(s, mode, r);
+	r = op_end(s, mode, r);
+	if (r != HL_OK && *out != NULL) {
+		hl_free(*out);   /* the commit failed: nothing was marked */
+		*out = NULL;
+		*n = 0;
+	}
+	if (r == HL_OK && cnt < max && *n == cnt) {
+		memcpy(s->od_dl, deadline_ms, sizeof(s->od_dl));
+		s->od_due_ms = due;
+		s->od_valid = 1;
+	}
+	return r;
 }

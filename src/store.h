@@ -109,6 +109,18 @@ HL_WUR int hl_store_pending_for(struct hl_store *s, const char *peer, int waitin
  * then oldest first. OUT: ids, precs (hl_free each), *n. */
 HL_WUR int hl_store_queue_list(struct hl_store *s, const char *peer,
     uint8_t (**ids)[HL_ID_BYTES], uint8_t **precs, size_t *n, size_t max);
+/* A counter that changes whenever any send queue may have changed (a
+ * delivery or transit row written, a rollback): while it stays the same, a
+ * hl_store_queue_list answer is still current. */
+uint64_t hl_store_queue_gen(const struct hl_store *s);
+/* Group commit: the caller's open transaction (hl_store_begin) is held
+ * across callbacks. While active (set on hold, changed with
+ * hl_store_hold_active), store writes join it; otherwise any other write or
+ * hl_store_begin first calls commit_fn(arg), which must end it
+ * (hl_store_commit or hl_store_rollback). The hold ends with the
+ * transaction. */
+void hl_store_hold(struct hl_store *s, void (*commit_fn)(void *arg), void *arg);
+void hl_store_hold_active(struct hl_store *s, int active);
 /* The encoded envelope to send to final: the bytes held in transit for it
  * if we relay it, else our own copy. OUT: *raw (hl_free), *len. */
 HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],

@@ -174,7 +174,13 @@ test_open_creates_private_wal_db(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 7);
+	assert_int_equal(sqlite3_column_int(st, 0), 8);
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	/* v8: the deadline scan's partial indexes */
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE"
+	    " name IN ('envelopes_unacked_in', 'deliveries_delivered')", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -1175,14 +1181,20 @@ test_versions(void **state)
 
 	open_fx(f);
 	close_fx(f);
+	raw_exec(f->path, "PRAGMA user_version = 9");
+	expect_open_fails(f, HL_ERR_VERSION, "schema version 9 is newer than this hotline "
+	    "supports (8)");
 	raw_exec(f->path, "PRAGMA user_version = 8");
-	expect_open_fails(f, HL_ERR_VERSION, "schema version 8 is newer than this hotline "
-	    "supports (7)");
-	raw_exec(f->path, "PRAGMA user_version = 7");
+	open_fx(f);
+	close_fx(f);
+	/* a version-7 file (before the deadline-scan indexes) is migrated */
+	raw_exec(f->path, "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
+	    " PRAGMA user_version = 7");
 	open_fx(f);
 	close_fx(f);
 	/* a version-2 file (before the tracks and transit tables) is migrated */
-	raw_exec(f->path, "DROP TABLE tracks; DROP TABLE track_updates;"
+	raw_exec(f->path, "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
+	    " DROP TABLE tracks; DROP TABLE track_updates;"
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"
 	    " PRAGMA user_version = 2");
@@ -1199,6 +1211,136 @@ test_versions(void **state)
 	assert_null(f->s);
 	assert_non_null(strstr(err, "no schema"));
 	open_fx(f);
+}
+
+/* ---- acknowledgement deadlines and the queue generation ---- */
+
+static void
+test_overdue_next_deadline(void **state)
+{
+	struct fx *f = *state;
+	static const uint64_t dl[4] = { 1000, 2000, 3000, 4000 };
+	static const uint64_t dl2[4] = { 100, 2000, 3000, 4000 };
+	static const uint8_t rc1[] = "delivered-receipt-bytes";
+	struct hl_overdue *o = NULL;
+	struct hl_msg m;
+	size_t n = 0;
+	uint64_t g0, g1;
+
+	open_fx(f);
+	/* inbound FLASH created at 10000: due after 11000 */
+	mk_msg(&m, 40, 0, 10000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	assert_int_equal(hl_store_mark_overdue(f->s, 10500, dl, &o, &n, 16), HL_OK);
+	assert_int_equal(n, 0);
+	hl_free(o);
+	/* an older one arriving after the scan lowers the cached deadline */
+	mk_msg(&m, 41, 1, 5000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	assert_int_equal(hl_store_mark_overdue(f->s, 10600, dl, &o, &n, 16), HL_OK);
+	assert_int_equal(n, 1);
+	assert_true(o[0].inbound && o[0].precedence == 1);
+	assert_memory_equal(o[0].id, m.id, HL_ID_BYTES);
+	hl_free(o);
+	assert_int_equal(hl_store_mark_overdue(f->s, 10900, dl, &o, &n, 16), HL_OK);
+	assert_int_equal(n, 0);
+	hl_free(o);
+	assert_int_equal(hl_store_mark_overdue(f->s, 11001, dl, &o, &n, 16), HL_OK);
+	assert_int_equal(n, 1);
+	hl_free(o);
+	/* outbound delivered (not acknowledged) becomes overdue; the receipt
+	 * lowers the deadline; deadlines changed: scanned again */
+	g0 = hl_store_queue_gen(f->s);
+	mk_msg(&m, 42, 0, 20000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 20000), HL_OK);
+	g1 = hl_store_queue_gen(f->s);
+	assert_true(g1 != g0);
+	assert_int_equal(hl_store_mark_overdue(f->s, 20050, dl, &o, &n, 16), HL_OK);
+	assert_int_equal(n, 0);
+	hl_free(o);
+	assert_int_equal(hl_store_delivery_update(f->s, m.id, "KOR/node1", HL_DLV_DELIVERED, 0,
+	    NULL, NULL, 20010), HL_OK);
+	assert_true(hl_store_queue_gen(f->s) != g1);
+	assert_int_equal(hl_store_mark_overdue(f->s, 20050, dl, &o, &n, 16), HL_OK);
+	assert_int_equal(n, 0);
+	hl_free(o);
+	assert_int_equal(hl_store_mark_overdue(f->s, 20150, dl2, &o, &n, 16), HL_OK);
+	assert_int_equal(n, 1);
+	assert_false(o[0].inbound);
+	assert_string_equal(o[0].node, "KOR/node1");
+	hl_free(o);
+	/* a rollback forgets the cached deadline: the undone mark is redone */
+	mk_msg(&m, 43, 0, 30000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	assert_int_equal(hl_store_mark_overdue(f->s, 40000, dl, &o, &n, 16), HL_OK);
+	assert_int_equal(n, 1);
+	hl_free(o);
+	hl_store_rollback(f->s);
+	assert_int_equal(hl_store_mark_overdue(f->s, 40000, dl, &o, &n, 16), HL_OK);
+	assert_int_equal(n, 1);
+	hl_free(o);
+	assert_int_equal(hl_store_mark_overdue(f->s, 40000, dl, &o, &n, 0), HL_ERR_INVALID);
+}
+
+/* ---- group commit: a held transaction ---- */
+
+static int hold_calls;
+
+static void
+hold_commit(void *arg)
+{
+	hold_calls++;
+	assert_int_equal(hl_store_commit(arg), HL_OK);
+}
+
+static void
+test_hold_group_commit(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t rc1[] = "delivered-receipt-bytes";
+	struct hl_msg m, g;
+	uint64_t in = 0;
+
+	open_fx(f);
+	hold_calls = 0;
+	/* active: writes join the held transaction (no commit yet) */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	hl_store_hold(f->s, hold_commit, f->s);
+	mk_msg(&m, 50, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	mk_msg(&m, 51, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	assert_int_equal(hold_calls, 0);
+	/* inactive: the next writer has the holder commit first, then writes
+	 * in its own transaction */
+	hl_store_hold_active(f->s, 0);
+	mk_msg(&m, 52, 0, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 1000), HL_OK);
+	assert_int_equal(hold_calls, 1);
+	assert_int_equal(hl_store_begin(f->s), HL_OK);   /* not in a transaction any more */
+	hl_store_rollback(f->s);
+	assert_int_equal(hl_store_counts(f->s, &in, NULL, NULL), HL_OK);
+	assert_int_equal(in, 2);
+	/* a held batch that is rolled back leaves nothing, and the hold ends */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	hl_store_hold(f->s, hold_commit, f->s);
+	mk_msg(&m, 53, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	hl_store_rollback(f->s);
+	hl_store_hold_active(f->s, 0);
+	mk_msg(&m, 54, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	assert_int_equal(hold_calls, 1);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_OK);
+	hl_msg_clear(&g);
+	mk_id(m.id, 53);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_ERR_NOT_FOUND);
+	/* not in a transaction: nothing to hold */
+	hl_store_hold(f->s, hold_commit, f->s);
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	assert_int_equal(hold_calls, 1);
+	assert_int_equal(hl_store_commit(f->s), HL_OK);
 }
 
 /* ---- I/O faults: a VFS shim over the default one that fails writes ---- */
@@ -1552,6 +1694,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_middle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_random_and_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overdue_next_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_group_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 	};
