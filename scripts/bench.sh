@@ -79,6 +79,14 @@ for p in $PARTNERS; do
 	conf_add "$p" bench_no_fsync no
 done
 API=$(awk '$1 == "api" { print $3; exit }' "$(conf JPN)")
+# STIX collections (bench/bench_taxii.sh, the TAXII bulk rows): JPN's
+# `local` has no members; `shared` is shared between JPN and the three
+for p in $PARTNERS; do
+	if [ "$p" = JPN ]; then m="KOR, USA, NATO"; else m=JPN; fi
+	printf '\n[collection local]\nread = admin\nwrite = admin\n\n[collection shared]\nmembers = %s\nread = admin\nwrite = admin\n' \
+		"$m" >>"$(conf "$p")"
+done
+TX="python3 $ROOT/bench/bench_taxii.py --api $API --user admin --passfile $FED/JPN/admin.password --ca $FED/JPN/ca.crt"
 TAPS3="--tap KOR=$T/tap-KOR --tap USA=$T/tap-USA --tap NATO=$T/tap-NATO"
 
 # variant_start V: durable | nofsync | shim | nofsync_shim
@@ -181,6 +189,24 @@ hotline_variant() {
 		put "$RUN_PREFIX.idle_after.inbox_KOR" "$(wc -l <"$T/tap-KOR")"
 		put "$RUN_PREFIX.idle_after.rss_KOR_kib" "$(awk '/^VmRSS:/ { print $2 }' "/proc/${NODE_PID[KOR]}/status")"
 		put "$RUN_PREFIX.idle_after.db_KOR_bytes" "$(du -sb "$FED/KOR/data" | cut -f1)"
+	fi
+	if [ "$v" = durable ] || [ "$v" = shim ]; then
+		# last in the variant (the members' ingest of what it shares runs on
+		# after it and would weigh on the rows above)
+		# a bulk STIX transfer on the same links: TAXII POSTs of generated
+		# indicators (envelopes of 1000) into `shared`, which the node sends
+		# on to KOR, USA and NATO as STIX envelopes (500 objects each)
+		# shellcheck disable=SC2086
+		$TX --prefix taxiibulk post shared --gen 10000000 --lazy --seed "$RUN" --batch 1000 \
+			--seconds "$LATCAP" >"$T/taxiibulk.txt" 2>&1 &
+		bulkpid=$!
+		put "cmd.taxiibulk" "bench_taxii.py post shared --gen N --lazy --batch 1000 --seconds $LATCAP (in the background)"
+		sleep 0.5
+		# shellcheck disable=SC2086
+		bh lat3taxii --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
+			--raw "$RAW/r$RUN.$v.lat3taxii."
+		wait "$bulkpid"
+		rec "$RUN_PREFIX.taxiibulk" "$T/taxiibulk.txt"
 	fi
 	variant_stop
 }
@@ -302,18 +328,35 @@ done
 # ---- the STIX rows: run when the pieces exist (the TAXII/STIX issue)
 if [ -x "$BUILD/bench/bench_search" ]; then
 	say "bench_search"
-	"$BUILD/bench/bench_search" >"$T/search.txt" 2>&1 && rec stix.search "$T/search.txt"
+	"$BUILD/bench/bench_search" >"$T/search.txt" 2>&1 || say "bench_search failed"
+	# its two summary lines as key=value
+	sed -n -e 's/^fill: \([0-9]*\) indicators in \([0-9.]*\) s (\([0-9]*\) per second).*/n=\1\nfill_s=\2\nfill_per_s=\3/p' \
+		-e 's/^search: \([0-9]*\) lookups.* p50 \([0-9]*\) us, p99 \([0-9]*\) us, max \([0-9]*\) us.*/lookups=\1\np50_us=\2\np99_us=\3\nmax_us=\4/p' \
+		"$T/search.txt" >"$T/search.kv"
+	rec stix.search "$T/search.kv"
+	put cmd.search "build/bench/bench_search (1,000,000 indicators, 20,000 lookups, in process)"
 	cp "$T/search.txt" "$RAW/search.txt"
 else
 	put stix.search.not_measured "bench/bench_search is not in this tree yet"
+fi
+if [ -x "$BUILD/bench/bench_stixput" ]; then
+	say "bench_stixput"
+	"$BUILD/bench/bench_stixput" 100000 >"$T/stixput.txt" 2>"$T/stixput.err" ||
+		say "bench_stixput failed: $(tail -n 2 "$T/stixput.err")"
+	rec stix.put "$T/stixput.txt"
+	put cmd.stixput "build/bench/bench_stixput 100000"
 fi
 variant_start durable
 code=$(curl -sk -o /dev/null -w '%{http_code}' -u "admin:$(cat "$FED/JPN/admin.password")" \
 	-H 'Accept: application/taxii+json;version=2.1' "https://$API/taxii2/" 2>/dev/null)
 if [ "$code" = 200 ] && [ -x "$ROOT/bench/bench_taxii.sh" ]; then
 	say "TAXII"
-	API=$API FED=$FED BUILD=$BUILD QUICK=$QUICK "$ROOT/bench/bench_taxii.sh" \
-		>"$T/taxii.txt" 2>&1 && rec stix.taxii "$T/taxii.txt"
+	API=$API FED=$FED BUILD=$BUILD QUICK=$QUICK JPN_PID=${NODE_PID[JPN]} RAW=$RAW PERF=1 \
+		"$ROOT/bench/bench_taxii.sh" >"$T/taxii.txt" 2>"$T/taxii.err" ||
+		say "bench_taxii.sh failed: $(tail -n 3 "$T/taxii.err")"
+	rec stix.taxii "$T/taxii.txt"
+	cp "$T/taxii.err" "$RAW/taxii.log" 2>/dev/null
+	put cmd.taxii "bench/bench_taxii.sh (API=JPN_API FED=... BUILD=build JPN_PID=PID; bench.sh runs it with the four nodes up)"
 else
 	put stix.taxii.not_measured "GET /taxii2/ answered HTTP $code (no TAXII server in this build)"
 fi
