@@ -511,12 +511,21 @@ stream_unlink(struct stream *st)
 	hl_free_secret(st, sizeof(*st));
 }
 
-/* The client went away: libevent frees the request after this. */
+/* The connection is going away. When the client went away in the middle
+ * of our chunked reply, libevent has already detached the request from
+ * the connection (its evcon is NULL) and leaves freeing it to us (found
+ * by LeakSanitizer); when the server itself is being freed, the request is
+ * still attached and libevent frees it after this callback. */
 static void
 stream_closed(struct evhttp_connection *evcon, void *arg)
 {
+	struct stream *st = arg;
+	struct evhttp_request *req = st->req;
+
 	(void)evcon;
-	stream_unlink(arg);
+	stream_unlink(st);
+	if (evhttp_request_get_connection(req) == NULL)
+		evhttp_request_free(req);
 }
 
 static void
