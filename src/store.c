@@ -29,6 +29,7 @@
 
 #define STORE_SCHEMA_VERSION 8
 #define STORE_BUSY_TIMEOUT_MS 5000
+#define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 /* sqlite3_bind_blob takes an int length. (<limits.h> is shadowed by
  * src/limits.h through gcc's include_next, so no INT_MAX here.) */
 #define STORE_BIND_MAX 0x7fffffff
@@ -1120,6 +1121,14 @@ ckpt_main(void *arg)
 		/* PASSIVE: copies what it can without blocking the writer */
 		(void)sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
 		    &nckpt);
+		/* Under sustained writes a passive checkpoint never catches up and
+		 * the WAL never restarts, so it grows without bound (make bench:
+		 * 5 GB in a TAXII fill). Past CKPT_RESTART_PAGES, RESTART: it
+		 * makes writers wait (busy timeout) while it finishes, once, so the
+		 * next write starts the WAL over (and journal_size_limit trims it). */
+		if (nlog >= CKPT_RESTART_PAGES)
+			(void)sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_RESTART,
+			    &nlog, &nckpt);
 		pthread_mutex_lock(&s->ckpt_mu);
 	}
 	pthread_mutex_unlock(&s->ckpt_mu);
