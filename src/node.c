@@ -1195,7 +1195,9 @@ send_receipt_ack(struct peer_state *ps, const struct hl_receipt *rc, const char 
 
 /* A receipt that passes through us (we relayed the envelope): end our
  * transit delivery and pass it on to the origin if its link is up; if not,
- * the origin sends the envelope again and gets the stored receipt then. */
+ * the origin sends the envelope again, we forward it once more (on_relay,
+ * hl_store_transit_requeue) and the final recipient answers from its
+ * seen-id table. */
 static void
 relay_receipt(struct hl_node *n, struct peer_state *ps, const struct hl_receipt *rc,
     const uint8_t *p, size_t len)
@@ -1846,6 +1848,11 @@ on_relay(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 		snprintf(ad, sizeof(ad), "origin=%s to=%s precedence=%s size=%zu", e.origin, final,
 		    hl_precedence_name(e.precedence), elen);
 		audit(n, "relay-accepted", e.id, ps->conf->node, ad);
+	} else if (hl_store_transit_requeue(n->store, e.id, final) == HL_OK) {
+		/* the origin still has no receipt: the one we passed on was lost
+		 * (its link was down then); forward once more for a fresh one */
+		log_info("envelope %s from %s sent again: relaying it to %s once more", idh,
+		    e.origin, final);
 	}
 	if (node_commit(n) != HL_OK) {
 		hl_store_rollback(n->store);

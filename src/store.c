@@ -3514,6 +3514,32 @@ hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 	return op_end(s, mode, r);
 }
 
+/* The origin sent a relayed envelope again: it has no receipt yet (ours
+ * was lost, say the origin's link was down when it passed through us).
+ * Forward it once more; the final recipient answers from its seen-id table
+ * and its receipt comes back through us. HL_ERR_NOT_FOUND if not done. */
+int
+hl_store_transit_requeue(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *final)
+{
+	sqlite3_stmt *st = NULL;
+	int r, mode = 0;
+
+	if (s == NULL || final == NULL)
+		return HL_ERR_INVALID;
+	if ((r = op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = adhoc_prepare(s, "UPDATE transit SET state = 0 WHERE id = ?1 AND final = ?2"
+	    " AND state != 0", &st)) == HL_OK &&
+	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
+	    (r = bind_text(s, st, 2, final)) == HL_OK &&
+	    (r = step_done(s, st)) == HL_OK && sqlite3_changes(s->db) == 0)
+		r = HL_ERR_NOT_FOUND;
+	adhoc_done(s, st);
+	s->queue_gen++;
+	return op_end(s, mode, r);
+}
+
 /* ---- tracks: the current picture of live warning tracks ----
  * (docs/internals/tracks.md; schema STORE_TRACKS_SCHEMA above). Rare enough
  * per second to use statements prepared per call, like re-sealing. */

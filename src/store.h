@@ -135,6 +135,10 @@ HL_WUR int hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, cons
 /* The final recipient's receipt passed through us: stop forwarding. */
 HL_WUR int hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const char *final, int state);
+/* A relayed envelope the origin sent again although we saw it delivered:
+ * queue it to final once more (its receipt was lost on the way back). */
+HL_WUR int hl_store_transit_requeue(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *final);
 
 /* Acknowledgement deadlines (per precedence, from the envelope's creation):
  * mark received envelopes not acknowledged in time, and our deliveries that

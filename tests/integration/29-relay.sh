@@ -60,6 +60,13 @@ sleep 0.2
 node_stop KOR KILL
 ok "relay KOR killed during the transfer"
 node_start KOR
+# USA may have stored it, and its receipt died with KOR: JPN then sends it
+# again after its retransmit time (15 s) and KOR forwards it once more, so
+# allow for one retransmission
+for i in $(seq 1 300); do
+	[ "$(delivery_state JPN "$id3" USA 2>/dev/null)" = delivered ] && break
+	sleep 0.1
+done
 wait_state JPN "$id3" USA delivered
 cmp <(hl USA show "$id3" --json | jq -r .content_b64 | base64 -d) "$T/big.bin" || fail "content differs"
 expect_eq "$(sqlite3 "$FED/USA/data/hotline.db" "select count(*) from envelopes where id = x'$id3'")" "1" \

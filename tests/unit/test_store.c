@@ -317,6 +317,49 @@ test_outbound_atomic_and_invalid(void **state)
 	assert_int_equal(hl_store_put_outbound(f->s, NULL, two_rcpts, 2, 1), HL_ERR_INVALID);
 }
 
+/* A relayed envelope: done when the final recipient's receipt passes,
+ * queued again when the origin sends it once more (its receipt was lost). */
+static void
+test_transit_requeue(void **state)
+{
+	struct fx *f = *state;
+	uint8_t (*ids)[HL_ID_BYTES] = NULL;
+	uint8_t *precs = NULL;
+	struct hl_msg m;
+	size_t n = 0;
+	uint64_t g;
+	int added = -1;
+
+	open_fx(f);
+	mk_msg(&m, 7, 3, 1000, 0);
+	assert_int_equal(hl_store_put_transit(f->s, &m, "USA/node1", 10, &added), HL_OK);
+	assert_int_equal(added, 1);
+	assert_int_equal(hl_store_queue_list(f->s, "USA/node1", &ids, &precs, &n, 10), HL_OK);
+	assert_int_equal(n, 1);
+	hl_free(ids);
+	hl_free(precs);
+	/* not done yet: nothing to queue again */
+	assert_int_equal(hl_store_transit_requeue(f->s, m.id, "USA/node1"), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_transit_done(f->s, m.id, "USA/node1", HL_DLV_DELIVERED), HL_OK);
+	assert_int_equal(hl_store_queue_list(f->s, "USA/node1", &ids, &precs, &n, 10), HL_OK);
+	assert_int_equal(n, 0);
+	hl_free(ids);
+	hl_free(precs);
+	/* the origin sends it again: held already, forwarded once more */
+	assert_int_equal(hl_store_put_transit(f->s, &m, "USA/node1", 20, &added), HL_OK);
+	assert_int_equal(added, 0);
+	g = hl_store_queue_gen(f->s);
+	assert_int_equal(hl_store_transit_requeue(f->s, m.id, "USA/node1"), HL_OK);
+	assert_true(hl_store_queue_gen(f->s) != g);
+	assert_int_equal(hl_store_queue_list(f->s, "USA/node1", &ids, &precs, &n, 10), HL_OK);
+	assert_int_equal(n, 1);
+	assert_memory_equal(ids[0], m.id, HL_ID_BYTES);
+	hl_free(ids);
+	hl_free(precs);
+	assert_int_equal(hl_store_transit_requeue(f->s, m.id, "KOR/node1"), HL_ERR_NOT_FOUND);
+	close_fx(f);
+}
+
 static void
 test_queue_order_and_depth(void **state)
 {
@@ -1676,6 +1719,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound_atomic_and_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transit_requeue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_order_and_depth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivery_never_backwards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbound_dedup_and_replay, setup, teardown),
