@@ -95,8 +95,11 @@ hl JPN show "$id2" | grep -q "privsep inbound" || fail "JPN cannot open KOR's en
 ok "envelopes signed and opened through the key keeper, both ways"
 
 # 4. no KEM secret key and no signing key in the network process's memory, but
-# its TLS key (the control: the scan does find a key it holds); root only
-if [ "$root" = 1 ]; then
+# its TLS key (the control: the scan does find a key it holds); root only,
+# and not under ASan (its shadow mappings are terabytes of address space)
+if grep -q 'seccomp allow-list NOT installed: sanitizer' "$T/JPN.log"; then
+	skip "memory scan: sanitizer build (ASan shadow memory is too large to read)"
+elif [ "$root" = 1 ]; then
 	python3 - "$net" "$FED/JPN" "$key" "$tlskey" >"$T/mem.txt" 2>&1 <<'EOF' || { cat "$T/mem.txt"; fail "memory scan"; }
 import base64, glob, re, subprocess, sys
 pid, d, key, tlskey = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
@@ -140,7 +143,7 @@ EOF
 	ok "no signing key in the network process: $(sed -n 2p "$T/mem.txt")"
 	ok "control: the scan finds the TLS key it holds: $(sed -n 3p "$T/mem.txt")"
 else
-	echo "# SKIPPED memory scan: not root"
+	skip "memory scan: not root"
 fi
 
 # 5. the keeper dies: the node stops with a non-zero exit
