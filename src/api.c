@@ -138,9 +138,8 @@ hl_api_reply_json(struct evhttp_request *req, int code, json_t *j)
 void
 hl_api_reply_error(struct evhttp_request *req, int code, const char *ecode, const char *fmt, ...)
 {
-	char msg[512], *text = NULL;
+	char msg[512];
 	const char *uri;
-	json_t *body = NULL;
 	va_list ap;
 	size_t i;
 
@@ -154,15 +153,7 @@ hl_api_reply_error(struct evhttp_request *req, int code, const char *ecode, cons
 	if (uri != NULL && strncmp(uri, "/taxii2/", 8) == 0) {
 		/* TAXII clients get TAXII error messages, also for the 401 / 429 of
 		 * the shared authentication (TAXII 2.1, 3.6.1) */
-		if ((body = json_pack("{s:s, s:s, s:s, s:i}", "title", hl_api_reason_phrase(code),
-		    "description", msg, "error_code", ecode, "http_status", code)) != NULL &&
-		    (text = json_dumps(body, JSON_COMPACT)) != NULL)
-			hl_api_reply_body(req, code, "application/taxii+json;version=2.1", text,
-			    strlen(text));
-		else
-			hl_api_reply_json(req, 500, NULL);
-		json_decref(body);
-		hl_free(text);   /* jansson allocates with hl_malloc (hl_apijson_init) */
+		hl_taxii_reply_error(req, code, hl_api_reason_phrase(code), msg);
 		return;
 	}
 	hl_api_reply_json(req, code, hl_apijson_error(ecode, msg));

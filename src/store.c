@@ -3491,9 +3491,11 @@ out:
 	return op_end(s, mode, r);
 }
 
-int
-hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
-    const char *final, int state)
+/* UPDATE one transit row of id for final to state, where its state is
+ * (from_queued: queued) or (!from_queued: done). HL_ERR_NOT_FOUND if none. */
+static int
+transit_set(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], const char *final,
+    int state, int from_queued)
 {
 	sqlite3_stmt *st = NULL;
 	int r, mode = 0;
@@ -3502,8 +3504,10 @@ hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 		return HL_ERR_INVALID;
 	if ((r = op_begin(s, &mode)) != HL_OK)
 		return r;
-	if ((r = adhoc_prepare(s, "UPDATE transit SET state = ?3 WHERE id = ?1 AND final = ?2"
-	    " AND state = 0", &st)) == HL_OK &&
+	if ((r = adhoc_prepare(s, from_queued ?
+	    "UPDATE transit SET state = ?3 WHERE id = ?1 AND final = ?2 AND state = 0" :
+	    "UPDATE transit SET state = ?3 WHERE id = ?1 AND final = ?2 AND state != 0",
+	    &st)) == HL_OK &&
 	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
 	    (r = bind_text(s, st, 2, final)) == HL_OK &&
 	    (r = bind_i64(s, st, 3, state)) == HL_OK &&
@@ -3514,6 +3518,13 @@ hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 	return op_end(s, mode, r);
 }
 
+int
+hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *final, int state)
+{
+	return transit_set(s, id, final, state, 1);
+}
+
 /* The origin sent a relayed envelope again: it has no receipt yet (ours
  * was lost, say the origin's link was down when it passed through us).
  * Forward it once more; the final recipient answers from its seen-id table
@@ -3522,22 +3533,7 @@ int
 hl_store_transit_requeue(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const char *final)
 {
-	sqlite3_stmt *st = NULL;
-	int r, mode = 0;
-
-	if (s == NULL || final == NULL)
-		return HL_ERR_INVALID;
-	if ((r = op_begin(s, &mode)) != HL_OK)
-		return r;
-	if ((r = adhoc_prepare(s, "UPDATE transit SET state = 0 WHERE id = ?1 AND final = ?2"
-	    " AND state != 0", &st)) == HL_OK &&
-	    (r = bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
-	    (r = bind_text(s, st, 2, final)) == HL_OK &&
-	    (r = step_done(s, st)) == HL_OK && sqlite3_changes(s->db) == 0)
-		r = HL_ERR_NOT_FOUND;
-	adhoc_done(s, st);
-	s->queue_gen++;
-	return op_end(s, mode, r);
+	return transit_set(s, id, final, HL_DLV_QUEUED, 0);
 }
 
 /* ---- tracks: the current picture of live warning tracks ----

@@ -197,10 +197,20 @@ static void
 taxii_error(struct evhttp_request *req, int code, const char *title, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+void
+hl_taxii_reply_error(struct evhttp_request *req, int code, const char *title, const char *msg)
+{
+	char st[8];
+
+	(void)snprintf(st, sizeof(st), "%d", code);
+	taxii_reply(req, code, json_pack("{s:s, s:s, s:s}", "title", title, "description", msg,
+	    "http_status", st));
+}
+
 static void
 taxii_error(struct evhttp_request *req, int code, const char *title, const char *fmt, ...)
 {
-	char msg[TAXII_MSG_MAX], st[8];
+	char msg[TAXII_MSG_MAX];
 	va_list ap;
 	size_t i;
 
@@ -210,9 +220,7 @@ taxii_error(struct evhttp_request *req, int code, const char *title, const char 
 	for (i = 0; msg[i] != '\0'; i++)
 		if (msg[i] == '\n' || msg[i] == '\r')
 			msg[i] = ' ';
-	(void)snprintf(st, sizeof(st), "%d", code);
-	taxii_reply(req, code, json_pack("{s:s, s:s, s:s}", "title", title, "description", msg,
-	    "http_status", st));
+	hl_taxii_reply_error(req, code, title, msg);
 }
 
 /* ---- media types ---- */

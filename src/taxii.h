@@ -56,6 +56,11 @@ HL_WUR int hl_taxii_token_check(const uint8_t key[static 32], const char *tok,
  * on first use and freed with hl_taxii_free(). */
 void hl_taxii_request(struct hl_api *a, struct hl_taxii **state, struct evhttp_request *req);
 void hl_taxii_free(struct hl_taxii *t);
+/* Reply with a TAXII error message (title, description, http_status) in
+ * the TAXII media type; msg is one line. Also used by api.c for the 401 /
+ * 429 of the shared authentication on /taxii2/ paths. */
+void hl_taxii_reply_error(struct evhttp_request *req, int code, const char *title,
+    const char *msg);
 
 /* Add objects (a JSON array) to the local collection coll: validate each,
  * refuse what the collection's policy does not allow, store, and share
