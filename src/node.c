@@ -1020,7 +1020,8 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	size_t rlen = 0, clen = 0;
 	int status, r, reason, named = 0;
 	unsigned i;
-	uint64_t now = hl_now_ms(), t_verify = 0, t_open = 0, t_store = 0;
+	uint64_t now = hl_now_ms(), t_start = hl_mono_us(), t_verify = 0, t_open = 0, t_store = 0;
+	uint64_t t_commit = 0;
 	char idh[33], why[HL_REASON_MAX + 1], ad[HL_AUDIT_DETAIL_MAX];
 
 	if ((r = hl_envelope_decode(p, len, &e)) != HL_OK) {
@@ -1148,10 +1149,7 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 		goto out;
 	}
 	audit(n, "envelope-received", e.id, e.origin, ad);
-	if (len > HL_CHUNK_BYTES)
-		log_info("envelope %s: %zu bytes: verify %llu us, open %llu us, store %llu us "
-		    "(before commit)", idh, len, (unsigned long long)(t_open - t_verify),
-		    (unsigned long long)(t_store - t_open), (unsigned long long)(hl_mono_us() - t_store));
+	t_commit = hl_mono_us();
 	b = batch_item(n, BATCH_ENVELOPE, ps);
 	b->raw = receipt;
 	b->len = rlen;
@@ -1162,8 +1160,20 @@ on_envelope(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t l
 	b->content_type = e.content_type;
 	b->flags = e.flags;
 	b->clen = clen;
-	if (len > HL_CHUNK_BYTES)
-		batch_flush(n);   /* a large one: do not hold its receipt behind others */
+	if (len > HL_CHUNK_BYTES) {
+		/* a large one: do not hold its receipt behind others. The whole
+		 * time this loop spent on it, which is what frames arriving
+		 * meanwhile wait for, goes to the log. */
+		uint64_t t_end;
+
+		batch_flush(n);
+		t_end = hl_mono_us();
+		log_info("envelope %s: %zu bytes: decode %llu us, verify %llu us, open %llu us, "
+		    "store %llu us, commit %llu us, total %llu us", idh, len,
+		    (unsigned long long)(t_verify - t_start), (unsigned long long)(t_open - t_verify),
+		    (unsigned long long)(t_store - t_open), (unsigned long long)(t_commit - t_store),
+		    (unsigned long long)(t_end - t_commit), (unsigned long long)(t_end - t_start));
+	}
 out:
 	if (content != NULL)
 		hl_free_secret(content, clen);
