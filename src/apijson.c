@@ -375,20 +375,30 @@ hl_apijson_parse_empty(const uint8_t *p, size_t len, char *err, size_t errlen)
 
 /* ---- base64 ---- */
 
+/* RFC 4648 alphabet: the 6-bit value of each byte, -1 outside it */
+static const signed char b64tab[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
 static int
 b64val(int c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return b64tab[(unsigned char)c];
 }
 
 int
@@ -641,9 +651,19 @@ parse_label(json_t *o, const struct hl_policy *pol, struct hl_api_send *out, cha
 	return HL_OK;
 }
 
+/* A top-level "content_b64" value lifted out of the body before jansson
+ * saw it (see lift_content); len 0 when nothing was lifted. */
+struct lifted {
+	const char *p;
+	size_t len;
+};
+
 static int
-parse_content(json_t *o, struct hl_api_send *out, char *err, size_t errlen)
+parse_content(json_t *o, const struct lifted *lf, struct hl_api_send *out, char *err,
+    size_t errlen)
 {
+	const char *bs;
+	size_t bl;
 	json_t *text = json_object_get(o, "text"), *b64 = json_object_get(o, "content_b64");
 	const char *ct;
 	size_t n;
@@ -679,8 +699,14 @@ parse_content(json_t *o, struct hl_api_send *out, char *err, size_t errlen)
 			snprintf(err, errlen, "field \"content_b64\" must be a string");
 			return HL_ERR_MALFORMED;
 		}
-		r = hl_apijson_b64_decode(json_string_value(b64), json_string_length(b64),
-		    HL_CONTENT_MAX_BYTES, &out->content, &out->content_len);
+		bs = json_string_value(b64);
+		bl = json_string_length(b64);
+		if (lf->len > 0) {
+			bs = lf->p;
+			bl = lf->len;
+		}
+		r = hl_apijson_b64_decode(bs, bl, HL_CONTENT_MAX_BYTES, &out->content,
+		    &out->content_len);
 		if (r == HL_ERR_TOO_BIG) {
 			snprintf(err, errlen, "content larger than %u bytes", HL_CONTENT_MAX_BYTES);
 			return r;
@@ -697,20 +723,128 @@ parse_content(json_t *o, struct hl_api_send *out, char *err, size_t errlen)
 	return HL_OK;
 }
 
+static size_t
+skip_ws(const uint8_t *p, size_t len, size_t i)
+{
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* A send body's "content_b64" may be 67 MB of base64, which jansson parses
+ * at about 55 MB/s: over a second with the node's loop blocked. When the
+ * object's top-level member "content_b64" has a value of base64 characters
+ * only (nothing to unescape), find it here with a scan that tracks strings
+ * and nesting the way the JSON grammar does. OUT: the value's offset and
+ * length. 0 when there is no such member. The caller parses the body with
+ * that value removed and falls back to the whole body if that parse fails,
+ * so a body is accepted, and errors read, exactly as without the lift
+ * (tests/unit/test_apijson.c and fuzz/fuzz_apijson.c compare the two). */
+static int
+lift_content(const uint8_t *p, size_t len, size_t *off, size_t *vlen)
+{
+	static const char key[] = "\"content_b64\"";
+	size_t i, j, k, depth = 0;
+	int in_str = 0, esc = 0, want_key = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (p[i] == '\\')
+				esc = 1;
+			else if (p[i] == '"')
+				in_str = 0;
+			continue;
+		}
+		switch (p[i]) {
+		case ' ': case '\t': case '\n': case '\r':
+			continue;
+		case '{':
+		case '[':
+			want_key = ++depth == 1 && p[i] == '{';
+			continue;
+		case '}':
+		case ']':
+			if (depth > 0)
+				depth--;
+			want_key = 0;
+			continue;
+		case ',':
+			want_key = depth == 1;
+			continue;
+		case '"':
+			break;
+		default:
+			want_key = 0;
+			continue;
+		}
+		if (want_key && len - i >= sizeof(key) - 1 && memcmp(p + i, key, sizeof(key) - 1) == 0) {
+			j = skip_ws(p, len, i + sizeof(key) - 1);
+			if (j < len && p[j] == ':' && (j = skip_ws(p, len, j + 1)) < len && p[j] == '"') {
+				for (k = j + 1; k < len && (b64val(p[k]) >= 0 || p[k] == '='); k++)
+					;
+				if (k < len && p[k] == '"' && k > j + 1) {
+					*off = j + 1;
+					*vlen = k - (j + 1);
+					return 1;
+				}
+			}
+		}
+		in_str = 1;
+		want_key = 0;
+	}
+	return 0;
+}
+
+/* The body without the lifted value, as an object; NULL (err set) if it
+ * does not parse, which sends the caller back to the whole body. */
+static json_t *
+load_lifted(const uint8_t *p, size_t len, size_t off, size_t vlen)
+{
+	json_t *o = NULL;
+	uint8_t *rest;
+	char err[8];
+
+	if ((rest = hl_malloc(len - vlen)) == NULL)
+		return NULL;
+	memcpy(rest, p, off);
+	memcpy(rest + off, p + off + vlen, len - off - vlen);
+	if (hl_apijson_load_object(rest, len - vlen, HL_API_BODY_MAX_BYTES, &o, err,
+	    sizeof(err)) != HL_OK)
+		o = NULL;
+	hl_free(rest);
+	return o;
+}
+
 int
 hl_apijson_parse_send(const uint8_t *p, size_t len, const struct hl_policy *pol,
     struct hl_api_send *out, char *err, size_t errlen)
 {
+	return hl_apijson_parse_send_opt(p, len, pol, 1, out, err, errlen);
+}
+
+int
+hl_apijson_parse_send_opt(const uint8_t *p, size_t len, const struct hl_policy *pol, int lift,
+    struct hl_api_send *out, char *err, size_t errlen)
+{
 	json_t *o = NULL, *v;
 	const char *key, *prec;
-	size_t i;
+	struct lifted lf = { NULL, 0 };
+	size_t i, off = 0, vlen = 0;
 	int r, ex;
 
 	memset(out, 0, sizeof(*out));
 	if (errlen > 0)
 		err[0] = '\0';
-	if ((r = hl_apijson_load_object(p, len, HL_API_BODY_MAX_BYTES, &o, err, errlen)) != HL_OK)
+	if (lift && len <= HL_API_BODY_MAX_BYTES && hl_apijson_depth_ok(p, len) &&
+	    lift_content(p, len, &off, &vlen) && (o = load_lifted(p, len, off, vlen)) != NULL) {
+		lf.p = (const char *)p + off;
+		lf.len = vlen;
+	} else if ((r = hl_apijson_load_object(p, len, HL_API_BODY_MAX_BYTES, &o, err,
+	    errlen)) != HL_OK) {
 		goto out;
+	}
 	r = HL_ERR_MALFORMED;
 	json_object_foreach(o, key, v) {
 		for (i = 0; i < sizeof(send_fields) / sizeof(send_fields[0]); i++)
@@ -746,7 +880,7 @@ hl_apijson_parse_send(const uint8_t *p, size_t len, const struct hl_policy *pol,
 		}
 		out->ttl_s = (uint32_t)json_integer_value(v);
 	}
-	if ((r = parse_content(o, out, err, errlen)) != HL_OK)
+	if ((r = parse_content(o, &lf, out, err, errlen)) != HL_OK)
 		goto out;
 	r = HL_OK;
 out:

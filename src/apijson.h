@@ -100,6 +100,11 @@ struct hl_api_send {
  * with one line in err naming the field. */
 HL_WUR int hl_apijson_parse_send(const uint8_t *p, size_t len, const struct hl_policy *pol,
     struct hl_api_send *out, char *err, size_t errlen);
+/* The same with the fast path for a large "content_b64" on (lift 1, what
+ * hl_apijson_parse_send does) or off (0): for tests and fuzzing, which
+ * check that both give the same answer. */
+HL_WUR int hl_apijson_parse_send_opt(const uint8_t *p, size_t len, const struct hl_policy *pol,
+    int lift, struct hl_api_send *out, char *err, size_t errlen);
 void hl_apijson_send_clear(struct hl_api_send *s);   /* wipes and frees content */
 
 /* An empty body or "{}" (the ack request). */

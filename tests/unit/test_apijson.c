@@ -438,6 +438,114 @@ test_send_alloc_failures(void **state)
 	}
 }
 
+/* Parse body both ways (the content_b64 lift on and off): the same answer,
+ * the same error line, the same content. Returns the answer. */
+static int
+send_both(const uint8_t *body, size_t len, uint64_t *allocs_lift, uint64_t *allocs_plain)
+{
+	struct hl_api_send a, b;
+	char ea[256], eb[256];
+	uint64_t c0;
+	int ra, rb;
+
+	c0 = hl_alloc_count();
+	ra = hl_apijson_parse_send_opt(body, len, &pol, 1, &a, ea, sizeof(ea));
+	if (allocs_lift != NULL)
+		*allocs_lift = hl_alloc_count() - c0;
+	c0 = hl_alloc_count();
+	rb = hl_apijson_parse_send_opt(body, len, &pol, 0, &b, eb, sizeof(eb));
+	if (allocs_plain != NULL)
+		*allocs_plain = hl_alloc_count() - c0;
+	assert_int_equal(ra, rb);
+	if (ra != HL_OK) {
+		assert_string_equal(ea, eb);
+		return ra;
+	}
+	assert_int_equal(a.content_len, b.content_len);
+	assert_memory_equal(a.content, b.content, a.content_len);
+	assert_int_equal(a.precedence, b.precedence);
+	assert_int_equal(a.content_type, b.content_type);
+	assert_int_equal(a.nto, b.nto);
+	hl_apijson_send_clear(&a);
+	hl_apijson_send_clear(&b);
+	return ra;
+}
+
+/* A large "content_b64" is taken straight from the body instead of through
+ * jansson; every body gets the answer it gets without that. */
+static void
+test_send_lift(void **state)
+{
+	static const char *const bodies[] = {
+		/* lifted, valid: spaces around the colon, key first or last */
+		"{" GOOD_HEAD ",\"content_b64\" : \"AAECAwQF\"}",
+		"{\"content_b64\":\"AAECAwQ=\"," GOOD_HEAD "}",
+		"{\"content_b64\":\"AAECAw==\"," GOOD_HEAD ",\"content_type\":\"file\"}",
+		/* the same key inside a nested object or an array: not lifted */
+		"{" GOOD_HEAD ",\"x\":{\"content_b64\":\"AAAA\"},\"content_b64\":\"AAAA\"}",
+		"[{\"content_b64\":\"AAAA\"}]",
+		"[1,\"content_b64\":\"AAAA\"]",
+		/* the key as a value, not a key */
+		"{\"tlp\":\"content_b64\",\"content_b64\":\"AAAA\"}",
+		/* a text value holding what looks like the key: text, nothing lifted */
+		"{" GOOD_HEAD ",\"text\":\"\\\",\\\"content_b64\\\":\\\"AAAA\"}",
+		/* two of them, or text and content_b64 */
+		"{" GOOD_HEAD ",\"content_b64\":\"AAAA\",\"content_b64\":\"AAAA\"}",
+		"{" GOOD_HEAD ",\"content_b64\":\"AAAA\",\"text\":\"a\"}",
+		/* bad base64 in the alphabet: padding inside, wrong length, stray bits */
+		"{" GOOD_HEAD ",\"content_b64\":\"AA=A\"}",
+		"{" GOOD_HEAD ",\"content_b64\":\"AAAAA\"}",
+		"{" GOOD_HEAD ",\"content_b64\":\"AAB=\"}",
+		/* escapes or other characters: not lifted, parsed whole */
+		"{" GOOD_HEAD ",\"content_b64\":\"AA\\/A\"}",
+		"{" GOOD_HEAD ",\"content_b64\":\"AA A\"}",
+		/* broken JSON around a liftable value */
+		"{" GOOD_HEAD ",\"content_b64\":\"AAAA\"",
+		"{" GOOD_HEAD ",\"content_b64\":\"AAAA\"}}",
+		"{" GOOD_HEAD ",\"content_b64\":\"AAAA\" \"x\"}",
+		"{" GOOD_HEAD ",\"content_b64\"::\"AAAA\"}",
+		"{" GOOD_HEAD ",\"content_b64\":\"AAAA",
+		"{" GOOD_HEAD ",\"content_b64\":\"\"}",
+		"{" GOOD_HEAD ",\"content_b64\":\"AAAA\",\"bogus\":1}",
+	};
+	static const int want[] = {
+		HL_OK, HL_OK, HL_OK, HL_ERR_MALFORMED, HL_ERR_MALFORMED, HL_ERR_MALFORMED,
+		HL_ERR_MALFORMED, HL_OK, HL_ERR_MALFORMED, HL_ERR_MALFORMED,
+		HL_ERR_MALFORMED, HL_ERR_MALFORMED, HL_ERR_MALFORMED, HL_OK, HL_ERR_MALFORMED,
+		HL_ERR_MALFORMED, HL_ERR_MALFORMED, HL_ERR_MALFORMED, HL_ERR_MALFORMED,
+		HL_ERR_MALFORMED, HL_ERR_MALFORMED, HL_ERR_MALFORMED,
+	};
+	struct hl_buf b;
+	uint64_t lifted, plain;
+	size_t i, n = 1u << 20;
+
+	(void)state;
+	assert_int_equal(sizeof(bodies) / sizeof(bodies[0]), sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		print_message("body %zu: %s\n", i, bodies[i]);
+		assert_int_equal(send_both((const uint8_t *)bodies[i], strlen(bodies[i]), NULL, NULL),
+		    want[i]);
+	}
+	/* 1 MiB of content: the same result, and the value never went through
+	 * jansson (whose string buffer grows by doubling: many allocations) */
+	hl_buf_init(&b, 2 * n);
+	hl_buf_put(&b, "{" GOOD_HEAD ",\"content_b64\":\"", strlen("{" GOOD_HEAD ",\"content_b64\":\""));
+	assert_int_equal(hl_buf_reserve(&b, n / 3 * 4 + 8), HL_OK);
+	for (i = 0; i < n / 3 * 4; i++)
+		b.data[b.len++] = (uint8_t)"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i * 7 % 64];
+	hl_buf_put(&b, "\"}", 2);
+	assert_int_equal(hl_buf_error(&b), HL_OK);
+	assert_int_equal(send_both(b.data, b.len, &lifted, &plain), HL_OK);
+	print_message("1 MiB content: %llu allocations with the lift, %llu without\n",
+	    (unsigned long long)lifted, (unsigned long long)plain);
+	assert_true(lifted + 8 < plain);
+	/* and one byte changed to a character outside the alphabet is refused
+	 * both ways */
+	b.data[b.len - 100] = '!';
+	assert_int_equal(send_both(b.data, b.len, NULL, NULL), HL_ERR_MALFORMED);
+	hl_buf_free(&b);
+}
+
 static void
 test_parse_empty(void **state)
 {
@@ -881,6 +989,7 @@ main(void)
 		cmocka_unit_test(test_send_malformed),
 		cmocka_unit_test(test_send_limits),
 		cmocka_unit_test(test_send_alloc_failures),
+		cmocka_unit_test(test_send_lift),
 		cmocka_unit_test(test_parse_empty),
 		cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_b64),
