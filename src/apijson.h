@@ -77,6 +77,8 @@ HL_WUR int hl_apijson_parse_query(const char *q, unsigned allowed, struct hl_api
 /* ---- request bodies ---- */
 /* Nesting of [ and { (outside strings) within HL_JSON_DEPTH_MAX: 1 if so. */
 int hl_apijson_depth_ok(const uint8_t *p, size_t len);
+/* The same with the nesting limit max (the track parser's is smaller). */
+int hl_apijson_depth_within(const uint8_t *p, size_t len, size_t max);
 /* The body must be one JSON object: size-limited, depth-checked,
  * duplicate keys rejected. Caller frees with json_decref. */
 HL_WUR int hl_apijson_load_object(const uint8_t *p, size_t len, size_t max, json_t **out,

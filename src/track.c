@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "alloc.h"
+#include "apijson.h"
 #include "buf.h"
 #include "envelope.h"
 #include "node.h"
@@ -330,34 +331,6 @@ hl_track_check(const struct hl_track *t, char *err, size_t errlen)
 
 /* ---- parse ---- */
 
-static int
-depth_ok(const uint8_t *p, size_t len, size_t max)
-{
-	size_t i, depth = 0;
-	int in_str = 0, esc = 0;
-
-	for (i = 0; i < len; i++) {
-		if (in_str) {
-			if (esc)
-				esc = 0;
-			else if (p[i] == '\\')
-				esc = 1;
-			else if (p[i] == '"')
-				in_str = 0;
-			continue;
-		}
-		if (p[i] == '"') {
-			in_str = 1;
-		} else if (p[i] == '[' || p[i] == '{') {
-			if (++depth > max)
-				return 0;
-		} else if ((p[i] == ']' || p[i] == '}') && depth > 0) {
-			depth--;
-		}
-	}
-	return 1;
-}
-
 /* Echo a key in a message only when it is short printable ASCII. */
 static const char *
 key_shown(const char *k)
@@ -555,7 +528,7 @@ hl_track_parse(const uint8_t *p, size_t len, struct hl_track *out, char *err, si
 		set_err(err, errlen, "track record is empty");
 		return HL_ERR_MALFORMED;
 	}
-	if (!depth_ok(p, len, HL_TRACK_DEPTH_MAX)) {
+	if (!hl_apijson_depth_within(p, len, HL_TRACK_DEPTH_MAX)) {
 		set_err(err, errlen, "track record nested deeper than %d levels", HL_TRACK_DEPTH_MAX);
 		return HL_ERR_MALFORMED;
 	}
