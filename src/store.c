@@ -287,9 +287,9 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_ACK_CHECK] = "SELECT acked_ms FROM envelopes WHERE id = ?1 AND inbound = 1",
 	[ST_GET] = "SELECT " MSG_COLS ", content, raw FROM envelopes WHERE id = ?1"
 	    " AND inbound IN (0, 1)",
-	[ST_LIST_ALL] = "SELECT " MSG_COLS " FROM envelopes WHERE inbound IN (0, 1)"
+	[ST_LIST_ALL] = "SELECT " MSG_COLS ", length(content) FROM envelopes WHERE inbound IN (0, 1)"
 	    " ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
-	[ST_LIST_IN] = "SELECT " MSG_COLS " FROM envelopes WHERE inbound = 1"
+	[ST_LIST_IN] = "SELECT " MSG_COLS ", length(content) FROM envelopes WHERE inbound = 1"
 	    " ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
 	[ST_RCPT_INSERT] = "INSERT INTO receipts_out (id, kind, to_node, raw, done)"
 	    " VALUES (?1, ?2, ?3, ?4, 0)",
@@ -1104,7 +1104,7 @@ ckpt_main(void *arg)
 {
 	struct hl_store *s = arg;
 	struct timespec ts;
-	int nlog, nckpt, behind = 0;
+	int nlog, nckpt, behind = 0, last = 0;
 
 	pthread_mutex_lock(&s->ckpt_mu);
 	while (!s->ckpt_stop) {
@@ -1121,19 +1121,24 @@ ckpt_main(void *arg)
 		/* PASSIVE: copies what it can without blocking the writer */
 		(void)sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
 		    &nckpt);
-		/* Under sustained writes a passive checkpoint never catches up and
-		 * the WAL never restarts, so it grows without bound (make bench:
-		 * 5 GB in a TAXII fill). When it is past CKPT_RESTART_PAGES and
-		 * the passive pass fell short twice running, RESTART: it makes
-		 * writers wait (busy timeout) while it finishes, so the next write
-		 * starts the WAL over (and journal_size_limit trims it). One large
-		 * commit (a 50 MB envelope) is copied by passive passes alone: a
-		 * RESTART then would hold up the FLASH commits behind it. */
-		behind = nlog >= CKPT_RESTART_PAGES && nckpt < nlog ? behind + 1 : 0;
+		/* Under sustained writes the WAL never starts over, even when
+		 * passive passes copy every frame: a writer restarts it only if it
+		 * begins a transaction while nothing is left to copy, and the next
+		 * commit always lands first. So it grows without bound (make bench:
+		 * 5 GB in a TAXII fill). When it is past CKPT_RESTART_PAGES and has
+		 * not started over since the last pass, twice running, RESTART: it
+		 * makes the writer wait (busy timeout) while it finishes, so the
+		 * next write starts the WAL over (and journal_size_limit trims it).
+		 * One large commit (a 50 MB envelope) does not trigger it: the next
+		 * write after a pass restarts the WAL by itself, and a RESTART then
+		 * would hold up the FLASH commits behind it. */
+		behind = nlog >= CKPT_RESTART_PAGES && nlog >= last ? behind + 1 : 0;
+		last = nlog;
 		if (behind >= 2) {
 			(void)sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_RESTART,
 			    &nlog, &nckpt);
 			behind = 0;
+			last = 0;
 		}
 		pthread_mutex_lock(&s->ckpt_mu);
 	}
@@ -1978,6 +1983,8 @@ hl_store_list(struct hl_store *s, int inbound_only, size_t limit,
 		memset(&a[cnt], 0, sizeof(a[cnt]));
 		if ((r = row_to_msg(st, &a[cnt])) != HL_OK)
 			goto out;
+		/* the size without the content, which lists do not load */
+		a[cnt].content_len = (size_t)col_u64(st, MSG_NCOLS);
 		cnt++;
 	}
 	*msgs = a;
