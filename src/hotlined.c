@@ -58,12 +58,11 @@ usage(FILE *f)
 	    "  -h        this help\n");
 }
 
-/* Resolve users, check the secret files and fork the key keeper. */
+/* Resolve the two users and check the secret files' modes and owners:
+ * what a start needs before anything is created (also run by -n). */
 static int
-privsep_start(const struct hl_config *cfg, char *err, size_t errlen)
+privsep_check(const struct hl_config *cfg, char *err, size_t errlen)
 {
-	struct hl_keeper_opts o;
-	char kem_dir[HL_PATH_MAX + 8];
 	uid_t owner;
 	int r;
 
@@ -100,6 +99,19 @@ privsep_start(const struct hl_config *cfg, char *err, size_t errlen)
 		    cfg->key_path);
 	else if ((r = hl_keeper_check_secret(cfg->tls_key_path, ps.root && ps.drop_net ?
 	    ps.net_uid : geteuid(), err, errlen)) != HL_OK)
+		return r;
+	return HL_OK;
+}
+
+/* Check as above, then fork the key keeper. */
+static int
+privsep_start(const struct hl_config *cfg, char *err, size_t errlen)
+{
+	struct hl_keeper_opts o;
+	char kem_dir[HL_PATH_MAX + 8];
+	int r;
+
+	if ((r = privsep_check(cfg, err, errlen)) != HL_OK)
 		return r;
 	/* the data directory belongs to the network process's user; the keeper
 	 * (still root when it starts) creates data/kem for its own */
@@ -229,6 +241,11 @@ main(int argc, char **argv)
 		log_warnx("%s: suite x25519 (classical only) chosen by allow_classical_suite: "
 		    "new envelopes are not protected against harvest-now-decrypt-later", conf);
 	if (check) {
+		/* the secret files as the real start checks them: mode and owner */
+		if (cfg.privsep && privsep_check(&cfg, err, sizeof(err)) != HL_OK) {
+			fprintf(stderr, "hotlined: %s\n", err);
+			return 1;
+		}
 		printf("%s: configuration OK (node %s, %u peers)\n", conf, cfg.node, cfg.npeers);
 		return 0;
 	}

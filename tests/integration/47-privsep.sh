@@ -39,6 +39,11 @@ if [ "$root" = 1 ]; then
 	grep -q "node.key: secret file has mode 0600 and owner root (uid 0); expected mode 0600 or stricter and owner hotline-keys" "$T/bad.log" ||
 		fail "no clear error for a key of the wrong owner: $(cat "$T/bad.log")"
 	ok "a node.key not owned by hotline-keys stops the start: $(cut -c1-200 "$T/bad.log")"
+	# hotlined -n says the same, before a start is tried
+	if "$HLD" -n -c "$(conf JPN)" >"$T/bad.log" 2>&1; then fail "-n passed a root-owned key"; fi
+	grep -q "node.key: secret file has mode 0600 and owner root (uid 0); expected mode 0600 or stricter and owner hotline-keys" "$T/bad.log" ||
+		fail "-n: no clear error for a key of the wrong owner: $(cat "$T/bad.log")"
+	ok "hotlined -n catches the wrong owner too"
 	chown hotline-keys: "$key"
 	# tls.key belongs to the network process's user, not to the keeper's
 	chown hotline-keys: "$tlskey"
@@ -54,6 +59,9 @@ grep -q "tls.key.*mode 0640" "$T/bad.log" ||
 	fail "no clear error for a 0640 tls.key: $(cat "$T/bad.log")"
 ok "a 0640 tls.key stops the start"
 chmod 0600 "$tlskey"
+"$HLD" -n -c "$(conf JPN)" >"$T/n.log" 2>&1 || fail "hotlined -n refused good key files: $(cat "$T/n.log")"
+grep -q "configuration OK" "$T/n.log" || fail "hotlined -n: $(cat "$T/n.log")"
+ok "hotlined -n accepts the key files with the right modes and owners"
 
 node_start JPN
 node_start KOR
