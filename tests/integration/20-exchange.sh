@@ -69,6 +69,12 @@ expect_match "$(hl KOR show "$ex")" "EXERCISE" "show marks it EXERCISE"
 expect_match "$(hl KOR inbox | grep "$ex")" "\[EXERCISE\]" "inbox marks it EXERCISE"
 expect_eq "$(hl KOR inbox --json --exercise only | jq -r '[.items[].id] | join(",")')" "$ex" \
 	"inbox --exercise only shows exercise traffic only"
+expect_eq "$(hl KOR inbox --json --exercise only | jq -r '.items[0].size')" \
+	"$(printf '%s' "EXERCISE EXERCISE EXERCISE: simulated intrusion" | wc -c)" \
+	"the inbox lists the content's size (without loading the content)"
+expect_eq "$(hl JPN sent --json | jq -r --arg e "$ex" '.items[] | select(.id == $e) | .size')" \
+	"$(printf '%s' "EXERCISE EXERCISE EXERCISE: simulated intrusion" | wc -c)" \
+	"and so does the sent list"
 expect_eq "$(hl KOR inbox --json --exercise exclude | jq --arg e "$ex" '[.items[] | select(.id == $e)] | length')" "0" \
 	"inbox --exercise exclude hides it"
 expect_eq "$(hl KOR inbox --json --exercise exclude | jq '[.items[] | select(.exercise)] | length')" "0" \

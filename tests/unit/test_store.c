@@ -650,6 +650,8 @@ test_list_newest_first(void **state)
 	for (i = 0; i < n; i++) {
 		assert_true(l[i].stored_ms == 105 - i);
 		assert_null(l[i].content);
+		/* the content's size is listed without the content */
+		assert_int_equal(l[i].content_len, 100 + 40 + 5 - i);
 		assert_null(l[i].raw);
 	}
 	assert_int_equal(l[0].label[1], 45);
