@@ -10,6 +10,7 @@
  * on. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -339,6 +340,9 @@ struct hl_store {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	int ckpt_stop;
+	/* set by the checkpoint thread when the WAL needs a checkpoint from
+	 * the writer's own connection to start over (see ckpt_main) */
+	atomic_int wal_restart;
 	sqlite3_stmt *st[ST_COUNT];
 	int readonly;
 	int in_tx;                  /* hl_store_begin() was called */
@@ -772,8 +776,13 @@ hl_store_commit(struct hl_store *s)
 		if (!sqlite3_get_autocommit(s->db))
 			(void)run(s, ST_ROLLBACK);
 		tx_undone(s);
+		return r;
 	}
-	return r;
+	/* copies what the checkpoint thread has not yet (at most a pass's
+	 * worth) and never waits for a lock; see ckpt_main */
+	if (atomic_exchange(&s->wal_restart, 0))
+		(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return HL_OK;
 }
 
 void
@@ -1126,19 +1135,20 @@ ckpt_main(void *arg)
 		 * begins a transaction while nothing is left to copy, and the next
 		 * commit always lands first. So it grows without bound (make bench:
 		 * 5 GB in a TAXII fill). When it is past CKPT_RESTART_PAGES and has
-		 * not started over since the last pass, twice running, RESTART: it
-		 * makes the writer wait (busy timeout) while it finishes, so the
-		 * next write starts the WAL over (and journal_size_limit trims it).
-		 * One large commit (a 50 MB envelope) does not trigger it: the next
-		 * write after a pass restarts the WAL by itself, and a RESTART then
-		 * would hold up the FLASH commits behind it. */
+		 * not started over since the last pass, twice running, the writer
+		 * is asked to run a passive checkpoint itself right after its next
+		 * commit (hl_store_commit): nothing is left to copy when its next
+		 * transaction begins, so that one starts the WAL over (and
+		 * journal_size_limit trims it). A RESTART checkpoint here would do
+		 * the same but hold the writer for as long as it takes (seconds
+		 * after a TAXII bulk: make bench saw a 5 s stall). One large commit
+		 * (a 50 MB envelope) does not trigger it: the next write after a
+		 * pass starts the WAL over by itself. */
 		behind = nlog >= CKPT_RESTART_PAGES && nlog >= last ? behind + 1 : 0;
 		last = nlog;
 		if (behind >= 2) {
-			(void)sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_RESTART,
-			    &nlog, &nckpt);
+			atomic_store(&s->wal_restart, 1);
 			behind = 0;
-			last = 0;
 		}
 		pthread_mutex_lock(&s->ckpt_mu);
 	}
