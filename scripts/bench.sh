@@ -5,8 +5,9 @@
 # openssl speed, bench_kem), hotline with four nodes on loopback (FLASH
 # latency to one and three partners, idle and during a bulk transfer;
 # sustained envelopes/s with CPU and RSS; a perf CPU breakdown), the same
-# with bench_no_fsync (like-for-like) and with the what-if shim bench/preload/whatif.c (the
-# what-if of a proposed fix), Mosquitto (TLS client certificates, QoS 1) and
+# with bench_no_fsync (like-for-like), optionally with the what-if shim
+# bench/preload/whatif.c (the what-if of a proposed fix; BENCH_VARIANTS="durable
+# nofsync shim nofsync_shim" runs it), Mosquitto (TLS client certificates, QoS 1) and
 # NATS JetStream (file storage, TLS). Every figure is repeated BENCH_RUNS
 # times (default 3), interleaved, and the report gives medians with min and
 # max. Writes docs/BENCHMARKS.md and docs/bench/*.png (bench/report.py).
@@ -48,6 +49,9 @@ rec() { sed -n "s/^\([a-zA-Z0-9_]*\)=\(.*\)$/$1.\1=\2/p" "$2" >>"$R"; }
 make -k -s -C "$ROOT" BUILD="$BUILD" bench-peers >"$T/peers-build.log" 2>&1 ||
 	say "peer clients did not build (see below); their rows are not measured"
 PRELOAD=$BUILD/bench/whatif.so
+# The shim's two fixes (TCP_NODELAY, the checkpoint connection's read) are in
+# src/ now, so its variants are off unless asked for.
+VARIANTS=${BENCH_VARIANTS:-durable nofsync}
 
 # ---- the machine
 put machine.cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
@@ -308,7 +312,7 @@ for RUN in $(seq 1 "$RUNS"); do
 	"$BUILD/bench/bench_sys" rtt 20000 "$RAW/r$RUN.rtt.txt" >"$T/out.txt" && rec "r$RUN.sys" "$T/out.txt"
 	"$BUILD/bench/bench_sys" fsync "$FED/JPN" "$NFSYNC" \
 		"$RAW/r$RUN.fsync.txt" >"$T/out.txt" && rec "r$RUN.sys" "$T/out.txt"
-	for v in durable nofsync shim nofsync_shim; do
+	for v in $VARIANTS; do
 		hotline_variant "$v"
 	done
 	if [ "$MQTT_OK" = 1 ]; then
