@@ -1277,6 +1277,37 @@ on_kv(void *user, const char *section, const char *name, const char *value)
 }
 
 /* A section header line (leading blanks gone, trailing line end gone). */
+/* Start a [KIND NAME] section of a kind that may appear many times: NAME
+ * 1..max identifier characters, not already used (the names are n entries
+ * of `stride` bytes from names0; sect holds their section lines), and fewer
+ * than cap of them. 1 with the section's line recorded in sect[n], or 0
+ * after reporting why not. */
+static int
+named_section(struct pctx *x, const char *kind, const char *name, size_t max,
+    const char *names0, size_t stride, unsigned n, unsigned cap, unsigned *sect,
+    const char *plural)
+{
+	unsigned i;
+
+	if (!ident_ok(name, max)) {
+		fail(x, x->line, "[%s NAME]: expected 1..%zu characters of A-Z a-z 0-9 . _ -",
+		    kind, max);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(names0 + (size_t)i * stride, name) == 0) {
+			fail(x, x->line, "duplicate section [%s %s] (first at line %u)", kind, name,
+			    sect[i]);
+			return 0;
+		}
+	if (n == cap) {
+		fail(x, x->line, "too many %s (max %u)", plural, cap);
+		return 0;
+	}
+	sect[n] = x->line;
+	return 1;
+}
+
 static void
 on_section(struct pctx *x, const char *s, size_t n)
 {
@@ -1375,78 +1406,36 @@ on_section(struct pctx *x, const char *s, size_t n)
 		return;
 	}
 	if (strcmp(kind, "operator") == 0) {
-		struct hl_operator_conf *o;
-
-		if (!ident_ok(argbuf, HL_OPERATOR_MAX)) {
-			fail(x, x->line, "[operator NAME]: expected 1..%d characters of "
-			    "A-Z a-z 0-9 . _ -", HL_OPERATOR_MAX);
+		if (!named_section(x, kind, argbuf, HL_OPERATOR_MAX, x->c->operators[0].name,
+		    sizeof(x->c->operators[0]), x->c->noperators, HL_OPERATORS_MAX,
+		    x->ln->op_sect, "operators"))
 			return;
-		}
-		for (i = 0; i < x->c->noperators; i++)
-			if (strcmp(x->c->operators[i].name, argbuf) == 0) {
-				fail(x, x->line, "duplicate section [operator %s] (first at "
-				    "line %u)", argbuf, x->ln->op_sect[i]);
-				return;
-			}
-		if (x->c->noperators == HL_OPERATORS_MAX) {
-			fail(x, x->line, "too many operators (max %d)", HL_OPERATORS_MAX);
-			return;
-		}
 		x->cur_idx = x->c->noperators++;
-		o = &x->c->operators[x->cur_idx];
-		memcpy(o->name, argbuf, an + 1);
-		x->ln->op_sect[x->cur_idx] = x->line;
+		memcpy(x->c->operators[x->cur_idx].name, argbuf, an + 1);
 		x->cur = S_OPERATOR;
 		return;
 	}
 	if (strcmp(kind, "collection") == 0) {
 		/* [collection NAME]: STIX collection (docs/TAXII.md) */
-		struct hl_collection_conf *l;
-
-		if (!ident_ok(argbuf, HL_COLLECTION_NAME_MAX)) {
-			fail(x, x->line, "[collection NAME]: expected 1..%d characters of "
-			    "A-Z a-z 0-9 . _ -", HL_COLLECTION_NAME_MAX);
+		if (!named_section(x, kind, argbuf, HL_COLLECTION_NAME_MAX,
+		    x->c->collections[0].name, sizeof(x->c->collections[0]), x->c->ncollections,
+		    HL_COLLECTIONS_MAX, x->ln->coll_sect, "collections"))
 			return;
-		}
-		for (i = 0; i < x->c->ncollections; i++)
-			if (strcmp(x->c->collections[i].name, argbuf) == 0) {
-				fail(x, x->line, "duplicate section [collection %s] (first at "
-				    "line %u)", argbuf, x->ln->coll_sect[i]);
-				return;
-			}
-		if (x->c->ncollections == HL_COLLECTIONS_MAX) {
-			fail(x, x->line, "too many collections (max %d)", HL_COLLECTIONS_MAX);
-			return;
-		}
 		x->cur_idx = x->c->ncollections++;
-		l = &x->c->collections[x->cur_idx];
-		memcpy(l->name, argbuf, an + 1);
-		memcpy(l->title, argbuf, an + 1);
-		x->ln->coll_sect[x->cur_idx] = x->line;
+		memcpy(x->c->collections[x->cur_idx].name, argbuf, an + 1);
+		memcpy(x->c->collections[x->cur_idx].title, argbuf, an + 1);
 		x->cur = S_COLLECTION;
 		return;
 	}
 	if (strcmp(kind, "taxii_source") == 0) {
 		/* [taxii_source NAME]: an external TAXII collection polled (docs/CONFIG.md) */
-		if (!ident_ok(argbuf, HL_COLLECTION_NAME_MAX)) {
-			fail(x, x->line, "[taxii_source NAME]: expected 1..%d characters of "
-			    "A-Z a-z 0-9 . _ -", HL_COLLECTION_NAME_MAX);
+		if (!named_section(x, kind, argbuf, HL_COLLECTION_NAME_MAX, x->c->sources[0].name,
+		    sizeof(x->c->sources[0]), x->c->nsources, HL_TAXII_SOURCES_MAX,
+		    x->ln->src_sect, "taxii sources"))
 			return;
-		}
-		for (i = 0; i < x->c->nsources; i++)
-			if (strcmp(x->c->sources[i].name, argbuf) == 0) {
-				fail(x, x->line, "duplicate section [taxii_source %s] (first at "
-				    "line %u)", argbuf, x->ln->src_sect[i]);
-				return;
-			}
-		if (x->c->nsources == HL_TAXII_SOURCES_MAX) {
-			fail(x, x->line, "too many taxii sources (max %d)", HL_TAXII_SOURCES_MAX);
-			return;
-		}
 		x->cur_idx = x->c->nsources++;
 		memcpy(x->c->sources[x->cur_idx].name, argbuf, an + 1);
 		x->c->sources[x->cur_idx].line = x->line;
-		x->ln->src_sect[x->cur_idx] = x->line;
 		x->cur = S_TAXII_SOURCE;
 		return;
 	}
