@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "apijson.h"
 #include "cli_stix.h"
+#include "cliopt.h"
 #include "misp.h"
 #include "taxii.h"
 #include "taxiic.h"
@@ -72,31 +73,7 @@ const char hl_cli_taxii_usage[] =
     "         refused, and the added_after position kept for the next round\n"
     "sources  the configured sources and their last round\n";
 
-struct copt {
-	const char *name;
-	int has_arg;
-	const char **val;
-	int *flag;
-};
 
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-fail(int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	size_t i;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (i = 0; msg[i] != '\0'; i++)
-		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
-			msg[i] = ' ';
-	fprintf(stderr, "hotline: %s\n", msg);
-	return code;
-}
 
 /* printable only: text from partners must not drive the terminal; padded
  * to width (never cut) */
@@ -109,63 +86,6 @@ put_clean(FILE *f, const char *s, int width)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 	for (; n < width; n++)
 		fputc(' ', f);
-}
-
-/* --name VALUE, --name=VALUE, flags, --; -h/--help sets *help. */
-static int
-opts_parse(const char *cmd, int argc, char **argv, struct copt *o, int *help, char **pos,
-    int *npos)
-{
-	int i, k, only = 0;
-
-	*help = 0;
-	*npos = 0;
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i], *eq, *name;
-		size_t nl;
-
-		if (only || a[0] != '-' || strcmp(a, "-") == 0) {
-			if (*npos >= POS_MAX)
-				return fail(EX_USAGE, "%s: too many arguments (see hotline %s --help)",
-				    cmd, cmd);
-			pos[(*npos)++] = argv[i];
-			continue;
-		}
-		if (strcmp(a, "--") == 0) {
-			only = 1;
-			continue;
-		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			*help = 1;
-			return EX_OK;
-		}
-		if (strncmp(a, "--", 2) != 0)
-			return fail(EX_USAGE, "%s: unknown option %.40s", cmd, a);
-		name = a + 2;
-		eq = strchr(name, '=');
-		nl = eq != NULL ? (size_t)(eq - name) : strlen(name);
-		for (k = 0; o[k].name != NULL; k++)
-			if (strlen(o[k].name) == nl && strncmp(o[k].name, name, nl) == 0)
-				break;
-		if (o[k].name == NULL)
-			return fail(EX_USAGE, "%s: unknown option --%.*s (see hotline %s --help)", cmd,
-			    (int)(nl > 40 ? 40 : nl), name, cmd);
-		if (!o[k].has_arg) {
-			if (eq != NULL)
-				return fail(EX_USAGE, "%s: option --%s takes no value", cmd, o[k].name);
-			*o[k].flag = 1;
-			continue;
-		}
-		if (*o[k].val != NULL)
-			return fail(EX_USAGE, "%s: option --%s given twice", cmd, o[k].name);
-		if (eq != NULL)
-			*o[k].val = eq + 1;
-		else if (i + 1 < argc)
-			*o[k].val = argv[++i];
-		else
-			return fail(EX_USAGE, "%s: option --%s needs a value", cmd, o[k].name);
-	}
-	return EX_OK;
 }
 
 static int
@@ -212,19 +132,19 @@ slurp(const char *path, size_t max, char **out, size_t *len)
 	*len = 0;
 	fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(EX_FAIL, "%s: %s", path, strerror(errno));
+		return hl_cli_fail(EX_FAIL, "%s: %s", path, strerror(errno));
 	if ((p = hl_malloc(cap)) == NULL) {
-		rc = fail(EX_FAIL, "out of memory");
+		rc = hl_cli_fail(EX_FAIL, "out of memory");
 		goto out;
 	}
 	for (;;) {
 		if (n + 1 >= cap) {
 			if (cap > max) {
-				rc = fail(EX_FAIL, "%s: larger than %zu bytes", path, max);
+				rc = hl_cli_fail(EX_FAIL, "%s: larger than %zu bytes", path, max);
 				goto out;
 			}
 			if ((q = hl_realloc(p, cap * 2)) == NULL) {
-				rc = fail(EX_FAIL, "out of memory");
+				rc = hl_cli_fail(EX_FAIL, "out of memory");
 				goto out;
 			}
 			p = q;
@@ -234,7 +154,7 @@ slurp(const char *path, size_t max, char **out, size_t *len)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = fail(EX_FAIL, "%s: %s", path, strerror(errno));
+			rc = hl_cli_fail(EX_FAIL, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (got == 0)
@@ -242,7 +162,7 @@ slurp(const char *path, size_t max, char **out, size_t *len)
 		n += (size_t)got;
 	}
 	if (n > max) {
-		rc = fail(EX_FAIL, "%s: larger than %zu bytes", path, max);
+		rc = hl_cli_fail(EX_FAIL, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
 	p[n] = '\0';
@@ -358,7 +278,7 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 		progress(pr, start, 0);
 	while (i < pr->total) {
 		if ((b = json_array()) == NULL) {
-			rc = fail(EX_FAIL, "out of memory");
+			rc = hl_cli_fail(EX_FAIL, "out of memory");
 			goto out;
 		}
 		bytes = 0;
@@ -367,7 +287,7 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 
 			o = json_array_get(objects, i);
 			if ((d = json_dumps(o, JSON_COMPACT)) == NULL) {
-				rc = fail(EX_FAIL, "out of memory");
+				rc = hl_cli_fail(EX_FAIL, "out of memory");
 				goto out;
 			}
 			bytes += strlen(d);
@@ -375,7 +295,7 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 			if (json_array_size(b) > 0 && bytes > PUSH_BATCH_BYTES)
 				break;
 			if (json_array_append(b, o) != 0) {
-				rc = fail(EX_FAIL, "out of memory");
+				rc = hl_cli_fail(EX_FAIL, "out of memory");
 				goto out;
 			}
 			i++;
@@ -384,7 +304,7 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 		if (r != HL_OK) {
 			if (tty)
 				fputc('\n', stderr);
-			rc = fail(taxii_rc(r), "stix push: %s", err);
+			rc = hl_cli_fail(taxii_rc(r), "stix push: %s", err);
 			goto out;
 		}
 		/* a pending status: ask again until it completes */
@@ -397,17 +317,17 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 			sleep_ms(200);
 			if ((r = hl_taxiic_get_status(&tc, API_ROOT, sid, &st, err,
 			    sizeof(err))) != HL_OK) {
-				rc = fail(taxii_rc(r), "stix push: %s", err);
+				rc = hl_cli_fail(taxii_rc(r), "stix push: %s", err);
 				goto out;
 			}
 		}
 		if (!st.complete) {
-			rc = fail(EX_FAIL, "stix push: status %s still pending after %u s", st.id,
+			rc = hl_cli_fail(EX_FAIL, "stix push: status %s still pending after %u s", st.id,
 			    STATUS_WAIT_MS / 1000);
 			goto out;
 		}
 		if (add_status(pr, &st) != 0) {
-			rc = fail(EX_FAIL, "out of memory");
+			rc = hl_cli_fail(EX_FAIL, "out of memory");
 			goto out;
 		}
 		hl_taxiic_status_clear(&st);
@@ -470,16 +390,16 @@ load_objects(const char *file, json_t **root, json_t **objects)
 	if ((rc = slurp(file, PUSH_FILE_MAX, &p, &len)) != EX_OK)
 		return rc;
 	if (!hl_apijson_depth_ok((const uint8_t *)p, len)) {
-		rc = fail(EX_FAIL, "%s: JSON nested deeper than %d levels", file, HL_JSON_DEPTH_MAX);
+		rc = hl_cli_fail(EX_FAIL, "%s: JSON nested deeper than %d levels", file, HL_JSON_DEPTH_MAX);
 		goto out;
 	}
 	if ((*root = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
-		rc = fail(EX_FAIL, "%s: not valid JSON (line %d): %s", file, je.line, je.text);
+		rc = hl_cli_fail(EX_FAIL, "%s: not valid JSON (line %d): %s", file, je.line, je.text);
 		goto out;
 	}
 	*objects = json_object_get(*root, "objects");
 	if (!json_is_array(*objects)) {
-		rc = fail(EX_FAIL, "%s: not a STIX bundle (no \"objects\" array)", file);
+		rc = hl_cli_fail(EX_FAIL, "%s: not a STIX bundle (no \"objects\" array)", file);
 		json_decref(*root);
 		*root = NULL;
 		*objects = NULL;
@@ -496,7 +416,7 @@ stix_push(const struct hl_cli_ctx *c, int argc, char **argv)
 {
 	const char *coll = NULL, *batch_s = NULL;
 	int json = 0, help, npos, rc;
-	struct copt o[] = { { "collection", 1, &coll, NULL }, { "batch", 1, &batch_s, NULL },
+	struct hl_cli_opt o[] = { { "collection", 1, &coll, NULL }, { "batch", 1, &batch_s, NULL },
 		{ "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	struct push_result pr;
 	char *pos[POS_MAX];
@@ -504,21 +424,21 @@ stix_push(const struct hl_cli_ctx *c, int argc, char **argv)
 	json_t *root = NULL, *objs, *j;
 
 	memset(&pr, 0, sizeof(pr));
-	if ((rc = opts_parse("stix push", argc, argv, o, &help, pos, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("stix push", argc, argv, o, &help, pos, POS_MAX, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(hl_cli_stix_usage, stdout);
 		return EX_OK;
 	}
 	if (npos != 1 || coll == NULL)
-		return fail(EX_USAGE, "stix push: expected FILE --collection C (see hotline stix "
+		return hl_cli_fail(EX_USAGE, "stix push: expected FILE --collection C (see hotline stix "
 		    "--help)");
 	if (batch_s != NULL && parse_uint(batch_s, 1, PUSH_BATCH_MAX, &batch) != 0)
-		return fail(EX_USAGE, "stix push: --batch: expected 1..%d", PUSH_BATCH_MAX);
+		return hl_cli_fail(EX_USAGE, "stix push: --batch: expected 1..%d", PUSH_BATCH_MAX);
 	if ((rc = load_objects(pos[0], &root, &objs)) != EX_OK)
 		return rc;
 	if ((pr.failures = json_array()) == NULL) {
-		rc = fail(EX_FAIL, "out of memory");
+		rc = hl_cli_fail(EX_FAIL, "out of memory");
 		goto out;
 	}
 	if ((rc = push_objects(c, coll, objs, batch, &pr)) != EX_OK)
@@ -526,7 +446,7 @@ stix_push(const struct hl_cli_ctx *c, int argc, char **argv)
 	if (json) {
 		j = push_json(&pr);
 		if (j == NULL) {
-			rc = fail(EX_FAIL, "out of memory");
+			rc = hl_cli_fail(EX_FAIL, "out of memory");
 			goto out;
 		}
 		json_dumpf(j, stdout, JSON_INDENT(2));
@@ -571,21 +491,21 @@ static int
 stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
-	struct copt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[POS_MAX], enc[4096], path[4200];
 	json_t *resp = NULL, *m, *x;
 	size_t i;
 
-	if ((rc = opts_parse("stix search", argc, argv, o, &help, pos, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("stix search", argc, argv, o, &help, pos, POS_MAX, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(hl_cli_stix_usage, stdout);
 		return EX_OK;
 	}
 	if (npos != 1 || pos[0][0] == '\0')
-		return fail(EX_USAGE, "stix search: expected one VALUE (see hotline stix --help)");
+		return hl_cli_fail(EX_USAGE, "stix search: expected one VALUE (see hotline stix --help)");
 	if (qencode(pos[0], enc, sizeof(enc)) != 0)
-		return fail(EX_USAGE, "stix search: value too long");
+		return hl_cli_fail(EX_USAGE, "stix search: value too long");
 	snprintf(path, sizeof(path), "/api/v1/stix/search?value=%s", enc);
 	if ((rc = c->api_call("stix search", "GET", path, NULL, &resp)) != EX_OK)
 		return rc;
@@ -634,28 +554,28 @@ stix_sight(const struct hl_cli_ctx *c, int argc, char **argv)
 {
 	const char *count_s = NULL, *note = NULL;
 	int json = 0, help, npos, rc;
-	struct copt o[] = { { "count", 1, &count_s, NULL }, { "note", 1, &note, NULL },
+	struct hl_cli_opt o[] = { { "count", 1, &count_s, NULL }, { "note", 1, &note, NULL },
 		{ "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[POS_MAX];
 	unsigned long count = 0;
 	json_t *body = NULL, *resp = NULL;
 
-	if ((rc = opts_parse("stix sight", argc, argv, o, &help, pos, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("stix sight", argc, argv, o, &help, pos, POS_MAX, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(hl_cli_stix_usage, stdout);
 		return EX_OK;
 	}
 	if (npos != 1 || strstr(pos[0], "--") == NULL)
-		return fail(EX_USAGE, "stix sight: expected one object ID (type--uuid)");
+		return hl_cli_fail(EX_USAGE, "stix sight: expected one object ID (type--uuid)");
 	if (count_s != NULL && parse_uint(count_s, 1, 999999999, &count) != 0)
-		return fail(EX_USAGE, "stix sight: --count: expected 1..999999999");
+		return hl_cli_fail(EX_USAGE, "stix sight: --count: expected 1..999999999");
 	if ((body = json_pack("{s:s}", "of", pos[0])) == NULL ||
 	    (count_s != NULL && json_object_set_new(body, "count",
 	    json_integer((json_int_t)count)) != 0) ||
 	    (note != NULL && json_object_set_new(body, "note", json_string(note)) != 0)) {
 		json_decref(body);
-		return fail(EX_FAIL, "out of memory (or --note is not UTF-8)");
+		return hl_cli_fail(EX_FAIL, "out of memory (or --note is not UTF-8)");
 	}
 	rc = c->api_call("stix sight", "POST", "/api/v1/stix/sightings", body, &resp);
 	json_decref(body);
@@ -682,7 +602,7 @@ int
 hl_cli_stix(const struct hl_cli_ctx *c, int argc, char **argv)
 {
 	if (argc < 1)
-		return fail(EX_USAGE, "stix: expected push, search or sight (see hotline stix --help)");
+		return hl_cli_fail(EX_USAGE, "stix: expected push, search or sight (see hotline stix --help)");
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		fputs(hl_cli_stix_usage, stdout);
 		return EX_OK;
@@ -693,7 +613,7 @@ hl_cli_stix(const struct hl_cli_ctx *c, int argc, char **argv)
 		return stix_search(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "sight") == 0)
 		return stix_sight(c, argc - 1, argv + 1);
-	return fail(EX_USAGE, "stix: unknown subcommand \"%.40s\" (see hotline stix --help)",
+	return hl_cli_fail(EX_USAGE, "stix: unknown subcommand \"%.40s\" (see hotline stix --help)",
 	    argv[0]);
 }
 
@@ -741,7 +661,7 @@ misp_import(const struct hl_cli_ctx *c, int argc, char **argv)
 {
 	const char *coll = NULL, *batch_s = NULL, *output = NULL;
 	int json = 0, dry = 0, help, npos, rc, r;
-	struct copt o[] = { { "collection", 1, &coll, NULL }, { "batch", 1, &batch_s, NULL },
+	struct hl_cli_opt o[] = { { "collection", 1, &coll, NULL }, { "batch", 1, &batch_s, NULL },
 		{ "output", 1, &output, NULL }, { "dry-run", 0, NULL, &dry },
 		{ "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	static struct hl_misp_summary sum;
@@ -753,31 +673,31 @@ misp_import(const struct hl_cli_ctx *c, int argc, char **argv)
 	FILE *f;
 
 	memset(&pr, 0, sizeof(pr));
-	if ((rc = opts_parse("misp import", argc, argv, o, &help, pos, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("misp import", argc, argv, o, &help, pos, POS_MAX, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(hl_cli_misp_usage, stdout);
 		return EX_OK;
 	}
 	if (npos != 1 || (coll == NULL && !dry))
-		return fail(EX_USAGE, "misp import: expected FILE --collection C (see hotline misp "
+		return hl_cli_fail(EX_USAGE, "misp import: expected FILE --collection C (see hotline misp "
 		    "--help)");
 	if (batch_s != NULL && parse_uint(batch_s, 1, PUSH_BATCH_MAX, &batch) != 0)
-		return fail(EX_USAGE, "misp import: --batch: expected 1..%d", PUSH_BATCH_MAX);
+		return hl_cli_fail(EX_USAGE, "misp import: --batch: expected 1..%d", PUSH_BATCH_MAX);
 	if ((rc = slurp(pos[0], HL_MISP_MAX_BYTES, &p, &len)) != EX_OK)
 		return rc;
 	r = hl_misp_convert((const uint8_t *)p, len, &bundle, &sum, err, sizeof(err));
 	hl_free(p);
 	if (r != HL_OK)
-		return fail(EX_FAIL, "%s: %s", pos[0], err);
+		return hl_cli_fail(EX_FAIL, "%s: %s", pos[0], err);
 	if (output != NULL) {
 		if ((f = fopen(output, "w")) == NULL) {
-			rc = fail(EX_FAIL, "%s: %s", output, strerror(errno));
+			rc = hl_cli_fail(EX_FAIL, "%s: %s", output, strerror(errno));
 			goto out;
 		}
 		if (json_dumpf(bundle, f, JSON_INDENT(1)) != 0 || fputc('\n', f) == EOF ||
 		    fclose(f) != 0) {
-			rc = fail(EX_FAIL, "%s: cannot write the bundle", output);
+			rc = hl_cli_fail(EX_FAIL, "%s: cannot write the bundle", output);
 			goto out;
 		}
 	}
@@ -785,7 +705,7 @@ misp_import(const struct hl_cli_ctx *c, int argc, char **argv)
 		print_misp(&sum);
 	if (!dry) {
 		if ((pr.failures = json_array()) == NULL) {
-			rc = fail(EX_FAIL, "out of memory");
+			rc = hl_cli_fail(EX_FAIL, "out of memory");
 			goto out;
 		}
 		if (!json)
@@ -798,7 +718,7 @@ misp_import(const struct hl_cli_ctx *c, int argc, char **argv)
 		if ((out = hl_misp_summary_json(&sum)) == NULL ||
 		    (!dry && ((pj = push_json(&pr)) == NULL ||
 		    json_object_set_new(out, "push", pj) != 0))) {
-			rc = fail(EX_FAIL, "out of memory");
+			rc = hl_cli_fail(EX_FAIL, "out of memory");
 			goto out;
 		}
 		json_dumpf(out, stdout, JSON_INDENT(2));
@@ -818,14 +738,14 @@ int
 hl_cli_misp(const struct hl_cli_ctx *c, int argc, char **argv)
 {
 	if (argc < 1)
-		return fail(EX_USAGE, "misp: expected import (see hotline misp --help)");
+		return hl_cli_fail(EX_USAGE, "misp: expected import (see hotline misp --help)");
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		fputs(hl_cli_misp_usage, stdout);
 		return EX_OK;
 	}
 	if (strcmp(argv[0], "import") == 0)
 		return misp_import(c, argc - 1, argv + 1);
-	return fail(EX_USAGE, "misp: unknown subcommand \"%.40s\" (see hotline misp --help)",
+	return hl_cli_fail(EX_USAGE, "misp: unknown subcommand \"%.40s\" (see hotline misp --help)",
 	    argv[0]);
 }
 
@@ -881,20 +801,20 @@ static int
 taxii_pull(const struct hl_cli_ctx *c, int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
-	struct copt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[POS_MAX], enc[256], path[400];
 	json_t *resp = NULL, *s, *l;
 	json_int_t round;
 	uint64_t t0;
 
-	if ((rc = opts_parse("taxii pull", argc, argv, o, &help, pos, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("taxii pull", argc, argv, o, &help, pos, POS_MAX, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(hl_cli_taxii_usage, stdout);
 		return EX_OK;
 	}
 	if (npos != 1 || qencode(pos[0], enc, sizeof(enc)) != 0)
-		return fail(EX_USAGE, "taxii pull: expected one SOURCE name");
+		return hl_cli_fail(EX_USAGE, "taxii pull: expected one SOURCE name");
 	snprintf(path, sizeof(path), "/api/v1/taxii/sources/%s/pull", enc);
 	if ((rc = c->api_call("taxii pull", "POST", path, NULL, &resp)) != EX_OK)
 		return rc;
@@ -908,14 +828,14 @@ taxii_pull(const struct hl_cli_ctx *c, int argc, char **argv)
 		    &resp)) != EX_OK)
 			return rc;
 		if ((s = find_source(resp, pos[0])) == NULL) {
-			rc = fail(EX_FAIL, "taxii pull: source %s vanished", pos[0]);
+			rc = hl_cli_fail(EX_FAIL, "taxii pull: source %s vanished", pos[0]);
 			goto out;
 		}
 		if (json_integer_value(json_object_get(s, "rounds")) >= round &&
 		    !json_is_true(json_object_get(s, "running")))
 			break;
 		if (now_ms() - t0 > PULL_WAIT_MS) {
-			rc = fail(EX_FAIL, "taxii pull: round %" JSON_INTEGER_FORMAT " of %s still "
+			rc = hl_cli_fail(EX_FAIL, "taxii pull: round %" JSON_INTEGER_FORMAT " of %s still "
 			    "running after %u s", round, pos[0], PULL_WAIT_MS / 1000);
 			goto out;
 		}
@@ -941,19 +861,19 @@ static int
 taxii_sources(const struct hl_cli_ctx *c, int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
-	struct copt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[POS_MAX];
 	json_t *resp = NULL, *s;
 	size_t i;
 
-	if ((rc = opts_parse("taxii sources", argc, argv, o, &help, pos, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("taxii sources", argc, argv, o, &help, pos, POS_MAX, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(hl_cli_taxii_usage, stdout);
 		return EX_OK;
 	}
 	if (npos != 0)
-		return fail(EX_USAGE, "taxii sources: takes no arguments");
+		return hl_cli_fail(EX_USAGE, "taxii sources: takes no arguments");
 	if ((rc = c->api_call("taxii sources", "GET", "/api/v1/taxii/sources", NULL,
 	    &resp)) != EX_OK)
 		return rc;
@@ -974,7 +894,7 @@ int
 hl_cli_taxii(const struct hl_cli_ctx *c, int argc, char **argv)
 {
 	if (argc < 1)
-		return fail(EX_USAGE, "taxii: expected pull or sources (see hotline taxii --help)");
+		return hl_cli_fail(EX_USAGE, "taxii: expected pull or sources (see hotline taxii --help)");
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		fputs(hl_cli_taxii_usage, stdout);
 		return EX_OK;
@@ -983,6 +903,6 @@ hl_cli_taxii(const struct hl_cli_ctx *c, int argc, char **argv)
 		return taxii_pull(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "sources") == 0)
 		return taxii_sources(c, argc - 1, argv + 1);
-	return fail(EX_USAGE, "taxii: unknown subcommand \"%.40s\" (see hotline taxii --help)",
+	return hl_cli_fail(EX_USAGE, "taxii: unknown subcommand \"%.40s\" (see hotline taxii --help)",
 	    argv[0]);
 }

@@ -26,6 +26,7 @@
 #include "alloc.h"
 #include "apijson.h"
 #include "cli_stix.h"
+#include "cliopt.h"
 #include "config.h"
 #include "httpc.h"
 #include "keys.h"
@@ -58,24 +59,7 @@ struct cli {
 
 static struct cli cli;
 
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static int
-fail(int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	size_t i;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (i = 0; msg[i] != '\0'; i++)   /* one line, no terminal controls */
-		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
-			msg[i] = ' ';
-	fprintf(stderr, "hotline: %s\n", msg);
-	return code;
-}
 
 /* Print s without terminal control characters (keeping \n and \t when
  * multiline): text from partners must not drive the operator's terminal. */
@@ -133,73 +117,6 @@ static const char global_usage[] =
 
 /* ---- option parsing ---- */
 
-struct opt {
-	const char *name;     /* without "--" */
-	int has_arg;
-	const char **val;     /* has_arg */
-	int *flag;            /* !has_arg */
-};
-
-/* Parse "--name VALUE", "--name=VALUE", flags, "--" and positionals.
- * "--help"/"-h" sets *help. OUT: pos[], *npos. */
-static int
-parse_opts(const char *cmd, int argc, char **argv, struct opt *opts, int *help,
-    char **pos, int maxpos, int *npos)
-{
-	const char *name, *eq;
-	size_t nl;
-	int i, k, only_pos = 0;
-
-	*help = 0;
-	*npos = 0;
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (only_pos || a[0] != '-' || strcmp(a, "-") == 0) {
-			if (*npos >= maxpos)
-				return fail(EX_USAGE, "%s: too many arguments (see hotline %s --help)",
-				    cmd, cmd);
-			pos[(*npos)++] = argv[i];
-			continue;
-		}
-		if (strcmp(a, "--") == 0) {
-			only_pos = 1;
-			continue;
-		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			*help = 1;
-			return EX_OK;
-		}
-		if (strncmp(a, "--", 2) != 0)
-			return fail(EX_USAGE, "%s: unknown option %s (see hotline %s --help)", cmd, a,
-			    cmd);
-		name = a + 2;
-		eq = strchr(name, '=');
-		nl = eq != NULL ? (size_t)(eq - name) : strlen(name);
-		for (k = 0; opts != NULL && opts[k].name != NULL; k++)
-			if (strlen(opts[k].name) == nl && strncmp(opts[k].name, name, nl) == 0)
-				break;
-		if (opts == NULL || opts[k].name == NULL)
-			return fail(EX_USAGE, "%s: unknown option --%.*s (see hotline %s --help)", cmd,
-			    (int)(nl > 40 ? 40 : nl), name, cmd);
-		if (!opts[k].has_arg) {
-			if (eq != NULL)
-				return fail(EX_USAGE, "%s: option --%s takes no value", cmd, opts[k].name);
-			*opts[k].flag = 1;
-			continue;
-		}
-		if (*opts[k].val != NULL)
-			return fail(EX_USAGE, "%s: option --%s given twice", cmd, opts[k].name);
-		if (eq != NULL) {
-			*opts[k].val = eq + 1;
-		} else {
-			if (i + 1 >= argc)
-				return fail(EX_USAGE, "%s: option --%s needs a value", cmd, opts[k].name);
-			*opts[k].val = argv[++i];
-		}
-	}
-	return EX_OK;
-}
 
 /* ---- configuration and credentials ---- */
 
@@ -211,9 +128,9 @@ load_config(void)
 	if (cli.have_cfg)
 		return EX_OK;
 	if (cli.conf_path == NULL)
-		return fail(EX_USAGE, "no configuration: use -c CONF or set HOTLINE_CONF");
+		return hl_cli_fail(EX_USAGE, "no configuration: use -c CONF or set HOTLINE_CONF");
 	if (hl_config_load(cli.conf_path, &cli.cfg, err, sizeof(err)) != HL_OK)
-		return fail(EX_FAIL, "%s", err);
+		return hl_cli_fail(EX_FAIL, "%s", err);
 	cli.have_cfg = 1;
 	return EX_OK;
 }
@@ -295,12 +212,12 @@ load_password(void)
 
 	if (env != NULL) {
 		if ((cli.password = hl_strdup(env)) == NULL)
-			return fail(EX_FAIL, "out of memory");
+			return hl_cli_fail(EX_FAIL, "out of memory");
 		cli.password_cap = strlen(env) + 1;
 		return EX_OK;
 	}
 	if (f[0] == '\0')
-		return fail(EX_USAGE, "no password: set [cli] password_file in %s or HOTLINE_PASSWORD",
+		return hl_cli_fail(EX_USAGE, "no password: set [cli] password_file in %s or HOTLINE_PASSWORD",
 		    cli.conf_path);
 	/* relative to the configuration's directory (unless the parser resolved it) */
 	if (f[0] == '/' || access(f, F_OK) == 0) {
@@ -314,7 +231,7 @@ load_password(void)
 		snprintf(path, sizeof(path), "%s/%s", dir, f);
 	}
 	if (read_all(path, HL_API_PASSWORD_MAX, &p, &n, err, sizeof(err)) != HL_OK)
-		return fail(EX_FAIL, "password file %s", err);
+		return hl_cli_fail(EX_FAIL, "password file %s", err);
 	cli.password_cap = n + 1;
 	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
 		p[--n] = '\0';
@@ -336,11 +253,11 @@ setup_client(void)
 	snprintf(cli.hc.user, sizeof(cli.hc.user), "%s",
 	    env_user != NULL ? env_user : cli.cfg.cli_user);
 	if (cli.hc.user[0] == '\0')
-		return fail(EX_USAGE, "no operator name: set [cli] user in %s or HOTLINE_USER",
+		return hl_cli_fail(EX_USAGE, "no operator name: set [cli] user in %s or HOTLINE_USER",
 		    cli.conf_path);
 	if (env_api != NULL) {
 		if (hl_parse_hostport(env_api, cli.hc.host, &cli.hc.port) != HL_OK)
-			return fail(EX_USAGE, "HOTLINE_API: expected host:port, got \"%s\"", env_api);
+			return hl_cli_fail(EX_USAGE, "HOTLINE_API: expected host:port, got \"%s\"", env_api);
 	} else {
 		snprintf(cli.hc.host, sizeof(cli.hc.host), "%s", cli.cfg.api_host);
 		cli.hc.port = cli.cfg.api_port;
@@ -378,7 +295,7 @@ api_call(const char *what, const char *method, const char *path, json_t *body, j
 		return rc;
 	if (body != NULL) {
 		if ((b = json_dumps(body, JSON_COMPACT)) == NULL)
-			return fail(EX_FAIL, "out of memory");
+			return hl_cli_fail(EX_FAIL, "out of memory");
 		blen = strlen(b);
 	}
 	r = hl_httpc_request(&cli.hc, method, path, (const uint8_t *)b, blen, &hr, &raw, err,
@@ -386,14 +303,14 @@ api_call(const char *what, const char *method, const char *path, json_t *body, j
 	if (b != NULL)
 		hl_free_secret(b, blen + 1);
 	if (r != HL_OK) {
-		rc = fail(r == HL_ERR_NOMEM ? EX_FAIL : EX_UNREACHABLE, "%s", err);
+		rc = hl_cli_fail(r == HL_ERR_NOMEM ? EX_FAIL : EX_UNREACHABLE, "%s", err);
 		goto out;
 	}
 	if (hr.body_len > 0 && hl_apijson_depth_ok(hr.body, hr.body_len))
 		j = json_loadb((const char *)hr.body, hr.body_len, JSON_REJECT_DUPLICATES, NULL);
 	if (hr.status >= 200 && hr.status < 300) {
 		if (!json_is_object(j)) {
-			rc = fail(EX_UNREACHABLE, "%s: the node answered %d without a JSON object", what,
+			rc = hl_cli_fail(EX_UNREACHABLE, "%s: the node answered %d without a JSON object", what,
 			    hr.status);
 			goto out;
 		}
@@ -404,20 +321,20 @@ api_call(const char *what, const char *method, const char *path, json_t *body, j
 	}
 	m = json_is_object(j) ? json_object_get(j, "message") : NULL;
 	if (hr.status == 401)
-		rc = fail(EX_AUTH, "authentication failed for operator %s at node %s:%u", cli.hc.user,
+		rc = hl_cli_fail(EX_AUTH, "authentication failed for operator %s at node %s:%u", cli.hc.user,
 		    cli.hc.host, (unsigned)cli.hc.port);
 	else if (hr.status == 429)
-		rc = fail(EX_AUTH, "%s: %s", what, json_is_string(m) ? json_string_value(m) :
+		rc = hl_cli_fail(EX_AUTH, "%s: %s", what, json_is_string(m) ? json_string_value(m) :
 		    "too many failed logins; try again later");
 	else if (hr.status == 403)
-		rc = fail(EX_FAIL, "%s refused: %s", what, json_is_string(m) ? json_string_value(m) :
+		rc = hl_cli_fail(EX_FAIL, "%s refused: %s", what, json_is_string(m) ? json_string_value(m) :
 		    "denied");
 	else if (hr.status == 503 && json_is_string(m))
-		rc = fail(EX_FAIL, "%s: %s (try again shortly)", what, json_string_value(m));
+		rc = hl_cli_fail(EX_FAIL, "%s: %s (try again shortly)", what, json_string_value(m));
 	else if (json_is_string(m))
-		rc = fail(EX_FAIL, "%s: %s", what, json_string_value(m));
+		rc = hl_cli_fail(EX_FAIL, "%s: %s", what, json_string_value(m));
 	else
-		rc = fail(EX_FAIL, "%s: the node answered HTTP %d", what, hr.status);
+		rc = hl_cli_fail(EX_FAIL, "%s: the node answered HTTP %d", what, hr.status);
 out:
 	json_decref(j);
 	hl_free(raw);
@@ -464,7 +381,7 @@ static int
 cmd_pki(int argc, char **argv)
 {
 	const char *dir = NULL, *partners = NULL, *bp = NULL;
-	struct opt opts[] = {
+	struct hl_cli_opt opts[] = {
 		{ "dir", 1, &dir, NULL }, { "partners", 1, &partners, NULL },
 		{ "base-port", 1, &bp, NULL }, { NULL, 0, NULL, NULL },
 	};
@@ -482,48 +399,48 @@ cmd_pki(int argc, char **argv)
 			fputs(pki_usage, stdout);
 			return EX_OK;
 		}
-		return fail(EX_USAGE, "pki: expected \"pki init\" (see hotline pki --help)");
+		return hl_cli_fail(EX_USAGE, "pki: expected \"pki init\" (see hotline pki --help)");
 	}
-	if ((rc = parse_opts("pki init", argc - 1, argv + 1, opts, &help, pos, 0, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("pki init", argc - 1, argv + 1, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(pki_usage, stdout);
 		return EX_OK;
 	}
 	if (dir == NULL || partners == NULL)
-		return fail(EX_USAGE, "pki init: --dir and --partners are required");
+		return hl_cli_fail(EX_USAGE, "pki init: --dir and --partners are required");
 	for (p = partners; *p != '\0'; p = *c == ',' ? c + 1 : c) {
 		c = strchr(p, ',');
 		if (c == NULL)
 			c = p + strlen(p);
 		len = (size_t)(c - p);
 		if (n >= HL_PEERS_MAX + 1)
-			return fail(EX_USAGE, "pki init: at most %d partners", HL_PEERS_MAX + 1);
+			return hl_cli_fail(EX_USAGE, "pki init: at most %d partners", HL_PEERS_MAX + 1);
 		if (len > HL_PARTNER_MAX || len == 0)
-			return fail(EX_USAGE, "pki init: bad partner code \"%.*s\"", (int)(len > 16 ? 16 : len), p);
+			return hl_cli_fail(EX_USAGE, "pki init: bad partner code \"%.*s\"", (int)(len > 16 ? 16 : len), p);
 		memcpy(list[n], p, len);
 		list[n][len] = '\0';
 		if (!hl_partner_valid(list[n]))
-			return fail(EX_USAGE, "pki init: bad partner code \"%s\" (2-8 of A-Z, 0-9)", list[n]);
+			return hl_cli_fail(EX_USAGE, "pki init: bad partner code \"%s\" (2-8 of A-Z, 0-9)", list[n]);
 		for (k = 0; k < n; k++)
 			if (strcmp(list[k], list[n]) == 0)
-				return fail(EX_USAGE, "pki init: partner %s given twice", list[n]);
+				return hl_cli_fail(EX_USAGE, "pki init: partner %s given twice", list[n]);
 		names[n] = list[n];
 		n++;
 	}
 	if (n < 2)
-		return fail(EX_USAGE, "pki init: a federation needs at least two partners");
+		return hl_cli_fail(EX_USAGE, "pki init: a federation needs at least two partners");
 	if (bp != NULL) {
 		errno = 0;
 		v = strtoul(bp, &end, 10);
 		if (errno != 0 || *end != '\0' || bp[0] == '\0' || bp[0] == '-' || v < 1024 ||
 		    v + 100 + n > 65535)
-			return fail(EX_USAGE, "pki init: --base-port must be a number from 1024 to %u",
+			return hl_cli_fail(EX_USAGE, "pki init: --base-port must be a number from 1024 to %u",
 			    65535 - 100 - n);
 		base = (unsigned)v;
 	}
 	if (hl_pki_init_federation(dir, names, n, base, err, sizeof(err)) != HL_OK)
-		return fail(EX_FAIL, "pki init: %s", err);
+		return hl_cli_fail(EX_FAIL, "pki init: %s", err);
 	printf("created a federation of %u partners in %s (one CA and one node each):\n", n, dir);
 	for (i = 0; i < n; i++)
 		printf("  %-6s %s/%s/  node %s/node-1  peers on 127.0.0.1:%u  API https://127.0.0.1:%u/\n",
@@ -589,7 +506,7 @@ post_envelope(const char *cmd, json_t *body)
 	if ((rc = api_call(cmd, "POST", "/api/v1/envelopes", body, &resp)) != EX_OK)
 		return rc;
 	if (!json_is_string(json_object_get(resp, "id")))
-		rc = fail(EX_UNREACHABLE, "%s: the node's answer has no id", cmd);
+		rc = hl_cli_fail(EX_UNREACHABLE, "%s: the node's answer has no id", cmd);
 	else
 		printf("%s\n", json_string_value(json_object_get(resp, "id")));
 	json_decref(resp);
@@ -602,7 +519,7 @@ cmd_send(int argc, char **argv)
 	const char *to = NULL, *prec = NULL, *cls = NULL, *rel = NULL, *tlp = NULL, *ttl = NULL;
 	const char *file = NULL, *type = NULL;
 	int exercise = 0, help, npos, rc, i;
-	struct opt opts[] = {
+	struct hl_cli_opt opts[] = {
 		{ "to", 1, &to, NULL }, { "precedence", 1, &prec, NULL },
 		{ "classification", 1, &cls, NULL }, { "releasable-to", 1, &rel, NULL },
 		{ "tlp", 1, &tlp, NULL }, { "ttl", 1, &ttl, NULL }, { "file", 1, &file, NULL },
@@ -615,38 +532,38 @@ cmd_send(int argc, char **argv)
 	size_t clen = 0, off;
 	uint64_t ttl_ms = 0;
 
-	if ((rc = parse_opts("send", argc, argv, opts, &help, pos, CLI_ARGS_MAX, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("send", argc, argv, opts, &help, pos, CLI_ARGS_MAX, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(send_usage, stdout);
 		return EX_OK;
 	}
 	if (to == NULL || prec == NULL || cls == NULL || rel == NULL || tlp == NULL)
-		return fail(EX_USAGE, "send: --to, --precedence, --classification, --releasable-to "
+		return hl_cli_fail(EX_USAGE, "send: --to, --precedence, --classification, --releasable-to "
 		    "and --tlp are required (see hotline send --help)");
 	if (file != NULL && npos > 0)
-		return fail(EX_USAGE, "send: give either --file or TEXT, not both");
+		return hl_cli_fail(EX_USAGE, "send: give either --file or TEXT, not both");
 	if (file == NULL && npos == 0)
-		return fail(EX_USAGE, "send: nothing to send: give TEXT, - (stdin) or --file F");
+		return hl_cli_fail(EX_USAGE, "send: nothing to send: give TEXT, - (stdin) or --file F");
 	if (type != NULL && strcmp(type, "text") != 0 && strcmp(type, "stix") != 0 &&
 	    strcmp(type, "track") != 0 && strcmp(type, "file") != 0)
-		return fail(EX_USAGE, "send: --type must be text, stix, track or file");
+		return hl_cli_fail(EX_USAGE, "send: --type must be text, stix, track or file");
 	if (ttl != NULL && (hl_parse_duration_ms(ttl, &ttl_ms) != HL_OK || ttl_ms < 1000 ||
 	    ttl_ms / 1000 > HL_API_TTL_MAX_S))
-		return fail(EX_USAGE, "send: --ttl must be a duration from 1s to %ud",
+		return hl_cli_fail(EX_USAGE, "send: --ttl must be a duration from 1s to %ud",
 		    HL_API_TTL_MAX_S / 86400);
 	/* the content */
 	if (file != NULL || (npos == 1 && strcmp(pos[0], "-") == 0)) {
 		if (read_all(file != NULL ? file : "-", HL_CONTENT_MAX_BYTES, &content, &clen, err,
 		    sizeof(err)) != HL_OK) {
-			rc = fail(EX_FAIL, "send: %s", err);
+			rc = hl_cli_fail(EX_FAIL, "send: %s", err);
 			goto out;
 		}
 	} else {
 		for (i = 0, clen = 0; i < npos; i++)
 			clen += strlen(pos[i]) + 1;
 		if (clen > HL_CONTENT_MAX_BYTES + 1 || (content = hl_malloc(clen)) == NULL) {
-			rc = fail(EX_FAIL, "send: text too large");
+			rc = hl_cli_fail(EX_FAIL, "send: text too large");
 			goto out;
 		}
 		for (i = 0, off = 0; i < npos; i++) {
@@ -657,7 +574,7 @@ cmd_send(int argc, char **argv)
 		clen = off - 1;
 	}
 	if (clen == 0) {
-		rc = fail(EX_USAGE, "send: the content is empty");
+		rc = hl_cli_fail(EX_USAGE, "send: the content is empty");
 		goto out;
 	}
 	if (type == NULL)
@@ -672,7 +589,7 @@ cmd_send(int argc, char **argv)
 		if ((arr = json_array()) == NULL || json_object_set(body, "to", arr) != 0)
 			goto nomem;
 		if (add_csv(arr, to) != 0) {
-			rc = fail(EX_USAGE, "send: --to: empty recipient in \"%s\"", to);
+			rc = hl_cli_fail(EX_USAGE, "send: --to: empty recipient in \"%s\"", to);
 			goto out;
 		}
 		json_decref(arr);
@@ -684,7 +601,7 @@ cmd_send(int argc, char **argv)
 	if ((arr = json_array()) == NULL || json_object_set(body, "releasable_to", arr) != 0)
 		goto nomem;
 	if (add_csv(arr, rel) != 0) {
-		rc = fail(EX_USAGE, "send: --releasable-to: empty partner in \"%s\"", rel);
+		rc = hl_cli_fail(EX_USAGE, "send: --releasable-to: empty partner in \"%s\"", rel);
 		goto out;
 	}
 	json_decref(arr);
@@ -709,10 +626,10 @@ cmd_send(int argc, char **argv)
 	rc = post_envelope("send", body);
 	goto out;
 bad_arg:
-	rc = fail(EX_USAGE, "send: options must be valid UTF-8");
+	rc = hl_cli_fail(EX_USAGE, "send: options must be valid UTF-8");
 	goto out;
 nomem:
-	rc = fail(EX_FAIL, "out of memory");
+	rc = hl_cli_fail(EX_FAIL, "out of memory");
 out:
 	if (content != NULL)
 		hl_free_secret(content, clen + 1);
@@ -751,13 +668,13 @@ build_query(char *q, size_t qlen, const char *limit, const char *exercise)
 		v = strtoul(limit, &end, 10);
 		if (errno != 0 || *end != '\0' || limit[0] == '\0' || limit[0] == '-' || v < 1 ||
 		    v > HL_API_LIMIT_MAX)
-			return fail(EX_USAGE, "--limit must be a number from 1 to %d", HL_API_LIMIT_MAX);
+			return hl_cli_fail(EX_USAGE, "--limit must be a number from 1 to %d", HL_API_LIMIT_MAX);
 		snprintf(q, qlen, "?limit=%lu", v);
 	}
 	if (exercise != NULL) {
 		if (strcmp(exercise, "include") != 0 && strcmp(exercise, "exclude") != 0 &&
 		    strcmp(exercise, "only") != 0)
-			return fail(EX_USAGE, "--exercise must be include, exclude or only");
+			return hl_cli_fail(EX_USAGE, "--exercise must be include, exclude or only");
 		snprintf(q + strlen(q), qlen - strlen(q), "%sexercise=%s", q[0] ? "&" : "?", exercise);
 	}
 	return EX_OK;
@@ -802,7 +719,7 @@ cmd_list(const char *name, const char *usage, int inbound, int argc, char **argv
 {
 	const char *limit = NULL, *exercise = NULL;
 	int json = 0, help, npos, rc;
-	struct opt opts[] = {
+	struct hl_cli_opt opts[] = {
 		{ "json", 0, NULL, &json }, { "limit", 1, &limit, NULL },
 		{ "exercise", 1, &exercise, NULL }, { NULL, 0, NULL, NULL },
 	};
@@ -810,7 +727,7 @@ cmd_list(const char *name, const char *usage, int inbound, int argc, char **argv
 	json_t *resp = NULL, *items, *it;
 	size_t i;
 
-	if ((rc = parse_opts(name, argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts(name, argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(usage, stdout);
@@ -824,7 +741,7 @@ cmd_list(const char *name, const char *usage, int inbound, int argc, char **argv
 	items = json_object_get(resp, "items");
 	if (!json_is_array(items)) {
 		json_decref(resp);
-		return fail(EX_UNREACHABLE, "%s: the node's answer has no items", name);
+		return hl_cli_fail(EX_UNREACHABLE, "%s: the node's answer has no items", name);
 	}
 	if (json) {
 		print_json(resp);
@@ -853,23 +770,23 @@ cmd_sent(int argc, char **argv)
 /* ---- show / ack / delivery: ID commands ---- */
 
 static int
-one_id(const char *cmd, const char *usage, int argc, char **argv, struct opt *opts,
+one_id(const char *cmd, const char *usage, int argc, char **argv, struct hl_cli_opt *opts,
     char idhex[HL_API_ID_HEX + 1], int *help)
 {
 	char *pos[2];
 	uint8_t id[HL_ID_BYTES];
 	int npos, rc;
 
-	if ((rc = parse_opts(cmd, argc, argv, opts, help, pos, 2, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts(cmd, argc, argv, opts, help, pos, 2, &npos)) != EX_OK)
 		return rc;
 	if (*help) {
 		fputs(usage, stdout);
 		return EX_OK;
 	}
 	if (npos != 1)
-		return fail(EX_USAGE, "%s: expected one envelope ID (see hotline %s --help)", cmd, cmd);
+		return hl_cli_fail(EX_USAGE, "%s: expected one envelope ID (see hotline %s --help)", cmd, cmd);
 	if (hl_apijson_parse_id(pos[0], id) != HL_OK)
-		return fail(EX_USAGE, "%s: \"%.40s\" is not an envelope id (32 hex digits)", cmd, pos[0]);
+		return hl_cli_fail(EX_USAGE, "%s: \"%.40s\" is not an envelope id (32 hex digits)", cmd, pos[0]);
 	hl_apijson_format_id(id, idhex);
 	return EX_OK;
 }
@@ -897,24 +814,24 @@ write_content(const char *path, const json_t *resp)
 	    json_string_length(b), HL_CONTENT_MAX_BYTES, &dec, &n) == HL_OK) {
 		p = dec;
 	} else {
-		return fail(EX_UNREACHABLE, "show: the node's answer has no content");
+		return hl_cli_fail(EX_UNREACHABLE, "show: the node's answer has no content");
 	}
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
-		rc = fail(EX_FAIL, "show: %s: %s", path, strerror(errno));
+		rc = hl_cli_fail(EX_FAIL, "show: %s: %s", path, strerror(errno));
 		goto out;
 	}
 	while (w < n) {
 		if ((got = write(fd, p + w, n - w)) < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = fail(EX_FAIL, "show: %s: %s", path, strerror(errno));
+			rc = hl_cli_fail(EX_FAIL, "show: %s: %s", path, strerror(errno));
 			close(fd);
 			goto out;
 		}
 		w += (size_t)got;
 	}
 	if (close(fd) != 0) {
-		rc = fail(EX_FAIL, "show: %s: %s", path, strerror(errno));
+		rc = hl_cli_fail(EX_FAIL, "show: %s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = EX_OK;
@@ -929,7 +846,7 @@ cmd_show(int argc, char **argv)
 {
 	const char *output = NULL;
 	int json = 0, help, rc, ex, in;
-	struct opt opts[] = {
+	struct hl_cli_opt opts[] = {
 		{ "json", 0, NULL, &json }, { "output", 1, &output, NULL }, { NULL, 0, NULL, NULL },
 	};
 	char id[HL_API_ID_HEX + 1], path[128];
@@ -1008,7 +925,7 @@ static int
 cmd_ack(int argc, char **argv)
 {
 	int json = 0, help, rc;
-	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char id[HL_API_ID_HEX + 1], path[128];
 	json_t *resp = NULL, *body;
 
@@ -1016,7 +933,7 @@ cmd_ack(int argc, char **argv)
 		return rc;
 	snprintf(path, sizeof(path), "/api/v1/envelopes/%s/ack", id);
 	if ((body = json_object()) == NULL)
-		return fail(EX_FAIL, "out of memory");
+		return hl_cli_fail(EX_FAIL, "out of memory");
 	rc = api_call("ack", "POST", path, body, &resp);
 	json_decref(body);
 	if (rc != EX_OK)
@@ -1042,7 +959,7 @@ static int
 cmd_delivery(int argc, char **argv)
 {
 	int json = 0, help, rc;
-	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char id[HL_API_ID_HEX + 1], path[128];
 	json_t *resp = NULL, *rs, *r;
 	const char *st;
@@ -1056,7 +973,7 @@ cmd_delivery(int argc, char **argv)
 	rs = json_object_get(resp, "recipients");
 	if (!json_is_array(rs)) {
 		json_decref(resp);
-		return fail(EX_UNREACHABLE, "delivery: the node's answer has no recipients");
+		return hl_cli_fail(EX_UNREACHABLE, "delivery: the node's answer has no recipients");
 	}
 	if (json) {
 		print_json(resp);
@@ -1101,13 +1018,13 @@ static int
 cmd_status(int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
-	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[1];
 	json_t *resp = NULL, *peers, *p, *rtt, *lt, *wt;
 	size_t i;
 	int up;
 
-	if ((rc = parse_opts("status", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("status", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(status_usage, stdout);
@@ -1263,7 +1180,7 @@ static int
 audit_verify_cmd(int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
-	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[1], path[HL_PATH_MAX + 16], err[512], msg[600], node[HL_NODE_NAME_MAX + 1];
 	uint8_t pub[HL_ED25519_PUB];
 	struct hl_store *s = NULL;
@@ -1271,7 +1188,7 @@ audit_verify_cmd(int argc, char **argv)
 	json_t *j;
 	int r, have_pub;
 
-	if ((rc = parse_opts("audit verify", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("audit verify", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(audit_usage, stdout);
@@ -1285,7 +1202,7 @@ audit_verify_cmd(int argc, char **argv)
 	db_path(path, sizeof(path));
 	err[0] = '\0';
 	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK)
-		return fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
+		return hl_cli_fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
 	err[0] = '\0';
 	if (have_pub)
 		r = hl_store_audit_verify_signed(s, pub, &count, &bad, err, sizeof(err));
@@ -1293,7 +1210,7 @@ audit_verify_cmd(int argc, char **argv)
 		r = hl_store_audit_verify(s, &count, &bad, err, sizeof(err));
 	hl_store_close(s);
 	if (r != HL_OK && r != HL_ERR_CORRUPT)
-		return fail(EX_FAIL, "audit: cannot verify %s: %s", path,
+		return hl_cli_fail(EX_FAIL, "audit: cannot verify %s: %s", path,
 		    err[0] != '\0' ? err : hl_strerror(r));
 	if (r == HL_OK)
 		snprintf(msg, sizeof(msg), "%" PRIu64 " entries verified", count);
@@ -1315,7 +1232,7 @@ audit_verify_cmd(int argc, char **argv)
 		printf("audit: %s\n", msg);
 	}
 	if (r != HL_OK)
-		return fail(EX_FAIL, "audit: %s", msg);
+		return hl_cli_fail(EX_FAIL, "audit: %s", msg);
 	return EX_OK;
 }
 
@@ -1323,7 +1240,7 @@ static int
 audit_checkpoint_cmd(int argc, char **argv)
 {
 	int json = 0, help, npos, rc, r, fresh = 1;
-	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[1], path[HL_PATH_MAX + 16], err[512], roothex[2 * HL_SHA256 + 1];
 	char when[HL_API_TIME_LEN];
 	struct hl_store *s = NULL;
@@ -1334,7 +1251,7 @@ audit_checkpoint_cmd(int argc, char **argv)
 	size_t len = 0;
 	json_t *j = NULL;
 
-	if ((rc = parse_opts("audit checkpoint", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("audit checkpoint", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(audit_usage, stdout);
@@ -1344,16 +1261,16 @@ audit_checkpoint_cmd(int argc, char **argv)
 		return rc;
 	db_path(path, sizeof(path));
 	if (stat(path, &sb) != 0)
-		return fail(EX_FAIL, "audit: no database at %s: %s", path, strerror(errno));
+		return hl_cli_fail(EX_FAIL, "audit: no database at %s: %s", path, strerror(errno));
 	rc = EX_FAIL;
 	err[0] = '\0';
 	if ((r = hl_store_open(path, &s, err, sizeof(err))) != HL_OK) {
-		fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
+		hl_cli_fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/kem", cli.cfg.data_dir);
 	if ((r = hl_keys_open(cli.cfg.key_path, path, &k, err, sizeof(err))) != HL_OK) {
-		fail(EX_FAIL, "audit: cannot load the node key: %s",
+		hl_cli_fail(EX_FAIL, "audit: cannot load the node key: %s",
 		    err[0] != '\0' ? err : hl_strerror(r));
 		goto out;
 	}
@@ -1363,12 +1280,12 @@ audit_checkpoint_cmd(int argc, char **argv)
 		r = hl_store_audit_checkpoint_last(s, &raw, &len);
 	}
 	if (r != HL_OK) {
-		fail(EX_FAIL, "audit: cannot make a checkpoint: %s (%s)", hl_strerror(r),
+		hl_cli_fail(EX_FAIL, "audit: cannot make a checkpoint: %s (%s)", hl_strerror(r),
 		    hl_store_errmsg(s));
 		goto out;
 	}
 	if ((r = hl_checkpoint_decode(raw, len, &c)) != HL_OK) {
-		fail(EX_FAIL, "audit: stored checkpoint is malformed");
+		hl_cli_fail(EX_FAIL, "audit: stored checkpoint is malformed");
 		goto out;
 	}
 	hex_encode(c.root, HL_SHA256, roothex);
@@ -1378,7 +1295,7 @@ audit_checkpoint_cmd(int argc, char **argv)
 		    "size", (json_int_t)c.size, "root", roothex, "time", when,
 		    "time_ms", (json_int_t)c.time_ms, "new", fresh)) == NULL ||
 		    json_set_hex(j, "checkpoint", raw, len) != 0) {
-			fail(EX_FAIL, "audit: out of memory");
+			hl_cli_fail(EX_FAIL, "audit: out of memory");
 			goto out;
 		}
 		print_json(j);
@@ -1399,7 +1316,7 @@ static int
 audit_prove_cmd(int argc, char **argv)
 {
 	int json = 0, help, npos, rc = EX_FAIL, r;
-	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[1], path[HL_PATH_MAX + 16], err[512], idhex[HL_API_ID_HEX + 1];
 	uint8_t id[HL_ID_BYTES], leaf[HL_SHA256], proof[HL_MERKLE_PROOF_MAX][HL_SHA256];
 	struct hl_store *s = NULL;
@@ -1410,16 +1327,16 @@ audit_prove_cmd(int argc, char **argv)
 	size_t len = 0, n = 0, i, p, plen, included = 0;
 	json_t *j = NULL, *arr = NULL, *e, *pa;
 
-	if ((rc = parse_opts("audit prove", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("audit prove", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(audit_usage, stdout);
 		return EX_OK;
 	}
 	if (npos != 1)
-		return fail(EX_USAGE, "audit prove: expected an envelope id (see hotline audit --help)");
+		return hl_cli_fail(EX_USAGE, "audit prove: expected an envelope id (see hotline audit --help)");
 	if (hl_apijson_parse_id(pos[0], id) != HL_OK)
-		return fail(EX_USAGE, "audit prove: \"%.40s\" is not an envelope id (32 hex digits)",
+		return hl_cli_fail(EX_USAGE, "audit prove: \"%.40s\" is not an envelope id (32 hex digits)",
 		    pos[0]);
 	if ((rc = load_config()) != EX_OK)
 		return rc;
@@ -1428,21 +1345,21 @@ audit_prove_cmd(int argc, char **argv)
 	db_path(path, sizeof(path));
 	err[0] = '\0';
 	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK) {
-		fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
+		hl_cli_fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
 		goto out;
 	}
 	r = hl_store_audit_checkpoint_last(s, &raw, &len);
 	if (r == HL_ERR_NOT_FOUND) {
-		fail(EX_FAIL, "audit prove: no checkpoint yet (run \"hotline audit checkpoint\")");
+		hl_cli_fail(EX_FAIL, "audit prove: no checkpoint yet (run \"hotline audit checkpoint\")");
 		goto out;
 	}
 	if (r != HL_OK || hl_checkpoint_decode(raw, len, &c) != HL_OK) {
-		fail(EX_FAIL, "audit prove: cannot read the latest checkpoint: %s",
+		hl_cli_fail(EX_FAIL, "audit prove: cannot read the latest checkpoint: %s",
 		    r != HL_OK ? hl_store_errmsg(s) : "malformed");
 		goto out;
 	}
 	if ((r = hl_store_audit_by_id(s, id, 10000, &a, &n)) != HL_OK) {
-		fail(EX_FAIL, "audit prove: %s (%s)", hl_strerror(r), hl_store_errmsg(s));
+		hl_cli_fail(EX_FAIL, "audit prove: %s (%s)", hl_strerror(r), hl_store_errmsg(s));
 		goto out;
 	}
 	if ((j = json_pack("{s:s, s:s, s:s, s:I}", "format", "hotline-audit-proof-v1",
@@ -1457,7 +1374,7 @@ audit_prove_cmd(int argc, char **argv)
 		if (a[i].seq == 0 || a[i].seq > c.size)
 			continue;   /* after the checkpoint: in the next one */
 		if ((r = hl_store_audit_inclusion(s, a[i].seq, c.size, proof, &plen)) != HL_OK) {
-			fail(EX_FAIL, "audit prove: entry %" PRIu64 ": %s (%s)", a[i].seq,
+			hl_cli_fail(EX_FAIL, "audit prove: entry %" PRIu64 ": %s (%s)", a[i].seq,
 			    hl_strerror(r), hl_store_errmsg(s));
 			goto out;
 		}
@@ -1476,7 +1393,7 @@ audit_prove_cmd(int argc, char **argv)
 		if (hl_merkle_entry_leaf(&me, leaf) != HL_OK ||
 		    hl_merkle_inclusion_verify(a[i].seq - 1, c.size, leaf,
 		    (const uint8_t (*)[HL_SHA256])proof, plen, c.root) != HL_OK) {
-			fail(EX_FAIL, "audit prove: entry %" PRIu64 " does not match the checkpoint "
+			hl_cli_fail(EX_FAIL, "audit prove: entry %" PRIu64 " does not match the checkpoint "
 			    "at size %" PRIu64 " (run \"hotline audit verify\")", a[i].seq, c.size);
 			goto out;
 		}
@@ -1499,7 +1416,7 @@ audit_prove_cmd(int argc, char **argv)
 		included++;
 	}
 	if (included == 0) {
-		fail(EX_FAIL, "audit prove: no audit entry of %s in the checkpoint at size %" PRIu64
+		hl_cli_fail(EX_FAIL, "audit prove: no audit entry of %s in the checkpoint at size %" PRIu64
 		    "%s", idhex, c.size, n > 0 ? " (newer entries: make a new checkpoint)" : "");
 		goto out;
 	}
@@ -1507,7 +1424,7 @@ audit_prove_cmd(int argc, char **argv)
 	rc = EX_OK;
 	goto out;
 nomem:
-	fail(EX_FAIL, "audit prove: out of memory");
+	hl_cli_fail(EX_FAIL, "audit prove: out of memory");
 out:
 	json_decref(j);
 	hl_free(a);
@@ -1521,13 +1438,13 @@ audit_check_proof_cmd(int argc, char **argv)
 {
 	int help, npos, rc = EX_FAIL;
 	const char *cert = NULL;
-	struct opt opts[] = { { "cert", 1, &cert, NULL }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt opts[] = { { "cert", 1, &cert, NULL }, { NULL, 0, NULL, NULL } };
 	char *pos[1], err[512], node[HL_NODE_NAME_MAX + 1];
 	uint8_t pub[HL_ED25519_PUB], *text = NULL;
 	struct hl_checkpoint c;
 	size_t len = 0, n = 0;
 
-	if ((rc = parse_opts("audit check-proof", argc, argv, opts, &help, pos, 1, &npos)) !=
+	if ((rc = hl_cli_opts("audit check-proof", argc, argv, opts, &help, pos, 1, &npos)) !=
 	    EX_OK)
 		return rc;
 	if (help) {
@@ -1535,20 +1452,20 @@ audit_check_proof_cmd(int argc, char **argv)
 		return EX_OK;
 	}
 	if (npos != 1 || cert == NULL)
-		return fail(EX_USAGE, "audit check-proof: expected --cert CERT.pem FILE "
+		return hl_cli_fail(EX_USAGE, "audit check-proof: expected --cert CERT.pem FILE "
 		    "(see hotline audit --help)");
 	rc = EX_FAIL;
 	if (load_cert_pub(cert, pub, node, err, sizeof(err)) != HL_OK) {
-		fail(EX_FAIL, "audit check-proof: %s", err);
+		hl_cli_fail(EX_FAIL, "audit check-proof: %s", err);
 		goto out;
 	}
 	if (read_all(pos[0], HL_PROOF_MAX_BYTES, &text, &len, err, sizeof(err)) != HL_OK) {
-		fail(EX_FAIL, "audit check-proof: %s", err);
+		hl_cli_fail(EX_FAIL, "audit check-proof: %s", err);
 		goto out;
 	}
 	/* proof.c: the bundle is untrusted input (fuzz/fuzz_proof.c) */
 	if (hl_proof_check(text, len, node, pub, &c, &n, err, sizeof(err)) != HL_OK) {
-		fail(EX_FAIL, "audit check-proof: %s: %s", pos[0], err);
+		hl_cli_fail(EX_FAIL, "audit check-proof: %s: %s", pos[0], err);
 		goto out;
 	}
 	printf("proof OK: %zu entr%s included in checkpoint of %s at size %" PRIu64 "\n", n,
@@ -1575,7 +1492,7 @@ cmd_audit(int argc, char **argv)
 		return audit_prove_cmd(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "check-proof") == 0)
 		return audit_check_proof_cmd(argc - 1, argv + 1);
-	return fail(EX_USAGE, "audit: expected \"audit verify\", \"audit checkpoint\", "
+	return hl_cli_fail(EX_USAGE, "audit: expected \"audit verify\", \"audit checkpoint\", "
 	    "\"audit prove\" or \"audit check-proof\" (see hotline audit --help)");
 }
 
@@ -1595,19 +1512,19 @@ static int
 cmd_keys(int argc, char **argv)
 {
 	int json = 0, help, npos, rc, rotate;
-	struct opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[1];
 	json_t *resp = NULL, *keys, *k;
 	size_t i;
 
-	if ((rc = parse_opts("keys", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("keys", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(keys_usage, stdout);
 		return EX_OK;
 	}
 	if (npos != 1 || (strcmp(pos[0], "list") != 0 && strcmp(pos[0], "rotate") != 0))
-		return fail(EX_USAGE, "keys: expected \"list\" or \"rotate\" (see hotline keys --help)");
+		return hl_cli_fail(EX_USAGE, "keys: expected \"list\" or \"rotate\" (see hotline keys --help)");
 	rotate = strcmp(pos[0], "rotate") == 0;
 	if ((rc = api_call("keys", rotate ? "POST" : "GET",
 	    rotate ? "/api/v1/keys/rotate" : "/api/v1/keys", NULL, &resp)) != EX_OK)
@@ -1659,7 +1576,7 @@ num_arg(const char *opt, const char *v, double *out)
 	errno = 0;
 	*out = strtod(v, &end);
 	if (v[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(*out))
-		return fail(EX_USAGE, "track-report: --%s must be a number, got \"%.40s\"", opt, v);
+		return hl_cli_fail(EX_USAGE, "track-report: --%s must be a number, got \"%.40s\"", opt, v);
 	return EX_OK;
 }
 
@@ -1671,7 +1588,7 @@ cmd_track_report(int argc, char **argv)
 	const char *speed = NULL, *heading = NULL, *climb = NULL, *ilat = NULL, *ilon = NULL;
 	const char *irad = NULL, *conf = NULL, *remark = NULL;
 	int exercise = 0, help, npos, rc;
-	struct opt opts[] = {
+	struct hl_cli_opt opts[] = {
 		{ "to", 1, &to, NULL }, { "classification", 1, &cls, NULL },
 		{ "releasable-to", 1, &rel, NULL }, { "tlp", 1, &tlp, NULL },
 		{ "ttl", 1, &ttl, NULL }, { "exercise", 0, NULL, &exercise },
@@ -1690,7 +1607,7 @@ cmd_track_report(int argc, char **argv)
 	uint64_t ttl_ms = 0;
 	json_t *body = NULL, *arr = NULL, *resp = NULL;
 
-	if ((rc = parse_opts("track-report", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("track-report", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(track_report_usage, stdout);
@@ -1698,24 +1615,24 @@ cmd_track_report(int argc, char **argv)
 	}
 	if (to == NULL || cls == NULL || rel == NULL || tlp == NULL || tid == NULL || obs == NULL ||
 	    lat == NULL || lon == NULL || speed == NULL || heading == NULL || conf == NULL)
-		return fail(EX_USAGE, "track-report: --to, --classification, --releasable-to, --tlp, "
+		return hl_cli_fail(EX_USAGE, "track-report: --to, --classification, --releasable-to, --tlp, "
 		    "--track-id, --observed, --lat, --lon, --speed, --heading and --confidence are "
 		    "required (see hotline track-report --help)");
 	if ((ilat != NULL || ilon != NULL || irad != NULL) &&
 	    (ilat == NULL || ilon == NULL || irad == NULL))
-		return fail(EX_USAGE, "track-report: give all of --impact-lat, --impact-lon and "
+		return hl_cli_fail(EX_USAGE, "track-report: give all of --impact-lat, --impact-lon and "
 		    "--impact-radius-km, or none");
 	if (ttl != NULL && (hl_parse_duration_ms(ttl, &ttl_ms) != HL_OK || ttl_ms < 1000 ||
 	    ttl_ms / 1000 > HL_API_TTL_MAX_S))
-		return fail(EX_USAGE, "track-report: --ttl must be a duration from 1s to %ud",
+		return hl_cli_fail(EX_USAGE, "track-report: --ttl must be a duration from 1s to %ud",
 		    HL_API_TTL_MAX_S / 86400);
 	memset(&t, 0, sizeof(t));
 	if (strlen(tid) > HL_TRACK_ID_MAX)
-		return fail(EX_USAGE, "track-report: track_id: must be 1 to %d characters of "
+		return hl_cli_fail(EX_USAGE, "track-report: track_id: must be 1 to %d characters of "
 		    "A-Z a-z 0-9 . _ : -", HL_TRACK_ID_MAX);
 	snprintf(t.track_id, sizeof(t.track_id), "%s", tid);
 	if (hl_track_parse_time(obs, strlen(obs), &t.observed_s, &t.observed_ns) != HL_OK)
-		return fail(EX_USAGE, "track-report: observed: must be an RFC 3339 UTC time such "
+		return hl_cli_fail(EX_USAGE, "track-report: observed: must be an RFC 3339 UTC time such "
 		    "as 2026-11-23T23:41:00Z, got \"%.40s\"", obs);
 	if ((rc = num_arg("lat", lat, &t.lat)) != EX_OK ||
 	    (rc = num_arg("lon", lon, &t.lon)) != EX_OK ||
@@ -1738,15 +1655,15 @@ cmd_track_report(int argc, char **argv)
 	}
 	if (remark != NULL) {
 		if (strlen(remark) > HL_TRACK_REMARK_MAX)
-			return fail(EX_USAGE, "track-report: remark: longer than %d bytes",
+			return hl_cli_fail(EX_USAGE, "track-report: remark: longer than %d bytes",
 			    HL_TRACK_REMARK_MAX);
 		snprintf(t.remark, sizeof(t.remark), "%s", remark);
 		t.has_remark = 1;
 	}
 	if (hl_track_check(&t, err, sizeof(err)) != HL_OK)
-		return fail(EX_USAGE, "track-report: %s", err);
+		return hl_cli_fail(EX_USAGE, "track-report: %s", err);
 	if (hl_track_encode(&t, &rec, &reclen) != HL_OK)
-		return fail(EX_FAIL, "track-report: cannot encode the track");
+		return hl_cli_fail(EX_FAIL, "track-report: cannot encode the track");
 	rc = EX_FAIL;
 	if ((body = json_object()) == NULL)
 		goto nomem;
@@ -1757,7 +1674,7 @@ cmd_track_report(int argc, char **argv)
 		if ((arr = json_array()) == NULL || json_object_set(body, "to", arr) != 0)
 			goto nomem;
 		if (add_csv(arr, to) != 0) {
-			rc = fail(EX_USAGE, "track-report: --to: empty recipient in \"%s\"", to);
+			rc = hl_cli_fail(EX_USAGE, "track-report: --to: empty recipient in \"%s\"", to);
 			goto out;
 		}
 		json_decref(arr);
@@ -1769,7 +1686,7 @@ cmd_track_report(int argc, char **argv)
 	if ((arr = json_array()) == NULL || json_object_set(body, "releasable_to", arr) != 0)
 		goto nomem;
 	if (add_csv(arr, rel) != 0) {
-		rc = fail(EX_USAGE, "track-report: --releasable-to: empty partner in \"%s\"", rel);
+		rc = hl_cli_fail(EX_USAGE, "track-report: --releasable-to: empty partner in \"%s\"", rel);
 		goto out;
 	}
 	json_decref(arr);
@@ -1786,10 +1703,10 @@ cmd_track_report(int argc, char **argv)
 	rc = post_envelope("track-report", body);
 	goto out;
 bad_arg:
-	rc = fail(EX_USAGE, "track-report: options must be valid UTF-8");
+	rc = hl_cli_fail(EX_USAGE, "track-report: options must be valid UTF-8");
 	goto out;
 nomem:
-	rc = fail(EX_FAIL, "out of memory");
+	rc = hl_cli_fail(EX_FAIL, "out of memory");
 out:
 	hl_free(rec);
 	json_decref(arr);
@@ -1862,7 +1779,7 @@ cmd_tracks(int argc, char **argv)
 {
 	const char *limit = NULL, *exercise = NULL, *history = NULL;
 	int json = 0, help, npos, rc;
-	struct opt opts[] = {
+	struct hl_cli_opt opts[] = {
 		{ "json", 0, NULL, &json }, { "limit", 1, &limit, NULL },
 		{ "exercise", 1, &exercise, NULL }, { "history", 1, &history, NULL },
 		{ NULL, 0, NULL, NULL },
@@ -1871,7 +1788,7 @@ cmd_tracks(int argc, char **argv)
 	json_t *resp = NULL, *items, *it;
 	size_t i, hl;
 
-	if ((rc = parse_opts("tracks", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("tracks", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(tracks_usage, stdout);
@@ -1886,7 +1803,7 @@ cmd_tracks(int argc, char **argv)
 			    history[i]) == NULL)
 				break;
 		if (hl == 0 || hl > HL_TRACK_ID_MAX || i != hl)
-			return fail(EX_USAGE, "tracks: --history must be a track id (1 to %d of "
+			return hl_cli_fail(EX_USAGE, "tracks: --history must be a track id (1 to %d of "
 			    "A-Z a-z 0-9 . _ : -)", HL_TRACK_ID_MAX);
 		snprintf(q + strlen(q), sizeof(q) - strlen(q), "%shistory=%s", q[0] ? "&" : "?",
 		    history);
@@ -1897,7 +1814,7 @@ cmd_tracks(int argc, char **argv)
 	items = json_object_get(resp, "items");
 	if (!json_is_array(items)) {
 		json_decref(resp);
-		return fail(EX_UNREACHABLE, "tracks: the node's answer has no items");
+		return hl_cli_fail(EX_UNREACHABLE, "tracks: the node's answer has no items");
 	}
 	if (json) {
 		print_json(resp);
@@ -1941,7 +1858,7 @@ tty_password(const char *prompt, char *buf, size_t cap)
 
 	buf[0] = '\0';
 	if ((tty = fopen("/dev/tty", "r+")) == NULL)
-		return fail(EX_USAGE, "operator: no terminal to ask the password on; use "
+		return hl_cli_fail(EX_USAGE, "operator: no terminal to ask the password on; use "
 		    "--password-file");
 	if (tcgetattr(fileno(tty), &old) == 0) {
 		quiet = old;
@@ -1957,7 +1874,7 @@ tty_password(const char *prompt, char *buf, size_t cap)
 	}
 	fclose(tty);
 	if (!ok)
-		return fail(EX_FAIL, "operator: cannot read the password from the terminal");
+		return hl_cli_fail(EX_FAIL, "operator: cannot read the password from the terminal");
 	n = strcspn(buf, "\r\n");
 	buf[n] = '\0';
 	return EX_OK;
@@ -1976,13 +1893,13 @@ operator_password(const char *file, char *out, size_t cap)
 	out[0] = '\0';
 	if (file != NULL) {
 		if (read_all(file, OPERATOR_PASSWORD_MAX + 2, &p, &len, err, sizeof(err)) != HL_OK)
-			return fail(EX_FAIL, "operator: password file %s", err);
+			return hl_cli_fail(EX_FAIL, "operator: password file %s", err);
 		n = 0;
 		while (n < len && p[n] != '\n' && p[n] != '\r' && p[n] != '\0')
 			n++;
 		if (n >= cap) {
 			hl_free_secret(p, len + 1);
-			return fail(EX_USAGE, "operator: password longer than %zu bytes", cap - 1);
+			return hl_cli_fail(EX_USAGE, "operator: password longer than %zu bytes", cap - 1);
 		}
 		memcpy(out, p, n);
 		out[n] = '\0';
@@ -1995,7 +1912,7 @@ operator_password(const char *file, char *out, size_t cap)
 		OPENSSL_cleanse(out, cap);
 		return rc;
 	}
-	rc = strcmp(out, again) == 0 ? EX_OK : fail(EX_USAGE, "operator: the passwords differ");
+	rc = strcmp(out, again) == 0 ? EX_OK : hl_cli_fail(EX_USAGE, "operator: the passwords differ");
 	OPENSSL_cleanse(again, sizeof(again));
 	if (rc != EX_OK)
 		OPENSSL_cleanse(out, cap);
@@ -2007,7 +1924,7 @@ cmd_operator(int argc, char **argv)
 {
 	const char *role = NULL, *clearance = NULL, *nat = NULL, *pwfile = NULL;
 	int json = 0, help, npos, rc;
-	struct opt opts[] = { { "role", 1, &role, NULL }, { "clearance", 1, &clearance, NULL },
+	struct hl_cli_opt opts[] = { { "role", 1, &role, NULL }, { "clearance", 1, &clearance, NULL },
 		{ "nationality", 1, &nat, NULL }, { "password-file", 1, &pwfile, NULL },
 		{ "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[2], path[HL_OPERATOR_MAX + 40], pass[OPERATOR_PASSWORD_MAX + 2];
@@ -2015,7 +1932,7 @@ cmd_operator(int argc, char **argv)
 	size_t i;
 
 	pass[0] = '\0';
-	if ((rc = parse_opts("operator", argc, argv, opts, &help, pos, 2, &npos)) != EX_OK)
+	if ((rc = hl_cli_opts("operator", argc, argv, opts, &help, pos, 2, &npos)) != EX_OK)
 		return rc;
 	if (help) {
 		fputs(operator_usage, stdout);
@@ -2039,21 +1956,21 @@ cmd_operator(int argc, char **argv)
 	}
 	if (npos != 2 || (strcmp(pos[0], "add") != 0 && strcmp(pos[0], "disable") != 0 &&
 	    strcmp(pos[0], "reset") != 0))
-		return fail(EX_USAGE, "operator: expected add NAME, list, disable NAME or reset NAME "
+		return hl_cli_fail(EX_USAGE, "operator: expected add NAME, list, disable NAME or reset NAME "
 		    "(see hotline operator --help)");
 	if (strlen(pos[1]) > HL_OPERATOR_MAX)
-		return fail(EX_USAGE, "operator: name longer than %d bytes", HL_OPERATOR_MAX);
+		return hl_cli_fail(EX_USAGE, "operator: name longer than %d bytes", HL_OPERATOR_MAX);
 	if (strcmp(pos[0], "add") == 0) {
 		if (role == NULL || clearance == NULL || nat == NULL)
-			return fail(EX_USAGE, "operator add: --role, --clearance and --nationality "
+			return hl_cli_fail(EX_USAGE, "operator add: --role, --clearance and --nationality "
 			    "are required");
 	} else if (role != NULL || clearance != NULL || nat != NULL) {
-		return fail(EX_USAGE, "operator %s: only add takes --role, --clearance, "
+		return hl_cli_fail(EX_USAGE, "operator %s: only add takes --role, --clearance, "
 		    "--nationality", pos[0]);
 	}
 	if (strcmp(pos[0], "disable") == 0) {
 		if (pwfile != NULL)
-			return fail(EX_USAGE, "operator disable: takes no password");
+			return hl_cli_fail(EX_USAGE, "operator disable: takes no password");
 		snprintf(path, sizeof(path), "/api/v1/operators/%s/disable", pos[1]);
 		body = json_object();
 	} else {
@@ -2070,7 +1987,7 @@ cmd_operator(int argc, char **argv)
 		OPENSSL_cleanse(pass, sizeof(pass));
 	}
 	if (body == NULL)
-		return fail(EX_FAIL, "out of memory");
+		return hl_cli_fail(EX_FAIL, "out of memory");
 	rc = api_call("operator", "POST", path, body, &resp);
 	json_decref(body);   /* the password inside: freed through hl_free */
 	if (rc != EX_OK)
@@ -2146,7 +2063,7 @@ cmd_help(int argc, char **argv)
 			return EX_OK;
 		}
 	}
-	return fail(EX_USAGE, "help: unknown command \"%.40s\"", argv[0]);
+	return hl_cli_fail(EX_USAGE, "help: unknown command \"%.40s\"", argv[0]);
 }
 
 int
@@ -2170,27 +2087,27 @@ main(int argc, char **argv)
 			return EX_OK;
 		} else if (strcmp(argv[a], "-c") == 0) {
 			if (a + 1 >= argc)
-				return fail(EX_USAGE, "-c needs a configuration file");
+				return hl_cli_fail(EX_USAGE, "-c needs a configuration file");
 			cli.conf_path = argv[a + 1];
 			a += 2;
 		} else if (strncmp(argv[a], "-c", 2) == 0) {
 			cli.conf_path = argv[a] + 2;
 			a++;
 		} else {
-			return fail(EX_USAGE, "unknown option %.40s (see hotline --help)", argv[a]);
+			return hl_cli_fail(EX_USAGE, "unknown option %.40s (see hotline --help)", argv[a]);
 		}
 	}
 	if (a >= argc)
-		return fail(EX_USAGE, "no command given (see hotline --help)");
+		return hl_cli_fail(EX_USAGE, "no command given (see hotline --help)");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(cmds[i].name, argv[a]) == 0)
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0]))
-		return fail(EX_USAGE, "unknown command \"%.40s\" (see hotline --help)", argv[a]);
+		return hl_cli_fail(EX_USAGE, "unknown command \"%.40s\" (see hotline --help)", argv[a]);
 	rc = cmds[i].fn(argc - a - 1, argv + a + 1);
 	fflush(stdout);
 	if (ferror(stdout) && rc == EX_OK)
-		rc = fail(EX_FAIL, "cannot write to standard output");
+		rc = hl_cli_fail(EX_FAIL, "cannot write to standard output");
 	if (cli.password != NULL)
 		hl_free_secret(cli.password, cli.password_cap);
 	return rc;
