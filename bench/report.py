@@ -692,35 +692,32 @@ def goal(desc, meas, rat, ok):
     w("| %s | %s | %s | %s |" % (desc, meas, rat, "not measured" if ok is None else ("**met**" if ok else "**not met**")))
 
 
-p99_3 = stat(per_run("durable.lat3.lat_all_p99_us"))
-goal("FLASH to three partners, durable and verified at each: p99 < 3 ms (≈ 3× the floor)",
-     ms(per_run("durable.lat3.lat_all_p99_us")),
-     "%s of 3 ms; %s the floor" % (fmt(p99_3[0] / 3000.0, "×") if p99_3 else "—",
-                                   fstat(ratios[RAT[0][0]], "×")),
-     None if not p99_3 else p99_3[0] < 3000)
-r = stat(ratios[RAT[4][0]])
-goal("Like-for-like (bench_no_fsync): FLASH p99 within 2× of Mosquitto's",
-     "%s vs %s" % (ms(per_run("nofsync.lat1.lat_KOR_p99_us")), ms(per_run("mqtt.lat.lat_p99_us"))),
-     fstat(ratios[RAT[4][0]], "×"), None if not r else r[0] <= 2.0)
-t1 = stat(per_run("durable.tput1.deliv_KOR_per_s"))
-goal("Sustained, durable: ≥ 10,000 envelopes/s through a node, one recipient",
-     fstat(per_run("durable.tput1.deliv_KOR_per_s"), "/s"),
-     fmt(t1[0] / 10000.0, "×") + " of 10,000/s" if t1 else "—", None if not t1 else t1[0] >= 10000)
+def hotline_goals(dur, nof, r_floor, r_mqtt, titles):
+    """The three hotline goal rows for one pair of variants (durable and
+    no-fsync key prefixes), RAT indexes of their floor and Mosquitto ratios."""
+    p99_3 = stat(per_run(dur + ".lat3.lat_all_p99_us"))
+    goal(titles[0], ms(per_run(dur + ".lat3.lat_all_p99_us")),
+         "%s of 3 ms; %s the floor" % (fmt(p99_3[0] / 3000.0, "×") if p99_3 else "—",
+                                       fstat(ratios[RAT[r_floor][0]], "×")),
+         None if not p99_3 else p99_3[0] < 3000)
+    r = stat(ratios[RAT[r_mqtt][0]])
+    goal(titles[1],
+         "%s vs %s" % (ms(per_run(nof + ".lat1.lat_KOR_p99_us")), ms(per_run("mqtt.lat.lat_p99_us"))),
+         fstat(ratios[RAT[r_mqtt][0]], "×"), None if not r else r[0] <= 2.0)
+    t1 = stat(per_run(dur + ".tput1.deliv_KOR_per_s"))
+    goal(titles[2], fstat(per_run(dur + ".tput1.deliv_KOR_per_s"), "/s"),
+         fmt(t1[0] / 10000.0, "×") + " of 10,000/s" if t1 else "—", None if not t1 else t1[0] >= 10000)
+
+
+hotline_goals("durable", "nofsync", 0, 4, (
+    "FLASH to three partners, durable and verified at each: p99 < 3 ms (≈ 3× the floor)",
+    "Like-for-like (bench_no_fsync): FLASH p99 within 2× of Mosquitto's",
+    "Sustained, durable: ≥ 10,000 envelopes/s through a node, one recipient"))
 if SHIM:
-    p99s3 = stat(per_run("shim.lat3.lat_all_p99_us"))
-    goal("(what-if, fixes 1 and 3 applied by the shim) FLASH to three partners, durable: p99 < 3 ms",
-         ms(per_run("shim.lat3.lat_all_p99_us")),
-         "%s of 3 ms; %s the floor" % (fmt(p99s3[0] / 3000.0, "×") if p99s3 else "—",
-                                       fstat(ratios[RAT[3][0]], "×")),
-         None if not p99s3 else p99s3[0] < 3000)
-    r = stat(ratios[RAT[6][0]])
-    goal("(what-if, shim) like-for-like FLASH p99 within 2× of Mosquitto's",
-         "%s vs %s" % (ms(per_run("nofsync_shim.lat1.lat_KOR_p99_us")), ms(per_run("mqtt.lat.lat_p99_us"))),
-         fstat(ratios[RAT[6][0]], "×"), None if not r else r[0] <= 2.0)
-    t1s = stat(per_run("shim.tput1.deliv_KOR_per_s"))
-    goal("(what-if, shim) sustained, durable: ≥ 10,000 envelopes/s, one recipient",
-         fstat(per_run("shim.tput1.deliv_KOR_per_s"), "/s"),
-         fmt(t1s[0] / 10000.0, "×") + " of 10,000/s" if t1s else "—", None if not t1s else t1s[0] >= 10000)
+    hotline_goals("shim", "nofsync_shim", 3, 6, (
+        "(what-if, fixes 1 and 3 applied by the shim) FLASH to three partners, durable: p99 < 3 ms",
+        "(what-if, shim) like-for-like FLASH p99 within 2× of Mosquitto's",
+        "(what-if, shim) sustained, durable: ≥ 10,000 envelopes/s, one recipient"))
 pin = num("stix.taxii.post_objects_per_s")
 gin = num("stix.taxii.gen_post_objects_per_s")
 goal("STIX through TAXII: ≥ 20,000 objects/s in",
