@@ -109,7 +109,7 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void
+static _Noreturn void
 die(const char *msg)
 {
 	fprintf(stderr, "bench_hotline: %s\n", msg);

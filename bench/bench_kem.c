@@ -135,7 +135,7 @@ cleanup(void)
 	tmpdir[0] = '\0';
 }
 
-static void
+static _Noreturn void
 die(const char *what)
 {
 	fprintf(stderr, "bench_kem: %s failed\n", what);

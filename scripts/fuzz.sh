@@ -30,8 +30,11 @@ esac
 pkgs=$(sed -n 's/^PKGS[[:space:]]*=[[:space:]]*//p' Makefile)
 pkg_cflags=$(pkg-config --cflags $pkgs 2>/dev/null)
 pkg_libs=$(pkg-config --libs $pkgs 2>/dev/null)
-# same include flags as the Makefile
-common="-std=c11 -D_GNU_SOURCE -g -O1 -iquote src $pkg_cflags"
+# the Makefile's include and warning flags (warnings as errors, as in make all);
+# the harnesses' entry points have no prototypes and may drop results
+warn=$(make -s --no-print-directory CC="$CC_FUZZ" print-warn-flags) || exit 1
+common="-std=c11 -D_GNU_SOURCE -g -O1 -iquote src $pkg_cflags $warn"
+harness="-Wno-missing-prototypes -Wno-unused-result"
 
 if [ "$mode" = seeds ]; then
 	make -s all || exit 1
@@ -71,7 +74,7 @@ for t in fuzz/fuzz_*.c; do
 	# FUZZ_ONLY=a,b: only these targets (names without fuzz_)
 	case ",${FUZZ_ONLY:-$short}," in *",$short,"*) ;; *) continue ;; esac
 	bin="$out/$name"
-	$CC_FUZZ $common -fsanitize=fuzzer,address,undefined -o "$bin" "$t" "$lib" \
+	$CC_FUZZ $common $harness -fsanitize=fuzzer,address,undefined -o "$bin" "$t" "$lib" \
 	    $pkg_libs -lm -pthread || { echo "$name: build failed"; failed=1; continue; }
 	log="$out/$name.log"
 	if [ "$mode" = replay ]; then

@@ -18,9 +18,9 @@ if [ -n "$missing" ]; then
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
+	$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -qq --no-install-recommends $missing
+	$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing
 fi
 # The web console's browser tests: playwright-core, pinned by
 # tests/browser/package-lock.json (drives the Debian chromium above).

@@ -19,6 +19,9 @@ hl_log_init(const char *progname, int verbose)
 	log_verbose = verbose;
 }
 
+static void vlog(const char *level, const char *fmt, va_list ap, const char *suffix)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(const char *level, const char *fmt, va_list ap, const char *suffix)
 {

@@ -96,6 +96,17 @@ hl_sandbox_unavailable(void)
 #endif
 }
 
+/* One argument compared for equality. libseccomp's SCMP_An(SCMP_CMP_EQ, v)
+ * leaves the unused second datum to default initialisation, which clang's
+ * -Wmissing-field-initializers rejects; this names every field. */
+static struct scmp_arg_cmp
+arg_eq(unsigned int arg, scmp_datum_t value)
+{
+	struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = value, .datum_b = 0 };
+
+	return c;
+}
+
 static int
 unavailable_notice(const char *who)
 {
@@ -294,16 +305,16 @@ hl_sandbox_network(char *err, size_t errlen)
 	if (allow_noexec_memory(ctx, 1) != 0 ||
 	    /* IPv4/IPv6 for links and the API, AF_UNIX for the resolver */
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_INET)) != 0 ||
+	    arg_eq(0, AF_INET)) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_INET6)) != 0 ||
+	    arg_eq(0, AF_INET6)) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) != 0 ||
+	    arg_eq(0, AF_UNIX)) != 0 ||
 	    /* libevent asks how many bytes a socket holds */
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD)) != 0 ||
+	    arg_eq(1, FIONREAD)) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONBIO)) != 0) {
+	    arg_eq(1, FIONBIO)) != 0) {
 		snprintf(err, errlen, "seccomp: cannot add a conditional rule");
 		goto out;
 	}

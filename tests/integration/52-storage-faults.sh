@@ -21,8 +21,8 @@ MNT="$FED/JPN/data"
 mkdir -p "$MNT"
 if ! mount -t tmpfs -o size=6m,mode=0700 tmpfs "$MNT" 2>"$T/mount.err"; then
 	MNT=""
-	echo "# $SCENARIO: SKIPPED: cannot mount a tmpfs: $(head -n 1 "$T/mount.err")"
-	exit 0
+	echo "# $SCENARIO: SKIPPED (exit 77): cannot mount a tmpfs: $(head -n 1 "$T/mount.err")"
+	exit 77
 fi
 ok "JPN's data directory is a 6 MiB tmpfs"
 node_start JPN

@@ -15,7 +15,7 @@ SD=${HOTLINE_SHARED_DATA:-}
 if [ -n "$SD" ] && [ -f "$SD/mitre-attack-stix21/ics-attack-18.1.json" ]; then
 	BUNDLE="$SD/mitre-attack-stix21/ics-attack-18.1.json"
 else
-	echo "# SKIPPED the ATT&CK bundle (HOTLINE_SHARED_DATA absent): using the fixture"
+	skip "the ATT&CK bundle (HOTLINE_SHARED_DATA absent): using the fixture"
 	BUNDLE="$FIX/bundle.json"
 fi
 

@@ -118,7 +118,7 @@ if command -v script >/dev/null; then
 	tty_out=$(script -qec "$HL -c $(conf JPN) stix push $FIX/disarm/incident-bundle.json --collection intel" /dev/null)
 	expect_match "$tty_out" '\] 7/7 objects +[0-9]+/s' "stix push on a terminal shows the progress bar"
 else
-	echo "# SKIPPED progress bar check (no script(1))"
+	skip "progress bar check (no script(1))"
 fi
 
 KCOLL=$(taxii KOR collections/ | jq -r '.collections[] | select(.title == "intel") | .id')
@@ -181,7 +181,7 @@ if [ -n "$SD" ] && [ -f "$SD/misp-events/to_delete2.json" ] && [ -f "$SD/disarm-
 	expect_match "$(echo "$s" | jq -r --arg v "$ip" '[.matches[] | select(.matched == $v)] | length')" '^[1-9]' \
 		"search on KOR for $net finds $ip"
 else
-	echo "# SKIPPED real MISP event and DISARM bundle (HOTLINE_SHARED_DATA not set or incomplete)"
+	skip "real MISP event and DISARM bundle (HOTLINE_SHARED_DATA not set or incomplete)"
 fi
 
 # ---- the poll bridge: KOR pulls JPN's collection intel into mirror ----

@@ -24,7 +24,7 @@
 #include "hl_limits.h"
 #include "pki.h"
 
-static void
+static _Noreturn void
 usage(void)
 {
 	fprintf(stderr,
