@@ -43,6 +43,9 @@
 #define HL_MISP_STAT_MAX 48                     /* distinct names counted */
 #define HL_MISP_SKIP_DETAIL_MAX 64              /* skipped attributes listed one by one */
 #define HL_MISP_NAME_MAX 48
+#define HL_MISP_UNIT_ATTRS_MAX 1024             /* attributes in one converted object, its
+                                                   merged pe and pe-sections included */
+#define HL_MISP_RELS_MAX 50000                  /* relationships in one bundle */
 
 struct hl_misp_stat {
 	char name[HL_MISP_NAME_MAX];
@@ -63,6 +66,10 @@ struct hl_misp_summary {
 	unsigned converted;             /* attributes that went into the bundle */
 	unsigned skipped;               /* attributes left out */
 	unsigned objects;               /* STIX objects in the bundle */
+	unsigned references;            /* MISP ObjectReferences seen */
+	unsigned references_merged;     /* ... inside one STIX object (file + pe + sections) */
+	unsigned references_unresolved; /* ... whose ends were not converted */
+	unsigned rels_left_out;         /* relationships past HL_MISP_RELS_MAX */
 	unsigned nconv;                 /* converted, per MISP attribute type */
 	struct hl_misp_stat conv[HL_MISP_STAT_MAX];
 	unsigned nstix;                 /* bundle objects, per STIX type */

@@ -1,12 +1,13 @@
 /* misp_convert.c: convert MISP event files to STIX 2.1 bundles with the
  * library's converter, for the schema check and for timing.
  *
- *   misp_convert [-o OUTDIR] [-n N] EVENT.json...
+ *   misp_convert [-s] [-o OUTDIR] [-n N] EVENT.json...
  *       converts each event; with -o, writes OUTDIR/<file name> (the
  *       bundle, indented); without, prints the bundle of the last event on
  *       stdout. -n N converts each event N times and prints on stderr the
  *       mean time per conversion: "<file> <bytes> B: <N> runs, <us> us/run,
- *       <objects> objects".
+ *       <objects> objects". -s prints each conversion's summary (JSON, one
+ *       line) on stderr.
  * Exit 1 when an event is refused (its one-line reason on stderr). */
 #include <errno.h>
 #include <stdio.h>
@@ -64,10 +65,13 @@ main(int argc, char **argv)
 	long runs = 1, k;
 	double t0, t1;
 	char *p;
-	int i = 1, rc = 0;
+	json_t *sj;
+	int i = 1, rc = 0, summary = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "-s") == 0) {
+			summary = 1;
+		} else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
 			outdir = argv[++i];
 		} else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
 			runs = strtol(argv[++i], NULL, 10);
@@ -76,12 +80,12 @@ main(int argc, char **argv)
 				return 2;
 			}
 		} else {
-			fprintf(stderr, "usage: misp_convert [-o OUTDIR] [-n N] EVENT.json...\n");
+			fprintf(stderr, "usage: misp_convert [-s] [-o OUTDIR] [-n N] EVENT.json...\n");
 			return 2;
 		}
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: misp_convert [-o OUTDIR] [-n N] EVENT.json...\n");
+		fprintf(stderr, "usage: misp_convert [-s] [-o OUTDIR] [-n N] EVENT.json...\n");
 		return 2;
 	}
 	hl_apijson_init();
@@ -104,6 +108,13 @@ main(int argc, char **argv)
 		free(p);
 		if (b == NULL)
 			continue;
+		if (summary && (sj = hl_misp_summary_json(&sum)) != NULL) {
+			fputs(argv[i], stderr);
+			fputc(' ', stderr);
+			json_dumpf(sj, stderr, JSON_COMPACT);
+			fputc('\n', stderr);
+			json_decref(sj);
+		}
 		if (runs > 1)
 			fprintf(stderr, "%s %zu B: %ld runs, %.1f us/run, %u objects\n", argv[i], len,
 			    runs, (t1 - t0) / (double)runs, sum.objects);
