@@ -1331,22 +1331,26 @@ cmp_json(const struct cmp *x)
 
 /* Add an SCO (stolen): type, spec_version, id; its id to refs once. */
 static int
-add_sco(struct conv *c, json_t *sco, const char *type, json_t *refs, const json_t *marks,
+add_sco(struct conv *c, json_t *props, const char *type, json_t *refs, const json_t *marks,
     char id[64])
 {
-	json_t *x;
+	json_t *x, *sco = NULL;
 	size_t i;
 	int r;
 
-	if (json_object_set_new(sco, "type", json_string(type)) != 0 ||
+	/* type, spec_version and id first, as readers expect them */
+	if ((r = sco_id(type, props, id)) != HL_OK || (sco = json_object()) == NULL ||
+	    json_object_set_new(sco, "type", json_string(type)) != 0 ||
 	    json_object_set_new(sco, "spec_version", json_string("2.1")) != 0 ||
-	    (r = sco_id(type, sco, id)) != HL_OK ||
 	    json_object_set_new(sco, "id", json_string(id)) != 0 ||
+	    json_object_update(sco, props) != 0 ||
 	    (marks != NULL && json_array_size(marks) > 0 &&
 	    json_object_set_new(sco, "object_marking_refs", json_deep_copy(marks)) != 0)) {
+		json_decref(props);
 		json_decref(sco);
-		return HL_ERR_NOMEM;
+		return r != HL_OK ? r : HL_ERR_NOMEM;
 	}
+	json_decref(props);
 	json_array_foreach(refs, i, x)
 		if (strcmp(json_string_value(x), id) == 0)
 			break;
@@ -1779,12 +1783,15 @@ emit_unit(struct conv *c, const struct unit_info *ui, char id[64], int *made)
 	id[0] = '\0';
 	fix_roots(c);
 	if (!to_ids && sco_prune(c) == 0) {
-		/* nothing a valid observable can hold: only a pattern can say it */
-		to_ids = 1;
-		for (i = 0; i < c->u.n; i++) {
-			c->u.c[i].drop = 0;
-			c->u.a[c->u.c[i].attr].why = NULL;
-		}
+		/* no valid observable holds it, and to_ids says it is not for a
+		 * pattern (a lone port or MIME type would match far too much) */
+		for (i = 0; i < c->u.na; i++)
+			if (c->u.a[i].text) {
+				c->u.a[i].text = 0;
+				drop_reason(c, i, "no valid observable holds the rest of the object");
+			}
+		r = HL_OK;
+		goto out;
 	}
 	if (to_ids) {
 		if ((r = build_pattern(c, &pat)) != HL_OK && r != HL_ERR_TOO_BIG)
