@@ -753,33 +753,47 @@ test_summary_json(void **state)
 	free(p);
 }
 
+/* each allocation failing in turn (every 7th for the small event, every
+ * 11th for the composite one, up to the first that converts): a clean
+ * error, no bundle, nothing leaked */
 static void
 test_alloc_failures(void **state)
 {
+	static const struct {
+		const char *name;
+		uint64_t step;
+	} evs[] = { { "small-event.json", 7 }, { "composite-event.json", 11 } };
 	json_t *b = NULL;
-	size_t len;
-	char *p = fixture("small-event.json", &len), err[256];
+	size_t len, i;
+	char *p, err[256];
 	int64_t live = hl_alloc_live();
 	uint64_t n;
-	int r, ok = 0;
+	int r, ok;
 
 	(void)state;
-	for (n = 1; n < 5000 && !ok; n += 7) {
-		hl_alloc_fail_at(n);
-		r = hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err));
-		hl_alloc_fail_at(0);
-		if (r == HL_OK) {
-			ok = 1;
-			json_decref(b);
-		} else {
-			assert_null(b);
-			if (r != HL_ERR_NOMEM && r != HL_ERR_MALFORMED && r != HL_ERR_CRYPTO)
-				fail_msg("allocation %u failed: %d", (unsigned)n, r);
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		p = fixture(evs[i].name, &len);
+		ok = 0;
+		for (n = 1; n < 40000 && !ok; n += evs[i].step) {
+			hl_alloc_fail_at(n);
+			r = hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err));
+			hl_alloc_fail_at(0);
+			if (r == HL_OK) {
+				ok = 1;
+				json_decref(b);
+			} else {
+				assert_null(b);
+				if (r != HL_ERR_NOMEM && r != HL_ERR_MALFORMED && r != HL_ERR_CRYPTO)
+					fail_msg("%s: allocation %u failed: %d", evs[i].name, (unsigned)n, r);
+			}
+			assert_int_equal(hl_alloc_live(), live);
 		}
-		assert_int_equal(hl_alloc_live(), live);
+		if (!ok)
+			fail_msg("%s never converted", evs[i].name);
+		print_message("%s: allocation failures injected up to #%u, then it converted\n",
+		    evs[i].name, (unsigned)(n - evs[i].step));
+		free(p);
 	}
-	assert_true(ok);
-	free(p);
 }
 
 #define NT_DST "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '"
