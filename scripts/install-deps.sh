@@ -4,6 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config libssl-dev openssl libevent-dev libsqlite3-dev sqlite3
 libjansson-dev libinih-dev libcmocka-dev libseccomp-dev clang valgrind curl jq
+python3 python3-jsonschema
 chromium"
 missing=""
 for p in $PKGS; do

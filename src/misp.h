@@ -1,5 +1,7 @@
-/* misp.h: MISP event JSON to a STIX 2.1 bundle (docs/TAXII.md, "Importing
- * MISP events"). A pure function over untrusted bytes: no I/O, no clock.
+/* misp.h: MISP event JSON to a STIX 2.1 bundle, mapped as MISP's own
+ * converter (misp-stix) maps it (docs/TAXII.md, "Importing MISP events",
+ * has the table per type). A pure function over untrusted bytes: no I/O,
+ * no clock.
  *
  * Ids are deterministic (UUIDv5 under a hotline namespace, SHA-1 from
  * OpenSSL, named after the MISP uuid), so importing the same event twice
@@ -9,16 +11,25 @@
  * What becomes what:
  *   event                 -> report (object_refs: everything else)
  *   Orgc                  -> identity (created_by_ref of every object)
- *   tlp:* tag             -> TLP 2.0 marking-definition ref (white = clear);
- *                            an attribute's own tlp tag overrides the event's
- *   other tags            -> labels; simple galaxy tags (threat-actor, tool,
- *                            malware families, mitre-attack-pattern "Name - Tnnnn")
- *                            -> threat-actor / tool / malware / attack-pattern
- *   IOC attribute, to_ids -> indicator with a STIX pattern
- *   IOC attribute, !to_ids-> observed-data + its SCOs (context, not detection)
+ *   tlp:* tag             -> TLP 2.0 marking-definition ref (white = clear),
+ *                            and the marking-definition objects themselves;
+ *                            an item's own tlp tag overrides the event's
+ *   other tags            -> labels; galaxy tags (threat-actor, tool, malware
+ *                            families, mitre-attack-pattern "Name - Tnnnn")
+ *                            -> threat-actor / tool / malware / attack-pattern,
+ *                            which the event's indicators "indicate"
+ *   attribute, to_ids     -> indicator: one observation per observable type
+ *                            (ip-dst|port is one network-traffic observation),
+ *                            labels misp:type / misp:category, kill-chain
+ *                            phase misp-category
+ *   attribute, !to_ids    -> observed-data + its SCOs (context, not detection)
  *   MISP object           -> one indicator (any attribute to_ids) or one
- *                            observed-data for its attributes; text/comment
- *                            attributes become its description
+ *                            observed-data; a file with its pe and pe-sections
+ *                            is one file with the windows-pebinary-ext;
+ *                            text/comment attributes become its description
+ *   ObjectReference       -> relationship
+ *   vulnerability         -> vulnerability; yara/snort/sigma -> indicator with
+ *                            that pattern_type; pdb -> x-misp-attribute
  *   comment / text        -> note on the report
  *   link                  -> external_references of the report
  *   anything else         -> skipped, with the reason in the summary
@@ -43,6 +54,9 @@
 #define HL_MISP_STAT_MAX 48                     /* distinct names counted */
 #define HL_MISP_SKIP_DETAIL_MAX 64              /* skipped attributes listed one by one */
 #define HL_MISP_NAME_MAX 48
+#define HL_MISP_UNIT_ATTRS_MAX 1024             /* attributes in one converted object, its
+                                                   merged pe and pe-sections included */
+#define HL_MISP_RELS_MAX 50000                  /* relationships in one bundle */
 
 struct hl_misp_stat {
 	char name[HL_MISP_NAME_MAX];
@@ -63,6 +77,10 @@ struct hl_misp_summary {
 	unsigned converted;             /* attributes that went into the bundle */
 	unsigned skipped;               /* attributes left out */
 	unsigned objects;               /* STIX objects in the bundle */
+	unsigned references;            /* MISP ObjectReferences seen */
+	unsigned references_merged;     /* ... inside one STIX object (file + pe + sections) */
+	unsigned references_unresolved; /* ... whose ends were not converted */
+	unsigned rels_left_out;         /* relationships past HL_MISP_RELS_MAX */
 	unsigned nconv;                 /* converted, per MISP attribute type */
 	struct hl_misp_stat conv[HL_MISP_STAT_MAX];
 	unsigned nstix;                 /* bundle objects, per STIX type */

@@ -100,14 +100,19 @@ expect_match "$COLL" '^[0-9a-f-]{36}$' "JPN serves collection intel over TAXII (
 out=$(hl JPN misp import "$FIX/misp/small-event.json" --collection intel --output "$T/small.json" \
 	--json) && rc=0 || rc=$?
 expect_eq "$rc" 1 "misp import exits 1 when an object is refused"
-expect_eq "$(echo "$out" | jq '.converted')" 22 "misp import: 22 attributes converted"
+expect_eq "$(echo "$out" | jq '.converted')" 23 "misp import: 23 attributes converted"
 expect_eq "$(echo "$out" | jq '.skipped_by_reason["malformed value"]')" 2 "misp import: malformed values skipped with the reason"
-expect_eq "$(echo "$out" | jq '.push.accepted')" 24 "misp import: 24 of 25 objects accepted"
+# 58 objects: the TLP:RED indicator and its two indicates relationships
+# (red like their stricter end) are refused
+expect_eq "$(echo "$out" | jq '.push.accepted')" 55 "misp import: 55 of 58 objects accepted"
 red=$(jq -r '.objects[] | select(.pattern == "[domain-name:value = '"'"'red.evil.example'"'"']") | .id' "$T/small.json")
-expect_eq "$(echo "$out" | jq -r '.push.failures[0].id')" "$red" "the TLP:RED indicator is the refused one"
+redrels=$(jq -r --arg r "$red" '[.objects[] | select(.source_ref == $r) | .id] | join(" ")' "$T/small.json")
+expect_eq "$(echo "$out" | jq -r '.push.failures[0].id')" "$red" "the TLP:RED indicator is refused"
+expect_eq "$(echo "$out" | jq -r '[.push.failures[1:][].id] | join(" ")')" "$redrels" \
+	"and its two relationships, nothing else"
 expect_match "$(echo "$out" | jq -r '.push.failures[0].message')" 'RED' "its reason names TLP:RED"
 human=$(hl JPN misp import "$FIX/misp/small-event.json" --dry-run)
-expect_match "$human" 'skipped 00000000-0000-4000-8000-000000000013 yara +unsupported type' \
+expect_match "$human" 'skipped 00000000-0000-4000-8000-0000000000b4 float +no STIX property' \
 	"misp import lists each skipped attribute and why"
 
 out=$(hl JPN stix push "$FIX/disarm/incident-bundle.json" --collection intel --json)
@@ -123,8 +128,9 @@ fi
 
 KCOLL=$(taxii KOR collections/ | jq -r '.collections[] | select(.title == "intel") | .id')
 expect_eq "$KCOLL" "$COLL" "the collection has the same TAXII id on both nodes"
-wait_count KOR "$COLL" 31 30
-same_objects KOR "$COLL" "$T/small.json" "$red" || fail "MISP objects differ on KOR"
+wait_count KOR "$COLL" 62 30
+# shellcheck disable=SC2086
+same_objects KOR "$COLL" "$T/small.json" "$red" $redrels || fail "MISP objects differ on KOR"
 ok "the converted MISP objects arrive on KOR unchanged (canonical JSON)"
 same_objects KOR "$COLL" "$FIX/disarm/incident-bundle.json" || fail "DISARM objects differ on KOR"
 ok "the DISARM incident bundle arrives on KOR unchanged"
@@ -227,7 +233,10 @@ hl JPN misp import "$T/event2.json" --collection intel --output "$T/event2.stix.
 new=$(( $(count_objects JPN "$COLL") - src ))
 out=$(hl KOR taxii pull jpn --json)
 expect_eq "$(echo "$out" | jq '.last.fetched')" "$new" "the next pull fetches only the $new new objects"
-same_objects KOR "$MCOLL" "$T/event2.stix.json" "$(jq -r '.objects[] | select(.pattern == "[domain-name:value = '"'"'red.evil.example'"'"']") | .id' "$T/event2.stix.json")" ||
+red2=$(jq -r '.objects[] | select(.pattern == "[domain-name:value = '"'"'red.evil.example'"'"']") | .id' "$T/event2.stix.json")
+# shellcheck disable=SC2046
+same_objects KOR "$MCOLL" "$T/event2.stix.json" "$red2" \
+	$(jq -r --arg r "$red2" '.objects[] | select(.source_ref == $r) | .id' "$T/event2.stix.json") ||
 	fail "pulled objects differ"
 ok "pulled objects are unchanged in the mirror collection"
 node_stop KOR

@@ -1,8 +1,15 @@
-/* test_misp.c: MISP event -> STIX 2.1 bundle. A hand-written event covering
- * every converted type, TLP tags (event and attribute), galaxies, skips
- * with reasons; determinism; the UUIDv5 vector; malformed and oversized
- * inputs; allocation failures; and every real MISP event in the shared
- * data (SKIPPED when HOTLINE_SHARED_DATA is absent). */
+/* test_misp.c: MISP event -> STIX 2.1 bundle. Two hand-written events:
+ * small-event (simple types, TLP tags on the event and an attribute,
+ * galaxies, skips with reasons) and composite-event (composite attributes
+ * as one observation, file + pe + pe-section merged, domain-ip, ip-port,
+ * registry-key, ObjectReferences as relationships, indicates, labels and
+ * kill-chain phases, marking-definition objects, vulnerability / yara /
+ * snort / pdb), each also compared with its committed bundle
+ * (tests/fixtures/misp/NAME.stix.json, checked against the OASIS schemas by
+ * tests/integration/63-misp-schema.sh); determinism; the UUIDv5 vector;
+ * malformed and oversized inputs; allocation failures; well-formed
+ * patterns without repeated comparisons; and every real MISP event in the
+ * shared data (SKIPPED when HOTLINE_SHARED_DATA is absent). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +31,7 @@
 #define TLP_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 #define TLP_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 #define TLP_CLEAR "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+#define TLP_GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 
 static struct hl_misp_summary sum;
 
@@ -109,6 +117,144 @@ first_mark(json_t *o)
 	return json_is_string(m) ? json_string_value(m) : "";
 }
 
+/* relationships of type rtype from src (marked mark, when not NULL) */
+static size_t
+count_rels_from(json_t *objs, const char *src, const char *rtype, const char *mark)
+{
+	json_t *o;
+	size_t i, n = 0;
+
+	json_array_foreach(objs, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "type")), "relationship") == 0 &&
+		    strcmp(json_string_value(json_object_get(o, "source_ref")), src) == 0 &&
+		    strcmp(json_string_value(json_object_get(o, "relationship_type")), rtype) == 0 &&
+		    (mark == NULL || strcmp(first_mark(o), mark) == 0))
+			n++;
+	return n;
+}
+
+static json_t *
+find_id(json_t *objs, const char *id)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(objs, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
+			return o;
+	return NULL;
+}
+
+/* the object a MISP attribute became: type--uuid5(namespace, "type:uuid") is
+ * not reachable from here, so find it by a property value */
+static json_t *
+find_by(json_t *objs, const char *type, const char *prop, const char *value)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(objs, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "type")), type) == 0 &&
+		    json_is_string(json_object_get(o, prop)) &&
+		    strcmp(json_string_value(json_object_get(o, prop)), value) == 0)
+			return o;
+	return NULL;
+}
+
+static int
+has_label(json_t *o, const char *label)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "labels"), i, l)
+		if (strcmp(json_string_value(l), label) == 0)
+			return 1;
+	return 0;
+}
+
+/* A STIX pattern as this converter writes it: it lexes (stix.c), every
+ * observation has one root type, and no comparison appears twice in one
+ * observation. Fails the test otherwise. */
+static void
+pattern_ok(const char *what, const char *pat)
+{
+	struct hl_stix_obs obs[8];
+	char cmp[64][512];
+	const char *p = pat, *q, *root;
+	size_t n, ncmp, k, l, rl;
+
+	if (hl_stix_pattern_extract(pat, strlen(pat), obs, 8, &n) != HL_OK)
+		fail_msg("%s: pattern does not lex: %s", what, pat);
+	while (*p != '\0') {
+		if (*p != '[')
+			fail_msg("%s: expected '[': %s", what, pat);
+		p++;
+		root = p;
+		rl = strcspn(p, ":");
+		ncmp = 0;
+		for (;;) {
+			while (*p == '(' || *p == ' ')
+				p++;
+			if (strncmp(p, root, rl) != 0 || p[rl] != ':')
+				fail_msg("%s: two root types in one observation: %s", what, pat);
+			/* one comparison: path (no spaces), " = ", a quoted string or a number */
+			if ((q = strstr(p, " = ")) == NULL)
+				fail_msg("%s: no comparison: %s", what, pat);
+			q += 3;
+			if (*q == '\'') {
+				for (q++; *q != '\0' && *q != '\''; q++)
+					if (*q == '\\' && q[1] != '\0')
+						q++;
+				if (*q != '\'')
+					fail_msg("%s: unterminated string: %s", what, pat);
+				q++;
+			} else {
+				while ((*q >= '0' && *q <= '9') || *q == '.')
+					q++;
+			}
+			l = (size_t)(q - p);
+			if (l >= sizeof(cmp[0]))
+				l = sizeof(cmp[0]) - 1;
+			for (k = 0; k < ncmp && k < 64; k++)
+				if (strlen(cmp[k]) == l && strncmp(cmp[k], p, l) == 0)
+					fail_msg("%s: repeated comparison %.*s in %s", what, (int)l, p, pat);
+			if (ncmp < 64) {
+				memcpy(cmp[ncmp], p, l);
+				cmp[ncmp][l] = '\0';
+			}
+			ncmp++;
+			while (*q == ')')
+				q++;
+			if (*q == ']')
+				break;
+			if (strncmp(q, " AND ", 5) == 0)
+				p = q + 5;
+			else if (strncmp(q, " OR ", 4) == 0)
+				p = q + 4;
+			else
+				fail_msg("%s: bad pattern: %s", what, pat);
+		}
+		p = q + 1;
+		if (strncmp(p, " AND ", 5) == 0)
+			p += 5;
+		else if (*p != '\0')
+			fail_msg("%s: bad pattern after ']': %s", what, pat);
+	}
+}
+
+static void
+all_patterns_ok(json_t *bundle, const char *what)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(bundle, "objects"), i, o)
+		if (json_is_string(json_object_get(o, "pattern")) &&
+		    strcmp(json_string_value(json_object_get(o, "pattern_type")), "stix") == 0)
+			pattern_ok(what, json_string_value(json_object_get(o, "pattern")));
+}
+
 /* every object passes the STIX validator the TAXII server applies */
 static void
 all_valid(json_t *bundle, const char *what)
@@ -148,10 +294,10 @@ test_small_event(void **state)
 	objs = json_object_get(b, "objects");
 	assert_string_equal(json_string_value(json_object_get(b, "type")), "bundle");
 	assert_int_equal(sum.attributes, 27);
-	assert_int_equal(sum.converted, 22);
-	assert_int_equal(sum.skipped, 5);
+	assert_int_equal(sum.converted, 23);
+	assert_int_equal(sum.skipped, 4);
 	assert_int_equal(sum.objects, json_array_size(objs));
-	assert_int_equal(sum.objects, 25);
+	assert_int_equal(sum.objects, 58);
 	assert_string_equal(sum.tlp, "amber");
 	assert_string_equal(sum.event_uuid, "11111111-2222-4333-8444-555555555555");
 	assert_string_equal(sum.info, "Test event: phishing wave");
@@ -159,21 +305,27 @@ test_small_event(void **state)
 	assert_int_equal(hl_misp_stat_get(sum.conv, sum.nconv, "ip-dst"), 4);
 	assert_int_equal(hl_misp_stat_get(sum.conv, sum.nconv, "filename|md5"), 1);
 	assert_int_equal(hl_misp_stat_get(sum.conv, sum.nconv, "link"), 1);
-	assert_int_equal(hl_misp_stat_get(sum.stix, sum.nstix, "indicator"), 14);
-	assert_int_equal(count_type(objs, "indicator"), 14);
+	assert_int_equal(hl_misp_stat_get(sum.conv, sum.nconv, "yara"), 1);
+	assert_int_equal(hl_misp_stat_get(sum.stix, sum.nstix, "indicator"), 15);
+	assert_int_equal(count_type(objs, "indicator"), 15);
 	assert_int_equal(count_type(objs, "observed-data"), 2);
 	assert_int_equal(count_type(objs, "note"), 2);
 	assert_int_equal(count_type(objs, "identity"), 1);
 	assert_int_equal(count_type(objs, "threat-actor"), 1);
 	assert_int_equal(count_type(objs, "attack-pattern"), 1);
 	assert_int_equal(count_type(objs, "ipv4-addr"), 2);
+	/* 15 indicators indicate the event's 2 galaxy objects */
+	assert_int_equal(count_type(objs, "relationship"), 30);
+	/* the markings referred to: the event's amber, the attribute's red */
+	assert_int_equal(count_type(objs, "marking-definition"), 2);
 	assert_int_equal(hl_misp_stat_get(sum.reasons, sum.nreasons, "malformed value"), 2);
-	assert_int_equal(hl_misp_stat_get(sum.reasons, sum.nreasons, "unsupported type"), 2);
+	assert_int_equal(hl_misp_stat_get(sum.reasons, sum.nreasons,
+	    "no STIX property for it in this object"), 1);
 	assert_int_equal(hl_misp_stat_get(sum.reasons, sum.nreasons,
 	    "malformed attribute (uuid)"), 1);
-	assert_int_equal(sum.nskip, 5);
+	assert_int_equal(sum.nskip, 4);
 	assert_string_equal(sum.skip[0].uuid, "00000000-0000-4000-8000-000000000011");
-	assert_string_equal(sum.skip[2].type, "yara");
+	assert_string_equal(sum.skip[3].type, "float");
 	/* the report first, naming everything but the identity and the SCOs */
 	rep = json_array_get(objs, 0);
 	assert_string_equal(json_string_value(json_object_get(rep, "type")), "report");
@@ -181,7 +333,8 @@ test_small_event(void **state)
 	    "Test event: phishing wave");
 	assert_string_equal(json_string_value(json_object_get(rep, "published")),
 	    "2026-11-18T11:08:20.000Z");
-	assert_int_equal(json_array_size(json_object_get(rep, "object_refs")), 20);
+	/* 51: all but the identity, the SCOs and the marking definitions */
+	assert_int_equal(json_array_size(json_object_get(rep, "object_refs")), 51);
 	assert_string_equal(first_mark(rep), TLP_AMBER);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(rep, "labels"), 0)),
 	    "type:OSINT");
@@ -212,10 +365,219 @@ test_small_event(void **state)
 	/* an attribute's own TLP overrides the event's */
 	assert_non_null(o = find_pattern(objs, "[domain-name:value = 'red.evil.example']"));
 	assert_string_equal(first_mark(o), TLP_RED);
+	/* its indicates relationships are red too (the stricter end) */
+	assert_int_equal(count_rels_from(objs, json_string_value(json_object_get(o, "id")),
+	    "indicates", TLP_RED), 2);
+	assert_string_equal(first_mark(json_array_get(objs, 1)), "");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(objs, 1), "id")),
+	    TLP_AMBER);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(objs, 2), "name")),
+	    "TLP:RED");
 	assert_null(find_pattern(objs, "[ipv4-addr:value = '999.1.1.1']"));
 	all_valid(b, "small-event.json");
+	all_patterns_ok(b, "small-event.json");
 	json_decref(b);
 	free(p);
+}
+
+#define PE "file:extensions.'windows-pebinary-ext'."
+
+static void
+test_composite_event(void **state)
+{
+	json_t *b = NULL, *objs, *o, *x, *y = NULL, *ext;
+	size_t len, i;
+	char *p = fixture("composite-event.json", &len), err[256];
+	const char *id;
+
+	(void)state;
+	assert_int_equal(hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err)), HL_OK);
+	objs = json_object_get(b, "objects");
+	assert_int_equal(sum.attributes, 45);
+	assert_int_equal(sum.converted, 40);
+	assert_int_equal(sum.skipped, 5);
+	assert_int_equal(sum.objects, json_array_size(objs));
+	/* references: file->pe and pe->2 sections merged, one to a uuid not in
+	 * the event, two become relationships */
+	assert_int_equal(sum.references, 6);
+	assert_int_equal(sum.references_merged, 3);
+	assert_int_equal(sum.references_unresolved, 1);
+	/* composites: one observation each */
+	assert_non_null(o = find_pattern(objs, "[network-traffic:dst_ref.type = 'ipv4-addr' AND "
+	    "network-traffic:dst_ref.value = '198.51.100.9' AND network-traffic:dst_port = 443]"));
+	assert_true(has_label(o, "misp:type=\"ip-dst|port\""));
+	assert_true(has_label(o, "misp:category=\"Network activity\""));
+	x = json_array_get(json_object_get(o, "kill_chain_phases"), 0);
+	assert_string_equal(json_string_value(json_object_get(x, "kill_chain_name")), "misp-category");
+	assert_string_equal(json_string_value(json_object_get(x, "phase_name")), "Network activity");
+	assert_string_equal(json_string_value(json_object_get(o, "pattern_version")), "2.1");
+	assert_string_equal(json_string_value(json_object_get(o, "description")), "C2 with port");
+	assert_non_null(find_pattern(objs, "[network-traffic:dst_ref.type = 'domain-name' AND "
+	    "network-traffic:dst_ref.value = 'c2.evil.example' AND network-traffic:dst_port = 8443]"));
+	assert_non_null(find_pattern(objs, "[windows-registry-key:key = "
+	    "'HKEY_CURRENT_USER\\\\Software\\\\Run' AND windows-registry-key:values[*].data = "
+	    "'C:\\\\evil\\'s.exe']"));
+	assert_non_null(find_pattern(objs, "[file:name = 'drop.dll' AND file:hashes.'SHA-256' = "
+	    "'ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb']"));
+	assert_non_null(find_pattern(objs, "[file:hashes.SSDEEP = '96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G"
+	    "4HYuL8N3TzS8QsO/wqWXLcMSx:sF1LjEtHHlZDrgiQmA+4uy1I0G4HYuL8N']"));
+	assert_non_null(find_pattern(objs, "[email-message:subject = 'Invoice 2026/11']"));
+	assert_non_null(find_pattern(objs, "[file:mime_type = 'application/x-dosexec']"));
+	/* domain-ip: the addresses it resolves to, in the same observation */
+	assert_non_null(find_pattern(objs, "[domain-name:value = 'update.evil.example' AND "
+	    "domain-name:resolves_to_refs[*].value = '198.51.100.20' AND "
+	    "domain-name:resolves_to_refs[*].value = '198.51.100.21']"));
+	/* a pe alone: its names in the PE extension, each once */
+	assert_non_null(find_pattern(objs, "[" PE "x_misp_original_filename = 'a.exe' AND "
+	    PE "x_misp_internal_filename = 'a.exe' AND "
+	    PE "imphash = 'fea5902afa6e504a798c73a09b83df5e']"));
+	/* observables of composites (to_ids false) */
+	json_array_foreach(objs, i, o) {
+		if (strcmp(json_string_value(json_object_get(o, "type")), "network-traffic") != 0)
+			continue;
+		assert_string_equal(json_string_value(json_array_get(json_object_get(o, "protocols"),
+		    0)), "tcp");
+		id = json_string_value(json_object_get(o, json_object_get(o, "src_ref") != NULL ?
+		    "src_ref" : "dst_ref"));
+		assert_non_null(x = find_id(objs, id));
+		if (json_object_get(o, "src_port") != NULL) {
+			assert_int_equal(json_integer_value(json_object_get(o, "src_port")), 8080);
+			assert_string_equal(json_string_value(json_object_get(x, "value")), "2001:db8::7");
+		} else {
+			assert_int_equal(json_integer_value(json_object_get(o, "dst_port")), 8080);
+			assert_string_equal(json_string_value(json_object_get(x, "value")), "203.0.113.77");
+		}
+	}
+	assert_non_null(o = find_by(objs, "domain-name", "value", "evil.example"));
+	assert_non_null(x = find_id(objs, json_string_value(json_array_get(json_object_get(o,
+	    "resolves_to_refs"), 0))));
+	assert_string_equal(json_string_value(json_object_get(x, "value")), "203.0.113.5");
+	assert_non_null(find_by(objs, "windows-registry-key", "key",
+	    "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"));
+	assert_non_null(o = find_by(objs, "windows-registry-key", "key",
+	    "HKEY_CURRENT_USER\\Software\\Example"));
+	x = json_array_get(json_object_get(o, "values"), 0);
+	assert_string_equal(json_string_value(json_object_get(x, "name")), "Updater");
+	assert_string_equal(json_string_value(json_object_get(x, "data_type")), "REG_SZ");
+	assert_non_null(o = find_by(objs, "file", "name", "invoice.zip"));
+	id = json_string_value(json_object_get(o, "id"));
+	json_array_foreach(objs, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "type")), "email-message") == 0 &&
+		    json_object_get(o, "body_multipart") != NULL)
+			break;
+	assert_true(i < json_array_size(objs));
+	assert_true(json_is_true(json_object_get(o, "is_multipart")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(o,
+	    "body_multipart"), 0), "body_raw_ref")), id);
+	/* file + pe + pe-sections: one file; the section hash is the section's */
+	assert_non_null(o = find_by(objs, "file", "name", "loader.exe"));
+	assert_int_equal(json_object_size(json_object_get(o, "hashes")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "hashes"), "MD5")),
+	    "0cc175b9c0f1b6a831c399e269772661");
+	ext = json_object_get(json_object_get(o, "extensions"), "windows-pebinary-ext");
+	assert_string_equal(json_string_value(json_object_get(ext, "pe_type")), "exe");
+	assert_int_equal(json_integer_value(json_object_get(ext, "number_of_sections")), 2);
+	assert_int_equal(json_array_size(json_object_get(ext, "sections")), 1);
+	x = json_array_get(json_object_get(ext, "sections"), 0);
+	assert_string_equal(json_string_value(json_object_get(x, "name")), ".text");
+	assert_int_equal(json_integer_value(json_object_get(x, "size")), 4096);
+	assert_true(json_is_real(json_object_get(x, "entropy")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(x, "hashes"), "MD5")),
+	    "92eb5ffee6ae2fec3ad71c777531578f");
+	assert_int_equal(hl_misp_stat_get(sum.reasons, sum.nreasons,
+	    "PE section without a name (no valid observable)"), 2);
+	/* the merged file's observed-data: its references as relationships */
+	json_array_foreach(objs, i, y)
+		if (strcmp(json_string_value(json_object_get(y, "type")), "observed-data") == 0 &&
+		    strcmp(json_string_value(json_array_get(json_object_get(y, "object_refs"), 0)),
+		    json_string_value(json_object_get(o, "id"))) == 0)
+			break;
+	assert_true(i < json_array_size(objs));
+	assert_true(has_label(y, "misp:name=\"file\""));
+	assert_true(has_label(y, "misp:meta-category=\"file\""));
+	id = json_string_value(json_object_get(y, "id"));
+	assert_int_equal(count_rels_from(objs, id, "communicates-with", NULL), 1);
+	assert_int_equal(count_rels_from(objs, id, "drops", NULL), 1);
+	assert_int_equal(count_rels_from(objs, id, "included-in", NULL), 0);
+	json_array_foreach(objs, i, x)
+		if (json_is_string(json_object_get(x, "relationship_type")) &&
+		    strcmp(json_string_value(json_object_get(x, "relationship_type")),
+		    "communicates-with") == 0)
+			break;
+	assert_string_equal(json_string_value(json_object_get(x, "description")), "beacons");
+	assert_non_null(y = find_id(objs, json_string_value(json_object_get(x, "target_ref"))));
+	assert_true(has_label(y, "misp:name=\"domain-ip\""));
+	/* indicates: every indicator -> the event's malware; drop.dll -> its
+	 * own threat actor; the amber indicator's relationship is amber */
+	assert_non_null(x = find_by(objs, "malware", "name", "ExampleRAT"));
+	assert_non_null(y = find_by(objs, "threat-actor", "name", "Example Actor"));
+	assert_int_equal(count_type(objs, "relationship"), 12 + 1 + 2);
+	o = find_pattern(objs, "[file:name = 'drop.dll' AND file:hashes.'SHA-256' = "
+	    "'ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb']");
+	assert_int_equal(count_rels_from(objs, json_string_value(json_object_get(o, "id")),
+	    "indicates", NULL), 2);
+	o = find_pattern(objs, "[ipv4-addr:value = '192.0.2.66']");
+	assert_string_equal(first_mark(o), TLP_AMBER);
+	assert_int_equal(count_rels_from(objs, json_string_value(json_object_get(o, "id")),
+	    "indicates", TLP_AMBER), 1);
+	/* vulnerability, rules, pdb */
+	assert_non_null(o = find_by(objs, "vulnerability", "name", "CVE-2017-11882"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(o,
+	    "external_references"), 0), "external_id")), "CVE-2017-11882");
+	assert_non_null(o = find_by(objs, "indicator", "pattern_type", "yara"));
+	assert_non_null(strstr(json_string_value(json_object_get(o, "pattern")), "rule example {\r\n"));
+	assert_non_null(find_by(objs, "indicator", "pattern_type", "snort"));
+	assert_non_null(o = find_by(objs, "x-misp-attribute", "x_misp_type", "pdb"));
+	assert_string_equal(json_string_value(json_object_get(o, "x_misp_value")),
+	    "D:\\build\\Release\\example.pdb");
+	/* markings: green (the event) and amber (one attribute), TLP 2.0 */
+	assert_non_null(o = find_id(objs, TLP_GREEN));
+	assert_string_equal(json_string_value(json_object_get(o, "name")), "TLP:GREEN");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(o,
+	    "extensions"), "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"),
+	    "tlp_2_0")), "green");
+	assert_non_null(find_id(objs, TLP_AMBER));
+	assert_null(find_id(objs, TLP_RED));
+	/* skips with their reasons */
+	assert_int_equal(hl_misp_stat_get(sum.reasons, sum.nreasons,
+	    "port without an address (no valid observable)"), 1);
+	assert_int_equal(hl_misp_stat_get(sum.reasons, sum.nreasons, "malformed value"), 1);
+	assert_null(find_pattern(objs, "[network-traffic:dst_port = 4444]"));
+	all_valid(b, "composite-event.json");
+	all_patterns_ok(b, "composite-event.json");
+	json_decref(b);
+	free(p);
+}
+
+/* the conversion of each fixture is its committed bundle, byte for byte
+ * as JSON (regenerate with build/tests/misp_convert after an intended
+ * mapping change, and check the diff) */
+static void
+test_golden(void **state)
+{
+	static const char *const names[] = { "small-event", "composite-event" };
+	json_t *b = NULL, *want;
+	json_error_t je;
+	char path[1024], err[256], *p;
+	const char *root = getenv("HOTLINE_ROOT");
+	size_t len, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s.json", names[i]);
+		p = fixture(path, &len);
+		assert_int_equal(hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err)), HL_OK);
+		snprintf(path, sizeof(path), "%s/tests/fixtures/misp/%s.stix.json",
+		    root != NULL ? root : ".", names[i]);
+		if ((want = json_load_file(path, 0, &je)) == NULL)
+			fail_msg("%s: %s", path, je.text);
+		if (!json_equal(b, want))
+			fail_msg("%s.json no longer converts to %s", names[i], path);
+		json_decref(want);
+		json_decref(b);
+		b = NULL;
+		free(p);
+	}
 }
 
 static void
@@ -378,68 +740,90 @@ test_summary_json(void **state)
 	(void)state;
 	assert_int_equal(hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err)), HL_OK);
 	assert_non_null(j = hl_misp_summary_json(&sum));
-	assert_int_equal(json_integer_value(json_object_get(j, "converted")), 22);
+	assert_int_equal(json_integer_value(json_object_get(j, "converted")), 23);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j,
-	    "skipped_by_reason"), "unsupported type")), 2);
+	    "skipped_by_reason"), "malformed value")), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j,
 	    "stix_by_type"), "note")), 2);
-	assert_int_equal(json_array_size(json_object_get(j, "skipped_detail")), 5);
+	assert_int_equal(json_array_size(json_object_get(j, "skipped_detail")), 4);
+	assert_int_equal(json_integer_value(json_object_get(j, "references")), 0);
 	assert_string_equal(json_string_value(json_object_get(j, "tlp")), "amber");
 	json_decref(j);
 	json_decref(b);
 	free(p);
 }
 
+/* each allocation failing in turn (every 7th for the small event, every
+ * 11th for the composite one, up to the first that converts): a clean
+ * error, no bundle, nothing leaked */
 static void
 test_alloc_failures(void **state)
 {
+	static const struct {
+		const char *name;
+		uint64_t step;
+	} evs[] = { { "small-event.json", 7 }, { "composite-event.json", 11 } };
 	json_t *b = NULL;
-	size_t len;
-	char *p = fixture("small-event.json", &len), err[256];
+	size_t len, i;
+	char *p, err[256];
 	int64_t live = hl_alloc_live();
 	uint64_t n;
-	int r, ok = 0;
+	int r, ok;
 
 	(void)state;
-	for (n = 1; n < 5000 && !ok; n += 7) {
-		hl_alloc_fail_at(n);
-		r = hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err));
-		hl_alloc_fail_at(0);
-		if (r == HL_OK) {
-			ok = 1;
-			json_decref(b);
-		} else {
-			assert_null(b);
-			if (r != HL_ERR_NOMEM && r != HL_ERR_MALFORMED && r != HL_ERR_CRYPTO)
-				fail_msg("allocation %u failed: %d", (unsigned)n, r);
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		p = fixture(evs[i].name, &len);
+		ok = 0;
+		for (n = 1; n < 40000 && !ok; n += evs[i].step) {
+			hl_alloc_fail_at(n);
+			r = hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err));
+			hl_alloc_fail_at(0);
+			if (r == HL_OK) {
+				ok = 1;
+				json_decref(b);
+			} else {
+				assert_null(b);
+				if (r != HL_ERR_NOMEM && r != HL_ERR_MALFORMED && r != HL_ERR_CRYPTO)
+					fail_msg("%s: allocation %u failed: %d", evs[i].name, (unsigned)n, r);
+			}
+			assert_int_equal(hl_alloc_live(), live);
 		}
-		assert_int_equal(hl_alloc_live(), live);
+		if (!ok)
+			fail_msg("%s never converted", evs[i].name);
+		print_message("%s: allocation failures injected up to #%u, then it converted\n",
+		    evs[i].name, (unsigned)(n - evs[i].step));
+		free(p);
 	}
-	assert_true(ok);
-	free(p);
 }
+
+#define NT_DST "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '"
 
 /* every real MISP event: valid JSON out, counts as SOURCE.md describes */
 static void
 test_real_events(void **state)
 {
+	/* references: ObjectReferences that become relationships (the 10 of
+	 * mainly_objects_1 join its pe and pe-sections to their files) */
 	static const struct {
 		const char *file;
 		unsigned attributes;
 		unsigned min_indicators;
+		unsigned references;
+		unsigned merged;
 	} expect[] = {
-		{ "57c4445b-c548-4654-af0b-4be3950d210f.json", 9, 5 },
-		{ "existing_event.json", 9 + 113, 49 },
-		{ "long_event.json", 370, 200 },
-		{ "mainly_objects_1.json", 74, 5 },
-		{ "to_delete1.json", 75, 40 },
-		{ "to_delete2.json", 111 + 17, 90 },
-		{ "to_delete3.json", 48 + 48, 40 },
+		{ "57c4445b-c548-4654-af0b-4be3950d210f.json", 9, 5, 0, 0 },
+		{ "existing_event.json", 9 + 113, 49, 20, 0 },
+		{ "long_event.json", 370, 200, 0, 0 },
+		{ "mainly_objects_1.json", 74, 5, 0, 10 },
+		{ "to_delete1.json", 75, 40, 0, 0 },
+		{ "to_delete2.json", 111 + 17, 90, 0, 0 },
+		{ "to_delete3.json", 48 + 48, 40, 0, 0 },
 	};
 	const char *sd = getenv("HOTLINE_SHARED_DATA");
 	char path[1024], err[256], *p, *dump;
 	json_t *b, *back, *o;
-	size_t len, i, k, nind;
+	size_t len, i, k, nind, nref, nsect;
+	const char *pat;
 
 	(void)state;
 	if (sd == NULL || sd[0] == '\0') {
@@ -471,7 +855,8 @@ test_real_events(void **state)
 		assert_non_null(back);
 		assert_true(json_equal(b, back));
 		assert_int_equal(json_array_size(json_object_get(back, "objects")), sum.objects);
-		nind = 0;
+		nind = nref = nsect = 0;
+		assert_int_equal(sum.references_merged, expect[i].merged);
 		json_array_foreach(json_object_get(back, "objects"), k, o) {
 			const char *id = json_string_value(json_object_get(o, "id"));
 			const char *ty = json_string_value(json_object_get(o, "type"));
@@ -481,13 +866,48 @@ test_real_events(void **state)
 			assert_int_equal(strncmp(id, ty, strlen(ty)), 0);
 			assert_int_equal(strlen(id), strlen(ty) + 2 + 36);
 			assert_string_equal(json_string_value(json_object_get(o, "spec_version")), "2.1");
+			if (strcmp(ty, "marking-definition") == 0) {
+				assert_string_equal(id, TLP_CLEAR);
+				continue;
+			}
 			assert_string_equal(first_mark(o), TLP_CLEAR);
 			if (strcmp(ty, "indicator") == 0) {
 				nind++;
-				assert_int_equal(json_string_value(json_object_get(o, "pattern"))[0], '[');
+				if (strcmp(json_string_value(json_object_get(o, "pattern_type")), "stix") == 0)
+					assert_int_equal(json_string_value(json_object_get(o, "pattern"))[0], '[');
+				if (json_string_value(json_array_get(json_object_get(o, "labels"), 0)) == NULL ||
+				    strncmp(json_string_value(json_array_get(json_object_get(o, "labels"), 0)),
+				    "misp:", 5) != 0)
+					fail_msg("%s: %s has no misp: label", expect[i].file, id);
 			}
+			if (strcmp(ty, "relationship") == 0 && strcmp(json_string_value(json_object_get(o,
+			    "relationship_type")), "indicates") != 0)
+				nref++;
+			if (strcmp(ty, "windows-registry-key") == 0 &&
+			    strncmp(json_string_value(json_object_get(o, "key")), "HK", 2) == 0 &&
+			    strncmp(json_string_value(json_object_get(o, "key")), "HKEY_", 5) != 0)
+				fail_msg("%s: abbreviated hive in %s", expect[i].file, id);
+			if (json_is_string(json_object_get(o, "pattern")) &&
+			    strstr(json_string_value(json_object_get(o, "pattern")),
+			    "file:hashes.MD5 = '34943f18fd2a99cc3f5cabe43b4765f8'") != NULL)
+				fail_msg("%s: a pe-section hash as the file's", expect[i].file);
+			if (json_is_string(json_object_get(o, "pattern")) &&
+			    strstr(json_string_value(json_object_get(o, "pattern")),
+			    "sections[*].hashes.MD5 = '34943f18fd2a99cc3f5cabe43b4765f8'") != NULL)
+				nsect++;
+			pat = json_string_value(json_object_get(o, "pattern"));
+			if (has_label(o, "misp:type=\"ip-dst|port\"") &&
+			    (strncmp(pat, NT_DST, strlen(NT_DST)) != 0 || strstr(pat, "] AND [") != NULL))
+				fail_msg("%s: ip-dst|port not one network-traffic observation: %s",
+				    expect[i].file, pat);
 		}
+		if (nref != expect[i].references || sum.references_unresolved != 0)
+			fail_msg("%s: %zu reference relationships (%u unresolved), want %u", expect[i].file,
+			    nref, sum.references_unresolved, expect[i].references);
+		if (nsect != (strcmp(expect[i].file, "mainly_objects_1.json") == 0 ? 1u : 0u))
+			fail_msg("%s: %zu patterns with the pe-section hash", expect[i].file, nsect);
 		all_valid(b, expect[i].file);
+		all_patterns_ok(b, expect[i].file);
 		if (nind < expect[i].min_indicators)
 			fail_msg("%s: %zu indicators, want at least %u", expect[i].file, nind,
 			    expect[i].min_indicators);
@@ -506,6 +926,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uuid5_vector),
 		cmocka_unit_test(test_small_event),
+		cmocka_unit_test(test_composite_event),
+		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_too_big),
