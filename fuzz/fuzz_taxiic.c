@@ -66,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		if (hl_taxiic_parse_envelope(data + 1, size - 1, &pg, err, sizeof(err)) == HL_OK) {
-			if (!json_is_array(pg.objects) || (pg.more && pg.next[0] == '\0'))
+			if (!json_is_array(pg.objects) || strlen(pg.next) > HL_TAXIIC_NEXT_MAX)
 				abort();
 			for (k = 0; k < json_array_size(pg.objects); k++)
 				if (!json_is_string(json_object_get(json_array_get(pg.objects, k), "id")))
