@@ -404,6 +404,8 @@ hl_taxiic_error_text(const uint8_t *p, size_t len, char *out, size_t cap)
 	    json_string_value(json_object_get(o, "description")) : NULL;
 	if (t == NULL && json_is_string(json_object_get(o, "message")))
 		t = json_string_value(json_object_get(o, "message"));
+	if (d != NULL && d[0] == '\0')
+		d = NULL;
 	if (t != NULL)
 		set_err(out, cap, "%s%s%s", t, d != NULL ? ": " : "", d != NULL ? d : "");
 	json_decref(o);
@@ -716,7 +718,7 @@ hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page
 {
 	const char *first = page->date_added_first, *lastp = page->date_added_last, *why;
 	size_t i, n = json_array_size(page->objects), fresh = 0;
-	int following = pg->next[0] != '\0', dup, r;
+	int following = pg->next[0] != '\0', repeat, dup, r;
 	uint64_t h;
 
 	*step = HL_TAXII_PAGER_FAILED;
@@ -730,18 +732,6 @@ hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page
 			    "asks for the whole collection again");
 		pg->no_position = 1;
 	}
-	if (n > 0 && !pg->no_position) {
-		/* a page is in date_added order and not before the page before it (nor
-		 * before added_after; equal is let through for servers whose headers
-		 * are coarser than their date_added) */
-		if (ts_cmp(first, lastp) > 0 || ts_cmp(first, pg->last) < 0) {
-			set_err(pg->error, sizeof(pg->error), "the server's pages are not in "
-			    "date_added order (added_after %s, the page before ended at %s, this one "
-			    "spans %s to %s)", pg->after[0] != '\0' ? pg->after : "(none)",
-			    pg->last[0] != '\0' ? pg->last : "(none)", first, lastp);
-			return HL_OK;
-		}
-	}
 	for (i = 0; i < n; i++) {
 		if ((r = seen_hash(json_array_get(page->objects, i), &h)) != HL_OK ||
 		    (r = seen_add(pg, h, &dup)) != HL_OK)
@@ -752,7 +742,25 @@ hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page
 			fresh++;
 	}
 	pg->fetched += n;
-	if (n > 0 && !pg->no_position) {
+	/* next answered with nothing new: the server ignores or repeats next */
+	repeat = following && fresh == 0;
+	if (repeat && !pg->no_next) {
+		pg->no_next = 1;
+		note(pg, "the server answered next with %s (it ignores or repeats next); "
+		    "paging by added_after instead", n > 0 ? "objects it had sent already" :
+		    "an empty page");
+	}
+	if (n > 0 && !pg->no_position && !repeat) {
+		/* a page is in date_added order and not before the page before it (nor
+		 * before added_after; equal is let through for servers whose headers
+		 * are coarser than their date_added) */
+		if (ts_cmp(first, lastp) > 0 || ts_cmp(first, pg->last) < 0) {
+			set_err(pg->error, sizeof(pg->error), "the server's pages are not in "
+			    "date_added order (added_after %s, the page before ended at %s, this one "
+			    "spans %s to %s)", pg->after[0] != '\0' ? pg->after : "(none)",
+			    pg->last[0] != '\0' ? pg->last : "(none)", first, lastp);
+			return HL_OK;
+		}
 		/* Objects of one date_added may go on to the next page, so lastp is not
 		 * known complete before the sequence ends; what lies before it is. */
 		if (ts_cmp(first, lastp) < 0)
@@ -761,7 +769,7 @@ hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page
 			ts_max(pg->safe, pg->last);
 		ts_set(pg->last, lastp);
 	}
-	if (!page->more) {
+	if (!page->more && !repeat) {
 		/* the sequence is complete: everything up to its newest date_added */
 		if (!pg->no_position)
 			ts_max(pg->pos, pg->last);
@@ -770,17 +778,15 @@ hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page
 	}
 	if (!pg->no_position)
 		ts_max(pg->pos, pg->safe);
+	if (!page->more) {
+		*step = HL_TAXII_PAGER_DONE;
+		return HL_OK;
+	}
 	if (pg->pages >= pg->pages_max) {
 		note(pg, "stopped after %u pages; the next round goes on from %s", pg->pages,
 		    pg->pos[0] != '\0' ? pg->pos : "the start");
 		*step = HL_TAXII_PAGER_DONE;
 		return HL_OK;
-	}
-	if (following && fresh == 0 && !pg->no_next) {
-		pg->no_next = 1;
-		note(pg, "the server answered next with %s (it ignores or repeats next); "
-		    "paging by added_after instead", n > 0 ? "objects it had sent already" :
-		    "an empty page and more");
 	}
 	if (page->next[0] != '\0' && !pg->no_next) {
 		snprintf(pg->next, sizeof(pg->next), "%s", page->next);

@@ -354,6 +354,9 @@ store_page(struct source *s, const struct hl_taxii_page *pg)
 	memset(&prov, 0, sizeof(prov));
 	prov.source = HL_STIX_EXTERNAL;
 	snprintf(prov.node, sizeof(prov.node), "%s", s->conf->url);
+	/* who added them, for the audit record and the status resource: the
+	 * source (the URL is longer than an audit actor may be) */
+	snprintf(prov.added_by, sizeof(prov.added_by), "taxii:%s", s->conf->name);
 	prov.received_us = wall_us();
 	r = hl_taxii_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
 	if (r != HL_OK) {

@@ -240,6 +240,10 @@ test_error_text(void **state)
 	assert_string_equal(t, "");
 	hl_taxiic_error_text(U("{\"title\":\"a\\nb\"}"), t, sizeof(t));
 	assert_string_equal(t, "a b");
+	/* an empty description adds nothing */
+	hl_taxiic_error_text(U("{\"title\":\"'next' not valid\",\"description\":\"\"}"), t,
+	    sizeof(t));
+	assert_string_equal(t, "'next' not valid");
 }
 
 static void
