@@ -742,8 +742,9 @@ hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page
 			fresh++;
 	}
 	pg->fetched += n;
-	/* next answered with nothing new: the server ignores or repeats next */
-	repeat = following && fresh == 0;
+	/* next answered with nothing new: the server ignores or repeats next
+	 * (an empty page without more is a plain end) */
+	repeat = following && fresh == 0 && (n > 0 || page->more);
 	if (repeat && !pg->no_next) {
 		pg->no_next = 1;
 		note(pg, "the server answered next with %s (it ignores or repeats next); "
