@@ -15,9 +15,9 @@
 #    date_added fit on a page; otherwise a clear error, no endless loop;
 #    broken JSON and a 400 that keeps coming are errors in "hotline taxii
 #    pull" and in the log;
-#  - with ../shared present: 1,000+ real objects (DISARM + ATT&CK ICS),
-#    the real medallion filled with the OASIS taxii2client, and taxii2client
-#    paging through the node's own TAXII server.
+#  - with ../shared present: 2,524 real objects (DISARM + ATT&CK ICS),
+#    the real medallion filled with 1,000 of them by the OASIS taxii2client,
+#    and taxii2client paging through the node's own TAXII server.
 # Without ../shared the same checks run on 1,200 generated objects and the
 # real-peer parts say SKIPPED.
 . "$(dirname "$0")/lib.sh"
@@ -313,7 +313,11 @@ expect_eq "$(( $(date +%s) - t0 < 60 ))" 1 "the failing rounds all ended (in $((
 
 # ---- the real medallion, filled by the OASIS taxii2client ----
 if [ -n "$MEDPORT" ]; then
-	"$PY" - "$INTEROP" "$MEDPORT" "$FX/ca.crt" "$T/data.json" "$MEDCOLL" >"$T/med-fill.json" <<'EOF' || fail "filling medallion with taxii2client"
+	# 1,000 objects (the defect was filed with 929): medallion's memory
+	# backend filters in quadratic time, 2,500 would take minutes
+	jq '{type, id, objects: .objects[0:1000]}' "$T/data.json" >"$T/med-objs.json"
+	NM=$(jq '.objects | length' "$T/med-objs.json")
+	"$PY" - "$INTEROP" "$MEDPORT" "$FX/ca.crt" "$T/med-objs.json" "$MEDCOLL" >"$T/med-fill.json" <<'EOF' || fail "filling medallion with taxii2client"
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from taxii2client.v21 import Collection
@@ -330,7 +334,7 @@ while i < len(objs):
     n += 1
 print(json.dumps({"posts": n, "success": ok}))
 EOF
-	expect_eq "$(jq .success "$T/med-fill.json")" "$N" "medallion: taxii2client added $N objects in $(jq .posts "$T/med-fill.json") POSTs"
+	expect_eq "$(jq .success "$T/med-fill.json")" "$NM" "medallion: taxii2client added $NM objects in $(jq .posts "$T/med-fill.json") POSTs"
 	# what the old poll bridge did: the second page with a moved added_after
 	p1=$(curl -sf -D "$T/med-h1" --cacert "$FX/ca.crt" -u medadmin:MedPass0 \
 		-H 'Accept: application/taxii+json;version=2.1' \
@@ -343,12 +347,13 @@ EOF
 		"medallion answers the old bridge's second request (added_after moved) with 400"
 	expect_eq "$(echo "$p1" | jq '.objects | length')" 100 "medallion pages by 100 whatever limit says"
 	pull realmed
-	expect_eq "$rc:$(last realmed '[.last.error, .last.fetched, .last.added + .last.failed] | @json')" \
-		"0:[\"\",$N,$N]" "realmed: one round brings all $N objects from the real medallion"
+	expect_eq "$rc:$(last realmed '[.last.error, .last.fetched, .last.added + .last.failed, .last.pages] | @json')" \
+		"0:[\"\",$NM,$NM,$(( (NM + 99) / 100 ))]" "realmed: one round brings all $NM objects from the real medallion, in pages of 100"
 	pull realmed
 	expect_eq "$(last realmed '[.last.error, .last.fetched] | @json')" '["",0]' "realmed: the next round fetches nothing"
-	cmp -s <(ids KOR m-realmed) "$T/have.txt" || fail "m-realmed differs from m-med"
-	ok "realmed: the same objects as from the fixture"
+	cmp -s <(ids KOR m-realmed) <(comm -12 <(want_ids "$T/med-objs.json") "$T/have.txt") ||
+		fail "m-realmed differs from the objects given to medallion"
+	ok "realmed: the local collection holds the objects given to medallion"
 else
 	skip "real medallion (../shared/interop or its Python packages not present)"
 fi
@@ -392,7 +397,8 @@ node_start KOR
 wait_until 120 first_done medr || fail "the round after the restart did not end"
 expect_eq "$(src medr | jq -c '[.last.error, .last.added + .last.already_stored + .last.failed < '"$N"']')" \
 	'["",true]' "medr: the round after the restart resumes from the kept position (fetched $(src medr | jq .last.fetched) of $N)"
-resumed=$(fx GET /fixture/medr/log | jq -r '.requests[0].args.added_after // ""')
+# (the killed node's last request may be logged after the clear: it had a next)
+resumed=$(fx GET /fixture/medr/log | jq -r '[.requests[] | select(.args.next == null)][0].args.added_after // ""')
 expect_eq "$([ -n "$resumed" ] && [ ! "$resumed" \< "$before" ] && echo yes)" yes \
 	"medr: its first request asks added_after=$resumed (kept before the kill; $before or later)"
 cmp -s <(ids KOR m-medr) "$(if [ "$FAILED" = 0 ]; then echo "$T/want.txt"; else echo "$T/have.txt"; fi)" ||
