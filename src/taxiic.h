@@ -123,7 +123,7 @@ HL_WUR int hl_taxiic_parse_url(const char *url, char host[HL_HOST_MAX + 1], uint
  * not seen in the sequence or moves the position forward, and a round has
  * at most pages_max pages: a round always ends. */
 
-#define HL_TAXIIC_PAGER_SEEN_MAX (1u << 20)  /* ids+versions remembered in one sequence */
+#define HL_TAXIIC_PAGER_SEEN_MAX (1u << 18)  /* ids+versions remembered in one sequence (4 MiB) */
 #define HL_TAXIIC_PAGER_RETRIES_MAX 3         /* refused next tokens in a row without progress */
 #define HL_TAXIIC_PAGER_TEXT_MAX 300
 

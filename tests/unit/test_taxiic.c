@@ -923,6 +923,40 @@ test_pager_bad_pages(void **state)
 	hl_taxiic_pager_clear(&pg);
 }
 
+/* The pager's memory (the ids seen in a sequence, grown as pages come)
+ * failing at each allocation in turn: HL_ERR_NOMEM, nothing leaked, and
+ * the pager can still be cleared. */
+static void
+test_pager_alloc_failures(void **state)
+{
+	struct hl_taxii_pager pg;
+	struct hl_taxii_page p;
+	enum hl_taxii_pager_step step;
+	int64_t live;
+	uint64_t n;
+	int r, ok = 0;
+
+	(void)state;
+	make_page(&p, 0, 3000, T1, T2, 1, "n1");
+	live = hl_alloc_live();
+	for (n = 1; n < 100 && !ok; n++) {
+		assert_int_equal(hl_taxiic_pager_start(&pg, "", 10), HL_OK);
+		hl_alloc_fail_at(n);
+		r = hl_taxiic_pager_page(&pg, &p, &step);
+		hl_alloc_fail_at(0);
+		assert_true(r == HL_OK || r == HL_ERR_NOMEM);
+		if (r == HL_OK) {
+			ok = 1;
+			assert_int_equal(step, HL_TAXII_PAGER_ASK);
+			assert_int_equal(pg.fetched, 3000);
+		}
+		hl_taxiic_pager_clear(&pg);
+		assert_int_equal(hl_alloc_live(), live);
+	}
+	assert_true(ok);
+	hl_taxiic_page_clear(&p);
+}
+
 /* Reference check on random servers: the position never passes an object
  * not received, a round always ends within a bound, and a round that
  * fails does so only where the server leaves no way forward. */
@@ -989,6 +1023,7 @@ main(void)
 		cmocka_unit_test(test_pager_without_next),
 		cmocka_unit_test(test_pager_refused),
 		cmocka_unit_test(test_pager_bad_pages),
+		cmocka_unit_test(test_pager_alloc_failures),
 		cmocka_unit_test(test_pager_random),
 	};
 
