@@ -1,7 +1,9 @@
 /* fuzz_taxiic.c: the TAXII client's response parsers. The first byte picks
  * the parser (discovery, collections, envelope, status, error text, header
- * lookup, URL); the rest is the response. Whatever is accepted must hold
- * within the limits; a refusal leaves the output empty and says one line. */
+ * lookup, URL, pager); the rest is the response. Whatever is accepted must
+ * hold within the limits; a refusal leaves the output empty and says one
+ * line. The pager is fed a server's pages made from the bytes: its
+ * position never goes back, and it says what went wrong in one line. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "alloc.h"
 #include "apijson.h"
+#include "stix.h"
 #include "taxiic.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,6 +23,84 @@ one_line(const char *err, size_t cap)
 {
 	if (memchr(err, '\n', strnlen(err, cap)) != NULL)
 		abort();
+}
+
+/* A date_added from one byte: a time of a small set, or junk. */
+static void
+fuzz_time(uint8_t b, char out[HL_TAXIIC_TIME_MAX + 1])
+{
+	if (b >= 250)
+		snprintf(out, HL_TAXIIC_TIME_MAX + 1, "%s", b == 250 ? "" : b == 251 ? "soon" :
+		    "2026-13-01T00:00:00Z");
+	else
+		snprintf(out, HL_TAXIIC_TIME_MAX + 1, "2026-01-01T00:%02u:%02u.%uZ", b / 60u,
+		    b % 60u, b % 7u);
+}
+
+/* Records: flags (1 more, 2 next, 4 refused), first, last, n, n id bytes. */
+static void
+fuzz_pager(const uint8_t *p, size_t len)
+{
+	struct hl_taxii_pager pg;
+	struct hl_taxii_page page;
+	enum hl_taxii_pager_step step = HL_TAXII_PAGER_ASK;
+	char start[HL_TAXIIC_TIME_MAX + 1], before[HL_TAXIIC_TIME_MAX + 1];
+	char ka[HL_STIX_TS_KEY], kb[HL_STIX_TS_KEY], id[32], mod[HL_TAXIIC_TIME_MAX + 1];
+	size_t i = 2, k, n;
+	unsigned records = 0;
+
+	if (len < 2)
+		return;
+	fuzz_time(p[1], start);
+	if (hl_taxiic_pager_start(&pg, start, 1u + p[0] % 64u) != HL_OK) {
+		one_line(pg.error, sizeof(pg.error));
+		hl_taxiic_pager_clear(&pg);
+		return;
+	}
+	while (step == HL_TAXII_PAGER_ASK && i + 4 <= len) {
+		uint8_t fl = p[i];
+
+		records++;
+		snprintf(before, sizeof(before), "%s", pg.pos);
+		if (fl & 4) {
+			step = hl_taxiic_pager_refused(&pg, 400 + p[i + 1] % 5, "refused");
+			i += 2;
+		} else {
+			memset(&page, 0, sizeof(page));
+			if ((page.objects = json_array()) == NULL)
+				break;
+			fuzz_time(p[i + 1], page.date_added_first);
+			fuzz_time(p[i + 2], page.date_added_last);
+			n = p[i + 3] % 32u;
+			i += 4;
+			for (k = 0; k < n && i < len; k++, i++) {
+				snprintf(id, sizeof(id), "x--%u", p[i] % 16u);
+				fuzz_time(p[i] / 16u, mod);
+				(void)json_array_append_new(page.objects, json_pack("{s:s,s:s,s:s}",
+				    "type", "x", "id", id, "modified", mod));
+			}
+			page.more = (fl & 1) != 0;
+			if (fl & 2)
+				snprintf(page.next, sizeof(page.next), "t%u", fl >> 3);
+			if (hl_taxiic_pager_page(&pg, &page, &step) != HL_OK)
+				step = HL_TAXII_PAGER_FAILED;
+			hl_taxiic_page_clear(&page);
+		}
+		/* the position never goes back and is a time */
+		if (pg.pos[0] != '\0' && (hl_stix_time(pg.pos, kb, NULL) != HL_OK ||
+		    (before[0] != '\0' && (hl_stix_time(before, ka, NULL) != HL_OK ||
+		    strcmp(ka, kb) > 0))))
+			abort();
+		if (before[0] != '\0' && pg.pos[0] == '\0')
+			abort();
+		one_line(pg.note, sizeof(pg.note));
+		one_line(pg.error, sizeof(pg.error));
+	}
+	if (step == HL_TAXII_PAGER_FAILED && pg.error[0] == '\0')
+		abort();
+	if (pg.pages > records)
+		abort();
+	hl_taxiic_pager_clear(&pg);
 }
 
 int
@@ -41,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0:
 		if (hl_taxiic_parse_discovery(data + 1, size - 1, &d, err, sizeof(err)) == HL_OK) {
 			if (d.nroots > HL_TAXIIC_ROOTS_MAX)
@@ -66,7 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		if (hl_taxiic_parse_envelope(data + 1, size - 1, &pg, err, sizeof(err)) == HL_OK) {
-			if (!json_is_array(pg.objects) || (pg.more && pg.next[0] == '\0'))
+			if (!json_is_array(pg.objects) || strlen(pg.next) > HL_TAXIIC_NEXT_MAX)
 				abort();
 			for (k = 0; k < json_array_size(pg.objects); k++)
 				if (!json_is_string(json_object_get(json_array_get(pg.objects, k), "id")))
@@ -99,6 +180,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (hl_taxiic_header(data + 1, size - 1, "X-TAXII-Date-Added-Last", v, sizeof(v)) ==
 		    HL_OK && strlen(v) >= sizeof(v))
 			abort();
+		break;
+	case 7:
+		fuzz_pager(data + 1, size - 1);
 		break;
 	default:
 		if ((s = hl_strndup((const char *)data + 1, size - 1)) == NULL)

@@ -6,6 +6,11 @@ PKGS="build-essential pkg-config libssl-dev openssl libevent-dev libsqlite3-dev 
 libjansson-dev libinih-dev libcmocka-dev libseccomp-dev clang valgrind curl jq
 python3 python3-jsonschema
 chromium"
+# tests/integration/64-taxii-pull.sh: python3 runs tests/tools/taxii_fixture.py
+# (standard library only); the OASIS medallion server and taxii2client from
+# ../shared/interop, when present, need the rest
+PKGS="$PKGS python3 python3-flask python3-flask-httpauth python3-requests python3-six
+python3-tz python3-dateutil"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

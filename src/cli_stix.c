@@ -783,9 +783,11 @@ print_source(json_t *s)
 	fputc('\n', stdout);
 	if (json_is_object(l)) {
 		printf("  last round: fetched %" JSON_INTEGER_FORMAT ", added %" JSON_INTEGER_FORMAT
-		    ", refused %" JSON_INTEGER_FORMAT ", pages %" JSON_INTEGER_FORMAT,
+		    ", already stored %" JSON_INTEGER_FORMAT ", refused %" JSON_INTEGER_FORMAT
+		    ", pages %" JSON_INTEGER_FORMAT,
 		    json_integer_value(json_object_get(l, "fetched")),
 		    json_integer_value(json_object_get(l, "added")),
+		    json_integer_value(json_object_get(l, "already_stored")),
 		    json_integer_value(json_object_get(l, "failed")),
 		    json_integer_value(json_object_get(l, "pages")));
 		if (json_is_string(json_object_get(l, "error")) &&
@@ -794,6 +796,13 @@ print_source(json_t *s)
 			put_clean(stdout, json_string_value(json_object_get(l, "error")), 0);
 		}
 		fputc('\n', stdout);
+		/* what the round worked around (a server that ignores next, ...) */
+		if (json_is_string(json_object_get(l, "note")) &&
+		    json_string_length(json_object_get(l, "note")) > 0) {
+			fputs("  note: ", stdout);
+			put_clean(stdout, json_string_value(json_object_get(l, "note")), 0);
+			fputc('\n', stdout);
+		}
 	}
 }
 

@@ -26,6 +26,7 @@
 #include "apijson.h"
 #include "buf.h"
 #include "pki.h"
+#include "stix.h"
 #include "taxiic.h"
 #include "version.h"
 
@@ -289,11 +290,6 @@ hl_taxiic_parse_envelope(const uint8_t *p, size_t len, struct hl_taxii_page *pag
 			goto out;
 		}
 	}
-	if (page->more && page->next[0] == '\0') {
-		set_err(err, errlen, "envelope: \"more\" without \"next\"");
-		r = HL_ERR_MALFORMED;
-		goto out;
-	}
 	if ((page->objects = arr != NULL ? json_incref(arr) : json_array()) == NULL) {
 		r = HL_ERR_NOMEM;
 		set_err(err, errlen, "out of memory");
@@ -408,6 +404,8 @@ hl_taxiic_error_text(const uint8_t *p, size_t len, char *out, size_t cap)
 	    json_string_value(json_object_get(o, "description")) : NULL;
 	if (t == NULL && json_is_string(json_object_get(o, "message")))
 		t = json_string_value(json_object_get(o, "message"));
+	if (d != NULL && d[0] == '\0')
+		d = NULL;
 	if (t != NULL)
 		set_err(out, cap, "%s%s%s", t, d != NULL ? ": " : "", d != NULL ? d : "");
 	json_decref(o);
@@ -519,6 +517,328 @@ bad:
 	path[0] = '\0';
 	*port = 443;
 	return HL_ERR_INVALID;
+}
+
+/* ---- the pager ---- */
+
+/* Times are compared by hl_stix_time's sort key; "" is before everything.
+ * Both were checked when they entered the pager. */
+static int
+ts_cmp(const char *a, const char *b)
+{
+	char ka[HL_STIX_TS_KEY], kb[HL_STIX_TS_KEY];
+
+	if (a[0] == '\0' || b[0] == '\0')
+		return (a[0] != '\0') - (b[0] != '\0');
+	if (hl_stix_time(a, ka, NULL) != HL_OK || hl_stix_time(b, kb, NULL) != HL_OK)
+		return strcmp(a, b);
+	return strcmp(ka, kb);
+}
+
+static void
+ts_set(char dst[HL_TAXIIC_TIME_MAX + 1], const char *t)
+{
+	snprintf(dst, HL_TAXIIC_TIME_MAX + 1, "%s", t);
+}
+
+/* dst = t when t is later */
+static void
+ts_max(char dst[HL_TAXIIC_TIME_MAX + 1], const char *t)
+{
+	if (ts_cmp(t, dst) > 0)
+		ts_set(dst, t);
+}
+
+static void
+seen_reset(struct hl_taxii_pager *pg)
+{
+	if (pg->seen != NULL)
+		memset(pg->seen, 0, pg->seencap * sizeof(*pg->seen));
+	pg->nseen = 0;
+}
+
+/* The first 8 bytes of SHA-256(id NUL version), never 0 (the empty slot). */
+static int
+seen_hash(const json_t *o, uint64_t *h)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *ver = json_string_value(json_object_get(o, "modified"));
+	unsigned char md[EVP_MAX_MD_SIZE];
+	EVP_MD_CTX *c;
+	unsigned i, mdlen = 0;
+	int ok;
+
+	if (ver == NULL)
+		ver = json_string_value(json_object_get(o, "created"));
+	if (ver == NULL)
+		ver = "";
+	if ((c = EVP_MD_CTX_new()) == NULL)
+		return HL_ERR_NOMEM;
+	ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(c, id, strlen(id) + 1) == 1 &&
+	    EVP_DigestUpdate(c, ver, strlen(ver)) == 1 && EVP_DigestFinal_ex(c, md, &mdlen) == 1;
+	EVP_MD_CTX_free(c);
+	if (!ok || mdlen < 8) {
+		ERR_clear_error();
+		return HL_ERR_CRYPTO;
+	}
+	*h = 0;
+	for (i = 0; i < 8; i++)
+		*h = *h << 8 | md[i];
+	if (*h == 0)
+		*h = 1;
+	return HL_OK;
+}
+
+static void
+seen_put(uint64_t *tab, size_t cap, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (tab[i] != 0 && tab[i] != h)
+		i = (i + 1) & (cap - 1);
+	tab[i] = h;
+}
+
+/* OUT: *dup = 1 when h was seen in this sequence; else it is remembered
+ * (while there is room: past HL_TAXIIC_PAGER_SEEN_MAX only looked up). */
+static int
+seen_add(struct hl_taxii_pager *pg, uint64_t h, int *dup)
+{
+	uint64_t *tab;
+	size_t i, cap;
+
+	*dup = 0;
+	if (pg->seen != NULL) {
+		for (i = (size_t)h & (pg->seencap - 1); pg->seen[i] != 0;
+		    i = (i + 1) & (pg->seencap - 1))
+			if (pg->seen[i] == h) {
+				*dup = 1;
+				return HL_OK;
+			}
+	}
+	if (pg->nseen >= HL_TAXIIC_PAGER_SEEN_MAX)
+		return HL_OK;
+	if ((pg->nseen + 1) * 2 > pg->seencap) {
+		cap = pg->seencap == 0 ? 1024 : pg->seencap * 2;
+		if ((tab = hl_calloc(cap, sizeof(*tab))) == NULL)
+			return HL_ERR_NOMEM;
+		for (i = 0; i < pg->seencap; i++)
+			if (pg->seen[i] != 0)
+				seen_put(tab, cap, pg->seen[i]);
+		hl_free(pg->seen);
+		pg->seen = tab;
+		pg->seencap = cap;
+	}
+	seen_put(pg->seen, pg->seencap, h);
+	pg->nseen++;
+	return HL_OK;
+}
+
+/* A new page sequence from the position (no next). */
+static void
+new_sequence(struct hl_taxii_pager *pg)
+{
+	ts_set(pg->after, pg->pos);
+	ts_set(pg->last, pg->pos);
+	ts_set(pg->safe, pg->pos);
+	pg->next[0] = '\0';
+	seen_reset(pg);
+	pg->sequences++;
+}
+
+int
+hl_taxiic_pager_start(struct hl_taxii_pager *pg, const char *pos, unsigned pages_max)
+{
+	char key[HL_STIX_TS_KEY];
+
+	memset(pg, 0, sizeof(*pg));
+	pg->pages_max = pages_max > 0 ? pages_max : 1;
+	if (pos != NULL && pos[0] != '\0') {
+		if (strlen(pos) > HL_TAXIIC_TIME_MAX || hl_stix_time(pos, key, NULL) != HL_OK) {
+			set_err(pg->error, sizeof(pg->error), "the kept position \"%.40s\" is not an "
+			    "RFC 3339 time", pos);
+			return HL_ERR_MALFORMED;
+		}
+		ts_set(pg->pos, pos);
+	}
+	new_sequence(pg);
+	return HL_OK;
+}
+
+void
+hl_taxiic_pager_clear(struct hl_taxii_pager *pg)
+{
+	if (pg == NULL)
+		return;
+	hl_free(pg->seen);
+	memset(pg, 0, sizeof(*pg));
+}
+
+void
+hl_taxiic_pager_request(const struct hl_taxii_pager *pg, const char **added_after,
+    const char **next)
+{
+	*added_after = pg->after;
+	*next = pg->next;
+}
+
+static void
+note(struct hl_taxii_pager *pg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+note(struct hl_taxii_pager *pg, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(pg->note, sizeof(pg->note), fmt, ap);
+	va_end(ap);
+	for (i = 0; pg->note[i] != '\0'; i++)
+		if ((unsigned char)pg->note[i] < 0x20 || pg->note[i] == 0x7f)
+			pg->note[i] = ' ';
+}
+
+/* A page header: "" or an RFC 3339 time. */
+static int
+header_time(struct hl_taxii_pager *pg, const char *name, const char *v)
+{
+	char key[HL_STIX_TS_KEY];
+
+	if (v[0] == '\0' || hl_stix_time(v, key, NULL) == HL_OK)
+		return HL_OK;
+	set_err(pg->error, sizeof(pg->error), "%s \"%.40s\" is not an RFC 3339 time", name, v);
+	return HL_ERR_MALFORMED;
+}
+
+int
+hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page,
+    enum hl_taxii_pager_step *step)
+{
+	const char *first = page->date_added_first, *lastp = page->date_added_last, *why;
+	size_t i, n = json_array_size(page->objects), fresh = 0;
+	int following = pg->next[0] != '\0', repeat, dup, r;
+	uint64_t h;
+
+	*step = HL_TAXII_PAGER_FAILED;
+	pg->pages++;
+	if (header_time(pg, "X-TAXII-Date-Added-First", first) != HL_OK ||
+	    header_time(pg, "X-TAXII-Date-Added-Last", lastp) != HL_OK)
+		return HL_OK;
+	if (n > 0 && (first[0] == '\0' || lastp[0] == '\0')) {
+		if (!pg->no_position)
+			note(pg, "the server sends no X-TAXII-Date-Added-First/Last: every round "
+			    "asks for the whole collection again");
+		pg->no_position = 1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = seen_hash(json_array_get(page->objects, i), &h)) != HL_OK ||
+		    (r = seen_add(pg, h, &dup)) != HL_OK)
+			return r;
+		if (dup)
+			pg->repeated++;
+		else
+			fresh++;
+	}
+	pg->fetched += n;
+	/* next answered with nothing new: the server ignores or repeats next
+	 * (an empty page without more is a plain end) */
+	repeat = following && fresh == 0 && (n > 0 || page->more);
+	if (repeat && !pg->no_next) {
+		pg->no_next = 1;
+		note(pg, "the server answered next with %s (it ignores or repeats next); "
+		    "paging by added_after instead", n > 0 ? "objects it had sent already" :
+		    "an empty page");
+	}
+	if (n > 0 && !pg->no_position && !repeat) {
+		/* a page is in date_added order and not before the page before it (nor
+		 * before added_after; equal is let through for servers whose headers
+		 * are coarser than their date_added) */
+		if (ts_cmp(first, lastp) > 0 || ts_cmp(first, pg->last) < 0) {
+			set_err(pg->error, sizeof(pg->error), "the server's pages are not in "
+			    "date_added order (added_after %s, the page before ended at %s, this one "
+			    "spans %s to %s)", pg->after[0] != '\0' ? pg->after : "(none)",
+			    pg->last[0] != '\0' ? pg->last : "(none)", first, lastp);
+			return HL_OK;
+		}
+		/* Objects of one date_added may go on to the next page, so lastp is not
+		 * known complete before the sequence ends; what lies before it is. */
+		if (ts_cmp(first, lastp) < 0)
+			ts_max(pg->safe, first);
+		else if (ts_cmp(pg->last, lastp) < 0)
+			ts_max(pg->safe, pg->last);
+		ts_set(pg->last, lastp);
+	}
+	if (!page->more && !repeat) {
+		/* the sequence is complete: everything up to its newest date_added */
+		if (!pg->no_position)
+			ts_max(pg->pos, pg->last);
+		*step = HL_TAXII_PAGER_DONE;
+		return HL_OK;
+	}
+	if (!pg->no_position)
+		ts_max(pg->pos, pg->safe);
+	if (!page->more) {
+		*step = HL_TAXII_PAGER_DONE;
+		return HL_OK;
+	}
+	if (pg->pages >= pg->pages_max) {
+		note(pg, "stopped after %u pages; the next round goes on from %s", pg->pages,
+		    pg->pos[0] != '\0' ? pg->pos : "the start");
+		*step = HL_TAXII_PAGER_DONE;
+		return HL_OK;
+	}
+	if (page->next[0] != '\0' && !pg->no_next) {
+		snprintf(pg->next, sizeof(pg->next), "%s", page->next);
+		*step = HL_TAXII_PAGER_ASK;
+		return HL_OK;
+	}
+	/* no next to follow: a new sequence from the newest complete date_added */
+	why = pg->no_next ? "ignores or repeats next" : "says more without a next";
+	if (page->next[0] == '\0' && pg->note[0] == '\0')
+		note(pg, "the server says more without a next; paging by added_after instead");
+	if (pg->no_position) {
+		set_err(pg->error, sizeof(pg->error), "the server %s and sends no "
+		    "X-TAXII-Date-Added-Last: cannot page further", why);
+		return HL_OK;
+	}
+	if (n == 0) {
+		set_err(pg->error, sizeof(pg->error), "the server %s and sends an empty page with "
+		    "more: cannot page further", why);
+		return HL_OK;
+	}
+	if (ts_cmp(pg->safe, pg->after) <= 0) {
+		set_err(pg->error, sizeof(pg->error), "the server %s, and the %zu objects of its "
+		    "page all have date_added %s: cannot page past them (more objects share it "
+		    "than fit on one of its pages)", why, n, lastp);
+		return HL_OK;
+	}
+	new_sequence(pg);
+	*step = HL_TAXII_PAGER_ASK;
+	return HL_OK;
+}
+
+enum hl_taxii_pager_step
+hl_taxiic_pager_refused(struct hl_taxii_pager *pg, int http_status, const char *text)
+{
+	if (pg->next[0] != '\0' && (http_status == 400 || http_status == 404) &&
+	    pg->retries < HL_TAXIIC_PAGER_RETRIES_MAX) {
+		/* an expired or refused token: start again from the position; a
+		 * retry that moved the position does not count against the next */
+		if (ts_cmp(pg->pos, pg->after) > 0)
+			pg->retries = 0;
+		pg->retries++;
+		note(pg, "the server refused a next token (HTTP %d%s%.160s); asking again from "
+		    "added_after=%s", http_status, text[0] != '\0' ? ": " : "", text,
+		    pg->pos[0] != '\0' ? pg->pos : "(none)");
+		new_sequence(pg);
+		return HL_TAXII_PAGER_ASK;
+	}
+	set_err(pg->error, sizeof(pg->error), "HTTP %d%s%.200s%s", http_status,
+	    text[0] != '\0' ? ": " : "", text, pg->next[0] != '\0' ? " (to a next token, "
+	    "again)" : "");
+	return HL_TAXII_PAGER_FAILED;
 }
 
 /* ---- transport ---- */

@@ -2,8 +2,9 @@
  * objects with added_after/limit/next paging, POST an envelope, status).
  * The response parsers are pure functions over untrusted bytes with hard
  * limits (fuzz/fuzz_taxiic.c); the transport is HTTPS with the media type
- * application/taxii+json;version=2.1. Used by the CLI and by the
- * taxii_source poller's worker thread (never on the event loop). */
+ * application/taxii+json;version=2.1. The blocking transport is the CLI's;
+ * the taxii_source poller (taxiipoll.c) uses the parsers and the pager on
+ * the event loop. */
 #ifndef HL_TAXIIC_H
 #define HL_TAXIIC_H
 
@@ -78,7 +79,8 @@ HL_WUR int hl_taxiic_parse_collections(const uint8_t *p, size_t len,
     struct hl_taxii_collections *out, char *err, size_t errlen);
 void hl_taxiic_collections_clear(struct hl_taxii_collections *c);
 /* An envelope: {"more","next","objects":[{"type","id",...}]}; each object
- * must be a JSON object with string type and id. OUT: page->objects, more,
+ * must be a JSON object with string type and id ("more" without "next" is
+ * accepted: some servers send it; the pager copes). OUT: page->objects, more,
  * next (the headers are filled by hl_taxiic_get_objects). Caller calls
  * hl_taxiic_page_clear. */
 HL_WUR int hl_taxiic_parse_envelope(const uint8_t *p, size_t len, struct hl_taxii_page *page,
@@ -102,6 +104,76 @@ HL_WUR int hl_taxiic_header(const uint8_t *p, size_t len, const char *name, char
  * with '/', ending with '/'). Only https. */
 HL_WUR int hl_taxiic_parse_url(const char *url, char host[HL_HOST_MAX + 1], uint16_t *port,
     char path[HL_TAXIIC_URL_MAX + 1]);
+
+/* ---- the pager: which page to ask for next (pure, no I/O) ----
+ *
+ * A round starts from a position P (every object the server added at or
+ * before P is stored; "" at first) and asks ?added_after=P. While the
+ * answer has "more" and a "next", it follows next with the same
+ * added_after (servers such as the OASIS reference server refuse changed
+ * parameters within a page sequence). The position moves to the newest
+ * date_added of a sequence once the sequence ends, and during one to the
+ * newest date_added it has seen complete: objects that share a date_added
+ * may span pages, so a page's own X-TAXII-Date-Added-Last is not yet
+ * complete while more follows. When following next is impossible (the
+ * server sends more without next, ignores next or repeats itself, or
+ * refuses a next token with 400/404), a new sequence starts at the newest
+ * complete date_added; objects asked for twice are stored once (the store
+ * keeps one copy per id and version). Every step either brings objects
+ * not seen in the sequence or moves the position forward, and a round has
+ * at most pages_max pages: a round always ends. */
+
+#define HL_TAXIIC_PAGER_SEEN_MAX (1u << 18)  /* ids+versions remembered in one sequence (4 MiB) */
+#define HL_TAXIIC_PAGER_RETRIES_MAX 3         /* refused next tokens in a row without progress */
+#define HL_TAXIIC_PAGER_TEXT_MAX 300
+
+enum hl_taxii_pager_step {
+	HL_TAXII_PAGER_ASK = 0,       /* make the request hl_taxiic_pager_request gives */
+	HL_TAXII_PAGER_DONE = 1,      /* the round is over */
+	HL_TAXII_PAGER_FAILED = 2,    /* the round is over; pg->error says why */
+};
+
+struct hl_taxii_pager {
+	unsigned pages_max;
+	/* every object added at or before pos has been received ("" = none):
+	 * the added_after of the next round, to keep once the objects are stored */
+	char pos[HL_TAXIIC_TIME_MAX + 1];
+	/* the page sequence in progress */
+	char after[HL_TAXIIC_TIME_MAX + 1];   /* its added_after, fixed while following next */
+	char next[HL_TAXIIC_NEXT_MAX + 1];    /* "" for its first page */
+	char last[HL_TAXIIC_TIME_MAX + 1];    /* the newest date_added seen in it (or after) */
+	char safe[HL_TAXIIC_TIME_MAX + 1];    /* the newest date_added known complete */
+	uint64_t *seen;                       /* hashes of id+version seen in it (open addressing) */
+	size_t nseen, seencap;
+	/* the round */
+	int no_next;                          /* the server ignores or repeats next: page by added_after */
+	int no_position;                      /* the server sends no X-TAXII-Date-Added-* */
+	unsigned pages, sequences, retries;
+	uint64_t fetched, repeated;           /* objects received; of them sent twice in a sequence */
+	char note[HL_TAXIIC_PAGER_TEXT_MAX];  /* what was worked around, "" if nothing */
+	char error[HL_TAXIIC_PAGER_TEXT_MAX]; /* with HL_TAXII_PAGER_FAILED */
+};
+
+/* Start a round from pos ("" for the beginning; else an RFC 3339 time).
+ * HL_ERR_MALFORMED (pg->error) when pos is not one. Caller calls
+ * hl_taxiic_pager_clear. */
+HL_WUR int hl_taxiic_pager_start(struct hl_taxii_pager *pg, const char *pos, unsigned pages_max);
+void hl_taxiic_pager_clear(struct hl_taxii_pager *pg);
+/* The next request's added_after and next (each "" when not to be sent;
+ * borrowed from pg). */
+void hl_taxiic_pager_request(const struct hl_taxii_pager *pg, const char **added_after,
+    const char **next);
+/* An HTTP 200 page (with its X-TAXII-Date-Added-* headers, as received).
+ * OUT: *step. pg->pos may have moved: store the page's objects first, then
+ * keep pg->pos. HL_ERR_NOMEM only; the server's faults are
+ * HL_TAXII_PAGER_FAILED with pg->error. */
+HL_WUR int hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page,
+    enum hl_taxii_pager_step *step);
+/* Any other HTTP status (text: the server's error, one line, or "").
+ * A 400/404 to a next token starts a new sequence (bounded); anything else
+ * fails the round. */
+enum hl_taxii_pager_step hl_taxiic_pager_refused(struct hl_taxii_pager *pg, int http_status,
+    const char *text);
 
 /* ---- the client ---- */
 

@@ -1,11 +1,14 @@
 /* taxiipoll.c: the TAXII poll bridge (see taxiipoll.h). Each source runs
  * rounds: page requests on the event loop (evhttp client over TLS), each
- * page stored through hl_taxii_add and its X-TAXII-Date-Added-Last kept as
- * the next added_after in the store (hl_stixdb_bridge_*), so a restart or
- * a crash between pages neither refetches the stored pages nor skips any.
- * Responses go through taxiic's bounded envelope parser. */
+ * page stored through hl_taxii_add. Which page to ask for, and the
+ * position to keep, are taxiic's pager's (hl_taxiic_pager_*): added_after
+ * stays fixed while next is followed, and the position kept in the store
+ * (hl_stixdb_bridge_*) is always a date_added up to which every object is
+ * stored, so a restart or a crash between pages skips nothing. Responses
+ * go through taxiic's bounded envelope parser. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +59,11 @@ struct source {
 	struct event *step;             /* continue after a response, off its callback */
 	struct evhttp_connection *conn;
 	/* the round in progress */
-	int running, closing, done;
-	char cursor[CURSOR_MAX + 1];
-	char next[HL_TAXIIC_NEXT_MAX + 1];
-	unsigned pages;
-	uint64_t fetched, added, failed;
+	int running, closing, done, more;
+	char cursor[CURSOR_MAX + 1];    /* the position kept in the store */
+	struct hl_taxii_pager pg;
+	uint64_t added, already, failed;
+	char note[HL_TAXIIC_PAGER_TEXT_MAX];
 	char error[ERR_MAX];
 	uint64_t started_ms;
 	/* the last round completed */
@@ -216,27 +219,77 @@ source_init(struct source *s, char *err, size_t errlen)
 static void schedule(struct source *s, unsigned secs);
 static void request_page(struct source *s);
 
+/* The round in progress or just finished (new reference; NULL on
+ * allocation failure). */
+static json_t *
+round_json(const struct source *s, int finished)
+{
+	json_t *l;
+
+	l = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:s}",
+	    "started_ms", (json_int_t)s->started_ms, "fetched", (json_int_t)s->pg.fetched,
+	    "added", (json_int_t)s->added, "already_stored", (json_int_t)s->already,
+	    "failed", (json_int_t)s->failed, "pages", (json_int_t)s->pg.pages,
+	    "sequences", (json_int_t)s->pg.sequences, "repeated", (json_int_t)s->pg.repeated,
+	    "note", s->note, "error", s->error);
+	if (l != NULL && finished &&
+	    json_object_set_new(l, "finished_ms", json_integer((json_int_t)hl_now_ms())) != 0) {
+		json_decref(l);
+		return NULL;
+	}
+	return l;
+}
+
 static void
 finish_round(struct source *s)
 {
 	json_t *l;
 
-	l = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:s}",
-	    "started_ms", (json_int_t)s->started_ms, "finished_ms", (json_int_t)hl_now_ms(),
-	    "fetched", (json_int_t)s->fetched, "added", (json_int_t)s->added,
-	    "failed", (json_int_t)s->failed, "pages", (json_int_t)s->pages, "error", s->error);
+	l = round_json(s, 1);
 	json_decref(s->last);
 	s->last = l;
 	s->rounds++;
 	s->running = 0;
 	if (s->error[0] != '\0')
-		log_warnx("taxii source %s: round %llu: %s", s->conf->name,
-		    (unsigned long long)s->rounds, s->error);
-	else if (s->fetched > 0)
-		log_info("taxii source %s: %llu objects fetched, %llu added, %llu refused",
-		    s->conf->name, (unsigned long long)s->fetched, (unsigned long long)s->added,
-		    (unsigned long long)s->failed);
+		log_warnx("taxii source %s: round %llu: %s (%llu objects fetched, %llu added, "
+		    "%u pages; the position stays %s)", s->conf->name,
+		    (unsigned long long)s->rounds, s->error, (unsigned long long)s->pg.fetched,
+		    (unsigned long long)s->added, s->pg.pages,
+		    s->cursor[0] != '\0' ? s->cursor : "at the start");
+	else if (s->pg.fetched > 0)
+		log_info("taxii source %s: %llu objects fetched, %llu added, %llu already stored, "
+		    "%llu refused, %u pages; position %s", s->conf->name,
+		    (unsigned long long)s->pg.fetched, (unsigned long long)s->added,
+		    (unsigned long long)s->already, (unsigned long long)s->failed, s->pg.pages,
+		    s->cursor[0] != '\0' ? s->cursor : "at the start");
+	hl_taxiic_pager_clear(&s->pg);
 	schedule(s, s->conf->interval_s);
+}
+
+static void
+set_note(struct source *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Something worked around in this round: logged, and kept for its result. */
+static void
+set_note(struct source *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->note, sizeof(s->note), fmt, ap);
+	va_end(ap);
+	clean(s->note);
+	log_warnx("taxii source %s: %s", s->conf->name, s->note);
+}
+
+/* The pager's latest note, when it has a new one. */
+static void
+take_note(struct source *s)
+{
+	if (s->pg.note[0] != '\0') {
+		set_note(s, "%s", s->pg.note);
+		s->pg.note[0] = '\0';
+	}
 }
 
 static void
@@ -245,15 +298,26 @@ start_round(struct source *s)
 	if (s->running || s->closing)
 		return;
 	s->running = 1;
-	s->pages = 0;
-	s->fetched = s->added = s->failed = 0;
+	s->added = s->already = s->failed = 0;
 	s->error[0] = '\0';
-	s->next[0] = '\0';
+	s->note[0] = '\0';
 	s->started_ms = hl_now_ms();
 	if (hl_stixdb_bridge_get(s->p->db, s->bridge_key, s->cursor, sizeof(s->cursor)) != HL_OK) {
 		snprintf(s->error, sizeof(s->error), "cannot read the added_after position");
 		finish_round(s);
 		return;
+	}
+	if (hl_taxiic_pager_start(&s->pg, s->cursor, HL_TAXIIPOLL_PAGES_MAX) != HL_OK) {
+		/* not a time (kept by an older version from a server's header):
+		 * from the start again; what is stored already is not stored twice */
+		set_note(s, "the kept position \"%.40s\" is not an RFC 3339 time: asking from "
+		    "the start", s->cursor);
+		s->cursor[0] = '\0';
+		if (hl_taxiic_pager_start(&s->pg, "", HL_TAXIIPOLL_PAGES_MAX) != HL_OK) {
+			snprintf(s->error, sizeof(s->error), "cannot start the round");
+			finish_round(s);
+			return;
+		}
 	}
 	request_page(s);
 }
@@ -275,40 +339,56 @@ schedule(struct source *s, unsigned secs)
 		evtimer_add(s->timer, &tv);
 }
 
-/* Store one page: hl_taxii_add, then the cursor. 0, or -1 with s->error. */
+/* Store one page through hl_taxii_add, counting what was new, already
+ * stored (the same id and version) and refused. 0, or -1 with s->error. */
 static int
-store_page(struct source *s, struct hl_taxii_page *pg)
+store_page(struct source *s, const struct hl_taxii_page *pg)
 {
 	struct hl_stix_prov prov;
-	json_t *st = NULL;
+	json_t *st = NULL, *e;
+	size_t i;
 	int r;
 
-	if (json_array_size(pg->objects) > 0) {
-		memset(&prov, 0, sizeof(prov));
-		prov.source = HL_STIX_EXTERNAL;
-		snprintf(prov.node, sizeof(prov.node), "%s", s->conf->url);
-		prov.received_us = wall_us();
-		r = hl_taxii_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
-		if (r != HL_OK) {
-			snprintf(s->error, sizeof(s->error), "storing into collection %s: %s",
-			    s->conf->collection, hl_strerror(r));
-			json_decref(st);
-			return -1;
-		}
-		s->fetched += json_array_size(pg->objects);
-		s->added += (uint64_t)json_integer_value(json_object_get(st, "success_count"));
-		s->failed += (uint64_t)json_integer_value(json_object_get(st, "failure_count"));
+	if (json_array_size(pg->objects) == 0)
+		return 0;
+	memset(&prov, 0, sizeof(prov));
+	prov.source = HL_STIX_EXTERNAL;
+	snprintf(prov.node, sizeof(prov.node), "%s", s->conf->url);
+	/* who added them, for the audit record and the status resource: the
+	 * source (the URL is longer than an audit actor may be) */
+	snprintf(prov.added_by, sizeof(prov.added_by), "taxii:%s", s->conf->name);
+	prov.received_us = wall_us();
+	r = hl_taxii_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
+	if (r != HL_OK) {
+		snprintf(s->error, sizeof(s->error), "storing into collection %s: %s",
+		    s->conf->collection, hl_strerror(r));
 		json_decref(st);
+		return -1;
 	}
-	/* the position moves only once the page is stored */
-	if (pg->date_added_last[0] != '\0' && strcmp(pg->date_added_last, s->cursor) != 0) {
-		if (hl_stixdb_bridge_set(s->p->db, s->bridge_key, pg->date_added_last,
-		    wall_us()) != HL_OK) {
-			snprintf(s->error, sizeof(s->error), "cannot store the added_after position");
-			return -1;
-		}
-		snprintf(s->cursor, sizeof(s->cursor), "%s", pg->date_added_last);
+	/* a success with a message is "already stored (same version)" */
+	json_array_foreach(json_object_get(st, "successes"), i, e) {
+		if (json_object_get(e, "message") != NULL)
+			s->already++;
+		else
+			s->added++;
 	}
+	s->failed += (uint64_t)json_integer_value(json_object_get(st, "failure_count"));
+	json_decref(st);
+	return 0;
+}
+
+/* Keep the pager's position once what it covers is stored. 0, or -1 with
+ * s->error. */
+static int
+keep_position(struct source *s)
+{
+	if (strcmp(s->pg.pos, s->cursor) == 0)
+		return 0;
+	if (hl_stixdb_bridge_set(s->p->db, s->bridge_key, s->pg.pos, wall_us()) != HL_OK) {
+		snprintf(s->error, sizeof(s->error), "cannot store the added_after position");
+		return -1;
+	}
+	snprintf(s->cursor, sizeof(s->cursor), "%s", s->pg.pos);
 	return 0;
 }
 
@@ -317,6 +397,8 @@ on_response(struct evhttp_request *req, void *arg)
 {
 	struct source *s = arg;
 	struct hl_taxii_page pg;
+	enum hl_taxii_pager_step step = HL_TAXII_PAGER_FAILED;
+	struct evkeyvalq *hd;
 	struct evbuffer *in;
 	const char *h;
 	unsigned char *body;
@@ -328,6 +410,7 @@ on_response(struct evhttp_request *req, void *arg)
 	if (s->closing)
 		return;
 	s->done = 1;
+	s->more = 0;
 	code = req != NULL ? evhttp_request_get_response_code(req) : 0;
 	if (req == NULL || code == 0) {
 		unsigned long oe = ERR_peek_last_error();
@@ -349,26 +432,39 @@ on_response(struct evhttp_request *req, void *arg)
 	}
 	if (code != 200) {
 		hl_taxiic_error_text(body, len, e, sizeof(e));
-		snprintf(s->error, sizeof(s->error), "%s:%u answered HTTP %d%s%s", s->host,
-		    (unsigned)s->port, code, e[0] != '\0' ? ": " : "", e);
+		step = hl_taxiic_pager_refused(&s->pg, code, e);
+		if (step == HL_TAXII_PAGER_FAILED)
+			snprintf(s->error, sizeof(s->error), "%s:%u answered %s", s->host,
+			    (unsigned)s->port, s->pg.error);
 		goto out;
 	}
 	if (hl_taxiic_parse_envelope(body, len, &pg, e, sizeof(e)) != HL_OK) {
-		snprintf(s->error, sizeof(s->error), "%s:%u: %s", s->host, (unsigned)s->port, e);
+		snprintf(s->error, sizeof(s->error), "%s:%u: %s (page %u)", s->host,
+		    (unsigned)s->port, e, s->pg.pages + 1);
 		goto out;
 	}
-	h = evhttp_find_header(evhttp_request_get_input_headers(req), "X-TAXII-Date-Added-Last");
-	if (h != NULL && strlen(h) <= CURSOR_MAX)
-		snprintf(pg.date_added_last, sizeof(pg.date_added_last), "%s", h);
-	s->pages++;
-	if (store_page(s, &pg) != 0)
+	hd = evhttp_request_get_input_headers(req);
+	if ((h = evhttp_find_header(hd, "X-TAXII-Date-Added-First")) != NULL)
+		snprintf(pg.date_added_first, sizeof(pg.date_added_first), "%.*s", CURSOR_MAX, h);
+	if ((h = evhttp_find_header(hd, "X-TAXII-Date-Added-Last")) != NULL)
+		snprintf(pg.date_added_last, sizeof(pg.date_added_last), "%.*s", CURSOR_MAX, h);
+	if (hl_taxiic_pager_page(&s->pg, &pg, &step) != HL_OK) {
+		step = HL_TAXII_PAGER_FAILED;
+		snprintf(s->error, sizeof(s->error), "out of memory");
 		goto out;
-	/* follow next within this round (bounded); otherwise the round ends */
-	if (pg.more && pg.next[0] != '\0' && s->pages < HL_TAXIIPOLL_PAGES_MAX)
-		snprintf(s->next, sizeof(s->next), "%s", pg.next);
-	else
-		s->next[0] = '\0';
+	}
+	/* the objects first (even from a page the pager finds fault with: they
+	 * are validated one by one), then the position that covers them */
+	if (store_page(s, &pg) != 0 || keep_position(s) != 0) {
+		step = HL_TAXII_PAGER_FAILED;
+		goto out;
+	}
+	if (step == HL_TAXII_PAGER_FAILED)
+		snprintf(s->error, sizeof(s->error), "%s:%u: %s", s->host, (unsigned)s->port,
+		    s->pg.error);
 out:
+	take_note(s);
+	s->more = step == HL_TAXII_PAGER_ASK;
 	clean(s->error);
 	hl_taxiic_page_clear(&pg);
 	/* continue off this callback: the connection is freed there */
@@ -388,7 +484,7 @@ on_step(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!s->running)
 		return;
-	if (s->error[0] == '\0' && s->next[0] != '\0')
+	if (s->error[0] == '\0' && s->more)
 		request_page(s);
 	else
 		finish_round(s);
@@ -404,14 +500,18 @@ request_page(struct source *s)
 	SSL *ssl = NULL;
 	char num[16], hosthdr[HL_HOST_MAX + 16];
 	static const char hex[] = "0123456789ABCDEF";
-	const char *params[3][2] = { { "added_after", s->cursor }, { "limit", num },
-		{ "next", s->next } };
+	const char *after, *next;
+	const char *params[3][2] = { { "added_after", NULL }, { "limit", num }, { "next", NULL } };
 	unsigned i;
 	int first = 1;
 
 	s->done = 0;
+	/* the same added_after (and limit) on every page of a sequence */
+	hl_taxiic_pager_request(&s->pg, &after, &next);
+	params[0][1] = after;
+	params[2][1] = next;
 	snprintf(num, sizeof(num), "%u", HL_TAXIIPOLL_PAGE_LIMIT);
-	hl_buf_init(&q, sizeof(s->path) + 4 * (CURSOR_MAX + HL_TAXIIC_NEXT_MAX) + 64);
+	hl_buf_init(&q, sizeof(s->path) + 3 * (CURSOR_MAX + HL_TAXIIC_NEXT_MAX) + 64);
 	hl_buf_put(&q, s->path, strlen(s->path));
 	for (i = 0; i < 3; i++) {
 		const char *v = params[i][1];
@@ -568,6 +668,7 @@ hl_taxiipoll_free(struct hl_taxiipoll *p)
 		if (s->step != NULL)
 			event_free(s->step);
 		SSL_CTX_free(s->ctx);
+		hl_taxiic_pager_clear(&s->pg);
 		if (s->auth != NULL)
 			hl_free_secret(s->auth, s->auth_cap);
 		json_decref(s->last);
@@ -609,11 +710,13 @@ hl_taxiipoll_status(const struct hl_taxiipoll *p)
 	for (i = 0; p != NULL && i < p->n; i++) {
 		const struct source *s = &p->src[i];
 
-		if ((x = json_pack("{s:s,s:s,s:s,s:I,s:s,s:I,s:b,s:O?}", "name", s->conf->name,
+		/* "current": the round in progress, as far as it got */
+		if ((x = json_pack("{s:s,s:s,s:s,s:I,s:s,s:I,s:b,s:O?,s:o?}", "name", s->conf->name,
 		    "url", s->conf->url, "collection", s->conf->collection,
 		    "interval_s", (json_int_t)s->conf->interval_s, "cursor", s->cursor,
 		    "rounds", (json_int_t)s->rounds, "running", s->running,
-		    "last", s->last)) == NULL || json_array_append_new(arr, x) != 0) {
+		    "last", s->last, "current", s->running ? round_json(s, 0) : NULL)) == NULL ||
+		    json_array_append_new(arr, x) != 0) {
 			json_decref(arr);
 			return NULL;
 		}

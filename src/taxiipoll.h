@@ -1,9 +1,10 @@
 /* taxiipoll.h: the TAXII poll bridge. For each [taxii_source NAME] the
  * node fetches the external collection's new objects every interval
- * (GET .../objects/?added_after=CURSOR&limit=..., following "next"),
- * stores them in the local collection through hl_taxii_add (validation,
- * labels, sharing with the members), and keeps CURSOR (the last
- * X-TAXII-Date-Added-Last) durably in the store after every page.
+ * (GET .../objects/?added_after=CURSOR&limit=..., following "next" with
+ * the same added_after), stores them in the local collection through
+ * hl_taxii_add (validation, labels, sharing with the members), and keeps
+ * CURSOR durably in the store: a date_added up to which every object is
+ * stored (taxiic.h, the pager).
  *
  * Non-blocking: the requests are libevent HTTP client requests over
  * bufferevent_openssl on the node's own event loop, so the store and the
@@ -40,7 +41,10 @@ void hl_taxiipoll_free(struct hl_taxiipoll *p);
  * number of rounds completed once it ends. HL_ERR_NOT_FOUND. */
 HL_WUR int hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, uint64_t *round);
 /* {"sources":[{"name","url","collection","interval_s","cursor","rounds",
- * "running","last":{...}}]} (new reference; NULL on allocation failure). */
+ * "running","last":{...},"current":{...}}]}: last is the last round
+ * completed, current the one running (absent otherwise), each {started_ms,
+ * [finished_ms], fetched, added, already_stored, failed, pages, sequences,
+ * repeated, note, error}. New reference; NULL on allocation failure. */
 json_t *hl_taxiipoll_status(const struct hl_taxiipoll *p);
 
 /* The operator API under /api/v1/taxii/: GET sources, POST
