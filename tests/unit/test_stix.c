@@ -2,8 +2,8 @@
  * ids, timestamps, refs, TLP marking ids, custom properties kept), TLP,
  * canonical JSON, the STIX 2.1 pattern grammar (every rule accepted, one
  * malformed pattern per rule refused with its offset), observables from
- * patterns (CIDR, hashes, OR/AND/
- * FOLLOWEDBY, malformed patterns) and SCOs, the committed fixtures in
+ * patterns (CIDR, hashes, OR/AND/FOLLOWEDBY, malformed patterns) and SCOs,
+ * the committed fixtures in
  * tests/fixtures/stix/, and the real ATT&CK / DISARM / OASIS bundles in
  * HOTLINE_SHARED_DATA (SKIPPED when absent). */
 #include <dirent.h>
