@@ -65,6 +65,8 @@ enum sdb_st {
 	SDB_BACKFILL_GET,
 	SDB_BACKFILL_ROWS,
 	SDB_BACKFILL_DONE,
+	SDB_READ_BEGIN,
+	SDB_READ_END,
 	SDB_N
 };
 
@@ -132,6 +134,9 @@ static const char *const sdb_sql[SDB_N] = {
 	[SDB_BACKFILL_ROWS] = "SELECT seq, json FROM stix_objects WHERE seq > ?1 AND seq <= ?2"
 	    " ORDER BY seq LIMIT ?3",
 	[SDB_BACKFILL_DONE] = "DELETE FROM stix_search_backfill",
+	/* one snapshot (and one lock) for all the lookups of a search */
+	[SDB_READ_BEGIN] = "BEGIN DEFERRED",
+	[SDB_READ_END] = "COMMIT",
 };
 
 struct hl_stixdb {
@@ -1441,7 +1446,7 @@ hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char *
 	char v[HL_STIX_SEARCH_MAX + 1];
 	sqlite3_stmt *st;
 	size_t i, cnt = 0, max, len;
-	int rc, r = HL_ERR_INTERNAL;
+	int rc, r = HL_ERR_INTERNAL, in_read = 0;
 
 	*kind = "";
 	*hits = NULL;
@@ -1463,6 +1468,11 @@ hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char *
 	h.max = max * 2;
 	if ((h.v = hl_calloc(h.max, sizeof(*h.v))) == NULL)
 		return HL_ERR_NOMEM;
+	if (sqlite3_get_autocommit(d->db)) {
+		if ((r = exec_st(d->st[SDB_READ_BEGIN])) != HL_OK)
+			goto out;
+		in_read = 1;
+	}
 	if ((r = classify_and_find(d, v, kind, &o, &h)) != HL_OK)
 		goto out;
 	if (h.n > 0 && ((out = hl_calloc(h.n, sizeof(*out))) == NULL ||
@@ -1506,6 +1516,8 @@ hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char *
 	*n = cnt;
 	r = HL_OK;
 out:
+	if (in_read)
+		(void)exec_st(d->st[SDB_READ_END]);
 	hl_free(out);
 	hl_free(seen);
 	hl_free(h.v);
