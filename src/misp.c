@@ -650,7 +650,10 @@ build_pattern(const struct term *t, unsigned n, char **pat)
 			hl_buf_put(&b, t[j].ppath, strlen(t[j].ppath));
 			hl_buf_put(&b, " = ", 3);
 			if (t[j].numeric) {
-				hl_buf_put(&b, t[j].value, strlen(t[j].value));
+				/* a STIX integer has no leading zero: "0080" is 80 */
+				for (p = t[j].value; p[0] == '0' && p[1] != '\0'; p++)
+					;
+				hl_buf_put(&b, p, strlen(p));
 				continue;
 			}
 			hl_buf_put(&b, "'", 1);
