@@ -588,6 +588,32 @@ backfill(struct hl_stixdb *d)
 	return step_end(d, own, r);
 }
 
+/* obj as compact JSON in its own key order. OUT: *out (free with jansson's
+ * free function). jansson 2.14's json_dumps can give text with a key left
+ * out when an allocation inside it fails (seen under fault injection): the
+ * size is counted first and the text must come out at exactly that size. */
+static int
+dump_whole(const json_t *obj, char **out)
+{
+	const size_t flags = JSON_PRESERVE_ORDER | JSON_COMPACT;
+	json_malloc_t jm;
+	json_free_t jf;
+	size_t need;
+	char *s;
+
+	*out = NULL;
+	json_get_alloc_funcs(&jm, &jf);
+	if ((need = json_dumpb(obj, NULL, 0, flags)) == 0 || (s = jm(need + 1)) == NULL)
+		return HL_ERR_NOMEM;
+	if (json_dumpb(obj, s, need, flags) != need) {
+		jf(s);
+		return HL_ERR_NOMEM;
+	}
+	s[need] = '\0';
+	*out = s;
+	return HL_OK;
+}
+
 static int
 put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
     const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
@@ -636,8 +662,8 @@ put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
 	now = now_us();
 	da = now > da ? now : da + 1;
 	/* as received: key order and custom properties kept */
-	if ((json = json_dumps(obj, JSON_PRESERVE_ORDER | JSON_COMPACT)) == NULL)
-		return HL_ERR_NOMEM;
+	if ((r = dump_whole(obj, &json)) != HL_OK)
+		return r;
 	st = d->st[SDB_INSERT];
 	if ((r = bind_text(st, 1, collection)) != HL_OK || (r = bind_text(st, 2, id)) != HL_OK ||
 	    (r = bind_text(st, 3, type)) != HL_OK || (r = bind_text(st, 4, version)) != HL_OK ||
@@ -1475,7 +1501,8 @@ hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char *
 	}
 	if ((r = classify_and_find(d, v, kind, &o, &h)) != HL_OK)
 		goto out;
-	if (h.n > 0 && ((out = hl_calloc(h.n, sizeof(*out))) == NULL ||
+	/* results fill out in order; one hidden is overwritten by the next */
+	if (h.n > 0 && ((out = hl_calloc(h.n < max ? h.n : max, sizeof(*out))) == NULL ||
 	    (seen = hl_calloc(HL_STIX_SIGHTINGS_SCAN, sizeof(*seen))) == NULL)) {
 		r = HL_ERR_NOMEM;
 		goto out;

@@ -910,6 +910,77 @@ test_search_sightings(void **state)
 	hl_stixdb_hits_free(hits, n);
 }
 
+/* Each allocation of a search failing in turn: HL_ERR_NOMEM, nothing
+ * returned, nothing leaked; a put whose indexing fails leaves nothing. */
+static void
+test_search_alloc_failures(void **state)
+{
+	struct fx *f = *state;
+	struct hl_stix_hit *hits = NULL;
+	struct hl_stix_prov prov;
+	const char *kind;
+	int64_t live;
+	uint64_t k, before, after;
+	size_t n;
+	json_t *o;
+	int r, ok = 0, added;
+
+	put_named(f);
+	put_from(f, "JPN", "n", sighting("sighting--0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", IS_APT28,
+	    3, NULL, NULL), 0, 1);
+	live = hl_alloc_live();
+	for (k = 1; k < 200 && !ok; k++) {
+		hl_alloc_fail_at(k);
+		r = find(f, "sofacy", NULL, 100, &kind, &hits, &n);
+		hl_alloc_fail_at(0);
+		if (r == HL_OK) {
+			ok = 1;
+			assert_true(n == 1 && hits[0].sighted.sightings == 1);
+			hl_stixdb_hits_free(hits, n);
+		} else {
+			assert_int_equal(r, HL_ERR_NOMEM);
+			assert_true(hits == NULL && n == 0);
+		}
+		assert_int_equal(hl_alloc_live(), live);
+	}
+	assert_true(ok);
+	/* a put: the object and its index rows, or nothing */
+	memset(&prov, 0, sizeof(prov));
+	prov.source = HL_STIX_LOCAL;
+	o = obj(SDO_HEAD("campaign", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+	    "\"name\":\"Operation Torture Test\",\"aliases\":[\"OTT\"]}");
+	assert_int_equal(hl_stixdb_count(f->d, NULL, &before), HL_OK);
+	for (ok = 0, k = 1; k < 200 && !ok; k++) {
+		hl_alloc_fail_at(k);
+		r = hl_stixdb_put(f->d, "n", o, f->lab_u, f->lab_u_len, &prov, NULL, &added);
+		hl_alloc_fail_at(0);
+		assert_int_equal(hl_stixdb_count(f->d, NULL, &after), HL_OK);
+		if (r == HL_OK) {
+			ok = 1;
+			assert_true(after == before + 1);
+		} else {
+			assert_int_equal(r, HL_ERR_NOMEM);
+			assert_true(after == before);
+			expect_found(f, "operation torture", "name", (const char *[]){ NULL });
+		}
+	}
+	assert_true(ok);
+	json_decref(o);
+	/* and what was stored is whole JSON (jansson's json_dumps under a
+	 * failed allocation can leave a key out) */
+	{
+		sqlite3_stmt *st = NULL;
+
+		assert_int_equal(sqlite3_prepare_v2(hl_store_db(f->s), "SELECT count(*) FROM"
+		    " stix_objects WHERE json_valid(json) = 0", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 0);
+		sqlite3_finalize(st);
+	}
+	expect_found(f, "OTT", "name", (const char *[]){
+	    "campaign--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", NULL });
+}
+
 /* Objects stored before the search index existed are indexed when the
  * store is opened after the migration. */
 static void
@@ -1147,6 +1218,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_search_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_sightings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_backfill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_alloc_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_fixtures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_real_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_bridge, setup, teardown),
