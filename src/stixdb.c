@@ -143,6 +143,7 @@ struct hl_stixdb {
 	struct hl_store *store;
 	sqlite3 *db;
 	sqlite3_stmt *st[SDB_N];
+	size_t backfilled;         /* objects indexed for search at open */
 };
 
 static int backfill(struct hl_stixdb *d);
@@ -238,6 +239,20 @@ hl_stixdb_open(struct hl_store *s, struct hl_stixdb **out)
 out:
 	hl_stixdb_close(d);
 	return r;
+}
+
+int
+hl_stixdb_backfill(struct hl_store *s, size_t *indexed)
+{
+	struct hl_stixdb *d = NULL;
+	int r;
+
+	*indexed = 0;
+	if ((r = hl_stixdb_open(s, &d)) != HL_OK)
+		return r;
+	*indexed = d->backfilled;
+	hl_stixdb_close(d);
+	return HL_OK;
 }
 
 void
@@ -573,8 +588,8 @@ backfill(struct hl_stixdb *d)
 			json_t *o = json_loads(js[i], 0, NULL);
 
 			/* stored objects were validated: one that does not load is skipped */
-			if (o != NULL)
-				r = index_search(d, o, seqs[i]);
+			if (o != NULL && (r = index_search(d, o, seqs[i])) == HL_OK)
+				d->backfilled++;
 			json_decref(o);
 		}
 		for (i = 0; i < BACKFILL_BATCH; i++)

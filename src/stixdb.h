@@ -118,6 +118,11 @@ struct hl_stixdb;
  * Caller frees with hl_stixdb_close() before closing the store. */
 HL_WUR int hl_stixdb_open(struct hl_store *s, struct hl_stixdb **out);
 void hl_stixdb_close(struct hl_stixdb *d);
+/* Index for search the objects stored before the search index existed
+ * (after the schema-10 migration; what hl_stixdb_open() does first), so
+ * that the daemon does it at start and not on its event loop. OUT:
+ * *indexed objects (0: nothing to do). */
+HL_WUR int hl_stixdb_backfill(struct hl_store *s, size_t *indexed);
 
 /* Transactions (wrap a batch of puts for speed; nesting not allowed). */
 HL_WUR int hl_stixdb_begin(struct hl_stixdb *d);

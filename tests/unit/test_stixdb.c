@@ -1000,6 +1000,10 @@ test_search_backfill(void **state)
 	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "DELETE FROM stix_terms;"
 	    " DELETE FROM stix_links; INSERT INTO stix_search_backfill"
 	    " SELECT max(seq) FROM stix_objects", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(hl_stixdb_backfill(f->s, &n), HL_OK);
+	assert_true(n == 14);   /* put_named's 13 and the sighting */
+	assert_int_equal(hl_stixdb_backfill(f->s, &n), HL_OK);
+	assert_true(n == 0);    /* once */
 	assert_int_equal(hl_stixdb_open(f->s, &f->d), HL_OK);
 	assert_int_equal(find(f, "sofacy", NULL, 100, &kind, &hits, &n), HL_OK);
 	assert_true(n == 1 && hits[0].sighted.sightings == 1);
