@@ -631,10 +631,15 @@ else:
         fmt(wal / 1e6 if wal is not None else None)))
     w("| indicator search through the API (`GET /api/v1/stix/search`), p50 / p99 | %s stored, %s lookups (half hits) | %s / %s | same |" % (
         txs("fill_objects"), txs("search_n"), txs("search_p50_us", " µs"), txs("search_p99_us", " µs")))
-    w("| indicator search in process (`hl_stixdb_search`, bench_search), p50 / p99 | %s stored, %s lookups | %s / %s | `%s` |" % (
+    w("| indicator search in process (`hl_stixdb_find`, bench_search), p50 / p99 | %s stored, %s lookups | %s / %s | `%s` |" % (
         fmt(num("stix.search.n")), fmt(num("stix.search.lookups")),
         "not measured" if num("stix.search.p50_us") is None else fmt(num("stix.search.p50_us"), " µs"),
         "not measured" if num("stix.search.p99_us") is None else fmt(num("stix.search.p99_us"), " µs"),
+        R.get("cmd.search", "build/bench/bench_search")))
+    w("| name / technique id search in process (`hl_stixdb_find`, bench_search), p50 / p99 | %s named objects beside the indicators, %s lookups | %s / %s | `%s` |" % (
+        fmt(num("stix.search_names.n")), fmt(num("stix.search_names.lookups")),
+        "not measured" if num("stix.search_names.p50_us") is None else fmt(num("stix.search_names.p50_us"), " µs"),
+        "not measured" if num("stix.search_names.p99_us") is None else fmt(num("stix.search_names.p99_us"), " µs"),
         R.get("cmd.search", "build/bench/bench_search")))
     w("")
     if fill_n is not None and fill_t is not None and fill_n < 1e6:

@@ -338,7 +338,11 @@ if [ -x "$BUILD/bench/bench_search" ]; then
 		-e 's/^search: \([0-9]*\) lookups.* p50 \([0-9]*\) us, p99 \([0-9]*\) us, max \([0-9]*\) us.*/lookups=\1\np50_us=\2\np99_us=\3\nmax_us=\4/p' \
 		"$T/search.txt" >"$T/search.kv"
 	rec stix.search "$T/search.kv"
-	put cmd.search "build/bench/bench_search (1,000,000 indicators, 20,000 lookups, in process)"
+	# and the name / technique id lookups
+	sed -n 's/^search names: \([0-9]*\) lookups over \([0-9]*\) named.* p50 \([0-9]*\) us, p99 \([0-9]*\) us, max \([0-9]*\) us.*/lookups=\1\nn=\2\np50_us=\3\np99_us=\4\nmax_us=\5/p' \
+		"$T/search.txt" >"$T/search-names.kv"
+	rec stix.search_names "$T/search-names.kv"
+	put cmd.search "build/bench/bench_search (1,000,000 indicators and 20,000 named objects, 20,000 lookups of each kind, in process)"
 	cp "$T/search.txt" "$RAW/search.txt"
 else
 	put stix.search.not_measured "bench/bench_search is not in this tree yet"

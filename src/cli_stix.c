@@ -50,8 +50,12 @@ const char hl_cli_stix_usage[] =
     "        (default 500); a progress bar on a terminal, then the summary:\n"
     "        accepted, failed with each object's reason, elapsed time. Exit 1 if\n"
     "        any object failed.\n"
-    "search  which objects, from which partners, name this IP, CIDR, domain,\n"
-    "        URL, hash or email address\n"
+    "search  which objects, from which partners, name VALUE: an IP address or\n"
+    "        CIDR, domain, URL, hash or e-mail address; an ATT&CK or DISARM\n"
+    "        technique or tactic id (T0800, T0085.003, TA0001); a name or alias\n"
+    "        of a group, malware, tool, campaign, threat actor or incident (any\n"
+    "        case, whole or its start); or a STIX id. Says what VALUE was taken\n"
+    "        for, and each object's sightings (how many, by whom, when)\n"
     "sight   record a STIX sighting of object ID; it flows back to the partner\n"
     "        who shared the object\n";
 
@@ -487,6 +491,63 @@ qencode(const char *s, char *out, size_t cap)
 	return 0;
 }
 
+/* What the node took a search value for (the API's "kind"). */
+static const char *
+search_kind_text(const char *kind)
+{
+	static const struct {
+		const char *kind, *text;
+	} kinds[] = {
+		{ "ipv4", "IPv4 address" }, { "ipv6", "IPv6 address" }, { "cidr", "CIDR" },
+		{ "domain", "domain name (and names)" }, { "url", "URL" }, { "md5", "MD5 hash" },
+		{ "sha1", "SHA-1 hash" }, { "sha256", "SHA-256 hash" },
+		{ "sha512", "SHA-512 hash" }, { "email", "e-mail address" },
+		{ "technique", "technique id" }, { "tactic", "tactic id" }, { "id", "STIX id" },
+		{ "name", "name, alias or external id" },
+	};
+	size_t i;
+
+	for (i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i].kind) == 0)
+			return kinds[i].text;
+	return "value";
+}
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL && v[0] != '\0' ? v : "-";
+}
+
+/* "    sightings: 2 (count 5) by KOR/node-1 x1 (3), ...; first seen T, last seen T" */
+static void
+print_sightings(const json_t *sg)
+{
+	const json_t *by, *e;
+	size_t i;
+
+	if (json_integer_value(json_object_get(sg, "sightings")) <= 0)
+		return;
+	printf("    sightings: %" JSON_INTEGER_FORMAT " (count %" JSON_INTEGER_FORMAT ") by ",
+	    json_integer_value(json_object_get(sg, "sightings")),
+	    json_integer_value(json_object_get(sg, "count")));
+	by = json_object_get(sg, "by");
+	json_array_foreach(by, i, e) {
+		printf("%s", i > 0 ? ", " : "");
+		put_clean(stdout, jstr(e, "node"), 0);
+		printf(" (%" JSON_INTEGER_FORMAT ")", json_integer_value(json_object_get(e, "count")));
+	}
+	if (json_is_true(json_object_get(sg, "more_by")))
+		printf(", ...");
+	printf("; first seen ");
+	put_clean(stdout, jstr(sg, "first_seen"), 0);
+	printf(", last seen ");
+	put_clean(stdout, jstr(sg, "last_seen"), 0);
+	fputc('\n', stdout);
+}
+
 static int
 stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
 {
@@ -494,7 +555,8 @@ stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
 	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[POS_MAX], enc[4096], path[4200];
 	json_t *resp = NULL, *m, *x;
-	size_t i;
+	const char *field;
+	size_t i, nm;
 
 	if ((rc = hl_cli_opts("stix search", argc, argv, o, &help, pos, POS_MAX, &npos)) != EX_OK)
 		return rc;
@@ -515,34 +577,39 @@ stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
 		goto out;
 	}
 	m = json_object_get(resp, "matches");
-	if (json_array_size(m) == 0) {
-		printf("no object names ");
-		put_clean(stdout, pos[0], 0);
-		printf("\n");
+	nm = json_array_size(m);
+	printf("query: %s '", search_kind_text(json_string_value(json_object_get(resp, "kind"))));
+	put_clean(stdout, pos[0], 0);
+	if (nm == 0) {
+		printf("': no matches\n");
 		goto out;
 	}
+	printf("': %zu match%s\n", nm, nm == 1 ? "" : "es");
 	printf("%-52s %-15s %-7s %-16s %-27s %s\n", "OBJECT", "TYPE", "PARTNER", "NODE",
 	    "RECEIVED", "MATCHED");
 	json_array_foreach(m, i, x) {
-		const char *p = json_string_value(json_object_get(x, "origin_partner"));
-
-		put_clean(stdout, json_is_string(json_object_get(x, "id")) ?
-		    json_string_value(json_object_get(x, "id")) : "-", 52);
+		put_clean(stdout, jstr(x, "id"), 52);
 		fputc(' ', stdout);
-		put_clean(stdout, json_is_string(json_object_get(x, "type")) ?
-		    json_string_value(json_object_get(x, "type")) : "-", 15);
+		put_clean(stdout, jstr(x, "type"), 15);
 		fputc(' ', stdout);
-		put_clean(stdout, p != NULL && p[0] != '\0' ? p : "-", 7);
+		put_clean(stdout, jstr(x, "origin_partner"), 7);
 		fputc(' ', stdout);
-		put_clean(stdout, json_is_string(json_object_get(x, "origin_node")) ?
-		    json_string_value(json_object_get(x, "origin_node")) : "-", 16);
+		put_clean(stdout, jstr(x, "origin_node"), 16);
 		fputc(' ', stdout);
-		put_clean(stdout, json_is_string(json_object_get(x, "received")) ?
-		    json_string_value(json_object_get(x, "received")) : "-", 27);
+		put_clean(stdout, jstr(x, "received"), 27);
 		fputc(' ', stdout);
-		put_clean(stdout, json_is_string(json_object_get(x, "matched")) ?
-		    json_string_value(json_object_get(x, "matched")) : "-", 0);
+		put_clean(stdout, jstr(x, "matched"), 0);
+		field = jstr(x, "field");
+		if (strcmp(field, "observable") != 0)
+			printf(" (%s%s)", json_is_false(json_object_get(x, "exact")) ?
+			    "start of " : "", field);
 		fputc('\n', stdout);
+		if (strcmp(jstr(x, "name"), "-") != 0) {
+			printf("    name: ");
+			put_clean(stdout, jstr(x, "name"), 0);
+			fputc('\n', stdout);
+		}
+		print_sightings(json_object_get(x, "sightings"));
 	}
 out:
 	json_decref(resp);

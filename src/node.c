@@ -28,6 +28,7 @@
 #include "nodeinit.h"
 #include "pki.h"
 #include "seal.h"
+#include "stixdb.h"
 #include "taxii.h"
 #include "track.h"
 
@@ -3008,7 +3009,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 	char path[HL_PATH_MAX + 32];
 	struct timeval tv;
 	uint8_t *d;
-	size_t dl;
+	size_t dl, nidx;
 	unsigned i;
 	int r = HL_ERR_INTERNAL;
 
@@ -3030,6 +3031,14 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 	snprintf(path, sizeof(path), "%s/hotline.db", n->cfg.data_dir);
 	if ((r = hl_store_open(path, &n->store, err, errlen)) != HL_OK)
 		goto out;
+	/* after the STIX search migration: index what was stored before it,
+	 * now rather than on the event loop (src/stixdb.h) */
+	if ((r = hl_stixdb_backfill(n->store, &nidx)) != HL_OK) {
+		snprintf(err, errlen, "STIX search index: %s", hl_strerror(r));
+		goto out;
+	}
+	if (nidx > 0)
+		log_info("stix: search index built for %zu objects stored before it", nidx);
 	if (n->cfg.bench_no_fsync) {
 		/* benchmarking aid (docs/CONFIG.md): acknowledged data may be lost */
 		log_warnx("WARNING: bench_no_fsync = yes: SQLite synchronous=OFF, NOT DURABLE; "

@@ -491,6 +491,19 @@ static const struct {
 	{ "windows-registry-key", { NULL } },
 };
 
+/* A STIX pattern parses (stixpattern.c); the message names the offset. */
+static int
+pattern_ok(const json_t *v, char *err, size_t errlen)
+{
+	char why[HL_STIX_ERR_MAX];
+
+	if (hl_stix_pattern_check(json_string_value(v), json_string_length(v), why,
+	    sizeof(why)) == HL_OK)
+		return 1;
+	seterr(err, errlen, "'pattern' is not a STIX pattern: %s", why);
+	return 0;
+}
+
 static int
 type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 {
@@ -520,6 +533,9 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 			seterr(err, errlen, "'pattern' longer than %u bytes", HL_STIX_PATTERN_MAX);
 			return 0;
 		}
+		if (strcmp(json_string_value(json_object_get(o, "pattern_type")), "stix") == 0 &&
+		    !pattern_ok(json_object_get(o, "pattern"), err, errlen))
+			return 0;
 	}
 	if (strcmp(type, "malware") == 0 && !json_is_boolean(json_object_get(o, "is_family"))) {
 		seterr(err, errlen, "malware: 'is_family' must be true or false");
@@ -884,271 +900,6 @@ hl_stix_obs_parse(const char *value, struct hl_stix_obs *out)
 	return hl_stix_obs_make(HL_OBS_DOMAIN, value, n, out);
 }
 
-/* ---- STIX patterning: a lexer and a scan for "path op value" ---- */
-
-enum tok_kind { T_PATH = 1, T_STR, T_LB, T_RB, T_LP, T_RP, T_COMMA, T_OP, T_WORD, T_OTHER };
-
-struct tok {
-	int kind;
-	const char *p;     /* T_PATH, T_WORD, T_OP: text; T_STR: raw (escapes kept) */
-	size_t n;
-};
-
-#define PATTERN_TOKENS_MAX 4096
-
-static int
-is_ident(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '_' || c == '-';
-}
-
-/* A quoted string starting at p[i] == '\''; OUT: *end one past the closing quote. */
-static int
-lex_string(const char *p, size_t len, size_t i, size_t *end)
-{
-	for (i++; i < len; i++) {
-		if (p[i] == '\\') {
-			if (i + 1 >= len)
-				return HL_ERR_MALFORMED;
-			i++;
-			continue;
-		}
-		if (p[i] == '\'') {
-			*end = i + 1;
-			return HL_OK;
-		}
-	}
-	return HL_ERR_MALFORMED;
-}
-
-static int
-lex(const char *p, size_t len, struct tok *t, size_t max, size_t *nt)
-{
-	size_t i = 0, n = 0, e;
-	int depth = 0;
-
-	while (i < len) {
-		char c = p[i];
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			i++;
-			continue;
-		}
-		if (n == max)
-			return HL_ERR_TOO_BIG;
-		t[n].p = p + i;
-		if (c == '\'') {
-			if (lex_string(p, len, i, &e) != HL_OK)
-				return HL_ERR_MALFORMED;
-			t[n].kind = T_STR;
-			t[n].p = p + i + 1;
-			t[n].n = e - i - 2;
-			i = e;
-		} else if (c == '[' || c == ']' || c == '(' || c == ')') {
-			t[n].kind = c == '[' ? T_LB : c == ']' ? T_RB : c == '(' ? T_LP : T_RP;
-			depth += (c == '[' || c == '(') ? 1 : -1;
-			if (depth < 0 || depth > 64)
-				return HL_ERR_MALFORMED;
-			t[n].n = 1;
-			i++;
-		} else if (c == ',') {
-			t[n].kind = T_COMMA;
-			t[n].n = 1;
-			i++;
-		} else if (c == '=' || c == '!' || c == '<' || c == '>') {
-			t[n].kind = T_OP;
-			t[n].n = (i + 1 < len && p[i + 1] == '=') ? 2 : 1;
-			if (c == '!' && t[n].n != 2)
-				return HL_ERR_MALFORMED;
-			i += t[n].n;
-		} else if ((c == 't' || c == 'h' || c == 'b') && i + 1 < len && p[i + 1] == '\'') {
-			/* t'...' h'...' b'...' literals */
-			if (lex_string(p, len, i + 1, &e) != HL_OK)
-				return HL_ERR_MALFORMED;
-			t[n].kind = T_OTHER;
-			t[n].n = e - i;
-			i = e;
-		} else if (is_ident(c) || c == '.' || c == '+') {
-			size_t s = i;
-			int path = 0;
-
-			while (i < len && (is_ident(p[i]) || p[i] == '.' || p[i] == '+'))
-				i++;
-			/* an object path: type ':' then properties, quoted keys, [n] / [*] */
-			if (i < len && p[i] == ':') {
-				path = 1;
-				i++;
-				while (i < len) {
-					if (is_ident(p[i]) || p[i] == '.') {
-						i++;
-					} else if (p[i] == '\'') {
-						if (lex_string(p, len, i, &e) != HL_OK)
-							return HL_ERR_MALFORMED;
-						i = e;
-					} else if (p[i] == '[' && i + 2 < len && (p[i + 1] == '*' ||
-					    (p[i + 1] >= '0' && p[i + 1] <= '9'))) {
-						e = i + 1;
-						while (e < len && p[e] != ']' && e - i < 12)
-							e++;
-						if (e >= len || p[e] != ']')
-							return HL_ERR_MALFORMED;
-						i = e + 1;
-					} else {
-						break;
-					}
-				}
-			}
-			t[n].kind = path ? T_PATH : T_WORD;
-			t[n].n = i - s;
-		} else {
-			return HL_ERR_MALFORMED;
-		}
-		n++;
-	}
-	if (depth != 0 || n == 0)
-		return HL_ERR_MALFORMED;
-	*nt = n;
-	return HL_OK;
-}
-
-static int
-word_is(const struct tok *t, const char *w)
-{
-	return t->kind == T_WORD && t->n == strlen(w) && strncasecmp(t->p, w, t->n) == 0;
-}
-
-/* The kind of observable an object path names, 0 for none we index. */
-static uint8_t
-path_kind(const char *p, size_t n)
-{
-	static const struct { const char *path; uint8_t kind; } exact[] = {
-		{ "ipv4-addr:value", HL_OBS_IPV4 },
-		{ "ipv6-addr:value", HL_OBS_IPV6 },
-		{ "domain-name:value", HL_OBS_DOMAIN },
-		{ "url:value", HL_OBS_URL },
-		{ "email-addr:value", HL_OBS_EMAIL },
-		{ "email-message:from_ref.value", HL_OBS_EMAIL },
-		{ "email-message:sender_ref.value", HL_OBS_EMAIL },
-		{ "network-traffic:dst_ref.value", 255 },
-		{ "network-traffic:src_ref.value", 255 },
-	};
-	const char *h;
-	size_t i, hn;
-	char alg[16];
-
-	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		if (n == strlen(exact[i].path) && memcmp(p, exact[i].path, n) == 0)
-			return exact[i].kind;
-	/* <type>:hashes.ALG or <type>:hashes.'ALG' */
-	for (i = 0; i + 8 <= n; i++)
-		if (memcmp(p + i, ":hashes.", 8) == 0)
-			break;
-	if (i + 8 > n)
-		return 0;
-	h = p + i + 8;
-	hn = n - i - 8;
-	if (hn >= 2 && h[0] == '\'' && h[hn - 1] == '\'') {
-		h++;
-		hn -= 2;
-	}
-	if (hn == 0 || hn >= sizeof(alg))
-		return 0;
-	for (i = 0; i < hn; i++)
-		alg[i] = (char)toupper((unsigned char)h[i]);
-	alg[hn] = '\0';
-	if (strcmp(alg, "MD5") == 0)
-		return HL_OBS_MD5;
-	if (strcmp(alg, "SHA-1") == 0 || strcmp(alg, "SHA1") == 0)
-		return HL_OBS_SHA1;
-	if (strcmp(alg, "SHA-256") == 0 || strcmp(alg, "SHA256") == 0)
-		return HL_OBS_SHA256;
-	if (strcmp(alg, "SHA-512") == 0 || strcmp(alg, "SHA512") == 0)
-		return HL_OBS_SHA512;
-	return 0;
-}
-
-/* Unescape a pattern string (\' and \\) into buf. 0 if it does not fit. */
-static int
-unescape(const struct tok *t, char *buf, size_t buflen, size_t *outlen)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < t->n; i++) {
-		char c = t->p[i];
-
-		if (c == '\\' && i + 1 < t->n)
-			c = t->p[++i];
-		if (o + 1 >= buflen)
-			return 0;
-		buf[o++] = c;
-	}
-	buf[o] = '\0';
-	*outlen = o;
-	return 1;
-}
-
-static void
-add_value(uint8_t kind, const struct tok *s, struct hl_stix_obs *out, size_t max, size_t *n)
-{
-	char buf[HL_STIX_OBS_VALUE_MAX + 1];
-	size_t len;
-
-	if (*n >= max || !unescape(s, buf, sizeof(buf), &len) || len == 0)
-		return;
-	if (kind == 255)
-		kind = memchr(buf, ':', len) != NULL ? HL_OBS_IPV6 : HL_OBS_IPV4;
-	if (hl_stix_obs_make(kind, buf, len, &out[*n]) == HL_OK)
-		(*n)++;
-}
-
-int
-hl_stix_pattern_extract(const char *pattern, size_t len, struct hl_stix_obs *out, size_t max,
-    size_t *n)
-{
-	struct tok *t = NULL;
-	size_t nt = 0, i, j;
-	uint8_t kind;
-	int r;
-
-	*n = 0;
-	if (pattern == NULL)
-		return HL_ERR_MALFORMED;
-	if (len > HL_STIX_PATTERN_MAX)
-		return HL_ERR_TOO_BIG;
-	if ((t = hl_malloc(PATTERN_TOKENS_MAX * sizeof(*t))) == NULL)
-		return HL_ERR_NOMEM;
-	if ((r = lex(pattern, len, t, PATTERN_TOKENS_MAX, &nt)) != HL_OK)
-		goto out;
-	if (t[0].kind != T_LB && t[0].kind != T_LP) {
-		r = HL_ERR_MALFORMED;
-		goto out;
-	}
-	for (i = 0; i + 2 < nt; i++) {
-		if (t[i].kind != T_PATH || (kind = path_kind(t[i].p, t[i].n)) == 0)
-			continue;
-		j = i + 1;
-		if (word_is(&t[j], "NOT"))
-			continue;   /* a negation names nothing */
-		if (t[j].kind == T_OP && t[j].n == 1 && t[j].p[0] == '=') {
-			if (t[j + 1].kind == T_STR)
-				add_value(kind, &t[j + 1], out, max, n);
-		} else if (word_is(&t[j], "IN") || word_is(&t[j], "ISSUBSET")) {
-			if (t[j + 1].kind == T_STR) {
-				add_value(kind, &t[j + 1], out, max, n);
-			} else if (t[j + 1].kind == T_LP) {
-				for (j += 2; j < nt && t[j].kind != T_RP; j++)
-					if (t[j].kind == T_STR)
-						add_value(kind, &t[j], out, max, n);
-			}
-		}
-	}
-	r = HL_OK;
-out:
-	hl_free(t);
-	return r;
-}
-
 /* Drop duplicates in place (same kind and value). */
 static size_t
 dedup(struct hl_stix_obs *all, size_t n)
@@ -1214,11 +965,8 @@ hl_stix_extract(const json_t *obj, struct hl_stix_obs **out, size_t *n)
 		if ((all = hl_malloc(HL_STIX_OBS_MAX * sizeof(*all))) == NULL)
 			return HL_ERR_NOMEM;
 		json_object_foreach(json_object_get(obj, "hashes"), k, hv) {
-			char path[64];
-
-			(void)snprintf(path, sizeof(path), "x:hashes.%s", k);
-			if (cnt >= HL_STIX_OBS_MAX || (kind = path_kind(path, strlen(path))) == 0 ||
-			    !json_is_string(hv))
+			if (cnt >= HL_STIX_OBS_MAX ||
+			    (kind = (uint8_t)hl_stix_hash_kind(k, strlen(k))) == 0 || !json_is_string(hv))
 				continue;
 			if (hl_stix_obs_make(kind, json_string_value(hv), json_string_length(hv),
 			    &all[cnt]) == HL_OK)

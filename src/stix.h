@@ -16,6 +16,7 @@
 #define HL_STIX_OBJECT_MAX_BYTES (1024u * 1024)  /* one object, compact JSON */
 #define HL_STIX_DEPTH_MAX 16                     /* nesting of one object */
 #define HL_STIX_PATTERN_MAX 16384                /* indicator pattern, bytes */
+#define HL_STIX_PATTERN_DEPTH_MAX 32             /* nested [ ] and ( ) in a pattern */
 #define HL_STIX_TYPE_MAX 250                     /* object type, bytes */
 #define HL_STIX_ID_MAX (HL_STIX_TYPE_MAX + 2 + 36)
 #define HL_STIX_TS_KEY 31                        /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" + NUL */
@@ -88,13 +89,25 @@ HL_WUR int hl_stix_obs_make(uint8_t kind, const char *value, size_t len, struct 
  * e-mail address, an MD5/SHA-1/SHA-256/SHA-512 hex digest or a domain
  * name. HL_ERR_MALFORMED when it is none of these. */
 HL_WUR int hl_stix_obs_parse(const char *value, struct hl_stix_obs *out);
-/* The observables a STIX pattern compares for equality (= or IN or
- * ISSUBSET for addresses) on ipv4-addr:value, ipv6-addr:value,
- * domain-name:value, url:value, email-addr:value, file:hashes.*. Anything
- * else is skipped; a pattern that does not lex is HL_ERR_MALFORMED. At
- * most max are written. OUT: out[0..*n). */
+/* ---- patterns (stixpattern.c) ---- */
+/* Parse a pattern (pattern_type "stix") against the STIX 2.1 patterning
+ * grammar. HL_ERR_MALFORMED, or HL_ERR_TOO_BIG past HL_STIX_PATTERN_MAX
+ * bytes or HL_STIX_PATTERN_DEPTH_MAX nesting, with one line in err: "at
+ * offset N: expected X, found Y" (N: 0-based byte offset). */
+HL_WUR int hl_stix_pattern_check(const char *pattern, size_t len, char *err, size_t errlen);
+/* The observables a STIX pattern compares for equality (=, IN, or
+ * ISSUBSET for addresses; not under NOT) on ipv4-addr:value,
+ * ipv6-addr:value, domain-name:value, url:value, email-addr:value,
+ * email-message:from_ref/sender_ref.value, network-traffic:src_ref/
+ * dst_ref.value and <type>:hashes.ALG. Values that are not what the path
+ * says are skipped; a pattern that does not parse is HL_ERR_MALFORMED (or
+ * HL_ERR_TOO_BIG) as hl_stix_pattern_check() says. At most max are
+ * written. OUT: out[0..*n). */
 HL_WUR int hl_stix_pattern_extract(const char *pattern, size_t len, struct hl_stix_obs *out,
     size_t max, size_t *n);
+/* The observable kind of a hash algorithm name (MD5, SHA-1, SHA1, SHA-256,
+ * SHA256, SHA-512, SHA512, any case), 0 for another. */
+int hl_stix_hash_kind(const char *alg, size_t n);
 /* All observables of a validated object: its pattern when it is an
  * indicator with pattern_type "stix", its value/hashes when it is an SCO.
  * Deduplicated; at most HL_STIX_OBS_MAX. OUT: *out (caller frees with

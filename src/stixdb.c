@@ -56,6 +56,17 @@ enum sdb_st {
 	SDB_SAVEPOINT,
 	SDB_RELEASE,
 	SDB_ROLLBACK_TO,
+	SDB_TERM_INSERT,
+	SDB_LINK_INSERT,
+	SDB_TERM_EXACT,
+	SDB_TERM_RANGE,
+	SDB_ID_ROWS,
+	SDB_SIGHTINGS,
+	SDB_BACKFILL_GET,
+	SDB_BACKFILL_ROWS,
+	SDB_BACKFILL_DONE,
+	SDB_READ_BEGIN,
+	SDB_READ_END,
 	SDB_N
 };
 
@@ -83,8 +94,8 @@ static const char *const sdb_sql[SDB_N] = {
 	    " AND plen = ?3 LIMIT ?4",
 	[SDB_OBS_RANGE] = "SELECT obj, key, plen FROM stix_observables WHERE kind = ?1"
 	    " AND key >= ?2 AND key <= ?3 AND plen >= ?4 LIMIT ?5",
-	[SDB_ROW_BY_SEQ] = "SELECT " ROW_COLS " FROM stix_objects WHERE seq = ?1"
-	    " AND is_last = 1 AND revoked = 0",
+	[SDB_ROW_BY_SEQ] = "SELECT " ROW_COLS ", json_extract(json, '$.name') FROM stix_objects"
+	    " WHERE seq = ?1 AND is_last = 1 AND revoked = 0",
 	[SDB_LATEST_ANY] = "SELECT " ROW_COLS ", json FROM stix_objects WHERE id = ?1"
 	    " ORDER BY vkey DESC, date_added DESC LIMIT 50",
 	[SDB_LATEST_IN] = "SELECT " ROW_COLS ", json FROM stix_objects WHERE collection = ?2"
@@ -105,13 +116,39 @@ static const char *const sdb_sql[SDB_N] = {
 	[SDB_SAVEPOINT] = "SAVEPOINT hl_stix",
 	[SDB_RELEASE] = "RELEASE hl_stix",
 	[SDB_ROLLBACK_TO] = "ROLLBACK TO hl_stix",
+	/* the search index (HL_STIXDB_SEARCH_SCHEMA) */
+	[SDB_TERM_INSERT] = "INSERT INTO stix_terms (term, field, obj, text) VALUES (?1, ?2, ?3, ?4)",
+	[SDB_LINK_INSERT] = "INSERT INTO stix_links (ref, role, obj) VALUES (?1, ?2, ?3)",
+	[SDB_TERM_EXACT] = "SELECT obj, field, text FROM stix_terms WHERE term = ?1"
+	    " AND (?2 >> field) & 1 LIMIT ?3",
+	[SDB_TERM_RANGE] = "SELECT obj, field, text FROM stix_terms WHERE term >= ?1"
+	    " AND term < ?2 AND (?3 >> field) & 1 LIMIT ?4",
+	[SDB_ID_ROWS] = "SELECT seq FROM stix_objects WHERE id = ?1 AND is_last = 1"
+	    " AND revoked = 0 LIMIT ?2",
+	[SDB_SIGHTINGS] = "SELECT " ROW_COLS ", json_extract(json, '$.count'),"
+	    " json_extract(json, '$.first_seen'), json_extract(json, '$.last_seen'),"
+	    " json_extract(json, '$.created') FROM stix_objects WHERE seq IN"
+	    " (SELECT obj FROM stix_links WHERE ref = ?1 AND role = 1)"
+	    " AND is_last = 1 AND revoked = 0 ORDER BY seq LIMIT ?2",
+	[SDB_BACKFILL_GET] = "SELECT upto FROM stix_search_backfill",
+	[SDB_BACKFILL_ROWS] = "SELECT seq, json FROM stix_objects WHERE seq > ?1 AND seq <= ?2"
+	    " ORDER BY seq LIMIT ?3",
+	[SDB_BACKFILL_DONE] = "DELETE FROM stix_search_backfill",
+	/* one snapshot (and one lock) for all the lookups of a search */
+	[SDB_READ_BEGIN] = "BEGIN DEFERRED",
+	[SDB_READ_END] = "COMMIT",
 };
 
 struct hl_stixdb {
 	struct hl_store *store;
 	sqlite3 *db;
 	sqlite3_stmt *st[SDB_N];
+	size_t backfilled;         /* objects indexed for search at open */
 };
+
+static int backfill(struct hl_stixdb *d);
+static int step_begin(struct hl_stixdb *d, int *own);
+static int step_end(struct hl_stixdb *d, int own, int r);
 
 static void
 st_done(sqlite3_stmt *st)
@@ -194,12 +231,28 @@ hl_stixdb_open(struct hl_store *s, struct hl_stixdb **out)
 			goto out;
 		}
 	}
+	if ((r = backfill(d)) != HL_OK)
+		goto out;
 	*out = d;
 	d = NULL;
 	r = HL_OK;
 out:
 	hl_stixdb_close(d);
 	return r;
+}
+
+int
+hl_stixdb_backfill(struct hl_store *s, size_t *indexed)
+{
+	struct hl_stixdb *d = NULL;
+	int r;
+
+	*indexed = 0;
+	if ((r = hl_stixdb_open(s, &d)) != HL_OK)
+		return r;
+	*indexed = d->backfilled;
+	hl_stixdb_close(d);
+	return HL_OK;
 }
 
 void
@@ -302,6 +355,280 @@ out:
 	return r;
 }
 
+/* ---- the search index: names, external ids, references ---- */
+
+#define TERMS_MAX 128              /* terms kept per object */
+#define TERM_SOURCES_MAX 64        /* external references / aliases read per object */
+#define WORD_MIN 3                 /* shorter words of a name are not indexed */
+
+struct term {
+	uint8_t field;                             /* enum hl_stix_field */
+	size_t klen;
+	char key[HL_STIX_TERM_MAX];                /* folded: ASCII lower case */
+	char text[HL_STIX_TERM_MAX + 1];           /* as written (cut at a character) */
+};
+
+/* s (n bytes) trimmed of ASCII blanks, cut to HL_STIX_TERM_MAX bytes at a
+ * UTF-8 character boundary; folded into key, as written into text (either
+ * may be NULL). Returns the length (0: nothing left). */
+static size_t
+fold(const char *p, size_t n, char *key, char *text)
+{
+	size_t i;
+
+	while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+		p++;
+		n--;
+	}
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\n' ||
+	    p[n - 1] == '\r'))
+		n--;
+	if (n > HL_STIX_TERM_MAX) {
+		n = HL_STIX_TERM_MAX;
+		while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (key != NULL)
+			key[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		if (text != NULL)
+			text[i] = c;
+	}
+	if (text != NULL)
+		text[n] = '\0';
+	return n;
+}
+
+static void
+term_add(struct term *t, size_t *n, uint8_t field, const char *p, size_t len)
+{
+	struct term *e;
+	size_t i;
+
+	if (*n >= TERMS_MAX)
+		return;
+	e = &t[*n];
+	e->field = field;
+	if ((e->klen = fold(p, len, e->key, e->text)) == 0)
+		return;
+	for (i = 0; i < *n; i++)
+		if (t[i].field == field && t[i].klen == e->klen &&
+		    memcmp(t[i].key, e->key, e->klen) == 0)
+			return;
+	(*n)++;
+}
+
+static int
+word_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (unsigned char)c >= 0x80;
+}
+
+/* The words of a name or alias (runs of letters, digits and non-ASCII),
+ * when it has more than one. */
+static void
+words_add(struct term *t, size_t *n, const char *p, size_t len)
+{
+	size_t i = 0, s;
+
+	for (s = 0; s < len && word_byte(p[s]); s++)
+		;
+	if (s == len)
+		return;
+	while (i < len) {
+		while (i < len && !word_byte(p[i]))
+			i++;
+		for (s = i; i < len && word_byte(p[i]); i++)
+			;
+		if (i - s >= WORD_MIN)
+			term_add(t, n, HL_STIX_F_WORD, p + s, i - s);
+	}
+}
+
+static void
+names_add(struct term *t, size_t *n, uint8_t field, const json_t *v)
+{
+	const json_t *e;
+	size_t i;
+
+	if (json_is_string(v)) {
+		term_add(t, n, field, json_string_value(v), json_string_length(v));
+		words_add(t, n, json_string_value(v), json_string_length(v));
+		return;
+	}
+	json_array_foreach(v, i, e) {
+		if (i >= TERM_SOURCES_MAX)
+			break;
+		if (json_is_string(e))
+			names_add(t, n, field, e);
+	}
+}
+
+/* What an object is found by (pure: no SQL). OUT: t[0..*n). */
+static void
+object_terms(const json_t *obj, struct term *t, size_t *n)
+{
+	const json_t *refs, *e, *v;
+	const char *type = json_string_value(json_object_get(obj, "type"));
+	size_t i;
+	int cat = hl_stix_category(type);
+
+	*n = 0;
+	refs = json_object_get(obj, "external_references");
+	json_array_foreach(refs, i, e) {
+		if (i >= TERM_SOURCES_MAX)
+			break;
+		if (json_is_string(v = json_object_get(e, "external_id")))
+			term_add(t, n, HL_STIX_F_EXTID, json_string_value(v), json_string_length(v));
+	}
+	if (json_is_string(v = json_object_get(obj, "x_mitre_shortname")))
+		term_add(t, n, HL_STIX_F_EXTID, json_string_value(v), json_string_length(v));
+	/* names of SDOs and custom objects (an SCO's name is an observable) */
+	if (cat == HL_STIX_SDO || cat == HL_STIX_UNKNOWN || cat == HL_STIX_META)
+		names_add(t, n, HL_STIX_F_NAME, json_object_get(obj, "name"));
+	names_add(t, n, HL_STIX_F_ALIAS, json_object_get(obj, "aliases"));
+	names_add(t, n, HL_STIX_F_ALIAS, json_object_get(obj, "x_mitre_aliases"));
+}
+
+enum link_role { LINK_SIGHTING = 1, LINK_SOURCE = 2, LINK_TARGET = 3 };
+
+static int
+link_add(struct hl_stixdb *d, const json_t *obj, const char *prop, int role, int64_t seq)
+{
+	sqlite3_stmt *st = d->st[SDB_LINK_INSERT];
+	const char *ref = json_string_value(json_object_get(obj, prop));
+	int r;
+
+	if (ref == NULL)
+		return HL_OK;
+	if ((r = bind_text(st, 1, ref)) != HL_OK || (r = bind_i64(st, 2, role)) != HL_OK ||
+	    (r = bind_i64(st, 3, seq)) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	return exec_st(st);
+}
+
+/* Index the terms and references of object row seq. */
+static int
+index_search(struct hl_stixdb *d, const json_t *obj, int64_t seq)
+{
+	struct term *t = NULL;
+	sqlite3_stmt *st = d->st[SDB_TERM_INSERT];
+	const char *type = json_string_value(json_object_get(obj, "type"));
+	size_t n = 0, i;
+	int r = HL_OK;
+
+	if (type != NULL && strcmp(type, "sighting") == 0)
+		return link_add(d, obj, "sighting_of_ref", LINK_SIGHTING, seq);
+	if (type != NULL && strcmp(type, "relationship") == 0) {
+		if ((r = link_add(d, obj, "source_ref", LINK_SOURCE, seq)) != HL_OK)
+			return r;
+		return link_add(d, obj, "target_ref", LINK_TARGET, seq);
+	}
+	if ((t = hl_malloc(TERMS_MAX * sizeof(*t))) == NULL)
+		return HL_ERR_NOMEM;
+	object_terms(obj, t, &n);
+	for (i = 0; i < n; i++) {
+		if ((r = bind_blob(st, 1, t[i].key, t[i].klen)) != HL_OK ||
+		    (r = bind_i64(st, 2, t[i].field)) != HL_OK || (r = bind_i64(st, 3, seq)) != HL_OK ||
+		    (r = bind_text(st, 4, t[i].text)) != HL_OK) {
+			st_done(st);
+			break;
+		}
+		if ((r = exec_st(st)) != HL_OK)
+			break;
+	}
+	hl_free(t);
+	return r;
+}
+
+#define BACKFILL_BATCH 256
+
+/* Index the objects stored before the search index existed (the
+ * migration noted the last seq), in one atomic step. */
+static int
+backfill(struct hl_stixdb *d)
+{
+	sqlite3_stmt *st = d->st[SDB_BACKFILL_GET];
+	int64_t upto, after = 0, seqs[BACKFILL_BATCH];
+	char *js[BACKFILL_BATCH];
+	size_t k, i;
+	int rc, r, own;
+
+	rc = sqlite3_step(st);
+	upto = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	st_done(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+	if ((r = step_begin(d, &own)) != HL_OK)
+		return r;
+	memset(js, 0, sizeof(js));
+	for (;;) {
+		st = d->st[SDB_BACKFILL_ROWS];
+		if ((r = bind_i64(st, 1, after)) != HL_OK || (r = bind_i64(st, 2, upto)) != HL_OK ||
+		    (r = bind_i64(st, 3, BACKFILL_BATCH)) != HL_OK) {
+			st_done(st);
+			break;
+		}
+		for (k = 0; k < BACKFILL_BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW; k++) {
+			seqs[k] = sqlite3_column_int64(st, 0);
+			if ((js[k] = hl_strdup((const char *)sqlite3_column_text(st, 1) != NULL ?
+			    (const char *)sqlite3_column_text(st, 1) : "")) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+		}
+		st_done(st);
+		r = rc == SQLITE_ROW || rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+		for (i = 0; i < k && r == HL_OK; i++) {
+			json_t *o = json_loads(js[i], 0, NULL);
+
+			/* stored objects were validated: one that does not load is skipped */
+			if (o != NULL && (r = index_search(d, o, seqs[i])) == HL_OK)
+				d->backfilled++;
+			json_decref(o);
+		}
+		for (i = 0; i < BACKFILL_BATCH; i++)
+			HL_FREE(js[i]);
+		if (r != HL_OK || k < BACKFILL_BATCH)
+			break;
+		after = seqs[k - 1];
+	}
+	if (r == HL_OK)
+		r = exec_st(d->st[SDB_BACKFILL_DONE]);
+	return step_end(d, own, r);
+}
+
+/* obj as compact JSON in its own key order. OUT: *out (free with jansson's
+ * free function). jansson 2.14's json_dumps can give text with a key left
+ * out when an allocation inside it fails (seen under fault injection): the
+ * size is counted first and the text must come out at exactly that size. */
+static int
+dump_whole(const json_t *obj, char **out)
+{
+	const size_t flags = JSON_PRESERVE_ORDER | JSON_COMPACT;
+	json_malloc_t jm;
+	json_free_t jf;
+	size_t need;
+	char *s;
+
+	*out = NULL;
+	json_get_alloc_funcs(&jm, &jf);
+	if ((need = json_dumpb(obj, NULL, 0, flags)) == 0 || (s = jm(need + 1)) == NULL)
+		return HL_ERR_NOMEM;
+	if (json_dumpb(obj, s, need, flags) != need) {
+		jf(s);
+		return HL_ERR_NOMEM;
+	}
+	s[need] = '\0';
+	*out = s;
+	return HL_OK;
+}
+
 static int
 put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
     const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
@@ -350,8 +677,8 @@ put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
 	now = now_us();
 	da = now > da ? now : da + 1;
 	/* as received: key order and custom properties kept */
-	if ((json = json_dumps(obj, JSON_PRESERVE_ORDER | JSON_COMPACT)) == NULL)
-		return HL_ERR_NOMEM;
+	if ((r = dump_whole(obj, &json)) != HL_OK)
+		return r;
 	st = d->st[SDB_INSERT];
 	if ((r = bind_text(st, 1, collection)) != HL_OK || (r = bind_text(st, 2, id)) != HL_OK ||
 	    (r = bind_text(st, 3, type)) != HL_OK || (r = bind_text(st, 4, version)) != HL_OK ||
@@ -379,7 +706,8 @@ put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
 	}
 	if ((r = exec_st(st)) != HL_OK)
 		goto out;
-	if ((r = index_observables(d, obj, seq)) != HL_OK)
+	if ((r = index_observables(d, obj, seq)) != HL_OK ||
+	    (r = index_search(d, obj, seq)) != HL_OK)
 		goto out;
 	*date_added_us = da;
 	*added = 1;
@@ -392,6 +720,33 @@ out:
 		json_get_alloc_funcs(&jm, &jf);
 		jf(json);
 	}
+	return r;
+}
+
+/* One atomic step: our own transaction, or a savepoint in the caller's.
+ * OUT: *own for step_end. */
+static int
+step_begin(struct hl_stixdb *d, int *own)
+{
+	*own = sqlite3_get_autocommit(d->db);
+	if (*own)
+		return hl_store_begin(d->store);
+	return exec_st(d->st[SDB_SAVEPOINT]);
+}
+
+/* Commit or roll back what step_begin started, by r; returns the result. */
+static int
+step_end(struct hl_stixdb *d, int own, int r)
+{
+	if (own) {
+		if (r == HL_OK)
+			return hl_store_commit(d->store);
+		hl_store_rollback(d->store);
+		return r;
+	}
+	if (r != HL_OK)
+		(void)exec_st(d->st[SDB_ROLLBACK_TO]);
+	(void)exec_st(d->st[SDB_RELEASE]);
 	return r;
 }
 
@@ -411,25 +766,9 @@ hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
 	    (label == NULL && label_len != 0) ||
 	    strlen(collection) > HL_STIX_COLLECTION_MAX || collection[0] == '\0')
 		return HL_ERR_INVALID;
-	/* one atomic step: our own transaction, or a savepoint in the caller's */
-	own = sqlite3_get_autocommit(d->db);
-	if (own) {
-		if ((r = hl_store_begin(d->store)) != HL_OK)
-			return r;
-	} else if ((r = exec_st(d->st[SDB_SAVEPOINT])) != HL_OK) {
+	if ((r = step_begin(d, &own)) != HL_OK)
 		return r;
-	}
-	r = put_locked(d, collection, obj, label, label_len, prov, &da, &ad);
-	if (own) {
-		if (r == HL_OK)
-			r = hl_store_commit(d->store);
-		else
-			hl_store_rollback(d->store);
-	} else {
-		if (r != HL_OK)
-			(void)exec_st(d->st[SDB_ROLLBACK_TO]);
-		(void)exec_st(d->st[SDB_RELEASE]);
-	}
+	r = step_end(d, own, put_locked(d, collection, obj, label, label_len, prov, &da, &ad));
 	if (r == HL_OK) {
 		if (date_added_us != NULL)
 			*date_added_us = da;
@@ -715,27 +1054,71 @@ out:
 
 /* ---- search ---- */
 
-/* Object rows found, with the indexed value that matched when it is an
- * address or range (other kinds match the search value itself). */
+const char *
+hl_stix_field_name(int field)
+{
+	switch (field) {
+	case HL_STIX_F_OBSERVABLE: return "observable";
+	case HL_STIX_F_EXTID: return "external_id";
+	case HL_STIX_F_NAME: return "name";
+	case HL_STIX_F_ALIAS: return "alias";
+	case HL_STIX_F_WORD: return "word";
+	case HL_STIX_F_ID: return "id";
+	}
+	return "unknown";
+}
+
+/* Object rows found, in the order found, each once. text: the indexed
+ * value that matched when it is not the searched value itself (an address
+ * range, a name as written). */
+struct hit_ref {
+	int64_t seq;
+	uint8_t field, exact;
+	char text[HL_STIX_TERM_MAX + 1];
+};
 struct hits {
-	int64_t seq[HL_STIXDB_MATCH_MAX];
-	char ip[HL_STIXDB_MATCH_MAX][48];
+	struct hit_ref *v;
 	size_t n, max;
 };
 
 static void
-hit_add(struct hits *h, int64_t seq, const char *value)
+hit_add(struct hits *h, int64_t seq, int field, int exact, const char *text)
 {
 	size_t i;
 
 	if (h->n >= h->max)
 		return;
 	for (i = 0; i < h->n; i++)
-		if (h->seq[i] == seq)
+		if (h->v[i].seq == seq)
 			return;
-	h->seq[h->n] = seq;
-	(void)snprintf(h->ip[h->n], sizeof(h->ip[h->n]), "%s", value != NULL ? value : "");
+	h->v[h->n].seq = seq;
+	h->v[h->n].field = (uint8_t)field;
+	h->v[h->n].exact = (uint8_t)exact;
+	(void)snprintf(h->v[h->n].text, sizeof(h->v[h->n].text), "%s", text != NULL ? text : "");
 	h->n++;
+}
+
+static int64_t
+hits_room(const struct hits *h)
+{
+	return (int64_t)(h->max - h->n + 1);
+}
+
+#define FIELD_FROM_ROW (-1)
+
+/* Run bound statement st; each row's object (column 0) is a hit, its
+ * field and text given or, for FIELD_FROM_ROW, in columns 1 and 2. */
+static int
+step_hits(sqlite3_stmt *st, struct hits *h, int field, int exact, const char *text)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		hit_add(h, sqlite3_column_int64(st, 0), field != FIELD_FROM_ROW ? field :
+		    sqlite3_column_int(st, 1), exact, field != FIELD_FROM_ROW ? text :
+		    (const char *)sqlite3_column_text(st, 2));
+	st_done(st);
+	return rc == SQLITE_DONE ? HL_OK : map_rc(rc);
 }
 
 static void
@@ -760,18 +1143,14 @@ point(struct hl_stixdb *d, uint8_t kind, const void *key, size_t klen, unsigned 
     const char *text, struct hits *h)
 {
 	sqlite3_stmt *st = d->st[SDB_OBS_POINT];
-	int rc, r;
+	int r;
 
 	if ((r = bind_i64(st, 1, kind)) != HL_OK || (r = bind_blob(st, 2, key, klen)) != HL_OK ||
-	    (r = bind_i64(st, 3, plen)) != HL_OK ||
-	    (r = bind_i64(st, 4, (int64_t)(h->max - h->n + 1))) != HL_OK) {
+	    (r = bind_i64(st, 3, plen)) != HL_OK || (r = bind_i64(st, 4, hits_room(h))) != HL_OK) {
 		st_done(st);
 		return r;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		hit_add(h, sqlite3_column_int64(st, 0), text);
-	st_done(st);
-	return rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+	return step_hits(st, h, HL_STIX_F_OBSERVABLE, 1, text);
 }
 
 /* The networks (prefix lengths in use, <= maxp) containing o's range. */
@@ -821,96 +1200,377 @@ inside(struct hl_stixdb *d, const struct hl_stix_obs *o, struct hits *h)
 	    (r = bind_blob(st, 2, o->lo, bytes)) != HL_OK ||
 	    (r = bind_blob(st, 3, o->hi, bytes)) != HL_OK ||
 	    (r = bind_i64(st, 4, o->plen + 1)) != HL_OK ||
-	    (r = bind_i64(st, 5, (int64_t)(h->max - h->n + 1))) != HL_OK) {
+	    (r = bind_i64(st, 5, hits_room(h))) != HL_OK) {
 		st_done(st);
 		return r;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ip_text(o->kind, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
 		    (unsigned)sqlite3_column_int(st, 2), text, sizeof(text));
-		hit_add(h, sqlite3_column_int64(st, 0), text);
+		hit_add(h, sqlite3_column_int64(st, 0), HL_STIX_F_OBSERVABLE, 1, text);
 	}
 	st_done(st);
 	return rc == SQLITE_DONE ? HL_OK : map_rc(rc);
 }
 
+/* Objects naming an observable. */
+static int
+observable_hits(struct hl_stixdb *d, const struct hl_stix_obs *o, struct hits *h)
+{
+	int r;
+
+	if (o->kind != HL_OBS_IPV4 && o->kind != HL_OBS_IPV6)
+		return point(d, o->kind, o->value, strlen(o->value), 0, NULL, h);
+	if ((r = containing(d, o, h)) != HL_OK)
+		return r;
+	if (o->plen != (o->kind == HL_OBS_IPV4 ? 32 : 128))
+		return inside(d, o, h);
+	return HL_OK;
+}
+
+#define F_MASK(f) (1 << (f))
+#define F_IDS_NAMES (F_MASK(HL_STIX_F_EXTID) | F_MASK(HL_STIX_F_NAME) | F_MASK(HL_STIX_F_ALIAS))
+#define PREFIX_MIN 3               /* shorter values match exactly only */
+
+/* Terms equal to key (exact) or starting with it, in the fields of mask. */
+static int
+term_hits(struct hl_stixdb *d, const char *key, size_t klen, int mask, int exact,
+    struct hits *h)
+{
+	sqlite3_stmt *st = d->st[exact ? SDB_TERM_EXACT : SDB_TERM_RANGE];
+	char hi[HL_STIX_TERM_MAX + 1];
+	int r, b = 1;
+
+	/* a prefix's upper bound: the prefix then 0xff, above any UTF-8 text */
+	memcpy(hi, key, klen);
+	hi[klen] = (char)0xff;
+	if ((r = bind_blob(st, b++, key, klen)) != HL_OK ||
+	    (!exact && (r = bind_blob(st, b++, hi, klen + 1)) != HL_OK) ||
+	    (r = bind_i64(st, b++, mask)) != HL_OK || (r = bind_i64(st, b, hits_room(h))) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	return step_hits(st, h, FIELD_FROM_ROW, exact, NULL);
+}
+
+/* The rows of a STIX id (one per collection holding it). */
+static int
+id_hits(struct hl_stixdb *d, const char *id, struct hits *h)
+{
+	sqlite3_stmt *st = d->st[SDB_ID_ROWS];
+	int r;
+
+	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_i64(st, 2, hits_room(h))) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	return step_hits(st, h, HL_STIX_F_ID, 1, id);
+}
+
+/* ATT&CK / DISARM technique (T1234, T1234.123) or tactic (TA0001, TA01)
+ * id shape, any case: 1 technique, 2 tactic, 0 neither. */
+static int
+attack_id(const char *v, size_t n)
+{
+	size_t i, d;
+
+	if (n < 3 || (v[0] != 'T' && v[0] != 't'))
+		return 0;
+	if (v[1] == 'A' || v[1] == 'a') {
+		for (i = 2; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+			;
+		return i == n && n >= 4 && n <= 6 ? 2 : 0;
+	}
+	for (i = 1; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+		;
+	if (i != 5)
+		return 0;
+	if (i == n)
+		return 1;
+	if (v[i] != '.')
+		return 0;
+	for (d = ++i; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+		;
+	return i == n && i - d == 3 ? 1 : 0;
+}
+
+/* Written only with what addresses and CIDRs are written with, and
+ * shaped like one: when it does not parse, it is a mistyped address, not
+ * a name. */
+static int
+address_like(const char *v)
+{
+	size_t i, dots = 0, colons = 0, digits = 0, hex = 0;
+
+	for (i = 0; v[i] != '\0'; i++) {
+		char c = v[i];
+
+		if (c >= '0' && c <= '9')
+			digits++;
+		else if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+			hex++;
+		else if (c == '.')
+			dots++;
+		else if (c == ':')
+			colons++;
+		else if (c != '/')
+			return 0;
+	}
+	return (digits > 0 && dots > 0 && colons == 0 && hex == 0) || colons >= 2;
+}
+
+/* What the value is taken for, and the rows it finds (see stixdb.h). */
+static int
+classify_and_find(struct hl_stixdb *d, const char *v, const char **kind,
+    struct hl_stix_obs *o, struct hits *h)
+{
+	char key[HL_STIX_TERM_MAX + 1];
+	size_t klen = fold(v, strlen(v), key, NULL);
+	int r, a;
+
+	if (hl_stix_id_valid(v, NULL)) {
+		*kind = "id";
+		return id_hits(d, v, h);
+	}
+	if ((a = attack_id(key, klen)) != 0) {
+		*kind = a == 1 ? "technique" : "tactic";
+		/* the id (a group named like one too), then its sub-techniques */
+		if ((r = term_hits(d, key, klen, F_IDS_NAMES, 1, h)) != HL_OK ||
+		    a != 1 || memchr(key, '.', klen) != NULL)
+			return r;
+		key[klen] = '.';
+		return term_hits(d, key, klen + 1, F_MASK(HL_STIX_F_EXTID), 0, h);
+	}
+	if (hl_stix_obs_parse(v, o) == HL_OK) {
+		*kind = o->kind == HL_OBS_IPV4 || o->kind == HL_OBS_IPV6 ?
+		    (o->plen != (o->kind == HL_OBS_IPV4 ? 32 : 128) ? "cidr" :
+		    hl_stix_obs_kind_name(o->kind)) : hl_stix_obs_kind_name(o->kind);
+		if ((r = observable_hits(d, o, h)) != HL_OK || o->kind != HL_OBS_DOMAIN)
+			return r;
+		/* a dotted name (Backdoor.Oldrea) looks like a domain too */
+		return term_hits(d, key, klen, F_IDS_NAMES, 1, h);
+	}
+	if (address_like(v))
+		return HL_ERR_MALFORMED;
+	*kind = "name";
+	/* whole names, then names starting so, then words of names */
+	if ((r = term_hits(d, key, klen, F_IDS_NAMES, 1, h)) != HL_OK || klen < PREFIX_MIN ||
+	    (r = term_hits(d, key, klen, F_IDS_NAMES, 0, h)) != HL_OK)
+		return r;
+	return term_hits(d, key, klen, F_MASK(HL_STIX_F_WORD), 0, h);
+}
+
+static uint64_t
+id_hash(const char *s)
+{
+	uint64_t x = 1469598103934665603ull;
+
+	for (; *s != '\0'; s++)
+		x = (x ^ (unsigned char)*s) * 1099511628211ull;
+	return x;
+}
+
+/* Keep the earlier (first) or later timestamp of cur and t. */
+static void
+time_keep(char *cur, size_t curlen, const char *t, int later)
+{
+	char a[HL_STIX_TS_KEY], b[HL_STIX_TS_KEY];
+	int c;
+
+	if (t == NULL || hl_stix_time(t, b, NULL) != HL_OK)
+		return;
+	if (cur[0] != '\0' && hl_stix_time(cur, a, NULL) == HL_OK) {
+		c = strcmp(b, a);
+		if (later ? c <= 0 : c >= 0)
+			return;
+	}
+	(void)snprintf(cur, curlen, "%s", t);
+}
+
+static void
+sighter_add(struct hl_stix_sighted *sg, const struct hl_stix_row *row, uint64_t count)
+{
+	size_t i;
+
+	for (i = 0; i < sg->nby; i++)
+		if (strcmp(sg->by[i].partner, row->prov.partner) == 0 &&
+		    strcmp(sg->by[i].node, row->prov.node) == 0)
+			break;
+	if (i == sg->nby) {
+		if (sg->nby == HL_STIX_SIGHTERS_MAX) {
+			sg->more_by = 1;
+			return;
+		}
+		memcpy(sg->by[i].partner, row->prov.partner, sizeof(sg->by[i].partner));
+		memcpy(sg->by[i].node, row->prov.node, sizeof(sg->by[i].node));
+		sg->nby++;
+	}
+	sg->by[i].sightings++;
+	sg->by[i].count += count;
+}
+
+/* The sightings of object id that q's operator may see. seen: scratch
+ * (HL_STIX_SIGHTINGS_SCAN ids). */
+static int
+sightings(struct hl_stixdb *d, const struct hl_stix_search *q, const char *id,
+    uint64_t *seen, struct hl_stix_sighted *sg)
+{
+	sqlite3_stmt *st = d->st[SDB_SIGHTINGS];
+	struct hl_stix_row row;
+	const char *created;
+	size_t nseen = 0, i;
+	uint64_t hsh, count;
+	int rc, r;
+
+	memset(sg, 0, sizeof(*sg));
+	if ((r = bind_text(st, 1, id)) != HL_OK ||
+	    (r = bind_i64(st, 2, HL_STIX_SIGHTINGS_SCAN)) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = read_row(st, 0, &row)) != HL_OK) {
+			st_done(st);
+			return r;
+		}
+		if (!visible(&row, q->policy, q->op) ||
+		    (q->may_read != NULL && !q->may_read(q->arg, row.collection)))
+			continue;
+		/* the same sighting in two collections counts once */
+		hsh = id_hash(row.id);
+		for (i = 0; i < nseen && seen[i] != hsh; i++)
+			;
+		if (i < nseen)
+			continue;
+		seen[nseen++] = hsh;
+		count = sqlite3_column_type(st, 15) == SQLITE_INTEGER &&
+		    sqlite3_column_int64(st, 15) >= 0 ? (uint64_t)sqlite3_column_int64(st, 15) : 1;
+		sg->sightings++;
+		sg->count += count;
+		created = (const char *)sqlite3_column_text(st, 18);
+		time_keep(sg->first_seen, sizeof(sg->first_seen),
+		    sqlite3_column_type(st, 16) == SQLITE_TEXT ?
+		    (const char *)sqlite3_column_text(st, 16) : created, 0);
+		time_keep(sg->last_seen, sizeof(sg->last_seen),
+		    sqlite3_column_type(st, 17) == SQLITE_TEXT ?
+		    (const char *)sqlite3_column_text(st, 17) : created, 1);
+		sighter_add(sg, &row, count);
+	}
+	st_done(st);
+	return rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+}
+
+/* Cut text at a UTF-8 character boundary to fit dstlen. */
+static void
+copy_cut(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= dstlen) {
+		n = dstlen - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 int
-hl_stixdb_search(struct hl_stixdb *d, const char *value,
-    const struct hl_policy *policy, const struct hl_operator_conf *op, size_t max,
-    const char **kind, struct hl_stix_row **rows, struct hl_stix_matched **matched, size_t *n)
+hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char **kind,
+    struct hl_stix_hit **hits, size_t *n)
 {
 	struct hl_stix_obs o;
-	struct hits *h = NULL;
-	struct hl_stix_row *out = NULL;
-	struct hl_stix_matched *mv = NULL;
+	struct hits h;
+	struct hl_stix_hit *out = NULL;
+	uint64_t *seen = NULL;
+	char v[HL_STIX_SEARCH_MAX + 1];
 	sqlite3_stmt *st;
-	size_t i, cnt = 0;
-	int rc, r = HL_ERR_INTERNAL, ip, cidr;
+	size_t i, cnt = 0, max, len;
+	int rc, r = HL_ERR_INTERNAL, in_read = 0;
 
 	*kind = "";
-	*rows = NULL;
-	*matched = NULL;
+	*hits = NULL;
 	*n = 0;
-	if (d == NULL || value == NULL || max == 0)
+	memset(&h, 0, sizeof(h));
+	memset(&o, 0, sizeof(o));
+	if (d == NULL || q == NULL || q->value == NULL || q->max == 0)
 		return HL_ERR_INVALID;
-	if (max > HL_STIXDB_MATCH_MAX)
-		max = HL_STIXDB_MATCH_MAX;
-	if ((r = hl_stix_obs_parse(value, &o)) != HL_OK)
-		return r;
-	ip = o.kind == HL_OBS_IPV4 || o.kind == HL_OBS_IPV6;
-	cidr = ip && o.plen != (o.kind == HL_OBS_IPV4 ? 32 : 128);
-	*kind = cidr ? "cidr" : hl_stix_obs_kind_name(o.kind);
-	if ((h = hl_calloc(1, sizeof(*h))) == NULL)
+	if ((len = strlen(q->value)) > HL_STIX_SEARCH_MAX)
+		return HL_ERR_TOO_BIG;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)q->value[i] < 0x20 || q->value[i] == 0x7f)
+			return HL_ERR_MALFORMED;
+	/* trimmed; blank is no search */
+	if (fold(q->value, len, NULL, v) == 0)
+		return HL_ERR_MALFORMED;
+	max = q->max > HL_STIXDB_MATCH_MAX ? HL_STIXDB_MATCH_MAX : q->max;
+	/* rule 4 and read lists may hide some: look further than max */
+	h.max = max * 2;
+	if ((h.v = hl_calloc(h.max, sizeof(*h.v))) == NULL)
 		return HL_ERR_NOMEM;
-	/* rule 4 may hide some: look further than max */
-	h->max = max * 2 < HL_STIXDB_MATCH_MAX ? max * 2 : HL_STIXDB_MATCH_MAX;
-	if (ip) {
-		if ((r = containing(d, &o, h)) != HL_OK)
+	if (sqlite3_get_autocommit(d->db)) {
+		if ((r = exec_st(d->st[SDB_READ_BEGIN])) != HL_OK)
 			goto out;
-		if (cidr && (r = inside(d, &o, h)) != HL_OK)
-			goto out;
-	} else if ((r = point(d, o.kind, o.value, strlen(o.value), 0, NULL, h)) != HL_OK) {
+		in_read = 1;
+	}
+	if ((r = classify_and_find(d, v, kind, &o, &h)) != HL_OK)
+		goto out;
+	/* results fill out in order; one hidden is overwritten by the next */
+	if (h.n > 0 && ((out = hl_calloc(h.n < max ? h.n : max, sizeof(*out))) == NULL ||
+	    (seen = hl_calloc(HL_STIX_SIGHTINGS_SCAN, sizeof(*seen))) == NULL)) {
+		r = HL_ERR_NOMEM;
 		goto out;
 	}
-	if (h->n > 0) {
-		if ((out = hl_calloc(h->n, sizeof(*out))) == NULL ||
-		    (mv = hl_calloc(h->n, sizeof(*mv))) == NULL) {
-			r = HL_ERR_NOMEM;
-			goto out;
-		}
-	}
 	st = d->st[SDB_ROW_BY_SEQ];
-	for (i = 0; i < h->n && cnt < max; i++) {
-		if ((r = bind_i64(st, 1, h->seq[i])) != HL_OK) {
+	for (i = 0; i < h.n && cnt < max; i++) {
+		struct hl_stix_hit *x = &out[cnt];
+
+		if ((r = bind_i64(st, 1, h.v[i].seq)) != HL_OK) {
 			st_done(st);
 			goto out;
 		}
 		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			r = read_row(st, 0, &out[cnt]);
-		else
-			r = rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+		r = rc == SQLITE_ROW ? read_row(st, 0, &x->row) : rc == SQLITE_DONE ? HL_OK :
+		    map_rc(rc);
+		if (rc == SQLITE_ROW && sqlite3_column_type(st, 15) == SQLITE_TEXT)
+			copy_cut(x->name, sizeof(x->name), (const char *)sqlite3_column_text(st, 15));
 		st_done(st);
 		if (r != HL_OK)
 			goto out;
-		if (rc != SQLITE_ROW || !visible(&out[cnt], policy, op))
+		if (rc != SQLITE_ROW || !visible(&x->row, q->policy, q->op) ||
+		    (q->may_read != NULL && !q->may_read(q->arg, x->row.collection))) {
+			memset(x, 0, sizeof(*x));
 			continue;
-		(void)snprintf(mv[cnt].value, sizeof(mv[cnt].value), "%s", ip ? h->ip[i] : o.value);
+		}
+		x->field = h.v[i].field;
+		x->exact = h.v[i].exact;
+		copy_cut(x->matched, sizeof(x->matched), h.v[i].text[0] != '\0' ? h.v[i].text :
+		    o.value);
+		if ((r = sightings(d, q, x->row.id, seen, &x->sighted)) != HL_OK)
+			goto out;
 		cnt++;
 	}
 	if (cnt > 0) {
-		*rows = out;
-		*matched = mv;
+		*hits = out;
 		out = NULL;
-		mv = NULL;
 	}
 	*n = cnt;
 	r = HL_OK;
 out:
+	if (in_read)
+		(void)exec_st(d->st[SDB_READ_END]);
 	hl_free(out);
-	hl_free(mv);
-	hl_free(h);
+	hl_free(seen);
+	hl_free(h.v);
 	return r;
+}
+
+void
+hl_stixdb_hits_free(struct hl_stix_hit *hits, size_t n)
+{
+	(void)n;
+	hl_free(hits);
 }
 
 /* ---- status, bridge, counts ---- */

@@ -68,6 +68,31 @@
 	" envelope BLOB PRIMARY KEY NOT NULL," \
 	" time_us INTEGER NOT NULL) WITHOUT ROWID;"
 
+/* The search index (store migration "stix search", schema 10): the words
+ * analysts search for, folded to ASCII lower case (external ids such as
+ * ATT&CK T0855 / TA0001 and DISARM T0085.003, x_mitre_shortname, names,
+ * aliases and x_mitre_aliases, and the words of names and aliases), and
+ * the ids an object refers to (sighting_of_ref; relationship source_ref,
+ * target_ref), so that an object's sightings show with it. Objects stored
+ * before the migration are indexed once by hl_stixdb_open()
+ * (stix_search_backfill holds the last seq to do). */
+#define HL_STIXDB_SEARCH_SCHEMA \
+	"CREATE TABLE IF NOT EXISTS stix_terms (" \
+	" term BLOB NOT NULL," \
+	" field INTEGER NOT NULL," \
+	" obj INTEGER NOT NULL REFERENCES stix_objects (seq)," \
+	" text TEXT NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS stix_terms_term ON stix_terms (term, field);" \
+	"CREATE TABLE IF NOT EXISTS stix_links (" \
+	" ref TEXT NOT NULL," \
+	" role INTEGER NOT NULL," \
+	" obj INTEGER NOT NULL REFERENCES stix_objects (seq));" \
+	"CREATE INDEX IF NOT EXISTS stix_links_ref ON stix_links (ref, role);" \
+	"CREATE INDEX IF NOT EXISTS stix_objects_id ON stix_objects (id);" \
+	"CREATE TABLE IF NOT EXISTS stix_search_backfill (upto INTEGER NOT NULL);" \
+	"INSERT INTO stix_search_backfill SELECT max(seq) FROM stix_objects" \
+	" HAVING max(seq) IS NOT NULL;"
+
 #define HL_STIX_ORIGIN_MAX 255     /* origin node, or an external server's URL */
 #define HL_STIX_COLLECTION_MAX 64  /* collection name, bytes */
 #define HL_STIXDB_MATCH_MAX 1000   /* search results */
@@ -93,6 +118,11 @@ struct hl_stixdb;
  * Caller frees with hl_stixdb_close() before closing the store. */
 HL_WUR int hl_stixdb_open(struct hl_store *s, struct hl_stixdb **out);
 void hl_stixdb_close(struct hl_stixdb *d);
+/* Index for search the objects stored before the search index existed
+ * (after the schema-10 migration; what hl_stixdb_open() does first), so
+ * that the daemon does it at start and not on its event loop. OUT:
+ * *indexed objects (0: nothing to do). */
+HL_WUR int hl_stixdb_backfill(struct hl_store *s, size_t *indexed);
 
 /* Transactions (wrap a batch of puts for speed; nesting not allowed). */
 HL_WUR int hl_stixdb_begin(struct hl_stixdb *d);
@@ -165,19 +195,80 @@ HL_WUR int hl_stixdb_get_latest(struct hl_stixdb *d, const char *collection, con
     const struct hl_policy *policy, const struct hl_operator_conf *op,
     struct hl_stix_row **row);
 
-/* Search: which objects name this value (hl_stix_obs_parse: an IP finds
- * the CIDRs containing it; a CIDR finds the addresses and ranges inside it
- * and the ranges containing it). Rule 4 applies. OUT: *kind ("ipv4",
- * "cidr", ...; static), *rows (free with hl_stixdb_rows_free; json is
- * NULL), matched[i] (caller frees the array with hl_free): the indexed
- * value that matched row i, *n (at most max). HL_ERR_MALFORMED for a value
- * that is no observable. */
-struct hl_stix_matched {
-	char value[HL_STIX_OBS_VALUE_MAX + 1];
+/* ---- search ---- */
+
+#define HL_STIX_SEARCH_MAX 256     /* a search value, bytes */
+#define HL_STIX_TERM_MAX 128       /* an indexed name or id, bytes (longer: cut) */
+#define HL_STIX_NAME_SHOWN 200     /* an object's name in a result, bytes */
+#define HL_STIX_SIGHTERS_MAX 8     /* sighters listed per result */
+#define HL_STIX_SIGHTINGS_SCAN 1000 /* sightings read per result */
+
+/* Which field of an object matched. */
+enum hl_stix_field {
+	HL_STIX_F_OBSERVABLE = 0,  /* a value its pattern or SCO names */
+	HL_STIX_F_EXTID = 1,       /* external_references[].external_id, x_mitre_shortname */
+	HL_STIX_F_NAME = 2,        /* name */
+	HL_STIX_F_ALIAS = 3,       /* aliases, x_mitre_aliases */
+	HL_STIX_F_WORD = 4,        /* a word of the name or an alias */
+	HL_STIX_F_ID = 5,          /* the STIX id itself */
 };
-HL_WUR int hl_stixdb_search(struct hl_stixdb *d, const char *value,
-    const struct hl_policy *policy, const struct hl_operator_conf *op, size_t max,
-    const char **kind, struct hl_stix_row **rows, struct hl_stix_matched **matched, size_t *n);
+/* "observable", "external_id", "name", "alias", "word", "id". */
+const char *hl_stix_field_name(int field);
+
+struct hl_stix_search {
+	const char *value;                         /* what the analyst typed */
+	size_t max;                                /* results, 1..HL_STIXDB_MATCH_MAX */
+	const struct hl_policy *policy;
+	const struct hl_operator_conf *op;         /* rule 4 (NULL: no filter) */
+	/* also left out: collections this says op may not read (NULL: none) */
+	int (*may_read)(void *arg, const char *collection);
+	void *arg;
+};
+
+struct hl_stix_sighter {
+	char partner[HL_PARTNER_MAX + 1];          /* who made the sighting ("" external) */
+	char node[HL_STIX_ORIGIN_MAX + 1];
+	uint32_t sightings;
+	uint64_t count;                            /* sum of their count */
+};
+
+/* The sightings of a result's object (latest versions, rule 4 applied,
+ * each sighting once even when stored in two collections). */
+struct hl_stix_sighted {
+	uint32_t sightings;                        /* sighting objects */
+	uint64_t count;                            /* sum of their count (absent: 1) */
+	char first_seen[64], last_seen[64];        /* first_seen / last_seen (else created); "" none */
+	size_t nby;
+	struct hl_stix_sighter by[HL_STIX_SIGHTERS_MAX];
+	int more_by;                               /* more sighters than listed */
+};
+
+struct hl_stix_hit {
+	struct hl_stix_row row;                    /* json NULL */
+	char name[HL_STIX_NAME_SHOWN + 1];         /* the object's name, "" none */
+	char matched[HL_STIX_OBS_VALUE_MAX + 1];   /* the indexed value that matched */
+	int field;                                 /* enum hl_stix_field */
+	int exact;                                 /* 0: matched as a prefix */
+	struct hl_stix_sighted sighted;
+};
+
+/* What a search value was taken for (hl_stixdb_find's *kind): an
+ * observable ("ipv4", "ipv6", "cidr", "domain", "url", "md5", "sha1",
+ * "sha256", "sha512", "email"), "technique" (T1234, T1234.001: the
+ * external id, then its sub-techniques), "tactic" (TA0001, TA01), "id" (a
+ * STIX id) or "name" (names, aliases, words of them and external ids:
+ * exact matches first, then prefixes of at least 3 bytes). A domain-shaped
+ * value is also looked up as a name (Backdoor.Oldrea). */
+
+/* Search: which objects, from whom, name this value, newest versions only,
+ * revoked ones left out, rule 4 and q->may_read applied; each result with
+ * its sightings. OUT: *kind (static), *hits (free with
+ * hl_stixdb_hits_free), *n (at most q->max). HL_ERR_MALFORMED for an
+ * empty value or one with control characters, HL_ERR_TOO_BIG past
+ * HL_STIX_SEARCH_MAX. */
+HL_WUR int hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q,
+    const char **kind, struct hl_stix_hit **hits, size_t *n);
+void hl_stixdb_hits_free(struct hl_stix_hit *hits, size_t n);
 
 /* TAXII status resources (kept so GET status/{id} works after a restart). */
 HL_WUR int hl_stixdb_status_put(struct hl_stixdb *d, const char *id, const char *collection,

@@ -1646,15 +1646,59 @@ taxii_route(struct treq *x, const char *path)
 
 /* ---- /api/v1/stix/ (JSON) ---- */
 
+/* hl_stix_search's may_read: a configured collection's read list. */
+static int
+search_may_read(void *arg, const char *collection)
+{
+	const struct treq *x = arg;
+	const struct hl_collection_conf *c = hl_config_collection(x->cfg, collection);
+
+	return c == NULL || hl_config_list_has(c->read, x->op->name);
+}
+
+/* One search result as JSON (docs/API.md). NULL when out of memory. */
+static json_t *
+search_hit_json(const struct hl_stix_hit *h)
+{
+	const struct hl_stix_sighted *sg = &h->sighted;
+	char t[32], hid[HL_API_ID_HEX + 1];
+	json_t *by, *it = NULL;
+	size_t i;
+	int has_env = h->row.prov.source == HL_STIX_PARTNER;
+
+	if ((by = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < sg->nby; i++)
+		if (json_array_append_new(by, json_pack("{s:s, s:s, s:I, s:I}", "partner",
+		    sg->by[i].partner, "node", sg->by[i].node, "sightings",
+		    (json_int_t)sg->by[i].sightings, "count", (json_int_t)sg->by[i].count)) != 0)
+			goto out;
+	format_us(h->row.prov.received_us, t);
+	if (has_env)
+		hl_apijson_format_id(h->row.prov.envelope, hid);
+	it = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b,"
+	    " s:{s:I, s:I, s:o, s:o, s:O, s:b}}",
+	    "id", h->row.id, "type", h->row.type, "name", h->name, "collection",
+	    h->row.collection, "version", h->row.version, "origin_partner", h->row.prov.partner,
+	    "origin_node", h->row.prov.node, "envelope", has_env ? json_string(hid) : json_null(),
+	    "received", t, "matched", h->matched, "field", hl_stix_field_name(h->field),
+	    "exact", h->exact, "sightings", "sightings", (json_int_t)sg->sightings, "count",
+	    (json_int_t)sg->count, "first_seen", sg->first_seen[0] != '\0' ?
+	    json_string(sg->first_seen) : json_null(), "last_seen", sg->last_seen[0] != '\0' ?
+	    json_string(sg->last_seen) : json_null(), "by", by, "more_by", sg->more_by);
+out:
+	json_decref(by);
+	return it;
+}
+
 static void
 h_search(struct treq *x, const char *qs)
 {
 	struct evkeyvalq kv;
 	struct evkeyval *e;
-	struct hl_stix_row *rows = NULL;
-	struct hl_stix_matched *m = NULL;
+	struct hl_stix_hit *hits = NULL;
+	struct hl_stix_search q;
 	const char *value = NULL, *kind;
-	char t[32], hid[HL_API_ID_HEX + 1];
 	json_t *arr = NULL, *it;
 	size_t n = 0, i, limit = 100;
 	int r;
@@ -1688,10 +1732,18 @@ h_search(struct treq *x, const char *qs)
 		hl_api_reply_error(x->req, 400, "bad_request", "missing value=");
 		goto out;
 	}
-	r = hl_stixdb_search(x->t->d, value, &x->cfg->policy, x->op, limit, &kind, &rows, &m, &n);
-	if (r == HL_ERR_MALFORMED) {
-		hl_api_reply_error(x->req, 400, "bad_request", "value: not an IP address, CIDR, "
-		    "domain, URL, MD5/SHA-1/SHA-256/SHA-512 hash or e-mail address");
+	memset(&q, 0, sizeof(q));
+	q.value = value;
+	q.max = limit;
+	q.policy = &x->cfg->policy;
+	q.op = x->op;
+	q.may_read = search_may_read;
+	q.arg = x;
+	r = hl_stixdb_find(x->t->d, &q, &kind, &hits, &n);
+	if (r == HL_ERR_MALFORMED || r == HL_ERR_TOO_BIG) {
+		hl_api_reply_error(x->req, 400, "bad_request", r == HL_ERR_TOO_BIG ?
+		    "value: longer than %d bytes" : "value: empty or with control characters",
+		    HL_STIX_SEARCH_MAX);
 		goto out;
 	}
 	if (r != HL_OK) {
@@ -1700,25 +1752,9 @@ h_search(struct treq *x, const char *qs)
 	}
 	if ((arr = json_array()) == NULL)
 		goto oom;
-	for (i = 0; i < n; i++) {
-		const struct hl_collection_conf *c = hl_config_collection(x->cfg,
-		    rows[i].collection);
-		int has_env = rows[i].prov.source == HL_STIX_PARTNER;
-
-		/* a configured collection's read list applies too */
-		if (c != NULL && !hl_config_list_has(c->read, x->op->name))
-			continue;
-		format_us(rows[i].prov.received_us, t);
-		if (has_env)
-			hl_apijson_format_id(rows[i].prov.envelope, hid);
-		it = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id", rows[i].id,
-		    "type", rows[i].type, "collection", rows[i].collection, "version",
-		    rows[i].version, "origin_partner", rows[i].prov.partner, "origin_node",
-		    rows[i].prov.node, "envelope", has_env ? json_string(hid) : json_null(),
-		    "received", t, "matched", m[i].value);
-		if (it == NULL || json_array_append_new(arr, it) != 0)
+	for (i = 0; i < n; i++)
+		if ((it = search_hit_json(&hits[i])) == NULL || json_array_append_new(arr, it) != 0)
 			goto oom;
-	}
 	hl_api_reply_json(x->req, 200, json_pack("{s:s, s:s, s:o}", "value", value, "kind", kind,
 	    "matches", arr));
 	arr = NULL;
@@ -1727,8 +1763,7 @@ oom:
 	hl_api_reply_error(x->req, 500, "internal", "out of memory");
 out:
 	json_decref(arr);
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
+	hl_stixdb_hits_free(hits, n);
 	evhttp_clear_headers(&kv);
 }
 

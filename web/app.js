@@ -497,6 +497,25 @@
 	}
 
 	// ---- threat intelligence ----
+	const INTEL_KINDS = {
+		ipv4: 'IPv4 address', ipv6: 'IPv6 address', cidr: 'CIDR', domain: 'domain name (and names)',
+		url: 'URL', md5: 'MD5 hash', sha1: 'SHA-1 hash', sha256: 'SHA-256 hash', sha512: 'SHA-512 hash',
+		email: 'e-mail address', technique: 'technique id', tactic: 'tactic id', id: 'STIX id',
+		name: 'name, alias or external id',
+	};
+
+	function intelMatched(o) {
+		if (!o.field || o.field === 'observable') return o.matched || '';
+		return (o.matched || '') + ' (' + (o.exact === false ? 'start of ' : '') + o.field.replace('_', ' ') + ')';
+	}
+
+	function intelSightings(s) {
+		if (!s || !s.sightings) return '—';
+		const by = (s.by || []).map((b) => b.node + ' (' + b.count + ')').join(', ') + (s.more_by ? ', …' : '');
+		return s.sightings + ' sighting(s), count ' + s.count + ' by ' + by +
+		    (s.first_seen ? '; ' + fmtTime(s.first_seen) + ' – ' + fmtTime(s.last_seen) : '');
+	}
+
 	async function intel(ev) {
 		ev.preventDefault();
 		const v = $('intel-q').value.trim();
@@ -512,17 +531,19 @@
 			return;
 		}
 		const items = r.json.matches || [];
-		if (items.length === 0) { out.replaceChildren(el('p', { class: 'meta', text: 'No matches for ' + v + '.' })); return; }
-		out.replaceChildren(el('p', { class: 'meta', text: items.length + ' object(s) name ' + v + ' (' + (r.json.kind || '') + ')' }),
+		const what = (INTEL_KINDS[r.json.kind] || 'value') + ' ' + v;
+		if (items.length === 0) { out.replaceChildren(el('p', { class: 'meta', id: 'intel-summary', text: 'No matches for ' + what + '.' })); return; }
+		out.replaceChildren(el('p', { class: 'meta', id: 'intel-summary', text: items.length + ' object(s) for ' + what }),
 		    el('table', { class: 'grid-table', id: 'intel-table' },
-		    el('thead', null, el('tr', null, ...['Type', 'Object', 'Matched', 'From', 'Collection', 'Received'].map((h) => el('th', { text: h })))),
+		    el('thead', null, el('tr', null, ...['Type', 'Object', 'Matched', 'From', 'Collection', 'Received', 'Sightings'].map((h) => el('th', { text: h })))),
 		    el('tbody', null, ...items.map((o) => el('tr', null,
 			el('td', { text: o.type || '' }),
-			el('td', { class: 'mono', text: o.id || '' }),
-			el('td', { class: 'mono', text: o.matched || '' }),
+			el('td', null, o.name ? el('div', { text: o.name }) : '', el('div', { class: 'mono', text: o.id || '' })),
+			el('td', { class: 'mono', text: intelMatched(o) }),
 			el('td', { text: o.origin_partner ? (o.origin_partner + ' (' + (o.origin_node || '') + ')') : 'this node' }),
 			el('td', { text: o.collection || '' }),
-			el('td', { text: o.received ? fmtTime(o.received) : '' }))))));
+			el('td', { text: o.received ? fmtTime(o.received) : '' }),
+			el('td', { class: 'intel-sightings', text: intelSightings(o.sightings) }))))));
 	}
 
 	// ---- audit ----

@@ -270,6 +270,23 @@ async function tests(browser) {
 		assert.match(row, /NATO/);
 	});
 
+	await test('threat-intelligence search: a technique id and a malware name find the objects, named', async () => {
+		const search = async (v, summary) => {
+			await jpn.fill('#intel-q', v);
+			await jpn.press('#intel-q', 'Enter');
+			await jpn.waitForFunction((re) => new RegExp(re).test((document.querySelector('#intel-summary') || {}).textContent || ''), summary);
+			return jpn.textContent('#intel-table tbody tr');
+		};
+		let row = await search('T0049', '1 object\\(s\\) for technique id T0049');
+		assert.match(row, /attack-pattern/);
+		assert.match(row, /Amplify inauthentic content/);
+		assert.match(row, /T0049 \(external id\)/);
+		assert.match(row, /NATO/);
+		row = await search('testrat', 'for name, alias or external id testrat');
+		assert.match(row, /malware/);
+		assert.match(row, /TESTRAT \(name\)/);
+	});
+
 	await test('logout ends the session', async () => {
 		await low.click('#logout');
 		await low.waitForSelector('#view-login:not([hidden])');

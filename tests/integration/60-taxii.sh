@@ -258,7 +258,10 @@ curl -s --cacert "$FED/JPN/ca.crt" -u "low:$(pw JPN)" -o "$T/body" "$S?value=198
 expect_eq "$(jq '.matches | length' "$T/body")" 1 "low clearance: only the shared copy"
 code=$(curl -s --cacert "$FED/JPN/ca.crt" -u "admin:$(pw JPN)" -o "$T/body" -w '%{http_code}' \
 	"$S?value=not%20a%20thing")
-expect_eq "$code" 400 "a value that is no observable is 400"
+expect_eq "$code:$(jq -r .kind "$T/body")" 200:name "a value that is no observable is looked up as a name"
+code=$(curl -s --cacert "$FED/JPN/ca.crt" -u "admin:$(pw JPN)" -o "$T/body" -w '%{http_code}' \
+	"$S?value=10.0.0.1/33")
+expect_eq "$code" 400 "a mistyped CIDR is 400"
 
 # ---- federation: KOR gets the shared collection, USA does not ----
 jq -s -S -c 'unique_by(.id) | .[]' <(cat "$T/got.jsonl"; jq -c --arg red "$RED" \

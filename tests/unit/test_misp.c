@@ -730,6 +730,37 @@ test_bad_values_skipped(void **state)
 	json_decref(b);
 }
 
+/* A port written with leading zeros becomes an integer the STIX pattern
+ * grammar accepts. */
+static void
+test_numeric_values(void **state)
+{
+	static const char ev[] = EVHEAD ",\"Attribute\":["
+	    "{\"uuid\":\"00000000-0000-4000-8000-000000000001\",\"type\":\"ip-dst|port\","
+	    "\"value\":\"10.0.0.1|0080\",\"to_ids\":true},"
+	    "{\"uuid\":\"00000000-0000-4000-8000-000000000002\",\"type\":\"ip-dst|port\","
+	    "\"value\":\"10.0.0.2|0\",\"to_ids\":true}]}";
+	json_t *b = NULL, *o;
+	char err[256];
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	assert_int_equal(hl_misp_convert((const uint8_t *)ev, strlen(ev), &b, &sum, err,
+	    sizeof(err)), HL_OK);
+	all_valid(b, "ports");
+	json_array_foreach(json_object_get(b, "objects"), i, o) {
+		const char *p = json_string_value(json_object_get(o, "pattern"));
+
+		if (p != NULL && strstr(p, "dst_port = 80]") != NULL)
+			seen |= 1;
+		if (p != NULL && strstr(p, "dst_port = 0]") != NULL)
+			seen |= 2;
+	}
+	assert_int_equal(seen, 3);
+	json_decref(b);
+}
+
 static void
 test_summary_json(void **state)
 {
@@ -932,6 +963,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_bad_values_skipped),
+		cmocka_unit_test(test_numeric_values),
 		cmocka_unit_test(test_summary_json),
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_real_events),

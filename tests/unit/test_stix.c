@@ -1,7 +1,9 @@
 /* test_stix.c: STIX 2.1 validation (each required property missing, bad
  * ids, timestamps, refs, TLP marking ids, custom properties kept), TLP,
- * canonical JSON, observables from patterns (CIDR, hashes, OR/AND/
- * FOLLOWEDBY, malformed patterns) and SCOs, the committed fixtures in
+ * canonical JSON, the STIX 2.1 pattern grammar (every rule accepted, one
+ * malformed pattern per rule refused with its offset), observables from
+ * patterns (CIDR, hashes, OR/AND/FOLLOWEDBY, malformed patterns) and SCOs,
+ * the committed fixtures in
  * tests/fixtures/stix/, and the real ATT&CK / DISARM / OASIS bundles in
  * HOTLINE_SHARED_DATA (SKIPPED when absent). */
 #include <dirent.h>
@@ -402,6 +404,186 @@ test_pattern(void **state)
 	}
 }
 
+/* Patterns the STIX 2.1 grammar accepts: every rule at least once. */
+static const char *const good_patterns[] = {
+	"[ipv4-addr:value = '198.51.100.1']",
+	"[file:hashes.'SHA-256' = 'aa'] AND [file:size >= 1024]",
+	"[a:b = 1] OR [a:b != -1] FOLLOWEDBY [c:d < 1.5] AND [c:d <= -0.5]",
+	"([x:y = 'a'] FOLLOWEDBY [x:y = 'b']) WITHIN 600 SECONDS",
+	"[x:y = 'a'] REPEATS 5 TIMES WITHIN 1.5 SECONDS",
+	"[x:y = 'a'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00.123Z'",
+	"[x:y IN ('a', 1, true, false, h'00ff', b'AAAA', t'2020-01-01T00:00:00Z', 2.5)]",
+	"[x:y IN ()]",
+	"[x:y NOT IN ('a') AND x:y NOT = 'a' AND x:y NOT LIKE 'a%' AND x:y NOT > 3]",
+	"[email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
+	"[x:list[0].a = 'b' AND x:list[-1] = 'c' AND x:list[+2] = 'd']",
+	"[ipv4-addr:value ISSUBSET '198.51.100.0/24' OR ipv4-addr:value ISSUPERSET '198.51.100.1']",
+	"[x:y = 'a' AND (x:z = 'b' OR (x:w = 'c'))]",
+	"[EXISTS windows-registry-key:values[*].data]",
+	"[x:y = 'it\\'s' AND x:z = 'back\\\\slash']",
+	"/* leading comment */ [x:y = 'a'] // trailing comment",
+	"[x:y = +5] AND [x:y = .5] AND [x:y = 0] AND [x:y = 00.25]",
+	"[x:y == 'a' AND x:y <> 'b' AND x:y > 1 AND x:y < 2]",
+	"[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]",
+	"[x:'quoted first' = true]",
+	"[x:y\xc2\xa0=\xe2\x80\x83'a'\xe3\x80\x80]\v\f",
+	"[x:y = b'AAA=' OR x:y = b'AA==' OR x:y = h'']",
+	"[x:y = t'2024-02-29T23:59:60Z' OR x:y = t'2000-01-01T00:00:00.1234567890123Z']",
+	"[x-custom-type:x_prop_1 = 'a' AND ANDROID:y = 'b']",
+	"[x:y = 'caf\xc3\xa9']",
+	"(([x:y = 'a'] OR [x:y = 'b']) AND [x:z = 1] REPEATS 2 TIMES) FOLLOWEDBY [x:y = 'c']",
+};
+
+/* One malformed pattern per rule: the offset and words of the message. */
+static const struct {
+	const char *pattern;
+	size_t len;                /* 0: strlen */
+	int code;
+	const char *message;       /* after "at offset " */
+} bad_patterns[] = {
+	{ "", 0, HL_ERR_MALFORMED, "0: expected '[' or '(' opening an observation expression, "
+	    "found the end of the pattern" },
+	{ "[ipv4-addr:value = ", 0, HL_ERR_MALFORMED, "19: expected a constant" },
+	{ "[ipv4-addr:value = '1.2.3.4'", 0, HL_ERR_MALFORMED, "28: expected AND, OR or ']', "
+	    "found the end" },
+	{ "ipv4-addr:value = 'x'", 0, HL_ERR_MALFORMED, "0: expected '[' or '('" },
+	{ "[x:y = 'a'] ]", 0, HL_ERR_MALFORMED, "12: expected AND, OR, FOLLOWEDBY, a qualifier "
+	    "or the end of the pattern, found ']'" },
+	{ "[x:y = 'a'] AND", 0, HL_ERR_MALFORMED, "15: expected '[' or '('" },
+	{ "[x:y = 'a'] FOLLOWEDBY", 0, HL_ERR_MALFORMED, "22: expected '[' or '('" },
+	{ "[x:y = 'a'] OR ()", 0, HL_ERR_MALFORMED, "16: expected '[' or '('" },
+	{ "([x:y = 'a']", 0, HL_ERR_MALFORMED, "12: expected AND, OR, FOLLOWEDBY, a qualifier "
+	    "or ')'" },
+	{ "[x:y ~ 'a']", 0, HL_ERR_MALFORMED, "5: unexpected character '~'" },
+	{ "[x:y = 'a]", 0, HL_ERR_MALFORMED, "7: unterminated string" },
+	{ "[x:y = 'a\\b']", 0, HL_ERR_MALFORMED, "9: only \\' and \\\\ may be escaped" },
+	{ "[x = 'a']", 0, HL_ERR_MALFORMED, "3: expected ':' after the object type" },
+	{ "[x: = 'a']", 0, HL_ERR_MALFORMED, "4: expected a property name, found '='" },
+	{ "[x:a-b = 'a']", 0, HL_ERR_MALFORMED, "3: a property name with '-' must be quoted" },
+	{ "[x:y. = 'a']", 0, HL_ERR_MALFORMED, "6: expected a property name" },
+	{ "[x:y[a] = 'a']", 0, HL_ERR_MALFORMED, "5: expected a list index" },
+	{ "[x:y[0 = 'a']", 0, HL_ERR_MALFORMED, "7: expected ']' after the list index" },
+	{ "[x:y 'a']", 0, HL_ERR_MALFORMED, "5: expected a comparison operator (" },
+	{ "[x:y NOT 'a']", 0, HL_ERR_MALFORMED, "9: expected a comparison operator after NOT" },
+	{ "[x:y > true]", 0, HL_ERR_MALFORMED, "7: true and false cannot be compared" },
+	{ "[x:y IN 'a']", 0, HL_ERR_MALFORMED, "8: expected '(' opening the set" },
+	{ "[x:y IN ('a' 'b')]", 0, HL_ERR_MALFORMED, "13: expected ',' or ')'" },
+	{ "[x:y IN ('a',)]", 0, HL_ERR_MALFORMED, "13: expected a constant" },
+	{ "[x:y LIKE 5]", 0, HL_ERR_MALFORMED, "10: expected a 'string', found '5'" },
+	{ "[x:y MATCHES h'00']", 0, HL_ERR_MALFORMED, "13: expected a 'string'" },
+	{ "[x:y ISSUBSET 1]", 0, HL_ERR_MALFORMED, "14: expected a 'string'" },
+	{ "[x:y = 01]", 0, HL_ERR_MALFORMED, "7: a whole number may not start with 0" },
+	{ "[x:y = -]", 0, HL_ERR_MALFORMED, "7: unexpected character '-'" },
+	{ "[x:y = +x]", 0, HL_ERR_MALFORMED, "7: unexpected character '+'" },
+	{ "[x:y = 1.]", 0, HL_ERR_MALFORMED, "8: expected AND, OR or ']', found '.'" },
+	{ "[x:y = t'2016-13-01T00:00:00Z']", 0, HL_ERR_MALFORMED, "7: a timestamp must be" },
+	{ "[x:y = t'2016-02-30T00:00:00Z']", 0, HL_ERR_MALFORMED, "7: a timestamp must be" },
+	{ "[x:y = t'2016-02-01 00:00:00Z']", 0, HL_ERR_MALFORMED, "7: a timestamp must be" },
+	{ "[x:y = t'2016-02-01T00:00:00.Z']", 0, HL_ERR_MALFORMED, "7: a timestamp must be" },
+	{ "[x:y = h'abc']", 0, HL_ERR_MALFORMED, "7: h'...' must hold pairs of hex digits" },
+	{ "[x:y = h'zz']", 0, HL_ERR_MALFORMED, "7: h'...' must hold pairs of hex digits" },
+	{ "[x:y = b'AAA']", 0, HL_ERR_MALFORMED, "7: b'...' must hold base64" },
+	{ "[x:y = b'']", 0, HL_ERR_MALFORMED, "7: b'...' must hold base64" },
+	{ "[x:y = b'A=AA']", 0, HL_ERR_MALFORMED, "7: b'...' must hold base64" },
+	{ "[x:y = 'a'] WITHIN 0 SECONDS", 0, HL_ERR_MALFORMED, "19: expected a positive number "
+	    "of seconds after WITHIN" },
+	{ "[x:y = 'a'] WITHIN -5 SECONDS", 0, HL_ERR_MALFORMED, "19: expected a positive" },
+	{ "[x:y = 'a'] WITHIN 5", 0, HL_ERR_MALFORMED, "20: expected SECONDS" },
+	{ "[x:y = 'a'] REPEATS 1.5 TIMES", 0, HL_ERR_MALFORMED, "20: expected a positive whole "
+	    "number after REPEATS" },
+	{ "[x:y = 'a'] REPEATS 2", 0, HL_ERR_MALFORMED, "21: expected TIMES" },
+	{ "[x:y = 'a'] START t'2016-07-01T00:00:00Z' STOP t'2016-06-01T00:00:00Z'", 0,
+	    HL_ERR_MALFORMED, "47: STOP must be later than START" },
+	{ "[x:y = 'a'] START '2016-07-01T00:00:00Z'", 0, HL_ERR_MALFORMED, "18: expected a "
+	    "timestamp" },
+	{ "[x:y = 'a'] START t'2016-07-01T00:00:00Z'", 0, HL_ERR_MALFORMED, "41: expected STOP" },
+	{ "[x:y = 'a'] LAST 5 SECONDS", 0, HL_ERR_MALFORMED, "12: expected AND, OR, FOLLOWEDBY, "
+	    "a qualifier or the end of the pattern, found 'LAST'" },
+	{ "[x:y = 'a' and x:z = 'b']", 0, HL_ERR_MALFORMED, "11: expected AND, OR or ']', found "
+	    "'and'" },
+	{ "[x:y = TRUE]", 0, HL_ERR_MALFORMED, "7: expected a constant" },
+	{ "[IN:y = 'a']", 0, HL_ERR_MALFORMED, "1: expected an object path" },
+	{ "[x:y = 'a'] /* never closed", 0, HL_ERR_MALFORMED, "12: unterminated comment" },
+	{ "[x:y = 'a'\x01]", 0, HL_ERR_MALFORMED, "10: unexpected byte 0x01" },
+	{ "[x:y = 'a'\x00]", 12, HL_ERR_MALFORMED, "10: unexpected byte 0x00" },
+	{ "[(x:y = 'a']", 0, HL_ERR_MALFORMED, "11: expected AND, OR or ')'" },
+	{ "[x:y = 'a' AND]", 0, HL_ERR_MALFORMED, "14: expected an object path" },
+	{ "[EXISTS]", 0, HL_ERR_MALFORMED, "7: expected an object path" },
+	{ "[]", 0, HL_ERR_MALFORMED, "1: expected an object path" },
+};
+
+static void
+test_pattern_grammar(void **state)
+{
+	char err[HL_STIX_ERR_MAX], want[HL_STIX_ERR_MAX + 16], *deep;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(good_patterns) / sizeof(good_patterns[0]); i++)
+		if (hl_stix_pattern_check(good_patterns[i], strlen(good_patterns[i]), err,
+		    sizeof(err)) != HL_OK)
+			fail_msg("good pattern %zu refused: %s: %s", i, good_patterns[i], err);
+	/* a NUL inside a string is a character like any other */
+	assert_int_equal(hl_stix_pattern_check("[x:y = 'a\0b']", 13, err, sizeof(err)), HL_OK);
+	for (i = 0; i < sizeof(bad_patterns) / sizeof(bad_patterns[0]); i++) {
+		len = bad_patterns[i].len != 0 ? bad_patterns[i].len : strlen(bad_patterns[i].pattern);
+		if (hl_stix_pattern_check(bad_patterns[i].pattern, len, err, sizeof(err)) !=
+		    bad_patterns[i].code)
+			fail_msg("bad pattern %zu accepted: %s", i, bad_patterns[i].pattern);
+		(void)snprintf(want, sizeof(want), "at offset %s", bad_patterns[i].message);
+		if (strncmp(err, want, strlen(want)) != 0)
+			fail_msg("bad pattern %zu: %s\n  got:  %s\n  want: %s...", i,
+			    bad_patterns[i].pattern, err, want);
+	}
+	/* nesting: 32 levels parse, 33 do not */
+	deep = calloc(1, HL_STIX_PATTERN_MAX + 2);
+	assert_non_null(deep);
+	for (len = 31; len <= 32; len++) {
+		memset(deep, '(', len);
+		memcpy(deep + len, "[x:y = 1]", 9);
+		memset(deep + len + 9, ')', len);
+		assert_int_equal(hl_stix_pattern_check(deep, 2 * len + 9, err, sizeof(err)),
+		    len == 31 ? HL_OK : HL_ERR_TOO_BIG);
+	}
+	assert_string_equal(err, "at offset 32: nested deeper than 32 brackets and parentheses");
+	/* the length limit */
+	assert_int_equal(hl_stix_pattern_check(deep, HL_STIX_PATTERN_MAX + 1, err, sizeof(err)),
+	    HL_ERR_TOO_BIG);
+	free(deep);
+	assert_int_equal(hl_stix_pattern_check(NULL, 0, err, sizeof(err)), HL_ERR_MALFORMED);
+}
+
+/* Defect 5: an indicator whose pattern does not parse is refused, and the
+ * message names the offset and what was expected. */
+static void
+test_validate_pattern(void **state)
+{
+	char err[HL_STIX_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(check_with("pattern", json_string("[ipv4-addr:value = "), err,
+	    sizeof(err)), HL_ERR_MALFORMED);
+	assert_string_equal(err, "'pattern' is not a STIX pattern: at offset 19: expected a "
+	    "constant ('string', number, true, false, t'...', h'...' or b'...'), found the end "
+	    "of the pattern");
+	assert_int_equal(check_with("pattern", json_string("[ipv4-addr:value = '10.0.0.1'] AND"),
+	    err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "at offset 34: expected '[' or '('"));
+	/* control bytes in the echoed text come back as '?' */
+	assert_int_equal(check_with("pattern", json_string("[x:y = 'a'] \x7f"), err,
+	    sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "unexpected byte 0x7f"));
+	/* other pattern languages are not parsed here */
+	{
+		json_t *o = load(IND);
+
+		(void)json_object_set_new(o, "pattern", json_string("alert tcp any any -> any 80"));
+		(void)json_object_set_new(o, "pattern_type", json_string("snort"));
+		assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_OK);
+		json_decref(o);
+	}
+}
+
 static void
 test_obs(void **state)
 {
@@ -471,6 +653,7 @@ test_obs(void **state)
 static int tolerate;
 static size_t nfailed;
 static char last_failure[HL_STIX_ERR_MAX];
+static size_t npatterns;       /* STIX patterns among the objects that validated */
 
 /* Every object of a bundle file validates. OUT: *count. */
 static void
@@ -491,6 +674,10 @@ bundle_validates(const char *path, size_t *count)
 					    json_string_value(json_object_get(o, "id")), err);
 				nfailed++;
 				(void)snprintf(last_failure, sizeof(last_failure), "%s", err);
+			} else if (json_is_string(json_object_get(o, "pattern")) &&
+			    strcmp(json_string_value(json_object_get(o, "pattern_type")),
+			    "stix") == 0) {
+				npatterns++;
 			}
 			(*count)++;
 		}
@@ -588,6 +775,9 @@ test_shared_data(void **state)
 	dir_validates(p, &n);
 	tolerate = 0;
 	assert_true(n > 6100);
+	/* every indicator pattern in them parses (the OASIS ones: 48) */
+	printf("shared data: %zu objects, %zu STIX patterns parsed\n", n, npatterns);
+	assert_true(npatterns >= 48);
 	assert_int_equal(nfailed, 1);
 	assert_non_null(strstr(last_failure, "spec_version"));
 }
@@ -603,6 +793,8 @@ main(void)
 		cmocka_unit_test(test_tlp),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_pattern),
+		cmocka_unit_test(test_pattern_grammar),
+		cmocka_unit_test(test_validate_pattern),
 		cmocka_unit_test(test_obs),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_shared_data),

@@ -1,7 +1,9 @@
 /* test_stixdb.c: STIX objects in the store (stixdb.h): versions and
  * idempotence, date_added order and paging, match filters, search by
- * address, CIDR containment, domain and hash, rule 4 filtering, status and
- * bridge bookkeeping. */
+ * address, CIDR containment, domain and hash, by technique / tactic id,
+ * name, alias, word and STIX id, with the sightings of each result (defect
+ * 6), rule 4 and read lists on results and sightings, the backfill after
+ * the migration, status and bridge bookkeeping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "alloc.h"
 #include "apijson.h"
@@ -110,8 +113,10 @@ indicator(unsigned n, const char *modified, const char *pattern)
 	return o;
 }
 
+/* Store o (taking it) as received from partner's node. */
 static void
-put(struct fx *f, const char *coll, json_t *o, int secret, int expect_added)
+put_from(struct fx *f, const char *partner, const char *coll, json_t *o, int secret,
+    int expect_added)
 {
 	struct hl_stix_prov prov;
 	char err[HL_STIX_ERR_MAX];
@@ -120,16 +125,23 @@ put(struct fx *f, const char *coll, json_t *o, int secret, int expect_added)
 
 	memset(&prov, 0, sizeof(prov));
 	prov.source = HL_STIX_PARTNER;
-	memcpy(prov.partner, "KOR", 4);
-	(void)snprintf(prov.node, sizeof(prov.node), "KOR/node-1");
+	(void)snprintf(prov.partner, sizeof(prov.partner), "%s", partner);
+	(void)snprintf(prov.node, sizeof(prov.node), "%s/node-1", partner);
 	memset(prov.envelope, 0xab, sizeof(prov.envelope));
 	prov.received_us = 1700000000000000ull;
 	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_OK);
 	assert_int_equal(hl_stixdb_put(f->d, coll, o, secret ? f->lab_s : f->lab_u,
 	    secret ? f->lab_s_len : f->lab_u_len, &prov, &da, &added), HL_OK);
-	assert_int_equal(added, expect_added);
+	if (expect_added >= 0)
+		assert_int_equal(added, expect_added);
 	assert_true(da > 0);
 	json_decref(o);
+}
+
+static void
+put(struct fx *f, const char *coll, json_t *o, int secret, int expect_added)
+{
+	put_from(f, "KOR", coll, o, secret, expect_added);
 }
 
 static void
@@ -139,6 +151,33 @@ op_init(struct hl_operator_conf *op, uint8_t clearance, const char *nat)
 	(void)snprintf(op->name, sizeof(op->name), "analyst");
 	op->clearance = clearance;
 	(void)snprintf(op->nationality, sizeof(op->nationality), "%s", nat);
+}
+
+/* Search as op (NULL: no rule 4). */
+static int
+find(struct fx *f, const char *value, const struct hl_operator_conf *op, size_t max,
+    const char **kind, struct hl_stix_hit **hits, size_t *n)
+{
+	struct hl_stix_search q;
+
+	memset(&q, 0, sizeof(q));
+	q.value = value;
+	q.max = max;
+	q.policy = &f->pol;
+	q.op = op;
+	return hl_stixdb_find(f->d, &q, kind, hits, n);
+}
+
+/* The result for object id, NULL when absent. */
+static const struct hl_stix_hit *
+hit_of(const struct hl_stix_hit *hits, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(hits[i].row.id, id) == 0)
+			return &hits[i];
+	return NULL;
 }
 
 static void
@@ -282,8 +321,7 @@ static void
 test_search(void **state)
 {
 	struct fx *f = *state;
-	struct hl_stix_row *rows = NULL;
-	struct hl_stix_matched *m = NULL;
+	struct hl_stix_hit *hits = NULL;
 	const char *kind;
 	size_t n;
 
@@ -298,67 +336,69 @@ test_search(void **state)
 	put(f, "s", indicator(5, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '203.0.113.9']"), 1, 1);
 
 	/* an address finds the CIDR containing it and itself */
-	assert_int_equal(hl_stixdb_search(f->d, "198.51.100.7", &f->pol, NULL, 100, &kind, &rows,
-	    &m, &n), HL_OK);
+	assert_int_equal(find(f, "198.51.100.7", NULL, 100, &kind, &hits, &n), HL_OK);
 	assert_string_equal(kind, "ipv4");
 	assert_true(n == 2);
-	assert_true((strcmp(m[0].value, "198.51.100.0/24") == 0 &&
-	    strcmp(m[1].value, "198.51.100.7") == 0) ||
-	    (strcmp(m[1].value, "198.51.100.0/24") == 0 && strcmp(m[0].value, "198.51.100.7") == 0));
-	assert_string_equal(rows[0].prov.partner, "KOR");
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
+	assert_true((strcmp(hits[0].matched, "198.51.100.0/24") == 0 &&
+	    strcmp(hits[1].matched, "198.51.100.7") == 0) ||
+	    (strcmp(hits[1].matched, "198.51.100.0/24") == 0 &&
+	    strcmp(hits[0].matched, "198.51.100.7") == 0));
+	assert_string_equal(hits[0].row.prov.partner, "KOR");
+	assert_int_equal(hits[0].field, HL_STIX_F_OBSERVABLE);
+	hl_stixdb_hits_free(hits, n);
 	/* only the /24 contains .200 */
-	assert_int_equal(hl_stixdb_search(f->d, "198.51.100.200", &f->pol, NULL, 100, &kind, &rows,
-	    &m, &n), HL_OK);
+	assert_int_equal(find(f, "198.51.100.200", NULL, 100, &kind, &hits, &n), HL_OK);
 	assert_true(n == 1);
-	assert_string_equal(rows[0].id, "indicator--00000001-0000-4000-8000-000000000000");
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
+	assert_string_equal(hits[0].row.id, "indicator--00000001-0000-4000-8000-000000000000");
+	hl_stixdb_hits_free(hits, n);
 	/* a CIDR finds what lies inside it and what contains it */
-	assert_int_equal(hl_stixdb_search(f->d, "198.51.0.0/16", &f->pol, NULL, 100, &kind, &rows,
-	    &m, &n), HL_OK);
+	assert_int_equal(find(f, "198.51.0.0/16", NULL, 100, &kind, &hits, &n), HL_OK);
 	assert_string_equal(kind, "cidr");
 	assert_true(n == 2);
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
-	assert_int_equal(hl_stixdb_search(f->d, "198.51.100.0/28", &f->pol, NULL, 100, &kind, &rows,
-	    &m, &n), HL_OK);
+	hl_stixdb_hits_free(hits, n);
+	assert_int_equal(find(f, "198.51.100.0/28", NULL, 100, &kind, &hits, &n), HL_OK);
 	assert_true(n == 2);   /* the /24 contains it, .7 is inside it */
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
-	assert_int_equal(hl_stixdb_search(f->d, "10.0.0.0/8", &f->pol, NULL, 100, &kind, &rows,
-	    &m, &n), HL_OK);
-	assert_true(n == 0 && rows == NULL);
+	hl_stixdb_hits_free(hits, n);
+	assert_int_equal(find(f, "10.0.0.0/8", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 0 && hits == NULL);
 	/* IPv6 */
-	assert_int_equal(hl_stixdb_search(f->d, "2001:DB8:0:1::5", &f->pol, NULL, 100, &kind,
-	    &rows, &m, &n), HL_OK);
+	assert_int_equal(find(f, "2001:DB8:0:1::5", NULL, 100, &kind, &hits, &n), HL_OK);
 	assert_string_equal(kind, "ipv6");
 	assert_true(n == 1);
-	assert_string_equal(m[0].value, "2001:db8::/32");
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
+	assert_string_equal(hits[0].matched, "2001:db8::/32");
+	hl_stixdb_hits_free(hits, n);
 	/* domain (case and final dot), hash (case) */
-	assert_int_equal(hl_stixdb_search(f->d, "evil.EXAMPLE", &f->pol, NULL, 100, &kind, &rows,
-	    &m, &n), HL_OK);
+	assert_int_equal(find(f, "evil.EXAMPLE", NULL, 100, &kind, &hits, &n), HL_OK);
 	assert_string_equal(kind, "domain");
 	assert_true(n == 1);
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
-	assert_int_equal(hl_stixdb_search(f->d,
-	    "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899", &f->pol, NULL, 100,
-	    &kind, &rows, &m, &n), HL_OK);
+	assert_string_equal(hits[0].matched, "evil.example");
+	hl_stixdb_hits_free(hits, n);
+	assert_int_equal(find(f, "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899",
+	    NULL, 100, &kind, &hits, &n), HL_OK);
 	assert_string_equal(kind, "sha256");
 	assert_true(n == 1);
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
-	/* malformed search values */
-	assert_int_equal(hl_stixdb_search(f->d, "not a value", &f->pol, NULL, 100, &kind, &rows,
-	    &m, &n), HL_ERR_MALFORMED);
-	assert_int_equal(hl_stixdb_search(f->d, "10.0.0.1/33", &f->pol, NULL, 100, &kind, &rows,
-	    &m, &n), HL_ERR_MALFORMED);
-	assert_int_equal(hl_stixdb_search(f->d, "", &f->pol, NULL, 100, &kind, &rows, &m, &n),
-	    HL_ERR_MALFORMED);
+	hl_stixdb_hits_free(hits, n);
+	/* max */
+	assert_int_equal(find(f, "198.51.100.7", NULL, 1, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1);
+	hl_stixdb_hits_free(hits, n);
+	/* malformed search values: an address that is not one, blank, control
+	 * characters, too long; text is a name, not an error */
+	assert_int_equal(find(f, "10.0.0.1/33", NULL, 100, &kind, &hits, &n), HL_ERR_MALFORMED);
+	assert_int_equal(find(f, "2001:db8::1::2", NULL, 100, &kind, &hits, &n), HL_ERR_MALFORMED);
+	assert_int_equal(find(f, "", NULL, 100, &kind, &hits, &n), HL_ERR_MALFORMED);
+	assert_int_equal(find(f, "  \t ", NULL, 100, &kind, &hits, &n), HL_ERR_MALFORMED);
+	assert_int_equal(find(f, "a\nb", NULL, 100, &kind, &hits, &n), HL_ERR_MALFORMED);
+	{
+		char big[HL_STIX_SEARCH_MAX + 2];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		assert_int_equal(find(f, big, NULL, 100, &kind, &hits, &n), HL_ERR_TOO_BIG);
+	}
+	assert_int_equal(find(f, "not a value", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_string_equal(kind, "name");
+	assert_true(n == 0 && hits == NULL);
 }
 
 static void
@@ -368,7 +408,7 @@ test_rule4(void **state)
 	struct hl_operator_conf low, high, foreign;
 	struct hl_stix_query q;
 	struct hl_stix_row *rows = NULL;
-	struct hl_stix_matched *m = NULL;
+	struct hl_stix_hit *hits = NULL;
 	const char *kind;
 	size_t n;
 	int more;
@@ -397,16 +437,12 @@ test_rule4(void **state)
 	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
 	assert_true(n == 0);
 
-	assert_int_equal(hl_stixdb_search(f->d, "192.0.2.1", &f->pol, &low, 100, &kind, &rows,
-	    &m, &n), HL_OK);
+	assert_int_equal(find(f, "192.0.2.1", &low, 100, &kind, &hits, &n), HL_OK);
 	assert_true(n == 1);
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
-	assert_int_equal(hl_stixdb_search(f->d, "192.0.2.1", &f->pol, &high, 100, &kind, &rows,
-	    &m, &n), HL_OK);
+	hl_stixdb_hits_free(hits, n);
+	assert_int_equal(find(f, "192.0.2.1", &high, 100, &kind, &hits, &n), HL_OK);
 	assert_true(n == 3);
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
+	hl_stixdb_hits_free(hits, n);
 	assert_int_equal(hl_stixdb_get_latest(f->d, NULL,
 	    "indicator--00000001-0000-4000-8000-000000000000", &f->pol, &low, &rows),
 	    HL_ERR_NOT_FOUND);
@@ -455,17 +491,14 @@ test_put_in_transaction(void **state)
 	assert_int_equal(hl_stixdb_count(f->d, "t", &cnt), HL_OK);
 	assert_true(cnt == 1);
 	{
-		struct hl_stix_row *rows = NULL;
-		struct hl_stix_matched *m = NULL;
+		struct hl_stix_hit *hits = NULL;
 		const char *kind;
 		size_t n;
 
-		assert_int_equal(hl_stixdb_search(f->d, "http://evil.example/a", &f->pol, NULL, 10,
-		    &kind, &rows, &m, &n), HL_OK);
+		assert_int_equal(find(f, "http://evil.example/a", NULL, 10, &kind, &hits, &n), HL_OK);
 		assert_string_equal(kind, "url");
 		assert_true(n == 1);
-		hl_stixdb_rows_free(rows, n);
-		hl_free(m);
+		hl_stixdb_hits_free(hits, n);
 	}
 }
 
@@ -504,8 +537,7 @@ static void
 test_ingest(void **state)
 {
 	struct fx *f = *state;
-	struct hl_stix_row *rows = NULL;
-	struct hl_stix_matched *m = NULL;
+	struct hl_stix_hit *hits = NULL;
 	const char *kind;
 	uint8_t (*ids)[HL_ID_BYTES] = NULL;
 	size_t n, done;
@@ -533,22 +565,574 @@ test_ingest(void **state)
 	assert_int_equal(hl_stixdb_count(f->d, "intel", &cnt), HL_OK);
 	assert_true(cnt == 1);
 	/* provenance from the envelope */
-	assert_int_equal(hl_stixdb_search(f->d, "C2.example", &f->pol, NULL, 10, &kind, &rows, &m,
-	    &n), HL_OK);
+	assert_int_equal(find(f, "C2.example", NULL, 10, &kind, &hits, &n), HL_OK);
 	assert_true(n == 1);
-	assert_string_equal(rows[0].prov.partner, "KOR");
-	assert_string_equal(rows[0].prov.node, "KOR/node-1");
-	assert_true(rows[0].prov.envelope[0] == 1 && rows[0].prov.source == HL_STIX_PARTNER);
-	assert_true(rows[0].prov.received_us == 1700000000005000ull);
-	assert_memory_equal(rows[0].label, f->lab_u, f->lab_u_len);
-	hl_stixdb_rows_free(rows, n);
-	hl_free(m);
+	assert_string_equal(hits[0].row.prov.partner, "KOR");
+	assert_string_equal(hits[0].row.prov.node, "KOR/node-1");
+	assert_true(hits[0].row.prov.envelope[0] == 1 && hits[0].row.prov.source == HL_STIX_PARTNER);
+	assert_true(hits[0].row.prov.received_us == 1700000000005000ull);
+	assert_memory_equal(hits[0].row.label, f->lab_u, f->lab_u_len);
+	hl_stixdb_hits_free(hits, n);
 	/* the same envelope again is idempotent */
 	assert_int_equal(hl_taxii_ingest(f->s, (const uint8_t[HL_ID_BYTES]){ 1, 1, 1, 1, 1, 1, 1,
 	    1, 1, 1, 1, 1, 1, 1, 1, 1 }), HL_OK);
 	assert_int_equal(hl_stixdb_count(f->d, "intel", &cnt), HL_OK);
 	assert_true(cnt == 1);
 	assert_int_equal(hl_taxii_ingest(f->s, (const uint8_t[HL_ID_BYTES]){ 9 }), HL_ERR_NOT_FOUND);
+}
+
+/* ---- search by technique id, tactic id, name, alias, id; sightings ---- */
+
+#define SDO_HEAD(type, uuid) "{\"type\":\"" type "\",\"spec_version\":\"2.1\"," \
+	"\"id\":\"" type "--" uuid "\",\"created\":\"2024-01-01T00:00:00.000Z\"," \
+	"\"modified\":\"2024-01-01T00:00:00.000Z\","
+#define EXT(src, id) "{\"source_name\":\"" src "\",\"external_id\":\"" id "\"}"
+
+#define AP_T0800 "attack-pattern--19a71d1e-6334-4233-8260-b749cae37953"
+#define AP_T0085 "attack-pattern--8ea2fcce-e27e-4019-a773-70f3dddfab34"
+#define AP_T0085_003 "attack-pattern--330de45e-8e37-4b57-95e4-fa75580b36a8"
+#define IS_APT28 "intrusion-set--bef4c620-0787-42a8-a96d-b7eb6e85917c"
+
+static json_t *
+obj(const char *text)
+{
+	json_error_t e;
+	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &e);
+
+	if (o == NULL)
+		fail_msg("%s: %s", text, e.text);
+	return o;
+}
+
+/* The ATT&CK / DISARM shaped objects the name tests search. */
+static void
+put_named(struct fx *f)
+{
+	put(f, "n", obj(SDO_HEAD("attack-pattern", "19a71d1e-6334-4233-8260-b749cae37953")
+	    "\"name\":\"Activate Firmware Update Mode\",\"external_references\":["
+	    EXT("mitre-attack", "T0800") ",{\"source_name\":\"cite\",\"url\":\"https://x.example/\"}]}"),
+	    0, 1);
+	put(f, "n", obj(SDO_HEAD("attack-pattern", "8ea2fcce-e27e-4019-a773-70f3dddfab34")
+	    "\"name\":\"Develop Text-Based Content\",\"external_references\":["
+	    EXT("mitre-attack", "T0085") "]}"), 0, 1);
+	put(f, "n", obj(SDO_HEAD("attack-pattern", "330de45e-8e37-4b57-95e4-fa75580b36a8")
+	    "\"name\":\"Develop Inauthentic News Articles\",\"external_references\":["
+	    EXT("mitre-attack", "T0085.003") "]}"), 0, 1);
+	put(f, "n", obj(SDO_HEAD("x-mitre-tactic", "69da72d2-f550-41c5-ab9e-e8255707f28a")
+	    "\"name\":\"Initial Access\",\"x_mitre_shortname\":\"initial-access\","
+	    "\"external_references\":[" EXT("mitre-attack", "TA0108") "]}"), 0, 1);
+	put(f, "n", obj(SDO_HEAD("intrusion-set", "bef4c620-0787-42a8-a96d-b7eb6e85917c")
+	    "\"name\":\"APT28\",\"aliases\":[\"APT28\",\"Sofacy\",\"Fancy Bear\"],"
+	    "\"external_references\":[" EXT("mitre-attack", "G0007") "]}"), 0, 1);
+	put(f, "n", obj(SDO_HEAD("malware", "083bb47b-02c8-4423-81a2-f9ef58572974")
+	    "\"name\":\"Backdoor.Oldrea\",\"is_family\":true,"
+	    "\"x_mitre_aliases\":[\"Backdoor.Oldrea\",\"Havex\"]}"), 0, 1);
+	put(f, "n", obj(SDO_HEAD("intrusion-set", "6a6b3bd0-a4bd-4d68-8da6-2b3ba9b1c3d1")
+	    "\"name\":\"TA505\"}"), 0, 1);
+	put(f, "n", obj(SDO_HEAD("intrusion-set", "381fcf73-60f6-4ab2-9991-6af3cbc35192")
+	    "\"name\":\"Sandworm Team\",\"aliases\":[\"ELECTRUM\"]}"), 1, 1);
+	put(f, "n", obj(SDO_HEAD("incident", "7c2d9f0e-1b3a-4e6c-8d5f-2a9b0c1d2e03")
+	    "\"name\":\"Inauthentic news network ahead of a regional vote\"}"), 0, 1);
+	put(f, "n", obj(SDO_HEAD("tool", "a2e6f2e5-1b6d-4f1e-9c6b-2d2c2b7b1a01")
+	    "\"name\":\"Mimikatz\"}"), 0, 1);
+	put(f, "n", obj(SDO_HEAD("campaign", "4c2a7e6f-3b1d-4f0e-8a9b-7c6d5e4f3a21")
+	    "\"name\":\"Operation Caf\\u00e9\",\"aliases\":[\"CAF\\u00c9 NOIR\"]}"), 0, 1);
+	put(f, "n", obj(SDO_HEAD("threat-actor", "9d5b7c3e-2a1f-4e0d-8c9b-1a2b3c4d5e6f")
+	    "\"name\":\"Adversary Bravo\"}"), 0, 1);
+	/* an SCO's name is not a name to search for */
+	put(f, "n", obj("{\"type\":\"file\",\"id\":\"file--ff26c055-6336-5bc5-b98d-13d6226742dd\","
+	    "\"name\":\"Mimikatz Loader.exe\"}"), 0, 1);
+}
+
+/* One search that must find exactly ids (in order, NULL-terminated). */
+static void
+expect_found(struct fx *f, const char *value, const char *want_kind, const char *const *ids)
+{
+	struct hl_stix_hit *hits = NULL;
+	const char *kind;
+	size_t n, i;
+
+	assert_int_equal(find(f, value, NULL, 100, &kind, &hits, &n), HL_OK);
+	if (strcmp(kind, want_kind) != 0)
+		fail_msg("%s: kind %s, expected %s", value, kind, want_kind);
+	for (i = 0; ids[i] != NULL; i++)
+		if (i >= n || strcmp(hits[i].row.id, ids[i]) != 0)
+			fail_msg("%s: result %zu is %s, expected %s", value, i,
+			    i < n ? hits[i].row.id : "none", ids[i]);
+	if (n != i)
+		fail_msg("%s: %zu results, expected %zu", value, n, i);
+	hl_stixdb_hits_free(hits, n);
+}
+
+static void
+test_search_names(void **state)
+{
+	struct fx *f = *state;
+	struct hl_operator_conf low;
+	struct hl_stix_hit *hits = NULL;
+	const struct hl_stix_hit *h;
+	const char *kind;
+	size_t n;
+
+	put_named(f);
+	/* defect 6: technique ids, a DISARM sub-technique, a name */
+	assert_int_equal(find(f, "T0800", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_string_equal(kind, "technique");
+	assert_true(n == 1);
+	assert_string_equal(hits[0].row.id, AP_T0800);
+	assert_string_equal(hits[0].name, "Activate Firmware Update Mode");
+	assert_string_equal(hits[0].matched, "T0800");
+	assert_int_equal(hits[0].field, HL_STIX_F_EXTID);
+	assert_true(hits[0].exact);
+	assert_string_equal(hits[0].row.prov.partner, "KOR");
+	assert_string_equal(hits[0].row.prov.node, "KOR/node-1");
+	hl_stixdb_hits_free(hits, n);
+	expect_found(f, "t0800", "technique", (const char *[]){ AP_T0800, NULL });
+	expect_found(f, " T0800 ", "technique", (const char *[]){ AP_T0800, NULL });
+	expect_found(f, "T0085.003", "technique", (const char *[]){ AP_T0085_003, NULL });
+	/* a technique, then its sub-techniques as prefix matches */
+	assert_int_equal(find(f, "T0085", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 2);
+	assert_string_equal(hits[0].row.id, AP_T0085);
+	assert_true(hits[0].exact);
+	assert_string_equal(hits[1].row.id, AP_T0085_003);
+	assert_false(hits[1].exact);
+	assert_string_equal(hits[1].matched, "T0085.003");
+	hl_stixdb_hits_free(hits, n);
+	expect_found(f, "TA0108", "tactic", (const char *[]){
+	    "x-mitre-tactic--69da72d2-f550-41c5-ab9e-e8255707f28a", NULL });
+	expect_found(f, "initial-access", "name", (const char *[]){
+	    "x-mitre-tactic--69da72d2-f550-41c5-ab9e-e8255707f28a", NULL });
+	expect_found(f, "G0007", "name", (const char *[]){ IS_APT28, NULL });
+	/* shaped like a tactic id, but a group's name */
+	expect_found(f, "TA505", "tactic", (const char *[]){
+	    "intrusion-set--6a6b3bd0-a4bd-4d68-8da6-2b3ba9b1c3d1", NULL });
+	expect_found(f, "T9999", "technique", (const char *[]){ NULL });
+	/* names and aliases, any case, as written in the result */
+	assert_int_equal(find(f, "sofacy", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_string_equal(kind, "name");
+	assert_true(n == 1);
+	assert_string_equal(hits[0].row.id, IS_APT28);
+	assert_string_equal(hits[0].name, "APT28");
+	assert_string_equal(hits[0].matched, "Sofacy");
+	assert_int_equal(hits[0].field, HL_STIX_F_ALIAS);
+	hl_stixdb_hits_free(hits, n);
+	expect_found(f, "APT28", "name", (const char *[]){ IS_APT28, NULL });
+	expect_found(f, "mimikatz", "name", (const char *[]){
+	    "tool--a2e6f2e5-1b6d-4f1e-9c6b-2d2c2b7b1a01", NULL });
+	expect_found(f, "Adversary Bravo", "name", (const char *[]){
+	    "threat-actor--9d5b7c3e-2a1f-4e0d-8c9b-1a2b3c4d5e6f", NULL });
+	expect_found(f, "HAVEX", "name", (const char *[]){
+	    "malware--083bb47b-02c8-4423-81a2-f9ef58572974", NULL });
+	/* a dotted name is also a domain: both are looked up */
+	expect_found(f, "Backdoor.Oldrea", "domain", (const char *[]){
+	    "malware--083bb47b-02c8-4423-81a2-f9ef58572974", NULL });
+	/* prefixes (3 bytes or more) and words of names */
+	assert_int_equal(find(f, "Fancy", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1);
+	assert_string_equal(hits[0].matched, "Fancy Bear");
+	assert_int_equal(hits[0].field, HL_STIX_F_ALIAS);
+	assert_false(hits[0].exact);
+	hl_stixdb_hits_free(hits, n);
+	assert_int_equal(find(f, "bear", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1);
+	assert_string_equal(hits[0].matched, "Bear");
+	assert_int_equal(hits[0].field, HL_STIX_F_WORD);
+	hl_stixdb_hits_free(hits, n);
+	expect_found(f, "apt", "name", (const char *[]){ IS_APT28, NULL });
+	expect_found(f, "ap", "name", (const char *[]){ NULL });
+	expect_found(f, "inauthentic", "name", (const char *[]){
+	    "incident--7c2d9f0e-1b3a-4e6c-8d5f-2a9b0c1d2e03", AP_T0085_003, NULL });
+	expect_found(f, "firmware update", "name", (const char *[]){ NULL });
+	expect_found(f, "Activate Firmware", "name", (const char *[]){ AP_T0800, NULL });
+	/* non-ASCII: bytes kept, ASCII folded */
+	expect_found(f, "operation caf\xc3\xa9", "name", (const char *[]){
+	    "campaign--4c2a7e6f-3b1d-4f0e-8a9b-7c6d5e4f3a21", NULL });
+	expect_found(f, "caf\xc3\x89 noir", "name", (const char *[]){
+	    "campaign--4c2a7e6f-3b1d-4f0e-8a9b-7c6d5e4f3a21", NULL });
+	/* an SCO's name is an observable, not a name */
+	expect_found(f, "Mimikatz Loader.exe", "name", (const char *[]){ NULL });
+	/* a STIX id */
+	assert_int_equal(find(f, IS_APT28, NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_string_equal(kind, "id");
+	assert_true(n == 1 && hits[0].field == HL_STIX_F_ID);
+	hl_stixdb_hits_free(hits, n);
+	/* rule 4: the SECRET group only for who may see it */
+	expect_found(f, "electrum", "name", (const char *[]){
+	    "intrusion-set--381fcf73-60f6-4ab2-9991-6af3cbc35192", NULL });
+	op_init(&low, 0, "JPN");
+	assert_int_equal(find(f, "Sandworm Team", &low, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 0);
+	assert_int_equal(find(f, "sandworm", &low, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 0);
+	/* a result is found once even when several of its terms match */
+	assert_int_equal(find(f, "develop", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 2);
+	h = hit_of(hits, n, AP_T0085);
+	assert_non_null(h);
+	assert_int_equal(h->field, HL_STIX_F_NAME);   /* its name starts so */
+	assert_false(h->exact);
+	hl_stixdb_hits_free(hits, n);
+}
+
+/* A newer version replaces what the older one was found by; revoked
+ * objects are not found; a collection the reader may not read is left
+ * out. */
+static int
+deny_n2(void *arg, const char *collection)
+{
+	(void)arg;
+	return strcmp(collection, "n2") != 0;
+}
+
+static void
+test_search_versions(void **state)
+{
+	struct fx *f = *state;
+	struct hl_stix_search q;
+	struct hl_stix_hit *hits = NULL;
+	const char *kind;
+	size_t n;
+
+	put(f, "n", obj(SDO_HEAD("malware", "083bb47b-02c8-4423-81a2-f9ef58572974")
+	    "\"name\":\"Oldname\",\"is_family\":true}"), 0, 1);
+	expect_found(f, "oldname", "name", (const char *[]){
+	    "malware--083bb47b-02c8-4423-81a2-f9ef58572974", NULL });
+	put(f, "n", obj("{\"type\":\"malware\",\"spec_version\":\"2.1\","
+	    "\"id\":\"malware--083bb47b-02c8-4423-81a2-f9ef58572974\","
+	    "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-02-01T00:00:00.000Z\","
+	    "\"name\":\"Newname\",\"is_family\":true}"), 0, 1);
+	expect_found(f, "oldname", "name", (const char *[]){ NULL });
+	expect_found(f, "newname", "name", (const char *[]){
+	    "malware--083bb47b-02c8-4423-81a2-f9ef58572974", NULL });
+	put(f, "n", obj("{\"type\":\"malware\",\"spec_version\":\"2.1\","
+	    "\"id\":\"malware--083bb47b-02c8-4423-81a2-f9ef58572974\","
+	    "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-03-01T00:00:00.000Z\","
+	    "\"name\":\"Newname\",\"is_family\":true,\"revoked\":true}"), 0, 1);
+	expect_found(f, "newname", "name", (const char *[]){ NULL });
+	/* the same object in two collections: one result each, unless a
+	 * collection may not be read */
+	put(f, "n", obj(SDO_HEAD("tool", "a2e6f2e5-1b6d-4f1e-9c6b-2d2c2b7b1a01")
+	    "\"name\":\"Mimikatz\"}"), 0, 1);
+	put(f, "n2", obj(SDO_HEAD("tool", "a2e6f2e5-1b6d-4f1e-9c6b-2d2c2b7b1a01")
+	    "\"name\":\"Mimikatz\"}"), 0, 1);
+	assert_int_equal(find(f, "mimikatz", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 2);
+	hl_stixdb_hits_free(hits, n);
+	memset(&q, 0, sizeof(q));
+	q.value = "mimikatz";
+	q.max = 100;
+	q.policy = &f->pol;
+	q.may_read = deny_n2;
+	assert_int_equal(hl_stixdb_find(f->d, &q, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1);
+	assert_string_equal(hits[0].row.collection, "n");
+	hl_stixdb_hits_free(hits, n);
+}
+
+static json_t *
+sighting(const char *uuid, const char *of, int count, const char *first, const char *last)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", "sighting",
+	    "spec_version", "2.1", "id", uuid, "created", "2024-05-01T00:00:00.000Z",
+	    "modified", "2024-05-01T00:00:00.000Z", "sighting_of_ref", of);
+
+	assert_non_null(o);
+	if (count >= 0)
+		(void)json_object_set_new(o, "count", json_integer(count));
+	if (first != NULL)
+		(void)json_object_set_new(o, "first_seen", json_string(first));
+	if (last != NULL)
+		(void)json_object_set_new(o, "last_seen", json_string(last));
+	return o;
+}
+
+/* Defect 6: sightings that arrive show with the object they sight. */
+static void
+test_search_sightings(void **state)
+{
+	struct fx *f = *state;
+	struct hl_operator_conf low;
+	struct hl_stix_hit *hits = NULL;
+	const struct hl_stix_sighted *sg;
+	const char *kind;
+	size_t n, i;
+
+	put_named(f);
+	put(f, "i", indicator(1, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '198.51.100.7']"), 0, 1);
+	assert_int_equal(find(f, "APT28", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1 && hits[0].sighted.sightings == 0 && hits[0].sighted.nby == 0);
+	assert_string_equal(hits[0].sighted.first_seen, "");
+	hl_stixdb_hits_free(hits, n);
+	put_from(f, "JPN", "n", sighting("sighting--0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", IS_APT28,
+	    3, "2024-04-01T10:00:00Z", "2024-04-02T10:00:00Z"), 0, 1);
+	/* the same sighting in another collection counts once */
+	put_from(f, "JPN", "mirror", sighting("sighting--0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+	    IS_APT28, 3, "2024-04-01T10:00:00Z", "2024-04-02T10:00:00Z"), 0, 1);
+	put_from(f, "USA", "n", sighting("sighting--1f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", IS_APT28,
+	    -1, NULL, NULL), 0, 1);
+	put_from(f, "JPN", "n", sighting("sighting--2f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", IS_APT28,
+	    4, "2024-03-01T00:00:00Z", "2024-06-01T00:00:00.5Z"), 0, 1);
+	/* a SECRET one, for who may see it */
+	put_from(f, "GBR", "n", sighting("sighting--3f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", IS_APT28,
+	    100, NULL, NULL), 1, 1);
+	/* a sighting of something else */
+	put_from(f, "JPN", "n", sighting("sighting--4f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+	    "indicator--00000001-0000-4000-8000-000000000000", 2, NULL, NULL), 0, 1);
+	op_init(&low, 0, "JPN");
+	assert_int_equal(find(f, "sofacy", &low, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1);
+	sg = &hits[0].sighted;
+	assert_int_equal(sg->sightings, 3);
+	assert_true(sg->count == 3 + 1 + 4);
+	assert_string_equal(sg->first_seen, "2024-03-01T00:00:00Z");
+	assert_string_equal(sg->last_seen, "2024-06-01T00:00:00.5Z");
+	assert_true(sg->nby == 2 && !sg->more_by);
+	for (i = 0; i < sg->nby; i++) {
+		if (strcmp(sg->by[i].partner, "JPN") == 0) {
+			assert_string_equal(sg->by[i].node, "JPN/node-1");
+			assert_true(sg->by[i].sightings == 2 && sg->by[i].count == 7);
+		} else {
+			assert_string_equal(sg->by[i].partner, "USA");
+			assert_true(sg->by[i].sightings == 1 && sg->by[i].count == 1);
+		}
+	}
+	hl_stixdb_hits_free(hits, n);
+	assert_int_equal(find(f, "sofacy", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1 && hits[0].sighted.sightings == 4 && hits[0].sighted.count == 108);
+	hl_stixdb_hits_free(hits, n);
+	/* an observable search shows them too */
+	assert_int_equal(find(f, "198.51.100.7", &low, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1 && hits[0].sighted.sightings == 1 && hits[0].sighted.count == 2);
+	assert_string_equal(hits[0].sighted.by[0].partner, "JPN");
+	/* no first_seen: created */
+	assert_string_equal(hits[0].sighted.first_seen, "2024-05-01T00:00:00.000Z");
+	hl_stixdb_hits_free(hits, n);
+}
+
+/* Each allocation of a search failing in turn: HL_ERR_NOMEM, nothing
+ * returned, nothing leaked; a put whose indexing fails leaves nothing. */
+static void
+test_search_alloc_failures(void **state)
+{
+	struct fx *f = *state;
+	struct hl_stix_hit *hits = NULL;
+	struct hl_stix_prov prov;
+	const char *kind;
+	int64_t live;
+	uint64_t k, before, after;
+	size_t n;
+	json_t *o;
+	int r, ok = 0, added;
+
+	put_named(f);
+	put_from(f, "JPN", "n", sighting("sighting--0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", IS_APT28,
+	    3, NULL, NULL), 0, 1);
+	live = hl_alloc_live();
+	for (k = 1; k < 200 && !ok; k++) {
+		hl_alloc_fail_at(k);
+		r = find(f, "sofacy", NULL, 100, &kind, &hits, &n);
+		hl_alloc_fail_at(0);
+		if (r == HL_OK) {
+			ok = 1;
+			assert_true(n == 1 && hits[0].sighted.sightings == 1);
+			hl_stixdb_hits_free(hits, n);
+		} else {
+			assert_int_equal(r, HL_ERR_NOMEM);
+			assert_true(hits == NULL && n == 0);
+		}
+		assert_int_equal(hl_alloc_live(), live);
+	}
+	assert_true(ok);
+	/* a put: the object and its index rows, or nothing */
+	memset(&prov, 0, sizeof(prov));
+	prov.source = HL_STIX_LOCAL;
+	o = obj(SDO_HEAD("campaign", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+	    "\"name\":\"Operation Torture Test\",\"aliases\":[\"OTT\"]}");
+	assert_int_equal(hl_stixdb_count(f->d, NULL, &before), HL_OK);
+	for (ok = 0, k = 1; k < 200 && !ok; k++) {
+		hl_alloc_fail_at(k);
+		r = hl_stixdb_put(f->d, "n", o, f->lab_u, f->lab_u_len, &prov, NULL, &added);
+		hl_alloc_fail_at(0);
+		assert_int_equal(hl_stixdb_count(f->d, NULL, &after), HL_OK);
+		if (r == HL_OK) {
+			ok = 1;
+			assert_true(after == before + 1);
+		} else {
+			assert_int_equal(r, HL_ERR_NOMEM);
+			assert_true(after == before);
+			expect_found(f, "operation torture", "name", (const char *[]){ NULL });
+		}
+	}
+	assert_true(ok);
+	json_decref(o);
+	/* and what was stored is whole JSON (jansson's json_dumps under a
+	 * failed allocation can leave a key out) */
+	{
+		sqlite3_stmt *st = NULL;
+
+		assert_int_equal(sqlite3_prepare_v2(hl_store_db(f->s), "SELECT count(*) FROM"
+		    " stix_objects WHERE json_valid(json) = 0", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 0);
+		sqlite3_finalize(st);
+	}
+	expect_found(f, "OTT", "name", (const char *[]){
+	    "campaign--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", NULL });
+}
+
+/* Objects stored before the search index existed are indexed when the
+ * store is opened after the migration. */
+static void
+test_search_backfill(void **state)
+{
+	struct fx *f = *state;
+	struct hl_stix_hit *hits = NULL;
+	const char *kind;
+	size_t n;
+
+	put_named(f);
+	put_from(f, "JPN", "n", sighting("sighting--0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", IS_APT28,
+	    3, NULL, NULL), 0, 1);
+	hl_stixdb_close(f->d);
+	f->d = NULL;
+	/* as a version-9 database migrates: nothing indexed, the last seq noted */
+	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "DELETE FROM stix_terms;"
+	    " DELETE FROM stix_links; INSERT INTO stix_search_backfill"
+	    " SELECT max(seq) FROM stix_objects", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(hl_stixdb_backfill(f->s, &n), HL_OK);
+	assert_true(n == 14);   /* put_named's 13 and the sighting */
+	assert_int_equal(hl_stixdb_backfill(f->s, &n), HL_OK);
+	assert_true(n == 0);    /* once */
+	assert_int_equal(hl_stixdb_open(f->s, &f->d), HL_OK);
+	assert_int_equal(find(f, "sofacy", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1 && hits[0].sighted.sightings == 1);
+	hl_stixdb_hits_free(hits, n);
+	expect_found(f, "T0085.003", "technique", (const char *[]){ AP_T0085_003, NULL });
+	/* once */
+	hl_stixdb_close(f->d);
+	f->d = NULL;
+	assert_int_equal(hl_stixdb_open(f->s, &f->d), HL_OK);
+	assert_int_equal(find(f, "T0800", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n == 1);
+	hl_stixdb_hits_free(hits, n);
+}
+
+/* Every object of a bundle file, as received from partner. Returns how
+ * many. */
+static size_t
+put_bundle(struct fx *f, const char *path, const char *partner)
+{
+	json_error_t e;
+	json_t *b = json_load_file(path, JSON_REJECT_DUPLICATES, &e), *o;
+	size_t i, n = 0;
+
+	if (b == NULL)
+		fail_msg("%s: %s", path, e.text);
+	assert_int_equal(hl_stixdb_begin(f->d), HL_OK);
+	json_array_foreach(json_object_get(b, "objects"), i, o) {
+		/* the same identity and marking again in the next bundle: stored once */
+		put_from(f, partner, "intel", json_incref(o), 0, -1);
+		n++;
+	}
+	assert_int_equal(hl_stixdb_commit(f->d), HL_OK);
+	json_decref(b);
+	return n;
+}
+
+/* The first result's name for value, with the expected kind and count. */
+static void
+expect_named(struct fx *f, const char *value, const char *want_kind, size_t want_n,
+    const char *want_type, const char *want_name)
+{
+	struct hl_stix_hit *hits = NULL;
+	const char *kind;
+	size_t n;
+
+	assert_int_equal(find(f, value, NULL, 100, &kind, &hits, &n), HL_OK);
+	if (strcmp(kind, want_kind) != 0 || n != want_n || (n > 0 &&
+	    (strcmp(hits[0].row.type, want_type) != 0 || strcmp(hits[0].name, want_name) != 0)))
+		fail_msg("%s: %s, %zu results (%s \"%s\"); expected %s, %zu (%s \"%s\")", value, kind,
+		    n, n > 0 ? hits[0].row.type : "-", n > 0 ? hits[0].name : "-", want_kind, want_n,
+		    want_type, want_name);
+	hl_stixdb_hits_free(hits, n);
+}
+
+/* The committed subsets of ATT&CK for ICS and DISARM (tests/fixtures/attack)
+ * and the DISARM incident report that uses T0085.003. */
+static void
+test_search_fixtures(void **state)
+{
+	struct fx *f = *state;
+	const char *root = getenv("HOTLINE_ROOT");
+	char p[1024];
+
+	(void)snprintf(p, sizeof(p), "%s/tests/fixtures/attack/ics-attack-18.1-subset.json",
+	    root != NULL ? root : ".");
+	assert_true(put_bundle(f, p, "JPN") == 12);
+	(void)snprintf(p, sizeof(p), "%s/tests/fixtures/attack/disarm-1.6-subset.json",
+	    root != NULL ? root : ".");
+	assert_true(put_bundle(f, p, "JPN") == 6);
+	(void)snprintf(p, sizeof(p), "%s/tests/fixtures/disarm/incident-bundle.json",
+	    root != NULL ? root : ".");
+	assert_true(put_bundle(f, p, "JPN") == 7);
+	expect_named(f, "T0800", "technique", 1, "attack-pattern", "Activate Firmware Update Mode");
+	/* the technique, then the incident report that cites it */
+	expect_named(f, "T0085.003", "technique", 2, "attack-pattern",
+	    "Develop Inauthentic News Articles");
+	expect_named(f, "T0085", "technique", 3, "attack-pattern", "Develop Text-Based Content");
+	expect_named(f, "TA0108", "tactic", 1, "x-mitre-tactic", "Initial Access");
+	expect_named(f, "TA06", "tactic", 1, "x-mitre-tactic", "Develop Content");
+	expect_named(f, "CRASHOVERRIDE", "name", 2, "malware", "Industroyer");
+	expect_named(f, "Win32/Industroyer", "name", 1, "malware", "Industroyer");
+	expect_named(f, "sandworm", "name", 1, "intrusion-set", "Sandworm Team");
+	expect_named(f, "voodoo bear", "name", 1, "intrusion-set", "Sandworm Team");
+	expect_named(f, "G0034", "name", 1, "intrusion-set", "Sandworm Team");
+	expect_named(f, "2016 Ukraine", "name", 1, "campaign", "2016 Ukraine Electric Power Attack");
+	expect_named(f, "inauthentic news network", "name", 1, "incident",
+	    "Inauthentic news network ahead of a regional vote (example)");
+}
+
+/* The real ATT&CK (ICS 18.1, Mobile 17.1) and DISARM bundles. */
+static void
+test_search_real_data(void **state)
+{
+	struct fx *f = *state;
+	const char *sd = getenv("HOTLINE_SHARED_DATA");
+	static const char *const files[] = {
+		"mitre-attack-stix21/ics-attack-18.1.json",
+		"mitre-attack-stix21/mobile-attack-17.1.json",
+		"disarm-stix21/DISARM.json",
+	};
+	struct hl_stix_hit *hits = NULL;
+	const char *kind;
+	char p[1024];
+	size_t i, n, total = 0;
+
+	if (sd == NULL || access(sd, R_OK) != 0) {
+		printf("SKIPPED: HOTLINE_SHARED_DATA not set or absent (real ATT&CK and DISARM)\n");
+		skip();
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		(void)snprintf(p, sizeof(p), "%s/%s", sd, files[i]);
+		total += put_bundle(f, p, "JPN");
+	}
+	assert_true(total > 4600);
+	expect_named(f, "T0800", "technique", 1, "attack-pattern", "Activate Firmware Update Mode");
+	expect_named(f, "T0855", "technique", 1, "attack-pattern", "Unauthorized Command Message");
+	/* with its two sub-techniques */
+	expect_named(f, "T1406", "technique", 3, "attack-pattern", "Obfuscated Files or Information");
+	expect_named(f, "TA0108", "tactic", 1, "x-mitre-tactic", "Initial Access");
+	expect_named(f, "T0085.003", "technique", 1, "attack-pattern",
+	    "Develop Inauthentic News Articles");
+	expect_named(f, "Sofacy", "name", 1, "intrusion-set", "APT28");
+	/* a technique with its sub-techniques: T0085 and T0085.001.. */
+	assert_int_equal(find(f, "T0085", NULL, 100, &kind, &hits, &n), HL_OK);
+	assert_true(n >= 5);
+	assert_true(hits[0].exact && !hits[n - 1].exact);
+	assert_non_null(strstr(hits[n - 1].matched, "T0085."));
+	hl_stixdb_hits_free(hits, n);
+	printf("real data: %zu objects indexed\n", total);
 }
 
 /* ---- [collection NAME] in node.conf (config.c), which the store serves ---- */
@@ -634,6 +1218,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_sightings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_backfill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_alloc_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_fixtures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_real_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_bridge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest, setup, teardown),
