@@ -19,7 +19,7 @@
 #include "apijson.h"
 #include "buf.h"
 #include "envelope.h"
-#include "node.h"
+#include "clock.h"
 #include "store.h"
 #include "track.h"
 
