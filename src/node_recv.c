@@ -233,7 +233,7 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", clen);
 	t_store = hl_mono_us();
 	/* in the loop pass's batch: committed (one fsync for all of them) by
-	 * batch_flush, which then sends the delivered receipt */
+	 * node_batch_flush, which then sends the delivered receipt */
 	if ((r = node_batch_join(n)) != HL_OK)
 		goto out;
 	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
@@ -346,7 +346,7 @@ node_handle_receipt(struct hl_node *n, struct peer_state *ps, struct node_frame 
 	    rc.kind == HL_RECEIPT_REJECTED ? hl_reason_name(rc.reason) : "",
 	    rc.operator_name[0] != '\0' ? " operator=" : "", rc.operator_name);
 	/* in the loop pass's batch; acknowledged to the issuer (and the
-	 * queue pumped) after its commit, by batch_flush */
+	 * queue pumped) after its commit, by node_batch_flush */
 	if ((r = node_batch_join(n)) != HL_OK)
 		return HL_OK;
 	r = hl_store_delivery_update(n->store, rc.id, rc.from, state, rc.reason, rc.detail,

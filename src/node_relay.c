@@ -56,9 +56,9 @@ node_pick_relay(struct hl_node *n, struct peer_state *ps, const struct hl_envelo
 
 /* A receipt that passes through us (we relayed the envelope): end our
  * transit delivery and pass it on to the origin if its link is up; if not,
- * the origin sends the envelope again, we forward it once more (on_relay,
- * hl_store_transit_requeue) and the final recipient answers from its
- * seen-id table. */
+ * the origin sends the envelope again, we forward it once more
+ * (node_handle_relay, hl_store_transit_requeue) and the final recipient
+ * answers from its seen-id table. */
 void
 node_relay_receipt(struct hl_node *n, struct peer_state *ps, const struct hl_receipt *rc,
     const uint8_t *p, size_t len)
