@@ -220,8 +220,8 @@ hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char 
 		r = HL_ERR_NOT_FOUND;
 		goto out;
 	}
-	if ((r = node_make_receipt(n, HL_RECEIPT_ACKNOWLEDGED, id, m.origin, 0, NULL, operator_name,
-	    &raw, &len)) != HL_OK)
+	if ((r = node_make_receipt(n, HL_RECEIPT_ACKNOWLEDGED, id, m.origin, 0, NULL,
+	    operator_name, &raw, &len)) != HL_OK)
 		goto out;
 	if ((r = node_begin(n)) != HL_OK)
 		goto out;

@@ -75,8 +75,8 @@ reject_envelope(struct hl_node *n, struct peer_state *from, const struct hl_enve
 	node_hex_id(e->id, idh);
 	log_warnx("envelope %s from %s rejected: %s: %s", idh, e->origin, hl_reason_name(reason),
 	    detail);
-	if ((r = node_make_receipt(n, HL_RECEIPT_REJECTED, e->id, e->origin, reason, detail, NULL,
-	    &raw, &len)) != HL_OK) {
+	if ((r = node_make_receipt(n, HL_RECEIPT_REJECTED, e->id, e->origin, reason, detail,
+	    NULL, &raw, &len)) != HL_OK) {
 		log_warnx("envelope %s: cannot sign rejected receipt: %s", idh, hl_strerror(r));
 		return;
 	}
@@ -193,8 +193,8 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 		return HL_OK;
 	}
 	/* durable first, then the delivered receipt (rule 5) */
-	if ((r = node_make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0, NULL, NULL, &receipt,
-	    &rlen)) != HL_OK)
+	if ((r = node_make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0, NULL, NULL,
+	    &receipt, &rlen)) != HL_OK)
 		goto out;
 	memset(&m, 0, sizeof(m));
 	memcpy(m.id, e.id, HL_ID_BYTES);
@@ -379,8 +379,8 @@ node_handle_receipt_ack(struct hl_node *n, struct peer_state *ps, struct node_fr
 	}
 	if (strcmp(a.issuer, n->cfg.node) != 0) {
 		/* relayed receipt: pass the acknowledgement back to its issuer */
-		if ((issuer = node_peer_by_name(n, a.issuer)) != NULL && issuer->up && issuer != ps &&
-		    hl_link_send(issuer->link, HL_FRAME_RECEIPT_ACK, p, len) != HL_OK)
+		if ((issuer = node_peer_by_name(n, a.issuer)) != NULL && issuer->up &&
+		    issuer != ps && hl_link_send(issuer->link, HL_FRAME_RECEIPT_ACK, p, len) != HL_OK)
 			log_debug("receipt ack for %s not forwarded", a.issuer);
 		return HL_OK;
 	}

@@ -47,8 +47,8 @@ node_pick_relay(struct hl_node *n, struct peer_state *ps, const struct hl_envelo
 	for (i = 0; i < n->npeers; i++) {
 		struct peer_state *v = &n->peers[i];
 
-		if (v != ps && v->up && node_route_has(v, ps->conf->node) && node_relay_allowed(e, v) &&
-		    (ps->inflight_via == NULL || ps->inflight_via == v))
+		if (v != ps && v->up && node_route_has(v, ps->conf->node) &&
+		    node_relay_allowed(e, v) && (ps->inflight_via == NULL || ps->inflight_via == v))
 			return v;
 	}
 	return NULL;
@@ -63,7 +63,8 @@ void
 node_relay_receipt(struct hl_node *n, struct peer_state *ps, const struct hl_receipt *rc,
     const uint8_t *p, size_t len)
 {
-	struct peer_state *to = node_peer_by_name(n, rc->to), *from = node_peer_by_name(n, rc->from);
+	struct peer_state *to = node_peer_by_name(n, rc->to);
+	struct peer_state *from = node_peer_by_name(n, rc->from);
 	int state;
 
 	if (to == NULL || from == NULL || from != ps || !from->have_pub ||
@@ -122,7 +123,8 @@ node_handle_routes(struct hl_node *n, struct peer_state *ps, struct node_frame *
 	}
 	/* only nodes we know can be reached through it */
 	for (i = 0; i < rt.n; i++)
-		if (node_peer_by_name(n, rt.node[i]) != NULL && strcmp(rt.node[i], n->cfg.node) != 0)
+		if (node_peer_by_name(n, rt.node[i]) != NULL &&
+		    strcmp(rt.node[i], n->cfg.node) != 0)
 			memcpy(ps->routes[k++], rt.node[i], strlen(rt.node[i]) + 1);
 	ps->nroutes = k;
 	for (i = 0; i < n->npeers; i++)
