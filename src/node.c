@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "clock.h"
 #include "log.h"
 #include "node_int.h"
@@ -61,16 +62,22 @@ node_event(struct hl_node *n, const struct hl_node_event *ev)
 }
 
 void
-node_hex_id(const uint8_t id[HL_ID_BYTES], char out[2 * HL_ID_BYTES + 1])
+node_hex(const uint8_t *p, size_t len, char *out)
 {
 	static const char hx[] = "0123456789abcdef";
 	size_t i;
 
-	for (i = 0; i < HL_ID_BYTES; i++) {
-		out[2 * i] = hx[id[i] >> 4];
-		out[2 * i + 1] = hx[id[i] & 15];
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
 	}
-	out[2 * HL_ID_BYTES] = '\0';
+	out[2 * len] = '\0';
+}
+
+void
+node_hex_id(const uint8_t id[HL_ID_BYTES], char out[2 * HL_ID_BYTES + 1])
+{
+	node_hex(id, HL_ID_BYTES, out);
 }
 
 void
@@ -85,6 +92,34 @@ node_audit(struct hl_node *n, const char *event, const uint8_t *id, const char *
 		if (n->batch_open)
 			hl_store_hold_fail(n->store);   /* the open batch must not commit */
 	}
+}
+
+int
+node_msg_from_envelope(struct hl_msg *m, const struct hl_envelope *e, const uint8_t *raw,
+    size_t rawlen)
+{
+	struct hl_buf lb;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	memcpy(m->id, e->id, HL_ID_BYTES);
+	snprintf(m->origin, sizeof(m->origin), "%s", e->origin);
+	snprintf(m->originator, sizeof(m->originator), "%s", e->originator);
+	m->precedence = e->precedence;
+	m->content_type = e->content_type;
+	m->flags = e->flags;
+	m->suite = e->suite;
+	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
+	if ((r = hl_label_encode(&e->label, &lb)) == HL_OK && (r = hl_buf_error(&lb)) == HL_OK) {
+		memcpy(m->label, lb.data, lb.len);
+		m->label_len = lb.len;
+	}
+	hl_buf_free(&lb);
+	m->created_ms = e->created_ms;
+	m->expires_ms = e->expires_ms;
+	m->raw = (uint8_t *)(uintptr_t)raw;
+	m->raw_len = rawlen;
+	return r;
 }
 
 struct peer_state *

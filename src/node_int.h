@@ -225,6 +225,8 @@ NODE_FRAMES(NODE_FRAME_PROTO)
 /* ---- node.c ---- */
 /* Announce a committed change to every subscriber. */
 void node_event(struct hl_node *n, const struct hl_node_event *ev);
+/* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
+void node_hex(const uint8_t *p, size_t len, char *out);
 void node_hex_id(const uint8_t id[HL_ID_BYTES], char out[2 * HL_ID_BYTES + 1]);
 /* Record an event. Inside a transaction a failure poisons it: node_commit
  * (or the batch) then rolls back, so no state change commits without its
@@ -232,6 +234,11 @@ void node_hex_id(const uint8_t id[HL_ID_BYTES], char out[2 * HL_ID_BYTES + 1]);
 void node_audit(struct hl_node *n, const char *event, const uint8_t *id, const char *actor,
     const char *detail);
 struct peer_state *node_peer_by_name(struct hl_node *n, const char *node);
+/* The store's row for a decoded envelope: its header and encoded label,
+ * raw pointing at raw (borrowed); content, inbound and times of storing
+ * are the caller's. Zeroes *m first. */
+HL_WUR int node_msg_from_envelope(struct hl_msg *m, const struct hl_envelope *e,
+    const uint8_t *raw, size_t rawlen);
 
 /* ---- node_batch.c: group commit ---- */
 HL_WUR int node_batch_init(struct hl_node *n);

@@ -196,38 +196,13 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 	if ((r = node_make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0, NULL, NULL,
 	    &receipt, &rlen)) != HL_OK)
 		goto out;
-	memset(&m, 0, sizeof(m));
-	memcpy(m.id, e.id, HL_ID_BYTES);
+	if ((r = node_msg_from_envelope(&m, &e, p, len)) != HL_OK)
+		goto out;
 	m.inbound = 1;
-	snprintf(m.origin, sizeof(m.origin), "%s", e.origin);
-	snprintf(m.originator, sizeof(m.originator), "%s", e.originator);
-	m.precedence = e.precedence;
-	m.content_type = e.content_type;
-	m.flags = e.flags;
-	m.suite = e.suite;
-	{
-		struct hl_buf lb;
-		uint8_t *lp;
-		size_t ll;
-
-		hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
-		if (hl_label_encode(&e.label, &lb) != HL_OK || hl_buf_error(&lb) != HL_OK) {
-			hl_buf_free(&lb);
-			goto out;
-		}
-		lp = hl_buf_steal(&lb, &ll);
-		memcpy(m.label, lp, ll);
-		m.label_len = ll;
-		hl_free(lp);
-	}
-	m.created_ms = e.created_ms;
-	m.expires_ms = e.expires_ms;
 	m.stored_ms = now;
 	m.sig_ok = 1;
 	m.content = content;
 	m.content_len = clen;
-	m.raw = (uint8_t *)(uintptr_t)p;
-	m.raw_len = len;
 	snprintf(ad, sizeof(ad), "origin=%s originator=%s precedence=%s%s size=%zu", e.origin,
 	    e.originator, hl_precedence_name(e.precedence),
 	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", clen);

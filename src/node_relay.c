@@ -208,13 +208,11 @@ node_handle_relay(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 	struct hl_relay rl;
 	struct hl_envelope e;
 	struct peer_state *fin;
-	struct hl_buf lb;
 	struct hl_msg m;
 	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
 	const char *final;
 	const uint8_t *env;
-	uint8_t *lp;
-	size_t elen, ll;
+	size_t elen;
 	unsigned w;
 	int named = 0, added = 0, r;
 
@@ -253,27 +251,8 @@ node_handle_relay(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 			return HL_OK;
 		}
 	}
-	memset(&m, 0, sizeof(m));
-	memcpy(m.id, e.id, HL_ID_BYTES);
-	snprintf(m.origin, sizeof(m.origin), "%s", e.origin);
-	snprintf(m.originator, sizeof(m.originator), "%s", e.originator);
-	m.precedence = e.precedence;
-	m.content_type = e.content_type;
-	m.flags = e.flags;
-	m.suite = e.suite;
-	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
-	if (hl_label_encode(&e.label, &lb) != HL_OK || hl_buf_error(&lb) != HL_OK) {
-		hl_buf_free(&lb);
+	if (node_msg_from_envelope(&m, &e, env, elen) != HL_OK)
 		return HL_OK;
-	}
-	lp = hl_buf_steal(&lb, &ll);
-	memcpy(m.label, lp, ll);
-	m.label_len = ll;
-	hl_free(lp);
-	m.created_ms = e.created_ms;
-	m.expires_ms = e.expires_ms;
-	m.raw = (uint8_t *)(uintptr_t)env;
-	m.raw_len = elen;
 	if ((r = node_begin(n)) != HL_OK)
 		return HL_OK;
 	if ((r = hl_store_put_transit(n->store, &m, final, hl_now_ms(), &added)) != HL_OK) {

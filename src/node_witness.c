@@ -16,19 +16,6 @@
 
 _Static_assert(HL_PROOF_HASHES_MAX == HL_MERKLE_PROOF_MAX, "CONSISTENCY frame limit");
 
-static void
-hex_bytes(const uint8_t *p, size_t len, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 /* The latest checkpoint of ps we kept, into ps->wit_*. */
 static void
 witness_load(struct hl_node *n, struct peer_state *ps)
@@ -135,7 +122,7 @@ node_handle_checkpoint_ack(struct hl_node *n, struct peer_state *ps, struct node
 		return HL_OK;
 	}
 	if (a.result == HL_WITNESS_FORK) {
-		hex_bytes(a.root, HL_SHA256, root);
+		node_hex(a.root, HL_SHA256, root);
 		snprintf(ad, sizeof(ad), "size %" PRIu64 " root %s", a.size, root);
 		log_warnx("ALERT: %s says our audit log contradicts the checkpoint it witnessed: %s",
 		    ps->conf->node, ad);
@@ -159,8 +146,8 @@ witness_fork(struct hl_node *n, struct peer_state *ps, const struct hl_checkpoin
 {
 	char had[2 * HL_MERKLE_HASH + 1], got[2 * HL_MERKLE_HASH + 1], ad[HL_AUDIT_DETAIL_MAX];
 
-	hex_bytes(ps->wit_root, HL_MERKLE_HASH, had);
-	hex_bytes(cp->root, HL_MERKLE_HASH, got);
+	node_hex(ps->wit_root, HL_MERKLE_HASH, had);
+	node_hex(cp->root, HL_MERKLE_HASH, got);
 	snprintf(ad, sizeof(ad), "%s: witnessed size %" PRIu64 " root %s; now size %" PRIu64
 	    " root %s", what, ps->wit_size, had, cp->size, got);
 	log_warnx("ALERT: audit log of %s contradicts its checkpoint we witnessed: %s",

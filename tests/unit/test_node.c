@@ -368,6 +368,27 @@ world_run(struct world *w)
 	assert_true(rounds < 1000);
 }
 
+/* JPN and KOR with their link up. */
+static void
+world_two(struct world *w, struct fx_node **j, struct fx_node **k, struct mem_link **la,
+    struct mem_link **lb)
+{
+	world_new(w, 2);
+	*j = node_of(w, JPN);
+	*k = node_of(w, KOR);
+	connect_pair(w, JPN, KOR, la, lb);
+	world_run(w);
+}
+
+/* The last ENVELOPE the node of `from` sent, received again on `to`. */
+static void
+resend_envelope(const struct mem_link *from, struct mem_link *to)
+{
+	assert_non_null(from->last_env);
+	hl_node_link_cbs.on_frame(to->owner->n, &to->base, HL_FRAME_ENVELOPE, from->last_env,
+	    from->last_env_len);
+}
+
 /* ---- what the nodes say ---- */
 
 static int
@@ -512,11 +533,7 @@ test_envelope_receipt(void **state)
 	unsigned i;
 
 	(void)state;
-	world_new(&w, 2);
-	j = node_of(&w, JPN);
-	k = node_of(&w, KOR);
-	connect_pair(&w, JPN, KOR, &la, &lb);
-	world_run(&w);
+	world_two(&w, &j, &k, &la, &lb);
 	assert_int_equal(send_text(j, KOR, "JPN,KOR", "first words", id), HL_OK);
 	assert_int_equal(delivery_state(j, id, KOR), HL_DLV_QUEUED);
 	assert_int_equal(la->sent[HL_FRAME_ENVELOPE], 1);   /* pumped at once: the link is up */
@@ -633,23 +650,16 @@ test_replay(void **state)
 	struct world w;
 	struct mem_link *la, *lb;
 	struct fx_node *j, *k;
-	uint8_t id[HL_ID_BYTES], id2[HL_ID_BYTES], *env;
-	size_t envlen;
+	uint8_t id[HL_ID_BYTES], id2[HL_ID_BYTES];
 
 	(void)state;
-	world_new(&w, 2);
-	j = node_of(&w, JPN);
-	k = node_of(&w, KOR);
-	connect_pair(&w, JPN, KOR, &la, &lb);
-	world_run(&w);
+	world_two(&w, &j, &k, &la, &lb);
 	assert_int_equal(send_text(j, KOR, "JPN,KOR", "once only", id), HL_OK);
 	world_run(&w);
 	assert_int_equal(inbound_count(k), 1);
 	assert_int_equal(lb->sent[HL_FRAME_RECEIPT], 1);
 	/* the same bytes again, later */
-	assert_non_null(la->last_env);
-	hl_node_link_cbs.on_frame(k->n, &lb->base, HL_FRAME_ENVELOPE, la->last_env,
-	    la->last_env_len);
+	resend_envelope(la, lb);
 	world_run(&w);
 	assert_false(lb->closing);
 	assert_int_equal(inbound_count(k), 1);
@@ -658,14 +668,10 @@ test_replay(void **state)
 	assert_int_equal(count_events(k, HL_NODE_EV_ENVELOPE, id), 1);
 	/* twice in one pass: the first copy is in the open batch */
 	assert_int_equal(send_text(j, KOR, "JPN,KOR", "twice in a row", id2), HL_OK);
-	envlen = la->last_env_len;
-	assert_non_null(env = hl_malloc(envlen));
-	memcpy(env, la->last_env, envlen);
-	hl_node_link_cbs.on_frame(k->n, &lb->base, HL_FRAME_ENVELOPE, env, envlen);
-	hl_node_link_cbs.on_frame(k->n, &lb->base, HL_FRAME_ENVELOPE, env, envlen);
+	resend_envelope(la, lb);
+	resend_envelope(la, lb);
 	assert_int_equal(lb->sent[HL_FRAME_RECEIPT], 2);   /* nothing before the commit */
 	world_run(&w);   /* also delivers JPN's queued copy: a third, answered too */
-	hl_free(env);
 	assert_int_equal(inbound_count(k), 2);
 	assert_int_equal(lb->sent[HL_FRAME_RECEIPT], 5);
 	assert_int_equal(audit_count(k, "envelope-received"), 2);
@@ -686,15 +692,10 @@ test_batch_other_writer(void **state)
 	uint8_t id[HL_ID_BYTES];
 
 	(void)state;
-	world_new(&w, 2);
-	j = node_of(&w, JPN);
-	k = node_of(&w, KOR);
+	world_two(&w, &j, &k, &la, &lb);
 	ks = hl_node_store(k->n);
-	connect_pair(&w, JPN, KOR, &la, &lb);
-	world_run(&w);
 	assert_int_equal(send_text(j, KOR, "JPN,KOR", "held batch", id), HL_OK);
-	hl_node_link_cbs.on_frame(k->n, &lb->base, HL_FRAME_ENVELOPE, la->last_env,
-	    la->last_env_len);
+	resend_envelope(la, lb);
 	assert_int_equal(hl_store_hold_open(ks), 1);
 	assert_int_equal(lb->sent[HL_FRAME_RECEIPT], 0);
 	/* the API (say) writes: the store commits the batch first, itself */
