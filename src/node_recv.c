@@ -129,7 +129,8 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 	r = hl_store_inbound_seen(n->store, e.id, &status, &receipt, &rlen);
 	if (r == HL_OK) {
 		log_info("envelope %s from %s: duplicate, receipt sent again", idh, e.origin);
-		if (receipt != NULL && n->batch_open && n->nbatch < BATCH_MAX) {
+		if (receipt != NULL && n->batch_open && n->nbatch < BATCH_MAX &&
+		    hl_store_hold_open(n->store)) {
 			/* the first copy may be in the open batch: answer after its
 			 * commit (it is rolled back with it otherwise) */
 			b = node_batch_item(n, BATCH_SEND_RECEIPT, ps);

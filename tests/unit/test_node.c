@@ -689,7 +689,8 @@ test_batch_other_writer(void **state)
 	struct mem_link *la, *lb;
 	struct fx_node *j, *k;
 	struct hl_store *ks;
-	uint8_t id[HL_ID_BYTES];
+	uint8_t id[HL_ID_BYTES], id2[HL_ID_BYTES];
+	unsigned rcpt;
 
 	(void)state;
 	world_two(&w, &j, &k, &la, &lb);
@@ -712,6 +713,21 @@ test_batch_other_writer(void **state)
 	world_run(&w);
 	assert_int_equal(delivery_state(j, id, KOR), HL_DLV_DELIVERED);
 	assert_int_equal(inbound_count(k), 1);
+	/* the next frame after such a write finds the batch already committed:
+	 * it is flushed first, and a duplicate is answered at once */
+	assert_int_equal(send_text(j, KOR, "JPN,KOR", "held again", id2), HL_OK);
+	resend_envelope(la, lb);
+	assert_int_equal(hl_store_audit(ks, "test-write", NULL, "test", "another writer",
+	    hl_now_ms()), HL_OK);
+	rcpt = lb->sent[HL_FRAME_RECEIPT];
+	resend_envelope(la, lb);
+	assert_int_equal(lb->sent[HL_FRAME_RECEIPT], rcpt + 2);
+	assert_int_equal(count_events(k, HL_NODE_EV_ENVELOPE, id2), 1);
+	assert_int_not_equal(event_base_loop(w.base, EVLOOP_NONBLOCK), -1);
+	assert_int_equal(lb->sent[HL_FRAME_RECEIPT], rcpt + 2);
+	world_run(&w);
+	assert_int_equal(inbound_count(k), 2);
+	assert_int_equal(delivery_state(j, id2, KOR), HL_DLV_DELIVERED);
 	world_free(&w);
 }
 
