@@ -27,7 +27,7 @@ same(struct hl_buf *b, int r, const uint8_t *p, size_t n)
 static void
 name_ok(const char *s)
 {
-	if (strlen(s) > HL_NODE_NAME_MAX || !hl_node_name_valid(s, NULL))
+	if (strlen(s) > HL_NODE_NAME_MAX || !hl_label_node_name_valid(s, NULL))
 		abort();
 }
 

@@ -34,6 +34,7 @@
 #include "api.h"
 #include "apiint.h"
 #include "apijson.h"
+#include "clock.h"
 #include "console.h"
 #include "envelope.h"
 #include "log.h"
@@ -79,8 +80,10 @@ struct hl_api {
 	 * console sessions (valid for the request: one thread, one request at
 	 * a time in a callback) */
 	struct hl_console *console;
+	int subscribed;                   /* console subscribed to the node's events */
 	struct hl_operator_conf req_op;
 	struct hl_taxii *taxii;           /* taxii.c: created on first use */
+	struct hl_taxiipoll *poller;      /* the daemon's poll bridge (hl_api_set_poller) */
 };
 
 /* ---- replies ---- */
@@ -191,6 +194,18 @@ const struct hl_config *
 hl_api_config(struct hl_api *a)
 {
 	return a->cfg;
+}
+
+struct hl_taxiipoll *
+hl_api_poller(struct hl_api *a)
+{
+	return a->poller;
+}
+
+void
+hl_api_set_poller(struct hl_api *a, struct hl_taxiipoll *p)
+{
+	a->poller = p;
 }
 
 /* ---- authentication ---- */
@@ -1147,7 +1162,12 @@ hl_api_start(struct event_base *base, struct hl_node *node, struct hl_api **out,
 		snprintf(err, errlen, "web console: %s", hl_strerror(r));
 		goto out;
 	}
-	hl_node_set_event_hook(node, hl_console_event, a->console);
+	if ((r = hl_node_subscribe(node, hl_console_event, a->console)) != HL_OK) {
+		snprintf(err, errlen, "web console: cannot subscribe to node events: %s",
+		    hl_strerror(r));
+		goto out;
+	}
+	a->subscribed = 1;
 	if ((a->http = evhttp_new(base)) == NULL) {
 		snprintf(err, errlen, "operator API: cannot create the HTTP server");
 		r = HL_ERR_NOMEM;
@@ -1180,8 +1200,8 @@ hl_api_free(struct hl_api *a)
 {
 	if (a == NULL)
 		return;
-	if (a->console != NULL && a->node != NULL)
-		hl_node_set_event_hook(a->node, NULL, NULL);
+	if (a->subscribed)
+		hl_node_unsubscribe(a->node, hl_console_event, a->console);
 	if (a->http != NULL)
 		evhttp_free(a->http);
 	hl_console_free(a->console);

@@ -17,10 +17,13 @@ struct evhttp_request;
 struct hl_api;
 struct hl_node;
 struct hl_store;
+struct hl_taxiipoll;
 
 struct hl_node *hl_api_node(struct hl_api *a);
 struct hl_store *hl_api_store(struct hl_api *a);
 const struct hl_config *hl_api_config(struct hl_api *a);
+/* The poll bridge hotlined.c gave the API, or NULL. */
+struct hl_taxiipoll *hl_api_poller(struct hl_api *a);
 
 /* HTTP Basic against the operator accounts (scrypt hashes, HMAC cache,
  * per-user rate limit, failures and first logins audited). The account, or

@@ -605,7 +605,7 @@ parse_recipients(json_t *o, struct hl_api_send *out, char *err, size_t errlen)
 		}
 		s = json_string_value(v);
 		if (strlen(s) != json_string_length(v) ||
-		    (!hl_partner_valid(s) && !hl_node_name_valid(s, NULL))) {
+		    (!hl_partner_valid(s) && !hl_label_node_name_valid(s, NULL))) {
 			if (short_ascii(s, 64))
 				snprintf(err, errlen, "\"%s\" is not a node name (PARTNER/name) or partner code", s);
 			else

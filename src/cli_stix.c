@@ -20,7 +20,7 @@
 #include "cli_stix.h"
 #include "cliopt.h"
 #include "misp.h"
-#include "taxii.h"
+#include "stixid.h"
 #include "taxiic.h"
 
 #define EX_OK 0
@@ -222,7 +222,7 @@ objects_path(const char *coll, char *out, size_t cap)
 	if (is_id)
 		snprintf(id, sizeof(id), "%s", coll);
 	else
-		hl_taxii_collection_id(coll, id);
+		hl_stixid_collection(coll, id);
 	snprintf(out, cap, API_ROOT "collections/%s/objects/", id);
 }
 

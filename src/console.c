@@ -39,6 +39,7 @@
 #include "alloc.h"
 #include "apiint.h"
 #include "apijson.h"
+#include "clock.h"
 #include "console.h"
 #include "consolejson.h"
 #include "envelope.h"
@@ -641,9 +642,12 @@ console_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-hl_console_event(void *arg, int kind, const uint8_t *id, const char *peer)
+hl_console_event(void *arg, const struct hl_node_event *ev)
 {
 	struct hl_console *c = arg;
+	int kind = ev->kind;
+	const uint8_t *id = ev->id;
+	const char *peer = ev->peer;
 	const struct hl_config *cfg;
 	struct stream *st, *next;
 	struct hl_msg m;
@@ -665,7 +669,7 @@ hl_console_event(void *arg, int kind, const uint8_t *id, const char *peer)
 	}
 	if (kind == HL_NODE_EV_LINK) {
 		snprintf(text, sizeof(text), "event: link\ndata: {\"peer\":\"%s\"}\n\n",
-		    peer != NULL && hl_node_name_valid(peer, NULL) ? peer : "");
+		    peer != NULL && hl_label_node_name_valid(peer, NULL) ? peer : "");
 		for (st = c->streams; st != NULL; st = next) {
 			next = st->next;
 			(void)stream_send(st, text);

@@ -47,9 +47,11 @@ int hl_console_session_auth(struct hl_console *c, struct evhttp_request *req,
 int hl_console_api(struct hl_console *c, const struct hl_operator_conf *op,
     struct evhttp_request *req, const char *path, const char *query);
 
-/* The node's event hook (node.h hl_node_set_event_hook; arg is the
- * console): pushes the event to every open stream allowed to see it. */
-void hl_console_event(void *arg, int kind, const uint8_t *id, const char *peer);
+/* A subscriber to the node's post-commit events (node.h
+ * hl_node_subscribe; arg is the console): pushes the event to every open
+ * stream allowed to see it. */
+struct hl_node_event;
+void hl_console_event(void *arg, const struct hl_node_event *ev);
 
 /* Additions to existing API replies: per-recipient "overdue" in a delivery
  * reply, "queue_by_precedence" in a status peer (docs/API.md). */

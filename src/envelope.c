@@ -132,7 +132,7 @@ bounded_len(const char *s, size_t max)
 static int
 node_ok(const char *s)
 {
-	return bounded_len(s, HL_NODE_NAME_MAX) && hl_node_name_valid(s, NULL);
+	return bounded_len(s, HL_NODE_NAME_MAX) && hl_label_node_name_valid(s, NULL);
 }
 
 static int
@@ -620,7 +620,7 @@ rd_node(struct hl_rd *rd, char out[HL_NODE_NAME_MAX + 1])
 
 	if ((r = hl_rd_str8(rd, out, HL_NODE_NAME_MAX)) != HL_OK)
 		return r == HL_ERR_TOO_BIG ? HL_ERR_TOO_BIG : HL_ERR_MALFORMED;
-	return hl_node_name_valid(out, NULL) ? HL_OK : HL_ERR_MALFORMED;
+	return hl_label_node_name_valid(out, NULL) ? HL_OK : HL_ERR_MALFORMED;
 }
 
 static int
@@ -628,7 +628,7 @@ put_node(struct hl_buf *out, const char *node)
 {
 	if (node == NULL || !bounded_len(node, HL_NODE_NAME_MAX))
 		return HL_ERR_TOO_BIG;
-	if (!hl_node_name_valid(node, NULL))
+	if (!hl_label_node_name_valid(node, NULL))
 		return HL_ERR_INVALID;
 	hl_buf_str8(out, node);
 	return HL_OK;

@@ -32,7 +32,7 @@
 #include "keys.h"
 #include "label.h"
 #include "merkle.h"
-#include "node.h"
+#include "clock.h"
 #include "pki.h"
 #include "proof.h"
 #include "store.h"

@@ -4,7 +4,12 @@
  * and then runs as the network process, which holds no signing or KEM secret
  * key; started as root, each process drops to its own user; with sandbox =
  * yes each installs its seccomp allow-list (sandbox.h). docs/SECURITY.md,
- * "Processes and privileges". */
+ * "Processes and privileges".
+ *
+ * This file composes the daemon: it builds the node and the services that
+ * sit on it (operator API with the web console, track and STIX ingest,
+ * the TAXII poll bridge) and wires the services to the node's post-commit
+ * events. Nothing below it knows the services exist. */
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -21,14 +26,21 @@
 #include <event2/thread.h>
 #include <openssl/ssl.h>
 
+#include "alloc.h"
+#include "api.h"
+#include "apijson.h"
 #include "config.h"
 #include "envelope.h"
 #include "keeper.h"
 #include "keys.h"
 #include "log.h"
+#include "node.h"
 #include "nodeinit.h"
 #include "sandbox.h"
+#include "stixdb.h"
+#include "taxii.h"
 #include "taxiipoll.h"
+#include "track.h"
 #include "version.h"
 
 /* The privilege-separated start (privsep = yes). */
@@ -41,9 +53,8 @@ struct privsep {
 	pid_t keeper_pid;
 	int fd;                    /* our end of the keeper's socketpair */
 	int keeper_died;
+	struct event_base *base;   /* the loop to stop when the keeper dies */
 };
-
-static struct privsep ps = { .keeper_pid = -1, .fd = -1 };
 
 static void
 usage(FILE *f)
@@ -61,35 +72,35 @@ usage(FILE *f)
 /* Resolve the two users and check the secret files' modes and owners:
  * what a start needs before anything is created (also run by -n). */
 static int
-privsep_check(const struct hl_config *cfg, char *err, size_t errlen)
+privsep_check(struct privsep *ps, const struct hl_config *cfg, char *err, size_t errlen)
 {
 	uid_t owner;
 	int r;
 
-	ps.on = 1;
-	ps.root = geteuid() == 0;
-	if (ps.root) {
-		ps.drop_net = strcmp(cfg->user, "root") != 0;
-		ps.drop_keeper = strcmp(cfg->keeper_user, "root") != 0;
-		if (ps.drop_net && (r = hl_sandbox_user(cfg->user, &ps.net_uid, &ps.net_gid,
+	ps->on = 1;
+	ps->root = geteuid() == 0;
+	if (ps->root) {
+		ps->drop_net = strcmp(cfg->user, "root") != 0;
+		ps->drop_keeper = strcmp(cfg->keeper_user, "root") != 0;
+		if (ps->drop_net && (r = hl_sandbox_user(cfg->user, &ps->net_uid, &ps->net_gid,
 		    err, errlen)) != HL_OK)
 			return r;
-		if (ps.drop_keeper && (r = hl_sandbox_user(cfg->keeper_user, &ps.keeper_uid,
-		    &ps.keeper_gid, err, errlen)) != HL_OK)
+		if (ps->drop_keeper && (r = hl_sandbox_user(cfg->keeper_user, &ps->keeper_uid,
+		    &ps->keeper_gid, err, errlen)) != HL_OK)
 			return r;
-		if (ps.drop_net && ps.drop_keeper && ps.net_uid == ps.keeper_uid) {
+		if (ps->drop_net && ps->drop_keeper && ps->net_uid == ps->keeper_uid) {
 			snprintf(err, errlen, "user and keeper_user are the same user (uid %lu): "
-			    "the keeper needs its own", (unsigned long)ps.net_uid);
+			    "the keeper needs its own", (unsigned long)ps->net_uid);
 			return HL_ERR_CONFIG;
 		}
-		if (!ps.drop_net || !ps.drop_keeper)
+		if (!ps->drop_net || !ps->drop_keeper)
 			log_warnx("started as root with %s = root: that process keeps root "
-			    "privileges", !ps.drop_keeper ? "keeper_user" : "user");
+			    "privileges", !ps->drop_keeper ? "keeper_user" : "user");
 	} else {
 		log_info("not started as root: no user change (network process and key keeper "
 		    "run as uid %lu)", (unsigned long)geteuid());
 	}
-	owner = ps.root && ps.drop_keeper ? ps.keeper_uid : geteuid();
+	owner = ps->root && ps->drop_keeper ? ps->keeper_uid : geteuid();
 	if ((r = hl_keeper_check_files(cfg, owner, err, errlen)) != HL_OK)
 		return r;
 	/* tls_key: the network process's own secret (links, operator API) */
@@ -97,26 +108,26 @@ privsep_check(const struct hl_config *cfg, char *err, size_t errlen)
 		log_warnx("%s: no tls_key: links and the operator API use the signing key %s, "
 		    "which the network process then holds (docs/SECURITY.md)", cfg->path,
 		    cfg->key_path);
-	else if ((r = hl_keeper_check_secret(cfg->tls_key_path, ps.root && ps.drop_net ?
-	    ps.net_uid : geteuid(), err, errlen)) != HL_OK)
+	else if ((r = hl_keeper_check_secret(cfg->tls_key_path, ps->root && ps->drop_net ?
+	    ps->net_uid : geteuid(), err, errlen)) != HL_OK)
 		return r;
 	return HL_OK;
 }
 
 /* Check as above, then fork the key keeper. */
 static int
-privsep_start(const struct hl_config *cfg, char *err, size_t errlen)
+privsep_start(struct privsep *ps, const struct hl_config *cfg, char *err, size_t errlen)
 {
 	struct hl_keeper_opts o;
 	char kem_dir[HL_PATH_MAX + 8];
 	int r;
 
-	if ((r = privsep_check(cfg, err, errlen)) != HL_OK)
+	if ((r = privsep_check(ps, cfg, err, errlen)) != HL_OK)
 		return r;
 	/* the data directory belongs to the network process's user; the keeper
 	 * (still root when it starts) creates data/kem for its own */
 	if (mkdir(cfg->data_dir, 0700) == 0) {
-		if (ps.root && ps.drop_net && chown(cfg->data_dir, ps.net_uid, ps.net_gid) == -1) {
+		if (ps->root && ps->drop_net && chown(cfg->data_dir, ps->net_uid, ps->net_gid) == -1) {
 			snprintf(err, errlen, "%s: chown: %s", cfg->data_dir, strerror(errno));
 			return HL_ERR_IO;
 		}
@@ -129,26 +140,26 @@ privsep_start(const struct hl_config *cfg, char *err, size_t errlen)
 	memset(&o, 0, sizeof(o));
 	o.key_path = cfg->key_path;
 	o.kem_dir = kem_dir;
-	o.drop = ps.root && ps.drop_keeper;
-	o.uid = ps.keeper_uid;
-	o.gid = ps.keeper_gid;
+	o.drop = ps->root && ps->drop_keeper;
+	o.uid = ps->keeper_uid;
+	o.gid = ps->keeper_gid;
 	o.sandbox = cfg->sandbox;
-	if ((r = hl_keeper_spawn(&o, &ps.keeper_pid, &ps.fd, err, errlen)) != HL_OK)
+	if ((r = hl_keeper_spawn(&o, &ps->keeper_pid, &ps->fd, err, errlen)) != HL_OK)
 		return r;
-	hl_keys_set_keeper(ps.fd);
+	hl_keys_set_keeper(ps->fd);
 	return HL_OK;
 }
 
 /* Started as root: give the store's files to the network process's user,
  * then become that user. Files the node opened stay open. */
 static int
-privsep_drop_net(const struct hl_config *cfg, char *err, size_t errlen)
+privsep_drop_net(struct privsep *ps, const struct hl_config *cfg, char *err, size_t errlen)
 {
 	char path[HL_PATH_MAX + 300];
 	struct dirent *de;
 	DIR *d;
 
-	if (!ps.root || !ps.drop_net)
+	if (!ps->root || !ps->drop_net)
 		return HL_OK;
 	if ((d = opendir(cfg->data_dir)) == NULL) {
 		snprintf(err, errlen, "%s: %s", cfg->data_dir, strerror(errno));
@@ -158,34 +169,34 @@ privsep_drop_net(const struct hl_config *cfg, char *err, size_t errlen)
 		if (strcmp(de->d_name, "..") == 0 || strcmp(de->d_name, "kem") == 0)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, de->d_name) <
-		    sizeof(path) && lchown(path, ps.net_uid, ps.net_gid) == -1)
+		    sizeof(path) && lchown(path, ps->net_uid, ps->net_gid) == -1)
 			log_warn("%s: chown", path);
 	}
 	closedir(d);
-	return hl_sandbox_drop(ps.net_uid, ps.net_gid, err, errlen);
+	return hl_sandbox_drop(ps->net_uid, ps->net_gid, err, errlen);
 }
 
 static void
 on_sigchld(evutil_socket_t sig, short what, void *arg)
 {
-	struct event_base *base = arg;
+	struct privsep *ps = arg;
 	pid_t p;
 	int st = 0;
 
 	(void)sig;
 	(void)what;
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (p != ps.keeper_pid)
+		if (p != ps->keeper_pid)
 			continue;
-		ps.keeper_died = 1;
-		ps.keeper_pid = -1;
+		ps->keeper_died = 1;
+		ps->keeper_pid = -1;
 		if (WIFSIGNALED(st))
 			log_warnx("key keeper (pid %ld) killed by signal %d: exiting", (long)p,
 			    WTERMSIG(st));
 		else
 			log_warnx("key keeper (pid %ld) exited with status %d: exiting", (long)p,
 			    WEXITSTATUS(st));
-		event_base_loopexit(base, NULL);
+		event_base_loopexit(ps->base, NULL);
 	}
 }
 
@@ -199,13 +210,102 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(base, NULL);
 }
 
+/* ---- services wired to the node's post-commit events ---- */
+
+/* The track picture: a track envelope received, or one of our own sent (a
+ * failure is caught up by GET /api/v1/tracks). */
+static void
+on_event_track(void *arg, const struct hl_node_event *ev)
+{
+	char idh[HL_API_ID_HEX + 1];
+	int r;
+
+	if ((ev->kind != HL_NODE_EV_ENVELOPE && ev->kind != HL_NODE_EV_SENT) || ev->overdue ||
+	    ev->content_type != HL_CT_TRACK)
+		return;
+	if ((r = hl_tracks_ingest(arg, ev->id)) != HL_OK) {
+		hl_apijson_format_id(ev->id, idh);
+		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
+	}
+}
+
+/* STIX objects into the local copy of their collection (taxii.c), right
+ * after the commit; idempotent, so a retry after a failure is safe. */
+static void
+on_event_stix(void *arg, const struct hl_node_event *ev)
+{
+	char idh[HL_API_ID_HEX + 1];
+	int r;
+
+	if (ev->kind != HL_NODE_EV_ENVELOPE || ev->overdue || ev->content_type != HL_CT_STIX)
+		return;
+	if ((r = hl_taxii_ingest(arg, ev->id)) != HL_OK) {
+		hl_apijson_format_id(ev->id, idh);
+		log_warnx("envelope %s: STIX objects not ingested: %s", idh, hl_strerror(r));
+	}
+}
+
+/* The network process: the node, its link listener, the operator API (with
+ * the console, which subscribes itself), the ingest subscribers, the node's
+ * timer, the TAXII poll bridge; in this order, and undone in reverse. */
+static int
+compose(struct hl_config *cfg, struct event_base *base, struct hl_node **node,
+    struct hl_api **api, struct hl_taxiipoll **poll, char *err, size_t errlen)
+{
+	size_t nidx;
+	int r;
+
+	if ((r = hl_node_new(cfg, base, node, err, errlen)) != HL_OK)
+		return r;
+	/* after the STIX search migration: index what was stored before it,
+	 * now rather than on the event loop (src/stixdb.h) */
+	if ((r = hl_stixdb_backfill(hl_node_store(*node), &nidx)) != HL_OK) {
+		snprintf(err, errlen, "STIX search index: %s", hl_strerror(r));
+		return r;
+	}
+	if (nidx > 0)
+		log_info("stix: search index built for %zu objects stored before it", nidx);
+	if ((r = hl_node_listen(*node, err, errlen)) != HL_OK ||
+	    (r = hl_api_start(base, *node, api, err, errlen)) != HL_OK)
+		return r;
+	if ((r = hl_node_subscribe(*node, on_event_track, hl_node_store(*node))) != HL_OK ||
+	    (r = hl_node_subscribe(*node, on_event_stix, hl_node_store(*node))) != HL_OK) {
+		snprintf(err, errlen, "cannot subscribe to node events: %s", hl_strerror(r));
+		return r;
+	}
+	if ((r = hl_node_start(*node, err, errlen)) != HL_OK)
+		return r;
+	/* the TAXII poll bridge: [taxii_source] sections (taxiipoll.c) */
+	if ((r = hl_taxiipoll_new(*node, base, poll, err, errlen)) != HL_OK)
+		return r;
+	hl_api_set_poller(*api, *poll);
+	return HL_OK;
+}
+
+/* Reverse of compose: services first, the node last. */
+static void
+decompose(struct hl_node *node, struct hl_api *api, struct hl_taxiipoll *poll)
+{
+	if (api != NULL)
+		hl_api_set_poller(api, NULL);
+	hl_taxiipoll_free(poll);
+	hl_api_free(api);
+	if (node != NULL) {
+		hl_node_unsubscribe(node, on_event_stix, hl_node_store(node));
+		hl_node_unsubscribe(node, on_event_track, hl_node_store(node));
+	}
+	hl_node_free(node);
+}
+
 int
 main(int argc, char **argv)
 {
-	static struct hl_config cfg;
+	struct privsep ps = { .keeper_pid = -1, .fd = -1 };
+	struct hl_config *cfg = NULL;
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL, *sigchld = NULL;
 	struct hl_node *node = NULL;
+	struct hl_api *api = NULL;
 	struct hl_taxiipoll *poll = NULL;
 	const char *conf = getenv("HOTLINE_CONF");
 	char err[512];
@@ -233,52 +333,53 @@ main(int argc, char **argv)
 		return 2;
 	}
 	hl_log_init("hotlined", verbose);
-	if (hl_config_load(conf, &cfg, err, sizeof(err)) != HL_OK) {
-		fprintf(stderr, "%s\n", err);
+	if ((cfg = hl_calloc(1, sizeof(*cfg))) == NULL) {
+		fprintf(stderr, "hotlined: out of memory\n");
 		return 1;
 	}
-	if (cfg.suite == HL_SUITE_X25519)
+	if (hl_config_load(conf, cfg, err, sizeof(err)) != HL_OK) {
+		fprintf(stderr, "%s\n", err);
+		goto out;
+	}
+	if (cfg->suite == HL_SUITE_X25519)
 		log_warnx("%s: suite x25519 (classical only) chosen by allow_classical_suite: "
 		    "new envelopes are not protected against harvest-now-decrypt-later", conf);
 	if (check) {
 		/* the secret files as the real start checks them: mode and owner */
-		if (cfg.privsep && privsep_check(&cfg, err, sizeof(err)) != HL_OK) {
+		if (cfg->privsep && privsep_check(&ps, cfg, err, sizeof(err)) != HL_OK) {
 			fprintf(stderr, "hotlined: %s\n", err);
-			return 1;
+			goto out;
 		}
-		printf("%s: configuration OK (node %s, %u peers)\n", conf, cfg.node, cfg.npeers);
-		return 0;
+		printf("%s: configuration OK (node %s, %u peers)\n", conf, cfg->node, cfg->npeers);
+		rc = 0;
+		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (cfg.privsep && privsep_start(&cfg, err, sizeof(err)) != HL_OK) {
+	if (cfg->privsep && privsep_start(&ps, cfg, err, sizeof(err)) != HL_OK) {
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
-	if (!cfg.privsep)
+	if (!cfg->privsep)
 		log_warnx("privsep = no: the network process holds the private keys");
 	if ((base = event_base_new()) == NULL) {
 		log_warnx("cannot create event loop");
 		goto out;
 	}
-	sigchld = evsignal_new(base, SIGCHLD, on_sigchld, base);
+	ps.base = base;
+	sigchld = evsignal_new(base, SIGCHLD, on_sigchld, &ps);
 	if (sigchld == NULL || evsignal_add(sigchld, NULL) != 0) {
 		log_warnx("cannot install signal handlers");
 		goto out;
 	}
-	if (hl_node_new(&cfg, base, &node, err, sizeof(err)) != HL_OK) {
+	if (compose(cfg, base, &node, &api, &poll, err, sizeof(err)) != HL_OK) {
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
-	/* the TAXII poll bridge: [taxii_source] sections (taxiipoll.c) */
-	if (hl_taxiipoll_new(node, base, &poll, err, sizeof(err)) != HL_OK) {
+	if (ps.on && privsep_drop_net(&ps, cfg, err, sizeof(err)) != HL_OK) {
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
-	if (ps.on && privsep_drop_net(&cfg, err, sizeof(err)) != HL_OK) {
-		fprintf(stderr, "hotlined: %s\n", err);
-		goto out;
-	}
-	if (cfg.sandbox && hl_sandbox_network(err, sizeof(err)) != HL_OK) {
+	if (cfg->sandbox && hl_sandbox_network(err, sizeof(err)) != HL_OK) {
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
@@ -290,13 +391,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_info("node %s running: peers on %s:%u, operator API on https://%s:%u/",
-	    cfg.node, cfg.listen_host, cfg.listen_port, cfg.api_host, cfg.api_port);
+	    cfg->node, cfg->listen_host, cfg->listen_port, cfg->api_host, cfg->api_port);
 	event_base_dispatch(base);
 	if (ps.keeper_died) {
 		/* no clean shutdown without the keys: systemd restarts us */
-		log_warnx("node %s stopped: the key keeper is gone", cfg.node);
+		log_warnx("node %s stopped: the key keeper is gone", cfg->node);
 		goto out;
 	}
+	hl_api_set_poller(api, NULL);
 	hl_taxiipoll_free(poll);
 	poll = NULL;
 	hl_node_shutdown(node);
@@ -308,13 +410,13 @@ out:
 		event_free(sigterm);
 	if (sigchld != NULL)
 		event_free(sigchld);
-	hl_taxiipoll_free(poll);
-	hl_node_free(node);
+	decompose(node, api, poll);
 	if (base != NULL)
 		event_base_free(base);
 	if (ps.fd != -1)
 		close(ps.fd);          /* the keeper sees EOF and exits */
 	if (ps.keeper_pid > 0)
 		(void)waitpid(ps.keeper_pid, NULL, 0);
+	hl_free(cfg);
 	return rc;
 }

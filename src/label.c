@@ -75,7 +75,7 @@ node_char_ok(char c)
 }
 
 int
-hl_node_name_valid(const char *node, char partner[HL_PARTNER_MAX + 1])
+hl_label_node_name_valid(const char *node, char partner[HL_PARTNER_MAX + 1])
 {
 	const char *slash;
 	char code[HL_PARTNER_MAX + 1];

@@ -43,7 +43,7 @@ const char *hl_policy_level_name(const struct hl_policy *p, uint8_t level);
 int hl_partner_valid(const char *code);
 /* "PARTNER/name": partner valid, name 1..(HL_NODE_NAME_MAX - partner - 1)
  * of [A-Za-z0-9._-]. 1 if valid; OUT: partner copied when non-NULL. */
-int hl_node_name_valid(const char *node, char partner[HL_PARTNER_MAX + 1]);
+int hl_label_node_name_valid(const char *node, char partner[HL_PARTNER_MAX + 1]);
 
 /* TLP: "clear", "green", "amber", "amber+strict", "red" (any case, optional
  * "TLP:" prefix; "white" is accepted as CLEAR). */

@@ -1,4 +1,5 @@
-/* link.c: TLS 1.3 peer links on libevent bufferevents. */
+/* link.c: TLS 1.3 peer links on libevent bufferevents: the transport
+ * behind link.h's ops, and the ops dispatch for any transport. */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -36,25 +37,38 @@ struct hl_link_ctx {
 	struct evconnlistener *listener;
 	struct hl_link_cbs cbs;
 	void *arg;
-	struct hl_link *links;         /* every live link, freed with the context */
+	struct tls_link *links;         /* every live link, freed with the context */
 };
 
-struct hl_link {
+/* A TLS link: the transport-neutral part first (link.h), then its own. */
+struct tls_link {
+	struct hl_link base;
 	struct hl_link_ctx *ctx;
 	struct bufferevent *bev;
 	struct event *reaper;          /* frees the link from the loop */
-	const struct hl_peer_conf *peer;
 	const struct hl_peer_conf *expect;  /* when we dialed */
 	int opened;
 	int closing;
 	size_t frame_max;
 	uint8_t *cert_der;
 	size_t cert_len;
-	char addr[80];
 	char why[200];
-	void *udata;
-	struct hl_link *prev, *next;   /* in ctx->links */
+	struct tls_link *prev, *next;   /* in ctx->links */
 };
+
+static const struct hl_link_ops tls_ops;
+
+static struct tls_link *
+tls(struct hl_link *b)
+{
+	return (struct tls_link *)(void *)b;
+}
+
+static const struct tls_link *
+tls_const(const struct hl_link *b)
+{
+	return (const struct tls_link *)(const void *)b;
+}
 
 static void link_event_cb(struct bufferevent *bev, short what, void *arg);
 static void link_read_cb(struct bufferevent *bev, void *arg);
@@ -154,7 +168,7 @@ out:
 /* Free a link without callbacks: unlink it from its context, then release
  * the bufferevent (and with it the SSL and the socket). */
 static void
-link_free(struct hl_link *l)
+link_free(struct tls_link *l)
 {
 	if (l->prev != NULL)
 		l->prev->next = l->next;
@@ -187,17 +201,17 @@ hl_link_ctx_free(struct hl_link_ctx *c)
 static void
 link_reap_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct hl_link *l = arg;
+	struct tls_link *l = arg;
 
 	(void)fd;
 	(void)what;
 	if (l->ctx->cbs.on_close != NULL)
-		l->ctx->cbs.on_close(l->ctx->arg, l, l->opened, l->why);
+		l->ctx->cbs.on_close(l->ctx->arg, &l->base, l->opened, l->why);
 	link_free(l);
 }
 
-void
-hl_link_close(struct hl_link *l, const char *why)
+static void
+tls_close_link(struct tls_link *l, const char *why)
 {
 	struct timeval tv = { 0, 0 };
 
@@ -210,15 +224,16 @@ hl_link_close(struct hl_link *l, const char *why)
 	event_add(l->reaper, &tv);
 }
 
-static struct hl_link *
+static struct tls_link *
 link_new(struct hl_link_ctx *c, evutil_socket_t fd, enum bufferevent_ssl_state state)
 {
-	struct hl_link *l;
+	struct tls_link *l;
 	SSL *ssl = NULL;
 	struct timeval tv;
 
 	if ((l = hl_calloc(1, sizeof(*l))) == NULL)
 		goto fail;
+	l->base.ops = &tls_ops;
 	l->ctx = c;
 	l->frame_max = HL_FRAME_PREAUTH_MAX_BYTES;
 	if ((l->reaper = evtimer_new(c->base, link_reap_cb, l)) == NULL)
@@ -276,7 +291,7 @@ cert_der(X509 *x, uint8_t **der, size_t *len)
  * chain, validity dates and signatures). Now: does it name a configured peer,
  * and is its root that peer partner's pinned CA? */
 static int
-link_identify(struct hl_link *l, char *why, size_t whylen)
+link_identify(struct tls_link *l, char *why, size_t whylen)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(l->bev);
 	X509 *cert;
@@ -328,12 +343,12 @@ link_identify(struct hl_link *l, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: certificate too large", name);
 		return HL_ERR_AUTH;
 	}
-	l->peer = p;
+	l->base.peer = p;
 	return HL_OK;
 }
 
 static void
-tls_error_text(struct hl_link *l, char *out, size_t outlen)
+tls_error_text(struct tls_link *l, char *out, size_t outlen)
 {
 	unsigned long e;
 	SSL *ssl = bufferevent_openssl_get_ssl(l->bev);
@@ -374,7 +389,7 @@ set_sockbufs(evutil_socket_t fd)
 static void
 link_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct hl_link *l = arg;
+	struct tls_link *l = arg;
 	char why[200];
 
 	(void)bev;
@@ -383,22 +398,22 @@ link_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		set_sockbufs(bufferevent_getfd(l->bev));
 		if (link_identify(l, why, sizeof(why)) != HL_OK) {
-			hl_link_close(l, why);
+			tls_close_link(l, why);
 			return;
 		}
 		l->opened = 1;
 		bufferevent_set_timeouts(l->bev, NULL, NULL);
 		if (l->ctx->cbs.on_open != NULL)
-			l->ctx->cbs.on_open(l->ctx->arg, l, l->peer);
+			l->ctx->cbs.on_open(l->ctx->arg, &l->base, l->base.peer);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
-		hl_link_close(l, l->opened ? "no traffic within the dead-link interval" :
+		tls_close_link(l, l->opened ? "no traffic within the dead-link interval" :
 		    "TLS handshake timed out");
 		return;
 	}
 	if (what & BEV_EVENT_EOF) {
-		hl_link_close(l, "closed by peer");
+		tls_close_link(l, "closed by peer");
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
@@ -409,14 +424,14 @@ link_event_cb(struct bufferevent *bev, short what, void *arg)
 			snprintf(why, sizeof(why), "connection error");
 		if (e != 0 && strstr(why, "TLS") == NULL && strstr(why, "certificate") == NULL)
 			snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(e));
-		hl_link_close(l, why);
+		tls_close_link(l, why);
 	}
 }
 
 static void
 link_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct hl_link *l = arg;
+	struct tls_link *l = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	uint8_t hdr[HL_FRAME_HEADER];
 	uint8_t type;
@@ -432,22 +447,22 @@ link_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		flen = ((size_t)hdr[0] << 24) | ((size_t)hdr[1] << 16) | ((size_t)hdr[2] << 8) | hdr[3];
 		if (flen > l->frame_max) {
-			hl_link_close(l, "frame larger than allowed");
+			tls_close_link(l, "frame larger than allowed");
 			return;
 		}
 		if (have < 4 + flen)
 			return;
 		if ((whole = evbuffer_pullup(in, (ev_ssize_t)(4 + flen))) == NULL) {
-			hl_link_close(l, "out of memory reading frame");
+			tls_close_link(l, "out of memory reading frame");
 			return;
 		}
 		r = hl_frame_parse(whole, 4 + flen, l->frame_max, &type, &payload, &plen, &consumed);
 		if (r != HL_OK) {
-			hl_link_close(l, r == HL_ERR_VERSION ? "unknown frame type" : "malformed frame");
+			tls_close_link(l, r == HL_ERR_VERSION ? "unknown frame type" : "malformed frame");
 			return;
 		}
 		if (l->ctx->cbs.on_frame != NULL)
-			l->ctx->cbs.on_frame(l->ctx->arg, l, type, payload, plen);
+			l->ctx->cbs.on_frame(l->ctx->arg, &l->base, type, payload, plen);
 		evbuffer_drain(in, consumed);
 	}
 }
@@ -455,11 +470,11 @@ link_read_cb(struct bufferevent *bev, void *arg)
 static void
 link_write_cb(struct bufferevent *bev, void *arg)
 {
-	struct hl_link *l = arg;
+	struct tls_link *l = arg;
 
 	(void)bev;
 	if (!l->closing && l->opened && l->ctx->cbs.on_writable != NULL)
-		l->ctx->cbs.on_writable(l->ctx->arg, l);
+		l->ctx->cbs.on_writable(l->ctx->arg, &l->base);
 }
 
 static void
@@ -467,7 +482,7 @@ accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
     void *arg)
 {
 	struct hl_link_ctx *c = arg;
-	struct hl_link *l;
+	struct tls_link *l;
 	char host[64] = "?", serv[16] = "?";
 
 	(void)lis;
@@ -478,7 +493,7 @@ accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
 		log_warnx("link: cannot accept connection from %s:%s", host, serv);
 		return;
 	}
-	snprintf(l->addr, sizeof(l->addr), "%s:%s", host, serv);
+	snprintf(l->base.addr, sizeof(l->base.addr), "%s:%s", host, serv);
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
 }
 
@@ -517,7 +532,7 @@ int
 hl_link_connect(struct hl_link_ctx *c, const struct hl_peer_conf *peer, struct hl_link **out)
 {
 	struct addrinfo hints, *res = NULL;
-	struct hl_link *l = NULL;
+	struct tls_link *l = NULL;
 	char port[8];
 	int r = HL_ERR_IO;
 
@@ -534,13 +549,13 @@ hl_link_connect(struct hl_link_ctx *c, const struct hl_peer_conf *peer, struct h
 		goto out;
 	}
 	l->expect = peer;
-	snprintf(l->addr, sizeof(l->addr), "%s:%u", peer->host, peer->port);
+	snprintf(l->base.addr, sizeof(l->base.addr), "%s:%u", peer->host, peer->port);
 	if (bufferevent_socket_connect(l->bev, res->ai_addr, (int)res->ai_addrlen) != 0) {
 		/* the failure is reported through the event callback */
-		hl_link_close(l, "connect failed");
+		tls_close_link(l, "connect failed");
 	}
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
-	*out = l;
+	*out = &l->base;
 	r = HL_OK;
 out:
 	if (res != NULL)
@@ -548,9 +563,10 @@ out:
 	return r;
 }
 
-int
-hl_link_send(struct hl_link *l, uint8_t type, const uint8_t *p, size_t len)
+static int
+tls_send(struct hl_link *b, uint8_t type, const uint8_t *p, size_t len)
 {
+	struct tls_link *l = tls(b);
 	uint8_t hdr[HL_FRAME_HEADER];
 	struct evbuffer *o;
 
@@ -569,21 +585,28 @@ hl_link_send(struct hl_link *l, uint8_t type, const uint8_t *p, size_t len)
 	return HL_OK;
 }
 
-size_t
-hl_link_outq(const struct hl_link *l)
+static size_t
+tls_outq(const struct hl_link *b)
 {
-	return evbuffer_get_length(bufferevent_get_output(l->bev));
+	return evbuffer_get_length(bufferevent_get_output(tls_const(b)->bev));
 }
 
-void
-hl_link_set_frame_max(struct hl_link *l, size_t max)
+static void
+tls_close(struct hl_link *b, const char *why)
 {
-	l->frame_max = max;
+	tls_close_link(tls(b), why);
 }
 
-void
-hl_link_set_idle_timeout(struct hl_link *l, uint32_t ms)
+static void
+tls_set_frame_max(struct hl_link *b, size_t max)
 {
+	tls(b)->frame_max = max;
+}
+
+static void
+tls_set_idle_timeout(struct hl_link *b, uint32_t ms)
+{
+	struct tls_link *l = tls(b);
 	struct timeval tv;
 
 	if (ms == 0) {
@@ -594,14 +617,56 @@ hl_link_set_idle_timeout(struct hl_link *l, uint32_t ms)
 	bufferevent_set_timeouts(l->bev, &tv, NULL);
 }
 
+static const struct hl_link_ops tls_ops = {
+	.send = tls_send,
+	.outq = tls_outq,
+	.close = tls_close,
+	.set_frame_max = tls_set_frame_max,
+	.set_idle_timeout = tls_set_idle_timeout,
+};
+
 int
-hl_link_peer_cert(struct hl_link *l, const uint8_t **der, size_t *len)
+hl_link_peer_cert(struct hl_link *b, const uint8_t **der, size_t *len)
 {
-	if (l->cert_der == NULL)
+	struct tls_link *l = tls(b);
+
+	if (b->ops != &tls_ops || l->cert_der == NULL)
 		return HL_ERR_NOT_FOUND;
 	*der = l->cert_der;
 	*len = l->cert_len;
 	return HL_OK;
+}
+
+/* ---- any transport: through the link's ops ---- */
+
+int
+hl_link_send(struct hl_link *l, uint8_t type, const uint8_t *p, size_t len)
+{
+	return l->ops->send(l, type, p, len);
+}
+
+size_t
+hl_link_outq(const struct hl_link *l)
+{
+	return l->ops->outq(l);
+}
+
+void
+hl_link_close(struct hl_link *l, const char *why)
+{
+	l->ops->close(l, why);
+}
+
+void
+hl_link_set_frame_max(struct hl_link *l, size_t max)
+{
+	l->ops->set_frame_max(l, max);
+}
+
+void
+hl_link_set_idle_timeout(struct hl_link *l, uint32_t ms)
+{
+	l->ops->set_idle_timeout(l, ms);
 }
 
 const struct hl_peer_conf *

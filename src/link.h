@@ -1,6 +1,7 @@
-/* link.h: one mutually authenticated TLS 1.3 connection to a peer node, with
- * length-prefixed frames (envelope.h). link.c owns the SSL_CTX, the socket and
- * the peer identity check; node.c owns what the frames mean. */
+/* link.h: one connection to a peer node carrying length-prefixed frames
+ * (envelope.h), behind a small vtable (struct hl_link_ops). link.c's
+ * transport is mutually authenticated TLS 1.3: it owns the SSL_CTX, the
+ * socket and the peer identity check; node owns what the frames mean. */
 #ifndef HL_LINK_H
 #define HL_LINK_H
 
@@ -13,6 +14,31 @@
 struct event_base;
 struct hl_link;
 struct hl_link_ctx;
+
+/* The transport seam: what the node needs of one connection to a peer. This
+ * file's TLS links implement it; a test implements it in memory
+ * (tests/unit/test_node.c), so the link protocol runs without sockets. */
+struct hl_link_ops {
+	/* Queue one frame (type || payload). HL_ERR_AGAIN when the link is
+	 * closing or not open yet, HL_ERR_TOO_BIG over HL_FRAME_MAX_BYTES. */
+	int (*send)(struct hl_link *l, uint8_t type, const uint8_t *p, size_t len);
+	/* Bytes queued and not yet written. */
+	size_t (*outq)(const struct hl_link *l);
+	/* Close; on_close runs from the event loop later, never inside this call. */
+	void (*close)(struct hl_link *l, const char *why);
+	/* Largest frame accepted from now on. */
+	void (*set_frame_max)(struct hl_link *l, size_t max);
+	/* Silence for ms is a dead link (0: no limit). */
+	void (*set_idle_timeout)(struct hl_link *l, uint32_t ms);
+};
+
+/* What every transport's connection starts with (its own state follows). */
+struct hl_link {
+	const struct hl_link_ops *ops;
+	const struct hl_peer_conf *peer;   /* the authenticated peer's identity (NULL before) */
+	void *udata;                       /* the node's per-link slot */
+	char addr[80];                     /* "host:port", for logs */
+};
 
 struct hl_link_cbs {
 	/* TLS is up and the certificate names a configured peer whose partner CA
@@ -38,20 +64,22 @@ HL_WUR int hl_link_listen(struct hl_link_ctx *c, char *err, size_t errlen);
 HL_WUR int hl_link_connect(struct hl_link_ctx *c, const struct hl_peer_conf *peer,
     struct hl_link **out);
 
+/* Through the link's ops (any transport). */
 HL_WUR int hl_link_send(struct hl_link *l, uint8_t type, const uint8_t *p, size_t len);
 size_t hl_link_outq(const struct hl_link *l);
 /* Raise the frame limit once the peer said HELLO (tighter before). */
 void hl_link_set_frame_max(struct hl_link *l, size_t max);
 /* Treat silence for ms as a dead link (0: no limit). */
 void hl_link_set_idle_timeout(struct hl_link *l, uint32_t ms);
-/* DER of the peer's certificate (borrowed from the link). */
-HL_WUR int hl_link_peer_cert(struct hl_link *l, const uint8_t **der, size_t *len);
-const struct hl_peer_conf *hl_link_peer(const struct hl_link *l);
-const char *hl_link_addr(const struct hl_link *l);
 /* Close; on_close runs from the event loop later, never inside this call. */
 void hl_link_close(struct hl_link *l, const char *why);
+const struct hl_peer_conf *hl_link_peer(const struct hl_link *l);
+const char *hl_link_addr(const struct hl_link *l);
 /* Per-link slot for the node. */
 void hl_link_set_udata(struct hl_link *l, void *u);
 void *hl_link_udata(const struct hl_link *l);
+
+/* TLS links only: DER of the peer's certificate (borrowed from the link). */
+HL_WUR int hl_link_peer_cert(struct hl_link *l, const uint8_t **der, size_t *len);
 
 #endif

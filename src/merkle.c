@@ -543,7 +543,7 @@ checkpoint_valid(const struct hl_checkpoint *c)
 {
 	if (c->version != HL_CHECKPOINT_VERSION)
 		return HL_ERR_VERSION;
-	if (memchr(c->node, '\0', sizeof(c->node)) == NULL || !hl_node_name_valid(c->node, NULL))
+	if (memchr(c->node, '\0', sizeof(c->node)) == NULL || !hl_label_node_name_valid(c->node, NULL))
 		return HL_ERR_MALFORMED;
 	if (c->size > (uint64_t)INT64_MAX)
 		return HL_ERR_MALFORMED;

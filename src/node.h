@@ -1,5 +1,7 @@
-/* node.h: one running node: configuration, keys, store, peer links and the
- * operator API on one libevent loop. The operator API (api.c) calls these. */
+/* node.h: one running node: configuration, keys, store and peer links (the
+ * link protocol, docs/PROTOCOL.md) on one libevent loop. Services above it
+ * (operator API, console, TAXII, tracks) call these and subscribe to its
+ * post-commit events; the node includes none of their headers. */
 #ifndef HL_NODE_H
 #define HL_NODE_H
 
@@ -78,22 +80,32 @@ const struct hl_config *hl_node_config(const struct hl_node *n);
 struct hl_store *hl_node_store(struct hl_node *n);
 uint64_t hl_node_started_ms(const struct hl_node *n);
 
-/* ---- live events for the operator API's server-sent events (console) ----
- * Called on the node's loop after the change committed: an inbound envelope
- * stored (id), a receipt or overdue mark changed a delivery (id, peer =
- * recipient), a local acknowledgement (id), a link up or down (id NULL,
- * peer). The hook must not call back into the node. */
-enum hl_node_event {
-	HL_NODE_EV_ENVELOPE = 1,
-	HL_NODE_EV_DELIVERY = 2,
-	HL_NODE_EV_ACK = 3,
-	HL_NODE_EV_LINK = 4,
+/* ---- post-commit events ----
+ * The node announces each change once it has committed, on its loop, to
+ * every subscriber in the order they subscribed; it knows nothing of them
+ * (hotlined.c wires the console, the track picture and STIX ingest). A
+ * subscriber may use the store, but must not call back into the node. */
+enum hl_node_event_kind {
+	HL_NODE_EV_ENVELOPE = 1,   /* an inbound envelope stored, or overdue (peer = origin) */
+	HL_NODE_EV_DELIVERY = 2,   /* a receipt or overdue mark changed a delivery (peer =
+	                            * recipient) */
+	HL_NODE_EV_ACK = 3,        /* a local acknowledgement (peer = origin) */
+	HL_NODE_EV_LINK = 4,       /* a link up or down (id NULL) */
+	HL_NODE_EV_SENT = 5,       /* an envelope of ours stored and queued (peer NULL) */
 };
-void hl_node_set_event_hook(struct hl_node *n,
-    void (*fn)(void *arg, int kind, const uint8_t *id, const char *peer), void *arg);
 
-/* Wall clock in milliseconds and microseconds. */
-uint64_t hl_now_ms(void);
-uint64_t hl_mono_us(void);
+struct hl_node_event {
+	int kind;                  /* enum hl_node_event_kind */
+	const uint8_t *id;         /* the envelope (HL_ID_BYTES), NULL for LINK */
+	const char *peer;
+	uint8_t content_type;      /* ENVELOPE stored now, SENT: HL_CT_*; else 0 */
+	int overdue;               /* ENVELOPE, DELIVERY: from the deadline scan */
+};
+
+/* Add a subscriber (at most 8; HL_ERR_FULL). */
+HL_WUR int hl_node_subscribe(struct hl_node *n,
+    void (*fn)(void *arg, const struct hl_node_event *ev), void *arg);
+void hl_node_unsubscribe(struct hl_node *n,
+    void (*fn)(void *arg, const struct hl_node_event *ev), void *arg);
 
 #endif

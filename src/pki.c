@@ -77,7 +77,7 @@ partner_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* Same rule as hl_node_name_valid() in label.h; local so pki has no
+/* Same rule as hl_label_node_name_valid() in label.h; local so pki has no
  * dependency on label.c. OUT: partner when non-NULL. */
 static int
 node_name_ok(const char *s, size_t n, char partner[HL_PARTNER_MAX + 1])

@@ -364,12 +364,16 @@ struct hl_store {
 	int od_valid;
 	uint64_t od_due_ms;
 	uint64_t od_dl[4];
-	/* a held transaction (hl_store_hold): its holder's commit function,
-	 * called before anyone else starts a write while hold_active is 0 */
-	void (*hold_fn)(void *arg);
-	void *hold_arg;
+	/* a held transaction (hl_store_hold): ended here, before anyone else
+	 * starts a write while hold_active is 0; hl_store_hold_end tells the
+	 * holder how (the store calls nobody back) */
+	int hold;                   /* enum hold_state */
 	int hold_active;
+	int hold_failed;            /* hl_store_hold_fail: roll it back */
+	int hold_result;            /* HOLD_ENDED: how it ended */
 };
+
+enum hold_state { HOLD_NONE = 0, HOLD_OPEN, HOLD_ENDED };
 
 /* How an operation is wrapped: its own transaction, or a savepoint inside
  * the caller's. */
@@ -619,33 +623,45 @@ check_opt_str(const char *t, size_t max)
 
 /* ---- transactions ---- */
 
+/* End the held transaction: commit it, or roll it back when the holder
+ * said it must not commit; keep the result for hl_store_hold_end. */
+static void
+hold_close(struct hl_store *s)
+{
+	int r;
+
+	if (s->hold_failed) {
+		hl_store_rollback(s);
+		(void)snprintf(s->errmsg, sizeof(s->errmsg),
+		    "held transaction rolled back: its holder marked it failed");
+		r = HL_ERR_STORE;
+	} else {
+		r = hl_store_commit(s);
+	}
+	s->hold = HOLD_ENDED;
+	s->hold_result = r;
+}
+
 /* Another writer wants the database while the holder's batch is open and
- * not being worked on: the holder commits it first (and sends what waited
- * for that commit). */
+ * not being worked on: it is committed first, here; the holder sends what
+ * waited for that commit when it next looks (hl_store_hold_end). */
 static void
 hold_release(struct hl_store *s)
 {
-	void (*fn)(void *) = s->hold_fn;
-
-	if (fn == NULL || !s->in_tx || s->hold_active)
+	if (s->hold != HOLD_OPEN || !s->in_tx || s->hold_active)
 		return;
-	fn(s->hold_arg);
-	if (s->hold_fn == fn && s->in_tx) {
-		/* the holder did not end it: do it here rather than join it */
-		s->hold_fn = NULL;
-		if (hl_store_commit(s) != HL_OK)
-			return;   /* rolled back; errmsg says why */
-	}
+	hold_close(s);
 }
 
 void
-hl_store_hold(struct hl_store *s, void (*commit_fn)(void *arg), void *arg)
+hl_store_hold(struct hl_store *s)
 {
 	if (s == NULL || !s->in_tx)
 		return;
-	s->hold_fn = commit_fn;
-	s->hold_arg = arg;
+	s->hold = HOLD_OPEN;
 	s->hold_active = 1;
+	s->hold_failed = 0;
+	s->hold_result = HL_OK;
 }
 
 void
@@ -653,6 +669,34 @@ hl_store_hold_active(struct hl_store *s, int active)
 {
 	if (s != NULL)
 		s->hold_active = active;
+}
+
+void
+hl_store_hold_fail(struct hl_store *s)
+{
+	if (s != NULL && s->hold == HOLD_OPEN)
+		s->hold_failed = 1;
+}
+
+int
+hl_store_hold_open(const struct hl_store *s)
+{
+	return s != NULL && s->hold == HOLD_OPEN && s->in_tx;
+}
+
+int
+hl_store_hold_end(struct hl_store *s)
+{
+	int r;
+
+	if (s == NULL || s->hold == HOLD_NONE)
+		return HL_ERR_INVALID;
+	if (s->hold == HOLD_OPEN)
+		hold_close(s);
+	r = s->hold_result;
+	s->hold = HOLD_NONE;
+	s->hold_active = 0;
+	return r;
 }
 
 /* Changes were undone (rollback): the cached audit head, the overdue
@@ -768,7 +812,8 @@ hl_store_commit(struct hl_store *s)
 	if (s == NULL || !s->in_tx)
 		return HL_ERR_INVALID;
 	s->in_tx = 0;
-	s->hold_fn = NULL;
+	if (s->hold == HOLD_OPEN)
+		s->hold = HOLD_NONE;
 	if (sqlite3_get_autocommit(s->db)) {
 		/* rolled back by SQLite after an error inside the batch */
 		(void)snprintf(s->errmsg, sizeof(s->errmsg),
@@ -795,7 +840,8 @@ hl_store_rollback(struct hl_store *s)
 	if (s == NULL)
 		return;
 	s->in_tx = 0;
-	s->hold_fn = NULL;
+	if (s->hold == HOLD_OPEN)
+		s->hold = HOLD_NONE;
 	if (!sqlite3_get_autocommit(s->db))
 		(void)run(s, ST_ROLLBACK);   /* void API: errmsg keeps the reason */
 	tx_undone(s);

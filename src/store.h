@@ -116,11 +116,21 @@ uint64_t hl_store_queue_gen(const struct hl_store *s);
 /* Group commit: the caller's open transaction (hl_store_begin) is held
  * across callbacks. While active (set on hold, changed with
  * hl_store_hold_active), store writes join it; otherwise any other write or
- * hl_store_begin first calls commit_fn(arg), which must end it
- * (hl_store_commit or hl_store_rollback). The hold ends with the
- * transaction. */
-void hl_store_hold(struct hl_store *s, void (*commit_fn)(void *arg), void *arg);
+ * hl_store_begin first ends it: commits it, or rolls it back when
+ * hl_store_hold_fail was called. The store calls nobody: the holder learns
+ * the outcome from hl_store_hold_end. hl_store_commit or hl_store_rollback
+ * by the holder itself also end the hold. */
+void hl_store_hold(struct hl_store *s);
 void hl_store_hold_active(struct hl_store *s, int active);
+/* The held transaction must not commit (say, an audit entry of it was not
+ * written). */
+void hl_store_hold_fail(struct hl_store *s);
+/* 1 while the held transaction is still open (no other writer ended it). */
+int hl_store_hold_open(const struct hl_store *s);
+/* End the hold: commit (or roll back after hl_store_hold_fail) what is still
+ * open, and return that result, or the result of the commit another writer
+ * caused. HL_ERR_INVALID when there is no hold. */
+HL_WUR int hl_store_hold_end(struct hl_store *s);
 /* The encoded envelope to send to final: the bytes held in transit for it
  * if we relay it, else our own copy. OUT: *raw (hl_free), *len. */
 HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],

@@ -51,12 +51,14 @@
 #include "apiint.h"
 #include "apijson.h"
 #include "buf.h"
+#include "clock.h"
 #include "envelope.h"
 #include "label.h"
 #include "log.h"
 #include "node.h"
 #include "stix.h"
 #include "stixdb.h"
+#include "stixid.h"
 #include "store.h"
 #include "taxii.h"
 
@@ -98,57 +100,16 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void
-uuid_format(uint8_t u[16], char out[37])
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	for (i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hx[u[i] >> 4];
-		out[o++] = hx[u[i] & 15];
-	}
-	out[o] = '\0';
-}
-
 static int
 uuid4(char out[37])
 {
-	uint8_t u[16];
-
-	if (RAND_bytes(u, sizeof(u)) != 1)
-		return HL_ERR_CRYPTO;
-	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
-	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
-	uuid_format(u, out);
-	return HL_OK;
-}
-
-/* A name-based UUID (version 8, RFC 9562) from SHA-256(prefix || name). */
-static void
-uuid_named(const char *prefix, const char *name, char out[37])
-{
-	uint8_t h[32];
-	unsigned int hl = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-
-	memset(h, 0, sizeof(h));
-	if (c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(c, prefix, strlen(prefix)) == 1 &&
-	    EVP_DigestUpdate(c, name, strlen(name)) == 1)
-		(void)EVP_DigestFinal_ex(c, h, &hl);
-	EVP_MD_CTX_free(c);
-	h[6] = (uint8_t)((h[6] & 0x0f) | 0x80);
-	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
-	uuid_format(h, out);
+	return hl_stixid_random(out);
 }
 
 void
 hl_taxii_collection_id(const char *name, char out[37])
 {
-	uuid_named("hotline-collection:", name, out);
+	hl_stixid_collection(name, out);
 }
 
 /* Our STIX identity: identity--<uuid from our node name>. */
@@ -157,7 +118,7 @@ our_identity(const struct hl_config *cfg, char out[64])
 {
 	char u[37];
 
-	uuid_named("hotline-identity:", cfg->node, u);
+	hl_stixid_named("hotline-identity:", cfg->node, u);
 	(void)snprintf(out, 64, "identity--%s", u);
 }
 

@@ -32,6 +32,7 @@
 #include "apiint.h"
 #include "apijson.h"
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "node.h"
@@ -78,9 +79,6 @@ struct hl_taxiipoll {
 	unsigned n;
 	struct source *src;
 };
-
-/* the daemon's poller, for the operator API */
-static struct hl_taxiipoll *the_poller;
 
 static uint64_t
 wall_us(void)
@@ -639,7 +637,6 @@ hl_taxiipoll_new(struct hl_node *n, struct event_base *base, struct hl_taxiipoll
 		}
 		schedule(s, HL_TAXIIPOLL_FIRST_S);
 	}
-	the_poller = p;
 	*out = p;
 	p = NULL;
 	r = HL_OK;
@@ -655,8 +652,6 @@ hl_taxiipoll_free(struct hl_taxiipoll *p)
 
 	if (p == NULL)
 		return;
-	if (the_poller == p)
-		the_poller = NULL;
 	for (i = 0; i < p->n; i++) {
 		struct source *s = &p->src[i];
 
@@ -746,7 +741,7 @@ hl_taxiipoll_request(struct hl_api *a, struct evhttp_request *req, const char *u
 			hl_api_reply_error(req, 405, "method_not_allowed", "use GET here");
 			return;
 		}
-		hl_api_reply_json(req, 200, hl_taxiipoll_status(the_poller));
+		hl_api_reply_json(req, 200, hl_taxiipoll_status(hl_api_poller(a)));
 		return;
 	}
 	if (strncmp(uri, "/api/v1/taxii/sources/", 22) != 0 ||
@@ -774,7 +769,7 @@ hl_taxiipoll_request(struct hl_api *a, struct evhttp_request *req, const char *u
 		    "or admin role");
 		return;
 	}
-	if (hl_taxiipoll_trigger(the_poller, nm, &round) != HL_OK) {
+	if (hl_taxiipoll_trigger(hl_api_poller(a), nm, &round) != HL_OK) {
 		hl_api_reply_error(req, 404, "not_found", "no [taxii_source %s] on this node", nm);
 		return;
 	}

@@ -9,8 +9,8 @@
  * Non-blocking: the requests are libevent HTTP client requests over
  * bufferevent_openssl on the node's own event loop, so the store and the
  * STIX database are used on their thread and nothing else runs in
- * parallel. One poller per process (the daemon's): the operator API finds
- * it with hl_taxiipoll_request(). */
+ * parallel. The daemon gives its poller to the operator API
+ * (hl_api_set_poller), which serves it with hl_taxiipoll_request(). */
 #ifndef HL_TAXIIPOLL_H
 #define HL_TAXIIPOLL_H
 

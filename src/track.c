@@ -18,8 +18,8 @@
 #include "alloc.h"
 #include "apijson.h"
 #include "buf.h"
+#include "clock.h"
 #include "envelope.h"
-#include "node.h"
 #include "store.h"
 #include "track.h"
 

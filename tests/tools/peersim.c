@@ -30,7 +30,7 @@
 #include "envelope.h"
 #include "keys.h"
 #include "merkle.h"
-#include "node.h"
+#include "clock.h"
 #include "seal.h"
 
 static struct hl_config cfg;

@@ -79,23 +79,23 @@ test_policy_and_names(void **state)
 	assert_false(hl_partner_valid("US-A"));
 	assert_false(hl_partner_valid(""));
 
-	assert_true(hl_node_name_valid("JPN/tokyo-1", partner));
+	assert_true(hl_label_node_name_valid("JPN/tokyo-1", partner));
 	assert_string_equal(partner, "JPN");
-	assert_true(hl_node_name_valid("NATO/a.b_c-D", NULL));
-	assert_false(hl_node_name_valid("JPN", partner));
+	assert_true(hl_label_node_name_valid("NATO/a.b_c-D", NULL));
+	assert_false(hl_label_node_name_valid("JPN", partner));
 	assert_string_equal(partner, "");
-	assert_false(hl_node_name_valid("JPN/", NULL));
-	assert_false(hl_node_name_valid("jpn/tokyo", NULL));
-	assert_false(hl_node_name_valid("JPN/to kyo", NULL));
-	assert_false(hl_node_name_valid("JPN/a/b", NULL));
-	assert_false(hl_node_name_valid("/tokyo", NULL));
+	assert_false(hl_label_node_name_valid("JPN/", NULL));
+	assert_false(hl_label_node_name_valid("jpn/tokyo", NULL));
+	assert_false(hl_label_node_name_valid("JPN/to kyo", NULL));
+	assert_false(hl_label_node_name_valid("JPN/a/b", NULL));
+	assert_false(hl_label_node_name_valid("/tokyo", NULL));
 	memset(longname, 'a', sizeof(longname));
 	memcpy(longname, "JPN/", 4);
 	longname[HL_NODE_NAME_MAX] = '\0';   /* exactly 64 bytes */
-	assert_true(hl_node_name_valid(longname, NULL));
+	assert_true(hl_label_node_name_valid(longname, NULL));
 	longname[HL_NODE_NAME_MAX] = 'a';
 	longname[HL_NODE_NAME_MAX + 1] = '\0';
-	assert_false(hl_node_name_valid(longname, NULL));
+	assert_false(hl_label_node_name_valid(longname, NULL));
 }
 
 static void

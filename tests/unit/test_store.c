@@ -1335,15 +1335,6 @@ test_overdue_next_deadline(void **state)
 
 /* ---- group commit: a held transaction ---- */
 
-static int hold_calls;
-
-static void
-hold_commit(void *arg)
-{
-	hold_calls++;
-	assert_int_equal(hl_store_commit(arg), HL_OK);
-}
-
 static void
 test_hold_group_commit(void **state)
 {
@@ -1353,43 +1344,81 @@ test_hold_group_commit(void **state)
 	uint64_t in = 0;
 
 	open_fx(f);
-	hold_calls = 0;
 	/* active: writes join the held transaction (no commit yet) */
 	assert_int_equal(hl_store_begin(f->s), HL_OK);
-	hl_store_hold(f->s, hold_commit, f->s);
+	hl_store_hold(f->s);
 	mk_msg(&m, 50, 0, 1000, 1);
 	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
 	mk_msg(&m, 51, 0, 1000, 1);
 	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
-	assert_int_equal(hold_calls, 0);
-	/* inactive: the next writer has the holder commit first, then writes
-	 * in its own transaction */
+	assert_int_equal(hl_store_hold_open(f->s), 1);
+	/* inactive: the next writer has the store commit the batch first (no
+	 * call back into the holder), then writes in its own transaction */
 	hl_store_hold_active(f->s, 0);
 	mk_msg(&m, 52, 0, 1000, 0);
 	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 1000), HL_OK);
-	assert_int_equal(hold_calls, 1);
+	assert_int_equal(hl_store_hold_open(f->s), 0);
 	assert_int_equal(hl_store_begin(f->s), HL_OK);   /* not in a transaction any more */
 	hl_store_rollback(f->s);
 	assert_int_equal(hl_store_counts(f->s, &in, NULL, NULL), HL_OK);
 	assert_int_equal(in, 2);
-	/* a held batch that is rolled back leaves nothing, and the hold ends */
+	/* the holder learns how its batch ended, once */
+	assert_int_equal(hl_store_hold_end(f->s), HL_OK);
+	assert_int_equal(hl_store_hold_end(f->s), HL_ERR_INVALID);
+	/* a held batch that its holder rolls back leaves nothing, and the hold ends */
 	assert_int_equal(hl_store_begin(f->s), HL_OK);
-	hl_store_hold(f->s, hold_commit, f->s);
+	hl_store_hold(f->s);
 	mk_msg(&m, 53, 0, 1000, 1);
 	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
 	hl_store_rollback(f->s);
+	assert_int_equal(hl_store_hold_end(f->s), HL_ERR_INVALID);
 	hl_store_hold_active(f->s, 0);
 	mk_msg(&m, 54, 0, 1000, 1);
 	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
-	assert_int_equal(hold_calls, 1);
 	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_OK);
 	hl_msg_clear(&g);
 	mk_id(m.id, 53);
 	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_ERR_NOT_FOUND);
-	/* not in a transaction: nothing to hold */
-	hl_store_hold(f->s, hold_commit, f->s);
+	/* marked failed: the next writer rolls the batch back, not commits it */
 	assert_int_equal(hl_store_begin(f->s), HL_OK);
-	assert_int_equal(hold_calls, 1);
+	hl_store_hold(f->s);
+	mk_msg(&m, 55, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	hl_store_hold_fail(f->s);
+	hl_store_hold_active(f->s, 0);
+	mk_msg(&m, 56, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	assert_int_equal(hl_store_hold_end(f->s), HL_ERR_STORE);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_OK);
+	hl_msg_clear(&g);
+	mk_id(m.id, 55);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_ERR_NOT_FOUND);
+	/* still open at the end: hl_store_hold_end commits it */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	hl_store_hold(f->s);
+	mk_msg(&m, 57, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	assert_int_equal(hl_store_hold_end(f->s), HL_OK);
+	assert_int_equal(hl_store_hold_open(f->s), 0);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &g), HL_OK);
+	hl_msg_clear(&g);
+	assert_int_equal(hl_store_begin(f->s), HL_OK);   /* it did end the transaction */
+	hl_store_rollback(f->s);
+	/* another writer's own transaction (begin .. commit) does not lose the
+	 * outcome of the batch it ended */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	hl_store_hold(f->s);
+	mk_msg(&m, 58, 0, 1000, 1);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, rc1, sizeof(rc1)), HL_OK);
+	hl_store_hold_active(f->s, 0);
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	assert_int_equal(hl_store_commit(f->s), HL_OK);
+	assert_int_equal(hl_store_hold_end(f->s), HL_OK);
+	/* not in a transaction: nothing to hold */
+	hl_store_hold(f->s);
+	assert_int_equal(hl_store_hold_open(f->s), 0);
+	assert_int_equal(hl_store_hold_end(f->s), HL_ERR_INVALID);
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
 	assert_int_equal(hl_store_commit(f->s), HL_OK);
 }
 

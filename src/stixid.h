@@ -1,0 +1,20 @@
+/* stixid.h: the UUIDs of STIX and TAXII ids (no I/O): random ones for new
+ * objects and name-based ones for what must be the same on every run and
+ * every side (a collection's TAXII id, a node's STIX identity). The CLI and
+ * the TAXII server both use it, so the CLI needs no server code. */
+#ifndef HL_STIXID_H
+#define HL_STIXID_H
+
+#include "errors.h"
+
+#define HL_STIXID_UUID_LEN 36   /* 8-4-4-4-12 lowercase hex */
+
+/* A random (version 4) UUID. HL_ERR_CRYPTO without randomness. */
+HL_WUR int hl_stixid_random(char out[static HL_STIXID_UUID_LEN + 1]);
+/* A name-based UUID (version 8, RFC 9562) from SHA-256(prefix || name). */
+void hl_stixid_named(const char *prefix, const char *name,
+    char out[static HL_STIXID_UUID_LEN + 1]);
+/* The TAXII id of the collection called name. */
+void hl_stixid_collection(const char *name, char out[static HL_STIXID_UUID_LEN + 1]);
+
+#endif
