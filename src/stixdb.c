@@ -25,6 +25,7 @@
 
 #include "alloc.h"
 #include "apijson.h"
+#include "buf.h"
 #include "label.h"
 #include "stixdb.h"
 
@@ -53,6 +54,10 @@ enum sdb_st {
 	SDB_COUNT_IN,
 	SDB_INGESTED,
 	SDB_INGEST_PENDING,
+	SDB_FIRST_GET,
+	SDB_FIRST_PUT,
+	SDB_FIRST_WIDEN,
+	SDB_FIRSTS,
 	SDB_SAVEPOINT,
 	SDB_RELEASE,
 	SDB_ROLLBACK_TO,
@@ -102,6 +107,13 @@ static const char *const sdb_sql[SDB_N] = {
 	[SDB_INGEST_PENDING] = "SELECT e.id FROM envelopes AS e WHERE e.inbound = 1"
 	    " AND e.content_type = 2 AND NOT EXISTS (SELECT 1 FROM stix_ingested AS i"
 	    " WHERE i.envelope = e.id) ORDER BY e.stored_ms, e.rowid LIMIT ?1",
+	[SDB_FIRST_GET] = "SELECT vkey, source, origin_partner, origin_node, label, first_us"
+	    " FROM stix_release WHERE id = ?1 AND vkey = ?2",
+	[SDB_FIRST_PUT] = "INSERT INTO stix_release (id, vkey, source, origin_partner,"
+	    " origin_node, label, first_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[SDB_FIRST_WIDEN] = "UPDATE stix_release SET label = ?3 WHERE id = ?1 AND vkey = ?2",
+	[SDB_FIRSTS] = "SELECT vkey, source, origin_partner, origin_node, label, first_us"
+	    " FROM stix_release WHERE id = ?1 ORDER BY first_us, vkey",
 	[SDB_SAVEPOINT] = "SAVEPOINT hl_stix",
 	[SDB_RELEASE] = "RELEASE hl_stix",
 	[SDB_ROLLBACK_TO] = "ROLLBACK TO hl_stix",
@@ -302,6 +314,180 @@ out:
 	return r;
 }
 
+/* ---- releases (sticky releasability) ---- */
+
+/* Fill f from a SDB_FIRST_GET / SDB_FIRSTS row. */
+static int
+read_first(sqlite3_stmt *st, struct hl_stix_first *f)
+{
+	const unsigned char *t;
+	int n;
+
+	memset(f, 0, sizeof(*f));
+	t = sqlite3_column_text(st, 0);
+	(void)snprintf(f->vkey, sizeof(f->vkey), "%s", t != NULL ? (const char *)t : "");
+	f->source = sqlite3_column_int(st, 1);
+	t = sqlite3_column_text(st, 2);
+	(void)snprintf(f->partner, sizeof(f->partner), "%s", t != NULL ? (const char *)t : "");
+	t = sqlite3_column_text(st, 3);
+	(void)snprintf(f->node, sizeof(f->node), "%s", t != NULL ? (const char *)t : "");
+	n = sqlite3_column_bytes(st, 4);
+	if (n <= 0 || n > HL_LABEL_MAX_BYTES ||
+	    hl_label_decode(sqlite3_column_blob(st, 4), (size_t)n, &f->label) != HL_OK)
+		return HL_ERR_CORRUPT;
+	f->first_us = (uint64_t)sqlite3_column_int64(st, 5);
+	return HL_OK;
+}
+
+/* A version stored: record its release if it is new to the node, or widen
+ * it when the partner that controls it gives it again. */
+static int
+release_record(struct hl_stixdb *d, const char *id, const char *vkey, const uint8_t *label,
+    size_t label_len, const struct hl_stix_prov *prov, uint64_t da)
+{
+	struct hl_stix_first f;
+	struct hl_label nl, u;
+	struct hl_buf b;
+	sqlite3_stmt *st = d->st[SDB_FIRST_GET];
+	uint8_t *enc = NULL;
+	size_t elen = 0;
+	int rc, r;
+
+	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	rc = sqlite3_step(st);
+	r = rc == SQLITE_ROW ? read_first(st, &f) : rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+	st_done(st);
+	if (r != HL_OK)
+		return r;
+	if (rc == SQLITE_DONE) {
+		st = d->st[SDB_FIRST_PUT];
+		if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK ||
+		    (r = bind_i64(st, 3, prov->source)) != HL_OK ||
+		    (r = bind_text(st, 4, prov->partner)) != HL_OK ||
+		    (r = bind_text(st, 5, prov->node)) != HL_OK ||
+		    (r = bind_blob(st, 6, label, label_len)) != HL_OK ||
+		    (r = bind_i64(st, 7, (int64_t)da)) != HL_OK) {
+			st_done(st);
+			return r;
+		}
+		return exec_st(st);
+	}
+	/* stored already: only the partner that controls it widens it */
+	if (strcmp(f.partner, prov->partner) != 0 ||
+	    hl_label_decode(label, label_len, &nl) != HL_OK ||
+	    hl_stix_release_widens(&f.label, &nl) == 0)
+		return HL_OK;
+	if (hl_stix_release_union(&f.label, &nl, &u) != HL_OK)
+		return HL_OK;   /* two policies, or too many partners: keep the narrower */
+	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
+	if ((r = hl_label_encode(&u, &b)) != HL_OK || (r = hl_buf_error(&b)) != HL_OK) {
+		hl_buf_free(&b);
+		return r;
+	}
+	enc = hl_buf_steal(&b, &elen);
+	hl_buf_free(&b);
+	if (enc == NULL)
+		return HL_ERR_NOMEM;
+	st = d->st[SDB_FIRST_WIDEN];
+	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK ||
+	    (r = bind_blob(st, 3, enc, elen)) != HL_OK)
+		st_done(st);
+	else
+		r = exec_st(st);
+	hl_free(enc);
+	return r;
+}
+
+/* Who controls a version: its origin partner, "" standing for self. */
+static const char *
+controller(const struct hl_stix_first *f, const char *self)
+{
+	return f->partner[0] != '\0' ? f->partner : self != NULL ? self : "";
+}
+
+int
+hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *poster,
+    const char *self, const struct hl_label *want, struct hl_stix_first *deny,
+    unsigned *widens)
+{
+	struct hl_stix_first f, other;
+	sqlite3_stmt *st;
+	const char *id, *version;
+	char vkey[HL_STIX_TS_KEY];
+	unsigned w, wother = 0, wthis = 0;
+	int rc, r = HL_OK, this_other = 0;
+
+	if (deny != NULL)
+		memset(deny, 0, sizeof(*deny));
+	if (widens != NULL)
+		*widens = 0;
+	if (d == NULL || obj == NULL || poster == NULL || want == NULL ||
+	    (id = json_string_value(json_object_get(obj, "id"))) == NULL)
+		return HL_ERR_INVALID;
+	object_version(obj, &version, vkey);
+	memset(&other, 0, sizeof(other));
+	st = d->st[SDB_FIRSTS];
+	if ((r = bind_text(st, 1, id)) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = read_first(st, &f)) != HL_OK)
+			goto out;
+		if (strcmp(controller(&f, self), poster) == 0)
+			continue;
+		w = hl_stix_release_widens(&f.label, want);
+		if (strcmp(f.vkey, vkey) == 0) {
+			/* this very version, controlled by another partner: only its release counts */
+			this_other = 1;
+			wthis = w;
+			if (w != 0 && deny != NULL)
+				*deny = f;
+		} else if (w != 0 && wother == 0) {
+			wother = w;
+			other = f;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		r = map_rc(rc);
+		goto out;
+	}
+	w = this_other ? wthis : wother;
+	if (!this_other && w != 0 && deny != NULL)
+		*deny = other;
+	if (widens != NULL)
+		*widens = w;
+	r = w != 0 ? HL_ERR_DENIED : HL_OK;
+out:
+	st_done(st);
+	return r;
+}
+
+int
+hl_stixdb_release_get(struct hl_stixdb *d, const char *id, const char *vkey,
+    struct hl_stix_first *out)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	memset(out, 0, sizeof(*out));
+	if (d == NULL || id == NULL || vkey == NULL)
+		return HL_ERR_INVALID;
+	st = d->st[SDB_FIRST_GET];
+	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	rc = sqlite3_step(st);
+	r = rc == SQLITE_ROW ? read_first(st, out) : rc == SQLITE_DONE ? HL_ERR_NOT_FOUND :
+	    map_rc(rc);
+	st_done(st);
+	return r;
+}
+
 static int
 put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
     const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
@@ -380,6 +566,8 @@ put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
 	if ((r = exec_st(st)) != HL_OK)
 		goto out;
 	if ((r = index_observables(d, obj, seq)) != HL_OK)
+		goto out;
+	if ((r = release_record(d, id, vkey, label, label_len, prov, da)) != HL_OK)
 		goto out;
 	*date_added_us = da;
 	*added = 1;

@@ -1,7 +1,8 @@
-/* stixdb.h: STIX 2.1 objects in the node's database (schema version 6):
- * every version of every object per collection, with its label and
- * provenance, a strictly increasing date_added, and an index of the
- * observables it names for search. A handle prepares its statements on the
+/* stixdb.h: STIX 2.1 objects in the node's database (schema versions 6
+ * and 9): every version of every object per collection, with its label and
+ * provenance, a strictly increasing date_added, an index of the
+ * observables it names for search, and the release each version was given
+ * by the partner that controls it. A handle prepares its statements on the
  * store's connection; it is used on the store's thread only. */
 #ifndef HL_STIXDB_H
 #define HL_STIXDB_H
@@ -68,6 +69,27 @@
 	" envelope BLOB PRIMARY KEY NOT NULL," \
 	" time_us INTEGER NOT NULL) WITHOUT ROWID;"
 
+/* Schema 9 (store.c runs it as the 8 -> 9 step): the release each object
+ * version was given by the partner that controls it (sticky
+ * releasability, docs/SECURITY.md). One row per (id, version): the
+ * origin partner of its first arrival ("" for an external TAXII source,
+ * which is this node's own), and the label it came with, widened only
+ * when that same partner gives it again with a wider label. Filled from
+ * stix_objects (the earliest row of each version) when the step runs. */
+#define HL_STIXDB_RELEASE_SCHEMA \
+	"CREATE TABLE IF NOT EXISTS stix_release (" \
+	" id TEXT NOT NULL," \
+	" vkey TEXT NOT NULL," \
+	" source INTEGER NOT NULL," \
+	" origin_partner TEXT NOT NULL," \
+	" origin_node TEXT NOT NULL," \
+	" label BLOB NOT NULL," \
+	" first_us INTEGER NOT NULL," \
+	" PRIMARY KEY (id, vkey)) WITHOUT ROWID;" \
+	"INSERT OR IGNORE INTO stix_release (id, vkey, source, origin_partner, origin_node," \
+	" label, first_us) SELECT id, vkey, source, origin_partner, origin_node, label," \
+	" min(date_added) FROM stix_objects GROUP BY id, vkey;"
+
 #define HL_STIX_ORIGIN_MAX 255     /* origin node, or an external server's URL */
 #define HL_STIX_COLLECTION_MAX 64  /* collection name, bytes */
 #define HL_STIXDB_MATCH_MAX 1000   /* search results */
@@ -103,10 +125,39 @@ void hl_stixdb_rollback(struct hl_stixdb *d);
  * encoded label and provenance. The JSON is kept as received (key order
  * and custom properties preserved). The same id and version again is
  * idempotent (*added = 0, *date_added_us the first one's). Observables are
- * indexed. OUT: *date_added_us, *added; either may be NULL. */
+ * indexed. A version new to the node records its release (stix_release);
+ * one stored already from the same origin partner widens it to both
+ * labels (hl_stix_release_union). OUT: *date_added_us, *added; either may be NULL. */
 HL_WUR int hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
     const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
     uint64_t *date_added_us, int *added);
+
+/* The release one version of an object was given (stix_release). */
+struct hl_stix_first {
+	char vkey[HL_STIX_TS_KEY];
+	int source;                                /* enum hl_stix_source */
+	char partner[HL_PARTNER_MAX + 1];          /* who controls it; "": this node */
+	char node[HL_STIX_ORIGIN_MAX + 1];         /* origin node, or external URL */
+	struct hl_label label;
+	uint64_t first_us;
+};
+
+/* Sticky releasability: may poster (a partner code) give object obj
+ * (validated) the label want? The partner that controls a version is the
+ * one it first arrived from ("" stands for self, this node's partner).
+ * When this version is stored already and another partner controls it,
+ * want must not widen that partner's release of it; otherwise (a new
+ * version, or the poster's own) want must not widen the release of any
+ * version another partner controls. HL_OK: allowed; HL_ERR_DENIED: *deny
+ * is the version whose release it would widen (the earliest) and *widens
+ * what (HL_STIX_WIDENS_*); either may be NULL. Other errors: storage,
+ * HL_ERR_CORRUPT for a stored label that does not decode. */
+HL_WUR int hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *poster,
+    const char *self, const struct hl_label *want, struct hl_stix_first *deny,
+    unsigned *widens);
+/* The release of one version as stored. HL_ERR_NOT_FOUND when none. */
+HL_WUR int hl_stixdb_release_get(struct hl_stixdb *d, const char *id, const char *vkey,
+    struct hl_stix_first *out);
 
 /* match[version] */
 enum hl_stix_vsel {

@@ -28,7 +28,7 @@
 #include "store.h"
 #include "stixdb.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 /* sqlite3_bind_blob takes an int length. (<limits.h> is shadowed by
@@ -195,6 +195,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE INDEX IF NOT EXISTS envelopes_unacked_in ON envelopes (precedence, created_ms)"
 	" WHERE inbound = 1 AND acked_ms = 0 AND overdue_ms = 0;"
 	"CREATE INDEX IF NOT EXISTS deliveries_delivered ON deliveries (id) WHERE state = 1;",
+	/* 8 -> 9: the release of every STIX object version, for sticky
+	 * releasability (stixdb.h), filled from the objects stored so far */
+	HL_STIXDB_RELEASE_SCHEMA,
 };
 
 enum st {
