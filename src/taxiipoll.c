@@ -287,6 +287,10 @@ store_page(struct source *s, struct hl_taxii_page *pg)
 		memset(&prov, 0, sizeof(prov));
 		prov.source = HL_STIX_EXTERNAL;
 		snprintf(prov.node, sizeof(prov.node), "%s", s->conf->url);
+		/* a partner's hotline node (node = P/...): what it serves stays P's
+		 * (sticky releasability, taxii.c); any other server is local origin */
+		if (s->conf->node[0] != '\0' && !hl_node_name_valid(s->conf->node, prov.partner))
+			prov.partner[0] = '\0';
 		prov.received_us = wall_us();
 		r = hl_taxii_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
 		if (r != HL_OK) {
