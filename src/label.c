@@ -354,9 +354,8 @@ hl_label_releasable_to(const struct hl_label *l, const char *partner)
 	return 0;
 }
 
-/* "JPN, KOR, USA" into out (truncated safely). */
-static void
-format_rel(const struct hl_label *l, char *out, size_t outlen)
+void
+hl_label_format_rel(const struct hl_label *l, char *out, size_t outlen)
 {
 	size_t off = 0;
 	unsigned i;
@@ -385,7 +384,7 @@ hl_label_format(const struct hl_label *l, const struct hl_policy *p, char *out, 
 		snprintf(lvl, sizeof(lvl), "%s", hl_policy_level_name(p, l->classification));
 	else
 		snprintf(lvl, sizeof(lvl), "%s:%u", l->policy, (unsigned)l->classification);
-	format_rel(l, rel, sizeof(rel));
+	hl_label_format_rel(l, rel, sizeof(rel));
 	snprintf(out, outlen, "%s//REL TO %s//TLP:%s", lvl, rel, hl_tlp_name(l->tlp));
 }
 
@@ -404,7 +403,7 @@ hl_label_may_send(const struct hl_label *l, const struct hl_policy *p,
 		return HL_ERR_DENIED;
 	}
 	if (!hl_label_releasable_to(l, recipient_partner)) {
-		format_rel(l, rel, sizeof(rel));
+		hl_label_format_rel(l, rel, sizeof(rel));
 		snprintf(why, whylen, "%s: partner %s is not in releasable-to (%s)",
 		    recipient_node, recipient_partner, rel);
 		return HL_ERR_DENIED;

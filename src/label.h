@@ -68,6 +68,8 @@ HL_WUR int hl_label_decode(const uint8_t *p, size_t len, struct hl_label *out);
 HL_WUR int hl_label_check_policy(const struct hl_label *l, const struct hl_policy *p);
 
 int hl_label_releasable_to(const struct hl_label *l, const char *partner);
+/* The releasable-to list: "JPN, KOR, USA" (cut safely to outlen). */
+void hl_label_format_rel(const struct hl_label *l, char *out, size_t outlen);
 /* "SECRET//REL TO JPN, KOR, USA//TLP:AMBER" */
 void hl_label_format(const struct hl_label *l, const struct hl_policy *p, char *out, size_t outlen);
 

@@ -554,23 +554,6 @@ shareable(const struct hl_config *cfg, const struct hl_collection_conf *c,
 
 /* ---- sticky releasability (docs/SECURITY.md) ---- */
 
-/* "JPN, KOR" */
-static void
-rel_text(const struct hl_label *l, char *out, size_t outlen)
-{
-	size_t o = 0;
-	unsigned i;
-	int w;
-
-	out[0] = '\0';
-	for (i = 0; i < l->nrel; i++) {
-		w = snprintf(out + o, outlen - o, "%s%s", i ? ", " : "", l->rel[i]);
-		if (w < 0 || (size_t)w >= outlen - o)
-			return;
-		o += (size_t)w;
-	}
-}
-
 /* The partners of want that first does not release to: "NATO, USA". */
 static void
 rel_added(const struct hl_label *first, const struct hl_label *want, char *out, size_t outlen)
@@ -582,7 +565,7 @@ rel_added(const struct hl_label *first, const struct hl_label *want, char *out, 
 	for (i = 0; i < want->nrel; i++)
 		if (!hl_label_releasable_to(first, want->rel[i]))
 			memcpy(x.rel[x.nrel++], want->rel[i], sizeof(x.rel[0]));
-	rel_text(&x, out, outlen);
+	hl_label_format_rel(&x, out, outlen);
 }
 
 static const char *
@@ -606,7 +589,7 @@ sticky_why(const struct hl_policy *p, const char *coll, const json_t *o,
 	const char *who = f->partner[0] != '\0' ? f->partner : "this node";
 	size_t n = 0;
 
-	rel_text(&f->label, rel, sizeof(rel));
+	hl_label_format_rel(&f->label, rel, sizeof(rel));
 	rel_added(&f->label, want, add, sizeof(add));
 	what[0] = '\0';
 	if (w & HL_STIX_WIDENS_REL)
@@ -785,14 +768,16 @@ add_objects(const struct hl_config *cfg, struct hl_store *s, struct hl_stixdb *d
 	struct admitted a;
 	json_t *st = NULL, *o;
 	char sid[37], err[HL_STIX_ERR_MAX], msg[HL_STIX_ERR_MAX + 1200];
-	char detail[HL_AUDIT_DETAIL_MAX];
-	const char *actor = prov->added_by[0] != '\0' ? prov->added_by : prov->node;
+	char detail[HL_AUDIT_DETAIL_MAX], actor[HL_NODE_NAME_MAX + 1];
 	size_t i, nobj = json_array_size(objects);
 	uint64_t da;
 	int r = HL_ERR_INTERNAL, added, began = 0;
 
 	*status = NULL;
 	memset(sh, 0, sizeof(*sh));
+	/* the account, or the source (an external server's URL, cut to fit) */
+	(void)snprintf(actor, sizeof(actor), "%s", prov->added_by[0] != '\0' ? prov->added_by :
+	    prov->node);
 	if ((r = uuid4(sid)) != HL_OK)
 		return r;
 	if ((st = status_new(sid, now_us())) == NULL)
