@@ -469,32 +469,36 @@ hl_stix_markings(const json_t *obj, struct hl_stix_marks *m, char *err, size_t e
 	memset(m, 0, sizeof(*m));
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	r = HL_ERR_MALFORMED;
 	if (!json_is_object(obj)) {
 		seterr(err, errlen, "not a JSON object");
-		return HL_ERR_MALFORMED;
+		goto out;
 	}
 	hl_stix_object_tlp(obj, &m->object_tlp, &m->object_found);
 	if ((gm = json_object_get(obj, "granular_markings")) != NULL) {
 		if (!json_is_array(gm) || json_array_size(gm) == 0) {
 			seterr(err, errlen, "'granular_markings' must be a non-empty list");
-			return HL_ERR_MALFORMED;
+			goto out;
 		}
 		if (json_array_size(gm) > HL_STIX_GRANULAR_MAX) {
 			seterr(err, errlen, "more than %d granular markings", HL_STIX_GRANULAR_MAX);
-			return HL_ERR_TOO_BIG;
+			r = HL_ERR_TOO_BIG;
+			goto out;
 		}
 		m->ngranular = (unsigned)json_array_size(gm);
 		json_array_foreach(gm, i, g)
-			if ((r = granular_one(obj, g, i, m, err, errlen)) != HL_OK) {
-				memset(m, 0, sizeof(*m));
-				return r;
-			}
+			if ((r = granular_one(obj, g, i, m, err, errlen)) != HL_OK)
+				goto out;
 	}
 	m->found = m->object_found || m->granular_found;
 	m->tlp = m->object_tlp;
 	if (m->granular_found && m->granular_tlp > m->tlp)
 		m->tlp = m->granular_tlp;
-	return HL_OK;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(m, 0, sizeof(*m));
+	return r;
 }
 
 /* ---- sticky releasability ---- */
