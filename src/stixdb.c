@@ -414,10 +414,11 @@ hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *post
     unsigned *widens)
 {
 	struct hl_stix_first f, other;
+	struct hl_label wl;
 	sqlite3_stmt *st;
 	const char *id, *version;
 	char vkey[HL_STIX_TS_KEY];
-	unsigned w, wother = 0, wthis = 0;
+	unsigned w, wother = 0, wthis = 0, i, k;
 	int rc, r = HL_OK, this_other = 0;
 
 	if (deny != NULL)
@@ -429,6 +430,12 @@ hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *post
 		return HL_ERR_INVALID;
 	object_version(obj, &version, vkey);
 	memset(&other, 0, sizeof(other));
+	/* the poster holds it already: only the others it would go to count */
+	wl = *want;
+	for (i = k = 0; i < want->nrel; i++)
+		if (strcmp(want->rel[i], poster) != 0)
+			memcpy(wl.rel[k++], want->rel[i], sizeof(wl.rel[0]));
+	wl.nrel = k;
 	st = d->st[SDB_FIRSTS];
 	if ((r = bind_text(st, 1, id)) != HL_OK) {
 		st_done(st);
@@ -439,7 +446,7 @@ hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *post
 			goto out;
 		if (strcmp(controller(&f, self), poster) == 0)
 			continue;
-		w = hl_stix_release_widens(&f.label, want);
+		w = hl_stix_release_widens(&f.label, &wl);
 		if (strcmp(f.vkey, vkey) == 0) {
 			/* this very version, controlled by another partner: only its release counts */
 			this_other = 1;

@@ -148,7 +148,10 @@ struct hl_stix_first {
  * When this version is stored already and another partner controls it,
  * want must not widen that partner's release of it; otherwise (a new
  * version, or the poster's own) want must not widen the release of any
- * version another partner controls. HL_OK: allowed; HL_ERR_DENIED: *deny
+ * version another partner controls. The poster itself does not count in
+ * want's releasable-to (it holds the object already: a partner's node
+ * sending us what it has is no widening; to whom it would go is).
+ * HL_OK: allowed; HL_ERR_DENIED: *deny
  * is the version whose release it would widen (the earliest) and *widens
  * what (HL_STIX_WIDENS_*); either may be NULL. Other errors: storage,
  * HL_ERR_CORRUPT for a stored label that does not decode. */

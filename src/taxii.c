@@ -554,16 +554,19 @@ shareable(const struct hl_config *cfg, const struct hl_collection_conf *c,
 
 /* ---- sticky releasability (docs/SECURITY.md) ---- */
 
-/* The partners of want that first does not release to: "NATO, USA". */
+/* The partners of want, but the poster, that first does not release to:
+ * "NATO, USA". */
 static void
-rel_added(const struct hl_label *first, const struct hl_label *want, char *out, size_t outlen)
+rel_added(const struct hl_label *first, const struct hl_label *want, const char *poster,
+    char *out, size_t outlen)
 {
 	struct hl_label x;
 	unsigned i;
 
 	memset(&x, 0, sizeof(x));
 	for (i = 0; i < want->nrel; i++)
-		if (!hl_label_releasable_to(first, want->rel[i]))
+		if (!hl_label_releasable_to(first, want->rel[i]) &&
+		    strcmp(want->rel[i], poster) != 0)
 			memcpy(x.rel[x.nrel++], want->rel[i], sizeof(x.rel[0]));
 	hl_label_format_rel(&x, out, outlen);
 }
@@ -581,8 +584,8 @@ level_name(const struct hl_policy *p, const struct hl_label *l, char buf[16])
  * detail. policy may be NULL (level numbers then). */
 static void
 sticky_why(const struct hl_policy *p, const char *coll, const json_t *o,
-    const struct hl_stix_first *f, const struct hl_label *want, unsigned w, char *msg,
-    size_t msglen, char *detail, size_t detlen)
+    const struct hl_stix_first *f, const struct hl_label *want, const char *poster,
+    unsigned w, char *msg, size_t msglen, char *detail, size_t detlen)
 {
 	char rel[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 2) + 1], add[sizeof(rel)], what[400];
 	char lb1[16], lb2[16];
@@ -590,7 +593,7 @@ sticky_why(const struct hl_policy *p, const char *coll, const json_t *o,
 	size_t n = 0;
 
 	hl_label_format_rel(&f->label, rel, sizeof(rel));
-	rel_added(&f->label, want, add, sizeof(add));
+	rel_added(&f->label, want, poster, add, sizeof(add));
 	what[0] = '\0';
 	if (w & HL_STIX_WIDENS_REL)
 		n += (size_t)snprintf(what + n, sizeof(what) - n, "; collection %s would also "
@@ -730,7 +733,8 @@ admit(const struct hl_config *cfg, const struct hl_collection_conf *c, struct hl
 			return r;
 	}
 	if (w != 0) {
-		sticky_why(&cfg->policy, c->name, o, &f, &a->l, w, msg, msglen, detail, detlen);
+		sticky_why(&cfg->policy, c->name, o, &f, &a->l, poster, w, msg, msglen, detail,
+		    detlen);
 		return HL_ERR_DENIED;
 	}
 	return HL_OK;
@@ -973,7 +977,8 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 		 * partner (or this node) gave */
 		r = hl_stixdb_release_check(d, o, prov.partner, NULL, &want, &f, &w);
 		if (r == HL_ERR_DENIED) {
-			sticky_why(NULL, coll, o, &f, &want, w, msg, sizeof(msg), rdet, sizeof(rdet));
+			sticky_why(NULL, coll, o, &f, &want, prov.partner, w, msg, sizeof(msg), rdet,
+			    sizeof(rdet));
 			log_warnx("stix envelope from %s: %s: %s", m.origin,
 			    json_string_value(json_object_get(o, "id")), msg);
 			if ((r = hl_store_audit(s, "stix-release-refused", id, m.origin, rdet,
