@@ -734,9 +734,19 @@ test_release_check(void **state)
 	    HL_TLP_GREEN);
 	assert_int_equal(check(f, p1, "KOR", "JPN,KOR,NATO,USA", "green", "UNCLASSIFIED", &d, &w),
 	    HL_OK);
-	assert_int_equal(hl_stixdb_release_check(f->d, p1, "JPN", NULL, &(struct hl_label){ 0 },
-	    &d, &w), HL_ERR_DENIED);
-	assert_string_equal(d.partner, "");
+	{
+		struct hl_label l;
+
+		/* JPN's envelope with the same object: JPN holds it, fine; JPN
+		 * passing it to NATO is not */
+		mklabel(&f->pol, "JPN,KOR", "green", "UNCLASSIFIED", &l, NULL, NULL);
+		assert_int_equal(hl_stixdb_release_check(f->d, p1, "JPN", NULL, &l, &d, &w), HL_OK);
+		mklabel(&f->pol, "JPN,KOR,NATO", "green", "UNCLASSIFIED", &l, NULL, NULL);
+		assert_int_equal(hl_stixdb_release_check(f->d, p1, "JPN", NULL, &l, &d, &w),
+		    HL_ERR_DENIED);
+		assert_string_equal(d.partner, "");
+		assert_int_equal(w, HL_STIX_WIDENS_REL);
+	}
 	/* bad arguments, a stored label that does not decode */
 	assert_int_equal(hl_stixdb_release_check(f->d, p1, NULL, "KOR", &d.label, NULL, NULL),
 	    HL_ERR_INVALID);
