@@ -110,7 +110,8 @@ static const char *const sdb_sql[SDB_N] = {
 	[SDB_FIRST_GET] = "SELECT vkey, source, origin_partner, origin_node, label, first_us"
 	    " FROM stix_release WHERE id = ?1 AND vkey = ?2",
 	[SDB_FIRST_PUT] = "INSERT INTO stix_release (id, vkey, source, origin_partner,"
-	    " origin_node, label, first_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    " origin_node, label, first_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	    " ON CONFLICT (id, vkey) DO NOTHING",
 	[SDB_FIRST_WIDEN] = "UPDATE stix_release SET label = ?3 WHERE id = ?1 AND vkey = ?2",
 	[SDB_FIRSTS] = "SELECT vkey, source, origin_partner, origin_node, label, first_us"
 	    " FROM stix_release WHERE id = ?1 ORDER BY first_us, vkey",
@@ -348,33 +349,35 @@ release_record(struct hl_stixdb *d, const char *id, const char *vkey, const uint
 	struct hl_stix_first f;
 	struct hl_label nl, u;
 	struct hl_buf b;
-	sqlite3_stmt *st = d->st[SDB_FIRST_GET];
+	sqlite3_stmt *st = d->st[SDB_FIRST_PUT];
 	uint8_t *enc = NULL;
 	size_t elen = 0;
 	int rc, r;
 
+	/* new to the node (the common case, one statement): recorded */
+	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK ||
+	    (r = bind_i64(st, 3, prov->source)) != HL_OK ||
+	    (r = bind_text(st, 4, prov->partner)) != HL_OK ||
+	    (r = bind_text(st, 5, prov->node)) != HL_OK ||
+	    (r = bind_blob(st, 6, label, label_len)) != HL_OK ||
+	    (r = bind_i64(st, 7, (int64_t)da)) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	if ((r = exec_st(st)) != HL_OK)
+		return r;
+	if (sqlite3_changes(d->db) > 0)
+		return HL_OK;
+	st = d->st[SDB_FIRST_GET];
 	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK) {
 		st_done(st);
 		return r;
 	}
 	rc = sqlite3_step(st);
-	r = rc == SQLITE_ROW ? read_first(st, &f) : rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+	r = rc == SQLITE_ROW ? read_first(st, &f) : map_rc(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
 	st_done(st);
 	if (r != HL_OK)
 		return r;
-	if (rc == SQLITE_DONE) {
-		st = d->st[SDB_FIRST_PUT];
-		if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK ||
-		    (r = bind_i64(st, 3, prov->source)) != HL_OK ||
-		    (r = bind_text(st, 4, prov->partner)) != HL_OK ||
-		    (r = bind_text(st, 5, prov->node)) != HL_OK ||
-		    (r = bind_blob(st, 6, label, label_len)) != HL_OK ||
-		    (r = bind_i64(st, 7, (int64_t)da)) != HL_OK) {
-			st_done(st);
-			return r;
-		}
-		return exec_st(st);
-	}
 	/* stored already: only the partner that controls it widens it */
 	if (strcmp(f.partner, prov->partner) != 0 ||
 	    hl_label_decode(label, label_len, &nl) != HL_OK ||

@@ -153,6 +153,13 @@ for p in JPN KOR NATO USA; do
 	for q in JPN KOR NATO USA; do [ "$p" = "$q" ] || wait_link "$p" "$q"; done
 done
 ok "four nodes up, fully linked"
+# each source's first round runs 2 s after the start: let it run now, on
+# empty collections, so that the rounds below are the ones asked for
+rounds_done() {
+	[ "$(hl KOR taxii sources --json | jq '[.sources[] | select(.rounds >= 1 and .running == false)] | length')" = 4 ]
+}
+wait_until 20 rounds_done || fail "the poll bridge's first rounds did not run"
+ok "the poll bridge's first rounds ran (nothing to fetch yet)"
 
 # ---- 1. markings at property level ----
 GI=indicator--1ed8caa7-a708-4706-b651-f1186ede6ca1
