@@ -322,14 +322,14 @@ test_add_markings(void **state)
 	const char *root = getenv("HOTLINE_ROOT");
 	char path[1024];
 	json_error_t je;
-	json_t *b, *objs, *st, *o;
+	json_t *bundle, *b, *objs, *st, *o;
 	uint64_t cnt;
 	size_t i;
 
 	(void)snprintf(path, sizeof(path), "%s/tests/fixtures/stix/granular-markings.json",
 	    root != NULL ? root : ".");
-	assert_non_null(b = json_load_file(path, JSON_REJECT_DUPLICATES, &je));
-	objs = json_object_get(b, "objects");
+	assert_non_null(bundle = json_load_file(path, JSON_REJECT_DUPLICATES, &je));
+	objs = json_object_get(bundle, "objects");
 	prov_local(&p);
 	/* defect 1: pushed to a collection with members, the indicator whose
 	 * description is TLP:RED is refused, naming the granular marking */
@@ -390,6 +390,7 @@ test_add_markings(void **state)
 	assert_int_equal(hl_stixdb_count(f->d, "vault", &cnt), HL_OK);
 	assert_true(cnt == 4);
 	json_decref(b);
+	json_decref(bundle);
 }
 
 #define XID "indicator--7a1c2d3e-4f50-4a6b-8c7d-000000000001"
