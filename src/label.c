@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
 #include "envelope.h"
 #include "label.h"
 
@@ -291,6 +292,33 @@ hl_label_encode(const struct hl_label *l, struct hl_buf *out)
 	for (i = 0; i < l->nrel; i++)
 		hl_buf_str8(out, l->rel[i]);
 	return hl_buf_error(out);
+}
+
+int
+hl_label_encode_to(const struct hl_label *l, uint8_t out[static HL_LABEL_MAX_BYTES],
+    size_t *outlen)
+{
+	struct hl_buf b;
+	uint8_t *p = NULL;
+	size_t n = 0;
+	int r;
+
+	*outlen = 0;
+	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
+	if ((r = hl_label_encode(l, &b)) != HL_OK) {
+		hl_buf_free(&b);
+		return r;
+	}
+	p = hl_buf_steal(&b, &n);
+	hl_buf_free(&b);
+	if (p == NULL || n > HL_LABEL_MAX_BYTES) {
+		hl_free(p);
+		return HL_ERR_NOMEM;
+	}
+	memcpy(out, p, n);
+	*outlen = n;
+	hl_free(p);
+	return HL_OK;
 }
 
 int

@@ -25,7 +25,6 @@
 
 #include "alloc.h"
 #include "apijson.h"
-#include "buf.h"
 #include "label.h"
 #include "stixdb.h"
 
@@ -348,11 +347,10 @@ release_record(struct hl_stixdb *d, const char *id, const char *vkey, const uint
 {
 	struct hl_stix_first f;
 	struct hl_label nl, u;
-	struct hl_buf b;
 	sqlite3_stmt *st = d->st[SDB_FIRST_PUT];
-	uint8_t *enc = NULL;
+	uint8_t enc[HL_LABEL_MAX_BYTES];
 	size_t elen = 0;
-	int rc, r;
+	int r;
 
 	/* new to the node (the common case, one statement): recorded */
 	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK ||
@@ -368,16 +366,8 @@ release_record(struct hl_stixdb *d, const char *id, const char *vkey, const uint
 		return r;
 	if (sqlite3_changes(d->db) > 0)
 		return HL_OK;
-	st = d->st[SDB_FIRST_GET];
-	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	rc = sqlite3_step(st);
-	r = rc == SQLITE_ROW ? read_first(st, &f) : map_rc(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
-	st_done(st);
-	if (r != HL_OK)
-		return r;
+	if ((r = hl_stixdb_release_get(d, id, vkey, &f)) != HL_OK)
+		return r == HL_ERR_NOT_FOUND ? HL_ERR_CORRUPT : r;
 	/* stored already: only the partner that controls it widens it */
 	if (strcmp(f.partner, prov->partner) != 0 ||
 	    hl_label_decode(label, label_len, &nl) != HL_OK ||
@@ -385,23 +375,15 @@ release_record(struct hl_stixdb *d, const char *id, const char *vkey, const uint
 		return HL_OK;
 	if (hl_stix_release_union(&f.label, &nl, &u) != HL_OK)
 		return HL_OK;   /* two policies, or too many partners: keep the narrower */
-	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
-	if ((r = hl_label_encode(&u, &b)) != HL_OK || (r = hl_buf_error(&b)) != HL_OK) {
-		hl_buf_free(&b);
+	if ((r = hl_label_encode_to(&u, enc, &elen)) != HL_OK)
 		return r;
-	}
-	enc = hl_buf_steal(&b, &elen);
-	hl_buf_free(&b);
-	if (enc == NULL)
-		return HL_ERR_NOMEM;
 	st = d->st[SDB_FIRST_WIDEN];
 	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK ||
-	    (r = bind_blob(st, 3, enc, elen)) != HL_OK)
+	    (r = bind_blob(st, 3, enc, elen)) != HL_OK) {
 		st_done(st);
-	else
-		r = exec_st(st);
-	hl_free(enc);
-	return r;
+		return r;
+	}
+	return exec_st(st);
 }
 
 /* Who controls a version: its origin partner, "" standing for self. */

@@ -383,12 +383,10 @@ hl_taxii_free(struct hl_taxii *t)
  * ceiling, its TLP, releasable to us and the members. */
 static int
 local_label(const struct hl_config *cfg, const struct hl_collection_conf *c, uint8_t tlp,
-    struct hl_label *l, uint8_t *out, size_t *outlen)
+    struct hl_label *l, uint8_t out[static HL_LABEL_MAX_BYTES], size_t *outlen)
 {
 	char csv[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 1) + HL_PARTNER_MAX + 2];
-	struct hl_buf b;
-	uint8_t *p;
-	size_t o, n;
+	size_t o;
 	unsigned i;
 	int r;
 
@@ -401,21 +399,7 @@ local_label(const struct hl_config *cfg, const struct hl_collection_conf *c, uin
 		o += (size_t)snprintf(csv + o, sizeof(csv) - o, ",%s", c->members[i]);
 	if ((r = hl_partner_list_parse(csv, l->rel, HL_RELEASABLE_MAX, &l->nrel)) != HL_OK)
 		return r;
-	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
-	if ((r = hl_label_encode(l, &b)) != HL_OK || (r = hl_buf_error(&b)) != HL_OK) {
-		hl_buf_free(&b);
-		return r;
-	}
-	p = hl_buf_steal(&b, &n);
-	hl_buf_free(&b);
-	if (p == NULL || n > HL_LABEL_MAX_BYTES) {
-		hl_free(p);
-		return HL_ERR_NOMEM;
-	}
-	memcpy(out, p, n);
-	*outlen = n;
-	hl_free(p);
-	return HL_OK;
+	return hl_label_encode_to(l, out, outlen);
 }
 
 /* ---- sharing ---- */

@@ -35,23 +35,25 @@ struct fx {
 	size_t lab_u_len, lab_s_len;
 };
 
+/* A label of the default policy: partners csv, TLP, level; encoded into
+ * enc when it is not NULL. */
+static void
+mklabel(const struct hl_policy *p, const char *rel, const char *tlp, const char *cls,
+    struct hl_label *l, uint8_t *enc, size_t *enclen)
+{
+	char err[128];
+
+	assert_int_equal(hl_label_from_strings(p, cls, rel, tlp, l, err, sizeof(err)), HL_OK);
+	if (enc != NULL)
+		assert_int_equal(hl_label_encode_to(l, enc, enclen), HL_OK);
+}
+
 static void
 encode_label(const struct hl_policy *p, const char *cls, uint8_t *out, size_t *outlen)
 {
 	struct hl_label l;
-	struct hl_buf b;
-	uint8_t *q;
-	char err[128];
 
-	assert_int_equal(hl_label_from_strings(p, cls, "JPN,KOR", "green", &l, err, sizeof(err)),
-	    HL_OK);
-	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
-	assert_int_equal(hl_label_encode(&l, &b), HL_OK);
-	q = hl_buf_steal(&b, outlen);
-	assert_non_null(q);
-	memcpy(out, q, *outlen);
-	hl_free(q);
-	hl_buf_free(&b);
+	mklabel(p, "JPN,KOR", "green", cls, &l, out, outlen);
 }
 
 static int
@@ -560,27 +562,6 @@ test_ingest(void **state)
 }
 
 /* ---- sticky releasability: stix_release and hl_stixdb_release_check ---- */
-
-/* A label of the default policy: partners csv, TLP, level. */
-static void
-mklabel(const struct hl_policy *p, const char *rel, const char *tlp, const char *cls,
-    struct hl_label *l, uint8_t *enc, size_t *enclen)
-{
-	struct hl_buf b;
-	uint8_t *q;
-	char err[128];
-
-	assert_int_equal(hl_label_from_strings(p, cls, rel, tlp, l, err, sizeof(err)), HL_OK);
-	if (enc == NULL)
-		return;
-	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
-	assert_int_equal(hl_label_encode(l, &b), HL_OK);
-	q = hl_buf_steal(&b, enclen);
-	assert_non_null(q);
-	memcpy(enc, q, *enclen);
-	hl_free(q);
-	hl_buf_free(&b);
-}
 
 /* Put o (not consumed) in coll as if it came from partner ("" external,
  * "KOR" the local node in these tests) with that label. */
