@@ -53,10 +53,9 @@ enum sdb_st {
 	SDB_COUNT_IN,
 	SDB_INGESTED,
 	SDB_INGEST_PENDING,
-	SDB_FIRST_GET,
-	SDB_FIRST_PUT,
-	SDB_FIRST_WIDEN,
-	SDB_FIRSTS,
+	SDB_COLL_PUT,
+	SDB_ROWS_OF,
+	SDB_ROWS_OF_V,
 	SDB_SAVEPOINT,
 	SDB_RELEASE,
 	SDB_ROLLBACK_TO,
@@ -106,14 +105,14 @@ static const char *const sdb_sql[SDB_N] = {
 	[SDB_INGEST_PENDING] = "SELECT e.id FROM envelopes AS e WHERE e.inbound = 1"
 	    " AND e.content_type = 2 AND NOT EXISTS (SELECT 1 FROM stix_ingested AS i"
 	    " WHERE i.envelope = e.id) ORDER BY e.stored_ms, e.rowid LIMIT ?1",
-	[SDB_FIRST_GET] = "SELECT vkey, source, origin_partner, origin_node, label, first_us"
-	    " FROM stix_release WHERE id = ?1 AND vkey = ?2",
-	[SDB_FIRST_PUT] = "INSERT INTO stix_release (id, vkey, source, origin_partner,"
-	    " origin_node, label, first_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-	    " ON CONFLICT (id, vkey) DO NOTHING",
-	[SDB_FIRST_WIDEN] = "UPDATE stix_release SET label = ?3 WHERE id = ?1 AND vkey = ?2",
-	[SDB_FIRSTS] = "SELECT vkey, source, origin_partner, origin_node, label, first_us"
-	    " FROM stix_release WHERE id = ?1 ORDER BY first_us, vkey",
+	[SDB_COLL_PUT] = "INSERT OR IGNORE INTO stix_collections (name) VALUES (?1)",
+	/* every row of an id: one probe of (collection, id, vkey) per collection */
+	[SDB_ROWS_OF] = "SELECT vkey, source, origin_partner, origin_node, label, date_added"
+	    " FROM stix_objects WHERE collection IN (SELECT name FROM stix_collections)"
+	    " AND id = ?1 ORDER BY vkey, date_added",
+	[SDB_ROWS_OF_V] = "SELECT vkey, source, origin_partner, origin_node, label, date_added"
+	    " FROM stix_objects WHERE collection IN (SELECT name FROM stix_collections)"
+	    " AND id = ?1 AND vkey = ?2 ORDER BY date_added",
 	[SDB_SAVEPOINT] = "SAVEPOINT hl_stix",
 	[SDB_RELEASE] = "RELEASE hl_stix",
 	[SDB_ROLLBACK_TO] = "ROLLBACK TO hl_stix",
@@ -314,9 +313,18 @@ out:
 	return r;
 }
 
-/* ---- releases (sticky releasability) ---- */
+/* ---- releases (sticky releasability) ----
+ *
+ * Derived from the rows, nothing stored apart: a version's release is its
+ * earliest row (its first arrival: origin partner, label), widened by each
+ * later row of it from that same origin partner (hl_stix_release_union).
+ * The rows of an id are found with one probe of the (collection, id,
+ * vkey) index per collection (stix_collections, schema 9), so storing an
+ * object costs no extra index entry. */
 
-/* Fill f from a SDB_FIRST_GET / SDB_FIRSTS row. */
+#define SDB_RELEASE_ROWS_MAX 10000   /* rows of one id looked at per check */
+
+/* Fill f from a SDB_ROWS_OF(_V) row. */
 static int
 read_first(sqlite3_stmt *st, struct hl_stix_first *f)
 {
@@ -339,51 +347,50 @@ read_first(sqlite3_stmt *st, struct hl_stix_first *f)
 	return HL_OK;
 }
 
-/* A version stored: record its release if it is new to the node, or widen
- * it when the partner that controls it gives it again. */
-static int
-release_record(struct hl_stixdb *d, const char *id, const char *vkey, const uint8_t *label,
-    size_t label_len, const struct hl_stix_prov *prov, uint64_t da)
-{
-	struct hl_stix_first f;
-	struct hl_label nl, u;
-	sqlite3_stmt *st = d->st[SDB_FIRST_PUT];
-	uint8_t enc[HL_LABEL_MAX_BYTES];
-	size_t elen = 0;
-	int r;
+typedef int (*release_cb)(void *arg, const struct hl_stix_first *f);
 
-	/* new to the node (the common case, one statement): recorded */
-	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK ||
-	    (r = bind_i64(st, 3, prov->source)) != HL_OK ||
-	    (r = bind_text(st, 4, prov->partner)) != HL_OK ||
-	    (r = bind_text(st, 5, prov->node)) != HL_OK ||
-	    (r = bind_blob(st, 6, label, label_len)) != HL_OK ||
-	    (r = bind_i64(st, 7, (int64_t)da)) != HL_OK) {
-		st_done(st);
-		return r;
+/* The release of each stored version of id (only vkey when not NULL), in
+ * version order, to cb. HL_ERR_TOO_BIG past SDB_RELEASE_ROWS_MAX rows. */
+static int
+releases(struct hl_stixdb *d, const char *id, const char *vkey, release_cb cb, void *arg)
+{
+	sqlite3_stmt *st = d->st[vkey != NULL ? SDB_ROWS_OF_V : SDB_ROWS_OF];
+	struct hl_stix_first cur, row;
+	struct hl_label u;
+	size_t n = 0;
+	int rc, r, have = 0;
+
+	if ((r = bind_text(st, 1, id)) != HL_OK ||
+	    (vkey != NULL && (r = bind_text(st, 2, vkey)) != HL_OK))
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (++n > SDB_RELEASE_ROWS_MAX) {
+			r = HL_ERR_TOO_BIG;
+			goto out;
+		}
+		if ((r = read_first(st, &row)) != HL_OK)
+			goto out;
+		if (have && strcmp(row.vkey, cur.vkey) == 0) {
+			/* a later arrival: only the origin partner widens it (two
+			 * policies, or too many partners: the narrower stays) */
+			if (strcmp(row.partner, cur.partner) == 0 &&
+			    hl_stix_release_union(&cur.label, &row.label, &u) == HL_OK)
+				cur.label = u;
+			continue;
+		}
+		if (have && (r = cb(arg, &cur)) != HL_OK)
+			goto out;
+		cur = row;
+		have = 1;
 	}
-	if ((r = exec_st(st)) != HL_OK)
-		return r;
-	if (sqlite3_changes(d->db) > 0)
-		return HL_OK;
-	if ((r = hl_stixdb_release_get(d, id, vkey, &f)) != HL_OK)
-		return r == HL_ERR_NOT_FOUND ? HL_ERR_CORRUPT : r;
-	/* stored already: only the partner that controls it widens it */
-	if (strcmp(f.partner, prov->partner) != 0 ||
-	    hl_label_decode(label, label_len, &nl) != HL_OK ||
-	    hl_stix_release_widens(&f.label, &nl) == 0)
-		return HL_OK;
-	if (hl_stix_release_union(&f.label, &nl, &u) != HL_OK)
-		return HL_OK;   /* two policies, or too many partners: keep the narrower */
-	if ((r = hl_label_encode_to(&u, enc, &elen)) != HL_OK)
-		return r;
-	st = d->st[SDB_FIRST_WIDEN];
-	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK ||
-	    (r = bind_blob(st, 3, enc, elen)) != HL_OK) {
-		st_done(st);
-		return r;
+	if (rc != SQLITE_DONE) {
+		r = map_rc(rc);
+		goto out;
 	}
-	return exec_st(st);
+	r = have ? cb(arg, &cur) : HL_OK;
+out:
+	st_done(st);
+	return r;
 }
 
 /* Who controls a version: its origin partner, "" standing for self. */
@@ -393,18 +400,45 @@ controller(const struct hl_stix_first *f, const char *self)
 	return f->partner[0] != '\0' ? f->partner : self != NULL ? self : "";
 }
 
+struct check {
+	const char *vkey, *poster, *self;
+	struct hl_label want;              /* without the poster */
+	struct hl_stix_first this_v, other;
+	unsigned wthis, wother;
+	int this_other;
+};
+
+static int
+check_one(void *arg, const struct hl_stix_first *f)
+{
+	struct check *c = arg;
+	unsigned w;
+
+	if (strcmp(controller(f, c->self), c->poster) == 0)
+		return HL_OK;
+	w = hl_stix_release_widens(&f->label, &c->want);
+	if (strcmp(f->vkey, c->vkey) == 0) {
+		/* this very version, controlled by another partner: only its release counts */
+		c->this_other = 1;
+		c->wthis = w;
+		c->this_v = *f;
+	} else if (w != 0 && c->wother == 0) {
+		c->wother = w;
+		c->other = *f;
+	}
+	return HL_OK;
+}
+
 int
 hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *poster,
     const char *self, const struct hl_label *want, struct hl_stix_first *deny,
     unsigned *widens)
 {
-	struct hl_stix_first f, other;
-	struct hl_label wl;
-	sqlite3_stmt *st;
+	struct check *c = NULL;
 	const char *id, *version;
 	char vkey[HL_STIX_TS_KEY];
-	unsigned w, wother = 0, wthis = 0, i, k;
-	int rc, r = HL_OK, this_other = 0;
+	unsigned i, k, w;
+	int r;
 
 	if (deny != NULL)
 		memset(deny, 0, sizeof(*deny));
@@ -413,71 +447,50 @@ hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *post
 	if (d == NULL || obj == NULL || poster == NULL || want == NULL ||
 	    (id = json_string_value(json_object_get(obj, "id"))) == NULL)
 		return HL_ERR_INVALID;
+	if ((c = hl_calloc(1, sizeof(*c))) == NULL)
+		return HL_ERR_NOMEM;
 	object_version(obj, &version, vkey);
-	memset(&other, 0, sizeof(other));
+	c->vkey = vkey;
+	c->poster = poster;
+	c->self = self;
 	/* the poster holds it already: only the others it would go to count */
-	wl = *want;
+	c->want = *want;
 	for (i = k = 0; i < want->nrel; i++)
 		if (strcmp(want->rel[i], poster) != 0)
-			memcpy(wl.rel[k++], want->rel[i], sizeof(wl.rel[0]));
-	wl.nrel = k;
-	st = d->st[SDB_FIRSTS];
-	if ((r = bind_text(st, 1, id)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = read_first(st, &f)) != HL_OK)
-			goto out;
-		if (strcmp(controller(&f, self), poster) == 0)
-			continue;
-		w = hl_stix_release_widens(&f.label, &wl);
-		if (strcmp(f.vkey, vkey) == 0) {
-			/* this very version, controlled by another partner: only its release counts */
-			this_other = 1;
-			wthis = w;
-			if (w != 0 && deny != NULL)
-				*deny = f;
-		} else if (w != 0 && wother == 0) {
-			wother = w;
-			other = f;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		r = map_rc(rc);
+			memcpy(c->want.rel[k++], want->rel[i], sizeof(c->want.rel[0]));
+	c->want.nrel = k;
+	if ((r = releases(d, id, NULL, check_one, c)) != HL_OK)
 		goto out;
-	}
-	w = this_other ? wthis : wother;
-	if (!this_other && w != 0 && deny != NULL)
-		*deny = other;
+	w = c->this_other ? c->wthis : c->wother;
+	if (w != 0 && deny != NULL)
+		*deny = c->this_other ? c->this_v : c->other;
 	if (widens != NULL)
 		*widens = w;
 	r = w != 0 ? HL_ERR_DENIED : HL_OK;
 out:
-	st_done(st);
+	hl_free(c);
 	return r;
+}
+
+static int
+copy_one(void *arg, const struct hl_stix_first *f)
+{
+	*(struct hl_stix_first *)arg = *f;
+	return HL_OK;
 }
 
 int
 hl_stixdb_release_get(struct hl_stixdb *d, const char *id, const char *vkey,
     struct hl_stix_first *out)
 {
-	sqlite3_stmt *st;
-	int rc, r;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (d == NULL || id == NULL || vkey == NULL)
 		return HL_ERR_INVALID;
-	st = d->st[SDB_FIRST_GET];
-	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, vkey)) != HL_OK) {
-		st_done(st);
+	if ((r = releases(d, id, vkey, copy_one, out)) != HL_OK)
 		return r;
-	}
-	rc = sqlite3_step(st);
-	r = rc == SQLITE_ROW ? read_first(st, out) : rc == SQLITE_DONE ? HL_ERR_NOT_FOUND :
-	    map_rc(rc);
-	st_done(st);
-	return r;
+	return out->first_us != 0 ? HL_OK : HL_ERR_NOT_FOUND;
 }
 
 static int
@@ -559,7 +572,12 @@ put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
 		goto out;
 	if ((r = index_observables(d, obj, seq)) != HL_OK)
 		goto out;
-	if ((r = release_record(d, id, vkey, label, label_len, prov, da)) != HL_OK)
+	st = d->st[SDB_COLL_PUT];
+	if ((r = bind_text(st, 1, collection)) != HL_OK) {
+		st_done(st);
+		goto out;
+	}
+	if ((r = exec_st(st)) != HL_OK)
 		goto out;
 	*date_added_us = da;
 	*added = 1;

@@ -1,8 +1,8 @@
 /* stixdb.h: STIX 2.1 objects in the node's database (schema versions 6
  * and 9): every version of every object per collection, with its label and
  * provenance, a strictly increasing date_added, an index of the
- * observables it names for search, and the release each version was given
- * by the partner that controls it. A handle prepares its statements on the
+ * observables it names for search; the release each version was given by
+ * the partner that controls it is read from its rows. A handle prepares its statements on the
  * store's connection; it is used on the store's thread only. */
 #ifndef HL_STIXDB_H
 #define HL_STIXDB_H
@@ -69,30 +69,16 @@
 	" envelope BLOB PRIMARY KEY NOT NULL," \
 	" time_us INTEGER NOT NULL) WITHOUT ROWID;"
 
-/* Schema 9 (store.c runs it as the 8 -> 9 step): the release each object
- * version was given by the partner that controls it (sticky
- * releasability, docs/SECURITY.md). One row per (id, version): the
- * origin partner of its first arrival ("" for an external TAXII source,
- * which is this node's own), and the label it came with, widened only
- * when that same partner gives it again with a wider label. Rows are
- * appended in arrival order and found by (id, version) through an index
- * (one random index entry per new version, rather than whole rows in a
- * table ordered by id: half the page writes). Filled from stix_objects
- * (the earliest row of each version) when the step runs. */
+/* Schema 9 (store.c runs it as the 8 -> 9 step): the names of the
+ * collections holding objects, so that every row of an id can be found
+ * through the (collection, id, vkey) index, one probe per collection: the
+ * sticky releasability rule (docs/SECURITY.md) reads the release of each
+ * version from its rows. Filled from stix_objects when the step runs. */
 #define HL_STIXDB_RELEASE_SCHEMA \
-	"CREATE TABLE IF NOT EXISTS stix_release (" \
-	" seq INTEGER PRIMARY KEY," \
-	" id TEXT NOT NULL," \
-	" vkey TEXT NOT NULL," \
-	" source INTEGER NOT NULL," \
-	" origin_partner TEXT NOT NULL," \
-	" origin_node TEXT NOT NULL," \
-	" label BLOB NOT NULL," \
-	" first_us INTEGER NOT NULL);" \
-	"CREATE UNIQUE INDEX IF NOT EXISTS stix_release_id ON stix_release (id, vkey);" \
-	"INSERT OR IGNORE INTO stix_release (id, vkey, source, origin_partner, origin_node," \
-	" label, first_us) SELECT id, vkey, source, origin_partner, origin_node, label," \
-	" min(date_added) FROM stix_objects GROUP BY id, vkey;"
+	"CREATE TABLE IF NOT EXISTS stix_collections (" \
+	" name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;" \
+	"INSERT OR IGNORE INTO stix_collections (name)" \
+	" SELECT DISTINCT collection FROM stix_objects;"
 
 #define HL_STIX_ORIGIN_MAX 255     /* origin node, or an external server's URL */
 #define HL_STIX_COLLECTION_MAX 64  /* collection name, bytes */
@@ -129,14 +115,16 @@ void hl_stixdb_rollback(struct hl_stixdb *d);
  * encoded label and provenance. The JSON is kept as received (key order
  * and custom properties preserved). The same id and version again is
  * idempotent (*added = 0, *date_added_us the first one's). Observables are
- * indexed. A version new to the node records its release (stix_release);
- * one stored already from the same origin partner widens it to both
- * labels (hl_stix_release_union). OUT: *date_added_us, *added; either may be NULL. */
+ * indexed; a version's first row is its release, a later row from the same
+ * origin partner widens it (struct hl_stix_first). OUT: *date_added_us,
+ * *added; either may be NULL. */
 HL_WUR int hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
     const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
     uint64_t *date_added_us, int *added);
 
-/* The release one version of an object was given (stix_release). */
+/* The release one version of an object was given: the origin partner
+ * and label of its first arrival (its earliest row), widened by each later
+ * arrival of it from that same partner (hl_stix_release_union). */
 struct hl_stix_first {
 	char vkey[HL_STIX_TS_KEY];
 	int source;                                /* enum hl_stix_source */
@@ -158,7 +146,8 @@ struct hl_stix_first {
  * HL_OK: allowed; HL_ERR_DENIED: *deny
  * is the version whose release it would widen (the earliest) and *widens
  * what (HL_STIX_WIDENS_*); either may be NULL. Other errors: storage,
- * HL_ERR_CORRUPT for a stored label that does not decode. */
+ * HL_ERR_CORRUPT for a stored label that does not decode, HL_ERR_TOO_BIG
+ * when more than 10,000 rows hold the id. */
 HL_WUR int hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *poster,
     const char *self, const struct hl_label *want, struct hl_stix_first *deny,
     unsigned *widens);

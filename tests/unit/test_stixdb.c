@@ -561,7 +561,7 @@ test_ingest(void **state)
 	assert_int_equal(hl_taxii_ingest(f->s, (const uint8_t[HL_ID_BYTES]){ 9 }), HL_ERR_NOT_FOUND);
 }
 
-/* ---- sticky releasability: stix_release and hl_stixdb_release_check ---- */
+/* ---- sticky releasability: releases read from the rows, hl_stixdb_release_check ---- */
 
 /* Put o (not consumed) in coll as if it came from partner ("" external,
  * "KOR" the local node in these tests) with that label. */
@@ -731,8 +731,8 @@ test_release_check(void **state)
 	/* bad arguments, a stored label that does not decode */
 	assert_int_equal(hl_stixdb_release_check(f->d, p1, NULL, "KOR", &d.label, NULL, NULL),
 	    HL_ERR_INVALID);
-	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "UPDATE stix_release SET label = x'00'",
-	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "UPDATE stix_objects SET label = x'00'"
+	    " WHERE collection = 'jk'", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(check(f, x1, "KOR", "KOR", "red", "SECRET", &d, &w), HL_ERR_CORRUPT);
 	json_decref(x1);
 	json_decref(x2);
@@ -756,14 +756,14 @@ test_release_migration(void **state)
 	put_from(f, "wide", x1, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", 1);
 	put_from(f, "wide", x2, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", 1);
 	hl_stixdb_close(f->d);
-	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "DROP TABLE stix_release;"
+	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "DROP TABLE stix_collections;"
 	    " PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
 	hl_store_close(f->s);
 	assert_int_equal(hl_store_open(f->path, &f->s, err, sizeof(err)), HL_OK);
 	assert_int_equal(hl_stixdb_open(f->s, &f->d), HL_OK);
 	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);
 	expect_release(f, XID, V2, "KOR", "JPN,KOR,NATO,USA", HL_TLP_AMBER);
-	assert_int_equal(sqlite3_prepare_v2(hl_store_db(f->s), "SELECT count(*) FROM stix_release",
+	assert_int_equal(sqlite3_prepare_v2(hl_store_db(f->s), "SELECT count(*) FROM stix_collections",
 	    -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 2);

@@ -1232,8 +1232,8 @@ test_versions(void **state)
 	raw_exec(f->path, "PRAGMA user_version = 9");
 	open_fx(f);
 	close_fx(f);
-	/* a version-8 file (before stix_release) is migrated (test_stixdb checks the rows) */
-	raw_exec(f->path, "DROP TABLE stix_release; PRAGMA user_version = 8");
+	/* a version-8 file (before stix_collections) is migrated (test_stixdb checks it) */
+	raw_exec(f->path, "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	open_fx(f);
 	close_fx(f);
 	/* a version-7 file (before the deadline-scan indexes) is migrated */
