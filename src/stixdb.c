@@ -322,8 +322,6 @@ out:
  * vkey) index per collection (stix_collections, schema 9), so storing an
  * object costs no extra index entry. */
 
-#define SDB_RELEASE_ROWS_MAX 10000   /* rows of one id looked at per check */
-
 /* Fill f from a SDB_ROWS_OF(_V) row. */
 static int
 read_first(sqlite3_stmt *st, struct hl_stix_first *f)
@@ -350,7 +348,7 @@ read_first(sqlite3_stmt *st, struct hl_stix_first *f)
 typedef int (*release_cb)(void *arg, const struct hl_stix_first *f);
 
 /* The release of each stored version of id (only vkey when not NULL), in
- * version order, to cb. HL_ERR_TOO_BIG past SDB_RELEASE_ROWS_MAX rows. */
+ * version order, to cb. HL_ERR_TOO_BIG past HL_STIXDB_RELEASE_ROWS_MAX rows. */
 static int
 releases(struct hl_stixdb *d, const char *id, const char *vkey, release_cb cb, void *arg)
 {
@@ -364,7 +362,7 @@ releases(struct hl_stixdb *d, const char *id, const char *vkey, release_cb cb, v
 	    (vkey != NULL && (r = bind_text(st, 2, vkey)) != HL_OK))
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++n > SDB_RELEASE_ROWS_MAX) {
+		if (++n > HL_STIXDB_RELEASE_ROWS_MAX) {
 			r = HL_ERR_TOO_BIG;
 			goto out;
 		}

@@ -83,6 +83,7 @@
 #define HL_STIX_ORIGIN_MAX 255     /* origin node, or an external server's URL */
 #define HL_STIX_COLLECTION_MAX 64  /* collection name, bytes */
 #define HL_STIXDB_MATCH_MAX 1000   /* search results */
+#define HL_STIXDB_RELEASE_ROWS_MAX 10000   /* rows of one id read to check its release */
 
 enum hl_stix_source {
 	HL_STIX_LOCAL = 0,         /* added on this node (TAXII POST, stix push, sighting) */
@@ -147,7 +148,8 @@ struct hl_stix_first {
  * is the version whose release it would widen (the earliest) and *widens
  * what (HL_STIX_WIDENS_*); either may be NULL. Other errors: storage,
  * HL_ERR_CORRUPT for a stored label that does not decode, HL_ERR_TOO_BIG
- * when more than 10,000 rows hold the id. */
+ * when more than HL_STIXDB_RELEASE_ROWS_MAX rows hold the id (versions
+ * times collections): the caller refuses the object. */
 HL_WUR int hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *poster,
     const char *self, const struct hl_label *want, struct hl_stix_first *deny,
     unsigned *widens);

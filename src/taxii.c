@@ -713,6 +713,12 @@ admit(const struct hl_config *cfg, const struct hl_collection_conf *c, struct hl
 	}
 	if (w == 0) {
 		r = hl_stixdb_release_check(d, o, poster, cfg->partner, &a->l, &f, &w);
+		if (r == HL_ERR_TOO_BIG) {
+			(void)snprintf(msg, msglen, "refused: more than %d stored versions and "
+			    "copies of this object to check its release against",
+			    HL_STIXDB_RELEASE_ROWS_MAX);
+			return HL_ERR_DENIED;
+		}
 		if (r != HL_OK && r != HL_ERR_DENIED)
 			return r;
 	}
@@ -960,6 +966,13 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 		/* sticky releasability: the sender may not widen a release another
 		 * partner (or this node) gave */
 		r = hl_stixdb_release_check(d, o, prov.partner, NULL, &want, &f, &w);
+		if (r == HL_ERR_TOO_BIG) {
+			log_warnx("stix envelope from %s: %s: refused: more than %d stored versions "
+			    "and copies to check its release against", m.origin,
+			    json_string_value(json_object_get(o, "id")), HL_STIXDB_RELEASE_ROWS_MAX);
+			refused++;
+			continue;
+		}
 		if (r == HL_ERR_DENIED) {
 			sticky_why(NULL, coll, o, &f, &want, prov.partner, w, msg, sizeof(msg), rdet,
 			    sizeof(rdet));

@@ -522,6 +522,52 @@ test_add_sticky(void **state)
 	    "91a7b528-80eb-42ed-", "collection=wide objects=1 stored=1"), 1);
 }
 
+/* An id held in more rows than the check reads: the object is refused,
+ * the rest of the POST goes on. */
+static void
+test_add_too_many_versions(void **state)
+{
+	struct afx *f = *state;
+	struct hl_stix_prov p;
+	struct hl_stix_first r;
+	struct hl_label l;
+	struct to_share sh;
+	uint8_t lab[HL_LABEL_MAX_BYTES];
+	size_t lablen;
+	char coll[16];
+	json_t *o, *other, *st;
+	unsigned i;
+
+	prov_local(&p);
+	assert_int_equal(local_label(f->cfg, hl_config_collection(f->cfg, "vault"), HL_TLP_AMBER,
+	    &l, lab, &lablen), HL_OK);
+	/* one version in more collections than the check reads rows (versions
+	 * would count the same; these are quicker to store) */
+	o = xobj(XID, "2026-01-01T00:00:00.000Z", AMBER2);
+	assert_int_equal(hl_stixdb_begin(f->d), HL_OK);
+	for (i = 0; i <= HL_STIXDB_RELEASE_ROWS_MAX; i++) {
+		(void)snprintf(coll, sizeof(coll), "c%u", i);
+		assert_int_equal(hl_stixdb_put(f->d, coll, json_array_get(o, 0), lab, lablen, &p,
+		    NULL, NULL), HL_OK);
+	}
+	assert_int_equal(hl_stixdb_commit(f->d), HL_OK);
+	json_decref(o);
+	assert_int_equal(hl_stixdb_release_get(f->d, XID, "2026-01-01T00:00:00.000000000Z", &r),
+	    HL_ERR_TOO_BIG);
+	o = xobj(XID, "2026-02-01T00:00:00.000Z", AMBER2);
+	other = xobj("indicator--7a1c2d3e-4f50-4a6b-8c7d-000000000009", "2026-01-01T00:00:00.000Z",
+	    AMBER2);
+	(void)json_array_extend(o, other);
+	json_decref(other);
+	st = add(f, "intel", o, &p, &sh);
+	expect_failure(st, XID, "refused: more than 10000 stored versions and copies of this "
+	    "object to check its release against");
+	assert_string_equal(failure_of(st, "indicator--7a1c2d3e-4f50-4a6b-8c7d-000000000009"), "");
+	to_share_free(&sh, 2);
+	json_decref(st);
+	json_decref(o);
+}
+
 int
 main(void)
 {
@@ -531,6 +577,7 @@ main(void)
 		cmocka_unit_test(test_token),
 		cmocka_unit_test_setup_teardown(test_add_markings, add_setup, add_teardown),
 		cmocka_unit_test_setup_teardown(test_add_sticky, add_setup, add_teardown),
+		cmocka_unit_test_setup_teardown(test_add_too_many_versions, add_setup, add_teardown),
 	};
 
 	return cmocka_run_group_tests_name("taxii", tests, NULL, NULL);
