@@ -54,6 +54,7 @@ enum sdb_st {
 	SDB_INGESTED,
 	SDB_INGEST_PENDING,
 	SDB_COLL_PUT,
+	SDB_COLL_ROOM,
 	SDB_ROWS_OF,
 	SDB_ROWS_OF_V,
 	SDB_SAVEPOINT,
@@ -106,6 +107,8 @@ static const char *const sdb_sql[SDB_N] = {
 	    " AND e.content_type = 2 AND NOT EXISTS (SELECT 1 FROM stix_ingested AS i"
 	    " WHERE i.envelope = e.id) ORDER BY e.stored_ms, e.rowid LIMIT ?1",
 	[SDB_COLL_PUT] = "INSERT OR IGNORE INTO stix_collections (name) VALUES (?1)",
+	[SDB_COLL_ROOM] = "SELECT (SELECT count(*) FROM stix_collections WHERE name = ?1),"
+	    " (SELECT count(*) FROM stix_collections)",
 	/* every row of an id: one probe of (collection, id, vkey) per collection */
 	[SDB_ROWS_OF] = "SELECT vkey, source, origin_partner, origin_node, label, date_added"
 	    " FROM stix_objects WHERE collection IN (SELECT name FROM stix_collections)"
@@ -1200,6 +1203,28 @@ hl_stixdb_bridge_set(struct hl_stixdb *d, const char *name, const char *cursor,
 		return r;
 	}
 	return exec_st(st);
+}
+
+int
+hl_stixdb_collection_room(struct hl_stixdb *d, const char *name, int *ok)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	*ok = 0;
+	if (d == NULL || name == NULL)
+		return HL_ERR_INVALID;
+	st = d->st[SDB_COLL_ROOM];
+	if ((r = bind_text(st, 1, name)) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ok = sqlite3_column_int64(st, 0) > 0 ||
+		    sqlite3_column_int64(st, 1) < HL_STIXDB_INGEST_COLLECTIONS_MAX;
+	st_done(st);
+	return rc == SQLITE_ROW ? HL_OK : map_rc(rc);
 }
 
 int

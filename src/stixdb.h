@@ -84,6 +84,7 @@
 #define HL_STIX_COLLECTION_MAX 64  /* collection name, bytes */
 #define HL_STIXDB_MATCH_MAX 1000   /* search results */
 #define HL_STIXDB_RELEASE_ROWS_MAX 10000   /* rows of one id read to check its release */
+#define HL_STIXDB_INGEST_COLLECTIONS_MAX 224  /* collections a partner's envelope may add to */
 
 enum hl_stix_source {
 	HL_STIX_LOCAL = 0,         /* added on this node (TAXII POST, stix push, sighting) */
@@ -249,6 +250,12 @@ HL_WUR int hl_stixdb_bridge_set(struct hl_stixdb *d, const char *name, const cha
 HL_WUR int hl_stixdb_ingested_mark(struct hl_stixdb *d, const uint8_t id[static HL_ID_BYTES]);
 HL_WUR int hl_stixdb_ingest_pending(struct hl_stixdb *d, size_t max,
     uint8_t (**ids)[HL_ID_BYTES], size_t *n);
+
+/* May a partner's envelope put objects in collection name? Yes when it
+ * holds objects already, or when fewer than HL_STIXDB_INGEST_COLLECTIONS_MAX
+ * collections do (partners choose the names; each one costs the sticky
+ * check an index probe). OUT: *ok. */
+HL_WUR int hl_stixdb_collection_room(struct hl_stixdb *d, const char *name, int *ok);
 
 /* Objects stored (all collections), for status and tests. */
 HL_WUR int hl_stixdb_count(struct hl_stixdb *d, const char *collection, uint64_t *n);

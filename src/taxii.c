@@ -902,14 +902,14 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 	struct hl_msg m;
 	json_error_t je;
 	json_t *b = NULL, *objs, *o;
-	const char *coll;
+	const char *coll = NULL;
 	char err[HL_STIX_ERR_MAX], detail[HL_AUDIT_DETAIL_MAX], *slash;
 	char msg[1200], rdet[HL_AUDIT_DETAIL_MAX];
 	struct hl_stix_first f;
 	struct hl_label want;
 	size_t i, ok = 0, dup = 0, bad = 0, refused = 0;
 	unsigned w;
-	int r, added, began = 0;
+	int r, added, began = 0, room;
 
 	memset(&m, 0, sizeof(m));
 	if (s == NULL)
@@ -920,6 +920,9 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 		r = HL_ERR_INVALID;
 		goto out;
 	}
+	if ((r = hl_stixdb_open(s, &d)) != HL_OK)
+		goto out;
+	detail[0] = '\0';
 	if ((b = json_loadb((const char *)m.content, m.content_len, JSON_REJECT_DUPLICATES,
 	    &je)) == NULL || !json_is_object(b) ||
 	    !json_is_string(json_object_get(b, "type")) ||
@@ -928,8 +931,17 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 	    !coll_name_ok(coll = json_string_value(json_object_get(b, "x_hotline_collection")))) {
 		(void)snprintf(detail, sizeof(detail), "origin=%s: not a STIX bundle with "
 		    "x_hotline_collection", m.origin);
+	} else {
+		if ((r = hl_stixdb_collection_room(d, coll, &room)) != HL_OK)
+			goto out;
+		if (!room)
+			(void)snprintf(detail, sizeof(detail), "origin=%s collection=%s: objects are "
+			    "in %d collections here already, no new one from a partner", m.origin,
+			    coll, HL_STIXDB_INGEST_COLLECTIONS_MAX);
+	}
+	if (detail[0] != '\0') {
 		/* audited and marked done once: not retried */
-		if ((r = hl_stixdb_open(s, &d)) != HL_OK || (r = hl_stixdb_begin(d)) != HL_OK)
+		if ((r = hl_stixdb_begin(d)) != HL_OK)
 			goto out;
 		began = 1;
 		if ((r = hl_stixdb_ingested_mark(d, id)) != HL_OK ||
@@ -950,8 +962,6 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 	    (slash = strchr(m.origin, '/')) != NULL ? (int)(slash - m.origin) : 0, m.origin);
 	memcpy(prov.envelope, id, HL_ID_BYTES);
 	prov.received_us = m.stored_ms * 1000;
-	if ((r = hl_stixdb_open(s, &d)) != HL_OK)
-		goto out;
 	if ((r = hl_stixdb_begin(d)) != HL_OK)
 		goto out;
 	began = 1;

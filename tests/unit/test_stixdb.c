@@ -977,6 +977,58 @@ test_ingest_sticky(void **state)
 	json_decref(x1);
 }
 
+/* Partners name the collections their envelopes fill: a new name is
+ * taken while fewer than HL_STIXDB_INGEST_COLLECTIONS_MAX collections hold
+ * objects, then refused (audited), while the existing ones still fill. */
+static void
+test_ingest_collections_cap(void **state)
+{
+	struct fx *f = *state;
+	struct hl_audit_entry *a = NULL;
+	char coll[16], content[1024];
+	size_t n = 0, i, invalid = 0;
+	uint64_t cnt;
+	unsigned k;
+	int ok;
+
+	for (k = 0; k < HL_STIXDB_INGEST_COLLECTIONS_MAX; k++) {
+		assert_int_equal(hl_stixdb_collection_room(f->d, "fresh", &ok), HL_OK);
+		assert_true(ok);
+		(void)snprintf(coll, sizeof(coll), "c%u", k);
+		put(f, coll, indicator(k + 1, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.1']"),
+		    0, 1);
+	}
+	assert_int_equal(hl_stixdb_collection_room(f->d, "fresh", &ok), HL_OK);
+	assert_false(ok);
+	assert_int_equal(hl_stixdb_collection_room(f->d, "c7", &ok), HL_OK);
+	assert_true(ok);
+#define BUNDLE(c, u) "{\"type\":\"bundle\",\"id\":\"bundle--6f1a4c1e-0d1b-4d5e-8f00-3b8f7f6d2a1" u \
+	"\",\"x_hotline_collection\":\"" c "\",\"objects\":[{\"type\":\"identity\"," \
+	"\"spec_version\":\"2.1\",\"id\":\"identity--0b1c2d3e-4f50-4a6b-8c7d-8e9f0a1b2c3" u \
+	"\",\"created\":\"2026-01-01T00:00:00Z\",\"modified\":\"2026-01-01T00:00:00Z\"," \
+	"\"name\":\"u\"}]}"
+	(void)snprintf(content, sizeof(content), "%s", BUNDLE("fresh", "1"));
+	inbound(f, 1, content);
+	(void)snprintf(content, sizeof(content), "%s", BUNDLE("c7", "2"));
+	inbound(f, 2, content);
+#undef BUNDLE
+	assert_int_equal(hl_taxii_catch_up(f->s, &n), HL_OK);
+	assert_true(n == 2);
+	assert_int_equal(hl_stixdb_count(f->d, "fresh", &cnt), HL_OK);
+	assert_true(cnt == 0);
+	assert_int_equal(hl_stixdb_count(f->d, "c7", &cnt), HL_OK);
+	assert_true(cnt == 2);
+	assert_int_equal(hl_store_audit_list(f->s, 1, 100, &a, &n), HL_OK);
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i].event, "stix-invalid") == 0) {
+			invalid++;
+			assert_non_null(strstr(a[i].detail, "collection=fresh: objects are in 224 "
+			    "collections here already"));
+		}
+	assert_true(invalid == 1);
+	hl_free(a);
+}
+
 /* ---- [collection NAME] in node.conf (config.c), which the store serves ---- */
 
 #define CONF_BASE "[node]\nname = JPN/node-1\nlisten = 127.0.0.1:7401\napi = 127.0.0.1:8401\n" \
@@ -1064,6 +1116,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_put_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_sticky, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_collections_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_migration, setup, teardown),
