@@ -195,8 +195,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE INDEX IF NOT EXISTS envelopes_unacked_in ON envelopes (precedence, created_ms)"
 	" WHERE inbound = 1 AND acked_ms = 0 AND overdue_ms = 0;"
 	"CREATE INDEX IF NOT EXISTS deliveries_delivered ON deliveries (id) WHERE state = 1;",
-	/* 8 -> 9: the release of every STIX object version, for sticky
-	 * releasability (stixdb.h), filled from the objects stored so far */
+	/* 8 -> 9: the collections holding STIX objects, so that sticky
+	 * releasability finds every row of an id (stixdb.h) */
 	HL_STIXDB_RELEASE_SCHEMA,
 };
 
