@@ -1,6 +1,6 @@
 /* fuzz_apijson.c: the operator API's request parsers. The first input byte
- * picks the parser: send body, query string, route, Basic credentials,
- * base64, or the ack body. */
+ * picks the parser: send body, query string, an envelope id (as a path
+ * carries it), Basic credentials, base64, or the ack body. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,7 +57,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t id[HL_ID_BYTES], *out = NULL;
 	char err[256], user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], *str;
 	size_t outlen;
-	int route;
 
 	if (!init) {
 		hl_apijson_init();
@@ -79,7 +78,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		if ((str = cstr(data + 1, size - 1)) != NULL) {
-			(void)hl_apijson_route(str, &route, id);
+			if (hl_apijson_parse_id(str, id) == HL_OK && strlen(str) != HL_API_ID_HEX)
+				abort();
 			hl_free(str);
 		}
 		break;

@@ -1,434 +1,41 @@
-/* api.c: the operator API (docs/API.md): HTTPS (TLS 1.3) + JSON on the
- * node's libevent loop with evhttp. Operators authenticate with HTTP Basic
- * against the [operator] accounts of the configuration; verified
- * credentials are cached for a minute under an HMAC with a process-random
- * key, never in clear. Rule 4: an operator only ever sees envelopes whose
+/* api.c: the operator API (docs/API.md): the envelope, status, key and
+ * track endpoints, registered into the HTTP layer (http.h) at start.
+ * Operators authenticate through the layer (auth.c: HTTP Basic, or the
+ * console's session). Rule 4: an operator only ever sees envelopes whose
  * label its clearance and nationality allow; anything else is 404.
  * Parsing and JSON building are in apijson.c. */
-#include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
-#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/ssl.h>
+#include <sqlite3.h>
 
-#include "accounts.h"
 #include "alloc.h"
 #include "api.h"
-#include "apiint.h"
 #include "apijson.h"
+#include "auth.h"
 #include "clock.h"
-#include "console.h"
 #include "envelope.h"
+#include "http.h"
 #include "log.h"
 #include "node.h"
-#include "pwhash.h"
 #include "store.h"
-#include "taxii.h"
-#include "taxiipoll.h"
 #include "track.h"
 #include "version.h"
 
-#define API_AUTH_CACHE 32            /* verified credentials remembered */
-#define API_AUTH_TTL_MS 60000        /* for this long */
-#define API_FAIL_SLOTS 64            /* users with recent failures tracked */
-#define API_FAIL_MAX 5               /* failures per user per window */
-#define API_FAIL_WINDOW_MS 60000
-#define API_TIMEOUT_S 30             /* read / write timeout per request */
 #define API_FETCH_MAX 20000          /* store rows examined per list request */
-
-struct auth_entry {
-	uint8_t mac[32];                 /* HMAC(key, user || 0 || password) */
-	char user[HL_OPERATOR_MAX + 1];
-	uint64_t expires_ms;             /* 0: free slot */
-};
-
-struct fail_entry {
-	char user[HL_OPERATOR_MAX + 1];
-	uint64_t window_ms;              /* start of the current window */
-	unsigned count;
-};
 
 struct hl_api {
 	struct hl_node *node;
 	const struct hl_config *cfg;
 	struct hl_store *store;
-	struct evhttp *http;
-	SSL_CTX *ctx;
-	uint8_t mac_key[32];
-	struct auth_entry cache[API_AUTH_CACHE];
-	struct fail_entry fails[API_FAIL_SLOTS];
-	/* web console (console.c) and the account of the current request:
-	 * hl_api_authenticate's result points here for database accounts and
-	 * console sessions (valid for the request: one thread, one request at
-	 * a time in a callback) */
-	struct hl_console *console;
-	int subscribed;                   /* console subscribed to the node's events */
-	struct hl_operator_conf req_op;
-	struct hl_taxii *taxii;           /* taxii.c: created on first use */
-	struct hl_taxiipoll *poller;      /* the daemon's poll bridge (hl_api_set_poller) */
+	struct hl_auth *auth;
 };
 
-/* ---- replies ---- */
-
-const char *
-hl_api_reason_phrase(int code)
-{
-	switch (code) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 302: return "Found";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	case 507: return "Insufficient Storage";
-	default: return "Internal Server Error";
-	}
-}
-
-void
-hl_api_reply_json(struct evhttp_request *req, int code, json_t *j)
-{
-	static const char fallback[] =
-	    "{\n  \"error\": \"internal\",\n  \"message\": \"out of memory\"\n}\n";
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *out = evhttp_request_get_output_buffer(req);
-	char *s = NULL;
-
-	evhttp_add_header(h, "Content-Type", "application/json");
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if (j != NULL)
-		s = hl_apijson_dump(j);
-	if (s == NULL) {
-		code = 500;
-		evbuffer_add(out, fallback, sizeof(fallback) - 1);
-	} else {
-		evbuffer_add(out, s, strlen(s));
-	}
-	evhttp_send_reply(req, code, hl_api_reason_phrase(code), NULL);
-	hl_free(s);
-	json_decref(j);
-}
-
-void
-hl_api_reply_error(struct evhttp_request *req, int code, const char *ecode, const char *fmt, ...)
-{
-	char msg[512];
-	const char *uri;
-	va_list ap;
-	size_t i;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (i = 0; msg[i] != '\0'; i++)   /* one line */
-		if (msg[i] == '\n' || msg[i] == '\r')
-			msg[i] = ' ';
-	uri = evhttp_request_get_uri(req);
-	if (uri != NULL && strncmp(uri, "/taxii2/", 8) == 0) {
-		/* TAXII clients get TAXII error messages, also for the 401 / 429 of
-		 * the shared authentication (TAXII 2.1, 3.6.1) */
-		hl_taxii_reply_error(req, code, hl_api_reason_phrase(code), msg);
-		return;
-	}
-	hl_api_reply_json(req, code, hl_apijson_error(ecode, msg));
-}
-
-void
-hl_api_reply_body(struct evhttp_request *req, int code, const char *content_type,
-    const void *body, size_t len)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(h, "Content-Type", content_type);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if (len > 0 && evbuffer_add(evhttp_request_get_output_buffer(req), body, len) != 0) {
-		hl_api_reply_error(req, 500, "internal", "out of memory");
-		return;
-	}
-	evhttp_send_reply(req, code, hl_api_reason_phrase(code), NULL);
-}
-
-struct hl_node *
-hl_api_node(struct hl_api *a)
-{
-	return a->node;
-}
-
-struct hl_store *
-hl_api_store(struct hl_api *a)
-{
-	return a->store;
-}
-
-const struct hl_config *
-hl_api_config(struct hl_api *a)
-{
-	return a->cfg;
-}
-
-struct hl_taxiipoll *
-hl_api_poller(struct hl_api *a)
-{
-	return a->poller;
-}
-
-void
-hl_api_set_poller(struct hl_api *a, struct hl_taxiipoll *p)
-{
-	a->poller = p;
-}
-
-/* ---- authentication ---- */
-
-static int
-cred_mac(const struct hl_api *a, const char *user, const char *pass, uint8_t mac[32])
-{
-	uint8_t data[HL_OPERATOR_MAX + 1 + HL_API_PASSWORD_MAX + 1];
-	size_t ul = strlen(user), pl = strlen(pass), outlen = 0;
-	int r = HL_ERR_CRYPTO;
-
-	if (ul > HL_OPERATOR_MAX || pl > HL_API_PASSWORD_MAX)
-		return HL_ERR_INVALID;
-	memcpy(data, user, ul);
-	data[ul] = 0;
-	memcpy(data + ul + 1, pass, pl);
-	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, a->mac_key, sizeof(a->mac_key), data,
-	    ul + 1 + pl, mac, 32, &outlen) != NULL && outlen == 32)
-		r = HL_OK;
-	OPENSSL_cleanse(data, sizeof(data));
-	return r;
-}
-
-static struct fail_entry *
-fail_slot(struct hl_api *a, const char *user, int create, uint64_t now)
-{
-	struct fail_entry *f, *oldest = &a->fails[0];
-	size_t i;
-
-	for (i = 0; i < API_FAIL_SLOTS; i++) {
-		f = &a->fails[i];
-		if (f->count != 0 && strcmp(f->user, user) == 0)
-			return f;
-		if (f->window_ms < oldest->window_ms)
-			oldest = f;
-	}
-	if (!create)
-		return NULL;
-	memset(oldest, 0, sizeof(*oldest));
-	snprintf(oldest->user, sizeof(oldest->user), "%s", user);
-	oldest->window_ms = now;
-	return oldest;
-}
-
-void
-hl_api_audit(struct hl_api *a, const char *event, const uint8_t *id, const char *actor,
-    const char *detail)
-{
-	int r;
-
-	if ((r = hl_store_audit(a->store, event, id, actor, detail, hl_now_ms())) != HL_OK)
-		log_warnx("audit: cannot record %s: %s", event, hl_strerror(r));
-}
-
-static void
-reply_unauthorized(struct evhttp_request *req, const char *msg)
-{
-	/* the console's scripts say who they are: no Basic challenge for them,
-	 * or the browser would open its own password dialog */
-	if (evhttp_find_header(evhttp_request_get_input_headers(req), "X-Hotline-Console") == NULL)
-		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-		    "Basic realm=\"hotline\", charset=\"UTF-8\"");
-	hl_api_reply_error(req, 401, "unauthorized", "%s", msg);
-}
-
-/* ---- accounts: the configuration's [operator] sections first, then the
- * database (accounts.c); a name in the configuration cannot be added to the
- * database, so the two never disagree ---- */
-int
-hl_api_operator(struct hl_api *a, const char *name, struct hl_operator_conf *out)
-{
-	const struct hl_operator_conf *op = hl_config_operator(a->cfg, name);
-	struct hl_account acc;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if (op != NULL) {
-		*out = *op;
-		return HL_OK;
-	}
-	if ((r = hl_accounts_get(a->store, name, &acc)) != HL_OK)
-		return r;
-	*out = acc.op;
-	OPENSSL_cleanse(&acc, sizeof(acc));
-	return HL_OK;
-}
-
-int
-hl_api_check_login(struct hl_api *a, const char *user, const char *pass, const char *via,
-    struct hl_operator_conf *out, unsigned *retry_s)
-{
-	struct fail_entry *f;
-	char detail[64];
-	uint64_t now = hl_now_ms();
-	int r, known;
-
-	*retry_s = 0;
-	known = hl_api_operator(a, user, out) == HL_OK;
-	f = fail_slot(a, user, 0, now);
-	if (f != NULL && now - f->window_ms < API_FAIL_WINDOW_MS && f->count >= API_FAIL_MAX) {
-		*retry_s = (unsigned)((API_FAIL_WINDOW_MS - (now - f->window_ms)) / 1000 + 1);
-		snprintf(detail, sizeof(detail), "%s: rate limited", via);
-		hl_api_audit(a, "login-failed", NULL, user, detail);
-		r = HL_ERR_AGAIN;
-		goto out;
-	}
-	if (!known || out->disabled || hl_pwhash_check(pass, out->password_hash) != HL_OK) {
-		if ((f = fail_slot(a, user, 1, now)) != NULL) {
-			if (now - f->window_ms >= API_FAIL_WINDOW_MS) {
-				f->window_ms = now;
-				f->count = 0;
-			}
-			f->count++;
-		}
-		snprintf(detail, sizeof(detail), "%s: %s", via, !known ? "unknown operator" :
-		    out->disabled ? "account disabled" : "wrong password");
-		hl_api_audit(a, "login-failed", NULL, user, detail);
-		log_warnx("%s: failed login for %s", via, user);
-		r = HL_ERR_AUTH;
-		goto out;
-	}
-	if ((f = fail_slot(a, user, 0, now)) != NULL)
-		memset(f, 0, sizeof(*f));
-	r = HL_OK;
-out:
-	if (r != HL_OK)
-		OPENSSL_cleanse(out, sizeof(*out));
-	return r;
-}
-
-const struct hl_operator_conf *
-hl_api_authenticate(struct hl_api *a, struct evhttp_request *req)
-{
-	const struct hl_operator_conf *res = NULL;
-	struct auth_entry *slot = NULL;
-	const char *hdr;
-	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], retry[24];
-	uint8_t mac[32];
-	uint64_t now = hl_now_ms();
-	unsigned retry_s = 0;
-	size_t i;
-	int hit = 0, known = 0, r;
-
-	memset(&a->req_op, 0, sizeof(a->req_op));
-	hdr = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-	if (hdr == NULL) {
-		/* the console's session cookie (+ X-CSRF-Token on POST) */
-		if ((r = hl_console_session_auth(a->console, req, &a->req_op)) > 0)
-			return &a->req_op;
-		if (r < 0)
-			return NULL;   /* replied 401 / 403 */
-		reply_unauthorized(req, "authentication required (HTTP Basic)");
-		goto out;
-	}
-	if (hl_apijson_parse_basic(hdr, user, pass) != HL_OK) {
-		hl_api_audit(a, "login-failed", NULL, "-", "api: malformed credentials");
-		reply_unauthorized(req, "authentication failed");
-		goto out;
-	}
-	if (cred_mac(a, user, pass, mac) != HL_OK) {
-		hl_api_reply_error(req, 500, "internal", "cannot check credentials");
-		goto out;
-	}
-	for (i = 0; i < API_AUTH_CACHE; i++) {
-		struct auth_entry *e = &a->cache[i];
-
-		if (e->expires_ms == 0 || e->expires_ms <= now)
-			continue;
-		if (strcmp(e->user, user) == 0)
-			known = 1;
-		if (CRYPTO_memcmp(e->mac, mac, sizeof(mac)) == 0)
-			hit = 1;
-	}
-	/* a cache hit passes (the account is looked up again: a disabled one
-	 * fails at once); a new verification is rate-limited per user */
-	if (hit && hl_api_operator(a, user, &a->req_op) == HL_OK && !a->req_op.disabled) {
-		res = &a->req_op;
-		goto out;
-	}
-	if ((r = hl_api_check_login(a, user, pass, "api", &a->req_op, &retry_s)) == HL_ERR_AGAIN) {
-		snprintf(retry, sizeof(retry), "%u", retry_s);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
-		hl_api_reply_error(req, 429, "too_many_requests",
-		    "too many failed logins for %s; try again in %s s", user, retry);
-		goto out;
-	}
-	if (r != HL_OK) {
-		reply_unauthorized(req, "authentication failed");
-		goto out;
-	}
-	for (i = 0; i < API_AUTH_CACHE; i++) {
-		if (a->cache[i].expires_ms <= now) {
-			slot = &a->cache[i];
-			break;
-		}
-		if (slot == NULL || a->cache[i].expires_ms < slot->expires_ms)
-			slot = &a->cache[i];
-	}
-	memcpy(slot->mac, mac, sizeof(mac));
-	snprintf(slot->user, sizeof(slot->user), "%s", user);
-	slot->expires_ms = now + API_AUTH_TTL_MS;
-	if (!known)
-		hl_api_audit(a, "login", NULL, user, "api");
-	res = &a->req_op;
-out:
-	if (res == NULL)
-		OPENSSL_cleanse(&a->req_op, sizeof(a->req_op));
-	OPENSSL_cleanse(pass, sizeof(pass));
-	OPENSSL_cleanse(mac, sizeof(mac));
-	return res;
-}
-
 /* ---- helpers ---- */
-
-int
-hl_api_is_json_type(const char *ct)
-{
-	size_t n = strlen("application/json");
-
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
-		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
-}
 
 /* Load one message and apply rule 4. HL_ERR_NOT_FOUND when it does not
  * exist or the operator may not see it. OUT: *m, *l. */
@@ -452,9 +59,73 @@ static void
 reply_store_error(struct evhttp_request *req, int r)
 {
 	if (r == HL_ERR_NOT_FOUND)
-		hl_api_reply_error(req, 404, "not_found", "no such envelope");
+		hl_http_reply_error(req, 404, "not_found", "no such envelope");
 	else
-		hl_api_reply_error(req, 500, "internal", "store: %s", hl_strerror(r));
+		hl_http_reply_error(req, 500, "internal", "store: %s", hl_strerror(r));
+}
+
+/* ---- additions to the delivery and status replies (for the console,
+ * docs/API.md "Additions to existing replies") ---- */
+
+/* Each recipient of a delivery reply gets "overdue": delivered, not
+ * acknowledged and past its acknowledgement deadline (deliveries.overdue_ms,
+ * set by the node's deadline scan). */
+static void
+annotate_delivery(struct hl_api *c, const uint8_t id[static HL_ID_BYTES], json_t *reply)
+{
+	json_t *recips = json_object_get(reply, "recipients"), *r;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int overdue;
+
+	if (c == NULL || !json_is_array(recips) || sqlite3_prepare_v2(hl_store_db(
+	    c->store), "SELECT overdue_ms != 0 AND state = 1 FROM deliveries "
+	    "WHERE id = ?1 AND node = ?2", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	json_array_foreach(recips, i, r) {
+		const char *node = json_string_value(json_object_get(r, "node"));
+
+		overdue = 0;
+		if (node != NULL && sqlite3_reset(st) == SQLITE_OK &&
+		    sqlite3_bind_blob(st, 1, id, HL_ID_BYTES, SQLITE_STATIC) == SQLITE_OK &&
+		    sqlite3_bind_text(st, 2, node, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			overdue = sqlite3_column_int(st, 0) != 0;
+		json_object_set_new(r, "overdue", json_boolean(overdue));
+	}
+out:
+	sqlite3_finalize(st);
+}
+
+/* A status peer gets "queue_by_precedence": {"FLASH": n, ...}, this node's
+ * own envelopes still queued for it (relayed ones count in queue_depth only). */
+static void
+annotate_peer(struct hl_api *c, const char *node, json_t *peer)
+{
+	static const char *const names[4] = { "FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE" };
+	sqlite3_stmt *st = NULL;
+	json_int_t cnt[4] = { 0, 0, 0, 0 };
+	sqlite3_int64 p;
+	json_t *o;
+	int i;
+
+	if (c == NULL || sqlite3_prepare_v2(hl_store_db(c->store),
+	    "SELECT e.precedence, count(*) FROM deliveries d JOIN envelopes e ON e.id = d.id "
+	    "WHERE d.node = ?1 AND d.state IN (0, 4) GROUP BY e.precedence", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		p = sqlite3_column_int64(st, 0);
+		if (p >= 0 && p < 4)
+			cnt[p] = sqlite3_column_int64(st, 1);
+	}
+	if ((o = json_object()) == NULL)
+		goto out;
+	for (i = 0; i < 4; i++)
+		json_object_set_new(o, names[i], json_integer(cnt[i]));
+	json_object_set_new(peer, "queue_by_precedence", o);
+out:
+	sqlite3_finalize(st);
 }
 
 /* ---- handlers ---- */
@@ -473,29 +144,29 @@ handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 
 	if ((r = hl_apijson_parse_send(body, len, &a->cfg->policy, &s, err, sizeof(err))) != HL_OK) {
 		if (r == HL_ERR_TOO_BIG)
-			hl_api_reply_error(req, 413, "payload_too_large", "%s", err);
+			hl_http_reply_error(req, 413, "payload_too_large", "%s", err);
 		else if (r == HL_ERR_NOMEM)
-			hl_api_reply_error(req, 500, "internal", "out of memory");
+			hl_http_reply_error(req, 500, "internal", "out of memory");
 		else
-			hl_api_reply_error(req, 400, "bad_request", "%s", err);
+			hl_http_reply_error(req, 400, "bad_request", "%s", err);
 		return;
 	}
 	/* a track must be a valid record; it travels canonical and at FLASH */
 	if ((r = hl_apijson_send_track(&s, err, sizeof(err))) != HL_OK) {
 		if (r == HL_ERR_NOMEM)
-			hl_api_reply_error(req, 500, "internal", "out of memory");
+			hl_http_reply_error(req, 500, "internal", "out of memory");
 		else
-			hl_api_reply_error(req, 400, "bad_request", "%s", err);
+			hl_http_reply_error(req, 400, "bad_request", "%s", err);
 		goto out;
 	}
 	if (s.label.classification > op->clearance) {
-		hl_api_reply_error(req, 403, "denied", "your clearance (%s) does not allow sending %s",
+		hl_http_reply_error(req, 403, "denied", "your clearance (%s) does not allow sending %s",
 		    hl_policy_level_name(&a->cfg->policy, op->clearance),
 		    hl_policy_level_name(&a->cfg->policy, s.label.classification));
 		goto out;
 	}
 	if (!hl_label_releasable_to(&s.label, op->nationality)) {
-		hl_api_reply_error(req, 403, "denied",
+		hl_http_reply_error(req, 403, "denied",
 		    "releasable-to must include your own nationality (%s), or you could not read it back",
 		    op->nationality);
 		goto out;
@@ -521,32 +192,32 @@ handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 	switch (r) {
 	case HL_OK:
 		hl_apijson_format_id(id, hid);
-		hl_api_reply_json(req, 201, json_pack("{s:s}", "id", hid));
+		hl_http_reply_json(req, 201, json_pack("{s:s}", "id", hid));
 		break;
 	case HL_ERR_DENIED:
-		hl_api_reply_error(req, 403, "denied", "%s", why);
+		hl_http_reply_error(req, 403, "denied", "%s", why);
 		break;
 	case HL_ERR_UNKNOWN_PEER:
-		hl_api_reply_error(req, 422, "unknown_recipient", "%s", why);
+		hl_http_reply_error(req, 422, "unknown_recipient", "%s", why);
 		break;
 	case HL_ERR_INVALID:
 	case HL_ERR_MALFORMED:
-		hl_api_reply_error(req, 422, "invalid", "%s", why);
+		hl_http_reply_error(req, 422, "invalid", "%s", why);
 		break;
 	case HL_ERR_TOO_BIG:
-		hl_api_reply_error(req, 413, "payload_too_large", "%s", why);
+		hl_http_reply_error(req, 413, "payload_too_large", "%s", why);
 		break;
 	case HL_ERR_AGAIN:
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
-		hl_api_reply_error(req, 503, "unavailable", "%s", why);
+		hl_http_reply_error(req, 503, "unavailable", "%s", why);
 		break;
 	case HL_ERR_FULL:
 		/* the node's disk is full: it still receives what it can and serves reads */
-		hl_api_reply_error(req, 507, "storage_full", "storage full: the node cannot store new "
+		hl_http_reply_error(req, 507, "storage_full", "storage full: the node cannot store new "
 		    "envelopes until space is freed (%s)", why);
 		break;
 	default:
-		hl_api_reply_error(req, 500, "internal", "%s", why);
+		hl_http_reply_error(req, 500, "internal", "%s", why);
 		break;
 	}
 out:
@@ -593,7 +264,7 @@ handle_list(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 
 	if (hl_apijson_parse_query(query, inbound ? HL_QUERY_LIMIT | HL_QUERY_EXERCISE :
 	    HL_QUERY_LIMIT | HL_QUERY_EXERCISE, &q, err, sizeof(err)) != HL_OK) {
-		hl_api_reply_error(req, 400, "bad_request", "%s", err);
+		hl_http_reply_error(req, 400, "bad_request", "%s", err);
 		return;
 	}
 	fetch = q.limit < API_FETCH_MAX ? q.limit : API_FETCH_MAX;
@@ -633,10 +304,10 @@ handle_list(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 		msgs = NULL;
 		fetch = fetch > API_FETCH_MAX / 4 ? API_FETCH_MAX : fetch * 4;
 	}
-	hl_api_reply_json(req, 200, json_pack("{s:O}", "items", items));
+	hl_http_reply_json(req, 200, json_pack("{s:O}", "items", items));
 	goto out;
 nomem:
-	hl_api_reply_error(req, 500, "internal", "out of memory");
+	hl_http_reply_error(req, 500, "internal", "out of memory");
 out:
 	hl_free(d);
 	free_msgs(msgs, n);
@@ -655,7 +326,7 @@ handle_show(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 		reply_store_error(req, r);
 		return;
 	}
-	hl_api_reply_json(req, 200, hl_apijson_msg(&m, &l, &a->cfg->policy, 1));
+	hl_http_reply_json(req, 200, hl_apijson_msg(&m, &l, &a->cfg->policy, 1));
 	hl_msg_clear(&m);
 }
 
@@ -670,7 +341,7 @@ handle_ack(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_re
 
 	memset(&m, 0, sizeof(m));
 	if (hl_apijson_parse_empty(body, len, err, sizeof(err)) != HL_OK) {
-		hl_api_reply_error(req, 400, "bad_request", "%s", err);
+		hl_http_reply_error(req, 400, "bad_request", "%s", err);
 		return;
 	}
 	if ((r = load_visible(a, op, id, &m, &l)) != HL_OK) {
@@ -678,7 +349,7 @@ handle_ack(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_re
 		return;
 	}
 	if (!m.inbound) {
-		hl_api_reply_error(req, 404, "not_found", "no such received envelope");
+		hl_http_reply_error(req, 404, "not_found", "no such received envelope");
 		goto out;
 	}
 	hl_msg_clear(&m);
@@ -688,16 +359,16 @@ handle_ack(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_re
 		goto out;
 	}
 	if (hl_store_get(a->store, id, 0, &m) != HL_OK) {
-		hl_api_reply_error(req, 500, "internal", "cannot read the envelope back");
+		hl_http_reply_error(req, 500, "internal", "cannot read the envelope back");
 		goto out;
 	}
 	hl_apijson_format_time(m.acked_ms, t);
 	if (r == HL_ERR_EXISTS) {
-		hl_api_reply_error(req, 409, "conflict", "already acknowledged by %s at %s", m.acked_by, t);
+		hl_http_reply_error(req, 409, "conflict", "already acknowledged by %s at %s", m.acked_by, t);
 		goto out;
 	}
 	hl_apijson_format_id(id, hid);
-	hl_api_reply_json(req, 200, json_pack("{s:s, s:s, s:o}", "id", hid, "acknowledged_by",
+	hl_http_reply_json(req, 200, json_pack("{s:s, s:s, s:o}", "id", hid, "acknowledged_by",
 	    m.acked_by, "acknowledged", hl_apijson_time(m.acked_ms)));
 out:
 	hl_msg_clear(&m);
@@ -719,7 +390,7 @@ handle_delivery(struct hl_api *a, const struct hl_operator_conf *op,
 		return;
 	}
 	if (m.inbound) {
-		hl_api_reply_error(req, 404, "not_found", "no delivery record: this node did not send it");
+		hl_http_reply_error(req, 404, "not_found", "no delivery record: this node did not send it");
 		goto out;
 	}
 	if ((r = hl_store_deliveries(a->store, id, &d, &n)) != HL_OK) {
@@ -728,8 +399,8 @@ handle_delivery(struct hl_api *a, const struct hl_operator_conf *op,
 	}
 	/* console: "overdue" per recipient */
 	if ((dj = hl_apijson_deliveries(id, d, n)) != NULL)
-		hl_console_annotate_delivery(a->console, id, dj);
-	hl_api_reply_json(req, 200, dj);
+		annotate_delivery(a, id, dj);
+	hl_http_reply_json(req, 200, dj);
 out:
 	hl_free(d);
 	hl_msg_clear(&m);
@@ -744,7 +415,7 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 	int r;
 
 	if ((r = hl_node_peers(a->node, &st, &n)) != HL_OK) {
-		hl_api_reply_error(req, 500, "internal", "%s", hl_strerror(r));
+		hl_http_reply_error(req, 500, "internal", "%s", hl_strerror(r));
 		return;
 	}
 	if ((peers = json_array()) == NULL)
@@ -778,7 +449,7 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 		    "our_witness_state", st[i].our_witness_state);
 		if (p == NULL || json_array_append_new(peers, p) != 0)
 			goto nomem;
-		hl_console_annotate_peer(a->console, st[i].node, p);   /* console */
+		annotate_peer(a, st[i].node, p);
 	}
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:O}",
 	    "node", a->cfg->node, "partner", a->cfg->partner, "version", HL_VERSION,
@@ -787,10 +458,10 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 	    "suite", hl_suite_name(a->cfg->suite), "peers", peers);
 	if (o == NULL)
 		goto nomem;
-	hl_api_reply_json(req, 200, o);
+	hl_http_reply_json(req, 200, o);
 	goto out;
 nomem:
-	hl_api_reply_error(req, 500, "internal", "out of memory");
+	hl_http_reply_error(req, 500, "internal", "out of memory");
 out:
 	json_decref(peers);
 	hl_free(st);
@@ -807,14 +478,14 @@ handle_audit_verify(struct hl_api *a, struct evhttp_request *req)
 	r = hl_store_audit_verify(a->store, &count, &bad, err, sizeof(err));
 	if (r == HL_OK) {
 		snprintf(msg, sizeof(msg), "%" PRIu64 " entries verified", count);
-		hl_api_reply_json(req, 200, json_pack("{s:b, s:I, s:n, s:s}", "ok", 1,
+		hl_http_reply_json(req, 200, json_pack("{s:b, s:I, s:n, s:s}", "ok", 1,
 		    "entries", (json_int_t)count, "first_bad_seq", "message", msg));
 	} else if (r == HL_ERR_CORRUPT) {
-		hl_api_reply_json(req, 200, json_pack("{s:b, s:I, s:I, s:s}", "ok", 0,
+		hl_http_reply_json(req, 200, json_pack("{s:b, s:I, s:I, s:s}", "ok", 0,
 		    "entries", (json_int_t)count, "first_bad_seq", (json_int_t)bad,
 		    "message", err[0] != '\0' ? err : "audit log corrupt"));
 	} else {
-		hl_api_reply_error(req, 500, "internal", "cannot verify the audit log: %s",
+		hl_http_reply_error(req, 500, "internal", "cannot verify the audit log: %s",
 		    err[0] != '\0' ? err : hl_strerror(r));
 	}
 }
@@ -829,7 +500,7 @@ handle_keys(struct hl_api *a, struct evhttp_request *req)
 	uint32_t cur = 0;
 
 	if (hl_node_keys(a->node, info, 64, &n, &next) != HL_OK || (arr = json_array()) == NULL) {
-		hl_api_reply_error(req, 500, "internal", "cannot list keys");
+		hl_http_reply_error(req, 500, "internal", "cannot list keys");
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -841,11 +512,11 @@ handle_keys(struct hl_api *a, struct evhttp_request *req)
 		    "current", info[i].epoch == cur);
 		if (k == NULL || json_array_append_new(arr, k) != 0) {
 			json_decref(arr);
-			hl_api_reply_error(req, 500, "internal", "out of memory");
+			hl_http_reply_error(req, 500, "internal", "out of memory");
 			return;
 		}
 	}
-	hl_api_reply_json(req, 200, json_pack("{s:I, s:s, s:o, s:I, s:I, s:o}",
+	hl_http_reply_json(req, 200, json_pack("{s:I, s:s, s:o, s:I, s:I, s:o}",
 	    "current_epoch", (json_int_t)cur, "suite", hl_suite_name(a->cfg->suite),
 	    "next_rotation", hl_apijson_time(next),
 	    "rotate_every_s", (json_int_t)a->cfg->kem_rotate_s,
@@ -860,12 +531,12 @@ handle_keys_rotate(struct hl_api *a, const struct hl_operator_conf *op,
 	int r;
 
 	if (op->role != HL_ROLE_ADMIN) {
-		hl_api_reply_error(req, 403, "denied", "only an admin operator may rotate keys");
+		hl_http_reply_error(req, 403, "denied", "only an admin operator may rotate keys");
 		return;
 	}
 	err[0] = '\0';
 	if ((r = hl_node_rotate(a->node, err, sizeof(err))) != HL_OK) {
-		hl_api_reply_error(req, 500, "internal", "rotation failed: %s",
+		hl_http_reply_error(req, 500, "internal", "rotation failed: %s",
 		    err[0] != '\0' ? err : hl_strerror(r));
 		return;
 	}
@@ -902,7 +573,7 @@ handle_tracks(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp
 	int r;
 
 	if (hl_apijson_parse_tracks_query(query, &q, err, sizeof(err)) != HL_OK) {
-		hl_api_reply_error(req, 400, "bad_request", "%s", err);
+		hl_http_reply_error(req, 400, "bad_request", "%s", err);
 		return;
 	}
 	/* track envelopes stored but not yet in the picture (a crash between
@@ -937,275 +608,152 @@ handle_tracks(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp
 			goto nomem;
 		count++;
 	}
-	hl_api_reply_json(req, 200, json_pack("{s:O}", "items", items));
+	hl_http_reply_json(req, 200, json_pack("{s:O}", "items", items));
 	goto out;
 nomem:
-	hl_api_reply_error(req, 500, "internal", "out of memory");
+	hl_http_reply_error(req, 500, "internal", "out of memory");
 out:
 	json_decref(items);
 	hl_store_track_rows_free(rows, n);
 }
 
-/* ---- dispatch ---- */
+/* ---- routes ---- */
 
-/* Replies go out as several TLS records (headers, body): without
- * TCP_NODELAY the second waits for the client's delayed ACK, up to 40 ms
- * per call (docs/BENCHMARKS.md). Once per connection is enough; a repeat
- * is a cheap no-op. */
-static void
-nodelay(struct evhttp_request *req)
-{
-	struct evhttp_connection *c = evhttp_request_get_connection(req);
-	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
-	evutil_socket_t fd = bev != NULL ? bufferevent_getfd(bev) : -1;
-	int one = 1;
-
-	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-}
-
-static void
-api_request(struct evhttp_request *req, void *arg)
-{
-	struct hl_api *a = arg;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const struct hl_operator_conf *op;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	const char *ct, *allow;
-	const uint8_t *body = NULL;
-	uint8_t id[HL_ID_BYTES];
-	size_t len = evbuffer_get_length(in);
-	int route, want_post;
-
-	nodelay(req);
-	/* the web console: its pages, login and logout (own authentication) */
-	if (hl_console_serves(path)) {
-		hl_console_request(a->console, req);
-		return;
-	}
-	/* TAXII 2.1 and the STIX endpoints (taxii.c): own media types and auth */
-	if (path != NULL && (strncmp(path, "/taxii2/", 8) == 0 ||
-	    strncmp(path, "/api/v1/stix/", 13) == 0)) {
-		hl_taxii_request(a, &a->taxii, req);
-		return;
-	}
-	/* the TAXII poll bridge's sources (taxiipoll.c): own auth */
-	if (path != NULL && strncmp(path, "/api/v1/taxii/", 14) == 0) {
-		hl_taxiipoll_request(a, req, path);
-		return;
-	}
-	if ((op = hl_api_authenticate(a, req)) == NULL)
-		return;
-	/* endpoints added for the console: events, audit list, label check,
-	 * operator accounts (console.c) */
-	if (hl_console_api(a->console, op, req, path, query))
-		return;
-	if (hl_apijson_route(path, &route, id) != HL_OK) {
-		hl_api_reply_error(req, 404, "not_found", "no such endpoint");
-		return;
-	}
-	want_post = route == HL_ROUTE_ENVELOPES || route == HL_ROUTE_ACK ||
-	    route == HL_ROUTE_KEYS_ROTATE;
-	if ((want_post && cmd != EVHTTP_REQ_POST) || (!want_post && cmd != EVHTTP_REQ_GET)) {
-		allow = want_post ? "POST" : "GET";
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-		hl_api_reply_error(req, 405, "method_not_allowed", "use %s here", allow);
-		return;
-	}
-	if (route != HL_ROUTE_ENVELOPES && route != HL_ROUTE_INBOX && route != HL_ROUTE_SENT &&
-	    route != HL_ROUTE_TRACKS && query != NULL && query[0] != '\0') {
-		hl_api_reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
-		return;
-	}
-	if (cmd == EVHTTP_REQ_POST) {
-		ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-		if ((ct != NULL || len > 0) && !hl_api_is_json_type(ct)) {
-			hl_api_reply_error(req, 415, "unsupported_media_type",
-			    "the body must be application/json");
-			return;
-		}
-		if (len > 0 && (body = evbuffer_pullup(in, -1)) == NULL) {
-			hl_api_reply_error(req, 500, "internal", "out of memory");
-			return;
-		}
-	} else if (len > 0) {
-		hl_api_reply_error(req, 400, "bad_request", "GET takes no body");
-		return;
-	}
-	switch (route) {
-	case HL_ROUTE_ENVELOPES:
-		if (query != NULL && query[0] != '\0')
-			hl_api_reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
-		else
-			handle_send(a, op, req, body, len);
-		break;
-	case HL_ROUTE_INBOX:
-		handle_list(a, op, req, query, 1);
-		break;
-	case HL_ROUTE_SENT:
-		handle_list(a, op, req, query, 0);
-		break;
-	case HL_ROUTE_ENVELOPE:
-		handle_show(a, op, req, id);
-		break;
-	case HL_ROUTE_ACK:
-		handle_ack(a, op, req, id, body, len);
-		break;
-	case HL_ROUTE_DELIVERY:
-		handle_delivery(a, op, req, id);
-		break;
-	case HL_ROUTE_STATUS:
-		handle_status(a, req);
-		break;
-	case HL_ROUTE_AUDIT_VERIFY:
-		handle_audit_verify(a, req);
-		break;
-	case HL_ROUTE_KEYS:
-		handle_keys(a, req);
-		break;
-	case HL_ROUTE_KEYS_ROTATE:
-		handle_keys_rotate(a, op, req);
-		break;
-	case HL_ROUTE_TRACKS:
-		handle_tracks(a, op, req, query);
-		break;
-	default:
-		hl_api_reply_error(req, 404, "not_found", "no such endpoint");
-		break;
-	}
-}
-
-/* ---- TLS and life cycle ---- */
-
-static struct bufferevent *
-api_bevcb(struct event_base *base, void *arg)
-{
-	struct hl_api *a = arg;
-	SSL *ssl;
-
-	if ((ssl = SSL_new(a->ctx)) == NULL)
-		return NULL;
-	/* takes ownership of ssl (freed with the bufferevent) */
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE);
-}
-
+/* The envelope id of the path ({id}); 0 after a 404. */
 static int
-tls_ctx(const struct hl_config *cfg, SSL_CTX **out, char *err, size_t errlen)
+path_id(struct hl_http_req *x, uint8_t id[static HL_ID_BYTES])
 {
-	SSL_CTX *ctx = NULL;
-	char e[200];
-	int r = HL_ERR_CRYPTO;
+	if (x->nparams < 1 || hl_apijson_parse_id(x->param[0], id) != HL_OK) {
+		hl_http_reply_error(x->req, 404, "not_found", "no such endpoint");
+		return 0;
+	}
+	return 1;
+}
 
-	*out = NULL;
-	ERR_clear_error();
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
-	    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
-		snprintf(err, errlen, "operator API: cannot create TLS context");
-		goto out;
-	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	/* the TLS pair (tls_certificate, tls_key), not the signing key */
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert_path) != 1) {
-		ERR_error_string_n(ERR_peek_last_error(), e, sizeof(e));
-		snprintf(err, errlen, "%s: operator API cannot use the certificate: %s",
-		    cfg->tls_cert_path, e);
-		goto out;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key_path, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		ERR_error_string_n(ERR_peek_last_error(), e, sizeof(e));
-		snprintf(err, errlen, "%s: operator API cannot use the key: %s",
-		    cfg->tls_key_path, e);
-		goto out;
-	}
-	/* web console: an ECDSA certificate for browsers beside the node's */
-	if (hl_console_tls(ctx, cfg, err, errlen) != HL_OK)
-		goto out;
-	*out = ctx;
-	ctx = NULL;
-	r = HL_OK;
-out:
-	ERR_clear_error();
-	SSL_CTX_free(ctx);
-	return r;
+static void
+r_send(struct hl_http_req *x)
+{
+	handle_send(x->arg, x->op, x->req, x->body, x->body_len);
+}
+
+static void
+r_inbox(struct hl_http_req *x)
+{
+	handle_list(x->arg, x->op, x->req, x->query, 1);
+}
+
+static void
+r_sent(struct hl_http_req *x)
+{
+	handle_list(x->arg, x->op, x->req, x->query, 0);
+}
+
+static void
+r_show(struct hl_http_req *x)
+{
+	uint8_t id[HL_ID_BYTES];
+
+	if (path_id(x, id))
+		handle_show(x->arg, x->op, x->req, id);
+}
+
+static void
+r_ack(struct hl_http_req *x)
+{
+	uint8_t id[HL_ID_BYTES];
+
+	if (path_id(x, id))
+		handle_ack(x->arg, x->op, x->req, id, x->body, x->body_len);
+}
+
+static void
+r_delivery(struct hl_http_req *x)
+{
+	uint8_t id[HL_ID_BYTES];
+
+	if (path_id(x, id))
+		handle_delivery(x->arg, x->op, x->req, id);
+}
+
+static void
+r_status(struct hl_http_req *x)
+{
+	handle_status(x->arg, x->req);
+}
+
+static void
+r_audit_verify(struct hl_http_req *x)
+{
+	handle_audit_verify(x->arg, x->req);
+}
+
+static void
+r_keys(struct hl_http_req *x)
+{
+	handle_keys(x->arg, x->req);
+}
+
+static void
+r_keys_rotate(struct hl_http_req *x)
+{
+	handle_keys_rotate(x->arg, x->op, x->req);
+}
+
+static void
+r_tracks(struct hl_http_req *x)
+{
+	handle_tracks(x->arg, x->op, x->req, x->query);
+}
+
+#define A HL_HTTP_AUTH
+#define Q HL_HTTP_QUERY
+#define B HL_HTTP_BODY
+static const struct hl_http_route api_routes[] = {
+	{ HL_HTTP_POST, "/api/v1/envelopes", r_send, A | B, 0 },
+	{ HL_HTTP_GET, "/api/v1/envelopes/{id}", r_show, A, 0 },
+	/* the body is none or {} */
+	{ HL_HTTP_POST, "/api/v1/envelopes/{id}/ack", r_ack, A | B, 0 },
+	{ HL_HTTP_GET, "/api/v1/envelopes/{id}/delivery", r_delivery, A, 0 },
+	{ HL_HTTP_GET, "/api/v1/inbox", r_inbox, A | Q, 0 },
+	{ HL_HTTP_GET, "/api/v1/sent", r_sent, A | Q, 0 },
+	{ HL_HTTP_GET, "/api/v1/status", r_status, A, 0 },
+	{ HL_HTTP_GET, "/api/v1/audit/verify", r_audit_verify, A, 0 },
+	{ HL_HTTP_GET, "/api/v1/keys", r_keys, A, 0 },
+	/* a body (JSON) is taken and ignored, as before the route table */
+	{ HL_HTTP_POST, "/api/v1/keys/rotate", r_keys_rotate, A | B, 0 },
+	{ HL_HTTP_GET, "/api/v1/tracks", r_tracks, A | Q, 0 },
+};
+#undef A
+#undef Q
+#undef B
+
+/* ---- life cycle ---- */
+
+int
+hl_api_register(struct hl_api *a, struct hl_http_table *t)
+{
+	return hl_http_table_add(t, api_routes, sizeof(api_routes) / sizeof(api_routes[0]), NULL,
+	    a);
 }
 
 int
-hl_api_start(struct event_base *base, struct hl_node *node, struct hl_api **out, char *err,
-    size_t errlen)
+hl_api_new(struct hl_node *node, struct hl_auth *auth, struct hl_api **out)
 {
-	struct hl_api *a = NULL;
-	int r = HL_ERR_INTERNAL;
+	struct hl_api *a;
 
 	*out = NULL;
-	hl_apijson_init();
 	if ((a = hl_calloc(1, sizeof(*a))) == NULL)
 		return HL_ERR_NOMEM;
 	a->node = node;
 	a->cfg = hl_node_config(node);
 	a->store = hl_node_store(node);
-	if (RAND_bytes(a->mac_key, sizeof(a->mac_key)) != 1) {
-		snprintf(err, errlen, "operator API: no randomness");
-		r = HL_ERR_CRYPTO;
-		goto out;
-	}
-	if ((r = tls_ctx(a->cfg, &a->ctx, err, errlen)) != HL_OK)
-		goto out;
-	/* the web console, fed by the node's live events */
-	if ((r = hl_console_new(a, base, &a->console)) != HL_OK) {
-		snprintf(err, errlen, "web console: %s", hl_strerror(r));
-		goto out;
-	}
-	if ((r = hl_node_subscribe(node, hl_console_event, a->console)) != HL_OK) {
-		snprintf(err, errlen, "web console: cannot subscribe to node events: %s",
-		    hl_strerror(r));
-		goto out;
-	}
-	a->subscribed = 1;
-	if ((a->http = evhttp_new(base)) == NULL) {
-		snprintf(err, errlen, "operator API: cannot create the HTTP server");
-		r = HL_ERR_NOMEM;
-		goto out;
-	}
-	evhttp_set_bevcb(a->http, api_bevcb, a);
-	evhttp_set_gencb(a->http, api_request, a);
-	evhttp_set_max_headers_size(a->http, HL_HTTP_HEADERS_MAX_BYTES);
-	evhttp_set_max_body_size(a->http, HL_API_BODY_MAX_BYTES);
-	evhttp_set_timeout(a->http, API_TIMEOUT_S);
-	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
-	evhttp_set_default_content_type(a->http, "application/json");
-	if (evhttp_bind_socket_with_handle(a->http, a->cfg->api_host, a->cfg->api_port) == NULL) {
-		snprintf(err, errlen, "operator API: cannot listen on %s:%u: %s", a->cfg->api_host,
-		    (unsigned)a->cfg->api_port, strerror(errno));
-		r = HL_ERR_IO;
-		goto out;
-	}
+	a->auth = auth;
 	*out = a;
-	a = NULL;
-	r = HL_OK;
-out:
-	hl_api_free(a);
-	return r;
+	return HL_OK;
 }
 
 void
 hl_api_free(struct hl_api *a)
 {
-	if (a == NULL)
-		return;
-	if (a->subscribed)
-		hl_node_unsubscribe(a->node, hl_console_event, a->console);
-	if (a->http != NULL)
-		evhttp_free(a->http);
-	hl_console_free(a->console);
-	hl_taxii_free(a->taxii);
-	SSL_CTX_free(a->ctx);
-	hl_free_secret(a, sizeof(*a));
+	hl_free(a);
 }

@@ -1,21 +1,20 @@
-/* api.h: the HTTPS + JSON operator API (docs/API.md). */
+/* api.h: the operator API's envelope, status, key and track endpoints
+ * (docs/API.md), routes of the HTTP layer (http.h). */
 #ifndef HL_API_H
 #define HL_API_H
 
-#include <stddef.h>
-
 #include "errors.h"
 
-struct event_base;
 struct hl_api;
+struct hl_auth;
+struct hl_http_table;
 struct hl_node;
-struct hl_taxiipoll;
 
-HL_WUR int hl_api_start(struct event_base *base, struct hl_node *node, struct hl_api **out,
-    char *err, size_t errlen);
-/* Before the node is freed. */
+/* node and auth outlive it. OUT: *out (hl_api_free, after the HTTP
+ * server is freed). */
+HL_WUR int hl_api_new(struct hl_node *node, struct hl_auth *auth, struct hl_api **out);
 void hl_api_free(struct hl_api *a);
-/* The TAXII poll bridge that /api/v1/taxii/ serves (NULL: none). */
-void hl_api_set_poller(struct hl_api *a, struct hl_taxiipoll *p);
+/* Add its routes to t (a may be NULL to list them, as test_http does). */
+HL_WUR int hl_api_register(struct hl_api *a, struct hl_http_table *t);
 
 #endif

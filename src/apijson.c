@@ -116,59 +116,6 @@ hl_apijson_format_time(uint64_t ms, char out[HL_API_TIME_LEN])
 	snprintf(out, HL_API_TIME_LEN, "%s.%03uZ", day, (unsigned)(ms % 1000));
 }
 
-/* ---- routing ---- */
-
-#define API_PREFIX "/api/v1/"
-
-int
-hl_apijson_route(const char *path, int *route, uint8_t id[static HL_ID_BYTES])
-{
-	static const struct {
-		const char *path;
-		int route;
-	} fixed[] = {
-		{ "envelopes", HL_ROUTE_ENVELOPES },
-		{ "inbox", HL_ROUTE_INBOX },
-		{ "sent", HL_ROUTE_SENT },
-		{ "status", HL_ROUTE_STATUS },
-		{ "audit/verify", HL_ROUTE_AUDIT_VERIFY },
-		{ "keys", HL_ROUTE_KEYS },
-		{ "keys/rotate", HL_ROUTE_KEYS_ROTATE },
-		{ "tracks", HL_ROUTE_TRACKS },
-	};
-	const char *rest, *end;
-	size_t i;
-
-	*route = 0;
-	memset(id, 0, HL_ID_BYTES);
-	if (path == NULL || strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0)
-		return HL_ERR_NOT_FOUND;
-	rest = path + strlen(API_PREFIX);
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-		if (strcmp(rest, fixed[i].path) == 0) {
-			*route = fixed[i].route;
-			return HL_OK;
-		}
-	}
-	if (strncmp(rest, "envelopes/", 10) != 0)
-		return HL_ERR_NOT_FOUND;
-	rest += 10;
-	if (parse_id_prefix(rest, id, &end) != HL_OK)
-		goto bad;
-	if (*end == '\0')
-		*route = HL_ROUTE_ENVELOPE;
-	else if (strcmp(end, "/ack") == 0)
-		*route = HL_ROUTE_ACK;
-	else if (strcmp(end, "/delivery") == 0)
-		*route = HL_ROUTE_DELIVERY;
-	else
-		goto bad;
-	return HL_OK;
-bad:
-	memset(id, 0, HL_ID_BYTES);
-	return HL_ERR_NOT_FOUND;
-}
-
 /* ---- query strings ---- */
 
 /* Percent-decode [s, s + n) into out[outsz] (NUL-terminated); '+' is a

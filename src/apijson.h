@@ -1,5 +1,5 @@
-/* apijson.h: the pure parts of the operator API (docs/API.md): request
- * routing, query strings, the send body, Basic credentials, base64, rule 4,
+/* apijson.h: the pure parts of the operator API (docs/API.md): query
+ * strings, the send body, Basic credentials, base64, rule 4,
  * and building the JSON responses. No sockets, no store, no clock. */
 #ifndef HL_APIJSON_H
 #define HL_APIJSON_H
@@ -30,24 +30,6 @@
 /* Route jansson's allocations through hl_malloc/hl_free. Call once, before
  * any other jansson use (the API, the CLI, tests and fuzzers do). */
 void hl_apijson_init(void);
-
-/* ---- routing ---- */
-enum hl_api_route {
-	HL_ROUTE_ENVELOPES = 1,     /* /api/v1/envelopes */
-	HL_ROUTE_ENVELOPE,          /* /api/v1/envelopes/{id} */
-	HL_ROUTE_ACK,               /* /api/v1/envelopes/{id}/ack */
-	HL_ROUTE_DELIVERY,          /* /api/v1/envelopes/{id}/delivery */
-	HL_ROUTE_INBOX,             /* /api/v1/inbox */
-	HL_ROUTE_SENT,              /* /api/v1/sent */
-	HL_ROUTE_STATUS,            /* /api/v1/status */
-	HL_ROUTE_AUDIT_VERIFY,      /* /api/v1/audit/verify */
-	HL_ROUTE_KEYS,              /* /api/v1/keys */
-	HL_ROUTE_KEYS_ROTATE,       /* /api/v1/keys/rotate */
-	HL_ROUTE_TRACKS,            /* /api/v1/tracks */
-};
-/* Path without the query. HL_ERR_NOT_FOUND for anything else (including a
- * malformed id). OUT: *route, id (zeros unless the route has one). */
-HL_WUR int hl_apijson_route(const char *path, int *route, uint8_t id[static HL_ID_BYTES]);
 
 /* ---- ids and times ---- */
 /* Exactly 32 hex digits (either case). */

@@ -37,12 +37,13 @@
 
 #include "accounts.h"
 #include "alloc.h"
-#include "apiint.h"
 #include "apijson.h"
+#include "auth.h"
 #include "clock.h"
 #include "console.h"
 #include "consolejson.h"
 #include "envelope.h"
+#include "http.h"
 #include "log.h"
 #include "node.h"
 #include "pwhash.h"
@@ -79,12 +80,13 @@ struct stream {
 };
 
 struct hl_console {
-	struct hl_api *api;
+	const struct hl_config *cfg;
+	struct hl_store *store;
+	struct hl_auth *auth;
 	struct event *tick;
 	struct session sessions[CONSOLE_SESSIONS_MAX];
 	struct stream *streams;
 	unsigned nstreams;
-	struct session *cur;             /* the session of the current request */
 };
 
 static void
@@ -136,11 +138,15 @@ set_cookie(struct evhttp_request *req, const char *sid_hex, int clear)
 	OPENSSL_cleanse(c, sizeof(c));
 }
 
-/* 401 without a Basic challenge (no browser dialog) */
+/* A refusal of the session authenticator (401 carries no Basic
+ * challenge: no browser dialog). */
 static void
-reply_401(struct evhttp_request *req, const char *msg)
+refuse(struct hl_http_refusal *no, int code, const char *ecode, const char *msg)
 {
-	hl_api_reply_error(req, 401, "unauthorized", "%s", msg);
+	memset(no, 0, sizeof(*no));
+	no->code = code;
+	(void)snprintf(no->ecode, sizeof(no->ecode), "%s", ecode);
+	(void)snprintf(no->msg, sizeof(no->msg), "%s", msg);
 }
 
 /* ---- sessions ---- */
@@ -149,9 +155,7 @@ static void
 session_end(struct hl_console *c, struct session *s, const char *event, const char *detail)
 {
 	if (event != NULL)
-		hl_api_audit(c->api, event, NULL, s->name, detail);
-	if (c->cur == s)
-		c->cur = NULL;
+		hl_auth_audit(c->auth, event, NULL, s->name, detail);
 	OPENSSL_cleanse(s, sizeof(*s));
 }
 
@@ -173,7 +177,7 @@ session_find(struct hl_console *c, const uint8_t sid[static HL_CONSOLE_SID_BYTES
 static int
 session_idle(const struct hl_console *c, const struct session *s, uint64_t now)
 {
-	return now - s->last_ms >= 1000ull * hl_api_config(c->api)->console_idle_s;
+	return now - s->last_ms >= 1000ull * c->cfg->console_idle_s;
 }
 
 /* End every session of an account (disabled). */
@@ -187,10 +191,11 @@ sessions_end_for(struct hl_console *c, const char *name, const char *detail)
 			session_end(c, &c->sessions[i], "logout", detail);
 }
 
-/* Resolve the request's session. 1: *sp set; 0: no cookie; -1 replied. */
+/* Resolve the request's session. 1: *sp set; 0: no cookie; -1 refused
+ * (*no). */
 static int
 session_of(struct hl_console *c, struct evhttp_request *req, struct session **sp,
-    struct hl_operator_conf *op)
+    struct hl_operator_conf *op, struct hl_http_refusal *no)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	uint8_t sid[HL_CONSOLE_SID_BYTES];
@@ -204,25 +209,25 @@ session_of(struct hl_console *c, struct evhttp_request *req, struct session **sp
 	if (r == HL_ERR_NOT_FOUND)
 		return 0;
 	if (r != HL_OK) {
-		reply_401(req, "malformed session cookie; log in again");
+		refuse(no, 401, "unauthorized", "malformed session cookie; log in again");
 		return -1;
 	}
 	s = session_find(c, sid);
 	OPENSSL_cleanse(sid, sizeof(sid));
 	if (s == NULL) {
-		reply_401(req, "no such session (expired, logged out or the node restarted); "
-		    "log in again");
+		refuse(no, 401, "unauthorized", "no such session (expired, logged out or the node "
+		    "restarted); log in again");
 		return -1;
 	}
 	if (session_idle(c, s, now)) {
 		session_end(c, s, "session-expired", "console: idle timeout");
-		reply_401(req, "session expired after inactivity; log in again");
+		refuse(no, 401, "unauthorized", "session expired after inactivity; log in again");
 		return -1;
 	}
-	if (hl_api_operator(c->api, s->name, op) != HL_OK || op->disabled) {
+	if (hl_auth_operator(c->auth, s->name, op) != HL_OK || op->disabled) {
 		session_end(c, s, "logout", "console: account disabled or removed");
 		OPENSSL_cleanse(op, sizeof(*op));
-		reply_401(req, "account disabled");
+		refuse(no, 401, "unauthorized", "account disabled");
 		return -1;
 	}
 	*sp = s;
@@ -245,50 +250,50 @@ csrf_ok(const struct session *s, struct evhttp_request *req)
 	return ok;
 }
 
-int
-hl_console_session_auth(struct hl_console *c, struct evhttp_request *req,
-    struct hl_operator_conf *op)
+/* The HTTP layer's authenticator for the session cookie (+ X-CSRF-Token
+ * on every request but GET and HEAD): 1 with the operator and x->session,
+ * 0 when the request has no session cookie (or credentials of its own),
+ * -1 for an unknown or expired session (401) or a missing or wrong CSRF
+ * token (403, audited). */
+static int
+session_auth(void *arg, struct hl_http_req *x, struct hl_http_refusal *no)
 {
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	struct hl_console *c = arg;
+	struct evkeyvalq *in = evhttp_request_get_input_headers(x->req);
 	char detail[128];
 	struct session *s;
 	int r;
 
-	if (c == NULL)
+	if (evhttp_find_header(in, "Authorization") != NULL)
 		return 0;
-	c->cur = NULL;
-	if ((r = session_of(c, req, &s, op)) <= 0)
+	if ((r = session_of(c, x->req, &s, &x->opbuf, no)) <= 0)
 		return r;
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD && !csrf_ok(s, req)) {
+	if (x->method != HL_HTTP_GET && x->method != HL_HTTP_HEAD && !csrf_ok(s, x->req)) {
 		snprintf(detail, sizeof(detail), "console: no valid CSRF token on %.80s",
-		    path != NULL ? path : "?");
-		hl_api_audit(c->api, "csrf-refused", NULL, s->name, detail);
+		    x->path != NULL ? x->path : "?");
+		hl_auth_audit(c->auth, "csrf-refused", NULL, s->name, detail);
 		log_warnx("console: request without a valid CSRF token from %s refused", s->name);
-		OPENSSL_cleanse(op, sizeof(*op));
-		hl_api_reply_error(req, 403, "csrf", "missing or wrong X-CSRF-Token");
+		OPENSSL_cleanse(&x->opbuf, sizeof(x->opbuf));
+		refuse(no, 403, "csrf", "missing or wrong X-CSRF-Token");
 		return -1;
 	}
 	/* background refreshes (polling, event-driven reloads) do not count as
 	 * the operator's activity */
-	if (evhttp_find_header(evhttp_request_get_input_headers(req), "X-Hotline-Background") ==
-	    NULL)
+	if (evhttp_find_header(in, "X-Hotline-Background") == NULL)
 		s->last_ms = hl_now_ms();
-	c->cur = s;
+	x->session = s;
 	return 1;
 }
 
-/* ---- pages ---- */
-
-int
-hl_console_serves(const char *path)
+/* The session of a request the session authenticator accepted; NULL for
+ * one that came with HTTP Basic. */
+static struct session *
+session_of_req(const struct hl_console *c, const struct hl_http_req *x)
 {
-	if (path == NULL)
-		return 0;
-	return strcmp(path, "/") == 0 || strcmp(path, "/console") == 0 ||
-	    strncmp(path, "/console/", 9) == 0;
+	return x->via == c ? x->session : NULL;
 }
+
+/* ---- pages ---- */
 
 static void
 serve_asset(struct evhttp_request *req, const char *name)
@@ -307,20 +312,20 @@ serve_asset(struct evhttp_request *req, const char *name)
 		evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 		if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
 		    hl_console_assets[i].data, hl_console_assets[i].len, NULL, NULL) != 0) {
-			hl_api_reply_error(req, 500, "internal", "out of memory");
+			hl_http_reply_error(req, 500, "internal", "out of memory");
 			return;
 		}
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
 	sec_headers(req);
-	hl_api_reply_error(req, 404, "not_found", "no such console page");
+	hl_http_reply_error(req, 404, "not_found", "no such console page");
 }
 
 static json_t *
 session_json(struct hl_console *c, const struct session *s, const struct hl_operator_conf *op)
 {
-	const struct hl_config *cfg = hl_api_config(c->api);
+	const struct hl_config *cfg = c->cfg;
 	char csrf[2 * sizeof(s->csrf) + 1];
 	json_t *j;
 
@@ -342,64 +347,37 @@ session_json(struct hl_console *c, const struct session *s, const struct hl_oper
 	return j;
 }
 
-static int
-read_body(struct evhttp_request *req, const uint8_t **body, size_t *len)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Content-Type");
-
-	*body = NULL;
-	*len = evbuffer_get_length(in);
-	if (*len > HL_CONSOLE_BODY_MAX) {
-		hl_api_reply_error(req, 413, "payload_too_large", "body larger than %u bytes",
-		    (unsigned)HL_CONSOLE_BODY_MAX);
-		return -1;
-	}
-	if (!hl_api_is_json_type(ct)) {
-		hl_api_reply_error(req, 415, "unsupported_media_type",
-		    "the body must be application/json");
-		return -1;
-	}
-	if (*len > 0 && (*body = evbuffer_pullup(in, -1)) == NULL) {
-		hl_api_reply_error(req, 500, "internal", "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
 static void
-handle_login(struct hl_console *c, struct evhttp_request *req)
+handle_login(struct hl_console *c, struct evhttp_request *req, const uint8_t *body, size_t len)
 {
 	struct hl_operator_conf op;
 	struct session *s = NULL;
 	uint8_t sid[HL_CONSOLE_SID_BYTES];
 	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], err[160], hex[80],
 	    retry[16];
-	const uint8_t *body;
 	uint64_t now = hl_now_ms();
 	unsigned retry_s = 0;
-	size_t len, i;
+	size_t i;
 	int r;
 
 	memset(&op, 0, sizeof(op));
+	memset(sid, 0, sizeof(sid));
+	memset(hex, 0, sizeof(hex));
 	pass[0] = '\0';
-	if (read_body(req, &body, &len) != 0)
-		goto out;
 	if (hl_consolejson_login(body, len, user, pass, err, sizeof(err)) != HL_OK) {
-		hl_api_reply_error(req, 400, "bad_request", "%s", err);
+		hl_http_reply_error(req, 400, "bad_request", "%s", err);
 		goto out;
 	}
-	r = hl_api_check_login(c->api, user, pass, "console", &op, &retry_s);
+	r = hl_auth_check_login(c->auth, user, pass, "console", &op, &retry_s);
 	if (r == HL_ERR_AGAIN) {
 		snprintf(retry, sizeof(retry), "%u", retry_s);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
-		hl_api_reply_error(req, 429, "too_many_requests",
+		hl_http_reply_error(req, 429, "too_many_requests",
 		    "too many failed logins for %s; try again in %u s", user, retry_s);
 		goto out;
 	}
 	if (r != HL_OK) {
-		reply_401(req, "wrong user name or password");
+		hl_http_reply_error(req, 401, "unauthorized", "wrong user name or password");
 		goto out;
 	}
 	/* a free slot, or the session idle longest */
@@ -418,7 +396,7 @@ handle_login(struct hl_console *c, struct evhttp_request *req)
 	if (RAND_bytes(sid, sizeof(sid)) != 1 || RAND_bytes(s->csrf, sizeof(s->csrf)) != 1 ||
 	    sha256(sid, sizeof(sid), s->sid_hash) != HL_OK) {
 		OPENSSL_cleanse(s, sizeof(*s));
-		hl_api_reply_error(req, 500, "internal", "no randomness");
+		hl_http_reply_error(req, 500, "internal", "no randomness");
 		goto out;
 	}
 	s->used = 1;
@@ -426,10 +404,10 @@ handle_login(struct hl_console *c, struct evhttp_request *req)
 	s->created_ms = s->last_ms = now;
 	to_hex(sid, sizeof(sid), hex);
 	set_cookie(req, hex, 0);
-	hl_api_audit(c->api, "login", NULL, op.name, "console");
+	hl_auth_audit(c->auth, "login", NULL, op.name, "console");
 	log_info("console: %s logged in", op.name);
 	sec_headers(req);
-	hl_api_reply_json(req, 200, session_json(c, s, &op));
+	hl_http_reply_json(req, 200, session_json(c, s, &op));
 out:
 	OPENSSL_cleanse(sid, sizeof(sid));
 	OPENSSL_cleanse(hex, sizeof(hex));
@@ -437,61 +415,62 @@ out:
 	OPENSSL_cleanse(&op, sizeof(op));
 }
 
-void
-hl_console_request(struct hl_console *c, struct evhttp_request *req)
+/* "/" and "/console": the pages */
+static void
+r_redirect(struct hl_http_req *x)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : "/";
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	struct hl_operator_conf op;
-	struct session *s;
-	int r;
+	sec_headers(x->req);
+	evhttp_add_header(evhttp_request_get_output_headers(x->req), "Location", "/console/");
+	hl_http_reply_body(x->req, 302, "text/plain; charset=utf-8", "/console/\n", 11);
+}
 
-	memset(&op, 0, sizeof(op));
-	if (strcmp(path, "/") == 0 || strcmp(path, "/console") == 0) {
-		sec_headers(req);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Location", "/console/");
-		hl_api_reply_body(req, 302, "text/plain; charset=utf-8", "/console/\n", 11);
+static void
+r_login(struct hl_http_req *x)
+{
+	handle_login(x->arg, x->req, x->body, x->body_len);
+}
+
+/* GET /console/session, POST /console/logout: for a session only */
+static struct session *
+session_only(struct hl_http_req *x)
+{
+	struct session *s = session_of_req(x->arg, x);
+
+	if (s == NULL)
+		hl_http_reply_error(x->req, 401, "unauthorized", "not logged in");
+	return s;
+}
+
+static void
+r_session(struct hl_http_req *x)
+{
+	struct session *s;
+
+	if ((s = session_only(x)) == NULL)
 		return;
-	}
-	if (strcmp(path, "/console/login") == 0) {
-		if (cmd != EVHTTP_REQ_POST) {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-			hl_api_reply_error(req, 405, "method_not_allowed", "use POST here");
-			return;
-		}
-		handle_login(c, req);
+	sec_headers(x->req);
+	hl_http_reply_json(x->req, 200, session_json(x->arg, s, x->op));
+}
+
+static void
+r_logout(struct hl_http_req *x)
+{
+	struct session *s;
+
+	if ((s = session_only(x)) == NULL)
 		return;
-	}
-	if (strcmp(path, "/console/session") == 0 || strcmp(path, "/console/logout") == 0) {
-		/* session cookie; logout is a POST, so it needs the CSRF token */
-		if ((r = hl_console_session_auth(c, req, &op)) < 0)
-			return;
-		if (r == 0) {
-			reply_401(req, "not logged in");
-			return;
-		}
-		s = c->cur;
-		sec_headers(req);
-		if (strcmp(path, "/console/session") == 0) {
-			hl_api_reply_json(req, 200, session_json(c, s, &op));
-		} else if (cmd != EVHTTP_REQ_POST) {
-			hl_api_reply_error(req, 405, "method_not_allowed", "use POST here");
-		} else {
-			log_info("console: %s logged out", s->name);
-			session_end(c, s, "logout", "console");
-			set_cookie(req, "", 1);
-			hl_api_reply_json(req, 200, json_pack("{s:b}", "logged_out", 1));
-		}
-		OPENSSL_cleanse(&op, sizeof(op));
-		return;
-	}
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
-		hl_api_reply_error(req, 405, "method_not_allowed", "use GET here");
-		return;
-	}
-	serve_asset(req, path[9] == '\0' ? "index.html" : path + 9);
+	sec_headers(x->req);
+	log_info("console: %s logged out", s->name);
+	session_end(x->arg, s, "logout", "console");
+	set_cookie(x->req, "", 1);
+	hl_http_reply_json(x->req, 200, json_pack("{s:b}", "logged_out", 1));
+}
+
+/* /console/ and /console/NAME */
+static void
+r_asset(struct hl_http_req *x)
+{
+	serve_asset(x->req, x->param[0][0] == '\0' ? "index.html" : x->param[0]);
 }
 
 /* ---- event streams (server-sent events) ---- */
@@ -565,31 +544,26 @@ stream_send(struct stream *st, const char *text)
 
 static void
 handle_events(struct hl_console *c, const struct hl_operator_conf *op,
-    struct evhttp_request *req)
+    struct evhttp_request *req, const struct session *s)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct hl_operator_conf sop;
-	struct session *s = NULL;
 	struct stream *st;
 
 	/* the stream belongs to the session of this request's cookie (a
 	 * request authenticated with Basic has none) */
-	if (evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization") != NULL ||
-	    session_of(c, req, &s, &sop) != 1) {
-		OPENSSL_cleanse(&sop, sizeof(sop));
-		hl_api_reply_error(req, 400, "bad_request",
+	if (s == NULL) {
+		hl_http_reply_error(req, 400, "bad_request",
 		    "the event stream is for console sessions (log in at /console/)");
 		return;
 	}
-	OPENSSL_cleanse(&sop, sizeof(sop));
 	if (c->nstreams >= CONSOLE_STREAMS_MAX || evcon == NULL) {
 		evhttp_add_header(h, "Retry-After", "5");
-		hl_api_reply_error(req, 503, "unavailable", "too many open event streams");
+		hl_http_reply_error(req, 503, "unavailable", "too many open event streams");
 		return;
 	}
 	if ((st = hl_calloc(1, sizeof(*st))) == NULL) {
-		hl_api_reply_error(req, 500, "internal", "out of memory");
+		hl_http_reply_error(req, 500, "internal", "out of memory");
 		return;
 	}
 	st->c = c;
@@ -658,7 +632,7 @@ hl_console_event(void *arg, const struct hl_node_event *ev)
 
 	if (c == NULL || c->streams == NULL)
 		return;
-	cfg = hl_api_config(c->api);
+	cfg = c->cfg;
 	memset(&m, 0, sizeof(m));
 	switch (kind) {
 	case HL_NODE_EV_ENVELOPE: name = "envelope"; break;
@@ -676,7 +650,7 @@ hl_console_event(void *arg, const struct hl_node_event *ev)
 		}
 		return;
 	}
-	if (id == NULL || hl_store_get(hl_api_store(c->api), id, 0, &m) != HL_OK)
+	if (id == NULL || hl_store_get(c->store, id, 0, &m) != HL_OK)
 		return;
 	have = 1;
 	hl_apijson_format_id(id, hid);
@@ -720,7 +694,7 @@ static void
 handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
     struct evhttp_request *req, const char *query)
 {
-	struct hl_store *store = hl_api_store(c->api);
+	struct hl_store *store = c->store;
 	struct hl_audit_entry *e = NULL;
 	sqlite3_stmt *st = NULL;
 	json_t *items = NULL, *it;
@@ -729,24 +703,24 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 	size_t limit, n = 0, i;
 
 	if (op->role != HL_ROLE_ADMIN && op->role != HL_ROLE_OFFICER) {
-		hl_api_reply_error(req, 403, "denied", "only officers and admins may read the audit log");
+		hl_http_reply_error(req, 403, "denied", "only officers and admins may read the audit log");
 		return;
 	}
 	if (audit_limit(query, &limit) != HL_OK) {
-		hl_api_reply_error(req, 400, "bad_request", "query must be limit=N (1 to %d)",
+		hl_http_reply_error(req, 400, "bad_request", "query must be limit=N (1 to %d)",
 		    CONSOLE_AUDIT_MAX);
 		return;
 	}
 	if (sqlite3_prepare_v2(hl_store_db(store), "SELECT coalesce(max(seq), 0) FROM audit", -1,
 	    &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		hl_api_reply_error(req, 500, "internal", "cannot read the audit log");
+		hl_http_reply_error(req, 500, "internal", "cannot read the audit log");
 		goto out;
 	}
 	last = (uint64_t)sqlite3_column_int64(st, 0);
 	from = last > limit ? last - limit + 1 : 1;
 	if (hl_store_audit_list(store, from, limit, &e, &n) != HL_OK ||
 	    (items = json_array()) == NULL) {
-		hl_api_reply_error(req, 500, "internal", "cannot read the audit log");
+		hl_http_reply_error(req, 500, "internal", "cannot read the audit log");
 		goto out;
 	}
 	for (i = n; i-- > 0;) {   /* newest first */
@@ -756,11 +730,11 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 		    "time", hl_apijson_time(e[i].time_ms), "event", e[i].event,
 		    "id", e[i].has_id ? hid : NULL, "actor", e[i].actor, "detail", e[i].detail);
 		if (it == NULL || json_array_append_new(items, it) != 0) {
-			hl_api_reply_error(req, 500, "internal", "out of memory");
+			hl_http_reply_error(req, 500, "internal", "out of memory");
 			goto out;
 		}
 	}
-	hl_api_reply_json(req, 200, json_pack("{s:I, s:O}", "entries", (json_int_t)last,
+	hl_http_reply_json(req, 200, json_pack("{s:I, s:O}", "entries", (json_int_t)last,
 	    "items", items));
 out:
 	sqlite3_finalize(st);
@@ -773,22 +747,18 @@ out:
  * and whether the operator may send it at all. */
 static void
 handle_label_check(struct hl_console *c, const struct hl_operator_conf *op,
-    struct evhttp_request *req)
+    struct evhttp_request *req, const uint8_t *body, size_t len)
 {
-	const struct hl_config *cfg = hl_api_config(c->api);
+	const struct hl_config *cfg = c->cfg;
 	struct hl_console_labelreq lr;
 	const struct hl_peer_conf *pc;
 	json_t *arr = NULL, *it;
-	const uint8_t *body;
 	char err[200], why[256], lt[512];
-	size_t len;
 	unsigned i, k;
 	int allowed, wanted, self_ok = 1;
 
-	if (read_body(req, &body, &len) != 0)
-		return;
 	if (hl_consolejson_labelcheck(body, len, &cfg->policy, &lr, err, sizeof(err)) != HL_OK) {
-		hl_api_reply_error(req, 400, "bad_request", "%s", err);
+		hl_http_reply_error(req, 400, "bad_request", "%s", err);
 		return;
 	}
 	err[0] = '\0';
@@ -834,13 +804,13 @@ handle_label_check(struct hl_console *c, const struct hl_operator_conf *op,
 			goto nomem;
 	}
 	hl_label_format(&lr.label, &cfg->policy, lt, sizeof(lt));
-	hl_api_reply_json(req, 200, json_pack("{s:s, s:b, s:s?, s:O}", "label_text", lt,
+	hl_http_reply_json(req, 200, json_pack("{s:s, s:b, s:s?, s:O}", "label_text", lt,
 	    "sender_allowed", self_ok, "sender_reason", self_ok ? NULL : err, "recipients", arr));
 	json_decref(arr);
 	return;
 nomem:
 	json_decref(arr);
-	hl_api_reply_error(req, 500, "internal", "out of memory");
+	hl_http_reply_error(req, 500, "internal", "out of memory");
 }
 
 static json_t *
@@ -857,14 +827,14 @@ account_json(const struct hl_policy *pol, const struct hl_operator_conf *op, con
 static void
 handle_operators_list(struct hl_console *c, struct evhttp_request *req)
 {
-	const struct hl_config *cfg = hl_api_config(c->api);
+	const struct hl_config *cfg = c->cfg;
 	struct hl_account *acc = NULL;
 	json_t *arr = NULL, *it;
 	size_t n = 0, i;
 
-	if (hl_accounts_list(hl_api_store(c->api), &acc, &n) != HL_OK ||
+	if (hl_accounts_list(c->store, &acc, &n) != HL_OK ||
 	    (arr = json_array()) == NULL) {
-		hl_api_reply_error(req, 500, "internal", "cannot list the accounts");
+		hl_http_reply_error(req, 500, "internal", "cannot list the accounts");
 		goto out;
 	}
 	for (i = 0; i < cfg->noperators; i++) {
@@ -881,10 +851,10 @@ handle_operators_list(struct hl_console *c, struct evhttp_request *req)
 		if (it == NULL || json_array_append_new(arr, it) != 0)
 			goto nomem;
 	}
-	hl_api_reply_json(req, 200, json_pack("{s:O}", "items", arr));
+	hl_http_reply_json(req, 200, json_pack("{s:O}", "items", arr));
 	goto out;
 nomem:
-	hl_api_reply_error(req, 500, "internal", "out of memory");
+	hl_http_reply_error(req, 500, "internal", "out of memory");
 out:
 	json_decref(arr);
 	if (acc != NULL)
@@ -896,66 +866,57 @@ reply_account_error(struct evhttp_request *req, int r, const char *name)
 {
 	switch (r) {
 	case HL_ERR_EXISTS:
-		hl_api_reply_error(req, 409, "conflict", "operator %s already exists", name);
+		hl_http_reply_error(req, 409, "conflict", "operator %s already exists", name);
 		break;
 	case HL_ERR_NOT_FOUND:
-		hl_api_reply_error(req, 404, "not_found", "no operator account %s in the database",
+		hl_http_reply_error(req, 404, "not_found", "no operator account %s in the database",
 		    name);
 		break;
 	case HL_ERR_INVALID:
-		hl_api_reply_error(req, 400, "bad_request", "invalid operator name %s", name);
+		hl_http_reply_error(req, 400, "bad_request", "invalid operator name %s", name);
 		break;
 	default:
-		hl_api_reply_error(req, 500, "internal", "accounts: %s", hl_strerror(r));
+		hl_http_reply_error(req, 500, "internal", "accounts: %s", hl_strerror(r));
 		break;
 	}
 }
 
-/* POST /api/v1/operators (add), /api/v1/operators/NAME/disable, .../reset */
+/* POST /api/v1/operators (add: name NULL), /api/v1/operators/NAME/disable,
+ * .../reset */
 static void
 handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
-    struct evhttp_request *req, const char *rest)
+    struct evhttp_request *req, const char *rname, const char *action, const uint8_t *body,
+    size_t len)
 {
-	const struct hl_config *cfg = hl_api_config(c->api);
+	const struct hl_config *cfg = c->cfg;
 	struct hl_operator_conf nop;
 	struct hl_account acc;
 	char pass[HL_API_PASSWORD_MAX + 1], err[200], name[HL_OPERATOR_MAX + 1];
-	const char *slash, *action = NULL;
-	const uint8_t *body;
-	size_t len, nl;
 	int r;
 
 	memset(&nop, 0, sizeof(nop));
 	memset(&acc, 0, sizeof(acc));
 	pass[0] = '\0';
 	name[0] = '\0';
-	if (rest[0] != '\0') {
-		if ((slash = strchr(rest, '/')) == NULL || (nl = (size_t)(slash - rest)) == 0 ||
-		    nl > HL_OPERATOR_MAX) {
-			hl_api_reply_error(req, 404, "not_found", "no such endpoint");
+	if (rname != NULL) {
+		if (rname[0] == '\0' || strlen(rname) > HL_OPERATOR_MAX ||
+		    (strcmp(action, "disable") != 0 && strcmp(action, "reset") != 0)) {
+			hl_http_reply_error(req, 404, "not_found", "no such endpoint");
 			goto out;
 		}
-		memcpy(name, rest, nl);
-		name[nl] = '\0';
-		action = slash + 1;
-		if (strcmp(action, "disable") != 0 && strcmp(action, "reset") != 0) {
-			hl_api_reply_error(req, 404, "not_found", "no such endpoint");
-			goto out;
-		}
+		snprintf(name, sizeof(name), "%s", rname);
 	}
-	if (read_body(req, &body, &len) != 0)
-		goto out;
 	if (action != NULL && strcmp(action, "disable") == 0) {
 		if (hl_apijson_parse_empty(body, len, err, sizeof(err)) != HL_OK) {
-			hl_api_reply_error(req, 400, "bad_request", "%s", err);
+			hl_http_reply_error(req, 400, "bad_request", "%s", err);
 			goto out;
 		}
 		if (hl_config_operator(cfg, name) != NULL) {
-			hl_api_reply_error(req, 409, "conflict", "operator %s is defined in the "
+			hl_http_reply_error(req, 409, "conflict", "operator %s is defined in the "
 			    "configuration: set disabled = yes there", name);
 			goto out;
 		}
-		if ((r = hl_accounts_disable(hl_api_store(c->api), name, op->name,
+		if ((r = hl_accounts_disable(c->store, name, op->name,
 		    hl_now_ms())) != HL_OK) {
 			reply_account_error(req, r, name);
 			goto out;
@@ -965,35 +926,35 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 	} else {
 		if (hl_consolejson_operator(body, len, &cfg->policy, action == NULL, &nop, pass, err,
 		    sizeof(err)) != HL_OK) {
-			hl_api_reply_error(req, 400, "bad_request", "%s", err);
+			hl_http_reply_error(req, 400, "bad_request", "%s", err);
 			goto out;
 		}
 		if (action == NULL)
 			snprintf(name, sizeof(name), "%s", nop.name);
 		if (!hl_accounts_name_valid(name)) {
-			hl_api_reply_error(req, 400, "bad_request", "operator names are 1 to %d of "
+			hl_http_reply_error(req, 400, "bad_request", "operator names are 1 to %d of "
 			    "A-Z a-z 0-9 . _ - (not starting with . or -)", HL_OPERATOR_MAX);
 			goto out;
 		}
 		if (strlen(pass) < CONSOLE_PASSWORD_MIN) {
-			hl_api_reply_error(req, 400, "bad_request", "the password must have at least "
+			hl_http_reply_error(req, 400, "bad_request", "the password must have at least "
 			    "%d characters", CONSOLE_PASSWORD_MIN);
 			goto out;
 		}
 		if (hl_config_operator(cfg, name) != NULL) {
-			hl_api_reply_error(req, 409, "conflict", "operator %s is defined in the "
+			hl_http_reply_error(req, 409, "conflict", "operator %s is defined in the "
 			    "configuration, which takes precedence", name);
 			goto out;
 		}
 		if (hl_pwhash_make(pass, CONSOLE_SCRYPT_LN, nop.password_hash,
 		    sizeof(nop.password_hash)) != HL_OK) {
-			hl_api_reply_error(req, 500, "internal", "cannot hash the password");
+			hl_http_reply_error(req, 500, "internal", "cannot hash the password");
 			goto out;
 		}
 		if (action == NULL)
-			r = hl_accounts_add(hl_api_store(c->api), &nop, op->name, hl_now_ms());
+			r = hl_accounts_add(c->store, &nop, op->name, hl_now_ms());
 		else
-			r = hl_accounts_reset(hl_api_store(c->api), name, nop.password_hash, op->name,
+			r = hl_accounts_reset(c->store, name, nop.password_hash, op->name,
 			    hl_now_ms());
 		if (r != HL_OK) {
 			reply_account_error(req, r, name);
@@ -1003,11 +964,11 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 			sessions_end_for(c, name, "console: password reset");
 		log_info("operator %s %s by %s", name, action == NULL ? "added" : "reset", op->name);
 	}
-	if (hl_accounts_get(hl_api_store(c->api), name, &acc) != HL_OK) {
-		hl_api_reply_error(req, 500, "internal", "cannot read the account back");
+	if (hl_accounts_get(c->store, name, &acc) != HL_OK) {
+		hl_http_reply_error(req, 500, "internal", "cannot read the account back");
 		goto out;
 	}
-	hl_api_reply_json(req, action == NULL ? 201 : 200, account_json(&cfg->policy, &acc.op,
+	hl_http_reply_json(req, action == NULL ? 201 : 200, account_json(&cfg->policy, &acc.op,
 	    "database", acc.created_ms, acc.password_changed_ms));
 out:
 	OPENSSL_cleanse(pass, sizeof(pass));
@@ -1015,134 +976,87 @@ out:
 	OPENSSL_cleanse(&acc, sizeof(acc));
 }
 
+/* ---- routes ---- */
+
 static void
-wrong_method(struct evhttp_request *req, const char *allow)
+r_events(struct hl_http_req *x)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-	hl_api_reply_error(req, 405, "method_not_allowed", "use %s here", allow);
+	handle_events(x->arg, x->op, x->req, session_of_req(x->arg, x));
 }
 
-int
-hl_console_api(struct hl_console *c, const struct hl_operator_conf *op,
-    struct evhttp_request *req, const char *path, const char *query)
+static void
+r_audit(struct hl_http_req *x)
 {
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	int get = cmd == EVHTTP_REQ_GET, post = cmd == EVHTTP_REQ_POST;
-	int noquery = query == NULL || query[0] == '\0';
+	handle_audit_list(x->arg, x->op, x->req, x->query);
+}
 
-	if (c == NULL || path == NULL)
-		return 0;
-	if (strcmp(path, "/api/v1/events") == 0) {
-		if (!get)
-			wrong_method(req, "GET");
-		else if (!noquery)
-			hl_api_reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
-		else
-			handle_events(c, op, req);
+static void
+r_label_check(struct hl_http_req *x)
+{
+	handle_label_check(x->arg, x->op, x->req, x->body, x->body_len);
+}
+
+/* Accounts: admins only (the refusal audited). */
+static int
+admin_only(struct hl_http_req *x)
+{
+	struct hl_console *c = x->arg;
+
+	if (x->op->role == HL_ROLE_ADMIN)
 		return 1;
-	}
-	if (strcmp(path, "/api/v1/audit") == 0) {
-		if (!get)
-			wrong_method(req, "GET");
-		else
-			handle_audit_list(c, op, req, query);
-		return 1;
-	}
-	if (strcmp(path, "/api/v1/label/check") == 0) {
-		if (!post)
-			wrong_method(req, "POST");
-		else if (!noquery)
-			hl_api_reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
-		else
-			handle_label_check(c, op, req);
-		return 1;
-	}
-	if (strcmp(path, "/api/v1/operators") == 0 || strncmp(path, "/api/v1/operators/", 18) == 0) {
-		if (op->role != HL_ROLE_ADMIN) {
-			hl_api_audit(c->api, "operator-denied", NULL, op->name, path);
-			hl_api_reply_error(req, 403, "denied", "only an admin operator may manage accounts");
-		} else if (!noquery) {
-			hl_api_reply_error(req, 400, "bad_request", "this endpoint takes no query parameters");
-		} else if (path[17] == '\0') {
-			if (get)
-				handle_operators_list(c, req);
-			else if (post)
-				handle_operators_post(c, op, req, "");
-			else
-				wrong_method(req, "GET, POST");
-		} else if (!post) {
-			wrong_method(req, "POST");
-		} else {
-			handle_operators_post(c, op, req, path + 18);
-		}
-		return 1;
-	}
+	hl_auth_audit(c->auth, "operator-denied", NULL, x->op->name, x->path);
+	hl_http_reply_error(x->req, 403, "denied", "only an admin operator may manage accounts");
 	return 0;
 }
 
-/* ---- additions to existing API replies (api.c calls these) ---- */
-
-/* Each recipient of a delivery reply gets "overdue": delivered, not
- * acknowledged and past its acknowledgement deadline (deliveries.overdue_ms,
- * set by the node's deadline scan). */
-void
-hl_console_annotate_delivery(struct hl_console *c, const uint8_t id[static HL_ID_BYTES],
-    json_t *reply)
+static void
+r_operators_list(struct hl_http_req *x)
 {
-	json_t *recips = json_object_get(reply, "recipients"), *r;
-	sqlite3_stmt *st = NULL;
-	size_t i;
-	int overdue;
-
-	if (c == NULL || !json_is_array(recips) || sqlite3_prepare_v2(hl_store_db(
-	    hl_api_store(c->api)), "SELECT overdue_ms != 0 AND state = 1 FROM deliveries "
-	    "WHERE id = ?1 AND node = ?2", -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	json_array_foreach(recips, i, r) {
-		const char *node = json_string_value(json_object_get(r, "node"));
-
-		overdue = 0;
-		if (node != NULL && sqlite3_reset(st) == SQLITE_OK &&
-		    sqlite3_bind_blob(st, 1, id, HL_ID_BYTES, SQLITE_STATIC) == SQLITE_OK &&
-		    sqlite3_bind_text(st, 2, node, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW)
-			overdue = sqlite3_column_int(st, 0) != 0;
-		json_object_set_new(r, "overdue", json_boolean(overdue));
-	}
-out:
-	sqlite3_finalize(st);
+	if (admin_only(x))
+		handle_operators_list(x->arg, x->req);
 }
 
-/* A status peer gets "queue_by_precedence": {"FLASH": n, ...}, this node's
- * own envelopes still queued for it (relayed ones count in queue_depth only). */
-void
-hl_console_annotate_peer(struct hl_console *c, const char *node, json_t *peer)
+static void
+r_operators_add(struct hl_http_req *x)
 {
-	static const char *const names[4] = { "FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE" };
-	sqlite3_stmt *st = NULL;
-	json_int_t cnt[4] = { 0, 0, 0, 0 };
-	sqlite3_int64 p;
-	json_t *o;
-	int i;
-
-	if (c == NULL || sqlite3_prepare_v2(hl_store_db(hl_api_store(c->api)),
-	    "SELECT e.precedence, count(*) FROM deliveries d JOIN envelopes e ON e.id = d.id "
-	    "WHERE d.node = ?1 AND d.state IN (0, 4) GROUP BY e.precedence", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC) != SQLITE_OK)
-		goto out;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		p = sqlite3_column_int64(st, 0);
-		if (p >= 0 && p < 4)
-			cnt[p] = sqlite3_column_int64(st, 1);
-	}
-	if ((o = json_object()) == NULL)
-		goto out;
-	for (i = 0; i < 4; i++)
-		json_object_set_new(o, names[i], json_integer(cnt[i]));
-	json_object_set_new(peer, "queue_by_precedence", o);
-out:
-	sqlite3_finalize(st);
+	if (admin_only(x))
+		handle_operators_post(x->arg, x->op, x->req, NULL, NULL, x->body, x->body_len);
 }
+
+static void
+r_operator_change(struct hl_http_req *x)
+{
+	if (admin_only(x))
+		handle_operators_post(x->arg, x->op, x->req, x->param[0], x->param[1], x->body,
+		    x->body_len);
+}
+
+#define A HL_HTTP_AUTH
+#define Q HL_HTTP_QUERY
+#define B HL_HTTP_BODY
+#define GH (HL_HTTP_GET | HL_HTTP_HEAD)
+static const struct hl_http_route console_routes[] = {
+	/* the pages and the session: their own authentication */
+	{ GH, "/", r_redirect, 0, 0 },
+	{ GH, "/console", r_redirect, 0, 0 },
+	{ HL_HTTP_POST, "/console/login", r_login, B, HL_CONSOLE_BODY_MAX },
+	{ HL_HTTP_GET, "/console/session", r_session, A, 0 },
+	/* the scripts send {} */
+	{ HL_HTTP_POST, "/console/logout", r_logout, A | B, HL_CONSOLE_BODY_MAX },
+	{ GH, "/console/*", r_asset, 0, 0 },
+	/* the API endpoints added for it */
+	{ HL_HTTP_GET, "/api/v1/events", r_events, A, 0 },
+	{ HL_HTTP_GET, "/api/v1/audit", r_audit, A | Q, 0 },
+	{ HL_HTTP_POST, "/api/v1/label/check", r_label_check, A | B, HL_CONSOLE_BODY_MAX },
+	{ HL_HTTP_GET, "/api/v1/operators", r_operators_list, A, 0 },
+	{ HL_HTTP_POST, "/api/v1/operators", r_operators_add, A | B, HL_CONSOLE_BODY_MAX },
+	{ HL_HTTP_POST, "/api/v1/operators/{name}/{action}", r_operator_change, A | B,
+	    HL_CONSOLE_BODY_MAX },
+};
+#undef A
+#undef Q
+#undef B
+#undef GH
 
 /* ---- TLS: a certificate browsers can use ----
  * Node certificates are Ed25519, which browsers do not accept in TLS. The
@@ -1198,8 +1112,8 @@ out:
 	return r;
 }
 
-int
-hl_console_tls(SSL_CTX *ctx, const struct hl_config *cfg, char *err, size_t errlen)
+static int
+console_tls(SSL_CTX *ctx, const struct hl_config *cfg, char *err, size_t errlen)
 {
 	EVP_PKEY *k = NULL;
 	X509 *x = NULL;
@@ -1249,22 +1163,48 @@ out:
 /* ---- life cycle ---- */
 
 int
-hl_console_new(struct hl_api *a, struct event_base *base, struct hl_console **out)
+hl_console_register(struct hl_console *c, struct hl_http_table *t)
+{
+	int r;
+
+	if ((r = hl_http_table_add(t, console_routes, sizeof(console_routes) /
+	    sizeof(console_routes[0]), NULL, c)) != HL_OK)
+		return r;
+	if ((r = hl_http_table_add_auth(t, session_auth, c)) != HL_OK)
+		hl_http_table_remove(t, c);
+	return r;
+}
+
+int
+hl_console_new(struct hl_node *node, struct hl_auth *auth, struct event_base *base,
+    struct ssl_ctx_st *tls, struct hl_console **out, char *err, size_t errlen)
 {
 	struct hl_console *c;
 	struct timeval tv = { CONSOLE_TICK_S, 0 };
+	int r = HL_ERR_NOMEM;
 
 	*out = NULL;
-	if ((c = hl_calloc(1, sizeof(*c))) == NULL)
-		return HL_ERR_NOMEM;
-	c->api = a;
-	if ((c->tick = event_new(base, -1, EV_PERSIST, console_tick, c)) == NULL ||
-	    event_add(c->tick, &tv) != 0) {
-		hl_console_free(c);
+	if ((c = hl_calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "web console: out of memory");
 		return HL_ERR_NOMEM;
 	}
+	c->cfg = hl_node_config(node);
+	c->store = hl_node_store(node);
+	c->auth = auth;
+	if ((c->tick = event_new(base, -1, EV_PERSIST, console_tick, c)) == NULL ||
+	    event_add(c->tick, &tv) != 0) {
+		snprintf(err, errlen, "web console: out of memory");
+		goto out;
+	}
+	/* a certificate browsers accept, beside the node's */
+	if ((r = console_tls(tls, c->cfg, err, errlen)) != HL_OK)
+		goto out;
 	*out = c;
-	return HL_OK;
+	c = NULL;
+	r = HL_OK;
+out:
+	hl_console_free(c);
+	return r;
 }
 
 void
@@ -1272,8 +1212,8 @@ hl_console_free(struct hl_console *c)
 {
 	if (c == NULL)
 		return;
-	/* the HTTP server is freed first (hl_api_free), which closes every
-	 * connection: what is left here only needs its memory back */
+	/* the HTTP server is freed first, which closes every connection:
+	 * what is left here only needs its memory back */
 	while (c->streams != NULL)
 		stream_unlink(c->streams);
 	if (c->tick != NULL)

@@ -6,10 +6,13 @@
  * yes each installs its seccomp allow-list (sandbox.h). docs/SECURITY.md,
  * "Processes and privileges".
  *
- * This file composes the daemon: it builds the node and the services that
- * sit on it (operator API with the web console, track and STIX ingest,
- * the TAXII poll bridge) and wires the services to the node's post-commit
- * events. Nothing below it knows the services exist. */
+ * This file composes the daemon: it builds the node, the HTTP layer of the
+ * operator port (http.c) with its authenticators (auth.c's HTTP Basic, the
+ * console's sessions), and the services that sit on them (operator API,
+ * web console, TAXII server, track and STIX ingest, the TAXII poll bridge),
+ * each registering its routes into the layer; and it wires the services to
+ * the node's post-commit events. Nothing below it knows the services
+ * exist, and the services do not call each other. */
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -29,8 +32,11 @@
 #include "alloc.h"
 #include "api.h"
 #include "apijson.h"
+#include "auth.h"
 #include "config.h"
+#include "console.h"
 #include "envelope.h"
+#include "http.h"
 #include "keeper.h"
 #include "keys.h"
 #include "log.h"
@@ -38,6 +44,7 @@
 #include "nodeinit.h"
 #include "sandbox.h"
 #include "stixdb.h"
+#include "stixshare.h"
 #include "taxii.h"
 #include "taxiipoll.h"
 #include "track.h"
@@ -54,6 +61,18 @@ struct privsep {
 	int fd;                    /* our end of the keeper's socketpair */
 	int keeper_died;
 	struct event_base *base;   /* the loop to stop when the keeper dies */
+};
+
+/* The network process's parts, built by compose() and undone by
+ * decompose(). */
+struct daemon {
+	struct hl_node *node;
+	struct hl_http *http;         /* the operator port: TLS, routes, authenticators */
+	struct hl_auth *auth;         /* accounts, logins, HTTP Basic */
+	struct hl_api *api;
+	struct hl_console *console;
+	struct hl_taxii *taxii;
+	struct hl_taxiipoll *poll;
 };
 
 static void
@@ -229,7 +248,7 @@ on_event_track(void *arg, const struct hl_node_event *ev)
 	}
 }
 
-/* STIX objects into the local copy of their collection (taxii.c), right
+/* STIX objects into the local copy of their collection (stixshare.c), right
  * after the commit; idempotent, so a retry after a failure is safe. */
 static void
 on_event_stix(void *arg, const struct hl_node_event *ev)
@@ -239,62 +258,109 @@ on_event_stix(void *arg, const struct hl_node_event *ev)
 
 	if (ev->kind != HL_NODE_EV_ENVELOPE || ev->overdue || ev->content_type != HL_CT_STIX)
 		return;
-	if ((r = hl_taxii_ingest(arg, ev->id)) != HL_OK) {
+	if ((r = hl_stixshare_ingest(arg, ev->id)) != HL_OK) {
 		hl_apijson_format_id(ev->id, idh);
 		log_warnx("envelope %s: STIX objects not ingested: %s", idh, hl_strerror(r));
 	}
 }
 
-/* The network process: the node, its link listener, the operator API (with
- * the console, which subscribes itself), the ingest subscribers, the node's
- * timer, the TAXII poll bridge; in this order, and undone in reverse. */
+/* The network process: the node, its link listener, the HTTP layer with
+ * HTTP Basic, the services and their routes (the console also its session
+ * authenticator and its certificate, and it subscribes to the node's
+ * events), the listening socket, the ingest subscribers, the node's timer,
+ * the TAXII poll bridge and its routes; in this order, and undone in
+ * reverse. */
 static int
-compose(struct hl_config *cfg, struct event_base *base, struct hl_node **node,
-    struct hl_api **api, struct hl_taxiipoll **poll, char *err, size_t errlen)
+compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *err,
+    size_t errlen)
 {
+	struct hl_http_table *routes;
 	size_t nidx;
 	int r;
 
-	if ((r = hl_node_new(cfg, base, node, err, errlen)) != HL_OK)
+	if ((r = hl_node_new(cfg, base, &d->node, err, errlen)) != HL_OK)
 		return r;
 	/* after the STIX search migration: index what was stored before it,
 	 * now rather than on the event loop (src/stixdb.h) */
-	if ((r = hl_stixdb_backfill(hl_node_store(*node), &nidx)) != HL_OK) {
+	if ((r = hl_stixdb_backfill(hl_node_store(d->node), &nidx)) != HL_OK) {
 		snprintf(err, errlen, "STIX search index: %s", hl_strerror(r));
 		return r;
 	}
 	if (nidx > 0)
 		log_info("stix: search index built for %zu objects stored before it", nidx);
-	if ((r = hl_node_listen(*node, err, errlen)) != HL_OK ||
-	    (r = hl_api_start(base, *node, api, err, errlen)) != HL_OK)
+	if ((r = hl_node_listen(d->node, err, errlen)) != HL_OK ||
+	    (r = hl_http_new(base, hl_node_config(d->node), &d->http, err, errlen)) != HL_OK)
 		return r;
-	if ((r = hl_node_subscribe(*node, on_event_track, hl_node_store(*node))) != HL_OK ||
-	    (r = hl_node_subscribe(*node, on_event_stix, hl_node_store(*node))) != HL_OK) {
+	routes = hl_http_table(d->http);
+	/* HTTP Basic first; the console's session cookie after it */
+	if ((r = hl_auth_new(hl_node_config(d->node), hl_node_store(d->node), &d->auth)) != HL_OK ||
+	    (r = hl_http_table_add_auth(routes, hl_auth_basic, d->auth)) != HL_OK ||
+	    (r = hl_api_new(d->node, d->auth, &d->api)) != HL_OK ||
+	    (r = hl_api_register(d->api, routes)) != HL_OK) {
+		snprintf(err, errlen, "operator API: %s", hl_strerror(r));
+		return r;
+	}
+	if ((r = hl_console_new(d->node, d->auth, base, hl_http_tls(d->http), &d->console, err,
+	    errlen)) != HL_OK)
+		return r;
+	if ((r = hl_console_register(d->console, routes)) != HL_OK ||
+	    (r = hl_node_subscribe(d->node, hl_console_event, d->console)) != HL_OK) {
+		snprintf(err, errlen, "web console: %s", hl_strerror(r));
+		return r;
+	}
+	if ((r = hl_taxii_new(d->node, d->auth, &d->taxii)) != HL_OK ||
+	    (r = hl_taxii_register(d->taxii, routes)) != HL_OK) {
+		snprintf(err, errlen, "TAXII server: %s", hl_strerror(r));
+		return r;
+	}
+	if ((r = hl_http_listen(d->http, err, errlen)) != HL_OK)
+		return r;
+	if ((r = hl_node_subscribe(d->node, on_event_track, hl_node_store(d->node))) != HL_OK ||
+	    (r = hl_node_subscribe(d->node, on_event_stix, hl_node_store(d->node))) != HL_OK) {
 		snprintf(err, errlen, "cannot subscribe to node events: %s", hl_strerror(r));
 		return r;
 	}
-	if ((r = hl_node_start(*node, err, errlen)) != HL_OK)
+	if ((r = hl_node_start(d->node, err, errlen)) != HL_OK)
 		return r;
 	/* the TAXII poll bridge: [taxii_source] sections (taxiipoll.c) */
-	if ((r = hl_taxiipoll_new(*node, base, poll, err, errlen)) != HL_OK)
+	if ((r = hl_taxiipoll_new(d->node, d->auth, base, &d->poll, err, errlen)) != HL_OK)
 		return r;
-	hl_api_set_poller(*api, *poll);
+	if ((r = hl_taxiipoll_register(d->poll, routes)) != HL_OK) {
+		snprintf(err, errlen, "taxii sources: %s", hl_strerror(r));
+		return r;
+	}
 	return HL_OK;
 }
 
-/* Reverse of compose: services first, the node last. */
+/* The poll bridge goes first, before the node's last commit. */
 static void
-decompose(struct hl_node *node, struct hl_api *api, struct hl_taxiipoll *poll)
+stop_poll(struct daemon *d)
 {
-	if (api != NULL)
-		hl_api_set_poller(api, NULL);
-	hl_taxiipoll_free(poll);
-	hl_api_free(api);
-	if (node != NULL) {
-		hl_node_unsubscribe(node, on_event_stix, hl_node_store(node));
-		hl_node_unsubscribe(node, on_event_track, hl_node_store(node));
+	hl_http_table_remove(hl_http_table(d->http), d->poll);
+	hl_taxiipoll_free(d->poll);
+	d->poll = NULL;
+}
+
+/* Reverse of compose: the HTTP server first (every connection closes, the
+ * console's event streams too), then the services, the node last. */
+static void
+decompose(struct daemon *d)
+{
+	stop_poll(d);
+	hl_http_free(d->http);
+	d->http = NULL;
+	hl_taxii_free(d->taxii);
+	if (d->node != NULL) {
+		/* (a subscriber that is not there is no error) */
+		hl_node_unsubscribe(d->node, hl_console_event, d->console);
+		hl_node_unsubscribe(d->node, on_event_stix, hl_node_store(d->node));
+		hl_node_unsubscribe(d->node, on_event_track, hl_node_store(d->node));
 	}
-	hl_node_free(node);
+	hl_console_free(d->console);
+	hl_api_free(d->api);
+	hl_auth_free(d->auth);
+	hl_node_free(d->node);
+	memset(d, 0, sizeof(*d));
 }
 
 int
@@ -304,13 +370,12 @@ main(int argc, char **argv)
 	struct hl_config *cfg = NULL;
 	struct event_base *base = NULL;
 	struct event *sigint = NULL, *sigterm = NULL, *sigchld = NULL;
-	struct hl_node *node = NULL;
-	struct hl_api *api = NULL;
-	struct hl_taxiipoll *poll = NULL;
+	struct daemon d;
 	const char *conf = getenv("HOTLINE_CONF");
 	char err[512];
 	int ch, check = 0, verbose = 0, rc = 1;
 
+	memset(&d, 0, sizeof(d));
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		printf("hotlined %s\n", HL_VERSION);
 		return 0;
@@ -371,7 +436,7 @@ main(int argc, char **argv)
 		log_warnx("cannot install signal handlers");
 		goto out;
 	}
-	if (compose(cfg, base, &node, &api, &poll, err, sizeof(err)) != HL_OK) {
+	if (compose(cfg, base, &d, err, sizeof(err)) != HL_OK) {
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
@@ -398,10 +463,8 @@ main(int argc, char **argv)
 		log_warnx("node %s stopped: the key keeper is gone", cfg->node);
 		goto out;
 	}
-	hl_api_set_poller(api, NULL);
-	hl_taxiipoll_free(poll);
-	poll = NULL;
-	hl_node_shutdown(node);
+	stop_poll(&d);
+	hl_node_shutdown(d.node);
 	rc = 0;
 out:
 	if (sigint != NULL)
@@ -410,7 +473,7 @@ out:
 		event_free(sigterm);
 	if (sigchld != NULL)
 		event_free(sigchld);
-	decompose(node, api, poll);
+	decompose(&d);
 	if (base != NULL)
 		event_base_free(base);
 	if (ps.fd != -1)

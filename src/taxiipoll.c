@@ -1,6 +1,6 @@
 /* taxiipoll.c: the TAXII poll bridge (see taxiipoll.h). Each source runs
  * rounds: page requests on the event loop (evhttp client over TLS), each
- * page stored through hl_taxii_add. Which page to ask for, and the
+ * page stored through hl_stixshare_add. Which page to ask for, and the
  * position to keep, are taxiic's pager's (hl_taxiic_pager_*): added_after
  * stays fixed while next is followed, and the position kept in the store
  * (hl_stixdb_bridge_*) is always a date_added up to which every object is
@@ -29,16 +29,17 @@
 #include <openssl/x509v3.h>
 
 #include "alloc.h"
-#include "apiint.h"
 #include "apijson.h"
+#include "auth.h"
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
+#include "http.h"
 #include "log.h"
 #include "node.h"
 #include "pki.h"
 #include "stixdb.h"
-#include "taxii.h"
+#include "stixshare.h"
 #include "taxiic.h"
 #include "taxiipoll.h"
 #include "version.h"
@@ -74,6 +75,7 @@ struct source {
 
 struct hl_taxiipoll {
 	struct hl_node *node;
+	struct hl_auth *auth;
 	struct event_base *base;
 	struct hl_stixdb *db;
 	unsigned n;
@@ -337,7 +339,7 @@ schedule(struct source *s, unsigned secs)
 		evtimer_add(s->timer, &tv);
 }
 
-/* Store one page through hl_taxii_add, counting what was new, already
+/* Store one page through hl_stixshare_add, counting what was new, already
  * stored (the same id and version) and refused. 0, or -1 with s->error. */
 static int
 store_page(struct source *s, const struct hl_taxii_page *pg)
@@ -353,14 +355,14 @@ store_page(struct source *s, const struct hl_taxii_page *pg)
 	prov.source = HL_STIX_EXTERNAL;
 	snprintf(prov.node, sizeof(prov.node), "%s", s->conf->url);
 	/* a partner's hotline node (node = P/...): what it serves stays P's
-	 * (sticky releasability, taxii.c); any other server is local origin */
+	 * (sticky releasability, stixshare.c); any other server is local origin */
 	if (s->conf->node[0] != '\0' && !hl_label_node_name_valid(s->conf->node, prov.partner))
 		prov.partner[0] = '\0';
 	/* who added them, for the audit record and the status resource: the
 	 * source (the URL is longer than an audit actor may be) */
 	snprintf(prov.added_by, sizeof(prov.added_by), "taxii:%s", s->conf->name);
 	prov.received_us = wall_us();
-	r = hl_taxii_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
+	r = hl_stixshare_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
 	if (r != HL_OK) {
 		snprintf(s->error, sizeof(s->error), "storing into collection %s: %s",
 		    s->conf->collection, hl_strerror(r));
@@ -599,8 +601,8 @@ fail:
 }
 
 int
-hl_taxiipoll_new(struct hl_node *n, struct event_base *base, struct hl_taxiipoll **out,
-    char *err, size_t errlen)
+hl_taxiipoll_new(struct hl_node *n, struct hl_auth *auth, struct event_base *base,
+    struct hl_taxiipoll **out, char *err, size_t errlen)
 {
 	const struct hl_config *cfg = hl_node_config(n);
 	struct hl_taxiipoll *p = NULL;
@@ -613,6 +615,7 @@ hl_taxiipoll_new(struct hl_node *n, struct event_base *base, struct hl_taxiipoll
 		return HL_ERR_NOMEM;
 	}
 	p->node = n;
+	p->auth = auth;
 	p->base = base;
 	if (cfg->nsources > 0) {
 		if ((p->src = hl_calloc(cfg->nsources, sizeof(*p->src))) == NULL) {
@@ -727,57 +730,48 @@ hl_taxiipoll_status(const struct hl_taxiipoll *p)
 	return o;
 }
 
-void
-hl_taxiipoll_request(struct hl_api *a, struct evhttp_request *req, const char *uri)
-{
-	const struct hl_operator_conf *op;
-	const char *name, *end;
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	char nm[HL_COLLECTION_NAME_MAX + 1];
-	uint64_t round = 0;
-	size_t nl;
+/* ---- routes: /api/v1/taxii/ ---- */
 
-	if ((op = hl_api_authenticate(a, req)) == NULL)
-		return;   /* replied */
-	if (strcmp(uri, "/api/v1/taxii/sources") == 0) {
-		if (m != EVHTTP_REQ_GET) {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
-			hl_api_reply_error(req, 405, "method_not_allowed", "use GET here");
-			return;
-		}
-		hl_api_reply_json(req, 200, hl_taxiipoll_status(hl_api_poller(a)));
+static void
+r_sources(struct hl_http_req *x)
+{
+	hl_http_reply_json(x->req, 200, hl_taxiipoll_status(x->arg));
+}
+
+static void
+r_pull(struct hl_http_req *x)
+{
+	struct hl_taxiipoll *p = x->arg;
+	const char *nm = x->param[0];
+	uint64_t round = 0;
+
+	if (strlen(nm) > HL_COLLECTION_NAME_MAX || strchr(nm, '%') != NULL) {
+		hl_http_reply_error(x->req, 404, "not_found", "no such taxii source");
 		return;
 	}
-	if (strncmp(uri, "/api/v1/taxii/sources/", 22) != 0 ||
-	    (end = strstr(uri + 22, "/pull")) == NULL || strcmp(end, "/pull") != 0) {
-		hl_api_reply_error(req, 404, "not_found", "no such resource");
-		return;
-	}
-	name = uri + 22;
-	nl = (size_t)(end - name);
-	if (nl == 0 || nl > HL_COLLECTION_NAME_MAX || memchr(name, '/', nl) != NULL ||
-	    memchr(name, '%', nl) != NULL) {
-		hl_api_reply_error(req, 404, "not_found", "no such taxii source");
-		return;
-	}
-	memcpy(nm, name, nl);
-	nm[nl] = '\0';
-	if (m != EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-		hl_api_reply_error(req, 405, "method_not_allowed", "use POST here");
-		return;
-	}
-	if (op->role < HL_ROLE_ANALYST) {
-		hl_api_audit(a, "taxii-pull-refused", NULL, op->name, nm);
-		hl_api_reply_error(req, 403, "denied", "pulling a taxii source needs the analyst "
+	if (x->op->role < HL_ROLE_ANALYST) {
+		hl_auth_audit(p->auth, "taxii-pull-refused", NULL, x->op->name, nm);
+		hl_http_reply_error(x->req, 403, "denied", "pulling a taxii source needs the analyst "
 		    "or admin role");
 		return;
 	}
-	if (hl_taxiipoll_trigger(hl_api_poller(a), nm, &round) != HL_OK) {
-		hl_api_reply_error(req, 404, "not_found", "no [taxii_source %s] on this node", nm);
+	if (hl_taxiipoll_trigger(p, nm, &round) != HL_OK) {
+		hl_http_reply_error(x->req, 404, "not_found", "no [taxii_source %s] on this node", nm);
 		return;
 	}
-	hl_api_audit(a, "taxii-pull", NULL, op->name, nm);
-	hl_api_reply_json(req, 202, json_pack("{s:s,s:I}", "source", nm, "round",
+	hl_auth_audit(p->auth, "taxii-pull", NULL, x->op->name, nm);
+	hl_http_reply_json(x->req, 202, json_pack("{s:s,s:I}", "source", nm, "round",
 	    (json_int_t)round));
+}
+
+static const struct hl_http_route poll_routes[] = {
+	{ HL_HTTP_GET, "/api/v1/taxii/sources", r_sources, HL_HTTP_AUTH, 0 },
+	{ HL_HTTP_POST, "/api/v1/taxii/sources/{name}/pull", r_pull, HL_HTTP_AUTH, 0 },
+};
+
+int
+hl_taxiipoll_register(struct hl_taxiipoll *p, struct hl_http_table *t)
+{
+	return hl_http_table_add(t, poll_routes, sizeof(poll_routes) / sizeof(poll_routes[0]),
+	    NULL, p);
 }

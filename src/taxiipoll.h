@@ -2,15 +2,15 @@
  * node fetches the external collection's new objects every interval
  * (GET .../objects/?added_after=CURSOR&limit=..., following "next" with
  * the same added_after), stores them in the local collection through
- * hl_taxii_add (validation, labels, sharing with the members), and keeps
+ * hl_stixshare_add (validation, labels, sharing with the members), and keeps
  * CURSOR durably in the store: a date_added up to which every object is
  * stored (taxiic.h, the pager).
  *
  * Non-blocking: the requests are libevent HTTP client requests over
  * bufferevent_openssl on the node's own event loop, so the store and the
  * STIX database are used on their thread and nothing else runs in
- * parallel. The daemon gives its poller to the operator API
- * (hl_api_set_poller), which serves it with hl_taxiipoll_request(). */
+ * parallel. Its two operator endpoints (/api/v1/taxii/) are routes of
+ * the HTTP layer (hl_taxiipoll_register). */
 #ifndef HL_TAXIIPOLL_H
 #define HL_TAXIIPOLL_H
 
@@ -19,8 +19,8 @@
 #include "errors.h"
 
 struct event_base;
-struct evhttp_request;
-struct hl_api;
+struct hl_auth;
+struct hl_http_table;
 struct hl_node;
 struct hl_taxiipoll;
 
@@ -33,7 +33,7 @@ struct hl_taxiipoll;
  * password_file, which must not be group/world readable, and loads each
  * CA) and schedule the rounds. err: one line. Caller frees with
  * hl_taxiipoll_free() before the node. */
-HL_WUR int hl_taxiipoll_new(struct hl_node *n, struct event_base *base,
+HL_WUR int hl_taxiipoll_new(struct hl_node *n, struct hl_auth *auth, struct event_base *base,
     struct hl_taxiipoll **out, char *err, size_t errlen);
 void hl_taxiipoll_free(struct hl_taxiipoll *p);
 
@@ -47,8 +47,10 @@ HL_WUR int hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, uint64
  * repeated, note, error}. New reference; NULL on allocation failure. */
 json_t *hl_taxiipoll_status(const struct hl_taxiipoll *p);
 
-/* The operator API under /api/v1/taxii/: GET sources, POST
- * sources/NAME/pull (analyst or admin; audited). Replies exactly once. */
-void hl_taxiipoll_request(struct hl_api *a, struct evhttp_request *req, const char *path);
+/* Add the operator endpoints under /api/v1/taxii/ to t: GET sources,
+ * POST sources/NAME/pull (analyst or admin; audited). Remove them
+ * (hl_http_table_remove) before hl_taxiipoll_free while the server lives
+ * on. p may be NULL to list them, as test_http does. */
+HL_WUR int hl_taxiipoll_register(struct hl_taxiipoll *p, struct hl_http_table *t);
 
 #endif

@@ -30,57 +30,7 @@ setup(void **state)
 	return 0;
 }
 
-/* ---- routing, ids, times ---- */
-
-static void
-test_route(void **state)
-{
-	uint8_t id[HL_ID_BYTES];
-	int route;
-
-	(void)state;
-	assert_int_equal(hl_apijson_route("/api/v1/envelopes", &route, id), HL_OK);
-	assert_int_equal(route, HL_ROUTE_ENVELOPES);
-	assert_int_equal(hl_apijson_route("/api/v1/inbox", &route, id), HL_OK);
-	assert_int_equal(route, HL_ROUTE_INBOX);
-	assert_int_equal(hl_apijson_route("/api/v1/sent", &route, id), HL_OK);
-	assert_int_equal(route, HL_ROUTE_SENT);
-	assert_int_equal(hl_apijson_route("/api/v1/status", &route, id), HL_OK);
-	assert_int_equal(route, HL_ROUTE_STATUS);
-	assert_int_equal(hl_apijson_route("/api/v1/audit/verify", &route, id), HL_OK);
-	assert_int_equal(route, HL_ROUTE_AUDIT_VERIFY);
-	assert_int_equal(hl_apijson_route("/api/v1/envelopes/00112233445566778899aabbccddeeff",
-	    &route, id), HL_OK);
-	assert_int_equal(route, HL_ROUTE_ENVELOPE);
-	assert_int_equal(id[0], 0x00);
-	assert_int_equal(id[15], 0xff);
-	assert_int_equal(hl_apijson_route("/api/v1/envelopes/00112233445566778899aabbccddeeff/ack",
-	    &route, id), HL_OK);
-	assert_int_equal(route, HL_ROUTE_ACK);
-	assert_int_equal(hl_apijson_route(
-	    "/api/v1/envelopes/00112233445566778899AABBCCDDEEFF/delivery", &route, id), HL_OK);
-	assert_int_equal(route, HL_ROUTE_DELIVERY);
-	assert_int_equal(id[10], 0xaa);
-
-	/* malformed */
-	assert_int_equal(hl_apijson_route(NULL, &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route("", &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route("/api/v1/", &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route("/api/v1/inbox/", &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route("/api/v2/inbox", &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route("/api/v1/envelopes/", &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route("/api/v1/envelopes/0011", &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route("/api/v1/envelopes/00112233445566778899aabbccddeeff0",
-	    &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route("/api/v1/envelopes/0011223344556677889xaabbccddeeff",
-	    &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route("/api/v1/envelopes/00112233445566778899aabbccddeeff/",
-	    &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_apijson_route(
-	    "/api/v1/envelopes/00112233445566778899aabbccddeeff/ackx", &route, id), HL_ERR_NOT_FOUND);
-	assert_int_equal(route, 0);
-	assert_int_equal(id[0] | id[15], 0);
-}
+/* ---- ids, times ---- */
 
 static void
 test_id_time(void **state)
@@ -982,7 +932,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_id_time),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_send_valid),

@@ -25,7 +25,7 @@
 #include "stix.h"
 #include "stixdb.h"
 #include "store.h"
-#include "taxii.h"
+#include "stixshare.h"
 
 struct fx {
 	char dir[64];
@@ -564,12 +564,12 @@ test_ingest(void **state)
 	assert_int_equal(hl_stixdb_ingest_pending(f->d, 10, &ids, &n), HL_OK);
 	assert_true(n == 3);
 	hl_free(ids);
-	assert_int_equal(hl_taxii_catch_up(f->s, &done), HL_OK);
+	assert_int_equal(hl_stixshare_catch_up(f->s, &done), HL_OK);
 	assert_true(done == 3);
 	/* all three done (two refused, audited), none pending */
 	assert_int_equal(hl_stixdb_ingest_pending(f->d, 10, &ids, &n), HL_OK);
 	assert_true(n == 0 && ids == NULL);
-	assert_int_equal(hl_taxii_catch_up(f->s, &done), HL_OK);
+	assert_int_equal(hl_stixshare_catch_up(f->s, &done), HL_OK);
 	assert_true(done == 0);
 	assert_int_equal(hl_stixdb_count(f->d, "intel", &cnt), HL_OK);
 	assert_true(cnt == 1);
@@ -583,11 +583,11 @@ test_ingest(void **state)
 	assert_memory_equal(hits[0].row.label, f->lab_u, f->lab_u_len);
 	hl_stixdb_hits_free(hits, n);
 	/* the same envelope again is idempotent */
-	assert_int_equal(hl_taxii_ingest(f->s, (const uint8_t[HL_ID_BYTES]){ 1, 1, 1, 1, 1, 1, 1,
+	assert_int_equal(hl_stixshare_ingest(f->s, (const uint8_t[HL_ID_BYTES]){ 1, 1, 1, 1, 1, 1, 1,
 	    1, 1, 1, 1, 1, 1, 1, 1, 1 }), HL_OK);
 	assert_int_equal(hl_stixdb_count(f->d, "intel", &cnt), HL_OK);
 	assert_true(cnt == 1);
-	assert_int_equal(hl_taxii_ingest(f->s, (const uint8_t[HL_ID_BYTES]){ 9 }), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_stixshare_ingest(f->s, (const uint8_t[HL_ID_BYTES]){ 9 }), HL_ERR_NOT_FOUND);
 }
 
 /* ---- search by technique id, tactic id, name, alias, id; sightings ---- */
@@ -1519,7 +1519,7 @@ test_ingest_sticky(void **state)
 	free(xs);
 	mklabel(&f->pol, "KOR,NATO,USA", "amber", "UNCLASSIFIED", &l, wide, &wlen);
 	inbound_from(f, 7, "USA/node-1", wide, wlen, content);
-	assert_int_equal(hl_taxii_catch_up(f->s, &n), HL_OK);
+	assert_int_equal(hl_stixshare_catch_up(f->s, &n), HL_OK);
 	assert_true(n == 1);
 	assert_int_equal(hl_stixdb_get_latest(f->d, "wide", XID, &f->pol, NULL, &row),
 	    HL_ERR_NOT_FOUND);
@@ -1552,7 +1552,7 @@ test_ingest_sticky(void **state)
 	    "\"objects\":[%s]}", xs);
 	free(xs);
 	inbound_from(f, 8, "JPN/node-1", wide, wlen, content);
-	assert_int_equal(hl_taxii_catch_up(f->s, &n), HL_OK);
+	assert_int_equal(hl_stixshare_catch_up(f->s, &n), HL_OK);
 	assert_int_equal(hl_stixdb_get_latest(f->d, "wide", XID, &f->pol, NULL, &row), HL_OK);
 	assert_string_equal(row->prov.partner, "JPN");
 	hl_stixdb_rows_free(row, 1);
@@ -1595,7 +1595,7 @@ test_ingest_collections_cap(void **state)
 	(void)snprintf(content, sizeof(content), "%s", BUNDLE("c7", "2"));
 	inbound(f, 2, content);
 #undef BUNDLE
-	assert_int_equal(hl_taxii_catch_up(f->s, &n), HL_OK);
+	assert_int_equal(hl_stixshare_catch_up(f->s, &n), HL_OK);
 	assert_true(n == 2);
 	assert_int_equal(hl_stixdb_count(f->d, "fresh", &cnt), HL_OK);
 	assert_true(cnt == 0);

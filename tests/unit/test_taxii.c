@@ -1,10 +1,11 @@
-/* test_taxii.c: the TAXII query-string parser and the signed "next" token,
- * the two parts of the TAXII server that read untrusted request text
- * before any database work; and what a collection takes from a POST, a
- * push, an import or the poll bridge (taxii.c's add_objects, without a
- * running node): markings at property level (issue 12, defect 1: the OASIS
- * granular-markings example) and sticky releasability (defect 2), with the
- * status each refusal gets, the audit, and what would go to the members. */
+/* test_taxii.c: the TAXII query-string parser and the signed "next" token
+ * (taxii_query.c), the two parts of the TAXII server that read untrusted
+ * request text before any database work; and what a collection takes from
+ * a POST, a push, an import or the poll bridge (stixshare.c's add_objects,
+ * without a running node): markings at property level (issue 12, defect 1:
+ * the OASIS granular-markings example) and sticky releasability (defect
+ * 2), with the status each refusal gets, the audit, and what would go to
+ * the members. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,8 +19,9 @@
 #include <openssl/hmac.h>
 #include <sqlite3.h>
 
+#include "taxii_query.c"
 /* the static add_objects() and admit() */
-#include "taxii.c"
+#include "stixshare.c"
 
 static struct hl_taxii_query tq;
 static char err[320];

@@ -1,0 +1,50 @@
+/* auth.h: operators, below the services that serve them: the accounts
+ * (the configuration's [operator] sections first, then the database's,
+ * accounts.c), password checks with a per-user failure window, HTTP Basic
+ * for the HTTP layer (a verified credential cached for a minute under an
+ * HMAC with a process-random key, never in clear), and the audit record of
+ * what an operator did (docs/API.md, "Authentication"). */
+#ifndef HL_AUTH_H
+#define HL_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "errors.h"
+#include "http.h"
+
+struct hl_auth;
+struct hl_store;
+
+#define HL_AUTH_CACHE 32             /* verified credentials remembered */
+#define HL_AUTH_TTL_MS 60000         /* for this long */
+#define HL_AUTH_FAIL_SLOTS 64        /* users with recent failures tracked */
+#define HL_AUTH_FAIL_MAX 5           /* failures per user per window */
+#define HL_AUTH_FAIL_WINDOW_MS 60000
+
+/* cfg and store outlive it. OUT: *out (hl_auth_free). */
+HL_WUR int hl_auth_new(const struct hl_config *cfg, struct hl_store *store, struct hl_auth **out);
+void hl_auth_free(struct hl_auth *a);
+
+/* Look an operator up: the configuration first, then the database.
+ * HL_ERR_NOT_FOUND. OUT: *out. */
+HL_WUR int hl_auth_operator(struct hl_auth *a, const char *name, struct hl_operator_conf *out);
+/* Check a password with the per-user failure window; audits
+ * login-failed ("VIA: wrong password", ...). HL_OK (*out filled),
+ * HL_ERR_AUTH, HL_ERR_AGAIN (rate limited: *retry_s seconds). The caller
+ * audits a successful login. */
+HL_WUR int hl_auth_check_login(struct hl_auth *a, const char *user, const char *pass,
+    const char *via, struct hl_operator_conf *out, unsigned *retry_s);
+
+/* The HTTP layer's authenticator for HTTP Basic (arg: the hl_auth). A
+ * request without Authorization is not its; what to answer it then is a
+ * 401 with the Basic challenge (none for the console's scripts, which
+ * send X-Hotline-Console). */
+int hl_auth_basic(void *arg, struct hl_http_req *x, struct hl_http_refusal *no);
+
+/* Record an audit entry (failures logged, not fatal). id may be NULL. */
+void hl_auth_audit(struct hl_auth *a, const char *event, const uint8_t *id, const char *actor,
+    const char *detail);
+
+#endif
