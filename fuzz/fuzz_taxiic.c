@@ -177,7 +177,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		break;
 	case 5:
-		if (hl_taxiic_header(data + 1, size - 1, "X-TAXII-Date-Added-Last", v, sizeof(v)) ==
+		if (hl_httpc_header(data + 1, size - 1, "X-TAXII-Date-Added-Last", v, sizeof(v)) ==
 		    HL_OK && strlen(v) >= sizeof(v))
 			abort();
 		break;

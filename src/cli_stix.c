@@ -257,7 +257,6 @@ static int
 push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size_t batch,
     struct push_result *pr)
 {
-	struct hl_taxiic tc;
 	struct hl_taxii_status st;
 	json_t *b = NULL, *o;
 	char path[256], err[512];
@@ -268,14 +267,6 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 	memset(&st, 0, sizeof(st));
 	if ((rc = c->setup()) != EX_OK)
 		return rc;
-	memset(&tc, 0, sizeof(tc));
-	snprintf(tc.host, sizeof(tc.host), "%s", c->hc->host);
-	tc.port = c->hc->port;
-	snprintf(tc.ca_path, sizeof(tc.ca_path), "%s", c->hc->ca_path);
-	snprintf(tc.node, sizeof(tc.node), "%s", c->hc->node);
-	snprintf(tc.user, sizeof(tc.user), "%s", c->hc->user);
-	tc.password = c->hc->password;
-	tc.timeout_ms = c->hc->timeout_ms;
 	objects_path(coll, path, sizeof(path));
 	pr->total = json_array_size(objects);
 	if (tty)
@@ -304,7 +295,7 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 			}
 			i++;
 		}
-		r = hl_taxiic_post_objects(&tc, path, b, &st, err, sizeof(err));
+		r = hl_taxiic_post_objects(c->hc, path, b, &st, err, sizeof(err));
 		if (r != HL_OK) {
 			if (tty)
 				fputc('\n', stderr);
@@ -319,7 +310,7 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 			snprintf(sid, sizeof(sid), "%s", st.id);
 			hl_taxiic_status_clear(&st);
 			sleep_ms(200);
-			if ((r = hl_taxiic_get_status(&tc, API_ROOT, sid, &st, err,
+			if ((r = hl_taxiic_get_status(c->hc, API_ROOT, sid, &st, err,
 			    sizeof(err))) != HL_OK) {
 				rc = hl_cli_fail(taxii_rc(r), "stix push: %s", err);
 				goto out;

@@ -47,6 +47,8 @@
 
 #define CLI_OPTS_MAX 12
 #define CLI_ARGS_MAX 256
+/* an API response: a maximal content as base64 in JSON, and room */
+#define CLI_BODY_MAX (HL_CONTENT_MAX_BYTES / 3u * 4u + 2u * 1024u * 1024u)
 
 struct cli {
 	const char *conf_path;
@@ -298,8 +300,9 @@ api_call(const char *what, const char *method, const char *path, json_t *body, j
 			return hl_cli_fail(EX_FAIL, "out of memory");
 		blen = strlen(b);
 	}
-	r = hl_httpc_request(&cli.hc, method, path, (const uint8_t *)b, blen, &hr, &raw, err,
-	    sizeof(err));
+	r = hl_httpc_request(&cli.hc, &(struct hl_httpc_req){ .method = method, .path = path,
+	    .body = (const uint8_t *)b, .body_len = blen, .body_max = CLI_BODY_MAX }, &hr, &raw,
+	    err, sizeof(err));
 	if (b != NULL)
 		hl_free_secret(b, blen + 1);
 	if (r != HL_OK) {

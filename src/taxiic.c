@@ -1,34 +1,21 @@
 /* taxiic.c: TAXII 2.1 client. Parsers first (pure, bounded), then the
- * transport: one HTTPS request per call with Connection: close, the TAXII
- * media type in Accept/Content-Type, and the response parsed by httpc's
- * parser. httpc's own request function cannot send the TAXII media type
- * nor check a server's host name, so the connection is opened here. */
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
+ * requests, through the one HTTPS client (httpc.c) with the TAXII media
+ * type in Accept and Content-Type. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "alloc.h"
 #include "apijson.h"
 #include "buf.h"
-#include "pki.h"
+#include "httpc.h"
 #include "stix.h"
 #include "taxiic.h"
-#include "version.h"
 
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -409,40 +396,6 @@ hl_taxiic_error_text(const uint8_t *p, size_t len, char *out, size_t cap)
 	if (t != NULL)
 		set_err(out, cap, "%s%s%s", t, d != NULL ? ": " : "", d != NULL ? d : "");
 	json_decref(o);
-}
-
-int
-hl_taxiic_header(const uint8_t *p, size_t len, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name), i = 0, e, vs, ve;
-
-	if (cap > 0)
-		out[0] = '\0';
-	/* skip the status line */
-	while (i < len && p[i] != '\n')
-		i++;
-	i++;
-	while (i < len) {
-		for (e = i; e < len && p[e] != '\n'; e++)
-			;
-		ve = e > i && p[e - 1] == '\r' ? e - 1 : e;
-		if (ve - i > nl && p[i + nl] == ':' && strncasecmp((const char *)p + i, name, nl) == 0) {
-			for (vs = i + nl + 1; vs < ve && (p[vs] == ' ' || p[vs] == '\t'); vs++)
-				;
-			while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
-				ve--;
-			if (ve - vs >= cap)
-				return HL_ERR_TOO_BIG;
-			memcpy(out, p + vs, ve - vs);
-			out[ve - vs] = '\0';
-			for (e = 0; out[e] != '\0'; e++)
-				if ((unsigned char)out[e] < 0x20 || out[e] == 0x7f)
-					return HL_ERR_MALFORMED;
-			return HL_OK;
-		}
-		i = e + 1;
-	}
-	return HL_ERR_NOT_FOUND;
 }
 
 int
@@ -841,290 +794,33 @@ hl_taxiic_pager_refused(struct hl_taxii_pager *pg, int http_status, const char *
 	return HL_TAXII_PAGER_FAILED;
 }
 
-/* ---- transport ---- */
-
-static int
-tx_connect(const struct hl_taxiic *c, int timeout_ms, int *fdp, char *err, size_t errlen)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	struct pollfd pfd;
-	struct timeval tv;
-	socklen_t sl;
-	char port[8];
-	int fd = -1, flags, e = ECONNREFUSED, soerr, gai;
-
-	*fdp = -1;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", (unsigned)c->port);
-	if ((gai = getaddrinfo(c->host, port, &hints, &res)) != 0) {
-		set_err(err, errlen, "cannot reach %s:%u: %s", c->host, (unsigned)c->port,
-		    gai_strerror(gai));
-		return HL_ERR_IO;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol)) < 0) {
-			e = errno;
-			continue;
-		}
-		if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-			e = errno;
-			goto next;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-			if (errno != EINPROGRESS) {
-				e = errno;
-				goto next;
-			}
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			pfd.revents = 0;
-			if (poll(&pfd, 1, timeout_ms) != 1) {
-				e = ETIMEDOUT;
-				goto next;
-			}
-			sl = sizeof(soerr);
-			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
-				e = soerr != 0 ? soerr : errno;
-				goto next;
-			}
-		}
-		tv.tv_sec = timeout_ms / 1000;
-		tv.tv_usec = (timeout_ms % 1000) * 1000;
-		if (fcntl(fd, F_SETFL, flags) < 0 ||
-		    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
-			e = errno;
-			goto next;
-		}
-		*fdp = fd;
-		freeaddrinfo(res);
-		return HL_OK;
-next:
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	set_err(err, errlen, "cannot reach %s:%u: %s", c->host, (unsigned)c->port, strerror(e));
-	return HL_ERR_IO;
-}
-
-static void
-tls_err(const struct hl_taxiic *c, SSL *ssl, const char *what, char *err, size_t errlen)
-{
-	unsigned long e = ERR_peek_last_error();
-	long vr = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
-	char buf[256];
-
-	if (vr != X509_V_OK)
-		snprintf(buf, sizeof(buf), "certificate: %s", X509_verify_cert_error_string(vr));
-	else if (e != 0)
-		ERR_error_string_n(e, buf, sizeof(buf));
-	else if (errno == EAGAIN || errno == EWOULDBLOCK)
-		snprintf(buf, sizeof(buf), "timed out");
-	else
-		snprintf(buf, sizeof(buf), "connection closed");
-	set_err(err, errlen, "%s %s:%u: %s", what, c->host, (unsigned)c->port, buf);
-	ERR_clear_error();
-}
-
-static int
-tls_open(const struct hl_taxiic *c, int fd, SSL_CTX **ctxp, SSL **sslp, char *err,
-    size_t errlen)
-{
-	SSL_CTX *ctx = NULL;
-	SSL *ssl = NULL;
-	X509 *peer;
-	char name[HL_NODE_NAME_MAX + 1];
-	int r = HL_ERR_CRYPTO;
-
-	*ctxp = NULL;
-	*sslp = NULL;
-	ERR_clear_error();
-	/* our own nodes speak TLS 1.3 only; other TAXII servers may be at 1.2 */
-	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
-	    SSL_CTX_set_min_proto_version(ctx, c->node[0] != '\0' ? TLS1_3_VERSION :
-	    TLS1_2_VERSION) != 1) {
-		tls_err(c, NULL, "cannot set up TLS for", err, errlen);
-		goto out;
-	}
-	if (SSL_CTX_load_verify_locations(ctx, c->ca_path, NULL) != 1) {
-		set_err(err, errlen, "%s: cannot load the CA certificate", c->ca_path);
-		ERR_clear_error();
-		goto out;
-	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1) {
-		tls_err(c, NULL, "cannot set up TLS for", err, errlen);
-		goto out;
-	}
-	if (c->node[0] == '\0') {
-		/* another server: its certificate must name the host we asked for */
-		if (SSL_set_tlsext_host_name(ssl, c->host) != 1 || SSL_set1_host(ssl, c->host) != 1) {
-			tls_err(c, NULL, "cannot set up TLS for", err, errlen);
-			goto out;
-		}
-	}
-	errno = 0;
-	if (SSL_connect(ssl) != 1) {
-		tls_err(c, ssl, "TLS handshake failed with", err, errlen);
-		goto out;
-	}
-	if ((peer = SSL_get0_peer_certificate(ssl)) == NULL) {
-		set_err(err, errlen, "%s:%u sent no certificate", c->host, (unsigned)c->port);
-		goto out;
-	}
-	if (c->node[0] != '\0' && (hl_pki_cert_node_name(peer, name) != HL_OK ||
-	    strcmp(name, c->node) != 0)) {
-		set_err(err, errlen, "%s:%u is not node %s", c->host, (unsigned)c->port, c->node);
-		goto out;
-	}
-	*ctxp = ctx;
-	*sslp = ssl;
-	ctx = NULL;
-	ssl = NULL;
-	r = HL_OK;
-out:
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
-	return r;
-}
-
-static int
-build_head(const struct hl_taxiic *c, const char *method, const char *path, const char *accept,
-    int has_body, size_t body_len, struct hl_buf *b)
-{
-	char cred[HL_OPERATOR_MAX + 1 + 1024 + 1], line[HL_TAXIIC_URL_MAX * 2 + 512];
-	unsigned char auth[(sizeof(cred) + 2) / 3 * 4 + 1];
-	size_t ul = strlen(c->user), pl = c->password != NULL ? strlen(c->password) : 0;
-	int n, r = HL_ERR_INVALID, v6 = strchr(c->host, ':') != NULL;
-
-	if (ul + 1 + pl >= sizeof(cred) || strpbrk(path, "\r\n ") != NULL)
-		goto out;
-	memcpy(cred, c->user, ul);
-	cred[ul] = ':';
-	if (pl > 0)
-		memcpy(cred + ul + 1, c->password, pl);
-	EVP_EncodeBlock(auth, (unsigned char *)cred, (int)(ul + 1 + pl));
-	n = snprintf(line, sizeof(line), "%s %s HTTP/1.1\r\nHost: %s%s%s:%u\r\n"
-	    "User-Agent: hotline/%s\r\nAccept: %s\r\nConnection: close\r\n", method, path,
-	    v6 ? "[" : "", c->host, v6 ? "]" : "", (unsigned)c->port, HL_VERSION,
-	    accept != NULL ? accept : HL_TAXIIC_MEDIA);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		goto out;
-	hl_buf_put(b, line, (size_t)n);
-	if (ul > 0) {
-		hl_buf_put(b, "Authorization: Basic ", 21);
-		hl_buf_put(b, auth, strlen((char *)auth));
-		hl_buf_put(b, "\r\n", 2);
-	}
-	if (has_body) {
-		n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %zu\r\n",
-		    HL_TAXIIC_MEDIA, body_len);
-		hl_buf_put(b, line, (size_t)n);
-	}
-	hl_buf_put(b, "\r\n", 2);
-	r = hl_buf_error(b);
-out:
-	OPENSSL_cleanse(cred, sizeof(cred));
-	OPENSSL_cleanse(auth, sizeof(auth));
-	return r;
-}
-
-static int
-write_all(SSL *ssl, const uint8_t *p, size_t n)
-{
-	size_t w;
-
-	while (n > 0) {
-		if (SSL_write_ex(ssl, p, n, &w) != 1)
-			return HL_ERR_IO;
-		p += w;
-		n -= w;
-	}
-	return HL_OK;
-}
+/* ---- requests (httpc.c) ---- */
 
 int
-hl_taxiic_request(const struct hl_taxiic *c, const char *method, const char *path,
+hl_taxiic_request(const struct hl_httpc *c, const char *method, const char *path,
     const uint8_t *body, size_t body_len, const char *accept, int *status, uint8_t **rbody,
     size_t *blen, char **head, char *err, size_t errlen)
 {
-	struct hl_buf hd, in;
+	struct hl_httpc_req rq;
 	struct hl_http_resp hr;
-	SSL_CTX *ctx = NULL;
-	SSL *ssl = NULL;
-	uint8_t *b = NULL;
-	size_t got, want;
-	int fd = -1, r, complete = 0;
-	int tmo = c->timeout_ms > 0 ? c->timeout_ms : HL_HTTPC_TIMEOUT_MS;
+	uint8_t *raw = NULL, *b = NULL;
+	int r;
 
 	*status = 0;
 	*rbody = NULL;
 	*blen = 0;
 	if (head != NULL)
 		*head = NULL;
-	hl_buf_init(&hd, HL_HTTPC_HEADERS_MAX);
-	hl_buf_init(&in, HL_HTTPC_HEADERS_MAX + HL_TAXIIC_BODY_MAX);
-	if ((r = build_head(c, method, path, accept, body != NULL, body_len, &hd)) != HL_OK) {
-		set_err(err, errlen, "request too large or bad path");
-		goto out;
-	}
-	if ((r = tx_connect(c, tmo, &fd, err, errlen)) != HL_OK ||
-	    (r = tls_open(c, fd, &ctx, &ssl, err, errlen)) != HL_OK)
-		goto out;
-	errno = 0;
-	if ((r = write_all(ssl, hd.data, hd.len)) != HL_OK ||
-	    (body != NULL && (r = write_all(ssl, body, body_len)) != HL_OK)) {
-		tls_err(c, ssl, "cannot send to", err, errlen);
-		goto out;
-	}
-	for (;;) {
-		want = in.max - in.len < 64 * 1024 ? in.max - in.len : 64 * 1024;
-		if (want == 0) {
-			set_err(err, errlen, "response from %s:%u is too large", c->host,
-			    (unsigned)c->port);
-			r = HL_ERR_TOO_BIG;
-			goto out;
-		}
-		if ((r = hl_buf_reserve(&in, want)) != HL_OK) {
-			set_err(err, errlen, "out of memory");
-			goto out;
-		}
-		errno = 0;
-		if (SSL_read_ex(ssl, in.data + in.len, in.cap - in.len, &got) == 1) {
-			in.len += got;
-		} else {
-			int e = SSL_get_error(ssl, 0);
-
-			/* Content-Length guards truncation; an unclean close after a
-			 * complete response is common */
-			if (e != SSL_ERROR_ZERO_RETURN && e != SSL_ERROR_SYSCALL &&
-			    e != SSL_ERROR_SSL) {
-				tls_err(c, ssl, "cannot read from", err, errlen);
-				r = HL_ERR_IO;
-				goto out;
-			}
-			ERR_clear_error();
-			complete = 1;
-		}
-		r = hl_httpc_parse_response(in.data, in.len, complete, HL_TAXIIC_BODY_MAX, &hr);
-		if (r == HL_OK)
-			break;
-		if (r != HL_ERR_AGAIN) {
-			set_err(err, errlen, "bad HTTP response from %s:%u (%s)", c->host,
-			    (unsigned)c->port, hl_strerror(r));
-			goto out;
-		}
-		if (complete) {
-			set_err(err, errlen, "truncated response from %s:%u", c->host,
-			    (unsigned)c->port);
-			r = HL_ERR_MALFORMED;
-			goto out;
-		}
-	}
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.path = path;
+	rq.accept = accept != NULL ? accept : HL_TAXIIC_MEDIA;
+	rq.content_type = HL_TAXIIC_MEDIA;
+	rq.body = body;
+	rq.body_len = body_len;
+	rq.body_max = HL_TAXIIC_BODY_MAX;
+	if ((r = hl_httpc_request(c, &rq, &hr, &raw, err, errlen)) != HL_OK)
+		return r;
 	r = HL_ERR_NOMEM;
 	if ((b = hl_malloc(hr.body_len + 1)) == NULL) {
 		set_err(err, errlen, "out of memory");
@@ -1134,16 +830,12 @@ hl_taxiic_request(const struct hl_taxiic *c, const char *method, const char *pat
 		memcpy(b, hr.body, hr.body_len);
 	b[hr.body_len] = '\0';
 	if (head != NULL) {
-		size_t hl = (size_t)(hr.body - in.data);
-
-		if (hr.body == NULL)
-			hl = in.len;
-		if ((*head = hl_malloc(hl + 1)) == NULL) {
+		if ((*head = hl_malloc(hr.head_len + 1)) == NULL) {
 			set_err(err, errlen, "out of memory");
 			goto out;
 		}
-		memcpy(*head, in.data, hl);
-		(*head)[hl] = '\0';
+		memcpy(*head, hr.head, hr.head_len);
+		(*head)[hr.head_len] = '\0';
 	}
 	*status = hr.status;
 	*rbody = b;
@@ -1151,15 +843,8 @@ hl_taxiic_request(const struct hl_taxiic *c, const char *method, const char *pat
 	b = NULL;
 	r = HL_OK;
 out:
-	if (ssl != NULL)
-		SSL_shutdown(ssl);
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
-	if (fd >= 0)
-		close(fd);
 	hl_free(b);
-	hl_buf_free(&hd);
-	hl_buf_free(&in);
+	hl_free(raw);
 	return r;
 }
 
@@ -1184,7 +869,7 @@ http_fail(const char *what, int status, const uint8_t *body, size_t blen, char *
 }
 
 int
-hl_taxiic_discovery(const struct hl_taxiic *c, const char *path, struct hl_taxii_discovery *out,
+hl_taxiic_discovery(const struct hl_httpc *c, const char *path, struct hl_taxii_discovery *out,
     char *err, size_t errlen)
 {
 	uint8_t *b = NULL;
@@ -1202,7 +887,7 @@ hl_taxiic_discovery(const struct hl_taxiic *c, const char *path, struct hl_taxii
 }
 
 int
-hl_taxiic_collections(const struct hl_taxiic *c, const char *root,
+hl_taxiic_collections(const struct hl_httpc *c, const char *root,
     struct hl_taxii_collections *out, char *err, size_t errlen)
 {
 	char path[HL_TAXIIC_URL_MAX + 32];
@@ -1223,12 +908,12 @@ hl_taxiic_collections(const struct hl_taxiic *c, const char *root,
 
 /* percent-encode a query value */
 static void
-put_query(struct hl_buf *q, const char *k, const char *v)
+put_query(struct hl_buf *q, int first, const char *k, const char *v)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char e[3];
 
-	hl_buf_put(q, q->len == 0 ? "?" : "&", 1);
+	hl_buf_put(q, first ? "?" : "&", 1);
 	hl_buf_put(q, k, strlen(k));
 	hl_buf_put(q, "=", 1);
 	for (; *v != '\0'; v++) {
@@ -1247,39 +932,61 @@ put_query(struct hl_buf *q, const char *k, const char *v)
 }
 
 int
-hl_taxiic_get_objects(const struct hl_taxiic *c, const char *objects_path,
+hl_taxiic_objects_path(const char *objects_path, const char *added_after, unsigned limit,
+    const char *next, char **out)
+{
+	struct hl_buf q;
+	char num[16];
+	size_t len = 0;
+	int first = 1, r;
+
+	*out = NULL;
+	hl_buf_init(&q, strlen(objects_path) + 3 * (HL_TAXIIC_TIME_MAX + HL_TAXIIC_NEXT_MAX) + 64);
+	hl_buf_put(&q, objects_path, strlen(objects_path));
+	if (added_after != NULL && added_after[0] != '\0') {
+		put_query(&q, first, "added_after", added_after);
+		first = 0;
+	}
+	if (limit > 0) {
+		snprintf(num, sizeof(num), "%u", limit);
+		put_query(&q, first, "limit", num);
+		first = 0;
+	}
+	if (next != NULL && next[0] != '\0')
+		put_query(&q, first, "next", next);
+	hl_buf_put(&q, "", 1);
+	if ((r = hl_buf_error(&q)) == HL_OK)
+		*out = (char *)hl_buf_steal(&q, &len);
+	hl_buf_free(&q);
+	return r;
+}
+
+void
+hl_taxiic_page_headers(const uint8_t *head, size_t len, struct hl_taxii_page *page)
+{
+	if (hl_httpc_header(head, len, "X-TAXII-Date-Added-First", page->date_added_first,
+	    sizeof(page->date_added_first)) != HL_OK)
+		page->date_added_first[0] = '\0';
+	if (hl_httpc_header(head, len, "X-TAXII-Date-Added-Last", page->date_added_last,
+	    sizeof(page->date_added_last)) != HL_OK)
+		page->date_added_last[0] = '\0';
+}
+
+int
+hl_taxiic_get_objects(const struct hl_httpc *c, const char *objects_path,
     const char *added_after, unsigned limit, const char *next, struct hl_taxii_page *page,
     char *err, size_t errlen)
 {
-	struct hl_buf q;
-	char num[16], *path = NULL, *head = NULL;
+	char *path = NULL, *head = NULL;
 	uint8_t *b = NULL;
-	size_t bl, ql;
+	size_t bl;
 	int st, r;
 
 	memset(page, 0, sizeof(*page));
-	/* the query alone first (put_query starts it with '?'), then the path */
-	hl_buf_init(&q, HL_TAXIIC_URL_MAX * 4);
-	if (added_after != NULL && added_after[0] != '\0')
-		put_query(&q, "added_after", added_after);
-	if (limit > 0) {
-		snprintf(num, sizeof(num), "%u", limit);
-		put_query(&q, "limit", num);
-	}
-	if (next != NULL && next[0] != '\0')
-		put_query(&q, "next", next);
-	hl_buf_put(&q, "", 1);
-	if ((r = hl_buf_error(&q)) != HL_OK) {
+	if ((r = hl_taxiic_objects_path(objects_path, added_after, limit, next, &path)) != HL_OK) {
 		set_err(err, errlen, "objects: request path too long");
 		goto out;
 	}
-	ql = strlen(objects_path) + q.len;
-	if ((path = hl_malloc(ql)) == NULL) {
-		r = HL_ERR_NOMEM;
-		set_err(err, errlen, "out of memory");
-		goto out;
-	}
-	snprintf(path, ql, "%s%s", objects_path, (const char *)q.data);
 	if ((r = hl_taxiic_request(c, "GET", path, NULL, 0, NULL, &st, &b, &bl, &head, err,
 	    errlen)) != HL_OK)
 		goto out;
@@ -1289,15 +996,9 @@ hl_taxiic_get_objects(const struct hl_taxiic *c, const char *objects_path,
 	}
 	if ((r = hl_taxiic_parse_envelope(b, bl, page, err, errlen)) != HL_OK)
 		goto out;
-	if (hl_taxiic_header((const uint8_t *)head, strlen(head), "X-TAXII-Date-Added-First",
-	    page->date_added_first, sizeof(page->date_added_first)) != HL_OK)
-		page->date_added_first[0] = '\0';
-	if (hl_taxiic_header((const uint8_t *)head, strlen(head), "X-TAXII-Date-Added-Last",
-	    page->date_added_last, sizeof(page->date_added_last)) != HL_OK)
-		page->date_added_last[0] = '\0';
+	hl_taxiic_page_headers((const uint8_t *)head, strlen(head), page);
 	r = HL_OK;
 out:
-	hl_buf_free(&q);
 	hl_free(path);
 	hl_free(head);
 	hl_free(b);
@@ -1305,7 +1006,7 @@ out:
 }
 
 int
-hl_taxiic_post_objects(const struct hl_taxiic *c, const char *objects_path,
+hl_taxiic_post_objects(const struct hl_httpc *c, const char *objects_path,
     const json_t *objects, struct hl_taxii_status *stt, char *err, size_t errlen)
 {
 	json_t *env = NULL;
@@ -1337,7 +1038,7 @@ out:
 }
 
 int
-hl_taxiic_get_status(const struct hl_taxiic *c, const char *root, const char *id,
+hl_taxiic_get_status(const struct hl_httpc *c, const char *root, const char *id,
     struct hl_taxii_status *stt, char *err, size_t errlen)
 {
 	char path[HL_TAXIIC_URL_MAX + HL_TAXIIC_ID_MAX + 32];

@@ -1,10 +1,11 @@
-/* taxiic.h: a small blocking TAXII 2.1 client (discovery, collections,
- * objects with added_after/limit/next paging, POST an envelope, status).
- * The response parsers are pure functions over untrusted bytes with hard
- * limits (fuzz/fuzz_taxiic.c); the transport is HTTPS with the media type
- * application/taxii+json;version=2.1. The blocking transport is the CLI's;
- * the taxii_source poller (taxiipoll.c) uses the parsers and the pager on
- * the event loop. */
+/* taxiic.h: a TAXII 2.1 client (discovery, collections, objects with
+ * added_after/limit/next paging, POST an envelope, status). The response
+ * parsers, the objects path and the pager are pure functions over
+ * untrusted bytes with hard limits (fuzz/fuzz_taxiic.c); the requests go
+ * through the one HTTPS client (httpc.h) with the media type
+ * application/taxii+json;version=2.1: blocking here (the CLI), evented in
+ * the taxii_source poller (taxiipoll.c), which uses the same path, parsers
+ * and pager on the event loop. */
 #ifndef HL_TAXIIC_H
 #define HL_TAXIIC_H
 
@@ -94,11 +95,14 @@ void hl_taxiic_status_clear(struct hl_taxii_status *s);
  * the body is not one). */
 void hl_taxiic_error_text(const uint8_t *p, size_t len, char *out, size_t cap);
 
-/* The value of header name (case-insensitive) in a response head
- * p[0, len) (status line + header lines). HL_ERR_NOT_FOUND, or
- * HL_ERR_TOO_BIG when it does not fit out[cap]. */
-HL_WUR int hl_taxiic_header(const uint8_t *p, size_t len, const char *name, char *out,
-    size_t cap);
+/* A page's X-TAXII-Date-Added-First / -Last from a response head
+ * (hl_httpc_header); "" when absent or bad. */
+void hl_taxiic_page_headers(const uint8_t *head, size_t len, struct hl_taxii_page *page);
+/* {objects_path}?added_after=..&limit=..&next=.. (each optional: NULL or
+ * "", 0), the values percent-encoded. OUT: *out (caller frees with
+ * hl_free). HL_ERR_TOO_BIG. */
+HL_WUR int hl_taxiic_objects_path(const char *objects_path, const char *added_after,
+    unsigned limit, const char *next, char **out);
 
 /* "https://host[:port]/path" -> host, port (default 443), path (starting
  * with '/', ending with '/'). Only https. */
@@ -175,44 +179,34 @@ HL_WUR int hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii
 enum hl_taxii_pager_step hl_taxiic_pager_refused(struct hl_taxii_pager *pg, int http_status,
     const char *text);
 
-/* ---- the client ---- */
-
-struct hl_taxiic {
-	char host[HL_HOST_MAX + 1];
-	uint16_t port;
-	char ca_path[HL_PATH_MAX];       /* the CA to trust for this server */
-	char node[HL_NODE_NAME_MAX + 1]; /* a hotline node: its certificate must name it;
-	                                  * "" for another server: the host name is checked */
-	char user[HL_OPERATOR_MAX + 1];
-	const char *password;            /* borrowed */
-	int timeout_ms;                  /* 0: HL_HTTPC_TIMEOUT_MS */
-};
+/* ---- the client: hl_httpc targets (node "" for another TAXII server:
+ * TLS 1.2+ and its host name; a hotline node: TLS 1.3 and its name) ---- */
 
 /* One request. accept: the Accept media type (NULL: the TAXII one).
  * OUT: *status, *body (caller frees with hl_free; NUL-terminated), *blen,
  * and when head != NULL the response head (caller frees). Any HTTP status
  * is a success here; transport failures are HL_ERR_IO / HL_ERR_CRYPTO /
  * HL_ERR_MALFORMED / HL_ERR_TOO_BIG with one line in err. */
-HL_WUR int hl_taxiic_request(const struct hl_taxiic *c, const char *method, const char *path,
+HL_WUR int hl_taxiic_request(const struct hl_httpc *c, const char *method, const char *path,
     const uint8_t *body, size_t body_len, const char *accept, int *status, uint8_t **rbody,
     size_t *blen, char **head, char *err, size_t errlen);
 
 /* GET path (the discovery URL path, usually "/taxii2/"). */
-HL_WUR int hl_taxiic_discovery(const struct hl_taxiic *c, const char *path,
+HL_WUR int hl_taxiic_discovery(const struct hl_httpc *c, const char *path,
     struct hl_taxii_discovery *out, char *err, size_t errlen);
 /* GET {root}collections/ (root ends with '/'). */
-HL_WUR int hl_taxiic_collections(const struct hl_taxiic *c, const char *root,
+HL_WUR int hl_taxiic_collections(const struct hl_httpc *c, const char *root,
     struct hl_taxii_collections *out, char *err, size_t errlen);
 /* GET {objects_path}?added_after=..&limit=..&next=.. (each optional: NULL,
  * 0). objects_path ends with "/objects/". */
-HL_WUR int hl_taxiic_get_objects(const struct hl_taxiic *c, const char *objects_path,
+HL_WUR int hl_taxiic_get_objects(const struct hl_httpc *c, const char *objects_path,
     const char *added_after, unsigned limit, const char *next, struct hl_taxii_page *page,
     char *err, size_t errlen);
 /* POST {"objects": objects} to objects_path; the answer is a status. */
-HL_WUR int hl_taxiic_post_objects(const struct hl_taxiic *c, const char *objects_path,
+HL_WUR int hl_taxiic_post_objects(const struct hl_httpc *c, const char *objects_path,
     const json_t *objects, struct hl_taxii_status *st, char *err, size_t errlen);
 /* GET {root}status/{id}/ */
-HL_WUR int hl_taxiic_get_status(const struct hl_taxiic *c, const char *root, const char *id,
+HL_WUR int hl_taxiic_get_status(const struct hl_httpc *c, const char *root, const char *id,
     struct hl_taxii_status *st, char *err, size_t errlen);
 
 #endif

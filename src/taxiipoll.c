@@ -1,5 +1,5 @@
 /* taxiipoll.c: the TAXII poll bridge (see taxiipoll.h). Each source runs
- * rounds: page requests on the event loop (evhttp client over TLS), each
+ * rounds: page requests on the event loop (httpc.c's evented driver), each
  * page stored through hl_stixshare_add. Which page to ask for, and the
  * position to keep, are taxiic's pager's (hl_taxiic_pager_*): added_after
  * stays fixed while next is followed, and the position kept in the store
@@ -16,17 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "alloc.h"
 #include "apijson.h"
@@ -35,14 +28,13 @@
 #include "clock.h"
 #include "config.h"
 #include "http.h"
+#include "httpc.h"
 #include "log.h"
 #include "node.h"
-#include "pki.h"
 #include "stixdb.h"
 #include "stixshare.h"
 #include "taxiic.h"
 #include "taxiipoll.h"
-#include "version.h"
 
 #define CURSOR_MAX HL_TAXIIC_TIME_MAX
 #define ERR_MAX 256
@@ -54,12 +46,12 @@ struct source {
 	uint16_t port;
 	char path[HL_TAXIIC_URL_MAX + HL_TAXIIC_ID_MAX + 32];   /* .../objects/ */
 	char bridge_key[HL_COLLECTION_NAME_MAX + HL_PATH_MAX + 2];
-	char *auth;                     /* "Basic ..." (wiped at free) */
-	size_t auth_cap;
+	char password[HL_API_PASSWORD_MAX + 1];   /* from password_file (wiped at free) */
+	struct hl_httpc target;         /* host, CA, node or host-name check, user */
 	SSL_CTX *ctx;
 	struct event *timer;            /* the next round */
 	struct event *step;             /* continue after a response, off its callback */
-	struct evhttp_connection *conn;
+	struct hl_httpc_call *call;     /* the request in flight */
 	/* the round in progress */
 	int running, closing, done, more;
 	char cursor[CURSOR_MAX + 1];    /* the position kept in the store */
@@ -99,16 +91,16 @@ clean(char *s)
 			*s = ' ';
 }
 
-/* password_file: 0600 (not group/world readable), one line. OUT: s->auth. */
+/* password_file: 0600 (not group/world readable), one line. OUT:
+ * s->password. */
 static int
-load_auth(struct source *s, char *err, size_t errlen)
+load_password(struct source *s, char *err, size_t errlen)
 {
 	const struct hl_taxii_source_conf *c = s->conf;
-	char pw[HL_API_PASSWORD_MAX + 2], cred[HL_OPERATOR_MAX + HL_API_PASSWORD_MAX + 3];
-	unsigned char *b64 = NULL;
+	char pw[HL_API_PASSWORD_MAX + 2];
 	struct stat st;
 	ssize_t got;
-	size_t n = 0, ul, cl;
+	size_t n = 0;
 	int fd = -1, r = HL_ERR_CONFIG;
 
 	if ((fd = open(c->password_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
@@ -137,52 +129,21 @@ load_auth(struct source *s, char *err, size_t errlen)
 	}
 	while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
 		n--;
-	pw[n] = '\0';
-	ul = strlen(c->user);
-	cl = (size_t)snprintf(cred, sizeof(cred), "%s:%s", c->user, pw);
-	(void)ul;
-	s->auth_cap = 6 + (cl + 2) / 3 * 4 + 1;
-	if ((s->auth = hl_malloc(s->auth_cap)) == NULL) {
-		r = HL_ERR_NOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	memcpy(s->auth, "Basic ", 6);
-	b64 = (unsigned char *)s->auth + 6;
-	EVP_EncodeBlock(b64, (unsigned char *)cred, (int)cl);
+	memcpy(s->password, pw, n);
+	s->password[n] = '\0';
 	r = HL_OK;
 out:
 	OPENSSL_cleanse(pw, sizeof(pw));
-	OPENSSL_cleanse(cred, sizeof(cred));
 	if (fd >= 0)
 		close(fd);
 	return r;
-}
-
-/* A hotline node names itself in its certificate (URI SAN), not its host:
- * check that name on the leaf. */
-static int
-verify_node(int ok, X509_STORE_CTX *xs)
-{
-	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
-	struct source *s = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
-	char name[HL_NODE_NAME_MAX + 1];
-
-	if (!ok || s == NULL || X509_STORE_CTX_get_error_depth(xs) != 0)
-		return ok;
-	if (hl_pki_cert_node_name(X509_STORE_CTX_get_current_cert(xs), name) != HL_OK ||
-	    strcmp(name, s->conf->node) != 0) {
-		X509_STORE_CTX_set_error(xs, X509_V_ERR_HOSTNAME_MISMATCH);
-		return 0;
-	}
-	return 1;
 }
 
 static int
 source_init(struct source *s, char *err, size_t errlen)
 {
 	const struct hl_taxii_source_conf *c = s->conf;
-	char root[HL_TAXIIC_URL_MAX + 1];
+	char root[HL_TAXIIC_URL_MAX + 1], e[HL_PATH_MAX + 64];
 	int r;
 
 	if (hl_taxiic_parse_url(c->url, s->host, &s->port, root) != HL_OK) {
@@ -196,23 +157,22 @@ source_init(struct source *s, char *err, size_t errlen)
 	else
 		snprintf(s->path, sizeof(s->path), "%s", root);
 	snprintf(s->bridge_key, sizeof(s->bridge_key), "%s %s", c->name, c->url);
-	if ((r = load_auth(s, err, errlen)) != HL_OK)
+	if ((r = load_password(s, err, errlen)) != HL_OK)
 		return r;
-	ERR_clear_error();
-	if ((s->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
-	    SSL_CTX_set_min_proto_version(s->ctx, c->node[0] != '\0' ? TLS1_3_VERSION :
-	    TLS1_2_VERSION) != 1) {
-		snprintf(err, errlen, "[taxii_source %s]: cannot set up TLS", c->name);
-		ERR_clear_error();
-		return HL_ERR_CRYPTO;
+	/* a hotline node (node =): TLS 1.3 and its name; another server: TLS
+	 * 1.2+ and its host name (httpc.h) */
+	snprintf(s->target.host, sizeof(s->target.host), "%s", s->host);
+	s->target.port = s->port;
+	snprintf(s->target.ca_path, sizeof(s->target.ca_path), "%s", c->ca_path);
+	snprintf(s->target.node, sizeof(s->target.node), "%s", c->node);
+	snprintf(s->target.user, sizeof(s->target.user), "%s", c->user);
+	s->target.password = s->password;
+	s->target.timeout_ms = HL_TAXIIPOLL_TIMEOUT_S * 1000;
+	if ((r = hl_httpc_tls(&s->target, &s->ctx, e, sizeof(e))) != HL_OK) {
+		snprintf(err, errlen, "[taxii_source %s] %s%s", c->name, r == HL_ERR_CONFIG ?
+		    "ca " : "", e);
+		return r;
 	}
-	if (SSL_CTX_load_verify_locations(s->ctx, c->ca_path, NULL) != 1) {
-		snprintf(err, errlen, "[taxii_source %s] ca %s: cannot load the CA certificate",
-		    c->name, c->ca_path);
-		ERR_clear_error();
-		return HL_ERR_CONFIG;
-	}
-	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER, c->node[0] != '\0' ? verify_node : NULL);
 	return HL_OK;
 }
 
@@ -397,61 +357,37 @@ keep_position(struct source *s)
 }
 
 static void
-on_response(struct evhttp_request *req, void *arg)
+on_response(void *arg, int rc, const struct hl_http_resp *resp, const char *why)
 {
 	struct source *s = arg;
 	struct hl_taxii_page pg;
 	enum hl_taxii_pager_step step = HL_TAXII_PAGER_FAILED;
-	struct evkeyvalq *hd;
-	struct evbuffer *in;
-	const char *h;
-	unsigned char *body;
-	size_t len;
-	int code;
 	char e[200];
 
 	memset(&pg, 0, sizeof(pg));
+	s->call = NULL;   /* the driver frees it after this returns */
 	if (s->closing)
 		return;
 	s->done = 1;
 	s->more = 0;
-	code = req != NULL ? evhttp_request_get_response_code(req) : 0;
-	if (req == NULL || code == 0) {
-		unsigned long oe = ERR_peek_last_error();
-
-		if (oe != 0)
-			ERR_error_string_n(oe, e, sizeof(e));
-		snprintf(s->error, sizeof(s->error), "cannot fetch from %s:%u%s%s", s->host,
-		    (unsigned)s->port, oe != 0 ? ": " : " (connection, TLS or timeout)",
-		    oe != 0 ? e : "");
-		ERR_clear_error();
+	if (rc != HL_OK) {
+		snprintf(s->error, sizeof(s->error), "%s", why);
 		goto out;
 	}
-	in = evhttp_request_get_input_buffer(req);
-	len = evbuffer_get_length(in);
-	body = len > 0 ? evbuffer_pullup(in, -1) : (unsigned char *)"";
-	if (body == NULL) {
-		snprintf(s->error, sizeof(s->error), "out of memory");
-		goto out;
-	}
-	if (code != 200) {
-		hl_taxiic_error_text(body, len, e, sizeof(e));
-		step = hl_taxiic_pager_refused(&s->pg, code, e);
+	if (resp->status != 200) {
+		hl_taxiic_error_text(resp->body, resp->body_len, e, sizeof(e));
+		step = hl_taxiic_pager_refused(&s->pg, resp->status, e);
 		if (step == HL_TAXII_PAGER_FAILED)
 			snprintf(s->error, sizeof(s->error), "%s:%u answered %s", s->host,
 			    (unsigned)s->port, s->pg.error);
 		goto out;
 	}
-	if (hl_taxiic_parse_envelope(body, len, &pg, e, sizeof(e)) != HL_OK) {
+	if (hl_taxiic_parse_envelope(resp->body, resp->body_len, &pg, e, sizeof(e)) != HL_OK) {
 		snprintf(s->error, sizeof(s->error), "%s:%u: %s (page %u)", s->host,
 		    (unsigned)s->port, e, s->pg.pages + 1);
 		goto out;
 	}
-	hd = evhttp_request_get_input_headers(req);
-	if ((h = evhttp_find_header(hd, "X-TAXII-Date-Added-First")) != NULL)
-		snprintf(pg.date_added_first, sizeof(pg.date_added_first), "%.*s", CURSOR_MAX, h);
-	if ((h = evhttp_find_header(hd, "X-TAXII-Date-Added-Last")) != NULL)
-		snprintf(pg.date_added_last, sizeof(pg.date_added_last), "%.*s", CURSOR_MAX, h);
+	hl_taxiic_page_headers(resp->head, resp->head_len, &pg);
 	if (hl_taxiic_pager_page(&s->pg, &pg, &step) != HL_OK) {
 		step = HL_TAXII_PAGER_FAILED;
 		snprintf(s->error, sizeof(s->error), "out of memory");
@@ -471,7 +407,7 @@ out:
 	s->more = step == HL_TAXII_PAGER_ASK;
 	clean(s->error);
 	hl_taxiic_page_clear(&pg);
-	/* continue off this callback: the connection is freed there */
+	/* continue off this callback */
 	event_active(s->step, EV_TIMEOUT, 0);
 }
 
@@ -482,10 +418,6 @@ on_step(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (s->conn != NULL) {
-		evhttp_connection_free(s->conn);
-		s->conn = NULL;
-	}
 	if (!s->running)
 		return;
 	if (s->error[0] == '\0' && s->more)
@@ -497,105 +429,29 @@ on_step(evutil_socket_t fd, short what, void *arg)
 static void
 request_page(struct source *s)
 {
-	struct evhttp_request *req = NULL;
-	struct bufferevent *bev = NULL;
-	struct evkeyvalq *hd;
-	struct hl_buf q;
-	SSL *ssl = NULL;
-	char num[16], hosthdr[HL_HOST_MAX + 16];
-	static const char hex[] = "0123456789ABCDEF";
+	struct hl_httpc_req rq;
 	const char *after, *next;
-	const char *params[3][2] = { { "added_after", NULL }, { "limit", num }, { "next", NULL } };
-	unsigned i;
-	int first = 1;
+	char *path = NULL;
 
 	s->done = 0;
 	/* the same added_after (and limit) on every page of a sequence */
 	hl_taxiic_pager_request(&s->pg, &after, &next);
-	params[0][1] = after;
-	params[2][1] = next;
-	snprintf(num, sizeof(num), "%u", HL_TAXIIPOLL_PAGE_LIMIT);
-	hl_buf_init(&q, sizeof(s->path) + 3 * (CURSOR_MAX + HL_TAXIIC_NEXT_MAX) + 64);
-	hl_buf_put(&q, s->path, strlen(s->path));
-	for (i = 0; i < 3; i++) {
-		const char *v = params[i][1];
-
-		if (v[0] == '\0')
-			continue;
-		hl_buf_put(&q, first ? "?" : "&", 1);
-		first = 0;
-		hl_buf_put(&q, params[i][0], strlen(params[i][0]));
-		hl_buf_put(&q, "=", 1);
-		for (; *v != '\0'; v++) {
-			unsigned char ch = (unsigned char)*v;
-			char enc[3] = { '%', hex[ch >> 4], hex[ch & 15] };
-
-			if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == ':')
-				hl_buf_put(&q, v, 1);
-			else
-				hl_buf_put(&q, enc, 3);
-		}
-	}
-	hl_buf_put(&q, "", 1);
-	if (hl_buf_error(&q) != HL_OK) {
+	if (hl_taxiic_objects_path(s->path, after, HL_TAXIIPOLL_PAGE_LIMIT, next, &path) != HL_OK) {
 		snprintf(s->error, sizeof(s->error), "request too long");
 		goto fail;
 	}
-	ERR_clear_error();
-	if ((ssl = SSL_new(s->ctx)) == NULL) {
-		snprintf(s->error, sizeof(s->error), "cannot set up TLS");
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.path = path;
+	rq.accept = HL_TAXIIC_MEDIA;
+	rq.body_max = HL_TAXIIC_BODY_MAX;
+	if (hl_httpc_start(s->p->base, s->ctx, &s->target, &rq, on_response, s, &s->call,
+	    s->error, sizeof(s->error)) != HL_OK)
 		goto fail;
-	}
-	SSL_set_app_data(ssl, s);
-	if (s->conf->node[0] == '\0' && (SSL_set_tlsext_host_name(ssl, s->host) != 1 ||
-	    SSL_set1_host(ssl, s->host) != 1)) {
-		snprintf(s->error, sizeof(s->error), "cannot set up TLS for %s", s->host);
-		goto fail;
-	}
-	if ((bev = bufferevent_openssl_socket_new(s->p->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
-	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL) {
-		snprintf(s->error, sizeof(s->error), "cannot set up TLS for %s", s->host);
-		goto fail;
-	}
-	ssl = NULL;   /* the bufferevent frees it */
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	if ((s->conn = evhttp_connection_base_bufferevent_new(s->p->base, NULL, bev, s->host,
-	    s->port)) == NULL) {
-		bufferevent_free(bev);
-		snprintf(s->error, sizeof(s->error), "out of memory");
-		goto fail;
-	}
-	evhttp_connection_set_timeout(s->conn, HL_TAXIIPOLL_TIMEOUT_S);
-	evhttp_connection_set_max_body_size(s->conn, HL_TAXIIC_BODY_MAX);
-	evhttp_connection_set_max_headers_size(s->conn, HL_HTTP_HEADERS_MAX_BYTES);
-	evhttp_connection_set_retries(s->conn, 0);
-	if ((req = evhttp_request_new(on_response, s)) == NULL) {
-		snprintf(s->error, sizeof(s->error), "out of memory");
-		goto fail;
-	}
-	hd = evhttp_request_get_output_headers(req);
-	snprintf(hosthdr, sizeof(hosthdr), "%s%s%s:%u", strchr(s->host, ':') != NULL ? "[" : "",
-	    s->host, strchr(s->host, ':') != NULL ? "]" : "", (unsigned)s->port);
-	if (evhttp_add_header(hd, "Host", hosthdr) != 0 ||
-	    evhttp_add_header(hd, "Accept", HL_TAXIIC_MEDIA) != 0 ||
-	    evhttp_add_header(hd, "Authorization", s->auth) != 0 ||
-	    evhttp_add_header(hd, "User-Agent", "hotline/" HL_VERSION) != 0 ||
-	    evhttp_add_header(hd, "Connection", "close") != 0) {
-		evhttp_request_free(req);
-		snprintf(s->error, sizeof(s->error), "out of memory");
-		goto fail;
-	}
-	if (evhttp_make_request(s->conn, req, EVHTTP_REQ_GET, (const char *)q.data) != 0) {
-		/* evhttp frees req on failure */
-		snprintf(s->error, sizeof(s->error), "cannot send the request to %s", s->host);
-		goto fail;
-	}
-	hl_buf_free(&q);
+	hl_free(path);
 	return;
 fail:
-	SSL_free(ssl);
-	hl_buf_free(&q);
+	hl_free(path);
 	clean(s->error);
 	event_active(s->step, EV_TIMEOUT, 0);
 }
@@ -663,16 +519,14 @@ hl_taxiipoll_free(struct hl_taxiipoll *p)
 		struct source *s = &p->src[i];
 
 		s->closing = 1;
-		if (s->conn != NULL)
-			evhttp_connection_free(s->conn);
+		hl_httpc_cancel(s->call);
 		if (s->timer != NULL)
 			event_free(s->timer);
 		if (s->step != NULL)
 			event_free(s->step);
 		SSL_CTX_free(s->ctx);
 		hl_taxiic_pager_clear(&s->pg);
-		if (s->auth != NULL)
-			hl_free_secret(s->auth, s->auth_cap);
+		OPENSSL_cleanse(s->password, sizeof(s->password));
 		json_decref(s->last);
 	}
 	hl_stixdb_close(p->db);

@@ -1,6 +1,7 @@
-/* test_apijson.c: the operator API's pure parts (routing, ids, times, query
- * strings, the send body, Basic credentials, base64, rule 4, response JSON)
- * and the CLI's HTTP response parser, including malformed input of each. */
+/* test_apijson.c: the operator API's pure parts (ids, times, query
+ * strings, the send body, Basic credentials, base64, rule 4, response JSON),
+ * including malformed input of each. The routes are test_http's, the HTTP
+ * response parser test_httpc's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,6 @@
 #include "buf.h"
 #include "envelope.h"
 #include "errors.h"
-#include "httpc.h"
 #include "label.h"
 
 static struct hl_policy pol;
@@ -783,151 +783,6 @@ test_deliveries_json(void **state)
 	json_decref(j);
 }
 
-/* ---- the HTTP response parser ---- */
-
-static int
-resp(const char *s, int complete, struct hl_http_resp *r)
-{
-	return hl_httpc_parse_response((const uint8_t *)s, strlen(s), complete, 1024, r);
-}
-
-static void
-test_httpc_valid(void **state)
-{
-	struct hl_http_resp r;
-
-	(void)state;
-	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-	    "Content-Length: 2\r\n\r\n{}", 0, &r), HL_OK);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.content_type, "application/json");
-	assert_int_equal(r.body_len, 2);
-	assert_memory_equal(r.body, "{}", 2);
-	/* read to close, no Content-Length, no reason phrase, odd header case */
-	assert_int_equal(resp("HTTP/1.0 404\r\ncontent-type:  text/plain  \r\nX-A: b\r\n\r\nnope",
-	    1, &r), HL_OK);
-	assert_int_equal(r.status, 404);
-	assert_string_equal(r.content_type, "text/plain");
-	assert_int_equal(r.body_len, 4);
-	assert_int_equal(resp("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 12\r\n"
-	    "Content-Length: 0\r\n\r\n", 0, &r), HL_OK);
-	assert_string_equal(r.retry_after, "12");
-	assert_int_equal(r.body_len, 0);
-	/* incomplete: more needed */
-	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}", 0, &r), HL_ERR_AGAIN);
-	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Len", 0, &r), HL_ERR_AGAIN);
-	assert_int_equal(resp("HTTP/1.1 200 OK\r\n\r\nabc", 0, &r), HL_ERR_AGAIN);
-	assert_int_equal(resp("", 0, &r), HL_ERR_AGAIN);
-}
-
-static void
-test_httpc_malformed(void **state)
-{
-	static const char *const bad[] = {
-		"",                                                        /* nothing, closed */
-		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}",         /* truncated body */
-		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{}",         /* extra bytes */
-		"HTTP/1.1 200 OK\r\nContent-Len",                          /* truncated head */
-		"HTTP/2 200 OK\r\n\r\n",
-		"HTTP/1.1 20 OK\r\n\r\n",
-		"HTTP/1.1 2000 OK\r\n\r\n",
-		"HTTP/1.1 abc OK\r\n\r\n",
-		"HTTP/1.1 100 Continue\r\n\r\n",
-		"HTTP/1.1 600 Weird\r\n\r\n",
-		"HTTP/1.1 200OK\r\n\r\n",
-		"http/1.1 200 OK\r\n\r\n",
-		" HTTP/1.1 200 OK\r\n\r\n",
-		"HTTP/1.1 200 O\x01K\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
-		"HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\n{}",
-		"HTTP/1.1 200 OK\r\nContent-Length: 2x\r\n\r\n{}",
-		"HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n{}",
-		"HTTP/1.1 200 OK\r\nContent-Length: 1 1\r\n\r\n{}",
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nX-A: b\r\n folded\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
-		"HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nX-A: b\x7f\r\n\r\n",
-		"HTTP/1.1 200 OK\nX-A: b\r\n\r\n",                          /* bare LF */
-		"HTTP/1.1 200 OK\r\nX-A: b\rc\r\n\r\n",                     /* bare CR */
-	};
-	struct hl_http_resp r;
-	size_t i;
-	int rc;
-
-	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		rc = resp(bad[i], 1, &r);
-		if (rc != HL_ERR_MALFORMED)
-			fail_msg("case %zu: %d", i, rc);
-		assert_int_equal(r.status, 0);
-		assert_null(r.body);
-	}
-}
-
-static void
-test_httpc_limits(void **state)
-{
-	struct hl_http_resp r;
-	struct hl_buf b;
-	char line[64];
-	size_t i;
-
-	(void)state;
-	/* head larger than the limit, with or without an end in sight */
-	hl_buf_init(&b, 2 * HL_HTTPC_HEADERS_MAX);
-	hl_buf_put(&b, "HTTP/1.1 200 OK\r\n", 17);
-	while (b.len < HL_HTTPC_HEADERS_MAX + 100)
-		hl_buf_put(&b, "X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 49);
-	assert_int_equal(hl_httpc_parse_response(b.data, b.len, 0, 1024, &r), HL_ERR_TOO_BIG);
-	hl_buf_put(&b, "\r\n", 2);
-	assert_int_equal(hl_httpc_parse_response(b.data, b.len, 1, 1024, &r), HL_ERR_TOO_BIG);
-	hl_buf_free(&b);
-	/* too many header lines */
-	hl_buf_init(&b, HL_HTTPC_HEADERS_MAX);
-	hl_buf_put(&b, "HTTP/1.1 200 OK\r\n", 17);
-	for (i = 0; i < HL_HTTPC_HEADER_LINES_MAX + 1; i++) {
-		snprintf(line, sizeof(line), "X-%zu: v\r\n", i);
-		hl_buf_put(&b, line, strlen(line));
-	}
-	hl_buf_put(&b, "\r\n", 2);
-	assert_int_equal(hl_buf_error(&b), HL_OK);
-	assert_int_equal(hl_httpc_parse_response(b.data, b.len, 1, 1024, &r), HL_ERR_TOO_BIG);
-	hl_buf_free(&b);
-	/* declared or actual body over body_max */
-	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 1025\r\n\r\n", 0, &r),
-	    HL_ERR_TOO_BIG);
-	assert_int_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", 0,
-	    &r), HL_ERR_MALFORMED);
-	hl_buf_init(&b, 4096);
-	hl_buf_put(&b, "HTTP/1.1 200 OK\r\n\r\n", 19);
-	assert_int_equal(hl_buf_reserve(&b, 1100), HL_OK);
-	memset(b.data + b.len, 'x', 1100);
-	b.len += 1100;
-	assert_int_equal(hl_httpc_parse_response(b.data, b.len, 1, 1024, &r), HL_ERR_TOO_BIG);
-	hl_buf_free(&b);
-}
-
-static void
-test_httpc_every_truncation(void **state)
-{
-	const char *full = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
-	    "Content-Length: 10\r\n\r\n{\"id\":\"x\"}";
-	struct hl_http_resp r;
-	size_t i, n = strlen(full);
-
-	(void)state;
-	for (i = 0; i < n; i++) {
-		assert_int_equal(hl_httpc_parse_response((const uint8_t *)full, i, 0, 1024, &r),
-		    HL_ERR_AGAIN);
-		assert_int_equal(hl_httpc_parse_response((const uint8_t *)full, i, 1, 1024, &r),
-		    HL_ERR_MALFORMED);
-	}
-	assert_int_equal(hl_httpc_parse_response((const uint8_t *)full, n, 1, 1024, &r), HL_OK);
-	assert_int_equal(r.status, 201);
-}
-
 int
 main(void)
 {
@@ -945,10 +800,6 @@ main(void)
 		cmocka_unit_test(test_visible),
 		cmocka_unit_test(test_msg_json),
 		cmocka_unit_test(test_deliveries_json),
-		cmocka_unit_test(test_httpc_valid),
-		cmocka_unit_test(test_httpc_malformed),
-		cmocka_unit_test(test_httpc_limits),
-		cmocka_unit_test(test_httpc_every_truncation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

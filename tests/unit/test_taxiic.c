@@ -4,8 +4,10 @@
  * pager against a model of the OASIS reference server (medallion) and of
  * servers that ignore next, send more without next, repeat next or expire
  * their tokens, with random configurations checked against the rule that
- * the kept position never passes an object not received. The transport is
- * exercised in tests/integration/62-stix-flow.sh and 64-taxii-pull.sh. */
+ * the kept position never passes an object not received; the objects path
+ * the client and the poll bridge ask for. The transport is httpc.c's
+ * (tests/unit/test_httpc.c), exercised against servers in
+ * tests/integration/62-stix-flow.sh and 64-taxii-pull.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -259,20 +261,54 @@ test_header(void **state)
 	char v[64], small[8];
 
 	(void)state;
-	assert_int_equal(hl_taxiic_header(U(head), "X-TAXII-Date-Added-Last", v, sizeof(v)), HL_OK);
+	assert_int_equal(hl_httpc_header(U(head), "X-TAXII-Date-Added-Last", v, sizeof(v)), HL_OK);
 	assert_string_equal(v, "2026-11-23T10:05:00.123Z");
-	assert_int_equal(hl_taxiic_header(U(head), "X-TAXII-Date-Added-First", v, sizeof(v)), HL_OK);
+	assert_int_equal(hl_httpc_header(U(head), "X-TAXII-Date-Added-First", v, sizeof(v)), HL_OK);
 	assert_string_equal(v, "2026-11-23T10:00:00.000Z");
-	assert_int_equal(hl_taxiic_header(U(head), "X-TAXII-Date-Added", v, sizeof(v)),
+	assert_int_equal(hl_httpc_header(U(head), "X-TAXII-Date-Added", v, sizeof(v)),
 	    HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_taxiic_header(U(head), "X-TAXII-Date-Added-Last", small, sizeof(small)),
+	assert_int_equal(hl_httpc_header(U(head), "X-TAXII-Date-Added-Last", small, sizeof(small)),
 	    HL_ERR_TOO_BIG);
-	assert_int_equal(hl_taxiic_header(U("HTTP/1.1 200 OK\r\nX: a\001b\r\n\r\n"), "X", v,
+	assert_int_equal(hl_httpc_header(U("HTTP/1.1 200 OK\r\nX: a\001b\r\n\r\n"), "X", v,
 	    sizeof(v)), HL_ERR_MALFORMED);
-	assert_int_equal(hl_taxiic_header((const uint8_t *)"", 0, "X", v, sizeof(v)),
+	assert_int_equal(hl_httpc_header((const uint8_t *)"", 0, "X", v, sizeof(v)),
 	    HL_ERR_NOT_FOUND);
 	/* the status line itself is not a header */
-	assert_int_equal(hl_taxiic_header(U("X: y\r\n\r\n"), "X", v, sizeof(v)), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_httpc_header(U("X: y\r\n\r\n"), "X", v, sizeof(v)), HL_ERR_NOT_FOUND);
+}
+
+/* The page a request asks for (the CLI's client and the poll bridge), and
+ * a page's positions from its head. */
+static void
+test_objects_path(void **state)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nX-TAXII-Date-Added-First: "
+	    "2026-11-23T10:00:00Z\r\nX-TAXII-Date-Added-Last: 2026-11-23T10:05:00\001Z\r\n\r\n";
+	struct hl_taxii_page pg;
+	char *p = NULL, big[HL_TAXIIC_NEXT_MAX * 8];
+
+	(void)state;
+	assert_int_equal(hl_taxiic_objects_path("/r/collections/c/objects/", NULL, 0, NULL, &p),
+	    HL_OK);
+	assert_string_equal(p, "/r/collections/c/objects/");
+	hl_free(p);
+	assert_int_equal(hl_taxiic_objects_path("/o/", "2026-11-23T10:00:00.5+00:00", 1000,
+	    "a b&c=d/é", &p), HL_OK);
+	assert_string_equal(p, "/o/?added_after=2026-11-23T10:00:00.5%2B00:00&limit=1000"
+	    "&next=a%20b%26c%3Dd%2F%C3%A9");
+	hl_free(p);
+	assert_int_equal(hl_taxiic_objects_path("/o/", "", 5, "", &p), HL_OK);
+	assert_string_equal(p, "/o/?limit=5");
+	hl_free(p);
+	/* a next token longer than the client ever keeps */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(hl_taxiic_objects_path("/o/", NULL, 0, big, &p), HL_ERR_TOO_BIG);
+	assert_null(p);
+	memset(&pg, 0, sizeof(pg));
+	hl_taxiic_page_headers(U(head), &pg);
+	assert_string_equal(pg.date_added_first, "2026-11-23T10:00:00Z");
+	assert_string_equal(pg.date_added_last, "");   /* a control character: not kept */
 }
 
 static void
@@ -1014,6 +1050,7 @@ main(void)
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_objects_path),
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_source_config),
