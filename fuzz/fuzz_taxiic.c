@@ -103,6 +103,26 @@ fuzz_pager(const uint8_t *p, size_t len)
 	hl_taxiic_pager_clear(&pg);
 }
 
+/* s: "added_after\nnext" (either part may be empty). */
+static void
+objects_path(char *s)
+{
+	char *nl = strchr(s, '\n'), *p = NULL;
+	const char *next = "";
+	size_t i;
+
+	if (nl != NULL) {
+		*nl = '\0';
+		next = nl + 1;
+	}
+	if (hl_taxiic_objects_path("/api1/collections/c/objects/", s, 1000, next, &p) != HL_OK)
+		return;
+	for (i = 0; p[i] != '\0'; i++)
+		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f || p[i] == '#')
+			abort();
+	hl_free(p);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -180,6 +200,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (hl_httpc_header(data + 1, size - 1, "X-TAXII-Date-Added-Last", v, sizeof(v)) ==
 		    HL_OK && strlen(v) >= sizeof(v))
 			abort();
+		/* a server's next token (and a position) as the path of the next
+		 * request: nothing in it may end the request line */
+		if ((s = hl_strndup((const char *)data + 1, size - 1)) == NULL)
+			return 0;
+		objects_path(s);
+		hl_free(s);
 		break;
 	case 7:
 		fuzz_pager(data + 1, size - 1);
