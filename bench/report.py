@@ -174,7 +174,7 @@ def perf_rows(fname="perf-children.txt", cats=None):
 TAXII_CATS = [
     ("TAXII POST handler, total (h_post)", ["h_post"]),
     ("  JSON parse of the envelope (json_loadb)", ["json_loadb"]),
-    ("  adding the objects (hl_taxii_add)", ["hl_taxii_add"]),
+    ("  adding the objects (hl_stixshare_add)", ["hl_stixshare_add"]),
     ("    validation (hl_stix_validate)", ["hl_stix_validate"]),
     ("    storing one object (hl_stixdb_put)", ["hl_stixdb_put"]),
     ("      observables: pattern extraction (hl_stix_extract)", ["hl_stix_extract"]),
