@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/http.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
