@@ -520,7 +520,7 @@ handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 		snprintf(why, sizeof(why), "%s", hl_strerror(r));
 	switch (r) {
 	case HL_OK:
-		hl_apijson_format_id(id, hid);
+		hl_hex_id(id, hid);
 		hl_api_reply_json(req, 201, json_pack("{s:s}", "id", hid));
 		break;
 	case HL_ERR_DENIED:
@@ -696,7 +696,7 @@ handle_ack(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_re
 		hl_api_reply_error(req, 409, "conflict", "already acknowledged by %s at %s", m.acked_by, t);
 		goto out;
 	}
-	hl_apijson_format_id(id, hid);
+	hl_hex_id(id, hid);
 	hl_api_reply_json(req, 200, json_pack("{s:s, s:s, s:o}", "id", hid, "acknowledged_by",
 	    m.acked_by, "acknowledged", hl_apijson_time(m.acked_ms)));
 out:

@@ -35,68 +35,6 @@ hl_apijson_init(void)
 
 /* ---- ids and times ---- */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Exactly HL_API_ID_HEX hex digits at s, then end (NUL) or a '/' when
- * slash_ok. OUT: id, *end. */
-static int
-parse_id_prefix(const char *s, uint8_t id[static HL_ID_BYTES], const char **end)
-{
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < HL_ID_BYTES; i++) {
-		if (s[2 * i] == '\0' || s[2 * i + 1] == '\0')
-			return HL_ERR_MALFORMED;
-		hi = hexval((unsigned char)s[2 * i]);
-		lo = hexval((unsigned char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return HL_ERR_MALFORMED;
-		id[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*end = s + HL_API_ID_HEX;
-	return HL_OK;
-}
-
-int
-hl_apijson_parse_id(const char *s, uint8_t id[static HL_ID_BYTES])
-{
-	const char *end;
-	int r;
-
-	memset(id, 0, HL_ID_BYTES);
-	if (s == NULL)
-		return HL_ERR_MALFORMED;
-	if ((r = parse_id_prefix(s, id, &end)) != HL_OK || *end != '\0') {
-		memset(id, 0, HL_ID_BYTES);
-		return HL_ERR_MALFORMED;
-	}
-	return HL_OK;
-}
-
-void
-hl_apijson_format_id(const uint8_t id[static HL_ID_BYTES], char out[HL_API_ID_HEX + 1])
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < HL_ID_BYTES; i++) {
-		out[2 * i] = hx[id[i] >> 4];
-		out[2 * i + 1] = hx[id[i] & 0x0f];
-	}
-	out[HL_API_ID_HEX] = '\0';
-}
-
 void
 hl_apijson_format_time(uint64_t ms, char out[HL_API_TIME_LEN])
 {
@@ -153,8 +91,9 @@ hl_apijson_route(const char *path, int *route, uint8_t id[static HL_ID_BYTES])
 	if (strncmp(rest, "envelopes/", 10) != 0)
 		return HL_ERR_NOT_FOUND;
 	rest += 10;
-	if (parse_id_prefix(rest, id, &end) != HL_OK)
+	if (hl_hex_decode(rest, strnlen(rest, HL_HEX_ID_LEN), id, HL_ID_BYTES, 0) != HL_OK)
 		goto bad;
+	end = rest + HL_HEX_ID_LEN;
 	if (*end == '\0')
 		*route = HL_ROUTE_ENVELOPE;
 	else if (strcmp(end, "/ack") == 0)
@@ -177,18 +116,17 @@ static int
 pct_decode(const char *s, size_t n, char *out, size_t outsz)
 {
 	size_t i, o = 0;
-	int hi, lo, c;
+	uint8_t byte;
+	int c;
 
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (c == '%') {
 			if (n - i < 3)
 				return HL_ERR_MALFORMED;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0)
+			if (hl_hex_decode(s + i + 1, 2, &byte, 1, 0) != HL_OK)
 				return HL_ERR_MALFORMED;
-			c = hi << 4 | lo;
+			c = byte;
 			i += 2;
 		} else if (c == '+') {
 			c = ' ';
@@ -1045,7 +983,7 @@ hl_apijson_msg(const struct hl_msg *m, const struct hl_label *l, const struct hl
 
 	if (bad)
 		return NULL;
-	hl_apijson_format_id(m->id, id);
+	hl_hex_id(m->id, id);
 	hl_label_format(l, p, lt, sizeof(lt));
 	jset(o, "id", json_string(id), &bad);
 	if (full)
@@ -1111,7 +1049,7 @@ hl_apijson_deliveries(const uint8_t id[static HL_ID_BYTES], const struct hl_deli
 	size_t i;
 	int bad = (o == NULL || arr == NULL);
 
-	hl_apijson_format_id(id, hid);
+	hl_hex_id(id, hid);
 	for (i = 0; !bad && i < n; i++) {
 		if ((r = json_object()) == NULL || json_array_append_new(arr, r) != 0) {
 			bad = 1;
@@ -1297,7 +1235,7 @@ hl_apijson_track(const struct hl_track_row *row, const struct hl_label *l,
 		return NULL;
 	if ((o = json_object()) == NULL)
 		return NULL;
-	hl_apijson_format_id(row->id, id);
+	hl_hex_id(row->id, id);
 	hl_label_format(l, p, lt, sizeof(lt));
 	hl_track_format_time(t.observed_s, t.observed_ns, tm);
 	pos = json_pack("{s:f, s:f, s:o}", "lat", t.lat, "lon", t.lon,

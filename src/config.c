@@ -698,34 +698,10 @@ rk_ca(struct pctx *x, const char *v, char *msg, size_t ml)
 }
 
 static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static int
 rk_ca_sha256(struct pctx *x, const char *v, char *msg, size_t ml)
 {
-	size_t i;
-	int hi, lo;
-
-	if (strlen(v) != 2 * HL_SHA256)
-		goto bad;
-	for (i = 0; i < HL_SHA256; i++) {
-		hi = hexval(v[2 * i]);
-		lo = hexval(v[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			goto bad;
-		PEER(x)->ca_sha256[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return HL_OK;
-bad:
+	if (hl_hex_decode(v, strlen(v), PEER(x)->ca_sha256, HL_SHA256, 0) == HL_OK)
+		return HL_OK;
 	snprintf(msg, ml, "expected 64 hex digits (SHA-256 of the CA certificate DER)");
 	return HL_ERR_CONFIG;
 }

@@ -14,8 +14,8 @@ int
 hl_consolejson_cookie(const char *hdr, uint8_t sid[static HL_CONSOLE_SID_BYTES])
 {
 	const char *p, *end, *eq, *v;
-	size_t nl = strlen(HL_CONSOLE_COOKIE), hl, vl, i;
-	int found = 0, hi, lo;
+	size_t nl = strlen(HL_CONSOLE_COOKIE), hl, vl;
+	int found = 0;
 
 	memset(sid, 0, HL_CONSOLE_SID_BYTES);
 	if (hdr == NULL)
@@ -38,17 +38,8 @@ hl_consolejson_cookie(const char *hdr, uint8_t sid[static HL_CONSOLE_SID_BYTES])
 				vl--;
 			if (vl != HL_CONSOLE_SID_HEX)
 				return HL_ERR_MALFORMED;
-			for (i = 0; i < HL_CONSOLE_SID_BYTES; i++) {
-				hi = v[2 * i] >= '0' && v[2 * i] <= '9' ? v[2 * i] - '0' :
-				    v[2 * i] >= 'a' && v[2 * i] <= 'f' ? v[2 * i] - 'a' + 10 : -1;
-				lo = v[2 * i + 1] >= '0' && v[2 * i + 1] <= '9' ? v[2 * i + 1] - '0' :
-				    v[2 * i + 1] >= 'a' && v[2 * i + 1] <= 'f' ? v[2 * i + 1] - 'a' + 10 : -1;
-				if (hi < 0 || lo < 0) {
-					OPENSSL_cleanse(sid, HL_CONSOLE_SID_BYTES);
-					return HL_ERR_MALFORMED;
-				}
-				sid[i] = (uint8_t)(hi << 4 | lo);
-			}
+			if (hl_hex_decode(v, vl, sid, HL_CONSOLE_SID_BYTES, HL_HEX_LOWER) != HL_OK)
+				return HL_ERR_MALFORMED;   /* (sid zeroed) */
 		}
 		if (end == hdr + hl)
 			break;

@@ -785,9 +785,9 @@ one_id(const char *cmd, const char *usage, int argc, char **argv, struct hl_cli_
 	}
 	if (npos != 1)
 		return hl_cli_fail(EX_USAGE, "%s: expected one envelope ID (see hotline %s --help)", cmd, cmd);
-	if (hl_apijson_parse_id(pos[0], id) != HL_OK)
+	if (hl_hex_parse_id(pos[0], id) != HL_OK)
 		return hl_cli_fail(EX_USAGE, "%s: \"%.40s\" is not an envelope id (32 hex digits)", cmd, pos[0]);
-	hl_apijson_format_id(id, idhex);
+	hl_hex_id(id, idhex);
 	return EX_OK;
 }
 
@@ -1109,19 +1109,6 @@ static const char audit_usage[] =
     "origin node's certificate: the checkpoint's signature and node, then each\n"
     "entry's inclusion. Needs no access to the node. See docs/internals/audit.md.\n";
 
-static void
-hex_encode(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* Add key: hex string of p[n] to object o (jansson copies it). */
 static int
 json_set_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
@@ -1130,7 +1117,7 @@ json_set_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
 
 	if (n > 512)
 		return -1;
-	hex_encode(p, n, buf);
+	hl_hex_encode(p, n, buf);
 	return json_object_set_new(o, key, json_string(buf));
 }
 
@@ -1288,7 +1275,7 @@ audit_checkpoint_cmd(int argc, char **argv)
 		hl_cli_fail(EX_FAIL, "audit: stored checkpoint is malformed");
 		goto out;
 	}
-	hex_encode(c.root, HL_SHA256, roothex);
+	hl_hex_encode(c.root, HL_SHA256, roothex);
 	hl_apijson_format_time(c.time_ms, when);
 	if (json) {
 		if ((j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:b}", "node", c.node,
@@ -1335,13 +1322,13 @@ audit_prove_cmd(int argc, char **argv)
 	}
 	if (npos != 1)
 		return hl_cli_fail(EX_USAGE, "audit prove: expected an envelope id (see hotline audit --help)");
-	if (hl_apijson_parse_id(pos[0], id) != HL_OK)
+	if (hl_hex_parse_id(pos[0], id) != HL_OK)
 		return hl_cli_fail(EX_USAGE, "audit prove: \"%.40s\" is not an envelope id (32 hex digits)",
 		    pos[0]);
 	if ((rc = load_config()) != EX_OK)
 		return rc;
 	rc = EX_FAIL;
-	hl_apijson_format_id(id, idhex);
+	hl_hex_id(id, idhex);
 	db_path(path, sizeof(path));
 	err[0] = '\0';
 	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK) {
@@ -1409,7 +1396,7 @@ audit_prove_cmd(int argc, char **argv)
 		for (p = 0; p < plen; p++) {
 			char h[2 * HL_SHA256 + 1];
 
-			hex_encode(proof[p], HL_SHA256, h);
+			hl_hex_encode(proof[p], HL_SHA256, h);
 			if (json_array_append_new(pa, json_string(h)) != 0)
 				goto nomem;
 		}

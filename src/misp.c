@@ -168,9 +168,7 @@ hl_misp_uuid5(const uint8_t ns[static 16], const char *name, size_t len, char ou
 		goto out;
 	h[6] = (uint8_t)((h[6] & 0x0f) | 0x50);
 	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
-	    h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]);
+	hl_hex_uuid(h, out);
 	r = HL_OK;
 out:
 	EVP_MD_CTX_free(md);
@@ -435,19 +433,6 @@ domain_ok(const char *v)
 }
 
 static int
-hex_ok(const char *v, size_t want)
-{
-	size_t i;
-
-	if (strlen(v) != want)
-		return 0;
-	for (i = 0; i < want; i++)
-		if (strchr("0123456789abcdefABCDEF", v[i]) == NULL)
-			return 0;
-	return 1;
-}
-
-static int
 email_ok(const char *v)
 {
 	const char *at = strchr(v, '@');
@@ -589,7 +574,7 @@ check_value(int chk, size_t hexlen, const char *v, size_t len, char *out, size_t
 			return "malformed value";
 		break;
 	case C_HEX:
-		if (!hex_ok(tmp, hexlen))
+		if (!hl_hex_valid(tmp, hexlen))
 			return "malformed value";
 		for (i = 0; i < len; i++)
 			if (tmp[i] >= 'A' && tmp[i] <= 'F')
@@ -603,7 +588,7 @@ check_value(int chk, size_t hexlen, const char *v, size_t len, char *out, size_t
 		/* "T1" + 70 hex digits is the current form of the 70-digit hash */
 		if (len == 72 && (tmp[0] == 'T' || tmp[0] == 't') && tmp[1] == '1')
 			memmove(tmp, tmp + 2, len - 1);
-		if (!hex_ok(tmp, 70))
+		if (!hl_hex_valid(tmp, 70))
 			return "malformed value";
 		for (i = 0; tmp[i] != '\0'; i++)
 			if (tmp[i] >= 'a' && tmp[i] <= 'f')

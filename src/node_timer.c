@@ -29,7 +29,7 @@ scan_overdue(struct hl_node *n, uint64_t now)
 	if (hl_store_mark_overdue(n->store, now, dl, &o, &cnt, 256) != HL_OK)
 		return;
 	for (i = 0; i < cnt; i++) {
-		node_hex_id(o[i].id, idh);
+		hl_hex_id(o[i].id, idh);
 		if (o[i].inbound) {
 			log_warnx("ALERT: %s envelope %s from %s not acknowledged within %us: "
 			    "OVERDUE", hl_precedence_name(o[i].precedence), idh, o[i].node,

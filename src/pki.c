@@ -618,19 +618,6 @@ app(char *buf, size_t cap, size_t *off, const char *fmt, ...)
 	return HL_OK;
 }
 
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int
 write_node_conf(const char *path, const char *const *partners, unsigned n,
     unsigned me, unsigned base_port, const struct fed_partner *fp, char *err,
@@ -667,7 +654,7 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	for (i = 0; i < n; i++) {
 		if (i == me)
 			continue;
-		hex(fp[i].pin, HL_SHA256, pinhex);
+		hl_hex_encode(fp[i].pin, HL_SHA256, pinhex);
 		if (app(buf, PKI_CONF_MAX, &off,
 		    "\n[peer %s/node-1]\naddress = 127.0.0.1:%u\nca = ../%s/ca.crt\n"
 		    "ca_sha256 = %s\naccreditation = SECRET\n",

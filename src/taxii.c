@@ -1053,19 +1053,6 @@ token_mac(const uint8_t key[32], const char *body, uint8_t mac[32])
 	return HL_OK;
 }
 
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int
 token_make(const struct hl_taxii *t, const uint8_t fh[32], uint64_t after,
     char out[HL_TAXII_TOKEN_MAX + 1])
@@ -1074,11 +1061,11 @@ token_make(const struct hl_taxii *t, const uint8_t fh[32], uint64_t after,
 	uint8_t mac[32];
 	int r;
 
-	hex(fh, 16, fhx);
+	hl_hex_encode(fh, 16, fhx);
 	(void)snprintf(body, sizeof(body), "1.%" PRIu64 ".%s", after, fhx);
 	if ((r = token_mac(t->key, body, mac)) != HL_OK)
 		return r;
-	hex(mac, sizeof(mac), mx);
+	hl_hex_encode(mac, sizeof(mac), mx);
 	(void)snprintf(out, HL_TAXII_TOKEN_MAX + 1, "%s.%s", body, mx);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return HL_OK;
@@ -1104,7 +1091,7 @@ hl_taxii_token_check(const uint8_t key[static 32], const char *tok, const uint8_
 	body[bl] = '\0';
 	if (token_mac(key, body, mac) != HL_OK)
 		return HL_ERR_CRYPTO;
-	hex(mac, sizeof(mac), mx);
+	hl_hex_encode(mac, sizeof(mac), mx);
 	if (CRYPTO_memcmp(mx, dot + 1, 64) != 0)
 		goto out;
 	/* "1.<after>.<fh>" */
@@ -1114,7 +1101,7 @@ hl_taxii_token_check(const uint8_t key[static 32], const char *tok, const uint8_
 	v = strtoull(body + 2, &end, 10);
 	if (errno != 0 || end == body + 2 || *end != '.' || strlen(end + 1) != 32)
 		goto out;
-	hex(fh, 16, fhx);
+	hl_hex_encode(fh, 16, fhx);
 	if (strcmp(end + 1, fhx) != 0) {
 		r = HL_ERR_INVALID;   /* another query's token */
 		goto out;
@@ -1636,7 +1623,7 @@ search_hit_json(const struct hl_stix_hit *h)
 			goto out;
 	format_us(h->row.prov.received_us, t);
 	if (has_env)
-		hl_apijson_format_id(h->row.prov.envelope, hid);
+		hl_hex_id(h->row.prov.envelope, hid);
 	it = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b,"
 	    " s:{s:I, s:I, s:o, s:o, s:O, s:b}}",
 	    "id", h->row.id, "type", h->row.type, "name", h->name, "collection",

@@ -89,18 +89,18 @@ test_id_time(void **state)
 	char hex[HL_API_ID_HEX + 1], t[HL_API_TIME_LEN];
 
 	(void)state;
-	assert_int_equal(hl_apijson_parse_id("0123456789ABCDEFfedcba9876543210", id), HL_OK);
-	hl_apijson_format_id(id, hex);
+	assert_int_equal(hl_hex_parse_id("0123456789ABCDEFfedcba9876543210", id), HL_OK);
+	hl_hex_id(id, hex);
 	assert_string_equal(hex, "0123456789abcdeffedcba9876543210");
-	assert_int_equal(hl_apijson_parse_id("0123456789abcdeffedcba987654321", id), HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id("0123456789abcdeffedcba98765432100", id),
+	assert_int_equal(hl_hex_parse_id("0123456789abcdeffedcba987654321", id), HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_parse_id("0123456789abcdeffedcba98765432100", id),
 	    HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id("0123456789abcdeffedcba98765432g0", id),
+	assert_int_equal(hl_hex_parse_id("0123456789abcdeffedcba98765432g0", id),
 	    HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id(" 123456789abcdeffedcba9876543210", id),
+	assert_int_equal(hl_hex_parse_id(" 123456789abcdeffedcba9876543210", id),
 	    HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id("", id), HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id(NULL, id), HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_parse_id("", id), HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_parse_id(NULL, id), HL_ERR_MALFORMED);
 
 	hl_apijson_format_time(0, t);
 	assert_string_equal(t, "1970-01-01T00:00:00.000Z");
