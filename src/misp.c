@@ -11,7 +11,6 @@
  * observation); otherwise an observed-data with the SCOs those comparisons
  * describe. */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,21 +134,6 @@ struct conv {
 	unsigned nrels;                 /* relationships emitted */
 	int nomem;
 };
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 hl_misp_uuid5(const uint8_t ns[static 16], const char *name, size_t len, char out[static 37])
@@ -2672,51 +2656,51 @@ hl_misp_convert(const uint8_t *p, size_t len, json_t **bundle, struct hl_misp_su
 	hl_buf_init(&c.u.desc, HL_MISP_TEXT_MAX);
 	*bundle = NULL;
 	memset(sum, 0, sizeof(*sum));
-	set_err(err, errlen, "%s", "");
+	hl_set_err(err, errlen, "%s", "");
 	c.sum = sum;
 	if (len > HL_MISP_MAX_BYTES) {
-		set_err(err, errlen, "MISP event larger than %u bytes", HL_MISP_MAX_BYTES);
+		hl_set_err(err, errlen, "MISP event larger than %u bytes", HL_MISP_MAX_BYTES);
 		return HL_ERR_TOO_BIG;
 	}
 	if (len == 0 || p == NULL) {
-		set_err(err, errlen, "MISP event is empty");
+		hl_set_err(err, errlen, "MISP event is empty");
 		return HL_ERR_MALFORMED;
 	}
 	if (!hl_apijson_depth_ok(p, len)) {
-		set_err(err, errlen, "MISP event nested deeper than %d levels", HL_JSON_DEPTH_MAX);
+		hl_set_err(err, errlen, "MISP event nested deeper than %d levels", HL_JSON_DEPTH_MAX);
 		return HL_ERR_MALFORMED;
 	}
 	if ((root = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
-		set_err(err, errlen, "MISP event is not valid JSON (line %d): %s", je.line, je.text);
+		hl_set_err(err, errlen, "MISP event is not valid JSON (line %d): %s", je.line, je.text);
 		goto out;
 	}
 	ev = json_object_get(root, "Event");
 	if (ev == NULL)
 		ev = root;
 	if (!json_is_object(ev)) {
-		set_err(err, errlen, "not a MISP event: no Event object");
+		hl_set_err(err, errlen, "not a MISP event: no Event object");
 		goto out;
 	}
 	if ((uuid = sget(ev, "uuid")) == NULL || !is_uuid(uuid)) {
-		set_err(err, errlen, "not a MISP event: no valid event uuid");
+		hl_set_err(err, errlen, "not a MISP event: no valid event uuid");
 		goto out;
 	}
 	snprintf(sum->event_uuid, sizeof(sum->event_uuid), "%s", uuid);
 	clean_copy(sum->info, sizeof(sum->info), sget(ev, "info") != NULL ? sget(ev, "info") : "");
 	if (get_ts(ev, "timestamp", &c.event_ts) != HL_OK &&
 	    parse_date(sget(ev, "date"), &c.event_ts) != HL_OK) {
-		set_err(err, errlen, "MISP event %s has no valid timestamp or date", uuid);
+		hl_set_err(err, errlen, "MISP event %s has no valid timestamp or date", uuid);
 		goto out;
 	}
 	if (fmt_time(c.event_ts, c.event_time) != HL_OK) {
-		set_err(err, errlen, "MISP event %s: timestamp out of range", uuid);
+		hl_set_err(err, errlen, "MISP event %s: timestamp out of range", uuid);
 		goto out;
 	}
 	if ((get_ts(ev, "publish_timestamp", &published) != HL_OK || published == 0) &&
 	    parse_date(sget(ev, "date"), &published) != HL_OK)
 		published = c.event_ts;
 	if ((r = count_attrs(ev, &nattrs, &nobjs)) != HL_OK) {
-		set_err(err, errlen, r == HL_ERR_TOO_BIG ? "MISP event %s: more than %d attributes "
+		hl_set_err(err, errlen, r == HL_ERR_TOO_BIG ? "MISP event %s: more than %d attributes "
 		    "or %d objects (or %d attributes or references in one object)" :
 		    "MISP event %s: Attribute, Object or ObjectReference is not an array", uuid,
 		    HL_MISP_ATTRS_MAX, HL_MISP_OBJECTS_MAX, HL_MISP_OBJ_ATTRS_MAX);
@@ -2734,7 +2718,7 @@ hl_misp_convert(const uint8_t *p, size_t len, json_t **bundle, struct hl_misp_su
 	if ((r = make_id("report", uuid, c.report_id)) != HL_OK)
 		goto out;
 	if ((r = do_event_tags(&c, ev)) != HL_OK) {
-		set_err(err, errlen, r == HL_ERR_TOO_BIG ? "MISP event %s: more than %d tags" :
+		hl_set_err(err, errlen, r == HL_ERR_TOO_BIG ? "MISP event %s: more than %d tags" :
 		    r == HL_ERR_MALFORMED ? "MISP event %s: Tag is not an array" :
 		    "MISP event %s: out of memory", uuid, HL_MISP_TAGS_MAX);
 		goto out;
@@ -2764,9 +2748,9 @@ hl_misp_convert(const uint8_t *p, size_t len, json_t **bundle, struct hl_misp_su
 	r = HL_OK;
 out:
 	if (r == HL_ERR_NOMEM)
-		set_err(err, errlen, "out of memory converting the MISP event");
+		hl_set_err(err, errlen, "out of memory converting the MISP event");
 	else if (r != HL_OK && err != NULL && errlen > 0 && err[0] == '\0')
-		set_err(err, errlen, "cannot convert the MISP event: %s", hl_strerror(r));
+		hl_set_err(err, errlen, "cannot convert the MISP event: %s", hl_strerror(r));
 	if (r != HL_OK) {
 		memset(sum, 0, sizeof(*sum));
 		json_decref(b);

@@ -42,8 +42,9 @@
 static const char pw_alphabet[] =
     "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
+/* hl_set_err, then OpenSSL's reason for the failure, if it has one. */
 __attribute__((format(printf, 3, 4))) static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
+set_err_ssl(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	unsigned long e;
@@ -52,7 +53,7 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	if (err == NULL || errlen == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	hl_vset_err(err, errlen, fmt, ap);
 	va_end(ap);
 	/* Append OpenSSL's reason, if it has one, and clear its queue. */
 	if ((e = ERR_peek_last_error()) != 0) {
@@ -128,13 +129,13 @@ write_file(const char *path, const void *data, size_t len, mode_t mode, int excl
 	if (fd == -1) {
 		if (errno == EEXIST) {
 			r = HL_ERR_EXISTS;
-			seterr(err, errlen, "%s already exists; refusing to overwrite it", path);
+			set_err_ssl(err, errlen, "%s already exists; refusing to overwrite it", path);
 		} else
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			set_err_ssl(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) == -1) {
-		seterr(err, errlen, "%s: chmod: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: chmod: %s", path, strerror(errno));
 		goto out;
 	}
 	while (off < len) {
@@ -142,19 +143,19 @@ write_file(const char *path, const void *data, size_t len, mode_t mode, int excl
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			seterr(err, errlen, "%s: write: %s", path, strerror(errno));
+			set_err_ssl(err, errlen, "%s: write: %s", path, strerror(errno));
 			goto out;
 		}
 		off += (size_t)n;
 	}
 	if (fsync(fd) == -1) {
-		seterr(err, errlen, "%s: fsync: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: fsync: %s", path, strerror(errno));
 		goto out;
 	}
 	r = HL_OK;
 out:
 	if (fd != -1 && close(fd) == -1 && r == HL_OK) {
-		seterr(err, errlen, "%s: close: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: close: %s", path, strerror(errno));
 		r = HL_ERR_IO;
 	}
 	return r;
@@ -173,12 +174,12 @@ open_pem(const char *path, BIO **bio, uint8_t **bufp, char *err, size_t errlen)
 	*bio = NULL;
 	*bufp = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if ((buf = hl_malloc(PKI_PEM_MAX)) == NULL) {
 		r = HL_ERR_NOMEM;
-		seterr(err, errlen, "%s: out of memory", path);
+		set_err_ssl(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	for (;;) {
@@ -186,7 +187,7 @@ open_pem(const char *path, BIO **bio, uint8_t **bufp, char *err, size_t errlen)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			seterr(err, errlen, "%s: read: %s", path, strerror(errno));
+			set_err_ssl(err, errlen, "%s: read: %s", path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -194,13 +195,13 @@ open_pem(const char *path, BIO **bio, uint8_t **bufp, char *err, size_t errlen)
 		len += (size_t)n;
 		if (len == PKI_PEM_MAX) {
 			r = HL_ERR_TOO_BIG;
-			seterr(err, errlen, "%s: file too large", path);
+			set_err_ssl(err, errlen, "%s: file too large", path);
 			goto out;
 		}
 	}
 	if ((*bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
 		r = HL_ERR_NOMEM;
-		seterr(err, errlen, "%s: out of memory", path);
+		set_err_ssl(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	*bufp = buf;
@@ -226,7 +227,7 @@ load_cert(const char *path, X509 **out, char *err, size_t errlen)
 		goto out;
 	if ((*out = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
 		r = HL_ERR_MALFORMED;
-		seterr(err, errlen, "%s: not a PEM certificate", path);
+		set_err_ssl(err, errlen, "%s: not a PEM certificate", path);
 		goto out;
 	}
 	r = HL_OK;
@@ -251,7 +252,7 @@ load_key(const char *path, EVP_PKEY **out, char *err, size_t errlen)
 	if ((k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
 	    EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
 		r = HL_ERR_MALFORMED;
-		seterr(err, errlen, "%s: not a PEM Ed25519 private key", path);
+		set_err_ssl(err, errlen, "%s: not a PEM Ed25519 private key", path);
 		goto out;
 	}
 	*out = k;
@@ -275,7 +276,7 @@ write_key(const char *path, EVP_PKEY *k, char *err, size_t errlen)
 	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    (n = BIO_get_mem_data(bio, &pem)) <= 0) {
-		seterr(err, errlen, "%s: cannot encode private key", path);
+		set_err_ssl(err, errlen, "%s: cannot encode private key", path);
 		goto out;
 	}
 	r = write_file(path, pem, (size_t)n, 0600, 1, err, errlen);
@@ -295,7 +296,7 @@ write_cert(const char *path, X509 *x, char *err, size_t errlen)
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(bio, x) != 1 ||
 	    (n = BIO_get_mem_data(bio, &pem)) <= 0) {
-		seterr(err, errlen, "%s: cannot encode certificate", path);
+		set_err_ssl(err, errlen, "%s: cannot encode certificate", path);
 		goto out;
 	}
 	r = write_file(path, pem, (size_t)n, 0644, 0, err, errlen);
@@ -395,17 +396,17 @@ hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (dir == NULL || partner == NULL || !partner_ok(partner, strlen(partner))) {
-		seterr(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
+		set_err_ssl(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
 		    partner != NULL ? partner : "");
 		goto out;
 	}
 	if (valid_days == 0 || valid_days > 36500) {
-		seterr(err, errlen, "CA validity must be 1..36500 days");
+		set_err_ssl(err, errlen, "CA validity must be 1..36500 days");
 		goto out;
 	}
 	if (join(keyp, dir, "ca.key") != 0 || join(crtp, dir, "ca.crt") != 0) {
 		r = HL_ERR_TOO_BIG;
-		seterr(err, errlen, "%s: path too long", dir);
+		set_err_ssl(err, errlen, "%s: path too long", dir);
 		goto out;
 	}
 	snprintf(cn, sizeof(cn), "hotline %s CA", partner);
@@ -418,7 +419,7 @@ hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
 	    add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") != 0 ||
 	    add_ext(x, x, NID_subject_key_identifier, "hash") != 0 ||
 	    X509_sign(x, k, NULL) <= 0) {
-		seterr(err, errlen, "%s: cannot make CA certificate", dir);
+		set_err_ssl(err, errlen, "%s: cannot make CA certificate", dir);
 		goto out;
 	}
 	if ((r = write_key(keyp, k, err, errlen)) != 0 ||
@@ -446,17 +447,17 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 		err[0] = '\0';
 	if (ca_dir == NULL || node == NULL || key_path == NULL || cert_path == NULL ||
 	    !node_name_ok(node, strnlen(node, HL_NODE_NAME_MAX + 1), partner)) {
-		seterr(err, errlen, "bad node name '%s' (PARTNER/name)",
+		set_err_ssl(err, errlen, "bad node name '%s' (PARTNER/name)",
 		    node != NULL ? node : "");
 		goto out;
 	}
 	if (not_after <= not_before) {
-		seterr(err, errlen, "not_after must be after not_before");
+		set_err_ssl(err, errlen, "not_after must be after not_before");
 		goto out;
 	}
 	if (join(keyp, ca_dir, "ca.key") != 0 || join(crtp, ca_dir, "ca.crt") != 0) {
 		r = HL_ERR_TOO_BIG;
-		seterr(err, errlen, "%s: path too long", ca_dir);
+		set_err_ssl(err, errlen, "%s: path too long", ca_dir);
 		goto out;
 	}
 	if ((r = load_cert(crtp, &ca, err, errlen)) != 0 ||
@@ -464,7 +465,7 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 		goto out;
 	if (X509_check_private_key(ca, cak) != 1) {
 		r = HL_ERR_CRYPTO;
-		seterr(err, errlen, "%s does not match %s", keyp, crtp);
+		set_err_ssl(err, errlen, "%s does not match %s", keyp, crtp);
 		goto out;
 	}
 	snprintf(san, sizeof(san), "URI:%s%s,DNS:localhost,IP:127.0.0.1",
@@ -481,7 +482,7 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 	    add_ext(x, ca, NID_subject_key_identifier, "hash") != 0 ||
 	    add_ext(x, ca, NID_authority_key_identifier, "keyid:always") != 0 ||
 	    X509_sign(x, cak, NULL) <= 0) {
-		seterr(err, errlen, "%s: cannot issue certificate for %s", ca_dir, node);
+		set_err_ssl(err, errlen, "%s: cannot issue certificate for %s", ca_dir, node);
 		goto out;
 	}
 	if ((r = write_key(key_path, k, err, errlen)) != 0 ||
@@ -511,7 +512,7 @@ hl_pki_cert_sha256(const char *cert_path, uint8_t out[static HL_SHA256],
 		goto out;
 	if (X509_digest(x, EVP_sha256(), out, &n) != 1 || n != HL_SHA256) {
 		r = HL_ERR_CRYPTO;
-		seterr(err, errlen, "%s: cannot hash certificate", cert_path);
+		set_err_ssl(err, errlen, "%s: cannot hash certificate", cert_path);
 		goto out;
 	}
 	r = HL_OK;
@@ -631,7 +632,7 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	int r = HL_ERR_NOMEM;
 
 	if ((buf = hl_malloc(PKI_CONF_MAX)) == NULL) {
-		seterr(err, errlen, "out of memory");
+		set_err_ssl(err, errlen, "out of memory");
 		goto out;
 	}
 	if (gmtime_r(&now, &tm) == NULL ||
@@ -669,7 +670,7 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	r = write_file(path, buf, off, 0600, 1, err, errlen);
 	goto out;
 toobig:
-	seterr(err, errlen, "%s: configuration too large", path);
+	set_err_ssl(err, errlen, "%s: configuration too large", path);
 out:
 	hl_free(buf);
 	return r;
@@ -692,7 +693,7 @@ static int
 mkdir_private(const char *path, char *err, size_t errlen)
 {
 	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
-		seterr(err, errlen, "%s: mkdir: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: mkdir: %s", path, strerror(errno));
 		return HL_ERR_IO;
 	}
 	return HL_OK;
@@ -722,48 +723,48 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		base_port = PKI_DEFAULT_BASE_PORT;
 	if (dir == NULL || partners == NULL || npartners == 0 ||
 	    npartners > HL_PEERS_MAX + 1) {
-		seterr(err, errlen, "need 1..%d partners", HL_PEERS_MAX + 1);
+		set_err_ssl(err, errlen, "need 1..%d partners", HL_PEERS_MAX + 1);
 		goto out;
 	}
 	if (base_port + 100 + npartners - 1 > 65535) {
-		seterr(err, errlen, "base port %u too high for %u partners", base_port,
+		set_err_ssl(err, errlen, "base port %u too high for %u partners", base_port,
 		    npartners);
 		goto out;
 	}
 	for (i = 0; i < npartners; i++) {
 		if (partners[i] == NULL || !partner_ok(partners[i], strlen(partners[i]))) {
-			seterr(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
+			set_err_ssl(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
 			    partners[i] != NULL ? partners[i] : "");
 			goto out;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(partners[i], partners[j]) == 0) {
-				seterr(err, errlen, "partner %s listed twice", partners[i]);
+				set_err_ssl(err, errlen, "partner %s listed twice", partners[i]);
 				goto out;
 			}
 	}
 	if ((fp = hl_calloc(npartners, sizeof(*fp))) == NULL ||
 	    (conf = hl_calloc(1, sizeof(*conf))) == NULL) {
 		r = HL_ERR_NOMEM;
-		seterr(err, errlen, "out of memory");
+		set_err_ssl(err, errlen, "out of memory");
 		goto out;
 	}
 	/* Refuse before touching anything if any partner is already there. */
 	for (i = 0; i < npartners; i++) {
 		if (join(fp[i].dir, dir, partners[i]) != 0) {
 			r = HL_ERR_TOO_BIG;
-			seterr(err, errlen, "%s: path too long", dir);
+			set_err_ssl(err, errlen, "%s: path too long", dir);
 			goto out;
 		}
 		for (j = 0; j < sizeof(files) / sizeof(files[0]); j++) {
 			if (join(path, fp[i].dir, files[j]) != 0) {
 				r = HL_ERR_TOO_BIG;
-				seterr(err, errlen, "%s: path too long", dir);
+				set_err_ssl(err, errlen, "%s: path too long", dir);
 				goto out;
 			}
 			if (lstat(path, &st) == 0 || errno != ENOENT) {
 				r = HL_ERR_EXISTS;
-				seterr(err, errlen, "%s already exists: refusing to overwrite "
+				set_err_ssl(err, errlen, "%s already exists: refusing to overwrite "
 				    "a federation (remove %s first)", path, fp[i].dir);
 				goto out;
 			}
@@ -791,7 +792,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 			goto out;
 		if ((r = gen_password(pw)) != 0 ||
 		    (r = hl_pwhash_make(pw, PKI_ADMIN_LN, fp[i].hash, sizeof(fp[i].hash))) != 0) {
-			seterr(err, errlen, "cannot make the admin password");
+			set_err_ssl(err, errlen, "cannot make the admin password");
 			goto out;
 		}
 		pw[PKI_ADMIN_PW_LEN] = '\n';
@@ -812,14 +813,14 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 			goto out;
 		if (hl_config_load(path, conf, cerr, sizeof(cerr)) != 0) {
 			r = HL_ERR_INTERNAL;
-			seterr(err, errlen, "generated configuration does not load: %s", cerr);
+			set_err_ssl(err, errlen, "generated configuration does not load: %s", cerr);
 			goto out;
 		}
 	}
 	r = HL_OK;
 out:
 	if (r == HL_ERR_TOO_BIG && err != NULL && errlen > 0 && err[0] == '\0')
-		seterr(err, errlen, "%s: path too long", dir != NULL ? dir : "");
+		set_err_ssl(err, errlen, "%s: path too long", dir != NULL ? dir : "");
 	OPENSSL_cleanse(pw, sizeof(pw));
 	hl_free(conf);
 	hl_free(fp);

@@ -13,21 +13,6 @@
 #include "label.h"
 #include "stix.h"
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- categories ---- */
 
 static const char *const sdo_types[] = {
@@ -331,7 +316,7 @@ refs_ok(const json_t *j, const char *path, char *err, size_t errlen)
 				if (custom && json_is_string(v) && json_string_length(v) == 0)
 					continue;
 				if (!json_is_string(v) || !hl_stix_id_valid(json_string_value(v), NULL)) {
-					seterr(err, errlen, "%s%s: not a STIX identifier (type--uuid)",
+					hl_set_err(err, errlen, "%s%s: not a STIX identifier (type--uuid)",
 					    path, k);
 					return 0;
 				}
@@ -339,14 +324,14 @@ refs_ok(const json_t *j, const char *path, char *err, size_t errlen)
 				if (custom && json_is_array(v) && json_array_size(v) == 0)
 					continue;
 				if (!json_is_array(v) || json_array_size(v) == 0) {
-					seterr(err, errlen, "%s%s: expected a non-empty list of "
+					hl_set_err(err, errlen, "%s%s: expected a non-empty list of "
 					    "identifiers", path, k);
 					return 0;
 				}
 				json_array_foreach(v, ei, e)
 					if (!json_is_string(e) ||
 					    !hl_stix_id_valid(json_string_value(e), NULL)) {
-						seterr(err, errlen, "%s%s[%zu]: not a STIX "
+						hl_set_err(err, errlen, "%s%s[%zu]: not a STIX "
 						    "identifier (type--uuid)", path, k, ei);
 						return 0;
 					}
@@ -368,11 +353,11 @@ need_string(const json_t *o, const char *k, char *err, size_t errlen)
 	const json_t *v = json_object_get(o, k);
 
 	if (v == NULL) {
-		seterr(err, errlen, "missing required property '%s'", k);
+		hl_set_err(err, errlen, "missing required property '%s'", k);
 		return 0;
 	}
 	if (!json_is_string(v) || json_string_length(v) == 0) {
-		seterr(err, errlen, "'%s' must be a non-empty string", k);
+		hl_set_err(err, errlen, "'%s' must be a non-empty string", k);
 		return 0;
 	}
 	return 1;
@@ -386,11 +371,11 @@ time_prop(const json_t *o, const char *k, int required, char key[HL_STIX_TS_KEY]
 
 	if (v == NULL) {
 		if (required)
-			seterr(err, errlen, "missing required property '%s'", k);
+			hl_set_err(err, errlen, "missing required property '%s'", k);
 		return !required;
 	}
 	if (!json_is_string(v) || hl_stix_time(json_string_value(v), key, NULL) != HL_OK) {
-		seterr(err, errlen, "'%s' is not an RFC 3339 UTC timestamp "
+		hl_set_err(err, errlen, "'%s' is not an RFC 3339 UTC timestamp "
 		    "(YYYY-MM-DDTHH:MM:SS[.s]Z)", k);
 		return 0;
 	}
@@ -405,33 +390,33 @@ common_optional_ok(const json_t *o, char *err, size_t errlen)
 	size_t i;
 
 	if ((v = json_object_get(o, "revoked")) != NULL && !json_is_boolean(v)) {
-		seterr(err, errlen, "'revoked' must be true or false");
+		hl_set_err(err, errlen, "'revoked' must be true or false");
 		return 0;
 	}
 	if ((v = json_object_get(o, "labels")) != NULL) {
 		if (!json_is_array(v)) {
-			seterr(err, errlen, "'labels' must be a list of strings");
+			hl_set_err(err, errlen, "'labels' must be a list of strings");
 			return 0;
 		}
 		json_array_foreach(v, i, e)
 			if (!json_is_string(e)) {
-				seterr(err, errlen, "'labels' must be a list of strings");
+				hl_set_err(err, errlen, "'labels' must be a list of strings");
 				return 0;
 			}
 	}
 	if ((v = json_object_get(o, "confidence")) != NULL &&
 	    (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)) {
-		seterr(err, errlen, "'confidence' must be an integer 0..100");
+		hl_set_err(err, errlen, "'confidence' must be an integer 0..100");
 		return 0;
 	}
 	if ((v = json_object_get(o, "external_references")) != NULL) {
 		if (!json_is_array(v)) {
-			seterr(err, errlen, "'external_references' must be a list");
+			hl_set_err(err, errlen, "'external_references' must be a list");
 			return 0;
 		}
 		json_array_foreach(v, i, e)
 			if (!json_is_object(e) || !json_is_string(json_object_get(e, "source_name"))) {
-				seterr(err, errlen, "external_references[%zu]: needs a "
+				hl_set_err(err, errlen, "external_references[%zu]: needs a "
 				    "'source_name' string", i);
 				return 0;
 			}
@@ -439,14 +424,14 @@ common_optional_ok(const json_t *o, char *err, size_t errlen)
 	if ((v = json_object_get(o, "object_marking_refs")) != NULL) {
 		json_array_foreach(v, i, e)
 			if (!hl_stix_id_valid(json_string_value(e), "marking-definition")) {
-				seterr(err, errlen, "object_marking_refs[%zu]: not a "
+				hl_set_err(err, errlen, "object_marking_refs[%zu]: not a "
 				    "marking-definition identifier", i);
 				return 0;
 			}
 	}
 	if ((v = json_object_get(o, "created_by_ref")) != NULL &&
 	    !hl_stix_id_valid(json_string_value(v), "identity")) {
-		seterr(err, errlen, "'created_by_ref' must be an identity identifier");
+		hl_set_err(err, errlen, "'created_by_ref' must be an identity identifier");
 		return 0;
 	}
 	return 1;
@@ -500,7 +485,7 @@ pattern_ok(const json_t *v, char *err, size_t errlen)
 	if (hl_stix_pattern_check(json_string_value(v), json_string_length(v), why,
 	    sizeof(why)) == HL_OK)
 		return 1;
-	seterr(err, errlen, "'pattern' is not a STIX pattern: %s", why);
+	hl_set_err(err, errlen, "'pattern' is not a STIX pattern: %s", why);
 	return 0;
 }
 
@@ -517,7 +502,7 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 			const char *p = required_props[i].props[k];
 
 			if ((v = json_object_get(o, p)) == NULL) {
-				seterr(err, errlen, "%s: missing required property '%s'", type, p);
+				hl_set_err(err, errlen, "%s: missing required property '%s'", type, p);
 				return 0;
 			}
 		}
@@ -530,7 +515,7 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 		    !time_prop(o, "valid_until", 0, NULL, err, errlen))
 			return 0;
 		if (json_string_length(json_object_get(o, "pattern")) > HL_STIX_PATTERN_MAX) {
-			seterr(err, errlen, "'pattern' longer than %u bytes", HL_STIX_PATTERN_MAX);
+			hl_set_err(err, errlen, "'pattern' longer than %u bytes", HL_STIX_PATTERN_MAX);
 			return 0;
 		}
 		if (strcmp(json_string_value(json_object_get(o, "pattern_type")), "stix") == 0 &&
@@ -538,7 +523,7 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 			return 0;
 	}
 	if (strcmp(type, "malware") == 0 && !json_is_boolean(json_object_get(o, "is_family"))) {
-		seterr(err, errlen, "malware: 'is_family' must be true or false");
+		hl_set_err(err, errlen, "malware: 'is_family' must be true or false");
 		return 0;
 	}
 	if (strcmp(type, "report") == 0 && !time_prop(o, "published", 1, NULL, err, errlen))
@@ -552,7 +537,7 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 	if (strcmp(type, "sighting") == 0 &&
 	    ((v = json_object_get(o, "count")) != NULL && (!json_is_integer(v) ||
 	    json_integer_value(v) < 0 || json_integer_value(v) > 999999999))) {
-		seterr(err, errlen, "sighting: 'count' must be an integer 0..999999999");
+		hl_set_err(err, errlen, "sighting: 'count' must be an integer 0..999999999");
 		return 0;
 	}
 	return 1;
@@ -587,45 +572,45 @@ validate(const json_t *obj, char *err, size_t errlen)
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (!json_is_object(obj)) {
-		seterr(err, errlen, "not a JSON object");
+		hl_set_err(err, errlen, "not a JSON object");
 		return HL_ERR_MALFORMED;
 	}
 	if (!depth_ok(obj, 1)) {
-		seterr(err, errlen, "nested deeper than %d levels", HL_STIX_DEPTH_MAX);
+		hl_set_err(err, errlen, "nested deeper than %d levels", HL_STIX_DEPTH_MAX);
 		return HL_ERR_TOO_BIG;
 	}
 	sz = json_dumpb(obj, NULL, 0, JSON_COMPACT);
 	if (sz == 0 || sz > HL_STIX_OBJECT_MAX_BYTES) {
-		seterr(err, errlen, "object larger than %u bytes", HL_STIX_OBJECT_MAX_BYTES);
+		hl_set_err(err, errlen, "object larger than %u bytes", HL_STIX_OBJECT_MAX_BYTES);
 		return HL_ERR_TOO_BIG;
 	}
 	if (!need_string(obj, "type", err, errlen))
 		return HL_ERR_MALFORMED;
 	type = json_string_value(json_object_get(obj, "type"));
 	if (!type_valid(type, strlen(type))) {
-		seterr(err, errlen, "'type' %.64s is not a STIX type name (3..250 of a-z 0-9 -)",
+		hl_set_err(err, errlen, "'type' %.64s is not a STIX type name (3..250 of a-z 0-9 -)",
 		    type);
 		return HL_ERR_MALFORMED;
 	}
 	cat = hl_stix_category(type);
 	if (cat == HL_STIX_BUNDLE) {
-		seterr(err, errlen, "a bundle inside a bundle");
+		hl_set_err(err, errlen, "a bundle inside a bundle");
 		return HL_ERR_MALFORMED;
 	}
 	if (!need_string(obj, "id", err, errlen))
 		return HL_ERR_MALFORMED;
 	id = json_string_value(json_object_get(obj, "id"));
 	if (!hl_stix_id_valid(id, type)) {
-		seterr(err, errlen, "'id' %.80s is not %s--<UUID>", id, type);
+		hl_set_err(err, errlen, "'id' %.80s is not %s--<UUID>", id, type);
 		return HL_ERR_MALFORMED;
 	}
 	v = json_object_get(obj, "spec_version");
 	if (v == NULL && cat != HL_STIX_SCO) {
-		seterr(err, errlen, "missing required property 'spec_version'");
+		hl_set_err(err, errlen, "missing required property 'spec_version'");
 		return HL_ERR_MALFORMED;
 	}
 	if (v != NULL && (!json_is_string(v) || strcmp(json_string_value(v), "2.1") != 0)) {
-		seterr(err, errlen, "'spec_version' must be \"2.1\"");
+		hl_set_err(err, errlen, "'spec_version' must be \"2.1\"");
 		return HL_ERR_MALFORMED;
 	}
 	ckey[0] = mkey[0] = '\0';
@@ -643,14 +628,14 @@ validate(const json_t *obj, char *err, size_t errlen)
 			uint8_t nt;
 
 			if (hl_tlp_parse(json_string_value(v), &nt) != HL_OK || nt != (uint8_t)t) {
-				seterr(err, errlen, "marking-definition %s is %s, not '%.32s'", id,
+				hl_set_err(err, errlen, "marking-definition %s is %s, not '%.32s'", id,
 				    hl_tlp_name((uint8_t)t), json_string_value(v));
 				return HL_ERR_MALFORMED;
 			}
 		}
 		if (json_object_get(obj, "definition") == NULL &&
 		    json_object_get(obj, "extensions") == NULL) {
-			seterr(err, errlen, "marking-definition: needs 'definition' or 'extensions'");
+			hl_set_err(err, errlen, "marking-definition: needs 'definition' or 'extensions'");
 			return HL_ERR_MALFORMED;
 		}
 	} else {
@@ -660,7 +645,7 @@ validate(const json_t *obj, char *err, size_t errlen)
 			return HL_ERR_MALFORMED;
 	}
 	if (ckey[0] != '\0' && mkey[0] != '\0' && strcmp(mkey, ckey) < 0) {
-		seterr(err, errlen, "'modified' is earlier than 'created'");
+		hl_set_err(err, errlen, "'modified' is earlier than 'created'");
 		return HL_ERR_MALFORMED;
 	}
 	if (!common_optional_ok(obj, err, errlen) || !type_props_ok(obj, type, err, errlen) ||
