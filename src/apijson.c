@@ -561,15 +561,16 @@ parse_recipients(json_t *o, struct hl_api_send *out, char *err, size_t errlen)
 	return HL_OK;
 }
 
-static int
-parse_label(json_t *o, const struct hl_policy *pol, struct hl_api_send *out, char *err,
+int
+hl_apijson_label(json_t *o, const struct hl_policy *pol, struct hl_label *out, char *err,
     size_t errlen)
 {
 	json_t *rel = json_object_get(o, "releasable_to"), *v;
-	const char *cls, *tlp, *s;
-	char csv[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 1) + 1], why[160];
-	size_t i, off = 0;
+	const char *cls, *tlp, *codes[HL_RELEASABLE_MAX];
+	char why[160];
+	size_t i;
 
+	memset(out, 0, sizeof(*out));
 	if (get_str(o, "classification", 1, &cls, err, errlen) != HL_OK ||
 	    get_str(o, "tlp", 1, &tlp, err, errlen) != HL_OK)
 		return HL_ERR_MALFORMED;
@@ -586,8 +587,8 @@ parse_label(json_t *o, const struct hl_policy *pol, struct hl_api_send *out, cha
 		return HL_ERR_MALFORMED;
 	}
 	json_array_foreach(rel, i, v) {
-		if (!json_is_string(v) || !hl_partner_valid(s = json_string_value(v)) ||
-		    strlen(s) != json_string_length(v)) {
+		if (!json_is_string(v) || !hl_partner_valid(codes[i] = json_string_value(v)) ||
+		    strlen(codes[i]) != json_string_length(v)) {
 			if (json_is_string(v) && short_ascii(json_string_value(v), 16))
 				snprintf(err, errlen, "\"%s\" in \"releasable_to\" is not a partner code",
 				    json_string_value(v));
@@ -595,13 +596,13 @@ parse_label(json_t *o, const struct hl_policy *pol, struct hl_api_send *out, cha
 				snprintf(err, errlen, "\"releasable_to\" must hold partner codes (A-Z, 0-9)");
 			return HL_ERR_MALFORMED;
 		}
-		off += (size_t)snprintf(csv + off, sizeof(csv) - off, "%s%s", i ? "," : "", s);
 	}
 	if (!short_ascii(cls, HL_LEVEL_NAME_MAX) || !short_ascii(tlp, 32)) {
 		snprintf(err, errlen, "bad \"classification\" or \"tlp\" value");
 		return HL_ERR_MALFORMED;
 	}
-	if (hl_label_from_strings(pol, cls, csv, tlp, &out->label, why, sizeof(why)) != HL_OK) {
+	if (hl_label_make(pol, &(struct hl_label_spec){ .classification = cls, .rel = codes,
+	    .nrel = json_array_size(rel), .tlp = tlp }, out, why, sizeof(why)) != HL_OK) {
 		snprintf(err, errlen, "bad label: %s", why);
 		return HL_ERR_MALFORMED;
 	}
@@ -818,7 +819,7 @@ hl_apijson_parse_send_opt(const uint8_t *p, size_t len, const struct hl_policy *
 		snprintf(err, errlen, "\"precedence\" must be flash, immediate, priority or routine");
 		goto out;
 	}
-	if (parse_label(o, pol, out, err, errlen) != HL_OK)
+	if (hl_apijson_label(o, pol, &out->label, err, errlen) != HL_OK)
 		goto out;
 	if (get_bool(o, "exercise", &ex, err, errlen) != HL_OK)
 		goto out;

@@ -111,6 +111,14 @@ void hl_apijson_send_clear(struct hl_api_send *s);   /* wipes and frees content 
 /* An empty body or "{}" (the ack request). */
 HL_WUR int hl_apijson_parse_empty(const uint8_t *p, size_t len, char *err, size_t errlen);
 
+/* The one JSON form of a label, read from object o's members
+ * "classification" and "tlp" (strings) and "releasable_to" (an array of
+ * partner codes); o's other members are the caller's. Used by the API's
+ * send (and so track reports) and the console's label check. HL_ERR_MALFORMED
+ * with one line in err naming the member. OUT: out (zeroed on failure). */
+HL_WUR int hl_apijson_label(json_t *o, const struct hl_policy *pol, struct hl_label *out,
+    char *err, size_t errlen);
+
 /* ---- credentials ---- */
 /* The value of an Authorization header "Basic base64(user:password)". OUT:
  * user (1..HL_OPERATOR_MAX bytes, no control characters), password

@@ -202,41 +202,17 @@ hl_consolejson_labelcheck(const uint8_t *p, size_t len, const struct hl_policy *
 {
 	static const char *const fields[] = { "classification", "releasable_to", "tlp", "to",
 	    NULL };
-	char cls[HL_LEVEL_NAME_MAX + 1], tlp[32];
-	char csv[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 1) + 1];
-	json_t *j = NULL, *rel, *to, *v;
-	size_t i, pos = 0, n;
+	json_t *j = NULL, *to, *v;
+	size_t i, n;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = hl_apijson_load_object(p, len, HL_CONSOLE_BODY_MAX, &j, err, errlen)) != HL_OK)
 		return r;
 	if ((r = only_fields(j, fields, err, errlen)) != HL_OK ||
-	    (r = get_str(j, "classification", cls, sizeof(cls), 1, err, errlen)) != HL_OK ||
-	    (r = get_str(j, "tlp", tlp, sizeof(tlp), 1, err, errlen)) != HL_OK)
+	    (r = hl_apijson_label(j, pol, &out->label, err, errlen)) != HL_OK)
 		goto out;
 	r = HL_ERR_MALFORMED;
-	rel = json_object_get(j, "releasable_to");
-	if (!json_is_array(rel) || json_array_size(rel) == 0 ||
-	    json_array_size(rel) > HL_RELEASABLE_MAX) {
-		snprintf(err, errlen, "releasable_to must be an array of 1 to %d partner codes",
-		    HL_RELEASABLE_MAX);
-		goto out;
-	}
-	json_array_foreach(rel, i, v) {
-		if (!json_is_string(v) || !hl_partner_valid(json_string_value(v)) ||
-		    strlen(json_string_value(v)) != json_string_length(v)) {
-			snprintf(err, errlen, "releasable_to[%zu] is not a partner code", i);
-			goto out;
-		}
-		n = json_string_length(v);
-		memcpy(csv + pos, json_string_value(v), n);
-		pos += n;
-		csv[pos++] = ',';
-	}
-	csv[pos - 1] = '\0';
-	if (hl_label_from_strings(pol, cls, csv, tlp, &out->label, err, errlen) != HL_OK)
-		goto out;
 	to = json_object_get(j, "to");
 	if (to != NULL) {
 		if (!json_is_array(to) || json_array_size(to) > HL_RECIPIENTS_MAX) {

@@ -80,8 +80,9 @@ link_test(struct hl_node *n, struct peer_state *ps, uint64_t now)
 		node_audit(n, "link-test-failed", ps->test_id, ps->conf->node, ps->test_result);
 	}
 	snprintf(rel, sizeof(rel), "%s,%s", n->cfg.partner, ps->conf->partner);
-	if (hl_label_from_strings(&n->cfg.policy, n->cfg.policy.levels[0], rel, "clear", &label,
-	    why, sizeof(why)) != HL_OK)
+	if (hl_label_make(&n->cfg.policy,
+	    &(struct hl_label_spec){ .classification = n->cfg.policy.levels[0],
+	    .releasable = rel, .tlp = "clear" }, &label, why, sizeof(why)) != HL_OK)
 		return;
 	snprintf(text, sizeof(text), "hotline link test %s -> %s", n->cfg.node, ps->conf->node);
 	memset(&req, 0, sizeof(req));

@@ -658,7 +658,8 @@ make_label(const char *cls, const char *rel, const char *tlp, uint8_t *out)
 	char err[160];
 	size_t n;
 
-	assert_int_equal(hl_label_from_strings(&pol, cls, rel, tlp, &l, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(&pol, &(struct hl_label_spec){ .classification = cls,
+	    .releasable = rel, .tlp = tlp }, &l, err, sizeof(err)), HL_OK);
 	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
 	assert_int_equal(hl_label_encode(&l, &b), HL_OK);
 	assert_int_equal(hl_buf_error(&b), HL_OK);
@@ -714,8 +715,8 @@ test_msg_json(void **state)
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
-	assert_int_equal(hl_label_from_strings(&pol, "SECRET", "JPN,KOR", "amber", &l, err,
-	    sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(&pol, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "JPN,KOR", .tlp = "amber" }, &l, err, sizeof(err)), HL_OK);
 	memset(m.id, 0xab, sizeof(m.id));
 	m.inbound = 1;
 	snprintf(m.origin, sizeof(m.origin), "KOR/node-1");

@@ -45,8 +45,8 @@ encode_label(const struct hl_policy *p, const char *cls, uint8_t *out, size_t *o
 	uint8_t *q;
 	char err[128];
 
-	assert_int_equal(hl_label_from_strings(p, cls, "JPN,KOR", "green", &l, err, sizeof(err)),
-	    HL_OK);
+	assert_int_equal(hl_label_make(p, &(struct hl_label_spec){ .classification = cls,
+	    .releasable = "JPN,KOR", .tlp = "green" }, &l, err, sizeof(err)), HL_OK);
 	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
 	assert_int_equal(hl_label_encode(&l, &b), HL_OK);
 	q = hl_buf_steal(&b, outlen);
