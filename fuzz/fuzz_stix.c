@@ -1,7 +1,10 @@
-/* fuzz_stix.c: STIX object validation and observable extraction on
- * arbitrary JSON (a bundle's objects, or one object). Whatever validates
- * must extract without error, and its canonical JSON must parse back to
- * the same canonical JSON; every message is one line. */
+/* fuzz_stix.c: STIX object validation, marking analysis and observable
+ * extraction on arbitrary JSON (a bundle's objects, or one object).
+ * Whatever validates must pass the marking analysis and extract without
+ * error, and its canonical JSON must parse back to the same canonical
+ * JSON; the marking analysis of anything either refuses it with a message
+ * or gives a consistent answer (the strictest TLP of object and granular
+ * markings, a granular marking that exists); every message is one line. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +18,39 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int
+one_line(const char *s, size_t cap)
+{
+	return s[0] != '\0' && strnlen(s, cap) < cap && memchr(s, '\n', strnlen(s, cap)) == NULL;
+}
+
+/* The marking analysis on anything: refused with one line, or consistent.
+ * 1 when it accepted. */
+static int
+marks(const json_t *o)
+{
+	char err[HL_STIX_ERR_MAX];
+	struct hl_stix_marks m;
+	uint8_t want;
+
+	if (hl_stix_markings(o, &m, err, sizeof(err)) != HL_OK) {
+		if (!one_line(err, sizeof(err)) || m.found || m.ngranular != 0)
+			abort();
+		return 0;
+	}
+	if (m.tlp > HL_TLP_RED || m.object_tlp > HL_TLP_RED || m.granular_tlp > HL_TLP_RED)
+		abort();
+	want = m.object_tlp;
+	if (m.granular_found && m.granular_tlp > want)
+		want = m.granular_tlp;
+	if (m.tlp != want || m.found != (m.object_found || m.granular_found))
+		abort();
+	if (m.ngranular > HL_STIX_GRANULAR_MAX || (m.granular_found &&
+	    (m.granular_index >= m.ngranular || !one_line(m.selectors, sizeof(m.selectors)))))
+		abort();
+	return 1;
+}
+
 static void
 one(const json_t *o)
 {
@@ -24,14 +60,18 @@ one(const json_t *o)
 	json_t *back;
 	size_t n = 0;
 	uint8_t tlp;
-	int found, r;
+	int found, r, marked;
 
+	marked = marks(o);
 	r = hl_stix_validate(o, err, sizeof(err));
 	if (r != HL_OK) {
 		if (err[0] == '\0' || memchr(err, '\n', strnlen(err, sizeof(err))) != NULL)
 			abort();
 		return;
 	}
+	/* validation includes the marking analysis */
+	if (!marked)
+		abort();
 	hl_stix_object_tlp(o, &tlp, &found);
 	if (tlp > 4)
 		abort();

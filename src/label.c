@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
 #include "envelope.h"
 #include "label.h"
 
@@ -328,6 +329,33 @@ hl_label_encode(const struct hl_label *l, struct hl_buf *out)
 }
 
 int
+hl_label_encode_to(const struct hl_label *l, uint8_t out[static HL_LABEL_MAX_BYTES],
+    size_t *outlen)
+{
+	struct hl_buf b;
+	uint8_t *p = NULL;
+	size_t n = 0;
+	int r;
+
+	*outlen = 0;
+	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
+	if ((r = hl_label_encode(l, &b)) != HL_OK) {
+		hl_buf_free(&b);
+		return r;
+	}
+	p = hl_buf_steal(&b, &n);
+	hl_buf_free(&b);
+	if (p == NULL || n > HL_LABEL_MAX_BYTES) {
+		hl_free(p);
+		return HL_ERR_NOMEM;
+	}
+	memcpy(out, p, n);
+	*outlen = n;
+	hl_free(p);
+	return HL_OK;
+}
+
+int
 hl_label_decode(const uint8_t *p, size_t len, struct hl_label *out)
 {
 	struct hl_rd rd;
@@ -388,9 +416,8 @@ hl_label_releasable_to(const struct hl_label *l, const char *partner)
 	return 0;
 }
 
-/* "JPN, KOR, USA" into out (truncated safely). */
-static void
-format_rel(const struct hl_label *l, char *out, size_t outlen)
+void
+hl_label_format_rel(const struct hl_label *l, char *out, size_t outlen)
 {
 	size_t off = 0;
 	unsigned i;
@@ -419,7 +446,7 @@ hl_label_format(const struct hl_label *l, const struct hl_policy *p, char *out, 
 		snprintf(lvl, sizeof(lvl), "%s", hl_policy_level_name(p, l->classification));
 	else
 		snprintf(lvl, sizeof(lvl), "%s:%u", l->policy, (unsigned)l->classification);
-	format_rel(l, rel, sizeof(rel));
+	hl_label_format_rel(l, rel, sizeof(rel));
 	snprintf(out, outlen, "%s//REL TO %s//TLP:%s", lvl, rel, hl_tlp_name(l->tlp));
 }
 
@@ -438,7 +465,7 @@ hl_label_may_send(const struct hl_label *l, const struct hl_policy *p,
 		return HL_ERR_DENIED;
 	}
 	if (!hl_label_releasable_to(l, recipient_partner)) {
-		format_rel(l, rel, sizeof(rel));
+		hl_label_format_rel(l, rel, sizeof(rel));
 		snprintf(why, whylen, "%s: partner %s is not in releasable-to (%s)",
 		    recipient_node, recipient_partner, rel);
 		return HL_ERR_DENIED;

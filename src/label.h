@@ -76,6 +76,9 @@ HL_WUR int hl_label_make(const struct hl_policy *p, const struct hl_label_spec *
 
 /* Binary form (docs/PROTOCOL.md): appended to out. */
 HL_WUR int hl_label_encode(const struct hl_label *l, struct hl_buf *out);
+/* The same into a fixed buffer. OUT: out[0..*outlen). */
+HL_WUR int hl_label_encode_to(const struct hl_label *l, uint8_t out[static HL_LABEL_MAX_BYTES],
+    size_t *outlen);
 /* Validates syntax: policy id, TLP range, partner codes, strictly sorted,
  * at least one releasable partner, no trailing bytes. */
 HL_WUR int hl_label_decode(const uint8_t *p, size_t len, struct hl_label *out);
@@ -83,6 +86,8 @@ HL_WUR int hl_label_decode(const uint8_t *p, size_t len, struct hl_label *out);
 HL_WUR int hl_label_check_policy(const struct hl_label *l, const struct hl_policy *p);
 
 int hl_label_releasable_to(const struct hl_label *l, const char *partner);
+/* The releasable-to list: "JPN, KOR, USA" (cut safely to outlen). */
+void hl_label_format_rel(const struct hl_label *l, char *out, size_t outlen);
 /* "SECRET//REL TO JPN, KOR, USA//TLP:AMBER" */
 void hl_label_format(const struct hl_label *l, const struct hl_policy *p, char *out, size_t outlen);
 

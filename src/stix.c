@@ -267,6 +267,281 @@ hl_stix_object_tlp(const json_t *obj, uint8_t *tlp, int *found)
 	}
 }
 
+/* ---- markings: granular selectors (STIX 2.1 section 7.2.3) ---- */
+
+static int
+sel_char(char c, int first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')
+		return 1;
+	/* dictionary keys below the top level may be upper case (hashes.SHA-256) */
+	return !first && c >= 'A' && c <= 'Z';
+}
+
+/* Does selector sel (n bytes) select something obj holds? Segments are
+ * separated by '.': the first a top-level property (3..250 of a-z 0-9 _ -,
+ * or "id"), each next a key of the object selected so far or [N], an index
+ * into the list selected so far. 1, or 0 with the reason in why. */
+static int
+selector_ok(const json_t *obj, const char *sel, size_t n, char *why, size_t whylen)
+{
+	char key[HL_STIX_SELECTOR_MAX + 1];
+	const json_t *cur = obj;
+	size_t i = 0, s, len, k, seg = 0;
+	unsigned idx;
+
+	if (n == 0 || n > HL_STIX_SELECTOR_MAX) {
+		hl_set_err(why, whylen, n == 0 ? "empty" : "longer than %d bytes",
+		    HL_STIX_SELECTOR_MAX);
+		return 0;
+	}
+	for (;;) {
+		for (s = i; i < n && sel[i] != '.'; i++)
+			;
+		len = i - s;
+		if (len == 0) {
+			hl_set_err(why, whylen, "an empty step (a leading, trailing or double '.')");
+			return 0;
+		}
+		if (sel[s] == '[') {
+			if (seg == 0) {
+				hl_set_err(why, whylen, "starts with a list index");
+				return 0;
+			}
+			if (len < 3 || sel[i - 1] != ']' || len - 2 > HL_STIX_INDEX_DIGITS ||
+			    !digits(sel + s + 1, len - 2, &idx)) {
+				hl_set_err(why, whylen, "'%.*s' is not a list index [N]", (int)len, sel + s);
+				return 0;
+			}
+			if (!json_is_array(cur)) {
+				hl_set_err(why, whylen, "[%u] indexes something that is not a list", idx);
+				return 0;
+			}
+			if (idx >= json_array_size(cur)) {
+				hl_set_err(why, whylen, "[%u] is beyond the list's %zu item(s)", idx,
+				    json_array_size(cur));
+				return 0;
+			}
+			cur = json_array_get(cur, idx);
+		} else {
+			for (k = s; k < i; k++)
+				if (!sel_char(sel[k], seg == 0)) {
+					hl_set_err(why, whylen, "'%.*s' is not a property name", (int)len,
+					    sel + s);
+					return 0;
+				}
+			if (seg == 0 && (len < 3 || len > 250) && !(len == 2 && memcmp(sel, "id", 2) == 0)) {
+				hl_set_err(why, whylen, "'%.*s' is not a property name", (int)len, sel + s);
+				return 0;
+			}
+			if (!json_is_object(cur)) {
+				hl_set_err(why, whylen, "'%.*s' is a step into something that is not an "
+				    "object", (int)len, sel + s);
+				return 0;
+			}
+			memcpy(key, sel + s, len);
+			key[len] = '\0';
+			if ((cur = json_object_get(cur, key)) == NULL) {
+				hl_set_err(why, whylen, "the object has no '%s' there", key);
+				return 0;
+			}
+		}
+		seg++;
+		if (i == n)
+			return 1;
+		i++;
+		if (i == n) {
+			hl_set_err(why, whylen, "an empty step (a leading, trailing or double '.')");
+			return 0;
+		}
+	}
+}
+
+/* "'a', 'b.[1]'" into out, cut with ", ..." when it does not fit. */
+static void
+format_selectors(const json_t *sels, char *out, size_t outlen)
+{
+	const json_t *v;
+	size_t i, o = 0;
+	int w;
+
+	out[0] = '\0';
+	json_array_foreach(sels, i, v) {
+		w = snprintf(out + o, outlen - o, "%s'%s'", i ? ", " : "", json_string_value(v));
+		if (w < 0 || (size_t)w >= outlen - o) {
+			/* cut: end with ", ..." (outlen is HL_STIX_ERR_MAX) */
+			if (o + 6 > outlen)
+				o = outlen - 6;
+			(void)snprintf(out + o, outlen - o, ", ...");
+			return;
+		}
+		o += (size_t)w;
+	}
+}
+
+static int
+granular_one(const json_t *obj, const json_t *g, size_t gi, struct hl_stix_marks *m,
+    char *err, size_t errlen)
+{
+	char why[160];
+	const json_t *ref, *lang, *sels, *v;
+	size_t i;
+	int t;
+
+	if (!json_is_object(g)) {
+		hl_set_err(err, errlen, "granular_markings[%zu]: not an object", gi);
+		return HL_ERR_MALFORMED;
+	}
+	ref = json_object_get(g, "marking_ref");
+	lang = json_object_get(g, "lang");
+	if ((ref == NULL) == (lang == NULL)) {
+		hl_set_err(err, errlen, "granular_markings[%zu]: needs either 'marking_ref' or "
+		    "'lang' (one of the two)", gi);
+		return HL_ERR_MALFORMED;
+	}
+	if (ref != NULL && !hl_stix_id_valid(json_string_value(ref), "marking-definition")) {
+		hl_set_err(err, errlen, "granular_markings[%zu].marking_ref: not a marking-definition "
+		    "identifier", gi);
+		return HL_ERR_MALFORMED;
+	}
+	if (lang != NULL && (!json_is_string(lang) || json_string_length(lang) == 0 ||
+	    json_string_length(lang) > 64)) {
+		hl_set_err(err, errlen, "granular_markings[%zu].lang: not a language tag", gi);
+		return HL_ERR_MALFORMED;
+	}
+	sels = json_object_get(g, "selectors");
+	if (!json_is_array(sels) || json_array_size(sels) == 0) {
+		hl_set_err(err, errlen, "granular_markings[%zu].selectors: expected a non-empty list",
+		    gi);
+		return HL_ERR_MALFORMED;
+	}
+	if (json_array_size(sels) > HL_STIX_SELECTORS_MAX) {
+		hl_set_err(err, errlen, "granular_markings[%zu].selectors: more than %d", gi,
+		    HL_STIX_SELECTORS_MAX);
+		return HL_ERR_TOO_BIG;
+	}
+	json_array_foreach(sels, i, v) {
+		if (!json_is_string(v)) {
+			hl_set_err(err, errlen, "granular_markings[%zu].selectors[%zu]: not a string",
+			    gi, i);
+			return HL_ERR_MALFORMED;
+		}
+		if (!selector_ok(obj, json_string_value(v), json_string_length(v), why,
+		    sizeof(why))) {
+			hl_set_err(err, errlen, "granular_markings[%zu].selectors[%zu] '%.64s': %s", gi,
+			    i, json_string_value(v), why);
+			return HL_ERR_MALFORMED;
+		}
+	}
+	if (ref != NULL && (t = hl_stix_tlp_of_marking(json_string_value(ref))) >= 0) {
+		if (!m->granular_found || (uint8_t)t > m->granular_tlp) {
+			m->granular_tlp = (uint8_t)t;
+			m->granular_index = (unsigned)gi;
+			format_selectors(sels, m->selectors, sizeof(m->selectors));
+		}
+		m->granular_found = 1;
+	}
+	return HL_OK;
+}
+
+int
+hl_stix_markings(const json_t *obj, struct hl_stix_marks *m, char *err, size_t errlen)
+{
+	const json_t *gm, *g;
+	size_t i;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	r = HL_ERR_MALFORMED;
+	if (!json_is_object(obj)) {
+		hl_set_err(err, errlen, "not a JSON object");
+		goto out;
+	}
+	hl_stix_object_tlp(obj, &m->object_tlp, &m->object_found);
+	if ((gm = json_object_get(obj, "granular_markings")) != NULL) {
+		if (!json_is_array(gm) || json_array_size(gm) == 0) {
+			hl_set_err(err, errlen, "'granular_markings' must be a non-empty list");
+			goto out;
+		}
+		if (json_array_size(gm) > HL_STIX_GRANULAR_MAX) {
+			hl_set_err(err, errlen, "more than %d granular markings", HL_STIX_GRANULAR_MAX);
+			r = HL_ERR_TOO_BIG;
+			goto out;
+		}
+		m->ngranular = (unsigned)json_array_size(gm);
+		json_array_foreach(gm, i, g)
+			if ((r = granular_one(obj, g, i, m, err, errlen)) != HL_OK)
+				goto out;
+	}
+	m->found = m->object_found || m->granular_found;
+	m->tlp = m->object_tlp;
+	if (m->granular_found && m->granular_tlp > m->tlp)
+		m->tlp = m->granular_tlp;
+	r = HL_OK;
+out:
+	if (r != HL_OK)
+		memset(m, 0, sizeof(*m));
+	return r;
+}
+
+/* ---- sticky releasability ---- */
+
+unsigned
+hl_stix_release_widens(const struct hl_label *first, const struct hl_label *want)
+{
+	unsigned w = 0, i;
+
+	if (strcmp(first->policy, want->policy) != 0)
+		w |= HL_STIX_WIDENS_POLICY;
+	if (want->classification < first->classification)
+		w |= HL_STIX_WIDENS_CLASS;
+	if (want->tlp < first->tlp)
+		w |= HL_STIX_WIDENS_TLP;
+	for (i = 0; i < want->nrel; i++)
+		if (!hl_label_releasable_to(first, want->rel[i])) {
+			w |= HL_STIX_WIDENS_REL;
+			break;
+		}
+	return w;
+}
+
+int
+hl_stix_release_union(const struct hl_label *a, const struct hl_label *b,
+    struct hl_label *out)
+{
+	struct hl_label u;
+	unsigned i = 0, j = 0;
+	int c;
+
+	*out = *a;
+	if (strcmp(a->policy, b->policy) != 0)
+		return HL_ERR_INVALID;
+	u = *a;
+	u.nrel = 0;
+	u.classification = b->classification < a->classification ? b->classification :
+	    a->classification;
+	u.tlp = b->tlp < a->tlp ? b->tlp : a->tlp;
+	/* both lists are sorted and unique: merge */
+	while (i < a->nrel || j < b->nrel) {
+		if (u.nrel == HL_RELEASABLE_MAX)
+			return HL_ERR_TOO_BIG;
+		c = i == a->nrel ? 1 : j == b->nrel ? -1 : strcmp(a->rel[i], b->rel[j]);
+		if (c <= 0) {
+			memcpy(u.rel[u.nrel++], a->rel[i], sizeof(u.rel[0]));
+			i++;
+			if (c == 0)
+				j++;
+		} else {
+			memcpy(u.rel[u.nrel++], b->rel[j], sizeof(u.rel[0]));
+			j++;
+		}
+	}
+	*out = u;
+	return HL_OK;
+}
+
 /* ---- validation ---- */
 
 static int
@@ -543,6 +818,55 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 	return 1;
 }
 
+#define TLP2_EXTENSION "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+
+/* A marking-definition with one of the TLP ids must say that TLP level in
+ * the form of its version (1.0: definition_type "tlp", definition.tlp; 2.0:
+ * the TLP 2.0 extension's tlp_2_0), and only those ids may say they are
+ * TLP in those forms: a look-alike would be read as TLP by other tools but
+ * not by us. */
+static int
+tlp_definition_ok(const json_t *obj, const char *id, char *err, size_t errlen)
+{
+	const json_t *dt = json_object_get(obj, "definition_type"), *ext;
+	const char *said = NULL;
+	size_t i;
+	uint8_t lv;
+	int v2 = -1;
+
+	if (json_is_string(dt) && strcmp(json_string_value(dt), "tlp") == 0) {
+		said = json_string_value(json_object_get(json_object_get(obj, "definition"),
+		    "tlp"));
+		v2 = 0;
+	} else if ((ext = json_object_get(json_object_get(obj, "extensions"),
+	    TLP2_EXTENSION)) != NULL) {
+		said = json_string_value(json_object_get(ext, "tlp_2_0"));
+		v2 = 1;
+	}
+	for (i = 0; i < NTLP; i++)
+		if (strcmp(id, tlp_ids[i].id) == 0)
+			break;
+	if (v2 < 0) {
+		if (i < NTLP && tlp_ids[i].v2 == 0 && json_is_string(dt)) {
+			hl_set_err(err, errlen, "marking-definition %s is TLP 1.0 %s: its "
+			    "definition_type must be \"tlp\"", id, tlp_ids[i].name);
+			return 0;
+		}
+		return 1;
+	}
+	if (i == NTLP || tlp_ids[i].v2 != v2) {
+		hl_set_err(err, errlen, "marking-definition %s defines a TLP %s marking but is not "
+		    "one of its standard ids", id, v2 ? "2.0" : "1.0");
+		return 0;
+	}
+	if (said == NULL || hl_tlp_parse(said, &lv) != HL_OK || lv != tlp_ids[i].tlp) {
+		hl_set_err(err, errlen, "marking-definition %s is %s: its definition says '%.32s'",
+		    id, tlp_ids[i].name, said != NULL ? said : "nothing");
+		return 0;
+	}
+	return 1;
+}
+
 static int validate(const json_t *obj, char *err, size_t errlen);
 
 /* One line whatever the object held: control characters in echoed values
@@ -633,6 +957,8 @@ validate(const json_t *obj, char *err, size_t errlen)
 				return HL_ERR_MALFORMED;
 			}
 		}
+		if (!tlp_definition_ok(obj, id, err, errlen))
+			return HL_ERR_MALFORMED;
 		if (json_object_get(obj, "definition") == NULL &&
 		    json_object_get(obj, "extensions") == NULL) {
 			hl_set_err(err, errlen, "marking-definition: needs 'definition' or 'extensions'");
@@ -651,6 +977,12 @@ validate(const json_t *obj, char *err, size_t errlen)
 	if (!common_optional_ok(obj, err, errlen) || !type_props_ok(obj, type, err, errlen) ||
 	    !refs_ok(obj, "", err, errlen))
 		return HL_ERR_MALFORMED;
+	{
+		struct hl_stix_marks m;
+
+		if ((t = hl_stix_markings(obj, &m, err, errlen)) != HL_OK)
+			return t;
+	}
 	return HL_OK;
 }
 

@@ -1,7 +1,8 @@
 /* stix.h: STIX 2.1 objects (docs/TAXII.md): validation with one message per
- * object, TLP 2.0 markings to labels, canonical JSON for comparison, and the
- * observables (IP/CIDR, domain, URL, hash, e-mail) named in indicator
- * patterns and cyber-observable objects. Pure code, no I/O. */
+ * object, TLP markings (object-level and granular) to labels, the sticky
+ * releasability rule, canonical JSON for comparison, and the observables
+ * (IP/CIDR, domain, URL, hash, e-mail) named in indicator patterns and
+ * cyber-observable objects. Pure code, no I/O. */
 #ifndef HL_STIX_H
 #define HL_STIX_H
 
@@ -12,6 +13,7 @@
 
 #include "errors.h"
 #include "hl_limits.h"
+#include "label.h"
 
 #define HL_STIX_OBJECT_MAX_BYTES (1024u * 1024)  /* one object, compact JSON */
 #define HL_STIX_DEPTH_MAX 16                     /* nesting of one object */
@@ -57,6 +59,53 @@ int hl_stix_tlp_of_marking(const char *id);
 void hl_stix_object_tlp(const json_t *obj, uint8_t *tlp, int *found);
 /* The TLP 2.0 marking-definition id for a TLP level. */
 const char *hl_stix_tlp_marking_id(uint8_t tlp);
+
+/* ---- markings (STIX 2.1 section 7.2) ---- */
+
+#define HL_STIX_GRANULAR_MAX 256     /* granular markings per object */
+#define HL_STIX_SELECTORS_MAX 256    /* selectors per granular marking */
+#define HL_STIX_SELECTOR_MAX 1024    /* one selector, bytes */
+#define HL_STIX_INDEX_DIGITS 9       /* a list index [N] in a selector */
+
+/* What an object's markings say about TLP. Statement and other
+ * marking-definitions are not TLP; only the four TLP 1.0 and five TLP 2.0
+ * ids are (hl_stix_tlp_of_marking). */
+struct hl_stix_marks {
+	uint8_t tlp;                 /* strictest of all below (CLEAR when none) */
+	int found;                   /* any TLP marking, object-level or granular */
+	uint8_t object_tlp;          /* strictest of object_marking_refs */
+	int object_found;
+	uint8_t granular_tlp;        /* strictest of the granular markings */
+	int granular_found;
+	unsigned granular_index;     /* the first granular marking at granular_tlp */
+	char selectors[HL_STIX_ERR_MAX];   /* its selectors: "'description', 'labels.[1]'" */
+	unsigned ngranular;          /* granular markings in the object */
+};
+/* Read and check an object's markings: object_marking_refs, and each
+ * granular marking (a non-empty list of at most HL_STIX_GRANULAR_MAX;
+ * each with either marking_ref, a marking-definition id, or lang; a
+ * non-empty list of selectors, each "property", "property.key" or
+ * "property.[N]" in any depth, that must select something the object
+ * holds). HL_ERR_MALFORMED / HL_ERR_TOO_BIG with one line in err naming
+ * the granular marking and selector. hl_stix_validate() calls it. */
+HL_WUR int hl_stix_markings(const json_t *obj, struct hl_stix_marks *out, char *err,
+    size_t errlen);
+
+/* Sticky releasability (docs/SECURITY.md): what would a label want widen
+ * compared with first, the release an object version was given by the
+ * partner that controls it? 0: nothing (want is as narrow or narrower);
+ * else the HL_STIX_WIDENS_* bits. */
+#define HL_STIX_WIDENS_REL 1u        /* a partner first does not release it to */
+#define HL_STIX_WIDENS_TLP 2u        /* a lower TLP */
+#define HL_STIX_WIDENS_CLASS 4u      /* a lower classification */
+#define HL_STIX_WIDENS_POLICY 8u     /* another policy */
+unsigned hl_stix_release_widens(const struct hl_label *first, const struct hl_label *want);
+/* The release of a version its controlling partner gave in two arrivals:
+ * releasable to either's partners, the lower TLP and classification. Same
+ * policy only. HL_ERR_TOO_BIG when the partners do not fit in one label,
+ * HL_ERR_INVALID for two policies; *out is then a copy of a. */
+HL_WUR int hl_stix_release_union(const struct hl_label *a, const struct hl_label *b,
+    struct hl_label *out);
 
 /* Canonical JSON: sorted keys, compact, for comparing objects. NULL on
  * failure; caller frees with hl_free. */

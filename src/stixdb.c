@@ -53,6 +53,10 @@ enum sdb_st {
 	SDB_COUNT_IN,
 	SDB_INGESTED,
 	SDB_INGEST_PENDING,
+	SDB_COLL_PUT,
+	SDB_COLL_ROOM,
+	SDB_ROWS_OF,
+	SDB_ROWS_OF_V,
 	SDB_SAVEPOINT,
 	SDB_RELEASE,
 	SDB_ROLLBACK_TO,
@@ -113,6 +117,16 @@ static const char *const sdb_sql[SDB_N] = {
 	[SDB_INGEST_PENDING] = "SELECT e.id FROM envelopes AS e WHERE e.inbound = 1"
 	    " AND e.content_type = 2 AND NOT EXISTS (SELECT 1 FROM stix_ingested AS i"
 	    " WHERE i.envelope = e.id) ORDER BY e.stored_ms, e.rowid LIMIT ?1",
+	[SDB_COLL_PUT] = "INSERT OR IGNORE INTO stix_collections (name) VALUES (?1)",
+	[SDB_COLL_ROOM] = "SELECT (SELECT count(*) FROM stix_collections WHERE name = ?1),"
+	    " (SELECT count(*) FROM stix_collections)",
+	/* every row of an id: one probe of (collection, id, vkey) per collection */
+	[SDB_ROWS_OF] = "SELECT vkey, source, origin_partner, origin_node, label, date_added"
+	    " FROM stix_objects WHERE collection IN (SELECT name FROM stix_collections)"
+	    " AND id = ?1 ORDER BY vkey, date_added",
+	[SDB_ROWS_OF_V] = "SELECT vkey, source, origin_partner, origin_node, label, date_added"
+	    " FROM stix_objects WHERE collection IN (SELECT name FROM stix_collections)"
+	    " AND id = ?1 AND vkey = ?2 ORDER BY date_added",
 	[SDB_SAVEPOINT] = "SAVEPOINT hl_stix",
 	[SDB_RELEASE] = "RELEASE hl_stix",
 	[SDB_ROLLBACK_TO] = "ROLLBACK TO hl_stix",
@@ -629,6 +643,185 @@ dump_whole(const json_t *obj, char **out)
 	return HL_OK;
 }
 
+
+/* ---- releases (sticky releasability) ----
+ *
+ * Derived from the rows, nothing stored apart: a version's release is its
+ * earliest row (its first arrival: origin partner, label), widened by each
+ * later row of it from that same origin partner (hl_stix_release_union).
+ * The rows of an id are found with one probe of the (collection, id,
+ * vkey) index per collection (stix_collections, schema 9), so storing an
+ * object costs no extra index entry. */
+
+/* Fill f from a SDB_ROWS_OF(_V) row. */
+static int
+read_first(sqlite3_stmt *st, struct hl_stix_first *f)
+{
+	const unsigned char *t;
+	int n;
+
+	memset(f, 0, sizeof(*f));
+	t = sqlite3_column_text(st, 0);
+	(void)snprintf(f->vkey, sizeof(f->vkey), "%s", t != NULL ? (const char *)t : "");
+	f->source = sqlite3_column_int(st, 1);
+	t = sqlite3_column_text(st, 2);
+	(void)snprintf(f->partner, sizeof(f->partner), "%s", t != NULL ? (const char *)t : "");
+	t = sqlite3_column_text(st, 3);
+	(void)snprintf(f->node, sizeof(f->node), "%s", t != NULL ? (const char *)t : "");
+	n = sqlite3_column_bytes(st, 4);
+	if (n <= 0 || n > HL_LABEL_MAX_BYTES ||
+	    hl_label_decode(sqlite3_column_blob(st, 4), (size_t)n, &f->label) != HL_OK)
+		return HL_ERR_CORRUPT;
+	f->first_us = (uint64_t)sqlite3_column_int64(st, 5);
+	return HL_OK;
+}
+
+typedef int (*release_cb)(void *arg, const struct hl_stix_first *f);
+
+/* The release of each stored version of id (only vkey when not NULL), in
+ * version order, to cb. HL_ERR_TOO_BIG past HL_STIXDB_RELEASE_ROWS_MAX rows. */
+static int
+releases(struct hl_stixdb *d, const char *id, const char *vkey, release_cb cb, void *arg)
+{
+	sqlite3_stmt *st = d->st[vkey != NULL ? SDB_ROWS_OF_V : SDB_ROWS_OF];
+	struct hl_stix_first cur, row;
+	struct hl_label u;
+	size_t n = 0;
+	int rc, r, have = 0;
+
+	if ((r = bind_text(st, 1, id)) != HL_OK ||
+	    (vkey != NULL && (r = bind_text(st, 2, vkey)) != HL_OK))
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (++n > HL_STIXDB_RELEASE_ROWS_MAX) {
+			r = HL_ERR_TOO_BIG;
+			goto out;
+		}
+		if ((r = read_first(st, &row)) != HL_OK)
+			goto out;
+		if (have && strcmp(row.vkey, cur.vkey) == 0) {
+			/* a later arrival: only the origin partner widens it (two
+			 * policies, or too many partners: the narrower stays) */
+			if (strcmp(row.partner, cur.partner) == 0 &&
+			    hl_stix_release_union(&cur.label, &row.label, &u) == HL_OK)
+				cur.label = u;
+			continue;
+		}
+		if (have && (r = cb(arg, &cur)) != HL_OK)
+			goto out;
+		cur = row;
+		have = 1;
+	}
+	if (rc != SQLITE_DONE) {
+		r = map_rc(rc);
+		goto out;
+	}
+	r = have ? cb(arg, &cur) : HL_OK;
+out:
+	st_done(st);
+	return r;
+}
+
+/* Who controls a version: its origin partner, "" standing for self. */
+static const char *
+controller(const struct hl_stix_first *f, const char *self)
+{
+	return f->partner[0] != '\0' ? f->partner : self != NULL ? self : "";
+}
+
+struct check {
+	const char *vkey, *poster, *self;
+	struct hl_label want;              /* without the poster */
+	struct hl_stix_first this_v, other;
+	unsigned wthis, wother;
+	int this_other;
+};
+
+static int
+check_one(void *arg, const struct hl_stix_first *f)
+{
+	struct check *c = arg;
+	unsigned w;
+
+	if (strcmp(controller(f, c->self), c->poster) == 0)
+		return HL_OK;
+	w = hl_stix_release_widens(&f->label, &c->want);
+	if (strcmp(f->vkey, c->vkey) == 0) {
+		/* this very version, controlled by another partner: only its release counts */
+		c->this_other = 1;
+		c->wthis = w;
+		c->this_v = *f;
+	} else if (w != 0 && c->wother == 0) {
+		c->wother = w;
+		c->other = *f;
+	}
+	return HL_OK;
+}
+
+int
+hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *poster,
+    const char *self, const struct hl_label *want, struct hl_stix_first *deny,
+    unsigned *widens)
+{
+	struct check *c = NULL;
+	const char *id, *version;
+	char vkey[HL_STIX_TS_KEY];
+	unsigned i, k, w;
+	int r;
+
+	if (deny != NULL)
+		memset(deny, 0, sizeof(*deny));
+	if (widens != NULL)
+		*widens = 0;
+	if (d == NULL || obj == NULL || poster == NULL || want == NULL ||
+	    (id = json_string_value(json_object_get(obj, "id"))) == NULL)
+		return HL_ERR_INVALID;
+	if ((c = hl_calloc(1, sizeof(*c))) == NULL)
+		return HL_ERR_NOMEM;
+	object_version(obj, &version, vkey);
+	c->vkey = vkey;
+	c->poster = poster;
+	c->self = self;
+	/* the poster holds it already: only the others it would go to count */
+	c->want = *want;
+	for (i = k = 0; i < want->nrel; i++)
+		if (strcmp(want->rel[i], poster) != 0)
+			memcpy(c->want.rel[k++], want->rel[i], sizeof(c->want.rel[0]));
+	c->want.nrel = k;
+	if ((r = releases(d, id, NULL, check_one, c)) != HL_OK)
+		goto out;
+	w = c->this_other ? c->wthis : c->wother;
+	if (w != 0 && deny != NULL)
+		*deny = c->this_other ? c->this_v : c->other;
+	if (widens != NULL)
+		*widens = w;
+	r = w != 0 ? HL_ERR_DENIED : HL_OK;
+out:
+	hl_free(c);
+	return r;
+}
+
+static int
+copy_one(void *arg, const struct hl_stix_first *f)
+{
+	*(struct hl_stix_first *)arg = *f;
+	return HL_OK;
+}
+
+int
+hl_stixdb_release_get(struct hl_stixdb *d, const char *id, const char *vkey,
+    struct hl_stix_first *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (d == NULL || id == NULL || vkey == NULL)
+		return HL_ERR_INVALID;
+	if ((r = releases(d, id, vkey, copy_one, out)) != HL_OK)
+		return r;
+	return out->first_us != 0 ? HL_OK : HL_ERR_NOT_FOUND;
+}
+
 static int
 put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
     const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
@@ -708,6 +901,13 @@ put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
 		goto out;
 	if ((r = index_observables(d, obj, seq)) != HL_OK ||
 	    (r = index_search(d, obj, seq)) != HL_OK)
+		goto out;
+	st = d->st[SDB_COLL_PUT];
+	if ((r = bind_text(st, 1, collection)) != HL_OK) {
+		st_done(st);
+		goto out;
+	}
+	if ((r = exec_st(st)) != HL_OK)
 		goto out;
 	*date_added_us = da;
 	*added = 1;
@@ -1664,6 +1864,28 @@ hl_stixdb_bridge_set(struct hl_stixdb *d, const char *name, const char *cursor,
 		return r;
 	}
 	return exec_st(st);
+}
+
+int
+hl_stixdb_collection_room(struct hl_stixdb *d, const char *name, int *ok)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	*ok = 0;
+	if (d == NULL || name == NULL)
+		return HL_ERR_INVALID;
+	st = d->st[SDB_COLL_ROOM];
+	if ((r = bind_text(st, 1, name)) != HL_OK) {
+		st_done(st);
+		return r;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ok = sqlite3_column_int64(st, 0) > 0 ||
+		    sqlite3_column_int64(st, 1) < HL_STIXDB_INGEST_COLLECTIONS_MAX;
+	st_done(st);
+	return rc == SQLITE_ROW ? HL_OK : map_rc(rc);
 }
 
 int

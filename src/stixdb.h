@@ -1,7 +1,8 @@
-/* stixdb.h: STIX 2.1 objects in the node's database (schema version 6):
- * every version of every object per collection, with its label and
- * provenance, a strictly increasing date_added, and an index of the
- * observables it names for search. A handle prepares its statements on the
+/* stixdb.h: STIX 2.1 objects in the node's database (schema versions 6
+ * and 9): every version of every object per collection, with its label and
+ * provenance, a strictly increasing date_added, an index of the
+ * observables it names for search; the release each version was given by
+ * the partner that controls it is read from its rows. A handle prepares its statements on the
  * store's connection; it is used on the store's thread only. */
 #ifndef HL_STIXDB_H
 #define HL_STIXDB_H
@@ -93,9 +94,22 @@
 	"INSERT INTO stix_search_backfill SELECT max(seq) FROM stix_objects" \
 	" HAVING max(seq) IS NOT NULL;"
 
+/* Schema 9 (store.c runs it as the 8 -> 9 step): the names of the
+ * collections holding objects, so that every row of an id can be found
+ * through the (collection, id, vkey) index, one probe per collection: the
+ * sticky releasability rule (docs/SECURITY.md) reads the release of each
+ * version from its rows. Filled from stix_objects when the step runs. */
+#define HL_STIXDB_RELEASE_SCHEMA \
+	"CREATE TABLE IF NOT EXISTS stix_collections (" \
+	" name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;" \
+	"INSERT OR IGNORE INTO stix_collections (name)" \
+	" SELECT DISTINCT collection FROM stix_objects;"
+
 #define HL_STIX_ORIGIN_MAX 255     /* origin node, or an external server's URL */
 #define HL_STIX_COLLECTION_MAX 64  /* collection name, bytes */
 #define HL_STIXDB_MATCH_MAX 1000   /* search results */
+#define HL_STIXDB_RELEASE_ROWS_MAX 10000   /* rows of one id read to check its release */
+#define HL_STIXDB_INGEST_COLLECTIONS_MAX 224  /* collections a partner's envelope may add to */
 
 enum hl_stix_source {
 	HL_STIX_LOCAL = 0,         /* added on this node (TAXII POST, stix push, sighting) */
@@ -133,10 +147,46 @@ void hl_stixdb_rollback(struct hl_stixdb *d);
  * encoded label and provenance. The JSON is kept as received (key order
  * and custom properties preserved). The same id and version again is
  * idempotent (*added = 0, *date_added_us the first one's). Observables are
- * indexed. OUT: *date_added_us, *added; either may be NULL. */
+ * indexed; a version's first row is its release, a later row from the same
+ * origin partner widens it (struct hl_stix_first). OUT: *date_added_us,
+ * *added; either may be NULL. */
 HL_WUR int hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
     const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
     uint64_t *date_added_us, int *added);
+
+/* The release one version of an object was given: the origin partner
+ * and label of its first arrival (its earliest row), widened by each later
+ * arrival of it from that same partner (hl_stix_release_union). */
+struct hl_stix_first {
+	char vkey[HL_STIX_TS_KEY];
+	int source;                                /* enum hl_stix_source */
+	char partner[HL_PARTNER_MAX + 1];          /* who controls it; "": this node */
+	char node[HL_STIX_ORIGIN_MAX + 1];         /* origin node, or external URL */
+	struct hl_label label;
+	uint64_t first_us;
+};
+
+/* Sticky releasability: may poster (a partner code) give object obj
+ * (validated) the label want? The partner that controls a version is the
+ * one it first arrived from ("" stands for self, this node's partner).
+ * When this version is stored already and another partner controls it,
+ * want must not widen that partner's release of it; otherwise (a new
+ * version, or the poster's own) want must not widen the release of any
+ * version another partner controls. The poster itself does not count in
+ * want's releasable-to (it holds the object already: a partner's node
+ * sending us what it has is no widening; to whom it would go is).
+ * HL_OK: allowed; HL_ERR_DENIED: *deny
+ * is the version whose release it would widen (the earliest) and *widens
+ * what (HL_STIX_WIDENS_*); either may be NULL. Other errors: storage,
+ * HL_ERR_CORRUPT for a stored label that does not decode, HL_ERR_TOO_BIG
+ * when more than HL_STIXDB_RELEASE_ROWS_MAX rows hold the id (versions
+ * times collections): the caller refuses the object. */
+HL_WUR int hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const char *poster,
+    const char *self, const struct hl_label *want, struct hl_stix_first *deny,
+    unsigned *widens);
+/* The release of one version as stored. HL_ERR_NOT_FOUND when none. */
+HL_WUR int hl_stixdb_release_get(struct hl_stixdb *d, const char *id, const char *vkey,
+    struct hl_stix_first *out);
 
 /* match[version] */
 enum hl_stix_vsel {
@@ -291,6 +341,12 @@ HL_WUR int hl_stixdb_bridge_set(struct hl_stixdb *d, const char *name, const cha
 HL_WUR int hl_stixdb_ingested_mark(struct hl_stixdb *d, const uint8_t id[static HL_ID_BYTES]);
 HL_WUR int hl_stixdb_ingest_pending(struct hl_stixdb *d, size_t max,
     uint8_t (**ids)[HL_ID_BYTES], size_t *n);
+
+/* May a partner's envelope put objects in collection name? Yes when it
+ * holds objects already, or when fewer than HL_STIXDB_INGEST_COLLECTIONS_MAX
+ * collections do (partners choose the names; each one costs the sticky
+ * check an index probe). OUT: *ok. */
+HL_WUR int hl_stixdb_collection_room(struct hl_stixdb *d, const char *name, int *ok);
 
 /* Objects stored (all collections), for status and tests. */
 HL_WUR int hl_stixdb_count(struct hl_stixdb *d, const char *collection, uint64_t *n);

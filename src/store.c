@@ -28,7 +28,7 @@
 #include "store.h"
 #include "stixdb.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 /* sqlite3_bind_blob takes an int length. (<limits.h> is shadowed by
@@ -195,9 +195,10 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE INDEX IF NOT EXISTS envelopes_unacked_in ON envelopes (precedence, created_ms)"
 	" WHERE inbound = 1 AND acked_ms = 0 AND overdue_ms = 0;"
 	"CREATE INDEX IF NOT EXISTS deliveries_delivered ON deliveries (id) WHERE state = 1;",
-	/* -> 10 (the STIX search step; 8 -> 9 on this branch until the
-	 * branches taking 9 and 11 merge): names, external ids and
-	 * references for search (stixdb.h) */
+	/* 8 -> 9: the collections holding STIX objects, so that sticky
+	 * releasability finds every row of an id (stixdb.h) */
+	HL_STIXDB_RELEASE_SCHEMA,
+	/* 9 -> 10: names, external ids and references for search (stixdb.h) */
 	HL_STIXDB_SEARCH_SCHEMA,
 };
 

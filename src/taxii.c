@@ -344,12 +344,10 @@ hl_taxii_free(struct hl_taxii *t)
  * ceiling, its TLP, releasable to us and the members. */
 static int
 local_label(const struct hl_config *cfg, const struct hl_collection_conf *c, uint8_t tlp,
-    struct hl_label *l, uint8_t *out, size_t *outlen)
+    struct hl_label *l, uint8_t out[static HL_LABEL_MAX_BYTES], size_t *outlen)
 {
 	char csv[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 1) + HL_PARTNER_MAX + 2];
-	struct hl_buf b;
-	uint8_t *p;
-	size_t o, n;
+	size_t o;
 	unsigned i;
 	int r;
 
@@ -362,21 +360,7 @@ local_label(const struct hl_config *cfg, const struct hl_collection_conf *c, uin
 		o += (size_t)snprintf(csv + o, sizeof(csv) - o, ",%s", c->members[i]);
 	if ((r = hl_partner_list_parse(csv, l->rel, HL_RELEASABLE_MAX, &l->nrel)) != HL_OK)
 		return r;
-	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
-	if ((r = hl_label_encode(l, &b)) != HL_OK || (r = hl_buf_error(&b)) != HL_OK) {
-		hl_buf_free(&b);
-		return r;
-	}
-	p = hl_buf_steal(&b, &n);
-	hl_buf_free(&b);
-	if (p == NULL || n > HL_LABEL_MAX_BYTES) {
-		hl_free(p);
-		return HL_ERR_NOMEM;
-	}
-	memcpy(out, p, n);
-	*outlen = n;
-	hl_free(p);
-	return HL_OK;
+	return hl_label_encode_to(l, out, outlen);
 }
 
 /* ---- sharing ---- */
@@ -492,6 +476,100 @@ share_rows(struct hl_node *n, const struct hl_collection_conf *c, char **json,
 	return r;
 }
 
+/* Rule 1 for a collection: may an object with this TLP go to every member?
+ * Members are a distribution list, not recipients named one by one, so
+ * TLP:RED is refused unless the collection has no members. */
+static int
+shareable(const struct hl_config *cfg, const struct hl_collection_conf *c,
+    const struct hl_label *l, char *why, size_t whylen)
+{
+	unsigned k, m;
+
+	for (k = 0; k < c->nmembers; k++)
+		for (m = 0; m < cfg->npeers; m++) {
+			if (strcmp(cfg->peers[m].partner, c->members[k]) != 0)
+				continue;
+			if (hl_label_may_send(l, &cfg->policy, cfg->peers[m].node,
+			    cfg->peers[m].partner, cfg->peers[m].accreditation, 0, why, whylen) !=
+			    HL_OK)
+				return 0;
+		}
+	return 1;
+}
+
+/* ---- sticky releasability (docs/SECURITY.md) ---- */
+
+/* The partners of want, but the poster, that first does not release to:
+ * "NATO, USA". */
+static void
+rel_added(const struct hl_label *first, const struct hl_label *want, const char *poster,
+    char *out, size_t outlen)
+{
+	struct hl_label x;
+	unsigned i;
+
+	memset(&x, 0, sizeof(x));
+	for (i = 0; i < want->nrel; i++)
+		if (!hl_label_releasable_to(first, want->rel[i]) &&
+		    strcmp(want->rel[i], poster) != 0)
+			memcpy(x.rel[x.nrel++], want->rel[i], sizeof(x.rel[0]));
+	hl_label_format_rel(&x, out, outlen);
+}
+
+static const char *
+level_name(const struct hl_policy *p, const struct hl_label *l, char buf[16])
+{
+	if (p != NULL && strcmp(p->id, l->policy) == 0 && l->classification < p->nlevels)
+		return p->levels[l->classification];
+	(void)snprintf(buf, 16, "level %u", l->classification);
+	return buf;
+}
+
+/* Why want may not be given: one line for a status or a log, and the audit
+ * detail. policy may be NULL (level numbers then). */
+static void
+sticky_why(const struct hl_policy *p, const char *coll, const json_t *o,
+    const struct hl_stix_first *f, const struct hl_label *want, const char *poster,
+    unsigned w, char *msg, size_t msglen, char *detail, size_t detlen)
+{
+	char rel[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 2) + 1], add[sizeof(rel)], what[400];
+	char lb1[16], lb2[16];
+	const char *who = f->partner[0] != '\0' ? f->partner : "this node";
+	size_t n = 0;
+
+	hl_label_format_rel(&f->label, rel, sizeof(rel));
+	rel_added(&f->label, want, poster, add, sizeof(add));
+	what[0] = '\0';
+	if (w & HL_STIX_WIDENS_REL)
+		n += (size_t)snprintf(what + n, sizeof(what) - n, "; collection %s would also "
+		    "release it to %s", coll, add);
+	if ((w & HL_STIX_WIDENS_TLP) && n < sizeof(what))
+		n += (size_t)snprintf(what + n, sizeof(what) - n, "; this copy is marked TLP:%s, "
+		    "lower than TLP:%s", hl_tlp_name(want->tlp), hl_tlp_name(f->label.tlp));
+	if ((w & HL_STIX_WIDENS_CLASS) && n < sizeof(what))
+		n += (size_t)snprintf(what + n, sizeof(what) - n, "; collection %s would label it "
+		    "%s, lower than %s", coll, level_name(p, want, lb1), level_name(p, &f->label,
+		    lb2));
+	if ((w & HL_STIX_WIDENS_POLICY) && n < sizeof(what))
+		(void)snprintf(what + n, sizeof(what) - n, "; under policy %s, not %s",
+		    want->policy, f->label.policy);
+	if (f->first_us == 0)   /* not stored: what a partner's node serves (admit) */
+		(void)snprintf(msg, msglen, "refused (sticky releasability): served by %s's node "
+		    "(%s), so releasable to %s only%s; only %s may widen the release of its "
+		    "objects", who, f->node, rel, what, who);
+	else
+		(void)snprintf(msg, msglen, "refused (sticky releasability): version %s came from "
+		    "%s (%s) releasable to %s at TLP:%s%s; only %s may widen the release of its "
+		    "objects", f->vkey[0] != '\0' ? f->vkey : "-", who, f->node, rel,
+		    hl_tlp_name(f->label.tlp), what, who);
+	(void)snprintf(detail, detlen, "collection=%s id=%s version=%s origin=%s (%s) "
+	    "releasable=%s tlp=%s widens=%s%s%s%s", coll,
+	    json_string_value(json_object_get(o, "id")), f->vkey, who, f->node, rel,
+	    hl_tlp_name(f->label.tlp), (w & HL_STIX_WIDENS_REL) ? add : "",
+	    (w & HL_STIX_WIDENS_TLP) ? " tlp" : "", (w & HL_STIX_WIDENS_CLASS) ?
+	    " classification" : "", (w & HL_STIX_WIDENS_POLICY) ? " policy" : "");
+}
+
 /* ---- adding objects ---- */
 
 static json_t *
@@ -527,56 +605,140 @@ status_add(json_t *st, int ok, const char *id, const char *version, const char *
 	    json_integer(json_integer_value(json_object_get(st, "total_count")) + 1));
 }
 
-/* Rule 1 for a collection: may an object with this TLP go to every member?
- * Members are a distribution list, not recipients named one by one, so
- * TLP:RED is refused unless the collection has no members. */
-static int
-shareable(const struct hl_config *cfg, const struct hl_collection_conf *c,
-    const struct hl_label *l, char *why, size_t whylen)
-{
-	unsigned k, m;
+/* One object admitted to a collection: its label, encoded. */
+struct admitted {
+	struct hl_label l;
+	uint8_t lab[HL_LABEL_MAX_BYTES];
+	size_t lablen;
+};
 
-	for (k = 0; k < c->nmembers; k++)
-		for (m = 0; m < cfg->npeers; m++) {
-			if (strcmp(cfg->peers[m].partner, c->members[k]) != 0)
-				continue;
-			if (hl_label_may_send(l, &cfg->policy, cfg->peers[m].node,
-			    cfg->peers[m].partner, cfg->peers[m].accreditation, 0, why, whylen) !=
-			    HL_OK)
-				return 0;
+/* May collection c on this node take o (validated) from prov? Its label is
+ * the collection's ceiling, the strictest TLP of its object-level and
+ * granular markings, releasable to us and the members. Added here (LOCAL,
+ * EXTERNAL): TLP:RED and rule 1 for every member. Every source: sticky
+ * releasability, the poster being this node, the partner of an external
+ * source that is a partner's node (configured node = P/...: what it
+ * serves is releasable to P and us only), or the partner it came from.
+ * HL_OK with *a; HL_ERR_DENIED with the reason in msg, and the audit
+ * detail in detail when the sticky rule refused it (else detail ""); other
+ * errors are storage failures. */
+static int
+admit(const struct hl_config *cfg, const struct hl_collection_conf *c, struct hl_stixdb *d,
+    const json_t *o, const struct hl_stix_prov *prov, struct admitted *a, char *msg,
+    size_t msglen, char *detail, size_t detlen)
+{
+	struct hl_stix_marks mk;
+	struct hl_stix_first f;
+	struct hl_label grant;
+	char why[512], sel[HL_STIX_ERR_MAX + 64];
+	const char *poster;
+	unsigned w = 0;
+	int r;
+
+	msg[0] = detail[0] = '\0';
+	if ((r = hl_stix_markings(o, &mk, why, sizeof(why))) != HL_OK) {
+		(void)snprintf(msg, msglen, "%s", why);
+		return HL_ERR_DENIED;
+	}
+	if ((r = local_label(cfg, c, mk.tlp, &a->l, a->lab, &a->lablen)) != HL_OK)
+		return r;
+	sel[0] = '\0';
+	if (mk.granular_found && mk.granular_tlp == mk.tlp && mk.granular_tlp > mk.object_tlp)
+		(void)snprintf(sel, sizeof(sel), " (granular_markings[%u] marks %s TLP:%s)",
+		    mk.granular_index, mk.selectors, hl_tlp_name(mk.granular_tlp));
+	if (prov->source != HL_STIX_PARTNER && mk.tlp == HL_TLP_RED && c->nmembers > 0) {
+		(void)snprintf(msg, msglen, "refused%s: TLP:RED may not be shared with the members "
+		    "of collection %s (rule 1: TLP:RED goes only to recipients named one by one)",
+		    sel, c->name);
+		return HL_ERR_DENIED;
+	}
+	if (prov->source != HL_STIX_PARTNER && !shareable(cfg, c, &a->l, why, sizeof(why))) {
+		(void)snprintf(msg, msglen, "refused%s: %s", sel, why);
+		return HL_ERR_DENIED;
+	}
+	poster = prov->source == HL_STIX_LOCAL || prov->partner[0] == '\0' ? cfg->partner :
+	    prov->partner;
+	if (prov->source == HL_STIX_EXTERNAL && strcmp(poster, cfg->partner) != 0) {
+		/* a partner's node served it: released to that partner and us */
+		grant = a->l;
+		(void)snprintf(why, sizeof(why), "%s,%s", poster, cfg->partner);
+		if (hl_partner_list_parse(why, grant.rel, HL_RELEASABLE_MAX, &grant.nrel) != HL_OK)
+			return HL_ERR_INVALID;
+		if ((w = hl_stix_release_widens(&grant, &a->l)) != 0) {
+			memset(&f, 0, sizeof(f));
+			f.label = grant;
+			f.source = prov->source;
+			(void)snprintf(f.partner, sizeof(f.partner), "%s", poster);
+			(void)snprintf(f.node, sizeof(f.node), "%s", prov->node);
 		}
-	return 1;
+	}
+	if (w == 0) {
+		r = hl_stixdb_release_check(d, o, poster, cfg->partner, &a->l, &f, &w);
+		if (r == HL_ERR_TOO_BIG) {
+			(void)snprintf(msg, msglen, "refused: more than %d stored versions and "
+			    "copies of this object to check its release against",
+			    HL_STIXDB_RELEASE_ROWS_MAX);
+			return HL_ERR_DENIED;
+		}
+		if (r != HL_OK && r != HL_ERR_DENIED)
+			return r;
+	}
+	if (w != 0) {
+		sticky_why(&cfg->policy, c->name, o, &f, &a->l, poster, w, msg, msglen, detail,
+		    detlen);
+		return HL_ERR_DENIED;
+	}
+	return HL_OK;
 }
 
-int
-hl_taxii_add(struct hl_node *n, struct hl_stixdb *d, const char *coll,
-    const json_t *objects, const struct hl_stix_prov *prov, json_t **status)
+/* The new objects of one hl_taxii_add, to share once committed. */
+struct to_share {
+	char **json;                      /* stored JSON, json_dumps */
+	uint8_t *tlps;
+	size_t n;
+};
+
+static void
+to_share_free(struct to_share *sh, size_t cap)
 {
-	const struct hl_config *cfg;
-	const struct hl_collection_conf *c;
+	size_t i;
+
+	if (sh->json != NULL)
+		for (i = 0; i < cap; i++)
+			json_free_str(sh->json[i]);
+	hl_free(sh->json);
+	hl_free(sh->tlps);
+	memset(sh, 0, sizeof(*sh));
+}
+
+/* The stored part of hl_taxii_add: each object validated, admitted and
+ * stored, the status resource kept, every refusal by the sticky rule and
+ * the summary audited, all in one transaction. OUT: *status, and in sh
+ * (arrays of json_array_size(objects)) what to share with the members. */
+static int
+add_objects(const struct hl_config *cfg, struct hl_store *s, struct hl_stixdb *d,
+    const struct hl_collection_conf *c, const json_t *objects, const struct hl_stix_prov *prov,
+    json_t **status, struct to_share *sh)
+{
+	struct admitted a;
 	json_t *st = NULL, *o;
-	char sid[37], err[HL_STIX_ERR_MAX], why[512], msg[HL_STIX_ERR_MAX + 600];
-	char **json = NULL;
-	uint8_t *tlps = NULL, lab[HL_LABEL_MAX_BYTES];
-	struct hl_label l;
-	size_t i, nobj, nnew = 0, lablen;
+	char sid[37], err[HL_STIX_ERR_MAX], msg[HL_STIX_ERR_MAX + 1200];
+	char detail[HL_AUDIT_DETAIL_MAX], actor[HL_NODE_NAME_MAX + 1];
+	size_t i, nobj = json_array_size(objects);
 	uint64_t da;
-	uint8_t tlp;
-	int r = HL_ERR_INTERNAL, found, added, began = 0;
+	int r = HL_ERR_INTERNAL, added, began = 0;
 
 	*status = NULL;
-	if (n == NULL || d == NULL || coll == NULL || !json_is_array(objects) || prov == NULL)
-		return HL_ERR_INVALID;
-	cfg = hl_node_config(n);
-	if ((c = hl_config_collection(cfg, coll)) == NULL)
-		return HL_ERR_NOT_FOUND;
-	nobj = json_array_size(objects);
+	memset(sh, 0, sizeof(*sh));
+	/* the account, or the source (an external server's URL, cut to fit) */
+	(void)snprintf(actor, sizeof(actor), "%s", prov->added_by[0] != '\0' ? prov->added_by :
+	    prov->node);
 	if ((r = uuid4(sid)) != HL_OK)
 		return r;
 	if ((st = status_new(sid, now_us())) == NULL)
 		return HL_ERR_NOMEM;
-	if (nobj > 0 && ((json = hl_calloc(nobj, sizeof(*json))) == NULL ||
-	    (tlps = hl_calloc(nobj, sizeof(*tlps))) == NULL)) {
+	if (nobj > 0 && ((sh->json = hl_calloc(nobj, sizeof(*sh->json))) == NULL ||
+	    (sh->tlps = hl_calloc(nobj, sizeof(*sh->tlps))) == NULL)) {
 		r = HL_ERR_NOMEM;
 		goto out;
 	}
@@ -593,23 +755,17 @@ hl_taxii_add(struct hl_node *n, struct hl_stixdb *d, const char *coll,
 			status_add(st, 0, id, ver, err);
 			continue;
 		}
-		hl_stix_object_tlp(o, &tlp, &found);
-		if ((r = local_label(cfg, c, tlp, &l, lab, &lablen)) != HL_OK)
+		r = admit(cfg, c, d, o, prov, &a, msg, sizeof(msg), detail, sizeof(detail));
+		if (r == HL_ERR_DENIED) {
+			status_add(st, 0, id, ver, msg);
+			if (detail[0] != '\0' && (r = hl_store_audit(s, "stix-release-refused", NULL,
+			    actor, detail, hl_now_ms())) != HL_OK)
+				goto out;
+			continue;
+		}
+		if (r != HL_OK)
 			goto out;
-		why[0] = '\0';
-		if (prov->source != HL_STIX_PARTNER && tlp == HL_TLP_RED && c->nmembers > 0) {
-			(void)snprintf(msg, sizeof(msg), "refused: TLP:RED may not be shared with "
-			    "the members of collection %s (rule 1: TLP:RED goes only to recipients "
-			    "named one by one)", coll);
-			status_add(st, 0, id, ver, msg);
-			continue;
-		}
-		if (prov->source != HL_STIX_PARTNER && !shareable(cfg, c, &l, why, sizeof(why))) {
-			(void)snprintf(msg, sizeof(msg), "refused: %s", why);
-			status_add(st, 0, id, ver, msg);
-			continue;
-		}
-		r = hl_stixdb_put(d, coll, o, lab, lablen, prov, &da, &added);
+		r = hl_stixdb_put(d, c->name, o, a.lab, a.lablen, prov, &da, &added);
 		if (r == HL_ERR_NOMEM || r == HL_ERR_FULL || r == HL_ERR_STORE || r == HL_ERR_CORRUPT)
 			goto out;
 		if (r != HL_OK) {
@@ -619,11 +775,12 @@ hl_taxii_add(struct hl_node *n, struct hl_stixdb *d, const char *coll,
 		}
 		status_add(st, 1, id, ver, added ? NULL : "already stored (same version)");
 		if (added && prov->source != HL_STIX_PARTNER) {
-			if ((json[nnew] = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT)) == NULL) {
+			if ((sh->json[sh->n] = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT)) ==
+			    NULL) {
 				r = HL_ERR_NOMEM;
 				goto out;
 			}
-			tlps[nnew++] = tlp;
+			sh->tlps[sh->n++] = a.l.tlp;
 		}
 	}
 	{
@@ -633,37 +790,53 @@ hl_taxii_add(struct hl_node *n, struct hl_stixdb *d, const char *coll,
 			r = HL_ERR_NOMEM;
 			goto out;
 		}
-		r = hl_stixdb_status_put(d, sid, coll, prov->added_by, sj);
+		r = hl_stixdb_status_put(d, sid, c->name, prov->added_by, sj);
 		json_free_str(sj);
 		if (r != HL_OK)
 			goto out;
 	}
 	(void)snprintf(msg, sizeof(msg), "collection=%s objects=%zu stored=%lld refused=%lld",
-	    coll, nobj, (long long)json_integer_value(json_object_get(st, "success_count")),
+	    c->name, nobj, (long long)json_integer_value(json_object_get(st, "success_count")),
 	    (long long)json_integer_value(json_object_get(st, "failure_count")));
-	if ((r = hl_store_audit(hl_node_store(n), "stix-added", NULL,
-	    prov->added_by[0] != '\0' ? prov->added_by : prov->node, msg, hl_now_ms())) != HL_OK)
+	if ((r = hl_store_audit(s, "stix-added", NULL, actor, msg, hl_now_ms())) != HL_OK)
 		goto out;
 	began = 0;
 	if ((r = hl_stixdb_commit(d)) != HL_OK)
 		goto out;
-	/* committed: now the envelopes to the members (each its own transaction) */
-	if (nnew > 0 && share_rows(n, c, json, tlps, nnew, prov->added_by[0] != '\0' ?
-	    prov->added_by : "taxii") != HL_OK)
-		log_warnx("taxii: collection %s: sharing incomplete (see above)", coll);
 	*status = st;
 	st = NULL;
 	r = HL_OK;
 out:
 	if (began)
 		hl_stixdb_rollback(d);
-	if (json != NULL)
-		for (i = 0; i < nobj; i++)
-			json_free_str(json[i]);
-	hl_free(json);
-	hl_free(tlps);
+	if (r != HL_OK)
+		to_share_free(sh, nobj);
 	json_decref(st);
 	return r;
+}
+
+int
+hl_taxii_add(struct hl_node *n, struct hl_stixdb *d, const char *coll,
+    const json_t *objects, const struct hl_stix_prov *prov, json_t **status)
+{
+	const struct hl_collection_conf *c;
+	struct to_share sh;
+	int r;
+
+	*status = NULL;
+	if (n == NULL || d == NULL || coll == NULL || !json_is_array(objects) || prov == NULL)
+		return HL_ERR_INVALID;
+	if ((c = hl_config_collection(hl_node_config(n), coll)) == NULL)
+		return HL_ERR_NOT_FOUND;
+	if ((r = add_objects(hl_node_config(n), hl_node_store(n), d, c, objects, prov, status,
+	    &sh)) != HL_OK)
+		return r;
+	/* committed: now the envelopes to the members (each its own transaction) */
+	if (sh.n > 0 && share_rows(n, c, sh.json, sh.tlps, sh.n, prov->added_by[0] != '\0' ?
+	    prov->added_by : "taxii") != HL_OK)
+		log_warnx("taxii: collection %s: sharing incomplete (see above)", coll);
+	to_share_free(&sh, json_array_size(objects));
+	return HL_OK;
 }
 
 /* ---- ingest from partners ---- */
@@ -690,10 +863,14 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 	struct hl_msg m;
 	json_error_t je;
 	json_t *b = NULL, *objs, *o;
-	const char *coll;
+	const char *coll = NULL;
 	char err[HL_STIX_ERR_MAX], detail[HL_AUDIT_DETAIL_MAX], *slash;
-	size_t i, ok = 0, dup = 0, bad = 0;
-	int r, added, began = 0;
+	char msg[1200], rdet[HL_AUDIT_DETAIL_MAX];
+	struct hl_stix_first f;
+	struct hl_label want;
+	size_t i, ok = 0, dup = 0, bad = 0, refused = 0;
+	unsigned w;
+	int r, added, began = 0, room;
 
 	memset(&m, 0, sizeof(m));
 	if (s == NULL)
@@ -704,6 +881,9 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 		r = HL_ERR_INVALID;
 		goto out;
 	}
+	if ((r = hl_stixdb_open(s, &d)) != HL_OK)
+		goto out;
+	detail[0] = '\0';
 	if ((b = json_loadb((const char *)m.content, m.content_len, JSON_REJECT_DUPLICATES,
 	    &je)) == NULL || !json_is_object(b) ||
 	    !json_is_string(json_object_get(b, "type")) ||
@@ -712,8 +892,17 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 	    !coll_name_ok(coll = json_string_value(json_object_get(b, "x_hotline_collection")))) {
 		(void)snprintf(detail, sizeof(detail), "origin=%s: not a STIX bundle with "
 		    "x_hotline_collection", m.origin);
+	} else {
+		if ((r = hl_stixdb_collection_room(d, coll, &room)) != HL_OK)
+			goto out;
+		if (!room)
+			(void)snprintf(detail, sizeof(detail), "origin=%s collection=%s: objects are "
+			    "in %d collections here already, no new one from a partner", m.origin,
+			    coll, HL_STIXDB_INGEST_COLLECTIONS_MAX);
+	}
+	if (detail[0] != '\0') {
 		/* audited and marked done once: not retried */
-		if ((r = hl_stixdb_open(s, &d)) != HL_OK || (r = hl_stixdb_begin(d)) != HL_OK)
+		if ((r = hl_stixdb_begin(d)) != HL_OK)
 			goto out;
 		began = 1;
 		if ((r = hl_stixdb_ingested_mark(d, id)) != HL_OK ||
@@ -725,6 +914,8 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 			r = HL_ERR_MALFORMED;
 		goto out;
 	}
+	if ((r = hl_label_decode(m.label, m.label_len, &want)) != HL_OK)
+		goto out;
 	memset(&prov, 0, sizeof(prov));
 	prov.source = HL_STIX_PARTNER;
 	(void)snprintf(prov.node, sizeof(prov.node), "%s", m.origin);
@@ -732,8 +923,6 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 	    (slash = strchr(m.origin, '/')) != NULL ? (int)(slash - m.origin) : 0, m.origin);
 	memcpy(prov.envelope, id, HL_ID_BYTES);
 	prov.received_us = m.stored_ms * 1000;
-	if ((r = hl_stixdb_open(s, &d)) != HL_OK)
-		goto out;
 	if ((r = hl_stixdb_begin(d)) != HL_OK)
 		goto out;
 	began = 1;
@@ -745,6 +934,29 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 				    err);
 			continue;
 		}
+		/* sticky releasability: the sender may not widen a release another
+		 * partner (or this node) gave */
+		r = hl_stixdb_release_check(d, o, prov.partner, NULL, &want, &f, &w);
+		if (r == HL_ERR_TOO_BIG) {
+			log_warnx("stix envelope from %s: %s: refused: more than %d stored versions "
+			    "and copies to check its release against", m.origin,
+			    json_string_value(json_object_get(o, "id")), HL_STIXDB_RELEASE_ROWS_MAX);
+			refused++;
+			continue;
+		}
+		if (r == HL_ERR_DENIED) {
+			sticky_why(NULL, coll, o, &f, &want, prov.partner, w, msg, sizeof(msg), rdet,
+			    sizeof(rdet));
+			log_warnx("stix envelope from %s: %s: %s", m.origin,
+			    json_string_value(json_object_get(o, "id")), msg);
+			if ((r = hl_store_audit(s, "stix-release-refused", id, m.origin, rdet,
+			    hl_now_ms())) != HL_OK)
+				goto out;
+			refused++;
+			continue;
+		}
+		if (r != HL_OK)
+			goto out;
 		if ((r = hl_stixdb_put(d, coll, o, m.label, m.label_len, &prov, NULL, &added)) !=
 		    HL_OK)
 			goto out;
@@ -754,7 +966,7 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 			dup++;
 	}
 	(void)snprintf(detail, sizeof(detail), "origin=%s collection=%s stored=%zu already=%zu "
-	    "invalid=%zu", m.origin, coll, ok, dup, bad);
+	    "invalid=%zu refused=%zu", m.origin, coll, ok, dup, bad, refused);
 	if ((r = hl_stixdb_ingested_mark(d, id)) != HL_OK ||
 	    (r = hl_store_audit(s, "stix-received", id, m.origin, detail, hl_now_ms())) != HL_OK)
 		goto out;

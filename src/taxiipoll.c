@@ -352,6 +352,10 @@ store_page(struct source *s, const struct hl_taxii_page *pg)
 	memset(&prov, 0, sizeof(prov));
 	prov.source = HL_STIX_EXTERNAL;
 	snprintf(prov.node, sizeof(prov.node), "%s", s->conf->url);
+	/* a partner's hotline node (node = P/...): what it serves stays P's
+	 * (sticky releasability, taxii.c); any other server is local origin */
+	if (s->conf->node[0] != '\0' && !hl_label_node_name_valid(s->conf->node, prov.partner))
+		prov.partner[0] = '\0';
 	/* who added them, for the audit record and the status resource: the
 	 * source (the URL is longer than an audit actor may be) */
 	snprintf(prov.added_by, sizeof(prov.added_by), "taxii:%s", s->conf->name);

@@ -6,7 +6,7 @@
  * kill-chain phases, marking-definition objects, vulnerability / yara /
  * snort / pdb), each also compared with its committed bundle
  * (tests/fixtures/misp/NAME.stix.json, checked against the OASIS schemas by
- * tests/integration/63-misp-schema.sh); determinism; the UUIDv5 vector;
+ * tests/integration/66-misp-schema.sh); determinism; the UUIDv5 vector;
  * malformed and oversized inputs; allocation failures; well-formed
  * patterns without repeated comparisons; and every real MISP event in the
  * shared data (SKIPPED when HOTLINE_SHARED_DATA is absent). */

@@ -1,9 +1,11 @@
 /* test_stix.c: STIX 2.1 validation (each required property missing, bad
  * ids, timestamps, refs, TLP marking ids, custom properties kept), TLP,
- * canonical JSON, the STIX 2.1 pattern grammar (every rule accepted, one
- * malformed pattern per rule refused with its offset), observables from
- * patterns (CIDR, hashes, OR/AND/FOLLOWEDBY, malformed patterns) and SCOs,
- * the committed fixtures in
+ * granular markings (each selector form, malformed selectors, TLP 1.0 and
+ * 2.0 ids, statement markings), the sticky-release label rule against a
+ * naive model, canonical JSON, the STIX 2.1 pattern grammar (every rule
+ * accepted, one malformed pattern per rule refused with its offset),
+ * observables from patterns (CIDR, hashes, OR/AND/FOLLOWEDBY, malformed
+ * patterns) and SCOs, the committed fixtures in
  * tests/fixtures/stix/, and the real ATT&CK / DISARM / OASIS bundles in
  * HOTLINE_SHARED_DATA (SKIPPED when absent). */
 #include <dirent.h>
@@ -298,6 +300,424 @@ test_tlp(void **state)
 	hl_stix_object_tlp(o, &tlp, &found);
 	assert_true(found == 1 && tlp == HL_TLP_AMBER_STRICT);
 	json_decref(o);
+}
+
+/* ---- markings (STIX 2.1 section 7.2) ---- */
+
+#define TLP1_WHITE "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"
+#define TLP1_GREEN "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
+#define TLP1_AMBER "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+#define TLP1_RED "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"
+#define TLP2_CLEAR "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+#define TLP2_GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define TLP2_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define TLP2_STRICT "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
+#define TLP2_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+#define STATEMENT "marking-definition--d81f86b9-975b-4c0b-875e-810c5ad45a4f"
+
+/* An indicator with something to select at every depth: lists, a list of
+ * objects, a list of lists, a dictionary with upper-case keys. */
+#define RICH "{\"type\":\"indicator\",\"spec_version\":\"2.1\"," \
+	"\"id\":\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\"," \
+	"\"created\":\"2016-04-06T20:03:48.000Z\",\"modified\":\"2016-04-06T20:03:48.000Z\"," \
+	"\"pattern\":\"[ipv4-addr:value = '198.51.100.1']\",\"pattern_type\":\"stix\"," \
+	"\"valid_from\":\"2016-01-01T00:00:00Z\",\"description\":\"secret source\"," \
+	"\"labels\":[\"a\",\"b\"],\"external_references\":[{\"source_name\":\"s0\"," \
+	"\"url\":\"https://x.example/\"},{\"source_name\":\"s1\"}]," \
+	"\"x_grid\":[[1,2],[3]],\"x_hashes\":{\"SHA-256\":\"ab\",\"md5\":\"cd\"}}"
+
+/* RICH with one granular marking: selectors (a JSON list) and ref. */
+static json_t *
+with_granular(const char *selectors_json, const char *ref)
+{
+	json_t *o = load(RICH), *sels = load(selectors_json);
+
+	(void)json_object_set_new(o, "granular_markings", json_pack("[{s:o, s:s}]", "selectors",
+	    sels, "marking_ref", ref));
+	return o;
+}
+
+static void
+expect_selector(const char *selectors_json, int want_ok, const char *why)
+{
+	char err[HL_STIX_ERR_MAX];
+	struct hl_stix_marks m;
+	json_t *o = with_granular(selectors_json, TLP2_AMBER);
+	int r = hl_stix_validate(o, err, sizeof(err));
+
+	if (want_ok) {
+		if (r != HL_OK)
+			fail_msg("%s refused: %s", selectors_json, err);
+		assert_int_equal(hl_stix_markings(o, &m, err, sizeof(err)), HL_OK);
+		assert_true(m.granular_found && m.granular_tlp == HL_TLP_AMBER && m.tlp == HL_TLP_AMBER);
+	} else {
+		if (r == HL_OK)
+			fail_msg("%s accepted", selectors_json);
+		if (strstr(err, why) == NULL)
+			fail_msg("%s: '%s' lacks '%s'", selectors_json, err, why);
+		assert_null(strchr(err, '\n'));
+		assert_int_not_equal(hl_stix_markings(o, &m, err, sizeof(err)), HL_OK);
+	}
+	json_decref(o);
+}
+
+static void
+test_granular_selectors(void **state)
+{
+	char big[HL_STIX_SELECTOR_MAX + 64];
+
+	(void)state;
+	/* every form: a property, list items, keys of embedded objects and
+	 * dictionaries, a list in a list, the id, a whole list */
+	expect_selector("[\"description\"]", 1, NULL);
+	expect_selector("[\"labels.[1]\"]", 1, NULL);
+	expect_selector("[\"labels\", \"labels.[0]\"]", 1, NULL);
+	expect_selector("[\"external_references.[0].source_name\"]", 1, NULL);
+	expect_selector("[\"external_references.[1]\"]", 1, NULL);
+	expect_selector("[\"x_grid.[0].[1]\", \"x_grid.[1].[0]\"]", 1, NULL);
+	expect_selector("[\"x_hashes.SHA-256\"]", 1, NULL);
+	expect_selector("[\"id\", \"pattern\", \"x_grid\"]", 1, NULL);
+	/* malformed, or selecting nothing: the object is refused, the selector named */
+	expect_selector("[\"\"]", 0, "selectors[0] '': empty");
+	expect_selector("[\".description\"]", 0, "empty step");
+	expect_selector("[\"description.\"]", 0, "empty step");
+	expect_selector("[\"labels..[0]\"]", 0, "empty step");
+	expect_selector("[\"labels.[x]\"]", 0, "'[x]' is not a list index");
+	expect_selector("[\"labels.[-1]\"]", 0, "is not a list index");
+	expect_selector("[\"labels.[]\"]", 0, "is not a list index");
+	expect_selector("[\"labels.[1\"]", 0, "is not a list index");
+	expect_selector("[\"labels.[1]x\"]", 0, "is not a list index");
+	expect_selector("[\"labels.[1234567890]\"]", 0, "is not a list index");
+	expect_selector("[\"labels[0]\"]", 0, "'labels[0]' is not a property name");
+	expect_selector("[\"labels.[2]\"]", 0, "[2] is beyond the list's 2 item(s)");
+	expect_selector("[\"[0]\"]", 0, "starts with a list index");
+	expect_selector("[\"description\", \"nosuch\"]", 0, "selectors[1] 'nosuch': the object "
+	    "has no 'nosuch' there");
+	expect_selector("[\"external_references.[0].nosuch\"]", 0, "no 'nosuch' there");
+	expect_selector("[\"description.[0]\"]", 0, "not a list");
+	expect_selector("[\"description.part\"]", 0, "not an object");
+	expect_selector("[\"labels.first\"]", 0, "not an object");
+	expect_selector("[\"Description\"]", 0, "not a property name");
+	expect_selector("[\"ab\"]", 0, "not a property name");
+	expect_selector("[\"desc ription\"]", 0, "not a property name");
+	expect_selector("[\"x_hashes.SHA 256\"]", 0, "not a property name");
+	expect_selector("[7]", 0, "selectors[0]: not a string");
+	expect_selector("[]", 0, "selectors: expected a non-empty list");
+	expect_selector("{}", 0, "selectors: expected a non-empty list");
+	memset(big, 'a', sizeof(big));
+	big[0] = '[';
+	big[1] = '"';
+	(void)snprintf(big + HL_STIX_SELECTOR_MAX + 3, 8, "\"]");
+	expect_selector(big, 0, "longer than 1024 bytes");
+}
+
+static void
+expect_granular_refused(const char *granular_json, const char *why, int code)
+{
+	char err[HL_STIX_ERR_MAX];
+	json_t *o = load(RICH);
+
+	(void)json_object_set_new(o, "granular_markings", load(granular_json));
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), code);
+	if (strstr(err, why) == NULL)
+		fail_msg("%s: '%s' lacks '%s'", granular_json, err, why);
+	json_decref(o);
+}
+
+static void
+test_granular_structure(void **state)
+{
+	json_t *o, *gm;
+	char err[HL_STIX_ERR_MAX];
+	size_t i;
+
+	(void)state;
+	expect_granular_refused("[]", "'granular_markings' must be a non-empty list",
+	    HL_ERR_MALFORMED);
+	expect_granular_refused("{\"selectors\":[\"description\"]}", "must be a non-empty list",
+	    HL_ERR_MALFORMED);
+	expect_granular_refused("[\"description\"]", "granular_markings[0]: not an object",
+	    HL_ERR_MALFORMED);
+	expect_granular_refused("[{\"selectors\":[\"description\"]}]", "granular_markings[0]: "
+	    "needs either 'marking_ref' or 'lang'", HL_ERR_MALFORMED);
+	expect_granular_refused("[{\"selectors\":[\"description\"],\"lang\":\"en\",\"marking_ref\":"
+	    "\"" TLP2_RED "\"}]", "needs either", HL_ERR_MALFORMED);
+	expect_granular_refused("[{\"selectors\":[\"description\"],\"marking_ref\":"
+	    "\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\"}]", "granular_markings[0]."
+	    "marking_ref: not a marking-definition identifier", HL_ERR_MALFORMED);
+	expect_granular_refused("[{\"selectors\":[\"description\"],\"lang\":\"\"}]",
+	    "granular_markings[0].lang", HL_ERR_MALFORMED);
+	expect_granular_refused("[{\"selectors\":[\"description\"],\"lang\":\"en\"},"
+	    "{\"selectors\":[\"labels.[9]\"],\"marking_ref\":\"" TLP1_RED "\"}]",
+	    "granular_markings[1].selectors[0] 'labels.[9]'", HL_ERR_MALFORMED);
+	/* limits */
+	o = load(RICH);
+	gm = json_array();
+	for (i = 0; i <= HL_STIX_GRANULAR_MAX; i++)
+		(void)json_array_append_new(gm, json_pack("{s:[s], s:s}", "selectors", "labels",
+		    "marking_ref", TLP2_GREEN));
+	(void)json_object_set_new(o, "granular_markings", gm);
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_TOO_BIG);
+	assert_non_null(strstr(err, "more than 256 granular markings"));
+	(void)json_array_remove(gm, 0);
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_OK);
+	gm = json_array();
+	for (i = 0; i <= HL_STIX_SELECTORS_MAX; i++)
+		(void)json_array_append_new(gm, json_string("labels"));
+	(void)json_object_set_new(o, "granular_markings", json_pack("[{s:o, s:s}]", "selectors",
+	    gm, "marking_ref", TLP2_GREEN));
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_ERR_TOO_BIG);
+	assert_non_null(strstr(err, "selectors: more than 256"));
+	json_decref(o);
+}
+
+static void
+test_granular_tlp(void **state)
+{
+	static const struct { const char *id; uint8_t tlp; } tlps[] = {
+		{ TLP1_WHITE, HL_TLP_CLEAR }, { TLP1_GREEN, HL_TLP_GREEN },
+		{ TLP1_AMBER, HL_TLP_AMBER }, { TLP1_RED, HL_TLP_RED },
+		{ TLP2_CLEAR, HL_TLP_CLEAR }, { TLP2_GREEN, HL_TLP_GREEN },
+		{ TLP2_AMBER, HL_TLP_AMBER }, { TLP2_STRICT, HL_TLP_AMBER_STRICT },
+		{ TLP2_RED, HL_TLP_RED },
+	};
+	struct hl_stix_marks m;
+	char err[HL_STIX_ERR_MAX], p[1024];
+	const char *root = getenv("HOTLINE_ROOT");
+	json_error_t je;
+	json_t *o, *b, *ind;
+	size_t i;
+
+	(void)state;
+	/* each TLP 1.0 and 2.0 id in a granular marking */
+	for (i = 0; i < sizeof(tlps) / sizeof(tlps[0]); i++) {
+		o = with_granular("[\"description\"]", tlps[i].id);
+		assert_int_equal(hl_stix_markings(o, &m, err, sizeof(err)), HL_OK);
+		assert_true(m.granular_found && m.found && !m.object_found);
+		assert_int_equal(m.granular_tlp, tlps[i].tlp);
+		assert_int_equal(m.tlp, tlps[i].tlp);
+		assert_string_equal(m.selectors, "'description'");
+		json_decref(o);
+	}
+	/* a statement marking and a language marking are not TLP */
+	o = with_granular("[\"description\"]", STATEMENT);
+	assert_int_equal(hl_stix_markings(o, &m, err, sizeof(err)), HL_OK);
+	assert_true(!m.found && m.tlp == HL_TLP_CLEAR && m.ngranular == 1);
+	(void)json_object_set_new(o, "granular_markings", load("[{\"selectors\":[\"description\"],"
+	    "\"lang\":\"ja\"}]"));
+	assert_int_equal(hl_stix_markings(o, &m, err, sizeof(err)), HL_OK);
+	assert_true(!m.found && m.tlp == HL_TLP_CLEAR);
+	/* the strictest counts, object-level or granular; the first granular
+	 * marking at that level is the one named */
+	(void)json_object_set_new(o, "object_marking_refs", json_pack("[s]", TLP2_GREEN));
+	(void)json_object_set_new(o, "granular_markings", load("[{\"selectors\":[\"labels.[0]\"],"
+	    "\"marking_ref\":\"" TLP2_AMBER "\"},{\"selectors\":[\"description\", \"labels.[1]\"],"
+	    "\"marking_ref\":\"" TLP1_RED "\"},{\"selectors\":[\"pattern\"],\"marking_ref\":\""
+	    TLP2_RED "\"}]"));
+	assert_int_equal(hl_stix_validate(o, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_stix_markings(o, &m, err, sizeof(err)), HL_OK);
+	assert_true(m.object_found && m.object_tlp == HL_TLP_GREEN);
+	assert_true(m.granular_tlp == HL_TLP_RED && m.tlp == HL_TLP_RED && m.ngranular == 3);
+	assert_int_equal(m.granular_index, 1);
+	assert_string_equal(m.selectors, "'description', 'labels.[1]'");
+	/* object-level stricter than the granular ones */
+	(void)json_object_set_new(o, "object_marking_refs", json_pack("[s]", TLP2_RED));
+	(void)json_object_set_new(o, "granular_markings", load("[{\"selectors\":[\"labels.[0]\"],"
+	    "\"marking_ref\":\"" TLP1_GREEN "\"}]"));
+	assert_int_equal(hl_stix_markings(o, &m, err, sizeof(err)), HL_OK);
+	assert_true(m.tlp == HL_TLP_RED && m.granular_tlp == HL_TLP_GREEN);
+	json_decref(o);
+	/* a long list of selectors is cut in the message, still one line */
+	o = load(RICH);
+	b = json_array();
+	for (i = 0; i < 40; i++)
+		(void)json_array_append_new(b, json_string("external_references.[0].source_name"));
+	(void)json_object_set_new(o, "granular_markings", json_pack("[{s:o, s:s}]", "selectors", b,
+	    "marking_ref", TLP2_RED));
+	assert_int_equal(hl_stix_markings(o, &m, err, sizeof(err)), HL_OK);
+	assert_true(strlen(m.selectors) < sizeof(m.selectors));
+	assert_non_null(strstr(m.selectors, ", ..."));
+	json_decref(o);
+	/* issue 12, defect 1: the OASIS example's indicator is TLP:RED through
+	 * its description only */
+	(void)snprintf(p, sizeof(p), "%s/tests/fixtures/stix/granular-markings.json",
+	    root != NULL ? root : ".");
+	b = json_load_file(p, JSON_REJECT_DUPLICATES, &je);
+	assert_non_null(b);
+	ind = json_array_get(json_object_get(b, "objects"), 1);
+	assert_string_equal(json_string_value(json_object_get(ind, "id")),
+	    "indicator--1ed8caa7-a708-4706-b651-f1186ede6ca1");
+	assert_int_equal(hl_stix_validate(ind, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_stix_markings(ind, &m, err, sizeof(err)), HL_OK);
+	assert_true(!m.object_found && m.granular_found && m.tlp == HL_TLP_RED);
+	assert_int_equal(m.granular_index, 0);
+	assert_string_equal(m.selectors, "'description'");
+	json_decref(b);
+}
+
+/* A marking-definition object (id, and the rest as JSON members). */
+static int
+markdef(const char *id, const char *rest, char *err, size_t errlen)
+{
+	char text[1024];
+	json_t *o;
+	int r;
+
+	(void)snprintf(text, sizeof(text), "{\"type\":\"marking-definition\",\"spec_version\":"
+	    "\"2.1\",\"id\":\"%s\",\"created\":\"2017-01-20T00:00:00.000Z\",%s}", id, rest);
+	o = load(text);
+	r = hl_stix_validate(o, err, errlen);
+	json_decref(o);
+	return r;
+}
+
+#define TLP2_EXT(v) "\"extensions\":{\"extension-definition--60a3c5c5-0d10-413e-aab3-" \
+	"9e08dde9e88d\":{\"extension_type\":\"property-extension\",\"tlp_2_0\":\"" v "\"}}"
+
+static void
+test_tlp_definitions(void **state)
+{
+	char err[HL_STIX_ERR_MAX];
+
+	(void)state;
+	/* the standard definitions (TLP 1.0 as in STIX 2.1, TLP 2.0 as the
+	 * extension defines them), and a statement */
+	assert_int_equal(markdef(TLP1_RED, "\"name\":\"TLP:RED\",\"definition_type\":\"tlp\","
+	    "\"definition\":{\"tlp\":\"red\"}", err, sizeof(err)), HL_OK);
+	assert_int_equal(markdef(TLP1_WHITE, "\"definition_type\":\"tlp\","
+	    "\"definition\":{\"tlp\":\"white\"}", err, sizeof(err)), HL_OK);
+	assert_int_equal(markdef(TLP2_STRICT, "\"name\":\"TLP:AMBER+STRICT\","
+	    TLP2_EXT("amber+strict"), err, sizeof(err)), HL_OK);
+	assert_int_equal(markdef(TLP2_CLEAR, TLP2_EXT("clear"), err, sizeof(err)), HL_OK);
+	assert_int_equal(markdef(STATEMENT, "\"definition_type\":\"statement\","
+	    "\"definition\":{\"statement\":\"Copyright (c) Stark Industries 2017.\"}", err,
+	    sizeof(err)), HL_OK);
+	/* a TLP id that defines another level, or not as TLP */
+	assert_int_equal(markdef(TLP1_RED, "\"definition_type\":\"tlp\","
+	    "\"definition\":{\"tlp\":\"white\"}", err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "is TLP:RED: its definition says 'white'"));
+	assert_int_equal(markdef(TLP1_AMBER, "\"definition_type\":\"statement\","
+	    "\"definition\":{\"statement\":\"share freely\"}", err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "its definition_type must be \"tlp\""));
+	assert_int_equal(markdef(TLP2_RED, TLP2_EXT("green"), err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "its definition says 'green'"));
+	assert_int_equal(markdef(TLP2_RED, "\"definition_type\":\"tlp\","
+	    "\"definition\":{\"tlp\":\"red\"}", err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "defines a TLP 1.0 marking but is not one of its standard ids"));
+	/* a look-alike TLP definition under another id */
+	assert_int_equal(markdef(STATEMENT, "\"definition_type\":\"tlp\","
+	    "\"definition\":{\"tlp\":\"white\"}", err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "is not one of its standard ids"));
+	assert_int_equal(markdef(STATEMENT, TLP2_EXT("clear"), err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "defines a TLP 2.0 marking"));
+	assert_int_equal(markdef(TLP1_GREEN, "\"definition_type\":\"tlp\","
+	    "\"definition\":{}", err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "its definition says 'nothing'"));
+}
+
+/* ---- sticky releasability: the label comparison against a naive model ---- */
+
+static const char *const partners[6] = { "AUS", "GBR", "JPN", "KOR", "NATO", "USA" };
+
+struct mlabel {
+	unsigned rel;          /* bit i: partners[i] */
+	uint8_t tlp, cls;
+	int policy;
+};
+
+static void
+to_label(const struct mlabel *m, struct hl_label *l)
+{
+	char csv[64];
+	size_t o = 0;
+	unsigned i;
+
+	memset(l, 0, sizeof(*l));
+	(void)snprintf(l->policy, sizeof(l->policy), "%s", m->policy ? "other" :
+	    "hotline-default");
+	l->tlp = m->tlp;
+	l->classification = m->cls;
+	csv[0] = '\0';
+	for (i = 0; i < 6; i++)
+		if (m->rel & (1u << i))
+			o += (size_t)snprintf(csv + o, sizeof(csv) - o, "%s%s", o ? "," : "",
+			    partners[i]);
+	assert_int_equal(hl_partner_list_parse(csv, l->rel, HL_RELEASABLE_MAX, &l->nrel), HL_OK);
+}
+
+static void
+random_mlabel(struct mlabel *m)
+{
+	m->rel = 1u + (unsigned)(rand() % 63);
+	m->tlp = (uint8_t)(rand() % 5);
+	m->cls = (uint8_t)(rand() % 4);
+	m->policy = rand() % 16 == 0;
+}
+
+/* The rule said plainly: want may add no partner, lower no TLP or level,
+ * change no policy. */
+static unsigned
+naive_widens(const struct mlabel *first, const struct mlabel *want)
+{
+	unsigned w = 0, i;
+
+	for (i = 0; i < 6; i++)
+		if ((want->rel >> i & 1) && !(first->rel >> i & 1))
+			w |= HL_STIX_WIDENS_REL;
+	if (want->tlp < first->tlp)
+		w |= HL_STIX_WIDENS_TLP;
+	if (want->cls < first->cls)
+		w |= HL_STIX_WIDENS_CLASS;
+	if (want->policy != first->policy)
+		w |= HL_STIX_WIDENS_POLICY;
+	return w;
+}
+
+static void
+test_release_model(void **state)
+{
+	struct mlabel a, b, mu;
+	struct hl_label la, lb, lu, lm;
+	unsigned i, k, allowed = 0;
+
+	(void)state;
+	srand(12);
+	for (k = 0; k < 20000; k++) {
+		random_mlabel(&a);
+		random_mlabel(&b);
+		to_label(&a, &la);
+		to_label(&b, &lb);
+		assert_int_equal(hl_stix_release_widens(&la, &lb), naive_widens(&a, &b));
+		assert_int_equal(hl_stix_release_widens(&la, &la), 0);
+		allowed += hl_stix_release_widens(&la, &lb) == 0;
+		/* the union of two releases by one partner */
+		if (a.policy != b.policy) {
+			assert_int_equal(hl_stix_release_union(&la, &lb, &lu), HL_ERR_INVALID);
+			assert_memory_equal(&lu, &la, sizeof(lu));
+			continue;
+		}
+		assert_int_equal(hl_stix_release_union(&la, &lb, &lu), HL_OK);
+		mu.rel = a.rel | b.rel;
+		mu.tlp = a.tlp < b.tlp ? a.tlp : b.tlp;
+		mu.cls = a.cls < b.cls ? a.cls : b.cls;
+		mu.policy = a.policy;
+		to_label(&mu, &lm);
+		assert_memory_equal(&lu, &lm, sizeof(lu));
+		assert_int_equal(hl_stix_release_widens(&lu, &la), 0);
+		assert_int_equal(hl_stix_release_widens(&lu, &lb), 0);
+	}
+	/* both outcomes were exercised */
+	assert_true(allowed > 100 && allowed < 19000);
+	/* a union that does not fit one label keeps the first */
+	memset(&la, 0, sizeof(la));
+	memset(&lb, 0, sizeof(lb));
+	for (i = 0; i < HL_RELEASABLE_MAX; i++) {
+		(void)snprintf(la.rel[i], sizeof(la.rel[i]), "A%02u", i);
+		(void)snprintf(lb.rel[i], sizeof(lb.rel[i]), "B%02u", i);
+	}
+	la.nrel = lb.nrel = HL_RELEASABLE_MAX;
+	assert_int_equal(hl_stix_release_union(&la, &lb, &lu), HL_ERR_TOO_BIG);
+	assert_memory_equal(&lu, &la, sizeof(lu));
 }
 
 static void
@@ -791,6 +1211,11 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_tlp),
+		cmocka_unit_test(test_granular_selectors),
+		cmocka_unit_test(test_granular_structure),
+		cmocka_unit_test(test_granular_tlp),
+		cmocka_unit_test(test_tlp_definitions),
+		cmocka_unit_test(test_release_model),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_pattern_grammar),

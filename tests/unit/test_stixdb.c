@@ -37,23 +37,26 @@ struct fx {
 	size_t lab_u_len, lab_s_len;
 };
 
+/* A label of the default policy: partners csv, TLP, level; encoded into
+ * enc when it is not NULL. */
+static void
+mklabel(const struct hl_policy *p, const char *rel, const char *tlp, const char *cls,
+    struct hl_label *l, uint8_t *enc, size_t *enclen)
+{
+	char err[128];
+
+	assert_int_equal(hl_label_make(p, &(struct hl_label_spec){ .classification = cls,
+	    .releasable = rel, .tlp = tlp }, l, err, sizeof(err)), HL_OK);
+	if (enc != NULL)
+		assert_int_equal(hl_label_encode_to(l, enc, enclen), HL_OK);
+}
+
 static void
 encode_label(const struct hl_policy *p, const char *cls, uint8_t *out, size_t *outlen)
 {
 	struct hl_label l;
-	struct hl_buf b;
-	uint8_t *q;
-	char err[128];
 
-	assert_int_equal(hl_label_make(p, &(struct hl_label_spec){ .classification = cls,
-	    .releasable = "JPN,KOR", .tlp = "green" }, &l, err, sizeof(err)), HL_OK);
-	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
-	assert_int_equal(hl_label_encode(&l, &b), HL_OK);
-	q = hl_buf_steal(&b, outlen);
-	assert_non_null(q);
-	memcpy(out, q, *outlen);
-	hl_free(q);
-	hl_buf_free(&b);
+	mklabel(p, "JPN,KOR", "green", cls, &l, out, outlen);
 }
 
 static int
@@ -506,7 +509,8 @@ test_put_in_transaction(void **state)
 /* An inbound STIX envelope stored as node.c stores it, ingested by the
  * catch-up (as after a crash between commit and ingest), exactly once. */
 static void
-inbound(struct fx *f, uint8_t idbyte, const char *content)
+inbound_from(struct fx *f, uint8_t idbyte, const char *origin, const uint8_t *lab,
+    size_t lablen, const char *content)
 {
 	struct hl_msg m;
 	uint8_t raw[32];
@@ -515,13 +519,13 @@ inbound(struct fx *f, uint8_t idbyte, const char *content)
 	memset(m.id, idbyte, HL_ID_BYTES);
 	memset(raw, 0x5a, sizeof(raw));
 	m.inbound = 1;
-	(void)snprintf(m.origin, sizeof(m.origin), "KOR/node-1");
+	(void)snprintf(m.origin, sizeof(m.origin), "%s", origin);
 	(void)snprintf(m.originator, sizeof(m.originator), "analyst");
 	m.precedence = 3;
 	m.content_type = 2;   /* HL_CT_STIX */
 	m.suite = 2;
-	memcpy(m.label, f->lab_u, f->lab_u_len);
-	m.label_len = f->lab_u_len;
+	memcpy(m.label, lab, lablen);
+	m.label_len = lablen;
 	m.created_ms = 1700000000000ull;
 	m.expires_ms = m.created_ms + 3600000;
 	m.stored_ms = m.created_ms + 5;
@@ -531,6 +535,12 @@ inbound(struct fx *f, uint8_t idbyte, const char *content)
 	m.raw = raw;
 	m.raw_len = sizeof(raw);
 	assert_int_equal(hl_store_put_inbound(f->s, &m, raw, 8), HL_OK);
+}
+
+static void
+inbound(struct fx *f, uint8_t idbyte, const char *content)
+{
+	inbound_from(f, idbyte, "KOR/node-1", f->lab_u, f->lab_u_len, content);
 }
 
 static void
@@ -1135,6 +1145,474 @@ test_search_real_data(void **state)
 	printf("real data: %zu objects indexed\n", total);
 }
 
+/* ---- sticky releasability: releases read from the rows, hl_stixdb_release_check ---- */
+
+/* Put o (not consumed) in coll as if it came from partner ("" external,
+ * "KOR" the local node in these tests) with that label. */
+static void
+put_released(struct fx *f, const char *coll, const json_t *o, const char *partner, const char *rel,
+    const char *tlp, const char *cls, int expect_added)
+{
+	struct hl_stix_prov prov;
+	struct hl_label l;
+	uint8_t enc[HL_LABEL_MAX_BYTES];
+	size_t elen = 0;
+	int added = -1;
+
+	mklabel(&f->pol, rel, tlp, cls, &l, enc, &elen);
+	memset(&prov, 0, sizeof(prov));
+	prov.source = partner[0] == '\0' ? HL_STIX_EXTERNAL : strcmp(partner, "KOR") == 0 ?
+	    HL_STIX_LOCAL : HL_STIX_PARTNER;
+	(void)snprintf(prov.partner, sizeof(prov.partner), "%s", partner);
+	if (partner[0] == '\0')
+		(void)snprintf(prov.node, sizeof(prov.node), "https://feed.example/taxii2/");
+	else
+		(void)snprintf(prov.node, sizeof(prov.node), "%s/node-1", partner);
+	assert_int_equal(hl_stixdb_put(f->d, coll, o, enc, elen, &prov, NULL, &added), HL_OK);
+	assert_int_equal(added, expect_added);
+}
+
+/* The check for o from poster (this node is KOR) with that label. */
+static int
+check(struct fx *f, const json_t *o, const char *poster, const char *rel, const char *tlp,
+    const char *cls, struct hl_stix_first *deny, unsigned *w)
+{
+	struct hl_label l;
+
+	mklabel(&f->pol, rel, tlp, cls, &l, NULL, NULL);
+	return hl_stixdb_release_check(f->d, o, poster, "KOR", &l, deny, w);
+}
+
+static void
+expect_release(struct fx *f, const char *id, const char *vkey, const char *partner,
+    const char *rel, uint8_t tlp)
+{
+	struct hl_stix_first r;
+	struct hl_label want;
+
+	assert_int_equal(hl_stixdb_release_get(f->d, id, vkey, &r), HL_OK);
+	assert_string_equal(r.partner, partner);
+	mklabel(&f->pol, rel, "clear", "UNCLASSIFIED", &want, NULL, NULL);
+	assert_int_equal(r.label.nrel, want.nrel);
+	assert_memory_equal(r.label.rel, want.rel, sizeof(want.rel[0]) * want.nrel);
+	assert_int_equal(r.label.tlp, tlp);
+	assert_true(r.first_us > 0);
+}
+
+#define XID "indicator--00000001-0000-4000-8000-000000000000"
+#define V1 "2024-01-01T00:00:00.000000000Z"
+#define V2 "2024-02-01T00:00:00.000000000Z"
+
+static void
+test_release_record(void **state)
+{
+	struct fx *f = *state;
+	struct hl_stix_first r;
+	json_t *x1 = indicator(1, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.1']");
+
+	/* JPN gives it to KOR; KOR's own re-post (a subset) is no new release */
+	put_released(f, "jk", x1, "JPN", "JPN,KOR", "amber", "RESTRICTED", 1);
+	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);
+	put_released(f, "kj", x1, "KOR", "JPN,KOR", "amber", "RESTRICTED", 1);
+	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);
+	/* the same collection again: idempotent, nothing changes */
+	put_released(f, "jk", x1, "JPN", "JPN,KOR,NATO", "amber", "RESTRICTED", 0);
+	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);
+	/* another partner giving it wider does not widen JPN's release */
+	put_released(f, "nk", x1, "NATO", "KOR,NATO,USA", "green", "UNCLASSIFIED", 1);
+	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);
+	/* JPN itself giving it wider does, and narrower again does not narrow */
+	put_released(f, "intel", x1, "JPN", "JPN,KOR,NATO,USA", "amber", "UNCLASSIFIED", 1);
+	expect_release(f, XID, V1, "JPN", "JPN,KOR,NATO,USA", HL_TLP_AMBER);
+	assert_int_equal(hl_stixdb_release_get(f->d, XID, V1, &r), HL_OK);
+	assert_int_equal(r.label.classification, 0);
+	put_released(f, "jk2", x1, "JPN", "JPN,KOR", "red", "SECRET", 1);
+	expect_release(f, XID, V1, "JPN", "JPN,KOR,NATO,USA", HL_TLP_AMBER);
+	assert_int_equal(hl_stixdb_release_get(f->d, XID, V2, &r), HL_ERR_NOT_FOUND);
+	json_decref(x1);
+}
+
+static void
+test_release_check(void **state)
+{
+	struct fx *f = *state;
+	struct hl_stix_first d;
+	unsigned w;
+	json_t *x1 = indicator(1, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.1']");
+	json_t *x2 = indicator(1, "2024-02-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.2']");
+	json_t *x3 = indicator(1, "2024-03-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.3']");
+	json_t *x4 = indicator(1, "2024-04-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.4']");
+	json_t *p1 = indicator(2, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.9']");
+
+	/* nothing stored yet: anything goes */
+	assert_int_equal(check(f, x1, "KOR", "KOR,NATO,USA", "clear", "UNCLASSIFIED", &d, &w),
+	    HL_OK);
+	assert_int_equal(w, 0);
+	put_released(f, "jk", x1, "JPN", "JPN,KOR", "amber", "RESTRICTED", 1);
+	/* issue 12, defect 2: KOR re-posting it for NATO and USA */
+	assert_int_equal(check(f, x1, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", &d, &w),
+	    HL_ERR_DENIED);
+	assert_int_equal(w, HL_STIX_WIDENS_REL);
+	assert_string_equal(d.partner, "JPN");
+	assert_string_equal(d.node, "JPN/node-1");
+	assert_string_equal(d.vkey, V1);
+	/* a new version of it, too */
+	assert_int_equal(check(f, x2, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", &d, &w),
+	    HL_ERR_DENIED);
+	assert_string_equal(d.vkey, V1);
+	/* a subset of the release, or none: allowed */
+	assert_int_equal(check(f, x1, "KOR", "JPN,KOR", "amber", "RESTRICTED", &d, &w), HL_OK);
+	assert_int_equal(check(f, x1, "KOR", "KOR", "red", "SECRET", &d, &w), HL_OK);
+	assert_int_equal(check(f, x2, "KOR", "KOR", "amber", "RESTRICTED", NULL, NULL), HL_OK);
+	/* a lower TLP or level */
+	assert_int_equal(check(f, x1, "KOR", "JPN,KOR", "green", "RESTRICTED", &d, &w),
+	    HL_ERR_DENIED);
+	assert_int_equal(w, HL_STIX_WIDENS_TLP);
+	assert_int_equal(check(f, x2, "KOR", "KOR,USA", "clear", "UNCLASSIFIED", &d, &w),
+	    HL_ERR_DENIED);
+	assert_int_equal(w, HL_STIX_WIDENS_REL | HL_STIX_WIDENS_TLP | HL_STIX_WIDENS_CLASS);
+	/* the originator may widen its own (an envelope from JPN, a new version too) */
+	assert_int_equal(check(f, x1, "JPN", "JPN,KOR,NATO,USA", "clear", "UNCLASSIFIED", &d, &w),
+	    HL_OK);
+	assert_int_equal(check(f, x2, "JPN", "JPN,KOR,NATO,USA", "clear", "UNCLASSIFIED", &d, &w),
+	    HL_OK);
+	/* NATO's wide version 3: that version is NATO's to release, ... */
+	put_released(f, "nk", x3, "NATO", "KOR,NATO,USA", "amber", "RESTRICTED", 1);
+	assert_int_equal(check(f, x3, "KOR", "KOR,NATO,USA", "amber", "RESTRICTED", &d, &w), HL_OK);
+	assert_int_equal(check(f, x3, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", &d, &w),
+	    HL_ERR_DENIED);
+	assert_string_equal(d.partner, "NATO");
+	assert_string_equal(d.vkey, "2024-03-01T00:00:00.000000000Z");
+	/* ... but a version of KOR's own making still answers to JPN's version 1 */
+	assert_int_equal(check(f, x4, "KOR", "KOR,NATO,USA", "amber", "RESTRICTED", &d, &w),
+	    HL_ERR_DENIED);
+	assert_string_equal(d.partner, "JPN");
+	/* an envelope from USA with version 1 may not widen JPN's release; that
+	 * USA itself holds it widens nothing */
+	assert_int_equal(check(f, x1, "USA", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", &d, &w),
+	    HL_ERR_DENIED);
+	assert_int_equal(check(f, x1, "USA", "JPN,KOR,USA", "amber", "RESTRICTED", &d, &w), HL_OK);
+	/* an external source is this node's: KOR may widen what it pulled, a
+	 * partner's envelope may not */
+	put_released(f, "feed", p1, "", "KOR", "green", "UNCLASSIFIED", 1);
+	expect_release(f, "indicator--00000002-0000-4000-8000-000000000000", V1, "", "KOR",
+	    HL_TLP_GREEN);
+	assert_int_equal(check(f, p1, "KOR", "JPN,KOR,NATO,USA", "green", "UNCLASSIFIED", &d, &w),
+	    HL_OK);
+	{
+		struct hl_label l;
+
+		/* JPN's envelope with the same object: JPN holds it, fine; JPN
+		 * passing it to NATO is not */
+		mklabel(&f->pol, "JPN,KOR", "green", "UNCLASSIFIED", &l, NULL, NULL);
+		assert_int_equal(hl_stixdb_release_check(f->d, p1, "JPN", NULL, &l, &d, &w), HL_OK);
+		mklabel(&f->pol, "JPN,KOR,NATO", "green", "UNCLASSIFIED", &l, NULL, NULL);
+		assert_int_equal(hl_stixdb_release_check(f->d, p1, "JPN", NULL, &l, &d, &w),
+		    HL_ERR_DENIED);
+		assert_string_equal(d.partner, "");
+		assert_int_equal(w, HL_STIX_WIDENS_REL);
+	}
+	/* bad arguments, a stored label that does not decode */
+	assert_int_equal(hl_stixdb_release_check(f->d, p1, NULL, "KOR", &d.label, NULL, NULL),
+	    HL_ERR_INVALID);
+	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "UPDATE stix_objects SET label = x'00'"
+	    " WHERE collection = 'jk'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(check(f, x1, "KOR", "KOR", "red", "SECRET", &d, &w), HL_ERR_CORRUPT);
+	json_decref(x1);
+	json_decref(x2);
+	json_decref(x3);
+	json_decref(x4);
+	json_decref(p1);
+}
+
+/* A node from before schema 9: its objects get their releases from the
+ * earliest row of each version when it opens. */
+static void
+test_release_migration(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+	sqlite3_stmt *st;
+	json_t *x1 = indicator(1, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.1']");
+	json_t *x2 = indicator(1, "2024-02-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.2']");
+
+	put_released(f, "jk", x1, "JPN", "JPN,KOR", "amber", "RESTRICTED", 1);
+	put_released(f, "wide", x1, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", 1);
+	put_released(f, "wide", x2, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", 1);
+	hl_stixdb_close(f->d);
+	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "DROP TABLE stix_collections;"
+	    " PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
+	hl_store_close(f->s);
+	assert_int_equal(hl_store_open(f->path, &f->s, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_stixdb_open(f->s, &f->d), HL_OK);
+	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);
+	expect_release(f, XID, V2, "KOR", "JPN,KOR,NATO,USA", HL_TLP_AMBER);
+	assert_int_equal(sqlite3_prepare_v2(hl_store_db(f->s), "SELECT count(*) FROM stix_collections",
+	    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	/* and the rule holds on it */
+	assert_int_equal(check(f, x1, "KOR", "KOR,USA", "amber", "RESTRICTED", NULL, NULL),
+	    HL_ERR_DENIED);
+	json_decref(x1);
+	json_decref(x2);
+}
+
+/* ---- the sticky rule against a reference model on random input ---- */
+
+#define M_PARTNERS 5   /* "" (an external source: this node's), JPN, KOR (self), NATO, USA */
+#define M_IDS 3
+#define M_VERS 4
+#define M_COLLS 32
+
+static const char *const m_partner[M_PARTNERS] = { "", "JPN", "KOR", "NATO", "USA" };
+static const char *const m_rel[4] = { "JPN", "KOR", "NATO", "USA" };
+
+struct m_rec {
+	int present, ctl;          /* ctl: index into m_partner as stored */
+	unsigned rel;              /* bit i: m_rel[i] */
+	uint8_t tlp, cls;
+};
+
+static void
+m_csv(unsigned rel, char *out, size_t outlen)
+{
+	size_t o = 0;
+	unsigned i;
+
+	out[0] = '\0';
+	for (i = 0; i < 4; i++)
+		if (rel & (1u << i))
+			o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? "," : "", m_rel[i]);
+}
+
+/* The rule in docs/SECURITY.md, written out plainly. */
+static int
+m_allowed(struct m_rec recs[M_VERS], unsigned v, int poster, unsigned rel, uint8_t tlp,
+    uint8_t cls)
+{
+	unsigned k, pbit = poster == 0 ? 0 : 1u << (poster - 1);   /* the poster does not count */
+
+#define CTL(r) ((r)->ctl == 0 ? 2 : (r)->ctl)       /* "" stands for self, KOR */
+#define NARROWER(r) ((rel & ~(r)->rel & ~pbit) == 0 && tlp >= (r)->tlp && cls >= (r)->cls)
+	if (recs[v].present && CTL(&recs[v]) != poster)
+		return NARROWER(&recs[v]);
+	for (k = 0; k < M_VERS; k++)
+		if (recs[k].present && CTL(&recs[k]) != poster && !NARROWER(&recs[k]))
+			return 0;
+	return 1;
+#undef NARROWER
+#undef CTL
+}
+
+static void
+test_release_random(void **state)
+{
+	static const char *const tlps[5] = { "clear", "green", "amber", "amber+strict", "red" };
+	static const char *const lvls[4] = { "UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL",
+	    "SECRET" };
+	struct fx *f = *state;
+	struct m_rec recs[M_IDS][M_VERS];
+	unsigned char rows[M_COLLS][M_IDS][M_VERS];
+	struct hl_stix_first got;
+	char csv[64], coll[8], ver[32], vkey[HL_STIX_TS_KEY];
+	unsigned step, v, i, c, rel, denied = 0, puts = 0, widened = 0;
+	uint8_t tlp, cls;
+	int p, poster, want;
+	json_t *o;
+
+	(void)state;
+	memset(recs, 0, sizeof(recs));
+	memset(rows, 0, sizeof(rows));
+	srand(9);
+	for (step = 0; step < 6000; step++) {
+		i = (unsigned)rand() % M_IDS;
+		v = (unsigned)rand() % M_VERS;
+		c = (unsigned)rand() % M_COLLS;
+		p = rand() % M_PARTNERS;
+		rel = 1u + (unsigned)rand() % 15;
+		tlp = (uint8_t)(rand() % 5);
+		cls = (uint8_t)(rand() % 4);
+		poster = p == 0 ? 2 : p;
+		(void)snprintf(ver, sizeof(ver), "2024-0%u-01T00:00:00Z", v + 1);
+		(void)snprintf(vkey, sizeof(vkey), "2024-0%u-01T00:00:00.000000000Z", v + 1);
+		o = indicator(i + 1, ver, "[ipv4-addr:value = '192.0.2.1']");
+		m_csv(rel, csv, sizeof(csv));
+		want = m_allowed(recs[i], v, poster, rel, tlp, cls);
+		if (check(f, o, m_partner[poster], csv, tlps[tlp], lvls[cls], NULL, NULL) !=
+		    (want ? HL_OK : HL_ERR_DENIED))
+			fail_msg("step %u: id %u version %u from %s rel %s tlp %u cls %u: model says "
+			    "%s", step, i, v, m_partner[p], csv, tlp, cls, want ? "allowed" :
+			    "denied");
+		denied += !want;
+		/* store what is allowed (and now and then what a partner's
+		 * envelope brings), then compare the release as stored */
+		if (want || rand() % 4 == 0) {
+			(void)snprintf(coll, sizeof(coll), "c%u", c);
+			put_released(f, coll, o, m_partner[p], csv, tlps[tlp], lvls[cls],
+			    rows[c][i][v] ? 0 : 1);
+			puts++;
+			if (!rows[c][i][v]) {
+				struct m_rec *r = &recs[i][v];
+
+				rows[c][i][v] = 1;
+				if (!r->present) {
+					r->present = 1;
+					r->ctl = p;
+					r->rel = rel;
+					r->tlp = tlp;
+					r->cls = cls;
+				} else if (r->ctl == p && ((rel & ~r->rel) != 0 || tlp < r->tlp ||
+				    cls < r->cls)) {
+					r->rel |= rel;
+					r->tlp = tlp < r->tlp ? tlp : r->tlp;
+					r->cls = cls < r->cls ? cls : r->cls;
+					widened++;
+				}
+			}
+			assert_int_equal(hl_stixdb_release_get(f->d, json_string_value(
+			    json_object_get(o, "id")), vkey, &got), HL_OK);
+			assert_string_equal(got.partner, m_partner[recs[i][v].ctl]);
+			m_csv(recs[i][v].rel, csv, sizeof(csv));
+			{
+				struct hl_label l;
+
+				mklabel(&f->pol, csv, tlps[recs[i][v].tlp], lvls[recs[i][v].cls], &l,
+				    NULL, NULL);
+				assert_int_equal(got.label.nrel, l.nrel);
+				assert_memory_equal(got.label.rel, l.rel, sizeof(l.rel[0]) * l.nrel);
+				assert_int_equal(got.label.tlp, l.tlp);
+				assert_int_equal(got.label.classification, l.classification);
+			}
+		}
+		json_decref(o);
+	}
+	/* every branch was taken many times */
+	assert_true(denied > 600 && denied < 5400);
+	printf("random: %u denied, %u puts, %u widened\n", denied, puts, widened);
+	assert_true(puts > 500 && widened > 10);
+}
+
+/* An envelope whose sender widens a release another partner gave: that
+ * object is refused and audited, the rest of the envelope is ingested. */
+static void
+test_ingest_sticky(void **state)
+{
+	struct fx *f = *state;
+	struct hl_audit_entry *a = NULL;
+	struct hl_stix_row *row = NULL;
+	struct hl_label l;
+	uint8_t wide[HL_LABEL_MAX_BYTES];
+	size_t wlen = 0, n = 0, i, refused = 0, received = 0;
+	json_t *x1 = indicator(1, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.1']");
+	char *xs, content[4096];
+
+	put_released(f, "jk", x1, "JPN", "JPN,KOR", "amber", "UNCLASSIFIED", 1);
+	xs = json_dumps(x1, JSON_COMPACT);
+	assert_non_null(xs);
+	(void)snprintf(content, sizeof(content), "{\"type\":\"bundle\",\"id\":\"bundle--"
+	    "6f1a4c1e-0d1b-4d5e-8f00-3b8f7f6d2a10\",\"x_hotline_collection\":\"wide\","
+	    "\"objects\":[%s,{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":"
+	    "\"identity--0b1c2d3e-4f50-4a6b-8c7d-8e9f0a1b2c3d\",\"created\":"
+	    "\"2026-01-01T00:00:00Z\",\"modified\":\"2026-01-01T00:00:00Z\",\"name\":\"u\"}]}",
+	    xs);
+	free(xs);
+	mklabel(&f->pol, "KOR,NATO,USA", "amber", "UNCLASSIFIED", &l, wide, &wlen);
+	inbound_from(f, 7, "USA/node-1", wide, wlen, content);
+	assert_int_equal(hl_taxii_catch_up(f->s, &n), HL_OK);
+	assert_true(n == 1);
+	assert_int_equal(hl_stixdb_get_latest(f->d, "wide", XID, &f->pol, NULL, &row),
+	    HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_stixdb_get_latest(f->d, "wide",
+	    "identity--0b1c2d3e-4f50-4a6b-8c7d-8e9f0a1b2c3d", &f->pol, NULL, &row), HL_OK);
+	hl_stixdb_rows_free(row, 1);
+	assert_int_equal(hl_store_audit_list(f->s, 1, 100, &a, &n), HL_OK);
+	for (i = 0; i < n; i++) {
+		if (strcmp(a[i].event, "stix-release-refused") == 0) {
+			refused++;
+			assert_string_equal(a[i].actor, "USA/node-1");
+			assert_non_null(strstr(a[i].detail, "id=" XID));
+			assert_non_null(strstr(a[i].detail, "origin=JPN (JPN/node-1)"));
+			/* NATO only: USA, the sender, holds it already */
+			assert_non_null(strstr(a[i].detail, "releasable=JPN, KOR tlp=AMBER "
+			    "widens=NATO"));
+			assert_int_equal(strlen(strstr(a[i].detail, "widens=")), strlen("widens=NATO"));
+		} else if (strcmp(a[i].event, "stix-received") == 0) {
+			received++;
+			assert_non_null(strstr(a[i].detail, "stored=1 already=0 invalid=0 refused=1"));
+		}
+	}
+	assert_true(refused == 1 && received == 1);
+	hl_free(a);
+	/* the sender that gave it first may widen it */
+	mklabel(&f->pol, "JPN,KOR,NATO,USA", "amber", "UNCLASSIFIED", &l, wide, &wlen);
+	xs = json_dumps(x1, JSON_COMPACT);
+	(void)snprintf(content, sizeof(content), "{\"type\":\"bundle\",\"id\":\"bundle--"
+	    "6f1a4c1e-0d1b-4d5e-8f00-3b8f7f6d2a11\",\"x_hotline_collection\":\"wide\","
+	    "\"objects\":[%s]}", xs);
+	free(xs);
+	inbound_from(f, 8, "JPN/node-1", wide, wlen, content);
+	assert_int_equal(hl_taxii_catch_up(f->s, &n), HL_OK);
+	assert_int_equal(hl_stixdb_get_latest(f->d, "wide", XID, &f->pol, NULL, &row), HL_OK);
+	assert_string_equal(row->prov.partner, "JPN");
+	hl_stixdb_rows_free(row, 1);
+	expect_release(f, XID, V1, "JPN", "JPN,KOR,NATO,USA", HL_TLP_AMBER);
+	json_decref(x1);
+}
+
+/* Partners name the collections their envelopes fill: a new name is
+ * taken while fewer than HL_STIXDB_INGEST_COLLECTIONS_MAX collections hold
+ * objects, then refused (audited), while the existing ones still fill. */
+static void
+test_ingest_collections_cap(void **state)
+{
+	struct fx *f = *state;
+	struct hl_audit_entry *a = NULL;
+	char coll[16], content[1024];
+	size_t n = 0, i, invalid = 0;
+	uint64_t cnt;
+	unsigned k;
+	int ok;
+
+	for (k = 0; k < HL_STIXDB_INGEST_COLLECTIONS_MAX; k++) {
+		assert_int_equal(hl_stixdb_collection_room(f->d, "fresh", &ok), HL_OK);
+		assert_true(ok);
+		(void)snprintf(coll, sizeof(coll), "c%u", k);
+		put(f, coll, indicator(k + 1, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.1']"),
+		    0, 1);
+	}
+	assert_int_equal(hl_stixdb_collection_room(f->d, "fresh", &ok), HL_OK);
+	assert_false(ok);
+	assert_int_equal(hl_stixdb_collection_room(f->d, "c7", &ok), HL_OK);
+	assert_true(ok);
+#define BUNDLE(c, u) "{\"type\":\"bundle\",\"id\":\"bundle--6f1a4c1e-0d1b-4d5e-8f00-3b8f7f6d2a1" u \
+	"\",\"x_hotline_collection\":\"" c "\",\"objects\":[{\"type\":\"identity\"," \
+	"\"spec_version\":\"2.1\",\"id\":\"identity--0b1c2d3e-4f50-4a6b-8c7d-8e9f0a1b2c3" u \
+	"\",\"created\":\"2026-01-01T00:00:00Z\",\"modified\":\"2026-01-01T00:00:00Z\"," \
+	"\"name\":\"u\"}]}"
+	(void)snprintf(content, sizeof(content), "%s", BUNDLE("fresh", "1"));
+	inbound(f, 1, content);
+	(void)snprintf(content, sizeof(content), "%s", BUNDLE("c7", "2"));
+	inbound(f, 2, content);
+#undef BUNDLE
+	assert_int_equal(hl_taxii_catch_up(f->s, &n), HL_OK);
+	assert_true(n == 2);
+	assert_int_equal(hl_stixdb_count(f->d, "fresh", &cnt), HL_OK);
+	assert_true(cnt == 0);
+	assert_int_equal(hl_stixdb_count(f->d, "c7", &cnt), HL_OK);
+	assert_true(cnt == 2);
+	assert_int_equal(hl_store_audit_list(f->s, 1, 100, &a, &n), HL_OK);
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i].event, "stix-invalid") == 0) {
+			invalid++;
+			assert_non_null(strstr(a[i].detail, "collection=fresh: objects are in 224 "
+			    "collections here already"));
+		}
+	assert_true(invalid == 1);
+	hl_free(a);
+}
+
 /* ---- [collection NAME] in node.conf (config.c), which the store serves ---- */
 
 #define CONF_BASE "[node]\nname = JPN/node-1\nlisten = 127.0.0.1:7401\napi = 127.0.0.1:8401\n" \
@@ -1228,6 +1706,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_status_bridge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_sticky, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_collections_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_migration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_random, setup, teardown),
 		cmocka_unit_test(test_collection_config),
 	};
 

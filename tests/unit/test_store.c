@@ -174,7 +174,7 @@ test_open_creates_private_wal_db(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 9);
+	assert_int_equal(sqlite3_column_int(st, 0), 10);
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
 	/* v8: the deadline scan's partial indexes */
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE"
@@ -1226,15 +1226,19 @@ test_versions(void **state)
 
 	open_fx(f);
 	close_fx(f);
+	raw_exec(f->path, "PRAGMA user_version = 11");
+	expect_open_fails(f, HL_ERR_VERSION, "schema version 11 is newer than this hotline "
+	    "supports (10)");
 	raw_exec(f->path, "PRAGMA user_version = 10");
-	expect_open_fails(f, HL_ERR_VERSION, "schema version 10 is newer than this hotline "
-	    "supports (9)");
-	raw_exec(f->path, "PRAGMA user_version = 9");
 	open_fx(f);
 	close_fx(f);
-	/* a version-8 file (before the STIX search index) is migrated */
+	/* a version-9 file (before the STIX search index) is migrated */
 	raw_exec(f->path, "DROP TABLE stix_terms; DROP TABLE stix_links;"
-	    " DROP TABLE stix_search_backfill; DROP INDEX stix_objects_id; PRAGMA user_version = 8");
+	    " DROP TABLE stix_search_backfill; DROP INDEX stix_objects_id; PRAGMA user_version = 9");
+	open_fx(f);
+	close_fx(f);
+	/* a version-8 file (before stix_collections) is migrated (test_stixdb checks it) */
+	raw_exec(f->path, "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	open_fx(f);
 	close_fx(f);
 	/* a version-7 file (before the deadline-scan indexes) is migrated */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 63-misp-schema: every STIX object the MISP converter makes is valid under
+# 66-misp-schema: every STIX object the MISP converter makes is valid under
 # the OASIS STIX 2.1 JSON schemas (tests/tools/stix_schema_check.py, every
 # $ref resolved from the schema files, no network):
 #  - the committed bundles of the fixtures (tests/fixtures/misp/*.stix.json,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 63-stix-search: STIX patterns checked and search for what analysts search
+# 65-stix-search: STIX patterns checked and search for what analysts search
 # for, across two nodes (issue 12, defects 5 and 6).
 #  - defect 5: an indicator whose pattern does not parse is refused as a
 #    per-object failure over TAXII (the status names the offset and what was
