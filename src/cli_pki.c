@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cli.h"
+#include "config.h"
 #include "label.h"
 #include "pki.h"
 
@@ -24,6 +26,7 @@ const char hl_cli_pki_usage[] =
 int
 hl_cli_pki(struct hl_cli *cli, int argc, char **argv)
 {
+	struct hl_config *loaded = NULL;
 	const char *dir = NULL, *partners = NULL, *bp = NULL;
 	struct hl_cli_opt opts[] = {
 		{ "dir", 1, &dir, NULL }, { "partners", 1, &partners, NULL },
@@ -38,7 +41,7 @@ hl_cli_pki(struct hl_cli *cli, int argc, char **argv)
 	char *end;
 	unsigned long v;
 
-	(void)cli;   /* works on files only: no configuration, no node */
+	(void)cli;   /* works on files only: no node, no configuration of its own */
 	if (argc < 1 || strcmp(argv[0], "init") != 0) {
 		if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
 			fputs(hl_cli_pki_usage, stdout);
@@ -86,6 +89,19 @@ hl_cli_pki(struct hl_cli *cli, int argc, char **argv)
 	}
 	if (hl_pki_init_federation(dir, names, n, base, err, sizeof(err)) != HL_OK)
 		return hl_cli_fail(EX_FAIL, "pki init: %s", err);
+	/* what was generated must load */
+	if ((loaded = hl_calloc(1, sizeof(*loaded))) == NULL)
+		return hl_cli_fail(EX_FAIL, "out of memory");
+	rc = EX_OK;
+	for (i = 0; i < n && rc == EX_OK; i++) {
+		snprintf(conf, sizeof(conf), "%s/%s/node.conf", dir, names[i]);
+		if (hl_config_load(conf, loaded, err, sizeof(err)) != HL_OK)
+			rc = hl_cli_fail(EX_FAIL, "pki init: the generated configuration does not "
+			    "load: %s", err);
+	}
+	hl_free(loaded);
+	if (rc != EX_OK)
+		return rc;
 	printf("created a federation of %u partners in %s (one CA and one node each):\n", n, dir);
 	for (i = 0; i < n; i++)
 		printf("  %-6s %s/%s/  node %s/node-1  peers on 127.0.0.1:%u  API https://127.0.0.1:%u/\n",

@@ -6,8 +6,8 @@
 #include <strings.h>
 
 #include "alloc.h"
-#include "envelope.h"
 #include "label.h"
+#include "reason.h"
 
 #define LABEL_VERSION 1
 

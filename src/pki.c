@@ -25,7 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "alloc.h"
-#include "config.h"
+#include "label.h"
 #include "pki.h"
 #include "pwhash.h"
 
@@ -63,46 +63,6 @@ set_err_ssl(char *err, size_t errlen, const char *fmt, ...)
 			    ERR_reason_error_string(e) : "openssl error");
 	}
 	ERR_clear_error();
-}
-
-static int
-partner_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < HL_PARTNER_MIN || n > HL_PARTNER_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
-			return 0;
-	return 1;
-}
-
-/* Same rule as hl_label_node_name_valid() in label.h; local so pki has no
- * dependency on label.c. OUT: partner when non-NULL. */
-static int
-node_name_ok(const char *s, size_t n, char partner[HL_PARTNER_MAX + 1])
-{
-	const char *slash;
-	size_t pn, i;
-
-	if (n > HL_NODE_NAME_MAX || (slash = memchr(s, '/', n)) == NULL)
-		return 0;
-	pn = (size_t)(slash - s);
-	if (!partner_ok(s, pn) || pn + 1 >= n)
-		return 0;
-	for (i = pn + 1; i < n; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return 0;
-	}
-	if (partner != NULL) {
-		memcpy(partner, s, pn);
-		partner[pn] = '\0';
-	}
-	return 1;
 }
 
 static int
@@ -395,7 +355,7 @@ hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (dir == NULL || partner == NULL || !partner_ok(partner, strlen(partner))) {
+	if (dir == NULL || partner == NULL || !hl_partner_valid(partner)) {
 		set_err_ssl(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
 		    partner != NULL ? partner : "");
 		goto out;
@@ -446,7 +406,7 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (ca_dir == NULL || node == NULL || key_path == NULL || cert_path == NULL ||
-	    !node_name_ok(node, strnlen(node, HL_NODE_NAME_MAX + 1), partner)) {
+	    !hl_label_node_name_valid(node, partner)) {
 		set_err_ssl(err, errlen, "bad node name '%s' (PARTNER/name)",
 		    node != NULL ? node : "");
 		goto out;
@@ -555,13 +515,17 @@ hl_pki_cert_node_name(const void *x509, char out[HL_NODE_NAME_MAX + 1])
 		found = 1;
 		d += plen;
 		len -= plen;
-		if (len == 0 || len > HL_NODE_NAME_MAX ||
-		    !node_name_ok((const char *)d, len, NULL)) {
+		if (len == 0 || len > HL_NODE_NAME_MAX) {
 			r = HL_ERR_MALFORMED;
 			goto out;
 		}
 		memcpy(out, d, len);
 		out[len] = '\0';
+		if (strlen(out) != len || !hl_label_node_name_valid(out, NULL)) {
+			out[0] = '\0';
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
 	}
 	r = found ? HL_OK : HL_ERR_NOT_FOUND;
 out:
@@ -708,9 +672,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		"tls.crt", "admin.password",
 	};
 	struct fed_partner *fp = NULL;
-	struct hl_config *conf = NULL;
 	char path[PKI_PATH], node[HL_NODE_NAME_MAX + 1], pw[PKI_ADMIN_PW_LEN + 2];
-	char cerr[600];
 	struct stat st;
 	int64_t now = (int64_t)time(NULL);
 	unsigned i, j;
@@ -732,7 +694,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		goto out;
 	}
 	for (i = 0; i < npartners; i++) {
-		if (partners[i] == NULL || !partner_ok(partners[i], strlen(partners[i]))) {
+		if (partners[i] == NULL || !hl_partner_valid(partners[i])) {
 			set_err_ssl(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
 			    partners[i] != NULL ? partners[i] : "");
 			goto out;
@@ -743,8 +705,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 				goto out;
 			}
 	}
-	if ((fp = hl_calloc(npartners, sizeof(*fp))) == NULL ||
-	    (conf = hl_calloc(1, sizeof(*conf))) == NULL) {
+	if ((fp = hl_calloc(npartners, sizeof(*fp))) == NULL) {
 		r = HL_ERR_NOMEM;
 		set_err_ssl(err, errlen, "out of memory");
 		goto out;
@@ -807,22 +768,11 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		    err, errlen)) != 0)
 			goto out;
 	}
-	/* What we generate must load. */
-	for (i = 0; i < npartners; i++) {
-		if ((r = join(path, fp[i].dir, "node.conf")) != 0)
-			goto out;
-		if (hl_config_load(path, conf, cerr, sizeof(cerr)) != 0) {
-			r = HL_ERR_INTERNAL;
-			set_err_ssl(err, errlen, "generated configuration does not load: %s", cerr);
-			goto out;
-		}
-	}
 	r = HL_OK;
 out:
 	if (r == HL_ERR_TOO_BIG && err != NULL && errlen > 0 && err[0] == '\0')
 		set_err_ssl(err, errlen, "%s: path too long", dir != NULL ? dir : "");
 	OPENSSL_cleanse(pw, sizeof(pw));
-	hl_free(conf);
 	hl_free(fp);
 	return r;
 }
