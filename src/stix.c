@@ -751,7 +751,7 @@ static const struct {
 	{ "windows-registry-key", { NULL } },
 };
 
-/* A STIX pattern parses (stixpattern.c); the message names the offset. */
+/* A STIX pattern parses (stix_pattern.c); the message names the offset. */
 static int
 pattern_ok(const json_t *v, char *err, size_t errlen)
 {
