@@ -605,6 +605,19 @@ status_add(json_t *st, int ok, const char *id, const char *version, const char *
 	    json_integer(json_integer_value(json_object_get(st, "total_count")) + 1));
 }
 
+/* The TLP marking-definitions themselves (the nine ids of TLP 1.0 and 2.0,
+ * which validation holds to the level each defines) are public: every
+ * producer ships the same objects, so no partner's release of them is
+ * sticky. */
+static int
+public_object(const json_t *o)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+
+	return id != NULL && strncmp(id, "marking-definition--", 20) == 0 &&
+	    hl_stix_tlp_of_marking(id) >= 0;
+}
+
 /* One object admitted to a collection: its label, encoded. */
 struct admitted {
 	struct hl_label l;
@@ -656,6 +669,8 @@ admit(const struct hl_config *cfg, const struct hl_collection_conf *c, struct hl
 		(void)snprintf(msg, msglen, "refused%s: %s", sel, why);
 		return HL_ERR_DENIED;
 	}
+	if (public_object(o))
+		return HL_OK;
 	poster = prov->source == HL_STIX_LOCAL || prov->partner[0] == '\0' ? cfg->partner :
 	    prov->partner;
 	if (prov->source == HL_STIX_EXTERNAL && strcmp(poster, cfg->partner) != 0) {
@@ -936,7 +951,8 @@ hl_taxii_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 		}
 		/* sticky releasability: the sender may not widen a release another
 		 * partner (or this node) gave */
-		r = hl_stixdb_release_check(d, o, prov.partner, NULL, &want, &f, &w);
+		r = public_object(o) ? HL_OK :
+		    hl_stixdb_release_check(d, o, prov.partner, NULL, &want, &f, &w);
 		if (r == HL_ERR_TOO_BIG) {
 			log_warnx("stix envelope from %s: %s: refused: more than %d stored versions "
 			    "and copies to check its release against", m.origin,
