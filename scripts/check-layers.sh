@@ -8,12 +8,17 @@
 #            copy and require the check to fail on it (and pass on the tree)
 #        scripts/check-layers.sh --print-allow [BUILD_DIR] today's cycle edges
 #            and globals, as allow-list lines
+#        --quiet: do not list the allowed cycles and globals
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 mode=""
-case "${1:-}" in
---self-test|--print-allow) mode=$1; shift ;;
-esac
+while :; do
+	case "${1:-}" in
+	--self-test|--print-allow|--quiet) mode="$mode $1"; shift ;;
+	-*) echo "usage: $0 [--self-test | --print-allow | --quiet] [BUILD_DIR]" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
 build=${1:-build}
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 for tool in python3 nm ar; do
