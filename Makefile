@@ -42,7 +42,7 @@ TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 BENCH_SRCS = $(wildcard bench/*.c)
 BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit integration demo fuzz bench clean check-style print-warn-flags
+.PHONY: all deps test unit integration demo fuzz bench clean check-style check-layers print-warn-flags
 all: $(BUILD)/hotlined $(BUILD)/hotline $(TEST_BINS) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -82,12 +82,13 @@ deps:
 	@scripts/install-deps.sh
 
 # The whole suite: the style check, a clang build of everything with warnings
-# as errors (the suite itself runs the default compiler's build), unit tests
-# (cmocka), then integration scenarios.
+# as errors (the suite itself runs the default compiler's build), the layering
+# check, unit tests (cmocka), then integration scenarios.
 test: deps
 	$(MAKE) check-style
 	$(MAKE) CC=clang BUILD=$(BUILD)-clang all
 	$(MAKE) all
+	$(MAKE) check-layers
 	scripts/run-tests.sh $(BUILD)
 
 unit: all
@@ -113,6 +114,13 @@ bench: deps
 
 check-style:
 	scripts/check-style.sh
+
+# No call or include cycle among src/ modules beyond scripts/layers-allow.txt,
+# no daemon code in `hotline`, no mutable globals outside alloc.c beyond the
+# allow-list; then the self-test: each of those planted in a copy must fail.
+check-layers: all
+	scripts/check-layers.sh $(BUILD)
+	scripts/check-layers.sh --self-test $(BUILD)
 
 # the warning flags for this compiler, for scripts/fuzz.sh
 print-warn-flags:

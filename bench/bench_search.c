@@ -320,8 +320,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	hl_policy_default(&pol);
-	if (hl_label_from_strings(&pol, "CONFIDENTIAL", "JPN,KOR", "amber", &l, err,
-	    sizeof(err)) != HL_OK)
+	if (hl_label_make(&pol, &(struct hl_label_spec){ .classification = "CONFIDENTIAL",
+	    .releasable = "JPN,KOR", .tlp = "amber" }, &l, err, sizeof(err)) != HL_OK)
 		goto out;
 	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
 	if (hl_label_encode(&l, &lb) != HL_OK || (label = hl_buf_steal(&lb, &label_len)) == NULL)

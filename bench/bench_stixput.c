@@ -254,8 +254,8 @@ main(int argc, char **argv)
 	}
 	(void)snprintf(path, sizeof(path), "%s/node.db", dir);
 	hl_policy_default(&pol);
-	if (hl_label_from_strings(&pol, "UNCLASSIFIED", "JPN", "clear", &l, err,
-	    sizeof(err)) != HL_OK) {
+	if (hl_label_make(&pol, &(struct hl_label_spec){ .classification = "UNCLASSIFIED",
+	    .releasable = "JPN", .tlp = "clear" }, &l, err, sizeof(err)) != HL_OK) {
 		fprintf(stderr, "bench_stixput: label: %s\n", err);
 		goto out;
 	}

@@ -78,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		if ((str = cstr(data + 1, size - 1)) != NULL) {
-			if (hl_apijson_parse_id(str, id) == HL_OK && strlen(str) != HL_API_ID_HEX)
+			if (hl_hex_parse_id(str, id) == HL_OK && strlen(str) != HL_API_ID_HEX)
 				abort();
 			hl_free(str);
 		}

@@ -224,21 +224,23 @@ main(int argc, char **argv)
 
 	/* labels */
 	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
-	if (hl_label_from_strings(&pol, "SECRET", "JPN,KOR,USA", "amber", &lab, err,
+	if (hl_label_make(&pol, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "JPN,KOR,USA", .tlp = "amber" }, &lab, err,
 	    sizeof(err)) != HL_OK || hl_label_encode(&lab, &b) != HL_OK)
 		die("label");
 	put("label", "secret-rel3-amber", b.data, b.len);
 	hl_buf_free(&b);
 	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
-	if (hl_label_from_strings(&pol, "UNCLASSIFIED", "NATO", "red", &lab, err,
+	if (hl_label_make(&pol, &(struct hl_label_spec){ .classification = "UNCLASSIFIED",
+	    .releasable = "NATO", .tlp = "red" }, &lab, err,
 	    sizeof(err)) != HL_OK || hl_label_encode(&lab, &b) != HL_OK)
 		die("label");
 	put("label", "unclass-nato-red", b.data, b.len);
 	hl_buf_free(&b);
 
 	/* envelopes */
-	if (hl_label_from_strings(&pol, "CONFIDENTIAL", "KOR,USA", "green", &lab, err,
-	    sizeof(err)) != HL_OK)
+	if (hl_label_make(&pol, &(struct hl_label_spec){ .classification = "CONFIDENTIAL",
+	    .releasable = "KOR,USA", .tlp = "green" }, &lab, err, sizeof(err)) != HL_OK)
 		die("label");
 	memset(&rc, 0, sizeof(rc));
 	rc.node = "KOR/seoul-1";

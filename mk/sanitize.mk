@@ -9,14 +9,26 @@
 # The sanitizer runtimes write their reports to files under
 # build-asan/sanitizer-logs/ (log_path), so reports from node processes whose
 # logs the integration scenarios discard are still seen.
+#
+#   make test-tsan         the same with ThreadSanitizer (build-tsan/): the
+#                          node runs worker threads (crypto pool, store
+#                          writer, checkpoints), so every scenario also runs
+#                          under TSan. test-sanitize runs both.
 SANITIZE_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 
-.PHONY: test-sanitize clean-sanitize
-test-sanitize: deps
+.PHONY: test-sanitize test-asan test-tsan clean-sanitize
+test-sanitize: test-asan test-tsan
+
+test-asan: deps
 	$(MAKE) BUILD=$(SANITIZE_BUILD) SANITIZER=address,undefined all
 	scripts/test-sanitize.sh $(SANITIZE_BUILD)
 
+test-tsan: deps
+	$(MAKE) BUILD=$(TSAN_BUILD) SANITIZER=thread all
+	scripts/test-sanitize.sh $(TSAN_BUILD)
+
 clean-sanitize:
-	rm -rf $(SANITIZE_BUILD)
+	rm -rf $(SANITIZE_BUILD) $(TSAN_BUILD)
 
 clean: clean-sanitize

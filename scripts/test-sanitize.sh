@@ -9,8 +9,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build-asan}
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 [ -x "$build/hotlined" ] || { echo "test-sanitize: $build/hotlined missing (make test-sanitize builds it)"; exit 1; }
-if ! nm "$build/hotlined" 2>/dev/null | grep -q '__asan_init'; then
-	echo "test-sanitize: $build/hotlined is not an AddressSanitizer build"
+if nm "$build/hotlined" 2>/dev/null | grep -q '__asan_init'; then
+	kind=ASan+UBSan
+elif nm "$build/hotlined" 2>/dev/null | grep -q '__tsan_init'; then
+	kind=TSan
+else
+	echo "test-sanitize: $build/hotlined is neither an AddressSanitizer nor a ThreadSanitizer build"
 	exit 1
 fi
 logdir="$build/sanitizer-logs"
@@ -20,6 +24,8 @@ mkdir -p "$logdir"
 # ran it fails too; log_path: every report also lands in $logdir/<kind>.<pid>.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$logdir/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logdir/ubsan"
+# second_deadlock_stack: both stacks of a lock-order report
+export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:log_path=$logdir/tsan"
 start=$(date +%s)
 "$root/scripts/run-tests.sh" "$build"
 rc=$?
@@ -37,6 +43,6 @@ if [ -n "$reports" ]; then
 else
 	echo "test-sanitize: no sanitizer reports"
 fi
-echo "test-sanitize: suite took ${secs}s under ASan+UBSan"
+echo "test-sanitize: suite took ${secs}s under $kind"
 [ "$rc" -eq 0 ] && echo "test-sanitize: ok"
 exit "$rc"

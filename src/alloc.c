@@ -7,6 +7,9 @@
 
 #include "alloc.h"
 
+/* The only mutable module globals of the project (tests inject failures
+ * through them). Worker threads allocate too, so they are updated
+ * atomically (relaxed: they are counters, they order nothing). */
 static uint64_t alloc_count;
 static int64_t alloc_live;
 static uint64_t alloc_fail_at;
@@ -14,9 +17,14 @@ static uint64_t alloc_fail_at;
 static int
 should_fail(void)
 {
-	alloc_count++;
-	if (alloc_fail_at != 0 && --alloc_fail_at == 0)
-		return 1;
+	uint64_t f;
+
+	__atomic_fetch_add(&alloc_count, 1, __ATOMIC_RELAXED);
+	f = __atomic_load_n(&alloc_fail_at, __ATOMIC_RELAXED);
+	while (f != 0)
+		if (__atomic_compare_exchange_n(&alloc_fail_at, &f, f - 1, 0, __ATOMIC_RELAXED,
+		    __ATOMIC_RELAXED))
+			return f == 1;
 	return 0;
 }
 
@@ -29,7 +37,7 @@ hl_malloc(size_t n)
 		return NULL;
 	p = malloc(n == 0 ? 1 : n);
 	if (p != NULL)
-		alloc_live++;
+		__atomic_fetch_add(&alloc_live, 1, __ATOMIC_RELAXED);
 	return p;
 }
 
@@ -42,7 +50,7 @@ hl_calloc(size_t nmemb, size_t size)
 		return NULL;
 	p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size);
 	if (p != NULL)
-		alloc_live++;
+		__atomic_fetch_add(&alloc_live, 1, __ATOMIC_RELAXED);
 	return p;
 }
 
@@ -83,7 +91,7 @@ hl_free(void *p)
 {
 	if (p == NULL)
 		return;
-	alloc_live--;
+	__atomic_fetch_sub(&alloc_live, 1, __ATOMIC_RELAXED);
 	free(p);
 }
 
@@ -123,17 +131,17 @@ hl_xstrdup(const char *s)
 void
 hl_alloc_fail_at(uint64_t n)
 {
-	alloc_fail_at = n;
+	__atomic_store_n(&alloc_fail_at, n, __ATOMIC_RELAXED);
 }
 
 uint64_t
 hl_alloc_count(void)
 {
-	return alloc_count;
+	return __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
 }
 
 int64_t
 hl_alloc_live(void)
 {
-	return alloc_live;
+	return __atomic_load_n(&alloc_live, __ATOMIC_RELAXED);
 }

@@ -191,7 +191,7 @@ handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 		snprintf(why, sizeof(why), "%s", hl_strerror(r));
 	switch (r) {
 	case HL_OK:
-		hl_apijson_format_id(id, hid);
+		hl_hex_id(id, hid);
 		hl_http_reply_json(req, 201, json_pack("{s:s}", "id", hid));
 		break;
 	case HL_ERR_DENIED:
@@ -367,7 +367,7 @@ handle_ack(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_re
 		hl_http_reply_error(req, 409, "conflict", "already acknowledged by %s at %s", m.acked_by, t);
 		goto out;
 	}
-	hl_apijson_format_id(id, hid);
+	hl_hex_id(id, hid);
 	hl_http_reply_json(req, 200, json_pack("{s:s, s:s, s:o}", "id", hid, "acknowledged_by",
 	    m.acked_by, "acknowledged", hl_apijson_time(m.acked_ms)));
 out:
@@ -623,7 +623,7 @@ out:
 static int
 path_id(struct hl_http_req *x, uint8_t id[static HL_ID_BYTES])
 {
-	if (x->nparams < 1 || hl_apijson_parse_id(x->param[0], id) != HL_OK) {
+	if (x->nparams < 1 || hl_hex_parse_id(x->param[0], id) != HL_OK) {
 		hl_http_reply_error(x->req, 404, "not_found", "no such endpoint");
 		return 0;
 	}

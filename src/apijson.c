@@ -35,68 +35,6 @@ hl_apijson_init(void)
 
 /* ---- ids and times ---- */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Exactly HL_API_ID_HEX hex digits at s, then end (NUL) or a '/' when
- * slash_ok. OUT: id, *end. */
-static int
-parse_id_prefix(const char *s, uint8_t id[static HL_ID_BYTES], const char **end)
-{
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < HL_ID_BYTES; i++) {
-		if (s[2 * i] == '\0' || s[2 * i + 1] == '\0')
-			return HL_ERR_MALFORMED;
-		hi = hexval((unsigned char)s[2 * i]);
-		lo = hexval((unsigned char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return HL_ERR_MALFORMED;
-		id[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*end = s + HL_API_ID_HEX;
-	return HL_OK;
-}
-
-int
-hl_apijson_parse_id(const char *s, uint8_t id[static HL_ID_BYTES])
-{
-	const char *end;
-	int r;
-
-	memset(id, 0, HL_ID_BYTES);
-	if (s == NULL)
-		return HL_ERR_MALFORMED;
-	if ((r = parse_id_prefix(s, id, &end)) != HL_OK || *end != '\0') {
-		memset(id, 0, HL_ID_BYTES);
-		return HL_ERR_MALFORMED;
-	}
-	return HL_OK;
-}
-
-void
-hl_apijson_format_id(const uint8_t id[static HL_ID_BYTES], char out[HL_API_ID_HEX + 1])
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < HL_ID_BYTES; i++) {
-		out[2 * i] = hx[id[i] >> 4];
-		out[2 * i + 1] = hx[id[i] & 0x0f];
-	}
-	out[HL_API_ID_HEX] = '\0';
-}
-
 void
 hl_apijson_format_time(uint64_t ms, char out[HL_API_TIME_LEN])
 {
@@ -124,18 +62,17 @@ static int
 pct_decode(const char *s, size_t n, char *out, size_t outsz)
 {
 	size_t i, o = 0;
-	int hi, lo, c;
+	uint8_t byte;
+	int c;
 
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (c == '%') {
 			if (n - i < 3)
 				return HL_ERR_MALFORMED;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0)
+			if (hl_hex_decode(s + i + 1, 2, &byte, 1, 0) != HL_OK)
 				return HL_ERR_MALFORMED;
-			c = hi << 4 | lo;
+			c = byte;
 			i += 2;
 		} else if (c == '+') {
 			c = ' ';
@@ -570,15 +507,16 @@ parse_recipients(json_t *o, struct hl_api_send *out, char *err, size_t errlen)
 	return HL_OK;
 }
 
-static int
-parse_label(json_t *o, const struct hl_policy *pol, struct hl_api_send *out, char *err,
+int
+hl_apijson_label(json_t *o, const struct hl_policy *pol, struct hl_label *out, char *err,
     size_t errlen)
 {
 	json_t *rel = json_object_get(o, "releasable_to"), *v;
-	const char *cls, *tlp, *s;
-	char csv[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 1) + 1], why[160];
-	size_t i, off = 0;
+	const char *cls, *tlp, *codes[HL_RELEASABLE_MAX];
+	char why[160];
+	size_t i;
 
+	memset(out, 0, sizeof(*out));
 	if (get_str(o, "classification", 1, &cls, err, errlen) != HL_OK ||
 	    get_str(o, "tlp", 1, &tlp, err, errlen) != HL_OK)
 		return HL_ERR_MALFORMED;
@@ -595,8 +533,8 @@ parse_label(json_t *o, const struct hl_policy *pol, struct hl_api_send *out, cha
 		return HL_ERR_MALFORMED;
 	}
 	json_array_foreach(rel, i, v) {
-		if (!json_is_string(v) || !hl_partner_valid(s = json_string_value(v)) ||
-		    strlen(s) != json_string_length(v)) {
+		if (!json_is_string(v) || !hl_partner_valid(codes[i] = json_string_value(v)) ||
+		    strlen(codes[i]) != json_string_length(v)) {
 			if (json_is_string(v) && short_ascii(json_string_value(v), 16))
 				snprintf(err, errlen, "\"%s\" in \"releasable_to\" is not a partner code",
 				    json_string_value(v));
@@ -604,13 +542,13 @@ parse_label(json_t *o, const struct hl_policy *pol, struct hl_api_send *out, cha
 				snprintf(err, errlen, "\"releasable_to\" must hold partner codes (A-Z, 0-9)");
 			return HL_ERR_MALFORMED;
 		}
-		off += (size_t)snprintf(csv + off, sizeof(csv) - off, "%s%s", i ? "," : "", s);
 	}
 	if (!short_ascii(cls, HL_LEVEL_NAME_MAX) || !short_ascii(tlp, 32)) {
 		snprintf(err, errlen, "bad \"classification\" or \"tlp\" value");
 		return HL_ERR_MALFORMED;
 	}
-	if (hl_label_from_strings(pol, cls, csv, tlp, &out->label, why, sizeof(why)) != HL_OK) {
+	if (hl_label_make(pol, &(struct hl_label_spec){ .classification = cls, .rel = codes,
+	    .nrel = json_array_size(rel), .tlp = tlp }, out, why, sizeof(why)) != HL_OK) {
 		snprintf(err, errlen, "bad label: %s", why);
 		return HL_ERR_MALFORMED;
 	}
@@ -827,7 +765,7 @@ hl_apijson_parse_send_opt(const uint8_t *p, size_t len, const struct hl_policy *
 		snprintf(err, errlen, "\"precedence\" must be flash, immediate, priority or routine");
 		goto out;
 	}
-	if (parse_label(o, pol, out, err, errlen) != HL_OK)
+	if (hl_apijson_label(o, pol, &out->label, err, errlen) != HL_OK)
 		goto out;
 	if (get_bool(o, "exercise", &ex, err, errlen) != HL_OK)
 		goto out;
@@ -992,7 +930,7 @@ hl_apijson_msg(const struct hl_msg *m, const struct hl_label *l, const struct hl
 
 	if (bad)
 		return NULL;
-	hl_apijson_format_id(m->id, id);
+	hl_hex_id(m->id, id);
 	hl_label_format(l, p, lt, sizeof(lt));
 	jset(o, "id", json_string(id), &bad);
 	if (full)
@@ -1058,7 +996,7 @@ hl_apijson_deliveries(const uint8_t id[static HL_ID_BYTES], const struct hl_deli
 	size_t i;
 	int bad = (o == NULL || arr == NULL);
 
-	hl_apijson_format_id(id, hid);
+	hl_hex_id(id, hid);
 	for (i = 0; !bad && i < n; i++) {
 		if ((r = json_object()) == NULL || json_array_append_new(arr, r) != 0) {
 			bad = 1;
@@ -1244,7 +1182,7 @@ hl_apijson_track(const struct hl_track_row *row, const struct hl_label *l,
 		return NULL;
 	if ((o = json_object()) == NULL)
 		return NULL;
-	hl_apijson_format_id(row->id, id);
+	hl_hex_id(row->id, id);
 	hl_label_format(l, p, lt, sizeof(lt));
 	hl_track_format_time(t.observed_s, t.observed_ns, tm);
 	pos = json_pack("{s:f, s:f, s:o}", "lat", t.lat, "lon", t.lon,

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "buf.h"
 #include "errors.h"
 #include "label.h"
 #include "hl_limits.h"
@@ -24,7 +25,7 @@
 #define HL_API_LIMIT_MAX 100000
 #define HL_API_TTL_MAX_S (366u * 86400u)
 #define HL_API_TIME_LEN 25              /* "2026-11-23T12:00:00.123Z" + NUL */
-#define HL_API_ID_HEX (2 * HL_ID_BYTES)
+#define HL_API_ID_HEX HL_HEX_ID_LEN   /* buf.h */
 #define HL_API_PASSWORD_MAX 1024
 
 /* Route jansson's allocations through hl_malloc/hl_free. Call once, before
@@ -32,9 +33,7 @@
 void hl_apijson_init(void);
 
 /* ---- ids and times ---- */
-/* Exactly 32 hex digits (either case). */
-HL_WUR int hl_apijson_parse_id(const char *s, uint8_t id[static HL_ID_BYTES]);
-void hl_apijson_format_id(const uint8_t id[static HL_ID_BYTES], char out[HL_API_ID_HEX + 1]);
+/* (ids in hex: hl_hex_id, hl_hex_parse_id in buf.h) */
 /* "2026-11-23T12:00:00.123Z" */
 void hl_apijson_format_time(uint64_t ms, char out[HL_API_TIME_LEN]);
 
@@ -93,6 +92,14 @@ void hl_apijson_send_clear(struct hl_api_send *s);   /* wipes and frees content 
 
 /* An empty body or "{}" (the ack request). */
 HL_WUR int hl_apijson_parse_empty(const uint8_t *p, size_t len, char *err, size_t errlen);
+
+/* The one JSON form of a label, read from object o's members
+ * "classification" and "tlp" (strings) and "releasable_to" (an array of
+ * partner codes); o's other members are the caller's. Used by the API's
+ * send (and so track reports) and the console's label check. HL_ERR_MALFORMED
+ * with one line in err naming the member. OUT: out (zeroed on failure). */
+HL_WUR int hl_apijson_label(json_t *o, const struct hl_policy *pol, struct hl_label *out,
+    char *err, size_t errlen);
 
 /* ---- credentials ---- */
 /* The value of an Authorization header "Basic base64(user:password)". OUT:

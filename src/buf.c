@@ -271,3 +271,110 @@ hl_rd_end(const struct hl_rd *r)
 {
 	return r->off == r->len ? HL_OK : HL_ERR_MALFORMED;
 }
+
+/* ---- hex ---- */
+
+/* all ones when lo <= c <= hi, else 0, without a branch on c (c, lo, hi
+ * are 0..255, so each difference fits an int and its sign bit tells) */
+static unsigned
+in_range(unsigned c, unsigned lo, unsigned hi)
+{
+	unsigned below = (c - lo) >> 31, above = (hi - c) >> 31;
+
+	return (below | above) - 1u;
+}
+
+/* one digit for v = 0..15: '0' + v, or 'a' + v - 10 from 10 on */
+static char
+hex_digit(unsigned v)
+{
+	return (char)('0' + v + (in_range(v, 10, 15) & ('a' - '0' - 10)));
+}
+
+void
+hl_hex_encode(const uint8_t *p, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex_digit(p[i] >> 4);
+		out[2 * i + 1] = hex_digit(p[i] & 15u);
+	}
+	out[2 * n] = '\0';
+}
+
+/* The value of digit c; *bad gets all ones when c is not one. */
+static unsigned
+hex_value(unsigned char c, unsigned flags, unsigned *bad)
+{
+	unsigned dig = in_range(c, '0', '9'), low = in_range(c, 'a', 'f');
+	unsigned up = (flags & HL_HEX_LOWER) ? 0 : in_range(c, 'A', 'F');
+
+	*bad |= ~(dig | low | up);
+	return ((c - '0') & dig) | ((c - 'a' + 10u) & low) | ((c - 'A' + 10u) & up);
+}
+
+int
+hl_hex_decode(const char *s, size_t slen, uint8_t *out, size_t n, unsigned flags)
+{
+	unsigned bad = 0, hi, lo;
+	size_t i;
+
+	if (s == NULL || n > SIZE_MAX / 2 || slen != 2 * n) {
+		memset(out, 0, n);
+		return HL_ERR_MALFORMED;
+	}
+	for (i = 0; i < n; i++) {
+		hi = hex_value((unsigned char)s[2 * i], flags, &bad);
+		lo = hex_value((unsigned char)s[2 * i + 1], flags, &bad);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (bad != 0) {
+		memset(out, 0, n);
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_hex_valid(const char *s, size_t n)
+{
+	unsigned bad = 0;
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\0')
+			return 0;
+		(void)hex_value((unsigned char)s[i], 0, &bad);
+	}
+	return bad == 0 && s[n] == '\0';
+}
+
+void
+hl_hex_id(const uint8_t id[static HL_ID_BYTES], char out[static HL_HEX_ID_LEN + 1])
+{
+	hl_hex_encode(id, HL_ID_BYTES, out);
+}
+
+int
+hl_hex_parse_id(const char *s, uint8_t id[static HL_ID_BYTES])
+{
+	return hl_hex_decode(s, s != NULL ? strnlen(s, HL_HEX_ID_LEN + 1) : 0, id, HL_ID_BYTES, 0);
+}
+
+void
+hl_hex_uuid(const uint8_t u[static 16], char out[static HL_HEX_UUID_LEN + 1])
+{
+	/* groups of 4, 2, 2, 2 and 6 bytes */
+	hl_hex_encode(u, 4, out);
+	out[8] = '-';
+	hl_hex_encode(u + 4, 2, out + 9);
+	out[13] = '-';
+	hl_hex_encode(u + 6, 2, out + 14);
+	out[18] = '-';
+	hl_hex_encode(u + 8, 2, out + 19);
+	out[23] = '-';
+	hl_hex_encode(u + 10, 6, out + 24);
+}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "hl_limits.h"
 
 struct hl_buf {
 	uint8_t *data;
@@ -66,5 +67,28 @@ HL_WUR int hl_rd_bytes16(struct hl_rd *r, size_t max, const uint8_t **p, size_t 
 HL_WUR int hl_rd_bytes32(struct hl_rd *r, size_t max, const uint8_t **p, size_t *n);
 /* HL_OK when everything was consumed, HL_ERR_MALFORMED otherwise. */
 HL_WUR int hl_rd_end(const struct hl_rd *r);
+
+/* Hex, the one encoder and decoder. Both run in time that depends on the
+ * length only, not on the bytes or digits (session ids, tokens and keys
+ * pass through them); the encoder writes lowercase. */
+#define HL_HEX_LOWER 1u                   /* hl_hex_decode: only a-f, not A-F */
+#define HL_HEX_ID_LEN (2 * HL_ID_BYTES)   /* an envelope id in hex, no NUL */
+#define HL_HEX_UUID_LEN 36                /* 8-4-4-4-12 */
+
+/* p[0..n) as 2n hex digits into out[2n + 1], NUL-terminated. */
+void hl_hex_encode(const uint8_t *p, size_t n, char *out);
+/* Exactly 2n hex digits s[0..slen) into out[0..n); either case unless flags
+ * holds HL_HEX_LOWER. HL_ERR_MALFORMED (out zeroed) for another length or a
+ * byte that is not a digit. */
+HL_WUR int hl_hex_decode(const char *s, size_t slen, uint8_t *out, size_t n, unsigned flags);
+/* 1 when s[0..n) are n hex digits (either case) and s[n] ends the string. */
+int hl_hex_valid(const char *s, size_t n);
+/* An envelope id: 32 lowercase digits into out. */
+void hl_hex_id(const uint8_t id[static HL_ID_BYTES], char out[static HL_HEX_ID_LEN + 1]);
+/* Exactly 32 hex digits (either case), then the end of the string. OUT: id
+ * (zeroed on HL_ERR_MALFORMED). */
+HL_WUR int hl_hex_parse_id(const char *s, uint8_t id[static HL_ID_BYTES]);
+/* 16 bytes as a lowercase UUID, 8-4-4-4-12. */
+void hl_hex_uuid(const uint8_t u[static 16], char out[static HL_HEX_UUID_LEN + 1]);
 
 #endif

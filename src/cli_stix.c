@@ -1,12 +1,11 @@
 /* cli_stix.c: "hotline stix push|search|sight", "hotline misp import",
  * "hotline taxii pull|sources" (docs/CLI.md). Pushing goes to the node's
  * own TAXII endpoint (/taxii2/hotline/) in batches; the rest uses the
- * operator API through hotline.c's api_call. Errors: one line
+ * operator API through hl_cli_api_call (cli_api.c). Errors: one line
  * "hotline: ..." on stderr, exit codes as the other commands. */
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +16,10 @@
 
 #include "alloc.h"
 #include "apijson.h"
-#include "cli_stix.h"
-#include "cliopt.h"
+#include "cli.h"
 #include "misp.h"
 #include "stixid.h"
 #include "taxiic.h"
-
-#define EX_OK 0
-#define EX_FAIL 1
-#define EX_USAGE 2
-#define EX_UNREACHABLE 3
-#define EX_AUTH 4
 
 #define PUSH_FILE_MAX (512u * 1024 * 1024)      /* a bundle to push */
 #define PUSH_BATCH_DEFAULT 500                  /* objects per POST */
@@ -77,21 +69,6 @@ const char hl_cli_taxii_usage[] =
     "         refused, and the added_after position kept for the next round\n"
     "sources  the configured sources and their last round\n";
 
-
-
-/* printable only: text from partners must not drive the terminal; padded
- * to width (never cut) */
-static void
-put_clean(FILE *f, const char *s, int width)
-{
-	int n = 0;
-
-	for (; *s != '\0'; s++, n++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-	for (; n < width; n++)
-		fputc(' ', f);
-}
-
 static int
 parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
@@ -120,65 +97,6 @@ sleep_ms(unsigned ms)
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
-}
-
-/* Read a file or stdin ("-") up to max bytes. OUT: *out (caller frees
- * with hl_free), NUL-terminated, *len. */
-static int
-slurp(const char *path, size_t max, char **out, size_t *len)
-{
-	char *p = NULL, *q;
-	size_t cap = 64 * 1024, n = 0;
-	ssize_t got;
-	int fd, rc = EX_FAIL;
-
-	*out = NULL;
-	*len = 0;
-	fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hl_cli_fail(EX_FAIL, "%s: %s", path, strerror(errno));
-	if ((p = hl_malloc(cap)) == NULL) {
-		rc = hl_cli_fail(EX_FAIL, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap > max) {
-				rc = hl_cli_fail(EX_FAIL, "%s: larger than %zu bytes", path, max);
-				goto out;
-			}
-			if ((q = hl_realloc(p, cap * 2)) == NULL) {
-				rc = hl_cli_fail(EX_FAIL, "out of memory");
-				goto out;
-			}
-			p = q;
-			cap *= 2;
-		}
-		got = read(fd, p + n, cap - n - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc = hl_cli_fail(EX_FAIL, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	if (n > max) {
-		rc = hl_cli_fail(EX_FAIL, "%s: larger than %zu bytes", path, max);
-		goto out;
-	}
-	p[n] = '\0';
-	*out = p;
-	*len = n;
-	p = NULL;
-	rc = EX_OK;
-out:
-	hl_free(p);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return rc;
 }
 
 /* ---- pushing objects to the node's TAXII collection ---- */
@@ -254,7 +172,7 @@ add_status(struct push_result *pr, const struct hl_taxii_status *st)
 
 /* Post objects (an array) in batches. */
 static int
-push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size_t batch,
+push_objects(struct hl_cli *c, const char *coll, json_t *objects, size_t batch,
     struct push_result *pr)
 {
 	struct hl_taxii_status st;
@@ -265,7 +183,7 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 	int tty = isatty(STDERR_FILENO), rc, r;
 
 	memset(&st, 0, sizeof(st));
-	if ((rc = c->setup()) != EX_OK)
+	if ((rc = hl_cli_setup(c)) != EX_OK)
 		return rc;
 	objects_path(coll, path, sizeof(path));
 	pr->total = json_array_size(objects);
@@ -295,7 +213,7 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 			}
 			i++;
 		}
-		r = hl_taxiic_post_objects(c->hc, path, b, &st, err, sizeof(err));
+		r = hl_taxiic_post_objects(&c->hc, path, b, &st, err, sizeof(err));
 		if (r != HL_OK) {
 			if (tty)
 				fputc('\n', stderr);
@@ -310,7 +228,7 @@ push_objects(const struct hl_cli_ctx *c, const char *coll, json_t *objects, size
 			snprintf(sid, sizeof(sid), "%s", st.id);
 			hl_taxiic_status_clear(&st);
 			sleep_ms(200);
-			if ((r = hl_taxiic_get_status(c->hc, API_ROOT, sid, &st, err,
+			if ((r = hl_taxiic_get_status(&c->hc, API_ROOT, sid, &st, err,
 			    sizeof(err))) != HL_OK) {
 				rc = hl_cli_fail(taxii_rc(r), "stix push: %s", err);
 				goto out;
@@ -356,9 +274,9 @@ print_push(const struct push_result *pr, FILE *f)
 			break;
 		}
 		fputs("  ", f);
-		put_clean(f, json_string_value(json_object_get(x, "id")), 0);
+		hl_cli_put_clean(f, json_string_value(json_object_get(x, "id")), 0, 0);
 		fputs(": ", f);
-		put_clean(f, json_string_value(json_object_get(x, "message")), 0);
+		hl_cli_put_clean(f, json_string_value(json_object_get(x, "message")), 0, 0);
 		fputc('\n', f);
 	}
 }
@@ -375,20 +293,21 @@ push_json(const struct push_result *pr)
 static int
 load_objects(const char *file, json_t **root, json_t **objects)
 {
-	char *p = NULL;
-	size_t len;
+	uint8_t *p = NULL;
+	char err[512];
+	size_t len = 0;
 	json_error_t je;
 	int rc;
 
 	*root = NULL;
 	*objects = NULL;
-	if ((rc = slurp(file, PUSH_FILE_MAX, &p, &len)) != EX_OK)
-		return rc;
-	if (!hl_apijson_depth_ok((const uint8_t *)p, len)) {
+	if (hl_cli_read_file(file, PUSH_FILE_MAX, &p, &len, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "%s", err);
+	if (!hl_apijson_depth_ok(p, len)) {
 		rc = hl_cli_fail(EX_FAIL, "%s: JSON nested deeper than %d levels", file, HL_JSON_DEPTH_MAX);
 		goto out;
 	}
-	if ((*root = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+	if ((*root = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		rc = hl_cli_fail(EX_FAIL, "%s: not valid JSON (line %d): %s", file, je.line, je.text);
 		goto out;
 	}
@@ -402,12 +321,12 @@ load_objects(const char *file, json_t **root, json_t **objects)
 	}
 	rc = EX_OK;
 out:
-	hl_free(p);
+	hl_free_secret(p, len + 1);
 	return rc;
 }
 
 static int
-stix_push(const struct hl_cli_ctx *c, int argc, char **argv)
+stix_push(struct hl_cli *c, int argc, char **argv)
 {
 	const char *coll = NULL, *batch_s = NULL;
 	int json = 0, help, npos, rc;
@@ -504,14 +423,6 @@ search_kind_text(const char *kind)
 	return "value";
 }
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v != NULL && v[0] != '\0' ? v : "-";
-}
-
 /* "    sightings: 2 (count 5) by KOR/node-1 x1 (3), ...; first seen T, last seen T" */
 static void
 print_sightings(const json_t *sg)
@@ -527,20 +438,20 @@ print_sightings(const json_t *sg)
 	by = json_object_get(sg, "by");
 	json_array_foreach(by, i, e) {
 		printf("%s", i > 0 ? ", " : "");
-		put_clean(stdout, jstr(e, "node"), 0);
+		hl_cli_put_clean(stdout, hl_cli_jstr(e, "node"), 0, 0);
 		printf(" (%" JSON_INTEGER_FORMAT ")", json_integer_value(json_object_get(e, "count")));
 	}
 	if (json_is_true(json_object_get(sg, "more_by")))
 		printf(", ...");
 	printf("; first seen ");
-	put_clean(stdout, jstr(sg, "first_seen"), 0);
+	hl_cli_put_clean(stdout, hl_cli_jstr(sg, "first_seen"), 0, 0);
 	printf(", last seen ");
-	put_clean(stdout, jstr(sg, "last_seen"), 0);
+	hl_cli_put_clean(stdout, hl_cli_jstr(sg, "last_seen"), 0, 0);
 	fputc('\n', stdout);
 }
 
 static int
-stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
+stix_search(struct hl_cli *c, int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
 	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
@@ -560,7 +471,7 @@ stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
 	if (qencode(pos[0], enc, sizeof(enc)) != 0)
 		return hl_cli_fail(EX_USAGE, "stix search: value too long");
 	snprintf(path, sizeof(path), "/api/v1/stix/search?value=%s", enc);
-	if ((rc = c->api_call("stix search", "GET", path, NULL, &resp)) != EX_OK)
+	if ((rc = hl_cli_api_call(c, "stix search", "GET", path, NULL, &resp)) != EX_OK)
 		return rc;
 	if (json) {
 		json_dumpf(resp, stdout, JSON_INDENT(2));
@@ -570,7 +481,7 @@ stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
 	m = json_object_get(resp, "matches");
 	nm = json_array_size(m);
 	printf("query: %s '", search_kind_text(json_string_value(json_object_get(resp, "kind"))));
-	put_clean(stdout, pos[0], 0);
+	hl_cli_put_clean(stdout, pos[0], 0, 0);
 	if (nm == 0) {
 		printf("': no matches\n");
 		goto out;
@@ -579,25 +490,25 @@ stix_search(const struct hl_cli_ctx *c, int argc, char **argv)
 	printf("%-52s %-15s %-7s %-16s %-27s %s\n", "OBJECT", "TYPE", "PARTNER", "NODE",
 	    "RECEIVED", "MATCHED");
 	json_array_foreach(m, i, x) {
-		put_clean(stdout, jstr(x, "id"), 52);
+		hl_cli_put_clean(stdout, hl_cli_jstr(x, "id"), 0, 52);
 		fputc(' ', stdout);
-		put_clean(stdout, jstr(x, "type"), 15);
+		hl_cli_put_clean(stdout, hl_cli_jstr(x, "type"), 0, 15);
 		fputc(' ', stdout);
-		put_clean(stdout, jstr(x, "origin_partner"), 7);
+		hl_cli_put_clean(stdout, hl_cli_jstr(x, "origin_partner"), 0, 7);
 		fputc(' ', stdout);
-		put_clean(stdout, jstr(x, "origin_node"), 16);
+		hl_cli_put_clean(stdout, hl_cli_jstr(x, "origin_node"), 0, 16);
 		fputc(' ', stdout);
-		put_clean(stdout, jstr(x, "received"), 27);
+		hl_cli_put_clean(stdout, hl_cli_jstr(x, "received"), 0, 27);
 		fputc(' ', stdout);
-		put_clean(stdout, jstr(x, "matched"), 0);
-		field = jstr(x, "field");
+		hl_cli_put_clean(stdout, hl_cli_jstr(x, "matched"), 0, 0);
+		field = hl_cli_jstr(x, "field");
 		if (strcmp(field, "observable") != 0)
 			printf(" (%s%s)", json_is_false(json_object_get(x, "exact")) ?
 			    "start of " : "", field);
 		fputc('\n', stdout);
-		if (strcmp(jstr(x, "name"), "-") != 0) {
+		if (strcmp(hl_cli_jstr(x, "name"), "-") != 0) {
 			printf("    name: ");
-			put_clean(stdout, jstr(x, "name"), 0);
+			hl_cli_put_clean(stdout, hl_cli_jstr(x, "name"), 0, 0);
 			fputc('\n', stdout);
 		}
 		print_sightings(json_object_get(x, "sightings"));
@@ -608,7 +519,7 @@ out:
 }
 
 static int
-stix_sight(const struct hl_cli_ctx *c, int argc, char **argv)
+stix_sight(struct hl_cli *c, int argc, char **argv)
 {
 	const char *count_s = NULL, *note = NULL;
 	int json = 0, help, npos, rc;
@@ -635,7 +546,7 @@ stix_sight(const struct hl_cli_ctx *c, int argc, char **argv)
 		json_decref(body);
 		return hl_cli_fail(EX_FAIL, "out of memory (or --note is not UTF-8)");
 	}
-	rc = c->api_call("stix sight", "POST", "/api/v1/stix/sightings", body, &resp);
+	rc = hl_cli_api_call(c, "stix sight", "POST", "/api/v1/stix/sightings", body, &resp);
 	json_decref(body);
 	if (rc != EX_OK)
 		return rc;
@@ -643,11 +554,11 @@ stix_sight(const struct hl_cli_ctx *c, int argc, char **argv)
 		json_dumpf(resp, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 	} else {
-		put_clean(stdout, json_is_string(json_object_get(resp, "id")) ?
-		    json_string_value(json_object_get(resp, "id")) : "-", 0);
+		hl_cli_put_clean(stdout, json_is_string(json_object_get(resp, "id")) ?
+		    json_string_value(json_object_get(resp, "id")) : "-", 0, 0);
 		if (json_is_string(json_object_get(resp, "to"))) {
 			fputs(" (to ", stdout);
-			put_clean(stdout, json_string_value(json_object_get(resp, "to")), 0);
+			hl_cli_put_clean(stdout, json_string_value(json_object_get(resp, "to")), 0, 0);
 			fputc(')', stdout);
 		}
 		fputc('\n', stdout);
@@ -657,7 +568,7 @@ stix_sight(const struct hl_cli_ctx *c, int argc, char **argv)
 }
 
 int
-hl_cli_stix(const struct hl_cli_ctx *c, int argc, char **argv)
+hl_cli_stix(struct hl_cli *c, int argc, char **argv)
 {
 	if (argc < 1)
 		return hl_cli_fail(EX_USAGE, "stix: expected push, search or sight (see hotline stix --help)");
@@ -687,7 +598,7 @@ print_stats(const char *title, const struct hl_misp_stat *t, unsigned n)
 	printf("%s\n", title);
 	for (i = 0; i < n && i < HL_MISP_STAT_MAX; i++) {
 		printf("  %6u  ", t[i].n);
-		put_clean(stdout, t[i].name, 0);
+		hl_cli_put_clean(stdout, t[i].name, 0, 0);
 		fputc('\n', stdout);
 	}
 }
@@ -698,7 +609,7 @@ print_misp(const struct hl_misp_summary *s)
 	unsigned i;
 
 	printf("event:      %s  ", s->event_uuid);
-	put_clean(stdout, s->info, 0);
+	hl_cli_put_clean(stdout, s->info, 0, 0);
 	printf("\ntlp:        %s\nattributes: %u (converted %u, skipped %u)\nSTIX objects: %u\n",
 	    s->tlp[0] != '\0' ? s->tlp : "(none)", s->attributes, s->converted, s->skipped,
 	    s->objects);
@@ -707,7 +618,7 @@ print_misp(const struct hl_misp_summary *s)
 	print_stats("skipped, per reason:", s->reasons, s->nreasons);
 	for (i = 0; i < s->nskip; i++) {
 		printf("  skipped %s %-16s ", s->skip[i].uuid, s->skip[i].type);
-		put_clean(stdout, s->skip[i].reason, 0);
+		hl_cli_put_clean(stdout, s->skip[i].reason, 0, 0);
 		fputc('\n', stdout);
 	}
 	if (s->skipped > s->nskip)
@@ -715,17 +626,18 @@ print_misp(const struct hl_misp_summary *s)
 }
 
 static int
-misp_import(const struct hl_cli_ctx *c, int argc, char **argv)
+misp_import(struct hl_cli *c, int argc, char **argv)
 {
 	const char *coll = NULL, *batch_s = NULL, *output = NULL;
 	int json = 0, dry = 0, help, npos, rc, r;
 	struct hl_cli_opt o[] = { { "collection", 1, &coll, NULL }, { "batch", 1, &batch_s, NULL },
 		{ "output", 1, &output, NULL }, { "dry-run", 0, NULL, &dry },
 		{ "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
-	static struct hl_misp_summary sum;
+	struct hl_misp_summary *sum = NULL;   /* large: not on the stack */
 	struct push_result pr;
-	char *pos[POS_MAX], *p = NULL, err[512];
-	size_t len;
+	char *pos[POS_MAX], err[512];
+	uint8_t *p = NULL;
+	size_t len = 0;
 	unsigned long batch = PUSH_BATCH_DEFAULT;
 	json_t *bundle = NULL, *out = NULL, *pj;
 	FILE *f;
@@ -742,12 +654,18 @@ misp_import(const struct hl_cli_ctx *c, int argc, char **argv)
 		    "--help)");
 	if (batch_s != NULL && parse_uint(batch_s, 1, PUSH_BATCH_MAX, &batch) != 0)
 		return hl_cli_fail(EX_USAGE, "misp import: --batch: expected 1..%d", PUSH_BATCH_MAX);
-	if ((rc = slurp(pos[0], HL_MISP_MAX_BYTES, &p, &len)) != EX_OK)
-		return rc;
-	r = hl_misp_convert((const uint8_t *)p, len, &bundle, &sum, err, sizeof(err));
-	hl_free(p);
-	if (r != HL_OK)
-		return hl_cli_fail(EX_FAIL, "%s: %s", pos[0], err);
+	if (hl_cli_read_file(pos[0], HL_MISP_MAX_BYTES, &p, &len, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "%s", err);
+	if ((sum = hl_calloc(1, sizeof(*sum))) == NULL) {
+		hl_free_secret(p, len + 1);
+		return hl_cli_fail(EX_FAIL, "out of memory");
+	}
+	r = hl_misp_convert(p, len, &bundle, sum, err, sizeof(err));
+	hl_free_secret(p, len + 1);
+	if (r != HL_OK) {
+		rc = hl_cli_fail(EX_FAIL, "%s: %s", pos[0], err);
+		goto out;
+	}
 	if (output != NULL) {
 		if ((f = fopen(output, "w")) == NULL) {
 			rc = hl_cli_fail(EX_FAIL, "%s: %s", output, strerror(errno));
@@ -760,7 +678,7 @@ misp_import(const struct hl_cli_ctx *c, int argc, char **argv)
 		}
 	}
 	if (!json)
-		print_misp(&sum);
+		print_misp(sum);
 	if (!dry) {
 		if ((pr.failures = json_array()) == NULL) {
 			rc = hl_cli_fail(EX_FAIL, "out of memory");
@@ -773,7 +691,7 @@ misp_import(const struct hl_cli_ctx *c, int argc, char **argv)
 			goto out;
 	}
 	if (json) {
-		if ((out = hl_misp_summary_json(&sum)) == NULL ||
+		if ((out = hl_misp_summary_json(sum)) == NULL ||
 		    (!dry && ((pj = push_json(&pr)) == NULL ||
 		    json_object_set_new(out, "push", pj) != 0))) {
 			rc = hl_cli_fail(EX_FAIL, "out of memory");
@@ -789,11 +707,12 @@ out:
 	json_decref(out);
 	json_decref(pr.failures);
 	json_decref(bundle);
+	hl_free(sum);
 	return rc;
 }
 
 int
-hl_cli_misp(const struct hl_cli_ctx *c, int argc, char **argv)
+hl_cli_misp(struct hl_cli *c, int argc, char **argv)
 {
 	if (argc < 1)
 		return hl_cli_fail(EX_USAGE, "misp: expected import (see hotline misp --help)");
@@ -827,17 +746,17 @@ print_source(json_t *s)
 {
 	json_t *l = json_object_get(s, "last");
 
-	put_clean(stdout, json_is_string(json_object_get(s, "name")) ?
-	    json_string_value(json_object_get(s, "name")) : "-", 0);
+	hl_cli_put_clean(stdout, json_is_string(json_object_get(s, "name")) ?
+	    json_string_value(json_object_get(s, "name")) : "-", 0, 0);
 	printf(": %s -> collection ", json_is_true(json_object_get(s, "running")) ? "running" :
 	    "idle");
-	put_clean(stdout, json_is_string(json_object_get(s, "collection")) ?
-	    json_string_value(json_object_get(s, "collection")) : "-", 0);
+	hl_cli_put_clean(stdout, json_is_string(json_object_get(s, "collection")) ?
+	    json_string_value(json_object_get(s, "collection")) : "-", 0, 0);
 	printf(", %" JSON_INTEGER_FORMAT " rounds, added_after ",
 	    json_integer_value(json_object_get(s, "rounds")));
-	put_clean(stdout, json_is_string(json_object_get(s, "cursor")) &&
+	hl_cli_put_clean(stdout, json_is_string(json_object_get(s, "cursor")) &&
 	    json_string_length(json_object_get(s, "cursor")) > 0 ?
-	    json_string_value(json_object_get(s, "cursor")) : "(start)", 0);
+	    json_string_value(json_object_get(s, "cursor")) : "(start)", 0, 0);
 	fputc('\n', stdout);
 	if (json_is_object(l)) {
 		printf("  last round: fetched %" JSON_INTEGER_FORMAT ", added %" JSON_INTEGER_FORMAT
@@ -851,21 +770,21 @@ print_source(json_t *s)
 		if (json_is_string(json_object_get(l, "error")) &&
 		    json_string_length(json_object_get(l, "error")) > 0) {
 			fputs(", error: ", stdout);
-			put_clean(stdout, json_string_value(json_object_get(l, "error")), 0);
+			hl_cli_put_clean(stdout, json_string_value(json_object_get(l, "error")), 0, 0);
 		}
 		fputc('\n', stdout);
 		/* what the round worked around (a server that ignores next, ...) */
 		if (json_is_string(json_object_get(l, "note")) &&
 		    json_string_length(json_object_get(l, "note")) > 0) {
 			fputs("  note: ", stdout);
-			put_clean(stdout, json_string_value(json_object_get(l, "note")), 0);
+			hl_cli_put_clean(stdout, json_string_value(json_object_get(l, "note")), 0, 0);
 			fputc('\n', stdout);
 		}
 	}
 }
 
 static int
-taxii_pull(const struct hl_cli_ctx *c, int argc, char **argv)
+taxii_pull(struct hl_cli *c, int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
 	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
@@ -883,7 +802,7 @@ taxii_pull(const struct hl_cli_ctx *c, int argc, char **argv)
 	if (npos != 1 || qencode(pos[0], enc, sizeof(enc)) != 0)
 		return hl_cli_fail(EX_USAGE, "taxii pull: expected one SOURCE name");
 	snprintf(path, sizeof(path), "/api/v1/taxii/sources/%s/pull", enc);
-	if ((rc = c->api_call("taxii pull", "POST", path, NULL, &resp)) != EX_OK)
+	if ((rc = hl_cli_api_call(c, "taxii pull", "POST", path, NULL, &resp)) != EX_OK)
 		return rc;
 	round = json_integer_value(json_object_get(resp, "round"));
 	json_decref(resp);
@@ -891,7 +810,7 @@ taxii_pull(const struct hl_cli_ctx *c, int argc, char **argv)
 	/* wait for that round to finish */
 	t0 = now_ms();
 	for (;;) {
-		if ((rc = c->api_call("taxii pull", "GET", "/api/v1/taxii/sources", NULL,
+		if ((rc = hl_cli_api_call(c, "taxii pull", "GET", "/api/v1/taxii/sources", NULL,
 		    &resp)) != EX_OK)
 			return rc;
 		if ((s = find_source(resp, pos[0])) == NULL) {
@@ -925,7 +844,7 @@ out:
 }
 
 static int
-taxii_sources(const struct hl_cli_ctx *c, int argc, char **argv)
+taxii_sources(struct hl_cli *c, int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
 	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
@@ -941,7 +860,7 @@ taxii_sources(const struct hl_cli_ctx *c, int argc, char **argv)
 	}
 	if (npos != 0)
 		return hl_cli_fail(EX_USAGE, "taxii sources: takes no arguments");
-	if ((rc = c->api_call("taxii sources", "GET", "/api/v1/taxii/sources", NULL,
+	if ((rc = hl_cli_api_call(c, "taxii sources", "GET", "/api/v1/taxii/sources", NULL,
 	    &resp)) != EX_OK)
 		return rc;
 	if (json) {
@@ -958,7 +877,7 @@ taxii_sources(const struct hl_cli_ctx *c, int argc, char **argv)
 }
 
 int
-hl_cli_taxii(const struct hl_cli_ctx *c, int argc, char **argv)
+hl_cli_taxii(struct hl_cli *c, int argc, char **argv)
 {
 	if (argc < 1)
 		return hl_cli_fail(EX_USAGE, "taxii: expected pull or sources (see hotline taxii --help)");

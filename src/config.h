@@ -12,7 +12,6 @@
 #include "label.h"
 #include "hl_limits.h"
 
-#define HL_PATH_MAX 1024
 #define HL_HOST_MAX 255
 #define HL_OPERATORS_MAX 64
 #define HL_USER_NAME_MAX 32                   /* a system user name (privsep) */

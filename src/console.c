@@ -89,19 +89,6 @@ struct hl_console {
 	unsigned nstreams;
 };
 
-static void
-to_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int
 sha256(const uint8_t *p, size_t n, uint8_t out[32])
 {
@@ -244,7 +231,7 @@ csrf_ok(const struct session *s, struct evhttp_request *req)
 
 	if (t == NULL || strlen(t) != 2 * sizeof(s->csrf))
 		return 0;
-	to_hex(s->csrf, sizeof(s->csrf), want);
+	hl_hex_encode(s->csrf, sizeof(s->csrf), want);
 	ok = CRYPTO_memcmp(want, t, 2 * sizeof(s->csrf)) == 0;
 	OPENSSL_cleanse(want, sizeof(want));
 	return ok;
@@ -329,7 +316,7 @@ session_json(struct hl_console *c, const struct session *s, const struct hl_oper
 	char csrf[2 * sizeof(s->csrf) + 1];
 	json_t *j;
 
-	to_hex(s->csrf, sizeof(s->csrf), csrf);
+	hl_hex_encode(s->csrf, sizeof(s->csrf), csrf);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:[s]}", "user", op->name,
 	    "role", hl_consolejson_role_name(op->role),
 	    "clearance", hl_policy_level_name(&cfg->policy, op->clearance),
@@ -402,7 +389,7 @@ handle_login(struct hl_console *c, struct evhttp_request *req, const uint8_t *bo
 	s->used = 1;
 	snprintf(s->name, sizeof(s->name), "%s", op.name);
 	s->created_ms = s->last_ms = now;
-	to_hex(sid, sizeof(sid), hex);
+	hl_hex_encode(sid, sizeof(sid), hex);
 	set_cookie(req, hex, 0);
 	hl_auth_audit(c->auth, "login", NULL, op.name, "console");
 	log_info("console: %s logged in", op.name);
@@ -653,7 +640,7 @@ hl_console_event(void *arg, const struct hl_node_event *ev)
 	if (id == NULL || hl_store_get(c->store, id, 0, &m) != HL_OK)
 		return;
 	have = 1;
-	hl_apijson_format_id(id, hid);
+	hl_hex_id(id, hid);
 	snprintf(text, sizeof(text), "event: %s\ndata: {\"id\":\"%s\",\"direction\":\"%s\","
 	    "\"precedence\":\"%s\"}\n\n", name, hid, m.inbound ? "in" : "out",
 	    hl_precedence_name(m.precedence));
@@ -725,7 +712,7 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 	}
 	for (i = n; i-- > 0;) {   /* newest first */
 		if (e[i].has_id)
-			hl_apijson_format_id(e[i].id, hid);
+			hl_hex_id(e[i].id, hid);
 		it = json_pack("{s:I, s:o, s:s, s:s?, s:s, s:s}", "seq", (json_int_t)e[i].seq,
 		    "time", hl_apijson_time(e[i].time_ms), "event", e[i].event,
 		    "id", e[i].has_id ? hid : NULL, "actor", e[i].actor, "detail", e[i].detail);

@@ -14,8 +14,8 @@ int
 hl_consolejson_cookie(const char *hdr, uint8_t sid[static HL_CONSOLE_SID_BYTES])
 {
 	const char *p, *end, *eq, *v;
-	size_t nl = strlen(HL_CONSOLE_COOKIE), hl, vl, i;
-	int found = 0, hi, lo;
+	size_t nl = strlen(HL_CONSOLE_COOKIE), hl, vl;
+	int found = 0;
 
 	memset(sid, 0, HL_CONSOLE_SID_BYTES);
 	if (hdr == NULL)
@@ -38,17 +38,8 @@ hl_consolejson_cookie(const char *hdr, uint8_t sid[static HL_CONSOLE_SID_BYTES])
 				vl--;
 			if (vl != HL_CONSOLE_SID_HEX)
 				return HL_ERR_MALFORMED;
-			for (i = 0; i < HL_CONSOLE_SID_BYTES; i++) {
-				hi = v[2 * i] >= '0' && v[2 * i] <= '9' ? v[2 * i] - '0' :
-				    v[2 * i] >= 'a' && v[2 * i] <= 'f' ? v[2 * i] - 'a' + 10 : -1;
-				lo = v[2 * i + 1] >= '0' && v[2 * i + 1] <= '9' ? v[2 * i + 1] - '0' :
-				    v[2 * i + 1] >= 'a' && v[2 * i + 1] <= 'f' ? v[2 * i + 1] - 'a' + 10 : -1;
-				if (hi < 0 || lo < 0) {
-					OPENSSL_cleanse(sid, HL_CONSOLE_SID_BYTES);
-					return HL_ERR_MALFORMED;
-				}
-				sid[i] = (uint8_t)(hi << 4 | lo);
-			}
+			if (hl_hex_decode(v, vl, sid, HL_CONSOLE_SID_BYTES, HL_HEX_LOWER) != HL_OK)
+				return HL_ERR_MALFORMED;   /* (sid zeroed) */
 		}
 		if (end == hdr + hl)
 			break;
@@ -211,41 +202,17 @@ hl_consolejson_labelcheck(const uint8_t *p, size_t len, const struct hl_policy *
 {
 	static const char *const fields[] = { "classification", "releasable_to", "tlp", "to",
 	    NULL };
-	char cls[HL_LEVEL_NAME_MAX + 1], tlp[32];
-	char csv[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 1) + 1];
-	json_t *j = NULL, *rel, *to, *v;
-	size_t i, pos = 0, n;
+	json_t *j = NULL, *to, *v;
+	size_t i, n;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = hl_apijson_load_object(p, len, HL_CONSOLE_BODY_MAX, &j, err, errlen)) != HL_OK)
 		return r;
 	if ((r = only_fields(j, fields, err, errlen)) != HL_OK ||
-	    (r = get_str(j, "classification", cls, sizeof(cls), 1, err, errlen)) != HL_OK ||
-	    (r = get_str(j, "tlp", tlp, sizeof(tlp), 1, err, errlen)) != HL_OK)
+	    (r = hl_apijson_label(j, pol, &out->label, err, errlen)) != HL_OK)
 		goto out;
 	r = HL_ERR_MALFORMED;
-	rel = json_object_get(j, "releasable_to");
-	if (!json_is_array(rel) || json_array_size(rel) == 0 ||
-	    json_array_size(rel) > HL_RELEASABLE_MAX) {
-		snprintf(err, errlen, "releasable_to must be an array of 1 to %d partner codes",
-		    HL_RELEASABLE_MAX);
-		goto out;
-	}
-	json_array_foreach(rel, i, v) {
-		if (!json_is_string(v) || !hl_partner_valid(json_string_value(v)) ||
-		    strlen(json_string_value(v)) != json_string_length(v)) {
-			snprintf(err, errlen, "releasable_to[%zu] is not a partner code", i);
-			goto out;
-		}
-		n = json_string_length(v);
-		memcpy(csv + pos, json_string_value(v), n);
-		pos += n;
-		csv[pos++] = ',';
-	}
-	csv[pos - 1] = '\0';
-	if (hl_label_from_strings(pol, cls, csv, tlp, &out->label, err, errlen) != HL_OK)
-		goto out;
 	to = json_object_get(j, "to");
 	if (to != NULL) {
 		if (!json_is_array(to) || json_array_size(to) > HL_RECIPIENTS_MAX) {

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "label.h"
+#include "reason.h"
 #include "hl_limits.h"
 
 #define HL_ENVELOPE_VERSION 1
@@ -96,20 +97,7 @@ enum hl_receipt_kind {
 	HL_RECEIPT_REJECTED = 3,
 };
 
-enum hl_reject_reason {
-	HL_REASON_NONE = 0,
-	HL_REASON_NOT_RELEASABLE = 1,
-	HL_REASON_ACCREDITATION = 2,
-	HL_REASON_BAD_SIGNATURE = 3,
-	HL_REASON_EXPIRED = 4,
-	HL_REASON_UNKNOWN_ORIGIN = 5,
-	HL_REASON_MALFORMED = 6,
-	HL_REASON_DECRYPT = 7,
-	HL_REASON_NOT_RECIPIENT = 8,
-	HL_REASON_STORAGE = 9,
-	HL_REASON_POLICY = 10,       /* label policy unknown to the receiver */
-	HL_REASON_LAST = 10,
-};
+/* (enum hl_reject_reason: reason.h) */
 
 struct hl_receipt {
 	uint8_t version;

@@ -1,4 +1,6 @@
-/* errors.c: text for hl_err codes. */
+/* errors.c: text for hl_err codes; error messages into callers' buffers. */
+#include <stdio.h>
+
 #include "errors.h"
 
 const char *
@@ -29,4 +31,28 @@ hl_strerror(int err)
 	case HL_ERR_AGAIN: return "try again later";
 	}
 	return "unknown error";
+}
+
+void
+hl_vset_err(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	size_t i;
+
+	if (err == NULL || errlen == 0)
+		return;
+	if (vsnprintf(err, errlen, fmt, ap) < 0)
+		err[0] = '\0';
+	for (i = 0; err[i] != '\0'; i++)
+		if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
+			err[i] = ' ';
+}
+
+void
+hl_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hl_vset_err(err, errlen, fmt, ap);
+	va_end(ap);
 }

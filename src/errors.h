@@ -2,6 +2,9 @@
 #ifndef HL_ERRORS_H
 #define HL_ERRORS_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 #define HL_WUR __attribute__((warn_unused_result))
 
 enum hl_err {
@@ -31,5 +34,14 @@ enum hl_err {
 
 /* Static string for an error code; never NULL. */
 const char *hl_strerror(int err);
+
+/* An error message for the caller's err[errlen]: formatted, cut to fit,
+ * NUL-terminated, one line (control characters become spaces, so text
+ * taken from the input cannot start a new log or terminal line). Does
+ * nothing when err is NULL or errlen is 0. */
+void hl_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void hl_vset_err(char *err, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -3,6 +3,7 @@
 #define HL_LIMITS_H
 
 #define HL_ID_BYTES 16                          /* envelope id, random */
+#define HL_PATH_MAX 1024                        /* a file path, bytes */
 #define HL_NODE_NAME_MAX 64                     /* "PARTNER/name", bytes */
 #define HL_PARTNER_MAX 8                        /* partner code, bytes, [A-Z0-9] */
 #define HL_PARTNER_MIN 2

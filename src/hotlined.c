@@ -243,7 +243,7 @@ on_event_track(void *arg, const struct hl_node_event *ev)
 	    ev->content_type != HL_CT_TRACK)
 		return;
 	if ((r = hl_tracks_ingest(arg, ev->id)) != HL_OK) {
-		hl_apijson_format_id(ev->id, idh);
+		hl_hex_id(ev->id, idh);
 		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
 	}
 }
@@ -259,7 +259,7 @@ on_event_stix(void *arg, const struct hl_node_event *ev)
 	if (ev->kind != HL_NODE_EV_ENVELOPE || ev->overdue || ev->content_type != HL_CT_STIX)
 		return;
 	if ((r = hl_stixshare_ingest(arg, ev->id)) != HL_OK) {
-		hl_apijson_format_id(ev->id, idh);
+		hl_hex_id(ev->id, idh);
 		log_warnx("envelope %s: STIX objects not ingested: %s", idh, hl_strerror(r));
 	}
 }

@@ -1,9 +1,8 @@
-/* keeperproto.c: the key keeper's request/response codec and request
- * handler (keeper.h), apart from the process code in keeper.c so that the
- * fuzz target and the network process's proxy need no seccomp library. The
- * keeper treats the network process as untrusted: every request is parsed
- * with hard limits, only the listed operations exist, and it signs only in
- * the contexts the protocol uses. */
+/* keeperproto.c: the key keeper's request codec and the client's round trip
+ * (keeperproto.h), below keys.c, whose proxy uses them; the keeper's side
+ * (the handler) is keeper.c. The keeper treats the network process as
+ * untrusted: every request is parsed with hard limits, only the listed
+ * operations exist, and it signs only in the contexts the protocol uses. */
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -14,9 +13,9 @@
 #include <openssl/crypto.h>
 
 #include "alloc.h"
-#include "keeper.h"
-#include "keys.h"
+#include "keeperproto.h"
 #include "log.h"
+#include "signctx.h"
 
 /* Contexts the keeper signs in. HL_SIGN_AUDIT is defined but signed by no
  * protocol message, so it is refused like any unknown value. */
@@ -115,102 +114,6 @@ hl_keeper_req_decode(const uint8_t *p, size_t len, struct hl_keeper_req *q)
 		return HL_ERR_MALFORMED;
 	}
 	return hl_rd_end(&rd);
-}
-
-/* ---- the keeper's side ---- */
-
-static int
-handle_req(struct hl_keys *k, const char *kem_dir, const struct hl_keeper_req *q,
-    struct hl_buf *body)
-{
-	struct hl_kem_info info[HL_KEEPER_KEYS_MAX];
-	uint8_t out[HL_ED25519_SIG], pub[HL_ED25519_PUB];
-	const uint8_t *kp = NULL;
-	size_t kl = 0, n, i;
-	uint32_t epoch = 0;
-	unsigned erased = 0;
-	char err[256] = "";
-	int r;
-
-	switch (q->op) {
-	case HL_KEEPER_SIGN:
-		if ((r = hl_keys_sign(k, (enum hl_sign_ctx)q->ctx, q->digest, out)) == HL_OK)
-			hl_buf_put(body, out, HL_ED25519_SIG);
-		break;
-	case HL_KEEPER_UNWRAP:
-		if ((r = hl_keys_unwrap(k, q->suite, q->epoch, q->id, q->node, q->wrap,
-		    q->wraplen, out)) == HL_OK)
-			hl_buf_put(body, out, HL_AES_KEY);
-		OPENSSL_cleanse(out, sizeof(out));
-		break;
-	case HL_KEEPER_KEM_CURRENT:
-		if ((r = hl_keys_kem_current(k, q->suite, &epoch, &kp, &kl)) == HL_OK) {
-			hl_buf_u32(body, epoch);
-			hl_buf_bytes16(body, kp, kl);
-		}
-		break;
-	case HL_KEEPER_ROTATE:
-		if ((r = hl_keys_rotate(k, kem_dir, &epoch, err, sizeof(err))) == HL_OK) {
-			log_info("key keeper: KEM keys rotated to epoch %u", (unsigned)epoch);
-			hl_buf_u32(body, epoch);
-		} else {
-			log_warnx("key keeper: rotation failed: %s", err[0] ? err : hl_strerror(r));
-		}
-		break;
-	case HL_KEEPER_ERASE_BEFORE:
-		r = hl_keys_erase_before(k, kem_dir, q->epoch, &erased);
-		if (erased > 0)
-			log_info("key keeper: erased %u KEM key pairs before epoch %u", erased,
-			    (unsigned)q->epoch);
-		if (r == HL_OK)
-			hl_buf_u32(body, erased);
-		break;
-	case HL_KEEPER_INFO:
-		hl_keys_sign_pub(k, pub);
-		n = hl_keys_list(k, info, HL_KEEPER_KEYS_MAX);
-		hl_buf_put(body, pub, sizeof(pub));
-		hl_buf_u8(body, (uint8_t)n);
-		for (i = 0; i < n; i++) {
-			hl_buf_u8(body, info[i].suite);
-			hl_buf_u32(body, info[i].epoch);
-			hl_buf_u64(body, info[i].created_ms);
-		}
-		r = HL_OK;
-		break;
-	default:
-		r = HL_ERR_MALFORMED;
-		break;
-	}
-	if (r == HL_OK)
-		r = hl_buf_error(body);
-	return r;
-}
-
-int
-hl_keeper_handle(struct hl_keys *k, const char *kem_dir, const uint8_t *msg, size_t len,
-    struct hl_buf *resp)
-{
-	struct hl_keeper_req *q = NULL;
-	struct hl_buf body;
-	int r;
-
-	hl_buf_init(&body, HL_KEEPER_MSG_MAX - 4);
-	if ((q = hl_malloc(sizeof(*q))) == NULL) {
-		r = HL_ERR_NOMEM;
-	} else if ((r = hl_keeper_req_decode(msg, len, q)) == HL_OK) {
-		r = handle_req(k, kem_dir, q, &body);
-	} else if (r == HL_ERR_DENIED) {
-		log_warnx("key keeper: refused to sign in context %u", (unsigned)q->ctx);
-	} else {
-		log_warnx("key keeper: malformed request (%zu bytes): %s", len, hl_strerror(r));
-	}
-	hl_buf_u32(resp, (uint32_t)(int32_t)r);
-	if (r == HL_OK)
-		hl_buf_put(resp, body.data, body.len);
-	if (q != NULL)
-		hl_free_secret(q, sizeof(*q));
-	hl_buf_free(&body);
-	return hl_buf_error(resp);
 }
 
 /* ---- the network process's side ---- */

@@ -27,7 +27,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "envelope.h"
-#include "keeper.h"
+#include "keeperproto.h"
 #include "keys.h"
 #include "mlkem.h"
 

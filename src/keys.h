@@ -11,17 +11,9 @@
 #include "buf.h"
 #include "errors.h"
 #include "hl_limits.h"
+#include "signctx.h"
 
 struct hl_keys;
-
-enum hl_sign_ctx {
-	HL_SIGN_ENVELOPE = 1,
-	HL_SIGN_RECEIPT = 2,
-	HL_SIGN_DESCRIPTOR = 3,
-	HL_SIGN_AUDIT = 4,
-	HL_SIGN_CHECKPOINT = 5,   /* audit tree heads (merkle.h) */
-	HL_SIGN_CHECKPOINT_ACK = 6, /* a partner witnessed a checkpoint (envelope.h) */
-};
 
 /* Load the Ed25519 node key (PEM, must be 0600 and owned by us) and the KEM
  * key directory (created if missing, 0700; files 0600). Creates a first KEM

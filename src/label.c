@@ -6,8 +6,8 @@
 #include <strings.h>
 
 #include "alloc.h"
-#include "envelope.h"
 #include "label.h"
+#include "reason.h"
 
 #define LABEL_VERSION 1
 
@@ -227,47 +227,81 @@ label_valid(const struct hl_label *l)
 	return 1;
 }
 
-int
-hl_label_from_strings(const struct hl_policy *p, const char *classification,
-    const char *releasable_csv, const char *tlp, struct hl_label *out,
-    char *err, size_t errlen)
+/* The array form of the releasable-to list into out->rel, sorted, unique. */
+static int
+rel_from_array(const struct hl_label_spec *s, struct hl_label *out)
 {
-	int r;
+	size_t i;
+	unsigned j;
+
+	if (s->nrel > HL_RELEASABLE_MAX)
+		return HL_ERR_TOO_BIG;
+	if (s->nrel > 0 && s->rel == NULL)
+		return HL_ERR_INVALID;
+	for (i = 0; i < s->nrel; i++) {
+		if (s->rel[i] == NULL || !hl_partner_valid(s->rel[i]))
+			return HL_ERR_INVALID;
+		for (j = 0; j < out->nrel; j++)
+			if (strcmp(out->rel[j], s->rel[i]) == 0)
+				break;
+		if (j == out->nrel)
+			snprintf(out->rel[out->nrel++], sizeof(out->rel[0]), "%s", s->rel[i]);
+	}
+	qsort(out->rel, out->nrel, sizeof(out->rel[0]), partner_cmp);
+	return HL_OK;
+}
+
+int
+hl_label_make(const struct hl_policy *p, const struct hl_label_spec *s,
+    struct hl_label *out, char *err, size_t errlen)
+{
+	int r = HL_ERR_INVALID;
 
 	memset(out, 0, sizeof(*out));
-	if (errlen > 0)
-		err[0] = '\0';
+	hl_set_err(err, errlen, "%s", "");
 	snprintf(out->policy, sizeof(out->policy), "%s", p->id);
-	if (hl_policy_level(p, classification, &out->classification) != HL_OK) {
-		snprintf(err, errlen, "unknown classification \"%s\" in policy %s",
-		    classification, p->id);
-		r = HL_ERR_INVALID;
+	if (s->classification == NULL) {
+		hl_set_err(err, errlen, "no classification");
 		goto out;
 	}
-	if ((r = hl_partner_list_parse(releasable_csv, out->rel, HL_RELEASABLE_MAX,
-	    &out->nrel)) != HL_OK) {
+	if (hl_policy_level(p, s->classification, &out->classification) != HL_OK) {
+		hl_set_err(err, errlen, "unknown classification \"%s\" in policy %s",
+		    s->classification, p->id);
+		goto out;
+	}
+	if (s->releasable != NULL && s->rel != NULL) {
+		hl_set_err(err, errlen, "releasable-to given twice");
+		goto out;
+	}
+	if (s->releasable != NULL)
+		r = hl_partner_list_parse(s->releasable, out->rel, HL_RELEASABLE_MAX, &out->nrel);
+	else
+		r = rel_from_array(s, out);
+	if (r != HL_OK) {
 		if (r == HL_ERR_TOO_BIG)
-			snprintf(err, errlen, "more than %d partners in releasable-to",
+			hl_set_err(err, errlen, "more than %d partners in releasable-to",
 			    HL_RELEASABLE_MAX);
 		else
-			snprintf(err, errlen,
+			hl_set_err(err, errlen,
 			    "bad releasable-to list (partner codes are 2-8 of A-Z, 0-9)");
 		goto out;
 	}
+	r = HL_ERR_INVALID;
 	if (out->nrel == 0) {
-		snprintf(err, errlen, "releasable-to names no partner");
-		r = HL_ERR_INVALID;
+		hl_set_err(err, errlen, "releasable-to names no partner");
 		goto out;
 	}
-	if (hl_tlp_parse(tlp, &out->tlp) != HL_OK) {
-		snprintf(err, errlen, "unknown TLP \"%s\" (clear, green, amber, amber+strict, red)",
-		    tlp);
-		r = HL_ERR_INVALID;
+	if (s->tlp == NULL) {
+		hl_set_err(err, errlen, "no TLP");
+		goto out;
+	}
+	if (hl_tlp_parse(s->tlp, &out->tlp) != HL_OK) {
+		hl_set_err(err, errlen,
+		    "unknown TLP \"%s\" (clear, green, amber, amber+strict, red)", s->tlp);
 		goto out;
 	}
 	if (!label_valid(out)) {
-		snprintf(err, errlen, "label does not fit the label syntax");
-		r = HL_ERR_INVALID;
+		hl_set_err(err, errlen, "label does not fit the label syntax");
 		goto out;
 	}
 	r = HL_OK;

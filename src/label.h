@@ -54,10 +54,25 @@ const char *hl_tlp_name(uint8_t tlp);   /* "CLEAR", ..., "AMBER+STRICT", "RED" *
 HL_WUR int hl_partner_list_parse(const char *csv,
     char out[][HL_PARTNER_MAX + 1], unsigned max, unsigned *n);
 
-/* Build a label from CLI-style strings; err gets one line on failure. */
-HL_WUR int hl_label_from_strings(const struct hl_policy *p, const char *classification,
-    const char *releasable_csv, const char *tlp, struct hl_label *out,
-    char *err, size_t errlen);
+/* A label by field name, the input of hl_label_make. Give it with a
+ * designated initialiser, so that a field added here (with a default for
+ * NULL / 0) leaves every caller as it is:
+ *   hl_label_make(pol, &(struct hl_label_spec){ .classification = "SECRET",
+ *       .releasable = "JPN,KOR", .tlp = "amber" }, &label, err, sizeof(err));
+ * The releasable-to list is either text (.releasable) or an array (.rel). */
+struct hl_label_spec {
+	const char *classification;   /* a level of the policy, any case */
+	const char *releasable;       /* comma-separated partner codes, any case */
+	const char *const *rel;       /* or: rel[0 .. nrel), A-Z and 0-9 only */
+	size_t nrel;
+	const char *tlp;              /* hl_tlp_parse */
+};
+
+/* Build and check a label for policy p; the releasable-to list comes out
+ * sorted and without repeats. HL_ERR_INVALID (or HL_ERR_TOO_BIG) with one
+ * line in err naming the field, and out zeroed, on failure. */
+HL_WUR int hl_label_make(const struct hl_policy *p, const struct hl_label_spec *s,
+    struct hl_label *out, char *err, size_t errlen);
 
 /* Binary form (docs/PROTOCOL.md): appended to out. */
 HL_WUR int hl_label_encode(const struct hl_label *l, struct hl_buf *out);

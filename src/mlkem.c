@@ -121,51 +121,60 @@ static const int16_t zetas[128] = {
 static volatile unsigned broken_hits;
 #endif
 
-/* ---- hash functions: fetched once, cached ---- */
+/* ---- hash functions: fetched for each operation ---- */
 
-static CRYPTO_ONCE md_once = CRYPTO_ONCE_STATIC_INIT;
-static EVP_MD *md_sha3_256;
-static EVP_MD *md_sha3_512;
-static EVP_MD *md_shake128;
-static EVP_MD *md_shake256;
+/* The four hash functions and one context, for one operation: the process
+ * keeps no state of its own (fetching all four costs well under 1 us). */
+struct md {
+	EVP_MD_CTX *ctx;
+	EVP_MD *sha3_256, *sha3_512, *shake128, *shake256;
+};
 
 static void
-md_fetch(void)
+md_close(struct md *m)
 {
-	md_sha3_256 = EVP_MD_fetch(NULL, "SHA3-256", NULL);
-	md_sha3_512 = EVP_MD_fetch(NULL, "SHA3-512", NULL);
-	md_shake128 = EVP_MD_fetch(NULL, "SHAKE128", NULL);
-	md_shake256 = EVP_MD_fetch(NULL, "SHAKE256", NULL);
+	EVP_MD_CTX_free(m->ctx);
+	EVP_MD_free(m->sha3_256);
+	EVP_MD_free(m->sha3_512);
+	EVP_MD_free(m->shake128);
+	EVP_MD_free(m->shake256);
+	memset(m, 0, sizeof(*m));
 }
 
-/* A fresh digest context, or NULL if OpenSSL has no SHA3 or no memory. */
-static EVP_MD_CTX *
-md_ctx_new(void)
+/* HL_ERR_CRYPTO if OpenSSL has no SHA3 or no memory (m is closed then). */
+static int
+md_open(struct md *m)
 {
-	if (CRYPTO_THREAD_run_once(&md_once, md_fetch) != 1)
-		return NULL;
-	if (md_sha3_256 == NULL || md_sha3_512 == NULL ||
-	    md_shake128 == NULL || md_shake256 == NULL)
-		return NULL;
-	return EVP_MD_CTX_new();
+	memset(m, 0, sizeof(*m));
+	m->sha3_256 = EVP_MD_fetch(NULL, "SHA3-256", NULL);
+	m->sha3_512 = EVP_MD_fetch(NULL, "SHA3-512", NULL);
+	m->shake128 = EVP_MD_fetch(NULL, "SHAKE128", NULL);
+	m->shake256 = EVP_MD_fetch(NULL, "SHAKE256", NULL);
+	m->ctx = EVP_MD_CTX_new();
+	if (m->ctx == NULL || m->sha3_256 == NULL || m->sha3_512 == NULL ||
+	    m->shake128 == NULL || m->shake256 == NULL) {
+		md_close(m);
+		return HL_ERR_CRYPTO;
+	}
+	return HL_OK;
 }
 
 /* out = md(a || b), outlen bytes (XOF if xof != 0, else the full digest). */
 static int
-digest(EVP_MD_CTX *ctx, const EVP_MD *md, int xof, const uint8_t *a,
+digest(const struct md *hs, const EVP_MD *md, int xof, const uint8_t *a,
     size_t alen, const uint8_t *b, size_t blen, uint8_t *out, size_t outlen)
 {
 	unsigned int got = 0;
 
-	if (EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, a, alen) != 1)
+	if (EVP_DigestInit_ex(hs->ctx, md, NULL) != 1 ||
+	    EVP_DigestUpdate(hs->ctx, a, alen) != 1)
 		return HL_ERR_CRYPTO;
-	if (blen != 0 && EVP_DigestUpdate(ctx, b, blen) != 1)
+	if (blen != 0 && EVP_DigestUpdate(hs->ctx, b, blen) != 1)
 		return HL_ERR_CRYPTO;
 	if (xof)
-		return EVP_DigestFinalXOF(ctx, out, outlen) == 1 ?
+		return EVP_DigestFinalXOF(hs->ctx, out, outlen) == 1 ?
 		    HL_OK : HL_ERR_CRYPTO;
-	if (EVP_DigestFinal_ex(ctx, out, &got) != 1 || got != outlen)
+	if (EVP_DigestFinal_ex(hs->ctx, out, &got) != 1 || got != outlen)
 		return HL_ERR_CRYPTO;
 	return HL_OK;
 }
@@ -663,7 +672,7 @@ poly_frommsg(struct poly *p, const uint8_t m[32])
 
 /* Alg 7: SampleNTT(rho || b0 || b1). Public data: may branch. */
 static int
-sample_ntt(EVP_MD_CTX *ctx, const uint8_t rho[32], uint8_t b0, uint8_t b1,
+sample_ntt(const struct md *hs, const uint8_t rho[32], uint8_t b0, uint8_t b1,
     struct poly *a)
 {
 	uint8_t buf[XOF_MAX];
@@ -674,7 +683,7 @@ sample_ntt(EVP_MD_CTX *ctx, const uint8_t rho[32], uint8_t b0, uint8_t b1,
 	uint16_t d1, d2;
 	int r = HL_ERR_CRYPTO;
 
-	if (digest(ctx, md_shake128, 1, rho, 32, ij, 2, buf, have) != HL_OK)
+	if (digest(hs, hs->shake128, 1, rho, 32, ij, 2, buf, have) != HL_OK)
 		goto out;
 	for (;;) {
 		/* no branch on the candidate (rejections are unpredictable):
@@ -692,7 +701,7 @@ sample_ntt(EVP_MD_CTX *ctx, const uint8_t rho[32], uint8_t b0, uint8_t b1,
 		if (2 * have > XOF_MAX)
 			goto out;
 		have *= 2;
-		if (digest(ctx, md_shake128, 1, rho, 32, ij, 2, buf, have) !=
+		if (digest(hs, hs->shake128, 1, rho, 32, ij, 2, buf, have) !=
 		    HL_OK)
 			goto out;
 	}
@@ -704,7 +713,7 @@ out:
 
 /* Alg 8 with eta = 2 (both parameter sets here): CBD of PRF_2(seed, nonce). */
 static int
-sample_cbd2(EVP_MD_CTX *ctx, const uint8_t seed[32], unsigned nonce,
+sample_cbd2(const struct md *hs, const uint8_t seed[32], unsigned nonce,
     struct poly *p)
 {
 	uint8_t buf[128];
@@ -712,7 +721,7 @@ sample_cbd2(EVP_MD_CTX *ctx, const uint8_t seed[32], unsigned nonce,
 	size_t i;
 	int r;
 
-	r = digest(ctx, md_shake256, 1, seed, 32, &b, 1, buf, sizeof(buf));
+	r = digest(hs, hs->shake256, 1, seed, 32, &b, 1, buf, sizeof(buf));
 	if (r != HL_OK)
 		goto out;
 	/* each byte gives two coefficients (a0 + a1) - (b0 + b1) of 4 bits */
@@ -765,7 +774,7 @@ hl_mlkem_ct_bytes(int param)
 /* Alg 13 with (rho, sigma) given: ek = ByteEncode_12(t) || rho,
  * dk_pke = ByteEncode_12(s). */
 static int
-pke_keygen(EVP_MD_CTX *ctx, const struct mlkem_params *pp,
+pke_keygen(const struct md *hs, const struct mlkem_params *pp,
     const uint8_t rho[32], const uint8_t sigma[32], uint8_t *ek, uint8_t *dk)
 {
 	struct poly s[K_MAX], e, t, a;
@@ -773,7 +782,7 @@ pke_keygen(EVP_MD_CTX *ctx, const struct mlkem_params *pp,
 	int r;
 
 	for (i = 0; i < k; i++) {
-		if ((r = sample_cbd2(ctx, sigma, i, &s[i])) != HL_OK)
+		if ((r = sample_cbd2(hs, sigma, i, &s[i])) != HL_OK)
 			goto out;
 		ntt(&s[i]);
 	}
@@ -781,14 +790,14 @@ pke_keygen(EVP_MD_CTX *ctx, const struct mlkem_params *pp,
 		memset(&t, 0, sizeof(t));
 		for (j = 0; j < k; j++) {
 			/* A[i][j] = SampleNTT(rho || j || i) */
-			if ((r = sample_ntt(ctx, rho, (uint8_t)j, (uint8_t)i,
+			if ((r = sample_ntt(hs, rho, (uint8_t)j, (uint8_t)i,
 			    &a)) != HL_OK)
 				goto out;
 			basemul_add(&t, &a, &s[j]);
 		}
 		poly_reduce(&t);
 		poly_tomont(&t);
-		if ((r = sample_cbd2(ctx, sigma, k + i, &e)) != HL_OK)
+		if ((r = sample_cbd2(hs, sigma, k + i, &e)) != HL_OK)
 			goto out;
 		ntt(&e);
 		poly_add(&t, &e);
@@ -811,7 +820,7 @@ out:
 /* Alg 14: ct = K-PKE.Encrypt(ek, m, coins). ek has passed the modulus check
  * (encaps) or is the one stored in dk (decaps). */
 static int
-pke_encrypt(EVP_MD_CTX *ctx, const struct mlkem_params *pp, const uint8_t *ek,
+pke_encrypt(const struct md *hs, const struct mlkem_params *pp, const uint8_t *ek,
     const uint8_t m[32], const uint8_t coins[32], uint8_t *ct)
 {
 	struct poly th[K_MAX], y[K_MAX], u, a, e;
@@ -822,7 +831,7 @@ pke_encrypt(EVP_MD_CTX *ctx, const struct mlkem_params *pp, const uint8_t *ek,
 	for (i = 0; i < k; i++)
 		poly_decode(&th[i], ek + POLY_BYTES * i, 12);
 	for (i = 0; i < k; i++) {
-		if ((r = sample_cbd2(ctx, coins, i, &y[i])) != HL_OK)
+		if ((r = sample_cbd2(hs, coins, i, &y[i])) != HL_OK)
 			goto out;
 		ntt(&y[i]);
 	}
@@ -831,14 +840,14 @@ pke_encrypt(EVP_MD_CTX *ctx, const struct mlkem_params *pp, const uint8_t *ek,
 		memset(&u, 0, sizeof(u));
 		for (j = 0; j < k; j++) {
 			/* A^T[i][j] = A[j][i] = SampleNTT(rho || i || j) */
-			if ((r = sample_ntt(ctx, rho, (uint8_t)i, (uint8_t)j,
+			if ((r = sample_ntt(hs, rho, (uint8_t)i, (uint8_t)j,
 			    &a)) != HL_OK)
 				goto out;
 			basemul_add(&u, &a, &y[j]);
 		}
 		poly_reduce(&u);
 		invntt(&u);
-		if ((r = sample_cbd2(ctx, coins, k + i, &e)) != HL_OK)
+		if ((r = sample_cbd2(hs, coins, k + i, &e)) != HL_OK)
 			goto out;
 		poly_add(&u, &e);
 		poly_to_std(&u);
@@ -851,7 +860,7 @@ pke_encrypt(EVP_MD_CTX *ctx, const struct mlkem_params *pp, const uint8_t *ek,
 		basemul_add(&u, &th[j], &y[j]);
 	poly_reduce(&u);
 	invntt(&u);
-	if ((r = sample_cbd2(ctx, coins, 2 * k, &e)) != HL_OK)
+	if ((r = sample_cbd2(hs, coins, 2 * k, &e)) != HL_OK)
 		goto out;
 	poly_add(&u, &e);
 	poly_frommsg(&a, m);
@@ -926,14 +935,14 @@ hl_mlkem_check_ek(int param, const uint8_t *ek, size_t ek_len)
 
 /* H(ek) == h inside dk; dk has the right length. ek and h are public. */
 static int
-dk_hash_check(EVP_MD_CTX *ctx, const struct mlkem_params *pp,
+dk_hash_check(const struct md *hs, const struct mlkem_params *pp,
     const uint8_t *dk)
 {
 	uint8_t h[32];
 	const uint8_t *ek = dk + POLY_BYTES * pp->k;
 	int r;
 
-	r = digest(ctx, md_sha3_256, 0, ek, pp->ek_len, NULL, 0, h, sizeof(h));
+	r = digest(hs, hs->sha3_256, 0, ek, pp->ek_len, NULL, 0, h, sizeof(h));
 	if (r != HL_OK)
 		return r;
 	if (CRYPTO_memcmp(h, ek + pp->ek_len, sizeof(h)) != 0)
@@ -945,20 +954,19 @@ int
 hl_mlkem_check_dk(int param, const uint8_t *dk, size_t dk_len)
 {
 	const struct mlkem_params *pp = params_get(param);
-	EVP_MD_CTX *ctx = NULL;
+	struct md hm = { NULL, NULL, NULL, NULL, NULL };
+	const struct md *hs = &hm;
 	int r = HL_ERR_INTERNAL;
 
 	if (pp == NULL)
 		return HL_ERR_INVALID;
 	if (dk == NULL || dk_len != pp->dk_len)
 		return HL_ERR_MALFORMED;
-	if ((ctx = md_ctx_new()) == NULL) {
-		r = HL_ERR_CRYPTO;
+	if ((r = md_open(&hm)) != HL_OK)
 		goto out;
-	}
-	r = dk_hash_check(ctx, pp, dk);
+	r = dk_hash_check(hs, pp, dk);
 out:
-	EVP_MD_CTX_free(ctx);
+	md_close(&hm);
 	return r;
 }
 
@@ -969,7 +977,8 @@ hl_mlkem_keygen_derand(int param, const uint8_t d[static 32],
     const uint8_t z[static 32], uint8_t *ek, uint8_t *dk)
 {
 	const struct mlkem_params *pp = params_get(param);
-	EVP_MD_CTX *ctx = NULL;
+	struct md hm = { NULL, NULL, NULL, NULL, NULL };
+	const struct md *hs = &hm;
 	uint8_t in[33], g[64];
 	uint8_t *h;
 	int r = HL_ERR_INTERNAL;
@@ -978,23 +987,21 @@ hl_mlkem_keygen_derand(int param, const uint8_t d[static 32],
 		return HL_ERR_INVALID;
 	memset(ek, 0, pp->ek_len);
 	memset(dk, 0, pp->dk_len);
-	if ((ctx = md_ctx_new()) == NULL) {
-		r = HL_ERR_CRYPTO;
+	if ((r = md_open(&hm)) != HL_OK)
 		goto out;
-	}
 	/* (rho, sigma) = G(d || k) */
 	memcpy(in, d, 32);
 	in[32] = (uint8_t)pp->k;
-	if ((r = digest(ctx, md_sha3_512, 0, in, sizeof(in), NULL, 0, g,
+	if ((r = digest(hs, hs->sha3_512, 0, in, sizeof(in), NULL, 0, g,
 	    sizeof(g))) != HL_OK)
 		goto out;
 	HL_DECLASSIFY(g, 32);            /* rho is public: it ends up in ek */
-	if ((r = pke_keygen(ctx, pp, g, g + 32, ek, dk)) != HL_OK)
+	if ((r = pke_keygen(hs, pp, g, g + 32, ek, dk)) != HL_OK)
 		goto out;
 	/* dk = dk_pke || ek || H(ek) || z */
 	memcpy(dk + POLY_BYTES * pp->k, ek, pp->ek_len);
 	h = dk + POLY_BYTES * pp->k + pp->ek_len;
-	if ((r = digest(ctx, md_sha3_256, 0, ek, pp->ek_len, NULL, 0, h,
+	if ((r = digest(hs, hs->sha3_256, 0, ek, pp->ek_len, NULL, 0, h,
 	    32)) != HL_OK)
 		goto out;
 	memcpy(h + 32, z, 32);
@@ -1006,7 +1013,7 @@ out:
 		OPENSSL_cleanse(dk, pp->dk_len);
 		memset(ek, 0, pp->ek_len);
 	}
-	EVP_MD_CTX_free(ctx);
+	md_close(&hm);
 	return r;
 }
 
@@ -1033,7 +1040,8 @@ hl_mlkem_encaps_derand(int param, const uint8_t *ek, size_t ek_len,
     const uint8_t m[static 32], uint8_t *ct, uint8_t ss[static 32])
 {
 	const struct mlkem_params *pp = params_get(param);
-	EVP_MD_CTX *ctx = NULL;
+	struct md hm = { NULL, NULL, NULL, NULL, NULL };
+	const struct md *hs = &hm;
 	uint8_t in[64], g[64];
 	int r = HL_ERR_INTERNAL;
 
@@ -1043,19 +1051,17 @@ hl_mlkem_encaps_derand(int param, const uint8_t *ek, size_t ek_len,
 	memset(ct, 0, pp->ct_len);
 	if ((r = hl_mlkem_check_ek(param, ek, ek_len)) != HL_OK)
 		return r;
-	if ((ctx = md_ctx_new()) == NULL) {
-		r = HL_ERR_CRYPTO;
+	if ((r = md_open(&hm)) != HL_OK)
 		goto out;
-	}
 	/* (K, r) = G(m || H(ek)) */
 	memcpy(in, m, 32);
-	if ((r = digest(ctx, md_sha3_256, 0, ek, ek_len, NULL, 0, in + 32,
+	if ((r = digest(hs, hs->sha3_256, 0, ek, ek_len, NULL, 0, in + 32,
 	    32)) != HL_OK)
 		goto out;
-	if ((r = digest(ctx, md_sha3_512, 0, in, sizeof(in), NULL, 0, g,
+	if ((r = digest(hs, hs->sha3_512, 0, in, sizeof(in), NULL, 0, g,
 	    sizeof(g))) != HL_OK)
 		goto out;
-	if ((r = pke_encrypt(ctx, pp, ek, m, g + 32, ct)) != HL_OK)
+	if ((r = pke_encrypt(hs, pp, ek, m, g + 32, ct)) != HL_OK)
 		goto out;
 	memcpy(ss, g, 32);
 	r = HL_OK;
@@ -1066,7 +1072,7 @@ out:
 		OPENSSL_cleanse(ss, 32);
 		memset(ct, 0, pp->ct_len);
 	}
-	EVP_MD_CTX_free(ctx);
+	md_close(&hm);
 	return r;
 }
 
@@ -1092,7 +1098,7 @@ out:
 
 /* Alg 18: ML-KEM.Decaps_internal; the caller has checked the inputs. */
 static int
-decaps_internal(EVP_MD_CTX *ctx, const struct mlkem_params *pp,
+decaps_internal(const struct md *hs, const struct mlkem_params *pp,
     const uint8_t *dk, const uint8_t *ct, uint8_t ss[32])
 {
 	const uint8_t *dk_pke = dk;
@@ -1108,15 +1114,15 @@ decaps_internal(EVP_MD_CTX *ctx, const struct mlkem_params *pp,
 	/* m' = Decrypt(dk_pke, c); (K', r') = G(m' || h) */
 	pke_decrypt(pp, dk_pke, ct, in);
 	memcpy(in + 32, h, 32);
-	if ((r = digest(ctx, md_sha3_512, 0, in, sizeof(in), NULL, 0, g,
+	if ((r = digest(hs, hs->sha3_512, 0, in, sizeof(in), NULL, 0, g,
 	    sizeof(g))) != HL_OK)
 		goto out;
 	/* K-bar = J(z || c) */
-	if ((r = digest(ctx, md_shake256, 1, z, 32, ct, pp->ct_len, kbar,
+	if ((r = digest(hs, hs->shake256, 1, z, 32, ct, pp->ct_len, kbar,
 	    sizeof(kbar))) != HL_OK)
 		goto out;
 	/* c' = Encrypt(ek, m', r') */
-	if ((r = pke_encrypt(ctx, pp, ek, in, g + 32, ct2)) != HL_OK)
+	if ((r = pke_encrypt(hs, pp, ek, in, g + 32, ct2)) != HL_OK)
 		goto out;
 	/* if c != c' then K' = K-bar: mask is 0xff iff they differ */
 	diff = (uint32_t)CRYPTO_memcmp(ct, ct2, pp->ct_len);
@@ -1137,7 +1143,8 @@ hl_mlkem_decaps(int param, const uint8_t *dk, size_t dk_len,
     const uint8_t *ct, size_t ct_len, uint8_t ss[static 32])
 {
 	const struct mlkem_params *pp = params_get(param);
-	EVP_MD_CTX *ctx = NULL;
+	struct md hm = { NULL, NULL, NULL, NULL, NULL };
+	const struct md *hs = &hm;
 	int r = HL_ERR_INTERNAL;
 
 	if (pp == NULL)
@@ -1147,16 +1154,14 @@ hl_mlkem_decaps(int param, const uint8_t *dk, size_t dk_len,
 	if (ct == NULL || ct_len != pp->ct_len || dk == NULL ||
 	    dk_len != pp->dk_len)
 		return HL_ERR_MALFORMED;
-	if ((ctx = md_ctx_new()) == NULL) {
-		r = HL_ERR_CRYPTO;
+	if ((r = md_open(&hm)) != HL_OK)
 		goto out;
-	}
-	if ((r = dk_hash_check(ctx, pp, dk)) != HL_OK)
+	if ((r = dk_hash_check(hs, pp, dk)) != HL_OK)
 		goto out;
-	r = decaps_internal(ctx, pp, dk, ct, ss);
+	r = decaps_internal(hs, pp, dk, ct, ss);
 out:
 	if (r != HL_OK)
 		OPENSSL_cleanse(ss, 32);
-	EVP_MD_CTX_free(ctx);
+	md_close(&hm);
 	return r;
 }

@@ -62,25 +62,6 @@ node_event(struct hl_node *n, const struct hl_node_event *ev)
 }
 
 void
-node_hex(const uint8_t *p, size_t len, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-void
-node_hex_id(const uint8_t id[HL_ID_BYTES], char out[2 * HL_ID_BYTES + 1])
-{
-	node_hex(id, HL_ID_BYTES, out);
-}
-
-void
 node_audit(struct hl_node *n, const char *event, const uint8_t *id, const char *actor,
     const char *detail)
 {

@@ -150,7 +150,7 @@ batch_envelope_done(struct hl_node *n, struct batch_item *b)
 {
 	char idh[33];
 
-	node_hex_id(b->id, idh);
+	hl_hex_id(b->id, idh);
 	bench_tap(n, idh);
 	log_info("envelope %s from %s stored (%s, %zu bytes)%s", idh, b->origin,
 	    hl_precedence_name(b->precedence), b->clen,
@@ -172,7 +172,7 @@ batch_receipt_done(struct hl_node *n, struct batch_item *b)
 	struct peer_state *from = b->from;
 	char idh[33];
 
-	node_hex_id(rc->id, idh);
+	hl_hex_id(rc->id, idh);
 	log_info("envelope %s: %s by %s%s%s", idh, hl_receipt_kind_name(rc->kind), rc->from,
 	    rc->kind == HL_RECEIPT_REJECTED ? ": " : "",
 	    rc->kind == HL_RECEIPT_REJECTED ? rc->detail : "");

@@ -225,9 +225,6 @@ NODE_FRAMES(NODE_FRAME_PROTO)
 /* ---- node.c ---- */
 /* Announce a committed change to every subscriber. */
 void node_event(struct hl_node *n, const struct hl_node_event *ev);
-/* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
-void node_hex(const uint8_t *p, size_t len, char *out);
-void node_hex_id(const uint8_t id[HL_ID_BYTES], char out[2 * HL_ID_BYTES + 1]);
 /* Record an event. Inside a transaction a failure poisons it: node_commit
  * (or the batch) then rolls back, so no state change commits without its
  * audit entry. */

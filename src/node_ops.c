@@ -155,7 +155,7 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 	m.content_len = req->content_len;
 	m.raw = raw;
 	m.raw_len = rawlen;
-	node_hex_id(id, idh);
+	hl_hex_id(id, idh);
 	hl_label_format(&req->label, &n->cfg.policy, lt, sizeof(lt));
 	snprintf(ad, sizeof(ad), "to=%u recipients precedence=%s label=%s%s size=%zu", nr,
 	    hl_precedence_name(req->precedence), lt,

@@ -72,7 +72,7 @@ reject_envelope(struct hl_node *n, struct peer_state *from, const struct hl_enve
 	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
 	int r;
 
-	node_hex_id(e->id, idh);
+	hl_hex_id(e->id, idh);
 	log_warnx("envelope %s from %s rejected: %s: %s", idh, e->origin, hl_reason_name(reason),
 	    detail);
 	if ((r = node_make_receipt(n, HL_RECEIPT_REJECTED, e->id, e->origin, reason, detail,
@@ -124,7 +124,7 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 		node_audit(n, "envelope-malformed", NULL, ps->conf->node, ad);
 		return HL_OK;
 	}
-	node_hex_id(e.id, idh);
+	hl_hex_id(e.id, idh);
 	/* rule 5: exactly once. A replay gets the answer we gave the first time. */
 	r = hl_store_inbound_seen(n->store, e.id, &status, &receipt, &rlen);
 	if (r == HL_OK) {
@@ -302,7 +302,7 @@ node_handle_receipt(struct hl_node *n, struct peer_state *ps, struct node_frame 
 		node_audit(n, "receipt-malformed", NULL, ps->conf->node, hl_strerror(r));
 		return HL_OK;
 	}
-	node_hex_id(rc.id, idh);
+	hl_hex_id(rc.id, idh);
 	if (strcmp(rc.to, n->cfg.node) != 0) {
 		node_relay_receipt(n, ps, &rc, p, len);
 		return HL_OK;

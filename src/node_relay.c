@@ -227,7 +227,7 @@ node_handle_relay(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 		node_audit(n, "relay-refused", NULL, ps->conf->node, "malformed envelope");
 		return HL_OK;
 	}
-	node_hex_id(e.id, idh);
+	hl_hex_id(e.id, idh);
 	for (w = 0; w < e.nwraps; w++)
 		if (strcmp(e.wraps[w].node, final) == 0)
 			named = 1;

@@ -29,7 +29,7 @@ scan_overdue(struct hl_node *n, uint64_t now)
 	if (hl_store_mark_overdue(n->store, now, dl, &o, &cnt, 256) != HL_OK)
 		return;
 	for (i = 0; i < cnt; i++) {
-		node_hex_id(o[i].id, idh);
+		hl_hex_id(o[i].id, idh);
 		if (o[i].inbound) {
 			log_warnx("ALERT: %s envelope %s from %s not acknowledged within %us: "
 			    "OVERDUE", hl_precedence_name(o[i].precedence), idh, o[i].node,
@@ -80,8 +80,9 @@ link_test(struct hl_node *n, struct peer_state *ps, uint64_t now)
 		node_audit(n, "link-test-failed", ps->test_id, ps->conf->node, ps->test_result);
 	}
 	snprintf(rel, sizeof(rel), "%s,%s", n->cfg.partner, ps->conf->partner);
-	if (hl_label_from_strings(&n->cfg.policy, n->cfg.policy.levels[0], rel, "clear", &label,
-	    why, sizeof(why)) != HL_OK)
+	if (hl_label_make(&n->cfg.policy,
+	    &(struct hl_label_spec){ .classification = n->cfg.policy.levels[0],
+	    .releasable = rel, .tlp = "clear" }, &label, why, sizeof(why)) != HL_OK)
 		return;
 	snprintf(text, sizeof(text), "hotline link test %s -> %s", n->cfg.node, ps->conf->node);
 	memset(&req, 0, sizeof(req));

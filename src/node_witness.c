@@ -122,7 +122,7 @@ node_handle_checkpoint_ack(struct hl_node *n, struct peer_state *ps, struct node
 		return HL_OK;
 	}
 	if (a.result == HL_WITNESS_FORK) {
-		node_hex(a.root, HL_SHA256, root);
+		hl_hex_encode(a.root, HL_SHA256, root);
 		snprintf(ad, sizeof(ad), "size %" PRIu64 " root %s", a.size, root);
 		log_warnx("ALERT: %s says our audit log contradicts the checkpoint it witnessed: %s",
 		    ps->conf->node, ad);
@@ -146,8 +146,8 @@ witness_fork(struct hl_node *n, struct peer_state *ps, const struct hl_checkpoin
 {
 	char had[2 * HL_MERKLE_HASH + 1], got[2 * HL_MERKLE_HASH + 1], ad[HL_AUDIT_DETAIL_MAX];
 
-	node_hex(ps->wit_root, HL_MERKLE_HASH, had);
-	node_hex(cp->root, HL_MERKLE_HASH, got);
+	hl_hex_encode(ps->wit_root, HL_MERKLE_HASH, had);
+	hl_hex_encode(cp->root, HL_MERKLE_HASH, got);
 	snprintf(ad, sizeof(ad), "%s: witnessed size %" PRIu64 " root %s; now size %" PRIu64
 	    " root %s", what, ps->wit_size, had, cp->size, got);
 	log_warnx("ALERT: audit log of %s contradicts its checkpoint we witnessed: %s",

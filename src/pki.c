@@ -25,7 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "alloc.h"
-#include "config.h"
+#include "label.h"
 #include "pki.h"
 #include "pwhash.h"
 
@@ -42,8 +42,9 @@
 static const char pw_alphabet[] =
     "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
+/* hl_set_err, then OpenSSL's reason for the failure, if it has one. */
 __attribute__((format(printf, 3, 4))) static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
+set_err_ssl(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	unsigned long e;
@@ -52,7 +53,7 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	if (err == NULL || errlen == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	hl_vset_err(err, errlen, fmt, ap);
 	va_end(ap);
 	/* Append OpenSSL's reason, if it has one, and clear its queue. */
 	if ((e = ERR_peek_last_error()) != 0) {
@@ -62,46 +63,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 			    ERR_reason_error_string(e) : "openssl error");
 	}
 	ERR_clear_error();
-}
-
-static int
-partner_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < HL_PARTNER_MIN || n > HL_PARTNER_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
-			return 0;
-	return 1;
-}
-
-/* Same rule as hl_label_node_name_valid() in label.h; local so pki has no
- * dependency on label.c. OUT: partner when non-NULL. */
-static int
-node_name_ok(const char *s, size_t n, char partner[HL_PARTNER_MAX + 1])
-{
-	const char *slash;
-	size_t pn, i;
-
-	if (n > HL_NODE_NAME_MAX || (slash = memchr(s, '/', n)) == NULL)
-		return 0;
-	pn = (size_t)(slash - s);
-	if (!partner_ok(s, pn) || pn + 1 >= n)
-		return 0;
-	for (i = pn + 1; i < n; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return 0;
-	}
-	if (partner != NULL) {
-		memcpy(partner, s, pn);
-		partner[pn] = '\0';
-	}
-	return 1;
 }
 
 static int
@@ -128,13 +89,13 @@ write_file(const char *path, const void *data, size_t len, mode_t mode, int excl
 	if (fd == -1) {
 		if (errno == EEXIST) {
 			r = HL_ERR_EXISTS;
-			seterr(err, errlen, "%s already exists; refusing to overwrite it", path);
+			set_err_ssl(err, errlen, "%s already exists; refusing to overwrite it", path);
 		} else
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			set_err_ssl(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) == -1) {
-		seterr(err, errlen, "%s: chmod: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: chmod: %s", path, strerror(errno));
 		goto out;
 	}
 	while (off < len) {
@@ -142,19 +103,19 @@ write_file(const char *path, const void *data, size_t len, mode_t mode, int excl
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			seterr(err, errlen, "%s: write: %s", path, strerror(errno));
+			set_err_ssl(err, errlen, "%s: write: %s", path, strerror(errno));
 			goto out;
 		}
 		off += (size_t)n;
 	}
 	if (fsync(fd) == -1) {
-		seterr(err, errlen, "%s: fsync: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: fsync: %s", path, strerror(errno));
 		goto out;
 	}
 	r = HL_OK;
 out:
 	if (fd != -1 && close(fd) == -1 && r == HL_OK) {
-		seterr(err, errlen, "%s: close: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: close: %s", path, strerror(errno));
 		r = HL_ERR_IO;
 	}
 	return r;
@@ -173,12 +134,12 @@ open_pem(const char *path, BIO **bio, uint8_t **bufp, char *err, size_t errlen)
 	*bio = NULL;
 	*bufp = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if ((buf = hl_malloc(PKI_PEM_MAX)) == NULL) {
 		r = HL_ERR_NOMEM;
-		seterr(err, errlen, "%s: out of memory", path);
+		set_err_ssl(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	for (;;) {
@@ -186,7 +147,7 @@ open_pem(const char *path, BIO **bio, uint8_t **bufp, char *err, size_t errlen)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			seterr(err, errlen, "%s: read: %s", path, strerror(errno));
+			set_err_ssl(err, errlen, "%s: read: %s", path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -194,13 +155,13 @@ open_pem(const char *path, BIO **bio, uint8_t **bufp, char *err, size_t errlen)
 		len += (size_t)n;
 		if (len == PKI_PEM_MAX) {
 			r = HL_ERR_TOO_BIG;
-			seterr(err, errlen, "%s: file too large", path);
+			set_err_ssl(err, errlen, "%s: file too large", path);
 			goto out;
 		}
 	}
 	if ((*bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
 		r = HL_ERR_NOMEM;
-		seterr(err, errlen, "%s: out of memory", path);
+		set_err_ssl(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	*bufp = buf;
@@ -226,7 +187,7 @@ load_cert(const char *path, X509 **out, char *err, size_t errlen)
 		goto out;
 	if ((*out = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
 		r = HL_ERR_MALFORMED;
-		seterr(err, errlen, "%s: not a PEM certificate", path);
+		set_err_ssl(err, errlen, "%s: not a PEM certificate", path);
 		goto out;
 	}
 	r = HL_OK;
@@ -251,7 +212,7 @@ load_key(const char *path, EVP_PKEY **out, char *err, size_t errlen)
 	if ((k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
 	    EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
 		r = HL_ERR_MALFORMED;
-		seterr(err, errlen, "%s: not a PEM Ed25519 private key", path);
+		set_err_ssl(err, errlen, "%s: not a PEM Ed25519 private key", path);
 		goto out;
 	}
 	*out = k;
@@ -275,7 +236,7 @@ write_key(const char *path, EVP_PKEY *k, char *err, size_t errlen)
 	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    (n = BIO_get_mem_data(bio, &pem)) <= 0) {
-		seterr(err, errlen, "%s: cannot encode private key", path);
+		set_err_ssl(err, errlen, "%s: cannot encode private key", path);
 		goto out;
 	}
 	r = write_file(path, pem, (size_t)n, 0600, 1, err, errlen);
@@ -295,7 +256,7 @@ write_cert(const char *path, X509 *x, char *err, size_t errlen)
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(bio, x) != 1 ||
 	    (n = BIO_get_mem_data(bio, &pem)) <= 0) {
-		seterr(err, errlen, "%s: cannot encode certificate", path);
+		set_err_ssl(err, errlen, "%s: cannot encode certificate", path);
 		goto out;
 	}
 	r = write_file(path, pem, (size_t)n, 0644, 0, err, errlen);
@@ -394,18 +355,18 @@ hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (dir == NULL || partner == NULL || !partner_ok(partner, strlen(partner))) {
-		seterr(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
+	if (dir == NULL || partner == NULL || !hl_partner_valid(partner)) {
+		set_err_ssl(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
 		    partner != NULL ? partner : "");
 		goto out;
 	}
 	if (valid_days == 0 || valid_days > 36500) {
-		seterr(err, errlen, "CA validity must be 1..36500 days");
+		set_err_ssl(err, errlen, "CA validity must be 1..36500 days");
 		goto out;
 	}
 	if (join(keyp, dir, "ca.key") != 0 || join(crtp, dir, "ca.crt") != 0) {
 		r = HL_ERR_TOO_BIG;
-		seterr(err, errlen, "%s: path too long", dir);
+		set_err_ssl(err, errlen, "%s: path too long", dir);
 		goto out;
 	}
 	snprintf(cn, sizeof(cn), "hotline %s CA", partner);
@@ -418,7 +379,7 @@ hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
 	    add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") != 0 ||
 	    add_ext(x, x, NID_subject_key_identifier, "hash") != 0 ||
 	    X509_sign(x, k, NULL) <= 0) {
-		seterr(err, errlen, "%s: cannot make CA certificate", dir);
+		set_err_ssl(err, errlen, "%s: cannot make CA certificate", dir);
 		goto out;
 	}
 	if ((r = write_key(keyp, k, err, errlen)) != 0 ||
@@ -445,18 +406,18 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (ca_dir == NULL || node == NULL || key_path == NULL || cert_path == NULL ||
-	    !node_name_ok(node, strnlen(node, HL_NODE_NAME_MAX + 1), partner)) {
-		seterr(err, errlen, "bad node name '%s' (PARTNER/name)",
+	    !hl_label_node_name_valid(node, partner)) {
+		set_err_ssl(err, errlen, "bad node name '%s' (PARTNER/name)",
 		    node != NULL ? node : "");
 		goto out;
 	}
 	if (not_after <= not_before) {
-		seterr(err, errlen, "not_after must be after not_before");
+		set_err_ssl(err, errlen, "not_after must be after not_before");
 		goto out;
 	}
 	if (join(keyp, ca_dir, "ca.key") != 0 || join(crtp, ca_dir, "ca.crt") != 0) {
 		r = HL_ERR_TOO_BIG;
-		seterr(err, errlen, "%s: path too long", ca_dir);
+		set_err_ssl(err, errlen, "%s: path too long", ca_dir);
 		goto out;
 	}
 	if ((r = load_cert(crtp, &ca, err, errlen)) != 0 ||
@@ -464,7 +425,7 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 		goto out;
 	if (X509_check_private_key(ca, cak) != 1) {
 		r = HL_ERR_CRYPTO;
-		seterr(err, errlen, "%s does not match %s", keyp, crtp);
+		set_err_ssl(err, errlen, "%s does not match %s", keyp, crtp);
 		goto out;
 	}
 	snprintf(san, sizeof(san), "URI:%s%s,DNS:localhost,IP:127.0.0.1",
@@ -481,7 +442,7 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 	    add_ext(x, ca, NID_subject_key_identifier, "hash") != 0 ||
 	    add_ext(x, ca, NID_authority_key_identifier, "keyid:always") != 0 ||
 	    X509_sign(x, cak, NULL) <= 0) {
-		seterr(err, errlen, "%s: cannot issue certificate for %s", ca_dir, node);
+		set_err_ssl(err, errlen, "%s: cannot issue certificate for %s", ca_dir, node);
 		goto out;
 	}
 	if ((r = write_key(key_path, k, err, errlen)) != 0 ||
@@ -511,7 +472,7 @@ hl_pki_cert_sha256(const char *cert_path, uint8_t out[static HL_SHA256],
 		goto out;
 	if (X509_digest(x, EVP_sha256(), out, &n) != 1 || n != HL_SHA256) {
 		r = HL_ERR_CRYPTO;
-		seterr(err, errlen, "%s: cannot hash certificate", cert_path);
+		set_err_ssl(err, errlen, "%s: cannot hash certificate", cert_path);
 		goto out;
 	}
 	r = HL_OK;
@@ -554,13 +515,17 @@ hl_pki_cert_node_name(const void *x509, char out[HL_NODE_NAME_MAX + 1])
 		found = 1;
 		d += plen;
 		len -= plen;
-		if (len == 0 || len > HL_NODE_NAME_MAX ||
-		    !node_name_ok((const char *)d, len, NULL)) {
+		if (len == 0 || len > HL_NODE_NAME_MAX) {
 			r = HL_ERR_MALFORMED;
 			goto out;
 		}
 		memcpy(out, d, len);
 		out[len] = '\0';
+		if (strlen(out) != len || !hl_label_node_name_valid(out, NULL)) {
+			out[0] = '\0';
+			r = HL_ERR_MALFORMED;
+			goto out;
+		}
 	}
 	r = found ? HL_OK : HL_ERR_NOT_FOUND;
 out:
@@ -618,19 +583,6 @@ app(char *buf, size_t cap, size_t *off, const char *fmt, ...)
 	return HL_OK;
 }
 
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int
 write_node_conf(const char *path, const char *const *partners, unsigned n,
     unsigned me, unsigned base_port, const struct fed_partner *fp, char *err,
@@ -644,7 +596,7 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	int r = HL_ERR_NOMEM;
 
 	if ((buf = hl_malloc(PKI_CONF_MAX)) == NULL) {
-		seterr(err, errlen, "out of memory");
+		set_err_ssl(err, errlen, "out of memory");
 		goto out;
 	}
 	if (gmtime_r(&now, &tm) == NULL ||
@@ -667,7 +619,7 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	for (i = 0; i < n; i++) {
 		if (i == me)
 			continue;
-		hex(fp[i].pin, HL_SHA256, pinhex);
+		hl_hex_encode(fp[i].pin, HL_SHA256, pinhex);
 		if (app(buf, PKI_CONF_MAX, &off,
 		    "\n[peer %s/node-1]\naddress = 127.0.0.1:%u\nca = ../%s/ca.crt\n"
 		    "ca_sha256 = %s\naccreditation = SECRET\n",
@@ -682,7 +634,7 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	r = write_file(path, buf, off, 0600, 1, err, errlen);
 	goto out;
 toobig:
-	seterr(err, errlen, "%s: configuration too large", path);
+	set_err_ssl(err, errlen, "%s: configuration too large", path);
 out:
 	hl_free(buf);
 	return r;
@@ -705,7 +657,7 @@ static int
 mkdir_private(const char *path, char *err, size_t errlen)
 {
 	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
-		seterr(err, errlen, "%s: mkdir: %s", path, strerror(errno));
+		set_err_ssl(err, errlen, "%s: mkdir: %s", path, strerror(errno));
 		return HL_ERR_IO;
 	}
 	return HL_OK;
@@ -720,9 +672,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		"tls.crt", "admin.password",
 	};
 	struct fed_partner *fp = NULL;
-	struct hl_config *conf = NULL;
 	char path[PKI_PATH], node[HL_NODE_NAME_MAX + 1], pw[PKI_ADMIN_PW_LEN + 2];
-	char cerr[600];
 	struct stat st;
 	int64_t now = (int64_t)time(NULL);
 	unsigned i, j;
@@ -735,48 +685,47 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		base_port = PKI_DEFAULT_BASE_PORT;
 	if (dir == NULL || partners == NULL || npartners == 0 ||
 	    npartners > HL_PEERS_MAX + 1) {
-		seterr(err, errlen, "need 1..%d partners", HL_PEERS_MAX + 1);
+		set_err_ssl(err, errlen, "need 1..%d partners", HL_PEERS_MAX + 1);
 		goto out;
 	}
 	if (base_port + 100 + npartners - 1 > 65535) {
-		seterr(err, errlen, "base port %u too high for %u partners", base_port,
+		set_err_ssl(err, errlen, "base port %u too high for %u partners", base_port,
 		    npartners);
 		goto out;
 	}
 	for (i = 0; i < npartners; i++) {
-		if (partners[i] == NULL || !partner_ok(partners[i], strlen(partners[i]))) {
-			seterr(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
+		if (partners[i] == NULL || !hl_partner_valid(partners[i])) {
+			set_err_ssl(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
 			    partners[i] != NULL ? partners[i] : "");
 			goto out;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(partners[i], partners[j]) == 0) {
-				seterr(err, errlen, "partner %s listed twice", partners[i]);
+				set_err_ssl(err, errlen, "partner %s listed twice", partners[i]);
 				goto out;
 			}
 	}
-	if ((fp = hl_calloc(npartners, sizeof(*fp))) == NULL ||
-	    (conf = hl_calloc(1, sizeof(*conf))) == NULL) {
+	if ((fp = hl_calloc(npartners, sizeof(*fp))) == NULL) {
 		r = HL_ERR_NOMEM;
-		seterr(err, errlen, "out of memory");
+		set_err_ssl(err, errlen, "out of memory");
 		goto out;
 	}
 	/* Refuse before touching anything if any partner is already there. */
 	for (i = 0; i < npartners; i++) {
 		if (join(fp[i].dir, dir, partners[i]) != 0) {
 			r = HL_ERR_TOO_BIG;
-			seterr(err, errlen, "%s: path too long", dir);
+			set_err_ssl(err, errlen, "%s: path too long", dir);
 			goto out;
 		}
 		for (j = 0; j < sizeof(files) / sizeof(files[0]); j++) {
 			if (join(path, fp[i].dir, files[j]) != 0) {
 				r = HL_ERR_TOO_BIG;
-				seterr(err, errlen, "%s: path too long", dir);
+				set_err_ssl(err, errlen, "%s: path too long", dir);
 				goto out;
 			}
 			if (lstat(path, &st) == 0 || errno != ENOENT) {
 				r = HL_ERR_EXISTS;
-				seterr(err, errlen, "%s already exists: refusing to overwrite "
+				set_err_ssl(err, errlen, "%s already exists: refusing to overwrite "
 				    "a federation (remove %s first)", path, fp[i].dir);
 				goto out;
 			}
@@ -804,7 +753,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 			goto out;
 		if ((r = gen_password(pw)) != 0 ||
 		    (r = hl_pwhash_make(pw, PKI_ADMIN_LN, fp[i].hash, sizeof(fp[i].hash))) != 0) {
-			seterr(err, errlen, "cannot make the admin password");
+			set_err_ssl(err, errlen, "cannot make the admin password");
 			goto out;
 		}
 		pw[PKI_ADMIN_PW_LEN] = '\n';
@@ -819,22 +768,11 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		    err, errlen)) != 0)
 			goto out;
 	}
-	/* What we generate must load. */
-	for (i = 0; i < npartners; i++) {
-		if ((r = join(path, fp[i].dir, "node.conf")) != 0)
-			goto out;
-		if (hl_config_load(path, conf, cerr, sizeof(cerr)) != 0) {
-			r = HL_ERR_INTERNAL;
-			seterr(err, errlen, "generated configuration does not load: %s", cerr);
-			goto out;
-		}
-	}
 	r = HL_OK;
 out:
 	if (r == HL_ERR_TOO_BIG && err != NULL && errlen > 0 && err[0] == '\0')
-		seterr(err, errlen, "%s: path too long", dir != NULL ? dir : "");
+		set_err_ssl(err, errlen, "%s: path too long", dir != NULL ? dir : "");
 	OPENSSL_cleanse(pw, sizeof(pw));
-	hl_free(conf);
 	hl_free(fp);
 	return r;
 }

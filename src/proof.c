@@ -13,34 +13,6 @@
 #include "merkle.h"
 #include "proof.h"
 
-static int
-hex_nibble(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static int
-hex_decode(const char *s, uint8_t *out, size_t n)
-{
-	size_t i;
-	int hi, lo;
-
-	if (s == NULL || strlen(s) != 2 * n)
-		return HL_ERR_MALFORMED;
-	for (i = 0; i < n; i++) {
-		if ((hi = hex_nibble(s[2 * i])) < 0 || (lo = hex_nibble(s[2 * i + 1])) < 0)
-			return HL_ERR_MALFORMED;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return HL_OK;
-}
-
 /* One entry of a proof bundle against the checkpoint c. */
 static int
 check_entry(const json_t *e, size_t i, const struct hl_checkpoint *c, const char *idhex,
@@ -78,7 +50,7 @@ check_entry(const json_t *e, size_t i, const struct hl_checkpoint *c, const char
 	me.detail = json_string_value(de);
 	me.detail_len = json_string_length(de);
 	if (json_is_string(idv)) {
-		if (hl_apijson_parse_id(json_string_value(idv), me.id) != HL_OK) {
+		if (hl_hex_parse_id(json_string_value(idv), me.id) != HL_OK) {
 			snprintf(err, errlen, "entry %zu: malformed envelope_id", i + 1);
 			return HL_ERR_MALFORMED;
 		}
@@ -106,8 +78,8 @@ check_entry(const json_t *e, size_t i, const struct hl_checkpoint *c, const char
 	}
 	for (p = 0; p < plen; p++) {
 		v = json_array_get(pa, p);
-		if (!json_is_string(v) || hex_decode(json_string_value(v), proof[p],
-		    HL_SHA256) != HL_OK) {
+		if (!json_is_string(v) || hl_hex_decode(json_string_value(v),
+		    json_string_length(v), proof[p], HL_SHA256, 0) != HL_OK) {
 			snprintf(err, errlen, "entry seq %lld: proof hash %zu is not 64 hex digits",
 			    (long long)sq, p + 1);
 			return HL_ERR_MALFORMED;
@@ -118,8 +90,8 @@ check_entry(const json_t *e, size_t i, const struct hl_checkpoint *c, const char
 		return HL_ERR_CRYPTO;
 	}
 	lv = json_object_get(e, "leaf");
-	if (lv != NULL && (!json_is_string(lv) || hex_decode(json_string_value(lv), want,
-	    HL_SHA256) != HL_OK || memcmp(want, leaf, HL_SHA256) != 0)) {
+	if (lv != NULL && (!json_is_string(lv) || hl_hex_decode(json_string_value(lv),
+	    json_string_length(lv), want, HL_SHA256, 0) != HL_OK || memcmp(want, leaf, HL_SHA256) != 0)) {
 		snprintf(err, errlen, "entry seq %lld: its fields do not hash to its leaf",
 		    (long long)sq);
 		return HL_ERR_BAD_SIGNATURE;
@@ -159,7 +131,7 @@ hl_proof_check(const uint8_t *text, size_t len, const char *node,
 	v = json_object_get(j, "checkpoint");
 	cphex = json_is_string(v) ? json_string_value(v) : NULL;
 	cplen = cphex != NULL ? strlen(cphex) / 2 : 0;
-	if (cphex == NULL || cplen > sizeof(cp) || hex_decode(cphex, cp, cplen) != HL_OK) {
+	if (cphex == NULL || cplen > sizeof(cp) || hl_hex_decode(cphex, strlen(cphex), cp, cplen, 0) != HL_OK) {
 		snprintf(err, errlen, "the bundle has no valid checkpoint");
 		r = HL_ERR_MALFORMED;
 		goto out;
@@ -188,7 +160,7 @@ hl_proof_check(const uint8_t *text, size_t len, const char *node,
 	if (idv != NULL) {
 		uint8_t id[HL_ID_BYTES];
 
-		if (!json_is_string(idv) || hl_apijson_parse_id(json_string_value(idv), id) != HL_OK) {
+		if (!json_is_string(idv) || hl_hex_parse_id(json_string_value(idv), id) != HL_OK) {
 			snprintf(err, errlen, "malformed envelope_id");
 			goto out;
 		}

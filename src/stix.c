@@ -13,21 +13,6 @@
 #include "label.h"
 #include "stix.h"
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- categories ---- */
 
 static const char *const sdo_types[] = {
@@ -306,7 +291,7 @@ selector_ok(const json_t *obj, const char *sel, size_t n, char *why, size_t whyl
 	unsigned idx;
 
 	if (n == 0 || n > HL_STIX_SELECTOR_MAX) {
-		seterr(why, whylen, n == 0 ? "empty" : "longer than %d bytes",
+		hl_set_err(why, whylen, n == 0 ? "empty" : "longer than %d bytes",
 		    HL_STIX_SELECTOR_MAX);
 		return 0;
 	}
@@ -315,25 +300,25 @@ selector_ok(const json_t *obj, const char *sel, size_t n, char *why, size_t whyl
 			;
 		len = i - s;
 		if (len == 0) {
-			seterr(why, whylen, "an empty step (a leading, trailing or double '.')");
+			hl_set_err(why, whylen, "an empty step (a leading, trailing or double '.')");
 			return 0;
 		}
 		if (sel[s] == '[') {
 			if (seg == 0) {
-				seterr(why, whylen, "starts with a list index");
+				hl_set_err(why, whylen, "starts with a list index");
 				return 0;
 			}
 			if (len < 3 || sel[i - 1] != ']' || len - 2 > HL_STIX_INDEX_DIGITS ||
 			    !digits(sel + s + 1, len - 2, &idx)) {
-				seterr(why, whylen, "'%.*s' is not a list index [N]", (int)len, sel + s);
+				hl_set_err(why, whylen, "'%.*s' is not a list index [N]", (int)len, sel + s);
 				return 0;
 			}
 			if (!json_is_array(cur)) {
-				seterr(why, whylen, "[%u] indexes something that is not a list", idx);
+				hl_set_err(why, whylen, "[%u] indexes something that is not a list", idx);
 				return 0;
 			}
 			if (idx >= json_array_size(cur)) {
-				seterr(why, whylen, "[%u] is beyond the list's %zu item(s)", idx,
+				hl_set_err(why, whylen, "[%u] is beyond the list's %zu item(s)", idx,
 				    json_array_size(cur));
 				return 0;
 			}
@@ -341,23 +326,23 @@ selector_ok(const json_t *obj, const char *sel, size_t n, char *why, size_t whyl
 		} else {
 			for (k = s; k < i; k++)
 				if (!sel_char(sel[k], seg == 0)) {
-					seterr(why, whylen, "'%.*s' is not a property name", (int)len,
+					hl_set_err(why, whylen, "'%.*s' is not a property name", (int)len,
 					    sel + s);
 					return 0;
 				}
 			if (seg == 0 && (len < 3 || len > 250) && !(len == 2 && memcmp(sel, "id", 2) == 0)) {
-				seterr(why, whylen, "'%.*s' is not a property name", (int)len, sel + s);
+				hl_set_err(why, whylen, "'%.*s' is not a property name", (int)len, sel + s);
 				return 0;
 			}
 			if (!json_is_object(cur)) {
-				seterr(why, whylen, "'%.*s' is a step into something that is not an "
+				hl_set_err(why, whylen, "'%.*s' is a step into something that is not an "
 				    "object", (int)len, sel + s);
 				return 0;
 			}
 			memcpy(key, sel + s, len);
 			key[len] = '\0';
 			if ((cur = json_object_get(cur, key)) == NULL) {
-				seterr(why, whylen, "the object has no '%s' there", key);
+				hl_set_err(why, whylen, "the object has no '%s' there", key);
 				return 0;
 			}
 		}
@@ -366,7 +351,7 @@ selector_ok(const json_t *obj, const char *sel, size_t n, char *why, size_t whyl
 			return 1;
 		i++;
 		if (i == n) {
-			seterr(why, whylen, "an empty step (a leading, trailing or double '.')");
+			hl_set_err(why, whylen, "an empty step (a leading, trailing or double '.')");
 			return 0;
 		}
 	}
@@ -404,46 +389,46 @@ granular_one(const json_t *obj, const json_t *g, size_t gi, struct hl_stix_marks
 	int t;
 
 	if (!json_is_object(g)) {
-		seterr(err, errlen, "granular_markings[%zu]: not an object", gi);
+		hl_set_err(err, errlen, "granular_markings[%zu]: not an object", gi);
 		return HL_ERR_MALFORMED;
 	}
 	ref = json_object_get(g, "marking_ref");
 	lang = json_object_get(g, "lang");
 	if ((ref == NULL) == (lang == NULL)) {
-		seterr(err, errlen, "granular_markings[%zu]: needs either 'marking_ref' or "
+		hl_set_err(err, errlen, "granular_markings[%zu]: needs either 'marking_ref' or "
 		    "'lang' (one of the two)", gi);
 		return HL_ERR_MALFORMED;
 	}
 	if (ref != NULL && !hl_stix_id_valid(json_string_value(ref), "marking-definition")) {
-		seterr(err, errlen, "granular_markings[%zu].marking_ref: not a marking-definition "
+		hl_set_err(err, errlen, "granular_markings[%zu].marking_ref: not a marking-definition "
 		    "identifier", gi);
 		return HL_ERR_MALFORMED;
 	}
 	if (lang != NULL && (!json_is_string(lang) || json_string_length(lang) == 0 ||
 	    json_string_length(lang) > 64)) {
-		seterr(err, errlen, "granular_markings[%zu].lang: not a language tag", gi);
+		hl_set_err(err, errlen, "granular_markings[%zu].lang: not a language tag", gi);
 		return HL_ERR_MALFORMED;
 	}
 	sels = json_object_get(g, "selectors");
 	if (!json_is_array(sels) || json_array_size(sels) == 0) {
-		seterr(err, errlen, "granular_markings[%zu].selectors: expected a non-empty list",
+		hl_set_err(err, errlen, "granular_markings[%zu].selectors: expected a non-empty list",
 		    gi);
 		return HL_ERR_MALFORMED;
 	}
 	if (json_array_size(sels) > HL_STIX_SELECTORS_MAX) {
-		seterr(err, errlen, "granular_markings[%zu].selectors: more than %d", gi,
+		hl_set_err(err, errlen, "granular_markings[%zu].selectors: more than %d", gi,
 		    HL_STIX_SELECTORS_MAX);
 		return HL_ERR_TOO_BIG;
 	}
 	json_array_foreach(sels, i, v) {
 		if (!json_is_string(v)) {
-			seterr(err, errlen, "granular_markings[%zu].selectors[%zu]: not a string",
+			hl_set_err(err, errlen, "granular_markings[%zu].selectors[%zu]: not a string",
 			    gi, i);
 			return HL_ERR_MALFORMED;
 		}
 		if (!selector_ok(obj, json_string_value(v), json_string_length(v), why,
 		    sizeof(why))) {
-			seterr(err, errlen, "granular_markings[%zu].selectors[%zu] '%.64s': %s", gi,
+			hl_set_err(err, errlen, "granular_markings[%zu].selectors[%zu] '%.64s': %s", gi,
 			    i, json_string_value(v), why);
 			return HL_ERR_MALFORMED;
 		}
@@ -471,17 +456,17 @@ hl_stix_markings(const json_t *obj, struct hl_stix_marks *m, char *err, size_t e
 		err[0] = '\0';
 	r = HL_ERR_MALFORMED;
 	if (!json_is_object(obj)) {
-		seterr(err, errlen, "not a JSON object");
+		hl_set_err(err, errlen, "not a JSON object");
 		goto out;
 	}
 	hl_stix_object_tlp(obj, &m->object_tlp, &m->object_found);
 	if ((gm = json_object_get(obj, "granular_markings")) != NULL) {
 		if (!json_is_array(gm) || json_array_size(gm) == 0) {
-			seterr(err, errlen, "'granular_markings' must be a non-empty list");
+			hl_set_err(err, errlen, "'granular_markings' must be a non-empty list");
 			goto out;
 		}
 		if (json_array_size(gm) > HL_STIX_GRANULAR_MAX) {
-			seterr(err, errlen, "more than %d granular markings", HL_STIX_GRANULAR_MAX);
+			hl_set_err(err, errlen, "more than %d granular markings", HL_STIX_GRANULAR_MAX);
 			r = HL_ERR_TOO_BIG;
 			goto out;
 		}
@@ -606,7 +591,7 @@ refs_ok(const json_t *j, const char *path, char *err, size_t errlen)
 				if (custom && json_is_string(v) && json_string_length(v) == 0)
 					continue;
 				if (!json_is_string(v) || !hl_stix_id_valid(json_string_value(v), NULL)) {
-					seterr(err, errlen, "%s%s: not a STIX identifier (type--uuid)",
+					hl_set_err(err, errlen, "%s%s: not a STIX identifier (type--uuid)",
 					    path, k);
 					return 0;
 				}
@@ -614,14 +599,14 @@ refs_ok(const json_t *j, const char *path, char *err, size_t errlen)
 				if (custom && json_is_array(v) && json_array_size(v) == 0)
 					continue;
 				if (!json_is_array(v) || json_array_size(v) == 0) {
-					seterr(err, errlen, "%s%s: expected a non-empty list of "
+					hl_set_err(err, errlen, "%s%s: expected a non-empty list of "
 					    "identifiers", path, k);
 					return 0;
 				}
 				json_array_foreach(v, ei, e)
 					if (!json_is_string(e) ||
 					    !hl_stix_id_valid(json_string_value(e), NULL)) {
-						seterr(err, errlen, "%s%s[%zu]: not a STIX "
+						hl_set_err(err, errlen, "%s%s[%zu]: not a STIX "
 						    "identifier (type--uuid)", path, k, ei);
 						return 0;
 					}
@@ -643,11 +628,11 @@ need_string(const json_t *o, const char *k, char *err, size_t errlen)
 	const json_t *v = json_object_get(o, k);
 
 	if (v == NULL) {
-		seterr(err, errlen, "missing required property '%s'", k);
+		hl_set_err(err, errlen, "missing required property '%s'", k);
 		return 0;
 	}
 	if (!json_is_string(v) || json_string_length(v) == 0) {
-		seterr(err, errlen, "'%s' must be a non-empty string", k);
+		hl_set_err(err, errlen, "'%s' must be a non-empty string", k);
 		return 0;
 	}
 	return 1;
@@ -661,11 +646,11 @@ time_prop(const json_t *o, const char *k, int required, char key[HL_STIX_TS_KEY]
 
 	if (v == NULL) {
 		if (required)
-			seterr(err, errlen, "missing required property '%s'", k);
+			hl_set_err(err, errlen, "missing required property '%s'", k);
 		return !required;
 	}
 	if (!json_is_string(v) || hl_stix_time(json_string_value(v), key, NULL) != HL_OK) {
-		seterr(err, errlen, "'%s' is not an RFC 3339 UTC timestamp "
+		hl_set_err(err, errlen, "'%s' is not an RFC 3339 UTC timestamp "
 		    "(YYYY-MM-DDTHH:MM:SS[.s]Z)", k);
 		return 0;
 	}
@@ -680,33 +665,33 @@ common_optional_ok(const json_t *o, char *err, size_t errlen)
 	size_t i;
 
 	if ((v = json_object_get(o, "revoked")) != NULL && !json_is_boolean(v)) {
-		seterr(err, errlen, "'revoked' must be true or false");
+		hl_set_err(err, errlen, "'revoked' must be true or false");
 		return 0;
 	}
 	if ((v = json_object_get(o, "labels")) != NULL) {
 		if (!json_is_array(v)) {
-			seterr(err, errlen, "'labels' must be a list of strings");
+			hl_set_err(err, errlen, "'labels' must be a list of strings");
 			return 0;
 		}
 		json_array_foreach(v, i, e)
 			if (!json_is_string(e)) {
-				seterr(err, errlen, "'labels' must be a list of strings");
+				hl_set_err(err, errlen, "'labels' must be a list of strings");
 				return 0;
 			}
 	}
 	if ((v = json_object_get(o, "confidence")) != NULL &&
 	    (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)) {
-		seterr(err, errlen, "'confidence' must be an integer 0..100");
+		hl_set_err(err, errlen, "'confidence' must be an integer 0..100");
 		return 0;
 	}
 	if ((v = json_object_get(o, "external_references")) != NULL) {
 		if (!json_is_array(v)) {
-			seterr(err, errlen, "'external_references' must be a list");
+			hl_set_err(err, errlen, "'external_references' must be a list");
 			return 0;
 		}
 		json_array_foreach(v, i, e)
 			if (!json_is_object(e) || !json_is_string(json_object_get(e, "source_name"))) {
-				seterr(err, errlen, "external_references[%zu]: needs a "
+				hl_set_err(err, errlen, "external_references[%zu]: needs a "
 				    "'source_name' string", i);
 				return 0;
 			}
@@ -714,14 +699,14 @@ common_optional_ok(const json_t *o, char *err, size_t errlen)
 	if ((v = json_object_get(o, "object_marking_refs")) != NULL) {
 		json_array_foreach(v, i, e)
 			if (!hl_stix_id_valid(json_string_value(e), "marking-definition")) {
-				seterr(err, errlen, "object_marking_refs[%zu]: not a "
+				hl_set_err(err, errlen, "object_marking_refs[%zu]: not a "
 				    "marking-definition identifier", i);
 				return 0;
 			}
 	}
 	if ((v = json_object_get(o, "created_by_ref")) != NULL &&
 	    !hl_stix_id_valid(json_string_value(v), "identity")) {
-		seterr(err, errlen, "'created_by_ref' must be an identity identifier");
+		hl_set_err(err, errlen, "'created_by_ref' must be an identity identifier");
 		return 0;
 	}
 	return 1;
@@ -766,7 +751,7 @@ static const struct {
 	{ "windows-registry-key", { NULL } },
 };
 
-/* A STIX pattern parses (stixpattern.c); the message names the offset. */
+/* A STIX pattern parses (stix_pattern.c); the message names the offset. */
 static int
 pattern_ok(const json_t *v, char *err, size_t errlen)
 {
@@ -775,7 +760,7 @@ pattern_ok(const json_t *v, char *err, size_t errlen)
 	if (hl_stix_pattern_check(json_string_value(v), json_string_length(v), why,
 	    sizeof(why)) == HL_OK)
 		return 1;
-	seterr(err, errlen, "'pattern' is not a STIX pattern: %s", why);
+	hl_set_err(err, errlen, "'pattern' is not a STIX pattern: %s", why);
 	return 0;
 }
 
@@ -792,7 +777,7 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 			const char *p = required_props[i].props[k];
 
 			if ((v = json_object_get(o, p)) == NULL) {
-				seterr(err, errlen, "%s: missing required property '%s'", type, p);
+				hl_set_err(err, errlen, "%s: missing required property '%s'", type, p);
 				return 0;
 			}
 		}
@@ -805,7 +790,7 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 		    !time_prop(o, "valid_until", 0, NULL, err, errlen))
 			return 0;
 		if (json_string_length(json_object_get(o, "pattern")) > HL_STIX_PATTERN_MAX) {
-			seterr(err, errlen, "'pattern' longer than %u bytes", HL_STIX_PATTERN_MAX);
+			hl_set_err(err, errlen, "'pattern' longer than %u bytes", HL_STIX_PATTERN_MAX);
 			return 0;
 		}
 		if (strcmp(json_string_value(json_object_get(o, "pattern_type")), "stix") == 0 &&
@@ -813,7 +798,7 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 			return 0;
 	}
 	if (strcmp(type, "malware") == 0 && !json_is_boolean(json_object_get(o, "is_family"))) {
-		seterr(err, errlen, "malware: 'is_family' must be true or false");
+		hl_set_err(err, errlen, "malware: 'is_family' must be true or false");
 		return 0;
 	}
 	if (strcmp(type, "report") == 0 && !time_prop(o, "published", 1, NULL, err, errlen))
@@ -827,7 +812,7 @@ type_props_ok(const json_t *o, const char *type, char *err, size_t errlen)
 	if (strcmp(type, "sighting") == 0 &&
 	    ((v = json_object_get(o, "count")) != NULL && (!json_is_integer(v) ||
 	    json_integer_value(v) < 0 || json_integer_value(v) > 999999999))) {
-		seterr(err, errlen, "sighting: 'count' must be an integer 0..999999999");
+		hl_set_err(err, errlen, "sighting: 'count' must be an integer 0..999999999");
 		return 0;
 	}
 	return 1;
@@ -863,19 +848,19 @@ tlp_definition_ok(const json_t *obj, const char *id, char *err, size_t errlen)
 			break;
 	if (v2 < 0) {
 		if (i < NTLP && tlp_ids[i].v2 == 0 && json_is_string(dt)) {
-			seterr(err, errlen, "marking-definition %s is TLP 1.0 %s: its "
+			hl_set_err(err, errlen, "marking-definition %s is TLP 1.0 %s: its "
 			    "definition_type must be \"tlp\"", id, tlp_ids[i].name);
 			return 0;
 		}
 		return 1;
 	}
 	if (i == NTLP || tlp_ids[i].v2 != v2) {
-		seterr(err, errlen, "marking-definition %s defines a TLP %s marking but is not "
+		hl_set_err(err, errlen, "marking-definition %s defines a TLP %s marking but is not "
 		    "one of its standard ids", id, v2 ? "2.0" : "1.0");
 		return 0;
 	}
 	if (said == NULL || hl_tlp_parse(said, &lv) != HL_OK || lv != tlp_ids[i].tlp) {
-		seterr(err, errlen, "marking-definition %s is %s: its definition says '%.32s'",
+		hl_set_err(err, errlen, "marking-definition %s is %s: its definition says '%.32s'",
 		    id, tlp_ids[i].name, said != NULL ? said : "nothing");
 		return 0;
 	}
@@ -911,45 +896,45 @@ validate(const json_t *obj, char *err, size_t errlen)
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (!json_is_object(obj)) {
-		seterr(err, errlen, "not a JSON object");
+		hl_set_err(err, errlen, "not a JSON object");
 		return HL_ERR_MALFORMED;
 	}
 	if (!depth_ok(obj, 1)) {
-		seterr(err, errlen, "nested deeper than %d levels", HL_STIX_DEPTH_MAX);
+		hl_set_err(err, errlen, "nested deeper than %d levels", HL_STIX_DEPTH_MAX);
 		return HL_ERR_TOO_BIG;
 	}
 	sz = json_dumpb(obj, NULL, 0, JSON_COMPACT);
 	if (sz == 0 || sz > HL_STIX_OBJECT_MAX_BYTES) {
-		seterr(err, errlen, "object larger than %u bytes", HL_STIX_OBJECT_MAX_BYTES);
+		hl_set_err(err, errlen, "object larger than %u bytes", HL_STIX_OBJECT_MAX_BYTES);
 		return HL_ERR_TOO_BIG;
 	}
 	if (!need_string(obj, "type", err, errlen))
 		return HL_ERR_MALFORMED;
 	type = json_string_value(json_object_get(obj, "type"));
 	if (!type_valid(type, strlen(type))) {
-		seterr(err, errlen, "'type' %.64s is not a STIX type name (3..250 of a-z 0-9 -)",
+		hl_set_err(err, errlen, "'type' %.64s is not a STIX type name (3..250 of a-z 0-9 -)",
 		    type);
 		return HL_ERR_MALFORMED;
 	}
 	cat = hl_stix_category(type);
 	if (cat == HL_STIX_BUNDLE) {
-		seterr(err, errlen, "a bundle inside a bundle");
+		hl_set_err(err, errlen, "a bundle inside a bundle");
 		return HL_ERR_MALFORMED;
 	}
 	if (!need_string(obj, "id", err, errlen))
 		return HL_ERR_MALFORMED;
 	id = json_string_value(json_object_get(obj, "id"));
 	if (!hl_stix_id_valid(id, type)) {
-		seterr(err, errlen, "'id' %.80s is not %s--<UUID>", id, type);
+		hl_set_err(err, errlen, "'id' %.80s is not %s--<UUID>", id, type);
 		return HL_ERR_MALFORMED;
 	}
 	v = json_object_get(obj, "spec_version");
 	if (v == NULL && cat != HL_STIX_SCO) {
-		seterr(err, errlen, "missing required property 'spec_version'");
+		hl_set_err(err, errlen, "missing required property 'spec_version'");
 		return HL_ERR_MALFORMED;
 	}
 	if (v != NULL && (!json_is_string(v) || strcmp(json_string_value(v), "2.1") != 0)) {
-		seterr(err, errlen, "'spec_version' must be \"2.1\"");
+		hl_set_err(err, errlen, "'spec_version' must be \"2.1\"");
 		return HL_ERR_MALFORMED;
 	}
 	ckey[0] = mkey[0] = '\0';
@@ -967,7 +952,7 @@ validate(const json_t *obj, char *err, size_t errlen)
 			uint8_t nt;
 
 			if (hl_tlp_parse(json_string_value(v), &nt) != HL_OK || nt != (uint8_t)t) {
-				seterr(err, errlen, "marking-definition %s is %s, not '%.32s'", id,
+				hl_set_err(err, errlen, "marking-definition %s is %s, not '%.32s'", id,
 				    hl_tlp_name((uint8_t)t), json_string_value(v));
 				return HL_ERR_MALFORMED;
 			}
@@ -976,7 +961,7 @@ validate(const json_t *obj, char *err, size_t errlen)
 			return HL_ERR_MALFORMED;
 		if (json_object_get(obj, "definition") == NULL &&
 		    json_object_get(obj, "extensions") == NULL) {
-			seterr(err, errlen, "marking-definition: needs 'definition' or 'extensions'");
+			hl_set_err(err, errlen, "marking-definition: needs 'definition' or 'extensions'");
 			return HL_ERR_MALFORMED;
 		}
 	} else {
@@ -986,7 +971,7 @@ validate(const json_t *obj, char *err, size_t errlen)
 			return HL_ERR_MALFORMED;
 	}
 	if (ckey[0] != '\0' && mkey[0] != '\0' && strcmp(mkey, ckey) < 0) {
-		seterr(err, errlen, "'modified' is earlier than 'created'");
+		hl_set_err(err, errlen, "'modified' is earlier than 'created'");
 		return HL_ERR_MALFORMED;
 	}
 	if (!common_optional_ok(obj, err, errlen) || !type_props_ok(obj, type, err, errlen) ||

@@ -138,7 +138,7 @@ HL_WUR int hl_stix_obs_make(uint8_t kind, const char *value, size_t len, struct 
  * e-mail address, an MD5/SHA-1/SHA-256/SHA-512 hex digest or a domain
  * name. HL_ERR_MALFORMED when it is none of these. */
 HL_WUR int hl_stix_obs_parse(const char *value, struct hl_stix_obs *out);
-/* ---- patterns (stixpattern.c) ---- */
+/* ---- patterns (stix_pattern.c) ---- */
 /* Parse a pattern (pattern_type "stix") against the STIX 2.1 patterning
  * grammar. HL_ERR_MALFORMED, or HL_ERR_TOO_BIG past HL_STIX_PATTERN_MAX
  * bytes or HL_STIX_PATTERN_DEPTH_MAX nesting, with one line in err: "at

@@ -4,22 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "buf.h"
 #include "stixid.h"
-
-static void
-uuid_format(const uint8_t u[16], char out[static HL_STIXID_UUID_LEN + 1])
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	for (i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hx[u[i] >> 4];
-		out[o++] = hx[u[i] & 15];
-	}
-	out[o] = '\0';
-}
 
 int
 hl_stixid_random(char out[static HL_STIXID_UUID_LEN + 1])
@@ -30,7 +16,7 @@ hl_stixid_random(char out[static HL_STIXID_UUID_LEN + 1])
 		return HL_ERR_CRYPTO;
 	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
 	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
-	uuid_format(u, out);
+	hl_hex_uuid(u, out);
 	return HL_OK;
 }
 
@@ -49,7 +35,7 @@ hl_stixid_named(const char *prefix, const char *name, char out[static HL_STIXID_
 	EVP_MD_CTX_free(c);
 	h[6] = (uint8_t)((h[6] & 0x0f) | 0x80);
 	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
-	uuid_format(h, out);
+	hl_hex_uuid(h, out);
 }
 
 void

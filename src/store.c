@@ -382,22 +382,6 @@ enum op_mode { OP_OWN = 1, OP_SAVEPOINT = 2 };
 
 static const uint8_t zero_hash[HL_SHA256];
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int
 map_rc(int rc)
 {
@@ -1019,20 +1003,20 @@ create_private(const char *path, char *err, size_t errlen)
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
-		set_err(err, errlen, "DB: cannot open %s: %s", path, strerror(errno));
+		hl_set_err(err, errlen, "DB: cannot open %s: %s", path, strerror(errno));
 		return HL_ERR_IO;
 	}
 	if (fstat(fd, &sb) == -1) {
-		set_err(err, errlen, "DB: cannot stat %s: %s", path, strerror(errno));
+		hl_set_err(err, errlen, "DB: cannot stat %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		set_err(err, errlen, "DB: %s is not a regular file", path);
+		hl_set_err(err, errlen, "DB: %s is not a regular file", path);
 		r = HL_ERR_INVALID;
 		goto out;
 	}
 	if ((sb.st_mode & 077) != 0 && fchmod(fd, 0600) == -1) {
-		set_err(err, errlen, "DB: cannot chmod 0600 %s: %s", path, strerror(errno));
+		hl_set_err(err, errlen, "DB: cannot chmod 0600 %s: %s", path, strerror(errno));
 		goto out;
 	}
 	r = HL_OK;
@@ -1050,17 +1034,17 @@ check_integrity(sqlite3 *db, const char *path, char *err, size_t errlen)
 
 	r = pragma(db, "PRAGMA quick_check", val, sizeof(val), &rc);
 	if (rc == SQLITE_NOTADB) {
-		set_err(err, errlen, "DB: %s is not a SQLite database (%s)", path,
+		hl_set_err(err, errlen, "DB: %s is not a SQLite database (%s)", path,
 		    sqlite3_errmsg(db));
 		return HL_ERR_CORRUPT;
 	}
 	if ((rc & 0xff) == SQLITE_CORRUPT) {
-		set_err(err, errlen, "DB: %s is corrupt and is not used (quick_check: %s)", path,
+		hl_set_err(err, errlen, "DB: %s is corrupt and is not used (quick_check: %s)", path,
 		    sqlite3_errmsg(db));
 		return HL_ERR_CORRUPT;
 	}
 	if (r != HL_OK) {
-		set_err(err, errlen, "DB: cannot read %s: %s", path, sqlite3_errmsg(db));
+		hl_set_err(err, errlen, "DB: cannot read %s: %s", path, sqlite3_errmsg(db));
 		return r;
 	}
 	if (strcmp(val, "ok") != 0) {
@@ -1068,7 +1052,7 @@ check_integrity(sqlite3 *db, const char *path, char *err, size_t errlen)
 		for (p = val; *p != '\0'; p++)
 			if (*p == '\n' || *p == '\r' || *p == '\t')
 				*p = ' ';
-		set_err(err, errlen, "DB: %s is corrupt and is not used (quick_check: %s)", path, val);
+		hl_set_err(err, errlen, "DB: %s is corrupt and is not used (quick_check: %s)", path, val);
 		return HL_ERR_CORRUPT;
 	}
 	return HL_OK;
@@ -1084,11 +1068,11 @@ migrate(sqlite3 *db, int readonly, char *err, size_t errlen)
 	int rc, r, began = 0;
 
 	if ((r = pragma_int(db, "PRAGMA user_version", &ver, &rc)) != HL_OK) {
-		set_err(err, errlen, "DB: cannot read schema version: %s", sqlite3_errmsg(db));
+		hl_set_err(err, errlen, "DB: cannot read schema version: %s", sqlite3_errmsg(db));
 		return r;
 	}
 	if (ver > STORE_SCHEMA_VERSION || ver < 0) {
-		set_err(err, errlen, "DB: schema version %lld is newer than this hotline "
+		hl_set_err(err, errlen, "DB: schema version %lld is newer than this hotline "
 		    "supports (%d): refusing to open; upgrade hotline", (long long)ver,
 		    STORE_SCHEMA_VERSION);
 		return HL_ERR_VERSION;
@@ -1097,16 +1081,16 @@ migrate(sqlite3 *db, int readonly, char *err, size_t errlen)
 		return HL_OK;
 	if (readonly) {
 		if (ver == 0)
-			set_err(err, errlen, "DB: not a hotline database (no schema)");
+			hl_set_err(err, errlen, "DB: not a hotline database (no schema)");
 		else
-			set_err(err, errlen, "DB: schema version %lld is older than %d: open "
+			hl_set_err(err, errlen, "DB: schema version %lld is older than %d: open "
 			    "it read-write once to migrate", (long long)ver,
 			    STORE_SCHEMA_VERSION);
 		return HL_ERR_VERSION;
 	}
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		set_err(err, errlen, "DB: cannot begin migration: %s", sqlite3_errmsg(db));
+		hl_set_err(err, errlen, "DB: cannot begin migration: %s", sqlite3_errmsg(db));
 		r = map_rc(rc);
 		goto out;
 	}
@@ -1115,11 +1099,11 @@ migrate(sqlite3 *db, int readonly, char *err, size_t errlen)
 		/* A version-0 file must be empty: not somebody else's database. */
 		if ((r = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &ntables,
 		    &rc)) != HL_OK) {
-			set_err(err, errlen, "DB: cannot read schema: %s", sqlite3_errmsg(db));
+			hl_set_err(err, errlen, "DB: cannot read schema: %s", sqlite3_errmsg(db));
 			goto out;
 		}
 		if (ntables != 0) {
-			set_err(err, errlen, "DB: file holds tables but no hotline schema "
+			hl_set_err(err, errlen, "DB: file holds tables but no hotline schema "
 			    "version: not a hotline database");
 			r = HL_ERR_VERSION;
 			goto out;
@@ -1128,7 +1112,7 @@ migrate(sqlite3 *db, int readonly, char *err, size_t errlen)
 	for (; ver < STORE_SCHEMA_VERSION; ver++) {
 		rc = sqlite3_exec(db, migrations[ver], NULL, NULL, &emsg);
 		if (rc != SQLITE_OK) {
-			set_err(err, errlen, "DB: migration to schema version %lld failed: %s",
+			hl_set_err(err, errlen, "DB: migration to schema version %lld failed: %s",
 			    (long long)ver + 1, emsg != NULL ? emsg : sqlite3_errstr(rc));
 			r = map_rc(rc);
 			goto out;
@@ -1138,13 +1122,13 @@ migrate(sqlite3 *db, int readonly, char *err, size_t errlen)
 	(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
 	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		set_err(err, errlen, "DB: cannot set schema version: %s", sqlite3_errmsg(db));
+		hl_set_err(err, errlen, "DB: cannot set schema version: %s", sqlite3_errmsg(db));
 		r = map_rc(rc);
 		goto out;
 	}
 	rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		set_err(err, errlen, "DB: cannot commit migration: %s", sqlite3_errmsg(db));
+		hl_set_err(err, errlen, "DB: cannot commit migration: %s", sqlite3_errmsg(db));
 		r = map_rc(rc);
 		goto out;
 	}
@@ -1230,7 +1214,7 @@ ckpt_start(struct hl_store *s, const char *path, char *err, size_t errlen)
 
 	if ((rc = sqlite3_open_v2(path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 	    NULL)) != SQLITE_OK) {
-		set_err(err, errlen, "DB: cannot open the checkpoint connection: %s",
+		hl_set_err(err, errlen, "DB: cannot open the checkpoint connection: %s",
 		    s->ckpt_db != NULL ? sqlite3_errmsg(s->ckpt_db) : sqlite3_errstr(rc));
 		return HL_ERR_STORE;
 	}
@@ -1243,7 +1227,7 @@ ckpt_start(struct hl_store *s, const char *path, char *err, size_t errlen)
 	    NULL) != SQLITE_OK ||
 	    sqlite3_exec(s->db, "PRAGMA journal_size_limit = 67108864", NULL, NULL,
 	    NULL) != SQLITE_OK) {
-		set_err(err, errlen, "DB: cannot prepare the checkpoint connection: %s",
+		hl_set_err(err, errlen, "DB: cannot prepare the checkpoint connection: %s",
 		    sqlite3_errmsg(s->ckpt_db));
 		return HL_ERR_STORE;
 	}
@@ -1257,7 +1241,7 @@ ckpt_start(struct hl_store *s, const char *path, char *err, size_t errlen)
 	if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) != 0) {
 		pthread_cond_destroy(&s->ckpt_cv);
 		pthread_mutex_destroy(&s->ckpt_mu);
-		set_err(err, errlen, "DB: cannot start the checkpoint thread");
+		hl_set_err(err, errlen, "DB: cannot start the checkpoint thread");
 		return HL_ERR_STORE;
 	}
 	s->ckpt_running = 1;
@@ -1297,13 +1281,13 @@ store_open(const char *path, int readonly, struct hl_store **out, char *err, siz
 
 	if (out != NULL)
 		*out = NULL;
-	set_err(err, errlen, "%s", "");
+	hl_set_err(err, errlen, "%s", "");
 	if (path == NULL || out == NULL || path[0] == '\0') {
-		set_err(err, errlen, "DB: no database path");
+		hl_set_err(err, errlen, "DB: no database path");
 		return HL_ERR_INVALID;
 	}
 	if ((s = hl_calloc(1, sizeof(*s))) == NULL) {
-		set_err(err, errlen, "DB: out of memory");
+		hl_set_err(err, errlen, "DB: out of memory");
 		return HL_ERR_NOMEM;
 	}
 	s->readonly = readonly;
@@ -1316,7 +1300,7 @@ store_open(const char *path, int readonly, struct hl_store **out, char *err, siz
 	}
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
-		set_err(err, errlen, "DB: cannot open %s: %s", path,
+		hl_set_err(err, errlen, "DB: cannot open %s: %s", path,
 		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		r = (rc & 0xff) == SQLITE_CANTOPEN ? HL_ERR_IO : map_rc(rc);
 		goto out;
@@ -1325,12 +1309,12 @@ store_open(const char *path, int readonly, struct hl_store **out, char *err, siz
 	    (rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, &v)) != SQLITE_OK ||
 	    (rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &v)) != SQLITE_OK ||
 	    (rc = sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS)) != SQLITE_OK) {
-		set_err(err, errlen, "DB: cannot configure SQLite: %s", sqlite3_errstr(rc));
+		hl_set_err(err, errlen, "DB: cannot configure SQLite: %s", sqlite3_errstr(rc));
 		r = map_rc(rc);
 		goto out;
 	}
 	if ((r = pragma(s->db, "PRAGMA foreign_keys = ON", NULL, 0, &rc)) != HL_OK) {
-		set_err(err, errlen, "DB: cannot enable foreign keys: %s", sqlite3_errmsg(s->db));
+		hl_set_err(err, errlen, "DB: cannot enable foreign keys: %s", sqlite3_errmsg(s->db));
 		goto out;
 	}
 	if ((r = check_integrity(s->db, path, err, errlen)) != HL_OK)
@@ -1338,7 +1322,7 @@ store_open(const char *path, int readonly, struct hl_store **out, char *err, siz
 	if (!readonly) {
 		if ((r = pragma(s->db, "PRAGMA journal_mode = WAL", val, sizeof(val), &rc)) !=
 		    HL_OK || strcmp(val, "wal") != 0) {
-			set_err(err, errlen, "DB: cannot switch to WAL mode: %s",
+			hl_set_err(err, errlen, "DB: cannot switch to WAL mode: %s",
 			    r != HL_OK ? sqlite3_errmsg(s->db) : val);
 			if (r == HL_OK)
 				r = HL_ERR_STORE;
@@ -1346,7 +1330,7 @@ store_open(const char *path, int readonly, struct hl_store **out, char *err, siz
 		}
 	}
 	if ((r = pragma(s->db, "PRAGMA synchronous = FULL", NULL, 0, &rc)) != HL_OK) {
-		set_err(err, errlen, "DB: cannot set synchronous=FULL: %s", sqlite3_errmsg(s->db));
+		hl_set_err(err, errlen, "DB: cannot set synchronous=FULL: %s", sqlite3_errmsg(s->db));
 		goto out;
 	}
 	if ((r = migrate(s->db, readonly, err, errlen)) != HL_OK)
@@ -1355,14 +1339,14 @@ store_open(const char *path, int readonly, struct hl_store **out, char *err, siz
 		rc = sqlite3_prepare_v3(s->db, st_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		    &s->st[i], NULL);
 		if (rc != SQLITE_OK) {
-			set_err(err, errlen, "DB: cannot prepare statement %d: %s "
+			hl_set_err(err, errlen, "DB: cannot prepare statement %d: %s "
 			    "(schema damaged?)", i, sqlite3_errmsg(s->db));
 			r = (rc & 0xff) == SQLITE_ERROR ? HL_ERR_CORRUPT : map_rc(rc);
 			goto out;
 		}
 	}
 	if ((r = audit_load(s)) != HL_OK) {
-		set_err(err, errlen, "DB: cannot read the audit head: %s", s->errmsg);
+		hl_set_err(err, errlen, "DB: cannot read the audit head: %s", s->errmsg);
 		goto out;
 	}
 	if (!readonly && (r = ckpt_start(s, path, err, errlen)) != HL_OK)
@@ -2397,7 +2381,7 @@ audit_check_head(struct hl_store *s, uint64_t last_seq, const uint8_t *last_hash
 	int r, have;
 
 	if ((r = step_row(s, st, &have)) != HL_OK) {
-		set_err(err, errlen, "cannot read the audit head: %s", s->errmsg);
+		hl_set_err(err, errlen, "cannot read the audit head: %s", s->errmsg);
 		goto out;
 	}
 	r = HL_ERR_CORRUPT;
@@ -2407,7 +2391,7 @@ audit_check_head(struct hl_store *s, uint64_t last_seq, const uint8_t *last_hash
 			goto out;
 		}
 		*bad_seq = last_seq;
-		set_err(err, errlen, "audit head record missing (log ends at entry %llu)",
+		hl_set_err(err, errlen, "audit head record missing (log ends at entry %llu)",
 		    (unsigned long long)last_seq);
 		goto out;
 	}
@@ -2416,26 +2400,26 @@ audit_check_head(struct hl_store *s, uint64_t last_seq, const uint8_t *last_hash
 	if (h == NULL || sqlite3_column_bytes(st, 1) != HL_SHA256 ||
 	    sqlite3_column_int64(st, 0) < 0) {
 		*bad_seq = last_seq;
-		set_err(err, errlen, "audit head record is malformed");
+		hl_set_err(err, errlen, "audit head record is malformed");
 		goto out;
 	}
 	if (hseq > last_seq) {
 		*bad_seq = last_seq + 1;
-		set_err(err, errlen, "audit log truncated: the head records entry %llu but "
+		hl_set_err(err, errlen, "audit log truncated: the head records entry %llu but "
 		    "the last entry is %llu (entry %llu missing)", (unsigned long long)hseq,
 		    (unsigned long long)last_seq, (unsigned long long)(last_seq + 1));
 		goto out;
 	}
 	if (hseq < last_seq) {
 		*bad_seq = hseq + 1;
-		set_err(err, errlen, "audit entry %llu: not recorded in the audit head (head "
+		hl_set_err(err, errlen, "audit entry %llu: not recorded in the audit head (head "
 		    "is at entry %llu)", (unsigned long long)(hseq + 1),
 		    (unsigned long long)hseq);
 		goto out;
 	}
 	if (last_seq > 0 && memcmp(h, last_hash, HL_SHA256) != 0) {
 		*bad_seq = last_seq;
-		set_err(err, errlen, "audit entry %llu: hash does not match the audit head",
+		hl_set_err(err, errlen, "audit entry %llu: hash does not match the audit head",
 		    (unsigned long long)last_seq);
 		goto out;
 	}
@@ -2458,13 +2442,13 @@ audit_check_row(sqlite3_stmt *st, uint64_t expect, const uint8_t running[HL_SHA2
 	seq = sqlite3_column_int64(st, 0);
 	if (seq < 0 || (uint64_t)seq < expect) {
 		*bad_seq = expect;
-		set_err(err, errlen, "audit entry %llu: sequence number %lld out of order",
+		hl_set_err(err, errlen, "audit entry %llu: sequence number %lld out of order",
 		    (unsigned long long)expect, (long long)seq);
 		return HL_ERR_CORRUPT;
 	}
 	if ((uint64_t)seq != expect) {
 		*bad_seq = expect;
-		set_err(err, errlen, "audit entry %llu missing (next is %llu)",
+		hl_set_err(err, errlen, "audit entry %llu missing (next is %llu)",
 		    (unsigned long long)expect, (unsigned long long)seq);
 		return HL_ERR_CORRUPT;
 	}
@@ -2484,12 +2468,12 @@ audit_check_row(sqlite3_stmt *st, uint64_t expect, const uint8_t running[HL_SHA2
 	    sqlite3_column_bytes(st, 3) != HL_ID_BYTES)) ||
 	    evn < 0 || an < 0 || dn < 0) {
 		*bad_seq = expect;
-		set_err(err, errlen, "audit entry %llu: malformed row", (unsigned long long)expect);
+		hl_set_err(err, errlen, "audit entry %llu: malformed row", (unsigned long long)expect);
 		return HL_ERR_CORRUPT;
 	}
 	if (memcmp(prev, running, HL_SHA256) != 0) {
 		*bad_seq = expect;
-		set_err(err, errlen, "audit entry %llu: previous-hash link broken",
+		hl_set_err(err, errlen, "audit entry %llu: previous-hash link broken",
 		    (unsigned long long)expect);
 		return HL_ERR_CORRUPT;
 	}
@@ -2497,13 +2481,13 @@ audit_check_row(sqlite3_stmt *st, uint64_t expect, const uint8_t running[HL_SHA2
 	    (size_t)evn, sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : id,
 	    actor != NULL ? actor : "", (size_t)an, detail != NULL ? detail : "", (size_t)dn,
 	    h)) != HL_OK) {
-		set_err(err, errlen, "audit entry %llu: cannot hash: %s",
+		hl_set_err(err, errlen, "audit entry %llu: cannot hash: %s",
 		    (unsigned long long)expect, hl_strerror(r));
 		return r;
 	}
 	if (memcmp(h, hash, HL_SHA256) != 0) {
 		*bad_seq = expect;
-		set_err(err, errlen, "audit entry %llu: hash does not match its contents",
+		hl_set_err(err, errlen, "audit entry %llu: hash does not match its contents",
 		    (unsigned long long)expect);
 		return HL_ERR_CORRUPT;
 	}
@@ -2580,7 +2564,7 @@ cp_next(struct hl_store *s, struct cp_cursor *cc, const uint8_t *pub, uint64_t *
 	int n, r;
 
 	if ((r = step_row(s, cc->st, &cc->have)) != HL_OK) {
-		set_err(err, errlen, "cannot read the audit checkpoints: %s", s->errmsg);
+		hl_set_err(err, errlen, "cannot read the audit checkpoints: %s", s->errmsg);
 		return r;
 	}
 	if (!cc->have)
@@ -2592,13 +2576,13 @@ cp_next(struct hl_store *s, struct cp_cursor *cc, const uint8_t *pub, uint64_t *
 	    hl_checkpoint_decode(raw, (size_t)n, &cc->c) != HL_OK ||
 	    cc->c.size != (uint64_t)size) {
 		*bad_seq = cc->good + 1;
-		set_err(err, errlen, "audit checkpoint at size %lld: malformed record",
+		hl_set_err(err, errlen, "audit checkpoint at size %lld: malformed record",
 		    (long long)size);
 		return HL_ERR_CORRUPT;
 	}
 	if (pub != NULL && hl_checkpoint_verify(raw, (size_t)n, NULL, pub, &tmp) != HL_OK) {
 		*bad_seq = cc->good + 1;
-		set_err(err, errlen, "audit checkpoint at size %lld: signature does not verify "
+		hl_set_err(err, errlen, "audit checkpoint at size %lld: signature does not verify "
 		    "with the node key", (long long)size);
 		return HL_ERR_CORRUPT;
 	}
@@ -2620,7 +2604,7 @@ audit_verify(struct hl_store *s, const uint8_t *pub, uint64_t *count, uint64_t *
 	uint64_t expect = 1, dummy_bad = 0, dummy_count = 0;
 	int r, have, began = 0;
 
-	set_err(err, errlen, "%s", "");
+	hl_set_err(err, errlen, "%s", "");
 	if (count == NULL)
 		count = &dummy_count;
 	if (bad_seq == NULL)
@@ -2635,7 +2619,7 @@ audit_verify(struct hl_store *s, const uint8_t *pub, uint64_t *count, uint64_t *
 	/* one read transaction: the walk and the head are the same snapshot */
 	if (!s->in_tx) {
 		if ((r = run(s, ST_BEGIN_READ)) != HL_OK) {
-			set_err(err, errlen, "cannot read the audit log: %s", s->errmsg);
+			hl_set_err(err, errlen, "cannot read the audit log: %s", s->errmsg);
 			return r;
 		}
 		began = 1;
@@ -2646,7 +2630,7 @@ audit_verify(struct hl_store *s, const uint8_t *pub, uint64_t *count, uint64_t *
 		goto done;
 	for (;;) {
 		if ((r = step_row(s, st, &have)) != HL_OK) {
-			set_err(err, errlen, "cannot read audit entry %llu: %s",
+			hl_set_err(err, errlen, "cannot read audit entry %llu: %s",
 			    (unsigned long long)expect, s->errmsg);
 			break;
 		}
@@ -2660,33 +2644,33 @@ audit_verify(struct hl_store *s, const uint8_t *pub, uint64_t *count, uint64_t *
 			/* out of memory is not corruption: no bad entry is named then */
 			if (r != HL_ERR_NOMEM)
 				*bad_seq = expect;
-			set_err(err, errlen, "audit entry %llu: cannot compute its leaf hash: %s",
+			hl_set_err(err, errlen, "audit entry %llu: cannot compute its leaf hash: %s",
 			    (unsigned long long)expect, hl_strerror(r));
 			break;
 		}
 		if (!leaf_cache_ok(st, 8, leaf)) {
 			*bad_seq = expect;
-			set_err(err, errlen, "audit entry %llu: cached leaf hash does not match "
+			hl_set_err(err, errlen, "audit entry %llu: cached leaf hash does not match "
 			    "its contents", (unsigned long long)expect);
 			r = HL_ERR_CORRUPT;
 			break;
 		}
 		if ((r = hl_merkle_frontier_add(&fr, leaf)) != HL_OK) {
-			set_err(err, errlen, "audit entry %llu: %s", (unsigned long long)expect,
+			hl_set_err(err, errlen, "audit entry %llu: %s", (unsigned long long)expect,
 			    hl_strerror(r));
 			break;
 		}
 		*count = expect;
 		if (cc.have && cc.c.size == expect) {
 			if ((r = hl_merkle_frontier_root(&fr, root)) != HL_OK) {
-				set_err(err, errlen, "audit entry %llu: %s",
+				hl_set_err(err, errlen, "audit entry %llu: %s",
 				    (unsigned long long)expect, hl_strerror(r));
 				break;
 			}
 			if (memcmp(root, cc.c.root, HL_MERKLE_HASH) != 0) {
 				*bad_seq = cc.good + 1;
 				*count = cc.good;
-				set_err(err, errlen, "audit entries %llu..%llu do not match the "
+				hl_set_err(err, errlen, "audit entries %llu..%llu do not match the "
 				    "signed checkpoint at size %llu: rewritten after it was signed",
 				    (unsigned long long)(cc.good + 1), (unsigned long long)expect,
 				    (unsigned long long)expect);
@@ -2703,7 +2687,7 @@ audit_verify(struct hl_store *s, const uint8_t *pub, uint64_t *count, uint64_t *
 		r = audit_check_head(s, expect - 1, running, bad_seq, err, errlen);
 	if (r == HL_OK && cc.have) {
 		*bad_seq = expect;
-		set_err(err, errlen, "audit log truncated: the signed checkpoint at size %llu "
+		hl_set_err(err, errlen, "audit log truncated: the signed checkpoint at size %llu "
 		    "covers entries up to %llu but the log ends at entry %llu",
 		    (unsigned long long)cc.c.size, (unsigned long long)cc.c.size,
 		    (unsigned long long)(expect - 1));
@@ -2729,7 +2713,7 @@ hl_store_audit_verify_signed(struct hl_store *s, const uint8_t pub[static HL_ED2
     uint64_t *count, uint64_t *bad_seq, char *err, size_t errlen)
 {
 	if (pub == NULL) {
-		set_err(err, errlen, "no public key");
+		hl_set_err(err, errlen, "no public key");
 		return HL_ERR_INVALID;
 	}
 	return audit_verify(s, pub, count, bad_seq, err, errlen);

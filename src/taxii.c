@@ -609,7 +609,7 @@ search_hit_json(const struct hl_stix_hit *h)
 			goto out;
 	hl_stixshare_time(h->row.prov.received_us, t);
 	if (has_env)
-		hl_apijson_format_id(h->row.prov.envelope, hid);
+		hl_hex_id(h->row.prov.envelope, hid);
 	it = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b,"
 	    " s:{s:I, s:I, s:o, s:o, s:O, s:b}}",
 	    "id", h->row.id, "type", h->row.type, "name", h->name, "collection",

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "buf.h"
 #include "stix.h"
 #include "taxii.h"
 
@@ -270,19 +271,6 @@ token_mac(const uint8_t key[32], const char *body, uint8_t mac[32])
 	return HL_OK;
 }
 
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int
 hl_taxii_token_make(const uint8_t key[static 32], const uint8_t fh[static 32], uint64_t after,
     char out[HL_TAXII_TOKEN_MAX + 1])
@@ -291,11 +279,11 @@ hl_taxii_token_make(const uint8_t key[static 32], const uint8_t fh[static 32], u
 	uint8_t mac[32];
 	int r;
 
-	hex(fh, 16, fhx);
+	hl_hex_encode(fh, 16, fhx);
 	(void)snprintf(body, sizeof(body), "1.%" PRIu64 ".%s", after, fhx);
 	if ((r = token_mac(key, body, mac)) != HL_OK)
 		return r;
-	hex(mac, sizeof(mac), mx);
+	hl_hex_encode(mac, sizeof(mac), mx);
 	(void)snprintf(out, HL_TAXII_TOKEN_MAX + 1, "%s.%s", body, mx);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return HL_OK;
@@ -321,7 +309,7 @@ hl_taxii_token_check(const uint8_t key[static 32], const char *tok, const uint8_
 	body[bl] = '\0';
 	if (token_mac(key, body, mac) != HL_OK)
 		return HL_ERR_CRYPTO;
-	hex(mac, sizeof(mac), mx);
+	hl_hex_encode(mac, sizeof(mac), mx);
 	if (CRYPTO_memcmp(mx, dot + 1, 64) != 0)
 		goto out;
 	/* "1.<after>.<fh>" */
@@ -331,7 +319,7 @@ hl_taxii_token_check(const uint8_t key[static 32], const char *tok, const uint8_
 	v = strtoull(body + 2, &end, 10);
 	if (errno != 0 || end == body + 2 || *end != '.' || strlen(end + 1) != 32)
 		goto out;
-	hex(fh, 16, fhx);
+	hl_hex_encode(fh, 16, fhx);
 	if (strcmp(end + 1, fhx) != 0) {
 		r = HL_ERR_INVALID;   /* another query's token */
 		goto out;

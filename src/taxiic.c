@@ -17,25 +17,6 @@
 #include "stix.h"
 #include "taxiic.h"
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	size_t i;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	for (i = 0; err[i] != '\0'; i++)
-		if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
-			err[i] = ' ';
-}
-
 /* ---- parsers ---- */
 
 static int
@@ -46,11 +27,11 @@ load(const uint8_t *p, size_t len, const char *what, json_t **out, char *err, si
 
 	*out = NULL;
 	if (p == NULL || len == 0) {
-		set_err(err, errlen, "%s: empty response", what);
+		hl_set_err(err, errlen, "%s: empty response", what);
 		return HL_ERR_MALFORMED;
 	}
 	if ((r = hl_apijson_load_object(p, len, HL_TAXIIC_BODY_MAX, out, e, sizeof(e))) != HL_OK)
-		set_err(err, errlen, "%s: %s", what, e);
+		hl_set_err(err, errlen, "%s: %s", what, e);
 	return r;
 }
 
@@ -67,22 +48,22 @@ get_str(const json_t *o, const char *k, int required, char *out, size_t cap, con
 	if (v == NULL) {
 		if (!required)
 			return HL_OK;
-		set_err(err, errlen, "%s: \"%s\" missing", what, k);
+		hl_set_err(err, errlen, "%s: \"%s\" missing", what, k);
 		return HL_ERR_MALFORMED;
 	}
 	if (!json_is_string(v)) {
-		set_err(err, errlen, "%s: \"%s\" is not a string", what, k);
+		hl_set_err(err, errlen, "%s: \"%s\" is not a string", what, k);
 		return HL_ERR_MALFORMED;
 	}
 	s = json_string_value(v);
 	n = json_string_length(v);
 	if (n >= cap) {
-		set_err(err, errlen, "%s: \"%s\" longer than %zu bytes", what, k, cap - 1);
+		hl_set_err(err, errlen, "%s: \"%s\" longer than %zu bytes", what, k, cap - 1);
 		return HL_ERR_TOO_BIG;
 	}
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-			set_err(err, errlen, "%s: \"%s\" holds a control character", what, k);
+			hl_set_err(err, errlen, "%s: \"%s\" holds a control character", what, k);
 			return HL_ERR_MALFORMED;
 		}
 	memcpy(out, s, n);
@@ -99,7 +80,7 @@ get_bool(const json_t *o, const char *k, int *out, const char *what, char *err, 
 	if (v == NULL)
 		return HL_OK;
 	if (!json_is_boolean(v)) {
-		set_err(err, errlen, "%s: \"%s\" is not a boolean", what, k);
+		hl_set_err(err, errlen, "%s: \"%s\" is not a boolean", what, k);
 		return HL_ERR_MALFORMED;
 	}
 	*out = json_is_true(v);
@@ -116,7 +97,7 @@ get_count(const json_t *o, const char *k, int required, uint64_t *out, const cha
 	if (v == NULL && !required)
 		return HL_OK;
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		set_err(err, errlen, "%s: \"%s\" is not a count", what, k);
+		hl_set_err(err, errlen, "%s: \"%s\" is not a count", what, k);
 		return HL_ERR_MALFORMED;
 	}
 	*out = (uint64_t)json_integer_value(v);
@@ -133,11 +114,11 @@ get_array(const json_t *o, const char *k, size_t max, json_t **out, const char *
 	if (v == NULL)
 		return HL_OK;
 	if (!json_is_array(v)) {
-		set_err(err, errlen, "%s: \"%s\" is not an array", what, k);
+		hl_set_err(err, errlen, "%s: \"%s\" is not an array", what, k);
 		return HL_ERR_MALFORMED;
 	}
 	if (json_array_size(v) > max) {
-		set_err(err, errlen, "%s: more than %zu entries in \"%s\"", what, max, k);
+		hl_set_err(err, errlen, "%s: more than %zu entries in \"%s\"", what, max, k);
 		return HL_ERR_TOO_BIG;
 	}
 	*out = v;
@@ -165,7 +146,7 @@ hl_taxiic_parse_discovery(const uint8_t *p, size_t len, struct hl_taxii_discover
 	json_array_foreach(roots, i, v) {
 		if (!json_is_string(v) || json_string_length(v) > HL_TAXIIC_URL_MAX ||
 		    json_string_length(v) == 0) {
-			set_err(err, errlen, "discovery: api_roots[%zu] is not a URL", i);
+			hl_set_err(err, errlen, "discovery: api_roots[%zu] is not a URL", i);
 			r = HL_ERR_MALFORMED;
 			goto out;
 		}
@@ -207,7 +188,7 @@ hl_taxiic_parse_collections(const uint8_t *p, size_t len, struct hl_taxii_collec
 	if (json_array_size(arr) > 0 &&
 	    (out->c = hl_calloc(json_array_size(arr), sizeof(*out->c))) == NULL) {
 		r = HL_ERR_NOMEM;
-		set_err(err, errlen, "out of memory");
+		hl_set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	json_array_foreach(arr, i, v) {
@@ -215,7 +196,7 @@ hl_taxiic_parse_collections(const uint8_t *p, size_t len, struct hl_taxii_collec
 
 		snprintf(what, sizeof(what), "collections[%zu]", i);
 		if (!json_is_object(v)) {
-			set_err(err, errlen, "%s is not an object", what);
+			hl_set_err(err, errlen, "%s is not an object", what);
 			r = HL_ERR_MALFORMED;
 			goto out;
 		}
@@ -226,7 +207,7 @@ hl_taxiic_parse_collections(const uint8_t *p, size_t len, struct hl_taxii_collec
 		    (r = get_bool(v, "can_write", &c->can_write, what, err, errlen)) != HL_OK)
 			goto out;
 		if (c->id[0] == '\0' || strchr(c->id, '/') != NULL || strchr(c->id, '?') != NULL) {
-			set_err(err, errlen, "%s: bad id", what);
+			hl_set_err(err, errlen, "%s: bad id", what);
 			r = HL_ERR_MALFORMED;
 			goto out;
 		}
@@ -272,14 +253,14 @@ hl_taxiic_parse_envelope(const uint8_t *p, size_t len, struct hl_taxii_page *pag
 		if (!json_is_object(v) || !json_is_string(id) || !json_is_string(ty) ||
 		    json_string_length(id) == 0 || json_string_length(id) > HL_TAXIIC_ID_MAX ||
 		    json_string_length(ty) == 0 || json_string_length(ty) > HL_TAXIIC_ID_MAX) {
-			set_err(err, errlen, "envelope: objects[%zu] lacks a type or id", i);
+			hl_set_err(err, errlen, "envelope: objects[%zu] lacks a type or id", i);
 			r = HL_ERR_MALFORMED;
 			goto out;
 		}
 	}
 	if ((page->objects = arr != NULL ? json_incref(arr) : json_array()) == NULL) {
 		r = HL_ERR_NOMEM;
-		set_err(err, errlen, "out of memory");
+		hl_set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	r = HL_OK;
@@ -324,27 +305,27 @@ hl_taxiic_parse_status(const uint8_t *p, size_t len, struct hl_taxii_status *out
 	    errlen)) != HL_OK)
 		goto out;
 	if (strcmp(st, "complete") != 0 && strcmp(st, "pending") != 0) {
-		set_err(err, errlen, "status: unknown status \"%s\"", st);
+		hl_set_err(err, errlen, "status: unknown status \"%s\"", st);
 		r = HL_ERR_MALFORMED;
 		goto out;
 	}
 	out->complete = strcmp(st, "complete") == 0;
 	if (out->total > HL_TAXIIC_OBJECTS_MAX * 100ULL ||
 	    out->success + out->failure + out->pending != out->total) {
-		set_err(err, errlen, "status: counts do not add up to total_count");
+		hl_set_err(err, errlen, "status: counts do not add up to total_count");
 		r = HL_ERR_MALFORMED;
 		goto out;
 	}
 	if (json_array_size(arr) > 0 &&
 	    (out->fail = hl_calloc(json_array_size(arr), sizeof(*out->fail))) == NULL) {
-		set_err(err, errlen, "out of memory");
+		hl_set_err(err, errlen, "out of memory");
 		r = HL_ERR_NOMEM;
 		goto out;
 	}
 	json_array_foreach(arr, i, v) {
 		snprintf(what, sizeof(what), "status failures[%zu]", i);
 		if (!json_is_object(v)) {
-			set_err(err, errlen, "%s is not an object", what);
+			hl_set_err(err, errlen, "%s is not an object", what);
 			r = HL_ERR_MALFORMED;
 			goto out;
 		}
@@ -394,7 +375,7 @@ hl_taxiic_error_text(const uint8_t *p, size_t len, char *out, size_t cap)
 	if (d != NULL && d[0] == '\0')
 		d = NULL;
 	if (t != NULL)
-		set_err(out, cap, "%s%s%s", t, d != NULL ? ": " : "", d != NULL ? d : "");
+		hl_set_err(out, cap, "%s%s%s", t, d != NULL ? ": " : "", d != NULL ? d : "");
 	json_decref(o);
 }
 
@@ -609,7 +590,7 @@ hl_taxiic_pager_start(struct hl_taxii_pager *pg, const char *pos, unsigned pages
 	pg->pages_max = pages_max > 0 ? pages_max : 1;
 	if (pos != NULL && pos[0] != '\0') {
 		if (strlen(pos) > HL_TAXIIC_TIME_MAX || hl_stix_time(pos, key, NULL) != HL_OK) {
-			set_err(pg->error, sizeof(pg->error), "the kept position \"%.40s\" is not an "
+			hl_set_err(pg->error, sizeof(pg->error), "the kept position \"%.40s\" is not an "
 			    "RFC 3339 time", pos);
 			return HL_ERR_MALFORMED;
 		}
@@ -661,7 +642,7 @@ header_time(struct hl_taxii_pager *pg, const char *name, const char *v)
 
 	if (v[0] == '\0' || hl_stix_time(v, key, NULL) == HL_OK)
 		return HL_OK;
-	set_err(pg->error, sizeof(pg->error), "%s \"%.40s\" is not an RFC 3339 time", name, v);
+	hl_set_err(pg->error, sizeof(pg->error), "%s \"%.40s\" is not an RFC 3339 time", name, v);
 	return HL_ERR_MALFORMED;
 }
 
@@ -709,7 +690,7 @@ hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page
 		 * before added_after; equal is let through for servers whose headers
 		 * are coarser than their date_added) */
 		if (ts_cmp(first, lastp) > 0 || ts_cmp(first, pg->last) < 0) {
-			set_err(pg->error, sizeof(pg->error), "the server's pages are not in "
+			hl_set_err(pg->error, sizeof(pg->error), "the server's pages are not in "
 			    "date_added order (added_after %s, the page before ended at %s, this one "
 			    "spans %s to %s)", pg->after[0] != '\0' ? pg->after : "(none)",
 			    pg->last[0] != '\0' ? pg->last : "(none)", first, lastp);
@@ -752,17 +733,17 @@ hl_taxiic_pager_page(struct hl_taxii_pager *pg, const struct hl_taxii_page *page
 	if (page->next[0] == '\0' && pg->note[0] == '\0')
 		note(pg, "the server says more without a next; paging by added_after instead");
 	if (pg->no_position) {
-		set_err(pg->error, sizeof(pg->error), "the server %s and sends no "
+		hl_set_err(pg->error, sizeof(pg->error), "the server %s and sends no "
 		    "X-TAXII-Date-Added-Last: cannot page further", why);
 		return HL_OK;
 	}
 	if (n == 0) {
-		set_err(pg->error, sizeof(pg->error), "the server %s and sends an empty page with "
+		hl_set_err(pg->error, sizeof(pg->error), "the server %s and sends an empty page with "
 		    "more: cannot page further", why);
 		return HL_OK;
 	}
 	if (ts_cmp(pg->safe, pg->after) <= 0) {
-		set_err(pg->error, sizeof(pg->error), "the server %s, and the %zu objects of its "
+		hl_set_err(pg->error, sizeof(pg->error), "the server %s, and the %zu objects of its "
 		    "page all have date_added %s: cannot page past them (more objects share it "
 		    "than fit on one of its pages)", why, n, lastp);
 		return HL_OK;
@@ -788,7 +769,7 @@ hl_taxiic_pager_refused(struct hl_taxii_pager *pg, int http_status, const char *
 		new_sequence(pg);
 		return HL_TAXII_PAGER_ASK;
 	}
-	set_err(pg->error, sizeof(pg->error), "HTTP %d%s%.200s%s", http_status,
+	hl_set_err(pg->error, sizeof(pg->error), "HTTP %d%s%.200s%s", http_status,
 	    text[0] != '\0' ? ": " : "", text, pg->next[0] != '\0' ? " (to a next token, "
 	    "again)" : "");
 	return HL_TAXII_PAGER_FAILED;
@@ -823,7 +804,7 @@ hl_taxiic_request(const struct hl_httpc *c, const char *method, const char *path
 		return r;
 	r = HL_ERR_NOMEM;
 	if ((b = hl_malloc(hr.body_len + 1)) == NULL) {
-		set_err(err, errlen, "out of memory");
+		hl_set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	if (hr.body_len > 0)
@@ -831,7 +812,7 @@ hl_taxiic_request(const struct hl_httpc *c, const char *method, const char *path
 	b[hr.body_len] = '\0';
 	if (head != NULL) {
 		if ((*head = hl_malloc(hr.head_len + 1)) == NULL) {
-			set_err(err, errlen, "out of memory");
+			hl_set_err(err, errlen, "out of memory");
 			goto out;
 		}
 		memcpy(*head, hr.head, hr.head_len);
@@ -856,7 +837,7 @@ http_fail(const char *what, int status, const uint8_t *body, size_t blen, char *
 	char t[300];
 
 	hl_taxiic_error_text(body, blen, t, sizeof(t));
-	set_err(err, errlen, "%s: HTTP %d%s%s", what, status, t[0] != '\0' ? " " : "", t);
+	hl_set_err(err, errlen, "%s: HTTP %d%s%s", what, status, t[0] != '\0' ? " " : "", t);
 	if (status == 401)
 		return HL_ERR_AUTH;
 	if (status == 403)
@@ -984,7 +965,7 @@ hl_taxiic_get_objects(const struct hl_httpc *c, const char *objects_path,
 
 	memset(page, 0, sizeof(*page));
 	if ((r = hl_taxiic_objects_path(objects_path, added_after, limit, next, &path)) != HL_OK) {
-		set_err(err, errlen, "objects: request path too long");
+		hl_set_err(err, errlen, "objects: request path too long");
 		goto out;
 	}
 	if ((r = hl_taxiic_request(c, "GET", path, NULL, 0, NULL, &st, &b, &bl, &head, err,
@@ -1019,7 +1000,7 @@ hl_taxiic_post_objects(const struct hl_httpc *c, const char *objects_path,
 	if ((env = json_object()) == NULL ||
 	    json_object_set(env, "objects", (json_t *)objects) != 0 ||
 	    (body = json_dumps(env, JSON_COMPACT)) == NULL) {
-		set_err(err, errlen, "out of memory");
+		hl_set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	if ((r = hl_taxiic_request(c, "POST", objects_path, (const uint8_t *)body, strlen(body),
@@ -1048,7 +1029,7 @@ hl_taxiic_get_status(const struct hl_httpc *c, const char *root, const char *id,
 
 	memset(stt, 0, sizeof(*stt));
 	if (strpbrk(id, "/?#% \r\n") != NULL) {
-		set_err(err, errlen, "status: bad id");
+		hl_set_err(err, errlen, "status: bad id");
 		return HL_ERR_INVALID;
 	}
 	snprintf(path, sizeof(path), "%sstatus/%s/", root, id);

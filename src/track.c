@@ -27,22 +27,6 @@
 #define TRACK_TIME_MIN (-62167219200LL)       /* 0000-01-01T00:00:00Z */
 #define TRACK_TIME_MAX (253402300799LL)       /* 9999-12-31T23:59:59Z */
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- time ---- */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
@@ -259,70 +243,70 @@ hl_track_check(const struct hl_track *t, char *err, size_t errlen)
 	size_t n;
 
 	if (t == NULL) {
-		set_err(err, errlen, "no track record");
+		hl_set_err(err, errlen, "no track record");
 		return HL_ERR_MALFORMED;
 	}
 	n = strnlen(t->track_id, sizeof(t->track_id));
 	if (n == sizeof(t->track_id) || !track_id_ok(t->track_id, n)) {
-		set_err(err, errlen, "track_id: must be 1 to %d characters of A-Z a-z 0-9 . _ : -",
+		hl_set_err(err, errlen, "track_id: must be 1 to %d characters of A-Z a-z 0-9 . _ : -",
 		    HL_TRACK_ID_MAX);
 		return HL_ERR_MALFORMED;
 	}
 	if (t->observed_s < TRACK_TIME_MIN || t->observed_s > TRACK_TIME_MAX ||
 	    t->observed_ns > 999999999u) {
-		set_err(err, errlen, "observed: out of range (years 0000 to 9999)");
+		hl_set_err(err, errlen, "observed: out of range (years 0000 to 9999)");
 		return HL_ERR_MALFORMED;
 	}
 	if (!range_ok(t->lat, -90, 90)) {
-		set_err(err, errlen, "position.lat: must be from -90 to 90");
+		hl_set_err(err, errlen, "position.lat: must be from -90 to 90");
 		return HL_ERR_MALFORMED;
 	}
 	if (!range_ok(t->lon, -180, 180)) {
-		set_err(err, errlen, "position.lon: must be from -180 to 180");
+		hl_set_err(err, errlen, "position.lon: must be from -180 to 180");
 		return HL_ERR_MALFORMED;
 	}
 	if (t->has_alt && !isfinite(t->alt_m)) {
-		set_err(err, errlen, "position.alt_m: must be a finite number");
+		hl_set_err(err, errlen, "position.alt_m: must be a finite number");
 		return HL_ERR_MALFORMED;
 	}
 	if (!range_ok(t->speed_mps, 0, HUGE_VAL)) {
-		set_err(err, errlen, "velocity.speed_mps: must be 0 or more");
+		hl_set_err(err, errlen, "velocity.speed_mps: must be 0 or more");
 		return HL_ERR_MALFORMED;
 	}
 	if (!range_ok(t->heading_deg, 0, 360)) {
-		set_err(err, errlen, "velocity.heading_deg: must be from 0 to 360");
+		hl_set_err(err, errlen, "velocity.heading_deg: must be from 0 to 360");
 		return HL_ERR_MALFORMED;
 	}
 	if (t->has_climb && !isfinite(t->climb_mps)) {
-		set_err(err, errlen, "velocity.climb_mps: must be a finite number");
+		hl_set_err(err, errlen, "velocity.climb_mps: must be a finite number");
 		return HL_ERR_MALFORMED;
 	}
 	if (t->has_impact) {
 		if (!range_ok(t->impact_lat, -90, 90)) {
-			set_err(err, errlen, "impact_area.lat: must be from -90 to 90");
+			hl_set_err(err, errlen, "impact_area.lat: must be from -90 to 90");
 			return HL_ERR_MALFORMED;
 		}
 		if (!range_ok(t->impact_lon, -180, 180)) {
-			set_err(err, errlen, "impact_area.lon: must be from -180 to 180");
+			hl_set_err(err, errlen, "impact_area.lon: must be from -180 to 180");
 			return HL_ERR_MALFORMED;
 		}
 		if (!isfinite(t->impact_radius_km) || !(t->impact_radius_km > 0)) {
-			set_err(err, errlen, "impact_area.radius_km: must be more than 0");
+			hl_set_err(err, errlen, "impact_area.radius_km: must be more than 0");
 			return HL_ERR_MALFORMED;
 		}
 	}
 	if (!range_ok(t->confidence, 0, 1)) {
-		set_err(err, errlen, "confidence: must be from 0 to 1");
+		hl_set_err(err, errlen, "confidence: must be from 0 to 1");
 		return HL_ERR_MALFORMED;
 	}
 	if (t->has_remark) {
 		n = strnlen(t->remark, sizeof(t->remark));
 		if (n > HL_TRACK_REMARK_MAX) {
-			set_err(err, errlen, "remark: longer than %d bytes", HL_TRACK_REMARK_MAX);
+			hl_set_err(err, errlen, "remark: longer than %d bytes", HL_TRACK_REMARK_MAX);
 			return HL_ERR_MALFORMED;
 		}
 		if (!remark_ok(t->remark, n)) {
-			set_err(err, errlen, "remark: must be UTF-8 text without control characters");
+			hl_set_err(err, errlen, "remark: must be UTF-8 text without control characters");
 			return HL_ERR_MALFORMED;
 		}
 	}
@@ -358,9 +342,9 @@ only_keys(json_t *o, const char *const *names, const char *where, char *err, siz
 				break;
 		if (names[i] == NULL) {
 			if ((shown = key_shown(key)) != NULL)
-				set_err(err, errlen, "unknown field \"%s%s\"", where, shown);
+				hl_set_err(err, errlen, "unknown field \"%s%s\"", where, shown);
 			else
-				set_err(err, errlen, "unknown field in %s",
+				hl_set_err(err, errlen, "unknown field in %s",
 				    where[0] != '\0' ? where : "the track record");
 			return HL_ERR_MALFORMED;
 		}
@@ -382,16 +366,16 @@ get_num(json_t *o, const char *where, const char *name, int *has, double *out, c
 	if (v == NULL) {
 		if (has != NULL)
 			return HL_OK;
-		set_err(err, errlen, "%s%s: missing", where, name);
+		hl_set_err(err, errlen, "%s%s: missing", where, name);
 		return HL_ERR_MALFORMED;
 	}
 	if (!json_is_number(v)) {
-		set_err(err, errlen, "%s%s: must be a number", where, name);
+		hl_set_err(err, errlen, "%s%s: must be a number", where, name);
 		return HL_ERR_MALFORMED;
 	}
 	d = json_number_value(v);
 	if (!isfinite(d)) {
-		set_err(err, errlen, "%s%s: must be a finite number", where, name);
+		hl_set_err(err, errlen, "%s%s: must be a finite number", where, name);
 		return HL_ERR_MALFORMED;
 	}
 	*out = d == 0 ? 0.0 : d;   /* -0 reads as 0 */
@@ -409,11 +393,11 @@ get_obj(json_t *o, const char *name, int required, json_t **out, char *err, size
 	if (v == NULL) {
 		if (!required)
 			return HL_OK;
-		set_err(err, errlen, "%s: missing", name);
+		hl_set_err(err, errlen, "%s: missing", name);
 		return HL_ERR_MALFORMED;
 	}
 	if (!json_is_object(v)) {
-		set_err(err, errlen, "%s: must be an object", name);
+		hl_set_err(err, errlen, "%s: must be an object", name);
 		return HL_ERR_MALFORMED;
 	}
 	*out = v;
@@ -436,24 +420,24 @@ parse_obj(json_t *o, struct hl_track *t, char *err, size_t errlen)
 	if (only_keys(o, top_keys, "", err, errlen) != HL_OK)
 		return HL_ERR_MALFORMED;
 	if ((v = json_object_get(o, "track_id")) == NULL) {
-		set_err(err, errlen, "track_id: missing");
+		hl_set_err(err, errlen, "track_id: missing");
 		return HL_ERR_MALFORMED;
 	}
 	n = json_is_string(v) ? json_string_length(v) : 0;
 	if (!json_is_string(v) || !track_id_ok(json_string_value(v), n)) {
-		set_err(err, errlen, "track_id: must be a string of 1 to %d characters of "
+		hl_set_err(err, errlen, "track_id: must be a string of 1 to %d characters of "
 		    "A-Z a-z 0-9 . _ : -", HL_TRACK_ID_MAX);
 		return HL_ERR_MALFORMED;
 	}
 	memcpy(t->track_id, json_string_value(v), n);
 	t->track_id[n] = '\0';
 	if ((v = json_object_get(o, "observed")) == NULL) {
-		set_err(err, errlen, "observed: missing");
+		hl_set_err(err, errlen, "observed: missing");
 		return HL_ERR_MALFORMED;
 	}
 	if (!json_is_string(v) || hl_track_parse_time(json_string_value(v), json_string_length(v),
 	    &t->observed_s, &t->observed_ns) != HL_OK) {
-		set_err(err, errlen, "observed: must be an RFC 3339 UTC time such as "
+		hl_set_err(err, errlen, "observed: must be an RFC 3339 UTC time such as "
 		    "2026-11-23T23:41:00Z (fraction up to 9 digits)");
 		return HL_ERR_MALFORMED;
 	}
@@ -485,17 +469,17 @@ parse_obj(json_t *o, struct hl_track *t, char *err, size_t errlen)
 		return HL_ERR_MALFORMED;
 	if ((v = json_object_get(o, "remark")) != NULL) {
 		if (!json_is_string(v)) {
-			set_err(err, errlen, "remark: must be a string");
+			hl_set_err(err, errlen, "remark: must be a string");
 			return HL_ERR_MALFORMED;
 		}
 		if ((n = json_string_length(v)) > HL_TRACK_REMARK_MAX) {
-			set_err(err, errlen, "remark: longer than %d bytes", HL_TRACK_REMARK_MAX);
+			hl_set_err(err, errlen, "remark: longer than %d bytes", HL_TRACK_REMARK_MAX);
 			return HL_ERR_MALFORMED;
 		}
 		memcpy(t->remark, json_string_value(v), n);
 		t->remark[n] = '\0';
 		if (strlen(t->remark) != n) {   /* an escaped NUL */
-			set_err(err, errlen, "remark: must be UTF-8 text without control characters");
+			hl_set_err(err, errlen, "remark: must be UTF-8 text without control characters");
 			return HL_ERR_MALFORMED;
 		}
 		t->has_remark = 1;
@@ -515,26 +499,26 @@ hl_track_parse(const uint8_t *p, size_t len, struct hl_track *out, char *err, si
 	memset(&t, 0, sizeof(t));
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	set_err(err, errlen, "%s", "");
+	hl_set_err(err, errlen, "%s", "");
 	if (out == NULL || (p == NULL && len > 0)) {
-		set_err(err, errlen, "no track record");
+		hl_set_err(err, errlen, "no track record");
 		return HL_ERR_INVALID;
 	}
 	if (len > HL_TRACK_MAX_BYTES) {
-		set_err(err, errlen, "track record larger than %d bytes", HL_TRACK_MAX_BYTES);
+		hl_set_err(err, errlen, "track record larger than %d bytes", HL_TRACK_MAX_BYTES);
 		return HL_ERR_TOO_BIG;
 	}
 	if (len == 0) {
-		set_err(err, errlen, "track record is empty");
+		hl_set_err(err, errlen, "track record is empty");
 		return HL_ERR_MALFORMED;
 	}
 	if (!hl_apijson_depth_within(p, len, HL_TRACK_DEPTH_MAX)) {
-		set_err(err, errlen, "track record nested deeper than %d levels", HL_TRACK_DEPTH_MAX);
+		hl_set_err(err, errlen, "track record nested deeper than %d levels", HL_TRACK_DEPTH_MAX);
 		return HL_ERR_MALFORMED;
 	}
 	if ((o = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		/* je.text holds no input bytes beyond a short excerpt; keep it one line */
-		set_err(err, errlen, "track record is not valid JSON (byte %d): %s", je.position,
+		hl_set_err(err, errlen, "track record is not valid JSON (byte %d): %s", je.position,
 		    je.text);
 		if (err != NULL)
 			for (size_t i = 0; i < errlen && err[i] != '\0'; i++)
@@ -543,7 +527,7 @@ hl_track_parse(const uint8_t *p, size_t len, struct hl_track *out, char *err, si
 		goto out;
 	}
 	if (!json_is_object(o)) {
-		set_err(err, errlen, "track record must be a JSON object");
+		hl_set_err(err, errlen, "track record must be a JSON object");
 		goto out;
 	}
 	if ((r = parse_obj(o, &t, err, errlen)) != HL_OK)

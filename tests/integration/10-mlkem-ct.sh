@@ -33,7 +33,7 @@ for f in "$good" "$broken" "$nodecl" "$obj"; do
 done
 
 # Sanitizer builds cannot run under valgrind: rebuild plain copies.
-if nm "$good" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle'; then
+if nm "$good" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle\|__tsan_init'; then
 	echo "10-mlkem-ct: $build is a sanitizer build; rebuilding plain copies in $tmp"
 	make -s -C "$root" BUILD="$tmp/b" SANITIZER= "$tmp/b/tests/ct_mlkem" \
 	    "$tmp/b/tests/ct_mlkem_broken" "$tmp/b/tests/ct_mlkem_nodeclassify" \

@@ -275,16 +275,17 @@ main(int argc, char **argv)
 		printf("%s\n", t == HL_FRAME_PONG ? "open" : "closed");
 		goto done;
 	}
-	if (hl_label_from_strings(&cfg.policy, "RESTRICTED",
-	    strcmp(mode, "not-releasable") == 0 ? cfg.partner : "JPN,KOR,NATO,USA",
-	    "amber", &label, err, sizeof(err)) != HL_OK)
+	if (hl_label_make(&cfg.policy, &(struct hl_label_spec){ .classification = "RESTRICTED",
+	    .releasable = strcmp(mode, "not-releasable") == 0 ? cfg.partner : "JPN,KOR,NATO,USA",
+	    .tlp = "amber" }, &label, err, sizeof(err)) != HL_OK)
 		die(err);
 	if (strcmp(mode, "not-releasable") != 0) {
 		/* releasable to both ends */
 		char rel[64];
 		snprintf(rel, sizeof(rel), "%s,%s", cfg.partner, tp->partner);
-		if (hl_label_from_strings(&cfg.policy, "RESTRICTED", rel, "amber", &label, err,
-		    sizeof(err)) != HL_OK)
+		if (hl_label_make(&cfg.policy,
+		    &(struct hl_label_spec){ .classification = "RESTRICTED", .releasable = rel,
+		    .tlp = "amber" }, &label, err, sizeof(err)) != HL_OK)
 			die(err);
 	}
 	sr.node = strcmp(mode, "not-recipient") == 0 ? "ZZZ/elsewhere" : tp->node;

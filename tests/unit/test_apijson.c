@@ -39,18 +39,18 @@ test_id_time(void **state)
 	char hex[HL_API_ID_HEX + 1], t[HL_API_TIME_LEN];
 
 	(void)state;
-	assert_int_equal(hl_apijson_parse_id("0123456789ABCDEFfedcba9876543210", id), HL_OK);
-	hl_apijson_format_id(id, hex);
+	assert_int_equal(hl_hex_parse_id("0123456789ABCDEFfedcba9876543210", id), HL_OK);
+	hl_hex_id(id, hex);
 	assert_string_equal(hex, "0123456789abcdeffedcba9876543210");
-	assert_int_equal(hl_apijson_parse_id("0123456789abcdeffedcba987654321", id), HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id("0123456789abcdeffedcba98765432100", id),
+	assert_int_equal(hl_hex_parse_id("0123456789abcdeffedcba987654321", id), HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_parse_id("0123456789abcdeffedcba98765432100", id),
 	    HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id("0123456789abcdeffedcba98765432g0", id),
+	assert_int_equal(hl_hex_parse_id("0123456789abcdeffedcba98765432g0", id),
 	    HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id(" 123456789abcdeffedcba9876543210", id),
+	assert_int_equal(hl_hex_parse_id(" 123456789abcdeffedcba9876543210", id),
 	    HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id("", id), HL_ERR_MALFORMED);
-	assert_int_equal(hl_apijson_parse_id(NULL, id), HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_parse_id("", id), HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_parse_id(NULL, id), HL_ERR_MALFORMED);
 
 	hl_apijson_format_time(0, t);
 	assert_string_equal(t, "1970-01-01T00:00:00.000Z");
@@ -608,7 +608,8 @@ make_label(const char *cls, const char *rel, const char *tlp, uint8_t *out)
 	char err[160];
 	size_t n;
 
-	assert_int_equal(hl_label_from_strings(&pol, cls, rel, tlp, &l, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(&pol, &(struct hl_label_spec){ .classification = cls,
+	    .releasable = rel, .tlp = tlp }, &l, err, sizeof(err)), HL_OK);
 	hl_buf_init(&b, HL_LABEL_MAX_BYTES);
 	assert_int_equal(hl_label_encode(&l, &b), HL_OK);
 	assert_int_equal(hl_buf_error(&b), HL_OK);
@@ -664,8 +665,8 @@ test_msg_json(void **state)
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
-	assert_int_equal(hl_label_from_strings(&pol, "SECRET", "JPN,KOR", "amber", &l, err,
-	    sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(&pol, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "JPN,KOR", .tlp = "amber" }, &l, err, sizeof(err)), HL_OK);
 	memset(m.id, 0xab, sizeof(m.id));
 	m.inbound = 1;
 	snprintf(m.origin, sizeof(m.origin), "KOR/node-1");

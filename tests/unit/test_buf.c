@@ -1,8 +1,9 @@
-/* test_buf.c: the bounded writer and the cursor reader. */
+/* test_buf.c: the bounded writer, the cursor reader and hex. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -138,6 +139,101 @@ test_allocation_failure_is_reported(void **state)
 	hl_alloc_fail_at(0);
 }
 
+/* the naive digit value, to compare the branch-free one with */
+static int
+ref_digit(int c, int lower_only)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (!lower_only && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void
+test_hex_every_byte_and_digit(void **state)
+{
+	uint8_t all[256], back[256], one;
+	char hex[513], two[3], want[3];
+	int c, d, lower, r;
+
+	(void)state;
+	for (c = 0; c < 256; c++)
+		all[c] = (uint8_t)c;
+	hl_hex_encode(all, sizeof(all), hex);
+	assert_int_equal(strlen(hex), 512);
+	for (c = 0; c < 256; c++) {
+		snprintf(want, sizeof(want), "%02x", c);
+		assert_memory_equal(hex + 2 * c, want, 2);
+	}
+	assert_int_equal(hl_hex_decode(hex, 512, back, sizeof(back), HL_HEX_LOWER), HL_OK);
+	assert_memory_equal(back, all, sizeof(all));
+	/* every character in either place of a digit pair, both modes */
+	for (lower = 0; lower < 2; lower++) {
+		for (c = 1; c < 256; c++) {
+			for (d = 0; d < 2; d++) {
+				two[0] = d == 0 ? (char)c : '7';
+				two[1] = d == 0 ? '7' : (char)c;
+				two[2] = '\0';
+				r = hl_hex_decode(two, 2, &one, 1, lower ? HL_HEX_LOWER : 0);
+				if (ref_digit(c, lower) < 0) {
+					assert_int_equal(r, HL_ERR_MALFORMED);
+					assert_int_equal(one, 0);
+				} else {
+					assert_int_equal(r, HL_OK);
+					assert_int_equal(one, d == 0 ? ref_digit(c, 0) << 4 | 7 :
+					    7 << 4 | ref_digit(c, 0));
+				}
+			}
+		}
+	}
+	assert_int_equal(hl_hex_valid("c0FFee", 6), 1);
+	assert_int_equal(hl_hex_valid("c0FFee", 5), 0);   /* longer than n */
+	assert_int_equal(hl_hex_valid("c0FF", 6), 0);     /* shorter */
+	assert_int_equal(hl_hex_valid("c0FFeg", 6), 0);
+	assert_int_equal(hl_hex_valid(NULL, 0), 0);
+}
+
+static void
+test_hex_lengths_and_ids(void **state)
+{
+	uint8_t out[4] = { 9, 9, 9, 9 }, id[HL_ID_BYTES];
+	uint8_t u[16] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+	    0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
+	char hex[HL_HEX_ID_LEN + 1], uuid[HL_HEX_UUID_LEN + 1];
+
+	(void)state;
+	/* a length other than 2n is refused and leaves out zeroed */
+	assert_int_equal(hl_hex_decode("a1b2c3", 6, out, 4, 0), HL_ERR_MALFORMED);
+	assert_memory_equal(out, "\0\0\0\0", 4);
+	assert_int_equal(hl_hex_decode("a1b2c3d4e", 9, out, 4, 0), HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_decode(NULL, 8, out, 4, 0), HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_decode("A1B2C3D4", 8, out, 4, HL_HEX_LOWER), HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_decode("A1B2C3D4", 8, out, 4, 0), HL_OK);
+	assert_memory_equal(out, "\xa1\xb2\xc3\xd4", 4);
+	/* one bad digit at the end still zeroes what was decoded before it */
+	assert_int_equal(hl_hex_decode("a1b2c3dx", 8, out, 4, 0), HL_ERR_MALFORMED);
+	assert_memory_equal(out, "\0\0\0\0", 4);
+	assert_int_equal(hl_hex_decode("", 0, out, 0, 0), HL_OK);
+	hl_hex_encode(out, 0, hex);
+	assert_string_equal(hex, "");
+
+	assert_int_equal(hl_hex_parse_id("00112233445566778899AABBCCDDEEFF", id), HL_OK);
+	hl_hex_id(id, hex);
+	assert_string_equal(hex, "00112233445566778899aabbccddeeff");
+	assert_int_equal(hl_hex_parse_id("00112233445566778899aabbccddeeff0", id),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(hl_hex_parse_id("00112233445566778899aabbccddeef", id),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(id[0] | id[15], 0);
+	assert_int_equal(hl_hex_parse_id(NULL, id), HL_ERR_MALFORMED);
+
+	hl_hex_uuid(u, uuid);
+	assert_string_equal(uuid, "12345678-9abc-def0-0123-456789abcdef");
+}
+
 int
 main(void)
 {
@@ -147,6 +243,8 @@ main(void)
 		cmocka_unit_test(test_reader_rejects_every_truncation),
 		cmocka_unit_test(test_str8_rejects_nul_and_overlong),
 		cmocka_unit_test(test_allocation_failure_is_reported),
+		cmocka_unit_test(test_hex_every_byte_and_digit),
+		cmocka_unit_test(test_hex_lengths_and_ids),
 	};
 
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);

@@ -599,6 +599,43 @@ test_hostport(void **state)
 
 /* ---- hl_config_load with real files ---- */
 
+/* Account lists ([collection] read / write): items trimmed, empty items
+ * refused when parsed, "*" for everyone; hl_config_list_has reads them. */
+static void
+test_account_lists(void **state)
+{
+	char text[4096], err[512];
+	const struct hl_collection_conf *c;
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s[collection intel]\nread = alice , bob,carol\n"
+	    "write = *\n", min_conf);
+	assert_int_equal(parse(text, err, sizeof(err)), HL_OK);
+	assert_non_null(c = hl_config_collection(cfg, "intel"));
+	assert_true(hl_config_list_has(c->read, "alice"));
+	assert_true(hl_config_list_has(c->read, "bob"));
+	assert_true(hl_config_list_has(c->read, "carol"));
+	assert_false(hl_config_list_has(c->read, "al"));
+	assert_false(hl_config_list_has(c->read, "alice "));
+	assert_false(hl_config_list_has(c->read, ""));
+	assert_false(hl_config_list_has(c->read, NULL));
+	assert_true(hl_config_list_has(c->write, "anyone"));
+	assert_null(hl_config_collection(cfg, "other"));
+	/* the lookup alone: trailing comma and blanks are harmless there */
+	assert_true(hl_config_list_has("a,b,", "b"));
+	assert_false(hl_config_list_has("a,,b", ""));
+	assert_false(hl_config_list_has("", "a"));
+	assert_false(hl_config_list_has(NULL, "a"));
+	expect_err("[collection intel]\nread = alice,,bob\n",
+	    "t.conf:10: read: expected * or comma-separated operator names");
+	expect_err("[collection intel]\nread = alice,\n",
+	    "t.conf:10: read: expected * or comma-separated operator names");
+	expect_err("[collection intel]\nwrite = \n",
+	    "t.conf:10: write: expected * or comma-separated operator names");
+	expect_err("[collection intel]\nwrite = al/ice\n",
+	    "t.conf:10: write: expected * or comma-separated operator names");
+}
+
 static int
 rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -767,6 +804,7 @@ main(void)
 		cmocka_unit_test(test_policy_rules),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_hostport),
+		cmocka_unit_test(test_account_lists),
 		cmocka_unit_test(test_load),
 	};
 

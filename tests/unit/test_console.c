@@ -15,6 +15,7 @@
 
 #include "accounts.h"
 #include "alloc.h"
+#include "apijson.h"
 #include "consolejson.h"
 #include "label.h"
 #include "pwhash.h"
@@ -383,6 +384,49 @@ test_labelcheck(void **state)
 	assert_int_equal(lcheck(big, &lr), HL_ERR_MALFORMED);
 }
 
+/* The console's label check and the API's send read a label with the one
+ * parser (hl_apijson_label): the same label members give the same answer
+ * and the same message. */
+static void
+test_labelcheck_shares_the_api_parser(void **state)
+{
+	static const char *const labels[] = {
+		"\"classification\":\"SECRET\",\"releasable_to\":[\"NATO\",\"JPN\"],\"tlp\":\"amber\"",
+		"\"classification\":\"SECRET\",\"releasable_to\":[],\"tlp\":\"amber\"",
+		"\"classification\":\"SECRET\",\"releasable_to\":[\"jpn\"],\"tlp\":\"amber\"",
+		"\"classification\":\"SECRET\",\"releasable_to\":\"JPN\",\"tlp\":\"amber\"",
+		"\"classification\":\"TOP\",\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\"",
+		"\"classification\":\"SECRET\",\"releasable_to\":[\"JPN\"],\"tlp\":\"purple\"",
+		"\"classification\":\"SECRET\",\"releasable_to\":[\"JPN\"]",
+		"\"classification\":7,\"releasable_to\":[\"JPN\"],\"tlp\":\"red\"",
+		"\"releasable_to\":[\"JPN\",\"KOR\",\"KOR\"],\"tlp\":\"red\"",
+		"\"classification\":\"SECRET\",\"releasable_to\":[\"KOR\",\"KOR\"],\"tlp\":\"red\"",
+	};
+	struct hl_console_labelreq lr;
+	struct hl_api_send send;
+	char body[512], cerr[200], aerr[200];
+	size_t i;
+	int rc, ra;
+
+	(void)state;
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		snprintf(body, sizeof(body), "{%s}", labels[i]);
+		rc = hl_consolejson_labelcheck((const uint8_t *)body, strlen(body), &pol, &lr, cerr,
+		    sizeof(cerr));
+		snprintf(body, sizeof(body), "{\"to\":[\"KOR\"],\"precedence\":\"routine\","
+		    "\"text\":\"x\",%s}", labels[i]);
+		ra = hl_apijson_parse_send((const uint8_t *)body, strlen(body), &pol, &send, aerr,
+		    sizeof(aerr));
+		assert_int_equal(rc, ra);
+		if (rc == HL_OK) {
+			assert_memory_equal(&lr.label, &send.label, sizeof(lr.label));
+			hl_apijson_send_clear(&send);
+		} else {
+			assert_string_equal(cerr, aerr);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -393,6 +437,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_login, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operator_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_labelcheck, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_labelcheck_shares_the_api_parser, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -412,11 +412,11 @@ test_all_answers(void **state)
 	plan(HL_HTTP_GET, "/api/v1/envelopes/00112233445566778899AABBCCDDEEFF/delivery", NULL,
 	    NULL, NULL, 0);
 	assert_string_equal(pattern_of(), "/api/v1/envelopes/{id}/delivery");
-	assert_int_equal(hl_apijson_parse_id(pl.param[0], id), HL_OK);
+	assert_int_equal(hl_hex_parse_id(pl.param[0], id), HL_OK);
 	assert_int_equal(id[10], 0xaa);
 	plan(HL_HTTP_GET, "/api/v1/envelopes/0011", NULL, NULL, NULL, 0);
 	assert_string_equal(pattern_of(), "/api/v1/envelopes/{id}");
-	assert_int_equal(hl_apijson_parse_id(pl.param[0], id), HL_ERR_MALFORMED);   /* 404 */
+	assert_int_equal(hl_hex_parse_id(pl.param[0], id), HL_ERR_MALFORMED);   /* 404 */
 	plan(HL_HTTP_GET, "/api/v1/envelopes/00112233445566778899aabbccddeeff/ackx", NULL, NULL,
 	    NULL, 0);
 	assert_int_equal(pl.code, 404);

@@ -60,8 +60,8 @@ setup(void **state)
 	snprintf(kem_b, sizeof(kem_b), "%s/kem-b", dir);
 	assert_int_equal(hl_keys_open(p, kem_b, &kb, err, sizeof(err)), HL_OK);
 	hl_policy_default(&pol);
-	assert_int_equal(hl_label_from_strings(&pol, "SECRET", "JPN,KOR", "amber", &lab, err,
-	    sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(&pol, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "JPN,KOR", .tlp = "amber" }, &lab, err, sizeof(err)), HL_OK);
 	return 0;
 }
 

@@ -153,7 +153,7 @@ test_partner_list(void **state)
 }
 
 static void
-test_from_strings_and_format(void **state)
+test_make_and_format(void **state)
 {
 	struct hl_policy p;
 	struct hl_label l;
@@ -161,8 +161,8 @@ test_from_strings_and_format(void **state)
 
 	(void)state;
 	hl_policy_default(&p);
-	assert_int_equal(hl_label_from_strings(&p, "secret", "usa,kor,jpn", "amber", &l, err,
-	    sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "secret",
+	    .releasable = "usa,kor,jpn", .tlp = "amber" }, &l, err, sizeof(err)), HL_OK);
 	assert_int_equal(hl_label_check_policy(&l, &p), HL_OK);
 	hl_label_format(&l, &p, f, sizeof(f));
 	assert_string_equal(f, "SECRET//REL TO JPN, KOR, USA//TLP:AMBER");
@@ -172,17 +172,18 @@ test_from_strings_and_format(void **state)
 	hl_label_format(&l, &p, f, 10);
 	assert_string_equal(f, "SECRET//R");
 
-	assert_int_equal(hl_label_from_strings(&p, "cosmic", "USA", "red", &l, err, sizeof(err)),
-	    HL_ERR_INVALID);
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "cosmic",
+	    .releasable = "USA", .tlp = "red" }, &l, err, sizeof(err)), HL_ERR_INVALID);
 	assert_non_null(strstr(err, "cosmic"));
-	assert_int_equal(hl_label_from_strings(&p, "SECRET", "", "red", &l, err, sizeof(err)),
-	    HL_ERR_INVALID);
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "", .tlp = "red" }, &l, err, sizeof(err)), HL_ERR_INVALID);
 	assert_non_null(strstr(err, "releasable"));
-	assert_int_equal(hl_label_from_strings(&p, "SECRET", "USA", "pink", &l, err,
-	    sizeof(err)), HL_ERR_INVALID);
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "USA", .tlp = "pink" }, &l, err, sizeof(err)), HL_ERR_INVALID);
 	assert_non_null(strstr(err, "pink"));
-	assert_int_not_equal(hl_label_from_strings(&p, "SECRET", "U$A", "red", &l, err,
-	    sizeof(err)), HL_OK);
+	assert_int_not_equal(hl_label_make(&p,
+	    &(struct hl_label_spec){ .classification = "SECRET", .releasable = "U$A",
+	    .tlp = "red" }, &l, err, sizeof(err)), HL_OK);
 	assert_true(err[0] != '\0');
 
 	/* foreign policy: checked and formatted without a level name */
@@ -192,6 +193,66 @@ test_from_strings_and_format(void **state)
 	assert_string_equal(f, "other-policy:2//REL TO USA//TLP:GREEN");
 	make_label(&l, "hotline-default", 4, HL_TLP_GREEN, "USA");
 	assert_int_equal(hl_label_check_policy(&l, &p), HL_ERR_INVALID);
+}
+
+/* The two forms of releasable-to give the same label; a field left out is
+ * named in the error; both forms at once are refused. */
+static void
+test_make_spec_forms(void **state)
+{
+	static const char *const codes[] = { "USA", "JPN", "USA", "KOR" };
+	static const char *const bad[] = { "JPN", "jpn" };
+	const char *many[HL_RELEASABLE_MAX + 1];
+	char names[HL_RELEASABLE_MAX + 1][8];
+	struct hl_policy p;
+	struct hl_label a, b;
+	char err[200];
+	unsigned i;
+
+	(void)state;
+	hl_policy_default(&p);
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "USA,JPN,USA,KOR", .tlp = "amber" }, &a, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .rel = codes, .nrel = 4, .tlp = "amber" }, &b, err, sizeof(err)), HL_OK);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(b.nrel, 3);
+	assert_string_equal(b.rel[0], "JPN");
+	assert_string_equal(b.rel[2], "USA");
+
+	/* the array form takes codes as they are: no case folding */
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .rel = bad, .nrel = 2, .tlp = "amber" }, &b, err, sizeof(err)), HL_ERR_INVALID);
+	assert_non_null(strstr(err, "releasable-to"));
+	assert_int_equal(b.nrel, 0);
+	for (i = 0; i <= HL_RELEASABLE_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "P%02u", i);
+		many[i] = names[i];
+	}
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .rel = many, .nrel = HL_RELEASABLE_MAX, .tlp = "amber" }, &b, err, sizeof(err)),
+	    HL_OK);
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .rel = many, .nrel = HL_RELEASABLE_MAX + 1, .tlp = "amber" }, &b, err,
+	    sizeof(err)), HL_ERR_TOO_BIG);
+	assert_non_null(strstr(err, "more than"));
+
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .releasable = "USA",
+	    .tlp = "amber" }, &b, err, sizeof(err)), HL_ERR_INVALID);
+	assert_non_null(strstr(err, "classification"));
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .tlp = "amber" }, &b, err, sizeof(err)), HL_ERR_INVALID);
+	assert_non_null(strstr(err, "releasable-to"));
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "USA" }, &b, err, sizeof(err)), HL_ERR_INVALID);
+	assert_non_null(strstr(err, "TLP"));
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "USA", .rel = codes, .nrel = 1, .tlp = "red" }, &b, err, sizeof(err)),
+	    HL_ERR_INVALID);
+	assert_non_null(strstr(err, "twice"));
+	/* no error buffer: still refused, nothing written */
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "x",
+	    .releasable = "USA", .tlp = "red" }, &b, NULL, 0), HL_ERR_INVALID);
 }
 
 static void
@@ -463,7 +524,8 @@ main(void)
 		cmocka_unit_test(test_policy_and_names),
 		cmocka_unit_test(test_tlp),
 		cmocka_unit_test(test_partner_list),
-		cmocka_unit_test(test_from_strings_and_format),
+		cmocka_unit_test(test_make_and_format),
+		cmocka_unit_test(test_make_spec_forms),
 		cmocka_unit_test(test_may_send_messages),
 		cmocka_unit_test(test_reference_model),
 		cmocka_unit_test(test_decode_malformed),

@@ -463,8 +463,9 @@ send_text(struct fx_node *from, const char *to, const char *rel, const char *tex
 	int r;
 
 	memset(&req, 0, sizeof(req));
-	assert_int_equal(hl_label_from_strings(&cfg->policy, cfg->policy.levels[0], rel, "clear",
-	    &req.label, why, sizeof(why)), HL_OK);
+	assert_int_equal(hl_label_make(&cfg->policy,
+	    &(struct hl_label_spec){ .classification = cfg->policy.levels[0], .releasable = rel,
+	    .tlp = "clear" }, &req.label, why, sizeof(why)), HL_OK);
 	names[0] = to;
 	req.to = names;
 	req.nto = 1;

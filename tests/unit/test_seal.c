@@ -174,8 +174,9 @@ params(struct hl_seal_params *sp)
 	char err[128];
 
 	hl_policy_default(&p);
-	assert_int_equal(hl_label_from_strings(&p, "CONFIDENTIAL", "KOR,USA", "amber", &label,
-	    err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(&p,
+	    &(struct hl_label_spec){ .classification = "CONFIDENTIAL", .releasable = "KOR,USA",
+	    .tlp = "amber" }, &label, err, sizeof(err)), HL_OK);
 	recipient(&nb, &rcpts[0]);
 	recipient(&nc, &rcpts[1]);
 	memset(sp, 0, sizeof(*sp));

@@ -45,7 +45,8 @@ mklabel(const struct hl_policy *p, const char *rel, const char *tlp, const char 
 {
 	char err[128];
 
-	assert_int_equal(hl_label_from_strings(p, cls, rel, tlp, l, err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(p, &(struct hl_label_spec){ .classification = cls,
+	    .releasable = rel, .tlp = tlp }, l, err, sizeof(err)), HL_OK);
 	if (enc != NULL)
 		assert_int_equal(hl_label_encode_to(l, enc, enclen), HL_OK);
 }

@@ -425,8 +425,9 @@ test_add_sticky(void **state)
 	json_t *x1 = xobj(XID, "2026-01-01T00:00:00.000Z", AMBER2), *st, *o;
 
 	/* JPN gave X to KOR only (its collection jk, members KOR) */
-	assert_int_equal(hl_label_from_strings(&f->cfg->policy, "UNCLASSIFIED", "JPN,KOR", "amber",
-	    &l, e, sizeof(e)), HL_OK);
+	assert_int_equal(hl_label_make(&f->cfg->policy,
+	    &(struct hl_label_spec){ .classification = "UNCLASSIFIED", .releasable = "JPN,KOR",
+	    .tlp = "amber" }, &l, e, sizeof(e)), HL_OK);
 	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
 	assert_int_equal(hl_label_encode(&l, &lb), HL_OK);
 	enc = hl_buf_steal(&lb, &elen);

@@ -430,8 +430,8 @@ scenario(struct run *u)
 
 	/* 2. label */
 	hl_policy_default(&pol);
-	assert_int_equal(hl_label_from_strings(&pol, "SECRET", "USA,JPN,KOR", "amber", &lab,
-	    err, sizeof(err)), HL_OK);
+	assert_int_equal(hl_label_make(&pol, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "USA,JPN,KOR", .tlp = "amber" }, &lab, err, sizeof(err)), HL_OK);
 	hl_buf_init(&u->lb, HL_LABEL_MAX_BYTES);
 	u->lb_init = 1;
 	if (hl_label_encode(&lab, &u->lb) != HL_OK)

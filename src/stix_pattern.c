@@ -1,4 +1,4 @@
-/* stixpattern.c: the STIX 2.1 patterning language (STIX 2.1 section 9).
+/* stix_pattern.c: the STIX 2.1 patterning language (STIX 2.1 section 9).
  *
  * One lexer and one recursive-descent parser serve two callers:
  * hl_stix_pattern_check() accepts exactly the patterns the patterning

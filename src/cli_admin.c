@@ -1,0 +1,316 @@
+/* cli_admin.c: the node commands of the CLI (docs/CLI.md): status, keys,
+ * operator accounts. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "alloc.h"
+#include "cli.h"
+
+/* ---- status ---- */
+
+const char hl_cli_status_usage[] =
+    "usage: hotline status [--json]\n"
+    "\n"
+    "This node (name, suite, start time) and each peer link: up or down, round\n"
+    "trip time, queue depth, last heartbeat, last error.\n";
+
+int
+hl_cli_status(struct hl_cli *c, int argc, char **argv)
+{
+	int json = 0, help, npos, rc;
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[1];
+	json_t *resp = NULL, *peers, *p, *rtt, *lt, *wt;
+	size_t i;
+	int up;
+
+	if ((rc = hl_cli_opts("status", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_status_usage, stdout);
+		return EX_OK;
+	}
+	if ((rc = hl_cli_api_call(c, "status", "GET", "/api/v1/status", NULL, &resp)) != EX_OK)
+		return rc;
+	if (json) {
+		hl_cli_print_json(resp);
+		json_decref(resp);
+		return EX_OK;
+	}
+	printf("node %s (%s), hotline %s, suite %s, started %s\n", hl_cli_jstr(resp, "node"),
+	    hl_cli_jstr(resp, "partner"), hl_cli_jstr(resp, "version"), hl_cli_jstr(resp, "suite"), hl_cli_jstr(resp, "started"));
+	peers = json_object_get(resp, "peers");
+	json_array_foreach(peers, i, p) {
+		up = strcmp(hl_cli_jstr(p, "link"), "up") == 0;
+		printf("  %-20s %-4s", hl_cli_jstr(p, "node"), up ? "up" : "DOWN");
+		rtt = json_object_get(p, "rtt_ms");
+		if (up && json_is_number(rtt))
+			printf("  rtt %.1f ms", json_number_value(rtt));
+		printf("  queue %" JSON_INTEGER_FORMAT, hl_cli_jint(p, "queue_depth"));
+		if (json_is_string(json_object_get(p, "last_heartbeat")))
+			printf("  last heartbeat %s", hl_cli_jstr(p, "last_heartbeat"));
+		if (!up && json_is_string(json_object_get(p, "last_error"))) {
+			printf("  last error: ");
+			hl_cli_put_clean(stdout, hl_cli_jstr(p, "last_error"), 0, 0);
+		}
+		lt = json_object_get(p, "link_test");
+		if (json_is_object(lt) && strcmp(hl_cli_jstr(lt, "result"), "none") != 0) {
+			printf("  link test: ");
+			hl_cli_put_clean(stdout, hl_cli_jstr(lt, "result"), 0, 0);
+			if (json_is_string(json_object_get(lt, "last_sent")))
+				printf(" (sent %s)", hl_cli_jstr(lt, "last_sent"));
+		}
+		wt = json_object_get(p, "witness");
+		if (json_is_object(wt) && json_is_integer(json_object_get(wt, "size"))) {
+			printf("  witnessed %" JSON_INTEGER_FORMAT " entries", hl_cli_jint(wt, "size"));
+			if (json_is_string(json_object_get(wt, "checkpoint_time")))
+				printf(" (checkpoint %s)", hl_cli_jstr(wt, "checkpoint_time"));
+		}
+		if (json_is_object(wt) && strncmp(hl_cli_jstr(wt, "state"), "FORK", 4) == 0) {
+			printf("  audit log ");
+			hl_cli_put_clean(stdout, hl_cli_jstr(wt, "state"), 0, 0);
+		}
+		/* what the peer witnessed of our log */
+		if (strcmp(hl_cli_jstr(p, "our_witness_state"), "ok") == 0 ||
+		    strcmp(hl_cli_jstr(p, "our_witness_state"), "fork") == 0) {
+			printf("  %s our checkpoint size %" JSON_INTEGER_FORMAT,
+			    strcmp(hl_cli_jstr(p, "our_witness_state"), "ok") == 0 ? "witnessed" :
+			    "DISPUTES (fork)", hl_cli_jint(p, "our_witnessed_size"));
+			if (json_is_string(json_object_get(p, "our_witnessed_time")))
+				printf(" at %s", hl_cli_jstr(p, "our_witnessed_time"));
+		}
+		printf("\n");
+	}
+	json_decref(resp);
+	return EX_OK;
+}
+
+/* ---- keys ---- */
+
+const char hl_cli_keys_usage[] =
+    "usage: hotline keys list [--json]\n"
+    "       hotline keys rotate [--json]\n"
+    "\n"
+    "list: the KEM key pairs this node holds (suite, epoch, created), the current\n"
+    "epoch and when the next scheduled rotation is due. Old epochs are erased\n"
+    "once every linked peer has adopted the new keys, and after kem_keep at most.\n"
+    "rotate: make a new epoch now (admin only) and send the new descriptor to\n"
+    "every linked peer; prints the resulting list.\n";
+
+int
+hl_cli_keys(struct hl_cli *c, int argc, char **argv)
+{
+	int json = 0, help, npos, rc, rotate;
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[1];
+	json_t *resp = NULL, *keys, *k;
+	size_t i;
+
+	if ((rc = hl_cli_opts("keys", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_keys_usage, stdout);
+		return EX_OK;
+	}
+	if (npos != 1 || (strcmp(pos[0], "list") != 0 && strcmp(pos[0], "rotate") != 0))
+		return hl_cli_fail(EX_USAGE, "keys: expected \"list\" or \"rotate\" (see hotline keys --help)");
+	rotate = strcmp(pos[0], "rotate") == 0;
+	if ((rc = hl_cli_api_call(c, "keys", rotate ? "POST" : "GET",
+	    rotate ? "/api/v1/keys/rotate" : "/api/v1/keys", NULL, &resp)) != EX_OK)
+		return rc;
+	if (json) {
+		hl_cli_print_json(resp);
+		json_decref(resp);
+		return EX_OK;
+	}
+	printf("suite %s, current epoch %" JSON_INTEGER_FORMAT ", next rotation %s\n",
+	    hl_cli_jstr(resp, "suite"), hl_cli_jint(resp, "current_epoch"), hl_cli_jstr(resp, "next_rotation"));
+	keys = json_object_get(resp, "keys");
+	json_array_foreach(keys, i, k)
+		printf("  epoch %-4" JSON_INTEGER_FORMAT " %-18s created %s%s\n", hl_cli_jint(k, "epoch"),
+		    hl_cli_jstr(k, "suite"), hl_cli_jstr(k, "created"),
+		    json_is_true(json_object_get(k, "current")) ? "  (current)" : "  (held until peers adopt the new keys)");
+	json_decref(resp);
+	return EX_OK;
+}
+
+/* ---- operator accounts (docs/CLI.md, console issue): the node's
+ * admin-only /api/v1/operators endpoints ---- */
+
+const char hl_cli_operator_usage[] =
+    "usage: hotline operator add NAME --role officer|analyst|admin --clearance LEVEL\n"
+    "                           --nationality CODE [--password-file FILE]\n"
+    "       hotline operator list [--json]\n"
+    "       hotline operator disable NAME\n"
+    "       hotline operator reset NAME [--password-file FILE]\n"
+    "\n"
+    "Operator accounts kept in the node's database (the configuration's\n"
+    "[operator] sections come first and cannot be changed here). Admin only;\n"
+    "every change is audited. The password (at least 8 characters) is asked\n"
+    "twice on the terminal without echo, or read from --password-file (first\n"
+    "line; \"-\" is standard input). reset sets a new password and enables a\n"
+    "disabled account again; disable ends the account's console sessions.\n";
+
+#define OPERATOR_PASSWORD_MAX 1024
+
+/* One line from the terminal without echo. OUT: buf (NUL-terminated). */
+static int
+tty_password(const char *prompt, char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	FILE *tty;
+	size_t n;
+	int ok = 0;
+
+	buf[0] = '\0';
+	if ((tty = fopen("/dev/tty", "r+")) == NULL)
+		return hl_cli_fail(EX_USAGE, "operator: no terminal to ask the password on; use "
+		    "--password-file");
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		fputs(prompt, tty);
+		fflush(tty);
+		if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0) {
+			ok = fgets(buf, (int)cap, tty) != NULL;
+			(void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		}
+		fputs("\n", tty);
+	}
+	fclose(tty);
+	if (!ok)
+		return hl_cli_fail(EX_FAIL, "operator: cannot read the password from the terminal");
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return EX_OK;
+}
+
+/* The new password: --password-file's first line, or asked twice. */
+static int
+operator_password(const char *file, char *out, size_t cap)
+{
+	char again[OPERATOR_PASSWORD_MAX + 2];
+	uint8_t *p = NULL;
+	char err[300];
+	size_t len = 0, n;
+	int rc;
+
+	out[0] = '\0';
+	if (file != NULL) {
+		if (hl_cli_read_file(file, OPERATOR_PASSWORD_MAX + 2, &p, &len, err, sizeof(err)) != HL_OK)
+			return hl_cli_fail(EX_FAIL, "operator: password file %s", err);
+		n = 0;
+		while (n < len && p[n] != '\n' && p[n] != '\r' && p[n] != '\0')
+			n++;
+		if (n >= cap) {
+			hl_free_secret(p, len + 1);
+			return hl_cli_fail(EX_USAGE, "operator: password longer than %zu bytes", cap - 1);
+		}
+		memcpy(out, p, n);
+		out[n] = '\0';
+		hl_free_secret(p, len + 1);
+		return EX_OK;
+	}
+	if ((rc = tty_password("New password: ", out, cap)) != EX_OK)
+		return rc;
+	if ((rc = tty_password("Again: ", again, sizeof(again))) != EX_OK) {
+		OPENSSL_cleanse(out, cap);
+		return rc;
+	}
+	rc = strcmp(out, again) == 0 ? EX_OK : hl_cli_fail(EX_USAGE, "operator: the passwords differ");
+	OPENSSL_cleanse(again, sizeof(again));
+	if (rc != EX_OK)
+		OPENSSL_cleanse(out, cap);
+	return rc;
+}
+
+int
+hl_cli_operator(struct hl_cli *c, int argc, char **argv)
+{
+	const char *role = NULL, *clearance = NULL, *nat = NULL, *pwfile = NULL;
+	int json = 0, help, npos, rc;
+	struct hl_cli_opt opts[] = { { "role", 1, &role, NULL }, { "clearance", 1, &clearance, NULL },
+		{ "nationality", 1, &nat, NULL }, { "password-file", 1, &pwfile, NULL },
+		{ "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[2], path[HL_OPERATOR_MAX + 40], pass[OPERATOR_PASSWORD_MAX + 2];
+	json_t *body = NULL, *resp = NULL, *items, *it;
+	size_t i;
+
+	pass[0] = '\0';
+	if ((rc = hl_cli_opts("operator", argc, argv, opts, &help, pos, 2, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_operator_usage, stdout);
+		return EX_OK;
+	}
+	if (npos == 1 && strcmp(pos[0], "list") == 0) {
+		if ((rc = hl_cli_api_call(c, "operator list", "GET", "/api/v1/operators", NULL, &resp)) != EX_OK)
+			return rc;
+		if (json) {
+			hl_cli_print_json(resp);
+		} else {
+			items = json_object_get(resp, "items");
+			json_array_foreach(items, i, it)
+				printf("%-20s %-8s %-14s %-6s %-9s %s\n", hl_cli_jstr(it, "name"),
+				    hl_cli_jstr(it, "role"), hl_cli_jstr(it, "clearance"), hl_cli_jstr(it, "nationality"),
+				    json_is_true(json_object_get(it, "disabled")) ? "DISABLED" : "enabled",
+				    hl_cli_jstr(it, "source"));
+		}
+		json_decref(resp);
+		return EX_OK;
+	}
+	if (npos != 2 || (strcmp(pos[0], "add") != 0 && strcmp(pos[0], "disable") != 0 &&
+	    strcmp(pos[0], "reset") != 0))
+		return hl_cli_fail(EX_USAGE, "operator: expected add NAME, list, disable NAME or reset NAME "
+		    "(see hotline operator --help)");
+	if (strlen(pos[1]) > HL_OPERATOR_MAX)
+		return hl_cli_fail(EX_USAGE, "operator: name longer than %d bytes", HL_OPERATOR_MAX);
+	if (strcmp(pos[0], "add") == 0) {
+		if (role == NULL || clearance == NULL || nat == NULL)
+			return hl_cli_fail(EX_USAGE, "operator add: --role, --clearance and --nationality "
+			    "are required");
+	} else if (role != NULL || clearance != NULL || nat != NULL) {
+		return hl_cli_fail(EX_USAGE, "operator %s: only add takes --role, --clearance, "
+		    "--nationality", pos[0]);
+	}
+	if (strcmp(pos[0], "disable") == 0) {
+		if (pwfile != NULL)
+			return hl_cli_fail(EX_USAGE, "operator disable: takes no password");
+		snprintf(path, sizeof(path), "/api/v1/operators/%s/disable", pos[1]);
+		body = json_object();
+	} else {
+		if ((rc = operator_password(pwfile, pass, sizeof(pass))) != EX_OK)
+			return rc;
+		if (strcmp(pos[0], "add") == 0) {
+			snprintf(path, sizeof(path), "/api/v1/operators");
+			body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", pos[1], "role", role,
+			    "clearance", clearance, "nationality", nat, "password", pass);
+		} else {
+			snprintf(path, sizeof(path), "/api/v1/operators/%s/reset", pos[1]);
+			body = json_pack("{s:s}", "password", pass);
+		}
+		OPENSSL_cleanse(pass, sizeof(pass));
+	}
+	if (body == NULL)
+		return hl_cli_fail(EX_FAIL, "out of memory");
+	rc = hl_cli_api_call(c, "operator", "POST", path, body, &resp);
+	json_decref(body);   /* the password inside: freed through hl_free */
+	if (rc != EX_OK)
+		return rc;
+	if (json)
+		hl_cli_print_json(resp);
+	else
+		printf("operator %s: %s (%s, %s, %s)\n", hl_cli_jstr(resp, "name"),
+		    strcmp(pos[0], "add") == 0 ? "added" : strcmp(pos[0], "reset") == 0 ?
+		    "password reset, enabled" : "disabled", hl_cli_jstr(resp, "role"),
+		    hl_cli_jstr(resp, "clearance"), hl_cli_jstr(resp, "nationality"));
+	json_decref(resp);
+	return EX_OK;
+}

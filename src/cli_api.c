@@ -1,0 +1,272 @@
+/* cli_api.c: the CLI's configuration, credentials and operator API calls
+ * (docs/CLI.md): one HTTPS request per call through httpc. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "alloc.h"
+#include "apijson.h"
+#include "cli.h"
+
+/* an API response: a maximal content as base64 in JSON, and room */
+#define CLI_BODY_MAX (HL_CONTENT_MAX_BYTES / 3u * 4u + 2u * 1024u * 1024u)
+
+/* ---- configuration and credentials ---- */
+
+int
+hl_cli_load_config(struct hl_cli *c)
+{
+	char err[512];
+
+	if (c->have_cfg)
+		return EX_OK;
+	if (c->conf_path == NULL)
+		return hl_cli_fail(EX_USAGE, "no configuration: use -c CONF or set HOTLINE_CONF");
+	if (hl_config_load(c->conf_path, &c->cfg, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "%s", err);
+	c->have_cfg = 1;
+	return EX_OK;
+}
+
+static int
+load_password(struct hl_cli *c)
+{
+	const char *env = getenv("HOTLINE_PASSWORD");
+	const char *f = c->cfg.cli_password_file;
+	char path[HL_PATH_MAX * 2], dir[HL_PATH_MAX], err[600], *slash;
+	uint8_t *p = NULL;
+	size_t n = 0;
+
+	if (env != NULL) {
+		if ((c->password = hl_strdup(env)) == NULL)
+			return hl_cli_fail(EX_FAIL, "out of memory");
+		c->password_cap = strlen(env) + 1;
+		return EX_OK;
+	}
+	if (f[0] == '\0')
+		return hl_cli_fail(EX_USAGE, "no password: set [cli] password_file in %s or HOTLINE_PASSWORD",
+		    c->conf_path);
+	/* relative to the configuration's directory (unless the parser resolved it) */
+	if (f[0] == '/' || access(f, F_OK) == 0) {
+		snprintf(path, sizeof(path), "%s", f);
+	} else {
+		snprintf(dir, sizeof(dir), "%s", c->conf_path);
+		if ((slash = strrchr(dir, '/')) != NULL)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		snprintf(path, sizeof(path), "%s/%s", dir, f);
+	}
+	if (hl_cli_read_file(path, HL_API_PASSWORD_MAX, &p, &n, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "password file %s", err);
+	c->password_cap = n + 1;
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		p[--n] = '\0';
+	c->password = (char *)p;
+	return EX_OK;
+}
+
+int
+hl_cli_setup(struct hl_cli *c)
+{
+	const char *env_user = getenv("HOTLINE_USER"), *env_api = getenv("HOTLINE_API");
+	int rc;
+
+	if (c->password != NULL)
+		return EX_OK;   /* already set up (commands that call the API more than once) */
+	if ((rc = hl_cli_load_config(c)) != EX_OK)
+		return rc;
+	memset(&c->hc, 0, sizeof(c->hc));
+	snprintf(c->hc.user, sizeof(c->hc.user), "%s",
+	    env_user != NULL ? env_user : c->cfg.cli_user);
+	if (c->hc.user[0] == '\0')
+		return hl_cli_fail(EX_USAGE, "no operator name: set [cli] user in %s or HOTLINE_USER",
+		    c->conf_path);
+	if (env_api != NULL) {
+		if (hl_parse_hostport(env_api, c->hc.host, &c->hc.port) != HL_OK)
+			return hl_cli_fail(EX_USAGE, "HOTLINE_API: expected host:port, got \"%s\"", env_api);
+	} else {
+		snprintf(c->hc.host, sizeof(c->hc.host), "%s", c->cfg.api_host);
+		c->hc.port = c->cfg.api_port;
+	}
+	/* a wildcard listen address is reached on loopback */
+	if (strcmp(c->hc.host, "0.0.0.0") == 0 || c->hc.host[0] == '\0')
+		snprintf(c->hc.host, sizeof(c->hc.host), "127.0.0.1");
+	else if (strcmp(c->hc.host, "::") == 0)
+		snprintf(c->hc.host, sizeof(c->hc.host), "::1");
+	snprintf(c->hc.ca_path, sizeof(c->hc.ca_path), "%s", c->cfg.ca_path);
+	snprintf(c->hc.node, sizeof(c->hc.node), "%s", c->cfg.node);
+	c->hc.timeout_ms = HL_HTTPC_TIMEOUT_MS;
+	if ((rc = load_password(c)) != EX_OK)
+		return rc;
+	c->hc.password = c->password;
+	return EX_OK;
+}
+
+/* ---- calling the API ---- */
+
+/* One request. what names the command in error lines. On success (2xx)
+ * OUT: *resp (caller decrefs). Prints the error line itself. */
+int
+hl_cli_api_call(struct hl_cli *c, const char *what, const char *method, const char *path,
+    json_t *body, json_t **resp)
+{
+	struct hl_http_resp hr;
+	json_t *j = NULL, *m;
+	uint8_t *raw = NULL;
+	char *b = NULL, err[512];
+	size_t blen = 0;
+	int rc, r;
+
+	*resp = NULL;
+	if ((rc = hl_cli_setup(c)) != EX_OK)
+		return rc;
+	if (body != NULL) {
+		if ((b = json_dumps(body, JSON_COMPACT)) == NULL)
+			return hl_cli_fail(EX_FAIL, "out of memory");
+		blen = strlen(b);
+	}
+	r = hl_httpc_request(&c->hc, &(struct hl_httpc_req){ .method = method, .path = path,
+	    .body = (const uint8_t *)b, .body_len = blen, .body_max = CLI_BODY_MAX }, &hr, &raw,
+	    err, sizeof(err));
+	if (b != NULL)
+		hl_free_secret(b, blen + 1);
+	if (r != HL_OK) {
+		rc = hl_cli_fail(r == HL_ERR_NOMEM ? EX_FAIL : EX_UNREACHABLE, "%s", err);
+		goto out;
+	}
+	if (hr.body_len > 0 && hl_apijson_depth_ok(hr.body, hr.body_len))
+		j = json_loadb((const char *)hr.body, hr.body_len, JSON_REJECT_DUPLICATES, NULL);
+	if (hr.status >= 200 && hr.status < 300) {
+		if (!json_is_object(j)) {
+			rc = hl_cli_fail(EX_UNREACHABLE, "%s: the node answered %d without a JSON object", what,
+			    hr.status);
+			goto out;
+		}
+		*resp = j;
+		j = NULL;
+		rc = EX_OK;
+		goto out;
+	}
+	m = json_is_object(j) ? json_object_get(j, "message") : NULL;
+	if (hr.status == 401)
+		rc = hl_cli_fail(EX_AUTH, "authentication failed for operator %s at node %s:%u", c->hc.user,
+		    c->hc.host, (unsigned)c->hc.port);
+	else if (hr.status == 429)
+		rc = hl_cli_fail(EX_AUTH, "%s: %s", what, json_is_string(m) ? json_string_value(m) :
+		    "too many failed logins; try again later");
+	else if (hr.status == 403)
+		rc = hl_cli_fail(EX_FAIL, "%s refused: %s", what, json_is_string(m) ? json_string_value(m) :
+		    "denied");
+	else if (hr.status == 503 && json_is_string(m))
+		rc = hl_cli_fail(EX_FAIL, "%s: %s (try again shortly)", what, json_string_value(m));
+	else if (json_is_string(m))
+		rc = hl_cli_fail(EX_FAIL, "%s: %s", what, json_string_value(m));
+	else
+		rc = hl_cli_fail(EX_FAIL, "%s: the node answered HTTP %d", what, hr.status);
+out:
+	json_decref(j);
+	hl_free(raw);
+	return rc;
+}
+
+/* --ttl in whole seconds (0 when not given); an exit code. */
+static int
+ttl_seconds(const char *cmd, const char *ttl, uint64_t *out)
+{
+	uint64_t ms = 0;
+
+	*out = 0;
+	if (ttl != NULL && (hl_parse_duration_ms(ttl, &ms) != HL_OK || ms < 1000 ||
+	    ms / 1000 > HL_API_TTL_MAX_S))
+		return hl_cli_fail(EX_USAGE, "%s: --ttl must be a duration from 1s to %ud", cmd,
+		    HL_API_TTL_MAX_S / 86400);
+	*out = ms / 1000;
+	return EX_OK;
+}
+
+int
+hl_cli_envelope_check(const char *cmd, const struct hl_cli_envelope *e)
+{
+	uint64_t ttl_s;
+
+	return ttl_seconds(cmd, e->ttl, &ttl_s);
+}
+
+int
+hl_cli_envelope_body(const char *cmd, const struct hl_cli_envelope *e, json_t **out)
+{
+	json_t *body = NULL, *arr = NULL;
+	uint64_t ttl_s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = ttl_seconds(cmd, e->ttl, &ttl_s)) != EX_OK)
+		return rc;
+	if ((body = json_object()) == NULL)
+		goto nomem;
+	if (strcmp(e->to, "all") == 0) {
+		if (json_object_set_new(body, "to_all", json_true()) != 0)
+			goto nomem;
+	} else {
+		if ((arr = json_array()) == NULL || json_object_set(body, "to", arr) != 0)
+			goto nomem;
+		if (hl_cli_add_csv(arr, e->to) != 0) {
+			rc = hl_cli_fail(EX_USAGE, "%s: --to: empty recipient in \"%s\"", cmd, e->to);
+			goto out;
+		}
+		json_decref(arr);
+		arr = NULL;
+	}
+	if (json_object_set_new(body, "precedence", json_string(e->precedence)) != 0 ||
+	    json_object_set_new(body, "classification", json_string(e->classification)) != 0)
+		goto bad_arg;
+	if ((arr = json_array()) == NULL || json_object_set(body, "releasable_to", arr) != 0)
+		goto nomem;
+	if (hl_cli_add_csv(arr, e->releasable) != 0) {
+		rc = hl_cli_fail(EX_USAGE, "%s: --releasable-to: empty partner in \"%s\"", cmd,
+		    e->releasable);
+		goto out;
+	}
+	if (json_object_set_new(body, "tlp", json_string(e->tlp)) != 0 ||
+	    json_object_set_new(body, "content_type", json_string(e->type)) != 0)
+		goto bad_arg;
+	if (e->exercise && json_object_set_new(body, "exercise", json_true()) != 0)
+		goto nomem;
+	if (ttl_s > 0 && json_object_set_new(body, "ttl_s", json_integer((json_int_t)ttl_s)) != 0)
+		goto nomem;
+	*out = body;
+	body = NULL;
+	rc = EX_OK;
+	goto out;
+bad_arg:
+	rc = hl_cli_fail(EX_USAGE, "%s: options must be valid UTF-8", cmd);
+	goto out;
+nomem:
+	rc = hl_cli_fail(EX_FAIL, "out of memory");
+out:
+	json_decref(arr);
+	json_decref(body);
+	return rc;
+}
+
+int
+hl_cli_post_envelope(struct hl_cli *c, const char *cmd, json_t *body)
+{
+	json_t *resp = NULL;
+	int rc;
+
+	if ((rc = hl_cli_api_call(c, cmd, "POST", "/api/v1/envelopes", body, &resp)) != EX_OK)
+		return rc;
+	if (!json_is_string(json_object_get(resp, "id")))
+		rc = hl_cli_fail(EX_UNREACHABLE, "%s: the node's answer has no id", cmd);
+	else
+		printf("%s\n", json_string_value(json_object_get(resp, "id")));
+	json_decref(resp);
+	return rc;
+}

@@ -1,0 +1,117 @@
+/* cli_pki.c: "hotline pki init" (docs/CLI.md): CAs, node certificates and
+ * configurations for a federation, made locally. */
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "cli.h"
+#include "config.h"
+#include "label.h"
+#include "pki.h"
+
+/* ---- pki init ---- */
+
+const char hl_cli_pki_usage[] =
+    "usage: hotline pki init --dir DIR --partners P1,P2,... [--base-port N]\n"
+    "\n"
+    "Create one CA and one node (P/node-1) per partner under DIR/P/: ca.key, ca.crt,\n"
+    "node.key, node.crt, node.conf, admin.password. Node i listens for peers on\n"
+    "127.0.0.1:N+i and for operators on 127.0.0.1:N+100+i (N defaults to 7400).\n"
+    "Works locally; needs no node.\n";
+
+int
+hl_cli_pki(struct hl_cli *cli, int argc, char **argv)
+{
+	struct hl_config *loaded = NULL;
+	const char *dir = NULL, *partners = NULL, *bp = NULL;
+	struct hl_cli_opt opts[] = {
+		{ "dir", 1, &dir, NULL }, { "partners", 1, &partners, NULL },
+		{ "base-port", 1, &bp, NULL }, { NULL, 0, NULL, NULL },
+	};
+	char *pos[2], list[HL_PEERS_MAX + 1][HL_PARTNER_MAX + 1], err[512], conf[HL_PATH_MAX + 32];
+	const char *names[HL_PEERS_MAX + 1];
+	const char *p, *c;
+	unsigned n = 0, i, k, base = 7400;
+	size_t len;
+	int help, npos, rc;
+	char *end;
+	unsigned long v;
+
+	(void)cli;   /* works on files only: no node, no configuration of its own */
+	if (argc < 1 || strcmp(argv[0], "init") != 0) {
+		if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+			fputs(hl_cli_pki_usage, stdout);
+			return EX_OK;
+		}
+		return hl_cli_fail(EX_USAGE, "pki: expected \"pki init\" (see hotline pki --help)");
+	}
+	if ((rc = hl_cli_opts("pki init", argc - 1, argv + 1, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_pki_usage, stdout);
+		return EX_OK;
+	}
+	if (dir == NULL || partners == NULL)
+		return hl_cli_fail(EX_USAGE, "pki init: --dir and --partners are required");
+	for (p = partners; *p != '\0'; p = *c == ',' ? c + 1 : c) {
+		c = strchr(p, ',');
+		if (c == NULL)
+			c = p + strlen(p);
+		len = (size_t)(c - p);
+		if (n >= HL_PEERS_MAX + 1)
+			return hl_cli_fail(EX_USAGE, "pki init: at most %d partners", HL_PEERS_MAX + 1);
+		if (len > HL_PARTNER_MAX || len == 0)
+			return hl_cli_fail(EX_USAGE, "pki init: bad partner code \"%.*s\"", (int)(len > 16 ? 16 : len), p);
+		memcpy(list[n], p, len);
+		list[n][len] = '\0';
+		if (!hl_partner_valid(list[n]))
+			return hl_cli_fail(EX_USAGE, "pki init: bad partner code \"%s\" (2-8 of A-Z, 0-9)", list[n]);
+		for (k = 0; k < n; k++)
+			if (strcmp(list[k], list[n]) == 0)
+				return hl_cli_fail(EX_USAGE, "pki init: partner %s given twice", list[n]);
+		names[n] = list[n];
+		n++;
+	}
+	if (n < 2)
+		return hl_cli_fail(EX_USAGE, "pki init: a federation needs at least two partners");
+	if (bp != NULL) {
+		errno = 0;
+		v = strtoul(bp, &end, 10);
+		if (errno != 0 || *end != '\0' || bp[0] == '\0' || bp[0] == '-' || v < 1024 ||
+		    v + 100 + n > 65535)
+			return hl_cli_fail(EX_USAGE, "pki init: --base-port must be a number from 1024 to %u",
+			    65535 - 100 - n);
+		base = (unsigned)v;
+	}
+	if (hl_pki_init_federation(dir, names, n, base, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki init: %s", err);
+	/* what was generated must load */
+	if ((loaded = hl_calloc(1, sizeof(*loaded))) == NULL)
+		return hl_cli_fail(EX_FAIL, "out of memory");
+	rc = EX_OK;
+	for (i = 0; i < n && rc == EX_OK; i++) {
+		snprintf(conf, sizeof(conf), "%s/%s/node.conf", dir, names[i]);
+		if (hl_config_load(conf, loaded, err, sizeof(err)) != HL_OK)
+			rc = hl_cli_fail(EX_FAIL, "pki init: the generated configuration does not "
+			    "load: %s", err);
+	}
+	hl_free(loaded);
+	if (rc != EX_OK)
+		return rc;
+	printf("created a federation of %u partners in %s (one CA and one node each):\n", n, dir);
+	for (i = 0; i < n; i++)
+		printf("  %-6s %s/%s/  node %s/node-1  peers on 127.0.0.1:%u  API https://127.0.0.1:%u/\n",
+		    names[i], dir, names[i], names[i], base + i, base + 100 + i);
+	printf("start each node with:\n");
+	for (i = 0; i < n; i++) {
+		snprintf(conf, sizeof(conf), "%s/%s/node.conf", dir, names[i]);
+		printf("  hotlined -c %s\n", conf);
+	}
+	printf("operate it with: hotline -c %s/%s/node.conf status  (operator admin, password in %s/%s/admin.password)\n",
+	    dir, names[0], dir, names[0]);
+	return EX_OK;
+}

@@ -1,0 +1,302 @@
+/* config_check.c: hotline.conf(5) as a whole (docs/CONFIG.md): the
+ * defaults, then after the last line the required keys, level names
+ * resolved against the policy, cross checks between sections, and the
+ * files the configuration names (hl_config_load). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "config_int.h"
+#include "envelope.h"
+#include "label.h"
+#include "pki.h"
+
+static int
+find_level(const struct hl_policy *p, const char *name, uint8_t *out)
+{
+	unsigned i;
+
+	for (i = 0; i < p->nlevels; i++)
+		if (strcasecmp(p->levels[i], name) == 0) {
+			*out = (uint8_t)i;
+			return HL_OK;
+		}
+	return HL_ERR_NOT_FOUND;
+}
+
+static void
+level_list(const struct hl_policy *p, char *out, size_t outlen)
+{
+	size_t off = 0;
+	unsigned i;
+	int n;
+
+	out[0] = '\0';
+	for (i = 0; i < p->nlevels; i++) {
+		n = snprintf(out + off, outlen - off, "%s%s", i ? ", " : "", p->levels[i]);
+		if (n < 0 || (size_t)n >= outlen - off)
+			return;
+		off += (size_t)n;
+	}
+}
+static const char *const default_levels[] = {
+	"UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET",
+};
+
+/* At the end: required keys, default interval, the local collection exists,
+ * an API-root url names a collection_id. */
+static void
+check_taxii_sources(struct pctx *x)
+{
+	struct hl_taxii_source_conf *s;
+	unsigned i, k;
+	size_t ul;
+
+	for (i = 0; i < x->c->nsources; i++) {
+		s = &x->c->sources[i];
+		for (k = 0; k < TK_COUNT; k++)
+			if (config_src_keys[k].required && x->ln->src[i][k] == 0) {
+				config_fail(x, x->ln->src_sect[i], "[taxii_source %s]: missing key '%s'",
+				    s->name, config_src_keys[k].name);
+				return;
+			}
+		if (s->interval_s == 0)
+			s->interval_s = 3600;
+		if (hl_config_collection(x->c, s->collection) == NULL) {
+			config_fail(x, x->ln->src[i][TK_COLLECTION], "[taxii_source %s]: collection '%s' "
+			    "is not a [collection] of this node", s->name, s->collection);
+			return;
+		}
+		ul = strlen(s->url);
+		if (s->collection_id[0] == '\0' && (ul < 9 ||
+		    strcmp(s->url + ul - (s->url[ul - 1] == '/' ? 9 : 8),
+		    s->url[ul - 1] == '/' ? "/objects/" : "/objects") != 0)) {
+			config_fail(x, x->ln->src[i][TK_URL], "[taxii_source %s]: url is an API root: "
+			    "name the collection with collection_id (or give .../objects/)",
+			    s->name);
+			return;
+		}
+	}
+}
+
+/* At the end: ceilings resolved against the policy's levels. */
+static void
+check_collections(struct pctx *x, const char *levels)
+{
+	struct hl_config *c = x->c;
+	unsigned i;
+
+	for (i = 0; i < c->ncollections; i++) {
+		if (x->coll_level[i][0] != '\0' && find_level(&c->policy, x->coll_level[i],
+		    &c->collections[i].ceiling) != 0) {
+			config_fail(x, x->ln->coll[i][LK_CEILING], "ceiling: '%s' is not a level of "
+			    "policy %s (%s)", x->coll_level[i], c->policy.id, levels);
+			return;
+		}
+		/* read / write name accounts of the [operator] sections or of the
+		 * database (hotline operator add), so only their syntax is
+		 * checked here (set_accounts); an unknown name grants nothing */
+	}
+}
+
+/* After the last line: required keys, defaults, level names, cross checks. */
+void
+config_finish(struct pctx *x)
+{
+	struct hl_config *c = x->c;
+	struct conf_lines *ln = x->ln;
+	char levels[HL_LEVELS_MAX * (HL_LEVEL_NAME_MAX + 2) + 1];
+	unsigned i, j, k;
+
+	if (ln->node_sect == 0) {
+		config_fail(x, 0, "missing section [node]");
+		return;
+	}
+	for (k = 0; k < NK_COUNT; k++)
+		if (config_node_keys[k].required && ln->node[k] == 0) {
+			config_fail(x, ln->node_sect, "missing key '%s' in [node]", config_node_keys[k].name);
+			return;
+		}
+	/* the console's browser certificate comes as a pair */
+	if ((ln->node[NK_CONSOLE_CERT] != 0) != (ln->node[NK_CONSOLE_KEY] != 0)) {
+		config_fail(x, ln->node_sect, "console_certificate and console_key go together in [node]");
+		return;
+	}
+	for (i = 0; i < c->npeers; i++)
+		for (k = 0; k < RK_COUNT; k++)
+			if (config_peer_keys[k].required && ln->peer[i][k] == 0) {
+				config_fail(x, c->peers[i].line, "missing key '%s' in [peer %s]",
+				    config_peer_keys[k].name, c->peers[i].node);
+				return;
+			}
+	for (i = 0; i < c->noperators; i++)
+		for (k = 0; k < OK_COUNT; k++)
+			if (config_op_keys[k].required && ln->op[i][k] == 0) {
+				config_fail(x, ln->op_sect[i], "missing key '%s' in [operator %s]",
+				    config_op_keys[k].name, c->operators[i].name);
+				return;
+			}
+	/* tls_certificate/tls_key: both or neither; neither = the signing pair */
+	if ((ln->node[NK_TLS_CERT] == 0) != (ln->node[NK_TLS_KEY] == 0)) {
+		config_fail(x, ln->node[NK_TLS_CERT] ? ln->node[NK_TLS_CERT] : ln->node[NK_TLS_KEY],
+		    "tls_certificate and tls_key go together: set both or neither");
+		return;
+	}
+	if (ln->node[NK_TLS_CERT] == 0) {
+		memcpy(c->tls_cert_path, c->cert_path, sizeof(c->tls_cert_path));
+		memcpy(c->tls_key_path, c->key_path, sizeof(c->tls_key_path));
+	}
+	if (ln->cli[CK_USER] != 0 && ln->cli[CK_PASSWORD_FILE] == 0) {
+		config_fail(x, ln->cli_sect, "missing key 'password_file' in [cli] (user is set)");
+		return;
+	}
+	if (c->suite == HL_SUITE_X25519 && !c->allow_classical) {
+		config_fail(x, ln->node[NK_SUITE], "suite x25519 is classical only (no protection "
+		    "against harvest-now-decrypt-later); set allow_classical_suite = yes to "
+		    "choose it anyway");
+		return;
+	}
+	if (c->dead_after_ms <= c->heartbeat_ms) {
+		config_fail(x, ln->node[NK_DEAD_AFTER] ? ln->node[NK_DEAD_AFTER] :
+		    ln->node[NK_HEARTBEAT] ? ln->node[NK_HEARTBEAT] : ln->node_sect,
+		    "dead_after (%ums) must be longer than heartbeat (%ums)",
+		    (unsigned)c->dead_after_ms, (unsigned)c->heartbeat_ms);
+		return;
+	}
+	level_list(&c->policy, levels, sizeof(levels));
+	for (i = 0; i < c->npeers; i++) {
+		if (find_level(&c->policy, x->peer_level[i], &c->peers[i].accreditation) != 0) {
+			config_fail(x, ln->peer[i][RK_ACCREDITATION], "accreditation: '%s' is not "
+			    "a level of policy %s (%s)", x->peer_level[i], c->policy.id, levels);
+			return;
+		}
+		if (strcmp(c->peers[i].node, c->node) == 0) {
+			config_fail(x, c->peers[i].line, "[peer %s] is this node itself",
+			    c->peers[i].node);
+			return;
+		}
+	}
+	for (i = 0; i < c->noperators; i++)
+		if (find_level(&c->policy, x->op_level[i], &c->operators[i].clearance) != 0) {
+			config_fail(x, ln->op[i][OK_CLEARANCE], "clearance: '%s' is not a level "
+			    "of policy %s (%s)", x->op_level[i], c->policy.id, levels);
+			return;
+		}
+	check_collections(x, levels);   /* [collection NAME] */
+	if (x->failed)
+		return;
+	check_taxii_sources(x);         /* [taxii_source NAME] */
+	if (x->failed)
+		return;
+	/* Same peer under two spellings cannot happen (names are exact), but
+	 * two peer sections must not name the same address either. */
+	for (i = 0; i < c->npeers; i++)
+		for (j = i + 1; j < c->npeers; j++)
+			if (c->peers[i].port != 0 && c->peers[i].port == c->peers[j].port &&
+			    strcasecmp(c->peers[i].host, c->peers[j].host) == 0) {
+				config_fail(x, c->peers[j].line, "[peer %s] has the same address "
+				    "as [peer %s]", c->peers[j].node, c->peers[i].node);
+				return;
+			}
+}
+
+void
+config_defaults(struct hl_config *c)
+{
+	unsigned i;
+
+	c->suite = HL_SUITE_X25519_MLKEM768;
+	c->allow_classical = 0;
+	c->heartbeat_ms = 1000;
+	c->dead_after_ms = 5000;
+	c->reconnect_max_ms = 30000;
+	c->default_ttl_s = 7 * 86400;
+	c->kem_rotate_s = 86400;
+	c->kem_keep_s = 7 * 86400;
+	/* acknowledgement deadlines from military message handling practice */
+	c->ack_deadline_s[0] = 10 * 60;
+	c->ack_deadline_s[1] = 30 * 60;
+	c->ack_deadline_s[2] = 3 * 3600;
+	c->ack_deadline_s[3] = 6 * 3600;
+	c->link_test_s = 3600;
+	c->audit_checkpoint_s = 60;
+	c->privsep = 1;
+	c->sandbox = 1;
+	memcpy(c->user, "hotline", sizeof("hotline"));
+	memcpy(c->keeper_user, "hotline-keys", sizeof("hotline-keys"));
+	c->console_idle_s = 900;   /* console_idle = 15m */
+	memcpy(c->policy.id, "hotline-default", sizeof("hotline-default"));
+	c->policy.nlevels = sizeof(default_levels) / sizeof(default_levels[0]);
+	for (i = 0; i < c->policy.nlevels; i++)
+		memcpy(c->policy.levels[i], default_levels[i], strlen(default_levels[i]) + 1);
+}
+
+static int
+check_file(const char *name, unsigned line, const char *key, const char *path,
+    int secret, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s:%u: %s: %s: %s", name, line, key, path,
+		    strerror(errno));
+		return HL_ERR_CONFIG;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s:%u: %s: %s is not a regular file", name, line,
+		    key, path);
+		return HL_ERR_CONFIG;
+	}
+	if (secret && (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s:%u: %s: %s is accessible by group or others "
+		    "(mode %04o); chmod 600 it", name, line, key, path,
+		    (unsigned)(st.st_mode & 07777));
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+int
+config_check_files(const char *path, const struct conf_lines *ln, const struct hl_config *c,
+    char *err, size_t errlen)
+{
+	uint8_t pin[HL_SHA256];
+	char perr[256];
+	unsigned i;
+
+	if (check_file(path, ln->node[NK_CERT], "certificate", c->cert_path, 0,
+	    err, errlen) != 0 ||
+	    check_file(path, ln->node[NK_KEY], "key", c->key_path, 1, err, errlen) != 0 ||
+	    check_file(path, ln->node[NK_CA], "ca", c->ca_path, 0, err, errlen) != 0)
+		return HL_ERR_CONFIG;
+	if (ln->node[NK_TLS_CERT] != 0 &&
+	    (check_file(path, ln->node[NK_TLS_CERT], "tls_certificate", c->tls_cert_path, 0,
+	    err, errlen) != 0 ||
+	    check_file(path, ln->node[NK_TLS_KEY], "tls_key", c->tls_key_path, 1, err,
+	    errlen) != 0))
+		return HL_ERR_CONFIG;
+	for (i = 0; i < c->npeers; i++) {
+		const struct hl_peer_conf *pc = &c->peers[i];
+
+		if (check_file(path, ln->peer[i][RK_CA], "ca", pc->ca_path, 0, err,
+		    errlen) != 0)
+			return HL_ERR_CONFIG;
+		if (hl_pki_cert_sha256(pc->ca_path, pin, perr, sizeof(perr)) != 0) {
+			snprintf(err, errlen, "%s:%u: peer %s: %s", path, ln->peer[i][RK_CA],
+			    pc->node, perr);
+			return HL_ERR_CONFIG;
+		}
+		if (memcmp(pin, pc->ca_sha256, HL_SHA256) != 0) {
+			snprintf(err, errlen, "%s:%u: peer %s: CA file %s does not match "
+			    "ca_sha256 pin", path, ln->peer[i][RK_CA_SHA256], pc->node,
+			    pc->ca_path);
+			return HL_ERR_CONFIG;
+		}
+	}
+	return HL_OK;
+}

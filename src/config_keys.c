@@ -1,0 +1,913 @@
+/* config_keys.c: what each key of hotline.conf(5) accepts (docs/CONFIG.md):
+ * one setter per key, the key tables of every section, and the value
+ * parsers the CLI shares (durations, host:port). A setter checks its value,
+ * stores it and on error fills msg without the key's name (config.c adds
+ * "name:line: key: "). Level names are kept as text here and resolved
+ * against the policy by config_check.c. */
+
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "config_int.h"
+#include "envelope.h"
+#include "label.h"
+#include "pwhash.h"
+
+/* ---- names and strings ---- */
+
+static int
+namechar_ok(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+	    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+}
+
+int
+config_ident_ok(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1), i;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!namechar_ok(s[i]))
+			return 0;
+	return 1;
+}
+
+int
+config_list_next(const char **p, const char **item, size_t *n)
+{
+	const char *s = *p, *e;
+
+	if (s == NULL)
+		return 0;
+	while (*s == ' ')
+		s++;
+	for (e = s; *e != '\0' && *e != ','; e++)
+		;
+	*item = s;
+	*n = (size_t)(e - s);
+	while (*n > 0 && s[*n - 1] == ' ')
+		(*n)--;
+	*p = *e == ',' ? e + 1 : NULL;
+	return 1;
+}
+
+int
+config_copy_str(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= dstlen)
+		return HL_ERR_TOO_BIG;
+	memcpy(dst, src, n + 1);
+	return HL_OK;
+}
+
+/* ---- public value parsers ---- */
+
+int
+hl_parse_duration_ms(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mul;
+	const char *p = s;
+
+	*out = 0;
+	if (s == NULL || *s < '0' || *s > '9')
+		return HL_ERR_MALFORMED;
+	while (*p >= '0' && *p <= '9') {
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+			return HL_ERR_MALFORMED;
+		v = v * 10 + d;
+		p++;
+	}
+	if (strcmp(p, "ms") == 0)
+		mul = 1;
+	else if (*p == '\0' || strcmp(p, "s") == 0)
+		mul = 1000;
+	else if (strcmp(p, "m") == 0)
+		mul = 60 * 1000;
+	else if (strcmp(p, "h") == 0)
+		mul = 3600 * 1000;
+	else if (strcmp(p, "d") == 0)
+		mul = 86400 * 1000;
+	else
+		return HL_ERR_MALFORMED;
+	if (v > UINT64_MAX / mul)
+		return HL_ERR_MALFORMED;
+	*out = v * mul;
+	return HL_OK;
+}
+
+static int
+hostname_ok(const char *h, size_t n)
+{
+	size_t i, lab = 0;
+	int alldigit = 1;       /* last label numeric: must be an IPv4 address */
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char ch = h[i];
+
+		if (ch == '.') {
+			if (lab == 0 || h[i - 1] == '-')
+				return 0;
+			lab = 0;
+			alldigit = 1;
+			continue;
+		}
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-'))
+			return 0;
+		if (ch == '-' && lab == 0)
+			return 0;
+		if (!(ch >= '0' && ch <= '9'))
+			alldigit = 0;
+		if (++lab > 63)
+			return 0;
+	}
+	if (lab == 0 || h[n - 1] == '-' || alldigit)
+		return 0;
+	return 1;
+}
+
+int
+hl_parse_hostport(const char *s, char host[HL_HOST_MAX + 1], uint16_t *port)
+{
+	const char *colon, *hs, *ps;
+	size_t hn;
+	char tmp[HL_HOST_MAX + 1];
+	unsigned long v = 0;
+	size_t nd = 0;
+	unsigned char addr[16];
+
+	host[0] = '\0';
+	*port = 0;
+	if (s == NULL)
+		return HL_ERR_MALFORMED;
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return HL_ERR_MALFORMED;
+		hs = s + 1;
+		hn = (size_t)(rb - hs);
+		ps = rb + 2;
+		if (hn == 0 || hn > HL_HOST_MAX)
+			return HL_ERR_MALFORMED;
+		memcpy(tmp, hs, hn);
+		tmp[hn] = '\0';
+		if (inet_pton(AF_INET6, tmp, addr) != 1)
+			return HL_ERR_MALFORMED;
+	} else {
+		if ((colon = strchr(s, ':')) == NULL || strchr(colon + 1, ':') != NULL)
+			return HL_ERR_MALFORMED;
+		hs = s;
+		hn = (size_t)(colon - s);
+		ps = colon + 1;
+		if (hn == 0 || hn > HL_HOST_MAX)
+			return HL_ERR_MALFORMED;
+		memcpy(tmp, hs, hn);
+		tmp[hn] = '\0';
+		if (inet_pton(AF_INET, tmp, addr) != 1 && !hostname_ok(tmp, hn))
+			return HL_ERR_MALFORMED;
+	}
+	if (*ps == '0')
+		return HL_ERR_MALFORMED;
+	while (ps[nd] >= '0' && ps[nd] <= '9') {
+		v = v * 10 + (unsigned long)(ps[nd] - '0');
+		if (++nd > 5)
+			return HL_ERR_MALFORMED;
+	}
+	if (nd == 0 || ps[nd] != '\0' || v < 1 || v > 65535)
+		return HL_ERR_MALFORMED;
+	memcpy(host, tmp, hn + 1);
+	*port = (uint16_t)v;
+	return HL_OK;
+}
+
+/* ---- setters: value -> config; on error fill msg (without key name) ---- */
+
+static int
+set_path(struct pctx *x, const char *v, char *dst, char *msg, size_t ml)
+{
+	int n;
+
+	if (*v == '\0') {
+		snprintf(msg, ml, "expected a path");
+		return HL_ERR_CONFIG;
+	}
+	if (v[0] == '/' || x->basedir == NULL || x->basedir[0] == '\0')
+		n = snprintf(dst, HL_PATH_MAX, "%s", v);
+	else
+		n = snprintf(dst, HL_PATH_MAX, "%s/%s", x->basedir, v);
+	if (n < 0 || n >= HL_PATH_MAX) {
+		dst[0] = '\0';
+		snprintf(msg, ml, "path too long (max %d bytes)", HL_PATH_MAX - 1);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+set_yesno(const char *v, int *dst, char *msg, size_t ml)
+{
+	if (strcmp(v, "yes") == 0)
+		*dst = 1;
+	else if (strcmp(v, "no") == 0)
+		*dst = 0;
+	else {
+		snprintf(msg, ml, "expected yes or no");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+set_duration(const char *v, uint64_t min_ms, uint64_t max_ms, int whole_s,
+    uint32_t *dst, char *msg, size_t ml)
+{
+	uint64_t ms;
+
+	if (hl_parse_duration_ms(v, &ms) != 0) {
+		snprintf(msg, ml, "expected a duration like 500ms, 5s, 10m, 3h or 7d");
+		return HL_ERR_CONFIG;
+	}
+	if (ms < min_ms || ms > max_ms) {
+		snprintf(msg, ml, "out of range (%llums..%llums)",
+		    (unsigned long long)min_ms, (unsigned long long)max_ms);
+		return HL_ERR_CONFIG;
+	}
+	if (whole_s) {
+		if (ms % 1000 != 0) {
+			snprintf(msg, ml, "must be whole seconds");
+			return HL_ERR_CONFIG;
+		}
+		ms /= 1000;
+	}
+	*dst = (uint32_t)ms;
+	return HL_OK;
+}
+
+static int
+set_level_name(const char *v, char *dst, char *msg, size_t ml)
+{
+	if (!config_ident_ok(v, HL_LEVEL_NAME_MAX)) {
+		snprintf(msg, ml, "expected a level name of the policy");
+		return HL_ERR_CONFIG;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return HL_OK;
+}
+
+static int
+set_hostport(const char *v, char *host, uint16_t *port, char *msg, size_t ml)
+{
+	if (hl_parse_hostport(v, host, port) != 0) {
+		snprintf(msg, ml, "expected host:port");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+#define NODE(x) ((x)->c)
+#define PEER(x) (&(x)->c->peers[(x)->cur_idx])
+#define OPER(x) (&(x)->c->operators[(x)->cur_idx])
+
+static int
+nk_name(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (!hl_label_node_name_valid(v, x->c->partner)) {
+		snprintf(msg, ml, "expected PARTNER/name (partner 2..8 of A-Z 0-9, "
+		    "name of A-Z a-z 0-9 . _ -, at most %d bytes)", HL_NODE_NAME_MAX);
+		return HL_ERR_CONFIG;
+	}
+	return config_copy_str(x->c->node, sizeof(x->c->node), v);
+}
+
+static int
+nk_listen(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_hostport(v, x->c->listen_host, &x->c->listen_port, msg, ml);
+}
+
+static int
+nk_api(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_hostport(v, x->c->api_host, &x->c->api_port, msg, ml);
+}
+
+static int
+nk_data(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->data_dir, msg, ml);
+}
+
+static int
+nk_cert(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->cert_path, msg, ml);
+}
+
+static int
+nk_key(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->key_path, msg, ml);
+}
+
+static int
+nk_tls_cert(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->tls_cert_path, msg, ml);
+}
+
+static int
+nk_tls_key(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->tls_key_path, msg, ml);
+}
+
+static int
+nk_ca(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->ca_path, msg, ml);
+}
+
+static int
+nk_suite(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (strcmp(v, "x25519") == 0)
+		x->c->suite = HL_SUITE_X25519;
+	else if (strcmp(v, "x25519-mlkem768") == 0)
+		x->c->suite = HL_SUITE_X25519_MLKEM768;
+	else if (strcmp(v, "x25519-mlkem1024") == 0)
+		x->c->suite = HL_SUITE_X25519_MLKEM1024;
+	else {
+		snprintf(msg, ml, "expected x25519, x25519-mlkem768 or x25519-mlkem1024");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+nk_allow_classical(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &x->c->allow_classical, msg, ml);
+}
+
+static int
+nk_heartbeat(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 10, 3600000, 0, &x->c->heartbeat_ms, msg, ml);
+}
+
+static int
+nk_dead_after(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 20, 86400000, 0, &x->c->dead_after_ms, msg, ml);
+}
+
+static int
+nk_reconnect_max(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 10, 86400000, 0, &x->c->reconnect_max_ms, msg, ml);
+}
+
+static int
+nk_envelope_ttl(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 366ull * 86400000, 1, &x->c->default_ttl_s, msg, ml);
+}
+
+#define ACK_KEY(fn, idx) \
+static int \
+fn(struct pctx *x, const char *v, char *msg, size_t ml) \
+{ \
+	return set_duration(v, 1000, 30ull * 86400000, 1, &x->c->ack_deadline_s[idx], msg, ml); \
+}
+ACK_KEY(nk_ack_flash, 0)
+ACK_KEY(nk_ack_immediate, 1)
+ACK_KEY(nk_ack_priority, 2)
+ACK_KEY(nk_ack_routine, 3)
+
+static int
+nk_link_test(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (strcmp(v, "off") == 0) {
+		x->c->link_test_s = 0;
+		return HL_OK;
+	}
+	return set_duration(v, 1000, 7ull * 86400000, 1, &x->c->link_test_s, msg, ml);
+}
+
+static int
+nk_audit_checkpoint(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (strcmp(v, "off") == 0) {
+		x->c->audit_checkpoint_s = 0;
+		return HL_OK;
+	}
+	return set_duration(v, 1000, 86400000, 1, &x->c->audit_checkpoint_s, msg, ml);
+}
+
+/* ---- privilege separation (docs/SECURITY.md) ---- */
+static int
+nk_privsep(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &x->c->privsep, msg, ml);
+}
+
+static int
+nk_sandbox(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &x->c->sandbox, msg, ml);
+}
+
+/* A system user name: 1..32 of a-z 0-9 _ . -, not starting with - or a digit. */
+static int
+set_user(const char *v, char *dst, char *msg, size_t ml)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > HL_USER_NAME_MAX || v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+		snprintf(msg, ml, "expected a user name of 1..%d characters", HL_USER_NAME_MAX);
+		return HL_ERR_CONFIG;
+	}
+	for (i = 0; i < n; i++) {
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+		    v[i] == '_' || v[i] == '.' || v[i] == '-')) {
+			snprintf(msg, ml, "user name may hold only a-z 0-9 _ . -");
+			return HL_ERR_CONFIG;
+		}
+	}
+	memcpy(dst, v, n + 1);
+	return HL_OK;
+}
+
+static int
+nk_user(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_user(v, x->c->user, msg, ml);
+}
+
+static int
+nk_keeper_user(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_user(v, x->c->keeper_user, msg, ml);
+}
+
+/* benchmarking aids, not for production: see docs/CONFIG.md */
+static int
+nk_bench_tap(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->bench_tap, msg, ml);
+}
+
+static int
+nk_bench_no_fsync(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &x->c->bench_no_fsync, msg, ml);
+}
+
+static int
+nk_kem_keep(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 366ull * 86400000, 1, &x->c->kem_keep_s, msg, ml);
+}
+
+static int
+nk_kem_rotate(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 366ull * 86400000, 1, &x->c->kem_rotate_s, msg, ml);
+}
+
+static int
+pk_id(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (!config_ident_ok(v, HL_POLICY_MAX)) {
+		snprintf(msg, ml, "expected 1..%d characters of A-Z a-z 0-9 . _ -",
+		    HL_POLICY_MAX);
+		return HL_ERR_CONFIG;
+	}
+	return config_copy_str(x->c->policy.id, sizeof(x->c->policy.id), v);
+}
+
+static int
+pk_levels(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	struct hl_policy *p = &x->c->policy;
+	const char *s = v, *e;
+	unsigned n = 0, i;
+
+	for (;;) {
+		const char *a, *b;
+		size_t len;
+
+		e = strchr(s, ',');
+		if (e == NULL)
+			e = s + strlen(s);
+		a = s;
+		b = e;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		len = (size_t)(b - a);
+		if (n == HL_LEVELS_MAX) {
+			snprintf(msg, ml, "too many levels (max %d)", HL_LEVELS_MAX);
+			return HL_ERR_CONFIG;
+		}
+		if (len == 0 || len > HL_LEVEL_NAME_MAX) {
+			snprintf(msg, ml, "expected a comma-separated list of level "
+			    "names, lowest first");
+			return HL_ERR_CONFIG;
+		}
+		memcpy(p->levels[n], a, len);
+		p->levels[n][len] = '\0';
+		if (!config_ident_ok(p->levels[n], HL_LEVEL_NAME_MAX)) {
+			snprintf(msg, ml, "bad level name '%s'", p->levels[n]);
+			return HL_ERR_CONFIG;
+		}
+		for (i = 0; i < n; i++)
+			if (strcasecmp(p->levels[i], p->levels[n]) == 0) {
+				snprintf(msg, ml, "level '%s' listed twice", p->levels[n]);
+				return HL_ERR_CONFIG;
+			}
+		n++;
+		if (*e == '\0')
+			break;
+		s = e + 1;
+	}
+	p->nlevels = n;
+	return HL_OK;
+}
+
+static int
+rk_address(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	/* "none": a node we know (and may reach through a relay) but never dial */
+	if (strcmp(v, "none") == 0) {
+		PEER(x)->host[0] = '\0';
+		PEER(x)->port = 0;
+		return HL_OK;
+	}
+	return set_hostport(v, PEER(x)->host, &PEER(x)->port, msg, ml);
+}
+
+static int
+rk_ca(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, PEER(x)->ca_path, msg, ml);
+}
+
+static int
+rk_ca_sha256(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (hl_hex_decode(v, strlen(v), PEER(x)->ca_sha256, HL_SHA256, 0) == HL_OK)
+		return HL_OK;
+	snprintf(msg, ml, "expected 64 hex digits (SHA-256 of the CA certificate DER)");
+	return HL_ERR_CONFIG;
+}
+
+static int
+rk_accreditation(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_level_name(v, x->peer_level[x->cur_idx], msg, ml);
+}
+
+static int
+ok_role(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (strcmp(v, "officer") == 0)
+		OPER(x)->role = HL_ROLE_OFFICER;
+	else if (strcmp(v, "analyst") == 0)
+		OPER(x)->role = HL_ROLE_ANALYST;
+	else if (strcmp(v, "admin") == 0)
+		OPER(x)->role = HL_ROLE_ADMIN;
+	else {
+		snprintf(msg, ml, "expected officer, analyst or admin");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+ok_clearance(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_level_name(v, x->op_level[x->cur_idx], msg, ml);
+}
+
+static int
+ok_nationality(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (!hl_partner_valid(v)) {
+		snprintf(msg, ml, "expected a partner code (2..8 of A-Z 0-9)");
+		return HL_ERR_CONFIG;
+	}
+	return config_copy_str(OPER(x)->nationality, sizeof(OPER(x)->nationality), v);
+}
+
+static int
+ok_password(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (strlen(v) >= sizeof(OPER(x)->password_hash) || hl_pwhash_valid(v) != 0) {
+		snprintf(msg, ml, "expected a scrypt hash "
+		    "\"$scrypt$ln=N,r=R,p=P$salt$hash\" (see hotline operator add)");
+		return HL_ERR_CONFIG;
+	}
+	return config_copy_str(OPER(x)->password_hash, sizeof(OPER(x)->password_hash), v);
+}
+
+static int
+ok_disabled(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &OPER(x)->disabled, msg, ml);
+}
+
+static int
+ck_user(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (!config_ident_ok(v, HL_OPERATOR_MAX)) {
+		snprintf(msg, ml, "expected an operator name");
+		return HL_ERR_CONFIG;
+	}
+	return config_copy_str(x->c->cli_user, sizeof(x->c->cli_user), v);
+}
+
+static int
+ck_password_file(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->cli_password_file, msg, ml);
+}
+
+/* console_idle = 15m: a console session unused this long ends (1m..24h) */
+static int
+nk_console_idle(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 60000, 86400000, 1, &x->c->console_idle_s, msg, ml);
+}
+
+/* console_certificate / console_key: an ECDSA or RSA certificate browsers
+ * accept, served beside the node's Ed25519 one on the API port */
+static int
+nk_console_cert(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->console_cert_path, msg, ml);
+}
+
+static int
+nk_console_key(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->console_key_path, msg, ml);
+}
+
+/* ---- [collection NAME]: a STIX collection (docs/TAXII.md) ---- */
+#define COLL(x) (&(x)->c->collections[(x)->cur_idx])
+
+static int
+lk_title(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (v[0] == '\0' || config_copy_str(COLL(x)->title, sizeof(COLL(x)->title), v) != HL_OK) {
+		snprintf(msg, ml, "expected 1..%zu bytes", sizeof(COLL(x)->title) - 1);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+lk_description(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (config_copy_str(COLL(x)->description, sizeof(COLL(x)->description), v) != HL_OK) {
+		snprintf(msg, ml, "longer than %zu bytes", sizeof(COLL(x)->description) - 1);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+lk_members(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (hl_partner_list_parse(v, COLL(x)->members, HL_RELEASABLE_MAX,
+	    &COLL(x)->nmembers) != HL_OK) {
+		snprintf(msg, ml, "expected comma-separated partner codes (at most %d)",
+		    HL_RELEASABLE_MAX);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+lk_ceiling(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_level_name(v, x->coll_level[x->cur_idx], msg, ml);
+}
+
+/* "*" or comma-separated account names (checked against [operator] at the end). */
+static int
+set_accounts(const char *v, char *dst, size_t dstlen, char *msg, size_t ml)
+{
+	const char *p = v, *it;
+	char name[HL_OPERATOR_MAX + 1];
+	size_t n;
+
+	if (strcmp(v, "*") == 0)
+		return config_copy_str(dst, dstlen, v);
+	while (config_list_next(&p, &it, &n)) {
+		if (n == 0 || n > HL_OPERATOR_MAX)
+			goto bad;
+		memcpy(name, it, n);
+		name[n] = '\0';
+		if (!config_ident_ok(name, HL_OPERATOR_MAX))
+			goto bad;
+	}
+	if (config_copy_str(dst, dstlen, v) != HL_OK)
+		goto bad;
+	return HL_OK;
+bad:
+	snprintf(msg, ml, "expected * or comma-separated operator names");
+	return HL_ERR_CONFIG;
+}
+
+static int
+lk_read(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_accounts(v, COLL(x)->read, sizeof(COLL(x)->read), msg, ml);
+}
+
+static int
+lk_write(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_accounts(v, COLL(x)->write, sizeof(COLL(x)->write), msg, ml);
+}
+
+const struct key_def config_coll_keys[LK_COUNT] = {
+	[LK_TITLE] = { "title", 0, lk_title },
+	[LK_DESCRIPTION] = { "description", 0, lk_description },
+	[LK_MEMBERS] = { "members", 0, lk_members },
+	[LK_CEILING] = { "ceiling", 0, lk_ceiling },
+	[LK_READ] = { "read", 0, lk_read },
+	[LK_WRITE] = { "write", 0, lk_write },
+};
+
+/* ---- [taxii_source NAME]: an external TAXII collection polled into a local one ---- */
+#define SRC(x) (&(x)->c->sources[(x)->cur_idx])
+
+static int
+tk_url(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	const char *h = v + 8, *e;
+
+	/* https://host[:port]/path; taxiipoll.c parses it in full at start */
+	e = strncmp(v, "https://", 8) == 0 ? strchr(h, '/') : NULL;
+	if (e == NULL || e == h || (size_t)(e - h) > HL_HOST_MAX + 8 ||
+	    strpbrk(v, " ?#\t") != NULL ||
+	    config_copy_str(SRC(x)->url, sizeof(SRC(x)->url), v) != HL_OK) {
+		snprintf(msg, ml, "expected https://host[:port]/path/ (no query)");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+tk_collection_id(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (v[0] == '\0' || strpbrk(v, "/?#% \t") != NULL ||
+	    config_copy_str(SRC(x)->collection_id, sizeof(SRC(x)->collection_id), v) != HL_OK) {
+		snprintf(msg, ml, "expected a TAXII collection id");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+tk_user(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (v[0] == '\0' || strchr(v, ':') != NULL ||
+	    config_copy_str(SRC(x)->user, sizeof(SRC(x)->user), v) != HL_OK) {
+		snprintf(msg, ml, "expected 1..%d bytes without ':'", HL_OPERATOR_MAX);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+tk_password_file(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, SRC(x)->password_file, msg, ml);
+}
+
+static int
+tk_ca(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, SRC(x)->ca_path, msg, ml);
+}
+
+static int
+tk_node(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (v[0] == '\0' || strchr(v, '/') == NULL ||
+	    config_copy_str(SRC(x)->node, sizeof(SRC(x)->node), v) != HL_OK) {
+		snprintf(msg, ml, "expected a node name PARTNER/name");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+tk_interval(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 7ULL * 86400 * 1000, 1, &SRC(x)->interval_s, msg, ml);
+}
+
+static int
+tk_collection(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (!config_ident_ok(v, HL_COLLECTION_NAME_MAX) ||
+	    config_copy_str(SRC(x)->collection, sizeof(SRC(x)->collection), v) != HL_OK) {
+		snprintf(msg, ml, "expected a [collection] name");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+const struct key_def config_src_keys[TK_COUNT] = {
+	[TK_URL] = { "url", 1, tk_url },
+	[TK_COLLECTION_ID] = { "collection_id", 0, tk_collection_id },
+	[TK_USER] = { "user", 1, tk_user },
+	[TK_PASSWORD_FILE] = { "password_file", 1, tk_password_file },
+	[TK_CA] = { "ca", 1, tk_ca },
+	[TK_NODE] = { "node", 0, tk_node },
+	[TK_INTERVAL] = { "interval", 0, tk_interval },
+	[TK_COLLECTION] = { "collection", 1, tk_collection },
+};
+
+const struct key_def config_node_keys[NK_COUNT] = {
+	[NK_NAME] = { "name", 1, nk_name },
+	[NK_LISTEN] = { "listen", 1, nk_listen },
+	[NK_API] = { "api", 1, nk_api },
+	[NK_DATA] = { "data", 1, nk_data },
+	[NK_CERT] = { "certificate", 1, nk_cert },
+	[NK_KEY] = { "key", 1, nk_key },
+	[NK_CA] = { "ca", 1, nk_ca },
+	[NK_SUITE] = { "suite", 0, nk_suite },
+	[NK_ALLOW_CLASSICAL] = { "allow_classical_suite", 0, nk_allow_classical },
+	[NK_HEARTBEAT] = { "heartbeat", 0, nk_heartbeat },
+	[NK_DEAD_AFTER] = { "dead_after", 0, nk_dead_after },
+	[NK_RECONNECT_MAX] = { "reconnect_max", 0, nk_reconnect_max },
+	[NK_ENVELOPE_TTL] = { "envelope_ttl", 0, nk_envelope_ttl },
+	[NK_KEM_ROTATE] = { "kem_rotate", 0, nk_kem_rotate },
+	[NK_KEM_KEEP] = { "kem_keep", 0, nk_kem_keep },
+	[NK_ACK_FLASH] = { "ack_flash", 0, nk_ack_flash },
+	[NK_ACK_IMMEDIATE] = { "ack_immediate", 0, nk_ack_immediate },
+	[NK_ACK_PRIORITY] = { "ack_priority", 0, nk_ack_priority },
+	[NK_ACK_ROUTINE] = { "ack_routine", 0, nk_ack_routine },
+	[NK_LINK_TEST] = { "link_test", 0, nk_link_test },
+	[NK_AUDIT_CHECKPOINT] = { "audit_checkpoint", 0, nk_audit_checkpoint },
+	[NK_PRIVSEP] = { "privsep", 0, nk_privsep },
+	[NK_SANDBOX] = { "sandbox", 0, nk_sandbox },
+	[NK_USER] = { "user", 0, nk_user },
+	[NK_KEEPER_USER] = { "keeper_user", 0, nk_keeper_user },
+	[NK_CONSOLE_IDLE] = { "console_idle", 0, nk_console_idle },
+	[NK_CONSOLE_CERT] = { "console_certificate", 0, nk_console_cert },
+	[NK_CONSOLE_KEY] = { "console_key", 0, nk_console_key },
+	[NK_TLS_CERT] = { "tls_certificate", 0, nk_tls_cert },
+	[NK_TLS_KEY] = { "tls_key", 0, nk_tls_key },
+	[NK_BENCH_TAP] = { "bench_tap", 0, nk_bench_tap },
+	[NK_BENCH_NO_FSYNC] = { "bench_no_fsync", 0, nk_bench_no_fsync },
+};
+
+const struct key_def config_policy_keys[PK_COUNT] = {
+	[PK_ID] = { "id", 0, pk_id },
+	[PK_LEVELS] = { "levels", 0, pk_levels },
+};
+
+const struct key_def config_peer_keys[RK_COUNT] = {
+	[RK_ADDRESS] = { "address", 1, rk_address },
+	[RK_CA] = { "ca", 1, rk_ca },
+	[RK_CA_SHA256] = { "ca_sha256", 1, rk_ca_sha256 },
+	[RK_ACCREDITATION] = { "accreditation", 1, rk_accreditation },
+};
+
+const struct key_def config_op_keys[OK_COUNT] = {
+	[OK_ROLE] = { "role", 1, ok_role },
+	[OK_CLEARANCE] = { "clearance", 1, ok_clearance },
+	[OK_NATIONALITY] = { "nationality", 1, ok_nationality },
+	[OK_PASSWORD] = { "password", 1, ok_password },
+	[OK_DISABLED] = { "disabled", 0, ok_disabled },
+};
+
+const struct key_def config_cli_keys[CK_COUNT] = {
+	[CK_USER] = { "user", 0, ck_user },
+	[CK_PASSWORD_FILE] = { "password_file", 0, ck_password_file },
+};
