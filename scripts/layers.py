@@ -35,7 +35,7 @@ MUTABLE_SECTIONS = re.compile(r'^(\.data|\.bss|\.tdata|\.tbss|\.data\.rel|\.data
 READONLY_SECTIONS = re.compile(r'^(\.rodata|\.data\.rel\.ro)')
 # symbols the compiler or a sanitizer adds
 TOOL_SYMBOL = re.compile(r'^(\.|__asan|___asan|__ubsan|__sancov|__odr_asan|__llvm|__gcov)')
-DAEMON_IN_CLI = re.compile(r'^hl_(node|taxii|console|api)_')
+DAEMON_IN_CLI = re.compile(r'^hl_(node|taxii|console|api|http|auth|stixshare)_')
 
 
 def fail_usage(msg):
