@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -49,7 +50,14 @@ struct kem_key {
 	uint64_t created_ms;
 };
 
+/* Threads: the event loop owns an hl_keys and is the only one that changes
+ * it (rotation, erasure, the proxy's refresh), under the write lock; crypto
+ * workers sign and unwrap under the read lock. Over privilege separation
+ * one round trip to the keeper at a time goes over remote_fd (call_mu). */
 struct hl_keys {
+	pthread_rwlock_t lock;
+	pthread_mutex_t call_mu;
+	int locks;                     /* lock and call_mu are initialised */
 	int remote_fd;                 /* -1: keys held here; else a proxy to the keeper */
 	EVP_PKEY *sign;
 	uint8_t sign_pub[HL_ED25519_PUB];
@@ -78,6 +86,32 @@ struct kem_suite {
 	int (*unwrap)(const struct kem_key *key, const uint8_t id[HL_ID_BYTES],
 	    const char *node, const uint8_t *wrap, size_t wraplen, uint8_t ck[HL_AES_KEY]);
 };
+
+static int
+keys_locks_init(struct hl_keys *k)
+{
+	if (pthread_rwlock_init(&k->lock, NULL) != 0)
+		return HL_ERR_INTERNAL;
+	if (pthread_mutex_init(&k->call_mu, NULL) != 0) {
+		pthread_rwlock_destroy(&k->lock);
+		return HL_ERR_INTERNAL;
+	}
+	k->locks = 1;
+	return HL_OK;
+}
+
+/* One request to the keeper and its answer, alone on the socket. */
+static int
+keeper_call(struct hl_keys *k, const struct hl_keeper_req *q, uint8_t *resp, size_t cap,
+    size_t *rl)
+{
+	int r;
+
+	pthread_mutex_lock(&k->call_mu);
+	r = hl_keeper_call(k->remote_fd, q, resp, cap, rl);
+	pthread_mutex_unlock(&k->call_mu);
+	return r;
+}
 
 /* ---- process-wide settings (privilege separation, keeper.h) ---- */
 
@@ -923,7 +957,7 @@ remote_refresh(struct hl_keys *k)
 
 	memset(&q, 0, sizeof(q));
 	q.op = HL_KEEPER_INFO;
-	if ((r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl)) != HL_OK)
+	if ((r = keeper_call(k, &q, resp, sizeof(resp), &rl)) != HL_OK)
 		return r;
 	hl_rd_init(&rd, resp, rl);
 	memset(k->kem, 0, sizeof(k->kem));
@@ -949,7 +983,7 @@ remote_refresh(struct hl_keys *k)
 		memset(&q, 0, sizeof(q));
 		q.op = HL_KEEPER_KEM_CURRENT;
 		q.suite = suites[i].suite;
-		r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl);
+		r = keeper_call(k, &q, resp, sizeof(resp), &rl);
 		if (r == HL_ERR_NOT_FOUND)
 			continue;
 		if (r != HL_OK)
@@ -981,10 +1015,15 @@ hl_keys_remote(int fd, struct hl_keys **out, char *err, size_t errlen)
 		return HL_ERR_NOMEM;
 	}
 	k->remote_fd = fd;
+	if ((r = keys_locks_init(k)) != HL_OK) {
+		snprintf(err, errlen, "cannot initialise the key locks");
+		hl_free(k);
+		return r;
+	}
 	if ((r = remote_refresh(k)) != HL_OK) {
 		snprintf(err, errlen, "key keeper: cannot read the public keys: %s",
 		    hl_strerror(r));
-		hl_free(k);
+		hl_keys_free(k);
 		return r;
 	}
 	*out = k;
@@ -1004,7 +1043,7 @@ remote_sign(struct hl_keys *k, enum hl_sign_ctx ctx, const uint8_t digest[64],
 	q.op = HL_KEEPER_SIGN;
 	q.ctx = (uint8_t)ctx;
 	memcpy(q.digest, digest, 64);
-	if ((r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl)) != HL_OK)
+	if ((r = keeper_call(k, &q, resp, sizeof(resp), &rl)) != HL_OK)
 		return r;
 	if (rl != HL_ED25519_SIG)
 		return HL_ERR_MALFORMED;
@@ -1033,7 +1072,7 @@ remote_unwrap(struct hl_keys *k, uint8_t suite, uint32_t epoch, const uint8_t id
 	memcpy(q->node, my_node, nl + 1);
 	memcpy(q->wrap, wrap, wraplen);
 	q->wraplen = wraplen;
-	if ((r = hl_keeper_call(k->remote_fd, q, resp, sizeof(resp), &rl)) != HL_OK)
+	if ((r = keeper_call(k, q, resp, sizeof(resp), &rl)) != HL_OK)
 		goto out;
 	r = HL_ERR_MALFORMED;
 	if (rl != HL_AES_KEY)
@@ -1058,7 +1097,7 @@ remote_rotate(struct hl_keys *k, uint32_t *epoch, char *err, size_t errlen)
 
 	memset(&q, 0, sizeof(q));
 	q.op = HL_KEEPER_ROTATE;
-	r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl);
+	r = keeper_call(k, &q, resp, sizeof(resp), &rl);
 	if (r == HL_OK) {
 		hl_rd_init(&rd, resp, rl);
 		if ((r = hl_rd_u32(&rd, &e)) == HL_OK)
@@ -1088,7 +1127,7 @@ remote_erase_before(struct hl_keys *k, uint32_t keep_from, unsigned *erased)
 	memset(&q, 0, sizeof(q));
 	q.op = HL_KEEPER_ERASE_BEFORE;
 	q.epoch = keep_from;
-	r = hl_keeper_call(k->remote_fd, &q, resp, sizeof(resp), &rl);
+	r = keeper_call(k, &q, resp, sizeof(resp), &rl);
 	if (r == HL_OK) {
 		hl_rd_init(&rd, resp, rl);
 		if ((r = hl_rd_u32(&rd, &n)) == HL_OK)
@@ -1122,6 +1161,10 @@ hl_keys_open(const char *sign_key_path, const char *kem_dir, struct hl_keys **ou
 		goto out;
 	}
 	k->remote_fd = -1;
+	if ((r = keys_locks_init(k)) != HL_OK) {
+		snprintf(err, errlen, "cannot initialise the key locks");
+		goto out;
+	}
 	if ((r = read_secret_file(sign_key_path, &file, &flen, err, errlen)) != HL_OK)
 		goto out;
 	if ((r = pem_private_key(file, flen, EVP_PKEY_ED25519, &k->sign)) != HL_OK) {
@@ -1155,6 +1198,10 @@ hl_keys_free(struct hl_keys *k)
 	EVP_PKEY_free(k->sign);
 	for (i = 0; i < k->nkem && i < KEM_KEYS_MAX; i++)
 		kem_key_clear(&k->kem[i]);
+	if (k->locks) {
+		pthread_mutex_destroy(&k->call_mu);
+		pthread_rwlock_destroy(&k->lock);
+	}
 	hl_free_secret(k, sizeof(*k));
 }
 
@@ -1194,11 +1241,12 @@ hl_keys_sign(struct hl_keys *k, enum hl_sign_ctx ctx, const uint8_t digest[stati
 		goto out;
 	}
 	sig_message(ctx, digest, m);
-	if ((mc = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit(mc, NULL, NULL, NULL, k->sign) != 1 ||
-	    EVP_DigestSign(mc, sig, &sl, m, sizeof(m)) != 1 || sl != HL_ED25519_SIG)
-		goto out;
-	r = HL_OK;
+	pthread_rwlock_rdlock(&k->lock);
+	if ((mc = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestSignInit(mc, NULL, NULL, NULL, k->sign) == 1 &&
+	    EVP_DigestSign(mc, sig, &sl, m, sizeof(m)) == 1 && sl == HL_ED25519_SIG)
+		r = HL_OK;
+	pthread_rwlock_unlock(&k->lock);
 out:
 	if (r != HL_OK)
 		memset(sig, 0, HL_ED25519_SIG);
@@ -1254,15 +1302,20 @@ hl_keys_unwrap(struct hl_keys *k, uint8_t suite, uint32_t epoch,
 {
 	const struct kem_suite *s;
 	const struct kem_key *key;
+	int r;
 
 	memset(ck, 0, HL_AES_KEY);
 	if ((s = suite_ops(suite)) == NULL)
 		return HL_ERR_VERSION;
 	if (k->remote_fd >= 0)
 		return remote_unwrap(k, suite, epoch, id, my_node, wrap, wraplen, ck);
+	pthread_rwlock_rdlock(&k->lock);
 	if ((key = kem_find(k, suite, 0, epoch)) == NULL)
-		return HL_ERR_NOT_FOUND;
-	return s->unwrap(key, id, my_node, wrap, wraplen, ck);
+		r = HL_ERR_NOT_FOUND;
+	else
+		r = s->unwrap(key, id, my_node, wrap, wraplen, ck);
+	pthread_rwlock_unlock(&k->lock);
+	return r;
 }
 
 int
@@ -1348,19 +1401,27 @@ hl_keys_rotate(struct hl_keys *k, const char *kem_dir, uint32_t *epoch, char *er
 	int r;
 
 	*epoch = 0;
-	if (k->remote_fd >= 0)
-		return remote_rotate(k, epoch, err, errlen);
+	pthread_rwlock_wrlock(&k->lock);
+	if (k->remote_fd >= 0) {
+		r = remote_rotate(k, epoch, err, errlen);
+		goto out;
+	}
+	r = HL_ERR_INVALID;
 	if (next == 0)
-		return HL_ERR_INVALID;
+		goto out;
 	if (k->nkem + sizeof(suites) / sizeof(suites[0]) > KEM_KEYS_MAX) {
 		snprintf(err, errlen, "too many KEM epochs held; erase old ones first");
-		return HL_ERR_FULL;
+		r = HL_ERR_FULL;
+		goto out;
 	}
 	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
 		if ((r = kem_create(k, &suites[i], kem_dir, next, err, errlen)) != HL_OK)
-			return r;
+			goto out;
 	*epoch = next;
-	return HL_OK;
+	r = HL_OK;
+out:
+	pthread_rwlock_unlock(&k->lock);
+	return r;
 }
 
 int
@@ -1374,8 +1435,12 @@ hl_keys_erase_before(struct hl_keys *k, const char *kem_dir, uint32_t keep_from,
 	int r = HL_OK;
 
 	*erased = 0;
-	if (k->remote_fd >= 0)
-		return remote_erase_before(k, keep_from, erased);
+	pthread_rwlock_wrlock(&k->lock);
+	if (k->remote_fd >= 0) {
+		r = remote_erase_before(k, keep_from, erased);
+		pthread_rwlock_unlock(&k->lock);
+		return r;
+	}
 	if (keep_from > newest)
 		keep_from = newest;
 	while (i < k->nkem) {
@@ -1394,6 +1459,7 @@ hl_keys_erase_before(struct hl_keys *k, const char *kem_dir, uint32_t keep_from,
 		k->nkem--;
 		(*erased)++;
 	}
+	pthread_rwlock_unlock(&k->lock);
 	return r;
 }
 
