@@ -16,6 +16,8 @@
 #define HL_OPERATORS_MAX 64
 #define HL_USER_NAME_MAX 32                   /* a system user name (privsep) */
 #define HL_COLLECTIONS_MAX 32
+#define HL_CRYPTO_THREADS_AUTO (-1)              /* crypto_threads = auto: one per CPU, at most 8 */
+#define HL_CRYPTO_THREADS_MAX 16
 #define HL_COLLECTION_NAME_MAX 64
 #define HL_ACCOUNT_LIST_MAX 1024
 
@@ -107,6 +109,7 @@ struct hl_config {
 	char console_key_path[HL_PATH_MAX];   /* console_key = web.key */
 	/* benchmarking aids (docs/CONFIG.md), never for production */
 	char bench_tap[HL_PATH_MAX];          /* bench_tap = PATH: "<id hex> <realtime us>" per stored inbound envelope */
+	int crypto_threads;                   /* crypto_threads: HL_CRYPTO_THREADS_AUTO (default), 0 (on the loop), 1..HL_CRYPTO_THREADS_MAX */
 	int bench_no_fsync;                   /* bench_no_fsync = yes: SQLite synchronous=OFF (loses data on a crash) */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */

@@ -217,6 +217,7 @@ config_defaults(struct hl_config *c)
 	c->reconnect_max_ms = 30000;
 	c->default_ttl_s = 7 * 86400;
 	c->kem_rotate_s = 86400;
+	c->crypto_threads = HL_CRYPTO_THREADS_AUTO;
 	c->kem_keep_s = 7 * 86400;
 	/* acknowledgement deadlines from military message handling practice */
 	c->ack_deadline_s[0] = 10 * 60;

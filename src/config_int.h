@@ -33,6 +33,7 @@ enum node_key {
 	NK_CONSOLE_IDLE,   /* console_idle: web console idle timeout (console.c) */
 	NK_CONSOLE_CERT, NK_CONSOLE_KEY,   /* console_certificate, console_key (console.c) */
 	NK_TLS_CERT, NK_TLS_KEY,         /* the TLS key pair, apart from the signing key */
+	NK_CRYPTO_THREADS,               /* crypto_threads: the sealing/opening pool (workq.c) */
 	NK_BENCH_TAP, NK_BENCH_NO_FSYNC, /* benchmarking aids (bench/, docs/BENCHMARKS.md) */
 	NK_COUNT
 };

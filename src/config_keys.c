@@ -6,9 +6,11 @@
  * against the policy by config_check.c. */
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -467,6 +469,29 @@ nk_keeper_user(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_user(v, x->c->keeper_user, msg, ml);
 }
 
+/* crypto_threads = N: worker threads that seal, verify and open envelopes
+ * (0: on the event loop itself, one after another; "auto": one per CPU) */
+static int
+nk_crypto_threads(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	char *end;
+	unsigned long n;
+
+	if (strcmp(v, "auto") == 0) {
+		x->c->crypto_threads = HL_CRYPTO_THREADS_AUTO;
+		return HL_OK;
+	}
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n > HL_CRYPTO_THREADS_MAX) {
+		(void)snprintf(msg, ml, "crypto_threads: expected auto or 0..%d, got '%s'",
+		    HL_CRYPTO_THREADS_MAX, v);
+		return HL_ERR_CONFIG;
+	}
+	x->c->crypto_threads = (int)n;
+	return HL_OK;
+}
+
 /* benchmarking aids, not for production: see docs/CONFIG.md */
 static int
 nk_bench_tap(struct pctx *x, const char *v, char *msg, size_t ml)
@@ -883,6 +908,7 @@ const struct key_def config_node_keys[NK_COUNT] = {
 	[NK_CONSOLE_KEY] = { "console_key", 0, nk_console_key },
 	[NK_TLS_CERT] = { "tls_certificate", 0, nk_tls_cert },
 	[NK_TLS_KEY] = { "tls_key", 0, nk_tls_key },
+	[NK_CRYPTO_THREADS] = { "crypto_threads", 0, nk_crypto_threads },
 	[NK_BENCH_TAP] = { "bench_tap", 0, nk_bench_tap },
 	[NK_BENCH_NO_FSYNC] = { "bench_no_fsync", 0, nk_bench_no_fsync },
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/err.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "node_int.h"
 #include "nodeinit.h"
+#include "workq.h"
 
 /* ---- post-commit events: a list of subscribers, each called after the
  * change it hears of has committed ---- */
@@ -186,6 +188,35 @@ read_cert_der(const char *path, uint8_t **der, size_t *len, char *err, size_t er
 	return r;
 }
 
+/* The crypto pool: crypto_threads workers (auto: one per CPU, at most 8),
+ * four precedence lanes, at most NODE_CRYPTO_JOBS jobs queued. */
+static int
+node_crypto_start(struct hl_node *n, char *err, size_t errlen)
+{
+	struct hl_workq_conf wc;
+	long cpus;
+	int nt = n->cfg.crypto_threads;
+	int r;
+
+	if (nt == HL_CRYPTO_THREADS_AUTO) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		nt = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
+	}
+	if (nt == 0 || n->base == NULL)
+		return HL_OK;
+	memset(&wc, 0, sizeof(wc));
+	wc.name = "crypto";
+	wc.nthreads = (unsigned)nt;
+	wc.max_jobs = NODE_CRYPTO_JOBS;
+	if ((r = hl_workq_new(n->base, &wc, &n->crypto)) != HL_OK) {
+		snprintf(err, errlen, "cannot start %d crypto worker thread(s): %s", nt,
+		    hl_strerror(r));
+		return r;
+	}
+	log_info("crypto: %d worker thread(s)", nt);
+	return HL_OK;
+}
+
 int
 hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node **out,
     char *err, size_t errlen)
@@ -247,6 +278,13 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if ((n->recv = hl_calloc(NODE_CRYPTO_JOBS, sizeof(*n->recv))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = node_crypto_start(n, err, errlen)) != HL_OK)
+		goto out;
 	*out = n;
 	n = NULL;
 	r = HL_OK;
@@ -286,6 +324,9 @@ hl_node_free(struct hl_node *n)
 
 	if (n == NULL)
 		return;
+	hl_workq_free(n->crypto);
+	n->crypto = NULL;
+	hl_free(n->recv);
 	node_batch_free(n);
 	if (n->tick != NULL)
 		event_free(n->tick);
@@ -303,9 +344,28 @@ hl_node_free(struct hl_node *n)
 	hl_free(n);
 }
 
+size_t
+hl_node_settle(struct hl_node *n)
+{
+	struct hl_workq_stats a, b;
+
+	if (n->crypto == NULL)
+		return 0;
+	hl_workq_stats(n->crypto, &a);
+	hl_workq_wait_idle(n->crypto);
+	hl_workq_stats(n->crypto, &b);
+	return (size_t)(b.completed - a.completed);
+}
+
 void
 hl_node_shutdown(struct hl_node *n)
 {
+	/* the jobs a worker runs finish (what they opened is stored, what they
+	 * sealed is stored and answered); queued ones are handed back
+	 * cancelled: the envelopes come again (origins retry), the sends are
+	 * refused with "shutting down" */
+	hl_workq_free(n->crypto);
+	n->crypto = NULL;
 	node_batch_flush(n);   /* answered and announced while services still listen */
 	node_audit(n, "node-stop", NULL, n->cfg.node, "stopped");
 	if (n->cfg.audit_checkpoint_s != 0)

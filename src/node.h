@@ -37,6 +37,20 @@ struct hl_send_req {
  * recipient's KEM keys are not known yet. OUT: id. */
 HL_WUR int hl_node_send(struct hl_node *n, const struct hl_send_req *req,
     uint8_t id[static HL_ID_BYTES], char *why, size_t whylen);
+/* The same, asynchronous: rule 1 and the recipients are checked now (a
+ * refusal returns here, with why, and cb is not called); the seal runs on
+ * a crypto worker; cb(arg, r, id, why) is called on the loop once the
+ * envelope is stored and queued (r = HL_OK, id set) or could not be (r an
+ * error, id NULL, why a reason). cb is called exactly once when this
+ * returns HL_OK, possibly before it returns (no pool, or a full one). */
+#define HL_SEND_WHY_MAX 256
+typedef void (*hl_node_send_cb)(void *arg, int r, const uint8_t *id, const char *why);
+HL_WUR int hl_node_send_async(struct hl_node *n, const struct hl_send_req *req,
+    hl_node_send_cb cb, void *arg, char *why, size_t whylen);
+/* Wait for the crypto jobs submitted so far and run their completions on
+ * the calling (loop) thread; returns how many completed. For tests and
+ * tools that drive a node without running its event loop. */
+size_t hl_node_settle(struct hl_node *n);
 /* Operator acknowledgement of an inbound envelope: stored, audited, and a
  * signed acknowledged receipt queued to the origin. */
 HL_WUR int hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES],

@@ -39,6 +39,7 @@ struct x509_st;
 #define RECEIPTS_BATCH 256
 #define BATCH_MAX 128
 #define NODE_SUBSCRIBERS_MAX 8
+#define NODE_CRYPTO_JOBS 4096     /* crypto pool: jobs queued or running */
 
 /* A frame (u8 type || payload: ENVELOPE or RELAY) being written to a link,
  * one per precedence per recipient. */
@@ -150,11 +151,27 @@ struct node_subscriber {
 	void *arg;
 };
 
+struct hl_workq;
+
+/* An envelope being opened on a crypto worker, and the links on which
+ * copies of it came meanwhile (each gets the answer once it is stored). */
+#define RECV_WAITERS_MAX 4
+struct recv_inflight {
+	uint8_t id[HL_ID_BYTES];
+	unsigned nwait;
+	struct peer_state *wait[RECV_WAITERS_MAX];
+};
+
 struct hl_node {
 	struct hl_config cfg;
 	struct event_base *base;
 	struct hl_keys *keys;
 	struct hl_store *store;
+	/* crypto workers: seal (node_ops.c), verify and open (node_recv.c);
+	 * NULL with crypto_threads = 0 (then on the loop) */
+	struct hl_workq *crypto;
+	struct recv_inflight *recv;    /* envelopes being opened (node_recv.c) */
+	size_t nrecv;
 	struct hl_link_ctx *lctx;      /* TLS links (hl_node_listen); NULL in tests */
 	struct event *tick;
 	uint8_t *cert_der;
@@ -197,6 +214,8 @@ struct node_frame {
 	uint8_t type;
 	const uint8_t *p;              /* payload, valid during the call */
 	size_t len;
+	uint8_t *owned;                /* when not NULL: the allocation p points into,
+	                                * which a handler may take (setting this NULL) */
 	const char *why;               /* OUT: why the link is closed (a literal) */
 };
 

@@ -213,6 +213,7 @@ node_handle_chunk(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 	whole.type = nb[0];
 	whole.p = nb + 1;
 	whole.len = ncap - 1;
+	whole.owned = nb;
 	if (whole.type == HL_FRAME_ENVELOPE) {
 		r = node_handle_envelope(n, ps, &whole);
 	} else if (whole.type == HL_FRAME_RELAY) {
@@ -221,7 +222,7 @@ node_handle_chunk(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 		whole.why = "chunked frame of a type that is never chunked";
 		r = HL_ERR_MALFORMED;
 	}
-	hl_free(nb);
+	hl_free(whole.owned);   /* unless a handler took it */
 	f->why = whole.why;
 	return r;
 }

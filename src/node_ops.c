@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "log.h"
 #include "node_int.h"
+#include "workq.h"
 
 static int
 resolve_recipients(struct hl_node *n, const struct hl_send_req *req,
@@ -62,36 +63,78 @@ resolve_recipients(struct hl_node *n, const struct hl_send_req *req,
 	return HL_OK;
 }
 
-int
-hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static HL_ID_BYTES],
+/* ---- send: prepare (loop) -> seal (crypto worker, or here) -> store (loop) ----
+ * A send job owns copies of everything the seal needs (label, names, the
+ * recipients' KEM keys, the content), so that a worker touches nothing of
+ * the node's but its keys (under their lock) and the loop may go on
+ * changing peers and descriptors meanwhile. */
+
+#define SEND_PUB_MAX (32 + 1568)        /* X25519 || ML-KEM-1024 encapsulation key */
+
+struct send_job {
+	struct hl_job j;                /* first: the workq hands back &j */
+	struct hl_node *n;
+	/* what was prepared on the loop */
+	unsigned nr, nsr, nwait;
+	int waiting[HL_RECIPIENTS_MAX];
+	char names[HL_RECIPIENTS_MAX][HL_NODE_NAME_MAX + 1];
+	char sr_names[HL_RECIPIENTS_MAX][HL_NODE_NAME_MAX + 1];
+	uint8_t pubs[HL_RECIPIENTS_MAX][SEND_PUB_MAX];
+	struct hl_seal_recipient sr[HL_RECIPIENTS_MAX];
+	struct hl_seal_params sp;
+	struct hl_label label;
+	char origin[HL_NODE_NAME_MAX + 1];
+	char originator[HL_OPERATOR_MAX + 1];
+	uint8_t *content;               /* owned copy (hl_free_secret) */
+	size_t content_len;
+	/* what the seal made */
+	int r;
+	uint8_t id[HL_ID_BYTES];
+	uint8_t *raw;
+	size_t rawlen;
+	/* the asynchronous caller */
+	hl_node_send_cb cb;
+	void *arg;
+};
+
+static void
+send_job_free(struct send_job *sj)
+{
+	if (sj == NULL)
+		return;
+	hl_free_secret(sj->content, sj->content_len);
+	hl_free(sj->raw);
+	hl_free(sj);
+}
+
+/* Rule 1 for every recipient, their KEM keys; nothing sealed yet. Refusals
+ * are audited (send-refused). OUT: *out, owned by the caller. */
+static int
+send_prepare(struct hl_node *n, const struct hl_send_req *req, struct send_job **out,
     char *why, size_t whylen)
 {
 	struct peer_state *rp[HL_RECIPIENTS_MAX];
 	int named[HL_RECIPIENTS_MAX];
-	struct hl_seal_recipient sr[HL_RECIPIENTS_MAX];
-	const char *names[HL_RECIPIENTS_MAX];
-	struct hl_seal_params sp;
-	struct hl_msg m;
-	struct hl_buf lb;
-	uint8_t *raw = NULL, *lp = NULL;
-	size_t rawlen = 0, ll = 0;
-	int waiting[HL_RECIPIENTS_MAX];
-	unsigned nr = 0, nsr = 0, nwait = 0, i;
+	struct hl_seal_recipient k;
+	struct send_job *sj = NULL;
 	uint64_t now = hl_now_ms();
-	char idh[33], ad[HL_AUDIT_DETAIL_MAX], lt[200];
+	unsigned nr = 0, i;
+	char ad[HL_AUDIT_DETAIL_MAX];
 	int r;
 
-	memset(id, 0, HL_ID_BYTES);
+	*out = NULL;
 	why[0] = '\0';
-	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
 	if (req->content_len > HL_CONTENT_MAX_BYTES) {
 		snprintf(why, whylen, "content larger than %u bytes", HL_CONTENT_MAX_BYTES);
-		r = HL_ERR_TOO_BIG;
-		goto out;
+		return HL_ERR_TOO_BIG;
+	}
+	if (strlen(req->originator) > HL_OPERATOR_MAX) {
+		snprintf(why, whylen, "originator name longer than %d bytes", HL_OPERATOR_MAX);
+		return HL_ERR_INVALID;
 	}
 	if ((r = hl_label_check_policy(&req->label, &n->cfg.policy)) != HL_OK) {
 		snprintf(why, whylen, "label does not fit policy %s", n->cfg.policy.id);
-		goto out;
+		return r;
 	}
 	if ((r = resolve_recipients(n, req, rp, named, &nr, why, whylen)) != HL_OK)
 		goto refused;
@@ -101,106 +144,238 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 		    rp[i]->conf->partner, rp[i]->conf->accreditation, named[i], why, whylen)) != HL_OK)
 			goto refused;
 	}
+	if ((sj = hl_calloc(1, sizeof(*sj))) == NULL)
+		return HL_ERR_NOMEM;
+	if (req->content_len > 0) {
+		if ((sj->content = hl_malloc(req->content_len)) == NULL) {
+			hl_free(sj);
+			return HL_ERR_NOMEM;
+		}
+		memcpy(sj->content, req->content, req->content_len);
+	}
+	sj->content_len = req->content_len;
+	sj->n = n;
+	sj->nr = nr;
+	sj->label = req->label;
+	snprintf(sj->origin, sizeof(sj->origin), "%s", n->cfg.node);
+	snprintf(sj->originator, sizeof(sj->originator), "%s", req->originator);
 	/* seal to every recipient whose KEM descriptor is valid; the others
 	 * wait visibly (awaiting-key) and are sealed to when a fresh one comes */
 	for (i = 0; i < nr; i++) {
-		names[i] = rp[i]->conf->node;
-		waiting[i] = node_peer_kem_key(n, rp[i], now, &sr[nsr]) != HL_OK;
-		if (!waiting[i])
-			nsr++;
-		else
-			nwait++;
+		snprintf(sj->names[i], sizeof(sj->names[i]), "%s", rp[i]->conf->node);
+		sj->waiting[i] = node_peer_kem_key(n, rp[i], now, &k) != HL_OK;
+		if (sj->waiting[i]) {
+			sj->nwait++;
+			continue;
+		}
+		if (k.publen > SEND_PUB_MAX) {
+			send_job_free(sj);
+			return HL_ERR_INTERNAL;
+		}
+		snprintf(sj->sr_names[sj->nsr], sizeof(sj->sr_names[0]), "%s", k.node);
+		memcpy(sj->pubs[sj->nsr], k.pub, k.publen);
+		sj->sr[sj->nsr].node = sj->sr_names[sj->nsr];
+		sj->sr[sj->nsr].epoch = k.epoch;
+		sj->sr[sj->nsr].pub = sj->pubs[sj->nsr];
+		sj->sr[sj->nsr].publen = k.publen;
+		sj->nsr++;
 	}
-	if (nsr == 0 && (r = node_self_kem_key(n, &sr[nsr++])) != HL_OK) {
-		snprintf(why, whylen, "no KEM key of our own for suite %s", hl_suite_name(n->cfg.suite));
-		goto out;
+	if (sj->nsr == 0) {
+		if ((r = node_self_kem_key(n, &k)) != HL_OK || k.publen > SEND_PUB_MAX) {
+			snprintf(why, whylen, "no KEM key of our own for suite %s",
+			    hl_suite_name(n->cfg.suite));
+			send_job_free(sj);
+			return r != HL_OK ? r : HL_ERR_INTERNAL;
+		}
+		snprintf(sj->sr_names[0], sizeof(sj->sr_names[0]), "%s", k.node);
+		memcpy(sj->pubs[0], k.pub, k.publen);
+		sj->sr[0].node = sj->sr_names[0];
+		sj->sr[0].epoch = k.epoch;
+		sj->sr[0].pub = sj->pubs[0];
+		sj->sr[0].publen = k.publen;
+		sj->nsr = 1;
 	}
-	memset(&sp, 0, sizeof(sp));
-	sp.suite = n->cfg.suite;
-	sp.flags = req->flags;
-	sp.precedence = req->precedence;
-	sp.content_type = req->content_type;
-	sp.created_ms = now;
-	sp.expires_ms = now + 1000ull * (req->ttl_s != 0 ? req->ttl_s : n->cfg.default_ttl_s);
-	sp.origin = n->cfg.node;
-	sp.originator = req->originator;
-	sp.label = &req->label;
-	sp.nrecipients = nsr;
-	sp.recipients = sr;
-	if ((r = hl_seal_envelope(n->keys, &sp, req->content, req->content_len, id, &raw,
-	    &rawlen)) != HL_OK) {
+	sj->sp.suite = n->cfg.suite;
+	sj->sp.flags = req->flags;
+	sj->sp.precedence = req->precedence;
+	sj->sp.content_type = req->content_type;
+	sj->sp.created_ms = now;
+	sj->sp.expires_ms = now + 1000ull * (req->ttl_s != 0 ? req->ttl_s : n->cfg.default_ttl_s);
+	sj->sp.origin = sj->origin;
+	sj->sp.originator = sj->originator;
+	sj->sp.label = &sj->label;
+	sj->sp.nrecipients = sj->nsr;
+	sj->sp.recipients = sj->sr;
+	sj->j.lane = req->precedence < HL_WORKQ_LANES ? req->precedence : HL_WORKQ_LANES - 1;
+	*out = sj;
+	return HL_OK;
+refused:
+	snprintf(ad, sizeof(ad), "refused: %s", why);
+	node_audit(n, "send-refused", NULL, req->originator, ad);
+	log_warnx("send by %s refused: %s", req->originator, why);
+	return r;
+}
+
+/* The seal: signature, one wrap per recipient, AES-GCM. On a crypto
+ * worker (or on the loop when there is no pool). */
+static void
+send_seal(struct hl_job *j, void *ctx)
+{
+	struct send_job *sj = (struct send_job *)j;
+
+	(void)ctx;
+	sj->r = hl_seal_envelope(sj->n->keys, &sj->sp, sj->content, sj->content_len, sj->id,
+	    &sj->raw, &sj->rawlen);
+}
+
+/* Store the sealed envelope, its deliveries and audit entry (one
+ * transaction), then queue it to each recipient. On the loop. */
+static int
+send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
+{
+	struct hl_msg m;
+	struct hl_buf lb;
+	const char *names[HL_RECIPIENTS_MAX];
+	uint8_t *lp = NULL;
+	size_t ll = 0;
+	uint64_t now = hl_now_ms();
+	char idh[33], ad[HL_AUDIT_DETAIL_MAX], lt[200];
+	unsigned i;
+	int r;
+
+	why[0] = '\0';
+	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
+	if (sj->r != HL_OK) {
+		r = sj->r;
 		snprintf(why, whylen, "cannot seal envelope: %s", hl_strerror(r));
 		goto out;
 	}
-	if ((r = hl_label_encode(&req->label, &lb)) != HL_OK ||
+	if ((r = hl_label_encode(&sj->label, &lb)) != HL_OK ||
 	    (r = hl_buf_error(&lb)) != HL_OK)
 		goto out;
 	lp = hl_buf_steal(&lb, &ll);
+	for (i = 0; i < sj->nr; i++)
+		names[i] = sj->names[i];
 	memset(&m, 0, sizeof(m));
-	memcpy(m.id, id, HL_ID_BYTES);
+	memcpy(m.id, sj->id, HL_ID_BYTES);
 	m.inbound = 0;
 	snprintf(m.origin, sizeof(m.origin), "%s", n->cfg.node);
-	snprintf(m.originator, sizeof(m.originator), "%s", req->originator);
-	m.precedence = req->precedence;
-	m.content_type = req->content_type;
-	m.flags = req->flags;
+	snprintf(m.originator, sizeof(m.originator), "%s", sj->originator);
+	m.precedence = sj->sp.precedence;
+	m.content_type = sj->sp.content_type;
+	m.flags = sj->sp.flags;
 	m.suite = n->cfg.suite;
 	memcpy(m.label, lp, ll);
 	m.label_len = ll;
-	m.created_ms = sp.created_ms;
-	m.expires_ms = sp.expires_ms;
+	m.created_ms = sj->sp.created_ms;
+	m.expires_ms = sj->sp.expires_ms;
 	m.stored_ms = now;
 	m.sig_ok = 1;
-	m.content = (uint8_t *)(uintptr_t)req->content;
-	m.content_len = req->content_len;
-	m.raw = raw;
-	m.raw_len = rawlen;
-	hl_hex_id(id, idh);
-	hl_label_format(&req->label, &n->cfg.policy, lt, sizeof(lt));
-	snprintf(ad, sizeof(ad), "to=%u recipients precedence=%s label=%s%s size=%zu", nr,
-	    hl_precedence_name(req->precedence), lt,
-	    (req->flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", req->content_len);
+	m.content = sj->content;
+	m.content_len = sj->content_len;
+	m.raw = sj->raw;
+	m.raw_len = sj->rawlen;
+	hl_hex_id(sj->id, idh);
+	hl_label_format(&sj->label, &n->cfg.policy, lt, sizeof(lt));
+	snprintf(ad, sizeof(ad), "to=%u recipients precedence=%s label=%s%s size=%zu", sj->nr,
+	    hl_precedence_name(sj->sp.precedence), lt,
+	    (sj->sp.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", sj->content_len);
 	if ((r = node_begin(n)) != HL_OK)
 		goto out;
-	if ((r = hl_store_put_outbound(n->store, &m, names, nr, now)) != HL_OK) {
+	if ((r = hl_store_put_outbound(n->store, &m, names, sj->nr, now)) != HL_OK) {
 		hl_store_rollback(n->store);
 		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
-		log_warnx("send by %s refused: %s", req->originator, why);
+		log_warnx("send by %s refused: %s", sj->originator, why);
 		goto out;
 	}
-	for (i = 0; i < nr; i++) {
-		if (waiting[i] && (r = hl_store_delivery_wait(n->store, id, names[i], 1)) != HL_OK) {
+	for (i = 0; i < sj->nr; i++) {
+		if (sj->waiting[i] && (r = hl_store_delivery_wait(n->store, sj->id, names[i],
+		    1)) != HL_OK) {
 			hl_store_rollback(n->store);
 			snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
 			goto out;
 		}
 	}
-	node_audit(n, "envelope-sent", id, req->originator, ad);
+	node_audit(n, "envelope-sent", sj->id, sj->originator, ad);
 	if ((r = node_commit(n)) != HL_OK) {
 		hl_store_rollback(n->store);
 		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
 		goto out;
 	}
-	log_info("envelope %s queued to %u recipient(s) (%s)%s", idh, nr - nwait,
-	    hl_precedence_name(req->precedence), nwait > 0 ? "; some await a fresh KEM key" : "");
-	for (i = 0; i < nr; i++)
-		node_pump(n, rp[i]);
+	log_info("envelope %s queued to %u recipient(s) (%s)%s", idh, sj->nr - sj->nwait,
+	    hl_precedence_name(sj->sp.precedence),
+	    sj->nwait > 0 ? "; some await a fresh KEM key" : "");
+	for (i = 0; i < sj->nr; i++) {
+		struct peer_state *ps = node_peer_by_name(n, names[i]);
+
+		if (ps != NULL)
+			node_pump(n, ps);
+	}
 	/* subscribers: our own reports are part of our track picture too */
-	node_event(n, &(struct hl_node_event){ .kind = HL_NODE_EV_SENT, .id = id,
-	    .content_type = req->content_type });
+	node_event(n, &(struct hl_node_event){ .kind = HL_NODE_EV_SENT, .id = sj->id,
+	    .content_type = sj->sp.content_type });
 	r = HL_OK;
-	goto out;
-refused:
-	snprintf(ad, sizeof(ad), "refused: %s", why);
-	node_audit(n, "send-refused", NULL, req->originator, ad);
-	log_warnx("send by %s refused: %s", req->originator, why);
 out:
 	hl_buf_free(&lb);
 	hl_free(lp);
-	hl_free(raw);
-	if (r != HL_OK)
-		memset(id, 0, HL_ID_BYTES);
 	return r;
+}
+
+int
+hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static HL_ID_BYTES],
+    char *why, size_t whylen)
+{
+	struct send_job *sj = NULL;
+	int r;
+
+	memset(id, 0, HL_ID_BYTES);
+	if ((r = send_prepare(n, req, &sj, why, whylen)) != HL_OK)
+		return r;
+	send_seal(&sj->j, NULL);
+	if ((r = send_store(n, sj, why, whylen)) == HL_OK)
+		memcpy(id, sj->id, HL_ID_BYTES);
+	send_job_free(sj);
+	return r;
+}
+
+/* Back on the loop from a crypto worker: store, queue, answer. */
+static void
+send_done(struct hl_job *j)
+{
+	struct send_job *sj = (struct send_job *)j;
+	char why[HL_SEND_WHY_MAX];
+	int r;
+
+	if (sj->j.cancelled) {
+		sj->cb(sj->arg, HL_ERR_AGAIN, NULL, "the node is shutting down");
+		send_job_free(sj);
+		return;
+	}
+	r = send_store(sj->n, sj, why, sizeof(why));
+	sj->cb(sj->arg, r, r == HL_OK ? sj->id : NULL, why);
+	send_job_free(sj);
+}
+
+int
+hl_node_send_async(struct hl_node *n, const struct hl_send_req *req, hl_node_send_cb cb,
+    void *arg, char *why, size_t whylen)
+{
+	struct send_job *sj = NULL;
+	int r;
+
+	if ((r = send_prepare(n, req, &sj, why, whylen)) != HL_OK)
+		return r;
+	sj->cb = cb;
+	sj->arg = arg;
+	sj->j.run = send_seal;
+	sj->j.done = send_done;
+	if (n->crypto == NULL || hl_workq_submit(n->crypto, &sj->j) != HL_OK) {
+		/* no pool, or a full one: seal here (the caller's answer waits
+		 * for this one; the pool's bound is what holds a flood back) */
+		send_seal(&sj->j, NULL);
+		send_done(&sj->j);
+	}
+	return HL_OK;
 }
 
 int

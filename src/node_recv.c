@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "node_int.h"
+#include "workq.h"
 
 /* Receipts we owe to ps's node, on its link, or through a linked peer that
  * reaches it. */
@@ -100,6 +101,246 @@ out:
 	hl_free(raw);
 }
 
+/* A replay (or a copy that was opened while the first was): the answer we
+ * gave the first time. Takes ownership of receipt. */
+static void
+answer_duplicate(struct hl_node *n, struct peer_state *ps, const struct hl_envelope *e,
+    uint8_t *receipt, size_t rlen)
+{
+	struct batch_item *b;
+	char idh[33];
+
+	hl_hex_id(e->id, idh);
+	log_info("envelope %s from %s: duplicate, receipt sent again", idh, e->origin);
+	if (receipt != NULL && n->batch_open && n->nbatch < BATCH_MAX &&
+	    hl_store_hold_open(n->store)) {
+		/* the first copy may be in the open batch: answer after its
+		 * commit (it is rolled back with it otherwise) */
+		b = node_batch_item(n, BATCH_SEND_RECEIPT, ps);
+		b->raw = receipt;
+		b->len = rlen;
+		return;
+	}
+	if (n->batch_open)
+		node_batch_flush(n);
+	if (receipt != NULL && ps->link != NULL &&
+	    hl_link_send(ps->link, HL_FRAME_RECEIPT, receipt, rlen) != HL_OK)
+		log_warnx("envelope %s: cannot resend receipt", idh);
+	hl_free(receipt);
+}
+
+/* ---- the crypto part of a receive: verify, open, sign the delivered
+ * receipt; on a crypto worker (node_recv_open) or on the loop ---- */
+
+struct recv_job {
+	struct hl_job j;               /* first: the workq hands back &j */
+	struct hl_node *n;
+	struct peer_state *ps;         /* the link's peer (lives as long as the node) */
+	uint8_t *alloc;                /* owned: the buffer raw points into */
+	const uint8_t *raw;
+	size_t len;
+	uint8_t pub[HL_ED25519_PUB];   /* the origin's signing key */
+	uint64_t now_ms;
+	uint64_t t_start, t_verify, t_open, t_crypto_end;
+	/* results */
+	int verify_r, open_r, receipt_r;
+	uint8_t *content;              /* hl_free_secret */
+	size_t clen;
+	uint8_t *receipt;
+	size_t rlen;
+};
+
+static void
+recv_job_free(struct recv_job *rj)
+{
+	if (rj == NULL)
+		return;
+	if (rj->content != NULL)
+		hl_free_secret(rj->content, rj->clen);
+	hl_free(rj->receipt);
+	hl_free(rj->alloc);
+	hl_free(rj);
+}
+
+static void
+recv_open(struct hl_job *j, void *ctx)
+{
+	struct recv_job *rj = (struct recv_job *)j;
+	struct hl_node *n = rj->n;
+	struct hl_envelope e;
+
+	(void)ctx;
+	rj->verify_r = rj->open_r = rj->receipt_r = HL_ERR_INTERNAL;
+	rj->t_verify = hl_mono_us();
+	/* the loop decoded the same bytes already; pointers into raw are ours */
+	if (hl_envelope_decode(rj->raw, rj->len, &e) != HL_OK)
+		return;
+	if ((rj->verify_r = hl_verify_envelope(&e, rj->raw, rj->pub)) != HL_OK)
+		return;
+	rj->t_open = hl_mono_us();
+	if ((rj->open_r = hl_open_envelope(n->keys, &e, rj->raw, n->cfg.node, &rj->content,
+	    &rj->clen)) != HL_OK)
+		return;
+	rj->receipt_r = node_make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0, NULL, NULL,
+	    &rj->receipt, &rj->rlen);
+	rj->t_crypto_end = hl_mono_us();
+}
+
+/* Ids being opened now: a second copy arriving meanwhile (a retransmission,
+ * or through a relay) waits for the first's answer instead of being opened
+ * twice. */
+static struct recv_inflight *
+recv_inflight_find(struct hl_node *n, const uint8_t id[HL_ID_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < n->nrecv; i++)
+		if (memcmp(n->recv[i].id, id, HL_ID_BYTES) == 0)
+			return &n->recv[i];
+	return NULL;
+}
+
+/* Take id's entry out; OUT: *w, its waiters. */
+static void
+recv_inflight_take(struct hl_node *n, const uint8_t id[HL_ID_BYTES], struct recv_inflight *w)
+{
+	struct recv_inflight *e = recv_inflight_find(n, id);
+
+	memset(w, 0, sizeof(*w));
+	if (e == NULL)
+		return;
+	*w = *e;
+	*e = n->recv[n->nrecv - 1];
+	n->nrecv--;
+}
+
+/* The copies that came while it was opened get the same answer, after the
+ * same commit. */
+static void
+recv_answer_waiters(struct hl_node *n, const struct recv_inflight *w, const uint8_t *receipt,
+    size_t rlen)
+{
+	struct batch_item *b;
+	unsigned i;
+
+	for (i = 0; i < w->nwait && n->batch_open && n->nbatch < BATCH_MAX; i++) {
+		uint8_t *copy = hl_malloc(rlen);
+
+		if (copy == NULL)
+			return;   /* the origin sends it again */
+		memcpy(copy, receipt, rlen);
+		b = node_batch_item(n, BATCH_SEND_RECEIPT, w->wait[i]);
+		b->raw = copy;
+		b->len = rlen;
+	}
+}
+
+/* Back on the loop: the answers of rule 3 that needed crypto, then durable
+ * first and the delivered receipt after the commit (rule 5). */
+static void
+recv_done(struct hl_job *j)
+{
+	struct recv_job *rj = (struct recv_job *)j;
+	struct hl_node *n = rj->n;
+	struct peer_state *ps = rj->ps;
+	struct hl_envelope e;
+	struct batch_item *b;
+	struct hl_msg m;
+	struct recv_inflight waiters;
+	uint8_t *receipt = NULL;
+	size_t rlen = 0;
+	int status, r;
+	uint64_t t_store, t_commit;
+	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
+
+	if (hl_envelope_decode(rj->raw, rj->len, &e) != HL_OK) {
+		recv_job_free(rj);   /* cannot happen: the loop decoded it before */
+		return;
+	}
+	recv_inflight_take(n, e.id, &waiters);
+	if (rj->j.cancelled)
+		goto out;   /* shutting down: no receipt, the origin sends it again */
+	hl_hex_id(e.id, idh);
+	/* a copy that came another way may have been stored meanwhile */
+	r = hl_store_inbound_seen(n->store, e.id, &status, &receipt, &rlen);
+	if (r == HL_OK) {
+		answer_duplicate(n, ps, &e, receipt, rlen);
+		goto out;
+	}
+	if (r != HL_ERR_NOT_FOUND) {
+		log_warnx("envelope %s: store lookup failed: %s", idh, hl_strerror(r));
+		goto out;
+	}
+	if (rj->verify_r != HL_OK) {
+		reject_envelope(n, ps, &e, HL_REASON_BAD_SIGNATURE, "origin signature does not verify");
+		goto out;
+	}
+	if (rj->open_r != HL_OK) {
+		reject_envelope(n, ps, &e, HL_REASON_DECRYPT, "content key unwrap or decryption failed");
+		goto out;
+	}
+	if (rj->receipt_r != HL_OK) {
+		log_warnx("envelope %s: cannot sign the delivered receipt: %s (the origin will "
+		    "send it again)", idh, hl_strerror(rj->receipt_r));
+		goto out;
+	}
+	if ((r = node_msg_from_envelope(&m, &e, rj->raw, rj->len)) != HL_OK)
+		goto out;
+	m.inbound = 1;
+	m.stored_ms = rj->now_ms;
+	m.sig_ok = 1;
+	m.content = rj->content;
+	m.content_len = rj->clen;
+	snprintf(ad, sizeof(ad), "origin=%s originator=%s precedence=%s%s size=%zu", e.origin,
+	    e.originator, hl_precedence_name(e.precedence),
+	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", rj->clen);
+	t_store = hl_mono_us();
+	/* in the loop pass's batch: committed (one fsync for all of them) by
+	 * node_batch_flush, which then sends the delivered receipt */
+	if ((r = node_batch_join(n)) != HL_OK)
+		goto out;
+	if ((r = hl_store_put_inbound(n->store, &m, rj->receipt, rj->rlen)) != HL_OK) {
+		log_warnx("envelope %s: cannot store: %s (no receipt; origin will retry)", idh,
+		    hl_strerror(r));
+		node_batch_abort(n);
+		goto out;
+	}
+	node_audit(n, "envelope-received", e.id, e.origin, ad);
+	t_commit = hl_mono_us();
+	recv_answer_waiters(n, &waiters, rj->receipt, rj->rlen);
+	b = node_batch_item(n, BATCH_ENVELOPE, ps);
+	b->raw = rj->receipt;
+	b->len = rj->rlen;
+	rj->receipt = NULL;
+	memcpy(b->id, e.id, HL_ID_BYTES);
+	snprintf(b->origin, sizeof(b->origin), "%s", e.origin);
+	b->precedence = e.precedence;
+	b->content_type = e.content_type;
+	b->flags = e.flags;
+	b->clen = rj->clen;
+	if (rj->len > HL_CHUNK_BYTES) {
+		/* a large one: do not hold its receipt behind others. Its times
+		 * go to the log: the verify and open on a crypto worker, the
+		 * store and commit on the loop (what frames arriving meanwhile
+		 * wait for). */
+		uint64_t t_end;
+
+		node_batch_flush(n);
+		t_end = hl_mono_us();
+		log_info("envelope %s: %zu bytes: queued %llu us, verify %llu us, open %llu us, "
+		    "store %llu us, commit %llu us, total %llu us, on the loop %llu us", idh, rj->len,
+		    (unsigned long long)(rj->t_verify - rj->t_start),
+		    (unsigned long long)(rj->t_open - rj->t_verify),
+		    (unsigned long long)(rj->t_crypto_end - rj->t_open),
+		    (unsigned long long)(t_commit - t_store), (unsigned long long)(t_end - t_commit),
+		    (unsigned long long)(t_end - rj->t_start), (unsigned long long)(t_end - t_store));
+	}
+out:
+	/* as after a frame handler: other writers commit the batch first */
+	node_batch_idle(n);
+	recv_job_free(rj);
+}
+
 int
 node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame *f)
 {
@@ -107,15 +348,14 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 	size_t len = f->len;
 	struct hl_envelope e;
 	struct peer_state *origin;
-	struct batch_item *b;
+	struct recv_inflight *inf;
+	struct recv_job *rj = NULL;
 	uint8_t acc;
-	struct hl_msg m;
-	uint8_t *receipt = NULL, *content = NULL;
-	size_t rlen = 0, clen = 0;
+	uint8_t *receipt = NULL;
+	size_t rlen = 0;
 	int status, r, reason, named = 0;
 	unsigned i;
-	uint64_t now = hl_now_ms(), t_start = hl_mono_us(), t_verify = 0, t_open = 0, t_store = 0;
-	uint64_t t_commit = 0;
+	uint64_t now = hl_now_ms(), t_start = hl_mono_us();
 	char idh[33], why[HL_REASON_MAX + 1], ad[HL_AUDIT_DETAIL_MAX];
 
 	if ((r = hl_envelope_decode(p, len, &e)) != HL_OK) {
@@ -128,26 +368,19 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 	/* rule 5: exactly once. A replay gets the answer we gave the first time. */
 	r = hl_store_inbound_seen(n->store, e.id, &status, &receipt, &rlen);
 	if (r == HL_OK) {
-		log_info("envelope %s from %s: duplicate, receipt sent again", idh, e.origin);
-		if (receipt != NULL && n->batch_open && n->nbatch < BATCH_MAX &&
-		    hl_store_hold_open(n->store)) {
-			/* the first copy may be in the open batch: answer after its
-			 * commit (it is rolled back with it otherwise) */
-			b = node_batch_item(n, BATCH_SEND_RECEIPT, ps);
-			b->raw = receipt;
-			b->len = rlen;
-			return HL_OK;
-		}
-		if (n->batch_open)
-			node_batch_flush(n);
-		if (receipt != NULL && hl_link_send(ps->link, HL_FRAME_RECEIPT, receipt, rlen) != HL_OK)
-			log_warnx("envelope %s: cannot resend receipt", idh);
-		hl_free(receipt);
+		answer_duplicate(n, ps, &e, receipt, rlen);
 		return HL_OK;
 	}
 	if (r != HL_ERR_NOT_FOUND) {
 		log_warnx("envelope %s: store lookup failed: %s", idh, hl_strerror(r));
 		return HL_OK;  /* no receipt: the origin will send it again */
+	}
+	if ((inf = recv_inflight_find(n, e.id)) != NULL) {
+		/* the first copy is being opened: this link gets its answer too */
+		log_debug("envelope %s from %s: a copy is being opened", idh, e.origin);
+		if (inf->nwait < RECV_WAITERS_MAX)
+			inf->wait[inf->nwait++] = ps;
+		return HL_OK;
 	}
 	/* rule 3: known origin, valid signature, not expired, for us, releasable */
 	if ((origin = node_peer_by_name(n, e.origin)) == NULL || !origin->have_pub) {
@@ -163,11 +396,6 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 	/* relayed: the label must fit both the origin's and the relay's link */
 	acc = origin->conf->accreditation < ps->conf->accreditation ?
 	    origin->conf->accreditation : ps->conf->accreditation;
-	t_verify = hl_mono_us();
-	if (hl_verify_envelope(&e, p, origin->pub) != HL_OK) {
-		reject_envelope(n, ps, &e, HL_REASON_BAD_SIGNATURE, "origin signature does not verify");
-		return HL_OK;
-	}
 	if (e.expires_ms < now) {
 		reject_envelope(n, ps, &e, HL_REASON_EXPIRED, "envelope expired before it arrived");
 		return HL_OK;
@@ -188,66 +416,44 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 		reject_envelope(n, ps, &e, (uint8_t)reason, why);
 		return HL_OK;
 	}
-	t_open = hl_mono_us();
-	if ((r = hl_open_envelope(n->keys, &e, p, n->cfg.node, &content, &clen)) != HL_OK) {
-		reject_envelope(n, ps, &e, HL_REASON_DECRYPT, "content key unwrap or decryption failed");
+	/* the signature (the rest of rule 3) and the decryption need crypto:
+	 * a worker of the envelope's precedence does them */
+	if ((rj = hl_calloc(1, sizeof(*rj))) == NULL) {
+		log_warnx("envelope %s: out of memory (no receipt; the origin will retry)", idh);
 		return HL_OK;
 	}
-	/* durable first, then the delivered receipt (rule 5) */
-	if ((r = node_make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0, NULL, NULL,
-	    &receipt, &rlen)) != HL_OK)
-		goto out;
-	if ((r = node_msg_from_envelope(&m, &e, p, len)) != HL_OK)
-		goto out;
-	m.inbound = 1;
-	m.stored_ms = now;
-	m.sig_ok = 1;
-	m.content = content;
-	m.content_len = clen;
-	snprintf(ad, sizeof(ad), "origin=%s originator=%s precedence=%s%s size=%zu", e.origin,
-	    e.originator, hl_precedence_name(e.precedence),
-	    (e.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", clen);
-	t_store = hl_mono_us();
-	/* in the loop pass's batch: committed (one fsync for all of them) by
-	 * node_batch_flush, which then sends the delivered receipt */
-	if ((r = node_batch_join(n)) != HL_OK)
-		goto out;
-	if ((r = hl_store_put_inbound(n->store, &m, receipt, rlen)) != HL_OK) {
-		log_warnx("envelope %s: cannot store: %s (no receipt; origin will retry)", idh,
-		    hl_strerror(r));
-		node_batch_abort(n);
-		goto out;
+	rj->n = n;
+	rj->ps = ps;
+	rj->len = len;
+	rj->now_ms = now;
+	rj->t_start = t_start;
+	memcpy(rj->pub, origin->pub, HL_ED25519_PUB);
+	if (f->owned != NULL) {
+		/* a reassembled envelope: its buffer is handed over, not copied */
+		rj->alloc = f->owned;
+		rj->raw = p;
+		f->owned = NULL;
+	} else {
+		if ((rj->alloc = hl_malloc(len > 0 ? len : 1)) == NULL) {
+			hl_free(rj);
+			log_warnx("envelope %s: out of memory (no receipt; the origin will retry)", idh);
+			return HL_OK;
+		}
+		memcpy(rj->alloc, p, len);
+		rj->raw = rj->alloc;
 	}
-	node_audit(n, "envelope-received", e.id, e.origin, ad);
-	t_commit = hl_mono_us();
-	b = node_batch_item(n, BATCH_ENVELOPE, ps);
-	b->raw = receipt;
-	b->len = rlen;
-	receipt = NULL;
-	memcpy(b->id, e.id, HL_ID_BYTES);
-	snprintf(b->origin, sizeof(b->origin), "%s", e.origin);
-	b->precedence = e.precedence;
-	b->content_type = e.content_type;
-	b->flags = e.flags;
-	b->clen = clen;
-	if (len > HL_CHUNK_BYTES) {
-		/* a large one: do not hold its receipt behind others. The whole
-		 * time this loop spent on it, which is what frames arriving
-		 * meanwhile wait for, goes to the log. */
-		uint64_t t_end;
-
-		node_batch_flush(n);
-		t_end = hl_mono_us();
-		log_info("envelope %s: %zu bytes: decode %llu us, verify %llu us, open %llu us, "
-		    "store %llu us, commit %llu us, total %llu us", idh, len,
-		    (unsigned long long)(t_verify - t_start), (unsigned long long)(t_open - t_verify),
-		    (unsigned long long)(t_store - t_open), (unsigned long long)(t_commit - t_store),
-		    (unsigned long long)(t_end - t_commit), (unsigned long long)(t_end - t_start));
+	rj->j.lane = e.precedence < HL_WORKQ_LANES ? e.precedence : HL_WORKQ_LANES - 1;
+	rj->j.run = recv_open;
+	rj->j.done = recv_done;
+	if (n->nrecv < NODE_CRYPTO_JOBS) {
+		memset(&n->recv[n->nrecv], 0, sizeof(n->recv[0]));
+		memcpy(n->recv[n->nrecv++].id, e.id, HL_ID_BYTES);
 	}
-out:
-	if (content != NULL)
-		hl_free_secret(content, clen);
-	hl_free(receipt);
+	if (n->crypto == NULL || hl_workq_submit(n->crypto, &rj->j) != HL_OK) {
+		/* no pool, or a full one: here and now (back-pressure on the link) */
+		recv_open(&rj->j, NULL);
+		recv_done(&rj->j);
+	}
 	return HL_OK;
 }
 
