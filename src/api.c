@@ -29,7 +29,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
-#include "accounts.h"
+#include "store_accounts.h"
 #include "alloc.h"
 #include "api.h"
 #include "apiint.h"
@@ -286,7 +286,7 @@ hl_api_operator(struct hl_api *a, const char *name, struct hl_operator_conf *out
 		*out = *op;
 		return HL_OK;
 	}
-	if ((r = hl_accounts_get(a->store, name, &acc)) != HL_OK)
+	if ((r = hl_store_account_get(a->store, name, &acc)) != HL_OK)
 		return r;
 	*out = acc.op;
 	OPENSSL_cleanse(&acc, sizeof(acc));

@@ -33,9 +33,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sqlite3.h>
 
-#include "accounts.h"
+#include "store_accounts.h"
 #include "alloc.h"
 #include "apiint.h"
 #include "apijson.h"
@@ -722,7 +721,6 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 {
 	struct hl_store *store = hl_api_store(c->api);
 	struct hl_audit_entry *e = NULL;
-	sqlite3_stmt *st = NULL;
 	json_t *items = NULL, *it;
 	char hid[HL_API_ID_HEX + 1];
 	uint64_t last = 0, from;
@@ -737,12 +735,10 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 		    CONSOLE_AUDIT_MAX);
 		return;
 	}
-	if (sqlite3_prepare_v2(hl_store_db(store), "SELECT coalesce(max(seq), 0) FROM audit", -1,
-	    &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+	if (hl_store_audit_last_seq(store, &last) != HL_OK) {
 		hl_api_reply_error(req, 500, "internal", "cannot read the audit log");
 		goto out;
 	}
-	last = (uint64_t)sqlite3_column_int64(st, 0);
 	from = last > limit ? last - limit + 1 : 1;
 	if (hl_store_audit_list(store, from, limit, &e, &n) != HL_OK ||
 	    (items = json_array()) == NULL) {
@@ -763,7 +759,6 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 	hl_api_reply_json(req, 200, json_pack("{s:I, s:O}", "entries", (json_int_t)last,
 	    "items", items));
 out:
-	sqlite3_finalize(st);
 	json_decref(items);
 	hl_free(e);
 }
@@ -862,7 +857,7 @@ handle_operators_list(struct hl_console *c, struct evhttp_request *req)
 	json_t *arr = NULL, *it;
 	size_t n = 0, i;
 
-	if (hl_accounts_list(hl_api_store(c->api), &acc, &n) != HL_OK ||
+	if (hl_store_account_list(hl_api_store(c->api), &acc, &n) != HL_OK ||
 	    (arr = json_array()) == NULL) {
 		hl_api_reply_error(req, 500, "internal", "cannot list the accounts");
 		goto out;
@@ -955,7 +950,7 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 			    "configuration: set disabled = yes there", name);
 			goto out;
 		}
-		if ((r = hl_accounts_disable(hl_api_store(c->api), name, op->name,
+		if ((r = hl_store_account_disable(hl_api_store(c->api), name, op->name,
 		    hl_now_ms())) != HL_OK) {
 			reply_account_error(req, r, name);
 			goto out;
@@ -970,7 +965,7 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 		}
 		if (action == NULL)
 			snprintf(name, sizeof(name), "%s", nop.name);
-		if (!hl_accounts_name_valid(name)) {
+		if (!hl_store_account_name_valid(name)) {
 			hl_api_reply_error(req, 400, "bad_request", "operator names are 1 to %d of "
 			    "A-Z a-z 0-9 . _ - (not starting with . or -)", HL_OPERATOR_MAX);
 			goto out;
@@ -991,9 +986,9 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 			goto out;
 		}
 		if (action == NULL)
-			r = hl_accounts_add(hl_api_store(c->api), &nop, op->name, hl_now_ms());
+			r = hl_store_account_add(hl_api_store(c->api), &nop, op->name, hl_now_ms());
 		else
-			r = hl_accounts_reset(hl_api_store(c->api), name, nop.password_hash, op->name,
+			r = hl_store_account_reset(hl_api_store(c->api), name, nop.password_hash, op->name,
 			    hl_now_ms());
 		if (r != HL_OK) {
 			reply_account_error(req, r, name);
@@ -1003,7 +998,7 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 			sessions_end_for(c, name, "console: password reset");
 		log_info("operator %s %s by %s", name, action == NULL ? "added" : "reset", op->name);
 	}
-	if (hl_accounts_get(hl_api_store(c->api), name, &acc) != HL_OK) {
+	if (hl_store_account_get(hl_api_store(c->api), name, &acc) != HL_OK) {
 		hl_api_reply_error(req, 500, "internal", "cannot read the account back");
 		goto out;
 	}
@@ -1083,34 +1078,30 @@ hl_console_api(struct hl_console *c, const struct hl_operator_conf *op,
 /* ---- additions to existing API replies (api.c calls these) ---- */
 
 /* Each recipient of a delivery reply gets "overdue": delivered, not
- * acknowledged and past its acknowledgement deadline (deliveries.overdue_ms,
- * set by the node's deadline scan). */
+ * acknowledged and past its acknowledgement deadline (the node's deadline
+ * scan moved the delivery to HL_DLV_OVERDUE). */
 void
 hl_console_annotate_delivery(struct hl_console *c, const uint8_t id[static HL_ID_BYTES],
     json_t *reply)
 {
 	json_t *recips = json_object_get(reply, "recipients"), *r;
-	sqlite3_stmt *st = NULL;
-	size_t i;
+	struct hl_delivery *d = NULL;
+	size_t i, k, n = 0;
 	int overdue;
 
-	if (c == NULL || !json_is_array(recips) || sqlite3_prepare_v2(hl_store_db(
-	    hl_api_store(c->api)), "SELECT overdue_ms != 0 AND state = 1 FROM deliveries "
-	    "WHERE id = ?1 AND node = ?2", -1, &st, NULL) != SQLITE_OK)
-		goto out;
+	if (c == NULL || !json_is_array(recips) ||
+	    hl_store_deliveries(hl_api_store(c->api), id, &d, &n) != HL_OK)
+		n = 0;
 	json_array_foreach(recips, i, r) {
 		const char *node = json_string_value(json_object_get(r, "node"));
 
 		overdue = 0;
-		if (node != NULL && sqlite3_reset(st) == SQLITE_OK &&
-		    sqlite3_bind_blob(st, 1, id, HL_ID_BYTES, SQLITE_STATIC) == SQLITE_OK &&
-		    sqlite3_bind_text(st, 2, node, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW)
-			overdue = sqlite3_column_int(st, 0) != 0;
+		for (k = 0; node != NULL && k < n; k++)
+			if (strcmp(d[k].node, node) == 0)
+				overdue = d[k].state == HL_DLV_OVERDUE;
 		json_object_set_new(r, "overdue", json_boolean(overdue));
 	}
-out:
-	sqlite3_finalize(st);
+	hl_free(d);
 }
 
 /* A status peer gets "queue_by_precedence": {"FLASH": n, ...}, this node's
@@ -1118,30 +1109,16 @@ out:
 void
 hl_console_annotate_peer(struct hl_console *c, const char *node, json_t *peer)
 {
-	static const char *const names[4] = { "FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE" };
-	sqlite3_stmt *st = NULL;
-	json_int_t cnt[4] = { 0, 0, 0, 0 };
-	sqlite3_int64 p;
+	uint64_t cnt[HL_PRECEDENCES];
 	json_t *o;
-	int i;
+	unsigned p;
 
-	if (c == NULL || sqlite3_prepare_v2(hl_store_db(hl_api_store(c->api)),
-	    "SELECT e.precedence, count(*) FROM deliveries d JOIN envelopes e ON e.id = d.id "
-	    "WHERE d.node = ?1 AND d.state IN (0, 4) GROUP BY e.precedence", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC) != SQLITE_OK)
-		goto out;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		p = sqlite3_column_int64(st, 0);
-		if (p >= 0 && p < 4)
-			cnt[p] = sqlite3_column_int64(st, 1);
-	}
-	if ((o = json_object()) == NULL)
-		goto out;
-	for (i = 0; i < 4; i++)
-		json_object_set_new(o, names[i], json_integer(cnt[i]));
+	if (c == NULL || hl_store_queue_by_precedence(hl_api_store(c->api), node, cnt) != HL_OK ||
+	    (o = json_object()) == NULL)
+		return;
+	for (p = 0; p < HL_PRECEDENCES; p++)
+		json_object_set_new(o, hl_precedence_name((uint8_t)p), json_integer((json_int_t)cnt[p]));
 	json_object_set_new(peer, "queue_by_precedence", o);
-out:
-	sqlite3_finalize(st);
 }
 
 /* ---- TLS: a certificate browsers can use ----
