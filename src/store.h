@@ -153,7 +153,8 @@ HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BY
 HL_WUR int hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, const char *final,
     uint64_t now_ms, int *added);
 
-/* The final recipient's receipt passed through us: stop forwarding. */
+/* The final recipient's receipt (state delivered or rejected) passed through
+ * us: stop forwarding. */
 HL_WUR int hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const char *final, int state);
 /* A relayed envelope the origin sent again although we saw it delivered:

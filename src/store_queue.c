@@ -425,6 +425,8 @@ int
 hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const char *final, int state)
 {
+	if (state != HL_DLV_DELIVERED && state != HL_DLV_REJECTED)
+		return HL_ERR_INVALID;   /* what a final receipt makes of it */
 	return set_state(s, ST_TRANSIT_DONE, id, final, state);  /* from queued */
 }
 

@@ -271,6 +271,45 @@ test_versions(void **state)
 	assert_string_equal(rows[0].version, "2024-01-15T00:00:00.5Z");
 	hl_stixdb_rows_free(rows, n);
 
+	/* match[id] with the other filters: every version of the id, of that
+	 * type and spec_version; two listed versions; another type none */
+	q.vsel = HL_STIX_V_ALL;
+	q.nvkeys = 0;
+	q.nids = 1;
+	q.ids[0] = "indicator--00000001-0000-4000-8000-000000000000";
+	q.ntypes = 2;
+	q.types[0] = "malware";
+	q.types[1] = "indicator";
+	q.nspec = 1;
+	q.spec[0] = "2.1";
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+	assert_true(n == 3 && more == 0);
+	hl_stixdb_rows_free(rows, n);
+	q.vsel = HL_STIX_V_LIST;
+	q.nvkeys = 2;
+	assert_int_equal(hl_stix_time("2024-02-01T00:00:00Z", q.vkeys[1], NULL), HL_OK);
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+	assert_true(n == 2);   /* in the order added */
+	assert_string_equal(rows[0].version, "2024-02-01T00:00:00Z");
+	assert_string_equal(rows[1].version, "2024-01-15T00:00:00.5Z");
+	hl_stixdb_rows_free(rows, n);
+	q.ntypes = 1;
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+	assert_true(n == 0 && rows == NULL);
+	q.types[0] = "indicator";
+	q.spec[0] = "2.0";
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+	assert_true(n == 0 && rows == NULL);
+	/* a version list that is empty, or a selector out of range: refused */
+	q.spec[0] = "2.1";
+	q.nvkeys = 0;
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_ERR_INVALID);
+	q.vsel = HL_STIX_V_LIST + 1;
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_ERR_INVALID);
+	memset(&q, 0, sizeof(q));
+	q.collection = "c1";
+	q.limit = 10;
+
 	/* the newest version is what get_latest gives */
 	assert_int_equal(hl_stixdb_get_latest(f->d, "c1",
 	    "indicator--00000001-0000-4000-8000-000000000000", NULL, NULL, &rows), HL_OK);
@@ -333,6 +372,24 @@ test_paging(void **state)
 	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
 	assert_true(n == 2);
 	hl_stixdb_rows_free(rows, n);
+	/* as many ids as a match may name: each list slot is used */
+	q.nids = HL_STIX_MATCH_VALUES;
+	{
+		static char ids[HL_STIX_MATCH_VALUES][64];
+
+		for (i = 0; i < HL_STIX_MATCH_VALUES; i++) {
+			(void)snprintf(ids[i], sizeof(ids[i]),
+			    "indicator--%08x-0000-4000-8000-000000000000", i * 3);
+			q.ids[i] = ids[i];
+		}
+		assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+		assert_true(n == HL_STIX_MATCH_VALUES);
+		for (k = 0; k < n; k++)
+			assert_int_equal(strtoul(rows[k].id + strlen("indicator--"), NULL, 16) % 3, 0);
+		hl_stixdb_rows_free(rows, n);
+	}
+	q.nids = HL_STIX_MATCH_VALUES + 1;
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_ERR_INVALID);
 	q.nids = 0;
 	q.ntypes = 1;
 	q.types[0] = "malware";

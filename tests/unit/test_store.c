@@ -874,10 +874,14 @@ test_audit_list_and_limits(void **state)
 	struct hl_audit_entry *a = NULL;
 	uint8_t id[HL_ID_BYTES];
 	char big[HL_AUDIT_DETAIL_MAX + 2], ev[HL_AUDIT_EVENT_MAX + 2];
+	uint64_t last = 1;
 	size_t n = 0;
 	unsigned i;
 
 	open_fx(f);
+	assert_int_equal(hl_store_audit_last_seq(f->s, &last), HL_OK);
+	assert_true(last == 0);
+	assert_int_equal(hl_store_audit_last_seq(NULL, &last), HL_ERR_INVALID);
 	mk_id(id, 80);
 	for (i = 1; i <= 10; i++) {
 		char d[32];
@@ -886,6 +890,8 @@ test_audit_list_and_limits(void **state)
 		assert_int_equal(hl_store_audit(f->s, "ev", i % 2 ? id : NULL, "KOR/node1", d,
 		    1000 + i), HL_OK);
 	}
+	assert_int_equal(hl_store_audit_last_seq(f->s, &last), HL_OK);
+	assert_true(last == 10);
 	assert_int_equal(hl_store_audit_list(f->s, 5, 3, &a, &n), HL_OK);
 	assert_int_equal(n, 3);
 	assert_true(a[0].seq == 5 && a[2].seq == 7);
@@ -919,6 +925,120 @@ test_audit_list_and_limits(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(a[0].actor, "");
 	hl_free(a);
+}
+
+/* What the console reads besides the API's replies: the queue of one peer
+ * by precedence (queued and awaiting a key count, delivered does not). */
+static void
+test_queue_by_precedence(void **state)
+{
+	struct fx *f = *state;
+	const char *kor[] = { "KOR/node1" };
+	uint64_t c[HL_PRECEDENCES];
+	struct hl_msg m;
+	uint8_t id[HL_ID_BYTES];
+	unsigned i;
+
+	open_fx(f);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "KOR/node1", c), HL_OK);
+	for (i = 0; i < HL_PRECEDENCES; i++)
+		assert_true(c[i] == 0);
+	mk_msg(&m, 1, HL_PREC_FLASH, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, kor, 1, 10), HL_OK);
+	mk_msg(&m, 2, HL_PREC_ROUTINE, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 11), HL_OK);
+	mk_msg(&m, 3, HL_PREC_ROUTINE, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, kor, 1, 12), HL_OK);
+	mk_msg(&m, 4, HL_PREC_PRIORITY, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, kor, 1, 13), HL_OK);
+	mk_id(id, 3);   /* waiting for a key: still to go */
+	assert_int_equal(hl_store_delivery_wait(f->s, id, "KOR/node1", 1), HL_OK);
+	mk_id(id, 4);   /* delivered: gone */
+	assert_int_equal(hl_store_delivery_update(f->s, id, "KOR/node1", HL_DLV_DELIVERED, 0,
+	    NULL, NULL, 20), HL_OK);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "KOR/node1", c), HL_OK);
+	assert_true(c[HL_PREC_FLASH] == 1 && c[HL_PREC_IMMEDIATE] == 0 &&
+	    c[HL_PREC_PRIORITY] == 0 && c[HL_PREC_ROUTINE] == 2);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "USA/node1", c), HL_OK);
+	assert_true(c[HL_PREC_FLASH] == 0 && c[HL_PREC_ROUTINE] == 1);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "", c), HL_ERR_INVALID);
+	assert_int_equal(hl_store_queue_by_precedence(NULL, "KOR/node1", c), HL_ERR_INVALID);
+	/* a precedence no envelope can have (a damaged file) is not counted */
+	close_fx(f);
+	raw_exec(f->path, "UPDATE envelopes SET precedence = 9");
+	open_fx(f);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "KOR/node1", c), HL_ERR_CORRUPT);
+	for (i = 0; i < HL_PRECEDENCES; i++)
+		assert_true(c[i] == 0);
+}
+
+/* A receipt can only move a delivery to delivered, acknowledged or
+ * rejected; a relayed one's transit row only to delivered or rejected. */
+static void
+test_receipt_states(void **state)
+{
+	struct fx *f = *state;
+	const char *kor[] = { "KOR/node1" };
+	struct hl_msg m;
+	int added = 0;
+
+	open_fx(f);
+	mk_msg(&m, 1, HL_PREC_ROUTINE, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, kor, 1, 10), HL_OK);
+	assert_int_equal(hl_store_delivery_update(f->s, m.id, "KOR/node1", -1, 0, NULL, NULL,
+	    20), HL_ERR_INVALID);
+	assert_int_equal(hl_store_delivery_update(f->s, m.id, "KOR/node1", HL_DLV_OVERDUE, 0, NULL,
+	    NULL, 20), HL_ERR_INVALID);
+	assert_int_equal(hl_store_delivery_update(f->s, m.id, "KOR/node1", HL_DLV_QUEUED, 0, NULL,
+	    NULL, 20), HL_ERR_INVALID);
+	check_dlv(f, m.id, "KOR/node1", HL_DLV_QUEUED, 0, 0, 0);
+	mk_msg(&m, 2, HL_PREC_ROUTINE, 1000, 0);
+	assert_int_equal(hl_store_put_transit(f->s, &m, "USA/node1", 10, &added), HL_OK);
+	assert_int_equal(hl_store_transit_done(f->s, m.id, "USA/node1", HL_DLV_ACKNOWLEDGED),
+	    HL_ERR_INVALID);
+	assert_int_equal(hl_store_transit_done(f->s, m.id, "USA/node1", -1), HL_ERR_INVALID);
+	assert_int_equal(hl_store_transit_done(f->s, m.id, "USA/node1", HL_DLV_REJECTED), HL_OK);
+}
+
+/* Several reads in one snapshot: a write by another connection in between
+ * is not seen until the snapshot ends; inside a transaction, that one is
+ * the snapshot and nothing is begun. */
+static void
+test_read_snapshot(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db = NULL;
+	uint64_t a0 = 0, a1 = 0;
+	int began = -1;
+
+	open_fx(f);
+	assert_int_equal(hl_store_audit(f->s, "ev", NULL, "a", "", 1), HL_OK);
+	assert_int_equal(hl_store_read_begin(f->s, &began), HL_OK);
+	assert_int_equal(began, 1);
+	assert_int_equal(hl_store_counts(f->s, NULL, NULL, &a0), HL_OK);
+	assert_true(a0 == 1);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO audit (seq, time_ms, event, actor, detail,"
+	    " prev_hash, hash) VALUES (99, 1, 'x', '', '', x'00', x'00')", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(hl_store_counts(f->s, NULL, NULL, &a1), HL_OK);
+	assert_true(a1 == 1);
+	hl_store_read_end(f->s, began);
+	assert_int_equal(hl_store_counts(f->s, NULL, NULL, &a1), HL_OK);
+	assert_true(a1 == 2);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	/* inside the caller's transaction */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	assert_int_equal(hl_store_read_begin(f->s, &began), HL_OK);
+	assert_int_equal(began, 0);
+	hl_store_read_end(f->s, began);
+	assert_int_equal(hl_store_audit(f->s, "ev", NULL, "a", "", 2), HL_OK);
+	assert_int_equal(hl_store_commit(f->s), HL_OK);
+	assert_int_equal(hl_store_read_begin(NULL, &began), HL_ERR_INVALID);
+	hl_store_read_end(NULL, 1);
+	/* the benchmark's page cache knob */
+	assert_int_equal(hl_store_cache_kib(f->s, 0), HL_ERR_INVALID);
+	assert_int_equal(hl_store_cache_kib(f->s, 1024), HL_OK);
 }
 
 #define CHAIN_LEN 20
@@ -1770,6 +1890,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_list_and_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_by_precedence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receipt_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_tamper_edit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_tamper_delete, setup, teardown),
