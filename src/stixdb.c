@@ -384,8 +384,11 @@ hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
 			*date_added_us = da;
 		return r;
 	}
-	if ((c = hl_calloc(1, sizeof(*c))) == NULL)
+	/* the term buffer is written before it is read: not zeroed (per put) */
+	if ((c = hl_malloc(sizeof(*c))) == NULL)
 		return HL_ERR_NOMEM;
+	c->obs = NULL;
+	c->json = NULL;
 	o.revoked = json_is_true(json_object_get(obj, "revoked"));
 	o.label = label;
 	o.label_len = label_len;
