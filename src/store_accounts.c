@@ -48,8 +48,8 @@ static const char *const accounts_sql[ST_ACC_N] = {
 	[ST_ACC_LIST] = "SELECT " ACC_COLS " FROM accounts ORDER BY name",
 	[ST_ACC_ADD] = "INSERT INTO accounts (" ACC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
 	[ST_ACC_DISABLE] = "UPDATE accounts SET disabled = 1 WHERE name = ?1",
-	[ST_ACC_RESET] = "UPDATE accounts SET password_hash = ?2, disabled = 0,"
-	    " password_changed_ms = ?3 WHERE name = ?1",
+	[ST_ACC_RESET] = ("UPDATE accounts SET password_hash = ?2, disabled = 0,"
+	    " password_changed_ms = ?3 WHERE name = ?1"),
 };
 
 const struct store_sql store_sql_accounts = { "accounts", accounts_sql, ST_ACC_N };
