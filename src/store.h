@@ -2,7 +2,10 @@
  * schema versioned with PRAGMA user_version) and its hash-chained audit log,
  * which lives in the same database so that an event and its audit entry
  * commit together. Every function that changes state runs in its own
- * transaction unless the caller has opened one with hl_store_begin(). */
+ * transaction unless the caller has opened one with hl_store_begin(). The
+ * store holds all SQL of hotline (docs/internals/store.md); its other
+ * interfaces are store_accounts.h and store_stix.h. None carries a SQLite
+ * type. */
 #ifndef HL_STORE_H
 #define HL_STORE_H
 
