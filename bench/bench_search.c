@@ -420,10 +420,19 @@ main(int argc, char **argv)
 	 * everything stored so far */
 	hl_stixdb_close(d);
 	d = NULL;
-	if (sqlite3_exec(hl_store_db(s), "DELETE FROM stix_terms; DELETE FROM stix_links;"
-	    " INSERT INTO stix_search_backfill SELECT max(seq) FROM stix_objects", NULL, NULL,
-	    NULL) != SQLITE_OK)
-		goto out;
+	/* as a version-9 database migrates (on a connection of its own: the
+	 * store lends out none) */
+	{
+		sqlite3 *db = NULL;
+		int ok = sqlite3_open(path, &db) == SQLITE_OK &&
+		    sqlite3_exec(db, "DELETE FROM stix_terms; DELETE FROM stix_links;"
+		    " INSERT INTO stix_search_backfill SELECT max(seq) FROM stix_objects", NULL,
+		    NULL, NULL) == SQLITE_OK;
+
+		(void)sqlite3_close(db);
+		if (!ok)
+			goto out;
+	}
 	t0 = mono_us();
 	if (hl_stixdb_backfill(s, &backfilled) != HL_OK)
 		goto out;

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "alloc.h"
 #include "apijson.h"
@@ -115,13 +114,8 @@ run(const char *path, uint32_t total, long cache_kib, const uint8_t *label, size
 		fprintf(stderr, "bench_stixput: %s\n", err);
 		goto out;
 	}
-	if (cache_kib > 0) {
-		char sql[64];
-
-		(void)snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%ld", cache_kib);
-		if (sqlite3_exec(hl_store_db(st), sql, NULL, NULL, NULL) != SQLITE_OK)
-			goto out;
-	}
+	if (cache_kib > 0 && hl_store_cache_kib(st, cache_kib) != HL_OK)
+		goto out;
 	memset(&prov, 0, sizeof(prov));
 	prov.source = HL_STIX_LOCAL;
 	memcpy(prov.partner, "JPN", 4);

@@ -11,7 +11,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "alloc.h"
 #include "api.h"
@@ -68,33 +67,29 @@ reply_store_error(struct evhttp_request *req, int r)
  * docs/API.md "Additions to existing replies") ---- */
 
 /* Each recipient of a delivery reply gets "overdue": delivered, not
- * acknowledged and past its acknowledgement deadline (deliveries.overdue_ms,
- * set by the node's deadline scan). */
+ * acknowledged and past its acknowledgement deadline (the node's deadline
+ * scan moved the delivery to HL_DLV_OVERDUE). */
 static void
 annotate_delivery(struct hl_api *c, const uint8_t id[static HL_ID_BYTES], json_t *reply)
 {
 	json_t *recips = json_object_get(reply, "recipients"), *r;
-	sqlite3_stmt *st = NULL;
-	size_t i;
+	struct hl_delivery *d = NULL;
+	size_t i, k, n = 0;
 	int overdue;
 
-	if (c == NULL || !json_is_array(recips) || sqlite3_prepare_v2(hl_store_db(
-	    c->store), "SELECT overdue_ms != 0 AND state = 1 FROM deliveries "
-	    "WHERE id = ?1 AND node = ?2", -1, &st, NULL) != SQLITE_OK)
-		goto out;
+	if (c == NULL || !json_is_array(recips) ||
+	    hl_store_deliveries(c->store, id, &d, &n) != HL_OK)
+		n = 0;
 	json_array_foreach(recips, i, r) {
 		const char *node = json_string_value(json_object_get(r, "node"));
 
 		overdue = 0;
-		if (node != NULL && sqlite3_reset(st) == SQLITE_OK &&
-		    sqlite3_bind_blob(st, 1, id, HL_ID_BYTES, SQLITE_STATIC) == SQLITE_OK &&
-		    sqlite3_bind_text(st, 2, node, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW)
-			overdue = sqlite3_column_int(st, 0) != 0;
+		for (k = 0; node != NULL && k < n; k++)
+			if (strcmp(d[k].node, node) == 0)
+				overdue = d[k].state == HL_DLV_OVERDUE;
 		json_object_set_new(r, "overdue", json_boolean(overdue));
 	}
-out:
-	sqlite3_finalize(st);
+	hl_free(d);
 }
 
 /* A status peer gets "queue_by_precedence": {"FLASH": n, ...}, this node's
@@ -102,30 +97,16 @@ out:
 static void
 annotate_peer(struct hl_api *c, const char *node, json_t *peer)
 {
-	static const char *const names[4] = { "FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE" };
-	sqlite3_stmt *st = NULL;
-	json_int_t cnt[4] = { 0, 0, 0, 0 };
-	sqlite3_int64 p;
+	uint64_t cnt[HL_PRECEDENCES];
 	json_t *o;
-	int i;
+	unsigned p;
 
-	if (c == NULL || sqlite3_prepare_v2(hl_store_db(c->store),
-	    "SELECT e.precedence, count(*) FROM deliveries d JOIN envelopes e ON e.id = d.id "
-	    "WHERE d.node = ?1 AND d.state IN (0, 4) GROUP BY e.precedence", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC) != SQLITE_OK)
-		goto out;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		p = sqlite3_column_int64(st, 0);
-		if (p >= 0 && p < 4)
-			cnt[p] = sqlite3_column_int64(st, 1);
-	}
-	if ((o = json_object()) == NULL)
-		goto out;
-	for (i = 0; i < 4; i++)
-		json_object_set_new(o, names[i], json_integer(cnt[i]));
+	if (c == NULL || hl_store_queue_by_precedence(c->store, node, cnt) != HL_OK ||
+	    (o = json_object()) == NULL)
+		return;
+	for (p = 0; p < HL_PRECEDENCES; p++)
+		json_object_set_new(o, hl_precedence_name((uint8_t)p), json_integer((json_int_t)cnt[p]));
 	json_object_set_new(peer, "queue_by_precedence", o);
-out:
-	sqlite3_finalize(st);
 }
 
 /* ---- handlers ---- */

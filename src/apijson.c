@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "apijson.h"
 #include "envelope.h"
+#include "jsonscan.h"
 #include "track.h"
 
 static void *
@@ -178,51 +179,10 @@ hl_apijson_parse_query(const char *q, unsigned allowed, struct hl_api_query *out
 
 /* ---- request bodies ---- */
 
-/* One byte of JSON text seen by a scanner that only needs to know where
- * strings are: 1 if the byte is part of a string (its quotes included),
- * with *in_str and *esc updated. */
-static int
-str_step(uint8_t c, int *in_str, int *esc)
-{
-	if (*in_str) {
-		if (*esc)
-			*esc = 0;
-		else if (c == '\\')
-			*esc = 1;
-		else if (c == '"')
-			*in_str = 0;
-		return 1;
-	}
-	if (c == '"') {
-		*in_str = 1;
-		return 1;
-	}
-	return 0;
-}
-
-int
-hl_apijson_depth_within(const uint8_t *p, size_t len, size_t max)
-{
-	size_t i, depth = 0;
-	int in_str = 0, esc = 0;
-
-	for (i = 0; i < len; i++) {
-		if (str_step(p[i], &in_str, &esc))
-			continue;
-		if (p[i] == '[' || p[i] == '{') {
-			if (++depth > max)
-				return 0;
-		} else if ((p[i] == ']' || p[i] == '}') && depth > 0) {
-			depth--;
-		}
-	}
-	return 1;
-}
-
 int
 hl_apijson_depth_ok(const uint8_t *p, size_t len)
 {
-	return hl_apijson_depth_within(p, len, HL_JSON_DEPTH_MAX);
+	return hl_jsonscan_depth_within(p, len, HL_JSON_DEPTH_MAX);
 }
 
 int
@@ -653,7 +613,7 @@ lift_content(const uint8_t *p, size_t len, size_t *off, size_t *vlen)
 
 	for (i = 0; i < len; i++) {
 		if (in_str) {
-			(void)str_step(p[i], &in_str, &esc);
+			(void)hl_jsonscan_str_step(p[i], &in_str, &esc);
 			continue;
 		}
 		switch (p[i]) {

@@ -58,8 +58,6 @@ HL_WUR int hl_apijson_parse_query(const char *q, unsigned allowed, struct hl_api
 /* ---- request bodies ---- */
 /* Nesting of [ and { (outside strings) within HL_JSON_DEPTH_MAX: 1 if so. */
 int hl_apijson_depth_ok(const uint8_t *p, size_t len);
-/* The same with the nesting limit max (the track parser's is smaller). */
-int hl_apijson_depth_within(const uint8_t *p, size_t len, size_t max);
 /* The body must be one JSON object: size-limited, depth-checked,
  * duplicate keys rejected. Caller frees with json_decref. */
 HL_WUR int hl_apijson_load_object(const uint8_t *p, size_t len, size_t max, json_t **out,
@@ -139,7 +137,7 @@ json_t *hl_apijson_deliveries(const uint8_t id[static HL_ID_BYTES], const struct
 char *hl_apijson_dump(const json_t *j);
 
 /* ---- tracks (docs/internals/tracks.md) ---- */
-#define HL_API_TRACK_ID_MAX 64     /* = HL_TRACK_ID_MAX (track.h) */
+#define HL_API_TRACK_ID_MAX HL_TRACK_ID_MAX
 /* A send of content type track: the content must be a valid track record
  * (else HL_ERR_MALFORMED or HL_ERR_TOO_BIG, err naming the field); it is
  * replaced by its canonical encoding and the precedence forced to FLASH.

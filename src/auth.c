@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "accounts.h"
+#include "store_accounts.h"
 #include "alloc.h"
 #include "apijson.h"
 #include "auth.h"
@@ -126,7 +126,7 @@ hl_auth_operator(struct hl_auth *a, const char *name, struct hl_operator_conf *o
 		*out = *op;
 		return HL_OK;
 	}
-	if ((r = hl_accounts_get(a->store, name, &acc)) != HL_OK)
+	if ((r = hl_store_account_get(a->store, name, &acc)) != HL_OK)
 		return r;
 	*out = acc.op;
 	OPENSSL_cleanse(&acc, sizeof(acc));

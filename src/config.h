@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "envelope.h"
 #include "errors.h"
 #include "label.h"
 #include "hl_limits.h"
@@ -96,7 +97,7 @@ struct hl_config {
 	uint32_t default_ttl_s;               /* envelope_ttl = 7d */
 	uint32_t kem_rotate_s;                /* kem_rotate = 24h */
 	uint32_t kem_keep_s;                  /* kem_keep = 7d: longest an old KEM secret key is held */
-	uint32_t ack_deadline_s[4];           /* ack_flash/immediate/priority/routine = 10m/30m/3h/6h */
+	uint32_t ack_deadline_s[HL_PRECEDENCES]; /* ack_flash/immediate/priority/routine = 10m/30m/3h/6h */
 	uint32_t link_test_s;                 /* link_test = 1h: end-to-end test per peer; 0 = off */
 	uint32_t audit_checkpoint_s;          /* audit_checkpoint = 60s: sign and send a checkpoint; 0 = off */
 	/* privilege separation (docs/SECURITY.md, "Processes and privileges") */

@@ -33,9 +33,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sqlite3.h>
 
-#include "accounts.h"
+#include "store_accounts.h"
 #include "alloc.h"
 #include "apijson.h"
 #include "auth.h"
@@ -683,7 +682,6 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 {
 	struct hl_store *store = c->store;
 	struct hl_audit_entry *e = NULL;
-	sqlite3_stmt *st = NULL;
 	json_t *items = NULL, *it;
 	char hid[HL_API_ID_HEX + 1];
 	uint64_t last = 0, from;
@@ -698,12 +696,10 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 		    CONSOLE_AUDIT_MAX);
 		return;
 	}
-	if (sqlite3_prepare_v2(hl_store_db(store), "SELECT coalesce(max(seq), 0) FROM audit", -1,
-	    &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+	if (hl_store_audit_last_seq(store, &last) != HL_OK) {
 		hl_http_reply_error(req, 500, "internal", "cannot read the audit log");
 		goto out;
 	}
-	last = (uint64_t)sqlite3_column_int64(st, 0);
 	from = last > limit ? last - limit + 1 : 1;
 	if (hl_store_audit_list(store, from, limit, &e, &n) != HL_OK ||
 	    (items = json_array()) == NULL) {
@@ -724,7 +720,6 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 	hl_http_reply_json(req, 200, json_pack("{s:I, s:O}", "entries", (json_int_t)last,
 	    "items", items));
 out:
-	sqlite3_finalize(st);
 	json_decref(items);
 	hl_free(e);
 }
@@ -819,7 +814,7 @@ handle_operators_list(struct hl_console *c, struct evhttp_request *req)
 	json_t *arr = NULL, *it;
 	size_t n = 0, i;
 
-	if (hl_accounts_list(c->store, &acc, &n) != HL_OK ||
+	if (hl_store_account_list(c->store, &acc, &n) != HL_OK ||
 	    (arr = json_array()) == NULL) {
 		hl_http_reply_error(req, 500, "internal", "cannot list the accounts");
 		goto out;
@@ -903,7 +898,7 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 			    "configuration: set disabled = yes there", name);
 			goto out;
 		}
-		if ((r = hl_accounts_disable(c->store, name, op->name,
+		if ((r = hl_store_account_disable(c->store, name, op->name,
 		    hl_now_ms())) != HL_OK) {
 			reply_account_error(req, r, name);
 			goto out;
@@ -918,7 +913,7 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 		}
 		if (action == NULL)
 			snprintf(name, sizeof(name), "%s", nop.name);
-		if (!hl_accounts_name_valid(name)) {
+		if (!hl_store_account_name_valid(name)) {
 			hl_http_reply_error(req, 400, "bad_request", "operator names are 1 to %d of "
 			    "A-Z a-z 0-9 . _ - (not starting with . or -)", HL_OPERATOR_MAX);
 			goto out;
@@ -939,9 +934,9 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 			goto out;
 		}
 		if (action == NULL)
-			r = hl_accounts_add(c->store, &nop, op->name, hl_now_ms());
+			r = hl_store_account_add(c->store, &nop, op->name, hl_now_ms());
 		else
-			r = hl_accounts_reset(c->store, name, nop.password_hash, op->name,
+			r = hl_store_account_reset(c->store, name, nop.password_hash, op->name,
 			    hl_now_ms());
 		if (r != HL_OK) {
 			reply_account_error(req, r, name);
@@ -951,7 +946,7 @@ handle_operators_post(struct hl_console *c, const struct hl_operator_conf *op,
 			sessions_end_for(c, name, "console: password reset");
 		log_info("operator %s %s by %s", name, action == NULL ? "added" : "reset", op->name);
 	}
-	if (hl_accounts_get(c->store, name, &acc) != HL_OK) {
+	if (hl_store_account_get(c->store, name, &acc) != HL_OK) {
 		hl_http_reply_error(req, 500, "internal", "cannot read the account back");
 		goto out;
 	}

@@ -22,6 +22,8 @@ enum hl_precedence {
 	HL_PREC_PRIORITY = 2,
 	HL_PREC_ROUTINE = 3,
 };
+#define HL_PRECEDENCES 4               /* precedences 0 .. HL_PRECEDENCES - 1 */
+_Static_assert(HL_PREC_ROUTINE == HL_PRECEDENCES - 1, "HL_PRECEDENCES counts enum hl_precedence");
 
 enum hl_content_type {
 	HL_CT_TEXT = 1,

@@ -36,6 +36,8 @@
 #define HL_HTTP_HEADERS_MAX_BYTES (16u * 1024)
 #define HL_JSON_DEPTH_MAX 32
 #define HL_AUDIT_DETAIL_MAX 512                 /* audit detail text, bytes */
+#define HL_TRACK_MAX_BYTES 16384                /* one encoded track record */
+#define HL_TRACK_ID_MAX 64                      /* track_id, bytes */
 
 #define HL_ED25519_PUB 32
 #define HL_ED25519_SIG 64

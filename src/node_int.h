@@ -33,7 +33,6 @@ struct x509_st;
 
 #define NODE_TICK_MS 100
 #define PUMP_HIGH_BYTES (2u * HL_CHUNK_BYTES)
-#define HL_PRECEDENCES 4
 #define RETRANSMIT_MS 15000u
 #define PUMP_BATCH 512
 #define RECEIPTS_BATCH 256

@@ -458,15 +458,18 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 }
 
 /* The delivery state a receipt kind moves a delivery to (the one place a
- * receipt kind is mapped). */
+ * receipt kind is mapped): every kind is named, so a new one is a compiler
+ * warning here (-Wswitch), not a silent "rejected"; a value outside the
+ * enum (the decoder lets none through) gives -1, which the store refuses. */
 int
 node_receipt_state(uint8_t kind)
 {
-	switch (kind) {
+	switch ((enum hl_receipt_kind)kind) {
 	case HL_RECEIPT_DELIVERED: return HL_DLV_DELIVERED;
 	case HL_RECEIPT_ACKNOWLEDGED: return HL_DLV_ACKNOWLEDGED;
-	default: return HL_DLV_REJECTED;
+	case HL_RECEIPT_REJECTED: return HL_DLV_REJECTED;
 	}
+	return -1;
 }
 
 void

@@ -19,12 +19,12 @@ static void
 scan_overdue(struct hl_node *n, uint64_t now)
 {
 	struct hl_overdue *o = NULL;
-	uint64_t dl[4];
+	uint64_t dl[HL_PRECEDENCES];
 	size_t cnt = 0, i;
 	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
 	unsigned p;
 
-	for (p = 0; p < 4; p++)
+	for (p = 0; p < HL_PRECEDENCES; p++)
 		dl[p] = 1000ull * n->cfg.ack_deadline_s[p];
 	if (hl_store_mark_overdue(n->store, now, dl, &o, &cnt, 256) != HL_OK)
 		return;

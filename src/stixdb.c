@@ -1,304 +1,22 @@
-/* stixdb.c: STIX objects, their versions and observables in the node's
- * SQLite database (stixdb.h; tables in HL_STIXDB_SCHEMA, schema v6).
- *
- * Versions: every (collection, id, version) is one row; version is
- * modified, else created, else none. vkey is the version as a fixed-width
- * timestamp so that text order is time order; is_first / is_last mark the
- * oldest and newest version of an id in a collection (match[version]).
- *
- * date_added is in microseconds, unique and strictly increasing over the
- * whole table (so per collection too): the TAXII paging cursor.
- *
- * Observables: one row per (object, value). IPs are stored as the first
- * address of their range, big-endian (4 or 16 bytes), with the prefix
- * length; an address search looks up, for each prefix length in use
- * (stix_prefixes, a handful), the network containing the address: a few
- * indexed point lookups whatever the table size. A CIDR search is an
- * indexed range scan over the first addresses. Other kinds are stored as
- * their normalised text with prefix length 0. */
+/* stixdb.c: the STIX objects of the node's database as STIX (stixdb.h):
+ * what an object is stored with and found by, the sticky release rule,
+ * rule 4 on reads, search. The tables and all SQL are the store's
+ * (store_stix.c); this file computes the values it stores and reads the
+ * rows it gives back. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#include <sqlite3.h>
 
 #include "alloc.h"
 #include "apijson.h"
 #include "label.h"
 #include "stixdb.h"
 
-#define SDB_BIND_MAX 0x7fffffff
-#define SDB_SCAN_BATCH 256          /* rows read per step while filtering */
-#define SDB_SCAN_MAX 200000         /* rows examined per page at most */
-
-enum sdb_st {
-	SDB_MAX_ADDED,
-	SDB_FIND,
-	SDB_INSERT,
-	SDB_FLAGS,
-	SDB_OBS_INSERT,
-	SDB_PREFIX_INSERT,
-	SDB_PREFIXES,
-	SDB_OBS_POINT,
-	SDB_OBS_RANGE,
-	SDB_ROW_BY_SEQ,
-	SDB_LATEST_ANY,
-	SDB_LATEST_IN,
-	SDB_STATUS_PUT,
-	SDB_STATUS_GET,
-	SDB_BRIDGE_GET,
-	SDB_BRIDGE_SET,
-	SDB_COUNT_ALL,
-	SDB_COUNT_IN,
-	SDB_INGESTED,
-	SDB_INGEST_PENDING,
-	SDB_COLL_PUT,
-	SDB_COLL_ROOM,
-	SDB_ROWS_OF,
-	SDB_ROWS_OF_V,
-	SDB_SAVEPOINT,
-	SDB_RELEASE,
-	SDB_ROLLBACK_TO,
-	SDB_TERM_INSERT,
-	SDB_LINK_INSERT,
-	SDB_TERM_EXACT,
-	SDB_TERM_RANGE,
-	SDB_ID_ROWS,
-	SDB_SIGHTINGS,
-	SDB_BACKFILL_GET,
-	SDB_BACKFILL_ROWS,
-	SDB_BACKFILL_DONE,
-	SDB_READ_BEGIN,
-	SDB_READ_END,
-	SDB_N
-};
-
-#define ROW_COLS "seq, collection, id, type, version, spec_version, date_added, revoked," \
-	" label, source, origin_partner, origin_node, envelope, received, added_by"
-
-static const char *const sdb_sql[SDB_N] = {
-	[SDB_MAX_ADDED] = "SELECT max(date_added) FROM stix_objects",
-	[SDB_FIND] = "SELECT seq, date_added FROM stix_objects"
-	    " WHERE collection = ?1 AND id = ?2 AND vkey = ?3",
-	[SDB_INSERT] = "INSERT INTO stix_objects (collection, id, type, version, vkey,"
-	    " spec_version, date_added, json, label, revoked, source, origin_partner,"
-	    " origin_node, envelope, received, added_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-	[SDB_FLAGS] = "UPDATE stix_objects SET"
-	    " is_first = (vkey = (SELECT min(vkey) FROM stix_objects WHERE collection = ?1 AND id = ?2)),"
-	    " is_last = (vkey = (SELECT max(vkey) FROM stix_objects WHERE collection = ?1 AND id = ?2))"
-	    " WHERE collection = ?1 AND id = ?2",
-	[SDB_OBS_INSERT] = "INSERT INTO stix_observables (kind, key, plen, hi, obj)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[SDB_PREFIX_INSERT] = "INSERT OR IGNORE INTO stix_prefixes (kind, plen) VALUES (?1, ?2)",
-	[SDB_PREFIXES] = "SELECT plen FROM stix_prefixes WHERE kind = ?1 AND plen <= ?2"
-	    " ORDER BY plen DESC",
-	[SDB_OBS_POINT] = "SELECT obj FROM stix_observables WHERE kind = ?1 AND key = ?2"
-	    " AND plen = ?3 LIMIT ?4",
-	[SDB_OBS_RANGE] = "SELECT obj, key, plen FROM stix_observables WHERE kind = ?1"
-	    " AND key >= ?2 AND key <= ?3 AND plen >= ?4 LIMIT ?5",
-	[SDB_ROW_BY_SEQ] = "SELECT " ROW_COLS ", json_extract(json, '$.name') FROM stix_objects"
-	    " WHERE seq = ?1 AND is_last = 1 AND revoked = 0",
-	[SDB_LATEST_ANY] = "SELECT " ROW_COLS ", json FROM stix_objects WHERE id = ?1"
-	    " ORDER BY vkey DESC, date_added DESC LIMIT 50",
-	[SDB_LATEST_IN] = "SELECT " ROW_COLS ", json FROM stix_objects WHERE collection = ?2"
-	    " AND id = ?1 ORDER BY vkey DESC LIMIT 1",
-	[SDB_STATUS_PUT] = "INSERT OR REPLACE INTO stix_status (id, collection, account, time_us,"
-	    " status) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[SDB_STATUS_GET] = "SELECT status, account FROM stix_status WHERE id = ?1",
-	[SDB_BRIDGE_GET] = "SELECT cursor FROM stix_bridge WHERE name = ?1",
-	[SDB_BRIDGE_SET] = "INSERT INTO stix_bridge (name, cursor, updated_us) VALUES (?1, ?2, ?3)"
-	    " ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor,"
-	    " updated_us = excluded.updated_us",
-	[SDB_COUNT_ALL] = "SELECT count(*) FROM stix_objects",
-	[SDB_COUNT_IN] = "SELECT count(*) FROM stix_objects WHERE collection = ?1",
-	[SDB_INGESTED] = "INSERT OR IGNORE INTO stix_ingested (envelope, time_us) VALUES (?1, ?2)",
-	[SDB_INGEST_PENDING] = "SELECT e.id FROM envelopes AS e WHERE e.inbound = 1"
-	    " AND e.content_type = 2 AND NOT EXISTS (SELECT 1 FROM stix_ingested AS i"
-	    " WHERE i.envelope = e.id) ORDER BY e.stored_ms, e.rowid LIMIT ?1",
-	[SDB_COLL_PUT] = "INSERT OR IGNORE INTO stix_collections (name) VALUES (?1)",
-	[SDB_COLL_ROOM] = "SELECT (SELECT count(*) FROM stix_collections WHERE name = ?1),"
-	    " (SELECT count(*) FROM stix_collections)",
-	/* every row of an id: one probe of (collection, id, vkey) per collection */
-	[SDB_ROWS_OF] = "SELECT vkey, source, origin_partner, origin_node, label, date_added"
-	    " FROM stix_objects WHERE collection IN (SELECT name FROM stix_collections)"
-	    " AND id = ?1 ORDER BY vkey, date_added",
-	[SDB_ROWS_OF_V] = "SELECT vkey, source, origin_partner, origin_node, label, date_added"
-	    " FROM stix_objects WHERE collection IN (SELECT name FROM stix_collections)"
-	    " AND id = ?1 AND vkey = ?2 ORDER BY date_added",
-	[SDB_SAVEPOINT] = "SAVEPOINT hl_stix",
-	[SDB_RELEASE] = "RELEASE hl_stix",
-	[SDB_ROLLBACK_TO] = "ROLLBACK TO hl_stix",
-	/* the search index (HL_STIXDB_SEARCH_SCHEMA) */
-	[SDB_TERM_INSERT] = "INSERT INTO stix_terms (term, field, obj, text) VALUES (?1, ?2, ?3, ?4)",
-	[SDB_LINK_INSERT] = "INSERT INTO stix_links (ref, role, obj) VALUES (?1, ?2, ?3)",
-	[SDB_TERM_EXACT] = "SELECT obj, field, text FROM stix_terms WHERE term = ?1"
-	    " AND (?2 >> field) & 1 LIMIT ?3",
-	[SDB_TERM_RANGE] = "SELECT obj, field, text FROM stix_terms WHERE term >= ?1"
-	    " AND term < ?2 AND (?3 >> field) & 1 LIMIT ?4",
-	[SDB_ID_ROWS] = "SELECT seq FROM stix_objects WHERE id = ?1 AND is_last = 1"
-	    " AND revoked = 0 LIMIT ?2",
-	[SDB_SIGHTINGS] = "SELECT " ROW_COLS ", json_extract(json, '$.count'),"
-	    " json_extract(json, '$.first_seen'), json_extract(json, '$.last_seen'),"
-	    " json_extract(json, '$.created') FROM stix_objects WHERE seq IN"
-	    " (SELECT obj FROM stix_links WHERE ref = ?1 AND role = 1)"
-	    " AND is_last = 1 AND revoked = 0 ORDER BY seq LIMIT ?2",
-	[SDB_BACKFILL_GET] = "SELECT upto FROM stix_search_backfill",
-	[SDB_BACKFILL_ROWS] = "SELECT seq, json FROM stix_objects WHERE seq > ?1 AND seq <= ?2"
-	    " ORDER BY seq LIMIT ?3",
-	[SDB_BACKFILL_DONE] = "DELETE FROM stix_search_backfill",
-	/* one snapshot (and one lock) for all the lookups of a search */
-	[SDB_READ_BEGIN] = "BEGIN DEFERRED",
-	[SDB_READ_END] = "COMMIT",
-};
-
 struct hl_stixdb {
 	struct hl_store *store;
-	sqlite3 *db;
-	sqlite3_stmt *st[SDB_N];
 	size_t backfilled;         /* objects indexed for search at open */
 };
-
-static int backfill(struct hl_stixdb *d);
-static int step_begin(struct hl_stixdb *d, int *own);
-static int step_end(struct hl_stixdb *d, int own, int r);
-
-static void
-st_done(sqlite3_stmt *st)
-{
-	(void)sqlite3_reset(st);
-	(void)sqlite3_clear_bindings(st);
-}
-
-static int
-map_rc(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return HL_OK;
-	case SQLITE_NOMEM:
-		return HL_ERR_NOMEM;
-	case SQLITE_FULL:
-		return HL_ERR_FULL;
-	case SQLITE_CONSTRAINT:
-		return HL_ERR_EXISTS;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		return HL_ERR_CORRUPT;
-	default:
-		return HL_ERR_STORE;
-	}
-}
-
-/* Run a statement to completion (no rows wanted). */
-static int
-exec_st(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	st_done(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? HL_OK : map_rc(rc);
-}
-
-static int
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	return sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC) == SQLITE_OK ?
-	    HL_OK : HL_ERR_STORE;
-}
-
-static int
-bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
-{
-	if (n > SDB_BIND_MAX)
-		return HL_ERR_TOO_BIG;
-	return sqlite3_bind_blob(st, i, p, (int)n, SQLITE_STATIC) == SQLITE_OK ? HL_OK :
-	    HL_ERR_STORE;
-}
-
-static int
-bind_i64(sqlite3_stmt *st, int i, int64_t v)
-{
-	return sqlite3_bind_int64(st, i, v) == SQLITE_OK ? HL_OK : HL_ERR_STORE;
-}
-
-int
-hl_stixdb_open(struct hl_store *s, struct hl_stixdb **out)
-{
-	struct hl_stixdb *d = NULL;
-	int i, r = HL_ERR_INTERNAL;
-
-	*out = NULL;
-	if (s == NULL || hl_store_db(s) == NULL)
-		return HL_ERR_INVALID;
-	if ((d = hl_calloc(1, sizeof(*d))) == NULL)
-		return HL_ERR_NOMEM;
-	d->store = s;
-	d->db = hl_store_db(s);
-	for (i = 0; i < SDB_N; i++) {
-		if (sqlite3_prepare_v3(d->db, sdb_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		    &d->st[i], NULL) != SQLITE_OK) {
-			r = HL_ERR_STORE;
-			goto out;
-		}
-	}
-	if ((r = backfill(d)) != HL_OK)
-		goto out;
-	*out = d;
-	d = NULL;
-	r = HL_OK;
-out:
-	hl_stixdb_close(d);
-	return r;
-}
-
-int
-hl_stixdb_backfill(struct hl_store *s, size_t *indexed)
-{
-	struct hl_stixdb *d = NULL;
-	int r;
-
-	*indexed = 0;
-	if ((r = hl_stixdb_open(s, &d)) != HL_OK)
-		return r;
-	*indexed = d->backfilled;
-	hl_stixdb_close(d);
-	return HL_OK;
-}
-
-void
-hl_stixdb_close(struct hl_stixdb *d)
-{
-	int i;
-
-	if (d == NULL)
-		return;
-	for (i = 0; i < SDB_N; i++)
-		(void)sqlite3_finalize(d->st[i]);
-	hl_free(d);
-}
-
-int
-hl_stixdb_begin(struct hl_stixdb *d)
-{
-	return d != NULL ? hl_store_begin(d->store) : HL_ERR_INVALID;
-}
-
-int
-hl_stixdb_commit(struct hl_stixdb *d)
-{
-	return d != NULL ? hl_store_commit(d->store) : HL_ERR_INVALID;
-}
-
-void
-hl_stixdb_rollback(struct hl_stixdb *d)
-{
-	if (d != NULL)
-		hl_store_rollback(d->store);
-}
 
 static uint64_t
 now_us(void)
@@ -309,78 +27,11 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* The object's version: modified, else created, else none (""). */
-static void
-object_version(const json_t *obj, const char **version, char vkey[HL_STIX_TS_KEY])
-{
-	const char *v = json_string_value(json_object_get(obj, "modified"));
-
-	if (v == NULL)
-		v = json_string_value(json_object_get(obj, "created"));
-	vkey[0] = '\0';
-	if (v == NULL || hl_stix_time(v, vkey, NULL) != HL_OK) {
-		v = "";
-		vkey[0] = '\0';
-	}
-	*version = v;
-}
-
-static int
-index_observables(struct hl_stixdb *d, const json_t *obj, int64_t seq)
-{
-	struct hl_stix_obs *obs = NULL;
-	sqlite3_stmt *st;
-	size_t n = 0, i, klen;
-	int r;
-
-	if ((r = hl_stix_extract(obj, &obs, &n)) != HL_OK)
-		return r;
-	for (i = 0; i < n; i++) {
-		int ip = obs[i].kind == HL_OBS_IPV4 || obs[i].kind == HL_OBS_IPV6;
-
-		klen = obs[i].kind == HL_OBS_IPV4 ? 4 : 16;
-		st = d->st[SDB_OBS_INSERT];
-		if ((r = bind_i64(st, 1, obs[i].kind)) != HL_OK ||
-		    (r = ip ? bind_blob(st, 2, obs[i].lo, klen) :
-		    bind_blob(st, 2, obs[i].value, strlen(obs[i].value))) != HL_OK ||
-		    (r = bind_i64(st, 3, ip ? obs[i].plen : 0)) != HL_OK ||
-		    (r = ip ? bind_blob(st, 4, obs[i].hi, klen) :
-		    (sqlite3_bind_null(st, 4) == SQLITE_OK ? HL_OK : HL_ERR_STORE)) != HL_OK ||
-		    (r = bind_i64(st, 5, seq)) != HL_OK) {
-			st_done(st);
-			goto out;
-		}
-		if ((r = exec_st(st)) != HL_OK)
-			goto out;
-		if (ip) {
-			st = d->st[SDB_PREFIX_INSERT];
-			if ((r = bind_i64(st, 1, obs[i].kind)) != HL_OK ||
-			    (r = bind_i64(st, 2, obs[i].plen)) != HL_OK) {
-				st_done(st);
-				goto out;
-			}
-			if ((r = exec_st(st)) != HL_OK)
-				goto out;
-		}
-	}
-	r = HL_OK;
-out:
-	hl_free(obs);
-	return r;
-}
-
 /* ---- the search index: names, external ids, references ---- */
 
 #define TERMS_MAX 128              /* terms kept per object */
 #define TERM_SOURCES_MAX 64        /* external references / aliases read per object */
 #define WORD_MIN 3                 /* shorter words of a name are not indexed */
-
-struct term {
-	uint8_t field;                             /* enum hl_stix_field */
-	size_t klen;
-	char key[HL_STIX_TERM_MAX];                /* folded: ASCII lower case */
-	char text[HL_STIX_TERM_MAX + 1];           /* as written (cut at a character) */
-};
 
 /* s (n bytes) trimmed of ASCII blanks, cut to HL_STIX_TERM_MAX bytes at a
  * UTF-8 character boundary; folded into key, as written into text (either
@@ -416,9 +67,9 @@ fold(const char *p, size_t n, char *key, char *text)
 }
 
 static void
-term_add(struct term *t, size_t *n, uint8_t field, const char *p, size_t len)
+term_add(struct hl_store_stix_term *t, size_t *n, uint8_t field, const char *p, size_t len)
 {
-	struct term *e;
+	struct hl_store_stix_term *e;
 	size_t i;
 
 	if (*n >= TERMS_MAX)
@@ -444,7 +95,7 @@ word_byte(char c)
 /* The words of a name or alias (runs of letters, digits and non-ASCII),
  * when it has more than one. */
 static void
-words_add(struct term *t, size_t *n, const char *p, size_t len)
+words_add(struct hl_store_stix_term *t, size_t *n, const char *p, size_t len)
 {
 	size_t i = 0, s;
 
@@ -463,7 +114,7 @@ words_add(struct term *t, size_t *n, const char *p, size_t len)
 }
 
 static void
-names_add(struct term *t, size_t *n, uint8_t field, const json_t *v)
+names_add(struct hl_store_stix_term *t, size_t *n, uint8_t field, const json_t *v)
 {
 	const json_t *e;
 	size_t i;
@@ -481,9 +132,9 @@ names_add(struct term *t, size_t *n, uint8_t field, const json_t *v)
 	}
 }
 
-/* What an object is found by (pure: no SQL). OUT: t[0..*n). */
+/* The names and ids an object is found by. OUT: t[0..*n). */
 static void
-object_terms(const json_t *obj, struct term *t, size_t *n)
+object_terms(const json_t *obj, struct hl_store_stix_term *t, size_t *n)
 {
 	const json_t *refs, *e, *v;
 	const char *type = json_string_value(json_object_get(obj, "type"));
@@ -507,114 +158,143 @@ object_terms(const json_t *obj, struct term *t, size_t *n)
 	names_add(t, n, HL_STIX_F_ALIAS, json_object_get(obj, "x_mitre_aliases"));
 }
 
-enum link_role { LINK_SIGHTING = 1, LINK_SOURCE = 2, LINK_TARGET = 3 };
-
-static int
-link_add(struct hl_stixdb *d, const json_t *obj, const char *prop, int role, int64_t seq)
+/* What an object refers to: a sighting's sighting_of_ref, a relationship's
+ * ends. OUT: refs[*n] (at most 2; pointers into obj). */
+static void
+object_refs(const json_t *obj, const char *type, struct hl_store_stix_ref refs[2], size_t *n)
 {
-	sqlite3_stmt *st = d->st[SDB_LINK_INSERT];
-	const char *ref = json_string_value(json_object_get(obj, prop));
-	int r;
+	static const struct { const char *type, *prop; int role; } map[] = {
+		{ "sighting", "sighting_of_ref", HL_STIX_LINK_SIGHTING },
+		{ "relationship", "source_ref", HL_STIX_LINK_SOURCE },
+		{ "relationship", "target_ref", HL_STIX_LINK_TARGET },
+	};
+	const char *ref;
+	size_t i;
 
-	if (ref == NULL)
-		return HL_OK;
-	if ((r = bind_text(st, 1, ref)) != HL_OK || (r = bind_i64(st, 2, role)) != HL_OK ||
-	    (r = bind_i64(st, 3, seq)) != HL_OK) {
-		st_done(st);
-		return r;
+	*n = 0;
+	for (i = 0; type != NULL && i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(type, map[i].type) != 0 ||
+		    (ref = json_string_value(json_object_get(obj, map[i].prop))) == NULL)
+			continue;
+		refs[*n].ref = ref;
+		refs[*n].role = map[i].role;
+		(*n)++;
 	}
-	return exec_st(st);
 }
 
-/* Index the terms and references of object row seq. */
-static int
-index_search(struct hl_stixdb *d, const json_t *obj, int64_t seq)
+/* What an object is found by besides its observables: a sighting or a
+ * relationship by what it refers to, anything else by its names and ids.
+ * t: room for TERMS_MAX terms. */
+static void
+object_search_index(const json_t *obj, struct hl_store_stix_term *t,
+    struct hl_store_stix_ref refs[2], struct hl_store_stix_index *ix)
 {
-	struct term *t = NULL;
-	sqlite3_stmt *st = d->st[SDB_TERM_INSERT];
 	const char *type = json_string_value(json_object_get(obj, "type"));
-	size_t n = 0, i;
-	int r = HL_OK;
 
-	if (type != NULL && strcmp(type, "sighting") == 0)
-		return link_add(d, obj, "sighting_of_ref", LINK_SIGHTING, seq);
-	if (type != NULL && strcmp(type, "relationship") == 0) {
-		if ((r = link_add(d, obj, "source_ref", LINK_SOURCE, seq)) != HL_OK)
-			return r;
-		return link_add(d, obj, "target_ref", LINK_TARGET, seq);
-	}
-	if ((t = hl_malloc(TERMS_MAX * sizeof(*t))) == NULL)
+	ix->terms = t;
+	ix->refs = refs;
+	ix->nterms = 0;
+	object_refs(obj, type, refs, &ix->nrefs);
+	if (type != NULL && (strcmp(type, "sighting") == 0 || strcmp(type, "relationship") == 0))
+		return;
+	object_terms(obj, t, &ix->nterms);
+}
+
+/* hl_store_stix_backfill's view of one stored object. */
+struct backfill_ctx {
+	json_t *obj;                               /* the one being indexed */
+	struct hl_store_stix_term terms[TERMS_MAX];
+	struct hl_store_stix_ref refs[2];
+};
+
+static int
+backfill_index(void *arg, const char *json, size_t len, struct hl_store_stix_index *ix)
+{
+	struct backfill_ctx *c = arg;
+
+	json_decref(c->obj);
+	if ((c->obj = json_loadb(json, len, 0, NULL)) == NULL)
+		return HL_ERR_MALFORMED;
+	object_search_index(c->obj, c->terms, c->refs, ix);
+	return HL_OK;
+}
+
+int
+hl_stixdb_backfill(struct hl_store *s, size_t *indexed)
+{
+	struct backfill_ctx *c;
+	int r;
+
+	*indexed = 0;
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if ((c = hl_calloc(1, sizeof(*c))) == NULL)
 		return HL_ERR_NOMEM;
-	object_terms(obj, t, &n);
-	for (i = 0; i < n; i++) {
-		if ((r = bind_blob(st, 1, t[i].key, t[i].klen)) != HL_OK ||
-		    (r = bind_i64(st, 2, t[i].field)) != HL_OK || (r = bind_i64(st, 3, seq)) != HL_OK ||
-		    (r = bind_text(st, 4, t[i].text)) != HL_OK) {
-			st_done(st);
-			break;
-		}
-		if ((r = exec_st(st)) != HL_OK)
-			break;
-	}
-	hl_free(t);
+	r = hl_store_stix_backfill(s, backfill_index, c, indexed);
+	json_decref(c->obj);
+	hl_free(c);
 	return r;
 }
 
-#define BACKFILL_BATCH 256
-
-/* Index the objects stored before the search index existed (the
- * migration noted the last seq), in one atomic step. */
-static int
-backfill(struct hl_stixdb *d)
+int
+hl_stixdb_open(struct hl_store *s, struct hl_stixdb **out)
 {
-	sqlite3_stmt *st = d->st[SDB_BACKFILL_GET];
-	int64_t upto, after = 0, seqs[BACKFILL_BATCH];
-	char *js[BACKFILL_BATCH];
-	size_t k, i;
-	int rc, r, own;
+	struct hl_stixdb *d = NULL;
+	int r;
 
-	rc = sqlite3_step(st);
-	upto = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	st_done(st);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? HL_OK : map_rc(rc);
-	if ((r = step_begin(d, &own)) != HL_OK)
+	*out = NULL;
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if ((d = hl_calloc(1, sizeof(*d))) == NULL)
+		return HL_ERR_NOMEM;
+	d->store = s;
+	if ((r = hl_stixdb_backfill(s, &d->backfilled)) != HL_OK) {
+		hl_free(d);
 		return r;
-	memset(js, 0, sizeof(js));
-	for (;;) {
-		st = d->st[SDB_BACKFILL_ROWS];
-		if ((r = bind_i64(st, 1, after)) != HL_OK || (r = bind_i64(st, 2, upto)) != HL_OK ||
-		    (r = bind_i64(st, 3, BACKFILL_BATCH)) != HL_OK) {
-			st_done(st);
-			break;
-		}
-		for (k = 0; k < BACKFILL_BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW; k++) {
-			seqs[k] = sqlite3_column_int64(st, 0);
-			if ((js[k] = hl_strdup((const char *)sqlite3_column_text(st, 1) != NULL ?
-			    (const char *)sqlite3_column_text(st, 1) : "")) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-		}
-		st_done(st);
-		r = rc == SQLITE_ROW || rc == SQLITE_DONE ? HL_OK : map_rc(rc);
-		for (i = 0; i < k && r == HL_OK; i++) {
-			json_t *o = json_loads(js[i], 0, NULL);
-
-			/* stored objects were validated: one that does not load is skipped */
-			if (o != NULL && (r = index_search(d, o, seqs[i])) == HL_OK)
-				d->backfilled++;
-			json_decref(o);
-		}
-		for (i = 0; i < BACKFILL_BATCH; i++)
-			HL_FREE(js[i]);
-		if (r != HL_OK || k < BACKFILL_BATCH)
-			break;
-		after = seqs[k - 1];
 	}
-	if (r == HL_OK)
-		r = exec_st(d->st[SDB_BACKFILL_DONE]);
-	return step_end(d, own, r);
+	*out = d;
+	return HL_OK;
+}
+
+void
+hl_stixdb_close(struct hl_stixdb *d)
+{
+	hl_free(d);
+}
+
+int
+hl_stixdb_begin(struct hl_stixdb *d)
+{
+	return d != NULL ? hl_store_begin(d->store) : HL_ERR_INVALID;
+}
+
+int
+hl_stixdb_commit(struct hl_stixdb *d)
+{
+	return d != NULL ? hl_store_commit(d->store) : HL_ERR_INVALID;
+}
+
+void
+hl_stixdb_rollback(struct hl_stixdb *d)
+{
+	if (d != NULL)
+		hl_store_rollback(d->store);
+}
+
+/* The object's version: modified, else created, else none (""). */
+static void
+object_version(const json_t *obj, const char **version, char vkey[HL_STIX_TS_KEY])
+{
+	const char *v = json_string_value(json_object_get(obj, "modified"));
+
+	if (v == NULL)
+		v = json_string_value(json_object_get(obj, "created"));
+	vkey[0] = '\0';
+	if (v == NULL || hl_stix_time(v, vkey, NULL) != HL_OK) {
+		v = "";
+		vkey[0] = '\0';
+	}
+	*version = v;
 }
 
 /* obj as compact JSON in its own key order. OUT: *out (free with jansson's
@@ -644,81 +324,154 @@ dump_whole(const json_t *obj, char **out)
 }
 
 
-/* ---- releases (sticky releasability) ----
- *
- * Derived from the rows, nothing stored apart: a version's release is its
- * earliest row (its first arrival: origin partner, label), widened by each
- * later row of it from that same origin partner (hl_stix_release_union).
- * The rows of an id are found with one probe of the (collection, id,
- * vkey) index per collection (stix_collections, schema 9), so storing an
- * object costs no extra index entry. */
+/* What hl_stixdb_put stores besides the row: the observables (allocated
+ * by hl_stix_extract), the terms and the references. */
+struct put_ctx {
+	struct hl_stix_obs *obs;
+	struct hl_store_stix_term terms[TERMS_MAX];
+	struct hl_store_stix_ref refs[2];
+	char *json;                                /* jansson's allocation */
+};
 
-/* Fill f from a SDB_ROWS_OF(_V) row. */
-static int
-read_first(sqlite3_stmt *st, struct hl_stix_first *f)
+static void
+put_ctx_free(struct put_ctx *c)
 {
-	const unsigned char *t;
-	int n;
+	json_malloc_t jm;
+	json_free_t jf;
 
-	memset(f, 0, sizeof(*f));
-	t = sqlite3_column_text(st, 0);
-	(void)snprintf(f->vkey, sizeof(f->vkey), "%s", t != NULL ? (const char *)t : "");
-	f->source = sqlite3_column_int(st, 1);
-	t = sqlite3_column_text(st, 2);
-	(void)snprintf(f->partner, sizeof(f->partner), "%s", t != NULL ? (const char *)t : "");
-	t = sqlite3_column_text(st, 3);
-	(void)snprintf(f->node, sizeof(f->node), "%s", t != NULL ? (const char *)t : "");
-	n = sqlite3_column_bytes(st, 4);
-	if (n <= 0 || n > HL_LABEL_MAX_BYTES ||
-	    hl_label_decode(sqlite3_column_blob(st, 4), (size_t)n, &f->label) != HL_OK)
-		return HL_ERR_CORRUPT;
-	f->first_us = (uint64_t)sqlite3_column_int64(st, 5);
-	return HL_OK;
+	if (c == NULL)
+		return;
+	json_get_alloc_funcs(&jm, &jf);
+	if (c->json != NULL)
+		jf(c->json);
+	hl_free(c->obs);
+	hl_free(c);
 }
 
+int
+hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
+    const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
+    uint64_t *date_added_us, int *added)
+{
+	struct hl_store_stix_obj o;
+	struct put_ctx *c = NULL;
+	char vkey[HL_STIX_TS_KEY];
+	uint64_t da = 0;
+	int r;
+
+	if (date_added_us != NULL)
+		*date_added_us = 0;
+	if (added != NULL)
+		*added = 0;
+	if (d == NULL || collection == NULL || obj == NULL || prov == NULL ||
+	    (label == NULL && label_len != 0) ||
+	    strlen(collection) > HL_STIX_COLLECTION_MAX || collection[0] == '\0')
+		return HL_ERR_INVALID;
+	memset(&o, 0, sizeof(o));
+	o.collection = collection;
+	o.id = json_string_value(json_object_get(obj, "id"));
+	o.type = json_string_value(json_object_get(obj, "type"));
+	o.spec_version = json_string_value(json_object_get(obj, "spec_version"));
+	if (o.id == NULL || o.type == NULL)
+		return HL_ERR_INVALID;
+	if (o.spec_version == NULL)
+		o.spec_version = "2.1";
+	object_version(obj, &o.version, vkey);
+	o.vkey = vkey;
+	/* the same version again: idempotent */
+	if ((r = hl_store_stix_find(d->store, collection, o.id, vkey, &da)) != HL_ERR_NOT_FOUND) {
+		if (r == HL_OK && date_added_us != NULL)
+			*date_added_us = da;
+		return r;
+	}
+	/* the term buffer is written before it is read: not zeroed (per put) */
+	if ((c = hl_malloc(sizeof(*c))) == NULL)
+		return HL_ERR_NOMEM;
+	c->obs = NULL;
+	c->json = NULL;
+	o.revoked = json_is_true(json_object_get(obj, "revoked"));
+	o.label = label;
+	o.label_len = label_len;
+	o.prov = prov;
+	/* as received: key order and custom properties kept */
+	if ((r = dump_whole(obj, &c->json)) != HL_OK ||
+	    (r = hl_stix_extract(obj, &c->obs, &o.ix.nobs)) != HL_OK)
+		goto out;
+	o.json = c->json;
+	o.ix.obs = c->obs;
+	object_search_index(obj, c->terms, c->refs, &o.ix);
+	if ((r = hl_store_stix_put(d->store, &o, now_us(), &da)) != HL_OK)
+		goto out;
+	if (date_added_us != NULL)
+		*date_added_us = da;
+	if (added != NULL)
+		*added = 1;
+out:
+	put_ctx_free(c);
+	return r;
+}
+
+/* ---- releases (sticky releasability) ----
+ *
+ * A version's release is its earliest row (its first arrival: origin
+ * partner, label), widened by each later row of it from that same origin
+ * partner (hl_stix_release_union). */
+
 typedef int (*release_cb)(void *arg, const struct hl_stix_first *f);
+
+/* Folds the rows of an id (in version order) into one release per version. */
+struct fold {
+	struct hl_stix_first cur, row;
+	int have;
+	release_cb cb;
+	void *arg;
+};
+
+static int
+fold_row(void *arg, const struct hl_store_stix_arrival *a)
+{
+	struct fold *f = arg;
+	struct hl_label u;
+	int r;
+
+	memset(&f->row, 0, sizeof(f->row));
+	memcpy(f->row.vkey, a->vkey, sizeof(f->row.vkey));
+	f->row.source = a->source;
+	memcpy(f->row.partner, a->partner, sizeof(f->row.partner));
+	memcpy(f->row.node, a->node, sizeof(f->row.node));
+	f->row.first_us = a->date_added_us;
+	if (hl_label_decode(a->label, a->label_len, &f->row.label) != HL_OK)
+		return HL_ERR_CORRUPT;
+	if (f->have && strcmp(f->row.vkey, f->cur.vkey) == 0) {
+		/* a later arrival: only the origin partner widens it (two
+		 * policies, or too many partners: the narrower stays) */
+		if (strcmp(f->row.partner, f->cur.partner) == 0 &&
+		    hl_stix_release_union(&f->cur.label, &f->row.label, &u) == HL_OK)
+			f->cur.label = u;
+		return HL_OK;
+	}
+	if (f->have && (r = f->cb(f->arg, &f->cur)) != HL_OK)
+		return r;
+	f->cur = f->row;
+	f->have = 1;
+	return HL_OK;
+}
 
 /* The release of each stored version of id (only vkey when not NULL), in
  * version order, to cb. HL_ERR_TOO_BIG past HL_STIXDB_RELEASE_ROWS_MAX rows. */
 static int
 releases(struct hl_stixdb *d, const char *id, const char *vkey, release_cb cb, void *arg)
 {
-	sqlite3_stmt *st = d->st[vkey != NULL ? SDB_ROWS_OF_V : SDB_ROWS_OF];
-	struct hl_stix_first cur, row;
-	struct hl_label u;
-	size_t n = 0;
-	int rc, r, have = 0;
+	struct fold *f;
+	int r;
 
-	if ((r = bind_text(st, 1, id)) != HL_OK ||
-	    (vkey != NULL && (r = bind_text(st, 2, vkey)) != HL_OK))
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++n > HL_STIXDB_RELEASE_ROWS_MAX) {
-			r = HL_ERR_TOO_BIG;
-			goto out;
-		}
-		if ((r = read_first(st, &row)) != HL_OK)
-			goto out;
-		if (have && strcmp(row.vkey, cur.vkey) == 0) {
-			/* a later arrival: only the origin partner widens it (two
-			 * policies, or too many partners: the narrower stays) */
-			if (strcmp(row.partner, cur.partner) == 0 &&
-			    hl_stix_release_union(&cur.label, &row.label, &u) == HL_OK)
-				cur.label = u;
-			continue;
-		}
-		if (have && (r = cb(arg, &cur)) != HL_OK)
-			goto out;
-		cur = row;
-		have = 1;
-	}
-	if (rc != SQLITE_DONE) {
-		r = map_rc(rc);
-		goto out;
-	}
-	r = have ? cb(arg, &cur) : HL_OK;
-out:
-	st_done(st);
+	if ((f = hl_calloc(1, sizeof(*f))) == NULL)
+		return HL_ERR_NOMEM;
+	f->cb = cb;
+	f->arg = arg;
+	if ((r = hl_store_stix_arrivals(d->store, id, vkey, fold_row, f)) == HL_OK && f->have)
+		r = cb(arg, &f->cur);
+	hl_free(f);
 	return r;
 }
 
@@ -822,394 +575,60 @@ hl_stixdb_release_get(struct hl_stixdb *d, const char *id, const char *vkey,
 	return out->first_us != 0 ? HL_OK : HL_ERR_NOT_FOUND;
 }
 
+/* ---- reading rows: rule 4 ---- */
+
+struct rule4 {
+	const struct hl_policy *policy;
+	const struct hl_operator_conf *op;
+};
+
 static int
-put_locked(struct hl_stixdb *d, const char *collection, const json_t *obj,
-    const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
-    uint64_t *date_added_us, int *added)
+visible(void *arg, const struct hl_stix_row *row)
 {
-	sqlite3_stmt *st;
-	const char *id, *type, *version, *spec;
-	char vkey[HL_STIX_TS_KEY], *json = NULL;
-	int64_t seq;
-	uint64_t da, now;
-	int rc, r = HL_ERR_INTERNAL, revoked;
+	const struct rule4 *v = arg;
+	struct hl_label l;
 
-	id = json_string_value(json_object_get(obj, "id"));
-	type = json_string_value(json_object_get(obj, "type"));
-	spec = json_string_value(json_object_get(obj, "spec_version"));
-	if (id == NULL || type == NULL)
-		return HL_ERR_INVALID;
-	if (spec == NULL)
-		spec = "2.1";
-	object_version(obj, &version, vkey);
-	revoked = json_is_true(json_object_get(obj, "revoked"));
-	/* the same version again: idempotent */
-	st = d->st[SDB_FIND];
-	if ((r = bind_text(st, 1, collection)) != HL_OK || (r = bind_text(st, 2, id)) != HL_OK ||
-	    (r = bind_text(st, 3, vkey)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*date_added_us = (uint64_t)sqlite3_column_int64(st, 1);
-		st_done(st);
-		*added = 0;
-		return HL_OK;
-	}
-	st_done(st);
-	if (rc != SQLITE_DONE)
-		return map_rc(rc);
-	/* strictly increasing date_added */
-	st = d->st[SDB_MAX_ADDED];
-	rc = sqlite3_step(st);
-	da = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	st_done(st);
-	if (rc != SQLITE_ROW)
-		return map_rc(rc);
-	now = now_us();
-	da = now > da ? now : da + 1;
-	/* as received: key order and custom properties kept */
-	if ((r = dump_whole(obj, &json)) != HL_OK)
-		return r;
-	st = d->st[SDB_INSERT];
-	if ((r = bind_text(st, 1, collection)) != HL_OK || (r = bind_text(st, 2, id)) != HL_OK ||
-	    (r = bind_text(st, 3, type)) != HL_OK || (r = bind_text(st, 4, version)) != HL_OK ||
-	    (r = bind_text(st, 5, vkey)) != HL_OK || (r = bind_text(st, 6, spec)) != HL_OK ||
-	    (r = bind_i64(st, 7, (int64_t)da)) != HL_OK || (r = bind_text(st, 8, json)) != HL_OK ||
-	    (r = bind_blob(st, 9, label, label_len)) != HL_OK ||
-	    (r = bind_i64(st, 10, revoked)) != HL_OK ||
-	    (r = bind_i64(st, 11, prov->source)) != HL_OK ||
-	    (r = bind_text(st, 12, prov->partner)) != HL_OK ||
-	    (r = bind_text(st, 13, prov->node)) != HL_OK ||
-	    (r = prov->source == HL_STIX_PARTNER ? bind_blob(st, 14, prov->envelope, HL_ID_BYTES) :
-	    (sqlite3_bind_null(st, 14) == SQLITE_OK ? HL_OK : HL_ERR_STORE)) != HL_OK ||
-	    (r = bind_i64(st, 15, (int64_t)(prov->received_us != 0 ? prov->received_us : now))) !=
-	    HL_OK || (r = bind_text(st, 16, prov->added_by)) != HL_OK) {
-		st_done(st);
-		goto out;
-	}
-	if ((r = exec_st(st)) != HL_OK)
-		goto out;
-	seq = sqlite3_last_insert_rowid(d->db);
-	st = d->st[SDB_FLAGS];
-	if ((r = bind_text(st, 1, collection)) != HL_OK || (r = bind_text(st, 2, id)) != HL_OK) {
-		st_done(st);
-		goto out;
-	}
-	if ((r = exec_st(st)) != HL_OK)
-		goto out;
-	if ((r = index_observables(d, obj, seq)) != HL_OK ||
-	    (r = index_search(d, obj, seq)) != HL_OK)
-		goto out;
-	st = d->st[SDB_COLL_PUT];
-	if ((r = bind_text(st, 1, collection)) != HL_OK) {
-		st_done(st);
-		goto out;
-	}
-	if ((r = exec_st(st)) != HL_OK)
-		goto out;
-	*date_added_us = da;
-	*added = 1;
-	r = HL_OK;
-out:
-	{
-		json_malloc_t jm;
-		json_free_t jf;
-
-		json_get_alloc_funcs(&jm, &jf);
-		jf(json);
-	}
-	return r;
-}
-
-/* One atomic step: our own transaction, or a savepoint in the caller's.
- * OUT: *own for step_end. */
-static int
-step_begin(struct hl_stixdb *d, int *own)
-{
-	*own = sqlite3_get_autocommit(d->db);
-	if (*own)
-		return hl_store_begin(d->store);
-	return exec_st(d->st[SDB_SAVEPOINT]);
-}
-
-/* Commit or roll back what step_begin started, by r; returns the result. */
-static int
-step_end(struct hl_stixdb *d, int own, int r)
-{
-	if (own) {
-		if (r == HL_OK)
-			return hl_store_commit(d->store);
-		hl_store_rollback(d->store);
-		return r;
-	}
-	if (r != HL_OK)
-		(void)exec_st(d->st[SDB_ROLLBACK_TO]);
-	(void)exec_st(d->st[SDB_RELEASE]);
-	return r;
-}
-
-int
-hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
-    const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
-    uint64_t *date_added_us, int *added)
-{
-	uint64_t da = 0;
-	int ad = 0, r, own;
-
-	if (date_added_us != NULL)
-		*date_added_us = 0;
-	if (added != NULL)
-		*added = 0;
-	if (d == NULL || collection == NULL || obj == NULL || prov == NULL ||
-	    (label == NULL && label_len != 0) ||
-	    strlen(collection) > HL_STIX_COLLECTION_MAX || collection[0] == '\0')
-		return HL_ERR_INVALID;
-	if ((r = step_begin(d, &own)) != HL_OK)
-		return r;
-	r = step_end(d, own, put_locked(d, collection, obj, label, label_len, prov, &da, &ad));
-	if (r == HL_OK) {
-		if (date_added_us != NULL)
-			*date_added_us = da;
-		if (added != NULL)
-			*added = ad;
-	}
-	return r;
-}
-
-/* ---- reading rows ---- */
-
-static void
-col_text(sqlite3_stmt *st, int i, char *dst, size_t dstlen)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	(void)snprintf(dst, dstlen, "%s", t != NULL ? (const char *)t : "");
-}
-
-/* Fill a row from ROW_COLS (+ json at column 15 when with_json). */
-static int
-read_row(sqlite3_stmt *st, int with_json, struct hl_stix_row *row)
-{
-	const void *b;
-	int n;
-
-	memset(row, 0, sizeof(*row));
-	row->seq = (uint64_t)sqlite3_column_int64(st, 0);
-	col_text(st, 1, row->collection, sizeof(row->collection));
-	col_text(st, 2, row->id, sizeof(row->id));
-	col_text(st, 3, row->type, sizeof(row->type));
-	col_text(st, 4, row->version, sizeof(row->version));
-	col_text(st, 5, row->spec_version, sizeof(row->spec_version));
-	row->date_added_us = (uint64_t)sqlite3_column_int64(st, 6);
-	row->revoked = sqlite3_column_int(st, 7);
-	b = sqlite3_column_blob(st, 8);
-	n = sqlite3_column_bytes(st, 8);
-	if (n < 0 || (size_t)n > sizeof(row->label))
-		return HL_ERR_CORRUPT;
-	if (n > 0)
-		memcpy(row->label, b, (size_t)n);
-	row->label_len = (size_t)n;
-	row->prov.source = sqlite3_column_int(st, 9);
-	col_text(st, 10, row->prov.partner, sizeof(row->prov.partner));
-	col_text(st, 11, row->prov.node, sizeof(row->prov.node));
-	b = sqlite3_column_blob(st, 12);
-	if (b != NULL && sqlite3_column_bytes(st, 12) == HL_ID_BYTES)
-		memcpy(row->prov.envelope, b, HL_ID_BYTES);
-	row->prov.received_us = (uint64_t)sqlite3_column_int64(st, 13);
-	col_text(st, 14, row->prov.added_by, sizeof(row->prov.added_by));
-	if (with_json) {
-		const unsigned char *j = sqlite3_column_text(st, 15);
-
-		n = sqlite3_column_bytes(st, 15);
-		if (j == NULL || n < 0)
-			return HL_ERR_CORRUPT;
-		if ((row->json = hl_malloc((size_t)n + 1)) == NULL)
-			return HL_ERR_NOMEM;
-		memcpy(row->json, j, (size_t)n);
-		row->json[n] = '\0';
-		row->json_len = (size_t)n;
-	}
-	return HL_OK;
+	if (v->op == NULL)
+		return 1;
+	return hl_apijson_visible(row->label, row->label_len, v->policy, v->op, &l);
 }
 
 void
 hl_stixdb_rows_free(struct hl_stix_row *rows, size_t n)
 {
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		hl_free(rows[i].json);
-	hl_free(rows);
-}
-
-static int
-visible(const struct hl_stix_row *row, const struct hl_policy *p,
-    const struct hl_operator_conf *op)
-{
-	struct hl_label l;
-
-	if (op == NULL)
-		return 1;
-	return hl_apijson_visible(row->label, row->label_len, p, op, &l);
-}
-
-/* The SQL of one page. Parameters: ?1 collection, ?2 after, ?3 limit,
- * then the match values in order. */
-static int
-page_sql(const struct hl_stix_query *q, char *sql, size_t len)
-{
-	size_t o;
-	unsigned i;
-	int n;
-
-#define ADD(...) do { \
-		n = snprintf(sql + o, len - o, __VA_ARGS__); \
-		if (n < 0 || (size_t)n >= len - o) \
-			return HL_ERR_TOO_BIG; \
-		o += (size_t)n; \
-	} while (0)
-	o = 0;
-	ADD("SELECT " ROW_COLS ", json FROM stix_objects WHERE collection = ?1"
-	    " AND date_added > ?2");
-	if (q->nids > 0) {
-		ADD(" AND id IN (");
-		for (i = 0; i < q->nids; i++)
-			ADD("%s?%u", i ? ", " : "", 4 + i);
-		ADD(")");
-	}
-	if (q->ntypes > 0) {
-		ADD(" AND type IN (");
-		for (i = 0; i < q->ntypes; i++)
-			ADD("%s?%u", i ? ", " : "", 4 + q->nids + i);
-		ADD(")");
-	}
-	if (q->nspec > 0) {
-		ADD(" AND spec_version IN (");
-		for (i = 0; i < q->nspec; i++)
-			ADD("%s?%u", i ? ", " : "", 4 + q->nids + q->ntypes + i);
-		ADD(")");
-	}
-	switch (q->vsel) {
-	case HL_STIX_V_LAST:
-		ADD(" AND is_last = 1");
-		break;
-	case HL_STIX_V_FIRST:
-		ADD(" AND is_first = 1");
-		break;
-	case HL_STIX_V_LIST:
-		ADD(" AND vkey IN (");
-		for (i = 0; i < q->nvkeys; i++)
-			ADD("%s?%u", i ? ", " : "", 4 + q->nids + q->ntypes + q->nspec + i);
-		ADD(")");
-		break;
-	default:
-		break;
-	}
-	ADD(" ORDER BY date_added ASC LIMIT ?3");
-#undef ADD
-	return HL_OK;
+	hl_store_stix_rows_free(rows, n);
 }
 
 int
 hl_stixdb_objects(struct hl_stixdb *d, const struct hl_stix_query *q,
     struct hl_stix_row **rows, size_t *n, int *more)
 {
-	sqlite3_stmt *st = NULL;
-	struct hl_stix_row *out = NULL, row;
-	char sql[2048];
-	uint64_t after;
-	size_t cnt = 0, scanned = 0, got;
-	unsigned i, b;
-	int rc, r = HL_ERR_INTERNAL, done = 0;
+	struct hl_store_stix_page p;
+	struct rule4 v;
 
 	*rows = NULL;
 	*n = 0;
 	*more = 0;
-	memset(&row, 0, sizeof(row));
-	if (d == NULL || q == NULL || q->collection == NULL || q->limit == 0 ||
-	    q->nids > HL_STIX_MATCH_VALUES || q->ntypes > HL_STIX_MATCH_VALUES ||
-	    q->nspec > HL_STIX_MATCH_VALUES || q->nvkeys > HL_STIX_MATCH_VALUES ||
-	    (q->vsel == HL_STIX_V_LIST && q->nvkeys == 0))
+	if (d == NULL || q == NULL)
 		return HL_ERR_INVALID;
-	if ((r = page_sql(q, sql, sizeof(sql))) != HL_OK)
-		return r;
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return HL_ERR_STORE;
-	if ((out = hl_calloc(q->limit, sizeof(*out))) == NULL) {
-		r = HL_ERR_NOMEM;
-		goto out;
-	}
-	after = q->after_us;
-	/* read in batches, skipping rows the operator may not see, until the
-	 * page plus one more visible row (for *more) or the end */
-	while (!done) {
-		(void)sqlite3_reset(st);
-		b = 1;
-		if ((r = bind_text(st, 1, q->collection)) != HL_OK ||
-		    (r = bind_i64(st, 2, (int64_t)after)) != HL_OK ||
-		    (r = bind_i64(st, 3, SDB_SCAN_BATCH)) != HL_OK)
-			goto out;
-		for (i = 0; i < q->nids; i++)
-			if ((r = bind_text(st, (int)(3 + b++), q->ids[i])) != HL_OK)
-				goto out;
-		for (i = 0; i < q->ntypes; i++)
-			if ((r = bind_text(st, (int)(3 + b++), q->types[i])) != HL_OK)
-				goto out;
-		for (i = 0; i < q->nspec; i++)
-			if ((r = bind_text(st, (int)(3 + b++), q->spec[i])) != HL_OK)
-				goto out;
-		if (q->vsel == HL_STIX_V_LIST)
-			for (i = 0; i < q->nvkeys; i++)
-				if ((r = bind_text(st, (int)(3 + b++), q->vkeys[i])) != HL_OK)
-					goto out;
-		got = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			got++;
-			scanned++;
-			if ((r = read_row(st, 1, &row)) != HL_OK)
-				goto out;
-			after = row.date_added_us;
-			if (!visible(&row, q->policy, q->op)) {
-				hl_free(row.json);
-				row.json = NULL;
-				continue;
-			}
-			if (cnt == q->limit) {
-				hl_free(row.json);
-				row.json = NULL;
-				*more = 1;
-				done = 1;
-				break;
-			}
-			out[cnt++] = row;
-			row.json = NULL;
-		}
-		if (!done && rc != SQLITE_DONE) {
-			r = map_rc(rc);
-			goto out;
-		}
-		if (got < SDB_SCAN_BATCH || scanned >= SDB_SCAN_MAX) {
-			if (!done && scanned >= SDB_SCAN_MAX && got == SDB_SCAN_BATCH)
-				*more = cnt > 0;   /* stop here; the next page goes on */
-			done = 1;
-		}
-	}
-	if (cnt > 0) {
-		*rows = out;
-		out = NULL;
-		*n = cnt;
-		cnt = 0;
-	}
-	r = HL_OK;
-out:
-	hl_free(row.json);
-	hl_stixdb_rows_free(out, cnt);
-	(void)sqlite3_finalize(st);
-	return r;
+	v.policy = q->policy;
+	v.op = q->op;
+	memset(&p, 0, sizeof(p));
+	p.collection = q->collection;
+	p.after_us = q->after_us;
+	p.nids = q->nids;
+	p.ids = q->ids;
+	p.ntypes = q->ntypes;
+	p.types = q->types;
+	p.nspec = q->nspec;
+	p.spec = q->spec;
+	p.vsel = q->vsel;
+	p.nvkeys = q->nvkeys;
+	p.vkeys = (const char (*)[HL_STIX_TS_KEY])q->vkeys;
+	p.limit = q->limit;
+	p.keep = visible;
+	p.arg = &v;
+	return hl_store_stix_objects(d->store, &p, rows, n, more);
 }
 
 int
@@ -1217,39 +636,12 @@ hl_stixdb_get_latest(struct hl_stixdb *d, const char *collection, const char *id
     const struct hl_policy *policy, const struct hl_operator_conf *op,
     struct hl_stix_row **row)
 {
-	struct hl_stix_row *rw = NULL;
-	sqlite3_stmt *st;
-	int rc, r = HL_ERR_NOT_FOUND;
+	struct rule4 v = { policy, op };
 
 	*row = NULL;
-	if (d == NULL || id == NULL)
+	if (d == NULL)
 		return HL_ERR_INVALID;
-	if ((rw = hl_calloc(1, sizeof(*rw))) == NULL)
-		return HL_ERR_NOMEM;
-	st = d->st[collection != NULL ? SDB_LATEST_IN : SDB_LATEST_ANY];
-	if ((r = bind_text(st, 1, id)) != HL_OK ||
-	    (collection != NULL && (r = bind_text(st, 2, collection)) != HL_OK))
-		goto out;
-	r = HL_ERR_NOT_FOUND;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = read_row(st, 1, rw)) != HL_OK)
-			goto out;
-		if (visible(rw, policy, op)) {
-			r = HL_OK;
-			break;
-		}
-		hl_free(rw->json);
-		rw->json = NULL;
-		r = HL_ERR_NOT_FOUND;
-	}
-	if (r != HL_OK)
-		goto out;
-	*row = rw;
-	rw = NULL;
-out:
-	st_done(st);
-	hl_stixdb_rows_free(rw, 1);
-	return r;
+	return hl_store_stix_latest(d->store, collection, id, visible, &v, row);
 }
 
 /* ---- search ---- */
@@ -1298,27 +690,10 @@ hit_add(struct hits *h, int64_t seq, int field, int exact, const char *text)
 	h->n++;
 }
 
-static int64_t
+static size_t
 hits_room(const struct hits *h)
 {
-	return (int64_t)(h->max - h->n + 1);
-}
-
-#define FIELD_FROM_ROW (-1)
-
-/* Run bound statement st; each row's object (column 0) is a hit, its
- * field and text given or, for FIELD_FROM_ROW, in columns 1 and 2. */
-static int
-step_hits(sqlite3_stmt *st, struct hits *h, int field, int exact, const char *text)
-{
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		hit_add(h, sqlite3_column_int64(st, 0), field != FIELD_FROM_ROW ? field :
-		    sqlite3_column_int(st, 1), exact, field != FIELD_FROM_ROW ? text :
-		    (const char *)sqlite3_column_text(st, 2));
-	st_done(st);
-	return rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+	return h->max - h->n + 1;
 }
 
 static void
@@ -1337,41 +712,51 @@ ip_text(uint8_t kind, const uint8_t *key, size_t klen, unsigned plen, char *out,
 		(void)snprintf(out, outlen, "%s/%u", t, plen);
 }
 
+/* A lookup's hits into h, each text (a term as written, or the address
+ * range found) when there is one. */
+struct hits_to {
+	struct hits *h;
+	int exact;
+	uint8_t kind;                              /* range hits: the address kind */
+	const char *text;                          /* for hits that bring none */
+};
+
+static void
+hit_cb(void *arg, const struct hl_store_stix_hit *x)
+{
+	const struct hits_to *t = arg;
+	char text[64];
+
+	if (x->key != NULL) {
+		ip_text(t->kind, x->key, x->klen, x->plen, text, sizeof(text));
+		hit_add(t->h, (int64_t)x->seq, x->field, t->exact, text);
+		return;
+	}
+	hit_add(t->h, (int64_t)x->seq, x->field, t->exact, x->text != NULL ? x->text : t->text);
+}
+
 /* Point lookups: rows whose key is exactly key at prefix length plen. */
 static int
 point(struct hl_stixdb *d, uint8_t kind, const void *key, size_t klen, unsigned plen,
     const char *text, struct hits *h)
 {
-	sqlite3_stmt *st = d->st[SDB_OBS_POINT];
-	int r;
+	struct hits_to t = { h, 1, kind, text };
 
-	if ((r = bind_i64(st, 1, kind)) != HL_OK || (r = bind_blob(st, 2, key, klen)) != HL_OK ||
-	    (r = bind_i64(st, 3, plen)) != HL_OK || (r = bind_i64(st, 4, hits_room(h))) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	return step_hits(st, h, HL_STIX_F_OBSERVABLE, 1, text);
+	return hl_store_stix_obs_hits(d->store, kind, key, klen, plen, hits_room(h), hit_cb, &t);
 }
 
-/* The networks (prefix lengths in use, <= maxp) containing o's range. */
+/* The networks (prefix lengths in use, <= the value's) containing o's range. */
 static int
 containing(struct hl_stixdb *d, const struct hl_stix_obs *o, struct hits *h)
 {
-	sqlite3_stmt *st = d->st[SDB_PREFIXES];
-	unsigned plens[129], np = 0, i, k, bytes = o->kind == HL_OBS_IPV4 ? 4 : 16;
+	unsigned plens[129], i, k, bytes = o->kind == HL_OBS_IPV4 ? 4 : 16;
+	size_t np = 0;
 	uint8_t net[16];
 	char text[64];
-	int rc, r;
+	int r;
 
-	if ((r = bind_i64(st, 1, o->kind)) != HL_OK || (r = bind_i64(st, 2, o->plen)) != HL_OK) {
-		st_done(st);
+	if ((r = hl_store_stix_prefixes(d->store, o->kind, o->plen, plens, &np)) != HL_OK)
 		return r;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && np < 129)
-		plens[np++] = (unsigned)sqlite3_column_int(st, 0);
-	st_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return map_rc(rc);
 	for (i = 0; i < np && h->n < h->max; i++) {
 		for (k = 0; k < bytes; k++) {
 			unsigned keep = plens[i] >= (k + 1) * 8 ? 8 : plens[i] > k * 8 ?
@@ -1391,26 +776,10 @@ containing(struct hl_stixdb *d, const struct hl_stix_obs *o, struct hits *h)
 static int
 inside(struct hl_stixdb *d, const struct hl_stix_obs *o, struct hits *h)
 {
-	sqlite3_stmt *st = d->st[SDB_OBS_RANGE];
-	size_t bytes = o->kind == HL_OBS_IPV4 ? 4 : 16;
-	char text[64];
-	int rc, r;
+	struct hits_to t = { h, 1, o->kind, NULL };
 
-	if ((r = bind_i64(st, 1, o->kind)) != HL_OK ||
-	    (r = bind_blob(st, 2, o->lo, bytes)) != HL_OK ||
-	    (r = bind_blob(st, 3, o->hi, bytes)) != HL_OK ||
-	    (r = bind_i64(st, 4, o->plen + 1)) != HL_OK ||
-	    (r = bind_i64(st, 5, hits_room(h))) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ip_text(o->kind, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-		    (unsigned)sqlite3_column_int(st, 2), text, sizeof(text));
-		hit_add(h, sqlite3_column_int64(st, 0), HL_STIX_F_OBSERVABLE, 1, text);
-	}
-	st_done(st);
-	return rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+	return hl_store_stix_range_hits(d->store, o->kind, o->lo, o->hi,
+	    o->kind == HL_OBS_IPV4 ? 4 : 16, o->plen + 1, hits_room(h), hit_cb, &t);
 }
 
 /* Objects naming an observable. */
@@ -1437,34 +806,18 @@ static int
 term_hits(struct hl_stixdb *d, const char *key, size_t klen, int mask, int exact,
     struct hits *h)
 {
-	sqlite3_stmt *st = d->st[exact ? SDB_TERM_EXACT : SDB_TERM_RANGE];
-	char hi[HL_STIX_TERM_MAX + 1];
-	int r, b = 1;
+	struct hits_to t = { h, exact, 0, NULL };
 
-	/* a prefix's upper bound: the prefix then 0xff, above any UTF-8 text */
-	memcpy(hi, key, klen);
-	hi[klen] = (char)0xff;
-	if ((r = bind_blob(st, b++, key, klen)) != HL_OK ||
-	    (!exact && (r = bind_blob(st, b++, hi, klen + 1)) != HL_OK) ||
-	    (r = bind_i64(st, b++, mask)) != HL_OK || (r = bind_i64(st, b, hits_room(h))) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	return step_hits(st, h, FIELD_FROM_ROW, exact, NULL);
+	return hl_store_stix_term_hits(d->store, key, klen, mask, exact, hits_room(h), hit_cb, &t);
 }
 
 /* The rows of a STIX id (one per collection holding it). */
 static int
 id_hits(struct hl_stixdb *d, const char *id, struct hits *h)
 {
-	sqlite3_stmt *st = d->st[SDB_ID_ROWS];
-	int r;
+	struct hits_to t = { h, 1, 0, NULL };
 
-	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_i64(st, 2, hits_room(h))) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	return step_hits(st, h, HL_STIX_F_ID, 1, id);
+	return hl_store_stix_id_hits(d->store, id, hits_room(h), hit_cb, &t);
 }
 
 /* ATT&CK / DISARM technique (T1234, T1234.123) or tactic (TA0001, TA01)
@@ -1609,55 +962,53 @@ sighter_add(struct hl_stix_sighted *sg, const struct hl_stix_row *row, uint64_t 
 	sg->by[i].count += count;
 }
 
+/* Gathers the sightings of one result (sightings()). */
+struct sight_ctx {
+	const struct hl_stix_search *q;
+	uint64_t *seen;                            /* HL_STIX_SIGHTINGS_SCAN id hashes */
+	size_t nseen;
+	struct hl_stix_sighted *sg;
+};
+
+static int
+sight_one(void *arg, const struct hl_stix_row *row, const struct hl_store_stix_sighting *g)
+{
+	struct sight_ctx *c = arg;
+	struct rule4 v = { c->q->policy, c->q->op };
+	uint64_t hsh, count;
+	size_t i;
+
+	if (!visible(&v, row) || (c->q->may_read != NULL && !c->q->may_read(c->q->arg,
+	    row->collection)))
+		return HL_OK;
+	/* the same sighting in two collections counts once */
+	hsh = id_hash(row->id);
+	for (i = 0; i < c->nseen && c->seen[i] != hsh; i++)
+		;
+	if (i < c->nseen || c->nseen == HL_STIX_SIGHTINGS_SCAN)
+		return HL_OK;
+	c->seen[c->nseen++] = hsh;
+	count = g->has_count && g->count >= 0 ? (uint64_t)g->count : 1;
+	c->sg->sightings++;
+	c->sg->count += count;
+	time_keep(c->sg->first_seen, sizeof(c->sg->first_seen),
+	    g->first_seen != NULL ? g->first_seen : g->created, 0);
+	time_keep(c->sg->last_seen, sizeof(c->sg->last_seen),
+	    g->last_seen != NULL ? g->last_seen : g->created, 1);
+	sighter_add(c->sg, row, count);
+	return HL_OK;
+}
+
 /* The sightings of object id that q's operator may see. seen: scratch
  * (HL_STIX_SIGHTINGS_SCAN ids). */
 static int
 sightings(struct hl_stixdb *d, const struct hl_stix_search *q, const char *id,
     uint64_t *seen, struct hl_stix_sighted *sg)
 {
-	sqlite3_stmt *st = d->st[SDB_SIGHTINGS];
-	struct hl_stix_row row;
-	const char *created;
-	size_t nseen = 0, i;
-	uint64_t hsh, count;
-	int rc, r;
+	struct sight_ctx c = { q, seen, 0, sg };
 
 	memset(sg, 0, sizeof(*sg));
-	if ((r = bind_text(st, 1, id)) != HL_OK ||
-	    (r = bind_i64(st, 2, HL_STIX_SIGHTINGS_SCAN)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = read_row(st, 0, &row)) != HL_OK) {
-			st_done(st);
-			return r;
-		}
-		if (!visible(&row, q->policy, q->op) ||
-		    (q->may_read != NULL && !q->may_read(q->arg, row.collection)))
-			continue;
-		/* the same sighting in two collections counts once */
-		hsh = id_hash(row.id);
-		for (i = 0; i < nseen && seen[i] != hsh; i++)
-			;
-		if (i < nseen)
-			continue;
-		seen[nseen++] = hsh;
-		count = sqlite3_column_type(st, 15) == SQLITE_INTEGER &&
-		    sqlite3_column_int64(st, 15) >= 0 ? (uint64_t)sqlite3_column_int64(st, 15) : 1;
-		sg->sightings++;
-		sg->count += count;
-		created = (const char *)sqlite3_column_text(st, 18);
-		time_keep(sg->first_seen, sizeof(sg->first_seen),
-		    sqlite3_column_type(st, 16) == SQLITE_TEXT ?
-		    (const char *)sqlite3_column_text(st, 16) : created, 0);
-		time_keep(sg->last_seen, sizeof(sg->last_seen),
-		    sqlite3_column_type(st, 17) == SQLITE_TEXT ?
-		    (const char *)sqlite3_column_text(st, 17) : created, 1);
-		sighter_add(sg, &row, count);
-	}
-	st_done(st);
-	return rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+	return hl_store_stix_sightings(d->store, id, HL_STIX_SIGHTINGS_SCAN, sight_one, &c);
 }
 
 /* Cut text at a UTF-8 character boundary to fit dstlen. */
@@ -1676,6 +1027,30 @@ copy_cut(char *dst, size_t dstlen, const char *src)
 	dst[n] = '\0';
 }
 
+/* One result of hl_stixdb_find: the row of a hit, kept when q's operator
+ * may see it. */
+struct result_ctx {
+	const struct hl_stix_search *q;
+	struct hl_stix_hit *x;
+	int kept;
+};
+
+static int
+result_row(void *arg, const struct hl_stix_row *row, const char *name)
+{
+	struct result_ctx *c = arg;
+	struct rule4 v = { c->q->policy, c->q->op };
+
+	c->kept = visible(&v, row) && (c->q->may_read == NULL ||
+	    c->q->may_read(c->q->arg, row->collection));
+	if (!c->kept)
+		return HL_OK;
+	c->x->row = *row;
+	if (name != NULL)
+		copy_cut(c->x->name, sizeof(c->x->name), name);
+	return HL_OK;
+}
+
 int
 hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char **kind,
     struct hl_stix_hit **hits, size_t *n)
@@ -1683,11 +1058,11 @@ hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char *
 	struct hl_stix_obs o;
 	struct hits h;
 	struct hl_stix_hit *out = NULL;
+	struct result_ctx rc;
 	uint64_t *seen = NULL;
 	char v[HL_STIX_SEARCH_MAX + 1];
-	sqlite3_stmt *st;
 	size_t i, cnt = 0, max, len;
-	int rc, r = HL_ERR_INTERNAL, in_read = 0;
+	int r = HL_ERR_INTERNAL, began = 0;
 
 	*kind = "";
 	*hits = NULL;
@@ -1709,11 +1084,9 @@ hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char *
 	h.max = max * 2;
 	if ((h.v = hl_calloc(h.max, sizeof(*h.v))) == NULL)
 		return HL_ERR_NOMEM;
-	if (sqlite3_get_autocommit(d->db)) {
-		if ((r = exec_st(d->st[SDB_READ_BEGIN])) != HL_OK)
-			goto out;
-		in_read = 1;
-	}
+	/* one snapshot (and one lock) for all the lookups */
+	if ((r = hl_store_read_begin(d->store, &began)) != HL_OK)
+		goto out;
 	if ((r = classify_and_find(d, v, kind, &o, &h)) != HL_OK)
 		goto out;
 	/* results fill out in order; one hidden is overwritten by the next */
@@ -1722,24 +1095,16 @@ hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char *
 		r = HL_ERR_NOMEM;
 		goto out;
 	}
-	st = d->st[SDB_ROW_BY_SEQ];
 	for (i = 0; i < h.n && cnt < max; i++) {
 		struct hl_stix_hit *x = &out[cnt];
 
-		if ((r = bind_i64(st, 1, h.v[i].seq)) != HL_OK) {
-			st_done(st);
+		rc.q = q;
+		rc.x = x;
+		rc.kept = 0;
+		r = hl_store_stix_hit_row(d->store, (uint64_t)h.v[i].seq, result_row, &rc);
+		if (r != HL_OK && r != HL_ERR_NOT_FOUND)
 			goto out;
-		}
-		rc = sqlite3_step(st);
-		r = rc == SQLITE_ROW ? read_row(st, 0, &x->row) : rc == SQLITE_DONE ? HL_OK :
-		    map_rc(rc);
-		if (rc == SQLITE_ROW && sqlite3_column_type(st, 15) == SQLITE_TEXT)
-			copy_cut(x->name, sizeof(x->name), (const char *)sqlite3_column_text(st, 15));
-		st_done(st);
-		if (r != HL_OK)
-			goto out;
-		if (rc != SQLITE_ROW || !visible(&x->row, q->policy, q->op) ||
-		    (q->may_read != NULL && !q->may_read(q->arg, x->row.collection))) {
+		if (r == HL_ERR_NOT_FOUND || !rc.kept) {
 			memset(x, 0, sizeof(*x));
 			continue;
 		}
@@ -1758,8 +1123,7 @@ hl_stixdb_find(struct hl_stixdb *d, const struct hl_stix_search *q, const char *
 	*n = cnt;
 	r = HL_OK;
 out:
-	if (in_read)
-		(void)exec_st(d->st[SDB_READ_END]);
+	hl_store_read_end(d->store, began);
 	hl_free(out);
 	hl_free(seen);
 	hl_free(h.v);
@@ -1773,195 +1137,64 @@ hl_stixdb_hits_free(struct hl_stix_hit *hits, size_t n)
 	hl_free(hits);
 }
 
-/* ---- status, bridge, counts ---- */
+/* ---- status, bridge, ingest, counts: the store's, through the handle ---- */
 
 int
 hl_stixdb_status_put(struct hl_stixdb *d, const char *id, const char *collection,
     const char *account, const char *status_json)
 {
-	sqlite3_stmt *st;
-	int r;
-
-	if (d == NULL || id == NULL || status_json == NULL)
-		return HL_ERR_INVALID;
-	st = d->st[SDB_STATUS_PUT];
-	if ((r = bind_text(st, 1, id)) != HL_OK || (r = bind_text(st, 2, collection)) != HL_OK ||
-	    (r = bind_text(st, 3, account)) != HL_OK ||
-	    (r = bind_i64(st, 4, (int64_t)now_us())) != HL_OK ||
-	    (r = bind_text(st, 5, status_json)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	return exec_st(st);
+	return d != NULL ? hl_store_stix_status_put(d->store, id, collection, account,
+	    status_json, now_us()) : HL_ERR_INVALID;
 }
 
 int
 hl_stixdb_status_get(struct hl_stixdb *d, const char *id, char **json,
     char account[HL_OPERATOR_MAX + 1])
 {
-	sqlite3_stmt *st;
-	const unsigned char *t;
-	int rc, r;
-
 	*json = NULL;
 	account[0] = '\0';
-	if (d == NULL || id == NULL)
-		return HL_ERR_INVALID;
-	st = d->st[SDB_STATUS_GET];
-	if ((r = bind_text(st, 1, id)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		t = sqlite3_column_text(st, 0);
-		if (t == NULL || (*json = hl_strdup((const char *)t)) == NULL)
-			r = HL_ERR_NOMEM;
-		else
-			r = HL_OK;
-		col_text(st, 1, account, HL_OPERATOR_MAX + 1);
-	} else {
-		r = rc == SQLITE_DONE ? HL_ERR_NOT_FOUND : map_rc(rc);
-	}
-	st_done(st);
-	return r;
+	return d != NULL ? hl_store_stix_status_get(d->store, id, json, account) : HL_ERR_INVALID;
 }
 
 int
 hl_stixdb_bridge_get(struct hl_stixdb *d, const char *name, char *cursor, size_t cursorlen)
 {
-	sqlite3_stmt *st;
-	int rc, r;
-
-	if (d == NULL || name == NULL || cursor == NULL || cursorlen == 0)
-		return HL_ERR_INVALID;
-	cursor[0] = '\0';
-	st = d->st[SDB_BRIDGE_GET];
-	if ((r = bind_text(st, 1, name)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		col_text(st, 0, cursor, cursorlen);
-	st_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? HL_OK : map_rc(rc);
+	return d != NULL ? hl_store_stix_bridge_get(d->store, name, cursor, cursorlen) :
+	    HL_ERR_INVALID;
 }
 
 int
 hl_stixdb_bridge_set(struct hl_stixdb *d, const char *name, const char *cursor,
     uint64_t now)
 {
-	sqlite3_stmt *st;
-	int r;
-
-	if (d == NULL || name == NULL || cursor == NULL)
-		return HL_ERR_INVALID;
-	st = d->st[SDB_BRIDGE_SET];
-	if ((r = bind_text(st, 1, name)) != HL_OK || (r = bind_text(st, 2, cursor)) != HL_OK ||
-	    (r = bind_i64(st, 3, (int64_t)now)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	return exec_st(st);
+	return d != NULL ? hl_store_stix_bridge_set(d->store, name, cursor, now) : HL_ERR_INVALID;
 }
 
 int
 hl_stixdb_collection_room(struct hl_stixdb *d, const char *name, int *ok)
 {
-	sqlite3_stmt *st;
-	int rc, r;
-
 	*ok = 0;
-	if (d == NULL || name == NULL)
-		return HL_ERR_INVALID;
-	st = d->st[SDB_COLL_ROOM];
-	if ((r = bind_text(st, 1, name)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ok = sqlite3_column_int64(st, 0) > 0 ||
-		    sqlite3_column_int64(st, 1) < HL_STIXDB_INGEST_COLLECTIONS_MAX;
-	st_done(st);
-	return rc == SQLITE_ROW ? HL_OK : map_rc(rc);
+	return d != NULL ? hl_store_stix_collection_room(d->store, name, ok) : HL_ERR_INVALID;
 }
 
 int
 hl_stixdb_count(struct hl_stixdb *d, const char *collection, uint64_t *n)
 {
-	sqlite3_stmt *st;
-	int rc, r;
-
 	*n = 0;
-	if (d == NULL)
-		return HL_ERR_INVALID;
-	st = d->st[collection != NULL ? SDB_COUNT_IN : SDB_COUNT_ALL];
-	if (collection != NULL && (r = bind_text(st, 1, collection)) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = (uint64_t)sqlite3_column_int64(st, 0);
-	st_done(st);
-	return rc == SQLITE_ROW ? HL_OK : map_rc(rc);
+	return d != NULL ? hl_store_stix_count(d->store, collection, n) : HL_ERR_INVALID;
 }
 
 int
 hl_stixdb_ingested_mark(struct hl_stixdb *d, const uint8_t id[static HL_ID_BYTES])
 {
-	sqlite3_stmt *st;
-	int r;
-
-	if (d == NULL)
-		return HL_ERR_INVALID;
-	st = d->st[SDB_INGESTED];
-	if ((r = bind_blob(st, 1, id, HL_ID_BYTES)) != HL_OK ||
-	    (r = bind_i64(st, 2, (int64_t)now_us())) != HL_OK) {
-		st_done(st);
-		return r;
-	}
-	return exec_st(st);
+	return d != NULL ? hl_store_stix_ingested_mark(d->store, id, now_us()) : HL_ERR_INVALID;
 }
 
 int
 hl_stixdb_ingest_pending(struct hl_stixdb *d, size_t max, uint8_t (**ids)[HL_ID_BYTES],
     size_t *n)
 {
-	uint8_t (*out)[HL_ID_BYTES] = NULL;
-	sqlite3_stmt *st;
-	size_t k = 0;
-	int rc, r;
-
 	*ids = NULL;
 	*n = 0;
-	if (d == NULL || max == 0 || max > 100000)
-		return HL_ERR_INVALID;
-	if ((out = hl_calloc(max, sizeof(*out))) == NULL)
-		return HL_ERR_NOMEM;
-	st = d->st[SDB_INGEST_PENDING];
-	if ((r = bind_i64(st, 1, (int64_t)max)) != HL_OK) {
-		st_done(st);
-		hl_free(out);
-		return r;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < max) {
-		if (sqlite3_column_bytes(st, 0) != HL_ID_BYTES)
-			continue;
-		memcpy(out[k++], sqlite3_column_blob(st, 0), HL_ID_BYTES);
-	}
-	st_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		hl_free(out);
-		return map_rc(rc);
-	}
-	if (k == 0) {
-		hl_free(out);
-		return HL_OK;
-	}
-	*ids = out;
-	*n = k;
-	return HL_OK;
+	return d != NULL ? hl_store_stix_ingest_pending(d->store, max, ids, n) : HL_ERR_INVALID;
 }

@@ -1,9 +1,9 @@
-/* stixdb.h: STIX 2.1 objects in the node's database (schema versions 6
- * and 9): every version of every object per collection, with its label and
- * provenance, a strictly increasing date_added, an index of the
- * observables it names for search; the release each version was given by
- * the partner that controls it is read from its rows. A handle prepares its statements on the
- * store's connection; it is used on the store's thread only. */
+/* stixdb.h: the STIX objects of the node's database as STIX: what an
+ * object is stored and found by (its version, observables, names and
+ * references), the sticky release rule read from the stored rows, rule 4
+ * on what is read, and search. No SQL: the tables and their statements are
+ * the store's (store_stix.h); a handle is used on the store's thread
+ * only. */
 #ifndef HL_STIXDB_H
 #define HL_STIXDB_H
 
@@ -18,118 +18,15 @@
 #include "label.h"
 #include "stix.h"
 #include "store.h"
+#include "store_stix.h"
 
-/* The tables, run by store.c as the 5 -> 6 migration step. */
-#define HL_STIXDB_SCHEMA \
-	"CREATE TABLE IF NOT EXISTS stix_objects (" \
-	" seq INTEGER PRIMARY KEY," \
-	" collection TEXT NOT NULL," \
-	" id TEXT NOT NULL," \
-	" type TEXT NOT NULL," \
-	" version TEXT NOT NULL," \
-	" vkey TEXT NOT NULL," \
-	" spec_version TEXT NOT NULL," \
-	" date_added INTEGER NOT NULL," \
-	" json TEXT NOT NULL," \
-	" label BLOB NOT NULL," \
-	" revoked INTEGER NOT NULL DEFAULT 0," \
-	" is_first INTEGER NOT NULL DEFAULT 0," \
-	" is_last INTEGER NOT NULL DEFAULT 0," \
-	" source INTEGER NOT NULL," \
-	" origin_partner TEXT NOT NULL," \
-	" origin_node TEXT NOT NULL," \
-	" envelope BLOB," \
-	" received INTEGER NOT NULL," \
-	" added_by TEXT NOT NULL DEFAULT ''," \
-	" UNIQUE (collection, id, vkey)," \
-	" UNIQUE (collection, date_added));" \
-	"CREATE INDEX IF NOT EXISTS stix_objects_added ON stix_objects (date_added);" \
-	"CREATE TABLE IF NOT EXISTS stix_observables (" \
-	" kind INTEGER NOT NULL," \
-	" key BLOB NOT NULL," \
-	" plen INTEGER NOT NULL," \
-	" hi BLOB," \
-	" obj INTEGER NOT NULL REFERENCES stix_objects (seq));" \
-	"CREATE INDEX IF NOT EXISTS stix_observables_key ON stix_observables (kind, key, plen);" \
-	"CREATE TABLE IF NOT EXISTS stix_prefixes (" \
-	" kind INTEGER NOT NULL," \
-	" plen INTEGER NOT NULL," \
-	" PRIMARY KEY (kind, plen)) WITHOUT ROWID;" \
-	"CREATE TABLE IF NOT EXISTS stix_status (" \
-	" id TEXT PRIMARY KEY NOT NULL," \
-	" collection TEXT NOT NULL," \
-	" account TEXT NOT NULL," \
-	" time_us INTEGER NOT NULL," \
-	" status TEXT NOT NULL) WITHOUT ROWID;" \
-	"CREATE TABLE IF NOT EXISTS stix_bridge (" \
-	" name TEXT PRIMARY KEY NOT NULL," \
-	" cursor TEXT NOT NULL," \
-	" updated_us INTEGER NOT NULL) WITHOUT ROWID;" \
-	"CREATE TABLE IF NOT EXISTS stix_ingested (" \
-	" envelope BLOB PRIMARY KEY NOT NULL," \
-	" time_us INTEGER NOT NULL) WITHOUT ROWID;"
-
-/* The search index (store migration "stix search", schema 10): the words
- * analysts search for, folded to ASCII lower case (external ids such as
- * ATT&CK T0855 / TA0001 and DISARM T0085.003, x_mitre_shortname, names,
- * aliases and x_mitre_aliases, and the words of names and aliases), and
- * the ids an object refers to (sighting_of_ref; relationship source_ref,
- * target_ref), so that an object's sightings show with it. Objects stored
- * before the migration are indexed once by hl_stixdb_open()
- * (stix_search_backfill holds the last seq to do). */
-#define HL_STIXDB_SEARCH_SCHEMA \
-	"CREATE TABLE IF NOT EXISTS stix_terms (" \
-	" term BLOB NOT NULL," \
-	" field INTEGER NOT NULL," \
-	" obj INTEGER NOT NULL REFERENCES stix_objects (seq)," \
-	" text TEXT NOT NULL);" \
-	"CREATE INDEX IF NOT EXISTS stix_terms_term ON stix_terms (term, field);" \
-	"CREATE TABLE IF NOT EXISTS stix_links (" \
-	" ref TEXT NOT NULL," \
-	" role INTEGER NOT NULL," \
-	" obj INTEGER NOT NULL REFERENCES stix_objects (seq));" \
-	"CREATE INDEX IF NOT EXISTS stix_links_ref ON stix_links (ref, role);" \
-	"CREATE INDEX IF NOT EXISTS stix_objects_id ON stix_objects (id);" \
-	"CREATE TABLE IF NOT EXISTS stix_search_backfill (upto INTEGER NOT NULL);" \
-	"INSERT INTO stix_search_backfill SELECT max(seq) FROM stix_objects" \
-	" HAVING max(seq) IS NOT NULL;"
-
-/* Schema 9 (store.c runs it as the 8 -> 9 step): the names of the
- * collections holding objects, so that every row of an id can be found
- * through the (collection, id, vkey) index, one probe per collection: the
- * sticky releasability rule (docs/SECURITY.md) reads the release of each
- * version from its rows. Filled from stix_objects when the step runs. */
-#define HL_STIXDB_RELEASE_SCHEMA \
-	"CREATE TABLE IF NOT EXISTS stix_collections (" \
-	" name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;" \
-	"INSERT OR IGNORE INTO stix_collections (name)" \
-	" SELECT DISTINCT collection FROM stix_objects;"
-
-#define HL_STIX_ORIGIN_MAX 255     /* origin node, or an external server's URL */
-#define HL_STIX_COLLECTION_MAX 64  /* collection name, bytes */
 #define HL_STIXDB_MATCH_MAX 1000   /* search results */
-#define HL_STIXDB_RELEASE_ROWS_MAX 10000   /* rows of one id read to check its release */
-#define HL_STIXDB_INGEST_COLLECTIONS_MAX 224  /* collections a partner's envelope may add to */
-
-enum hl_stix_source {
-	HL_STIX_LOCAL = 0,         /* added on this node (TAXII POST, stix push, sighting) */
-	HL_STIX_PARTNER = 1,       /* received from a partner in an envelope */
-	HL_STIX_EXTERNAL = 2,      /* pulled from an external TAXII server */
-};
-
-struct hl_stix_prov {
-	int source;                                /* enum hl_stix_source */
-	char partner[HL_PARTNER_MAX + 1];          /* origin partner ("" external) */
-	char node[HL_STIX_ORIGIN_MAX + 1];         /* origin node, or external URL */
-	uint8_t envelope[HL_ID_BYTES];             /* PARTNER: the envelope it came in */
-	uint64_t received_us;                      /* when it was stored here */
-	char added_by[HL_OPERATOR_MAX + 1];        /* LOCAL: the account */
-};
 
 struct hl_stixdb;
 
-/* Prepare the statements on s's connection (schema 6 must be there).
- * Caller frees with hl_stixdb_close() before closing the store. */
+/* A handle on s's STIX objects; indexes for search first what was stored
+ * before the search index existed (hl_stixdb_backfill). Caller frees with
+ * hl_stixdb_close() before closing the store. */
 HL_WUR int hl_stixdb_open(struct hl_store *s, struct hl_stixdb **out);
 void hl_stixdb_close(struct hl_stixdb *d);
 /* Index for search the objects stored before the search index existed
@@ -188,16 +85,6 @@ HL_WUR int hl_stixdb_release_check(struct hl_stixdb *d, const json_t *obj, const
 HL_WUR int hl_stixdb_release_get(struct hl_stixdb *d, const char *id, const char *vkey,
     struct hl_stix_first *out);
 
-/* match[version] */
-enum hl_stix_vsel {
-	HL_STIX_V_LAST = 0,        /* default */
-	HL_STIX_V_FIRST = 1,
-	HL_STIX_V_ALL = 2,
-	HL_STIX_V_LIST = 3,        /* the versions in vkeys */
-};
-
-#define HL_STIX_MATCH_VALUES 16    /* values per match[...] parameter */
-
 /* One page of objects, oldest date_added first. Rule 4: rows whose label
  * op may not see under policy are skipped (op NULL: no filter). */
 struct hl_stix_query {
@@ -217,25 +104,11 @@ struct hl_stix_query {
 	const struct hl_operator_conf *op;
 };
 
-struct hl_stix_row {
-	uint64_t seq;
-	char id[HL_STIX_ID_MAX + 1];
-	char type[HL_STIX_TYPE_MAX + 1];
-	char version[64];                          /* modified (or created) as received */
-	char spec_version[8];
-	char collection[HL_STIX_COLLECTION_MAX + 1];
-	uint64_t date_added_us;
-	int revoked;
-	uint8_t label[HL_LABEL_MAX_BYTES];
-	size_t label_len;
-	struct hl_stix_prov prov;
-	char *json;                                /* owned, NUL-terminated */
-	size_t json_len;
-};
 /* OUT: *rows (free with hl_stixdb_rows_free), *n, *more = 1 when visible
  * rows remain after this page. */
 HL_WUR int hl_stixdb_objects(struct hl_stixdb *d, const struct hl_stix_query *q,
     struct hl_stix_row **rows, size_t *n, int *more);
+/* = hl_store_stix_rows_free */
 void hl_stixdb_rows_free(struct hl_stix_row *rows, size_t n);
 
 /* The newest version of object id in any collection (collection NULL) or
@@ -248,20 +121,10 @@ HL_WUR int hl_stixdb_get_latest(struct hl_stixdb *d, const char *collection, con
 /* ---- search ---- */
 
 #define HL_STIX_SEARCH_MAX 256     /* a search value, bytes */
-#define HL_STIX_TERM_MAX 128       /* an indexed name or id, bytes (longer: cut) */
 #define HL_STIX_NAME_SHOWN 200     /* an object's name in a result, bytes */
 #define HL_STIX_SIGHTERS_MAX 8     /* sighters listed per result */
 #define HL_STIX_SIGHTINGS_SCAN 1000 /* sightings read per result */
 
-/* Which field of an object matched. */
-enum hl_stix_field {
-	HL_STIX_F_OBSERVABLE = 0,  /* a value its pattern or SCO names */
-	HL_STIX_F_EXTID = 1,       /* external_references[].external_id, x_mitre_shortname */
-	HL_STIX_F_NAME = 2,        /* name */
-	HL_STIX_F_ALIAS = 3,       /* aliases, x_mitre_aliases */
-	HL_STIX_F_WORD = 4,        /* a word of the name or an alias */
-	HL_STIX_F_ID = 5,          /* the STIX id itself */
-};
 /* "observable", "external_id", "name", "alias", "word", "id". */
 const char *hl_stix_field_name(int field);
 

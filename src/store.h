@@ -2,14 +2,17 @@
  * schema versioned with PRAGMA user_version) and its hash-chained audit log,
  * which lives in the same database so that an event and its audit entry
  * commit together. Every function that changes state runs in its own
- * transaction unless the caller has opened one with hl_store_begin(). */
+ * transaction unless the caller has opened one with hl_store_begin(). The
+ * store holds all SQL of hotline (docs/internals/store.md); its other
+ * interfaces are store_accounts.h and store_stix.h. None carries a SQLite
+ * type. */
 #ifndef HL_STORE_H
 #define HL_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-
+#include "envelope.h"
 #include "errors.h"
 #include "hl_limits.h"
 #include "merkle.h"
@@ -17,6 +20,8 @@
 struct hl_store;
 struct hl_keys;
 
+/* Stored in deliveries.state: the values are part of the schema (the SQL
+ * of store_msg.c and store_queue.c writes them as literals, checked there). */
 enum hl_delivery_state {
 	HL_DLV_QUEUED = 0,        /* waiting for the link / a receipt */
 	HL_DLV_DELIVERED = 1,     /* signed delivered receipt received */
@@ -72,6 +77,11 @@ void hl_store_close(struct hl_store *s);
 HL_WUR int hl_store_begin(struct hl_store *s);
 HL_WUR int hl_store_commit(struct hl_store *s);
 void hl_store_rollback(struct hl_store *s);
+/* One snapshot for several reads (a search's lookups): a read transaction
+ * unless one is open already (then that one is the snapshot). OUT: *began,
+ * to give to hl_store_read_end, which ends it when this call began it. */
+HL_WUR int hl_store_read_begin(struct hl_store *s, int *began);
+void hl_store_read_end(struct hl_store *s, int began);
 
 /* ---- outbound ---- */
 /* Store a sealed envelope we originate, plus one queued delivery per
@@ -84,6 +94,10 @@ HL_WUR int hl_store_queued_for(struct hl_store *s, const char *peer,
     uint8_t (**ids)[HL_ID_BYTES], size_t *n, size_t max);
 /* Number of queued deliveries for peer. */
 HL_WUR int hl_store_queue_depth(struct hl_store *s, const char *peer, uint64_t *n);
+/* Our own envelopes still to go to peer (queued or awaiting its key), by
+ * precedence (relayed ones count in the queue depth only). */
+HL_WUR int hl_store_queue_by_precedence(struct hl_store *s, const char *peer,
+    uint64_t counts[static HL_PRECEDENCES]);
 /* Apply a receipt to a delivery. Never moves backwards: delivered after
  * acknowledged is ignored; HL_ERR_NOT_FOUND if no such delivery. */
 HL_WUR int hl_store_delivery_update(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
@@ -142,7 +156,8 @@ HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BY
 HL_WUR int hl_store_put_transit(struct hl_store *s, const struct hl_msg *m, const char *final,
     uint64_t now_ms, int *added);
 
-/* The final recipient's receipt passed through us: stop forwarding. */
+/* The final recipient's receipt (state delivered or rejected) passed through
+ * us: stop forwarding. */
 HL_WUR int hl_store_transit_done(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const char *final, int state);
 /* A relayed envelope the origin sent again although we saw it delivered:
@@ -161,7 +176,7 @@ struct hl_overdue {
 	int inbound;
 };
 HL_WUR int hl_store_mark_overdue(struct hl_store *s, uint64_t now_ms,
-    const uint64_t deadline_ms[4], struct hl_overdue **out, size_t *n, size_t max);
+    const uint64_t deadline_ms[HL_PRECEDENCES], struct hl_overdue **out, size_t *n, size_t max);
 
 /* ---- inbound ---- */
 enum hl_inbound_status { HL_IN_ACCEPTED = 1, HL_IN_REJECTED = 2 };
@@ -240,6 +255,8 @@ struct hl_audit_entry {
 	char actor[HL_NODE_NAME_MAX + 1];
 	char detail[HL_AUDIT_DETAIL_MAX + 1];
 };
+/* The highest entry number in the log (0: empty). */
+HL_WUR int hl_store_audit_last_seq(struct hl_store *s, uint64_t *seq);
 /* Up to limit entries with seq >= from_seq, ascending. OUT: *out (caller
  * frees with hl_free; NULL when *n is 0), *n. */
 HL_WUR int hl_store_audit_list(struct hl_store *s, uint64_t from_seq, size_t limit,
@@ -302,25 +319,22 @@ HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outb
 /* The SQLite message of the last failure on s ("" if none); static storage
  * inside s, valid until the next call on s. */
 const char *hl_store_errmsg(const struct hl_store *s);
-/* The raw SQLite connection, for modules that own tables of their own
- * (accounts.c, stixdb.c, the bench_no_fsync switch). Same thread as the store; never closed by the caller. */
-struct sqlite3;
-struct sqlite3 *hl_store_db(struct hl_store *s);
 /* Benchmarks only (bench_no_fsync): synchronous=OFF, nothing is fsynced. */
 HL_WUR int hl_store_no_fsync(struct hl_store *s);
+/* Benchmarks only (bench_stixput): SQLite's page cache, kib KiB (1 ..
+ * 16 GiB). */
+HL_WUR int hl_store_cache_kib(struct hl_store *s, long kib);
 
 /* ---- tracks: the current picture of live warning tracks ----
  * (docs/internals/tracks.md) Every update (one track envelope) is recorded
  * in track_updates; tracks holds, per (origin node, track_id, exercise),
  * the latest update by observed time (equal observed: the one stored
- * later). Labels and the exercise flag come from the envelope row. */
-struct hl_track;
-#define HL_STORE_TRACK_ID_MAX 64          /* = HL_TRACK_ID_MAX (track.h) */
-
+ * later). Labels and the exercise flag come from the envelope row. The
+ * records themselves are parsed and encoded by track.c. */
 struct hl_track_row {
 	uint8_t id[HL_ID_BYTES];              /* envelope of this update */
 	char origin[HL_NODE_NAME_MAX + 1];
-	char track_id[HL_STORE_TRACK_ID_MAX + 1];
+	char track_id[HL_TRACK_ID_MAX + 1];
 	int exercise;
 	uint8_t label[HL_LABEL_MAX_BYTES];    /* the envelope's encoded label */
 	size_t label_len;
@@ -331,12 +345,19 @@ struct hl_track_row {
 };
 /* Frees each row's record, then the array. Accepts NULL. */
 void hl_store_track_rows_free(struct hl_track_row *rows, size_t n);
-/* Record the update carried by the stored envelope id: t parsed from it
- * with record its canonical encoding, or t NULL when it did not parse (kept
- * as invalid with why, outside the picture). HL_ERR_NOT_FOUND: no such
- * envelope; HL_ERR_EXISTS: already recorded. */
+/* What orders an update in the picture. */
+struct hl_store_track_obs {
+	const char *track_id;                 /* 1..HL_TRACK_ID_MAX bytes */
+	int64_t observed_s;                   /* seconds since 1970 */
+	uint32_t observed_ns;                 /* 0..999 999 999 */
+};
+/* Record the update carried by the stored envelope id: o and record (its
+ * canonical encoding) from a record that parsed, or o NULL when it did not
+ * (kept as invalid with why, outside the picture). HL_ERR_NOT_FOUND: no
+ * such envelope; HL_ERR_EXISTS: already recorded. */
 HL_WUR int hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
-    const struct hl_track *t, const uint8_t *record, size_t record_len, const char *why);
+    const struct hl_store_track_obs *o, const uint8_t *record, size_t record_len,
+    const char *why);
 /* The picture: one row per track, newest observation first, at most max.
  * OUT: *rows (free with hl_store_track_rows_free), *n. */
 HL_WUR int hl_store_tracks(struct hl_store *s, size_t max, struct hl_track_row **rows,

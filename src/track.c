@@ -16,10 +16,10 @@
 #include <jansson.h>
 
 #include "alloc.h"
-#include "apijson.h"
 #include "buf.h"
 #include "clock.h"
 #include "envelope.h"
+#include "jsonscan.h"
 #include "store.h"
 #include "track.h"
 
@@ -157,16 +157,6 @@ hl_track_format_time(int64_t sec, uint32_t ns, char out[HL_TRACK_TIME_LEN])
 	}
 	(void)snprintf(out, HL_TRACK_TIME_LEN, "%04d-%02u-%02uT%02d:%02d:%02d%sZ", (int)y, m, d,
 	    (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), frac);
-}
-
-int
-hl_track_time_cmp(int64_t s1, uint32_t ns1, int64_t s2, uint32_t ns2)
-{
-	if (s1 != s2)
-		return s1 < s2 ? -1 : 1;
-	if (ns1 != ns2)
-		return ns1 < ns2 ? -1 : 1;
-	return 0;
 }
 
 /* ---- field checks (shared by parse and check) ---- */
@@ -512,7 +502,7 @@ hl_track_parse(const uint8_t *p, size_t len, struct hl_track *out, char *err, si
 		hl_set_err(err, errlen, "track record is empty");
 		return HL_ERR_MALFORMED;
 	}
-	if (!hl_apijson_depth_within(p, len, HL_TRACK_DEPTH_MAX)) {
+	if (!hl_jsonscan_depth_within(p, len, HL_TRACK_DEPTH_MAX)) {
 		hl_set_err(err, errlen, "track record nested deeper than %d levels", HL_TRACK_DEPTH_MAX);
 		return HL_ERR_MALFORMED;
 	}
@@ -658,6 +648,7 @@ int
 hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 {
 	struct hl_track *t = NULL;
+	struct hl_store_track_obs o;
 	struct hl_msg m;
 	uint8_t *rec = NULL;
 	size_t reclen = 0;
@@ -684,7 +675,10 @@ hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 		goto out;
 	if ((r = hl_store_begin(s)) != HL_OK)
 		goto out;
-	r = hl_store_track_put(s, id, valid ? t : NULL, rec, reclen, why);
+	o.track_id = t->track_id;
+	o.observed_s = t->observed_s;
+	o.observed_ns = t->observed_ns;
+	r = hl_store_track_put(s, id, valid ? &o : NULL, rec, reclen, why);
 	if (r == HL_ERR_EXISTS) {
 		hl_store_rollback(s);
 		r = HL_OK;   /* already in the picture */

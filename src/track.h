@@ -14,9 +14,7 @@
 #include "errors.h"
 #include "hl_limits.h"
 
-#define HL_TRACK_MAX_BYTES 16384        /* one encoded record */
 #define HL_TRACK_DEPTH_MAX 4            /* nesting of { and [ */
-#define HL_TRACK_ID_MAX 64              /* track_id, bytes */
 #define HL_TRACK_REMARK_MAX 1024        /* remark, bytes of UTF-8 */
 #define HL_TRACK_TIME_LEN 31            /* "9999-12-31T23:59:59.123456789Z" + NUL */
 
@@ -61,8 +59,6 @@ HL_WUR int hl_track_encode(const struct hl_track *t, uint8_t **out, size_t *outl
 HL_WUR int hl_track_parse_time(const char *s, size_t len, int64_t *sec, uint32_t *ns);
 /* The canonical form of a time (year 0000..9999; out of range gives ""). */
 void hl_track_format_time(int64_t sec, uint32_t ns, char out[HL_TRACK_TIME_LEN]);
-/* Order of two observations: <0, 0, >0. */
-int hl_track_time_cmp(int64_t s1, uint32_t ns1, int64_t s2, uint32_t ns2);
 
 /* ---- glue: the current picture (not pure: uses the store) ---- */
 struct hl_store;

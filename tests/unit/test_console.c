@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "accounts.h"
+#include "store_accounts.h"
 #include "alloc.h"
 #include "apijson.h"
 #include "consolejson.h"
@@ -99,10 +99,10 @@ test_accounts(void **state)
 
 	op_init(&op, "watch1", f->hash);
 	op.disabled = 1;   /* ignored: new accounts are enabled */
-	assert_int_equal(hl_accounts_get(f->s, "watch1", &a), HL_ERR_NOT_FOUND);
-	assert_int_equal(hl_accounts_add(f->s, &op, "admin", 1000), HL_OK);
+	assert_int_equal(hl_store_account_get(f->s, "watch1", &a), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_account_add(f->s, &op, "admin", 1000), HL_OK);
 	last_audit(f->s, "operator-added", "admin", "name=watch1 role=1 clearance=1 nationality=JPN");
-	assert_int_equal(hl_accounts_get(f->s, "watch1", &a), HL_OK);
+	assert_int_equal(hl_store_account_get(f->s, "watch1", &a), HL_OK);
 	assert_string_equal(a.op.name, "watch1");
 	assert_int_equal(a.op.role, HL_ROLE_OFFICER);
 	assert_int_equal(a.op.clearance, 1);
@@ -111,52 +111,52 @@ test_accounts(void **state)
 	assert_true(a.created_ms == 1000 && a.password_changed_ms == 1000);
 	assert_int_equal(hl_pwhash_check("correct horse", a.op.password_hash), HL_OK);
 	/* duplicates, bad names, roles, nationalities, hashes */
-	assert_int_equal(hl_accounts_add(f->s, &op, "admin", 1001), HL_ERR_EXISTS);
+	assert_int_equal(hl_store_account_add(f->s, &op, "admin", 1001), HL_ERR_EXISTS);
 	op_init(&op, "bad name", f->hash);
-	assert_int_equal(hl_accounts_add(f->s, &op, "admin", 1), HL_ERR_INVALID);
+	assert_int_equal(hl_store_account_add(f->s, &op, "admin", 1), HL_ERR_INVALID);
 	op_init(&op, "-x", f->hash);
-	assert_int_equal(hl_accounts_add(f->s, &op, "admin", 1), HL_ERR_INVALID);
+	assert_int_equal(hl_store_account_add(f->s, &op, "admin", 1), HL_ERR_INVALID);
 	op_init(&op, "ok", f->hash);
 	op.role = 9;
-	assert_int_equal(hl_accounts_add(f->s, &op, "admin", 1), HL_ERR_INVALID);
+	assert_int_equal(hl_store_account_add(f->s, &op, "admin", 1), HL_ERR_INVALID);
 	op_init(&op, "ok", f->hash);
 	snprintf(op.nationality, sizeof(op.nationality), "jp");
-	assert_int_equal(hl_accounts_add(f->s, &op, "admin", 1), HL_ERR_INVALID);
+	assert_int_equal(hl_store_account_add(f->s, &op, "admin", 1), HL_ERR_INVALID);
 	op_init(&op, "ok", "plaintext");
-	assert_int_equal(hl_accounts_add(f->s, &op, "admin", 1), HL_ERR_MALFORMED);
+	assert_int_equal(hl_store_account_add(f->s, &op, "admin", 1), HL_ERR_MALFORMED);
 	/* a second account; the list is by name */
 	op_init(&op, "analyst.b", f->hash);
 	op.role = HL_ROLE_ANALYST;
-	assert_int_equal(hl_accounts_add(f->s, &op, "admin", 2000), HL_OK);
-	assert_int_equal(hl_accounts_list(f->s, &list, &n), HL_OK);
+	assert_int_equal(hl_store_account_add(f->s, &op, "admin", 2000), HL_OK);
+	assert_int_equal(hl_store_account_list(f->s, &list, &n), HL_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(list[0].op.name, "analyst.b");
 	assert_string_equal(list[1].op.name, "watch1");
 	hl_free_secret(list, n * sizeof(*list));
 	/* disable, then reset enables again with the new password */
-	assert_int_equal(hl_accounts_disable(f->s, "watch1", "admin", 3000), HL_OK);
+	assert_int_equal(hl_store_account_disable(f->s, "watch1", "admin", 3000), HL_OK);
 	last_audit(f->s, "operator-disabled", "admin", "name=watch1");
-	assert_int_equal(hl_accounts_get(f->s, "watch1", &a), HL_OK);
+	assert_int_equal(hl_store_account_get(f->s, "watch1", &a), HL_OK);
 	assert_int_equal(a.op.disabled, 1);
-	assert_int_equal(hl_accounts_disable(f->s, "nobody", "admin", 3000), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_account_disable(f->s, "nobody", "admin", 3000), HL_ERR_NOT_FOUND);
 	assert_int_equal(hl_pwhash_make("battery staple", 10, h2, sizeof(h2)), HL_OK);
-	assert_int_equal(hl_accounts_reset(f->s, "watch1", h2, "root", 4000), HL_OK);
+	assert_int_equal(hl_store_account_reset(f->s, "watch1", h2, "root", 4000), HL_OK);
 	last_audit(f->s, "operator-reset", "root", "name=watch1");
-	assert_int_equal(hl_accounts_get(f->s, "watch1", &a), HL_OK);
+	assert_int_equal(hl_store_account_get(f->s, "watch1", &a), HL_OK);
 	assert_int_equal(a.op.disabled, 0);
 	assert_true(a.created_ms == 1000 && a.password_changed_ms == 4000);
 	assert_int_equal(hl_pwhash_check("battery staple", a.op.password_hash), HL_OK);
 	assert_int_equal(hl_pwhash_check("correct horse", a.op.password_hash), HL_ERR_AUTH);
-	assert_int_equal(hl_accounts_reset(f->s, "watch1", "$scrypt$junk", "root", 1),
+	assert_int_equal(hl_store_account_reset(f->s, "watch1", "$scrypt$junk", "root", 1),
 	    HL_ERR_MALFORMED);
-	assert_int_equal(hl_accounts_reset(f->s, "ghost", h2, "root", 1), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_account_reset(f->s, "ghost", h2, "root", 1), HL_ERR_NOT_FOUND);
 	/* accounts survive a reopen (the migration does not run twice) */
 	{
 		char err[256];
 
 		hl_store_close(f->s);
 		assert_int_equal(hl_store_open(f->path, &f->s, err, sizeof(err)), HL_OK);
-		assert_int_equal(hl_accounts_get(f->s, "analyst.b", &a), HL_OK);
+		assert_int_equal(hl_store_account_get(f->s, "analyst.b", &a), HL_OK);
 		assert_int_equal(a.op.role, HL_ROLE_ANALYST);
 	}
 }
@@ -167,19 +167,19 @@ test_names(void **state)
 	char longname[HL_OPERATOR_MAX + 2];
 
 	(void)state;
-	assert_true(hl_accounts_name_valid("a"));
-	assert_true(hl_accounts_name_valid("Duty_Officer-2.jp"));
-	assert_false(hl_accounts_name_valid(""));
-	assert_false(hl_accounts_name_valid(NULL));
-	assert_false(hl_accounts_name_valid(".hidden"));
-	assert_false(hl_accounts_name_valid("a/b"));
-	assert_false(hl_accounts_name_valid("a:b"));
-	assert_false(hl_accounts_name_valid("é"));
+	assert_true(hl_store_account_name_valid("a"));
+	assert_true(hl_store_account_name_valid("Duty_Officer-2.jp"));
+	assert_false(hl_store_account_name_valid(""));
+	assert_false(hl_store_account_name_valid(NULL));
+	assert_false(hl_store_account_name_valid(".hidden"));
+	assert_false(hl_store_account_name_valid("a/b"));
+	assert_false(hl_store_account_name_valid("a:b"));
+	assert_false(hl_store_account_name_valid("é"));
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	assert_false(hl_accounts_name_valid(longname));
+	assert_false(hl_store_account_name_valid(longname));
 	longname[HL_OPERATOR_MAX] = '\0';
-	assert_true(hl_accounts_name_valid(longname));
+	assert_true(hl_store_account_name_valid(longname));
 }
 
 #define SID "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"

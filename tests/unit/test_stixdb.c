@@ -37,6 +37,36 @@ struct fx {
 	size_t lab_u_len, lab_s_len;
 };
 
+/* Change the database behind the store's back, as a migration or an
+ * attacker with the file would: on a connection of the test's own (the
+ * store lends out none). */
+static void
+raw_exec(struct fx *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* The one integer a query of the database gives. */
+static int64_t
+raw_int(struct fx *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	return v;
+}
+
 /* A label of the default policy: partners csv, TLP, level; encoded into
  * enc when it is not NULL. */
 static void
@@ -242,6 +272,45 @@ test_versions(void **state)
 	assert_string_equal(rows[0].version, "2024-01-15T00:00:00.5Z");
 	hl_stixdb_rows_free(rows, n);
 
+	/* match[id] with the other filters: every version of the id, of that
+	 * type and spec_version; two listed versions; another type none */
+	q.vsel = HL_STIX_V_ALL;
+	q.nvkeys = 0;
+	q.nids = 1;
+	q.ids[0] = "indicator--00000001-0000-4000-8000-000000000000";
+	q.ntypes = 2;
+	q.types[0] = "malware";
+	q.types[1] = "indicator";
+	q.nspec = 1;
+	q.spec[0] = "2.1";
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+	assert_true(n == 3 && more == 0);
+	hl_stixdb_rows_free(rows, n);
+	q.vsel = HL_STIX_V_LIST;
+	q.nvkeys = 2;
+	assert_int_equal(hl_stix_time("2024-02-01T00:00:00Z", q.vkeys[1], NULL), HL_OK);
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+	assert_true(n == 2);   /* in the order added */
+	assert_string_equal(rows[0].version, "2024-02-01T00:00:00Z");
+	assert_string_equal(rows[1].version, "2024-01-15T00:00:00.5Z");
+	hl_stixdb_rows_free(rows, n);
+	q.ntypes = 1;
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+	assert_true(n == 0 && rows == NULL);
+	q.types[0] = "indicator";
+	q.spec[0] = "2.0";
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+	assert_true(n == 0 && rows == NULL);
+	/* a version list that is empty, or a selector out of range: refused */
+	q.spec[0] = "2.1";
+	q.nvkeys = 0;
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_ERR_INVALID);
+	q.vsel = HL_STIX_V_LIST + 1;
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_ERR_INVALID);
+	memset(&q, 0, sizeof(q));
+	q.collection = "c1";
+	q.limit = 10;
+
 	/* the newest version is what get_latest gives */
 	assert_int_equal(hl_stixdb_get_latest(f->d, "c1",
 	    "indicator--00000001-0000-4000-8000-000000000000", NULL, NULL, &rows), HL_OK);
@@ -304,6 +373,24 @@ test_paging(void **state)
 	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
 	assert_true(n == 2);
 	hl_stixdb_rows_free(rows, n);
+	/* as many ids as a match may name: each list slot is used */
+	q.nids = HL_STIX_MATCH_VALUES;
+	{
+		static char ids[HL_STIX_MATCH_VALUES][64];
+
+		for (i = 0; i < HL_STIX_MATCH_VALUES; i++) {
+			(void)snprintf(ids[i], sizeof(ids[i]),
+			    "indicator--%08x-0000-4000-8000-000000000000", i * 3);
+			q.ids[i] = ids[i];
+		}
+		assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_OK);
+		assert_true(n == HL_STIX_MATCH_VALUES);
+		for (k = 0; k < n; k++)
+			assert_int_equal(strtoul(rows[k].id + strlen("indicator--"), NULL, 16) % 3, 0);
+		hl_stixdb_rows_free(rows, n);
+	}
+	q.nids = HL_STIX_MATCH_VALUES + 1;
+	assert_int_equal(hl_stixdb_objects(f->d, &q, &rows, &n, &more), HL_ERR_INVALID);
 	q.nids = 0;
 	q.ntypes = 1;
 	q.types[0] = "malware";
@@ -978,15 +1065,8 @@ test_search_alloc_failures(void **state)
 	json_decref(o);
 	/* and what was stored is whole JSON (jansson's json_dumps under a
 	 * failed allocation can leave a key out) */
-	{
-		sqlite3_stmt *st = NULL;
-
-		assert_int_equal(sqlite3_prepare_v2(hl_store_db(f->s), "SELECT count(*) FROM"
-		    " stix_objects WHERE json_valid(json) = 0", -1, &st, NULL), SQLITE_OK);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 0);
-		sqlite3_finalize(st);
-	}
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM stix_objects WHERE json_valid(json) = 0"),
+	    0);
 	expect_found(f, "OTT", "name", (const char *[]){
 	    "campaign--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", NULL });
 }
@@ -1007,9 +1087,8 @@ test_search_backfill(void **state)
 	hl_stixdb_close(f->d);
 	f->d = NULL;
 	/* as a version-9 database migrates: nothing indexed, the last seq noted */
-	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "DELETE FROM stix_terms;"
-	    " DELETE FROM stix_links; INSERT INTO stix_search_backfill"
-	    " SELECT max(seq) FROM stix_objects", NULL, NULL, NULL), SQLITE_OK);
+	raw_exec(f, "DELETE FROM stix_terms; DELETE FROM stix_links;"
+	    " INSERT INTO stix_search_backfill SELECT max(seq) FROM stix_objects");
 	assert_int_equal(hl_stixdb_backfill(f->s, &n), HL_OK);
 	assert_true(n == 14);   /* put_named's 13 and the sighting */
 	assert_int_equal(hl_stixdb_backfill(f->s, &n), HL_OK);
@@ -1315,8 +1394,7 @@ test_release_check(void **state)
 	/* bad arguments, a stored label that does not decode */
 	assert_int_equal(hl_stixdb_release_check(f->d, p1, NULL, "KOR", &d.label, NULL, NULL),
 	    HL_ERR_INVALID);
-	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "UPDATE stix_objects SET label = x'00'"
-	    " WHERE collection = 'jk'", NULL, NULL, NULL), SQLITE_OK);
+	raw_exec(f, "UPDATE stix_objects SET label = x'00' WHERE collection = 'jk'");
 	assert_int_equal(check(f, x1, "KOR", "KOR", "red", "SECRET", &d, &w), HL_ERR_CORRUPT);
 	json_decref(x1);
 	json_decref(x2);
@@ -1332,7 +1410,6 @@ test_release_migration(void **state)
 {
 	struct fx *f = *state;
 	char err[256];
-	sqlite3_stmt *st;
 	json_t *x1 = indicator(1, "2024-01-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.1']");
 	json_t *x2 = indicator(1, "2024-02-01T00:00:00Z", "[ipv4-addr:value = '192.0.2.2']");
 
@@ -1340,18 +1417,13 @@ test_release_migration(void **state)
 	put_released(f, "wide", x1, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", 1);
 	put_released(f, "wide", x2, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", 1);
 	hl_stixdb_close(f->d);
-	assert_int_equal(sqlite3_exec(hl_store_db(f->s), "DROP TABLE stix_collections;"
-	    " PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
 	hl_store_close(f->s);
+	raw_exec(f, "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	assert_int_equal(hl_store_open(f->path, &f->s, err, sizeof(err)), HL_OK);
 	assert_int_equal(hl_stixdb_open(f->s, &f->d), HL_OK);
 	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);
 	expect_release(f, XID, V2, "KOR", "JPN,KOR,NATO,USA", HL_TLP_AMBER);
-	assert_int_equal(sqlite3_prepare_v2(hl_store_db(f->s), "SELECT count(*) FROM stix_collections",
-	    -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 2);
-	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM stix_collections"), 2);
 	/* and the rule holds on it */
 	assert_int_equal(check(f, x1, "KOR", "KOR,USA", "amber", "RESTRICTED", NULL, NULL),
 	    HL_ERR_DENIED);

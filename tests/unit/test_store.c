@@ -18,6 +18,8 @@
 #include "alloc.h"
 #include "errors.h"
 #include "store.h"
+#include "store_accounts.h"
+#include "store_stix.h"
 
 struct fx {
 	char dir[64];
@@ -874,10 +876,14 @@ test_audit_list_and_limits(void **state)
 	struct hl_audit_entry *a = NULL;
 	uint8_t id[HL_ID_BYTES];
 	char big[HL_AUDIT_DETAIL_MAX + 2], ev[HL_AUDIT_EVENT_MAX + 2];
+	uint64_t last = 1;
 	size_t n = 0;
 	unsigned i;
 
 	open_fx(f);
+	assert_int_equal(hl_store_audit_last_seq(f->s, &last), HL_OK);
+	assert_true(last == 0);
+	assert_int_equal(hl_store_audit_last_seq(NULL, &last), HL_ERR_INVALID);
 	mk_id(id, 80);
 	for (i = 1; i <= 10; i++) {
 		char d[32];
@@ -886,6 +892,8 @@ test_audit_list_and_limits(void **state)
 		assert_int_equal(hl_store_audit(f->s, "ev", i % 2 ? id : NULL, "KOR/node1", d,
 		    1000 + i), HL_OK);
 	}
+	assert_int_equal(hl_store_audit_last_seq(f->s, &last), HL_OK);
+	assert_true(last == 10);
 	assert_int_equal(hl_store_audit_list(f->s, 5, 3, &a, &n), HL_OK);
 	assert_int_equal(n, 3);
 	assert_true(a[0].seq == 5 && a[2].seq == 7);
@@ -919,6 +927,120 @@ test_audit_list_and_limits(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(a[0].actor, "");
 	hl_free(a);
+}
+
+/* What the console reads besides the API's replies: the queue of one peer
+ * by precedence (queued and awaiting a key count, delivered does not). */
+static void
+test_queue_by_precedence(void **state)
+{
+	struct fx *f = *state;
+	const char *kor[] = { "KOR/node1" };
+	uint64_t c[HL_PRECEDENCES];
+	struct hl_msg m;
+	uint8_t id[HL_ID_BYTES];
+	unsigned i;
+
+	open_fx(f);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "KOR/node1", c), HL_OK);
+	for (i = 0; i < HL_PRECEDENCES; i++)
+		assert_true(c[i] == 0);
+	mk_msg(&m, 1, HL_PREC_FLASH, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, kor, 1, 10), HL_OK);
+	mk_msg(&m, 2, HL_PREC_ROUTINE, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 11), HL_OK);
+	mk_msg(&m, 3, HL_PREC_ROUTINE, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, kor, 1, 12), HL_OK);
+	mk_msg(&m, 4, HL_PREC_PRIORITY, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, kor, 1, 13), HL_OK);
+	mk_id(id, 3);   /* waiting for a key: still to go */
+	assert_int_equal(hl_store_delivery_wait(f->s, id, "KOR/node1", 1), HL_OK);
+	mk_id(id, 4);   /* delivered: gone */
+	assert_int_equal(hl_store_delivery_update(f->s, id, "KOR/node1", HL_DLV_DELIVERED, 0,
+	    NULL, NULL, 20), HL_OK);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "KOR/node1", c), HL_OK);
+	assert_true(c[HL_PREC_FLASH] == 1 && c[HL_PREC_IMMEDIATE] == 0 &&
+	    c[HL_PREC_PRIORITY] == 0 && c[HL_PREC_ROUTINE] == 2);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "USA/node1", c), HL_OK);
+	assert_true(c[HL_PREC_FLASH] == 0 && c[HL_PREC_ROUTINE] == 1);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "", c), HL_ERR_INVALID);
+	assert_int_equal(hl_store_queue_by_precedence(NULL, "KOR/node1", c), HL_ERR_INVALID);
+	/* a precedence no envelope can have (a damaged file) is not counted */
+	close_fx(f);
+	raw_exec(f->path, "UPDATE envelopes SET precedence = 9");
+	open_fx(f);
+	assert_int_equal(hl_store_queue_by_precedence(f->s, "KOR/node1", c), HL_ERR_CORRUPT);
+	for (i = 0; i < HL_PRECEDENCES; i++)
+		assert_true(c[i] == 0);
+}
+
+/* A receipt can only move a delivery to delivered, acknowledged or
+ * rejected; a relayed one's transit row only to delivered or rejected. */
+static void
+test_receipt_states(void **state)
+{
+	struct fx *f = *state;
+	const char *kor[] = { "KOR/node1" };
+	struct hl_msg m;
+	int added = 0;
+
+	open_fx(f);
+	mk_msg(&m, 1, HL_PREC_ROUTINE, 1000, 0);
+	assert_int_equal(hl_store_put_outbound(f->s, &m, kor, 1, 10), HL_OK);
+	assert_int_equal(hl_store_delivery_update(f->s, m.id, "KOR/node1", -1, 0, NULL, NULL,
+	    20), HL_ERR_INVALID);
+	assert_int_equal(hl_store_delivery_update(f->s, m.id, "KOR/node1", HL_DLV_OVERDUE, 0, NULL,
+	    NULL, 20), HL_ERR_INVALID);
+	assert_int_equal(hl_store_delivery_update(f->s, m.id, "KOR/node1", HL_DLV_QUEUED, 0, NULL,
+	    NULL, 20), HL_ERR_INVALID);
+	check_dlv(f, m.id, "KOR/node1", HL_DLV_QUEUED, 0, 0, 0);
+	mk_msg(&m, 2, HL_PREC_ROUTINE, 1000, 0);
+	assert_int_equal(hl_store_put_transit(f->s, &m, "USA/node1", 10, &added), HL_OK);
+	assert_int_equal(hl_store_transit_done(f->s, m.id, "USA/node1", HL_DLV_ACKNOWLEDGED),
+	    HL_ERR_INVALID);
+	assert_int_equal(hl_store_transit_done(f->s, m.id, "USA/node1", -1), HL_ERR_INVALID);
+	assert_int_equal(hl_store_transit_done(f->s, m.id, "USA/node1", HL_DLV_REJECTED), HL_OK);
+}
+
+/* Several reads in one snapshot: a write by another connection in between
+ * is not seen until the snapshot ends; inside a transaction, that one is
+ * the snapshot and nothing is begun. */
+static void
+test_read_snapshot(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db = NULL;
+	uint64_t a0 = 0, a1 = 0;
+	int began = -1;
+
+	open_fx(f);
+	assert_int_equal(hl_store_audit(f->s, "ev", NULL, "a", "", 1), HL_OK);
+	assert_int_equal(hl_store_read_begin(f->s, &began), HL_OK);
+	assert_int_equal(began, 1);
+	assert_int_equal(hl_store_counts(f->s, NULL, NULL, &a0), HL_OK);
+	assert_true(a0 == 1);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO audit (seq, time_ms, event, actor, detail,"
+	    " prev_hash, hash) VALUES (99, 1, 'x', '', '', x'00', x'00')", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(hl_store_counts(f->s, NULL, NULL, &a1), HL_OK);
+	assert_true(a1 == 1);
+	hl_store_read_end(f->s, began);
+	assert_int_equal(hl_store_counts(f->s, NULL, NULL, &a1), HL_OK);
+	assert_true(a1 == 2);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	/* inside the caller's transaction */
+	assert_int_equal(hl_store_begin(f->s), HL_OK);
+	assert_int_equal(hl_store_read_begin(f->s, &began), HL_OK);
+	assert_int_equal(began, 0);
+	hl_store_read_end(f->s, began);
+	assert_int_equal(hl_store_audit(f->s, "ev", NULL, "a", "", 2), HL_OK);
+	assert_int_equal(hl_store_commit(f->s), HL_OK);
+	assert_int_equal(hl_store_read_begin(NULL, &began), HL_ERR_INVALID);
+	hl_store_read_end(NULL, 1);
+	/* the benchmark's page cache knob */
+	assert_int_equal(hl_store_cache_kib(f->s, 0), HL_ERR_INVALID);
+	assert_int_equal(hl_store_cache_kib(f->s, 1024), HL_OK);
 }
 
 #define CHAIN_LEN 20
@@ -1265,6 +1387,146 @@ test_versions(void **state)
 	assert_null(f->s);
 	assert_non_null(strstr(err, "no schema"));
 	open_fx(f);
+}
+
+/* Read a whole file (a fixture). OUT: NUL-terminated; caller frees. */
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *p = NULL;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+	    (p = malloc((size_t)n + 1)) != NULL) {
+		if (fread(p, 1, (size_t)n, fp) != (size_t)n) {
+			free(p);
+			p = NULL;
+		} else {
+			p[n] = '\0';
+		}
+	}
+	(void)fclose(fp);
+	return p;
+}
+
+static void
+fixture_id(uint8_t id[HL_ID_BYTES], uint8_t last)
+{
+	memset(id, 0xc0, HL_ID_BYTES);
+	id[15] = last;
+}
+
+static int
+keep_all(void *arg, const struct hl_stix_row *row)
+{
+	(void)arg;
+	(void)row;
+	return 1;
+}
+
+/* A database written by the code before the store was split (the fixture's
+ * SOURCE.md says what is in it) opens, every table reads back through the
+ * current modules, and the log goes on. */
+static void
+test_existing_database(void **state)
+{
+	struct fx *f = *state;
+	const char *root = getenv("HOTLINE_ROOT");
+	char path[1024], acct[HL_OPERATOR_MAX + 1], cursor[64], err[256], *sql, *js = NULL;
+	struct hl_delivery *d = NULL;
+	struct hl_track_row *tr = NULL;
+	struct hl_stix_row *row = NULL;
+	struct hl_account a;
+	struct hl_msg m;
+	uint8_t id[HL_ID_BYTES], (*ids)[HL_ID_BYTES] = NULL, *precs = NULL, *blob = NULL;
+	uint8_t **raws = NULL;
+	size_t n = 0, blen = 0, *lens = NULL;
+	uint64_t in, out, audit, cnt, bad;
+	int status = 0;
+
+	(void)snprintf(path, sizeof(path), "%s/tests/fixtures/store/v10-before-split.sql",
+	    root != NULL ? root : ".");
+	assert_non_null(sql = slurp(path));
+	raw_exec(f->path, sql);
+	free(sql);
+	open_fx(f);
+	/* envelopes, deliveries, the replay table */
+	assert_int_equal(hl_store_counts(f->s, &in, &out, &audit), HL_OK);
+	assert_true(in == 3 && out == 5 && audit == 3);
+	fixture_id(id, 2);
+	assert_int_equal(hl_store_deliveries(f->s, id, &d, &n), HL_OK);
+	assert_true(n == 1 && d[0].state == HL_DLV_DELIVERED && d[0].delivered_ms == 1700000000100ull);
+	HL_FREE(d);
+	fixture_id(id, 4);
+	assert_int_equal(hl_store_deliveries(f->s, id, &d, &n), HL_OK);
+	assert_true(n == 1 && d[0].state == HL_DLV_REJECTED && d[0].reason == 3);
+	assert_string_equal(d[0].detail, "not releasable");
+	HL_FREE(d);
+	fixture_id(id, 10);
+	assert_int_equal(hl_store_get(f->s, id, 1, &m), HL_OK);
+	assert_true(m.inbound == 1 && m.acked_ms == 1700000000400ull && m.raw_len == 96);
+	assert_string_equal(m.acked_by, "jpn-officer");
+	hl_msg_clear(&m);
+	memset(id, 0xee, sizeof(id));
+	assert_int_equal(hl_store_inbound_seen(f->s, id, &status, NULL, NULL), HL_OK);
+	assert_int_equal(status, HL_IN_REJECTED);
+	/* what goes to KOR: the queued envelope and the one in transit, FLASH first */
+	assert_int_equal(hl_store_queue_list(f->s, "KOR/node-1", &ids, &precs, &n, 10), HL_OK);
+	assert_true(n == 2 && precs[0] == HL_PREC_IMMEDIATE && precs[1] == HL_PREC_IMMEDIATE);
+	HL_FREE(ids);
+	HL_FREE(precs);
+	assert_int_equal(hl_store_pending_for(f->s, "KOR/node-1", 1, &ids, &n, 10), HL_OK);
+	fixture_id(id, 5);
+	assert_true(n == 1);
+	assert_memory_equal(ids[0], id, HL_ID_BYTES);
+	HL_FREE(ids);
+	/* receipts owed, peers, witnessed */
+	assert_int_equal(hl_store_receipts_pending(f->s, "KOR/node-1", &raws, &lens, &n, 10), HL_OK);
+	assert_true(n == 1 && lens[0] == 40);
+	hl_free(raws[0]);
+	HL_FREE(raws);
+	HL_FREE(lens);
+	assert_int_equal(hl_store_peer_get(f->s, "KOR/node-1", &blob, &blen), HL_OK);
+	assert_true(blen == 96);
+	HL_FREE(blob);
+	assert_int_equal(hl_store_witnessed_get(f->s, "KOR/node-1", &blob, &blen), HL_OK);
+	assert_true(blen == 40);
+	HL_FREE(blob);
+	/* the picture, the account */
+	assert_int_equal(hl_store_tracks(f->s, 10, &tr, &n), HL_OK);
+	assert_true(n == 1 && tr[0].updates == 1);
+	assert_string_equal(tr[0].track_id, "T1");
+	hl_store_track_rows_free(tr, n);
+	assert_int_equal(hl_store_account_get(f->s, "watch1", &a), HL_OK);
+	assert_true(a.op.role == HL_ROLE_OFFICER && a.op.clearance == 2);
+	assert_string_equal(a.op.nationality, "JPN");
+	/* STIX */
+	assert_int_equal(hl_store_stix_count(f->s, "intel", &cnt), HL_OK);
+	assert_true(cnt == 13);
+	assert_int_equal(hl_store_stix_latest(f->s, "intel",
+	    "malware--5a17c0de-0000-4000-8000-000000000006", keep_all, NULL, &row), HL_OK);
+	assert_string_equal(row->prov.partner, "KOR");
+	assert_non_null(strstr(row->json, "TESTRAT"));
+	hl_store_stix_rows_free(row, 1);
+	assert_int_equal(hl_store_stix_status_get(f->s, "5f0c6b1e-1111-4222-8333-444455556666",
+	    &js, acct), HL_OK);
+	assert_string_equal(acct, "watch1");
+	HL_FREE(js);
+	assert_int_equal(hl_store_stix_bridge_get(f->s, "mitre", cursor, sizeof(cursor)), HL_OK);
+	assert_string_equal(cursor, "2024-01-01T00:00:00.000Z");
+	assert_int_equal(hl_store_stix_ingest_pending(f->s, 10, &ids, &n), HL_OK);
+	assert_true(n == 0 && ids == NULL);
+	/* the log verifies and goes on from its head */
+	assert_int_equal(hl_store_audit_verify(f->s, &cnt, &bad, err, sizeof(err)), HL_OK);
+	assert_true(cnt == 3);
+	assert_int_equal(hl_store_audit(f->s, "ev", NULL, "a", "after the split", 1800000000000ull),
+	    HL_OK);
+	reopen_fx(f);
+	assert_int_equal(hl_store_audit_verify(f->s, &cnt, &bad, err, sizeof(err)), HL_OK);
+	assert_true(cnt == 4);
 }
 
 /* ---- acknowledgement deadlines and the queue generation ---- */
@@ -1770,6 +2032,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_list_and_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_by_precedence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receipt_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_tamper_edit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_tamper_delete, setup, teardown),
@@ -1778,6 +2043,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_middle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_random_and_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_existing_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_next_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_group_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),

@@ -1,10 +1,11 @@
-/* accounts.h: operator accounts kept in the node's database (schema v7),
- * beside the [operator NAME] sections of the configuration. The
+/* store_accounts.h: operator accounts kept in the node's database (schema
+ * v7), beside the [operator NAME] sections of the configuration. The
  * configuration is consulted first: a name defined there cannot be added
  * here, and its definition always wins (docs/CONSOLE.md). Every change
- * commits together with its audit entry. */
-#ifndef HL_ACCOUNTS_H
-#define HL_ACCOUNTS_H
+ * commits together with its audit entry, in a transaction of its own (not
+ * inside the caller's). */
+#ifndef HL_STORE_ACCOUNTS_H
+#define HL_STORE_ACCOUNTS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,26 +23,26 @@ struct hl_account {
 
 /* 1 if name is 1..HL_OPERATOR_MAX of [A-Za-z0-9._-], not starting with '.'
  * or '-'. */
-int hl_accounts_name_valid(const char *name);
+int hl_store_account_name_valid(const char *name);
 
 /* HL_ERR_NOT_FOUND if there is no such account. OUT: *out. */
-HL_WUR int hl_accounts_get(struct hl_store *s, const char *name, struct hl_account *out);
+HL_WUR int hl_store_account_get(struct hl_store *s, const char *name, struct hl_account *out);
 /* All accounts by name. OUT: *out (caller frees with hl_free_secret(*out,
  * *n * sizeof(**out)); NULL when *n is 0), *n. */
-HL_WUR int hl_accounts_list(struct hl_store *s, struct hl_account **out, size_t *n);
+HL_WUR int hl_store_account_list(struct hl_store *s, struct hl_account **out, size_t *n);
 /* Add op (name, role, clearance, nationality, password_hash; disabled is
  * ignored: a new account is enabled). HL_ERR_EXISTS if the name is taken,
  * HL_ERR_INVALID for a bad name, role or nationality, HL_ERR_MALFORMED for a
  * bad hash. Audited as operator-added by actor. */
-HL_WUR int hl_accounts_add(struct hl_store *s, const struct hl_operator_conf *op,
+HL_WUR int hl_store_account_add(struct hl_store *s, const struct hl_operator_conf *op,
     const char *actor, uint64_t now_ms);
 /* Disable (sessions of the account must be ended by the caller). Audited as
  * operator-disabled. HL_ERR_NOT_FOUND if there is no such account. */
-HL_WUR int hl_accounts_disable(struct hl_store *s, const char *name, const char *actor,
+HL_WUR int hl_store_account_disable(struct hl_store *s, const char *name, const char *actor,
     uint64_t now_ms);
 /* New password hash, and the account enabled again. Audited as
  * operator-reset. HL_ERR_NOT_FOUND, HL_ERR_MALFORMED (hash). */
-HL_WUR int hl_accounts_reset(struct hl_store *s, const char *name, const char *hash,
+HL_WUR int hl_store_account_reset(struct hl_store *s, const char *name, const char *hash,
     const char *actor, uint64_t now_ms);
 
 #endif

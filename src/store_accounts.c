@@ -1,0 +1,266 @@
+/* store_accounts.c: operator accounts in the node's database (table
+ * "accounts", schema v7), beside the [operator NAME] sections of the
+ * configuration. A change and its audit entry commit in one transaction. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "alloc.h"
+#include "label.h"
+#include "pwhash.h"
+#include "store_accounts.h"
+#include "store_int.h"
+
+/* 6 -> 7: operator accounts managed through the API: name, role (enum
+ * hl_role), clearance (policy level index), nationality, scrypt hash
+ * (pwhash.h), disabled, times in ms; console sessions are kept in memory
+ * only (src/console.c). */
+const char store_accounts_v7[] =
+	"CREATE TABLE IF NOT EXISTS accounts ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" role INTEGER NOT NULL CHECK (role BETWEEN 1 AND 3),"
+	" clearance INTEGER NOT NULL CHECK (clearance BETWEEN 0 AND 255),"
+	" nationality TEXT NOT NULL,"
+	" password_hash TEXT NOT NULL,"
+	" disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+	" created_ms INTEGER NOT NULL,"
+	" password_changed_ms INTEGER NOT NULL) WITHOUT ROWID;";
+
+/* The schema's CHECK (role BETWEEN 1 AND 3). */
+_Static_assert(HL_ROLE_OFFICER == 1 && HL_ROLE_ADMIN == 3, "accounts.role CHECK in the schema");
+
+#define ACC_COLS "name, role, clearance, nationality, password_hash, disabled, created_ms, " \
+	"password_changed_ms"
+#define ACC_LIST_MAX 10000           /* accounts returned by a list, at most */
+
+enum accounts_st {
+	ST_ACC_GET,
+	ST_ACC_LIST,
+	ST_ACC_ADD,
+	ST_ACC_DISABLE,
+	ST_ACC_RESET,
+	ST_ACC_N
+};
+
+static const char *const accounts_sql[ST_ACC_N] = {
+	[ST_ACC_GET] = "SELECT " ACC_COLS " FROM accounts WHERE name = ?1",
+	[ST_ACC_LIST] = "SELECT " ACC_COLS " FROM accounts ORDER BY name",
+	[ST_ACC_ADD] = "INSERT INTO accounts (" ACC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
+	[ST_ACC_DISABLE] = "UPDATE accounts SET disabled = 1 WHERE name = ?1",
+	[ST_ACC_RESET] = ("UPDATE accounts SET password_hash = ?2, disabled = 0,"
+	    " password_changed_ms = ?3 WHERE name = ?1"),
+};
+
+const struct store_sql store_sql_accounts = { "accounts", accounts_sql, ST_ACC_N };
+
+#define ST(i) store_st(s, STORE_MOD_ACCOUNTS, (i))
+
+int
+hl_store_account_name_valid(const char *name)
+{
+	size_t i, n;
+
+	if (name == NULL || (n = strlen(name)) == 0 || n > HL_OPERATOR_MAX ||
+	    name[0] == '.' || name[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Fill a from the current row of ACC_COLS (a text column longer than its
+ * field, which only a tampered file can hold, is refused). */
+static int
+row(sqlite3_stmt *st, struct hl_account *a)
+{
+	int64_t role = sqlite3_column_int64(st, 1), cl = sqlite3_column_int64(st, 2);
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	if ((r = store_col_str(st, 0, a->op.name, sizeof(a->op.name), 0)) != HL_OK ||
+	    (r = store_col_str(st, 3, a->op.nationality, sizeof(a->op.nationality), 0)) != HL_OK ||
+	    (r = store_col_str(st, 4, a->op.password_hash, sizeof(a->op.password_hash), 0)) != HL_OK)
+		return r;
+	if (role < HL_ROLE_OFFICER || role > HL_ROLE_ADMIN || cl < 0 || cl > 255)
+		return HL_ERR_CORRUPT;
+	a->op.role = (uint8_t)role;
+	a->op.clearance = (uint8_t)cl;
+	a->op.disabled = sqlite3_column_int(st, 5) != 0;
+	a->created_ms = store_col_u64(st, 6);
+	a->password_changed_ms = store_col_u64(st, 7);
+	return HL_OK;
+}
+
+int
+hl_store_account_get(struct hl_store *s, const char *name, struct hl_account *out)
+{
+	sqlite3_stmt *st;
+	int r, have;
+
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if (!hl_store_account_name_valid(name))
+		return HL_ERR_NOT_FOUND;
+	st = ST(ST_ACC_GET);
+	if ((r = store_bind_text(s, st, 1, name)) == HL_OK &&
+	    (r = store_step_row(s, st, &have)) == HL_OK)
+		r = have ? row(st, out) : HL_ERR_NOT_FOUND;
+	if (r != HL_OK)
+		OPENSSL_cleanse(out, sizeof(*out));
+	store_reset(st);
+	return r;
+}
+
+int
+hl_store_account_list(struct hl_store *s, struct hl_account **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	struct hl_account *v = NULL, *nv;
+	size_t cap = 0, cnt = 0;
+	int r, have;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	st = ST(ST_ACC_LIST);
+	for (;;) {
+		if ((r = store_step_row(s, st, &have)) != HL_OK)
+			goto out;
+		if (!have)
+			break;
+		if (cnt == ACC_LIST_MAX) {
+			r = HL_ERR_TOO_BIG;
+			goto out;
+		}
+		if (cnt == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((nv = hl_calloc(cap, sizeof(*nv))) == NULL) {
+				r = HL_ERR_NOMEM;
+				goto out;
+			}
+			if (cnt > 0)
+				memcpy(nv, v, cnt * sizeof(*v));
+			hl_free_secret(v, cnt * sizeof(*v));
+			v = nv;
+		}
+		if ((r = row(st, &v[cnt])) != HL_OK)
+			goto out;
+		cnt++;
+	}
+	*out = v;
+	*n = cnt;
+	v = NULL;
+	cnt = 0;
+	r = HL_OK;
+out:
+	if (v != NULL)
+		hl_free_secret(v, cap * sizeof(*v));
+	store_reset(st);
+	return r;
+}
+
+/* Run statement which (already bound) in a transaction with its audit
+ * entry, and reset it. A change of no row is HL_ERR_NOT_FOUND, a name
+ * taken HL_ERR_EXISTS. */
+static int
+change(struct hl_store *s, enum accounts_st which, const char *event, const char *actor,
+    const char *detail, uint64_t now_ms)
+{
+	sqlite3_stmt *st = ST(which);
+	int r;
+
+	if ((r = hl_store_begin(s)) != HL_OK)
+		goto out;
+	if ((r = store_step_done(s, st)) == HL_OK)
+		r = store_changes(s) == 0 ? HL_ERR_NOT_FOUND :
+		    hl_store_audit(s, event, NULL, actor, detail, now_ms);
+	else if (r == HL_ERR_INVALID)
+		r = HL_ERR_EXISTS;   /* a constraint (the caller checked the values) */
+	if (r == HL_OK)
+		r = hl_store_commit(s);
+	if (r != HL_OK)
+		hl_store_rollback(s);
+out:
+	store_reset(st);
+	return r;
+}
+
+int
+hl_store_account_add(struct hl_store *s, const struct hl_operator_conf *op, const char *actor,
+    uint64_t now_ms)
+{
+	sqlite3_stmt *st;
+	char detail[160];
+	int r;
+
+	if (s == NULL || !hl_store_account_name_valid(op->name) || op->role < HL_ROLE_OFFICER ||
+	    op->role > HL_ROLE_ADMIN || !hl_partner_valid(op->nationality))
+		return HL_ERR_INVALID;
+	if (hl_pwhash_valid(op->password_hash) != HL_OK)
+		return HL_ERR_MALFORMED;
+	st = ST(ST_ACC_ADD);
+	if ((r = store_bind_text(s, st, 1, op->name)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 2, op->role)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 3, op->clearance)) != HL_OK ||
+	    (r = store_bind_text(s, st, 4, op->nationality)) != HL_OK ||
+	    (r = store_bind_text(s, st, 5, op->password_hash)) != HL_OK ||
+	    (r = store_bind_u64(s, st, 6, now_ms)) != HL_OK) {
+		store_reset(st);
+		return r;
+	}
+	snprintf(detail, sizeof(detail), "name=%s role=%u clearance=%u nationality=%s", op->name,
+	    (unsigned)op->role, (unsigned)op->clearance, op->nationality);
+	return change(s, ST_ACC_ADD, "operator-added", actor, detail, now_ms);
+}
+
+int
+hl_store_account_disable(struct hl_store *s, const char *name, const char *actor,
+    uint64_t now_ms)
+{
+	char detail[HL_OPERATOR_MAX + 8];
+	int r;
+
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if (!hl_store_account_name_valid(name))
+		return HL_ERR_NOT_FOUND;
+	if ((r = store_bind_text(s, ST(ST_ACC_DISABLE), 1, name)) != HL_OK) {
+		store_reset(ST(ST_ACC_DISABLE));
+		return r;
+	}
+	snprintf(detail, sizeof(detail), "name=%s", name);
+	return change(s, ST_ACC_DISABLE, "operator-disabled", actor, detail, now_ms);
+}
+
+int
+hl_store_account_reset(struct hl_store *s, const char *name, const char *hash,
+    const char *actor, uint64_t now_ms)
+{
+	sqlite3_stmt *st;
+	char detail[HL_OPERATOR_MAX + 8];
+	int r;
+
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if (!hl_store_account_name_valid(name))
+		return HL_ERR_NOT_FOUND;
+	if (hl_pwhash_valid(hash) != HL_OK)
+		return HL_ERR_MALFORMED;
+	st = ST(ST_ACC_RESET);
+	if ((r = store_bind_text(s, st, 1, name)) != HL_OK ||
+	    (r = store_bind_text(s, st, 2, hash)) != HL_OK ||
+	    (r = store_bind_u64(s, st, 3, now_ms)) != HL_OK) {
+		store_reset(st);
+		return r;
+	}
+	snprintf(detail, sizeof(detail), "name=%s", name);
+	return change(s, ST_ACC_RESET, "operator-reset", actor, detail, now_ms);
+}

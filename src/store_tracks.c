@@ -1,0 +1,325 @@
+/* store_tracks.c: the current picture of live warning tracks
+ * (docs/internals/tracks.md). Every update (one track envelope) is a row
+ * of track_updates; tracks holds, per (origin, track_id, exercise), the
+ * latest update by observed time, equal times going to the one stored
+ * later. The records are parsed and encoded above the store (track.c);
+ * here they are bytes with the key and time that order them. */
+#include <string.h>
+
+#include "alloc.h"
+#include "store_int.h"
+
+/* 2 -> 3: live warning tracks. */
+const char store_tracks_v3[] =
+	"CREATE TABLE IF NOT EXISTS track_updates ("
+	" envelope_id BLOB PRIMARY KEY NOT NULL CHECK (length(envelope_id) = 16),"
+	" origin TEXT NOT NULL,"
+	" track_id TEXT,"
+	" exercise INTEGER NOT NULL CHECK (exercise IN (0, 1)),"
+	" observed_s INTEGER NOT NULL DEFAULT 0,"
+	" observed_ns INTEGER NOT NULL DEFAULT 0,"
+	" env_seq INTEGER NOT NULL,"
+	" valid INTEGER NOT NULL CHECK (valid IN (0, 1)),"
+	" record BLOB NOT NULL,"
+	" error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS track_updates_track ON track_updates"
+	" (track_id, observed_s, observed_ns);"
+	"CREATE TABLE IF NOT EXISTS tracks ("
+	" origin TEXT NOT NULL,"
+	" track_id TEXT NOT NULL,"
+	" exercise INTEGER NOT NULL CHECK (exercise IN (0, 1)),"
+	" envelope_id BLOB NOT NULL,"
+	" observed_s INTEGER NOT NULL,"
+	" observed_ns INTEGER NOT NULL,"
+	" env_seq INTEGER NOT NULL,"
+	" updates INTEGER NOT NULL,"
+	" PRIMARY KEY (origin, track_id, exercise)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS tracks_observed ON tracks (observed_s, observed_ns);"
+	"CREATE INDEX IF NOT EXISTS envelopes_content_type ON envelopes (content_type);";
+
+#define TRACK_ERROR_MAX 256        /* bytes of an invalid update's reason kept */
+
+enum tracks_st {
+	ST_TRACK_ENV,
+	ST_TRACK_UPDATE,
+	ST_TRACK_COUNT,
+	ST_TRACK_ADVANCE,
+	ST_TRACK_PICTURE,
+	ST_TRACK_HISTORY,
+	ST_TRACK_PENDING,
+	ST_TRACKS_N
+};
+
+/* The rows the two lists read: envelope_id, origin, track_id, exercise,
+ * label, stored_ms, updates, record (track_rows). */
+static const char *const tracks_sql[ST_TRACKS_N] = {
+	/* the envelope an update travels in: origin, flags, order of storage */
+	[ST_TRACK_ENV] = "SELECT origin, flags, rowid FROM envelopes WHERE id = ?1",
+	[ST_TRACK_UPDATE] = "INSERT INTO track_updates (envelope_id, origin, track_id,"
+	    " exercise, observed_s, observed_ns, env_seq, valid, record, error)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, substr(?10, 1, ?11))",
+	/* one more update of the track (the first makes its row) ... */
+	[ST_TRACK_COUNT] = "INSERT INTO tracks (origin, track_id, exercise, envelope_id,"
+	    " observed_s, observed_ns, env_seq, updates) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)"
+	    " ON CONFLICT (origin, track_id, exercise) DO UPDATE SET updates = updates + 1",
+	/* ... which supersedes the latest when observed later, or at the same
+	 * time and stored later */
+	[ST_TRACK_ADVANCE] = "UPDATE tracks SET envelope_id = ?4, observed_s = ?5,"
+	    " observed_ns = ?6, env_seq = ?7 WHERE origin = ?1 AND track_id = ?2 AND exercise = ?3"
+	    " AND (observed_s, observed_ns, env_seq) < (?5, ?6, ?7)",
+	[ST_TRACK_PICTURE] = "SELECT t.envelope_id, t.origin, t.track_id, t.exercise,"
+	    " e.label, e.stored_ms, t.updates, u.record FROM tracks AS t"
+	    " JOIN track_updates AS u ON u.envelope_id = t.envelope_id"
+	    " JOIN envelopes AS e ON e.id = t.envelope_id"
+	    " ORDER BY t.observed_s DESC, t.observed_ns DESC, t.origin, t.track_id, t.exercise"
+	    " LIMIT ?1",
+	[ST_TRACK_HISTORY] = "SELECT u.envelope_id, u.origin, u.track_id, u.exercise,"
+	    " e.label, e.stored_ms, 0, u.record FROM track_updates AS u"
+	    " JOIN envelopes AS e ON e.id = u.envelope_id"
+	    " WHERE u.valid = 1 AND u.track_id = ?1"
+	    " ORDER BY u.observed_s DESC, u.observed_ns DESC, u.env_seq DESC LIMIT ?2",
+	[ST_TRACK_PENDING] = "SELECT e.id FROM envelopes AS e WHERE e.content_type = ?1"
+	    " AND NOT EXISTS (SELECT 1 FROM track_updates AS u WHERE u.envelope_id = e.id)"
+	    " ORDER BY e.rowid LIMIT ?2",
+};
+
+const struct store_sql store_sql_tracks = { "tracks", tracks_sql, ST_TRACKS_N };
+
+#define ST(i) store_st(s, STORE_MOD_TRACKS, (i))
+
+void
+hl_store_track_rows_free(struct hl_track_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; rows != NULL && i < n; i++)
+		hl_free(rows[i].record);
+	hl_free(rows);
+}
+
+/* The envelope an update travels in: origin, exercise flag, order of storage. */
+static int
+track_env(struct hl_store *s, const uint8_t *id, char *origin, size_t originsz,
+    int *exercise, int64_t *seq)
+{
+	sqlite3_stmt *st = ST(ST_TRACK_ENV);
+	int r, have;
+
+	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = store_step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((r = store_col_str(st, 0, origin, originsz, 0)) != HL_OK)
+		goto out;
+	*exercise = (sqlite3_column_int64(st, 1) & HL_ENV_FLAG_EXERCISE) != 0;
+	*seq = sqlite3_column_int64(st, 2);
+	r = HL_OK;
+out:
+	store_reset(st);
+	return r;
+}
+
+/* Bind the key and the order of an update: ?1 origin, ?2 track_id, ?3
+ * exercise, ?4 envelope, ?5 observed_s, ?6 observed_ns, ?7 env_seq. */
+static int
+bind_update(struct hl_store *s, sqlite3_stmt *st, const uint8_t *id, const char *origin,
+    int exercise, const struct hl_store_track_obs *o, int64_t seq)
+{
+	int r;
+
+	if ((r = store_bind_text(s, st, 1, origin)) != HL_OK ||
+	    (r = store_bind_text(s, st, 2, o->track_id)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 3, exercise)) != HL_OK ||
+	    (r = store_bind_blob(s, st, 4, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 5, o->observed_s)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 6, (int64_t)o->observed_ns)) != HL_OK)
+		return r;
+	return store_bind_i64(s, st, 7, seq);
+}
+
+/* Advance (origin, track_id, exercise) in the picture with an update. */
+static int
+track_advance(struct hl_store *s, const uint8_t *id, const char *origin, int exercise,
+    const struct hl_store_track_obs *o, int64_t seq)
+{
+	static const enum tracks_st steps[2] = { ST_TRACK_COUNT, ST_TRACK_ADVANCE };
+	sqlite3_stmt *st;
+	int r = HL_OK, i;
+
+	for (i = 0; i < 2 && r == HL_OK; i++) {
+		st = ST(steps[i]);
+		if ((r = bind_update(s, st, id, origin, exercise, o, seq)) == HL_OK)
+			r = store_step_done(s, st);
+		store_reset(st);
+	}
+	return r;
+}
+
+int
+hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const struct hl_store_track_obs *o, const uint8_t *record, size_t record_len,
+    const char *why)
+{
+	sqlite3_stmt *st = NULL;
+	char origin[HL_NODE_NAME_MAX + 1];
+	int64_t seq = 0;
+	int r, mode = 0, exercise = 0;
+
+	if (s == NULL || id == NULL || (o != NULL && (record == NULL || record_len == 0 ||
+	    o->track_id == NULL || o->track_id[0] == '\0')))
+		return HL_ERR_INVALID;
+	if (record_len > HL_TRACK_MAX_BYTES || (o != NULL &&
+	    strnlen(o->track_id, HL_TRACK_ID_MAX + 1) > HL_TRACK_ID_MAX))
+		return HL_ERR_TOO_BIG;
+	if (why == NULL)
+		why = "";
+	if ((r = store_op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = track_env(s, id, origin, sizeof(origin), &exercise, &seq)) != HL_OK)
+		goto out;
+	st = ST(ST_TRACK_UPDATE);
+	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = store_bind_text(s, st, 2, origin)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 4, exercise)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 7, seq)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 8, o != NULL)) != HL_OK ||
+	    (r = store_bind_blob(s, st, 9, record, o != NULL ? record_len : 0)) != HL_OK ||
+	    (r = store_bind_text(s, st, 10, o != NULL ? "" : why)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 11, TRACK_ERROR_MAX)) != HL_OK)
+		goto out;
+	if (o != NULL &&
+	    ((r = store_bind_text(s, st, 3, o->track_id)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 5, o->observed_s)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 6, (int64_t)o->observed_ns)) != HL_OK))
+		goto out;
+	if (o == NULL &&
+	    ((r = store_bind_null(s, st, 3)) != HL_OK || (r = store_bind_i64(s, st, 5, 0)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 6, 0)) != HL_OK))
+		goto out;
+	if ((r = store_step_done(s, st)) != HL_OK)
+		goto out;
+	if (o != NULL)
+		r = track_advance(s, id, origin, exercise, o, seq);
+out:
+	store_reset(st);
+	return store_op_end(s, mode, r);
+}
+
+/* A row of the form (envelope_id, origin, track_id, exercise, label,
+ * stored_ms, updates, record). */
+static int
+fill_track(sqlite3_stmt *st, void *elem, void *arg)
+{
+	struct hl_track_row *row = elem;
+	const void *p;
+	int r, nb;
+
+	(void)arg;
+	if ((r = store_col_id(st, 0, row->id)) != HL_OK ||
+	    (r = store_col_str(st, 1, row->origin, sizeof(row->origin), 0)) != HL_OK ||
+	    (r = store_col_str(st, 2, row->track_id, sizeof(row->track_id), 0)) != HL_OK)
+		return r;
+	row->exercise = sqlite3_column_int64(st, 3) != 0;
+	p = sqlite3_column_blob(st, 4);
+	nb = sqlite3_column_bytes(st, 4);
+	if (nb < 0 || (size_t)nb > HL_LABEL_MAX_BYTES || (nb > 0 && p == NULL))
+		return HL_ERR_CORRUPT;
+	if (nb > 0)
+		memcpy(row->label, p, (size_t)nb);
+	row->label_len = (size_t)nb;
+	row->received_ms = store_col_u64(st, 5);
+	row->updates = store_col_u64(st, 6);
+	return store_col_blob_dup(st, 7, HL_TRACK_MAX_BYTES, &row->record, &row->record_len);
+}
+
+static void
+clear_track(void *elem)
+{
+	struct hl_track_row *row = elem;
+
+	HL_FREE(row->record);
+}
+
+/* Run the bound row query st (LIMIT max) to completion, and reset it. */
+static int
+track_rows(struct hl_store *s, sqlite3_stmt *st, size_t max, struct hl_track_row **rows,
+    size_t *n)
+{
+	void *a = NULL;
+	int r;
+
+	r = store_rows(s, st, max, sizeof(**rows), fill_track, NULL, clear_track, &a, n);
+	*rows = a;
+	return r;
+}
+
+int
+hl_store_tracks(struct hl_store *s, size_t max, struct hl_track_row **rows, size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (rows != NULL)
+		*rows = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || rows == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	st = ST(ST_TRACK_PICTURE);
+	if ((r = store_bind_limit(s, st, 1, max)) != HL_OK) {
+		store_reset(st);
+		return r;
+	}
+	return track_rows(s, st, max, rows, n);
+}
+
+int
+hl_store_track_history(struct hl_store *s, const char *track_id, size_t max,
+    struct hl_track_row **rows, size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (rows != NULL)
+		*rows = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || track_id == NULL || rows == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	st = ST(ST_TRACK_HISTORY);
+	if ((r = store_bind_text(s, st, 1, track_id)) != HL_OK ||
+	    (r = store_bind_limit(s, st, 2, max)) != HL_OK) {
+		store_reset(st);
+		return r;
+	}
+	return track_rows(s, st, max, rows, n);
+}
+
+int
+hl_store_track_pending(struct hl_store *s, uint8_t content_type, size_t max,
+    uint8_t (**ids)[HL_ID_BYTES], size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*ids = NULL;
+	*n = 0;
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	st = ST(ST_TRACK_PENDING);
+	if ((r = store_bind_i64(s, st, 1, content_type)) != HL_OK ||
+	    (r = store_bind_limit(s, st, 2, max)) != HL_OK) {
+		store_reset(st);
+		return r;
+	}
+	return store_collect_ids(s, st, max, ids, n);
+}
