@@ -253,6 +253,10 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		    "a crash or power loss loses acknowledged envelopes. Benchmarks only.");
 		if (hl_store_no_fsync(n->store) != HL_OK)
 			log_warnx("bench_no_fsync: cannot set synchronous=OFF");
+	} else if (base != NULL && (r = hl_store_sync_start(n->store, base, path)) != HL_OK) {
+		/* group commit: the fsync on the store's syncer thread */
+		snprintf(err, errlen, "cannot start the store's syncer: %s", hl_strerror(r));
+		goto out;
 	}
 	if ((r = read_cert_der(n->cfg.cert_path, &n->cert_der, &n->cert_len, err, errlen)) != HL_OK)
 		goto out;
@@ -265,6 +269,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		struct peer_state *ps = &n->peers[i];
 
 		ps->conf = &n->cfg.peers[i];
+		ps->reload = 1;   /* the send queue is listed from the store first */
 		if ((r = read_peer_ca(ps, err, errlen)) != HL_OK)
 			goto out;
 		ps->dialer = ps->conf->port != 0 && strcmp(n->cfg.node, ps->conf->node) < 0;
@@ -327,6 +332,8 @@ hl_node_free(struct hl_node *n)
 	hl_workq_free(n->crypto);
 	n->crypto = NULL;
 	hl_free(n->recv);
+	HL_FREE(n->undurable.keys);
+	HL_FREE(n->undurable.state);
 	node_batch_free(n);
 	if (n->tick != NULL)
 		event_free(n->tick);
@@ -348,13 +355,16 @@ size_t
 hl_node_settle(struct hl_node *n)
 {
 	struct hl_workq_stats a, b;
+	size_t k = 0;
 
-	if (n->crypto == NULL)
-		return 0;
-	hl_workq_stats(n->crypto, &a);
-	hl_workq_wait_idle(n->crypto);
-	hl_workq_stats(n->crypto, &b);
-	return (size_t)(b.completed - a.completed);
+	if (n->crypto != NULL) {
+		hl_workq_stats(n->crypto, &a);
+		hl_workq_wait_idle(n->crypto);
+		hl_workq_stats(n->crypto, &b);
+		k = (size_t)(b.completed - a.completed);
+	}
+	/* and what the store's syncer has to put on disk, with its callbacks */
+	return k + hl_store_sync_settle(n->store);
 }
 
 void

@@ -62,6 +62,17 @@ node_commit(struct hl_node *n)
 	return hl_store_commit(n->store);
 }
 
+int
+node_commit_nowait(struct hl_node *n)
+{
+	if (n->audit_failed) {
+		n->audit_failed = 0;
+		log_warnx("transaction rolled back: its audit entry could not be written");
+		return HL_ERR_STORE;
+	}
+	return hl_store_commit_nowait(n->store);
+}
+
 static void
 batch_drop(struct hl_node *n)
 {
@@ -191,30 +202,31 @@ batch_receipt_done(struct hl_node *n, struct batch_item *b)
 		node_send_receipt_ack(b->ps, rc, n->cfg.node);
 }
 
-void
-node_batch_flush(struct hl_node *n)
+/* A committed batch waiting to be on disk (store_sync.c): its items. */
+struct batch_done {
+	struct hl_node *n;
+	size_t cnt;
+	struct batch_item items[];
+};
+
+/* Once the batch is on disk: send and announce what it holds. */
+static void
+batch_durable(void *arg, int rr)
 {
+	struct batch_done *d = arg;
+	struct hl_node *n = d->n;
 	struct peer_state *topump[HL_PEERS_MAX];
 	unsigned npump = 0, k;
-	size_t i, cnt;
-	int r;
+	size_t i;
 
-	if (!n->batch_open)
-		return;
-	n->batch_open = 0;
-	/* committed now, or already by the store for another writer; rolled
-	 * back when an audit entry of it failed (node_audit) */
-	if ((r = hl_store_hold_end(n->store)) != HL_OK) {
-		log_warnx("commit of %zu received item(s) failed: %s (no receipts sent; origins "
-		    "retry)", n->nbatch, hl_strerror(r));
-		batch_drop(n);
-		return;
+	if (rr != HL_OK) {
+		log_warnx("%zu received item(s) committed but not known to be on disk (%s): no "
+		    "receipts sent (origins retry)", d->cnt, hl_strerror(rr));
+		goto out;
 	}
-	cnt = n->nbatch;
-	n->nbatch = 0;
 	n->batch_flushing = 1;
-	for (i = 0; i < cnt; i++) {
-		struct batch_item *b = &n->batch[i];
+	for (i = 0; i < d->cnt; i++) {
+		struct batch_item *b = &d->items[i];
 
 		switch (b->kind) {
 		case BATCH_SEND_RECEIPT:
@@ -233,13 +245,48 @@ node_batch_flush(struct hl_node *n)
 				topump[npump++] = b->from;
 			break;
 		}
-		hl_free(b->raw);
-		b->raw = NULL;
 	}
 	n->batch_flushing = 0;
 	/* one pump per peer for all the receipts (not one per receipt) */
 	for (k = 0; k < npump; k++)
 		node_pump(n, topump[k]);
+out:
+	for (i = 0; i < d->cnt; i++)
+		hl_free(d->items[i].raw);
+	hl_free(d);
+}
+
+void
+node_batch_flush(struct hl_node *n)
+{
+	struct batch_done *d;
+	int r;
+
+	if (!n->batch_open)
+		return;
+	n->batch_open = 0;
+	/* committed now, or already by the store for another writer; rolled
+	 * back when an audit entry of it failed (node_audit) */
+	if ((r = hl_store_hold_end(n->store)) != HL_OK) {
+		log_warnx("commit of %zu received item(s) failed: %s (no receipts sent; origins "
+		    "retry)", n->nbatch, hl_strerror(r));
+		batch_drop(n);
+		return;
+	}
+	/* written; what it answers waits until the syncer has it on disk
+	 * (rule 5), together with every other commit of this fsync */
+	if ((d = hl_malloc(sizeof(*d) + n->nbatch * sizeof(d->items[0]))) == NULL) {
+		log_warnx("%zu received item(s) committed, out of memory: no receipts sent "
+		    "(origins retry and get them then)", n->nbatch);
+		batch_drop(n);
+		return;
+	}
+	d->n = n;
+	d->cnt = n->nbatch;
+	memcpy(d->items, n->batch, n->nbatch * sizeof(d->items[0]));
+	n->nbatch = 0;   /* the items' receipts are d's now */
+	if (hl_store_when_durable(n->store, batch_durable, d) != HL_OK)
+		batch_durable(d, HL_ERR_NOMEM);
 }
 
 void

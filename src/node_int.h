@@ -40,6 +40,23 @@ struct x509_st;
 #define NODE_SUBSCRIBERS_MAX 8
 #define NODE_CRYPTO_JOBS 4096     /* crypto pool: jobs queued or running */
 
+/* A set of envelope ids (open addressing on the id's random bytes). */
+struct node_idset {
+	uint8_t (*keys)[HL_ID_BYTES];
+	uint8_t *state;                /* 0 empty, 1 used, 2 deleted */
+	size_t cap;                    /* a power of two, or 0 */
+	size_t n;                      /* used */
+	size_t tomb;                   /* deleted */
+};
+
+/* One precedence of a peer's send queue: a ring of ids, oldest first. */
+struct node_lane {
+	uint8_t (*ids)[HL_ID_BYTES];
+	size_t head;                   /* index of the oldest */
+	size_t n;
+	size_t cap;                    /* a power of two, or 0 */
+};
+
 /* A frame (u8 type || payload: ENVELOPE or RELAY) being written to a link,
  * one per precedence per recipient. */
 struct out_xfer {
@@ -94,9 +111,7 @@ struct peer_state {
 	uint64_t test_rtt_ms;
 	char test_result[96];
 	struct in_reasm reasm[HL_REASM_MAX];
-	uint8_t (*inflight)[HL_ID_BYTES];  /* sent on this link, no receipt yet */
-	size_t ninflight;
-	size_t capinflight;
+	struct node_idset inflight;    /* sent on this link, no receipt yet */
 	/* witnessing its audit log: its latest checkpoint we kept */
 	int wit_have;
 	uint64_t wit_size;
@@ -112,13 +127,14 @@ struct peer_state {
 	uint64_t ours_size;
 	uint64_t ours_ms;              /* when it witnessed (its clock, signed) */
 	uint8_t ours_result;           /* enum hl_witness_result, 0 none */
-	/* perf: the pump's last queue listing, current while the store's
-	 * queue generation is still qgen (hl_store_queue_gen) */
-	uint8_t (*qids)[HL_ID_BYTES];
-	uint8_t *qprecs;
-	size_t qn;
-	uint64_t qgen;
-	int qvalid;
+	/* the send queue in memory (node_pump.c): ids by precedence, oldest
+	 * first, loaded from the store at start and after a link reset, then
+	 * fed by what this node queues (node_pump_add) */
+	struct node_lane lanes[HL_PRECEDENCES];
+	struct node_idset queued;      /* the ids in lanes */
+	int reload;                    /* list the queue from the store first */
+	uint64_t loaded_gen;           /* hl_store_queue_gen at the last listing */
+	uint64_t loaded_ms;
 };
 
 /* ---- group commit (node_batch.c) ---- */
@@ -170,6 +186,7 @@ struct hl_node {
 	 * NULL with crypto_threads = 0 (then on the loop) */
 	struct hl_workq *crypto;
 	struct recv_inflight *recv;    /* envelopes being opened (node_recv.c) */
+	struct node_idset undurable;   /* our sends written, not yet on disk (node_ops.c) */
 	size_t nrecv;
 	struct hl_link_ctx *lctx;      /* TLS links (hl_node_listen); NULL in tests */
 	struct event *tick;
@@ -261,6 +278,8 @@ void node_batch_free(struct hl_node *n);
 /* A transaction of our own (the open batch commits first). */
 HL_WUR int node_begin(struct hl_node *n);
 HL_WUR int node_commit(struct hl_node *n);
+/* The same, returning once written: acknowledge from hl_store_when_durable. */
+int node_commit_nowait(struct hl_node *n);
 /* Make sure a batch transaction is open with room for one more item, and
  * that store writes join it until the frame handler returns. */
 HL_WUR int node_batch_join(struct hl_node *n);
@@ -278,6 +297,12 @@ void node_batch_idle(struct hl_node *n);
 /* ---- node_pump.c: the send queue ---- */
 /* Send queued envelopes for ps (directly, or through a relay). */
 void node_pump(struct hl_node *n, struct peer_state *ps);
+/* id (durable, queued for ps) at the end of its precedence's lane. */
+void node_pump_add(struct peer_state *ps, const uint8_t id[HL_ID_BYTES], uint8_t precedence);
+/* Our sends between their commit and the fsync that makes them durable:
+ * not sent before (a listing from the store skips them). */
+int node_undurable_add(struct hl_node *n, const uint8_t id[HL_ID_BYTES]);
+void node_undurable_del(struct hl_node *n, const uint8_t id[HL_ID_BYTES]);
 void node_inflight_del(struct peer_state *ps, const uint8_t id[HL_ID_BYTES]);
 /* ps's link went away or was replaced: forget what was sent on it. */
 void node_pump_reset(struct peer_state *ps);

@@ -176,8 +176,16 @@ reseal(struct hl_node *n, const struct hl_msg *m, const struct hl_label *label,
 		if (waiting[i] != (dl[i].state == HL_DLV_AWAITING_KEY) &&
 		    (r = hl_store_delivery_wait(n->store, m->id, dl[i].node, waiting[i])) != HL_OK)
 			goto out;
-		if (!waiting[i])
+		if (!waiting[i]) {
+			struct peer_state *q = node_peer_by_name(n, dl[i].node);
+
 			(*nsealed)++;
+			/* queued now (or still, under the new sealing); the caller
+			 * commits durably before it pumps, and a rolled-back one is
+			 * dropped when the pump finds it is not queued */
+			if (q != NULL)
+				node_pump_add(q, m->id, m->precedence);
+		}
 	}
 	snprintf(ad, sizeof(ad), "sealed to %u pending recipient(s) with current keys, "
 	    "%zu waiting", *nsealed, ndl - *nsealed);

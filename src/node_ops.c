@@ -228,8 +228,44 @@ send_seal(struct hl_job *j, void *ctx)
 	    &sj->raw, &sj->rawlen);
 }
 
+/* Once the envelope is on disk: it leaves (the pump), the subscribers
+ * hear of it, and the caller gets its answer. */
+static void
+send_durable(void *arg, int rr)
+{
+	struct send_job *sj = arg;
+	struct hl_node *n = sj->n;
+	char why[HL_SEND_WHY_MAX] = "";
+	unsigned i;
+
+	node_undurable_del(n, sj->id);
+	if (rr == HL_OK) {
+		for (i = 0; i < sj->nr; i++) {
+			struct peer_state *ps = node_peer_by_name(n, sj->names[i]);
+
+			if (ps == NULL)
+				continue;
+			if (!sj->waiting[i])
+				node_pump_add(ps, sj->id, sj->sp.precedence);
+			node_pump(n, ps);
+		}
+		/* subscribers: our own reports are part of our track picture too */
+		node_event(n, &(struct hl_node_event){ .kind = HL_NODE_EV_SENT, .id = sj->id,
+		    .content_type = sj->sp.content_type });
+	} else {
+		snprintf(why, sizeof(why), "stored, but not known to be on disk: %s",
+		    hl_strerror(rr));
+	}
+	if (sj->cb != NULL)
+		sj->cb(sj->arg, rr, rr == HL_OK ? sj->id : NULL, why);
+	send_job_free(sj);
+}
+
 /* Store the sealed envelope, its deliveries and audit entry (one
- * transaction), then queue it to each recipient. On the loop. */
+ * transaction). Synchronous (sj->cb NULL): on disk when this returns, then
+ * queued. Asynchronous: written; send_durable queues it and answers the
+ * caller once the store's syncer has it on disk, and takes sj over. On the
+ * loop. */
 static int
 send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
 {
@@ -282,6 +318,12 @@ send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
 	    (sj->sp.flags & HL_ENV_FLAG_EXERCISE) ? " EXERCISE" : "", sj->content_len);
 	if ((r = node_begin(n)) != HL_OK)
 		goto out;
+	/* asynchronous: not sent before it is on disk (send_durable) */
+	if (sj->cb != NULL && (r = node_undurable_add(n, sj->id)) != HL_OK) {
+		hl_store_rollback(n->store);
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
 	if ((r = hl_store_put_outbound(n->store, &m, names, sj->nr, now)) != HL_OK) {
 		hl_store_rollback(n->store);
 		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
@@ -297,7 +339,7 @@ send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
 		}
 	}
 	node_audit(n, "envelope-sent", sj->id, sj->originator, ad);
-	if ((r = node_commit(n)) != HL_OK) {
+	if ((r = sj->cb != NULL ? node_commit_nowait(n) : node_commit(n)) != HL_OK) {
 		hl_store_rollback(n->store);
 		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
 		goto out;
@@ -305,17 +347,28 @@ send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
 	log_info("envelope %s queued to %u recipient(s) (%s)%s", idh, sj->nr - sj->nwait,
 	    hl_precedence_name(sj->sp.precedence),
 	    sj->nwait > 0 ? "; some await a fresh KEM key" : "");
-	for (i = 0; i < sj->nr; i++) {
-		struct peer_state *ps = node_peer_by_name(n, names[i]);
+	if (sj->cb == NULL) {
+		for (i = 0; i < sj->nr; i++) {
+			struct peer_state *ps = node_peer_by_name(n, names[i]);
 
-		if (ps != NULL)
+			if (ps == NULL)
+				continue;
+			if (!sj->waiting[i])
+				node_pump_add(ps, sj->id, sj->sp.precedence);
 			node_pump(n, ps);
+		}
+		/* subscribers: our own reports are part of our track picture too */
+		node_event(n, &(struct hl_node_event){ .kind = HL_NODE_EV_SENT, .id = sj->id,
+		    .content_type = sj->sp.content_type });
+	} else if (hl_store_when_durable(n->store, send_durable, sj) != HL_OK) {
+		/* out of memory for the callback: wait for the disk here */
+		(void)hl_store_sync_settle(n->store);
+		send_durable(sj, HL_OK);
 	}
-	/* subscribers: our own reports are part of our track picture too */
-	node_event(n, &(struct hl_node_event){ .kind = HL_NODE_EV_SENT, .id = sj->id,
-	    .content_type = sj->sp.content_type });
 	r = HL_OK;
 out:
+	if (r != HL_OK && sj->cb != NULL)
+		node_undurable_del(n, sj->id);
 	hl_buf_free(&lb);
 	hl_free(lp);
 	return r;
@@ -351,8 +404,10 @@ send_done(struct hl_job *j)
 		send_job_free(sj);
 		return;
 	}
-	r = send_store(sj->n, sj, why, sizeof(why));
-	sj->cb(sj->arg, r, r == HL_OK ? sj->id : NULL, why);
+	/* stored: send_durable answers and frees sj once it is on disk */
+	if ((r = send_store(sj->n, sj, why, sizeof(why))) == HL_OK)
+		return;
+	sj->cb(sj->arg, r, NULL, why);
 	send_job_free(sj);
 }
 

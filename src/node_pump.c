@@ -2,9 +2,12 @@
  * out FLASH first, then oldest first, as ENVELOPE frames or 64 KiB CHUNKs
  * (the highest precedence always next), directly or through a relay as
  * RELAY frames; ids sent and not yet receipted are the link's in-flight
- * set. Its interface (node_int.h: node_pump, node_inflight_del, reset,
- * via_lost, retransmit, free) is all the rest of the node uses, so per-peer
- * in-memory queues can replace this file without touching the others. */
+ * set. The queue is in memory: one lane per precedence, listed from the
+ * store at start and after a link reset, fed by node_pump_add with what
+ * this node queues once it is durable; an id is checked against the store
+ * when it is loaded for sending (it may have had its receipt meanwhile).
+ * Listing the store's queue after every change, as before, cost 85 % of a
+ * busy node's CPU (docs/BENCHMARKS.md). */
 #include <string.h>
 
 #include <openssl/rand.h>
@@ -15,54 +18,232 @@
 #include "log.h"
 #include "node_int.h"
 
-/* Candidates for the transfer slots: one store query, used up in order. */
-struct pump_cands {
-	uint8_t (*ids)[HL_ID_BYTES];
-	uint8_t *precs;
-	size_t n;
-	size_t used[HL_PRECEDENCES];   /* next index to look at, per precedence */
-};
+#define IDSET_MIN 64
+#define LANE_MIN 64
+#define QUEUE_LOAD_MAX 65536        /* ids listed from the store at a time */
+#define QUEUE_RELOAD_MS 10000       /* the safety net's period (below) */
 
-static int
-inflight_has(const struct peer_state *ps, const uint8_t id[HL_ID_BYTES])
+/* ---- id sets ---- */
+
+static size_t
+idset_slot(const uint8_t id[HL_ID_BYTES], size_t cap)
 {
-	size_t i;
+	uint64_t h;
 
-	for (i = 0; i < ps->ninflight; i++)
-		if (memcmp(ps->inflight[i], id, HL_ID_BYTES) == 0)
-			return 1;
-	return 0;
+	memcpy(&h, id, sizeof(h));   /* ids are random (RAND_bytes) */
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
 }
 
 static int
-inflight_add(struct peer_state *ps, const uint8_t id[HL_ID_BYTES])
+idset_has(const struct node_idset *s, const uint8_t id[HL_ID_BYTES])
 {
-	void *p;
-	size_t ncap;
+	size_t i, k;
 
-	if (ps->ninflight == ps->capinflight) {
-		ncap = ps->capinflight == 0 ? 64 : ps->capinflight * 2;
-		if ((p = hl_realloc(ps->inflight, ncap * HL_ID_BYTES)) == NULL)
-			return HL_ERR_NOMEM;
-		ps->inflight = p;
-		ps->capinflight = ncap;
+	if (s->cap == 0)
+		return 0;
+	for (k = 0, i = idset_slot(id, s->cap); k < s->cap; k++, i = (i + 1) & (s->cap - 1)) {
+		if (s->state[i] == 0)
+			return 0;
+		if (s->state[i] == 1 && memcmp(s->keys[i], id, HL_ID_BYTES) == 0)
+			return 1;
 	}
-	memcpy(ps->inflight[ps->ninflight++], id, HL_ID_BYTES);
+	return 0;
+}
+
+static int idset_add(struct node_idset *s, const uint8_t id[HL_ID_BYTES]);
+
+/* Rebuild at cap (drops the deleted slots). */
+static int
+idset_resize(struct node_idset *s, size_t cap)
+{
+	struct node_idset t;
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	if ((t.keys = hl_calloc(cap, HL_ID_BYTES)) == NULL ||
+	    (t.state = hl_calloc(cap, 1)) == NULL) {
+		hl_free(t.keys);
+		return HL_ERR_NOMEM;
+	}
+	t.cap = cap;
+	for (i = 0; i < s->cap; i++)
+		if (s->state[i] == 1)
+			(void)idset_add(&t, s->keys[i]);
+	hl_free(s->keys);
+	hl_free(s->state);
+	*s = t;
 	return HL_OK;
+}
+
+/* 1 added, 0 there already, <0 out of memory. */
+static int
+idset_add(struct node_idset *s, const uint8_t id[HL_ID_BYTES])
+{
+	size_t i;
+	int r;
+
+	if ((s->n + s->tomb + 1) * 2 > s->cap &&
+	    (r = idset_resize(s, s->cap == 0 ? IDSET_MIN : (s->n + 1) * 4 > s->cap ? s->cap * 2 :
+	    s->cap)) != HL_OK)
+		return r;
+	if (idset_has(s, id))
+		return 0;
+	for (i = idset_slot(id, s->cap); s->state[i] == 1; i = (i + 1) & (s->cap - 1))
+		;
+	if (s->state[i] == 2)
+		s->tomb--;
+	memcpy(s->keys[i], id, HL_ID_BYTES);
+	s->state[i] = 1;
+	s->n++;
+	return 1;
+}
+
+static int
+idset_del(struct node_idset *s, const uint8_t id[HL_ID_BYTES])
+{
+	size_t i, k;
+
+	if (s->cap == 0)
+		return 0;
+	for (k = 0, i = idset_slot(id, s->cap); k < s->cap; k++, i = (i + 1) & (s->cap - 1)) {
+		if (s->state[i] == 0)
+			return 0;
+		if (s->state[i] == 1 && memcmp(s->keys[i], id, HL_ID_BYTES) == 0) {
+			s->state[i] = 2;
+			s->n--;
+			s->tomb++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+idset_clear(struct node_idset *s)
+{
+	HL_FREE(s->keys);
+	HL_FREE(s->state);
+	s->cap = s->n = s->tomb = 0;
+}
+
+/* ---- lanes ---- */
+
+static int
+lane_push(struct node_lane *l, const uint8_t id[HL_ID_BYTES])
+{
+	uint8_t (*ids)[HL_ID_BYTES];
+	size_t ncap, i;
+
+	if (l->n == l->cap) {
+		ncap = l->cap == 0 ? LANE_MIN : l->cap * 2;
+		if ((ids = hl_calloc(ncap, HL_ID_BYTES)) == NULL)
+			return HL_ERR_NOMEM;
+		for (i = 0; i < l->n; i++)
+			memcpy(ids[i], l->ids[(l->head + i) & (l->cap - 1)], HL_ID_BYTES);
+		hl_free(l->ids);
+		l->ids = ids;
+		l->cap = ncap;
+		l->head = 0;
+	}
+	memcpy(l->ids[(l->head + l->n) & (l->cap - 1)], id, HL_ID_BYTES);
+	l->n++;
+	return HL_OK;
+}
+
+static const uint8_t *
+lane_front(const struct node_lane *l)
+{
+	return l->n > 0 ? l->ids[l->head] : NULL;
+}
+
+static void
+lane_pop(struct node_lane *l)
+{
+	if (l->n == 0)
+		return;
+	l->head = (l->head + 1) & (l->cap - 1);
+	l->n--;
+}
+
+static void
+lanes_clear(struct peer_state *ps)
+{
+	unsigned p;
+
+	for (p = 0; p < HL_PRECEDENCES; p++) {
+		HL_FREE(ps->lanes[p].ids);
+		memset(&ps->lanes[p], 0, sizeof(ps->lanes[p]));
+	}
+	idset_clear(&ps->queued);
+}
+
+void
+node_pump_add(struct peer_state *ps, const uint8_t id[HL_ID_BYTES], uint8_t precedence)
+{
+	int r;
+
+	if (precedence >= HL_PRECEDENCES)
+		return;
+	if (idset_has(&ps->inflight, id))
+		return;   /* sent already, its receipt is awaited */
+	if ((r = idset_add(&ps->queued, id)) == 0)
+		return;
+	if (r < 0 || lane_push(&ps->lanes[precedence], id) != HL_OK) {
+		(void)idset_del(&ps->queued, id);
+		ps->reload = 1;   /* out of memory: list it from the store later */
+	}
+}
+
+/* List the queue from the store (the truth): every queued id not in flight,
+ * FLASH first, then oldest first; at most QUEUE_LOAD_MAX (the next listing
+ * brings the rest once these are sent). */
+static void
+queue_load(struct hl_node *n, struct peer_state *ps)
+{
+	uint8_t (*ids)[HL_ID_BYTES] = NULL;
+	uint8_t *precs = NULL;
+	size_t cnt = 0, i;
+
+	ps->loaded_gen = hl_store_queue_gen(n->store);
+	ps->loaded_ms = hl_now_ms();
+	if (hl_store_queue_list(n->store, ps->conf->node, &ids, &precs, &cnt,
+	    QUEUE_LOAD_MAX + ps->inflight.n) != HL_OK)
+		return;   /* reload stays set: next time */
+	lanes_clear(ps);
+	ps->reload = 0;
+	for (i = 0; i < cnt; i++)
+		if (!idset_has(&n->undurable, ids[i]))   /* their durable callback adds them */
+			node_pump_add(ps, ids[i], precs[i]);
+	hl_free(ids);
+	hl_free(precs);
+}
+int
+node_undurable_add(struct hl_node *n, const uint8_t id[HL_ID_BYTES])
+{
+	return idset_add(&n->undurable, id) < 0 ? HL_ERR_NOMEM : HL_OK;
+}
+
+void
+node_undurable_del(struct hl_node *n, const uint8_t id[HL_ID_BYTES])
+{
+	(void)idset_del(&n->undurable, id);
+	if (n->undurable.n == 0)
+		idset_clear(&n->undurable);   /* give the memory back after a burst */
 }
 
 void
 node_inflight_del(struct peer_state *ps, const uint8_t id[HL_ID_BYTES])
 {
-	size_t i;
+	(void)idset_del(&ps->inflight, id);
+}
 
-	for (i = 0; i < ps->ninflight; i++) {
-		if (memcmp(ps->inflight[i], id, HL_ID_BYTES) == 0) {
-			memmove(ps->inflight[i], ps->inflight[ps->ninflight - 1], HL_ID_BYTES);
-			ps->ninflight--;
-			return;
-		}
-	}
+/* What was in flight goes back to the queue: listed again from the store
+ * on the next pump (the store still has it queued, in order). */
+static void
+inflight_requeue(struct peer_state *ps)
+{
+	idset_clear(&ps->inflight);
+	ps->reload = 1;
 }
 
 /* Drop the transfers in progress on a link (it went away). */
@@ -80,7 +261,7 @@ xfers_clear(struct peer_state *ps)
 void
 node_pump_reset(struct peer_state *ps)
 {
-	ps->ninflight = 0;
+	inflight_requeue(ps);
 	xfers_clear(ps);
 }
 
@@ -95,7 +276,7 @@ node_pump_via_lost(struct hl_node *n, struct peer_state *via)
 		struct peer_state *ps = &n->peers[i];
 
 		if (ps->inflight_via == via) {
-			ps->ninflight = 0;
+			inflight_requeue(ps);
 			ps->inflight_via = NULL;
 		}
 		for (p = 0; p < HL_PRECEDENCES; p++) {
@@ -157,45 +338,73 @@ xfer_load(struct out_xfer *x, uint8_t *raw, size_t len, struct peer_state *via,
 	return HL_OK;
 }
 
-/* Fill empty precedence slots from the candidates; direct when the link to
- * ps is up, else through a relay that links to it. */
+/* Fill empty precedence slots from the lanes, oldest first; direct when
+ * the link to ps is up, else through a relay that links to it. An id whose
+ * delivery is no longer queued in the store (its receipt came, it expired)
+ * is dropped here. */
 static void
-xfers_refill(struct hl_node *n, struct peer_state *ps, struct pump_cands *c)
+xfers_refill(struct hl_node *n, struct peer_state *ps)
 {
 	struct peer_state *via = NULL;
 	struct hl_envelope e;
+	const uint8_t *front;
+	uint8_t id[HL_ID_BYTES];
 	uint8_t *raw;
 	size_t len;
 	unsigned p;
-	size_t i;
 	int r;
 
 	for (p = 0; p < HL_PRECEDENCES; p++) {
 		struct out_xfer *x = &ps->xfer[p];
+		struct node_lane *l = &ps->lanes[p];
+		size_t skipped = 0;
 
-		for (i = c->used[p]; x->raw == NULL && i < c->n; i++) {
-			if (c->precs[i] != p || inflight_has(ps, c->ids[i]) || xfer_busy(ps, c->ids[i]))
-				continue;
-			if ((r = hl_store_get_raw(n->store, c->ids[i], ps->conf->node, &raw,
-			    &len)) != HL_OK) {
-				log_warnx("pump %s: cannot load envelope: %s", ps->conf->node,
-				    hl_strerror(r));
+		/* skipped: ids no relay may carry now, moved to the lane's end so
+		 * that they do not hold back the others; each is looked at once */
+		while (x->raw == NULL && skipped < l->n && (front = lane_front(l)) != NULL) {
+			memcpy(id, front, HL_ID_BYTES);
+			if (idset_has(&ps->inflight, id) || xfer_busy(ps, id)) {
+				lane_pop(l);
+				(void)idset_del(&ps->queued, id);
 				continue;
 			}
 			via = NULL;
+			if ((r = hl_store_get_queued_raw(n->store, id, ps->conf->node, &raw,
+			    &len)) != HL_OK) {
+				if (r != HL_ERR_NOT_FOUND)
+					log_warnx("pump %s: cannot load envelope: %s", ps->conf->node,
+					    hl_strerror(r));
+				lane_pop(l);
+				(void)idset_del(&ps->queued, id);
+				continue;
+			}
 			if (!ps->up) {
 				if (hl_envelope_decode(raw, len, &e) != HL_OK ||
-				    (via = node_pick_relay(n, ps, &e)) == NULL ||
-				    hl_link_outq(via->link) >= PUMP_HIGH_BYTES) {
+				    (via = node_pick_relay(n, ps, &e)) == NULL) {
+					/* no relay may carry it now (rule 2): later */
 					hl_free(raw);
+					lane_pop(l);
+					if (lane_push(l, id) != HL_OK) {
+						(void)idset_del(&ps->queued, id);
+						ps->reload = 1;
+					}
+					skipped++;
 					continue;
 				}
+				if (hl_link_outq(via->link) >= PUMP_HIGH_BYTES) {
+					/* the relay's link is full: it stays first */
+					hl_free(raw);
+					break;
+				}
 			}
-			if (xfer_load(x, raw, len, via, ps->conf->node) != HL_OK)
+			lane_pop(l);
+			(void)idset_del(&ps->queued, id);
+			if (xfer_load(x, raw, len, via, ps->conf->node) != HL_OK) {
+				ps->reload = 1;   /* still queued in the store */
 				continue;
-			memcpy(x->id, c->ids[i], HL_ID_BYTES);
+			}
+			memcpy(x->id, id, HL_ID_BYTES);
 		}
-		c->used[p] = i;
 	}
 }
 
@@ -243,9 +452,9 @@ xfers_step(struct peer_state *ps)
 		return 0;
 	}
 	if (x->off == x->len) {
-		if (ps->ninflight == 0)
+		if (ps->inflight.n == 0)
 			ps->inflight_progress_ms = hl_now_ms();
-		if (inflight_add(ps, x->id) != HL_OK)
+		if (idset_add(&ps->inflight, x->id) < 0)
 			log_warnx("pump %s: out of memory", ps->conf->node);
 		ps->inflight_via = x->via;
 		hl_free(x->raw);
@@ -263,7 +472,6 @@ xfers_step(struct peer_state *ps)
 void
 node_pump(struct hl_node *n, struct peer_state *ps)
 {
-	struct pump_cands c;
 	unsigned i;
 	int any = 0;
 
@@ -278,29 +486,17 @@ node_pump(struct hl_node *n, struct peer_state *ps)
 	} else if (hl_link_outq(ps->link) >= PUMP_HIGH_BYTES) {
 		return;
 	}
-	/* list the queue again only when the store says it may have changed
-	 * (the list is the same as a fresh one otherwise) */
-	if (!ps->qvalid || ps->qgen != hl_store_queue_gen(n->store)) {
-		hl_free(ps->qids);
-		hl_free(ps->qprecs);
-		ps->qids = NULL;
-		ps->qprecs = NULL;
-		ps->qn = 0;
-		ps->qvalid = 0;
-		ps->qgen = hl_store_queue_gen(n->store);
-		if (hl_store_queue_list(n->store, ps->conf->node, &ps->qids, &ps->qprecs, &ps->qn,
-		    PUMP_BATCH) != HL_OK)
-			return;
-		ps->qvalid = 1;
-	}
-	memset(&c, 0, sizeof(c));
-	c.ids = ps->qids;
-	c.precs = ps->qprecs;
-	c.n = ps->qn;
+	/* the store is listed at start, after a link reset, and, as a safety
+	 * net for a queue change this node did not add (none is known), when
+	 * the lanes are empty and the store's queue changed over the last
+	 * QUEUE_RELOAD_MS */
+	if (ps->reload || (ps->queued.n == 0 && ps->loaded_gen != hl_store_queue_gen(n->store) &&
+	    hl_now_ms() - ps->loaded_ms >= QUEUE_RELOAD_MS))
+		queue_load(n, ps);
 	for (;;) {
 		if (ps->up && hl_link_outq(ps->link) >= PUMP_HIGH_BYTES)
 			break;
-		xfers_refill(n, ps, &c);
+		xfers_refill(n, ps);
 		if (!xfers_step(ps))
 			break;
 	}
@@ -312,11 +508,11 @@ node_pump_retransmit(struct hl_node *n, struct peer_state *ps, uint64_t now)
 	/* no receipt for anything in flight for a while (the receiver could
 	 * not store it, say): send it all again; duplicates are answered from
 	 * the receiver's seen-id table */
-	if (ps->ninflight == 0 || now - ps->inflight_progress_ms < RETRANSMIT_MS)
+	if (ps->inflight.n == 0 || now - ps->inflight_progress_ms < RETRANSMIT_MS)
 		return;
 	log_warnx("link %s: no receipt for %zu envelope(s) in %u s: sending again",
-	    ps->conf->node, ps->ninflight, RETRANSMIT_MS / 1000);
-	ps->ninflight = 0;
+	    ps->conf->node, ps->inflight.n, RETRANSMIT_MS / 1000);
+	inflight_requeue(ps);
 	ps->inflight_via = NULL;
 	node_pump(n, ps);
 }
@@ -325,9 +521,6 @@ void
 node_pump_free(struct peer_state *ps)
 {
 	xfers_clear(ps);
-	HL_FREE(ps->inflight);
-	HL_FREE(ps->qids);
-	HL_FREE(ps->qprecs);
-	ps->ninflight = ps->capinflight = ps->qn = 0;
-	ps->qvalid = 0;
+	idset_clear(&ps->inflight);
+	lanes_clear(ps);
 }

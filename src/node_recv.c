@@ -101,6 +101,29 @@ out:
 	hl_free(raw);
 }
 
+/* The stored answer to a replay, sent once the first copy is on disk. */
+struct dup_answer {
+	struct peer_state *ps;
+	uint8_t id[HL_ID_BYTES];
+	uint8_t *raw;
+	size_t len;
+};
+
+static void
+duplicate_durable(void *arg, int r)
+{
+	struct dup_answer *d = arg;
+	char idh[33];
+
+	if (r == HL_OK && d->ps->link != NULL &&
+	    hl_link_send(d->ps->link, HL_FRAME_RECEIPT, d->raw, d->len) != HL_OK) {
+		hl_hex_id(d->id, idh);
+		log_warnx("envelope %s: cannot resend receipt", idh);
+	}
+	hl_free(d->raw);
+	hl_free(d);
+}
+
 /* A replay (or a copy that was opened while the first was): the answer we
  * gave the first time. Takes ownership of receipt. */
 static void
@@ -108,6 +131,7 @@ answer_duplicate(struct hl_node *n, struct peer_state *ps, const struct hl_envel
     uint8_t *receipt, size_t rlen)
 {
 	struct batch_item *b;
+	struct dup_answer *d;
 	char idh[33];
 
 	hl_hex_id(e->id, idh);
@@ -123,10 +147,20 @@ answer_duplicate(struct hl_node *n, struct peer_state *ps, const struct hl_envel
 	}
 	if (n->batch_open)
 		node_batch_flush(n);
-	if (receipt != NULL && ps->link != NULL &&
-	    hl_link_send(ps->link, HL_FRAME_RECEIPT, receipt, rlen) != HL_OK)
-		log_warnx("envelope %s: cannot resend receipt", idh);
-	hl_free(receipt);
+	if (receipt == NULL)
+		return;
+	/* the first copy is committed; it may not be on disk yet: the answer
+	 * goes out once it is (rule 5) */
+	if ((d = hl_malloc(sizeof(*d))) == NULL) {
+		hl_free(receipt);
+		return;   /* the origin sends it again */
+	}
+	d->ps = ps;
+	d->raw = receipt;
+	d->len = rlen;
+	memcpy(d->id, e->id, HL_ID_BYTES);
+	if (hl_store_when_durable(n->store, duplicate_durable, d) != HL_OK)
+		duplicate_durable(d, HL_ERR_NOMEM);
 }
 
 /* ---- the crypto part of a receive: verify, open, sign the delivered

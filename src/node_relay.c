@@ -276,6 +276,7 @@ node_handle_relay(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 	}
 	if (added)
 		log_info("envelope %s from %s accepted for relay to %s", idh, e.origin, final);
+	node_pump_add(fin, e.id, e.precedence);
 	node_pump(n, fin);
 	return HL_OK;
 }

@@ -548,6 +548,8 @@ store_collect_ids(struct hl_store *s, sqlite3_stmt *st, size_t max, uint8_t (**i
 
 /* ---- transactions ---- */
 
+static int commit_written(struct hl_store *s);
+
 /* End the held transaction: commit it, or roll it back when the holder
  * said it must not commit; keep the result for hl_store_hold_end. */
 static void
@@ -561,7 +563,8 @@ hold_close(struct hl_store *s)
 		    "held transaction rolled back: its holder marked it failed");
 		r = HL_ERR_STORE;
 	} else {
-		r = hl_store_commit(s);
+		/* the holder acknowledges from a durable callback */
+		r = commit_written(s);
 	}
 	s->hold = HOLD_ENDED;
 	s->hold_result = r;
@@ -709,8 +712,10 @@ hl_store_begin(struct hl_store *s)
 	return HL_OK;
 }
 
-int
-hl_store_commit(struct hl_store *s)
+/* Commit; with the syncer running, written but not yet on disk (the
+ * syncer is told). */
+static int
+commit_written(struct hl_store *s)
 {
 	int r;
 
@@ -736,7 +741,24 @@ hl_store_commit(struct hl_store *s)
 	 * worth) and never waits for a lock; see ckpt_main */
 	if (atomic_exchange(&s->wal_restart, 0))
 		(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	store_sync_committed(s);
 	return HL_OK;
+}
+
+int
+hl_store_commit(struct hl_store *s)
+{
+	int r;
+
+	if ((r = commit_written(s)) != HL_OK)
+		return r;
+	return store_sync_wait(s);
+}
+
+int
+hl_store_commit_nowait(struct hl_store *s)
+{
+	return commit_written(s);
 }
 
 void
@@ -1118,6 +1140,7 @@ store_free(struct hl_store *s)
 
 	if (s == NULL)
 		return;
+	store_sync_stop(s);
 	ckpt_stop(s);
 	if (s->ckpt_db != NULL && sqlite3_close(s->ckpt_db) != SQLITE_OK)
 		(void)sqlite3_close_v2(s->ckpt_db);

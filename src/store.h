@@ -18,6 +18,7 @@
 #include "merkle.h"
 
 struct hl_store;
+struct event_base;
 struct hl_keys;
 
 /* Stored in deliveries.state: the values are part of the schema (the SQL
@@ -76,6 +77,32 @@ void hl_store_close(struct hl_store *s);
 /* Explicit transactions for grouping (nesting not allowed). */
 HL_WUR int hl_store_begin(struct hl_store *s);
 HL_WUR int hl_store_commit(struct hl_store *s);
+
+/* Group commit with the fsync off the loop (src/store_sync.c,
+ * docs/internals/pipeline.md). After hl_store_sync_start, commits are
+ * written by the caller and made durable by a syncer thread's fdatasync of
+ * the WAL, which covers every commit written before it: hl_store_commit
+ * still returns once its commit is on disk (it waits for the syncer);
+ * hl_store_commit_nowait returns once written, and the caller acknowledges
+ * from fn, which hl_store_when_durable runs on base's loop, in order, once
+ * everything committed before the call is on disk (r = HL_OK; HL_ERR_IO if
+ * an fdatasync failed). Without the syncer both commit durably before they
+ * return, and hl_store_when_durable calls fn at once. */
+typedef void (*hl_store_durable_fn)(void *arg, int r);
+HL_WUR int hl_store_sync_start(struct hl_store *s, struct event_base *base, const char *db_path);
+HL_WUR int hl_store_commit_nowait(struct hl_store *s);
+HL_WUR int hl_store_when_durable(struct hl_store *s, hl_store_durable_fn fn, void *arg);
+struct hl_store_sync_stats {
+	uint64_t commits;      /* commits written with the syncer running */
+	uint64_t synced;       /* of them, on disk */
+	uint64_t fsyncs;       /* fdatasync calls (commits / fsyncs: the group size) */
+	size_t waiting;        /* durable callbacks not yet run */
+	int failed;            /* an fdatasync failed */
+};
+void hl_store_sync_stats(struct hl_store *s, struct hl_store_sync_stats *st);
+/* Wait until every commit so far is on disk and run the durable callbacks
+ * that are due, here; returns how many ran (tests, shutdown). */
+size_t hl_store_sync_settle(struct hl_store *s);
 void hl_store_rollback(struct hl_store *s);
 /* One snapshot for several reads (a search's lookups): a read transaction
  * unless one is open already (then that one is the snapshot). OUT: *began,
@@ -148,6 +175,10 @@ HL_WUR int hl_store_hold_end(struct hl_store *s);
 /* The encoded envelope to send to final: the bytes held in transit for it
  * if we relay it, else our own copy. OUT: *raw (hl_free), *len. */
 HL_WUR int hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *final, uint8_t **raw, size_t *len);
+/* The same, only while the delivery to final (or the transit to it) is
+ * still queued: HL_ERR_NOT_FOUND once its receipt came or it expired. */
+HL_WUR int hl_store_get_queued_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const char *final, uint8_t **raw, size_t *len);
 
 /* Relay: keep an envelope in transit to final (store-and-forward), queued

@@ -71,8 +71,13 @@ extern const char store_stix_v10[];     /* 9 -> 10: STIX search index */
 
 enum store_hold_state { HOLD_NONE = 0, HOLD_OPEN, HOLD_ENDED };
 
+struct store_sync;
+
 struct hl_store {
 	sqlite3 *db;
+	/* group commit with the fsync on a syncer thread (store_sync.c); NULL:
+	 * every commit is fsynced before it returns */
+	struct store_sync *sync;
 	/* WAL checkpoints run on a thread with its own connection, so a large
 	 * commit's checkpoint never lands on the next small (FLASH) commit */
 	sqlite3 *ckpt_db;
@@ -112,6 +117,11 @@ store_st(const struct hl_store *s, enum store_mod m, unsigned i)
 {
 	return s->st[m][i];
 }
+
+/* ---- the syncer (store_sync.c) ---- */
+void store_sync_committed(struct hl_store *s);
+int store_sync_wait(struct hl_store *s);
+void store_sync_stop(struct hl_store *s);
 
 /* ---- errors ---- */
 /* Record a message in s->errmsg and return r. */

@@ -56,6 +56,8 @@ enum queue_st {
 	ST_PENDING_ALL,
 	ST_RAW_TRANSIT,
 	ST_RAW_OWN,
+	ST_RAW_TRANSIT_Q,
+	ST_RAW_OWN_Q,
 	ST_TRANSIT_HAS,
 	ST_TRANSIT_PUT,
 	ST_TRANSIT_DONE,
@@ -92,6 +94,11 @@ static const char *const queue_sql[ST_QUEUE_N] = {
 	    " ORDER BY queued_ms LIMIT ?2",
 	[ST_RAW_TRANSIT] = "SELECT raw FROM transit WHERE id = ?1 AND final = ?2",
 	[ST_RAW_OWN] = "SELECT raw FROM envelopes WHERE id = ?1",
+	/* the same, only while still queued for that node (the pump's memory
+	 * may hold an id whose receipt came, or that expired) */
+	[ST_RAW_TRANSIT_Q] = "SELECT raw FROM transit WHERE id = ?1 AND final = ?2 AND state = 0",
+	[ST_RAW_OWN_Q] = "SELECT e.raw FROM deliveries AS d JOIN envelopes AS e ON e.id = d.id"
+	    " WHERE d.id = ?1 AND d.node = ?2 AND d.state = 0",
 	[ST_TRANSIT_HAS] = "SELECT 1 FROM transit WHERE id = ?1 AND final = ?2",
 	/* a newer sealing of the same envelope (re-sealed by its origin to
 	 * fresh keys) replaces the bytes we forward; the caller checked the
@@ -367,6 +374,40 @@ hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], const
 		store_reset(st);
 		st = ST(ST_RAW_OWN);
 		if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+		    (r = store_step_row(s, st, &have)) != HL_OK)
+			goto out;
+	}
+	if (!have) {
+		r = HL_ERR_NOT_FOUND;
+		goto out;
+	}
+	r = store_col_blob_dup(st, 0, HL_ENVELOPE_MAX_BYTES, raw, len);
+out:
+	store_reset(st);
+	return r;
+}
+
+int
+hl_store_get_queued_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *final, uint8_t **raw, size_t *len)
+{
+	sqlite3_stmt *st;
+	int r, have;
+
+	*raw = NULL;
+	*len = 0;
+	if (s == NULL || final == NULL)
+		return HL_ERR_INVALID;
+	st = ST(ST_RAW_TRANSIT_Q);
+	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = store_bind_text(s, st, 2, final)) != HL_OK ||
+	    (r = store_step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		store_reset(st);
+		st = ST(ST_RAW_OWN_Q);
+		if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+		    (r = store_bind_text(s, st, 2, final)) != HL_OK ||
 		    (r = store_step_row(s, st, &have)) != HL_OK)
 			goto out;
 	}
