@@ -747,3 +747,45 @@ hl_http_table(struct hl_http *h)
 {
 	return h != NULL ? &h->t : NULL;
 }
+
+/* ---- replies that come later ---- */
+
+struct hl_http_defer {
+	struct evhttp_request *req;    /* NULL once the connection closed */
+};
+
+static void
+defer_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct hl_http_defer *d = arg;
+
+	(void)evcon;
+	d->req = NULL;   /* libevent frees the request with its connection */
+}
+
+struct hl_http_defer *
+hl_http_defer(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct hl_http_defer *d;
+
+	if (evcon == NULL || (d = hl_calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->req = req;
+	evhttp_connection_set_closecb(evcon, defer_closed, d);
+	return d;
+}
+
+struct evhttp_request *
+hl_http_defer_take(struct hl_http_defer *d)
+{
+	struct evhttp_request *req;
+	struct evhttp_connection *evcon;
+
+	if (d == NULL)
+		return NULL;
+	if ((req = d->req) != NULL && (evcon = evhttp_request_get_connection(req)) != NULL)
+		evhttp_connection_set_closecb(evcon, NULL, NULL);
+	hl_free(d);
+	return req;
+}

@@ -192,6 +192,16 @@ HL_WUR int hl_http_listen(struct hl_http *h, char *err, size_t errlen);
 
 /* j (consumed; NULL gives a 500) as application/json, pretty printed. */
 void hl_http_reply_json(struct evhttp_request *req, int code, json_t *j);
+
+/* A reply that comes later, from a completion (an asynchronous send): the
+ * handler calls hl_http_defer and returns without replying; later,
+ * hl_http_defer_take hands back the request to reply to, or NULL when the
+ * client went away meanwhile (libevent freed the request: nothing may be
+ * sent), and frees d. Exactly one take per defer. NULL: out of memory
+ * (reply at once instead). */
+struct hl_http_defer;
+struct hl_http_defer *hl_http_defer(struct evhttp_request *req);
+struct evhttp_request *hl_http_defer_take(struct hl_http_defer *d);
 /* {"error": ecode, "message": ...} (one line). */
 void hl_http_reply_error(struct evhttp_request *req, int code, const char *ecode,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
