@@ -3,8 +3,9 @@
 #
 # In one run on this machine: the machine's limits (loopback RTT, fsync,
 # openssl speed, bench_kem), hotline with four nodes on loopback (FLASH
-# latency to one and three partners, idle and during a bulk transfer;
-# sustained envelopes/s with CPU and RSS; a perf CPU breakdown), the same
+# latency to one and three partners, idle and during a file and a TAXII bulk
+# transfer; sustained envelopes/s with CPU and RSS, one envelope a request and
+# with the batch endpoint; perf CPU breakdowns), the same
 # with bench_no_fsync (like-for-like), optionally with the what-if shim
 # bench/preload/whatif.c (the what-if of a proposed fix; BENCH_VARIANTS="durable
 # nofsync shim nofsync_shim" runs it), Mosquitto (TLS client certificates, QoS 1) and
@@ -26,6 +27,8 @@ fi
 # comes first (a slow node gets fewer samples; the report gives n)
 IV=5000          # FLASH alerts: one every 5 ms (200/s)
 CONNS=8          # sustained: 8 keep-alive API connections, closed loop
+BATCH=100        # sustained with the batch endpoint: 100 envelopes a request
+BCONNS=4         # on 4 keep-alive connections, closed loop
 BULK=4194304     # bulk transfer: 4 MiB ROUTINE file envelopes to all three
 export HOTLINE_BUILD=$BUILD HOTLINE_SHARED_DATA=${HOTLINE_SHARED_DATA:-$ROOT/../shared/data}
 # shellcheck source=../tests/integration/lib.sh
@@ -68,6 +71,8 @@ put conf.secs "$SECS"
 put conf.latcap "$LATCAP"
 put conf.nfsync "$NFSYNC"
 put conf.quick "$QUICK"
+put conf.batch "$BATCH"
+put conf.bconns "$BCONNS"
 
 # ---- the federation: JPN, KOR, USA, NATO on loopback, each with a tap
 conf_add() {   # P KEY VALUE: add KEY to [node]
@@ -182,6 +187,31 @@ hotline_variant() {
 		# shellcheck disable=SC2086
 		bh tput3 --to KOR,USA,NATO --precedence routine $TAPS3 --conns "$CONNS" \
 			--seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
+	fi
+	if [ "$v" = durable ] || [ "$v" = nofsync ]; then
+		# the batch endpoint (POST /api/v1/envelopes/batch, BATCH envelopes a
+		# request), so that the HTTP layer is not what limits the node; perf
+		# on the sender and one receiver during the one-recipient row
+		if [ "$v" = durable ] && [ "$RUN" = "$RUNS" ] && command -v perf >/dev/null; then
+			perf record -q -F 499 --call-graph dwarf,16384 \
+				-p "${NODE_PID[JPN]},${NODE_PID[KOR]}" -o "$T/perf-batch.data" -- sleep "$SECS" \
+				>/dev/null 2>"$T/perf-batch.err" &
+			PERFPID=$!
+		fi
+		bh tput1batch --to KOR --precedence routine --tap "KOR=$T/tap-KOR" --conns "$BCONNS" \
+			--batch "$BATCH" --seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
+		if [ -n "${PERFPID:-}" ]; then
+			wait "$PERFPID"
+			perf report -i "$T/perf-batch.data" --children --stdio --no-demangle -g none \
+				--percent-limit 0.3 >"$RAW/perf-batch-children.txt" 2>/dev/null
+			perf report -i "$T/perf-batch.data" --no-children --stdio --sort dso -g none \
+				>"$RAW/perf-batch-dso.txt" 2>/dev/null
+			put cmd.perfbatch "perf record -F 499 --call-graph dwarf -p JPN,KOR -- sleep $SECS (during tput1batch); perf report --children"
+			unset PERFPID
+		fi
+		# shellcheck disable=SC2086
+		bh tput3batch --to KOR,USA,NATO --precedence routine $TAPS3 --conns "$BCONNS" \
+			--batch "$BATCH" --seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
 	fi
 	if [ "$v" = durable ]; then
 		# an idle receiver after the load: CPU over 3 s with what its inbox holds
