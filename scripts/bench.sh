@@ -135,6 +135,30 @@ bh() {
 	rec "$RUN_PREFIX.$key" "$T/out.txt"
 }
 
+# perf_start V: in the last run's durable variant, perf on the sender and one
+# receiver for SECS seconds, in the background (PERFPID)
+perf_start() {
+	unset PERFPID
+	if [ "$1" = durable ] && [ "$RUN" = "$RUNS" ] && command -v perf >/dev/null; then
+		perf record -q -F 499 --call-graph dwarf,16384 \
+			-p "${NODE_PID[JPN]},${NODE_PID[KOR]}" -o "$T/perf.data" -- sleep "$SECS" \
+			>/dev/null 2>"$T/perf.err" &
+		PERFPID=$!
+	fi
+}
+# perf_stop NAME ROW KEY: wait for it; RAW/NAME-children.txt (inclusive) and
+# RAW/NAME-dso.txt (self by library), the command under cmd.KEY
+perf_stop() {
+	[ -n "${PERFPID:-}" ] || return 0
+	wait "$PERFPID"
+	perf report -i "$T/perf.data" --children --stdio --no-demangle -g none \
+		--percent-limit 0.3 >"$RAW/$1-children.txt" 2>/dev/null
+	perf report -i "$T/perf.data" --no-children --stdio --sort dso -g none \
+		>"$RAW/$1-dso.txt" 2>/dev/null
+	put "cmd.$3" "perf record -F 499 --call-graph dwarf -p JPN,KOR -- sleep $SECS (during $2); perf report --children"
+	unset PERFPID
+}
+
 hotline_variant() {
 	local v=$1 bulkpid
 	say "run $RUN: hotline $v"
@@ -164,25 +188,11 @@ hotline_variant() {
 		wait "$bulkpid"
 		rec "$RUN_PREFIX.bulk" "$T/bulk.txt"
 	fi
-	if [ "$v" = durable ] && [ "$RUN" = "$RUNS" ] && command -v perf >/dev/null; then
-		# the CPU breakdown: perf on the sender and one receiver during tput1
-		perf record -q -F 499 --call-graph dwarf,16384 \
-			-p "${NODE_PID[JPN]},${NODE_PID[KOR]}" -o "$T/perf.data" -- sleep "$SECS" \
-			>/dev/null 2>"$T/perf.err" &
-		PERFPID=$!
-	fi
+	# the CPU breakdown: perf on the sender and one receiver during tput1
+	perf_start "$v"
 	bh tput1 --to KOR --precedence routine --tap "KOR=$T/tap-KOR" --conns "$CONNS" \
 		--seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
-	if [ -n "${PERFPID:-}" ]; then
-		wait "$PERFPID"
-		perf report -i "$T/perf.data" --children --stdio --no-demangle -g none \
-			--percent-limit 0.3 >"$T/perf-children.txt" 2>/dev/null
-		perf report -i "$T/perf.data" --no-children --stdio --sort dso -g none \
-			>"$T/perf-dso.txt" 2>/dev/null
-		cp "$T/perf-children.txt" "$T/perf-dso.txt" "$RAW/" 2>/dev/null
-		put cmd.perf "perf record -F 499 --call-graph dwarf -p JPN,KOR -- sleep $SECS (during tput1); perf report --children"
-		unset PERFPID
-	fi
+	perf_stop perf tput1 perf
 	if [ "$v" != nofsync_shim ]; then
 		# shellcheck disable=SC2086
 		bh tput3 --to KOR,USA,NATO --precedence routine $TAPS3 --conns "$CONNS" \
@@ -192,23 +202,10 @@ hotline_variant() {
 		# the batch endpoint (POST /api/v1/envelopes/batch, BATCH envelopes a
 		# request), so that the HTTP layer is not what limits the node; perf
 		# on the sender and one receiver during the one-recipient row
-		if [ "$v" = durable ] && [ "$RUN" = "$RUNS" ] && command -v perf >/dev/null; then
-			perf record -q -F 499 --call-graph dwarf,16384 \
-				-p "${NODE_PID[JPN]},${NODE_PID[KOR]}" -o "$T/perf-batch.data" -- sleep "$SECS" \
-				>/dev/null 2>"$T/perf-batch.err" &
-			PERFPID=$!
-		fi
+		perf_start "$v"
 		bh tput1batch --to KOR --precedence routine --tap "KOR=$T/tap-KOR" --conns "$BCONNS" \
 			--batch "$BATCH" --seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
-		if [ -n "${PERFPID:-}" ]; then
-			wait "$PERFPID"
-			perf report -i "$T/perf-batch.data" --children --stdio --no-demangle -g none \
-				--percent-limit 0.3 >"$RAW/perf-batch-children.txt" 2>/dev/null
-			perf report -i "$T/perf-batch.data" --no-children --stdio --sort dso -g none \
-				>"$RAW/perf-batch-dso.txt" 2>/dev/null
-			put cmd.perfbatch "perf record -F 499 --call-graph dwarf -p JPN,KOR -- sleep $SECS (during tput1batch); perf report --children"
-			unset PERFPID
-		fi
+		perf_stop perf-batch tput1batch perfbatch
 		# shellcheck disable=SC2086
 		bh tput3batch --to KOR,USA,NATO --precedence routine $TAPS3 --conns "$BCONNS" \
 			--batch "$BATCH" --seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
