@@ -509,8 +509,9 @@ def perf_section(title, fname, dso, cats, row, cmd_key, what):
         w("| %s | %.1f %% | %s |" % (name, v, fmt(per_env * v / 100.0) if per_env else "—"))
     w("")
     w("(DWARF unwinding through inlined frames can count a frame twice, so an inclusive "
-      "share is capped at 100 %; a stage whose function is not in the samples, or has another "
-      "name in this build, shows 0.) Self time by library, the same samples:")
+      "share is capped at 100 %; a stage under 0.3 % of the samples, the report's cut-off, "
+      "or whose function has another name in this build, shows 0.) Self time by library, the "
+      "same samples:")
     w("")
     w("| library | self share |")
     w("|---|---|")

@@ -5,7 +5,9 @@
 # node refuses are audited as the single sends are; 1,000 items are sent
 # and arrive; 1,001 is 413, a malformed item 400 naming its index, a body
 # over 16 MiB 413, and none of these sends anything; an analyst below an
-# item's classification is refused per item as on the single endpoint.
+# item's classification is refused per item as on the single endpoint;
+# `hotline send --batch FILE.jsonl` prints a line per envelope, checks every
+# line before sending any and splits a long file into requests of 1,000.
 . "$(dirname "$0")/lib.sh"
 
 fed_init JPN,KOR,USA
@@ -147,7 +149,44 @@ python3 -c 'import sys; sys.stdout.write("{\"envelopes\":[{\"text\":\"" + "a" * 
 expect_eq "$(post "admin:$pw" envelopes/batch "$T/huge.json")" "413" "body over 16 MiB: 413"
 expect_eq "$(sent_rows)" "$s0" "none of the refused batches sent anything"
 
+# ---- the CLI: hotline send --batch FILE.jsonl ----
+{
+	jq -c '.[0]' "$T/items.json"
+	echo
+	jq -c '.[1]' "$T/items.json"
+	printf '%s\r\n' "$(jq -c '.[6]' "$T/items.json")"
+} >"$T/cli.jsonl"
+s0=$(sent_rows)
+hl JPN send --batch "$T/cli.jsonl" >"$T/out" 2>"$T/err"
+expect_eq "$?" "1" "send --batch with a refused line: exit 1"
+expect_eq "$(wc -l <"$T/out")" "3" "one output line per envelope (the blank line skipped)"
+expect_match "$(sed -n 1p "$T/out")" '^[0-9a-f]{32}$' "line 1: its id"
+expect_eq "$(sed -n 2p "$T/out")" "refused $(sed -n 2p "$T/single.txt" | cut -d' ' -f2-3): $(sed -n 2p "$T/single.txt" | cut -d' ' -f4-)" \
+	"line 2: refused as the single endpoint refuses it"
+expect_match "$(sed -n 3p "$T/out")" '^[0-9a-f]{32}$' "line 3 (CRLF): its id"
+expect_eq "$(cat "$T/err")" "hotline: send: 1 of 3 envelopes refused" "one stderr line with the count"
+expect_eq "$(( $(sent_rows) - s0 ))" "2" "the CLI's batch stored the 2 accepted"
+expect_eq "$(hl JPN show "$(sed -n 3p "$T/out")" --json | jq -r .content_b64)" "AAEC/w==" \
+	"the CRLF line's envelope has its content"
+jq -c '.[0]' "$T/items.json" >"$T/bad.jsonl"
+jq -c '.[0] + {bogus: 1}' "$T/items.json" >>"$T/bad.jsonl"
+s0=$(sent_rows)
+hl JPN send --batch "$T/bad.jsonl" >"$T/out" 2>"$T/err"
+expect_eq "$?" "2" "send --batch with a malformed line: exit 2"
+expect_match "$(cat "$T/err")" "^hotline: send: .*bad.jsonl:2: unknown field \"bogus\"$" \
+	"the malformed line is named, in one stderr line"
+expect_eq "$(sent_rows)" "$s0" "a file with a malformed line sends nothing"
+hl JPN send --batch "$T/bad.jsonl" --to KOR >/dev/null 2>"$T/err"
+expect_eq "$?" "2" "send --batch with --to: usage error"
+jq -c '.envelopes[]' "$T/k.json" >"$T/k.jsonl"
+jq -c '.envelopes[0]' "$T/k.json" >>"$T/k.jsonl"
+s0=$(sent_rows)
+hl JPN send --batch "$T/k.jsonl" >"$T/out" 2>"$T/err" || fail "send --batch of 1,001 lines: $(cat "$T/err")"
+expect_eq "$(grep -cE '^[0-9a-f]{32}$' "$T/out")" "1001" "1,001 lines: 1,001 ids (two requests)"
+expect_eq "$(( $(sent_rows) - s0 ))" "1001" "1,001 stored"
+
 # ---- the route: method, credentials ----
+s0=$(sent_rows)
 code=$(curl -sk -u "admin:$pw" -D "$T/hdr" -o "$T/body" -w '%{http_code}' "$U/envelopes/batch")
 expect_eq "$code" "405" "GET /envelopes/batch: 405"
 grep -qi '^Allow: POST' "$T/hdr" || fail "405 without Allow: POST"
