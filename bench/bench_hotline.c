@@ -1,7 +1,8 @@
 /* bench_hotline.c: load generator for a running hotline federation.
  *
- * Talks HTTPS to one node's operator API (POST /api/v1/envelopes, Basic auth)
- * over keep-alive TLS connections (OpenSSL, one blocking connection per
+ * Talks HTTPS to one node's operator API (POST /api/v1/envelopes, or with
+ * --batch N POST /api/v1/envelopes/batch carrying N envelopes a request;
+ * Basic auth) over keep-alive TLS connections (OpenSSL, one blocking connection per
  * thread), and reads the partners' bench_tap files (docs/CONFIG.md: one line
  * "<id hex> <CLOCK_REALTIME us>" per inbound envelope committed) to time each
  * envelope from the start of its API call to "stored, verified and in the
@@ -10,13 +11,18 @@
  *   bench_hotline --api 127.0.0.1:PORT --user U --passfile F [--ca CA]
  *       --to KOR,USA [--tap KOR=PATH ...] [--pid NAME=PID ...]
  *       [--count N | --seconds S] [--conns C] [--interval-us US]
- *       [--size BYTES] [--precedence flash] [--raw PREFIX] [--quiet]
+ *       [--size BYTES] [--precedence flash] [--batch N] [--raw PREFIX] [--quiet]
  *
  * --count N sends N envelopes; --seconds S sends for S seconds. --interval-us
  * paces the sends of each connection (open loop, a late send goes at once);
- * 0 = closed loop. Results are "key=value" lines on stdout:
+ * 0 = closed loop. --batch N (1..1000) sends N envelopes a request (the
+ * last request of a --count run may carry fewer); every envelope of a
+ * request counts from the start of that request, and one refused item
+ * stops the run as a refused single send does. Results are "key=value"
+ * lines on stdout:
  *   sent, api_per_s (accepted and durable at the origin per second),
- *   api_p50_us.., lat_<TAP>_{n,p50,p99,p999,max}_us for each tap,
+ *   requests, batch (with --batch), api_p50_us.. (per request),
+ *   lat_<TAP>_{n,p50,p99,p999,max}_us for each tap,
  *   lat_all_... (the last of the taps: "at every partner"),
  *   deliv_<TAP>_per_s (envelopes stored at that partner per second, first
  *   API call to last commit), cpu_<NAME>_pct and rss_<NAME>_kib per --pid.
@@ -46,8 +52,10 @@
 #define MAX_PIDS 8
 #define MAX_CONNS 64
 #define MAX_SENDS 2000000
+#define MAX_BATCH 1000            /* HL_API_BATCH_MAX */
 #define REQ_HEAD_MAX 1024
-#define RESP_MAX 65536
+#define RESP_MAX 65536            /* a single send's answer */
+#define RESP_ITEM_MAX 160         /* and each result of a batch answer */
 #define TAP_WAIT_S 30
 
 struct tap {
@@ -81,6 +89,7 @@ static struct {
 	double seconds;
 	int conns;
 	long interval_us;
+	long batch;                /* 0: the single endpoint */
 	const char *raw;
 	int quiet;
 	struct tap taps[MAX_TAPS];
@@ -88,12 +97,14 @@ static struct {
 	struct pidw pids[MAX_PIDS];
 	int npids;
 	/* shared */
-	char *body;
+	char *body;                /* one envelope's send body */
 	size_t bodylen;
+	size_t resp_max;
 	char auth[512];
 	SSL_CTX *ctx;
 	struct sendrec *recs;
 	long nrecs;
+	long nreqs;
 	pthread_mutex_t mu;
 	int64_t start_us;
 	int64_t stop_us;
@@ -255,33 +266,62 @@ write_all(struct conn *c, const char *p, size_t n)
 	return 0;
 }
 
-/* one request; returns the HTTP status and the id (201) */
-static int
-post(struct conn *c, char *req, char *resp, uint8_t id[16])
+/* The request of k envelopes (the single body, or k of them in a batch)
+ * into req, head and body together (one write: no small-segment stall).
+ * OUT: its length. -1 if it does not fit. */
+static long
+request(char *req, size_t cap, long k)
 {
 	char head[REQ_HEAD_MAX];
-	size_t have = 0, need;
-	int k, status;
-	char *eoh, *cl, *idp;
-	long clen;
+	size_t blen = g.batch > 0 ? 15 + (size_t)k * (g.bodylen + 1) : g.bodylen, o;
+	int n;
+	long i;
 
-	k = snprintf(head, sizeof(head), "POST /api/v1/envelopes HTTP/1.1\r\n"
+	n = snprintf(head, sizeof(head), "POST /api/v1/envelopes%s HTTP/1.1\r\n"
 	    "Host: %s\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nConnection: keep-alive\r\n\r\n", g.host, g.auth, g.bodylen);
-	if (k < 0 || (size_t)k >= sizeof(head))
+	    "Content-Length: %zu\r\nConnection: keep-alive\r\n\r\n", g.batch > 0 ? "/batch" : "",
+	    g.host, g.auth, blen);
+	if (n < 0 || (size_t)n >= sizeof(head) || (size_t)n + blen > cap)
 		return -1;
-	/* one write for head and body when it fits: no small-segment stall */
-	memcpy(req, head, (size_t)k);
-	memcpy(req + k, g.body, g.bodylen);
-	if (write_all(c, req, (size_t)k + g.bodylen) != 0)
+	memcpy(req, head, (size_t)n);
+	o = (size_t)n;
+	if (g.batch == 0) {
+		memcpy(req + o, g.body, g.bodylen);
+		return (long)(o + g.bodylen);
+	}
+	memcpy(req + o, "{\"envelopes\":[", 14);
+	o += 14;
+	for (i = 0; i < k; i++) {
+		if (i > 0)
+			req[o++] = ',';
+		memcpy(req + o, g.body, g.bodylen);
+		o += g.bodylen;
+	}
+	memcpy(req + o, "]}", 2);
+	o += 2;
+	return o == (size_t)n + blen ? (long)o : -1;
+}
+
+/* k envelopes in one request; returns the HTTP status (201 for a single
+ * send, 200 for a batch whose k items were all accepted: else the batch's
+ * refusal, or 207 when an item was refused) and the ids in order. */
+static int
+post(struct conn *c, char *req, size_t reqcap, char *resp, long k, uint8_t (*ids)[16])
+{
+	size_t have = 0, need;
+	int status;
+	char *eoh, *cl, *idp, want[48];
+	long clen, len, i;
+
+	if ((len = request(req, reqcap, k)) < 0 || write_all(c, req, (size_t)len) != 0)
 		return -1;
 	for (;;) {
-		if (have >= RESP_MAX - 1)
+		if (have >= g.resp_max - 1)
 			return -1;
-		k = SSL_read(c->ssl, resp + have, (int)(RESP_MAX - 1 - have));
-		if (k <= 0)
+		status = SSL_read(c->ssl, resp + have, (int)(g.resp_max - 1 - have));
+		if (status <= 0)
 			return -1;
-		have += (size_t)k;
+		have += (size_t)status;
 		resp[have] = '\0';
 		if ((eoh = strstr(resp, "\r\n\r\n")) != NULL)
 			break;
@@ -292,26 +332,35 @@ post(struct conn *c, char *req, char *resp, uint8_t id[16])
 	if (cl == NULL || cl > eoh)
 		return -1;
 	clen = strtol(cl + 15, NULL, 10);
-	if (clen < 0 || clen > RESP_MAX / 2)
+	if (clen < 0 || (size_t)clen > g.resp_max / 2)
 		return -1;
 	need = (size_t)(eoh + 4 - resp) + (size_t)clen;
-	if (need >= RESP_MAX)
+	if (need >= g.resp_max)
 		return -1;
 	while (have < need) {
-		k = SSL_read(c->ssl, resp + have, (int)(need - have));
-		if (k <= 0)
+		status = SSL_read(c->ssl, resp + have, (int)(need - have));
+		if (status <= 0)
 			return -1;
-		have += (size_t)k;
+		have += (size_t)status;
 	}
 	resp[have] = '\0';
 	if (strncmp(resp, "HTTP/1.1 ", 9) != 0)
 		return -1;
 	status = (int)strtol(resp + 9, NULL, 10);
-	if (status == 201) {
-		idp = strstr(eoh, "\"id\"");
-		if (idp == NULL || (idp = strchr(idp + 4, '"')) == NULL ||
-		    parse_id(idp + 1, id) != 0)
+	if (status != (g.batch > 0 ? 200 : 201))
+		return status;
+	if (g.batch > 0) {
+		/* the results are in request order; every one accepted */
+		snprintf(want, sizeof(want), "\"accepted\": %ld,", k);
+		if (strstr(eoh, want) == NULL)
+			return 207;
+	}
+	idp = eoh;
+	for (i = 0; i < k; i++) {
+		if ((idp = strstr(idp, "\"id\"")) == NULL || (idp = strchr(idp + 4, '"')) == NULL ||
+		    parse_id(idp + 1, ids[i]) != 0)
 			return -1;
+		idp += 33;
 	}
 	return status;
 }
@@ -320,19 +369,22 @@ static void *
 worker(void *arg)
 {
 	struct conn c;
-	char *resp = hl_malloc(RESP_MAX);
-	char *req = hl_malloc(g.bodylen + REQ_HEAD_MAX);	/* head + body */
-	long i = 0, slot;
+	long per = g.batch > 0 ? g.batch : 1, max = g.count > 0 ? g.count : MAX_SENDS;
+	size_t reqcap = (size_t)per * (g.bodylen + 1) + REQ_HEAD_MAX + 64;
+	char *resp = hl_malloc(g.resp_max);
+	char *req = hl_malloc(reqcap);	/* head + body */
+	uint8_t (*ids)[16] = hl_calloc((size_t)per, sizeof(*ids));
+	long slot, k, j;
 	int64_t t0, t1, next;
-	uint8_t id[16];
 	int st;
 
 	(void)arg;
-	if (resp == NULL || req == NULL || conn_open(&c) != 0) {
+	if (resp == NULL || req == NULL || ids == NULL || conn_open(&c) != 0) {
 		fprintf(stderr, "bench_hotline: cannot connect to the API\n");
 		g.failed = 1;
 		hl_free(resp);
 		hl_free(req);
+		hl_free(ids);
 		return NULL;
 	}
 	next = now_us();
@@ -348,11 +400,15 @@ worker(void *arg)
 		if (g.seconds > 0 && t0 >= g.stop_us)
 			break;
 		pthread_mutex_lock(&g.mu);
-		slot = g.nrecs < (g.count > 0 ? g.count : MAX_SENDS) ? g.nrecs++ : -1;
+		k = max - g.nrecs < per ? max - g.nrecs : per;
+		slot = g.nrecs;
+		g.nrecs += k;
+		if (k > 0)
+			g.nreqs++;
 		pthread_mutex_unlock(&g.mu);
-		if (slot < 0)
+		if (k <= 0)
 			break;
-		st = post(&c, req, resp, id);
+		st = post(&c, req, reqcap, resp, k, ids);
 		t1 = now_us();
 		if (st < 0) {
 			/* the server may close a keep-alive connection: retry once */
@@ -362,23 +418,25 @@ worker(void *arg)
 				break;
 			}
 			t0 = now_us();
-			st = post(&c, req, resp, id);
+			st = post(&c, req, reqcap, resp, k, ids);
 			t1 = now_us();
 		}
-		if (st != 201) {
-			fprintf(stderr, "bench_hotline: API answered %d: %.200s\n", st, resp);
+		if (st != (g.batch > 0 ? 200 : 201)) {
+			fprintf(stderr, "bench_hotline: API answered %d: %.300s\n", st, resp);
 			g.failed = 1;
 			break;
 		}
-		memcpy(g.recs[slot].id, id, 16);
-		g.recs[slot].t0_us = t0;
-		g.recs[slot].api_us = t1 - t0;
-		g.recs[slot].ok = 1;
-		i++;
+		for (j = 0; j < k; j++) {
+			memcpy(g.recs[slot + j].id, ids[j], 16);
+			g.recs[slot + j].t0_us = t0;
+			g.recs[slot + j].api_us = t1 - t0;
+			g.recs[slot + j].ok = 1;
+		}
 	}
 	conn_close(&c);
 	hl_free(resp);
 	hl_free(req);
+	hl_free(ids);
 	return NULL;
 }
 
@@ -610,6 +668,8 @@ main(int argc, char **argv)
 			g.conns = (int)strtol(b, NULL, 10);
 		else if (strcmp(a, "--interval-us") == 0)
 			g.interval_us = strtol(b, NULL, 10);
+		else if (strcmp(a, "--batch") == 0)
+			g.batch = strtol(b, NULL, 10);
 		else if (strcmp(a, "--raw") == 0)
 			g.raw = b;
 		else if (strcmp(a, "--tap") == 0) {
@@ -629,7 +689,8 @@ main(int argc, char **argv)
 	}
 	if (g.host[0] == '\0' || g.user[0] == '\0' || passfile[0] == '\0' || g.to[0] == '\0' ||
 	    g.size == 0 || g.conns < 1 || g.conns > MAX_CONNS ||
-	    (g.count <= 0 && g.seconds <= 0) || g.count > MAX_SENDS)
+	    (g.count <= 0 && g.seconds <= 0) || g.count > MAX_SENDS || g.batch < 0 ||
+	    g.batch > MAX_BATCH)
 		die("usage: see the comment at the top of bench/bench_hotline.c");
 	{
 		FILE *f = fopen(passfile, "r");
@@ -642,6 +703,7 @@ main(int argc, char **argv)
 	snprintf(up, sizeof(up), "%s:%s", g.user, g.pass);
 	b64((const uint8_t *)up, strlen(up), g.auth);
 	make_body();
+	g.resp_max = RESP_MAX + (size_t)g.batch * RESP_ITEM_MAX;
 	if ((g.ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		die("SSL_CTX_new");
 	SSL_CTX_set_min_proto_version(g.ctx, TLS1_3_VERSION);
@@ -671,6 +733,8 @@ main(int argc, char **argv)
 		if (g.recs[i].ok)
 			api[total++] = g.recs[i].api_us;
 	printf("sent=%ld\napi_per_s=%.1f\n", total, (double)total / wall);
+	if (g.batch > 0)
+		printf("batch=%ld\nrequests=%ld\n", g.batch, g.nreqs);
 	qsort(api, (size_t)total, sizeof(*api), cmp64);
 	printf("api_p50_us=%lld\napi_p99_us=%lld\n", (long long)pct(api, total, 0.5),
 	    (long long)pct(api, total, 0.99));

@@ -1,6 +1,6 @@
 /* fuzz_apijson.c: the operator API's request parsers. The first input byte
  * picks the parser: send body, query string, an envelope id (as a path
- * carries it), Basic credentials, base64, or the ack body. */
+ * carries it), Basic credentials, base64, the ack body, or a batch body. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +48,69 @@ send_both(const uint8_t *p, size_t n, const struct hl_policy *pol)
 	}
 }
 
+static int
+same_label(const struct hl_label *a, const struct hl_label *b)
+{
+	unsigned k;
+
+	if (a->classification != b->classification || a->tlp != b->tlp || a->nrel != b->nrel ||
+	    strcmp(a->policy, b->policy) != 0)
+		return 0;
+	for (k = 0; k < a->nrel && k < HL_RELEASABLE_MAX; k++)
+		if (strcmp(a->rel[k], b->rel[k]) != 0)
+			return 0;
+	return 1;
+}
+
+/* The batch body: nothing kept on failure, an item at fault named in the
+ * error; what is accepted is JSON of the shape {"envelopes": [objects]}
+ * with as many items, and each item is what the single endpoint's parser
+ * (and its track check) makes of that item on its own. */
+static void
+batch_check(const uint8_t *p, size_t n, const struct hl_policy *pol)
+{
+	struct hl_api_batch b;
+	struct hl_api_send one;
+	json_t *o = NULL, *arr, *it;
+	char err[320], e1[256], *txt;
+	size_t i;
+	int r;
+
+	r = hl_apijson_parse_batch(p, n, pol, &b, err, sizeof(err));
+	if (r != HL_OK) {
+		if (b.item != NULL || b.n != 0 || err[0] == '\0' || strchr(err, '\n') != NULL)
+			abort();
+		if (b.bad != HL_API_BATCH_NONE && (b.bad >= HL_API_BATCH_MAX ||
+		    strncmp(err, "envelopes[", 10) != 0))
+			abort();
+		return;
+	}
+	if (b.n < 1 || b.n > HL_API_BATCH_MAX)
+		abort();
+	o = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
+	if (o == NULL || !json_is_object(o) || json_object_size(o) != 1 ||
+	    !json_is_array(arr = json_object_get(o, "envelopes")) || json_array_size(arr) != b.n)
+		abort();
+	json_array_foreach(arr, i, it) {
+		if ((txt = json_dumps(it, JSON_COMPACT)) == NULL)
+			abort();
+		if (hl_apijson_parse_send((const uint8_t *)txt, strlen(txt), pol, &one, e1,
+		    sizeof(e1)) != HL_OK || hl_apijson_send_track(&one, e1, sizeof(e1)) != HL_OK)
+			abort();
+		if (one.content_len != b.item[i].content_len || memcmp(one.content,
+		    b.item[i].content, one.content_len) != 0 || one.nto != b.item[i].nto ||
+		    one.to_all != b.item[i].to_all || one.precedence != b.item[i].precedence ||
+		    one.flags != b.item[i].flags || one.ttl_s != b.item[i].ttl_s ||
+		    one.content_type != b.item[i].content_type || !same_label(&one.label,
+		    &b.item[i].label))
+			abort();
+		hl_apijson_send_clear(&one);
+		hl_free(txt);
+	}
+	json_decref(o);
+	hl_apijson_batch_clear(&b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -65,7 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		send_both(data + 1, size - 1, &pol);
 		break;
@@ -94,8 +157,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    &outlen) == HL_OK)
 			hl_free_secret(out, outlen);
 		break;
-	default:
+	case 5:
 		(void)hl_apijson_parse_empty(data + 1, size - 1, err, sizeof(err));
+		break;
+	default:
+		batch_check(data + 1, size - 1, &pol);
 		break;
 	}
 	return 0;

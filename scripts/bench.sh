@@ -3,8 +3,9 @@
 #
 # In one run on this machine: the machine's limits (loopback RTT, fsync,
 # openssl speed, bench_kem), hotline with four nodes on loopback (FLASH
-# latency to one and three partners, idle and during a bulk transfer;
-# sustained envelopes/s with CPU and RSS; a perf CPU breakdown), the same
+# latency to one and three partners, idle and during a file and a TAXII bulk
+# transfer; sustained envelopes/s with CPU and RSS, one envelope a request and
+# with the batch endpoint; perf CPU breakdowns), the same
 # with bench_no_fsync (like-for-like), optionally with the what-if shim
 # bench/preload/whatif.c (the what-if of a proposed fix; BENCH_VARIANTS="durable
 # nofsync shim nofsync_shim" runs it), Mosquitto (TLS client certificates, QoS 1) and
@@ -26,6 +27,10 @@ fi
 # comes first (a slow node gets fewer samples; the report gives n)
 IV=5000          # FLASH alerts: one every 5 ms (200/s)
 CONNS=8          # sustained: 8 keep-alive API connections, closed loop
+BATCH=100        # sustained with the batch endpoint: 100 envelopes a request
+BCONNS=2         # on 2 keep-alive connections, closed loop (the node sends
+                 # one request's items in one pass: more connections only
+                 # add envelopes still draining when the row ends)
 BULK=4194304     # bulk transfer: 4 MiB ROUTINE file envelopes to all three
 export HOTLINE_BUILD=$BUILD HOTLINE_SHARED_DATA=${HOTLINE_SHARED_DATA:-$ROOT/../shared/data}
 # shellcheck source=../tests/integration/lib.sh
@@ -68,6 +73,8 @@ put conf.secs "$SECS"
 put conf.latcap "$LATCAP"
 put conf.nfsync "$NFSYNC"
 put conf.quick "$QUICK"
+put conf.batch "$BATCH"
+put conf.bconns "$BCONNS"
 
 # ---- the federation: JPN, KOR, USA, NATO on loopback, each with a tap
 conf_add() {   # P KEY VALUE: add KEY to [node]
@@ -130,6 +137,30 @@ bh() {
 	rec "$RUN_PREFIX.$key" "$T/out.txt"
 }
 
+# perf_start V: in the last run's durable variant, perf on the sender and one
+# receiver for SECS seconds, in the background (PERFPID)
+perf_start() {
+	unset PERFPID
+	if [ "$1" = durable ] && [ "$RUN" = "$RUNS" ] && command -v perf >/dev/null; then
+		perf record -q -F 499 --call-graph dwarf,16384 \
+			-p "${NODE_PID[JPN]},${NODE_PID[KOR]}" -o "$T/perf.data" -- sleep "$SECS" \
+			>/dev/null 2>"$T/perf.err" &
+		PERFPID=$!
+	fi
+}
+# perf_stop NAME ROW KEY: wait for it; RAW/NAME-children.txt (inclusive) and
+# RAW/NAME-dso.txt (self by library), the command under cmd.KEY
+perf_stop() {
+	[ -n "${PERFPID:-}" ] || return 0
+	wait "$PERFPID"
+	perf report -i "$T/perf.data" --children --stdio --no-demangle -g none \
+		--percent-limit 0.3 >"$RAW/$1-children.txt" 2>/dev/null
+	perf report -i "$T/perf.data" --no-children --stdio --sort dso -g none \
+		>"$RAW/$1-dso.txt" 2>/dev/null
+	put "cmd.$3" "perf record -F 499 --call-graph dwarf -p JPN,KOR -- sleep $SECS (during $2); perf report --children"
+	unset PERFPID
+}
+
 hotline_variant() {
 	local v=$1 bulkpid
 	say "run $RUN: hotline $v"
@@ -159,29 +190,28 @@ hotline_variant() {
 		wait "$bulkpid"
 		rec "$RUN_PREFIX.bulk" "$T/bulk.txt"
 	fi
-	if [ "$v" = durable ] && [ "$RUN" = "$RUNS" ] && command -v perf >/dev/null; then
-		# the CPU breakdown: perf on the sender and one receiver during tput1
-		perf record -q -F 499 --call-graph dwarf,16384 \
-			-p "${NODE_PID[JPN]},${NODE_PID[KOR]}" -o "$T/perf.data" -- sleep "$SECS" \
-			>/dev/null 2>"$T/perf.err" &
-		PERFPID=$!
-	fi
+	# the CPU breakdown: perf on the sender and one receiver during tput1
+	perf_start "$v"
 	bh tput1 --to KOR --precedence routine --tap "KOR=$T/tap-KOR" --conns "$CONNS" \
 		--seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
-	if [ -n "${PERFPID:-}" ]; then
-		wait "$PERFPID"
-		perf report -i "$T/perf.data" --children --stdio --no-demangle -g none \
-			--percent-limit 0.3 >"$T/perf-children.txt" 2>/dev/null
-		perf report -i "$T/perf.data" --no-children --stdio --sort dso -g none \
-			>"$T/perf-dso.txt" 2>/dev/null
-		cp "$T/perf-children.txt" "$T/perf-dso.txt" "$RAW/" 2>/dev/null
-		put cmd.perf "perf record -F 499 --call-graph dwarf -p JPN,KOR -- sleep $SECS (during tput1); perf report --children"
-		unset PERFPID
-	fi
+	perf_stop perf tput1 perf
 	if [ "$v" != nofsync_shim ]; then
 		# shellcheck disable=SC2086
 		bh tput3 --to KOR,USA,NATO --precedence routine $TAPS3 --conns "$CONNS" \
 			--seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
+	fi
+	if [ "$v" = durable ]; then
+		# the batch endpoint (POST /api/v1/envelopes/batch, BATCH envelopes a
+		# request), so that the HTTP layer is not what limits the node; perf
+		# on the sender and one receiver during the one-recipient row.
+		# Durable only: with no-fsync too, make bench took 625 s here
+		perf_start "$v"
+		bh tput1batch --to KOR --precedence routine --tap "KOR=$T/tap-KOR" --conns "$BCONNS" \
+			--batch "$BATCH" --seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
+		perf_stop perf-batch tput1batch perfbatch
+		# shellcheck disable=SC2086
+		bh tput3batch --to KOR,USA,NATO --precedence routine $TAPS3 --conns "$BCONNS" \
+			--batch "$BATCH" --seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
 	fi
 	if [ "$v" = durable ]; then
 		# an idle receiver after the load: CPU over 3 s with what its inbox holds

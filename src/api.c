@@ -5,6 +5,7 @@
  * label its clearance and nationality allow; anything else is 404.
  * Parsing and JSON building are in apijson.c. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,98 +112,324 @@ annotate_peer(struct hl_api *c, const char *node, json_t *peer)
 
 /* ---- handlers ---- */
 
+/* ---- sending: one envelope, or a batch of them ---- */
+
+#define API_RETRY_AFTER_S 5          /* a recipient's keys are not known yet */
+
+/* What the send endpoint answers for one envelope; the batch endpoint
+ * gives the same per item. */
+struct api_outcome {
+	int status;                       /* 201, or the refusal's */
+	const char *ecode;                /* NULL with 201 */
+	int retry_after_s;                /* with 503 */
+	char id[HL_API_ID_HEX + 1];       /* with 201 */
+	char msg[512];                    /* with a refusal: one line */
+};
+
+static void __attribute__((format(printf, 4, 5)))
+outcome_refuse(struct api_outcome *o, int status, const char *ecode, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	o->status = status;
+	o->ecode = ecode;
+	va_start(ap, fmt);
+	vsnprintf(o->msg, sizeof(o->msg), fmt, ap);
+	va_end(ap);
+	for (i = 0; o->msg[i] != '\0'; i++)   /* one line */
+		if (o->msg[i] == '\n' || o->msg[i] == '\r')
+			o->msg[i] = ' ';
+}
+
+/* The API's own checks of a parsed send by op: its clearance and its
+ * nationality against the label. 1 if allowed, else 0 with *o set. */
+static int
+send_allowed(struct hl_api *a, const struct hl_operator_conf *op, const struct hl_api_send *s,
+    struct api_outcome *o)
+{
+	if (s->label.classification > op->clearance) {
+		outcome_refuse(o, 403, "denied", "your clearance (%s) does not allow sending %s",
+		    hl_policy_level_name(&a->cfg->policy, op->clearance),
+		    hl_policy_level_name(&a->cfg->policy, s->label.classification));
+		return 0;
+	}
+	if (!hl_label_releasable_to(&s->label, op->nationality)) {
+		outcome_refuse(o, 403, "denied",
+		    "releasable-to must include your own nationality (%s), or you could not read it back",
+		    op->nationality);
+		return 0;
+	}
+	return 1;
+}
+
+/* The node's request for s sent by op; points into s, op and to[]. */
+static void
+send_request(const struct hl_api_send *s, const struct hl_operator_conf *op,
+    const char *to[static HL_RECIPIENTS_MAX], struct hl_send_req *sr)
+{
+	unsigned i;
+
+	memset(sr, 0, sizeof(*sr));
+	for (i = 0; i < s->nto; i++)
+		to[i] = s->to[i];
+	sr->to = to;
+	sr->nto = s->nto;
+	sr->to_all = s->to_all;
+	sr->precedence = s->precedence;
+	sr->label = s->label;
+	sr->content_type = s->content_type;
+	sr->flags = s->flags;
+	sr->content = s->content;
+	sr->content_len = s->content_len;
+	sr->originator = op->name;
+	sr->ttl_s = s->ttl_s;
+}
+
+/* The answer for the node's result r (id with HL_OK, why otherwise).
+ * This is the completion an asynchronous send would call. */
+static void
+send_outcome(int r, const uint8_t id[static HL_ID_BYTES], const char *why,
+    struct api_outcome *o)
+{
+	if (why == NULL || why[0] == '\0')
+		why = hl_strerror(r);
+	switch (r) {
+	case HL_OK:
+		o->status = 201;
+		o->ecode = NULL;
+		hl_hex_id(id, o->id);
+		break;
+	case HL_ERR_DENIED:
+		outcome_refuse(o, 403, "denied", "%s", why);
+		break;
+	case HL_ERR_UNKNOWN_PEER:
+		outcome_refuse(o, 422, "unknown_recipient", "%s", why);
+		break;
+	case HL_ERR_INVALID:
+	case HL_ERR_MALFORMED:
+		outcome_refuse(o, 422, "invalid", "%s", why);
+		break;
+	case HL_ERR_TOO_BIG:
+		outcome_refuse(o, 413, "payload_too_large", "%s", why);
+		break;
+	case HL_ERR_AGAIN:
+		outcome_refuse(o, 503, "unavailable", "%s", why);
+		o->retry_after_s = API_RETRY_AFTER_S;
+		break;
+	case HL_ERR_FULL:
+		/* the node's disk is full: it still receives what it can and serves reads */
+		outcome_refuse(o, 507, "storage_full", "storage full: the node cannot store new "
+		    "envelopes until space is freed (%s)", why);
+		break;
+	default:
+		outcome_refuse(o, 500, "internal", "%s", why);
+		break;
+	}
+}
+
+/* One parsed send by op, all the way: the API's checks, then the node's
+ * (rule 1, whose refusals it audits as send-refused), sealing, storing.
+ * The single and the batch endpoint both send through here. */
+static void
+send_one(struct hl_api *a, const struct hl_operator_conf *op, const struct hl_api_send *s,
+    struct api_outcome *o)
+{
+	struct hl_send_req sr;
+	const char *to[HL_RECIPIENTS_MAX];
+	uint8_t id[HL_ID_BYTES];
+	char why[512];
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	if (!send_allowed(a, op, s, o))
+		return;
+	send_request(s, op, to, &sr);
+	why[0] = '\0';
+	r = hl_node_send(a->node, &sr, id, why, sizeof(why));
+	send_outcome(r, id, why, o);
+}
+
+static void
+reply_outcome(struct evhttp_request *req, const struct api_outcome *o)
+{
+	char ra[16];
+
+	if (o->status == 201) {
+		hl_http_reply_json(req, 201, json_pack("{s:s}", "id", o->id));
+		return;
+	}
+	if (o->retry_after_s > 0) {
+		snprintf(ra, sizeof(ra), "%d", o->retry_after_s);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", ra);
+	}
+	hl_http_reply_error(req, o->status, o->ecode, "%s", o->msg);
+}
+
+/* A send body that does not parse: 400, or 413 / 500. */
+static void
+reply_parse_error(struct evhttp_request *req, int r, const char *err)
+{
+	if (r == HL_ERR_TOO_BIG)
+		hl_http_reply_error(req, 413, "payload_too_large", "%s", err);
+	else if (r == HL_ERR_NOMEM)
+		hl_http_reply_error(req, 500, "internal", "out of memory");
+	else
+		hl_http_reply_error(req, 400, "bad_request", "%s", err);
+}
+
 static void
 handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_request *req,
     const uint8_t *body, size_t len)
 {
 	struct hl_api_send s;
-	struct hl_send_req sr;
-	const char *to[HL_RECIPIENTS_MAX];
-	uint8_t id[HL_ID_BYTES];
-	char err[256], why[512], hid[HL_API_ID_HEX + 1];
-	unsigned i;
+	struct api_outcome o;
+	char err[256];
 	int r;
 
 	if ((r = hl_apijson_parse_send(body, len, &a->cfg->policy, &s, err, sizeof(err))) != HL_OK) {
-		if (r == HL_ERR_TOO_BIG)
-			hl_http_reply_error(req, 413, "payload_too_large", "%s", err);
-		else if (r == HL_ERR_NOMEM)
-			hl_http_reply_error(req, 500, "internal", "out of memory");
-		else
-			hl_http_reply_error(req, 400, "bad_request", "%s", err);
+		reply_parse_error(req, r, err);
 		return;
 	}
 	/* a track must be a valid record; it travels canonical and at FLASH */
 	if ((r = hl_apijson_send_track(&s, err, sizeof(err))) != HL_OK) {
-		if (r == HL_ERR_NOMEM)
-			hl_http_reply_error(req, 500, "internal", "out of memory");
-		else
-			hl_http_reply_error(req, 400, "bad_request", "%s", err);
+		reply_parse_error(req, r == HL_ERR_NOMEM ? r : HL_ERR_MALFORMED, err);
 		goto out;
 	}
-	if (s.label.classification > op->clearance) {
-		hl_http_reply_error(req, 403, "denied", "your clearance (%s) does not allow sending %s",
-		    hl_policy_level_name(&a->cfg->policy, op->clearance),
-		    hl_policy_level_name(&a->cfg->policy, s.label.classification));
-		goto out;
-	}
-	if (!hl_label_releasable_to(&s.label, op->nationality)) {
-		hl_http_reply_error(req, 403, "denied",
-		    "releasable-to must include your own nationality (%s), or you could not read it back",
-		    op->nationality);
-		goto out;
-	}
-	memset(&sr, 0, sizeof(sr));
-	for (i = 0; i < s.nto; i++)
-		to[i] = s.to[i];
-	sr.to = to;
-	sr.nto = s.nto;
-	sr.to_all = s.to_all;
-	sr.precedence = s.precedence;
-	sr.label = s.label;
-	sr.content_type = s.content_type;
-	sr.flags = s.flags;
-	sr.content = s.content;
-	sr.content_len = s.content_len;
-	sr.originator = op->name;
-	sr.ttl_s = s.ttl_s;
-	why[0] = '\0';
-	r = hl_node_send(a->node, &sr, id, why, sizeof(why));
-	if (why[0] == '\0')
-		snprintf(why, sizeof(why), "%s", hl_strerror(r));
-	switch (r) {
-	case HL_OK:
-		hl_hex_id(id, hid);
-		hl_http_reply_json(req, 201, json_pack("{s:s}", "id", hid));
-		break;
-	case HL_ERR_DENIED:
-		hl_http_reply_error(req, 403, "denied", "%s", why);
-		break;
-	case HL_ERR_UNKNOWN_PEER:
-		hl_http_reply_error(req, 422, "unknown_recipient", "%s", why);
-		break;
-	case HL_ERR_INVALID:
-	case HL_ERR_MALFORMED:
-		hl_http_reply_error(req, 422, "invalid", "%s", why);
-		break;
-	case HL_ERR_TOO_BIG:
-		hl_http_reply_error(req, 413, "payload_too_large", "%s", why);
-		break;
-	case HL_ERR_AGAIN:
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
-		hl_http_reply_error(req, 503, "unavailable", "%s", why);
-		break;
-	case HL_ERR_FULL:
-		/* the node's disk is full: it still receives what it can and serves reads */
-		hl_http_reply_error(req, 507, "storage_full", "storage full: the node cannot store new "
-		    "envelopes until space is freed (%s)", why);
-		break;
-	default:
-		hl_http_reply_error(req, 500, "internal", "%s", why);
-		break;
-	}
+	send_one(a, op, &s, &o);
+	reply_outcome(req, &o);
 out:
 	hl_apijson_send_clear(&s);
+}
+
+/* One batch request and everything its items need until the last one is
+ * answered. Today each item is sent in turn (hl_node_send) and the reply
+ * goes out before the handler returns; with an asynchronous send the
+ * handler would hand every item to the node and batch_item_done, called
+ * from each completion on the loop, would send the reply after the last,
+ * so nothing here points into the handler's frame or the layer's request
+ * struct (whose operator is wiped when the handler returns). */
+struct api_batch {
+	struct hl_api *a;
+	struct evhttp_request *req;
+	struct hl_operator_conf op;       /* a copy, without the password hash */
+	struct hl_api_batch items;        /* parsed; owns each item's content */
+	struct api_outcome *res;          /* one per item, in request order */
+	size_t pending;                   /* items not answered yet */
+	size_t accepted, refused;
+};
+
+static void
+batch_free(struct api_batch *b)
+{
+	if (b == NULL)
+		return;
+	hl_apijson_batch_clear(&b->items);
+	hl_free(b->res);
+	hl_free_secret(b, sizeof(*b));
+}
+
+/* {"results": [...], "accepted": N, "refused": M}, then b is freed. */
+static void
+batch_reply(struct api_batch *b)
+{
+	json_t *results = NULL, *it;
+	const struct api_outcome *o;
+	int retry = 0;
+	size_t i;
+
+	if ((results = json_array()) == NULL)
+		goto nomem;
+	for (i = 0; i < b->items.n; i++) {
+		o = &b->res[i];
+		if (o->status == 201)
+			it = json_pack("{s:I, s:i, s:s}", "index", (json_int_t)i, "status", o->status,
+			    "id", o->id);
+		else if (o->retry_after_s > 0)
+			it = json_pack("{s:I, s:i, s:s, s:s, s:i}", "index", (json_int_t)i,
+			    "status", o->status, "error", o->ecode, "message", o->msg,
+			    "retry_after_s", o->retry_after_s);
+		else
+			it = json_pack("{s:I, s:i, s:s, s:s}", "index", (json_int_t)i,
+			    "status", o->status, "error", o->ecode, "message", o->msg);
+		if (it == NULL || json_array_append_new(results, it) != 0)
+			goto nomem;
+		if (o->retry_after_s > retry)
+			retry = o->retry_after_s;
+	}
+	if (retry > 0) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%d", retry);
+		evhttp_add_header(evhttp_request_get_output_headers(b->req), "Retry-After", ra);
+	}
+	hl_http_reply_json(b->req, 200, json_pack("{s:o, s:I, s:I}", "results", results,
+	    "accepted", (json_int_t)b->accepted, "refused", (json_int_t)b->refused));
+	results = NULL;
+	goto out;
+nomem:
+	hl_http_reply_error(b->req, 500, "internal", "out of memory");
+out:
+	json_decref(results);
+	batch_free(b);
+}
+
+/* Item i has its answer in b->res[i]; the last one sends the reply. */
+static void
+batch_item_done(struct api_batch *b, size_t i)
+{
+	if (b->res[i].status == 201)
+		b->accepted++;
+	else
+		b->refused++;
+	if (--b->pending == 0)
+		batch_reply(b);
+}
+
+static void
+handle_send_batch(struct hl_api *a, const struct hl_operator_conf *op,
+    struct evhttp_request *req, const uint8_t *body, size_t len)
+{
+	struct api_batch *b = NULL;
+	char err[320];
+	size_t i, n;
+	int r;
+
+	if ((b = hl_calloc(1, sizeof(*b))) == NULL) {
+		hl_http_reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	b->a = a;
+	b->req = req;
+	snprintf(b->op.name, sizeof(b->op.name), "%s", op->name);
+	snprintf(b->op.nationality, sizeof(b->op.nationality), "%s", op->nationality);
+	b->op.role = op->role;
+	b->op.clearance = op->clearance;
+	if ((r = hl_apijson_parse_batch(body, len, &a->cfg->policy, &b->items, err,
+	    sizeof(err))) != HL_OK) {
+		if (r == HL_ERR_NOMEM)
+			hl_http_reply_error(req, 500, "internal", "out of memory");
+		else if (b->items.bad != HL_API_BATCH_NONE)
+			hl_http_reply_json(req, r == HL_ERR_TOO_BIG ? 413 : 400, json_pack(
+			    "{s:s, s:s, s:I}", "error", r == HL_ERR_TOO_BIG ? "payload_too_large" :
+			    "bad_request", "message", err, "index", (json_int_t)b->items.bad));
+		else
+			reply_parse_error(req, r, err);
+		batch_free(b);
+		return;
+	}
+	if ((b->res = hl_calloc(b->items.n, sizeof(*b->res))) == NULL) {
+		hl_http_reply_error(req, 500, "internal", "out of memory");
+		batch_free(b);
+		return;
+	}
+	/* items go in request order; the reply is sent (and b freed) by the
+	 * last batch_item_done, so n is read before the loop */
+	n = b->pending = b->items.n;
+	for (i = 0; i < n; i++) {
+		send_one(a, &b->op, &b->items.item[i], &b->res[i]);
+		batch_item_done(b, i);
+	}
 }
 
 static int
@@ -618,6 +845,12 @@ r_send(struct hl_http_req *x)
 }
 
 static void
+r_send_batch(struct hl_http_req *x)
+{
+	handle_send_batch(x->arg, x->op, x->req, x->body, x->body_len);
+}
+
+static void
 r_inbox(struct hl_http_req *x)
 {
 	handle_list(x->arg, x->op, x->req, x->query, 1);
@@ -691,6 +924,9 @@ r_tracks(struct hl_http_req *x)
 #define B HL_HTTP_BODY
 static const struct hl_http_route api_routes[] = {
 	{ HL_HTTP_POST, "/api/v1/envelopes", r_send, A | B, 0 },
+	/* before {id}, which would take the path */
+	{ HL_HTTP_POST, "/api/v1/envelopes/batch", r_send_batch, A | B,
+	    HL_API_BATCH_BODY_MAX_BYTES },
 	{ HL_HTTP_GET, "/api/v1/envelopes/{id}", r_show, A, 0 },
 	/* the body is none or {} */
 	{ HL_HTTP_POST, "/api/v1/envelopes/{id}/ack", r_ack, A | B, 0 },

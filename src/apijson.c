@@ -757,6 +757,182 @@ hl_apijson_send_clear(struct hl_api_send *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* ---- the batch body ---- */
+
+/* Where the JSON value starting at p[i] ends, by the string and nesting
+ * rules alone: the offset of the ',' or ']' (or '}') that follows it at
+ * its own level, len if none does. The value itself is checked later, by
+ * the item's own parse; a value that parses is balanced, so the offset
+ * found for it is its true end. */
+static size_t
+value_end(const uint8_t *p, size_t len, size_t i)
+{
+	size_t depth = 0;
+	int in_str = 0, esc = 0;
+
+	for (; i < len; i++) {
+		if (str_step(p[i], &in_str, &esc))
+			continue;
+		if (p[i] == '{' || p[i] == '[') {
+			depth++;
+		} else if (p[i] == '}' || p[i] == ']') {
+			if (depth == 0)
+				return i;
+			depth--;
+		} else if (p[i] == ',' && depth == 0) {
+			return i;
+		}
+	}
+	return len;
+}
+
+/* p[*i..] starts with the byte c (after white space): 1, *i past it. */
+static int
+expect_byte(const uint8_t *p, size_t len, size_t *i, uint8_t c)
+{
+	*i = skip_ws(p, len, *i);
+	if (*i >= len || p[*i] != c)
+		return 0;
+	(*i)++;
+	return 1;
+}
+
+struct span {
+	size_t off;
+	size_t len;
+};
+
+/* The outer shape {"envelopes": [ v, v, ... ]}: OUT: span[0 .. *n). */
+static int
+batch_spans(const uint8_t *p, size_t len, struct span *span, size_t *n, size_t *bad, char *err,
+    size_t errlen)
+{
+	static const char key[] = "\"envelopes\"";
+	size_t i = 0, end, k;
+
+	*n = 0;
+	if (!expect_byte(p, len, &i, '{')) {
+		snprintf(err, errlen, "the body must be a JSON object {\"envelopes\": [...]}");
+		return HL_ERR_MALFORMED;
+	}
+	i = skip_ws(p, len, i);
+	if (len - i < sizeof(key) - 1 || memcmp(p + i, key, sizeof(key) - 1) != 0) {
+		snprintf(err, errlen, "the body's one member must be \"envelopes\"");
+		return HL_ERR_MALFORMED;
+	}
+	i += sizeof(key) - 1;
+	if (!expect_byte(p, len, &i, ':') || !expect_byte(p, len, &i, '[')) {
+		snprintf(err, errlen, "\"envelopes\" must be an array of envelopes");
+		return HL_ERR_MALFORMED;
+	}
+	i = skip_ws(p, len, i);
+	if (i < len && p[i] == ']') {
+		snprintf(err, errlen, "\"envelopes\" is empty: give 1 to %d envelopes",
+		    HL_API_BATCH_MAX);
+		return HL_ERR_MALFORMED;
+	}
+	for (;;) {
+		if (*n == HL_API_BATCH_MAX) {
+			snprintf(err, errlen, "more than %d envelopes in one batch", HL_API_BATCH_MAX);
+			return HL_ERR_TOO_BIG;
+		}
+		end = value_end(p, len, i);
+		for (k = end; k > i && (p[k - 1] == ' ' || p[k - 1] == '\t' || p[k - 1] == '\n' ||
+		    p[k - 1] == '\r'); k--)
+			;
+		if (end == len || p[end] == '}' || k == i) {
+			*bad = *n;
+			snprintf(err, errlen, "envelopes[%zu]: %s", *n, end == len || p[end] == '}' ?
+			    "the array is not closed" : "missing value");
+			return HL_ERR_MALFORMED;
+		}
+		span[*n].off = i;
+		span[(*n)++].len = k - i;
+		i = end + 1;
+		if (p[end] == ']')
+			break;
+		i = skip_ws(p, len, i);
+	}
+	if (!expect_byte(p, len, &i, '}') || skip_ws(p, len, i) != len) {
+		snprintf(err, errlen, "the body's one member must be \"envelopes\", "
+		    "and nothing may follow the object");
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_apijson_parse_batch(const uint8_t *p, size_t len, const struct hl_policy *pol,
+    struct hl_api_batch *out, char *err, size_t errlen)
+{
+	struct span *span = NULL;
+	struct hl_api_batch b;
+	char why[256];
+	size_t n = 0, i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&b, 0, sizeof(b));
+	out->bad = b.bad = HL_API_BATCH_NONE;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (len > HL_API_BATCH_BODY_MAX_BYTES) {
+		snprintf(err, errlen, "body larger than %u bytes", HL_API_BATCH_BODY_MAX_BYTES);
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	if ((span = hl_calloc(HL_API_BATCH_MAX, sizeof(*span))) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = batch_spans(p, len, span, &n, &b.bad, err, errlen)) != HL_OK)
+		goto out;
+	if ((b.item = hl_calloc(n, sizeof(*b.item))) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		why[0] = '\0';
+		r = hl_apijson_parse_send(p + span[i].off, span[i].len, pol, &b.item[i], why,
+		    sizeof(why));
+		/* a track that is not a valid record is a bad request, as for the
+		 * single endpoint, whatever the reason */
+		if (r == HL_OK && (r = hl_apijson_send_track(&b.item[i], why, sizeof(why))) != HL_OK &&
+		    r != HL_ERR_NOMEM)
+			r = HL_ERR_MALFORMED;
+		if (r != HL_OK) {
+			b.bad = i;
+			b.n = i + 1;
+			snprintf(err, errlen, "envelopes[%zu]: %s", i, why[0] != '\0' ? why :
+			    hl_strerror(r));
+			goto out;
+		}
+	}
+	b.n = n;
+	*out = b;
+	memset(&b, 0, sizeof(b));
+	r = HL_OK;
+out:
+	if (r != HL_OK) {
+		out->bad = b.bad;
+		hl_apijson_batch_clear(&b);
+	}
+	hl_free(span);
+	return r;
+}
+
+void
+hl_apijson_batch_clear(struct hl_api_batch *b)
+{
+	size_t i;
+
+	for (i = 0; b->item != NULL && i < b->n; i++)
+		hl_apijson_send_clear(&b->item[i]);
+	hl_free(b->item);
+	memset(b, 0, sizeof(*b));
+	b->bad = HL_API_BATCH_NONE;
+}
+
 /* ---- credentials ---- */
 
 int

@@ -88,6 +88,30 @@ HL_WUR int hl_apijson_parse_send_opt(const uint8_t *p, size_t len, const struct 
     int lift, struct hl_api_send *out, char *err, size_t errlen);
 void hl_apijson_send_clear(struct hl_api_send *s);   /* wipes and frees content */
 
+/* POST /api/v1/envelopes/batch: {"envelopes": [ <a send body>, ... ]}.
+ * The body's only member is "envelopes" (spelled so, without escapes),
+ * holding 1 to HL_API_BATCH_MAX send bodies, each parsed and checked as
+ * hl_apijson_parse_send and hl_apijson_send_track do for the single
+ * endpoint. The items are found by a scan that follows strings and
+ * nesting (no tree of the whole body is built: the item count is known
+ * before any item is parsed), then each item is parsed alone. */
+#define HL_API_BATCH_MAX 1000                          /* envelopes per batch */
+#define HL_API_BATCH_BODY_MAX_BYTES (16u * 1024 * 1024)  /* a batch body */
+#define HL_API_BATCH_NONE ((size_t)-1)                 /* no item at fault */
+struct hl_api_batch {
+	struct hl_api_send *item;  /* n, owned; free with hl_apijson_batch_clear */
+	size_t n;
+	size_t bad;                /* after a failure: the item at fault, or HL_API_BATCH_NONE */
+};
+/* HL_ERR_MALFORMED (the body's shape, or an item: out->bad names it),
+ * HL_ERR_TOO_BIG (a body over HL_API_BATCH_BODY_MAX_BYTES, more than
+ * HL_API_BATCH_MAX items, counted before any item is parsed, or an item's
+ * content over its limit) or HL_ERR_NOMEM; one line in err, starting
+ * "envelopes[I]: " when an item is at fault. Nothing is kept on failure. */
+HL_WUR int hl_apijson_parse_batch(const uint8_t *p, size_t len, const struct hl_policy *pol,
+    struct hl_api_batch *out, char *err, size_t errlen);
+void hl_apijson_batch_clear(struct hl_api_batch *b);   /* wipes and frees every item */
+
 /* An empty body or "{}" (the ack request). */
 HL_WUR int hl_apijson_parse_empty(const uint8_t *p, size_t len, char *err, size_t errlen);
 

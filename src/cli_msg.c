@@ -22,6 +22,7 @@ const char hl_cli_send_usage[] =
     "usage: hotline send --to P1,NODE,...|all --precedence PREC --classification LEVEL\n"
     "                    --releasable-to P1,P2,... --tlp TLP [--exercise] [--ttl DURATION]\n"
     "                    [--type text|stix|track|file] [--file F | TEXT... | -]\n"
+    "       hotline send --batch FILE.jsonl\n"
     "\n"
     "  --to            recipients: partner codes (KOR), node names (KOR/node-1), or all\n"
     "                  (every peer the label allows)\n"
@@ -33,20 +34,178 @@ const char hl_cli_send_usage[] =
     "  --ttl           lifetime: seconds or 30s, 10m, 3h, 7d (default: the node's)\n"
     "  --file F        send the bytes of F (type file unless --type); - reads stdin\n"
     "  TEXT...         the text (words joined by spaces); a lone - reads stdin\n"
-    "Prints the envelope id (32 hex digits) and nothing else.\n";
+    "Prints the envelope id (32 hex digits) and nothing else.\n"
+    "\n"
+    "  --batch F       send every line of F (JSON Lines: one send body of the API,\n"
+    "                  docs/API.md, per line; blank lines are skipped; - reads stdin)\n"
+    "                  through the batch endpoint, up to 1000 a request. Every line is\n"
+    "                  checked before anything is sent. Prints one line per envelope,\n"
+    "                  in order: its id, or \"refused STATUS ERROR: MESSAGE\"; exits 1\n"
+    "                  if any was refused.\n";
+
+/* ---- send --batch FILE.jsonl ---- */
+
+#define CLI_BATCH_FILE_MAX (256u * 1024 * 1024)   /* a JSON Lines file */
+/* the lines of one request, leaving room for the object around them */
+#define CLI_BATCH_BODY_MAX (HL_API_BATCH_BODY_MAX_BYTES - 64u * 1024)
+
+struct batch_line {
+	size_t off, len;
+	size_t lineno;
+};
+
+/* The non-blank lines of p (a trailing CR dropped). OUT: *out (caller
+ * frees), *n. */
+static int
+batch_lines(const uint8_t *p, size_t len, struct batch_line **out, size_t *n)
+{
+	struct batch_line *ln = NULL, *t;
+	size_t cap = 0, i = 0, e, k, lineno = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (i < len) {
+		const uint8_t *nl = memchr(p + i, '\n', len - i);
+
+		e = nl != NULL ? (size_t)(nl - p) : len;
+		lineno++;
+		for (k = e; k > i && p[k - 1] == '\r'; k--)
+			;
+		while (i < k && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		if (i < k) {
+			if (*n == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				if ((t = hl_realloc(ln, cap * sizeof(*ln))) == NULL) {
+					hl_free(ln);
+					return HL_ERR_NOMEM;
+				}
+				ln = t;
+			}
+			ln[*n].off = i;
+			ln[*n].len = k - i;
+			ln[(*n)++].lineno = lineno;
+		}
+		i = e + 1;
+	}
+	*out = ln;
+	return HL_OK;
+}
+
+/* One request of lines [0, n): print each result; OUT: *refused added to. */
+static int
+batch_post(struct hl_cli *c, const uint8_t *p, const struct batch_line *ln, size_t n,
+    size_t *refused)
+{
+	json_t *body = NULL, *arr, *it, *resp = NULL, *res, *r;
+	size_t i;
+	int rc = EX_FAIL;
+
+	if ((body = json_object()) == NULL || (arr = json_array()) == NULL ||
+	    json_object_set_new(body, "envelopes", arr) != 0)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		/* checked already: a send body */
+		if ((it = json_loadb((const char *)p + ln[i].off, ln[i].len, JSON_REJECT_DUPLICATES,
+		    NULL)) == NULL || json_array_append_new(arr, it) != 0)
+			goto nomem;
+	}
+	if ((rc = hl_cli_api_call(c, "send", "POST", "/api/v1/envelopes/batch", body, &resp)) !=
+	    EX_OK)
+		goto out;
+	res = json_object_get(resp, "results");
+	if (!json_is_array(res) || json_array_size(res) != n) {
+		rc = hl_cli_fail(EX_UNREACHABLE, "send: the node's answer does not have %zu results", n);
+		goto out;
+	}
+	json_array_foreach(res, i, r) {
+		if (hl_cli_jint(r, "status") == 201) {
+			hl_cli_put_clean(stdout, hl_cli_jstr(r, "id"), 0, 0);
+		} else {
+			printf("refused %" JSON_INTEGER_FORMAT " ", hl_cli_jint(r, "status"));
+			hl_cli_put_clean(stdout, hl_cli_jstr(r, "error"), 0, 0);
+			fputs(": ", stdout);
+			hl_cli_put_clean(stdout, hl_cli_jstr(r, "message"), 0, 0);
+			(*refused)++;
+		}
+		putchar('\n');
+	}
+	rc = EX_OK;
+	goto out;
+nomem:
+	rc = hl_cli_fail(EX_FAIL, "out of memory");
+out:
+	json_decref(resp);
+	json_decref(body);
+	return rc;
+}
+
+static int
+send_batch(struct hl_cli *c, const char *path)
+{
+	struct batch_line *ln = NULL;
+	struct hl_api_send s;
+	uint8_t *buf = NULL;
+	size_t len = 0, n = 0, i, j, bytes, refused = 0;
+	char err[512];
+	int rc;
+
+	if ((rc = hl_cli_load_config(c)) != EX_OK)
+		return rc;
+	if (hl_cli_read_file(path, CLI_BATCH_FILE_MAX, &buf, &len, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "send: %s", err);
+	if (batch_lines(buf, len, &ln, &n) != HL_OK) {
+		rc = hl_cli_fail(EX_FAIL, "out of memory");
+		goto out;
+	}
+	if (n == 0) {
+		rc = hl_cli_fail(EX_USAGE, "send: %s holds no envelope", path);
+		goto out;
+	}
+	/* every line as the node will check it, before anything is sent */
+	for (i = 0; i < n; i++) {
+		if (ln[i].len > CLI_BATCH_BODY_MAX) {
+			rc = hl_cli_fail(EX_USAGE, "send: %s:%zu: too large for a batch (send it alone)",
+			    path, ln[i].lineno);
+			goto out;
+		}
+		if (hl_apijson_parse_send(buf + ln[i].off, ln[i].len, &c->cfg.policy, &s, err,
+		    sizeof(err)) != HL_OK || hl_apijson_send_track(&s, err, sizeof(err)) != HL_OK) {
+			hl_apijson_send_clear(&s);
+			rc = hl_cli_fail(EX_USAGE, "send: %s:%zu: %s", path, ln[i].lineno, err);
+			goto out;
+		}
+		hl_apijson_send_clear(&s);
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i, bytes = 0; j < n && j - i < HL_API_BATCH_MAX &&
+		    bytes + ln[j].len + 1 <= CLI_BATCH_BODY_MAX; j++)
+			bytes += ln[j].len + 1;
+		if ((rc = batch_post(c, buf, ln + i, j - i, &refused)) != EX_OK)
+			goto out;
+	}
+	if (refused > 0)
+		rc = hl_cli_fail(EX_FAIL, "send: %zu of %zu envelopes refused", refused, n);
+out:
+	hl_free(ln);
+	if (buf != NULL)
+		hl_free_secret(buf, len + 1);
+	return rc;
+}
 
 int
 hl_cli_send(struct hl_cli *c, int argc, char **argv)
 {
 	struct hl_cli_envelope e = { 0 };
-	const char *file = NULL;
+	const char *file = NULL, *batch = NULL;
 	int help, npos, rc, i;
 	struct hl_cli_opt opts[] = {
 		{ "to", 1, &e.to, NULL }, { "precedence", 1, &e.precedence, NULL },
 		{ "classification", 1, &e.classification, NULL },
 		{ "releasable-to", 1, &e.releasable, NULL }, { "tlp", 1, &e.tlp, NULL },
 		{ "ttl", 1, &e.ttl, NULL }, { "file", 1, &file, NULL }, { "type", 1, &e.type, NULL },
-		{ "exercise", 0, NULL, &e.exercise }, { NULL, 0, NULL, NULL },
+		{ "exercise", 0, NULL, &e.exercise }, { "batch", 1, &batch, NULL },
+		{ NULL, 0, NULL, NULL },
 	};
 	char *pos[CLI_ARGS_MAX], err[512], *b64 = NULL;
 	json_t *body = NULL, *txt = NULL;
@@ -58,6 +217,14 @@ hl_cli_send(struct hl_cli *c, int argc, char **argv)
 	if (help) {
 		fputs(hl_cli_send_usage, stdout);
 		return EX_OK;
+	}
+	if (batch != NULL) {
+		if (e.to != NULL || e.precedence != NULL || e.classification != NULL ||
+		    e.releasable != NULL || e.tlp != NULL || e.ttl != NULL || e.type != NULL ||
+		    e.exercise || file != NULL || npos > 0)
+			return hl_cli_fail(EX_USAGE, "send: --batch takes no other option or TEXT "
+			    "(each line of the file is a whole send body)");
+		return send_batch(c, batch);
 	}
 	if (e.to == NULL || e.precedence == NULL || e.classification == NULL ||
 	    e.releasable == NULL || e.tlp == NULL)

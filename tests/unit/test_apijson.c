@@ -496,6 +496,264 @@ test_send_lift(void **state)
 	hl_buf_free(&b);
 }
 
+/* ---- the batch body ---- */
+
+#define GOOD_ITEM "{" GOOD_HEAD ",\"text\":\"alert\"}"
+
+static int
+batch_parse(const char *body, struct hl_api_batch *b, char *err, size_t errlen)
+{
+	return hl_apijson_parse_batch((const uint8_t *)body, strlen(body), &pol, b, err, errlen);
+}
+
+/* A batch of n copies of item, joined by sep, inside the object. */
+static void
+batch_build(struct hl_buf *b, size_t n, const char *item, const char *sep)
+{
+	size_t i;
+
+	hl_buf_init(b, HL_API_BATCH_BODY_MAX_BYTES * 2);
+	hl_buf_put(b, "{\"envelopes\":[", 14);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			hl_buf_put(b, sep, strlen(sep));
+		hl_buf_put(b, item, strlen(item));
+	}
+	hl_buf_put(b, "]}", 2);
+	assert_int_equal(hl_buf_error(b), HL_OK);
+}
+
+static void
+test_batch_valid(void **state)
+{
+	/* white space everywhere JSON allows it; brackets, commas and quotes
+	 * inside strings; the items in request order */
+	static const char body[] = " \r\n{ \"envelopes\" :\t[ " GOOD_ITEM " ,\n"
+	    "{\"text\":\"]},{\\\"x\\\":[\"," GOOD_HEAD "},"
+	    "{\"to_all\":true,\"precedence\":\"routine\",\"classification\":\"UNCLASSIFIED\","
+	    "\"releasable_to\":[\"JPN\"],\"tlp\":\"clear\",\"content_type\":\"file\","
+	    "\"content_b64\":\"AAEC/w==\"}\n] } \n";
+	static const char track[] = "{\"track_id\":\"a\",\"observed\":\"2026-01-01T00:00:00Z\","
+	    "\"position\":{\"lat\":0,\"lon\":0},\"velocity\":{\"speed_mps\":0,\"heading_deg\":0},"
+	    "\"confidence\":0}";
+	struct hl_api_batch b;
+	struct hl_api_send one;
+	struct hl_buf tb;
+	char err[320];
+	int64_t live = hl_alloc_live();
+
+	(void)state;
+	assert_int_equal(batch_parse(body, &b, err, sizeof(err)), HL_OK);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(b.bad, HL_API_BATCH_NONE);
+	assert_int_equal(b.item[0].nto, 2);
+	assert_int_equal(b.item[0].content_len, 5);
+	assert_memory_equal(b.item[0].content, "alert", 5);
+	assert_int_equal(b.item[1].content_len, 9);
+	assert_memory_equal(b.item[1].content, "]},{\"x\":[", 9);
+	assert_int_equal(b.item[2].to_all, 1);
+	assert_int_equal(b.item[2].content_type, HL_CT_FILE);
+	assert_memory_equal(b.item[2].content, "\x00\x01\x02\xff", 4);
+	/* each item is what the single endpoint's parser makes of it */
+	assert_int_equal(send_parse(GOOD_ITEM, &one, err, sizeof(err)), HL_OK);
+	assert_int_equal(one.precedence, b.item[0].precedence);
+	assert_int_equal(one.label.classification, b.item[0].label.classification);
+	assert_int_equal(one.label.nrel, b.item[0].label.nrel);
+	assert_string_equal(one.to[1], b.item[0].to[1]);
+	hl_apijson_send_clear(&one);
+	hl_apijson_batch_clear(&b);
+	assert_null(b.item);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(hl_alloc_live(), live);
+
+	/* a track item is checked and made canonical, at FLASH, as a single send */
+	hl_buf_init(&tb, 4096);
+	hl_buf_put(&tb, "{\"envelopes\":[{\"to\":[\"KOR\"],\"precedence\":\"routine\","
+	    "\"classification\":\"SECRET\",\"releasable_to\":[\"JPN\"],\"tlp\":\"amber\","
+	    "\"content_type\":\"track\",\"text\":", strlen("{\"envelopes\":[{\"to\":[\"KOR\"],"
+	    "\"precedence\":\"routine\",\"classification\":\"SECRET\",\"releasable_to\":[\"JPN\"],"
+	    "\"tlp\":\"amber\",\"content_type\":\"track\",\"text\":"));
+	{
+		json_t *js = json_string(track);
+		char *enc = json_dumps(js, JSON_ENCODE_ANY);
+
+		assert_non_null(enc);
+		hl_buf_put(&tb, enc, strlen(enc));
+		hl_free(enc);
+		json_decref(js);
+	}
+	hl_buf_put(&tb, "}]}", 3);
+	assert_int_equal(hl_buf_error(&tb), HL_OK);
+	assert_int_equal(hl_apijson_parse_batch(tb.data, tb.len, &pol, &b, err, sizeof(err)),
+	    HL_OK);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.item[0].precedence, HL_PREC_FLASH);
+	assert_int_equal(b.item[0].content_type, HL_CT_TRACK);
+	hl_apijson_batch_clear(&b);
+	hl_buf_free(&tb);
+}
+
+struct bad_batch {
+	const char *body;
+	int want;              /* HL_ERR_MALFORMED or HL_ERR_TOO_BIG */
+	size_t index;          /* the item at fault, or HL_API_BATCH_NONE */
+	const char *err_has;
+};
+
+static void
+test_batch_malformed(void **state)
+{
+	static const struct bad_batch bad[] = {
+		{ "", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "object" },
+		{ "[]", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "object" },
+		{ "{}", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "envelopes" },
+		{ "{\"envelopes\":[]}", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "empty" },
+		{ "{\"envelopes\":{}}", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "array" },
+		{ "{\"envelopes\":" GOOD_ITEM "}", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "array" },
+		{ "{\"envelopes\" [" GOOD_ITEM "]}", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "array" },
+		{ "{\"Envelopes\":[" GOOD_ITEM "]}", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "envelopes" },
+		/* the key escaped: the one spelling is taken */
+		{ "{\"\\u0065nvelopes\":[" GOOD_ITEM "]}", HL_ERR_MALFORMED, HL_API_BATCH_NONE,
+		  "envelopes" },
+		{ "{\"x\":1,\"envelopes\":[" GOOD_ITEM "]}", HL_ERR_MALFORMED, HL_API_BATCH_NONE,
+		  "envelopes" },
+		{ "{\"envelopes\":[" GOOD_ITEM "],\"x\":1}", HL_ERR_MALFORMED, HL_API_BATCH_NONE,
+		  "one member" },
+		{ "{\"envelopes\":[" GOOD_ITEM "],\"envelopes\":[" GOOD_ITEM "]}", HL_ERR_MALFORMED,
+		  HL_API_BATCH_NONE, "one member" },
+		{ "{\"envelopes\":[" GOOD_ITEM "]} x", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "follow" },
+		{ "{\"envelopes\":[" GOOD_ITEM "]", HL_ERR_MALFORMED, HL_API_BATCH_NONE, "one member" },
+		{ "{\"envelopes\":[" GOOD_ITEM "}", HL_ERR_MALFORMED, 0, "not closed" },
+		{ "{\"envelopes\":[" GOOD_ITEM, HL_ERR_MALFORMED, 0, "not closed" },
+		{ "{\"envelopes\":[" GOOD_ITEM ",]}", HL_ERR_MALFORMED, 1, "missing value" },
+		{ "{\"envelopes\":[," GOOD_ITEM "]}", HL_ERR_MALFORMED, 0, "missing value" },
+		{ "{\"envelopes\":[" GOOD_ITEM ",," GOOD_ITEM "]}", HL_ERR_MALFORMED, 1,
+		  "missing value" },
+		{ "{\"envelopes\":[" GOOD_ITEM " " GOOD_ITEM "]}", HL_ERR_MALFORMED, 0,
+		  "invalid JSON" },
+		/* an item the single endpoint refuses: its error, with the index */
+		{ "{\"envelopes\":[" GOOD_ITEM ",{" GOOD_HEAD ",\"text\":\"a\",\"bogus\":1}]}",
+		  HL_ERR_MALFORMED, 1, "envelopes[1]: unknown field \"bogus\"" },
+		{ "{\"envelopes\":[" GOOD_ITEM "," GOOD_ITEM ",1]}", HL_ERR_MALFORMED, 2,
+		  "envelopes[2]: invalid JSON" },
+		{ "{\"envelopes\":[" GOOD_ITEM ",\"]\"]}", HL_ERR_MALFORMED, 1, "envelopes[1]" },
+		{ "{\"envelopes\":[[" GOOD_ITEM "]]}", HL_ERR_MALFORMED, 0, "object" },
+		{ "{\"envelopes\":[{" GOOD_HEAD "}]}", HL_ERR_MALFORMED, 0, "exactly one" },
+		{ "{\"envelopes\":[{" GOOD_HEAD ",\"text\":\"a\",\"text\":\"b\"}]}", HL_ERR_MALFORMED,
+		  0, "duplicate" },
+		{ "{\"envelopes\":[{" GOOD_HEAD ",\"content_type\":\"track\",\"text\":\"{}\"}]}",
+		  HL_ERR_MALFORMED, 0, "envelopes[0]: invalid track" },
+		{ "{\"envelopes\":[{" GOOD_HEAD ",\"text\":\"a\\ud800\"}]}", HL_ERR_MALFORMED, 0,
+		  "invalid JSON" },
+		{ "{\"envelopes\":[{\"text\":\"]\"]}", HL_ERR_MALFORMED, 0, "not closed" },
+	};
+	struct hl_api_batch b;
+	char err[320];
+	size_t i;
+	int64_t live = hl_alloc_live();
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		r = batch_parse(bad[i].body, &b, err, sizeof(err));
+		if (r != bad[i].want || b.bad != bad[i].index || strstr(err, bad[i].err_has) == NULL)
+			fail_msg("case %zu (%s): r=%d bad=%zu err=\"%s\"", i, bad[i].body, r, b.bad, err);
+		assert_null(b.item);
+		assert_int_equal(b.n, 0);
+		assert_null(strchr(err, '\n'));
+		assert_int_equal(hl_alloc_live(), live);
+	}
+}
+
+static void
+test_batch_limits(void **state)
+{
+	struct hl_api_batch b;
+	struct hl_buf body;
+	char err[320];
+	size_t big, i;
+
+	(void)state;
+	/* exactly the limit */
+	batch_build(&body, HL_API_BATCH_MAX, GOOD_ITEM, ",");
+	assert_int_equal(hl_apijson_parse_batch(body.data, body.len, &pol, &b, err, sizeof(err)),
+	    HL_OK);
+	assert_int_equal(b.n, HL_API_BATCH_MAX);
+	assert_memory_equal(b.item[HL_API_BATCH_MAX - 1].content, "alert", 5);
+	hl_apijson_batch_clear(&b);
+	hl_buf_free(&body);
+	/* one over: too big, found before any item is parsed (a bad item
+	 * anywhere does not change the answer) */
+	batch_build(&body, HL_API_BATCH_MAX + 1, GOOD_ITEM, ",");
+	assert_int_equal(hl_apijson_parse_batch(body.data, body.len, &pol, &b, err, sizeof(err)),
+	    HL_ERR_TOO_BIG);
+	assert_int_equal(b.bad, HL_API_BATCH_NONE);
+	assert_non_null(strstr(err, "more than 1000"));
+	hl_buf_free(&body);
+	batch_build(&body, HL_API_BATCH_MAX + 1, "{\"bogus\":1}", ",");
+	assert_int_equal(hl_apijson_parse_batch(body.data, body.len, &pol, &b, err, sizeof(err)),
+	    HL_ERR_TOO_BIG);
+	hl_buf_free(&body);
+	/* many tiny values are counted, not parsed into a tree */
+	batch_build(&body, 100000, "1", ",");
+	assert_int_equal(hl_apijson_parse_batch(body.data, body.len, &pol, &b, err, sizeof(err)),
+	    HL_ERR_TOO_BIG);
+	hl_buf_free(&body);
+	/* a body over the byte limit is refused unread */
+	big = HL_API_BATCH_BODY_MAX_BYTES + 1;
+	assert_int_equal(hl_apijson_parse_batch((const uint8_t *)"{}", big, &pol, &b, err,
+	    sizeof(err)), HL_ERR_TOO_BIG);
+	assert_non_null(strstr(err, "body larger"));
+	assert_null(b.item);
+	/* an item nested too deep is refused by the item's own parse */
+	hl_buf_init(&body, 4096);
+	hl_buf_put(&body, "{\"envelopes\":[" GOOD_ITEM ",{\"to\":", strlen("{\"envelopes\":["
+	    GOOD_ITEM ",{\"to\":"));
+	for (i = 0; i < HL_JSON_DEPTH_MAX; i++)
+		hl_buf_put(&body, "[", 1);
+	for (i = 0; i < HL_JSON_DEPTH_MAX; i++)
+		hl_buf_put(&body, "]", 1);
+	hl_buf_put(&body, "}]}", 3);
+	assert_int_equal(hl_buf_error(&body), HL_OK);
+	assert_int_equal(hl_apijson_parse_batch(body.data, body.len, &pol, &b, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_int_equal(b.bad, 1);
+	hl_buf_free(&body);
+	assert_non_null(strstr(err, "nested"));
+}
+
+/* Our own allocations fail in turn (not jansson's: see
+ * test_send_alloc_failures): the span table, the item table and the
+ * content of the last item; nothing leaks. */
+static void
+test_batch_alloc_failures(void **state)
+{
+	static const char body[] = "{\"envelopes\":[" GOOD_ITEM "," GOOD_ITEM "]}";
+	struct hl_api_batch b;
+	char err[320];
+	int64_t live = hl_alloc_live();
+	uint64_t before, total, at[3];
+	size_t i;
+
+	(void)state;
+	before = hl_alloc_count();
+	assert_int_equal(batch_parse(body, &b, err, sizeof(err)), HL_OK);
+	total = hl_alloc_count() - before;
+	hl_apijson_batch_clear(&b);
+	assert_int_equal(hl_alloc_live(), live);
+	at[0] = 1;
+	at[1] = 2;
+	at[2] = total;
+	for (i = 0; i < 3; i++) {
+		hl_alloc_fail_at(at[i]);
+		assert_int_equal(batch_parse(body, &b, err, sizeof(err)), HL_ERR_NOMEM);
+		hl_alloc_fail_at(0);
+		assert_null(b.item);
+		assert_int_equal(hl_alloc_live(), live);
+	}
+}
+
 static void
 test_parse_empty(void **state)
 {
@@ -795,6 +1053,10 @@ main(void)
 		cmocka_unit_test(test_send_limits),
 		cmocka_unit_test(test_send_alloc_failures),
 		cmocka_unit_test(test_send_lift),
+		cmocka_unit_test(test_batch_valid),
+		cmocka_unit_test(test_batch_malformed),
+		cmocka_unit_test(test_batch_limits),
+		cmocka_unit_test(test_batch_alloc_failures),
 		cmocka_unit_test(test_parse_empty),
 		cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_b64),

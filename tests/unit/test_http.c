@@ -440,6 +440,18 @@ test_all_answers(void **state)
 	assert_string_equal(pattern_of(), "/api/v1/audit/verify");
 	plan(HL_HTTP_POST, "/api/v1/envelopes", NULL, "text/plain", NULL, 10);
 	assert_int_equal(pl.code, 415);
+	/* the batch: its own row (not {id}'s), with its own body limit */
+	plan(HL_HTTP_POST, "/api/v1/envelopes/batch", NULL, "application/json", NULL,
+	    HL_API_BATCH_BODY_MAX_BYTES);
+	assert_string_equal(pattern_of(), "/api/v1/envelopes/batch");
+	assert_int_equal(pl.code, 0);
+	assert_true(pl.auth);
+	plan(HL_HTTP_POST, "/api/v1/envelopes/batch", NULL, "application/json", NULL,
+	    HL_API_BATCH_BODY_MAX_BYTES + 1);
+	assert_int_equal(pl.code, 413);
+	plan(HL_HTTP_GET, "/api/v1/envelopes/batch", NULL, NULL, NULL, 0);
+	assert_int_equal(pl.code, 405);
+	assert_string_equal(pl.allow, "POST");
 	/* the console */
 	plan(HL_HTTP_GET, "/console/login", NULL, NULL, NULL, 0);
 	assert_int_equal(pl.code, 405);
