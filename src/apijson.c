@@ -771,7 +771,7 @@ value_end(const uint8_t *p, size_t len, size_t i)
 	int in_str = 0, esc = 0;
 
 	for (; i < len; i++) {
-		if (str_step(p[i], &in_str, &esc))
+		if (hl_jsonscan_str_step(p[i], &in_str, &esc))
 			continue;
 		if (p[i] == '{' || p[i] == '[') {
 			depth++;
