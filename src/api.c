@@ -228,26 +228,60 @@ send_outcome(int r, const uint8_t id[static HL_ID_BYTES], const char *why,
 	}
 }
 
-/* One parsed send by op, all the way: the API's checks, then the node's
- * (rule 1, whose refusals it audits as send-refused), sealing, storing.
- * The single and the batch endpoint both send through here. */
+/* A send handed to the node, until its completion: the answer goes into
+ * *o, then done(ctx) runs (on the loop). */
+struct api_pending {
+	struct api_outcome *o;
+	void (*done)(void *ctx);
+	void *ctx;
+};
+
 static void
-send_one(struct hl_api *a, const struct hl_operator_conf *op, const struct hl_api_send *s,
-    struct api_outcome *o)
+send_completed(void *arg, int r, const uint8_t *id, const char *why)
+{
+	struct api_pending *p = arg;
+	static const uint8_t none[HL_ID_BYTES];
+
+	send_outcome(r, id != NULL ? id : none, why, p->o);
+	p->done(p->ctx);
+	hl_free(p);
+}
+
+/* One parsed send by op, all the way: the API's checks, then the node's
+ * (rule 1, whose refusals it audits as send-refused), then sealing on a
+ * crypto worker and the durable store (hl_node_send_async). The single
+ * and the batch endpoint both send through here. Returns 0 when *o holds
+ * the answer now (a refusal), 1 when done(ctx) will be called with it
+ * (possibly before this returns). */
+static int
+send_start(struct hl_api *a, const struct hl_operator_conf *op, const struct hl_api_send *s,
+    struct api_outcome *o, void (*done)(void *ctx), void *ctx)
 {
 	struct hl_send_req sr;
+	struct api_pending *p;
 	const char *to[HL_RECIPIENTS_MAX];
-	uint8_t id[HL_ID_BYTES];
+	static const uint8_t none[HL_ID_BYTES];
 	char why[512];
 	int r;
 
 	memset(o, 0, sizeof(*o));
 	if (!send_allowed(a, op, s, o))
-		return;
+		return 0;
+	if ((p = hl_calloc(1, sizeof(*p))) == NULL) {
+		send_outcome(HL_ERR_NOMEM, none, "out of memory", o);
+		return 0;
+	}
+	p->o = o;
+	p->done = done;
+	p->ctx = ctx;
 	send_request(s, op, to, &sr);
 	why[0] = '\0';
-	r = hl_node_send(a->node, &sr, id, why, sizeof(why));
-	send_outcome(r, id, why, o);
+	if ((r = hl_node_send_async(a->node, &sr, send_completed, p, why, sizeof(why))) != HL_OK) {
+		hl_free(p);
+		send_outcome(r, none, why, o);
+		return 0;
+	}
+	return 1;
 }
 
 static void
@@ -278,12 +312,29 @@ reply_parse_error(struct evhttp_request *req, int r, const char *err)
 		hl_http_reply_error(req, 400, "bad_request", "%s", err);
 }
 
+/* One single send whose answer comes from its completion. */
+struct api_single {
+	struct hl_http_defer *d;
+	struct api_outcome o;
+};
+
+static void
+single_done(void *ctx)
+{
+	struct api_single *x = ctx;
+	struct evhttp_request *req = hl_http_defer_take(x->d);
+
+	if (req != NULL)   /* NULL: the client went away meanwhile */
+		reply_outcome(req, &x->o);
+	hl_free(x);
+}
+
 static void
 handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_request *req,
     const uint8_t *body, size_t len)
 {
 	struct hl_api_send s;
-	struct api_outcome o;
+	struct api_single *x = NULL;
 	char err[256];
 	int r;
 
@@ -296,22 +347,29 @@ handle_send(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 		reply_parse_error(req, r == HL_ERR_NOMEM ? r : HL_ERR_MALFORMED, err);
 		goto out;
 	}
-	send_one(a, op, &s, &o);
-	reply_outcome(req, &o);
+	if ((x = hl_calloc(1, sizeof(*x))) == NULL || (x->d = hl_http_defer(req)) == NULL) {
+		hl_free(x);
+		hl_http_reply_error(req, 500, "internal", "out of memory");
+		goto out;
+	}
+	/* the answer (201 once the envelope is on disk) comes from the
+	 * completion; a refusal comes at once */
+	if (!send_start(a, op, &s, &x->o, single_done, x))
+		single_done(x);
 out:
 	hl_apijson_send_clear(&s);
 }
 
 /* One batch request and everything its items need until the last one is
- * answered. Today each item is sent in turn (hl_node_send) and the reply
- * goes out before the handler returns; with an asynchronous send the
- * handler would hand every item to the node and batch_item_done, called
- * from each completion on the loop, would send the reply after the last,
- * so nothing here points into the handler's frame or the layer's request
- * struct (whose operator is wiped when the handler returns). */
+ * answered. The handler hands every item to the node; batch_item_done,
+ * called from each completion on the loop (or at once for a refusal),
+ * sends the reply after the last, so nothing here points into the
+ * handler's frame or the layer's request struct (whose operator is wiped
+ * when the handler returns). */
 struct api_batch {
 	struct hl_api *a;
-	struct evhttp_request *req;
+	struct evhttp_request *req;       /* until the handler defers it */
+	struct hl_http_defer *d;
 	struct hl_operator_conf op;       /* a copy, without the password hash */
 	struct hl_api_batch items;        /* parsed; owns each item's content */
 	struct api_outcome *res;          /* one per item, in request order */
@@ -337,6 +395,13 @@ batch_reply(struct api_batch *b)
 	const struct api_outcome *o;
 	int retry = 0;
 	size_t i;
+
+	if ((b->req = hl_http_defer_take(b->d)) == NULL) {
+		/* the client went away meanwhile: the envelopes are sent, nobody
+		 * waits for the list */
+		batch_free(b);
+		return;
+	}
 
 	if ((results = json_array()) == NULL)
 		goto nomem;
@@ -386,6 +451,23 @@ batch_item_done(struct api_batch *b, size_t i)
 		batch_reply(b);
 }
 
+/* A completion's view of one item. */
+struct api_batch_slot {
+	struct api_batch *b;
+	size_t i;
+};
+
+static void
+batch_slot_done(void *ctx)
+{
+	struct api_batch_slot *sl = ctx;
+	struct api_batch *b = sl->b;
+	size_t i = sl->i;
+
+	hl_free(sl);
+	batch_item_done(b, i);
+}
+
 static void
 handle_send_batch(struct hl_api *a, const struct hl_operator_conf *op,
     struct evhttp_request *req, const uint8_t *body, size_t len)
@@ -423,12 +505,29 @@ handle_send_batch(struct hl_api *a, const struct hl_operator_conf *op,
 		batch_free(b);
 		return;
 	}
-	/* items go in request order; the reply is sent (and b freed) by the
-	 * last batch_item_done, so n is read before the loop */
+	if ((b->d = hl_http_defer(req)) == NULL) {
+		hl_http_reply_error(req, 500, "internal", "out of memory");
+		batch_free(b);
+		return;
+	}
+	/* items go to the node in request order; the reply is sent (and b
+	 * freed) by the last batch_item_done, so n is read before the loop
+	 * and b is not touched after the last item */
 	n = b->pending = b->items.n;
 	for (i = 0; i < n; i++) {
-		send_one(a, &b->op, &b->items.item[i], &b->res[i]);
-		batch_item_done(b, i);
+		struct api_batch_slot *sl = hl_calloc(1, sizeof(*sl));
+
+		if (sl == NULL) {
+			static const uint8_t none[HL_ID_BYTES];
+
+			send_outcome(HL_ERR_NOMEM, none, "out of memory", &b->res[i]);
+			batch_item_done(b, i);
+			continue;
+		}
+		sl->b = b;
+		sl->i = i;
+		if (!send_start(a, &b->op, &b->items.item[i], &b->res[i], batch_slot_done, sl))
+			batch_slot_done(sl);
 	}
 }
 
