@@ -67,7 +67,7 @@ scenario() {
 	bash "$1" || rc=$?
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || return "$rc"
 	sleep 0.2
-	left=$(pgrep -f "^$HOTLINE_BUILD/hotlined -c /tmp/hotline-it\\." || true)
+	left=$(pgrep -f "^$HOTLINE_BUILD/hotlined -c /tmp/hotline-it\\.${HOTLINE_PORT_SLOT:+s$HOTLINE_PORT_SLOT-}" || true)
 	if [ -n "$left" ]; then
 		echo "not ok - nodes left running after the scenario: $(echo $left)"
 		kill -9 $left 2>/dev/null
@@ -75,11 +75,62 @@ scenario() {
 	fi
 	return "$rc"
 }
+# HOTLINE_JOBS=N (the sanitizer runs use 2): N scenarios at once, each in a
+# port slot of its own (lib.sh); each one's output is printed whole when it
+# ends. Scenarios that time things skip their bounds in sanitizer builds.
+jobs=${HOTLINE_JOBS:-1}
 if [ "$tier" = all ] || [ "$tier" = integration ]; then
-	for t in "$root"/tests/integration/[0-9]*.sh; do
-		[ -f "$t" ] || continue
-		run "integration/$(basename "$t" .sh)" scenario "$t"
-	done
+	if [ "$jobs" -le 1 ]; then
+		for t in "$root"/tests/integration/[0-9]*.sh; do
+			[ -f "$t" ] || continue
+			run "integration/$(basename "$t" .sh)" scenario "$t"
+		done
+	else
+		pdir=$(mktemp -d /tmp/hotline-par.XXXXXX)
+		declare -A slot_pid=() slot_name=() slot_start=()
+		# finish SLOT: wait for the scenario in SLOT and account for it
+		finish() {
+			local sl=$1 rc=0 name=${slot_name[$1]}
+			wait "${slot_pid[$sl]}" || rc=$?
+			echo "=== $name"
+			cat "$pdir/$sl.out"
+			cp "$pdir/$sl.out" "$out"
+			if [ "$rc" -eq 0 ]; then
+				pass=$((pass + 1))
+				echo "--- ok   $name ($(( $(date +%s) - ${slot_start[$sl]} ))s)"
+				n=$(grep -E '^\[  SKIPPED \] [^0-9]|^ok - SKIPPED:' "$out" | sort -u | wc -l)
+				[ "$n" -eq 0 ] || partial+=("$name ($n)")
+			elif [ "$rc" -eq 77 ]; then
+				skipped=$((skipped + 1))
+				skipped_names+=("$name")
+				echo "--- SKIP $name"
+			else
+				fail=$((fail + 1))
+				failed+=("$name")
+				echo "--- FAIL $name ($(( $(date +%s) - ${slot_start[$sl]} ))s)"
+			fi
+			unset "slot_pid[$sl]"
+		}
+		for t in "$root"/tests/integration/[0-9]*.sh; do
+			[ -f "$t" ] || continue
+			free=""
+			while [ -z "$free" ]; do
+				for ((k = 0; k < jobs; k++)); do
+					if [ -z "${slot_pid[$k]:-}" ]; then free=$k; break; fi
+					if ! kill -0 "${slot_pid[$k]}" 2>/dev/null; then finish "$k"; free=$k; break; fi
+				done
+				[ -n "$free" ] || sleep 0.2
+			done
+			slot_name[$free]="integration/$(basename "$t" .sh)"
+			slot_start[$free]=$(date +%s)
+			HOTLINE_PORT_SLOT=$free HOTLINE_PORT_SLOTS=$jobs scenario "$t" >"$pdir/$free.out" 2>&1 &
+			slot_pid[$free]=$!
+		done
+		for ((k = 0; k < jobs; k++)); do
+			[ -n "${slot_pid[$k]:-}" ] && finish "$k"
+		done
+		rm -rf "$pdir"
+	fi
 fi
 echo
 if [ ${#partial[@]} -ne 0 ]; then

@@ -332,9 +332,11 @@ hl_node_free(struct hl_node *n)
 	hl_workq_free(n->crypto);
 	n->crypto = NULL;
 	hl_free(n->recv);
+	node_batch_free(n);
+	/* what waits for the disk is answered while the links still exist */
+	(void)hl_store_sync_settle(n->store);
 	HL_FREE(n->undurable.keys);
 	HL_FREE(n->undurable.state);
-	node_batch_free(n);
 	if (n->tick != NULL)
 		event_free(n->tick);
 	hl_link_ctx_free(n->lctx);
@@ -377,6 +379,8 @@ hl_node_shutdown(struct hl_node *n)
 	hl_workq_free(n->crypto);
 	n->crypto = NULL;
 	node_batch_flush(n);   /* answered and announced while services still listen */
+	/* and what waits for the disk (sends to answer, receipts to send) */
+	(void)hl_store_sync_settle(n->store);
 	node_audit(n, "node-stop", NULL, n->cfg.node, "stopped");
 	if (n->cfg.audit_checkpoint_s != 0)
 		node_audit_checkpoint(n, hl_now_ms());

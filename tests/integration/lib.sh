@@ -5,7 +5,9 @@ set -u
 HOTLINE_BUILD=${HOTLINE_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}
 HL="$HOTLINE_BUILD/hotline"
 HLD="$HOTLINE_BUILD/hotlined"
-T=$(mktemp -d /tmp/hotline-it.XXXXXX)
+# (scripts/run-tests.sh names the port slot in it when scenarios run side by
+# side, so that it finds the nodes each one left behind)
+T=$(mktemp -d "/tmp/hotline-it.${HOTLINE_PORT_SLOT:+s$HOTLINE_PORT_SLOT-}XXXXXX")
 FED="$T/fed"
 declare -A NODE_PID=()
 CHECKS=0
@@ -76,7 +78,10 @@ pick_base_port() {
 	for try in $(seq 1 50); do
 		# below the ephemeral range (32768+), so no outgoing connection can hold a
 		# port a node is about to (re)bind
-		base=$(( 20000 + (RANDOM % 125) * 100 ))
+		# scripts/run-tests.sh runs HOTLINE_PORT_SLOTS scenarios at once,
+		# each in its own slot: every other hundred of the range is the
+		# slot's (base..base+199 per scenario), so two never pick the same
+		base=$(( 20000 + ((RANDOM % (62 / ${HOTLINE_PORT_SLOTS:-1})) * ${HOTLINE_PORT_SLOTS:-1} + ${HOTLINE_PORT_SLOT:-0}) * 200 ))
 		okp=1
 		for i in $(seq 0 $((n - 1))); do
 			port_free $((base + i)) && port_free $((base + 100 + i)) || { okp=0; break; }
