@@ -375,7 +375,7 @@ hl_node_shutdown(struct hl_node *n)
 	/* the jobs a worker runs finish (what they opened is stored, what they
 	 * sealed is stored and answered); queued ones are handed back
 	 * cancelled: the envelopes come again (origins retry), the sends are
-	 * refused with "shutting down" */
+	 * sealed on the loop and stored (nothing accepted is dropped) */
 	hl_workq_free(n->crypto);
 	n->crypto = NULL;
 	node_batch_flush(n);   /* answered and announced while services still listen */

@@ -399,11 +399,10 @@ send_done(struct hl_job *j)
 	char why[HL_SEND_WHY_MAX];
 	int r;
 
-	if (sj->j.cancelled) {
-		sj->cb(sj->arg, HL_ERR_AGAIN, NULL, "the node is shutting down");
-		send_job_free(sj);
-		return;
-	}
+	/* handed back unrun by a stopping pool: sealed here, so that a send
+	 * once accepted is not dropped (a STIX bundle has no client to retry) */
+	if (sj->j.cancelled)
+		send_seal(&sj->j, NULL);
 	/* stored: send_durable answers and frees sj once it is on disk */
 	if ((r = send_store(sj->n, sj, why, sizeof(why))) == HL_OK)
 		return;

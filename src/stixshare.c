@@ -90,16 +90,45 @@ local_label(const struct hl_config *cfg, const struct hl_collection_conf *c, uin
 
 /* ---- sharing ---- */
 
+/* What a bundle's completion logs. */
+struct bundle_sent {
+	char coll[HL_COLLECTION_NAME_MAX + 1];
+	size_t nobj;
+};
+
+/* The completion of a bundle's send: sealed on a crypto worker and stored
+ * (it goes out once on disk), or why not. On the loop. */
+static void
+bundle_sent(void *arg, int r, const uint8_t *id, const char *why)
+{
+	struct bundle_sent *bs = arg;
+
+	(void)id;
+	if (r != HL_OK)
+		log_warnx("taxii: collection %s: %zu object(s) not shared: %s", bs->coll, bs->nobj,
+		    why != NULL && why[0] != '\0' ? why : hl_strerror(r));
+	else
+		log_info("taxii: collection %s: %zu object(s) shared in one envelope", bs->coll,
+		    bs->nobj);
+	hl_free(bs);
+}
+
 /* One envelope: a bundle of objects (their stored JSON) for collection
- * coll, labelled l, to the member partners that have a peer. */
+ * coll, labelled l, to the member partners that have a peer. Sent
+ * asynchronously (hl_node_send_async): the loop does not seal it or wait
+ * for its fsync; what is refused before sealing (rule 1, no key, a full
+ * node) is returned here, a later failure is logged by bundle_sent. The
+ * objects are committed already, so a bundle lost to a crash before its
+ * own commit is not sent again (the collection still serves them). */
 int
 hl_stixshare_bundle(struct hl_node *n, const char *coll, const struct hl_label *l,
     const char *const *to, unsigned nto, const char *originator, struct hl_buf *objs,
     size_t nobj)
 {
 	struct hl_send_req sr;
+	struct bundle_sent *bs;
 	struct hl_buf b;
-	uint8_t id[HL_ID_BYTES], *content = NULL, *op;
+	uint8_t *content = NULL, *op;
 	size_t clen = 0, olen = 0;
 	char bid[37], head[256], why[512];
 	int r;
@@ -134,12 +163,18 @@ hl_stixshare_bundle(struct hl_node *n, const char *coll, const struct hl_label *
 	sr.content_len = clen;
 	sr.originator = originator;
 	why[0] = '\0';
-	r = hl_node_send(n, &sr, id, why, sizeof(why));
-	if (r != HL_OK)
+	if ((bs = hl_calloc(1, sizeof(*bs))) == NULL) {
+		hl_free(content);
+		return HL_ERR_NOMEM;
+	}
+	(void)snprintf(bs->coll, sizeof(bs->coll), "%s", coll);
+	bs->nobj = nobj;
+	r = hl_node_send_async(n, &sr, bundle_sent, bs, why, sizeof(why));
+	if (r != HL_OK) {
 		log_warnx("taxii: collection %s: %zu object(s) not shared: %s", coll, nobj,
 		    why[0] != '\0' ? why : hl_strerror(r));
-	else
-		log_info("taxii: collection %s: %zu object(s) shared in one envelope", coll, nobj);
+		hl_free(bs);
+	}
 	hl_free(content);
 	return r;
 }
