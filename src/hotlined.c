@@ -72,6 +72,7 @@ struct daemon {
 	struct hl_api *api;
 	struct hl_console *console;
 	struct hl_taxii *taxii;
+	struct hl_stixshare_q *stixq;     /* TAXII POSTs and STIX ingest, in slices */
 	struct hl_taxiipoll *poll;
 };
 
@@ -248,8 +249,9 @@ on_event_track(void *arg, const struct hl_node_event *ev)
 	}
 }
 
-/* STIX objects into the local copy of their collection (stixshare.c), right
- * after the commit; idempotent, so a retry after a failure is safe. */
+/* STIX objects into the local copy of their collection (stixshare.c):
+ * queued right after the commit, stored a slice per loop pass; idempotent,
+ * so a retry after a failure or a stop is safe. */
 static void
 on_event_stix(void *arg, const struct hl_node_event *ev)
 {
@@ -258,7 +260,7 @@ on_event_stix(void *arg, const struct hl_node_event *ev)
 
 	if (ev->kind != HL_NODE_EV_ENVELOPE || ev->overdue || ev->content_type != HL_CT_STIX)
 		return;
-	if ((r = hl_stixshare_ingest(arg, ev->id)) != HL_OK) {
+	if ((r = hl_stixshare_ingest_async(arg, ev->id)) != HL_OK) {
 		hl_hex_id(ev->id, idh);
 		log_warnx("envelope %s: STIX objects not ingested: %s", idh, hl_strerror(r));
 	}
@@ -308,7 +310,8 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 		snprintf(err, errlen, "web console: %s", hl_strerror(r));
 		return r;
 	}
-	if ((r = hl_taxii_new(d->node, d->auth, &d->taxii)) != HL_OK ||
+	if ((r = hl_stixshare_q_new(d->node, base, &d->stixq)) != HL_OK ||
+	    (r = hl_taxii_new(d->node, d->auth, d->stixq, &d->taxii)) != HL_OK ||
 	    (r = hl_taxii_register(d->taxii, routes)) != HL_OK) {
 		snprintf(err, errlen, "TAXII server: %s", hl_strerror(r));
 		return r;
@@ -316,7 +319,7 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	if ((r = hl_http_listen(d->http, err, errlen)) != HL_OK)
 		return r;
 	if ((r = hl_node_subscribe(d->node, on_event_track, hl_node_store(d->node))) != HL_OK ||
-	    (r = hl_node_subscribe(d->node, on_event_stix, hl_node_store(d->node))) != HL_OK) {
+	    (r = hl_node_subscribe(d->node, on_event_stix, d->stixq)) != HL_OK) {
 		snprintf(err, errlen, "cannot subscribe to node events: %s", hl_strerror(r));
 		return r;
 	}
@@ -347,13 +350,17 @@ static void
 decompose(struct daemon *d)
 {
 	stop_poll(d);
+	/* what the STIX queue holds is stored first (the taxii handle it
+	 * stores POSTs through goes after it) */
+	hl_stixshare_q_free(d->stixq);
+	d->stixq = NULL;
 	hl_http_free(d->http);
 	d->http = NULL;
 	hl_taxii_free(d->taxii);
 	if (d->node != NULL) {
 		/* (a subscriber that is not there is no error) */
 		hl_node_unsubscribe(d->node, hl_console_event, d->console);
-		hl_node_unsubscribe(d->node, on_event_stix, hl_node_store(d->node));
+		hl_node_unsubscribe(d->node, on_event_stix, d->stixq);
 		hl_node_unsubscribe(d->node, on_event_track, hl_node_store(d->node));
 	}
 	hl_console_free(d->console);
@@ -464,6 +471,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	stop_poll(&d);
+	/* the STIX work queued, done to its end while the HTTP server can
+	 * still answer the POSTs it belongs to */
+	if (hl_stixshare_q_finish(d.stixq) > 0)
+		log_info("STIX work queued at the stop: stored");
 	hl_node_shutdown(d.node);
 	rc = 0;
 out:

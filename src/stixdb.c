@@ -274,6 +274,12 @@ hl_stixdb_commit(struct hl_stixdb *d)
 	return d != NULL ? hl_store_commit(d->store) : HL_ERR_INVALID;
 }
 
+int
+hl_stixdb_commit_nowait(struct hl_stixdb *d)
+{
+	return d != NULL ? hl_store_commit_nowait(d->store) : HL_ERR_INVALID;
+}
+
 void
 hl_stixdb_rollback(struct hl_stixdb *d)
 {

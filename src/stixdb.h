@@ -38,6 +38,8 @@ HL_WUR int hl_stixdb_backfill(struct hl_store *s, size_t *indexed);
 /* Transactions (wrap a batch of puts for speed; nesting not allowed). */
 HL_WUR int hl_stixdb_begin(struct hl_stixdb *d);
 HL_WUR int hl_stixdb_commit(struct hl_stixdb *d);
+/* Written, on disk once the store's syncer says so (hl_store_when_durable). */
+HL_WUR int hl_stixdb_commit_nowait(struct hl_stixdb *d);
 void hl_stixdb_rollback(struct hl_stixdb *d);
 
 /* Store one object that passed hl_stix_validate() in collection, with its

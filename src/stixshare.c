@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "alloc.h"
@@ -486,108 +487,202 @@ to_share_free(struct to_share *sh, size_t cap)
 	memset(sh, 0, sizeof(*sh));
 }
 
-/* The stored part of hl_stixshare_add: each object validated, admitted and
- * stored, the status resource kept, every refusal by the sticky rule and
- * the summary audited, all in one transaction. OUT: *status, and in sh
- * (arrays of json_array_size(objects)) what to share with the members. */
-static int
-add_objects(const struct hl_config *cfg, struct hl_store *s, struct hl_stixdb *d,
-    const struct hl_collection_conf *c, const json_t *objects, const struct hl_stix_prov *prov,
-    json_t **status, struct to_share *sh)
+/* One adding of objects to a collection, done whole (hl_stixshare_add) or
+ * a slice at a time (hl_stixshare_add_async): each slice validates, admits
+ * and stores its objects in one transaction, with the audit of each
+ * refusal by the sticky rule and of the slice; the last one also keeps
+ * the status resource. What is new goes into sh, to share once stored. */
+struct add_run {
+	const struct hl_config *cfg;
+	struct hl_store *s;
+	struct hl_stixdb *d;
+	const struct hl_collection_conf *c;
+	const json_t *objects;
+	struct hl_stix_prov prov;
+	json_t *st;                        /* the status resource */
+	char sid[37];
+	char actor[HL_NODE_NAME_MAX + 1];  /* the account, or the source */
+	struct to_share sh;
+	size_t nobj, next;                 /* objects, the first not done */
+	unsigned part, nparts;             /* slices done, in all */
+};
+
+static void
+add_run_clear(struct add_run *a)
 {
-	struct admitted a;
-	json_t *st = NULL, *o;
-	char sid[37], err[HL_STIX_ERR_MAX], msg[HL_STIX_ERR_MAX + 1200];
-	char detail[HL_AUDIT_DETAIL_MAX], actor[HL_NODE_NAME_MAX + 1];
-	size_t i, nobj = json_array_size(objects);
-	uint64_t da;
-	int r = HL_ERR_INTERNAL, added, began = 0;
+	to_share_free(&a->sh, a->nobj);
+	json_decref(a->st);
+	a->st = NULL;
+}
 
-	*status = NULL;
-	memset(sh, 0, sizeof(*sh));
-	/* the account, or the source (an external server's URL, cut to fit) */
-	(void)snprintf(actor, sizeof(actor), "%s", prov->added_by[0] != '\0' ? prov->added_by :
-	    prov->node);
-	if ((r = hl_stixid_random(sid)) != HL_OK)
+/* slice: objects per slice (0: all in one). */
+static int
+add_run_start(struct add_run *a, const struct hl_config *cfg, struct hl_store *s,
+    struct hl_stixdb *d, const struct hl_collection_conf *c, const json_t *objects,
+    const struct hl_stix_prov *prov, size_t slice)
+{
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->s = s;
+	a->d = d;
+	a->c = c;
+	a->objects = objects;
+	a->prov = *prov;
+	a->nobj = json_array_size(objects);
+	a->nparts = slice == 0 || a->nobj <= slice ? 1 : (unsigned)((a->nobj + slice - 1) / slice);
+	(void)snprintf(a->actor, sizeof(a->actor), "%s", prov->added_by[0] != '\0' ?
+	    prov->added_by : prov->node);
+	if ((r = hl_stixid_random(a->sid)) != HL_OK)
 		return r;
-	if ((st = status_new(sid, hl_stixshare_now_us())) == NULL)
+	if ((a->st = status_new(a->sid, hl_stixshare_now_us())) == NULL)
 		return HL_ERR_NOMEM;
-	if (nobj > 0 && ((sh->json = hl_calloc(nobj, sizeof(*sh->json))) == NULL ||
-	    (sh->tlps = hl_calloc(nobj, sizeof(*sh->tlps))) == NULL)) {
-		r = HL_ERR_NOMEM;
-		goto out;
+	if (a->nobj > 0 && ((a->sh.json = hl_calloc(a->nobj, sizeof(*a->sh.json))) == NULL ||
+	    (a->sh.tlps = hl_calloc(a->nobj, sizeof(*a->sh.tlps))) == NULL)) {
+		add_run_clear(a);
+		return HL_ERR_NOMEM;
 	}
-	if ((r = hl_stixdb_begin(d)) != HL_OK)
-		goto out;
-	began = 1;
-	json_array_foreach(objects, i, o) {
-		const char *id = json_string_value(json_object_get(o, "id"));
-		const char *ver = json_string_value(json_object_get(o, "modified"));
+	return HL_OK;
+}
 
+/* The next slice (up to max objects; the rest when the last), in one
+ * transaction: committed durably (durable) or written for the syncer
+ * (hl_store_commit_nowait). OUT: *done once the last slice is stored. */
+static int
+add_run_slice(struct add_run *a, size_t max, int durable, int *done)
+{
+	struct admitted ad;
+	const struct hl_collection_conf *c = a->c;
+	const struct hl_stix_prov *prov = &a->prov;
+	json_t *o;
+	char err[HL_STIX_ERR_MAX], msg[HL_STIX_ERR_MAX + 1200];
+	char detail[HL_AUDIT_DETAIL_MAX];
+	size_t i, end, stored = 0, refused = 0;
+	uint64_t da;
+	size_t sh0 = a->sh.n;
+	int r = HL_ERR_INTERNAL, added, began = 0, last;
+
+	*done = 0;
+	end = a->part + 1 >= a->nparts || max == 0 || a->nobj - a->next <= max ? a->nobj :
+	    a->next + max;
+	last = end == a->nobj;
+	if ((r = hl_stixdb_begin(a->d)) != HL_OK)
+		return r;
+	began = 1;
+	for (i = a->next; i < end; i++) {
+		const char *id, *ver;
+
+		o = json_array_get(a->objects, i);
+		id = json_string_value(json_object_get(o, "id"));
+		ver = json_string_value(json_object_get(o, "modified"));
 		if (ver == NULL)
 			ver = json_string_value(json_object_get(o, "created"));
 		if (hl_stix_validate(o, err, sizeof(err)) != HL_OK) {
-			status_add(st, 0, id, ver, err);
+			status_add(a->st, 0, id, ver, err);
+			refused++;
 			continue;
 		}
-		r = admit(cfg, c, d, o, prov, &a, msg, sizeof(msg), detail, sizeof(detail));
+		r = admit(a->cfg, c, a->d, o, prov, &ad, msg, sizeof(msg), detail, sizeof(detail));
 		if (r == HL_ERR_DENIED) {
-			status_add(st, 0, id, ver, msg);
-			if (detail[0] != '\0' && (r = hl_store_audit(s, "stix-release-refused", NULL,
-			    actor, detail, hl_now_ms())) != HL_OK)
+			status_add(a->st, 0, id, ver, msg);
+			refused++;
+			if (detail[0] != '\0' && (r = hl_store_audit(a->s, "stix-release-refused",
+			    NULL, a->actor, detail, hl_now_ms())) != HL_OK)
 				goto out;
 			continue;
 		}
 		if (r != HL_OK)
 			goto out;
-		r = hl_stixdb_put(d, c->name, o, a.lab, a.lablen, prov, &da, &added);
+		r = hl_stixdb_put(a->d, c->name, o, ad.lab, ad.lablen, prov, &da, &added);
 		if (r == HL_ERR_NOMEM || r == HL_ERR_FULL || r == HL_ERR_STORE || r == HL_ERR_CORRUPT)
 			goto out;
 		if (r != HL_OK) {
 			(void)snprintf(msg, sizeof(msg), "not stored: %s", hl_strerror(r));
-			status_add(st, 0, id, ver, msg);
+			status_add(a->st, 0, id, ver, msg);
+			refused++;
 			continue;
 		}
-		status_add(st, 1, id, ver, added ? NULL : "already stored (same version)");
+		status_add(a->st, 1, id, ver, added ? NULL : "already stored (same version)");
+		stored++;
 		if (added && prov->source != HL_STIX_PARTNER) {
-			if ((sh->json[sh->n] = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT)) ==
-			    NULL) {
+			if ((a->sh.json[a->sh.n] = json_dumps(o, JSON_PRESERVE_ORDER |
+			    JSON_COMPACT)) == NULL) {
 				r = HL_ERR_NOMEM;
 				goto out;
 			}
-			sh->tlps[sh->n++] = a.l.tlp;
+			a->sh.tlps[a->sh.n++] = ad.l.tlp;
 		}
 	}
-	{
-		char *sj = json_dumps(st, JSON_COMPACT);
+	if (last) {
+		char *sj = json_dumps(a->st, JSON_COMPACT);
 
 		if (sj == NULL) {
 			r = HL_ERR_NOMEM;
 			goto out;
 		}
-		r = hl_stixdb_status_put(d, sid, c->name, prov->added_by, sj);
+		r = hl_stixdb_status_put(a->d, a->sid, c->name, prov->added_by, sj);
 		hl_stixshare_free_str(sj);
 		if (r != HL_OK)
 			goto out;
 	}
-	(void)snprintf(msg, sizeof(msg), "collection=%s objects=%zu stored=%lld refused=%lld",
-	    c->name, nobj, (long long)json_integer_value(json_object_get(st, "success_count")),
-	    (long long)json_integer_value(json_object_get(st, "failure_count")));
-	if ((r = hl_store_audit(s, "stix-added", NULL, actor, msg, hl_now_ms())) != HL_OK)
+	/* one line per slice: the whole when it is one, else the slice's
+	 * share with the status it belongs to */
+	if (a->nparts == 1)
+		(void)snprintf(msg, sizeof(msg), "collection=%s objects=%zu stored=%lld "
+		    "refused=%lld", c->name, a->nobj,
+		    (long long)json_integer_value(json_object_get(a->st, "success_count")),
+		    (long long)json_integer_value(json_object_get(a->st, "failure_count")));
+	else
+		(void)snprintf(msg, sizeof(msg), "collection=%s objects=%zu stored=%zu refused=%zu "
+		    "status=%s part=%u/%u", c->name, end - a->next, stored, refused, a->sid,
+		    a->part + 1, a->nparts);
+	if ((r = hl_store_audit(a->s, "stix-added", NULL, a->actor, msg, hl_now_ms())) != HL_OK)
 		goto out;
 	began = 0;
-	if ((r = hl_stixdb_commit(d)) != HL_OK)
+	if ((r = durable ? hl_stixdb_commit(a->d) : hl_stixdb_commit_nowait(a->d)) != HL_OK)
 		goto out;
-	*status = st;
-	st = NULL;
+	a->next = end;
+	a->part++;
+	*done = last;
 	r = HL_OK;
 out:
 	if (began)
-		hl_stixdb_rollback(d);
+		hl_stixdb_rollback(a->d);
+	/* what this slice would have shared is not stored: forget it (the
+	 * earlier slices' is, and is still shared) */
 	if (r != HL_OK)
-		to_share_free(sh, nobj);
-	json_decref(st);
+		while (a->sh.n > sh0) {
+			hl_stixshare_free_str(a->sh.json[--a->sh.n]);
+			a->sh.json[a->sh.n] = NULL;
+		}
 	return r;
+}
+
+/* The stored part of hl_stixshare_add, whole: every object validated,
+ * admitted and stored, the status resource kept, every refusal by the
+ * sticky rule and the summary audited, all in one transaction. OUT:
+ * *status, and in sh (arrays of json_array_size(objects)) what to share
+ * with the members. */
+static int
+add_objects(const struct hl_config *cfg, struct hl_store *s, struct hl_stixdb *d,
+    const struct hl_collection_conf *c, const json_t *objects, const struct hl_stix_prov *prov,
+    json_t **status, struct to_share *sh)
+{
+	struct add_run a;
+	int r, done;
+
+	*status = NULL;
+	memset(sh, 0, sizeof(*sh));
+	if ((r = add_run_start(&a, cfg, s, d, c, objects, prov, 0)) != HL_OK)
+		return r;
+	if ((r = add_run_slice(&a, 0, 1, &done)) != HL_OK) {
+		add_run_clear(&a);
+		return r;
+	}
+	*status = a.st;
+	*sh = a.sh;
+	return HL_OK;
 }
 
 int
@@ -630,102 +725,157 @@ coll_name_ok(const char *s)
 	return 1;
 }
 
-int
-hl_stixshare_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
-{
-	struct hl_stixdb *d = NULL;
-	struct hl_stix_prov prov;
+/* One partner envelope's ingest, whole (hl_stixshare_ingest) or a slice
+ * at a time (hl_stixshare_ingest_async): each slice stores its objects in
+ * one transaction with its audit; the last one also marks the envelope
+ * ingested, so that a stop in between ingests it again at the next start
+ * (hl_stixshare_catch_up: what was stored counts as already there). */
+struct ingest_run {
+	struct hl_store *s;
+	struct hl_stixdb *d;
+	uint8_t id[HL_ID_BYTES];
 	struct hl_msg m;
-	json_error_t je;
-	json_t *b = NULL, *objs, *o;
-	const char *coll = NULL;
-	char err[HL_STIX_ERR_MAX], detail[HL_AUDIT_DETAIL_MAX], *slash;
-	char msg[1200], rdet[HL_AUDIT_DETAIL_MAX];
-	struct hl_stix_first f;
+	json_t *b;                         /* the bundle */
+	const json_t *objs;
+	const char *coll;
+	struct hl_stix_prov prov;
 	struct hl_label want;
-	size_t i, ok = 0, dup = 0, bad = 0, refused = 0;
-	unsigned w;
-	int r, added, began = 0, room;
+	size_t nobj, next, ok, dup, bad, refused;
+	unsigned part, nparts;
+};
 
-	memset(&m, 0, sizeof(m));
+static void
+ingest_run_clear(struct ingest_run *g)
+{
+	hl_stixdb_close(g->d);
+	g->d = NULL;
+	json_decref(g->b);
+	g->b = NULL;
+	hl_msg_clear(&g->m);
+}
+
+/* Load and parse the envelope. HL_ERR_MALFORMED: not a bundle we take
+ * (audited, marked done, committed durably or not by durable). */
+static int
+ingest_run_start(struct ingest_run *g, struct hl_store *s, const uint8_t id[HL_ID_BYTES],
+    size_t slice, int durable)
+{
+	json_error_t je;
+	char detail[HL_AUDIT_DETAIL_MAX], *slash;
+	int r, room, began = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->s = s;
+	memcpy(g->id, id, HL_ID_BYTES);
 	if (s == NULL)
 		return HL_ERR_INVALID;
-	if ((r = hl_store_get(s, id, 0, &m)) != HL_OK)
+	if ((r = hl_store_get(s, id, 0, &g->m)) != HL_OK)
 		return r;
-	if (!m.inbound || m.content_type != HL_CT_STIX) {
+	if (!g->m.inbound || g->m.content_type != HL_CT_STIX) {
 		r = HL_ERR_INVALID;
 		goto out;
 	}
-	if ((r = hl_stixdb_open(s, &d)) != HL_OK)
+	if ((r = hl_stixdb_open(s, &g->d)) != HL_OK)
 		goto out;
 	detail[0] = '\0';
-	if ((b = json_loadb((const char *)m.content, m.content_len, JSON_REJECT_DUPLICATES,
-	    &je)) == NULL || !json_is_object(b) ||
-	    !json_is_string(json_object_get(b, "type")) ||
-	    strcmp(json_string_value(json_object_get(b, "type")), "bundle") != 0 ||
-	    !json_is_array(objs = json_object_get(b, "objects")) ||
-	    !coll_name_ok(coll = json_string_value(json_object_get(b, "x_hotline_collection")))) {
+	if ((g->b = json_loadb((const char *)g->m.content, g->m.content_len,
+	    JSON_REJECT_DUPLICATES, &je)) == NULL || !json_is_object(g->b) ||
+	    !json_is_string(json_object_get(g->b, "type")) ||
+	    strcmp(json_string_value(json_object_get(g->b, "type")), "bundle") != 0 ||
+	    !json_is_array(g->objs = json_object_get(g->b, "objects")) ||
+	    !coll_name_ok(g->coll = json_string_value(json_object_get(g->b,
+	    "x_hotline_collection")))) {
 		(void)snprintf(detail, sizeof(detail), "origin=%s: not a STIX bundle with "
-		    "x_hotline_collection", m.origin);
+		    "x_hotline_collection", g->m.origin);
 	} else {
-		if ((r = hl_stixdb_collection_room(d, coll, &room)) != HL_OK)
+		if ((r = hl_stixdb_collection_room(g->d, g->coll, &room)) != HL_OK)
 			goto out;
 		if (!room)
 			(void)snprintf(detail, sizeof(detail), "origin=%s collection=%s: objects are "
-			    "in %d collections here already, no new one from a partner", m.origin,
-			    coll, HL_STIXDB_INGEST_COLLECTIONS_MAX);
+			    "in %d collections here already, no new one from a partner", g->m.origin,
+			    g->coll, HL_STIXDB_INGEST_COLLECTIONS_MAX);
 	}
 	if (detail[0] != '\0') {
 		/* audited and marked done once: not retried */
-		if ((r = hl_stixdb_begin(d)) != HL_OK)
+		if ((r = hl_stixdb_begin(g->d)) != HL_OK)
 			goto out;
 		began = 1;
-		if ((r = hl_stixdb_ingested_mark(d, id)) != HL_OK ||
-		    (r = hl_store_audit(s, "stix-invalid", id, m.origin, detail, hl_now_ms())) !=
+		if ((r = hl_stixdb_ingested_mark(g->d, id)) != HL_OK ||
+		    (r = hl_store_audit(s, "stix-invalid", id, g->m.origin, detail, hl_now_ms())) !=
 		    HL_OK)
 			goto out;
 		began = 0;
-		if ((r = hl_stixdb_commit(d)) == HL_OK)
+		if ((r = durable ? hl_stixdb_commit(g->d) : hl_stixdb_commit_nowait(g->d)) == HL_OK)
 			r = HL_ERR_MALFORMED;
 		goto out;
 	}
-	if ((r = hl_label_decode(m.label, m.label_len, &want)) != HL_OK)
+	if ((r = hl_label_decode(g->m.label, g->m.label_len, &g->want)) != HL_OK)
 		goto out;
-	memset(&prov, 0, sizeof(prov));
-	prov.source = HL_STIX_PARTNER;
-	(void)snprintf(prov.node, sizeof(prov.node), "%s", m.origin);
-	(void)snprintf(prov.partner, sizeof(prov.partner), "%.*s",
-	    (slash = strchr(m.origin, '/')) != NULL ? (int)(slash - m.origin) : 0, m.origin);
-	memcpy(prov.envelope, id, HL_ID_BYTES);
-	prov.received_us = m.stored_ms * 1000;
-	if ((r = hl_stixdb_begin(d)) != HL_OK)
-		goto out;
+	g->prov.source = HL_STIX_PARTNER;
+	(void)snprintf(g->prov.node, sizeof(g->prov.node), "%s", g->m.origin);
+	(void)snprintf(g->prov.partner, sizeof(g->prov.partner), "%.*s",
+	    (slash = strchr(g->m.origin, '/')) != NULL ? (int)(slash - g->m.origin) : 0,
+	    g->m.origin);
+	memcpy(g->prov.envelope, id, HL_ID_BYTES);
+	g->prov.received_us = g->m.stored_ms * 1000;
+	g->nobj = json_array_size(g->objs);
+	g->nparts = slice == 0 || g->nobj <= slice ? 1 : (unsigned)((g->nobj + slice - 1) / slice);
+	r = HL_OK;
+out:
+	if (began)
+		hl_stixdb_rollback(g->d);
+	if (r != HL_OK)
+		ingest_run_clear(g);
+	return r;
+}
+
+/* The next slice (up to max objects, 0: all), in one transaction, durable
+ * or written for the syncer. OUT: *done after the last. */
+static int
+ingest_run_slice(struct ingest_run *g, size_t max, int durable, int *done)
+{
+	struct hl_stix_first f;
+	json_t *o;
+	char err[HL_STIX_ERR_MAX], detail[HL_AUDIT_DETAIL_MAX], msg[1200];
+	char rdet[HL_AUDIT_DETAIL_MAX];
+	const char *origin = g->m.origin;
+	size_t i, end, ok = 0, dup = 0, bad = 0, refused = 0;
+	unsigned w;
+	int r, added, began = 0, last;
+
+	*done = 0;
+	end = g->part + 1 >= g->nparts || max == 0 || g->nobj - g->next <= max ? g->nobj :
+	    g->next + max;
+	last = end == g->nobj;
+	if ((r = hl_stixdb_begin(g->d)) != HL_OK)
+		return r;
 	began = 1;
-	json_array_foreach(objs, i, o) {
+	for (i = g->next; i < end; i++) {
+		o = json_array_get(g->objs, i);
 		if (hl_stix_validate(o, err, sizeof(err)) != HL_OK) {
 			bad++;
-			if (bad == 1)
-				log_warnx("stix envelope from %s: object %zu refused: %s", m.origin, i,
+			if (g->bad + bad == 1)
+				log_warnx("stix envelope from %s: object %zu refused: %s", origin, i,
 				    err);
 			continue;
 		}
 		/* sticky releasability: the sender may not widen a release another
 		 * partner (or this node) gave */
 		r = public_object(o) ? HL_OK :
-		    hl_stixdb_release_check(d, o, prov.partner, NULL, &want, &f, &w);
+		    hl_stixdb_release_check(g->d, o, g->prov.partner, NULL, &g->want, &f, &w);
 		if (r == HL_ERR_TOO_BIG) {
 			log_warnx("stix envelope from %s: %s: refused: more than %d stored versions "
-			    "and copies to check its release against", m.origin,
+			    "and copies to check its release against", origin,
 			    json_string_value(json_object_get(o, "id")), HL_STIXDB_RELEASE_ROWS_MAX);
 			refused++;
 			continue;
 		}
 		if (r == HL_ERR_DENIED) {
-			sticky_why(NULL, coll, o, &f, &want, prov.partner, w, msg, sizeof(msg), rdet,
-			    sizeof(rdet));
-			log_warnx("stix envelope from %s: %s: %s", m.origin,
+			sticky_why(NULL, g->coll, o, &f, &g->want, g->prov.partner, w, msg,
+			    sizeof(msg), rdet, sizeof(rdet));
+			log_warnx("stix envelope from %s: %s: %s", origin,
 			    json_string_value(json_object_get(o, "id")), msg);
-			if ((r = hl_store_audit(s, "stix-release-refused", id, m.origin, rdet,
+			if ((r = hl_store_audit(g->s, "stix-release-refused", g->id, origin, rdet,
 			    hl_now_ms())) != HL_OK)
 				goto out;
 			refused++;
@@ -733,30 +883,57 @@ hl_stixshare_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
 		}
 		if (r != HL_OK)
 			goto out;
-		if ((r = hl_stixdb_put(d, coll, o, m.label, m.label_len, &prov, NULL, &added)) !=
-		    HL_OK)
+		if ((r = hl_stixdb_put(g->d, g->coll, o, g->m.label, g->m.label_len, &g->prov, NULL,
+		    &added)) != HL_OK)
 			goto out;
 		if (added)
 			ok++;
 		else
 			dup++;
 	}
-	(void)snprintf(detail, sizeof(detail), "origin=%s collection=%s stored=%zu already=%zu "
-	    "invalid=%zu refused=%zu", m.origin, coll, ok, dup, bad, refused);
-	if ((r = hl_stixdb_ingested_mark(d, id)) != HL_OK ||
-	    (r = hl_store_audit(s, "stix-received", id, m.origin, detail, hl_now_ms())) != HL_OK)
+	if (g->nparts == 1)
+		(void)snprintf(detail, sizeof(detail), "origin=%s collection=%s stored=%zu "
+		    "already=%zu invalid=%zu refused=%zu", origin, g->coll, ok, dup, bad, refused);
+	else
+		(void)snprintf(detail, sizeof(detail), "origin=%s collection=%s stored=%zu "
+		    "already=%zu invalid=%zu refused=%zu part=%u/%u", origin, g->coll, ok, dup, bad,
+		    refused, g->part + 1, g->nparts);
+	if ((last && (r = hl_stixdb_ingested_mark(g->d, g->id)) != HL_OK) ||
+	    (r = hl_store_audit(g->s, "stix-received", g->id, origin, detail, hl_now_ms())) !=
+	    HL_OK)
 		goto out;
 	began = 0;
-	if ((r = hl_stixdb_commit(d)) != HL_OK)
+	if ((r = durable ? hl_stixdb_commit(g->d) : hl_stixdb_commit_nowait(g->d)) != HL_OK)
 		goto out;
-	log_info("stix envelope from %s: %s", m.origin, detail);
+	g->ok += ok;
+	g->dup += dup;
+	g->bad += bad;
+	g->refused += refused;
+	g->next = end;
+	g->part++;
+	if (last) {
+		log_info("stix envelope from %s: origin=%s collection=%s stored=%zu already=%zu "
+		    "invalid=%zu refused=%zu", origin, origin, g->coll, g->ok, g->dup, g->bad,
+		    g->refused);
+		*done = 1;
+	}
 	r = HL_OK;
 out:
 	if (began)
-		hl_stixdb_rollback(d);
-	hl_stixdb_close(d);
-	json_decref(b);
-	hl_msg_clear(&m);
+		hl_stixdb_rollback(g->d);
+	return r;
+}
+
+int
+hl_stixshare_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
+{
+	struct ingest_run g;
+	int r, done;
+
+	if ((r = ingest_run_start(&g, s, id, 0, 1)) != HL_OK)
+		return r;
+	r = ingest_run_slice(&g, 0, 1, &done);
+	ingest_run_clear(&g);
 	return r;
 }
 
@@ -791,3 +968,271 @@ hl_stixshare_catch_up(struct hl_store *s, size_t *done)
 	return r;
 }
 
+
+/* ---- the STIX queue: work done a slice per pass of the event loop ---- */
+
+enum { SQ_ADD, SQ_INGEST };
+
+struct sq_job {
+	struct sq_job *next;
+	int kind;
+	int started;
+	struct hl_stixshare_q *q;
+	/* SQ_ADD */
+	struct add_run add;
+	json_t *env;                       /* owns the objects */
+	hl_stixshare_added_fn cb;
+	void *arg;
+	int r;
+	/* SQ_INGEST */
+	struct ingest_run ing;
+	uint8_t id[HL_ID_BYTES];
+};
+
+struct hl_stixshare_q {
+	struct hl_node *n;
+	struct event *ev;                  /* zero timeout: after the pass's I/O */
+	struct sq_job *head, *tail;
+	size_t nadd, ningest;
+	size_t nobjects;                   /* objects of the adds queued */
+	uint64_t slices;
+};
+
+static void
+sq_job_free(struct sq_job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->kind == SQ_ADD)
+		add_run_clear(&j->add);
+	else
+		ingest_run_clear(&j->ing);
+	json_decref(j->env);
+	hl_free(j);
+}
+
+/* An add is stored (or failed part way): once its last commit is on disk,
+ * share what is new and answer. On the loop. */
+static void
+sq_add_durable(void *arg, int rr)
+{
+	struct sq_job *j = arg;
+	struct add_run *a = &j->add;
+	json_t *st = NULL;
+	int r = j->r != HL_OK ? j->r : rr;
+
+	/* what is stored is shared, even when a later slice failed */
+	if (rr == HL_OK && a->sh.n > 0 && share_rows(j->q->n, a->c, a->sh.json, a->sh.tlps,
+	    a->sh.n, a->prov.added_by[0] != '\0' ? a->prov.added_by : "taxii") != HL_OK)
+		log_warnx("taxii: collection %s: sharing incomplete (see above)", a->c->name);
+	if (r == HL_OK) {
+		st = a->st;
+		a->st = NULL;
+	}
+	j->cb(j->arg, r, st);
+	sq_job_free(j);
+}
+
+/* One slice of the first job. OUT: *finished when the job left the queue. */
+static void
+sq_step(struct hl_stixshare_q *q, size_t max)
+{
+	struct sq_job *j = q->head;
+	int r, done = 0;
+
+	if (j == NULL)
+		return;
+	q->slices++;
+	if (j->kind == SQ_ADD) {
+		r = add_run_slice(&j->add, max, 0, &done);
+		if (r != HL_OK) {
+			log_warnx("taxii: collection %s: adding stopped after %zu of %zu object(s): %s",
+			    j->add.c->name, j->add.next, j->add.nobj, hl_strerror(r));
+			j->r = r;
+			done = 1;
+		}
+	} else {
+		if (!j->started) {
+			j->started = 1;
+			r = ingest_run_start(&j->ing, hl_node_store(q->n), j->id, max, 0);
+			if (r != HL_OK) {
+				done = 1;
+				if (r != HL_ERR_MALFORMED)
+					goto failed;
+				goto pop;
+			}
+		}
+		if ((r = ingest_run_slice(&j->ing, max, 0, &done)) != HL_OK) {
+			done = 1;
+			goto failed;
+		}
+	}
+	if (!done)
+		return;
+pop:
+	q->head = j->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	if (j->kind == SQ_ADD) {
+		q->nadd--;
+		q->nobjects -= j->add.nobj;
+		if (hl_store_when_durable(hl_node_store(q->n), sq_add_durable, j) != HL_OK) {
+			(void)hl_store_sync_settle(hl_node_store(q->n));
+			sq_add_durable(j, HL_OK);
+		}
+		return;
+	}
+	q->ningest--;
+	sq_job_free(j);
+	return;
+failed:
+	{
+		char idh[HL_HEX_ID_LEN + 1];
+
+		hl_hex_id(j->id, idh);
+		log_warnx("envelope %s: STIX objects not ingested: %s (again at the next start)",
+		    idh, hl_strerror(r));
+	}
+	goto pop;
+}
+
+static void
+sq_arm(struct hl_stixshare_q *q)
+{
+	static const struct timeval zero = { 0, 0 };
+
+	if (q->head != NULL && !evtimer_pending(q->ev, NULL))
+		(void)evtimer_add(q->ev, &zero);
+}
+
+static void
+sq_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct hl_stixshare_q *q = arg;
+
+	(void)fd;
+	(void)what;
+	sq_step(q, HL_STIXSHARE_SLICE_OBJECTS);
+	sq_arm(q);
+}
+
+int
+hl_stixshare_q_new(struct hl_node *n, struct event_base *base, struct hl_stixshare_q **out)
+{
+	struct hl_stixshare_q *q;
+
+	*out = NULL;
+	if (n == NULL || base == NULL)
+		return HL_ERR_INVALID;
+	if ((q = hl_calloc(1, sizeof(*q))) == NULL)
+		return HL_ERR_NOMEM;
+	q->n = n;
+	if ((q->ev = evtimer_new(base, sq_tick, q)) == NULL) {
+		hl_free(q);
+		return HL_ERR_NOMEM;
+	}
+	*out = q;
+	return HL_OK;
+}
+
+static void
+sq_push(struct hl_stixshare_q *q, struct sq_job *j)
+{
+	j->q = q;
+	if (q->tail != NULL)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	if (j->kind == SQ_ADD) {
+		q->nadd++;
+		q->nobjects += j->add.nobj;
+	} else
+		q->ningest++;
+	sq_arm(q);
+}
+
+int
+hl_stixshare_add_async(struct hl_stixshare_q *q, struct hl_stixdb *d, const char *coll,
+    json_t *env, const json_t *objects, const struct hl_stix_prov *prov,
+    hl_stixshare_added_fn cb, void *arg)
+{
+	const struct hl_collection_conf *c;
+	struct sq_job *j;
+	int r;
+
+	if (q == NULL || d == NULL || coll == NULL || !json_is_array(objects) || prov == NULL ||
+	    cb == NULL)
+		return HL_ERR_INVALID;
+	if ((c = hl_config_collection(hl_node_config(q->n), coll)) == NULL)
+		return HL_ERR_NOT_FOUND;
+	/* bounded in adds and in objects held parsed (one add always fits) */
+	if (q->nadd >= HL_STIXSHARE_QUEUE_ADDS || (q->nobjects > 0 &&
+	    q->nobjects + json_array_size(objects) > HL_STIXSHARE_QUEUE_OBJECTS))
+		return HL_ERR_FULL;
+	if ((j = hl_calloc(1, sizeof(*j))) == NULL)
+		return HL_ERR_NOMEM;
+	j->kind = SQ_ADD;
+	if ((r = add_run_start(&j->add, hl_node_config(q->n), hl_node_store(q->n), d, c, objects,
+	    prov, HL_STIXSHARE_SLICE_OBJECTS)) != HL_OK) {
+		hl_free(j);
+		return r;
+	}
+	j->env = json_incref(env);
+	j->cb = cb;
+	j->arg = arg;
+	sq_push(q, j);
+	return HL_OK;
+}
+
+int
+hl_stixshare_ingest_async(struct hl_stixshare_q *q, const uint8_t id[static HL_ID_BYTES])
+{
+	struct sq_job *j;
+
+	if (q == NULL)
+		return HL_ERR_INVALID;
+	/* beyond the bound, here and now (the envelope is stored already) */
+	if (q->ningest >= HL_STIXSHARE_QUEUE_INGESTS)
+		return hl_stixshare_ingest(hl_node_store(q->n), id);
+	if ((j = hl_calloc(1, sizeof(*j))) == NULL)
+		return hl_stixshare_ingest(hl_node_store(q->n), id);
+	j->kind = SQ_INGEST;
+	memcpy(j->id, id, HL_ID_BYTES);
+	sq_push(q, j);
+	return HL_OK;
+}
+
+size_t
+hl_stixshare_q_finish(struct hl_stixshare_q *q)
+{
+	size_t k = 0;
+
+	if (q == NULL)
+		return 0;
+	while (q->head != NULL) {
+		sq_step(q, 0);
+		k++;
+	}
+	(void)hl_store_sync_settle(hl_node_store(q->n));
+	return k;
+}
+
+void
+hl_stixshare_q_stats(const struct hl_stixshare_q *q, size_t *adds, size_t *ingests,
+    uint64_t *slices)
+{
+	*adds = q != NULL ? q->nadd : 0;
+	*ingests = q != NULL ? q->ningest : 0;
+	*slices = q != NULL ? q->slices : 0;
+}
+
+void
+hl_stixshare_q_free(struct hl_stixshare_q *q)
+{
+	if (q == NULL)
+		return;
+	(void)hl_stixshare_q_finish(q);
+	event_free(q->ev);
+	hl_free(q);
+}

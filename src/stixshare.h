@@ -33,6 +33,46 @@ struct hl_store;
 HL_WUR int hl_stixshare_add(struct hl_node *n, struct hl_stixdb *d, const char *coll,
     const json_t *objects, const struct hl_stix_prov *prov, json_t **status);
 
+/* ---- the STIX queue (docs/internals/pipeline.md) ----
+ *
+ * A TAXII POST of 1,000 objects or a partner's bundle of 500 took 60-120
+ * ms of the event loop in one go, and a FLASH waited behind it at every
+ * node. The queue does that work a slice of HL_STIXSHARE_SLICE_OBJECTS
+ * objects per pass of the loop (a zero-timeout timer, so each slice comes
+ * after the pass's I/O), each slice one transaction with its audit line,
+ * written for the store's syncer; jobs in arrival order. An add answers
+ * (cb) once its last slice is on disk, with the status resource it would
+ * have had whole, and shares what is new; an ingest marks its envelope
+ * done in its last slice (a stop before that ingests it again at the next
+ * start: hl_stixshare_catch_up). */
+#define HL_STIXSHARE_SLICE_OBJECTS 64
+#define HL_STIXSHARE_QUEUE_ADDS 64        /* adds waiting: more is HL_ERR_FULL (503) */
+#define HL_STIXSHARE_QUEUE_OBJECTS 200000 /* their objects, held parsed: likewise */
+#define HL_STIXSHARE_QUEUE_INGESTS 4096   /* ingests waiting: more are done at once */
+
+struct event_base;
+struct hl_stixshare_q;
+/* r: HL_OK with status (the callee's), or the error (status NULL); on
+ * an error the slices before it stay stored (and shared). */
+typedef void (*hl_stixshare_added_fn)(void *arg, int r, json_t *status);
+HL_WUR int hl_stixshare_q_new(struct hl_node *n, struct event_base *base,
+    struct hl_stixshare_q **out);
+/* hl_stixshare_add a slice at a time: env (a reference is taken) holds
+ * objects; d must outlive the job. HL_ERR_FULL: too many waiting. */
+HL_WUR int hl_stixshare_add_async(struct hl_stixshare_q *q, struct hl_stixdb *d,
+    const char *coll, json_t *env, const json_t *objects, const struct hl_stix_prov *prov,
+    hl_stixshare_added_fn cb, void *arg);
+/* hl_stixshare_ingest a slice at a time (done at once beyond the bound). */
+HL_WUR int hl_stixshare_ingest_async(struct hl_stixshare_q *q,
+    const uint8_t id[static HL_ID_BYTES]);
+/* Do every queued job to its end here, and run the callbacks once on disk
+ * (a stop); returns the slices run. */
+size_t hl_stixshare_q_finish(struct hl_stixshare_q *q);
+void hl_stixshare_q_stats(const struct hl_stixshare_q *q, size_t *adds, size_t *ingests,
+    uint64_t *slices);
+/* Finishes first. */
+void hl_stixshare_q_free(struct hl_stixshare_q *q);
+
 /* One envelope: a bundle of objects (objs: their JSON, comma-separated;
  * consumed) for collection coll, labelled l, to the partners or nodes in
  * to[]. HL_OK when there is nothing to send. */

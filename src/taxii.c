@@ -70,6 +70,7 @@ struct hl_taxii {
 	struct hl_store *store;
 	struct hl_auth *auth;
 	struct hl_stixdb *d;              /* opened on the first request */
+	struct hl_stixshare_q *q;         /* POSTs a slice at a time; NULL: whole */
 	uint8_t key[32];                  /* next-token MAC key */
 };
 
@@ -514,6 +515,40 @@ out:
 	hl_free(tq);
 }
 
+/* The answer to a POST: 202 with the status resource, or the error. */
+static void
+post_reply(struct evhttp_request *req, int r, json_t *status)
+{
+	if (r == HL_OK) {
+		taxii_reply(req, 202, status);   /* (takes status) */
+		return;
+	}
+	json_decref(status);
+	if (r == HL_ERR_FULL)
+		taxii_error(req, 507, "storage full", "the node cannot store new objects");
+	else
+		taxii_error(req, 500, "internal error", "%s", hl_strerror(r));
+}
+
+/* A POST whose objects the STIX queue stores. */
+struct post_defer {
+	struct hl_http_defer *d;
+};
+
+static void
+post_done(void *arg, int r, json_t *status)
+{
+	struct post_defer *pd = arg;
+	struct evhttp_request *req = hl_http_defer_take(pd->d);
+
+	hl_free(pd);
+	if (req == NULL) {   /* the client went away: stored all the same */
+		json_decref(status);
+		return;
+	}
+	post_reply(req, r, status);
+}
+
 static void
 h_post(struct treq *x, const struct hl_collection_conf *c)
 {
@@ -522,6 +557,7 @@ h_post(struct treq *x, const struct hl_collection_conf *c)
 	json_t *env = NULL, *objs, *status = NULL;
 	json_error_t je;
 	struct hl_stix_prov prov;
+	struct post_defer *pd = NULL;
 	char d[HL_AUDIT_DETAIL_MAX];
 	int r;
 
@@ -565,14 +601,29 @@ h_post(struct treq *x, const struct hl_collection_conf *c)
 	(void)snprintf(prov.partner, sizeof(prov.partner), "%s", x->cfg->partner);
 	(void)snprintf(prov.node, sizeof(prov.node), "%s", x->cfg->node);
 	(void)snprintf(prov.added_by, sizeof(prov.added_by), "%s", x->op->name);
-	r = hl_stixshare_add(x->t->node, x->t->d, c->name, objs, &prov, &status);
-	if (r == HL_ERR_FULL)
-		taxii_error(x->req, 507, "storage full", "the node cannot store new objects");
-	else if (r != HL_OK)
-		taxii_error(x->req, 500, "internal error", "%s", hl_strerror(r));
-	else
-		taxii_reply(x->req, 202, status);
-	status = NULL;
+	if (x->t->q == NULL) {
+		r = hl_stixshare_add(x->t->node, x->t->d, c->name, objs, &prov, &status);
+		post_reply(x->req, r, status);
+		status = NULL;
+		goto out;
+	}
+	/* a slice per loop pass (stixshare.h); the answer once on disk */
+	if ((pd = hl_calloc(1, sizeof(*pd))) == NULL || (pd->d = hl_http_defer(x->req)) == NULL) {
+		hl_free(pd);
+		taxii_error(x->req, 500, "internal error", "out of memory");
+		goto out;
+	}
+	r = hl_stixshare_add_async(x->t->q, x->t->d, c->name, env, objs, &prov, post_done, pd);
+	if (r == HL_ERR_FULL) {
+		struct evhttp_request *req = hl_http_defer_take(pd->d);
+
+		hl_free(pd);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		taxii_error(req, 503, "busy", "the node is storing earlier additions: try again "
+		    "shortly");
+	} else if (r != HL_OK) {
+		post_done(pd, r, NULL);
+	}
 out:
 	json_decref(status);
 	json_decref(env);
@@ -1066,7 +1117,8 @@ hl_taxii_register(struct hl_taxii *t, struct hl_http_table *tab)
 }
 
 int
-hl_taxii_new(struct hl_node *n, struct hl_auth *auth, struct hl_taxii **out)
+hl_taxii_new(struct hl_node *n, struct hl_auth *auth, struct hl_stixshare_q *q,
+    struct hl_taxii **out)
 {
 	struct hl_taxii *t;
 
@@ -1077,6 +1129,7 @@ hl_taxii_new(struct hl_node *n, struct hl_auth *auth, struct hl_taxii **out)
 	t->cfg = hl_node_config(n);
 	t->store = hl_node_store(n);
 	t->auth = auth;
+	t->q = q;
 	*out = t;
 	return HL_OK;
 }

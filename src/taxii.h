@@ -15,6 +15,7 @@
 struct hl_auth;
 struct hl_http_table;
 struct hl_node;
+struct hl_stixshare_q;
 struct hl_taxii;
 
 #define HL_TAXII_MEDIA "application/taxii+json;version=2.1"
@@ -57,7 +58,10 @@ HL_WUR int hl_taxii_token_check(const uint8_t key[static 32], const char *tok,
  * the first request, which also ingests what a crash left
  * (hl_stixshare_catch_up). node and auth outlive it. OUT: *out
  * (hl_taxii_free, after the HTTP server is freed). */
-HL_WUR int hl_taxii_new(struct hl_node *n, struct hl_auth *auth, struct hl_taxii **out);
+/* q: the STIX queue POSTs are stored through, a slice per loop pass
+ * (NULL: whole, in the handler). */
+HL_WUR int hl_taxii_new(struct hl_node *n, struct hl_auth *auth, struct hl_stixshare_q *q,
+    struct hl_taxii **out);
 void hl_taxii_free(struct hl_taxii *t);
 /* Add the TAXII routes (TAXII media types and errors) and the STIX JSON
  * routes to tab (t may be NULL to list them, as test_http does). */

@@ -32,6 +32,8 @@
 #include "node.h"
 #include "nodeinit.h"
 #include "pki.h"
+#include "stixdb.h"
+#include "stixshare.h"
 #include "store.h"
 
 #define JPN "JPN/node-1"
@@ -851,6 +853,143 @@ test_subscribers(void **state)
 	world_free(&w);
 }
 
+
+/* ---- the STIX queue (stixshare.h): a slice per loop pass ---- */
+
+struct added {
+	int called;
+	int r;
+	long long ok, failed;
+};
+
+static void
+on_added(void *arg, int r, json_t *status)
+{
+	struct added *a = arg;
+
+	a->called++;
+	a->r = r;
+	a->ok = json_integer_value(json_object_get(status, "success_count"));
+	a->failed = json_integer_value(json_object_get(status, "failure_count"));
+	json_decref(status);
+}
+
+/* An envelope of n TLP:GREEN indicators (or n nulls, which fail). */
+static json_t *
+indicators(size_t n, unsigned tag, int nulls)
+{
+	json_t *env = json_object(), *objs = json_array();
+	char id[80], pat[80];
+	size_t i;
+
+	assert_non_null(env);
+	assert_non_null(objs);
+	for (i = 0; i < n; i++) {
+		if (nulls) {
+			assert_int_equal(json_array_append_new(objs, json_null()), 0);
+			continue;
+		}
+		snprintf(id, sizeof(id), "indicator--%08x-0000-4000-8000-%012zx", tag, i);
+		snprintf(pat, sizeof(pat), "[ipv4-addr:value = '10.0.%zu.%zu']", i >> 8 & 255,
+		    i & 255);
+		assert_int_equal(json_array_append_new(objs, json_pack("{s:s, s:s, s:s, s:s, s:s,"
+		    " s:s, s:s, s:s, s:s, s:[s]}", "type", "indicator", "spec_version", "2.1", "id",
+		    id, "created", "2026-12-01T00:00:00.000Z", "modified", "2026-12-01T00:00:00.000Z",
+		    "pattern_type", "stix", "pattern", pat, "valid_from", "2026-12-01T00:00:00Z",
+		    "name", "q", "object_marking_refs",
+		    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da")), 0);
+	}
+	assert_int_equal(json_object_set_new(env, "objects", objs), 0);
+	return env;
+}
+
+static void
+test_stix_queue(void **state)
+{
+	struct world w;
+	struct fx_node *j;
+	struct hl_stixshare_q *q;
+	struct hl_stixdb *d;
+	struct hl_stix_prov prov;
+	struct added a = { 0 }, small[HL_STIXSHARE_QUEUE_ADDS + 1], big = { 0 }, over = { 0 };
+	json_t *env, *envs[HL_STIXSHARE_QUEUE_ADDS + 1];
+	size_t adds, ingests, i;
+	uint64_t slices, cnt;
+	unsigned k;
+
+	(void)state;
+	world_new(&w, 1);
+	j = node_of(&w, JPN);
+	assert_int_equal(hl_stixshare_q_new(j->n, w.base, &q), HL_OK);
+	assert_int_equal(hl_stixdb_open(hl_node_store(j->n), &d), HL_OK);
+	memset(&prov, 0, sizeof(prov));
+	prov.source = HL_STIX_LOCAL;
+	snprintf(prov.partner, sizeof(prov.partner), "JPN");
+	snprintf(prov.node, sizeof(prov.node), "%s", JPN);
+	snprintf(prov.added_by, sizeof(prov.added_by), "alice");
+	/* 150 objects: three slices, nothing done before the loop runs */
+	env = indicators(150, 1, 0);
+	assert_int_equal(hl_stixshare_add_async(q, d, "nosuch", env, json_object_get(env,
+	    "objects"), &prov, on_added, &a), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_stixshare_add_async(q, d, "intel", env, json_object_get(env,
+	    "objects"), &prov, on_added, &a), HL_OK);
+	json_decref(env);   /* the job holds its own reference */
+	hl_stixshare_q_stats(q, &adds, &ingests, &slices);
+	assert_true(adds == 1 && ingests == 0 && slices == 0);
+	assert_int_equal(hl_stixdb_count(d, "intel", &cnt), HL_OK);
+	assert_true(cnt == 0);
+	/* one pass of the loop: one slice of HL_STIXSHARE_SLICE_OBJECTS */
+	assert_int_not_equal(event_base_loop(w.base, EVLOOP_ONCE), -1);
+	hl_stixshare_q_stats(q, &adds, &ingests, &slices);
+	assert_true(slices == 1);
+	assert_int_equal(hl_stixdb_count(d, "intel", &cnt), HL_OK);
+	assert_true(cnt == HL_STIXSHARE_SLICE_OBJECTS);
+	assert_int_equal(a.called, 0);
+	for (k = 0; k < 20 && a.called == 0; k++) {
+		assert_int_not_equal(event_base_loop(w.base, EVLOOP_ONCE), -1);
+		(void)hl_node_settle(j->n);
+	}
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.r, HL_OK);
+	assert_true(a.ok == 150 && a.failed == 0);
+	hl_stixshare_q_stats(q, &adds, &ingests, &slices);
+	assert_true(adds == 0 && slices == 3);
+	assert_int_equal(hl_stixdb_count(d, "intel", &cnt), HL_OK);
+	assert_true(cnt == 150);
+	/* bounded in adds: the one past HL_STIXSHARE_QUEUE_ADDS is refused */
+	memset(small, 0, sizeof(small));
+	for (i = 0; i <= HL_STIXSHARE_QUEUE_ADDS; i++) {
+		envs[i] = indicators(1, 100 + (unsigned)i, 0);
+		assert_int_equal(hl_stixshare_add_async(q, d, "intel", envs[i],
+		    json_object_get(envs[i], "objects"), &prov, on_added, &small[i]),
+		    i < HL_STIXSHARE_QUEUE_ADDS ? HL_OK : HL_ERR_FULL);
+		json_decref(envs[i]);
+	}
+	/* a stop: every queued add done and answered here */
+	assert_true(hl_stixshare_q_finish(q) == HL_STIXSHARE_QUEUE_ADDS);
+	for (i = 0; i < HL_STIXSHARE_QUEUE_ADDS; i++)
+		assert_true(small[i].called == 1 && small[i].r == HL_OK && small[i].ok == 1);
+	assert_int_equal(small[HL_STIXSHARE_QUEUE_ADDS].called, 0);
+	assert_int_equal(hl_stixdb_count(d, "intel", &cnt), HL_OK);
+	assert_true(cnt == 150 + HL_STIXSHARE_QUEUE_ADDS);
+	/* bounded in objects held: one large add fits, a second past the
+	 * bound does not */
+	env = indicators(HL_STIXSHARE_QUEUE_OBJECTS - 1000, 0, 1);
+	assert_int_equal(hl_stixshare_add_async(q, d, "intel", env, json_object_get(env,
+	    "objects"), &prov, on_added, &big), HL_OK);
+	json_decref(env);
+	env = indicators(1001, 0, 1);
+	assert_int_equal(hl_stixshare_add_async(q, d, "intel", env, json_object_get(env,
+	    "objects"), &prov, on_added, &over), HL_ERR_FULL);
+	json_decref(env);
+	hl_stixshare_q_free(q);   /* finishes first */
+	assert_true(big.called == 1 && big.r == HL_OK && big.ok == 0 &&
+	    big.failed == HL_STIXSHARE_QUEUE_OBJECTS - 1000);
+	assert_int_equal(over.called, 0);
+	hl_stixdb_close(d);
+	world_free(&w);
+}
+
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -876,6 +1015,18 @@ group_setup(void **state)
 		fprintf(stderr, "pki: %s\n", err);
 		return -1;
 	}
+	/* JPN's own collection for test_stix_queue (no members: nothing shared) */
+	{
+		char path[sizeof(topdir) + 32];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/fed/JPN/node.conf", topdir);
+		if ((f = fopen(path, "a")) == NULL)
+			return -1;
+		fputs("\n[collection intel]\ntitle = intel\nread = *\nwrite = *\n", f);
+		if (fclose(f) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -897,6 +1048,7 @@ main(void)
 		cmocka_unit_test(test_batch_other_writer),
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_subscribers),
+		cmocka_unit_test(test_stix_queue),
 	};
 
 	int fails;
