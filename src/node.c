@@ -128,6 +128,20 @@ hl_node_store(struct hl_node *n)
 	return n->store;
 }
 
+void
+node_flash_seen(struct hl_node *n)
+{
+	n->flash_until_ms = hl_mono_us() / 1000 + NODE_FLASH_WINDOW_MS;
+}
+
+uint64_t
+hl_node_flash_busy(struct hl_node *n)
+{
+	uint64_t now = hl_mono_us() / 1000;
+
+	return n != NULL && n->flash_until_ms > now ? n->flash_until_ms - now : 0;
+}
+
 uint64_t
 hl_node_started_ms(const struct hl_node *n)
 {

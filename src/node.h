@@ -92,6 +92,11 @@ HL_WUR int hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *
 
 const struct hl_config *hl_node_config(const struct hl_node *n);
 struct hl_store *hl_node_store(struct hl_node *n);
+/* FLASH first beyond the node: while the node has FLASH work under way (a
+ * FLASH send, or a FLASH envelope received, in the last few ms, until its
+ * commit is on disk), the ms it is expected to take still; 0: none. Bulk
+ * work on the loop (the STIX queue) yields to it. */
+uint64_t hl_node_flash_busy(struct hl_node *n);
 uint64_t hl_node_started_ms(const struct hl_node *n);
 
 /* ---- post-commit events ----

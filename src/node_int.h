@@ -39,6 +39,7 @@ struct x509_st;
 #define BATCH_MAX 128
 #define NODE_SUBSCRIBERS_MAX 8
 #define NODE_CRYPTO_JOBS 4096     /* crypto pool: jobs queued or running */
+#define NODE_FLASH_WINDOW_MS 30   /* a FLASH seen: its work is under way this long */
 
 /* A set of envelope ids (open addressing on the id's random bytes). */
 struct node_idset {
@@ -188,6 +189,7 @@ struct hl_node {
 	struct recv_inflight *recv;    /* envelopes being opened (node_recv.c) */
 	struct node_idset undurable;   /* our sends written, not yet on disk (node_ops.c) */
 	size_t nrecv;
+	uint64_t flash_until_ms;       /* FLASH work under way until then (node_flash_seen) */
 	struct hl_link_ctx *lctx;      /* TLS links (hl_node_listen); NULL in tests */
 	struct event *tick;
 	uint8_t *cert_der;
@@ -259,6 +261,9 @@ NODE_FRAMES(NODE_FRAME_PROTO)
 
 /* ---- node.c ---- */
 /* Announce a committed change to every subscriber. */
+/* A FLASH was sent, received or stored: for NODE_FLASH_WINDOW_MS the node
+ * has FLASH work under way (hl_node_flash_busy). */
+void node_flash_seen(struct hl_node *n);
 void node_event(struct hl_node *n, const struct hl_node_event *ev);
 /* Record an event. Inside a transaction a failure poisons it: node_commit
  * (or the batch) then rolls back, so no state change commits without its

@@ -198,6 +198,8 @@ send_prepare(struct hl_node *n, const struct hl_send_req *req, struct send_job *
 	sj->sp.suite = n->cfg.suite;
 	sj->sp.flags = req->flags;
 	sj->sp.precedence = req->precedence;
+	if (req->precedence == HL_PREC_FLASH)
+		node_flash_seen(n);
 	sj->sp.content_type = req->content_type;
 	sj->sp.created_ms = now;
 	sj->sp.expires_ms = now + 1000ull * (req->ttl_s != 0 ? req->ttl_s : n->cfg.default_ttl_s);
@@ -344,6 +346,8 @@ send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
 		goto out;
 	}
+	if (sj->sp.precedence == HL_PREC_FLASH)
+		node_flash_seen(n);   /* until it is on disk and on the link */
 	log_info("envelope %s queued to %u recipient(s) (%s)%s", idh, sj->nr - sj->nwait,
 	    hl_precedence_name(sj->sp.precedence),
 	    sj->nwait > 0 ? "; some await a fresh KEM key" : "");

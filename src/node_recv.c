@@ -352,6 +352,8 @@ recv_done(struct hl_job *j)
 	b->content_type = e.content_type;
 	b->flags = e.flags;
 	b->clen = rj->clen;
+	if (e.precedence == HL_PREC_FLASH)
+		node_flash_seen(n);   /* until it is on disk and its receipt sent */
 	if (rj->len > HL_CHUNK_BYTES) {
 		/* a large one: do not hold its receipt behind others. Its times
 		 * go to the log: the verify and open on a crypto worker, the
@@ -477,6 +479,8 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 		rj->raw = rj->alloc;
 	}
 	rj->j.lane = e.precedence < HL_WORKQ_LANES ? e.precedence : HL_WORKQ_LANES - 1;
+	if (e.precedence == HL_PREC_FLASH)
+		node_flash_seen(n);
 	rj->j.run = recv_open;
 	rj->j.done = recv_done;
 	if (n->nrecv < NODE_CRYPTO_JOBS) {

@@ -996,6 +996,8 @@ struct hl_stixshare_q {
 	size_t nadd, ningest;
 	size_t nobjects;                   /* objects of the adds queued */
 	uint64_t slices;
+	uint64_t last_slice_ms;            /* monotonic */
+	uint64_t yields;                   /* passes given up to FLASH work */
 };
 
 static void
@@ -1109,10 +1111,23 @@ static void
 sq_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct hl_stixshare_q *q = arg;
+	uint64_t now = hl_mono_us() / 1000, busy;
 
 	(void)fd;
 	(void)what;
+	/* FLASH work under way at this node: wait for it (a slice costs the
+	 * loop several ms), but not longer than HL_STIXSHARE_YIELD_MAX_MS
+	 * since the last slice, so bulk work still moves under a FLASH storm */
+	if ((busy = hl_node_flash_busy(q->n)) > 0 &&
+	    now - q->last_slice_ms < HL_STIXSHARE_YIELD_MAX_MS) {
+		struct timeval tv = { 0, 1000 * (long)(busy < 2 ? busy : 2) };
+
+		q->yields++;
+		(void)evtimer_add(q->ev, &tv);
+		return;
+	}
 	sq_step(q, HL_STIXSHARE_SLICE_OBJECTS);
+	q->last_slice_ms = hl_mono_us() / 1000;
 	sq_arm(q);
 }
 

@@ -49,6 +49,9 @@ HL_WUR int hl_stixshare_add(struct hl_node *n, struct hl_stixdb *d, const char *
 #define HL_STIXSHARE_QUEUE_ADDS 64        /* adds waiting: more is HL_ERR_FULL (503) */
 #define HL_STIXSHARE_QUEUE_OBJECTS 200000 /* their objects, held parsed: likewise */
 #define HL_STIXSHARE_QUEUE_INGESTS 4096   /* ingests waiting: more are done at once */
+/* While the node has FLASH work under way (hl_node_flash_busy) the queue
+ * waits, but runs a slice at least this often. */
+#define HL_STIXSHARE_YIELD_MAX_MS 50
 
 struct event_base;
 struct hl_stixshare_q;
