@@ -13,9 +13,12 @@
 #include "label.h"
 #include "stixdb.h"
 
+struct put_ctx;
+
 struct hl_stixdb {
 	struct hl_store *store;
 	size_t backfilled;         /* objects indexed for search at open */
+	struct put_ctx *pc;        /* a put's scratch */
 };
 
 static uint64_t
@@ -200,6 +203,20 @@ object_search_index(const json_t *obj, struct hl_store_stix_term *t,
 	object_terms(obj, t, &ix->nterms);
 }
 
+/* What a put stores besides the row's keys, built only for a version that
+ * is new (hl_store_stix_obj.fill): the JSON (the caller's canonical text,
+ * or dumped here), the observables (allocated by hl_stix_extract), the
+ * terms and the references. One per handle, reused by every put. */
+struct put_ctx {
+	const json_t *obj;
+	const char *text;                          /* canonical text, or NULL */
+	size_t textlen;
+	struct hl_stix_obs *obs;
+	char *json;                                /* jansson's allocation */
+	struct hl_store_stix_term terms[TERMS_MAX];
+	struct hl_store_stix_ref refs[2];
+};
+
 /* hl_store_stix_backfill's view of one stored object. */
 struct backfill_ctx {
 	json_t *obj;                               /* the one being indexed */
@@ -248,8 +265,15 @@ hl_stixdb_open(struct hl_store *s, struct hl_stixdb **out)
 	if ((d = hl_calloc(1, sizeof(*d))) == NULL)
 		return HL_ERR_NOMEM;
 	d->store = s;
-	if ((r = hl_stixdb_backfill(s, &d->backfilled)) != HL_OK) {
+	/* the term buffer is written before it is read: not zeroed */
+	if ((d->pc = hl_malloc(sizeof(*d->pc))) == NULL) {
 		hl_free(d);
+		return HL_ERR_NOMEM;
+	}
+	d->pc->obs = NULL;
+	d->pc->json = NULL;
+	if ((r = hl_stixdb_backfill(s, &d->backfilled)) != HL_OK) {
+		hl_stixdb_close(d);
 		return r;
 	}
 	*out = d;
@@ -259,6 +283,9 @@ hl_stixdb_open(struct hl_store *s, struct hl_stixdb **out)
 void
 hl_stixdb_close(struct hl_stixdb *d)
 {
+	if (d == NULL)
+		return;
+	hl_free(d->pc);
 	hl_free(d);
 }
 
@@ -330,37 +357,53 @@ dump_whole(const json_t *obj, char **out)
 }
 
 
-/* What hl_stixdb_put stores besides the row: the observables (allocated
- * by hl_stix_extract), the terms and the references. */
-struct put_ctx {
-	struct hl_stix_obs *obs;
-	struct hl_store_stix_term terms[TERMS_MAX];
-	struct hl_store_stix_ref refs[2];
-	char *json;                                /* jansson's allocation */
-};
-
 static void
-put_ctx_free(struct put_ctx *c)
+put_ctx_clear(struct put_ctx *c)
 {
 	json_malloc_t jm;
 	json_free_t jf;
 
-	if (c == NULL)
-		return;
-	json_get_alloc_funcs(&jm, &jf);
-	if (c->json != NULL)
+	if (c->json != NULL) {
+		json_get_alloc_funcs(&jm, &jf);
 		jf(c->json);
-	hl_free(c->obs);
-	hl_free(c);
+		c->json = NULL;
+	}
+	HL_FREE(c->obs);
+	c->obj = NULL;
+	c->text = NULL;
 }
 
-int
-hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
-    const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
-    uint64_t *date_added_us, int *added)
+static int
+put_fill(void *arg, struct hl_store_stix_obj *o)
+{
+	struct put_ctx *c = arg;
+	int r;
+
+	if (c->text != NULL) {
+		/* the received bytes, which are what the dump would print */
+		o->json = c->text;
+		o->json_len = c->textlen;
+	} else {
+		/* as received: key order and custom properties kept */
+		if ((r = dump_whole(c->obj, &c->json)) != HL_OK)
+			return r;
+		o->json = c->json;
+		o->json_len = 0;
+	}
+	if ((r = hl_stix_extract(c->obj, &c->obs, &o->ix.nobs)) != HL_OK)
+		return r;
+	o->ix.obs = c->obs;
+	object_search_index(c->obj, c->terms, c->refs, &o->ix);
+	return HL_OK;
+}
+
+/* hl_stixdb_put and hl_stixdb_put_bulk. */
+static int
+put_one(struct hl_stixdb *d, const char *collection, const json_t *obj, const char *text,
+    size_t textlen, const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
+    uint64_t *date_added_us, int *added, int bulk)
 {
 	struct hl_store_stix_obj o;
-	struct put_ctx *c = NULL;
 	char vkey[HL_STIX_TS_KEY];
 	uint64_t da = 0;
 	int r;
@@ -370,7 +413,7 @@ hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
 	if (added != NULL)
 		*added = 0;
 	if (d == NULL || collection == NULL || obj == NULL || prov == NULL ||
-	    (label == NULL && label_len != 0) ||
+	    (label == NULL && label_len != 0) || (text != NULL && textlen == 0) ||
 	    strlen(collection) > HL_STIX_COLLECTION_MAX || collection[0] == '\0')
 		return HL_ERR_INVALID;
 	memset(&o, 0, sizeof(o));
@@ -384,37 +427,49 @@ hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
 		o.spec_version = "2.1";
 	object_version(obj, &o.version, vkey);
 	o.vkey = vkey;
-	/* the same version again: idempotent */
-	if ((r = hl_store_stix_find(d->store, collection, o.id, vkey, &da)) != HL_ERR_NOT_FOUND) {
-		if (r == HL_OK && date_added_us != NULL)
-			*date_added_us = da;
-		return r;
-	}
-	/* the term buffer is written before it is read: not zeroed (per put) */
-	if ((c = hl_malloc(sizeof(*c))) == NULL)
-		return HL_ERR_NOMEM;
-	c->obs = NULL;
-	c->json = NULL;
 	o.revoked = json_is_true(json_object_get(obj, "revoked"));
 	o.label = label;
 	o.label_len = label_len;
 	o.prov = prov;
-	/* as received: key order and custom properties kept */
-	if ((r = dump_whole(obj, &c->json)) != HL_OK ||
-	    (r = hl_stix_extract(obj, &c->obs, &o.ix.nobs)) != HL_OK)
-		goto out;
-	o.json = c->json;
-	o.ix.obs = c->obs;
-	object_search_index(obj, c->terms, c->refs, &o.ix);
-	if ((r = hl_store_stix_put(d->store, &o, now_us(), &da)) != HL_OK)
-		goto out;
+	o.fill = put_fill;
+	o.fill_arg = d->pc;
+	d->pc->obj = obj;
+	d->pc->text = text;
+	d->pc->textlen = textlen;
+	r = bulk ? hl_store_stix_put_bulk(d->store, &o, now_us(), &da) :
+	    hl_store_stix_put(d->store, &o, now_us(), &da);
+	put_ctx_clear(d->pc);
+	/* the same version again: idempotent */
+	if (r == HL_ERR_EXISTS) {
+		if (date_added_us != NULL)
+			*date_added_us = da;
+		return HL_OK;
+	}
+	if (r != HL_OK)
+		return r;
 	if (date_added_us != NULL)
 		*date_added_us = da;
 	if (added != NULL)
 		*added = 1;
-out:
-	put_ctx_free(c);
-	return r;
+	return HL_OK;
+}
+
+int
+hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json_t *obj,
+    const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
+    uint64_t *date_added_us, int *added)
+{
+	return put_one(d, collection, obj, NULL, 0, label, label_len, prov, date_added_us, added,
+	    0);
+}
+
+int
+hl_stixdb_put_bulk(struct hl_stixdb *d, const char *collection, const json_t *obj,
+    const char *text, size_t textlen, const uint8_t *label, size_t label_len,
+    const struct hl_stix_prov *prov, uint64_t *date_added_us, int *added)
+{
+	return put_one(d, collection, obj, text, textlen, label, label_len, prov, date_added_us,
+	    added, 1);
 }
 
 /* ---- releases (sticky releasability) ----

@@ -53,6 +53,17 @@ HL_WUR int hl_stixdb_put(struct hl_stixdb *d, const char *collection, const json
     const uint8_t *label, size_t label_len, const struct hl_stix_prov *prov,
     uint64_t *date_added_us, int *added);
 
+/* hl_stixdb_put in the caller's transaction (hl_stixdb_begin) without a
+ * savepoint per object, for a batch: the same version again is HL_OK with
+ * *added 0; any other error after the object's first write has rolled the
+ * whole transaction back (hl_store_stix_put_bulk), so the caller gives up
+ * the batch. text: the object's JSON as received when it is exactly what
+ * its canonical form (hl_jsonspan_canonical: compact, key order kept) is,
+ * stored as it is; NULL: dumped from obj. */
+HL_WUR int hl_stixdb_put_bulk(struct hl_stixdb *d, const char *collection, const json_t *obj,
+    const char *text, size_t textlen, const uint8_t *label, size_t label_len,
+    const struct hl_stix_prov *prov, uint64_t *date_added_us, int *added);
+
 /* The release one version of an object was given: the origin partner
  * and label of its first arrival (its earliest row), widened by each later
  * arrival of it from that same partner (hl_stix_release_union). */

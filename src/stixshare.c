@@ -594,7 +594,10 @@ add_run_slice(struct add_run *a, size_t max, int durable, int *done)
 		}
 		if (r != HL_OK)
 			goto out;
-		r = hl_stixdb_put(a->d, c->name, o, ad.lab, ad.lablen, prov, &da, &added);
+		/* no savepoint per object: a failure after its first write rolls
+		 * the slice back, and the next call (or the commit) says so */
+		r = hl_stixdb_put_bulk(a->d, c->name, o, NULL, 0, ad.lab, ad.lablen, prov, &da,
+		    &added);
 		if (r == HL_ERR_NOMEM || r == HL_ERR_FULL || r == HL_ERR_STORE || r == HL_ERR_CORRUPT)
 			goto out;
 		if (r != HL_OK) {
@@ -883,8 +886,8 @@ ingest_run_slice(struct ingest_run *g, size_t max, int durable, int *done)
 		}
 		if (r != HL_OK)
 			goto out;
-		if ((r = hl_stixdb_put(g->d, g->coll, o, g->m.label, g->m.label_len, &g->prov, NULL,
-		    &added)) != HL_OK)
+		if ((r = hl_stixdb_put_bulk(g->d, g->coll, o, NULL, 0, g->m.label, g->m.label_len,
+		    &g->prov, NULL, &added)) != HL_OK)
 			goto out;
 		if (added)
 			ok++;

@@ -694,6 +694,13 @@ store_op_end(struct hl_store *s, int mode, int r)
 	return r;
 }
 
+void
+store_tx_abort(struct hl_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)run(s, ST_ROLLBACK);
+	tx_undone(s);
+}
 
 int
 hl_store_begin(struct hl_store *s)

@@ -200,6 +200,11 @@ int store_check_opt_str(const char *t, size_t max);
  * result. */
 int store_op_begin(struct hl_store *s, int *mode);
 int store_op_end(struct hl_store *s, int mode, int r);
+/* Roll back the caller's open transaction (hl_store_begin) after a failure
+ * that left part of an operation in it: the caller's further calls fail
+ * with HL_ERR_STORE and its commit reports the loss, as when SQLite rolls
+ * back by itself (store_stix.c's bulk put). */
+void store_tx_abort(struct hl_store *s);
 
 /* ---- shared state kept by one module, used by another ---- */
 /* store_audit.c: (re)load the cached audit chain head. */

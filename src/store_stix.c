@@ -121,8 +121,8 @@ const char store_stix_v10[] =
 _Static_assert(HL_STIX_MATCH_VALUES == 16, "the page statements' placeholder lists");
 
 enum stix_st {
-	SS_MAX_ADDED,
 	SS_FIND,
+	SS_PROBE,
 	SS_INSERT,
 	SS_FLAGS,
 	SS_OBS_INSERT,
@@ -184,13 +184,23 @@ enum stix_st {
 enum { P_TYPES = 4, P_SPEC = 21, P_LAST = 38, P_FIRST = 39, P_VKEYS = 40, P_IDS = 56 };
 
 static const char *const stix_sql[SS_N] = {
-	[SS_MAX_ADDED] = "SELECT max(date_added) FROM stix_objects",
 	[SS_FIND] = "SELECT seq, date_added FROM stix_objects"
 	    " WHERE collection = ?1 AND id = ?2 AND vkey = ?3",
+	/* before a put, in one statement (three probes of the (collection, id,
+	 * vkey) index): the same version's date_added (NULL: not stored), and
+	 * the oldest and newest other versions of the id in the collection */
+	[SS_PROBE] = "SELECT (SELECT date_added FROM stix_objects WHERE collection = ?1"
+	    " AND id = ?2 AND vkey = ?3),"
+	    " (SELECT min(vkey) FROM stix_objects WHERE collection = ?1 AND id = ?2),"
+	    " (SELECT max(vkey) FROM stix_objects WHERE collection = ?1 AND id = ?2)",
+	/* date_added: now (?7), or one more than the newest when that is not
+	 * earlier (the date_added index's last entry); is_first / is_last from
+	 * the probe */
 	[SS_INSERT] = "INSERT INTO stix_objects (collection, id, type, version, vkey,"
 	    " spec_version, date_added, json, label, revoked, source, origin_partner,"
-	    " origin_node, envelope, received, added_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	    " origin_node, envelope, received, added_by, is_first, is_last) VALUES (?1, ?2, ?3,"
+	    " ?4, ?5, ?6, max(?7, coalesce((SELECT max(date_added) FROM stix_objects), 0) + 1),"
+	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING seq, date_added",
 	[SS_FLAGS] = "UPDATE stix_objects SET"
 	    " is_first = (vkey = (SELECT min(vkey) FROM stix_objects WHERE collection = ?1 AND id = ?2)),"
 	    " is_last = (vkey = (SELECT max(vkey) FROM stix_objects WHERE collection = ?1 AND id = ?2))"
@@ -354,24 +364,88 @@ index_observables(struct hl_store *s, const struct hl_store_stix_index *ix, int6
 	return r;
 }
 
+/* Bind text of n bytes (not NUL-terminated) to ?i. */
 static int
-put_locked(struct hl_store *s, const struct hl_store_stix_obj *o, uint64_t now_us,
-    uint64_t *date_added_us)
+bind_text_n(struct hl_store *s, sqlite3_stmt *st, int i, const char *t, size_t n)
 {
+	int rc;
+
+	if (n > (size_t)STORE_BIND_MAX)
+		return HL_ERR_TOO_BIG;
+	if ((rc = sqlite3_bind_text(st, i, t, (int)n, SQLITE_STATIC)) != SQLITE_OK)
+		return store_fail(s, rc);
+	return HL_OK;
+}
+
+/* What is stored of o's id in its collection already. OUT: *da (the same
+ * version's date_added; 0 when not stored), *others (another version is),
+ * *first / *last (o's version would be the oldest / newest). */
+static int
+put_probe(struct hl_store *s, const struct hl_store_stix_obj *o, uint64_t *da, int *others,
+    int *first, int *last)
+{
+	sqlite3_stmt *st = ST(SS_PROBE);
+	const unsigned char *lo, *hi;
+	int r, have;
+
+	*da = 0;
+	*others = 0;
+	*first = *last = 1;
+	if ((r = store_bind_text(s, st, 1, o->collection)) != HL_OK ||
+	    (r = store_bind_text(s, st, 2, o->id)) != HL_OK ||
+	    (r = store_bind_text(s, st, 3, o->vkey)) != HL_OK ||
+	    (r = store_step_row(s, st, &have)) != HL_OK)
+		goto out;
+	if (!have) {
+		r = HL_ERR_INTERNAL;
+		goto out;
+	}
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*da = store_col_u64(st, 0);
+		r = HL_ERR_EXISTS;
+		goto out;
+	}
+	lo = sqlite3_column_text(st, 1);
+	hi = sqlite3_column_text(st, 2);
+	if (lo != NULL && hi != NULL) {
+		*others = 1;
+		*first = strcmp(o->vkey, (const char *)lo) < 0;
+		*last = strcmp(o->vkey, (const char *)hi) > 0;
+	}
+out:
+	store_reset(st);
+	return r;
+}
+
+/* Store o: its row, the first / last flags of the id's versions, its
+ * index entries and its collection's name. In the caller's transaction or
+ * savepoint. HL_ERR_EXISTS (with *date_added_us) before anything is
+ * written; *wrote is set once a write began. */
+static int
+put_locked(struct hl_store *s, const struct hl_store_stix_obj *oo, uint64_t now_us,
+    uint64_t *date_added_us, int *wrote)
+{
+	struct hl_store_stix_obj x = *oo;
+	const struct hl_store_stix_obj *o = &x;
 	const struct hl_stix_prov *p = o->prov;
 	sqlite3_stmt *st;
 	uint64_t da = 0;
-	int64_t seq;
-	int r, have;
+	int64_t seq = 0;
+	int r, have, others, first, last;
 
-	/* strictly increasing date_added */
-	st = ST(SS_MAX_ADDED);
-	if ((r = store_step_row(s, st, &have)) == HL_OK && have)
-		da = store_col_u64(st, 0);
-	store_reset(st);
-	if (r != HL_OK)
+	*wrote = 0;
+	if ((r = put_probe(s, o, &da, &others, &first, &last)) != HL_OK) {
+		if (r == HL_ERR_EXISTS)
+			*date_added_us = da;
 		return r;
-	da = now_us > da ? now_us : da + 1;
+	}
+	/* new: what is stored besides the keys (the JSON, the index entries) */
+	if (x.fill != NULL && (r = x.fill(x.fill_arg, &x)) != HL_OK)
+		return r;
+	if (x.json == NULL || (x.ix.nobs > 0 && x.ix.obs == NULL) ||
+	    (x.ix.nterms > 0 && x.ix.terms == NULL) || (x.ix.nrefs > 0 && x.ix.refs == NULL))
+		return HL_ERR_INVALID;
+	*wrote = 1;
 	st = ST(SS_INSERT);
 	if ((r = store_bind_text(s, st, 1, o->collection)) == HL_OK &&
 	    (r = store_bind_text(s, st, 2, o->id)) == HL_OK &&
@@ -379,8 +453,9 @@ put_locked(struct hl_store *s, const struct hl_store_stix_obj *o, uint64_t now_u
 	    (r = store_bind_text(s, st, 4, o->version)) == HL_OK &&
 	    (r = store_bind_text(s, st, 5, o->vkey)) == HL_OK &&
 	    (r = store_bind_text(s, st, 6, o->spec_version)) == HL_OK &&
-	    (r = store_bind_u64(s, st, 7, da)) == HL_OK &&
-	    (r = store_bind_text(s, st, 8, o->json)) == HL_OK &&
+	    (r = store_bind_u64(s, st, 7, now_us)) == HL_OK &&
+	    (r = bind_text_n(s, st, 8, o->json, o->json_len != 0 ? o->json_len :
+	    strlen(o->json))) == HL_OK &&
 	    (r = store_bind_blob(s, st, 9, o->label, o->label_len)) == HL_OK &&
 	    (r = store_bind_i64(s, st, 10, o->revoked != 0)) == HL_OK &&
 	    (r = store_bind_i64(s, st, 11, p->source)) == HL_OK &&
@@ -388,16 +463,32 @@ put_locked(struct hl_store *s, const struct hl_store_stix_obj *o, uint64_t now_u
 	    (r = store_bind_text(s, st, 13, p->node)) == HL_OK &&
 	    (r = p->source == HL_STIX_PARTNER ? store_bind_blob(s, st, 14, p->envelope,
 	    HL_ID_BYTES) : store_bind_null(s, st, 14)) == HL_OK &&
-	    (r = store_bind_u64(s, st, 15, p->received_us != 0 ? p->received_us : now_us)) == HL_OK)
-		r = store_bind_text(s, st, 16, p->added_by);
-	if ((r = exec_bound(s, st, r)) != HL_OK)
+	    (r = store_bind_u64(s, st, 15, p->received_us != 0 ? p->received_us : now_us)) ==
+	    HL_OK &&
+	    (r = store_bind_text(s, st, 16, p->added_by)) == HL_OK &&
+	    (r = store_bind_i64(s, st, 17, first)) == HL_OK &&
+	    (r = store_bind_i64(s, st, 18, last)) == HL_OK &&
+	    (r = store_step_row(s, st, &have)) == HL_OK) {
+		if (have) {
+			seq = sqlite3_column_int64(st, 0);
+			da = store_col_u64(st, 1);
+		} else {
+			r = HL_ERR_INTERNAL;
+		}
+	}
+	store_reset(st);
+	if (r != HL_OK)
 		return r;
-	seq = store_last_rowid(s);
-	st = ST(SS_FLAGS);
-	if ((r = store_bind_text(s, st, 1, o->collection)) == HL_OK)
-		r = store_bind_text(s, st, 2, o->id);
-	if ((r = exec_bound(s, st, r)) != HL_OK ||
-	    (r = index_observables(s, &o->ix, seq)) != HL_OK ||
+	/* another version of the id in the collection: the flags of the
+	 * others may change too (recomputed over the id's rows) */
+	if (others && (first || last)) {
+		st = ST(SS_FLAGS);
+		if ((r = store_bind_text(s, st, 1, o->collection)) == HL_OK)
+			r = store_bind_text(s, st, 2, o->id);
+		if ((r = exec_bound(s, st, r)) != HL_OK)
+			return r;
+	}
+	if ((r = index_observables(s, &o->ix, seq)) != HL_OK ||
 	    (r = index_search(s, &o->ix, seq)) != HL_OK)
 		return r;
 	st = ST(SS_COLL_PUT);
@@ -407,27 +498,68 @@ put_locked(struct hl_store *s, const struct hl_store_stix_obj *o, uint64_t now_u
 	return HL_OK;
 }
 
+static int
+put_check(const struct hl_store_stix_obj *o)
+{
+	if (o == NULL || o->collection == NULL || o->id == NULL || o->type == NULL ||
+	    o->spec_version == NULL || o->version == NULL || o->vkey == NULL ||
+	    (o->json == NULL && o->fill == NULL) || o->prov == NULL ||
+	    (o->label == NULL && o->label_len != 0) || o->collection[0] == '\0')
+		return HL_ERR_INVALID;
+	if (strlen(o->collection) > HL_STIX_COLLECTION_MAX || o->label_len > HL_LABEL_MAX_BYTES)
+		return HL_ERR_TOO_BIG;
+	return HL_OK;
+}
+
 int
 hl_store_stix_put(struct hl_store *s, const struct hl_store_stix_obj *o, uint64_t now_us,
     uint64_t *date_added_us)
 {
 	uint64_t da = 0;
-	int r, mode = 0;
+	int r, r2, mode = 0, wrote;
 
 	if (date_added_us != NULL)
 		*date_added_us = 0;
-	if (s == NULL || o == NULL || o->collection == NULL || o->id == NULL || o->type == NULL ||
-	    o->spec_version == NULL || o->version == NULL || o->vkey == NULL ||
-	    o->json == NULL || o->prov == NULL || (o->label == NULL && o->label_len != 0) ||
-	    o->collection[0] == '\0' || (o->ix.nobs > 0 && o->ix.obs == NULL) ||
-	    (o->ix.nterms > 0 && o->ix.terms == NULL) || (o->ix.nrefs > 0 && o->ix.refs == NULL))
+	if (s == NULL)
 		return HL_ERR_INVALID;
-	if (strlen(o->collection) > HL_STIX_COLLECTION_MAX || o->label_len > HL_LABEL_MAX_BYTES)
-		return HL_ERR_TOO_BIG;
+	if ((r = put_check(o)) != HL_OK)
+		return r;
 	if ((r = store_op_begin(s, &mode)) != HL_OK)
 		return r;
-	r = store_op_end(s, mode, put_locked(s, o, now_us, &da));
-	if (r == HL_OK && date_added_us != NULL)
+	r = put_locked(s, o, now_us, &da, &wrote);
+	/* the same version again wrote nothing: not a failure to undo */
+	if (r == HL_ERR_EXISTS && !wrote) {
+		if ((r2 = store_op_end(s, mode, HL_OK)) != HL_OK)
+			r = r2;
+	} else {
+		r = store_op_end(s, mode, r);
+	}
+	if ((r == HL_OK || r == HL_ERR_EXISTS) && date_added_us != NULL)
+		*date_added_us = da;
+	return r;
+}
+
+int
+hl_store_stix_put_bulk(struct hl_store *s, const struct hl_store_stix_obj *o, uint64_t now_us,
+    uint64_t *date_added_us)
+{
+	uint64_t da = 0;
+	int r, wrote = 0;
+
+	if (date_added_us != NULL)
+		*date_added_us = 0;
+	if (s == NULL || !s->in_tx || hl_store_hold_open(s) || s->readonly)
+		return HL_ERR_INVALID;
+	if ((r = put_check(o)) != HL_OK)
+		return r;
+	/* SQLite rolled the caller's transaction back after an earlier error */
+	if (sqlite3_get_autocommit(s->db))
+		return store_set_msg(s, HL_ERR_STORE, "transaction was rolled back after an "
+		    "earlier error");
+	r = put_locked(s, o, now_us, &da, &wrote);
+	if (r != HL_OK && wrote)
+		store_tx_abort(s);   /* part of it is written: none of the batch may commit */
+	if ((r == HL_OK || r == HL_ERR_EXISTS) && date_added_us != NULL)
 		*date_added_us = da;
 	return r;
 }

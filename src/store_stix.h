@@ -90,10 +90,17 @@ struct hl_store_stix_obj {
 	const char *vkey;                          /* version as a sortable key, "" none */
 	int revoked;
 	const char *json;                          /* the object as received, compact */
+	size_t json_len;                           /* its bytes; 0: NUL-terminated */
 	const uint8_t *label;                      /* encoded label */
 	size_t label_len;
 	const struct hl_stix_prov *prov;
 	struct hl_store_stix_index ix;
+	/* When not NULL: called once the version is known to be new, before
+	 * anything is written, to fill json, json_len and ix of its copy o (so
+	 * that nothing is built for a version stored already); an error from
+	 * it is returned and nothing is written. */
+	int (*fill)(void *arg, struct hl_store_stix_obj *o);
+	void *fill_arg;
 };
 
 /* One stored row. */
@@ -125,8 +132,21 @@ HL_WUR int hl_store_stix_find(struct hl_store *s, const char *collection, const 
 /* Store one new version with its index entries, atomically (its own
  * transaction, or a savepoint in the caller's). date_added is now_us, or
  * one more than the latest when that is not earlier. The same (collection,
- * id, vkey) again: HL_ERR_EXISTS. OUT: *date_added_us. */
+ * id, vkey) again: HL_ERR_EXISTS, nothing written, *date_added_us the
+ * stored one's. OUT: *date_added_us. */
 HL_WUR int hl_store_stix_put(struct hl_store *s, const struct hl_store_stix_obj *o,
+    uint64_t now_us, uint64_t *date_added_us);
+/* The same in the caller's transaction (hl_store_begin) without a
+ * savepoint of its own, for a batch of puts (a TAXII POST's slice, an
+ * envelope's ingest): a savepoint per object costs SQLite a copy of every
+ * page the object touches that the batch had already changed (about half
+ * of a put, measured: docs/internals/store.md). HL_ERR_EXISTS and a
+ * failure found before writing (a bad argument, fill's error) leave the
+ * transaction as it was; a failure after the first write rolls the whole
+ * transaction back (every further call in it fails with HL_ERR_STORE and
+ * hl_store_commit reports the loss), never half an object.
+ * HL_ERR_INVALID without an open transaction. */
+HL_WUR int hl_store_stix_put_bulk(struct hl_store *s, const struct hl_store_stix_obj *o,
     uint64_t now_us, uint64_t *date_added_us);
 
 /* Index for search the objects stored before the search index existed

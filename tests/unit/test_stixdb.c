@@ -593,6 +593,106 @@ test_put_in_transaction(void **state)
 }
 
 
+
+/* hl_stixdb_put_bulk (the STIX queue's slices): in the caller's
+ * transaction only; the same version again is no error and adds nothing;
+ * a failure part way through an object rolls the whole transaction back,
+ * so the commit reports it and nothing of the batch stays. */
+static void
+test_put_bulk(void **state)
+{
+	struct fx *f = *state;
+	struct hl_stix_prov prov;
+	json_t *a, *b;
+	uint64_t cnt, k, da;
+	int r = HL_OK, added, ok = 0;
+
+	memset(&prov, 0, sizeof(prov));
+	prov.source = HL_STIX_LOCAL;
+	a = indicator(11, "2024-01-01T00:00:00Z", "[url:value = 'http://bulk.example/a']");
+	b = indicator(12, "2024-01-01T00:00:00Z", "[url:value = 'http://bulk.example/b']");
+	assert_int_equal(hl_stixdb_put_bulk(f->d, "bulk", a, NULL, 0, f->lab_u, f->lab_u_len,
+	    &prov, &da, &added), HL_ERR_INVALID);
+	assert_int_equal(hl_stixdb_begin(f->d), HL_OK);
+	assert_int_equal(hl_stixdb_put_bulk(f->d, "bulk", a, NULL, 0, f->lab_u, f->lab_u_len,
+	    &prov, &da, &added), HL_OK);
+	assert_int_equal(added, 1);
+	assert_int_equal(hl_stixdb_put_bulk(f->d, "bulk", a, NULL, 0, f->lab_u, f->lab_u_len,
+	    &prov, &da, &added), HL_OK);
+	assert_int_equal(added, 0);
+	assert_int_equal(hl_stixdb_commit(f->d), HL_OK);
+	assert_int_equal(hl_stixdb_count(f->d, "bulk", &cnt), HL_OK);
+	assert_true(cnt == 1);
+	/* allocation failures at every step of putting b after a new c (its
+	 * own id each round) in the same transaction: they all come before
+	 * b's first write, so the transaction goes on and keeps c */
+	for (k = 1; k < 400 && !ok; k++) {
+		json_t *c = indicator(1000 + (unsigned)k, "2024-01-01T00:00:00Z",
+		    "[url:value = 'http://bulk.example/c']");
+		uint64_t before, after;
+
+		assert_int_equal(hl_stixdb_count(f->d, "bulk", &before), HL_OK);
+		assert_int_equal(hl_stixdb_begin(f->d), HL_OK);
+		assert_int_equal(hl_stixdb_put_bulk(f->d, "bulk", c, NULL, 0, f->lab_u,
+		    f->lab_u_len, &prov, &da, &added), HL_OK);
+		hl_alloc_fail_at(k);
+		r = hl_stixdb_put_bulk(f->d, "bulk", b, NULL, 0, f->lab_u, f->lab_u_len, &prov, &da,
+		    &added);
+		hl_alloc_fail_at(0);
+		if (r == HL_OK)
+			ok = 1;
+		else
+			assert_int_equal(r, HL_ERR_NOMEM);
+		assert_int_equal(hl_stixdb_commit(f->d), HL_OK);
+		assert_int_equal(hl_stixdb_count(f->d, "bulk", &after), HL_OK);
+		assert_true(after == before + (r == HL_OK ? 2 : 1));
+		json_decref(c);
+	}
+	assert_true(ok && k > 2);
+	/* a failure after an object's first write (its row is in, an index
+	 * row is refused: a trigger of the test's): the whole transaction is
+	 * rolled back, the earlier object of the batch with it, and the next
+	 * put and the commit fail */
+	raw_exec(f, "CREATE TRIGGER bulk_fail BEFORE INSERT ON stix_terms "
+	    "WHEN NEW.text LIKE '%bulkfail%' BEGIN SELECT RAISE(ABORT, 'test'); END;");
+	{
+		json_t *c = indicator(2000, "2024-01-01T00:00:00Z",
+		    "[url:value = 'http://bulk.example/d']");
+		json_t *e = indicator(2001, "2024-01-01T00:00:00Z",
+		    "[url:value = 'http://bulk.example/e']");
+		json_t *bad = indicator(2002, "2024-01-01T00:00:00Z",
+		    "[url:value = 'http://bulk.example/f']");
+		uint64_t before, after;
+
+		assert_int_equal(json_object_set_new(bad, "name", json_string("bulkfail")), 0);
+		assert_int_equal(hl_stixdb_count(f->d, "bulk", &before), HL_OK);
+		assert_int_equal(hl_stixdb_begin(f->d), HL_OK);
+		assert_int_equal(hl_stixdb_put_bulk(f->d, "bulk", c, NULL, 0, f->lab_u,
+		    f->lab_u_len, &prov, &da, &added), HL_OK);
+		assert_int_not_equal(hl_stixdb_put_bulk(f->d, "bulk", bad, NULL, 0, f->lab_u,
+		    f->lab_u_len, &prov, &da, &added), HL_OK);
+		assert_int_equal(hl_stixdb_put_bulk(f->d, "bulk", e, NULL, 0, f->lab_u,
+		    f->lab_u_len, &prov, &da, &added), HL_ERR_STORE);
+		assert_int_not_equal(hl_stixdb_commit(f->d), HL_OK);
+		hl_stixdb_rollback(f->d);
+		assert_int_equal(hl_stixdb_count(f->d, "bulk", &after), HL_OK);
+		assert_true(after == before);
+		/* and the store takes the next transaction as before */
+		assert_int_equal(hl_stixdb_begin(f->d), HL_OK);
+		assert_int_equal(hl_stixdb_put_bulk(f->d, "bulk", c, NULL, 0, f->lab_u,
+		    f->lab_u_len, &prov, &da, &added), HL_OK);
+		assert_int_equal(added, 1);
+		assert_int_equal(hl_stixdb_commit(f->d), HL_OK);
+		assert_int_equal(hl_stixdb_count(f->d, "bulk", &after), HL_OK);
+		assert_true(after == before + 1);
+		json_decref(c);
+		json_decref(e);
+		json_decref(bad);
+	}
+	json_decref(a);
+	json_decref(b);
+}
+
 /* An inbound STIX envelope stored as node.c stores it, ingested by the
  * catch-up (as after a crash between commit and ingest), exactly once. */
 static void
@@ -1777,6 +1877,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_search_real_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_bridge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_in_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_bulk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_sticky, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_collections_cap, setup, teardown),
