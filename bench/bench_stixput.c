@@ -5,7 +5,8 @@
  * the envelope text (json_loadb), validation (hl_stix_validate), one
  * json_dumps of the object (what hl_stixdb_put does to store it as
  * received; the put includes it, the total does not count it twice), and
- * hl_stixdb_put in one transaction per envelope plus its
+ * hl_stixdb_put_bulk (the node's put, without a savepoint per object) in
+ * one transaction per envelope plus its
  * commit (durable, as the node), once with SQLite's default page cache and
  * once with a 64 MiB one (PRAGMA cache_size, the proposed fix). Prints
  * key=value lines (microseconds per object); the directory is removed at
@@ -166,8 +167,9 @@ run(const char *path, uint32_t total, long cache_kib, const uint8_t *label, size
 			uint64_t da;
 			int added;
 
-			if (hl_stixdb_put(d, "bench", o, label, label_len, &prov, &da, &added) !=
-			    HL_OK) {
+			/* as the node's STIX queue does: no savepoint per object */
+			if (hl_stixdb_put_bulk(d, "bench", o, NULL, 0, label, label_len, &prov, &da,
+			    &added) != HL_OK) {
 				fprintf(stderr, "bench_stixput: put: %s\n", hl_store_errmsg(st));
 				hl_stixdb_rollback(d);
 				json_decref(env);
