@@ -437,8 +437,9 @@ if bulk:
 tb = per_run("durable.taxiibulk.taxiibulk_objects_per_s")
 if tb:
     w("TAXII bulk during the durable TAXII rows: %s STIX objects per second accepted by JPN's "
-      "TAXII POST (`%s`); the FLASH API call meanwhile took p50 %s, p99 %s (a POST of 1000 "
-      "objects is processed whole in the node's event loop: bench/analysis.md)." % (
+      "TAXII POST (`%s`); the FLASH API call meanwhile took p50 %s, p99 %s (the node stores a "
+      "POST 64 objects per loop pass and holds them back while FLASH work is under way: "
+      "docs/internals/pipeline.md)." % (
           fstat(tb), R.get("cmd.taxiibulk", ""),
           ms(per_run("durable.lat3taxii.api_p50_us")), ms(per_run("durable.lat3taxii.api_p99_us"))))
 w("")
