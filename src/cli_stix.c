@@ -61,12 +61,14 @@ const char hl_cli_misp_usage[] =
     "Ids are derived from the MISP uuids: importing an event again is idempotent.\n";
 
 const char hl_cli_taxii_usage[] =
-    "usage: hotline taxii pull SOURCE [--json]\n"
+    "usage: hotline taxii pull SOURCE [--from-start] [--json]\n"
     "       hotline taxii sources [--json]\n"
     "\n"
     "pull     run one round of the configured [taxii_source SOURCE] now and\n"
     "         wait for it: objects fetched, added to the local collection,\n"
     "         refused, and the added_after position kept for the next round\n"
+    "         --from-start: forget the kept position first and ask for\n"
+    "         everything (what is stored already is not stored twice)\n"
     "sources  the configured sources and their last round\n";
 
 static int
@@ -786,8 +788,9 @@ print_source(json_t *s)
 static int
 taxii_pull(struct hl_cli *c, int argc, char **argv)
 {
-	int json = 0, help, npos, rc;
-	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	int json = 0, from_start = 0, help, npos, rc;
+	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { "from-start", 0, NULL, &from_start },
+	    { NULL, 0, NULL, NULL } };
 	char *pos[POS_MAX], enc[256], path[400];
 	json_t *resp = NULL, *s, *l;
 	json_int_t round;
@@ -801,7 +804,8 @@ taxii_pull(struct hl_cli *c, int argc, char **argv)
 	}
 	if (npos != 1 || qencode(pos[0], enc, sizeof(enc)) != 0)
 		return hl_cli_fail(EX_USAGE, "taxii pull: expected one SOURCE name");
-	snprintf(path, sizeof(path), "/api/v1/taxii/sources/%s/pull", enc);
+	snprintf(path, sizeof(path), "/api/v1/taxii/sources/%s/pull%s", enc,
+	    from_start ? "?from_start=1" : "");
 	if ((rc = hl_cli_api_call(c, "taxii pull", "POST", path, NULL, &resp)) != EX_OK)
 		return rc;
 	round = json_integer_value(json_object_get(resp, "round"));

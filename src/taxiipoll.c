@@ -534,7 +534,8 @@ hl_taxiipoll_free(struct hl_taxiipoll *p)
 }
 
 int
-hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, uint64_t *round)
+hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, int from_start,
+    uint64_t *round)
 {
 	unsigned i;
 
@@ -544,6 +545,15 @@ hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, uint64_t *round)
 
 		if (strcmp(s->conf->name, name) != 0)
 			continue;
+		if (from_start) {
+			/* the kept position forgotten: the next round asks for
+			 * everything (what is stored already is not stored twice) */
+			if (s->running)
+				return HL_ERR_AGAIN;
+			if (hl_stixdb_bridge_set(p->db, s->bridge_key, "", wall_us()) != HL_OK)
+				return HL_ERR_STORE;
+			s->cursor[0] = '\0';
+		}
 		*round = s->rounds + 1;
 		if (!s->running) {
 			evtimer_del(s->timer);
@@ -597,6 +607,7 @@ r_pull(struct hl_http_req *x)
 	struct hl_taxiipoll *p = x->arg;
 	const char *nm = x->param[0];
 	uint64_t round = 0;
+	int from_start = 0, r;
 
 	if (strlen(nm) > HL_COLLECTION_NAME_MAX || strchr(nm, '%') != NULL) {
 		hl_http_reply_error(x->req, 404, "not_found", "no such taxii source");
@@ -608,18 +619,42 @@ r_pull(struct hl_http_req *x)
 		    "or admin role");
 		return;
 	}
-	if (hl_taxiipoll_trigger(p, nm, &round) != HL_OK) {
+	/* the one query this takes: from_start=1 */
+	if (x->query != NULL) {
+		if (strcmp(x->query, "from_start=1") != 0) {
+			hl_http_reply_error(x->req, 400, "bad_request", "the only query taken is "
+			    "from_start=1");
+			return;
+		}
+		from_start = 1;
+	}
+	if ((r = hl_taxiipoll_trigger(p, nm, from_start, &round)) == HL_ERR_AGAIN) {
+		hl_http_reply_error(x->req, 409, "busy", "a round of %s is running: ask from the "
+		    "start once it is over", nm);
+		return;
+	}
+	if (r == HL_ERR_NOT_FOUND) {
 		hl_http_reply_error(x->req, 404, "not_found", "no [taxii_source %s] on this node", nm);
 		return;
 	}
-	hl_auth_audit(p->auth, "taxii-pull", NULL, x->op->name, nm);
+	if (r != HL_OK) {
+		hl_http_reply_error(x->req, 500, "internal", "%s", hl_strerror(r));
+		return;
+	}
+	{
+		char d[HL_COLLECTION_NAME_MAX + 32];
+
+		(void)snprintf(d, sizeof(d), "%s%s", nm, from_start ? " from-start" : "");
+		hl_auth_audit(p->auth, "taxii-pull", NULL, x->op->name, d);
+	}
 	hl_http_reply_json(x->req, 202, json_pack("{s:s,s:I}", "source", nm, "round",
 	    (json_int_t)round));
 }
 
 static const struct hl_http_route poll_routes[] = {
 	{ HL_HTTP_GET, "/api/v1/taxii/sources", r_sources, HL_HTTP_AUTH, 0 },
-	{ HL_HTTP_POST, "/api/v1/taxii/sources/{name}/pull", r_pull, HL_HTTP_AUTH, 0 },
+	{ HL_HTTP_POST, "/api/v1/taxii/sources/{name}/pull", r_pull, HL_HTTP_AUTH | HL_HTTP_QUERY,
+	    0 },
 };
 
 int

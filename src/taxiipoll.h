@@ -37,9 +37,13 @@ HL_WUR int hl_taxiipoll_new(struct hl_node *n, struct hl_auth *auth, struct even
     struct hl_taxiipoll **out, char *err, size_t errlen);
 void hl_taxiipoll_free(struct hl_taxiipoll *p);
 
-/* Start a round of source name now (unless one runs). OUT: *round, the
- * number of rounds completed once it ends. HL_ERR_NOT_FOUND. */
-HL_WUR int hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, uint64_t *round);
+/* Start a round of source name now (unless one runs). from_start: forget
+ * the kept position first, so that the round asks for everything (to
+ * recover what a cursor moved past without fetching: HL_ERR_AGAIN while a
+ * round runs). OUT: *round, the number of rounds completed once it ends.
+ * HL_ERR_NOT_FOUND. */
+HL_WUR int hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, int from_start,
+    uint64_t *round);
 /* {"sources":[{"name","url","collection","interval_s","cursor","rounds",
  * "running","last":{...},"current":{...}}]}: last is the last round
  * completed, current the one running (absent otherwise), each {started_ms,

@@ -249,6 +249,22 @@ expect_eq "$(last med '[.last.error, .last.fetched, .last.added, .last.already_s
 human=$(hl KOR taxii pull med)
 expect_match "$human" 'last round: fetched 0, added 0, already stored 0, refused 0, pages 1' \
 	"taxii pull prints the round (fetched, added, already stored, refused, pages)"
+# --from-start: a position kept by the old bridge may be past objects it
+# never fetched; forgetting it asks for everything again, stores nothing twice
+cur=$(last med .cursor)
+have0=$(ids KOR m-med | wc -l)
+hl KOR taxii pull med --from-start --json >"$T/med.json" 2>"$T/med.err" && rc=0 || rc=$?
+expect_eq "$rc:$(last med '[.last.error, .last.fetched, .last.added] | @json')" "0:[\"\",$((N + 300)),0]" \
+	"med --from-start: every object asked for again ($((N + 300))), none added twice"
+expect_eq "$(last med '.last.already_stored + .last.failed')" "$((N + 300))" \
+	"med --from-start: each is already stored (or refused again with its reason)"
+expect_eq "$(ids KOR m-med | wc -l)" "$have0" "med --from-start: the collection unchanged"
+expect_eq "$(last med .cursor)" "$cur" "med --from-start: the position ends where it was"
+expect_eq "$(sqlite3 "$FED/KOR/data/hotline.db" "select count(*) from audit where event = 'taxii-pull' and detail = 'med from-start'")" 1 \
+	"med --from-start: audited taxii-pull 'med from-start'"
+code=$(curl -gs -o /dev/null -w '%{http_code}' --cacert "$FED/KOR/ca.crt" -u "admin:$(cat "$FED/KOR/admin.password")" \
+	-X POST "https://127.0.0.1:$(api_port KOR)/api/v1/taxii/sources/med/pull?from=0")
+expect_eq "$code" 400 "pull with a query other than from_start=1: 400"
 
 # ---- stricter and forgetful servers ----
 fx POST /fixture/expire/log '{}' >/dev/null
