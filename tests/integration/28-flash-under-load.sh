@@ -2,7 +2,10 @@
 # Precedence under load: FLASH alerts sent while a 50 MB ROUTINE envelope is
 # crossing the same link arrive within a bound of their idle latency, and
 # before the bulk transfer completes. Latency = the receiver's stored time
-# minus the envelope's created time (both on this machine's clock).
+# minus the envelope's created time (both on this machine's clock). A FLASH
+# created after the bulk's commit but before its fdatasync ended (the
+# syncer makes both durable with one fsync of the WAL) may wait for that
+# fsync: its bound allows for the time it had to wait.
 . "$(dirname "$0")/lib.sh"
 BULK_MB=${BULK_MB:-50}
 N_FLASH=${N_FLASH:-10}
@@ -43,8 +46,12 @@ ok "${BULK_MB} MB envelope stored by JPN $((t1 - t0)) ms after the API call"
 : >"$T/ids"
 bulk_done() { [ "$(sqlite3 "$jdb" "select count(*) from deliveries d join envelopes e on e.id = d.id where e.content_type=4 and d.state=1")" = 1 ]; }
 i=0
+t_durable=0
 while ! bulk_done && [ "$i" -lt 60 ]; do
 	i=$((i + 1))
+	# when the bulk's API call is answered: on disk at JPN (the syncer's
+	# fdatasync of the ~100 MB of WAL it wrote is over)
+	[ "$t_durable" != 0 ] || [ ! -s "$T/bulk.id" ] || t_durable=$(date +%s%3N)
 	hl JPN send --to KOR --precedence flash --classification RESTRICTED \
 		--releasable-to JPN,KOR --tlp amber "flash under load $i" >>"$T/ids" || fail "send"
 	sleep 0.02
@@ -54,11 +61,21 @@ bulk=$(cat "$T/bulk.id")
 wait_state JPN "$bulk" KOR delivered
 : >"$T/over"; : >"$T/after"
 bulk_at=$(sqlite3 "$db" "select stored_ms from envelopes where id = x'$bulk'")
+[ "$t_durable" != 0 ] || t_durable=$(date +%s%3N)
+: >"$T/fsyncwait"
 while read -r id; do
 	wait_state JPN "$id" KOR delivered
 	l=$(lat "$id")
+	created=$(sqlite3 "$db" "select created_ms from envelopes where id = x'$id'")
 	if [ "$(sqlite3 "$db" "select stored_ms from envelopes where id = x'$id'")" -lt "$bulk_at" ]; then
-		echo "$l" >>"$T/over"
+		# created before the bulk was on disk at JPN: its own commit's
+		# fsync also covered the bulk's pages (one WAL): that wait is
+		# allowed for in its bound
+		if [ "$created" -lt "$t_durable" ]; then
+			echo "$l $((t_durable - created))" >>"$T/fsyncwait"
+		else
+			echo "$l" >>"$T/over"
+		fi
 	else
 		echo "$l" >>"$T/after"
 	fi
@@ -70,9 +87,11 @@ load_med=$(median <"$T/load")
 load_max=$(maxv <"$T/load")
 ok "$(wc -l <"$T/load") FLASH sent during the ${BULK_MB} MB transfer: median ${load_med} ms, max ${load_max} ms"
 echo "# overtook the bulk on the link ($n_over): $(paste -sd' ' "$T/over")"
+echo "# created before the bulk was on disk at JPN (latency, then ms until it was): $(paste -sd';' "$T/fsyncwait")"
 echo "# arrived while KOR committed the bulk ($n_after): $(paste -sd' ' "$T/after")"
-[ "$n_over" -ge 1 ] || fail "no FLASH overtook the bulk transfer"
-over_max=$(maxv <"$T/over")
+cat "$T/fsyncwait" | cut -d' ' -f1 >>"$T/load"
+[ $((n_over + $(wc -l <"$T/fsyncwait"))) -ge 1 ] || fail "no FLASH overtook the bulk transfer"
+over_max=$( (cat "$T/over"; echo 0) | maxv)
 # The bound. On the link a FLASH waits for at most one 64 KiB chunk of the
 # bulk transfer (well under 1 ms on loopback): the sender keeps at most two
 # chunks queued and always writes the highest precedence next. So a FLASH
@@ -96,7 +115,11 @@ if nm "$HLD" 2>/dev/null | grep -q '__asan_init\|__tsan_init'; then
 	exit 0
 fi
 [ "$over_max" -le $((idle_max + 150)) ] || fail "FLASH crossing the link with the bulk took ${over_max} ms > idle max ${idle_max} + 150 ms"
-ok "$n_over FLASH overtook the bulk on the link; worst ${over_max} ms (idle worst ${idle_max} ms)"
+while read -r l w; do
+	[ "$l" -le $((idle_max + w + 150)) ] ||
+		fail "a FLASH created ${w} ms before the bulk was on disk at JPN took ${l} ms > idle max ${idle_max} + ${w} + 150 ms"
+done <"$T/fsyncwait"
+ok "$n_over FLASH overtook the bulk on the link; worst ${over_max} ms (idle worst ${idle_max} ms); $(wc -l <"$T/fsyncwait") more within their bound"
 # KOR verifies and opens on a crypto worker; what a FLASH arriving meanwhile
 # waits for is the loop's part: store and commit (logged "on the loop")
 commit_us=$(grep -h "$bulk: .* bytes: queued" "$T/KOR.log" | sed -nE 's/.*, on the loop ([0-9]+) us.*/\1/p')
