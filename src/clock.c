@@ -13,6 +13,15 @@ hl_now_ms(void)
 }
 
 uint64_t
+hl_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t
 hl_mono_us(void)
 {
 	struct timespec ts;

@@ -8,6 +8,8 @@
 
 /* Wall clock (CLOCK_REALTIME), milliseconds since the epoch. */
 uint64_t hl_now_ms(void);
+/* The same in microseconds (STIX times, date_added, bench taps). */
+uint64_t hl_now_us(void);
 /* Monotonic clock (CLOCK_MONOTONIC), microseconds since an arbitrary start. */
 uint64_t hl_mono_us(void);
 

@@ -139,7 +139,6 @@ node_batch_item(struct hl_node *n, enum batch_kind kind, struct peer_state *ps)
 static void
 bench_tap(struct hl_node *n, const char *idh)
 {
-	struct timespec ts;
 	char line[64];
 	int k;
 
@@ -148,9 +147,7 @@ bench_tap(struct hl_node *n, const char *idh)
 	if (n->bench_fd < 0 && (n->bench_fd = open(n->cfg.bench_tap, O_WRONLY | O_APPEND |
 	    O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600)) < 0)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	k = snprintf(line, sizeof(line), "%s %lld\n", idh,
-	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	k = snprintf(line, sizeof(line), "%s %llu\n", idh, (unsigned long long)hl_now_us());
 	if (k > 0 && (size_t)k < sizeof(line) && write(n->bench_fd, line, (size_t)k) < 0)
 		return;
 }

@@ -230,6 +230,27 @@ send_seal(struct hl_job *j, void *ctx)
 	    &sj->raw, &sj->rawlen);
 }
 
+/* A stored send on disk: into each recipient's lane (not the ones waiting
+ * for a KEM key), pumped, and announced. */
+static void
+send_queue(struct hl_node *n, struct send_job *sj)
+{
+	unsigned i;
+
+	for (i = 0; i < sj->nr; i++) {
+		struct peer_state *ps = node_peer_by_name(n, sj->names[i]);
+
+		if (ps == NULL)
+			continue;
+		if (!sj->waiting[i])
+			node_pump_add(ps, sj->id, sj->sp.precedence);
+		node_pump(n, ps);
+	}
+	/* subscribers: our own reports are part of our track picture too */
+	node_event(n, &(struct hl_node_event){ .kind = HL_NODE_EV_SENT, .id = sj->id,
+	    .content_type = sj->sp.content_type });
+}
+
 /* Once the envelope is on disk: it leaves (the pump), the subscribers
  * hear of it, and the caller gets its answer. */
 static void
@@ -238,22 +259,10 @@ send_durable(void *arg, int rr)
 	struct send_job *sj = arg;
 	struct hl_node *n = sj->n;
 	char why[HL_SEND_WHY_MAX] = "";
-	unsigned i;
 
 	node_undurable_del(n, sj->id);
 	if (rr == HL_OK) {
-		for (i = 0; i < sj->nr; i++) {
-			struct peer_state *ps = node_peer_by_name(n, sj->names[i]);
-
-			if (ps == NULL)
-				continue;
-			if (!sj->waiting[i])
-				node_pump_add(ps, sj->id, sj->sp.precedence);
-			node_pump(n, ps);
-		}
-		/* subscribers: our own reports are part of our track picture too */
-		node_event(n, &(struct hl_node_event){ .kind = HL_NODE_EV_SENT, .id = sj->id,
-		    .content_type = sj->sp.content_type });
+		send_queue(n, sj);
 	} else {
 		snprintf(why, sizeof(why), "stored, but not known to be on disk: %s",
 		    hl_strerror(rr));
@@ -352,18 +361,7 @@ send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
 	    hl_precedence_name(sj->sp.precedence),
 	    sj->nwait > 0 ? "; some await a fresh KEM key" : "");
 	if (sj->cb == NULL) {
-		for (i = 0; i < sj->nr; i++) {
-			struct peer_state *ps = node_peer_by_name(n, names[i]);
-
-			if (ps == NULL)
-				continue;
-			if (!sj->waiting[i])
-				node_pump_add(ps, sj->id, sj->sp.precedence);
-			node_pump(n, ps);
-		}
-		/* subscribers: our own reports are part of our track picture too */
-		node_event(n, &(struct hl_node_event){ .kind = HL_NODE_EV_SENT, .id = sj->id,
-		    .content_type = sj->sp.content_type });
+		send_queue(n, sj);
 	} else if (hl_store_when_durable(n->store, send_durable, sj) != HL_OK) {
 		/* out of memory for the callback: wait for the disk here */
 		(void)hl_store_sync_settle(n->store);

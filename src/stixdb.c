@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "apijson.h"
 #include "label.h"
 #include "stixdb.h"
@@ -20,15 +21,6 @@ struct hl_stixdb {
 	size_t backfilled;         /* objects indexed for search at open */
 	struct put_ctx *pc;        /* a put's scratch */
 };
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* ---- the search index: names, external ids, references ---- */
 
@@ -436,8 +428,8 @@ put_one(struct hl_stixdb *d, const char *collection, const json_t *obj, const ch
 	d->pc->obj = obj;
 	d->pc->text = text;
 	d->pc->textlen = textlen;
-	r = bulk ? hl_store_stix_put_bulk(d->store, &o, now_us(), &da) :
-	    hl_store_stix_put(d->store, &o, now_us(), &da);
+	r = bulk ? hl_store_stix_put_bulk(d->store, &o, hl_now_us(), &da) :
+	    hl_store_stix_put(d->store, &o, hl_now_us(), &da);
 	put_ctx_clear(d->pc);
 	/* the same version again: idempotent */
 	if (r == HL_ERR_EXISTS) {
@@ -1205,7 +1197,7 @@ hl_stixdb_status_put(struct hl_stixdb *d, const char *id, const char *collection
     const char *account, const char *status_json)
 {
 	return d != NULL ? hl_store_stix_status_put(d->store, id, collection, account,
-	    status_json, now_us()) : HL_ERR_INVALID;
+	    status_json, hl_now_us()) : HL_ERR_INVALID;
 }
 
 int
@@ -1248,7 +1240,7 @@ hl_stixdb_count(struct hl_stixdb *d, const char *collection, uint64_t *n)
 int
 hl_stixdb_ingested_mark(struct hl_stixdb *d, const uint8_t id[static HL_ID_BYTES])
 {
-	return d != NULL ? hl_store_stix_ingested_mark(d->store, id, now_us()) : HL_ERR_INVALID;
+	return d != NULL ? hl_store_stix_ingested_mark(d->store, id, hl_now_us()) : HL_ERR_INVALID;
 }
 
 int

@@ -43,15 +43,6 @@ hl_stixshare_time(uint64_t us, char out[32])
 	    (unsigned)(us % 1000000));
 }
 
-uint64_t
-hl_stixshare_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 void
 hl_stixshare_free_str(char *s)
 {
@@ -536,7 +527,7 @@ add_run_start(struct add_run *a, const struct hl_config *cfg, struct hl_store *s
 	    prov->added_by : prov->node);
 	if ((r = hl_stixid_random(a->sid)) != HL_OK)
 		return r;
-	if ((a->st = status_new(a->sid, hl_stixshare_now_us())) == NULL)
+	if ((a->st = status_new(a->sid, hl_now_us())) == NULL)
 		return HL_ERR_NOMEM;
 	if (a->nobj > 0 && ((a->sh.json = hl_calloc(a->nobj, sizeof(*a->sh.json))) == NULL ||
 	    (a->sh.tlps = hl_calloc(a->nobj, sizeof(*a->sh.tlps))) == NULL)) {

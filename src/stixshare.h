@@ -94,9 +94,8 @@ HL_WUR int hl_stixshare_ingest(struct hl_store *s, const uint8_t id[static HL_ID
 HL_WUR int hl_stixshare_catch_up(struct hl_store *s, size_t *done);
 
 /* STIX times: microseconds since the epoch as RFC 3339 UTC with six
- * decimals; the wall clock in microseconds. */
+ * decimals (the wall clock in microseconds is clock.h's hl_now_us). */
 void hl_stixshare_time(uint64_t us, char out[32]);
-uint64_t hl_stixshare_now_us(void);
 /* Free a string json_dumps made (NULL is fine). */
 void hl_stixshare_free_str(char *s);
 

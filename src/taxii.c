@@ -42,6 +42,7 @@
 #include <openssl/rand.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "apijson.h"
 #include "auth.h"
 #include "buf.h"
@@ -530,18 +531,11 @@ post_reply(struct evhttp_request *req, int r, json_t *status)
 		taxii_error(req, 500, "internal error", "%s", hl_strerror(r));
 }
 
-/* A POST whose objects the STIX queue stores. */
-struct post_defer {
-	struct hl_http_defer *d;
-};
-
 static void
 post_done(void *arg, int r, json_t *status)
 {
-	struct post_defer *pd = arg;
-	struct evhttp_request *req = hl_http_defer_take(pd->d);
+	struct evhttp_request *req = hl_http_defer_take(arg);   /* a POST the queue stored */
 
-	hl_free(pd);
 	if (req == NULL) {   /* the client went away: stored all the same */
 		json_decref(status);
 		return;
@@ -557,7 +551,7 @@ h_post(struct treq *x, const struct hl_collection_conf *c)
 	json_t *env = NULL, *objs, *status = NULL;
 	json_error_t je;
 	struct hl_stix_prov prov;
-	struct post_defer *pd = NULL;
+	struct hl_http_defer *pd;
 	char d[HL_AUDIT_DETAIL_MAX];
 	int r;
 
@@ -608,16 +602,14 @@ h_post(struct treq *x, const struct hl_collection_conf *c)
 		goto out;
 	}
 	/* a slice per loop pass (stixshare.h); the answer once on disk */
-	if ((pd = hl_calloc(1, sizeof(*pd))) == NULL || (pd->d = hl_http_defer(x->req)) == NULL) {
-		hl_free(pd);
+	if ((pd = hl_http_defer(x->req)) == NULL) {
 		taxii_error(x->req, 500, "internal error", "out of memory");
 		goto out;
 	}
 	r = hl_stixshare_add_async(x->t->q, x->t->d, c->name, env, objs, &prov, post_done, pd);
 	if (r == HL_ERR_FULL) {
-		struct evhttp_request *req = hl_http_defer_take(pd->d);
+		struct evhttp_request *req = hl_http_defer_take(pd);
 
-		hl_free(pd);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
 		taxii_error(req, 503, "busy", "the node is storing earlier additions: try again "
 		    "shortly");
@@ -831,7 +823,7 @@ h_sighting(struct treq *x)
 	}
 	(void)snprintf(sidfull, sizeof(sidfull), "sighting--%s", sid);
 	our_identity(x->cfg, ident);
-	hl_stixshare_time(hl_stixshare_now_us() / 1000 * 1000, now);
+	hl_stixshare_time(hl_now_us() / 1000 * 1000, now);
 	tlp = l.tlp;
 	s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:[s]}", "type", "sighting",
 	    "spec_version", "2.1", "id", sidfull, "created", now, "modified", now,

@@ -73,15 +73,6 @@ struct hl_taxiipoll {
 	struct source *src;
 };
 
-static uint64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void
 clean(char *s)
 {
@@ -320,7 +311,7 @@ store_page(struct source *s, const struct hl_taxii_page *pg)
 	/* who added them, for the audit record and the status resource: the
 	 * source (the URL is longer than an audit actor may be) */
 	snprintf(prov.added_by, sizeof(prov.added_by), "taxii:%s", s->conf->name);
-	prov.received_us = wall_us();
+	prov.received_us = hl_now_us();
 	r = hl_stixshare_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
 	if (r != HL_OK) {
 		snprintf(s->error, sizeof(s->error), "storing into collection %s: %s",
@@ -347,7 +338,7 @@ keep_position(struct source *s)
 {
 	if (strcmp(s->pg.pos, s->cursor) == 0)
 		return 0;
-	if (hl_stixdb_bridge_set(s->p->db, s->bridge_key, s->pg.pos, wall_us()) != HL_OK) {
+	if (hl_stixdb_bridge_set(s->p->db, s->bridge_key, s->pg.pos, hl_now_us()) != HL_OK) {
 		snprintf(s->error, sizeof(s->error), "cannot store the added_after position");
 		return -1;
 	}
@@ -550,7 +541,7 @@ hl_taxiipoll_trigger(struct hl_taxiipoll *p, const char *name, int from_start,
 			 * everything (what is stored already is not stored twice) */
 			if (s->running)
 				return HL_ERR_AGAIN;
-			if (hl_stixdb_bridge_set(p->db, s->bridge_key, "", wall_us()) != HL_OK)
+			if (hl_stixdb_bridge_set(p->db, s->bridge_key, "", hl_now_us()) != HL_OK)
 				return HL_ERR_STORE;
 			s->cursor[0] = '\0';
 		}
