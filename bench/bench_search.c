@@ -451,6 +451,8 @@ out:
 	(void)unlink(cmd);
 	(void)snprintf(cmd, sizeof(cmd), "%s/node.db-shm", dir);
 	(void)unlink(cmd);
+	(void)snprintf(cmd, sizeof(cmd), "%s/node.db.blobs", dir);
+	(void)rmdir(cmd);
 	(void)rmdir(dir);
 	return rc;
 }

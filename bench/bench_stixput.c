@@ -218,6 +218,8 @@ rm_db(const char *path)
 	(void)unlink(p);
 	(void)snprintf(p, sizeof(p), "%s-shm", path);
 	(void)unlink(p);
+	(void)snprintf(p, sizeof(p), "%s.blobs", path);
+	(void)rmdir(p);
 }
 
 int

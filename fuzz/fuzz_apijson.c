@@ -1,6 +1,7 @@
 /* fuzz_apijson.c: the operator API's request parsers. The first input byte
  * picks the parser: send body, query string, an envelope id (as a path
- * carries it), Basic credentials, base64, the ack body, or a batch body. */
+ * carries it), Basic credentials, base64, the ack body, a batch body, or an
+ * upload (its query string, a newline, its body). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -111,6 +112,41 @@ batch_check(const uint8_t *p, size_t n, const struct hl_policy *pol)
 	hl_apijson_batch_clear(&b);
 }
 
+/* An upload: the content handed over is what comes back, untouched, or
+ * it is freed with a one-line error. */
+static void
+upload_check(const uint8_t *p, size_t n, const struct hl_policy *pol)
+{
+	const uint8_t *nl = memchr(p, '\n', n);
+	struct hl_api_send s;
+	char err[256], *q;
+	uint8_t *body;
+	size_t qlen = nl != NULL ? (size_t)(nl - p) : n, blen = nl != NULL ? n - qlen - 1 : 0;
+	int r;
+
+	if ((q = cstr(p, qlen)) == NULL)
+		return;
+	if ((body = hl_malloc(blen + 1)) == NULL) {
+		hl_free(q);
+		return;
+	}
+	if (blen > 0)
+		memcpy(body, nl + 1, blen);
+	r = hl_apijson_parse_upload(q, blen > 0 ? body : NULL, blen, pol, &s, err, sizeof(err));
+	if (blen == 0)
+		hl_free(body);   /* not handed over: NULL was */
+	if (r != HL_OK) {
+		if (err[0] == '\0' || strchr(err, '\n') != NULL || s.content != NULL)
+			abort();
+	} else {
+		if (s.content_len != blen || memcmp(s.content, nl + 1, blen) != 0 ||
+		    (s.nto == 0) == (s.to_all == 0))
+			abort();
+		hl_apijson_send_clear(&s);
+	}
+	hl_free(q);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -128,7 +164,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0:
 		send_both(data + 1, size - 1, &pol);
 		break;
@@ -160,8 +196,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 5:
 		(void)hl_apijson_parse_empty(data + 1, size - 1, err, sizeof(err));
 		break;
-	default:
+	case 6:
 		batch_check(data + 1, size - 1, &pol);
+		break;
+	default:
+		upload_check(data + 1, size - 1, &pol);
 		break;
 	}
 	return 0;

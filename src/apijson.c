@@ -520,6 +520,11 @@ hl_apijson_label(json_t *o, const struct hl_policy *pol, struct hl_label *out, c
 struct lifted {
 	const char *p;
 	size_t len;
+	/* an upload's body, outside the object (hl_apijson_parse_upload):
+	 * taken by parse_content; the object then has neither field */
+	uint8_t *given;
+	size_t given_len;
+	int has_given;
 };
 
 static int
@@ -536,16 +541,19 @@ parse_content(json_t *o, const struct lifted *lf, struct hl_api_send *out, char 
 	if (get_str(o, "content_type", 0, &ct, err, errlen) != HL_OK)
 		return HL_ERR_MALFORMED;
 	if (ct == NULL) {
-		out->content_type = HL_CT_TEXT;
+		out->content_type = lf->has_given ? HL_CT_FILE : HL_CT_TEXT;
 	} else if (content_type_parse(ct, &out->content_type) != HL_OK) {
 		snprintf(err, errlen, "\"content_type\" must be text, stix, track or file");
 		return HL_ERR_MALFORMED;
 	}
-	if ((text == NULL) == (b64 == NULL)) {
+	if (lf->has_given) {
+		/* the caller refused text and content_b64 already */
+		out->content = lf->given;
+		out->content_len = lf->given_len;
+	} else if ((text == NULL) == (b64 == NULL)) {
 		snprintf(err, errlen, "give exactly one of \"text\" and \"content_b64\"");
 		return HL_ERR_MALFORMED;
-	}
-	if (text != NULL) {
+	} else if (text != NULL) {
 		if (!json_is_string(text)) {
 			snprintf(err, errlen, "field \"text\" must be a string");
 			return HL_ERR_MALFORMED;
@@ -683,27 +691,17 @@ hl_apijson_parse_send(const uint8_t *p, size_t len, const struct hl_policy *pol,
 	return hl_apijson_parse_send_opt(p, len, pol, 1, out, err, errlen);
 }
 
-int
-hl_apijson_parse_send_opt(const uint8_t *p, size_t len, const struct hl_policy *pol, int lift,
+/* Validate a send object o (the content lifted out of it, or given
+ * beside it, per lf) into out. */
+static int
+send_from_object(json_t *o, struct lifted *lf, const struct hl_policy *pol,
     struct hl_api_send *out, char *err, size_t errlen)
 {
-	json_t *o = NULL, *v;
+	json_t *v;
 	const char *key, *prec;
-	struct lifted lf = { NULL, 0 };
-	size_t i, off = 0, vlen = 0;
+	size_t i;
 	int r, ex;
 
-	memset(out, 0, sizeof(*out));
-	if (errlen > 0)
-		err[0] = '\0';
-	if (lift && len <= HL_API_BODY_MAX_BYTES && hl_apijson_depth_ok(p, len) &&
-	    lift_content(p, len, &off, &vlen) && (o = load_lifted(p, len, off, vlen)) != NULL) {
-		lf.p = (const char *)p + off;
-		lf.len = vlen;
-	} else if ((r = hl_apijson_load_object(p, len, HL_API_BODY_MAX_BYTES, &o, err,
-	    errlen)) != HL_OK) {
-		goto out;
-	}
 	r = HL_ERR_MALFORMED;
 	json_object_foreach(o, key, v) {
 		for (i = 0; i < sizeof(send_fields) / sizeof(send_fields[0]); i++)
@@ -739,11 +737,170 @@ hl_apijson_parse_send_opt(const uint8_t *p, size_t len, const struct hl_policy *
 		}
 		out->ttl_s = (uint32_t)json_integer_value(v);
 	}
-	if ((r = parse_content(o, &lf, out, err, errlen)) != HL_OK)
+	if ((r = parse_content(o, lf, out, err, errlen)) != HL_OK)
 		goto out;
 	r = HL_OK;
 out:
+	return r;
+}
+
+int
+hl_apijson_parse_send_opt(const uint8_t *p, size_t len, const struct hl_policy *pol, int lift,
+    struct hl_api_send *out, char *err, size_t errlen)
+{
+	json_t *o = NULL;
+	struct lifted lf;
+	size_t off = 0, vlen = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&lf, 0, sizeof(lf));
+	if (errlen > 0)
+		err[0] = '\0';
+	if (lift && len <= HL_API_BODY_MAX_BYTES && hl_apijson_depth_ok(p, len) &&
+	    lift_content(p, len, &off, &vlen) && (o = load_lifted(p, len, off, vlen)) != NULL) {
+		lf.p = (const char *)p + off;
+		lf.len = vlen;
+	} else if ((r = hl_apijson_load_object(p, len, HL_API_BODY_MAX_BYTES, &o, err,
+	    errlen)) != HL_OK) {
+		goto out;
+	}
+	r = send_from_object(o, &lf, pol, out, err, errlen);
+out:
 	json_decref(o);
+	if (r != HL_OK)
+		hl_apijson_send_clear(out);
+	return r;
+}
+
+/* One query value of an upload as the JSON member the send body would
+ * have: a list for "to" and "releasable_to", a boolean for "to_all" and
+ * "exercise", a number for "ttl_s", a string otherwise. NULL (err set)
+ * when it cannot be one. */
+static json_t *
+upload_value(const char *key, const char *val, char *err, size_t errlen)
+{
+	json_t *a;
+	const char *p, *c;
+	uint64_t v;
+
+	if (strcmp(key, "to") == 0 || strcmp(key, "releasable_to") == 0) {
+		if ((a = json_array()) == NULL)
+			return NULL;
+		for (p = val; *p != '\0'; p = *c == ',' ? c + 1 : c) {
+			c = p + strcspn(p, ",");
+			if (c == p || json_array_append_new(a, json_stringn(p, (size_t)(c - p))) != 0) {
+				snprintf(err, errlen, "\"%s\" must be a comma-separated list", key);
+				json_decref(a);
+				return NULL;
+			}
+		}
+		return a;
+	}
+	if (strcmp(key, "to_all") == 0 || strcmp(key, "exercise") == 0) {
+		if (strcmp(val, "true") == 0 || strcmp(val, "false") == 0)
+			return json_boolean(val[0] == 't');
+		snprintf(err, errlen, "\"%s\" must be true or false", key);
+		return NULL;
+	}
+	if (strcmp(key, "ttl_s") == 0) {
+		if (parse_uint(val, 1, HL_API_TTL_MAX_S, &v) != HL_OK) {
+			snprintf(err, errlen, "\"ttl_s\" must be an integer from 1 to %u",
+			    HL_API_TTL_MAX_S);
+			return NULL;
+		}
+		return json_integer((json_int_t)v);
+	}
+	return json_string(val);
+}
+
+int
+hl_apijson_parse_upload(const char *q, uint8_t *content, size_t clen,
+    const struct hl_policy *pol, struct hl_api_send *out, char *err, size_t errlen)
+{
+	static const char *const fields[] = {
+		"to", "to_all", "precedence", "classification", "releasable_to", "tlp",
+		"content_type", "exercise", "ttl_s",
+	};
+	json_t *o = NULL, *v;
+	struct lifted lf;
+	const char *p, *amp, *eq;
+	char key[32], *val = NULL;
+	size_t qlen, i;
+	int r = HL_ERR_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	memset(&lf, 0, sizeof(lf));
+	if (errlen > 0)
+		err[0] = '\0';
+	if (content == NULL || clen == 0) {
+		snprintf(err, errlen, "the content is empty");
+		goto out;
+	}
+	if (clen > HL_CONTENT_MAX_BYTES) {
+		snprintf(err, errlen, "content larger than %u bytes", HL_CONTENT_MAX_BYTES);
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	if (q == NULL || q[0] == '\0') {
+		snprintf(err, errlen, "the envelope's fields go in the query string");
+		goto out;
+	}
+	if ((qlen = strlen(q)) > HL_API_UPLOAD_QUERY_MAX) {
+		snprintf(err, errlen, "query string longer than %d bytes", HL_API_UPLOAD_QUERY_MAX);
+		goto out;
+	}
+	if ((o = json_object()) == NULL || (val = hl_malloc(qlen + 1)) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	for (p = q; p < q + qlen; p = amp + 1) {
+		if ((amp = strchr(p, '&')) == NULL)
+			amp = q + qlen;
+		if (amp == p)
+			continue;
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL) {
+			snprintf(err, errlen, "query parameter without a value");
+			goto out;
+		}
+		if (pct_decode(p, (size_t)(eq - p), key, sizeof(key)) != HL_OK ||
+		    pct_decode(eq + 1, (size_t)(amp - eq - 1), val, qlen + 1) != HL_OK) {
+			snprintf(err, errlen, "malformed query parameter");
+			goto out;
+		}
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (strcmp(key, fields[i]) == 0)
+				break;
+		if (i == sizeof(fields) / sizeof(fields[0])) {
+			snprintf(err, errlen, "unknown query parameter \"%s\"", key);
+			goto out;
+		}
+		if (json_object_get(o, key) != NULL) {
+			snprintf(err, errlen, "query parameter \"%s\" given twice", key);
+			goto out;
+		}
+		if ((v = upload_value(key, val, err, errlen)) == NULL) {
+			if (err[0] == '\0')
+				r = HL_ERR_NOMEM;
+			goto out;
+		}
+		if (json_object_set_new(o, key, v) != 0) {
+			r = HL_ERR_NOMEM;
+			goto out;
+		}
+	}
+	lf.given = content;
+	lf.given_len = clen;
+	lf.has_given = 1;
+	content = NULL;   /* out's now, or freed with it below */
+	r = send_from_object(o, &lf, pol, out, err, errlen);
+	if (r != HL_OK && out->content == NULL)
+		hl_free_secret(lf.given, lf.given_len + 1);
+out:
+	json_decref(o);
+	hl_free(val);
+	if (content != NULL)
+		hl_free_secret(content, clen + 1);
 	if (r != HL_OK)
 		hl_apijson_send_clear(out);
 	return r;

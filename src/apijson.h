@@ -21,6 +21,7 @@
  * for that (base64 is 4/3 of the content). */
 #define HL_API_BODY_MAX_BYTES ((HL_CONTENT_MAX_BYTES + 2u) / 3u * 4u + 1024u * 1024u)
 #define HL_API_QUERY_MAX 1024           /* query string, bytes */
+#define HL_API_UPLOAD_QUERY_MAX 4096    /* an upload's query string (its fields), bytes */
 #define HL_API_LIMIT_DEFAULT 100
 #define HL_API_LIMIT_MAX 100000
 #define HL_API_TTL_MAX_S (366u * 86400u)
@@ -81,6 +82,14 @@ struct hl_api_send {
  * with one line in err naming the field. */
 HL_WUR int hl_apijson_parse_send(const uint8_t *p, size_t len, const struct hl_policy *pol,
     struct hl_api_send *out, char *err, size_t errlen);
+/* An upload: the content is the request body, the fields the send body
+ * would hold are in the query string (to and releasable_to comma-separated,
+ * to_all and exercise true or false; content_type defaults to file; text
+ * and content_b64 are not taken). Takes ownership of content, allocated
+ * with hl_malloc(clen + 1): out holds it, or it is freed. Errors as
+ * hl_apijson_parse_send. */
+HL_WUR int hl_apijson_parse_upload(const char *q, uint8_t *content, size_t clen,
+    const struct hl_policy *pol, struct hl_api_send *out, char *err, size_t errlen);
 /* The same with the fast path for a large "content_b64" on (lift 1, what
  * hl_apijson_parse_send does) or off (0): for tests and fuzzing, which
  * check that both give the same answer. */

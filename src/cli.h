@@ -82,6 +82,9 @@ int hl_cli_setup(struct hl_cli *c);
  * EX_OK (caller decrefs). */
 int hl_cli_api_call(struct hl_cli *c, const char *what, const char *method, const char *path,
     json_t *body, json_t **resp);
+/* The same with a body of any type (content_type NULL: JSON). */
+int hl_cli_api_call_raw(struct hl_cli *c, const char *what, const char *method, const char *path,
+    const char *content_type, const uint8_t *body, size_t blen, json_t **resp);
 /* The options send and track-report share (docs/API.md's send body). */
 struct hl_cli_envelope {
 	const char *to;               /* "all" or comma-separated recipients */
@@ -97,6 +100,10 @@ int hl_cli_envelope_check(const char *cmd, const struct hl_cli_envelope *e);
 int hl_cli_envelope_body(const char *cmd, const struct hl_cli_envelope *e, json_t **body);
 /* POST an envelope body; print the new id (the only output, for scripts). */
 int hl_cli_post_envelope(struct hl_cli *c, const char *cmd, json_t *body);
+/* The same as an upload: fields (the send body without its content) in the
+ * query string, content as the body (POST /api/v1/envelopes/upload). */
+int hl_cli_upload_envelope(struct hl_cli *c, const char *cmd, json_t *fields,
+    const uint8_t *content, size_t clen);
 
 /* ---- the commands: argc, argv after the command's name; an exit code ---- */
 

@@ -116,26 +116,38 @@ int
 hl_cli_api_call(struct hl_cli *c, const char *what, const char *method, const char *path,
     json_t *body, json_t **resp)
 {
-	struct hl_http_resp hr;
-	json_t *j = NULL, *m;
-	uint8_t *raw = NULL;
-	char *b = NULL, err[512];
+	char *b = NULL;
 	size_t blen = 0;
-	int rc, r;
+	int rc;
 
 	*resp = NULL;
-	if ((rc = hl_cli_setup(c)) != EX_OK)
-		return rc;
 	if (body != NULL) {
 		if ((b = json_dumps(body, JSON_COMPACT)) == NULL)
 			return hl_cli_fail(EX_FAIL, "out of memory");
 		blen = strlen(b);
 	}
-	r = hl_httpc_request(&c->hc, &(struct hl_httpc_req){ .method = method, .path = path,
-	    .body = (const uint8_t *)b, .body_len = blen, .body_max = CLI_BODY_MAX }, &hr, &raw,
-	    err, sizeof(err));
+	rc = hl_cli_api_call_raw(c, what, method, path, NULL, (const uint8_t *)b, blen, resp);
 	if (b != NULL)
 		hl_free_secret(b, blen + 1);
+	return rc;
+}
+
+int
+hl_cli_api_call_raw(struct hl_cli *c, const char *what, const char *method, const char *path,
+    const char *content_type, const uint8_t *body, size_t blen, json_t **resp)
+{
+	struct hl_http_resp hr;
+	json_t *j = NULL, *m;
+	uint8_t *raw = NULL;
+	char err[512];
+	int rc, r;
+
+	*resp = NULL;
+	if ((rc = hl_cli_setup(c)) != EX_OK)
+		return rc;
+	r = hl_httpc_request(&c->hc, &(struct hl_httpc_req){ .method = method, .path = path,
+	    .content_type = content_type, .body = body, .body_len = blen,
+	    .body_max = CLI_BODY_MAX }, &hr, &raw, err, sizeof(err));
 	if (r != HL_OK) {
 		rc = hl_cli_fail(r == HL_ERR_NOMEM ? EX_FAIL : EX_UNREACHABLE, "%s", err);
 		goto out;
@@ -252,6 +264,99 @@ nomem:
 out:
 	json_decref(arr);
 	json_decref(body);
+	return rc;
+}
+
+/* Append s to q (at *o of qmax), percent-encoding all but unreserved
+ * characters. 0 when it does not fit. */
+static int
+q_put(char *q, size_t qmax, size_t *o, const char *s, int encode)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char ch;
+
+	for (; *s != '\0'; s++) {
+		ch = (unsigned char)*s;
+		if (!encode || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			if (*o + 1 >= qmax)
+				return 0;
+			q[(*o)++] = (char)ch;
+		} else {
+			if (*o + 3 >= qmax)
+				return 0;
+			q[(*o)++] = '%';
+			q[(*o)++] = hex[ch >> 4];
+			q[(*o)++] = hex[ch & 15];
+		}
+	}
+	q[*o] = '\0';
+	return 1;
+}
+
+/* The upload's path: the send body's fields (all but the content) as its
+ * query string (docs/API.md). 0 when they do not fit. */
+static int
+upload_path(json_t *body, char *out, size_t outlen)
+{
+	const char *key;
+	json_t *v, *it;
+	size_t o = 0, i;
+	char num[32];
+	int first = 1;
+
+	if (!q_put(out, outlen, &o, "/api/v1/envelopes/upload?", 0))
+		return 0;
+	json_object_foreach(body, key, v) {
+		if (!(first ? 1 : q_put(out, outlen, &o, "&", 0)) ||
+		    !q_put(out, outlen, &o, key, 1) || !q_put(out, outlen, &o, "=", 0))
+			return 0;
+		first = 0;
+		if (json_is_array(v)) {
+			json_array_foreach(v, i, it) {
+				if (!json_is_string(it) || (i > 0 && !q_put(out, outlen, &o, ",", 0)) ||
+				    !q_put(out, outlen, &o, json_string_value(it), 1))
+					return 0;
+			}
+		} else if (json_is_boolean(v)) {
+			if (!q_put(out, outlen, &o, json_is_true(v) ? "true" : "false", 0))
+				return 0;
+		} else if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+			if (!q_put(out, outlen, &o, num, 0))
+				return 0;
+		} else if (!json_is_string(v) || !q_put(out, outlen, &o, json_string_value(v), 1)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Print the id of an accepted send; an exit code. */
+static int
+print_sent_id(const char *cmd, json_t *resp)
+{
+	if (!json_is_string(json_object_get(resp, "id")))
+		return hl_cli_fail(EX_UNREACHABLE, "%s: the node's answer has no id", cmd);
+	printf("%s\n", json_string_value(json_object_get(resp, "id")));
+	return EX_OK;
+}
+
+int
+hl_cli_upload_envelope(struct hl_cli *c, const char *cmd, json_t *fields,
+    const uint8_t *content, size_t clen)
+{
+	json_t *resp = NULL;
+	char path[HL_API_UPLOAD_QUERY_MAX + 64];
+	int rc;
+
+	if (!upload_path(fields, path, sizeof(path)))
+		return hl_cli_fail(EX_USAGE, "%s: the envelope's fields are too long", cmd);
+	if ((rc = hl_cli_api_call_raw(c, cmd, "POST", path, "application/octet-stream", content,
+	    clen, &resp)) != EX_OK)
+		return rc;
+	rc = print_sent_id(cmd, resp);
+	json_decref(resp);
 	return rc;
 }
 

@@ -46,6 +46,7 @@ const char hl_cli_send_usage[] =
 /* ---- send --batch FILE.jsonl ---- */
 
 #define CLI_BATCH_FILE_MAX (256u * 1024 * 1024)   /* a JSON Lines file */
+#define CLI_UPLOAD_MIN (64u * 1024)   /* content this large goes as an upload */
 /* the lines of one request, leaving room for the object around them */
 #define CLI_BATCH_BODY_MAX (HL_API_BATCH_BODY_MAX_BYTES - 64u * 1024)
 
@@ -269,7 +270,13 @@ hl_cli_send(struct hl_cli *c, int argc, char **argv)
 	if ((rc = hl_cli_envelope_body("send", &e, &body)) != EX_OK)
 		goto out;
 	rc = EX_FAIL;
-	txt = strcmp(e.type, "file") != 0 ? json_stringn((const char *)content, clen) : NULL;
+	if (strcmp(e.type, "file") == 0 || clen >= CLI_UPLOAD_MIN) {
+		/* the bytes as they are, not base64 in JSON: the node copies
+		 * them once instead of scanning and decoding them */
+		rc = hl_cli_upload_envelope(c, "send", body, content, clen);
+		goto out;
+	}
+	txt = json_stringn((const char *)content, clen);
 	if (txt != NULL) {
 		if (json_object_set_new(body, "text", txt) != 0)
 			goto nomem;

@@ -1019,21 +1019,21 @@ r_operator_change(struct hl_http_req *x)
 #define GH (HL_HTTP_GET | HL_HTTP_HEAD)
 static const struct hl_http_route console_routes[] = {
 	/* the pages and the session: their own authentication */
-	{ GH, "/", r_redirect, 0, 0 },
-	{ GH, "/console", r_redirect, 0, 0 },
-	{ HL_HTTP_POST, "/console/login", r_login, B, HL_CONSOLE_BODY_MAX },
-	{ HL_HTTP_GET, "/console/session", r_session, A, 0 },
+	{ GH, "/", r_redirect, 0, 0, NULL },
+	{ GH, "/console", r_redirect, 0, 0, NULL },
+	{ HL_HTTP_POST, "/console/login", r_login, B, HL_CONSOLE_BODY_MAX, NULL },
+	{ HL_HTTP_GET, "/console/session", r_session, A, 0, NULL },
 	/* the scripts send {} */
-	{ HL_HTTP_POST, "/console/logout", r_logout, A | B, HL_CONSOLE_BODY_MAX },
-	{ GH, "/console/*", r_asset, 0, 0 },
+	{ HL_HTTP_POST, "/console/logout", r_logout, A | B, HL_CONSOLE_BODY_MAX, NULL },
+	{ GH, "/console/*", r_asset, 0, 0, NULL },
 	/* the API endpoints added for it */
-	{ HL_HTTP_GET, "/api/v1/events", r_events, A, 0 },
-	{ HL_HTTP_GET, "/api/v1/audit", r_audit, A | Q, 0 },
-	{ HL_HTTP_POST, "/api/v1/label/check", r_label_check, A | B, HL_CONSOLE_BODY_MAX },
-	{ HL_HTTP_GET, "/api/v1/operators", r_operators_list, A, 0 },
-	{ HL_HTTP_POST, "/api/v1/operators", r_operators_add, A | B, HL_CONSOLE_BODY_MAX },
+	{ HL_HTTP_GET, "/api/v1/events", r_events, A, 0, NULL },
+	{ HL_HTTP_GET, "/api/v1/audit", r_audit, A | Q, 0, NULL },
+	{ HL_HTTP_POST, "/api/v1/label/check", r_label_check, A | B, HL_CONSOLE_BODY_MAX, NULL },
+	{ HL_HTTP_GET, "/api/v1/operators", r_operators_list, A, 0, NULL },
+	{ HL_HTTP_POST, "/api/v1/operators", r_operators_add, A | B, HL_CONSOLE_BODY_MAX, NULL },
 	{ HL_HTTP_POST, "/api/v1/operators/{name}/{action}", r_operator_change, A | B,
-	    HL_CONSOLE_BODY_MAX },
+	    HL_CONSOLE_BODY_MAX, NULL },
 };
 #undef A
 #undef Q

@@ -21,6 +21,9 @@
 #define HL_WRAP_MAX_BYTES 2048                  /* one recipient's wrapped key */
 #define HL_CONTENT_MAX_BYTES (64u * 1024 * 1024) /* plaintext content */
 #define HL_ENVELOPE_MAX_BYTES (HL_CONTENT_MAX_BYTES + 256u * 1024)
+/* a content or sealed envelope this large is stored in a file of its own,
+ * not in a SQLite row (store_blob.c) */
+#define HL_BLOB_MIN_BYTES (256u * 1024)
 #define HL_FRAME_MAX_BYTES (HL_ENVELOPE_MAX_BYTES + 64)
 #define HL_FRAME_PREAUTH_MAX_BYTES (16u * 1024) /* before the peer is matched */
 #define HL_CHUNK_BYTES (64u * 1024)             /* envelopes larger than this travel in chunks */

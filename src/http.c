@@ -387,6 +387,8 @@ hl_http_plan(const struct hl_http_table *t, const struct hl_http_in *in, struct 
 	p->row = m;
 	p->style = m->style;
 	media = p->style != NULL && p->style->media != NULL ? p->style->media : JSON_MEDIA;
+	if (r->media != NULL)
+		media = r->media;
 	p->auth = (r->flags & HL_HTTP_AUTH) != 0;
 	if (in->query != NULL && in->query[0] != '\0' && !(r->flags & HL_HTTP_QUERY)) {
 		refuse(p, 400, "bad_request", "this endpoint takes no query parameters");
@@ -613,12 +615,22 @@ http_request(struct evhttp_request *req, void *arg)
 	x->nparams = p->nparams;
 	memcpy(x->param, p->param, sizeof(x->param));
 	x->body_len = hin.body_len;
-	if (x->body_len > 0 && (x->body = evbuffer_pullup(in, -1)) == NULL) {
+	if (x->body_len > 0 && (p->row->r->flags & HL_HTTP_BODY_OWN)) {
+		/* one copy, chunk by chunk, instead of a pullup and a copy */
+		if ((x->own = hl_malloc(x->body_len + 1)) == NULL ||
+		    evbuffer_remove(in, x->own, x->body_len) != (int)x->body_len) {
+			send_refusal(req, p->style, 500, "internal", "out of memory", NULL, NULL, 0);
+			goto out;
+		}
+		x->body = x->own;
+	} else if (x->body_len > 0 && (x->body = evbuffer_pullup(in, -1)) == NULL) {
 		send_refusal(req, p->style, 500, "internal", "out of memory", NULL, NULL, 0);
 		goto out;
 	}
 	p->row->r->fn(x);
 out:
+	if (x != NULL && x->own != NULL)
+		hl_free_secret(x->own, x->body_len + 1);
 	if (x != NULL)
 		hl_free_secret(x, sizeof(*x));
 	hl_free(p);

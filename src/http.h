@@ -50,6 +50,8 @@ struct ssl_ctx_st;
 #define HL_HTTP_AUTH 0x01u             /* an authenticated operator (x->op) */
 #define HL_HTTP_QUERY 0x02u            /* takes a query string; else one is 400 */
 #define HL_HTTP_BODY 0x04u             /* takes a body of the style's media type; else one is 400 */
+#define HL_HTTP_BODY_OWN 0x08u         /* with HL_HTTP_BODY: the body comes as x->own, one
+                                        * copy out of the connection's buffer, not pulled up */
 
 /* How a registrant's refusals look and what its replies are. */
 struct hl_http_style {
@@ -67,6 +69,7 @@ struct hl_http_route {
 	void (*fn)(struct hl_http_req *x);
 	unsigned flags;
 	size_t body_max;               /* with HL_HTTP_BODY: bytes, 0 = the server's limit */
+	const char *media;             /* with HL_HTTP_BODY: its media type; NULL = the style's */
 };
 
 /* One request as a handler gets it; valid for the call only. */
@@ -77,6 +80,10 @@ struct hl_http_req {
 	const char *query;             /* NULL without one */
 	const uint8_t *body;           /* NULL when empty */
 	size_t body_len;
+	/* HL_HTTP_BODY_OWN: the body (body_len bytes, hl_malloc'd with one byte
+	 * more); the handler may take it (and set own to NULL), else the layer
+	 * frees it after the handler */
+	uint8_t *own;
 	unsigned method;               /* HL_HTTP_GET, ... */
 	const struct hl_operator_conf *op;   /* with HL_HTTP_AUTH: who; else NULL */
 	void *via;                     /* the authenticator that accepted op (its arg) */

@@ -261,6 +261,19 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 	snprintf(path, sizeof(path), "%s/hotline.db", n->cfg.data_dir);
 	if ((r = hl_store_open(path, &n->store, err, errlen)) != HL_OK)
 		goto out;
+	{
+		/* large contents whose row never reached the disk (store_blob.c) */
+		unsigned removed, kept;
+
+		if ((r = hl_store_blob_sweep(n->store, &removed, &kept)) != HL_OK) {
+			snprintf(err, errlen, "cannot sweep the envelope files: %s",
+			    hl_store_errmsg(n->store));
+			goto out;
+		}
+		if (removed > 0)
+			log_info("envelope files: %u kept, %u removed that no stored envelope "
+			    "names (written before a crash or a failed store)", kept, removed);
+	}
 	if (n->cfg.bench_no_fsync) {
 		/* benchmarking aid (docs/CONFIG.md): acknowledged data may be lost */
 		log_warnx("WARNING: bench_no_fsync = yes: SQLite synchronous=OFF, NOT DURABLE; "

@@ -92,6 +92,7 @@ struct send_job {
 	uint8_t id[HL_ID_BYTES];
 	uint8_t *raw;
 	size_t rawlen;
+	uint64_t content_file, raw_file;   /* the large parts' files, 0 if none */
 	/* the asynchronous caller */
 	hl_node_send_cb cb;
 	void *arg;
@@ -228,6 +229,13 @@ send_seal(struct hl_job *j, void *ctx)
 	(void)ctx;
 	sj->r = hl_seal_envelope(sj->n->keys, &sj->sp, sj->content, sj->content_len, sj->id,
 	    &sj->raw, &sj->rawlen);
+	/* a large content and envelope go to files of their own here, so the
+	 * loop's commit names them instead of copying them into the WAL; if
+	 * this fails the store tries again and reports why */
+	if (sj->r == HL_OK && hl_blob_prewrite(hl_store_blob_dir(sj->n->store),
+	    hl_store_blob_durable(sj->n->store), sj->id, sj->content, sj->content_len, sj->raw,
+	    sj->rawlen, &sj->content_file, &sj->raw_file) != HL_OK)
+		sj->content_file = sj->raw_file = 0;
 }
 
 /* A stored send on disk: into each recipient's lane (not the ones waiting
@@ -322,6 +330,8 @@ send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
 	m.content_len = sj->content_len;
 	m.raw = sj->raw;
 	m.raw_len = sj->rawlen;
+	m.content_file = sj->content_file;
+	m.raw_file = sj->raw_file;
 	hl_hex_id(sj->id, idh);
 	hl_label_format(&sj->label, &n->cfg.policy, lt, sizeof(lt));
 	snprintf(ad, sizeof(ad), "to=%u recipients precedence=%s label=%s%s size=%zu", sj->nr,

@@ -22,7 +22,7 @@
 #include "alloc.h"
 #include "store_int.h"
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 
@@ -115,6 +115,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	store_stix_v9,
 	/* 9 -> 10: names, external ids and references for search (store_stix.c) */
 	store_stix_v10,
+	/* 10 -> 11: large contents and envelopes in files (store_blob.c) */
+	store_blob_v11,
 };
 
 /* The core's statements: transactions. */
@@ -150,6 +152,7 @@ static const struct store_sql *const store_sqls[STORE_MOD_COUNT] = {
 	[STORE_MOD_TRACKS] = &store_sql_tracks,
 	[STORE_MOD_ACCOUNTS] = &store_sql_accounts,
 	[STORE_MOD_STIX] = &store_sql_stix,
+	[STORE_MOD_BLOB] = &store_sql_blob,
 };
 
 /* How an operation is wrapped: its own transaction, or a savepoint inside
@@ -1226,6 +1229,8 @@ store_open(const char *path, int readonly, struct hl_store **out, char *err, siz
 	}
 	if ((r = migrate(s->db, readonly, err, errlen)) != HL_OK)
 		goto out;
+	if ((r = store_blob_init(s, path, err, errlen)) != HL_OK)
+		goto out;
 	if ((r = prepare_all(s, err, errlen)) != HL_OK)
 		goto out;
 	if ((r = store_audit_load(s)) != HL_OK) {
@@ -1267,6 +1272,7 @@ hl_store_close(struct hl_store *s)
 int
 hl_store_no_fsync(struct hl_store *s)
 {
+	s->no_fsync = 1;
 	return sqlite3_exec(s->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL) == SQLITE_OK ?
 	    HL_OK : HL_ERR_STORE;
 }

@@ -56,6 +56,9 @@ struct hl_msg {
 	size_t content_len;
 	uint8_t *raw;                        /* encoded envelope; owned; only if asked */
 	size_t raw_len;
+	/* keys of files holding content / raw (store_blob.c), 0 if none: set
+	 * by a writer that wrote them already (hl_blob_prewrite) */
+	uint64_t content_file, raw_file;
 };
 void hl_msg_clear(struct hl_msg *m);     /* frees content and raw (wiping) */
 
@@ -350,6 +353,34 @@ HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outb
 /* The SQLite message of the last failure on s ("" if none); static storage
  * inside s, valid until the next call on s. */
 const char *hl_store_errmsg(const struct hl_store *s);
+
+/* ---- large contents and envelopes in files (store_blob.c) ---- */
+enum { HL_BLOB_CONTENT = 1, HL_BLOB_RAW = 2 };
+/* The directory of the files ("<db>.blobs"), NULL if none; fixed while the
+ * store is open, so any thread may use it. */
+const char *hl_store_blob_dir(const struct hl_store *s);
+/* Are the files fsynced (not after hl_store_no_fsync)? */
+int hl_store_blob_durable(const struct hl_store *s);
+/* Thread-safe, no SQLite: write p[0..n) as a new file of envelope id under
+ * a fresh key, fdatasynced and its name fsynced when durable.
+ * OUT: *key. HL_ERR_FULL when the disk is full. */
+HL_WUR int hl_blob_write(const char *dir, int durable, const uint8_t id[static HL_ID_BYTES],
+    int kind, const uint8_t *p, size_t n, uint64_t *key);
+/* Thread-safe: read the file of (id, kind, key), which must hold len
+ * bytes (HL_ERR_CORRUPT otherwise). OUT: *out, caller frees. */
+HL_WUR int hl_blob_read(const char *dir, const uint8_t id[static HL_ID_BYTES], int kind,
+    uint64_t key, size_t len, uint8_t **out);
+/* Thread-safe: the files of an envelope about to be stored, for each part
+ * of HL_BLOB_MIN_BYTES or more (a worker's share of the store's work).
+ * OUT: the keys to put in its hl_msg (0: that part stays in the row).
+ * dir NULL: nothing to do. */
+HL_WUR int hl_blob_prewrite(const char *dir, int durable, const uint8_t id[static HL_ID_BYTES],
+    const uint8_t *content, size_t clen, const uint8_t *raw, size_t rlen,
+    uint64_t *content_file, uint64_t *raw_file);
+/* At the daemon's start: remove the files no row names (a crash between a
+ * file and its row's commit, a failed insert, a replaced sealing).
+ * OUT: how many were removed and kept. */
+HL_WUR int hl_store_blob_sweep(struct hl_store *s, unsigned *removed, unsigned *kept);
 /* Benchmarks only (bench_no_fsync): synchronous=OFF, nothing is fsynced. */
 HL_WUR int hl_store_no_fsync(struct hl_store *s);
 /* Benchmarks only (bench_stixput): SQLite's page cache, kib KiB (1 ..

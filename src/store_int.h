@@ -13,6 +13,8 @@
  *   store_accounts.c operator accounts
  *   store_stix.c     STIX objects, the observable and search indexes,
  *                    TAXII status, poll cursors
+ *   store_blob.c     large contents and envelopes in files beside the
+ *                    database
  *
  * One statement mechanism: every module has a table of SQL texts (struct
  * store_sql), all prepared once when the store opens and finalized when it
@@ -45,6 +47,7 @@ enum store_mod {
 	STORE_MOD_TRACKS,
 	STORE_MOD_ACCOUNTS,
 	STORE_MOD_STIX,
+	STORE_MOD_BLOB,
 	STORE_MOD_COUNT
 };
 
@@ -55,7 +58,7 @@ struct store_sql {
 	unsigned n;
 };
 extern const struct store_sql store_sql_msg, store_sql_queue, store_sql_audit,
-    store_sql_tracks, store_sql_accounts, store_sql_stix;
+    store_sql_tracks, store_sql_accounts, store_sql_stix, store_sql_blob;
 
 /* The migration steps the modules own (store.c holds the ordered list;
  * each text is exactly what that step has always run). */
@@ -68,6 +71,7 @@ extern const char store_accounts_v7[];  /* 6 -> 7: operator accounts */
 extern const char store_queue_v8[];     /* 7 -> 8: deadline scan indexes */
 extern const char store_stix_v9[];      /* 8 -> 9: STIX collections */
 extern const char store_stix_v10[];     /* 9 -> 10: STIX search index */
+extern const char store_blob_v11[];     /* 10 -> 11: large contents in files */
 
 enum store_hold_state { HOLD_NONE = 0, HOLD_OPEN, HOLD_ENDED };
 
@@ -91,6 +95,10 @@ struct hl_store {
 	atomic_int wal_restart;
 	sqlite3_stmt **st[STORE_MOD_COUNT];   /* each module's table, prepared */
 	int readonly;
+	int no_fsync;                /* hl_store_no_fsync: files are not fsynced either */
+	/* large contents and envelopes (store_blob.c): "<db>.blobs"; set at
+	 * open and never changed, so any thread may read it */
+	char blob_dir[HL_PATH_MAX];
 	int in_tx;                  /* hl_store_begin() was called */
 	int audit_valid;            /* audit_seq / audit_hash match the database */
 	uint64_t audit_seq;         /* last entry's seq (0: empty log) */
@@ -117,6 +125,20 @@ store_st(const struct hl_store *s, enum store_mod m, unsigned i)
 {
 	return s->st[m][i];
 }
+
+/* ---- files beside the database (store_blob.c) ---- */
+/* Set s->blob_dir from the database's path and create it (mode 0700). */
+int store_blob_init(struct hl_store *s, const char *dbpath, char *err, size_t errlen);
+/* Before a row is inserted: a part of n >= HL_BLOB_MIN_BYTES goes to a file
+ * (unless have names one a worker wrote); OUT: *key, 0 when it stays in
+ * the row. */
+int store_blob_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], int kind,
+    const uint8_t *p, size_t n, uint64_t have, uint64_t *key);
+/* A part of the current row: from col_inline, or from the file that
+ * col_key and col_len name. OUT: *out (caller frees), *len. */
+int store_blob_col(struct hl_store *s, sqlite3_stmt *st, int col_inline, int col_key,
+    int col_len, const uint8_t id[static HL_ID_BYTES], int kind, size_t max, uint8_t **out,
+    size_t *len);
 
 /* ---- the syncer (store_sync.c) ---- */
 void store_sync_committed(struct hl_store *s);

@@ -45,12 +45,15 @@ enum msg_st {
 #define MSG_COLS "id, inbound, origin, originator, precedence, content_type, flags," \
 	" suite, label, created_ms, expires_ms, stored_ms, acked_ms, acked_by, sig_ok, overdue_ms"
 #define MSG_NCOLS 16
+/* the content's size, in the row or in its file (store_blob.c) */
+#define CONTENT_LEN "CASE WHEN content_file != 0 THEN content_file_len ELSE length(content) END"
 
 static const char *const msg_sql[ST_MSG_N] = {
 	[ST_ENV_INSERT] = "INSERT INTO envelopes (id, inbound, origin, originator, precedence,"
 	    " content_type, flags, suite, label, created_ms, expires_ms, stored_ms, acked_ms,"
-	    " acked_by, sig_ok, content, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, 0, '', ?13, ?14, ?15)",
+	    " acked_by, sig_ok, content, raw, content_file, content_file_len, raw_file,"
+	    " raw_file_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, 0, '', ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
 	[ST_DLV_INSERT] = "INSERT INTO deliveries (id, node, state, queued_ms) VALUES (?1, ?2, 0, ?3)",
 	[ST_DLV_GET] = "SELECT d.state, e.precedence, e.created_ms FROM deliveries AS d"
 	    " JOIN envelopes AS e ON e.id = d.id WHERE d.id = ?1 AND d.node = ?2",
@@ -69,11 +72,11 @@ static const char *const msg_sql[ST_MSG_N] = {
 	[ST_ACK] = "UPDATE envelopes SET acked_ms = ?2, acked_by = ?3"
 	    " WHERE id = ?1 AND inbound = 1 AND acked_ms = 0",
 	[ST_ACK_CHECK] = "SELECT acked_ms FROM envelopes WHERE id = ?1 AND inbound = 1",
-	[ST_GET] = "SELECT " MSG_COLS ", content, raw FROM envelopes WHERE id = ?1"
-	    " AND inbound IN (0, 1)",
-	[ST_LIST_ALL] = "SELECT " MSG_COLS ", length(content) FROM envelopes WHERE inbound IN (0, 1)"
-	    " ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
-	[ST_LIST_IN] = "SELECT " MSG_COLS ", length(content) FROM envelopes WHERE inbound = 1"
+	[ST_GET] = "SELECT " MSG_COLS ", content, raw, content_file, content_file_len, raw_file,"
+	    " raw_file_len FROM envelopes WHERE id = ?1 AND inbound IN (0, 1)",
+	[ST_LIST_ALL] = "SELECT " MSG_COLS ", " CONTENT_LEN " FROM envelopes"
+	    " WHERE inbound IN (0, 1) ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
+	[ST_LIST_IN] = "SELECT " MSG_COLS ", " CONTENT_LEN " FROM envelopes WHERE inbound = 1"
 	    " ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
 	[ST_RCPT_INSERT] = "INSERT INTO receipts_out (id, kind, to_node, raw, done)"
 	    " VALUES (?1, ?2, ?3, ?4, 0)",
@@ -136,12 +139,21 @@ check_msg(const struct hl_msg *m)
 	return HL_OK;
 }
 
+/* A content or envelope of HL_BLOB_MIN_BYTES or more goes to a file first
+ * (store_blob.c), unless the worker that made it wrote it already; the row
+ * then names the file. */
 static int
 env_insert(struct hl_store *s, const struct hl_msg *m, int inbound, uint64_t stored_ms)
 {
 	sqlite3_stmt *st = ST(ST_ENV_INSERT);
+	uint64_t cfile, rfile;
 	int r;
 
+	if ((r = store_blob_put(s, m->id, HL_BLOB_CONTENT, m->content, m->content_len,
+	    m->content_file, &cfile)) != HL_OK ||
+	    (r = store_blob_put(s, m->id, HL_BLOB_RAW, m->raw, m->raw_len, m->raw_file,
+	    &rfile)) != HL_OK)
+		return r;
 	if ((r = store_bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
 	    (r = store_bind_i64(s, st, 2, inbound)) != HL_OK ||
 	    (r = store_bind_text(s, st, 3, m->origin)) != HL_OK ||
@@ -155,8 +167,14 @@ env_insert(struct hl_store *s, const struct hl_msg *m, int inbound, uint64_t sto
 	    (r = store_bind_u64(s, st, 11, m->expires_ms)) != HL_OK ||
 	    (r = store_bind_u64(s, st, 12, stored_ms)) != HL_OK ||
 	    (r = store_bind_i64(s, st, 13, m->sig_ok ? 1 : 0)) != HL_OK ||
-	    (r = store_bind_blob(s, st, 14, m->content, m->content_len)) != HL_OK ||
-	    (r = store_bind_blob(s, st, 15, m->raw, m->raw_len)) != HL_OK)
+	    (r = store_bind_blob(s, st, 14, cfile != 0 ? NULL : m->content,
+	    cfile != 0 ? 0 : m->content_len)) != HL_OK ||
+	    (r = store_bind_blob(s, st, 15, rfile != 0 ? NULL : m->raw,
+	    rfile != 0 ? 0 : m->raw_len)) != HL_OK ||
+	    (r = store_bind_u64(s, st, 16, cfile)) != HL_OK ||
+	    (r = store_bind_u64(s, st, 17, cfile != 0 ? m->content_len : 0)) != HL_OK ||
+	    (r = store_bind_u64(s, st, 18, rfile)) != HL_OK ||
+	    (r = store_bind_u64(s, st, 19, rfile != 0 ? m->raw_len : 0)) != HL_OK)
 		goto out;
 	r = store_step_done(s, st);
 out:
@@ -561,12 +579,13 @@ hl_store_get(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 		goto out;
 	}
 	if ((r = row_to_msg(st, &m)) != HL_OK ||
-	    (r = store_col_blob_dup(st, MSG_NCOLS, HL_CONTENT_MAX_BYTES, &m.content,
-	    &m.content_len)) != HL_OK)
+	    (r = store_blob_col(s, st, MSG_NCOLS, MSG_NCOLS + 2, MSG_NCOLS + 3, m.id,
+	    HL_BLOB_CONTENT, HL_CONTENT_MAX_BYTES, &m.content, &m.content_len)) != HL_OK)
 		goto out;
-	if (want_raw && (r = store_col_blob_dup(st, MSG_NCOLS + 1, HL_ENVELOPE_MAX_BYTES, &m.raw,
-	    &m.raw_len)) != HL_OK)
+	if (want_raw && (r = store_blob_col(s, st, MSG_NCOLS + 1, MSG_NCOLS + 4, MSG_NCOLS + 5,
+	    m.id, HL_BLOB_RAW, HL_ENVELOPE_MAX_BYTES, &m.raw, &m.raw_len)) != HL_OK)
 		goto out;
+	m.content_file = m.raw_file = 0;   /* what was read is in memory */
 	*out = m;
 	memset(&m, 0, sizeof(m));
 	r = HL_OK;

@@ -85,19 +85,22 @@ static const char *const queue_sql[ST_QUEUE_N] = {
 	    " ORDER BY p ASC, c ASC LIMIT ?2",
 	[ST_QUEUE_BY_PREC] = "SELECT e.precedence, count(*) FROM deliveries d JOIN envelopes e"
 	    " ON e.id = d.id WHERE d.node = ?1 AND d.state IN (0, 4) GROUP BY e.precedence",
-	[ST_REPLACE_RAW] = "UPDATE envelopes SET raw = ?2 WHERE id = ?1 AND inbound = 0",
+	[ST_REPLACE_RAW] = "UPDATE envelopes SET raw = ?2, raw_file = ?3, raw_file_len = ?4"
+	    " WHERE id = ?1 AND inbound = 0",
 	[ST_DLV_WAIT] = "UPDATE deliveries SET state = ?3 WHERE id = ?1 AND node = ?2"
 	    " AND state IN (0, 4)",
 	[ST_PENDING_WAITING] = "SELECT id FROM deliveries WHERE node = ?1 AND state = 4"
 	    " ORDER BY queued_ms LIMIT ?2",
 	[ST_PENDING_ALL] = "SELECT id FROM deliveries WHERE node = ?1 AND state IN (0, 4)"
 	    " ORDER BY queued_ms LIMIT ?2",
-	[ST_RAW_TRANSIT] = "SELECT raw FROM transit WHERE id = ?1 AND final = ?2",
-	[ST_RAW_OWN] = "SELECT raw FROM envelopes WHERE id = ?1",
+	[ST_RAW_TRANSIT] = "SELECT raw, 0, 0 FROM transit WHERE id = ?1 AND final = ?2",
+	[ST_RAW_OWN] = "SELECT raw, raw_file, raw_file_len FROM envelopes WHERE id = ?1",
 	/* the same, only while still queued for that node (the pump's memory
 	 * may hold an id whose receipt came, or that expired) */
-	[ST_RAW_TRANSIT_Q] = "SELECT raw FROM transit WHERE id = ?1 AND final = ?2 AND state = 0",
-	[ST_RAW_OWN_Q] = "SELECT e.raw FROM deliveries AS d JOIN envelopes AS e ON e.id = d.id"
+	[ST_RAW_TRANSIT_Q] = "SELECT raw, 0, 0 FROM transit WHERE id = ?1 AND final = ?2"
+	    " AND state = 0",
+	[ST_RAW_OWN_Q] = "SELECT e.raw, e.raw_file, e.raw_file_len FROM deliveries AS d"
+	    " JOIN envelopes AS e ON e.id = d.id"
 	    " WHERE d.id = ?1 AND d.node = ?2 AND d.state = 0",
 	[ST_TRANSIT_HAS] = "SELECT 1 FROM transit WHERE id = ?1 AND final = ?2",
 	/* a newer sealing of the same envelope (re-sealed by its origin to
@@ -233,17 +236,24 @@ hl_store_replace_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const uint8_t *raw, size_t len)
 {
 	sqlite3_stmt *st;
+	uint64_t key;
 	int r, mode = 0;
 
 	if (s == NULL || raw == NULL || len == 0)
 		return HL_ERR_INVALID;
 	if (len > HL_ENVELOPE_MAX_BYTES)
 		return HL_ERR_TOO_BIG;
+	/* a large one goes to a new file; the old file is left to the sweep
+	 * at the next start, as the row may still name it after a crash */
+	if ((r = store_blob_put(s, id, HL_BLOB_RAW, raw, len, 0, &key)) != HL_OK)
+		return r;
 	if ((r = store_op_begin(s, &mode)) != HL_OK)
 		return r;
 	st = ST(ST_REPLACE_RAW);
-	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK)
-		r = store_bind_blob(s, st, 2, raw, len);
+	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
+	    (r = store_bind_blob(s, st, 2, key != 0 ? NULL : raw, key != 0 ? 0 : len)) == HL_OK &&
+	    (r = store_bind_u64(s, st, 3, key)) == HL_OK)
+		r = store_bind_u64(s, st, 4, key != 0 ? len : 0);
 	return queue_update(s, st, mode, r);
 }
 
@@ -381,7 +391,7 @@ hl_store_get_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], const
 		r = HL_ERR_NOT_FOUND;
 		goto out;
 	}
-	r = store_col_blob_dup(st, 0, HL_ENVELOPE_MAX_BYTES, raw, len);
+	r = store_blob_col(s, st, 0, 1, 2, id, HL_BLOB_RAW, HL_ENVELOPE_MAX_BYTES, raw, len);
 out:
 	store_reset(st);
 	return r;
@@ -415,7 +425,7 @@ hl_store_get_queued_raw(struct hl_store *s, const uint8_t id[static HL_ID_BYTES]
 		r = HL_ERR_NOT_FOUND;
 		goto out;
 	}
-	r = store_col_blob_dup(st, 0, HL_ENVELOPE_MAX_BYTES, raw, len);
+	r = store_blob_col(s, st, 0, 1, 2, id, HL_BLOB_RAW, HL_ENVELOPE_MAX_BYTES, raw, len);
 out:
 	store_reset(st);
 	return r;

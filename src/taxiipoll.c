@@ -643,9 +643,9 @@ r_pull(struct hl_http_req *x)
 }
 
 static const struct hl_http_route poll_routes[] = {
-	{ HL_HTTP_GET, "/api/v1/taxii/sources", r_sources, HL_HTTP_AUTH, 0 },
+	{ HL_HTTP_GET, "/api/v1/taxii/sources", r_sources, HL_HTTP_AUTH, 0, NULL },
 	{ HL_HTTP_POST, "/api/v1/taxii/sources/{name}/pull", r_pull, HL_HTTP_AUTH | HL_HTTP_QUERY,
-	    0 },
+	    0, NULL },
 };
 
 int

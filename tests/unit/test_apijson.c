@@ -358,6 +358,102 @@ test_send_limits(void **state)
  * content copy or the base64 output) and check nothing leaks. (jansson
  * 2.14 itself crashes when its allocator fails inside json_loadb, so the
  * injector is not pointed at jansson's allocations.) */
+/* An upload's query string with content that must come back untouched (or
+ * be freed on a refusal: hl_alloc_live checks). */
+static int
+upload(const char *q, const char *content, struct hl_api_send *s, char *err, size_t errlen)
+{
+	size_t n = strlen(content);
+	uint8_t *c = hl_malloc(n + 1);
+
+	assert_non_null(c);
+	memcpy(c, content, n + 1);
+	if (n == 0) {
+		hl_free(c);   /* no body: nothing is handed over */
+		c = NULL;
+	}
+	return hl_apijson_parse_upload(q, c, n, &pol, s, err, errlen);
+}
+
+/* POST /api/v1/envelopes/upload: the send body's fields in the query
+ * string, the content as the body. */
+static void
+test_upload(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ NULL, "go in the query string" },
+		{ "", "go in the query string" },
+		{ "to=KOR&precedence=flash&classification=SECRET&releasable_to=JPN&tlp=amber&text=x",
+		    "unknown query parameter \"text\"" },
+		{ "to=KOR&precedence=flash&classification=SECRET&releasable_to=JPN&tlp=amber"
+		    "&content_b64=AA==", "unknown query parameter \"content_b64\"" },
+		{ "to=KOR&to=USA&precedence=flash&classification=SECRET&releasable_to=JPN&tlp=amber",
+		    "\"to\" given twice" },
+		{ "to=KOR,,USA&precedence=flash&classification=SECRET&releasable_to=JPN&tlp=amber",
+		    "comma-separated" },
+		{ "to=KOR&precedence=flash&classification=SECRET&releasable_to=JPN&tlp=amber"
+		    "&exercise=yes", "\"exercise\" must be true or false" },
+		{ "to=KOR&precedence=flash&classification=SECRET&releasable_to=JPN&tlp=amber"
+		    "&ttl_s=0", "\"ttl_s\" must be an integer" },
+		{ "to=KOR&precedence=flash&classification=SECRET&releasable_to=JPN&tlp=amber&x",
+		    "without a value" },
+		{ "to=KOR&precedence=flash&classification=SECRET&releasable_to=JPN&tlp=amber&a=%zz",
+		    "malformed query parameter" },
+		{ "to=KOR&precedence=soon&classification=SECRET&releasable_to=JPN&tlp=amber",
+		    "\"precedence\" must be" },
+		{ "precedence=flash&classification=SECRET&releasable_to=JPN&tlp=amber",
+		    "no recipients" },
+		{ "to=KOR&precedence=flash&classification=SECRET&tlp=amber",
+		    "\"releasable_to\"" },
+	};
+	struct hl_api_send s;
+	char err[256], big[HL_API_UPLOAD_QUERY_MAX + 8];
+	int64_t live;
+	size_t i;
+
+	(void)state;
+	live = hl_alloc_live();
+	assert_int_equal(upload("to=KOR,USA%2Fnode-1&precedence=routine&classification=SECRET"
+	    "&releasable_to=JPN,KOR,USA&tlp=amber&exercise=true&ttl_s=600", "\x01\x02 file", &s,
+	    err, sizeof(err)), HL_OK);
+	assert_int_equal(s.nto, 2);
+	assert_string_equal(s.to[1], "USA/node-1");
+	assert_int_equal(s.precedence, HL_PREC_ROUTINE);
+	assert_int_equal(s.label.nrel, 3);
+	assert_int_equal(s.label.tlp, HL_TLP_AMBER);
+	assert_int_equal(s.content_type, HL_CT_FILE);   /* the default for an upload */
+	assert_int_equal(s.flags, HL_ENV_FLAG_EXERCISE);
+	assert_int_equal(s.ttl_s, 600);
+	assert_int_equal(s.content_len, 7);
+	assert_memory_equal(s.content, "\x01\x02 file", 7);
+	hl_apijson_send_clear(&s);
+	assert_int_equal(upload("to_all=true&precedence=flash&classification=SECRET"
+	    "&releasable_to=JPN&tlp=amber&content_type=text&", "alert", &s, err, sizeof(err)),
+	    HL_OK);
+	assert_int_equal(s.to_all, 1);
+	assert_int_equal(s.content_type, HL_CT_TEXT);
+	hl_apijson_send_clear(&s);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(upload(bad[i].body, "x", &s, err, sizeof(err)), HL_ERR_MALFORMED);
+		if (strstr(err, bad[i].err_has) == NULL)
+			print_error("case %zu: %s\n", i, err);
+		assert_non_null(strstr(err, bad[i].err_has));
+		assert_null(s.content);
+	}
+	/* no content at all */
+	assert_int_equal(upload("to=KOR&precedence=flash&classification=SECRET&releasable_to=JPN"
+	    "&tlp=amber", "", &s, err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_string_equal(err, "the content is empty");
+	/* a query string over its limit */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(upload(big, "x", &s, err, sizeof(err)), HL_ERR_MALFORMED);
+	assert_non_null(strstr(err, "query string longer than"));
+	/* every refusal freed the content it was handed */
+	assert_int_equal(hl_alloc_live(), live);
+}
+
+
 static void
 test_send_alloc_failures(void **state)
 {
@@ -1051,6 +1147,7 @@ main(void)
 		cmocka_unit_test(test_send_valid),
 		cmocka_unit_test(test_send_malformed),
 		cmocka_unit_test(test_send_limits),
+		cmocka_unit_test(test_upload),
 		cmocka_unit_test(test_send_alloc_failures),
 		cmocka_unit_test(test_send_lift),
 		cmocka_unit_test(test_batch_valid),

@@ -730,6 +730,8 @@ rm_db(const char *path)
 	(void)unlink(p);
 	(void)snprintf(p, sizeof(p), "%s-journal", path);
 	(void)unlink(p);
+	(void)snprintf(p, sizeof(p), "%s.blobs", path);
+	(void)rmdir(p);   /* the envelope files' directory, empty here */
 }
 
 static int
@@ -1160,6 +1162,9 @@ test_store_migrate_v1(void **state)
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"   /* v8 */
 	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"
+	    " ALTER TABLE envelopes DROP COLUMN content_file;"   /* v11 */
+	    " ALTER TABLE envelopes DROP COLUMN content_file_len;"
+	    " ALTER TABLE envelopes DROP COLUMN raw_file; ALTER TABLE envelopes DROP COLUMN raw_file_len;"
 	    " PRAGMA user_version = 1;");
 	/* read-only refuses to migrate */
 	assert_int_equal(hl_store_open_readonly(f->path, &f->s, err, sizeof(err)), HL_ERR_VERSION);

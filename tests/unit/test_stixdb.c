@@ -126,6 +126,8 @@ teardown(void **state)
 	(void)unlink(p);
 	(void)snprintf(p, sizeof(p), "%s-shm", f->path);
 	(void)unlink(p);
+	(void)snprintf(p, sizeof(p), "%s.blobs", f->path);
+	(void)rmdir(p);   /* the envelope files' directory, empty here */
 	(void)rmdir(f->dir);
 	free(f);
 	return 0;
@@ -1518,7 +1520,12 @@ test_release_migration(void **state)
 	put_released(f, "wide", x2, "KOR", "JPN,KOR,NATO,USA", "amber", "RESTRICTED", 1);
 	hl_stixdb_close(f->d);
 	hl_store_close(f->s);
-	raw_exec(f, "DROP TABLE stix_collections; PRAGMA user_version = 8");
+	/* back to version 8: without stix_collections, nor the envelope
+	 * files' columns of version 11 */
+	raw_exec(f, "DROP TABLE stix_collections; ALTER TABLE envelopes DROP COLUMN content_file;"
+	    " ALTER TABLE envelopes DROP COLUMN content_file_len;"
+	    " ALTER TABLE envelopes DROP COLUMN raw_file;"
+	    " ALTER TABLE envelopes DROP COLUMN raw_file_len; PRAGMA user_version = 8");
 	assert_int_equal(hl_store_open(f->path, &f->s, err, sizeof(err)), HL_OK);
 	assert_int_equal(hl_stixdb_open(f->s, &f->d), HL_OK);
 	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -31,6 +32,25 @@ static uint8_t content_buf[8192];
 static uint8_t raw_buf[9000];
 
 static void
+rm_blobs(const char *dir)
+{
+	struct dirent *de;
+	char p[512];
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		(void)unlink(p);
+	}
+	(void)closedir(d);
+	(void)rmdir(dir);
+}
+
+static void
 rm_db(const char *path)
 {
 	char p[160];
@@ -42,6 +62,9 @@ rm_db(const char *path)
 	(void)unlink(p);
 	(void)snprintf(p, sizeof(p), "%s-journal", path);
 	(void)unlink(p);
+	/* the envelope files beside it (store_blob.c) */
+	(void)snprintf(p, sizeof(p), "%s.blobs", path);
+	rm_blobs(p);
 }
 
 static int
@@ -82,8 +105,11 @@ static void
 open_fx(struct fx *f)
 {
 	char err[256];
+	int r = hl_store_open(f->path, &f->s, err, sizeof(err));
 
-	assert_int_equal(hl_store_open(f->path, &f->s, err, sizeof(err)), HL_OK);
+	if (r != HL_OK)
+		print_error("open: %s\n", err);
+	assert_int_equal(r, HL_OK);
 	assert_non_null(f->s);
 }
 
@@ -176,7 +202,7 @@ test_open_creates_private_wal_db(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 10);
+	assert_int_equal(sqlite3_column_int(st, 0), 11);
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
 	/* v8: the deadline scan's partial indexes */
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE"
@@ -1340,6 +1366,12 @@ test_corrupt_random_and_truncated(void **state)
 	expect_open_fails(f, HL_ERR_CORRUPT, " is corrupt and is not used");
 }
 
+/* undo the 10 -> 11 step, so that an older step can be run again */
+#define DROP_V11 "ALTER TABLE envelopes DROP COLUMN content_file;" \
+	" ALTER TABLE envelopes DROP COLUMN content_file_len;" \
+	" ALTER TABLE envelopes DROP COLUMN raw_file;" \
+	" ALTER TABLE envelopes DROP COLUMN raw_file_len; "
+
 static void
 test_versions(void **state)
 {
@@ -1348,29 +1380,33 @@ test_versions(void **state)
 
 	open_fx(f);
 	close_fx(f);
+	raw_exec(f->path, "PRAGMA user_version = 12");
+	expect_open_fails(f, HL_ERR_VERSION, "schema version 12 is newer than this hotline "
+	    "supports (11)");
 	raw_exec(f->path, "PRAGMA user_version = 11");
-	expect_open_fails(f, HL_ERR_VERSION, "schema version 11 is newer than this hotline "
-	    "supports (10)");
-	raw_exec(f->path, "PRAGMA user_version = 10");
+	open_fx(f);
+	close_fx(f);
+	/* a version-10 file (before the envelope files) is migrated */
+	raw_exec(f->path, DROP_V11 "PRAGMA user_version = 10");
 	open_fx(f);
 	close_fx(f);
 	/* a version-9 file (before the STIX search index) is migrated */
-	raw_exec(f->path, "DROP TABLE stix_terms; DROP TABLE stix_links;"
+	raw_exec(f->path, DROP_V11 "DROP TABLE stix_terms; DROP TABLE stix_links;"
 	    " DROP TABLE stix_search_backfill; DROP INDEX stix_objects_id; PRAGMA user_version = 9");
 	open_fx(f);
 	close_fx(f);
 	/* a version-8 file (before stix_collections) is migrated (test_stixdb checks it) */
-	raw_exec(f->path, "DROP TABLE stix_collections; PRAGMA user_version = 8");
+	raw_exec(f->path, DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	open_fx(f);
 	close_fx(f);
 	/* a version-7 file (before the deadline-scan indexes) is migrated */
-	raw_exec(f->path, "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
+	raw_exec(f->path, DROP_V11 "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
 	    " PRAGMA user_version = 7");
 	open_fx(f);
 	close_fx(f);
 	/* a version-2 file (before the tracks and transit tables) is migrated */
-	raw_exec(f->path, "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
-	    " DROP TABLE tracks; DROP TABLE track_updates;"
+	raw_exec(f->path, DROP_V11 "DROP INDEX envelopes_unacked_in;"
+	    " DROP INDEX deliveries_delivered; DROP TABLE tracks; DROP TABLE track_updates;"
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"
 	    " PRAGMA user_version = 2");
@@ -2013,6 +2049,188 @@ test_alloc_failures(void **state)
 	assert_true(failures >= 4);   /* open, two lists, seen: each failed once */
 }
 
+/* The files of the envelope directory: the names in it, and the count. */
+static unsigned
+count_blobs(const struct fx *f, char kind)
+{
+	char d[192];
+	struct dirent *de;
+	unsigned n = 0;
+	size_t l;
+	DIR *dp;
+
+	(void)snprintf(d, sizeof(d), "%s.blobs", f->path);
+	assert_non_null(dp = opendir(d));
+	while ((de = readdir(dp)) != NULL) {
+		l = strlen(de->d_name);
+		if (de->d_name[0] != '.' && l > 2 && de->d_name[l - 2] == '.' &&
+		    (kind == 0 || de->d_name[l - 1] == kind))
+			n++;
+	}
+	(void)closedir(dp);
+	return n;
+}
+
+static int64_t
+row_int(const struct fx *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	(void)sqlite3_finalize(st);
+	(void)sqlite3_close(db);
+	return v;
+}
+
+/* Contents and envelopes of HL_BLOB_MIN_BYTES or more live in files beside
+ * the database (store_blob.c): written by the store or beforehand by a
+ * worker, read back whole, replaced by a new file, never overwritten, and
+ * swept when no row names them. */
+static void
+test_blob_files(void **state)
+{
+	struct fx *f = *state;
+	const size_t big = HL_BLOB_MIN_BYTES + 1000;
+	uint8_t *bc = malloc(big), *br = malloc(big + 500), *br2 = malloc(big + 77);
+	uint8_t *raw = NULL, id[HL_ID_BYTES];
+	struct hl_msg m, got, *list = NULL;
+	char bdir[192], path[400];
+	uint64_t ck, rk;
+	unsigned removed, kept;
+	size_t i, len, n;
+	int fd;
+
+	assert_true(bc != NULL && br != NULL && br2 != NULL);
+	for (i = 0; i < big; i++)
+		bc[i] = (uint8_t)(i * 31 + 7);
+	for (i = 0; i < big + 500; i++)
+		br[i] = (uint8_t)(i * 17 + 3);
+	for (i = 0; i < big + 77; i++)
+		br2[i] = (uint8_t)(i * 5 + 1);
+	open_fx(f);
+	(void)snprintf(bdir, sizeof(bdir), "%s.blobs", f->path);
+	assert_string_equal(hl_store_blob_dir(f->s), bdir);
+	assert_int_equal(count_blobs(f, 0), 0);
+
+	/* 1: a large outbound one, written by the store */
+	mk_msg(&m, 1, 3, 1000, 0);
+	m.content = bc;
+	m.content_len = big;
+	m.raw = br;
+	m.raw_len = big + 500;
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 1), HL_OK);
+	assert_int_equal(count_blobs(f, 'c'), 1);
+	assert_int_equal(count_blobs(f, 'r'), 1);
+	/* the row holds no copy of either */
+	assert_int_equal(row_int(f, "SELECT length(content) + length(raw) FROM envelopes"), 0);
+	assert_int_equal(row_int(f, "SELECT content_file_len FROM envelopes"), (int64_t)big);
+	assert_int_equal(hl_store_get(f->s, m.id, 1, &got), HL_OK);
+	assert_int_equal(got.content_len, big);
+	assert_memory_equal(got.content, bc, big);
+	assert_int_equal(got.raw_len, big + 500);
+	assert_memory_equal(got.raw, br, big + 500);
+	hl_msg_clear(&got);
+	assert_int_equal(hl_store_list(f->s, 0, 10, &list, &n), HL_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].content_len, big);
+	hl_msg_clear(&list[0]);
+	hl_free(list);
+	assert_int_equal(hl_store_get_queued_raw(f->s, m.id, "KOR/node1", &raw, &len), HL_OK);
+	assert_int_equal(len, big + 500);
+	assert_memory_equal(raw, br, len);
+	free(raw);
+
+	/* a new sealing goes to a new file; the old one is left to the sweep */
+	assert_int_equal(hl_store_replace_raw(f->s, m.id, br2, big + 77), HL_OK);
+	assert_int_equal(count_blobs(f, 'r'), 2);
+	assert_int_equal(hl_store_get_raw(f->s, m.id, "KOR/node1", &raw, &len), HL_OK);
+	assert_int_equal(len, big + 77);
+	assert_memory_equal(raw, br2, len);
+	free(raw);
+
+	/* 2: written beforehand by a worker: the store writes nothing more */
+	mk_msg(&m, 2, 0, 2000, 1);
+	m.content = bc;
+	m.content_len = big;
+	m.raw = br;
+	m.raw_len = 300;   /* small: stays in the row */
+	assert_int_equal(hl_blob_prewrite(bdir, 1, m.id, m.content, m.content_len, m.raw,
+	    m.raw_len, &m.content_file, &m.raw_file), HL_OK);
+	assert_true(m.content_file != 0 && m.raw_file == 0);
+	assert_int_equal(count_blobs(f, 'c'), 2);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, (const uint8_t *)"r", 1), HL_OK);
+	assert_int_equal(count_blobs(f, 'c'), 2);
+	assert_int_equal(hl_store_get(f->s, m.id, 1, &got), HL_OK);
+	assert_memory_equal(got.content, bc, big);
+	assert_int_equal(got.raw_len, 300);
+	assert_memory_equal(got.raw, br, 300);
+	hl_msg_clear(&got);
+
+	/* a hostile copy reusing our own outbound id is refused, and cannot
+	 * touch the files our row names */
+	mk_msg(&m, 1, 0, 3000, 1);
+	m.content = br2;
+	m.content_len = big;
+	m.raw = br2;
+	m.raw_len = big;
+	assert_int_equal(hl_store_put_inbound(f->s, &m, (const uint8_t *)"r", 1), HL_ERR_EXISTS);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &got), HL_OK);
+	assert_memory_equal(got.content, bc, big);
+	hl_msg_clear(&got);
+
+	/* orphans: a file for an id no row has, and one under a stale key */
+	mk_id(id, 99);
+	assert_int_equal(hl_blob_write(bdir, 0, id, HL_BLOB_RAW, br, 10, &rk), HL_OK);
+	assert_true(rk != 0);
+	(void)snprintf(path, sizeof(path), "%s/README", bdir);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT, 0600)) >= 0);
+	(void)close(fd);
+	assert_int_equal(hl_store_blob_sweep(f->s, &removed, &kept), HL_OK);
+	/* kept: 1's content and new raw, 2's content; removed: 1's old raw,
+	 * the orphan; the README is not ours and stays */
+	assert_int_equal(kept, 3);
+	assert_true(removed == 2 + 2);   /* + the refused copy's two files */
+	assert_int_equal(count_blobs(f, 0), 3);
+	assert_int_equal(access(path, F_OK), 0);
+	(void)unlink(path);
+	mk_id(id, 1);
+	assert_int_equal(hl_store_get_raw(f->s, id, "KOR/node1", &raw, &len), HL_OK);
+	assert_memory_equal(raw, br2, big + 77);
+	free(raw);
+
+	/* a file cut short, or gone, is corruption, not a short read */
+	ck = (uint64_t)row_int(f, "SELECT content_file FROM envelopes WHERE inbound = 1");
+	mk_id(id, 2);
+	{
+		char hex[2 * HL_ID_BYTES + 1];
+
+		hl_hex_id(id, hex);
+		(void)snprintf(path, sizeof(path), "%s/%s-%016llx.c", bdir, hex,
+		    (unsigned long long)ck);
+	}
+	assert_int_equal(truncate(path, 100), 0);
+	assert_int_equal(hl_store_get(f->s, id, 0, &got), HL_ERR_CORRUPT);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(hl_store_get(f->s, id, 0, &got), HL_ERR_CORRUPT);
+	/* a read-only open reads the files too */
+	close_fx(f);
+	assert_int_equal(hl_store_open_readonly(f->path, &f->s, path, sizeof(path)), HL_OK);
+	mk_id(id, 1);
+	assert_int_equal(hl_store_get(f->s, id, 0, &got), HL_OK);
+	assert_memory_equal(got.content, bc, big);
+	hl_msg_clear(&got);
+	close_fx(f);
+	free(bc);
+	free(br);
+	free(br2);
+}
+
+
 int
 main(void)
 {
@@ -2048,6 +2266,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hold_group_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_files, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -212,6 +212,8 @@ add_teardown(void **state)
 	(void)unlink(p);
 	(void)snprintf(p, sizeof(p), "%s-shm", f->path);
 	(void)unlink(p);
+	(void)snprintf(p, sizeof(p), "%s.blobs", f->path);
+	(void)rmdir(p);   /* the envelope files' directory, empty here */
 	(void)rmdir(f->dir);
 	hl_free(f->cfg);
 	free(f);

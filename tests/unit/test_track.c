@@ -536,6 +536,8 @@ store_teardown(void **state)
 	(void)unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", f->path);
 	(void)unlink(p);
+	snprintf(p, sizeof(p), "%s.blobs", f->path);
+	(void)rmdir(p);   /* the envelope files' directory, empty here */
 	(void)rmdir(f->dir);
 	free(f);
 	return 0;
