@@ -11,14 +11,17 @@
  *   bench_hotline --api 127.0.0.1:PORT --user U --passfile F [--ca CA]
  *       --to KOR,USA [--tap KOR=PATH ...] [--pid NAME=PID ...]
  *       [--count N | --seconds S] [--conns C] [--interval-us US]
- *       [--size BYTES] [--precedence flash] [--batch N] [--raw PREFIX] [--quiet]
+ *       [--size BYTES] [--precedence flash] [--batch N] [--upload yes] [--raw PREFIX]
+ *       [--quiet]
  *
  * --count N sends N envelopes; --seconds S sends for S seconds. --interval-us
  * paces the sends of each connection (open loop, a late send goes at once);
  * 0 = closed loop. --batch N (1..1000) sends N envelopes a request (the
  * last request of a --count run may carry fewer); every envelope of a
  * request counts from the start of that request, and one refused item
- * stops the run as a refused single send does. Results are "key=value"
+ * stops the run as a refused single send does. --upload yes sends each
+ * envelope's content as the body of POST /api/v1/envelopes/upload (not
+ * base64 in JSON; not with --batch). Results are "key=value"
  * lines on stdout:
  *   sent, api_per_s (accepted and durable at the origin per second),
  *   requests, batch (with --batch), api_p50_us.. (per request),
@@ -90,6 +93,8 @@ static struct {
 	int conns;
 	long interval_us;
 	long batch;                /* 0: the single endpoint */
+	int upload;                /* --upload: POST /api/v1/envelopes/upload, raw body */
+	char upath[1024];          /* its path and query string */
 	const char *raw;
 	int quiet;
 	struct tap taps[MAX_TAPS];
@@ -178,6 +183,18 @@ make_body(void)
 		die("out of memory");
 	for (size_t i = 0; i < g.size; i++)
 		content[i] = (uint8_t)('A' + i % 26);
+	if (g.upload) {
+		/* the content as the body, the fields in the query string */
+		k = snprintf(g.upath, sizeof(g.upath), "/api/v1/envelopes/upload?to=%s&precedence=%s"
+		    "&classification=UNCLASSIFIED&releasable_to=JPN,KOR,USA,NATO&tlp=green"
+		    "&content_type=file&ttl_s=3600", g.to, g.prec);
+		if (k < 0 || (size_t)k >= sizeof(g.upath))
+			die("--to too long");
+		g.body = (char *)content;
+		g.bodylen = g.size;
+		hl_free(enc);
+		return;
+	}
 	b64(content, g.size, enc);
 	/* "KOR,USA" -> "\"KOR\",\"USA\"" */
 	while (*p != '\0') {
@@ -277,10 +294,11 @@ request(char *req, size_t cap, long k)
 	int n;
 	long i;
 
-	n = snprintf(head, sizeof(head), "POST /api/v1/envelopes%s HTTP/1.1\r\n"
-	    "Host: %s\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nConnection: keep-alive\r\n\r\n", g.batch > 0 ? "/batch" : "",
-	    g.host, g.auth, blen);
+	n = snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\n"
+	    "Host: %s\r\nAuthorization: Basic %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nConnection: keep-alive\r\n\r\n", g.upload ? g.upath :
+	    g.batch > 0 ? "/api/v1/envelopes/batch" : "/api/v1/envelopes", g.host, g.auth,
+	    g.upload ? "application/octet-stream" : "application/json", blen);
 	if (n < 0 || (size_t)n >= sizeof(head) || (size_t)n + blen > cap)
 		return -1;
 	memcpy(req, head, (size_t)n);
@@ -672,6 +690,8 @@ main(int argc, char **argv)
 			g.batch = strtol(b, NULL, 10);
 		else if (strcmp(a, "--raw") == 0)
 			g.raw = b;
+		else if (strcmp(a, "--upload") == 0)
+			g.upload = strcmp(b, "yes") == 0;
 		else if (strcmp(a, "--tap") == 0) {
 			if (g.ntaps == MAX_TAPS)
 				die("too many --tap");
@@ -690,7 +710,7 @@ main(int argc, char **argv)
 	if (g.host[0] == '\0' || g.user[0] == '\0' || passfile[0] == '\0' || g.to[0] == '\0' ||
 	    g.size == 0 || g.conns < 1 || g.conns > MAX_CONNS ||
 	    (g.count <= 0 && g.seconds <= 0) || g.count > MAX_SENDS || g.batch < 0 ||
-	    g.batch > MAX_BATCH)
+	    g.batch > MAX_BATCH || (g.upload && g.batch > 0))
 		die("usage: see the comment at the top of bench/bench_hotline.c");
 	{
 		FILE *f = fopen(passfile, "r");

@@ -177,12 +177,13 @@ hotline_variant() {
 	bh lat3 --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
 		--raw "$RAW/r$RUN.$v.lat3."
 	if [ "$v" = durable ] || [ "$v" = shim ]; then
-		# a bulk transfer on the same links: 4 MiB ROUTINE envelopes to all three
+		# a bulk transfer on the same links: 4 MiB ROUTINE file envelopes to
+		# all three, as uploads (the content as the request body)
 		# shellcheck disable=SC2086
-		$BH --to KOR,USA,NATO --precedence routine --size "$BULK" \
+		$BH --to KOR,USA,NATO --precedence routine --size "$BULK" --upload yes \
 			--seconds "$LATCAP" $TAPS3 >"$T/bulk.txt" 2>&1 &
 		bulkpid=$!
-		put "cmd.bulk" "bench_hotline --to KOR,USA,NATO --precedence routine --size $BULK --seconds $LATCAP (in the background)"
+		put "cmd.bulk" "bench_hotline --to KOR,USA,NATO --precedence routine --size $BULK --upload yes --seconds $LATCAP (in the background)"
 		sleep 0.5
 		# shellcheck disable=SC2086
 		bh lat3bulk --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
