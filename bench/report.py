@@ -242,6 +242,7 @@ series = [
     ("hotline durable, 3 partners", [("durable.lat3", "all")]),
     ("hotline durable, 3 partners, bulk transfer running", [("durable.lat3bulk", "all")]),
     ("hotline durable, 3 partners, TAXII bulk running", [("durable.lat3taxii", "all")]),
+    ("hotline durable, 3 partners, 30 MiB uploads arriving", [("durable.lat3big", "all")]),
     ("hotline durable, 1 partner", [("durable.lat1", "KOR")]),
     ("hotline no-fsync, 1 partner", [("nofsync.lat1", "KOR")]),
     ("hotline + what-if shim, durable, 3 partners", [("shim.lat3", "all")]),
@@ -308,6 +309,7 @@ p99s = [
     ("hotline durable, 3 partners", "durable.lat3.lat_all_p99_us"),
     ("same, bulk running", "durable.lat3bulk.lat_all_p99_us"),
     ("same, TAXII bulk running", "durable.lat3taxii.lat_all_p99_us"),
+    ("same, 30 MiB uploads", "durable.lat3big.lat_all_p99_us"),
     ("hotline+shim durable, 3", "shim.lat3.lat_all_p99_us"),
     ("hotline no-fsync, 1", "nofsync.lat1.lat_KOR_p99_us"),
     ("hotline+shim no-fsync, 1", "nofsync_shim.lat1.lat_KOR_p99_us"),
@@ -412,7 +414,8 @@ for v, vname in VAR:
     for row, to, taps in [("lat1", "1 partner", ["KOR"]),
                           ("lat3", "3 partners", ["KOR", "USA", "NATO", "all"]),
                           ("lat3bulk", "3 partners, bulk running", ["all"]),
-                          ("lat3taxii", "3 partners, TAXII bulk running", ["all"])]:
+                          ("lat3taxii", "3 partners, TAXII bulk running", ["all"]),
+                          ("lat3big", "3 partners, 30 MiB uploads arriving", ["all"])]:
         for tap in taps:
             key = "%s.%s.lat_%s" % (v, row, tap)
             if not per_run(key + "_p50_us"):
@@ -434,6 +437,11 @@ bulk = per_run("durable.bulk.deliv_KOR_per_s")
 if bulk:
     w("Bulk sender during the durable bulk rows: %s envelopes of 4 MiB per second "
       "delivered to KOR (%s MiB/s)." % (fstat(bulk, "/s"), fstat(bulk, "", 4.0)))
+big = per_run("durable.big.deliv_KOR_per_s")
+if big:
+    w("Large uploads during the durable 30 MiB row: %s envelopes of 30 MiB per second "
+      "delivered to KOR (%s MiB/s), each uploaded as the body of POST /api/v1/envelopes/upload."
+      % (fstat(big, "/s"), fstat(big, "", 30.0)))
 tb = per_run("durable.taxiibulk.taxiibulk_objects_per_s")
 if tb:
     w("TAXII bulk during the durable TAXII rows: %s STIX objects per second accepted by JPN's "
@@ -591,6 +599,7 @@ def peer(key):
 
 R14_FILE = "hotline durable FLASH p99, 3 partners (all), file bulk running / idle p99 of the same run"
 R14_TAXII = "hotline durable FLASH p99, 3 partners (all), TAXII bulk running / idle p99 of the same run"
+R14_BIG = "hotline durable FLASH p99, 3 partners (all), 30 MiB uploads arriving / idle p99 of the same run"
 R14_GC = "hotline durable envelopes/s, 1 recipient, batch endpoint / fsyncs per second"
 RAT = [
     ("hotline durable FLASH p99, 3 partners (all) / floor p99 (3)", "durable.lat3.lat_all_p99_us", fl(3, "p99")),
@@ -609,6 +618,7 @@ RAT = [
     # issue 14
     (R14_FILE, "durable.lat3bulk.lat_all_p99_us", peer("durable.lat3.lat_all_p99_us")),
     (R14_TAXII, "durable.lat3taxii.lat_all_p99_us", peer("durable.lat3.lat_all_p99_us")),
+    (R14_BIG, "durable.lat3big.lat_all_p99_us", peer("durable.lat3.lat_all_p99_us")),
     ("hotline durable envelopes/s, 3 recipients (at every partner) / fsyncs per second", "durable.tput3.deliv_min_per_s", peer("sys.fsync_per_s")),
     (R14_GC, "durable.tput1batch.deliv_KOR_per_s", peer("sys.fsync_per_s")),
     ("hotline durable envelopes/s, 3 recipients (at every partner), batch endpoint / fsyncs per second", "durable.tput3batch.deliv_min_per_s", peer("sys.fsync_per_s")),
@@ -803,7 +813,8 @@ p99_3 = stat(per_run("durable.lat3.lat_all_p99_us"))
 goal("FLASH to three partners, durable: p99 ≤ 3 ms", ms(per_run("durable.lat3.lat_all_p99_us")),
      fmt(p99_3[0] / 3000.0, "×") + " of 3 ms" if p99_3 else "—",
      None if not p99_3 else p99_3[0] <= 3000)
-for name, row, rname in [("TAXII bulk", "lat3taxii", R14_TAXII), ("file bulk", "lat3bulk", R14_FILE)]:
+for name, row, rname in [("TAXII bulk", "lat3taxii", R14_TAXII), ("file bulk", "lat3bulk", R14_FILE),
+                         ("30 MiB uploads arriving", "lat3big", R14_BIG)]:
     rs = ratios[rname]
     r_ = stat(rs)
     goal("FLASH to three partners under %s: p99 ≤ 2× the idle p99 of the same run" % name,

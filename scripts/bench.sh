@@ -32,6 +32,7 @@ BCONNS=2         # on 2 keep-alive connections, closed loop (the node sends
                  # one request's items in one pass: more connections only
                  # add envelopes still draining when the row ends)
 BULK=4194304     # bulk transfer: 4 MiB ROUTINE file envelopes to all three
+BIG=31457280     # large uploads: 30 MiB ROUTINE file envelopes, one at a time
 export HOTLINE_BUILD=$BUILD HOTLINE_SHARED_DATA=${HOTLINE_SHARED_DATA:-$ROOT/../shared/data}
 # shellcheck source=../tests/integration/lib.sh
 source "$ROOT/tests/integration/lib.sh"   # T, FED, fed_init, node_start, cleanup trap
@@ -190,6 +191,22 @@ hotline_variant() {
 			--raw "$RAW/r$RUN.$v.lat3bulk."
 		wait "$bulkpid"
 		rec "$RUN_PREFIX.bulk" "$T/bulk.txt"
+	fi
+	if [ "$v" = durable ]; then
+		# FLASH alerts created while 30 MiB uploads arrive at JPN, one after
+		# another, each to all three (the issue's "FLASH created behind a
+		# 30 MB API upload")
+		# shellcheck disable=SC2086
+		$BH --to KOR,USA,NATO --precedence routine --size "$BIG" --upload yes \
+			--seconds "$LATCAP" $TAPS3 >"$T/big.txt" 2>&1 &
+		bulkpid=$!
+		put "cmd.big" "bench_hotline --to KOR,USA,NATO --precedence routine --size $BIG --upload yes --seconds $LATCAP (in the background)"
+		sleep 0.5
+		# shellcheck disable=SC2086
+		bh lat3big --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
+			--raw "$RAW/r$RUN.$v.lat3big."
+		wait "$bulkpid"
+		rec "$RUN_PREFIX.big" "$T/big.txt"
 	fi
 	# the CPU breakdown: perf on the sender and one receiver during tput1
 	perf_start "$v"
