@@ -193,6 +193,21 @@ privsep_drop_net(struct privsep *ps, const struct hl_config *cfg, char *err, siz
 			log_warn("%s: chown", path);
 	}
 	closedir(d);
+	/* and the large envelopes' files (store_blob.c), written by an earlier
+	 * run as another user */
+	if ((size_t)snprintf(path, sizeof(path), "%s/hotline.db.blobs", cfg->data_dir) <
+	    sizeof(path) && (d = opendir(path)) != NULL) {
+		char fp[HL_PATH_MAX + 600];
+
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if ((size_t)snprintf(fp, sizeof(fp), "%s/%s", path, de->d_name) <
+			    sizeof(fp) && lchown(fp, ps->net_uid, ps->net_gid) == -1)
+				log_warn("%s: chown", fp);
+		}
+		closedir(d);
+	}
 	return hl_sandbox_drop(ps->net_uid, ps->net_gid, err, errlen);
 }
 
@@ -326,7 +341,8 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	if ((r = hl_node_start(d->node, err, errlen)) != HL_OK)
 		return r;
 	/* the TAXII poll bridge: [taxii_source] sections (taxiipoll.c) */
-	if ((r = hl_taxiipoll_new(d->node, d->auth, base, &d->poll, err, errlen)) != HL_OK)
+	if ((r = hl_taxiipoll_new(d->node, d->auth, base, d->stixq, &d->poll, err, errlen)) !=
+	    HL_OK)
 		return r;
 	if ((r = hl_taxiipoll_register(d->poll, routes)) != HL_OK) {
 		snprintf(err, errlen, "taxii sources: %s", hl_strerror(r));
@@ -335,11 +351,20 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	return HL_OK;
 }
 
-/* The poll bridge goes first, before the node's last commit. */
+/* The poll bridge stops first, before the node's last commit: no more
+ * requests; the pages it handed to the STIX queue are stored when the
+ * queue is finished, and then it is freed (free_poll). */
 static void
 stop_poll(struct daemon *d)
 {
-	hl_http_table_remove(hl_http_table(d->http), d->poll);
+	if (d->http != NULL && d->poll != NULL)
+		hl_http_table_remove(hl_http_table(d->http), d->poll);
+	hl_taxiipoll_stop(d->poll);
+}
+
+static void
+free_poll(struct daemon *d)
+{
 	hl_taxiipoll_free(d->poll);
 	d->poll = NULL;
 }
@@ -351,9 +376,10 @@ decompose(struct daemon *d)
 {
 	stop_poll(d);
 	/* what the STIX queue holds is stored first (the taxii handle it
-	 * stores POSTs through goes after it) */
+	 * stores POSTs through, and the poll bridge, go after it) */
 	hl_stixshare_q_free(d->stixq);
 	d->stixq = NULL;
+	free_poll(d);
 	hl_http_free(d->http);
 	d->http = NULL;
 	hl_taxii_free(d->taxii);

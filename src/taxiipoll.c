@@ -1,6 +1,8 @@
 /* taxiipoll.c: the TAXII poll bridge (see taxiipoll.h). Each source runs
  * rounds: page requests on the event loop (httpc.c's evented driver), each
- * page stored through hl_stixshare_add. Which page to ask for, and the
+ * page stored through the STIX queue (hl_stixshare_add_async: 64 objects
+ * a loop pass, FLASH work first), the next page asked for once it is on
+ * disk. Which page to ask for, and the
  * position to keep, are taxiic's pager's (hl_taxiic_pager_*): added_after
  * stays fixed while next is followed, and the position kept in the store
  * (hl_stixdb_bridge_*) is always a date_added up to which every object is
@@ -62,12 +64,20 @@ struct source {
 	/* the last round completed */
 	uint64_t rounds;
 	json_t *last;
+	struct page_job *pj;            /* the page the STIX queue is storing */
+};
+
+/* A page handed to the STIX queue: the answer comes back here. */
+struct page_job {
+	struct source *s;               /* NULL once the source is gone */
+	enum hl_taxii_pager_step step;  /* what the pager said of that page */
 };
 
 struct hl_taxiipoll {
 	struct hl_node *node;
 	struct hl_auth *auth;
 	struct event_base *base;
+	struct hl_stixshare_q *q;       /* NULL: each page stored at once */
 	struct hl_stixdb *db;
 	unsigned n;
 	struct source *src;
@@ -168,6 +178,9 @@ source_init(struct source *s, char *err, size_t errlen)
 
 static void schedule(struct source *s, unsigned secs);
 static void request_page(struct source *s);
+static void page_done(struct source *s, enum hl_taxii_pager_step step);
+static int queue_page(struct source *s, const struct hl_taxii_page *pg,
+    enum hl_taxii_pager_step step);
 
 /* The round in progress or just finished (new reference; NULL on
  * allocation failure). */
@@ -289,30 +302,31 @@ schedule(struct source *s, unsigned secs)
 		evtimer_add(s->timer, &tv);
 }
 
-/* Store one page through hl_stixshare_add, counting what was new, already
- * stored (the same id and version) and refused. 0, or -1 with s->error. */
-static int
-store_page(struct source *s, const struct hl_taxii_page *pg)
+/* Who the objects of a page come from. */
+static void
+page_prov(const struct source *s, struct hl_stix_prov *prov)
 {
-	struct hl_stix_prov prov;
-	json_t *st = NULL, *e;
-	size_t i;
-	int r;
-
-	if (json_array_size(pg->objects) == 0)
-		return 0;
-	memset(&prov, 0, sizeof(prov));
-	prov.source = HL_STIX_EXTERNAL;
-	snprintf(prov.node, sizeof(prov.node), "%s", s->conf->url);
+	memset(prov, 0, sizeof(*prov));
+	prov->source = HL_STIX_EXTERNAL;
+	snprintf(prov->node, sizeof(prov->node), "%s", s->conf->url);
 	/* a partner's hotline node (node = P/...): what it serves stays P's
 	 * (sticky releasability, stixshare.c); any other server is local origin */
-	if (s->conf->node[0] != '\0' && !hl_label_node_name_valid(s->conf->node, prov.partner))
-		prov.partner[0] = '\0';
+	if (s->conf->node[0] != '\0' && !hl_label_node_name_valid(s->conf->node, prov->partner))
+		prov->partner[0] = '\0';
 	/* who added them, for the audit record and the status resource: the
 	 * source (the URL is longer than an audit actor may be) */
-	snprintf(prov.added_by, sizeof(prov.added_by), "taxii:%s", s->conf->name);
-	prov.received_us = hl_now_us();
-	r = hl_stixshare_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
+	snprintf(prov->added_by, sizeof(prov->added_by), "taxii:%s", s->conf->name);
+	prov->received_us = hl_now_us();
+}
+
+/* Count what a page's status says was new, already stored (the same id
+ * and version) and refused (takes st). 0, or -1 with s->error. */
+static int
+count_page(struct source *s, int r, json_t *st)
+{
+	json_t *e;
+	size_t i;
+
 	if (r != HL_OK) {
 		snprintf(s->error, sizeof(s->error), "storing into collection %s: %s",
 		    s->conf->collection, hl_strerror(r));
@@ -329,6 +343,21 @@ store_page(struct source *s, const struct hl_taxii_page *pg)
 	s->failed += (uint64_t)json_integer_value(json_object_get(st, "failure_count"));
 	json_decref(st);
 	return 0;
+}
+
+/* Store one page at once (no STIX queue). 0, or -1 with s->error. */
+static int
+store_page(struct source *s, const struct hl_taxii_page *pg)
+{
+	struct hl_stix_prov prov;
+	json_t *st = NULL;
+	int r;
+
+	if (json_array_size(pg->objects) == 0)
+		return 0;
+	page_prov(s, &prov);
+	r = hl_stixshare_add(s->p->node, s->p->db, s->conf->collection, pg->objects, &prov, &st);
+	return count_page(s, r, st);
 }
 
 /* Keep the pager's position once what it covers is stored. 0, or -1 with
@@ -385,6 +414,14 @@ on_response(void *arg, int rc, const struct hl_http_resp *resp, const char *why)
 	}
 	/* the objects first (even from a page the pager finds fault with: they
 	 * are validated one by one), then the position that covers them */
+	if (s->p->q != NULL && json_array_size(pg.objects) > 0) {
+		if (queue_page(s, &pg, step) == 0) {
+			hl_taxiic_page_clear(&pg);
+			return;   /* on_page_stored goes on */
+		}
+		step = HL_TAXII_PAGER_FAILED;
+		goto out;
+	}
 	if (store_page(s, &pg) != 0 || keep_position(s) != 0) {
 		step = HL_TAXII_PAGER_FAILED;
 		goto out;
@@ -393,12 +430,73 @@ on_response(void *arg, int rc, const struct hl_http_resp *resp, const char *why)
 		snprintf(s->error, sizeof(s->error), "%s:%u: %s", s->host, (unsigned)s->port,
 		    s->pg.error);
 out:
+	hl_taxiic_page_clear(&pg);
+	page_done(s, step);
+}
+
+/* A page is done with (stored, or not): the next step, off this callback. */
+static void
+page_done(struct source *s, enum hl_taxii_pager_step step)
+{
 	take_note(s);
 	s->more = step == HL_TAXII_PAGER_ASK;
 	clean(s->error);
-	hl_taxiic_page_clear(&pg);
-	/* continue off this callback */
-	event_active(s->step, EV_TIMEOUT, 0);
+	if (!s->closing)
+		event_active(s->step, EV_TIMEOUT, 0);
+}
+
+/* The STIX queue stored the page (or could not): then its position. */
+static void
+on_page_stored(void *arg, int r, json_t *st)
+{
+	struct page_job *pj = arg;
+	struct source *s = pj->s;
+	enum hl_taxii_pager_step step = pj->step;
+
+	hl_free(pj);
+	if (s == NULL) {   /* the bridge is gone; the objects are stored */
+		json_decref(st);
+		return;
+	}
+	s->pj = NULL;
+	if (count_page(s, r, st) != 0 || keep_position(s) != 0)
+		step = HL_TAXII_PAGER_FAILED;
+	else if (step == HL_TAXII_PAGER_FAILED)
+		snprintf(s->error, sizeof(s->error), "%s:%u: %s", s->host, (unsigned)s->port,
+		    s->pg.error);
+	page_done(s, step);
+}
+
+/* Hand a page to the STIX queue (its objects: a reference is taken). 0, or
+ * -1 with s->error. */
+static int
+queue_page(struct source *s, const struct hl_taxii_page *pg, enum hl_taxii_pager_step step)
+{
+	struct hl_stix_prov prov;
+	struct page_job *pj;
+	int r;
+
+	if ((pj = hl_calloc(1, sizeof(*pj))) == NULL) {
+		snprintf(s->error, sizeof(s->error), "out of memory");
+		return -1;
+	}
+	pj->s = s;
+	pj->step = step;
+	page_prov(s, &prov);
+	r = hl_stixshare_add_async(s->p->q, s->p->db, s->conf->collection, pg->objects,
+	    pg->objects, &prov, on_page_stored, pj);
+	if (r != HL_OK) {
+		hl_free(pj);
+		if (r == HL_ERR_FULL)
+			snprintf(s->error, sizeof(s->error), "the node's STIX queue is full (%s); "
+			    "the next round goes on from the position kept", "TAXII POSTs first");
+		else
+			snprintf(s->error, sizeof(s->error), "storing into collection %s: %s",
+			    s->conf->collection, hl_strerror(r));
+		return -1;
+	}
+	s->pj = pj;
+	return 0;
 }
 
 static void
@@ -448,7 +546,7 @@ fail:
 
 int
 hl_taxiipoll_new(struct hl_node *n, struct hl_auth *auth, struct event_base *base,
-    struct hl_taxiipoll **out, char *err, size_t errlen)
+    struct hl_stixshare_q *q, struct hl_taxiipoll **out, char *err, size_t errlen)
 {
 	const struct hl_config *cfg = hl_node_config(n);
 	struct hl_taxiipoll *p = NULL;
@@ -463,6 +561,7 @@ hl_taxiipoll_new(struct hl_node *n, struct hl_auth *auth, struct event_base *bas
 	p->node = n;
 	p->auth = auth;
 	p->base = base;
+	p->q = q;
 	if (cfg->nsources > 0) {
 		if ((p->src = hl_calloc(cfg->nsources, sizeof(*p->src))) == NULL) {
 			snprintf(err, errlen, "out of memory");
@@ -499,17 +598,34 @@ out:
 }
 
 void
+hl_taxiipoll_stop(struct hl_taxiipoll *p)
+{
+	unsigned i;
+
+	for (i = 0; p != NULL && i < p->n; i++) {
+		struct source *s = &p->src[i];
+
+		s->closing = 1;
+		hl_httpc_cancel(s->call);
+		s->call = NULL;
+		if (s->timer != NULL)
+			evtimer_del(s->timer);
+	}
+}
+
+void
 hl_taxiipoll_free(struct hl_taxiipoll *p)
 {
 	unsigned i;
 
 	if (p == NULL)
 		return;
+	hl_taxiipoll_stop(p);
 	for (i = 0; i < p->n; i++) {
 		struct source *s = &p->src[i];
 
-		s->closing = 1;
-		hl_httpc_cancel(s->call);
+		if (s->pj != NULL)
+			s->pj->s = NULL;   /* its answer finds nobody */
 		if (s->timer != NULL)
 			event_free(s->timer);
 		if (s->step != NULL)

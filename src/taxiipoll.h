@@ -31,10 +31,16 @@ struct hl_taxiipoll;
 
 /* Set up every configured source of n's configuration (reads each
  * password_file, which must not be group/world readable, and loads each
- * CA) and schedule the rounds. err: one line. Caller frees with
- * hl_taxiipoll_free() before the node. */
+ * CA) and schedule the rounds. Pages are stored through the STIX queue q
+ * (NULL: each at once, in the response's callback). err: one line. Caller
+ * frees with hl_taxiipoll_free() before the node; at a stop,
+ * hl_taxiipoll_stop() first, then the queue finished (the pages it holds
+ * are stored and their positions kept), then the free. */
+struct hl_stixshare_q;
 HL_WUR int hl_taxiipoll_new(struct hl_node *n, struct hl_auth *auth, struct event_base *base,
-    struct hl_taxiipoll **out, char *err, size_t errlen);
+    struct hl_stixshare_q *q, struct hl_taxiipoll **out, char *err, size_t errlen);
+/* No more requests or rounds (the one in flight is cancelled). */
+void hl_taxiipoll_stop(struct hl_taxiipoll *p);
 void hl_taxiipoll_free(struct hl_taxiipoll *p);
 
 /* Start a round of source name now (unless one runs). from_start: forget
