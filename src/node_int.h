@@ -39,6 +39,8 @@ struct x509_st;
 #define BATCH_MAX 128
 #define NODE_SUBSCRIBERS_MAX 8
 #define NODE_CRYPTO_JOBS 4096     /* crypto pool: jobs queued or running */
+#define NODE_FILES_JOBS 256       /* files thread: large envelopes queued; full: the store writes */
+#define NODE_FILES_NICE 10        /* files thread: below the loop and the crypto workers */
 #define NODE_FLASH_WINDOW_MS 30   /* a FLASH seen: its work is under way this long */
 
 /* A set of envelope ids (open addressing on the id's random bytes). */
@@ -186,6 +188,11 @@ struct hl_node {
 	/* crypto workers: seal (node_ops.c), verify and open (node_recv.c);
 	 * NULL with crypto_threads = 0 (then on the loop) */
 	struct hl_workq *crypto;
+	/* one thread that writes and fdatasyncs large envelopes' files
+	 * (store_blob.c) between their crypto and their commit, so that a
+	 * crypto worker is never held by a disk write a FLASH waits behind;
+	 * NULL without an event loop (then the store writes them) */
+	struct hl_workq *files;
 	struct recv_inflight *recv;    /* envelopes being opened (node_recv.c) */
 	struct node_idset undurable;   /* our sends written, not yet on disk (node_ops.c) */
 	size_t nrecv;

@@ -229,13 +229,29 @@ send_seal(struct hl_job *j, void *ctx)
 	(void)ctx;
 	sj->r = hl_seal_envelope(sj->n->keys, &sj->sp, sj->content, sj->content_len, sj->id,
 	    &sj->raw, &sj->rawlen);
-	/* a large content and envelope go to files of their own here, so the
-	 * loop's commit names them instead of copying them into the WAL; if
-	 * this fails the store tries again and reports why */
-	if (sj->r == HL_OK && hl_blob_prewrite(hl_store_blob_dir(sj->n->store),
-	    hl_store_blob_durable(sj->n->store), sj->id, sj->content, sj->content_len, sj->raw,
-	    sj->rawlen, &sj->content_file, &sj->raw_file) != HL_OK)
+}
+
+/* On the files thread: a large content and envelope go to files of their
+ * own, so the loop's commit names them instead of copying them into the
+ * WAL; if this fails the store tries again and reports why. */
+static void
+send_files(struct hl_job *j, void *ctx)
+{
+	struct send_job *sj = (struct send_job *)j;
+
+	(void)ctx;
+	if (hl_blob_prewrite(hl_store_blob_dir(sj->n->store), hl_store_blob_durable(sj->n->store),
+	    sj->id, sj->content, sj->content_len, sj->raw, sj->rawlen, &sj->content_file,
+	    &sj->raw_file) != HL_OK)
 		sj->content_file = sj->raw_file = 0;
+}
+
+/* Does a sealed send have parts for the files thread? */
+static int
+send_has_files(const struct send_job *sj)
+{
+	return sj->r == HL_OK && sj->content_file == 0 && sj->raw_file == 0 &&
+	    (sj->content_len >= HL_BLOB_MIN_BYTES || sj->rawlen >= HL_BLOB_MIN_BYTES);
 }
 
 /* A stored send on disk: into each recipient's lane (not the ones waiting
@@ -403,18 +419,39 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 	return r;
 }
 
-/* Back on the loop from a crypto worker: store, queue, answer. */
+static void send_stored(struct hl_job *j);
+
+/* Back on the loop from a crypto worker: a large one's files on the files
+ * thread first, then store, queue, answer. */
 static void
 send_done(struct hl_job *j)
 {
 	struct send_job *sj = (struct send_job *)j;
-	char why[HL_SEND_WHY_MAX];
-	int r;
 
 	/* handed back unrun by a stopping pool: sealed here, so that a send
 	 * once accepted is not dropped (a STIX bundle has no client to retry) */
 	if (sj->j.cancelled)
 		send_seal(&sj->j, NULL);
+	if (sj->n->files != NULL && send_has_files(sj)) {
+		sj->j.run = send_files;
+		sj->j.done = send_stored;
+		sj->j.cancelled = 0;
+		if (hl_workq_submit(sj->n->files, &sj->j) == HL_OK)
+			return;
+		/* full: the store writes them */
+	}
+	send_stored(j);
+}
+
+/* Store, queue, answer (cancelled by the files thread's stop: the store
+ * writes the files). */
+static void
+send_stored(struct hl_job *j)
+{
+	struct send_job *sj = (struct send_job *)j;
+	char why[HL_SEND_WHY_MAX];
+	int r;
+
 	/* stored: send_durable answers and frees sj once it is on disk */
 	if ((r = send_store(sj->n, sj, why, sizeof(why))) == HL_OK)
 		return;

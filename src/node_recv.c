@@ -183,6 +183,7 @@ struct recv_job {
 	uint8_t *receipt;
 	size_t rlen;
 	uint64_t content_file, raw_file;   /* the large parts' files, 0 if none */
+	int files_tried;                   /* handed to the files thread once */
 };
 
 static void
@@ -218,13 +219,25 @@ recv_open(struct hl_job *j, void *ctx)
 		return;
 	rj->receipt_r = node_make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0, NULL, NULL,
 	    &rj->receipt, &rj->rlen);
-	/* a large one's files, written here rather than in the loop's commit
-	 * (store_blob.c); if this fails, the store tries again */
-	if (rj->receipt_r == HL_OK && hl_blob_prewrite(hl_store_blob_dir(n->store),
-	    hl_store_blob_durable(n->store), e.id, rj->content, rj->clen, rj->raw, rj->len,
-	    &rj->content_file, &rj->raw_file) != HL_OK)
-		rj->content_file = rj->raw_file = 0;
 	rj->t_crypto_end = hl_mono_us();
+}
+
+/* On the files thread: a large opened envelope's content and bytes go to
+ * files of their own (store_blob.c), written and fdatasynced before the
+ * loop commits the row that names them; if this fails, the store tries
+ * again. */
+static void
+recv_files(struct hl_job *j, void *ctx)
+{
+	struct recv_job *rj = (struct recv_job *)j;
+	struct hl_store *s = rj->n->store;
+	struct hl_envelope e;
+
+	(void)ctx;
+	if (hl_envelope_decode(rj->raw, rj->len, &e) != HL_OK ||
+	    hl_blob_prewrite(hl_store_blob_dir(s), hl_store_blob_durable(s), e.id, rj->content,
+	    rj->clen, rj->raw, rj->len, &rj->content_file, &rj->raw_file) != HL_OK)
+		rj->content_file = rj->raw_file = 0;
 }
 
 /* Ids being opened now: a second copy arriving meanwhile (a retransmission,
@@ -297,6 +310,17 @@ recv_done(struct hl_job *j)
 	if (hl_envelope_decode(rj->raw, rj->len, &e) != HL_OK) {
 		recv_job_free(rj);   /* cannot happen: the loop decoded it before */
 		return;
+	}
+	/* a large one opened: its files on the files thread first (copies
+	 * arriving meanwhile still wait for its answer) */
+	if (!rj->j.cancelled && !rj->files_tried && n->files != NULL &&
+	    rj->receipt_r == HL_OK && (rj->clen >= HL_BLOB_MIN_BYTES ||
+	    rj->len >= HL_BLOB_MIN_BYTES)) {
+		rj->files_tried = 1;
+		rj->j.run = recv_files;
+		if (hl_workq_submit(n->files, &rj->j) == HL_OK)
+			return;
+		/* full: the store writes them */
 	}
 	recv_inflight_take(n, e.id, &waiters);
 	if (rj->j.cancelled)

@@ -2,7 +2,7 @@
 # Storage faults at one node (JPN; its peer is KOR).
 # 1. Disk full: JPN's data directory is a small tmpfs, filled up with dd.
 #    A send through JPN is refused with one clear line (storage / full) and
-#    nothing is half-stored; JPN stays up and keeps serving reads (status,
+#    nothing is half-stored (a large file leaves no file of its own); JPN stays up and keeps serving reads (status,
 #    inbox, show); an envelope KOR sends meanwhile is not rejected (no receipt
 #    at all until JPN can store it) and arrives exactly once after space is
 #    freed; sends through JPN work again.
@@ -68,6 +68,17 @@ ok "JPN is still running"
 expect_eq "$(sqlite3 "$MNT/hotline.db" "select count(*) from envelopes where inbound = 0 and (flags & 2) = 0")" \
 	"$((out_before + accepted))" "the refused send left nothing behind"
 
+# a large file (its content and envelope go to files of their own): refused
+# the same way, and no file is left behind
+head -c $((400 * 1024)) /dev/urandom >"$T/big.bin"
+nblobs() { find "$MNT/hotline.db.blobs" -type f | wc -l; }
+blobs_before=$(nblobs)
+if hl JPN send --to KOR --precedence routine --classification RESTRICTED --releasable-to JPN,KOR \
+	--tlp green --file "$T/big.bin" 2>"$T/err"; then
+	fail "a 400 KiB file was accepted by a full node"
+fi
+expect_match "$(cat "$T/err")" "[Ss]torage|[Ff]ull|[Ss]pace" "a large file is refused as storage full: $(cat "$T/err")"
+expect_eq "$(nblobs)" "$blobs_before" "the refused large file left no file behind"
 hl JPN status >/dev/null || fail "status while full"
 expect_eq "$(hl JPN inbox --json | jq '.items | length')" "1" "inbox served while full"
 expect_eq "$(hl JPN show "$id_in" --json | jq -r .text)" "before the disk filled up" "show served while full"
