@@ -576,6 +576,8 @@ exercise_ok(const struct hl_msg *m, int filter)
 
 	if (m->flags & HL_ENV_FLAG_LINK_TEST)
 		return 0;   /* scheduled link tests are shown in status, not as traffic */
+	if (m->content_type == HL_CT_TRACKS && m->inbound)
+		return 0;   /* the track stream feeds the picture and its alerts, not the inbox */
 	if (filter == HL_EXERCISE_EXCLUDE)
 		return !ex;
 	if (filter == HL_EXERCISE_ONLY)
@@ -905,12 +907,200 @@ track_exercise_ok(const struct hl_track_row *row, int filter)
 	return 1;
 }
 
+/* The node's track alert rules (hotline.conf: track_alerts, ...). */
+static void
+api_track_rules(const struct hl_api *a, struct hl_track_rules *r)
+{
+	r->alerts = a->cfg->track_alerts;
+	r->confidence = a->cfg->track_alert_confidence;
+	r->stale_s = a->cfg->track_stale_s;
+}
+
+/* POST /api/v1/tracks: a batch of track updates as one envelope of the
+ * track stream; the answer names the envelope and each record's fate. */
+struct api_tracks {
+	struct hl_http_defer *d;
+	struct api_outcome o;
+	json_t *results;
+	size_t accepted, refused;
+};
+
+static void
+tracks_done(void *ctx)
+{
+	struct api_tracks *x = ctx;
+	struct evhttp_request *req = hl_http_defer_take(x->d);
+
+	if (req != NULL && x->o.status == 201)
+		hl_http_reply_json(req, 201, json_pack("{s:s, s:I, s:I, s:O}", "id", x->o.id,
+		    "accepted", (json_int_t)x->accepted, "refused", (json_int_t)x->refused,
+		    "results", x->results));
+	else if (req != NULL)
+		reply_outcome(req, &x->o);
+	json_decref(x->results);
+	hl_free(x);
+}
+
+static void
+handle_tracks_post(struct hl_api *a, const struct hl_operator_conf *op,
+    struct evhttp_request *req, const uint8_t *body, size_t len)
+{
+	struct hl_api_send s;
+	struct api_tracks *x = NULL;
+	json_t *results = NULL;
+	size_t accepted = 0;
+	char err[256];
+	int r;
+
+	r = hl_apijson_parse_tracks(body, len, &a->cfg->policy, &s, &results, &accepted, err,
+	    sizeof(err));
+	if (r != HL_OK) {
+		if (results != NULL && r == HL_ERR_MALFORMED)
+			hl_http_reply_json(req, 400, json_pack("{s:s, s:s, s:o}", "error",
+			    "bad_request", "message", err, "results", results));
+		else {
+			json_decref(results);
+			reply_parse_error(req, r, err);
+		}
+		return;
+	}
+	if ((x = hl_calloc(1, sizeof(*x))) == NULL || (x->d = hl_http_defer(req)) == NULL) {
+		hl_free(x);
+		json_decref(results);
+		hl_http_reply_error(req, 500, "internal", "out of memory");
+		goto out;
+	}
+	x->results = results;
+	x->accepted = accepted;
+	x->refused = json_array_size(results) - accepted;
+	if (!send_start(a, op, &s, &x->o, tracks_done, x))
+		tracks_done(x);
+out:
+	hl_apijson_send_clear(&s);
+}
+
+/* GET /api/v1/tracks/alerts[?open=yes]: the duty officer's track alerts,
+ * unacknowledged first (rule 4 on the track's latest envelope). */
+static void
+handle_track_alerts(struct hl_api *a, const struct hl_operator_conf *op,
+    struct evhttp_request *req, const char *query)
+{
+	struct hl_track_alert *al = NULL;
+	struct hl_label l;
+	json_t *items = NULL, *it;
+	size_t n = 0, i, open = 0;
+	int r, open_only = 0;
+
+	if (query != NULL && strcmp(query, "open=yes") == 0)
+		open_only = 1;
+	else if (query != NULL && strcmp(query, "open=no") != 0) {
+		hl_http_reply_error(req, 400, "bad_request", "the only query is open=yes or open=no");
+		return;
+	}
+	if ((r = hl_store_track_alerts(a->store, open_only, API_FETCH_MAX, &al, &n)) != HL_OK) {
+		reply_store_error(req, r);
+		return;
+	}
+	if ((items = json_array()) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		if (!hl_apijson_visible(al[i].label, al[i].label_len, &a->cfg->policy, op, &l))
+			continue;
+		it = json_pack("{s:s, s:s, s:b, s:s, s:s, s:o, s:I, s:b}", "origin", al[i].origin,
+		    "track_id", al[i].track_id, "exercise", al[i].exercise, "kind", al[i].kind,
+		    "detail", al[i].detail, "raised", hl_apijson_time(al[i].raised_ms),
+		    "events", (json_int_t)al[i].events, "acknowledged", al[i].acked_ms != 0);
+		if (it != NULL && al[i].acked_ms != 0 &&
+		    (json_object_set_new(it, "acked", hl_apijson_time(al[i].acked_ms)) != 0 ||
+		    json_object_set_new(it, "acked_by", json_string(al[i].acked_by)) != 0)) {
+			json_decref(it);
+			it = NULL;
+		}
+		if (it == NULL || json_array_append_new(items, it) != 0)
+			goto nomem;
+		open += al[i].acked_ms == 0;
+	}
+	hl_http_reply_json(req, 200, json_pack("{s:o, s:I}", "items", items, "open",
+	    (json_int_t)open));
+	items = NULL;
+	goto out;
+nomem:
+	json_decref(items);
+	hl_http_reply_error(req, 500, "internal", "out of memory");
+out:
+	hl_free(al);
+}
+
+/* POST /api/v1/tracks/alerts/ack {"origin", "track_id", "exercise"}: one
+ * acknowledgement covers the track's alert until its next event. */
+static void
+handle_track_alert_ack(struct hl_api *a, const struct hl_operator_conf *op,
+    struct evhttp_request *req, const uint8_t *body, size_t len)
+{
+	struct hl_track_alert *al = NULL;
+	struct hl_label l;
+	json_t *o = NULL, *vo, *vt, *ve;
+	char err[160], ad[HL_AUDIT_DETAIL_MAX];
+	size_t n = 0, i;
+	int r, ex, seen = 0;
+
+	if (hl_apijson_load_object(body, len, 4096, &o, err, sizeof(err)) != HL_OK) {
+		hl_http_reply_error(req, 400, "bad_request", "%s", err);
+		return;
+	}
+	vo = json_object_get(o, "origin");
+	vt = json_object_get(o, "track_id");
+	ve = json_object_get(o, "exercise");
+	if (!json_is_string(vo) || !json_is_string(vt) || (ve != NULL && !json_is_boolean(ve)) ||
+	    json_object_size(o) != 2u + (ve != NULL)) {
+		hl_http_reply_error(req, 400, "bad_request", "expected {\"origin\": NODE, "
+		    "\"track_id\": ID, \"exercise\": true|false}");
+		goto out;
+	}
+	ex = ve != NULL && json_is_true(ve);
+	/* rule 4: only an alert the operator may see */
+	if ((r = hl_store_track_alerts(a->store, 1, API_FETCH_MAX, &al, &n)) != HL_OK) {
+		reply_store_error(req, r);
+		goto out;
+	}
+	for (i = 0; i < n && !seen; i++)
+		seen = strcmp(al[i].origin, json_string_value(vo)) == 0 &&
+		    strcmp(al[i].track_id, json_string_value(vt)) == 0 && al[i].exercise == ex &&
+		    hl_apijson_visible(al[i].label, al[i].label_len, &a->cfg->policy, op, &l);
+	if (!seen) {
+		hl_http_reply_error(req, 404, "not_found", "no open alert for that track");
+		goto out;
+	}
+	if ((r = hl_store_begin(a->store)) != HL_OK)
+		goto store_err;
+	if ((r = hl_store_track_alert_ack(a->store, json_string_value(vo), json_string_value(vt),
+	    ex, op->name, hl_now_ms())) != HL_OK) {
+		hl_store_rollback(a->store);
+		goto store_err;
+	}
+	snprintf(ad, sizeof(ad), "track %s from %s%s", json_string_value(vt),
+	    json_string_value(vo), ex ? " EXERCISE" : "");
+	if ((r = hl_store_audit(a->store, "track-alert-acknowledged", NULL, op->name, ad,
+	    hl_now_ms())) != HL_OK || (r = hl_store_commit(a->store)) != HL_OK) {
+		hl_store_rollback(a->store);
+		goto store_err;
+	}
+	hl_http_reply_json(req, 200, json_pack("{s:b}", "acknowledged", 1));
+	goto out;
+store_err:
+	reply_store_error(req, r);
+out:
+	hl_free(al);
+	json_decref(o);
+}
+
 static void
 handle_tracks(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_request *req,
     const char *query)
 {
 	struct hl_api_tracks_query q;
 	struct hl_track_row *rows = NULL;
+	struct hl_track_rules rules;
 	struct hl_label l;
 	json_t *items = NULL, *it;
 	char err[160];
@@ -923,7 +1113,8 @@ handle_tracks(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp
 	}
 	/* track envelopes stored but not yet in the picture (a crash between
 	 * storing and ingesting, or a failed ingest) are taken in now */
-	if ((r = hl_tracks_catch_up(a->store, API_TRACKS_CATCH_UP, &done)) != HL_OK)
+	api_track_rules(a, &rules);
+	if ((r = hl_tracks_catch_up(a->store, &rules, API_TRACKS_CATCH_UP, &done)) != HL_OK)
 		log_warnx("tracks: catching up failed: %s", hl_strerror(r));
 	else if (done > 0)
 		log_info("tracks: %zu stored track envelope(s) taken into the picture late", done);
@@ -1062,6 +1253,24 @@ r_tracks(struct hl_http_req *x)
 	handle_tracks(x->arg, x->op, x->req, x->query);
 }
 
+static void
+r_tracks_post(struct hl_http_req *x)
+{
+	handle_tracks_post(x->arg, x->op, x->req, x->body, x->body_len);
+}
+
+static void
+r_track_alerts(struct hl_http_req *x)
+{
+	handle_track_alerts(x->arg, x->op, x->req, x->query);
+}
+
+static void
+r_track_alert_ack(struct hl_http_req *x)
+{
+	handle_track_alert_ack(x->arg, x->op, x->req, x->body, x->body_len);
+}
+
 #define A HL_HTTP_AUTH
 #define Q HL_HTTP_QUERY
 #define B HL_HTTP_BODY
@@ -1084,6 +1293,10 @@ static const struct hl_http_route api_routes[] = {
 	/* a body (JSON) is taken and ignored, as before the route table */
 	{ HL_HTTP_POST, "/api/v1/keys/rotate", r_keys_rotate, A | B, 0, NULL },
 	{ HL_HTTP_GET, "/api/v1/tracks", r_tracks, A | Q, 0, NULL },
+	{ HL_HTTP_POST, "/api/v1/tracks", r_tracks_post, A | B, HL_API_TRACKS_BODY_MAX_BYTES,
+	    NULL },
+	{ HL_HTTP_GET, "/api/v1/tracks/alerts", r_track_alerts, A | Q, 0, NULL },
+	{ HL_HTTP_POST, "/api/v1/tracks/alerts/ack", r_track_alert_ack, A | B, 4096, NULL },
 };
 #undef A
 #undef Q

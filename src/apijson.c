@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "apijson.h"
+#include "buf.h"
 #include "envelope.h"
 #include "jsonscan.h"
 #include "track.h"
@@ -1368,6 +1369,128 @@ hl_apijson_send_track(struct hl_api_send *s, char *err, size_t errlen)
 	s->content_len = clen;
 	s->precedence = HL_PREC_FLASH;   /* tracks always travel at FLASH */
 	return HL_OK;
+}
+
+int
+hl_apijson_parse_tracks(const uint8_t *p, size_t len, const struct hl_policy *pol,
+    struct hl_api_send *out, json_t **results, size_t *accepted, char *err, size_t errlen)
+{
+	json_t *o = NULL, *ups, *u, *res = NULL, *it;
+	struct lifted lf;
+	struct hl_track t;
+	struct hl_buf b;
+	uint8_t *canon = NULL, *line = NULL;
+	size_t i, clen, llen, ok = 0;
+	char why[256];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&lf, 0, sizeof(lf));
+	*results = NULL;
+	*accepted = 0;
+	hl_buf_init(&b, (size_t)HL_TRACKS_BATCH_MAX * (HL_TRACK_MAX_BYTES + 1));
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((r = hl_apijson_load_object(p, len, HL_API_TRACKS_BODY_MAX_BYTES, &o, err,
+	    errlen)) != HL_OK)
+		goto out;
+	r = HL_ERR_MALFORMED;
+	ups = json_object_get(o, "updates");
+	if (!json_is_array(ups) || json_array_size(ups) == 0) {
+		snprintf(err, errlen, "\"updates\" must be an array of 1 to %d track records",
+		    HL_TRACKS_BATCH_MAX);
+		goto out;
+	}
+	if (json_array_size(ups) > HL_TRACKS_BATCH_MAX) {
+		snprintf(err, errlen, "more than %d track records in \"updates\"",
+		    HL_TRACKS_BATCH_MAX);
+		r = HL_ERR_TOO_BIG;
+		goto out;
+	}
+	if (json_object_get(o, "text") != NULL || json_object_get(o, "content_b64") != NULL ||
+	    json_object_get(o, "content_type") != NULL) {
+		snprintf(err, errlen, "a track batch has \"updates\", not \"text\", "
+		    "\"content_b64\" or \"content_type\"");
+		goto out;
+	}
+	if ((res = json_array()) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	/* each record on its own: the valid ones, canonical, one per line */
+	json_array_foreach(ups, i, u) {
+		why[0] = '\0';
+		line = NULL;
+		if (!json_is_object(u)) {
+			snprintf(why, sizeof(why), "must be a track record (an object)");
+		} else if ((line = (uint8_t *)json_dumps(u, JSON_COMPACT)) == NULL) {
+			r = HL_ERR_NOMEM;
+			goto out;
+		} else if ((llen = strlen((char *)line)) > HL_TRACK_MAX_BYTES ||
+		    hl_track_parse(line, llen, &t, why, sizeof(why)) != HL_OK) {
+			if (why[0] == '\0')
+				snprintf(why, sizeof(why), "track record larger than %d bytes",
+				    HL_TRACK_MAX_BYTES);
+		} else if (hl_track_encode(&t, &canon, &clen) != HL_OK) {
+			r = HL_ERR_NOMEM;
+			goto out;
+		} else {
+			hl_buf_put(&b, canon, clen);
+			hl_buf_put(&b, "\n", 1);
+			HL_FREE(canon);
+			ok++;
+		}
+		free(line);   /* jansson's */
+		line = NULL;
+		if (why[0] != '\0')
+			it = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "status", "refused",
+			    "error", why);
+		else
+			it = json_pack("{s:I, s:s}", "index", (json_int_t)i, "status", "accepted");
+		if (it == NULL || json_array_append_new(res, it) != 0) {
+			r = HL_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if ((r = hl_buf_error(&b)) != HL_OK)
+		goto out;
+	if (ok == 0) {
+		snprintf(err, errlen, "no valid track record in \"updates\" (see results)");
+		r = HL_ERR_MALFORMED;
+		*results = res;
+		res = NULL;
+		goto out;
+	}
+	/* the rest is a send body: its label, recipients and options */
+	if (json_object_del(o, "updates") != 0 || (json_object_get(o, "precedence") == NULL &&
+	    json_object_set_new(o, "precedence", json_string("immediate")) != 0)) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	lf.given = hl_buf_steal(&b, &lf.given_len);
+	if (lf.given == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	lf.has_given = 1;
+	r = send_from_object(o, &lf, pol, out, err, errlen);
+	if (out->content == NULL)
+		hl_free(lf.given);
+	if (r != HL_OK)
+		goto out;
+	out->content_type = HL_CT_TRACKS;
+	*results = res;
+	res = NULL;
+	*accepted = ok;
+out:
+	free(line);
+	hl_free(canon);
+	hl_buf_free(&b);
+	json_decref(o);
+	json_decref(res);
+	if (r != HL_OK)
+		hl_apijson_send_clear(out);
+	return r;
 }
 
 int

@@ -82,6 +82,16 @@ struct hl_api_send {
  * with one line in err naming the field. */
 HL_WUR int hl_apijson_parse_send(const uint8_t *p, size_t len, const struct hl_policy *pol,
     struct hl_api_send *out, char *err, size_t errlen);
+/* POST /api/v1/tracks: a send body's recipients, label and options
+ * (precedence optional, default immediate) with "updates", 1 to
+ * HL_TRACKS_BATCH_MAX track records. Each record is checked on its own:
+ * OUT: *results, [{"index", "status": "accepted"|"refused", ["error"]}]
+ * (caller decrefs; also set when no record is valid), *accepted; and out,
+ * a send of content type tracks whose content is the accepted records,
+ * canonical, one per line. Errors as hl_apijson_parse_send. */
+#define HL_API_TRACKS_BODY_MAX_BYTES (20u * 1024 * 1024)
+HL_WUR int hl_apijson_parse_tracks(const uint8_t *p, size_t len, const struct hl_policy *pol,
+    struct hl_api_send *out, json_t **results, size_t *accepted, char *err, size_t errlen);
 /* An upload: the content is the request body, the fields the send body
  * would hold are in the query string (to and releasable_to comma-separated,
  * to_all and exercise true or false; content_type defaults to file; text

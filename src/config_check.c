@@ -218,6 +218,9 @@ config_defaults(struct hl_config *c)
 	c->default_ttl_s = 7 * 86400;
 	c->kem_rotate_s = 86400;
 	c->crypto_threads = HL_CRYPTO_THREADS_AUTO;
+	c->track_alerts = 1;
+	c->track_alert_confidence = 0.5;
+	c->track_stale_s = 30;
 	c->kem_keep_s = 7 * 86400;
 	/* acknowledgement deadlines from military message handling practice */
 	c->ack_deadline_s[0] = 10 * 60;

@@ -34,6 +34,9 @@ enum node_key {
 	NK_CONSOLE_CERT, NK_CONSOLE_KEY,   /* console_certificate, console_key (console.c) */
 	NK_TLS_CERT, NK_TLS_KEY,         /* the TLS key pair, apart from the signing key */
 	NK_CRYPTO_THREADS,               /* crypto_threads: the sealing/opening pool (workq.c) */
+	NK_TRACK_ALERTS,                 /* track_alerts: raise track alerts at all */
+	NK_TRACK_ALERT_CONFIDENCE,       /* track_alert_confidence: the threshold */
+	NK_TRACK_STALE,                  /* track_stale: no update for this long */
 	NK_BENCH_TAP, NK_BENCH_NO_FSYNC, /* benchmarking aids (bench/, docs/BENCHMARKS.md) */
 	NK_COUNT
 };

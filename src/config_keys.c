@@ -492,6 +492,56 @@ nk_crypto_threads(struct pctx *x, const char *v, char *msg, size_t ml)
 	return HL_OK;
 }
 
+/* track_alerts = yes | no: the duty officer's track alerts (tracks.md) */
+static int
+nk_track_alerts(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+		(void)snprintf(msg, ml, "track_alerts: expected yes or no, got '%s'", v);
+		return HL_ERR_CONFIG;
+	}
+	x->c->track_alerts = v[0] == 'y';
+	return HL_OK;
+}
+
+/* track_alert_confidence = 0..1: crossing it either way is a threat change */
+static int
+nk_track_alert_confidence(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (v[0] == '\0' || *end != '\0' || errno != 0 || !(d >= 0 && d <= 1)) {
+		(void)snprintf(msg, ml, "track_alert_confidence: expected a number from 0 to 1, "
+		    "got '%s'", v);
+		return HL_ERR_CONFIG;
+	}
+	x->c->track_alert_confidence = d;
+	return HL_OK;
+}
+
+/* track_stale = duration: a track with no update stored for this long
+ * raises its stale alert (0: never) */
+static int
+nk_track_stale(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	uint64_t ms = 0;
+
+	if (strcmp(v, "0") == 0) {
+		x->c->track_stale_s = 0;
+		return HL_OK;
+	}
+	if (hl_parse_duration_ms(v, &ms) != HL_OK || ms < 1000 || ms > 86400000ull) {
+		(void)snprintf(msg, ml, "track_stale: expected 0 or a duration from 1s to 1d, "
+		    "got '%s'", v);
+		return HL_ERR_CONFIG;
+	}
+	x->c->track_stale_s = (unsigned)(ms / 1000);
+	return HL_OK;
+}
+
 /* benchmarking aids, not for production: see docs/CONFIG.md */
 static int
 nk_bench_tap(struct pctx *x, const char *v, char *msg, size_t ml)
@@ -909,6 +959,9 @@ const struct key_def config_node_keys[NK_COUNT] = {
 	[NK_TLS_CERT] = { "tls_certificate", 0, nk_tls_cert },
 	[NK_TLS_KEY] = { "tls_key", 0, nk_tls_key },
 	[NK_CRYPTO_THREADS] = { "crypto_threads", 0, nk_crypto_threads },
+	[NK_TRACK_ALERTS] = { "track_alerts", 0, nk_track_alerts },
+	[NK_TRACK_ALERT_CONFIDENCE] = { "track_alert_confidence", 0, nk_track_alert_confidence },
+	[NK_TRACK_STALE] = { "track_stale", 0, nk_track_stale },
 	[NK_BENCH_TAP] = { "bench_tap", 0, nk_bench_tap },
 	[NK_BENCH_NO_FSYNC] = { "bench_no_fsync", 0, nk_bench_no_fsync },
 };

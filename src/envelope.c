@@ -167,7 +167,7 @@ envelope_header_valid(const struct hl_envelope *e)
 	if (!suite_known(e->suite))
 		return HL_ERR_VERSION;
 	if ((e->flags & ~HL_ENV_FLAGS_KNOWN) != 0 || e->precedence > HL_PREC_ROUTINE ||
-	    e->content_type < HL_CT_TEXT || e->content_type > HL_CT_FILE)
+	    e->content_type < HL_CT_TEXT || e->content_type > HL_CT_TRACKS)
 		return HL_ERR_MALFORMED;
 	if (e->created_ms > e->expires_ms)
 		return HL_ERR_MALFORMED;

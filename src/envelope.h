@@ -30,6 +30,7 @@ enum hl_content_type {
 	HL_CT_STIX = 2,
 	HL_CT_TRACK = 3,
 	HL_CT_FILE = 4,
+	HL_CT_TRACKS = 5,              /* a batch of track updates (the track stream) */
 };
 
 enum hl_suite {

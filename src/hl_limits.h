@@ -41,6 +41,9 @@
 #define HL_AUDIT_DETAIL_MAX 512                 /* audit detail text, bytes */
 #define HL_TRACK_MAX_BYTES 16384                /* one encoded track record */
 #define HL_TRACK_ID_MAX 64                      /* track_id, bytes */
+#define HL_TRACKS_BATCH_MAX 1000                /* track updates in one tracks envelope */
+#define HL_TRACK_ALERT_KIND_MAX 15              /* an alert's kind: new, threat, dropped, stale */
+#define HL_TRACK_ALERT_DETAIL_MAX 255           /* what changed, one line */
 
 #define HL_ED25519_PUB 32
 #define HL_ED25519_SIG 64

@@ -33,6 +33,7 @@
 #include "api.h"
 #include "apijson.h"
 #include "auth.h"
+#include "clock.h"
 #include "config.h"
 #include "console.h"
 #include "envelope.h"
@@ -65,6 +66,8 @@ struct privsep {
 
 /* The network process's parts, built by compose() and undone by
  * decompose(). */
+#define TRACK_STALE_SCAN_MAX 1000   /* stale alerts raised a scan (the rest: next second) */
+
 struct daemon {
 	struct hl_node *node;
 	struct hl_http *http;         /* the operator port: TLS, routes, authenticators */
@@ -74,6 +77,12 @@ struct daemon {
 	struct hl_taxii *taxii;
 	struct hl_stixshare_q *stixq;     /* TAXII POSTs and STIX ingest, in slices */
 	struct hl_taxiipoll *poll;
+	/* the track picture: the alert rules, and the stale scan's timer */
+	struct track_feed {
+		struct hl_store *store;
+		struct hl_track_rules rules;
+		struct event *stale;
+	} tracks;
 };
 
 static void
@@ -247,21 +256,41 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- services wired to the node's post-commit events ---- */
 
-/* The track picture: a track envelope received, or one of our own sent (a
- * failure is caught up by GET /api/v1/tracks). */
+/* The track picture: a track envelope or a batch of the track stream
+ * received, or one of our own sent (a failure is caught up by GET
+ * /api/v1/tracks); the alerts they raise. */
 static void
 on_event_track(void *arg, const struct hl_node_event *ev)
 {
+	struct track_feed *tf = arg;
 	char idh[HL_API_ID_HEX + 1];
+	unsigned alerts = 0;
 	int r;
 
 	if ((ev->kind != HL_NODE_EV_ENVELOPE && ev->kind != HL_NODE_EV_SENT) || ev->overdue ||
-	    ev->content_type != HL_CT_TRACK)
+	    (ev->content_type != HL_CT_TRACK && ev->content_type != HL_CT_TRACKS))
 		return;
-	if ((r = hl_tracks_ingest(arg, ev->id)) != HL_OK) {
+	if ((r = hl_tracks_ingest(tf->store, ev->id, &tf->rules, &alerts)) != HL_OK) {
 		hl_hex_id(ev->id, idh);
 		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
 	}
+}
+
+/* Once a second: the tracks that went stale raise their alert. */
+static void
+on_track_stale(evutil_socket_t fd, short what, void *arg)
+{
+	struct track_feed *tf = arg;
+	unsigned raised = 0;
+	int r;
+
+	(void)fd;
+	(void)what;
+	if ((r = hl_tracks_stale(tf->store, &tf->rules, hl_now_ms(), TRACK_STALE_SCAN_MAX,
+	    &raised)) != HL_OK)
+		log_warnx("tracks: the stale scan failed: %s", hl_strerror(r));
+	else if (raised > 0)
+		log_info("tracks: %u track(s) went stale", raised);
 }
 
 /* STIX objects into the local copy of their collection (stixshare.c):
@@ -333,7 +362,16 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	}
 	if ((r = hl_http_listen(d->http, err, errlen)) != HL_OK)
 		return r;
-	if ((r = hl_node_subscribe(d->node, on_event_track, hl_node_store(d->node))) != HL_OK ||
+	d->tracks.store = hl_node_store(d->node);
+	d->tracks.rules.alerts = cfg->track_alerts;
+	d->tracks.rules.confidence = cfg->track_alert_confidence;
+	d->tracks.rules.stale_s = cfg->track_stale_s;
+	if ((d->tracks.stale = event_new(base, -1, EV_PERSIST, on_track_stale, &d->tracks)) ==
+	    NULL || event_add(d->tracks.stale, &(struct timeval){ 1, 0 }) != 0) {
+		snprintf(err, errlen, "cannot start the track stale scan");
+		return HL_ERR_NOMEM;
+	}
+	if ((r = hl_node_subscribe(d->node, on_event_track, &d->tracks)) != HL_OK ||
 	    (r = hl_node_subscribe(d->node, on_event_stix, d->stixq)) != HL_OK) {
 		snprintf(err, errlen, "cannot subscribe to node events: %s", hl_strerror(r));
 		return r;
@@ -387,8 +425,10 @@ decompose(struct daemon *d)
 		/* (a subscriber that is not there is no error) */
 		hl_node_unsubscribe(d->node, hl_console_event, d->console);
 		hl_node_unsubscribe(d->node, on_event_stix, d->stixq);
-		hl_node_unsubscribe(d->node, on_event_track, hl_node_store(d->node));
+		hl_node_unsubscribe(d->node, on_event_track, &d->tracks);
 	}
+	if (d->tracks.stale != NULL)
+		event_free(d->tracks.stale);
 	hl_console_free(d->console);
 	hl_api_free(d->api);
 	hl_auth_free(d->auth);

@@ -22,7 +22,7 @@
 #include "alloc.h"
 #include "store_int.h"
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 
@@ -117,6 +117,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	store_stix_v10,
 	/* 10 -> 11: large contents and envelopes in files (store_blob.c) */
 	store_blob_v11,
+	/* 11 -> 12: the track stream and its alerts (store_tracks.c) */
+	store_tracks_v12,
 };
 
 /* The core's statements: transactions. */

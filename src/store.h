@@ -412,14 +412,53 @@ struct hl_store_track_obs {
 	const char *track_id;                 /* 1..HL_TRACK_ID_MAX bytes */
 	int64_t observed_s;                   /* seconds since 1970 */
 	uint32_t observed_ns;                 /* 0..999 999 999 */
+	unsigned idx;                         /* its place in its envelope (0: a track envelope) */
 };
-/* Record the update carried by the stored envelope id: o and record (its
- * canonical encoding) from a record that parsed, or o NULL when it did not
- * (kept as invalid with why, outside the picture). HL_ERR_NOT_FOUND: no
- * such envelope; HL_ERR_EXISTS: already recorded. */
+/* What recording an update did. */
+struct hl_store_track_put_out {
+	char origin[HL_NODE_NAME_MAX + 1];    /* of its envelope */
+	int exercise;
+	int advanced;                         /* it is now the track's latest */
+	uint8_t *prev;                        /* the latest record before it (hl_free), NULL: a new track */
+	size_t prev_len;
+};
+/* Record update idx (0 .. HL_TRACKS_BATCH_MAX - 1) carried by the stored
+ * envelope id: o (with o->idx = idx) and record (its canonical encoding)
+ * from a record that parsed, or o NULL when it did not (kept as invalid
+ * with why, outside the picture). HL_ERR_NOT_FOUND: no such envelope;
+ * HL_ERR_EXISTS: already recorded. OUT: *res (may be NULL; free res->prev). */
 HL_WUR int hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
-    const struct hl_store_track_obs *o, const uint8_t *record, size_t record_len,
-    const char *why);
+    unsigned idx, const struct hl_store_track_obs *o, const uint8_t *record, size_t record_len,
+    const char *why, struct hl_store_track_put_out *res);
+
+/* A track's alert for the duty officer (docs/internals/tracks.md): its
+ * last event, and whether it is acknowledged. */
+struct hl_track_alert {
+	char origin[HL_NODE_NAME_MAX + 1];
+	char track_id[HL_TRACK_ID_MAX + 1];
+	int exercise;
+	char kind[HL_TRACK_ALERT_KIND_MAX + 1];     /* new, threat, dropped, stale */
+	char detail[HL_TRACK_ALERT_DETAIL_MAX + 1];
+	uint64_t raised_ms, acked_ms, events;
+	char acked_by[HL_OPERATOR_MAX + 1];
+	uint8_t label[HL_LABEL_MAX_BYTES];    /* of the track's latest envelope (rule 4) */
+	size_t label_len;
+};
+/* Raise (or raise again: unacknowledged, one more event) a track's alert. */
+HL_WUR int hl_store_track_alert_raise(struct hl_store *s, const char *origin,
+    const char *track_id, int exercise, const char *kind, const char *detail, uint64_t now_ms);
+/* Alerts, unacknowledged first, newest first (open_only: those only).
+ * OUT: *out (hl_free), *n. */
+HL_WUR int hl_store_track_alerts(struct hl_store *s, int open_only, size_t max,
+    struct hl_track_alert **out, size_t *n);
+/* Acknowledge a track's alert. HL_ERR_NOT_FOUND: none open. */
+HL_WUR int hl_store_track_alert_ack(struct hl_store *s, const char *origin,
+    const char *track_id, int exercise, const char *by, uint64_t now_ms);
+/* Tracks whose latest update was stored before before_ms and that had no
+ * stale (or dropped) alert since (origin, track_id, exercise; raised_ms =
+ * when that update was stored). OUT: *out (hl_free), *n. */
+HL_WUR int hl_store_track_stale(struct hl_store *s, uint64_t before_ms, size_t max,
+    struct hl_track_alert **out, size_t *n);
 /* The picture: one row per track, newest observation first, at most max.
  * OUT: *rows (free with hl_store_track_rows_free), *n. */
 HL_WUR int hl_store_tracks(struct hl_store *s, size_t max, struct hl_track_row **rows,

@@ -44,6 +44,8 @@ _Static_assert(HL_DLV_QUEUED == 0 && HL_DLV_DELIVERED == 1 && HL_DLV_AWAITING_KE
 _Static_assert(HL_PREC_FLASH == 0 && HL_PRECEDENCES == 4,
     "precedence 0..3: transit CHECK and the deadline scan");
 _Static_assert(HL_ENV_FLAG_LINK_TEST == 2, "(flags & 2): link tests are never acknowledged");
+_Static_assert(HL_CT_TRACKS == 5, "content_type != 5: the track stream has no acknowledgement "
+    "deadline (its alerts are acknowledged instead)");
 
 enum queue_st {
 	ST_QUEUED_FOR,
@@ -115,19 +117,20 @@ static const char *const queue_sql[ST_QUEUE_N] = {
 	    " AND state != 0",
 	/* the deadline scan (the v8 partial indexes) */
 	[ST_OD_NEXT_IN] = "SELECT created_ms FROM envelopes WHERE inbound = 1 AND acked_ms = 0"
-	    " AND overdue_ms = 0 AND precedence = ?1 AND (flags & 2) = 0"
+	    " AND overdue_ms = 0 AND precedence = ?1 AND (flags & 2) = 0 AND content_type != 5"
 	    " ORDER BY created_ms LIMIT 1",
 	[ST_OD_NEXT_OUT] = "SELECT min(e.created_ms) FROM deliveries AS d JOIN envelopes AS e"
-	    " ON e.id = d.id WHERE d.state = 1 AND e.precedence = ?1 AND (e.flags & 2) = 0",
+	    " ON e.id = d.id WHERE d.state = 1 AND e.precedence = ?1 AND (e.flags & 2) = 0"
+	    " AND e.content_type != 5",
 	/* created_ms < now - deadline (not created_ms + deadline < now) so
 	 * that the partial index on (precedence, created_ms) serves it; link
 	 * tests are never acknowledged */
 	[ST_OD_SCAN_IN] = "SELECT id, origin, precedence FROM envelopes WHERE inbound = 1"
 	    " AND acked_ms = 0 AND overdue_ms = 0 AND precedence = ?1 AND created_ms < ?3 - ?2"
-	    " AND (flags & 2) = 0 LIMIT ?4",
+	    " AND (flags & 2) = 0 AND content_type != 5 LIMIT ?4",
 	[ST_OD_SCAN_OUT] = "SELECT d.id, d.node, e.precedence FROM deliveries AS d"
 	    " JOIN envelopes AS e ON e.id = d.id WHERE d.state = 1 AND e.precedence = ?1"
-	    " AND e.created_ms < ?3 - ?2 AND (e.flags & 2) = 0 LIMIT ?4",
+	    " AND e.created_ms < ?3 - ?2 AND (e.flags & 2) = 0 AND e.content_type != 5 LIMIT ?4",
 	[ST_OD_MARK_IN] = "UPDATE envelopes SET overdue_ms = ?2 WHERE id = ?1 AND overdue_ms = 0",
 	[ST_OD_MARK_OUT] = "UPDATE deliveries SET state = 5, overdue_ms = ?2 WHERE id = ?1"
 	    " AND node = ?3 AND state = 1",

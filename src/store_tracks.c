@@ -4,6 +4,7 @@
  * latest update by observed time, equal times going to the one stored
  * later. The records are parsed and encoded above the store (track.c);
  * here they are bytes with the key and time that order them. */
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -37,16 +38,60 @@ const char store_tracks_v3[] =
 	"CREATE INDEX IF NOT EXISTS tracks_observed ON tracks (observed_s, observed_ns);"
 	"CREATE INDEX IF NOT EXISTS envelopes_content_type ON envelopes (content_type);";
 
+/* 11 -> 12: the track stream (issue 15): an envelope of content type
+ * tracks carries many updates, so an update is (envelope_id, idx); the
+ * picture points at its latest (envelope_id, idx); and a track's alert for
+ * the duty officer (one row per track: its last event, and whether it is
+ * acknowledged). */
+const char store_tracks_v12[] =
+	"CREATE TABLE track_updates_v12 ("
+	" envelope_id BLOB NOT NULL CHECK (length(envelope_id) = 16),"
+	" idx INTEGER NOT NULL DEFAULT 0,"
+	" origin TEXT NOT NULL,"
+	" track_id TEXT,"
+	" exercise INTEGER NOT NULL CHECK (exercise IN (0, 1)),"
+	" observed_s INTEGER NOT NULL DEFAULT 0,"
+	" observed_ns INTEGER NOT NULL DEFAULT 0,"
+	" env_seq INTEGER NOT NULL,"
+	" valid INTEGER NOT NULL CHECK (valid IN (0, 1)),"
+	" record BLOB NOT NULL,"
+	" error TEXT NOT NULL DEFAULT '',"
+	" PRIMARY KEY (envelope_id, idx)) WITHOUT ROWID;"
+	"INSERT INTO track_updates_v12 (envelope_id, idx, origin, track_id, exercise, observed_s,"
+	" observed_ns, env_seq, valid, record, error) SELECT envelope_id, 0, origin, track_id,"
+	" exercise, observed_s, observed_ns, env_seq, valid, record, error FROM track_updates;"
+	"DROP TABLE track_updates;"
+	"ALTER TABLE track_updates_v12 RENAME TO track_updates;"
+	"CREATE INDEX track_updates_track ON track_updates (track_id, observed_s, observed_ns);"
+	"ALTER TABLE tracks ADD COLUMN idx INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE track_alerts ("
+	" origin TEXT NOT NULL,"
+	" track_id TEXT NOT NULL,"
+	" exercise INTEGER NOT NULL CHECK (exercise IN (0, 1)),"
+	" kind TEXT NOT NULL,"
+	" detail TEXT NOT NULL DEFAULT '',"
+	" raised_ms INTEGER NOT NULL,"
+	" events INTEGER NOT NULL DEFAULT 1,"
+	" acked_ms INTEGER NOT NULL DEFAULT 0,"
+	" acked_by TEXT NOT NULL DEFAULT '',"
+	" PRIMARY KEY (origin, track_id, exercise)) WITHOUT ROWID;"
+	"CREATE INDEX track_alerts_open ON track_alerts (raised_ms) WHERE acked_ms = 0;";
+
 #define TRACK_ERROR_MAX 256        /* bytes of an invalid update's reason kept */
 
 enum tracks_st {
 	ST_TRACK_ENV,
 	ST_TRACK_UPDATE,
+	ST_TRACK_LATEST,
 	ST_TRACK_COUNT,
 	ST_TRACK_ADVANCE,
 	ST_TRACK_PICTURE,
 	ST_TRACK_HISTORY,
 	ST_TRACK_PENDING,
+	ST_ALERT_RAISE,
+	ST_ALERT_LIST,
+	ST_ALERT_ACK,
+	ST_ALERT_STALE,
 	ST_TRACKS_N
 };
 
@@ -55,21 +100,26 @@ enum tracks_st {
 static const char *const tracks_sql[ST_TRACKS_N] = {
 	/* the envelope an update travels in: origin, flags, order of storage */
 	[ST_TRACK_ENV] = "SELECT origin, flags, rowid FROM envelopes WHERE id = ?1",
-	[ST_TRACK_UPDATE] = "INSERT INTO track_updates (envelope_id, origin, track_id,"
+	[ST_TRACK_UPDATE] = "INSERT INTO track_updates (envelope_id, idx, origin, track_id,"
 	    " exercise, observed_s, observed_ns, env_seq, valid, record, error)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, substr(?10, 1, ?11))",
+	    " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, substr(?10, 1, ?11))",
+	/* the track's latest update before this one (for its alert rules) */
+	[ST_TRACK_LATEST] = "SELECT u.record FROM tracks AS t JOIN track_updates AS u"
+	    " ON u.envelope_id = t.envelope_id AND u.idx = t.idx"
+	    " WHERE t.origin = ?1 AND t.track_id = ?2 AND t.exercise = ?3",
 	/* one more update of the track (the first makes its row) ... */
 	[ST_TRACK_COUNT] = "INSERT INTO tracks (origin, track_id, exercise, envelope_id,"
-	    " observed_s, observed_ns, env_seq, updates) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)"
+	    " observed_s, observed_ns, env_seq, idx, updates)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)"
 	    " ON CONFLICT (origin, track_id, exercise) DO UPDATE SET updates = updates + 1",
 	/* ... which supersedes the latest when observed later, or at the same
-	 * time and stored later */
+	 * time and stored later (a later envelope, or later in the same one) */
 	[ST_TRACK_ADVANCE] = "UPDATE tracks SET envelope_id = ?4, observed_s = ?5,"
-	    " observed_ns = ?6, env_seq = ?7 WHERE origin = ?1 AND track_id = ?2 AND exercise = ?3"
-	    " AND (observed_s, observed_ns, env_seq) < (?5, ?6, ?7)",
+	    " observed_ns = ?6, env_seq = ?7, idx = ?8 WHERE origin = ?1 AND track_id = ?2"
+	    " AND exercise = ?3 AND (observed_s, observed_ns, env_seq, idx) < (?5, ?6, ?7, ?8)",
 	[ST_TRACK_PICTURE] = "SELECT t.envelope_id, t.origin, t.track_id, t.exercise,"
 	    " e.label, e.stored_ms, t.updates, u.record FROM tracks AS t"
-	    " JOIN track_updates AS u ON u.envelope_id = t.envelope_id"
+	    " JOIN track_updates AS u ON u.envelope_id = t.envelope_id AND u.idx = t.idx"
 	    " JOIN envelopes AS e ON e.id = t.envelope_id"
 	    " ORDER BY t.observed_s DESC, t.observed_ns DESC, t.origin, t.track_id, t.exercise"
 	    " LIMIT ?1",
@@ -77,10 +127,32 @@ static const char *const tracks_sql[ST_TRACKS_N] = {
 	    " e.label, e.stored_ms, 0, u.record FROM track_updates AS u"
 	    " JOIN envelopes AS e ON e.id = u.envelope_id"
 	    " WHERE u.valid = 1 AND u.track_id = ?1"
-	    " ORDER BY u.observed_s DESC, u.observed_ns DESC, u.env_seq DESC LIMIT ?2",
+	    " ORDER BY u.observed_s DESC, u.observed_ns DESC, u.env_seq DESC, u.idx DESC LIMIT ?2",
 	[ST_TRACK_PENDING] = "SELECT e.id FROM envelopes AS e WHERE e.content_type = ?1"
 	    " AND NOT EXISTS (SELECT 1 FROM track_updates AS u WHERE u.envelope_id = e.id)"
 	    " ORDER BY e.rowid LIMIT ?2",
+	/* a track's alert: raised (again) by an event, unacknowledged */
+	[ST_ALERT_RAISE] = "INSERT INTO track_alerts (origin, track_id, exercise, kind, detail,"
+	    " raised_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (origin, track_id, exercise)"
+	    " DO UPDATE SET kind = excluded.kind, detail = excluded.detail,"
+	    " raised_ms = excluded.raised_ms, events = events + 1, acked_ms = 0, acked_by = ''",
+	/* alerts (open ones first, newest first) with the label of the track's
+	 * latest envelope (rule 4 is the caller's) */
+	[ST_ALERT_LIST] = "SELECT a.origin, a.track_id, a.exercise, a.kind, a.detail, a.raised_ms,"
+	    " a.events, a.acked_ms, a.acked_by, e.label FROM track_alerts AS a"
+	    " JOIN tracks AS t ON t.origin = a.origin AND t.track_id = a.track_id"
+	    " AND t.exercise = a.exercise JOIN envelopes AS e ON e.id = t.envelope_id"
+	    " WHERE ?1 = 0 OR a.acked_ms = 0 ORDER BY a.acked_ms != 0, a.raised_ms DESC LIMIT ?2",
+	[ST_ALERT_ACK] = "UPDATE track_alerts SET acked_ms = ?4, acked_by = ?5"
+	    " WHERE origin = ?1 AND track_id = ?2 AND exercise = ?3 AND acked_ms = 0",
+	/* tracks whose latest update was stored before ?1 and that have had no
+	 * stale alert since */
+	[ST_ALERT_STALE] = "SELECT t.origin, t.track_id, t.exercise, e.stored_ms FROM tracks AS t"
+	    " JOIN envelopes AS e ON e.id = t.envelope_id"
+	    " LEFT JOIN track_alerts AS a ON a.origin = t.origin AND a.track_id = t.track_id"
+	    " AND a.exercise = t.exercise WHERE e.stored_ms < ?1"
+	    " AND (a.kind IS NULL OR a.kind NOT IN ('stale', 'dropped') OR a.raised_ms < e.stored_ms)"
+	    " LIMIT ?2",
 };
 
 const struct store_sql store_sql_tracks = { "tracks", tracks_sql, ST_TRACKS_N };
@@ -123,7 +195,7 @@ out:
 }
 
 /* Bind the key and the order of an update: ?1 origin, ?2 track_id, ?3
- * exercise, ?4 envelope, ?5 observed_s, ?6 observed_ns, ?7 env_seq. */
+ * exercise, ?4 envelope, ?5 observed_s, ?6 observed_ns, ?7 env_seq, ?8 idx. */
 static int
 bind_update(struct hl_store *s, sqlite3_stmt *st, const uint8_t *id, const char *origin,
     int exercise, const struct hl_store_track_obs *o, int64_t seq)
@@ -135,43 +207,76 @@ bind_update(struct hl_store *s, sqlite3_stmt *st, const uint8_t *id, const char 
 	    (r = store_bind_i64(s, st, 3, exercise)) != HL_OK ||
 	    (r = store_bind_blob(s, st, 4, id, HL_ID_BYTES)) != HL_OK ||
 	    (r = store_bind_i64(s, st, 5, o->observed_s)) != HL_OK ||
-	    (r = store_bind_i64(s, st, 6, (int64_t)o->observed_ns)) != HL_OK)
+	    (r = store_bind_i64(s, st, 6, (int64_t)o->observed_ns)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 7, seq)) != HL_OK)
 		return r;
-	return store_bind_i64(s, st, 7, seq);
+	return store_bind_i64(s, st, 8, o->idx);
 }
 
-/* Advance (origin, track_id, exercise) in the picture with an update. */
+/* The track's latest record before this update. OUT: *prev (hl_free),
+ * NULL for a track not seen before. */
+static int
+track_latest(struct hl_store *s, const char *origin, int exercise,
+    const struct hl_store_track_obs *o, uint8_t **prev, size_t *prevlen)
+{
+	sqlite3_stmt *st = ST(ST_TRACK_LATEST);
+	int r, have;
+
+	if ((r = store_bind_text(s, st, 1, origin)) != HL_OK ||
+	    (r = store_bind_text(s, st, 2, o->track_id)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 3, exercise)) != HL_OK ||
+	    (r = store_step_row(s, st, &have)) != HL_OK)
+		goto out;
+	r = have ? store_col_blob_dup(st, 0, HL_TRACK_MAX_BYTES, prev, prevlen) : HL_OK;
+out:
+	store_reset(st);
+	return r;
+}
+
+/* Advance (origin, track_id, exercise) in the picture with an update.
+ * OUT: *advanced, whether it is now the latest. */
 static int
 track_advance(struct hl_store *s, const uint8_t *id, const char *origin, int exercise,
-    const struct hl_store_track_obs *o, int64_t seq)
+    const struct hl_store_track_obs *o, int64_t seq, int first, int *advanced)
 {
-	static const enum tracks_st steps[2] = { ST_TRACK_COUNT, ST_TRACK_ADVANCE };
 	sqlite3_stmt *st;
-	int r = HL_OK, i;
+	int r;
 
-	for (i = 0; i < 2 && r == HL_OK; i++) {
-		st = ST(steps[i]);
-		if ((r = bind_update(s, st, id, origin, exercise, o, seq)) == HL_OK)
-			r = store_step_done(s, st);
-		store_reset(st);
+	st = ST(ST_TRACK_COUNT);
+	if ((r = bind_update(s, st, id, origin, exercise, o, seq)) == HL_OK)
+		r = store_step_done(s, st);
+	store_reset(st);
+	if (r != HL_OK)
+		return r;
+	if (first) {
+		*advanced = 1;   /* the row it made is this update */
+		return HL_OK;
 	}
+	st = ST(ST_TRACK_ADVANCE);
+	if ((r = bind_update(s, st, id, origin, exercise, o, seq)) == HL_OK)
+		r = store_step_done(s, st);
+	store_reset(st);
+	if (r == HL_OK)
+		*advanced = store_changes(s) > 0;
 	return r;
 }
 
 int
-hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], unsigned idx,
     const struct hl_store_track_obs *o, const uint8_t *record, size_t record_len,
-    const char *why)
+    const char *why, struct hl_store_track_put_out *res)
 {
 	sqlite3_stmt *st = NULL;
 	char origin[HL_NODE_NAME_MAX + 1];
 	int64_t seq = 0;
 	int r, mode = 0, exercise = 0;
 
+	if (res != NULL)
+		memset(res, 0, sizeof(*res));
 	if (s == NULL || id == NULL || (o != NULL && (record == NULL || record_len == 0 ||
-	    o->track_id == NULL || o->track_id[0] == '\0')))
+	    o->track_id == NULL || o->track_id[0] == '\0' || o->idx != idx)))
 		return HL_ERR_INVALID;
-	if (record_len > HL_TRACK_MAX_BYTES || (o != NULL &&
+	if (record_len > HL_TRACK_MAX_BYTES || idx >= HL_TRACKS_BATCH_MAX || (o != NULL &&
 	    strnlen(o->track_id, HL_TRACK_ID_MAX + 1) > HL_TRACK_ID_MAX))
 		return HL_ERR_TOO_BIG;
 	if (why == NULL)
@@ -180,6 +285,10 @@ hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 		return r;
 	if ((r = track_env(s, id, origin, sizeof(origin), &exercise, &seq)) != HL_OK)
 		goto out;
+	if (res != NULL) {
+		snprintf(res->origin, sizeof(res->origin), "%s", origin);
+		res->exercise = exercise;
+	}
 	st = ST(ST_TRACK_UPDATE);
 	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
 	    (r = store_bind_text(s, st, 2, origin)) != HL_OK ||
@@ -188,7 +297,8 @@ hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 	    (r = store_bind_i64(s, st, 8, o != NULL)) != HL_OK ||
 	    (r = store_bind_blob(s, st, 9, record, o != NULL ? record_len : 0)) != HL_OK ||
 	    (r = store_bind_text(s, st, 10, o != NULL ? "" : why)) != HL_OK ||
-	    (r = store_bind_i64(s, st, 11, TRACK_ERROR_MAX)) != HL_OK)
+	    (r = store_bind_i64(s, st, 11, TRACK_ERROR_MAX)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 12, idx)) != HL_OK)
 		goto out;
 	if (o != NULL &&
 	    ((r = store_bind_text(s, st, 3, o->track_id)) != HL_OK ||
@@ -201,11 +311,185 @@ hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 		goto out;
 	if ((r = store_step_done(s, st)) != HL_OK)
 		goto out;
-	if (o != NULL)
-		r = track_advance(s, id, origin, exercise, o, seq);
+	store_reset(st);
+	st = NULL;
+	if (o == NULL)
+		goto out;
+	{
+		uint8_t *prev = NULL;
+		size_t prevlen = 0;
+		int adv = 0;
+
+		if ((r = track_latest(s, origin, exercise, o, &prev, &prevlen)) != HL_OK)
+			goto out;
+		r = track_advance(s, id, origin, exercise, o, seq, prev == NULL, &adv);
+		if (r == HL_OK && res != NULL) {
+			res->advanced = adv;
+			res->prev = prev;
+			res->prev_len = prevlen;
+			prev = NULL;
+		}
+		hl_free(prev);
+	}
 out:
+	if (st != NULL)
+		store_reset(st);
+	r = store_op_end(s, mode, r);
+	if (r != HL_OK && res != NULL) {
+		hl_free(res->prev);
+		res->prev = NULL;
+		res->prev_len = 0;
+		res->advanced = 0;
+	}
+	return r;
+}
+
+/* ---- alerts ---- */
+
+int
+hl_store_track_alert_raise(struct hl_store *s, const char *origin, const char *track_id,
+    int exercise, const char *kind, const char *detail, uint64_t now_ms)
+{
+	sqlite3_stmt *st;
+	int r, mode = 0;
+
+	if (s == NULL || origin == NULL || track_id == NULL || kind == NULL)
+		return HL_ERR_INVALID;
+	if (detail == NULL)
+		detail = "";
+	if (strlen(kind) > HL_TRACK_ALERT_KIND_MAX || strlen(detail) > HL_TRACK_ALERT_DETAIL_MAX)
+		return HL_ERR_TOO_BIG;
+	if ((r = store_op_begin(s, &mode)) != HL_OK)
+		return r;
+	st = ST(ST_ALERT_RAISE);
+	if ((r = store_bind_text(s, st, 1, origin)) == HL_OK &&
+	    (r = store_bind_text(s, st, 2, track_id)) == HL_OK &&
+	    (r = store_bind_i64(s, st, 3, exercise != 0)) == HL_OK &&
+	    (r = store_bind_text(s, st, 4, kind)) == HL_OK &&
+	    (r = store_bind_text(s, st, 5, detail)) == HL_OK &&
+	    (r = store_bind_u64(s, st, 6, now_ms)) == HL_OK)
+		r = store_step_done(s, st);
 	store_reset(st);
 	return store_op_end(s, mode, r);
+}
+
+static int
+fill_alert(sqlite3_stmt *st, void *elem, void *arg)
+{
+	struct hl_track_alert *a = elem;
+	const void *p;
+	int r, nb;
+
+	(void)arg;
+	if ((r = store_col_str(st, 0, a->origin, sizeof(a->origin), 0)) != HL_OK ||
+	    (r = store_col_str(st, 1, a->track_id, sizeof(a->track_id), 0)) != HL_OK ||
+	    (r = store_col_str(st, 3, a->kind, sizeof(a->kind), 0)) != HL_OK ||
+	    (r = store_col_str(st, 4, a->detail, sizeof(a->detail), 1)) != HL_OK ||
+	    (r = store_col_str(st, 8, a->acked_by, sizeof(a->acked_by), 1)) != HL_OK)
+		return r;
+	a->exercise = sqlite3_column_int64(st, 2) != 0;
+	a->raised_ms = store_col_u64(st, 5);
+	a->events = store_col_u64(st, 6);
+	a->acked_ms = store_col_u64(st, 7);
+	p = sqlite3_column_blob(st, 9);
+	nb = sqlite3_column_bytes(st, 9);
+	if (nb < 0 || (size_t)nb > HL_LABEL_MAX_BYTES || (nb > 0 && p == NULL))
+		return HL_ERR_CORRUPT;
+	if (nb > 0)
+		memcpy(a->label, p, (size_t)nb);
+	a->label_len = (size_t)nb;
+	return HL_OK;
+}
+
+int
+hl_store_track_alerts(struct hl_store *s, int open_only, size_t max,
+    struct hl_track_alert **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	void *a = NULL;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || out == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	st = ST(ST_ALERT_LIST);
+	if ((r = store_bind_i64(s, st, 1, open_only != 0)) != HL_OK ||
+	    (r = store_bind_limit(s, st, 2, max)) != HL_OK) {
+		store_reset(st);
+		return r;
+	}
+	r = store_rows(s, st, max, sizeof(**out), fill_alert, NULL, NULL, &a, n);
+	*out = a;
+	return r;
+}
+
+int
+hl_store_track_alert_ack(struct hl_store *s, const char *origin, const char *track_id,
+    int exercise, const char *by, uint64_t now_ms)
+{
+	sqlite3_stmt *st;
+	int r, mode = 0;
+
+	if (s == NULL || origin == NULL || track_id == NULL || by == NULL)
+		return HL_ERR_INVALID;
+	if ((r = store_op_begin(s, &mode)) != HL_OK)
+		return r;
+	st = ST(ST_ALERT_ACK);
+	if ((r = store_bind_text(s, st, 1, origin)) == HL_OK &&
+	    (r = store_bind_text(s, st, 2, track_id)) == HL_OK &&
+	    (r = store_bind_i64(s, st, 3, exercise != 0)) == HL_OK &&
+	    (r = store_bind_u64(s, st, 4, now_ms)) == HL_OK &&
+	    (r = store_bind_text(s, st, 5, by)) == HL_OK)
+		r = store_step_done(s, st);
+	store_reset(st);
+	if (r == HL_OK && store_changes(s) == 0)
+		r = HL_ERR_NOT_FOUND;   /* no such alert, or acknowledged already */
+	return store_op_end(s, mode, r);
+}
+
+static int
+fill_stale(sqlite3_stmt *st, void *elem, void *arg)
+{
+	struct hl_track_alert *a = elem;
+	int r;
+
+	(void)arg;
+	if ((r = store_col_str(st, 0, a->origin, sizeof(a->origin), 0)) != HL_OK ||
+	    (r = store_col_str(st, 1, a->track_id, sizeof(a->track_id), 0)) != HL_OK)
+		return r;
+	a->exercise = sqlite3_column_int64(st, 2) != 0;
+	a->raised_ms = store_col_u64(st, 3);   /* here: when its latest update was stored */
+	return HL_OK;
+}
+
+int
+hl_store_track_stale(struct hl_store *s, uint64_t before_ms, size_t max,
+    struct hl_track_alert **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	void *a = NULL;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0)
+		return HL_OK;
+	st = ST(ST_ALERT_STALE);
+	if ((r = store_bind_u64(s, st, 1, before_ms)) != HL_OK ||
+	    (r = store_bind_limit(s, st, 2, max)) != HL_OK) {
+		store_reset(st);
+		return r;
+	}
+	r = store_rows(s, st, max, sizeof(**out), fill_stale, NULL, NULL, &a, n);
+	*out = a;
+	return r;
 }
 
 /* A row of the form (envelope_id, origin, track_id, exercise, label,

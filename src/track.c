@@ -395,7 +395,8 @@ get_obj(json_t *o, const char *name, int required, json_t **out, char *err, size
 }
 
 static const char *const top_keys[] = {
-	"track_id", "observed", "position", "velocity", "impact_area", "confidence", "remark", NULL,
+	"track_id", "observed", "position", "velocity", "impact_area", "confidence", "remark",
+	"dropped", NULL,
 };
 static const char *const pos_keys[] = { "lat", "lon", "alt_m", NULL };
 static const char *const vel_keys[] = { "speed_mps", "heading_deg", "climb_mps", NULL };
@@ -473,6 +474,13 @@ parse_obj(json_t *o, struct hl_track *t, char *err, size_t errlen)
 			return HL_ERR_MALFORMED;
 		}
 		t->has_remark = 1;
+	}
+	if ((v = json_object_get(o, "dropped")) != NULL) {
+		if (!json_is_boolean(v)) {
+			hl_set_err(err, errlen, "dropped: must be true or false");
+			return HL_ERR_MALFORMED;
+		}
+		t->dropped = json_is_true(v);
 	}
 	/* the ranges, on the whole struct */
 	return hl_track_check(t, err, errlen);
@@ -632,6 +640,8 @@ hl_track_encode(const struct hl_track *t, uint8_t **out, size_t *outlen)
 		put_str(&b, ",\"remark\":");
 		put_jstr(&b, t->remark);
 	}
+	if (t->dropped)
+		put_str(&b, ",\"dropped\":true");
 	put_str(&b, "}");
 	if ((r = hl_buf_error(&b)) != HL_OK)
 		goto out;
@@ -642,84 +652,289 @@ out:
 	return r;
 }
 
-/* ---- glue: feeding the store's picture ---- */
+/* ---- the alert rules ---- */
+
+void
+hl_track_rules_default(struct hl_track_rules *r)
+{
+	r->alerts = 1;
+	r->confidence = HL_TRACK_RULES_CONFIDENCE;
+	r->stale_s = HL_TRACK_RULES_STALE_S;
+}
+
+double
+hl_track_distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+	const double rad = M_PI / 180.0;
+	double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad, a;
+
+	a = sin(dlat / 2) * sin(dlat / 2) +
+	    cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+	if (a > 1)
+		a = 1;
+	return 2 * 6371.0 * asin(sqrt(a));
+}
 
 int
-hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES])
+hl_track_event(const struct hl_track *prev, const struct hl_track *cur,
+    const struct hl_track_rules *rules, char kind[HL_TRACK_ALERT_KIND_MAX + 1], char *detail,
+    size_t detail_len)
 {
-	struct hl_track *t = NULL;
+	double d;
+	int below_prev, below_cur;
+
+	kind[0] = '\0';
+	if (detail_len > 0)
+		detail[0] = '\0';
+	if (prev == NULL) {
+		snprintf(kind, HL_TRACK_ALERT_KIND_MAX + 1, "new");
+		if (cur->has_impact)
+			snprintf(detail, detail_len, "first report at %.4f,%.4f, confidence %g, impact "
+			    "area %.4f,%.4f r %g km", cur->lat, cur->lon, cur->confidence,
+			    cur->impact_lat, cur->impact_lon, cur->impact_radius_km);
+		else
+			snprintf(detail, detail_len, "first report at %.4f,%.4f, confidence %g",
+			    cur->lat, cur->lon, cur->confidence);
+		return 1;
+	}
+	if (cur->dropped && !prev->dropped) {
+		snprintf(kind, HL_TRACK_ALERT_KIND_MAX + 1, "dropped");
+		snprintf(detail, detail_len, "dropped by its reporter at %.4f,%.4f", cur->lat,
+		    cur->lon);
+		return 1;
+	}
+	snprintf(kind, HL_TRACK_ALERT_KIND_MAX + 1, "threat");
+	if (cur->has_impact && !prev->has_impact) {
+		snprintf(detail, detail_len, "impact area appears at %.4f,%.4f r %g km",
+		    cur->impact_lat, cur->impact_lon, cur->impact_radius_km);
+		return 1;
+	}
+	if (!cur->has_impact && prev->has_impact) {
+		snprintf(detail, detail_len, "impact area withdrawn");
+		return 1;
+	}
+	if (cur->has_impact && (d = hl_track_distance_km(prev->impact_lat, prev->impact_lon,
+	    cur->impact_lat, cur->impact_lon)) > prev->impact_radius_km) {
+		snprintf(detail, detail_len, "impact area moved %.1f km (more than its radius %g "
+		    "km) to %.4f,%.4f r %g km", d, prev->impact_radius_km, cur->impact_lat,
+		    cur->impact_lon, cur->impact_radius_km);
+		return 1;
+	}
+	below_prev = prev->confidence < rules->confidence;
+	below_cur = cur->confidence < rules->confidence;
+	if (below_prev != below_cur) {
+		snprintf(detail, detail_len, "confidence %g -> %g (threshold %g)", prev->confidence,
+		    cur->confidence, rules->confidence);
+		return 1;
+	}
+	kind[0] = '\0';
+	return 0;
+}
+
+int
+hl_track_batch_next(const uint8_t *p, size_t n, size_t *off, const uint8_t **line,
+    size_t *len)
+{
+	const uint8_t *nl;
+
+	*line = NULL;
+	*len = 0;
+	if (p == NULL || *off >= n)
+		return 0;
+	nl = memchr(p + *off, '\n', n - *off);
+	*line = p + *off;
+	*len = nl != NULL ? (size_t)(nl - (p + *off)) : n - *off;
+	*off += *len + (nl != NULL);
+	return 1;
+}
+
+/* ---- glue: feeding the store's picture ---- */
+
+/* Record one update (line idx of envelope id), and its alert. Inside the
+ * caller's transaction. */
+static int
+ingest_one(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], unsigned idx,
+    const uint8_t *p, size_t len, const struct hl_track_rules *rules, struct hl_track *t,
+    struct hl_track *prev, const char *origin, unsigned *alerts)
+{
 	struct hl_store_track_obs o;
-	struct hl_msg m;
+	struct hl_store_track_put_out res;
 	uint8_t *rec = NULL;
 	size_t reclen = 0;
-	char why[256];
+	char why[256], kind[HL_TRACK_ALERT_KIND_MAX + 1], detail[HL_TRACK_ALERT_DETAIL_MAX + 1];
 	int r, valid;
 
-	memset(&m, 0, sizeof(m));
-	if (s == NULL || id == NULL)
-		return HL_ERR_INVALID;
-	if ((t = hl_calloc(1, sizeof(*t))) == NULL)
-		return HL_ERR_NOMEM;
-	if ((r = hl_store_get(s, id, 0, &m)) != HL_OK)
-		goto out;
-	if (m.content_type != HL_CT_TRACK) {
-		r = HL_ERR_INVALID;
-		goto out;
-	}
+	memset(&res, 0, sizeof(res));
 	why[0] = '\0';
-	r = hl_track_parse(m.content, m.content_len, t, why, sizeof(why));
+	r = hl_track_parse(p, len, t, why, sizeof(why));
 	if (r == HL_ERR_NOMEM)
-		goto out;
+		return r;
 	valid = r == HL_OK;
 	if (valid && (r = hl_track_encode(t, &rec, &reclen)) != HL_OK)
-		goto out;
-	if ((r = hl_store_begin(s)) != HL_OK)
-		goto out;
+		return r;
+	memset(&o, 0, sizeof(o));
 	o.track_id = t->track_id;
 	o.observed_s = t->observed_s;
 	o.observed_ns = t->observed_ns;
-	r = hl_store_track_put(s, id, valid ? &o : NULL, rec, reclen, why);
+	o.idx = idx;
+	r = hl_store_track_put(s, id, idx, valid ? &o : NULL, rec, reclen, why, &res);
+	if (r != HL_OK)
+		goto out;
+	if (!valid) {
+		char ad[HL_AUDIT_DETAIL_MAX];
+
+		snprintf(ad, sizeof(ad), "update %u: %s", idx, why);
+		r = hl_store_audit(s, "track-invalid", id, origin, idx == 0 ? why : ad, hl_now_ms());
+		goto out;
+	}
+	if (!res.advanced || !rules->alerts)
+		goto out;
+	if (res.prev != NULL && hl_track_parse(res.prev, res.prev_len, prev, NULL, 0) != HL_OK) {
+		r = HL_ERR_CORRUPT;   /* we stored it canonical */
+		goto out;
+	}
+	if (hl_track_event(res.prev != NULL ? prev : NULL, t, rules, kind, detail,
+	    sizeof(detail))) {
+		if ((r = hl_store_track_alert_raise(s, res.origin, t->track_id, res.exercise, kind,
+		    detail, hl_now_ms())) != HL_OK)
+			goto out;
+		if (alerts != NULL)
+			(*alerts)++;
+	}
+out:
+	hl_free(res.prev);
+	hl_free(rec);
+	return r;
+}
+
+int
+hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const struct hl_track_rules *rules, unsigned *alerts)
+{
+	struct hl_track *t = NULL;
+	struct hl_track_rules defrules;
+	struct hl_msg m;
+	const uint8_t *line;
+	size_t off = 0, len;
+	unsigned idx = 0, raised = 0;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	if (alerts != NULL)
+		*alerts = 0;
+	if (s == NULL || id == NULL)
+		return HL_ERR_INVALID;
+	if (rules == NULL) {
+		hl_track_rules_default(&defrules);
+		rules = &defrules;
+	}
+	if ((t = hl_calloc(2, sizeof(*t))) == NULL)
+		return HL_ERR_NOMEM;
+	if ((r = hl_store_get(s, id, 0, &m)) != HL_OK)
+		goto out;
+	if (m.content_type != HL_CT_TRACK && m.content_type != HL_CT_TRACKS) {
+		r = HL_ERR_INVALID;
+		goto out;
+	}
+	if ((r = hl_store_begin(s)) != HL_OK)
+		goto out;
+	if (m.content_type == HL_CT_TRACK) {
+		r = ingest_one(s, id, 0, m.content, m.content_len, rules, &t[0], &t[1], m.origin,
+		    &raised);
+	} else {
+		while (r == HL_OK && hl_track_batch_next(m.content, m.content_len, &off, &line,
+		    &len)) {
+			if (idx == HL_TRACKS_BATCH_MAX) {
+				/* more than a batch may hold: the rest is not read */
+				r = hl_store_audit(s, "track-invalid", id, m.origin,
+				    "more than 1000 updates in one envelope: the rest ignored",
+				    hl_now_ms());
+				break;
+			}
+			memset(t, 0, 2 * sizeof(*t));
+			r = ingest_one(s, id, idx++, line, len, rules, &t[0], &t[1], m.origin,
+			    &raised);
+		}
+	}
 	if (r == HL_ERR_EXISTS) {
 		hl_store_rollback(s);
 		r = HL_OK;   /* already in the picture */
+		raised = 0;
 		goto out;
 	}
-	if (r == HL_OK && !valid)
-		r = hl_store_audit(s, "track-invalid", id, m.origin, why, hl_now_ms());
 	if (r != HL_OK) {
 		hl_store_rollback(s);
+		raised = 0;
 		goto out;
 	}
 	r = hl_store_commit(s);
+	if (r != HL_OK)
+		raised = 0;
 out:
+	if (alerts != NULL)
+		*alerts = raised;
 	hl_msg_clear(&m);
-	hl_free(rec);
 	hl_free(t);
 	return r;
 }
 
 int
-hl_tracks_catch_up(struct hl_store *s, size_t max, size_t *done)
+hl_tracks_catch_up(struct hl_store *s, const struct hl_track_rules *rules, size_t max,
+    size_t *done)
 {
+	static const uint8_t types[2] = { HL_CT_TRACK, HL_CT_TRACKS };
 	uint8_t (*ids)[HL_ID_BYTES] = NULL;
 	size_t n = 0, i, k = 0;
-	int r;
+	unsigned c;
+	int r = HL_OK;
 
 	if (done != NULL)
 		*done = 0;
 	if (s == NULL)
 		return HL_ERR_INVALID;
-	if ((r = hl_store_track_pending(s, HL_CT_TRACK, max, &ids, &n)) != HL_OK)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if ((r = hl_tracks_ingest(s, ids[i])) != HL_OK)
-			goto out;
-		k++;
+	for (c = 0; c < 2 && r == HL_OK && k < max; c++) {
+		if ((r = hl_store_track_pending(s, types[c], max - k, &ids, &n)) != HL_OK)
+			break;
+		for (i = 0; i < n; i++) {
+			if ((r = hl_tracks_ingest(s, ids[i], rules, NULL)) != HL_OK)
+				break;
+			k++;
+		}
+		HL_FREE(ids);
 	}
-	r = HL_OK;
-out:
 	if (done != NULL)
 		*done = k;
 	hl_free(ids);
+	return r;
+}
+
+int
+hl_tracks_stale(struct hl_store *s, const struct hl_track_rules *rules, uint64_t now_ms,
+    size_t max, unsigned *raised)
+{
+	struct hl_track_alert *a = NULL;
+	size_t n = 0, i;
+	char detail[HL_TRACK_ALERT_DETAIL_MAX + 1];
+	int r;
+
+	if (raised != NULL)
+		*raised = 0;
+	if (s == NULL || rules == NULL)
+		return HL_ERR_INVALID;
+	if (!rules->alerts || rules->stale_s == 0 || now_ms < (uint64_t)rules->stale_s * 1000)
+		return HL_OK;
+	if ((r = hl_store_track_stale(s, now_ms - (uint64_t)rules->stale_s * 1000, max, &a,
+	    &n)) != HL_OK)
+		return r;
+	for (i = 0; i < n; i++) {
+		snprintf(detail, sizeof(detail), "no update for %llu s (stale after %u s)",
+		    (unsigned long long)((now_ms - a[i].raised_ms) / 1000), rules->stale_s);
+		if ((r = hl_store_track_alert_raise(s, a[i].origin, a[i].track_id, a[i].exercise,
+		    "stale", detail, now_ms)) != HL_OK)
+			break;
+		if (raised != NULL)
+			(*raised)++;
+	}
+	hl_free(a);
 	return r;
 }

@@ -35,6 +35,7 @@ struct hl_track {
 	double confidence;                    /* 0..1 */
 	int has_remark;
 	char remark[HL_TRACK_REMARK_MAX + 1]; /* UTF-8, no control characters */
+	int dropped;                          /* the reporter stopped tracking it */
 };
 
 /* Parse and validate a record (at most HL_TRACK_MAX_BYTES, nesting at most
@@ -60,17 +61,52 @@ HL_WUR int hl_track_parse_time(const char *s, size_t len, int64_t *sec, uint32_t
 /* The canonical form of a time (year 0000..9999; out of range gives ""). */
 void hl_track_format_time(int64_t sec, uint32_t ns, char out[HL_TRACK_TIME_LEN]);
 
+/* ---- the alert rules (pure) ----
+ * What raises a track's alert for the duty officer: its first report, a
+ * change of threat (an impact area appears, moves by more than its radius
+ * or is withdrawn; the confidence crosses the threshold either way), its
+ * reporter dropping it, and (hl_tracks_stale) no update for stale_s. A
+ * position update alone raises none. */
+struct hl_track_rules {
+	int alerts;                   /* 0: raise none */
+	double confidence;            /* the threshold, 0..1 */
+	unsigned stale_s;             /* 0: tracks never go stale */
+};
+#define HL_TRACK_RULES_CONFIDENCE 0.5
+#define HL_TRACK_RULES_STALE_S 30
+void hl_track_rules_default(struct hl_track_rules *r);
+/* The event an update is, after prev (NULL: the track's first): 1 with
+ * kind ("new", "threat", "dropped") and one line in detail, or 0. */
+int hl_track_event(const struct hl_track *prev, const struct hl_track *cur,
+    const struct hl_track_rules *rules, char kind[HL_TRACK_ALERT_KIND_MAX + 1], char *detail,
+    size_t detail_len);
+/* Great-circle distance in km (a sphere of 6371 km). */
+double hl_track_distance_km(double lat1, double lon1, double lat2, double lon2);
+/* A tracks envelope's content: records, one per line (canonical, '\n'
+ * after each). The next line from *off: OUT: *line, *len; 0 at the end. */
+int hl_track_batch_next(const uint8_t *p, size_t n, size_t *off, const uint8_t **line,
+    size_t *len);
+
 /* ---- glue: the current picture (not pure: uses the store) ---- */
 struct hl_store;
-/* Feed the stored envelope id (content type track) into the picture: the
- * update is recorded and the track's latest observation advanced. A record
- * that does not parse is recorded as invalid and audited (track-invalid).
- * Idempotent: an envelope already ingested is HL_OK. Must not be called
- * inside a caller's transaction. */
-HL_WUR int hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES]);
+/* Feed the stored envelope id (content type track: one record; tracks: a
+ * batch, one per line) into the picture: each update is recorded, the
+ * track's latest observation advanced, and an update that advances it and
+ * is an event (rules; NULL: the defaults) raises the track's alert. A
+ * record that does not parse is recorded as invalid and audited
+ * (track-invalid). Idempotent: an envelope already ingested is HL_OK.
+ * Must not be called inside a caller's transaction. OUT: *alerts (may be
+ * NULL): alerts raised. */
+HL_WUR int hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const struct hl_track_rules *rules, unsigned *alerts);
 /* Ingest up to max stored track envelopes not yet in the picture (after a
  * crash between storing an envelope and ingesting it). OUT: *done (may be
  * NULL). */
-HL_WUR int hl_tracks_catch_up(struct hl_store *s, size_t max, size_t *done);
+HL_WUR int hl_tracks_catch_up(struct hl_store *s, const struct hl_track_rules *rules,
+    size_t max, size_t *done);
+/* Raise the stale alert of every track with no update stored for
+ * rules->stale_s (at most max a call). OUT: *raised (may be NULL). */
+HL_WUR int hl_tracks_stale(struct hl_store *s, const struct hl_track_rules *rules,
+    uint64_t now_ms, size_t max, unsigned *raised);
 
 #endif

@@ -30,6 +30,18 @@
 
 /* ---- helpers ---- */
 
+
+/* undo the 11 -> 12 step (the track stream) so that older steps run again */
+#define DROP_V12 "DROP TABLE track_alerts; ALTER TABLE tracks DROP COLUMN idx;" \
+	" CREATE TABLE track_updates_v11 (envelope_id BLOB PRIMARY KEY NOT NULL," \
+	" origin TEXT NOT NULL, track_id TEXT, exercise INTEGER NOT NULL, observed_s INTEGER NOT NULL" \
+	" DEFAULT 0, observed_ns INTEGER NOT NULL DEFAULT 0, env_seq INTEGER NOT NULL, valid INTEGER" \
+	" NOT NULL, record BLOB NOT NULL, error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;" \
+	" INSERT INTO track_updates_v11 SELECT envelope_id, origin, track_id, exercise, observed_s," \
+	" observed_ns, env_seq, valid, record, error FROM track_updates WHERE idx = 0;" \
+	" DROP TABLE track_updates; ALTER TABLE track_updates_v11 RENAME TO track_updates;" \
+	" CREATE INDEX track_updates_track ON track_updates (track_id, observed_s, observed_ns); "
+
 static void
 unhex(const char *s, uint8_t *out, size_t n)
 {
@@ -1157,7 +1169,7 @@ test_store_migrate_v1(void **state)
 	sopen(f);
 	add_entries(f->s, 1, 12, 0);
 	sclose(f);
-	raw_exec(f->path, "ALTER TABLE audit DROP COLUMN leaf; DROP TABLE audit_checkpoints;"
+	raw_exec(f->path, DROP_V12 "ALTER TABLE audit DROP COLUMN leaf; DROP TABLE audit_checkpoints;"
 	    " DROP TABLE witness_checkpoints; DROP TABLE tracks; DROP TABLE track_updates;"
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"   /* v8 */

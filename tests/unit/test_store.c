@@ -202,7 +202,7 @@ test_open_creates_private_wal_db(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 11);
+	assert_int_equal(sqlite3_column_int(st, 0), 12);
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
 	/* v8: the deadline scan's partial indexes */
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE"
@@ -1366,7 +1366,18 @@ test_corrupt_random_and_truncated(void **state)
 	expect_open_fails(f, HL_ERR_CORRUPT, " is corrupt and is not used");
 }
 
-/* undo the 10 -> 11 step, so that an older step can be run again */
+/* undo the 11 -> 12 step (the track stream), then the 10 -> 11 step, so
+ * that an older step can be run again */
+#define DROP_V12 "DROP TABLE track_alerts; ALTER TABLE tracks DROP COLUMN idx;" \
+	" CREATE TABLE track_updates_v11 (envelope_id BLOB PRIMARY KEY NOT NULL," \
+	" origin TEXT NOT NULL, track_id TEXT, exercise INTEGER NOT NULL, observed_s INTEGER NOT NULL" \
+	" DEFAULT 0, observed_ns INTEGER NOT NULL DEFAULT 0, env_seq INTEGER NOT NULL, valid INTEGER" \
+	" NOT NULL, record BLOB NOT NULL, error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;" \
+	" INSERT INTO track_updates_v11 SELECT envelope_id, origin, track_id, exercise, observed_s," \
+	" observed_ns, env_seq, valid, record, error FROM track_updates WHERE idx = 0;" \
+	" DROP TABLE track_updates; ALTER TABLE track_updates_v11 RENAME TO track_updates;" \
+	" CREATE INDEX track_updates_track ON track_updates (track_id, observed_s, observed_ns); "
+
 #define DROP_V11 "ALTER TABLE envelopes DROP COLUMN content_file;" \
 	" ALTER TABLE envelopes DROP COLUMN content_file_len;" \
 	" ALTER TABLE envelopes DROP COLUMN raw_file;" \
@@ -1380,32 +1391,35 @@ test_versions(void **state)
 
 	open_fx(f);
 	close_fx(f);
+	raw_exec(f->path, "PRAGMA user_version = 13");
+	expect_open_fails(f, HL_ERR_VERSION, "schema version 13 is newer than this hotline "
+	    "supports (12)");
 	raw_exec(f->path, "PRAGMA user_version = 12");
-	expect_open_fails(f, HL_ERR_VERSION, "schema version 12 is newer than this hotline "
-	    "supports (11)");
-	raw_exec(f->path, "PRAGMA user_version = 11");
 	open_fx(f);
 	close_fx(f);
 	/* a version-10 file (before the envelope files) is migrated */
-	raw_exec(f->path, DROP_V11 "PRAGMA user_version = 10");
+	raw_exec(f->path, DROP_V12 "PRAGMA user_version = 11");
+	open_fx(f);
+	close_fx(f);
+	raw_exec(f->path, DROP_V12 DROP_V11 "PRAGMA user_version = 10");
 	open_fx(f);
 	close_fx(f);
 	/* a version-9 file (before the STIX search index) is migrated */
-	raw_exec(f->path, DROP_V11 "DROP TABLE stix_terms; DROP TABLE stix_links;"
+	raw_exec(f->path, DROP_V12 DROP_V11 "DROP TABLE stix_terms; DROP TABLE stix_links;"
 	    " DROP TABLE stix_search_backfill; DROP INDEX stix_objects_id; PRAGMA user_version = 9");
 	open_fx(f);
 	close_fx(f);
 	/* a version-8 file (before stix_collections) is migrated (test_stixdb checks it) */
-	raw_exec(f->path, DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
+	raw_exec(f->path, DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	open_fx(f);
 	close_fx(f);
 	/* a version-7 file (before the deadline-scan indexes) is migrated */
-	raw_exec(f->path, DROP_V11 "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
+	raw_exec(f->path, DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
 	    " PRAGMA user_version = 7");
 	open_fx(f);
 	close_fx(f);
 	/* a version-2 file (before the tracks and transit tables) is migrated */
-	raw_exec(f->path, DROP_V11 "DROP INDEX envelopes_unacked_in;"
+	raw_exec(f->path, DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in;"
 	    " DROP INDEX deliveries_delivered; DROP TABLE tracks; DROP TABLE track_updates;"
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"

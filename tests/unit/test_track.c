@@ -593,7 +593,7 @@ report(struct sfx *f, const char *origin, int exercise, const char *tid, const c
 
 	rec(r, sizeof(r), tid, obs, lat);
 	put_env(f, origin, exercise, HL_CT_TRACK, r, id);
-	assert_int_equal(hl_tracks_ingest(f->s, id), HL_OK);
+	assert_int_equal(hl_tracks_ingest(f->s, id, NULL, NULL), HL_OK);
 }
 
 static void
@@ -616,7 +616,7 @@ test_picture(void **state)
 	report(f, "JPN/node-1", 1, "A", "2026-11-23T23:59:00Z", 6, x1);    /* exercise */
 	report(f, "KOR/node-1", 0, "A", "2026-11-23T23:00:00Z", 7, k1);    /* other origin */
 	/* idempotent */
-	assert_int_equal(hl_tracks_ingest(f->s, a1), HL_OK);
+	assert_int_equal(hl_tracks_ingest(f->s, a1, NULL, NULL), HL_OK);
 	assert_int_equal(hl_store_tracks(f->s, 100, &rows, &n), HL_OK);
 	assert_int_equal(n, 4);
 	/* newest observation first: exercise A, real A, B, KOR's A */
@@ -658,8 +658,8 @@ test_picture(void **state)
 	/* an invalid record is kept out of the picture and audited */
 	assert_int_equal(hl_store_counts(f->s, NULL, NULL, &cnt), HL_OK);
 	put_env(f, "JPN/node-1", 0, HL_CT_TRACK, "{\"track_id\":\"A\"}", bad);
-	assert_int_equal(hl_tracks_ingest(f->s, bad), HL_OK);
-	assert_int_equal(hl_tracks_ingest(f->s, bad), HL_OK);   /* once only */
+	assert_int_equal(hl_tracks_ingest(f->s, bad, NULL, NULL), HL_OK);
+	assert_int_equal(hl_tracks_ingest(f->s, bad, NULL, NULL), HL_OK);   /* once only */
 	{
 		struct hl_audit_entry *ae = NULL;
 		uint64_t c2 = 0, bseq;
@@ -681,9 +681,9 @@ test_picture(void **state)
 	hl_store_track_rows_free(rows, n);
 	/* a text envelope is not a track; an unknown id is not found */
 	put_env(f, "JPN/node-1", 0, HL_CT_TEXT, "hello", txt);
-	assert_int_equal(hl_tracks_ingest(f->s, txt), HL_ERR_INVALID);
+	assert_int_equal(hl_tracks_ingest(f->s, txt, NULL, NULL), HL_ERR_INVALID);
 	memset(txt, 0xee, sizeof(txt));
-	assert_int_equal(hl_tracks_ingest(f->s, txt), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_tracks_ingest(f->s, txt, NULL, NULL), HL_ERR_NOT_FOUND);
 }
 
 static void
@@ -704,11 +704,11 @@ test_catch_up(void **state)
 	assert_int_equal(hl_store_track_pending(f->s, HL_CT_TRACK, 10, &ids, &n), HL_OK);
 	assert_int_equal(n, 2);
 	hl_free(ids);
-	assert_int_equal(hl_tracks_catch_up(f->s, 1, &done), HL_OK);
+	assert_int_equal(hl_tracks_catch_up(f->s, NULL, 1, &done), HL_OK);
 	assert_int_equal(done, 1);
-	assert_int_equal(hl_tracks_catch_up(f->s, 100, &done), HL_OK);
+	assert_int_equal(hl_tracks_catch_up(f->s, NULL, 100, &done), HL_OK);
 	assert_int_equal(done, 1);
-	assert_int_equal(hl_tracks_catch_up(f->s, 100, &done), HL_OK);
+	assert_int_equal(hl_tracks_catch_up(f->s, NULL, 100, &done), HL_OK);
 	assert_int_equal(done, 0);
 	assert_int_equal(hl_store_tracks(f->s, 10, &rows, &n), HL_OK);
 	assert_int_equal(n, 1);
@@ -716,7 +716,7 @@ test_catch_up(void **state)
 	assert_int_equal(rows[0].updates, 2);
 	hl_store_track_rows_free(rows, n);
 	/* a record already present is refused by the store itself */
-	assert_int_equal(hl_store_track_put(f->s, id2, NULL, NULL, 0, "x"), HL_ERR_EXISTS);
+	assert_int_equal(hl_store_track_put(f->s, id2, 0, NULL, NULL, 0, "x", NULL), HL_ERR_EXISTS);
 }
 
 int
