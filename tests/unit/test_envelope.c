@@ -179,7 +179,7 @@ test_envelope_malformed(void **state)
 	expect_env_fail(&b, OFF_FLAGS, 0x81, HL_ERR_MALFORMED);
 	expect_env_fail(&b, OFF_PREC, 4, HL_ERR_MALFORMED);
 	expect_env_fail(&b, OFF_CT, 0, HL_ERR_MALFORMED);
-	expect_env_fail(&b, OFF_CT, 5, HL_ERR_MALFORMED);
+	expect_env_fail(&b, OFF_CT, 6, HL_ERR_MALFORMED);   /* 5 is the track stream */
 	expect_env_fail(&b, OFF_CREATED, 0xff, HL_ERR_MALFORMED);  /* created > expires */
 	expect_env_fail(&b, OFF_ORIGIN + 1 + 3, '_', 0);         /* "JPN_tokyo-1" */
 	expect_env_fail(&b, OFF_ORIGIN + 1 + 4, 0, 0);           /* embedded NUL */
