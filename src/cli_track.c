@@ -23,10 +23,16 @@ const char hl_cli_track_report_usage[] =
     "           --track-id ID --observed TIME --lat DEG --lon DEG [--alt M]\n"
     "           --speed M/S --heading DEG [--climb M/S]\n"
     "           [--impact-lat DEG --impact-lon DEG --impact-radius-km KM]\n"
-    "           --confidence 0..1 [--remark TEXT]\n"
+    "           --confidence 0..1 [--remark TEXT] [--dropped]\n"
+    "       hotline track-report --to ... --classification ... --releasable-to ...\n"
+    "           --tlp ... [--exercise] [--ttl DURATION] [--precedence P] --file F.jsonl\n"
     "\n"
-    "Send one update of a live warning track (docs/internals/tracks.md). Tracks\n"
-    "always travel at FLASH. The record is checked here and again by the node.\n"
+    "Send one update of a live warning track (docs/internals/tracks.md), at FLASH;\n"
+    "or, with --file, the track records of F (one JSON object a line; - is stdin)\n"
+    "as the track stream: up to 1,000 records an envelope (POST /api/v1/tracks,\n"
+    "precedence immediate unless --precedence), which feed the partners' pictures\n"
+    "and raise their alerts, not inbox items. A record is checked here and again\n"
+    "by the node.\n"
     "  --track-id      1 to 64 of A-Z a-z 0-9 . _ : -  (e.g. JPN-0042)\n"
     "  --observed      RFC 3339 UTC time, e.g. 2026-11-23T23:41:00Z or ...:00.250Z\n"
     "  --lat, --lon    position in degrees (-90..90, -180..180); --alt in metres\n"
@@ -35,7 +41,10 @@ const char hl_cli_track_report_usage[] =
     "  --impact-*      predicted impact area: centre and radius (> 0 km), all three\n"
     "  --confidence    0 to 1\n"
     "  --remark        free text, at most 1024 bytes, no control characters\n"
-    "Prints the envelope id (32 hex digits) and nothing else.\n";
+    "  --dropped       the reporter no longer tracks it (raises a dropped alert)\n"
+    "Prints the envelope id (32 hex digits) and nothing else; with --file, a line\n"
+    "per envelope: its id and how many records it carries, and each refused\n"
+    "record on standard error with its line number (exit 1 if any).\n";
 
 /* A finite number from an option. */
 static int
@@ -50,14 +59,104 @@ num_arg(const char *opt, const char *v, double *out)
 	return EX_OK;
 }
 
+#define CLI_TRACKS_FILE_MAX (256u * 1024 * 1024)
+
+/* --file: the records of a JSON Lines file in batches of up to
+ * HL_TRACKS_BATCH_MAX, one POST /api/v1/tracks each. */
+static int
+track_report_file(struct hl_cli *c, const struct hl_cli_envelope *e, const char *prec,
+    const char *path)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0, off = 0, llen, lineno = 0, first = 0, i, nref = 0;
+	const uint8_t *line;
+	json_t *body = NULL, *ups = NULL, *u, *resp = NULL, *res, *it;
+	json_error_t je;
+	char err[512];
+	size_t lines[HL_TRACKS_BATCH_MAX];
+	int rc = EX_FAIL, more;
+
+	if (hl_cli_read_file(path, CLI_TRACKS_FILE_MAX, &buf, &len, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "track-report: %s", err);
+	do {
+		json_decref(ups);
+		if ((ups = json_array()) == NULL)
+			goto nomem;
+		/* the next batch: up to 1,000 records (blank lines skipped) */
+		while (json_array_size(ups) < HL_TRACKS_BATCH_MAX &&
+		    (more = hl_track_batch_next(buf, len, &off, &line, &llen))) {
+			lineno++;
+			if (llen == 0)
+				continue;
+			if ((u = json_loadb((const char *)line, llen, JSON_REJECT_DUPLICATES, &je)) ==
+			    NULL || !json_is_object(u)) {
+				json_decref(u);
+				rc = hl_cli_fail(EX_USAGE, "track-report: %s:%zu: not a JSON object%s%s",
+				    path, lineno, u == NULL ? ": " : "", u == NULL ? je.text : "");
+				goto out;
+			}
+			lines[json_array_size(ups)] = lineno;
+			if (json_array_append_new(ups, u) != 0)
+				goto nomem;
+		}
+		if (json_array_size(ups) == 0)
+			break;
+		json_decref(body);
+		body = NULL;
+		if ((rc = hl_cli_envelope_body("track-report", e, &body)) != EX_OK)
+			goto out;
+		rc = EX_FAIL;
+		(void)json_object_del(body, "content_type");
+		(void)json_object_del(body, "precedence");   /* the node's default: immediate */
+		if ((prec != NULL && json_object_set_new(body, "precedence", json_string(prec)) != 0) ||
+		    json_object_set(body, "updates", ups) != 0)
+			goto nomem;
+		json_decref(resp);
+		resp = NULL;
+		if ((rc = hl_cli_api_call(c, "track-report", "POST", "/api/v1/tracks", body, &resp)) !=
+		    EX_OK)
+			goto out;
+		res = json_object_get(resp, "results");
+		json_array_foreach(res, i, it) {
+			if (strcmp(json_string_value(json_object_get(it, "status")) != NULL ?
+			    json_string_value(json_object_get(it, "status")) : "", "accepted") == 0 ||
+			    i >= json_array_size(ups))
+				continue;
+			nref++;
+			fprintf(stderr, "hotline: track-report: %s:%zu: %s\n", path, lines[i],
+			    json_string_value(json_object_get(it, "error")) != NULL ?
+			    json_string_value(json_object_get(it, "error")) : "refused");
+		}
+		printf("%s %lld\n", json_string_value(json_object_get(resp, "id")) != NULL ?
+		    json_string_value(json_object_get(resp, "id")) : "?",
+		    (long long)json_integer_value(json_object_get(resp, "accepted")));
+		first += json_array_size(ups);
+	} while (off < len);
+	if (first == 0) {
+		rc = hl_cli_fail(EX_USAGE, "track-report: %s holds no track record", path);
+		goto out;
+	}
+	rc = nref > 0 ? hl_cli_fail(EX_FAIL, "track-report: %zu of %zu records refused", nref,
+	    first) : EX_OK;
+	goto out;
+nomem:
+	rc = hl_cli_fail(EX_FAIL, "out of memory");
+out:
+	json_decref(resp);
+	json_decref(body);
+	json_decref(ups);
+	hl_free(buf);
+	return rc;
+}
+
 int
 hl_cli_track_report(struct hl_cli *c, int argc, char **argv)
 {
 	struct hl_cli_envelope e = { .precedence = "flash", .type = "track" };
 	const char *tid = NULL, *obs = NULL, *lat = NULL, *lon = NULL, *alt = NULL;
 	const char *speed = NULL, *heading = NULL, *climb = NULL, *ilat = NULL, *ilon = NULL;
-	const char *irad = NULL, *conf = NULL, *remark = NULL;
-	int help, npos, rc;
+	const char *irad = NULL, *conf = NULL, *remark = NULL, *file = NULL, *prec = NULL;
+	int help, npos, rc, dropped = 0;
 	struct hl_cli_opt opts[] = {
 		{ "to", 1, &e.to, NULL }, { "classification", 1, &e.classification, NULL },
 		{ "releasable-to", 1, &e.releasable, NULL }, { "tlp", 1, &e.tlp, NULL },
@@ -68,6 +167,8 @@ hl_cli_track_report(struct hl_cli *c, int argc, char **argv)
 		{ "climb", 1, &climb, NULL }, { "impact-lat", 1, &ilat, NULL },
 		{ "impact-lon", 1, &ilon, NULL }, { "impact-radius-km", 1, &irad, NULL },
 		{ "confidence", 1, &conf, NULL }, { "remark", 1, &remark, NULL },
+		{ "dropped", 0, NULL, &dropped }, { "file", 1, &file, NULL },
+		{ "precedence", 1, &prec, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
 	struct hl_track t;
@@ -82,6 +183,22 @@ hl_cli_track_report(struct hl_cli *c, int argc, char **argv)
 		fputs(hl_cli_track_report_usage, stdout);
 		return EX_OK;
 	}
+	if (file != NULL) {
+		if (tid != NULL || obs != NULL || lat != NULL || lon != NULL || alt != NULL ||
+		    speed != NULL || heading != NULL || climb != NULL || ilat != NULL ||
+		    ilon != NULL || irad != NULL || conf != NULL || remark != NULL || dropped)
+			return hl_cli_fail(EX_USAGE, "track-report: --file takes the records from the "
+			    "file: no record options beside it");
+		if (e.to == NULL || e.classification == NULL || e.releasable == NULL || e.tlp == NULL)
+			return hl_cli_fail(EX_USAGE, "track-report: --to, --classification, "
+			    "--releasable-to and --tlp are required");
+		if ((rc = hl_cli_envelope_check("track-report", &e)) != EX_OK)
+			return rc;
+		return track_report_file(c, &e, prec, file);
+	}
+	if (prec != NULL)
+		return hl_cli_fail(EX_USAGE, "track-report: a single update travels at FLASH: "
+		    "--precedence is for --file");
 	if (e.to == NULL || e.classification == NULL || e.releasable == NULL || e.tlp == NULL ||
 	    tid == NULL || obs == NULL || lat == NULL || lon == NULL || speed == NULL || heading == NULL || conf == NULL)
 		return hl_cli_fail(EX_USAGE, "track-report: --to, --classification, --releasable-to, --tlp, "
@@ -127,6 +244,7 @@ hl_cli_track_report(struct hl_cli *c, int argc, char **argv)
 		snprintf(t.remark, sizeof(t.remark), "%s", remark);
 		t.has_remark = 1;
 	}
+	t.dropped = dropped;
 	if (hl_track_check(&t, err, sizeof(err)) != HL_OK)
 		return hl_cli_fail(EX_USAGE, "track-report: %s", err);
 	if (hl_track_encode(&t, &rec, &reclen) != HL_OK)
@@ -253,6 +371,75 @@ hl_cli_tracks(struct hl_cli *c, int argc, char **argv)
 		json_array_foreach(items, i, it)
 			print_track_line(it, history != NULL);
 	}
+	json_decref(resp);
+	return EX_OK;
+}
+
+/* ---- track alerts ---- */
+
+const char hl_cli_track_alerts_usage[] =
+    "usage: hotline track-alerts [--json] [--open]\n"
+    "       hotline track-alerts --ack ORIGIN TRACK_ID [--exercise]\n"
+    "\n"
+    "The duty officer's track alerts (docs/internals/tracks.md): one per track,\n"
+    "its last event (new, threat, dropped, stale), unacknowledged first. --open\n"
+    "shows only those. --ack acknowledges a track's alert: it stays acknowledged\n"
+    "until the track's next event.\n";
+
+int
+hl_cli_track_alerts(struct hl_cli *c, int argc, char **argv)
+{
+	const char *ack = NULL;
+	int help, npos, rc, json = 0, open = 0, exercise = 0;
+	struct hl_cli_opt opts[] = {
+		{ "json", 0, NULL, &json }, { "open", 0, NULL, &open },
+		{ "ack", 1, &ack, NULL }, { "exercise", 0, NULL, &exercise },
+		{ NULL, 0, NULL, NULL },
+	};
+	char *pos[1];
+	json_t *resp = NULL, *body = NULL, *it;
+	size_t i;
+
+	if ((rc = hl_cli_opts("track-alerts", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_track_alerts_usage, stdout);
+		return EX_OK;
+	}
+	if (ack != NULL) {
+		if (npos != 1)
+			return hl_cli_fail(EX_USAGE, "track-alerts: --ack ORIGIN TRACK_ID");
+		if ((body = json_pack("{s:s, s:s, s:b}", "origin", ack, "track_id", pos[0],
+		    "exercise", exercise)) == NULL)
+			return hl_cli_fail(EX_FAIL, "out of memory");
+		rc = hl_cli_api_call(c, "track-alerts", "POST", "/api/v1/tracks/alerts/ack", body,
+		    &resp);
+		json_decref(body);
+		json_decref(resp);
+		return rc;
+	}
+	if (npos != 0 || exercise)
+		return hl_cli_fail(EX_USAGE, "track-alerts: TRACK_ID and --exercise go with --ack");
+	if ((rc = hl_cli_api_call(c, "track-alerts", "GET", open ? "/api/v1/tracks/alerts?open=yes" :
+	    "/api/v1/tracks/alerts", NULL, &resp)) != EX_OK)
+		return rc;
+	if (json) {
+		hl_cli_print_json(resp);
+		json_decref(resp);
+		return EX_OK;
+	}
+	json_array_foreach(json_object_get(resp, "items"), i, it) {
+		printf("%-7s %s  %s  %s%s  %s  %s\n",
+		    json_string_value(json_object_get(it, "kind")),
+		    json_is_true(json_object_get(it, "acknowledged")) ? "acked" : "OPEN ",
+		    json_string_value(json_object_get(it, "origin")),
+		    json_string_value(json_object_get(it, "track_id")),
+		    json_is_true(json_object_get(it, "exercise")) ? " [EXERCISE]" : "",
+		    json_string_value(json_object_get(it, "raised")),
+		    json_string_value(json_object_get(it, "detail")));
+	}
+	if (json_array_size(json_object_get(resp, "items")) == 0)
+		printf("(no track alerts)\n");
 	json_decref(resp);
 	return EX_OK;
 }

@@ -36,7 +36,8 @@ static const char global_usage[] =
     "  audit verify  verify the node's hash-chained audit log (offline)\n"
     "  audit checkpoint|prove ID|check-proof  signed tree heads and proofs\n"
     "  keys          list the KEM key epochs held; rotate them now\n"
-    "  track-report  send a live warning track update (always FLASH)\n"
+    "  track-report  send a live warning track update (FLASH), or a file of them\n"
+    "  track-alerts  the duty officer's track alerts; --ack one\n"
     "  tracks        the current track picture (latest update per track)\n"
     "  operator      add, list, disable, reset operator accounts (admin)\n"
     "  stix push|search|sight   STIX 2.1 objects: push a bundle, search, sight\n"
@@ -64,6 +65,7 @@ static const struct cmd cmds[] = {
 	{ "audit", hl_cli_audit, hl_cli_audit_usage },
 	{ "keys", hl_cli_keys, hl_cli_keys_usage },
 	{ "track-report", hl_cli_track_report, hl_cli_track_report_usage },
+	{ "track-alerts", hl_cli_track_alerts, hl_cli_track_alerts_usage },
 	{ "tracks", hl_cli_tracks, hl_cli_tracks_usage },
 	{ "operator", hl_cli_operator, hl_cli_operator_usage },
 	{ "stix", hl_cli_stix, hl_cli_stix_usage },
