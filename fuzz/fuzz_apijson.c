@@ -1,7 +1,7 @@
 /* fuzz_apijson.c: the operator API's request parsers. The first input byte
  * picks the parser: send body, query string, an envelope id (as a path
- * carries it), Basic credentials, base64, the ack body, a batch body, or an
- * upload (its query string, a newline, its body). */
+ * carries it), Basic credentials, base64, the ack body, a batch body, an
+ * upload (its query string, a newline, its body), or a track batch. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "apijson.h"
 #include "label.h"
+#include "track.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -147,6 +148,40 @@ upload_check(const uint8_t *p, size_t n, const struct hl_policy *pol)
 	hl_free(q);
 }
 
+/* A track batch: what goes is the accepted records, each one a valid
+ * canonical record on its own line; a result per update. */
+static void
+tracks_check(const uint8_t *p, size_t n, const struct hl_policy *pol)
+{
+	struct hl_api_send s;
+	struct hl_track t;
+	json_t *res = NULL;
+	const uint8_t *line;
+	size_t acc = 0, off = 0, len, lines = 0;
+	char err[256];
+	int r;
+
+	r = hl_apijson_parse_tracks(p, n, pol, &s, &res, &acc, err, sizeof(err));
+	if (r != HL_OK) {
+		if (err[0] == '\0' || strchr(err, '\n') != NULL || s.content != NULL)
+			abort();
+		json_decref(res);
+		return;
+	}
+	if (s.content_type != HL_CT_TRACKS || acc == 0 || acc > HL_TRACKS_BATCH_MAX ||
+	    !json_is_array(res) || json_array_size(res) < acc)
+		abort();
+	while (hl_track_batch_next(s.content, s.content_len, &off, &line, &len)) {
+		if (hl_track_parse(line, len, &t, NULL, 0) != HL_OK)
+			abort();
+		lines++;
+	}
+	if (lines != acc)
+		abort();
+	json_decref(res);
+	hl_apijson_send_clear(&s);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -164,7 +199,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	switch (data[0] % 8) {
+	switch (data[0] % 9) {
 	case 0:
 		send_both(data + 1, size - 1, &pol);
 		break;
@@ -199,8 +234,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 6:
 		batch_check(data + 1, size - 1, &pol);
 		break;
-	default:
+	case 7:
 		upload_check(data + 1, size - 1, &pol);
+		break;
+	default:
+		tracks_check(data + 1, size - 1, &pol);
 		break;
 	}
 	return 0;

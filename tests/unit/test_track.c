@@ -719,6 +719,164 @@ test_catch_up(void **state)
 	assert_int_equal(hl_store_track_put(f->s, id2, 0, NULL, NULL, 0, "x", NULL), HL_ERR_EXISTS);
 }
 
+/* The alert rules on their own (pure). */
+static void
+test_events(void **state)
+{
+	struct hl_track a, b;
+	struct hl_track_rules rules;
+	char kind[HL_TRACK_ALERT_KIND_MAX + 1], d[HL_TRACK_ALERT_DETAIL_MAX + 1];
+
+	(void)state;
+	hl_track_rules_default(&rules);
+	assert_true(rules.alerts && rules.confidence == 0.5 && rules.stale_s == 30);
+	memset(&a, 0, sizeof(a));
+	snprintf(a.track_id, sizeof(a.track_id), "T");
+	a.lat = 35;
+	a.lon = 135;
+	a.confidence = 0.8;
+	b = a;
+	assert_int_equal(hl_track_event(NULL, &a, &rules, kind, d, sizeof(d)), 1);
+	assert_string_equal(kind, "new");
+	assert_non_null(strstr(d, "first report at 35.0000,135.0000"));
+	/* position, speed, heading: nothing */
+	b.lat = 36;
+	b.speed_mps = 3000;
+	b.heading_deg = 270;
+	assert_int_equal(hl_track_event(&a, &b, &rules, kind, d, sizeof(d)), 0);
+	assert_string_equal(kind, "");
+	/* an impact area appears */
+	b.has_impact = 1;
+	b.impact_lat = 40;
+	b.impact_lon = 140;
+	b.impact_radius_km = 50;
+	assert_int_equal(hl_track_event(&a, &b, &rules, kind, d, sizeof(d)), 1);
+	assert_string_equal(kind, "threat");
+	assert_non_null(strstr(d, "impact area appears"));
+	/* ... moves less than its radius, then more */
+	a = b;
+	b.impact_lat = 40.3;   /* about 33 km */
+	assert_int_equal(hl_track_event(&a, &b, &rules, kind, d, sizeof(d)), 0);
+	b.impact_lat = 40.5;   /* about 56 km */
+	assert_int_equal(hl_track_event(&a, &b, &rules, kind, d, sizeof(d)), 1);
+	assert_non_null(strstr(d, "impact area moved 55.6 km"));
+	/* ... is withdrawn */
+	b = a;
+	b.has_impact = 0;
+	assert_int_equal(hl_track_event(&a, &b, &rules, kind, d, sizeof(d)), 1);
+	assert_string_equal(d, "impact area withdrawn");
+	/* the confidence crossing the threshold, either way, and not */
+	b = a;
+	b.confidence = 0.5;
+	assert_int_equal(hl_track_event(&a, &b, &rules, kind, d, sizeof(d)), 0);
+	b.confidence = 0.49;
+	assert_int_equal(hl_track_event(&a, &b, &rules, kind, d, sizeof(d)), 1);
+	assert_string_equal(d, "confidence 0.8 -> 0.49 (threshold 0.5)");
+	assert_int_equal(hl_track_event(&b, &a, &rules, kind, d, sizeof(d)), 1);
+	rules.confidence = 0.9;
+	assert_int_equal(hl_track_event(&a, &b, &rules, kind, d, sizeof(d)), 0);
+	/* dropped, once */
+	b = a;
+	b.dropped = 1;
+	assert_int_equal(hl_track_event(&a, &b, &rules, kind, d, sizeof(d)), 1);
+	assert_string_equal(kind, "dropped");
+	assert_int_equal(hl_track_event(&b, &b, &rules, kind, d, sizeof(d)), 0);
+	/* the distance: a degree of latitude is about 111.2 km */
+	assert_true(fabs(hl_track_distance_km(0, 0, 1, 0) - 111.19) < 0.01);
+	assert_true(hl_track_distance_km(10, 20, 10, 20) == 0);
+	assert_true(fabs(hl_track_distance_km(0, 0, 0, 180) - 20015.09) < 0.1);
+}
+
+/* A tracks envelope: lines, each an update; the alerts they raise; bad
+ * lines kept as invalid; stale tracks; acknowledgement. */
+static void
+test_stream(void **state)
+{
+	struct sfx *f = *state;
+	struct hl_track_row *rows = NULL;
+	struct hl_track_alert *al = NULL;
+	struct hl_track_rules rules;
+	uint8_t id[HL_ID_BYTES], id2[HL_ID_BYTES];
+	char r1[400], r2[400], r3[400], body[2000];
+	size_t n = 0, off = 0, len;
+	const uint8_t *line;
+	unsigned alerts = 0, raised = 0;
+
+	hl_track_rules_default(&rules);
+	/* the line iterator */
+	assert_int_equal(hl_track_batch_next((const uint8_t *)"a\nbb\n\nc", 7, &off, &line, &len), 1);
+	assert_true(len == 1 && line[0] == 'a');
+	assert_int_equal(hl_track_batch_next((const uint8_t *)"a\nbb\n\nc", 7, &off, &line, &len), 1);
+	assert_int_equal(len, 2);
+	assert_int_equal(hl_track_batch_next((const uint8_t *)"a\nbb\n\nc", 7, &off, &line, &len), 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(hl_track_batch_next((const uint8_t *)"a\nbb\n\nc", 7, &off, &line, &len), 1);
+	assert_true(len == 1 && line[0] == 'c');
+	assert_int_equal(hl_track_batch_next((const uint8_t *)"a\nbb\n\nc", 7, &off, &line, &len), 0);
+
+	/* A: two updates of S-1 and one of S-2 in one envelope; the second
+	 * line of S-1 is older, and a bad line between */
+	rec(r1, sizeof(r1), "S-1", "2026-12-07T00:00:02Z", 10);
+	rec(r2, sizeof(r2), "S-1", "2026-12-07T00:00:01Z", 11);
+	rec(r3, sizeof(r3), "S-2", "2026-12-07T00:00:01Z", 12);
+	snprintf(body, sizeof(body), "%s\n%s\n{\"track_id\":\"BAD\"}\n%s\n", r1, r2, r3);
+	put_env(f, "KOR/node-1", 1, HL_CT_TRACKS, body, id);
+	assert_int_equal(hl_tracks_ingest(f->s, id, &rules, &alerts), HL_OK);
+	assert_int_equal(alerts, 2);   /* S-1 new, S-2 new */
+	assert_int_equal(hl_tracks_ingest(f->s, id, &rules, &alerts), HL_OK);   /* once only */
+	assert_int_equal(alerts, 0);
+	assert_int_equal(hl_store_tracks(f->s, 10, &rows, &n), HL_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].track_id, "S-1");
+	assert_non_null(strstr((char *)rows[0].record, "\"lat\":10"));   /* not the older 11 */
+	assert_int_equal(rows[0].updates, 2);
+	assert_true(rows[0].exercise);
+	hl_store_track_rows_free(rows, n);
+	assert_int_equal(hl_store_track_history(f->s, "S-1", 10, &rows, &n), HL_OK);
+	assert_int_equal(n, 2);
+	hl_store_track_rows_free(rows, n);
+	assert_int_equal(hl_store_track_alerts(f->s, 1, 10, &al, &n), HL_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(al[0].kind, "new");
+	assert_true(al[0].exercise && al[0].events == 1 && al[0].acked_ms == 0);
+	hl_free(al);
+	/* B: a later envelope: S-1 gets an impact area (threat), S-2 moves */
+	snprintf(r1, sizeof(r1), "{\"track_id\":\"S-1\",\"observed\":\"2026-12-07T00:00:03Z\","
+	    "\"position\":{\"lat\":10,\"lon\":1},\"velocity\":{\"speed_mps\":1,\"heading_deg\":1},"
+	    "\"impact_area\":{\"lat\":5,\"lon\":5,\"radius_km\":10},\"confidence\":1}");
+	rec(r3, sizeof(r3), "S-2", "2026-12-07T00:00:05Z", 13);
+	snprintf(body, sizeof(body), "%s\n%s\n", r1, r3);
+	put_env(f, "KOR/node-1", 1, HL_CT_TRACKS, body, id2);
+	assert_int_equal(hl_store_track_alert_ack(f->s, "KOR/node-1", "S-1", 1, "duty", 5),
+	    HL_OK);
+	assert_int_equal(hl_store_track_alert_ack(f->s, "KOR/node-1", "S-1", 1, "duty", 6),
+	    HL_ERR_NOT_FOUND);   /* acknowledged already */
+	assert_int_equal(hl_tracks_ingest(f->s, id2, &rules, &alerts), HL_OK);
+	assert_int_equal(alerts, 1);
+	assert_int_equal(hl_store_track_alerts(f->s, 1, 10, &al, &n), HL_OK);
+	assert_int_equal(n, 2);   /* S-1 open again (threat), S-2 still open (new) */
+	assert_true((strcmp(al[0].kind, "threat") == 0 && al[0].events == 2) ||
+	    (strcmp(al[1].kind, "threat") == 0 && al[1].events == 2));
+	hl_free(al);
+	/* stale: the updates were stored at 1000 + seq ms */
+	rules.stale_s = 1;
+	assert_int_equal(hl_tracks_stale(f->s, &rules, 1000, 10, &raised), HL_OK);
+	assert_int_equal(raised, 0);   /* not a second yet */
+	assert_int_equal(hl_tracks_stale(f->s, &rules, 10000, 10, &raised), HL_OK);
+	assert_int_equal(raised, 2);
+	assert_int_equal(hl_tracks_stale(f->s, &rules, 20000, 10, &raised), HL_OK);
+	assert_int_equal(raised, 0);   /* once per staleness */
+	rules.alerts = 0;
+	assert_int_equal(hl_tracks_stale(f->s, &rules, 99000, 10, &raised), HL_OK);
+	assert_int_equal(raised, 0);
+	assert_int_equal(hl_store_track_alerts(f->s, 0, 10, &al, &n), HL_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(al[0].kind, "stale");
+	assert_string_equal(al[1].kind, "stale");
+	hl_free(al);
+}
+
+
 int
 main(void)
 {
@@ -733,6 +891,8 @@ main(void)
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test_setup_teardown(test_picture, store_setup, store_teardown),
 		cmocka_unit_test_setup_teardown(test_catch_up, store_setup, store_teardown),
+		cmocka_unit_test(test_events),
+		cmocka_unit_test_setup_teardown(test_stream, store_setup, store_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
