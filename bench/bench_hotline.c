@@ -11,7 +11,8 @@
  *   bench_hotline --api 127.0.0.1:PORT --user U --passfile F [--ca CA]
  *       --to KOR,USA [--tap KOR=PATH ...] [--pid NAME=PID ...]
  *       [--count N | --seconds S] [--conns C] [--interval-us US]
- *       [--size BYTES] [--precedence flash] [--batch N] [--upload yes] [--raw PREFIX]
+ *       [--size BYTES] [--precedence flash] [--batch N] [--upload yes] [--tracks N]
+ *       [--raw PREFIX]
  *       [--quiet]
  *
  * --count N sends N envelopes; --seconds S sends for S seconds. --interval-us
@@ -21,7 +22,9 @@
  * request counts from the start of that request, and one refused item
  * stops the run as a refused single send does. --upload yes sends each
  * envelope's content as the body of POST /api/v1/envelopes/upload (not
- * base64 in JSON; not with --batch). Results are "key=value"
+ * base64 in JSON; not with --batch). --tracks N (1..1000) posts batches of N
+ * track updates to POST /api/v1/tracks (the track stream) instead; each
+ * batch is one envelope. Results are "key=value"
  * lines on stdout:
  *   sent, api_per_s (accepted and durable at the origin per second),
  *   requests, batch (with --batch), api_p50_us.. (per request),
@@ -94,6 +97,7 @@ static struct {
 	long interval_us;
 	long batch;                /* 0: the single endpoint */
 	int upload;                /* --upload: POST /api/v1/envelopes/upload, raw body */
+	long tracks;               /* --tracks N: POST /api/v1/tracks, N updates a request */
 	char upath[1024];          /* its path and query string */
 	const char *raw;
 	int quiet;
@@ -209,6 +213,35 @@ make_body(void)
 		if (*p == ',')
 			p++;
 	}
+	if (g.tracks > 0) {
+		/* a batch of the track stream: N updates of N tracks (the same
+		 * batch each time: each is recorded; the picture stays put) */
+		size_t cap2 = (size_t)g.tracks * 220 + 1024, o;
+
+		if ((g.body = hl_malloc(cap2)) == NULL)
+			die("out of memory");
+		k = snprintf(g.body, cap2, "{\"to\":[%s],\"classification\":\"UNCLASSIFIED\","
+		    "\"releasable_to\":[\"JPN\",\"KOR\",\"USA\",\"NATO\"],\"tlp\":\"green\","
+		    "\"exercise\":true,\"updates\":[", recips);
+		o = (size_t)k;
+		for (long i = 0; i < g.tracks; i++) {
+			k = snprintf(g.body + o, cap2 - o, "%s{\"track_id\":\"BENCH-%04ld\","
+			    "\"observed\":\"2026-12-07T00:00:00.%03ldZ\",\"position\":{\"lat\":%.3f,"
+			    "\"lon\":135.5,\"alt_m\":90000},\"velocity\":{\"speed_mps\":2000,"
+			    "\"heading_deg\":90},\"confidence\":0.8}", i > 0 ? "," : "", i, i % 1000,
+			    30.0 + (double)i * 0.001);
+			if (k < 0 || (size_t)k >= cap2 - o)
+				die("tracks body too long");
+			o += (size_t)k;
+		}
+		if (o + 3 > cap2)
+			die("tracks body too long");
+		memcpy(g.body + o, "]}", 3);
+		g.bodylen = o + 2;
+		hl_free(content);
+		hl_free(enc);
+		return;
+	}
 	cap = enclen + 1024;
 	g.body = hl_malloc(cap);
 	if (g.body == NULL)
@@ -297,6 +330,7 @@ request(char *req, size_t cap, long k)
 	n = snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\n"
 	    "Host: %s\r\nAuthorization: Basic %s\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\nConnection: keep-alive\r\n\r\n", g.upload ? g.upath :
+	    g.tracks > 0 ? "/api/v1/tracks" :
 	    g.batch > 0 ? "/api/v1/envelopes/batch" : "/api/v1/envelopes", g.host, g.auth,
 	    g.upload ? "application/octet-stream" : "application/json", blen);
 	if (n < 0 || (size_t)n >= sizeof(head) || (size_t)n + blen > cap)
@@ -692,6 +726,8 @@ main(int argc, char **argv)
 			g.raw = b;
 		else if (strcmp(a, "--upload") == 0)
 			g.upload = strcmp(b, "yes") == 0;
+		else if (strcmp(a, "--tracks") == 0)
+			g.tracks = strtol(b, NULL, 10);
 		else if (strcmp(a, "--tap") == 0) {
 			if (g.ntaps == MAX_TAPS)
 				die("too many --tap");
@@ -710,7 +746,8 @@ main(int argc, char **argv)
 	if (g.host[0] == '\0' || g.user[0] == '\0' || passfile[0] == '\0' || g.to[0] == '\0' ||
 	    g.size == 0 || g.conns < 1 || g.conns > MAX_CONNS ||
 	    (g.count <= 0 && g.seconds <= 0) || g.count > MAX_SENDS || g.batch < 0 ||
-	    g.batch > MAX_BATCH || (g.upload && g.batch > 0))
+	    g.batch > MAX_BATCH || (g.upload && g.batch > 0) || g.tracks < 0 || g.tracks > 1000 ||
+	    (g.tracks > 0 && (g.batch > 0 || g.upload)))
 		die("usage: see the comment at the top of bench/bench_hotline.c");
 	{
 		FILE *f = fopen(passfile, "r");
@@ -723,7 +760,7 @@ main(int argc, char **argv)
 	snprintf(up, sizeof(up), "%s:%s", g.user, g.pass);
 	b64((const uint8_t *)up, strlen(up), g.auth);
 	make_body();
-	g.resp_max = RESP_MAX + (size_t)g.batch * RESP_ITEM_MAX;
+	g.resp_max = RESP_MAX + (size_t)(g.batch + g.tracks) * RESP_ITEM_MAX;
 	if ((g.ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		die("SSL_CTX_new");
 	SSL_CTX_set_min_proto_version(g.ctx, TLS1_3_VERSION);
@@ -753,6 +790,9 @@ main(int argc, char **argv)
 		if (g.recs[i].ok)
 			api[total++] = g.recs[i].api_us;
 	printf("sent=%ld\napi_per_s=%.1f\n", total, (double)total / wall);
+	if (g.tracks > 0)
+		printf("tracks=%ld\ntrack_updates_per_s=%.1f\n", g.tracks,
+		    (double)total * (double)g.tracks / wall);
 	if (g.batch > 0)
 		printf("batch=%ld\nrequests=%ld\n", g.batch, g.nreqs);
 	qsort(api, (size_t)total, sizeof(*api), cmp64);

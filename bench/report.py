@@ -25,9 +25,9 @@ with open(res_path) as f:
 runs = int(R.get("conf.runs", "1"))
 # a 3-recipient sustained row's rate at every partner: the slowest of the three
 for _k in list(R):
-    if _k.endswith(".deliv_KOR_per_s") and ".tput3" in _k:
+    if _k.endswith(".deliv_KOR_per_s") and (".tput3" in _k or ".tracksmax" in _k):
         _vals = []
-        for _p in ("KOR", "USA", "NATO"):
+        for _p in (("KOR", "USA") if ".tracksmax" in _k else ("KOR", "USA", "NATO")):
             try:
                 _vals.append(float(R[_k.replace("_KOR_", "_%s_" % _p)]))
             except (KeyError, ValueError):
@@ -415,7 +415,9 @@ for v, vname in VAR:
                           ("lat3", "3 partners", ["KOR", "USA", "NATO", "all"]),
                           ("lat3bulk", "3 partners, bulk running", ["all"]),
                           ("lat3taxii", "3 partners, TAXII bulk running", ["all"]),
-                          ("lat3big", "3 partners, 30 MiB uploads arriving", ["all"])]:
+                          ("lat3big", "3 partners, 30 MiB uploads arriving", ["all"]),
+                          ("lat3tracks", "3 partners, track stream of 5,000 updates/s", ["all"]),
+                          ("tracks1k", "track updates, 1,000/s, to KOR and USA", ["all"])]:
         for tap in taps:
             key = "%s.%s.lat_%s" % (v, row, tap)
             if not per_run(key + "_p50_us"):
@@ -843,6 +845,36 @@ goal("TAXII POST in: ≥ 20,000 objects/s of the real bundle",
      "—" if pin is None else "%s of 20,000/s" % fmt(pin / 20000.0, "×"),
      None if pin is None else pin >= 20000)
 w("")
+
+# issue 15: the track stream
+if per_run("durable.tracksmax.api_per_s"):
+    w("## Goals (issue 15: the track stream)")
+    w("")
+    w("Batches of track updates (`POST /api/v1/tracks`, one envelope a batch) from JPN to KOR "
+      "and USA; times are from the start of the API call to the envelope's commit at the "
+      "recipient (its picture is updated right after, on the same loop pass).")
+    w("")
+    w("| goal | measured | ratio | met? |")
+    w("|---|---|---|---|")
+    ups = [x * 1000.0 for x in per_run("durable.tracksmax.deliv_min_per_s")] if \
+        per_run("durable.tracksmax.deliv_min_per_s") else []
+    u_ = stat(ups)
+    goal("≥ 5,000 track updates/s sustained to two partners, durable at both (batches of 1,000)",
+         fstat(ups, "/s") + " (accepted at JPN: %s)" % fstat(per_run("durable.tracksmax.track_updates_per_s"), "/s"),
+         fmt(u_[0] / 5000.0, "×") + " of 5,000/s" if u_ else "—", None if not u_ else u_[0] >= 5000)
+    l1k = per_run("durable.tracks1k.lat_all_p99_us")
+    l_ = stat(l1k)
+    goal("p99 from the API to both recipients ≤ 50 ms at 1,000 updates/s (10 a batch every 10 ms)",
+         "%s (p50 %s)" % (ms(l1k), ms(per_run("durable.tracks1k.lat_all_p50_us"))),
+         fmt(l_[0] / 50000.0, "×") + " of 50 ms" if l_ else "—", None if not l_ else l_[0] <= 50000)
+    rt = ratio_runs("durable.lat3tracks.lat_all_p99_us", peer("durable.lat3.lat_all_p99_us"))
+    r_ = stat(rt)
+    goal("FLASH to three partners during a 5,000 updates/s stream: p99 ≤ 2× the idle p99",
+         "%s vs %s idle (stream: %s updates/s accepted)" % (
+             ms(per_run("durable.lat3tracks.lat_all_p99_us")), ms(per_run("durable.lat3.lat_all_p99_us")),
+             fstat(per_run("durable.tstream.track_updates_per_s"), "/s")),
+         fstat(rt, "×") if rt else "—", None if not r_ else r_[0] <= 2.0)
+    w("")
 
 notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
 if os.path.exists(notes):

@@ -99,6 +99,7 @@ for p in $PARTNERS; do
 		"$m" >>"$(conf "$p")"
 done
 TX="python3 $ROOT/bench/bench_taxii.py --api $API --user admin --passfile $FED/JPN/admin.password --ca $FED/JPN/ca.crt"
+TAPS2="--tap KOR=$T/tap-KOR --tap USA=$T/tap-USA"
 TAPS3="--tap KOR=$T/tap-KOR --tap USA=$T/tap-USA --tap NATO=$T/tap-NATO"
 
 # variant_start V: durable | nofsync | shim | nofsync_shim
@@ -230,6 +231,30 @@ hotline_variant() {
 		# shellcheck disable=SC2086
 		bh tput3batch --to KOR,USA,NATO --precedence routine $TAPS3 --conns "$BCONNS" \
 			--batch "$BATCH" --seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
+	fi
+	if [ "$v" = durable ]; then
+		# the track stream (issue 15): batches of 1,000 updates to KOR and USA
+		# as fast as the node takes them (2 connections); 1,000 updates/s
+		# (10 a batch every 10 ms) timed to the recipients' durable store;
+		# FLASH to three while 5,000 updates/s flow (a batch of 1,000 every
+		# 200 ms)
+		# shellcheck disable=SC2086
+		bh tracksmax --to KOR,USA $TAPS2 --tracks 1000 --conns 2 --seconds "$SECS" \
+			--pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
+		# shellcheck disable=SC2086
+		bh tracks1k --to KOR,USA $TAPS2 --tracks 10 --interval-us 10000 --count "$NLAT" \
+			--seconds "$LATCAP" --raw "$RAW/r$RUN.$v.tracks1k."
+		# shellcheck disable=SC2086
+		$BH --to KOR,USA $TAPS2 --tracks 1000 --interval-us 200000 --seconds "$LATCAP" \
+			>"$T/tstream.txt" 2>&1 &
+		bulkpid=$!
+		put "cmd.tstream" "bench_hotline --to KOR,USA --tracks 1000 --interval-us 200000 --seconds $LATCAP (in the background)"
+		sleep 0.5
+		# shellcheck disable=SC2086
+		bh lat3tracks --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
+			--raw "$RAW/r$RUN.$v.lat3tracks."
+		wait "$bulkpid"
+		rec "$RUN_PREFIX.tstream" "$T/tstream.txt"
 	fi
 	if [ "$v" = durable ]; then
 		# an idle receiver after the load: CPU over 3 s with what its inbox holds

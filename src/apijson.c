@@ -207,7 +207,8 @@ hl_apijson_load_object(const uint8_t *p, size_t len, size_t max, json_t **out, c
 		return HL_ERR_MALFORMED;
 	}
 	if ((j = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
-		snprintf(err, errlen, "invalid JSON at byte %d: %s", je.position, je.text);
+		/* one line: jansson's text may quote what it choked on (a newline) */
+		hl_set_err(err, errlen, "invalid JSON at byte %d: %s", je.position, je.text);
 		return HL_ERR_MALFORMED;
 	}
 	if (!json_is_object(j)) {
@@ -791,7 +792,8 @@ upload_value(const char *key, const char *val, char *err, size_t errlen)
 		for (p = val; *p != '\0'; p = *c == ',' ? c + 1 : c) {
 			c = p + strcspn(p, ",");
 			if (c == p || json_array_append_new(a, json_stringn(p, (size_t)(c - p))) != 0) {
-				snprintf(err, errlen, "\"%s\" must be a comma-separated list", key);
+				snprintf(err, errlen, "\"%s\" must be a comma-separated list of names",
+				    key);
 				json_decref(a);
 				return NULL;
 			}
@@ -812,7 +814,11 @@ upload_value(const char *key, const char *val, char *err, size_t errlen)
 		}
 		return json_integer((json_int_t)v);
 	}
-	return json_string(val);
+	/* json_string refuses what is not UTF-8 (and an allocation failure,
+	 * which the caller cannot tell apart: told as the former) */
+	if ((a = json_string(val)) == NULL)
+		snprintf(err, errlen, "\"%s\" must be UTF-8 text", key);
+	return a;
 }
 
 int

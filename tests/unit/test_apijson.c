@@ -405,6 +405,8 @@ test_upload(void **state)
 		    "no recipients" },
 		{ "to=KOR&precedence=flash&classification=SECRET&tlp=amber",
 		    "\"releasable_to\"" },
+		{ "to=KOR&precedence=flash&classification=SEC%FFRET&releasable_to=JPN&tlp=amber",
+		    "\"classification\" must be UTF-8 text" },
 	};
 	struct hl_api_send s;
 	char err[256], big[HL_API_UPLOAD_QUERY_MAX + 8];
