@@ -66,6 +66,9 @@ struct privsep {
 
 /* The network process's parts, built by compose() and undone by
  * decompose(). */
+#define TRACK_QUEUE_MAX 1024        /* track envelopes waiting; more are ingested at once */
+#define TRACK_SLICE 64              /* updates a loop pass (like the STIX queue's slices) */
+#define TRACK_YIELD_MAX_MS 50       /* while FLASH work is under way, a slice at least this often */
 #define TRACK_STALE_SCAN_MAX 1000   /* stale alerts raised a scan (the rest: next second) */
 
 struct daemon {
@@ -79,9 +82,18 @@ struct daemon {
 	struct hl_taxiipoll *poll;
 	/* the track picture: the alert rules, and the stale scan's timer */
 	struct track_feed {
+		struct hl_node *node;
 		struct hl_store *store;
 		struct hl_track_rules rules;
 		struct event *stale;
+		/* envelopes to feed into the picture, a slice per loop pass */
+		struct event *tick;
+		struct track_job {
+			uint8_t id[HL_ID_BYTES];
+			unsigned next;            /* the update to go on from */
+		} q[TRACK_QUEUE_MAX];
+		size_t qhead, qlen;
+		uint64_t last_slice_ms;
 	} tracks;
 };
 
@@ -256,23 +268,97 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- services wired to the node's post-commit events ---- */
 
+static const struct timeval zero_tv = { 0, 0 };
+
+/* One slice of the oldest queued track envelope into the picture: 64
+ * updates a loop pass, so that a FLASH frame or request arriving meanwhile
+ * waits for at most one slice (a batch of 1,000 took 40-60 ms of the loop
+ * in one go); none while FLASH work is under way, but one at least every
+ * TRACK_YIELD_MAX_MS. */
+static void
+track_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct track_feed *tf = arg;
+	struct track_job *j;
+	char idh[HL_API_ID_HEX + 1];
+	uint64_t now = hl_mono_us() / 1000, busy;
+	unsigned next = 0, alerts = 0;
+	int r;
+
+	(void)fd;
+	(void)what;
+	if (tf->qlen == 0)
+		return;
+	if ((busy = hl_node_flash_busy(tf->node)) > 0 &&
+	    now - tf->last_slice_ms < TRACK_YIELD_MAX_MS) {
+		struct timeval tv = { 0, 1000 * (long)(busy < 2 ? busy : 2) };
+
+		(void)evtimer_add(tf->tick, &tv);
+		return;
+	}
+	j = &tf->q[tf->qhead];
+	r = hl_tracks_ingest_slice(tf->store, j->id, &tf->rules, j->next, TRACK_SLICE, &next,
+	    &alerts);
+	tf->last_slice_ms = hl_mono_us() / 1000;
+	if (r != HL_OK) {
+		hl_hex_id(j->id, idh);
+		log_warnx("envelope %s: track picture not updated: %s (GET /api/v1/tracks takes "
+		    "it in later)", idh, hl_strerror(r));
+		next = 0;
+	}
+	if (next != 0) {
+		j->next = next;
+	} else {
+		tf->qhead = (tf->qhead + 1) % TRACK_QUEUE_MAX;
+		tf->qlen--;
+	}
+	if (tf->qlen > 0)
+		(void)evtimer_add(tf->tick, &zero_tv);
+}
+
 /* The track picture: a track envelope or a batch of the track stream
- * received, or one of our own sent (a failure is caught up by GET
- * /api/v1/tracks); the alerts they raise. */
+ * received, or one of our own sent, queued for track_tick (a failure, or a
+ * stop part way, is caught up by GET /api/v1/tracks and at the next start). */
 static void
 on_event_track(void *arg, const struct hl_node_event *ev)
 {
 	struct track_feed *tf = arg;
+	struct track_job *j;
 	char idh[HL_API_ID_HEX + 1];
-	unsigned alerts = 0;
 	int r;
 
 	if ((ev->kind != HL_NODE_EV_ENVELOPE && ev->kind != HL_NODE_EV_SENT) || ev->overdue ||
 	    (ev->content_type != HL_CT_TRACK && ev->content_type != HL_CT_TRACKS))
 		return;
-	if ((r = hl_tracks_ingest(tf->store, ev->id, &tf->rules, &alerts)) != HL_OK) {
-		hl_hex_id(ev->id, idh);
-		log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
+	if (tf->qlen == TRACK_QUEUE_MAX || tf->tick == NULL) {
+		/* a full queue: at once (the bound holds a flood back) */
+		if ((r = hl_tracks_ingest(tf->store, ev->id, &tf->rules, NULL)) != HL_OK) {
+			hl_hex_id(ev->id, idh);
+			log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
+		}
+		return;
+	}
+	j = &tf->q[(tf->qhead + tf->qlen) % TRACK_QUEUE_MAX];
+	memcpy(j->id, ev->id, HL_ID_BYTES);
+	j->next = 0;
+	tf->qlen++;
+	if (!evtimer_pending(tf->tick, NULL))
+		(void)evtimer_add(tf->tick, &zero_tv);
+}
+
+/* At a stop: what is queued goes into the picture now. */
+static void
+track_finish(struct track_feed *tf)
+{
+	char idh[HL_API_ID_HEX + 1];
+	int r;
+
+	for (; tf->qlen > 0; tf->qlen--, tf->qhead = (tf->qhead + 1) % TRACK_QUEUE_MAX) {
+		if ((r = hl_tracks_ingest(tf->store, tf->q[tf->qhead].id, &tf->rules, NULL)) != HL_OK) {
+			hl_hex_id(tf->q[tf->qhead].id, idh);
+			log_warnx("envelope %s: track picture not updated at the stop: %s", idh,
+			    hl_strerror(r));
+		}
 	}
 }
 
@@ -362,7 +448,12 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	}
 	if ((r = hl_http_listen(d->http, err, errlen)) != HL_OK)
 		return r;
+	d->tracks.node = d->node;
 	d->tracks.store = hl_node_store(d->node);
+	if ((d->tracks.tick = evtimer_new(base, track_tick, &d->tracks)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return HL_ERR_NOMEM;
+	}
 	d->tracks.rules.alerts = cfg->track_alerts;
 	d->tracks.rules.confidence = cfg->track_alert_confidence;
 	d->tracks.rules.stale_s = cfg->track_stale_s;
@@ -429,6 +520,10 @@ decompose(struct daemon *d)
 	}
 	if (d->tracks.stale != NULL)
 		event_free(d->tracks.stale);
+	if (d->tracks.tick != NULL) {
+		track_finish(&d->tracks);
+		event_free(d->tracks.tick);
+	}
 	hl_console_free(d->console);
 	hl_api_free(d->api);
 	hl_auth_free(d->auth);

@@ -431,6 +431,11 @@ HL_WUR int hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_
     unsigned idx, const struct hl_store_track_obs *o, const uint8_t *record, size_t record_len,
     const char *why, struct hl_store_track_put_out *res);
 
+/* A tracks envelope ingested a slice at a time: marked open until its
+ * last slice (so that a stop part way is caught up at the next start). */
+HL_WUR int hl_store_track_ingest_mark(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    int open);
+
 /* A track's alert for the duty officer (docs/internals/tracks.md): its
  * last event, and whether it is acknowledged. */
 struct hl_track_alert {
@@ -466,7 +471,8 @@ HL_WUR int hl_store_tracks(struct hl_store *s, size_t max, struct hl_track_row *
 /* Every valid update of track_id (any origin), newest observation first. */
 HL_WUR int hl_store_track_history(struct hl_store *s, const char *track_id, size_t max,
     struct hl_track_row **rows, size_t *n);
-/* Ids of stored envelopes of content_type not yet recorded, oldest first.
+/* Ids of stored envelopes of content_type not yet recorded (or, for a
+ * tracks envelope, recorded part way), oldest first.
  * OUT: *ids (hl_free), *n. */
 HL_WUR int hl_store_track_pending(struct hl_store *s, uint8_t content_type, size_t max,
     uint8_t (**ids)[HL_ID_BYTES], size_t *n);

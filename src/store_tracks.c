@@ -75,7 +75,9 @@ const char store_tracks_v12[] =
 	" acked_ms INTEGER NOT NULL DEFAULT 0,"
 	" acked_by TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY (origin, track_id, exercise)) WITHOUT ROWID;"
-	"CREATE INDEX track_alerts_open ON track_alerts (raised_ms) WHERE acked_ms = 0;";
+	"CREATE INDEX track_alerts_open ON track_alerts (raised_ms) WHERE acked_ms = 0;"
+	/* a tracks envelope being ingested a slice at a time (until its last) */
+	"CREATE TABLE track_ingest_open (envelope_id BLOB PRIMARY KEY NOT NULL) WITHOUT ROWID;";
 
 #define TRACK_ERROR_MAX 256        /* bytes of an invalid update's reason kept */
 
@@ -92,6 +94,8 @@ enum tracks_st {
 	ST_ALERT_LIST,
 	ST_ALERT_ACK,
 	ST_ALERT_STALE,
+	ST_INGEST_OPEN,
+	ST_INGEST_DONE,
 	ST_TRACKS_N
 };
 
@@ -129,8 +133,11 @@ static const char *const tracks_sql[ST_TRACKS_N] = {
 	    " WHERE u.valid = 1 AND u.track_id = ?1"
 	    " ORDER BY u.observed_s DESC, u.observed_ns DESC, u.env_seq DESC, u.idx DESC LIMIT ?2",
 	[ST_TRACK_PENDING] = "SELECT e.id FROM envelopes AS e WHERE e.content_type = ?1"
-	    " AND NOT EXISTS (SELECT 1 FROM track_updates AS u WHERE u.envelope_id = e.id)"
+	    " AND (NOT EXISTS (SELECT 1 FROM track_updates AS u WHERE u.envelope_id = e.id)"
+	    " OR EXISTS (SELECT 1 FROM track_ingest_open AS o WHERE o.envelope_id = e.id))"
 	    " ORDER BY e.rowid LIMIT ?2",
+	[ST_INGEST_OPEN] = "INSERT OR IGNORE INTO track_ingest_open (envelope_id) VALUES (?1)",
+	[ST_INGEST_DONE] = "DELETE FROM track_ingest_open WHERE envelope_id = ?1",
 	/* a track's alert: raised (again) by an event, unacknowledged */
 	[ST_ALERT_RAISE] = "INSERT INTO track_alerts (origin, track_id, exercise, kind, detail,"
 	    " raised_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (origin, track_id, exercise)"
@@ -342,6 +349,23 @@ out:
 		res->advanced = 0;
 	}
 	return r;
+}
+
+int
+hl_store_track_ingest_mark(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], int open)
+{
+	sqlite3_stmt *st;
+	int r, mode = 0;
+
+	if (s == NULL || id == NULL)
+		return HL_ERR_INVALID;
+	if ((r = store_op_begin(s, &mode)) != HL_OK)
+		return r;
+	st = ST(open ? ST_INGEST_OPEN : ST_INGEST_DONE);
+	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK)
+		r = store_step_done(s, st);
+	store_reset(st);
+	return store_op_end(s, mode, r);
 }
 
 /* ---- alerts ---- */

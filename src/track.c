@@ -808,21 +808,24 @@ out:
 }
 
 int
-hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
-    const struct hl_track_rules *rules, unsigned *alerts)
+hl_tracks_ingest_slice(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const struct hl_track_rules *rules, unsigned from, unsigned max, unsigned *next,
+    unsigned *alerts)
 {
 	struct hl_track *t = NULL;
 	struct hl_track_rules defrules;
 	struct hl_msg m;
 	const uint8_t *line;
 	size_t off = 0, len;
-	unsigned idx = 0, raised = 0;
-	int r;
+	unsigned idx = 0, raised = 0, done = 0;
+	int r, more = 0;
 
 	memset(&m, 0, sizeof(m));
 	if (alerts != NULL)
 		*alerts = 0;
-	if (s == NULL || id == NULL)
+	if (next != NULL)
+		*next = 0;
+	if (s == NULL || id == NULL || max == 0)
 		return HL_ERR_INVALID;
 	if (rules == NULL) {
 		hl_track_rules_default(&defrules);
@@ -841,9 +844,23 @@ hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 	if (m.content_type == HL_CT_TRACK) {
 		r = ingest_one(s, id, 0, m.content, m.content_len, rules, &t[0], &t[1], m.origin,
 		    &raised);
+		if (r == HL_ERR_EXISTS) {
+			hl_store_rollback(s);
+			r = HL_OK;   /* already in the picture */
+			raised = 0;
+			goto out;
+		}
 	} else {
 		while (r == HL_OK && hl_track_batch_next(m.content, m.content_len, &off, &line,
 		    &len)) {
+			if (idx < from) {
+				idx++;
+				continue;
+			}
+			if (done == max) {
+				more = 1;   /* the rest in the next slice */
+				break;
+			}
 			if (idx == HL_TRACKS_BATCH_MAX) {
 				/* more than a batch may hold: the rest is not read */
 				r = hl_store_audit(s, "track-invalid", id, m.origin,
@@ -854,27 +871,52 @@ hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 			memset(t, 0, 2 * sizeof(*t));
 			r = ingest_one(s, id, idx++, line, len, rules, &t[0], &t[1], m.origin,
 			    &raised);
+			if (r == HL_ERR_EXISTS)
+				r = HL_OK;   /* recorded by an earlier slice: a resumed ingest */
+			done++;
 		}
-	}
-	if (r == HL_ERR_EXISTS) {
-		hl_store_rollback(s);
-		r = HL_OK;   /* already in the picture */
-		raised = 0;
-		goto out;
+		/* until its last slice the envelope is marked open, so that a stop
+		 * part way is caught up at the next start */
+		if (r == HL_OK)
+			r = hl_store_track_ingest_mark(s, id, more);
 	}
 	if (r != HL_OK) {
 		hl_store_rollback(s);
 		raised = 0;
 		goto out;
 	}
-	r = hl_store_commit(s);
-	if (r != HL_OK)
+	if ((r = hl_store_commit(s)) != HL_OK) {
 		raised = 0;
+		goto out;
+	}
+	if (next != NULL)
+		*next = more ? idx : 0;
 out:
 	if (alerts != NULL)
 		*alerts = raised;
 	hl_msg_clear(&m);
 	hl_free(t);
+	return r;
+}
+
+int
+hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const struct hl_track_rules *rules, unsigned *alerts)
+{
+	unsigned from = 0, next = 0, a = 0, total = 0;
+	int r;
+
+	if (alerts != NULL)
+		*alerts = 0;
+	do {
+		if ((r = hl_tracks_ingest_slice(s, id, rules, from, HL_TRACKS_BATCH_MAX, &next,
+		    &a)) != HL_OK)
+			break;
+		total += a;
+		from = next;
+	} while (next != 0);
+	if (alerts != NULL)
+		*alerts = total;
 	return r;
 }
 

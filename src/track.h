@@ -99,6 +99,13 @@ struct hl_store;
  * NULL): alerts raised. */
 HL_WUR int hl_tracks_ingest(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const struct hl_track_rules *rules, unsigned *alerts);
+/* The same a slice at a time: at most max updates of a tracks envelope
+ * from index from, in one transaction (updates recorded already are
+ * skipped, so a slice may run again). OUT: *next, the index to go on
+ * from, 0 when the envelope is done; *alerts. */
+HL_WUR int hl_tracks_ingest_slice(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const struct hl_track_rules *rules, unsigned from, unsigned max, unsigned *next,
+    unsigned *alerts);
 /* Ingest up to max stored track envelopes not yet in the picture (after a
  * crash between storing an envelope and ingesting it). OUT: *done (may be
  * NULL). */

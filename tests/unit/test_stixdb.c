@@ -42,7 +42,7 @@ struct fx {
  * store lends out none). */
 
 /* undo the 11 -> 12 step (the track stream) so that older steps run again */
-#define DROP_V12 "DROP TABLE track_alerts; ALTER TABLE tracks DROP COLUMN idx;" \
+#define DROP_V12 "DROP TABLE track_alerts; DROP TABLE track_ingest_open; ALTER TABLE tracks DROP COLUMN idx;" \
 	" CREATE TABLE track_updates_v11 (envelope_id BLOB PRIMARY KEY NOT NULL," \
 	" origin TEXT NOT NULL, track_id TEXT, exercise INTEGER NOT NULL, observed_s INTEGER NOT NULL" \
 	" DEFAULT 0, observed_ns INTEGER NOT NULL DEFAULT 0, env_seq INTEGER NOT NULL, valid INTEGER" \

@@ -1368,7 +1368,7 @@ test_corrupt_random_and_truncated(void **state)
 
 /* undo the 11 -> 12 step (the track stream), then the 10 -> 11 step, so
  * that an older step can be run again */
-#define DROP_V12 "DROP TABLE track_alerts; ALTER TABLE tracks DROP COLUMN idx;" \
+#define DROP_V12 "DROP TABLE track_alerts; DROP TABLE track_ingest_open; ALTER TABLE tracks DROP COLUMN idx;" \
 	" CREATE TABLE track_updates_v11 (envelope_id BLOB PRIMARY KEY NOT NULL," \
 	" origin TEXT NOT NULL, track_id TEXT, exercise INTEGER NOT NULL, observed_s INTEGER NOT NULL" \
 	" DEFAULT 0, observed_ns INTEGER NOT NULL DEFAULT 0, env_seq INTEGER NOT NULL, valid INTEGER" \
