@@ -1446,7 +1446,7 @@ hl_apijson_parse_tracks(const uint8_t *p, size_t len, const struct hl_policy *po
 			HL_FREE(canon);
 			ok++;
 		}
-		free(line);   /* jansson's */
+		hl_free(line);   /* jansson's, from hl_malloc (hl_apijson_init) */
 		line = NULL;
 		if (why[0] != '\0')
 			it = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "status", "refused",
@@ -1489,7 +1489,7 @@ hl_apijson_parse_tracks(const uint8_t *p, size_t len, const struct hl_policy *po
 	res = NULL;
 	*accepted = ok;
 out:
-	free(line);
+	hl_free(line);
 	hl_free(canon);
 	hl_buf_free(&b);
 	json_decref(o);

@@ -35,6 +35,7 @@
 #include <openssl/rand.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "errors.h"
 #include "log.h"
 #include "store_int.h"
@@ -333,35 +334,23 @@ store_blob_col(struct hl_store *s, sqlite3_stmt *st, int col_inline, int col_key
 static int
 parse_name(const char *name, uint8_t id[static HL_ID_BYTES], int *kind, uint64_t *key)
 {
-	unsigned i, v;
-	uint64_t k = 0;
+	uint8_t kb[8];
+	unsigned i;
 
 	if (strlen(name) != BLOB_NAME_LEN || name[2 * HL_ID_BYTES] != '-' ||
 	    name[BLOB_NAME_LEN - 2] != '.')
 		return 0;
-	for (i = 0; i < HL_ID_BYTES; i++) {
-		if (sscanf(name + 2 * i, "%2x", &v) != 1 ||
-		    strchr("0123456789abcdef", name[2 * i]) == NULL ||
-		    strchr("0123456789abcdef", name[2 * i + 1]) == NULL)
-			return 0;
-		id[i] = (uint8_t)v;
-	}
-	for (i = 0; i < 16; i++) {
-		char c = name[2 * HL_ID_BYTES + 1 + i];
-
-		if (c >= '0' && c <= '9')
-			k = k << 4 | (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			k = k << 4 | (uint64_t)(c - 'a' + 10);
-		else
-			return 0;
-	}
+	if (hl_hex_decode(name, 2 * HL_ID_BYTES, id, HL_ID_BYTES, HL_HEX_LOWER) != HL_OK ||
+	    hl_hex_decode(name + 2 * HL_ID_BYTES + 1, 16, kb, sizeof(kb), HL_HEX_LOWER) != HL_OK)
+		return 0;
 	switch (name[BLOB_NAME_LEN - 1]) {
 	case 'c': *kind = HL_BLOB_CONTENT; break;
 	case 'r': *kind = HL_BLOB_RAW; break;
 	default: return 0;
 	}
-	*key = k;
+	*key = 0;
+	for (i = 0; i < sizeof(kb); i++)
+		*key = *key << 8 | kb[i];
 	return 1;
 }
 
