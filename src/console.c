@@ -639,6 +639,12 @@ hl_console_event(void *arg, const struct hl_node_event *ev)
 	if (id == NULL || hl_store_get(c->store, id, 0, &m) != HL_OK)
 		return;
 	have = 1;
+	if (kind == HL_NODE_EV_ENVELOPE && m.content_type == HL_CT_TRACKS) {
+		/* the track stream is no inbox item: its picture is announced
+		 * once ingested (hl_console_tracks_changed) */
+		hl_msg_clear(&m);
+		return;
+	}
 	hl_hex_id(id, hid);
 	snprintf(text, sizeof(text), "event: %s\ndata: {\"id\":\"%s\",\"direction\":\"%s\","
 	    "\"precedence\":\"%s\"}\n\n", name, hid, m.inbound ? "in" : "out",
@@ -652,6 +658,30 @@ hl_console_event(void *arg, const struct hl_node_event *ev)
 	}
 	if (have)
 		hl_msg_clear(&m);
+}
+
+void
+hl_console_tracks_changed(struct hl_console *c, const uint8_t id[static HL_ID_BYTES])
+{
+	struct stream *st, *next;
+	struct hl_msg m;
+	struct hl_label l;
+	char hid[HL_API_ID_HEX + 1], text[128];
+
+	if (c == NULL || c->streams == NULL)
+		return;
+	memset(&m, 0, sizeof(m));
+	if (hl_store_get(c->store, id, 0, &m) != HL_OK)
+		return;
+	hl_hex_id(id, hid);
+	snprintf(text, sizeof(text), "event: tracks\ndata: {\"id\":\"%s\"}\n\n", hid);
+	/* rule 4: only to operators who may see the envelope's label */
+	for (st = c->streams; st != NULL; st = next) {
+		next = st->next;
+		if (hl_apijson_visible(m.label, m.label_len, &c->cfg->policy, &st->op, &l))
+			(void)stream_send(st, text);
+	}
+	hl_msg_clear(&m);
 }
 
 /* ---- endpoints added for the console ---- */

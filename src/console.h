@@ -8,7 +8,9 @@
 #define HL_CONSOLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "envelope.h"
 #include "errors.h"
 
 struct event_base;
@@ -44,5 +46,9 @@ HL_WUR int hl_console_register(struct hl_console *c, struct hl_http_table *t);
  * stream allowed to see it. */
 struct hl_node_event;
 void hl_console_event(void *arg, const struct hl_node_event *ev);
+/* The picture changed with envelope id (a track or a batch of the track
+ * stream, ingested): "event: tracks" to every stream whose operator may
+ * see it. */
+void hl_console_tracks_changed(struct hl_console *c, const uint8_t id[static HL_ID_BYTES]);
 
 #endif

@@ -83,6 +83,7 @@ struct daemon {
 	/* the track picture: the alert rules, and the stale scan's timer */
 	struct track_feed {
 		struct hl_node *node;
+		struct hl_console *console;   /* told when an envelope is in the picture */
 		struct hl_store *store;
 		struct hl_track_rules rules;
 		struct event *stale;
@@ -309,6 +310,8 @@ track_tick(evutil_socket_t fd, short what, void *arg)
 	if (next != 0) {
 		j->next = next;
 	} else {
+		if (r == HL_OK)
+			hl_console_tracks_changed(tf->console, j->id);
 		tf->qhead = (tf->qhead + 1) % TRACK_QUEUE_MAX;
 		tf->qlen--;
 	}
@@ -335,6 +338,8 @@ on_event_track(void *arg, const struct hl_node_event *ev)
 		if ((r = hl_tracks_ingest(tf->store, ev->id, &tf->rules, NULL)) != HL_OK) {
 			hl_hex_id(ev->id, idh);
 			log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
+		} else {
+			hl_console_tracks_changed(tf->console, ev->id);
 		}
 		return;
 	}
@@ -449,6 +454,7 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	if ((r = hl_http_listen(d->http, err, errlen)) != HL_OK)
 		return r;
 	d->tracks.node = d->node;
+	d->tracks.console = d->console;
 	d->tracks.store = hl_node_store(d->node);
 	if ((d->tracks.tick = evtimer_new(base, track_tick, &d->tracks)) == NULL) {
 		snprintf(err, errlen, "out of memory");

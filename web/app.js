@@ -47,6 +47,13 @@
 		if (!t) return '—';
 		return t.replace('T', ' ').slice(0, 19) + 'Z';
 	}
+	// a track's times to the millisecond, UTC
+	function fmtTimeMs(t) {
+		if (!t) return '—';
+		const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?/.exec(t);
+		if (!m) return t;
+		return m[1] + ' ' + m[2] + '.' + ((m[3] || '.').slice(1) + '000').slice(0, 3) + 'Z';
+	}
 	function ago(t) {
 		if (!t) return '';
 		const s = Math.round((Date.now() - Date.parse(t)) / 1000);
@@ -161,6 +168,8 @@
 			}, 2000);
 		};
 		es.addEventListener('envelope', () => { refreshInbox(true); if (S.view === 'tracks') refreshTracks(true); });
+		// the track stream: the picture and its alerts, not the inbox
+		es.addEventListener('tracks', () => { refreshTrackAlerts(true); if (S.view === 'tracks') refreshTracks(true); });
 		es.addEventListener('ack', () => { refreshInbox(true); });
 		es.addEventListener('delivery', () => { refreshSent(true); });
 		es.addEventListener('link', () => { refreshStatus(true); });
@@ -483,17 +492,46 @@
 			const rec = t.record || t;
 			const pos = rec.position || {};
 			const imp = t.impact_area || rec.impact_area;
-			return el('tr', null,
-			    el('td', { class: 'mono', text: rec.track_id || t.track_id || '?' }),
+			const tr = el('tr', { class: t.exercise ? 'exercise' : null, dataset: { track: rec.track_id || t.track_id || '' } },
+			    el('td', { class: 'mono' }, rec.track_id || t.track_id || '?',
+			        t.exercise ? el('span', { class: 'exercise-tag', text: ' EXERCISE' }) : ''),
 			    el('td', { text: t.origin || '' }),
-			    el('td', { text: fmtTime(rec.observed || t.observed) }),
+			    el('td', { class: 'mono', text: fmtTimeMs(rec.observed || t.observed) }),
 			    el('td', { class: 'mono', text: pos.lat !== undefined ? pos.lat.toFixed(3) + ', ' + pos.lon.toFixed(3) + (pos.alt_m != null ? ' · ' + pos.alt_m + ' m' : '') : '—' }),
 			    el('td', { text: rec.velocity ? rec.velocity.speed_mps + ' m/s · ' + rec.velocity.heading_deg + '°' : '—' }),
 			    el('td', { text: imp ? imp.lat + ', ' + imp.lon + ' ±' + imp.radius_km + ' km' : '—' }),
 			    el('td', { text: rec.confidence !== undefined ? rec.confidence : '—' }),
 			    el('td', null, t.label ? labelBanner(t.label, t.label_text || t.label.classification) : ''));
+			return tr;
 		}));
 		$('tracks-empty').textContent = r.json.items.length === 0 ? 'No live tracks.' : '';
+		refreshTrackAlerts(true);
+	}
+
+	// the duty officer's track alerts: one per track, open ones first
+	async function refreshTrackAlerts(background) {
+		const r = await api('GET', '/api/v1/tracks/alerts', undefined, background);
+		if (r.status !== 200) return;
+		const list = $('track-alerts');
+		list.replaceChildren(...r.json.items.map((a) => el('li', {
+			class: 'track-alert kind-' + a.kind + (a.acknowledged ? ' acked' : ' open') + (a.exercise ? ' exercise' : ''),
+			dataset: { track: a.track_id, origin: a.origin, kind: a.kind },
+		},
+		    el('span', { class: 'alert-kind', text: a.kind.toUpperCase() }),
+		    el('span', { class: 'mono', text: ' ' + a.track_id + (a.exercise ? ' [EXERCISE]' : '') + ' ' }),
+		    el('span', { class: 'meta', text: a.origin + ' · ' + fmtTimeMs(a.raised) + ' · ' }),
+		    el('span', { text: a.detail }),
+		    a.acknowledged ? el('span', { class: 'meta', text: ' · acknowledged by ' + (a.acked_by || '') }) :
+		        el('button', { type: 'button', class: 'primary track-ack-btn', onclick: () => ackTrack(a) }, 'Acknowledge'))));
+		$('track-alerts-count').textContent = r.json.open === 0 ? 'no open track alerts' :
+		    r.json.open + ' open track alert' + (r.json.open === 1 ? '' : 's');
+	}
+
+	async function ackTrack(a) {
+		const r = await api('POST', '/api/v1/tracks/alerts/ack',
+		    { origin: a.origin, track_id: a.track_id, exercise: !!a.exercise });
+		if (r.status !== 200 && r.status !== 404) return;
+		refreshTrackAlerts(true);
 	}
 
 	// ---- threat intelligence ----

@@ -287,6 +287,45 @@ async function tests(browser) {
 		assert.match(row, /TESTRAT \(name\)/);
 	});
 
+	await test('the track stream: a batch from NATO appears live in the picture with one alert per track, no inbox item, no alarm; acknowledge it', async () => {
+		await view(jpn, 'tracks');
+		const inbox0 = (await pageFetch(jpn, 'GET', '/api/v1/inbox')).json.items.length;
+		const beeps0 = await jpn.evaluate(() => window.hotlineCue.beeps);
+		const file = require('node:path').join(require('node:os').tmpdir(), `hl-tracks-${process.pid}.jsonl`);
+		const recs = [];
+		for (let u = 0; u < 3; u++) {
+			for (const t of ['BR-1', 'BR-2']) {
+				recs.push(JSON.stringify({ track_id: t, observed: `2026-12-07T05:00:0${u}.125Z`,
+				    position: { lat: 35 + u * 0.1, lon: t === 'BR-1' ? 135 : 136 },
+				    velocity: { speed_mps: 1800, heading_deg: 80 }, confidence: 0.9 }));
+			}
+		}
+		fs.writeFileSync(file, recs.join('\n') + '\n');
+		const out = hl('NATO', 'track-report', '--to', 'JPN', '--classification', 'RESTRICTED',
+		    '--releasable-to', 'JPN,NATO', '--tlp', 'green', '--exercise', '--file', file);
+		fs.unlinkSync(file);
+		assert.match(out, /^[0-9a-f]{32} 6$/, 'one envelope of six updates');
+		// live: no reload; the picture at each track's third update, to the ms
+		await jpn.waitForSelector('#tracks-table tr[data-track="BR-2"]', { timeout: 5000 });
+		await jpn.waitForFunction(() => {
+			const tr = document.querySelector('#tracks-table tr[data-track="BR-1"]');
+			return tr && tr.textContent.includes('2026-12-07 05:00:02.125Z');
+		}, undefined, { timeout: 5000 });
+		assert.match(await jpn.textContent('#tracks-table tr[data-track="BR-1"]'), /EXERCISE/);
+		await jpn.waitForSelector('#track-alerts li.open[data-track="BR-1"][data-kind="new"]', { timeout: 5000 });
+		assert.equal((await jpn.$$('#track-alerts li.open')).length, 2, 'one alert per new track');
+		assert.match(await jpn.textContent('#track-alerts-count'), /^2 open track alerts$/);
+		assert.equal((await pageFetch(jpn, 'GET', '/api/v1/inbox')).json.items.length, inbox0, 'no inbox item');
+		assert.equal(await jpn.evaluate(() => window.hotlineCue.beeps), beeps0, 'no FLASH tone');
+		await jpn.click('#track-alerts li[data-track="BR-1"] .track-ack-btn');
+		await jpn.waitForSelector('#track-alerts li.acked[data-track="BR-1"]', { timeout: 3000 });
+		assert.match(await jpn.textContent('#track-alerts-count'), /^1 open track alert$/);
+		const al = JSON.parse(hl('JPN', 'track-alerts', '--json'));
+		const br1 = al.items.find((a) => a.track_id === 'BR-1');
+		assert.equal(br1.acknowledged, true);
+		assert.equal(br1.acked_by, 'admin');
+	});
+
 	await test('logout ends the session', async () => {
 		await low.click('#logout');
 		await low.waitForSelector('#view-login:not([hidden])');
