@@ -28,6 +28,7 @@ tmp="$out.tmp"
 		*.svg) ct='image/svg+xml' ;;
 		*.png) ct='image/png' ;;
 		*.ico) ct='image/x-icon' ;;
+		*.json) ct='application/json' ;;
 		*) echo "mk/console-assets.sh: $f: unknown file type" >&2; exit 1 ;;
 		esac
 		echo "	{ \"$name\", \"$ct\", asset$i, sizeof(asset$i) - 1 },"

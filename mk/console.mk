@@ -5,7 +5,8 @@
 # libhotline.a, like the unit tests and fuzzers, do without it).
 #
 #   make screenshots   docs/screenshots/*.png from a small federation
-CONSOLE_WEB = $(sort $(wildcard web/*))
+# (web/SOURCE.md, the vendored map data's origin and licence, is not served)
+CONSOLE_WEB = $(sort $(wildcard web/*.html web/*.css web/*.js web/*.json web/*.svg web/*.png web/*.ico))
 CONSOLE_GEN = $(BUILD)/gen/console_assets.c
 CONSOLE_OBJ = $(BUILD)/obj/console_assets.o
 

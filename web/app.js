@@ -484,10 +484,25 @@
 
 	// ---- tracks ----
 	async function refreshTracks(background) {
-		const r = await api('GET', '/api/v1/tracks', undefined, background);
+		const r = await api('GET', '/api/v1/tracks?limit=5000', undefined, background);
 		const tb = $('tracks-table').tBodies[0];
 		if (r.status === 404) { $('tracks-empty').textContent = 'The tracks feature is not available on this node.'; return; }
 		if (r.status !== 200) return;
+		if (window.hotlineMap) {
+			if (!S.mapReady) { window.hotlineMap.init($('track-map')); S.mapReady = true; }
+			window.hotlineMap.update(r.json.items);
+			// the trail of a track this page sees for the first time: its
+			// history (a few tracks a refresh, so 2,000 new ones do not
+			// mean 2,000 requests at once)
+			for (const t of window.hotlineMap.needTrails(20)) {
+				api('GET', '/api/v1/tracks?limit=20&history=' + encodeURIComponent(t.track_id), undefined, true)
+				    .then((h) => {
+					if (h.status !== 200) return;
+					window.hotlineMap.seedTrail(t.key, h.json.items.filter((x) =>
+					    x.origin === t.origin && !!x.exercise === t.exercise));
+				});
+			}
+		}
 		tb.replaceChildren(...r.json.items.map((t) => {
 			const rec = t.record || t;
 			const pos = rec.position || {};

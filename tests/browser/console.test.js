@@ -100,6 +100,10 @@ async function screenshots(browser) {
 	await page.waitForSelector('#sent-list tr[data-state="acknowledged"]');
 	await page.waitForTimeout(300);
 	await page.screenshot({ path: path.join(cfg.out, 'tracker.png') });
+	await view(page, 'tracks');
+	await page.waitForSelector('#track-map g[data-track] ellipse:not([display])', { timeout: 10000 });
+	await page.waitForTimeout(1500);   // the trails, from each track's history
+	await page.screenshot({ path: path.join(cfg.out, 'track-map.png'), fullPage: true });
 	console.log('ok 1 - screenshots in ' + cfg.out);
 }
 
@@ -324,6 +328,68 @@ async function tests(browser) {
 		const br1 = al.items.find((a) => a.track_id === 'BR-1');
 		assert.equal(br1.acknowledged, true);
 		assert.equal(br1.acked_by, 'admin');
+	});
+
+	await test('the map: each track a symbol on its heading, EXERCISE dashed, its trail from the history, an impact area as an ellipse', async () => {
+		const g = '#track-map g[data-track="BR-1"]';
+		await jpn.waitForSelector(g, { timeout: 5000 });
+		assert.match(await jpn.getAttribute(g, 'class'), /map-track cls-RESTRICTED exercise/);
+		assert.match(await jpn.getAttribute(`${g} path`, 'transform'), /^translate\(135,-35\.2\) rotate\(80\) scale/);
+		await jpn.waitForFunction((sel) => {
+			const pl = document.querySelector(sel + ' polyline');
+			return pl && pl.getAttribute('points').trim().split(/\s+/).length === 3;
+		}, g, { timeout: 5000 });
+		assert.equal(await jpn.getAttribute(`${g} ellipse`, 'display'), 'none', 'no impact area yet');
+		// an impact area for BR-2: the ellipse, and its alert (a threat)
+		const file = require('node:path').join(require('node:os').tmpdir(), `hl-impact-${process.pid}.jsonl`);
+		fs.writeFileSync(file, JSON.stringify({ track_id: 'BR-2', observed: '2026-12-07T05:00:03.500Z',
+		    position: { lat: 35.3, lon: 136 }, velocity: { speed_mps: 1800, heading_deg: 80 },
+		    impact_area: { lat: 36.5, lon: 139.7, radius_km: 60 }, confidence: 0.9 }) + '\n');
+		hl('NATO', 'track-report', '--to', 'JPN', '--classification', 'RESTRICTED',
+		    '--releasable-to', 'JPN,NATO', '--tlp', 'green', '--exercise', '--file', file);
+		fs.unlinkSync(file);
+		const e2 = '#track-map g[data-track="BR-2"] ellipse';
+		await jpn.waitForFunction((sel) => { const e = document.querySelector(sel); return e && !e.hasAttribute('display'); },
+		    e2, { timeout: 5000 });
+		assert.equal(await jpn.getAttribute(e2, 'cx'), '139.7');
+		assert.equal(Number(await jpn.getAttribute(e2, 'ry')).toFixed(3), (60 / 110.57).toFixed(3));
+		await jpn.waitForSelector('#track-alerts li.open[data-track="BR-2"][data-kind="threat"]', { timeout: 5000 });
+		// the map's land is drawn from the vendored Natural Earth data
+		const land = await jpn.getAttribute('#track-map .map-land', 'd');
+		assert.ok(land && land.length > 10000, 'coastlines drawn');
+	});
+
+	await test('the map with 2,000 tracks updated every second: frame times (figures only)', async () => {
+		const r = await jpn.evaluate(async () => {
+			const items = (k) => Array.from({ length: 2000 }, (_, i) => ({
+				origin: 'BENCH/node-1', track_id: 'B-' + i, exercise: i % 2 === 0,
+				observed: new Date(1e12 + k * 1000).toISOString(), received: new Date().toISOString(),
+				position: { lat: 30 + (i % 50) * 0.2 + k * 0.01, lon: 125 + Math.floor(i / 50) * 0.4 },
+				velocity: { speed_mps: 2000, heading_deg: (i * 7) % 360 },
+				impact_area: i % 20 === 0 ? { lat: 38, lon: 140, radius_km: 40 } : null,
+				label: { classification: i % 3 ? 'SECRET' : 'RESTRICTED' } }));
+			const frames = [], updates = [];
+			let last = performance.now(), run = true;
+			const tick = (t) => { frames.push(t - last); last = t; if (run) requestAnimationFrame(tick); };
+			requestAnimationFrame(tick);
+			for (let k = 0; k < 5; k++) {
+				const t0 = performance.now();
+				window.hotlineMap.update(items(k));
+				updates.push(performance.now() - t0);
+				await new Promise((res) => setTimeout(res, 1000));
+			}
+			run = false;
+			const q = (a, p) => a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))];
+			return { n: window.hotlineMap.count(), frames: frames.length, median: q(frames, 0.5), p99: q(frames, 0.99),
+			    update_max: Math.max(...updates), update_median: q(updates, 0.5) };
+		});
+		console.log(`# map: ${r.n} tracks drawn, updated 5 times at 1 Hz: ${r.frames} frames, ` +
+		    `median frame ${r.median.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; ` +
+		    `an update of all 2,000 took median ${r.update_median.toFixed(1)} ms, at most ${r.update_max.toFixed(1)} ms`);
+		assert.equal(r.n, 2000, 'every track drawn');
+		// back to the node's picture
+		await view(jpn, 'inbox');
+		await view(jpn, 'tracks');
 	});
 
 	await test('logout ends the session', async () => {

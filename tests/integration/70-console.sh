@@ -44,6 +44,30 @@ if [ -n "${HOTLINE_SCREENSHOTS:-}" ]; then
 	id=$(hl NATO send --to JPN --precedence flash --classification SECRET \
 		--releasable-to JPN,NATO --tlp amber "Missile launch detected, bearing 090, impact area JPN EEZ.")
 	wait_until 10 hl JPN show "$id" || fail "sample FLASH did not arrive"
+	# a small track picture for the map: KOR's tracks (one with an impact
+	# area) and an EXERCISE track of NATO's, eight updates each
+	python3 - "$T/kor-tracks.jsonl" "$T/nato-tracks.jsonl" <<'PY'
+import json, sys
+kor, nato = open(sys.argv[1], "w"), open(sys.argv[2], "w")
+for u in range(8):
+    for t, (lat, lon, hdg) in enumerate([(39.0, 124.6, 95), (38.2, 125.4, 80), (40.1, 127.8, 120)]):
+        rec = {"track_id": "KOR-%04d" % (117 + t), "observed": "2026-12-07T01:00:%02d.%03dZ" % (u * 5, 250 * t),
+               "position": {"lat": lat + 0.05 * u * (t - 1), "lon": lon + 0.35 * u, "alt_m": 40000 + 15000 * u},
+               "velocity": {"speed_mps": 1800, "heading_deg": hdg}, "confidence": 0.6 + 0.04 * u}
+        if t == 0 and u >= 4:
+            rec["impact_area"] = {"lat": 38.9, "lon": 133.8, "radius_km": 80}
+        kor.write(json.dumps(rec) + "\n")
+    rec = {"track_id": "NATO-EX-7", "observed": "2026-12-07T01:00:%02dZ" % (u * 5),
+           "position": {"lat": 35.5 - 0.2 * u, "lon": 130.0 + 0.3 * u},
+           "velocity": {"speed_mps": 250, "heading_deg": 120}, "confidence": 0.9}
+    nato.write(json.dumps(rec) + "\n")
+PY
+	hl KOR track-report --to JPN --classification SECRET --releasable-to JPN,KOR --tlp amber \
+		--file "$T/kor-tracks.jsonl" >/dev/null || fail "sample tracks (KOR)"
+	hl NATO track-report --to JPN --classification RESTRICTED --releasable-to JPN,NATO --tlp green \
+		--exercise --file "$T/nato-tracks.jsonl" >/dev/null || fail "sample tracks (NATO)"
+	wait_until 10 sh -c "[ \"\$($(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") tracks --json | jq '[.items[].updates] | add')\" = 32 ]" ||
+		fail "sample tracks did not arrive"
 	node_stop KOR
 	wait_until 15 bash -c "! $(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") status --json | jq -e '.peers[] | select(.node == \"KOR/node-1\") | .link == \"up\"' >/dev/null" ||
 		fail "KOR link did not go down"
