@@ -226,22 +226,45 @@
 	}
 
 	// ---- inbox ----
+	// pages of INBOX_PAGE; one more is asked for to know there are more
+	const INBOX_PAGE = 200;
+	const PREC_RANK = { FLASH: 0, IMMEDIATE: 1, PRIORITY: 2, ROUTINE: 3 };
 	async function refreshInbox(background) {
-		const r = await api('GET', '/api/v1/inbox?limit=200', undefined, background);
+		const limit = (S.inboxPages || 1) * INBOX_PAGE;
+		const r = await api('GET', '/api/v1/inbox?limit=' + (limit + 1), undefined, background);
 		if (r.status !== 200) return;
-		S.inbox = r.json.items;
+		S.inboxMore = r.json.items.length > limit;
+		S.inbox = r.json.items.slice(0, limit);
 		renderInbox();
 	}
 
 	function renderInbox() {
 		const only = $('inbox-unacked').checked;
 		const list = $('inbox-list');
-		const items = S.inbox.filter((m) => !only || !m.acknowledged);
+		// precedence first (FLASH on top), then the newest
+		const items = S.inbox.filter((m) => !only || !m.acknowledged).sort((a, b) =>
+		    (PREC_RANK[a.precedence] ?? 9) - (PREC_RANK[b.precedence] ?? 9) ||
+		    Date.parse(b.received) - Date.parse(a.received));
 		list.replaceChildren(...items.map(inboxItem));
 		if (items.length === 0) list.append(el('p', { class: 'meta', text: 'No messages.' }));
 		loadPreviews(items.slice(0, 30));
 		const unacked = S.inbox.filter((m) => !m.acknowledged).length;
-		$('inbox-count').textContent = unacked > 0 ? String(unacked) : '';
+		// no silent cap: more than one page says so, and offers the next
+		$('inbox-count').textContent = unacked > 0 ? String(unacked) + (S.inboxMore ? '+' : '') : '';
+		$('inbox-more').hidden = !S.inboxMore;
+		$('inbox-more-text').textContent = 'Showing the newest ' + S.inbox.length + ' messages; there are more. ';
+		// the page's system-high marking: the highest classification shown
+		let high = -1, highName = '';
+		for (const m of items) {
+			const i = levelIndex(m.label.classification);
+			if (i > high) { high = i; highName = m.label.classification; }
+		}
+		for (const id of ['inbox-high-top', 'inbox-high-bottom']) {
+			const b = $(id);
+			b.hidden = high < 0;
+			b.className = 'system-high label-banner cls-' + Math.max(high, 0);
+			b.textContent = high < 0 ? '' : 'SYSTEM HIGH: ' + highName;
+		}
 		setAlarm(S.inbox.filter((m) => m.precedence === 'FLASH' && !m.acknowledged).length);
 	}
 
@@ -641,6 +664,7 @@
 		$('logout').addEventListener('click', logout);
 		$('flash-show').addEventListener('click', () => { ensureAudio(); $('inbox-unacked').checked = true; show('inbox'); });
 		$('inbox-unacked').addEventListener('change', renderInbox);
+		$('inbox-more-btn').addEventListener('click', () => { S.inboxPages = (S.inboxPages || 1) + 1; refreshInbox(false); });
 		for (const t of document.querySelectorAll('.tab')) t.addEventListener('click', () => show(t.dataset.view));
 		for (const id of ['c-classification', 'c-tlp']) $(id).addEventListener('change', labelCheck);
 		$('compose-form').addEventListener('submit', send);

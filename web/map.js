@@ -99,8 +99,11 @@
 		return 'cls-' + (c || 'NONE');
 	}
 
-	function update(items, now) {
-		if (!M.svg) return;
+	// held (hotlineMap.hold = true): the page's own refreshes leave the
+	// picture alone, and only update(items, now, true) draws (the browser
+	// test measures the renderer with tracks of its own this way)
+	function update(items, now, force) {
+		if (!M.svg || (window.hotlineMap.hold && !force)) return;
 		now = now || Date.now();
 		const v = fit(items);
 		M.view = v;
@@ -181,5 +184,5 @@
 		}
 	}
 
-	window.hotlineMap = { init, update, needTrails, seedTrail, count: () => M.byKey.size };
+	window.hotlineMap = { init, update, needTrails, seedTrail, count: () => M.byKey.size, hold: false };
 })();
