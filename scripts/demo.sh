@@ -131,6 +131,29 @@ hl JPN delivery "$id" | sed 's/^/  /'
 
 
 echo
+echo "demo: the track stream (EXERCISE): JPN reports three tracks, twelve updates each, to KOR and USA"
+tracks="$DEMO/demo-tracks.jsonl"
+python3 - "$tracks" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for u in range(12):
+        for t, (lat, lon, hdg) in enumerate([(39.0, 124.6, 95), (38.2, 125.4, 80), (40.3, 127.6, 120)]):
+            rec = {"track_id": "JPN-%04d" % (42 + t), "observed": "2026-12-07T23:41:%02d.%03dZ" % (u * 4, 250 * t),
+                   "position": {"lat": round(lat + 0.04 * u * (t - 1), 4), "lon": round(lon + 0.3 * u, 4),
+                                "alt_m": 40000 + 12000 * u},
+                   "velocity": {"speed_mps": 1800, "heading_deg": hdg}, "confidence": round(0.55 + 0.03 * u, 2)}
+            if t == 0 and u >= 6:
+                rec["impact_area"] = {"lat": 38.9, "lon": 133.8, "radius_km": 80}
+            f.write(json.dumps(rec) + "\n")
+PY
+hl JPN track-report --exercise --to KOR,USA --classification SECRET --releasable-to JPN,KOR,USA \
+	--tlp amber --file "$tracks" | sed 's/^/  envelope (id, updates): /'
+sleep 1
+echo "  KOR's track alerts (one per new track or threat change, none for position updates):"
+hl KOR track-alerts | sed 's/^/    /'
+echo "  (the map: the Tracks view of any console)"
+
+echo
 echo "demo: threat intelligence through the collection intel (STIX 2.1 over TAXII 2.1)"
 api_of() { sed -n 's/^api *= *//p' "$DEMO/$1/node.conf"; }
 # taxii P PATH: GET on P's TAXII API root as admin. -k: the console's
