@@ -89,6 +89,34 @@ pct_decode(const char *s, size_t n, char *out, size_t outsz)
 	return HL_OK;
 }
 
+/* The next "key=value" of the query string [*p, end), both
+ * percent-decoded into key[keysz] and val[valsz]; "a=1&&b=2" and a
+ * trailing '&' are harmless. 1: one; 0: the end; -1: malformed (err). */
+static int
+query_next(const char **p, const char *end, char *key, size_t keysz, char *val, size_t valsz,
+    char *err, size_t errlen)
+{
+	const char *amp, *eq;
+
+	for (; *p < end && **p == '&'; (*p)++)
+		;
+	if (*p >= end)
+		return 0;
+	if ((amp = memchr(*p, '&', (size_t)(end - *p))) == NULL)
+		amp = end;
+	if ((eq = memchr(*p, '=', (size_t)(amp - *p))) == NULL) {
+		snprintf(err, errlen, "query parameter without a value");
+		return -1;
+	}
+	if (pct_decode(*p, (size_t)(eq - *p), key, keysz) != HL_OK ||
+	    pct_decode(eq + 1, (size_t)(amp - eq - 1), val, valsz) != HL_OK) {
+		snprintf(err, errlen, "malformed query parameter");
+		return -1;
+	}
+	*p = amp;
+	return 1;
+}
+
 /* A decimal number in [lo, hi]: digits only, no sign, no leading junk. */
 static int
 parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -114,11 +142,12 @@ int
 hl_apijson_parse_query(const char *q, unsigned allowed, struct hl_api_query *out,
     char *err, size_t errlen)
 {
-	const char *p, *amp, *eq;
+	const char *p;
 	char key[32], val[64];
 	unsigned seen = 0, bit;
 	uint64_t v;
 	size_t qlen;
+	int got;
 
 	out->limit = HL_API_LIMIT_DEFAULT;
 	out->exercise = HL_EXERCISE_INCLUDE;
@@ -128,20 +157,10 @@ hl_apijson_parse_query(const char *q, unsigned allowed, struct hl_api_query *out
 		snprintf(err, errlen, "query string longer than %d bytes", HL_API_QUERY_MAX);
 		return HL_ERR_MALFORMED;
 	}
-	for (p = q; p < q + qlen; p = amp + 1) {
-		if ((amp = strchr(p, '&')) == NULL)
-			amp = q + qlen;
-		if (amp == p)
-			continue;   /* "a=1&&b=2" and a trailing '&' are harmless */
-		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL) {
-			snprintf(err, errlen, "query parameter without a value");
+	for (p = q; (got = query_next(&p, q + qlen, key, sizeof(key), val, sizeof(val), err,
+	    errlen)) != 0;) {
+		if (got < 0)
 			return HL_ERR_MALFORMED;
-		}
-		if (pct_decode(p, (size_t)(eq - p), key, sizeof(key)) != HL_OK ||
-		    pct_decode(eq + 1, (size_t)(amp - eq - 1), val, sizeof(val)) != HL_OK) {
-			snprintf(err, errlen, "malformed query parameter");
-			return HL_ERR_MALFORMED;
-		}
 		if (strcmp(key, "limit") == 0)
 			bit = HL_QUERY_LIMIT;
 		else if (strcmp(key, "exercise") == 0)
@@ -831,10 +850,10 @@ hl_apijson_parse_upload(const char *q, uint8_t *content, size_t clen,
 	};
 	json_t *o = NULL, *v;
 	struct lifted lf;
-	const char *p, *amp, *eq;
+	const char *p;
 	char key[32], *val = NULL;
 	size_t qlen, i;
-	int r = HL_ERR_MALFORMED;
+	int r = HL_ERR_MALFORMED, got;
 
 	memset(out, 0, sizeof(*out));
 	memset(&lf, 0, sizeof(lf));
@@ -861,20 +880,10 @@ hl_apijson_parse_upload(const char *q, uint8_t *content, size_t clen,
 		r = HL_ERR_NOMEM;
 		goto out;
 	}
-	for (p = q; p < q + qlen; p = amp + 1) {
-		if ((amp = strchr(p, '&')) == NULL)
-			amp = q + qlen;
-		if (amp == p)
-			continue;
-		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL) {
-			snprintf(err, errlen, "query parameter without a value");
+	for (p = q; (got = query_next(&p, q + qlen, key, sizeof(key), val, qlen + 1, err,
+	    errlen)) != 0;) {
+		if (got < 0)
 			goto out;
-		}
-		if (pct_decode(p, (size_t)(eq - p), key, sizeof(key)) != HL_OK ||
-		    pct_decode(eq + 1, (size_t)(amp - eq - 1), val, qlen + 1) != HL_OK) {
-			snprintf(err, errlen, "malformed query parameter");
-			goto out;
-		}
 		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			if (strcmp(key, fields[i]) == 0)
 				break;
@@ -1503,11 +1512,12 @@ int
 hl_apijson_parse_tracks_query(const char *q, struct hl_api_tracks_query *out, char *err,
     size_t errlen)
 {
-	const char *p, *amp, *eq;
+	const char *p;
 	char key[32], val[HL_API_TRACK_ID_MAX + 2];
 	unsigned seen = 0, bit;
 	uint64_t v;
 	size_t qlen, i;
+	int got;
 
 	memset(out, 0, sizeof(*out));
 	out->limit = API_TRACKS_LIMIT_DEFAULT;
@@ -1518,20 +1528,10 @@ hl_apijson_parse_tracks_query(const char *q, struct hl_api_tracks_query *out, ch
 		snprintf(err, errlen, "query string longer than %d bytes", HL_API_QUERY_MAX);
 		return HL_ERR_MALFORMED;
 	}
-	for (p = q; p < q + qlen; p = amp + 1) {
-		if ((amp = strchr(p, '&')) == NULL)
-			amp = q + qlen;
-		if (amp == p)
-			continue;
-		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL) {
-			snprintf(err, errlen, "query parameter without a value");
+	for (p = q; (got = query_next(&p, q + qlen, key, sizeof(key), val, sizeof(val), err,
+	    errlen)) != 0;) {
+		if (got < 0)
 			return HL_ERR_MALFORMED;
-		}
-		if (pct_decode(p, (size_t)(eq - p), key, sizeof(key)) != HL_OK ||
-		    pct_decode(eq + 1, (size_t)(amp - eq - 1), val, sizeof(val)) != HL_OK) {
-			snprintf(err, errlen, "malformed query parameter");
-			return HL_ERR_MALFORMED;
-		}
 		if (strcmp(key, "limit") == 0) {
 			bit = 1;
 		} else if (strcmp(key, "exercise") == 0) {
