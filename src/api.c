@@ -1037,12 +1037,11 @@ static void
 handle_track_alert_ack(struct hl_api *a, const struct hl_operator_conf *op,
     struct evhttp_request *req, const uint8_t *body, size_t len)
 {
-	struct hl_track_alert *al = NULL;
+	struct hl_track_alert al;
 	struct hl_label l;
 	json_t *o = NULL, *vo, *vt, *ve;
 	char err[160], ad[HL_AUDIT_DETAIL_MAX];
-	size_t n = 0, i;
-	int r, ex, seen = 0;
+	int r, ex;
 
 	if (hl_apijson_load_object(body, len, 4096, &o, err, sizeof(err)) != HL_OK) {
 		hl_http_reply_error(req, 400, "bad_request", "%s", err);
@@ -1059,15 +1058,14 @@ handle_track_alert_ack(struct hl_api *a, const struct hl_operator_conf *op,
 	}
 	ex = ve != NULL && json_is_true(ve);
 	/* rule 4: only an alert the operator may see */
-	if ((r = hl_store_track_alerts(a->store, 1, API_FETCH_MAX, &al, &n)) != HL_OK) {
+	r = hl_store_track_alert_open(a->store, json_string_value(vo), json_string_value(vt), ex,
+	    &al);
+	if (r != HL_OK && r != HL_ERR_NOT_FOUND) {
 		reply_store_error(req, r);
 		goto out;
 	}
-	for (i = 0; i < n && !seen; i++)
-		seen = strcmp(al[i].origin, json_string_value(vo)) == 0 &&
-		    strcmp(al[i].track_id, json_string_value(vt)) == 0 && al[i].exercise == ex &&
-		    hl_apijson_visible(al[i].label, al[i].label_len, &a->cfg->policy, op, &l);
-	if (!seen) {
+	if (r == HL_ERR_NOT_FOUND ||
+	    !hl_apijson_visible(al.label, al.label_len, &a->cfg->policy, op, &l)) {
 		hl_http_reply_error(req, 404, "not_found", "no open alert for that track");
 		goto out;
 	}
@@ -1090,7 +1088,6 @@ handle_track_alert_ack(struct hl_api *a, const struct hl_operator_conf *op,
 store_err:
 	reply_store_error(req, r);
 out:
-	hl_free(al);
 	json_decref(o);
 }
 

@@ -456,6 +456,10 @@ HL_WUR int hl_store_track_alert_raise(struct hl_store *s, const char *origin,
  * OUT: *out (hl_free), *n. */
 HL_WUR int hl_store_track_alerts(struct hl_store *s, int open_only, size_t max,
     struct hl_track_alert **out, size_t *n);
+/* One track's open alert, with the label of its latest envelope.
+ * HL_ERR_NOT_FOUND: none open. OUT: *out. */
+HL_WUR int hl_store_track_alert_open(struct hl_store *s, const char *origin,
+    const char *track_id, int exercise, struct hl_track_alert *out);
 /* Acknowledge a track's alert. HL_ERR_NOT_FOUND: none open. */
 HL_WUR int hl_store_track_alert_ack(struct hl_store *s, const char *origin,
     const char *track_id, int exercise, const char *by, uint64_t now_ms);

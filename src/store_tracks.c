@@ -92,6 +92,7 @@ enum tracks_st {
 	ST_TRACK_PENDING,
 	ST_ALERT_RAISE,
 	ST_ALERT_LIST,
+	ST_ALERT_OPEN,
 	ST_ALERT_ACK,
 	ST_ALERT_STALE,
 	ST_INGEST_OPEN,
@@ -150,6 +151,12 @@ static const char *const tracks_sql[ST_TRACKS_N] = {
 	    " JOIN tracks AS t ON t.origin = a.origin AND t.track_id = a.track_id"
 	    " AND t.exercise = a.exercise JOIN envelopes AS e ON e.id = t.envelope_id"
 	    " WHERE ?1 = 0 OR a.acked_ms = 0 ORDER BY a.acked_ms != 0, a.raised_ms DESC LIMIT ?2",
+	/* one track's open alert, the same columns */
+	[ST_ALERT_OPEN] = "SELECT a.origin, a.track_id, a.exercise, a.kind, a.detail, a.raised_ms,"
+	    " a.events, a.acked_ms, a.acked_by, e.label FROM track_alerts AS a"
+	    " JOIN tracks AS t ON t.origin = a.origin AND t.track_id = a.track_id"
+	    " AND t.exercise = a.exercise JOIN envelopes AS e ON e.id = t.envelope_id"
+	    " WHERE a.origin = ?1 AND a.track_id = ?2 AND a.exercise = ?3 AND a.acked_ms = 0",
 	[ST_ALERT_ACK] = "UPDATE track_alerts SET acked_ms = ?4, acked_by = ?5"
 	    " WHERE origin = ?1 AND track_id = ?2 AND exercise = ?3 AND acked_ms = 0",
 	/* tracks whose latest update was stored before ?1 and that have had no
@@ -425,9 +432,12 @@ fill_alert(sqlite3_stmt *st, void *elem, void *arg)
 	return HL_OK;
 }
 
-int
-hl_store_track_alerts(struct hl_store *s, int open_only, size_t max,
-    struct hl_track_alert **out, size_t *n)
+/* Run alert query which (?1 an integer, ?2 the LIMIT) into rows of
+ * hl_track_alert read by fill. */
+static int
+alert_rows(struct hl_store *s, enum tracks_st which, int64_t v, size_t max,
+    int (*fill)(sqlite3_stmt *st, void *elem, void *arg), struct hl_track_alert **out,
+    size_t *n)
 {
 	sqlite3_stmt *st;
 	void *a = NULL;
@@ -441,14 +451,44 @@ hl_store_track_alerts(struct hl_store *s, int open_only, size_t max,
 		return HL_ERR_INVALID;
 	if (max == 0)
 		return HL_OK;
-	st = ST(ST_ALERT_LIST);
-	if ((r = store_bind_i64(s, st, 1, open_only != 0)) != HL_OK ||
+	st = ST(which);
+	if ((r = store_bind_i64(s, st, 1, v)) != HL_OK ||
 	    (r = store_bind_limit(s, st, 2, max)) != HL_OK) {
 		store_reset(st);
 		return r;
 	}
-	r = store_rows(s, st, max, sizeof(**out), fill_alert, NULL, NULL, &a, n);
+	r = store_rows(s, st, max, sizeof(**out), fill, NULL, NULL, &a, n);
 	*out = a;
+	return r;
+}
+
+int
+hl_store_track_alerts(struct hl_store *s, int open_only, size_t max,
+    struct hl_track_alert **out, size_t *n)
+{
+	return alert_rows(s, ST_ALERT_LIST, open_only != 0, max, fill_alert, out, n);
+}
+
+int
+hl_store_track_alert_open(struct hl_store *s, const char *origin, const char *track_id,
+    int exercise, struct hl_track_alert *out)
+{
+	sqlite3_stmt *st;
+	int r, have;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (s == NULL || origin == NULL || track_id == NULL || out == NULL)
+		return HL_ERR_INVALID;
+	st = ST(ST_ALERT_OPEN);
+	if ((r = store_bind_text(s, st, 1, origin)) != HL_OK ||
+	    (r = store_bind_text(s, st, 2, track_id)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 3, exercise != 0)) != HL_OK ||
+	    (r = store_step_row(s, st, &have)) != HL_OK)
+		goto out;
+	r = have ? fill_alert(st, out, NULL) : HL_ERR_NOT_FOUND;
+out:
+	store_reset(st);
 	return r;
 }
 
@@ -495,25 +535,8 @@ int
 hl_store_track_stale(struct hl_store *s, uint64_t before_ms, size_t max,
     struct hl_track_alert **out, size_t *n)
 {
-	sqlite3_stmt *st;
-	void *a = NULL;
-	int r;
-
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return HL_ERR_INVALID;
-	if (max == 0)
-		return HL_OK;
-	st = ST(ST_ALERT_STALE);
-	if ((r = store_bind_u64(s, st, 1, before_ms)) != HL_OK ||
-	    (r = store_bind_limit(s, st, 2, max)) != HL_OK) {
-		store_reset(st);
-		return r;
-	}
-	r = store_rows(s, st, max, sizeof(**out), fill_stale, NULL, NULL, &a, n);
-	*out = a;
-	return r;
+	return alert_rows(s, ST_ALERT_STALE, before_ms > (uint64_t)INT64_MAX ? INT64_MAX :
+	    (int64_t)before_ms, max, fill_stale, out, n);
 }
 
 /* A row of the form (envelope_id, origin, track_id, exercise, label,

@@ -847,6 +847,15 @@ test_stream(void **state)
 	rec(r3, sizeof(r3), "S-2", "2026-12-07T00:00:05Z", 13);
 	snprintf(body, sizeof(body), "%s\n%s\n", r1, r3);
 	put_env(f, "KOR/node-1", 1, HL_CT_TRACKS, body, id2);
+	{
+		struct hl_track_alert one;
+
+		assert_int_equal(hl_store_track_alert_open(f->s, "KOR/node-1", "S-1", 1, &one), HL_OK);
+		assert_string_equal(one.kind, "new");
+		assert_int_equal(one.label_len, 3);   /* the envelope's, for rule 4 */
+		assert_int_equal(hl_store_track_alert_open(f->s, "KOR/node-1", "S-1", 0, &one),
+		    HL_ERR_NOT_FOUND);   /* not the exercise track */
+	}
 	assert_int_equal(hl_store_track_alert_ack(f->s, "KOR/node-1", "S-1", 1, "duty", 5),
 	    HL_OK);
 	assert_int_equal(hl_store_track_alert_ack(f->s, "KOR/node-1", "S-1", 1, "duty", 6),
