@@ -25,22 +25,13 @@
 #include "keys.h"
 #include "merkle.h"
 #include "store.h"
+#include "schema_undo.h"
 
 #define H HL_MERKLE_HASH
 
 /* ---- helpers ---- */
 
 
-/* undo the 11 -> 12 step (the track stream) so that older steps run again */
-#define DROP_V12 "DROP TABLE track_alerts; DROP TABLE track_ingest_open; ALTER TABLE tracks DROP COLUMN idx;" \
-	" CREATE TABLE track_updates_v11 (envelope_id BLOB PRIMARY KEY NOT NULL," \
-	" origin TEXT NOT NULL, track_id TEXT, exercise INTEGER NOT NULL, observed_s INTEGER NOT NULL" \
-	" DEFAULT 0, observed_ns INTEGER NOT NULL DEFAULT 0, env_seq INTEGER NOT NULL, valid INTEGER" \
-	" NOT NULL, record BLOB NOT NULL, error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;" \
-	" INSERT INTO track_updates_v11 SELECT envelope_id, origin, track_id, exercise, observed_s," \
-	" observed_ns, env_seq, valid, record, error FROM track_updates WHERE idx = 0;" \
-	" DROP TABLE track_updates; ALTER TABLE track_updates_v11 RENAME TO track_updates;" \
-	" CREATE INDEX track_updates_track ON track_updates (track_id, observed_s, observed_ns); "
 
 static void
 unhex(const char *s, uint8_t *out, size_t n)
@@ -1174,10 +1165,7 @@ test_store_migrate_v1(void **state)
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"   /* v8 */
 	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"
-	    " ALTER TABLE envelopes DROP COLUMN content_file;"   /* v11 */
-	    " ALTER TABLE envelopes DROP COLUMN content_file_len;"
-	    " ALTER TABLE envelopes DROP COLUMN raw_file; ALTER TABLE envelopes DROP COLUMN raw_file_len;"
-	    " PRAGMA user_version = 1;");
+	    " " DROP_V11 "PRAGMA user_version = 1;");
 	/* read-only refuses to migrate */
 	assert_int_equal(hl_store_open_readonly(f->path, &f->s, err, sizeof(err)), HL_ERR_VERSION);
 	assert_null(f->s);

@@ -25,6 +25,7 @@
 #include "stix.h"
 #include "stixdb.h"
 #include "store.h"
+#include "schema_undo.h"
 #include "stixshare.h"
 
 struct fx {
@@ -41,16 +42,6 @@ struct fx {
  * attacker with the file would: on a connection of the test's own (the
  * store lends out none). */
 
-/* undo the 11 -> 12 step (the track stream) so that older steps run again */
-#define DROP_V12 "DROP TABLE track_alerts; DROP TABLE track_ingest_open; ALTER TABLE tracks DROP COLUMN idx;" \
-	" CREATE TABLE track_updates_v11 (envelope_id BLOB PRIMARY KEY NOT NULL," \
-	" origin TEXT NOT NULL, track_id TEXT, exercise INTEGER NOT NULL, observed_s INTEGER NOT NULL" \
-	" DEFAULT 0, observed_ns INTEGER NOT NULL DEFAULT 0, env_seq INTEGER NOT NULL, valid INTEGER" \
-	" NOT NULL, record BLOB NOT NULL, error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;" \
-	" INSERT INTO track_updates_v11 SELECT envelope_id, origin, track_id, exercise, observed_s," \
-	" observed_ns, env_seq, valid, record, error FROM track_updates WHERE idx = 0;" \
-	" DROP TABLE track_updates; ALTER TABLE track_updates_v11 RENAME TO track_updates;" \
-	" CREATE INDEX track_updates_track ON track_updates (track_id, observed_s, observed_ns); "
 
 static void
 raw_exec(struct fx *f, const char *sql)
@@ -1534,10 +1525,7 @@ test_release_migration(void **state)
 	hl_store_close(f->s);
 	/* back to version 8: without stix_collections, nor the envelope
 	 * files' columns of version 11 */
-	raw_exec(f, DROP_V12 "DROP TABLE stix_collections; ALTER TABLE envelopes DROP COLUMN content_file;"
-	    " ALTER TABLE envelopes DROP COLUMN content_file_len;"
-	    " ALTER TABLE envelopes DROP COLUMN raw_file;"
-	    " ALTER TABLE envelopes DROP COLUMN raw_file_len; PRAGMA user_version = 8");
+	raw_exec(f, DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	assert_int_equal(hl_store_open(f->path, &f->s, err, sizeof(err)), HL_OK);
 	assert_int_equal(hl_stixdb_open(f->s, &f->d), HL_OK);
 	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);

@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "store.h"
+#include "schema_undo.h"
 #include "store_accounts.h"
 #include "store_stix.h"
 
@@ -1366,22 +1367,7 @@ test_corrupt_random_and_truncated(void **state)
 	expect_open_fails(f, HL_ERR_CORRUPT, " is corrupt and is not used");
 }
 
-/* undo the 11 -> 12 step (the track stream), then the 10 -> 11 step, so
- * that an older step can be run again */
-#define DROP_V12 "DROP TABLE track_alerts; DROP TABLE track_ingest_open; ALTER TABLE tracks DROP COLUMN idx;" \
-	" CREATE TABLE track_updates_v11 (envelope_id BLOB PRIMARY KEY NOT NULL," \
-	" origin TEXT NOT NULL, track_id TEXT, exercise INTEGER NOT NULL, observed_s INTEGER NOT NULL" \
-	" DEFAULT 0, observed_ns INTEGER NOT NULL DEFAULT 0, env_seq INTEGER NOT NULL, valid INTEGER" \
-	" NOT NULL, record BLOB NOT NULL, error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;" \
-	" INSERT INTO track_updates_v11 SELECT envelope_id, origin, track_id, exercise, observed_s," \
-	" observed_ns, env_seq, valid, record, error FROM track_updates WHERE idx = 0;" \
-	" DROP TABLE track_updates; ALTER TABLE track_updates_v11 RENAME TO track_updates;" \
-	" CREATE INDEX track_updates_track ON track_updates (track_id, observed_s, observed_ns); "
 
-#define DROP_V11 "ALTER TABLE envelopes DROP COLUMN content_file;" \
-	" ALTER TABLE envelopes DROP COLUMN content_file_len;" \
-	" ALTER TABLE envelopes DROP COLUMN raw_file;" \
-	" ALTER TABLE envelopes DROP COLUMN raw_file_len; "
 
 static void
 test_versions(void **state)
