@@ -139,6 +139,22 @@ bh() {
 	rec "$RUN_PREFIX.$key" "$T/out.txt"
 }
 
+# flash_during BG ROW ARGS...: bench_hotline ARGS in the background (its
+# figures recorded as BG), and FLASH to three meanwhile (the row ROW)
+flash_during() {
+	local bg=$1 row=$2 pid
+	shift 2
+	$BH "$@" >"$T/$bg.txt" 2>&1 &
+	pid=$!
+	put "cmd.$bg" "$(printf 'bench_hotline %s (in the background)' "$*" | sed -e "s|$T/tap-|\$T/tap-|g")"
+	sleep 0.5
+	# shellcheck disable=SC2086
+	bh "$row" --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
+		--raw "$RAW/r$RUN.$v.$row."
+	wait "$pid"
+	rec "$RUN_PREFIX.$bg" "$T/$bg.txt"
+}
+
 # perf_start V: in the last run's durable variant, perf on the sender and one
 # receiver for SECS seconds, in the background (PERFPID)
 perf_start() {
@@ -182,32 +198,16 @@ hotline_variant() {
 		# a bulk transfer on the same links: 4 MiB ROUTINE file envelopes to
 		# all three, as uploads (the content as the request body)
 		# shellcheck disable=SC2086
-		$BH --to KOR,USA,NATO --precedence routine --size "$BULK" --upload yes \
-			--seconds "$LATCAP" $TAPS3 >"$T/bulk.txt" 2>&1 &
-		bulkpid=$!
-		put "cmd.bulk" "bench_hotline --to KOR,USA,NATO --precedence routine --size $BULK --upload yes --seconds $LATCAP (in the background)"
-		sleep 0.5
-		# shellcheck disable=SC2086
-		bh lat3bulk --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
-			--raw "$RAW/r$RUN.$v.lat3bulk."
-		wait "$bulkpid"
-		rec "$RUN_PREFIX.bulk" "$T/bulk.txt"
+		flash_during bulk lat3bulk --to KOR,USA,NATO --precedence routine --size "$BULK" \
+			--upload yes --seconds "$LATCAP" $TAPS3
 	fi
 	if [ "$v" = durable ]; then
 		# FLASH alerts created while 30 MiB uploads arrive at JPN, one after
 		# another, each to all three (the issue's "FLASH created behind a
 		# 30 MB API upload")
 		# shellcheck disable=SC2086
-		$BH --to KOR,USA,NATO --precedence routine --size "$BIG" --upload yes \
-			--seconds "$LATCAP" $TAPS3 >"$T/big.txt" 2>&1 &
-		bulkpid=$!
-		put "cmd.big" "bench_hotline --to KOR,USA,NATO --precedence routine --size $BIG --upload yes --seconds $LATCAP (in the background)"
-		sleep 0.5
-		# shellcheck disable=SC2086
-		bh lat3big --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
-			--raw "$RAW/r$RUN.$v.lat3big."
-		wait "$bulkpid"
-		rec "$RUN_PREFIX.big" "$T/big.txt"
+		flash_during big lat3big --to KOR,USA,NATO --precedence routine --size "$BIG" \
+			--upload yes --seconds "$LATCAP" $TAPS3
 	fi
 	# the CPU breakdown: perf on the sender and one receiver during tput1
 	perf_start "$v"
@@ -241,16 +241,8 @@ hotline_variant() {
 		bh tracks1k --to KOR,USA $TAPS2 --tracks 10 --interval-us 10000 --count "$NLAT" \
 			--seconds "$LATCAP" --raw "$RAW/r$RUN.$v.tracks1k."
 		# shellcheck disable=SC2086
-		$BH --to KOR,USA $TAPS2 --tracks 1000 --interval-us 200000 --seconds "$LATCAP" \
-			>"$T/tstream.txt" 2>&1 &
-		bulkpid=$!
-		put "cmd.tstream" "bench_hotline --to KOR,USA --tracks 1000 --interval-us 200000 --seconds $LATCAP (in the background)"
-		sleep 0.5
-		# shellcheck disable=SC2086
-		bh lat3tracks --to KOR,USA,NATO $TAPS3 --count "$NLAT" --seconds "$LATCAP" --interval-us "$IV" \
-			--raw "$RAW/r$RUN.$v.lat3tracks."
-		wait "$bulkpid"
-		rec "$RUN_PREFIX.tstream" "$T/tstream.txt"
+		flash_during tstream lat3tracks --to KOR,USA $TAPS2 --tracks 1000 --interval-us 200000 \
+			--seconds "$LATCAP"
 		# last: the picture lags behind a closed loop (its ingest is sliced),
 		# which would weigh on the rows after it
 		sleep 2
