@@ -11,7 +11,8 @@
 # threshold is a threat, dropping it is an alert, and a track with no
 # update for track_stale goes stale. A late, older update is kept in the
 # history and does not move the picture back. A batch with bad records
-# answers per record and carries the good ones; NATO, not a recipient,
+# answers per record and carries the good ones; a malformed or unknown
+# acknowledgement is refused (400, 404); NATO, not a recipient,
 # holds nothing.
 . "$(dirname "$0")/lib.sh"
 
@@ -82,6 +83,17 @@ settle "$(one 1 135 0.8)"
 expect_eq "$(ev)" "new 1 false" "a new track raises its alert"
 hl KOR track-alerts --ack JPN/node-1 RULE-1 || fail "ack"
 expect_eq "$(ev)" "new 1 true" "acknowledged"
+kapi="https://$(sed -n 's/^api *= *//p' "$(conf KOR)")/api/v1/tracks/alerts/ack"
+kack() {   # BODY -> HTTP status of an acknowledgement at KOR
+	curl -sk --max-time 20 -u "admin:$(head -n1 "$FED/KOR/admin.password")" -o "$T/ack.json" \
+		-w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$1" "$kapi"
+}
+expect_eq "$(kack '{"origin":"JPN/node-1","track_id":"RULE-1"}')" 404 \
+	"acknowledging an alert already acknowledged is 404"
+expect_eq "$(kack '{"origin":"JPN/node-1","track_id":"NONE-9"}')" 404 "an unknown track is 404"
+expect_eq "$(kack '{"origin":"JPN/node-1"}') $(kack '{"origin":"x","track_id":"y","exercise":1}')" \
+	"400 400" "a body without track_id, or with a bad exercise, is 400"
+expect_eq "$(kack 'not json')" 400 "a body that is not JSON is 400"
 settle "$(one 2 135.1 0.8)"
 expect_eq "$(ev)" "new 1 true" "a position update raises nothing"
 settle "$(one 3 135.2 0.8 ',"impact_area":{"lat":36,"lon":138,"radius_km":40}')"

@@ -456,6 +456,88 @@ test_upload(void **state)
 }
 
 
+/* POST /api/v1/tracks: each record on its own, the batch's shape refused
+ * whole; what goes is the accepted records, one per line. */
+static void
+test_tracks_body(void **state)
+{
+#define TB_HEAD "{\"to\":[\"KOR\"],\"classification\":\"SECRET\",\"releasable_to\":[\"JPN\",\"KOR\"]," \
+	"\"tlp\":\"amber\","
+#define TB_REC "{\"track_id\":\"T-1\",\"observed\":\"2026-12-07T00:00:00Z\",\"position\":" \
+	"{\"lat\":1,\"lon\":2},\"velocity\":{\"speed_mps\":1,\"heading_deg\":2},\"confidence\":0.5}"
+	static const struct bad_case bad[] = {
+		{ TB_HEAD "\"updates\":[]}", "\"updates\" must be an array of 1 to 1000" },
+		{ TB_HEAD "\"updates\":{}}", "\"updates\" must be an array of 1 to 1000" },
+		{ TB_HEAD "\"text\":\"x\",\"updates\":[" TB_REC "]}", "not \"text\"" },
+		{ TB_HEAD "\"content_type\":\"track\",\"updates\":[" TB_REC "]}", "not \"text\"" },
+		{ TB_HEAD "\"precedence\":\"soon\",\"updates\":[" TB_REC "]}", "\"precedence\" must be" },
+		{ "{\"to\":[\"KOR\"],\"updates\":[" TB_REC "]}", "classification" },
+		{ TB_HEAD "\"updates\":[" TB_REC "],\"bogus\":1}", "unknown field \"bogus\"" },
+		{ "[1]", "JSON object" },
+	};
+	struct hl_api_send s;
+	json_t *res = NULL;
+	size_t acc = 0, i;
+	char err[256];
+	struct hl_buf b;
+	int64_t live;
+
+	(void)state;
+	live = hl_alloc_live();
+	/* one good record, one bad: the good one goes, at IMMEDIATE */
+	assert_int_equal(hl_apijson_parse_tracks((const uint8_t *)(TB_HEAD "\"exercise\":true,"
+	    "\"updates\":[" TB_REC ",{\"track_id\":\"T-2\"}]}"), strlen(TB_HEAD "\"exercise\":true,"
+	    "\"updates\":[" TB_REC ",{\"track_id\":\"T-2\"}]}"), &pol, &s, &res, &acc, err,
+	    sizeof(err)), HL_OK);
+	assert_int_equal(acc, 1);
+	assert_int_equal(s.content_type, HL_CT_TRACKS);
+	assert_int_equal(s.precedence, HL_PREC_IMMEDIATE);
+	assert_int_equal(s.flags, HL_ENV_FLAG_EXERCISE);
+	assert_int_equal(json_array_size(res), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(res, 1), "status")),
+	    "refused");
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(res, 1), "error")),
+	    "observed: missing"));
+	assert_true(s.content_len > 0 && s.content[s.content_len - 1] == '\n');
+	assert_null(memchr(s.content, '\n', s.content_len - 1));   /* one line: one record */
+	json_decref(res);
+	hl_apijson_send_clear(&s);
+	/* no valid record: refused, with the results */
+	assert_int_equal(hl_apijson_parse_tracks((const uint8_t *)(TB_HEAD "\"updates\":[1]}"),
+	    strlen(TB_HEAD "\"updates\":[1]}"), &pol, &s, &res, &acc, err, sizeof(err)),
+	    HL_ERR_MALFORMED);
+	assert_non_null(res);
+	assert_non_null(strstr(err, "no valid track record"));
+	json_decref(res);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		res = NULL;
+		assert_int_not_equal(hl_apijson_parse_tracks((const uint8_t *)bad[i].body,
+		    strlen(bad[i].body), &pol, &s, &res, &acc, err, sizeof(err)), HL_OK);
+		if (strstr(err, bad[i].err_has) == NULL)
+			print_error("case %zu: %s\n", i, err);
+		assert_non_null(strstr(err, bad[i].err_has));
+		assert_null(s.content);
+		json_decref(res);
+	}
+	/* 1,001 records: too big, before any is parsed */
+	hl_buf_init(&b, 1u << 22);
+	hl_buf_put(&b, TB_HEAD "\"updates\":[", strlen(TB_HEAD "\"updates\":["));
+	for (i = 0; i < 1001; i++) {
+		if (i > 0)
+			hl_buf_put(&b, ",", 1);
+		hl_buf_put(&b, "1", 1);
+	}
+	hl_buf_put(&b, "]}", 2);
+	assert_int_equal(hl_apijson_parse_tracks(b.data, b.len, &pol, &s, &res, &acc, err,
+	    sizeof(err)), HL_ERR_TOO_BIG);
+	assert_null(res);
+	hl_buf_free(&b);
+	assert_int_equal(hl_alloc_live(), live);
+#undef TB_HEAD
+#undef TB_REC
+}
+
+
 static void
 test_send_alloc_failures(void **state)
 {
@@ -1150,6 +1232,7 @@ main(void)
 		cmocka_unit_test(test_send_malformed),
 		cmocka_unit_test(test_send_limits),
 		cmocka_unit_test(test_upload),
+		cmocka_unit_test(test_tracks_body),
 		cmocka_unit_test(test_send_alloc_failures),
 		cmocka_unit_test(test_send_lift),
 		cmocka_unit_test(test_batch_valid),
