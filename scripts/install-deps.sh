@@ -36,3 +36,12 @@ if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ] ||
 	echo "install-deps: npm ci in tests/browser"
 	(cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# tests/integration/37-cot.sh: the TAK project's CoT parser, @tak-ps/node-cot,
+# pinned by tests/tak/package-lock.json (it declares node >= 22; 14.23.2
+# runs on the node 20 of our CI, checked by that scenario)
+tak_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/tak"
+if [ ! -f "$tak_dir/node_modules/@tak-ps/node-cot/package.json" ] ||
+	[ "$tak_dir/package-lock.json" -nt "$tak_dir/node_modules/.package-lock.json" ]; then
+	echo "install-deps: npm ci in tests/tak"
+	(cd "$tak_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi

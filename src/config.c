@@ -83,6 +83,9 @@ cur_table(struct pctx *x, const struct key_def **keys, unsigned *n, unsigned **l
 	case S_TAXII_SOURCE:
 		*keys = config_src_keys; *n = TK_COUNT; *lines = x->ln->src[x->cur_idx];
 		break;
+	case S_TAK:
+		*keys = config_tak_keys; *n = AK_COUNT; *lines = x->ln->tak[x->cur_idx];
+		break;
 	case S_NONE:
 		break;
 	}
@@ -105,6 +108,7 @@ sect_label(const struct pctx *x, char *out, size_t outlen)
 	case S_TAXII_SOURCE:
 		snprintf(out, outlen, "[taxii_source %s]", x->c->sources[x->cur_idx].name);
 		break;
+	case S_TAK: snprintf(out, outlen, "[tak %s]", x->c->tak[x->cur_idx].name); break;
 	case S_NONE: snprintf(out, outlen, "(no section)"); break;
 	}
 }
@@ -309,6 +313,20 @@ on_section(struct pctx *x, const char *s, size_t n)
 		memcpy(x->c->sources[x->cur_idx].name, argbuf, an + 1);
 		x->c->sources[x->cur_idx].line = x->line;
 		x->cur = S_TAXII_SOURCE;
+		return;
+	}
+	if (strcmp(kind, "tak") == 0) {
+		/* [tak NAME]: Cursor on Target out (docs/CONFIG.md) */
+		if (!named_section(x, kind, argbuf, HL_COLLECTION_NAME_MAX, x->c->tak[0].name,
+		    sizeof(x->c->tak[0]), x->c->ntak, HL_TAK_MAX, x->ln->tak_sect, "tak outputs"))
+			return;
+		x->cur_idx = x->c->ntak++;
+		memcpy(x->c->tak[x->cur_idx].name, argbuf, an + 1);
+		x->c->tak[x->cur_idx].line = x->line;
+		x->c->tak[x->cur_idx].tls = 1;
+		x->c->tak[x->cur_idx].exercise = 1;
+		x->c->tak[x->cur_idx].stale_s = 30;
+		x->cur = S_TAK;
 		return;
 	}
 	config_fail(x, x->line, "unknown section [%s]", kind);

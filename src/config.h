@@ -73,6 +73,30 @@ struct hl_taxii_source_conf {
 	unsigned line;
 };
 
+/* [tak NAME]: Cursor on Target out to TAK users (docs/internals/tracks.md,
+ * "Cursor on Target"): the picture streamed to an endpoint over TLS with a
+ * client certificate, and/or served on a local (loopback) port, limited to
+ * what the audience's partner and accreditation allow (rule 1). */
+#define HL_TAK_MAX 4
+#define HL_TAK_PARTNERS_MAX 8
+struct hl_tak_conf {
+	char name[HL_COLLECTION_NAME_MAX + 1];
+	char listen_host[HL_HOST_MAX + 1];    /* listen = 127.0.0.1:8087 (loopback only) */
+	uint16_t listen_port;                 /* 0: no local port */
+	char host[HL_HOST_MAX + 1];           /* endpoint = host:port */
+	uint16_t port;                        /* 0: no endpoint */
+	int tls;                              /* tls = yes (default) | no (loopback endpoint only) */
+	char ca_path[HL_PATH_MAX];            /* ca = the TAK server's CA */
+	char cert_path[HL_PATH_MAX];          /* certificate = our client certificate */
+	char key_path[HL_PATH_MAX];           /* key = its key (0600) */
+	unsigned npartners;                   /* partners = KOR, USA: whose people watch it */
+	char partners[HL_TAK_PARTNERS_MAX][HL_PARTNER_MAX + 1];
+	uint8_t accreditation;                /* accreditation = LEVEL: the highest it may carry */
+	int exercise;                         /* exercise = yes (default) | no */
+	uint32_t stale_s;                     /* stale = 30s: CoT stale time after an update */
+	unsigned line;
+};
+
 struct hl_config {
 	char path[HL_PATH_MAX];               /* the file it came from */
 	/* [node] */
@@ -130,6 +154,9 @@ struct hl_config {
 	/* [taxii_source NAME] */
 	unsigned nsources;
 	struct hl_taxii_source_conf sources[HL_TAXII_SOURCES_MAX];
+	/* [tak NAME] */
+	unsigned ntak;
+	struct hl_tak_conf tak[HL_TAK_MAX];
 	/* [cli] the credentials the CLI uses when run with -c */
 	char cli_user[HL_OPERATOR_MAX + 1];
 	char cli_password_file[HL_PATH_MAX];

@@ -2,6 +2,7 @@
  * defaults, then after the last line the required keys, level names
  * resolved against the policy, cross checks between sections, and the
  * files the configuration names (hl_config_load). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,6 +105,77 @@ check_collections(struct pctx *x, const char *levels)
 	}
 }
 
+/* A loopback address written as a literal (127.0.0.0/8, ::1) or
+ * "localhost": where CoT may go in the clear. */
+static int
+loopback_host(const char *h)
+{
+	unsigned char a[16];
+	static const unsigned char v6[16] = { [15] = 1 };
+
+	if (strcasecmp(h, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, h, a) == 1)
+		return a[0] == 127;
+	return inet_pton(AF_INET6, h, a) == 1 && memcmp(a, v6, sizeof(v6)) == 0;
+}
+
+/* At the end: [tak NAME] has somewhere to go, its accreditation is a level
+ * of the policy, and classified tracks never cross a network in the clear:
+ * a local port is loopback only, an endpoint is TLS with a client
+ * certificate unless it is on this machine. */
+static void
+check_tak(struct pctx *x, const char *levels)
+{
+	struct hl_tak_conf *t;
+	unsigned i, j, k, *ln;
+
+	for (i = 0; i < x->c->ntak; i++) {
+		t = &x->c->tak[i];
+		ln = x->ln->tak[i];
+		for (k = 0; k < AK_COUNT; k++)
+			if (config_tak_keys[k].required && ln[k] == 0) {
+				config_fail(x, x->ln->tak_sect[i], "[tak %s]: missing key '%s'",
+				    t->name, config_tak_keys[k].name);
+				return;
+			}
+		if (t->listen_port == 0 && t->port == 0) {
+			config_fail(x, x->ln->tak_sect[i], "[tak %s]: set listen, endpoint or both",
+			    t->name);
+			return;
+		}
+		if (find_level(&x->c->policy, x->tak_level[i], &t->accreditation) != 0) {
+			config_fail(x, ln[AK_ACCREDITATION], "accreditation: '%s' is not a level "
+			    "of policy %s (%s)", x->tak_level[i], x->c->policy.id, levels);
+			return;
+		}
+		if (t->listen_port != 0 && !loopback_host(t->listen_host)) {
+			config_fail(x, ln[AK_LISTEN], "[tak %s]: listen serves CoT in the clear, so "
+			    "only on a loopback address (127.0.0.1, ::1); use endpoint for TLS",
+			    t->name);
+			return;
+		}
+		if (t->port != 0 && !t->tls && !loopback_host(t->host)) {
+			config_fail(x, ln[AK_TLS], "[tak %s]: tls = no only for an endpoint on a "
+			    "loopback address", t->name);
+			return;
+		}
+		if (t->port != 0 && t->tls && (ln[AK_CA] == 0 || ln[AK_CERT] == 0 ||
+		    ln[AK_KEY] == 0)) {
+			config_fail(x, x->ln->tak_sect[i], "[tak %s]: an endpoint over TLS needs ca, "
+			    "certificate and key", t->name);
+			return;
+		}
+		for (j = 0; j < i; j++)
+			if (t->listen_port != 0 && t->listen_port == x->c->tak[j].listen_port &&
+			    strcasecmp(t->listen_host, x->c->tak[j].listen_host) == 0) {
+				config_fail(x, ln[AK_LISTEN], "[tak %s] listens where [tak %s] does",
+				    t->name, x->c->tak[j].name);
+				return;
+			}
+	}
+}
+
 /* After the last line: required keys, defaults, level names, cross checks. */
 void
 config_finish(struct pctx *x)
@@ -191,6 +263,9 @@ config_finish(struct pctx *x)
 	if (x->failed)
 		return;
 	check_taxii_sources(x);         /* [taxii_source NAME] */
+	if (x->failed)
+		return;
+	check_tak(x, levels);           /* [tak NAME] */
 	if (x->failed)
 		return;
 	/* Same peer under two spellings cannot happen (names are exact), but
@@ -284,6 +359,17 @@ config_check_files(const char *path, const struct conf_lines *ln, const struct h
 	    check_file(path, ln->node[NK_TLS_KEY], "tls_key", c->tls_key_path, 1, err,
 	    errlen) != 0))
 		return HL_ERR_CONFIG;
+	for (i = 0; i < c->ntak; i++) {
+		const unsigned *tl = ln->tak[i];
+
+		if ((tl[AK_CA] != 0 && check_file(path, tl[AK_CA], "ca", c->tak[i].ca_path, 0,
+		    err, errlen) != 0) ||
+		    (tl[AK_CERT] != 0 && check_file(path, tl[AK_CERT], "certificate",
+		    c->tak[i].cert_path, 0, err, errlen) != 0) ||
+		    (tl[AK_KEY] != 0 && check_file(path, tl[AK_KEY], "key", c->tak[i].key_path, 1,
+		    err, errlen) != 0))
+			return HL_ERR_CONFIG;
+	}
 	for (i = 0; i < c->npeers; i++) {
 		const struct hl_peer_conf *pc = &c->peers[i];
 

@@ -13,7 +13,7 @@
 #define CONF_MSG_MAX 512
 
 enum sect { S_NONE = 0, S_NODE, S_POLICY, S_PEER, S_OPERATOR, S_CLI, S_COLLECTION,
-	S_TAXII_SOURCE };
+	S_TAXII_SOURCE, S_TAK };
 
 struct pctx;
 typedef int (*setter_fn)(struct pctx *, const char *, char *, size_t);
@@ -50,6 +50,10 @@ enum coll_key { LK_TITLE, LK_DESCRIPTION, LK_MEMBERS, LK_CEILING, LK_READ, LK_WR
 enum src_key { TK_URL, TK_COLLECTION_ID, TK_USER, TK_PASSWORD_FILE, TK_CA, TK_NODE, TK_INTERVAL,
 	TK_COLLECTION, TK_COUNT };
 
+/* [tak NAME] (docs/CONFIG.md) */
+enum tak_key { AK_LISTEN, AK_ENDPOINT, AK_TLS, AK_CA, AK_CERT, AK_KEY, AK_PARTNERS,
+	AK_ACCREDITATION, AK_EXERCISE, AK_STALE, AK_COUNT };
+
 #define KEYS_MAX NK_COUNT
 
 /* Where things were defined, for messages (also used by hl_config_load). */
@@ -65,6 +69,8 @@ struct conf_lines {
 	unsigned coll[HL_COLLECTIONS_MAX][LK_COUNT];
 	unsigned src_sect[HL_TAXII_SOURCES_MAX];
 	unsigned src[HL_TAXII_SOURCES_MAX][TK_COUNT];
+	unsigned tak_sect[HL_TAK_MAX];
+	unsigned tak[HL_TAK_MAX][AK_COUNT];
 };
 
 struct pctx {
@@ -84,6 +90,7 @@ struct pctx {
 	char peer_level[HL_PEERS_MAX][HL_LEVEL_NAME_MAX + 1];
 	char op_level[HL_OPERATORS_MAX][HL_LEVEL_NAME_MAX + 1];
 	char coll_level[HL_COLLECTIONS_MAX][HL_LEVEL_NAME_MAX + 1];
+	char tak_level[HL_TAK_MAX][HL_LEVEL_NAME_MAX + 1];
 };
 
 /* config.c: "name:line: message" into x->err; the first failure wins. */
@@ -104,7 +111,8 @@ HL_WUR int config_copy_str(char *dst, size_t dstlen, const char *src);
  * the section's key enum. */
 extern const struct key_def config_node_keys[NK_COUNT], config_policy_keys[PK_COUNT],
     config_peer_keys[RK_COUNT], config_op_keys[OK_COUNT], config_cli_keys[CK_COUNT],
-    config_coll_keys[LK_COUNT], config_src_keys[TK_COUNT];
+    config_coll_keys[LK_COUNT], config_src_keys[TK_COUNT],
+    config_tak_keys[AK_COUNT];
 
 /* config_check.c: values before the first line (docs/CONFIG.md). */
 void config_defaults(struct hl_config *c);

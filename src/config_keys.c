@@ -916,6 +916,89 @@ tk_collection(struct pctx *x, const char *v, char *msg, size_t ml)
 	return HL_OK;
 }
 
+/* ---- [tak NAME]: Cursor on Target out ---- */
+
+#define TAK(x) (&(x)->c->tak[(x)->cur_idx])
+
+static int
+ak_listen(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_hostport(v, TAK(x)->listen_host, &TAK(x)->listen_port, msg, ml);
+}
+
+static int
+ak_endpoint(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_hostport(v, TAK(x)->host, &TAK(x)->port, msg, ml);
+}
+
+static int
+ak_tls(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &TAK(x)->tls, msg, ml);
+}
+
+static int
+ak_ca(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, TAK(x)->ca_path, msg, ml);
+}
+
+static int
+ak_cert(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, TAK(x)->cert_path, msg, ml);
+}
+
+static int
+ak_key(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, TAK(x)->key_path, msg, ml);
+}
+
+static int
+ak_partners(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (hl_partner_list_parse(v, TAK(x)->partners, HL_TAK_PARTNERS_MAX,
+	    &TAK(x)->npartners) != HL_OK || TAK(x)->npartners == 0) {
+		snprintf(msg, ml, "expected 1..%d partner codes, comma-separated",
+		    HL_TAK_PARTNERS_MAX);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+ak_accreditation(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_level_name(v, x->tak_level[x->cur_idx], msg, ml);
+}
+
+static int
+ak_exercise(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &TAK(x)->exercise, msg, ml);
+}
+
+static int
+ak_stale(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 86400 * 1000, 1, &TAK(x)->stale_s, msg, ml);
+}
+
+const struct key_def config_tak_keys[AK_COUNT] = {
+	[AK_LISTEN] = { "listen", 0, ak_listen },
+	[AK_ENDPOINT] = { "endpoint", 0, ak_endpoint },
+	[AK_TLS] = { "tls", 0, ak_tls },
+	[AK_CA] = { "ca", 0, ak_ca },
+	[AK_CERT] = { "certificate", 0, ak_cert },
+	[AK_KEY] = { "key", 0, ak_key },
+	[AK_PARTNERS] = { "partners", 1, ak_partners },
+	[AK_ACCREDITATION] = { "accreditation", 1, ak_accreditation },
+	[AK_EXERCISE] = { "exercise", 0, ak_exercise },
+	[AK_STALE] = { "stale", 0, ak_stale },
+};
+
 const struct key_def config_src_keys[TK_COUNT] = {
 	[TK_URL] = { "url", 1, tk_url },
 	[TK_COLLECTION_ID] = { "collection_id", 0, tk_collection_id },

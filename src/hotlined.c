@@ -47,6 +47,7 @@
 #include "stixdb.h"
 #include "stixshare.h"
 #include "taxii.h"
+#include "takout.h"
 #include "taxiipoll.h"
 #include "track.h"
 #include "version.h"
@@ -80,10 +81,12 @@ struct daemon {
 	struct hl_taxii *taxii;
 	struct hl_stixshare_q *stixq;     /* TAXII POSTs and STIX ingest, in slices */
 	struct hl_taxiipoll *poll;
+	struct hl_takout *takout;        /* [tak] outputs: Cursor on Target */
 	/* the track picture: the alert rules, and the stale scan's timer */
 	struct track_feed {
 		struct hl_node *node;
 		struct hl_console *console;   /* told when an envelope is in the picture */
+		struct hl_takout *takout;     /* told of each slice (the tracks it moved) */
 		struct hl_store *store;
 		struct hl_track_rules rules;
 		struct event *stale;
@@ -301,6 +304,8 @@ track_tick(evutil_socket_t fd, short what, void *arg)
 	r = hl_tracks_ingest_slice(tf->store, j->id, &tf->rules, j->next, TRACK_SLICE, &next,
 	    &alerts);
 	tf->last_slice_ms = hl_mono_us() / 1000;
+	if (r == HL_OK)
+		hl_takout_changed(tf->takout, j->id, j->next, next != 0 ? next : HL_TRACKS_BATCH_MAX);
 	if (r != HL_OK) {
 		hl_hex_id(j->id, idh);
 		log_warnx("envelope %s: track picture not updated: %s (GET /api/v1/tracks takes "
@@ -340,6 +345,7 @@ on_event_track(void *arg, const struct hl_node_event *ev)
 			log_warnx("envelope %s: track picture not updated: %s", idh, hl_strerror(r));
 		} else {
 			hl_console_tracks_changed(tf->console, ev->id);
+			hl_takout_changed(tf->takout, ev->id, 0, HL_TRACKS_BATCH_MAX);
 		}
 		return;
 	}
@@ -453,8 +459,13 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	}
 	if ((r = hl_http_listen(d->http, err, errlen)) != HL_OK)
 		return r;
+	/* Cursor on Target out: its listeners and TLS files before the drop */
+	if ((r = hl_takout_new(base, hl_node_config(d->node), hl_node_store(d->node), &d->takout,
+	    err, errlen)) != HL_OK)
+		return r;
 	d->tracks.node = d->node;
 	d->tracks.console = d->console;
+	d->tracks.takout = d->takout;
 	d->tracks.store = hl_node_store(d->node);
 	if ((d->tracks.tick = evtimer_new(base, track_tick, &d->tracks)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -530,6 +541,7 @@ decompose(struct daemon *d)
 		track_finish(&d->tracks);
 		event_free(d->tracks.tick);
 	}
+	hl_takout_free(d->takout);
 	hl_console_free(d->console);
 	hl_api_free(d->api);
 	hl_auth_free(d->auth);

@@ -472,6 +472,11 @@ HL_WUR int hl_store_track_stale(struct hl_store *s, uint64_t before_ms, size_t m
  * OUT: *rows (free with hl_store_track_rows_free), *n. */
 HL_WUR int hl_store_tracks(struct hl_store *s, size_t max, struct hl_track_row **rows,
     size_t *n);
+/* The tracks whose latest update is in envelope id at an index in
+ * [from, to): those an ingest slice moved (the picture's columns), at most
+ * max, in the envelope's order. */
+HL_WUR int hl_store_tracks_changed(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    unsigned from, unsigned to, size_t max, struct hl_track_row **rows, size_t *n);
 /* Every valid update of track_id (any origin), newest observation first. */
 HL_WUR int hl_store_track_history(struct hl_store *s, const char *track_id, size_t max,
     struct hl_track_row **rows, size_t *n);

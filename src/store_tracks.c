@@ -88,6 +88,7 @@ enum tracks_st {
 	ST_TRACK_COUNT,
 	ST_TRACK_ADVANCE,
 	ST_TRACK_PICTURE,
+	ST_TRACK_CHANGED,
 	ST_TRACK_HISTORY,
 	ST_TRACK_PENDING,
 	ST_ALERT_RAISE,
@@ -128,6 +129,16 @@ static const char *const tracks_sql[ST_TRACKS_N] = {
 	    " JOIN envelopes AS e ON e.id = t.envelope_id"
 	    " ORDER BY t.observed_s DESC, t.observed_ns DESC, t.origin, t.track_id, t.exercise"
 	    " LIMIT ?1",
+	/* the tracks whose latest update is in envelope ?1 at an index in
+	 * [?2, ?3): what an ingest slice moved (the key's prefix, then each
+	 * track's row) */
+	[ST_TRACK_CHANGED] = "SELECT t.envelope_id, t.origin, t.track_id, t.exercise,"
+	    " e.label, e.stored_ms, t.updates, u.record FROM track_updates AS u"
+	    " JOIN tracks AS t ON t.origin = u.origin AND t.track_id = u.track_id"
+	    " AND t.exercise = u.exercise AND t.envelope_id = u.envelope_id AND t.idx = u.idx"
+	    " JOIN envelopes AS e ON e.id = u.envelope_id"
+	    " WHERE u.envelope_id = ?1 AND u.idx >= ?2 AND u.idx < ?3 AND u.valid = 1"
+	    " ORDER BY u.idx LIMIT ?4",
 	[ST_TRACK_HISTORY] = "SELECT u.envelope_id, u.origin, u.track_id, u.exercise,"
 	    " e.label, e.stored_ms, 0, u.record FROM track_updates AS u"
 	    " JOIN envelopes AS e ON e.id = u.envelope_id"
@@ -603,6 +614,32 @@ hl_store_tracks(struct hl_store *s, size_t max, struct hl_track_row **rows, size
 		return HL_OK;
 	st = ST(ST_TRACK_PICTURE);
 	if ((r = store_bind_limit(s, st, 1, max)) != HL_OK) {
+		store_reset(st);
+		return r;
+	}
+	return track_rows(s, st, max, rows, n);
+}
+
+int
+hl_store_tracks_changed(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], unsigned from,
+    unsigned to, size_t max, struct hl_track_row **rows, size_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (rows != NULL)
+		*rows = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || id == NULL || rows == NULL || n == NULL)
+		return HL_ERR_INVALID;
+	if (max == 0 || from >= to)
+		return HL_OK;
+	st = ST(ST_TRACK_CHANGED);
+	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 2, from)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 3, to)) != HL_OK ||
+	    (r = store_bind_limit(s, st, 4, max)) != HL_OK) {
 		store_reset(st);
 		return r;
 	}
