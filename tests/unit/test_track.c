@@ -835,6 +835,24 @@ test_stream(void **state)
 	assert_int_equal(hl_store_track_history(f->s, "S-1", 10, &rows, &n), HL_OK);
 	assert_int_equal(n, 2);
 	hl_store_track_rows_free(rows, n);
+	/* what the envelope moved (the CoT outputs read this): each track once,
+	 * at its latest update; a range holds only the tracks whose latest is
+	 * in it (S-1's latest is line 0, S-2's line 3) */
+	assert_int_equal(hl_store_tracks_changed(f->s, id, 0, HL_TRACKS_BATCH_MAX, 10, &rows, &n),
+	    HL_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].track_id, "S-1");
+	assert_non_null(strstr((char *)rows[0].record, "\"lat\":10"));
+	assert_string_equal(rows[1].track_id, "S-2");
+	assert_int_equal(rows[0].label_len, 3);
+	hl_store_track_rows_free(rows, n);
+	assert_int_equal(hl_store_tracks_changed(f->s, id, 1, 3, 10, &rows, &n), HL_OK);
+	assert_int_equal(n, 0);   /* S-1's older line 1 and the bad line 2 moved nothing */
+	assert_int_equal(hl_store_tracks_changed(f->s, id, 3, 4, 10, &rows, &n), HL_OK);
+	assert_true(n == 1 && strcmp(rows[0].track_id, "S-2") == 0);
+	hl_store_track_rows_free(rows, n);
+	assert_int_equal(hl_store_tracks_changed(f->s, id, 2, 2, 10, &rows, &n), HL_OK);
+	assert_true(n == 0 && rows == NULL);
 	assert_int_equal(hl_store_track_alerts(f->s, 1, 10, &al, &n), HL_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(al[0].kind, "new");
