@@ -78,6 +78,16 @@ read = admin, analyst
 write = admin, analyst
 EOF
 done
+# KOR serves its track picture as Cursor on Target on a loopback port, for
+# a TAK server on the same machine (docs/internals/tracks.md)
+TAK_PORT=$((BASE + 60))
+cat >>"$DEMO/KOR/node.conf" <<EOF
+
+[tak watch]
+listen = 127.0.0.1:$TAK_PORT
+partners = KOR
+accreditation = SECRET
+EOF
 echo "demo: federation created in $DEMO (one CA per partner, one node each)"
 for p in $PARTNERS; do
 	"$HLD" -c "$DEMO/$p/node.conf" >"$DEMO/$p/hotlined.log" 2>&1 &
@@ -207,6 +217,7 @@ for p in $PARTNERS; do
 		"$DEMO/$p/hotlined.log" | tail -n 1)
 	[ -n "$fp" ] && echo "       console certificate (self-signed) SHA-256 $fp"
 done
+echo "  KOR  CoT      127.0.0.1:$TAK_PORT: the track picture as Cursor on Target for TAK (try: nc 127.0.0.1 $TAK_PORT)"
 echo "  The console's certificate is self-signed (made at each start): compare the SHA-256"
 echo "  fingerprint the browser shows with the log line 'web console: self-signed certificate ...'"
 echo "  in $DEMO/<PARTNER>/hotlined.log (docs/CONSOLE.md). The CLI pins the node certificate."
