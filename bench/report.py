@@ -561,6 +561,27 @@ perf_section("Per-envelope CPU by stage, batch endpoint (perf)", "perf-batch-chi
              "perf-batch-dso.txt", BATCH_CATS, "durable.tput1batch", "cmd.perfbatch",
              "the last durable one-recipient sustained run with the batch endpoint")
 
+# the track stream (issue 15): where JPN and KOR spend their time while
+# 5,000 updates/s flow and FLASH is timed
+TRACK_CATS = [
+    ("the picture's ingest, total (hl_tracks_ingest_slice)", ["hl_tracks_ingest_slice"]),
+    ("  record parse (hl_track_parse)", ["hl_track_parse"]),
+    ("  the alert rules (hl_track_event)", ["hl_track_event"]),
+    ("  recording an update (hl_store_track_put)", ["hl_store_track_put"]),
+    ("the batch request's parse at JPN (hl_apijson_parse_tracks)", ["hl_apijson_parse_tracks"]),
+    ("seal (hl_seal_envelope)", ["hl_seal_envelope"]),
+    ("open (hl_open_envelope)", ["hl_open_envelope"]),
+    ("verify (hl_verify_sig)", ["hl_verify_sig"]),
+    ("commit (hl_store_commit)", ["hl_store_commit"]),
+    ("SQL, all of it (sqlite3_step)", ["sqlite3_step"]),
+    ("TLS (SSL_read / SSL_write)", ["SSL_read", "SSL_write"]),
+    ("pump (node_pump)", ["node_pump"]),
+    ("memory: malloc / free", ["malloc", "free", "_int_malloc", "_int_free"]),
+]
+perf_section("CPU during the 5,000 updates/s track stream (perf)", "perf-tracks-children.txt",
+             "perf-tracks-dso.txt", TRACK_CATS, "durable.tstream", "cmd.perftracks",
+             "the last durable run's FLASH-during-stream row (lat3tracks)")
+
 w("## The peers a user would pick instead")
 w("")
 w("Same machine, same run, 1 KiB messages, one publisher and one subscriber client in one "
@@ -900,7 +921,8 @@ with open(os.path.join(docs, "BENCHMARKS.md"), "w") as f:
     f.write("\n".join(o) + "\n")
 shutil.copy(res_path, os.path.join(outdir, "results.txt"))
 for extra in ["perf-children.txt", "perf-dso.txt", "kem.txt", "perf-taxii-children.txt",
-              "perf-taxii-dso.txt", "perf-batch-children.txt", "perf-batch-dso.txt"]:
+              "perf-taxii-dso.txt", "perf-batch-children.txt", "perf-batch-dso.txt",
+              "perf-tracks-children.txt", "perf-tracks-dso.txt"]:
     p = os.path.join(raw, extra)
     if os.path.exists(p):
         shutil.copy(p, os.path.join(outdir, extra))

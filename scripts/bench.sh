@@ -155,13 +155,15 @@ flash_during() {
 	rec "$RUN_PREFIX.$bg" "$T/$bg.txt"
 }
 
-# perf_start V: in the last run's durable variant, perf on the sender and one
-# receiver for SECS seconds, in the background (PERFPID)
+# perf_start V [SECONDS]: in the last run's durable variant, perf on the
+# sender and one receiver for SECONDS (default SECS), in the background
+# (PERFPID)
 perf_start() {
 	unset PERFPID
+	PERFSECS=${2:-$SECS}
 	if [ "$1" = durable ] && [ "$RUN" = "$RUNS" ] && command -v perf >/dev/null; then
 		perf record -q -F 499 --call-graph dwarf,16384 \
-			-p "${NODE_PID[JPN]},${NODE_PID[KOR]}" -o "$T/perf.data" -- sleep "$SECS" \
+			-p "${NODE_PID[JPN]},${NODE_PID[KOR]}" -o "$T/perf.data" -- sleep "$PERFSECS" \
 			>/dev/null 2>"$T/perf.err" &
 		PERFPID=$!
 	fi
@@ -175,7 +177,7 @@ perf_stop() {
 		--percent-limit 0.3 >"$RAW/$1-children.txt" 2>/dev/null
 	perf report -i "$T/perf.data" --no-children --stdio --sort dso -g none \
 		>"$RAW/$1-dso.txt" 2>/dev/null
-	put "cmd.$3" "perf record -F 499 --call-graph dwarf -p JPN,KOR -- sleep $SECS (during $2); perf report --children"
+	put "cmd.$3" "perf record -F 499 --call-graph dwarf -p JPN,KOR -- sleep $PERFSECS (during $2); perf report --children"
 	unset PERFPID
 }
 
@@ -241,8 +243,11 @@ hotline_variant() {
 		bh tracks1k --to KOR,USA $TAPS2 --tracks 10 --interval-us 10000 --count "$NLAT" \
 			--seconds "$LATCAP" --raw "$RAW/r$RUN.$v.tracks1k."
 		# shellcheck disable=SC2086
+		# (perf on JPN and KOR while it runs: where their time goes)
+		perf_start "$v" "$LATCAP"
 		flash_during tstream lat3tracks --to KOR,USA $TAPS2 --tracks 1000 --interval-us 200000 \
 			--seconds "$LATCAP"
+		perf_stop perf-tracks lat3tracks perftracks
 		# last: the picture lags behind a closed loop (its ingest is sliced),
 		# which would weigh on the rows after it
 		sleep 2

@@ -373,7 +373,25 @@ async function tests(browser) {
 		assert.ok(land && land.length > 10000, 'coastlines drawn');
 	});
 
-	await test('the map with 2,000 tracks updated every second: frame times (figures only)', async () => {
+	await test('the map with 2,000 tracks updated every second: frame times and CPU (figures only)', async () => {
+		// the browser's CPU over the same 5 s: the page's main thread busy
+		// (Chrome's Performance.getMetrics, TaskDuration over wall time), and
+		// every Chromium process together (/proc: utime + stime)
+		const cdp = await jpn.context().newCDPSession(jpn);
+		await cdp.send('Performance.enable');
+		const metric = async () => Object.fromEntries((await cdp.send('Performance.getMetrics'))
+		    .metrics.map((m) => [m.name, m.value]));
+		const chromeTicks = () => fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))
+		    .reduce((sum, pid) => {
+			    try {
+				    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+				    const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+				    if (!/^chrom/.test(comm)) return sum;
+				    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+				    return sum + Number(f[11]) + Number(f[12]);
+			    } catch (e) { return sum; }
+		    }, 0);
+		const m0 = await metric(), c0 = chromeTicks(), w0 = Date.now();
 		const r = await jpn.evaluate(async () => {
 			const items = (k) => Array.from({ length: 2000 }, (_, i) => ({
 				origin: 'BENCH/node-1', track_id: 'B-' + i, exercise: i % 2 === 0,
@@ -400,9 +418,16 @@ async function tests(browser) {
 			return { n, frames: frames.length, median: q(frames, 0.5), p99: q(frames, 0.99),
 			    update_max: Math.max(...updates), update_median: q(updates, 0.5) };
 		});
+		const m1 = await metric(), c1 = chromeTicks(), w1 = Date.now();
+		const mainPct = 100 * (m1.TaskDuration - m0.TaskDuration) / (m1.Timestamp - m0.Timestamp);
+		const allPct = 100 * (c1 - c0) / 100 / ((w1 - w0) / 1000);   // USER_HZ = 100
 		console.log(`# map: ${r.n} tracks drawn, updated 5 times at 1 Hz: ${r.frames} frames, ` +
 		    `median frame ${r.median.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; ` +
 		    `an update of all 2,000 took median ${r.update_median.toFixed(1)} ms, at most ${r.update_max.toFixed(1)} ms`);
+		console.log(`# map: browser CPU over those ${((w1 - w0) / 1000).toFixed(1)} s: page main thread ` +
+		    `busy ${mainPct.toFixed(1)} %, all Chromium processes ${allPct.toFixed(1)} % of one core`);
+		assert.ok(mainPct > 0 && allPct > 0, 'CPU figures read');
+		await cdp.detach();
 		assert.equal(r.n, 2000, 'every track drawn');
 		// back to the node's picture
 		await view(jpn, 'inbox');
