@@ -25,6 +25,7 @@
 #include "store.h"
 #include "track.h"
 #include "version.h"
+#include "workq.h"
 
 #define API_FETCH_MAX 20000          /* store rows examined per list request */
 
@@ -941,42 +942,105 @@ tracks_done(void *ctx)
 	hl_free(x);
 }
 
-static void
-handle_tracks_post(struct hl_api *a, const struct hl_operator_conf *op,
-    struct evhttp_request *req, const uint8_t *body, size_t len)
-{
-	struct hl_api_send s;
-	struct api_tracks *x = NULL;
-	json_t *results = NULL;
-	size_t accepted = 0;
-	char err[256];
+/* The batch's parse (about 14 ms for 1,000 records) runs on a crypto
+ * worker, not on the loop, where a FLASH request arriving meanwhile would
+ * wait for it: the job owns the body and a copy of the operator, reads
+ * only the configuration's policy, and comes back to tracks_parsed. */
+struct api_tracks_parse {
+	struct hl_job j;                  /* first: the pool hands back &j */
+	struct hl_api *a;
+	struct hl_http_defer *d;
+	struct hl_operator_conf op;
+	uint8_t *body;                    /* owned */
+	size_t len;
+	/* the worker's results */
 	int r;
+	struct hl_api_send s;
+	json_t *results;
+	size_t accepted;
+	char err[256];
+};
 
-	r = hl_apijson_parse_tracks(body, len, &a->cfg->policy, &s, &results, &accepted, err,
-	    sizeof(err));
-	if (r != HL_OK) {
-		if (results != NULL && r == HL_ERR_MALFORMED)
-			hl_http_reply_json(req, 400, json_pack("{s:s, s:s, s:o}", "error",
-			    "bad_request", "message", err, "results", results));
-		else {
-			json_decref(results);
-			reply_parse_error(req, r, err);
-		}
-		return;
+static void
+tracks_parse_run(struct hl_job *j, void *ctx)
+{
+	struct api_tracks_parse *p = (struct api_tracks_parse *)j;
+
+	(void)ctx;
+	p->r = hl_apijson_parse_tracks(p->body, p->len, &p->a->cfg->policy, &p->s, &p->results,
+	    &p->accepted, p->err, sizeof(p->err));
+	hl_free_secret(p->body, p->len + 1);
+	p->body = NULL;
+}
+
+static void
+tracks_parse_free(struct api_tracks_parse *p)
+{
+	if (p->body != NULL)
+		hl_free_secret(p->body, p->len + 1);
+	json_decref(p->results);
+	hl_apijson_send_clear(&p->s);
+	hl_free_secret(p, sizeof(*p));   /* the operator's copy with it */
+}
+
+static void
+tracks_parsed(struct hl_job *j)
+{
+	struct api_tracks_parse *p = (struct api_tracks_parse *)j;
+	struct evhttp_request *req;
+	struct api_tracks *x = NULL;
+
+	/* the client may have gone meanwhile, or the HTTP server with the
+	 * whole API (a stop): then nothing more is done */
+	if ((req = hl_http_defer_take(p->d)) == NULL)
+		goto out;
+	if (j->cancelled) {
+		hl_http_reply_error(req, 503, "unavailable", "the node is stopping");
+		goto out;
+	}
+	if (p->r != HL_OK) {
+		if (p->results != NULL && p->r == HL_ERR_MALFORMED)
+			hl_http_reply_json(req, 400, json_pack("{s:s, s:s, s:O}", "error",
+			    "bad_request", "message", p->err, "results", p->results));
+		else
+			reply_parse_error(req, p->r, p->err);
+		goto out;
 	}
 	if ((x = hl_calloc(1, sizeof(*x))) == NULL || (x->d = hl_http_defer(req)) == NULL) {
 		hl_free(x);
-		json_decref(results);
 		hl_http_reply_error(req, 500, "internal", "out of memory");
 		goto out;
 	}
-	x->results = results;
-	x->accepted = accepted;
-	x->refused = json_array_size(results) - accepted;
-	if (!send_start(a, op, &s, &x->o, tracks_done, x))
+	x->results = p->results;
+	p->results = NULL;
+	x->accepted = p->accepted;
+	x->refused = json_array_size(x->results) - x->accepted;
+	if (!send_start(p->a, &p->op, &p->s, &x->o, tracks_done, x))
 		tracks_done(x);
 out:
-	hl_apijson_send_clear(&s);
+	tracks_parse_free(p);
+}
+
+static void
+handle_tracks_post(struct hl_api *a, const struct hl_operator_conf *op,
+    struct evhttp_request *req, uint8_t **body, size_t len)
+{
+	struct api_tracks_parse *p = NULL;
+
+	if ((p = hl_calloc(1, sizeof(*p))) == NULL || (p->d = hl_http_defer(req)) == NULL) {
+		hl_free(p);
+		hl_http_reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	p->a = a;
+	p->op = *op;
+	p->body = *body;   /* taken: the layer no longer frees it */
+	*body = NULL;
+	p->len = len;
+	p->j.lane = HL_PREC_IMMEDIATE;
+	p->j.run = tracks_parse_run;
+	p->j.done = tracks_parsed;
+	hl_node_offload(a->node, &p->j);
 }
 
 /* GET /api/v1/tracks/alerts[?open=yes]: the duty officer's track alerts,
@@ -1253,7 +1317,7 @@ r_tracks(struct hl_http_req *x)
 static void
 r_tracks_post(struct hl_http_req *x)
 {
-	handle_tracks_post(x->arg, x->op, x->req, x->body, x->body_len);
+	handle_tracks_post(x->arg, x->op, x->req, &x->own, x->body_len);
 }
 
 static void
@@ -1290,8 +1354,8 @@ static const struct hl_http_route api_routes[] = {
 	/* a body (JSON) is taken and ignored, as before the route table */
 	{ HL_HTTP_POST, "/api/v1/keys/rotate", r_keys_rotate, A | B, 0, NULL },
 	{ HL_HTTP_GET, "/api/v1/tracks", r_tracks, A | Q, 0, NULL },
-	{ HL_HTTP_POST, "/api/v1/tracks", r_tracks_post, A | B, HL_API_TRACKS_BODY_MAX_BYTES,
-	    NULL },
+	{ HL_HTTP_POST, "/api/v1/tracks", r_tracks_post, A | B | HL_HTTP_BODY_OWN,
+	    HL_API_TRACKS_BODY_MAX_BYTES, NULL },
 	{ HL_HTTP_GET, "/api/v1/tracks/alerts", r_track_alerts, A | Q, 0, NULL },
 	{ HL_HTTP_POST, "/api/v1/tracks/alerts/ack", r_track_alert_ack, A | B, 4096, NULL },
 };

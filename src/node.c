@@ -144,6 +144,15 @@ hl_node_flash_busy(struct hl_node *n)
 	return n != NULL && n->flash_until_ms > now ? n->flash_until_ms - now : 0;
 }
 
+void
+hl_node_offload(struct hl_node *n, struct hl_job *j)
+{
+	if (n->crypto != NULL && hl_workq_submit(n->crypto, j) == HL_OK)
+		return;
+	j->run(j, NULL);
+	j->done(j);
+}
+
 uint64_t
 hl_node_started_ms(const struct hl_node *n)
 {
