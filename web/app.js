@@ -92,7 +92,7 @@
 		S.csrf = null;
 		if (S.events) { S.events.close(); S.events = null; }
 		if (S.refreshTimer) { clearInterval(S.refreshTimer); S.refreshTimer = null; }
-		setAlarm(0);
+		setAlarm(0, 0);
 		$('tabs').hidden = true;
 		$('who').hidden = true;
 		for (const v of document.querySelectorAll('.view')) v.hidden = true;
@@ -144,9 +144,11 @@
 		connectEvents();
 		refreshStatus(true).then(() => { buildRelChecks(); labelCheck(); });
 		refreshInbox(true);
+		refreshTrackAlerts(true);
 		show(S.view === 'login' ? 'inbox' : S.view);
 		S.refreshTimer = setInterval(() => {
 			refreshStatus(true);
+			refreshTrackAlerts(true);
 			if (S.view === 'sent') refreshSent(true);
 			if (S.view === 'tracks') refreshTracks(true);
 		}, 5000);
@@ -197,12 +199,19 @@
 		} catch (e) { /* the banner remains */ }
 	}
 
-	function setAlarm(n) {
-		const on = n > 0;
+	// the alarm rings for unacknowledged FLASH messages and for open track
+	// alerts (a new track, a threat change, a drop, a stale track: the
+	// events docs/internals/tracks.md raises; position updates raise none)
+	function setAlarm(flash, tracks) {
+		if (flash !== undefined) S.alarmFlash = flash;
+		if (tracks !== undefined) S.alarmTracks = tracks;
+		const nf = S.alarmFlash || 0, nt = S.alarmTracks || 0, on = nf + nt > 0;
 		window.hotlineCue.alarm = on;
 		$('flash-banner').hidden = !on;
-		$('flash-text').textContent = on ? n + ' FLASH message' + (n > 1 ? 's' : '') +
-		    ' not acknowledged' : '';
+		const parts = [];
+		if (nf > 0) parts.push(nf + ' FLASH message' + (nf > 1 ? 's' : ''));
+		if (nt > 0) parts.push(nt + ' track alert' + (nt > 1 ? 's' : ''));
+		$('flash-text').textContent = on ? parts.join(' and ') + ' not acknowledged' : '';
 		document.title = on ? '(FLASH) hotline console' : 'hotline console';
 		if (on && !S.beepTimer) {
 			beep();
@@ -265,7 +274,7 @@
 			b.className = 'system-high label-banner cls-' + Math.max(high, 0);
 			b.textContent = high < 0 ? '' : 'SYSTEM HIGH: ' + highName;
 		}
-		setAlarm(S.inbox.filter((m) => m.precedence === 'FLASH' && !m.acknowledged).length);
+		setAlarm(S.inbox.filter((m) => m.precedence === 'FLASH' && !m.acknowledged).length, undefined);
 	}
 
 	function inboxItem(m) {
@@ -563,6 +572,7 @@
 		        el('button', { type: 'button', class: 'primary track-ack-btn', onclick: () => ackTrack(a) }, 'Acknowledge'))));
 		$('track-alerts-count').textContent = r.json.open === 0 ? 'no open track alerts' :
 		    r.json.open + ' open track alert' + (r.json.open === 1 ? '' : 's');
+		setAlarm(undefined, r.json.open);
 	}
 
 	async function ackTrack(a) {
@@ -662,7 +672,12 @@
 	document.addEventListener('DOMContentLoaded', async () => {
 		$('login-form').addEventListener('submit', login);
 		$('logout').addEventListener('click', logout);
-		$('flash-show').addEventListener('click', () => { ensureAudio(); $('inbox-unacked').checked = true; show('inbox'); });
+		$('flash-show').addEventListener('click', () => {
+			ensureAudio();
+			if ((S.alarmFlash || 0) === 0 && (S.alarmTracks || 0) > 0) { show('tracks'); return; }
+			$('inbox-unacked').checked = true;
+			show('inbox');
+		});
 		$('inbox-unacked').addEventListener('change', renderInbox);
 		$('inbox-more-btn').addEventListener('click', () => { S.inboxPages = (S.inboxPages || 1) + 1; refreshInbox(false); });
 		for (const t of document.querySelectorAll('.tab')) t.addEventListener('click', () => show(t.dataset.view));

@@ -305,7 +305,7 @@ async function tests(browser) {
 		assert.match(row, /TESTRAT \(name\)/);
 	});
 
-	await test('the track stream: a batch from NATO appears live in the picture with one alert per track, no inbox item, no alarm; acknowledge it', async () => {
+	await test('the track stream: a batch from NATO appears live in the picture with one alert per track, no inbox item; the alarm rings for the two new tracks until both are acknowledged', async () => {
 		await view(jpn, 'tracks');
 		const inbox0 = (await pageFetch(jpn, 'GET', '/api/v1/inbox')).json.items.length;
 		const beeps0 = await jpn.evaluate(() => window.hotlineCue.beeps);
@@ -334,14 +334,23 @@ async function tests(browser) {
 		assert.equal((await jpn.$$('#track-alerts li.open')).length, 2, 'one alert per new track');
 		assert.match(await jpn.textContent('#track-alerts-count'), /^2 open track alerts$/);
 		assert.equal((await pageFetch(jpn, 'GET', '/api/v1/inbox')).json.items.length, inbox0, 'no inbox item');
-		assert.equal(await jpn.evaluate(() => window.hotlineCue.beeps), beeps0, 'no FLASH tone');
+		// two alerts (not six updates): the banner names them, the tone plays
+		await jpn.waitForFunction((b) => window.hotlineCue.beeps > b, beeps0, { timeout: 3000 });
+		assert.equal(await jpn.evaluate(() => window.hotlineCue.alarm), true);
+		assert.match(await jpn.textContent('#flash-text'), /^2 track alerts not acknowledged$/);
 		await jpn.click('#track-alerts li[data-track="BR-1"] .track-ack-btn');
 		await jpn.waitForSelector('#track-alerts li.acked[data-track="BR-1"]', { timeout: 3000 });
 		assert.match(await jpn.textContent('#track-alerts-count'), /^1 open track alert$/);
+		assert.match(await jpn.textContent('#flash-text'), /^1 track alert not acknowledged$/);
 		const al = JSON.parse(hl('JPN', 'track-alerts', '--json'));
 		const br1 = al.items.find((a) => a.track_id === 'BR-1');
 		assert.equal(br1.acknowledged, true);
 		assert.equal(br1.acked_by, 'admin');
+		await jpn.click('#track-alerts li[data-track="BR-2"] .track-ack-btn');
+		await jpn.waitForSelector('#flash-banner', { state: 'hidden', timeout: 3000 });
+		const b = await jpn.evaluate(() => window.hotlineCue.beeps);
+		await jpn.waitForTimeout(3000);
+		assert.equal(await jpn.evaluate(() => window.hotlineCue.beeps), b, 'no tone once both are acknowledged');
 	});
 
 	await test('the map: each track a symbol on its heading, EXERCISE dashed, its trail from the history, an impact area as an ellipse', async () => {
