@@ -913,6 +913,7 @@ static void
 api_track_rules(const struct hl_api *a, struct hl_track_rules *r)
 {
 	r->alerts = a->cfg->track_alerts;
+	r->own = a->cfg->node;
 	r->confidence = a->cfg->track_alert_confidence;
 	r->stale_s = a->cfg->track_stale_s;
 }

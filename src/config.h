@@ -136,7 +136,7 @@ struct hl_config {
 	char bench_tap[HL_PATH_MAX];          /* bench_tap = PATH: "<id hex> <realtime us>" per stored inbound envelope */
 	int crypto_threads;                   /* crypto_threads: HL_CRYPTO_THREADS_AUTO (default), 0 (on the loop), 1..HL_CRYPTO_THREADS_MAX */
 	/* the track alert rules (docs/internals/tracks.md) */
-	int track_alerts;                     /* track_alerts = yes (default) | no */
+	int track_alerts;                     /* track_alerts = yes (default) | no | partners (HL_TRACK_ALERTS_*) */
 	double track_alert_confidence;        /* track_alert_confidence = 0..1, default 0.5 */
 	unsigned track_stale_s;               /* track_stale = duration, default 30s; 0: off */
 	int bench_no_fsync;                   /* bench_no_fsync = yes: SQLite synchronous=OFF (loses data on a crash) */

@@ -492,15 +492,21 @@ nk_crypto_threads(struct pctx *x, const char *v, char *msg, size_t ml)
 	return HL_OK;
 }
 
-/* track_alerts = yes | no: the duty officer's track alerts (tracks.md) */
+/* track_alerts = yes | no | partners: the duty officer's track alerts
+ * (tracks.md); partners: none for this node's own tracks */
 static int
 nk_track_alerts(struct pctx *x, const char *v, char *msg, size_t ml)
 {
-	if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
-		(void)snprintf(msg, ml, "track_alerts: expected yes or no, got '%s'", v);
+	if (strcmp(v, "yes") == 0)
+		x->c->track_alerts = HL_TRACK_ALERTS_ALL;
+	else if (strcmp(v, "no") == 0)
+		x->c->track_alerts = HL_TRACK_ALERTS_NONE;
+	else if (strcmp(v, "partners") == 0)
+		x->c->track_alerts = HL_TRACK_ALERTS_PARTNERS;
+	else {
+		(void)snprintf(msg, ml, "track_alerts: expected yes, no or partners, got '%s'", v);
 		return HL_ERR_CONFIG;
 	}
-	x->c->track_alerts = v[0] == 'y';
 	return HL_OK;
 }
 

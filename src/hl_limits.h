@@ -41,6 +41,10 @@
 #define HL_AUDIT_DETAIL_MAX 512                 /* audit detail text, bytes */
 #define HL_TRACK_MAX_BYTES 16384                /* one encoded track record */
 #define HL_TRACK_ID_MAX 64                      /* track_id, bytes */
+/* track_alerts = no | yes | partners (config.h, track.h) */
+#define HL_TRACK_ALERTS_NONE 0
+#define HL_TRACK_ALERTS_ALL 1
+#define HL_TRACK_ALERTS_PARTNERS 2                /* none for this node's own tracks */
 #define HL_TRACKS_BATCH_MAX 1000                /* track updates in one tracks envelope */
 #define HL_TRACK_ALERT_KIND_MAX 15              /* an alert's kind: new, threat, dropped, stale */
 #define HL_TRACK_ALERT_DETAIL_MAX 255           /* what changed, one line */

@@ -472,6 +472,7 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 		return HL_ERR_NOMEM;
 	}
 	d->tracks.rules.alerts = cfg->track_alerts;
+	d->tracks.rules.own = cfg->node;
 	d->tracks.rules.confidence = cfg->track_alert_confidence;
 	d->tracks.rules.stale_s = cfg->track_stale_s;
 	if ((d->tracks.stale = event_new(base, -1, EV_PERSIST, on_track_stale, &d->tracks)) ==

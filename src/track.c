@@ -657,7 +657,8 @@ out:
 void
 hl_track_rules_default(struct hl_track_rules *r)
 {
-	r->alerts = 1;
+	r->alerts = HL_TRACK_ALERTS_ALL;
+	r->own = NULL;
 	r->confidence = HL_TRACK_RULES_CONFIDENCE;
 	r->stale_s = HL_TRACK_RULES_STALE_S;
 }
@@ -787,7 +788,8 @@ ingest_one(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], unsigned id
 		r = hl_store_audit(s, "track-invalid", id, origin, idx == 0 ? why : ad, hl_now_ms());
 		goto out;
 	}
-	if (!res.advanced || !rules->alerts)
+	if (!res.advanced || !rules->alerts || (rules->alerts == HL_TRACK_ALERTS_PARTNERS &&
+	    rules->own != NULL && strcmp(res.origin, rules->own) == 0))
 		goto out;
 	if (res.prev != NULL && hl_track_parse(res.prev, res.prev_len, prev, NULL, 0) != HL_OK) {
 		r = HL_ERR_CORRUPT;   /* we stored it canonical */
@@ -969,6 +971,9 @@ hl_tracks_stale(struct hl_store *s, const struct hl_track_rules *rules, uint64_t
 	    &n)) != HL_OK)
 		return r;
 	for (i = 0; i < n; i++) {
+		if (rules->alerts == HL_TRACK_ALERTS_PARTNERS && rules->own != NULL &&
+		    strcmp(a[i].origin, rules->own) == 0)
+			continue;   /* our own track: no alert here (it stays a candidate) */
 		snprintf(detail, sizeof(detail), "no update for %llu s (stale after %u s)",
 		    (unsigned long long)((now_ms - a[i].raised_ms) / 1000), rules->stale_s);
 		if ((r = hl_store_track_alert_raise(s, a[i].origin, a[i].track_id, a[i].exercise,

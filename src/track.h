@@ -68,7 +68,8 @@ void hl_track_format_time(int64_t sec, uint32_t ns, char out[HL_TRACK_TIME_LEN])
  * reporter dropping it, and (hl_tracks_stale) no update for stale_s. A
  * position update alone raises none. */
 struct hl_track_rules {
-	int alerts;                   /* 0: raise none */
+	int alerts;                   /* HL_TRACK_ALERTS_* */
+	const char *own;              /* this node's name (with PARTNERS), or NULL */
 	double confidence;            /* the threshold, 0..1 */
 	unsigned stale_s;             /* 0: tracks never go stale */
 };

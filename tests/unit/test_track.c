@@ -904,6 +904,47 @@ test_stream(void **state)
 }
 
 
+/* track_alerts = partners: a node's own tracks raise no alert, new or
+ * stale; a partner's do. */
+static void
+test_own_alerts(void **state)
+{
+	struct sfx *f = *state;
+	struct hl_track_rules rules;
+	struct hl_track_alert *al = NULL;
+	uint8_t id[HL_ID_BYTES];
+	char r1[400], r2[400], body[1000];
+	size_t n = 0;
+	unsigned alerts = 9, raised = 9;
+
+	hl_track_rules_default(&rules);
+	rules.alerts = HL_TRACK_ALERTS_PARTNERS;
+	rules.own = "KOR/node-1";
+	rules.stale_s = 1;
+	rec(r1, sizeof(r1), "OWN-1", "2026-12-07T00:00:01Z", 1);
+	rec(r2, sizeof(r2), "OWN-2", "2026-12-07T00:00:01Z", 2);
+	snprintf(body, sizeof(body), "%s\n%s\n", r1, r2);
+	put_env(f, "KOR/node-1", 0, HL_CT_TRACKS, body, id);
+	assert_int_equal(hl_tracks_ingest(f->s, id, &rules, &alerts), HL_OK);
+	assert_int_equal(alerts, 0);   /* our own: none */
+	rec(r1, sizeof(r1), "P-1", "2026-12-07T00:00:01Z", 3);
+	snprintf(body, sizeof(body), "%s\n", r1);
+	put_env(f, "JPN/node-1", 0, HL_CT_TRACKS, body, id);
+	assert_int_equal(hl_tracks_ingest(f->s, id, &rules, &alerts), HL_OK);
+	assert_int_equal(alerts, 1);   /* a partner's: new */
+	assert_int_equal(hl_tracks_stale(f->s, &rules, 60000, 10, &raised), HL_OK);
+	assert_int_equal(raised, 1);   /* P-1 only */
+	assert_int_equal(hl_store_track_alerts(f->s, 0, 10, &al, &n), HL_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(al[0].origin, "JPN/node-1");
+	assert_string_equal(al[0].kind, "stale");
+	hl_free(al);
+	/* the same tracks with alerts = yes: our own raise them too */
+	rules.alerts = HL_TRACK_ALERTS_ALL;
+	assert_int_equal(hl_tracks_stale(f->s, &rules, 60000, 10, &raised), HL_OK);
+	assert_int_equal(raised, 2);
+}
+
 int
 main(void)
 {
@@ -920,6 +961,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_catch_up, store_setup, store_teardown),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test_setup_teardown(test_stream, store_setup, store_teardown),
+		cmocka_unit_test_setup_teardown(test_own_alerts, store_setup, store_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
