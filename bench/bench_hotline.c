@@ -9,7 +9,7 @@
  * inbox" at each partner.
  *
  *   bench_hotline --api 127.0.0.1:PORT --user U --passfile F [--ca CA]
- *       --to KOR,USA [--tap KOR=PATH ...] [--pid NAME=PID ...]
+ *       --to KOR,USA [--releasable-to JPN,KOR,USA,NATO] [--tap KOR=PATH ...] [--pid NAME=PID ...]
  *       [--count N | --seconds S] [--conns C] [--interval-us US]
  *       [--size BYTES] [--precedence flash] [--batch N] [--upload yes] [--tracks N]
  *       [--raw PREFIX]
@@ -54,8 +54,8 @@
 
 #include "alloc.h"
 
-#define MAX_TAPS 8
-#define MAX_PIDS 8
+#define MAX_TAPS 64                /* a FLASH to every partner of a 36-node mesh */
+#define MAX_PIDS 64
 #define MAX_CONNS 64
 #define MAX_SENDS 2000000
 #define MAX_BATCH 1000            /* HL_API_BATCH_MAX */
@@ -89,6 +89,7 @@ static struct {
 	char pass[256];
 	char ca[512];
 	char to[512];
+	char rel[1024];            /* --releasable-to: the label's partners (comma list) */
 	const char *prec;
 	size_t size;
 	long count;
@@ -170,15 +171,35 @@ b64(const uint8_t *in, size_t n, char *out)
 }
 
 /* JSON body: 1 KiB (or --size) of content as base64, file content type */
+/* "KOR,USA" -> "\"KOR\",\"USA\"" (the elements of a JSON array). */
+static void
+json_list(const char *csv, char *out, size_t outlen)
+{
+	const char *p = csv, *c;
+	size_t ol = 0, n;
+	int k;
+
+	out[0] = '\0';
+	while (*p != '\0') {
+		c = strchr(p, ',');
+		n = c != NULL ? (size_t)(c - p) : strlen(p);
+		k = snprintf(out + ol, outlen - ol, "%s\"%.*s\"", ol ? "," : "", (int)n, p);
+		if (k < 0 || (size_t)k >= outlen - ol)
+			die("--to or --releasable-to too long");
+		ol += (size_t)k;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+}
+
 static void
 make_body(void)
 {
 	uint8_t *content;
 	char *enc;
 	size_t enclen = 4 * ((g.size + 2) / 3) + 1, cap;
-	char recips[1024];
-	size_t rl = 0;
-	const char *p = g.to, *c;
+	char recips[1024], rels[1200];
 	int k;
 
 	content = hl_malloc(g.size);
@@ -190,8 +211,8 @@ make_body(void)
 	if (g.upload) {
 		/* the content as the body, the fields in the query string */
 		k = snprintf(g.upath, sizeof(g.upath), "/api/v1/envelopes/upload?to=%s&precedence=%s"
-		    "&classification=UNCLASSIFIED&releasable_to=JPN,KOR,USA,NATO&tlp=green"
-		    "&content_type=file&ttl_s=3600", g.to, g.prec);
+		    "&classification=UNCLASSIFIED&releasable_to=%s&tlp=green"
+		    "&content_type=file&ttl_s=3600", g.to, g.prec, g.rel);
 		if (k < 0 || (size_t)k >= sizeof(g.upath))
 			die("--to too long");
 		g.body = (char *)content;
@@ -200,19 +221,8 @@ make_body(void)
 		return;
 	}
 	b64(content, g.size, enc);
-	/* "KOR,USA" -> "\"KOR\",\"USA\"" */
-	while (*p != '\0') {
-		c = strchr(p, ',');
-		size_t n = c != NULL ? (size_t)(c - p) : strlen(p);
-		k = snprintf(recips + rl, sizeof(recips) - rl, "%s\"%.*s\"", rl ? "," : "",
-		    (int)n, p);
-		if (k < 0 || (size_t)k >= sizeof(recips) - rl)
-			die("--to too long");
-		rl += (size_t)k;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
+	json_list(g.to, recips, sizeof(recips));
+	json_list(g.rel, rels, sizeof(rels));
 	if (g.tracks > 0) {
 		/* a batch of the track stream: N updates of N tracks (the same
 		 * batch each time: each is recorded; the picture stays put) */
@@ -221,8 +231,8 @@ make_body(void)
 		if ((g.body = hl_malloc(cap2)) == NULL)
 			die("out of memory");
 		k = snprintf(g.body, cap2, "{\"to\":[%s],\"classification\":\"UNCLASSIFIED\","
-		    "\"releasable_to\":[\"JPN\",\"KOR\",\"USA\",\"NATO\"],\"tlp\":\"green\","
-		    "\"exercise\":true,\"updates\":[", recips);
+		    "\"releasable_to\":[%s],\"tlp\":\"green\",\"exercise\":true,\"updates\":[",
+		    recips, rels);
 		o = (size_t)k;
 		for (long i = 0; i < g.tracks; i++) {
 			k = snprintf(g.body + o, cap2 - o, "%s{\"track_id\":\"BENCH-%04ld\","
@@ -247,9 +257,9 @@ make_body(void)
 	if (g.body == NULL)
 		die("out of memory");
 	k = snprintf(g.body, cap, "{\"to\":[%s],\"precedence\":\"%s\","
-	    "\"classification\":\"UNCLASSIFIED\",\"releasable_to\":[\"JPN\",\"KOR\","
-	    "\"USA\",\"NATO\"],\"tlp\":\"green\",\"content_type\":\"file\","
-	    "\"content_b64\":\"%s\",\"ttl_s\":3600}", recips, g.prec, enc);
+	    "\"classification\":\"UNCLASSIFIED\",\"releasable_to\":[%s],\"tlp\":\"green\","
+	    "\"content_type\":\"file\",\"content_b64\":\"%s\",\"ttl_s\":3600}", recips, g.prec,
+	    rels, enc);
 	if (k < 0 || (size_t)k >= cap)
 		die("body too long");
 	g.bodylen = (size_t)k;
@@ -681,6 +691,7 @@ main(int argc, char **argv)
 
 	g.prec = "flash";
 	g.size = 1024;
+	snprintf(g.rel, sizeof(g.rel), "JPN,KOR,USA,NATO");
 	g.conns = 1;
 	pthread_mutex_init(&g.mu, NULL);
 	for (t = 1; t < argc; t++) {
@@ -708,6 +719,8 @@ main(int argc, char **argv)
 			copyarg(g.ca, sizeof(g.ca), b);
 		else if (strcmp(a, "--to") == 0)
 			copyarg(g.to, sizeof(g.to), b);
+		else if (strcmp(a, "--releasable-to") == 0)
+			copyarg(g.rel, sizeof(g.rel), b);
 		else if (strcmp(a, "--precedence") == 0)
 			g.prec = b;
 		else if (strcmp(a, "--size") == 0)

@@ -897,6 +897,37 @@ if per_run("durable.tracksmax.api_per_s"):
          fstat(rt, "×") if rt else "—", None if not r_ else r_[0] <= 2.0)
     w("")
 
+# issue 16's baseline: a 36-node mesh (bench/bench_mesh.sh, once)
+if num("mesh.nodes"):
+    w("## The alliance's scale: a 36-node mesh (issue 16, baseline)")
+    w("")
+    w("`%s`: the 32 NATO members, JPN, KOR, AUS and NZL, one node each, full mesh, "
+      "default configuration, on this machine. Issue 16's targets, as the code stands "
+      "(a label names at most 32 partners, so FLASH goes to 31)." % R.get("mesh.cmd", ""))
+    w("")
+    w("| figure | measured | target |")
+    w("|---|---|---|")
+    w("| mesh up (36 started, 35 links at every node) | %s s | — |" % R.get("mesh.up_s", "—"))
+    w("| idle CPU per node over %s s (network process) | median %s %%, max %s %%, all 36: %s %% of a core | reported |" % (
+        R.get("mesh.idle_s", "?"), R.get("mesh.idle_cpu_pct_median", "—"),
+        R.get("mesh.idle_cpu_pct_max", "—"), R.get("mesh.idle_cpu_pct_total", "—")))
+    tot = (num("mesh.rss_kib_total") or 0) + (num("mesh.keeper_rss_kib_total") or 0)
+    w("| RSS per node: network process (key keeper) | median %s MiB (%s MiB) | reported |" % (
+        fmt((num("mesh.rss_kib_median") or 0) / 1024.0), fmt((num("mesh.keeper_rss_kib_median") or 0) / 1024.0)))
+    w("| RSS of all 36 nodes, network processes + keepers | %s MiB + %s MiB = %s MiB | ≤ 1 GB (%s) |" % (
+        fmt((num("mesh.rss_kib_total") or 0) / 1024.0), fmt((num("mesh.keeper_rss_kib_total") or 0) / 1024.0),
+        fmt(tot / 1024.0), "met" if tot and tot * 1024 <= 1e9 else "not met"))
+    w("| idle traffic of the whole mesh on loopback | %s kB/s | — |" % fmt((num("mesh.idle_lo_bytes_per_s") or 0) / 1000.0))
+    f1, f31 = num("mesh.flash1.lat_all_p99_us"), num("mesh.flash31.lat_all_p99_us")
+    w("| FLASH p99, JPN to KOR (one every 100 ms) | %s (p50 %s), lost %s | — |" % (
+        fmt((f1 or 0) / 1000.0, " ms"), fmt((num("mesh.flash1.lat_all_p50_us") or 0) / 1000.0, " ms"),
+        R.get("mesh.flash1.lat_all_lost", "—")))
+    w("| FLASH p99, JPN to 31 partners, at every one | %s (p50 %s), lost %s | ≤ 3× to one: %s |" % (
+        fmt((f31 or 0) / 1000.0, " ms"), fmt((num("mesh.flash31.lat_all_p50_us") or 0) / 1000.0, " ms"),
+        R.get("mesh.flash31.lat_all_lost", "—"),
+        (fmt(f31 / f1, "×") + (" (met)" if f31 / f1 <= 3 else " (not met)")) if f1 and f31 else "—"))
+    w("")
+
 notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
 if os.path.exists(notes):
     with open(notes) as f:

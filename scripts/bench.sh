@@ -443,6 +443,14 @@ else
 fi
 variant_stop
 
+# the alliance's scale (issue 16): 36 nodes, once, after the four are down
+say "36-node mesh"
+if [ "$QUICK" = 1 ]; then mesh_env="MESH_IDLE_S=5 MESH_NLAT=30"; else mesh_env=""; fi
+# shellcheck disable=SC2086
+env $mesh_env "$ROOT/bench/bench_mesh.sh" "$BUILD" >"$T/mesh.txt" 2>"$T/mesh.err" ||
+	say "bench_mesh.sh failed: $(tail -n 2 "$T/mesh.err")"
+rec mesh "$T/mesh.txt"
+
 put machine.load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 put wall_s "$(( $(date +%s) - STARTED ))"
 cp "$R" "$RAW/results.txt"
