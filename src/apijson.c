@@ -1234,7 +1234,7 @@ hl_apijson_msg(const struct hl_msg *m, const struct hl_label *l, const struct hl
     int full)
 {
 	json_t *o = json_object(), *text;
-	char id[HL_API_ID_HEX + 1], lt[256], *b64;
+	char id[HL_API_ID_HEX + 1], lt[HL_LABEL_TEXT_MAX], *b64;
 	int bad = (o == NULL);
 
 	if (bad)
@@ -1597,7 +1597,7 @@ hl_apijson_track(const struct hl_track_row *row, const struct hl_label *l,
 {
 	struct hl_track t;
 	json_t *o = NULL, *pos = NULL, *vel = NULL, *imp = NULL;
-	char id[HL_API_ID_HEX + 1], lt[256], tm[HL_TRACK_TIME_LEN];
+	char id[HL_API_ID_HEX + 1], lt[HL_LABEL_TEXT_MAX], tm[HL_TRACK_TIME_LEN];
 	int bad = 0;
 
 	if (hl_track_parse(row->record, row->record_len, &t, NULL, 0) != HL_OK)

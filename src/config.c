@@ -86,6 +86,9 @@ cur_table(struct pctx *x, const struct key_def **keys, unsigned *n, unsigned **l
 	case S_TAK:
 		*keys = config_tak_keys; *n = AK_COUNT; *lines = x->ln->tak[x->cur_idx];
 		break;
+	case S_GROUP:
+		*keys = config_group_keys; *n = GK_COUNT; *lines = x->ln->group[x->cur_idx];
+		break;
 	case S_NONE:
 		break;
 	}
@@ -109,6 +112,9 @@ sect_label(const struct pctx *x, char *out, size_t outlen)
 		snprintf(out, outlen, "[taxii_source %s]", x->c->sources[x->cur_idx].name);
 		break;
 	case S_TAK: snprintf(out, outlen, "[tak %s]", x->c->tak[x->cur_idx].name); break;
+	case S_GROUP:
+		snprintf(out, outlen, "[group %s]", x->c->policy.groups[x->cur_idx].name);
+		break;
 	case S_NONE: snprintf(out, outlen, "(no section)"); break;
 	}
 }
@@ -313,6 +319,22 @@ on_section(struct pctx *x, const char *s, size_t n)
 		memcpy(x->c->sources[x->cur_idx].name, argbuf, an + 1);
 		x->c->sources[x->cur_idx].line = x->line;
 		x->cur = S_TAXII_SOURCE;
+		return;
+	}
+	if (strcmp(kind, "group") == 0) {
+		/* [group NAME]: a releasability group (docs/CONFIG.md) */
+		if (!hl_partner_valid(argbuf)) {
+			config_fail(x, x->line, "[group NAME]: expected a name like a partner code "
+			    "(2..8 of A-Z 0-9), got '%s'", argbuf);
+			return;
+		}
+		if (!named_section(x, kind, argbuf, HL_PARTNER_MAX, x->c->policy.groups[0].name,
+		    sizeof(x->c->policy.groups[0]), x->c->policy.ngroups, HL_GROUPS_MAX,
+		    x->ln->group_sect, "groups"))
+			return;
+		x->cur_idx = x->c->policy.ngroups++;
+		memcpy(x->c->policy.groups[x->cur_idx].name, argbuf, an + 1);
+		x->cur = S_GROUP;
 		return;
 	}
 	if (strcmp(kind, "tak") == 0) {

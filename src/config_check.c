@@ -176,6 +176,36 @@ check_tak(struct pctx *x, const char *levels)
 	}
 }
 
+/* At the end: each [group] has members, and its name is no partner's that
+ * this node knows (a group stands for its members in lists, so a group
+ * named like a partner would hide that partner). */
+static void
+check_groups(struct pctx *x)
+{
+	const struct hl_group *g;
+	unsigned i, j;
+
+	for (i = 0; i < x->c->policy.ngroups; i++) {
+		g = &x->c->policy.groups[i];
+		if (x->ln->group[i][GK_MEMBERS] == 0) {
+			config_fail(x, x->ln->group_sect[i], "[group %s]: missing key 'members'",
+			    g->name);
+			return;
+		}
+		if (strcmp(g->name, x->c->partner) == 0) {
+			config_fail(x, x->ln->group_sect[i], "[group %s]: %s is this node's partner "
+			    "code", g->name, g->name);
+			return;
+		}
+		for (j = 0; j < x->c->npeers; j++)
+			if (strcmp(g->name, x->c->peers[j].partner) == 0) {
+				config_fail(x, x->ln->group_sect[i], "[group %s]: %s is the partner "
+				    "code of [peer %s]", g->name, g->name, x->c->peers[j].node);
+				return;
+			}
+	}
+}
+
 /* After the last line: required keys, defaults, level names, cross checks. */
 void
 config_finish(struct pctx *x)
@@ -266,6 +296,9 @@ config_finish(struct pctx *x)
 	if (x->failed)
 		return;
 	check_tak(x, levels);           /* [tak NAME] */
+	if (x->failed)
+		return;
+	check_groups(x);                /* [group NAME] */
 	if (x->failed)
 		return;
 	/* Same peer under two spellings cannot happen (names are exact), but

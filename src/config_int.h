@@ -13,7 +13,7 @@
 #define CONF_MSG_MAX 512
 
 enum sect { S_NONE = 0, S_NODE, S_POLICY, S_PEER, S_OPERATOR, S_CLI, S_COLLECTION,
-	S_TAXII_SOURCE, S_TAK };
+	S_TAXII_SOURCE, S_TAK, S_GROUP };
 
 struct pctx;
 typedef int (*setter_fn)(struct pctx *, const char *, char *, size_t);
@@ -54,6 +54,9 @@ enum src_key { TK_URL, TK_COLLECTION_ID, TK_USER, TK_PASSWORD_FILE, TK_CA, TK_NO
 enum tak_key { AK_LISTEN, AK_ENDPOINT, AK_TLS, AK_CA, AK_CERT, AK_KEY, AK_PARTNERS,
 	AK_ACCREDITATION, AK_EXERCISE, AK_STALE, AK_COUNT };
 
+/* [group NAME] (docs/CONFIG.md): a releasability group */
+enum group_key { GK_MEMBERS, GK_COUNT };
+
 #define KEYS_MAX NK_COUNT
 
 /* Where things were defined, for messages (also used by hl_config_load). */
@@ -71,6 +74,8 @@ struct conf_lines {
 	unsigned src[HL_TAXII_SOURCES_MAX][TK_COUNT];
 	unsigned tak_sect[HL_TAK_MAX];
 	unsigned tak[HL_TAK_MAX][AK_COUNT];
+	unsigned group_sect[HL_GROUPS_MAX];
+	unsigned group[HL_GROUPS_MAX][GK_COUNT];
 };
 
 struct pctx {
@@ -112,7 +117,7 @@ HL_WUR int config_copy_str(char *dst, size_t dstlen, const char *src);
 extern const struct key_def config_node_keys[NK_COUNT], config_policy_keys[PK_COUNT],
     config_peer_keys[RK_COUNT], config_op_keys[OK_COUNT], config_cli_keys[CK_COUNT],
     config_coll_keys[LK_COUNT], config_src_keys[TK_COUNT],
-    config_tak_keys[AK_COUNT];
+    config_tak_keys[AK_COUNT], config_group_keys[GK_COUNT];
 
 /* config_check.c: values before the first line (docs/CONFIG.md). */
 void config_defaults(struct hl_config *c);

@@ -992,6 +992,25 @@ ak_stale(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_duration(v, 1000, 86400 * 1000, 1, &TAK(x)->stale_s, msg, ml);
 }
 
+/* ---- [group NAME]: a releasability group ---- */
+
+static int
+gk_members(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	struct hl_group *g = &x->c->policy.groups[x->cur_idx];
+
+	if (hl_partner_list_parse(v, g->members, HL_RELEASABLE_MAX, &g->n) != HL_OK || g->n == 0) {
+		snprintf(msg, ml, "expected 1..%d partner codes, comma-separated (not groups)",
+		    HL_RELEASABLE_MAX);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+const struct key_def config_group_keys[GK_COUNT] = {
+	[GK_MEMBERS] = { "members", 1, gk_members },
+};
+
 const struct key_def config_tak_keys[AK_COUNT] = {
 	[AK_LISTEN] = { "listen", 0, ak_listen },
 	[AK_ENDPOINT] = { "endpoint", 0, ak_endpoint },

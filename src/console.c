@@ -765,7 +765,7 @@ handle_label_check(struct hl_console *c, const struct hl_operator_conf *op,
 	struct hl_console_labelreq lr;
 	const struct hl_peer_conf *pc;
 	json_t *arr = NULL, *it;
-	char err[200], why[256], lt[512];
+	char err[200], why[256], lt[HL_LABEL_TEXT_MAX];
 	unsigned i, k;
 	int allowed, wanted, self_ok = 1;
 

@@ -11,11 +11,12 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "label.h"
 #include "track.h"
 
-#define HL_COT_EVENT_MAX 8192      /* bytes of one event at most (a 1 KiB remark escaped) */
+#define HL_COT_EVENT_MAX 12288     /* bytes of one event at most (a 1 KiB remark escaped) */
 #define HL_COT_UID_MAX 160         /* "hotline:" origin ":" track_id [":exercise"] ":impact" */
-#define HL_COT_MARKING_MAX 400     /* "SECRET//REL TO ...//TLP:AMBER" */
+#define HL_COT_MARKING_MAX HL_LABEL_TEXT_MAX   /* "SECRET//REL TO ...//TLP:AMBER" */
 
 /* Where a track came from and how it is marked, for its events. */
 struct hl_cot_meta {

@@ -11,8 +11,9 @@
 #define HL_POLICY_MAX 32                        /* label policy id, bytes */
 #define HL_LEVELS_MAX 8                         /* classification levels per policy */
 #define HL_LEVEL_NAME_MAX 24                    /* classification name, bytes */
-#define HL_RELEASABLE_MAX 32                    /* partners in releasable-to */
-#define HL_RECIPIENTS_MAX 32                    /* recipient nodes per envelope */
+#define HL_RELEASABLE_MAX 64                    /* partners in releasable-to */
+#define HL_RECIPIENTS_MAX 64                    /* recipient nodes per envelope */
+#define HL_GROUPS_MAX 16                        /* releasability groups of a policy ([group NAME]) */
 #define HL_PEERS_MAX 64                         /* configured peers per node */
 #define HL_ROUTES_MAX HL_PEERS_MAX              /* nodes named in one ROUTES frame */
 #define HL_PROOF_HASHES_MAX 64                  /* hashes in one CONSISTENCY frame */

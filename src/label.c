@@ -31,6 +31,17 @@ hl_policy_default(struct hl_policy *p)
 		snprintf(p->levels[i], sizeof(p->levels[i]), "%s", default_levels[i]);
 }
 
+const struct hl_group *
+hl_policy_group(const struct hl_policy *p, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; p != NULL && name != NULL && i < p->ngroups && i < HL_GROUPS_MAX; i++)
+		if (strcasecmp(p->groups[i].name, name) == 0)
+			return &p->groups[i];
+	return NULL;
+}
+
 int
 hl_policy_level(const struct hl_policy *p, const char *name, uint8_t *out)
 {
@@ -193,6 +204,79 @@ hl_partner_list_parse(const char *csv, char out[][HL_PARTNER_MAX + 1], unsigned 
 	return HL_OK;
 }
 
+/* code into out[0, *n) unless it is there; HL_ERR_TOO_BIG past max. */
+static int
+list_add(char out[][HL_PARTNER_MAX + 1], unsigned max, unsigned *n, const char *code)
+{
+	unsigned j;
+
+	for (j = 0; j < *n; j++)
+		if (strcmp(out[j], code) == 0)
+			return HL_OK;
+	if (*n >= max)
+		return HL_ERR_TOO_BIG;
+	snprintf(out[(*n)++], HL_PARTNER_MAX + 1, "%s", code);
+	return HL_OK;
+}
+
+/* One item of a list: a group's members, or a partner code. */
+static int
+list_add_item(const struct hl_policy *p, const char *item, char out[][HL_PARTNER_MAX + 1],
+    unsigned max, unsigned *n)
+{
+	const struct hl_group *g;
+	unsigned i;
+	int r;
+
+	if ((g = hl_policy_group(p, item)) != NULL) {
+		for (i = 0; i < g->n; i++)
+			if ((r = list_add(out, max, n, g->members[i])) != HL_OK)
+				return r;
+		return HL_OK;
+	}
+	if (!hl_partner_valid(item))
+		return HL_ERR_INVALID;
+	return list_add(out, max, n, item);
+}
+
+int
+hl_policy_partner_list(const struct hl_policy *p, const char *csv,
+    char out[][HL_PARTNER_MAX + 1], unsigned max, unsigned *n)
+{
+	char item[HL_PARTNER_MAX + 1];
+	const char *s = csv, *e, *end;
+	size_t len, i;
+	int r;
+
+	*n = 0;
+	for (end = csv; *end == ' ' || *end == '\t'; end++)
+		;
+	if (*end == '\0')
+		return HL_OK;
+	for (;;) {
+		if ((e = strchr(s, ',')) == NULL)
+			e = s + strlen(s);
+		end = e;
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		len = (size_t)(end - s);
+		if (len < HL_PARTNER_MIN || len > HL_PARTNER_MAX)
+			return HL_ERR_INVALID;
+		for (i = 0; i < len; i++)
+			item[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 'a' + 'A' : s[i]);
+		item[len] = '\0';
+		if ((r = list_add_item(p, item, out, max, n)) != HL_OK)
+			return r;
+		if (*e == '\0')
+			break;
+		s = e + 1;
+	}
+	qsort(out, *n, sizeof(out[0]), partner_cmp);
+	return HL_OK;
+}
+
 static int
 policy_id_valid(const char *id)
 {
@@ -227,25 +311,24 @@ label_valid(const struct hl_label *l)
 	return 1;
 }
 
-/* The array form of the releasable-to list into out->rel, sorted, unique. */
+/* The array form of the releasable-to list (partner codes and group
+ * names of p) into out->rel, sorted, unique. */
 static int
-rel_from_array(const struct hl_label_spec *s, struct hl_label *out)
+rel_from_array(const struct hl_policy *p, const struct hl_label_spec *s, struct hl_label *out)
 {
 	size_t i;
-	unsigned j;
+	int r;
 
 	if (s->nrel > HL_RELEASABLE_MAX)
 		return HL_ERR_TOO_BIG;
 	if (s->nrel > 0 && s->rel == NULL)
 		return HL_ERR_INVALID;
 	for (i = 0; i < s->nrel; i++) {
-		if (s->rel[i] == NULL || !hl_partner_valid(s->rel[i]))
+		if (s->rel[i] == NULL)
 			return HL_ERR_INVALID;
-		for (j = 0; j < out->nrel; j++)
-			if (strcmp(out->rel[j], s->rel[i]) == 0)
-				break;
-		if (j == out->nrel)
-			snprintf(out->rel[out->nrel++], sizeof(out->rel[0]), "%s", s->rel[i]);
+		if ((r = list_add_item(p, s->rel[i], out->rel, HL_RELEASABLE_MAX, &out->nrel)) !=
+		    HL_OK)
+			return r;
 	}
 	qsort(out->rel, out->nrel, sizeof(out->rel[0]), partner_cmp);
 	return HL_OK;
@@ -274,9 +357,9 @@ hl_label_make(const struct hl_policy *p, const struct hl_label_spec *s,
 		goto out;
 	}
 	if (s->releasable != NULL)
-		r = hl_partner_list_parse(s->releasable, out->rel, HL_RELEASABLE_MAX, &out->nrel);
+		r = hl_policy_partner_list(p, s->releasable, out->rel, HL_RELEASABLE_MAX, &out->nrel);
 	else
-		r = rel_from_array(s, out);
+		r = rel_from_array(p, s, out);
 	if (r != HL_OK) {
 		if (r == HL_ERR_TOO_BIG)
 			hl_set_err(err, errlen, "more than %d partners in releasable-to",
@@ -434,6 +517,58 @@ hl_label_format_rel(const struct hl_label *l, char *out, size_t outlen)
 	}
 }
 
+/* The releasable-to list as a marking shows it: a group of p whose
+ * members are all in it by its name (largest group first, each partner
+ * counted once), then the other partners: "NATO, JPN". */
+static void
+label_rel_grouped(const struct hl_label *l, const struct hl_policy *p, char *out, size_t outlen)
+{
+	char used[HL_RELEASABLE_MAX] = { 0 };
+	const struct hl_group *g, *order[HL_GROUPS_MAX];
+	unsigned i, j, k, m, ng = 0;
+	size_t off = 0;
+	int w, all;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	/* groups by size, largest first (stable for equal sizes) */
+	for (i = 0; i < p->ngroups && i < HL_GROUPS_MAX; i++) {
+		for (k = ng; k > 0 && order[k - 1]->n < p->groups[i].n; k--)
+			order[k] = order[k - 1];
+		order[k] = &p->groups[i];
+		ng++;
+	}
+	for (i = 0; i < ng; i++) {
+		g = order[i];
+		all = g->n > 0;
+		for (j = 0; j < g->n && all; j++) {
+			for (m = 0; m < l->nrel; m++)
+				if (!used[m] && strcmp(l->rel[m], g->members[j]) == 0)
+					break;
+			all = m < l->nrel;
+		}
+		if (!all)
+			continue;
+		for (j = 0; j < g->n; j++)
+			for (m = 0; m < l->nrel; m++)
+				if (strcmp(l->rel[m], g->members[j]) == 0)
+					used[m] = 1;
+		w = snprintf(out + off, outlen - off, "%s%s", off > 0 ? ", " : "", g->name);
+		if (w < 0 || (size_t)w >= outlen - off)
+			return;
+		off += (size_t)w;
+	}
+	for (m = 0; m < l->nrel && m < HL_RELEASABLE_MAX; m++) {
+		if (used[m])
+			continue;
+		w = snprintf(out + off, outlen - off, "%s%s", off > 0 ? ", " : "", l->rel[m]);
+		if (w < 0 || (size_t)w >= outlen - off)
+			return;
+		off += (size_t)w;
+	}
+}
+
 void
 hl_label_format(const struct hl_label *l, const struct hl_policy *p, char *out, size_t outlen)
 {
@@ -446,7 +581,7 @@ hl_label_format(const struct hl_label *l, const struct hl_policy *p, char *out, 
 		snprintf(lvl, sizeof(lvl), "%s", hl_policy_level_name(p, l->classification));
 	else
 		snprintf(lvl, sizeof(lvl), "%s:%u", l->policy, (unsigned)l->classification);
-	hl_label_format_rel(l, rel, sizeof(rel));
+	label_rel_grouped(l, p, rel, sizeof(rel));
 	snprintf(out, outlen, "%s//REL TO %s//TLP:%s", lvl, rel, hl_tlp_name(l->tlp));
 }
 

@@ -18,12 +18,38 @@ enum hl_tlp {
 	HL_TLP_RED = 4,
 };
 
-/* A policy: an id and ordered classification levels, lowest first. */
+/* A releasability group ([group NAME] in hotline.conf): a name written
+ * like a partner code that stands for its members in releasable-to and
+ * recipient lists. Labels carry the members, never the name: a receiver
+ * decides on the partners it is given, whatever its own groups say
+ * (docs/PROTOCOL.md, "Releasability groups"). */
+struct hl_group {
+	char name[HL_PARTNER_MAX + 1];
+	unsigned n;                   /* 1..HL_RELEASABLE_MAX, sorted, unique */
+	char members[HL_RELEASABLE_MAX][HL_PARTNER_MAX + 1];
+};
+
+/* A policy: an id and ordered classification levels, lowest first; the
+ * releasability groups this node knows. */
 struct hl_policy {
 	char id[HL_POLICY_MAX + 1];
 	unsigned nlevels;
 	char levels[HL_LEVELS_MAX][HL_LEVEL_NAME_MAX + 1];
+	unsigned ngroups;
+	struct hl_group groups[HL_GROUPS_MAX];
 };
+
+/* hl_label_format's text at most (with its NUL): level, 64 partners, TLP. */
+#define HL_LABEL_TEXT_MAX (HL_POLICY_MAX + HL_LEVEL_NAME_MAX + \
+	HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 2) + 48)
+
+/* The group called name (case-insensitive), or NULL. */
+const struct hl_group *hl_policy_group(const struct hl_policy *p, const char *name);
+/* Comma-separated partner codes and group names of p into a sorted,
+ * de-duplicated list of partner codes (each group replaced by its
+ * members). HL_ERR_TOO_BIG past max, HL_ERR_INVALID on a bad item. */
+HL_WUR int hl_policy_partner_list(const struct hl_policy *p, const char *csv,
+    char out[][HL_PARTNER_MAX + 1], unsigned max, unsigned *n);
 
 struct hl_label {
 	char policy[HL_POLICY_MAX + 1];

@@ -11,10 +11,26 @@
 #include "node_int.h"
 #include "workq.h"
 
+/* The peers that to names: a node, a partner code (its nodes), or a
+ * releasability group (the nodes of its members that are our peers). */
+static int
+to_matches(const struct hl_group *g, const char *to, const struct hl_peer_conf *pc)
+{
+	unsigned m;
+
+	if (g == NULL)
+		return strcmp(to, pc->node) == 0 || strcmp(to, pc->partner) == 0;
+	for (m = 0; m < g->n; m++)
+		if (strcmp(g->members[m], pc->partner) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 resolve_recipients(struct hl_node *n, const struct hl_send_req *req,
     struct peer_state **out, int *named, unsigned *nout, char *why, size_t whylen)
 {
+	const struct hl_group *g;
 	unsigned i, j, k;
 	int found;
 
@@ -34,9 +50,10 @@ resolve_recipients(struct hl_node *n, const struct hl_send_req *req,
 	}
 	for (j = 0; j < req->nto; j++) {
 		found = 0;
+		g = strchr(req->to[j], '/') == NULL ? hl_policy_group(&n->cfg.policy, req->to[j]) :
+		    NULL;
 		for (i = 0; i < n->npeers; i++) {
-			if (strcmp(req->to[j], n->peers[i].conf->node) != 0 &&
-			    strcmp(req->to[j], n->peers[i].conf->partner) != 0)
+			if (!to_matches(g, req->to[j], n->peers[i].conf))
 				continue;
 			found = 1;
 			for (k = 0; k < *nout; k++)
@@ -50,6 +67,11 @@ resolve_recipients(struct hl_node *n, const struct hl_send_req *req,
 			}
 			out[*nout] = &n->peers[i];
 			named[(*nout)++] = 1;
+		}
+		if (!found && g != NULL) {
+			snprintf(why, whylen, "%s: no member of the group is a configured peer",
+			    req->to[j]);
+			return HL_ERR_UNKNOWN_PEER;
 		}
 		if (!found) {
 			snprintf(why, whylen, "%s: not a configured peer node or partner", req->to[j]);
@@ -310,7 +332,7 @@ send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
 	uint8_t *lp = NULL;
 	size_t ll = 0;
 	uint64_t now = hl_now_ms();
-	char idh[33], ad[HL_AUDIT_DETAIL_MAX], lt[200];
+	char idh[33], ad[HL_AUDIT_DETAIL_MAX], lt[HL_LABEL_TEXT_MAX];
 	unsigned i;
 	int r;
 

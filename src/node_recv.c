@@ -477,7 +477,7 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 		return HL_OK;
 	}
 	if (hl_label_may_receive(&e.label, &n->cfg.policy, n->cfg.partner, acc, &reason) != HL_OK) {
-		char lt[200];
+		char lt[HL_LABEL_TEXT_MAX];
 
 		hl_label_format(&e.label, &n->cfg.policy, lt, sizeof(lt));
 		snprintf(why, sizeof(why), "label %s not acceptable on link from %s (accredited %s)",

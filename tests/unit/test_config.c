@@ -597,6 +597,57 @@ test_hostport(void **state)
 	assert_int_equal(hl_parse_hostport(longname, h, &port), HL_OK);
 }
 
+/* [group NAME] (releasability groups) and [tak NAME] (CoT out): values
+ * kept, and each refusal names its line. */
+static void
+test_groups_and_tak(void **state)
+{
+	char text[4096], err[512];
+	const struct hl_group *g;
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s" PEER_KOR "[group IP4]\nmembers = nzl, JPN, KOR, AUS, JPN\n"
+	    "[group NATO]\nmembers = USA, GBR\n"
+	    "[tak watch]\nlisten = 127.0.0.1:8087\npartners = KOR, JPN\naccreditation = secret\n"
+	    "exercise = no\nstale = 45s\n", min_conf);
+	assert_int_equal(parse(text, err, sizeof(err)), HL_OK);
+	assert_int_equal(cfg->policy.ngroups, 2);
+	assert_non_null(g = hl_policy_group(&cfg->policy, "IP4"));
+	assert_int_equal(g->n, 4);   /* sorted, the duplicate once */
+	assert_string_equal(g->members[0], "AUS");
+	assert_string_equal(g->members[3], "NZL");
+	assert_int_equal(cfg->ntak, 1);
+	assert_int_equal(cfg->tak[0].npartners, 2);
+	assert_string_equal(cfg->tak[0].partners[0], "JPN");
+	assert_int_equal(cfg->tak[0].accreditation, 3);
+	assert_int_equal(cfg->tak[0].exercise, 0);
+	assert_int_equal(cfg->tak[0].stale_s, 45);
+	assert_int_equal(cfg->tak[0].tls, 1);
+	expect_err("[group IP4]\n", "t.conf:9: [group IP4]: missing key 'members'");
+	expect_err("[group ip-4]\nmembers = JPN\n",
+	    "t.conf:9: [group NAME]: expected a name like a partner code (2..8 of A-Z 0-9), got 'ip-4'");
+	expect_err("[group IP4]\nmembers = JPN, NATO-X\n",
+	    "t.conf:10: members: expected 1..64 partner codes, comma-separated (not groups)");
+	expect_err("[group JPN]\nmembers = KOR\n",
+	    "t.conf:9: [group JPN]: JPN is this node's partner code");
+	expect_err(PEER_KOR "[group KOR]\nmembers = USA\n",
+	    "t.conf:14: [group KOR]: KOR is the partner code of [peer KOR/node-1]");
+	expect_err("[group IP4]\nmembers = JPN\n[group IP4]\nmembers = KOR\n",
+	    "t.conf:11: duplicate section [group IP4] (first at line 9)");
+	expect_err("[tak x]\nlisten = 10.0.0.1:8087\npartners = JPN\naccreditation = SECRET\n",
+	    "t.conf:10: [tak x]: listen serves CoT in the clear, so only on a loopback address "
+	    "(127.0.0.1, ::1); use endpoint for TLS");
+	expect_err("[tak x]\nendpoint = tak.example:8089\npartners = JPN\naccreditation = SECRET\n",
+	    "t.conf:9: [tak x]: an endpoint over TLS needs ca, certificate and key");
+	expect_err("[tak x]\npartners = JPN\naccreditation = SECRET\n",
+	    "t.conf:9: [tak x]: set listen, endpoint or both");
+	expect_err("[tak x]\nlisten = 127.0.0.1:1\npartners = JPN\n",
+	    "t.conf:9: [tak x]: missing key 'accreditation'");
+	expect_err("[tak x]\nlisten = 127.0.0.1:1\npartners = JPN\naccreditation = TOP\n",
+	    "t.conf:12: accreditation: 'TOP' is not a level of policy hotline-default "
+	    "(UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET)");
+}
+
 /* ---- hl_config_load with real files ---- */
 
 /* Account lists ([collection] read / write): items trimmed, empty items
@@ -805,6 +856,7 @@ main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_hostport),
 		cmocka_unit_test(test_account_lists),
+		cmocka_unit_test(test_groups_and_tak),
 		cmocka_unit_test(test_load),
 	};
 

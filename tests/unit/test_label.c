@@ -517,6 +517,95 @@ test_encode_refuses_invalid(void **state)
 	hl_buf_free(&b);
 }
 
+/* Releasability groups: a group name in releasable-to (text or array)
+ * stands for its members; the label holds the members only; a marking
+ * names a group whose members are all in it (largest first), then the
+ * rest; 64 partners fit, 65 do not. */
+static void
+test_groups(void **state)
+{
+	static const char *const arr[] = { "IP4", "GBR" };
+	static const char *const nato[] = { "ALB", "BEL", "BGR", "CAN", "HRV", "CZE", "DNK",
+	    "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "ISL", "ITA", "LVA", "LTU", "LUX", "MNE",
+	    "NLD", "MKD", "NOR", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE", "TUR", "GBR",
+	    "USA" };
+	struct hl_policy p;
+	struct hl_label l, l2;
+	struct hl_group *g;
+	uint8_t enc[HL_LABEL_MAX_BYTES];
+	size_t elen = 0;
+	char err[200], f[HL_LABEL_TEXT_MAX], big[1024];
+	unsigned i;
+	size_t off = 0;
+
+	(void)state;
+	hl_policy_default(&p);
+	assert_int_equal(p.ngroups, 0);
+	g = &p.groups[p.ngroups++];
+	snprintf(g->name, sizeof(g->name), "NATO");
+	for (i = 0; i < 32; i++)
+		snprintf(g->members[g->n++], sizeof(g->members[0]), "%s", nato[i]);
+	qsort(g->members, g->n, sizeof(g->members[0]), (int (*)(const void *, const void *))strcmp);
+	g = &p.groups[p.ngroups++];
+	snprintf(g->name, sizeof(g->name), "IP4");
+	g->n = 4;
+	snprintf(g->members[0], 9, "AUS");
+	snprintf(g->members[1], 9, "JPN");
+	snprintf(g->members[2], 9, "KOR");
+	snprintf(g->members[3], 9, "NZL");
+	assert_ptr_equal(hl_policy_group(&p, "nato"), &p.groups[0]);
+	assert_null(hl_policy_group(&p, "FVEY"));
+
+	/* REL TO NATO, IP4: 36 partners, formatted by group */
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "nato, IP4, JPN", .tlp = "amber" }, &l, err, sizeof(err)), HL_OK);
+	assert_int_equal(l.nrel, 36);
+	assert_true(hl_label_releasable_to(&l, "EST"));
+	assert_true(hl_label_releasable_to(&l, "NZL"));
+	assert_false(hl_label_releasable_to(&l, "NATO"));   /* members, not the name */
+	hl_label_format(&l, &p, f, sizeof(f));
+	assert_string_equal(f, "SECRET//REL TO NATO, IP4//TLP:AMBER");
+	/* it travels as 36 codes, and decodes to the same */
+	assert_int_equal(hl_label_encode_to(&l, enc, &elen), HL_OK);
+	assert_int_equal(hl_label_decode(enc, elen, &l2), HL_OK);
+	assert_int_equal(l2.nrel, 36);
+	assert_memory_equal(l2.rel, l.rel, sizeof(l.rel));
+	/* a receiver without the groups shows every partner */
+	{
+		struct hl_policy bare;
+
+		hl_policy_default(&bare);
+		hl_label_format(&l, &bare, f, sizeof(f));
+		assert_int_equal(strncmp(f, "SECRET//REL TO ALB, AUS, BEL, ", 30), 0);
+		assert_non_null(strstr(f, ", USA//TLP:AMBER"));
+	}
+	/* the array form; a group not all present is not named */
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .rel = arr, .nrel = 2, .tlp = "green" }, &l, err, sizeof(err)), HL_OK);
+	assert_int_equal(l.nrel, 5);
+	hl_label_format(&l, &p, f, sizeof(f));
+	assert_string_equal(f, "SECRET//REL TO IP4, GBR//TLP:GREEN");
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "JPN,KOR,AUS", .tlp = "green" }, &l, err, sizeof(err)), HL_OK);
+	hl_label_format(&l, &p, f, sizeof(f));
+	assert_string_equal(f, "SECRET//REL TO AUS, JPN, KOR//TLP:GREEN");
+	/* 64 partners fit; 65 do not */
+	for (i = 0; i < HL_RELEASABLE_MAX; i++)
+		off += (size_t)snprintf(big + off, sizeof(big) - off, "%sQ%02u", i ? "," : "", i);
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = big, .tlp = "green" }, &l, err, sizeof(err)), HL_OK);
+	assert_int_equal(l.nrel, HL_RELEASABLE_MAX);
+	assert_int_equal(hl_label_encode_to(&l, enc, &elen), HL_OK);
+	assert_int_equal(hl_label_decode(enc, elen, &l2), HL_OK);
+	hl_label_format(&l, &p, f, sizeof(f));
+	assert_non_null(strstr(f, "Q63//TLP:GREEN"));   /* the whole marking fits */
+	assert_int_equal(hl_label_make(&p, &(struct hl_label_spec){ .classification = "SECRET",
+	    .releasable = "NATO, IP4, Q00, Q01, Q02, Q03, Q04, Q05, Q06, Q07, Q08, Q09, Q10, Q11, "
+	    "Q12, Q13, Q14, Q15, Q16, Q17, Q18, Q19, Q20, Q21, Q22, Q23, Q24, Q25, Q26, Q27, Q28",
+	    .tlp = "green" }, &l, err, sizeof(err)), HL_ERR_TOO_BIG);
+	assert_non_null(strstr(err, "more than 64"));
+}
+
 int
 main(void)
 {
@@ -528,6 +617,7 @@ main(void)
 		cmocka_unit_test(test_make_spec_forms),
 		cmocka_unit_test(test_may_send_messages),
 		cmocka_unit_test(test_reference_model),
+		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_decode_malformed),
 		cmocka_unit_test(test_encode_refuses_invalid),
 	};
