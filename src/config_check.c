@@ -204,6 +204,23 @@ check_groups(struct pctx *x)
 				return;
 			}
 	}
+	/* a collection's members may name groups: expanded now that all are known */
+	for (i = 0; i < x->c->ncollections; i++) {
+		struct hl_collection_conf *cc = &x->c->collections[i];
+		char csv[HL_RELEASABLE_MAX * (HL_PARTNER_MAX + 1) + 1];
+		size_t off = 0;
+
+		csv[0] = '\0';
+		for (j = 0; j < cc->nmembers; j++)
+			off += (size_t)snprintf(csv + off, sizeof(csv) - off, "%s%s", j ? "," : "",
+			    cc->members[j]);
+		if (cc->nmembers > 0 && hl_policy_partner_list(&x->c->policy, csv, cc->members,
+		    HL_RELEASABLE_MAX, &cc->nmembers) != HL_OK) {
+			config_fail(x, x->ln->coll[i][LK_MEMBERS], "[collection %s]: members: more "
+			    "than %d partners once groups are expanded", cc->name, HL_RELEASABLE_MAX);
+			return;
+		}
+	}
 }
 
 /* After the last line: required keys, defaults, level names, cross checks. */

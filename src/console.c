@@ -326,9 +326,21 @@ session_json(struct hl_console *c, const struct session *s, const struct hl_oper
 		json_t *lv = json_array();
 		unsigned i;
 
+		json_t *gr = json_object(), *mem;
+		unsigned k;
+
 		for (i = 0; lv != NULL && i < cfg->policy.nlevels && i <= op->clearance; i++)
 			json_array_append_new(lv, json_string(cfg->policy.levels[i]));
 		json_object_set_new(j, "levels", lv != NULL ? lv : json_array());
+		/* the releasability groups: name -> members (compose offers them) */
+		for (i = 0; gr != NULL && i < cfg->policy.ngroups; i++) {
+			if ((mem = json_array()) == NULL)
+				break;
+			for (k = 0; k < cfg->policy.groups[i].n; k++)
+				json_array_append_new(mem, json_string(cfg->policy.groups[i].members[k]));
+			json_object_set_new(gr, cfg->policy.groups[i].name, mem);
+		}
+		json_object_set_new(j, "groups", gr != NULL ? gr : json_object());
 	}
 	return j;
 }

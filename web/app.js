@@ -344,8 +344,12 @@
 	// ---- compose ----
 	function buildRelChecks() {
 		const codes = [...new Set([S.me.nationality, ...S.partners])].sort();
+		// the node's releasability groups first (the node expands them)
+		const groups = Object.keys(S.me.groups || {}).sort();
 		const box = $('c-rel');
-		box.replaceChildren(...codes.map((c) => el('label', null,
+		box.replaceChildren(...groups.map((g) => el('label', { class: 'rel-group', title: S.me.groups[g].join(', ') },
+		    el('input', { type: 'checkbox', value: g, onchange: labelCheck }), g)),
+		    ...codes.map((c) => el('label', null,
 		    el('input', { type: 'checkbox', value: c, checked: c === S.me.nationality, onchange: labelCheck }), c)));
 	}
 

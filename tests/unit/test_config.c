@@ -609,8 +609,12 @@ test_groups_and_tak(void **state)
 	snprintf(text, sizeof(text), "%s" PEER_KOR "[group IP4]\nmembers = nzl, JPN, KOR, AUS, JPN\n"
 	    "[group NATO]\nmembers = USA, GBR\n"
 	    "[tak watch]\nlisten = 127.0.0.1:8087\npartners = KOR, JPN\naccreditation = secret\n"
-	    "exercise = no\nstale = 45s\n", min_conf);
+	    "exercise = no\nstale = 45s\n[collection pacific]\nmembers = IP4, USA\n", min_conf);
 	assert_int_equal(parse(text, err, sizeof(err)), HL_OK);
+	/* a collection's members: the group expanded, sorted */
+	assert_int_equal(cfg->collections[0].nmembers, 5);
+	assert_string_equal(cfg->collections[0].members[0], "AUS");
+	assert_string_equal(cfg->collections[0].members[4], "USA");
 	assert_int_equal(cfg->policy.ngroups, 2);
 	assert_non_null(g = hl_policy_group(&cfg->policy, "IP4"));
 	assert_int_equal(g->n, 4);   /* sorted, the duplicate once */
