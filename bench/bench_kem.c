@@ -212,7 +212,7 @@ one(struct ctx *c, enum op op, int idx)
 		break;
 	case OP_WRAP:
 		hl_buf_init(&b, WRAP_MAX);
-		if (hl_keys_wrap(ws->suite, ws->pub, ws->publen, c->id, BENCH_NODE,
+		if (hl_keys_wrap(NULL, ws->suite, ws->pub, ws->publen, c->id, BENCH_NODE,
 		    c->ck, &b) != HL_OK)
 			die("hl_keys_wrap");
 		hl_buf_free(&b);
@@ -322,7 +322,7 @@ keys_setup(struct ctx *c)
 		    &c->wrap[i].pub, &c->wrap[i].publen) != HL_OK)
 			die("hl_keys_kem_current");
 		hl_buf_init(&b, WRAP_MAX);
-		if (hl_keys_wrap(suites[i], c->wrap[i].pub, c->wrap[i].publen, c->id,
+		if (hl_keys_wrap(NULL, suites[i], c->wrap[i].pub, c->wrap[i].publen, c->id,
 		    BENCH_NODE, c->ck, &b) != HL_OK || b.len > WRAP_MAX)
 			die("hl_keys_wrap (setup)");
 		memcpy(c->wrap[i].wrap, b.data, b.len);

@@ -6,8 +6,8 @@
 # lines: how long the mesh took to come up, each node's idle CPU and RSS
 # (network process and key keeper) over MESH_IDLE_S seconds, the loopback
 # traffic of the idle mesh, and FLASH from JPN to one partner against FLASH
-# to 31 (JPN and 31 partners: the 32 a label can name today), timed to each
-# recipient's durable store. Figures only, no asserts.
+# to all 35, marked REL TO NATO, IP4 (JPN's [group] sections), timed to
+# each recipient's durable store. Figures only, no asserts.
 #
 # usage: bench/bench_mesh.sh [BUILD]   (MESH_IDLE_S=10, MESH_NLAT=100: FLASH every 100 ms)
 set -u
@@ -29,6 +29,8 @@ for p in $ALL; do
 		>"$T/c" && mv "$T/c" "$(conf "$p")"
 	: >"$T/tap-$p"
 done
+printf '\n[group NATO]\nmembers = %s\n\n[group IP4]\nmembers = JPN, KOR, AUS, NZL\n' \
+	"$(echo $NATO | tr ' ' ',')" >>"$(conf JPN)"
 say "starting 36 nodes"
 t0=$(date +%s%N)
 for p in $ALL; do node_spawn "$p"; done
@@ -83,22 +85,44 @@ fi
 put idle_lo_bytes_per_s "$(awk -v a="$lo0" -v b="$lo1" -v s="$IDLE_S" 'BEGIN { printf "%.0f", (b - a) / 2 / s }')"
 put idle_s "$IDLE_S"
 
-# FLASH from JPN: to KOR alone, then to 31 partners (the 32 a label holds)
+# FLASH from JPN: to KOR alone, then to all 35 (the groups NATO and IP4)
 API=$(awk '$1 == "api" { print $3; exit }' "$(conf JPN)")
 BH="$BUILD/bench/bench_hotline --api $API --user admin --passfile $FED/JPN/admin.password --ca $FED/JPN/ca.crt"
-TO31=$(echo $NATO | cut -d' ' -f1-29 | tr ' ' ',')",KOR,AUS"
 taps=""
-for p in $(echo "$TO31" | tr ',' ' '); do taps="$taps --tap $p=$T/tap-$p"; done
+for p in $NATO KOR AUS NZL; do taps="$taps --tap $p=$T/tap-$p"; done
 say "FLASH to one partner"
 # shellcheck disable=SC2086
 $BH --to KOR --releasable-to JPN,KOR --tap "KOR=$T/tap-KOR" --count "$NLAT" --seconds 30 \
 	--interval-us 100000 >"$T/f1.txt" 2>"$T/f1.err" || say "flash1: $(tail -n 1 "$T/f1.err")"
 sed -n 's/^\(api_p50_us\|api_p99_us\|lat_all_[a-z0-9_]*\|sent\)=/flash1.\1=/p' "$T/f1.txt"
-say "FLASH to 31 partners"
+say "FLASH to all 35 partners"
+# with MESH_PERF=DIR: perf over the whole machine while it runs (every
+# node's share of the CPU, and the functions that take it)
+if [ -n "${MESH_PERF:-}" ] && command -v perf >/dev/null; then
+	perf record -q -a -g -F 499 -o "$T/perf.data" -- sleep 8 >/dev/null 2>"$T/perf.err" &
+	perfpid=$!
+	# and one recipient (KOR) with DWARF call graphs: what one envelope costs it
+	perf record -q -F 999 --call-graph dwarf,16384 -p "${NODE_PID[KOR]}" -o "$T/perf-kor.data" \
+		-- sleep 8 >/dev/null 2>"$T/perf-kor.err" &
+	perfkor=$!
+fi
 # shellcheck disable=SC2086
-$BH --to "$TO31" --releasable-to "JPN,$TO31" $taps --count "$NLAT" --seconds 30 \
-	--interval-us 100000 >"$T/f31.txt" 2>"$T/f31.err" || say "flash31: $(tail -n 1 "$T/f31.err")"
-sed -n 's/^\(api_p50_us\|api_p99_us\|lat_all_[a-z0-9_]*\|sent\)=/flash31.\1=/p' "$T/f31.txt"
-sed -n 's/^lat_KOR_\(p50_us\|p99_us\)=/flash31.lat_KOR_\1=/p' "$T/f31.txt"
-put cmd "bench/bench_mesh.sh (36 nodes from pki init; FLASH: bench_hotline --count $NLAT --interval-us 100000 --to KOR, then --to 31 partners with a tap each)"
+$BH --to NATO,IP4 --releasable-to NATO,IP4 $taps --count "$NLAT" --seconds 40 \
+	--interval-us 100000 >"$T/f35.txt" 2>"$T/f35.err" || say "flash35: $(tail -n 1 "$T/f35.err")"
+sed -n 's/^\(api_p50_us\|api_p99_us\|lat_all_[a-z0-9_]*\|sent\)=/flash35.\1=/p' "$T/f35.txt"
+sed -n 's/^lat_KOR_\(p50_us\|p99_us\)=/flash35.lat_KOR_\1=/p' "$T/f35.txt"
+if [ -n "${perfpid:-}" ]; then
+	wait "$perfpid" "$perfkor"
+	perf report -i "$T/perf-kor.data" --children --stdio --no-demangle -g none \
+		--percent-limit 0.5 >"$MESH_PERF/perf-mesh-kor-children.txt" 2>/dev/null
+	put kor_cpu_pct "$(awk '{ print $14 + $15 }' "/proc/${NODE_PID[KOR]}/stat")"
+	perf report -i "$T/perf.data" --no-children --stdio --sort comm -g none \
+		>"$MESH_PERF/perf-mesh-comm.txt" 2>/dev/null
+	perf report -i "$T/perf.data" --no-children --stdio -g none --comm hotlined --sort dso \
+		>"$MESH_PERF/perf-mesh-dso.txt" 2>/dev/null
+	perf report -i "$T/perf.data" --no-children --stdio --no-demangle -g none \
+		--comm hotlined --sort sym --percent-limit 0.2 >"$MESH_PERF/perf-mesh-self.txt" 2>/dev/null
+	put perf "perf record -a -g -F 499 -- sleep 8 (during the FLASH to 35); perf report --sort comm; --comm hotlined --sort dso; --sort sym"
+fi
+put cmd "bench/bench_mesh.sh (36 nodes from pki init; FLASH: bench_hotline --count $NLAT --interval-us 100000 --to KOR, then --to NATO,IP4 --releasable-to NATO,IP4: 35 partners, a tap each)"
 say "stopping"

@@ -29,6 +29,8 @@
 #include "buf.h"
 #include "envelope.h"
 #include "keeperproto.h"
+#include "clock.h"
+#include "kemcache.h"
 #include "keys.h"
 #include "mlkem.h"
 
@@ -63,6 +65,11 @@ struct hl_keys {
 	uint8_t sign_pub[HL_ED25519_PUB];
 	unsigned nkem;
 	struct kem_key kem[KEM_KEYS_MAX];
+	/* KEM sessions (kemcache.h): what we encapsulated to recipients' keys
+	 * (sealing), and what we decapsulated with ours (opening; in the key
+	 * keeper under privsep) */
+	struct hl_kem_cache *send_sessions;
+	struct hl_kem_cache *recv_sessions;
 };
 
 static void
@@ -81,15 +88,23 @@ struct kem_suite {
 	int (*load)(const uint8_t *file, size_t len, struct kem_key *key);
 	/* fresh key pair; OUT: key filled, *file (PEM, hl_free_secret) */
 	int (*generate)(struct kem_key *key, uint8_t **file, size_t *flen);
+	/* sessions: NULL, or the KEM sessions to reuse (hybrid suites) */
 	int (*wrap)(const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
-	    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out);
+	    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_kem_cache *sessions,
+	    struct hl_buf *out);
 	int (*unwrap)(const struct kem_key *key, const uint8_t id[HL_ID_BYTES],
-	    const char *node, const uint8_t *wrap, size_t wraplen, uint8_t ck[HL_AES_KEY]);
+	    const char *node, const uint8_t *wrap, size_t wraplen, struct hl_kem_cache *sessions,
+	    uint8_t ck[HL_AES_KEY]);
 };
 
 static int
 keys_locks_init(struct hl_keys *k)
 {
+	int r;
+
+	if ((r = hl_kem_cache_new(0, 0, &k->send_sessions)) != HL_OK ||
+	    (r = hl_kem_cache_new(0, 0, &k->recv_sessions)) != HL_OK)
+		return r;
 	if (pthread_rwlock_init(&k->lock, NULL) != 0)
 		return HL_ERR_INTERNAL;
 	if (pthread_mutex_init(&k->call_mu, NULL) != 0) {
@@ -441,13 +456,16 @@ out:
 
 static int
 x25519_wrap(const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
-    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out)
+    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_kem_cache *sessions,
+    struct hl_buf *out)
 {
 	EVP_PKEY *eph = NULL;
 	uint8_t eph_pub[HL_X25519_KEY], ss[HL_X25519_KEY], kwk[HL_AES_KEY];
 	uint8_t wct[HL_AES_KEY], tag[HL_GCM_TAG];
 	size_t pl = HL_X25519_KEY;
 	int r = HL_ERR_CRYPTO;
+
+	(void)sessions;   /* the classical suite is cheap: a fresh key for every wrap */
 
 	if (publen != HL_X25519_KEY) {
 		r = HL_ERR_INVALID;
@@ -475,10 +493,12 @@ out:
 
 static int
 x25519_unwrap(const struct kem_key *key, const uint8_t id[HL_ID_BYTES], const char *node,
-    const uint8_t *wrap, size_t wraplen, uint8_t ck[HL_AES_KEY])
+    const uint8_t *wrap, size_t wraplen, struct hl_kem_cache *sessions, uint8_t ck[HL_AES_KEY])
 {
 	uint8_t ss[HL_X25519_KEY], kwk[HL_AES_KEY], tag[HL_GCM_TAG];
 	int r = HL_ERR_DECRYPT;
+
+	(void)sessions;
 
 	if (wraplen != X25519_WRAP_LEN)
 		goto out;
@@ -649,60 +669,131 @@ out:
 	return r;
 }
 
-static int
-hybrid_wrap(uint8_t suite, const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
-    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out)
+/* The name of a KEM session: SHA-256 of a role label, the suite and what
+ * identifies the other side's key (sealing: its public key; opening: our
+ * epoch and the ciphertexts). */
+static void
+session_key(const char *role, uint8_t suite, uint32_t epoch, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen, uint8_t key[32])
 {
-	int param = hybrid_param(suite);
-	size_t ekl = hl_mlkem_ek_bytes(param), ctl = hl_mlkem_ct_bytes(param);
-	EVP_PKEY *eph = NULL;
-	uint8_t eph_pub[HL_X25519_KEY], ss_x[HL_X25519_KEY], ss_m[HL_MLKEM_SS_BYTES];
-	uint8_t ct_m[HL_MLKEM_MAX_CT_BYTES], kwk[HL_AES_KEY], wct[HL_AES_KEY], tag[HL_GCM_TAG];
-	size_t pl = HL_X25519_KEY;
-	int r = HL_ERR_INVALID;
+	uint8_t e[5] = { suite, (uint8_t)(epoch >> 24), (uint8_t)(epoch >> 16),
+	    (uint8_t)(epoch >> 8), (uint8_t)epoch };
+	EVP_MD_CTX *mc;
+	unsigned kl = 0;
 
-	if (publen != HL_X25519_KEY + ekl)
-		goto out;
-	r = HL_ERR_CRYPTO;
+	memset(key, 0, 32);
+	if ((mc = EVP_MD_CTX_new()) == NULL)
+		return;
+	if (EVP_DigestInit_ex(mc, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(mc, role, strlen(role) + 1) != 1 ||
+	    EVP_DigestUpdate(mc, e, sizeof(e)) != 1 || EVP_DigestUpdate(mc, a, alen) != 1 ||
+	    (blen > 0 && EVP_DigestUpdate(mc, b, blen) != 1) ||
+	    EVP_DigestFinal_ex(mc, key, &kl) != 1 || kl != 32)
+		memset(key, 0, 32);
+	EVP_MD_CTX_free(mc);
+}
+
+/* One hybrid encapsulation to pub: (ct_x, ss_x) from a fresh ephemeral
+ * X25519 key, (ct_m, ss_m) from ML-KEM. */
+static int
+hybrid_encaps(int param, const uint8_t *pub, size_t ekl, struct hl_kem_secret *s)
+{
+	EVP_PKEY *eph = NULL;
+	size_t pl = HL_X25519_KEY;
+	int r = HL_ERR_CRYPTO;
+
 	if ((eph = EVP_PKEY_Q_keygen(NULL, NULL, "X25519")) == NULL ||
-	    EVP_PKEY_get_raw_public_key(eph, eph_pub, &pl) != 1 || pl != HL_X25519_KEY)
+	    EVP_PKEY_get_raw_public_key(eph, s->ct_x, &pl) != 1 || pl != HL_X25519_KEY)
 		goto out;
-	if ((r = x25519_derive(eph, pub, ss_x)) != HL_OK ||
-	    (r = hl_mlkem_encaps(param, pub + HL_X25519_KEY, ekl, ct_m, ss_m)) != HL_OK ||
-	    (r = hl_keys_hybrid_combine(suite, ss_m, ss_x, eph_pub, ct_m, ctl, pub,
-	    pub + HL_X25519_KEY, ekl, id, node, kwk)) != HL_OK ||
-	    (r = gcm_key(1, kwk, ck, wct, tag)) != HL_OK)
+	if ((r = x25519_derive(eph, pub, s->ss_x)) != HL_OK ||
+	    (r = hl_mlkem_encaps(param, pub + HL_X25519_KEY, ekl, s->ct_m, s->ss_m)) != HL_OK)
 		goto out;
-	hl_buf_put(out, eph_pub, sizeof(eph_pub));
-	hl_buf_put(out, ct_m, ctl);
-	hl_buf_put(out, wct, sizeof(wct));
-	hl_buf_put(out, tag, sizeof(tag));
-	r = hl_buf_error(out);
+	s->ct_m_len = hl_mlkem_ct_bytes(param);
 out:
-	OPENSSL_cleanse(ss_x, sizeof(ss_x));
-	OPENSSL_cleanse(ss_m, sizeof(ss_m));
-	OPENSSL_cleanse(kwk, sizeof(kwk));
-	OPENSSL_cleanse(wct, sizeof(wct));
 	EVP_PKEY_free(eph);
 	return r;
 }
 
+/* The wrap of ck for one recipient. With sessions, the encapsulation to
+ * pub is reused for the session's life (kemcache.h); the KWK is still this
+ * envelope's own, since the combiner hashes in the envelope id. */
+static int
+hybrid_wrap(uint8_t suite, const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
+    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_kem_cache *sessions,
+    struct hl_buf *out)
+{
+	int param = hybrid_param(suite);
+	size_t ekl = hl_mlkem_ek_bytes(param), ctl = hl_mlkem_ct_bytes(param);
+	struct hl_kem_secret s;
+	uint8_t skey[32], kwk[HL_AES_KEY], wct[HL_AES_KEY], tag[HL_GCM_TAG];
+	uint64_t now = hl_now_ms();
+	int r = HL_ERR_INVALID;
+
+	memset(&s, 0, sizeof(s));
+	if (publen != HL_X25519_KEY + ekl)
+		goto out;
+	if (sessions != NULL)
+		session_key("hotline kem session: sent", suite, 0, pub, publen, NULL, 0, skey);
+	if (sessions == NULL || !hl_kem_cache_get(sessions, skey, now, &s) ||
+	    s.ct_m_len != ctl) {
+		if ((r = hybrid_encaps(param, pub, ekl, &s)) != HL_OK)
+			goto out;
+		if (sessions != NULL)
+			hl_kem_cache_put(sessions, skey, now, &s);
+	}
+	if ((r = hl_keys_hybrid_combine(suite, s.ss_m, s.ss_x, s.ct_x, s.ct_m, ctl, pub,
+	    pub + HL_X25519_KEY, ekl, id, node, kwk)) != HL_OK ||
+	    (r = gcm_key(1, kwk, ck, wct, tag)) != HL_OK)
+		goto out;
+	hl_buf_put(out, s.ct_x, sizeof(s.ct_x));
+	hl_buf_put(out, s.ct_m, ctl);
+	hl_buf_put(out, wct, sizeof(wct));
+	hl_buf_put(out, tag, sizeof(tag));
+	r = hl_buf_error(out);
+out:
+	OPENSSL_cleanse(&s, sizeof(s));
+	OPENSSL_cleanse(kwk, sizeof(kwk));
+	OPENSSL_cleanse(wct, sizeof(wct));
+	return r;
+}
+
+/* With sessions, the secrets of a ciphertext pair seen before in a live
+ * session are taken from it instead of decapsulating again (a modified
+ * ciphertext is another session's name, so it never borrows one). */
 static int
 hybrid_unwrap(const struct kem_key *key, const uint8_t id[HL_ID_BYTES], const char *node,
-    const uint8_t *wrap, size_t wraplen, uint8_t ck[HL_AES_KEY])
+    const uint8_t *wrap, size_t wraplen, struct hl_kem_cache *sessions, uint8_t ck[HL_AES_KEY])
 {
 	int param = hybrid_param(key->suite);
 	size_t ekl = hl_mlkem_ek_bytes(param), ctl = hl_mlkem_ct_bytes(param);
-	uint8_t ss_x[HL_X25519_KEY], ss_m[HL_MLKEM_SS_BYTES], kwk[HL_AES_KEY], tag[HL_GCM_TAG];
+	struct hl_kem_secret s;
+	uint8_t skey[32], kwk[HL_AES_KEY], tag[HL_GCM_TAG];
 	const uint8_t *ct_m = wrap + HL_X25519_KEY;
-	int r = HL_ERR_DECRYPT;
+	uint64_t now = hl_now_ms();
+	int r = HL_ERR_DECRYPT, have = 0;
 
+	memset(&s, 0, sizeof(s));
 	if (wraplen != HL_X25519_KEY + ctl + HL_AES_KEY + HL_GCM_TAG || key->sk == NULL)
 		goto out;
 	memcpy(tag, wrap + HL_X25519_KEY + ctl + HL_AES_KEY, HL_GCM_TAG);
-	if (x25519_derive(key->priv, wrap, ss_x) != HL_OK ||
-	    hl_mlkem_decaps(param, key->sk, key->sklen, ct_m, ctl, ss_m) != HL_OK ||
-	    hl_keys_hybrid_combine(key->suite, ss_m, ss_x, wrap, ct_m, ctl, key->pub,
+	if (sessions != NULL) {
+		session_key("hotline kem session: received", key->suite, key->epoch, wrap,
+		    HL_X25519_KEY + ctl, key->pub, HL_X25519_KEY, skey);
+		have = hl_kem_cache_get(sessions, skey, now, &s) && s.ct_m_len == ctl &&
+		    CRYPTO_memcmp(s.ct_x, wrap, HL_X25519_KEY) == 0 &&
+		    CRYPTO_memcmp(s.ct_m, ct_m, ctl) == 0;
+	}
+	if (!have) {
+		if (x25519_derive(key->priv, wrap, s.ss_x) != HL_OK ||
+		    hl_mlkem_decaps(param, key->sk, key->sklen, ct_m, ctl, s.ss_m) != HL_OK)
+			goto out;
+		memcpy(s.ct_x, wrap, HL_X25519_KEY);
+		memcpy(s.ct_m, ct_m, ctl);
+		s.ct_m_len = ctl;
+		if (sessions != NULL)
+			hl_kem_cache_put(sessions, skey, now, &s);
+	}
+	if (hl_keys_hybrid_combine(key->suite, s.ss_m, s.ss_x, wrap, ct_m, ctl, key->pub,
 	    key->pub + HL_X25519_KEY, ekl, id, node, kwk) != HL_OK ||
 	    gcm_key(0, kwk, wrap + HL_X25519_KEY + ctl, ck, tag) != HL_OK)
 		goto out;
@@ -712,24 +803,25 @@ out:
 		OPENSSL_cleanse(ck, HL_AES_KEY);
 		ERR_clear_error();
 	}
-	OPENSSL_cleanse(ss_x, sizeof(ss_x));
-	OPENSSL_cleanse(ss_m, sizeof(ss_m));
+	OPENSSL_cleanse(&s, sizeof(s));
 	OPENSSL_cleanse(kwk, sizeof(kwk));
 	return r;
 }
 
 static int
 hybrid768_wrap(const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
-    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out)
+    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_kem_cache *sessions,
+    struct hl_buf *out)
 {
-	return hybrid_wrap(HL_SUITE_X25519_MLKEM768, pub, publen, id, node, ck, out);
+	return hybrid_wrap(HL_SUITE_X25519_MLKEM768, pub, publen, id, node, ck, sessions, out);
 }
 
 static int
 hybrid1024_wrap(const uint8_t *pub, size_t publen, const uint8_t id[HL_ID_BYTES],
-    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_buf *out)
+    const char *node, const uint8_t ck[HL_AES_KEY], struct hl_kem_cache *sessions,
+    struct hl_buf *out)
 {
-	return hybrid_wrap(HL_SUITE_X25519_MLKEM1024, pub, publen, id, node, ck, out);
+	return hybrid_wrap(HL_SUITE_X25519_MLKEM1024, pub, publen, id, node, ck, sessions, out);
 }
 
 static const struct kem_suite suites[] = {
@@ -1202,6 +1294,8 @@ hl_keys_free(struct hl_keys *k)
 		pthread_mutex_destroy(&k->call_mu);
 		pthread_rwlock_destroy(&k->lock);
 	}
+	hl_kem_cache_free(k->send_sessions);
+	hl_kem_cache_free(k->recv_sessions);
 	hl_free_secret(k, sizeof(*k));
 }
 
@@ -1313,13 +1407,13 @@ hl_keys_unwrap(struct hl_keys *k, uint8_t suite, uint32_t epoch,
 	if ((key = kem_find(k, suite, 0, epoch)) == NULL)
 		r = HL_ERR_NOT_FOUND;
 	else
-		r = s->unwrap(key, id, my_node, wrap, wraplen, ck);
+		r = s->unwrap(key, id, my_node, wrap, wraplen, k->recv_sessions, ck);
 	pthread_rwlock_unlock(&k->lock);
 	return r;
 }
 
 int
-hl_keys_wrap(uint8_t suite, const uint8_t *pub, size_t publen,
+hl_keys_wrap(struct hl_keys *k, uint8_t suite, const uint8_t *pub, size_t publen,
     const uint8_t id[static HL_ID_BYTES], const char *node,
     const uint8_t ck[static HL_AES_KEY], struct hl_buf *out)
 {
@@ -1329,7 +1423,15 @@ hl_keys_wrap(uint8_t suite, const uint8_t *pub, size_t publen,
 		return HL_ERR_VERSION;
 	if (strlen(node) > HL_NODE_NAME_MAX)
 		return HL_ERR_INVALID;
-	return s->wrap(pub, publen, id, node, ck, out);
+	return s->wrap(pub, publen, id, node, ck, k != NULL ? k->send_sessions : NULL, out);
+}
+
+void
+hl_keys_session_stats(struct hl_keys *k, struct hl_kem_cache_stats *sent,
+    struct hl_kem_cache_stats *received)
+{
+	hl_kem_cache_stats(k != NULL ? k->send_sessions : NULL, sent);
+	hl_kem_cache_stats(k != NULL ? k->recv_sessions : NULL, received);
 }
 
 int
@@ -1459,6 +1561,10 @@ hl_keys_erase_before(struct hl_keys *k, const char *kem_dir, uint32_t keep_from,
 		k->nkem--;
 		(*erased)++;
 	}
+	/* a key erased: what was decapsulated with any key goes too (the
+	 * sessions of the keys kept begin again at their next envelope) */
+	if (*erased > 0)
+		hl_kem_cache_clear(k->recv_sessions);
 	pthread_rwlock_unlock(&k->lock);
 	return r;
 }

@@ -53,10 +53,17 @@ HL_WUR int hl_keys_unwrap(struct hl_keys *k, uint8_t suite, uint32_t epoch,
 
 /* Wrap the content key ck for the recipient node holding KEM public key pub
  * (suite layout, docs/PROTOCOL.md); appends the wrap to out. Needs no
- * private key; lives here so each suite's wrap and unwrap sit together. */
-HL_WUR int hl_keys_wrap(uint8_t suite, const uint8_t *pub, size_t publen,
+ * private key; lives here so each suite's wrap and unwrap sit together.
+ * k: NULL, or our keys, whose KEM sessions (kemcache.h) the hybrid suites
+ * reuse: then id must be fresh (never a re-seal under an old id). */
+HL_WUR int hl_keys_wrap(struct hl_keys *k, uint8_t suite, const uint8_t *pub, size_t publen,
     const uint8_t id[static HL_ID_BYTES], const char *node,
     const uint8_t ck[static HL_AES_KEY], struct hl_buf *out);
+/* Counters of the KEM sessions: sealing (this process) and opening (this
+ * process; under privsep the key keeper's are not seen here). */
+struct hl_kem_cache_stats;
+void hl_keys_session_stats(struct hl_keys *k, struct hl_kem_cache_stats *sent,
+    struct hl_kem_cache_stats *received);
 
 /* The hybrid combiner (docs/PROTOCOL.md, "Hybrid key wrap"): KWK =
  * SHA3-256(label || u8 suite || ss_m || ss_x || ct_x || ct_m || pk_x || pk_m

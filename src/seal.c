@@ -114,7 +114,11 @@ hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
 		}
 		memcpy(e->wraps[i].node, rc->node, strlen(rc->node) + 1);
 		e->wraps[i].kem_epoch = rc->epoch;
-		if ((r = hl_keys_wrap(sp->suite, rc->pub, rc->publen, e->id, rc->node, ck,
+		/* a fresh id may reuse the KEM sessions; a re-seal under an old
+		 * id never does (the same id under a session's secrets would give
+		 * the same KWK for another content key) */
+		if ((r = hl_keys_wrap(sp->id == NULL ? k : NULL, sp->suite, rc->pub, rc->publen,
+		    e->id, rc->node, ck,
 		    &wb[i])) != HL_OK)
 			goto out;
 		e->wraps[i].data = wb[i].data;

@@ -331,7 +331,7 @@ test_proxy_equals_direct(void **state)
 		memset(id, suite, sizeof(id));
 		memset(ck, 0x77 + suite, sizeof(ck));
 		hl_buf_init(&w, HL_WRAP_MAX_BYTES);
-		assert_int_equal(hl_keys_wrap(suite, kp2, kl2, id, "JPN/node-1", ck, &w), HL_OK);
+		assert_int_equal(hl_keys_wrap(NULL, suite, kp2, kl2, id, "JPN/node-1", ck, &w), HL_OK);
 		assert_int_equal(hl_keys_unwrap(direct, suite, e1, id, "JPN/node-1", w.data, w.len,
 		    c1), HL_OK);
 		assert_int_equal(hl_keys_unwrap(proxy, suite, e2, id, "JPN/node-1", w.data, w.len,

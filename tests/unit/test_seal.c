@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "envelope.h"
 #include "errors.h"
+#include "kemcache.h"
 #include "keys.h"
 #include "label.h"
 #include "seal.h"
@@ -251,6 +252,83 @@ test_seal_open_roundtrip(void **state)
 	assert_int_equal(ptlen, 0);
 	hl_free_secret(pt, ptlen);
 	hl_free(raw);
+}
+
+/* KEM sessions (kemcache.h) with the hybrid suite: two envelopes to the
+ * same recipients reuse its encapsulation (the same ciphertexts) but not
+ * its key-wrapping key (the wrapped keys differ); the recipient
+ * decapsulates once; a re-seal under an old id encapsulates afresh; a
+ * modified ciphertext is refused and spoils nothing. */
+static void
+test_kem_sessions(void **state)
+{
+	struct hl_seal_params sp;
+	struct hl_seal_recipient hr[2];
+	struct hl_envelope e1, e2, e3;
+	struct hl_kem_cache_stats st_s, st_r0, st_r;
+	uint8_t id1[HL_ID_BYTES], id2[HL_ID_BYTES], *r1 = NULL, *r2 = NULL, *r3 = NULL;
+	uint8_t *pt = NULL, ck[HL_AES_KEY], bad[HL_WRAP_MAX_BYTES];
+	size_t l1 = 0, l2 = 0, l3 = 0, ptlen = 0, ctl = 32 + 1088;
+
+	(void)state;
+	params(&sp);
+	sp.suite = HL_SUITE_X25519_MLKEM768;
+	memset(hr, 0, sizeof(hr));
+	hr[0].node = nb.name;
+	hr[1].node = nc.name;
+	assert_int_equal(hl_keys_kem_current(nb.keys, sp.suite, &hr[0].epoch, &hr[0].pub,
+	    &hr[0].publen), HL_OK);
+	assert_int_equal(hl_keys_kem_current(nc.keys, sp.suite, &hr[1].epoch, &hr[1].pub,
+	    &hr[1].publen), HL_OK);
+	sp.recipients = hr;
+	hl_keys_session_stats(nb.keys, &st_s, &st_r0);
+	assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id1, &r1, &l1), HL_OK);
+	assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id2, &r2, &l2), HL_OK);
+	assert_int_equal(hl_envelope_decode(r1, l1, &e1), HL_OK);
+	assert_int_equal(hl_envelope_decode(r2, l2, &e2), HL_OK);
+	assert_int_equal(e1.wraps[0].len, 1168);
+	/* the same encapsulation to KOR's key, another wrapped key */
+	assert_memory_equal(e1.wraps[0].data, e2.wraps[0].data, ctl);
+	assert_memory_not_equal(e1.wraps[0].data + ctl, e2.wraps[0].data + ctl, 48);
+	/* and another to the other recipient */
+	assert_memory_not_equal(e1.wraps[0].data, e1.wraps[1].data, 32);
+	hl_keys_session_stats(na.keys, &st_s, &st_r);
+	assert_true(st_s.hits >= 2 && st_s.live >= 2);
+	/* each opens; the recipient decapsulated once */
+	assert_int_equal(hl_open_envelope(nb.keys, &e1, r1, nb.name, &pt, &ptlen), HL_OK);
+	assert_memory_equal(pt, msg, sizeof(msg));
+	hl_free_secret(pt, ptlen);
+	assert_int_equal(hl_open_envelope(nb.keys, &e2, r2, nb.name, &pt, &ptlen), HL_OK);
+	assert_memory_equal(pt, msg, sizeof(msg));
+	hl_free_secret(pt, ptlen);
+	hl_keys_session_stats(nb.keys, &st_s, &st_r);
+	assert_int_equal(st_r.hits - st_r0.hits, 1);
+	assert_int_equal(st_r.misses - st_r0.misses, 1);
+	/* a modified ciphertext: refused, and the session still opens */
+	memcpy(bad, e2.wraps[0].data, e2.wraps[0].len);
+	bad[40] ^= 1;
+	assert_int_equal(hl_keys_unwrap(nb.keys, sp.suite, hr[0].epoch, id2, nb.name, bad,
+	    e2.wraps[0].len, ck), HL_ERR_DECRYPT);
+	bad[40] ^= 1;
+	bad[3] ^= 1;   /* ct_x */
+	assert_int_equal(hl_keys_unwrap(nb.keys, sp.suite, hr[0].epoch, id2, nb.name, bad,
+	    e2.wraps[0].len, ck), HL_ERR_DECRYPT);
+	assert_int_equal(hl_keys_unwrap(nb.keys, sp.suite, hr[0].epoch, id2, nb.name,
+	    e2.wraps[0].data, e2.wraps[0].len, ck), HL_OK);
+	/* another envelope's id with this wrap: another KWK, refused */
+	assert_int_equal(hl_keys_unwrap(nb.keys, sp.suite, hr[0].epoch, id1, nb.name,
+	    e2.wraps[0].data, e2.wraps[0].len, ck), HL_ERR_DECRYPT);
+	/* a re-seal under id1 encapsulates afresh */
+	sp.id = id1;
+	assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id1, &r3, &l3), HL_OK);
+	assert_int_equal(hl_envelope_decode(r3, l3, &e3), HL_OK);
+	assert_memory_not_equal(e3.wraps[0].data, e1.wraps[0].data, 32);
+	assert_int_equal(hl_open_envelope(nb.keys, &e3, r3, nb.name, &pt, &ptlen), HL_OK);
+	hl_free_secret(pt, ptlen);
+	OPENSSL_cleanse(ck, sizeof(ck));
+	hl_free(r1);
+	hl_free(r2);
+	hl_free(r3);
 }
 
 static void
@@ -530,6 +608,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seal_open_roundtrip),
+		cmocka_unit_test(test_kem_sessions),
 		cmocka_unit_test(test_seal_refusals),
 		cmocka_unit_test(test_every_bit_flip_rejected),
 		cmocka_unit_test(test_receipt_sign_verify),
