@@ -101,8 +101,10 @@ say "FLASH to all 35 partners"
 if [ -n "${MESH_PERF:-}" ] && command -v perf >/dev/null; then
 	perf record -q -a -g -F 499 -o "$T/perf.data" -- sleep 8 >/dev/null 2>"$T/perf.err" &
 	perfpid=$!
-	# and one recipient (KOR) with DWARF call graphs: what one envelope costs it
-	perf record -q -F 999 --call-graph dwarf,16384 -p "${NODE_PID[KOR]}" -o "$T/perf-kor.data" \
+	# and one node (MESH_PERF_NODE, default KOR: a recipient) with DWARF
+	# call graphs: what one envelope costs it
+	pn=${MESH_PERF_NODE:-KOR}
+	perf record -q -F 999 --call-graph dwarf,16384 -p "${NODE_PID[$pn]}" -o "$T/perf-kor.data" \
 		-- sleep 8 >/dev/null 2>"$T/perf-kor.err" &
 	perfkor=$!
 fi
@@ -114,8 +116,7 @@ sed -n 's/^lat_KOR_\(p50_us\|p99_us\)=/flash35.lat_KOR_\1=/p' "$T/f35.txt"
 if [ -n "${perfpid:-}" ]; then
 	wait "$perfpid" "$perfkor"
 	perf report -i "$T/perf-kor.data" --children --stdio --no-demangle -g none \
-		--percent-limit 0.5 >"$MESH_PERF/perf-mesh-kor-children.txt" 2>/dev/null
-	put kor_cpu_pct "$(awk '{ print $14 + $15 }' "/proc/${NODE_PID[KOR]}/stat")"
+		--percent-limit 0.5 >"$MESH_PERF/perf-mesh-node-children.txt" 2>/dev/null
 	perf report -i "$T/perf.data" --no-children --stdio --sort comm -g none \
 		>"$MESH_PERF/perf-mesh-comm.txt" 2>/dev/null
 	perf report -i "$T/perf.data" --no-children --stdio -g none --comm hotlined --sort dso \
