@@ -769,10 +769,12 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 	if ((peers = json_array()) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
-		p = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:s, s:o, s:o}, "
+		p = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:s, s:o, s:o}, "
 		    "s:{s:o, s:o, s:s}, s:b, s:I, s:I, s:o, s:s}",
 		    "node", st[i].node, "partner", st[i].partner,
 		    "link", st[i].up ? "up" : "down",
+		    "protocol", st[i].protocol != 0 ? json_integer((json_int_t)st[i].protocol) :
+		    json_null(),
 		    "last_heartbeat", hl_apijson_time(st[i].last_heartbeat_ms),
 		    "rtt_ms", st[i].rtt_us != 0 ? json_real((double)(st[i].rtt_us / 10) / 100.0) :
 		    json_null(),

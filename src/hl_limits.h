@@ -13,6 +13,7 @@
 #define HL_LEVEL_NAME_MAX 24                    /* classification name, bytes */
 #define HL_RELEASABLE_MAX 64                    /* partners in releasable-to */
 #define HL_RECIPIENTS_MAX 64                    /* recipient nodes per envelope */
+#define HL_PROTO1_RELEASABLE_MAX 32             /* partners, recipients: link protocol 1's limit */
 #define HL_GROUPS_MAX 16                        /* releasability groups of a policy ([group NAME]) */
 #define HL_PEERS_MAX 64                         /* configured peers per node */
 #define HL_ROUTES_MAX HL_PEERS_MAX              /* nodes named in one ROUTES frame */

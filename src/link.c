@@ -113,6 +113,30 @@ out:
 	return r;
 }
 
+/* ALPN: the protocol list on the wire (length-prefixed), and the server's
+ * choice: ours when offered, else none (the handshake goes on: a peer of
+ * the previous release speaks protocol 1). */
+static const unsigned char alpn_wire[] = "\x09" HL_LINK_ALPN;
+
+static int
+alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned inlen, void *arg)
+{
+	unsigned i = 0;
+
+	(void)ssl;
+	(void)arg;
+	while (i < inlen && (unsigned)in[i] + 1 <= inlen - i) {
+		if (in[i] == strlen(HL_LINK_ALPN) && memcmp(in + i + 1, HL_LINK_ALPN, in[i]) == 0) {
+			*out = in + i + 1;
+			*outlen = in[i];
+			return SSL_TLSEXT_ERR_OK;
+		}
+		i += (unsigned)in[i] + 1;
+	}
+	return SSL_TLSEXT_ERR_NOACK;
+}
+
 int
 hl_link_ctx_new(const struct hl_config *cfg, struct event_base *base,
     const struct hl_link_cbs *cbs, void *arg, struct hl_link_ctx **out,
@@ -138,6 +162,13 @@ hl_link_ctx_new(const struct hl_config *cfg, struct event_base *base,
 	SSL_CTX_set_max_proto_version(c->ssl, TLS1_3_VERSION);
 	SSL_CTX_set_options(c->ssl, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_session_cache_mode(c->ssl, SSL_SESS_CACHE_OFF);
+	/* the link protocol: offered when we dial, chosen when we accept; a
+	 * node of the previous release offers none and ignores ours */
+	if (SSL_CTX_set_alpn_protos(c->ssl, alpn_wire, sizeof(alpn_wire) - 1) != 0) {
+		snprintf(err, errlen, "TLS: cannot set ALPN");
+		goto out;
+	}
+	SSL_CTX_set_alpn_select_cb(c->ssl, alpn_select, NULL);
 	/* the TLS pair (tls_certificate, tls_key), not the signing key */
 	if (SSL_CTX_use_certificate_file(c->ssl, cfg->tls_cert_path, SSL_FILETYPE_PEM) != 1) {
 		snprintf(err, errlen, "%s: cannot load the TLS certificate", cfg->tls_cert_path);
@@ -390,6 +421,8 @@ static void
 link_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct tls_link *l = arg;
+	const unsigned char *ap = NULL;
+	unsigned apl = 0;
 	char why[200];
 
 	(void)bev;
@@ -401,6 +434,9 @@ link_event_cb(struct bufferevent *bev, short what, void *arg)
 			tls_close_link(l, why);
 			return;
 		}
+		SSL_get0_alpn_selected(bufferevent_openssl_get_ssl(l->bev), &ap, &apl);
+		l->base.proto = apl == strlen(HL_LINK_ALPN) &&
+		    memcmp(ap, HL_LINK_ALPN, apl) == 0 ? HL_LINK_PROTO : 1;
 		l->opened = 1;
 		bufferevent_set_timeouts(l->bev, NULL, NULL);
 		if (l->ctx->cbs.on_open != NULL)

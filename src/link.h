@@ -33,9 +33,16 @@ struct hl_link_ops {
 };
 
 /* What every transport's connection starts with (its own state follows). */
+/* The link protocol, negotiated with TLS ALPN (docs/PROTOCOL.md, "Link
+ * protocol versions"): 2 when both sides offer "hotline/2"; 1 when the
+ * peer offers nothing (the release before issue 16). */
+#define HL_LINK_PROTO 2
+#define HL_LINK_ALPN "hotline/2"
+
 struct hl_link {
 	const struct hl_link_ops *ops;
 	const struct hl_peer_conf *peer;   /* the authenticated peer's identity (NULL before) */
+	unsigned proto;                    /* 1 or HL_LINK_PROTO, once open */
 	void *udata;                       /* the node's per-link slot */
 	char addr[80];                     /* "host:port", for logs */
 };

@@ -67,6 +67,7 @@ struct hl_peer_status {
 	char node[HL_NODE_NAME_MAX + 1];
 	char partner[HL_PARTNER_MAX + 1];
 	int up;
+	unsigned protocol;            /* link protocol last negotiated, 0 not yet */
 	uint64_t last_heartbeat_ms;   /* last PONG or PING seen, 0 never */
 	uint64_t rtt_us;              /* last round trip, 0 unknown */
 	uint64_t queue_depth;

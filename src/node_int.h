@@ -85,6 +85,7 @@ struct peer_state {
 	struct hl_link *link;          /* authenticated connection, or NULL */
 	struct hl_link *dialing;       /* our outgoing attempt, or NULL */
 	int up;                        /* HELLO received on link */
+	unsigned proto;                /* link protocol last negotiated (link.h), 0 not yet */
 	int dialer;                    /* we dial this peer (our name sorts first) */
 	uint64_t retry_at_ms;
 	uint32_t backoff_ms;

@@ -250,6 +250,7 @@ node_on_open(void *arg, struct hl_link *l, const struct hl_peer_conf *peer)
 		node_reasm_clear(ps);
 	}
 	ps->link = l;
+	ps->proto = l->proto;
 	ps->acked_epoch = 0;
 	hl_link_set_udata(l, ps);
 	hl_link_set_idle_timeout(l, n->cfg.dead_after_ms);

@@ -167,6 +167,22 @@ send_prepare(struct hl_node *n, const struct hl_send_req *req, struct send_job *
 		    rp[i]->conf->partner, rp[i]->conf->accreditation, named[i], why, whylen)) != HL_OK)
 			goto refused;
 	}
+	/* more than 32 partners or recipients: only for nodes that spoke this
+	 * release's protocol on their last link (the previous one cannot
+	 * decode such an envelope and would drop it unanswered) */
+	if (req->label.nrel > HL_PROTO1_RELEASABLE_MAX || nr > HL_PROTO1_RELEASABLE_MAX) {
+		for (i = 0; i < nr; i++) {
+			if (rp[i]->proto >= 2)
+				continue;
+			snprintf(why, whylen, "%s: %s; an envelope with more than %d partners or "
+			    "recipients needs this release's protocol (2)", rp[i]->conf->node,
+			    rp[i]->proto == 1 ? "its last link spoke protocol 1 (the previous release)" :
+			    "no link to it since this node started, so its protocol is not known",
+			    HL_PROTO1_RELEASABLE_MAX);
+			r = HL_ERR_DENIED;
+			goto refused;
+		}
+	}
 	if ((sj = hl_calloc(1, sizeof(*sj))) == NULL)
 		return HL_ERR_NOMEM;
 	if (req->content_len > 0) {
@@ -564,6 +580,7 @@ hl_node_peers(struct hl_node *n, struct hl_peer_status **st, size_t *count)
 		snprintf(s[i].node, sizeof(s[i].node), "%s", ps->conf->node);
 		snprintf(s[i].partner, sizeof(s[i].partner), "%s", ps->conf->partner);
 		s[i].up = ps->up;
+		s[i].protocol = ps->proto;
 		s[i].last_heartbeat_ms = ps->last_heard_ms;
 		s[i].rtt_us = ps->rtt_us;
 		s[i].up_since_ms = ps->up ? ps->up_since_ms : 0;

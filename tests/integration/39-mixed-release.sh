@@ -4,13 +4,13 @@
 # directory once), JPN and USA this one. The envelope, label and receipt
 # formats are unchanged, so: JPN's FLASH envelopes, sealed with KEM
 # sessions (the same hybrid ciphertexts for a recipient across envelopes),
-# open at the old KOR and at USA; KOR's open at JPN and USA; a label of 40
-# partners, which the old release cannot decode, is dropped by KOR
-# unanswered (it has no id it trusts to answer to): JPN keeps it queued and
-# offers it again, never marks it delivered (docs/PROTOCOL.md
-# "Releasability groups", compatibility); once KOR is upgraded on the same
-# data, what it stored under the old release reads back, and the queued
-# envelope arrives.
+# open at the old KOR and at USA; KOR's open at JPN and USA. The link
+# protocol is negotiated with TLS ALPN: JPN-USA speak 2, JPN-KOR 1 (the old
+# release offers nothing and ignores the offer). A label of 40 partners,
+# which the old release cannot decode, is refused at JPN for KOR with the
+# reason, and goes to USA; once KOR is upgraded on the same data, what it
+# stored under the old release reads back, its link speaks 2 and the same
+# send goes.
 . "$(dirname "$0")/lib.sh"
 
 ROOT=${HOTLINE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -45,6 +45,8 @@ wait_link JPN KOR
 wait_link JPN USA
 wait_link USA KOR
 ok "links up between the two releases"
+expect_eq "$(hl JPN status --json | jq -r '[.peers[] | "\(.node)=\(.protocol)"] | sort | join(" ")')" \
+	"KOR/node-1=1 USA/node-1=2" "JPN speaks protocol 1 with the old KOR, 2 with USA"
 
 ids=()
 for i in 1 2 3; do
@@ -87,12 +89,14 @@ ok "the old KOR's FLASH opens at JPN and USA"
 
 rel="JPN,KOR"
 for i in $(seq 10 47); do rel="$rel,Q$i"; done
-big=$(hl JPN send --to KOR --precedence immediate --classification RESTRICTED --releasable-to "$rel" \
-	--tlp green "forty partners") || fail "send with 40 partners"
-wait_until 10 grep -q "malformed envelope" "$T/KOR.log" || fail "the old KOR did not see it"
-sleep 1
-expect_eq "$(delivery_state JPN "$big" KOR)" queued \
-	"a label of 40 partners: the old KOR drops it unanswered, JPN keeps it queued (not delivered)"
+if hl JPN send --to KOR --precedence immediate --classification RESTRICTED --releasable-to "$rel" \
+	--tlp green "forty partners" 2>"$T/err"; then fail "a 40-partner label went to the old KOR"; fi
+expect_match "$(cat "$T/err")" "KOR/node-1: its last link spoke protocol 1 \(the previous release\)" \
+	"a label of 40 partners for the old KOR is refused at JPN, with the reason"
+big=$(hl JPN send --to USA --precedence immediate --classification RESTRICTED --releasable-to "$rel,USA" \
+	--tlp green "forty-one partners") || fail "send with 41 partners to USA"
+wait_state JPN "$big" USA delivered
+ok "a label of 41 partners goes to USA (protocol 2)"
 
 # KOR upgraded on the same data: what it stored under the old release reads back
 kill -TERM "${NODE_PID[KOR]}"
@@ -102,7 +106,11 @@ node_start KOR
 expect_eq "$(hl KOR show "${ids[0]}" --json | jq -r .text)" "new to old, number 1" \
 	"the upgraded KOR reads what the old one stored"
 wait_link JPN KOR
+expect_eq "$(hl JPN status --json | jq -r '.peers[] | select(.node == "KOR/node-1") | .protocol')" 2 \
+	"the upgraded KOR's link speaks protocol 2"
+big=$(hl JPN send --to KOR --precedence immediate --classification RESTRICTED --releasable-to "$rel" \
+	--tlp green "forty partners") || fail "send with 40 partners after the upgrade"
 wait_state JPN "$big" KOR delivered
 expect_eq "$(hl KOR show "$big" --json | jq -r '.label.releasable_to | length')" 40 \
-	"the envelope of 40 partners, kept queued, arrives once KOR is upgraded"
+	"and a label of 40 partners goes to it"
 echo "# $CHECKS checks"

@@ -287,6 +287,7 @@ link_new(struct world *w, struct fx_node *owner, struct fx_node *to)
 	assert_non_null(l = hl_calloc(1, sizeof(*l)));
 	l->base.ops = &mem_ops;
 	l->base.peer = hl_config_peer(hl_node_config(owner->n), to->name);
+	l->base.proto = HL_LINK_PROTO;
 	assert_non_null(l->base.peer);
 	snprintf(l->base.addr, sizeof(l->base.addr), "mem:%s", to->name);
 	l->owner = owner;
