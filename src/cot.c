@@ -160,17 +160,27 @@ finish(struct hl_buf *out, size_t mark)
 	return r;
 }
 
+/* Before an event: the arguments and the buffer are fit; OUT: *mark, where
+ * the event starts (finish goes back there on failure). */
+static int
+event_start(const struct hl_track *t, const struct hl_cot_meta *m, const struct hl_buf *out,
+    size_t *mark)
+{
+	if (!meta_ok(t, m, out))
+		return HL_ERR_INVALID;
+	*mark = out->len;
+	return hl_buf_error(out);
+}
+
 int
 hl_cot_track(const struct hl_track *t, const struct hl_cot_meta *m, struct hl_buf *out)
 {
 	char uid[HL_COT_UID_MAX];
-	size_t mark;
+	size_t mark = 0;
+	int r;
 
-	if (!meta_ok(t, m, out))
-		return HL_ERR_INVALID;
-	if (hl_buf_error(out) != HL_OK)
-		return hl_buf_error(out);
-	mark = out->len;
+	if ((r = event_start(t, m, out, &mark)) != HL_OK)
+		return r;
 	hl_cot_uid(m->origin, t->track_id, m->exercise, 0, uid);
 	event_head(out, t, m, uid, "a-u-A-W-M", "m-p", t->dropped, t->lat, t->lon,
 	    t->has_alt ? t->alt_m : 0.0, COT_UNKNOWN_CE);
@@ -203,14 +213,11 @@ hl_cot_impact(const struct hl_track *t, const struct hl_cot_meta *m, struct hl_b
 {
 	char uid[HL_COT_UID_MAX];
 	double radius_m;
-	size_t mark;
-	int gone;
+	size_t mark = 0;
+	int gone, r;
 
-	if (!meta_ok(t, m, out))
-		return HL_ERR_INVALID;
-	if (hl_buf_error(out) != HL_OK)
-		return hl_buf_error(out);
-	mark = out->len;
+	if ((r = event_start(t, m, out, &mark)) != HL_OK)
+		return r;
 	gone = !t->has_impact || t->dropped;
 	radius_m = t->has_impact ? t->impact_radius_km * 1000.0 : 0.0;
 	hl_cot_uid(m->origin, t->track_id, m->exercise, 1, uid);

@@ -448,8 +448,8 @@ tls_error(const struct hl_httpc *c, SSL *ssl, const char *what, int e, char *err
 	tls_error_oe(c, ssl, what, ERR_peek_last_error(), e, err, errlen);
 }
 
-static int
-is_ip_literal(const char *h)
+int
+hl_httpc_ip_literal(const char *h)
 {
 	struct addrinfo hints, *res = NULL;
 
@@ -500,7 +500,7 @@ ssl_new(SSL_CTX *ctx, const struct hl_httpc *c, SSL **out, char *err, size_t err
 
 	*out = NULL;
 	if ((ssl = SSL_new(ctx)) == NULL ||
-	    (!is_ip_literal(c->host) && SSL_set_tlsext_host_name(ssl, c->host) != 1) ||
+	    (!hl_httpc_ip_literal(c->host) && SSL_set_tlsext_host_name(ssl, c->host) != 1) ||
 	    (c->node[0] == '\0' && SSL_set1_host(ssl, c->host) != 1)) {
 		tls_error(c, NULL, "cannot set up TLS for", 0, err, errlen);
 		SSL_free(ssl);

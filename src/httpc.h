@@ -95,6 +95,9 @@ HL_WUR int hl_httpc_head(const struct hl_httpc *c, const struct hl_httpc_req *rq
     struct hl_buf *out);
 /* The TLS context for c (its CA and TLS versions). OUT: *out (caller frees
  * with SSL_CTX_free). err: one line. */
+/* 1 if h is a numeric IPv4 or IPv6 address (no SNI, no host-name check
+ * by name). */
+int hl_httpc_ip_literal(const char *h);
 HL_WUR int hl_httpc_tls(const struct hl_httpc *c, struct ssl_ctx_st **out, char *err,
     size_t errlen);
 

@@ -154,54 +154,8 @@ int
 hl_partner_list_parse(const char *csv, char out[][HL_PARTNER_MAX + 1], unsigned max,
     unsigned *n)
 {
-	const char *s = csv, *e, *end;
-	char code[HL_PARTNER_MAX + 1];
-	size_t len, i;
-	unsigned k, j;
-
-	*n = 0;
-	/* empty or blank: an empty list */
-	for (end = csv; *end == ' ' || *end == '\t'; end++)
-		;
-	if (*end == '\0')
-		return HL_OK;
-	k = 0;
-	for (;;) {
-		if ((e = strchr(s, ',')) == NULL)
-			e = s + strlen(s);
-		end = e;
-		while (s < end && (*s == ' ' || *s == '\t'))
-			s++;
-		while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		len = (size_t)(end - s);
-		if (len < HL_PARTNER_MIN || len > HL_PARTNER_MAX)
-			return HL_ERR_INVALID;
-		for (i = 0; i < len; i++) {
-			char c = s[i];
-
-			if (c >= 'a' && c <= 'z')
-				c = (char)(c - 'a' + 'A');
-			code[i] = c;
-		}
-		code[len] = '\0';
-		if (!hl_partner_valid(code))
-			return HL_ERR_INVALID;
-		for (j = 0; j < k; j++)
-			if (strcmp(out[j], code) == 0)
-				break;
-		if (j == k) {
-			if (k >= max)
-				return HL_ERR_TOO_BIG;
-			memcpy(out[k++], code, len + 1);
-		}
-		if (*e == '\0')
-			break;
-		s = e + 1;
-	}
-	qsort(out, k, sizeof(out[0]), partner_cmp);
-	*n = k;
-	return HL_OK;
+	/* the same list without groups */
+	return hl_policy_partner_list(NULL, csv, out, max, n);
 }
 
 /* code into out[0, *n) unless it is there; HL_ERR_TOO_BIG past max. */
@@ -262,13 +216,17 @@ hl_policy_partner_list(const struct hl_policy *p, const char *csv,
 		while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
 		len = (size_t)(end - s);
-		if (len < HL_PARTNER_MIN || len > HL_PARTNER_MAX)
+		if (len < HL_PARTNER_MIN || len > HL_PARTNER_MAX) {
+			*n = 0;
 			return HL_ERR_INVALID;
+		}
 		for (i = 0; i < len; i++)
 			item[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 'a' + 'A' : s[i]);
 		item[len] = '\0';
-		if ((r = list_add_item(p, item, out, max, n)) != HL_OK)
+		if ((r = list_add_item(p, item, out, max, n)) != HL_OK) {
+			*n = 0;   /* nothing half-made */
 			return r;
+		}
 		if (*e == '\0')
 			break;
 		s = e + 1;

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "config.h"
 #include "cot.h"
+#include "httpc.h"
 #include "label.h"
 #include "log.h"
 #include "store.h"
@@ -459,19 +460,6 @@ fail:
 	return HL_ERR_CONFIG;
 }
 
-static int
-ip_literal(const char *h)
-{
-	struct addrinfo hints, *res = NULL;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST;
-	if (getaddrinfo(h, NULL, &hints, &res) != 0)
-		return 0;
-	freeaddrinfo(res);
-	return 1;
-}
-
 static void
 endpoint_dial(evutil_socket_t fd, short what, void *arg)
 {
@@ -487,7 +475,7 @@ endpoint_dial(evutil_socket_t fd, short what, void *arg)
 	if (o->tls != NULL) {
 		/* the server's certificate must name the host we dial */
 		if ((ssl = SSL_new(o->tls)) == NULL ||
-		    (!ip_literal(o->c->host) && SSL_set_tlsext_host_name(ssl, o->c->host) != 1) ||
+		    (!hl_httpc_ip_literal(o->c->host) && SSL_set_tlsext_host_name(ssl, o->c->host) != 1) ||
 		    SSL_set1_host(ssl, o->c->host) != 1)
 			goto fail;
 		bev = bufferevent_openssl_socket_new(o->t->base, -1, ssl,
