@@ -638,8 +638,12 @@ receipt_verified(struct hl_job *j)
 
 	/* cancelled at a stop: dropped unacknowledged, so the issuer sends it
 	 * again on the next link */
-	if (!j->cancelled)
+	if (!j->cancelled) {
 		receipt_apply(rj->n, rj->ps, rj->from, &rj->rc, rj->verified);
+		/* out of the batch again (as after a frame), so that another
+		 * writer, such as the STIX queue, may have it committed */
+		node_batch_idle(rj->n);
+	}
 	hl_free(rj);
 }
 

@@ -752,6 +752,58 @@ test_batch_other_writer(void **state)
 	world_free(&w);
 }
 
+/* Move the frames queued on l to its other side, nothing else. */
+static void
+move_frames(struct mem_link *l)
+{
+	struct mem_frame *f;
+
+	while (!l->closing && (f = l->head) != NULL) {
+		l->head = f->next;
+		if (l->head == NULL)
+			l->tail = NULL;
+		l->queued -= f->len + HL_FRAME_HEADER;
+		if (l->other != NULL)
+			deliver(l->other, f);
+		hl_free(f->p);
+		hl_free(f);
+	}
+}
+
+/* A receipt verified on a crypto worker joins the origin's batch from the
+ * pool's completion, not from a frame: it must leave the batch idle, so
+ * that another writer (the STIX queue, the API) can still begin (it had
+ * such a writer fail with "invalid argument"). */
+static void
+test_receipt_leaves_batch_idle(void **state)
+{
+	struct world w;
+	struct mem_link *la, *lb;
+	struct fx_node *j, *k;
+	struct hl_store *js;
+	uint8_t id[HL_ID_BYTES];
+
+	(void)state;
+	world_two(&w, &j, &k, &la, &lb);
+	js = hl_node_store(j->n);
+	assert_int_equal(send_text(j, KOR, "JPN,KOR", "receipt please", id), HL_OK);
+	move_frames(la);                    /* the envelope to KOR */
+	(void)hl_node_settle(k->n);
+	assert_int_not_equal(event_base_loop(w.base, EVLOOP_NONBLOCK), -1);
+	(void)hl_node_settle(k->n);         /* KOR's batch on disk: its receipt goes */
+	assert_true(lb->sent[HL_FRAME_RECEIPT] >= 1);
+	move_frames(lb);                    /* the receipt to JPN */
+	(void)hl_node_settle(j->n);         /* verified (on a worker, or already here) */
+	/* a writer with a transaction of its own, as the STIX queue's slices */
+	assert_int_equal(hl_store_begin(js), HL_OK);
+	assert_int_equal(hl_store_audit(js, "test-write", NULL, "test", "another writer",
+	    hl_now_ms()), HL_OK);
+	assert_int_equal(hl_store_commit(js), HL_OK);
+	world_run(&w);
+	assert_int_equal(delivery_state(j, id, KOR), HL_DLV_DELIVERED);
+	world_free(&w);
+}
+
 /* Relay: JPN reaches USA only through KOR. KOR's ROUTES and the gossiped
  * descriptors let JPN seal to USA and send a RELAY frame; KOR stores it in
  * transit and forwards it; USA's receipt comes back through KOR. Rule 2: a
@@ -1047,6 +1099,7 @@ main(void)
 		cmocka_unit_test(test_malformed_frames),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_batch_other_writer),
+		cmocka_unit_test(test_receipt_leaves_batch_idle),
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_subscribers),
 		cmocka_unit_test(test_stix_queue),
