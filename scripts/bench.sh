@@ -49,7 +49,7 @@ say() { echo "bench: $*" >&2; }
 # put KEY VALUE
 put() { printf '%s=%s\n' "$1" "$2" >>"$R"; }
 # rec PREFIX FILE: every key=value line of FILE as PREFIX.key=value
-rec() { sed -n "s/^\([a-zA-Z0-9_]*\)=\(.*\)$/$1.\1=\2/p" "$2" >>"$R"; }
+rec() { sed -n "s/^\([a-zA-Z0-9_.]*\)=\(.*\)$/$1.\1=\2/p" "$2" >>"$R"; }
 
 # ---- build the peer clients and the shim (a failure = rows not measured)
 make -k -s -C "$ROOT" BUILD="$BUILD" bench-peers >"$T/peers-build.log" 2>&1 ||
