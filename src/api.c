@@ -945,11 +945,10 @@ tracks_done(void *ctx)
 	hl_free(x);
 }
 
-/* The batch's parse (about 14 ms for 1,000 records) runs off the loop
- * (hl_node_offload: the files thread), where a FLASH request arriving
- * meanwhile would wait for it: the job owns the body and a copy of the
- * operator, reads only the configuration's policy, and comes back to
- * tracks_parsed. */
+/* The batch's parse (about 14 ms for 1,000 records) runs on a crypto
+ * worker, not on the loop, where a FLASH request arriving meanwhile would
+ * wait for it: the job owns the body and a copy of the operator, reads
+ * only the configuration's policy, and comes back to tracks_parsed. */
 struct api_tracks_parse {
 	struct hl_job j;                  /* first: the pool hands back &j */
 	struct hl_api *a;

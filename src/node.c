@@ -147,9 +147,7 @@ hl_node_flash_busy(struct hl_node *n)
 void
 hl_node_offload(struct hl_node *n, struct hl_job *j)
 {
-	/* on the files thread (nice 10), not on a crypto worker: a 14 ms parse
-	 * there made a FLASH seal wait for a free worker */
-	if (n->files != NULL && hl_workq_submit(n->files, j) == HL_OK)
+	if (n->crypto != NULL && hl_workq_submit(n->crypto, j) == HL_OK)
 		return;
 	j->run(j, NULL);
 	j->done(j);

@@ -98,11 +98,11 @@ struct hl_store *hl_node_store(struct hl_node *n);
  * commit is on disk), the ms it is expected to take still; 0: none. Bulk
  * work on the loop (the STIX queue) yields to it. */
 uint64_t hl_node_flash_busy(struct hl_node *n);
-/* Bulk pure work off the loop: j (lane, run, done set; run touches only
- * what the job owns and read-only configuration) runs on the files thread
- * (nice 10, below the loop and the crypto workers) and comes back in done
- * on the loop. Without that thread, or with its queue full, it runs here
- * and now (run, then done) before this returns. */
+/* Pure work off the loop: j (lane, run, done set; run touches only what
+ * the job owns and read-only configuration) runs on a crypto worker and
+ * comes back in done on the loop, after the FLASH work queued before it.
+ * Without a pool, or with a full one, it runs here and now (run, then
+ * done) before this returns. */
 struct hl_job;
 void hl_node_offload(struct hl_node *n, struct hl_job *j);
 uint64_t hl_node_started_ms(const struct hl_node *n);
