@@ -534,26 +534,27 @@ accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
 }
 
 int
-hl_link_listen(struct hl_link_ctx *c, char *err, size_t errlen)
+hl_link_bind(struct event_base *base, const char *host, uint16_t port, int backlog,
+    evconnlistener_cb cb, void *arg, struct evconnlistener **out, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL;
-	char port[8];
+	char ps[8];
 	int r = HL_ERR_IO;
 
+	*out = NULL;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", c->cfg->listen_port);
-	if (getaddrinfo(c->cfg->listen_host, port, &hints, &res) != 0 || res == NULL) {
-		snprintf(err, errlen, "listen: cannot resolve %s", c->cfg->listen_host);
+	snprintf(ps, sizeof(ps), "%u", port);
+	if (getaddrinfo(host, ps, &hints, &res) != 0 || res == NULL) {
+		snprintf(err, errlen, "listen: cannot resolve %s", host);
 		goto out;
 	}
-	c->listener = evconnlistener_new_bind(c->base, accept_cb, c,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 64,
-	    res->ai_addr, (int)res->ai_addrlen);
-	if (c->listener == NULL) {
-		snprintf(err, errlen, "listen %s:%u: %s", c->cfg->listen_host, c->cfg->listen_port,
+	if ((*out = evconnlistener_new_bind(base, cb, arg,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, backlog,
+	    res->ai_addr, (int)res->ai_addrlen)) == NULL) {
+		snprintf(err, errlen, "listen %s:%u: %s", host, (unsigned)port,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		goto out;
 	}
@@ -562,6 +563,13 @@ out:
 	if (res != NULL)
 		freeaddrinfo(res);
 	return r;
+}
+
+int
+hl_link_listen(struct hl_link_ctx *c, char *err, size_t errlen)
+{
+	return hl_link_bind(c->base, c->cfg->listen_host, c->cfg->listen_port, 64, accept_cb, c,
+	    &c->listener, err, errlen);
 }
 
 int

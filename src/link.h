@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/listener.h>
+
 #include "config.h"
 #include "errors.h"
 
@@ -67,6 +69,12 @@ HL_WUR int hl_link_ctx_new(const struct hl_config *cfg, struct event_base *base,
 void hl_link_ctx_free(struct hl_link_ctx *c);
 /* Accept connections on cfg->listen_host:listen_port. */
 HL_WUR int hl_link_listen(struct hl_link_ctx *c, char *err, size_t errlen);
+/* A TCP listener on host:port (numeric port, reusable address, close on
+ * exec) calling cb for each connection; the links' and the CoT outputs'
+ * (takout.c). OUT: *out. Errors: "listen: cannot resolve HOST",
+ * "listen HOST:PORT: reason". */
+HL_WUR int hl_link_bind(struct event_base *base, const char *host, uint16_t port, int backlog,
+    evconnlistener_cb cb, void *arg, struct evconnlistener **out, char *err, size_t errlen);
 /* Dial a peer; the result arrives through on_open / on_close. */
 HL_WUR int hl_link_connect(struct hl_link_ctx *c, const struct hl_peer_conf *peer,
     struct hl_link **out);

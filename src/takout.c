@@ -26,6 +26,7 @@
 #include "cot.h"
 #include "httpc.h"
 #include "label.h"
+#include "link.h"
 #include "log.h"
 #include "store.h"
 #include "takout.h"
@@ -394,34 +395,17 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
 static int
 listen_out(struct tak_out *o, char *err, size_t errlen)
 {
-	struct addrinfo hints, *res = NULL;
-	char port[8];
-	int r = HL_ERR_IO;
+	char why[300];
+	int r;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", o->c->listen_port);
-	if (getaddrinfo(o->c->listen_host, port, &hints, &res) != 0 || res == NULL) {
-		snprintf(err, errlen, "[tak %s] listen: cannot resolve %s", o->c->name,
-		    o->c->listen_host);
-		goto out;
-	}
-	if ((o->lis = evconnlistener_new_bind(o->t->base, on_accept, o,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 16, res->ai_addr,
-	    (int)res->ai_addrlen)) == NULL) {
-		snprintf(err, errlen, "[tak %s] listen %s:%u: %s", o->c->name, o->c->listen_host,
-		    o->c->listen_port, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		goto out;
+	if ((r = hl_link_bind(o->t->base, o->c->listen_host, o->c->listen_port, 16, on_accept, o,
+	    &o->lis, why, sizeof(why))) != HL_OK) {
+		snprintf(err, errlen, "[tak %s] %s", o->c->name, why);
+		return r;
 	}
 	log_info("tak %s: serving CoT on %s:%u", o->c->name, o->c->listen_host,
 	    o->c->listen_port);
-	r = HL_OK;
-out:
-	if (res != NULL)
-		freeaddrinfo(res);
-	return r;
+	return HL_OK;
 }
 
 /* ---- the endpoint ---- */

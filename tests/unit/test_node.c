@@ -329,13 +329,34 @@ deliver(struct mem_link *to, const struct mem_frame *f)
 	hl_node_link_cbs.on_frame(to->owner->n, &to->base, f->type, f->p, f->len);
 }
 
+/* Move the frames queued on l to its other side, nothing else. 1 if any
+ * moved. */
+static int
+move_frames(struct mem_link *l)
+{
+	struct mem_frame *f;
+	int moved = 0;
+
+	while (!l->closing && (f = l->head) != NULL) {
+		l->head = f->next;
+		if (l->head == NULL)
+			l->tail = NULL;
+		l->queued -= f->len + HL_FRAME_HEADER;
+		if (l->other != NULL)
+			deliver(l->other, f);
+		hl_free(f->p);
+		hl_free(f);
+		moved = 1;
+	}
+	return moved;
+}
+
 /* Move every queued frame to the other side, let the loop flush batches,
  * report closed links (on_close, and the other side sees the close), until
  * nothing moves. */
 static void
 world_run(struct world *w)
 {
-	struct mem_frame *f;
 	unsigned i, rounds = 0;
 	int moved;
 
@@ -343,19 +364,9 @@ world_run(struct world *w)
 		moved = 0;
 		for (i = 0; i < w->nlinks; i++) {
 			struct mem_link *l = w->link[i];
-			int sent = 0;
+			int sent = move_frames(l);
 
-			while (!l->closing && (f = l->head) != NULL) {
-				l->head = f->next;
-				if (l->head == NULL)
-					l->tail = NULL;
-				l->queued -= f->len + HL_FRAME_HEADER;
-				if (l->other != NULL)
-					deliver(l->other, f);
-				hl_free(f->p);
-				hl_free(f);
-				sent = moved = 1;
-			}
+			moved |= sent;
 			if (sent && !l->closing)
 				hl_node_link_cbs.on_writable(l->owner->n, &l->base);
 		}
@@ -752,24 +763,6 @@ test_batch_other_writer(void **state)
 	world_free(&w);
 }
 
-/* Move the frames queued on l to its other side, nothing else. */
-static void
-move_frames(struct mem_link *l)
-{
-	struct mem_frame *f;
-
-	while (!l->closing && (f = l->head) != NULL) {
-		l->head = f->next;
-		if (l->head == NULL)
-			l->tail = NULL;
-		l->queued -= f->len + HL_FRAME_HEADER;
-		if (l->other != NULL)
-			deliver(l->other, f);
-		hl_free(f->p);
-		hl_free(f);
-	}
-}
-
 /* A receipt verified on a crypto worker joins the origin's batch from the
  * pool's completion, not from a frame: it must leave the batch idle, so
  * that another writer (the STIX queue, the API) can still begin (it had
@@ -787,12 +780,12 @@ test_receipt_leaves_batch_idle(void **state)
 	world_two(&w, &j, &k, &la, &lb);
 	js = hl_node_store(j->n);
 	assert_int_equal(send_text(j, KOR, "JPN,KOR", "receipt please", id), HL_OK);
-	move_frames(la);                    /* the envelope to KOR */
+	(void)move_frames(la);              /* the envelope to KOR */
 	(void)hl_node_settle(k->n);
 	assert_int_not_equal(event_base_loop(w.base, EVLOOP_NONBLOCK), -1);
 	(void)hl_node_settle(k->n);         /* KOR's batch on disk: its receipt goes */
 	assert_true(lb->sent[HL_FRAME_RECEIPT] >= 1);
-	move_frames(lb);                    /* the receipt to JPN */
+	(void)move_frames(lb);              /* the receipt to JPN */
 	(void)hl_node_settle(j->n);         /* verified (on a worker, or already here) */
 	/* a writer with a transaction of its own, as the STIX queue's slices */
 	assert_int_equal(hl_store_begin(js), HL_OK);
