@@ -757,6 +757,7 @@ out:
 static void
 handle_status(struct hl_api *a, struct evhttp_request *req)
 {
+	struct hl_node_sig_stats sg;
 	struct hl_peer_status *st = NULL;
 	json_t *o = NULL, *peers = NULL, *p;
 	size_t n = 0, i;
@@ -801,11 +802,17 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 			goto nomem;
 		annotate_peer(a, st[i].node, p);
 	}
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:O}",
+	hl_node_sig_stats(a->node, &sg);
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:{s:I, s:I, s:I, s:I}, s:O}",
 	    "node", a->cfg->node, "partner", a->cfg->partner, "version", HL_VERSION,
 	    "started", hl_apijson_time(hl_node_started_ms(a->node)),
 	    "now", hl_apijson_time(hl_now_ms()),
-	    "suite", hl_suite_name(a->cfg->suite), "peers", peers);
+	    "suite", hl_suite_name(a->cfg->suite),
+	    "batch_signatures", "roots_signed", (json_int_t)sg.roots_signed,
+	    "leaves_signed", (json_int_t)sg.leaves_signed,
+	    "roots_verified", (json_int_t)sg.roots_verified,
+	    "root_cache_hits", (json_int_t)sg.cache_hits,
+	    "peers", peers);
 	if (o == NULL)
 		goto nomem;
 	hl_http_reply_json(req, 200, o);

@@ -13,7 +13,6 @@ static const uint8_t env_magic[4] = { 'H', 'L', 'E', 'N' };
 static const uint8_t rcpt_magic[4] = { 'H', 'L', 'R', 'C' };
 static const uint8_t desc_magic[4] = { 'H', 'L', 'D', 'S' };
 
-#define RECEIPT_VERSION 1
 #define DESCRIPTOR_VERSION 1
 
 /* ---- names ---- */
@@ -155,6 +154,98 @@ out:
 	return r;
 }
 
+/* SHA-256(0x00 || domain || 0 || p[0, len)): a batch leaf (the 0x00 prefix
+ * is RFC 9162's leaf prefix, so a leaf never equals an interior node). */
+static int
+leaf_hash(const char *domain, const uint8_t *p, size_t len, uint8_t out[HL_SHA256])
+{
+	static const uint8_t zero = 0;
+	EVP_MD_CTX *ctx = NULL;
+	unsigned int olen = 0;
+	int r = HL_ERR_CRYPTO;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, &zero, 1) != 1 ||
+	    EVP_DigestUpdate(ctx, domain, strlen(domain) + 1) != 1 ||
+	    (len > 0 && EVP_DigestUpdate(ctx, p, len) != 1) ||
+	    EVP_DigestFinal_ex(ctx, out, &olen) != 1 || olen != HL_SHA256)
+		goto out;
+	r = HL_OK;
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/* ---- batch signature blocks (version 2 envelopes and receipts) ---- */
+
+unsigned
+hl_batch_path_len(unsigned index, unsigned count)
+{
+	unsigned k, len = 0;
+
+	/* RFC 9162 2.1.3.1: split at the largest power of two below count */
+	while (count > 1) {
+		for (k = 1; k * 2 < count; k *= 2)
+			;
+		if (index < k) {
+			count = k;
+		} else {
+			index -= k;
+			count -= k;
+		}
+		len++;
+	}
+	return len;
+}
+
+size_t
+hl_batch_sig_size(unsigned npath)
+{
+	return 2 + 2 + 1 + (size_t)npath * HL_SHA256 + HL_ED25519_SIG;
+}
+
+static int
+batch_sig_valid(const struct hl_batch_sig *bs)
+{
+	return bs->count >= 1 && bs->count <= HL_SIGBATCH_MAX && bs->index < bs->count &&
+	    bs->npath <= HL_SIGBATCH_DEPTH_MAX && bs->npath == hl_batch_path_len(bs->index, bs->count);
+}
+
+void
+hl_batch_sig_encode(const struct hl_batch_sig *bs, const uint8_t sig[static HL_ED25519_SIG],
+    struct hl_buf *out)
+{
+	unsigned i;
+
+	hl_buf_u16(out, bs->index);
+	hl_buf_u16(out, bs->count);
+	hl_buf_u8(out, bs->npath);
+	for (i = 0; i < bs->npath && i < HL_SIGBATCH_DEPTH_MAX; i++)
+		hl_buf_put(out, bs->path[i], HL_SHA256);
+	hl_buf_put(out, sig, HL_ED25519_SIG);
+}
+
+/* The block up to the signature: count 1..HL_SIGBATCH_MAX, index < count,
+ * npath exactly the path length of (index, count). */
+static int
+batch_sig_decode(struct hl_rd *rd, struct hl_batch_sig *bs)
+{
+	unsigned i;
+
+	if (hl_rd_u16(rd, &bs->index) != HL_OK || hl_rd_u16(rd, &bs->count) != HL_OK ||
+	    hl_rd_u8(rd, &bs->npath) != HL_OK)
+		return HL_ERR_MALFORMED;
+	if (bs->count < 1 || bs->count > HL_SIGBATCH_MAX || bs->index >= bs->count ||
+	    bs->npath != hl_batch_path_len(bs->index, bs->count))
+		return HL_ERR_MALFORMED;
+	for (i = 0; i < bs->npath; i++)
+		if (hl_rd_copy(rd, bs->path[i], HL_SHA256) != HL_OK)
+			return HL_ERR_MALFORMED;
+	return HL_OK;
+}
+
 /* ---- envelope ---- */
 
 static int
@@ -162,7 +253,7 @@ envelope_header_valid(const struct hl_envelope *e)
 {
 	unsigned i, j;
 
-	if (e->version != HL_ENVELOPE_VERSION)
+	if (e->version != HL_ENVELOPE_VERSION && e->version != HL_ENVELOPE_VERSION_BATCH)
 		return HL_ERR_VERSION;
 	if (!suite_known(e->suite))
 		return HL_ERR_VERSION;
@@ -241,7 +332,13 @@ hl_envelope_encode(const struct hl_envelope *e, struct hl_buf *out)
 	if ((r = hl_envelope_encode_header(e, out)) != HL_OK)
 		return r;
 	hl_buf_bytes32(out, e->ct, e->ct_len);
-	hl_buf_put(out, e->sig, HL_ED25519_SIG);
+	if (e->version == HL_ENVELOPE_VERSION_BATCH) {
+		if (!batch_sig_valid(&e->bs))
+			return HL_ERR_INVALID;
+		hl_batch_sig_encode(&e->bs, e->sig, out);
+	} else {
+		hl_buf_put(out, e->sig, HL_ED25519_SIG);
+	}
 	return hl_buf_error(out);
 }
 
@@ -265,7 +362,7 @@ hl_envelope_decode(const uint8_t *p, size_t len, struct hl_envelope *out)
 	    memcmp(magic, env_magic, sizeof(magic)) != 0 ||
 	    hl_rd_u8(&rd, &out->version) != HL_OK)
 		goto out;
-	if (out->version != HL_ENVELOPE_VERSION) {
+	if (out->version != HL_ENVELOPE_VERSION && out->version != HL_ENVELOPE_VERSION_BATCH) {
 		r = HL_ERR_VERSION;
 		goto out;
 	}
@@ -302,6 +399,8 @@ hl_envelope_decode(const uint8_t *p, size_t len, struct hl_envelope *out)
 	    out->ct_len < HL_GCM_TAG)
 		goto out;
 	out->signed_len = rd.off;
+	if (out->version == HL_ENVELOPE_VERSION_BATCH && batch_sig_decode(&rd, &out->bs) != HL_OK)
+		goto out;
 	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
 		goto out;
 	r = HL_OK;
@@ -317,12 +416,18 @@ hl_envelope_digest(const uint8_t *p, size_t signed_len, uint8_t out[64])
 	return digest("hotline envelope v1", p, signed_len, out);
 }
 
+int
+hl_envelope_leaf(const uint8_t *p, size_t signed_len, uint8_t out[static HL_SHA256])
+{
+	return leaf_hash("hotline envelope v2", p, signed_len, out);
+}
+
 /* ---- receipts ---- */
 
 static int
 receipt_valid(const struct hl_receipt *r)
 {
-	if (r->version != RECEIPT_VERSION)
+	if (r->version != HL_RECEIPT_VERSION && r->version != HL_RECEIPT_VERSION_BATCH)
 		return HL_ERR_VERSION;
 	if (r->kind < HL_RECEIPT_DELIVERED || r->kind > HL_RECEIPT_REJECTED ||
 	    r->reason > HL_REASON_LAST)
@@ -355,7 +460,13 @@ hl_receipt_encode(const struct hl_receipt *r, struct hl_buf *out)
 	hl_buf_u8(out, r->reason);
 	hl_buf_str8(out, r->operator_name);
 	hl_buf_str8(out, r->detail);
-	hl_buf_put(out, r->sig, HL_ED25519_SIG);
+	if (r->version == HL_RECEIPT_VERSION_BATCH) {
+		if (!batch_sig_valid(&r->bs))
+			return HL_ERR_INVALID;
+		hl_batch_sig_encode(&r->bs, r->sig, out);
+	} else {
+		hl_buf_put(out, r->sig, HL_ED25519_SIG);
+	}
 	return hl_buf_error(out);
 }
 
@@ -376,7 +487,7 @@ hl_receipt_decode(const uint8_t *p, size_t len, struct hl_receipt *out)
 	    memcmp(magic, rcpt_magic, sizeof(magic)) != 0 ||
 	    hl_rd_u8(&rd, &out->version) != HL_OK)
 		goto out;
-	if (out->version != RECEIPT_VERSION) {
+	if (out->version != HL_RECEIPT_VERSION && out->version != HL_RECEIPT_VERSION_BATCH) {
 		r = HL_ERR_VERSION;
 		goto out;
 	}
@@ -390,6 +501,8 @@ hl_receipt_decode(const uint8_t *p, size_t len, struct hl_receipt *out)
 	    hl_rd_str8(&rd, out->detail, HL_REASON_MAX) != HL_OK)
 		goto out;
 	out->signed_len = rd.off;
+	if (out->version == HL_RECEIPT_VERSION_BATCH && batch_sig_decode(&rd, &out->bs) != HL_OK)
+		goto out;
 	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
 		goto out;
 	if ((r = receipt_valid(out)) != HL_OK)
@@ -405,6 +518,27 @@ int
 hl_receipt_digest(const uint8_t *p, size_t signed_len, uint8_t out[64])
 {
 	return digest("hotline receipt v1", p, signed_len, out);
+}
+
+int
+hl_receipt_leaf(const uint8_t *p, size_t signed_len, uint8_t out[static HL_SHA256])
+{
+	return leaf_hash("hotline receipt v2", p, signed_len, out);
+}
+
+int
+hl_batch_root_digest(int receipts, unsigned count, const uint8_t root[static HL_SHA256],
+    uint8_t out[static 64])
+{
+	uint8_t m[2 + HL_SHA256];
+
+	if (count < 1 || count > HL_SIGBATCH_MAX)
+		return HL_ERR_INVALID;
+	m[0] = (uint8_t)(count >> 8);
+	m[1] = (uint8_t)count;
+	memcpy(m + 2, root, HL_SHA256);
+	return digest(receipts ? "hotline receipt batch v2" : "hotline envelope batch v2", m,
+	    sizeof(m), out);
 }
 
 /* ---- descriptors ---- */

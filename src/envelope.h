@@ -14,7 +14,28 @@
 #include "reason.h"
 #include "hl_limits.h"
 
-#define HL_ENVELOPE_VERSION 1
+#define HL_ENVELOPE_VERSION 1          /* one Ed25519 signature of its own */
+#define HL_ENVELOPE_VERSION_BATCH 2    /* a signed batch root and an inclusion path (link protocol 3) */
+#define HL_RECEIPT_VERSION 1
+#define HL_RECEIPT_VERSION_BATCH 2
+
+/* The signature block of a version 2 envelope or receipt: the item is leaf
+ * index of a batch of count leaves (RFC 9162 tree), path is its inclusion
+ * path, and sig (in the envelope or receipt) signs the batch root. */
+struct hl_batch_sig {
+	uint16_t index;
+	uint16_t count;                /* 1 .. HL_SIGBATCH_MAX */
+	uint8_t npath;                 /* exactly hl_batch_path_len(index, count) */
+	uint8_t path[HL_SIGBATCH_DEPTH_MAX][HL_SHA256];
+};
+
+/* Hashes in the inclusion path of leaf index in a tree of count leaves. */
+unsigned hl_batch_path_len(unsigned index, unsigned count);
+/* Bytes of a version 2 signature block (index, count, npath, path, sig). */
+size_t hl_batch_sig_size(unsigned npath);
+/* Append the block, then the 64-byte root signature sig. */
+void hl_batch_sig_encode(const struct hl_batch_sig *bs, const uint8_t sig[static HL_ED25519_SIG],
+    struct hl_buf *out);
 
 enum hl_precedence {
 	HL_PREC_FLASH = 0,
@@ -67,7 +88,8 @@ struct hl_envelope {
 	struct hl_wrap wraps[HL_RECIPIENTS_MAX];
 	const uint8_t *ct;     /* ciphertext || 16-byte tag, borrowed */
 	size_t ct_len;
-	uint8_t sig[HL_ED25519_SIG];
+	uint8_t sig[HL_ED25519_SIG];   /* version 2: the signature of the batch root */
+	struct hl_batch_sig bs;        /* version 2 only */
 	/* filled by decode / encode: */
 	size_t header_len;     /* bytes [0, header_len) are the AEAD AAD */
 	size_t signed_len;     /* bytes [0, signed_len) are covered by sig */
@@ -91,6 +113,9 @@ HL_WUR int hl_envelope_decode(const uint8_t *p, size_t len, struct hl_envelope *
 /* The 64-byte digest the origin signs: SHA-512 of "hotline envelope v1" || 0
  * || p[0, e->signed_len). */
 HL_WUR int hl_envelope_digest(const uint8_t *p, size_t signed_len, uint8_t out[64]);
+/* Version 2: the leaf of a batch, SHA-256(0x00 || "hotline envelope v2" || 0
+ * || p[0, signed_len)). */
+HL_WUR int hl_envelope_leaf(const uint8_t *p, size_t signed_len, uint8_t out[static HL_SHA256]);
 
 /* ---- receipts ---- */
 
@@ -112,7 +137,8 @@ struct hl_receipt {
 	uint8_t reason;                          /* enum hl_reject_reason */
 	char operator_name[HL_OPERATOR_MAX + 1]; /* for acknowledged */
 	char detail[HL_REASON_MAX + 1];
-	uint8_t sig[HL_ED25519_SIG];
+	uint8_t sig[HL_ED25519_SIG];             /* version 2: of the batch root */
+	struct hl_batch_sig bs;                  /* version 2 only */
 	size_t signed_len;
 };
 
@@ -122,6 +148,13 @@ HL_WUR int hl_receipt_encode(const struct hl_receipt *r, struct hl_buf *out);
 HL_WUR int hl_receipt_decode(const uint8_t *p, size_t len, struct hl_receipt *out);
 /* SHA-512("hotline receipt v1" || 0 || p[0, signed_len)) */
 HL_WUR int hl_receipt_digest(const uint8_t *p, size_t signed_len, uint8_t out[64]);
+/* Version 2: SHA-256(0x00 || "hotline receipt v2" || 0 || p[0, signed_len)) */
+HL_WUR int hl_receipt_leaf(const uint8_t *p, size_t signed_len, uint8_t out[static HL_SHA256]);
+/* The digest a batch root is signed as: SHA-512(domain || 0 || u16 count ||
+ * root), domain "hotline envelope batch v2" or "hotline receipt batch v2"
+ * (receipts != 0). */
+HL_WUR int hl_batch_root_digest(int receipts, unsigned count,
+    const uint8_t root[static HL_SHA256], uint8_t out[static 64]);
 
 /* ---- node descriptor: certificate + KEM public keys, signed by the node ---- */
 

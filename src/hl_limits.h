@@ -32,6 +32,10 @@
 #define HL_FRAME_LINK_MAX_BYTES (HL_CHUNK_BYTES + 1024) /* any frame after HELLO */
 #define HL_REASM_MAX 16                         /* chunked transfers in progress per link */
 #define HL_RECEIPT_MAX_BYTES 1024
+/* batch signatures (envelope and receipt version 2): leaves under one signed
+ * root, and so at most 6 hashes in an inclusion path */
+#define HL_SIGBATCH_MAX 64
+#define HL_SIGBATCH_DEPTH_MAX 6
 #define HL_DESCRIPTOR_MAX_BYTES (16u * 1024)
 #define HL_CERT_MAX_BYTES 4096                  /* DER certificate */
 #define HL_REASON_MAX 128                       /* rejection detail text, bytes */

@@ -24,7 +24,8 @@ hl_keeper_ctx_allowed(unsigned ctx)
 {
 	return ctx == HL_SIGN_ENVELOPE || ctx == HL_SIGN_RECEIPT ||
 	    ctx == HL_SIGN_DESCRIPTOR || ctx == HL_SIGN_CHECKPOINT ||
-	    ctx == HL_SIGN_CHECKPOINT_ACK;
+	    ctx == HL_SIGN_CHECKPOINT_ACK || ctx == HL_SIGN_ENVELOPE_BATCH ||
+	    ctx == HL_SIGN_RECEIPT_BATCH;
 }
 
 /* ---- codec ---- */

@@ -1302,7 +1302,7 @@ hl_keys_free(struct hl_keys *k)
 static int
 sign_ctx_valid(enum hl_sign_ctx ctx)
 {
-	return ctx >= HL_SIGN_ENVELOPE && ctx <= HL_SIGN_CHECKPOINT_ACK;
+	return ctx >= HL_SIGN_ENVELOPE && ctx <= HL_SIGN_RECEIPT_BATCH;
 }
 
 /* message = "hotline-sig-v1" || u8 ctx || digest[64] */

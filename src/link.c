@@ -113,28 +113,38 @@ out:
 	return r;
 }
 
-/* ALPN: the protocol list on the wire (length-prefixed), and the server's
- * choice: ours when offered, else none (the handshake goes on: a peer of
- * the previous release speaks protocol 1). */
-static const unsigned char alpn_wire[] = "\x09" HL_LINK_ALPN;
+/* ALPN: the protocol list on the wire (length-prefixed, ours first), and
+ * the server's choice: the highest protocol both offer, else none (the
+ * handshake goes on: a peer of the release before issue 16 speaks 1). */
+static const unsigned char alpn_wire[] = "\x09hotline/3\x09hotline/2";
+
+/* "hotline/N" -> N (HL_LINK_PROTO_MIN_ALPN .. HL_LINK_PROTO), else 0 */
+static unsigned
+alpn_proto(const unsigned char *p, unsigned len)
+{
+	if (len != 9 || memcmp(p, "hotline/", 8) != 0 || p[8] < '0' + HL_LINK_PROTO_MIN_ALPN ||
+	    p[8] > '0' + HL_LINK_PROTO)
+		return 0;
+	return (unsigned)(p[8] - '0');
+}
 
 static int
 alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     const unsigned char *in, unsigned inlen, void *arg)
 {
-	unsigned i = 0;
+	unsigned i = 0, best = 0, v;
 
 	(void)ssl;
 	(void)arg;
 	while (i < inlen && (unsigned)in[i] + 1 <= inlen - i) {
-		if (in[i] == strlen(HL_LINK_ALPN) && memcmp(in + i + 1, HL_LINK_ALPN, in[i]) == 0) {
+		if ((v = alpn_proto(in + i + 1, in[i])) > best) {
+			best = v;
 			*out = in + i + 1;
 			*outlen = in[i];
-			return SSL_TLSEXT_ERR_OK;
 		}
 		i += (unsigned)in[i] + 1;
 	}
-	return SSL_TLSEXT_ERR_NOACK;
+	return best != 0 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
 }
 
 int
@@ -435,8 +445,9 @@ link_event_cb(struct bufferevent *bev, short what, void *arg)
 			return;
 		}
 		SSL_get0_alpn_selected(bufferevent_openssl_get_ssl(l->bev), &ap, &apl);
-		l->base.proto = apl == strlen(HL_LINK_ALPN) &&
-		    memcmp(ap, HL_LINK_ALPN, apl) == 0 ? HL_LINK_PROTO : 1;
+		l->base.proto = ap != NULL ? alpn_proto(ap, apl) : 0;
+		if (l->base.proto == 0)
+			l->base.proto = 1;
 		l->opened = 1;
 		bufferevent_set_timeouts(l->bev, NULL, NULL);
 		if (l->ctx->cbs.on_open != NULL)

@@ -36,15 +36,16 @@ struct hl_link_ops {
 
 /* What every transport's connection starts with (its own state follows). */
 /* The link protocol, negotiated with TLS ALPN (docs/PROTOCOL.md, "Link
- * protocol versions"): 2 when both sides offer "hotline/2"; 1 when the
- * peer offers nothing (the release before issue 16). */
-#define HL_LINK_PROTO 2
-#define HL_LINK_ALPN "hotline/2"
+ * protocol versions"): the highest of "hotline/3" (batch signatures) and
+ * "hotline/2" (64 partners) that both sides offer; 1 when the peer offers
+ * nothing (the release before issue 16). */
+#define HL_LINK_PROTO 3
+#define HL_LINK_PROTO_MIN_ALPN 2          /* the lowest protocol named in ALPN */
 
 struct hl_link {
 	const struct hl_link_ops *ops;
 	const struct hl_peer_conf *peer;   /* the authenticated peer's identity (NULL before) */
-	unsigned proto;                    /* 1 or HL_LINK_PROTO, once open */
+	unsigned proto;                    /* 1 .. HL_LINK_PROTO, once open */
 	void *udata;                       /* the node's per-link slot */
 	char addr[80];                     /* "host:port", for logs */
 };

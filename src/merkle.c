@@ -370,8 +370,8 @@ hl_merkle_inclusion_proof(const uint8_t (*leaves)[HL_MERKLE_HASH], uint64_t n,
 }
 
 int
-hl_merkle_inclusion_verify(uint64_t index, uint64_t n, const uint8_t leaf[static HL_MERKLE_HASH],
-    const uint8_t (*proof)[HL_MERKLE_HASH], size_t plen, const uint8_t root[static HL_MERKLE_HASH])
+hl_merkle_inclusion_root(uint64_t index, uint64_t n, const uint8_t leaf[static HL_MERKLE_HASH],
+    const uint8_t (*proof)[HL_MERKLE_HASH], size_t plen, uint8_t root[static HL_MERKLE_HASH])
 {
 	struct hasher h = { NULL, NULL };
 	uint8_t acc[HL_MERKLE_HASH];
@@ -408,12 +408,25 @@ hl_merkle_inclusion_verify(uint64_t index, uint64_t n, const uint8_t leaf[static
 		fn >>= 1;
 		sn >>= 1;
 	}
-	if (sn != 0 || CRYPTO_memcmp(acc, root, HL_MERKLE_HASH) != 0)
+	if (sn != 0)
 		goto out;
+	memcpy(root, acc, HL_MERKLE_HASH);
 	r = HL_OK;
 out:
 	hasher_free(&h);
 	return r;
+}
+
+int
+hl_merkle_inclusion_verify(uint64_t index, uint64_t n, const uint8_t leaf[static HL_MERKLE_HASH],
+    const uint8_t (*proof)[HL_MERKLE_HASH], size_t plen, const uint8_t root[static HL_MERKLE_HASH])
+{
+	uint8_t got[HL_MERKLE_HASH];
+	int r;
+
+	if ((r = hl_merkle_inclusion_root(index, n, leaf, proof, plen, got)) != HL_OK)
+		return r;
+	return CRYPTO_memcmp(got, root, HL_MERKLE_HASH) == 0 ? HL_OK : HL_ERR_BAD_SIGNATURE;
 }
 
 /* SUBPROOF(m, D[0, n), b) of RFC 9162 2.1.4.1. */

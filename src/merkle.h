@@ -81,6 +81,12 @@ HL_WUR int hl_merkle_inclusion_proof(const uint8_t (*leaves)[HL_MERKLE_HASH], ui
 /* RFC 9162 2.1.3.2. HL_OK when leaf is at index of the tree of size n with
  * root root; HL_ERR_BAD_SIGNATURE when the proof does not verify (any
  * length mismatch included); HL_ERR_INVALID for index >= n. */
+/* The root that leaf at index of a tree of n leaves and its proof give
+ * (the same walk, without the comparison); HL_ERR_BAD_SIGNATURE when the
+ * proof's length does not fit (index, n). */
+HL_WUR int hl_merkle_inclusion_root(uint64_t index, uint64_t n,
+    const uint8_t leaf[static HL_MERKLE_HASH], const uint8_t (*proof)[HL_MERKLE_HASH],
+    size_t plen, uint8_t root[static HL_MERKLE_HASH]);
 HL_WUR int hl_merkle_inclusion_verify(uint64_t index, uint64_t n,
     const uint8_t leaf[static HL_MERKLE_HASH], const uint8_t (*proof)[HL_MERKLE_HASH],
     size_t plen, const uint8_t root[static HL_MERKLE_HASH]);

@@ -135,4 +135,12 @@ HL_WUR int hl_node_subscribe(struct hl_node *n,
 void hl_node_unsubscribe(struct hl_node *n,
     void (*fn)(void *arg, const struct hl_node_event *ev), void *arg);
 
+/* Batch signatures so far (sigbatch.h): roots this node signed and the
+ * envelopes and receipts they covered; peers' roots verified, and items
+ * whose root was already verified (the cache). */
+struct hl_node_sig_stats {
+	uint64_t roots_signed, leaves_signed, roots_verified, cache_hits;
+};
+void hl_node_sig_stats(struct hl_node *n, struct hl_node_sig_stats *out);
+
 #endif

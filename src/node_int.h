@@ -25,6 +25,7 @@
 #include "link.h"
 #include "merkle.h"
 #include "node.h"
+#include "sigbatch.h"
 #include "seal.h"
 #include "store.h"
 
@@ -39,6 +40,10 @@ struct x509_st;
 #define BATCH_MAX 128
 #define NODE_SUBSCRIBERS_MAX 8
 #define NODE_CRYPTO_JOBS 4096     /* crypto pool: jobs queued or running */
+/* jobs a crypto worker runs as one batch (one batch signature per kind):
+ * small, since a FLASH waits for at most one running batch per worker */
+#define NODE_CRYPTO_BATCH 8
+#define NODE_SIGCACHE_ROOTS 256   /* verified batch roots remembered */
 #define NODE_FILES_JOBS 256       /* files thread: large envelopes queued; full: the store writes */
 #define NODE_FILES_NICE 10        /* files thread: below the loop and the crypto workers */
 #define NODE_FLASH_WINDOW_MS 30   /* a FLASH seen: its work is under way this long */
@@ -189,6 +194,11 @@ struct hl_node {
 	/* crypto workers: seal (node_ops.c), verify and open (node_recv.c);
 	 * NULL with crypto_threads = 0 (then on the loop) */
 	struct hl_workq *crypto;
+	/* batch signatures: roots of peers' batches already verified (shared by
+	 * the crypto workers, its own mutex); what this node signed in batches
+	 * (counters the workers add to atomically) */
+	struct hl_sigcache *sigcache;
+	uint64_t sig_roots, sig_leaves;
 	/* one thread that writes and fdatasyncs large envelopes' files
 	 * (store_blob.c) between their crypto and their commit, so that a
 	 * crypto worker is never held by a disk write a FLASH waits behind;
@@ -328,6 +338,10 @@ void node_pump_free(struct peer_state *ps);
 /* ---- node_recv.c: envelopes and receipts ---- */
 HL_WUR int node_make_receipt(struct hl_node *n, uint8_t kind, const uint8_t id[HL_ID_BYTES],
     const char *to, uint8_t reason, const char *detail, const char *op, uint8_t **raw,
+    size_t *len);
+HL_WUR int node_make_receipt_batch(struct hl_node *n, uint8_t kind,
+    const uint8_t id[HL_ID_BYTES], const char *to, uint8_t reason, const char *detail,
+    const char *op, uint8_t version, struct hl_sigbatch *batch, int *result, uint8_t **raw,
     size_t *len);
 /* Receipts we owe to ps's node, on its link or through a linked relay. */
 void node_send_receipts(struct hl_node *n, struct peer_state *ps);

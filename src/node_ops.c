@@ -185,6 +185,12 @@ send_prepare(struct hl_node *n, const struct hl_send_req *req, struct send_job *
 	}
 	if ((sj = hl_calloc(1, sizeof(*sj))) == NULL)
 		return HL_ERR_NOMEM;
+	/* a batch signature when every recipient's last link spoke protocol 3
+	 * (the release before reads only version 1) */
+	sj->sp.version = HL_ENVELOPE_VERSION_BATCH;
+	for (i = 0; i < nr; i++)
+		if (rp[i]->proto < 3)
+			sj->sp.version = HL_ENVELOPE_VERSION;
 	if (req->content_len > 0) {
 		if ((sj->content = hl_malloc(req->content_len)) == NULL) {
 			hl_free(sj);
@@ -257,14 +263,17 @@ refused:
 	return r;
 }
 
-/* The seal: signature, one wrap per recipient, AES-GCM. On a crypto
- * worker (or on the loop when there is no pool). */
+/* The seal: one wrap per recipient, AES-GCM, the signature (version 2:
+ * the worker's batch signs it after its last job). On a crypto worker (or
+ * on the loop when there is no pool). */
 static void
 send_seal(struct hl_job *j, void *ctx)
 {
 	struct send_job *sj = (struct send_job *)j;
 
-	(void)ctx;
+	/* ctx: the worker's signature batch (node_crypto_batch), or NULL */
+	sj->sp.batch = ctx;
+	sj->sp.batch_result = &sj->r;
 	sj->r = hl_seal_envelope(sj->n->keys, &sj->sp, sj->content, sj->content_len, sj->id,
 	    &sj->raw, &sj->rawlen);
 }
@@ -509,6 +518,7 @@ hl_node_send_async(struct hl_node *n, const struct hl_send_req *req, hl_node_sen
 	sj->cb = cb;
 	sj->arg = arg;
 	sj->j.run = send_seal;
+	sj->j.batch_ok = 1;
 	sj->j.done = send_done;
 	if (n->crypto == NULL || hl_workq_submit(n->crypto, &sj->j) != HL_OK) {
 		/* no pool, or a full one: seal here (the caller's answer waits

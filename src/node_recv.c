@@ -46,10 +46,22 @@ node_make_receipt(struct hl_node *n, uint8_t kind, const uint8_t id[HL_ID_BYTES]
     const char *to, uint8_t reason, const char *detail, const char *op, uint8_t **raw,
     size_t *len)
 {
+	return node_make_receipt_batch(n, kind, id, to, reason, detail, op, HL_RECEIPT_VERSION,
+	    NULL, NULL, raw, len);
+}
+
+/* version HL_RECEIPT_VERSION_BATCH: a batch signature, in batch when not
+ * NULL (a worker's: *result is its outcome once the batch is signed),
+ * else a batch of one now */
+int
+node_make_receipt_batch(struct hl_node *n, uint8_t kind, const uint8_t id[HL_ID_BYTES],
+    const char *to, uint8_t reason, const char *detail, const char *op, uint8_t version,
+    struct hl_sigbatch *batch, int *result, uint8_t **raw, size_t *len)
+{
 	struct hl_receipt rc;
 
 	memset(&rc, 0, sizeof(rc));
-	rc.version = 1;
+	rc.version = version;
 	rc.kind = kind;
 	memcpy(rc.id, id, HL_ID_BYTES);
 	snprintf(rc.from, sizeof(rc.from), "%s", n->cfg.node);
@@ -58,7 +70,7 @@ node_make_receipt(struct hl_node *n, uint8_t kind, const uint8_t id[HL_ID_BYTES]
 	rc.reason = reason;
 	snprintf(rc.operator_name, sizeof(rc.operator_name), "%s", op != NULL ? op : "");
 	snprintf(rc.detail, sizeof(rc.detail), "%s", detail != NULL ? detail : "");
-	return hl_seal_receipt(n->keys, &rc, raw, len);
+	return hl_seal_receipt_batch(n->keys, &rc, batch, result, raw, len);
 }
 
 /* Refuse an envelope: signed rejected receipt, stored (so a replay gets the
@@ -205,20 +217,26 @@ recv_open(struct hl_job *j, void *ctx)
 	struct hl_node *n = rj->n;
 	struct hl_envelope e;
 
-	(void)ctx;
 	rj->verify_r = rj->open_r = rj->receipt_r = HL_ERR_INTERNAL;
 	rj->t_verify = hl_mono_us();
 	/* the loop decoded the same bytes already; pointers into raw are ours */
 	if (hl_envelope_decode(rj->raw, rj->len, &e) != HL_OK)
 		return;
-	if ((rj->verify_r = hl_verify_envelope(&e, rj->raw, rj->pub)) != HL_OK)
+	if ((rj->verify_r = hl_verify_envelope_cached(n->sigcache, &e, rj->raw, rj->pub)) != HL_OK)
 		return;
 	rj->t_open = hl_mono_us();
 	if ((rj->open_r = hl_open_envelope(n->keys, &e, rj->raw, n->cfg.node, &rj->content,
 	    &rj->clen)) != HL_OK)
 		return;
-	rj->receipt_r = node_make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0, NULL, NULL,
-	    &rj->receipt, &rj->rlen);
+	/* a batch-signed envelope's origin reads batch-signed receipts: ours
+	 * join the worker's batch (ctx; NULL on the loop: a batch of one) */
+	if (e.version == HL_ENVELOPE_VERSION_BATCH)
+		rj->receipt_r = node_make_receipt_batch(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0,
+		    NULL, NULL, HL_RECEIPT_VERSION_BATCH, ctx, &rj->receipt_r, &rj->receipt,
+		    &rj->rlen);
+	else
+		rj->receipt_r = node_make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0,
+		    NULL, NULL, &rj->receipt, &rj->rlen);
 	rj->t_crypto_end = hl_mono_us();
 }
 
@@ -515,6 +533,7 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 	if (e.precedence == HL_PREC_FLASH)
 		node_flash_seen(n);
 	rj->j.run = recv_open;
+	rj->j.batch_ok = 1;
 	rj->j.done = recv_done;
 	if (n->nrecv < NODE_CRYPTO_JOBS) {
 		memset(&n->recv[n->nrecv], 0, sizeof(n->recv[0]));
@@ -628,7 +647,8 @@ receipt_verify(struct hl_job *j, void *ctx)
 	struct receipt_job *rj = (struct receipt_job *)j;
 
 	(void)ctx;
-	rj->verified = hl_verify_receipt(&rj->rc, rj->raw, rj->pub) == HL_OK;
+	rj->verified = hl_verify_receipt_cached(rj->n->sigcache, &rj->rc, rj->raw, rj->pub) ==
+	    HL_OK;
 }
 
 static void
@@ -671,7 +691,8 @@ node_handle_receipt(struct hl_node *n, struct peer_state *ps, struct node_frame 
 		return HL_OK;
 	}
 	if (n->crypto == NULL || (rj = hl_malloc(sizeof(*rj) + len)) == NULL) {
-		receipt_apply(n, ps, from, &rc, hl_verify_receipt(&rc, p, from->pub) == HL_OK);
+		receipt_apply(n, ps, from, &rc,
+		    hl_verify_receipt_cached(n->sigcache, &rc, p, from->pub) == HL_OK);
 		return HL_OK;
 	}
 	memset(rj, 0, sizeof(*rj));
@@ -684,6 +705,7 @@ node_handle_receipt(struct hl_node *n, struct peer_state *ps, struct node_frame 
 	memcpy(rj->raw, p, len);
 	rj->j.lane = HL_PREC_IMMEDIATE;
 	rj->j.run = receipt_verify;
+	rj->j.batch_ok = 1;
 	rj->j.done = receipt_verified;
 	if (hl_workq_submit(n->crypto, &rj->j) != HL_OK) {
 		/* a full pool: here (its bound holds a flood back) */

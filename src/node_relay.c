@@ -68,7 +68,7 @@ node_relay_receipt(struct hl_node *n, struct peer_state *ps, const struct hl_rec
 	int state;
 
 	if (to == NULL || from == NULL || from != ps || !from->have_pub ||
-	    hl_verify_receipt(rc, p, from->pub) != HL_OK) {
+	    hl_verify_receipt_cached(n->sigcache, rc, p, from->pub) != HL_OK) {
 		log_warnx("link %s: receipt for another node does not verify: ignored", ps->conf->node);
 		return;
 	}
@@ -233,7 +233,7 @@ node_handle_relay(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 			named = 1;
 	fin = node_peer_by_name(n, final);
 	if (strcmp(e.origin, ps->conf->node) != 0 || fin == NULL || fin == ps || !named ||
-	    hl_verify_envelope(&e, env, ps->pub) != HL_OK) {
+	    hl_verify_envelope_cached(n->sigcache, &e, env, ps->pub) != HL_OK) {
 		snprintf(ad, sizeof(ad), "to %s: not from its origin, unknown or unnamed final "
 		    "recipient, or bad signature", final);
 		log_warnx("relay of %s from %s refused: %s", idh, ps->conf->node, ad);

@@ -61,7 +61,7 @@ hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
 	struct hl_envelope *e = NULL;
 	struct hl_buf wb[HL_RECIPIENTS_MAX], hb, ob;
 	uint8_t ck[HL_AES_KEY], dg[64], *ct = NULL;
-	size_t signed_len;
+	size_t signed_len, tail;
 	unsigned i;
 	int r = HL_ERR_INVALID;
 
@@ -94,7 +94,9 @@ hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
 	if (RAND_bytes(ck, sizeof(ck)) != 1 ||
 	    RAND_bytes(e->nonce, HL_GCM_NONCE) != 1)
 		goto out;
-	e->version = HL_ENVELOPE_VERSION;
+	e->version = sp->version == HL_ENVELOPE_VERSION_BATCH ? HL_ENVELOPE_VERSION_BATCH :
+	    HL_ENVELOPE_VERSION;
+	e->bs.count = 1;               /* version 2: a placeholder block, cut below */
 	e->suite = sp->suite;
 	e->flags = sp->flags;
 	e->precedence = sp->precedence;
@@ -134,13 +136,33 @@ hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
 	e->ct_len = content_len + HL_GCM_TAG;
 	if ((r = hl_envelope_encode(e, &ob)) != HL_OK)
 		goto out;
-	if (ob.len < hb.len + 4 + e->ct_len + HL_ED25519_SIG ||
-	    memcmp(ob.data, hb.data, hb.len) != 0) {
+	tail = e->version == HL_ENVELOPE_VERSION_BATCH ? hl_batch_sig_size(0) : HL_ED25519_SIG;
+	if (ob.len < hb.len + 4 + e->ct_len + tail || memcmp(ob.data, hb.data, hb.len) != 0) {
 		r = HL_ERR_INTERNAL;
 		goto out;
 	}
+	signed_len = ob.len - tail;
+	if (e->version == HL_ENVELOPE_VERSION_BATCH) {
+		/* the signed part only; the batch appends index, path and root
+		 * signature */
+		ob.len = signed_len;
+		*out = hl_buf_steal(&ob, outlen);
+		if (sp->batch != NULL && sp->batch_result != NULL &&
+		    hl_sigbatch_add(sp->batch, HL_SIGBATCH_ENVELOPE, out, outlen,
+		    sp->batch_result) == HL_OK)
+			r = HL_OK;
+		else
+			r = hl_sigbatch_sign_one(k, HL_SIGBATCH_ENVELOPE, out, outlen);
+		if (r != HL_OK) {
+			hl_free(*out);
+			*out = NULL;
+			*outlen = 0;
+			goto out;
+		}
+		memcpy(id, e->id, HL_ID_BYTES);
+		goto out;
+	}
 	/* sign everything before the signature field, then fill it in */
-	signed_len = ob.len - HL_ED25519_SIG;
 	if ((r = hl_envelope_digest(ob.data, signed_len, dg)) != HL_OK ||
 	    (r = hl_keys_sign(k, HL_SIGN_ENVELOPE, dg, ob.data + signed_len)) != HL_OK)
 		goto out;
@@ -162,11 +184,21 @@ int
 hl_verify_envelope(const struct hl_envelope *e, const uint8_t *raw,
     const uint8_t origin_pub[static HL_ED25519_PUB])
 {
+	return hl_verify_envelope_cached(NULL, e, raw, origin_pub);
+}
+
+int
+hl_verify_envelope_cached(struct hl_sigcache *cache, const struct hl_envelope *e,
+    const uint8_t *raw, const uint8_t origin_pub[static HL_ED25519_PUB])
+{
 	uint8_t dg[64];
 	int r;
 
 	if (e->signed_len == 0 || e->header_len == 0 || e->header_len > e->signed_len)
 		return HL_ERR_INVALID;
+	if (e->version == HL_ENVELOPE_VERSION_BATCH)
+		return hl_sigbatch_verify(cache, HL_SIGBATCH_ENVELOPE, raw, e->signed_len, &e->bs,
+		    e->sig, origin_pub);
 	if ((r = hl_envelope_digest(raw, e->signed_len, dg)) != HL_OK)
 		return r;
 	return hl_verify_sig(origin_pub, HL_SIGN_ENVELOPE, dg, e->sig);
@@ -221,27 +253,52 @@ out:
 int
 hl_seal_receipt(struct hl_keys *k, struct hl_receipt *r, uint8_t **out, size_t *outlen)
 {
+	return hl_seal_receipt_batch(k, r, NULL, NULL, out, outlen);
+}
+
+int
+hl_seal_receipt_batch(struct hl_keys *k, struct hl_receipt *r, struct hl_sigbatch *batch,
+    int *result, uint8_t **out, size_t *outlen)
+{
 	struct hl_buf b;
 	uint8_t dg[64];
-	size_t signed_len;
+	size_t signed_len, tail;
 	int rc;
 
 	*out = NULL;
 	*outlen = 0;
 	hl_buf_init(&b, HL_RECEIPT_MAX_BYTES);
 	memset(r->sig, 0, sizeof(r->sig));
+	memset(&r->bs, 0, sizeof(r->bs));
+	r->bs.count = 1;               /* version 2: a placeholder block, cut below */
 	if ((rc = hl_receipt_encode(r, &b)) != HL_OK)
 		goto out;
-	if (b.len < HL_ED25519_SIG) {
+	tail = r->version == HL_RECEIPT_VERSION_BATCH ? hl_batch_sig_size(0) : HL_ED25519_SIG;
+	if (b.len < tail) {
 		rc = HL_ERR_INTERNAL;
 		goto out;
 	}
-	signed_len = b.len - HL_ED25519_SIG;
+	signed_len = b.len - tail;
+	r->signed_len = signed_len;
+	if (r->version == HL_RECEIPT_VERSION_BATCH) {
+		b.len = signed_len;
+		*out = hl_buf_steal(&b, outlen);
+		if (batch != NULL && result != NULL &&
+		    hl_sigbatch_add(batch, HL_SIGBATCH_RECEIPT, out, outlen, result) == HL_OK)
+			rc = HL_OK;
+		else
+			rc = hl_sigbatch_sign_one(k, HL_SIGBATCH_RECEIPT, out, outlen);
+		if (rc != HL_OK) {
+			hl_free(*out);
+			*out = NULL;
+			*outlen = 0;
+		}
+		goto out;
+	}
 	if ((rc = hl_receipt_digest(b.data, signed_len, dg)) != HL_OK ||
 	    (rc = hl_keys_sign(k, HL_SIGN_RECEIPT, dg, r->sig)) != HL_OK)
 		goto out;
 	memcpy(b.data + signed_len, r->sig, HL_ED25519_SIG);
-	r->signed_len = signed_len;
 	*out = hl_buf_steal(&b, outlen);
 	rc = HL_OK;
 out:
@@ -253,11 +310,21 @@ int
 hl_verify_receipt(const struct hl_receipt *r, const uint8_t *raw,
     const uint8_t pub[static HL_ED25519_PUB])
 {
+	return hl_verify_receipt_cached(NULL, r, raw, pub);
+}
+
+int
+hl_verify_receipt_cached(struct hl_sigcache *cache, const struct hl_receipt *r,
+    const uint8_t *raw, const uint8_t pub[static HL_ED25519_PUB])
+{
 	uint8_t dg[64];
 	int rc;
 
 	if (r->signed_len == 0)
 		return HL_ERR_INVALID;
+	if (r->version == HL_RECEIPT_VERSION_BATCH)
+		return hl_sigbatch_verify(cache, HL_SIGBATCH_RECEIPT, raw, r->signed_len, &r->bs,
+		    r->sig, pub);
 	if ((rc = hl_receipt_digest(raw, r->signed_len, dg)) != HL_OK)
 		return rc;
 	return hl_verify_sig(pub, HL_SIGN_RECEIPT, dg, r->sig);

@@ -8,6 +8,7 @@
 
 #include "envelope.h"
 #include "keys.h"
+#include "sigbatch.h"
 
 struct hl_seal_recipient {
 	const char *node;        /* "KOR/node-1" */
@@ -29,6 +30,13 @@ struct hl_seal_params {
 	unsigned nrecipients;
 	const struct hl_seal_recipient *recipients;
 	const uint8_t *id;        /* NULL: fresh random id; else re-seal under this id */
+	/* 0 or HL_ENVELOPE_VERSION: signed alone; HL_ENVELOPE_VERSION_BATCH:
+	 * a batch signature, in batch when given (the signature block is
+	 * appended, or batch_result set, by hl_sigbatch_finish; until then
+	 * *out holds the signed part only), else as a batch of one now */
+	uint8_t version;
+	struct hl_sigbatch *batch;
+	int *batch_result;
 };
 
 /* Seal content into a new signed envelope with a fresh random id.
@@ -41,6 +49,9 @@ HL_WUR int hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
  * it was decoded from. */
 HL_WUR int hl_verify_envelope(const struct hl_envelope *e, const uint8_t *raw,
     const uint8_t origin_pub[static HL_ED25519_PUB]);
+/* The same, remembering verified batch roots in cache (may be NULL). */
+HL_WUR int hl_verify_envelope_cached(struct hl_sigcache *cache, const struct hl_envelope *e,
+    const uint8_t *raw, const uint8_t origin_pub[static HL_ED25519_PUB]);
 
 /* Decrypt an envelope addressed to my_node. OUT: *content (caller frees with
  * hl_free_secret(*content, *len)). HL_ERR_NOT_FOUND if my_node has no wrap;
@@ -48,11 +59,18 @@ HL_WUR int hl_verify_envelope(const struct hl_envelope *e, const uint8_t *raw,
 HL_WUR int hl_open_envelope(struct hl_keys *k, const struct hl_envelope *e,
     const uint8_t *raw, const char *my_node, uint8_t **content, size_t *len);
 
-/* Fill r->sig (and signed_len) and encode; OUT: *out caller frees. */
+/* Fill r->sig (and signed_len) and encode; OUT: *out caller frees.
+ * r->version HL_RECEIPT_VERSION_BATCH: a batch signature (of one). */
 HL_WUR int hl_seal_receipt(struct hl_keys *k, struct hl_receipt *r,
     uint8_t **out, size_t *outlen);
+/* A version 2 receipt into batch (finished by hl_sigbatch_finish, which
+ * sets *result on failure); a full batch: signed alone now. */
+HL_WUR int hl_seal_receipt_batch(struct hl_keys *k, struct hl_receipt *r,
+    struct hl_sigbatch *batch, int *result, uint8_t **out, size_t *outlen);
 HL_WUR int hl_verify_receipt(const struct hl_receipt *r, const uint8_t *raw,
     const uint8_t pub[static HL_ED25519_PUB]);
+HL_WUR int hl_verify_receipt_cached(struct hl_sigcache *cache, const struct hl_receipt *r,
+    const uint8_t *raw, const uint8_t pub[static HL_ED25519_PUB]);
 
 /* Our descriptor: cert DER + current KEM keys, signed. OUT: *out caller frees. */
 HL_WUR int hl_seal_descriptor(struct hl_keys *k, const char *node,

@@ -12,6 +12,8 @@ enum hl_sign_ctx {
 	HL_SIGN_AUDIT = 4,
 	HL_SIGN_CHECKPOINT = 5,   /* audit tree heads (merkle.h) */
 	HL_SIGN_CHECKPOINT_ACK = 6, /* a partner witnessed a checkpoint (envelope.h) */
+	HL_SIGN_ENVELOPE_BATCH = 7, /* the root over a batch of version 2 envelopes (sigbatch.h) */
+	HL_SIGN_RECEIPT_BATCH = 8,  /* the root over a batch of version 2 receipts */
 };
 
 #endif

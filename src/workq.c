@@ -99,7 +99,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct hl_workq *q = w->q;
 	struct hl_job *one[1], **batch = NULL;
-	size_t cap = q->conf.max_batch > 0 ? q->conf.max_batch : 1, n;
+	size_t cap = q->conf.max_batch > 0 ? q->conf.max_batch : 1, n, take;
 	unsigned l;
 
 	if (q->conf.max_batch > 0 && (batch = hl_calloc(cap, sizeof(*batch))) == NULL) {
@@ -122,8 +122,19 @@ worker_main(void *arg)
 			continue;
 		}
 		/* one lane a batch, so that a FLASH batch commits on its own */
-		for (n = 0; n < cap && q->lanes[l].n > 0; n++)
+		take = cap;
+		if (q->conf.batch_fair) {
+			size_t share = (q->lanes[l].n + q->conf.nthreads - 1) / q->conf.nthreads;
+
+			if (share < take)
+				take = share;
+		}
+		for (n = 0; n < take && q->lanes[l].n > 0; n++) {
+			if (q->conf.batch_fair && n > 0 &&
+			    (!batch[0]->batch_ok || !q->lanes[l].head->batch_ok))
+				break;
 			batch[n] = lane_pop(&q->lanes[l]);
+		}
 		q->running += n;
 		pthread_mutex_unlock(&q->mu);
 		{

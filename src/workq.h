@@ -12,7 +12,9 @@
  * A queue in batch mode (the store writer) hands a worker every queued job
  * of the first non-empty lane, oldest first, up to max_batch, so that they
  * share one commit; a FLASH job never waits for a batch of another lane
- * that has not started, and waits for at most one batch that has.
+ * that has not started, and waits for at most one batch that has. A fair
+ * batch queue (the crypto workers: batch signatures) shares a lane's jobs
+ * out among its workers instead of giving them all to the first.
  *
  * The queue is bounded (max_jobs over all lanes): submit answers
  * HL_ERR_FULL rather than growing, and the caller tells its client to
@@ -37,6 +39,7 @@ struct hl_job {
 	uint64_t queued_us;            /* set by submit (monotonic) */
 	uint64_t started_us;           /* set by the worker before run */
 	int cancelled;                 /* hl_workq_free: done without run */
+	int batch_ok;                  /* may share a batch with others (batch_fair queues) */
 	/* on a worker thread; touches only the job and what it owns */
 	void (*run)(struct hl_job *j, void *ctx);
 	/* on the loop thread, after run (or cancelled at free) */
@@ -53,6 +56,11 @@ struct hl_workq_conf {
 	size_t max_jobs;               /* queued and running, over all lanes */
 	size_t max_batch;              /* batch mode: jobs per batch; 0: one job at a time */
 	hl_workq_batch_fn run_batch;   /* batch mode (then a job's run is not called) */
+	/* batch mode, fair: a worker takes at most its share of the lane
+	 * (queued / nthreads, rounded up), and only jobs with batch_ok join a
+	 * batch (any other job runs alone), so the other workers stay busy and
+	 * a long job never makes a batch longer */
+	int batch_fair;
 	void *ctx;                     /* passed to run / run_batch */
 	/* called on each worker thread before its first job and after its last
 	 * (thread-local set-up, e.g. a connection of its own); may be NULL */

@@ -171,7 +171,8 @@ test_envelope_malformed(void **state)
 	    HL_ERR_TOO_BIG);
 
 	expect_env_fail(&b, 0, 'X', HL_ERR_MALFORMED);           /* magic */
-	expect_env_fail(&b, OFF_VERSION, 2, HL_ERR_VERSION);
+	expect_env_fail(&b, OFF_VERSION, 3, HL_ERR_VERSION);
+	expect_env_fail(&b, OFF_VERSION, 2, HL_ERR_MALFORMED);   /* no batch block */
 	expect_env_fail(&b, OFF_VERSION, 0, HL_ERR_VERSION);
 	expect_env_fail(&b, OFF_SUITE, 0, HL_ERR_VERSION);
 	expect_env_fail(&b, OFF_SUITE, 4, HL_ERR_VERSION);

@@ -231,7 +231,8 @@ test_codec_forbidden_context(void **state)
 	for (c = 0; c < 256; c++) {
 		m[1] = (uint8_t)c;
 		if (c == HL_SIGN_ENVELOPE || c == HL_SIGN_RECEIPT || c == HL_SIGN_DESCRIPTOR ||
-		    c == HL_SIGN_CHECKPOINT || c == HL_SIGN_CHECKPOINT_ACK)
+		    c == HL_SIGN_CHECKPOINT || c == HL_SIGN_CHECKPOINT_ACK ||
+		    c == HL_SIGN_ENVELOPE_BATCH || c == HL_SIGN_RECEIPT_BATCH)
 			assert_int_equal(hl_keeper_req_decode(m, sizeof(m), &d), HL_OK);
 		else
 			assert_int_equal(hl_keeper_req_decode(m, sizeof(m), &d), HL_ERR_DENIED);

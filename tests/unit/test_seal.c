@@ -436,6 +436,167 @@ test_every_bit_flip_rejected(void **state)
 	hl_free(raw);
 }
 
+/* ---- batch signatures (version 2, link protocol 3) ---- */
+
+#define NB 7   /* leaves of the test batch: not a power of two */
+
+/* A batch of NB envelopes and 3 receipts signed as one batch per kind;
+ * each verifies alone, in any order, with or without the root cache. */
+static void
+test_batch_signatures(void **state)
+{
+	struct hl_seal_params sp;
+	struct hl_sigbatch *b = hl_malloc(sizeof(*b));
+	struct hl_sigcache *cache = NULL;
+	struct hl_envelope e[NB], x;
+	struct hl_receipt rc[3], rd;
+	uint8_t id[NB][HL_ID_BYTES], *raw[NB], *rr[3], *pt = NULL, *m;
+	size_t len[NB], rl[3], ptlen = 0;
+	uint64_t roots = 0, leaves = 0, verified, hits;
+	int res[NB], rres[3];
+	unsigned i;
+
+	(void)state;
+	assert_non_null(b);
+	hl_sigbatch_init(b);
+	params(&sp);
+	sp.version = HL_ENVELOPE_VERSION_BATCH;
+	sp.batch = b;
+	for (i = 0; i < NB; i++) {
+		res[i] = HL_OK;
+		sp.batch_result = &res[i];
+		assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id[i], &raw[i],
+		    &len[i]), HL_OK);
+		/* not signed yet: the signed part only, no block */
+		assert_int_not_equal(hl_envelope_decode(raw[i], len[i], &x), HL_OK);
+	}
+	for (i = 0; i < 3; i++) {
+		memset(&rc[i], 0, sizeof(rc[i]));
+		rc[i].version = HL_RECEIPT_VERSION_BATCH;
+		rc[i].kind = HL_RECEIPT_DELIVERED;
+		memset(rc[i].id, (int)i + 1, HL_ID_BYTES);
+		snprintf(rc[i].from, sizeof(rc[i].from), "%s", na.name);
+		snprintf(rc[i].to, sizeof(rc[i].to), "%s", nb.name);
+		rc[i].time_ms = 1700000000999ull + i;
+		rres[i] = HL_OK;
+		assert_int_equal(hl_seal_receipt_batch(na.keys, &rc[i], b, &rres[i], &rr[i], &rl[i]),
+		    HL_OK);
+	}
+	hl_sigbatch_finish(b, na.keys, &roots, &leaves);
+	assert_int_equal(roots, 2);                  /* one root per kind */
+	assert_int_equal(leaves, NB + 3);
+	assert_int_equal(hl_sigcache_new(16, &cache), HL_OK);
+	for (i = 0; i < NB; i++) {
+		unsigned j = (i * 3) % NB;           /* out of order */
+
+		assert_int_equal(res[j], HL_OK);
+		assert_int_equal(hl_envelope_decode(raw[j], len[j], &e[j]), HL_OK);
+		assert_int_equal(e[j].version, HL_ENVELOPE_VERSION_BATCH);
+		assert_int_equal(e[j].bs.count, NB);
+		assert_int_equal(e[j].bs.index, j);
+		assert_int_equal(e[j].bs.npath, hl_batch_path_len(j, NB));
+		assert_memory_equal(e[j].id, id[j], HL_ID_BYTES);
+		/* alone, without the cache; then through it */
+		assert_int_equal(hl_verify_envelope(&e[j], raw[j], na.pub), HL_OK);
+		assert_int_equal(hl_verify_envelope_cached(cache, &e[j], raw[j], na.pub), HL_OK);
+		assert_int_equal(hl_verify_envelope_cached(cache, &e[j], raw[j], nb.pub),
+		    HL_ERR_BAD_SIGNATURE);
+		assert_int_equal(hl_open_envelope(nb.keys, &e[j], raw[j], nb.name, &pt, &ptlen),
+		    HL_OK);
+		assert_memory_equal(pt, msg, sizeof(msg));
+		hl_free_secret(pt, ptlen);
+	}
+	hl_sigcache_stats(cache, &verified, &hits);
+	assert_int_equal(verified, 1);               /* one root checked, */
+	assert_int_equal(hits, NB - 1);              /* the others from the cache */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(rres[i], HL_OK);
+		assert_int_equal(hl_receipt_decode(rr[i], rl[i], &rd), HL_OK);
+		assert_int_equal(rd.version, HL_RECEIPT_VERSION_BATCH);
+		assert_int_equal(rd.bs.count, 3);
+		assert_int_equal(hl_verify_receipt_cached(cache, &rd, rr[i], na.pub), HL_OK);
+		assert_int_equal(hl_verify_receipt(&rd, rr[i], nb.pub), HL_ERR_BAD_SIGNATURE);
+	}
+	/* a path moved to another leaf, or another leaf's index, fails */
+	x = e[1];
+	memcpy(x.bs.path, e[2].bs.path, sizeof(x.bs.path));
+	assert_int_equal(hl_verify_envelope(&x, raw[1], na.pub), HL_ERR_BAD_SIGNATURE);
+	x = e[1];
+	x.bs.index = 0;
+	assert_int_not_equal(hl_verify_envelope(&x, raw[1], na.pub), HL_OK);
+	/* the root's signature does not verify as an envelope's or a receipt
+	 * batch's: the receipt root's signature on the envelope root fails */
+	x = e[0];
+	assert_int_equal(hl_receipt_decode(rr[0], rl[0], &rd), HL_OK);
+	memcpy(x.sig, rd.sig, HL_ED25519_SIG);
+	assert_int_equal(hl_verify_envelope_cached(cache, &x, raw[0], na.pub),
+	    HL_ERR_BAD_SIGNATURE);
+	/* the cache never accepts a cached root under other signature bytes */
+	x = e[0];
+	x.sig[5] ^= 0x40;
+	assert_int_equal(hl_verify_envelope_cached(cache, &x, raw[0], na.pub),
+	    HL_ERR_BAD_SIGNATURE);
+	/* every single-bit flip of a batch-signed envelope is rejected by
+	 * the decoder or the signature check; every truncation by the decoder */
+	m = hl_malloc(len[3]);
+	assert_non_null(m);
+	for (i = 0; i < len[3] * 8; i++) {
+		memcpy(m, raw[3], len[3]);
+		m[i / 8] ^= (uint8_t)(1u << (i % 8));
+		if (hl_envelope_decode(m, len[3], &x) == HL_OK)
+			assert_int_not_equal(hl_verify_envelope_cached(cache, &x, m, na.pub), HL_OK);
+	}
+	for (i = 0; i < len[3]; i++)
+		assert_int_not_equal(hl_envelope_decode(raw[3], i, &x), HL_OK);
+	hl_free(m);
+	for (i = 0; i < NB; i++)
+		hl_free(raw[i]);
+	for (i = 0; i < 3; i++)
+		hl_free(rr[i]);
+	hl_sigcache_free(cache);
+	hl_free(b);
+}
+
+/* Without a batch (on the loop, or a worker's batch full), a version 2
+ * item is signed at once as a batch of one; a full batch refuses more. */
+static void
+test_batch_of_one(void **state)
+{
+	struct hl_seal_params sp;
+	struct hl_sigbatch *b = hl_malloc(sizeof(*b));
+	struct hl_envelope e;
+	uint8_t id[HL_ID_BYTES], *raw = NULL, one = 1;
+	uint8_t *p = &one;
+	size_t len = 0, pl = 1;
+	int res = HL_OK;
+	unsigned i;
+
+	(void)state;
+	params(&sp);
+	sp.version = HL_ENVELOPE_VERSION_BATCH;
+	assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id, &raw, &len), HL_OK);
+	assert_int_equal(hl_envelope_decode(raw, len, &e), HL_OK);
+	assert_int_equal(e.bs.count, 1);
+	assert_int_equal(e.bs.npath, 0);
+	assert_int_equal(hl_verify_envelope(&e, raw, na.pub), HL_OK);
+	hl_free(raw);
+	assert_non_null(b);
+	hl_sigbatch_init(b);
+	for (i = 0; i < HL_SIGBATCH_MAX; i++)
+		assert_int_equal(hl_sigbatch_add(b, HL_SIGBATCH_ENVELOPE, &p, &pl, &res), HL_OK);
+	assert_int_equal(hl_sigbatch_add(b, HL_SIGBATCH_ENVELOPE, &p, &pl, &res), HL_ERR_FULL);
+	assert_false(hl_sigbatch_has_room(b, HL_SIGBATCH_ENVELOPE));
+	assert_true(hl_sigbatch_has_room(b, HL_SIGBATCH_RECEIPT));
+	hl_free(b);
+	/* the path lengths of RFC 9162 trees */
+	assert_int_equal(hl_batch_path_len(0, 1), 0);
+	assert_int_equal(hl_batch_path_len(0, 2), 1);
+	assert_int_equal(hl_batch_path_len(2, 3), 1);
+	assert_int_equal(hl_batch_path_len(0, 3), 2);
+	assert_int_equal(hl_batch_path_len(63, 64), 6);
+	assert_int_equal(hl_batch_path_len(64, 65), 1);
+}
+
 static void
 test_receipt_sign_verify(void **state)
 {
@@ -611,6 +772,8 @@ main(void)
 		cmocka_unit_test(test_kem_sessions),
 		cmocka_unit_test(test_seal_refusals),
 		cmocka_unit_test(test_every_bit_flip_rejected),
+		cmocka_unit_test(test_batch_signatures),
+		cmocka_unit_test(test_batch_of_one),
 		cmocka_unit_test(test_receipt_sign_verify),
 		cmocka_unit_test(test_sign_contexts),
 		cmocka_unit_test(test_descriptor_sign_verify),
