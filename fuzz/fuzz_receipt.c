@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "envelope.h"
+#include "sigbatch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,6 +16,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hl_receipt r;
 	struct hl_buf b;
+	static const uint8_t pub[HL_ED25519_PUB] = { 1 };
+	size_t tail;
 
 	if (hl_receipt_decode(data, size, &r) != HL_OK)
 		return 0;
@@ -22,7 +25,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)hl_reason_name(r.reason);
 	hl_buf_init(&b, HL_RECEIPT_MAX_BYTES);
 	if (hl_receipt_encode(&r, &b) != HL_OK || b.len != size ||
-	    memcmp(b.data, data, size) != 0 || r.signed_len + HL_ED25519_SIG != size)
+	    memcmp(b.data, data, size) != 0)
+		abort();
+	tail = r.version == HL_RECEIPT_VERSION_BATCH ? hl_batch_sig_size(r.bs.npath) :
+	    HL_ED25519_SIG;
+	if (r.signed_len + tail != size)
+		abort();
+	if (r.version == HL_RECEIPT_VERSION_BATCH &&
+	    hl_sigbatch_verify(NULL, HL_SIGBATCH_RECEIPT, data, r.signed_len, &r.bs, r.sig,
+	    pub) == HL_OK)
 		abort();
 	hl_buf_free(&b);
 	return 0;

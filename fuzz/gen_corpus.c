@@ -269,6 +269,41 @@ main(int argc, char **argv)
 		die("seal");
 	put("envelope", "empty-exercise", raw, len);
 	hl_free(raw);
+	/* version 2: the second of a batch of three, and a batch of one */
+	{
+		struct hl_sigbatch *sb = calloc(1, sizeof(*sb));
+		uint8_t *br[3];
+		size_t bl[3];
+		int res[3] = { 0, 0, 0 };
+		unsigned i;
+
+		if (sb == NULL)
+			die("batch");
+		hl_sigbatch_init(sb);
+		sp.version = HL_ENVELOPE_VERSION_BATCH;
+		sp.batch = sb;
+		for (i = 0; i < 3; i++) {
+			sp.batch_result = &res[i];
+			if (hl_seal_envelope(ka, &sp, (const uint8_t *)"batch", 5, id, &br[i],
+			    &bl[i]) != HL_OK)
+				die("seal v2");
+		}
+		hl_sigbatch_finish(sb, ka, NULL, NULL);
+		if (res[0] != HL_OK || res[1] != HL_OK || res[2] != HL_OK)
+			die("batch sign");
+		put("envelope", "v2-batch-1of3", br[1], bl[1]);
+		frame("envelope-v2", HL_FRAME_ENVELOPE, br[1], bl[1]);
+		for (i = 0; i < 3; i++)
+			hl_free(br[i]);
+		sp.batch = NULL;
+		sp.batch_result = NULL;
+		if (hl_seal_envelope(ka, &sp, (const uint8_t *)"one", 3, id, &raw, &len) != HL_OK)
+			die("seal v2 one");
+		put("envelope", "v2-batch-of-one", raw, len);
+		hl_free(raw);
+		sp.version = 0;
+		free(sb);
+	}
 
 	/* receipts */
 	memset(&r, 0, sizeof(r));
@@ -292,6 +327,12 @@ main(int argc, char **argv)
 	if (hl_seal_receipt(kb, &r, &raw, &len) != HL_OK)
 		die("receipt");
 	put("receipt", "acknowledged", raw, len);
+	hl_free(raw);
+	r.version = HL_RECEIPT_VERSION_BATCH;
+	if (hl_seal_receipt(kb, &r, &raw, &len) != HL_OK)
+		die("receipt v2");
+	put("receipt", "v2-acknowledged", raw, len);
+	frame("receipt-v2", HL_FRAME_RECEIPT, raw, len);
 	hl_free(raw);
 
 	/* descriptors */

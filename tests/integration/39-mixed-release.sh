@@ -1,66 +1,135 @@
 #!/usr/bin/env bash
-# A federation mid-upgrade (issue 16): KOR runs the previous release (the
-# commit PREV_RELEASE, built from this repository's history into the build
-# directory once), JPN and USA this one. The envelope, label and receipt
-# formats are unchanged, so: JPN's FLASH envelopes, sealed with KEM
-# sessions (the same hybrid ciphertexts for a recipient across envelopes),
-# open at the old KOR and at USA; KOR's open at JPN and USA. The link
-# protocol is negotiated with TLS ALPN: JPN-USA speak 2, JPN-KOR 1 (the old
-# release offers nothing and ignores the offer). A label of 40 partners,
-# which the old release cannot decode, is refused at JPN for KOR with the
-# reason, and goes to USA; once KOR is upgraded on the same data, what it
-# stored under the old release reads back, its link speaks 2 and the same
-# send goes.
+# A federation mid-upgrade (issue 16), three releases side by side: KOR runs
+# the release before issue 16 (PREV_RELEASE, link protocol 1), GBR the
+# previous release (PREV2_RELEASE, protocol 2: 64 partners, KEM sessions),
+# JPN and USA this one (protocol 3: batch signatures). Both old releases are
+# built from this repository's history into the build directory once.
+# The link protocol is negotiated with TLS ALPN: JPN-USA speak 3, JPN-GBR 2,
+# JPN-KOR 1 (the oldest release offers nothing and ignores the offer).
+# - JPN's FLASH envelopes to all three, sealed with KEM sessions, are version 1
+#   (one recipient is old), and open at the old KOR, at GBR and at USA; the
+#   old nodes' envelopes open at JPN and USA.
+# - JPN's envelopes to USA alone are version 2 (batch signatures): a batch of
+#   40 sends is signed in fewer roots than envelopes, USA verifies fewer roots
+#   than it receives, every one is delivered, and USA's receipts come back
+#   batch-signed too.
+# - A label of 40 partners, which the oldest release cannot decode, is refused
+#   at JPN for KOR with the reason, and goes to USA; once KOR is upgraded on
+#   the same data, what it stored under the old release reads back, its link
+#   speaks 3 and the same send goes.
 . "$(dirname "$0")/lib.sh"
 
 ROOT=${HOTLINE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-PREV_RELEASE=${HOTLINE_PREV_RELEASE:-2016db5}   # the last release before issue 16
-# built once per clone, shared by the plain and sanitizer runs
-OLD="$ROOT/build-prev-release/$PREV_RELEASE"
-if ! git -C "$ROOT" cat-file -e "$PREV_RELEASE^{commit}" 2>/dev/null; then
-	skip "the previous release (commit $PREV_RELEASE) is not in this clone's history"
-	exit 0
-fi
-if [ ! -x "$OLD/build/hotlined" ] || [ ! -x "$OLD/build/hotline" ]; then
-	rm -rf "$OLD"
-	mkdir -p "$OLD"
-	git -C "$ROOT" archive "$PREV_RELEASE" | tar -x -C "$OLD" || fail "git archive $PREV_RELEASE"
-	# a plain build, whatever this one is (sanitizers or not)
-	make -C "$OLD" -s -j2 SANITIZER= BUILD=build build/hotlined build/hotline \
-		>"$T/old-build.log" 2>&1 || { tail -n 20 "$T/old-build.log"; fail "building $PREV_RELEASE"; }
-fi
-ok "the previous release ($PREV_RELEASE) is built"
+PREV_RELEASE=${HOTLINE_PREV_RELEASE:-2016db5}    # the last release before issue 16
+PREV2_RELEASE=${HOTLINE_PREV2_RELEASE:-4e4107a}  # the release before batch signatures
+# build_release COMMIT -> the directory of its build (once per clone, shared
+# by the plain and sanitizer runs)
+build_release() {
+	local c=$1 dir="$ROOT/build-prev-release/$1"
+	if ! git -C "$ROOT" cat-file -e "$c^{commit}" 2>/dev/null; then
+		skip "the release $c is not in this clone's history"
+		exit 0
+	fi
+	if [ ! -x "$dir/build/hotlined" ] || [ ! -x "$dir/build/hotline" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		git -C "$ROOT" archive "$c" | tar -x -C "$dir" || fail "git archive $c"
+		# a plain build, whatever this one is (sanitizers or not)
+		make -C "$dir" -s -j2 SANITIZER= BUILD=build build/hotlined build/hotline \
+			>"$T/old-build-$c.log" 2>&1 || { tail -n 20 "$T/old-build-$c.log"; fail "building $c"; }
+	fi
+	echo "$dir"
+}
+OLD=$(build_release "$PREV_RELEASE") || exit 1
+OLD2=$(build_release "$PREV2_RELEASE") || exit 1
+ok "the releases $PREV_RELEASE (protocol 1) and $PREV2_RELEASE (protocol 2) are built"
 OHLD="$OLD/build/hotlined"
 OHL="$OLD/build/hotline"
 ohl() { local p=$1; shift; "$OHL" -c "$(conf "$p")" "$@"; }
+O2HLD="$OLD2/build/hotlined"
+O2HL="$OLD2/build/hotline"
+o2hl() { local p=$1; shift; "$O2HL" -c "$(conf "$p")" "$@"; }
+DB="$FED/JPN/data/hotline.db"
+# the version byte (offset 4) of what JPN stored for envelope ID
+env_version() { sqlite3 "$DB" "select hex(substr(raw, 5, 1)) from envelopes where id = x'$1'"; }
 
-fed_init JPN,KOR,USA
+fed_init JPN,KOR,USA,GBR
+DB="$FED/JPN/data/hotline.db"
 node_start JPN
 node_start USA
-# KOR: the old daemon (node_start runs ours)
+# KOR and GBR: the old daemons (node_start runs ours)
 "$OHLD" -c "$(conf KOR)" >>"$T/KOR.log" 2>&1 &
 NODE_PID[KOR]=$!
+"$O2HLD" -c "$(conf GBR)" >>"$T/GBR.log" 2>&1 &
+NODE_PID[GBR]=$!
 wait_until 10 ohl KOR status || fail "the old KOR did not come up"
+wait_until 10 o2hl GBR status || fail "the old GBR did not come up"
 wait_link JPN KOR
 wait_link JPN USA
+wait_link JPN GBR
 wait_link USA KOR
-ok "links up between the two releases"
+wait_link USA GBR
+ok "links up between the three releases"
 expect_eq "$(hl JPN status --json | jq -r '[.peers[] | "\(.node)=\(.protocol)"] | sort | join(" ")')" \
-	"KOR/node-1=1 USA/node-1=2" "JPN speaks protocol 1 with the old KOR, 2 with USA"
+	"GBR/node-1=2 KOR/node-1=1 USA/node-1=3" \
+	"JPN speaks protocol 1 with the oldest KOR, 2 with GBR, 3 with USA"
 
 ids=()
 for i in 1 2 3; do
-	id=$(hl JPN send --to KOR,USA --precedence flash --classification SECRET \
-		--releasable-to JPN,KOR,USA --tlp amber "new to old, number $i") || fail "send $i"
+	id=$(hl JPN send --to KOR,USA,GBR --precedence flash --classification SECRET \
+		--releasable-to JPN,KOR,USA,GBR --tlp amber "new to old, number $i") || fail "send $i"
 	ids+=("$id")
 done
 for id in "${ids[@]}"; do
 	wait_state JPN "$id" KOR delivered
 	wait_state JPN "$id" USA delivered
+	wait_state JPN "$id" GBR delivered
 done
-ok "three FLASH envelopes from the new JPN delivered to the old KOR and to USA"
+ok "three FLASH envelopes from the new JPN delivered to the old KOR, GBR and USA"
+expect_eq "$(env_version "${ids[0]}")" 01 "sealed as version 1: two recipients are older"
 expect_eq "$(ohl KOR show "${ids[2]}" --json | jq -r .text)" "new to old, number 3" \
 	"the old KOR opens them"
+expect_eq "$(o2hl GBR show "${ids[2]}" --json | jq -r .text)" "new to old, number 3" \
+	"the previous release's GBR opens them"
+
+# batch signatures between the two new nodes
+for i in $(seq 1 40); do
+	jq -nc --arg t "batch $i" '{to:["USA"], precedence:"immediate", classification:"SECRET",
+		releasable_to:["JPN","USA"], tlp:"amber", text:$t}'
+done >"$T/batch.jsonl"
+s0=$(hl JPN status --json | jq .batch_signatures)
+u0=$(hl USA status --json | jq .batch_signatures)
+hl JPN send --batch "$T/batch.jsonl" >"$T/batch.ids" || fail "send --batch"
+expect_eq "$(wc -l <"$T/batch.ids")" 40 "40 envelopes to USA accepted"
+while read -r id; do wait_state JPN "$id" USA delivered; done <"$T/batch.ids"
+ok "all 40 delivered"
+first=$(head -n1 "$T/batch.ids")
+expect_eq "$(env_version "$first")" 02 "sealed as version 2 (batch signature): USA speaks 3"
+expect_eq "$(hl USA show "$first" --json | jq -r .text)" "batch 1" "USA opens it"
+s1=$(hl JPN status --json | jq .batch_signatures)
+u1=$(hl USA status --json | jq .batch_signatures)
+roots=$(jq -n --argjson a "$s0" --argjson b "$s1" '$b.roots_signed - $a.roots_signed')
+leaves=$(jq -n --argjson a "$s0" --argjson b "$s1" '$b.leaves_signed - $a.leaves_signed')
+echo "# JPN signed $leaves envelopes (and receipts) under $roots roots"
+[ "$leaves" -ge 40 ] || fail "JPN batch-signed $leaves items, not the 40 envelopes"
+[ "$roots" -lt "$leaves" ] || fail "JPN signed $roots roots for $leaves items: no batch formed"
+ok "JPN signed the 40 under fewer roots ($roots)"
+vroots=$(jq -n --argjson a "$u0" --argjson b "$u1" '$b.roots_verified - $a.roots_verified')
+hits=$(jq -n --argjson a "$u0" --argjson b "$u1" '$b.root_cache_hits - $a.root_cache_hits')
+echo "# USA verified $vroots roots, $hits envelopes from its cache"
+[ "$hits" -gt 0 ] && [ "$vroots" -lt 40 ] || fail "USA checked $vroots roots for 40 envelopes"
+ok "USA verified fewer roots than envelopes"
+ur=$(jq -n --argjson a "$u0" --argjson b "$u1" '$b.leaves_signed - $a.leaves_signed')
+[ "$ur" -ge 40 ] || fail "USA batch-signed $ur receipts, not 40"
+ok "USA's delivered receipts are batch-signed (and JPN accepted them: all delivered)"
+# the old GBR still sends to JPN and gets its (version 1) receipt
+g=$(o2hl GBR send --to JPN --precedence flash --classification SECRET \
+	--releasable-to JPN,GBR --tlp amber "from the previous release") || fail "GBR send"
+wait_until 15 sh -c "[ \"\$($HL -c $(conf JPN) show $g --json 2>/dev/null | jq -r .text)\" = 'from the previous release' ]" ||
+	fail "JPN did not open GBR's envelope"
+wait_until 15 sh -c "[ \"\$($O2HL -c $(conf GBR) delivery $g --json 2>/dev/null | jq -r '.recipients[0].state')\" = delivered ]" ||
+	fail "GBR has no delivered receipt from JPN"
+ok "GBR's FLASH opens at JPN, and JPN's receipt verifies at GBR"
 # the KEM session: the three envelopes carry the same ciphertexts to KOR
 python3 - "$FED/JPN/data/hotline.db" "${ids[@]}" <<'EOF' || fail "the envelopes do not share KOR's KEM session"
 import sqlite3, sys
@@ -96,7 +165,7 @@ expect_match "$(cat "$T/err")" "KOR/node-1: its last link spoke protocol 1 \(the
 big=$(hl JPN send --to USA --precedence immediate --classification RESTRICTED --releasable-to "$rel,USA" \
 	--tlp green "forty-one partners") || fail "send with 41 partners to USA"
 wait_state JPN "$big" USA delivered
-ok "a label of 41 partners goes to USA (protocol 2)"
+ok "a label of 41 partners goes to USA (protocol 3)"
 
 # KOR upgraded on the same data: what it stored under the old release reads back
 kill -TERM "${NODE_PID[KOR]}"
@@ -106,8 +175,8 @@ node_start KOR
 expect_eq "$(hl KOR show "${ids[0]}" --json | jq -r .text)" "new to old, number 1" \
 	"the upgraded KOR reads what the old one stored"
 wait_link JPN KOR
-expect_eq "$(hl JPN status --json | jq -r '.peers[] | select(.node == "KOR/node-1") | .protocol')" 2 \
-	"the upgraded KOR's link speaks protocol 2"
+expect_eq "$(hl JPN status --json | jq -r '.peers[] | select(.node == "KOR/node-1") | .protocol')" 3 \
+	"the upgraded KOR's link speaks protocol 3"
 big=$(hl JPN send --to KOR --precedence immediate --classification RESTRICTED --releasable-to "$rel" \
 	--tlp green "forty partners") || fail "send with 40 partners after the upgrade"
 wait_state JPN "$big" KOR delivered

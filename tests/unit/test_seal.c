@@ -548,6 +548,28 @@ test_batch_signatures(void **state)
 	}
 	for (i = 0; i < len[3]; i++)
 		assert_int_not_equal(hl_envelope_decode(raw[3], i, &x), HL_OK);
+	/* the block's fields, one by one: count 0 and 65, index = count, a
+	 * path one hash short (the length byte), each malformed */
+	{
+		size_t sl = e[3].signed_len;
+		static const struct { size_t off; uint8_t hi, lo; } bad[] = {
+			{ 2, 0, 0 }, { 2, 0, HL_SIGBATCH_MAX + 1 }, { 0, 0, NB }, { 0, 0xff, 0xff },
+		};
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memcpy(m, raw[3], len[3]);
+			m[sl + bad[i].off] = bad[i].hi;
+			m[sl + bad[i].off + 1] = bad[i].lo;
+			assert_int_equal(hl_envelope_decode(m, len[3], &x), HL_ERR_MALFORMED);
+		}
+		memcpy(m, raw[3], len[3]);
+		m[sl + 4]--;
+		assert_int_equal(hl_envelope_decode(m, len[3], &x), HL_ERR_MALFORMED);
+		/* a version 1 reading of a version 2 envelope: refused */
+		memcpy(m, raw[3], len[3]);
+		m[4] = HL_ENVELOPE_VERSION;
+		assert_int_equal(hl_envelope_decode(m, len[3], &x), HL_ERR_MALFORMED);
+	}
 	hl_free(m);
 	for (i = 0; i < NB; i++)
 		hl_free(raw[i]);
