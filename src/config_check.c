@@ -341,6 +341,7 @@ config_defaults(struct hl_config *c)
 	c->dead_after_ms = 5000;
 	c->reconnect_max_ms = 30000;
 	c->default_ttl_s = 7 * 86400;
+	c->max_clock_skew_s = 300;
 	c->kem_rotate_s = 86400;
 	c->crypto_threads = HL_CRYPTO_THREADS_AUTO;
 	c->track_alerts = 1;

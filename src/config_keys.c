@@ -392,6 +392,12 @@ nk_envelope_ttl(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_duration(v, 1000, 366ull * 86400000, 1, &x->c->default_ttl_s, msg, ml);
 }
 
+static int
+nk_max_clock_skew(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 86400000, 1, &x->c->max_clock_skew_s, msg, ml);
+}
+
 #define ACK_KEY(fn, idx) \
 static int \
 fn(struct pctx *x, const char *v, char *msg, size_t ml) \
@@ -1049,6 +1055,7 @@ const struct key_def config_node_keys[NK_COUNT] = {
 	[NK_DEAD_AFTER] = { "dead_after", 0, nk_dead_after },
 	[NK_RECONNECT_MAX] = { "reconnect_max", 0, nk_reconnect_max },
 	[NK_ENVELOPE_TTL] = { "envelope_ttl", 0, nk_envelope_ttl },
+	[NK_MAX_CLOCK_SKEW] = { "max_clock_skew", 0, nk_max_clock_skew },
 	[NK_KEM_ROTATE] = { "kem_rotate", 0, nk_kem_rotate },
 	[NK_KEM_KEEP] = { "kem_keep", 0, nk_kem_keep },
 	[NK_ACK_FLASH] = { "ack_flash", 0, nk_ack_flash },

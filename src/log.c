@@ -19,6 +19,36 @@ hl_log_init(const char *progname, int verbose)
 	log_verbose = verbose;
 }
 
+size_t
+log_escape(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	unsigned char c;
+
+	if (outlen == 0)
+		return 0;
+	/* a control byte (a newline above all) could forge a line of its own:
+	 * each becomes \xNN, and so does a backslash's own escape */
+	for (; *in != '\0'; in++) {
+		c = (unsigned char)*in;
+		if (c < 0x20 || c == 0x7f || c == '\\') {
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 static void vlog(const char *level, const char *fmt, va_list ap, const char *suffix)
     __attribute__((format(printf, 2, 0)));
 
@@ -27,14 +57,15 @@ vlog(const char *level, const char *fmt, va_list ap, const char *suffix)
 {
 	struct timeval tv;
 	struct tm tm;
-	char ts[32], msg[1024];
+	char ts[32], msg[1024], safe[4 * sizeof(msg)];
 
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_escape(msg, safe, sizeof(safe));
 	fprintf(stderr, "%s.%03ldZ %s %s: %s%s%s\n", ts, (long)(tv.tv_usec / 1000), log_prog,
-	    level, msg, suffix != NULL ? ": " : "", suffix != NULL ? suffix : "");
+	    level, safe, suffix != NULL ? ": " : "", suffix != NULL ? suffix : "");
 }
 
 void

@@ -91,6 +91,10 @@ struct peer_state {
 	struct hl_link *dialing;       /* our outgoing attempt, or NULL */
 	int up;                        /* HELLO received on link */
 	unsigned proto;                /* link protocol last negotiated (link.h), 0 not yet */
+	/* receipts from this peer that match no delivery of ours: audited once
+	 * a minute with the count since, so a peer cannot fill the audit log */
+	uint64_t unmatched_audit_ms;
+	unsigned unmatched_since;
 	int dialer;                    /* we dial this peer (our name sorts first) */
 	uint64_t retry_at_ms;
 	uint32_t backoff_ms;

@@ -487,6 +487,15 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 		reject_envelope(n, ps, &e, HL_REASON_EXPIRED, "envelope expired before it arrived");
 		return HL_OK;
 	}
+	/* created ahead of our clock by more than the skew we allow: refused,
+	 * or its lifetime and acknowledgement deadline would stretch */
+	if (e.created_ms > now + 1000ull * n->cfg.max_clock_skew_s) {
+		snprintf(why, sizeof(why), "created %llu s ahead of this node's clock "
+		    "(max_clock_skew %u s)", (unsigned long long)((e.created_ms - now) / 1000),
+		    (unsigned)n->cfg.max_clock_skew_s);
+		reject_envelope(n, ps, &e, HL_REASON_POLICY, why);
+		return HL_OK;
+	}
 	for (i = 0; i < e.nwraps; i++)
 		if (strcmp(e.wraps[i].node, n->cfg.node) == 0)
 			named = 1;
@@ -619,9 +628,26 @@ receipt_apply(struct hl_node *n, struct peer_state *ps, struct peer_state *from,
 		node_batch_abort(n);
 		return;
 	}
-	if (r == HL_ERR_NOT_FOUND)
-		log_warnx("receipt %s from %s: no such delivery", idh, rc->from);
-	node_audit(n, ev, rc->id, rc->from, ad);
+	if (r == HL_ERR_NOT_FOUND) {
+		/* signed by its issuer, but we sent it no such envelope: never
+		 * audited as a receipt (a hostile peer would plant entries that
+		 * read as deliveries), and audited as what it is at most once a
+		 * minute per peer, with the count since */
+		uint64_t now = hl_mono_us() / 1000;
+
+		from->unmatched_since++;
+		if (from->unmatched_audit_ms == 0 || now - from->unmatched_audit_ms >= 60000) {
+			snprintf(ad, sizeof(ad), "from=%s kind=%s: no delivery of this envelope to "
+			    "it (%u such receipts from it since the last entry)", rc->from,
+			    hl_receipt_kind_name(rc->kind), from->unmatched_since);
+			node_audit(n, "receipt-unmatched", rc->id, rc->from, ad);
+			log_warnx("receipt %s from %s: no such delivery", idh, rc->from);
+			from->unmatched_audit_ms = now;
+			from->unmatched_since = 0;
+		}
+	} else {
+		node_audit(n, ev, rc->id, rc->from, ad);
+	}
 	b = node_batch_item(n, BATCH_RECEIPT, ps);
 	b->rc = *rc;
 	b->from = from;

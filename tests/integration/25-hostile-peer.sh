@@ -17,6 +17,11 @@ expect_eq "$(sim replay | tr '\n' ' ')" "receipt delivered none receipt delivere
 	"replayed envelope: the same delivered receipt again"
 expect_eq "$(inbox_count JPN)" "2" "the replay was stored once (exactly once to the operator)"
 expect_eq "$(sim expired)" "receipt rejected expired" "expired envelope rejected"
+expect_eq "$(sim future)" "receipt rejected policy" \
+	"an envelope dated a day ahead (beyond max_clock_skew, 5m) rejected"
+grep -q "created 86[34][0-9][0-9] s ahead of this node's clock (max_clock_skew 300 s)" "$T/JPN.log" ||
+	fail "the log does not name the offset and the limit"
+ok "the refusal names the offset and the limit"
 expect_eq "$(sim badsig)" "receipt rejected bad-signature" "tampered signature rejected"
 expect_eq "$(sim not-recipient)" "receipt rejected not-recipient" "envelope not addressed to us rejected"
 expect_eq "$(sim not-releasable)" "receipt rejected not-releasable" "label not releasable to JPN rejected"
@@ -34,8 +39,8 @@ hl JPN status >/dev/null || fail "node died"
 ok "node alive after garbage and a TLS client without certificate"
 
 db="$FED/JPN/data/hotline.db"
-expect_eq "$(sqlite3 "$db" "select count(*) from audit where event='envelope-rejected'")" "4" \
-	"four rejections audited"
+expect_eq "$(sqlite3 "$db" "select count(*) from audit where event='envelope-rejected'")" "5" \
+	"five rejections audited"
 n=$(sqlite3 "$db" "select count(*) from audit where event='link-refused'")
 [ "$n" -ge 2 ] || fail "refused links audited: $n"
 ok "refused links audited ($n)"

@@ -4,7 +4,7 @@
  * oversized and garbage frames. Prints one line per answer:
  *   "receipt <kind> <reason>" or "closed".
  * usage: peersim SIM.conf TARGET_NODE MODE
- * modes: valid replay expired badsig not-recipient not-releasable
+ * modes: valid replay expired future badsig not-recipient not-releasable
  *        oversize garbage before-hello
  *        bad-checkpoint forged-checkpoint bad-consistency bad-consistency-req
  *        (forged-checkpoint prints "open" when the link survives it) */
@@ -301,6 +301,10 @@ main(int argc, char **argv)
 	if (strcmp(mode, "expired") == 0) {
 		sp.created_ms = now - 7200000;
 		sp.expires_ms = now - 3600000;
+	}
+	if (strcmp(mode, "future") == 0) {    /* dated a day ahead: a lifetime stretched */
+		sp.created_ms = now + 86400000;
+		sp.expires_ms = now + 2 * 86400000;
 	}
 	sp.origin = cfg.node;
 	sp.originator = "peersim";

@@ -32,6 +32,7 @@
 #include "node.h"
 #include "nodeinit.h"
 #include "pki.h"
+#include "seal.h"
 #include "stixdb.h"
 #include "stixshare.h"
 #include "store.h"
@@ -797,6 +798,60 @@ test_receipt_leaves_batch_idle(void **state)
 	world_free(&w);
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw);
+
+/* A receipt signed by KOR for an envelope JPN never sent to KOR (issue 17:
+ * a hostile peer planted "receipt-acknowledged" entries this way): no
+ * delivery changes, it is never audited as an acknowledgement, and a flood
+ * of them makes one "receipt-unmatched" entry a minute, not one each. */
+static void
+test_unmatched_receipt(void **state)
+{
+	struct world w;
+	struct mem_link *la, *lb;
+	struct fx_node *j, *k;
+	struct hl_keys *kk = NULL;
+	struct hl_receipt rc;
+	char kem[] = "/tmp/test_node_kem.XXXXXX", err[256];
+	uint8_t id[HL_ID_BYTES], *raw = NULL;
+	size_t len = 0;
+	unsigned i;
+
+	(void)state;
+	world_two(&w, &j, &k, &la, &lb);
+	assert_int_equal(send_text(j, KOR, "JPN,KOR", "a real one", id), HL_OK);
+	world_run(&w);
+	assert_int_equal(delivery_state(j, id, KOR), HL_DLV_DELIVERED);
+	assert_int_equal(audit_count(j, "receipt-acknowledged"), 0);
+	/* KOR's own signing key, as a hostile KOR would use it */
+	assert_non_null(mkdtemp(kem));
+	assert_int_equal(hl_keys_open(k->cfg->key_path, kem, &kk, err, sizeof(err)), HL_OK);
+	for (i = 0; i < 20; i++) {
+		memset(&rc, 0, sizeof(rc));
+		rc.version = HL_RECEIPT_VERSION;
+		rc.kind = HL_RECEIPT_ACKNOWLEDGED;
+		memset(rc.id, 0x5a, HL_ID_BYTES);        /* not an envelope JPN sent KOR */
+		rc.id[0] = (uint8_t)i;
+		snprintf(rc.from, sizeof(rc.from), "%s", KOR);
+		snprintf(rc.to, sizeof(rc.to), "%s", JPN);
+		rc.time_ms = hl_now_ms();
+		snprintf(rc.operator_name, sizeof(rc.operator_name), "mallory");
+		assert_int_equal(hl_seal_receipt(kk, &rc, &raw, &len), HL_OK);
+		hl_node_link_cbs.on_frame(j->n, &la->base, HL_FRAME_RECEIPT, raw, len);
+		hl_free(raw);
+		raw = NULL;
+		(void)hl_node_settle(j->n);
+	}
+	world_run(&w);
+	assert_int_equal(audit_count(j, "receipt-acknowledged"), 0);
+	assert_int_equal(audit_count(j, "receipt-unmatched"), 1);
+	assert_int_equal(delivery_state(j, id, KOR), HL_DLV_DELIVERED);
+	assert_int_equal(peer_up(j, KOR, NULL, 0), 1);   /* a signed receipt: the link stays */
+	hl_keys_free(kk);
+	(void)nftw(kem, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	world_free(&w);
+}
+
 /* Relay: JPN reaches USA only through KOR. KOR's ROUTES and the gossiped
  * descriptors let JPN seal to USA and send a RELAY frame; KOR stores it in
  * transit and forwards it; USA's receipt comes back through KOR. Rule 2: a
@@ -1093,6 +1148,7 @@ main(void)
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_batch_other_writer),
 		cmocka_unit_test(test_receipt_leaves_batch_idle),
+		cmocka_unit_test(test_unmatched_receipt),
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_subscribers),
 		cmocka_unit_test(test_stix_queue),
