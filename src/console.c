@@ -718,6 +718,30 @@ audit_limit(const char *query, size_t *limit)
 	return HL_OK;
 }
 
+/* Rule 4 for the audit view: an entry about an envelope the operator may
+ * not see (the same test as GET /api/v1/envelopes/ID, which answers 404)
+ * is left out, so its id, origin, precedence and size do not show. An
+ * entry whose id names no stored envelope stays. */
+static int
+audit_entry_visible(struct hl_console *c, const struct hl_operator_conf *op,
+    const struct hl_audit_entry *e)
+{
+	struct hl_msg m;
+	struct hl_label l;
+	int r, vis;
+
+	if (!e->has_id)
+		return 1;
+	memset(&m, 0, sizeof(m));
+	if ((r = hl_store_get(c->store, e->id, 0, &m)) == HL_ERR_NOT_FOUND)
+		return 1;
+	if (r != HL_OK)
+		return 0;               /* unknown: not shown */
+	vis = hl_apijson_visible(m.label, m.label_len, &c->cfg->policy, op, &l);
+	hl_msg_clear(&m);
+	return vis;
+}
+
 static void
 handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
     struct evhttp_request *req, const char *query)
@@ -727,7 +751,7 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 	json_t *items = NULL, *it;
 	char hid[HL_API_ID_HEX + 1];
 	uint64_t last = 0, from;
-	size_t limit, n = 0, i;
+	size_t limit, n = 0, i, withheld = 0;
 
 	if (op->role != HL_ROLE_ADMIN && op->role != HL_ROLE_OFFICER) {
 		hl_http_reply_error(req, 403, "denied", "only officers and admins may read the audit log");
@@ -749,6 +773,10 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 		goto out;
 	}
 	for (i = n; i-- > 0;) {   /* newest first */
+		if (!audit_entry_visible(c, op, &e[i])) {
+			withheld++;
+			continue;
+		}
 		if (e[i].has_id)
 			hl_hex_id(e[i].id, hid);
 		it = json_pack("{s:I, s:o, s:s, s:s?, s:s, s:s}", "seq", (json_int_t)e[i].seq,
@@ -759,8 +787,8 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 			goto out;
 		}
 	}
-	hl_http_reply_json(req, 200, json_pack("{s:I, s:O}", "entries", (json_int_t)last,
-	    "items", items));
+	hl_http_reply_json(req, 200, json_pack("{s:I, s:I, s:O}", "entries", (json_int_t)last,
+	    "withheld", (json_int_t)withheld, "items", items));
 out:
 	json_decref(items);
 	hl_free(e);
