@@ -44,6 +44,8 @@ struct x509_st;
  * small, since a FLASH waits for at most one running batch per worker */
 #define NODE_CRYPTO_BATCH 8
 #define NODE_SIGCACHE_ROOTS 256   /* verified batch roots remembered */
+#define NODE_REFUSED_BURST 10     /* refused connections audited one by one per window */
+#define NODE_REFUSED_WINDOW_MS 10000
 #define NODE_FILES_JOBS 256       /* files thread: large envelopes queued; full: the store writes */
 #define NODE_FILES_NICE 10        /* files thread: below the loop and the crypto workers */
 #define NODE_FLASH_WINDOW_MS 30   /* a FLASH seen: its work is under way this long */
@@ -203,6 +205,11 @@ struct hl_node {
 	 * (counters the workers add to atomically) */
 	struct hl_sigcache *sigcache;
 	uint64_t sig_roots, sig_leaves;
+	/* refused link connections: at most NODE_REFUSED_BURST audit entries
+	 * (and log lines) per NODE_REFUSED_WINDOW_MS, the rest counted and
+	 * written as one entry when the window ends (node_refused_flush) */
+	uint64_t refused_window_ms;
+	unsigned refused_in_window, refused_suppressed;
 	/* one thread that writes and fdatasyncs large envelopes' files
 	 * (store_blob.c) between their crypto and their commit, so that a
 	 * crypto worker is never held by a disk write a FLASH waits behind;
@@ -340,6 +347,10 @@ void node_pump_retransmit(struct hl_node *n, struct peer_state *ps, uint64_t now
 void node_pump_free(struct peer_state *ps);
 
 /* ---- node_recv.c: envelopes and receipts ---- */
+/* Refused link connections (node_link.c): audit one, or count it. */
+void node_refused(struct hl_node *n, const char *peer, const char *addr, const char *why);
+/* From the tick: write the count of a window that ended. */
+void node_refused_flush(struct hl_node *n, uint64_t now_ms);
 HL_WUR int node_make_receipt(struct hl_node *n, uint8_t kind, const uint8_t id[HL_ID_BYTES],
     const char *to, uint8_t reason, const char *detail, const char *op, uint8_t **raw,
     size_t *len);

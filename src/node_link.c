@@ -324,18 +324,58 @@ node_on_writable(void *arg, struct hl_link *l)
 			node_pump(n, &n->peers[i]);
 }
 
+/* A connection refused before it opened (TLS, certificate, identity): each
+ * costs an audit entry, that is a durable write, so a flood of them must
+ * not become a flood of writes (issue 17: 37,000 connections wrote 29,000
+ * entries and held the real links back). The first NODE_REFUSED_BURST of a
+ * window are audited and logged one by one; the others are counted, and
+ * the count is audited as one entry when the window ends. */
+void
+node_refused(struct hl_node *n, const char *peer, const char *addr, const char *why)
+{
+	uint64_t now = hl_mono_us() / 1000;
+	char ad[HL_AUDIT_DETAIL_MAX];
+
+	node_refused_flush(n, now);
+	if (n->refused_window_ms == 0) {
+		n->refused_window_ms = now;
+		n->refused_in_window = 0;
+	}
+	if (n->refused_in_window >= NODE_REFUSED_BURST) {
+		n->refused_suppressed++;
+		return;
+	}
+	n->refused_in_window++;
+	log_warnx("link %s refused: %s", addr, why);
+	snprintf(ad, sizeof(ad), "%s: %s", addr, why);
+	node_audit(n, "link-refused", NULL, peer, ad);
+}
+
+void
+node_refused_flush(struct hl_node *n, uint64_t now_ms)
+{
+	char ad[HL_AUDIT_DETAIL_MAX];
+
+	if (n->refused_window_ms == 0 || now_ms - n->refused_window_ms < NODE_REFUSED_WINDOW_MS)
+		return;
+	if (n->refused_suppressed > 0) {
+		snprintf(ad, sizeof(ad), "%u more connections refused in %u s, not recorded one by one",
+		    n->refused_suppressed, NODE_REFUSED_WINDOW_MS / 1000);
+		log_warnx("links: %s", ad);
+		node_audit(n, "link-refused", NULL, "-", ad);
+	}
+	n->refused_window_ms = 0;
+	n->refused_in_window = n->refused_suppressed = 0;
+}
+
 static void
 node_on_close(void *arg, struct hl_link *l, int opened, const char *why)
 {
 	struct hl_node *n = arg;
 	struct peer_state *ps = hl_link_udata(l);
-	char ad[HL_AUDIT_DETAIL_MAX];
 
-	if (!opened) {
-		log_warnx("link %s refused: %s", hl_link_addr(l), why);
-		snprintf(ad, sizeof(ad), "%s: %s", hl_link_addr(l), why);
-		node_audit(n, "link-refused", NULL, ps != NULL ? ps->conf->node : "-", ad);
-	}
+	if (!opened)
+		node_refused(n, ps != NULL ? ps->conf->node : "-", hl_link_addr(l), why);
 	if (ps == NULL)
 		return;
 	snprintf(ps->last_error, sizeof(ps->last_error), "%s", why);

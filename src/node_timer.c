@@ -119,6 +119,7 @@ node_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	node_refused_flush(n, hl_mono_us() / 1000);
 	for (i = 0; i < n->npeers; i++) {
 		ps = &n->peers[i];
 		if (ps->up && now - ps->last_ping_ms >= n->cfg.heartbeat_ms)

@@ -4,7 +4,9 @@
 #   SECRET envelope, does not see its id, origin, precedence or size in
 #   GET /api/v1/audit either (counted as withheld); an admin does;
 # - a login name with a newline cannot write a line of its own into the
-#   node's log.
+#   node's log;
+# - a flood of refused link connections writes at most 10 audit entries
+#   per 10 s one by one and one entry with the count of the rest.
 # (Future-dated envelopes: 25-hostile-peer. Receipts matching no delivery:
 # test_node test_unmatched_receipt.)
 . "$(dirname "$0")/lib.sh"
@@ -47,4 +49,35 @@ if grep -q "^$forged" "$T/JPN.log"; then fail "the forged line is in the log"; f
 grep -qF "failed login for kim\x0a$forged" "$T/JPN.log" ||
 	fail "the escaped name is not in the log: $(grep -a -i 'login' "$T/JPN.log" | tail -n 3)"
 ok "the name is logged on one line, its newline escaped as \\x0a"
+
+# ---- a flood of refused link connections ----
+lport=$(sed -n 's/^listen *= *127.0.0.1://p' "$(conf JPN)")
+r0=$(sqlite3 "$FED/JPN/data/hotline.db" "select count(*) from audit where event = 'link-refused'")
+python3 - "$lport" <<'PY' || fail "the flood could not connect"
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+for i in range(300):          # TLS without a client certificate: refused
+    try:
+        with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5) as s:
+            with ctx.wrap_socket(s) as t:
+                t.recv(1)
+    except (OSError, ssl.SSLError):
+        pass
+PY
+sleep 0.5
+r1=$(sqlite3 "$FED/JPN/data/hotline.db" "select count(*) from audit where event = 'link-refused'")
+echo "# 300 refused connections wrote $((r1 - r0)) audit entries so far"
+[ $((r1 - r0)) -ge 1 ] && [ $((r1 - r0)) -le 10 ] || fail "300 refused connections: $((r1 - r0)) entries"
+ok "300 refused connections: at most 10 entries one by one ($((r1 - r0)))"
+wait_until 15 sh -c "sqlite3 '$FED/JPN/data/hotline.db' \"select detail from audit where event = 'link-refused'\" | grep -q 'more connections refused in 10 s'" ||
+	fail "no entry counts the others"
+n=$(sqlite3 "$FED/JPN/data/hotline.db" "select detail from audit where event = 'link-refused'" |
+	sed -n 's/^\([0-9]*\) more connections refused.*/\1/p' | awk '{s += $1} END {print s}')
+expect_eq "$((r1 - r0 + n))" 300 "the rest are counted in one entry: every refusal is accounted for"
+link_is_up JPN KOR || fail "the real link went down"
+ok "the link to KOR stayed up"
+hl JPN audit verify >/dev/null || fail "audit verify"
+ok "the audit log verifies"
 echo "# $CHECKS checks"
