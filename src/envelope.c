@@ -134,30 +134,11 @@ node_ok(const char *s)
 	return bounded_len(s, HL_NODE_NAME_MAX) && hl_label_node_name_valid(s, NULL);
 }
 
+/* md(prefix || domain || 0 || p[0, len)), prefix only when leaf (RFC 9162's
+ * 0x00 leaf prefix, so that a batch leaf is never an interior node). */
 static int
-digest(const char *domain, const uint8_t *p, size_t len, uint8_t out[64])
-{
-	EVP_MD_CTX *ctx = NULL;
-	unsigned int olen = 0;
-	int r = HL_ERR_CRYPTO;
-
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		goto out;
-	if (EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, domain, strlen(domain) + 1) != 1 ||
-	    (len > 0 && EVP_DigestUpdate(ctx, p, len) != 1) ||
-	    EVP_DigestFinal_ex(ctx, out, &olen) != 1 || olen != 64)
-		goto out;
-	r = HL_OK;
-out:
-	EVP_MD_CTX_free(ctx);
-	return r;
-}
-
-/* SHA-256(0x00 || domain || 0 || p[0, len)): a batch leaf (the 0x00 prefix
- * is RFC 9162's leaf prefix, so a leaf never equals an interior node). */
-static int
-leaf_hash(const char *domain, const uint8_t *p, size_t len, uint8_t out[HL_SHA256])
+domain_hash(const EVP_MD *md, int leaf, const char *domain, const uint8_t *p, size_t len,
+    uint8_t *out, unsigned int outlen)
 {
 	static const uint8_t zero = 0;
 	EVP_MD_CTX *ctx = NULL;
@@ -166,16 +147,29 @@ leaf_hash(const char *domain, const uint8_t *p, size_t len, uint8_t out[HL_SHA25
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, &zero, 1) != 1 ||
+	if (EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
+	    (leaf && EVP_DigestUpdate(ctx, &zero, 1) != 1) ||
 	    EVP_DigestUpdate(ctx, domain, strlen(domain) + 1) != 1 ||
 	    (len > 0 && EVP_DigestUpdate(ctx, p, len) != 1) ||
-	    EVP_DigestFinal_ex(ctx, out, &olen) != 1 || olen != HL_SHA256)
+	    EVP_DigestFinal_ex(ctx, out, &olen) != 1 || olen != outlen)
 		goto out;
 	r = HL_OK;
 out:
 	EVP_MD_CTX_free(ctx);
 	return r;
+}
+
+static int
+digest(const char *domain, const uint8_t *p, size_t len, uint8_t out[64])
+{
+	return domain_hash(EVP_sha512(), 0, domain, p, len, out, 64);
+}
+
+/* SHA-256(0x00 || domain || 0 || p[0, len)): a batch leaf */
+static int
+leaf_hash(const char *domain, const uint8_t *p, size_t len, uint8_t out[HL_SHA256])
+{
+	return domain_hash(EVP_sha256(), 1, domain, p, len, out, HL_SHA256);
 }
 
 /* ---- batch signature blocks (version 2 envelopes and receipts) ---- */

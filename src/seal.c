@@ -53,6 +53,28 @@ out:
 	return r;
 }
 
+/* A version 2 item's signed part, stolen from b into *out: into batch when
+ * there is one with room, else signed now as a batch of one. On failure
+ * *out is freed. */
+static int
+sign_v2(struct hl_keys *k, enum hl_sigbatch_kind kind, struct hl_sigbatch *batch,
+    int *result, struct hl_buf *b, size_t signed_len, uint8_t **out, size_t *outlen)
+{
+	int r;
+
+	b->len = signed_len;
+	*out = hl_buf_steal(b, outlen);
+	if (batch != NULL && result != NULL &&
+	    hl_sigbatch_add(batch, kind, out, outlen, result) == HL_OK)
+		return HL_OK;
+	if ((r = hl_sigbatch_sign_one(k, kind, out, outlen)) != HL_OK) {
+		hl_free(*out);
+		*out = NULL;
+		*outlen = 0;
+	}
+	return r;
+}
+
 int
 hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
     const uint8_t *content, size_t content_len, uint8_t id[static HL_ID_BYTES],
@@ -145,21 +167,9 @@ hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
 	if (e->version == HL_ENVELOPE_VERSION_BATCH) {
 		/* the signed part only; the batch appends index, path and root
 		 * signature */
-		ob.len = signed_len;
-		*out = hl_buf_steal(&ob, outlen);
-		if (sp->batch != NULL && sp->batch_result != NULL &&
-		    hl_sigbatch_add(sp->batch, HL_SIGBATCH_ENVELOPE, out, outlen,
-		    sp->batch_result) == HL_OK)
-			r = HL_OK;
-		else
-			r = hl_sigbatch_sign_one(k, HL_SIGBATCH_ENVELOPE, out, outlen);
-		if (r != HL_OK) {
-			hl_free(*out);
-			*out = NULL;
-			*outlen = 0;
-			goto out;
-		}
-		memcpy(id, e->id, HL_ID_BYTES);
+		if ((r = sign_v2(k, HL_SIGBATCH_ENVELOPE, sp->batch, sp->batch_result, &ob,
+		    signed_len, out, outlen)) == HL_OK)
+			memcpy(id, e->id, HL_ID_BYTES);
 		goto out;
 	}
 	/* sign everything before the signature field, then fill it in */
@@ -281,18 +291,7 @@ hl_seal_receipt_batch(struct hl_keys *k, struct hl_receipt *r, struct hl_sigbatc
 	signed_len = b.len - tail;
 	r->signed_len = signed_len;
 	if (r->version == HL_RECEIPT_VERSION_BATCH) {
-		b.len = signed_len;
-		*out = hl_buf_steal(&b, outlen);
-		if (batch != NULL && result != NULL &&
-		    hl_sigbatch_add(batch, HL_SIGBATCH_RECEIPT, out, outlen, result) == HL_OK)
-			rc = HL_OK;
-		else
-			rc = hl_sigbatch_sign_one(k, HL_SIGBATCH_RECEIPT, out, outlen);
-		if (rc != HL_OK) {
-			hl_free(*out);
-			*out = NULL;
-			*outlen = 0;
-		}
+		rc = sign_v2(k, HL_SIGBATCH_RECEIPT, batch, result, &b, signed_len, out, outlen);
 		goto out;
 	}
 	if ((rc = hl_receipt_digest(b.data, signed_len, dg)) != HL_OK ||
