@@ -14,6 +14,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export HOTLINE_BUILD="$root/$build"
 case "$build" in /*) export HOTLINE_BUILD="$build" ;; esac
 export HOTLINE_ROOT="$root"
+# a build directory that was never built (say, a scenario's name given by
+# mistake) would send the scenarios that build to write a tree there
+if [ ! -x "$HOTLINE_BUILD/hotlined" ] || [ ! -x "$HOTLINE_BUILD/hotline" ]; then
+	echo "run-tests: $HOTLINE_BUILD has no hotlined and hotline: build it first (make all)" >&2
+	echo "usage: scripts/run-tests.sh BUILD_DIR [unit|integration]" >&2
+	exit 2
+fi
+case "$tier" in all|unit|integration) ;; *)
+	echo "run-tests: unknown tier '$tier'" >&2
+	echo "usage: scripts/run-tests.sh BUILD_DIR [unit|integration]" >&2
+	exit 2 ;;
+esac
 # Real data (MITRE ATT&CK, ACVP, ...) lives beside the repository in CI.
 if [ -z "${HOTLINE_SHARED_DATA:-}" ] && [ -d "$root/../shared/data" ]; then
 	export HOTLINE_SHARED_DATA="$(cd "$root/../shared/data" && pwd)"
