@@ -726,20 +726,18 @@ static int
 audit_entry_visible(struct hl_console *c, const struct hl_operator_conf *op,
     const struct hl_audit_entry *e)
 {
-	struct hl_msg m;
+	uint8_t lab[HL_LABEL_MAX_BYTES];
 	struct hl_label l;
-	int r, vis;
+	size_t len = 0;
+	int r;
 
 	if (!e->has_id)
 		return 1;
-	memset(&m, 0, sizeof(m));
-	if ((r = hl_store_get(c->store, e->id, 0, &m)) == HL_ERR_NOT_FOUND)
+	if ((r = hl_store_get_label(c->store, e->id, lab, &len)) == HL_ERR_NOT_FOUND)
 		return 1;
 	if (r != HL_OK)
 		return 0;               /* unknown: not shown */
-	vis = hl_apijson_visible(m.label, m.label_len, &c->cfg->policy, op, &l);
-	hl_msg_clear(&m);
-	return vis;
+	return hl_apijson_visible(lab, len, &c->cfg->policy, op, &l);
 }
 
 static void

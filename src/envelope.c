@@ -200,11 +200,27 @@ hl_batch_sig_size(unsigned npath)
 	return 2 + 2 + 1 + (size_t)npath * HL_SHA256 + HL_ED25519_SIG;
 }
 
-static int
-batch_sig_valid(const struct hl_batch_sig *bs)
+int
+hl_batch_sig_valid(const struct hl_batch_sig *bs)
 {
 	return bs->count >= 1 && bs->count <= HL_SIGBATCH_MAX && bs->index < bs->count &&
 	    bs->npath <= HL_SIGBATCH_DEPTH_MAX && bs->npath == hl_batch_path_len(bs->index, bs->count);
+}
+
+/* The last field of an envelope or receipt: version 2's batch block (which
+ * ends with the root signature), else the signature alone. */
+static int
+sig_field_encode(int batch, const struct hl_batch_sig *bs, const uint8_t sig[HL_ED25519_SIG],
+    struct hl_buf *out)
+{
+	if (!batch) {
+		hl_buf_put(out, sig, HL_ED25519_SIG);
+		return HL_OK;
+	}
+	if (!hl_batch_sig_valid(bs))
+		return HL_ERR_INVALID;
+	hl_batch_sig_encode(bs, sig, out);
+	return HL_OK;
 }
 
 void
@@ -231,8 +247,7 @@ batch_sig_decode(struct hl_rd *rd, struct hl_batch_sig *bs)
 	if (hl_rd_u16(rd, &bs->index) != HL_OK || hl_rd_u16(rd, &bs->count) != HL_OK ||
 	    hl_rd_u8(rd, &bs->npath) != HL_OK)
 		return HL_ERR_MALFORMED;
-	if (bs->count < 1 || bs->count > HL_SIGBATCH_MAX || bs->index >= bs->count ||
-	    bs->npath != hl_batch_path_len(bs->index, bs->count))
+	if (!hl_batch_sig_valid(bs))
 		return HL_ERR_MALFORMED;
 	for (i = 0; i < bs->npath; i++)
 		if (hl_rd_copy(rd, bs->path[i], HL_SHA256) != HL_OK)
@@ -326,13 +341,9 @@ hl_envelope_encode(const struct hl_envelope *e, struct hl_buf *out)
 	if ((r = hl_envelope_encode_header(e, out)) != HL_OK)
 		return r;
 	hl_buf_bytes32(out, e->ct, e->ct_len);
-	if (e->version == HL_ENVELOPE_VERSION_BATCH) {
-		if (!batch_sig_valid(&e->bs))
-			return HL_ERR_INVALID;
-		hl_batch_sig_encode(&e->bs, e->sig, out);
-	} else {
-		hl_buf_put(out, e->sig, HL_ED25519_SIG);
-	}
+	if ((r = sig_field_encode(e->version == HL_ENVELOPE_VERSION_BATCH, &e->bs, e->sig,
+	    out)) != HL_OK)
+		return r;
 	return hl_buf_error(out);
 }
 
@@ -454,13 +465,9 @@ hl_receipt_encode(const struct hl_receipt *r, struct hl_buf *out)
 	hl_buf_u8(out, r->reason);
 	hl_buf_str8(out, r->operator_name);
 	hl_buf_str8(out, r->detail);
-	if (r->version == HL_RECEIPT_VERSION_BATCH) {
-		if (!batch_sig_valid(&r->bs))
-			return HL_ERR_INVALID;
-		hl_batch_sig_encode(&r->bs, r->sig, out);
-	} else {
-		hl_buf_put(out, r->sig, HL_ED25519_SIG);
-	}
+	if ((rc = sig_field_encode(r->version == HL_RECEIPT_VERSION_BATCH, &r->bs, r->sig,
+	    out)) != HL_OK)
+		return rc;
 	return hl_buf_error(out);
 }
 

@@ -31,6 +31,8 @@ struct hl_batch_sig {
 
 /* Hashes in the inclusion path of leaf index in a tree of count leaves. */
 unsigned hl_batch_path_len(unsigned index, unsigned count);
+/* count 1..HL_SIGBATCH_MAX, index < count, npath exactly its path length */
+int hl_batch_sig_valid(const struct hl_batch_sig *bs);
 /* Bytes of a version 2 signature block (index, count, npath, path, sig). */
 size_t hl_batch_sig_size(unsigned npath);
 /* Append the block, then the 64-byte root signature sig. */

@@ -229,20 +229,14 @@ static void
 node_crypto_batch(struct hl_job **jobs, size_t nj, void *ctx)
 {
 	struct hl_node *n = ctx;
-	struct hl_sigbatch *b;
+	struct hl_sigbatch b;          /* about 7 KiB, on the worker's stack */
 	uint64_t roots = 0, leaves = 0;
 	size_t i;
 
-	if ((b = hl_malloc(sizeof(*b))) == NULL) {
-		for (i = 0; i < nj; i++)
-			jobs[i]->run(jobs[i], NULL);
-		return;
-	}
-	hl_sigbatch_init(b);
+	hl_sigbatch_init(&b);
 	for (i = 0; i < nj; i++)
-		jobs[i]->run(jobs[i], b);
-	hl_sigbatch_finish(b, n->keys, &roots, &leaves);
-	hl_free(b);
+		jobs[i]->run(jobs[i], &b);
+	hl_sigbatch_finish(&b, n->keys, &roots, &leaves);
 	__atomic_fetch_add(&n->sig_roots, roots, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&n->sig_leaves, leaves, __ATOMIC_RELAXED);
 }

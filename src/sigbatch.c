@@ -143,18 +143,18 @@ int
 hl_sigbatch_sign_one(struct hl_keys *k, enum hl_sigbatch_kind kind, uint8_t **raw,
     size_t *rawlen)
 {
-	struct hl_sigbatch *b;
-	int r, result = HL_OK;
+	struct hl_sigbatch_item it = { .raw = raw, .rawlen = rawlen };
+	uint8_t dg[64], sig[HL_ED25519_SIG];
+	int r;
 
-	if ((b = hl_malloc(sizeof(*b))) == NULL)
-		return HL_ERR_NOMEM;
-	hl_sigbatch_init(b);
-	if ((r = hl_sigbatch_add(b, kind, raw, rawlen, &result)) == HL_OK) {
-		hl_sigbatch_finish(b, k, NULL, NULL);
-		r = result;
-	}
-	hl_free(b);
-	return r;
+	/* a tree of one leaf: the root is the leaf, the path is empty */
+	if (kind >= HL_SIGBATCH_KINDS || raw == NULL || *raw == NULL || rawlen == NULL)
+		return HL_ERR_INVALID;
+	if ((r = leaf_of(kind, *raw, *rawlen, it.leaf)) != HL_OK ||
+	    (r = hl_batch_root_digest(kind == HL_SIGBATCH_RECEIPT, 1, it.leaf, dg)) != HL_OK ||
+	    (r = hl_keys_sign(k, kind_ctx[kind], dg, sig)) != HL_OK)
+		return r;
+	return append_block(&it, (const uint8_t (*)[HL_SHA256])it.leaf, 0, 1, sig);
 }
 
 /* ---- the verified-root cache ---- */
@@ -266,9 +266,7 @@ hl_sigbatch_verify(struct hl_sigcache *cache, enum hl_sigbatch_kind kind, const 
 	uint8_t leaf[HL_SHA256], root[HL_SHA256], dg[64], key[HL_SHA256];
 	int r;
 
-	if (kind >= HL_SIGBATCH_KINDS || signed_len == 0 || bs->count < 1 ||
-	    bs->count > HL_SIGBATCH_MAX || bs->index >= bs->count ||
-	    bs->npath != hl_batch_path_len(bs->index, bs->count))
+	if (kind >= HL_SIGBATCH_KINDS || signed_len == 0 || !hl_batch_sig_valid(bs))
 		return HL_ERR_INVALID;
 	if ((r = leaf_of(kind, raw, signed_len, leaf)) != HL_OK)
 		return r;

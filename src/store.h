@@ -235,6 +235,10 @@ HL_WUR int hl_store_ack(struct hl_store *s, const uint8_t id[static HL_ID_BYTES]
 /* One message by id (inbound or outbound). want_raw: also load raw. */
 HL_WUR int hl_store_get(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     int want_raw, struct hl_msg *out);
+/* Only the encoded label of one message (rule 4 without loading its
+ * content). HL_ERR_NOT_FOUND when there is none. */
+HL_WUR int hl_store_get_label(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    uint8_t label[static HL_LABEL_MAX_BYTES], size_t *label_len);
 /* Newest first; inbound only when inbound_only. Content is not loaded.
  * OUT: *msgs (free each with hl_msg_clear, then the array with hl_free). */
 HL_WUR int hl_store_list(struct hl_store *s, int inbound_only, size_t limit,

@@ -28,6 +28,7 @@ enum msg_st {
 	ST_ACK,
 	ST_ACK_CHECK,
 	ST_GET,
+	ST_GET_LABEL,
 	ST_LIST_ALL,
 	ST_LIST_IN,
 	ST_RCPT_INSERT,
@@ -74,6 +75,7 @@ static const char *const msg_sql[ST_MSG_N] = {
 	[ST_ACK_CHECK] = "SELECT acked_ms FROM envelopes WHERE id = ?1 AND inbound = 1",
 	[ST_GET] = "SELECT " MSG_COLS ", content, raw, content_file, content_file_len, raw_file,"
 	    " raw_file_len FROM envelopes WHERE id = ?1 AND inbound IN (0, 1)",
+	[ST_GET_LABEL] = "SELECT label FROM envelopes WHERE id = ?1 AND inbound IN (0, 1)",
 	[ST_LIST_ALL] = "SELECT " MSG_COLS ", " CONTENT_LEN " FROM envelopes"
 	    " WHERE inbound IN (0, 1) ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
 	[ST_LIST_IN] = "SELECT " MSG_COLS ", " CONTENT_LEN " FROM envelopes WHERE inbound = 1"
@@ -592,6 +594,36 @@ hl_store_get(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 out:
 	store_reset(st);
 	hl_msg_clear(&m);
+	return r;
+}
+
+int
+hl_store_get_label(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    uint8_t label[static HL_LABEL_MAX_BYTES], size_t *label_len)
+{
+	sqlite3_stmt *st;
+	const void *p;
+	int r, have, nb;
+
+	*label_len = 0;
+	st = ST(ST_GET_LABEL);
+	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
+	    (r = store_step_row(s, st, &have)) != HL_OK)
+		goto out;
+	r = HL_ERR_NOT_FOUND;
+	if (!have)
+		goto out;
+	p = sqlite3_column_blob(st, 0);
+	nb = sqlite3_column_bytes(st, 0);
+	r = HL_ERR_CORRUPT;
+	if (nb < 0 || (size_t)nb > HL_LABEL_MAX_BYTES || (nb > 0 && p == NULL))
+		goto out;
+	if (nb > 0)
+		memcpy(label, p, (size_t)nb);
+	*label_len = (size_t)nb;
+	r = HL_OK;
+out:
+	store_reset(st);
 	return r;
 }
 
