@@ -350,6 +350,24 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 			log_info("envelope files: %u kept, %u removed that no stored envelope "
 			    "names (written before a crash or a failed store)", kept, removed);
 	}
+	{
+		/* the audit log, and the checkpoints we signed of it, must verify
+		 * before anything is added to it (issue 17): a node never carries on
+		 * a log that was edited while it was down */
+		uint8_t pub[HL_ED25519_PUB];
+		uint64_t count = 0, bad = 0, t0 = hl_mono_us();
+		char why[256];
+
+		hl_keys_sign_pub(n->keys, pub);
+		if ((r = hl_store_audit_verify_signed(n->store, pub, &count, &bad, why,
+		    sizeof(why))) != HL_OK) {
+			snprintf(err, errlen, "the audit log does not verify: %s; the node does not "
+			    "start on it (docs/INSTALL.md, \"The audit log does not verify\")", why);
+			goto out;
+		}
+		log_info("audit log: %llu entries and our checkpoints verified in %llu ms",
+		    (unsigned long long)count, (unsigned long long)((hl_mono_us() - t0) / 1000));
+	}
 	if (n->cfg.bench_no_fsync) {
 		/* benchmarking aid (docs/CONFIG.md): acknowledged data may be lost */
 		log_warnx("WARNING: bench_no_fsync = yes: SQLite synchronous=OFF, NOT DURABLE; "

@@ -32,5 +32,17 @@ tamper() {
 tamper edited "update audit set detail='nothing happened' where seq=4" "entry 4"
 tamper deleted "delete from audit where seq=5" "5"
 tamper reordered "update audit set event=(select event from audit where seq=7), detail=(select detail from audit where seq=7) where seq=6" "entry 6"
+
+# the node itself checks its log when it starts, and refuses a tampered one
 cp "$T/clean.db" "$db"
+rm -f "$db-wal" "$db-shm"
+sqlite3 "$db" "update audit set detail='nothing happened' where seq=4" || fail "tamper"
+if "$HLD" -c "$(conf JPN)" >>"$T/JPN-start.log" 2>&1; then fail "JPN started on a tampered log"; fi
+expect_match "$(cat "$T/JPN-start.log")" "the audit log does not verify: .*entry 4.*the node does not start on it" \
+	"JPN refuses to start on an edited log, naming the entry"
+cp "$T/clean.db" "$db"
+rm -f "$db-wal" "$db-shm"
+node_start JPN
+expect_match "$(cat "$T/JPN.log")" "audit log: [0-9]+ entries and our checkpoints verified" \
+	"on the untouched log it starts, having verified it"
 echo "# $SCENARIO: $CHECKS checks passed"
