@@ -23,6 +23,7 @@ struct auth_entry {
 };
 
 struct fail_entry {
+	char addr[HL_AUTH_ADDR_MAX];     /* the source address the failures came from */
 	char user[HL_OPERATOR_MAX + 1];
 	uint64_t window_ms;              /* start of the current window */
 	unsigned count;
@@ -90,15 +91,17 @@ cred_mac(const struct hl_auth *a, const char *user, const char *pass, uint8_t ma
 	return r;
 }
 
+/* The failure window of (source address, account): guessing from one
+ * address never shuts the account's owner out from another (issue 17). */
 static struct fail_entry *
-fail_slot(struct hl_auth *a, const char *user, int create, uint64_t now)
+fail_slot(struct hl_auth *a, const char *addr, const char *user, int create, uint64_t now)
 {
 	struct fail_entry *f, *oldest = &a->fails[0];
 	size_t i;
 
 	for (i = 0; i < HL_AUTH_FAIL_SLOTS; i++) {
 		f = &a->fails[i];
-		if (f->count != 0 && strcmp(f->user, user) == 0)
+		if (f->count != 0 && strcmp(f->user, user) == 0 && strcmp(f->addr, addr) == 0)
 			return f;
 		if (f->window_ms < oldest->window_ms)
 			oldest = f;
@@ -106,6 +109,7 @@ fail_slot(struct hl_auth *a, const char *user, int create, uint64_t now)
 	if (!create)
 		return NULL;
 	memset(oldest, 0, sizeof(*oldest));
+	snprintf(oldest->addr, sizeof(oldest->addr), "%s", addr);
 	snprintf(oldest->user, sizeof(oldest->user), "%s", user);
 	oldest->window_ms = now;
 	return oldest;
@@ -133,42 +137,54 @@ hl_auth_operator(struct hl_auth *a, const char *name, struct hl_operator_conf *o
 	return HL_OK;
 }
 
+void
+hl_auth_peer(struct evhttp_request *req, char *out, size_t outlen)
+{
+	struct evhttp_connection *conn = req != NULL ? evhttp_request_get_connection(req) : NULL;
+	char *host = NULL;
+	ev_uint16_t port = 0;
+
+	if (conn != NULL)
+		evhttp_connection_get_peer(conn, &host, &port);
+	(void)snprintf(out, outlen, "%s", host != NULL ? host : "-");
+}
+
 int
-hl_auth_check_login(struct hl_auth *a, const char *user, const char *pass, const char *via,
-    struct hl_operator_conf *out, unsigned *retry_s)
+hl_auth_check_login(struct hl_auth *a, const char *addr, const char *user, const char *pass,
+    const char *via, struct hl_operator_conf *out, unsigned *retry_s)
 {
 	struct fail_entry *f;
-	char detail[64];
+	char detail[64 + HL_AUTH_ADDR_MAX];
 	uint64_t now = hl_now_ms();
 	int r, known;
 
 	*retry_s = 0;
 	known = hl_auth_operator(a, user, out) == HL_OK;
-	f = fail_slot(a, user, 0, now);
+	f = fail_slot(a, addr, user, 0, now);
 	if (f != NULL && now - f->window_ms < HL_AUTH_FAIL_WINDOW_MS &&
 	    f->count >= HL_AUTH_FAIL_MAX) {
 		*retry_s = (unsigned)((HL_AUTH_FAIL_WINDOW_MS - (now - f->window_ms)) / 1000 + 1);
-		snprintf(detail, sizeof(detail), "%s: rate limited", via);
+		snprintf(detail, sizeof(detail), "%s from %s: rate limited", via, addr);
 		hl_auth_audit(a, "login-failed", NULL, user, detail);
 		r = HL_ERR_AGAIN;
 		goto out;
 	}
 	if (!known || out->disabled || hl_pwhash_check(pass, out->password_hash) != HL_OK) {
-		if ((f = fail_slot(a, user, 1, now)) != NULL) {
+		if ((f = fail_slot(a, addr, user, 1, now)) != NULL) {
 			if (now - f->window_ms >= HL_AUTH_FAIL_WINDOW_MS) {
 				f->window_ms = now;
 				f->count = 0;
 			}
 			f->count++;
 		}
-		snprintf(detail, sizeof(detail), "%s: %s", via, !known ? "unknown operator" :
+		snprintf(detail, sizeof(detail), "%s from %s: %s", via, addr, !known ? "unknown operator" :
 		    out->disabled ? "account disabled" : "wrong password");
 		hl_auth_audit(a, "login-failed", NULL, user, detail);
-		log_warnx("%s: failed login for %s", via, user);
+		log_warnx("%s: failed login for %s from %s", via, user, addr);
 		r = HL_ERR_AUTH;
 		goto out;
 	}
-	if ((f = fail_slot(a, user, 0, now)) != NULL)
+	if ((f = fail_slot(a, addr, user, 0, now)) != NULL)
 		memset(f, 0, sizeof(*f));
 	r = HL_OK;
 out:
@@ -196,7 +212,7 @@ hl_auth_basic(void *arg, struct hl_http_req *x, struct hl_http_refusal *no)
 	struct hl_operator_conf *op = &x->opbuf;
 	struct auth_entry *slot = NULL;
 	const char *hdr;
-	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1];
+	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], addr[HL_AUTH_ADDR_MAX];
 	uint8_t mac[32];
 	uint64_t now = hl_now_ms();
 	unsigned retry_s = 0;
@@ -238,7 +254,8 @@ hl_auth_basic(void *arg, struct hl_http_req *x, struct hl_http_refusal *no)
 		res = 1;
 		goto out;
 	}
-	if ((r = hl_auth_check_login(a, user, pass, "api", op, &retry_s)) == HL_ERR_AGAIN) {
+	hl_auth_peer(x->req, addr, sizeof(addr));
+	if ((r = hl_auth_check_login(a, addr, user, pass, "api", op, &retry_s)) == HL_ERR_AGAIN) {
 		no->code = 429;
 		(void)snprintf(no->ecode, sizeof(no->ecode), "too_many_requests");
 		(void)snprintf(no->retry_after, sizeof(no->retry_after), "%u", retry_s);

@@ -20,7 +20,8 @@ struct hl_store;
 #define HL_AUTH_CACHE 32             /* verified credentials remembered */
 #define HL_AUTH_TTL_MS 60000         /* for this long */
 #define HL_AUTH_FAIL_SLOTS 64        /* users with recent failures tracked */
-#define HL_AUTH_FAIL_MAX 5           /* failures per user per window */
+#define HL_AUTH_FAIL_MAX 5           /* failures per (source address, user) per window */
+#define HL_AUTH_ADDR_MAX 64          /* a source address as text */
 #define HL_AUTH_FAIL_WINDOW_MS 60000
 
 /* cfg and store outlive it. OUT: *out (hl_auth_free). */
@@ -30,12 +31,15 @@ void hl_auth_free(struct hl_auth *a);
 /* Look an operator up: the configuration first, then the database.
  * HL_ERR_NOT_FOUND. OUT: *out. */
 HL_WUR int hl_auth_operator(struct hl_auth *a, const char *name, struct hl_operator_conf *out);
-/* Check a password with the per-user failure window; audits
- * login-failed ("VIA: wrong password", ...). HL_OK (*out filled),
- * HL_ERR_AUTH, HL_ERR_AGAIN (rate limited: *retry_s seconds). The caller
- * audits a successful login. */
-HL_WUR int hl_auth_check_login(struct hl_auth *a, const char *user, const char *pass,
-    const char *via, struct hl_operator_conf *out, unsigned *retry_s);
+/* Check a password with the failure window of (addr, user), so that
+ * wrong guesses from one address never keep the right password out from
+ * another; audits login-failed ("VIA from ADDR: wrong password", ...).
+ * HL_OK (*out filled), HL_ERR_AUTH, HL_ERR_AGAIN (rate limited: *retry_s
+ * seconds). The caller audits a successful login. */
+HL_WUR int hl_auth_check_login(struct hl_auth *a, const char *addr, const char *user,
+    const char *pass, const char *via, struct hl_operator_conf *out, unsigned *retry_s);
+/* The request's source address as text ("-" when unknown). */
+void hl_auth_peer(struct evhttp_request *req, char *out, size_t outlen);
 
 /* The HTTP layer's authenticator for HTTP Basic (arg: the hl_auth). A
  * request without Authorization is not its; what to answer it then is a

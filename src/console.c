@@ -352,7 +352,7 @@ handle_login(struct hl_console *c, struct evhttp_request *req, const uint8_t *bo
 	struct session *s = NULL;
 	uint8_t sid[HL_CONSOLE_SID_BYTES];
 	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], err[160], hex[80],
-	    retry[16];
+	    retry[16], addr[HL_AUTH_ADDR_MAX];
 	uint64_t now = hl_now_ms();
 	unsigned retry_s = 0;
 	size_t i;
@@ -366,7 +366,8 @@ handle_login(struct hl_console *c, struct evhttp_request *req, const uint8_t *bo
 		hl_http_reply_error(req, 400, "bad_request", "%s", err);
 		goto out;
 	}
-	r = hl_auth_check_login(c->auth, user, pass, "console", &op, &retry_s);
+	hl_auth_peer(req, addr, sizeof(addr));
+	r = hl_auth_check_login(c->auth, addr, user, pass, "console", &op, &retry_s);
 	if (r == HL_ERR_AGAIN) {
 		snprintf(retry, sizeof(retry), "%u", retry_s);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);

@@ -6,7 +6,9 @@
 # - a login name with a newline cannot write a line of its own into the
 #   node's log;
 # - a flood of refused link connections writes at most 10 audit entries
-#   per 10 s one by one and one entry with the count of the rest.
+#   per 10 s one by one and one entry with the count of the rest;
+# - wrong passwords from one address do not keep the right one out from
+#   another (the failure window is per address and account).
 # (Future-dated envelopes: 25-hostile-peer. Receipts matching no delivery:
 # test_node test_unmatched_receipt.)
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +51,21 @@ if grep -q "^$forged" "$T/JPN.log"; then fail "the forged line is in the log"; f
 grep -qF "failed login for kim\x0a$forged" "$T/JPN.log" ||
 	fail "the escaped name is not in the log: $(grep -a -i 'login' "$T/JPN.log" | tail -n 3)"
 ok "the name is logged on one line, its newline escaped as \\x0a"
+
+# ---- guessing from one address does not lock the owner out from another ----
+# (sam has never logged in, so no verified password of his is cached)
+printf 'sam-pass-1\n' >"$T/sam.pw"
+hl JPN operator add sam --role officer --clearance SECRET --nationality JPN \
+	--password-file "$T/sam.pw" >/dev/null || fail "operator add sam"
+for i in 1 2 3 4 5 6; do
+	curl -sk --max-time 20 --interface 127.0.0.2 -u "sam:wrong-$i" -o /dev/null "$U/status"
+done
+expect_eq "$(curl -sk --max-time 20 --interface 127.0.0.2 -u "sam:sam-pass-1" -o /dev/null \
+	-w '%{http_code}' "$U/status")" 429 "after 5 wrong guesses from 127.0.0.2, that address waits (429)"
+expect_eq "$(get "sam:sam-pass-1" status)" 200 "the right password from 127.0.0.1 still gets in"
+expect_eq "$(sqlite3 "$FED/JPN/data/hotline.db" \
+	"select count(*) from audit where event = 'login-failed' and actor = 'sam' and detail like 'api from 127.0.0.2:%'")" 7 \
+	"the failures (5 wrong, then the rate-limited ones) are audited with their address"
 
 # ---- a flood of refused link connections ----
 lport=$(sed -n 's/^listen *= *127.0.0.1://p' "$(conf JPN)")

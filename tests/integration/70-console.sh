@@ -118,7 +118,7 @@ ok "browser tests passed"
 # the audit trail the browser produced, as the CLI's API sees it
 U="https://$(api_of JPN)/api/v1"
 aud=$(curl -sk --max-time 20 -u "admin:$(pass_of JPN)" "$U/audit?limit=200")
-for ev in 'csrf-refused' 'login-failed.*console: wrong password' 'envelope-acknowledged' 'operator-added'; do
+for ev in 'csrf-refused' 'login-failed.*console from [0-9.]*: wrong password' 'envelope-acknowledged' 'operator-added'; do
 	printf '%s' "$aud" | jq -r '.items[] | .event + " " + .detail' | grep -Eq "$ev" ||
 		fail "audit has no entry matching '$ev'"
 done
