@@ -887,10 +887,6 @@ handle_keys_rotate(struct hl_api *a, const struct hl_operator_conf *op,
 	char err[256];
 	int r;
 
-	if (op->role != HL_ROLE_ADMIN) {
-		hl_http_reply_error(req, 403, "denied", "only an admin operator may rotate keys");
-		return;
-	}
 	err[0] = '\0';
 	if ((r = hl_node_rotate(a->node, err, sizeof(err))) != HL_OK) {
 		hl_http_reply_error(req, 500, "internal", "rotation failed: %s",
@@ -1346,28 +1342,28 @@ r_track_alert_ack(struct hl_http_req *x)
 #define Q HL_HTTP_QUERY
 #define B HL_HTTP_BODY
 static const struct hl_http_route api_routes[] = {
-	{ HL_HTTP_POST, "/api/v1/envelopes", r_send, A | B, 0, NULL },
+	{ HL_HTTP_POST, "/api/v1/envelopes", r_send, A | B, 0, NULL, HL_HTTP_DUTY },
 	/* before {id}, which would take the path */
 	{ HL_HTTP_POST, "/api/v1/envelopes/batch", r_send_batch, A | B,
-	    HL_API_BATCH_BODY_MAX_BYTES, NULL },
+	    HL_API_BATCH_BODY_MAX_BYTES, NULL, HL_HTTP_DUTY },
 	{ HL_HTTP_POST, "/api/v1/envelopes/upload", r_upload, A | Q | B | HL_HTTP_BODY_OWN,
-	    HL_CONTENT_MAX_BYTES, "application/octet-stream" },
-	{ HL_HTTP_GET, "/api/v1/envelopes/{id}", r_show, A, 0, NULL },
+	    HL_CONTENT_MAX_BYTES, "application/octet-stream", HL_HTTP_DUTY },
+	{ HL_HTTP_GET, "/api/v1/envelopes/{id}", r_show, A, 0, NULL, HL_HTTP_DUTY },
 	/* the body is none or {} */
-	{ HL_HTTP_POST, "/api/v1/envelopes/{id}/ack", r_ack, A | B, 0, NULL },
-	{ HL_HTTP_GET, "/api/v1/envelopes/{id}/delivery", r_delivery, A, 0, NULL },
-	{ HL_HTTP_GET, "/api/v1/inbox", r_inbox, A | Q, 0, NULL },
-	{ HL_HTTP_GET, "/api/v1/sent", r_sent, A | Q, 0, NULL },
-	{ HL_HTTP_GET, "/api/v1/status", r_status, A, 0, NULL },
-	{ HL_HTTP_GET, "/api/v1/audit/verify", r_audit_verify, A, 0, NULL },
-	{ HL_HTTP_GET, "/api/v1/keys", r_keys, A, 0, NULL },
+	{ HL_HTTP_POST, "/api/v1/envelopes/{id}/ack", r_ack, A | B, 0, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_GET, "/api/v1/envelopes/{id}/delivery", r_delivery, A, 0, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_GET, "/api/v1/inbox", r_inbox, A | Q, 0, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_GET, "/api/v1/sent", r_sent, A | Q, 0, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_GET, "/api/v1/status", r_status, A, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, "/api/v1/audit/verify", r_audit_verify, A, 0, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_GET, "/api/v1/keys", r_keys, A, 0, NULL, HL_HTTP_DUTY },
 	/* a body (JSON) is taken and ignored, as before the route table */
-	{ HL_HTTP_POST, "/api/v1/keys/rotate", r_keys_rotate, A | B, 0, NULL },
-	{ HL_HTTP_GET, "/api/v1/tracks", r_tracks, A | Q, 0, NULL },
+	{ HL_HTTP_POST, "/api/v1/keys/rotate", r_keys_rotate, A | B, 0, NULL, HL_HTTP_ADMIN },
+	{ HL_HTTP_GET, "/api/v1/tracks", r_tracks, A | Q, 0, NULL, HL_HTTP_DUTY },
 	{ HL_HTTP_POST, "/api/v1/tracks", r_tracks_post, A | B | HL_HTTP_BODY_OWN,
-	    HL_API_TRACKS_BODY_MAX_BYTES, NULL },
-	{ HL_HTTP_GET, "/api/v1/tracks/alerts", r_track_alerts, A | Q, 0, NULL },
-	{ HL_HTTP_POST, "/api/v1/tracks/alerts/ack", r_track_alert_ack, A | B, 4096, NULL },
+	    HL_API_TRACKS_BODY_MAX_BYTES, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_GET, "/api/v1/tracks/alerts", r_track_alerts, A | Q, 0, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_POST, "/api/v1/tracks/alerts/ack", r_track_alert_ack, A | B, 4096, NULL, HL_HTTP_DUTY },
 };
 #undef A
 #undef Q

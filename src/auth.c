@@ -149,6 +149,17 @@ hl_auth_peer(struct evhttp_request *req, char *out, size_t outlen)
 	(void)snprintf(out, outlen, "%s", host != NULL ? host : "-");
 }
 
+void
+hl_auth_denied(void *arg, const struct hl_operator_conf *op, unsigned method, const char *path)
+{
+	char detail[HL_AUDIT_DETAIL_MAX];
+
+	(void)snprintf(detail, sizeof(detail), "%s %.200s: the %s role may not",
+	    method == HL_HTTP_POST ? "POST" : method == HL_HTTP_HEAD ? "HEAD" : "GET",
+	    path != NULL ? path : "-", hl_http_role_name(op->role));
+	hl_auth_audit(arg, "request-denied", NULL, op->name, detail);
+}
+
 int
 hl_auth_check_login(struct hl_auth *a, const char *addr, const char *user, const char *pass,
     const char *via, struct hl_operator_conf *out, unsigned *retry_s)

@@ -38,6 +38,10 @@ HL_WUR int hl_auth_operator(struct hl_auth *a, const char *name, struct hl_opera
  * seconds). The caller audits a successful login. */
 HL_WUR int hl_auth_check_login(struct hl_auth *a, const char *addr, const char *user,
     const char *pass, const char *via, struct hl_operator_conf *out, unsigned *retry_s);
+/* The route table's denied hook (http.h; arg: the hl_auth): audits
+ * request-denied, "POST /api/v1/envelopes: the analyst role may not". */
+void hl_auth_denied(void *arg, const struct hl_operator_conf *op, unsigned method,
+    const char *path);
 /* The request's source address as text ("-" when unknown). */
 void hl_auth_peer(struct evhttp_request *req, char *out, size_t outlen);
 

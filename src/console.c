@@ -752,10 +752,6 @@ handle_audit_list(struct hl_console *c, const struct hl_operator_conf *op,
 	uint64_t last = 0, from;
 	size_t limit, n = 0, i, withheld = 0;
 
-	if (op->role != HL_ROLE_ADMIN && op->role != HL_ROLE_OFFICER) {
-		hl_http_reply_error(req, 403, "denied", "only officers and admins may read the audit log");
-		return;
-	}
 	if (audit_limit(query, &limit) != HL_OK) {
 		hl_http_reply_error(req, 400, "bad_request", "query must be limit=N (1 to %d)",
 		    CONSOLE_AUDIT_MAX);
@@ -1047,39 +1043,23 @@ r_label_check(struct hl_http_req *x)
 	handle_label_check(x->arg, x->op, x->req, x->body, x->body_len);
 }
 
-/* Accounts: admins only (the refusal audited). */
-static int
-admin_only(struct hl_http_req *x)
-{
-	struct hl_console *c = x->arg;
-
-	if (x->op->role == HL_ROLE_ADMIN)
-		return 1;
-	hl_auth_audit(c->auth, "operator-denied", NULL, x->op->name, x->path);
-	hl_http_reply_error(x->req, 403, "denied", "only an admin operator may manage accounts");
-	return 0;
-}
-
 static void
 r_operators_list(struct hl_http_req *x)
 {
-	if (admin_only(x))
-		handle_operators_list(x->arg, x->req);
+	handle_operators_list(x->arg, x->req);
 }
 
 static void
 r_operators_add(struct hl_http_req *x)
 {
-	if (admin_only(x))
-		handle_operators_post(x->arg, x->op, x->req, NULL, NULL, x->body, x->body_len);
+	handle_operators_post(x->arg, x->op, x->req, NULL, NULL, x->body, x->body_len);
 }
 
 static void
 r_operator_change(struct hl_http_req *x)
 {
-	if (admin_only(x))
-		handle_operators_post(x->arg, x->op, x->req, x->param[0], x->param[1], x->body,
-		    x->body_len);
+	handle_operators_post(x->arg, x->op, x->req, x->param[0], x->param[1], x->body,
+	    x->body_len);
 }
 
 #define A HL_HTTP_AUTH
@@ -1088,21 +1068,21 @@ r_operator_change(struct hl_http_req *x)
 #define GH (HL_HTTP_GET | HL_HTTP_HEAD)
 static const struct hl_http_route console_routes[] = {
 	/* the pages and the session: their own authentication */
-	{ GH, "/", r_redirect, 0, 0, NULL },
-	{ GH, "/console", r_redirect, 0, 0, NULL },
-	{ HL_HTTP_POST, "/console/login", r_login, B, HL_CONSOLE_BODY_MAX, NULL },
-	{ HL_HTTP_GET, "/console/session", r_session, A, 0, NULL },
+	{ GH, "/", r_redirect, 0, 0, NULL, 0 },
+	{ GH, "/console", r_redirect, 0, 0, NULL, 0 },
+	{ HL_HTTP_POST, "/console/login", r_login, B, HL_CONSOLE_BODY_MAX, NULL, 0 },
+	{ HL_HTTP_GET, "/console/session", r_session, A, 0, NULL, HL_HTTP_ANYONE },
 	/* the scripts send {} */
-	{ HL_HTTP_POST, "/console/logout", r_logout, A | B, HL_CONSOLE_BODY_MAX, NULL },
-	{ GH, "/console/*", r_asset, 0, 0, NULL },
+	{ HL_HTTP_POST, "/console/logout", r_logout, A | B, HL_CONSOLE_BODY_MAX, NULL, HL_HTTP_ANYONE },
+	{ GH, "/console/*", r_asset, 0, 0, NULL, 0 },
 	/* the API endpoints added for it */
-	{ HL_HTTP_GET, "/api/v1/events", r_events, A, 0, NULL },
-	{ HL_HTTP_GET, "/api/v1/audit", r_audit, A | Q, 0, NULL },
-	{ HL_HTTP_POST, "/api/v1/label/check", r_label_check, A | B, HL_CONSOLE_BODY_MAX, NULL },
-	{ HL_HTTP_GET, "/api/v1/operators", r_operators_list, A, 0, NULL },
-	{ HL_HTTP_POST, "/api/v1/operators", r_operators_add, A | B, HL_CONSOLE_BODY_MAX, NULL },
+	{ HL_HTTP_GET, "/api/v1/events", r_events, A, 0, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_GET, "/api/v1/audit", r_audit, A | Q, 0, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_POST, "/api/v1/label/check", r_label_check, A | B, HL_CONSOLE_BODY_MAX, NULL, HL_HTTP_DUTY },
+	{ HL_HTTP_GET, "/api/v1/operators", r_operators_list, A, 0, NULL, HL_HTTP_ADMIN },
+	{ HL_HTTP_POST, "/api/v1/operators", r_operators_add, A | B, HL_CONSOLE_BODY_MAX, NULL, HL_HTTP_ADMIN },
 	{ HL_HTTP_POST, "/api/v1/operators/{name}/{action}", r_operator_change, A | B,
-	    HL_CONSOLE_BODY_MAX, NULL },
+	    HL_CONSOLE_BODY_MAX, NULL, HL_HTTP_ADMIN },
 };
 #undef A
 #undef Q

@@ -438,6 +438,7 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	/* HTTP Basic first; the console's session cookie after it */
 	if ((r = hl_auth_new(hl_node_config(d->node), hl_node_store(d->node), &d->auth)) != HL_OK ||
 	    (r = hl_http_table_add_auth(routes, hl_auth_basic, d->auth)) != HL_OK ||
+	    (r = hl_http_table_set_denied(routes, hl_auth_denied, d->auth)) != HL_OK ||
 	    (r = hl_api_new(d->node, d->auth, &d->api)) != HL_OK ||
 	    (r = hl_api_register(d->api, routes)) != HL_OK) {
 		snprintf(err, errlen, "operator API: %s", hl_strerror(r));

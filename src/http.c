@@ -144,6 +144,9 @@ hl_http_table_add(struct hl_http_table *t, const struct hl_http_route *rows, siz
 	for (i = 0; i < n; i++) {
 		if (!pattern_ok(rows[i].pattern) || rows[i].fn == NULL || rows[i].methods == 0)
 			return HL_ERR_INVALID;
+		/* an authenticated route names who may call it */
+		if ((rows[i].flags & HL_HTTP_AUTH) && (rows[i].roles & HL_HTTP_ANYONE) == 0)
+			return HL_ERR_INVALID;
 		for (j = 0; j < t->n; j++)
 			if (strcmp(t->row[j].r->pattern, rows[i].pattern) == 0 &&
 			    (t->row[j].r->methods & rows[i].methods) != 0)
@@ -160,6 +163,26 @@ hl_http_table_add(struct hl_http_table *t, const struct hl_http_route *rows, siz
 		t->n++;
 	}
 	return HL_OK;
+}
+
+int
+hl_http_table_set_denied(struct hl_http_table *t, void (*fn)(void *arg,
+    const struct hl_operator_conf *op, unsigned method, const char *path), void *arg)
+{
+	t->denied = fn;
+	t->denied_arg = arg;
+	return HL_OK;
+}
+
+const char *
+hl_http_role_name(unsigned role)
+{
+	switch (role) {
+	case HL_ROLE_OFFICER: return "officer";
+	case HL_ROLE_ANALYST: return "analyst";
+	case HL_ROLE_ADMIN: return "admin";
+	default: return "unknown";
+	}
 }
 
 int
@@ -607,6 +630,19 @@ http_request(struct evhttp_request *req, void *arg)
 	}
 	if (p->auth && authenticate(h, x, p->style) < 0)
 		goto out;
+	if (p->auth && p->row != NULL &&
+	    (x->op->role >= 32 || !(p->row->r->roles & (1u << x->op->role)))) {
+		char msg[200];
+
+		if (h->t.denied != NULL)
+			h->t.denied(h->t.denied_arg, x->op, hin.method, hin.path);
+		(void)snprintf(msg, sizeof(msg), "the %s role may not call %s %.100s "
+		    "(docs/API.md, \"Roles\")", hl_http_role_name(x->op->role),
+		    hin.method == HL_HTTP_POST ? "POST" : hin.method == HL_HTTP_HEAD ? "HEAD" : "GET",
+		    hin.path);
+		send_refusal(req, p->style, 403, "denied", msg, NULL, NULL, 0);
+		goto out;
+	}
 	if (p->code != 0) {
 		send_refusal(req, p->style, p->code, p->ecode, p->msg, p->allow, NULL, 0);
 		goto out;

@@ -70,7 +70,22 @@ struct hl_http_route {
 	unsigned flags;
 	size_t body_max;               /* with HL_HTTP_BODY: bytes, 0 = the server's limit */
 	const char *media;             /* with HL_HTTP_BODY: its media type; NULL = the style's */
+	/* with HL_HTTP_AUTH: the roles that may call it (HL_HTTP_OFFICER ...;
+	 * required); anyone else gets 403 before the handler runs. This is the
+	 * one place a role is checked (docs/API.md "Roles"). */
+	unsigned roles;
 };
+
+/* route roles: bits of enum hl_role */
+#define HL_HTTP_OFFICER (1u << HL_ROLE_OFFICER)
+#define HL_HTTP_ANALYST (1u << HL_ROLE_ANALYST)
+#define HL_HTTP_ADMIN (1u << HL_ROLE_ADMIN)
+#define HL_HTTP_DUTY (HL_HTTP_OFFICER | HL_HTTP_ADMIN)
+#define HL_HTTP_INTEL (HL_HTTP_ANALYST | HL_HTTP_ADMIN)
+#define HL_HTTP_ANYONE (HL_HTTP_OFFICER | HL_HTTP_ANALYST | HL_HTTP_ADMIN)
+
+/* "officer", "analyst", "admin" (else "unknown") */
+const char *hl_http_role_name(unsigned role);
 
 /* One request as a handler gets it; valid for the call only. */
 struct hl_http_req {
@@ -126,6 +141,10 @@ struct hl_http_table {
 	struct hl_http_row row[HL_HTTP_ROUTES_MAX];
 	unsigned nauth;
 	struct hl_http_authn auth[HL_HTTP_AUTHS_MAX];
+	/* told of each request a role may not make (to audit it); may be NULL */
+	void (*denied)(void *arg, const struct hl_operator_conf *op, unsigned method,
+	    const char *path);
+	void *denied_arg;
 };
 
 /* A request's attributes the decision reads (untrusted). */
@@ -159,6 +178,9 @@ struct hl_http_plan {
  * outlive the table. */
 HL_WUR int hl_http_table_add(struct hl_http_table *t, const struct hl_http_route *rows, size_t n,
     const struct hl_http_style *style, void *arg);
+/* Who hears of a request its operator's role may not make (to audit it). */
+HL_WUR int hl_http_table_set_denied(struct hl_http_table *t, void (*fn)(void *arg,
+    const struct hl_operator_conf *op, unsigned method, const char *path), void *arg);
 /* Authenticators are asked in the order added. HL_ERR_FULL. */
 HL_WUR int hl_http_table_add_auth(struct hl_http_table *t, hl_http_auth_fn fn, void *arg);
 /* Remove every row and authenticator registered with arg (a registrant

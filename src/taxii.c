@@ -1071,21 +1071,21 @@ s_sighting(struct hl_http_req *hx)
  * another type) and TAXII error messages for every refusal */
 static const struct hl_http_style taxii_style = { HL_TAXII_MEDIA, 1, taxii_refusal };
 static const struct hl_http_route taxii_routes[] = {
-	{ HL_HTTP_GET, "/taxii2/", t_discovery, A, 0, NULL },
-	{ HL_HTTP_GET, "/taxii2/" TAXII_ROOT "/", t_api_root, A, 0, NULL },
-	{ HL_HTTP_GET, "/taxii2/" TAXII_ROOT "/status/{id}/", t_status, A, 0, NULL },
-	{ HL_HTTP_GET, "/taxii2/" TAXII_ROOT "/collections/", t_collections, A, 0, NULL },
-	{ HL_HTTP_GET, COLL, t_collection, A, 0, NULL },
-	{ HL_HTTP_GET, COLL "objects/", t_objects, A | Q, 0, NULL },
-	{ HL_HTTP_POST, COLL "objects/", t_post, A | B, TAXII_POST_MAX_BYTES, NULL },
-	{ HL_HTTP_GET, COLL "objects/{oid}/", t_object, A | Q, 0, NULL },
-	{ HL_HTTP_GET, COLL "objects/{oid}/versions/", t_versions, A | Q, 0, NULL },
-	{ HL_HTTP_GET, COLL "manifest/", t_manifest, A | Q, 0, NULL },
-	{ HL_HTTP_GET, "/taxii2/*", t_not_found, A | Q, 0, NULL },
+	{ HL_HTTP_GET, "/taxii2/", t_discovery, A, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, "/taxii2/" TAXII_ROOT "/", t_api_root, A, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, "/taxii2/" TAXII_ROOT "/status/{id}/", t_status, A, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, "/taxii2/" TAXII_ROOT "/collections/", t_collections, A, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, COLL, t_collection, A, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, COLL "objects/", t_objects, A | Q, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_POST, COLL "objects/", t_post, A | B, TAXII_POST_MAX_BYTES, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, COLL "objects/{oid}/", t_object, A | Q, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, COLL "objects/{oid}/versions/", t_versions, A | Q, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, COLL "manifest/", t_manifest, A | Q, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, "/taxii2/*", t_not_found, A | Q, 0, NULL, HL_HTTP_ANYONE },
 };
 static const struct hl_http_route stix_routes[] = {
-	{ HL_HTTP_GET, "/api/v1/stix/search", s_search, A | Q, 0, NULL },
-	{ HL_HTTP_POST, "/api/v1/stix/sightings", s_sighting, A | B, TAXII_SIGHTING_MAX, NULL },
+	{ HL_HTTP_GET, "/api/v1/stix/search", s_search, A | Q, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_POST, "/api/v1/stix/sightings", s_sighting, A | B, TAXII_SIGHTING_MAX, NULL, HL_HTTP_INTEL },
 };
 #undef A
 #undef Q

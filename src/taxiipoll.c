@@ -720,12 +720,6 @@ r_pull(struct hl_http_req *x)
 		hl_http_reply_error(x->req, 404, "not_found", "no such taxii source");
 		return;
 	}
-	if (x->op->role < HL_ROLE_ANALYST) {
-		hl_auth_audit(p->auth, "taxii-pull-refused", NULL, x->op->name, nm);
-		hl_http_reply_error(x->req, 403, "denied", "pulling a taxii source needs the analyst "
-		    "or admin role");
-		return;
-	}
 	/* the one query this takes: from_start=1 */
 	if (x->query != NULL) {
 		if (strcmp(x->query, "from_start=1") != 0) {
@@ -759,9 +753,9 @@ r_pull(struct hl_http_req *x)
 }
 
 static const struct hl_http_route poll_routes[] = {
-	{ HL_HTTP_GET, "/api/v1/taxii/sources", r_sources, HL_HTTP_AUTH, 0, NULL },
+	{ HL_HTTP_GET, "/api/v1/taxii/sources", r_sources, HL_HTTP_AUTH, 0, NULL, HL_HTTP_INTEL },
 	{ HL_HTTP_POST, "/api/v1/taxii/sources/{name}/pull", r_pull, HL_HTTP_AUTH | HL_HTTP_QUERY,
-	    0, NULL },
+	    0, NULL, HL_HTTP_INTEL },
 };
 
 int

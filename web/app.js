@@ -138,16 +138,27 @@
 		$('who').hidden = false;
 		$('node-name').textContent = me.node;
 		$('who-text').textContent = me.user + ' · ' + me.role + ' · ' + me.clearance + ' · ' + me.nationality;
-		$('tab-audit').hidden = !(me.role === 'admin' || me.role === 'officer');
+		// an analyst works on threat intelligence: the duty officer's views
+		// (envelopes, tracks, audit) are not for that role (docs/API.md "Roles")
+		S.duty = me.role === 'admin' || me.role === 'officer';
+		for (const t of document.querySelectorAll('.tab'))
+			t.hidden = !S.duty && t.dataset.view !== 'links' && t.dataset.view !== 'intel';
 		const cls = $('c-classification');
 		cls.replaceChildren(...me.levels.map((l) => el('option', { value: l, text: l })));
-		connectEvents();
-		refreshStatus(true).then(() => { buildRelChecks(); labelCheck(); });
-		refreshInbox(true);
-		refreshTrackAlerts(true);
-		show(S.view === 'login' ? 'inbox' : S.view);
+		if (S.duty) {
+			connectEvents();
+			refreshStatus(true).then(() => { buildRelChecks(); labelCheck(); });
+			refreshInbox(true);
+			refreshTrackAlerts(true);
+		} else {
+			refreshStatus(true);
+		}
+		let view = S.view === 'login' ? 'inbox' : S.view;
+		if (!S.duty && view !== 'links' && view !== 'intel') view = 'intel';
+		show(view);
 		S.refreshTimer = setInterval(() => {
 			refreshStatus(true);
+			if (!S.duty) return;
 			refreshTrackAlerts(true);
 			if (S.view === 'sent') refreshSent(true);
 			if (S.view === 'tracks') refreshTracks(true);

@@ -43,6 +43,6 @@ expect_match "$(cat "$T/JPN-start.log")" "the audit log does not verify: .*entry
 cp "$T/clean.db" "$db"
 rm -f "$db-wal" "$db-shm"
 node_start JPN
-expect_match "$(cat "$T/JPN.log")" "audit log: [0-9]+ entries and our checkpoints verified" \
+expect_match "$(cat "$T/JPN.log")" "audit log: [0-9]+ entries and our checkpoints' roots verified" \
 	"on the untouched log it starts, having verified it"
 echo "# $SCENARIO: $CHECKS checks passed"

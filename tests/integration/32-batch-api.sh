@@ -4,7 +4,7 @@
 # answers for the same body (status, error and message), and the items the
 # node refuses are audited as the single sends are; 1,000 items are sent
 # and arrive; 1,001 is 413, a malformed item 400 naming its index, a body
-# over 16 MiB 413, and none of these sends anything; an analyst below an
+# over 16 MiB 413, and none of these sends anything; an officer below an
 # item's classification is refused per item as on the single endpoint;
 # `hotline send --batch FILE.jsonl` prints a line per envelope, checks every
 # line before sending any and splits a long file into requests of 1,000.
@@ -88,26 +88,26 @@ expect_eq "$(hl KOR show "$id6" --json | jq -r '.content_b64 + " " + (.exercise 
 expect_eq "$(delivery_state JPN "$(jq -r '.results[5].id' "$T/body")" USA)" "awaiting-key" \
 	"item 5 waits for USA's key"
 
-# ---- an analyst below the item's classification, per item ----
-printf 'analyst-pass-1\n' >"$T/ann.pw"
-hl JPN operator add ann --role analyst --clearance RESTRICTED --nationality JPN \
+# ---- an officer below the item's classification, per item ----
+printf 'officer-pass-1\n' >"$T/ann.pw"
+hl JPN operator add ann --role officer --clearance RESTRICTED --nationality JPN \
 	--password-file "$T/ann.pw" >/dev/null || fail "operator add ann"
 jq -n '{envelopes: [
- {to:["KOR"], precedence:"routine", classification:"UNCLASSIFIED", releasable_to:["JPN","KOR"], tlp:"green", text:"analyst 0"},
- {to:["KOR"], precedence:"routine", classification:"SECRET", releasable_to:["JPN","KOR"], tlp:"green", text:"analyst 1"}]}' \
+ {to:["KOR"], precedence:"routine", classification:"UNCLASSIFIED", releasable_to:["JPN","KOR"], tlp:"green", text:"officer 0"},
+ {to:["KOR"], precedence:"routine", classification:"SECRET", releasable_to:["JPN","KOR"], tlp:"green", text:"officer 1"}]}' \
 	>"$T/ann.json"
 jq '.envelopes[1]' "$T/ann.json" >"$T/ann1.json"
-code=$(post "ann:analyst-pass-1" envelopes "$T/ann1.json")
-expect_eq "$code" "403" "analyst, SECRET item, single endpoint: 403"
+code=$(post "ann:officer-pass-1" envelopes "$T/ann1.json")
+expect_eq "$code" "403" "officer, SECRET item, single endpoint: 403"
 single=$(jq -r '.error + " " + .message' "$T/body")
-code=$(post "ann:analyst-pass-1" envelopes/batch "$T/ann.json")
-expect_eq "$code" "200" "analyst batch: 200"
+code=$(post "ann:officer-pass-1" envelopes/batch "$T/ann.json")
+expect_eq "$code" "200" "officer batch: 200"
 expect_eq "$(jq -r '.results[1] | "\(.status) \(.error) \(.message)"' "$T/body")" "403 $single" \
-	"analyst, SECRET item in a batch: the single endpoint's 403"
-expect_match "$single" "clearance \\(RESTRICTED\\)" "the refusal names the analyst's clearance"
-expect_eq "$(jq -r '.results[0].status' "$T/body")" "201" "analyst, UNCLASSIFIED item: 201"
+	"officer, SECRET item in a batch: the single endpoint's 403"
+expect_match "$single" "clearance \\(RESTRICTED\\)" "the refusal names the officer's clearance"
+expect_eq "$(jq -r '.results[0].status' "$T/body")" "201" "officer, UNCLASSIFIED item: 201"
 expect_eq "$(hl JPN show "$(jq -r '.results[0].id' "$T/body")" --json | jq -r .originator)" "ann" \
-	"the analyst is the item's originator"
+	"the officer is the item's originator"
 
 # ---- 1,000 items ----
 jq -n '{envelopes: [range(1000) as $i | {to:["KOR"], precedence:"routine",

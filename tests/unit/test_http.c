@@ -99,27 +99,29 @@ static void
 test_table_add(void **state)
 {
 	static const struct hl_http_route bad[][1] = {
-		{ { HL_HTTP_GET, "api", h_none, 0, 0, NULL } },
-		{ { HL_HTTP_GET, "/a//b", h_none, 0, 0, NULL } },
-		{ { HL_HTTP_GET, "/a/{x", h_none, 0, 0, NULL } },
-		{ { HL_HTTP_GET, "/a/{}/b", h_none, 0, 0, NULL } },
-		{ { HL_HTTP_GET, "/a/x{y}", h_none, 0, 0, NULL } },
-		{ { HL_HTTP_GET, "/a/*/b", h_none, 0, 0, NULL } },
-		{ { HL_HTTP_GET, "/a/b*", h_none, 0, 0, NULL } },
-		{ { HL_HTTP_GET, "/{a}/{b}/{c}/{d}/{e}", h_none, 0, 0, NULL } },
-		{ { HL_HTTP_GET, NULL, h_none, 0, 0, NULL } },
-		{ { HL_HTTP_GET, "/a", NULL, 0, 0, NULL } },
-		{ { 0, "/a", h_none, 0, 0, NULL } },
+		{ { HL_HTTP_GET, "api", h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { HL_HTTP_GET, "/a//b", h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { HL_HTTP_GET, "/a/{x", h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { HL_HTTP_GET, "/a/{}/b", h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { HL_HTTP_GET, "/a/x{y}", h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { HL_HTTP_GET, "/a/*/b", h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { HL_HTTP_GET, "/a/b*", h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { HL_HTTP_GET, "/{a}/{b}/{c}/{d}/{e}", h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { HL_HTTP_GET, NULL, h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { HL_HTTP_GET, "/a", NULL, 0, 0, NULL, HL_HTTP_ANYONE } },
+		{ { 0, "/a", h_none, 0, 0, NULL, HL_HTTP_ANYONE } },
+		/* authenticated, and no role may call it */
+		{ { HL_HTTP_GET, "/a", h_none, HL_HTTP_AUTH, 0, NULL, 0 } },
 	};
 	static const struct hl_http_route two[] = {
-		{ HL_HTTP_GET, "/x", h_none, 0, 0, NULL },
-		{ HL_HTTP_POST, "/x", h_other, 0, 0, NULL },
+		{ HL_HTTP_GET, "/x", h_none, 0, 0, NULL, HL_HTTP_ANYONE },
+		{ HL_HTTP_POST, "/x", h_other, 0, 0, NULL, HL_HTTP_ANYONE },
 	};
 	static const struct hl_http_route clash[] = {
-		{ HL_HTTP_POST, "/y", h_none, 0, 0, NULL },
-		{ HL_HTTP_POST | HL_HTTP_GET, "/x", h_none, 0, 0, NULL },
+		{ HL_HTTP_POST, "/y", h_none, 0, 0, NULL, HL_HTTP_ANYONE },
+		{ HL_HTTP_POST | HL_HTTP_GET, "/x", h_none, 0, 0, NULL, HL_HTTP_ANYONE },
 	};
-	static const struct hl_http_route one[] = { { HL_HTTP_GET, "/z/{n}", h_none, 0, 0, NULL } };
+	static const struct hl_http_route one[] = { { HL_HTTP_GET, "/z/{n}", h_none, 0, 0, NULL, HL_HTTP_ANYONE } };
 	static struct hl_http_table t;
 	int a = 1, b = 2;
 	size_t i;
@@ -137,7 +139,7 @@ test_table_add(void **state)
 	assert_int_equal(t.n, 2);
 	/* within one set too */
 	assert_int_equal(hl_http_table_add(&t, (const struct hl_http_route[]){ { HL_HTTP_GET, "/q",
-	    h_none, 0, 0, NULL }, { HL_HTTP_GET, "/q", h_other, 0, 0, NULL } }, 2, NULL, &b), HL_ERR_EXISTS);
+	    h_none, 0, 0, NULL, HL_HTTP_ANYONE }, { HL_HTTP_GET, "/q", h_other, 0, 0, NULL, HL_HTTP_ANYONE } }, 2, NULL, &b), HL_ERR_EXISTS);
 	assert_int_equal(t.n, 2);
 	/* full */
 	while (t.n < HL_HTTP_ROUTES_MAX)
@@ -170,18 +172,18 @@ style_error(struct evhttp_request *req, int code, const char *ecode, const char 
 
 static const struct hl_http_style xstyle = { "application/x+json;version=2", 1, style_error };
 static const struct hl_http_route small[] = {
-	{ HL_HTTP_GET, "/s", h_none, HL_HTTP_AUTH, 0, NULL },
-	{ HL_HTTP_POST, "/s", h_other, HL_HTTP_AUTH | HL_HTTP_BODY, 10, NULL },
-	{ HL_HTTP_GET, "/q", h_none, HL_HTTP_AUTH | HL_HTTP_QUERY, 0, NULL },
-	{ HL_HTTP_POST, "/open", h_none, HL_HTTP_BODY, 0, NULL },
-	{ HL_HTTP_GET | HL_HTTP_HEAD, "/page/*", h_none, 0, 0, NULL },
-	{ HL_HTTP_GET, "/item/{id}", h_none, HL_HTTP_AUTH, 0, NULL },
+	{ HL_HTTP_GET, "/s", h_none, HL_HTTP_AUTH, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_POST, "/s", h_other, HL_HTTP_AUTH | HL_HTTP_BODY, 10, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, "/q", h_none, HL_HTTP_AUTH | HL_HTTP_QUERY, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_POST, "/open", h_none, HL_HTTP_BODY, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET | HL_HTTP_HEAD, "/page/*", h_none, 0, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, "/item/{id}", h_none, HL_HTTP_AUTH, 0, NULL, HL_HTTP_ANYONE },
 	{ HL_HTTP_POST, "/up", h_none, HL_HTTP_AUTH | HL_HTTP_QUERY | HL_HTTP_BODY |
-	    HL_HTTP_BODY_OWN, 100, "application/octet-stream" },
+	    HL_HTTP_BODY_OWN, 100, "application/octet-stream", HL_HTTP_ANYONE },
 };
 static const struct hl_http_route xrows[] = {
-	{ HL_HTTP_GET, "/x/", h_none, HL_HTTP_AUTH, 0, NULL },
-	{ HL_HTTP_POST, "/x/in/", h_other, HL_HTTP_AUTH | HL_HTTP_BODY, 0, NULL },
+	{ HL_HTTP_GET, "/x/", h_none, HL_HTTP_AUTH, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_POST, "/x/in/", h_other, HL_HTTP_AUTH | HL_HTTP_BODY, 0, NULL, HL_HTTP_ANYONE },
 };
 
 static struct hl_http_table st;
