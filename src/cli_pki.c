@@ -18,8 +18,9 @@
 const char hl_cli_pki_usage[] =
     "usage: hotline pki init --dir DIR --partners P1,P2,... [--base-port N]\n"
     "\n"
-    "Create one CA and one node (P/node-1) per partner under DIR/P/: ca.key, ca.crt,\n"
-    "node.key, node.crt, node.conf, admin.password. Node i listens for peers on\n"
+    "Create one CA per partner under DIR/ca/P/ (ca.key, ca.crt: keep it offline,\n"
+    "apart from the nodes) and one node (P/node-1) under DIR/P/: ca.crt, node.key,\n"
+    "node.crt, tls.key, tls.crt, node.conf, admin.password. Node i listens for peers on\n"
     "127.0.0.1:N+i and for operators on 127.0.0.1:N+100+i (N defaults to 7400).\n"
     "Works locally; needs no node.\n";
 

@@ -536,7 +536,8 @@ out:
 /* ---- the federation generator ---- */
 
 struct fed_partner {
-	char dir[PKI_PATH];
+	char dir[PKI_PATH];            /* the node's directory: no CA key */
+	char ca[PKI_PATH];             /* DIR/ca/P: the partner CA, to keep offline */
 	uint8_t pin[HL_SHA256];
 	char hash[256];
 };
@@ -640,17 +641,34 @@ out:
 	return r;
 }
 
-/* dir/key_name (0600) + dir/crt_name for node, issued by the CA in dir. */
+/* dir/key_name (0600) + dir/crt_name for node, issued by the CA in ca_dir. */
 static int
-issue_pair(const char *dir, const char *node, int64_t now, const char *key_name,
-    const char *crt_name, char *err, size_t errlen)
+issue_pair(const char *ca_dir, const char *dir, const char *node, int64_t now,
+    const char *key_name, const char *crt_name, char *err, size_t errlen)
 {
 	char key[PKI_PATH], crt[PKI_PATH];
 
 	if (join(key, dir, key_name) != 0 || join(crt, dir, crt_name) != 0)
 		return HL_ERR_TOO_BIG;
-	return hl_pki_issue_node(dir, node, now - 3600, now + (int64_t)PKI_NODE_DAYS * 86400,
+	return hl_pki_issue_node(ca_dir, node, now - 3600, now + (int64_t)PKI_NODE_DAYS * 86400,
 	    key, crt, err, errlen);
+}
+
+/* The CA's certificate (public) into the node's directory: what it pins
+ * and what its clients check the console against. */
+static int
+copy_ca_cert(const char *ca_dir, const char *dir, char *err, size_t errlen)
+{
+	char from[PKI_PATH], to[PKI_PATH];
+	X509 *x = NULL;
+	int r;
+
+	if (join(from, ca_dir, "ca.crt") != 0 || join(to, dir, "ca.crt") != 0)
+		return HL_ERR_TOO_BIG;
+	if ((r = load_cert(from, &x, err, errlen)) == HL_OK)
+		r = write_cert(to, x, err, errlen);
+	X509_free(x);
+	return r;
 }
 
 static int
@@ -730,19 +748,36 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 				goto out;
 			}
 		}
+		if (join(path, dir, "ca") != 0 || join(fp[i].ca, path, partners[i]) != 0 ||
+		    join(path, fp[i].ca, "ca.key") != 0) {
+			r = HL_ERR_TOO_BIG;
+			set_err_ssl(err, errlen, "%s: path too long", dir);
+			goto out;
+		}
+		if (lstat(path, &st) == 0 || errno != ENOENT) {
+			r = HL_ERR_EXISTS;
+			set_err_ssl(err, errlen, "%s already exists: refusing to overwrite "
+			    "a federation's CA (remove %s first)", path, fp[i].ca);
+			goto out;
+		}
 	}
-	if ((r = mkdir_private(dir, err, errlen)) != 0)
+	if ((r = mkdir_private(dir, err, errlen)) != 0 ||
+	    (r = join(path, dir, "ca")) != 0 || (r = mkdir_private(path, err, errlen)) != 0)
 		goto out;
 	for (i = 0; i < npartners; i++) {
-		if ((r = mkdir_private(fp[i].dir, err, errlen)) != 0 ||
-		    (r = hl_pki_make_ca(fp[i].dir, partners[i], PKI_CA_DAYS, err, errlen)) != 0)
+		/* the CA apart from the node: whoever holds a node's directory
+		 * cannot mint certificates for the partner's other nodes */
+		if ((r = mkdir_private(fp[i].ca, err, errlen)) != 0 ||
+		    (r = hl_pki_make_ca(fp[i].ca, partners[i], PKI_CA_DAYS, err, errlen)) != 0 ||
+		    (r = mkdir_private(fp[i].dir, err, errlen)) != 0 ||
+		    (r = copy_ca_cert(fp[i].ca, fp[i].dir, err, errlen)) != 0)
 			goto out;
 		snprintf(node, sizeof(node), "%s/node-1", partners[i]);
 		/* node.key signs (held by the key keeper); tls.key is the TLS key
 		 * of links and the operator API (held by the network process) */
-		if ((r = issue_pair(fp[i].dir, node, now, "node.key", "node.crt", err,
+		if ((r = issue_pair(fp[i].ca, fp[i].dir, node, now, "node.key", "node.crt", err,
 		    errlen)) != 0 ||
-		    (r = issue_pair(fp[i].dir, node, now, "tls.key", "tls.crt", err,
+		    (r = issue_pair(fp[i].ca, fp[i].dir, node, now, "tls.key", "tls.crt", err,
 		    errlen)) != 0)
 			goto out;
 		if ((r = join(path, fp[i].dir, "data")) != 0 ||

@@ -55,15 +55,15 @@ try_cert() {
 	chmod 600 "$FED/KOR/$which.key"
 }
 
-try_cert tls expired "$FED/KOR" KOR/node-1 $((now - 86400 * 10)) $((now - 86400)) "expired"
-try_cert tls not-yet-valid "$FED/KOR" KOR/node-1 $((now + 86400)) $((now + 86400 * 10)) "not yet valid"
+try_cert tls expired "$FED/ca/KOR" KOR/node-1 $((now - 86400 * 10)) $((now - 86400)) "expired"
+try_cert tls not-yet-valid "$FED/ca/KOR" KOR/node-1 $((now + 86400)) $((now + 86400 * 10)) "not yet valid"
 try_cert tls unpinned-ca "$T/rogue" KOR/node-1 $((now - 3600)) $((now + 86400)) "unable to get local issuer"
-try_cert tls other-partner-ca "$FED/NATO" KOR/node-1 $((now - 3600)) $((now + 86400)) "not issued by the pinned CA"
-try_cert tls wrong-node "$FED/KOR" KOR/node-2 $((now - 3600)) $((now + 86400)) "not a configured peer"
+try_cert tls other-partner-ca "$FED/ca/NATO" KOR/node-1 $((now - 3600)) $((now + 86400)) "not issued by the pinned CA"
+try_cert tls wrong-node "$FED/ca/KOR" KOR/node-2 $((now - 3600)) $((now + 86400)) "not a configured peer"
 # a good TLS certificate does not vouch for the descriptor's
-try_cert node descriptor-other-partner-ca "$FED/NATO" KOR/node-1 $((now - 3600)) $((now + 86400)) "link KOR/node-1: bad HELLO descriptor"
-try_cert node descriptor-wrong-node "$FED/KOR" KOR/node-2 $((now - 3600)) $((now + 86400)) "link KOR/node-1: bad HELLO descriptor"
-try_cert node descriptor-expired "$FED/KOR" KOR/node-1 $((now - 86400 * 10)) $((now - 86400)) "link KOR/node-1: bad HELLO descriptor"
+try_cert node descriptor-other-partner-ca "$FED/ca/NATO" KOR/node-1 $((now - 3600)) $((now + 86400)) "link KOR/node-1: bad HELLO descriptor"
+try_cert node descriptor-wrong-node "$FED/ca/KOR" KOR/node-2 $((now - 3600)) $((now + 86400)) "link KOR/node-1: bad HELLO descriptor"
+try_cert node descriptor-expired "$FED/ca/KOR" KOR/node-1 $((now - 86400 * 10)) $((now - 86400)) "link KOR/node-1: bad HELLO descriptor"
 
 node_start KOR
 wait_link JPN KOR

@@ -396,8 +396,15 @@ test_federation(void **state)
 
 		snprintf(rel, sizeof(rel), "fed/%s", partners[i]);
 		assert_int_equal(mode_of(rel), 0700);
-		snprintf(rel, sizeof(rel), "fed/%s/ca.key", partners[i]);
+		/* the CA key apart from the node: DIR/ca/P, never in DIR/P */
+		snprintf(rel, sizeof(rel), "fed/ca/%s/ca.key", partners[i]);
 		assert_int_equal(mode_of(rel), 0600);
+		snprintf(rel, sizeof(rel), "fed/ca/%s", partners[i]);
+		assert_int_equal(mode_of(rel), 0700);
+		snprintf(p, sizeof(p), "%s/fed/%s/ca.key", tmp, partners[i]);
+		assert_int_equal(access(p, F_OK), -1);
+		snprintf(rel, sizeof(rel), "fed/%s/ca.crt", partners[i]);
+		assert_int_equal(mode_of(rel), 0644);
 		snprintf(rel, sizeof(rel), "fed/%s/node.key", partners[i]);
 		assert_int_equal(mode_of(rel), 0600);
 		snprintf(rel, sizeof(rel), "fed/%s/admin.password", partners[i]);
@@ -465,7 +472,7 @@ test_federation(void **state)
 	snprintf(p, sizeof(p), "%s/fed/JPN", tmp);
 	{
 		static const char *const want[] = {
-			"admin.password", "ca.crt", "ca.key", "data", "node.conf",
+			"admin.password", "ca.crt", "data", "node.conf",
 			"node.crt", "node.key", "tls.crt", "tls.key",
 		};
 		char q[300];
