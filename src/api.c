@@ -668,13 +668,27 @@ handle_show(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 {
 	struct hl_msg m;
 	struct hl_label l;
+	char why[320];
+	json_t *o;
 	int r;
 
 	if ((r = load_visible(a, op, id, &m, &l)) != HL_OK) {
 		reply_store_error(req, r);
 		return;
 	}
-	hl_http_reply_json(req, 200, hl_apijson_msg(&m, &l, &a->cfg->policy, 1));
+	/* not the flag kept from receipt: the stored envelope, checked now */
+	hl_msg_clear(&m);
+	if ((r = hl_store_get(a->store, id, 1, &m)) != HL_OK) {
+		reply_store_error(req, r);
+		return;
+	}
+	m.sig_ok = hl_node_recheck(a->node, &m, why, sizeof(why));
+	if ((o = hl_apijson_msg(&m, &l, &a->cfg->policy, 1)) != NULL &&
+	    json_object_set_new(o, "signature_check", json_string(why)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	hl_http_reply_json(req, 200, o);
 	hl_msg_clear(&m);
 }
 

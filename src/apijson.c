@@ -1262,7 +1262,7 @@ hl_apijson_msg(const struct hl_msg *m, const struct hl_label *l, const struct hl
 	}
 	jset(o, "size", json_integer((json_int_t)m->content_len), &bad);
 	if (full) {
-		jset(o, "signature", json_string(m->sig_ok ? "verified" : "unverified"), &bad);
+		jset(o, "signature", json_string(m->sig_ok ? "verified" : "FAILED"), &bad);
 		jset(o, "suite", json_string(hl_suite_name(m->suite)), &bad);
 		text = NULL;
 		if (m->content_type == HL_CT_TEXT && m->content != NULL)

@@ -511,7 +511,8 @@ hl_cli_show(struct hl_cli *c, int argc, char **argv)
 	hl_cli_put_clean(stdout, hl_cli_jstr(resp, "origin"), 0, 0);
 	printf("\noriginator:   ");
 	hl_cli_put_clean(stdout, hl_cli_jstr(resp, "originator"), 0, 0);
-	printf("\nsignature:    %s (suite %s)\n", hl_cli_jstr(resp, "signature"), hl_cli_jstr(resp, "suite"));
+	printf("\nsignature:    %s (suite %s)\n              %s\n", hl_cli_jstr(resp, "signature"),
+	    hl_cli_jstr(resp, "suite"), hl_cli_jstr(resp, "signature_check"));
 	printf("created:      %s\n", hl_cli_jstr(resp, "created"));
 	printf("expires:      %s\n", hl_cli_jstr(resp, "expires"));
 	if (in) {

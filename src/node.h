@@ -53,6 +53,16 @@ HL_WUR int hl_node_send_async(struct hl_node *n, const struct hl_send_req *req,
 size_t hl_node_settle(struct hl_node *n);
 /* Operator acknowledgement of an inbound envelope: stored, audited, and a
  * signed acknowledged receipt queued to the origin. */
+/* Check a stored message again against its stored signed envelope (m
+ * loaded with its raw bytes): the envelope decodes and is this message's,
+ * its signature verifies with the origin's key (ours, or the peer's
+ * current one), and, when received, opening it again gives the stored
+ * content. 1 when it holds (why says what was checked, and what could not
+ * be: an outbound content, or a KEM key erased since), 0 when not (why
+ * says what failed). Shown to operators instead of a flag kept from
+ * receipt (issue 17). */
+int hl_node_recheck(struct hl_node *n, const struct hl_msg *m, char *why, size_t whylen);
+
 HL_WUR int hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES],
     const char *operator_name);
 

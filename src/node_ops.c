@@ -530,6 +530,65 @@ hl_node_send_async(struct hl_node *n, const struct hl_send_req *req, hl_node_sen
 }
 
 int
+hl_node_recheck(struct hl_node *n, const struct hl_msg *m, char *why, size_t whylen)
+{
+	struct hl_envelope e;
+	struct peer_state *ps;
+	uint8_t pub[HL_ED25519_PUB], *pt = NULL;
+	size_t ptlen = 0;
+	char form[64];
+	int r, same;
+
+	if (m->raw == NULL || hl_envelope_decode(m->raw, m->raw_len, &e) != HL_OK) {
+		snprintf(why, whylen, "the stored envelope is missing or does not decode");
+		return 0;
+	}
+	if (memcmp(e.id, m->id, HL_ID_BYTES) != 0 || strcmp(e.origin, m->origin) != 0) {
+		snprintf(why, whylen, "the stored envelope is not this message's");
+		return 0;
+	}
+	if (strcmp(e.origin, n->cfg.node) == 0) {
+		hl_keys_sign_pub(n->keys, pub);
+	} else if ((ps = node_peer_by_name(n, e.origin)) != NULL && ps->have_pub) {
+		memcpy(pub, ps->pub, sizeof(pub));
+	} else {
+		snprintf(why, whylen, "the origin's signing key is not known to this node");
+		return 0;
+	}
+	if (e.version == HL_ENVELOPE_VERSION_BATCH)
+		snprintf(form, sizeof(form), "batch signature (item %u of %u)",
+		    (unsigned)e.bs.index + 1, (unsigned)e.bs.count);
+	else
+		snprintf(form, sizeof(form), "signature");
+	if (hl_verify_envelope_cached(n->sigcache, &e, m->raw, pub) != HL_OK) {
+		snprintf(why, whylen, "the stored envelope's %s does not verify with %s's key", form,
+		    e.origin);
+		return 0;
+	}
+	if (!m->inbound) {
+		snprintf(why, whylen, "%s verified with %s's key; the content is not re-checked "
+		    "(this node sent it and holds no key to open it)", form, e.origin);
+		return 1;
+	}
+	if ((r = hl_open_envelope(n->keys, &e, m->raw, n->cfg.node, &pt, &ptlen)) != HL_OK) {
+		snprintf(why, whylen, "%s verified with %s's key; the content is not re-checked "
+		    "(it cannot be opened again: %s, e.g. its KEM key was erased after rotation)",
+		    form, e.origin, hl_strerror(r));
+		return 1;
+	}
+	same = ptlen == m->content_len && (ptlen == 0 || memcmp(pt, m->content, ptlen) == 0);
+	hl_free_secret(pt, ptlen);
+	if (!same) {
+		snprintf(why, whylen, "the stored content differs from what the signed envelope "
+		    "holds");
+		return 0;
+	}
+	snprintf(why, whylen, "%s verified with %s's key, and the stored content is what it "
+	    "holds", form, e.origin);
+	return 1;
+}
+
+int
 hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char *operator_name)
 {
 	struct hl_msg m;

@@ -9,6 +9,7 @@
 #   per 10 s one by one and one entry with the count of the rest;
 # - wrong passwords from one address do not keep the right one out from
 #   another (the failure window is per address and account).
+# - show re-checks the stored envelope: an edited stored text is FAILED;
 # (Future-dated envelopes: 25-hostile-peer. Receipts matching no delivery:
 # test_node test_unmatched_receipt.)
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +40,17 @@ expect_eq "$(get "admin:$pw" "audit?limit=1000")" 200 "the admin reads the audit
 [ "$(jq --arg id "$id" '[.items[] | select(.id == $id)] | length' "$T/body")" -ge 2 ] ||
 	fail "the admin does not see the envelope's entries"
 expect_eq "$(jq .withheld "$T/body")" 0 "the admin (SECRET) sees them all"
+
+# ---- what show calls verified is checked now, not a flag kept from receipt ----
+expect_eq "$(hl KOR show "$id" --json | jq -r .signature)" verified "KOR shows the FLASH verified"
+expect_match "$(hl KOR show "$id" --json | jq -r .signature_check)" \
+	"signature( \\(item 1 of 1\\))? verified with JPN/node-1's key, and the stored content is what it holds" "and says what it checked"
+sqlite3 "$FED/KOR/data/hotline.db" "update envelopes set content = cast('nothing to see' as blob) where id = x'$id'" ||
+	fail "edit KOR's stored content"
+expect_eq "$(hl KOR show "$id" --json | jq -r .signature)" FAILED "after the stored text was edited, show says FAILED"
+expect_match "$(hl KOR show "$id" --json | jq -r .signature_check)" "the stored content differs" \
+	"naming what differs"
+expect_eq "$(hl JPN show "$id" --json | jq -r .signature)" verified "the sender's copy verifies with its own key"
 
 # ---- a login name with a newline (the console's login form) ----
 forged='Z hotlined info: admin in'

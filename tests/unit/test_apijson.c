@@ -1165,7 +1165,7 @@ test_msg_json(void **state)
 	m.sig_ok = 0;
 	assert_non_null(j = hl_apijson_msg(&m, &l, &pol, 1));
 	assert_string_equal(json_string_value(json_object_get(j, "direction")), "out");
-	assert_string_equal(json_string_value(json_object_get(j, "signature")), "unverified");
+	assert_string_equal(json_string_value(json_object_get(j, "signature")), "FAILED");
 	assert_non_null(json_object_get(j, "sent"));
 	assert_null(json_object_get(j, "acknowledged"));
 	json_decref(j);
