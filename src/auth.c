@@ -156,7 +156,7 @@ hl_auth_denied(void *arg, const struct hl_operator_conf *op, unsigned method, co
 
 	(void)snprintf(detail, sizeof(detail), "%s %.200s: the %s role may not",
 	    method == HL_HTTP_POST ? "POST" : method == HL_HTTP_HEAD ? "HEAD" : "GET",
-	    path != NULL ? path : "-", hl_http_role_name(op->role));
+	    path != NULL ? path : "-", hl_role_name(op->role));
 	hl_auth_audit(arg, "request-denied", NULL, op->name, detail);
 }
 

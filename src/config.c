@@ -729,3 +729,14 @@ hl_config_taxii_source(const struct hl_config *c, const char *name)
 			return &c->sources[i];
 	return NULL;
 }
+
+const char *
+hl_role_name(unsigned role)
+{
+	switch (role) {
+	case HL_ROLE_OFFICER: return "officer";
+	case HL_ROLE_ANALYST: return "analyst";
+	case HL_ROLE_ADMIN: return "admin";
+	default: return "unknown";
+	}
+}

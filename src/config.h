@@ -34,6 +34,8 @@ struct hl_peer_conf {
 };
 
 enum hl_role { HL_ROLE_OFFICER = 1, HL_ROLE_ANALYST = 2, HL_ROLE_ADMIN = 3 };
+/* "officer", "analyst", "admin" (else "unknown") */
+const char *hl_role_name(unsigned role);
 
 struct hl_operator_conf {
 	char name[HL_OPERATOR_MAX + 1];       /* [operator admin] */

@@ -317,7 +317,7 @@ session_json(struct hl_console *c, const struct session *s, const struct hl_oper
 
 	hl_hex_encode(s->csrf, sizeof(s->csrf), csrf);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:[s]}", "user", op->name,
-	    "role", hl_consolejson_role_name(op->role),
+	    "role", hl_role_name(op->role),
 	    "clearance", hl_policy_level_name(&cfg->policy, op->clearance),
 	    "nationality", op->nationality, "node", cfg->node, "csrf_token", csrf,
 	    "idle_timeout_s", (json_int_t)cfg->console_idle_s, "levels", "");
@@ -865,7 +865,7 @@ account_json(const struct hl_policy *pol, const struct hl_operator_conf *op, con
     uint64_t created, uint64_t changed)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o}", "name", op->name,
-	    "role", hl_consolejson_role_name(op->role),
+	    "role", hl_role_name(op->role),
 	    "clearance", hl_policy_level_name(pol, op->clearance), "nationality", op->nationality,
 	    "disabled", op->disabled, "source", source, "created", hl_apijson_time(created),
 	    "password_changed", hl_apijson_time(changed));

@@ -136,17 +136,6 @@ hl_consolejson_role(const char *s, uint8_t *out)
 	return HL_OK;
 }
 
-const char *
-hl_consolejson_role_name(uint8_t role)
-{
-	switch (role) {
-	case HL_ROLE_OFFICER: return "officer";
-	case HL_ROLE_ANALYST: return "analyst";
-	case HL_ROLE_ADMIN: return "admin";
-	default: return "unknown";
-	}
-}
-
 int
 hl_consolejson_operator(const uint8_t *p, size_t len, const struct hl_policy *pol, int full,
     struct hl_operator_conf *op, char pass[HL_API_PASSWORD_MAX + 1], char *err, size_t errlen)

@@ -31,7 +31,6 @@ HL_WUR int hl_consolejson_login(const uint8_t *p, size_t len, char user[HL_OPERA
 
 /* "officer" | "analyst" | "admin" (any case). */
 HL_WUR int hl_consolejson_role(const char *s, uint8_t *out);
-const char *hl_consolejson_role_name(uint8_t role);
 
 /* POST /api/v1/operators: {"name", "role", "clearance", "nationality",
  * "password"}, all required (add); POST .../reset: {"password"} only

@@ -174,17 +174,6 @@ hl_http_table_set_denied(struct hl_http_table *t, void (*fn)(void *arg,
 	return HL_OK;
 }
 
-const char *
-hl_http_role_name(unsigned role)
-{
-	switch (role) {
-	case HL_ROLE_OFFICER: return "officer";
-	case HL_ROLE_ANALYST: return "analyst";
-	case HL_ROLE_ADMIN: return "admin";
-	default: return "unknown";
-	}
-}
-
 int
 hl_http_table_add_auth(struct hl_http_table *t, hl_http_auth_fn fn, void *arg)
 {
@@ -637,7 +626,7 @@ http_request(struct evhttp_request *req, void *arg)
 		if (h->t.denied != NULL)
 			h->t.denied(h->t.denied_arg, x->op, hin.method, hin.path);
 		(void)snprintf(msg, sizeof(msg), "the %s role may not call %s %.100s "
-		    "(docs/API.md, \"Roles\")", hl_http_role_name(x->op->role),
+		    "(docs/API.md, \"Roles\")", hl_role_name(x->op->role),
 		    hin.method == HL_HTTP_POST ? "POST" : hin.method == HL_HTTP_HEAD ? "HEAD" : "GET",
 		    hin.path);
 		send_refusal(req, p->style, 403, "denied", msg, NULL, NULL, 0);

@@ -84,8 +84,7 @@ struct hl_http_route {
 #define HL_HTTP_INTEL (HL_HTTP_ANALYST | HL_HTTP_ADMIN)
 #define HL_HTTP_ANYONE (HL_HTTP_OFFICER | HL_HTTP_ANALYST | HL_HTTP_ADMIN)
 
-/* "officer", "analyst", "admin" (else "unknown") */
-const char *hl_http_role_name(unsigned role);
+
 
 /* One request as a handler gets it; valid for the call only. */
 struct hl_http_req {

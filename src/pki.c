@@ -671,6 +671,21 @@ copy_ca_cert(const char *ca_dir, const char *dir, char *err, size_t errlen)
 	return r;
 }
 
+/* HL_ERR_EXISTS, saying so, when path exists (what: what it belongs to;
+ * owner: the directory to remove first). */
+static int
+refuse_existing(const char *path, const char *what, const char *owner, char *err,
+    size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0 && errno == ENOENT)
+		return HL_OK;
+	set_err_ssl(err, errlen, "%s already exists: refusing to overwrite %s (remove %s first)",
+	    path, what, owner);
+	return HL_ERR_EXISTS;
+}
+
 static int
 mkdir_private(const char *path, char *err, size_t errlen)
 {
@@ -691,7 +706,6 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 	};
 	struct fed_partner *fp = NULL;
 	char path[PKI_PATH], node[HL_NODE_NAME_MAX + 1], pw[PKI_ADMIN_PW_LEN + 2];
-	struct stat st;
 	int64_t now = (int64_t)time(NULL);
 	unsigned i, j;
 	int r = HL_ERR_INVALID;
@@ -741,12 +755,8 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 				set_err_ssl(err, errlen, "%s: path too long", dir);
 				goto out;
 			}
-			if (lstat(path, &st) == 0 || errno != ENOENT) {
-				r = HL_ERR_EXISTS;
-				set_err_ssl(err, errlen, "%s already exists: refusing to overwrite "
-				    "a federation (remove %s first)", path, fp[i].dir);
+			if ((r = refuse_existing(path, "a federation", fp[i].dir, err, errlen)) != 0)
 				goto out;
-			}
 		}
 		if (join(path, dir, "ca") != 0 || join(fp[i].ca, path, partners[i]) != 0 ||
 		    join(path, fp[i].ca, "ca.key") != 0) {
@@ -754,12 +764,8 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 			set_err_ssl(err, errlen, "%s: path too long", dir);
 			goto out;
 		}
-		if (lstat(path, &st) == 0 || errno != ENOENT) {
-			r = HL_ERR_EXISTS;
-			set_err_ssl(err, errlen, "%s already exists: refusing to overwrite "
-			    "a federation's CA (remove %s first)", path, fp[i].ca);
+		if ((r = refuse_existing(path, "a federation's CA", fp[i].ca, err, errlen)) != 0)
 			goto out;
-		}
 	}
 	if ((r = mkdir_private(dir, err, errlen)) != 0 ||
 	    (r = join(path, dir, "ca")) != 0 || (r = mkdir_private(path, err, errlen)) != 0)

@@ -319,8 +319,8 @@ test_operator_body(void **state)
 	assert_int_equal(hl_consolejson_role("ANALYST", &r), HL_OK);
 	assert_int_equal(r, HL_ROLE_ANALYST);
 	assert_int_equal(hl_consolejson_role("root", &r), HL_ERR_INVALID);
-	assert_string_equal(hl_consolejson_role_name(HL_ROLE_ADMIN), "admin");
-	assert_string_equal(hl_consolejson_role_name(0), "unknown");
+	assert_string_equal(hl_role_name(HL_ROLE_ADMIN), "admin");
+	assert_string_equal(hl_role_name(0), "unknown");
 }
 
 static int

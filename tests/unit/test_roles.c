@@ -136,8 +136,8 @@ test_route_needs_roles(void **state)
 	    h_never, HL_HTTP_AUTH, 0, NULL, 0 } }, 1, NULL, &t),
 	    HL_ERR_INVALID);
 	assert_int_equal(t.n, 0);
-	assert_string_equal(hl_http_role_name(HL_ROLE_ANALYST), "analyst");
-	assert_string_equal(hl_http_role_name(9), "unknown");
+	assert_string_equal(hl_role_name(HL_ROLE_ANALYST), "analyst");
+	assert_string_equal(hl_role_name(9), "unknown");
 }
 
 int
