@@ -553,6 +553,7 @@ handle_send_batch(struct hl_api *a, const struct hl_operator_conf *op,
 	 * freed) by the last batch_item_done, so n is read before the loop
 	 * and b is not touched after the last item */
 	n = b->pending = b->items.n;
+	hl_node_send_burst(a->node, 1);
 	for (i = 0; i < n; i++) {
 		struct api_batch_slot *sl = hl_calloc(1, sizeof(*sl));
 
@@ -568,6 +569,7 @@ handle_send_batch(struct hl_api *a, const struct hl_operator_conf *op,
 		if (!send_start(a, &b->op, &b->items.item[i], &b->res[i], batch_slot_done, sl))
 			batch_slot_done(sl);
 	}
+	hl_node_send_burst(a->node, 0);
 }
 
 static int

@@ -47,6 +47,10 @@ HL_WUR int hl_node_send(struct hl_node *n, const struct hl_send_req *req,
 typedef void (*hl_node_send_cb)(void *arg, int r, const uint8_t *id, const char *why);
 HL_WUR int hl_node_send_async(struct hl_node *n, const struct hl_send_req *req,
     hl_node_send_cb cb, void *arg, char *why, size_t whylen);
+/* Around a burst of hl_node_send_async calls (a batch request, a STIX
+ * share): the seals are queued whole before a crypto worker wakes, so
+ * they are signed in batches (hl_workq_plug). Nest; always pair. */
+void hl_node_send_burst(struct hl_node *n, int begin);
 /* Wait for the crypto jobs submitted so far and run their completions on
  * the calling (loop) thread; returns how many completed. For tests and
  * tools that drive a node without running its event loop. */

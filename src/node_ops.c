@@ -529,6 +529,15 @@ hl_node_send_async(struct hl_node *n, const struct hl_send_req *req, hl_node_sen
 	return HL_OK;
 }
 
+void
+hl_node_send_burst(struct hl_node *n, int begin)
+{
+	if (begin)
+		hl_workq_plug(n->crypto);
+	else
+		hl_workq_unplug(n->crypto);
+}
+
 int
 hl_node_recheck(struct hl_node *n, const struct hl_msg *m, char *why, size_t whylen)
 {

@@ -194,9 +194,12 @@ share_rows(struct hl_node *n, const struct hl_collection_conf *c, char **json,
 			}
 	if (nto == 0 || nrows == 0)
 		return HL_OK;
+	hl_node_send_burst(n, 1);   /* the bundles are sealed in batches */
 	for (tlp = HL_TLP_CLEAR; tlp <= HL_TLP_RED; tlp++) {
-		if ((r2 = local_label(cfg, c, (uint8_t)tlp, &l, lab, &lablen)) != HL_OK)
-			return r2;
+		if ((r2 = local_label(cfg, c, (uint8_t)tlp, &l, lab, &lablen)) != HL_OK) {
+			r = r2;
+			break;
+		}
 		hl_buf_init(&objs, HL_CONTENT_MAX_BYTES);
 		inbatch = bytes = 0;
 		for (i = 0; i < nrows; i++) {
@@ -225,6 +228,7 @@ share_rows(struct hl_node *n, const struct hl_collection_conf *c, char **json,
 			r = r2;
 		hl_buf_free(&objs);
 	}
+	hl_node_send_burst(n, 0);
 	return r;
 }
 

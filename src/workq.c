@@ -37,6 +37,7 @@ struct hl_workq {
 	size_t inflight;               /* submitted, done not yet called */
 	size_t running;
 	int stopping;
+	unsigned plugged;              /* hl_workq_plug depth: submits do not wake */
 	uint64_t completed, batches, refused;
 	int efd;                       /* eventfd: completions are ready */
 	struct event *ev;
@@ -283,9 +284,31 @@ hl_workq_submit(struct hl_workq *q, struct hl_job *j)
 	j->queued_us = hl_mono_us();
 	lane_push(&q->lanes[j->lane], j);
 	q->inflight++;
-	pthread_cond_signal(&q->work_cv);
+	if (q->plugged == 0)
+		pthread_cond_signal(&q->work_cv);
 	pthread_mutex_unlock(&q->mu);
 	return HL_OK;
+}
+
+void
+hl_workq_plug(struct hl_workq *q)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->plugged++;
+	pthread_mutex_unlock(&q->mu);
+}
+
+void
+hl_workq_unplug(struct hl_workq *q)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->mu);
+	if (q->plugged > 0 && --q->plugged == 0)
+		pthread_cond_broadcast(&q->work_cv);
+	pthread_mutex_unlock(&q->mu);
 }
 
 void

@@ -81,6 +81,14 @@ void hl_workq_free(struct hl_workq *q);
  * queue: j stays the caller's. Loop thread only. */
 HL_WUR int hl_workq_submit(struct hl_workq *q, struct hl_job *j);
 
+/* Between plug and unplug (nested, loop thread only), submits queue jobs
+ * without waking a sleeping worker; the last unplug wakes them all. A
+ * burst submitted this way is queued whole before a worker looks, so batch
+ * mode sees it at once instead of one job per wake-up. Workers already
+ * awake keep taking jobs. Accept NULL. */
+void hl_workq_plug(struct hl_workq *q);
+void hl_workq_unplug(struct hl_workq *q);
+
 /* Run the completions that are ready now (the loop does this by itself;
  * for tests and for shutdown paths that cannot wait for the next pass). */
 void hl_workq_drain(struct hl_workq *q);

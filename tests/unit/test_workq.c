@@ -232,6 +232,67 @@ test_batches(void **state)
 	ctx_free(c);
 }
 
+/* Plugged, jobs submitted slowly do not wake a sleeping worker: they are
+ * queued whole, and the unplug makes fair batches of them (8 = half of
+ * 16 for the first of two workers, then halves). Unplugged, each would be
+ * taken alone as it came. */
+static void
+test_plug(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct hl_workq_conf conf = { .name = "p", .nthreads = 2, .max_jobs = NJOBS,
+	    .max_batch = 8, .run_batch = run_batch, .batch_fair = 1 };
+	struct tctx *c = ctx_new();
+	struct tjob jobs[16];
+	struct hl_workq_stats st;
+	struct hl_workq *q = NULL;
+	int i, sum = 0;
+
+	(void)state;
+	conf.ctx = c;
+	gate_open(c);
+	assert_int_equal(hl_workq_new(base, &conf, &q), HL_OK);
+	usleep(20000);   /* both workers asleep */
+	hl_workq_plug(q);
+	hl_workq_plug(q);   /* nested */
+	for (i = 0; i < 16; i++) {
+		job_init(&jobs[i], i, 3);
+		jobs[i].j.batch_ok = 1;
+		assert_int_equal(hl_workq_submit(q, &jobs[i].j), HL_OK);
+		usleep(2000);
+	}
+	hl_workq_unplug(q);
+	usleep(10000);
+	hl_workq_stats(q, &st);
+	/* still plugged once: all queued, none taken */
+	assert_int_equal(st.queued[3], 16);
+	assert_int_equal(st.batches, 0);
+	hl_workq_unplug(q);
+	hl_workq_unplug(q);   /* one too many: harmless */
+	hl_workq_wait_idle(q);
+	assert_int_equal(c->norder, 16);
+	assert_true(c->nbatches <= 6);
+	assert_int_equal(c->batch_sizes[0], 8);
+	for (i = 0; i < c->nbatches; i++)
+		sum += (int)c->batch_sizes[i];
+	assert_int_equal(sum, 16);
+	/* unplugged: each slow submit is taken alone */
+	c->nbatches = c->norder = 0;
+	for (i = 0; i < 4; i++) {
+		job_init(&jobs[i], i, 3);
+		jobs[i].j.batch_ok = 1;
+		assert_int_equal(hl_workq_submit(q, &jobs[i].j), HL_OK);
+		usleep(20000);
+	}
+	hl_workq_wait_idle(q);
+	assert_int_equal(c->nbatches, 4);
+	hl_workq_plug(NULL);
+	hl_workq_unplug(NULL);
+	hl_workq_free(q);
+	event_base_free(base);
+	ctx_free(c);
+}
+
 /* The bound: max_jobs counts queued and not yet completed jobs; a refused
  * job stays the caller's; malformed jobs are refused. */
 static void
@@ -391,6 +452,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lanes_order),
 		cmocka_unit_test(test_batches),
+		cmocka_unit_test(test_plug),
 		cmocka_unit_test(test_bound),
 		cmocka_unit_test(test_loop_delivers),
 		cmocka_unit_test(test_cancel_at_free),
