@@ -11,6 +11,8 @@ chromium"
 # ../shared/interop, when present, need the rest
 PKGS="$PKGS python3 python3-flask python3-flask-httpauth python3-requests python3-six
 python3-tz python3-dateutil"
+# tests/tools/unseal.py: an independent reader of sealed key files
+PKGS="$PKGS python3-cryptography"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "keys.h"
+#include "sealfile.h"
 #include "merkle.h"
 #include "pki.h"
 #include "proof.h"
@@ -196,7 +197,14 @@ audit_checkpoint_cmd(struct hl_cli *c, int argc, char **argv)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/kem", c->cfg.data_dir);
-	if ((r = hl_keys_open(c->cfg.key_path, path, &k, err, sizeof(err))) != HL_OK) {
+	if (c->cfg.seal_key[0] != '\0' &&
+	    (r = hl_seal_kek_load(c->cfg.seal_key, err, sizeof(err))) != HL_OK) {
+		hl_cli_fail(EX_FAIL, "audit: %s", err);
+		goto out;
+	}
+	r = hl_keys_open(c->cfg.key_path, path, &k, err, sizeof(err));
+	hl_seal_kek_wipe();
+	if (r != HL_OK) {
 		hl_cli_fail(EX_FAIL, "audit: cannot load the node key: %s",
 		    err[0] != '\0' ? err : hl_strerror(r));
 		goto out;

@@ -115,6 +115,8 @@ struct hl_config {
 	/* TLS (links, operator API); default: certificate/key (docs/SECURITY.md) */
 	char tls_cert_path[HL_PATH_MAX];      /* tls_certificate = tls.crt */
 	char tls_key_path[HL_PATH_MAX];       /* tls_key = tls.key (0600) */
+	/* seal_key = file:PATH | credential:NAME (sealfile.h); "" = keys in clear */
+	char seal_key[HL_PATH_MAX + 16];
 	uint8_t suite;                        /* suite = x25519 | x25519-mlkem768 | ... */
 	int allow_classical;                  /* allow_classical_suite = yes (warns) */
 	uint32_t heartbeat_ms;                /* heartbeat = 1s */

@@ -3,10 +3,12 @@
  * resolved against the policy, cross checks between sections, and the
  * files the configuration names (hl_config_load). */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -391,6 +393,48 @@ check_file(const char *name, unsigned line, const char *key, const char *path,
 	return HL_OK;
 }
 
+/* 1 when file (resolved) is dir (resolved) or below it. */
+static int
+path_inside(const char *file, const char *dir)
+{
+	char rf[PATH_MAX], rd[PATH_MAX];
+	size_t n;
+
+	if (realpath(file, rf) == NULL || realpath(dir, rd) == NULL)
+		return 0;
+	n = strlen(rd);
+	if (n == 1)
+		return 1;   /* "/" */
+	return strncmp(rf, rd, n) == 0 && (rf[n] == '/' || rf[n] == '\0');
+}
+
+/* seal_key = file:PATH: a secret file, and not where a thief of the node's
+ * directory or its data would find it beside the keys it opens. */
+static int
+check_seal_key(const char *path, unsigned line, const struct hl_config *c, char *err,
+    size_t errlen)
+{
+	char dir[HL_PATH_MAX], *slash;
+	const char *f = c->seal_key + 5;
+
+	if (strncmp(c->seal_key, "file:", 5) != 0)
+		return HL_OK;
+	if (check_file(path, line, "seal_key", f, 1, err, errlen) != 0)
+		return HL_ERR_CONFIG;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (path_inside(f, dir) || path_inside(f, c->data_dir)) {
+		snprintf(err, errlen, "%s:%u: seal_key: %s is inside the node's directory or its "
+		    "data: whoever copies them gets the key with the files it seals; keep it "
+		    "elsewhere (docs/SECURITY.md, \"Sealed key files\")", path, line, f);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
 int
 config_check_files(const char *path, const struct conf_lines *ln, const struct hl_config *c,
     char *err, size_t errlen)
@@ -409,6 +453,8 @@ config_check_files(const char *path, const struct conf_lines *ln, const struct h
 	    err, errlen) != 0 ||
 	    check_file(path, ln->node[NK_TLS_KEY], "tls_key", c->tls_key_path, 1, err,
 	    errlen) != 0))
+		return HL_ERR_CONFIG;
+	if (check_seal_key(path, ln->node[NK_SEAL_KEY], c, err, errlen) != HL_OK)
 		return HL_ERR_CONFIG;
 	for (i = 0; i < c->ntak; i++) {
 		const unsigned *tl = ln->tak[i];

@@ -340,6 +340,31 @@ nk_tls_key(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_path(x, v, x->c->tls_key_path, msg, ml);
 }
 
+/* file:PATH (relative to the configuration's directory) or credential:NAME */
+static int
+nk_seal_key(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	char path[HL_PATH_MAX];
+	int r;
+
+	if (strncmp(v, "credential:", 11) == 0) {
+		if (v[11] == '\0' || strchr(v + 11, '/') != NULL || strlen(v) > 255) {
+			snprintf(msg, ml, "credential:NAME wants a credential name (no '/')");
+			return HL_ERR_CONFIG;
+		}
+		snprintf(x->c->seal_key, sizeof(x->c->seal_key), "%s", v);
+		return HL_OK;
+	}
+	if (strncmp(v, "file:", 5) != 0) {
+		snprintf(msg, ml, "expected file:PATH or credential:NAME");
+		return HL_ERR_CONFIG;
+	}
+	if ((r = set_path(x, v + 5, path, msg, ml)) != HL_OK)
+		return r;
+	snprintf(x->c->seal_key, sizeof(x->c->seal_key), "file:%s", path);
+	return HL_OK;
+}
+
 static int
 nk_ca(struct pctx *x, const char *v, char *msg, size_t ml)
 {
@@ -1073,6 +1098,7 @@ const struct key_def config_node_keys[NK_COUNT] = {
 	[NK_CONSOLE_KEY] = { "console_key", 0, nk_console_key },
 	[NK_TLS_CERT] = { "tls_certificate", 0, nk_tls_cert },
 	[NK_TLS_KEY] = { "tls_key", 0, nk_tls_key },
+	[NK_SEAL_KEY] = { "seal_key", 0, nk_seal_key },
 	[NK_CRYPTO_THREADS] = { "crypto_threads", 0, nk_crypto_threads },
 	[NK_TRACK_ALERTS] = { "track_alerts", 0, nk_track_alerts },
 	[NK_TRACK_ALERT_CONFIDENCE] = { "track_alert_confidence", 0, nk_track_alert_confidence },

@@ -40,6 +40,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "console.h"
+#include "sealfile.h"
 #include "consolejson.h"
 #include "envelope.h"
 #include "http.h"
@@ -1150,7 +1151,7 @@ console_tls(SSL_CTX *ctx, const struct hl_config *cfg, char *err, size_t errlen)
 	X509 *x = NULL;
 	uint8_t md[32];
 	unsigned int mdl = 0;
-	char fp[3 * 32 + 1];
+	char fp[3 * 32 + 1], e[HL_PATH_MAX + 128];
 	int r = HL_ERR_CRYPTO;
 	size_t i;
 
@@ -1162,11 +1163,13 @@ console_tls(SSL_CTX *ctx, const struct hl_config *cfg, char *err, size_t errlen)
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 	if (cfg->console_cert_path[0] != '\0') {
-		if (SSL_CTX_use_certificate_chain_file(ctx, cfg->console_cert_path) != 1 ||
-		    SSL_CTX_use_PrivateKey_file(ctx, cfg->console_key_path, SSL_FILETYPE_PEM) != 1 ||
-		    SSL_CTX_check_private_key(ctx) != 1) {
-			snprintf(err, errlen, "%s: web console cannot use the certificate or key %s",
-			    cfg->console_cert_path, cfg->console_key_path);
+		if (SSL_CTX_use_certificate_chain_file(ctx, cfg->console_cert_path) != 1) {
+			snprintf(err, errlen, "%s: web console cannot use the certificate",
+			    cfg->console_cert_path);
+			goto out;
+		}
+		if (hl_seal_use_key(ctx, cfg->console_key_path, e, sizeof(e)) != HL_OK) {
+			snprintf(err, errlen, "web console: %s", e);
 			goto out;
 		}
 		r = HL_OK;

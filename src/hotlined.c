@@ -44,6 +44,7 @@
 #include "node.h"
 #include "nodeinit.h"
 #include "sandbox.h"
+#include "sealfile.h"
 #include "stixdb.h"
 #include "stixshare.h"
 #include "taxii.h"
@@ -597,6 +598,12 @@ main(int argc, char **argv)
 	if (cfg->suite == HL_SUITE_X25519)
 		log_warnx("%s: suite x25519 (classical only) chosen by allow_classical_suite: "
 		    "new envelopes are not protected against harvest-now-decrypt-later", conf);
+	/* the key files' seal key, before the keeper forks (it keeps it) */
+	if (cfg->seal_key[0] != '\0' && hl_seal_kek_load(cfg->seal_key, err, sizeof(err)) !=
+	    HL_OK) {
+		fprintf(stderr, "hotlined: %s\n", err);
+		goto out;
+	}
 	if (check) {
 		/* the secret files as the real start checks them: mode and owner */
 		if (cfg->privsep && privsep_check(&ps, cfg, err, sizeof(err)) != HL_OK) {
@@ -628,6 +635,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
+	/* every TLS key is loaded: the network process forgets the seal key
+	 * (without privsep it is the keeper too, and seals new KEM keys) */
+	if (ps.on)
+		hl_seal_kek_wipe();
 	if (ps.on && privsep_drop_net(&ps, cfg, err, sizeof(err)) != HL_OK) {
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
@@ -672,6 +683,7 @@ out:
 		close(ps.fd);          /* the keeper sees EOF and exits */
 	if (ps.keeper_pid > 0)
 		(void)waitpid(ps.keeper_pid, NULL, 0);
+	hl_seal_kek_wipe();
 	hl_free(cfg);
 	return rc;
 }

@@ -25,6 +25,7 @@
 #include "alloc.h"
 #include "apijson.h"
 #include "http.h"
+#include "sealfile.h"
 #include "log.h"
 
 #define JSON_MEDIA "application/json"
@@ -698,11 +699,8 @@ tls_ctx(const struct hl_config *cfg, SSL_CTX **out, char *err, size_t errlen)
 		    cfg->tls_cert_path, e);
 		goto out;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key_path, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		ERR_error_string_n(ERR_peek_last_error(), e, sizeof(e));
-		snprintf(err, errlen, "%s: operator API cannot use the key: %s",
-		    cfg->tls_key_path, e);
+	if (hl_seal_use_key(ctx, cfg->tls_key_path, e, sizeof(e)) != HL_OK) {
+		snprintf(err, errlen, "operator API: %s", e);
 		goto out;
 	}
 	*out = ctx;

@@ -32,7 +32,9 @@
 #include "clock.h"
 #include "kemcache.h"
 #include "keys.h"
+#include "log.h"
 #include "mlkem.h"
+#include "sealfile.h"
 
 #define KEY_FILE_MAX (16u * 1024)     /* a PEM private key file, bytes */
 #define KEM_KEYS_MAX 48               /* KEM key pairs held (3 suites x 16 epochs) */
@@ -70,6 +72,9 @@ struct hl_keys {
 	 * keeper under privsep) */
 	struct hl_kem_cache *send_sessions;
 	struct hl_kem_cache *recv_sessions;
+	/* the seal key of this node's key files, copied at open (sealfile.h) */
+	uint8_t kek[HL_SEAL_KEK];
+	int have_kek;
 };
 
 static void
@@ -169,7 +174,7 @@ give_to_owner(int fd, const char *path)
 /* Read a secret file that must be a regular file owned by the effective uid
  * and not group/world accessible. OUT: *data (hl_free_secret(*data, *len)). */
 static int
-read_secret_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
+read_key_bytes(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -239,9 +244,71 @@ out:
 	return r;
 }
 
+/* A key file's contents, opened when it is sealed (sealfile.h). A clear
+ * one is still read (a node from before sealed keys, or one without a
+ * seal_key), with a warning when this process could seal it. */
+static int
+read_secret_file(const struct hl_keys *k, const char *path, uint8_t **data, size_t *len,
+    char *err, size_t errlen)
+{
+	uint8_t *b = NULL;
+	size_t bl = 0;
+	int r;
+
+	*data = NULL;
+	*len = 0;
+	if ((r = read_key_bytes(path, &b, &bl, err, errlen)) != HL_OK)
+		return r;
+	if (!hl_seal_is_sealed(b, bl)) {
+		if (k->have_kek)
+			log_warnx("%s: key file in clear although seal_key is set (hotline pki "
+			    "seal -c CONFIG seals it)", path);
+		*data = b;
+		*len = bl;
+		return HL_OK;
+	}
+	r = k->have_kek ? hl_seal_open_key(k->kek, hl_seal_role(path), b, bl, data, len) :
+	    HL_ERR_INVALID;
+	if (r == HL_ERR_INVALID)
+		snprintf(err, errlen, "%s: sealed, and this node has no seal_key to open it", path);
+	else if (r == HL_ERR_DECRYPT)
+		snprintf(err, errlen, "%s: sealed, and does not open with this node's seal_key "
+		    "(another key, or the file was altered or renamed)", path);
+	else if (r != HL_OK)
+		snprintf(err, errlen, "%s: sealed key file is malformed (%s)", path,
+		    hl_strerror(r));
+	if (r != HL_OK)
+		r = HL_ERR_CONFIG;
+	hl_free_secret(b, bl);
+	return r;
+}
+
+static int write_key_bytes(const char *path, const uint8_t *data, size_t len, char *err,
+    size_t errlen);
+
+/* Create a key file, sealed when this process holds a seal key. */
+static int
+write_secret_file(const struct hl_keys *k, const char *path, const uint8_t *data, size_t len,
+    char *err, size_t errlen)
+{
+	uint8_t *s = NULL;
+	size_t sl = 0;
+	int r;
+
+	if (!k->have_kek)
+		return write_key_bytes(path, data, len, err, errlen);
+	if ((r = hl_seal_seal_key(k->kek, hl_seal_role(path), data, len, &s, &sl)) != HL_OK) {
+		snprintf(err, errlen, "%s: cannot seal the key (%s)", path, hl_strerror(r));
+		return r;
+	}
+	r = write_key_bytes(path, s, sl, err, errlen);
+	hl_free(s);
+	return r;
+}
+
 /* Create path (0600, must not exist) holding data, synced. */
 static int
-write_secret_file(const char *path, const uint8_t *data, size_t len, char *err, size_t errlen)
+write_key_bytes(const char *path, const uint8_t *data, size_t len, char *err, size_t errlen)
 {
 	size_t off = 0;
 	ssize_t n;
@@ -917,7 +984,7 @@ kem_load_one(struct hl_keys *k, const struct kem_suite *s, const char *path, uin
 		r = HL_ERR_CONFIG;
 		goto out;
 	}
-	if ((r = read_secret_file(path, &file, &flen, err, errlen)) != HL_OK)
+	if ((r = read_secret_file(k, path, &file, &flen, err, errlen)) != HL_OK)
 		goto out;
 	key = &k->kem[k->nkem];
 	memset(key, 0, sizeof(*key));
@@ -968,7 +1035,7 @@ kem_create(struct hl_keys *k, const struct kem_suite *s, const char *dir, uint32
 	key->epoch = epoch;
 	key->created_ms = (uint64_t)time(NULL) * 1000;
 	if ((r = s->generate(key, &file, &flen)) != HL_OK ||
-	    (r = write_secret_file(path, file, flen, err, errlen)) != HL_OK) {
+	    (r = write_secret_file(k, path, file, flen, err, errlen)) != HL_OK) {
 		kem_key_clear(key);
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: cannot create a KEM key", path);
@@ -1257,7 +1324,9 @@ hl_keys_open(const char *sign_key_path, const char *kem_dir, struct hl_keys **ou
 		snprintf(err, errlen, "cannot initialise the key locks");
 		goto out;
 	}
-	if ((r = read_secret_file(sign_key_path, &file, &flen, err, errlen)) != HL_OK)
+	/* the process's seal key, if any: this node's from now on */
+	k->have_kek = hl_seal_kek_get(k->kek) == HL_OK;
+	if ((r = read_secret_file(k, sign_key_path, &file, &flen, err, errlen)) != HL_OK)
 		goto out;
 	if ((r = pem_private_key(file, flen, EVP_PKEY_ED25519, &k->sign)) != HL_OK) {
 		snprintf(err, errlen, "%s: not an Ed25519 private key in PEM", sign_key_path);
@@ -1287,6 +1356,7 @@ hl_keys_free(struct hl_keys *k)
 
 	if (k == NULL)
 		return;
+	OPENSSL_cleanse(k->kek, sizeof(k->kek));
 	EVP_PKEY_free(k->sign);
 	for (i = 0; i < k->nkem && i < KEM_KEYS_MAX; i++)
 		kem_key_clear(&k->kem[i]);

@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "envelope.h"
 #include "link.h"
+#include "sealfile.h"
 #include "log.h"
 #include "pki.h"
 
@@ -184,12 +185,8 @@ hl_link_ctx_new(const struct hl_config *cfg, struct event_base *base,
 		snprintf(err, errlen, "%s: cannot load the TLS certificate", cfg->tls_cert_path);
 		goto out;
 	}
-	if (SSL_CTX_use_PrivateKey_file(c->ssl, cfg->tls_key_path, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(c->ssl) != 1) {
-		snprintf(err, errlen, "%s: cannot load the TLS key (or it does not match the "
-		    "certificate)", cfg->tls_key_path);
-		goto out;
-	}
+	if (hl_seal_use_key(c->ssl, cfg->tls_key_path, err, errlen) != HL_OK)
+		goto out;   /* r is still HL_ERR_CONFIG */
 	st = SSL_CTX_get_cert_store(c->ssl);
 	for (i = 0; i < cfg->npeers; i++)
 		if ((r = load_ca(st, cfg->peers[i].ca_path, err, errlen)) != HL_OK)

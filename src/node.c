@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "log.h"
 #include "node_int.h"
+#include "sealfile.h"
 #include "nodeinit.h"
 #include "workq.h"
 
@@ -332,6 +333,12 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		goto out;
 	}
 	snprintf(n->kem_dir, sizeof(n->kem_dir), "%s/kem", n->cfg.data_dir);
+	/* this node's seal key, for its key files and TLS keys (hotlined read
+	 * it already; several nodes in one process, as in tests, each read
+	 * their own here); hotlined wipes it once the node is up */
+	if (n->cfg.seal_key[0] != '\0' &&
+	    (r = hl_seal_kek_load(n->cfg.seal_key, err, errlen)) != HL_OK)
+		goto out;
 	if ((r = hl_keys_open(n->cfg.key_path, n->kem_dir, &n->keys, err, errlen)) != HL_OK)
 		goto out;
 	snprintf(path, sizeof(path), "%s/hotline.db", n->cfg.data_dir);

@@ -27,6 +27,7 @@
 #include "alloc.h"
 #include "label.h"
 #include "pki.h"
+#include "sealfile.h"
 #include "pwhash.h"
 
 #define PKI_PEM_MAX (64u * 1024)        /* a PEM file we are willing to read */
@@ -225,8 +226,9 @@ out:
 	return r;
 }
 
+/* kek: seal it under this key (sealfile.h); NULL: PEM in clear */
 static int
-write_key(const char *path, EVP_PKEY *k, char *err, size_t errlen)
+write_key(const char *path, EVP_PKEY *k, const uint8_t *kek, char *err, size_t errlen)
 {
 	BIO *bio = NULL;
 	char *pem = NULL;
@@ -239,7 +241,19 @@ write_key(const char *path, EVP_PKEY *k, char *err, size_t errlen)
 		set_err_ssl(err, errlen, "%s: cannot encode private key", path);
 		goto out;
 	}
-	r = write_file(path, pem, (size_t)n, 0600, 1, err, errlen);
+	if (kek != NULL) {
+		uint8_t *sealed = NULL;
+		size_t sl = 0;
+
+		if ((r = hl_seal_seal_key(kek, hl_seal_role(path), (const uint8_t *)pem, (size_t)n,
+		    &sealed, &sl)) != HL_OK)
+			set_err_ssl(err, errlen, "%s: cannot seal the private key", path);
+		else
+			r = write_file(path, sealed, sl, 0600, 1, err, errlen);
+		hl_free(sealed);
+	} else {
+		r = write_file(path, pem, (size_t)n, 0600, 1, err, errlen);
+	}
 	OPENSSL_cleanse(pem, (size_t)n);
 out:
 	BIO_free(bio);
@@ -382,7 +396,7 @@ hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
 		set_err_ssl(err, errlen, "%s: cannot make CA certificate", dir);
 		goto out;
 	}
-	if ((r = write_key(keyp, k, err, errlen)) != 0 ||
+	if ((r = write_key(keyp, k, NULL, err, errlen)) != 0 ||
 	    (r = write_cert(crtp, x, err, errlen)) != 0)
 		goto out;
 	r = HL_OK;
@@ -396,6 +410,15 @@ int
 hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
     int64_t not_after, const char *key_path, const char *cert_path, char *err,
     size_t errlen)
+{
+	return hl_pki_issue_node_sealed(ca_dir, node, not_before, not_after, key_path, cert_path,
+	    NULL, err, errlen);
+}
+
+int
+hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_before,
+    int64_t not_after, const char *key_path, const char *cert_path, const uint8_t *kek,
+    char *err, size_t errlen)
 {
 	char keyp[PKI_PATH], crtp[PKI_PATH], partner[HL_PARTNER_MAX + 1];
 	char san[sizeof(HL_NODE_URI_PREFIX) + HL_NODE_NAME_MAX + 64];
@@ -445,7 +468,7 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 		set_err_ssl(err, errlen, "%s: cannot issue certificate for %s", ca_dir, node);
 		goto out;
 	}
-	if ((r = write_key(key_path, k, err, errlen)) != 0 ||
+	if ((r = write_key(key_path, k, kek, err, errlen)) != 0 ||
 	    (r = write_cert(cert_path, x, err, errlen)) != 0)
 		goto out;
 	r = HL_OK;
@@ -538,6 +561,7 @@ out:
 struct fed_partner {
 	char dir[PKI_PATH];            /* the node's directory: no CA key */
 	char ca[PKI_PATH];             /* DIR/ca/P: the partner CA, to keep offline */
+	char seal[PKI_PATH];           /* DIR/seal/P.key: the node's seal key */
 	uint8_t pin[HL_SHA256];
 	char hash[256];
 };
@@ -611,11 +635,15 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	    "\n[node]\nname = %s/node-1\nlisten = 127.0.0.1:%u\napi = 127.0.0.1:%u\n"
 	    "data = data\ncertificate = node.crt\nkey = node.key\nca = ca.crt\n"
 	    "tls_certificate = tls.crt\ntls_key = tls.key\n"
+	    "# the private keys are sealed under this key, kept outside this\n"
+	    "# directory (docs/INSTALL.md, \"Sealed key files\")\n"
+	    "seal_key = file:../seal/%s.key\n"
 	    "heartbeat = 1s\ndead_after = 5s\nreconnect_max = 30s\n"
 	    "envelope_ttl = 7d\nkem_rotate = 24h\n"
 	    "\n[policy]\nid = hotline-default\n"
 	    "levels = UNCLASSIFIED,RESTRICTED,CONFIDENTIAL,SECRET\n",
-	    partners[me], when, partners[me], base_port + me, base_port + 100 + me) != 0)
+	    partners[me], when, partners[me], base_port + me, base_port + 100 + me,
+	    partners[me]) != 0)
 		goto toobig;
 	for (i = 0; i < n; i++) {
 		if (i == me)
@@ -644,14 +672,14 @@ out:
 /* dir/key_name (0600) + dir/crt_name for node, issued by the CA in ca_dir. */
 static int
 issue_pair(const char *ca_dir, const char *dir, const char *node, int64_t now,
-    const char *key_name, const char *crt_name, char *err, size_t errlen)
+    const char *key_name, const char *crt_name, const uint8_t *kek, char *err, size_t errlen)
 {
 	char key[PKI_PATH], crt[PKI_PATH];
 
 	if (join(key, dir, key_name) != 0 || join(crt, dir, crt_name) != 0)
 		return HL_ERR_TOO_BIG;
-	return hl_pki_issue_node(ca_dir, node, now - 3600, now + (int64_t)PKI_NODE_DAYS * 86400,
-	    key, crt, err, errlen);
+	return hl_pki_issue_node_sealed(ca_dir, node, now - 3600,
+	    now + (int64_t)PKI_NODE_DAYS * 86400, key, crt, kek, err, errlen);
 }
 
 /* The CA's certificate (public) into the node's directory: what it pins
@@ -668,6 +696,32 @@ copy_ca_cert(const char *ca_dir, const char *dir, char *err, size_t errlen)
 	if ((r = load_cert(from, &x, err, errlen)) == HL_OK)
 		r = write_cert(to, x, err, errlen);
 	X509_free(x);
+	return r;
+}
+
+/* A node's seal key: 32 random bytes as hex, in a file of its own (0600).
+ * OUT: kek, derived from it, to seal the node's keys with. */
+static int
+make_seal_key(const char *path, uint8_t kek[static HL_SEAL_KEK], char *err, size_t errlen)
+{
+	uint8_t m[32];
+	char hex[2 * sizeof(m) + 2];
+	int r = HL_ERR_CRYPTO;
+
+	if (RAND_bytes(m, sizeof(m)) != 1) {
+		set_err_ssl(err, errlen, "%s: no random bytes", path);
+		goto out;
+	}
+	hl_hex_encode(m, sizeof(m), hex);
+	hex[2 * sizeof(m)] = '\n';
+	hex[2 * sizeof(m) + 1] = '\0';
+	if ((r = write_file(path, hex, 2 * sizeof(m) + 1, 0600, 1, err, errlen)) != HL_OK)
+		goto out;
+	if ((r = hl_seal_derive((const uint8_t *)hex, 2 * sizeof(m) + 1, kek)) != HL_OK)
+		set_err_ssl(err, errlen, "%s: cannot derive the seal key", path);
+out:
+	OPENSSL_cleanse(m, sizeof(m));
+	OPENSSL_cleanse(hex, sizeof(hex));
 	return r;
 }
 
@@ -706,6 +760,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 	};
 	struct fed_partner *fp = NULL;
 	char path[PKI_PATH], node[HL_NODE_NAME_MAX + 1], pw[PKI_ADMIN_PW_LEN + 2];
+	uint8_t kek[HL_SEAL_KEK];
 	int64_t now = (int64_t)time(NULL);
 	unsigned i, j;
 	int r = HL_ERR_INVALID;
@@ -766,9 +821,20 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		}
 		if ((r = refuse_existing(path, "a federation's CA", fp[i].ca, err, errlen)) != 0)
 			goto out;
+		if (join(path, dir, "seal") != 0 ||
+		    (size_t)snprintf(fp[i].seal, sizeof(fp[i].seal), "%s/%s.key", path,
+		    partners[i]) >= sizeof(fp[i].seal)) {
+			r = HL_ERR_TOO_BIG;
+			set_err_ssl(err, errlen, "%s: path too long", dir);
+			goto out;
+		}
+		if ((r = refuse_existing(fp[i].seal, "a node's seal key", fp[i].seal, err,
+		    errlen)) != 0)
+			goto out;
 	}
 	if ((r = mkdir_private(dir, err, errlen)) != 0 ||
-	    (r = join(path, dir, "ca")) != 0 || (r = mkdir_private(path, err, errlen)) != 0)
+	    (r = join(path, dir, "ca")) != 0 || (r = mkdir_private(path, err, errlen)) != 0 ||
+	    (r = join(path, dir, "seal")) != 0 || (r = mkdir_private(path, err, errlen)) != 0)
 		goto out;
 	for (i = 0; i < npartners; i++) {
 		/* the CA apart from the node: whoever holds a node's directory
@@ -780,12 +846,15 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 			goto out;
 		snprintf(node, sizeof(node), "%s/node-1", partners[i]);
 		/* node.key signs (held by the key keeper); tls.key is the TLS key
-		 * of links and the operator API (held by the network process) */
-		if ((r = issue_pair(fp[i].ca, fp[i].dir, node, now, "node.key", "node.crt", err,
-		    errlen)) != 0 ||
-		    (r = issue_pair(fp[i].ca, fp[i].dir, node, now, "tls.key", "tls.crt", err,
-		    errlen)) != 0)
+		 * of links and the operator API (held by the network process);
+		 * both sealed under the node's seal key */
+		if ((r = make_seal_key(fp[i].seal, kek, err, errlen)) != 0 ||
+		    (r = issue_pair(fp[i].ca, fp[i].dir, node, now, "node.key", "node.crt", kek,
+		    err, errlen)) != 0 ||
+		    (r = issue_pair(fp[i].ca, fp[i].dir, node, now, "tls.key", "tls.crt", kek,
+		    err, errlen)) != 0)
 			goto out;
+		OPENSSL_cleanse(kek, sizeof(kek));
 		if ((r = join(path, fp[i].dir, "data")) != 0 ||
 		    (r = mkdir_private(path, err, errlen)) != 0)
 			goto out;
@@ -814,6 +883,7 @@ out:
 	if (r == HL_ERR_TOO_BIG && err != NULL && errlen > 0 && err[0] == '\0')
 		set_err_ssl(err, errlen, "%s: path too long", dir != NULL ? dir : "");
 	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(kek, sizeof(kek));
 	hl_free(fp);
 	return r;
 }

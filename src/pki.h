@@ -20,6 +20,10 @@ HL_WUR int hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_d
  * not-yet-valid certificates). Writes key_path (0600) and cert_path. */
 HL_WUR int hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
     int64_t not_after, const char *key_path, const char *cert_path, char *err, size_t errlen);
+/* The same, the key sealed under kek (sealfile.h) when kek is not NULL. */
+HL_WUR int hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_before,
+    int64_t not_after, const char *key_path, const char *cert_path, const uint8_t *kek,
+    char *err, size_t errlen);
 /* SHA-256 of the DER of the certificate in a PEM file. */
 HL_WUR int hl_pki_cert_sha256(const char *cert_path, uint8_t out[static HL_SHA256],
     char *err, size_t errlen);

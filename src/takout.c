@@ -30,6 +30,7 @@
 #include "log.h"
 #include "store.h"
 #include "takout.h"
+#include "sealfile.h"
 #include "track.h"
 
 #define TAK_RETRY_MIN_MS 1000
@@ -427,12 +428,14 @@ tls_ctx(struct tak_out *o, char *err, size_t errlen)
 		    c->ca_path);
 		goto fail;
 	}
-	if (SSL_CTX_use_certificate_chain_file(o->tls, c->cert_path) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(o->tls, c->key_path, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(o->tls) != 1) {
+	if (SSL_CTX_use_certificate_chain_file(o->tls, c->cert_path) != 1) {
 		ERR_error_string_n(ERR_peek_last_error(), why, sizeof(why));
-		snprintf(err, errlen, "[tak %s]: client certificate %s or key %s: %s", c->name,
-		    c->cert_path, c->key_path, why);
+		snprintf(err, errlen, "[tak %s]: client certificate %s: %s", c->name,
+		    c->cert_path, why);
+		goto fail;
+	}
+	if (hl_seal_use_key(o->tls, c->key_path, why, sizeof(why)) != HL_OK) {
+		snprintf(err, errlen, "[tak %s]: %s", c->name, why);
 		goto fail;
 	}
 	SSL_CTX_set_verify(o->tls, SSL_VERIFY_PEER, NULL);

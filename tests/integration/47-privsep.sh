@@ -108,16 +108,24 @@ ok "envelopes signed and opened through the key keeper, both ways"
 if grep -q 'seccomp allow-list NOT installed: sanitizer' "$T/JPN.log"; then
 	skip "memory scan: sanitizer build (ASan shadow memory is too large to read)"
 elif [ "$root" = 1 ]; then
-	python3 - "$net" "$FED/JPN" "$key" "$tlskey" >"$T/mem.txt" 2>&1 <<'EOF' || { cat "$T/mem.txt"; fail "memory scan"; }
-import base64, glob, re, subprocess, sys
-pid, d, key, tlskey = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+	python3 - "$net" "$FED/JPN" "$key" "$tlskey" "$FED/seal/JPN.key" "$HOTLINE_ROOT/tests/tools" \
+		>"$T/mem.txt" 2>&1 <<'EOF' || { cat "$T/mem.txt"; fail "memory scan"; }
+import base64, glob, os, re, subprocess, sys
+pid, d, key, tlskey, sealkey = sys.argv[1:6]
+sys.path.insert(0, sys.argv[6])
+from unseal import unseal   # the key files are sealed (tests/tools/unseal.py)
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+material = open(sealkey, "rb").read()
+def read_key(f):
+    return unseal(material, open(f, "rb").read(), os.path.basename(f))
 def raw_priv(pem):   # last 32 bytes of the PKCS#8 DER: the raw X25519/Ed25519 key
     der = subprocess.run(["openssl", "pkey", "-outform", "DER"], input=pem,
                          capture_output=True, check=True).stdout
     return der[-32:]
 secrets = {}
 for f in glob.glob(d + "/data/kem/*.key"):
-    t = open(f, "rb").read()
+    t = read_key(f)
     pem = re.search(rb"-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n", t, re.S).group(0)
     secrets[f + " (X25519)"] = raw_priv(pem)
     m = re.search(rb"-----BEGIN HOTLINE ML-KEM SEED-----\n(.*?)\n-----END", t, re.S)
@@ -137,8 +145,14 @@ with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as
             pass
 print("scanned %d bytes, %d KEM secrets" % (len(mem), len(secrets)))
 bad = [n for n, s in secrets.items() if s in mem]
-ed = raw_priv(open(key, "rb").read()) in mem
-tls = raw_priv(open(tlskey, "rb").read()) in mem
+ed = raw_priv(read_key(key)) in mem
+tls = raw_priv(read_key(tlskey)) in mem
+# the seal key: neither its material nor the key derived from it stays in
+# the network process once it has read its TLS key
+kek = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"hotline seal key v1",
+           info=b"key-encryption key").derive(material)
+if kek in mem or material.strip() in mem:
+    bad.append("the seal key")
 print("seed of node.key (signing) in the network process: %s" % ("yes" if ed else "no"))
 print("seed of tls.key (control) in the network process: %s" % ("yes" if tls else "no"))
 if ed:
@@ -149,6 +163,7 @@ if bad or len(secrets) < 3 or not tls:
 EOF
 	ok "no KEM secret key in the network process: $(head -n 1 "$T/mem.txt")"
 	ok "no signing key in the network process: $(sed -n 2p "$T/mem.txt")"
+	ok "no seal key in the network process (neither its file nor the derived key)"
 	ok "control: the scan finds the TLS key it holds: $(sed -n 3p "$T/mem.txt")"
 else
 	skip "memory scan: not root"

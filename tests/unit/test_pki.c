@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -22,6 +23,7 @@
 #include "alloc.h"
 #include "config.h"
 #include "pki.h"
+#include "sealfile.h"
 #include "pwhash.h"
 
 static char tmp[64];
@@ -563,17 +565,20 @@ test_federation_tls(void **state)
 		    (XKU_SSL_SERVER | XKU_SSL_CLIENT));
 		assert_true((X509_get_key_usage(tls) & KU_DIGITAL_SIGNATURE) != 0);
 		assert_int_equal(EVP_PKEY_get_id(X509_get0_pubkey(tls)), EVP_PKEY_ED25519);
-		/* node.crt still certifies node.key; tls.key is another key */
+		/* both keys sealed: no PEM for OpenSSL alone; they open with the
+		 * node's seal key, kept outside the node's directory */
 		f = fopen(c->tls_key_path, "r");
 		assert_non_null(f);
-		tk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		assert_null(PEM_read_PrivateKey(f, NULL, NULL, NULL));
 		fclose(f);
-		assert_non_null(tk);
-		f = fopen(c->key_path, "r");
-		assert_non_null(f);
-		nk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		fclose(f);
-		assert_non_null(nk);
+		ERR_clear_error();
+		assert_int_equal(strncmp(c->seal_key, "file:", 5), 0);
+		assert_non_null(strstr(c->seal_key, "/seal/"));
+		assert_int_equal(hl_seal_kek_load(c->seal_key, err, sizeof(err)), HL_OK);
+		assert_int_equal(hl_seal_read_pkey(c->tls_key_path, &tk, err, sizeof(err)), HL_OK);
+		assert_int_equal(hl_seal_read_pkey(c->key_path, &nk, err, sizeof(err)), HL_OK);
+		hl_seal_kek_wipe();
+		/* node.crt still certifies node.key; tls.key is another key */
 		assert_int_equal(X509_check_private_key(tls, tk), 1);
 		assert_int_equal(X509_check_private_key(sig, nk), 1);
 		assert_int_not_equal(X509_check_private_key(tls, nk), 1);
