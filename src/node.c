@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "alloc.h"
@@ -308,6 +310,64 @@ node_files_start(struct hl_node *n, char *err, size_t errlen)
 	return HL_OK;
 }
 
+#define NODE_DATA_KEY_ROLE "hotline.db content key"
+
+/* Contents sealed at rest (store.h): the store's content key, made at the
+ * first start with a seal key and kept in the database wrapped under it.
+ * Without a seal key, contents are stored in clear (said once). */
+static int
+node_content_key(struct hl_node *n, char *err, size_t errlen)
+{
+	uint8_t key[HL_STORE_CONTENT_KEY], *w = NULL, *k = NULL;
+	size_t wl = 0, kl = 0;
+	int r;
+
+	r = hl_store_data_key_get(n->store, &w, &wl);
+	if (!hl_seal_have_kek()) {
+		hl_free(w);
+		if (r == HL_OK) {
+			snprintf(err, errlen, "the database's contents are sealed, and this node has "
+			    "no seal_key to open them (docs/CONFIG.md, seal_key)");
+			return HL_ERR_CONFIG;
+		}
+		log_warnx("no seal_key: envelope contents are stored in clear (docs/SECURITY.md, "
+		    "\"Sealed storage\")");
+		return HL_OK;
+	}
+	if (r == HL_ERR_NOT_FOUND) {
+		if (RAND_bytes(key, sizeof(key)) != 1) {
+			snprintf(err, errlen, "no random bytes for the content key");
+			r = HL_ERR_CRYPTO;
+			goto out;
+		}
+		if ((r = hl_seal_seal(NODE_DATA_KEY_ROLE, key, sizeof(key), &w, &wl)) != HL_OK ||
+		    (r = hl_store_data_key_put(n->store, w, wl, hl_now_ms())) != HL_OK) {
+			snprintf(err, errlen, "cannot keep the content key: %s (%s)", hl_strerror(r),
+			    hl_store_errmsg(n->store));
+			goto out;
+		}
+		log_info("contents are sealed at rest under a new content key");
+	} else if (r != HL_OK) {
+		snprintf(err, errlen, "cannot read the content key: %s", hl_store_errmsg(n->store));
+		goto out;
+	} else if ((r = hl_seal_open(NODE_DATA_KEY_ROLE, w, wl, &k, &kl)) != HL_OK ||
+	    kl != sizeof(key)) {
+		snprintf(err, errlen, "the database's content key does not open with this node's "
+		    "seal_key (another node's database, or the seal key was changed)");
+		r = HL_ERR_CONFIG;
+		goto out;
+	} else {
+		memcpy(key, k, sizeof(key));
+	}
+	hl_store_set_content_key(n->store, key);
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	hl_free_secret(k, kl);
+	hl_free(w);
+	return r;
+}
+
 int
 hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node **out,
     char *err, size_t errlen)
@@ -342,7 +402,8 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 	if ((r = hl_keys_open(n->cfg.key_path, n->kem_dir, &n->keys, err, errlen)) != HL_OK)
 		goto out;
 	snprintf(path, sizeof(path), "%s/hotline.db", n->cfg.data_dir);
-	if ((r = hl_store_open(path, &n->store, err, errlen)) != HL_OK)
+	if ((r = hl_store_open(path, &n->store, err, errlen)) != HL_OK ||
+	    (r = node_content_key(n, err, errlen)) != HL_OK)
 		goto out;
 	{
 		/* large contents whose row never reached the disk (store_blob.c) */

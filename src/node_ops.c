@@ -287,9 +287,8 @@ send_files(struct hl_job *j, void *ctx)
 	struct send_job *sj = (struct send_job *)j;
 
 	(void)ctx;
-	if (hl_blob_prewrite(hl_store_blob_dir(sj->n->store), hl_store_blob_durable(sj->n->store),
-	    sj->id, sj->content, sj->content_len, sj->raw, sj->rawlen, &sj->content_file,
-	    &sj->raw_file) != HL_OK)
+	if (hl_blob_prewrite(sj->n->store, sj->id, sj->content, sj->content_len, sj->raw,
+	    sj->rawlen, &sj->content_file, &sj->raw_file) != HL_OK)
 		sj->content_file = sj->raw_file = 0;
 }
 

@@ -253,8 +253,8 @@ recv_files(struct hl_job *j, void *ctx)
 
 	(void)ctx;
 	if (hl_envelope_decode(rj->raw, rj->len, &e) != HL_OK ||
-	    hl_blob_prewrite(hl_store_blob_dir(s), hl_store_blob_durable(s), e.id, rj->content,
-	    rj->clen, rj->raw, rj->len, &rj->content_file, &rj->raw_file) != HL_OK)
+	    hl_blob_prewrite(s, e.id, rj->content, rj->clen, rj->raw, rj->len, &rj->content_file,
+	    &rj->raw_file) != HL_OK)
 		rj->content_file = rj->raw_file = 0;
 }
 

@@ -198,7 +198,7 @@ hl_seal_seal_key(const uint8_t key[static HL_SEAL_KEK], const char *role, const 
 	*outlen = 0;
 	if (role == NULL || strlen(role) > 255)
 		return HL_ERR_INVALID;
-	if (len > HL_SEAL_FILE_MAX - HL_SEAL_OVERHEAD)
+	if (len > HL_SEAL_BUF_MAX)
 		return HL_ERR_TOO_BIG;
 	bl = HL_SEAL_OVERHEAD + len;
 	if ((b = hl_malloc(bl)) == NULL)
@@ -240,7 +240,8 @@ hl_seal_open_key(const uint8_t key[static HL_SEAL_KEK], const char *role, const 
 	*ptlen = 0;
 	if (role == NULL || strlen(role) > 255)
 		return HL_ERR_INVALID;
-	if (len < HL_SEAL_OVERHEAD || len > HL_SEAL_FILE_MAX || !hl_seal_is_sealed(p, len))
+	if (len < HL_SEAL_OVERHEAD || len > HL_SEAL_BUF_MAX + HL_SEAL_OVERHEAD ||
+	    !hl_seal_is_sealed(p, len))
 		return HL_ERR_MALFORMED;
 	if (p[HL_SEAL_MAGIC_LEN] != SEAL_VERSION)
 		return HL_ERR_VERSION;

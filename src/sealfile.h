@@ -44,6 +44,7 @@
 #define HL_SEAL_MATERIAL_MIN 32      /* bytes of key material, at least */
 #define HL_SEAL_FILE_MAX (64 * 1024) /* a sealed or clear secret file, at most */
 #define HL_SEAL_SOURCE_MAX 4096      /* "file:PATH" / "credential:NAME" */
+#define HL_SEAL_BUF_MAX (64u * 1024 * 1024) /* hl_seal_*_key: plaintext, at most */
 
 /* Read the KEK from source ("file:PATH" or "credential:NAME"; the file
  * mode 0600 or stricter) and keep it for this process. */
@@ -73,7 +74,8 @@ HL_WUR int hl_seal_seal(const char *role, const uint8_t *pt, size_t len, uint8_t
 HL_WUR int hl_seal_open(const char *role, const uint8_t *p, size_t len, uint8_t **pt,
     size_t *ptlen);
 
-/* The same under an explicit key. */
+/* The same under an explicit key, for buffers up to HL_SEAL_BUF_MAX (the
+ * store seals envelope contents with them, role "content <id>"). */
 HL_WUR int hl_seal_seal_key(const uint8_t key[static HL_SEAL_KEK], const char *role,
     const uint8_t *pt, size_t len, uint8_t **out, size_t *outlen);
 HL_WUR int hl_seal_open_key(const uint8_t key[static HL_SEAL_KEK], const char *role,

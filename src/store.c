@@ -22,7 +22,7 @@
 #include "alloc.h"
 #include "store_int.h"
 
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 
@@ -119,6 +119,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	store_blob_v11,
 	/* 11 -> 12: the track stream and its alerts (store_tracks.c) */
 	store_tracks_v12,
+	/* 12 -> 13: contents sealed at rest (store_blob.c) */
+	store_blob_v13,
 };
 
 /* The core's statements: transactions. */
@@ -1268,6 +1270,7 @@ hl_store_close(struct hl_store *s)
 		return;
 	if (s->in_tx || (s->db != NULL && !sqlite3_get_autocommit(s->db)))
 		hl_store_rollback(s);
+	OPENSSL_cleanse(s->content_key, sizeof(s->content_key));
 	store_free(s);
 }
 

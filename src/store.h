@@ -375,12 +375,31 @@ HL_WUR int hl_blob_write(const char *dir, int durable, const uint8_t id[static H
 HL_WUR int hl_blob_read(const char *dir, const uint8_t id[static HL_ID_BYTES], int kind,
     uint64_t key, size_t len, uint8_t **out);
 /* Thread-safe: the files of an envelope about to be stored, for each part
- * of HL_BLOB_MIN_BYTES or more (a worker's share of the store's work).
+ * of HL_BLOB_MIN_BYTES or more (a worker's share of the store's work; the
+ * content sealed under the store's content key when it has one).
  * OUT: the keys to put in its hl_msg (0: that part stays in the row).
- * dir NULL: nothing to do. */
-HL_WUR int hl_blob_prewrite(const char *dir, int durable, const uint8_t id[static HL_ID_BYTES],
+ * A store without a file directory: nothing to do. */
+HL_WUR int hl_blob_prewrite(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const uint8_t *content, size_t clen, const uint8_t *raw, size_t rlen,
     uint64_t *content_file, uint64_t *raw_file);
+
+/* ---- envelope contents sealed at rest (store_blob.c; docs/SECURITY.md,
+ * "Sealed storage") ----
+ * With a content key set, every content stored from then on (in its row or
+ * its file) is AES-256-GCM sealed (sealfile.h, role "content <id hex>");
+ * hl_store_get opens it. Contents stored before stay readable as they are.
+ * The key itself is kept in the database wrapped under the node's seal key
+ * (data_keys): hl_node_new unwraps it. */
+#define HL_STORE_CONTENT_KEY 32
+/* Set once after open, before any other thread uses s. */
+void hl_store_set_content_key(struct hl_store *s, const uint8_t key[static HL_STORE_CONTENT_KEY]);
+/* 1 when contents are sealed as they are stored. */
+int hl_store_seals_contents(const struct hl_store *s);
+/* The wrapped content key. OUT: *wrapped (hl_free). HL_ERR_NOT_FOUND. */
+HL_WUR int hl_store_data_key_get(struct hl_store *s, uint8_t **wrapped, size_t *len);
+/* Keep the wrapped content key (once: HL_ERR_EXISTS after). */
+HL_WUR int hl_store_data_key_put(struct hl_store *s, const uint8_t *wrapped, size_t len,
+    uint64_t now_ms);
 /* At the daemon's start: remove the files no row names (a crash between a
  * file and its row's commit, a failed insert, a replaced sealing).
  * OUT: how many were removed and kept. */

@@ -38,20 +38,27 @@
 #include "buf.h"
 #include "errors.h"
 #include "log.h"
+#include "sealfile.h"
 #include "store_int.h"
 
 #define BLOB_NAME_LEN (2 * HL_ID_BYTES + 1 + 16 + 2)   /* id-key.k */
 
 enum blob_st {
 	ST_BLOB_FILES,
+	ST_DATA_KEY_GET,
+	ST_DATA_KEY_PUT,
 	ST_BLOB_N
 };
 
 static const char *const blob_sql[ST_BLOB_N] = {
 	[ST_BLOB_FILES] = "SELECT content_file, raw_file FROM envelopes WHERE id = ?1",
+	[ST_DATA_KEY_GET] = "SELECT wrapped FROM data_keys WHERE id = 1",
+	[ST_DATA_KEY_PUT] = "INSERT INTO data_keys (id, wrapped, created_ms) VALUES (1, ?1, ?2)",
 };
 
 const struct store_sql store_sql_blob = { "blob", blob_sql, ST_BLOB_N };
+
+#define ST(i) store_st(s, STORE_MOD_BLOB, (i))
 
 /* 10 -> 11: where a large content or sealed envelope lives outside the row */
 const char store_blob_v11[] =
@@ -59,6 +66,96 @@ const char store_blob_v11[] =
 	"ALTER TABLE envelopes ADD COLUMN content_file_len INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE envelopes ADD COLUMN raw_file INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE envelopes ADD COLUMN raw_file_len INTEGER NOT NULL DEFAULT 0;";
+
+/* 12 -> 13: which contents are sealed (hl_store_set_content_key), and the
+ * content key wrapped under the node's seal key */
+const char store_blob_v13[] =
+	"ALTER TABLE envelopes ADD COLUMN content_sealed INTEGER NOT NULL DEFAULT 0"
+	" CHECK (content_sealed IN (0, 1));"
+	"CREATE TABLE data_keys ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" wrapped BLOB NOT NULL,"
+	" created_ms INTEGER NOT NULL);";
+
+/* "content <32 hex>": what a sealed content is bound to */
+static void
+content_role(const uint8_t id[static HL_ID_BYTES], char out[8 + 2 * HL_ID_BYTES + 1])
+{
+	memcpy(out, "content ", 8);
+	hl_hex_id(id, out + 8);
+}
+
+int
+store_content_seal(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const uint8_t *p, size_t n, uint8_t **out, size_t *outlen)
+{
+	char role[8 + 2 * HL_ID_BYTES + 1];
+
+	content_role(id, role);
+	return hl_seal_seal_key(s->content_key, role, p, n, out, outlen);
+}
+
+int
+store_content_open(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const uint8_t *p, size_t n, uint8_t **out, size_t *outlen)
+{
+	char role[8 + 2 * HL_ID_BYTES + 1];
+	int r;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!s->have_content_key)
+		return HL_ERR_INVALID;
+	content_role(id, role);
+	r = hl_seal_open_key(s->content_key, role, p, n, out, outlen);
+	return r == HL_OK ? HL_OK : HL_ERR_CORRUPT;
+}
+
+void
+hl_store_set_content_key(struct hl_store *s, const uint8_t key[static HL_STORE_CONTENT_KEY])
+{
+	memcpy(s->content_key, key, HL_STORE_CONTENT_KEY);
+	s->have_content_key = 1;
+}
+
+int
+hl_store_seals_contents(const struct hl_store *s)
+{
+	return s != NULL && s->have_content_key;
+}
+
+int
+hl_store_data_key_get(struct hl_store *s, uint8_t **wrapped, size_t *len)
+{
+	sqlite3_stmt *st = ST(ST_DATA_KEY_GET);
+	int r, have;
+
+	*wrapped = NULL;
+	*len = 0;
+	if ((r = store_step_row(s, st, &have)) != HL_OK)
+		goto out;
+	r = HL_ERR_NOT_FOUND;
+	if (have)
+		r = store_col_blob_dup(st, 0, HL_SEAL_FILE_MAX, wrapped, len);
+out:
+	store_reset(st);
+	return r;
+}
+
+int
+hl_store_data_key_put(struct hl_store *s, const uint8_t *wrapped, size_t len, uint64_t now_ms)
+{
+	sqlite3_stmt *st = ST(ST_DATA_KEY_PUT);
+	int r;
+
+	if ((r = store_bind_blob(s, st, 1, wrapped, len)) != HL_OK ||
+	    (r = store_bind_u64(s, st, 2, now_ms)) != HL_OK)
+		goto out;
+	r = store_step_done(s, st);
+out:
+	store_reset(st);
+	return r;
+}
 
 static char
 kind_char(int kind)
@@ -221,19 +318,29 @@ out:
 }
 
 int
-hl_blob_prewrite(const char *dir, int durable, const uint8_t id[static HL_ID_BYTES],
+hl_blob_prewrite(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const uint8_t *content, size_t clen, const uint8_t *raw, size_t rlen,
     uint64_t *content_file, uint64_t *raw_file)
 {
-	int r;
+	const char *dir = hl_store_blob_dir(s);
+	int durable = hl_store_blob_durable(s), r;
 
 	*content_file = *raw_file = 0;
 	if (dir == NULL)
 		return HL_OK;
-	if (clen >= HL_BLOB_MIN_BYTES &&
-	    (r = hl_blob_write(dir, durable, id, HL_BLOB_CONTENT, content, clen,
-	    content_file)) != HL_OK)
-		return r;
+	if (clen >= HL_BLOB_MIN_BYTES) {
+		uint8_t *sealed = NULL;
+		size_t sl = 0;
+
+		if (s->have_content_key &&
+		    (r = store_content_seal(s, id, content, clen, &sealed, &sl)) != HL_OK)
+			return r;
+		r = hl_blob_write(dir, durable, id, HL_BLOB_CONTENT, sealed != NULL ? sealed :
+		    content, sealed != NULL ? sl : clen, content_file);
+		hl_free(sealed);
+		if (r != HL_OK)
+			return r;
+	}
 	if (rlen >= HL_BLOB_MIN_BYTES &&
 	    (r = hl_blob_write(dir, durable, id, HL_BLOB_RAW, raw, rlen, raw_file)) != HL_OK)
 		return r;

@@ -72,6 +72,7 @@ extern const char store_queue_v8[];     /* 7 -> 8: deadline scan indexes */
 extern const char store_stix_v9[];      /* 8 -> 9: STIX collections */
 extern const char store_stix_v10[];     /* 9 -> 10: STIX search index */
 extern const char store_blob_v11[];     /* 10 -> 11: large contents in files */
+extern const char store_blob_v13[];     /* 12 -> 13: contents sealed at rest */
 extern const char store_tracks_v12[];   /* 11 -> 12: the track stream and alerts */
 
 enum store_hold_state { HOLD_NONE = 0, HOLD_OPEN, HOLD_ENDED };
@@ -100,6 +101,9 @@ struct hl_store {
 	/* large contents and envelopes (store_blob.c): "<db>.blobs"; set at
 	 * open and never changed, so any thread may read it */
 	char blob_dir[HL_PATH_MAX];
+	/* hl_store_set_content_key: set once before other threads, then read */
+	uint8_t content_key[HL_STORE_CONTENT_KEY];
+	int have_content_key;
 	int in_tx;                  /* hl_store_begin() was called */
 	int audit_valid;            /* audit_seq / audit_hash match the database */
 	uint64_t audit_seq;         /* last entry's seq (0: empty log) */
@@ -135,6 +139,13 @@ int store_blob_init(struct hl_store *s, const char *dbpath, char *err, size_t er
  * the row. */
 int store_blob_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], int kind,
     const uint8_t *p, size_t n, uint64_t have, uint64_t *key);
+/* Seal / open a content under the store's content key (bound to its id).
+ * open: HL_ERR_INVALID without a key, HL_ERR_CORRUPT when it does not
+ * open. OUT: *out (hl_free / hl_free_secret), *outlen. */
+int store_content_seal(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const uint8_t *p, size_t n, uint8_t **out, size_t *outlen);
+int store_content_open(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const uint8_t *p, size_t n, uint8_t **out, size_t *outlen);
 /* A part of the current row: from col_inline, or from the file that
  * col_key and col_len name. OUT: *out (caller frees), *len. */
 int store_blob_col(struct hl_store *s, sqlite3_stmt *st, int col_inline, int col_key,

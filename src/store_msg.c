@@ -7,6 +7,8 @@
 #include <openssl/crypto.h>
 
 #include "alloc.h"
+#include "buf.h"
+#include "sealfile.h"
 #include "store_int.h"
 
 /* The SQL below writes these values as literals. */
@@ -47,14 +49,16 @@ enum msg_st {
 	" suite, label, created_ms, expires_ms, stored_ms, acked_ms, acked_by, sig_ok, overdue_ms"
 #define MSG_NCOLS 16
 /* the content's size, in the row or in its file (store_blob.c) */
-#define CONTENT_LEN "CASE WHEN content_file != 0 THEN content_file_len ELSE length(content) END"
+#define CONTENT_LEN "(CASE WHEN content_file != 0 THEN content_file_len ELSE length(content) END" \
+	" - content_sealed * 37)"
+_Static_assert(HL_SEAL_OVERHEAD == 37, "CONTENT_LEN's overhead of a sealed content");
 
 static const char *const msg_sql[ST_MSG_N] = {
 	[ST_ENV_INSERT] = "INSERT INTO envelopes (id, inbound, origin, originator, precedence,"
 	    " content_type, flags, suite, label, created_ms, expires_ms, stored_ms, acked_ms,"
 	    " acked_by, sig_ok, content, raw, content_file, content_file_len, raw_file,"
-	    " raw_file_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, 0, '', ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+	    " raw_file_len, content_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, 0, '', ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
 	[ST_DLV_INSERT] = "INSERT INTO deliveries (id, node, state, queued_ms) VALUES (?1, ?2, 0, ?3)",
 	[ST_DLV_GET] = "SELECT d.state, e.precedence, e.created_ms FROM deliveries AS d"
 	    " JOIN envelopes AS e ON e.id = d.id WHERE d.id = ?1 AND d.node = ?2",
@@ -74,7 +78,7 @@ static const char *const msg_sql[ST_MSG_N] = {
 	    " WHERE id = ?1 AND inbound = 1 AND acked_ms = 0",
 	[ST_ACK_CHECK] = "SELECT acked_ms FROM envelopes WHERE id = ?1 AND inbound = 1",
 	[ST_GET] = "SELECT " MSG_COLS ", content, raw, content_file, content_file_len, raw_file,"
-	    " raw_file_len FROM envelopes WHERE id = ?1 AND inbound IN (0, 1)",
+	    " raw_file_len, content_sealed FROM envelopes WHERE id = ?1 AND inbound IN (0, 1)",
 	[ST_GET_LABEL] = "SELECT label FROM envelopes WHERE id = ?1 AND inbound IN (0, 1)",
 	[ST_LIST_ALL] = "SELECT " MSG_COLS ", " CONTENT_LEN " FROM envelopes"
 	    " WHERE inbound IN (0, 1) ORDER BY stored_ms DESC, rowid DESC LIMIT ?1",
@@ -149,10 +153,24 @@ env_insert(struct hl_store *s, const struct hl_msg *m, int inbound, uint64_t sto
 {
 	sqlite3_stmt *st = ST(ST_ENV_INSERT);
 	uint64_t cfile, rfile;
+	const uint8_t *cp = m->content;
+	uint8_t *sealed = NULL;
+	size_t cl = m->content_len;
 	int r;
 
-	if ((r = store_blob_put(s, m->id, HL_BLOB_CONTENT, m->content, m->content_len,
-	    m->content_file, &cfile)) != HL_OK ||
+	/* sealed at rest: here, or by the worker that wrote its file */
+	if (s->have_content_key) {
+		if (m->content_file == 0) {
+			if ((r = store_content_seal(s, m->id, m->content, m->content_len, &sealed,
+			    &cl)) != HL_OK)
+				return store_set_msg(s, r, "cannot seal a content");
+			cp = sealed;
+		} else {
+			cl = m->content_len + HL_SEAL_OVERHEAD;
+		}
+	}
+	if ((r = store_blob_put(s, m->id, HL_BLOB_CONTENT, cp, cl, m->content_file,
+	    &cfile)) != HL_OK ||
 	    (r = store_blob_put(s, m->id, HL_BLOB_RAW, m->raw, m->raw_len, m->raw_file,
 	    &rfile)) != HL_OK)
 		return r;
@@ -169,18 +187,20 @@ env_insert(struct hl_store *s, const struct hl_msg *m, int inbound, uint64_t sto
 	    (r = store_bind_u64(s, st, 11, m->expires_ms)) != HL_OK ||
 	    (r = store_bind_u64(s, st, 12, stored_ms)) != HL_OK ||
 	    (r = store_bind_i64(s, st, 13, m->sig_ok ? 1 : 0)) != HL_OK ||
-	    (r = store_bind_blob(s, st, 14, cfile != 0 ? NULL : m->content,
-	    cfile != 0 ? 0 : m->content_len)) != HL_OK ||
+	    (r = store_bind_blob(s, st, 14, cfile != 0 ? NULL : cp, cfile != 0 ? 0 : cl)) !=
+	    HL_OK ||
 	    (r = store_bind_blob(s, st, 15, rfile != 0 ? NULL : m->raw,
 	    rfile != 0 ? 0 : m->raw_len)) != HL_OK ||
 	    (r = store_bind_u64(s, st, 16, cfile)) != HL_OK ||
-	    (r = store_bind_u64(s, st, 17, cfile != 0 ? m->content_len : 0)) != HL_OK ||
+	    (r = store_bind_u64(s, st, 17, cfile != 0 ? cl : 0)) != HL_OK ||
 	    (r = store_bind_u64(s, st, 18, rfile)) != HL_OK ||
-	    (r = store_bind_u64(s, st, 19, rfile != 0 ? m->raw_len : 0)) != HL_OK)
+	    (r = store_bind_u64(s, st, 19, rfile != 0 ? m->raw_len : 0)) != HL_OK ||
+	    (r = store_bind_i64(s, st, 20, s->have_content_key ? 1 : 0)) != HL_OK)
 		goto out;
 	r = store_step_done(s, st);
 out:
 	store_reset(st);
+	hl_free(sealed);
 	return r;
 }
 
@@ -559,6 +579,29 @@ row_to_msg(sqlite3_stmt *st, struct hl_msg *m)
 	return HL_OK;
 }
 
+/* m's content as stored is sealed: open it in place. */
+static int
+open_content(struct hl_store *s, struct hl_msg *m)
+{
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+	int r;
+
+	if ((r = store_content_open(s, m->id, m->content, m->content_len, &pt, &ptlen)) !=
+	    HL_OK) {
+		char hex[2 * HL_ID_BYTES + 1];
+
+		hl_hex_id(m->id, hex);
+		return store_set_msg(s, r, "envelope %s: its content is sealed and %s", hex,
+		    r == HL_ERR_INVALID ? "this node has no seal_key to open it" :
+		    "does not open with this node's content key (altered, or another node's)");
+	}
+	hl_free(m->content);   /* ciphertext */
+	m->content = pt;
+	m->content_len = ptlen;
+	return HL_OK;
+}
+
 int
 hl_store_get(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     int want_raw, struct hl_msg *out)
@@ -582,7 +625,11 @@ hl_store_get(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
 	}
 	if ((r = row_to_msg(st, &m)) != HL_OK ||
 	    (r = store_blob_col(s, st, MSG_NCOLS, MSG_NCOLS + 2, MSG_NCOLS + 3, m.id,
-	    HL_BLOB_CONTENT, HL_CONTENT_MAX_BYTES, &m.content, &m.content_len)) != HL_OK)
+	    HL_BLOB_CONTENT, HL_CONTENT_MAX_BYTES + HL_SEAL_OVERHEAD, &m.content,
+	    &m.content_len)) != HL_OK)
+		goto out;
+	if (sqlite3_column_int64(st, MSG_NCOLS + 6) != 0 &&
+	    (r = open_content(s, &m)) != HL_OK)
 		goto out;
 	if (want_raw && (r = store_blob_col(s, st, MSG_NCOLS + 1, MSG_NCOLS + 4, MSG_NCOLS + 5,
 	    m.id, HL_BLOB_RAW, HL_ENVELOPE_MAX_BYTES, &m.raw, &m.raw_len)) != HL_OK)

@@ -203,7 +203,7 @@ test_open_creates_private_wal_db(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 12);
+	assert_int_equal(sqlite3_column_int(st, 0), 13);
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
 	/* v8: the deadline scan's partial indexes */
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE"
@@ -1377,35 +1377,39 @@ test_versions(void **state)
 
 	open_fx(f);
 	close_fx(f);
+	raw_exec(f->path, "PRAGMA user_version = 14");
+	expect_open_fails(f, HL_ERR_VERSION, "schema version 14 is newer than this hotline "
+	    "supports (13)");
 	raw_exec(f->path, "PRAGMA user_version = 13");
-	expect_open_fails(f, HL_ERR_VERSION, "schema version 13 is newer than this hotline "
-	    "supports (12)");
-	raw_exec(f->path, "PRAGMA user_version = 12");
+	open_fx(f);
+	close_fx(f);
+	/* a version-12 file (before sealed contents) is migrated */
+	raw_exec(f->path, DROP_V13 "PRAGMA user_version = 12");
 	open_fx(f);
 	close_fx(f);
 	/* a version-10 file (before the envelope files) is migrated */
-	raw_exec(f->path, DROP_V12 "PRAGMA user_version = 11");
+	raw_exec(f->path, DROP_V13 DROP_V12 "PRAGMA user_version = 11");
 	open_fx(f);
 	close_fx(f);
-	raw_exec(f->path, DROP_V12 DROP_V11 "PRAGMA user_version = 10");
+	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "PRAGMA user_version = 10");
 	open_fx(f);
 	close_fx(f);
 	/* a version-9 file (before the STIX search index) is migrated */
-	raw_exec(f->path, DROP_V12 DROP_V11 "DROP TABLE stix_terms; DROP TABLE stix_links;"
+	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_terms; DROP TABLE stix_links;"
 	    " DROP TABLE stix_search_backfill; DROP INDEX stix_objects_id; PRAGMA user_version = 9");
 	open_fx(f);
 	close_fx(f);
 	/* a version-8 file (before stix_collections) is migrated (test_stixdb checks it) */
-	raw_exec(f->path, DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
+	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	open_fx(f);
 	close_fx(f);
 	/* a version-7 file (before the deadline-scan indexes) is migrated */
-	raw_exec(f->path, DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
+	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
 	    " PRAGMA user_version = 7");
 	open_fx(f);
 	close_fx(f);
 	/* a version-2 file (before the tracks and transit tables) is migrated */
-	raw_exec(f->path, DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in;"
+	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in;"
 	    " DROP INDEX deliveries_delivered; DROP TABLE tracks; DROP TABLE track_updates;"
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"
@@ -2087,6 +2091,135 @@ row_int(const struct fx *f, const char *sql)
 	return v;
 }
 
+/* How many content files hold needle. */
+static unsigned
+count_file_with(const struct fx *f, const char *needle)
+{
+	char d[192], p[512];
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *dp;
+
+	(void)snprintf(d, sizeof(d), "%s.blobs", f->path);
+	assert_non_null(dp = opendir(d));
+	while ((de = readdir(dp)) != NULL) {
+		FILE *fp;
+		char buf[65536];
+		size_t got;
+
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(p, sizeof(p), "%s/%s", d, de->d_name);
+		assert_non_null(fp = fopen(p, "rb"));
+		got = fread(buf, 1, sizeof(buf), fp);
+		(void)fclose(fp);
+		if (memmem(buf, got, needle, strlen(needle)) != NULL)
+			n++;
+	}
+	(void)closedir(dp);
+	return n;
+}
+
+/* Contents sealed at rest: with a content key, what is stored (row or
+ * file) holds no plaintext, reads give it back, the listed size is the
+ * plaintext's; a content moved to another id, altered, or read without the
+ * key is refused; contents stored before the key stay readable. */
+static void
+test_sealed_contents(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t key[HL_STORE_CONTENT_KEY] = "a content key of 32 bytes, fixed";
+	static const char small[] = "SECRET small canary text";
+	const size_t big = HL_BLOB_MIN_BYTES + 1000;
+	uint8_t *bc = malloc(big), *w = NULL;
+	struct hl_msg m, got, *list = NULL;
+	size_t i, n = 0, wl = 0;
+
+	assert_non_null(bc);
+	for (i = 0; i < big; i++)
+		bc[i] = (uint8_t)"BIGCANARY"[i % 9];
+	open_fx(f);
+	/* 1: before the key, in clear */
+	mk_msg(&m, 1, 3, 1000, 1);
+	m.content = (uint8_t *)(uintptr_t)"clear before the key";
+	m.content_len = 20;
+	assert_int_equal(hl_store_put_inbound(f->s, &m, (const uint8_t *)"r", 1), HL_OK);
+	assert_false(hl_store_seals_contents(f->s));
+	hl_store_set_content_key(f->s, key);
+	assert_true(hl_store_seals_contents(f->s));
+	/* the wrapped key is kept once */
+	assert_int_equal(hl_store_data_key_get(f->s, &w, &wl), HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_data_key_put(f->s, (const uint8_t *)"wrapped", 7, 5), HL_OK);
+	assert_int_not_equal(hl_store_data_key_put(f->s, (const uint8_t *)"again", 5, 6), HL_OK);
+	assert_int_equal(hl_store_data_key_get(f->s, &w, &wl), HL_OK);
+	assert_int_equal(wl, 7);
+	assert_memory_equal(w, "wrapped", 7);
+	hl_free(w);
+	/* 2: small, in the row; 3: large, in a file written by the store;
+	 * 4: large, written beforehand by a worker */
+	mk_msg(&m, 2, 0, 2000, 1);
+	m.content = (uint8_t *)(uintptr_t)small;
+	m.content_len = strlen(small);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, (const uint8_t *)"r", 1), HL_OK);
+	mk_msg(&m, 3, 3, 3000, 0);
+	m.content = bc;
+	m.content_len = big;
+	assert_int_equal(hl_store_put_outbound(f->s, &m, two_rcpts, 2, 3000), HL_OK);
+	mk_msg(&m, 4, 3, 4000, 1);
+	m.content = bc;
+	m.content_len = big;
+	assert_int_equal(hl_blob_prewrite(f->s, m.id, m.content, m.content_len, m.raw,
+	    m.raw_len, &m.content_file, &m.raw_file), HL_OK);
+	assert_true(m.content_file != 0);
+	assert_int_equal(hl_store_put_inbound(f->s, &m, (const uint8_t *)"r", 1), HL_OK);
+	assert_int_equal(row_int(f, "SELECT count(*) FROM envelopes WHERE content_sealed = 1"), 3);
+	assert_int_equal(row_int(f, "SELECT count(*) FROM envelopes WHERE instr(content, "
+	    "CAST('canary' AS BLOB)) > 0"), 0);
+	assert_int_equal(count_file_with(f, "BIGCANARY"), 0);
+	assert_int_equal(count_blobs(f, 'c'), 2);
+	for (i = 2; i <= 4; i++) {
+		uint8_t id[HL_ID_BYTES];
+
+		mk_id(id, (unsigned)i);
+		assert_int_equal(hl_store_get(f->s, id, 0, &got), HL_OK);
+		if (i == 2) {
+			assert_int_equal(got.content_len, strlen(small));
+			assert_memory_equal(got.content, small, strlen(small));
+		} else {
+			assert_int_equal(got.content_len, big);
+			assert_memory_equal(got.content, bc, big);
+		}
+		hl_msg_clear(&got);
+	}
+	/* the listed sizes are the plaintexts' */
+	assert_int_equal(hl_store_list(f->s, 0, 10, &list, &n), HL_OK);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++)
+		assert_int_equal(list[i].content_len, list[i].id[HL_ID_BYTES - 1] == 1 ? 20 :
+		    list[i].id[HL_ID_BYTES - 1] == 2 ? strlen(small) : big);
+	hl_free(list);
+	/* the clear one from before still reads */
+	mk_id(m.id, 1);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &got), HL_OK);
+	assert_memory_equal(got.content, "clear before the key", 20);
+	hl_msg_clear(&got);
+	/* sealed content moved under another id: refused, not shown */
+	raw_exec(f->path, "UPDATE envelopes SET content = (SELECT content FROM envelopes WHERE"
+	    " content_sealed = 1 AND content_file = 0) WHERE inbound = 1 AND content_sealed = 0");
+	raw_exec(f->path, "UPDATE envelopes SET content_sealed = 1 WHERE content_file = 0");
+	mk_id(m.id, 1);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &got), HL_ERR_CORRUPT);
+	assert_non_null(strstr(hl_store_errmsg(f->s), "does not open"));
+	/* without the key: refused */
+	close_fx(f);
+	open_fx(f);
+	mk_id(m.id, 2);
+	assert_int_equal(hl_store_get(f->s, m.id, 0, &got), HL_ERR_INVALID);
+	assert_non_null(strstr(hl_store_errmsg(f->s), "no seal_key"));
+	close_fx(f);
+	free(bc);
+}
+
 /* Contents and envelopes of HL_BLOB_MIN_BYTES or more live in files beside
  * the database (store_blob.c): written by the store or beforehand by a
  * worker, read back whole, replaced by a new file, never overwritten, and
@@ -2159,7 +2292,7 @@ test_blob_files(void **state)
 	m.content_len = big;
 	m.raw = br;
 	m.raw_len = 300;   /* small: stays in the row */
-	assert_int_equal(hl_blob_prewrite(bdir, 1, m.id, m.content, m.content_len, m.raw,
+	assert_int_equal(hl_blob_prewrite(f->s, m.id, m.content, m.content_len, m.raw,
 	    m.raw_len, &m.content_file, &m.raw_file), HL_OK);
 	assert_true(m.content_file != 0 && m.raw_file == 0);
 	assert_int_equal(count_blobs(f, 'c'), 2);
@@ -2267,6 +2400,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_contents, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
