@@ -1,6 +1,7 @@
 /* cli_pki.c: "hotline pki init" (docs/CLI.md): CAs, node certificates and
  * configurations for a federation, made locally. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "label.h"
 #include "pki.h"
+#include "sealfile.h"
 
 /* ---- pki init ---- */
 
@@ -22,7 +24,78 @@ const char hl_cli_pki_usage[] =
     "apart from the nodes) and one node (P/node-1) under DIR/P/: ca.crt, node.key,\n"
     "node.crt, tls.key, tls.crt, node.conf, admin.password. Node i listens for peers on\n"
     "127.0.0.1:N+i and for operators on 127.0.0.1:N+100+i (N defaults to 7400).\n"
-    "Works locally; needs no node.\n";
+    "Each node's private keys are sealed under its seal key, DIR/seal/P.key, which\n"
+    "its node.conf names (seal_key): keep it off the node's disk in production.\n"
+    "Works locally; needs no node.\n"
+    "\n"
+    "       hotline -c node.conf pki seal\n"
+    "\n"
+    "Seal the node's key files still in clear (key, tls_key, data/kem/*.key) under\n"
+    "the seal_key its configuration names, in place, keeping their owner. Run it\n"
+    "with the node stopped, after adding seal_key (docs/INSTALL.md).\n";
+
+/* Seal path in place when it is in clear. OUT: *done (1 sealed now). */
+static int
+seal_one(const char *path, unsigned *sealed, unsigned *already)
+{
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+	char err[HL_PATH_MAX + 256];
+	int was = 0, r;
+
+	if ((r = hl_seal_read_file(path, &pt, &ptlen, &was, err, sizeof(err))) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki seal: %s", err);
+	if (was) {
+		(*already)++;
+	} else if ((r = hl_seal_write_file(path, pt, ptlen, err, sizeof(err))) != HL_OK) {
+		hl_free_secret(pt, ptlen);
+		return hl_cli_fail(EX_FAIL, "pki seal: %s", err);
+	} else {
+		printf("sealed %s\n", path);
+		(*sealed)++;
+	}
+	hl_free_secret(pt, ptlen);
+	return EX_OK;
+}
+
+/* hotline -c node.conf pki seal */
+static int
+pki_seal(struct hl_cli *c)
+{
+	char kem[HL_PATH_MAX + 8], path[HL_PATH_MAX + 300], err[HL_PATH_MAX + 256];
+	unsigned sealed = 0, already = 0;
+	struct dirent *de;
+	size_t nl;
+	DIR *d;
+	int rc;
+
+	if ((rc = hl_cli_load_config(c)) != EX_OK)
+		return rc;
+	if (c->cfg.seal_key[0] == '\0')
+		return hl_cli_fail(EX_USAGE, "pki seal: %s has no seal_key (docs/CONFIG.md)",
+		    c->conf_path);
+	if (hl_seal_kek_load(c->cfg.seal_key, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki seal: %s", err);
+	rc = seal_one(c->cfg.key_path, &sealed, &already);
+	if (rc == EX_OK && strcmp(c->cfg.tls_key_path, c->cfg.key_path) != 0)
+		rc = seal_one(c->cfg.tls_key_path, &sealed, &already);
+	snprintf(kem, sizeof(kem), "%s/kem", c->cfg.data_dir);
+	if (rc == EX_OK && (d = opendir(kem)) != NULL) {
+		while (rc == EX_OK && (de = readdir(d)) != NULL) {
+			nl = strlen(de->d_name);
+			if (nl < 5 || strcmp(de->d_name + nl - 4, ".key") != 0 ||
+			    (size_t)snprintf(path, sizeof(path), "%s/%s", kem, de->d_name) >=
+			    sizeof(path))
+				continue;
+			rc = seal_one(path, &sealed, &already);
+		}
+		closedir(d);
+	}
+	hl_seal_kek_wipe();
+	if (rc == EX_OK)
+		printf("%u key file(s) sealed now, %u sealed already\n", sealed, already);
+	return rc;
+}
 
 int
 hl_cli_pki(struct hl_cli *cli, int argc, char **argv)
@@ -42,13 +115,16 @@ hl_cli_pki(struct hl_cli *cli, int argc, char **argv)
 	char *end;
 	unsigned long v;
 
-	(void)cli;   /* works on files only: no node, no configuration of its own */
+	if (argc == 1 && strcmp(argv[0], "seal") == 0)
+		return pki_seal(cli);
+	/* init works on files only: no node, no configuration of its own */
 	if (argc < 1 || strcmp(argv[0], "init") != 0) {
 		if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
 			fputs(hl_cli_pki_usage, stdout);
 			return EX_OK;
 		}
-		return hl_cli_fail(EX_USAGE, "pki: expected \"pki init\" (see hotline pki --help)");
+		return hl_cli_fail(EX_USAGE, "pki: expected \"pki init\" or \"pki seal\" (see "
+		    "hotline pki --help)");
 	}
 	if ((rc = hl_cli_opts("pki init", argc - 1, argv + 1, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;

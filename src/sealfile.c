@@ -445,6 +445,7 @@ hl_seal_write_file(const char *path, const uint8_t *data, size_t len, char *err,
 	char tmp[HL_SEAL_SOURCE_MAX + 16], dir[HL_SEAL_SOURCE_MAX + 16];
 	uint8_t *s = NULL;
 	size_t sl = 0;
+	struct stat st;
 	char *slash;
 	int fd = -1, dfd = -1, r;
 
@@ -467,6 +468,12 @@ hl_seal_write_file(const char *path, const uint8_t *data, size_t len, char *err,
 	(void)unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 ||
 	    write_all(fd, s, sl) == -1 || fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	/* a file replaced keeps its owner (the key keeper's user reads it) */
+	if (lstat(path, &st) == 0 && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	    fchown(fd, st.st_uid, st.st_gid) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}

@@ -2175,6 +2175,9 @@ test_sealed_contents(void **state)
 	assert_int_equal(row_int(f, "SELECT count(*) FROM envelopes WHERE content_sealed = 1"), 3);
 	assert_int_equal(row_int(f, "SELECT count(*) FROM envelopes WHERE instr(content, "
 	    "CAST('canary' AS BLOB)) > 0"), 0);
+	/* the control: the same search finds the one stored in clear */
+	assert_int_equal(row_int(f, "SELECT count(*) FROM envelopes WHERE instr(content, "
+	    "CAST('before the key' AS BLOB)) > 0"), 1);
 	assert_int_equal(count_file_with(f, "BIGCANARY"), 0);
 	assert_int_equal(count_blobs(f, 'c'), 2);
 	for (i = 2; i <= 4; i++) {
