@@ -44,9 +44,17 @@ static int
 load_visible(struct hl_api *a, const struct hl_operator_conf *op,
     const uint8_t id[static HL_ID_BYTES], struct hl_msg *m, struct hl_label *l)
 {
+	uint8_t lab[HL_LABEL_MAX_BYTES];
+	size_t ll = 0;
 	int r;
 
 	memset(m, 0, sizeof(*m));
+	/* rule 4 on the label first: one the operator may not see is 404
+	 * whatever state its content is in */
+	if ((r = hl_store_get_label(a->store, id, lab, &ll)) != HL_OK)
+		return r;
+	if (!hl_apijson_visible(lab, ll, &a->cfg->policy, op, l))
+		return HL_ERR_NOT_FOUND;
 	if ((r = hl_store_get(a->store, id, 0, m)) != HL_OK)
 		return r;
 	if (!hl_apijson_visible(m->label, m->label_len, &a->cfg->policy, op, l)) {
@@ -61,6 +69,10 @@ reply_store_error(struct evhttp_request *req, int r)
 {
 	if (r == HL_ERR_NOT_FOUND)
 		hl_http_reply_error(req, 404, "not_found", "no such envelope");
+	else if (r == HL_ERR_CORRUPT)
+		hl_http_reply_error(req, 500, "integrity", "the stored envelope fails its integrity "
+		    "check: its sealed content does not open (altered on disk, or sealed under "
+		    "another node's key)");
 	else
 		hl_http_reply_error(req, 500, "internal", "store: %s", hl_strerror(r));
 }

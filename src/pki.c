@@ -33,6 +33,7 @@
 #define PKI_PEM_MAX (64u * 1024)        /* a PEM file we are willing to read */
 #define PKI_CA_DAYS 3650
 #define PKI_NODE_DAYS 365
+#define PKI_CONSOLE_DAYS 397
 #define PKI_ADMIN_PW_LEN 24
 #define PKI_ADMIN_LN 15
 #define PKI_DEFAULT_BASE_PORT 7400
@@ -200,7 +201,7 @@ out:
 
 /* OUT: *out, caller frees with EVP_PKEY_free. Must be Ed25519. */
 static int
-load_key(const char *path, EVP_PKEY **out, char *err, size_t errlen)
+load_key(const char *path, int want_id, EVP_PKEY **out, char *err, size_t errlen)
 {
 	BIO *bio = NULL;
 	uint8_t *buf = NULL;
@@ -211,9 +212,10 @@ load_key(const char *path, EVP_PKEY **out, char *err, size_t errlen)
 	if ((r = open_pem(path, &bio, &buf, err, errlen)) != 0)
 		goto out;
 	if ((k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
-	    EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+	    EVP_PKEY_get_id(k) != want_id) {
 		r = HL_ERR_MALFORMED;
-		set_err_ssl(err, errlen, "%s: not a PEM Ed25519 private key", path);
+		set_err_ssl(err, errlen, "%s: not a PEM %s private key", path,
+		    want_id == EVP_PKEY_EC ? "ECDSA" : "Ed25519");
 		goto out;
 	}
 	*out = k;
@@ -357,11 +359,23 @@ out:
 	return r;
 }
 
-int
-hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
-    char *err, size_t errlen)
+/* A CA key pair: Ed25519 (the partner CA), or ECDSA P-256 when ec (the
+ * console's CA: browsers take no Ed25519). */
+static int
+new_ca_key(int ec, EVP_PKEY **out)
 {
-	char keyp[PKI_PATH], crtp[PKI_PATH], cn[HL_PARTNER_MAX + 16];
+	if (!ec)
+		return new_ed25519(out);
+	*out = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	return *out != NULL ? HL_OK : HL_ERR_CRYPTO;
+}
+
+/* dir/<name>.key (0600, clear: a CA key is kept offline) + dir/<name>.crt. */
+static int
+make_ca(const char *dir, const char *partner, unsigned valid_days, int ec, const char *name,
+    const char *cn, char *err, size_t errlen)
+{
+	char keyp[PKI_PATH], crtp[PKI_PATH], kn[64], cnm[64];
 	EVP_PKEY *k = NULL;
 	X509 *x = NULL;
 	int64_t now = (int64_t)time(NULL);
@@ -378,21 +392,22 @@ hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
 		set_err_ssl(err, errlen, "CA validity must be 1..36500 days");
 		goto out;
 	}
-	if (join(keyp, dir, "ca.key") != 0 || join(crtp, dir, "ca.crt") != 0) {
+	snprintf(kn, sizeof(kn), "%s.key", name);
+	snprintf(cnm, sizeof(cnm), "%s.crt", name);
+	if (join(keyp, dir, kn) != 0 || join(crtp, dir, cnm) != 0) {
 		r = HL_ERR_TOO_BIG;
 		set_err_ssl(err, errlen, "%s: path too long", dir);
 		goto out;
 	}
-	snprintf(cn, sizeof(cn), "hotline %s CA", partner);
 	r = HL_ERR_CRYPTO;
-	if (new_ed25519(&k) != 0 ||
+	if (new_ca_key(ec, &k) != 0 ||
 	    cert_skeleton(k, now - 3600, now + (int64_t)valid_days * 86400, &x) != 0 ||
 	    set_name(X509_get_subject_name(x), cn, partner) != 0 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(x)) != 1 ||
 	    add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") != 0 ||
 	    add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") != 0 ||
 	    add_ext(x, x, NID_subject_key_identifier, "hash") != 0 ||
-	    X509_sign(x, k, NULL) <= 0) {
+	    X509_sign(x, k, ec ? EVP_sha256() : NULL) <= 0) {
 		set_err_ssl(err, errlen, "%s: cannot make CA certificate", dir);
 		goto out;
 	}
@@ -403,6 +418,71 @@ hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
 out:
 	X509_free(x);
 	EVP_PKEY_free(k);
+	return r;
+}
+
+int
+hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
+    char *err, size_t errlen)
+{
+	char cn[HL_PARTNER_MAX + 16];
+
+	snprintf(cn, sizeof(cn), "hotline %s CA", partner != NULL ? partner : "");
+	return make_ca(dir, partner, valid_days, 0, "ca", cn, err, errlen);
+}
+
+int
+hl_pki_make_console_ca(const char *dir, const char *partner, char *err, size_t errlen)
+{
+	char cn[HL_PARTNER_MAX + 32];
+
+	snprintf(cn, sizeof(cn), "hotline %s console CA", partner != NULL ? partner : "");
+	return make_ca(dir, partner, PKI_CA_DAYS, 1, "console-ca", cn, err, errlen);
+}
+
+int
+hl_pki_issue_console(const char *ca_dir, const char *node, const char *key_path,
+    const char *cert_path, const uint8_t *kek, char *err, size_t errlen)
+{
+	char keyp[PKI_PATH], crtp[PKI_PATH];
+	EVP_PKEY *cak = NULL, *k = NULL;
+	X509 *ca = NULL, *x = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	if (join(keyp, ca_dir, "console-ca.key") != 0 || join(crtp, ca_dir, "console-ca.crt") != 0) {
+		set_err_ssl(err, errlen, "%s: path too long", ca_dir);
+		return HL_ERR_TOO_BIG;
+	}
+	if ((r = load_cert(crtp, &ca, err, errlen)) != 0 ||
+	    (r = load_key(keyp, EVP_PKEY_EC, &cak, err, errlen)) != 0)
+		goto out;
+	r = HL_ERR_CRYPTO;
+	/* 397 days: what browsers accept for a server certificate */
+	if ((k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL ||
+	    cert_skeleton(k, now - 3600, now + (int64_t)PKI_CONSOLE_DAYS * 86400, &x) != 0 ||
+	    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)node, -1, -1, 0) != 1 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
+	    add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
+	    add_ext(x, ca, NID_key_usage, "critical,digitalSignature") != 0 ||
+	    add_ext(x, ca, NID_ext_key_usage, "serverAuth") != 0 ||
+	    add_ext(x, ca, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1") != 0 ||
+	    add_ext(x, ca, NID_subject_key_identifier, "hash") != 0 ||
+	    add_ext(x, ca, NID_authority_key_identifier, "keyid:always") != 0 ||
+	    X509_sign(x, cak, EVP_sha256()) <= 0) {
+		set_err_ssl(err, errlen, "%s: cannot issue the console certificate", ca_dir);
+		goto out;
+	}
+	if ((r = write_key(key_path, k, kek, err, errlen)) != 0 ||
+	    (r = write_cert(cert_path, x, err, errlen)) != 0)
+		goto out;
+	r = HL_OK;
+out:
+	X509_free(x);
+	X509_free(ca);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(cak);
 	return r;
 }
 
@@ -444,7 +524,7 @@ hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_befor
 		goto out;
 	}
 	if ((r = load_cert(crtp, &ca, err, errlen)) != 0 ||
-	    (r = load_key(keyp, &cak, err, errlen)) != 0)
+	    (r = load_key(keyp, EVP_PKEY_ED25519, &cak, err, errlen)) != 0)
 		goto out;
 	if (X509_check_private_key(ca, cak) != 1) {
 		r = HL_ERR_CRYPTO;
@@ -635,6 +715,9 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	    "\n[node]\nname = %s/node-1\nlisten = 127.0.0.1:%u\napi = 127.0.0.1:%u\n"
 	    "data = data\ncertificate = node.crt\nkey = node.key\nca = ca.crt\n"
 	    "tls_certificate = tls.crt\ntls_key = tls.key\n"
+	    "# the web console's certificate, from the partner's console CA\n"
+	    "# (console-ca.crt: give it to the watch's browsers to trust)\n"
+	    "console_certificate = console.crt\nconsole_key = console.key\n"
 	    "# the private keys are sealed under this key, kept outside this\n"
 	    "# directory (docs/INSTALL.md, \"Sealed key files\")\n"
 	    "seal_key = file:../seal/%s.key\n"
@@ -680,6 +763,28 @@ issue_pair(const char *ca_dir, const char *dir, const char *node, int64_t now,
 		return HL_ERR_TOO_BIG;
 	return hl_pki_issue_node_sealed(ca_dir, node, now - 3600,
 	    now + (int64_t)PKI_NODE_DAYS * 86400, key, crt, kek, err, errlen);
+}
+
+/* dir/console.key (sealed) + dir/console.crt from the console CA in
+ * ca_dir, and that CA's certificate beside them (what the watch's browsers
+ * are given to trust). */
+static int
+issue_console(const char *ca_dir, const char *dir, const char *node, const uint8_t *kek,
+    char *err, size_t errlen)
+{
+	char key[PKI_PATH], crt[PKI_PATH], from[PKI_PATH], to[PKI_PATH];
+	X509 *x = NULL;
+	int r;
+
+	if (join(key, dir, "console.key") != 0 || join(crt, dir, "console.crt") != 0 ||
+	    join(from, ca_dir, "console-ca.crt") != 0 || join(to, dir, "console-ca.crt") != 0)
+		return HL_ERR_TOO_BIG;
+	if ((r = hl_pki_issue_console(ca_dir, node, key, crt, kek, err, errlen)) != HL_OK)
+		return r;
+	if ((r = load_cert(from, &x, err, errlen)) == HL_OK)
+		r = write_cert(to, x, err, errlen);
+	X509_free(x);
+	return r;
 }
 
 /* The CA's certificate (public) into the node's directory: what it pins
@@ -756,7 +861,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 {
 	static const char *const files[] = {
 		"node.conf", "ca.key", "ca.crt", "node.key", "node.crt", "tls.key",
-		"tls.crt", "admin.password",
+		"tls.crt", "admin.password", "console.key", "console.crt", "console-ca.crt",
 	};
 	struct fed_partner *fp = NULL;
 	char path[PKI_PATH], node[HL_NODE_NAME_MAX + 1], pw[PKI_ADMIN_PW_LEN + 2];
@@ -841,6 +946,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		 * cannot mint certificates for the partner's other nodes */
 		if ((r = mkdir_private(fp[i].ca, err, errlen)) != 0 ||
 		    (r = hl_pki_make_ca(fp[i].ca, partners[i], PKI_CA_DAYS, err, errlen)) != 0 ||
+		    (r = hl_pki_make_console_ca(fp[i].ca, partners[i], err, errlen)) != 0 ||
 		    (r = mkdir_private(fp[i].dir, err, errlen)) != 0 ||
 		    (r = copy_ca_cert(fp[i].ca, fp[i].dir, err, errlen)) != 0)
 			goto out;
@@ -852,7 +958,8 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		    (r = issue_pair(fp[i].ca, fp[i].dir, node, now, "node.key", "node.crt", kek,
 		    err, errlen)) != 0 ||
 		    (r = issue_pair(fp[i].ca, fp[i].dir, node, now, "tls.key", "tls.crt", kek,
-		    err, errlen)) != 0)
+		    err, errlen)) != 0 ||
+		    (r = issue_console(fp[i].ca, fp[i].dir, node, kek, err, errlen)) != 0)
 			goto out;
 		OPENSSL_cleanse(kek, sizeof(kek));
 		if ((r = join(path, fp[i].dir, "data")) != 0 ||

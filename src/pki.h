@@ -15,6 +15,15 @@
 /* New CA for partner in dir: ca.key (0600), ca.crt. valid_days from now. */
 HL_WUR int hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
     char *err, size_t errlen);
+/* The console's CA beside the partner CA in dir: console-ca.key (0600),
+ * console-ca.crt, ECDSA P-256 (browsers take no Ed25519). */
+HL_WUR int hl_pki_make_console_ca(const char *dir, const char *partner, char *err,
+    size_t errlen);
+/* A console certificate (ECDSA P-256, serverAuth, localhost and
+ * 127.0.0.1, 397 days) for node from the console CA in ca_dir; the key
+ * sealed under kek unless NULL. */
+HL_WUR int hl_pki_issue_console(const char *ca_dir, const char *node, const char *key_path,
+    const char *cert_path, const uint8_t *kek, char *err, size_t errlen);
 /* Issue a node key + certificate signed by the CA in ca_dir. Validity is
  * [not_before, not_after] in unix seconds (lets tests make expired and
  * not-yet-valid certificates). Writes key_path (0600) and cert_path. */

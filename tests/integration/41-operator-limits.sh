@@ -45,7 +45,13 @@ expect_eq "$(jq .withheld "$T/body")" 0 "the admin (SECRET) sees them all"
 expect_eq "$(hl KOR show "$id" --json | jq -r .signature)" verified "KOR shows the FLASH verified"
 expect_match "$(hl KOR show "$id" --json | jq -r .signature_check)" \
 	"signature( \\(item 1 of 1\\))? verified with JPN/node-1's key, and the stored content is what it holds" "and says what it checked"
+# contents are sealed at rest: an edited sealed content does not open
 sqlite3 "$FED/KOR/data/hotline.db" "update envelopes set content = cast('nothing to see' as blob) where id = x'$id'" ||
+	fail "edit KOR's stored content"
+if hl KOR show "$id" >"$T/show.out" 2>&1; then fail "show printed an altered sealed content"; fi
+expect_match "$(cat "$T/show.out")" "fails its integrity check: its sealed content does not open" "an edited sealed content is refused, saying why"
+# marked as not sealed, in clear: the re-check against the signed envelope catches it
+sqlite3 "$FED/KOR/data/hotline.db" "update envelopes set content_sealed = 0 where id = x'$id'" ||
 	fail "edit KOR's stored content"
 expect_eq "$(hl KOR show "$id" --json | jq -r .signature)" FAILED "after the stored text was edited, show says FAILED"
 expect_match "$(hl KOR show "$id" --json | jq -r .signature_check)" "the stored content differs" \
@@ -109,4 +115,21 @@ link_is_up JPN KOR || fail "the real link went down"
 ok "the link to KOR stayed up"
 hl JPN audit verify >/dev/null || fail "audit verify"
 ok "the audit log verifies"
+
+# the console's certificate (issue 17): issued at pki init by the partner's
+# console CA (ECDSA, as browsers want), the same across restarts, and
+# verified by OpenSSL's client against console-ca.crt when it asks for
+# what browsers ask for (no Ed25519)
+console_cert() {
+	echo | openssl s_client -connect "127.0.0.1:$((BASE_PORT + 100))" -sigalgs "ECDSA+SHA256" \
+		-CAfile "$FED/JPN/console-ca.crt" -verify_return_error 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256
+}
+fp1=$(console_cert) || fail "the console certificate does not verify against console-ca.crt"
+[ -n "$fp1" ] || fail "no console certificate"
+node_stop JPN
+node_start JPN
+fp2=$(console_cert) || fail "after a restart, the console certificate does not verify"
+expect_eq "$fp2" "$fp1" "the console certificate verifies against the console CA and stays across a restart"
+if grep -q "self-signed certificate" "$T/JPN.log"; then fail "the node made a self-signed one"; fi
 echo "# $CHECKS checks"

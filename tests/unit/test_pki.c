@@ -94,9 +94,10 @@ mode_of(const char *rel)
 	return st.st_mode & 07777;
 }
 
-/* X509_V_OK or the verification error of leaf against ca at time t. */
+/* X509_V_OK or the verification error of leaf against ca at time t, for
+ * a TLS purpose (X509_PURPOSE_SSL_CLIENT, _SERVER). */
 static int
-verify_at(X509 *ca, X509 *leaf, time_t t)
+verify_for(X509 *ca, X509 *leaf, time_t t, int purpose)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -108,12 +109,19 @@ verify_at(X509 *ca, X509 *leaf, time_t t)
 	assert_int_equal(X509_STORE_CTX_init(ctx, st, leaf, NULL), 1);
 	if (t != 0)
 		X509_STORE_CTX_set_time(ctx, 0, t);
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+	X509_STORE_CTX_set_purpose(ctx, purpose);
 	ok = X509_verify_cert(ctx);
 	e = X509_STORE_CTX_get_error(ctx);
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(st);
 	return ok == 1 ? X509_V_OK : (e == X509_V_OK ? -1 : e);
+}
+
+/* As a node's certificate is checked: as a TLS client's. */
+static int
+verify_at(X509 *ca, X509 *leaf, time_t t)
+{
+	return verify_for(ca, leaf, t, X509_PURPOSE_SSL_CLIENT);
 }
 
 static void
@@ -577,6 +585,27 @@ test_federation_tls(void **state)
 		assert_int_equal(hl_seal_kek_load(c->seal_key, err, sizeof(err)), HL_OK);
 		assert_int_equal(hl_seal_read_pkey(c->tls_key_path, &tk, err, sizeof(err)), HL_OK);
 		assert_int_equal(hl_seal_read_pkey(c->key_path, &nk, err, sizeof(err)), HL_OK);
+		/* the console's pair: ECDSA (browsers take no Ed25519), sealed too,
+		 * chaining to the partner's console CA, not to its node CA */
+		{
+			EVP_PKEY *ck = NULL;
+			X509 *cc, *cca;
+
+			assert_int_equal(hl_seal_read_pkey(c->console_key_path, &ck, err,
+			    sizeof(err)), HL_OK);
+			assert_int_equal(EVP_PKEY_get_id(ck), EVP_PKEY_EC);
+			snprintf(rel, sizeof(rel), "fedtls/%s/console.crt", partners[i]);
+			cc = load(rel);
+			snprintf(rel, sizeof(rel), "fedtls/%s/console-ca.crt", partners[i]);
+			cca = load(rel);
+			assert_int_equal(X509_check_private_key(cc, ck), 1);
+			assert_int_equal(verify_for(cca, cc, 0, X509_PURPOSE_SSL_SERVER), X509_V_OK);
+			assert_int_not_equal(verify_for(ca, cc, 0, X509_PURPOSE_SSL_SERVER), X509_V_OK);
+			assert_true((X509_get_extended_key_usage(cc) & XKU_SSL_SERVER) != 0);
+			EVP_PKEY_free(ck);
+			X509_free(cc);
+			X509_free(cca);
+		}
 		hl_seal_kek_wipe();
 		/* node.crt still certifies node.key; tls.key is another key */
 		assert_int_equal(X509_check_private_key(tls, tk), 1);
