@@ -213,14 +213,15 @@ for p in $PARTNERS; do
 	echo "  $p  CLI      $HL -c $DEMO/$p/node.conf status"
 	echo "       console  https://$api/console/  login admin (or watch, analyst), password in $DEMO/$p/admin.password (watch.password, analyst.password)"
 	echo "       TAXII    https://$api/taxii2/  (discovery; admin or analyst, collection intel)"
-	fp=$(sed -n 's/.*web console: self-signed certificate.*SHA-256 \([0-9A-Fa-f:]*\).*/\1/p' \
+	fp=$(sed -n 's/.*web console: .*certificate.*SHA-256 \([0-9A-Fa-f:]*\).*/\1/p' \
 		"$DEMO/$p/hotlined.log" | tail -n 1)
-	[ -n "$fp" ] && echo "       console certificate (self-signed) SHA-256 $fp"
+	[ -n "$fp" ] && echo "       console certificate SHA-256 $fp (issued by $DEMO/$p/console-ca.crt)"
 done
 echo "  KOR  CoT      127.0.0.1:$TAK_PORT: the track picture as Cursor on Target for TAK (try: nc 127.0.0.1 $TAK_PORT)"
-echo "  The console's certificate is self-signed (made at each start): compare the SHA-256"
-echo "  fingerprint the browser shows with the log line 'web console: self-signed certificate ...'"
-echo "  in $DEMO/<PARTNER>/hotlined.log (docs/CONSOLE.md). The CLI pins the node certificate."
+echo "  Each console's certificate is issued by its partner's console CA (pki init): import"
+echo "  $DEMO/<PARTNER>/console-ca.crt into the browser as a trusted authority, or compare the"
+echo "  SHA-256 fingerprint the browser shows with the one above (docs/CONSOLE.md). The CLI pins"
+echo "  the node certificate."
 echo
 echo "demo: a FLASH left unacknowledged for 60 s turns OVERDUE (try: hotline -c $DEMO/USA/node.conf inbox)"
 echo "demo: running; press Ctrl-C to stop all four nodes"

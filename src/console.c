@@ -1144,16 +1144,28 @@ out:
 	return r;
 }
 
+/* "AB:CD:..." of x's SHA-256; 0 when there is none. */
+static int
+fingerprint(X509 *x, char out[3 * 32 + 1])
+{
+	uint8_t md[32];
+	unsigned int mdl = 0;
+	size_t i;
+
+	if (x == NULL || X509_digest(x, EVP_sha256(), md, &mdl) != 1 || mdl != 32)
+		return 0;
+	for (i = 0; i < 32; i++)
+		snprintf(out + 3 * i, 4, "%02X%s", md[i], i < 31 ? ":" : "");
+	return 1;
+}
+
 static int
 console_tls(SSL_CTX *ctx, const struct hl_config *cfg, char *err, size_t errlen)
 {
 	EVP_PKEY *k = NULL;
 	X509 *x = NULL;
-	uint8_t md[32];
-	unsigned int mdl = 0;
 	char fp[3 * 32 + 1], e[HL_PATH_MAX + 128];
 	int r = HL_ERR_CRYPTO;
-	size_t i;
 
 	if (SSL_CTX_set1_sigalgs_list(ctx, "ed25519:ecdsa_secp256r1_sha256:"
 	    "ecdsa_secp384r1_sha384:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:"
@@ -1172,6 +1184,9 @@ console_tls(SSL_CTX *ctx, const struct hl_config *cfg, char *err, size_t errlen)
 			snprintf(err, errlen, "web console: %s", e);
 			goto out;
 		}
+		if (fingerprint(SSL_CTX_get0_certificate(ctx), fp))
+			log_info("web console: certificate %s, SHA-256 %s", cfg->console_cert_path,
+			    fp);
 		r = HL_OK;
 		goto out;
 	}
@@ -1180,12 +1195,9 @@ console_tls(SSL_CTX *ctx, const struct hl_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "web console: cannot make a certificate");
 		goto out;
 	}
-	if (X509_digest(x, EVP_sha256(), md, &mdl) == 1 && mdl == 32) {
-		for (i = 0; i < 32; i++)
-			snprintf(fp + 3 * i, 4, "%02X%s", md[i], i < 31 ? ":" : "");
+	if (fingerprint(x, fp))
 		log_info("web console: self-signed certificate for %s, SHA-256 %s (set "
 		    "console_certificate for one the browsers trust)", cfg->api_host, fp);
-	}
 	r = HL_OK;
 out:
 	ERR_clear_error();
