@@ -22,7 +22,7 @@
 #include "alloc.h"
 #include "store_int.h"
 
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 
@@ -119,6 +119,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	store_blob_v11,
 	/* 11 -> 12: the track stream and its alerts (store_tracks.c) */
 	store_tracks_v12,
+	/* 12 -> 13: operators' TOTP secrets and last accepted steps (store_accounts.c) */
+	store_accounts_v13,
 };
 
 /* The core's statements: transactions. */

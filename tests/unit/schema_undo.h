@@ -4,6 +4,9 @@
 #ifndef HL_TEST_SCHEMA_UNDO_H
 #define HL_TEST_SCHEMA_UNDO_H
 
+/* 12 -> 13: the operators' TOTP secrets and last accepted steps */
+#define DROP_V13 "ALTER TABLE accounts DROP COLUMN totp_key; DROP TABLE totp_last; "
+
 /* 11 -> 12 (the track stream): alerts, the ingest marks, and updates
  * keyed by envelope alone again */
 #define DROP_V12 "DROP TABLE track_alerts; DROP TABLE track_ingest_open;" \
