@@ -290,10 +290,11 @@ hl_cli_operator(struct hl_cli *c, int argc, char **argv)
 		} else {
 			items = json_object_get(resp, "items");
 			json_array_foreach(items, i, it)
-				printf("%-20s %-8s %-14s %-6s %-9s %s\n", hl_cli_jstr(it, "name"),
+				printf("%-20s %-8s %-14s %-6s %-9s %s%s\n", hl_cli_jstr(it, "name"),
 				    hl_cli_jstr(it, "role"), hl_cli_jstr(it, "clearance"), hl_cli_jstr(it, "nationality"),
 				    json_is_true(json_object_get(it, "disabled")) ? "DISABLED" : "enabled",
-				    hl_cli_jstr(it, "source"));
+				    hl_cli_jstr(it, "source"),
+				    json_is_true(json_object_get(it, "totp")) ? "  totp" : "");
 		}
 		json_decref(resp);
 		return EX_OK;
