@@ -20,6 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hl_console_labelreq lr;
 	uint8_t sid[HL_CONSOLE_SID_BYTES];
 	char err[256], user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], *s;
+	char code[HL_CONSOLE_CODE_MAX + 1];
 
 	if (!init) {
 		hl_apijson_init();
@@ -38,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hl_free(s);
 		break;
 	case 1:
-		(void)hl_consolejson_login(data + 1, size - 1, user, pass, err, sizeof(err));
+		(void)hl_consolejson_login(data + 1, size - 1, user, pass, code, err, sizeof(err));
 		break;
 	case 2:
 	case 3:

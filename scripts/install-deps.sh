@@ -6,6 +6,9 @@ PKGS="build-essential pkg-config libssl-dev openssl libevent-dev libsqlite3-dev 
 libjansson-dev libinih-dev libcmocka-dev libseccomp-dev clang valgrind curl jq
 python3 python3-jsonschema
 chromium"
+# tests/integration/43-totp.sh: one-time codes from an independent
+# implementation (OATH Toolkit)
+PKGS="$PKGS oathtool"
 # tests/integration/64-taxii-pull.sh: python3 runs tests/tools/taxii_fixture.py
 # (standard library only); the OASIS medallion server and taxii2client from
 # ../shared/interop, when present, need the rest

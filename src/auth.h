@@ -1,8 +1,9 @@
 /* auth.h: operators, below the services that serve them: the accounts
  * (the configuration's [operator] sections first, then the database's,
  * accounts.c), password checks with a per-user failure window, HTTP Basic
- * for the HTTP layer (a verified credential cached for a minute under an
- * HMAC with a process-random key, never in clear), and the audit record of
+ * for the HTTP layer (a verified credential, with the one-time code it was
+ * checked with, cached for a minute under an HMAC with a process-random
+ * key, never in clear), and the audit record of
  * what an operator did (docs/API.md, "Authentication"). */
 #ifndef HL_AUTH_H
 #define HL_AUTH_H
@@ -23,6 +24,8 @@ struct hl_store;
 #define HL_AUTH_FAIL_MAX 5           /* failures per (source address, user) per window */
 #define HL_AUTH_ADDR_MAX 64          /* a source address as text */
 #define HL_AUTH_FAIL_WINDOW_MS 60000
+#define HL_AUTH_OTP_HEADER "X-Hotline-OTP"   /* the one-time code with HTTP Basic */
+#define HL_AUTH_OTP_MAX 16           /* a code as given, bytes (longer: wrong) */
 
 /* cfg and store outlive it. OUT: *out (hl_auth_free). */
 HL_WUR int hl_auth_new(const struct hl_config *cfg, struct hl_store *store, struct hl_auth **out);
@@ -31,13 +34,20 @@ void hl_auth_free(struct hl_auth *a);
 /* Look an operator up: the configuration first, then the database.
  * HL_ERR_NOT_FOUND. OUT: *out. */
 HL_WUR int hl_auth_operator(struct hl_auth *a, const char *name, struct hl_operator_conf *out);
-/* Check a password with the failure window of (addr, user), so that
- * wrong guesses from one address never keep the right password out from
- * another; audits login-failed ("VIA from ADDR: wrong password", ...).
- * HL_OK (*out filled), HL_ERR_AUTH, HL_ERR_AGAIN (rate limited: *retry_s
- * seconds). The caller audits a successful login. */
+/* Check a password, then the second factor: the one-time code (NULL or
+ * "": none given) of an account that has a TOTP secret, which is good
+ * once; an account without one passes only if require_totp does not name
+ * its role. All with the failure window of (addr, user), so that wrong
+ * guesses from one address never keep the right password out from
+ * another; a wrong or missing code counts as a failure. Audits
+ * login-failed ("VIA from ADDR: wrong password", "...: wrong or missing
+ * one-time code", ...; never the code). HL_OK (*out filled), HL_ERR_AUTH,
+ * HL_ERR_DENIED (right password, but the role requires a second factor
+ * and none is enrolled), HL_ERR_AGAIN (rate limited: *retry_s seconds).
+ * The caller audits a successful login. */
 HL_WUR int hl_auth_check_login(struct hl_auth *a, const char *addr, const char *user,
-    const char *pass, const char *via, struct hl_operator_conf *out, unsigned *retry_s);
+    const char *pass, const char *code, const char *via, struct hl_operator_conf *out,
+    unsigned *retry_s);
 /* The route table's denied hook (http.h; arg: the hl_auth): audits
  * request-denied, "POST /api/v1/envelopes: the analyst role may not". */
 void hl_auth_denied(void *arg, const struct hl_operator_conf *op, unsigned method,

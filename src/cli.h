@@ -26,6 +26,7 @@ struct hl_cli {
 	int have_cfg;
 	struct hl_httpc hc;       /* valid once password is set (hl_cli_setup) */
 	char *password;           /* wiped at exit */
+	const char *otp;          /* --otp or $HOTLINE_OTP: the one-time code; NULL: none */
 	size_t password_cap;
 };
 

@@ -149,13 +149,45 @@ const char hl_cli_operator_usage[] =
     "       hotline operator list [--json]\n"
     "       hotline operator disable NAME\n"
     "       hotline operator reset NAME [--password-file FILE]\n"
+    "       hotline operator totp NAME [--off]\n"
     "\n"
     "Operator accounts kept in the node's database (the configuration's\n"
     "[operator] sections come first and cannot be changed here). Admin only;\n"
     "every change is audited. The password (at least 8 characters) is asked\n"
     "twice on the terminal without echo, or read from --password-file (first\n"
     "line; \"-\" is standard input). reset sets a new password and enables a\n"
-    "disabled account again; disable ends the account's console sessions.\n";
+    "disabled account again; disable ends the account's console sessions.\n"
+    "totp gives the account a new second factor (RFC 6238: SHA-1, 30 s, 6 digits)\n"
+    "and prints its secret and otpauth:// URI once, for the operator's\n"
+    "authenticator app; from then on its logins need the code (--otp, HOTLINE_OTP,\n"
+    "the console's code field). --off removes it. Both end its console sessions.\n";
+
+/* operator totp NAME [--off]: the secret is printed here and nowhere else */
+static int
+operator_totp(struct hl_cli *c, const char *name, int off, int json)
+{
+	char path[HL_OPERATOR_MAX + 40];
+	json_t *body, *resp = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/operators/%s/totp", name);
+	if ((body = off ? json_pack("{s:b}", "remove", 1) : json_object()) == NULL)
+		return hl_cli_fail(EX_FAIL, "out of memory");
+	rc = hl_cli_api_call(c, "operator totp", "POST", path, body, &resp);
+	json_decref(body);
+	if (rc != EX_OK)
+		return rc;
+	if (json)
+		hl_cli_print_json(resp);
+	else if (off)
+		printf("operator %s: second factor removed\n", hl_cli_jstr(resp, "name"));
+	else
+		printf("operator %s: second factor enrolled; give the operator these once, "
+		    "they are not shown again:\nsecret %s\n%s\n", hl_cli_jstr(resp, "name"),
+		    hl_cli_jstr(resp, "secret"), hl_cli_jstr(resp, "uri"));
+	json_decref(resp);   /* the secret inside: freed through hl_free */
+	return EX_OK;
+}
 
 #define OPERATOR_PASSWORD_MAX 1024
 
@@ -235,10 +267,10 @@ int
 hl_cli_operator(struct hl_cli *c, int argc, char **argv)
 {
 	const char *role = NULL, *clearance = NULL, *nat = NULL, *pwfile = NULL;
-	int json = 0, help, npos, rc;
+	int json = 0, off = 0, help, npos, rc;
 	struct hl_cli_opt opts[] = { { "role", 1, &role, NULL }, { "clearance", 1, &clearance, NULL },
 		{ "nationality", 1, &nat, NULL }, { "password-file", 1, &pwfile, NULL },
-		{ "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+		{ "json", 0, NULL, &json }, { "off", 0, NULL, &off }, { NULL, 0, NULL, NULL } };
 	char *pos[2], path[HL_OPERATOR_MAX + 40], pass[OPERATOR_PASSWORD_MAX + 2];
 	json_t *body = NULL, *resp = NULL, *items, *it;
 	size_t i;
@@ -258,20 +290,28 @@ hl_cli_operator(struct hl_cli *c, int argc, char **argv)
 		} else {
 			items = json_object_get(resp, "items");
 			json_array_foreach(items, i, it)
-				printf("%-20s %-8s %-14s %-6s %-9s %s\n", hl_cli_jstr(it, "name"),
+				printf("%-20s %-8s %-14s %-6s %-9s %s%s\n", hl_cli_jstr(it, "name"),
 				    hl_cli_jstr(it, "role"), hl_cli_jstr(it, "clearance"), hl_cli_jstr(it, "nationality"),
 				    json_is_true(json_object_get(it, "disabled")) ? "DISABLED" : "enabled",
-				    hl_cli_jstr(it, "source"));
+				    hl_cli_jstr(it, "source"),
+				    json_is_true(json_object_get(it, "totp")) ? "  totp" : "");
 		}
 		json_decref(resp);
 		return EX_OK;
 	}
 	if (npos != 2 || (strcmp(pos[0], "add") != 0 && strcmp(pos[0], "disable") != 0 &&
-	    strcmp(pos[0], "reset") != 0))
-		return hl_cli_fail(EX_USAGE, "operator: expected add NAME, list, disable NAME or reset NAME "
-		    "(see hotline operator --help)");
+	    strcmp(pos[0], "reset") != 0 && strcmp(pos[0], "totp") != 0))
+		return hl_cli_fail(EX_USAGE, "operator: expected add NAME, list, disable NAME, reset NAME "
+		    "or totp NAME (see hotline operator --help)");
 	if (strlen(pos[1]) > HL_OPERATOR_MAX)
 		return hl_cli_fail(EX_USAGE, "operator: name longer than %d bytes", HL_OPERATOR_MAX);
+	if (off && strcmp(pos[0], "totp") != 0)
+		return hl_cli_fail(EX_USAGE, "operator %s: only totp takes --off", pos[0]);
+	if (strcmp(pos[0], "totp") == 0) {
+		if (role != NULL || clearance != NULL || nat != NULL || pwfile != NULL)
+			return hl_cli_fail(EX_USAGE, "operator totp: takes only --off and --json");
+		return operator_totp(c, pos[1], off, json);
+	}
 	if (strcmp(pos[0], "add") == 0) {
 		if (role == NULL || clearance == NULL || nat == NULL)
 			return hl_cli_fail(EX_USAGE, "operator add: --role, --clearance and --nationality "

@@ -105,6 +105,13 @@ hl_cli_setup(struct hl_cli *c)
 	if ((rc = load_password(c)) != EX_OK)
 		return rc;
 	c->hc.password = c->password;
+	if (c->otp == NULL)
+		c->otp = getenv("HOTLINE_OTP");
+	if (c->otp != NULL && c->otp[0] != '\0' && (strlen(c->otp) > HL_HTTPC_OTP_MAX ||
+	    strspn(c->otp, "0123456789") != strlen(c->otp)))
+		return hl_cli_fail(EX_USAGE, "--otp / HOTLINE_OTP: expected the one-time code's "
+		    "digits");
+	c->hc.otp = c->otp;
 	return EX_OK;
 }
 

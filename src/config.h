@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "label.h"
 #include "hl_limits.h"
+#include "totp.h"
 
 #define HL_HOST_MAX 255
 #define HL_OPERATORS_MAX 64
@@ -44,7 +45,16 @@ struct hl_operator_conf {
 	char nationality[HL_PARTNER_MAX + 1];
 	char password_hash[256];              /* "$scrypt$..." see pwhash.h */
 	int disabled;
+	/* the second factor (totp.h): from totp_secret_file, or the database;
+	 * totp_key_len 0: none enrolled */
+	uint8_t totp_key[HL_TOTP_KEY_MAX];
+	size_t totp_key_len;
 };
+
+/* require_totp: the roles that must have a second factor, as a mask */
+#define HL_ROLE_BIT(role) (1u << (role))
+#define HL_REQUIRE_TOTP_ALL (HL_ROLE_BIT(HL_ROLE_OFFICER) | HL_ROLE_BIT(HL_ROLE_ANALYST) | \
+	HL_ROLE_BIT(HL_ROLE_ADMIN))
 
 /* [collection NAME]: a STIX collection served over TAXII and shared with
  * its member partners (docs/TAXII.md). */
@@ -137,6 +147,7 @@ struct hl_config {
 	char user[HL_USER_NAME_MAX + 1];      /* user = hotline: network process, when root */
 	char keeper_user[HL_USER_NAME_MAX + 1]; /* keeper_user = hotline-keys, when root */
 	uint32_t console_idle_s;              /* console_idle = 15m: web console session idle timeout */
+	unsigned require_totp;                /* require_totp = none: HL_ROLE_BIT()s */
 	char console_cert_path[HL_PATH_MAX];  /* console_certificate = web.crt (ECDSA/RSA; optional) */
 	char console_key_path[HL_PATH_MAX];   /* console_key = web.key */
 	/* benchmarking aids (docs/CONFIG.md), never for production */

@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "config.h"
 #include "config_int.h"
@@ -262,6 +266,16 @@ config_finish(struct pctx *x)
 				    config_op_keys[k].name, c->operators[i].name);
 				return;
 			}
+	/* require_totp: every configured account of those roles has a secret
+	 * file, so none can be shut out at login (database accounts: auth.c) */
+	for (i = 0; i < c->noperators; i++)
+		if ((c->require_totp & HL_ROLE_BIT(c->operators[i].role)) != 0 &&
+		    ln->op[i][OK_TOTP_SECRET_FILE] == 0) {
+			config_fail(x, ln->op_sect[i], "[operator %s]: require_totp covers the %s "
+			    "role: set totp_secret_file (see hotline.conf(5))", c->operators[i].name,
+			    hl_role_name(c->operators[i].role));
+			return;
+		}
 	/* tls_certificate/tls_key: both or neither; neither = the signing pair */
 	if ((ln->node[NK_TLS_CERT] == 0) != (ln->node[NK_TLS_KEY] == 0)) {
 		config_fail(x, ln->node[NK_TLS_CERT] ? ln->node[NK_TLS_CERT] : ln->node[NK_TLS_KEY],
@@ -435,8 +449,47 @@ check_seal_key(const char *path, unsigned line, const struct hl_config *c, char 
 	return HL_OK;
 }
 
+/* An operator's TOTP secret file (checked like a key: regular, mode 0600):
+ * base32, blanks and line ends after it ignored. OUT: op->totp_key. */
+static int
+read_totp_file(const char *name, unsigned line, const char *file,
+    struct hl_operator_conf *op, char *err, size_t errlen)
+{
+	char text[HL_TOTP_B32_MAX + 64];
+	ssize_t n;
+	size_t len = 0;
+	int fd, r = HL_ERR_CONFIG;
+
+	if (check_file(name, line, "totp_secret_file", file, 1, err, errlen) != HL_OK)
+		return HL_ERR_CONFIG;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(err, errlen, "%s:%u: totp_secret_file: %s: %s", name, line, file,
+		    strerror(errno));
+		return HL_ERR_CONFIG;
+	}
+	while (len < sizeof(text) && ((n = read(fd, text + len, sizeof(text) - len)) > 0 ||
+	    (n == -1 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
+	(void)close(fd);
+	while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL)
+		len--;
+	if (len < sizeof(text) && hl_totp_b32_decode(text, len, op->totp_key,
+	    sizeof(op->totp_key), &op->totp_key_len) == HL_OK &&
+	    op->totp_key_len >= HL_TOTP_KEY_MIN)
+		r = HL_OK;
+	else
+		snprintf(err, errlen, "%s:%u: totp_secret_file: %s does not hold a base32 secret "
+		    "of %d to %d bytes", name, line, file, HL_TOTP_KEY_MIN, HL_TOTP_KEY_MAX);
+	if (r != HL_OK) {
+		OPENSSL_cleanse(op->totp_key, sizeof(op->totp_key));
+		op->totp_key_len = 0;
+	}
+	OPENSSL_cleanse(text, sizeof(text));
+	return r;
+}
+
 int
-config_check_files(const char *path, const struct conf_lines *ln, const struct hl_config *c,
+config_check_files(const char *path, const struct conf_lines *ln, struct hl_config *c,
     char *err, size_t errlen)
 {
 	uint8_t pin[HL_SHA256];
@@ -467,6 +520,11 @@ config_check_files(const char *path, const struct conf_lines *ln, const struct h
 		    err, errlen) != 0))
 			return HL_ERR_CONFIG;
 	}
+	for (i = 0; i < c->noperators; i++)
+		if (ln->op[i][OK_TOTP_SECRET_FILE] != 0 &&
+		    read_totp_file(path, ln->op[i][OK_TOTP_SECRET_FILE], ln->op_totp_file[i],
+		    &c->operators[i], err, errlen) != HL_OK)
+			return HL_ERR_CONFIG;
 	for (i = 0; i < c->npeers; i++) {
 		const struct hl_peer_conf *pc = &c->peers[i];
 

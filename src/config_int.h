@@ -38,12 +38,14 @@ enum node_key {
 	NK_TRACK_ALERTS,                 /* track_alerts: raise track alerts at all */
 	NK_TRACK_ALERT_CONFIDENCE,       /* track_alert_confidence: the threshold */
 	NK_TRACK_STALE,                  /* track_stale: no update for this long */
+	NK_REQUIRE_TOTP,                 /* require_totp: roles that need a second factor (auth.c) */
 	NK_BENCH_TAP, NK_BENCH_NO_FSYNC, /* benchmarking aids (bench/, docs/BENCHMARKS.md) */
 	NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
 enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_COUNT };
-enum op_key { OK_ROLE, OK_CLEARANCE, OK_NATIONALITY, OK_PASSWORD, OK_DISABLED, OK_COUNT };
+enum op_key { OK_ROLE, OK_CLEARANCE, OK_NATIONALITY, OK_PASSWORD, OK_DISABLED,
+	OK_TOTP_SECRET_FILE, OK_COUNT };
 enum cli_key { CK_USER, CK_PASSWORD_FILE, CK_COUNT };
 /* [collection NAME] (docs/TAXII.md) */
 enum coll_key { LK_TITLE, LK_DESCRIPTION, LK_MEMBERS, LK_CEILING, LK_READ, LK_WRITE, LK_COUNT };
@@ -77,6 +79,8 @@ struct conf_lines {
 	unsigned tak[HL_TAK_MAX][AK_COUNT];
 	unsigned group_sect[HL_GROUPS_MAX];
 	unsigned group[HL_GROUPS_MAX][GK_COUNT];
+	/* [operator] totp_secret_file, read by config_check_files */
+	char op_totp_file[HL_OPERATORS_MAX][HL_PATH_MAX];
 };
 
 struct pctx {
@@ -126,9 +130,10 @@ void config_defaults(struct hl_config *c);
  * names, cross checks; a failure goes to config_fail. */
 void config_finish(struct pctx *x);
 /* config_check.c: the files c names exist, are regular, secrets are not
- * group/world accessible, CA files match their pins. HL_ERR_CONFIG with
+ * group/world accessible, CA files match their pins; operators' TOTP secret
+ * files are read into c. HL_ERR_CONFIG with
  * "path:line: message" in err. */
 HL_WUR int config_check_files(const char *path, const struct conf_lines *ln,
-    const struct hl_config *c, char *err, size_t errlen);
+    struct hl_config *c, char *err, size_t errlen);
 
 #endif

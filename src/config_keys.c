@@ -747,6 +747,14 @@ ok_disabled(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_yesno(v, &OPER(x)->disabled, msg, ml);
 }
 
+/* totp_secret_file = PATH: the account's TOTP secret in base32, mode 0600
+ * (read with the other files, config_check_files) */
+static int
+ok_totp_secret_file(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->ln->op_totp_file[x->cur_idx], msg, ml);
+}
+
 static int
 ck_user(struct pctx *x, const char *v, char *msg, size_t ml)
 {
@@ -768,6 +776,42 @@ static int
 nk_console_idle(struct pctx *x, const char *v, char *msg, size_t ml)
 {
 	return set_duration(v, 60000, 86400000, 1, &x->c->console_idle_s, msg, ml);
+}
+
+/* require_totp = none | all | a list of officer, analyst, admin: the roles
+ * whose accounts must have a second factor */
+static int
+nk_require_totp(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	const char *p = v, *it;
+	unsigned mask = 0, bit;
+	size_t n;
+
+	x->c->require_totp = 0;
+	if (strcmp(v, "none") == 0)
+		return HL_OK;
+	if (strcmp(v, "all") == 0) {
+		x->c->require_totp = HL_REQUIRE_TOTP_ALL;
+		return HL_OK;
+	}
+	while (config_list_next(&p, &it, &n)) {
+		if (n == 7 && memcmp(it, "officer", 7) == 0)
+			bit = HL_ROLE_BIT(HL_ROLE_OFFICER);
+		else if (n == 7 && memcmp(it, "analyst", 7) == 0)
+			bit = HL_ROLE_BIT(HL_ROLE_ANALYST);
+		else if (n == 5 && memcmp(it, "admin", 5) == 0)
+			bit = HL_ROLE_BIT(HL_ROLE_ADMIN);
+		else
+			bit = 0;
+		if (bit == 0 || (mask & bit) != 0) {
+			snprintf(msg, ml, "expected none, all or a list of officer, analyst, admin "
+			    "(each once)");
+			return HL_ERR_CONFIG;
+		}
+		mask |= bit;
+	}
+	x->c->require_totp = mask;
+	return HL_OK;
 }
 
 /* console_certificate / console_key: an ECDSA or RSA certificate browsers
@@ -1103,6 +1147,7 @@ const struct key_def config_node_keys[NK_COUNT] = {
 	[NK_TRACK_ALERTS] = { "track_alerts", 0, nk_track_alerts },
 	[NK_TRACK_ALERT_CONFIDENCE] = { "track_alert_confidence", 0, nk_track_alert_confidence },
 	[NK_TRACK_STALE] = { "track_stale", 0, nk_track_stale },
+	[NK_REQUIRE_TOTP] = { "require_totp", 0, nk_require_totp },
 	[NK_BENCH_TAP] = { "bench_tap", 0, nk_bench_tap },
 	[NK_BENCH_NO_FSYNC] = { "bench_no_fsync", 0, nk_bench_no_fsync },
 };
@@ -1125,6 +1170,7 @@ const struct key_def config_op_keys[OK_COUNT] = {
 	[OK_NATIONALITY] = { "nationality", 1, ok_nationality },
 	[OK_PASSWORD] = { "password", 1, ok_password },
 	[OK_DISABLED] = { "disabled", 0, ok_disabled },
+	[OK_TOTP_SECRET_FILE] = { "totp_secret_file", 0, ok_totp_secret_file },
 };
 
 const struct key_def config_cli_keys[CK_COUNT] = {

@@ -48,6 +48,7 @@
 #include "node.h"
 #include "pwhash.h"
 #include "store.h"
+#include "totp.h"
 
 #define CONSOLE_SESSIONS_MAX 64      /* live sessions; the oldest idle one yields */
 #define CONSOLE_STREAMS_MAX 64       /* open event streams */
@@ -74,7 +75,7 @@ struct session {
 struct stream {
 	struct hl_console *c;
 	struct evhttp_request *req;
-	struct hl_operator_conf op;      /* who is watching (no password hash) */
+	struct hl_operator_conf op;      /* who is watching (no password hash, no TOTP key) */
 	uint8_t sid_hash[32];
 	struct stream *next;
 };
@@ -353,7 +354,7 @@ handle_login(struct hl_console *c, struct evhttp_request *req, const uint8_t *bo
 	struct session *s = NULL;
 	uint8_t sid[HL_CONSOLE_SID_BYTES];
 	char user[HL_OPERATOR_MAX + 1], pass[HL_API_PASSWORD_MAX + 1], err[160], hex[80],
-	    retry[16], addr[HL_AUTH_ADDR_MAX];
+	    retry[16], addr[HL_AUTH_ADDR_MAX], code[HL_CONSOLE_CODE_MAX + 1];
 	uint64_t now = hl_now_ms();
 	unsigned retry_s = 0;
 	size_t i;
@@ -363,12 +364,13 @@ handle_login(struct hl_console *c, struct evhttp_request *req, const uint8_t *bo
 	memset(sid, 0, sizeof(sid));
 	memset(hex, 0, sizeof(hex));
 	pass[0] = '\0';
-	if (hl_consolejson_login(body, len, user, pass, err, sizeof(err)) != HL_OK) {
+	code[0] = '\0';
+	if (hl_consolejson_login(body, len, user, pass, code, err, sizeof(err)) != HL_OK) {
 		hl_http_reply_error(req, 400, "bad_request", "%s", err);
 		goto out;
 	}
 	hl_auth_peer(req, addr, sizeof(addr));
-	r = hl_auth_check_login(c->auth, addr, user, pass, "console", &op, &retry_s);
+	r = hl_auth_check_login(c->auth, addr, user, pass, code, "console", &op, &retry_s);
 	if (r == HL_ERR_AGAIN) {
 		snprintf(retry, sizeof(retry), "%u", retry_s);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
@@ -376,8 +378,15 @@ handle_login(struct hl_console *c, struct evhttp_request *req, const uint8_t *bo
 		    "too many failed logins for %s; try again in %u s", user, retry_s);
 		goto out;
 	}
+	if (r == HL_ERR_DENIED) {
+		hl_http_reply_error(req, 401, "unauthorized", "this account's role requires a second "
+		    "factor and none is enrolled: ask an admin to enrol one (hotline operator totp %s)",
+		    user);
+		goto out;
+	}
 	if (r != HL_OK) {
-		hl_http_reply_error(req, 401, "unauthorized", "wrong user name or password");
+		hl_http_reply_error(req, 401, "unauthorized", "wrong user name, password or "
+		    "one-time code");
 		goto out;
 	}
 	/* a free slot, or the session idle longest */
@@ -412,6 +421,7 @@ out:
 	OPENSSL_cleanse(sid, sizeof(sid));
 	OPENSSL_cleanse(hex, sizeof(hex));
 	OPENSSL_cleanse(pass, sizeof(pass));
+	OPENSSL_cleanse(code, sizeof(code));
 	OPENSSL_cleanse(&op, sizeof(op));
 }
 
@@ -570,6 +580,7 @@ handle_events(struct hl_console *c, const struct hl_operator_conf *op,
 	st->req = req;
 	st->op = *op;
 	OPENSSL_cleanse(st->op.password_hash, sizeof(st->op.password_hash));
+	OPENSSL_cleanse(st->op.totp_key, sizeof(st->op.totp_key));
 	memcpy(st->sid_hash, s->sid_hash, sizeof(st->sid_hash));
 	st->next = c->streams;
 	c->streams = st;
@@ -865,11 +876,11 @@ static json_t *
 account_json(const struct hl_policy *pol, const struct hl_operator_conf *op, const char *source,
     uint64_t created, uint64_t changed)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o}", "name", op->name,
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:o, s:o}", "name", op->name,
 	    "role", hl_role_name(op->role),
 	    "clearance", hl_policy_level_name(pol, op->clearance), "nationality", op->nationality,
-	    "disabled", op->disabled, "source", source, "created", hl_apijson_time(created),
-	    "password_changed", hl_apijson_time(changed));
+	    "disabled", op->disabled, "totp", op->totp_key_len != 0, "source", source,
+	    "created", hl_apijson_time(created), "password_changed", hl_apijson_time(changed));
 }
 
 static void
@@ -1024,6 +1035,82 @@ out:
 	OPENSSL_cleanse(&acc, sizeof(acc));
 }
 
+/* The key URI authenticator apps read (as a QR code or pasted):
+ * otpauth://totp/hotline:NAME@NODE?secret=S&issuer=hotline, the node's
+ * name percent-encoded ('/'). */
+static int
+otpauth_uri(const char *node, const char *name, const char *secret, char *out, size_t outlen)
+{
+	char enc[3 * HL_NODE_NAME_MAX + 1];
+	size_t i, o = 0;
+	int n;
+
+	for (i = 0; node[i] != '\0' && i < HL_NODE_NAME_MAX; i++) {
+		unsigned char ch = (unsigned char)node[i];
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '.' || ch == '_' || ch == '~')
+			enc[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(enc + o, sizeof(enc) - o, "%%%02X", ch);
+	}
+	enc[o] = '\0';
+	n = snprintf(out, outlen, "otpauth://totp/hotline:%s@%s?secret=%s&issuer=hotline", name,
+	    enc, secret);
+	return n < 0 || (size_t)n >= outlen ? HL_ERR_TOO_BIG : HL_OK;
+}
+
+/* POST /api/v1/operators/NAME/totp: a new secret for a database account,
+ * shown in this reply only, or ({"remove": true}) none. Either ends the
+ * account's console sessions. */
+static void
+handle_operator_totp(struct hl_console *c, const struct hl_operator_conf *op,
+    struct evhttp_request *req, const char *name, const uint8_t *body, size_t len)
+{
+	uint8_t key[HL_TOTP_KEY_BYTES];
+	char b32[HL_TOTP_B32_MAX + 1], uri[HL_TOTP_B32_MAX + 3 * HL_NODE_NAME_MAX +
+	    HL_OPERATOR_MAX + 80], err[200];
+	int remove = 0, r;
+
+	b32[0] = uri[0] = '\0';
+	if (hl_consolejson_totp(body, len, &remove, err, sizeof(err)) != HL_OK) {
+		hl_http_reply_error(req, 400, "bad_request", "%s", err);
+		goto out;
+	}
+	if (hl_config_operator(c->cfg, name) != NULL) {
+		hl_http_reply_error(req, 409, "conflict", "operator %s is defined in the "
+		    "configuration: set totp_secret_file there", name);
+		goto out;
+	}
+	if (!remove && RAND_bytes(key, sizeof(key)) != 1) {
+		hl_http_reply_error(req, 500, "internal", "no randomness");
+		goto out;
+	}
+	if ((r = hl_store_account_totp(c->store, name, remove ? NULL : key, sizeof(key),
+	    op->name, hl_now_ms())) != HL_OK) {
+		reply_account_error(req, r, name);
+		goto out;
+	}
+	sessions_end_for(c, name, "console: second factor changed");
+	log_info("operator %s: second factor %s by %s", name, remove ? "removed" : "enrolled",
+	    op->name);
+	if (remove) {
+		hl_http_reply_json(req, 200, json_pack("{s:s, s:b}", "name", name, "totp", 0));
+		goto out;
+	}
+	if (hl_totp_b32_encode(key, sizeof(key), b32, sizeof(b32)) != HL_OK ||
+	    otpauth_uri(c->cfg->node, name, b32, uri, sizeof(uri)) != HL_OK) {
+		hl_http_reply_error(req, 500, "internal", "cannot encode the secret");
+		goto out;
+	}
+	hl_http_reply_json(req, 200, json_pack("{s:s, s:b, s:s, s:s}", "name", name, "totp", 1,
+	    "secret", b32, "uri", uri));
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(b32, sizeof(b32));
+	OPENSSL_cleanse(uri, sizeof(uri));
+}
+
 /* ---- routes ---- */
 
 static void
@@ -1057,6 +1144,12 @@ r_operators_add(struct hl_http_req *x)
 }
 
 static void
+r_operator_totp(struct hl_http_req *x)
+{
+	handle_operator_totp(x->arg, x->op, x->req, x->param[0], x->body, x->body_len);
+}
+
+static void
 r_operator_change(struct hl_http_req *x)
 {
 	handle_operators_post(x->arg, x->op, x->req, x->param[0], x->param[1], x->body,
@@ -1082,6 +1175,9 @@ static const struct hl_http_route console_routes[] = {
 	{ HL_HTTP_POST, "/api/v1/label/check", r_label_check, A | B, HL_CONSOLE_BODY_MAX, NULL, HL_HTTP_DUTY },
 	{ HL_HTTP_GET, "/api/v1/operators", r_operators_list, A, 0, NULL, HL_HTTP_ADMIN },
 	{ HL_HTTP_POST, "/api/v1/operators", r_operators_add, A | B, HL_CONSOLE_BODY_MAX, NULL, HL_HTTP_ADMIN },
+	/* before {action}: the first pattern that matches a path serves it */
+	{ HL_HTTP_POST, "/api/v1/operators/{name}/totp", r_operator_totp, A | B,
+	    HL_CONSOLE_BODY_MAX, NULL, HL_HTTP_ADMIN },
 	{ HL_HTTP_POST, "/api/v1/operators/{name}/{action}", r_operator_change, A | B,
 	    HL_CONSOLE_BODY_MAX, NULL, HL_HTTP_ADMIN },
 };

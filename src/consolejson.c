@@ -100,24 +100,56 @@ only_fields(json_t *o, const char *const *allowed, char *err, size_t errlen)
 
 int
 hl_consolejson_login(const uint8_t *p, size_t len, char user[HL_OPERATOR_MAX + 1],
-    char pass[HL_API_PASSWORD_MAX + 1], char *err, size_t errlen)
+    char pass[HL_API_PASSWORD_MAX + 1], char code[HL_CONSOLE_CODE_MAX + 1], char *err,
+    size_t errlen)
 {
-	static const char *const fields[] = { "user", "password", NULL };
+	static const char *const fields[] = { "user", "password", "code", NULL };
 	json_t *j = NULL;
 	int r;
 
 	user[0] = '\0';
 	pass[0] = '\0';
+	code[0] = '\0';
 	if ((r = hl_apijson_load_object(p, len, HL_CONSOLE_BODY_MAX, &j, err, errlen)) != HL_OK)
 		return r;
 	if ((r = only_fields(j, fields, err, errlen)) != HL_OK ||
 	    (r = get_str(j, "user", user, HL_OPERATOR_MAX + 1, 1, err, errlen)) != HL_OK ||
 	    (r = get_str(j, "password", pass, HL_API_PASSWORD_MAX + 1, 1, err, errlen)) != HL_OK)
 		goto out;
+	if ((r = get_str(j, "code", code, HL_CONSOLE_CODE_MAX + 1, 0, err, errlen)) ==
+	    HL_ERR_NOT_FOUND)
+		r = HL_OK;   /* optional: accounts without a second factor */
 out:
-	if (r != HL_OK)
+	if (r != HL_OK) {
 		OPENSSL_cleanse(pass, HL_API_PASSWORD_MAX + 1);
+		OPENSSL_cleanse(code, HL_CONSOLE_CODE_MAX + 1);
+	}
 	json_decref(j);   /* the password inside is freed through hl_free (jansson hooks) */
+	return r;
+}
+
+int
+hl_consolejson_totp(const uint8_t *p, size_t len, int *remove, char *err, size_t errlen)
+{
+	static const char *const fields[] = { "remove", NULL };
+	json_t *j = NULL, *v;
+	int r;
+
+	*remove = 0;
+	if (len == 0)
+		return HL_OK;
+	if ((r = hl_apijson_load_object(p, len, HL_CONSOLE_BODY_MAX, &j, err, errlen)) != HL_OK)
+		return r;
+	if ((r = only_fields(j, fields, err, errlen)) == HL_OK &&
+	    (v = json_object_get(j, "remove")) != NULL) {
+		if (json_is_boolean(v)) {
+			*remove = json_is_true(v);
+		} else {
+			snprintf(err, errlen, "\"remove\" must be true or false");
+			r = HL_ERR_MALFORMED;
+		}
+	}
+	json_decref(j);
 	return r;
 }
 

@@ -18,6 +18,7 @@
 #define HL_CONSOLE_COOKIE "hl_session"
 #define HL_CONSOLE_BODY_MAX 8192         /* login, operator, label-check bodies */
 #define HL_CONSOLE_COOKIE_MAX 4096       /* Cookie header examined, bytes */
+#define HL_CONSOLE_CODE_MAX 16           /* the login's one-time code, bytes */
 
 /* The value of cookie HL_CONSOLE_COOKIE in a Cookie header, as a session
  * id: exactly HL_CONSOLE_SID_HEX lowercase hex digits. HL_ERR_NOT_FOUND
@@ -25,9 +26,17 @@
  * header is too long. OUT: sid. */
 HL_WUR int hl_consolejson_cookie(const char *hdr, uint8_t sid[static HL_CONSOLE_SID_BYTES]);
 
-/* {"user": "...", "password": "..."}. OUT: user, pass (caller wipes pass). */
+/* {"user": "...", "password": "...", "code": "..."} ("code", the one-time
+ * code, optional: "" when absent). OUT: user, pass, code (caller wipes
+ * pass and code). */
 HL_WUR int hl_consolejson_login(const uint8_t *p, size_t len, char user[HL_OPERATOR_MAX + 1],
-    char pass[HL_API_PASSWORD_MAX + 1], char *err, size_t errlen);
+    char pass[HL_API_PASSWORD_MAX + 1], char code[HL_CONSOLE_CODE_MAX + 1], char *err,
+    size_t errlen);
+
+/* POST /api/v1/operators/NAME/totp: no body or {} (enrol a new secret),
+ * {"remove": true} (remove it). OUT: *remove. */
+HL_WUR int hl_consolejson_totp(const uint8_t *p, size_t len, int *remove, char *err,
+    size_t errlen);
 
 /* "officer" | "analyst" | "admin" (any case). */
 HL_WUR int hl_consolejson_role(const char *s, uint8_t *out);

@@ -22,7 +22,7 @@ struct cmd {
 };
 
 static const char global_usage[] =
-    "usage: hotline [-c CONF] COMMAND [options]\n"
+    "usage: hotline [-c CONF] [--otp CODE] COMMAND [options]\n"
     "\n"
     "Commands:\n"
     "  pki init      create CAs, node certificates and configs for a federation\n"
@@ -40,7 +40,7 @@ static const char global_usage[] =
     "  track-report  send a live warning track update (FLASH), or a file of them\n"
     "  track-alerts  the duty officer's track alerts; --ack one\n"
     "  tracks        the current track picture (latest update per track)\n"
-    "  operator      add, list, disable, reset operator accounts (admin)\n"
+    "  operator      add, list, disable, reset, totp operator accounts (admin)\n"
     "  stix push|search|sight   STIX 2.1 objects: push a bundle, search, sight\n"
     "  misp import   convert a MISP event to STIX 2.1 and push it\n"
     "  taxii pull|sources       external TAXII sources polled by the node\n"
@@ -48,9 +48,12 @@ static const char global_usage[] =
     "\n"
     "Options:\n"
     "  -c CONF       node configuration (default: $HOTLINE_CONF)\n"
+    "  --otp CODE    the one-time code of an account with a second factor\n"
+    "                (default: $HOTLINE_OTP)\n"
     "  -h, --help    help;  --version  print the version\n"
     "\n"
-    "Environment: HOTLINE_CONF, HOTLINE_API=host:port, HOTLINE_USER, HOTLINE_PASSWORD.\n"
+    "Environment: HOTLINE_CONF, HOTLINE_API=host:port, HOTLINE_USER, HOTLINE_PASSWORD,\n"
+    "HOTLINE_OTP.\n"
     "Exit status: 0 ok, 1 failed or refused, 2 usage, 3 node unreachable, 4 authentication.\n"
     "See docs/CLI.md.\n";
 
@@ -127,6 +130,13 @@ main(int argc, char **argv)
 		} else if (strncmp(argv[a], "-c", 2) == 0) {
 			cli->conf_path = argv[a] + 2;
 			a++;
+		} else if (strcmp(argv[a], "--otp") == 0) {
+			if (a + 1 >= argc) {
+				rc = hl_cli_fail(EX_USAGE, "--otp needs the one-time code");
+				goto out;
+			}
+			cli->otp = argv[a + 1];
+			a += 2;
 		} else {
 			rc = hl_cli_fail(EX_USAGE, "unknown option %.40s (see hotline --help)", argv[a]);
 			goto out;

@@ -355,8 +355,10 @@ hl_httpc_head(const struct hl_httpc *c, const struct hl_httpc_req *rq, struct hl
 	const char *accept = rq->accept != NULL ? rq->accept : HL_HTTPC_JSON;
 	const char *ctype = rq->content_type != NULL ? rq->content_type : HL_HTTPC_JSON;
 	int n, r = HL_ERR_INVALID, v6 = strchr(c->host, ':') != NULL;
+	int otp = ul > 0 && c->otp != NULL && c->otp[0] != '\0';
 
-	if (rq->method == NULL || rq->method[0] == '\0' || rq->path == NULL ||
+	if ((otp && (strlen(c->otp) > HL_HTTPC_OTP_MAX || strspn(c->otp, "0123456789") !=
+	    strlen(c->otp))) || rq->method == NULL || rq->method[0] == '\0' || rq->path == NULL ||
 	    rq->path[0] != '/' || !text_ok(rq->path, 0) || !text_ok(accept, 1) ||
 	    !text_ok(ctype, 1) || !text_ok(c->host, 0) || memchr(c->user, ':', ul) != NULL ||
 	    ul + 1 + pl >= sizeof(cred))
@@ -383,6 +385,11 @@ hl_httpc_head(const struct hl_httpc *c, const struct hl_httpc_req *rq, struct hl
 		EVP_EncodeBlock(auth, (unsigned char *)cred, (int)(ul + 1 + pl));
 		hl_buf_put(b, "Authorization: Basic ", 21);
 		hl_buf_put(b, auth, strlen((char *)auth));
+		hl_buf_put(b, "\r\n", 2);
+	}
+	if (otp) {
+		hl_buf_put(b, "X-Hotline-OTP: ", 15);
+		hl_buf_put(b, c->otp, strlen(c->otp));
 		hl_buf_put(b, "\r\n", 2);
 	}
 	if (rq->body != NULL) {

@@ -29,6 +29,7 @@ struct ssl_ctx_st;
 #define HL_HTTPC_HEADERS_MAX HL_HTTP_HEADERS_MAX_BYTES   /* status line + headers */
 #define HL_HTTPC_HEADER_LINES_MAX 64
 #define HL_HTTPC_TIMEOUT_MS 30000
+#define HL_HTTPC_OTP_MAX 16              /* a one-time code, digits */
 #define HL_HTTPC_FRAMING_MAX (1024u * 1024)   /* chunk sizes, extensions, trailers */
 #define HL_HTTPC_CHUNK_EXT_MAX 256            /* one chunk's extensions, bytes */
 #define HL_HTTPC_JSON "application/json"
@@ -74,6 +75,8 @@ struct hl_httpc {
 	char node[HL_NODE_NAME_MAX + 1]; /* a hotline node its certificate must name; "" another server */
 	char user[HL_OPERATOR_MAX + 1];  /* "" sends no Authorization */
 	const char *password;            /* borrowed */
+	const char *otp;                 /* borrowed: the one-time code sent as X-Hotline-OTP
+	                                  * with the credentials; NULL or "": none */
 	int timeout_ms;                  /* 0: HL_HTTPC_TIMEOUT_MS */
 };
 
@@ -88,7 +91,8 @@ struct hl_httpc_req {
 	size_t body_max;                 /* of the response's body */
 };
 
-/* The request head (no I/O). HL_ERR_INVALID for a method, path, media type
+/* The request head (no I/O); X-Hotline-OTP when there is a user and a code
+ * (1..HL_HTTPC_OTP_MAX digits, else HL_ERR_INVALID). HL_ERR_INVALID for a method, path, media type
  * or user that cannot go into one (CR, LF, blanks; ':' in the user);
  * HL_ERR_TOO_BIG. */
 HL_WUR int hl_httpc_head(const struct hl_httpc *c, const struct hl_httpc_req *rq,

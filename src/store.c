@@ -22,7 +22,7 @@
 #include "alloc.h"
 #include "store_int.h"
 
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 
@@ -121,6 +121,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	store_tracks_v12,
 	/* 12 -> 13: contents sealed at rest (store_blob.c) */
 	store_blob_v13,
+	/* 13 -> 14: operators' TOTP secrets and last accepted steps (store_accounts.c) */
+	store_accounts_v14,
 };
 
 /* The core's statements: transactions. */

@@ -27,11 +27,24 @@ const char store_accounts_v7[] =
 	" created_ms INTEGER NOT NULL,"
 	" password_changed_ms INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* 13 -> 14: the second factor (totp.h): an account's TOTP secret (NULL:
+ * none enrolled), and the last step a code was accepted for, per operator
+ * name, for the configuration's accounts too (a code is good once, also
+ * across a restart). */
+const char store_accounts_v14[] =
+	"ALTER TABLE accounts ADD COLUMN totp_key BLOB"
+	" CHECK (totp_key IS NULL OR length(totp_key) BETWEEN 16 AND 64);"
+	"CREATE TABLE totp_last ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" step INTEGER NOT NULL CHECK (step >= 0)) WITHOUT ROWID;";
+
+_Static_assert(HL_TOTP_KEY_MIN == 16 && HL_TOTP_KEY_MAX == 64, "accounts.totp_key CHECK");
+
 /* The schema's CHECK (role BETWEEN 1 AND 3). */
 _Static_assert(HL_ROLE_OFFICER == 1 && HL_ROLE_ADMIN == 3, "accounts.role CHECK in the schema");
 
 #define ACC_COLS "name, role, clearance, nationality, password_hash, disabled, created_ms, " \
-	"password_changed_ms"
+	"password_changed_ms, totp_key"
 #define ACC_LIST_MAX 10000           /* accounts returned by a list, at most */
 
 enum accounts_st {
@@ -40,16 +53,26 @@ enum accounts_st {
 	ST_ACC_ADD,
 	ST_ACC_DISABLE,
 	ST_ACC_RESET,
+	ST_ACC_TOTP,
+	ST_TOTP_LAST,
+	ST_TOTP_ACCEPT,
 	ST_ACC_N
 };
 
 static const char *const accounts_sql[ST_ACC_N] = {
 	[ST_ACC_GET] = "SELECT " ACC_COLS " FROM accounts WHERE name = ?1",
 	[ST_ACC_LIST] = "SELECT " ACC_COLS " FROM accounts ORDER BY name",
-	[ST_ACC_ADD] = "INSERT INTO accounts (" ACC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
+	[ST_ACC_ADD] = ("INSERT INTO accounts (" ACC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6,"
+	    " NULL)"),
 	[ST_ACC_DISABLE] = "UPDATE accounts SET disabled = 1 WHERE name = ?1",
 	[ST_ACC_RESET] = ("UPDATE accounts SET password_hash = ?2, disabled = 0,"
 	    " password_changed_ms = ?3 WHERE name = ?1"),
+	[ST_ACC_TOTP] = "UPDATE accounts SET totp_key = ?2 WHERE name = ?1",
+	[ST_TOTP_LAST] = "SELECT step FROM totp_last WHERE name = ?1",
+	/* only forward: a step not after the recorded one changes no row */
+	[ST_TOTP_ACCEPT] = ("INSERT INTO totp_last (name, step) VALUES (?1, ?2)"
+	    " ON CONFLICT (name) DO UPDATE SET step = excluded.step"
+	    " WHERE excluded.step > totp_last.step"),
 };
 
 const struct store_sql store_sql_accounts = { "accounts", accounts_sql, ST_ACC_N };
@@ -74,6 +97,25 @@ hl_store_account_name_valid(const char *name)
 	return 1;
 }
 
+/* The TOTP secret column: NULL or 16..64 bytes (the schema's CHECK). */
+static int
+totp_col(sqlite3_stmt *st, int i, struct hl_operator_conf *op)
+{
+	const void *p;
+	int n;
+
+	op->totp_key_len = 0;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return HL_OK;
+	p = sqlite3_column_blob(st, i);
+	n = sqlite3_column_bytes(st, i);
+	if (p == NULL || n < HL_TOTP_KEY_MIN || n > HL_TOTP_KEY_MAX)
+		return HL_ERR_CORRUPT;
+	memcpy(op->totp_key, p, (size_t)n);
+	op->totp_key_len = (size_t)n;
+	return HL_OK;
+}
+
 /* Fill a from the current row of ACC_COLS (a text column longer than its
  * field, which only a tampered file can hold, is refused). */
 static int
@@ -94,7 +136,7 @@ row(sqlite3_stmt *st, struct hl_account *a)
 	a->op.disabled = sqlite3_column_int(st, 5) != 0;
 	a->created_ms = store_col_u64(st, 6);
 	a->password_changed_ms = store_col_u64(st, 7);
-	return HL_OK;
+	return totp_col(st, 8, &a->op);
 }
 
 int
@@ -263,4 +305,68 @@ hl_store_account_reset(struct hl_store *s, const char *name, const char *hash,
 	}
 	snprintf(detail, sizeof(detail), "name=%s", name);
 	return change(s, ST_ACC_RESET, "operator-reset", actor, detail, now_ms);
+}
+
+int
+hl_store_account_totp(struct hl_store *s, const char *name, const uint8_t *key, size_t keylen,
+    const char *actor, uint64_t now_ms)
+{
+	sqlite3_stmt *st;
+	char detail[HL_OPERATOR_MAX + 32];
+	int r;
+
+	if (s == NULL || (key != NULL && (keylen < HL_TOTP_KEY_MIN || keylen > HL_TOTP_KEY_MAX)))
+		return HL_ERR_INVALID;
+	if (!hl_store_account_name_valid(name))
+		return HL_ERR_NOT_FOUND;
+	st = ST(ST_ACC_TOTP);
+	if ((r = store_bind_text(s, st, 1, name)) != HL_OK ||
+	    (r = key != NULL ? store_bind_blob(s, st, 2, key, keylen) :
+	    store_bind_null(s, st, 2)) != HL_OK) {
+		store_reset(st);
+		return r;
+	}
+	snprintf(detail, sizeof(detail), "name=%s totp=%s", name, key != NULL ? "enrolled" :
+	    "removed");
+	return change(s, ST_ACC_TOTP, "operator-totp", actor, detail, now_ms);
+}
+
+int
+hl_store_totp_last(struct hl_store *s, const char *name, uint64_t *step)
+{
+	sqlite3_stmt *st;
+	int r, have = 0;
+
+	*step = 0;
+	if (s == NULL || store_check_name(name, HL_OPERATOR_MAX) != HL_OK)
+		return HL_ERR_INVALID;
+	st = ST(ST_TOTP_LAST);
+	if ((r = store_bind_text(s, st, 1, name)) == HL_OK &&
+	    (r = store_step_row(s, st, &have)) == HL_OK && have) {
+		if (sqlite3_column_int64(st, 0) < 0)
+			r = HL_ERR_CORRUPT;
+		else
+			*step = store_col_u64(st, 0);
+	}
+	store_reset(st);
+	return r;
+}
+
+int
+hl_store_totp_accept(struct hl_store *s, const char *name, uint64_t step)
+{
+	sqlite3_stmt *st;
+	int r, mode;
+
+	if (s == NULL || store_check_name(name, HL_OPERATOR_MAX) != HL_OK || step > INT64_MAX)
+		return HL_ERR_INVALID;
+	st = ST(ST_TOTP_ACCEPT);
+	if ((r = store_op_begin(s, &mode)) != HL_OK)
+		return r;
+	if ((r = store_bind_text(s, st, 1, name)) == HL_OK &&
+	    (r = store_bind_u64(s, st, 2, step)) == HL_OK &&
+	    (r = store_step_done(s, st)) == HL_OK && store_changes(s) == 0)
+		r = HL_ERR_EXISTS;
+	store_reset(st);
+	return store_op_end(s, mode, r);
 }

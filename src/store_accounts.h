@@ -45,4 +45,16 @@ HL_WUR int hl_store_account_disable(struct hl_store *s, const char *name, const 
 HL_WUR int hl_store_account_reset(struct hl_store *s, const char *name, const char *hash,
     const char *actor, uint64_t now_ms);
 
+/* Enrol a TOTP secret of keylen (HL_TOTP_KEY_MIN..HL_TOTP_KEY_MAX) bytes,
+ * replacing any, or remove it (key NULL). Audited as operator-totp
+ * ("name=N totp=enrolled|removed", never the secret). HL_ERR_NOT_FOUND. */
+HL_WUR int hl_store_account_totp(struct hl_store *s, const char *name, const uint8_t *key,
+    size_t keylen, const char *actor, uint64_t now_ms);
+/* The last step a one-time code of operator name (of the configuration or
+ * the database) was accepted for; 0 when none. OUT: *step. */
+HL_WUR int hl_store_totp_last(struct hl_store *s, const char *name, uint64_t *step);
+/* Record step as accepted for name if it is after the recorded one, in one
+ * statement; HL_ERR_EXISTS if it is not (the code was used already). */
+HL_WUR int hl_store_totp_accept(struct hl_store *s, const char *name, uint64_t step);
+
 #endif

@@ -74,6 +74,7 @@ extern const char store_stix_v10[];     /* 9 -> 10: STIX search index */
 extern const char store_blob_v11[];     /* 10 -> 11: large contents in files */
 extern const char store_blob_v13[];     /* 12 -> 13: contents sealed at rest */
 extern const char store_tracks_v12[];   /* 11 -> 12: the track stream and alerts */
+extern const char store_accounts_v14[]; /* 13 -> 14: TOTP secrets, last accepted steps */
 
 enum store_hold_state { HOLD_NONE = 0, HOLD_OPEN, HOLD_ENDED };
 

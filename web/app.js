@@ -99,6 +99,7 @@
 		$('view-login').hidden = false;
 		$('login-error').textContent = msg || '';
 		$('login-pass').value = '';
+		$('login-code').value = '';
 		$('login-user').focus();
 	}
 
@@ -114,10 +115,13 @@
 		ensureAudio();   // a user gesture: the FLASH tone may play later
 		$('login-error').textContent = '';
 		$('login-submit').disabled = true;
-		const r = await api('POST', '/console/login',
-		    { user: $('login-user').value, password: $('login-pass').value });
+		const body = { user: $('login-user').value, password: $('login-pass').value };
+		// the one-time code of an account with a second factor: sent only when given
+		if ($('login-code').value !== '') body.code = $('login-code').value;
+		const r = await api('POST', '/console/login', body);
 		$('login-submit').disabled = false;
 		$('login-pass').value = '';
+		$('login-code').value = '';   // a code is good once
 		if (r.status !== 200) {
 			$('login-error').textContent = (r.json && r.json.message) || ('login failed (' + r.status + ')');
 			return;

@@ -49,14 +49,15 @@ async function newPage(browser, node) {
 	return page;
 }
 
-async function login(page, user, password) {
+async function login(page, user, password, code) {
 	await page.fill('#login-user', user);
 	await page.fill('#login-pass', password);
+	if (code !== undefined) await page.fill('#login-code', code);
 	await page.click('#login-submit');
 }
 
-async function loggedIn(page, user, password) {
-	await login(page, user, password);
+async function loggedIn(page, user, password, code) {
+	await login(page, user, password, code);
 	await page.waitForSelector('#tabs:not([hidden])', { timeout: 5000 });
 	await page.waitForSelector('#live.on', { timeout: 5000 });
 }
@@ -242,7 +243,7 @@ async function tests(browser) {
 		const page = await newPage(browser, 'JPN');
 		await login(page, 'admin', 'not-the-password');
 		await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
-		assert.match(await page.textContent('#login-error'), /wrong user name or password/);
+		assert.match(await page.textContent('#login-error'), /wrong user name, password or one-time code/);
 		assert.equal(await page.isHidden('#tabs'), true);
 		assert.equal((await page.context().cookies()).some((c) => c.name === 'hl_session'), false);
 		const audit = await pageFetch(jpn, 'GET', '/api/v1/audit?limit=50');
@@ -251,6 +252,38 @@ async function tests(browser) {
 		await view(jpn, 'audit');
 		await jpn.waitForSelector('#audit-table tr[data-event="login-failed"]');
 		await page.context().close();
+	});
+
+	await test('the one-time code field: an account with a second factor needs it', async () => {
+		// an account of its own (enrolling ends the account's sessions), enrolled
+		// through the CLI; codes from oathtool (OATH Toolkit), not from hotline
+		const user = 'watch3', pass = 'one-time-watch-3';
+		execFileSync(cfg.hl, ['-c', cfg.nodes.JPN.conf, 'operator', 'add', user, '--role', 'officer',
+		    '--clearance', 'RESTRICTED', '--nationality', 'JPN', '--password-file', '-'],
+		    { input: pass + '\n', encoding: 'utf8' });
+		const out = hl('JPN', 'operator', 'totp', user);
+		const secret = /^secret ([A-Z2-7]+)$/m.exec(out)[1];
+		const code = () => execFileSync('oathtool', ['--totp', '-b', secret], { encoding: 'utf8' }).trim();
+		const page = await newPage(browser, 'JPN');
+		await login(page, user, pass);
+		await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+		assert.match(await page.textContent('#login-error'), /one-time code/);
+		assert.equal(await page.isHidden('#tabs'), true);
+		assert.equal(await page.inputValue('#login-code'), '');
+		const c = code();
+		await loggedIn(page, user, pass, c);
+		assert.equal(await page.inputValue('#login-code'), '');
+		const audit = await pageFetch(jpn, 'GET', '/api/v1/audit?limit=100');
+		assert.ok(audit.json.items.some((e) => e.event === 'login-failed' && e.actor === user &&
+		    /^console from [0-9.]+: wrong or missing one-time code$/.test(e.detail)), 'the missing code audited');
+		assert.ok(!audit.json.items.some((e) => e.detail.includes(c)), 'no code in the audit');
+		await page.context().close();
+		// the same code again in another browser: used already
+		const again = await newPage(browser, 'JPN');
+		await login(again, user, pass, c);
+		await again.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+		assert.equal(await again.isHidden('#tabs'), true);
+		await again.context().close();
 	});
 
 	await test('an operator with a lower clearance does not see a SECRET item', async () => {

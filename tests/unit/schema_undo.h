@@ -4,6 +4,9 @@
 #ifndef HL_TEST_SCHEMA_UNDO_H
 #define HL_TEST_SCHEMA_UNDO_H
 
+/* 13 -> 14: the operators' TOTP secrets and last accepted steps */
+#define DROP_V14 "ALTER TABLE accounts DROP COLUMN totp_key; DROP TABLE totp_last; "
+
 /* 12 -> 13: contents sealed at rest */
 #define DROP_V13 "ALTER TABLE envelopes DROP COLUMN content_sealed; DROP TABLE data_keys; "
 

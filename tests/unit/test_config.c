@@ -235,6 +235,36 @@ test_defaults(void **state)
 	assert_int_equal(cfg->npeers, 0);
 	assert_int_equal(cfg->noperators, 0);
 	assert_string_equal(cfg->cli_user, "");
+	assert_int_equal(cfg->require_totp, 0);   /* require_totp = none */
+}
+
+/* require_totp: the roles, and a configured account of such a role
+ * without totp_secret_file is refused at start */
+static void
+test_require_totp(void **state)
+{
+	char err[512], text[2048];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%srequire_totp = officer, admin\n", min_conf);
+	assert_int_equal(parse(text, err, sizeof(err)), HL_OK);
+	assert_int_equal(cfg->require_totp, HL_ROLE_BIT(HL_ROLE_OFFICER) |
+	    HL_ROLE_BIT(HL_ROLE_ADMIN));
+	snprintf(text, sizeof(text), "%srequire_totp = all\n", min_conf);
+	assert_int_equal(parse(text, err, sizeof(err)), HL_OK);
+	assert_int_equal(cfg->require_totp, HL_REQUIRE_TOTP_ALL);
+	expect_err("require_totp = admin\n[operator ann]\nrole = admin\nclearance = SECRET\n"
+	    "nationality = JPN\npassword = " HASH "\n", "t.conf:10: [operator ann]: require_totp "
+	    "covers the admin role: set totp_secret_file (see hotline.conf(5))");
+	/* an officer is not covered by "admin"; with the file key it parses */
+	snprintf(text, sizeof(text), "%srequire_totp = admin\n[operator ann]\nrole = officer\n"
+	    "clearance = SECRET\nnationality = JPN\npassword = " HASH "\n", min_conf);
+	assert_int_equal(parse(text, err, sizeof(err)), HL_OK);
+	snprintf(text, sizeof(text), "%srequire_totp = admin\n[operator ann]\nrole = admin\n"
+	    "clearance = SECRET\nnationality = JPN\npassword = " HASH "\n"
+	    "totp_secret_file = ann.totp\n", min_conf);
+	assert_int_equal(parse(text, err, sizeof(err)), HL_OK);
+	assert_true(cfg->operators[0].totp_key_len == 0);   /* read by hl_config_load */
 }
 
 static void
@@ -483,6 +513,12 @@ test_bad_values(void **state)
 	    "t.conf:10: password: expected a scrypt hash \"$scrypt$ln=N,r=R,p=P$salt$hash\" "
 	    "(see hotline operator add)");
 	expect_err("[operator a]\ndisabled = 1\n", "t.conf:10: disabled: expected yes or no");
+	expect_err("require_totp = root\n", "t.conf:9: require_totp: expected none, all or a "
+	    "list of officer, analyst, admin (each once)");
+	expect_err("require_totp = admin, admin\n", "t.conf:9: require_totp: expected none, all "
+	    "or a list of officer, analyst, admin (each once)");
+	expect_err("require_totp = admin,\n", "t.conf:9: require_totp: expected none, all "
+	    "or a list of officer, analyst, admin (each once)");
 	expect_err("[operator bad name]\n",
 	    "t.conf:9: [operator NAME]: expected 1..64 characters of A-Z a-z 0-9 . _ -");
 }
@@ -805,6 +841,35 @@ test_load(void **state)
 	assert_string_equal(err, want);
 	assert_int_equal(chmod(p2, 0600), 0);
 
+	/* an operator's TOTP secret file: read and decoded; refused when others
+	 * may read it or it holds no base32 secret */
+	snprintf(text, sizeof(text), "%s" "require_totp = admin\n[operator ann]\nrole = admin\n"
+	    "clearance = SECRET\nnationality = JPN\npassword = " HASH "\n"
+	    "totp_secret_file = ann.totp\n", min_conf);
+	write_text(path, text);
+	snprintf(p2, sizeof(p2), "%s/jpn/ann.totp", dir);
+	write_text(p2, "gezdgnbvgy3tqojqgezdgnbvgy3tqojq\n");
+	assert_int_equal(chmod(p2, 0600), 0);
+	assert_int_equal(hl_config_load(path, cfg, err, sizeof(err)), HL_OK);
+	assert_true(cfg->operators[0].totp_key_len == 20);
+	assert_memory_equal(cfg->operators[0].totp_key, "12345678901234567890", 20);
+	assert_int_equal(chmod(p2, 0644), 0);
+	assert_int_equal(hl_config_load(path, cfg, err, sizeof(err)), HL_ERR_CONFIG);
+	snprintf(want, sizeof(want), "%s:15: totp_secret_file: %s/jpn/ann.totp is accessible by "
+	    "group or others (mode 0644); chmod 600 it", path, rdir);
+	assert_string_equal(err, want);
+	write_text(p2, "GEZDGNBVGY3TQOJQ GEZDGNBVGY3TQOJQ\n");
+	assert_int_equal(chmod(p2, 0600), 0);
+	assert_int_equal(hl_config_load(path, cfg, err, sizeof(err)), HL_ERR_CONFIG);
+	snprintf(want, sizeof(want), "%s:15: totp_secret_file: %s/jpn/ann.totp does not hold a "
+	    "base32 secret of 16 to 64 bytes", path, rdir);
+	assert_string_equal(err, want);
+	write_text(p2, "GEZDGNBVGY3TQOJQ\n");   /* 10 bytes: too short */
+	assert_int_equal(chmod(p2, 0600), 0);
+	assert_int_equal(hl_config_load(path, cfg, err, sizeof(err)), HL_ERR_CONFIG);
+	assert_string_equal(err, want);
+	write_text(path, min_conf);
+
 	/* missing certificate */
 	snprintf(p2, sizeof(p2), "%s/jpn/node.crt", dir);
 	assert_int_equal(unlink(p2), 0);
@@ -848,6 +913,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_require_totp),
 		cmocka_unit_test(test_no_basedir),
 		cmocka_unit_test(test_crlf_bom_and_order),
 		cmocka_unit_test(test_long_names),

@@ -221,13 +221,15 @@ test_cookie(void **state)
 	assert_int_equal(hl_consolejson_cookie(big, sid), HL_ERR_MALFORMED);
 }
 
+static char login_code[HL_CONSOLE_CODE_MAX + 1];
+
 static int
 login(const char *body, char *user, char *pass)
 {
 	char err[200];
 
-	return hl_consolejson_login((const uint8_t *)body, strlen(body), user, pass, err,
-	    sizeof(err));
+	return hl_consolejson_login((const uint8_t *)body, strlen(body), user, pass, login_code,
+	    err, sizeof(err));
 }
 
 static void
@@ -240,6 +242,17 @@ test_login(void **state)
 	assert_int_equal(login("{\"user\":\"admin\",\"password\":\"p w\"}", user, pass), HL_OK);
 	assert_string_equal(user, "admin");
 	assert_string_equal(pass, "p w");
+	assert_string_equal(login_code, "");
+	/* the optional one-time code */
+	assert_int_equal(login("{\"user\":\"admin\",\"password\":\"p w\",\"code\":\"123456\"}",
+	    user, pass), HL_OK);
+	assert_string_equal(login_code, "123456");
+	assert_int_equal(login("{\"user\":\"admin\",\"password\":\"p w\",\"code\":123456}",
+	    user, pass), HL_ERR_MALFORMED);
+	assert_string_equal(pass, "");
+	assert_int_equal(login("{\"user\":\"admin\",\"password\":\"p w\",\"code\":"
+	    "\"12345678901234567\"}", user, pass), HL_ERR_MALFORMED);
+	assert_string_equal(login_code, "");
 	assert_int_equal(login("{\"user\":\"admin\"}", user, pass), HL_ERR_MALFORMED);
 	assert_string_equal(pass, "");
 	assert_int_equal(login("{\"user\":\"admin\",\"password\":\"\"}", user, pass),
@@ -427,6 +440,33 @@ test_labelcheck_shares_the_api_parser(void **state)
 	}
 }
 
+static int
+totp_body(const char *body, int *remove)
+{
+	char err[200];
+
+	return hl_consolejson_totp((const uint8_t *)body, strlen(body), remove, err, sizeof(err));
+}
+
+static void
+test_totp_body(void **state)
+{
+	int remove = 7;
+
+	(void)state;
+	assert_int_equal(totp_body("", &remove), HL_OK);
+	assert_int_equal(remove, 0);
+	assert_int_equal(totp_body("{}", &remove), HL_OK);
+	assert_int_equal(remove, 0);
+	assert_int_equal(totp_body("{\"remove\":true}", &remove), HL_OK);
+	assert_int_equal(remove, 1);
+	assert_int_equal(totp_body("{\"remove\":false}", &remove), HL_OK);
+	assert_int_equal(remove, 0);
+	assert_int_equal(totp_body("{\"remove\":1}", &remove), HL_ERR_MALFORMED);
+	assert_int_equal(totp_body("{\"secret\":\"AAAA\"}", &remove), HL_ERR_MALFORMED);
+	assert_int_equal(totp_body("[]", &remove), HL_ERR_MALFORMED);
+}
+
 int
 main(void)
 {
@@ -436,6 +476,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operator_body, setup, teardown),
+		cmocka_unit_test(test_totp_body),
 		cmocka_unit_test_setup_teardown(test_labelcheck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_labelcheck_shares_the_api_parser, setup,
 		    teardown),

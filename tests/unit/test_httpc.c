@@ -329,6 +329,19 @@ test_httpc_head(void **state)
 	assert_null(strstr(h, "Content-"));
 	assert_non_null(strstr(h, "\r\n\r\n"));
 	assert_int_equal(strlen(strstr(h, "\r\n\r\n")), 4);
+	assert_null(strstr(h, "X-Hotline-OTP"));
+	/* the one-time code beside the credentials; digits only */
+	c.otp = "012345";
+	h = head_of(&c, &rq, &rc);
+	assert_int_equal(rc, HL_OK);
+	assert_non_null(strstr(h, "\r\nAuthorization: Basic YWxpY2U6cHc=\r\nX-Hotline-OTP: 012345\r\n"));
+	c.otp = "12\r\nX-Injected: 1";
+	(void)head_of(&c, &rq, &rc);
+	assert_int_equal(rc, HL_ERR_INVALID);
+	c.otp = "12345678901234567";
+	(void)head_of(&c, &rq, &rc);
+	assert_int_equal(rc, HL_ERR_INVALID);
+	c.otp = NULL;
 	/* a body with its media type; an IPv6 host; no user, no Authorization */
 	rq.method = "POST";
 	rq.path = "/taxii2/hotline/collections/x/objects/";

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <openssl/crypto.h>
 
 #include "alloc.h"
 #include "errors.h"
@@ -22,6 +23,7 @@
 #include "schema_undo.h"
 #include "store_accounts.h"
 #include "store_stix.h"
+#include "pwhash.h"
 
 struct fx {
 	char dir[64];
@@ -203,7 +205,7 @@ test_open_creates_private_wal_db(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 13);
+	assert_int_equal(sqlite3_column_int(st, 0), 14);
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
 	/* v8: the deadline scan's partial indexes */
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE"
@@ -1377,39 +1379,43 @@ test_versions(void **state)
 
 	open_fx(f);
 	close_fx(f);
+	raw_exec(f->path, "PRAGMA user_version = 15");
+	expect_open_fails(f, HL_ERR_VERSION, "schema version 15 is newer than this hotline "
+	    "supports (14)");
 	raw_exec(f->path, "PRAGMA user_version = 14");
-	expect_open_fails(f, HL_ERR_VERSION, "schema version 14 is newer than this hotline "
-	    "supports (13)");
-	raw_exec(f->path, "PRAGMA user_version = 13");
+	open_fx(f);
+	close_fx(f);
+	/* a version-13 file (before the TOTP columns) is migrated */
+	raw_exec(f->path, DROP_V14 "PRAGMA user_version = 13");
 	open_fx(f);
 	close_fx(f);
 	/* a version-12 file (before sealed contents) is migrated */
-	raw_exec(f->path, DROP_V13 "PRAGMA user_version = 12");
+	raw_exec(f->path, DROP_V14 DROP_V13 "PRAGMA user_version = 12");
 	open_fx(f);
 	close_fx(f);
 	/* a version-10 file (before the envelope files) is migrated */
-	raw_exec(f->path, DROP_V13 DROP_V12 "PRAGMA user_version = 11");
+	raw_exec(f->path, DROP_V14 DROP_V13 DROP_V12 "PRAGMA user_version = 11");
 	open_fx(f);
 	close_fx(f);
-	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "PRAGMA user_version = 10");
+	raw_exec(f->path, DROP_V14 DROP_V13 DROP_V12 DROP_V11 "PRAGMA user_version = 10");
 	open_fx(f);
 	close_fx(f);
 	/* a version-9 file (before the STIX search index) is migrated */
-	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_terms; DROP TABLE stix_links;"
+	raw_exec(f->path, DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_terms; DROP TABLE stix_links;"
 	    " DROP TABLE stix_search_backfill; DROP INDEX stix_objects_id; PRAGMA user_version = 9");
 	open_fx(f);
 	close_fx(f);
 	/* a version-8 file (before stix_collections) is migrated (test_stixdb checks it) */
-	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
+	raw_exec(f->path, DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	open_fx(f);
 	close_fx(f);
 	/* a version-7 file (before the deadline-scan indexes) is migrated */
-	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
+	raw_exec(f->path, DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
 	    " PRAGMA user_version = 7");
 	open_fx(f);
 	close_fx(f);
 	/* a version-2 file (before the tracks and transit tables) is migrated */
-	raw_exec(f->path, DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in;"
+	raw_exec(f->path, DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in;"
 	    " DROP INDEX deliveries_delivered; DROP TABLE tracks; DROP TABLE track_updates;"
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"
@@ -1543,6 +1549,7 @@ test_existing_database(void **state)
 	assert_int_equal(hl_store_account_get(f->s, "watch1", &a), HL_OK);
 	assert_true(a.op.role == HL_ROLE_OFFICER && a.op.clearance == 2);
 	assert_string_equal(a.op.nationality, "JPN");
+	assert_true(a.op.totp_key_len == 0);   /* migrated: none enrolled */
 	/* STIX */
 	assert_int_equal(hl_store_stix_count(f->s, "intel", &cnt), HL_OK);
 	assert_true(cnt == 13);
@@ -2367,6 +2374,65 @@ test_blob_files(void **state)
 }
 
 
+/* The second factor's columns (schema 14): enrol, read back, remove,
+ * audited without the secret; the last accepted step only goes forward. */
+static void
+test_accounts_totp(void **state)
+{
+	struct fx *f = *state;
+	struct hl_operator_conf op;
+	struct hl_account a;
+	struct hl_audit_entry *au = NULL;
+	uint8_t key[HL_TOTP_KEY_BYTES];
+	uint64_t step = 99;
+	size_t n = 0;
+
+	open_fx(f);
+	memset(&op, 0, sizeof(op));
+	memset(key, 0xa5, sizeof(key));
+	snprintf(op.name, sizeof(op.name), "olga");
+	snprintf(op.nationality, sizeof(op.nationality), "JPN");
+	op.role = HL_ROLE_ADMIN;
+	assert_int_equal(hl_pwhash_make("correct horse", 10, op.password_hash,
+	    sizeof(op.password_hash)), HL_OK);
+	assert_int_equal(hl_store_account_add(f->s, &op, "admin", 1000), HL_OK);
+	assert_int_equal(hl_store_account_get(f->s, "olga", &a), HL_OK);
+	assert_true(a.op.totp_key_len == 0);
+	assert_int_equal(hl_store_account_totp(f->s, "olga", key, sizeof(key), "admin", 2000),
+	    HL_OK);
+	assert_int_equal(hl_store_account_get(f->s, "olga", &a), HL_OK);
+	assert_true(a.op.totp_key_len == sizeof(key));
+	assert_memory_equal(a.op.totp_key, key, sizeof(key));
+	assert_int_equal(hl_store_account_totp(f->s, "nobody", key, sizeof(key), "admin", 2000),
+	    HL_ERR_NOT_FOUND);
+	assert_int_equal(hl_store_account_totp(f->s, "olga", key, 15, "admin", 2000),
+	    HL_ERR_INVALID);
+	assert_int_equal(hl_store_account_totp(f->s, "olga", NULL, 0, "admin", 3000), HL_OK);
+	assert_int_equal(hl_store_account_get(f->s, "olga", &a), HL_OK);
+	assert_true(a.op.totp_key_len == 0);
+	/* the audit: added, enrolled, removed; no secret in it */
+	assert_int_equal(hl_store_audit_list(f->s, 1, 10, &au, &n), HL_OK);
+	assert_true(n == 3);
+	assert_string_equal(au[1].event, "operator-totp");
+	assert_string_equal(au[1].detail, "name=olga totp=enrolled");
+	assert_string_equal(au[2].detail, "name=olga totp=removed");
+	HL_FREE(au);
+	/* steps: none yet, then only forward */
+	assert_int_equal(hl_store_totp_last(f->s, "olga", &step), HL_OK);
+	assert_true(step == 0);
+	assert_int_equal(hl_store_totp_accept(f->s, "olga", 57000000), HL_OK);
+	assert_int_equal(hl_store_totp_accept(f->s, "olga", 57000000), HL_ERR_EXISTS);
+	assert_int_equal(hl_store_totp_accept(f->s, "olga", 56999999), HL_ERR_EXISTS);
+	assert_int_equal(hl_store_totp_last(f->s, "olga", &step), HL_OK);
+	assert_true(step == 57000000);
+	assert_int_equal(hl_store_totp_accept(f->s, "olga", 57000001), HL_OK);
+	assert_int_equal(hl_store_totp_last(f->s, "olga", &step), HL_OK);
+	assert_true(step == 57000001);
+	/* per name: another operator's steps are its own */
+	assert_int_equal(hl_store_totp_accept(f->s, "admin", 57000000), HL_OK);
+	OPENSSL_cleanse(&a, sizeof(a));
+}
+
 int
 main(void)
 {
@@ -2404,6 +2470,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_contents, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accounts_totp, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
