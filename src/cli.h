@@ -112,7 +112,7 @@ extern const char hl_cli_pki_usage[], hl_cli_send_usage[], hl_cli_inbox_usage[],
     hl_cli_sent_usage[], hl_cli_show_usage[], hl_cli_ack_usage[], hl_cli_delivery_usage[],
     hl_cli_status_usage[], hl_cli_audit_usage[], hl_cli_keys_usage[],
     hl_cli_track_report_usage[], hl_cli_tracks_usage[], hl_cli_track_alerts_usage[], hl_cli_operator_usage[],
-    hl_cli_stix_usage[], hl_cli_misp_usage[], hl_cli_taxii_usage[];
+    hl_cli_stix_usage[], hl_cli_misp_usage[], hl_cli_taxii_usage[], hl_cli_backup_usage[];
 
 int hl_cli_pki(struct hl_cli *c, int argc, char **argv);            /* cli_pki.c */
 int hl_cli_send(struct hl_cli *c, int argc, char **argv);           /* cli_msg.c */
@@ -131,5 +131,7 @@ int hl_cli_tracks(struct hl_cli *c, int argc, char **argv);
 int hl_cli_stix(struct hl_cli *c, int argc, char **argv);           /* cli_stix.c */
 int hl_cli_misp(struct hl_cli *c, int argc, char **argv);
 int hl_cli_taxii(struct hl_cli *c, int argc, char **argv);
+int hl_cli_backup(struct hl_cli *c, int argc, char **argv);         /* cli_backup.c */
+int hl_cli_restore(struct hl_cli *c, int argc, char **argv);
 
 #endif

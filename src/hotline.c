@@ -44,6 +44,8 @@ static const char global_usage[] =
     "  stix push|search|sight   STIX 2.1 objects: push a bundle, search, sight\n"
     "  misp import   convert a MISP event to STIX 2.1 and push it\n"
     "  taxii pull|sources       external TAXII sources polled by the node\n"
+    "  backup FILE | backup verify FILE   a sealed backup of the node, and its check\n"
+    "  restore FILE DIR         a backup's files into DIR, checked\n"
     "  help [CMD]    this help, or a command's help\n"
     "\n"
     "Options:\n"
@@ -75,6 +77,8 @@ static const struct cmd cmds[] = {
 	{ "stix", hl_cli_stix, hl_cli_stix_usage },
 	{ "misp", hl_cli_misp, hl_cli_misp_usage },
 	{ "taxii", hl_cli_taxii, hl_cli_taxii_usage },
+	{ "backup", hl_cli_backup, hl_cli_backup_usage },
+	{ "restore", hl_cli_restore, hl_cli_backup_usage },
 	{ "help", NULL, global_usage },
 };
 

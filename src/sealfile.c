@@ -36,23 +36,22 @@ hl_seal_kek_set(const uint8_t *material, size_t len)
 	return r;
 }
 
-int
-hl_seal_derive(const uint8_t *material, size_t len, uint8_t out[static HL_SEAL_KEK])
+/* HKDF-SHA256 of ikm, 32 bytes out. */
+static int
+hkdf(const uint8_t *ikm, size_t ikmlen, const uint8_t *salt, size_t saltlen, const char *info,
+    uint8_t out[static HL_SEAL_KEK])
 {
 	EVP_PKEY_CTX *pc = NULL;
 	size_t outlen = HL_SEAL_KEK;
 	int r = HL_ERR_CRYPTO;
 
-	if (material == NULL || len < HL_SEAL_MATERIAL_MIN || len > HL_SEAL_FILE_MAX)
-		return HL_ERR_INVALID;
 	if ((pc = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL)) == NULL ||
 	    EVP_PKEY_derive_init(pc) != 1 ||
 	    EVP_PKEY_CTX_set_hkdf_md(pc, EVP_sha256()) != 1 ||
-	    EVP_PKEY_CTX_set1_hkdf_salt(pc, (const unsigned char *)SEAL_HKDF_SALT,
-	    (int)strlen(SEAL_HKDF_SALT)) != 1 ||
-	    EVP_PKEY_CTX_set1_hkdf_key(pc, material, (int)len) != 1 ||
-	    EVP_PKEY_CTX_add1_hkdf_info(pc, (const unsigned char *)SEAL_HKDF_INFO,
-	    (int)strlen(SEAL_HKDF_INFO)) != 1 ||
+	    EVP_PKEY_CTX_set1_hkdf_salt(pc, salt, (int)saltlen) != 1 ||
+	    EVP_PKEY_CTX_set1_hkdf_key(pc, ikm, (int)ikmlen) != 1 ||
+	    EVP_PKEY_CTX_add1_hkdf_info(pc, (const unsigned char *)info,
+	    (int)strlen(info)) != 1 ||
 	    EVP_PKEY_derive(pc, out, &outlen) != 1 || outlen != HL_SEAL_KEK)
 		goto out;
 	r = HL_OK;
@@ -63,6 +62,24 @@ out:
 	}
 	EVP_PKEY_CTX_free(pc);
 	return r;
+}
+
+int
+hl_seal_derive(const uint8_t *material, size_t len, uint8_t out[static HL_SEAL_KEK])
+{
+	if (material == NULL || len < HL_SEAL_MATERIAL_MIN || len > HL_SEAL_FILE_MAX)
+		return HL_ERR_INVALID;
+	return hkdf(material, len, (const uint8_t *)SEAL_HKDF_SALT, strlen(SEAL_HKDF_SALT),
+	    SEAL_HKDF_INFO, out);
+}
+
+int
+hl_seal_subkey(const uint8_t key[static HL_SEAL_KEK], const uint8_t *salt, size_t saltlen,
+    const char *info, uint8_t out[static HL_SEAL_KEK])
+{
+	if (salt == NULL || saltlen == 0 || saltlen > 1024 || info == NULL)
+		return HL_ERR_INVALID;
+	return hkdf(key, HL_SEAL_KEK, salt, saltlen, info, out);
 }
 
 void

@@ -53,6 +53,10 @@ HL_WUR int hl_seal_kek_load(const char *source, char *err, size_t errlen);
 HL_WUR int hl_seal_kek_set(const uint8_t *material, size_t len);
 /* The KEK of key material, without keeping it (pki init). */
 HL_WUR int hl_seal_derive(const uint8_t *material, size_t len, uint8_t out[static HL_SEAL_KEK]);
+/* A key for another use of the KEK: HKDF-SHA256(kek, salt, info) (the
+ * backup key, backup.h). */
+HL_WUR int hl_seal_subkey(const uint8_t key[static HL_SEAL_KEK], const uint8_t *salt,
+    size_t saltlen, const char *info, uint8_t out[static HL_SEAL_KEK]);
 /* Forget the KEK (wiped). */
 void hl_seal_kek_wipe(void);
 /* 1 when a KEK is held. */

@@ -1265,6 +1265,29 @@ hl_store_open_readonly(const char *path, struct hl_store **out, char *err, size_
 	return store_open(path, 1, out, err, errlen);
 }
 
+int
+hl_store_snapshot(const char *db_path, const char *out_path, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int r = HL_ERR_STORE;
+
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(db, 10000) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, out_path, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: cannot take a snapshot into %s: %s", db_path, out_path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	r = HL_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return r;
+}
+
 void
 hl_store_close(struct hl_store *s)
 {

@@ -281,6 +281,10 @@ HL_WUR int hl_store_audit_verify_signed(struct hl_store *s,
 
 /* Open read-only for offline verification (hotline audit verify). */
 HL_WUR int hl_store_open_readonly(const char *path, struct hl_store **out, char *err, size_t errlen);
+/* A consistent copy of the database at db_path as it is now (VACUUM INTO
+ * out_path, which must not exist), while a node may be writing it. */
+HL_WUR int hl_store_snapshot(const char *db_path, const char *out_path, char *err,
+    size_t errlen);
 
 /* One audit entry as "hotline audit list" shows it (fields longer than the
  * arrays, which only a tampered file can hold, are cut). */
