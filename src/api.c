@@ -782,12 +782,39 @@ out:
 	hl_msg_clear(&m);
 }
 
+/* The certificates to renew in time: "renew" within cert_warn. */
+static json_t *
+status_certs(struct hl_api *a)
+{
+	const struct hl_cert_info *c;
+	int64_t now = (int64_t)(hl_now_ms() / 1000), left;
+	json_t *arr = json_array(), *e;
+	size_t n = hl_node_certs(a->node, &c), i;
+
+	for (i = 0; arr != NULL && i < n; i++) {
+		left = c[i].not_after_s - now;
+		e = json_pack("{s:s, s:s, s:o, s:o, s:s}", "role", c[i].role, "path", c[i].path,
+		    "not_after", c[i].not_after_s != 0 ?
+		    hl_apijson_time((uint64_t)c[i].not_after_s * 1000) : json_null(),
+		    "days_left", c[i].not_after_s != 0 ?
+		    json_integer((json_int_t)(left >= 0 ? (left + 86399) / 86400 : left / 86400)) :
+		    json_null(),
+		    "state", c[i].not_after_s == 0 ? "unreadable" : left <= 0 ? "expired" :
+		    left <= (int64_t)a->cfg->cert_warn_s ? "renew" : "ok");
+		if (e == NULL || json_array_append_new(arr, e) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	return arr;
+}
+
 static void
 handle_status(struct hl_api *a, struct evhttp_request *req)
 {
 	struct hl_node_sig_stats sg;
 	struct hl_peer_status *st = NULL;
-	json_t *o = NULL, *peers = NULL, *p;
+	json_t *o = NULL, *peers = NULL, *certs = NULL, *p;
 	size_t n = 0, i;
 	int r;
 
@@ -830,6 +857,8 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 			goto nomem;
 		annotate_peer(a, st[i].node, p);
 	}
+	if ((certs = status_certs(a)) == NULL)
+		goto nomem;
 	hl_node_sig_stats(a->node, &sg);
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:{s:I, s:I, s:I, s:I}, s:O}",
 	    "node", a->cfg->node, "partner", a->cfg->partner, "version", HL_VERSION,
@@ -841,14 +870,16 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 	    "roots_verified", (json_int_t)sg.roots_verified,
 	    "root_cache_hits", (json_int_t)sg.cache_hits,
 	    "peers", peers);
-	if (o == NULL)
+	if (o == NULL || json_object_set(o, "certificates", certs) != 0)
 		goto nomem;
 	hl_http_reply_json(req, 200, o);
 	goto out;
 nomem:
+	json_decref(o);
 	hl_http_reply_error(req, 500, "internal", "out of memory");
 out:
 	json_decref(peers);
+	json_decref(certs);
 	hl_free(st);
 }
 

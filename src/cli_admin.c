@@ -18,7 +18,36 @@ const char hl_cli_status_usage[] =
     "usage: hotline status [--json]\n"
     "\n"
     "This node (name, suite, start time) and each peer link: up or down, round\n"
-    "trip time, queue depth, last heartbeat, last error.\n";
+    "trip time, queue depth, last heartbeat, last error; then the certificates the\n"
+    "node depends on: those to renew (cert_warn) one line each, the rest counted.\n";
+
+/* The certificates: one line, or one line each to renew. */
+static void
+status_certs(json_t *certs)
+{
+	json_t *e;
+	size_t i, ok = 0;
+	json_int_t least = -1;
+
+	json_array_foreach(certs, i, e) {
+		if (strcmp(hl_cli_jstr(e, "state"), "ok") == 0) {
+			ok++;
+			if (least < 0 || hl_cli_jint(e, "days_left") < least)
+				least = hl_cli_jint(e, "days_left");
+			continue;
+		}
+		printf("  certificate %s %s: %s", hl_cli_jstr(e, "role"), hl_cli_jstr(e, "path"),
+		    strcmp(hl_cli_jstr(e, "state"), "renew") == 0 ? "RENEW" :
+		    strcmp(hl_cli_jstr(e, "state"), "expired") == 0 ? "EXPIRED" : "UNREADABLE");
+		if (json_is_integer(json_object_get(e, "days_left")))
+			printf(", %" JSON_INTEGER_FORMAT " day(s) left (expires %s)",
+			    hl_cli_jint(e, "days_left"), hl_cli_jstr(e, "not_after"));
+		printf("\n");
+	}
+	if (ok > 0)
+		printf("  certificates: %zu ok, the first to expire in %" JSON_INTEGER_FORMAT
+		    " days\n", ok, least);
+}
 
 int
 hl_cli_status(struct hl_cli *c, int argc, char **argv)
@@ -87,6 +116,7 @@ hl_cli_status(struct hl_cli *c, int argc, char **argv)
 		}
 		printf("\n");
 	}
+	status_certs(json_object_get(resp, "certificates"));
 	json_decref(resp);
 	return EX_OK;
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "cli.h"
@@ -32,7 +34,15 @@ const char hl_cli_pki_usage[] =
     "\n"
     "Seal the node's key files still in clear (key, tls_key, data/kem/*.key) under\n"
     "the seal_key its configuration names, in place, keeping their owner. Run it\n"
-    "with the node stopped, after adding seal_key (docs/INSTALL.md).\n";
+    "with the node stopped, after adding seal_key (docs/INSTALL.md).\n"
+    "\n"
+    "       hotline -c node.conf pki renew --ca CADIR [--days N]\n"
+    "\n"
+    "Renew the node's certificates (certificate, tls_certificate, and\n"
+    "console_certificate when CADIR has the console CA) for the keys it has, from\n"
+    "the CA in CADIR (ca.key, ca.crt), valid N days from now (default 365; the\n"
+    "console's 397). The keys stay; each file is replaced whole. Restart the node\n"
+    "to present them (docs/INSTALL.md, \"Renewing certificates\").\n";
 
 /* Seal path in place when it is in clear. OUT: *done (1 sealed now). */
 static int
@@ -56,6 +66,82 @@ seal_one(const char *path, unsigned *sealed, unsigned *already)
 	}
 	hl_free_secret(pt, ptlen);
 	return EX_OK;
+}
+
+/* Renew the certificate at cert for the key at key. */
+static int
+renew_one(struct hl_cli *c, const char *ca, const char *key, const char *cert, int console,
+    int64_t days)
+{
+	char err[HL_PATH_MAX + 256];
+	EVP_PKEY *k = NULL;
+	int64_t now = (int64_t)time(NULL), na = 0;
+	int r;
+
+	if ((r = hl_seal_read_pkey(key, &k, err, sizeof(err))) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki renew: %s", err);
+	r = console ? hl_pki_renew_console(ca, c->cfg.node, k, cert, err, sizeof(err)) :
+	    hl_pki_renew_node(ca, c->cfg.node, k, now - 3600, now + days * 86400, cert, err,
+	    sizeof(err));
+	EVP_PKEY_free(k);
+	if (r != HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki renew: %s", err);
+	if (hl_pki_cert_not_after(cert, &na, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki renew: %s", err);
+	{
+		time_t t = (time_t)na;
+		struct tm tm;
+		char when[32] = "?";
+
+		if (gmtime_r(&t, &tm) != NULL)
+			(void)strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("renewed %s: valid until %s (%lld days)\n", cert, when,
+		    (long long)((na - now) / 86400));
+	}
+	return EX_OK;
+}
+
+/* hotline -c node.conf pki renew --ca CADIR [--days N] */
+static int
+pki_renew(struct hl_cli *c, int argc, char **argv)
+{
+	const char *ca = NULL, *days_s = NULL;
+	struct hl_cli_opt opts[] = { { "ca", 1, &ca, NULL }, { "days", 1, &days_s, NULL },
+		{ NULL, 0, NULL, NULL } };
+	char *pos[1], err[HL_PATH_MAX + 256], cca[HL_PATH_MAX + 32], *end;
+	long days = 365;
+	int help, npos, rc;
+
+	if ((rc = hl_cli_opts("pki renew", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_pki_usage, stdout);
+		return EX_OK;
+	}
+	if (ca == NULL)
+		return hl_cli_fail(EX_USAGE, "pki renew: --ca CADIR is required");
+	if (days_s != NULL) {
+		errno = 0;
+		days = strtol(days_s, &end, 10);
+		if (errno != 0 || *end != '\0' || days < 1 || days > 3650)
+			return hl_cli_fail(EX_USAGE, "pki renew: --days must be 1..3650");
+	}
+	if ((rc = hl_cli_load_config(c)) != EX_OK)
+		return rc;
+	if (c->cfg.seal_key[0] != '\0' && hl_seal_kek_load(c->cfg.seal_key, err, sizeof(err)) !=
+	    HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki renew: %s", err);
+	rc = renew_one(c, ca, c->cfg.key_path, c->cfg.cert_path, 0, days);
+	if (rc == EX_OK && strcmp(c->cfg.tls_cert_path, c->cfg.cert_path) != 0)
+		rc = renew_one(c, ca, c->cfg.tls_key_path, c->cfg.tls_cert_path, 0, days);
+	snprintf(cca, sizeof(cca), "%s/console-ca.key", ca);
+	if (rc == EX_OK && c->cfg.console_cert_path[0] != '\0' && access(cca, F_OK) == 0)
+		rc = renew_one(c, ca, c->cfg.console_key_path, c->cfg.console_cert_path, 1, days);
+	hl_seal_kek_wipe();
+	if (rc == EX_OK)
+		printf("restart the node to present them (its links come back in seconds; what "
+		    "is queued waits)\n");
+	return rc;
 }
 
 /* hotline -c node.conf pki seal */
@@ -117,14 +203,16 @@ hl_cli_pki(struct hl_cli *cli, int argc, char **argv)
 
 	if (argc == 1 && strcmp(argv[0], "seal") == 0)
 		return pki_seal(cli);
+	if (argc >= 1 && strcmp(argv[0], "renew") == 0)
+		return pki_renew(cli, argc - 1, argv + 1);
 	/* init works on files only: no node, no configuration of its own */
 	if (argc < 1 || strcmp(argv[0], "init") != 0) {
 		if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
 			fputs(hl_cli_pki_usage, stdout);
 			return EX_OK;
 		}
-		return hl_cli_fail(EX_USAGE, "pki: expected \"pki init\" or \"pki seal\" (see "
-		    "hotline pki --help)");
+		return hl_cli_fail(EX_USAGE, "pki: expected \"pki init\", \"pki seal\" or \"pki "
+		    "renew\" (see hotline pki --help)");
 	}
 	if ((rc = hl_cli_opts("pki init", argc - 1, argv + 1, opts, &help, pos, 0, &npos)) != EX_OK)
 		return rc;

@@ -136,6 +136,7 @@ struct hl_config {
 	/* max_clock_skew = 5m: an envelope created further ahead of our clock
 	 * is refused (its lifetime and deadlines would stretch) */
 	uint32_t max_clock_skew_s;
+	uint32_t cert_warn_s;                 /* cert_warn = 30d: renewal warnings this far ahead */
 	uint32_t kem_rotate_s;                /* kem_rotate = 24h */
 	uint32_t kem_keep_s;                  /* kem_keep = 7d: longest an old KEM secret key is held */
 	uint32_t ack_deadline_s[HL_PRECEDENCES]; /* ack_flash/immediate/priority/routine = 10m/30m/3h/6h */

@@ -358,6 +358,7 @@ config_defaults(struct hl_config *c)
 	c->reconnect_max_ms = 30000;
 	c->default_ttl_s = 7 * 86400;
 	c->max_clock_skew_s = 300;
+	c->cert_warn_s = 30 * 86400;
 	c->kem_rotate_s = 86400;
 	c->crypto_threads = HL_CRYPTO_THREADS_AUTO;
 	c->track_alerts = 1;

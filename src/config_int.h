@@ -34,6 +34,7 @@ enum node_key {
 	NK_CONSOLE_CERT, NK_CONSOLE_KEY,   /* console_certificate, console_key (console.c) */
 	NK_TLS_CERT, NK_TLS_KEY,         /* the TLS key pair, apart from the signing key */
 	NK_SEAL_KEY,                     /* seal_key: the key files' KEK (sealfile.h) */
+	NK_CERT_WARN,                    /* cert_warn: certificates' renewal warning */
 	NK_CRYPTO_THREADS,               /* crypto_threads: the sealing/opening pool (workq.c) */
 	NK_TRACK_ALERTS,                 /* track_alerts: raise track alerts at all */
 	NK_TRACK_ALERT_CONFIDENCE,       /* track_alert_confidence: the threshold */

@@ -418,6 +418,12 @@ nk_envelope_ttl(struct pctx *x, const char *v, char *msg, size_t ml)
 }
 
 static int
+nk_cert_warn(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 86400000, 366ull * 86400000, 1, &x->c->cert_warn_s, msg, ml);
+}
+
+static int
 nk_max_clock_skew(struct pctx *x, const char *v, char *msg, size_t ml)
 {
 	return set_duration(v, 1000, 86400000, 1, &x->c->max_clock_skew_s, msg, ml);
@@ -1143,6 +1149,7 @@ const struct key_def config_node_keys[NK_COUNT] = {
 	[NK_TLS_CERT] = { "tls_certificate", 0, nk_tls_cert },
 	[NK_TLS_KEY] = { "tls_key", 0, nk_tls_key },
 	[NK_SEAL_KEY] = { "seal_key", 0, nk_seal_key },
+	[NK_CERT_WARN] = { "cert_warn", 0, nk_cert_warn },
 	[NK_CRYPTO_THREADS] = { "crypto_threads", 0, nk_crypto_threads },
 	[NK_TRACK_ALERTS] = { "track_alerts", 0, nk_track_alerts },
 	[NK_TRACK_ALERT_CONFIDENCE] = { "track_alert_confidence", 0, nk_track_alert_confidence },

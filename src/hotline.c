@@ -27,6 +27,7 @@ static const char global_usage[] =
     "Commands:\n"
     "  pki init      create CAs, node certificates and configs for a federation\n"
     "  pki seal      seal a node's key files still in clear under its seal_key\n"
+    "  pki renew     renew a node's certificates from its CA\n"
     "  send          send an envelope (prints its id)\n"
     "  inbox         list received envelopes\n"
     "  sent          list sent envelopes with their delivery summary\n"

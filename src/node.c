@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "log.h"
 #include "node_int.h"
+#include "pki.h"
 #include "sealfile.h"
 #include "nodeinit.h"
 #include "workq.h"
@@ -168,6 +169,49 @@ uint64_t
 hl_node_started_ms(const struct hl_node *n)
 {
 	return n->started_ms;
+}
+
+size_t
+hl_node_certs(const struct hl_node *n, const struct hl_cert_info **out)
+{
+	*out = n->certs;
+	return n->ncerts;
+}
+
+static void
+cert_add(struct hl_node *n, const char *role, const char *path)
+{
+	struct hl_cert_info *c;
+	char err[HL_PATH_MAX + 64];
+	size_t i;
+
+	if (path[0] == '\0' || n->ncerts >= sizeof(n->certs) / sizeof(n->certs[0]))
+		return;
+	for (i = 0; i < n->ncerts; i++)
+		if (strcmp(n->certs[i].path, path) == 0)
+			return;   /* one file named twice (tls_certificate = certificate) */
+	c = &n->certs[n->ncerts++];
+	snprintf(c->role, sizeof(c->role), "%s", role);
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (hl_pki_cert_not_after(path, &c->not_after_s, err, sizeof(err)) != HL_OK)
+		log_warnx("certificate %s: %s", role, err);
+}
+
+/* What to renew in time (node_timer.c warns): read once at start. */
+static void
+certs_load(struct hl_node *n)
+{
+	char role[HL_NODE_NAME_MAX + 24];
+	unsigned i;
+
+	cert_add(n, "certificate", n->cfg.cert_path);
+	cert_add(n, "tls_certificate", n->cfg.tls_cert_path);
+	cert_add(n, "console_certificate", n->cfg.console_cert_path);
+	cert_add(n, "ca", n->cfg.ca_path);
+	for (i = 0; i < n->cfg.npeers; i++) {
+		snprintf(role, sizeof(role), "peer %s ca", n->cfg.peers[i].node);
+		cert_add(n, role, n->cfg.peers[i].ca_path);
+	}
 }
 
 /* Read the peer partner's CA (hl_config_load checked it against its pin). */
@@ -393,6 +437,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		goto out;
 	}
 	snprintf(n->kem_dir, sizeof(n->kem_dir), "%s/kem", n->cfg.data_dir);
+	certs_load(n);
 	/* this node's seal key, for its key files and TLS keys (hotlined read
 	 * it already; several nodes in one process, as in tests, each read
 	 * their own here); hotlined wipes it once the node is up */

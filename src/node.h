@@ -120,6 +120,14 @@ uint64_t hl_node_flash_busy(struct hl_node *n);
 struct hl_job;
 void hl_node_offload(struct hl_node *n, struct hl_job *j);
 uint64_t hl_node_started_ms(const struct hl_node *n);
+/* The certificates the node depends on, read at start (docs/CONFIG.md,
+ * cert_warn): its own, its partner's CA, each peer's CA. */
+struct hl_cert_info {
+	char role[HL_NODE_NAME_MAX + 24];   /* "certificate", "peer KOR/node-1 ca", ... */
+	char path[HL_PATH_MAX];
+	int64_t not_after_s;                /* 0: could not be read */
+};
+size_t hl_node_certs(const struct hl_node *n, const struct hl_cert_info **out);
 
 /* ---- post-commit events ----
  * The node announces each change once it has committed, on its loop, to

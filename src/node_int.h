@@ -228,6 +228,10 @@ struct hl_node {
 	uint64_t desc_at_ms;
 	uint64_t started_ms;
 	uint64_t overdue_scan_ms;
+	/* certificates to renew in time (node_timer.c): read at start */
+	struct hl_cert_info certs[4 + HL_PEERS_MAX];
+	size_t ncerts;
+	uint64_t cert_check_ms;            /* last renewal check (daily) */
 	int audit_failed;              /* an audit append failed in this transaction */
 	/* perf: group commit (node_batch_join): the frames one pass of the
 	 * event loop receives share one transaction; what each must do after

@@ -5,6 +5,7 @@
  * tests, and audit checkpoints. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -109,6 +110,39 @@ link_test(struct hl_node *n, struct peer_state *ps, uint64_t now)
 	snprintf(ps->test_result, sizeof(ps->test_result), "pending");
 }
 
+/* Certificates near their end (cert_warn): logged and audited at start
+ * and once a day, until renewed. */
+static void
+check_certs(struct hl_node *n, uint64_t now)
+{
+	const int64_t warn = (int64_t)n->cfg.cert_warn_s, t = (int64_t)(now / 1000);
+	char ad[HL_AUDIT_DETAIL_MAX];
+	struct tm tm;
+	char when[32];
+	time_t na;
+	size_t i;
+
+	for (i = 0; i < n->ncerts; i++) {
+		const struct hl_cert_info *c = &n->certs[i];
+
+		if (c->not_after_s == 0 || c->not_after_s - t > warn)
+			continue;
+		na = (time_t)c->not_after_s;
+		if (gmtime_r(&na, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			snprintf(when, sizeof(when), "?");
+		if (c->not_after_s <= t)
+			snprintf(ad, sizeof(ad), "%s %s EXPIRED at %s: renew it (hotline pki renew, "
+			    "docs/INSTALL.md)", c->role, c->path, when);
+		else
+			snprintf(ad, sizeof(ad), "%s %s expires at %s, in %lld day(s): renew it "
+			    "(hotline pki renew, docs/INSTALL.md)", c->role, c->path, when,
+			    (long long)((c->not_after_s - t + 86399) / 86400));
+		log_warnx("certificate: %s", ad);
+		node_audit(n, "certificate-expiring", NULL, n->cfg.node, ad);
+	}
+}
+
 static void
 node_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -150,6 +184,10 @@ node_tick(evutil_socket_t fd, short what, void *arg)
 		node_broadcast_descriptor(n);
 	}
 	node_erase_old_kem_keys(n, now);
+	if (n->cert_check_ms == 0 || now - n->cert_check_ms >= 86400000ull) {
+		n->cert_check_ms = now;
+		check_certs(n, now);
+	}
 	if (now - n->overdue_scan_ms >= 1000) {
 		n->overdue_scan_ms = now;
 		scan_overdue(n, now);

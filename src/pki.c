@@ -440,16 +440,38 @@ hl_pki_make_console_ca(const char *dir, const char *partner, char *err, size_t e
 	return make_ca(dir, partner, PKI_CA_DAYS, 1, "console-ca", cn, err, errlen);
 }
 
-int
-hl_pki_issue_console(const char *ca_dir, const char *node, const char *key_path,
-    const char *cert_path, const uint8_t *kek, char *err, size_t errlen)
+/* Write x to path through a new file renamed over it. */
+static int
+replace_cert(const char *path, X509 *x, char *err, size_t errlen)
+{
+	char tmp[PKI_PATH + 8];
+	int r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
+		return HL_ERR_TOO_BIG;
+	(void)unlink(tmp);
+	if ((r = write_cert(tmp, x, err, errlen)) != HL_OK)
+		return r;
+	if (rename(tmp, path) != 0) {
+		set_err_ssl(err, errlen, "%s: rename: %s", path, strerror(errno));
+		(void)unlink(tmp);
+		return HL_ERR_IO;
+	}
+	return HL_OK;
+}
+
+/* A console certificate for key k from the console CA in ca_dir. */
+static int
+console_cert(const char *ca_dir, const char *node, EVP_PKEY *k, X509 **out, char *err,
+    size_t errlen)
 {
 	char keyp[PKI_PATH], crtp[PKI_PATH];
-	EVP_PKEY *cak = NULL, *k = NULL;
+	EVP_PKEY *cak = NULL;
 	X509 *ca = NULL, *x = NULL;
 	int64_t now = (int64_t)time(NULL);
 	int r;
 
+	*out = NULL;
 	if (join(keyp, ca_dir, "console-ca.key") != 0 || join(crtp, ca_dir, "console-ca.crt") != 0) {
 		set_err_ssl(err, errlen, "%s: path too long", ca_dir);
 		return HL_ERR_TOO_BIG;
@@ -459,8 +481,7 @@ hl_pki_issue_console(const char *ca_dir, const char *node, const char *key_path,
 		goto out;
 	r = HL_ERR_CRYPTO;
 	/* 397 days: what browsers accept for a server certificate */
-	if ((k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL ||
-	    cert_skeleton(k, now - 3600, now + (int64_t)PKI_CONSOLE_DAYS * 86400, &x) != 0 ||
+	if (cert_skeleton(k, now - 3600, now + (int64_t)PKI_CONSOLE_DAYS * 86400, &x) != 0 ||
 	    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
 	    (const unsigned char *)node, -1, -1, 0) != 1 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
@@ -474,15 +495,46 @@ hl_pki_issue_console(const char *ca_dir, const char *node, const char *key_path,
 		set_err_ssl(err, errlen, "%s: cannot issue the console certificate", ca_dir);
 		goto out;
 	}
-	if ((r = write_key(key_path, k, kek, err, errlen)) != 0 ||
-	    (r = write_cert(cert_path, x, err, errlen)) != 0)
-		goto out;
+	*out = x;
+	x = NULL;
 	r = HL_OK;
 out:
 	X509_free(x);
 	X509_free(ca);
-	EVP_PKEY_free(k);
 	EVP_PKEY_free(cak);
+	return r;
+}
+
+int
+hl_pki_issue_console(const char *ca_dir, const char *node, const char *key_path,
+    const char *cert_path, const uint8_t *kek, char *err, size_t errlen)
+{
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	int r;
+
+	if ((k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL) {
+		set_err_ssl(err, errlen, "cannot make a key");
+		return HL_ERR_CRYPTO;
+	}
+	if ((r = console_cert(ca_dir, node, k, &x, err, errlen)) == HL_OK &&
+	    (r = write_key(key_path, k, kek, err, errlen)) == HL_OK)
+		r = write_cert(cert_path, x, err, errlen);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return r;
+}
+
+int
+hl_pki_renew_console(const char *ca_dir, const char *node, EVP_PKEY *key,
+    const char *cert_path, char *err, size_t errlen)
+{
+	X509 *x = NULL;
+	int r;
+
+	if ((r = console_cert(ca_dir, node, key, &x, err, errlen)) == HL_OK)
+		r = replace_cert(cert_path, x, err, errlen);
+	X509_free(x);
 	return r;
 }
 
@@ -495,21 +547,19 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 	    NULL, err, errlen);
 }
 
-int
-hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_before,
-    int64_t not_after, const char *key_path, const char *cert_path, const uint8_t *kek,
-    char *err, size_t errlen)
+/* A node certificate for key from the CA in ca_dir. OUT: *out. */
+static int
+node_cert(const char *ca_dir, const char *node, EVP_PKEY *k, int64_t not_before,
+    int64_t not_after, X509 **out, char *err, size_t errlen)
 {
 	char keyp[PKI_PATH], crtp[PKI_PATH], partner[HL_PARTNER_MAX + 1];
 	char san[sizeof(HL_NODE_URI_PREFIX) + HL_NODE_NAME_MAX + 64];
-	EVP_PKEY *cak = NULL, *k = NULL;
+	EVP_PKEY *cak = NULL;
 	X509 *ca = NULL, *x = NULL;
 	int r = HL_ERR_INVALID;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (ca_dir == NULL || node == NULL || key_path == NULL || cert_path == NULL ||
-	    !hl_label_node_name_valid(node, partner)) {
+	*out = NULL;
+	if (ca_dir == NULL || node == NULL || !hl_label_node_name_valid(node, partner)) {
 		set_err_ssl(err, errlen, "bad node name '%s' (PARTNER/name)",
 		    node != NULL ? node : "");
 		goto out;
@@ -534,8 +584,7 @@ hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_befor
 	snprintf(san, sizeof(san), "URI:%s%s,DNS:localhost,IP:127.0.0.1",
 	    HL_NODE_URI_PREFIX, node);
 	r = HL_ERR_CRYPTO;
-	if (new_ed25519(&k) != 0 ||
-	    cert_skeleton(k, not_before, not_after, &x) != 0 ||
+	if (cert_skeleton(k, not_before, not_after, &x) != 0 ||
 	    set_name(X509_get_subject_name(x), node, partner) != 0 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
 	    add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
@@ -548,15 +597,75 @@ hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_befor
 		set_err_ssl(err, errlen, "%s: cannot issue certificate for %s", ca_dir, node);
 		goto out;
 	}
-	if ((r = write_key(key_path, k, kek, err, errlen)) != 0 ||
-	    (r = write_cert(cert_path, x, err, errlen)) != 0)
-		goto out;
+	*out = x;
+	x = NULL;
 	r = HL_OK;
 out:
 	X509_free(x);
 	X509_free(ca);
-	EVP_PKEY_free(k);
 	EVP_PKEY_free(cak);
+	return r;
+}
+
+int
+hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_before,
+    int64_t not_after, const char *key_path, const char *cert_path, const uint8_t *kek,
+    char *err, size_t errlen)
+{
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	int r;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (key_path == NULL || cert_path == NULL)
+		return HL_ERR_INVALID;
+	if (new_ed25519(&k) != 0) {
+		set_err_ssl(err, errlen, "cannot make a key");
+		return HL_ERR_CRYPTO;
+	}
+	if ((r = node_cert(ca_dir, node, k, not_before, not_after, &x, err, errlen)) == HL_OK &&
+	    (r = write_key(key_path, k, kek, err, errlen)) == HL_OK)
+		r = write_cert(cert_path, x, err, errlen);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return r;
+}
+
+
+int
+hl_pki_renew_node(const char *ca_dir, const char *node, EVP_PKEY *key, int64_t not_before,
+    int64_t not_after, const char *cert_path, char *err, size_t errlen)
+{
+	X509 *x = NULL;
+	int r;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if ((r = node_cert(ca_dir, node, key, not_before, not_after, &x, err, errlen)) == HL_OK)
+		r = replace_cert(cert_path, x, err, errlen);
+	X509_free(x);
+	return r;
+}
+
+int
+hl_pki_cert_not_after(const char *cert_path, int64_t *not_after_s, char *err, size_t errlen)
+{
+	X509 *x = NULL;
+	struct tm tm;
+	int r;
+
+	*not_after_s = 0;
+	if ((r = load_cert(cert_path, &x, err, errlen)) != 0)
+		return r;
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1) {
+		set_err_ssl(err, errlen, "%s: unreadable notAfter", cert_path);
+		r = HL_ERR_MALFORMED;
+	} else {
+		*not_after_s = (int64_t)timegm(&tm);
+	}
+	X509_free(x);
 	return r;
 }
 

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "errors.h"
 #include "hl_limits.h"
 
@@ -15,6 +17,13 @@
 /* New CA for partner in dir: ca.key (0600), ca.crt. valid_days from now. */
 HL_WUR int hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
     char *err, size_t errlen);
+/* Renew: a new certificate for a key the node has (its public half), from
+ * the CA in ca_dir, replacing cert_path (a new file renamed over it). */
+HL_WUR int hl_pki_renew_node(const char *ca_dir, const char *node, EVP_PKEY *key,
+    int64_t not_before, int64_t not_after, const char *cert_path, char *err, size_t errlen);
+/* Renew the console certificate of key (console CA in ca_dir). */
+HL_WUR int hl_pki_renew_console(const char *ca_dir, const char *node, EVP_PKEY *key,
+    const char *cert_path, char *err, size_t errlen);
 /* The console's CA beside the partner CA in dir: console-ca.key (0600),
  * console-ca.crt, ECDSA P-256 (browsers take no Ed25519). */
 HL_WUR int hl_pki_make_console_ca(const char *dir, const char *partner, char *err,
@@ -33,6 +42,9 @@ HL_WUR int hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_b
 HL_WUR int hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_before,
     int64_t not_after, const char *key_path, const char *cert_path, const uint8_t *kek,
     char *err, size_t errlen);
+/* The notAfter of the certificate in a PEM file, Unix seconds. */
+HL_WUR int hl_pki_cert_not_after(const char *cert_path, int64_t *not_after_s, char *err,
+    size_t errlen);
 /* SHA-256 of the DER of the certificate in a PEM file. */
 HL_WUR int hl_pki_cert_sha256(const char *cert_path, uint8_t out[static HL_SHA256],
     char *err, size_t errlen);
