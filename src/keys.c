@@ -267,16 +267,7 @@ read_secret_file(const struct hl_keys *k, const char *path, uint8_t **data, size
 		*len = bl;
 		return HL_OK;
 	}
-	r = k->have_kek ? hl_seal_open_key(k->kek, hl_seal_role(path), b, bl, data, len) :
-	    HL_ERR_INVALID;
-	if (r == HL_ERR_INVALID)
-		snprintf(err, errlen, "%s: sealed, and this node has no seal_key to open it", path);
-	else if (r == HL_ERR_DECRYPT)
-		snprintf(err, errlen, "%s: sealed, and does not open with this node's seal_key "
-		    "(another key, or the file was altered or renamed)", path);
-	else if (r != HL_OK)
-		snprintf(err, errlen, "%s: sealed key file is malformed (%s)", path,
-		    hl_strerror(r));
+	r = hl_seal_open_file(k->have_kek ? k->kek : NULL, path, b, bl, data, len, err, errlen);
 	if (r != HL_OK)
 		r = HL_ERR_CONFIG;
 	hl_free_secret(b, bl);

@@ -460,39 +460,58 @@ replace_cert(const char *path, X509 *x, char *err, size_t errlen)
 	return HL_OK;
 }
 
-/* A console certificate for key k from the console CA in ca_dir. */
+/* What a leaf certificate says; leaf_cert signs it with a CA of ca_dir. */
+struct leaf_spec {
+	const char *ca;                /* "ca" or "console-ca": the CA's file names */
+	int ca_key_id;                 /* EVP_PKEY_ED25519 or EVP_PKEY_EC */
+	const char *cn, *o;            /* subject (o may be NULL) */
+	const char *eku, *san;
+	int64_t not_before, not_after;
+};
+
 static int
-console_cert(const char *ca_dir, const char *node, EVP_PKEY *k, X509 **out, char *err,
+leaf_cert(const char *ca_dir, const struct leaf_spec *sp, EVP_PKEY *k, X509 **out, char *err,
     size_t errlen)
 {
-	char keyp[PKI_PATH], crtp[PKI_PATH];
+	char keyp[PKI_PATH], crtp[PKI_PATH], kn[32], cn[32];
 	EVP_PKEY *cak = NULL;
 	X509 *ca = NULL, *x = NULL;
-	int64_t now = (int64_t)time(NULL);
-	int r;
+	int r = HL_ERR_INVALID;
 
 	*out = NULL;
-	if (join(keyp, ca_dir, "console-ca.key") != 0 || join(crtp, ca_dir, "console-ca.crt") != 0) {
+	if (sp->not_after <= sp->not_before) {
+		set_err_ssl(err, errlen, "not_after must be after not_before");
+		goto out;
+	}
+	snprintf(kn, sizeof(kn), "%s.key", sp->ca);
+	snprintf(cn, sizeof(cn), "%s.crt", sp->ca);
+	if (join(keyp, ca_dir, kn) != 0 || join(crtp, ca_dir, cn) != 0) {
+		r = HL_ERR_TOO_BIG;
 		set_err_ssl(err, errlen, "%s: path too long", ca_dir);
-		return HL_ERR_TOO_BIG;
+		goto out;
 	}
 	if ((r = load_cert(crtp, &ca, err, errlen)) != 0 ||
-	    (r = load_key(keyp, EVP_PKEY_EC, &cak, err, errlen)) != 0)
+	    (r = load_key(keyp, sp->ca_key_id, &cak, err, errlen)) != 0)
 		goto out;
+	if (X509_check_private_key(ca, cak) != 1) {
+		r = HL_ERR_CRYPTO;
+		set_err_ssl(err, errlen, "%s does not match %s", keyp, crtp);
+		goto out;
+	}
 	r = HL_ERR_CRYPTO;
-	/* 397 days: what browsers accept for a server certificate */
-	if (cert_skeleton(k, now - 3600, now + (int64_t)PKI_CONSOLE_DAYS * 86400, &x) != 0 ||
-	    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-	    (const unsigned char *)node, -1, -1, 0) != 1 ||
+	if (cert_skeleton(k, sp->not_before, sp->not_after, &x) != 0 ||
+	    (sp->o != NULL ? set_name(X509_get_subject_name(x), sp->cn, sp->o) :
+	    (X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)sp->cn, -1, -1, 0) == 1 ? HL_OK : HL_ERR_CRYPTO)) != 0 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
 	    add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
 	    add_ext(x, ca, NID_key_usage, "critical,digitalSignature") != 0 ||
-	    add_ext(x, ca, NID_ext_key_usage, "serverAuth") != 0 ||
-	    add_ext(x, ca, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1") != 0 ||
+	    add_ext(x, ca, NID_ext_key_usage, sp->eku) != 0 ||
+	    add_ext(x, ca, NID_subject_alt_name, sp->san) != 0 ||
 	    add_ext(x, ca, NID_subject_key_identifier, "hash") != 0 ||
 	    add_ext(x, ca, NID_authority_key_identifier, "keyid:always") != 0 ||
-	    X509_sign(x, cak, EVP_sha256()) <= 0) {
-		set_err_ssl(err, errlen, "%s: cannot issue the console certificate", ca_dir);
+	    X509_sign(x, cak, sp->ca_key_id == EVP_PKEY_EC ? EVP_sha256() : NULL) <= 0) {
+		set_err_ssl(err, errlen, "%s: cannot issue a certificate for %s", ca_dir, sp->cn);
 		goto out;
 	}
 	*out = x;
@@ -503,6 +522,21 @@ out:
 	X509_free(ca);
 	EVP_PKEY_free(cak);
 	return r;
+}
+
+/* A console certificate for key k from the console CA in ca_dir: ECDSA
+ * signed, serverAuth, localhost and 127.0.0.1, 397 days (what browsers
+ * accept for a server certificate). */
+static int
+console_cert(const char *ca_dir, const char *node, EVP_PKEY *k, X509 **out, char *err,
+    size_t errlen)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct leaf_spec sp = { .ca = "console-ca", .ca_key_id = EVP_PKEY_EC, .cn = node,
+	    .eku = "serverAuth", .san = "DNS:localhost,IP:127.0.0.1", .not_before = now - 3600,
+	    .not_after = now + (int64_t)PKI_CONSOLE_DAYS * 86400 };
+
+	return leaf_cert(ca_dir, &sp, k, out, err, errlen);
 }
 
 int
@@ -547,64 +581,28 @@ hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_before,
 	    NULL, err, errlen);
 }
 
-/* A node certificate for key from the CA in ca_dir. OUT: *out. */
+/* A node certificate for key from the CA in ca_dir: its URI SAN names the
+ * node. OUT: *out. */
 static int
 node_cert(const char *ca_dir, const char *node, EVP_PKEY *k, int64_t not_before,
     int64_t not_after, X509 **out, char *err, size_t errlen)
 {
-	char keyp[PKI_PATH], crtp[PKI_PATH], partner[HL_PARTNER_MAX + 1];
+	char partner[HL_PARTNER_MAX + 1];
 	char san[sizeof(HL_NODE_URI_PREFIX) + HL_NODE_NAME_MAX + 64];
-	EVP_PKEY *cak = NULL;
-	X509 *ca = NULL, *x = NULL;
-	int r = HL_ERR_INVALID;
+	struct leaf_spec sp = { .ca = "ca", .ca_key_id = EVP_PKEY_ED25519, .cn = node,
+	    .eku = "serverAuth,clientAuth", .san = san, .not_before = not_before,
+	    .not_after = not_after };
 
 	*out = NULL;
 	if (ca_dir == NULL || node == NULL || !hl_label_node_name_valid(node, partner)) {
 		set_err_ssl(err, errlen, "bad node name '%s' (PARTNER/name)",
 		    node != NULL ? node : "");
-		goto out;
+		return HL_ERR_INVALID;
 	}
-	if (not_after <= not_before) {
-		set_err_ssl(err, errlen, "not_after must be after not_before");
-		goto out;
-	}
-	if (join(keyp, ca_dir, "ca.key") != 0 || join(crtp, ca_dir, "ca.crt") != 0) {
-		r = HL_ERR_TOO_BIG;
-		set_err_ssl(err, errlen, "%s: path too long", ca_dir);
-		goto out;
-	}
-	if ((r = load_cert(crtp, &ca, err, errlen)) != 0 ||
-	    (r = load_key(keyp, EVP_PKEY_ED25519, &cak, err, errlen)) != 0)
-		goto out;
-	if (X509_check_private_key(ca, cak) != 1) {
-		r = HL_ERR_CRYPTO;
-		set_err_ssl(err, errlen, "%s does not match %s", keyp, crtp);
-		goto out;
-	}
+	sp.o = partner;
 	snprintf(san, sizeof(san), "URI:%s%s,DNS:localhost,IP:127.0.0.1",
 	    HL_NODE_URI_PREFIX, node);
-	r = HL_ERR_CRYPTO;
-	if (cert_skeleton(k, not_before, not_after, &x) != 0 ||
-	    set_name(X509_get_subject_name(x), node, partner) != 0 ||
-	    X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
-	    add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
-	    add_ext(x, ca, NID_key_usage, "critical,digitalSignature") != 0 ||
-	    add_ext(x, ca, NID_ext_key_usage, "serverAuth,clientAuth") != 0 ||
-	    add_ext(x, ca, NID_subject_alt_name, san) != 0 ||
-	    add_ext(x, ca, NID_subject_key_identifier, "hash") != 0 ||
-	    add_ext(x, ca, NID_authority_key_identifier, "keyid:always") != 0 ||
-	    X509_sign(x, cak, NULL) <= 0) {
-		set_err_ssl(err, errlen, "%s: cannot issue certificate for %s", ca_dir, node);
-		goto out;
-	}
-	*out = x;
-	x = NULL;
-	r = HL_OK;
-out:
-	X509_free(x);
-	X509_free(ca);
-	EVP_PKEY_free(cak);
-	return r;
+	return leaf_cert(ca_dir, &sp, k, out, err, errlen);
 }
 
 int

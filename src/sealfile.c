@@ -150,27 +150,16 @@ hl_seal_role(const char *path)
 	return s != NULL ? s + 1 : path;
 }
 
-/* The additional data: magic, version, role. */
+/* The additional data: magic, version, role (sealing or opening). */
 static int
 seal_aad(EVP_CIPHER_CTX *c, const char *role)
 {
 	static const uint8_t v = SEAL_VERSION;
 	int n = 0;
 
-	return EVP_EncryptUpdate(c, NULL, &n, (const uint8_t *)HL_SEAL_MAGIC,
-	    HL_SEAL_MAGIC_LEN) == 1 && EVP_EncryptUpdate(c, NULL, &n, &v, 1) == 1 &&
-	    EVP_EncryptUpdate(c, NULL, &n, (const uint8_t *)role, (int)strlen(role)) == 1;
-}
-
-static int
-open_aad(EVP_CIPHER_CTX *c, const char *role)
-{
-	static const uint8_t v = SEAL_VERSION;
-	int n = 0;
-
-	return EVP_DecryptUpdate(c, NULL, &n, (const uint8_t *)HL_SEAL_MAGIC,
-	    HL_SEAL_MAGIC_LEN) == 1 && EVP_DecryptUpdate(c, NULL, &n, &v, 1) == 1 &&
-	    EVP_DecryptUpdate(c, NULL, &n, (const uint8_t *)role, (int)strlen(role)) == 1;
+	return EVP_CipherUpdate(c, NULL, &n, (const uint8_t *)HL_SEAL_MAGIC,
+	    HL_SEAL_MAGIC_LEN) == 1 && EVP_CipherUpdate(c, NULL, &n, &v, 1) == 1 &&
+	    EVP_CipherUpdate(c, NULL, &n, (const uint8_t *)role, (int)strlen(role)) == 1;
 }
 
 int
@@ -272,7 +261,7 @@ hl_seal_open_key(const uint8_t key[static HL_SEAL_KEK], const char *role, const 
 	r = HL_ERR_CRYPTO;
 	if ((c = EVP_CIPHER_CTX_new()) == NULL ||
 	    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
-	    !open_aad(c, role) ||
+	    !seal_aad(c, role) ||
 	    (cl > 0 && EVP_DecryptUpdate(c, b, &n, ct, (int)cl) != 1) ||
 	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, HL_SEAL_TAG, (void *)(uintptr_t)tag) != 1)
 		goto out;
@@ -355,6 +344,24 @@ out:
 	return r;
 }
 
+int
+hl_seal_open_file(const uint8_t *key, const char *path, const uint8_t *b, size_t bl,
+    uint8_t **pt, size_t *ptlen, char *err, size_t errlen)
+{
+	int r;
+
+	r = key != NULL ? hl_seal_open_key(key, hl_seal_role(path), b, bl, pt, ptlen) :
+	    HL_ERR_INVALID;
+	if (r == HL_ERR_INVALID)
+		snprintf(err, errlen, "%s: sealed, and this node has no seal_key to open it", path);
+	else if (r == HL_ERR_DECRYPT)
+		snprintf(err, errlen, "%s: sealed, and does not open with this node's seal_key "
+		    "(another key, or the file was altered or renamed)", path);
+	else if (r != HL_OK)
+		snprintf(err, errlen, "%s: sealed file is malformed (%s)", path, hl_strerror(r));
+	return r;
+}
+
 static int
 read_file(const char *path, int strict, uint8_t **pt, size_t *ptlen, int *sealed, char *err,
     size_t errlen)
@@ -374,14 +381,7 @@ read_file(const char *path, int strict, uint8_t **pt, size_t *ptlen, int *sealed
 		return HL_OK;
 	}
 	*sealed = 1;
-	r = hl_seal_open(hl_seal_role(path), b, bl, pt, ptlen);
-	if (r == HL_ERR_INVALID)
-		snprintf(err, errlen, "%s: sealed, and this node has no seal_key to open it", path);
-	else if (r == HL_ERR_DECRYPT)
-		snprintf(err, errlen, "%s: sealed, and does not open with this node's seal_key "
-		    "(another key, or the file was altered or renamed)", path);
-	else if (r != HL_OK)
-		snprintf(err, errlen, "%s: sealed file is malformed (%s)", path, hl_strerror(r));
+	r = hl_seal_open_file(have_kek ? kek : NULL, path, b, bl, pt, ptlen, err, errlen);
 	hl_free_secret(b, HL_SEAL_FILE_MAX + 1);
 	return r;
 }

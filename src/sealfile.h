@@ -85,6 +85,11 @@ HL_WUR int hl_seal_seal_key(const uint8_t key[static HL_SEAL_KEK], const char *r
 HL_WUR int hl_seal_open_key(const uint8_t key[static HL_SEAL_KEK], const char *role,
     const uint8_t *p, size_t len, uint8_t **pt, size_t *ptlen);
 
+/* Open the bytes b of the sealed file at path under key (NULL: none held),
+ * err saying why not in an operator's words. */
+HL_WUR int hl_seal_open_file(const uint8_t *key, const char *path, const uint8_t *b,
+    size_t bl, uint8_t **pt, size_t *ptlen, char *err, size_t errlen);
+
 /* The base name of path (its role). */
 const char *hl_seal_role(const char *path);
 
