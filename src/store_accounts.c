@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "label.h"
 #include "pwhash.h"
+#include "sealfile.h"
 #include "store_accounts.h"
 #include "store_int.h"
 
@@ -33,12 +34,14 @@ const char store_accounts_v7[] =
  * across a restart). */
 const char store_accounts_v14[] =
 	"ALTER TABLE accounts ADD COLUMN totp_key BLOB"
-	" CHECK (totp_key IS NULL OR length(totp_key) BETWEEN 16 AND 64);"
+	" CHECK (totp_key IS NULL OR length(totp_key) BETWEEN 16 AND 101);"
 	"CREATE TABLE totp_last ("
 	" name TEXT PRIMARY KEY NOT NULL,"
 	" step INTEGER NOT NULL CHECK (step >= 0)) WITHOUT ROWID;";
 
-_Static_assert(HL_TOTP_KEY_MIN == 16 && HL_TOTP_KEY_MAX == 64, "accounts.totp_key CHECK");
+/* 16..64 bytes, or sealed at rest under the content key (37 more) */
+_Static_assert(HL_TOTP_KEY_MIN == 16 && HL_TOTP_KEY_MAX + HL_SEAL_OVERHEAD == 101,
+    "accounts.totp_key CHECK");
 
 /* The schema's CHECK (role BETWEEN 1 AND 3). */
 _Static_assert(HL_ROLE_OFFICER == 1 && HL_ROLE_ADMIN == 3, "accounts.role CHECK in the schema");
@@ -97,29 +100,52 @@ hl_store_account_name_valid(const char *name)
 	return 1;
 }
 
-/* The TOTP secret column: NULL or 16..64 bytes (the schema's CHECK). */
-static int
-totp_col(sqlite3_stmt *st, int i, struct hl_operator_conf *op)
+/* "totp <name>": what a sealed TOTP secret is bound to */
+static void
+totp_role(const char *name, char out[5 + HL_OPERATOR_MAX + 1])
 {
-	const void *p;
-	int n;
+	snprintf(out, 5 + HL_OPERATOR_MAX + 1, "totp %s", name);
+}
+
+/* The TOTP secret column: NULL, 16..64 bytes, or those sealed under the
+ * store's content key (a value starting with the sealed magic; a random
+ * secret does so once in 2^64). */
+static int
+totp_col(const struct hl_store *s, sqlite3_stmt *st, int i, struct hl_operator_conf *op)
+{
+	char role[5 + HL_OPERATOR_MAX + 1];
+	const uint8_t *p;
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+	int n, r;
 
 	op->totp_key_len = 0;
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		return HL_OK;
 	p = sqlite3_column_blob(st, i);
 	n = sqlite3_column_bytes(st, i);
-	if (p == NULL || n < HL_TOTP_KEY_MIN || n > HL_TOTP_KEY_MAX)
-		return HL_ERR_CORRUPT;
-	memcpy(op->totp_key, p, (size_t)n);
-	op->totp_key_len = (size_t)n;
-	return HL_OK;
+	if (p != NULL && n >= HL_TOTP_KEY_MIN + HL_SEAL_OVERHEAD &&
+	    hl_seal_is_sealed(p, (size_t)n)) {
+		totp_role(op->name, role);
+		if ((r = store_seal_open(s, role, p, (size_t)n, &pt, &ptlen)) != HL_OK)
+			return r;
+		p = pt;
+		n = (int)ptlen;
+	}
+	r = HL_ERR_CORRUPT;
+	if (p != NULL && n >= HL_TOTP_KEY_MIN && n <= HL_TOTP_KEY_MAX) {
+		memcpy(op->totp_key, p, (size_t)n);
+		op->totp_key_len = (size_t)n;
+		r = HL_OK;
+	}
+	hl_free_secret(pt, ptlen);
+	return r;
 }
 
 /* Fill a from the current row of ACC_COLS (a text column longer than its
  * field, which only a tampered file can hold, is refused). */
 static int
-row(sqlite3_stmt *st, struct hl_account *a)
+row(const struct hl_store *s, sqlite3_stmt *st, struct hl_account *a)
 {
 	int64_t role = sqlite3_column_int64(st, 1), cl = sqlite3_column_int64(st, 2);
 	int r;
@@ -136,7 +162,7 @@ row(sqlite3_stmt *st, struct hl_account *a)
 	a->op.disabled = sqlite3_column_int(st, 5) != 0;
 	a->created_ms = store_col_u64(st, 6);
 	a->password_changed_ms = store_col_u64(st, 7);
-	return totp_col(st, 8, &a->op);
+	return totp_col(s, st, 8, &a->op);
 }
 
 int
@@ -153,7 +179,7 @@ hl_store_account_get(struct hl_store *s, const char *name, struct hl_account *ou
 	st = ST(ST_ACC_GET);
 	if ((r = store_bind_text(s, st, 1, name)) == HL_OK &&
 	    (r = store_step_row(s, st, &have)) == HL_OK)
-		r = have ? row(st, out) : HL_ERR_NOT_FOUND;
+		r = have ? row(s, st, out) : HL_ERR_NOT_FOUND;
 	if (r != HL_OK)
 		OPENSSL_cleanse(out, sizeof(*out));
 	store_reset(st);
@@ -193,7 +219,7 @@ hl_store_account_list(struct hl_store *s, struct hl_account **out, size_t *n)
 			hl_free_secret(v, cnt * sizeof(*v));
 			v = nv;
 		}
-		if ((r = row(st, &v[cnt])) != HL_OK)
+		if ((r = row(s, st, &v[cnt])) != HL_OK)
 			goto out;
 		cnt++;
 	}
@@ -312,23 +338,38 @@ hl_store_account_totp(struct hl_store *s, const char *name, const uint8_t *key, 
     const char *actor, uint64_t now_ms)
 {
 	sqlite3_stmt *st;
-	char detail[HL_OPERATOR_MAX + 32];
+	char detail[HL_OPERATOR_MAX + 32], role[5 + HL_OPERATOR_MAX + 1];
+	uint8_t *sealed = NULL;
+	size_t sl = 0;
 	int r;
 
 	if (s == NULL || (key != NULL && (keylen < HL_TOTP_KEY_MIN || keylen > HL_TOTP_KEY_MAX)))
 		return HL_ERR_INVALID;
 	if (!hl_store_account_name_valid(name))
 		return HL_ERR_NOT_FOUND;
+	/* sealed at rest when the node has a content key */
+	if (key != NULL && s->have_content_key) {
+		totp_role(name, role);
+		if ((r = store_seal(s, role, key, keylen, &sealed, &sl)) != HL_OK)
+			return r;
+		key = sealed;
+		keylen = sl;
+	}
 	st = ST(ST_ACC_TOTP);
-	if ((r = store_bind_text(s, st, 1, name)) != HL_OK ||
-	    (r = key != NULL ? store_bind_blob(s, st, 2, key, keylen) :
-	    store_bind_null(s, st, 2)) != HL_OK) {
+	r = store_bind_text(s, st, 1, name);
+	if (r == HL_OK)
+		r = key != NULL ? store_bind_blob(s, st, 2, key, keylen) : store_bind_null(s, st, 2);
+	if (r != HL_OK) {
 		store_reset(st);
+		hl_free(sealed);
 		return r;
 	}
 	snprintf(detail, sizeof(detail), "name=%s totp=%s", name, key != NULL ? "enrolled" :
 	    "removed");
-	return change(s, ST_ACC_TOTP, "operator-totp", actor, detail, now_ms);
+	/* bound without a copy: sealed lives until the statement ran */
+	r = change(s, ST_ACC_TOTP, "operator-totp", actor, detail, now_ms);
+	hl_free(sealed);
+	return r;
 }
 
 int

@@ -86,13 +86,38 @@ content_role(const uint8_t id[static HL_ID_BYTES], char out[8 + 2 * HL_ID_BYTES 
 }
 
 int
+store_seal(const struct hl_store *s, const char *role, const uint8_t *p, size_t n,
+    uint8_t **out, size_t *outlen)
+{
+	*out = NULL;
+	*outlen = 0;
+	if (!s->have_content_key)
+		return HL_ERR_INVALID;
+	return hl_seal_seal_key(s->content_key, role, p, n, out, outlen);
+}
+
+int
+store_seal_open(const struct hl_store *s, const char *role, const uint8_t *p, size_t n,
+    uint8_t **out, size_t *outlen)
+{
+	int r;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!s->have_content_key)
+		return HL_ERR_INVALID;
+	r = hl_seal_open_key(s->content_key, role, p, n, out, outlen);
+	return r == HL_OK ? HL_OK : HL_ERR_CORRUPT;
+}
+
+int
 store_content_seal(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const uint8_t *p, size_t n, uint8_t **out, size_t *outlen)
 {
 	char role[8 + 2 * HL_ID_BYTES + 1];
 
 	content_role(id, role);
-	return hl_seal_seal_key(s->content_key, role, p, n, out, outlen);
+	return store_seal(s, role, p, n, out, outlen);
 }
 
 int
@@ -100,15 +125,9 @@ store_content_open(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES
     const uint8_t *p, size_t n, uint8_t **out, size_t *outlen)
 {
 	char role[8 + 2 * HL_ID_BYTES + 1];
-	int r;
 
-	*out = NULL;
-	*outlen = 0;
-	if (!s->have_content_key)
-		return HL_ERR_INVALID;
 	content_role(id, role);
-	r = hl_seal_open_key(s->content_key, role, p, n, out, outlen);
-	return r == HL_OK ? HL_OK : HL_ERR_CORRUPT;
+	return store_seal_open(s, role, p, n, out, outlen);
 }
 
 void

@@ -140,9 +140,14 @@ int store_blob_init(struct hl_store *s, const char *dbpath, char *err, size_t er
  * the row. */
 int store_blob_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], int kind,
     const uint8_t *p, size_t n, uint64_t have, uint64_t *key);
-/* Seal / open a content under the store's content key (bound to its id).
+/* Seal / open under the store's content key, bound to role (a content: to
+ * its id, "content <hex>"; a TOTP secret: "totp <name>").
  * open: HL_ERR_INVALID without a key, HL_ERR_CORRUPT when it does not
  * open. OUT: *out (hl_free / hl_free_secret), *outlen. */
+int store_seal(const struct hl_store *s, const char *role, const uint8_t *p, size_t n,
+    uint8_t **out, size_t *outlen);
+int store_seal_open(const struct hl_store *s, const char *role, const uint8_t *p, size_t n,
+    uint8_t **out, size_t *outlen);
 int store_content_seal(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const uint8_t *p, size_t n, uint8_t **out, size_t *outlen);
 int store_content_open(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],

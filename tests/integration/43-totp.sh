@@ -49,8 +49,11 @@ secret=$(sed -n 's/^secret //p' "$T/enrol")
 expect_match "$secret" '^[A-Z2-7]{32}$' "enrolment prints a base32 secret of 20 bytes"
 expect_eq "$(sed -n 3p "$T/enrol")" "otpauth://totp/hotline:dana@JPN%2Fnode-1?secret=$secret&issuer=hotline" \
 	"and its otpauth:// URI"
-expect_eq "$(sqlite3 "$db" "select length(totp_key) from accounts where name = 'dana'")" 20 \
-	"the database holds the 20-byte secret"
+expect_eq "$(sqlite3 "$db" "select length(totp_key) from accounts where name = 'dana'")" 57 \
+	"the database holds the 20-byte secret sealed (37 bytes more)"
+hexsecret=$(printf '%s' "$secret" | python3 -c 'import base64,sys; print(base64.b32decode(sys.stdin.read()).hex())')
+expect_eq "$(sqlite3 "$db" "select instr(totp_key, x'$hexsecret') from accounts where name = 'dana'")" 0 \
+	"and not in clear"
 expect_eq "$(sqlite3 "$db" "select detail from audit where event = 'operator-totp' order by seq desc limit 1")" \
 	"name=dana totp=enrolled" "audited as operator-totp, without the secret"
 grep -rq "$secret" "$T"/*.log && fail "the secret is in the node's log"

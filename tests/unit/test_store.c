@@ -19,6 +19,7 @@
 
 #include "alloc.h"
 #include "errors.h"
+#include "sealfile.h"
 #include "store.h"
 #include "schema_undo.h"
 #include "store_accounts.h"
@@ -2430,6 +2431,28 @@ test_accounts_totp(void **state)
 	assert_true(step == 57000001);
 	/* per name: another operator's steps are its own */
 	assert_int_equal(hl_store_totp_accept(f->s, "admin", 57000000), HL_OK);
+	/* with a content key the secret is sealed at rest, bound to its name:
+	 * the column holds no copy, the account reads it back, and a secret
+	 * copied to another account does not open */
+	{
+		static const uint8_t ck[HL_STORE_CONTENT_KEY] = "content key for totp, 32 bytes!";
+
+		hl_store_set_content_key(f->s, ck);
+		snprintf(op.name, sizeof(op.name), "piet");
+		assert_int_equal(hl_store_account_add(f->s, &op, "admin", 4000), HL_OK);
+		assert_int_equal(hl_store_account_totp(f->s, "olga", key, sizeof(key), "admin",
+		    5000), HL_OK);
+		assert_int_equal(row_int(f, "SELECT length(totp_key) FROM accounts WHERE name = "
+		    "'olga'"), (int64_t)(sizeof(key) + HL_SEAL_OVERHEAD));
+		assert_int_equal(row_int(f, "SELECT instr(totp_key, x'a5a5a5a5a5a5a5a5') FROM "
+		    "accounts WHERE name = 'olga'"), 0);
+		assert_int_equal(hl_store_account_get(f->s, "olga", &a), HL_OK);
+		assert_true(a.op.totp_key_len == sizeof(key));
+		assert_memory_equal(a.op.totp_key, key, sizeof(key));
+		raw_exec(f->path, "UPDATE accounts SET totp_key = (SELECT totp_key FROM accounts "
+		    "WHERE name = 'olga') WHERE name = 'piet'");
+		assert_int_equal(hl_store_account_get(f->s, "piet", &a), HL_ERR_CORRUPT);
+	}
 	OPENSSL_cleanse(&a, sizeof(a));
 }
 
