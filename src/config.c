@@ -667,7 +667,7 @@ hl_config_peer(const struct hl_config *c, const char *node)
 	if (c == NULL || node == NULL)
 		return NULL;
 	for (i = 0; i < c->npeers; i++)
-		if (strcmp(c->peers[i].node, node) == 0)
+		if (!c->peers[i].removed && strcmp(c->peers[i].node, node) == 0)
 			return &c->peers[i];
 	return NULL;
 }

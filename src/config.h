@@ -32,6 +32,7 @@ struct hl_peer_conf {
 	uint8_t ca_sha256[HL_SHA256];         /* pin: SHA-256 of the CA cert DER */
 	uint8_t accreditation;                /* highest level this link may carry */
 	unsigned line;                        /* where it was defined */
+	int removed;                          /* gone at a reload (hl_node_reload_peers) */
 };
 
 enum hl_role { HL_ROLE_OFFICER = 1, HL_ROLE_ANALYST = 2, HL_ROLE_ADMIN = 3 };

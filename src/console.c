@@ -835,6 +835,8 @@ handle_label_check(struct hl_console *c, const struct hl_operator_conf *op,
 		goto nomem;
 	for (i = 0; i < cfg->npeers; i++) {
 		pc = &cfg->peers[i];
+		if (pc->removed)
+			continue;
 		wanted = lr.nto == 0;
 		for (k = 0; k < lr.nto; k++)
 			if (strcmp(lr.to[k], pc->node) == 0 || strcmp(lr.to[k], pc->partner) == 0)
@@ -851,8 +853,8 @@ handle_label_check(struct hl_console *c, const struct hl_operator_conf *op,
 	}
 	for (k = 0; k < lr.nto; k++) {   /* named recipients that are no peer of ours */
 		for (i = 0; i < cfg->npeers; i++)
-			if (strcmp(lr.to[k], cfg->peers[i].node) == 0 ||
-			    strcmp(lr.to[k], cfg->peers[i].partner) == 0)
+			if (!cfg->peers[i].removed && (strcmp(lr.to[k], cfg->peers[i].node) == 0 ||
+			    strcmp(lr.to[k], cfg->peers[i].partner) == 0))
 				break;
 		if (i < cfg->npeers)
 			continue;

@@ -271,6 +271,42 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(base, NULL);
 }
 
+/* SIGHUP: the configuration read again; its [peer] sections applied
+ * (hl_node_reload_peers), the rest needs a restart. A configuration that
+ * does not load changes nothing. */
+struct reload {
+	const char *conf;
+	struct hl_node *node;
+};
+
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct reload *rl = arg;
+	struct hl_config *nc = NULL;
+	unsigned added = 0, changed = 0, removed = 0;
+	char err[512];
+
+	(void)sig;
+	(void)what;
+	if ((nc = hl_calloc(1, sizeof(*nc))) == NULL) {
+		log_warnx("reload: out of memory");
+		return;
+	}
+	if (hl_config_load(rl->conf, nc, err, sizeof(err)) != HL_OK)
+		log_warnx("reload: %s: nothing changed", err);
+	else if (strcmp(nc->node, hl_node_config(rl->node)->node) != 0)
+		log_warnx("reload: %s names node %s, not %s: nothing changed (restart to rename)",
+		    rl->conf, nc->node, hl_node_config(rl->node)->node);
+	else if (hl_node_reload_peers(rl->node, nc, &added, &changed, &removed, err,
+	    sizeof(err)) != HL_OK)
+		log_warnx("reload: %s (peers applied before it stay)", err);
+	else
+		log_info("reload: %s: %u peer(s) added, %u changed, %u removed; other settings "
+		    "take effect at a restart", rl->conf, added, changed, removed);
+	hl_free(nc);
+}
+
 /* ---- services wired to the node's post-commit events ---- */
 
 static const struct timeval zero_tv = { 0, 0 };
@@ -558,7 +594,8 @@ main(int argc, char **argv)
 	struct privsep ps = { .keeper_pid = -1, .fd = -1 };
 	struct hl_config *cfg = NULL;
 	struct event_base *base = NULL;
-	struct event *sigint = NULL, *sigterm = NULL, *sigchld = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *sigchld = NULL, *sighup = NULL;
+	struct reload rl;
 	struct daemon d;
 	const char *conf = getenv("HOTLINE_CONF");
 	char err[512];
@@ -647,6 +684,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "hotlined: %s\n", err);
 		goto out;
 	}
+	rl.conf = conf;
+	rl.node = d.node;
+	sighup = evsignal_new(base, SIGHUP, on_sighup, &rl);
+	if (sighup == NULL || evsignal_add(sighup, NULL) != 0) {
+		log_warnx("cannot install signal handlers");
+		goto out;
+	}
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) != 0 ||
@@ -670,6 +714,8 @@ main(int argc, char **argv)
 	hl_node_shutdown(d.node);
 	rc = 0;
 out:
+	if (sighup != NULL)
+		event_free(sighup);
 	if (sigint != NULL)
 		event_free(sigint);
 	if (sigterm != NULL)

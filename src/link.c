@@ -149,6 +149,12 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 }
 
 int
+hl_link_ctx_add_ca(struct hl_link_ctx *c, const char *path, char *err, size_t errlen)
+{
+	return load_ca(SSL_CTX_get_cert_store(c->ssl), path, err, errlen);
+}
+
+int
 hl_link_ctx_new(const struct hl_config *cfg, struct event_base *base,
     const struct hl_link_cbs *cbs, void *arg, struct hl_link_ctx **out,
     char *err, size_t errlen)

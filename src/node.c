@@ -117,7 +117,7 @@ node_peer_by_name(struct hl_node *n, const char *node)
 	unsigned i;
 
 	for (i = 0; i < n->npeers; i++)
-		if (strcmp(n->peers[i].conf->node, node) == 0)
+		if (!n->peers[i].conf->removed && strcmp(n->peers[i].conf->node, node) == 0)
 			return &n->peers[i];
 	return NULL;
 }
@@ -230,6 +230,138 @@ read_peer_ca(struct peer_state *ps, char *err, size_t errlen)
 		    ps->conf->ca_path, ps->conf->node);
 		return HL_ERR_CONFIG;
 	}
+	return HL_OK;
+}
+
+/* ---- reload: peers added, changed, removed without a restart ---- */
+
+/* A peer (new, or back) from its configuration: its CA trusted from now on. */
+static int
+peer_take(struct hl_node *n, struct peer_state *ps, const struct hl_peer_conf *pc,
+    char *err, size_t errlen)
+{
+	struct hl_peer_conf *conf = (struct hl_peer_conf *)(uintptr_t)ps->conf;
+	int r;
+
+	*conf = *pc;
+	conf->removed = 0;
+	X509_free(ps->ca);
+	ps->ca = NULL;
+	if ((r = read_peer_ca(ps, err, errlen)) != HL_OK ||
+	    (n->lctx != NULL && (r = hl_link_ctx_add_ca(n->lctx, conf->ca_path, err, errlen)) !=
+	    HL_OK))
+		return r;
+	ps->dialer = conf->port != 0 && strcmp(n->cfg.node, conf->node) < 0;
+	ps->retry_at_ms = 0;
+	ps->backoff_ms = 0;
+	ps->last_error[0] = '\0';
+	return HL_OK;
+}
+
+static void
+peer_drop(struct peer_state *ps, const char *why)
+{
+	struct hl_peer_conf *conf = (struct hl_peer_conf *)(uintptr_t)ps->conf;
+
+	conf->removed = 1;
+	ps->dialer = 0;
+	if (ps->dialing != NULL) {
+		hl_link_set_udata(ps->dialing, NULL);
+		hl_link_close(ps->dialing, why);
+		ps->dialing = NULL;
+	}
+	if (ps->link != NULL) {
+		hl_link_set_udata(ps->link, NULL);
+		hl_link_close(ps->link, why);
+		ps->link = NULL;
+	}
+	ps->up = 0;
+	node_pump_reset(ps);
+	node_reasm_clear(ps);
+	snprintf(ps->last_error, sizeof(ps->last_error), "%s", why);
+}
+
+static int
+peer_differs(const struct hl_peer_conf *a, const struct hl_peer_conf *b)
+{
+	return strcmp(a->host, b->host) != 0 || a->port != b->port ||
+	    strcmp(a->ca_path, b->ca_path) != 0 ||
+	    memcmp(a->ca_sha256, b->ca_sha256, sizeof(a->ca_sha256)) != 0 ||
+	    a->accreditation != b->accreditation;
+}
+
+int
+hl_node_reload_peers(struct hl_node *n, const struct hl_config *nc, unsigned *added,
+    unsigned *changed, unsigned *removed, char *err, size_t errlen)
+{
+	struct peer_state *ps;
+	char ad[HL_AUDIT_DETAIL_MAX];
+	unsigned i, j;
+	int r, keep;
+
+	*added = *changed = *removed = 0;
+	for (i = 0; i < nc->npeers; i++) {
+		const struct hl_peer_conf *pc = &nc->peers[i];
+
+		for (ps = NULL, j = 0; j < n->npeers; j++)
+			if (strcmp(n->peers[j].conf->node, pc->node) == 0)
+				ps = &n->peers[j];
+		if (ps != NULL && !ps->conf->removed && !peer_differs(ps->conf, pc))
+			continue;   /* unchanged: its link is left alone */
+		if (ps == NULL) {
+			if (n->npeers >= HL_PEERS_MAX) {
+				snprintf(err, errlen, "peer %s: more than %d peers", pc->node,
+				    HL_PEERS_MAX);
+				return HL_ERR_TOO_BIG;
+			}
+			ps = &n->peers[n->npeers];
+			memset(ps, 0, sizeof(*ps));
+			ps->conf = &n->cfg.peers[n->cfg.npeers];
+			ps->reload = 1;
+			if ((r = peer_take(n, ps, pc, err, errlen)) != HL_OK)
+				return r;
+			n->cfg.npeers++;
+			n->npeers++;
+		} else {
+			int was_removed = ps->conf->removed;
+
+			if (!was_removed)
+				peer_drop(ps, "its configuration changed: reconnecting");
+			if ((r = peer_take(n, ps, pc, err, errlen)) != HL_OK)
+				return r;
+			ps->reload = 1;
+			if (!was_removed) {
+				(*changed)++;
+				snprintf(ad, sizeof(ad), "%s: address %s:%u, accreditation %s", pc->node,
+				    pc->host, (unsigned)pc->port,
+				    n->cfg.policy.levels[pc->accreditation]);
+				log_info("reload: peer %s changed", ad);
+				node_audit(n, "peer-changed", NULL, n->cfg.node, ad);
+				continue;
+			}
+		}
+		(*added)++;
+		snprintf(ad, sizeof(ad), "%s (partner %s) at %s:%u", pc->node, pc->partner, pc->host,
+		    (unsigned)pc->port);
+		log_info("reload: peer %s added", ad);
+		node_audit(n, "peer-added", NULL, n->cfg.node, ad);
+	}
+	for (j = 0; j < n->npeers; j++) {
+		ps = &n->peers[j];
+		if (ps->conf->removed)
+			continue;
+		for (keep = 0, i = 0; i < nc->npeers; i++)
+			keep |= strcmp(nc->peers[i].node, ps->conf->node) == 0;
+		if (keep)
+			continue;
+		peer_drop(ps, "removed from the configuration");
+		(*removed)++;
+		log_info("reload: peer %s removed: link closed, connections from it refused",
+		    ps->conf->node);
+		node_audit(n, "peer-removed", NULL, n->cfg.node, ps->conf->node);
+	}
+	n->ncerts = 0;
+	certs_load(n);
 	return HL_OK;
 }
 

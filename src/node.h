@@ -47,6 +47,14 @@ HL_WUR int hl_node_send(struct hl_node *n, const struct hl_send_req *req,
 typedef void (*hl_node_send_cb)(void *arg, int r, const uint8_t *id, const char *why);
 HL_WUR int hl_node_send_async(struct hl_node *n, const struct hl_send_req *req,
     hl_node_send_cb cb, void *arg, char *why, size_t whylen);
+/* Apply the [peer] sections of a configuration loaded again (SIGHUP): peers
+ * added are dialed or accepted from now on (their CAs trusted), peers whose
+ * address, CA or accreditation changed reconnect, peers gone have their
+ * link closed and are refused; the other links are left alone. Each is
+ * audited (peer-added, peer-changed, peer-removed). Nothing else of nc is
+ * applied. OUT: the counts. */
+HL_WUR int hl_node_reload_peers(struct hl_node *n, const struct hl_config *nc,
+    unsigned *added, unsigned *changed, unsigned *removed, char *err, size_t errlen);
 /* Around a burst of hl_node_send_async calls (a batch request, a STIX
  * share): the seals are queued whole before a crypto worker wakes, so
  * they are signed in batches (hl_workq_plug). Nest; always pair. */

@@ -37,7 +37,8 @@ resolve_recipients(struct hl_node *n, const struct hl_send_req *req,
 	*nout = 0;
 	if (req->to_all) {
 		for (i = 0; i < n->npeers; i++) {
-			if (!hl_label_releasable_to(&req->label, n->peers[i].conf->partner))
+			if (n->peers[i].conf->removed ||
+			    !hl_label_releasable_to(&req->label, n->peers[i].conf->partner))
 				continue;
 			out[*nout] = &n->peers[i];
 			named[(*nout)++] = 0;
@@ -53,7 +54,7 @@ resolve_recipients(struct hl_node *n, const struct hl_send_req *req,
 		g = strchr(req->to[j], '/') == NULL ? hl_policy_group(&n->cfg.policy, req->to[j]) :
 		    NULL;
 		for (i = 0; i < n->npeers; i++) {
-			if (!to_matches(g, req->to[j], n->peers[i].conf))
+			if (n->peers[i].conf->removed || !to_matches(g, req->to[j], n->peers[i].conf))
 				continue;
 			found = 1;
 			for (k = 0; k < *nout; k++)

@@ -192,7 +192,8 @@ node_tick(evutil_socket_t fd, short what, void *arg)
 		n->overdue_scan_ms = now;
 		scan_overdue(n, now);
 		for (i = 0; i < n->npeers; i++)
-			link_test(n, &n->peers[i], now);
+			if (!n->peers[i].conf->removed)
+				link_test(n, &n->peers[i], now);
 	}
 	if (n->cfg.audit_checkpoint_s != 0 &&
 	    now - n->checkpoint_ms >= 1000ull * n->cfg.audit_checkpoint_s)

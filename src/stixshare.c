@@ -188,7 +188,8 @@ share_rows(struct hl_node *n, const struct hl_collection_conf *c, char **json,
 
 	for (k = 0; k < c->nmembers; k++)
 		for (m = 0; m < cfg->npeers; m++)
-			if (strcmp(cfg->peers[m].partner, c->members[k]) == 0) {
+			if (!cfg->peers[m].removed &&
+			    strcmp(cfg->peers[m].partner, c->members[k]) == 0) {
 				to[nto++] = c->members[k];
 				break;
 			}
@@ -243,7 +244,7 @@ shareable(const struct hl_config *cfg, const struct hl_collection_conf *c,
 
 	for (k = 0; k < c->nmembers; k++)
 		for (m = 0; m < cfg->npeers; m++) {
-			if (strcmp(cfg->peers[m].partner, c->members[k]) != 0)
+			if (cfg->peers[m].removed || strcmp(cfg->peers[m].partner, c->members[k]) != 0)
 				continue;
 			if (hl_label_may_send(l, &cfg->policy, cfg->peers[m].node,
 			    cfg->peers[m].partner, cfg->peers[m].accreditation, 0, why, whylen) !=
