@@ -22,7 +22,7 @@
 #include "alloc.h"
 #include "store_int.h"
 
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 
@@ -123,6 +123,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	store_blob_v13,
 	/* 13 -> 14: operators' TOTP secrets and last accepted steps (store_accounts.c) */
 	store_accounts_v14,
+	/* 14 -> 15: revocation notices (store_revoke.c) */
+	store_revoke_v15,
 };
 
 /* The core's statements: transactions. */
@@ -159,6 +161,7 @@ static const struct store_sql *const store_sqls[STORE_MOD_COUNT] = {
 	[STORE_MOD_ACCOUNTS] = &store_sql_accounts,
 	[STORE_MOD_STIX] = &store_sql_stix,
 	[STORE_MOD_BLOB] = &store_sql_blob,
+	[STORE_MOD_REVOKE] = &store_sql_revoke,
 };
 
 /* How an operation is wrapped: its own transaction, or a savepoint inside

@@ -362,6 +362,17 @@ HL_WUR int hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outb
  * inside s, valid until the next call on s. */
 const char *hl_store_errmsg(const struct hl_store *s);
 
+/* ---- revocation notices (store_revoke.c; revoke.h) ---- */
+#define HL_STORE_REVOCATIONS_MAX 1024
+/* Keep a verified notice for the certificate cert_sha256: HL_ERR_EXISTS
+ * when one is kept already. */
+HL_WUR int hl_store_revocation_put(struct hl_store *s, const uint8_t cert_sha256[static 32],
+    const char *partner, const char *node, const uint8_t *notice, size_t len, uint64_t now_ms);
+/* Every notice kept, oldest first. OUT: arrays (caller frees each notice
+ * and both arrays with hl_free), *n. */
+HL_WUR int hl_store_revocations(struct hl_store *s, uint8_t ***notices, size_t **lens,
+    size_t *n);
+
 /* ---- large contents and envelopes in files (store_blob.c) ---- */
 enum { HL_BLOB_CONTENT = 1, HL_BLOB_RAW = 2 };
 /* The directory of the files ("<db>.blobs"), NULL if none; fixed while the

@@ -48,6 +48,7 @@ enum store_mod {
 	STORE_MOD_ACCOUNTS,
 	STORE_MOD_STIX,
 	STORE_MOD_BLOB,
+	STORE_MOD_REVOKE,
 	STORE_MOD_COUNT
 };
 
@@ -58,7 +59,7 @@ struct store_sql {
 	unsigned n;
 };
 extern const struct store_sql store_sql_msg, store_sql_queue, store_sql_audit,
-    store_sql_tracks, store_sql_accounts, store_sql_stix, store_sql_blob;
+    store_sql_tracks, store_sql_accounts, store_sql_stix, store_sql_blob, store_sql_revoke;
 
 /* The migration steps the modules own (store.c holds the ordered list;
  * each text is exactly what that step has always run). */
@@ -73,6 +74,7 @@ extern const char store_stix_v9[];      /* 8 -> 9: STIX collections */
 extern const char store_stix_v10[];     /* 9 -> 10: STIX search index */
 extern const char store_blob_v11[];     /* 10 -> 11: large contents in files */
 extern const char store_blob_v13[];     /* 12 -> 13: contents sealed at rest */
+extern const char store_revoke_v15[];   /* 14 -> 15: revocation notices */
 extern const char store_tracks_v12[];   /* 11 -> 12: the track stream and alerts */
 extern const char store_accounts_v14[]; /* 13 -> 14: TOTP secrets, last accepted steps */
 

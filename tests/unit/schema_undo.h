@@ -4,6 +4,9 @@
 #ifndef HL_TEST_SCHEMA_UNDO_H
 #define HL_TEST_SCHEMA_UNDO_H
 
+/* 14 -> 15: the revocation notices */
+#define DROP_V15 "DROP TABLE revocations; "
+
 /* 13 -> 14: the operators' TOTP secrets and last accepted steps */
 #define DROP_V14 "ALTER TABLE accounts DROP COLUMN totp_key; DROP TABLE totp_last; "
 
