@@ -44,16 +44,19 @@ static const char global_usage[] =
     "  stix push|search|sight   STIX 2.1 objects: push a bundle, search, sight\n"
     "  misp import   convert a MISP event to STIX 2.1 and push it\n"
     "  taxii pull|sources       external TAXII sources polled by the node\n"
+    "  login URL     log in to a node; later commands without -c use the profile\n"
+    "  logout        end the profile's session\n"
     "  help [CMD]    this help, or a command's help\n"
     "\n"
     "Options:\n"
-    "  -c CONF       node configuration (default: $HOTLINE_CONF)\n"
+    "  -c CONF       node configuration (default: $HOTLINE_CONF; without either,\n"
+    "                the profile of hotline login)\n"
     "  --otp CODE    the one-time code of an account with a second factor\n"
     "                (default: $HOTLINE_OTP)\n"
     "  -h, --help    help;  --version  print the version\n"
     "\n"
     "Environment: HOTLINE_CONF, HOTLINE_API=host:port, HOTLINE_USER, HOTLINE_PASSWORD,\n"
-    "HOTLINE_OTP.\n"
+    "HOTLINE_OTP, HOTLINE_PROFILE.\n"
     "Exit status: 0 ok, 1 failed or refused, 2 usage, 3 node unreachable, 4 authentication.\n"
     "See docs/CLI.md.\n";
 
@@ -75,6 +78,8 @@ static const struct cmd cmds[] = {
 	{ "stix", hl_cli_stix, hl_cli_stix_usage },
 	{ "misp", hl_cli_misp, hl_cli_misp_usage },
 	{ "taxii", hl_cli_taxii, hl_cli_taxii_usage },
+	{ "login", hl_cli_login, hl_cli_login_usage },
+	{ "logout", hl_cli_logout, hl_cli_logout_usage },
 	{ "help", NULL, global_usage },
 };
 
@@ -163,6 +168,7 @@ main(int argc, char **argv)
 out:
 	if (cli->password != NULL)
 		hl_free_secret(cli->password, cli->password_cap);
+	hl_free_secret(cli->profile, sizeof(*cli->profile));
 	hl_free(cli);
 	return rc;
 }
