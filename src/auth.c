@@ -37,6 +37,8 @@ struct auth_entry {
 struct fail_entry {
 	char addr[HL_AUTH_ADDR_MAX];     /* the source address the failures came from */
 	char user[HL_OPERATOR_MAX + 1];
+	int cert;                        /* logins by certificate (wrong codes), apart from
+	                                  * password guesses */
 	uint64_t window_ms;              /* start of the current window */
 	unsigned count;
 };
@@ -171,17 +173,21 @@ cache_serves(struct hl_auth *a, const char *user, int with_code, struct hl_opera
 	    (op->totp_key_len == 0 || with_code);
 }
 
-/* The failure window of (source address, account): guessing from one
- * address never shuts the account's owner out from another (issue 17). */
+/* The failure window of (source address, account, whether by
+ * certificate): guessing from one address never shuts the account's owner
+ * out from another (issue 17), and guessing passwords never shuts out the
+ * holder of the account's certificate. */
 static struct fail_entry *
-fail_slot(struct hl_auth *a, const char *addr, const char *user, int create, uint64_t now)
+fail_slot(struct hl_auth *a, const char *addr, const char *user, int cert, int create,
+    uint64_t now)
 {
 	struct fail_entry *f, *oldest = &a->fails[0];
 	size_t i;
 
 	for (i = 0; i < HL_AUTH_FAIL_SLOTS; i++) {
 		f = &a->fails[i];
-		if (f->count != 0 && strcmp(f->user, user) == 0 && strcmp(f->addr, addr) == 0)
+		if (f->count != 0 && f->cert == cert && strcmp(f->user, user) == 0 &&
+		    strcmp(f->addr, addr) == 0)
 			return f;
 		if (f->window_ms < oldest->window_ms)
 			oldest = f;
@@ -191,6 +197,7 @@ fail_slot(struct hl_auth *a, const char *addr, const char *user, int create, uin
 	memset(oldest, 0, sizeof(*oldest));
 	snprintf(oldest->addr, sizeof(oldest->addr), "%s", addr);
 	snprintf(oldest->user, sizeof(oldest->user), "%s", user);
+	oldest->cert = cert;
 	oldest->window_ms = now;
 	return oldest;
 }
@@ -242,11 +249,11 @@ hl_auth_denied(void *arg, const struct hl_operator_conf *op, unsigned method, co
 
 /* One more failure in the window of (addr, user). */
 static void
-count_failure(struct hl_auth *a, const char *addr, const char *user, uint64_t now)
+count_failure(struct hl_auth *a, const char *addr, const char *user, int cert, uint64_t now)
 {
 	struct fail_entry *f;
 
-	if ((f = fail_slot(a, addr, user, 1, now)) == NULL)
+	if ((f = fail_slot(a, addr, user, cert, 1, now)) == NULL)
 		return;
 	if (now - f->window_ms >= HL_AUTH_FAIL_WINDOW_MS) {
 		f->window_ms = now;
@@ -313,7 +320,7 @@ check_login(struct hl_auth *a, const char *addr, const char *user, const char *p
 
 	*retry_s = 0;
 	known = hl_auth_operator(a, user, out) == HL_OK;
-	f = fail_slot(a, addr, user, 0, now);
+	f = fail_slot(a, addr, user, pass == NULL, 0, now);
 	if (f != NULL && now - f->window_ms < HL_AUTH_FAIL_WINDOW_MS &&
 	    f->count >= HL_AUTH_FAIL_MAX) {
 		*retry_s = (unsigned)((HL_AUTH_FAIL_WINDOW_MS - (now - f->window_ms)) / 1000 + 1);
@@ -328,13 +335,13 @@ check_login(struct hl_auth *a, const char *addr, const char *user, const char *p
 		/* the refusal of an account without its required second factor
 		 * comes after the right password: not a guess */
 		if (r == HL_ERR_AUTH)
-			count_failure(a, addr, user, now);
+			count_failure(a, addr, user, pass == NULL, now);
 		snprintf(detail, sizeof(detail), "%s from %s: %s", via, addr, why);
 		hl_auth_audit(a, "login-failed", NULL, user, detail);
 		log_warnx("%s: failed login for %s from %s", via, user, addr);
 		goto out;
 	}
-	if ((f = fail_slot(a, addr, user, 0, now)) != NULL)
+	if ((f = fail_slot(a, addr, user, pass == NULL, 0, now)) != NULL)
 		memset(f, 0, sizeof(*f));
 	r = HL_OK;
 out:

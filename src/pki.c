@@ -717,12 +717,16 @@ hl_pki_cert_operator(const void *x509, const char *partner, char name[HL_OPERATO
 	const X509 *x = x509;
 	char op[HL_PARTNER_MAX + 1 + HL_OPERATOR_MAX + 1], p[HL_PARTNER_MAX + 1],
 	    node[HL_NODE_NAME_MAX + 1];
+	uint32_t flags;
 	int r;
 
 	name[0] = '\0';
 	*why = "not an operator certificate";
 	if (x == NULL || partner == NULL)
 		return HL_ERR_INVALID;
+	/* the extensions' summary first (it is computed once, and says
+	 * whether they parse) */
+	flags = X509_get_extension_flags((X509 *)x);
 	if ((r = san_uri(x, HL_OPERATOR_URI_PREFIX, op, sizeof(op) - 1)) != HL_OK) {
 		*why = r == HL_ERR_NOT_FOUND ? "the certificate names no operator" :
 		    "the certificate's operator name is malformed";
@@ -737,8 +741,7 @@ hl_pki_cert_operator(const void *x509, const char *partner, char name[HL_OPERATO
 	} else if (strcmp(p, partner) != 0) {
 		*why = "the certificate names an operator of another partner";
 		r = HL_ERR_DENIED;
-	} else if (X509_check_ca((X509 *)x) != 0 ||
-	    !(X509_get_extension_flags((X509 *)x) & EXFLAG_XKUSAGE) ||
+	} else if ((flags & (EXFLAG_INVALID | EXFLAG_CA)) != 0 || (flags & EXFLAG_XKUSAGE) == 0 ||
 	    !(X509_get_extended_key_usage((X509 *)x) & XKU_SSL_CLIENT)) {
 		/* a certificate for another use: a CA, a server, none named */
 		*why = "the certificate is not for client authentication";

@@ -80,7 +80,18 @@ set_value(struct hl_profile *out, int k, const char *v, size_t vl)
 	return NULL;
 }
 
-/* One line s[0, n) (no newline). NULL, or why not. */
+/* How many of s[0, n) from the start are in set (s need not end in NUL). */
+static size_t
+span(const char *s, size_t n, const char *set)
+{
+	size_t i = 0;
+
+	while (i < n && strchr(set, s[i]) != NULL && s[i] != '\0')
+		i++;
+	return i;
+}
+
+/* One line s[0, n) (no newline, no NUL after it). NULL, or why not. */
 static const char *
 parse_line(struct hl_profile *out, unsigned seen[PK_COUNT], const char *s, size_t n)
 {
@@ -94,7 +105,7 @@ parse_line(struct hl_profile *out, unsigned seen[PK_COUNT], const char *s, size_
 		n--;
 	if (n == 0 || s[0] == '#')
 		return NULL;
-	kl = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+	kl = span(s, n, "abcdefghijklmnopqrstuvwxyz");
 	for (k = 0; k < PK_COUNT; k++)
 		if (strlen(keys[k]) == kl && memcmp(s, keys[k], kl) == 0)
 			break;
@@ -102,11 +113,11 @@ parse_line(struct hl_profile *out, unsigned seen[PK_COUNT], const char *s, size_
 		return "unknown key";
 	if (seen[k]++)
 		return "key given twice";
-	i = kl + strspn(s + kl, " ");
+	i = kl + span(s + kl, n - kl, " ");
 	if (i >= n || s[i] != '=')
 		return "expected key = value";
 	i++;
-	i += strspn(s + i, " ");
+	i += span(s + i, n - i, " ");
 	return set_value(out, k, s + i, n - i);
 }
 

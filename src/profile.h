@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "apitoken.h"
+#include "config.h"
 #include "errors.h"
 #include "hl_limits.h"
 
