@@ -87,7 +87,7 @@ int hl_cli_build_query(char *q, size_t qlen, const char *limit, const char *exer
 int hl_cli_load_config(struct hl_cli *c);
 /* Where the node is and the operator's credentials (the first call
  * only): with -c, the configuration's [cli] (its certificate, unless
- * HOTLINE_PASSWORD is set, else the password); without, the profile of
+ * HOTLINE_PASSWORD or HOTLINE_USER is set, else the password); without, the profile of
  * `hotline login` (cli_login.c). After EX_OK c->hc is valid (c->cfg only
  * with -c). Prints its own error line. */
 int hl_cli_setup(struct hl_cli *c);

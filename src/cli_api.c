@@ -153,8 +153,9 @@ hl_cli_setup(struct hl_cli *c)
 	snprintf(c->hc.ca_path, sizeof(c->hc.ca_path), "%s", c->cfg.ca_path);
 	snprintf(c->hc.node, sizeof(c->hc.node), "%s", c->cfg.node);
 	c->hc.timeout_ms = HL_HTTPC_TIMEOUT_MS;
-	/* the certificate, unless a password is given in the environment */
-	if (c->cfg.cli_cert_path[0] != '\0' && getenv("HOTLINE_PASSWORD") == NULL)
+	/* the certificate, unless the environment names other credentials */
+	if (c->cfg.cli_cert_path[0] != '\0' && getenv("HOTLINE_PASSWORD") == NULL &&
+	    env_user == NULL)
 		rc = use_certificate(c);
 	else
 		rc = use_password(c, env_user);
