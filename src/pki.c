@@ -573,22 +573,6 @@ hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_befor
 	    not_after, key_path, cert_path, kek, err, errlen);
 }
 
-/* An operator's name as accounts have it: 1..HL_OPERATOR_MAX of A-Z a-z
- * 0-9 . _ -, not starting with '.' or '-'. */
-static int
-operator_name_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > HL_OPERATOR_MAX || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
 /* "P/NAME" into its partner and operator name. */
 static int
 split_operator(const char *s, size_t n, char partner[HL_PARTNER_MAX + 1],
@@ -601,7 +585,7 @@ split_operator(const char *s, size_t n, char partner[HL_PARTNER_MAX + 1],
 		return HL_ERR_MALFORMED;
 	memcpy(partner, s, pl);
 	partner[pl] = '\0';
-	if (!hl_partner_valid(partner) || !operator_name_ok(slash + 1, n - pl - 1))
+	if (!hl_partner_valid(partner) || !hl_operator_name_valid(slash + 1, n - pl - 1))
 		return HL_ERR_MALFORMED;
 	memcpy(name, slash + 1, n - pl - 1);
 	name[n - pl - 1] = '\0';

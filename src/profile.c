@@ -36,10 +36,7 @@ hl_profile_url(const char *url, char host[HL_HOST_MAX + 1], uint16_t *port)
 static int
 name_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	return n > 0 && n <= HL_OPERATOR_MAX && s[0] != '.' && s[0] != '-' &&
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+	return hl_operator_name_valid(s, strlen(s));
 }
 
 static int
