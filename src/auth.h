@@ -61,6 +61,22 @@ void hl_auth_peer(struct evhttp_request *req, char *out, size_t outlen);
  * send X-Hotline-Console). */
 int hl_auth_basic(void *arg, struct hl_http_req *x, struct hl_http_refusal *no);
 
+/* The authenticator for a client certificate (arg: the hl_auth), asked
+ * after the console's session cookie: a request without Authorization
+ * whose TLS connection carries a certificate that chains to the node's
+ * partner CA (expiry checked) and names an operator of this partner
+ * (hl_pki_cert_operator). The certificate takes the password's place:
+ * the account's second factor is still required (X-Hotline-OTP), with the
+ * failure window and the credential cache (keyed on the certificate's
+ * SHA-256 and the code) as for HTTP Basic. Audits login "api: client
+ * certificate", login-failed "api (client certificate) from ADDR: why". */
+int hl_auth_cert(void *arg, struct hl_http_req *x, struct hl_http_refusal *no);
+
+/* Register HTTP Basic, then session tokens ("Authorization: Bearer",
+ * docs/API.md "Session tokens"), and the routes POST /api/v1/login (a
+ * token for the operator who logged in) and POST /api/v1/logout. */
+HL_WUR int hl_auth_register(struct hl_auth *a, struct hl_http_table *t);
+
 /* Record an audit entry (failures logged, not fatal). id may be NULL. */
 void hl_auth_audit(struct hl_auth *a, const char *event, const uint8_t *id, const char *actor,
     const char *detail);

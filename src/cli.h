@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "httpc.h"
+#include "profile.h"
 
 #define EX_OK 0
 #define EX_FAIL 1         /* refused, not found, local failure */
@@ -24,10 +25,15 @@ struct hl_cli {
 	const char *conf_path;    /* -c or $HOTLINE_CONF; NULL: none */
 	struct hl_config cfg;     /* valid once have_cfg */
 	int have_cfg;
-	struct hl_httpc hc;       /* valid once password is set (hl_cli_setup) */
+	struct hl_httpc hc;       /* valid once ready (hl_cli_setup) */
+	int ready;
 	char *password;           /* wiped at exit */
 	const char *otp;          /* --otp or $HOTLINE_OTP: the one-time code; NULL: none */
 	size_t password_cap;
+	char who[HL_PATH_MAX + 64];   /* the credential, for error lines */
+	struct hl_profile *profile;   /* without -c: the profile's (hl_free_secret at exit) */
+	char profile_path[HL_PATH_MAX];
+	char seen_node[HL_NODE_NAME_MAX + 1];   /* the node the last call reached */
 };
 
 /* ---- cli_core.c ---- */
@@ -54,6 +60,10 @@ int hl_cli_opts(const char *cmd, int argc, char **argv, struct hl_cli_opt *opts,
  * NUL-terminated, *len. */
 HL_WUR int hl_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
     char *err, size_t errlen);
+/* One line from the terminal (/dev/tty) without echo after prompt. OUT:
+ * buf (NUL-terminated, the line end dropped; the caller wipes it). An
+ * exit code: no_tty is the error line when there is no terminal. */
+int hl_cli_tty_password(const char *prompt, const char *no_tty, char *buf, size_t cap);
 /* Print s to f with control characters as '?' (keeping \n and \t when
  * multiline): text from partners must not drive the operator's terminal.
  * Padded with spaces to width (never cut). */
@@ -75,15 +85,22 @@ int hl_cli_build_query(char *q, size_t qlen, const char *limit, const char *exer
 
 /* Load c->conf_path once; an exit code (prints its error line). */
 int hl_cli_load_config(struct hl_cli *c);
-/* The configuration and the operator's credentials (the first call only);
- * after EX_OK c->cfg and c->hc are valid. Prints its own error line. */
+/* Where the node is and the operator's credentials (the first call
+ * only): with -c, the configuration's [cli] (its certificate, unless
+ * HOTLINE_PASSWORD or HOTLINE_USER is set, else the password); without, the profile of
+ * `hotline login` (cli_login.c). After EX_OK c->hc is valid (c->cfg only
+ * with -c). Prints its own error line. */
 int hl_cli_setup(struct hl_cli *c);
+/* The one-time code from --otp or HOTLINE_OTP, checked, into c->hc. An
+ * exit code. */
+int hl_cli_setup_otp(struct hl_cli *c);
 /* One operator API call (JSON body or NULL); what names the command in
  * error lines. Prints its own error line; an exit code. OUT: *resp on
  * EX_OK (caller decrefs). */
 int hl_cli_api_call(struct hl_cli *c, const char *what, const char *method, const char *path,
     json_t *body, json_t **resp);
-/* The same with a body of any type (content_type NULL: JSON). */
+/* The same with a body of any type (content_type NULL: JSON). Sets
+ * c->seen_node. */
 int hl_cli_api_call_raw(struct hl_cli *c, const char *what, const char *method, const char *path,
     const char *content_type, const uint8_t *body, size_t blen, json_t **resp);
 /* The options send and track-report share (docs/API.md's send body). */
@@ -112,7 +129,8 @@ extern const char hl_cli_pki_usage[], hl_cli_send_usage[], hl_cli_inbox_usage[],
     hl_cli_sent_usage[], hl_cli_show_usage[], hl_cli_ack_usage[], hl_cli_delivery_usage[],
     hl_cli_status_usage[], hl_cli_audit_usage[], hl_cli_keys_usage[],
     hl_cli_track_report_usage[], hl_cli_tracks_usage[], hl_cli_track_alerts_usage[], hl_cli_operator_usage[],
-    hl_cli_stix_usage[], hl_cli_misp_usage[], hl_cli_taxii_usage[], hl_cli_backup_usage[];
+    hl_cli_stix_usage[], hl_cli_misp_usage[], hl_cli_taxii_usage[], hl_cli_backup_usage[],
+    hl_cli_login_usage[], hl_cli_logout_usage[];
 
 int hl_cli_pki(struct hl_cli *c, int argc, char **argv);            /* cli_pki.c */
 int hl_cli_send(struct hl_cli *c, int argc, char **argv);           /* cli_msg.c */
@@ -133,5 +151,14 @@ int hl_cli_misp(struct hl_cli *c, int argc, char **argv);
 int hl_cli_taxii(struct hl_cli *c, int argc, char **argv);
 int hl_cli_backup(struct hl_cli *c, int argc, char **argv);         /* cli_backup.c */
 int hl_cli_restore(struct hl_cli *c, int argc, char **argv);
+int hl_cli_login(struct hl_cli *c, int argc, char **argv);          /* cli_login.c */
+int hl_cli_logout(struct hl_cli *c, int argc, char **argv);
+
+/* ---- cli_login.c: the profile ---- */
+
+/* Load the profile ($HOTLINE_PROFILE, else ~/.config/hotline/profile:
+ * the caller's own file, mode 0600) into c->profile and c->hc. An exit
+ * code (prints its error line). */
+int hl_cli_profile_setup(struct hl_cli *c);
 
 #endif

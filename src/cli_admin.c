@@ -4,7 +4,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -221,39 +220,6 @@ operator_totp(struct hl_cli *c, const char *name, int off, int json)
 
 #define OPERATOR_PASSWORD_MAX 1024
 
-/* One line from the terminal without echo. OUT: buf (NUL-terminated). */
-static int
-tty_password(const char *prompt, char *buf, size_t cap)
-{
-	struct termios old, quiet;
-	FILE *tty;
-	size_t n;
-	int ok = 0;
-
-	buf[0] = '\0';
-	if ((tty = fopen("/dev/tty", "r+")) == NULL)
-		return hl_cli_fail(EX_USAGE, "operator: no terminal to ask the password on; use "
-		    "--password-file");
-	if (tcgetattr(fileno(tty), &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		quiet.c_lflag |= ICANON;
-		fputs(prompt, tty);
-		fflush(tty);
-		if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0) {
-			ok = fgets(buf, (int)cap, tty) != NULL;
-			(void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
-		}
-		fputs("\n", tty);
-	}
-	fclose(tty);
-	if (!ok)
-		return hl_cli_fail(EX_FAIL, "operator: cannot read the password from the terminal");
-	n = strcspn(buf, "\r\n");
-	buf[n] = '\0';
-	return EX_OK;
-}
-
 /* The new password: --password-file's first line, or asked twice. */
 static int
 operator_password(const char *file, char *out, size_t cap)
@@ -280,9 +246,11 @@ operator_password(const char *file, char *out, size_t cap)
 		hl_free_secret(p, len + 1);
 		return EX_OK;
 	}
-	if ((rc = tty_password("New password: ", out, cap)) != EX_OK)
+	if ((rc = hl_cli_tty_password("New password: ", "operator: no terminal to ask the password "
+	    "on; use --password-file", out, cap)) != EX_OK)
 		return rc;
-	if ((rc = tty_password("Again: ", again, sizeof(again))) != EX_OK) {
+	if ((rc = hl_cli_tty_password("Again: ", "operator: no terminal to ask the password on; "
+	    "use --password-file", again, sizeof(again))) != EX_OK) {
 		OPENSSL_cleanse(out, cap);
 		return rc;
 	}

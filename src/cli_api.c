@@ -1,5 +1,8 @@
 /* cli_api.c: the CLI's configuration, credentials and operator API calls
  * (docs/CLI.md): one HTTPS request per call through httpc. */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +11,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "alloc.h"
 #include "apijson.h"
@@ -26,7 +30,8 @@ hl_cli_load_config(struct hl_cli *c)
 	if (c->have_cfg)
 		return EX_OK;
 	if (c->conf_path == NULL)
-		return hl_cli_fail(EX_USAGE, "no configuration: use -c CONF or set HOTLINE_CONF");
+		return hl_cli_fail(EX_USAGE, "no configuration: use -c CONF or set HOTLINE_CONF (this "
+		    "command reads the node's configuration; a hotline login profile is not enough)");
 	if (hl_config_load(c->conf_path, &c->cfg, err, sizeof(err)) != HL_OK)
 		return hl_cli_fail(EX_FAIL, "%s", err);
 	c->have_cfg = 1;
@@ -71,22 +76,68 @@ load_password(struct hl_cli *c)
 	return EX_OK;
 }
 
+/* The [cli] certificate and key instead of a password: the key must be
+ * the caller's alone (it is in clear). */
+static int
+use_certificate(struct hl_cli *c)
+{
+	struct stat st;
+
+	if (stat(c->cfg.cli_key_path, &st) != 0)
+		return hl_cli_fail(EX_FAIL, "%s: %s", c->cfg.cli_key_path, strerror(errno));
+	if ((st.st_mode & 077) != 0)
+		return hl_cli_fail(EX_FAIL, "%s: the key is readable by group or others; chmod 600 it",
+		    c->cfg.cli_key_path);
+	snprintf(c->hc.cert_path, sizeof(c->hc.cert_path), "%s", c->cfg.cli_cert_path);
+	snprintf(c->hc.key_path, sizeof(c->hc.key_path), "%s", c->cfg.cli_key_path);
+	snprintf(c->who, sizeof(c->who), "the certificate %s", c->cfg.cli_cert_path);
+	return EX_OK;
+}
+
+int
+hl_cli_setup_otp(struct hl_cli *c)
+{
+	if (c->otp == NULL)
+		c->otp = getenv("HOTLINE_OTP");
+	if (c->otp != NULL && c->otp[0] != '\0' && (strlen(c->otp) > HL_HTTPC_OTP_MAX ||
+	    strspn(c->otp, "0123456789") != strlen(c->otp)))
+		return hl_cli_fail(EX_USAGE, "--otp / HOTLINE_OTP: expected the one-time code's "
+		    "digits");
+	c->hc.otp = c->otp;
+	return EX_OK;
+}
+
+/* HTTP Basic: the user and password. */
+static int
+use_password(struct hl_cli *c, const char *env_user)
+{
+	int rc;
+
+	snprintf(c->hc.user, sizeof(c->hc.user), "%s",
+	    env_user != NULL ? env_user : c->cfg.cli_user);
+	if (c->hc.user[0] == '\0')
+		return hl_cli_fail(EX_USAGE, "no operator name: set [cli] user in %s or HOTLINE_USER",
+		    c->conf_path);
+	if ((rc = load_password(c)) != EX_OK)
+		return rc;
+	c->hc.password = c->password;
+	snprintf(c->who, sizeof(c->who), "operator %s", c->hc.user);
+	return EX_OK;
+}
+
 int
 hl_cli_setup(struct hl_cli *c)
 {
 	const char *env_user = getenv("HOTLINE_USER"), *env_api = getenv("HOTLINE_API");
 	int rc;
 
-	if (c->password != NULL)
+	if (c->ready)
 		return EX_OK;   /* already set up (commands that call the API more than once) */
+	if (c->conf_path == NULL)
+		return hl_cli_profile_setup(c);
 	if ((rc = hl_cli_load_config(c)) != EX_OK)
 		return rc;
 	memset(&c->hc, 0, sizeof(c->hc));
-	snprintf(c->hc.user, sizeof(c->hc.user), "%s",
-	    env_user != NULL ? env_user : c->cfg.cli_user);
-	if (c->hc.user[0] == '\0')
-		return hl_cli_fail(EX_USAGE, "no operator name: set [cli] user in %s or HOTLINE_USER",
-		    c->conf_path);
 	if (env_api != NULL) {
 		if (hl_parse_hostport(env_api, c->hc.host, &c->hc.port) != HL_OK)
 			return hl_cli_fail(EX_USAGE, "HOTLINE_API: expected host:port, got \"%s\"", env_api);
@@ -102,17 +153,15 @@ hl_cli_setup(struct hl_cli *c)
 	snprintf(c->hc.ca_path, sizeof(c->hc.ca_path), "%s", c->cfg.ca_path);
 	snprintf(c->hc.node, sizeof(c->hc.node), "%s", c->cfg.node);
 	c->hc.timeout_ms = HL_HTTPC_TIMEOUT_MS;
-	if ((rc = load_password(c)) != EX_OK)
-		return rc;
-	c->hc.password = c->password;
-	if (c->otp == NULL)
-		c->otp = getenv("HOTLINE_OTP");
-	if (c->otp != NULL && c->otp[0] != '\0' && (strlen(c->otp) > HL_HTTPC_OTP_MAX ||
-	    strspn(c->otp, "0123456789") != strlen(c->otp)))
-		return hl_cli_fail(EX_USAGE, "--otp / HOTLINE_OTP: expected the one-time code's "
-		    "digits");
-	c->hc.otp = c->otp;
-	return EX_OK;
+	/* the certificate, unless the environment names other credentials */
+	if (c->cfg.cli_cert_path[0] != '\0' && getenv("HOTLINE_PASSWORD") == NULL &&
+	    env_user == NULL)
+		rc = use_certificate(c);
+	else
+		rc = use_password(c, env_user);
+	if (rc == EX_OK && (rc = hl_cli_setup_otp(c)) == EX_OK)
+		c->ready = 1;
+	return rc;
 }
 
 /* ---- calling the API ---- */
@@ -159,6 +208,7 @@ hl_cli_api_call_raw(struct hl_cli *c, const char *what, const char *method, cons
 		rc = hl_cli_fail(r == HL_ERR_NOMEM ? EX_FAIL : EX_UNREACHABLE, "%s", err);
 		goto out;
 	}
+	snprintf(c->seen_node, sizeof(c->seen_node), "%s", hr.node);
 	if (hr.body_len > 0 && hl_apijson_depth_ok(hr.body, hr.body_len))
 		j = json_loadb((const char *)hr.body, hr.body_len, JSON_REJECT_DUPLICATES, NULL);
 	if (hr.status >= 200 && hr.status < 300) {
@@ -174,8 +224,9 @@ hl_cli_api_call_raw(struct hl_cli *c, const char *what, const char *method, cons
 	}
 	m = json_is_object(j) ? json_object_get(j, "message") : NULL;
 	if (hr.status == 401)
-		rc = hl_cli_fail(EX_AUTH, "authentication failed for operator %s at node %s:%u", c->hc.user,
-		    c->hc.host, (unsigned)c->hc.port);
+		rc = hl_cli_fail(EX_AUTH, "authentication failed for %s at node %s:%u%s%s", c->who,
+		    c->hc.host, (unsigned)c->hc.port, json_is_string(m) ? ": " : "",
+		    json_is_string(m) ? json_string_value(m) : "");
 	else if (hr.status == 429)
 		rc = hl_cli_fail(EX_AUTH, "%s: %s", what, json_is_string(m) ? json_string_value(m) :
 		    "too many failed logins; try again later");
@@ -190,6 +241,9 @@ hl_cli_api_call_raw(struct hl_cli *c, const char *what, const char *method, cons
 		rc = hl_cli_fail(EX_FAIL, "%s: the node answered HTTP %d", what, hr.status);
 out:
 	json_decref(j);
+	/* an answer may carry a secret (a session token, a TOTP secret) */
+	if (raw != NULL && hr.body_len > 0)
+		OPENSSL_cleanse((void *)(uintptr_t)hr.body, hr.body_len);
 	hl_free(raw);
 	return rc;
 }

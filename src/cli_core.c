@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -170,6 +171,37 @@ out:
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return r;
+}
+
+int
+hl_cli_tty_password(const char *prompt, const char *no_tty, char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	FILE *tty;
+	size_t n;
+	int ok = 0;
+
+	buf[0] = '\0';
+	if ((tty = fopen("/dev/tty", "r+")) == NULL)
+		return hl_cli_fail(EX_USAGE, "%s", no_tty);
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		fputs(prompt, tty);
+		fflush(tty);
+		if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0) {
+			ok = fgets(buf, (int)cap, tty) != NULL;
+			(void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		}
+		fputs("\n", tty);
+	}
+	fclose(tty);
+	if (!ok)
+		return hl_cli_fail(EX_FAIL, "cannot read the password from the terminal");
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return EX_OK;
 }
 
 void

@@ -180,6 +180,8 @@ struct hl_config {
 	/* [cli] the credentials the CLI uses when run with -c */
 	char cli_user[HL_OPERATOR_MAX + 1];
 	char cli_password_file[HL_PATH_MAX];
+	char cli_cert_path[HL_PATH_MAX];      /* certificate = admin.crt: log in with it */
+	char cli_key_path[HL_PATH_MAX];       /* key = admin.key (PEM in clear, 0600) */
 };
 
 /* Parse bytes (no I/O). name is used in error messages; relative paths are

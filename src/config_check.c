@@ -286,8 +286,15 @@ config_finish(struct pctx *x)
 		memcpy(c->tls_cert_path, c->cert_path, sizeof(c->tls_cert_path));
 		memcpy(c->tls_key_path, c->key_path, sizeof(c->tls_key_path));
 	}
-	if (ln->cli[CK_USER] != 0 && ln->cli[CK_PASSWORD_FILE] == 0) {
-		config_fail(x, ln->cli_sect, "missing key 'password_file' in [cli] (user is set)");
+	if ((ln->cli[CK_CERTIFICATE] == 0) != (ln->cli[CK_KEY] == 0)) {
+		config_fail(x, ln->cli[CK_CERTIFICATE] ? ln->cli[CK_CERTIFICATE] : ln->cli[CK_KEY],
+		    "[cli] certificate and key go together: set both or neither");
+		return;
+	}
+	if (ln->cli[CK_USER] != 0 && ln->cli[CK_PASSWORD_FILE] == 0 &&
+	    ln->cli[CK_CERTIFICATE] == 0) {
+		config_fail(x, ln->cli_sect, "missing key 'password_file' (or certificate and key) "
+		    "in [cli] (user is set)");
 		return;
 	}
 	if (c->suite == HL_SUITE_X25519 && !c->allow_classical) {

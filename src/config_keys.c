@@ -777,6 +777,21 @@ ck_password_file(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_path(x, v, x->c->cli_password_file, msg, ml);
 }
 
+/* certificate = PATH, key = PATH: the operator certificate the CLI logs
+ * in with instead of the password (its key PEM in clear, 0600; read by
+ * the CLI only) */
+static int
+ck_certificate(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->cli_cert_path, msg, ml);
+}
+
+static int
+ck_key(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, x->c->cli_key_path, msg, ml);
+}
+
 /* console_idle = 15m: a console session unused this long ends (1m..24h) */
 static int
 nk_console_idle(struct pctx *x, const char *v, char *msg, size_t ml)
@@ -1183,4 +1198,6 @@ const struct key_def config_op_keys[OK_COUNT] = {
 const struct key_def config_cli_keys[CK_COUNT] = {
 	[CK_USER] = { "user", 0, ck_user },
 	[CK_PASSWORD_FILE] = { "password_file", 0, ck_password_file },
+	[CK_CERTIFICATE] = { "certificate", 0, ck_certificate },
+	[CK_KEY] = { "key", 0, ck_key },
 };

@@ -47,16 +47,19 @@ static const char global_usage[] =
     "  taxii pull|sources       external TAXII sources polled by the node\n"
     "  backup FILE | backup verify FILE   a sealed backup of the node, and its check\n"
     "  restore FILE DIR         a backup's files into DIR, checked\n"
+    "  login URL     log in to a node; later commands without -c use the profile\n"
+    "  logout        end the profile's session\n"
     "  help [CMD]    this help, or a command's help\n"
     "\n"
     "Options:\n"
-    "  -c CONF       node configuration (default: $HOTLINE_CONF)\n"
+    "  -c CONF       node configuration (default: $HOTLINE_CONF; without either,\n"
+    "                the profile of hotline login)\n"
     "  --otp CODE    the one-time code of an account with a second factor\n"
     "                (default: $HOTLINE_OTP)\n"
     "  -h, --help    help;  --version  print the version\n"
     "\n"
     "Environment: HOTLINE_CONF, HOTLINE_API=host:port, HOTLINE_USER, HOTLINE_PASSWORD,\n"
-    "HOTLINE_OTP.\n"
+    "HOTLINE_OTP, HOTLINE_PROFILE.\n"
     "Exit status: 0 ok, 1 failed or refused, 2 usage, 3 node unreachable, 4 authentication.\n"
     "See docs/CLI.md.\n";
 
@@ -80,6 +83,8 @@ static const struct cmd cmds[] = {
 	{ "taxii", hl_cli_taxii, hl_cli_taxii_usage },
 	{ "backup", hl_cli_backup, hl_cli_backup_usage },
 	{ "restore", hl_cli_restore, hl_cli_backup_usage },
+	{ "login", hl_cli_login, hl_cli_login_usage },
+	{ "logout", hl_cli_logout, hl_cli_logout_usage },
 	{ "help", NULL, global_usage },
 };
 
@@ -168,6 +173,7 @@ main(int argc, char **argv)
 out:
 	if (cli->password != NULL)
 		hl_free_secret(cli->password, cli->password_cap);
+	hl_free_secret(cli->profile, sizeof(*cli->profile));
 	hl_free(cli);
 	return rc;
 }

@@ -445,9 +445,9 @@ on_event_stix(void *arg, const struct hl_node_event *ev)
 }
 
 /* The network process: the node, its link listener, the HTTP layer with
- * HTTP Basic, the services and their routes (the console also its session
- * authenticator and its certificate, and it subscribes to the node's
- * events), the listening socket, the ingest subscribers, the node's timer,
+ * HTTP Basic and session tokens, the services and their routes (the
+ * console also its session authenticator and its certificate, then client
+ * certificates, and it subscribes to the node's events), the listening socket, the ingest subscribers, the node's timer,
  * the TAXII poll bridge and its routes; in this order, and undone in
  * reverse. */
 static int
@@ -472,9 +472,11 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	    (r = hl_http_new(base, hl_node_config(d->node), &d->http, err, errlen)) != HL_OK)
 		return r;
 	routes = hl_http_table(d->http);
-	/* HTTP Basic first; the console's session cookie after it */
+	/* HTTP Basic and session tokens first; the console's session cookie
+	 * after them, then client certificates (a browser's cookie session
+	 * keeps its CSRF check even if the browser has a certificate) */
 	if ((r = hl_auth_new(hl_node_config(d->node), hl_node_store(d->node), &d->auth)) != HL_OK ||
-	    (r = hl_http_table_add_auth(routes, hl_auth_basic, d->auth)) != HL_OK ||
+	    (r = hl_auth_register(d->auth, routes)) != HL_OK ||
 	    (r = hl_http_table_set_denied(routes, hl_auth_denied, d->auth)) != HL_OK ||
 	    (r = hl_api_new(d->node, d->auth, &d->api)) != HL_OK ||
 	    (r = hl_api_register(d->api, routes)) != HL_OK) {
@@ -485,6 +487,7 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	    errlen)) != HL_OK)
 		return r;
 	if ((r = hl_console_register(d->console, routes)) != HL_OK ||
+	    (r = hl_http_table_add_auth(routes, hl_auth_cert, d->auth)) != HL_OK ||
 	    (r = hl_node_subscribe(d->node, hl_console_event, d->console)) != HL_OK) {
 		snprintf(err, errlen, "web console: %s", hl_strerror(r));
 		return r;

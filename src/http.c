@@ -675,6 +675,34 @@ http_bevcb(struct event_base *base, void *arg)
 	    BEV_OPT_CLOSE_ON_FREE);
 }
 
+/* A client certificate never ends the handshake: the request it carries
+ * is answered 401 and audited instead (auth.c reads the outcome). */
+static int
+accept_any(int preverify_ok, X509_STORE_CTX *sctx)
+{
+	(void)preverify_ok;
+	(void)sctx;
+	return 1;
+}
+
+/* Ask clients for a certificate from this node's partner CA (operators'
+ * certificates, docs/API.md "Client certificates"); none is required. */
+static int
+client_certs(SSL_CTX *ctx, const struct hl_config *cfg, char *err, size_t errlen)
+{
+	STACK_OF(X509_NAME) *names = NULL;
+
+	if (SSL_CTX_load_verify_locations(ctx, cfg->ca_path, NULL) != 1 ||
+	    (names = SSL_load_client_CA_file(cfg->ca_path)) == NULL) {
+		snprintf(err, errlen, "%s: operator API cannot load the CA for client certificates",
+		    cfg->ca_path);
+		return HL_ERR_CRYPTO;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);   /* takes names */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+	return HL_OK;
+}
+
 static int
 tls_ctx(const struct hl_config *cfg, SSL_CTX **out, char *err, size_t errlen)
 {
@@ -703,6 +731,8 @@ tls_ctx(const struct hl_config *cfg, SSL_CTX **out, char *err, size_t errlen)
 		snprintf(err, errlen, "operator API: %s", e);
 		goto out;
 	}
+	if (client_certs(ctx, cfg, err, errlen) != HL_OK)
+		goto out;
 	*out = ctx;
 	ctx = NULL;
 	r = HL_OK;
@@ -781,6 +811,18 @@ struct hl_http_table *
 hl_http_table(struct hl_http *h)
 {
 	return h != NULL ? &h->t : NULL;
+}
+
+const void *
+hl_http_peer_cert(const struct hl_http_req *x, long *verify)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(x->req);
+	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
+	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	X509 *peer = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+
+	*verify = peer != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
+	return peer;
 }
 
 /* ---- replies that come later ---- */

@@ -211,6 +211,11 @@ HL_WUR int hl_http_new(struct event_base *base, const struct hl_config *cfg, str
 void hl_http_free(struct hl_http *h);
 /* The server's TLS context, for a registrant that adds a certificate. */
 struct ssl_ctx_st *hl_http_tls(struct hl_http *h);
+/* The client certificate of x's connection (X509 *, valid for the
+ * request), NULL for none. OUT: *verify, the chain's verification against
+ * the node's partner CA (X509_V_OK, or the last error: expired, unknown
+ * issuer, wrong purpose, ...); the handshake never fails on it. */
+const void *hl_http_peer_cert(const struct hl_http_req *x, long *verify);
 /* The table the services register into. */
 struct hl_http_table *hl_http_table(struct hl_http *h);
 /* Listen on the configuration's api address. */

@@ -355,10 +355,13 @@ hl_httpc_head(const struct hl_httpc *c, const struct hl_httpc_req *rq, struct hl
 	const char *accept = rq->accept != NULL ? rq->accept : HL_HTTPC_JSON;
 	const char *ctype = rq->content_type != NULL ? rq->content_type : HL_HTTPC_JSON;
 	int n, r = HL_ERR_INVALID, v6 = strchr(c->host, ':') != NULL;
-	int otp = ul > 0 && c->otp != NULL && c->otp[0] != '\0';
+	int bearer = c->token != NULL && c->token[0] != '\0';
+	int otp = (ul > 0 || bearer || c->cert_path[0] != '\0') && c->otp != NULL &&
+	    c->otp[0] != '\0';
 
 	if ((otp && (strlen(c->otp) > HL_HTTPC_OTP_MAX || strspn(c->otp, "0123456789") !=
-	    strlen(c->otp))) || rq->method == NULL || rq->method[0] == '\0' || rq->path == NULL ||
+	    strlen(c->otp))) || (bearer && strspn(c->token, "0123456789abcdef") !=
+	    strlen(c->token)) || rq->method == NULL || rq->method[0] == '\0' || rq->path == NULL ||
 	    rq->path[0] != '/' || !text_ok(rq->path, 0) || !text_ok(accept, 1) ||
 	    !text_ok(ctype, 1) || !text_ok(c->host, 0) || memchr(c->user, ':', ul) != NULL ||
 	    ul + 1 + pl >= sizeof(cred))
@@ -377,7 +380,11 @@ hl_httpc_head(const struct hl_httpc *c, const struct hl_httpc_req *rq, struct hl
 	hl_buf_put(b, "Accept: ", 8);
 	hl_buf_put(b, accept, strlen(accept));
 	hl_buf_put(b, "\r\nConnection: close\r\n", 21);
-	if (ul > 0) {
+	if (bearer) {
+		hl_buf_put(b, "Authorization: Bearer ", 22);
+		hl_buf_put(b, c->token, strlen(c->token));
+		hl_buf_put(b, "\r\n", 2);
+	} else if (ul > 0) {
 		memcpy(cred, c->user, ul);
 		cred[ul] = ':';
 		if (pl > 0)
@@ -491,6 +498,16 @@ hl_httpc_tls(const struct hl_httpc *c, SSL_CTX **out, char *err, size_t errlen)
 		return HL_ERR_CONFIG;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (c->cert_path[0] != '\0' &&
+	    (SSL_CTX_use_certificate_chain_file(ctx, c->cert_path) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, c->key_path, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)) {
+		snprintf(err, errlen, "%s, %s: cannot use the client certificate and key",
+		    c->cert_path, c->key_path);
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return HL_ERR_CONFIG;
+	}
 	/* a close without close_notify ends a body read to the close; one
 	 * with a length or chunks is checked by the parser */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
@@ -518,13 +535,16 @@ ssl_new(SSL_CTX *ctx, const struct hl_httpc *c, SSL **out, char *err, size_t err
 }
 
 /* After the handshake, before anything is sent: a hotline node's
- * certificate names the node we asked for. */
+ * certificate names the node we asked for (any, for HL_HTTPC_ANY_NODE).
+ * OUT: name, the node it names. */
 static int
-peer_check(const struct hl_httpc *c, SSL *ssl, char *err, size_t errlen)
+peer_check(const struct hl_httpc *c, SSL *ssl, char name[HL_NODE_NAME_MAX + 1], char *err,
+    size_t errlen)
 {
 	X509 *peer = SSL_get0_peer_certificate(ssl);
-	char name[HL_NODE_NAME_MAX + 1], pn[HL_HOST_MAX + 32];
+	char pn[HL_HOST_MAX + 32];
 
+	name[0] = '\0';
 	peer_name(c, pn, sizeof(pn));
 	if (peer == NULL) {
 		snprintf(err, errlen, "%s sent no certificate", pn);
@@ -536,7 +556,7 @@ peer_check(const struct hl_httpc *c, SSL *ssl, char *err, size_t errlen)
 		snprintf(err, errlen, "%s is not %s (its certificate names no node)", pn, c->node);
 		return HL_ERR_CRYPTO;
 	}
-	if (strcmp(name, c->node) != 0) {
+	if (strcmp(name, c->node) != 0 && strcmp(c->node, HL_HTTPC_ANY_NODE) != 0) {
 		snprintf(err, errlen, "%s is not %s (its certificate names %s)", pn, c->node, name);
 		return HL_ERR_CRYPTO;
 	}
@@ -671,7 +691,7 @@ hl_httpc_request(const struct hl_httpc *c, const struct hl_httpc_req *rq,
 	SSL *ssl = NULL;
 	size_t got, len = 0, want;
 	int fd = -1, r, complete = 0;
-	char peer[HL_HOST_MAX + 32];
+	char peer[HL_HOST_MAX + 32], node[HL_NODE_NAME_MAX + 1] = "";
 
 	memset(out, 0, sizeof(*out));
 	*raw = NULL;
@@ -696,7 +716,7 @@ hl_httpc_request(const struct hl_httpc *c, const struct hl_httpc_req *rq,
 		tls_error(c, ssl, "TLS handshake failed with", errno, err, errlen);
 		goto out;
 	}
-	if ((r = peer_check(c, ssl, err, errlen)) != HL_OK)
+	if ((r = peer_check(c, ssl, node, err, errlen)) != HL_OK)
 		goto out;
 	errno = 0;
 	if ((r = ssl_write_all(ssl, head.data, head.len)) != HL_OK ||
@@ -744,6 +764,7 @@ hl_httpc_request(const struct hl_httpc *c, const struct hl_httpc_req *rq,
 		goto out;
 	}
 	*raw = hl_buf_steal(&in, &len);
+	snprintf(out->node, sizeof(out->node), "%s", node);
 	r = HL_OK;
 out:
 	if (ssl != NULL)
@@ -863,12 +884,12 @@ call_event(struct bufferevent *bev, short what, void *arg)
 	struct hl_httpc_call *call = arg;
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
 	unsigned long oe;
-	char err[300];
+	char err[300], node[HL_NODE_NAME_MAX + 1];
 	int e = EVUTIL_SOCKET_ERROR(), dns, crypto;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		/* the handshake is over: check the peer, then send */
-		if (peer_check(&call->c, ssl, err, sizeof(err)) != HL_OK) {
+		if (peer_check(&call->c, ssl, node, err, sizeof(err)) != HL_OK) {
 			call_end(call, HL_ERR_CRYPTO, NULL, err);
 			return;
 		}
@@ -918,6 +939,7 @@ hl_httpc_start(struct event_base *base, SSL_CTX *tls, const struct hl_httpc *c,
 	}
 	call->c = *c;
 	call->c.password = NULL;
+	call->c.token = NULL;
 	call->body_max = rq->body_max;
 	call->done = done;
 	call->arg = arg;

@@ -33,6 +33,7 @@ struct ssl_ctx_st;
 #define HL_HTTPC_FRAMING_MAX (1024u * 1024)   /* chunk sizes, extensions, trailers */
 #define HL_HTTPC_CHUNK_EXT_MAX 256            /* one chunk's extensions, bytes */
 #define HL_HTTPC_JSON "application/json"
+#define HL_HTTPC_ANY_NODE "*"             /* struct hl_httpc's node: any node of the CA */
 
 struct hl_http_resp {
 	int status;                 /* 200..599 */
@@ -43,6 +44,7 @@ struct hl_http_resp {
 	const uint8_t *body;        /* borrowed from the parsed input */
 	size_t body_len;
 	int chunked;                /* body is still chunked (hl_httpc_dechunk) */
+	char node[HL_NODE_NAME_MAX + 1];   /* the node the server's certificate names ("" another server) */
 };
 
 /* Parse one HTTP/1.0 or 1.1 response in p[0, len). complete: the peer
@@ -72,9 +74,15 @@ struct hl_httpc {
 	char host[HL_HOST_MAX + 1];
 	uint16_t port;
 	char ca_path[HL_PATH_MAX];       /* the CA to trust */
-	char node[HL_NODE_NAME_MAX + 1]; /* a hotline node its certificate must name; "" another server */
-	char user[HL_OPERATOR_MAX + 1];  /* "" sends no Authorization */
+	char node[HL_NODE_NAME_MAX + 1]; /* a hotline node its certificate must name
+	                                  * (HL_HTTPC_ANY_NODE: any, reported in the
+	                                  * response's node); "" another server */
+	char user[HL_OPERATOR_MAX + 1];  /* "" sends no HTTP Basic */
 	const char *password;            /* borrowed */
+	const char *token;               /* borrowed: a session token (lowercase hex), sent as
+	                                  * Authorization: Bearer instead of Basic; NULL: none */
+	char cert_path[HL_PATH_MAX];     /* a client certificate to present ("" none) ... */
+	char key_path[HL_PATH_MAX];      /* ... and its key, PEM in clear */
 	const char *otp;                 /* borrowed: the one-time code sent as X-Hotline-OTP
 	                                  * with the credentials; NULL or "": none */
 	int timeout_ms;                  /* 0: HL_HTTPC_TIMEOUT_MS */
@@ -91,17 +99,19 @@ struct hl_httpc_req {
 	size_t body_max;                 /* of the response's body */
 };
 
-/* The request head (no I/O); X-Hotline-OTP when there is a user and a code
- * (1..HL_HTTPC_OTP_MAX digits, else HL_ERR_INVALID). HL_ERR_INVALID for a method, path, media type
- * or user that cannot go into one (CR, LF, blanks; ':' in the user);
- * HL_ERR_TOO_BIG. */
+/* The request head (no I/O): Authorization Bearer with a token, else
+ * Basic with a user; X-Hotline-OTP when there are credentials (a user, a
+ * token or a client certificate) and a code (1..HL_HTTPC_OTP_MAX digits,
+ * else HL_ERR_INVALID). HL_ERR_INVALID for a method, path, media type,
+ * token or user that cannot go into one (CR, LF, blanks; ':' in the user;
+ * a token not of lowercase hex); HL_ERR_TOO_BIG. */
 HL_WUR int hl_httpc_head(const struct hl_httpc *c, const struct hl_httpc_req *rq,
     struct hl_buf *out);
-/* The TLS context for c (its CA and TLS versions). OUT: *out (caller frees
- * with SSL_CTX_free). err: one line. */
 /* 1 if h is a numeric IPv4 or IPv6 address (no SNI, no host-name check
  * by name). */
 int hl_httpc_ip_literal(const char *h);
+/* The TLS context for c (its CA and TLS versions, its client certificate).
+ * OUT: *out (caller frees with SSL_CTX_free). err: one line. */
 HL_WUR int hl_httpc_tls(const struct hl_httpc *c, struct ssl_ctx_st **out, char *err,
     size_t errlen);
 

@@ -79,6 +79,20 @@ hl_partner_valid(const char *code)
 	return 1;
 }
 
+int
+hl_operator_name_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (s == NULL || n == 0 || n > HL_OPERATOR_MAX || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 static int
 node_char_ok(char c)
 {

@@ -667,6 +667,62 @@ hl_pki_cert_not_after(const char *cert_path, int64_t *not_after_s, char *err, si
 	return r;
 }
 
+
+/* "P/NAME" into its partner and operator name. */
+static int
+split_operator(const char *s, size_t n, char partner[HL_PARTNER_MAX + 1],
+    char name[HL_OPERATOR_MAX + 1])
+{
+	const char *slash = memchr(s, '/', n);
+	size_t pl;
+
+	if (slash == NULL || (pl = (size_t)(slash - s)) == 0 || pl > HL_PARTNER_MAX)
+		return HL_ERR_MALFORMED;
+	memcpy(partner, s, pl);
+	partner[pl] = '\0';
+	if (!hl_partner_valid(partner) || !hl_operator_name_valid(slash + 1, n - pl - 1))
+		return HL_ERR_MALFORMED;
+	memcpy(name, slash + 1, n - pl - 1);
+	name[n - pl - 1] = '\0';
+	return HL_OK;
+}
+
+int
+hl_pki_issue_operator(const char *ca_dir, const char *op, int64_t not_before,
+    int64_t not_after, const char *eku, const char *key_path, const char *cert_path,
+    char *err, size_t errlen)
+{
+	char partner[HL_PARTNER_MAX + 1], name[HL_OPERATOR_MAX + 1];
+	char san[sizeof(HL_OPERATOR_URI_PREFIX) + HL_PARTNER_MAX + HL_OPERATOR_MAX + 8];
+	struct leaf_spec sp = { .ca = "ca", .ca_key_id = EVP_PKEY_ED25519, .cn = name,
+	    .o = partner, .eku = eku != NULL ? eku : "clientAuth", .san = san,
+	    .not_before = not_before, .not_after = not_after };
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	int r;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (ca_dir == NULL || op == NULL || key_path == NULL || cert_path == NULL ||
+	    strlen(op) > HL_PARTNER_MAX + 1 + HL_OPERATOR_MAX ||
+	    split_operator(op, strlen(op), partner, name) != HL_OK) {
+		set_err_ssl(err, errlen, "bad operator '%s' (PARTNER/name)", op != NULL ? op : "");
+		return HL_ERR_INVALID;
+	}
+	snprintf(san, sizeof(san), "URI:%s%s", HL_OPERATOR_URI_PREFIX, op);
+	if (new_ed25519(&k) != 0) {
+		set_err_ssl(err, errlen, "cannot make a key");
+		return HL_ERR_CRYPTO;
+	}
+	/* in clear (0600): the CLI reads it without the node's seal key */
+	if ((r = leaf_cert(ca_dir, &sp, k, &x, err, errlen)) == HL_OK &&
+	    (r = write_key(key_path, k, NULL, err, errlen)) == HL_OK)
+		r = write_cert(cert_path, x, err, errlen);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return r;
+}
+
 int
 hl_pki_cert_sha256(const char *cert_path, uint8_t out[static HL_SHA256],
     char *err, size_t errlen)
@@ -691,21 +747,19 @@ out:
 	return r;
 }
 
-int
-hl_pki_cert_node_name(const void *x509, char out[HL_NODE_NAME_MAX + 1])
+/* The one URI SAN of x that starts with prefix, without it, into out
+ * (1..max bytes, no NUL inside). HL_ERR_NOT_FOUND; HL_ERR_MALFORMED for
+ * two of them, an empty or too long one, or a bad SAN extension. */
+static int
+san_uri(const X509 *x, const char *prefix, char *out, size_t max)
 {
 	GENERAL_NAMES *gens = NULL;
-	const size_t plen = sizeof(HL_NODE_URI_PREFIX) - 1;
+	const size_t plen = strlen(prefix);
 	int crit = 0, i, found = 0, r = HL_ERR_NOT_FOUND;
 
 	out[0] = '\0';
-	if (x509 == NULL)
-		return HL_ERR_INVALID;
-	gens = X509_get_ext_d2i((const X509 *)x509, NID_subject_alt_name, &crit, NULL);
-	if (gens == NULL) {
-		r = crit == -1 ? HL_ERR_NOT_FOUND : HL_ERR_MALFORMED;
-		goto out;
-	}
+	if ((gens = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL)) == NULL)
+		return crit == -1 ? HL_ERR_NOT_FOUND : HL_ERR_MALFORMED;
 	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 		const unsigned char *d;
@@ -715,31 +769,82 @@ hl_pki_cert_node_name(const void *x509, char out[HL_NODE_NAME_MAX + 1])
 			continue;
 		d = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
 		len = (size_t)ASN1_STRING_length(g->d.uniformResourceIdentifier);
-		if (len < plen || memcmp(d, HL_NODE_URI_PREFIX, plen) != 0)
+		if (len < plen || memcmp(d, prefix, plen) != 0)
 			continue;
-		if (found) {   /* two node names in one certificate: refuse */
-			out[0] = '\0';
+		/* two names in one certificate, an empty or a long one: refuse */
+		if (found++ || len == plen || len - plen > max || memchr(d, 0, len) != NULL) {
 			r = HL_ERR_MALFORMED;
 			goto out;
 		}
-		found = 1;
-		d += plen;
-		len -= plen;
-		if (len == 0 || len > HL_NODE_NAME_MAX) {
-			r = HL_ERR_MALFORMED;
-			goto out;
-		}
-		memcpy(out, d, len);
-		out[len] = '\0';
-		if (strlen(out) != len || !hl_label_node_name_valid(out, NULL)) {
-			out[0] = '\0';
-			r = HL_ERR_MALFORMED;
-			goto out;
-		}
+		memcpy(out, d + plen, len - plen);
+		out[len - plen] = '\0';
 	}
 	r = found ? HL_OK : HL_ERR_NOT_FOUND;
 out:
+	if (r != HL_OK)
+		out[0] = '\0';
 	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+int
+hl_pki_cert_node_name(const void *x509, char out[HL_NODE_NAME_MAX + 1])
+{
+	int r;
+
+	out[0] = '\0';
+	if (x509 == NULL)
+		return HL_ERR_INVALID;
+	if ((r = san_uri(x509, HL_NODE_URI_PREFIX, out, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	if (!hl_label_node_name_valid(out, NULL)) {
+		out[0] = '\0';
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_pki_cert_operator(const void *x509, const char *partner, char name[HL_OPERATOR_MAX + 1],
+    const char **why)
+{
+	const X509 *x = x509;
+	char op[HL_PARTNER_MAX + 1 + HL_OPERATOR_MAX + 1], p[HL_PARTNER_MAX + 1],
+	    node[HL_NODE_NAME_MAX + 1];
+	uint32_t flags;
+	int r;
+
+	name[0] = '\0';
+	*why = "not an operator certificate";
+	if (x == NULL || partner == NULL)
+		return HL_ERR_INVALID;
+	/* the extensions' summary first (it is computed once, and says
+	 * whether they parse) */
+	flags = X509_get_extension_flags((X509 *)x);
+	if ((r = san_uri(x, HL_OPERATOR_URI_PREFIX, op, sizeof(op) - 1)) != HL_OK) {
+		*why = r == HL_ERR_NOT_FOUND ? "the certificate names no operator" :
+		    "the certificate's operator name is malformed";
+		return r;
+	}
+	if (split_operator(op, strlen(op), p, name) != HL_OK) {
+		*why = "the certificate's operator name is malformed";
+		r = HL_ERR_MALFORMED;
+	} else if (san_uri(x, HL_NODE_URI_PREFIX, node, HL_NODE_NAME_MAX) != HL_ERR_NOT_FOUND) {
+		*why = "the certificate names a node as well";
+		r = HL_ERR_MALFORMED;
+	} else if (strcmp(p, partner) != 0) {
+		*why = "the certificate names an operator of another partner";
+		r = HL_ERR_DENIED;
+	} else if ((flags & (EXFLAG_INVALID | EXFLAG_CA)) != 0 || (flags & EXFLAG_XKUSAGE) == 0 ||
+	    !(X509_get_extended_key_usage((X509 *)x) & XKU_SSL_CLIENT)) {
+		/* a certificate for another use: a CA, a server, none named */
+		*why = "the certificate is not for client authentication";
+		r = HL_ERR_DENIED;
+	} else {
+		*why = NULL;
+		return HL_OK;
+	}
+	name[0] = '\0';
 	return r;
 }
 
@@ -847,7 +952,10 @@ write_node_conf(const char *path, const char *const *partners, unsigned n,
 	}
 	if (app(buf, PKI_CONF_MAX, &off,
 	    "\n[operator admin]\nrole = admin\nclearance = SECRET\nnationality = %s\n"
-	    "password = %s\n\n[cli]\nuser = admin\npassword_file = admin.password\n",
+	    "password = %s\n\n[cli]\nuser = admin\n"
+	    "# the CLI logs in with the admin's certificate (from the partner CA,\n"
+	    "# its key in clear, 0600); admin.password is for the web console\n"
+	    "certificate = admin.crt\nkey = admin.key\npassword_file = admin.password\n",
 	    partners[me], fp[me].hash) != 0)
 		goto toobig;
 	r = write_file(path, buf, off, 0600, 1, err, errlen);
@@ -892,6 +1000,22 @@ issue_console(const char *ca_dir, const char *dir, const char *node, const uint8
 		r = write_cert(to, x, err, errlen);
 	X509_free(x);
 	return r;
+}
+
+/* dir/admin.key (clear, 0600) + dir/admin.crt: the local admin's
+ * operator certificate, which the CLI logs in with. Its key is not
+ * sealed: the CLI would need the node's seal key to open it. */
+static int
+issue_admin(const char *ca_dir, const char *dir, const char *partner, int64_t now,
+    char *err, size_t errlen)
+{
+	char key[PKI_PATH], crt[PKI_PATH], op[HL_PARTNER_MAX + 8];
+
+	if (join(key, dir, "admin.key") != 0 || join(crt, dir, "admin.crt") != 0)
+		return HL_ERR_TOO_BIG;
+	snprintf(op, sizeof(op), "%s/admin", partner);
+	return hl_pki_issue_operator(ca_dir, op, now - 3600, now + (int64_t)PKI_NODE_DAYS * 86400,
+	    NULL, key, crt, err, errlen);
 }
 
 /* The CA's certificate (public) into the node's directory: what it pins
@@ -969,6 +1093,7 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 	static const char *const files[] = {
 		"node.conf", "ca.key", "ca.crt", "node.key", "node.crt", "tls.key",
 		"tls.crt", "admin.password", "console.key", "console.crt", "console-ca.crt",
+		"admin.key", "admin.crt",
 	};
 	struct fed_partner *fp = NULL;
 	char path[PKI_PATH], node[HL_NODE_NAME_MAX + 1], pw[PKI_ADMIN_PW_LEN + 2];
@@ -1066,7 +1191,8 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		    err, errlen)) != 0 ||
 		    (r = issue_pair(fp[i].ca, fp[i].dir, node, now, "tls.key", "tls.crt", kek,
 		    err, errlen)) != 0 ||
-		    (r = issue_console(fp[i].ca, fp[i].dir, node, kek, err, errlen)) != 0)
+		    (r = issue_console(fp[i].ca, fp[i].dir, node, kek, err, errlen)) != 0 ||
+		    (r = issue_admin(fp[i].ca, fp[i].dir, partners[i], now, err, errlen)) != 0)
 			goto out;
 		OPENSSL_cleanse(kek, sizeof(kek));
 		if ((r = join(path, fp[i].dir, "data")) != 0 ||

@@ -13,6 +13,9 @@
 
 /* URI SAN of a node certificate: "urn:hotline:node:" + node name. */
 #define HL_NODE_URI_PREFIX "urn:hotline:node:"
+/* URI SAN of an operator certificate: "urn:hotline:operator:" + partner
+ * + "/" + operator name (docs/API.md, "Client certificates"). */
+#define HL_OPERATOR_URI_PREFIX "urn:hotline:operator:"
 
 /* New CA for partner in dir: ca.key (0600), ca.crt. valid_days from now. */
 HL_WUR int hl_pki_make_ca(const char *dir, const char *partner, unsigned valid_days,
@@ -50,6 +53,21 @@ HL_WUR int hl_pki_cert_sha256(const char *cert_path, uint8_t out[static HL_SHA25
     char *err, size_t errlen);
 /* The node name in a certificate's URI SAN (X509 *). HL_ERR_NOT_FOUND if none. */
 HL_WUR int hl_pki_cert_node_name(const void *x509, char out[HL_NODE_NAME_MAX + 1]);
+/* An operator key (Ed25519, PEM in clear, 0600: the CLI holds no seal
+ * key) + certificate from the CA in ca_dir for op ("PARTNER/name"): URI
+ * SAN HL_OPERATOR_URI_PREFIX op, extended key usage eku (NULL:
+ * clientAuth; tests give others), validity [not_before, not_after]. */
+HL_WUR int hl_pki_issue_operator(const char *ca_dir, const char *op, int64_t not_before,
+    int64_t not_after, const char *eku, const char *key_path, const char *cert_path,
+    char *err, size_t errlen);
+/* The operator a certificate (X509 *, its chain already verified) names
+ * for this node's partner: exactly one URI SAN HL_OPERATOR_URI_PREFIX
+ * "partner/NAME", no node name, not a CA, extended key usage with
+ * clientAuth. OUT: name. HL_OK; HL_ERR_NOT_FOUND (names no operator),
+ * HL_ERR_MALFORMED, HL_ERR_DENIED (another partner's operator, another
+ * usage); *why says which, for the audit (a static string). */
+HL_WUR int hl_pki_cert_operator(const void *x509, const char *partner,
+    char name[HL_OPERATOR_MAX + 1], const char **why);
 
 /* The federation: for each partner P, dir/P/{ca.key,ca.crt,node.key,node.crt,
  * tls.key,tls.crt,node.conf,admin.password}, node name "P/node-1": node.key

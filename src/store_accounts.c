@@ -85,19 +85,7 @@ const struct store_sql store_sql_accounts = { "accounts", accounts_sql, ST_ACC_N
 int
 hl_store_account_name_valid(const char *name)
 {
-	size_t i, n;
-
-	if (name == NULL || (n = strlen(name)) == 0 || n > HL_OPERATOR_MAX ||
-	    name[0] == '.' || name[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
+	return name != NULL && hl_operator_name_valid(name, strlen(name));
 }
 
 /* "totp <name>": what a sealed TOTP secret is bound to */

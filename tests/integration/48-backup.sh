@@ -65,7 +65,8 @@ expect_match "$(cat "$T/restore.out")" "files written under" "restore writes the
 # the paths outside the node's directory, as the operator sets them
 sed -i "s|^ca = \.\./JPN/ca.crt|ca = $FED/JPN/ca.crt|; s|^seal_key = .*|seal_key = file:$FED/seal/KOR.key|" \
 	"$T/restored/node.conf"
-cp "$FED/KOR/admin.password" "$T/restored/"
+# the operator's own credentials ([cli]) are not the node's: not in a backup
+cp "$FED/KOR/admin.password" "$FED/KOR/admin.key" "$FED/KOR/admin.crt" "$T/restored/"
 mv "$FED/KOR" "$FED/KOR.orig"
 mv "$T/restored" "$FED/KOR"
 node_start KOR

@@ -9,6 +9,9 @@
  *       overwrites a key: this tool removes them first)
  *   mkcert --pin CERT
  *       print the SHA-256 pin of a certificate (for ca_sha256 = ...)
+ *   mkcert --operator CA_DIR PARTNER/NAME NOT_BEFORE NOT_AFTER EKU KEY_OUT CERT_OUT
+ *       an operator's key (clear, 0600) + certificate, extended key usage
+ *       EKU ("clientAuth", or another to be refused)
  *
  * Times may be given relative to now as +N or -N seconds ("-86400"). */
 #include <sys/stat.h>
@@ -31,6 +34,7 @@ usage(void)
 	    "usage: mkcert --ca DIR PARTNER\n"
 	    "       mkcert CA_DIR NODE_NAME NOT_BEFORE NOT_AFTER KEY_OUT CERT_OUT\n"
 	    "       mkcert --pin CERT\n"
+	    "       mkcert --operator CA_DIR PARTNER/NAME NOT_BEFORE NOT_AFTER EKU KEY_OUT CERT_OUT\n"
 	    "NOT_BEFORE/NOT_AFTER: unix seconds, or +N/-N seconds from now\n");
 	exit(2);
 }
@@ -75,6 +79,17 @@ main(int argc, char **argv)
 				printf("%02x", pin[i]);
 			printf("\n");
 		}
+	} else if (argc == 9 && strcmp(argv[1], "--operator") == 0) {
+		if (parse_time(argv[4], &nb) != 0 || parse_time(argv[5], &na) != 0)
+			usage();
+		if ((unlink(argv[7]) == -1 && errno != ENOENT) ||
+		    (unlink(argv[8]) == -1 && errno != ENOENT)) {
+			fprintf(stderr, "mkcert: cannot replace %s / %s: %s\n", argv[7],
+			    argv[8], strerror(errno));
+			return 1;
+		}
+		r = hl_pki_issue_operator(argv[2], argv[3], nb, na, argv[6], argv[7], argv[8], err,
+		    sizeof(err));
 	} else if (argc == 7 && argv[1][0] != '-') {
 		if (parse_time(argv[3], &nb) != 0 || parse_time(argv[4], &na) != 0)
 			usage();

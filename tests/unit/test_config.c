@@ -450,7 +450,11 @@ test_missing(void **state)
 	expect_err("[operator ann]\nrole = admin\nclearance = SECRET\nnationality = JPN\n",
 	    "t.conf:9: missing key 'password' in [operator ann]");
 	expect_err("[cli]\nuser = ann\n",
-	    "t.conf:9: missing key 'password_file' in [cli] (user is set)");
+	    "t.conf:9: missing key 'password_file' (or certificate and key) in [cli] (user is set)");
+	expect_err("[cli]\nuser = ann\ncertificate = a.crt\n",
+	    "t.conf:11: [cli] certificate and key go together: set both or neither");
+	expect_err("[cli]\nuser = ann\nkey = a.key\n",
+	    "t.conf:11: [cli] certificate and key go together: set both or neither");
 }
 
 static void

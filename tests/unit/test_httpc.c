@@ -382,6 +382,51 @@ test_httpc_head(void **state)
 	assert_int_equal(rc, HL_ERR_INVALID);
 }
 
+/* a session token goes as a bearer, instead of Basic; the code goes with
+ * a token or a client certificate as with a user */
+static void
+test_httpc_head_token(void **state)
+{
+	static const char tok[] =
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct hl_httpc c = target("JPN/node-1");
+	struct hl_httpc_req rq;
+	const char *h;
+	int rc;
+
+	(void)state;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.path = "/api/v1/status";
+	c.token = tok;
+	c.otp = "123456";
+	h = head_of(&c, &rq, &rc);
+	assert_int_equal(rc, HL_OK);
+	assert_non_null(strstr(h, "\r\nAuthorization: Bearer " "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef\r\nX-Hotline-OTP: 123456\r\n"));
+	assert_null(strstr(h, "Basic"));
+	/* only lowercase hex goes into the header */
+	c.token = "abc\r\nX-Injected: 1";
+	(void)head_of(&c, &rq, &rc);
+	assert_int_equal(rc, HL_ERR_INVALID);
+	c.token = "ABCDEF";
+	(void)head_of(&c, &rq, &rc);
+	assert_int_equal(rc, HL_ERR_INVALID);
+	/* a client certificate without a user: no Authorization, the code */
+	c.token = NULL;
+	c.user[0] = '\0';
+	snprintf(c.cert_path, sizeof(c.cert_path), "/x/admin.crt");
+	h = head_of(&c, &rq, &rc);
+	assert_int_equal(rc, HL_OK);
+	assert_null(strstr(h, "Authorization"));
+	assert_non_null(strstr(h, "\r\nX-Hotline-OTP: 123456\r\n"));
+	/* no credentials at all: no code either */
+	c.cert_path[0] = '\0';
+	h = head_of(&c, &rq, &rc);
+	assert_int_equal(rc, HL_OK);
+	assert_null(strstr(h, "X-Hotline-OTP"));
+}
+
 /* ---- the drivers against a TLS server in a thread ---- */
 
 struct pkis {
@@ -904,6 +949,7 @@ main(void)
 		cmocka_unit_test(test_httpc_chunked),
 		cmocka_unit_test(test_httpc_framing_limit),
 		cmocka_unit_test(test_httpc_head),
+		cmocka_unit_test(test_httpc_head_token),
 		cmocka_unit_test(test_blocking_node),
 		cmocka_unit_test(test_blocking_refused),
 		cmocka_unit_test(test_blocking_host),

@@ -381,6 +381,133 @@ test_node_name(void **state)
 	X509_free(x);
 }
 
+/* A certificate with the SAN, extended key usage (NULL: none) and basic
+ * constraints (NULL: none) given, to check the operator reader. */
+static X509 *
+cert_with(const char *san, const char *eku, const char *bc)
+{
+	X509 *x = cert_with_san(san);
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	int i;
+	const struct {
+		int nid;
+		const char *v;
+	} more[] = { { NID_ext_key_usage, eku }, { NID_basic_constraints, bc } };
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	for (i = 0; i < 2; i++) {
+		if (more[i].v == NULL)
+			continue;
+		ext = X509V3_EXT_nconf_nid(NULL, &ctx, more[i].nid, more[i].v);
+		assert_non_null(ext);
+		assert_int_equal(X509_add_ext(x, ext, -1), 1);
+		X509_EXTENSION_free(ext);
+	}
+	return x;
+}
+
+static void
+test_operator_name(void **state)
+{
+	static const struct {
+		const char *san, *eku, *bc;
+		int r;
+		const char *name;
+	} cases[] = {
+		{ "URI:urn:hotline:operator:JPN/ann.b_c-1", "clientAuth", NULL, HL_OK, "ann.b_c-1" },
+		{ "DNS:x,URI:urn:hotline:operator:JPN/ann", "serverAuth,clientAuth", "CA:FALSE", HL_OK,
+		    "ann" },
+		/* this node's partner only */
+		{ "URI:urn:hotline:operator:KOR/ann", "clientAuth", NULL, HL_ERR_DENIED, "" },
+		/* for client authentication only */
+		{ "URI:urn:hotline:operator:JPN/ann", "serverAuth", NULL, HL_ERR_DENIED, "" },
+		{ "URI:urn:hotline:operator:JPN/ann", NULL, NULL, HL_ERR_DENIED, "" },
+		{ "URI:urn:hotline:operator:JPN/ann", "clientAuth", "CA:TRUE", HL_ERR_DENIED, "" },
+		/* a node's certificate is not an operator's, nor both */
+		{ "URI:urn:hotline:node:JPN/node-1", "clientAuth", NULL, HL_ERR_NOT_FOUND, "" },
+		{ "URI:urn:hotline:node:JPN/n,URI:urn:hotline:operator:JPN/ann", "clientAuth", NULL,
+		    HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:JPN/a,URI:urn:hotline:operator:JPN/b", "clientAuth", NULL,
+		    HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:", "clientAuth", NULL, HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:JPN", "clientAuth", NULL, HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:JPN/", "clientAuth", NULL, HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:jpn/ann", "clientAuth", NULL, HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:JPN/a b", "clientAuth", NULL, HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:JPN/-ann", "clientAuth", NULL, HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:JPN/a/b", "clientAuth", NULL, HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:JPN/"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "clientAuth",
+		    NULL, HL_ERR_MALFORMED, "" },
+		{ "URI:urn:hotline:operator:JPN/"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "clientAuth",
+		    NULL, HL_OK, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+	};
+	char name[HL_OPERATOR_MAX + 1];
+	const char *why = NULL;
+	size_t i;
+	X509 *x;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		x = cert_with(cases[i].san, cases[i].eku, cases[i].bc);
+		if (hl_pki_cert_operator(x, "JPN", name, &why) != cases[i].r)
+			print_error("case %zu: %s (%s)\n", i, cases[i].san, why);
+		assert_int_equal(hl_pki_cert_operator(x, "JPN", name, &why), cases[i].r);
+		assert_string_equal(name, cases[i].name);
+		if (cases[i].r == HL_OK)
+			assert_null(why);
+		else
+			assert_non_null(why);
+		X509_free(x);
+	}
+}
+
+/* hl_pki_issue_operator: chains to the CA, named, its validity and usage
+ * as asked (the integration tests' expired and other-usage certificates) */
+static void
+test_issue_operator(void **state)
+{
+	char cad[256], kp[256], cp[256], err[512], name[HL_OPERATOR_MAX + 1];
+	const char *why;
+	int64_t now = (int64_t)time(NULL);
+	X509 *ca, *x;
+
+	(void)state;
+	mkd("opca");
+	pth(cad, sizeof(cad), "opca");
+	assert_int_equal(hl_pki_make_ca(cad, "KOR", 10, err, sizeof(err)), HL_OK);
+	pth(kp, sizeof(kp), "op.key");
+	pth(cp, sizeof(cp), "op.crt");
+	assert_int_equal(hl_pki_issue_operator(cad, "KOR/dana", now - 60, now + 3600, NULL, kp, cp,
+	    err, sizeof(err)), HL_OK);
+	assert_int_equal(mode_of("op.key"), 0600);
+	ca = load("opca/ca.crt");
+	x = load("op.crt");
+	assert_int_equal(verify_at(ca, x, 0), X509_V_OK);
+	assert_int_equal(verify_at(ca, x, (time_t)(now + 7200)), X509_V_ERR_CERT_HAS_EXPIRED);
+	assert_int_equal(hl_pki_cert_operator(x, "KOR", name, &why), HL_OK);
+	assert_string_equal(name, "dana");
+	X509_free(x);
+	/* another usage */
+	pth(kp, sizeof(kp), "op2.key");
+	pth(cp, sizeof(cp), "op2.crt");
+	assert_int_equal(hl_pki_issue_operator(cad, "KOR/dana", now - 60, now + 3600,
+	    "emailProtection", kp, cp, err, sizeof(err)), HL_OK);
+	x = load("op2.crt");
+	assert_int_not_equal(verify_at(ca, x, 0), X509_V_OK);
+	assert_int_equal(hl_pki_cert_operator(x, "KOR", name, &why), HL_ERR_DENIED);
+	X509_free(x);
+	X509_free(ca);
+	/* bad names */
+	assert_int_equal(hl_pki_issue_operator(cad, "dana", now - 60, now + 3600, NULL, kp, cp, err,
+	    sizeof(err)), HL_ERR_INVALID);
+	assert_int_equal(hl_pki_issue_operator(cad, "KOR/da na", now - 60, now + 3600, NULL, kp, cp,
+	    err, sizeof(err)), HL_ERR_INVALID);
+}
+
 static void
 test_federation(void **state)
 {
@@ -477,13 +604,37 @@ test_federation(void **state)
 			X509_free(leaf);
 			X509_free(ca);
 		}
+		/* the admin's operator certificate, which [cli] names */
+		{
+			X509 *ca, *leaf;
+			char nm[HL_OPERATOR_MAX + 1];
+			const char *why;
+
+			snprintf(rel, sizeof(rel), "fed/%s/admin.key", partners[i]);
+			assert_int_equal(mode_of(rel), 0600);
+			snprintf(p, sizeof(p), "%s/fed/%s/admin.crt", tmp, partners[i]);
+			assert_string_equal(c->cli_cert_path, p);
+			snprintf(p, sizeof(p), "%s/fed/%s/admin.key", tmp, partners[i]);
+			assert_string_equal(c->cli_key_path, p);
+			snprintf(rel, sizeof(rel), "fed/%s/ca.crt", partners[i]);
+			ca = load(rel);
+			snprintf(rel, sizeof(rel), "fed/%s/admin.crt", partners[i]);
+			leaf = load(rel);
+			assert_int_equal(verify_at(ca, leaf, 0), X509_V_OK);
+			/* for a client only */
+			assert_int_not_equal(verify_for(ca, leaf, 0, X509_PURPOSE_SSL_SERVER), X509_V_OK);
+			assert_int_equal(hl_pki_cert_operator(leaf, partners[i], nm, &why), HL_OK);
+			assert_string_equal(nm, "admin");
+			X509_free(leaf);
+			X509_free(ca);
+		}
 	}
 	/* nothing secret of another partner in a partner's directory */
 	snprintf(p, sizeof(p), "%s/fed/JPN", tmp);
 	{
 		static const char *const want[] = {
 			"admin.password", "ca.crt", "data", "node.conf",
-			"node.crt", "node.key", "tls.crt", "tls.key",
+			"node.crt", "node.key", "tls.crt", "tls.key", "admin.crt", "admin.key",
 		};
 		char q[300];
 
@@ -678,6 +829,8 @@ main(void)
 		cmocka_unit_test(test_ca_and_node),
 		cmocka_unit_test(test_bad_certs),
 		cmocka_unit_test(test_node_name),
+		cmocka_unit_test(test_operator_name),
+		cmocka_unit_test(test_issue_operator),
 		cmocka_unit_test(test_federation),
 		cmocka_unit_test(test_federation_tls),
 		cmocka_unit_test(test_config_tls_keys),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "api.h"
+#include "auth.h"
 #include "console.h"
 #include "http.h"
 #include "taxii.h"
@@ -73,7 +74,7 @@ test_table_matches_code(void **state)
 	static struct hl_http_table t;
 	static struct doc_row doc[DOC_ROWS_MAX];
 	/* registrants are only names here: the table never calls them */
-	static char s1, s2, s3, s4;
+	static char s1, s2, s3, s4, s5;
 	size_t nd, i, j, nauth = 0;
 
 	(void)state;
@@ -82,6 +83,7 @@ test_table_matches_code(void **state)
 	assert_int_equal(hl_console_register((struct hl_console *)(void *)&s2, &t), HL_OK);
 	assert_int_equal(hl_taxii_register((struct hl_taxii *)(void *)&s3, &t), HL_OK);
 	assert_int_equal(hl_taxiipoll_register((struct hl_taxiipoll *)(void *)&s4, &t), HL_OK);
+	assert_int_equal(hl_auth_register((struct hl_auth *)(void *)&s5, &t), HL_OK);
 	nd = read_doc(doc);
 	assert_true(nd >= 30);
 	for (i = 0; i < t.n; i++) {
