@@ -43,8 +43,8 @@ wait_state JPN "$id" KOR delivered
 hl KOR show "$id" --output "$T/got.bin" >/dev/null || fail "show at KOR"
 expect_eq "$(sha "$T/got.bin")" "$(sha "$T/big.bin")" "KOR holds the uploaded bytes unchanged"
 expect_eq "$(sqlite3 "$KDB" "select content_type, content_file != 0, content_file_len,
-	length(content), raw_file != 0, length(raw) from envelopes where id = x'$id'")" \
-	"4|1|3145728|0|1|0" "KOR's row names its files (content type file) and holds neither copy"
+	length(content), raw_file != 0, length(raw), content_sealed from envelopes where id = x'$id'")" \
+	"4|1|3145765|0|1|0|1" "KOR's row names its files (content type file, sealed: 37 bytes more) and holds neither copy"
 expect_eq "$(sqlite3 "$JDB" "select content_file != 0, length(content), raw_file != 0,
 	length(raw) from envelopes where id = x'$id'")" "1|0|1|0" "JPN's row names its files too"
 expect_eq "$(nfiles "$JDB") $(nfiles "$KDB")" "2 2" "one content and one envelope file at each end"
@@ -60,8 +60,10 @@ code=$(upload "to=KOR&precedence=flash&classification=RESTRICTED&releasable_to=J
 [ "$code" = 201 ] || fail "small upload: HTTP $code $(cat "$T/body")"
 sid=$(jq -r .id "$T/body")
 wait_state JPN "$sid" KOR delivered
-expect_eq "$(sqlite3 "$KDB" "select content_type, precedence, content_file, content from envelopes
-	where id = x'$sid'")" "1|0|0|small upload" "a small upload is a text FLASH held in its row"
+expect_eq "$(sqlite3 "$KDB" "select content_type, precedence, content_file, length(content),
+	content_sealed from envelopes where id = x'$sid'")" "1|0|0|49|1" \
+	"a small upload is a text FLASH held in its row (sealed: 12 bytes and 37)"
+expect_eq "$(hl KOR show "$sid" --json | jq -r .text)" "small upload" "and reads back as sent"
 
 # ---- refusals store nothing ----
 rows0=$(sent_rows)

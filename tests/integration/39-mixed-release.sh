@@ -55,6 +55,17 @@ env_version() { sqlite3 "$DB" "select hex(substr(raw, 5, 1)) from envelopes wher
 
 fed_init JPN,KOR,USA,GBR
 DB="$FED/JPN/data/hotline.db"
+# KOR and GBR as the old releases' pki init left them: keys in clear, no
+# seal_key, the CLI by password (those releases know neither)
+for p in KOR GBR; do
+	for f in node.key tls.key console.key; do
+		python3 "$ROOT/tests/tools/unseal.py" "$FED/seal/$p.key" "$FED/$p/$f" >"$T/$p-$f" ||
+			fail "unseal $p/$f"
+		cat "$T/$p-$f" >"$FED/$p/$f"
+	done
+	sed -i '/^seal_key = /d; /^certificate = admin.crt$/d; /^key = admin.key$/d; /^cert_warn = /d' \
+		"$(conf "$p")"
+done
 node_start JPN
 node_start USA
 # KOR and GBR: the old daemons (node_start runs ours)

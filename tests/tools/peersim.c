@@ -29,6 +29,7 @@
 #include "config.h"
 #include "envelope.h"
 #include "keys.h"
+#include "sealfile.h"
 #include "merkle.h"
 #include "clock.h"
 #include "seal.h"
@@ -169,6 +170,9 @@ main(int argc, char **argv)
 		die("target is not a peer in SIM.conf");
 	if (mkdtemp(kemdir) == NULL)
 		die("mkdtemp");
+	/* the node's key files are sealed (pki init): the seal key opens them */
+	if (cfg.seal_key[0] != '\0' && hl_seal_kek_load(cfg.seal_key, err, sizeof(err)) != HL_OK)
+		die(err);
 	if (hl_keys_open(cfg.key_path, kemdir, &keys, err, sizeof(err)) != HL_OK)
 		die(err);
 	if ((f = fopen(cfg.cert_path, "r")) == NULL || (x = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
@@ -182,9 +186,10 @@ main(int argc, char **argv)
 	ctx = SSL_CTX_new(TLS_client_method());
 	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
 	if (SSL_CTX_use_certificate_file(ctx, cfg.cert_path, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, cfg.key_path, SSL_FILETYPE_PEM) != 1 ||
+	    hl_seal_use_key(ctx, cfg.key_path, err, sizeof(err)) != HL_OK ||
 	    SSL_CTX_load_verify_locations(ctx, tp->ca_path, NULL) != 1)
 		die("TLS setup");
+	hl_seal_kek_wipe();
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	snprintf(addr, sizeof(addr), "%s:%u", tp->host, tp->port);
 	if ((bio = BIO_new_ssl_connect(ctx)) == NULL)
