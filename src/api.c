@@ -22,6 +22,7 @@
 #include "http.h"
 #include "log.h"
 #include "node.h"
+#include "revoke.h"
 #include "store.h"
 #include "track.h"
 #include "version.h"
@@ -1367,6 +1368,64 @@ r_keys(struct hl_http_req *x)
 	handle_keys(x->arg, x->req);
 }
 
+/* POST /api/v1/revocations: a notice signed by a partner's CA (the file
+ * `hotline pki revoke` writes), applied and passed on to the federation. */
+static void
+r_revoke(struct hl_http_req *x)
+{
+	struct hl_api *a = x->arg;
+	struct hl_revocation rv;
+	char why[200], hex[65];
+	int r;
+
+	if (x->body == NULL || hl_revocation_decode(x->body, x->body_len, &rv) != HL_OK) {
+		hl_http_reply_error(x->req, 400, "bad_request", "the body is not a revocation notice");
+		return;
+	}
+	r = hl_node_revoke(a->node, x->body, x->body_len, x->op->name, why, sizeof(why));
+	if (r != HL_OK && r != HL_ERR_EXISTS) {
+		hl_http_reply_error(x->req, r == HL_ERR_UNKNOWN_PEER || r == HL_ERR_BAD_SIGNATURE ?
+		    422 : 500, r == HL_ERR_BAD_SIGNATURE ? "bad_signature" : "refused", "%s", why);
+		return;
+	}
+	hl_hex_encode(rv.cert_sha256, 32, hex);
+	hl_http_reply_json(x->req, r == HL_OK ? 201 : 200, json_pack("{s:s, s:s, s:s, s:s, s:b}",
+	    "partner", rv.partner, "node", rv.node, "certificate_sha256", hex, "reason", rv.reason,
+	    "new", r == HL_OK));
+}
+
+/* GET /api/v1/revocations: the notices kept. */
+static void
+r_revocations(struct hl_http_req *x)
+{
+	struct hl_api *a = x->arg;
+	struct hl_revocation rv;
+	uint8_t **notices = NULL;
+	size_t *lens = NULL, n = 0, i;
+	char hex[65];
+	json_t *arr;
+
+	if (hl_store_revocations(a->store, &notices, &lens, &n) != HL_OK ||
+	    (arr = json_array()) == NULL) {
+		hl_http_reply_error(x->req, 500, "internal", "cannot read the revocations");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (hl_revocation_decode(notices[i], lens[i], &rv) != HL_OK)
+			continue;
+		hl_hex_encode(rv.cert_sha256, 32, hex);
+		(void)json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:o}",
+		    "partner", rv.partner, "node", rv.node, "certificate_sha256", hex,
+		    "reason", rv.reason, "time", hl_apijson_time(rv.time_ms)));
+	}
+	hl_http_reply_json(x->req, 200, json_pack("{s:o}", "revocations", arr));
+out:
+	for (i = 0; i < n; i++)
+		hl_free(notices[i]);
+	hl_free(notices);
+	hl_free(lens);
+}
+
 static void
 r_keys_rotate(struct hl_http_req *x)
 {
@@ -1418,6 +1477,9 @@ static const struct hl_http_route api_routes[] = {
 	{ HL_HTTP_GET, "/api/v1/keys", r_keys, A, 0, NULL, HL_HTTP_DUTY },
 	/* a body (JSON) is taken and ignored, as before the route table */
 	{ HL_HTTP_POST, "/api/v1/keys/rotate", r_keys_rotate, A | B, 0, NULL, HL_HTTP_ADMIN },
+	{ HL_HTTP_POST, "/api/v1/revocations", r_revoke, A | B, HL_REVOKE_MAX_BYTES,
+	    "application/octet-stream", HL_HTTP_ADMIN },
+	{ HL_HTTP_GET, "/api/v1/revocations", r_revocations, A, 0, NULL, HL_HTTP_DUTY },
 	{ HL_HTTP_GET, "/api/v1/tracks", r_tracks, A | Q, 0, NULL, HL_HTTP_DUTY },
 	{ HL_HTTP_POST, "/api/v1/tracks", r_tracks_post, A | B | HL_HTTP_BODY_OWN,
 	    HL_API_TRACKS_BODY_MAX_BYTES, NULL, HL_HTTP_DUTY },

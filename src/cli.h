@@ -130,7 +130,7 @@ extern const char hl_cli_pki_usage[], hl_cli_send_usage[], hl_cli_inbox_usage[],
     hl_cli_status_usage[], hl_cli_audit_usage[], hl_cli_keys_usage[],
     hl_cli_track_report_usage[], hl_cli_tracks_usage[], hl_cli_track_alerts_usage[], hl_cli_operator_usage[],
     hl_cli_stix_usage[], hl_cli_misp_usage[], hl_cli_taxii_usage[], hl_cli_backup_usage[],
-    hl_cli_login_usage[], hl_cli_logout_usage[];
+    hl_cli_login_usage[], hl_cli_logout_usage[], hl_cli_revoke_usage[];
 
 int hl_cli_pki(struct hl_cli *c, int argc, char **argv);            /* cli_pki.c */
 int hl_cli_send(struct hl_cli *c, int argc, char **argv);           /* cli_msg.c */
@@ -141,6 +141,7 @@ int hl_cli_ack(struct hl_cli *c, int argc, char **argv);
 int hl_cli_delivery(struct hl_cli *c, int argc, char **argv);
 int hl_cli_status(struct hl_cli *c, int argc, char **argv);         /* cli_admin.c */
 int hl_cli_keys(struct hl_cli *c, int argc, char **argv);
+int hl_cli_revoke(struct hl_cli *c, int argc, char **argv);
 int hl_cli_operator(struct hl_cli *c, int argc, char **argv);
 int hl_cli_audit(struct hl_cli *c, int argc, char **argv);          /* cli_audit.c */
 int hl_cli_track_report(struct hl_cli *c, int argc, char **argv);   /* cli_track.c */

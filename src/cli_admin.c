@@ -120,6 +120,72 @@ hl_cli_status(struct hl_cli *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- revoke ---- */
+
+const char hl_cli_revoke_usage[] =
+    "usage: hotline revoke NOTICE [--json]\n"
+    "       hotline revoke --list [--json]\n"
+    "\n"
+    "Give the node a revocation notice (a file hotline pki revoke wrote with a\n"
+    "partner's CA key): the node checks it against the CA it pins for that\n"
+    "partner, refuses the certificate from then on (its links closed, its\n"
+    "descriptors refused) and passes the notice on to every peer. --list: the\n"
+    "notices the node keeps.\n";
+
+int
+hl_cli_revoke(struct hl_cli *c, int argc, char **argv)
+{
+	int json = 0, list = 0, help, npos, rc;
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { "list", 0, NULL, &list },
+		{ NULL, 0, NULL, NULL } };
+	char *pos[1], err[HL_PATH_MAX + 128];
+	uint8_t *notice = NULL;
+	size_t len = 0, i;
+	json_t *resp = NULL, *e;
+
+	if ((rc = hl_cli_opts("revoke", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_revoke_usage, stdout);
+		return EX_OK;
+	}
+	if (list) {
+		if ((rc = hl_cli_api_call(c, "revoke", "GET", "/api/v1/revocations", NULL, &resp)) !=
+		    EX_OK)
+			return rc;
+		if (json)
+			hl_cli_print_json(resp);
+		else
+			json_array_foreach(json_object_get(resp, "revocations"), i, e) {
+				printf("%s  %-16s ", hl_cli_jstr(e, "time"), hl_cli_jstr(e, "node"));
+				hl_cli_put_clean(stdout, hl_cli_jstr(e, "certificate_sha256"), 0, 0);
+				printf("  ");
+				hl_cli_put_clean(stdout, hl_cli_jstr(e, "reason"), 0, 0);
+				printf("\n");
+			}
+		json_decref(resp);
+		return EX_OK;
+	}
+	if (npos != 1)
+		return hl_cli_fail(EX_USAGE, "revoke: expected NOTICE or --list (see hotline revoke "
+		    "--help)");
+	if (hl_cli_read_file(pos[0], 4096, &notice, &len, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "revoke: %s", err);
+	rc = hl_cli_api_call_raw(c, "revoke", "POST", "/api/v1/revocations",
+	    "application/octet-stream", notice, len, &resp);
+	hl_free(notice);
+	if (rc != EX_OK)
+		return rc;
+	if (json)
+		hl_cli_print_json(resp);
+	else
+		printf("revoked: the certificate of %s (SHA-256 %s)%s\n", hl_cli_jstr(resp, "node"),
+		    hl_cli_jstr(resp, "certificate_sha256"),
+		    json_is_true(json_object_get(resp, "new")) ? "" : " (known already)");
+	json_decref(resp);
+	return EX_OK;
+}
+
 /* ---- keys ---- */
 
 const char hl_cli_keys_usage[] =

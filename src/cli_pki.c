@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "label.h"
 #include "pki.h"
@@ -42,7 +43,13 @@ const char hl_cli_pki_usage[] =
     "console_certificate when CADIR has the console CA) for the keys it has, from\n"
     "the CA in CADIR (ca.key, ca.crt), valid N days from now (default 365; the\n"
     "console's 397). The keys stay; each file is replaced whole. Restart the node\n"
-    "to present them (docs/INSTALL.md, \"Renewing certificates\").\n";
+    "to present them (docs/INSTALL.md, \"Renewing certificates\").\n"
+    "\n"
+    "       hotline pki revoke --ca CADIR --cert CERT [--reason TEXT] --out FILE\n"
+    "\n"
+    "Sign, with the CA in CADIR, a revocation notice for a node certificate it\n"
+    "issued (CERT: a node's tls.crt or node.crt), to give to any node of the\n"
+    "federation (hotline revoke FILE), which passes it on to all the others.\n";
 
 /* Seal path in place when it is in clear. OUT: *done (1 sealed now). */
 static int
@@ -144,6 +151,43 @@ pki_renew(struct hl_cli *c, int argc, char **argv)
 	return rc;
 }
 
+/* hotline pki revoke --ca CADIR --cert CERT [--reason TEXT] --out FILE */
+static int
+pki_revoke(int argc, char **argv)
+{
+	const char *ca = NULL, *cert = NULL, *reason = NULL, *out = NULL;
+	struct hl_cli_opt opts[] = { { "ca", 1, &ca, NULL }, { "cert", 1, &cert, NULL },
+		{ "reason", 1, &reason, NULL }, { "out", 1, &out, NULL }, { NULL, 0, NULL, NULL } };
+	char *pos[1], err[HL_PATH_MAX + 256];
+	struct hl_buf b;
+	FILE *f;
+	int help, npos, rc;
+
+	if ((rc = hl_cli_opts("pki revoke", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_pki_usage, stdout);
+		return EX_OK;
+	}
+	if (ca == NULL || cert == NULL || out == NULL)
+		return hl_cli_fail(EX_USAGE, "pki revoke: --ca, --cert and --out are required");
+	if (reason == NULL)
+		reason = "compromised";
+	if (hl_pki_revoke(ca, cert, reason, hl_now_ms(), &b, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki revoke: %s", err);
+	rc = EX_OK;
+	if ((f = fopen(out, "wx")) == NULL || fwrite(b.data, 1, b.len, f) != b.len) {
+		rc = hl_cli_fail(EX_FAIL, "pki revoke: %s: %s", out, strerror(errno));
+	} else {
+		printf("revocation notice for %s written to %s: give it to any node of the "
+		    "federation (hotline revoke %s)\n", cert, out, out);
+	}
+	if (f != NULL && fclose(f) != 0 && rc == EX_OK)
+		rc = hl_cli_fail(EX_FAIL, "pki revoke: %s: %s", out, strerror(errno));
+	hl_buf_free(&b);
+	return rc;
+}
+
 /* hotline -c node.conf pki seal */
 static int
 pki_seal(struct hl_cli *c)
@@ -205,6 +249,8 @@ hl_cli_pki(struct hl_cli *cli, int argc, char **argv)
 		return pki_seal(cli);
 	if (argc >= 1 && strcmp(argv[0], "renew") == 0)
 		return pki_renew(cli, argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "revoke") == 0)
+		return pki_revoke(argc - 1, argv + 1);
 	/* init works on files only: no node, no configuration of its own */
 	if (argc < 1 || strcmp(argv[0], "init") != 0) {
 		if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {

@@ -204,7 +204,8 @@ enum hl_frame_type {
 	HL_FRAME_CONSISTENCY_REQ = 13, /* u64 old_size, u64 new_size */
 	HL_FRAME_CONSISTENCY = 14, /* u64 old_size, u64 new_size, u8 n, n x 32-byte hashes */
 	HL_FRAME_CHECKPOINT_ACK = 15, /* payload: signed checkpoint acknowledgement (below) */
-	HL_FRAME_LAST = 15,
+	HL_FRAME_REVOCATION = 16,  /* payload: a revocation notice (revoke.h); link protocol 4 */
+	HL_FRAME_LAST = 16,
 };
 
 #define HL_FRAME_HEADER 5

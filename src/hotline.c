@@ -28,6 +28,7 @@ static const char global_usage[] =
     "  pki init      create CAs, node certificates and configs for a federation\n"
     "  pki seal      seal a node's key files still in clear under its seal_key\n"
     "  pki renew     renew a node's certificates from its CA\n"
+    "  pki revoke    sign a revocation notice for a certificate with its CA\n"
     "  send          send an envelope (prints its id)\n"
     "  inbox         list received envelopes\n"
     "  sent          list sent envelopes with their delivery summary\n"
@@ -45,6 +46,7 @@ static const char global_usage[] =
     "  stix push|search|sight   STIX 2.1 objects: push a bundle, search, sight\n"
     "  misp import   convert a MISP event to STIX 2.1 and push it\n"
     "  taxii pull|sources       external TAXII sources polled by the node\n"
+    "  revoke NOTICE give the node a partner CA's revocation notice; --list\n"
     "  backup FILE | backup verify FILE   a sealed backup of the node, and its check\n"
     "  restore FILE DIR         a backup's files into DIR, checked\n"
     "  login URL     log in to a node; later commands without -c use the profile\n"
@@ -81,6 +83,7 @@ static const struct cmd cmds[] = {
 	{ "stix", hl_cli_stix, hl_cli_stix_usage },
 	{ "misp", hl_cli_misp, hl_cli_misp_usage },
 	{ "taxii", hl_cli_taxii, hl_cli_taxii_usage },
+	{ "revoke", hl_cli_revoke, hl_cli_revoke_usage },
 	{ "backup", hl_cli_backup, hl_cli_backup_usage },
 	{ "restore", hl_cli_restore, hl_cli_backup_usage },
 	{ "login", hl_cli_login, hl_cli_login_usage },

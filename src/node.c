@@ -580,7 +580,8 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 		goto out;
 	snprintf(path, sizeof(path), "%s/hotline.db", n->cfg.data_dir);
 	if ((r = hl_store_open(path, &n->store, err, errlen)) != HL_OK ||
-	    (r = node_content_key(n, err, errlen)) != HL_OK)
+	    (r = node_content_key(n, err, errlen)) != HL_OK ||
+	    (r = node_revoke_load(n, err, errlen)) != HL_OK)
 		goto out;
 	{
 		/* large contents whose row never reached the disk (store_blob.c) */
@@ -721,6 +722,7 @@ hl_node_free(struct hl_node *n)
 		hl_free(n->peers[i].desc_raw);
 		X509_free(n->peers[i].ca);
 	}
+	X509_free(n->own_ca);
 	hl_store_close(n->store);
 	hl_keys_free(n->keys);
 	hl_free(n->cert_der);

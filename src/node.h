@@ -55,6 +55,12 @@ HL_WUR int hl_node_send_async(struct hl_node *n, const struct hl_send_req *req,
  * applied. OUT: the counts. */
 HL_WUR int hl_node_reload_peers(struct hl_node *n, const struct hl_config *nc,
     unsigned *added, unsigned *changed, unsigned *removed, char *err, size_t errlen);
+/* A revocation notice an operator gives (revoke.h): verified against the
+ * CA pinned for its partner, kept, applied at once (links with that
+ * certificate closed, descriptors carrying it refused) and passed on to
+ * every peer. HL_ERR_EXISTS: known already; else why says why not. */
+HL_WUR int hl_node_revoke(struct hl_node *n, const uint8_t *p, size_t len, const char *who,
+    char *why, size_t whylen);
 /* Around a burst of hl_node_send_async calls (a batch request, a STIX
  * share): the seals are queued whole before a crypto worker wakes, so
  * they are signed in batches (hl_workq_plug). Nest; always pair. */

@@ -120,6 +120,7 @@ struct peer_state {
 	char routes[HL_PEERS_MAX][HL_NODE_NAME_MAX + 1]; /* its links that are up */
 	unsigned nroutes;
 	uint64_t receipts_relay_ms;    /* last try to send owed receipts via a relay */
+	uint64_t revoked_audit_ms;     /* last audit of a refused revoked certificate */
 	uint8_t test_id[HL_ID_BYTES];  /* the scheduled end-to-end test in progress */
 	uint64_t test_sent_ms;
 	uint64_t test_done_ms;
@@ -228,6 +229,11 @@ struct hl_node {
 	uint64_t desc_at_ms;
 	uint64_t started_ms;
 	uint64_t overdue_scan_ms;
+	/* revoked certificates (node_revoke.c): SHA-256 of their DER, from the
+	 * notices kept in the store */
+	uint8_t revoked[HL_STORE_REVOCATIONS_MAX][32];
+	size_t nrevoked;
+	struct x509_st *own_ca;            /* our partner's CA (its notices) */
 	/* certificates to renew in time (node_timer.c): read at start */
 	struct hl_cert_info certs[4 + HL_PEERS_MAX];
 	size_t ncerts;
@@ -285,12 +291,27 @@ struct node_frame {
 	X(HL_FRAME_CHECKPOINT, LINK_UP, 0, node_handle_checkpoint) \
 	X(HL_FRAME_CONSISTENCY_REQ, LINK_UP, 0, node_handle_consistency_req) \
 	X(HL_FRAME_CONSISTENCY, LINK_UP, 0, node_handle_consistency) \
-	X(HL_FRAME_CHECKPOINT_ACK, LINK_UP, 0, node_handle_checkpoint_ack)
+	X(HL_FRAME_CHECKPOINT_ACK, LINK_UP, 0, node_handle_checkpoint_ack) \
+	X(HL_FRAME_REVOCATION, LINK_UP, 0, node_handle_revocation)
 
 #define NODE_FRAME_PROTO(type, state, heard, fn) \
 	HL_WUR int fn(struct hl_node *n, struct peer_state *ps, struct node_frame *f);
 NODE_FRAMES(NODE_FRAME_PROTO)
 #undef NODE_FRAME_PROTO
+
+/* ---- node_revoke.c ---- */
+/* Load the kept notices into n->revoked (at start). */
+HL_WUR int node_revoke_load(struct hl_node *n, char *err, size_t errlen);
+/* Is the certificate der revoked? */
+int node_revoked(const struct hl_node *n, const uint8_t *der, size_t len);
+/* Verify a notice against the CA pinned for its partner, keep it, apply
+ * it (links with that certificate closed), audit it, and pass it on to
+ * every linked peer that speaks protocol 4 but from. HL_ERR_EXISTS when
+ * known already (then nothing is done or passed on); why says why not. */
+HL_WUR int node_revocation_apply(struct hl_node *n, const uint8_t *p, size_t len,
+    struct peer_state *from, const char *via, char *why, size_t whylen);
+/* Send the kept notices to ps (its link just came up, protocol 4). */
+void node_send_revocations(struct hl_node *n, struct peer_state *ps);
 
 /* ---- node.c ---- */
 /* Announce a committed change to every subscriber. */
@@ -390,7 +411,8 @@ HL_WUR int node_refresh_descriptor(struct hl_node *n);
 void node_broadcast_descriptor(struct hl_node *n);
 HL_WUR int node_adopt_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p,
     size_t len);
-HL_WUR int node_verify_peer_cert(const struct peer_state *ps, const uint8_t *der, size_t len);
+HL_WUR int node_verify_peer_cert(const struct hl_node *n, const struct peer_state *ps,
+    const uint8_t *der, size_t len);
 void node_reseal_for_peer(struct hl_node *n, struct peer_state *ps);
 HL_WUR int node_peer_kem_key(const struct hl_node *n, const struct peer_state *ps,
     uint64_t now, struct hl_seal_recipient *out);

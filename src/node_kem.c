@@ -250,7 +250,8 @@ node_reseal_for_peer(struct hl_node *n, struct peer_state *ps)
  * name that node. The CA was read at start (the network process may not be
  * able to read the configuration directory once it has dropped privileges). */
 int
-node_verify_peer_cert(const struct peer_state *ps, const uint8_t *der, size_t len)
+node_verify_peer_cert(const struct hl_node *n, const struct peer_state *ps, const uint8_t *der,
+    size_t len)
 {
 	const unsigned char *q = der;
 	X509 *x = NULL;
@@ -259,6 +260,9 @@ node_verify_peer_cert(const struct peer_state *ps, const uint8_t *der, size_t le
 	char name[HL_NODE_NAME_MAX + 1];
 	int r = HL_ERR_AUTH;
 
+	/* revoked by its partner's CA (node_revoke.c): refused */
+	if (node_revoked(n, der, len))
+		return HL_ERR_AUTH;
 	if (ps->ca == NULL || (x = d2i_X509(NULL, &q, (long)len)) == NULL || q != der + len)
 		goto out;
 	if ((st = X509_STORE_new()) == NULL || X509_STORE_add_cert(st, ps->ca) != 1 ||
@@ -292,7 +296,7 @@ node_adopt_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p
 
 	if ((r = hl_descriptor_decode(p, len, &d)) != HL_OK ||
 	    strcmp(d.node, ps->conf->node) != 0 ||
-	    node_verify_peer_cert(ps, d.cert, d.cert_len) != HL_OK ||
+	    node_verify_peer_cert(n, ps, d.cert, d.cert_len) != HL_OK ||
 	    (r = hl_verify_descriptor(&d, p, hl_now_ms(), pub)) != HL_OK)
 		return HL_ERR_AUTH;
 	if (ps->desc_raw != NULL && d.epoch < ps->desc.epoch)

@@ -67,6 +67,7 @@ node_handle_hello(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 	node_send_receipts(n, ps);
 	node_pump(n, ps);
 	node_send_last_checkpoint(n, ps);
+	node_send_revocations(n, ps);
 	return HL_OK;
 }
 
@@ -234,9 +235,24 @@ node_on_open(void *arg, struct hl_link *l, const struct hl_peer_conf *peer)
 {
 	struct hl_node *n = arg;
 	struct peer_state *ps = node_peer_by_name(n, peer->node);
+	const uint8_t *der;
+	size_t len;
 
 	if (ps == NULL) {
 		hl_link_close(l, "no state for peer");
+		return;
+	}
+	/* a revoked certificate: refused (audited at most once a minute) */
+	if (hl_link_peer_cert(l, &der, &len) == HL_OK && node_revoked(n, der, len)) {
+		uint64_t now = hl_now_ms();
+
+		if (now - ps->revoked_audit_ms >= 60000) {
+			ps->revoked_audit_ms = now;
+			log_warnx("link %s refused: its certificate is revoked", peer->node);
+			node_audit(n, "link-refused", NULL, peer->node, "certificate revoked");
+		}
+		snprintf(ps->last_error, sizeof(ps->last_error), "certificate revoked");
+		hl_link_close(l, "certificate revoked");
 		return;
 	}
 	if (ps->dialing == l)

@@ -149,7 +149,7 @@ node_third_party_descriptor(struct hl_node *n, struct peer_state *via, const uin
 	if (ps->desc_raw != NULL && (d->epoch < ps->desc.epoch ||
 	    (ps->desc_len == len && memcmp(ps->desc_raw, p, len) == 0)))
 		return;
-	if (node_verify_peer_cert(ps, d->cert, d->cert_len) != HL_OK ||
+	if (node_verify_peer_cert(n, ps, d->cert, d->cert_len) != HL_OK ||
 	    hl_verify_descriptor(d, p, hl_now_ms(), pub) != HL_OK) {
 		log_warnx("descriptor of %s relayed by %s does not verify: ignored", d->node,
 		    via->conf->node);

@@ -29,6 +29,7 @@
 #include "pki.h"
 #include "sealfile.h"
 #include "pwhash.h"
+#include "revoke.h"
 
 #define PKI_PEM_MAX (64u * 1024)        /* a PEM file we are willing to read */
 #define PKI_CA_DAYS 3650
@@ -643,6 +644,56 @@ hl_pki_renew_node(const char *ca_dir, const char *node, EVP_PKEY *key, int64_t n
 	if ((r = node_cert(ca_dir, node, key, not_before, not_after, &x, err, errlen)) == HL_OK)
 		r = replace_cert(cert_path, x, err, errlen);
 	X509_free(x);
+	return r;
+}
+
+int
+hl_pki_revoke(const char *ca_dir, const char *cert_path, const char *reason, uint64_t now_ms,
+    struct hl_buf *out, char *err, size_t errlen)
+{
+	char keyp[PKI_PATH], crtp[PKI_PATH], partner[HL_PARTNER_MAX + 1];
+	struct hl_revocation rv;
+	EVP_PKEY *cak = NULL;
+	X509 *ca = NULL, *x = NULL;
+	unsigned n = 0;
+	int r;
+
+	hl_buf_init(out, 0);
+	memset(&rv, 0, sizeof(rv));
+	if (reason == NULL || strlen(reason) > HL_REVOKE_REASON_MAX) {
+		set_err_ssl(err, errlen, "a reason of at most %d bytes", HL_REVOKE_REASON_MAX);
+		return HL_ERR_INVALID;
+	}
+	if (join(keyp, ca_dir, "ca.key") != 0 || join(crtp, ca_dir, "ca.crt") != 0)
+		return HL_ERR_TOO_BIG;
+	if ((r = load_cert(crtp, &ca, err, errlen)) != 0 ||
+	    (r = load_key(keyp, EVP_PKEY_ED25519, &cak, err, errlen)) != 0 ||
+	    (r = load_cert(cert_path, &x, err, errlen)) != 0)
+		goto out;
+	r = HL_ERR_INVALID;
+	if (X509_check_private_key(ca, cak) != 1 || X509_verify(x, cak) != 1) {
+		set_err_ssl(err, errlen, "%s was not issued by the CA in %s", cert_path, ca_dir);
+		goto out;
+	}
+	if (hl_pki_cert_node_name(x, rv.node) != HL_OK ||
+	    !hl_label_node_name_valid(rv.node, partner)) {
+		set_err_ssl(err, errlen, "%s names no hotline node", cert_path);
+		goto out;
+	}
+	snprintf(rv.partner, sizeof(rv.partner), "%s", partner);
+	snprintf(rv.reason, sizeof(rv.reason), "%s", reason);
+	rv.time_ms = now_ms;
+	if (X509_digest(x, EVP_sha256(), rv.cert_sha256, &n) != 1 || n != 32) {
+		r = HL_ERR_CRYPTO;
+		goto out;
+	}
+	if ((r = hl_revocation_sign(&rv, cak, out)) != HL_OK)
+		set_err_ssl(err, errlen, "cannot sign the notice");
+out:
+	ERR_clear_error();
+	X509_free(x);
+	X509_free(ca);
+	EVP_PKEY_free(cak);
 	return r;
 }
 

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "errors.h"
 #include "hl_limits.h"
 
@@ -45,6 +46,10 @@ HL_WUR int hl_pki_issue_node(const char *ca_dir, const char *node, int64_t not_b
 HL_WUR int hl_pki_issue_node_sealed(const char *ca_dir, const char *node, int64_t not_before,
     int64_t not_after, const char *key_path, const char *cert_path, const uint8_t *kek,
     char *err, size_t errlen);
+/* A revocation notice (revoke.h) for the certificate at cert_path, signed
+ * by the CA in ca_dir, which must have issued it. OUT: out (the notice). */
+HL_WUR int hl_pki_revoke(const char *ca_dir, const char *cert_path, const char *reason,
+    uint64_t now_ms, struct hl_buf *out, char *err, size_t errlen);
 /* The notAfter of the certificate in a PEM file, Unix seconds. */
 HL_WUR int hl_pki_cert_not_after(const char *cert_path, int64_t *not_after_s, char *err,
     size_t errlen);

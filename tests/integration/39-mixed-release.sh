@@ -82,8 +82,8 @@ wait_link USA KOR
 wait_link USA GBR
 ok "links up between the three releases"
 expect_eq "$(hl JPN status --json | jq -r '[.peers[] | "\(.node)=\(.protocol)"] | sort | join(" ")')" \
-	"GBR/node-1=2 KOR/node-1=1 USA/node-1=3" \
-	"JPN speaks protocol 1 with the oldest KOR, 2 with GBR, 3 with USA"
+	"GBR/node-1=2 KOR/node-1=1 USA/node-1=4" \
+	"JPN speaks protocol 1 with the oldest KOR, 2 with GBR, 4 with USA"
 
 ids=()
 for i in 1 2 3; do
@@ -115,7 +115,7 @@ expect_eq "$(wc -l <"$T/batch.ids")" 40 "40 envelopes to USA accepted"
 while read -r id; do wait_state JPN "$id" USA delivered; done <"$T/batch.ids"
 ok "all 40 delivered"
 first=$(head -n1 "$T/batch.ids")
-expect_eq "$(env_version "$first")" 02 "sealed as version 2 (batch signature): USA speaks 3"
+expect_eq "$(env_version "$first")" 02 "sealed as version 2 (batch signature): USA speaks 3 or more"
 expect_eq "$(hl USA show "$first" --json | jq -r .text)" "batch 1" "USA opens it"
 s1=$(hl JPN status --json | jq .batch_signatures)
 u1=$(hl USA status --json | jq .batch_signatures)
