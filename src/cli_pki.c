@@ -49,7 +49,13 @@ const char hl_cli_pki_usage[] =
     "\n"
     "Sign, with the CA in CADIR, a revocation notice for a node certificate it\n"
     "issued (CERT: a node's tls.crt or node.crt), to give to any node of the\n"
-    "federation (hotline revoke FILE), which passes it on to all the others.\n";
+    "federation (hotline revoke FILE), which passes it on to all the others.\n"
+    "\n"
+    "       hotline pki add-partner --dir DIR --partner P\n"
+    "\n"
+    "Add partner P to the federation pki init made in DIR: its CA, seal key and\n"
+    "node, as pki init makes them, on the next ports; every existing node.conf\n"
+    "gets a [peer P/node-1] section, which the running nodes apply at SIGHUP.\n";
 
 /* Seal path in place when it is in clear. OUT: *done (1 sealed now). */
 static int
@@ -188,6 +194,113 @@ pki_revoke(int argc, char **argv)
 	return rc;
 }
 
+/* The partners of a federation pki init made in dir: each DIR/P/node.conf,
+ * in the order of their listen ports (base, base + 1, ...). */
+static int
+existing_partners(const char *dir, char names[][HL_PARTNER_MAX + 1], unsigned *n,
+    unsigned *base, char *err, size_t errlen)
+{
+	struct hl_config *c = NULL;
+	char path[HL_PATH_MAX + 32], ports_names[HL_PEERS_MAX + 1][HL_PARTNER_MAX + 1];
+	unsigned ports[HL_PEERS_MAX + 1], cnt = 0, i, j;
+	struct dirent *de;
+	DIR *d;
+	int r = HL_OK;
+
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return HL_ERR_IO;
+	}
+	if ((c = hl_calloc(1, sizeof(*c))) == NULL) {
+		closedir(d);
+		return HL_ERR_NOMEM;
+	}
+	while ((de = readdir(d)) != NULL && r == HL_OK) {
+		if (!hl_partner_valid(de->d_name) || (size_t)snprintf(path, sizeof(path),
+		    "%s/%s/node.conf", dir, de->d_name) >= sizeof(path))
+			continue;
+		if (access(path, F_OK) != 0)
+			continue;
+		if (cnt >= HL_PEERS_MAX) {
+			snprintf(err, errlen, "%s: a federation of %d partners is full", dir,
+			    HL_PEERS_MAX + 1);
+			r = HL_ERR_FULL;
+		} else if ((r = hl_config_load(path, c, err, errlen)) == HL_OK) {
+			ports[cnt] = c->listen_port;
+			snprintf(ports_names[cnt++], HL_PARTNER_MAX + 1, "%s", c->partner);
+		}
+	}
+	closedir(d);
+	hl_free(c);
+	if (r != HL_OK)
+		return r;
+	if (cnt == 0) {
+		snprintf(err, errlen, "%s holds no federation (no P/node.conf)", dir);
+		return HL_ERR_NOT_FOUND;
+	}
+	/* by port (few: a selection sort), which must run base .. base + n - 1 */
+	for (i = 0; i < cnt; i++) {
+		for (j = i + 1; j < cnt; j++) {
+			if (ports[j] < ports[i]) {
+				unsigned t = ports[i];
+				char tn[HL_PARTNER_MAX + 1];
+
+				ports[i] = ports[j];
+				ports[j] = t;
+				memcpy(tn, ports_names[i], sizeof(tn));
+				memcpy(ports_names[i], ports_names[j], sizeof(tn));
+				memcpy(ports_names[j], tn, sizeof(tn));
+			}
+		}
+	}
+	for (i = 0; i < cnt; i++) {
+		if (ports[i] != ports[0] + i) {
+			snprintf(err, errlen, "%s: its nodes' ports are not the ones pki init "
+			    "gives (%u expected, %u found)", dir, ports[0] + i, ports[i]);
+			return HL_ERR_CONFIG;
+		}
+		memcpy(names[i], ports_names[i], HL_PARTNER_MAX + 1);
+	}
+	*n = cnt;
+	*base = ports[0];
+	return HL_OK;
+}
+
+/* hotline pki add-partner --dir DIR --partner P */
+static int
+pki_add_partner(int argc, char **argv)
+{
+	const char *dir = NULL, *partner = NULL;
+	struct hl_cli_opt opts[] = { { "dir", 1, &dir, NULL }, { "partner", 1, &partner, NULL },
+		{ NULL, 0, NULL, NULL } };
+	char *pos[1], err[HL_PATH_MAX + 256], names[HL_PEERS_MAX + 1][HL_PARTNER_MAX + 1];
+	const char *list[HL_PEERS_MAX + 1];
+	unsigned n = 0, base = 0, i;
+	int help, npos, rc;
+
+	if ((rc = hl_cli_opts("pki add-partner", argc, argv, opts, &help, pos, 0, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_pki_usage, stdout);
+		return EX_OK;
+	}
+	if (dir == NULL || partner == NULL)
+		return hl_cli_fail(EX_USAGE, "pki add-partner: --dir and --partner are required");
+	if (existing_partners(dir, names, &n, &base, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki add-partner: %s", err);
+	for (i = 0; i < n; i++)
+		list[i] = names[i];
+	if (hl_pki_add_partner(dir, list, n, base, partner, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "pki add-partner: %s", err);
+	printf("added %s to the federation in %s: node %s/node-1 in %s/%s/, peers on "
+	    "127.0.0.1:%u, API https://127.0.0.1:%u/\n", partner, dir, partner, dir, partner,
+	    base + n, base + 100 + n);
+	printf("each node's node.conf got a [peer %s/node-1] section: reload them (SIGHUP, "
+	    "systemctl reload), then start it: hotlined -c %s/%s/node.conf\n", partner, dir,
+	    partner);
+	return EX_OK;
+}
+
 /* hotline -c node.conf pki seal */
 static int
 pki_seal(struct hl_cli *c)
@@ -251,6 +364,8 @@ hl_cli_pki(struct hl_cli *cli, int argc, char **argv)
 		return pki_renew(cli, argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "revoke") == 0)
 		return pki_revoke(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "add-partner") == 0)
+		return pki_add_partner(argc - 1, argv + 1);
 	/* init works on files only: no node, no configuration of its own */
 	if (argc < 1 || strcmp(argv[0], "init") != 0) {
 		if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {

@@ -29,6 +29,7 @@ static const char global_usage[] =
     "  pki seal      seal a node's key files still in clear under its seal_key\n"
     "  pki renew     renew a node's certificates from its CA\n"
     "  pki revoke    sign a revocation notice for a certificate with its CA\n"
+    "  pki add-partner  add a partner to a federation pki init made\n"
     "  send          send an envelope (prints its id)\n"
     "  inbox         list received envelopes\n"
     "  sent          list sent envelopes with their delivery summary\n"

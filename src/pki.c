@@ -1137,25 +1137,128 @@ mkdir_private(const char *path, char *err, size_t errlen)
 	return HL_OK;
 }
 
+static const char *const partner_files[] = {
+	"node.conf", "ca.key", "ca.crt", "node.key", "node.crt", "tls.key",
+	"tls.crt", "admin.password", "console.key", "console.crt", "console-ca.crt",
+	"admin.key", "admin.crt",
+};
+
+/* fp's paths for partner under dir, refusing anything already there. */
+static int
+partner_paths(const char *dir, const char *partner, struct fed_partner *fp, char *err,
+    size_t errlen)
+{
+	char path[PKI_PATH];
+	size_t j;
+	int r;
+
+	if (join(fp->dir, dir, partner) != 0)
+		goto toolong;
+	for (j = 0; j < sizeof(partner_files) / sizeof(partner_files[0]); j++) {
+		if (join(path, fp->dir, partner_files[j]) != 0)
+			goto toolong;
+		if ((r = refuse_existing(path, "a federation", fp->dir, err, errlen)) != 0)
+			return r;
+	}
+	if (join(path, dir, "ca") != 0 || join(fp->ca, path, partner) != 0 ||
+	    join(path, fp->ca, "ca.key") != 0)
+		goto toolong;
+	if ((r = refuse_existing(path, "a federation's CA", fp->ca, err, errlen)) != 0)
+		return r;
+	if (join(path, dir, "seal") != 0 ||
+	    (size_t)snprintf(fp->seal, sizeof(fp->seal), "%s/%s.key", path, partner) >=
+	    sizeof(fp->seal))
+		goto toolong;
+	return refuse_existing(fp->seal, "a node's seal key", fp->seal, err, errlen);
+toolong:
+	set_err_ssl(err, errlen, "%s: path too long", dir);
+	return HL_ERR_TOO_BIG;
+}
+
+/* One partner's CA, console CA, seal key and node directory (keys,
+ * certificates, the admin's password and certificate); fp->pin and
+ * fp->hash for its configuration. */
+static int
+make_partner(const char *partner, struct fed_partner *fp, int64_t now, char *err,
+    size_t errlen)
+{
+	char path[PKI_PATH], node[HL_NODE_NAME_MAX + 1], pw[PKI_ADMIN_PW_LEN + 2];
+	uint8_t kek[HL_SEAL_KEK];
+	int r;
+
+	memset(pw, 0, sizeof(pw));
+	memset(kek, 0, sizeof(kek));
+	/* the CA apart from the node: whoever holds a node's directory
+	 * cannot mint certificates for the partner's other nodes */
+	if ((r = mkdir_private(fp->ca, err, errlen)) != 0 ||
+	    (r = hl_pki_make_ca(fp->ca, partner, PKI_CA_DAYS, err, errlen)) != 0 ||
+	    (r = hl_pki_make_console_ca(fp->ca, partner, err, errlen)) != 0 ||
+	    (r = mkdir_private(fp->dir, err, errlen)) != 0 ||
+	    (r = copy_ca_cert(fp->ca, fp->dir, err, errlen)) != 0)
+		goto out;
+	snprintf(node, sizeof(node), "%s/node-1", partner);
+	/* node.key signs (held by the key keeper); tls.key is the TLS key of
+	 * links and the operator API (held by the network process); both
+	 * sealed under the node's seal key */
+	if ((r = make_seal_key(fp->seal, kek, err, errlen)) != 0 ||
+	    (r = issue_pair(fp->ca, fp->dir, node, now, "node.key", "node.crt", kek, err,
+	    errlen)) != 0 ||
+	    (r = issue_pair(fp->ca, fp->dir, node, now, "tls.key", "tls.crt", kek, err,
+	    errlen)) != 0 ||
+	    (r = issue_console(fp->ca, fp->dir, node, kek, err, errlen)) != 0 ||
+	    (r = issue_admin(fp->ca, fp->dir, partner, now, err, errlen)) != 0)
+		goto out;
+	if ((r = join(path, fp->dir, "data")) != 0 || (r = mkdir_private(path, err, errlen)) != 0 ||
+	    (r = join(path, fp->dir, "ca.crt")) != 0 ||
+	    (r = hl_pki_cert_sha256(path, fp->pin, err, errlen)) != 0)
+		goto out;
+	if ((r = gen_password(pw)) != 0 ||
+	    (r = hl_pwhash_make(pw, PKI_ADMIN_LN, fp->hash, sizeof(fp->hash))) != 0) {
+		set_err_ssl(err, errlen, "cannot make the admin password");
+		goto out;
+	}
+	pw[PKI_ADMIN_PW_LEN] = '\n';
+	if ((r = join(path, fp->dir, "admin.password")) != 0)
+		goto out;
+	r = write_file(path, pw, PKI_ADMIN_PW_LEN + 1, 0600, 1, err, errlen);
+out:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(kek, sizeof(kek));
+	return r;
+}
+
+static int
+check_partners(const char *const *partners, unsigned n, char *err, size_t errlen)
+{
+	unsigned i, j;
+
+	for (i = 0; i < n; i++) {
+		if (partners[i] == NULL || !hl_partner_valid(partners[i])) {
+			set_err_ssl(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
+			    partners[i] != NULL ? partners[i] : "");
+			return HL_ERR_INVALID;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(partners[i], partners[j]) == 0) {
+				set_err_ssl(err, errlen, "partner %s listed twice", partners[i]);
+				return HL_ERR_INVALID;
+			}
+	}
+	return HL_OK;
+}
+
 int
 hl_pki_init_federation(const char *dir, const char *const *partners,
     unsigned npartners, unsigned base_port, char *err, size_t errlen)
 {
-	static const char *const files[] = {
-		"node.conf", "ca.key", "ca.crt", "node.key", "node.crt", "tls.key",
-		"tls.crt", "admin.password", "console.key", "console.crt", "console-ca.crt",
-		"admin.key", "admin.crt",
-	};
 	struct fed_partner *fp = NULL;
-	char path[PKI_PATH], node[HL_NODE_NAME_MAX + 1], pw[PKI_ADMIN_PW_LEN + 2];
-	uint8_t kek[HL_SEAL_KEK];
+	char path[PKI_PATH];
 	int64_t now = (int64_t)time(NULL);
-	unsigned i, j;
+	unsigned i;
 	int r = HL_ERR_INVALID;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	memset(pw, 0, sizeof(pw));
 	if (base_port == 0)
 		base_port = PKI_DEFAULT_BASE_PORT;
 	if (dir == NULL || partners == NULL || npartners == 0 ||
@@ -1168,101 +1271,24 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 		    npartners);
 		goto out;
 	}
-	for (i = 0; i < npartners; i++) {
-		if (partners[i] == NULL || !hl_partner_valid(partners[i])) {
-			set_err_ssl(err, errlen, "bad partner code '%s' (2..8 of A-Z 0-9)",
-			    partners[i] != NULL ? partners[i] : "");
-			goto out;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(partners[i], partners[j]) == 0) {
-				set_err_ssl(err, errlen, "partner %s listed twice", partners[i]);
-				goto out;
-			}
-	}
+	if ((r = check_partners(partners, npartners, err, errlen)) != HL_OK)
+		goto out;
 	if ((fp = hl_calloc(npartners, sizeof(*fp))) == NULL) {
 		r = HL_ERR_NOMEM;
 		set_err_ssl(err, errlen, "out of memory");
 		goto out;
 	}
 	/* Refuse before touching anything if any partner is already there. */
-	for (i = 0; i < npartners; i++) {
-		if (join(fp[i].dir, dir, partners[i]) != 0) {
-			r = HL_ERR_TOO_BIG;
-			set_err_ssl(err, errlen, "%s: path too long", dir);
+	for (i = 0; i < npartners; i++)
+		if ((r = partner_paths(dir, partners[i], &fp[i], err, errlen)) != 0)
 			goto out;
-		}
-		for (j = 0; j < sizeof(files) / sizeof(files[0]); j++) {
-			if (join(path, fp[i].dir, files[j]) != 0) {
-				r = HL_ERR_TOO_BIG;
-				set_err_ssl(err, errlen, "%s: path too long", dir);
-				goto out;
-			}
-			if ((r = refuse_existing(path, "a federation", fp[i].dir, err, errlen)) != 0)
-				goto out;
-		}
-		if (join(path, dir, "ca") != 0 || join(fp[i].ca, path, partners[i]) != 0 ||
-		    join(path, fp[i].ca, "ca.key") != 0) {
-			r = HL_ERR_TOO_BIG;
-			set_err_ssl(err, errlen, "%s: path too long", dir);
-			goto out;
-		}
-		if ((r = refuse_existing(path, "a federation's CA", fp[i].ca, err, errlen)) != 0)
-			goto out;
-		if (join(path, dir, "seal") != 0 ||
-		    (size_t)snprintf(fp[i].seal, sizeof(fp[i].seal), "%s/%s.key", path,
-		    partners[i]) >= sizeof(fp[i].seal)) {
-			r = HL_ERR_TOO_BIG;
-			set_err_ssl(err, errlen, "%s: path too long", dir);
-			goto out;
-		}
-		if ((r = refuse_existing(fp[i].seal, "a node's seal key", fp[i].seal, err,
-		    errlen)) != 0)
-			goto out;
-	}
 	if ((r = mkdir_private(dir, err, errlen)) != 0 ||
 	    (r = join(path, dir, "ca")) != 0 || (r = mkdir_private(path, err, errlen)) != 0 ||
 	    (r = join(path, dir, "seal")) != 0 || (r = mkdir_private(path, err, errlen)) != 0)
 		goto out;
-	for (i = 0; i < npartners; i++) {
-		/* the CA apart from the node: whoever holds a node's directory
-		 * cannot mint certificates for the partner's other nodes */
-		if ((r = mkdir_private(fp[i].ca, err, errlen)) != 0 ||
-		    (r = hl_pki_make_ca(fp[i].ca, partners[i], PKI_CA_DAYS, err, errlen)) != 0 ||
-		    (r = hl_pki_make_console_ca(fp[i].ca, partners[i], err, errlen)) != 0 ||
-		    (r = mkdir_private(fp[i].dir, err, errlen)) != 0 ||
-		    (r = copy_ca_cert(fp[i].ca, fp[i].dir, err, errlen)) != 0)
+	for (i = 0; i < npartners; i++)
+		if ((r = make_partner(partners[i], &fp[i], now, err, errlen)) != 0)
 			goto out;
-		snprintf(node, sizeof(node), "%s/node-1", partners[i]);
-		/* node.key signs (held by the key keeper); tls.key is the TLS key
-		 * of links and the operator API (held by the network process);
-		 * both sealed under the node's seal key */
-		if ((r = make_seal_key(fp[i].seal, kek, err, errlen)) != 0 ||
-		    (r = issue_pair(fp[i].ca, fp[i].dir, node, now, "node.key", "node.crt", kek,
-		    err, errlen)) != 0 ||
-		    (r = issue_pair(fp[i].ca, fp[i].dir, node, now, "tls.key", "tls.crt", kek,
-		    err, errlen)) != 0 ||
-		    (r = issue_console(fp[i].ca, fp[i].dir, node, kek, err, errlen)) != 0 ||
-		    (r = issue_admin(fp[i].ca, fp[i].dir, partners[i], now, err, errlen)) != 0)
-			goto out;
-		OPENSSL_cleanse(kek, sizeof(kek));
-		if ((r = join(path, fp[i].dir, "data")) != 0 ||
-		    (r = mkdir_private(path, err, errlen)) != 0)
-			goto out;
-		if ((r = join(path, fp[i].dir, "ca.crt")) != 0 ||
-		    (r = hl_pki_cert_sha256(path, fp[i].pin, err, errlen)) != 0)
-			goto out;
-		if ((r = gen_password(pw)) != 0 ||
-		    (r = hl_pwhash_make(pw, PKI_ADMIN_LN, fp[i].hash, sizeof(fp[i].hash))) != 0) {
-			set_err_ssl(err, errlen, "cannot make the admin password");
-			goto out;
-		}
-		pw[PKI_ADMIN_PW_LEN] = '\n';
-		if ((r = join(path, fp[i].dir, "admin.password")) != 0 ||
-		    (r = write_file(path, pw, PKI_ADMIN_PW_LEN + 1, 0600, 1, err, errlen)) != 0)
-			goto out;
-		OPENSSL_cleanse(pw, sizeof(pw));
-	}
 	for (i = 0; i < npartners; i++) {
 		if ((r = join(path, fp[i].dir, "node.conf")) != 0 ||
 		    (r = write_node_conf(path, partners, npartners, i, base_port, fp,
@@ -1273,8 +1299,62 @@ hl_pki_init_federation(const char *dir, const char *const *partners,
 out:
 	if (r == HL_ERR_TOO_BIG && err != NULL && errlen > 0 && err[0] == '\0')
 		set_err_ssl(err, errlen, "%s: path too long", dir != NULL ? dir : "");
-	OPENSSL_cleanse(pw, sizeof(pw));
-	OPENSSL_cleanse(kek, sizeof(kek));
+	hl_free(fp);
+	return r;
+}
+
+int
+hl_pki_add_partner(const char *dir, const char *const *names, unsigned n, unsigned base,
+    const char *partner, char *err, size_t errlen)
+{
+	char path[PKI_PATH], pinhex[65], sec[512];
+	const char *list[HL_PEERS_MAX + 1];
+	struct fed_partner *fp = NULL;
+	int64_t now = (int64_t)time(NULL);
+	unsigned i;
+	int r, len;
+	FILE *f;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (n == 0 || n >= HL_PEERS_MAX + 1 || base + 100 + n > 65535) {
+		set_err_ssl(err, errlen, "no room for another partner in %s", dir);
+		return HL_ERR_FULL;
+	}
+	for (i = 0; i < n; i++)
+		list[i] = names[i];
+	list[n] = partner;
+	if ((r = check_partners(list, n + 1, err, errlen)) != HL_OK)
+		return r;
+	if ((fp = hl_calloc(n + 1, sizeof(*fp))) == NULL)
+		return HL_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		if ((r = join(fp[i].dir, dir, names[i])) != 0 || (r = join(path, fp[i].dir,
+		    "ca.crt")) != 0 || (r = hl_pki_cert_sha256(path, fp[i].pin, err, errlen)) != 0)
+			goto out;
+	}
+	if ((r = partner_paths(dir, partner, &fp[n], err, errlen)) != 0 ||
+	    (r = make_partner(partner, &fp[n], now, err, errlen)) != 0 ||
+	    (r = join(path, fp[n].dir, "node.conf")) != 0 ||
+	    (r = write_node_conf(path, list, n + 1, n, base, fp, err, errlen)) != 0)
+		goto out;
+	/* each existing node gets the new one as a peer (applied at SIGHUP) */
+	hl_hex_encode(fp[n].pin, HL_SHA256, pinhex);
+	len = snprintf(sec, sizeof(sec), "\n[peer %s/node-1]\naddress = 127.0.0.1:%u\n"
+	    "ca = ../%s/ca.crt\nca_sha256 = %s\naccreditation = SECRET\n", partner, base + n,
+	    partner, pinhex);
+	for (i = 0; i < n; i++) {
+		if ((r = join(path, fp[i].dir, "node.conf")) != 0)
+			goto out;
+		if ((f = fopen(path, "a")) == NULL || fwrite(sec, 1, (size_t)len, f) != (size_t)len ||
+		    fclose(f) != 0) {
+			set_err_ssl(err, errlen, "%s: cannot add the peer: %s", path, strerror(errno));
+			r = HL_ERR_IO;
+			goto out;
+		}
+	}
+	r = HL_OK;
+out:
 	hl_free(fp);
 	return r;
 }

@@ -82,5 +82,12 @@ HL_WUR int hl_pki_cert_operator(const void *x509, const char *partner,
  * with its CA pin and accreditation (default SECRET). */
 HL_WUR int hl_pki_init_federation(const char *dir, const char *const *partners,
     unsigned npartners, unsigned base_port, char *err, size_t errlen);
+/* Add partner (its CA, console CA, seal key and node, as pki init makes
+ * them) to the federation pki init made in dir, whose n partners names
+ * listen on base, base + 1, ...: its node.conf lists them all, and each of
+ * their node.conf gets a [peer] section for it (applied by the running
+ * nodes at SIGHUP). */
+HL_WUR int hl_pki_add_partner(const char *dir, const char *const *names, unsigned n,
+    unsigned base, const char *partner, char *err, size_t errlen);
 
 #endif

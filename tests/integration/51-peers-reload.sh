@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# A partner joins and leaves a running federation (issue 17): JPN and KOR
+# Partners join and leave a running federation (issue 17): JPN and KOR
 # run without NZL; NZL's [peer] sections are added to their configurations
 # and they are sent SIGHUP: NZL is linked and reachable, and the JPN-KOR
 # link is not dropped. NZL removed from JPN's configuration the same way:
 # its link closes, it is refused from then on, KOR's link stays. A
 # configuration that does not load changes nothing. Each change is audited.
+# Then AUS joins through pki add-partner and SIGHUP.
 . "$(dirname "$0")/lib.sh"
 
 fed_init JPN,KOR,NZL
@@ -75,4 +76,24 @@ expect_eq "$(sqlite3 "$FED/JPN/data/hotline.db" "select count(*) from audit wher
 	"the removal is audited"
 link_is_up KOR NZL || fail "KOR's link to NZL went down"
 ok "KOR, not reloaded, keeps its link to NZL"
+
+# a fourth partner with pki add-partner: its CA, seal key and node made as
+# pki init makes them, a [peer] section added to every node.conf
+"$HL" pki add-partner --dir "$FED" --partner AUS >"$T/add.out" 2>&1 || { cat "$T/add.out"; fail "pki add-partner"; }
+expect_match "$(cat "$T/add.out")" "added AUS to the federation" "pki add-partner makes AUS"
+for p in JPN KOR NZL; do
+	grep -q '^\[peer AUS/node-1\]' "$(conf "$p")" || fail "no AUS section in $p's node.conf"
+done
+[ "$(id -u)" = 0 ] && sed -i 's/^\[node\]$/[node]\nuser = root\nkeeper_user = root/' "$(conf AUS)"
+for p in JPN KOR NZL; do kill -HUP "${NODE_PID[$p]}"; done
+node_start AUS
+wait_link AUS JPN
+wait_link AUS KOR
+wait_link AUS NZL
+ok "after SIGHUP, AUS links with every node"
+expect_eq "$(since KOR)" "$s0" "and the JPN-KOR link is still the first one"
+id=$(hl JPN send --to AUS --precedence flash --classification SECRET --releasable-to JPN,AUS \
+	--tlp amber "welcome AUS") || fail "send to AUS"
+wait_state JPN "$id" AUS delivered
+ok "a FLASH from JPN to AUS is delivered"
 echo "# $SCENARIO: $CHECKS checks passed"
