@@ -1133,6 +1133,11 @@ prepare_all(struct hl_store *s, char *err, size_t errlen)
 	unsigned m, i;
 	int rc;
 
+	/* the SQL functions the statements use, before they are prepared */
+	if (store_stix_functions(s) != HL_OK) {
+		hl_set_err(err, errlen, "DB: cannot register the SQL functions");
+		return HL_ERR_STORE;
+	}
 	for (m = 0; m < STORE_MOD_COUNT; m++) {
 		t = store_sqls[m];
 		if ((s->st[m] = hl_calloc(t->n, sizeof(*s->st[m]))) == NULL) {

@@ -23,7 +23,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "alloc.h"
+#include "buf.h"
+#include "sealfile.h"
 #include "store_int.h"
 #include "store_stix.h"
 
@@ -168,7 +172,9 @@ enum stix_st {
  * ?38 latest versions only, ?39 first versions only, ?40 (0: any version)
  * and the versions ?41..?56; with ids, the ids ?57..?72. Unused list slots
  * are NULL, which matches nothing. */
-#define PAGE_HEAD "SELECT " ROW_COLS ", json FROM stix_objects WHERE collection = ?1" \
+/* the object's JSON as stored, opened when sealed at rest */
+#define JSON_COL "hl_stix_json(json, collection, id, version)"
+#define PAGE_HEAD "SELECT " ROW_COLS ", " JSON_COL " FROM stix_objects WHERE collection = ?1" \
 	" AND date_added > ?2"
 #define PAGE_FILTERS \
 	" AND (?4 = 0 OR type IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17," \
@@ -214,11 +220,11 @@ static const char *const stix_sql[SS_N] = {
 	    " AND plen = ?3 LIMIT ?4",
 	[SS_OBS_RANGE] = "SELECT obj, key, plen FROM stix_observables WHERE kind = ?1"
 	    " AND key >= ?2 AND key <= ?3 AND plen >= ?4 LIMIT ?5",
-	[SS_ROW_BY_SEQ] = "SELECT " ROW_COLS ", json_extract(json, '$.name') FROM stix_objects"
+	[SS_ROW_BY_SEQ] = "SELECT " ROW_COLS ", json_extract(" JSON_COL ", '$.name') FROM stix_objects"
 	    " WHERE seq = ?1 AND is_last = 1 AND revoked = 0",
-	[SS_LATEST_ANY] = "SELECT " ROW_COLS ", json FROM stix_objects WHERE id = ?1"
+	[SS_LATEST_ANY] = "SELECT " ROW_COLS ", " JSON_COL " FROM stix_objects WHERE id = ?1"
 	    " ORDER BY vkey DESC, date_added DESC LIMIT ?3",
-	[SS_LATEST_IN] = "SELECT " ROW_COLS ", json FROM stix_objects WHERE collection = ?2"
+	[SS_LATEST_IN] = "SELECT " ROW_COLS ", " JSON_COL " FROM stix_objects WHERE collection = ?2"
 	    " AND id = ?1 ORDER BY vkey DESC LIMIT 1",
 	[SS_PAGE] = PAGE_HEAD PAGE_FILTERS,
 	[SS_PAGE_IDS] = PAGE_HEAD PAGE_IDS PAGE_FILTERS,
@@ -254,13 +260,13 @@ static const char *const stix_sql[SS_N] = {
 	    " AND term < ?2 AND (?3 >> field) & 1 LIMIT ?4",
 	[SS_ID_ROWS] = "SELECT seq FROM stix_objects WHERE id = ?1 AND is_last = 1"
 	    " AND revoked = 0 LIMIT ?2",
-	[SS_SIGHTINGS] = "SELECT " ROW_COLS ", json_extract(json, '$.count'),"
-	    " json_extract(json, '$.first_seen'), json_extract(json, '$.last_seen'),"
-	    " json_extract(json, '$.created') FROM stix_objects WHERE seq IN"
+	[SS_SIGHTINGS] = "SELECT " ROW_COLS ", json_extract(" JSON_COL ", '$.count'),"
+	    " json_extract(" JSON_COL ", '$.first_seen'), json_extract(" JSON_COL ","
+	    " '$.last_seen'), json_extract(" JSON_COL ", '$.created') FROM stix_objects WHERE seq IN"
 	    " (SELECT obj FROM stix_links WHERE ref = ?1 AND role = ?3)"
 	    " AND is_last = 1 AND revoked = 0 ORDER BY seq LIMIT ?2",
 	[SS_BACKFILL_GET] = "SELECT upto FROM stix_search_backfill",
-	[SS_BACKFILL_ROWS] = "SELECT seq, json FROM stix_objects WHERE seq > ?1 AND seq <= ?2"
+	[SS_BACKFILL_ROWS] = "SELECT seq, " JSON_COL " FROM stix_objects WHERE seq > ?1 AND seq <= ?2"
 	    " ORDER BY seq LIMIT ?3",
 	[SS_BACKFILL_DONE] = "DELETE FROM stix_search_backfill",
 };
@@ -268,6 +274,70 @@ static const char *const stix_sql[SS_N] = {
 const struct store_sql store_sql_stix = { "stix", stix_sql, SS_N };
 
 #define ST(i) store_st(s, STORE_MOD_STIX, (i))
+
+/* ---- STIX objects sealed at rest (store.h, "contents sealed at rest") ---- */
+
+/* "stix " + SHA-256 of collection, id and version: what a sealed object's
+ * JSON is bound to (so that it cannot be moved to another row). */
+static void
+stix_role(const char *collection, const char *id, const char *version, char out[70])
+{
+	uint8_t h[32];
+	unsigned int hl = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	memset(h, 0, sizeof(h));
+	if (c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(c, collection, strlen(collection) + 1) == 1 &&
+	    EVP_DigestUpdate(c, id, strlen(id) + 1) == 1 &&
+	    EVP_DigestUpdate(c, version, strlen(version) + 1) == 1)
+		(void)EVP_DigestFinal_ex(c, h, &hl);
+	EVP_MD_CTX_free(c);
+	memcpy(out, "stix ", 5);
+	hl_hex_encode(h, sizeof(h), out + 5);
+}
+
+/* hl_stix_json(json, collection, id, version): the JSON in clear (stored
+ * so before the node had a content key), or opened. */
+static void
+sql_stix_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct hl_store *s = sqlite3_user_data(ctx);
+	const uint8_t *p = sqlite3_value_blob(argv[0]);
+	int n = sqlite3_value_bytes(argv[0]);
+	const unsigned char *c = sqlite3_value_text(argv[1]), *i = sqlite3_value_text(argv[2]),
+	    *v = sqlite3_value_text(argv[3]);
+	char role[70];
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+
+	(void)argc;
+	if (p == NULL || n < 0 || !hl_seal_is_sealed(p, (size_t)n)) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	if (c == NULL || i == NULL || v == NULL) {
+		sqlite3_result_error(ctx, "sealed STIX object without its keys", -1);
+		return;
+	}
+	stix_role((const char *)c, (const char *)i, (const char *)v, role);
+	if (store_seal_open(s, role, p, (size_t)n, &pt, &ptlen) != HL_OK || ptlen > INT32_MAX) {
+		sqlite3_result_error(ctx, "a sealed STIX object does not open (altered, or no "
+		    "seal_key)", -1);
+		hl_free_secret(pt, ptlen);
+		return;
+	}
+	sqlite3_result_text(ctx, (const char *)pt, (int)ptlen, SQLITE_TRANSIENT);
+	hl_free_secret(pt, ptlen);
+}
+
+int
+store_stix_functions(struct hl_store *s)
+{
+	return sqlite3_create_function(s->db, "hl_stix_json", 4, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, s, sql_stix_json, NULL, NULL) == SQLITE_OK ? HL_OK :
+	    HL_ERR_STORE;
+}
 
 /* ---- storing ---- */
 
@@ -428,6 +498,8 @@ put_locked(struct hl_store *s, const struct hl_store_stix_obj *oo, uint64_t now_
 	struct hl_store_stix_obj x = *oo;
 	const struct hl_store_stix_obj *o = &x;
 	const struct hl_stix_prov *p = o->prov;
+	uint8_t *sealed = NULL;
+	size_t sealed_len = 0;
 	sqlite3_stmt *st;
 	uint64_t da = 0;
 	int64_t seq = 0;
@@ -445,6 +517,15 @@ put_locked(struct hl_store *s, const struct hl_store_stix_obj *oo, uint64_t now_
 	if (x.json == NULL || (x.ix.nobs > 0 && x.ix.obs == NULL) ||
 	    (x.ix.nterms > 0 && x.ix.terms == NULL) || (x.ix.nrefs > 0 && x.ix.refs == NULL))
 		return HL_ERR_INVALID;
+	/* sealed at rest when the node has a content key */
+	if (s->have_content_key) {
+		char role[70];
+
+		stix_role(o->collection, o->id, o->version, role);
+		if ((r = store_seal(s, role, (const uint8_t *)o->json, o->json_len != 0 ?
+		    o->json_len : strlen(o->json), &sealed, &sealed_len)) != HL_OK)
+			return r;
+	}
 	*wrote = 1;
 	st = ST(SS_INSERT);
 	if ((r = store_bind_text(s, st, 1, o->collection)) == HL_OK &&
@@ -454,7 +535,8 @@ put_locked(struct hl_store *s, const struct hl_store_stix_obj *oo, uint64_t now_
 	    (r = store_bind_text(s, st, 5, o->vkey)) == HL_OK &&
 	    (r = store_bind_text(s, st, 6, o->spec_version)) == HL_OK &&
 	    (r = store_bind_u64(s, st, 7, now_us)) == HL_OK &&
-	    (r = bind_text_n(s, st, 8, o->json, o->json_len != 0 ? o->json_len :
+	    (r = sealed != NULL ? store_bind_blob(s, st, 8, sealed, sealed_len) :
+	    bind_text_n(s, st, 8, o->json, o->json_len != 0 ? o->json_len :
 	    strlen(o->json))) == HL_OK &&
 	    (r = store_bind_blob(s, st, 9, o->label, o->label_len)) == HL_OK &&
 	    (r = store_bind_i64(s, st, 10, o->revoked != 0)) == HL_OK &&
@@ -477,6 +559,7 @@ put_locked(struct hl_store *s, const struct hl_store_stix_obj *oo, uint64_t now_
 		}
 	}
 	store_reset(st);
+	hl_free(sealed);
 	if (r != HL_OK)
 		return r;
 	/* another version of the id in the collection: the flags of the

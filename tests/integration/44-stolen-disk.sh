@@ -10,6 +10,16 @@
 
 python3 -c 'import cryptography' 2>/dev/null || { echo "# python3-cryptography missing (scripts/install-deps.sh installs it)"; exit 77; }
 fed_init JPN,KOR
+for p in JPN KOR; do
+	cat >>"$(conf $p)" <<EOF
+
+[collection intel]
+title = intel
+members = JPN,KOR
+read = admin
+write = admin
+EOF
+done
 # JPN as a node of an earlier release left it: key files in clear; with
 # seal_key in its configuration, `pki seal` seals them in place
 for f in node.key tls.key; do
@@ -36,6 +46,26 @@ wait_state JPN "$id2" KOR delivered
 hl KOR show "$id" | grep -q "$canary" || fail "KOR does not show the FLASH"
 hl KOR ack "$id" >/dev/null || fail "ack"
 ok "KOR received, shows and acknowledged a SECRET FLASH and a large SECRET file"
+# a STIX object shared to KOR's collection, its description a canary too
+cat >"$T/bundle.json" <<EOF
+{"type": "bundle", "id": "bundle--2f0c1b9e-6a4e-4b8e-9f0e-0c1d2e3f4a5b", "objects": [
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+  "created": "2026-12-01T00:00:00.000Z", "modified": "2026-12-01T00:00:00.000Z",
+  "name": "beacon", "description": "$canary: the tasking channel",
+  "pattern": "[domain-name:value = 'c2.example.net']", "pattern_type": "stix",
+  "valid_from": "2026-12-01T00:00:00Z",
+  "object_marking_refs": ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]}]}
+EOF
+hl JPN stix push "$T/bundle.json" --collection intel >/dev/null || fail "stix push"
+wait_until 30 sh -c "$(printf '%q ' "$HL") -c $(printf '%q' "$(conf KOR)") stix search beacon --json | jq -e '.matches | length > 0'" ||
+	fail "KOR did not store the object"
+curl -gsk --max-time 20 -u "admin:$(cat "$FED/KOR/admin.password")" \
+	-H 'Accept: application/taxii+json;version=2.1' \
+	"https://127.0.0.1:$(sed -n 's/^api = 127.0.0.1://p' "$(conf KOR)")/taxii2/hotline/collections/intel/objects/" \
+	>"$T/objects.json" || fail "TAXII GET at KOR"
+jq -r '.objects[].description' "$T/objects.json" | grep -q -- "$canary" ||
+	fail "KOR does not serve the description back: $(head -c 300 "$T/objects.json")"
+ok "KOR stores and reads back a STIX object whose description is a canary"
 [ -n "$(ls "$FED/KOR/data/hotline.db.blobs" 2>/dev/null)" ] || fail "the large one is not in a file"
 
 # the theft: the node's directory as it is on disk while it runs, and its log
@@ -48,10 +78,10 @@ cp "$FED/JPN/ca.crt" "$T/thief/JPN/ca.crt"
 files=$(find "$stolen" -type f | wc -l)
 found=$(grep -r -a -l -- "$canary" "$stolen" || true)
 [ -z "$found" ] || fail "SECRET text found in: $found"
-ok "no SECRET text in any of the $files files copied (database, WAL, envelope files, keys, log)"
+ok "no SECRET text in any of the $files files copied (database, WAL, envelope files, keys, log), the STIX object's description included"
 sealed=$(sqlite3 "file:$stolen/data/hotline.db?mode=ro" \
 	"select count(*) from envelopes where inbound = 1 and content_sealed = 1")
-expect_eq "$sealed" 2 "the stolen database holds both envelopes, sealed"
+expect_eq "$sealed" 3 "the stolen database holds the three envelopes (text, file, STIX bundle), sealed"
 # the local admin's operator credentials that pki init leaves beside the
 # node for the demo (admin.password, admin.key) are the operator's, not the
 # node's: a real node's directory does not hold them (docs/INSTALL.md)
