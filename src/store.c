@@ -1134,7 +1134,7 @@ prepare_all(struct hl_store *s, char *err, size_t errlen)
 	int rc;
 
 	/* the SQL functions the statements use, before they are prepared */
-	if (store_stix_functions(s) != HL_OK) {
+	if (store_stix_functions(s) != HL_OK || store_tracks_functions(s) != HL_OK) {
 		hl_set_err(err, errlen, "DB: cannot register the SQL functions");
 		return HL_ERR_STORE;
 	}

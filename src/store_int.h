@@ -145,6 +145,9 @@ int store_blob_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], int
 /* Register hl_stix_json(json, collection, id, version): a STIX object's
  * JSON as stored, opened when it is sealed (store_stix.c). */
 int store_stix_functions(struct hl_store *s);
+/* hl_track_record(record, envelope_id, idx), the same for track records
+ * (store_tracks.c). */
+int store_tracks_functions(struct hl_store *s);
 /* Seal / open under the store's content key, bound to role (a content: to
  * its id, "content <hex>"; a TOTP secret: "totp <name>").
  * open: HL_ERR_INVALID without a key, HL_ERR_CORRUPT when it does not

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "buf.h"
+#include "sealfile.h"
 #include "store_int.h"
 
 /* 2 -> 3: live warning tracks. */
@@ -103,6 +105,9 @@ enum tracks_st {
 
 /* The rows the two lists read: envelope_id, origin, track_id, exercise,
  * label, stored_ms, updates, record (track_rows). */
+/* a track record as stored, opened when sealed at rest */
+#define REC "hl_track_record(u.record, u.envelope_id, u.idx)"
+
 static const char *const tracks_sql[ST_TRACKS_N] = {
 	/* the envelope an update travels in: origin, flags, order of storage */
 	[ST_TRACK_ENV] = "SELECT origin, flags, rowid FROM envelopes WHERE id = ?1",
@@ -110,7 +115,7 @@ static const char *const tracks_sql[ST_TRACKS_N] = {
 	    " exercise, observed_s, observed_ns, env_seq, valid, record, error)"
 	    " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, substr(?10, 1, ?11))",
 	/* the track's latest update before this one (for its alert rules) */
-	[ST_TRACK_LATEST] = "SELECT u.record FROM tracks AS t JOIN track_updates AS u"
+	[ST_TRACK_LATEST] = "SELECT " REC " FROM tracks AS t JOIN track_updates AS u"
 	    " ON u.envelope_id = t.envelope_id AND u.idx = t.idx"
 	    " WHERE t.origin = ?1 AND t.track_id = ?2 AND t.exercise = ?3",
 	/* one more update of the track (the first makes its row) ... */
@@ -124,7 +129,7 @@ static const char *const tracks_sql[ST_TRACKS_N] = {
 	    " observed_ns = ?6, env_seq = ?7, idx = ?8 WHERE origin = ?1 AND track_id = ?2"
 	    " AND exercise = ?3 AND (observed_s, observed_ns, env_seq, idx) < (?5, ?6, ?7, ?8)",
 	[ST_TRACK_PICTURE] = "SELECT t.envelope_id, t.origin, t.track_id, t.exercise,"
-	    " e.label, e.stored_ms, t.updates, u.record FROM tracks AS t"
+	    " e.label, e.stored_ms, t.updates, " REC " FROM tracks AS t"
 	    " JOIN track_updates AS u ON u.envelope_id = t.envelope_id AND u.idx = t.idx"
 	    " JOIN envelopes AS e ON e.id = t.envelope_id"
 	    " ORDER BY t.observed_s DESC, t.observed_ns DESC, t.origin, t.track_id, t.exercise"
@@ -133,14 +138,14 @@ static const char *const tracks_sql[ST_TRACKS_N] = {
 	 * [?2, ?3): what an ingest slice moved (the key's prefix, then each
 	 * track's row) */
 	[ST_TRACK_CHANGED] = "SELECT t.envelope_id, t.origin, t.track_id, t.exercise,"
-	    " e.label, e.stored_ms, t.updates, u.record FROM track_updates AS u"
+	    " e.label, e.stored_ms, t.updates, " REC " FROM track_updates AS u"
 	    " JOIN tracks AS t ON t.origin = u.origin AND t.track_id = u.track_id"
 	    " AND t.exercise = u.exercise AND t.envelope_id = u.envelope_id AND t.idx = u.idx"
 	    " JOIN envelopes AS e ON e.id = u.envelope_id"
 	    " WHERE u.envelope_id = ?1 AND u.idx >= ?2 AND u.idx < ?3 AND u.valid = 1"
 	    " ORDER BY u.idx LIMIT ?4",
 	[ST_TRACK_HISTORY] = "SELECT u.envelope_id, u.origin, u.track_id, u.exercise,"
-	    " e.label, e.stored_ms, 0, u.record FROM track_updates AS u"
+	    " e.label, e.stored_ms, 0, " REC " FROM track_updates AS u"
 	    " JOIN envelopes AS e ON e.id = u.envelope_id"
 	    " WHERE u.valid = 1 AND u.track_id = ?1"
 	    " ORDER BY u.observed_s DESC, u.observed_ns DESC, u.env_seq DESC, u.idx DESC LIMIT ?2",
@@ -286,6 +291,57 @@ track_advance(struct hl_store *s, const uint8_t *id, const char *origin, int exe
 	return r;
 }
 
+#define TRACK_ROLE_MAX (6 + 2 * HL_ID_BYTES + 1 + 10 + 1)
+
+/* "track <envelope id hex> <index>": what a sealed record is bound to */
+static void
+track_role(const uint8_t id[static HL_ID_BYTES], unsigned idx, char out[TRACK_ROLE_MAX])
+{
+	char hex[2 * HL_ID_BYTES + 1];
+
+	hl_hex_id(id, hex);
+	snprintf(out, TRACK_ROLE_MAX, "track %s %u", hex, idx);
+}
+
+/* hl_track_record(record, envelope_id, idx): the record in clear, or opened */
+static void
+sql_track_record(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct hl_store *s = sqlite3_user_data(ctx);
+	const uint8_t *p = sqlite3_value_blob(argv[0]), *id = sqlite3_value_blob(argv[1]);
+	int n = sqlite3_value_bytes(argv[0]);
+	char role[TRACK_ROLE_MAX];
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+
+	(void)argc;
+	if (p == NULL || n < 0 || !hl_seal_is_sealed(p, (size_t)n)) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	if (id == NULL || sqlite3_value_bytes(argv[1]) != HL_ID_BYTES) {
+		sqlite3_result_error(ctx, "sealed track record without its envelope", -1);
+		return;
+	}
+	track_role(id, (unsigned)sqlite3_value_int64(argv[2]), role);
+	if (store_seal_open(s, role, p, (size_t)n, &pt, &ptlen) != HL_OK || ptlen > INT32_MAX) {
+		sqlite3_result_error(ctx, "a sealed track record does not open (altered, or no "
+		    "seal_key)", -1);
+		hl_free_secret(pt, ptlen);
+		return;
+	}
+	sqlite3_result_blob(ctx, pt, (int)ptlen, SQLITE_TRANSIENT);
+	hl_free_secret(pt, ptlen);
+}
+
+int
+store_tracks_functions(struct hl_store *s)
+{
+	return sqlite3_create_function(s->db, "hl_track_record", 3, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, s, sql_track_record, NULL, NULL) == SQLITE_OK ? HL_OK :
+	    HL_ERR_STORE;
+}
+
 int
 hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], unsigned idx,
     const struct hl_store_track_obs *o, const uint8_t *record, size_t record_len,
@@ -293,6 +349,8 @@ hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], uns
 {
 	sqlite3_stmt *st = NULL;
 	char origin[HL_NODE_NAME_MAX + 1];
+	uint8_t *sealed = NULL;
+	size_t sealed_len = 0;
 	int64_t seq = 0;
 	int r, mode = 0, exercise = 0;
 
@@ -313,6 +371,16 @@ hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], uns
 	if (res != NULL) {
 		snprintf(res->origin, sizeof(res->origin), "%s", origin);
 		res->exercise = exercise;
+	}
+	/* sealed at rest when the node has a content key */
+	if (o != NULL && s->have_content_key) {
+		char role[TRACK_ROLE_MAX];
+
+		track_role(id, idx, role);
+		if ((r = store_seal(s, role, record, record_len, &sealed, &sealed_len)) != HL_OK)
+			goto out;
+		record = sealed;
+		record_len = sealed_len;
 	}
 	st = ST(ST_TRACK_UPDATE);
 	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) != HL_OK ||
@@ -359,6 +427,7 @@ hl_store_track_put(struct hl_store *s, const uint8_t id[static HL_ID_BYTES], uns
 out:
 	if (st != NULL)
 		store_reset(st);
+	hl_free(sealed);
 	r = store_op_end(s, mode, r);
 	if (r != HL_OK && res != NULL) {
 		hl_free(res->prev);

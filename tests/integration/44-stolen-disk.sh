@@ -66,6 +66,15 @@ curl -gsk --max-time 20 -u "admin:$(cat "$FED/KOR/admin.password")" \
 jq -r '.objects[].description' "$T/objects.json" | grep -q -- "$canary" ||
 	fail "KOR does not serve the description back: $(head -c 300 "$T/objects.json")"
 ok "KOR stores and reads back a STIX object whose description is a canary"
+# a track update whose remark is a canary (the track's id and time stay in
+# clear for the picture's index; its record is sealed)
+tid=$(hl JPN track-report --to KOR --classification SECRET --releasable-to JPN,KOR --tlp amber \
+	--track-id T-0042 --observed 2026-12-07T00:00:00Z --lat 39.5 --lon 135.2 --alt 120000 \
+	--speed 2500 --heading 90 --confidence 0.8 --remark "$canary: launch from the north site") || fail "track-report"
+wait_state JPN "$tid" KOR delivered
+wait_until 15 sh -c "$(printf '%q ' "$HL") -c $(printf '%q' "$(conf KOR)") tracks --json | grep -q -- '$canary'" ||
+	fail "KOR's picture does not show the track's remark"
+ok "KOR's track picture shows a track whose remark is a canary"
 [ -n "$(ls "$FED/KOR/data/hotline.db.blobs" 2>/dev/null)" ] || fail "the large one is not in a file"
 
 # the theft: the node's directory as it is on disk while it runs, and its log
@@ -78,10 +87,10 @@ cp "$FED/JPN/ca.crt" "$T/thief/JPN/ca.crt"
 files=$(find "$stolen" -type f | wc -l)
 found=$(grep -r -a -l -- "$canary" "$stolen" || true)
 [ -z "$found" ] || fail "SECRET text found in: $found"
-ok "no SECRET text in any of the $files files copied (database, WAL, envelope files, keys, log), the STIX object's description included"
+ok "no SECRET text in any of the $files files copied (database, WAL, envelope files, keys, log), the STIX object's description and the track's remark included"
 sealed=$(sqlite3 "file:$stolen/data/hotline.db?mode=ro" \
 	"select count(*) from envelopes where inbound = 1 and content_sealed = 1")
-expect_eq "$sealed" 3 "the stolen database holds the three envelopes (text, file, STIX bundle), sealed"
+expect_eq "$sealed" 4 "the stolen database holds the four envelopes (text, file, STIX bundle, track), sealed"
 # the local admin's operator credentials that pki init leaves beside the
 # node for the demo (admin.password, admin.key) are the operator's, not the
 # node's: a real node's directory does not hold them (docs/INSTALL.md)
