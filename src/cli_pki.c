@@ -42,8 +42,8 @@ const char hl_cli_pki_usage[] =
     "Renew the node's certificates (certificate, tls_certificate, and\n"
     "console_certificate when CADIR has the console CA) for the keys it has, from\n"
     "the CA in CADIR (ca.key, ca.crt), valid N days from now (default 365; the\n"
-    "console's 397). The keys stay; each file is replaced whole. Restart the node\n"
-    "to present them (docs/INSTALL.md, \"Renewing certificates\").\n"
+    "console's 397). The keys stay; each file is replaced whole. Reload the node\n"
+    "(SIGHUP) to present them (docs/INSTALL.md, \"Renewing certificates\").\n"
     "\n"
     "       hotline pki revoke --ca CADIR --cert CERT [--reason TEXT] --out FILE\n"
     "\n"
@@ -152,8 +152,8 @@ pki_renew(struct hl_cli *c, int argc, char **argv)
 		rc = renew_one(c, ca, c->cfg.console_key_path, c->cfg.console_cert_path, 1, days);
 	hl_seal_kek_wipe();
 	if (rc == EX_OK)
-		printf("restart the node to present them (its links come back in seconds; what "
-		    "is queued waits)\n");
+		printf("reload the node to present them (SIGHUP: systemctl reload hotlined); its "
+		    "links stay up\n");
 	return rc;
 }
 

@@ -27,6 +27,7 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "alloc.h"
@@ -277,7 +278,27 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 struct reload {
 	const char *conf;
 	struct hl_node *node;
+	struct hl_http *http;
 };
+
+/* The operator port's certificates again (renewed for the same keys): the
+ * node's TLS certificate and the console's. */
+static void
+reload_api_certs(struct reload *rl)
+{
+	const struct hl_config *c = hl_node_config(rl->node);
+	SSL_CTX *ctx = hl_http_tls(rl->http);
+
+	if (ctx == NULL)
+		return;
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert_path) != 1 ||
+	    (c->console_cert_path[0] != '\0' &&
+	    SSL_CTX_use_certificate_chain_file(ctx, c->console_cert_path) != 1) ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		log_warnx("reload: the operator port keeps its certificates (the new ones do not "
+		    "load, or are not for its keys)");
+	ERR_clear_error();
+}
 
 static void
 on_sighup(evutil_socket_t sig, short what, void *arg)
@@ -298,8 +319,10 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	else if (strcmp(nc->node, hl_node_config(rl->node)->node) != 0)
 		log_warnx("reload: %s names node %s, not %s: nothing changed (restart to rename)",
 		    rl->conf, nc->node, hl_node_config(rl->node)->node);
-	else if (hl_node_reload_peers(rl->node, nc, &added, &changed, &removed, err,
-	    sizeof(err)) != HL_OK)
+	else if (hl_node_reload_certs(rl->node, err, sizeof(err)) != HL_OK)
+		log_warnx("reload: certificates: %s: nothing changed", err);
+	else if ((reload_api_certs(rl), hl_node_reload_peers(rl->node, nc, &added, &changed,
+	    &removed, err, sizeof(err))) != HL_OK)
 		log_warnx("reload: %s (peers applied before it stay)", err);
 	else
 		log_info("reload: %s: %u peer(s) added, %u changed, %u removed; other settings "
@@ -689,6 +712,7 @@ main(int argc, char **argv)
 	}
 	rl.conf = conf;
 	rl.node = d.node;
+	rl.http = d.http;
 	sighup = evsignal_new(base, SIGHUP, on_sighup, &rl);
 	if (sighup == NULL || evsignal_add(sighup, NULL) != 0) {
 		log_warnx("cannot install signal handlers");

@@ -149,6 +149,19 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 }
 
 int
+hl_link_ctx_reload_cert(struct hl_link_ctx *c, const char *path, char *err, size_t errlen)
+{
+	/* the key stays: a renewed certificate for it, or nothing changes */
+	if (SSL_CTX_use_certificate_file(c->ssl, path, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(c->ssl) != 1) {
+		snprintf(err, errlen, "%s: cannot use it (not a certificate of the TLS key?)", path);
+		ERR_clear_error();
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+int
 hl_link_ctx_add_ca(struct hl_link_ctx *c, const char *path, char *err, size_t errlen)
 {
 	return load_ca(SSL_CTX_get_cert_store(c->ssl), path, err, errlen);

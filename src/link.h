@@ -64,6 +64,10 @@ struct hl_link_cbs {
 };
 
 /* TLS 1.3 only; our certificate and key; trust = the CA of every peer. */
+/* The TLS certificate again (renewed for the same key): connections made
+ * from now on present it. */
+HL_WUR int hl_link_ctx_reload_cert(struct hl_link_ctx *c, const char *path, char *err,
+    size_t errlen);
 /* Trust one more peer partner's CA for the connections made from now on
  * (a peer added at a reload). */
 HL_WUR int hl_link_ctx_add_ca(struct hl_link_ctx *c, const char *path, char *err,

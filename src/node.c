@@ -290,6 +290,61 @@ peer_differs(const struct hl_peer_conf *a, const struct hl_peer_conf *b)
 	    a->accreditation != b->accreditation;
 }
 
+static int read_cert_der(const char *path, uint8_t **der, size_t *len, char *err,
+    size_t errlen);
+
+/* Certificates renewed for the keys the node has (pki renew): the TLS
+ * certificate of links from now on, and the signing certificate in a new
+ * descriptor sent to every peer. Links up stay up. */
+int
+hl_node_reload_certs(struct hl_node *n, char *err, size_t errlen)
+{
+	uint8_t *der = NULL, pub[HL_ED25519_PUB], mine[HL_ED25519_PUB];
+	const unsigned char *q;
+	size_t len = 0, pl = sizeof(pub);
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	int r;
+
+	if (n->lctx != NULL && (r = hl_link_ctx_reload_cert(n->lctx, n->cfg.tls_cert_path, err,
+	    errlen)) != HL_OK)
+		return r;
+	if ((r = read_cert_der(n->cfg.cert_path, &der, &len, err, errlen)) != HL_OK)
+		return r;
+	if (len == n->cert_len && memcmp(der, n->cert_der, len) == 0) {
+		hl_free(der);
+		return HL_OK;   /* the same: nothing to announce */
+	}
+	/* it must certify our signing key, or peers would refuse our descriptor */
+	q = der;
+	r = HL_ERR_CONFIG;
+	if ((x = d2i_X509(NULL, &q, (long)len)) == NULL || (k = X509_get_pubkey(x)) == NULL ||
+	    EVP_PKEY_get_raw_public_key(k, pub, &pl) != 1 || pl != sizeof(pub) ||
+	    (hl_keys_sign_pub(n->keys, mine), memcmp(pub, mine, sizeof(pub)) != 0)) {
+		snprintf(err, errlen, "%s: not a certificate of this node's signing key",
+		    n->cfg.cert_path);
+		ERR_clear_error();
+		goto out;
+	}
+	hl_free(n->cert_der);
+	n->cert_der = der;
+	n->cert_len = len;
+	der = NULL;
+	if ((r = node_refresh_descriptor(n)) != HL_OK) {
+		snprintf(err, errlen, "cannot sign the new descriptor: %s", hl_strerror(r));
+		goto out;
+	}
+	node_broadcast_descriptor(n);
+	log_info("reload: %s renewed: a new descriptor sent to the peers", n->cfg.cert_path);
+	node_audit(n, "certificate-renewed", NULL, n->cfg.node, n->cfg.cert_path);
+	r = HL_OK;
+out:
+	EVP_PKEY_free(k);
+	X509_free(x);
+	hl_free(der);
+	return r;
+}
+
 int
 hl_node_reload_peers(struct hl_node *n, const struct hl_config *nc, unsigned *added,
     unsigned *changed, unsigned *removed, char *err, size_t errlen)

@@ -61,6 +61,10 @@ HL_WUR int hl_node_reload_peers(struct hl_node *n, const struct hl_config *nc,
  * every peer. HL_ERR_EXISTS: known already; else why says why not. */
 HL_WUR int hl_node_revoke(struct hl_node *n, const uint8_t *p, size_t len, const char *who,
     char *why, size_t whylen);
+/* Certificates renewed for the keys the node holds (SIGHUP after `pki
+ * renew`): links present the new TLS certificate from now on, and a new
+ * descriptor carries the new signing certificate to every peer. */
+HL_WUR int hl_node_reload_certs(struct hl_node *n, char *err, size_t errlen);
 /* Around a burst of hl_node_send_async calls (a batch request, a STIX
  * share): the seals are queued whole before a crypto worker wakes, so
  * they are signed in batches (hl_workq_plug). Nest; always pair. */

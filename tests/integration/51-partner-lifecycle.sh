@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Partners join and leave a running federation (issue 17): JPN and KOR
+# A partner's life on a running four-node federation (issue 17): JPN and KOR
 # run without NZL; NZL's [peer] sections are added to their configurations
 # and they are sent SIGHUP: NZL is linked and reachable, and the JPN-KOR
 # link is not dropped. NZL removed from JPN's configuration the same way:
 # its link closes, it is refused from then on, KOR's link stays. A
 # configuration that does not load changes nothing. Each change is audited.
-# Then AUS joins through pki add-partner and SIGHUP.
+# Then AUS joins through pki add-partner and SIGHUP; JPN's certificates are
+# renewed and applied at SIGHUP, links staying up; NZL is revoked by its CA
+# and cut off by the nodes the notice reaches.
 . "$(dirname "$0")/lib.sh"
 
 fed_init JPN,KOR,NZL
@@ -96,4 +98,34 @@ id=$(hl JPN send --to AUS --precedence flash --classification SECRET --releasabl
 	--tlp amber "welcome AUS") || fail "send to AUS"
 wait_state JPN "$id" AUS delivered
 ok "a FLASH from JPN to AUS is delivered"
+
+# JPN's certificates renewed, applied at SIGHUP without a restart
+"$HL" -c "$(conf JPN)" pki renew --ca "$FED/ca/JPN" --days 200 >"$T/renew.out" 2>&1 ||
+	{ cat "$T/renew.out"; fail "pki renew"; }
+kill -HUP "${NODE_PID[JPN]}"
+wait_until 10 grep -q "reload: .*node.crt renewed: a new descriptor sent" "$T/JPN.log" ||
+	fail "JPN did not take its renewed certificate"
+expect_eq "$(hl JPN status --json | jq -r '.certificates[] | select(.role == "certificate") | .days_left')" \
+	200 "JPN's status shows the renewed certificate (200 days)"
+expect_eq "$(since KOR)" "$s0" "the JPN-KOR link stayed up through the renewal"
+new_fp=$(openssl x509 -in "$FED/JPN/tls.crt" -noout -fingerprint -sha256 | cut -d= -f2)
+node_stop AUS
+node_start AUS
+wait_link AUS JPN
+link_fp=$(echo | openssl s_client -connect "127.0.0.1:$(sed -n 's/^api = 127.0.0.1://p' "$(conf JPN)")" \
+	-sigalgs ed25519 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)
+expect_eq "$link_fp" "$new_fp" "the operator port presents the renewed TLS certificate to new connections (OpenSSL's client)"
+id=$(hl KOR send --to JPN --precedence flash --classification SECRET --releasable-to JPN,KOR \
+	--tlp amber "after renewal") || fail "send KOR -> JPN"
+wait_state KOR "$id" JPN delivered
+ok "KOR, holding JPN's new descriptor, still exchanges with it"
+
+# NZL revoked by its own CA: given to KOR, it reaches AUS too
+"$HL" pki revoke --ca "$FED/ca/NZL" --cert "$FED/NZL/tls.crt" --reason "retired" --out "$T/nzl.rev" \
+	>/dev/null || fail "pki revoke"
+hl KOR revoke "$T/nzl.rev" >/dev/null || fail "revoke at KOR"
+down() { ! link_is_up "$1" "$2"; }
+wait_until 10 down KOR NZL || fail "KOR's link to NZL is still up"
+wait_until 10 down AUS NZL || fail "AUS's link to NZL is still up"
+ok "NZL, revoked, is cut off by KOR and by AUS (the notice passed on)"
 echo "# $SCENARIO: $CHECKS checks passed"
