@@ -172,8 +172,10 @@ env_insert(struct hl_store *s, const struct hl_msg *m, int inbound, uint64_t sto
 	if ((r = store_blob_put(s, m->id, HL_BLOB_CONTENT, cp, cl, m->content_file,
 	    &cfile)) != HL_OK ||
 	    (r = store_blob_put(s, m->id, HL_BLOB_RAW, m->raw, m->raw_len, m->raw_file,
-	    &rfile)) != HL_OK)
+	    &rfile)) != HL_OK) {
+		hl_free(sealed);
 		return r;
+	}
 	if ((r = store_bind_blob(s, st, 1, m->id, HL_ID_BYTES)) != HL_OK ||
 	    (r = store_bind_i64(s, st, 2, inbound)) != HL_OK ||
 	    (r = store_bind_text(s, st, 3, m->origin)) != HL_OK ||
