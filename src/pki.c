@@ -1031,6 +1031,23 @@ issue_pair(const char *ca_dir, const char *dir, const char *node, int64_t now,
 	    now + (int64_t)PKI_NODE_DAYS * 86400, key, crt, kek, err, errlen);
 }
 
+/* A CA's certificate (public) into the node's directory: what it pins and
+ * what its clients check it against (name: "ca.crt", "console-ca.crt"). */
+static int
+copy_ca_cert(const char *ca_dir, const char *dir, const char *name, char *err, size_t errlen)
+{
+	char from[PKI_PATH], to[PKI_PATH];
+	X509 *x = NULL;
+	int r;
+
+	if (join(from, ca_dir, name) != 0 || join(to, dir, name) != 0)
+		return HL_ERR_TOO_BIG;
+	if ((r = load_cert(from, &x, err, errlen)) == HL_OK)
+		r = write_cert(to, x, err, errlen);
+	X509_free(x);
+	return r;
+}
+
 /* dir/console.key (sealed) + dir/console.crt from the console CA in
  * ca_dir, and that CA's certificate beside them (what the watch's browsers
  * are given to trust). */
@@ -1038,19 +1055,14 @@ static int
 issue_console(const char *ca_dir, const char *dir, const char *node, const uint8_t *kek,
     char *err, size_t errlen)
 {
-	char key[PKI_PATH], crt[PKI_PATH], from[PKI_PATH], to[PKI_PATH];
-	X509 *x = NULL;
+	char key[PKI_PATH], crt[PKI_PATH];
 	int r;
 
-	if (join(key, dir, "console.key") != 0 || join(crt, dir, "console.crt") != 0 ||
-	    join(from, ca_dir, "console-ca.crt") != 0 || join(to, dir, "console-ca.crt") != 0)
+	if (join(key, dir, "console.key") != 0 || join(crt, dir, "console.crt") != 0)
 		return HL_ERR_TOO_BIG;
 	if ((r = hl_pki_issue_console(ca_dir, node, key, crt, kek, err, errlen)) != HL_OK)
 		return r;
-	if ((r = load_cert(from, &x, err, errlen)) == HL_OK)
-		r = write_cert(to, x, err, errlen);
-	X509_free(x);
-	return r;
+	return copy_ca_cert(ca_dir, dir, "console-ca.crt", err, errlen);
 }
 
 /* dir/admin.key (clear, 0600) + dir/admin.crt: the local admin's
@@ -1069,22 +1081,6 @@ issue_admin(const char *ca_dir, const char *dir, const char *partner, int64_t no
 	    NULL, key, crt, err, errlen);
 }
 
-/* The CA's certificate (public) into the node's directory: what it pins
- * and what its clients check the console against. */
-static int
-copy_ca_cert(const char *ca_dir, const char *dir, char *err, size_t errlen)
-{
-	char from[PKI_PATH], to[PKI_PATH];
-	X509 *x = NULL;
-	int r;
-
-	if (join(from, ca_dir, "ca.crt") != 0 || join(to, dir, "ca.crt") != 0)
-		return HL_ERR_TOO_BIG;
-	if ((r = load_cert(from, &x, err, errlen)) == HL_OK)
-		r = write_cert(to, x, err, errlen);
-	X509_free(x);
-	return r;
-}
 
 /* A node's seal key: 32 random bytes as hex, in a file of its own (0600).
  * OUT: kek, derived from it, to seal the node's keys with. */
@@ -1194,7 +1190,7 @@ make_partner(const char *partner, struct fed_partner *fp, int64_t now, char *err
 	    (r = hl_pki_make_ca(fp->ca, partner, PKI_CA_DAYS, err, errlen)) != 0 ||
 	    (r = hl_pki_make_console_ca(fp->ca, partner, err, errlen)) != 0 ||
 	    (r = mkdir_private(fp->dir, err, errlen)) != 0 ||
-	    (r = copy_ca_cert(fp->ca, fp->dir, err, errlen)) != 0)
+	    (r = copy_ca_cert(fp->ca, fp->dir, "ca.crt", err, errlen)) != 0)
 		goto out;
 	snprintf(node, sizeof(node), "%s/node-1", partner);
 	/* node.key signs (held by the key keeper); tls.key is the TLS key of

@@ -110,6 +110,31 @@ store_seal_open(const struct hl_store *s, const char *role, const uint8_t *p, si
 	return r == HL_OK ? HL_OK : HL_ERR_CORRUPT;
 }
 
+void
+store_sql_opened(sqlite3_context *ctx, sqlite3_value *v, const char *role, int text)
+{
+	const struct hl_store *s = sqlite3_user_data(ctx);
+	const uint8_t *p = sqlite3_value_blob(v);
+	int n = sqlite3_value_bytes(v);
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+
+	if (p == NULL || n < 0 || !hl_seal_is_sealed(p, (size_t)n)) {
+		sqlite3_result_value(ctx, v);   /* stored in clear */
+		return;
+	}
+	if (role == NULL || store_seal_open(s, role, p, (size_t)n, &pt, &ptlen) != HL_OK ||
+	    ptlen > INT32_MAX) {
+		sqlite3_result_error(ctx, "a sealed value does not open (altered, moved, or no "
+		    "seal_key)", -1);
+	} else if (text) {
+		sqlite3_result_text(ctx, (const char *)pt, (int)ptlen, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_result_blob(ctx, pt, (int)ptlen, SQLITE_TRANSIENT);
+	}
+	hl_free_secret(pt, ptlen);
+}
+
 int
 store_content_seal(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const uint8_t *p, size_t n, uint8_t **out, size_t *outlen)

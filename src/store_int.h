@@ -156,6 +156,10 @@ int store_seal(const struct hl_store *s, const char *role, const uint8_t *p, siz
     uint8_t **out, size_t *outlen);
 int store_seal_open(const struct hl_store *s, const char *role, const uint8_t *p, size_t n,
     uint8_t **out, size_t *outlen);
+/* An SQL function's result: v as it is when stored in clear, else opened
+ * under role (as text or a blob); an SQL error when it does not open. The
+ * function's user data is the store. */
+void store_sql_opened(sqlite3_context *ctx, sqlite3_value *v, const char *role, int text);
 int store_content_seal(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const uint8_t *p, size_t n, uint8_t **out, size_t *outlen);
 int store_content_open(const struct hl_store *s, const uint8_t id[static HL_ID_BYTES],

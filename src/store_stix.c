@@ -302,33 +302,14 @@ stix_role(const char *collection, const char *id, const char *version, char out[
 static void
 sql_stix_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	const struct hl_store *s = sqlite3_user_data(ctx);
-	const uint8_t *p = sqlite3_value_blob(argv[0]);
-	int n = sqlite3_value_bytes(argv[0]);
 	const unsigned char *c = sqlite3_value_text(argv[1]), *i = sqlite3_value_text(argv[2]),
 	    *v = sqlite3_value_text(argv[3]);
 	char role[70];
-	uint8_t *pt = NULL;
-	size_t ptlen = 0;
 
 	(void)argc;
-	if (p == NULL || n < 0 || !hl_seal_is_sealed(p, (size_t)n)) {
-		sqlite3_result_value(ctx, argv[0]);
-		return;
-	}
-	if (c == NULL || i == NULL || v == NULL) {
-		sqlite3_result_error(ctx, "sealed STIX object without its keys", -1);
-		return;
-	}
-	stix_role((const char *)c, (const char *)i, (const char *)v, role);
-	if (store_seal_open(s, role, p, (size_t)n, &pt, &ptlen) != HL_OK || ptlen > INT32_MAX) {
-		sqlite3_result_error(ctx, "a sealed STIX object does not open (altered, or no "
-		    "seal_key)", -1);
-		hl_free_secret(pt, ptlen);
-		return;
-	}
-	sqlite3_result_text(ctx, (const char *)pt, (int)ptlen, SQLITE_TRANSIENT);
-	hl_free_secret(pt, ptlen);
+	if (c != NULL && i != NULL && v != NULL)
+		stix_role((const char *)c, (const char *)i, (const char *)v, role);
+	store_sql_opened(ctx, argv[0], c != NULL && i != NULL && v != NULL ? role : NULL, 1);
 }
 
 int

@@ -307,31 +307,14 @@ track_role(const uint8_t id[static HL_ID_BYTES], unsigned idx, char out[TRACK_RO
 static void
 sql_track_record(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	const struct hl_store *s = sqlite3_user_data(ctx);
-	const uint8_t *p = sqlite3_value_blob(argv[0]), *id = sqlite3_value_blob(argv[1]);
-	int n = sqlite3_value_bytes(argv[0]);
+	const uint8_t *id = sqlite3_value_blob(argv[1]);
+	int ok = id != NULL && sqlite3_value_bytes(argv[1]) == HL_ID_BYTES;
 	char role[TRACK_ROLE_MAX];
-	uint8_t *pt = NULL;
-	size_t ptlen = 0;
 
 	(void)argc;
-	if (p == NULL || n < 0 || !hl_seal_is_sealed(p, (size_t)n)) {
-		sqlite3_result_value(ctx, argv[0]);
-		return;
-	}
-	if (id == NULL || sqlite3_value_bytes(argv[1]) != HL_ID_BYTES) {
-		sqlite3_result_error(ctx, "sealed track record without its envelope", -1);
-		return;
-	}
-	track_role(id, (unsigned)sqlite3_value_int64(argv[2]), role);
-	if (store_seal_open(s, role, p, (size_t)n, &pt, &ptlen) != HL_OK || ptlen > INT32_MAX) {
-		sqlite3_result_error(ctx, "a sealed track record does not open (altered, or no "
-		    "seal_key)", -1);
-		hl_free_secret(pt, ptlen);
-		return;
-	}
-	sqlite3_result_blob(ctx, pt, (int)ptlen, SQLITE_TRANSIENT);
-	hl_free_secret(pt, ptlen);
+	if (ok)
+		track_role(id, (unsigned)sqlite3_value_int64(argv[2]), role);
+	store_sql_opened(ctx, argv[0], ok ? role : NULL, 0);
 }
 
 int
