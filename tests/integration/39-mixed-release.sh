@@ -2,9 +2,10 @@
 # A federation mid-upgrade (issue 16), three releases side by side: KOR runs
 # the release before issue 16 (PREV_RELEASE, link protocol 1), GBR the
 # previous release (PREV2_RELEASE, protocol 2: 64 partners, KEM sessions),
-# JPN and USA this one (protocol 3: batch signatures). Both old releases are
-# built from this repository's history into the build directory once.
-# The link protocol is negotiated with TLS ALPN: JPN-USA speak 3, JPN-GBR 2,
+# JPN and USA this one (protocol 4: batch signatures since 3, revocation
+# notices since 4). Both old releases are built from this repository's
+# history into the build directory once.
+# The link protocol is negotiated with TLS ALPN: JPN-USA speak 4, JPN-GBR 2,
 # JPN-KOR 1 (the oldest release offers nothing and ignores the offer).
 # - JPN's FLASH envelopes to all three, sealed with KEM sessions, are version 1
 #   (one recipient is old), and open at the old KOR, at GBR and at USA; the
@@ -176,7 +177,7 @@ expect_match "$(cat "$T/err")" "KOR/node-1: its last link spoke protocol 1 \(the
 big=$(hl JPN send --to USA --precedence immediate --classification RESTRICTED --releasable-to "$rel,USA" \
 	--tlp green "forty-one partners") || fail "send with 41 partners to USA"
 wait_state JPN "$big" USA delivered
-ok "a label of 41 partners goes to USA (protocol 3)"
+ok "a label of 41 partners goes to USA (protocol 4)"
 
 # KOR upgraded on the same data: what it stored under the old release reads back
 kill -TERM "${NODE_PID[KOR]}"
@@ -186,8 +187,8 @@ node_start KOR
 expect_eq "$(hl KOR show "${ids[0]}" --json | jq -r .text)" "new to old, number 1" \
 	"the upgraded KOR reads what the old one stored"
 wait_link JPN KOR
-expect_eq "$(hl JPN status --json | jq -r '.peers[] | select(.node == "KOR/node-1") | .protocol')" 3 \
-	"the upgraded KOR's link speaks protocol 3"
+expect_eq "$(hl JPN status --json | jq -r '.peers[] | select(.node == "KOR/node-1") | .protocol')" 4 \
+	"the upgraded KOR's link speaks protocol 4"
 big=$(hl JPN send --to KOR --precedence immediate --classification RESTRICTED --releasable-to "$rel" \
 	--tlp green "forty partners") || fail "send with 40 partners after the upgrade"
 wait_state JPN "$big" KOR delivered
