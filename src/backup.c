@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "backup.h"
+#include "gcm.h"
 
 #define BACKUP_VERSION 1
 #define BACKUP_INFO "hotline backup v1"
@@ -49,30 +50,16 @@ static int
 chunk_crypt(int enc, const uint8_t key[static HL_SEAL_KEK], const uint8_t *header,
     uint64_t index, int last, const uint8_t *in, size_t n, uint8_t *out, uint8_t tag[16])
 {
-	EVP_CIPHER_CTX *c = NULL;
-	uint8_t nonce[12] = { 0 }, ad[9];
-	int l = 0, fl = 0, i, ok = 0;
+	uint8_t nonce[HL_GCM_NONCE] = { 0 }, aad[HL_BACKUP_HEADER + 9];
+	int i;
 
+	memcpy(aad, header, HL_BACKUP_HEADER);
 	for (i = 0; i < 8; i++) {
 		nonce[4 + i] = (uint8_t)(index >> (56 - 8 * i));
-		ad[i] = nonce[4 + i];
+		aad[HL_BACKUP_HEADER + i] = nonce[4 + i];
 	}
-	ad[8] = (uint8_t)(last ? 1 : 0);
-	if ((c = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce, enc) != 1 ||
-	    EVP_CipherUpdate(c, NULL, &l, header, HL_BACKUP_HEADER) != 1 ||
-	    EVP_CipherUpdate(c, NULL, &l, ad, sizeof(ad)) != 1 ||
-	    (n > 0 && EVP_CipherUpdate(c, out, &l, in, (int)n) != 1) ||
-	    (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1) ||
-	    EVP_CipherFinal_ex(c, out + (n > 0 ? l : 0), &fl) != 1 ||
-	    (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1))
-		goto out;
-	ok = 1;
-out:
-	if (!ok)
-		ERR_clear_error();
-	EVP_CIPHER_CTX_free(c);
-	return ok ? HL_OK : (enc ? HL_ERR_CRYPTO : HL_ERR_DECRYPT);
+	aad[HL_BACKUP_HEADER + 8] = (uint8_t)(last ? 1 : 0);
+	return hl_gcm(enc, key, nonce, aad, sizeof(aad), in, n, out, tag);
 }
 
 /* ---- writing ---- */

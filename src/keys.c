@@ -28,6 +28,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "envelope.h"
+#include "gcm.h"
 #include "keeperproto.h"
 #include "clock.h"
 #include "kemcache.h"
@@ -488,28 +489,8 @@ gcm_key(int enc, const uint8_t kwk[HL_AES_KEY], const uint8_t in[HL_AES_KEY],
     uint8_t out[HL_AES_KEY], uint8_t tag[HL_GCM_TAG])
 {
 	static const uint8_t zero_nonce[HL_GCM_NONCE];
-	EVP_CIPHER_CTX *c = NULL;
-	int n = 0, f = 0, r = enc ? HL_ERR_CRYPTO : HL_ERR_DECRYPT;
 
-	if ((c = EVP_CIPHER_CTX_new()) == NULL)
-		goto out;
-	if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, HL_GCM_NONCE, NULL) != 1 ||
-	    EVP_CipherInit_ex(c, NULL, NULL, kwk, zero_nonce, enc) != 1)
-		goto out;
-	if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, HL_GCM_TAG, tag) != 1)
-		goto out;
-	if (EVP_CipherUpdate(c, out, &n, in, HL_AES_KEY) != 1 || n != HL_AES_KEY ||
-	    EVP_CipherFinal_ex(c, out + n, &f) != 1 || f != 0)
-		goto out;
-	if (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, HL_GCM_TAG, tag) != 1)
-		goto out;
-	r = HL_OK;
-out:
-	if (r != HL_OK)
-		OPENSSL_cleanse(out, HL_AES_KEY);
-	EVP_CIPHER_CTX_free(c);
-	return r;
+	return hl_gcm(enc, kwk, zero_nonce, NULL, 0, in, HL_AES_KEY, out, tag);
 }
 
 static int

@@ -11,47 +11,9 @@
 #include <openssl/x509.h>
 
 #include "alloc.h"
+#include "gcm.h"
 #include "seal.h"
 
-/* AES-256-GCM over in[0, len) with aad; enc: out = ct (len) and tag; dec:
- * tag checked, out = plaintext. */
-static int
-gcm_content(int enc, const uint8_t key[HL_AES_KEY], const uint8_t nonce[HL_GCM_NONCE],
-    const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len, uint8_t *out,
-    uint8_t tag[HL_GCM_TAG])
-{
-	EVP_CIPHER_CTX *c = NULL;
-	int n = 0, f = 0, r = enc ? HL_ERR_CRYPTO : HL_ERR_DECRYPT;
-
-	if (len > INT32_MAX || aadlen > INT32_MAX)
-		goto out;
-	if ((c = EVP_CIPHER_CTX_new()) == NULL)
-		goto out;
-	if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, HL_GCM_NONCE, NULL) != 1 ||
-	    EVP_CipherInit_ex(c, NULL, NULL, key, nonce, enc) != 1)
-		goto out;
-	if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, HL_GCM_TAG, tag) != 1)
-		goto out;
-	if (aadlen > 0 && EVP_CipherUpdate(c, NULL, &n, aad, (int)aadlen) != 1)
-		goto out;
-	n = 0;
-	if (len > 0 && (EVP_CipherUpdate(c, out, &n, in, (int)len) != 1 || (size_t)n != len))
-		goto out;
-	if (EVP_CipherFinal_ex(c, out + n, &f) != 1 || f != 0)
-		goto out;
-	if (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, HL_GCM_TAG, tag) != 1)
-		goto out;
-	r = HL_OK;
-out:
-	if (r != HL_OK) {
-		if (len > 0)
-			OPENSSL_cleanse(out, len);
-		ERR_clear_error();
-	}
-	EVP_CIPHER_CTX_free(c);
-	return r;
-}
 
 /* A version 2 item's signed part, stolen from b into *out: into batch when
  * there is one with room, else signed now as a batch of one. On failure
@@ -151,7 +113,7 @@ hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
 	/* the header (validated by the encoder) is the AEAD's associated data */
 	if ((r = hl_envelope_encode_header(e, &hb)) != HL_OK)
 		goto out;
-	if ((r = gcm_content(1, ck, e->nonce, hb.data, hb.len, content, content_len, ct,
+	if ((r = hl_gcm(1, ck, e->nonce, hb.data, hb.len, content, content_len, ct,
 	    ct + content_len)) != HL_OK)
 		goto out;
 	e->ct = ct;
@@ -247,7 +209,7 @@ hl_open_envelope(struct hl_keys *k, const struct hl_envelope *e, const uint8_t *
 		r = HL_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = gcm_content(0, ck, e->nonce, raw, e->header_len, e->ct, ptlen, pt,
+	if ((r = hl_gcm(0, ck, e->nonce, raw, e->header_len, e->ct, ptlen, pt,
 	    tag)) != HL_OK)
 		goto out;
 	*content = pt;

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "alloc.h"
+#include "gcm.h"
 #include "sealfile.h"
 
 #define SEAL_VERSION 1
@@ -150,16 +151,16 @@ hl_seal_role(const char *path)
 	return s != NULL ? s + 1 : path;
 }
 
-/* The additional data: magic, version, role (sealing or opening). */
-static int
-seal_aad(EVP_CIPHER_CTX *c, const char *role)
+/* The additional data: magic, version, role. OUT: aad; its length. */
+static size_t
+seal_aad(const char *role, uint8_t aad[HL_SEAL_MAGIC_LEN + 1 + 255])
 {
-	static const uint8_t v = SEAL_VERSION;
-	int n = 0;
+	size_t rl = strlen(role);
 
-	return EVP_CipherUpdate(c, NULL, &n, (const uint8_t *)HL_SEAL_MAGIC,
-	    HL_SEAL_MAGIC_LEN) == 1 && EVP_CipherUpdate(c, NULL, &n, &v, 1) == 1 &&
-	    EVP_CipherUpdate(c, NULL, &n, (const uint8_t *)role, (int)strlen(role)) == 1;
+	memcpy(aad, HL_SEAL_MAGIC, HL_SEAL_MAGIC_LEN);
+	aad[HL_SEAL_MAGIC_LEN] = SEAL_VERSION;
+	memcpy(aad + HL_SEAL_MAGIC_LEN + 1, role, rl);
+	return HL_SEAL_MAGIC_LEN + 1 + rl;
 }
 
 int
@@ -195,10 +196,9 @@ int
 hl_seal_seal_key(const uint8_t key[static HL_SEAL_KEK], const char *role, const uint8_t *pt,
     size_t len, uint8_t **out, size_t *outlen)
 {
-	EVP_CIPHER_CTX *c = NULL;
-	uint8_t *b = NULL, *nonce, *ct;
-	size_t bl;
-	int n = 0, fl = 0, r = HL_ERR_CRYPTO;
+	uint8_t aad[HL_SEAL_MAGIC_LEN + 1 + 255], *b = NULL, *nonce, *ct;
+	size_t bl, al;
+	int r;
 
 	*out = NULL;
 	*outlen = 0;
@@ -209,38 +209,31 @@ hl_seal_seal_key(const uint8_t key[static HL_SEAL_KEK], const char *role, const 
 	bl = HL_SEAL_OVERHEAD + len;
 	if ((b = hl_malloc(bl)) == NULL)
 		return HL_ERR_NOMEM;
-	memcpy(b, HL_SEAL_MAGIC, HL_SEAL_MAGIC_LEN);
-	b[HL_SEAL_MAGIC_LEN] = SEAL_VERSION;
+	al = seal_aad(role, aad);
+	memcpy(b, aad, HL_SEAL_MAGIC_LEN + 1);   /* the magic and the version */
 	nonce = b + HL_SEAL_MAGIC_LEN + 1;
 	ct = nonce + HL_SEAL_NONCE;
-	if (RAND_bytes(nonce, HL_SEAL_NONCE) != 1 || (c = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
-	    !seal_aad(c, role) ||
-	    (len > 0 && EVP_EncryptUpdate(c, ct, &n, pt, (int)len) != 1) ||
-	    EVP_EncryptFinal_ex(c, ct + n, &fl) != 1 || (size_t)(n + fl) != len ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, HL_SEAL_TAG, ct + len) != 1)
-		goto out;
+	if (RAND_bytes(nonce, HL_SEAL_NONCE) != 1)
+		r = HL_ERR_CRYPTO;
+	else
+		r = hl_gcm(1, key, nonce, aad, al, pt, len, ct, ct + len);
+	if (r != HL_OK) {
+		hl_free(b);
+		return r;
+	}
 	*out = b;
 	*outlen = bl;
-	b = NULL;
-	r = HL_OK;
-out:
-	if (r != HL_OK)
-		ERR_clear_error();
-	hl_free(b);
-	EVP_CIPHER_CTX_free(c);
-	return r;
+	return HL_OK;
 }
 
 int
 hl_seal_open_key(const uint8_t key[static HL_SEAL_KEK], const char *role, const uint8_t *p,
     size_t len, uint8_t **pt, size_t *ptlen)
 {
-	EVP_CIPHER_CTX *c = NULL;
-	const uint8_t *nonce, *ct, *tag;
-	uint8_t *b = NULL;
-	size_t cl;
-	int n = 0, fl = 0, r = HL_ERR_MALFORMED;
+	uint8_t aad[HL_SEAL_MAGIC_LEN + 1 + 255], tag[HL_SEAL_TAG], *b = NULL;
+	const uint8_t *nonce, *ct;
+	size_t cl, al;
+	int r;
 
 	*pt = NULL;
 	*ptlen = 0;
@@ -254,30 +247,18 @@ hl_seal_open_key(const uint8_t key[static HL_SEAL_KEK], const char *role, const 
 	nonce = p + HL_SEAL_MAGIC_LEN + 1;
 	ct = nonce + HL_SEAL_NONCE;
 	cl = len - HL_SEAL_OVERHEAD;
-	tag = ct + cl;
+	memcpy(tag, ct + cl, sizeof(tag));
+	al = seal_aad(role, aad);
 	/* one byte more, so that an empty plaintext still has a buffer */
 	if ((b = hl_malloc(cl + 1)) == NULL)
 		return HL_ERR_NOMEM;
-	r = HL_ERR_CRYPTO;
-	if ((c = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
-	    !seal_aad(c, role) ||
-	    (cl > 0 && EVP_DecryptUpdate(c, b, &n, ct, (int)cl) != 1) ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, HL_SEAL_TAG, (void *)(uintptr_t)tag) != 1)
-		goto out;
-	r = HL_ERR_DECRYPT;
-	if (EVP_DecryptFinal_ex(c, b + n, &fl) != 1 || (size_t)(n + fl) != cl)
-		goto out;
+	if ((r = hl_gcm(0, key, nonce, aad, al, ct, cl, b, tag)) != HL_OK) {
+		hl_free_secret(b, cl + 1);
+		return r;
+	}
 	*pt = b;
 	*ptlen = cl;
-	b = NULL;
-	r = HL_OK;
-out:
-	if (r != HL_OK)
-		ERR_clear_error();
-	hl_free_secret(b, cl + 1);
-	EVP_CIPHER_CTX_free(c);
-	return r;
+	return HL_OK;
 }
 
 /* Read at most HL_SEAL_FILE_MAX bytes of a regular file (0600 or
