@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "backup.h"
 #include "gcm.h"
+#include "label.h"
 
 #define BACKUP_VERSION 1
 #define BACKUP_INFO "hotline backup v1"
@@ -156,9 +157,7 @@ hl_backup_name_ok(const char *name, size_t len)
 			start = i + 1;
 			continue;
 		}
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9') || name[i] == '.' || name[i] == '_' ||
-		    name[i] == '-'))
+		if (!hl_name_char((unsigned char)name[i]))
 			return 0;
 	}
 	return 1;

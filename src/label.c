@@ -87,10 +87,16 @@ hl_operator_name_valid(const char *s, size_t n)
 	if (s == NULL || n == 0 || n > HL_OPERATOR_MAX || s[0] == '.' || s[0] == '-')
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+		if (!hl_name_char((unsigned char)s[i]))
 			return 0;
 	return 1;
+}
+
+int
+hl_name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '.' || c == '_' || c == '-';
 }
 
 static int

@@ -70,6 +70,9 @@ int hl_partner_valid(const char *code);
 /* An operator's name s[0, n): 1..HL_OPERATOR_MAX of [A-Za-z0-9._-], not
  * starting with '.' or '-' (accounts, certificates, profiles). 1 if valid. */
 int hl_operator_name_valid(const char *s, size_t n);
+/* 1 for the characters of names (operators, collections, file names in a
+ * backup): A-Z a-z 0-9 . _ - */
+int hl_name_char(int c);
 /* "PARTNER/name": partner valid, name 1..(HL_NODE_NAME_MAX - partner - 1)
  * of [A-Za-z0-9._-]. 1 if valid; OUT: partner copied when non-NULL. */
 int hl_label_node_name_valid(const char *node, char partner[HL_PARTNER_MAX + 1]);

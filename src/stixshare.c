@@ -718,8 +718,7 @@ coll_name_ok(const char *s)
 	if (s == NULL || (n = strlen(s)) == 0 || n > HL_STIX_COLLECTION_MAX)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+		if (!hl_name_char((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
