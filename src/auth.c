@@ -370,8 +370,7 @@ unauthorized(struct hl_http_req *x, struct hl_http_refusal *no, const char *msg)
 	no->code = 401;
 	(void)snprintf(no->ecode, sizeof(no->ecode), "unauthorized");
 	(void)snprintf(no->msg, sizeof(no->msg), "%s", msg);
-	no->challenge = evhttp_find_header(evhttp_request_get_input_headers(x->req),
-	    "X-Hotline-Console") == NULL;
+	no->challenge = hl_http_header(x, "X-Hotline-Console") == NULL;
 }
 
 /* The refusal of a login that check_login did not pass. */
@@ -406,8 +405,7 @@ internal(struct hl_http_refusal *no, const char *msg)
 static const char *
 otp_of(const struct hl_http_req *x)
 {
-	const char *code = evhttp_find_header(evhttp_request_get_input_headers(x->req),
-	    HL_AUTH_OTP_HEADER);
+	const char *code = hl_http_header(x, HL_AUTH_OTP_HEADER);
 
 	if (code == NULL || strlen(code) > HL_AUTH_OTP_MAX)
 		return code == NULL ? "" : "-";
@@ -439,7 +437,7 @@ cached_login(struct hl_auth *a, struct hl_http_req *x, struct hl_http_refusal *n
 		res = 1;
 		goto out;
 	}
-	hl_auth_peer(x->req, addr, sizeof(addr));
+	(void)snprintf(addr, sizeof(addr), "%s", x->peer);
 	r = check_login(a, addr, user, kind == CRED_PASSWORD ? secret : NULL, code, via, op,
 	    &retry_s);
 	if (r != HL_OK) {
@@ -462,8 +460,7 @@ out:
 static const char *
 authorization(const struct hl_http_req *x, const char *scheme)
 {
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(x->req),
-	    "Authorization");
+	const char *h = hl_http_header(x, "Authorization");
 	size_t n = strlen(scheme);
 
 	if (h == NULL || strncasecmp(h, scheme, n) != 0 || h[n] != ' ')
@@ -480,7 +477,7 @@ hl_auth_basic(void *arg, struct hl_http_req *x, struct hl_http_refusal *no)
 	int res;
 
 	memset(&x->opbuf, 0, sizeof(x->opbuf));
-	hdr = evhttp_find_header(evhttp_request_get_input_headers(x->req), "Authorization");
+	hdr = hl_http_header(x, "Authorization");
 	if (hdr == NULL) {
 		/* not ours: the answer if no other authenticator takes it */
 		unauthorized(x, no, "authentication required (HTTP Basic)");
@@ -510,7 +507,7 @@ cert_refused(struct hl_auth *a, struct hl_http_req *x, struct hl_http_refusal *n
 {
 	char addr[HL_AUTH_ADDR_MAX], detail[HL_AUDIT_DETAIL_MAX];
 
-	hl_auth_peer(x->req, addr, sizeof(addr));
+	(void)snprintf(addr, sizeof(addr), "%s", x->peer);
 	(void)snprintf(detail, sizeof(detail), "api (client certificate) from %s: %s", addr, why);
 	hl_auth_audit(a, "login-failed", NULL, "-", detail);
 	log_warnx("api: client certificate from %s refused: %s", addr, why);
@@ -530,7 +527,7 @@ hl_auth_cert(void *arg, struct hl_http_req *x, struct hl_http_refusal *no)
 	unsigned mdl = 0;
 	long verify = 0;
 
-	if (evhttp_find_header(evhttp_request_get_input_headers(x->req), "Authorization") != NULL ||
+	if (hl_http_header(x, "Authorization") != NULL ||
 	    (peer = hl_http_peer_cert(x, &verify)) == NULL)
 		return 0;   /* another authenticator's, or no certificate */
 	memset(&x->opbuf, 0, sizeof(x->opbuf));
@@ -575,7 +572,7 @@ bearer(void *arg, struct hl_http_req *x, struct hl_http_refusal *no)
 		return -1;
 	}
 	if (r != HL_OK) {
-		hl_auth_peer(x->req, addr, sizeof(addr));
+		(void)snprintf(addr, sizeof(addr), "%s", x->peer);
 		(void)snprintf(detail, sizeof(detail), "api from %s: unknown session token", addr);
 		hl_auth_audit(a, "login-failed", NULL, "-", detail);
 		unauthorized(x, no, "unknown session token (logged out, expired or the node "

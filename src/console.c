@@ -182,10 +182,9 @@ sessions_end_for(struct hl_console *c, const char *name, const char *detail)
 /* Resolve the request's session. 1: *sp set; 0: no cookie; -1 refused
  * (*no). */
 static int
-session_of(struct hl_console *c, struct evhttp_request *req, struct session **sp,
+session_of(struct hl_console *c, const struct hl_http_req *x, struct session **sp,
     struct hl_operator_conf *op, struct hl_http_refusal *no)
 {
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	uint8_t sid[HL_CONSOLE_SID_BYTES];
 	struct session *s;
 	uint64_t now = hl_now_ms();
@@ -193,7 +192,7 @@ session_of(struct hl_console *c, struct evhttp_request *req, struct session **sp
 
 	*sp = NULL;
 	memset(op, 0, sizeof(*op));
-	r = hl_consolejson_cookie(evhttp_find_header(in, "Cookie"), sid);
+	r = hl_consolejson_cookie(hl_http_header(x, "Cookie"), sid);
 	if (r == HL_ERR_NOT_FOUND)
 		return 0;
 	if (r != HL_OK) {
@@ -224,9 +223,9 @@ session_of(struct hl_console *c, struct evhttp_request *req, struct session **sp
 
 /* X-CSRF-Token must equal the session's token (64 hex digits). */
 static int
-csrf_ok(const struct session *s, struct evhttp_request *req)
+csrf_ok(const struct session *s, const struct hl_http_req *x)
 {
-	const char *t = evhttp_find_header(evhttp_request_get_input_headers(req), "X-CSRF-Token");
+	const char *t = hl_http_header(x, "X-CSRF-Token");
 	char want[2 * sizeof(s->csrf) + 1];
 	int ok;
 
@@ -247,16 +246,15 @@ static int
 session_auth(void *arg, struct hl_http_req *x, struct hl_http_refusal *no)
 {
 	struct hl_console *c = arg;
-	struct evkeyvalq *in = evhttp_request_get_input_headers(x->req);
 	char detail[128];
 	struct session *s;
 	int r;
 
-	if (evhttp_find_header(in, "Authorization") != NULL)
+	if (hl_http_header(x, "Authorization") != NULL)
 		return 0;
-	if ((r = session_of(c, x->req, &s, &x->opbuf, no)) <= 0)
+	if ((r = session_of(c, x, &s, &x->opbuf, no)) <= 0)
 		return r;
-	if (x->method != HL_HTTP_GET && x->method != HL_HTTP_HEAD && !csrf_ok(s, x->req)) {
+	if (x->method != HL_HTTP_GET && x->method != HL_HTTP_HEAD && !csrf_ok(s, x)) {
 		snprintf(detail, sizeof(detail), "console: no valid CSRF token on %.80s",
 		    x->path != NULL ? x->path : "?");
 		hl_auth_audit(c->auth, "csrf-refused", NULL, s->name, detail);
@@ -267,7 +265,7 @@ session_auth(void *arg, struct hl_http_req *x, struct hl_http_refusal *no)
 	}
 	/* background refreshes (polling, event-driven reloads) do not count as
 	 * the operator's activity */
-	if (evhttp_find_header(in, "X-Hotline-Background") == NULL)
+	if (hl_http_header(x, "X-Hotline-Background") == NULL)
 		s->last_ms = hl_now_ms();
 	x->session = s;
 	return 1;

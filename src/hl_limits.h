@@ -43,6 +43,14 @@
 #define HL_CONFIG_LINE_MAX 1024
 #define HL_HTTP_BODY_MAX_BYTES (HL_CONTENT_MAX_BYTES + 1024u * 1024)
 #define HL_HTTP_HEADERS_MAX_BYTES (16u * 1024)
+/* operator port: a body let in before its request's credentials are
+ * checked, bytes (a console login, a TOTP code); a larger one needs them */
+#define HL_HTTP_PREAUTH_BODY_MAX (8u * 1024)
+/* an authenticated body this large is an upload; at most
+ * HL_HTTP_UPLOADS_MAX of them are received at once per node */
+#define HL_HTTP_UPLOAD_MIN_BYTES (256u * 1024)
+#define HL_HTTP_UPLOADS_MAX 8
+#define HL_HTTP_PEER_MAX 64                     /* a client's address as text */
 #define HL_JSON_DEPTH_MAX 32
 #define HL_AUDIT_DETAIL_MAX 512                 /* audit detail text, bytes */
 #define HL_TRACK_MAX_BYTES 16384                /* one encoded track record */

@@ -9,6 +9,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -23,8 +24,10 @@
 #include <openssl/ssl.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "apijson.h"
 #include "http.h"
+#include "httpgate.h"
 #include "sealfile.h"
 #include "log.h"
 
@@ -35,6 +38,22 @@ struct hl_http {
 	struct evhttp *http;
 	SSL_CTX *ctx;
 	struct hl_http_table t;
+	int gate_idx;                  /* SSL ex_data index of a connection's gate */
+	unsigned uploads;              /* authenticated uploads being received */
+	/* bodies refused before they were read, by reason (GATE_*) */
+	uint64_t refused[2];
+	uint64_t refused_logged[2];    /* ... of which the log has spoken */
+	uint64_t refused_log_ms[2];    /* when it last did */
+};
+
+/* What the layer watches on one connection (httpgate.h): freed with the
+ * connection's SSL. */
+struct gate_conn {
+	struct hl_http *h;
+	struct bufferevent *bev;       /* the TLS bufferevent evhttp reads */
+	int upload;                    /* counted in h->uploads */
+	int lost;                      /* the connection could not be found: said once */
+	struct hl_gate g;
 };
 
 /* ---- patterns ---- */
@@ -556,6 +575,32 @@ method_of(enum evhttp_cmd_type cmd)
 	}
 }
 
+static SSL *
+req_tls(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
+
+	return bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+}
+
+static void
+peer_of(struct evhttp_connection *c, char out[HL_HTTP_PEER_MAX])
+{
+	char *host = NULL;
+	ev_uint16_t port = 0;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &host, &port);
+	(void)snprintf(out, HL_HTTP_PEER_MAX, "%s", host != NULL ? host : "-");
+}
+
+const char *
+hl_http_header(const struct hl_http_req *x, const char *name)
+{
+	return x->hdrs != NULL ? evhttp_find_header(x->hdrs, name) : NULL;
+}
+
 /* Ask the authenticators in order. 1 with x->op, or -1 after a reply. */
 static int
 authenticate(struct hl_http *h, struct hl_http_req *x, const struct hl_http_style *style)
@@ -611,6 +656,9 @@ http_request(struct evhttp_request *req, void *arg)
 	hin.body_len = evbuffer_get_length(in);
 	hl_http_plan(&h->t, &hin, p);
 	x->req = req;
+	x->hdrs = hd;
+	x->tls = req_tls(req);
+	peer_of(evhttp_request_get_connection(req), x->peer);
 	x->path = hin.path;
 	x->query = hin.query != NULL && hin.query[0] != '\0' ? hin.query : NULL;
 	x->method = hin.method;
@@ -662,17 +710,237 @@ out:
 	hl_free(p);
 }
 
+/* ---- bodies only after credentials (httpgate.h) ----
+ *
+ * evhttp reads a whole body before the server sees its request, up to the
+ * connection's body limit. The server's limit is HL_HTTP_PREAUTH_BODY_MAX;
+ * the gate sees every request head in the decrypted stream before evhttp
+ * parses it (an evbuffer callback on the TLS bufferevent's input, run as
+ * the bytes are added) and raises the connection's limit for that request
+ * only when the head's credentials pass the same authenticators a request
+ * passes, and fewer than HL_HTTP_UPLOADS_MAX uploads are being received.
+ * Otherwise evhttp answers 413 as soon as it has read the head, without
+ * reading the body, and closes the connection. */
+
+/* The evhttp connection that reads bev. evhttp gives each connection's
+ * bufferevent its callbacks with the connection as their argument; the
+ * check that the connection reads through bev again guards against
+ * anything else. NULL when not found. */
+static struct evhttp_connection *
+gate_evcon(struct gate_conn *gc)
+{
+	void *cbarg = NULL;
+
+	bufferevent_getcb(gc->bev, NULL, NULL, NULL, &cbarg);
+	if (cbarg == NULL || evhttp_connection_get_bufferevent(cbarg) != gc->bev) {
+		if (!gc->lost)
+			log_warnx("api: cannot find a connection's HTTP state: its bodies stay "
+			    "limited to %u bytes", HL_HTTP_PREAUTH_BODY_MAX);
+		gc->lost = 1;
+		return NULL;
+	}
+	return cbarg;
+}
+
+static void
+gate_release(struct gate_conn *gc)
+{
+	if (gc->upload) {
+		gc->h->uploads--;
+		gc->upload = 0;
+	}
+}
+
+static int
+gate_header(void *arg, const char *name, size_t nl, const char *value, size_t vl)
+{
+	char n[128], v[HL_HTTP_HEADERS_MAX_BYTES];
+
+	if (nl >= sizeof(n) || vl >= sizeof(v))
+		return 0;   /* evhttp keeps it; no authenticator reads one this long */
+	memcpy(n, name, nl);
+	n[nl] = '\0';
+	memcpy(v, value, vl);
+	v[vl] = '\0';
+	return evhttp_add_header(arg, n, v) == 0 ? 0 : -1;
+}
+
+/* Do the head's credentials pass an authenticator? 1 or 0; a refusal is
+ * audited by the authenticator as for any request. */
+static int
+gate_auth(struct gate_conn *gc, struct evhttp_connection *evcon, const struct hl_gate_head *hd)
+{
+	struct hl_http *h = gc->h;
+	struct hl_http_refusal no;
+	struct hl_http_req *x = NULL;
+	struct evkeyvalq q;
+	char path[HL_HTTP_PARAM_MAX * 2];
+	unsigned i;
+	int ok = 0, r;
+
+	TAILQ_INIT(&q);
+	if ((x = hl_calloc(1, sizeof(*x))) == NULL ||
+	    hl_gate_each_header(hd, gate_header, &q) != 0 ||
+	    hl_gate_path(hd, path, sizeof(path)) != HL_OK)
+		goto out;
+	x->hdrs = &q;
+	x->tls = bufferevent_openssl_get_ssl(gc->bev);
+	peer_of(evcon, x->peer);
+	x->path = path;
+	x->method = strcmp(hd->method, "GET") == 0 ? HL_HTTP_GET :
+	    strcmp(hd->method, "POST") == 0 ? HL_HTTP_POST :
+	    strcmp(hd->method, "HEAD") == 0 ? HL_HTTP_HEAD : HL_HTTP_OTHER;
+	memset(&no, 0, sizeof(no));
+	for (i = 0; i < h->t.nauth; i++) {
+		if ((r = h->t.auth[i].fn(h->t.auth[i].arg, x, &no)) != 0) {
+			ok = r > 0;
+			break;
+		}
+	}
+out:
+	if (x != NULL)
+		hl_free_secret(x, sizeof(*x));
+	evhttp_clear_headers(&q);
+	return ok;
+}
+
+enum { GATE_NO_CREDENTIALS, GATE_UPLOADS };
+
+static void
+gate_refused(struct gate_conn *gc, const struct hl_gate_head *hd, struct evhttp_connection *evcon,
+    int why)
+{
+	struct hl_http *h = gc->h;
+	uint64_t now = hl_now_ms();
+	char peer[HL_HTTP_PEER_MAX];
+
+	h->refused[why]++;
+	/* one line per reason and ten seconds at most: a flood must not fill the log */
+	if (h->refused_log_ms[why] != 0 && now - h->refused_log_ms[why] < 10000)
+		return;
+	peer_of(evcon, peer);
+	log_warnx("api: a body of %llu bytes from %s refused (413) before it was read: %s "
+	    "(%llu such refusals since the last line)", (unsigned long long)hd->body_len, peer,
+	    why == GATE_UPLOADS ? "too many uploads at once" : "no valid credentials",
+	    (unsigned long long)(h->refused[why] - h->refused_logged[why]));
+	h->refused_logged[why] = h->refused[why];
+	h->refused_log_ms[why] = now;
+}
+
+static void
+gate_head(void *arg, const struct hl_gate_head *hd)
+{
+	struct gate_conn *gc = arg;
+	struct hl_http *h = gc->h;
+	struct evhttp_connection *evcon;
+	ev_ssize_t limit = HL_HTTP_PREAUTH_BODY_MAX;
+
+	gate_release(gc);
+	if ((evcon = gate_evcon(gc)) == NULL)
+		return;
+	if (hd->body_len > HL_HTTP_PREAUTH_BODY_MAX) {
+		if (!gate_auth(gc, evcon, hd))
+			gate_refused(gc, hd, evcon, GATE_NO_CREDENTIALS);
+		else if (hd->body_len >= HL_HTTP_UPLOAD_MIN_BYTES &&
+		    h->uploads >= HL_HTTP_UPLOADS_MAX)
+			gate_refused(gc, hd, evcon, GATE_UPLOADS);
+		else {
+			limit = HL_API_BODY_MAX_BYTES;
+			if (hd->body_len >= HL_HTTP_UPLOAD_MIN_BYTES) {
+				h->uploads++;
+				gc->upload = 1;
+			}
+		}
+	}
+	evhttp_connection_set_max_body_size(evcon, limit);
+}
+
+static void
+gate_off(void *arg, const char *why)
+{
+	struct gate_conn *gc = arg;
+	struct evhttp_connection *evcon;
+
+	gate_release(gc);
+	log_debug("api: request bodies on a connection stay limited to %u bytes: %s",
+	    HL_HTTP_PREAUTH_BODY_MAX, why);
+	if ((evcon = gate_evcon(gc)) != NULL)
+		evhttp_connection_set_max_body_size(evcon, HL_HTTP_PREAUTH_BODY_MAX);
+}
+
+/* Bytes added to the connection's decrypted input: the n_added last ones. */
+static void
+gate_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct gate_conn *gc = arg;
+	struct evbuffer_iovec v[4];
+	struct evbuffer_ptr at;
+	size_t len = evbuffer_get_length(buf), done = 0, k;
+	int nv, i;
+
+	if (info->n_added == 0 || gc->g.state == HL_GATE_OFF || info->n_added > len)
+		return;
+	while (done < info->n_added && gc->g.state != HL_GATE_OFF) {
+		if (evbuffer_ptr_set(buf, &at, len - info->n_added + done, EVBUFFER_PTR_SET) != 0 ||
+		    (nv = evbuffer_peek(buf, (ev_ssize_t)(info->n_added - done), &at, v, 4)) <= 0)
+			break;
+		for (i = 0; i < nv && i < 4 && done < info->n_added; i++) {
+			k = v[i].iov_len < info->n_added - done ? v[i].iov_len : info->n_added - done;
+			hl_gate_feed(&gc->g, v[i].iov_base, k, gate_head, gate_off, gc);
+			done += k;
+		}
+	}
+	if (gc->g.state != HL_GATE_BODY)
+		gate_release(gc);
+}
+
+static void
+gate_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	struct gate_conn *gc = ptr;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (gc == NULL)
+		return;
+	gate_release(gc);
+	hl_free(gc);
+}
+
 static struct bufferevent *
 http_bevcb(struct event_base *base, void *arg)
 {
 	struct hl_http *h = arg;
+	struct bufferevent *bev;
+	struct gate_conn *gc;
 	SSL *ssl;
 
 	if ((ssl = SSL_new(h->ctx)) == NULL)
 		return NULL;
-	/* takes ownership of ssl (freed with the bufferevent) */
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	if ((gc = hl_calloc(1, sizeof(*gc))) == NULL ||
+	    SSL_set_ex_data(ssl, h->gate_idx, gc) != 1) {
+		hl_free(gc);
+		SSL_free(ssl);
+		return NULL;
+	}
+	gc->h = h;
+	hl_gate_init(&gc->g);
+	/* takes ownership of ssl (freed with the bufferevent, gc with it) */
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	gc->bev = bev;
+	if (evbuffer_add_cb(bufferevent_get_input(bev), gate_input, gc) == NULL) {
+		bufferevent_free(bev);
+		return NULL;
+	}
+	return bev;
 }
 
 /* A client certificate never ends the handshake: the request it carries
@@ -756,6 +1024,11 @@ hl_http_new(struct event_base *base, const struct hl_config *cfg, struct hl_http
 		return HL_ERR_NOMEM;
 	}
 	h->cfg = cfg;
+	if ((h->gate_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, gate_free)) < 0) {
+		snprintf(err, errlen, "operator API: cannot register connection state");
+		r = HL_ERR_CRYPTO;
+		goto out;
+	}
 	if ((r = tls_ctx(cfg, &h->ctx, err, errlen)) != HL_OK)
 		goto out;
 	if ((h->http = evhttp_new(base)) == NULL) {
@@ -766,7 +1039,8 @@ hl_http_new(struct event_base *base, const struct hl_config *cfg, struct hl_http
 	evhttp_set_bevcb(h->http, http_bevcb, h);
 	evhttp_set_gencb(h->http, http_request, h);
 	evhttp_set_max_headers_size(h->http, HL_HTTP_HEADERS_MAX_BYTES);
-	evhttp_set_max_body_size(h->http, HL_API_BODY_MAX_BYTES);
+	/* raised per request by the gate, for credentials that pass */
+	evhttp_set_max_body_size(h->http, HL_HTTP_PREAUTH_BODY_MAX);
 	evhttp_set_timeout(h->http, HL_HTTP_TIMEOUT_S);
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
@@ -816,9 +1090,7 @@ hl_http_table(struct hl_http *h)
 const void *
 hl_http_peer_cert(const struct hl_http_req *x, long *verify)
 {
-	struct evhttp_connection *c = evhttp_request_get_connection(x->req);
-	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
-	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	SSL *ssl = x->tls;
 	X509 *peer = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
 
 	*verify = peer != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;

@@ -27,9 +27,11 @@
 
 #include "config.h"
 #include "errors.h"
+#include "hl_limits.h"
 
 struct event_base;
 struct evhttp_request;
+struct evkeyvalq;
 struct hl_http;
 struct ssl_ctx_st;
 
@@ -105,6 +107,11 @@ struct hl_http_req {
 	unsigned nparams;
 	char param[HL_HTTP_PARAMS_MAX][HL_HTTP_PARAM_MAX + 1];
 	struct hl_operator_conf opbuf; /* op points here; wiped after the handler */
+	/* what authenticators read (also set for a head the layer checks
+	 * before its body arrives, when req is NULL) */
+	const struct evkeyvalq *hdrs;  /* the request's headers */
+	void *tls;                     /* the connection's SSL *, NULL for none */
+	char peer[HL_HTTP_PEER_MAX];   /* the client's address, "-" when unknown */
 };
 
 /* An authenticator's refusal, replied by the layer in the route's style. */
@@ -216,6 +223,8 @@ struct ssl_ctx_st *hl_http_tls(struct hl_http *h);
  * the node's partner CA (X509_V_OK, or the last error: expired, unknown
  * issuer, wrong purpose, ...); the handshake never fails on it. */
 const void *hl_http_peer_cert(const struct hl_http_req *x, long *verify);
+/* A request header (first occurrence, any case), NULL when absent. */
+const char *hl_http_header(const struct hl_http_req *x, const char *name);
 /* The table the services register into. */
 struct hl_http_table *hl_http_table(struct hl_http *h);
 /* Listen on the configuration's api address. */
