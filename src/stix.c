@@ -143,8 +143,8 @@ digits(const char *s, size_t n, unsigned *out)
 	return 1;
 }
 
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t
+hl_stix_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -195,7 +195,7 @@ hl_stix_time(const char *s, char key[HL_STIX_TS_KEY], int64_t *us)
 		(void)snprintf(key, HL_STIX_TS_KEY, "%04u-%02u-%02uT%02u:%02u:%02u.%sZ", y, mo, d, h,
 		    mi, sec, f);
 	if (us != NULL)
-		*us = ((days_from_civil((int64_t)y, mo, d) * 86400 + (int64_t)h * 3600 +
+		*us = ((hl_stix_days_from_civil((int64_t)y, mo, d) * 86400 + (int64_t)h * 3600 +
 		    (int64_t)mi * 60 + (int64_t)sec) * 1000000) + (int64_t)fus;
 	return HL_OK;
 }

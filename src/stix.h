@@ -50,6 +50,8 @@ int hl_stix_id_valid(const char *id, const char *type);
  * OUT: key (fixed-width, sorts in time order), *us since the epoch; either
  * may be NULL. */
 HL_WUR int hl_stix_time(const char *s, char key[HL_STIX_TS_KEY], int64_t *us);
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
+int64_t hl_stix_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /* The TLP of one of the five TLP 2.0 marking-definition ids (or the TLP
  * 1.0 ids of white/green/amber/red), -1 for any other id. */
