@@ -62,8 +62,8 @@ size_t hl_ioc_values(const struct hl_ioc_set *set);
 /* Match an event: cb once for each (observable of the event, indicator
  * valid at now_ms that names it); an indicator that names an observable
  * through two values (a CIDR and an address in it, a domain and its
- * parent) is reported once, with the most specific. Returns the number of
- * calls. */
+ * parent) is reported once, with the most specific. The hit and what it
+ * points to are valid during the call only. Returns the number of calls. */
 size_t hl_ioc_match(const struct hl_ioc_set *set, const struct hl_sensor_event *ev,
     int64_t now_ms, void (*cb)(void *arg, const struct hl_ioc_hit *hit), void *arg);
 
