@@ -427,6 +427,19 @@ if [ -x "$BUILD/bench/bench_stixput" ]; then
 	rec stix.put "$T/stixput.txt"
 	put cmd.stixput "build/bench/bench_stixput 100000"
 fi
+# the detection core (sensor.c, ioc.c), in process, one thread
+if [ -x "$BUILD/bench/bench_match" ]; then
+	say "bench_match"
+	if [ "$QUICK" = 1 ]; then margs="200000 400000 1"; else margs=""; fi
+	# shellcheck disable=SC2086
+	"$BUILD/bench/bench_match" $margs >"$T/match.txt" 2>"$T/match.err" ||
+		say "bench_match failed or found other hits than planted: $(tail -n 2 "$T/match.err")"
+	rec detect.match "$T/match.txt"
+	put cmd.match "build/bench/bench_match${margs:+ $margs} (indicators, EVE lines, runs: 1,000,000 2,000,000 3 by default; one thread)"
+	cp "$T/match.err" "$RAW/match.txt"
+else
+	put detect.match.not_measured "bench/bench_match is not in this tree"
+fi
 variant_start durable
 code=$(curl -sk -o /dev/null -w '%{http_code}' -u "admin:$(cat "$FED/JPN/admin.password")" \
 	-H 'Accept: application/taxii+json;version=2.1' "https://$API/taxii2/" 2>/dev/null)

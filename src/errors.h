@@ -30,6 +30,7 @@ enum hl_err {
 	HL_ERR_INVALID = -19,      /* argument out of range */
 	HL_ERR_FULL = -20,         /* out of space or queue full */
 	HL_ERR_AGAIN = -21,        /* not now, try later */
+	HL_ERR_UNSUPPORTED = -22,  /* valid, but not something this code can do */
 };
 
 /* Static string for an error code; never NULL. */

@@ -62,6 +62,12 @@
 #define HL_TRACKS_BATCH_MAX 1000                /* track updates in one tracks envelope */
 #define HL_TRACK_ALERT_KIND_MAX 15              /* an alert's kind: new, threat, dropped, stale */
 #define HL_TRACK_ALERT_DETAIL_MAX 255           /* what changed, one line */
+/* detection (sensor.c, ioc.c) */
+#define HL_SENSOR_LINE_MAX (64u * 1024)         /* one line of sensor output, bytes */
+#define HL_SENSOR_OBS_MAX 64                    /* observables in one event */
+#define HL_SENSOR_DEPTH_MAX 16                  /* nesting of [ and { in one line */
+#define HL_IOC_VALUES_MAX 512                   /* values one indicator's pattern compares */
+#define HL_IOC_INDICATORS_MAX (16u * 1024 * 1024) /* indicators in one set */
 
 #define HL_ED25519_PUB 32
 #define HL_ED25519_SIG 64

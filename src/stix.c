@@ -143,8 +143,8 @@ digits(const char *s, size_t n, unsigned *out)
 	return 1;
 }
 
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t
+hl_stix_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -195,7 +195,7 @@ hl_stix_time(const char *s, char key[HL_STIX_TS_KEY], int64_t *us)
 		(void)snprintf(key, HL_STIX_TS_KEY, "%04u-%02u-%02uT%02u:%02u:%02u.%sZ", y, mo, d, h,
 		    mi, sec, f);
 	if (us != NULL)
-		*us = ((days_from_civil((int64_t)y, mo, d) * 86400 + (int64_t)h * 3600 +
+		*us = ((hl_stix_days_from_civil((int64_t)y, mo, d) * 86400 + (int64_t)h * 3600 +
 		    (int64_t)mi * 60 + (int64_t)sec) * 1000000) + (int64_t)fus;
 	return HL_OK;
 }
@@ -1023,6 +1023,9 @@ hl_stix_obs_kind_name(uint8_t kind)
 	case HL_OBS_SHA256: return "sha256";
 	case HL_OBS_SHA512: return "sha512";
 	case HL_OBS_EMAIL: return "email";
+	case HL_OBS_JA3: return "ja3";
+	case HL_OBS_JA3S: return "ja3s";
+	case HL_OBS_JA4: return "ja4";
 	}
 	return "unknown";
 }
@@ -1094,6 +1097,48 @@ domain_ok(const char *s, size_t n)
 }
 
 int
+hl_stix_url_lower(char *v, size_t len)
+{
+	size_t i, sep, hostend;
+
+	for (sep = 0; sep + 2 < len; sep++)
+		if (v[sep] == ':' && v[sep + 1] == '/' && v[sep + 2] == '/')
+			break;
+	if (sep == 0 || sep + 2 >= len)
+		return 0;
+	hostend = sep + 3;
+	while (hostend < len && v[hostend] != '/' && v[hostend] != '?' && v[hostend] != '#')
+		hostend++;
+	if (hostend == sep + 3)
+		return 0;
+	for (i = 0; i < hostend; i++)
+		v[i] = (char)tolower((unsigned char)v[i]);
+	return 1;
+}
+
+/* JA4 (FoxIO): "a_b_c", a ten characters of letters and digits, b and c
+ * twelve hex digits each (36 in all), lowered into v. */
+static int
+ja4_make(const char *value, size_t len, char *v)
+{
+	size_t i;
+
+	if (len != 36 || value[10] != '_' || value[23] != '_')
+		return HL_ERR_MALFORMED;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		v[i] = (char)tolower(c);
+		if (i == 10 || i == 23)
+			continue;
+		if (i < 10 ? !isalnum(c) : !hexc(value[i]))
+			return HL_ERR_MALFORMED;
+	}
+	v[len] = '\0';
+	return HL_OK;
+}
+
+int
 hl_stix_obs_make(uint8_t kind, const char *value, size_t len, struct hl_stix_obs *out)
 {
 	size_t i, want = 0;
@@ -1109,7 +1154,9 @@ hl_stix_obs_make(uint8_t kind, const char *value, size_t len, struct hl_stix_obs
 	case HL_OBS_IPV4:
 	case HL_OBS_IPV6:
 		return ip_make(kind, value, len, out);
-	case HL_OBS_MD5: want = 32; break;
+	case HL_OBS_MD5: case HL_OBS_JA3: case HL_OBS_JA3S: want = 32; break;
+	case HL_OBS_JA4:
+		return ja4_make(value, len, v);
 	case HL_OBS_SHA1: want = 40; break;
 	case HL_OBS_SHA256: want = 64; break;
 	case HL_OBS_SHA512: want = 128; break;
@@ -1135,28 +1182,9 @@ hl_stix_obs_make(uint8_t kind, const char *value, size_t len, struct hl_stix_obs
 		if ((unsigned char)value[i] <= ' ' || value[i] == 0x7f)
 			return HL_ERR_MALFORMED;
 	if (kind == HL_OBS_URL) {
-		const char *sep = NULL, *hostend;
-		size_t hn;
-
-		for (i = 0; i + 2 < len; i++)
-			if (value[i] == ':' && value[i + 1] == '/' && value[i + 2] == '/') {
-				sep = value + i;
-				break;
-			}
-		if (sep == NULL || sep == value)
-			return HL_ERR_MALFORMED;
-		/* scheme and host are case-insensitive: lower them, keep the rest */
-		hostend = sep + 3;
-		while (hostend < value + len && *hostend != '/' && *hostend != '?' && *hostend != '#')
-			hostend++;
-		hn = (size_t)(hostend - value);
-		if (hn == (size_t)(sep - value) + 3)
-			return HL_ERR_MALFORMED;
-		for (i = 0; i < hn; i++)
-			v[i] = (char)tolower((unsigned char)value[i]);
-		memcpy(v + hn, value + hn, len - hn);
+		memcpy(v, value, len);
 		v[len] = '\0';
-		return HL_OK;
+		return hl_stix_url_lower(v, len) ? HL_OK : HL_ERR_MALFORMED;
 	}
 	for (i = 0; i < len; i++)
 		v[i] = (char)tolower((unsigned char)value[i]);

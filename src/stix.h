@@ -50,6 +50,8 @@ int hl_stix_id_valid(const char *id, const char *type);
  * OUT: key (fixed-width, sorts in time order), *us since the epoch; either
  * may be NULL. */
 HL_WUR int hl_stix_time(const char *s, char key[HL_STIX_TS_KEY], int64_t *us);
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
+int64_t hl_stix_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /* The TLP of one of the five TLP 2.0 marking-definition ids (or the TLP
  * 1.0 ids of white/green/amber/red), -1 for any other id. */
@@ -122,6 +124,11 @@ enum hl_obs_kind {
 	HL_OBS_SHA256 = 7,
 	HL_OBS_SHA512 = 8,
 	HL_OBS_EMAIL = 9,
+	/* TLS fingerprints (docs/internals/detect.md has the pattern paths):
+	 * JA3 and JA3S are MD5 hex, JA4 its 36-character a_b_c form */
+	HL_OBS_JA3 = 10,
+	HL_OBS_JA3S = 11,
+	HL_OBS_JA4 = 12,
 };
 struct hl_stix_obs {
 	uint8_t kind;                            /* enum hl_obs_kind */
@@ -129,11 +136,17 @@ struct hl_stix_obs {
 	uint8_t lo[16], hi[16];                  /* IP: first and last address, big-endian (4 or 16 bytes used) */
 	char value[HL_STIX_OBS_VALUE_MAX + 1];   /* normalised text ("198.51.100.0/24", lower-case domain, hex) */
 };
-/* "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "sha512", "email". */
+/* "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "sha512", "email",
+ * "ja3", "ja3s", "ja4". */
 const char *hl_stix_obs_kind_name(uint8_t kind);
 /* A value of a known kind (from a pattern or an SCO), normalised.
  * HL_ERR_MALFORMED when it is not one (e.g. a bad address). */
 HL_WUR int hl_stix_obs_make(uint8_t kind, const char *value, size_t len, struct hl_stix_obs *out);
+/* Lower the scheme and host of a URL in place (they are case-insensitive;
+ * the rest is kept): v[0..len) is "scheme://host[/?#...]". 1 when it has
+ * that shape (a scheme and a host), else 0 and v unchanged. The one rule
+ * hl_stix_obs_make() and sensor.c both apply. */
+int hl_stix_url_lower(char *v, size_t len);
 /* A search term: an IPv4/IPv6 address or CIDR, a URL (scheme://), an
  * e-mail address, an MD5/SHA-1/SHA-256/SHA-512 hex digest or a domain
  * name. HL_ERR_MALFORMED when it is none of these. */
@@ -154,6 +167,18 @@ HL_WUR int hl_stix_pattern_check(const char *pattern, size_t len, char *err, siz
  * written. OUT: out[0..*n). */
 HL_WUR int hl_stix_pattern_extract(const char *pattern, size_t len, struct hl_stix_obs *out,
     size_t max, size_t *n);
+/* The observables of a pattern the detector (ioc.c) matches exactly: an OR
+ * (of comparisons or of observation expressions) of equalities, = or IN
+ * (...), and ISSUBSET for addresses, on the paths hl_stix_pattern_extract()
+ * reads plus network-traffic:extensions.'x-ja3'.hash, 'x-ja3s'.hash and
+ * 'x-ja4'.hash. HL_ERR_MALFORMED or HL_ERR_TOO_BIG as
+ * hl_stix_pattern_check() says; HL_ERR_UNSUPPORTED for a valid pattern
+ * with anything else (AND, FOLLOWEDBY, NOT, EXISTS, another operator, a
+ * qualifier, another property, a constant that is not a string or not
+ * what its path says, more than max values), err "at offset N: reason"
+ * naming the first such thing. OUT: out[0..*n). */
+HL_WUR int hl_stix_pattern_ioc(const char *pattern, size_t len, struct hl_stix_obs *out,
+    size_t max, size_t *n, char *err, size_t errlen);
 /* The observable kind of a hash algorithm name (MD5, SHA-1, SHA1, SHA-256,
  * SHA256, SHA-512, SHA512, any case), 0 for another. */
 int hl_stix_hash_kind(const char *alg, size_t n);

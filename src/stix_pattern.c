@@ -6,7 +6,10 @@
  * timestamps, STOP later than START, positive WITHIN and REPEATS counts),
  * and otherwise names the byte offset and what was expected there;
  * hl_stix_pattern_extract() runs the same parser and collects the
- * observables an accepted pattern compares for equality (the search index).
+ * observables an accepted pattern compares for equality (the search index);
+ * hl_stix_pattern_ioc() collects the same but also names the first thing
+ * in the pattern that makes it more than an OR of equalities (the
+ * detector, ioc.c, matches only those exactly).
  *
  * Tokens as the grammar defines them: keywords are upper case and reserved
  * (true and false lower case); identifiers are [A-Za-z_][A-Za-z0-9_-]*, a
@@ -66,6 +69,12 @@ struct pstate {
 	/* extraction; out NULL: check only */
 	struct hl_stix_obs *out;
 	size_t max, n;
+	/* hl_stix_pattern_ioc(): the first construct that is not part of an
+	 * OR of equalities, at why_off */
+	int strict;
+	int unsupported;
+	size_t why_off;
+	char why[HL_STIX_ERR_MAX];
 };
 
 static int
@@ -105,6 +114,26 @@ quote_text(const char *p, size_t n, char *buf, size_t buflen)
 	}
 	buf[o++] = '\'';
 	buf[o] = '\0';
+}
+
+static void
+unsupported(struct pstate *s, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* In strict mode, remember the first construct the detector cannot match
+ * exactly; parsing goes on (a malformed pattern is reported as such). */
+static void
+unsupported(struct pstate *s, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->strict || s->unsupported)
+		return;
+	s->unsupported = 1;
+	s->why_off = off;
+	va_start(ap, fmt);
+	(void)vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
 }
 
 static int
@@ -527,6 +556,11 @@ path_kind(const struct ppath *pa)
 		{ "email-message:sender_ref.value", HL_OBS_EMAIL },
 		{ "network-traffic:dst_ref.value", KIND_ANY_IP },
 		{ "network-traffic:src_ref.value", KIND_ANY_IP },
+		/* TLS fingerprints: no STIX 2.1 property holds them; this
+		 * project's convention (docs/internals/detect.md) */
+		{ "network-traffic:extensions.x-ja3.hash", HL_OBS_JA3 },
+		{ "network-traffic:extensions.x-ja3s.hash", HL_OBS_JA3S },
+		{ "network-traffic:extensions.x-ja4.hash", HL_OBS_JA4 },
 	};
 	size_t i;
 
@@ -541,20 +575,37 @@ path_kind(const struct ppath *pa)
 	return 0;
 }
 
-/* Index the string constant in s->t under the path's kind. */
+/* Index the string constant in s->t under the path's kind. Strict: a
+ * constant that cannot be matched is named (kind 0 was named already). */
 static void
 collect(struct pstate *s, uint8_t kind)
 {
-	char buf[HL_STIX_OBS_VALUE_MAX + 1];
+	char buf[HL_STIX_OBS_VALUE_MAX + 1], q[48];
 	size_t len;
 
-	if (s->out == NULL || kind == 0 || s->t.kind != K_STRING || s->n >= s->max ||
-	    !unquote(s, &s->t, buf, sizeof(buf), &len) || len == 0)
+	if (s->out == NULL || kind == 0)
 		return;
+	if (s->t.kind != K_STRING) {
+		unsupported(s, s->t.off, "a constant that is not a 'string'");
+		return;
+	}
+	if (s->n >= s->max) {
+		unsupported(s, s->t.off, "more than %zu values", s->max);
+		return;
+	}
+	if (!unquote(s, &s->t, buf, sizeof(buf), &len) || len == 0) {
+		unsupported(s, s->t.off, "a value empty or longer than %d bytes",
+		    HL_STIX_OBS_VALUE_MAX);
+		return;
+	}
 	if (kind == KIND_ANY_IP)
 		kind = memchr(buf, ':', len) != NULL ? HL_OBS_IPV6 : HL_OBS_IPV4;
-	if (hl_stix_obs_make(kind, buf, len, &s->out[s->n]) == HL_OK)
+	if (hl_stix_obs_make(kind, buf, len, &s->out[s->n]) == HL_OK) {
 		s->n++;
+	} else {
+		quote_text(buf, len, q, sizeof(q));
+		unsupported(s, s->t.off, "%s is not a valid %s", q, hl_stix_obs_kind_name(kind));
+	}
 }
 
 /* ---- parser ---- */
@@ -684,9 +735,13 @@ joined(struct pstate *s, int op, int (*operand)(struct pstate *))
 
 	if ((r = operand(s)) != HL_OK)
 		return r;
-	while (s->t.kind == op)
+	while (s->t.kind == op) {
+		if (op != K_OR)
+			unsupported(s, s->t.off, "%s (only an OR of equalities is matched)",
+			    op == K_AND ? "AND" : "FOLLOWEDBY");
 		if ((r = next(s)) != HL_OK || (r = operand(s)) != HL_OK)
 			return r;
+	}
 	return HL_OK;
 }
 
@@ -696,6 +751,7 @@ comparison(struct pstate *s)
 {
 	struct ppath pa;
 	uint8_t kind;
+	size_t start;
 	int r, neg = 0, op;
 
 	if (s->t.kind == K_LPAREN) {
@@ -704,20 +760,33 @@ comparison(struct pstate *s)
 		return leave(s, K_RPAREN, "AND, OR or ')'");
 	}
 	if (s->t.kind == K_EXISTS) {
+		unsupported(s, s->t.off, "EXISTS");
 		if ((r = next(s)) != HL_OK)
 			return r;
 		return object_path(s, &pa);
 	}
+	start = s->t.off;
 	if ((r = object_path(s, &pa)) != HL_OK)
 		return r;
+	if ((kind = path_kind(&pa)) == 0)
+		unsupported(s, start, "a comparison on %s (not a property the detector reads)",
+		    pa.over ? "a long path" : pa.text);
 	if (s->t.kind == K_NOT) {
+		unsupported(s, s->t.off, "NOT");
 		neg = 1;
 		if ((r = next(s)) != HL_OK)
 			return r;
 	}
 	/* a negation names nothing to index */
-	kind = neg ? 0 : path_kind(&pa);
+	if (neg)
+		kind = 0;
 	op = s->t.kind;
+	if (op != K_EQ && op != K_IN && op != K_ISSUBSET)
+		unsupported(s, s->t.off, "the operator %.*s (only =, IN and ISSUBSET are matched)",
+		    (int)(s->t.len > 16 ? 16 : s->t.len), s->p + s->t.off);
+	else if (op == K_ISSUBSET && kind != HL_OBS_IPV4 && kind != HL_OBS_IPV6 &&
+	    kind != KIND_ANY_IP)
+		unsupported(s, s->t.off, "ISSUBSET on a property that is not an address");
 	switch (op) {
 	case K_EQ: case K_NEQ: case K_LT: case K_LE: case K_GT: case K_GE:
 		if ((r = next(s)) != HL_OK || (r = constant(s, op == K_EQ || op == K_NEQ)) != HL_OK)
@@ -762,6 +831,8 @@ qualifier(struct pstate *s)
 	char start[HL_STIX_TS_KEY], stop[HL_STIX_TS_KEY];
 	int r, q = s->t.kind;
 
+	unsupported(s, s->t.off, "the qualifier %s", q == K_START ? "START ... STOP" :
+	    q == K_WITHIN ? "WITHIN" : "REPEATS");
 	if ((r = next(s)) != HL_OK)
 		return r;
 	if (q == K_START) {
@@ -846,18 +917,24 @@ parse(struct pstate *s)
 	return HL_OK;
 }
 
+static void
+start(struct pstate *s, const char *pattern, size_t len, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->p = pattern;
+	s->len = len;
+	s->err = err;
+	s->errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+}
+
 int
 hl_stix_pattern_check(const char *pattern, size_t len, char *err, size_t errlen)
 {
 	struct pstate s;
 
-	memset(&s, 0, sizeof(s));
-	s.p = pattern;
-	s.len = len;
-	s.err = err;
-	s.errlen = errlen;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
+	start(&s, pattern, len, err, errlen);
 	return parse(&s);
 }
 
@@ -869,13 +946,36 @@ hl_stix_pattern_extract(const char *pattern, size_t len, struct hl_stix_obs *out
 	int r;
 
 	*n = 0;
-	memset(&s, 0, sizeof(s));
-	s.p = pattern;
-	s.len = len;
+	start(&s, pattern, len, NULL, 0);
 	s.out = out;
 	s.max = out != NULL ? max : 0;
 	if ((r = parse(&s)) != HL_OK)
 		return r;
+	*n = s.n;
+	return HL_OK;
+}
+
+int
+hl_stix_pattern_ioc(const char *pattern, size_t len, struct hl_stix_obs *out, size_t max,
+    size_t *n, char *err, size_t errlen)
+{
+	struct pstate s;
+	int r;
+
+	*n = 0;
+	start(&s, pattern, len, err, errlen);
+	s.out = out;
+	s.max = max;
+	s.strict = 1;
+	if ((r = parse(&s)) != HL_OK)
+		return r;
+	if (!s.unsupported && s.n == 0)
+		unsupported(&s, 0, "no value to match");
+	if (s.unsupported) {
+		if (err != NULL && errlen > 0)
+			(void)snprintf(err, errlen, "at offset %zu: %s", s.why_off, s.why);
+		return HL_ERR_UNSUPPORTED;
+	}
 	*n = s.n;
 	return HL_OK;
 }
