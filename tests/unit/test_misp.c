@@ -27,6 +27,7 @@
 #include "errors.h"
 #include "misp.h"
 #include "stix.h"
+#include "stixid.h"
 
 #define TLP_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 #define TLP_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
@@ -278,7 +279,7 @@ test_uuid5_vector(void **state)
 	char u[37];
 
 	(void)state;
-	assert_int_equal(hl_misp_uuid5(dns, "www.example.com", 15, u), HL_OK);
+	assert_int_equal(hl_stixid_v5(dns, "www.example.com", 15, u), HL_OK);
 	assert_string_equal(u, "2ed6657d-e927-568b-95e1-2665a8aea6a2");
 }
 
