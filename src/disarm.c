@@ -695,10 +695,24 @@ struct build {
 	const struct hl_disarm_incident *inc;
 	const struct hl_disarm_opts *o;
 	char key[UUID_NAME_MAX];          /* "Innnnn|identity|created": the caller's objects */
+	char created[HL_STIX_TS_KEY + 8]; /* the caller's time, to the millisecond at least */
 	json_t *objects;
 	char *err;
 	size_t errlen;
 };
+
+/* A valid RFC 3339 time (hl_stix_time) with at least three digits of
+ * fraction, as STIX 2.1 wants of created and modified: "...:05Z" is
+ * "...:05.000Z", "...:05.1Z" is "...:05.100Z"; more digits stay. */
+static void
+millis(const char *t, char *out, size_t cap)
+{
+	const char *dot = strchr(t, '.');
+	size_t n = strlen(t) - 1, digits = dot != NULL ? n - (size_t)(dot - t) - 1 : 0;
+
+	snprintf(out, cap, "%.*s%s%.*sZ", (int)n, t, dot != NULL ? "" : ".",
+	    digits < 3 ? (int)(3 - digits) : 0, "000");
+}
 
 /* "type--" and the UUIDv5 of "type|name" under the DISARM namespace. */
 static int
@@ -814,7 +828,7 @@ incident(const struct build *b, const char *id)
 	char first[HL_STIX_TS_KEY];
 	size_t i;
 
-	if ((o = new_object("incident", id, b->o->created, b->o->identity)) == NULL ||
+	if ((o = new_object("incident", id, b->created, b->o->identity)) == NULL ||
 	    set(o, "name", json_string(inc->name)) != 0 ||
 	    set_text(o, "description", inc->summary) != 0 ||
 	    (refs = json_array()) == NULL || add(refs, disarm_ref(inc->id, "incidents")) != 0)
@@ -875,7 +889,7 @@ fail:
 static json_t *
 uses(const struct build *b, const char *id, const char *src, const char *dst, const char *desc)
 {
-	json_t *o = new_object("relationship", id, b->o->created, b->o->identity);
+	json_t *o = new_object("relationship", id, b->created, b->o->identity);
 
 	if (o == NULL || set(o, "relationship_type", json_string("uses")) != 0 ||
 	    set(o, "source_ref", json_string(src)) != 0 ||
@@ -890,7 +904,7 @@ static json_t *
 report(const struct build *b, const char *id, json_t *refs)
 {
 	const struct hl_disarm_incident *inc = b->inc;
-	json_t *o = new_object("report", id, b->o->created, b->o->identity), *er = NULL;
+	json_t *o = new_object("report", id, b->created, b->o->identity), *er = NULL;
 	char name[HL_DISARM_NAME_MAX + 32];
 
 	snprintf(name, sizeof(name), "DISARM %s: %s", inc->id, inc->name);
@@ -901,7 +915,7 @@ report(const struct build *b, const char *id, json_t *refs)
 	if (o == NULL || er == NULL || set(o, "name", json_string(name)) != 0 ||
 	    set_text(o, "description", inc->summary) != 0 ||
 	    set(o, "report_types", json_pack("[s]", "threat-report")) != 0 ||
-	    set(o, "published", json_string(b->o->created)) != 0 ||
+	    set(o, "published", json_string(b->created)) != 0 ||
 	    set(o, "object_refs", json_incref(refs)) != 0) {
 		json_decref(er);
 		json_decref(o);
@@ -957,8 +971,9 @@ hl_disarm_bundle(const struct hl_disarm_incident *inc, const struct hl_disarm_op
 	b.o = o;
 	b.err = err;
 	b.errlen = errlen;
+	millis(o->created, b.created, sizeof(b.created));
 	n = snprintf(b.key, sizeof(b.key), "%s|%s|%s", inc->id, o->identity != NULL ?
-	    o->identity : "", o->created);
+	    o->identity : "", b.created);
 	if (n < 0 || (size_t)n >= sizeof(b.key)) {
 		hl_set_err(err, errlen, "created or identity too long");
 		return HL_ERR_INVALID;

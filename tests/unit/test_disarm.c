@@ -218,7 +218,7 @@ static void
 test_ids(void **state)
 {
 	struct hl_disarm_opts anon = { CREATED, NULL }, later = { "2026-01-03T00:00:00Z",
-		IDENTITY };
+		IDENTITY }, coarse = { "2026-01-02T03:04:05Z", NULL };
 	json_t *a, *b, *c;
 	const json_t *o;
 	size_t i;
@@ -229,7 +229,22 @@ test_ids(void **state)
 	    INC_I00001);
 	json_array_foreach(json_object_get(a, "objects"), i, o)
 		assert_null(json_object_get(o, "created_by_ref"));
+	/* STIX wants milliseconds: a time without them is the same time */
+	b = convert_fixture("I00001.md", &coarse);
+	assert_true(json_equal(a, b));
 	json_decref(a);
+	json_decref(b);
+	later.created = "2026-01-03T00:00:00.1Z";
+	a = convert_fixture("I00001.md", &later);
+	assert_string_equal(json_string_value(json_object_get(first_of(a, "report"), "published")),
+	    "2026-01-03T00:00:00.100Z");
+	json_decref(a);
+	later.created = "2026-01-03T00:00:00.123456789Z";
+	a = convert_fixture("I00001.md", &later);
+	assert_string_equal(json_string_value(json_object_get(first_of(a, "incident"),
+	    "modified")), "2026-01-03T00:00:00.123456789Z");
+	json_decref(a);
+	later.created = "2026-01-03T00:00:00Z";
 
 	a = convert_fixture("I00084.md", &opts);
 	b = convert_fixture("I00084.md", &opts);
