@@ -101,9 +101,12 @@ HL_WUR int hl_disarm_parse(const uint8_t *p, size_t len, struct hl_disarm_incide
 void hl_disarm_free(struct hl_disarm_incident *inc);
 
 /* The STIX 2.1 bundle of a parsed page; every object has passed
- * hl_stix_validate(). HL_ERR_INVALID for options that are not a timestamp
- * or an identity id; err gets one line. OUT: *bundle (a new reference;
- * caller json_decrefs). */
+ * hl_stix_validate(). The time is given to the millisecond at least
+ * ("...:05Z" becomes "...:05.000Z"). HL_ERR_INVALID for options that are
+ * not a timestamp or an identity id, HL_ERR_TOO_BIG when an object would
+ * pass HL_STIX_OBJECT_MAX_BYTES (possible only for a page near every
+ * limit at once); err gets one line. OUT: *bundle (a new reference; caller
+ * json_decrefs). */
 HL_WUR int hl_disarm_bundle(const struct hl_disarm_incident *inc, const struct hl_disarm_opts *o,
     json_t **bundle, char *err, size_t errlen);
 /* hl_disarm_parse(), then hl_disarm_bundle(). */
