@@ -1,4 +1,4 @@
-/* cli_stix.c: "hotline stix push|search|sight", "hotline misp import",
+/* cli_stix.c: "hotline stix push|search|sight|disarm", "hotline misp import",
  * "hotline taxii pull|sources" (docs/CLI.md). Pushing goes to the node's
  * own TAXII endpoint (/taxii2/hotline/) in batches; the rest uses the
  * operator API through hl_cli_api_call (cli_api.c). Errors: one line
@@ -17,6 +17,8 @@
 #include "alloc.h"
 #include "apijson.h"
 #include "cli.h"
+#include "clock.h"
+#include "disarm.h"
 #include "misp.h"
 #include "stixid.h"
 #include "taxiic.h"
@@ -36,6 +38,7 @@ const char hl_cli_stix_usage[] =
     "usage: hotline stix push FILE --collection C [--batch N] [--json]\n"
     "       hotline stix search VALUE [--json]\n"
     "       hotline stix sight ID [--count N] [--note TEXT] [--json]\n"
+    "       hotline stix disarm FILE [--identity ID] [--created TIME]\n"
     "\n"
     "push    post the objects of a STIX 2.1 bundle (FILE, or - for stdin) to the\n"
     "        node's TAXII collection C (its name or TAXII id) in batches of N\n"
@@ -49,7 +52,13 @@ const char hl_cli_stix_usage[] =
     "        case, whole or its start); or a STIX id. Says what VALUE was taken\n"
     "        for, and each object's sightings (how many, by whom, when)\n"
     "sight   record a STIX sighting of object ID; it flows back to the partner\n"
-    "        who shared the object\n";
+    "        who shared the object\n"
+    "disarm  convert a DISARM incident page (Markdown, FILE or - for stdin) to a\n"
+    "        STIX 2.1 bundle on stdout: the incident, an attack-pattern per\n"
+    "        technique, a 'uses' relationship per technique row, a report.\n"
+    "        --identity: created_by_ref (identity--UUID); --created: created,\n"
+    "        modified and published (RFC 3339 UTC, default now). Offline: no\n"
+    "        node needed; push the bundle with stix push\n";
 
 const char hl_cli_misp_usage[] =
     "usage: hotline misp import FILE --collection C [--batch N] [--dry-run]\n"
@@ -569,11 +578,54 @@ stix_sight(struct hl_cli *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/* A DISARM incident page to a bundle on stdout; no node involved. */
+static int
+stix_disarm(int argc, char **argv)
+{
+	const char *identity = NULL, *created = NULL;
+	int help, npos, rc, r;
+	struct hl_cli_opt o[] = { { "identity", 1, &identity, NULL },
+		{ "created", 1, &created, NULL }, { NULL, 0, NULL, NULL } };
+	struct hl_disarm_opts opts;
+	char *pos[POS_MAX], err[512], now[HL_API_TIME_LEN];
+	uint8_t *p = NULL;
+	size_t len = 0;
+	json_t *bundle = NULL;
+
+	if ((rc = hl_cli_opts("stix disarm", argc, argv, o, &help, pos, POS_MAX, &npos)) != EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_stix_usage, stdout);
+		return EX_OK;
+	}
+	if (npos != 1)
+		return hl_cli_fail(EX_USAGE, "stix disarm: expected one FILE (see hotline stix --help)");
+	if (created == NULL) {
+		hl_apijson_format_time(hl_now_ms(), now);
+		created = now;
+	}
+	opts.created = created;
+	opts.identity = identity;
+	if (hl_cli_read_file(pos[0], HL_DISARM_MAX_BYTES, &p, &len, err, sizeof(err)) != HL_OK)
+		return hl_cli_fail(EX_FAIL, "%s", err);
+	r = hl_disarm_convert(p, len, &opts, &bundle, err, sizeof(err));
+	hl_free(p);
+	if (r == HL_ERR_INVALID)
+		return hl_cli_fail(EX_USAGE, "stix disarm: %s", err);
+	if (r != HL_OK)
+		return hl_cli_fail(EX_FAIL, "%s: %s", pos[0], err);
+	rc = json_dumpf(bundle, stdout, JSON_INDENT(1)) == 0 && fputc('\n', stdout) != EOF &&
+	    fflush(stdout) == 0 ? EX_OK : hl_cli_fail(EX_FAIL, "cannot write the bundle");
+	json_decref(bundle);
+	return rc;
+}
+
 int
 hl_cli_stix(struct hl_cli *c, int argc, char **argv)
 {
 	if (argc < 1)
-		return hl_cli_fail(EX_USAGE, "stix: expected push, search or sight (see hotline stix --help)");
+		return hl_cli_fail(EX_USAGE, "stix: expected push, search, sight or disarm (see hotline "
+		    "stix --help)");
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		fputs(hl_cli_stix_usage, stdout);
 		return EX_OK;
@@ -584,6 +636,8 @@ hl_cli_stix(struct hl_cli *c, int argc, char **argv)
 		return stix_search(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "sight") == 0)
 		return stix_sight(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "disarm") == 0)
+		return stix_disarm(argc - 1, argv + 1);
 	return hl_cli_fail(EX_USAGE, "stix: unknown subcommand \"%.40s\" (see hotline stix --help)",
 	    argv[0]);
 }

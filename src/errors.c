@@ -30,6 +30,7 @@ hl_strerror(int err)
 	case HL_ERR_FULL: return "full";
 	case HL_ERR_AGAIN: return "try again later";
 	case HL_ERR_UNSUPPORTED: return "not supported";
+	case HL_ERR_NOT_APPLICABLE: return "not applicable";
 	}
 	return "unknown error";
 }

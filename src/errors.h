@@ -31,6 +31,7 @@ enum hl_err {
 	HL_ERR_FULL = -20,         /* out of space or queue full */
 	HL_ERR_AGAIN = -21,        /* not now, try later */
 	HL_ERR_UNSUPPORTED = -22,  /* valid, but not something this code can do */
+	HL_ERR_NOT_APPLICABLE = -23, /* the operation does not apply to this kind of item */
 };
 
 /* Static string for an error code; never NULL. */

@@ -22,43 +22,19 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "alloc.h"
 #include "apijson.h"
 #include "buf.h"
 #include "misp.h"
 #include "misp_int.h"
+#include "stixid.h"
 
 /* hotline's namespace for MISP-derived ids (a fixed random UUID) */
 static const uint8_t misp_ns[16] = {
 	0x6d, 0x0a, 0x4c, 0x9e, 0x5a, 0x3b, 0x4f, 0x1e,
 	0x9c, 0x2d, 0x8b, 0x7a, 0x6e, 0x5f, 0x4d, 0x3c,
 };
-
-int
-hl_misp_uuid5(const uint8_t ns[static 16], const char *name, size_t len, char out[static 37])
-{
-	EVP_MD_CTX *md = NULL;
-	uint8_t h[EVP_MAX_MD_SIZE];
-	unsigned hl = 0;
-	int r = HL_ERR_CRYPTO;
-
-	out[0] = '\0';
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha1(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, ns, 16) != 1 ||
-	    EVP_DigestUpdate(md, name, len) != 1 ||
-	    EVP_DigestFinal_ex(md, h, &hl) != 1 || hl < 16)
-		goto out;
-	h[6] = (uint8_t)((h[6] & 0x0f) | 0x50);
-	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
-	hl_hex_uuid(h, out);
-	r = HL_OK;
-out:
-	EVP_MD_CTX_free(md);
-	return r;
-}
 
 /* "type--uuid5(misp_ns, type:key)" into out[64]. */
 int
@@ -70,7 +46,7 @@ misp_make_id(const char *type, const char *key, char out[64])
 	n = snprintf(name, sizeof(name), "%s:%s", type, key);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return HL_ERR_TOO_BIG;
-	if (hl_misp_uuid5(misp_ns, name, (size_t)n, u) != HL_OK)
+	if (hl_stixid_v5(misp_ns, name, (size_t)n, u) != HL_OK)
 		return HL_ERR_CRYPTO;
 	snprintf(out, 64, "%s--%s", type, u);
 	return HL_OK;

@@ -108,8 +108,4 @@ unsigned hl_misp_stat_get(const struct hl_misp_stat *t, unsigned n, const char *
  *  "skipped_detail":[{"uuid","type","reason"}]} */
 json_t *hl_misp_summary_json(const struct hl_misp_summary *sum);
 
-/* UUIDv5 (RFC 9562) of name under ns, as "xxxxxxxx-xxxx-5xxx-yxxx-xxxxxxxxxxxx". */
-HL_WUR int hl_misp_uuid5(const uint8_t ns[static 16], const char *name, size_t len,
-    char out[static 37]);
-
 #endif

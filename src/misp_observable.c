@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "misp_int.h"
 #include "stix.h"
+#include "stixid.h"
 
 /* STIX 2.1 namespace for cyber-observable ids (STIX 2.1 section 2.9) */
 static const uint8_t sco_ns[16] = {
@@ -603,7 +604,7 @@ sco_id(const char *type, json_t *sco, char out[64])
 	}
 	if ((s = json_dumps(contrib, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		goto out;
-	if ((r = hl_misp_uuid5(sco_ns, s, strlen(s), u)) != HL_OK)
+	if ((r = hl_stixid_v5(sco_ns, s, strlen(s), u)) != HL_OK)
 		goto out;
 	snprintf(out, 64, "%s--%s", type, u);
 	r = HL_OK;

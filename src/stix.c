@@ -904,7 +904,12 @@ validate(const json_t *obj, char *err, size_t errlen)
 		return HL_ERR_TOO_BIG;
 	}
 	sz = json_dumpb(obj, NULL, 0, JSON_COMPACT);
-	if (sz == 0 || sz > HL_STIX_OBJECT_MAX_BYTES) {
+	if (sz == 0) {
+		/* an object is at least "{}": only a failed allocation gives 0 */
+		hl_set_err(err, errlen, "out of memory");
+		return HL_ERR_NOMEM;
+	}
+	if (sz > HL_STIX_OBJECT_MAX_BYTES) {
 		hl_set_err(err, errlen, "object larger than %u bytes", HL_STIX_OBJECT_MAX_BYTES);
 		return HL_ERR_TOO_BIG;
 	}

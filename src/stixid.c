@@ -38,6 +38,31 @@ hl_stixid_named(const char *prefix, const char *name, char out[static HL_STIXID_
 	hl_hex_uuid(h, out);
 }
 
+int
+hl_stixid_v5(const uint8_t ns[static 16], const char *name, size_t len,
+    char out[static HL_STIXID_UUID_LEN + 1])
+{
+	EVP_MD_CTX *md = NULL;
+	uint8_t h[EVP_MAX_MD_SIZE];
+	unsigned hl = 0;
+	int r = HL_ERR_CRYPTO;
+
+	out[0] = '\0';
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha1(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, ns, 16) != 1 ||
+	    EVP_DigestUpdate(md, name, len) != 1 ||
+	    EVP_DigestFinal_ex(md, h, &hl) != 1 || hl < 16)
+		goto out;
+	h[6] = (uint8_t)((h[6] & 0x0f) | 0x50);
+	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
+	hl_hex_uuid(h, out);
+	r = HL_OK;
+out:
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
 void
 hl_stixid_collection(const char *name, char out[static HL_STIXID_UUID_LEN + 1])
 {

@@ -5,6 +5,9 @@
 #ifndef HL_STIXID_H
 #define HL_STIXID_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "errors.h"
 
 #define HL_STIXID_UUID_LEN 36   /* 8-4-4-4-12 lowercase hex */
@@ -13,6 +16,11 @@
 HL_WUR int hl_stixid_random(char out[static HL_STIXID_UUID_LEN + 1]);
 /* A name-based UUID (version 8, RFC 9562) from SHA-256(prefix || name). */
 void hl_stixid_named(const char *prefix, const char *name,
+    char out[static HL_STIXID_UUID_LEN + 1]);
+/* A name-based UUID version 5 (RFC 9562: SHA-1 of the namespace's 16
+ * bytes, then name[0..len)), as STIX 2.1 wants for cyber-observable ids.
+ * HL_ERR_CRYPTO when the digest fails (out[0] is then NUL). */
+HL_WUR int hl_stixid_v5(const uint8_t ns[static 16], const char *name, size_t len,
     char out[static HL_STIXID_UUID_LEN + 1]);
 /* The TAXII id of the collection called name. */
 void hl_stixid_collection(const char *name, char out[static HL_STIXID_UUID_LEN + 1]);

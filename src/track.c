@@ -22,6 +22,7 @@
 #include "jsonscan.h"
 #include "store.h"
 #include "track.h"
+#include "utf8.h"
 
 /* Years 0000..9999 (RFC 3339), as seconds since the epoch. */
 #define TRACK_TIME_MIN (-62167219200LL)       /* 0000-01-01T00:00:00Z */
@@ -183,40 +184,15 @@ track_id_ok(const char *s, size_t n)
 static int
 remark_ok(const char *str, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, k, len;
+	const uint8_t *s = (const uint8_t *)str;
+	size_t i = 0, k;
 	uint32_t cp;
 
 	while (i < n) {
-		if (s[i] < 0x80) {
-			if (s[i] < 0x20 || s[i] == 0x7f)
-				return 0;
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			len = 2;
-			cp = s[i] & 0x1fu;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			len = 3;
-			cp = s[i] & 0x0fu;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			len = 4;
-			cp = s[i] & 0x07u;
-		} else {
+		if ((k = hl_utf8_next(s + i, n - i, &cp)) == 0 || cp < 0x20 || cp == 0x7f ||
+		    (cp >= 0x80 && cp <= 0x9f))
 			return 0;
-		}
-		if (n - i < len)
-			return 0;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3fu);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-			return 0;
-		i += len;
+		i += k;
 	}
 	return 1;
 }

@@ -58,6 +58,32 @@ ok() {
 # a check that cannot run here, said clearly
 skip() { echo "ok - SKIPPED: $*"; }
 
+# schema_check WHAT BUNDLE...: every object of the bundles is valid under the
+# OASIS STIX 2.1 schemas (python $PY, schemas $SCHEMAS, set by the caller);
+# the checker's lines as comments, then one ok line with the count.
+schema_check() {
+	local what=$1 out root
+	shift
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	out=$("$PY" "$root/tests/tools/stix_schema_check.py" "$SCHEMAS" "$@") ||
+		{ echo "$out" | grep '^FAIL' | head -40; fail "$what fail the OASIS schemas"; }
+	echo "$out" | sed 's/^/# /'
+	ok "$what: $(echo "$out" | awk '/objects checked/ {n += $2} END {print n}') objects, 0 schema failures"
+}
+
+# The python3 that has jsonschema, for tests/tools/stix_schema_check.py
+# (Debian's has python3-jsonschema from scripts/install-deps.sh; a python3
+# earlier in PATH may have its own), or nothing.
+python_jsonschema() {
+	local p
+	for p in /usr/bin/python3 python3; do
+		if command -v "$p" >/dev/null && "$p" -c 'import jsonschema' 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+}
+
 # expect_eq ACTUAL EXPECTED MESSAGE
 expect_eq() {
 	if [ "$1" = "$2" ]; then ok "$3"; else fail "$3: expected '$2', got '$1'"; fi

@@ -27,6 +27,8 @@
 #include "errors.h"
 #include "misp.h"
 #include "stix.h"
+#include "stixid.h"
+#include "testfile.h"
 
 #define TLP_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 #define TLP_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
@@ -41,45 +43,6 @@ setup(void **state)
 	(void)state;
 	hl_apijson_init();
 	return 0;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	if (p != NULL && fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	if (p != NULL) {
-		p[n] = '\0';
-		*len = (size_t)n;
-	}
-	return p;
-}
-
-static char *
-fixture(const char *name, size_t *len)
-{
-	const char *root = getenv("HOTLINE_ROOT");
-	char path[1024];
-	char *p;
-
-	snprintf(path, sizeof(path), "%s/tests/fixtures/misp/%s", root != NULL ? root : ".", name);
-	p = slurp(path, len);
-	if (p == NULL)
-		fail_msg("cannot read fixture %s", path);
-	return p;
 }
 
 static json_t *
@@ -278,7 +241,7 @@ test_uuid5_vector(void **state)
 	char u[37];
 
 	(void)state;
-	assert_int_equal(hl_misp_uuid5(dns, "www.example.com", 15, u), HL_OK);
+	assert_int_equal(hl_stixid_v5(dns, "www.example.com", 15, u), HL_OK);
 	assert_string_equal(u, "2ed6657d-e927-568b-95e1-2665a8aea6a2");
 }
 
@@ -287,7 +250,7 @@ test_small_event(void **state)
 {
 	json_t *b = NULL, *objs, *o, *rep;
 	size_t len;
-	char *p = fixture("small-event.json", &len), err[256];
+	char *p = test_fixture("misp", "small-event.json", &len), err[256];
 
 	(void)state;
 	assert_int_equal(hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err)), HL_OK);
@@ -387,7 +350,7 @@ test_composite_event(void **state)
 {
 	json_t *b = NULL, *objs, *o, *x, *y = NULL, *ext;
 	size_t len, i;
-	char *p = fixture("composite-event.json", &len), err[256];
+	char *p = test_fixture("misp", "composite-event.json", &len), err[256];
 	const char *id;
 
 	(void)state;
@@ -565,7 +528,7 @@ test_golden(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s.json", names[i]);
-		p = fixture(path, &len);
+		p = test_fixture("misp", path, &len);
 		assert_int_equal(hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err)), HL_OK);
 		snprintf(path, sizeof(path), "%s/tests/fixtures/misp/%s.stix.json",
 		    root != NULL ? root : ".", names[i]);
@@ -588,7 +551,7 @@ test_deterministic(void **state)
 	size_t len;
 
 	(void)state;
-	p = fixture("small-event.json", &len);
+	p = test_fixture("misp", "small-event.json", &len);
 	assert_int_equal(hl_misp_convert((uint8_t *)p, len, &b1, &sum, err, sizeof(err)), HL_OK);
 	assert_int_equal(hl_misp_convert((uint8_t *)p, len, &b2, &sum, err, sizeof(err)), HL_OK);
 	d1 = json_dumps(b1, JSON_COMPACT);
@@ -766,7 +729,7 @@ test_summary_json(void **state)
 {
 	json_t *b = NULL, *j;
 	size_t len;
-	char *p = fixture("small-event.json", &len), err[256];
+	char *p = test_fixture("misp", "small-event.json", &len), err[256];
 
 	(void)state;
 	assert_int_equal(hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err)), HL_OK);
@@ -803,7 +766,7 @@ test_alloc_failures(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
-		p = fixture(evs[i].name, &len);
+		p = test_fixture("misp", evs[i].name, &len);
 		ok = 0;
 		for (n = 1; n < 40000 && !ok; n += evs[i].step) {
 			hl_alloc_fail_at(n);
@@ -862,14 +825,14 @@ test_real_events(void **state)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/misp-events/%s", sd, expect[0].file);
-	if ((p = slurp(path, &len)) == NULL) {
+	if ((p = test_slurp(path, &len)) == NULL) {
 		print_message("misp real events: SKIPPED (%s absent)\n", path);
 		return;
 	}
 	free(p);
 	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
 		snprintf(path, sizeof(path), "%s/misp-events/%s", sd, expect[i].file);
-		if ((p = slurp(path, &len)) == NULL)
+		if ((p = test_slurp(path, &len)) == NULL)
 			fail_msg("cannot read %s", path);
 		b = NULL;
 		if (hl_misp_convert((uint8_t *)p, len, &b, &sum, err, sizeof(err)) != HL_OK)
