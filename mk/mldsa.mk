@@ -16,17 +16,19 @@
 # checked.
 MLDSA_CT_broken = -DHL_MLDSA_CT_BROKEN
 MLDSA_CT_nodeclassify = -DHL_MLDSA_CT_NO_DECLASSIFY
+# static pattern rules: only these targets (not the .d files -MMD writes
+# beside them, which the Makefile includes)
+MLDSA_CT_OBJS = $(BUILD)/obj/mldsa_ct_broken.o $(BUILD)/obj/mldsa_ct_nodeclassify.o
+MLDSA_CT_BINS = $(BUILD)/tests/ct_mldsa_broken $(BUILD)/tests/ct_mldsa_nodeclassify
 
-all: $(BUILD)/tests/ct_mldsa_broken $(BUILD)/tests/ct_mldsa_nodeclassify
+all: $(MLDSA_CT_BINS)
 
-$(BUILD)/obj/mldsa_ct_%.o: src/mldsa.c $(wildcard src/*.h)
+$(MLDSA_CT_OBJS): $(BUILD)/obj/mldsa_ct_%.o: src/mldsa.c $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) $(MLDSA_CT_$*) -c -o $@ $<
 
-$(BUILD)/tests/ct_mldsa_%: tests/tools/ct_mldsa.c $(BUILD)/obj/mldsa_ct_%.o $(BUILD)/libhotline.a
+$(MLDSA_CT_BINS): $(BUILD)/tests/ct_mldsa_%: tests/tools/ct_mldsa.c $(BUILD)/obj/mldsa_ct_%.o $(BUILD)/libhotline.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(BUILD)/obj/mldsa_ct_$*.o $(BUILD)/libhotline.a $(LDLIBS)
-# kept, not removed as intermediate files of the pattern rules
-.SECONDARY: $(BUILD)/obj/mldsa_ct_broken.o $(BUILD)/obj/mldsa_ct_nodeclassify.o
