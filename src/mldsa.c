@@ -297,21 +297,54 @@ poly_reduce(struct poly *p)
 		p->c[i] = reduce32(p->c[i]);
 }
 
+/* The NTT layers are inlined with a constant len, so that each inner loop
+ * has a constant trip count (gcc unrolls and schedules it). */
+#define HL_INLINE static inline __attribute__((always_inline))
+
+/* One layer of Alg 41: blocks of 2 len coefficients, zeta index m + 1, ... */
+HL_INLINE void
+ntt_layer(int32_t *restrict c, unsigned len, unsigned m)
+{
+	unsigned start, j;
+	int32_t z, t;
+
+	for (start = 0; start < N; start += 2 * len) {
+		z = zetas[++m];
+		for (j = start; j < start + len; j++) {
+			t = mont_mul(z, c[j + len]);
+			c[j + len] = c[j] - t;
+			c[j] = c[j] + t;
+		}
+	}
+}
+
 /* Alg 41: NTT in place. Input |c| < q, output |c| < 9 q. */
 static void
 ntt(struct poly *p)
 {
-	unsigned len, start, j, m = 0;
+	ntt_layer(p->c, 128, 0);
+	ntt_layer(p->c, 64, 1);
+	ntt_layer(p->c, 32, 3);
+	ntt_layer(p->c, 16, 7);
+	ntt_layer(p->c, 8, 15);
+	ntt_layer(p->c, 4, 31);
+	ntt_layer(p->c, 2, 63);
+	ntt_layer(p->c, 1, 127);
+}
+
+/* One layer of Alg 42: blocks of 2 len coefficients, zeta index m - 1, ... */
+HL_INLINE void
+invntt_layer(int32_t *restrict c, unsigned len, unsigned m)
+{
+	unsigned start, j;
 	int32_t z, t;
 
-	for (len = 128; len > 0; len >>= 1) {
-		for (start = 0; start < N; start += 2 * len) {
-			z = zetas[++m];
-			for (j = start; j < start + len; j++) {
-				t = mont_mul(z, p->c[j + len]);
-				p->c[j + len] = p->c[j] - t;
-				p->c[j] = p->c[j] + t;
-			}
+	for (start = 0; start < N; start += 2 * len) {
+		z = -zetas[--m];
+		for (j = start; j < start + len; j++) {
+			t = c[j];
+			c[j] = t + c[j + len];
+			c[j + len] = mont_mul(z, t - c[j + len]);
 		}
 	}
 }
@@ -322,19 +355,16 @@ ntt(struct poly *p)
 static void
 invntt_tomont(struct poly *p)
 {
-	unsigned len, start, j, m = N;
-	int32_t z, t;
+	size_t j;
 
-	for (len = 1; len < N; len <<= 1) {
-		for (start = 0; start < N; start += 2 * len) {
-			z = -zetas[--m];
-			for (j = start; j < start + len; j++) {
-				t = p->c[j];
-				p->c[j] = t + p->c[j + len];
-				p->c[j + len] = mont_mul(z, t - p->c[j + len]);
-			}
-		}
-	}
+	invntt_layer(p->c, 1, 256);
+	invntt_layer(p->c, 2, 128);
+	invntt_layer(p->c, 4, 64);
+	invntt_layer(p->c, 8, 32);
+	invntt_layer(p->c, 16, 16);
+	invntt_layer(p->c, 32, 8);
+	invntt_layer(p->c, 64, 4);
+	invntt_layer(p->c, 128, 2);
 	for (j = 0; j < N; j++)
 		p->c[j] = mont_mul(41978, p->c[j]);
 }
