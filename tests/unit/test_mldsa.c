@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -199,14 +200,65 @@ run_case(int kind, int param, int iface, json_t *t, json_t *g)
 	return ok;
 }
 
-/* Run one ACVP internalProjection-layout file (2024-08 or v1.1.0.40);
+/* The element of array a whose key equals v (tgId, tcId); NULL if none. */
+static json_t *
+find_by(json_t *a, const char *key, json_t *v)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+		if (json_equal(json_object_get(e, key), v))
+			return e;
+	return NULL;
+}
+
+/* A test file: internalProjection.json as it is; for a prompt.json, the
+ * answers of the expectedResults.json beside it merged into its tests (by
+ * tgId and tcId), which gives the same layout. Caller frees with
+ * json_decref. */
+static json_t *
+acvp_load(const char *path)
+{
+	json_error_t jerr;
+	json_t *root, *exp, *g, *eg, *t, *et;
+	const char *slash = strrchr(path, '/');
+	char epath[4096];
+	size_t gi, ti;
+
+	if ((root = json_load_file(path, 0, &jerr)) == NULL)
+		fail_msg("acvp: cannot parse %s: %s line %d", path, jerr.text,
+		    jerr.line);
+	if (slash == NULL || strcmp(slash + 1, "prompt.json") != 0)
+		return root;
+	assert_true(snprintf(epath, sizeof(epath), "%.*s/expectedResults.json",
+	    (int)(slash - path), path) < (int)sizeof(epath));
+	if ((exp = json_load_file(epath, 0, &jerr)) == NULL)
+		fail_msg("acvp: cannot parse %s: %s line %d", epath, jerr.text,
+		    jerr.line);
+	json_array_foreach(json_object_get(root, "testGroups"), gi, g) {
+		eg = find_by(json_object_get(exp, "testGroups"), "tgId",
+		    json_object_get(g, "tgId"));
+		assert_non_null(eg);
+		json_array_foreach(json_object_get(g, "tests"), ti, t) {
+			et = find_by(json_object_get(eg, "tests"), "tcId",
+			    json_object_get(t, "tcId"));
+			assert_non_null(et);
+			assert_int_equal(json_object_update_missing(t, et), 0);
+		}
+	}
+	json_decref(exp);
+	return root;
+}
+
+/* Run one ACVP internalProjection-layout file (2024-08 or v1.1.0.40), or a
+ * prompt.json with its expectedResults.json (acvp_load);
  * fails the test on parse errors or unknown groups. Prints one line per
  * mode, parameter set and interface. Returns the number of test cases
  * executed (passed or failed); *skipped gets the HashML-DSA ones. */
 static unsigned
 run_acvp_file(const char *label, const char *path, unsigned *skipped)
 {
-	json_error_t jerr;
 	json_t *root, *groups, *g, *t, *tests;
 	struct tally ty;
 	size_t gi, ti;
@@ -215,10 +267,7 @@ run_acvp_file(const char *label, const char *path, unsigned *skipped)
 
 	memset(&ty, 0, sizeof(ty));
 	*skipped = 0;
-	root = json_load_file(path, 0, &jerr);
-	if (root == NULL)
-		fail_msg("acvp: cannot parse %s: %s line %d", path, jerr.text,
-		    jerr.line);
+	root = acvp_load(path);
 	kind = kind_index(json_string_value(json_object_get(root, "mode")));
 	groups = json_object_get(root, "testGroups");
 	if (kind < 0 || !json_is_array(groups))
@@ -297,16 +346,21 @@ test_acvp_shared(void **state)
 		"acvp-2024-08/ML-DSA-keyGen-FIPS204/internalProjection.json",
 		"acvp-2024-08/ML-DSA-sigGen-FIPS204/internalProjection.json",
 		"acvp-2024-08/ML-DSA-sigVer-FIPS204/internalProjection.json",
+		"acvp-2024-08/ML-DSA-keyGen-FIPS204/prompt.json",
+		"acvp-2024-08/ML-DSA-sigGen-FIPS204/prompt.json",
+		"acvp-2024-08/ML-DSA-sigVer-FIPS204/prompt.json",
 	};
 	static const char *const labels[] = {
 		"v1.1.0.40", "v1.1.0.40", "v1.1.0.40", "2024-08", "2024-08",
-		"2024-08",
+		"2024-08", "2024-08 prompt", "2024-08 prompt", "2024-08 prompt",
 	};
 	/* cases per file (all three parameter sets); 0: the file may be
-	 * absent (its SOURCE.md: not in the snapshot), any count if there */
-	static const unsigned expect[] = { 75, 0, 0, 75, 60, 45 };
+	 * absent (its SOURCE.md: not in the snapshot), any count if there.
+	 * The 2024-08 prompt + expectedResults files hold the same cases as
+	 * its internalProjection files, in NIST's other layout. */
+	static const unsigned expect[] = { 75, 0, 0, 75, 60, 45, 75, 60, 45 };
 	char dir[4096], path[4096];
-	unsigned n, skipped, ran = 0, absent = 0;
+	unsigned n, skipped, ran = 0, skips = 0, absent = 0;
 	struct stat st;
 	size_t i;
 
@@ -329,9 +383,137 @@ test_acvp_shared(void **state)
 		else
 			assert_true(n + skipped > 0);
 		ran += n;
+		skips += skipped;
 	}
-	print_message("acvp: %u shared vectors passed, %u files absent\n", ran,
-	    absent);
+	print_message("acvp: %u shared vectors passed, %u skipped (HashML-DSA), "
+	    "%u files absent\n", ran, skips, absent);
+}
+
+static json_t *
+hexstr(const uint8_t *p, size_t n)
+{
+	char *h = hl_malloc(2 * n + 1);
+	json_t *v;
+
+	assert_non_null(h);
+	hl_hex_encode(p, n, h);
+	v = json_string(h);
+	hl_free(h);
+	return v;
+}
+
+/* A group of the v1.1.0.40 sigGen/sigVer layout with one test. */
+static json_t *
+layout_group(int tg, int det, const char *si, const char *ph, int emu,
+    json_t *test)
+{
+	json_t *g = json_pack("{s:i, s:s, s:s, s:b, s:[o]}", "tgId", tg,
+	    "testType", "AFT", "parameterSet", "ML-DSA-65", "deterministic", det,
+	    "tests", test);
+
+	assert_non_null(g);
+	if (si != NULL)
+		json_object_set_new(g, "signatureInterface", json_string(si));
+	if (ph != NULL)
+		json_object_set_new(g, "preHash", json_string(ph));
+	if (emu)
+		json_object_set_new(g, "externalMu", json_true());
+	return g;
+}
+
+/* The v1.1.0.40 sigGen/sigVer layout (external pure with a context,
+ * HashML-DSA, internal with external mu), which the shared data lacks:
+ * files in that layout, made here with answers from this implementation,
+ * go through run_acvp_file. This checks how the runner reads them (which
+ * groups run through which interface, HashML-DSA counted as skipped), not
+ * the answers, which NIST's files would. */
+static void
+test_acvp_layouts(void **state)
+{
+	static uint8_t pk[HL_MLDSA65_PK_BYTES], sk[HL_MLDSA65_SK_BYTES];
+	static uint8_t sig[HL_MLDSA65_SIG_BYTES], sigmu[HL_MLDSA65_SIG_BYTES];
+	const uint8_t msg[] = "hello", ctx[] = "ctx", xi[32] = { 7 };
+	uint8_t mp[2 + 3 + 5], tr[64], mu[64], rnd[32];
+	struct hl_sha3 h;
+	json_t *gen, *ver, *t;
+	char path[] = "/tmp/hl-test-mldsa-XXXXXX";
+	unsigned n, skipped;
+	int fd;
+
+	(void)state;
+	memset(rnd, 0x42, sizeof(rnd));
+	mp[0] = 0;
+	mp[1] = 3;
+	memcpy(mp + 2, ctx, 3);
+	memcpy(mp + 5, msg, 5);
+	assert_int_equal(hl_mldsa_keygen_seed(HL_MLDSA_65, xi, pk, sk), HL_OK);
+	assert_int_equal(hl_mldsa_sign(HL_MLDSA_65, sk, sizeof(sk), msg, 5, ctx,
+	    3, HL_MLDSA_DETERMINISTIC, sig), HL_OK);
+	/* mu = H(H(pk, 64) || M', 64), and the hedged signature of M' */
+	assert_int_equal(hl_sha3_open(&h), HL_OK);
+	assert_int_equal(hl_sha3_hash(&h, h.shake256, (const struct hl_sha3_in[]){
+	    { pk, sizeof(pk) } }, 1, tr, sizeof(tr)), HL_OK);
+	assert_int_equal(hl_sha3_hash(&h, h.shake256, (const struct hl_sha3_in[]){
+	    { tr, sizeof(tr) }, { mp, sizeof(mp) } }, 2, mu, sizeof(mu)), HL_OK);
+	hl_sha3_close(&h);
+	assert_int_equal(hl_mldsa_sign_internal(HL_MLDSA_65, sk, sizeof(sk), mp,
+	    sizeof(mp), rnd, sigmu), HL_OK);
+
+	gen = json_pack("{s:s, s:s, s:[]}", "algorithm", "ML-DSA", "mode",
+	    "sigGen", "testGroups");
+	ver = json_pack("{s:s, s:s, s:[]}", "algorithm", "ML-DSA", "mode",
+	    "sigVer", "testGroups");
+	assert_non_null(gen);
+	assert_non_null(ver);
+	t = json_pack("{s:i, s:o, s:o, s:o, s:o}", "tcId", 1, "sk",
+	    hexstr(sk, sizeof(sk)), "message", hexstr(msg, 5), "context",
+	    hexstr(ctx, 3), "signature", hexstr(sig, sizeof(sig)));
+	json_array_append_new(json_object_get(gen, "testGroups"),
+	    layout_group(1, 1, "external", "pure", 0, t));
+	t = json_pack("{s:i, s:o, s:o, s:s, s:s, s:s}", "tcId", 2, "sk",
+	    hexstr(sk, sizeof(sk)), "message", hexstr(msg, 5), "context", "",
+	    "hashAlg", "SHA2-256", "signature", "00");
+	json_array_append_new(json_object_get(gen, "testGroups"),
+	    layout_group(2, 1, "external", "preHash", 0, t));
+	t = json_pack("{s:i, s:o, s:o, s:o, s:o}", "tcId", 3, "sk",
+	    hexstr(sk, sizeof(sk)), "mu", hexstr(mu, sizeof(mu)), "rnd",
+	    hexstr(rnd, sizeof(rnd)), "signature", hexstr(sigmu, sizeof(sigmu)));
+	json_array_append_new(json_object_get(gen, "testGroups"),
+	    layout_group(3, 0, "internal", NULL, 1, t));
+	t = json_pack("{s:i, s:b, s:o, s:o, s:o, s:o}", "tcId", 4, "testPassed", 1,
+	    "pk", hexstr(pk, sizeof(pk)), "message", hexstr(msg, 5), "context",
+	    hexstr(ctx, 3), "signature", hexstr(sig, sizeof(sig)));
+	json_array_append_new(json_object_get(ver, "testGroups"),
+	    layout_group(4, 0, "external", "pure", 0, t));
+	t = json_pack("{s:i, s:b, s:o, s:o, s:s, s:o}", "tcId", 5, "testPassed", 0,
+	    "pk", hexstr(pk, sizeof(pk)), "message", hexstr(msg, 5), "context",
+	    "637479", "signature", hexstr(sig, sizeof(sig)));
+	json_array_append_new(json_object_get(ver, "testGroups"),
+	    layout_group(5, 0, "external", "pure", 0, t));
+	t = json_pack("{s:i, s:b, s:o, s:o, s:o}", "tcId", 6, "testPassed", 1,
+	    "pk", hexstr(pk, sizeof(pk)), "mu", hexstr(mu, sizeof(mu)),
+	    "signature", hexstr(sigmu, sizeof(sigmu)));
+	json_array_append_new(json_object_get(ver, "testGroups"),
+	    layout_group(6, 0, "internal", NULL, 1, t));
+	t = json_pack("{s:i, s:b, s:o, s:o, s:s, s:s, s:s}", "tcId", 7,
+	    "testPassed", 1, "pk", hexstr(pk, sizeof(pk)), "message",
+	    hexstr(msg, 5), "context", "", "hashAlg", "SHA2-256", "signature", "00");
+	json_array_append_new(json_object_get(ver, "testGroups"),
+	    layout_group(7, 0, "external", "preHash", 0, t));
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	close(fd);
+	assert_int_equal(json_dump_file(gen, path, JSON_COMPACT), 0);
+	n = run_acvp_file("layout", path, &skipped);
+	assert_int_equal(n, 2);
+	assert_int_equal(skipped, 1);
+	assert_int_equal(json_dump_file(ver, path, JSON_COMPACT), 0);
+	n = run_acvp_file("layout", path, &skipped);
+	assert_int_equal(n, 3);
+	assert_int_equal(skipped, 1);
+	unlink(path);
+	json_decref(gen);
+	json_decref(ver);
 }
 
 /* ---- reference models ---- */
@@ -985,6 +1167,7 @@ main(void)
 		cmocka_unit_test(test_ball_model),
 		cmocka_unit_test(test_acvp_committed),
 		cmocka_unit_test(test_acvp_shared),
+		cmocka_unit_test(test_acvp_layouts),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_external_is_internal),
 		cmocka_unit_test(test_tamper_every_byte),
