@@ -1,7 +1,11 @@
 /* bench_kem.c: ML-KEM-768/1024 keygen, encaps, decaps per second of CPU time,
  * and the full per-recipient key wrap / unwrap of every suite (hl_keys_wrap,
  * hl_keys_unwrap: x25519, x25519-mlkem768, x25519-mlkem1024), beside OpenSSL
- * X25519 (keygen, derive) and Ed25519 (sign, verify) measured in the same run.
+ * X25519 (keygen, derive) and Ed25519 (keygen, sign, verify) measured in the
+ * same run. Also the signatures: ML-DSA-44/65/87 keygen, sign (hedged, pure,
+ * with a context) and verify, and a hybrid Ed25519 + ML-DSA-65 signature
+ * (both signed, both verified) of the same 64-byte message; then the sizes
+ * ("size:" lines) and what a hybrid signature adds to an envelope.
  *
  * The machine is shared and noisy, so time is this thread's CPU time
  * (CLOCK_THREAD_CPUTIME_ID: waiting for a busy core does not count) and the
@@ -34,6 +38,7 @@
 #include "envelope.h"
 #include "errors.h"
 #include "keys.h"
+#include "mldsa.h"
 #include "mlkem.h"
 
 #define DEFAULT_ROUNDS 7
@@ -41,10 +46,12 @@
 #define RUN_SECONDS 0.2
 #define BENCH_NODE "bench/node-1"
 #define WRAP_MAX 4096
+#define SIG_CTX "hotline/bench"
 
 enum op {
 	OP_X25519_KEYGEN,
 	OP_X25519_DERIVE,
+	OP_ED25519_KEYGEN,
 	OP_ED25519_SIGN,
 	OP_ED25519_VERIFY,
 	OP_KEYGEN,
@@ -52,6 +59,19 @@ enum op {
 	OP_DECAPS,
 	OP_WRAP,
 	OP_UNWRAP,
+	OP_SIG_KEYGEN,
+	OP_SIG_SIGN,
+	OP_SIG_VERIFY,
+	OP_HYBRID_SIGN,          /* Ed25519 and ML-DSA-65 */
+	OP_HYBRID_VERIFY,
+};
+
+/* ML-DSA state of one parameter set */
+struct sig_state {
+	int param;
+	uint8_t pk[HL_MLDSA_MAX_PK_BYTES];
+	uint8_t sk[HL_MLDSA_MAX_SK_BYTES];
+	uint8_t sig[HL_MLDSA_MAX_SIG_BYTES];
 };
 
 /* ML-KEM state of one parameter set */
@@ -85,13 +105,14 @@ struct ctx {
 	uint8_t ck[HL_AES_KEY];
 	struct kem_state kem[2];
 	struct wrap_state wrap[3];
+	struct sig_state sig_ml[3];      /* ML-DSA-44, 65, 87 */
 };
 
 /* One measured line: op on kem or wrap state, ratios against ref1/ref2. */
 struct entry {
 	const char *name;
 	enum op op;
-	int idx;                 /* index into ctx.kem or ctx.wrap */
+	int idx;                 /* index into ctx.kem, ctx.wrap or ctx.sig_ml */
 	int ref1, ref2;          /* entry indices, -1: none */
 	double r[MAX_ROUNDS];    /* ops/s per round */
 };
@@ -153,6 +174,44 @@ keygen_raw(const char *name)
 	return k;
 }
 
+/* The signature operations: ML-DSA on ss, or the hybrid (Ed25519 through
+ * one(), then ML-DSA-65 in ss) of the same message. */
+static void one(struct ctx *c, enum op op, int idx);
+
+static void
+one_sig(struct ctx *c, enum op op, struct sig_state *ss)
+{
+	const uint8_t *ctx = (const uint8_t *)SIG_CTX;
+	const size_t ctxl = strlen(SIG_CTX);
+
+	if (op == OP_HYBRID_SIGN)
+		one(c, OP_ED25519_SIGN, 0);
+	if (op == OP_HYBRID_VERIFY)
+		one(c, OP_ED25519_VERIFY, 0);
+	switch (op) {
+	case OP_SIG_KEYGEN:
+		if (hl_mldsa_keygen(ss->param, ss->pk, ss->sk) != HL_OK)
+			die("ML-DSA keygen");
+		break;
+	case OP_SIG_SIGN:
+	case OP_HYBRID_SIGN:
+		if (hl_mldsa_sign(ss->param, ss->sk, hl_mldsa_sk_bytes(ss->param),
+		    c->msg, sizeof(c->msg), ctx, ctxl, HL_MLDSA_HEDGED,
+		    ss->sig) != HL_OK)
+			die("ML-DSA sign");
+		break;
+	case OP_SIG_VERIFY:
+	case OP_HYBRID_VERIFY:
+		if (hl_mldsa_verify(ss->param, ss->pk, hl_mldsa_pk_bytes(ss->param),
+		    c->msg, sizeof(c->msg), ctx, ctxl, ss->sig,
+		    hl_mldsa_sig_bytes(ss->param)) != HL_OK)
+			die("ML-DSA verify");
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 one(struct ctx *c, enum op op, int idx)
 {
@@ -169,6 +228,10 @@ one(struct ctx *c, enum op op, int idx)
 		ks = &c->kem[idx];
 	if (op == OP_WRAP || op == OP_UNWRAP)
 		ws = &c->wrap[idx];
+	if (op >= OP_SIG_KEYGEN) {
+		one_sig(c, op, &c->sig_ml[op >= OP_HYBRID_SIGN ? 1 : idx]);
+		return;
+	}
 	switch (op) {
 	case OP_X25519_KEYGEN:
 		k = keygen_raw("X25519");
@@ -179,6 +242,9 @@ one(struct ctx *c, enum op op, int idx)
 		    EVP_PKEY_derive_set_peer(pc, c->xb) != 1 ||
 		    EVP_PKEY_derive(pc, out, &len) != 1)
 			die("X25519 derive");
+		break;
+	case OP_ED25519_KEYGEN:
+		k = keygen_raw("ED25519");
 		break;
 	case OP_ED25519_SIGN:
 		len = sizeof(c->sig);
@@ -223,10 +289,31 @@ one(struct ctx *c, enum op op, int idx)
 		    memcmp(out, c->ck, HL_AES_KEY) != 0)
 			die("hl_keys_unwrap");
 		break;
+	default:
+		break;
 	}
 	EVP_PKEY_CTX_free(pc);
 	EVP_MD_CTX_free(mc);
 	EVP_PKEY_free(k);
+}
+
+/* Key and signature sizes, and the bytes a hybrid Ed25519 + ML-DSA
+ * signature takes in an envelope (the two signatures side by side). */
+static void
+print_sizes(void)
+{
+	static const int ps[3] = { HL_MLDSA_44, HL_MLDSA_65, HL_MLDSA_87 };
+	int i;
+
+	printf("size: Ed25519 pk 32 sig 64\n");
+	for (i = 0; i < 3; i++)
+		printf("size: ML-DSA-%d pk %zu sig %zu\n", ps[i],
+		    hl_mldsa_pk_bytes(ps[i]), hl_mldsa_sig_bytes(ps[i]));
+	for (i = 1; i < 3; i++)
+		printf("size: hybrid Ed25519+ML-DSA-%d pk %zu sig %zu "
+		    "(per envelope: +%zu bytes over Ed25519 alone)\n", ps[i],
+		    32 + hl_mldsa_pk_bytes(ps[i]), 64 + hl_mldsa_sig_bytes(ps[i]),
+		    hl_mldsa_sig_bytes(ps[i]));
 }
 
 static int
@@ -335,10 +422,11 @@ int
 main(int argc, char **argv)
 {
 	/* ref indices below refer to positions in this table */
-	enum { X_KG, X_DH, ED_S, ED_V };
+	enum { X_KG, X_DH, ED_KG, ED_S, ED_V };
 	static struct entry e[] = {
 		{ "X25519 keygen", OP_X25519_KEYGEN, 0, -1, -1, { 0 } },
 		{ "X25519 derive", OP_X25519_DERIVE, 0, -1, -1, { 0 } },
+		{ "Ed25519 keygen", OP_ED25519_KEYGEN, 0, -1, -1, { 0 } },
 		{ "Ed25519 sign", OP_ED25519_SIGN, 0, -1, -1, { 0 } },
 		{ "Ed25519 verify", OP_ED25519_VERIFY, 0, -1, -1, { 0 } },
 		{ "ML-KEM-768 keygen", OP_KEYGEN, 0, X_KG, -1, { 0 } },
@@ -353,6 +441,17 @@ main(int argc, char **argv)
 		{ "unwrap x25519", OP_UNWRAP, 0, X_DH, ED_V, { 0 } },
 		{ "unwrap x25519-mlkem768", OP_UNWRAP, 1, X_DH, ED_V, { 0 } },
 		{ "unwrap x25519-mlkem1024", OP_UNWRAP, 2, X_DH, ED_V, { 0 } },
+		{ "ML-DSA-44 keygen", OP_SIG_KEYGEN, 0, ED_KG, -1, { 0 } },
+		{ "ML-DSA-44 sign", OP_SIG_SIGN, 0, ED_S, -1, { 0 } },
+		{ "ML-DSA-44 verify", OP_SIG_VERIFY, 0, ED_V, -1, { 0 } },
+		{ "ML-DSA-65 keygen", OP_SIG_KEYGEN, 1, ED_KG, -1, { 0 } },
+		{ "ML-DSA-65 sign", OP_SIG_SIGN, 1, ED_S, -1, { 0 } },
+		{ "ML-DSA-65 verify", OP_SIG_VERIFY, 1, ED_V, -1, { 0 } },
+		{ "ML-DSA-87 keygen", OP_SIG_KEYGEN, 2, ED_KG, -1, { 0 } },
+		{ "ML-DSA-87 sign", OP_SIG_SIGN, 2, ED_S, -1, { 0 } },
+		{ "ML-DSA-87 verify", OP_SIG_VERIFY, 2, ED_V, -1, { 0 } },
+		{ "hybrid sign ed25519-mldsa65", OP_HYBRID_SIGN, 1, ED_S, -1, { 0 } },
+		{ "hybrid verify ed25519-mldsa65", OP_HYBRID_VERIFY, 1, ED_V, -1, { 0 } },
 	};
 	const size_t ne = sizeof(e) / sizeof(e[0]);
 	static struct ctx c;
@@ -385,6 +484,12 @@ main(int argc, char **argv)
 		    hl_mlkem_encaps(c.kem[i].param, c.kem[i].ek,
 		    hl_mlkem_ek_bytes(c.kem[i].param), c.kem[i].ct, c.kem[i].ss) != HL_OK)
 			die("ML-KEM setup");
+	for (i = 0; i < 3; i++) {
+		c.sig_ml[i].param = i == 0 ? HL_MLDSA_44 : i == 1 ? HL_MLDSA_65 :
+		    HL_MLDSA_87;
+		one(&c, OP_SIG_KEYGEN, i);
+		one(&c, OP_SIG_SIGN, i);
+	}
 	keys_setup(&c);
 
 	for (j = 0; j < ne; j++)     /* warm-up */
@@ -397,7 +502,7 @@ main(int argc, char **argv)
 	for (j = 0; j < ne; j++) {
 		memcpy(v, e[j].r, sizeof(double) * (size_t)rounds);
 		med = median(v, rounds);
-		printf("%-24s %10.0f ops/s", e[j].name, med);
+		printf("%-30s %10.0f ops/s", e[j].name, med);
 		if (e[j].ref1 >= 0) {
 			for (i = 0; i < rounds; i++)
 				v[i] = e[j].r[i] / e[e[j].ref1].r[i];
@@ -412,6 +517,7 @@ main(int argc, char **argv)
 	}
 	printf("bench_kem: ratio = ops/s divided by the reference op's ops/s in the "
 	    "same round, median over rounds (> 1: faster than the reference)\n");
+	print_sizes();
 	hl_keys_free(c.keys);
 	cleanup();
 	EVP_PKEY_free(c.xa);

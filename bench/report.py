@@ -392,6 +392,34 @@ w("| one partner | %s | %s |" % (fstat(floors(1, "p50"), " µs"), fstat(floors(1
 w("| three partners (three wraps) | %s | %s |" % (fstat(floors(3, "p50"), " µs"), fstat(floors(3, "p99"), " µs")))
 w("")
 
+w("## Signatures: ML-DSA beside Ed25519")
+w("")
+w("ML-DSA (FIPS 204, `src/mldsa.c`; pure, hedged signing with a context string) and "
+  "OpenSSL's Ed25519 in the same `bench_kem` run (CPU time of one thread, median over "
+  "its rounds), a 64-byte message; the hybrid signs (verifies) with both. Not used by "
+  "envelopes yet: these are the costs and sizes a hybrid signature would bring.")
+w("")
+w("| | keygen | sign | verify | public key | signature | reproduce |")
+w("|---|---|---|---|---|---|---|")
+for t, k in [("Ed25519 (OpenSSL)", "Ed25519"), ("ML-DSA-44", "ML_DSA_44"),
+             ("ML-DSA-65", "ML_DSA_65"), ("ML-DSA-87", "ML_DSA_87")]:
+    w("| %s | %s per s | %s per s | %s per s | %s B | %s B | `%s` |" % (
+        t, fmt(num("kem.%s_keygen_per_s" % k)), fmt(num("kem.%s_sign_per_s" % k)),
+        fmt(num("kem.%s_verify_per_s" % k)), R.get("size.%s_pk" % k, "?"),
+        R.get("size.%s_sig" % k, "?"), R.get("cmd.kem", "bench_kem")))
+w("| hybrid Ed25519 + ML-DSA-65 | — | %s per s | %s per s | %s B | %s B | same |" % (
+    fmt(num("kem.hybrid_sign_ed25519_mldsa65_per_s")),
+    fmt(num("kem.hybrid_verify_ed25519_mldsa65_per_s")),
+    R.get("size.hybrid_Ed25519_ML_DSA_65_pk", "?"), R.get("size.hybrid_Ed25519_ML_DSA_65_sig", "?")))
+w("")
+_ed, _h65, _h87 = (num("size.Ed25519_sig"), num("size.hybrid_Ed25519_ML_DSA_65_sig"),
+                   num("size.hybrid_Ed25519_ML_DSA_87_sig"))
+if None not in (_ed, _h65, _h87):
+    w("A hybrid signature makes every signed envelope %d bytes larger than "
+      "Ed25519 alone with ML-DSA-65 (%d bytes in all), %d with ML-DSA-87 (%d in all)." % (
+          _h65 - _ed, _h65, _h87 - _ed, _h87))
+    w("")
+
 w("## hotline: FLASH latency, API call on JPN to stored, verified and in the inbox")
 w("")
 w("Four nodes (JPN, KOR, USA, NATO) on loopback, hybrid suite x25519-mlkem768, "

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "fit.h"
 #include "mlkem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,14 +37,6 @@ setup(void)
 			abort();
 	}
 	ready = 1;
-}
-
-/* data cut or zero-padded to exactly n bytes in buf */
-static void
-fit(uint8_t *buf, size_t n, const uint8_t *data, size_t size)
-{
-	memset(buf, 0, n);
-	memcpy(buf, data, size < n ? size : n);
 }
 
 static void

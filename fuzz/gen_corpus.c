@@ -1,6 +1,6 @@
 /* gen_corpus.c: writes the seed corpora fuzz/corpus/{envelope,receipt,
  * descriptor,label,frame,linkmsg}/ from real sealed objects (fresh keys in a
- * temporary directory). Run by scripts/fuzz.sh --gen-seeds; the seeds are
+ * temporary directory), and fuzz/corpus/mldsa/ (fixed keys). Run by scripts/fuzz.sh --gen-seeds; the seeds are
  * committed. usage: gen_corpus CORPUS_DIR */
 #include <stdlib.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include "envelope.h"
 #include "keys.h"
 #include "label.h"
+#include "mldsa_fixed.h"
 #include "seal.h"
 
 static const char *corpus;
@@ -39,6 +40,51 @@ put(const char *dir, const char *name, const uint8_t *p, size_t n)
 	snprintf(path, sizeof(path), "%s/%s/%s", corpus, dir, name);
 	if ((f = fopen(path, "wb")) == NULL || fwrite(p, 1, n, f) != n || fclose(f) != 0)
 		die(path);
+}
+
+/* fuzz/corpus/mldsa/: per parameter set (first byte 0, 1, 2) the fixed valid
+ * signature, one with a bad hint count, the public key, a context-and-message
+ * split and the internal M' that verify; an empty and a short input. */
+static void
+mldsa_seeds(void)
+{
+	static uint8_t pk[HL_MLDSA_MAX_PK_BYTES], sk[HL_MLDSA_MAX_SK_BYTES];
+	static uint8_t in[1 + HL_MLDSA_MAX_SIG_BYTES];
+	const size_t ml = strlen(FUZZ_MLDSA_MSG), cl = strlen(FUZZ_MLDSA_CTX);
+	char name[32];
+	size_t sigl, pkl;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		sigl = hl_mldsa_sig_bytes(fuzz_mldsa_params[i]);
+		pkl = hl_mldsa_pk_bytes(fuzz_mldsa_params[i]);
+		in[0] = (uint8_t)i;
+		if (fuzz_mldsa_fixed(fuzz_mldsa_params[i], pk, sk, in + 1) != HL_OK)
+			die("mldsa");
+		snprintf(name, sizeof(name), "sig%d", fuzz_mldsa_params[i]);
+		put("mldsa", name, in, 1 + sigl);
+		in[sigl] ^= 0x7f;         /* the last hint count */
+		snprintf(name, sizeof(name), "sig%d-hint", fuzz_mldsa_params[i]);
+		put("mldsa", name, in, 1 + sigl);
+		memcpy(in + 1, pk, pkl);
+		snprintf(name, sizeof(name), "pk%d", fuzz_mldsa_params[i]);
+		put("mldsa", name, in, 1 + pkl);
+		in[1] = (uint8_t)cl;
+		memcpy(in + 2, FUZZ_MLDSA_CTX, cl);
+		memcpy(in + 2 + cl, FUZZ_MLDSA_MSG, ml);
+		snprintf(name, sizeof(name), "ctx%d", fuzz_mldsa_params[i]);
+		put("mldsa", name, in, 2 + cl + ml);
+		in[1] = 0;
+		in[2] = (uint8_t)cl;
+		memcpy(in + 3, FUZZ_MLDSA_CTX, cl);
+		memcpy(in + 3 + cl, FUZZ_MLDSA_MSG, ml);
+		snprintf(name, sizeof(name), "mprime%d", fuzz_mldsa_params[i]);
+		put("mldsa", name, in, 3 + cl + ml);
+	}
+	put("mldsa", "empty", in, 0);
+	memset(in, 0xa5, 101);
+	in[0] = 1;
+	put("mldsa", "short", in, 101);
 }
 
 static void
@@ -216,6 +262,7 @@ main(int argc, char **argv)
 	if (argc != 2)
 		die("usage: gen_corpus CORPUS_DIR");
 	corpus = argv[1];
+	mldsa_seeds();
 	if (mkdtemp(tmp) == NULL)
 		die("mkdtemp");
 	ka = node(tmp, "a", "JPN/tokyo-1", &ca, &cal);

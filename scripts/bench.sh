@@ -2,7 +2,8 @@
 # scripts/bench.sh BUILD: the whole benchmark of `make bench` (issue 8).
 #
 # In one run on this machine: the machine's limits (loopback RTT, fsync,
-# openssl speed, bench_kem), hotline with four nodes on loopback (FLASH
+# openssl speed, bench_kem: ML-KEM, key wraps, ML-DSA beside Ed25519),
+# hotline with four nodes on loopback (FLASH
 # latency to one and three partners, idle and during a file and a TAXII bulk
 # transfer; sustained envelopes/s with CPU and RSS, one envelope a request and
 # with the batch endpoint; perf CPU breakdowns), the same
@@ -377,6 +378,12 @@ cp "$T/kem.txt" "$RAW/kem.txt"
 awk '/ops\/s/ { n = $0; sub(/ +[0-9]+ ops\/s.*/, "", n); gsub(/[^A-Za-z0-9]+/, "_", n);
 	for (i = 1; i <= NF; i++) if ($(i+1) == "ops/s") { print "kem." n "_per_s=" $i; break } }' \
 	"$T/kem.txt" >>"$R"
+# its signature sizes ("size: NAME pk N sig N"): size.NAME_pk, size.NAME_sig
+awk '/^size: / { n = $0; sub(/^size: /, "", n); sub(/ pk .*/, "", n); gsub(/[^A-Za-z0-9]+/, "_", n);
+	for (i = 1; i < NF; i++) if ($i == "pk" || $i == "sig") print "size." n "_" $i "=" $(i+1) }' \
+	"$T/kem.txt" >>"$R"
+# the signature rows on the terminal too (docs/BENCHMARKS.md has them all)
+grep -E '^(Ed25519|ML-DSA|hybrid|size:)' "$T/kem.txt" | sed 's/^/bench: /' >&2
 put cmd.kem "bench_kem 3"
 
 # ---- the repeated, interleaved runs

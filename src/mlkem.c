@@ -1,8 +1,8 @@
 /* mlkem.c: ML-KEM-768 and ML-KEM-1024 (FIPS 203, August 2024).
  *
- * The only hand-written cryptography in hotline. Hash functions come from
- * OpenSSL 3.0 through EVP (SHA3-256 = H, SHA3-512 = G, SHAKE256 = J and PRF,
- * SHAKE128 = XOF); everything else (NTT, sampling, compression, K-PKE and the
+ * Hand-written cryptography, like mldsa.c. Hash functions come from
+ * OpenSSL 3.0 through EVP (sha3.h: SHA3-256 = H, SHA3-512 = G, SHAKE256 = J
+ * and PRF, SHAKE128 = XOF); everything else (NTT, sampling, compression, K-PKE and the
  * Fujisaki-Okamoto wrapper) is here. The arithmetic follows the structure of
  * the public-domain Kyber reference (pq-crystals/kyber): signed 16-bit
  * coefficients, Montgomery multiplication, Barrett reduction.
@@ -36,21 +36,16 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "ct.h"
 #include "errors.h"
 #include "mlkem.h"
+#include "sha3.h"
 
-/* Constant-time validation: tests/tools/ct_mlkem.c marks secret inputs as
- * undefined for valgrind memcheck. Values that FIPS 203 makes public but that
- * are computed from secrets (rho, derived from d in KeyGen) are declared
- * defined again here. Outside valgrind the client request is a few no-op
- * instructions. */
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define HL_DECLASSIFY(p, n) ((void)VALGRIND_MAKE_MEM_DEFINED((p), (n)))
-#endif
-#endif
-#if !defined(HL_DECLASSIFY) || defined(HL_MLKEM_CT_NO_DECLASSIFY)
+/* Constant-time validation (ct.h): tests/tools/ct_mlkem.c marks secret
+ * inputs as undefined for valgrind memcheck. Values that FIPS 203 makes
+ * public but that are computed from secrets (rho, derived from d in KeyGen)
+ * are declared defined again with HL_DECLASSIFY. */
+#ifdef HL_MLKEM_CT_NO_DECLASSIFY
 /* HL_MLKEM_CT_NO_DECLASSIFY: checker self-test (mk/mlkem.mk) showing that
  * valgrind tracks secrets through OpenSSL's SHA3 (rho is then flagged). */
 #undef HL_DECLASSIFY
@@ -121,62 +116,16 @@ static const int16_t zetas[128] = {
 static volatile unsigned broken_hits;
 #endif
 
-/* ---- hash functions: fetched for each operation ---- */
+/* ---- hash functions: fetched for each operation (sha3.h) ---- */
 
-/* The four hash functions and one context, for one operation: the process
- * keeps no state of its own (fetching all four costs well under 1 us). */
-struct md {
-	EVP_MD_CTX *ctx;
-	EVP_MD *sha3_256, *sha3_512, *shake128, *shake256;
-};
-
-static void
-md_close(struct md *m)
-{
-	EVP_MD_CTX_free(m->ctx);
-	EVP_MD_free(m->sha3_256);
-	EVP_MD_free(m->sha3_512);
-	EVP_MD_free(m->shake128);
-	EVP_MD_free(m->shake256);
-	memset(m, 0, sizeof(*m));
-}
-
-/* HL_ERR_CRYPTO if OpenSSL has no SHA3 or no memory (m is closed then). */
+/* out = md(a || b), outlen bytes (the XOF's, or the digest's size). */
 static int
-md_open(struct md *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->sha3_256 = EVP_MD_fetch(NULL, "SHA3-256", NULL);
-	m->sha3_512 = EVP_MD_fetch(NULL, "SHA3-512", NULL);
-	m->shake128 = EVP_MD_fetch(NULL, "SHAKE128", NULL);
-	m->shake256 = EVP_MD_fetch(NULL, "SHAKE256", NULL);
-	m->ctx = EVP_MD_CTX_new();
-	if (m->ctx == NULL || m->sha3_256 == NULL || m->sha3_512 == NULL ||
-	    m->shake128 == NULL || m->shake256 == NULL) {
-		md_close(m);
-		return HL_ERR_CRYPTO;
-	}
-	return HL_OK;
-}
-
-/* out = md(a || b), outlen bytes (XOF if xof != 0, else the full digest). */
-static int
-digest(const struct md *hs, const EVP_MD *md, int xof, const uint8_t *a,
+digest(const struct hl_sha3 *hs, const EVP_MD *md, const uint8_t *a,
     size_t alen, const uint8_t *b, size_t blen, uint8_t *out, size_t outlen)
 {
-	unsigned int got = 0;
+	const struct hl_sha3_in in[2] = { { a, alen }, { b, blen } };
 
-	if (EVP_DigestInit_ex(hs->ctx, md, NULL) != 1 ||
-	    EVP_DigestUpdate(hs->ctx, a, alen) != 1)
-		return HL_ERR_CRYPTO;
-	if (blen != 0 && EVP_DigestUpdate(hs->ctx, b, blen) != 1)
-		return HL_ERR_CRYPTO;
-	if (xof)
-		return EVP_DigestFinalXOF(hs->ctx, out, outlen) == 1 ?
-		    HL_OK : HL_ERR_CRYPTO;
-	if (EVP_DigestFinal_ex(hs->ctx, out, &got) != 1 || got != outlen)
-		return HL_ERR_CRYPTO;
-	return HL_OK;
+	return hl_sha3_hash(hs, md, in, 2, out, outlen);
 }
 
 /* ---- arithmetic mod q, constant time ---- */
@@ -672,18 +621,19 @@ poly_frommsg(struct poly *p, const uint8_t m[32])
 
 /* Alg 7: SampleNTT(rho || b0 || b1). Public data: may branch. */
 static int
-sample_ntt(const struct md *hs, const uint8_t rho[32], uint8_t b0, uint8_t b1,
-    struct poly *a)
+sample_ntt(const struct hl_sha3 *hs, const uint8_t rho[32], uint8_t b0,
+    uint8_t b1, struct poly *a)
 {
 	uint8_t buf[XOF_MAX];
 	int16_t c[N + 1];       /* a candidate is stored before it is counted */
 	const uint8_t ij[2] = { b0, b1 };
+	const struct hl_sha3_in in[2] = { { rho, 32 }, { ij, 2 } };
 	size_t have = XOF_FIRST, pos = 0;
 	unsigned n = 0;
 	uint16_t d1, d2;
 	int r = HL_ERR_CRYPTO;
 
-	if (digest(hs, hs->shake128, 1, rho, 32, ij, 2, buf, have) != HL_OK)
+	if (hl_sha3_hash(hs, hs->shake128, in, 2, buf, have) != HL_OK)
 		goto out;
 	for (;;) {
 		/* no branch on the candidate (rejections are unpredictable):
@@ -698,10 +648,7 @@ sample_ntt(const struct md *hs, const uint8_t rho[32], uint8_t b0, uint8_t b1,
 		}
 		if (n >= N)
 			break;
-		if (2 * have > XOF_MAX)
-			goto out;
-		have *= 2;
-		if (digest(hs, hs->shake128, 1, rho, 32, ij, 2, buf, have) !=
+		if (hl_sha3_more(hs, hs->shake128, in, 2, buf, &have, XOF_MAX) !=
 		    HL_OK)
 			goto out;
 	}
@@ -713,7 +660,7 @@ out:
 
 /* Alg 8 with eta = 2 (both parameter sets here): CBD of PRF_2(seed, nonce). */
 static int
-sample_cbd2(const struct md *hs, const uint8_t seed[32], unsigned nonce,
+sample_cbd2(const struct hl_sha3 *hs, const uint8_t seed[32], unsigned nonce,
     struct poly *p)
 {
 	uint8_t buf[128];
@@ -721,7 +668,7 @@ sample_cbd2(const struct md *hs, const uint8_t seed[32], unsigned nonce,
 	size_t i;
 	int r;
 
-	r = digest(hs, hs->shake256, 1, seed, 32, &b, 1, buf, sizeof(buf));
+	r = digest(hs, hs->shake256, seed, 32, &b, 1, buf, sizeof(buf));
 	if (r != HL_OK)
 		goto out;
 	/* each byte gives two coefficients (a0 + a1) - (b0 + b1) of 4 bits */
@@ -774,7 +721,7 @@ hl_mlkem_ct_bytes(int param)
 /* Alg 13 with (rho, sigma) given: ek = ByteEncode_12(t) || rho,
  * dk_pke = ByteEncode_12(s). */
 static int
-pke_keygen(const struct md *hs, const struct mlkem_params *pp,
+pke_keygen(const struct hl_sha3 *hs, const struct mlkem_params *pp,
     const uint8_t rho[32], const uint8_t sigma[32], uint8_t *ek, uint8_t *dk)
 {
 	struct poly s[K_MAX], e, t, a;
@@ -820,7 +767,7 @@ out:
 /* Alg 14: ct = K-PKE.Encrypt(ek, m, coins). ek has passed the modulus check
  * (encaps) or is the one stored in dk (decaps). */
 static int
-pke_encrypt(const struct md *hs, const struct mlkem_params *pp, const uint8_t *ek,
+pke_encrypt(const struct hl_sha3 *hs, const struct mlkem_params *pp, const uint8_t *ek,
     const uint8_t m[32], const uint8_t coins[32], uint8_t *ct)
 {
 	struct poly th[K_MAX], y[K_MAX], u, a, e;
@@ -935,14 +882,14 @@ hl_mlkem_check_ek(int param, const uint8_t *ek, size_t ek_len)
 
 /* H(ek) == h inside dk; dk has the right length. ek and h are public. */
 static int
-dk_hash_check(const struct md *hs, const struct mlkem_params *pp,
+dk_hash_check(const struct hl_sha3 *hs, const struct mlkem_params *pp,
     const uint8_t *dk)
 {
 	uint8_t h[32];
 	const uint8_t *ek = dk + POLY_BYTES * pp->k;
 	int r;
 
-	r = digest(hs, hs->sha3_256, 0, ek, pp->ek_len, NULL, 0, h, sizeof(h));
+	r = digest(hs, hs->sha3_256, ek, pp->ek_len, NULL, 0, h, sizeof(h));
 	if (r != HL_OK)
 		return r;
 	if (CRYPTO_memcmp(h, ek + pp->ek_len, sizeof(h)) != 0)
@@ -954,19 +901,19 @@ int
 hl_mlkem_check_dk(int param, const uint8_t *dk, size_t dk_len)
 {
 	const struct mlkem_params *pp = params_get(param);
-	struct md hm = { NULL, NULL, NULL, NULL, NULL };
-	const struct md *hs = &hm;
+	struct hl_sha3 hm = { NULL, NULL, NULL, NULL, NULL };
+	const struct hl_sha3 *hs = &hm;
 	int r = HL_ERR_INTERNAL;
 
 	if (pp == NULL)
 		return HL_ERR_INVALID;
 	if (dk == NULL || dk_len != pp->dk_len)
 		return HL_ERR_MALFORMED;
-	if ((r = md_open(&hm)) != HL_OK)
+	if ((r = hl_sha3_open(&hm)) != HL_OK)
 		goto out;
 	r = dk_hash_check(hs, pp, dk);
 out:
-	md_close(&hm);
+	hl_sha3_close(&hm);
 	return r;
 }
 
@@ -977,8 +924,8 @@ hl_mlkem_keygen_derand(int param, const uint8_t d[static 32],
     const uint8_t z[static 32], uint8_t *ek, uint8_t *dk)
 {
 	const struct mlkem_params *pp = params_get(param);
-	struct md hm = { NULL, NULL, NULL, NULL, NULL };
-	const struct md *hs = &hm;
+	struct hl_sha3 hm = { NULL, NULL, NULL, NULL, NULL };
+	const struct hl_sha3 *hs = &hm;
 	uint8_t in[33], g[64];
 	uint8_t *h;
 	int r = HL_ERR_INTERNAL;
@@ -987,12 +934,12 @@ hl_mlkem_keygen_derand(int param, const uint8_t d[static 32],
 		return HL_ERR_INVALID;
 	memset(ek, 0, pp->ek_len);
 	memset(dk, 0, pp->dk_len);
-	if ((r = md_open(&hm)) != HL_OK)
+	if ((r = hl_sha3_open(&hm)) != HL_OK)
 		goto out;
 	/* (rho, sigma) = G(d || k) */
 	memcpy(in, d, 32);
 	in[32] = (uint8_t)pp->k;
-	if ((r = digest(hs, hs->sha3_512, 0, in, sizeof(in), NULL, 0, g,
+	if ((r = digest(hs, hs->sha3_512, in, sizeof(in), NULL, 0, g,
 	    sizeof(g))) != HL_OK)
 		goto out;
 	HL_DECLASSIFY(g, 32);            /* rho is public: it ends up in ek */
@@ -1001,7 +948,7 @@ hl_mlkem_keygen_derand(int param, const uint8_t d[static 32],
 	/* dk = dk_pke || ek || H(ek) || z */
 	memcpy(dk + POLY_BYTES * pp->k, ek, pp->ek_len);
 	h = dk + POLY_BYTES * pp->k + pp->ek_len;
-	if ((r = digest(hs, hs->sha3_256, 0, ek, pp->ek_len, NULL, 0, h,
+	if ((r = digest(hs, hs->sha3_256, ek, pp->ek_len, NULL, 0, h,
 	    32)) != HL_OK)
 		goto out;
 	memcpy(h + 32, z, 32);
@@ -1013,7 +960,7 @@ out:
 		OPENSSL_cleanse(dk, pp->dk_len);
 		memset(ek, 0, pp->ek_len);
 	}
-	md_close(&hm);
+	hl_sha3_close(&hm);
 	return r;
 }
 
@@ -1040,8 +987,8 @@ hl_mlkem_encaps_derand(int param, const uint8_t *ek, size_t ek_len,
     const uint8_t m[static 32], uint8_t *ct, uint8_t ss[static 32])
 {
 	const struct mlkem_params *pp = params_get(param);
-	struct md hm = { NULL, NULL, NULL, NULL, NULL };
-	const struct md *hs = &hm;
+	struct hl_sha3 hm = { NULL, NULL, NULL, NULL, NULL };
+	const struct hl_sha3 *hs = &hm;
 	uint8_t in[64], g[64];
 	int r = HL_ERR_INTERNAL;
 
@@ -1051,14 +998,14 @@ hl_mlkem_encaps_derand(int param, const uint8_t *ek, size_t ek_len,
 	memset(ct, 0, pp->ct_len);
 	if ((r = hl_mlkem_check_ek(param, ek, ek_len)) != HL_OK)
 		return r;
-	if ((r = md_open(&hm)) != HL_OK)
+	if ((r = hl_sha3_open(&hm)) != HL_OK)
 		goto out;
 	/* (K, r) = G(m || H(ek)) */
 	memcpy(in, m, 32);
-	if ((r = digest(hs, hs->sha3_256, 0, ek, ek_len, NULL, 0, in + 32,
+	if ((r = digest(hs, hs->sha3_256, ek, ek_len, NULL, 0, in + 32,
 	    32)) != HL_OK)
 		goto out;
-	if ((r = digest(hs, hs->sha3_512, 0, in, sizeof(in), NULL, 0, g,
+	if ((r = digest(hs, hs->sha3_512, in, sizeof(in), NULL, 0, g,
 	    sizeof(g))) != HL_OK)
 		goto out;
 	if ((r = pke_encrypt(hs, pp, ek, m, g + 32, ct)) != HL_OK)
@@ -1072,7 +1019,7 @@ out:
 		OPENSSL_cleanse(ss, 32);
 		memset(ct, 0, pp->ct_len);
 	}
-	md_close(&hm);
+	hl_sha3_close(&hm);
 	return r;
 }
 
@@ -1098,7 +1045,7 @@ out:
 
 /* Alg 18: ML-KEM.Decaps_internal; the caller has checked the inputs. */
 static int
-decaps_internal(const struct md *hs, const struct mlkem_params *pp,
+decaps_internal(const struct hl_sha3 *hs, const struct mlkem_params *pp,
     const uint8_t *dk, const uint8_t *ct, uint8_t ss[32])
 {
 	const uint8_t *dk_pke = dk;
@@ -1114,11 +1061,11 @@ decaps_internal(const struct md *hs, const struct mlkem_params *pp,
 	/* m' = Decrypt(dk_pke, c); (K', r') = G(m' || h) */
 	pke_decrypt(pp, dk_pke, ct, in);
 	memcpy(in + 32, h, 32);
-	if ((r = digest(hs, hs->sha3_512, 0, in, sizeof(in), NULL, 0, g,
+	if ((r = digest(hs, hs->sha3_512, in, sizeof(in), NULL, 0, g,
 	    sizeof(g))) != HL_OK)
 		goto out;
 	/* K-bar = J(z || c) */
-	if ((r = digest(hs, hs->shake256, 1, z, 32, ct, pp->ct_len, kbar,
+	if ((r = digest(hs, hs->shake256, z, 32, ct, pp->ct_len, kbar,
 	    sizeof(kbar))) != HL_OK)
 		goto out;
 	/* c' = Encrypt(ek, m', r') */
@@ -1143,8 +1090,8 @@ hl_mlkem_decaps(int param, const uint8_t *dk, size_t dk_len,
     const uint8_t *ct, size_t ct_len, uint8_t ss[static 32])
 {
 	const struct mlkem_params *pp = params_get(param);
-	struct md hm = { NULL, NULL, NULL, NULL, NULL };
-	const struct md *hs = &hm;
+	struct hl_sha3 hm = { NULL, NULL, NULL, NULL, NULL };
+	const struct hl_sha3 *hs = &hm;
 	int r = HL_ERR_INTERNAL;
 
 	if (pp == NULL)
@@ -1154,7 +1101,7 @@ hl_mlkem_decaps(int param, const uint8_t *dk, size_t dk_len,
 	if (ct == NULL || ct_len != pp->ct_len || dk == NULL ||
 	    dk_len != pp->dk_len)
 		return HL_ERR_MALFORMED;
-	if ((r = md_open(&hm)) != HL_OK)
+	if ((r = hl_sha3_open(&hm)) != HL_OK)
 		goto out;
 	if ((r = dk_hash_check(hs, pp, dk)) != HL_OK)
 		goto out;
@@ -1162,6 +1109,6 @@ hl_mlkem_decaps(int param, const uint8_t *dk, size_t dk_len,
 out:
 	if (r != HL_OK)
 		OPENSSL_cleanse(ss, 32);
-	md_close(&hm);
+	hl_sha3_close(&hm);
 	return r;
 }

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 
+#include "acvp.h"
 #include "alloc.h"
 #include "errors.h"
 #include "mlkem.h"
@@ -47,53 +48,6 @@ struct tally {
 	unsigned fail[K_COUNT][3];
 	unsigned skip[K_COUNT][3];
 };
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex field key from the test object, else from its group. Caller frees
- * with hl_free. NULL if missing or not hex. OUT: *len. */
-static uint8_t *
-get_hex(json_t *test, json_t *group, const char *key, size_t *len)
-{
-	json_t *v = json_object_get(test, key);
-	const char *s;
-	size_t n, i;
-	uint8_t *out;
-	int hi, lo;
-
-	*len = 0;
-	if (v == NULL)
-		v = json_object_get(group, key);
-	if (!json_is_string(v))
-		return NULL;
-	s = json_string_value(v);
-	n = strlen(s);
-	if (n % 2 != 0)
-		return NULL;
-	if ((out = hl_malloc(n / 2 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < n / 2; i++) {
-		hi = hexval(s[2 * i]);
-		lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			hl_free(out);
-			return NULL;
-		}
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return out;
-}
 
 static int
 pset_index(const char *name)
@@ -135,10 +89,10 @@ run_case(int kind, int param, json_t *t, json_t *g)
 
 	switch (kind) {
 	case K_KEYGEN:
-		d = get_hex(t, g, "d", &dl);
-		z = get_hex(t, g, "z", &zl);
-		ek = get_hex(t, g, "ek", &ekl);
-		dk = get_hex(t, g, "dk", &dkl);
+		d = acvp_hex(t, g, "d", &dl);
+		z = acvp_hex(t, g, "z", &zl);
+		ek = acvp_hex(t, g, "ek", &ekl);
+		dk = acvp_hex(t, g, "dk", &dkl);
 		if (d == NULL || z == NULL || ek == NULL || dk == NULL ||
 		    dl != 32 || zl != 32)
 			break;
@@ -148,10 +102,10 @@ run_case(int kind, int param, json_t *t, json_t *g)
 		    memcmp(ek, ek2, ekl) == 0 && memcmp(dk, dk2, dkl) == 0;
 		break;
 	case K_ENCAPS:
-		ek = get_hex(t, g, "ek", &ekl);
-		m = get_hex(t, g, "m", &ml);
-		c = get_hex(t, g, "c", &cl);
-		k = get_hex(t, g, "k", &kl);
+		ek = acvp_hex(t, g, "ek", &ekl);
+		m = acvp_hex(t, g, "m", &ml);
+		c = acvp_hex(t, g, "c", &cl);
+		k = acvp_hex(t, g, "k", &kl);
 		if (ek == NULL || m == NULL || c == NULL || k == NULL ||
 		    ml != 32 || kl != 32)
 			break;
@@ -160,16 +114,16 @@ run_case(int kind, int param, json_t *t, json_t *g)
 		    memcmp(c, ct2, cl) == 0 && memcmp(k, ss, 32) == 0;
 		break;
 	case K_DECAPS:
-		dk = get_hex(t, g, "dk", &dkl);
-		c = get_hex(t, g, "c", &cl);
-		k = get_hex(t, g, "k", &kl);
+		dk = acvp_hex(t, g, "dk", &dkl);
+		c = acvp_hex(t, g, "c", &cl);
+		k = acvp_hex(t, g, "k", &kl);
 		if (dk == NULL || c == NULL || k == NULL || kl != 32)
 			break;
 		rc = hl_mlkem_decaps(param, dk, dkl, c, cl, ss);
 		ok = rc == HL_OK && memcmp(k, ss, 32) == 0;
 		break;
 	case K_DKCHECK:
-		dk = get_hex(t, g, "dk", &dkl);
+		dk = acvp_hex(t, g, "dk", &dkl);
 		tp = json_object_get(t, "testPassed");
 		if (dk == NULL || !json_is_boolean(tp))
 			break;
@@ -178,7 +132,7 @@ run_case(int kind, int param, json_t *t, json_t *g)
 		    (rc == HL_OK || rc == HL_ERR_MALFORMED);
 		break;
 	case K_EKCHECK:
-		ek = get_hex(t, g, "ek", &ekl);
+		ek = acvp_hex(t, g, "ek", &ekl);
 		tp = json_object_get(t, "testPassed");
 		if (ek == NULL || !json_is_boolean(tp))
 			break;
@@ -271,18 +225,12 @@ run_acvp_file(const char *label, const char *path)
 static void
 test_acvp_committed(void **state)
 {
-	const char *root = getenv("HOTLINE_ROOT");
 	char kg[4096], ed[4096];
 	unsigned n;
 
 	(void)state;
-	if (root == NULL || root[0] == '\0')
-		root = ".";
-	assert_true(snprintf(kg, sizeof(kg),
-	    "%s/tests/vectors/acvp-ml-kem/keyGen.json", root) < (int)sizeof(kg));
-	assert_true(snprintf(ed, sizeof(ed),
-	    "%s/tests/vectors/acvp-ml-kem/encapDecap.json", root) <
-	    (int)sizeof(ed));
+	acvp_committed_path("acvp-ml-kem", "keyGen.json", kg, sizeof(kg));
+	acvp_committed_path("acvp-ml-kem", "encapDecap.json", ed, sizeof(ed));
 	n = run_acvp_file("subset", kg);
 	assert_int_equal(n, 4);
 	n = run_acvp_file("subset", ed);
@@ -303,22 +251,11 @@ test_acvp_shared(void **state)
 	};
 	/* 768 + 1024 cases per file (ML-KEM-512 is counted as skipped) */
 	static const unsigned expect[] = { 50, 110, 50, 70 };
-	const char *base = getenv("HOTLINE_SHARED_DATA");
 	char dir[4096], path[4096];
-	struct stat st;
 	size_t i;
 
 	(void)state;
-	if (base == NULL || base[0] == '\0') {
-		print_message("acvp: SKIPPED (HOTLINE_SHARED_DATA not set)\n");
-		skip();
-	}
-	assert_true(snprintf(dir, sizeof(dir), "%s/acvp-ml-kem", base) <
-	    (int)sizeof(dir));
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		print_message("acvp: SKIPPED (%s absent)\n", dir);
-		skip();
-	}
+	acvp_shared_dir("acvp-ml-kem", dir, sizeof(dir));
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		assert_true(snprintf(path, sizeof(path), "%s/%s", dir,
 		    files[i]) < (int)sizeof(path));
