@@ -43,10 +43,10 @@ words_text(size_t bytes, uint64_t seed)
 		exit(2);
 	while (i + 13 < bytes) {
 		seed += GOLDEN;
-		n = 2 + mix64(seed) % 10;
+		n = 2 + hl_mix64(seed) % 10;
 		for (k = 0; k < n; k++)
-			t[i++] = (char)('a' + mix64(seed + k) % 26);
-		t[i++] = mix64(seed ^ 7) % 12 == 0 ? '.' : ' ';
+			t[i++] = (char)('a' + hl_mix64(seed + k) % 26);
+		t[i++] = hl_mix64(seed ^ 7) % 12 == 0 ? '.' : ' ';
 		if (t[i - 1] == '.')
 			t[i++] = ' ';
 	}
@@ -62,7 +62,7 @@ own_hash(const char *w, size_t n)
 
 	for (i = 0; i < n; i++)
 		h = (h ^ (unsigned char)w[i]) * FNV_PRIME;
-	return mix64(h);
+	return hl_mix64(h);
 }
 
 static void

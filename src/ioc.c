@@ -9,8 +9,9 @@
  *    the value's indicators and the indicator's values.
  * Tables use linear probing with the key's hash beside the index (a probe
  * reads no array) and backward-shift deletion (no tombstones); hashes are
- * SipHash-1-3 under a random key, so indicators crafted to collide cannot
- * make adds quadratic. Freed entries go on free lists.
+ * hl_mixhash (a table hash, not a cryptographic one) under a random seed
+ * per set, so collisions cannot be prepared offline; indicators come from
+ * authenticated partners, and an event's values only probe. Freed entries go on free lists.
  *
  * Which prefix lengths to probe: for IPv4, a bit per length for each /16
  * (v4len, 512 KiB) says which lengths have a prefix overlapping it, so an
@@ -27,6 +28,7 @@
 
 #include "alloc.h"
 #include "ioc.h"
+#include "mixhash.h"
 
 #define NIL 0u                  /* indices are 1-based; 0 is none */
 #define INITIAL 1024u
@@ -76,7 +78,7 @@ struct vkey {
 };
 
 struct hl_ioc_set {
-	uint64_t key[2];        /* SipHash key */
+	uint64_t key[2];        /* the table hashes' random seeds */
 	struct table ids, vals;
 	struct iind *inds;
 	struct ival *vs;
@@ -93,43 +95,6 @@ struct hl_ioc_set {
 	uint8_t (*addrs)[16];
 };
 
-/* ---- SipHash-1-3 ---- */
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do { \
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-} while (0)
-
-static uint64_t
-siphash13(const uint64_t k[2], uint8_t tweak, const uint8_t *p, size_t n)
-{
-	uint64_t v0 = 0x736f6d6570736575ull ^ k[0], v1 = 0x646f72616e646f6dull ^ k[1] ^ tweak;
-	uint64_t v2 = 0x6c7967656e657261ull ^ k[0], v3 = 0x7465646279746573ull ^ k[1] ^ tweak;
-	uint64_t m, b = (uint64_t)n << 56;
-	size_t i, j, end = n & ~(size_t)7;
-
-	for (i = 0; i < end; i += 8) {
-		for (m = 0, j = 0; j < 8; j++)
-			m |= (uint64_t)p[i + j] << (8 * j);
-		v3 ^= m;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (j = 0; j < (n & 7); j++)
-		b |= (uint64_t)p[end + j] << (8 * j);
-	v3 ^= b;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
 static void
 key_hash(const struct hl_ioc_set *set, struct vkey *k)
 {
@@ -138,9 +103,9 @@ key_hash(const struct hl_ioc_set *set, struct vkey *k)
 	if (k->kind == HL_OBS_IPV4 || k->kind == HL_OBS_IPV6) {
 		buf[0] = k->plen;
 		memcpy(buf + 1, k->p, k->len);
-		k->hash = (uint32_t)siphash13(set->key, k->kind, buf, 1u + k->len);
+		k->hash = (uint32_t)hl_mixhash(set->key[0] ^ k->kind, buf, 1u + k->len);
 	} else {
-		k->hash = (uint32_t)siphash13(set->key, k->kind, k->p, k->len);
+		k->hash = (uint32_t)hl_mixhash(set->key[0] ^ k->kind, k->p, k->len);
 	}
 }
 
@@ -382,7 +347,7 @@ val_release(struct hl_ioc_set *set, uint32_t i)
 static uint32_t
 id_hash(const struct hl_ioc_set *set, const char *id, size_t n)
 {
-	return (uint32_t)siphash13(set->key, 0xff, (const uint8_t *)id, n);
+	return (uint32_t)hl_mixhash(set->key[1], (const uint8_t *)id, n);
 }
 
 static uint32_t

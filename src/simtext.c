@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "mixhash.h"
 #include "simtext.h"
 #include "utf8.h"
 
-#define GOLDEN 0x9e3779b97f4a7c15ull      /* 2^64 / phi: splitmix64's step */
+#define GOLDEN HL_MIXHASH_GOLDEN
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
 #define SHINGLE_MAX 8                     /* longest shingle sign_with() takes */
@@ -28,14 +29,6 @@ static const char *const stop_words[] = {
 	"with", "would", "you",
 };
 
-/* splitmix64's output function: a bijection that spreads every input bit */
-static uint64_t
-mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* ---- normalisation ---- */
 
@@ -197,11 +190,11 @@ shingle(struct shingler *s, unsigned m)
 	uint32_t v;
 
 	for (j = 0; j < m; j++)
-		h = mix64(h ^ s->ring[(s->nw - m + j) % s->k]);
+		h = hl_mix64(h ^ s->ring[(s->nw - m + j) % s->k]);
 	step = h;
 	for (i = 0; i < HL_SIMTEXT_HASHES; i++) {
 		step += GOLDEN;
-		v = (uint32_t)(mix64(step) >> 32);
+		v = (uint32_t)(hl_mix64(step) >> 32);
 		if (v < s->sig->min[i])
 			s->sig->min[i] = v;
 	}
@@ -221,7 +214,7 @@ word_end(struct shingler *s)
 		    sizeof(stop_words[0]), stop_cmp) != NULL)
 			return;
 	}
-	s->ring[s->nw % s->k] = mix64(s->h);
+	s->ring[s->nw % s->k] = hl_mix64(s->h);
 	s->nw++;
 	if (s->nw >= s->k)
 		shingle(s, s->k);
@@ -428,14 +421,14 @@ band_key(const struct hl_simtext_sig *sig, unsigned b)
 	unsigned r;
 
 	for (r = 0; r < HL_SIMTEXT_ROWS; r++)
-		h = mix64(h ^ sig->min[b * HL_SIMTEXT_ROWS + r]);
+		h = hl_mix64(h ^ sig->min[b * HL_SIMTEXT_ROWS + r]);
 	return (uint32_t)(h >> 32);
 }
 
 static size_t
 bucket(const struct hl_simtext_index *idx, uint32_t key)
 {
-	return (size_t)mix64(key) & (idx->nhead - 1);
+	return (size_t)hl_mix64(key) & (idx->nhead - 1);
 }
 
 static void

@@ -85,7 +85,7 @@ static uint64_t
 rng(void)
 {
 	rng_state += GOLDEN;
-	return mix64(rng_state);
+	return hl_mix64(rng_state);
 }
 
 static unsigned

@@ -316,8 +316,8 @@ family_text(unsigned fam, unsigned version, uint64_t *rs)
 	assert_non_null(t);
 	for (i = 0; i < 60; i++) {
 		*rs += GOLDEN;
-		if (version > 0 && mix64(*rs) % 10 < version)
-			p += sprintf(p, "w%u ", (unsigned)(mix64(*rs ^ 1) % 5000));
+		if (version > 0 && hl_mix64(*rs) % 10 < version)
+			p += sprintf(p, "w%u ", (unsigned)(hl_mix64(*rs ^ 1) % 5000));
 		else
 			p += sprintf(p, "f%uw%u ", fam, i);
 		if (i % 12 == 11)
