@@ -539,9 +539,9 @@ static void
 print_narr_end(const char *role, const json_t *e)
 {
 	printf("    %s ", role);
-	hl_cli_put_clean(stdout, hl_cli_jstr(e, "origin_partner"), 0, 8);
+	hl_cli_put_clean(stdout, hl_cli_jstr(e, "origin_partner"), 0, 0);
 	printf(": ");
-	hl_cli_put_clean(stdout, hl_cli_jstr(e, "name"), 0, 80);
+	hl_cli_put_clean(stdout, hl_cli_jstr(e, "name"), 0, 0);
 	printf(" (");
 	hl_cli_put_clean(stdout, hl_cli_jstr(e, "id"), 0, 0);
 	printf(")\n           ");
@@ -583,9 +583,9 @@ stix_narratives(struct hl_cli *c, int argc, char **argv)
 		const json_t *src = json_object_get(x, "source"), *dst = json_object_get(x, "target");
 
 		printf("same narrative reported by ");
-		hl_cli_put_clean(stdout, hl_cli_jstr(dst, "origin_partner"), 0, 8);
+		hl_cli_put_clean(stdout, hl_cli_jstr(dst, "origin_partner"), 0, 0);
 		printf(" and ");
-		hl_cli_put_clean(stdout, hl_cli_jstr(src, "origin_partner"), 0, 8);
+		hl_cli_put_clean(stdout, hl_cli_jstr(src, "origin_partner"), 0, 0);
 		printf(": similarity %.2f\n", json_real_value(json_object_get(x, "similarity")));
 		print_narr_end("earlier", dst);
 		print_narr_end("newer  ", src);
