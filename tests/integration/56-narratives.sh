@@ -28,17 +28,11 @@ GREEN=marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb
 AMBER=marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421
 
 fed_init JPN,KOR,USA
-hash=$(sed -n 's/^password = //p' "$(conf JPN)" | head -n1)
 for p in JPN KOR USA; do
 	ceiling=UNCLASSIFIED
 	[ "$p" = USA ] && ceiling=RESTRICTED
+	conf_low_operator $p
 	cat >>"$(conf $p)" <<EOF
-
-[operator low]
-role = analyst
-clearance = UNCLASSIFIED
-nationality = $p
-password = $hash
 
 [collection narr]
 title = narratives
