@@ -194,7 +194,7 @@ narr_link(struct hl_narr *n, const struct hl_stix_row *newer, const char *newer_
 	prov.source = HL_STIX_LOCAL;
 	(void)snprintf(prov.partner, sizeof(prov.partner), "%s", n->cfg->partner);
 	(void)snprintf(prov.node, sizeof(prov.node), "%s", n->cfg->node);
-	(void)snprintf(prov.added_by, sizeof(prov.added_by), "%s", HL_NARR_ACTOR);
+	(void)snprintf(prov.added_by, sizeof(prov.added_by), "%s", n->cfg->node);
 	(void)snprintf(detail, sizeof(detail), "relationship=%s source=%s source_origin=%s "
 	    "target=%s target_origin=%s similarity=%.2f collection=%s", rid, newer->id, newer_who,
 	    old->id, old->who, sim, newer->collection);
@@ -203,7 +203,7 @@ narr_link(struct hl_narr *n, const struct hl_stix_row *newer, const char *newer_
 	began = 1;
 	if ((r = hl_stixdb_put(n->d, newer->collection, o, enc, enclen, &prov, NULL,
 	    &added)) != HL_OK ||
-	    (added && (r = hl_store_audit(n->store, "stix-narrative", NULL, HL_NARR_ACTOR, detail,
+	    (added && (r = hl_store_audit(n->store, "stix-narrative", NULL, n->cfg->node, detail,
 	    hl_now_ms())) != HL_OK))
 		goto out;
 	began = 0;
@@ -441,7 +441,7 @@ hl_narr_list(struct hl_narr *n, const struct hl_operator_conf *op,
 			if ((r = hl_stixdb_objects(n->d, &q, &rows, &nrows, &more)) != HL_OK)
 				goto out;
 			for (i = 0; i < nrows && json_array_size(arr) < HL_NARR_LIST_MAX; i++) {
-				if (strcmp(rows[i].prov.added_by, HL_NARR_ACTOR) == 0 &&
+				if (strcmp(rows[i].prov.added_by, n->cfg->node) == 0 &&
 				    rows[i].prov.source == HL_STIX_LOCAL &&
 				    (r = narr_pair(n, &rows[i], op, may_read, arg, arr)) != HL_OK)
 					goto out;

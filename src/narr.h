@@ -6,8 +6,10 @@
  * (newer -> earlier), labelled with the stricter of the two labels, stored
  * in the newer object's collection and never shared. The index is in
  * memory: the first scan after a start rebuilds it from the store (links
- * found then and already stored are not made again). Used on the store's
- * thread only. */
+ * found then and already stored are not made again). A link's provenance
+ * and audit entries name the node itself (cfg->node, "JPN/node-1"), which
+ * no operator account can be called, so no account can pass an object of
+ * its own for a link. Used on the store's thread only. */
 #ifndef HL_NARR_H
 #define HL_NARR_H
 
@@ -23,7 +25,6 @@
 #define HL_NARR_PAGE 200          /* objects read per store query */
 #define HL_NARR_MATCHES_MAX 64    /* links made for one object (the first found) */
 #define HL_NARR_LIST_MAX 1000     /* pairs listed */
-#define HL_NARR_ACTOR "narratives" /* the account named in audit and provenance */
 
 struct hl_narr;
 

@@ -138,7 +138,7 @@ for p in JPN KOR USA; do
 done
 sleep 2
 for p in JPN KOR USA; do
-	expect_eq "$(db $p "select count(*) from stix_objects where type = 'relationship' and source = 0 and added_by = 'narratives'")/$(db $p "select count(*) from stix_objects where type = 'relationship' and source != 0")" \
+	expect_eq "$(db $p "select count(*) from stix_objects where type = 'relationship' and source = 0 and added_by = '$p/node-1'")/$(db $p "select count(*) from stix_objects where type = 'relationship' and source != 0")" \
 		1/0 "$p holds its own link and none from a partner (links are not shared)"
 done
 
