@@ -566,8 +566,7 @@ nk_track_alert_confidence(struct pctx *x, const char *v, char *msg, size_t ml)
 	double d;
 
 	if (!unit_real(v, 0, &d)) {
-		(void)snprintf(msg, ml, "track_alert_confidence: expected a number from 0 to 1, "
-		    "got '%s'", v);
+		(void)snprintf(msg, ml, "expected a number from 0 to 1, got '%s'", v);
 		return HL_ERR_CONFIG;
 	}
 	x->c->track_alert_confidence = d;
@@ -582,8 +581,7 @@ nk_narrative_threshold(struct pctx *x, const char *v, char *msg, size_t ml)
 	double d;
 
 	if (!unit_real(v, 1, &d)) {
-		(void)snprintf(msg, ml, "narrative_threshold: expected a number above 0, at most "
-		    "1, got '%s'", v);
+		(void)snprintf(msg, ml, "expected a number above 0, at most 1, got '%s'", v);
 		return HL_ERR_CONFIG;
 	}
 	x->c->narrative_threshold = d;
