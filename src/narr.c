@@ -268,9 +268,12 @@ narr_one(struct hl_narr *n, const struct hl_stix_row *row, size_t *linked)
 	int r = HL_OK, made;
 
 	if (row->revoked || row->json == NULL ||
-	    (obj = json_loadb(row->json, row->json_len, 0, NULL)) == NULL ||
-	    hl_simtext_sign_stix(obj, &sig) != HL_OK || sig.shingles == 0)
+	    (obj = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
 		goto out;
+	if ((r = hl_simtext_sign_stix(obj, &sig)) != HL_OK || sig.shingles == 0) {
+		r = r == HL_ERR_NOMEM ? r : HL_OK;   /* else: no narrative to compare */
+		goto out;
+	}
 	narr_who(n, row, who);
 	m.n = 0;
 	if ((r = hl_simtext_index_query(n->idx, &sig, n->cfg->narrative_threshold, on_match,
@@ -316,8 +319,14 @@ hl_narr_scan(struct hl_narr *n, size_t *linked)
 			if ((r = hl_stixdb_objects(n->d, &q, &rows, &nrows, &more)) != HL_OK)
 				goto out;
 			for (i = 0; i < nrows; i++) {
-				if ((r = narr_one(n, &rows[i], &made)) != HL_OK)
+				/* out of memory or storage: this object again at the
+				 * next scan; anything else would fail again: passed by */
+				r = narr_one(n, &rows[i], &made);
+				if (r == HL_ERR_NOMEM || r == HL_ERR_STORE || r == HL_ERR_FULL)
 					goto out;
+				if (r != HL_OK)
+					log_warnx("narratives: %s not linked: %s", rows[i].id,
+					    hl_strerror(r));
 				n->after_us[c] = rows[i].date_added_us;
 			}
 			hl_stixdb_rows_free(rows, nrows);
@@ -386,7 +395,9 @@ narr_pair(struct hl_narr *n, const struct hl_stix_row *row, const struct hl_oper
 	int r = HL_OK;
 
 	if ((obj = json_loadb(row->json, row->json_len, 0, NULL)) == NULL ||
-	    (x = json_object_get(obj, "x_hotline_narrative")) == NULL)
+	    (x = json_object_get(obj, "x_hotline_narrative")) == NULL ||
+	    json_string_value(json_object_get(obj, "source_ref")) == NULL ||
+	    json_string_value(json_object_get(obj, "target_ref")) == NULL)
 		goto out;
 	if ((r = narr_end(n, json_string_value(json_object_get(obj, "source_ref")), op, may_read,
 	    arg, &src)) != HL_OK || src == NULL ||
@@ -421,8 +432,14 @@ hl_narr_list(struct hl_narr *n, const struct hl_operator_conf *op,
 	int more, r;
 
 	*out = NULL;
+	/* what was stored since the last scan first; the links stored are
+	 * listed even when that fails */
 	if ((r = hl_narr_scan(n, NULL)) != HL_OK)
+		log_warnx("narratives: the scan failed: %s", hl_strerror(r));
+	if (n->d == NULL) {
+		r = HL_ERR_STORE;
 		goto out;
+	}
 	if ((arr = json_array()) == NULL) {
 		r = HL_ERR_NOMEM;
 		goto out;
