@@ -207,7 +207,10 @@ narr_link(struct hl_narr *n, const struct hl_stix_row *newer, const char *newer_
 	    hl_now_ms())) != HL_OK))
 		goto out;
 	began = 0;
-	if ((r = hl_stixdb_commit(n->d)) != HL_OK)
+	/* written, on disk with the syncer's next fsync (no wait on the loop):
+	 * a link a crash loses is lost with its audit entry, and made again
+	 * by the next start's rebuild */
+	if ((r = hl_stixdb_commit_nowait(n->d)) != HL_OK)
 		goto out;
 	*made = added;
 	r = HL_OK;
