@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "alloc.h"
 #include "apijson.h"
 #include "config.h"
 #include "errors.h"
@@ -282,12 +283,53 @@ test_threshold(void **state)
 	hl_narr_free(NULL);
 }
 
+/* Each allocation failing in turn, in a start's rebuild and link: an
+ * error, no leak, and a clean scan after it (or the next start) has the
+ * one link, never two. */
+static void
+test_alloc_failures(void **state)
+{
+	struct fx *f = *state;
+	struct hl_narr *n;
+	json_t *arr;
+	int64_t live;
+	size_t linked;
+	int k, r, done = 0;
+
+	put(f, "narr", "report", 1, "KOR", "Blacktivists", STORY, "UNCLASSIFIED", "JPN,KOR",
+	    "green");
+	put(f, "narr", "incident", 2, "USA", "Fake activists", RETOLD, "UNCLASSIFIED",
+	    "JPN,USA", "green");
+	for (k = 1; k < 3000 && !done; k++) {
+		live = hl_alloc_live();
+		n = NULL;
+		hl_alloc_fail_at((uint64_t)k);
+		r = hl_narr_new(f->cfg, f->s, &n);
+		if (r == HL_OK)
+			r = hl_narr_scan(n, &linked);
+		hl_alloc_fail_at(0);
+		done = r == HL_OK;
+		if (n != NULL) {
+			assert_int_equal(hl_narr_scan(n, &linked), HL_OK);
+			arr = list(n, NULL);
+			assert_int_equal(json_array_size(arr), 1);
+			json_decref(arr);
+		} else {
+			assert_int_equal(r, HL_ERR_NOMEM);
+		}
+		hl_narr_free(n);
+		assert_int_equal(hl_alloc_live(), live);
+	}
+	assert_true(done && k > 3);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_link_once_stricter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
