@@ -28,6 +28,7 @@ static const uint8_t narr_ns[16] = {
 static const char *const narr_types[] = { "report", "incident", "campaign" };
 
 #define NARR_WHO_MAX 72   /* a partner code, or "ext:" and an external source */
+#define NARR_REFS_SCAN 16 /* a report's object_refs looked at by narr_wraps */
 
 struct narr_item {
 	char id[HL_STIX_ID_MAX + 1];
@@ -257,8 +258,54 @@ narr_keep(struct hl_narr *n, const char *id, const char *who, const struct hl_si
 	return HL_OK;
 }
 
+/* Is obj (a row from who) a report that only wraps a narrative told
+ * already: one of its first NARR_REFS_SCAN object_refs an incident or
+ * campaign stored here from the same partner with the same description
+ * (a DISARM bundle's report repeats its incident's)? Then the incident
+ * stands for it, and two partners' bundles of one narrative are one link,
+ * not four. OUT: *is. */
+static int
+narr_wraps(struct hl_narr *n, const json_t *obj, const char *who, int *is)
+{
+	struct hl_stix_row *rr = NULL;
+	json_t *refs = json_object_get(obj, "object_refs"), *ro = NULL;
+	const char *ref, *desc = json_string_value(json_object_get(obj, "description")), *rd;
+	char rwho[NARR_WHO_MAX + 1];
+	size_t i;
+	int r = HL_OK;
+
+	*is = 0;
+	if (strcmp(json_string_value(json_object_get(obj, "type")), "report") != 0 ||
+	    desc == NULL)
+		return HL_OK;
+	for (i = 0; i < json_array_size(refs) && i < NARR_REFS_SCAN && !*is; i++) {
+		ref = json_string_value(json_array_get(refs, i));
+		if (ref == NULL || (strncmp(ref, "incident--", 10) != 0 &&
+		    strncmp(ref, "campaign--", 10) != 0))
+			continue;
+		r = hl_stixdb_get_latest(n->d, NULL, ref, NULL, NULL, &rr);
+		if (r == HL_ERR_NOT_FOUND) {
+			r = HL_OK;
+			continue;
+		}
+		if (r != HL_OK)
+			break;
+		narr_who(n, rr, rwho);
+		if ((ro = json_loadb(rr->json, rr->json_len, 0, NULL)) != NULL &&
+		    (rd = json_string_value(json_object_get(ro, "description"))) != NULL &&
+		    strcmp(rd, desc) == 0 && strcmp(rwho, who) == 0)
+			*is = 1;
+		json_decref(ro);
+		ro = NULL;
+		hl_stixdb_rows_free(rr, 1);
+		rr = NULL;
+	}
+	return r;
+}
+
 /* One stored row: sign it, link it to the earlier ones from others, index
- * it. Rows that tell no narrative (no words, malformed) are passed by. */
+ * it. Rows that tell no narrative (no words, malformed) are passed by, and
+ * so are reports that only wrap one (narr_wraps). */
 static int
 narr_one(struct hl_narr *n, const struct hl_stix_row *row, size_t *linked)
 {
@@ -268,7 +315,7 @@ narr_one(struct hl_narr *n, const struct hl_stix_row *row, size_t *linked)
 	char who[NARR_WHO_MAX + 1];
 	json_t *obj = NULL;
 	size_t i;
-	int r = HL_OK, made;
+	int r = HL_OK, made, wraps;
 
 	if (row->revoked || row->json == NULL ||
 	    (obj = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
@@ -278,6 +325,8 @@ narr_one(struct hl_narr *n, const struct hl_stix_row *row, size_t *linked)
 		goto out;
 	}
 	narr_who(n, row, who);
+	if ((r = narr_wraps(n, obj, who, &wraps)) != HL_OK || wraps)
+		goto out;
 	m.n = 0;
 	if ((r = hl_simtext_index_query(n->idx, &sig, n->cfg->narrative_threshold, on_match,
 	    &m)) != HL_OK)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # 56-narratives: the same disinformation narrative reported by two partners
 # is linked (issue 18, docs/DETECTION-narratives.md).
-#  - JPN, KOR and USA share collection narr. KOR pushes the incident of
+#  - JPN, KOR and USA share collection narr. KOR pushes the bundle of
 #    DISARM page I00005 (TLP:GREEN, UNCLASSIFIED collection), USA the same
 #    incident as its analyst re-wrote it (tests/fixtures/narratives,
 #    TLP:AMBER, a RESTRICTED collection), JPN an unrelated one (I00096);
@@ -16,9 +16,9 @@
 #  - with HOTLINE_SHARED_DATA/disarm-incidents: all 129 pages pushed by JPN
 #    give no link between two of JPN's own (only cross-partner links);
 #    SKIPPED without them.
-# Only the incident of each bundle is pushed: a DISARM bundle's report
-# repeats its incident's text, so a whole bundle would link the same
-# narrative four ways (incident and report of each side).
+# Whole bundles: a DISARM bundle's report repeats its incident's text; the
+# node does not compare such a report (its incident stands for it), so the
+# narrative is one pair, not four (incident and report each way).
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || fail "jq is required"
 ROOT=${HOTLINE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -49,16 +49,16 @@ for a in JPN KOR USA; do
 	done
 done
 
-# incident P PAGE MARKING OUT: the incident of PAGE as partner P's bundle
-incident() {
+# bundle P PAGE MARKING OUT: PAGE as partner P's bundle (incident, report
+# and any techniques), each object marked MARKING
+bundle() {
 	"$HL" stix disarm "$2" --identity "identity--0b6e0e52-8c1f-4a5e-bb0c-6a3f0f4f1$3" \
 		--created 2026-03-01T10:00:00Z >"$T/full.json" || fail "$2 does not convert"
-	jq --arg m "$4" '.objects |= [.[] | select(.type == "incident") |
-		.object_marking_refs = [$m]]' "$T/full.json" >"$5"
+	jq --arg m "$4" '.objects |= map(.object_marking_refs = [$m])' "$T/full.json" >"$5"
 }
-incident KOR "$FIX/disarm/incidents/I00005.md" a01 "$GREEN" "$T/kor.json"
-incident USA "$FIX/narratives/I00005-reworded.md" a02 "$AMBER" "$T/usa.json"
-incident JPN "$FIX/disarm/incidents/I00096.md" a03 "$GREEN" "$T/jpn.json"
+bundle KOR "$FIX/disarm/incidents/I00005.md" a01 "$GREEN" "$T/kor.json"
+bundle USA "$FIX/narratives/I00005-reworded.md" a02 "$AMBER" "$T/usa.json"
+bundle JPN "$FIX/disarm/incidents/I00096.md" a03 "$GREEN" "$T/jpn.json"
 KOR_ID=$(jq -r '.objects[0].id' "$T/kor.json")
 USA_ID=$(jq -r '.objects[0].id' "$T/usa.json")
 JPN_ID=$(jq -r '.objects[0].id' "$T/jpn.json")
@@ -68,7 +68,8 @@ has() { # P ID: P holds object ID
 	hl "$1" stix search "$2" --json | jq -e '.matches | length > 0' >/dev/null
 }
 push() { # P FILE
-	hl "$1" stix push "$2" --collection narr --json | jq -e '.accepted == 1' >/dev/null ||
+	hl "$1" stix push "$2" --collection narr --json |
+		jq -e --argjson n "$(jq '.objects | length' "$2")" '.accepted == $n' >/dev/null ||
 		fail "$1: push of $(basename "$2") not accepted"
 }
 push KOR "$T/kor.json"
@@ -77,7 +78,7 @@ push USA "$T/usa.json"
 push JPN "$T/jpn.json"
 for p in JPN KOR; do wait_until 30 has $p "$USA_ID" || fail "USA's incident did not reach $p"; done
 for p in KOR USA; do wait_until 30 has $p "$JPN_ID" || fail "JPN's incident did not reach $p"; done
-ok "KOR, USA and JPN pushed their incidents; each node holds all three"
+ok "KOR, USA and JPN pushed their bundles; each node holds the three incidents"
 
 pairs() { hl "$1" stix narratives --json | jq -rc "${2:-.pairs}"; }
 db() { sqlite3 "$FED/$1/data/hotline.db" "$2"; }
@@ -138,8 +139,17 @@ for p in JPN KOR USA; do
 done
 sleep 2
 for p in JPN KOR USA; do
-	expect_eq "$(db $p "select count(*) from stix_objects where type = 'relationship' and source = 0 and added_by = '$p/node-1'")/$(db $p "select count(*) from stix_objects where type = 'relationship' and source != 0")" \
-		1/0 "$p holds its own link and none from a partner (links are not shared)"
+	expect_eq "$(db $p "select count(*) from stix_objects where type = 'relationship' and source = 0 and added_by = '$p/node-1'")" \
+		1 "$p holds one link of its own"
+	rels=$(curl -s --cacert "$FED/$p/ca.crt" -u "admin:$(pw $p)" -H 'Accept: application/taxii+json;version=2.1' \
+		"https://$(api $p)$R/collections/$COLL/objects/?match%5Btype%5D=relationship&limit=100")
+	expect_eq "$(echo "$rels" | jq -r '[.objects[] | select(.relationship_type == "related-to")] | length')/$(echo "$rels" | jq -r '[.objects[] | select(.relationship_type == "related-to") | .created_by_ref] | unique | length')" \
+		1/1 "$p serves one related-to, its own: links are not shared"
+	[ "$p" = JPN ] || [ "$(echo "$rels" | jq -r '.objects[] | select(.relationship_type == "related-to") | .created_by_ref')" != "$JPN_IDENT" ] ||
+		fail "$p holds JPN's link"
+	expect_eq "$(curl -s --cacert "$FED/$p/ca.crt" -u "admin:$(pw $p)" -H 'Accept: application/taxii+json;version=2.1' \
+		"https://$(api $p)$R/collections/$COLL/objects/$REL/versions/" | jq '.versions | length')" 1 \
+		"... one version of the link id on $p (no partner's copy beside it)"
 done
 
 # rule 4: the RESTRICTED end and link are beyond low's clearance

@@ -4,7 +4,8 @@
  * the same partner, an unrelated one and one without words are not; a
  * second scan and a rebuilt index make no new link; the list applies rule
  * 4 and the read check to both ends and lists the node's links only;
- * other types are not compared. */
+ * other types, and a report that only repeats its incident, are not
+ * compared. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -283,6 +284,37 @@ test_threshold(void **state)
 	hl_narr_free(NULL);
 }
 
+/* A report that repeats the description of the incident it refers to,
+ * from the same partner (a DISARM bundle's), stands for nothing new: two
+ * partners' bundles of one narrative are one link, not four. */
+static void
+test_wrapping_report(void **state)
+{
+	struct fx *f = *state;
+	struct hl_narr *n = NULL;
+	size_t linked = 9;
+	json_t *arr;
+
+	put(f, "narr", "incident", 1, "KOR", "Blacktivists", STORY, "UNCLASSIFIED", "JPN,KOR",
+	    "green");
+	put(f, "narr", "report", 2, "KOR", "DISARM: Blacktivists", STORY, "UNCLASSIFIED",
+	    "JPN,KOR", "green");
+	put(f, "narr", "incident", 3, "USA", "Fake activists", RETOLD, "UNCLASSIFIED",
+	    "JPN,USA", "green");
+	assert_int_equal(hl_narr_new(f->cfg, f->s, &n), HL_OK);
+	assert_int_equal(hl_narr_scan(n, &linked), HL_OK);
+	assert_int_equal(linked, 1);
+	arr = list(n, NULL);
+	assert_string_equal(jget(json_array_get(arr, 0), "target", "id"),
+	    "incident--00000001-0000-4000-8000-000000000000");
+	json_decref(arr);
+	/* the same report from another partner than its incident's is its own */
+	put(f, "narr", "report", 4, "USA", "Retold", STORY, "UNCLASSIFIED", "JPN,USA", "green");
+	assert_int_equal(hl_narr_scan(n, &linked), HL_OK);
+	assert_int_equal(linked, 1);   /* to KOR's incident; USA's own incident is USA's */
+	hl_narr_free(n);
+}
+
 /* Each allocation failing in turn, in a start's rebuild and link: an
  * error, no leak, and a clean scan after it (or the next start) has the
  * one link, never two. */
@@ -329,6 +361,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_link_once_stricter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrapping_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 	};
 
