@@ -39,6 +39,7 @@ const char hl_cli_stix_usage[] =
     "       hotline stix search VALUE [--json]\n"
     "       hotline stix sight ID [--count N] [--note TEXT] [--json]\n"
     "       hotline stix disarm FILE [--identity ID] [--created TIME]\n"
+    "       hotline stix narratives [--json]\n"
     "\n"
     "push    post the objects of a STIX 2.1 bundle (FILE, or - for stdin) to the\n"
     "        node's TAXII collection C (its name or TAXII id) in batches of N\n"
@@ -58,7 +59,11 @@ const char hl_cli_stix_usage[] =
     "        technique, a 'uses' relationship per technique row, a report.\n"
     "        --identity: created_by_ref (identity--UUID); --created: created,\n"
     "        modified and published (RFC 3339 UTC, default now). Offline: no\n"
-    "        node needed; push the bundle with stix push\n";
+    "        node needed; push the bundle with stix push\n"
+    "narratives  the reports, incidents and campaigns of two partners that\n"
+    "        tell the same narrative (linked by this node when stored, at least\n"
+    "        narrative_threshold alike): each pair with both names, partners,\n"
+    "        labels and the similarity; only what you may see\n";
 
 const char hl_cli_misp_usage[] =
     "usage: hotline misp import FILE --collection C [--batch N] [--dry-run]\n"
@@ -529,6 +534,74 @@ out:
 	return EX_OK;
 }
 
+/* One end of a linked pair: "  PARTNER  name (id)  LABEL". */
+static void
+print_narr_end(const char *role, const json_t *e)
+{
+	printf("    %s ", role);
+	hl_cli_put_clean(stdout, hl_cli_jstr(e, "origin_partner"), 0, 0);
+	printf(": ");
+	hl_cli_put_clean(stdout, hl_cli_jstr(e, "name"), 0, 0);
+	printf(" (");
+	hl_cli_put_clean(stdout, hl_cli_jstr(e, "id"), 0, 0);
+	printf(")\n           ");
+	hl_cli_put_clean(stdout, hl_cli_jstr(e, "label"), 0, 0);
+	fputc('\n', stdout);
+}
+
+static int
+stix_narratives(struct hl_cli *c, int argc, char **argv)
+{
+	int json = 0, help, npos, rc;
+	struct hl_cli_opt o[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	char *pos[POS_MAX];
+	json_t *resp = NULL, *pairs, *x;
+	size_t i, np;
+
+	if ((rc = hl_cli_opts("stix narratives", argc, argv, o, &help, pos, POS_MAX, &npos)) !=
+	    EX_OK)
+		return rc;
+	if (help) {
+		fputs(hl_cli_stix_usage, stdout);
+		return EX_OK;
+	}
+	if (npos != 0)
+		return hl_cli_fail(EX_USAGE, "stix narratives: no arguments expected");
+	if ((rc = hl_cli_api_call(c, "stix narratives", "GET", "/api/v1/stix/narratives", NULL,
+	    &resp)) != EX_OK)
+		return rc;
+	if (json) {
+		json_dumpf(resp, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		goto out;
+	}
+	pairs = json_object_get(resp, "pairs");
+	np = json_array_size(pairs);
+	printf("%zu linked pair%s (threshold %.2f)\n", np, np == 1 ? "" : "s",
+	    json_real_value(json_object_get(resp, "threshold")));
+	json_array_foreach(pairs, i, x) {
+		const json_t *src = json_object_get(x, "source"), *dst = json_object_get(x, "target");
+
+		printf("same narrative reported by ");
+		hl_cli_put_clean(stdout, hl_cli_jstr(dst, "origin_partner"), 0, 0);
+		printf(" and ");
+		hl_cli_put_clean(stdout, hl_cli_jstr(src, "origin_partner"), 0, 0);
+		printf(": similarity %.2f\n", json_real_value(json_object_get(x, "similarity")));
+		print_narr_end("earlier", dst);
+		print_narr_end("newer  ", src);
+		printf("    link ");
+		hl_cli_put_clean(stdout, hl_cli_jstr(x, "id"), 0, 0);
+		printf(" in ");
+		hl_cli_put_clean(stdout, hl_cli_jstr(x, "collection"), 0, 0);
+		printf(", ");
+		hl_cli_put_clean(stdout, hl_cli_jstr(x, "label"), 0, 0);
+		fputc('\n', stdout);
+	}
+out:
+	json_decref(resp);
+	return EX_OK;
+}
+
 static int
 stix_sight(struct hl_cli *c, int argc, char **argv)
 {
@@ -624,8 +697,8 @@ int
 hl_cli_stix(struct hl_cli *c, int argc, char **argv)
 {
 	if (argc < 1)
-		return hl_cli_fail(EX_USAGE, "stix: expected push, search, sight or disarm (see hotline "
-		    "stix --help)");
+		return hl_cli_fail(EX_USAGE, "stix: expected push, search, sight, disarm or narratives "
+		    "(see hotline stix --help)");
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		fputs(hl_cli_stix_usage, stdout);
 		return EX_OK;
@@ -638,6 +711,8 @@ hl_cli_stix(struct hl_cli *c, int argc, char **argv)
 		return stix_sight(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "disarm") == 0)
 		return stix_disarm(argc - 1, argv + 1);
+	if (strcmp(argv[0], "narratives") == 0)
+		return stix_narratives(c, argc - 1, argv + 1);
 	return hl_cli_fail(EX_USAGE, "stix: unknown subcommand \"%.40s\" (see hotline stix --help)",
 	    argv[0]);
 }

@@ -159,6 +159,7 @@ struct hl_config {
 	int track_alerts;                     /* track_alerts = yes (default) | no | partners (HL_TRACK_ALERTS_*) */
 	double track_alert_confidence;        /* track_alert_confidence = 0..1, default 0.5 */
 	unsigned track_stale_s;               /* track_stale = duration, default 30s; 0: off */
+	double narrative_threshold;           /* narrative_threshold = (0, 1], default HL_SIMTEXT_THRESHOLD_DEFAULT */
 	int bench_no_fsync;                   /* bench_no_fsync = yes: SQLite synchronous=OFF (loses data on a crash) */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */

@@ -22,6 +22,7 @@
 #include "envelope.h"
 #include "label.h"
 #include "pki.h"
+#include "simtext.h"
 
 static int
 find_level(const struct hl_policy *p, const char *name, uint8_t *out)
@@ -371,6 +372,7 @@ config_defaults(struct hl_config *c)
 	c->track_alerts = 1;
 	c->track_alert_confidence = 0.5;
 	c->track_stale_s = 30;
+	c->narrative_threshold = HL_SIMTEXT_THRESHOLD_DEFAULT;
 	c->kem_keep_s = 7 * 86400;
 	/* acknowledgement deadlines from military message handling practice */
 	c->ack_deadline_s[0] = 10 * 60;

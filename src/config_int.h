@@ -39,6 +39,7 @@ enum node_key {
 	NK_TRACK_ALERTS,                 /* track_alerts: raise track alerts at all */
 	NK_TRACK_ALERT_CONFIDENCE,       /* track_alert_confidence: the threshold */
 	NK_TRACK_STALE,                  /* track_stale: no update for this long */
+	NK_NARRATIVE_THRESHOLD,          /* narrative_threshold: link reports this alike */
 	NK_REQUIRE_TOTP,                 /* require_totp: roles that need a second factor (auth.c) */
 	NK_BENCH_TAP, NK_BENCH_NO_FSYNC, /* benchmarking aids (bench/, docs/BENCHMARKS.md) */
 	NK_COUNT

@@ -547,21 +547,44 @@ nk_track_alerts(struct pctx *x, const char *v, char *msg, size_t ml)
 	return HL_OK;
 }
 
+/* A number from 0 (above 0 when open) to 1. 1 when v is one. OUT: *d. */
+static int
+unit_real(const char *v, int open, double *d)
+{
+	char *end;
+
+	errno = 0;
+	*d = strtod(v, &end);
+	return v[0] != '\0' && *end == '\0' && errno == 0 && *d <= 1 &&
+	    (open ? *d > 0 : *d >= 0);
+}
+
 /* track_alert_confidence = 0..1: crossing it either way is a threat change */
 static int
 nk_track_alert_confidence(struct pctx *x, const char *v, char *msg, size_t ml)
 {
-	char *end;
 	double d;
 
-	errno = 0;
-	d = strtod(v, &end);
-	if (v[0] == '\0' || *end != '\0' || errno != 0 || !(d >= 0 && d <= 1)) {
-		(void)snprintf(msg, ml, "track_alert_confidence: expected a number from 0 to 1, "
-		    "got '%s'", v);
+	if (!unit_real(v, 0, &d)) {
+		(void)snprintf(msg, ml, "expected a number from 0 to 1, got '%s'", v);
 		return HL_ERR_CONFIG;
 	}
 	x->c->track_alert_confidence = d;
+	return HL_OK;
+}
+
+/* narrative_threshold = (0, 1]: reports, incidents and campaigns of two
+ * partners at least this alike are linked (docs/DETECTION-narratives.md) */
+static int
+nk_narrative_threshold(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	double d;
+
+	if (!unit_real(v, 1, &d)) {
+		(void)snprintf(msg, ml, "expected a number above 0, at most 1, got '%s'", v);
+		return HL_ERR_CONFIG;
+	}
+	x->c->narrative_threshold = d;
 	return HL_OK;
 }
 
@@ -1169,6 +1192,7 @@ const struct key_def config_node_keys[NK_COUNT] = {
 	[NK_TRACK_ALERTS] = { "track_alerts", 0, nk_track_alerts },
 	[NK_TRACK_ALERT_CONFIDENCE] = { "track_alert_confidence", 0, nk_track_alert_confidence },
 	[NK_TRACK_STALE] = { "track_stale", 0, nk_track_stale },
+	[NK_NARRATIVE_THRESHOLD] = { "narrative_threshold", 0, nk_narrative_threshold },
 	[NK_REQUIRE_TOTP] = { "require_totp", 0, nk_require_totp },
 	[NK_BENCH_TAP] = { "bench_tap", 0, nk_bench_tap },
 	[NK_BENCH_NO_FSYNC] = { "bench_no_fsync", 0, nk_bench_no_fsync },

@@ -48,6 +48,7 @@
 #include "sealfile.h"
 #include "stixdb.h"
 #include "stixshare.h"
+#include "narr.h"
 #include "taxii.h"
 #include "takout.h"
 #include "taxiipoll.h"
@@ -73,6 +74,7 @@ struct privsep {
 #define TRACK_SLICE 64              /* updates a loop pass (like the STIX queue's slices) */
 #define TRACK_YIELD_MAX_MS 50       /* while FLASH work is under way, a slice at least this often */
 #define TRACK_STALE_SCAN_MAX 1000   /* stale alerts raised a scan (the rest: next second) */
+#define NARR_SCAN_S 2               /* seconds between narrative scans (narr.h) */
 
 struct daemon {
 	struct hl_node *node;
@@ -84,6 +86,8 @@ struct daemon {
 	struct hl_stixshare_q *stixq;     /* TAXII POSTs and STIX ingest, in slices */
 	struct hl_taxiipoll *poll;
 	struct hl_takout *takout;        /* [tak] outputs: Cursor on Target */
+	struct hl_narr *narr;            /* narratives linked across partners */
+	struct event *narr_tick;         /* ... what was stored since, every NARR_SCAN_S */
 	/* the track picture: the alert rules, and the stale scan's timer */
 	struct track_feed {
 		struct hl_node *node;
@@ -450,6 +454,19 @@ on_track_stale(evutil_socket_t fd, short what, void *arg)
 		log_info("tracks: %u track(s) went stale", raised);
 }
 
+/* Every NARR_SCAN_S: the reports, incidents and campaigns stored since
+ * the last scan are linked to the earlier ones (narr.h). */
+static void
+on_narr_tick(evutil_socket_t fd, short what, void *arg)
+{
+	int r;
+
+	(void)fd;
+	(void)what;
+	if ((r = hl_narr_scan(arg, NULL)) != HL_OK)
+		log_warnx("narratives: the scan failed: %s", hl_strerror(r));
+}
+
 /* STIX objects into the local copy of their collection (stixshare.c):
  * queued right after the commit, stored a slice per loop pass; idempotent,
  * so a retry after a failure or a stop is safe. */
@@ -520,6 +537,19 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	    (r = hl_taxii_register(d->taxii, routes)) != HL_OK) {
 		snprintf(err, errlen, "TAXII server: %s", hl_strerror(r));
 		return r;
+	}
+	/* narratives: the index rebuilt from the store now, not on the loop */
+	if ((r = hl_narr_new(hl_node_config(d->node), hl_node_store(d->node), &d->narr)) !=
+	    HL_OK ||
+	    (r = hl_narr_scan(d->narr, &nidx)) != HL_OK) {
+		snprintf(err, errlen, "narratives: %s", hl_strerror(r));
+		return r;
+	}
+	hl_taxii_set_narr(d->taxii, d->narr);
+	if ((d->narr_tick = event_new(base, -1, EV_PERSIST, on_narr_tick, d->narr)) == NULL ||
+	    event_add(d->narr_tick, &(struct timeval){ NARR_SCAN_S, 0 }) != 0) {
+		snprintf(err, errlen, "cannot start the narrative scan");
+		return HL_ERR_NOMEM;
 	}
 	if ((r = hl_http_listen(d->http, err, errlen)) != HL_OK)
 		return r;
@@ -594,6 +624,11 @@ decompose(struct daemon *d)
 	hl_http_free(d->http);
 	d->http = NULL;
 	hl_taxii_free(d->taxii);
+	if (d->narr_tick != NULL)
+		event_free(d->narr_tick);
+	d->narr_tick = NULL;
+	hl_narr_free(d->narr);
+	d->narr = NULL;
 	if (d->node != NULL) {
 		/* (a subscriber that is not there is no error) */
 		hl_node_unsubscribe(d->node, hl_console_event, d->console);

@@ -616,3 +616,41 @@ hl_label_may_receive(const struct hl_label *l, const struct hl_policy *p,
 	}
 	return HL_OK;
 }
+
+int
+hl_label_meet(const struct hl_label *a, const struct hl_label *b, const char *fallback,
+    struct hl_label *out)
+{
+	unsigned i = 0, j = 0;
+	int c;
+
+	memset(out, 0, sizeof(*out));
+	if (!label_valid(a) || !label_valid(b) || strcmp(a->policy, b->policy) != 0)
+		return HL_ERR_INVALID;
+	memcpy(out->policy, a->policy, sizeof(out->policy));
+	out->classification = a->classification > b->classification ? a->classification :
+	    b->classification;
+	out->tlp = a->tlp > b->tlp ? a->tlp : b->tlp;
+	/* both lists are sorted: merge, keeping what is in both */
+	while (i < a->nrel && j < b->nrel) {
+		c = strcmp(a->rel[i], b->rel[j]);
+		if (c == 0) {
+			memcpy(out->rel[out->nrel++], a->rel[i], sizeof(out->rel[0]));
+			i++;
+			j++;
+		} else if (c < 0) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	if (out->nrel == 0) {
+		if (fallback == NULL || !hl_partner_valid(fallback)) {
+			memset(out, 0, sizeof(*out));
+			return HL_ERR_DENIED;
+		}
+		(void)snprintf(out->rel[0], sizeof(out->rel[0]), "%s", fallback);
+		out->nrel = 1;
+	}
+	return HL_OK;
+}

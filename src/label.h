@@ -117,6 +117,14 @@ HL_WUR int hl_label_decode(const uint8_t *p, size_t len, struct hl_label *out);
 /* Checks the label against a policy (same id, level in range). */
 HL_WUR int hl_label_check_policy(const struct hl_label *l, const struct hl_policy *p);
 
+/* The stricter of two labels of one policy, for what is made from both:
+ * the higher classification and TLP, releasable to the partners both are
+ * releasable to; when none is, to fallback alone (a partner code; NULL:
+ * HL_ERR_DENIED). HL_ERR_INVALID for two policies or a malformed label.
+ * OUT: *out (zeroed on failure). */
+HL_WUR int hl_label_meet(const struct hl_label *a, const struct hl_label *b,
+    const char *fallback, struct hl_label *out);
+
 int hl_label_releasable_to(const struct hl_label *l, const char *partner);
 /* The releasable-to list: "JPN, KOR, USA" (cut safely to outlen). */
 void hl_label_format_rel(const struct hl_label *l, char *out, size_t outlen);

@@ -1,4 +1,5 @@
 /* stixid.c: UUIDs for STIX and TAXII ids (stixid.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -67,4 +68,13 @@ void
 hl_stixid_collection(const char *name, char out[static HL_STIXID_UUID_LEN + 1])
 {
 	hl_stixid_named("hotline-collection:", name, out);
+}
+
+void
+hl_stixid_identity(const char *node, char out[static 64])
+{
+	char u[HL_STIXID_UUID_LEN + 1];
+
+	hl_stixid_named("hotline-identity:", node, u);
+	(void)snprintf(out, 64, "identity--%s", u);
 }

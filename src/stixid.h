@@ -22,6 +22,9 @@ void hl_stixid_named(const char *prefix, const char *name,
  * HL_ERR_CRYPTO when the digest fails (out[0] is then NUL). */
 HL_WUR int hl_stixid_v5(const uint8_t ns[static 16], const char *name, size_t len,
     char out[static HL_STIXID_UUID_LEN + 1]);
+/* The STIX identity of the node called node: identity--<uuid from its
+ * name>, as every STIX object this node creates names it. */
+void hl_stixid_identity(const char *node, char out[static 64]);
 /* The TAXII id of the collection called name. */
 void hl_stixid_collection(const char *name, char out[static HL_STIXID_UUID_LEN + 1]);
 

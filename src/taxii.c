@@ -12,6 +12,7 @@
  *   /taxii2/hotline/collections/{cid}/manifest/     manifest
  *   /api/v1/stix/search?value=V                     observable search (JSON)
  *   /api/v1/stix/sightings                          POST: record a sighting
+ *   /api/v1/stix/narratives                         linked narratives (JSON)
  *
  * Authentication is the layer's (HTTP Basic, scrypt; or a console
  * session). Access: a collection's read / write lists name the accounts;
@@ -50,6 +51,7 @@
 #include "http.h"
 #include "label.h"
 #include "log.h"
+#include "narr.h"
 #include "node.h"
 #include "stix.h"
 #include "stixdb.h"
@@ -72,6 +74,7 @@ struct hl_taxii {
 	struct hl_auth *auth;
 	struct hl_stixdb *d;              /* opened on the first request */
 	struct hl_stixshare_q *q;         /* POSTs a slice at a time; NULL: whole */
+	struct hl_narr *narr;             /* narratives linked (NULL: none) */
 	uint8_t key[32];                  /* next-token MAC key */
 };
 
@@ -81,10 +84,7 @@ struct hl_taxii {
 static void
 our_identity(const struct hl_config *cfg, char out[64])
 {
-	char u[37];
-
-	hl_stixid_named("hotline-identity:", cfg->node, u);
-	(void)snprintf(out, 64, "identity--%s", u);
+	hl_stixid_identity(cfg->node, out);
 }
 
 /* ---- replies ---- */
@@ -744,6 +744,26 @@ out:
 	evhttp_clear_headers(&kv);
 }
 
+/* GET /api/v1/stix/narratives: the linked pairs the operator may see
+ * (narr.h, docs/DETECTION-narratives.md). */
+static void
+h_narratives(struct treq *x)
+{
+	json_t *arr = NULL;
+	int r;
+
+	if (x->t->narr == NULL) {
+		hl_http_reply_error(x->req, 503, "unavailable", "narrative linking is not running");
+		return;
+	}
+	if ((r = hl_narr_list(x->t->narr, x->op, search_may_read, x, &arr)) != HL_OK) {
+		hl_http_reply_error(x->req, 500, "internal", "store: %s", hl_strerror(r));
+		return;
+	}
+	hl_http_reply_json(x->req, 200, json_pack("{s:f, s:o}", "threshold",
+	    x->cfg->narrative_threshold, "pairs", arr));
+}
+
 /* POST /api/v1/stix/sightings {"of": ID, "count": N, "note": text} */
 static void
 h_sighting(struct treq *x)
@@ -1055,6 +1075,15 @@ s_search(struct hl_http_req *hx)
 }
 
 static void
+s_narratives(struct hl_http_req *hx)
+{
+	struct treq x;
+
+	if (treq_of(hx, &x, 0))
+		h_narratives(&x);
+}
+
+static void
 s_sighting(struct hl_http_req *hx)
 {
 	struct treq x;
@@ -1085,6 +1114,7 @@ static const struct hl_http_route taxii_routes[] = {
 };
 static const struct hl_http_route stix_routes[] = {
 	{ HL_HTTP_GET, "/api/v1/stix/search", s_search, A | Q, 0, NULL, HL_HTTP_ANYONE },
+	{ HL_HTTP_GET, "/api/v1/stix/narratives", s_narratives, A, 0, NULL, HL_HTTP_ANYONE },
 	{ HL_HTTP_POST, "/api/v1/stix/sightings", s_sighting, A | B, TAXII_SIGHTING_MAX, NULL, HL_HTTP_INTEL },
 };
 #undef A
@@ -1106,6 +1136,12 @@ hl_taxii_register(struct hl_taxii *t, struct hl_http_table *tab)
 	    sizeof(stix_routes[0]), NULL, t)) != HL_OK)
 		hl_http_table_remove(tab, t);
 	return r;
+}
+
+void
+hl_taxii_set_narr(struct hl_taxii *t, struct hl_narr *narr)
+{
+	t->narr = narr;
 }
 
 int

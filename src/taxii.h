@@ -63,6 +63,10 @@ HL_WUR int hl_taxii_token_check(const uint8_t key[static 32], const char *tok,
 HL_WUR int hl_taxii_new(struct hl_node *n, struct hl_auth *auth, struct hl_stixshare_q *q,
     struct hl_taxii **out);
 void hl_taxii_free(struct hl_taxii *t);
+struct hl_narr;
+/* The narrative linker GET /api/v1/stix/narratives lists from (narr.h;
+ * it must outlive t's routes). */
+void hl_taxii_set_narr(struct hl_taxii *t, struct hl_narr *narr);
 /* Add the TAXII routes (TAXII media types and errors) and the STIX JSON
  * routes to tab (t may be NULL to list them, as test_http does). */
 HL_WUR int hl_taxii_register(struct hl_taxii *t, struct hl_http_table *tab);

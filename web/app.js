@@ -651,6 +651,34 @@
 			el('td', { class: 'intel-sightings', text: intelSightings(o.sightings) }))))));
 	}
 
+	// ---- narratives linked across partners (docs/DETECTION-narratives.md) ----
+	function narrEnd(e) {
+		return el('td', null, el('div', { text: e.name || '' }),
+		    el('div', { class: 'meta', text: (e.origin_partner || '') + ' · ' + (e.type || '') + ' · ' + (e.label || '') }),
+		    el('div', { class: 'mono', text: e.id || '' }));
+	}
+
+	async function refreshNarratives() {
+		const out = $('narr-result');
+		const r = await api('GET', '/api/v1/stix/narratives', undefined, true);
+		if (r.status !== 200) {
+			out.replaceChildren(el('p', { class: 'meta', id: 'narr-summary', text: r.status === 404 ?
+			    'Narrative links are not available on this node.' : ((r.json && r.json.message) || ('narratives failed (' + r.status + ')')) }));
+			return;
+		}
+		const pairs = r.json.pairs || [];
+		const thr = ' (threshold ' + Number(r.json.threshold).toFixed(2) + ')';
+		if (pairs.length === 0) { out.replaceChildren(el('p', { class: 'meta', id: 'narr-summary', text: 'No linked narratives' + thr + '.' })); return; }
+		out.replaceChildren(el('p', { class: 'meta', id: 'narr-summary', text: pairs.length + ' linked pair(s)' + thr }),
+		    el('table', { class: 'grid-table', id: 'narr-table' },
+		    el('thead', null, el('tr', null, ...['Partners', 'Similarity', 'Earlier', 'Newer', 'Link label'].map((h) => el('th', { text: h })))),
+		    el('tbody', null, ...pairs.map((p) => el('tr', { 'data-id': p.id },
+			el('td', { class: 'narr-partners', text: (p.target.origin_partner || '') + ' and ' + (p.source.origin_partner || '') }),
+			el('td', { class: 'narr-sim', text: Number(p.similarity).toFixed(2) }),
+			narrEnd(p.target), narrEnd(p.source),
+			el('td', { class: 'narr-label', text: p.label || '' }))))));
+	}
+
 	// ---- audit ----
 	async function refreshAudit() {
 		const r = await api('GET', '/api/v1/audit?limit=100');
@@ -685,6 +713,7 @@
 		if (view === 'links') refreshStatus(false);
 		if (view === 'tracks') refreshTracks(false);
 		if (view === 'audit') refreshAudit();
+		if (view === 'intel') refreshNarratives();
 		if (view === 'compose') labelCheck();
 	}
 
@@ -703,6 +732,7 @@
 		for (const id of ['c-classification', 'c-tlp']) $(id).addEventListener('change', labelCheck);
 		$('compose-form').addEventListener('submit', send);
 		$('intel-form').addEventListener('submit', intel);
+		$('narr-refresh').addEventListener('click', refreshNarratives);
 		$('audit-verify').addEventListener('click', verifyAudit);
 		$('reader-close').addEventListener('click', () => { $('reader').hidden = true; });
 		document.addEventListener('click', ensureAudio);

@@ -321,6 +321,22 @@ async function tests(browser) {
 		assert.match(row, /NATO/);
 	});
 
+	await test('narratives: the same incident told by JPN and NATO is one linked pair, with both names and labels', async () => {
+		await view(jpn, 'intel');
+		await jpn.waitForSelector('#narr-table tbody tr');
+		assert.match(await jpn.textContent('#narr-summary'), /^1 linked pair\(s\) \(threshold 0\.25\)$/);
+		const cells = await jpn.$$eval('#narr-table tbody tr td', (tds) => tds.map((t) => t.textContent));
+		assert.equal(cells[0], 'JPN and NATO');
+		assert.ok(Number(cells[1]) >= 0.25, 'similarity ' + cells[1]);
+		assert.match(cells[2], /^Brexit vote/);
+		assert.match(cells[2], /JPN · incident · UNCLASSIFIED/);
+		assert.match(cells[3], /^Brexit referendum/);
+		assert.match(cells[3], /NATO · incident/);
+		assert.match(cells[4], /^UNCLASSIFIED\/\/REL TO JPN, NATO/);
+		const id = await jpn.getAttribute('#narr-table tbody tr', 'data-id');
+		assert.equal(JSON.parse(hl('JPN', 'stix', 'narratives', '--json')).pairs[0].id, id, 'the CLI lists the same link');
+	});
+
 	await test('threat-intelligence search: a technique id and a malware name find the objects, named', async () => {
 		const search = async (v, summary) => {
 			await jpn.fill('#intel-q', v);

@@ -32,15 +32,9 @@ else
 fi
 
 fed_init JPN,KOR
-hash=$(sed -n 's/^password = //p' "$(conf JPN)" | head -n1)
 for p in JPN KOR; do
+	conf_low_operator $p
 	cat >>"$(conf $p)" <<EOF
-
-[operator low]
-role = analyst
-clearance = UNCLASSIFIED
-nationality = $p
-password = $hash
 
 [collection intel]
 title = intel

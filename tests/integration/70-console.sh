@@ -96,6 +96,19 @@ wait_link NATO JPN
 hl NATO stix push "$ROOT/tests/fixtures/stix/bundle.json" --collection intel >/dev/null 2>&1 || true
 wait_until 15 sh -c "$(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") stix search 198.51.100.7 --json | jq -e '.matches | length > 0' >/dev/null" ||
 	fail "NATO's indicators did not reach JPN"
+# the same narrative told by JPN (DISARM I00005) and NATO (re-worded,
+# tests/fixtures/narratives): a linked pair for the console's narratives
+narr_incident() { # PAGE IDENTITY-SUFFIX OUT
+	"$HL" stix disarm "$1" --identity "identity--0b6e0e52-8c1f-4a5e-bb0c-6a3f0f4f1$2" \
+		--created 2026-03-01T10:00:00Z | jq '.objects |= [.[] | select(.type == "incident")]' >"$3" ||
+		fail "$(basename "$1") does not convert"
+}
+narr_incident "$ROOT/tests/fixtures/disarm/incidents/I00005.md" b01 "$T/narr-jpn.json"
+narr_incident "$ROOT/tests/fixtures/narratives/I00005-reworded.md" b02 "$T/narr-nato.json"
+hl JPN stix push "$T/narr-jpn.json" --collection intel >/dev/null || fail "JPN's incident"
+hl NATO stix push "$T/narr-nato.json" --collection intel >/dev/null || fail "NATO's incident"
+wait_until 15 sh -c "$(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") stix narratives --json | jq -e '.pairs | length == 1' >/dev/null" ||
+	fail "JPN did not link its and NATO's incidents"
 # a watch officer of JPN with a lower clearance (a database account)
 printf 'restricted-watch-1\n' >"$T/watch2.pw"
 hl JPN operator add watch2 --role officer --clearance RESTRICTED --nationality JPN \

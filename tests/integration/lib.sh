@@ -210,6 +210,21 @@ inbox_count() {
 	hl "$1" inbox --json | jq '.items | length'
 }
 
+# conf_low_operator P: an [operator low] on P, analyst, UNCLASSIFIED,
+# nationality P, with the password of JPN's admin (rule 4 checks)
+conf_low_operator() {
+	local hash
+	hash=$(sed -n 's/^password = //p' "$(conf JPN)" | head -n1)
+	cat >>"$(conf "$1")" <<EOF
+
+[operator low]
+role = analyst
+clearance = UNCLASSIFIED
+nationality = $1
+password = $hash
+EOF
+}
+
 # ---- fault injection (tests/tools/faultproxy.c, docs/internals/faults.md) ----
 
 # conf_set P KEY VALUE: set KEY in the [node] section of P's node.conf

@@ -224,6 +224,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->suite, 2);   /* x25519-mlkem768 */
 	assert_int_equal(cfg->allow_classical, 0);
 	assert_int_equal(cfg->kem_keep_s, 7 * 86400);
+	assert_true(cfg->narrative_threshold == 0.25);
 	assert_int_equal(cfg->heartbeat_ms, 1000);
 	assert_int_equal(cfg->dead_after_ms, 5000);
 	assert_int_equal(cfg->reconnect_max_ms, 30000);
@@ -525,6 +526,14 @@ test_bad_values(void **state)
 	    "or a list of officer, analyst, admin (each once)");
 	expect_err("[operator bad name]\n",
 	    "t.conf:9: [operator NAME]: expected 1..64 characters of A-Z a-z 0-9 . _ -");
+	expect_err("narrative_threshold = 0\n", "t.conf:9: narrative_threshold: expected a "
+	    "number above 0, at most 1, got '0'");
+	expect_err("narrative_threshold = 1.5\n", "t.conf:9: narrative_threshold: expected a "
+	    "number above 0, at most 1, got '1.5'");
+	expect_err("narrative_threshold = nan\n", "t.conf:9: narrative_threshold: expected a "
+	    "number above 0, at most 1, got 'nan'");
+	expect_err("track_alert_confidence = -0.1\n", "t.conf:9: track_alert_confidence: "
+	    "expected a number from 0 to 1, got '-0.1'");
 }
 
 static void

@@ -397,6 +397,66 @@ test_reference_model(void **state)
 	assert_true(denied > 1000);
 }
 
+/* hl_label_meet against the naive stricter label, and the stricter one
+ * goes nowhere either of the two may not go. */
+static void
+test_meet_reference(void **state)
+{
+	struct hl_policy p;
+	struct hl_label a, b, m;
+	unsigned iter, i, n, empty = 0, met = 0;
+	uint8_t acc;
+	int got, named;
+
+	(void)state;
+	rng_state = 0x2545f4914f6cdd1dull;
+	hl_policy_default(&p);
+	for (iter = 0; iter < 20000; iter++) {
+		random_label(&a);
+		random_label(&b);
+		got = hl_label_meet(&a, &b, iter % 2 ? "JPN" : NULL, &m);
+		if (strcmp(a.policy, b.policy) != 0) {
+			assert_int_equal(got, HL_ERR_INVALID);
+			continue;
+		}
+		n = 0;
+		for (i = 0; i < NPOOL; i++)
+			n += naive_releasable(&a, pool[i]) && naive_releasable(&b, pool[i]);
+		if (n == 0) {
+			empty++;
+			assert_int_equal(got, iter % 2 ? HL_OK : HL_ERR_DENIED);
+			if (got == HL_OK) {
+				assert_int_equal(m.nrel, 1);
+				assert_string_equal(m.rel[0], "JPN");
+			}
+			continue;
+		}
+		met++;
+		assert_int_equal(got, HL_OK);
+		assert_string_equal(m.policy, a.policy);
+		assert_int_equal(m.classification, a.classification > b.classification ?
+		    a.classification : b.classification);
+		assert_int_equal(m.tlp, a.tlp > b.tlp ? a.tlp : b.tlp);
+		assert_int_equal(m.nrel, n);
+		for (i = 0; i < NPOOL; i++) {
+			assert_int_equal(naive_releasable(&m, pool[i]),
+			    naive_releasable(&a, pool[i]) && naive_releasable(&b, pool[i]));
+			acc = (uint8_t)rnd(4);
+			named = (int)rnd(2);
+			if (naive_may_send(&m, &p, pool[i], acc, named))
+				assert_true(naive_may_send(&a, &p, pool[i], acc, named) &&
+				    naive_may_send(&b, &p, pool[i], acc, named));
+		}
+	}
+	assert_true(empty > 100);
+	assert_true(met > 1000);
+	/* a malformed label */
+	random_label(&a);
+	b = a;
+	b.nrel = 0;
+	assert_int_equal(hl_label_meet(&a, &b, "JPN", &m), HL_ERR_INVALID);
+}
+
 /* ---- binary form ---- */
 
 static size_t
@@ -617,6 +677,7 @@ main(void)
 		cmocka_unit_test(test_make_spec_forms),
 		cmocka_unit_test(test_may_send_messages),
 		cmocka_unit_test(test_reference_model),
+		cmocka_unit_test(test_meet_reference),
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_decode_malformed),
 		cmocka_unit_test(test_encode_refuses_invalid),

@@ -27,6 +27,7 @@
 #include "store.h"
 #include "schema_undo.h"
 #include "stixshare.h"
+#include "teststore.h"
 
 struct fx {
 	char dir[64];
@@ -120,18 +121,8 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
 
-	hl_stixdb_close(f->d);
-	hl_store_close(f->s);
-	(void)unlink(f->path);
-	(void)snprintf(p, sizeof(p), "%s-wal", f->path);
-	(void)unlink(p);
-	(void)snprintf(p, sizeof(p), "%s-shm", f->path);
-	(void)unlink(p);
-	(void)snprintf(p, sizeof(p), "%s.blobs", f->path);
-	(void)rmdir(p);   /* the envelope files' directory, empty here */
-	(void)rmdir(f->dir);
+	test_store_remove(f->d, f->s, f->dir, f->path);
 	free(f);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "taxii_query.c"
 /* the static add_objects() and admit() */
 #include "stixshare.c"
+#include "teststore.h"
 
 static struct hl_taxii_query tq;
 static char err[320];
@@ -203,18 +204,8 @@ static int
 add_teardown(void **state)
 {
 	struct afx *f = *state;
-	char p[160];
 
-	hl_stixdb_close(f->d);
-	hl_store_close(f->s);
-	(void)unlink(f->path);
-	(void)snprintf(p, sizeof(p), "%s-wal", f->path);
-	(void)unlink(p);
-	(void)snprintf(p, sizeof(p), "%s-shm", f->path);
-	(void)unlink(p);
-	(void)snprintf(p, sizeof(p), "%s.blobs", f->path);
-	(void)rmdir(p);   /* the envelope files' directory, empty here */
-	(void)rmdir(f->dir);
+	test_store_remove(f->d, f->s, f->dir, f->path);
 	hl_free(f->cfg);
 	free(f);
 	return 0;
