@@ -1,0 +1,520 @@
+/* detect.c: the node's detector (see detect.h, docs/DETECTION.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "config.h"
+#include "detect.h"
+#include "ioc.h"
+#include "log.h"
+#include "node.h"
+#include "sensor.h"
+#include "stix.h"
+#include "stixdb.h"
+#include "stixshare.h"
+
+#define DETECT_PAGE 500                  /* indicators read from the store at a time */
+
+/* Hits of one indicator waiting for the end of their window. */
+struct pending {
+	char id[HL_STIX_ID_MAX + 1];
+	unsigned coll;                       /* index into the sensor's collections */
+	uint64_t count;
+	int64_t first_ms, last_ms;           /* the events' times */
+	uint64_t opened_ms;                  /* when the window began (our clock) */
+};
+
+struct sensor {
+	const struct hl_sensor_conf *conf;
+	struct hl_ioc_set *set;
+	uint64_t after_us[HL_SENSOR_COLLECTIONS_MAX]; /* indicators read up to (date_added) */
+	int fd;
+	uint64_t ino;
+	uint64_t pos;                        /* offset of the first byte not taken */
+	int skipping;                        /* inside a line longer than HL_SENSOR_LINE_MAX */
+	uint64_t lines, events, skipped, malformed, hits, unsupported, sightings, unsent;
+	struct pending *pend;
+	size_t npend;
+};
+
+struct hl_detect {
+	struct hl_node *node;
+	const struct hl_config *cfg;
+	struct hl_stixdb *db;
+	struct event *tick;
+	struct hl_sensor_event *ev;
+	uint8_t *buf;
+	char state_path[HL_PATH_MAX];
+	uint64_t refreshed_ms, saved_ms;
+	int dirty;
+	unsigned n;
+	struct sensor s[HL_SENSORS_MAX];
+};
+
+/* ---- indicators ---- */
+
+/* valid_until of an indicator in ms (0: none or not a time). */
+static int64_t
+valid_until_ms(const json_t *o)
+{
+	const char *v = json_string_value(json_object_get(o, "valid_until"));
+	char key[HL_STIX_TS_KEY];
+	int64_t us;
+
+	if (v == NULL || hl_stix_time(v, key, &us) != HL_OK)
+		return 0;
+	return us / 1000;
+}
+
+/* Apply one stored (latest) version of an indicator to the sensor's set:
+ * the old version out, this one in unless revoked. */
+static void
+apply_row(struct sensor *s, unsigned coll, const struct hl_stix_row *row)
+{
+	json_t *o = NULL;
+	const char *ptype, *pattern;
+	char err[256];
+	int r;
+
+	(void)hl_ioc_remove(s->set, row->id);
+	if (row->revoked || row->json == NULL)
+		return;
+	if ((o = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
+		return;
+	ptype = json_string_value(json_object_get(o, "pattern_type"));
+	pattern = json_string_value(json_object_get(o, "pattern"));
+	if (json_is_true(json_object_get(o, "revoked")) || ptype == NULL ||
+	    strcmp(ptype, "stix") != 0 || pattern == NULL)
+		goto out;
+	r = hl_ioc_add(s->set, row->id, pattern, valid_until_ms(o), coll, err, sizeof(err));
+	if (r == HL_ERR_UNSUPPORTED || r == HL_ERR_MALFORMED || r == HL_ERR_TOO_BIG) {
+		s->unsupported++;
+		log_debug("sensor %s: %s not matched: %s", s->conf->name, row->id, err);
+	} else if (r != HL_OK)
+		log_warnx("sensor %s: %s: %s", s->conf->name, row->id, hl_strerror(r));
+out:
+	json_decref(o);
+}
+
+/* Take the indicators stored since the last look (new, replaced, revoked). */
+static int
+refresh(struct hl_detect *d, struct sensor *s)
+{
+	struct hl_stix_query q;
+	struct hl_stix_row *rows = NULL;
+	size_t n = 0, i;
+	unsigned c;
+	int more, r;
+
+	for (c = 0; c < s->conf->ncollections; c++) {
+		do {
+			memset(&q, 0, sizeof(q));
+			q.collection = s->conf->collections[c];
+			q.after_us = s->after_us[c];
+			q.ntypes = 1;
+			q.types[0] = "indicator";
+			q.vsel = HL_STIX_V_LAST;
+			q.limit = DETECT_PAGE;
+			q.policy = &d->cfg->policy;
+			more = 0;
+			if ((r = hl_stixdb_objects(d->db, &q, &rows, &n, &more)) != HL_OK)
+				return r;
+			for (i = 0; i < n; i++) {
+				apply_row(s, c, &rows[i]);
+				if (rows[i].date_added_us > s->after_us[c])
+					s->after_us[c] = rows[i].date_added_us;
+			}
+			hl_stixdb_rows_free(rows, n);
+			rows = NULL;
+		} while (more && n > 0);
+	}
+	return HL_OK;
+}
+
+/* ---- sightings ---- */
+
+static void
+flush_one(struct hl_detect *d, struct sensor *s, const struct pending *p)
+{
+	struct hl_stix_row *orig = NULL;
+	struct hl_stixshare_sighting w;
+	char by[HL_OPERATOR_MAX + 1], sid[64], to[HL_PARTNER_MAX + 1];
+	int r;
+
+	if ((r = hl_stixdb_get_latest(d->db, s->conf->collections[p->coll], p->id, NULL, NULL,
+	    &orig)) != HL_OK) {
+		log_warnx("sensor %s: %s: sighting not recorded: %s", s->conf->name, p->id,
+		    hl_strerror(r));
+		return;
+	}
+	(void)snprintf(by, sizeof(by), "detect:%.24s", s->conf->name);
+	memset(&w, 0, sizeof(w));
+	w.count = p->count > 999999999 ? 999999999 : (int64_t)p->count;
+	w.first_seen_us = (uint64_t)p->first_ms * 1000;
+	w.last_seen_us = (uint64_t)p->last_ms * 1000;
+	w.by = by;
+	r = hl_stixshare_sighting(d->node, d->db, orig, &w, sid, to);
+	if (sid[0] != '\0')
+		s->sightings++;
+	if (r != HL_OK) {
+		s->unsent++;
+		log_warnx("sensor %s: sighting of %s: %s", s->conf->name, p->id, hl_strerror(r));
+	} else
+		log_info("sensor %s: %s of %s count=%" PRIu64 " to %s", s->conf->name, sid, p->id,
+		    p->count, to[0] != '\0' ? to : "(none)");
+	hl_stixdb_rows_free(orig, 1);
+}
+
+/* Record the windows that are over (all of them when all). */
+static void
+flush(struct hl_detect *d, struct sensor *s, uint64_t now_ms, int all)
+{
+	size_t i = 0;
+
+	while (i < s->npend) {
+		if (!all && now_ms < s->pend[i].opened_ms + s->conf->sighting_window_s * 1000ull) {
+			i++;
+			continue;
+		}
+		flush_one(d, s, &s->pend[i]);
+		s->pend[i] = s->pend[--s->npend];
+	}
+}
+
+struct match_ctx {
+	struct hl_detect *d;
+	struct sensor *s;
+	uint64_t now_ms;
+};
+
+static void
+on_hit(void *arg, const struct hl_ioc_hit *hit)
+{
+	struct match_ctx *m = arg;
+	struct sensor *s = m->s;
+	struct pending *p = NULL;
+	int64_t t = hit->has_time ? hit->time_ms : (int64_t)m->now_ms;
+	size_t i;
+
+	s->hits++;
+	for (i = 0; i < s->npend; i++)
+		if (strcmp(s->pend[i].id, hit->indicator_id) == 0) {
+			p = &s->pend[i];
+			break;
+		}
+	if (p == NULL) {
+		if (s->npend == HL_DETECT_PENDING_MAX)
+			flush(m->d, s, m->now_ms, 1);
+		p = &s->pend[s->npend++];
+		memset(p, 0, sizeof(*p));
+		(void)snprintf(p->id, sizeof(p->id), "%s", hit->indicator_id);
+		p->coll = (unsigned)hit->tag;
+		p->first_ms = p->last_ms = t;
+		p->opened_ms = m->now_ms;
+	}
+	p->count++;
+	if (t < p->first_ms)
+		p->first_ms = t;
+	if (t > p->last_ms)
+		p->last_ms = t;
+}
+
+/* ---- following the files ---- */
+
+static void
+take_line(struct hl_detect *d, struct sensor *s, const char *line, size_t len, uint64_t now_ms)
+{
+	struct match_ctx m = { d, s, now_ms };
+	char err[128];
+	int r;
+
+	s->lines++;
+	r = hl_sensor_parse(s->conf->format, line, len, d->ev, err, sizeof(err));
+	if (r == HL_SENSOR_SKIPPED) {
+		s->skipped++;
+		return;
+	}
+	if (r == HL_SENSOR_IGNORED)
+		return;
+	if (r != HL_OK) {
+		s->malformed++;
+		return;
+	}
+	s->events++;
+	(void)hl_ioc_match(s->set, d->ev, (int64_t)now_ms, on_hit, &m);
+}
+
+/* (Re)open the file; at pos when it is the same file (inode) and not
+ * shorter, else at 0. */
+static void
+reopen(struct sensor *s)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(s->conf->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = fd;
+	if ((uint64_t)st.st_ino != s->ino || (uint64_t)st.st_size < s->pos) {
+		s->ino = (uint64_t)st.st_ino;
+		s->pos = 0;
+		s->skipping = 0;
+	}
+}
+
+/* Read what was appended (at most HL_DETECT_READ_MAX bytes); complete
+ * lines only: a partial last line waits for its end. 1 when it moved. */
+static int
+follow(struct hl_detect *d, struct sensor *s, uint64_t now_ms)
+{
+	struct stat st;
+	const char *p, *nl, *end;
+	ssize_t got;
+
+	if (s->fd < 0 || stat(s->conf->path, &st) != 0 || (uint64_t)st.st_ino != s->ino ||
+	    (uint64_t)st.st_size < s->pos) {
+		/* rotated (another inode), truncated, or not there yet */
+		reopen(s);
+		if (s->fd < 0)
+			return 0;
+	}
+	got = pread(s->fd, d->buf, HL_DETECT_READ_MAX, (off_t)s->pos);
+	if (got <= 0)
+		return 0;
+	p = (const char *)d->buf;
+	end = p + got;
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (s->skipping)
+			s->skipping = 0;
+		else
+			take_line(d, s, p, (size_t)(nl - p), now_ms);
+		p = nl + 1;
+	}
+	if (p == (const char *)d->buf && (size_t)got == HL_DETECT_READ_MAX) {
+		/* a whole read without a line end: longer than any line taken */
+		if (!s->skipping)
+			s->malformed++;
+		s->skipping = 1;
+		p = end;
+	}
+	s->pos += (uint64_t)(p - (const char *)d->buf);
+	return p != (const char *)d->buf;
+}
+
+/* ---- positions: "NAME INODE OFFSET" lines in the data directory ---- */
+
+static void
+save_positions(struct hl_detect *d)
+{
+	char tmp[HL_PATH_MAX + 8];
+	FILE *f;
+	unsigned i;
+
+	(void)snprintf(tmp, sizeof(tmp), "%s.tmp", d->state_path);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		log_warn("sensors: %s", tmp);
+		return;
+	}
+	for (i = 0; i < d->n; i++)
+		fprintf(f, "%s %" PRIu64 " %" PRIu64 "\n", d->s[i].conf->name, d->s[i].ino,
+		    d->s[i].pos);
+	if (fclose(f) != 0 || rename(tmp, d->state_path) != 0) {
+		log_warn("sensors: %s", d->state_path);
+		(void)unlink(tmp);
+		return;
+	}
+	d->dirty = 0;
+}
+
+static void
+load_positions(struct hl_detect *d)
+{
+	char line[256], name[HL_COLLECTION_NAME_MAX + 1];
+	unsigned long long ino, pos;
+	char *e1, *e2, *sp;
+	FILE *f;
+	unsigned i;
+	size_t nl;
+
+	if ((f = fopen(d->state_path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if ((sp = strchr(line, ' ')) == NULL || (nl = (size_t)(sp - line)) == 0 ||
+		    nl > HL_COLLECTION_NAME_MAX)
+			continue;
+		memcpy(name, line, nl);
+		name[nl] = '\0';
+		errno = 0;
+		ino = strtoull(sp + 1, &e1, 10);
+		pos = strtoull(e1, &e2, 10);
+		if (errno != 0 || e1 == sp + 1 || e2 == e1)
+			continue;
+		for (i = 0; i < d->n; i++)
+			if (strcmp(d->s[i].conf->name, name) == 0) {
+				d->s[i].ino = ino;
+				d->s[i].pos = pos;
+			}
+	}
+	fclose(f);
+}
+
+/* ---- the loop ---- */
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct hl_detect *d = arg;
+	uint64_t now = hl_now_ms();
+	unsigned i;
+	int r;
+
+	(void)fd;
+	(void)what;
+	if (now >= d->refreshed_ms + HL_DETECT_REFRESH_MS) {
+		d->refreshed_ms = now;
+		for (i = 0; i < d->n; i++)
+			if ((r = refresh(d, &d->s[i])) != HL_OK)
+				log_warnx("sensor %s: indicators: %s", d->s[i].conf->name,
+				    hl_strerror(r));
+	}
+	for (i = 0; i < d->n; i++) {
+		if (follow(d, &d->s[i], now))
+			d->dirty = 1;
+		flush(d, &d->s[i], now, 0);
+	}
+	if (d->dirty && now >= d->saved_ms + HL_DETECT_SAVE_MS) {
+		d->saved_ms = now;
+		save_positions(d);
+	}
+}
+
+int
+hl_detect_new(struct hl_node *n, struct event_base *base, struct hl_detect **out, char *err,
+    size_t errlen)
+{
+	const struct hl_config *cfg = hl_node_config(n);
+	struct hl_detect *d = NULL;
+	struct timeval tv = { 0, HL_DETECT_TICK_MS * 1000 };
+	unsigned i;
+	int r = HL_ERR_NOMEM;
+
+	*out = NULL;
+	if ((d = hl_calloc(1, sizeof(*d))) == NULL)
+		goto nomem;
+	d->node = n;
+	d->cfg = cfg;
+	if (cfg->nsensors == 0) {
+		*out = d;
+		return HL_OK;
+	}
+	if ((d->ev = hl_malloc(sizeof(*d->ev))) == NULL ||
+	    (d->buf = hl_malloc(HL_DETECT_READ_MAX)) == NULL)
+		goto nomem;
+	(void)snprintf(d->state_path, sizeof(d->state_path), "%s/sensors.state", cfg->data_dir);
+	for (i = 0; i < cfg->nsensors; i++) {
+		d->s[i].conf = &cfg->sensors[i];
+		d->s[i].fd = -1;
+		if ((r = hl_ioc_new(&d->s[i].set)) != HL_OK ||
+		    (d->s[i].pend = hl_calloc(HL_DETECT_PENDING_MAX, sizeof(struct pending))) == NULL)
+			goto nomem;
+		d->n++;
+	}
+	load_positions(d);
+	if ((r = hl_stixdb_open(hl_node_store(n), &d->db)) != HL_OK) {
+		snprintf(err, errlen, "sensors: STIX store: %s", hl_strerror(r));
+		goto fail;
+	}
+	for (i = 0; i < d->n; i++) {
+		if ((r = refresh(d, &d->s[i])) != HL_OK) {
+			snprintf(err, errlen, "sensor %s: indicators: %s", d->s[i].conf->name,
+			    hl_strerror(r));
+			goto fail;
+		}
+		log_info("sensor %s: %s %s, %zu indicators (%" PRIu64 " not matchable), from "
+		    "offset %" PRIu64, d->s[i].conf->name, hl_sensor_format_name(d->s[i].conf->format),
+		    d->s[i].conf->path, hl_ioc_count(d->s[i].set), d->s[i].unsupported, d->s[i].pos);
+	}
+	d->refreshed_ms = hl_now_ms();
+	if ((d->tick = event_new(base, -1, EV_PERSIST, on_tick, d)) == NULL ||
+	    event_add(d->tick, &tv) != 0)
+		goto nomem;
+	*out = d;
+	return HL_OK;
+nomem:
+	snprintf(err, errlen, "sensors: out of memory");
+	r = HL_ERR_NOMEM;
+fail:
+	hl_detect_free(d);
+	return r;
+}
+
+void
+hl_detect_free(struct hl_detect *d)
+{
+	unsigned i;
+
+	if (d == NULL)
+		return;
+	if (d->tick != NULL)
+		event_free(d->tick);
+	for (i = 0; i < d->n; i++)
+		if (d->db != NULL)
+			flush(d, &d->s[i], hl_now_ms(), 1);
+	if (d->n > 0 && d->dirty)
+		save_positions(d);
+	for (i = 0; i < d->n; i++) {
+		hl_ioc_free(d->s[i].set);
+		hl_free(d->s[i].pend);
+		if (d->s[i].fd >= 0)
+			close(d->s[i].fd);
+	}
+	hl_stixdb_close(d->db);
+	hl_free(d->ev);
+	hl_free(d->buf);
+	hl_free(d);
+}
+
+json_t *
+hl_detect_status(void *arg)
+{
+	const struct hl_detect *d = arg;
+	json_t *a = json_array(), *o;
+	unsigned i;
+
+	if (a == NULL || d == NULL)
+		return a;
+	for (i = 0; i < d->n; i++) {
+		const struct sensor *s = &d->s[i];
+
+		o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		    "name", s->conf->name, "format", hl_sensor_format_name(s->conf->format),
+		    "path", s->conf->path, "lines", (json_int_t)s->lines,
+		    "events", (json_int_t)s->events, "skipped", (json_int_t)s->skipped,
+		    "malformed", (json_int_t)s->malformed, "hits", (json_int_t)s->hits,
+		    "sightings", (json_int_t)s->sightings, "unsent", (json_int_t)s->unsent,
+		    "indicators", (json_int_t)hl_ioc_count(s->set),
+		    "unsupported", (json_int_t)s->unsupported,
+		    "position", (json_int_t)s->pos, "inode", (json_int_t)s->ino);
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}

@@ -1,0 +1,35 @@
+/* detect.h: the node's detector (docs/DETECTION.md). Each [sensor NAME]
+ * file is followed like tail -F on the event loop, its lines parsed
+ * (sensor.h) and matched (ioc.h) against the stored indicators of the
+ * sensor's collections, kept current from the STIX store; matches become
+ * sightings aggregated per indicator per sighting_window and recorded by
+ * hl_stixshare_sighting(). Single-threaded: everything runs on the loop. */
+#ifndef HL_DETECT_H
+#define HL_DETECT_H
+
+#include <jansson.h>
+
+#include "errors.h"
+
+struct event_base;
+struct hl_node;
+struct hl_detect;
+
+#define HL_DETECT_TICK_MS 250            /* how often the files are read */
+#define HL_DETECT_READ_MAX (256u * 1024) /* bytes read per sensor per tick */
+#define HL_DETECT_REFRESH_MS 1000        /* indicators looked up this often */
+#define HL_DETECT_SAVE_MS 1000           /* positions written at most this often */
+#define HL_DETECT_PENDING_MAX 1024       /* indicators with hits waiting per sensor */
+
+/* The detector of n's [sensor] sections (none: a detector that does
+ * nothing). Loads the positions kept in the data directory and every
+ * stored indicator of the sensors' collections. OUT: *out (caller frees
+ * with hl_detect_free). */
+HL_WUR int hl_detect_new(struct hl_node *n, struct event_base *base, struct hl_detect **out,
+    char *err, size_t errlen);
+/* Records the sightings waiting and the positions. NULL is fine. */
+void hl_detect_free(struct hl_detect *d);
+/* The sensors' counters for GET /api/v1/status: an array (new reference). */
+json_t *hl_detect_status(void *arg);
+
+#endif

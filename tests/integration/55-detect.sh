@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# 55-detect: the node side of detection (issue 18, docs/DETECTION.md).
+# Four nodes (JPN, KOR, USA, NATO) share collection "threat". JPN shares an
+# IPv4 indicator and a domain indicator; KOR follows a Suricata EVE file and
+# USA a Zeek JSON file ([sensor] sections). Each file gets 20,000 benign
+# lines and one connection to the address and one DNS query for the domain:
+#  - each sensor's counters (lines, events, hits) show in GET /api/v1/status;
+#  - the matches become sightings that JPN's "stix search" shows, from KOR
+#    and from USA, with their counts;
+#  - a sighting goes to the indicator's originator only: NATO, a member of
+#    the collection that sighted nothing, has none of KOR's or USA's.
+. "$(dirname "$0")/lib.sh"
+command -v jq >/dev/null || fail "jq is required"
+command -v curl >/dev/null || fail "curl is required"
+
+ADDR=198.51.100.23
+DOM=c2-relay.example
+fed_init JPN,KOR,USA,NATO
+for p in JPN KOR USA NATO; do
+	cat >>"$(conf $p)" <<EOF
+
+[collection threat]
+title = threat
+members = JPN,KOR,USA,NATO
+read = admin
+write = admin
+EOF
+done
+: >"$T/kor-eve.json"
+: >"$T/usa-conn.json"
+sensor_conf() { # P NAME FORMAT FILE
+	printf '\n[sensor %s]\nformat = %s\npath = %s\ncollections = threat\nsighting_window = 2s\n' \
+		"$2" "$3" "$4" >>"$(conf "$1")"
+}
+sensor_conf KOR edge suricata-eve "$T/kor-eve.json"
+sensor_conf USA zeek zeek-json "$T/usa-conn.json"
+
+# a [sensor] naming no collection of the node is refused with file:line
+cp "$(conf KOR)" "$T/bad.conf"
+sed -i 's/^collections = threat$/collections = nosuch/' "$T/bad.conf"
+out=$("$HLD" -n -c "$T/bad.conf" 2>&1) && rc=0 || rc=$?
+expect_match "$rc:$out" "^1:.*bad.conf:[0-9]+: \\[sensor edge\\]: collections: 'nosuch' is not a \\[collection\\]" \
+	"a sensor naming an unknown collection is refused"
+
+for p in JPN KOR USA NATO; do node_start $p; done
+for p in KOR USA NATO; do wait_link JPN $p; wait_link $p JPN; done
+
+api() { sed -n 's/^api *= *//p' "$(conf "$1")"; }
+pw() { head -n1 "$FED/$1/admin.password"; }
+status() {
+	curl -s --max-time 20 --cacert "$FED/$1/ca.crt" -u "admin:$(pw "$1")" \
+		"https://$(api "$1")/api/v1/status"
+}
+
+IND_A=indicator--5b0c1d2e-3f40-4a51-8b62-7c83d94ea501
+IND_D=indicator--5b0c1d2e-3f40-4a51-8b62-7c83d94ea502
+jq -n --arg a "$IND_A" --arg d "$IND_D" --arg ip "$ADDR" --arg dom "$DOM" '{type: "bundle",
+	id: "bundle--5b0c1d2e-3f40-4a51-8b62-7c83d94ea500", objects: [
+	{type: "indicator", spec_version: "2.1", id: $a, created: "2026-01-05T08:00:00.000Z",
+	 modified: "2026-01-05T08:00:00.000Z", name: "C2 address", pattern_type: "stix",
+	 pattern: ("[ipv4-addr:value = \u0027" + $ip + "\u0027]"), valid_from: "2026-01-05T08:00:00Z"},
+	{type: "indicator", spec_version: "2.1", id: $d, created: "2026-01-05T08:00:00.000Z",
+	 modified: "2026-01-05T08:00:00.000Z", name: "C2 domain", pattern_type: "stix",
+	 pattern: ("[domain-name:value = \u0027" + $dom + "\u0027]"), valid_from: "2026-01-05T08:00:00Z"}]}' \
+	>"$T/ind.json"
+out=$(hl JPN stix push "$T/ind.json" --collection threat --json)
+expect_eq "$(echo "$out" | jq '.accepted')" 2 "JPN shares two indicators in collection threat"
+for p in KOR USA; do
+	wait_until 60 sh -c "curl -s --max-time 5 --cacert '$FED/$p/ca.crt' -u 'admin:$(pw $p)' \
+		https://$(api $p)/api/v1/status | jq -e '.sensors[0].indicators == 2' >/dev/null" ||
+		fail "$p's sensor did not load JPN's indicators: $(status $p | jq -c .sensors)"
+done
+ok "KOR's and USA's sensors hold JPN's two indicators"
+
+# 20,000 benign lines each, and the two lines that match
+python3 - "$T/kor-eve.json" "$T/usa-conn.json" "$ADDR" "$DOM" <<'EOF'
+import json, sys
+eve, zeek, addr, dom = sys.argv[1:5]
+with open(eve, "a") as f:
+    for i in range(20000):
+        a = "10.%d.%d.%d" % (i // 65536, (i // 256) % 256, i % 256)
+        if i % 2:
+            f.write(json.dumps({"timestamp": "2026-12-07T10:00:%02d.000000+0000" % (i % 60),
+                "event_type": "flow", "src_ip": "192.0.2.10", "src_port": 40000 + i % 2000,
+                "dest_ip": a, "dest_port": 443, "proto": "TCP"}) + "\n")
+        else:
+            f.write(json.dumps({"timestamp": "2026-12-07T10:00:%02d.000000+0000" % (i % 60),
+                "event_type": "dns", "src_ip": "192.0.2.10", "src_port": 5353,
+                "dest_ip": "192.0.2.53", "dest_port": 53, "proto": "UDP",
+                "dns": {"type": "query", "id": i % 65536, "rrname": "host%d.benign.example" % i,
+                        "rrtype": "A", "tx_id": 0}}) + "\n")
+    f.write(json.dumps({"timestamp": "2026-12-07T10:01:00.000000+0000", "event_type": "flow",
+        "src_ip": "192.0.2.10", "src_port": 41234, "dest_ip": addr, "dest_port": 443,
+        "proto": "TCP"}) + "\n")
+    f.write(json.dumps({"timestamp": "2026-12-07T10:01:01.000000+0000", "event_type": "dns",
+        "src_ip": "192.0.2.10", "src_port": 5353, "dest_ip": "192.0.2.53", "dest_port": 53,
+        "proto": "UDP", "dns": {"type": "query", "id": 7, "rrname": "www." + dom,
+        "rrtype": "A", "tx_id": 0}}) + "\n")
+with open(zeek, "a") as f:
+    for i in range(20000):
+        a = "10.%d.%d.%d" % (i // 65536, (i // 256) % 256, i % 256)
+        f.write(json.dumps({"ts": 1796637600.0 + i / 1000.0, "uid": "C%d" % i,
+            "id.orig_h": "192.0.2.20", "id.orig_p": 40000 + i % 2000, "id.resp_h": a,
+            "id.resp_p": 443, "proto": "tcp", "conn_state": "SF"}) + "\n")
+    f.write(json.dumps({"ts": 1796637700.5, "uid": "Cbad1", "id.orig_h": "192.0.2.20",
+        "id.orig_p": 41000, "id.resp_h": addr, "id.resp_p": 443, "proto": "tcp",
+        "conn_state": "SF"}) + "\n")
+    f.write(json.dumps({"ts": 1796637701.5, "uid": "Cbad2", "id.orig_h": "192.0.2.20",
+        "id.orig_p": 5353, "id.resp_h": "192.0.2.53", "id.resp_p": 53, "proto": "udp",
+        "query": dom, "qtype_name": "A"}) + "\n")
+EOF
+
+for p in KOR USA; do
+	wait_until 60 sh -c "curl -s --max-time 5 --cacert '$FED/$p/ca.crt' -u 'admin:$(pw $p)' \
+		https://$(api $p)/api/v1/status | jq -e '.sensors[0].lines == 20002' >/dev/null" ||
+		fail "$p's sensor did not read its file: $(status $p | jq -c .sensors)"
+done
+s=$(status KOR | jq -c '.sensors[0] | [.name, .format, .lines, .events, .skipped, .malformed, .hits]')
+expect_eq "$s" '["edge","suricata-eve",20002,20002,0,0,2]' "KOR's counters: 20,002 lines, 2 hits"
+s=$(status USA | jq -c '.sensors[0] | [.name, .format, .lines, .events, .skipped, .malformed, .hits]')
+expect_eq "$s" '["zeek","zeek-json",20002,20002,0,0,2]' "USA's counters: 20,002 lines, 2 hits"
+expect_eq "$(status KOR | jq '.sensors[0].position')" "$(stat -c %s "$T/kor-eve.json")" \
+	"KOR's position is the end of its file"
+
+# JPN's search shows the sightings from KOR and USA
+sighters() { # VALUE: the partners that sighted what JPN's search finds for it
+	hl JPN stix search "$1" --json | jq -r '[.matches[0].sightings.by[]?.partner] | sort | join(",")'
+}
+for v in "$ADDR" "$DOM"; do
+	wait_until 30 sh -c "[ \"\$($(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") stix search $v --json | jq -r '[.matches[0].sightings.by[]?.partner] | sort | join(\",\")')\" = KOR,USA ]" ||
+		fail "JPN does not show KOR's and USA's sightings of $v: $(sighters "$v")"
+	ok "JPN's search of $v shows sightings from KOR and USA"
+done
+s=$(hl JPN stix search "$ADDR" --json)
+expect_eq "$(echo "$s" | jq -r '.matches[0] | [.id, .sightings.sightings, .sightings.count] | join("|")')" \
+	"$IND_A|2|2" "two sightings of the address, count 2 in all"
+expect_match "$(echo "$s" | jq -r '.matches[0].sightings.first_seen')" '^2026-12-07T10:01:00' \
+	"first seen is the event's time"
+
+# a sighting reveals a victim: NATO, a member that sighted nothing, has none
+sleep 2
+expect_eq "$(hl NATO stix search "$ADDR" --json | jq -r '[.matches[0].sightings.by[]?.partner] | join(",")')" "" \
+	"NATO has none of KOR's or USA's sightings"
+expect_eq "$(hl USA stix search "$ADDR" --json | jq -r '[.matches[0].sightings.by[]?.partner] | join(",")')" "USA" \
+	"USA has its own sighting but not KOR's"
+
+# the position is kept across a restart: nothing is read twice
+node_stop KOR
+node_start KOR
+wait_link KOR JPN
+sleep 1
+expect_eq "$(status KOR | jq -c '.sensors[0] | [.lines, .position]')" "[0,$(stat -c %s "$T/kor-eve.json")]" \
+	"after a restart KOR goes on from its position"
+# truncation starts again at 0
+printf '%s\n' '{"timestamp":"2026-12-07T10:02:00.000000+0000","event_type":"tls","src_ip":"192.0.2.10","dest_ip":"192.0.2.99","tls":{"sni":"ok.example"}}' 'not json' '{"event_type":"stats","timestamp":"2026-12-07T10:02:00.000000+0000"}' >"$T/kor-eve.json"
+wait_until 10 sh -c "curl -s --max-time 5 --cacert '$FED/KOR/ca.crt' -u 'admin:$(pw KOR)' \
+	https://$(api KOR)/api/v1/status | jq -e '.sensors[0].lines == 3' >/dev/null" ||
+	fail "truncation not followed: $(status KOR | jq -c .sensors)"
+expect_eq "$(status KOR | jq -c '.sensors[0] | [.lines, .events, .skipped, .malformed]')" "[3,1,1,1]" \
+	"a truncated file is read again from 0 (a malformed and a skipped line counted)"
+
+echo "# $SCENARIO: $CHECKS checks passed"
