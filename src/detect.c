@@ -15,7 +15,9 @@
 #include "clock.h"
 #include "config.h"
 #include "detect.h"
+#include "envelope.h"
 #include "ioc.h"
+#include "label.h"
 #include "log.h"
 #include "node.h"
 #include "sensor.h"
@@ -47,6 +49,25 @@ struct sensor {
 	size_t npend;
 };
 
+/* ---- correlation at the originator: sightings of one indicator from two
+ * or more partners within correlation_window ---- */
+#define CORR_PARTNERS 8                  /* partners kept per indicator */
+
+struct corr_by {
+	char partner[HL_PARTNER_MAX + 1];
+	uint64_t sightings, count;
+	char first[40], last[40];            /* first_seen / last_seen as received */
+	uint64_t seen_ms;                    /* when the latest of them was stored here */
+};
+
+struct corr {
+	char id[HL_STIX_ID_MAX + 1];         /* the sighted object */
+	char coll[HL_COLLECTION_NAME_MAX + 1];
+	unsigned nby;
+	struct corr_by by[CORR_PARTNERS];
+	uint64_t alerted_ms;                 /* 0: not in this window */
+};
+
 struct hl_detect {
 	struct hl_node *node;
 	const struct hl_config *cfg;
@@ -59,6 +80,12 @@ struct hl_detect {
 	int dirty;
 	unsigned n;
 	struct sensor s[HL_SENSORS_MAX];
+	/* correlation: received sightings in every collection */
+	uint64_t corr_after_us[HL_COLLECTIONS_MAX];
+	struct corr *corr;
+	size_t ncorr;
+	int corr_quiet;                      /* the first load after a start raises nothing */
+	uint64_t alerts;
 };
 
 /* ---- indicators ---- */
@@ -106,38 +133,64 @@ out:
 	json_decref(o);
 }
 
-/* Take the indicators stored since the last look (new, replaced, revoked). */
+/* Each stored object of a type in coll added after *after_us (latest
+ * versions), a page at a time, to fn; *after_us moves past them. */
 static int
-refresh(struct hl_detect *d, struct sensor *s)
+each_added(struct hl_detect *d, const char *coll, const char *type, uint64_t *after_us,
+    void (*fn)(void *arg, const struct hl_stix_row *row), void *arg)
 {
 	struct hl_stix_query q;
 	struct hl_stix_row *rows = NULL;
 	size_t n = 0, i;
-	unsigned c;
 	int more, r;
 
-	for (c = 0; c < s->conf->ncollections; c++) {
-		do {
-			memset(&q, 0, sizeof(q));
-			q.collection = s->conf->collections[c];
-			q.after_us = s->after_us[c];
-			q.ntypes = 1;
-			q.types[0] = "indicator";
-			q.vsel = HL_STIX_V_LAST;
-			q.limit = DETECT_PAGE;
-			q.policy = &d->cfg->policy;
-			more = 0;
-			if ((r = hl_stixdb_objects(d->db, &q, &rows, &n, &more)) != HL_OK)
-				return r;
-			for (i = 0; i < n; i++) {
-				apply_row(s, c, &rows[i]);
-				if (rows[i].date_added_us > s->after_us[c])
-					s->after_us[c] = rows[i].date_added_us;
-			}
-			hl_stixdb_rows_free(rows, n);
-			rows = NULL;
-		} while (more && n > 0);
-	}
+	do {
+		memset(&q, 0, sizeof(q));
+		q.collection = coll;
+		q.after_us = *after_us;
+		q.ntypes = 1;
+		q.types[0] = type;
+		q.vsel = HL_STIX_V_LAST;
+		q.limit = DETECT_PAGE;
+		q.policy = &d->cfg->policy;
+		more = 0;
+		if ((r = hl_stixdb_objects(d->db, &q, &rows, &n, &more)) != HL_OK)
+			return r;
+		for (i = 0; i < n; i++) {
+			fn(arg, &rows[i]);
+			if (rows[i].date_added_us > *after_us)
+				*after_us = rows[i].date_added_us;
+		}
+		hl_stixdb_rows_free(rows, n);
+		rows = NULL;
+	} while (more && n > 0);
+	return HL_OK;
+}
+
+struct apply_ctx {
+	struct sensor *s;
+	unsigned coll;
+};
+
+static void
+apply_cb(void *arg, const struct hl_stix_row *row)
+{
+	struct apply_ctx *a = arg;
+
+	apply_row(a->s, a->coll, row);
+}
+
+/* Take the indicators stored since the last look (new, replaced, revoked). */
+static int
+refresh(struct hl_detect *d, struct sensor *s)
+{
+	struct apply_ctx a = { s, 0 };
+	int r;
+
+	for (a.coll = 0; a.coll < s->conf->ncollections; a.coll++)
+		if ((r = each_added(d, s->conf->collections[a.coll], "indicator",
+		    &s->after_us[a.coll], apply_cb, &a)) != HL_OK)
+			return r;
 	return HL_OK;
 }
 
@@ -227,6 +280,185 @@ on_hit(void *arg, const struct hl_ioc_hit *hit)
 		p->first_ms = t;
 	if (t > p->last_ms)
 		p->last_ms = t;
+}
+
+/* ---- correlation ---- */
+
+/* Forget partners (and indicators) not heard from within the window. */
+static void
+corr_expire(struct hl_detect *d, uint64_t now_ms)
+{
+	uint64_t win = d->cfg->correlation_window_s * 1000ull;
+	size_t i = 0;
+	unsigned k;
+
+	while (i < d->ncorr) {
+		struct corr *c = &d->corr[i];
+
+		for (k = 0; k < c->nby;) {
+			if (c->by[k].seen_ms + win <= now_ms)
+				c->by[k] = c->by[--c->nby];
+			else
+				k++;
+		}
+		if (c->alerted_ms != 0 && c->alerted_ms + win <= now_ms)
+			c->alerted_ms = 0;
+		if (c->nby == 0 && c->alerted_ms == 0)
+			d->corr[i] = d->corr[--d->ncorr];
+		else
+			i++;
+	}
+}
+
+/* The IMMEDIATE envelope to our own inbox naming the indicator, the
+ * partners, their counts and times; audited. */
+static void
+corr_alert(struct hl_detect *d, struct corr *c, uint64_t now_ms)
+{
+	struct hl_stix_row *ind = NULL;
+	struct hl_send_req req;
+	uint8_t id[HL_ID_BYTES];
+	char text[2048], why[HL_SEND_WHY_MAX], detail[HL_AUDIT_DETAIL_MAX], name[128] = "";
+	size_t off;
+	unsigned k;
+	json_t *o;
+	int r;
+
+	c->alerted_ms = now_ms;
+	d->alerts++;
+	memset(&req, 0, sizeof(req));
+	if (hl_stixdb_get_latest(d->db, c->coll, c->id, NULL, NULL, &ind) != HL_OK ||
+	    hl_label_decode(ind->label, ind->label_len, &req.label) != HL_OK) {
+		log_warnx("correlation of %s: its label is not known: no alert", c->id);
+		goto out;
+	}
+	if (ind->json != NULL && (o = json_loadb(ind->json, ind->json_len, 0, NULL)) != NULL) {
+		(void)snprintf(name, sizeof(name), "%s",
+		    json_string_value(json_object_get(o, "name")) != NULL ?
+		    json_string_value(json_object_get(o, "name")) : "");
+		json_decref(o);
+	}
+	off = (size_t)snprintf(text, sizeof(text), "CORRELATION: %s%s%s%s sighted by %u partners "
+	    "within %us (collection %s)\n", c->id, name[0] ? " (" : "", name, name[0] ? ")" : "",
+	    c->nby, (unsigned)d->cfg->correlation_window_s, c->coll);
+	(void)snprintf(detail, sizeof(detail), "%s partners=", c->id);
+	for (k = 0; k < c->nby && off < sizeof(text); k++) {
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "  %s: %" PRIu64
+		    " sighting(s), count %" PRIu64 ", first seen %s, last seen %s\n", c->by[k].partner,
+		    c->by[k].sightings, c->by[k].count, c->by[k].first, c->by[k].last);
+		(void)snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s",
+		    k ? "," : "", c->by[k].partner);
+	}
+	req.precedence = HL_PREC_IMMEDIATE;
+	req.content_type = HL_CT_TEXT;
+	req.content = (const uint8_t *)text;
+	req.content_len = strnlen(text, sizeof(text));
+	req.originator = "detect";
+	if ((r = hl_node_notify_self(d->node, &req, id, why, sizeof(why))) != HL_OK) {
+		log_warnx("correlation of %s: alert not stored: %s (%s)", c->id, hl_strerror(r), why);
+		goto out;
+	}
+	if ((r = hl_store_audit(hl_node_store(d->node), "detect-correlation", id, "detect", detail,
+	    now_ms)) != HL_OK)
+		log_warnx("audit: cannot record detect-correlation: %s", hl_strerror(r));
+	log_info("correlation: %s", detail);
+out:
+	hl_stixdb_rows_free(ind, ind != NULL ? 1 : 0);
+}
+
+/* One sighting a partner sent. */
+static void
+corr_take(struct hl_detect *d, const struct hl_stix_row *row, uint64_t now_ms)
+{
+	json_t *o;
+	const char *of, *fs, *ls;
+	struct corr *c = NULL;
+	struct corr_by *b = NULL;
+	json_int_t count;
+	size_t i;
+	unsigned k;
+
+	if (row->prov.source != HL_STIX_PARTNER || row->prov.partner[0] == '\0' ||
+	    row->json == NULL || (o = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
+		return;
+	if ((of = json_string_value(json_object_get(o, "sighting_of_ref"))) == NULL ||
+	    strlen(of) > HL_STIX_ID_MAX)
+		goto out;
+	count = json_is_integer(json_object_get(o, "count")) ?
+	    json_integer_value(json_object_get(o, "count")) : 1;
+	fs = json_string_value(json_object_get(o, "first_seen"));
+	ls = json_string_value(json_object_get(o, "last_seen"));
+	if (fs == NULL)
+		fs = json_string_value(json_object_get(o, "created"));
+	if (ls == NULL)
+		ls = fs;
+	for (i = 0; i < d->ncorr; i++)
+		if (strcmp(d->corr[i].id, of) == 0 && strcmp(d->corr[i].coll, row->collection) == 0)
+			c = &d->corr[i];
+	if (c == NULL) {
+		if (d->ncorr == HL_DETECT_CORR_MAX)
+			goto out;   /* the table is full: counted by nothing, rare */
+		c = &d->corr[d->ncorr++];
+		memset(c, 0, sizeof(*c));
+		(void)snprintf(c->id, sizeof(c->id), "%s", of);
+		(void)snprintf(c->coll, sizeof(c->coll), "%s", row->collection);
+	}
+	for (k = 0; k < c->nby; k++)
+		if (strcmp(c->by[k].partner, row->prov.partner) == 0)
+			b = &c->by[k];
+	if (b == NULL) {
+		if (c->nby == CORR_PARTNERS)
+			goto out;
+		b = &c->by[c->nby++];
+		memset(b, 0, sizeof(*b));
+		(void)snprintf(b->partner, sizeof(b->partner), "%s", row->prov.partner);
+		(void)snprintf(b->first, sizeof(b->first), "%s", fs != NULL ? fs : "");
+	}
+	b->sightings++;
+	b->count += count > 0 ? (uint64_t)count : 0;
+	if (fs != NULL && (b->first[0] == '\0' || strcmp(fs, b->first) < 0))
+		(void)snprintf(b->first, sizeof(b->first), "%s", fs);
+	if (ls != NULL && strcmp(ls, b->last) > 0)
+		(void)snprintf(b->last, sizeof(b->last), "%s", ls);
+	b->seen_ms = row->date_added_us / 1000;
+	if (c->nby >= 2 && c->alerted_ms == 0) {
+		if (d->corr_quiet)
+			c->alerted_ms = now_ms;   /* raised before the restart, if at all */
+		else
+			corr_alert(d, c, now_ms);
+	}
+out:
+	json_decref(o);
+}
+
+struct take_ctx {
+	struct hl_detect *d;
+	uint64_t now_ms;
+};
+
+static void
+take_cb(void *arg, const struct hl_stix_row *row)
+{
+	struct take_ctx *t = arg;
+
+	corr_take(t->d, row, t->now_ms);
+}
+
+/* The sightings partners sent since the last look, in every collection. */
+static int
+corr_refresh(struct hl_detect *d, uint64_t now_ms)
+{
+	struct take_ctx t = { d, now_ms };
+	unsigned c;
+	int r;
+
+	corr_expire(d, now_ms);
+	for (c = 0; c < d->cfg->ncollections; c++)
+		if ((r = each_added(d, d->cfg->collections[c].name, "sighting",
+		    &d->corr_after_us[c], take_cb, &t)) != HL_OK)
+			return r;
+	d->corr_quiet = 0;
+	return HL_OK;
 }
 
 /* ---- following the files ---- */
@@ -388,6 +620,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (now >= d->refreshed_ms + HL_DETECT_REFRESH_MS) {
 		d->refreshed_ms = now;
+		if ((r = corr_refresh(d, now)) != HL_OK)
+			log_warnx("correlation: sightings: %s", hl_strerror(r));
 		for (i = 0; i < d->n; i++)
 			if ((r = refresh(d, &d->s[i])) != HL_OK)
 				log_warnx("sensor %s: indicators: %s", d->s[i].conf->name,
@@ -411,6 +645,7 @@ hl_detect_new(struct hl_node *n, struct event_base *base, struct hl_detect **out
 	const struct hl_config *cfg = hl_node_config(n);
 	struct hl_detect *d = NULL;
 	struct timeval tv = { 0, HL_DETECT_TICK_MS * 1000 };
+	uint64_t now_us, win_us;
 	unsigned i;
 	int r = HL_ERR_NOMEM;
 
@@ -419,12 +654,13 @@ hl_detect_new(struct hl_node *n, struct event_base *base, struct hl_detect **out
 		goto nomem;
 	d->node = n;
 	d->cfg = cfg;
-	if (cfg->nsensors == 0) {
-		*out = d;
+	if (cfg->nsensors == 0 && cfg->ncollections == 0) {
+		*out = d;   /* nothing to follow, no sightings to correlate */
 		return HL_OK;
 	}
 	if ((d->ev = hl_malloc(sizeof(*d->ev))) == NULL ||
-	    (d->buf = hl_malloc(HL_DETECT_READ_MAX)) == NULL)
+	    (d->buf = hl_malloc(HL_DETECT_READ_MAX)) == NULL ||
+	    (d->corr = hl_calloc(HL_DETECT_CORR_MAX, sizeof(*d->corr))) == NULL)
 		goto nomem;
 	(void)snprintf(d->state_path, sizeof(d->state_path), "%s/sensors.state", cfg->data_dir);
 	for (i = 0; i < cfg->nsensors; i++) {
@@ -449,6 +685,17 @@ hl_detect_new(struct hl_node *n, struct event_base *base, struct hl_detect **out
 		log_info("sensor %s: %s %s, %zu indicators (%" PRIu64 " not matchable), from "
 		    "offset %" PRIu64, d->s[i].conf->name, hl_sensor_format_name(d->s[i].conf->format),
 		    d->s[i].conf->path, hl_ioc_count(d->s[i].set), d->s[i].unsupported, d->s[i].pos);
+	}
+	/* the sightings of the last window again, without raising what was
+	 * (or would have been) raised before a restart */
+	now_us = hl_now_us();
+	win_us = cfg->correlation_window_s * 1000000ull;
+	for (i = 0; i < cfg->ncollections; i++)
+		d->corr_after_us[i] = now_us > win_us ? now_us - win_us : 0;
+	d->corr_quiet = 1;
+	if ((r = corr_refresh(d, now_us / 1000)) != HL_OK) {
+		snprintf(err, errlen, "correlation: sightings: %s", hl_strerror(r));
+		goto fail;
 	}
 	d->refreshed_ms = hl_now_ms();
 	if ((d->tick = event_new(base, -1, EV_PERSIST, on_tick, d)) == NULL ||
@@ -487,6 +734,7 @@ hl_detect_free(struct hl_detect *d)
 	hl_stixdb_close(d->db);
 	hl_free(d->ev);
 	hl_free(d->buf);
+	hl_free(d->corr);
 	hl_free(d);
 }
 

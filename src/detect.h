@@ -3,7 +3,10 @@
  * (sensor.h) and matched (ioc.h) against the stored indicators of the
  * sensor's collections, kept current from the STIX store; matches become
  * sightings aggregated per indicator per sighting_window and recorded by
- * hl_stixshare_sighting(). Single-threaded: everything runs on the loop. */
+ * hl_stixshare_sighting(). At the originator, sightings that partners
+ * send are correlated: two or more partners sighting one indicator within
+ * correlation_window raise an IMMEDIATE envelope to the node's own inbox
+ * (hl_node_notify_self), once per indicator and window. Single-threaded: everything runs on the loop. */
 #ifndef HL_DETECT_H
 #define HL_DETECT_H
 
@@ -20,8 +23,10 @@ struct hl_detect;
 #define HL_DETECT_REFRESH_MS 1000        /* indicators looked up this often */
 #define HL_DETECT_SAVE_MS 1000           /* positions written at most this often */
 #define HL_DETECT_PENDING_MAX 1024       /* indicators with hits waiting per sensor */
+#define HL_DETECT_CORR_MAX 4096          /* indicators whose sightings are correlated at once */
 
-/* The detector of n's [sensor] sections (none: a detector that does
+/* The detector of n's [sensor] sections and the correlation of the
+ * sightings received in its [collection]s (neither: a detector that does
  * nothing). Loads the positions kept in the data directory and every
  * stored indicator of the sensors' collections. OUT: *out (caller frees
  * with hl_detect_free). */

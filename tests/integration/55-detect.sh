@@ -12,6 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || fail "jq is required"
 command -v curl >/dev/null || fail "curl is required"
+command -v sqlite3 >/dev/null || fail "sqlite3 is required"
 
 ADDR=198.51.100.23
 DOM=c2-relay.example
@@ -136,6 +137,27 @@ expect_eq "$(echo "$s" | jq -r '.matches[0] | [.id, .sightings.sightings, .sight
 	"$IND_A|2|2" "two sightings of the address, count 2 in all"
 expect_match "$(echo "$s" | jq -r '.matches[0].sightings.first_seen')" '^2026-12-07T10:01:00' \
 	"first seen is the event's time"
+
+# correlation at the originator: KOR and USA sighted the same indicators
+# within correlation_window: one IMMEDIATE alert per indicator in JPN's inbox
+corr_items() { hl JPN inbox --json | jq -c '[.items[] | select(.origin == "JPN/node-1")]'; }
+wait_until 30 sh -c "[ \"\$($(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") inbox --json | jq '[.items[] | select(.origin == \"JPN/node-1\")] | length')\" = 2 ]" ||
+	fail "JPN's inbox has not two correlation alerts: $(corr_items)"
+expect_eq "$(corr_items | jq -r '[.[].precedence] | unique | join(",")')" IMMEDIATE \
+	"JPN's inbox holds two correlation alerts, IMMEDIATE"
+for id in $(corr_items | jq -r '.[].id'); do hl JPN show "$id" --json | jq -r .text; done >"$T/alerts.txt"
+expect_eq "$(grep -c '^CORRELATION: ' "$T/alerts.txt")" 2 "each names the correlation"
+expect_match "$(grep "^CORRELATION: $IND_A" "$T/alerts.txt")" "C2 address.*sighted by 2 partners within 3600s" \
+	"the address's alert names the indicator and the window"
+expect_match "$(tr '\n' ' ' <"$T/alerts.txt")" "  KOR: 1 sighting\\(s\\), count 1, first seen 2026-12-07T10:01:00" \
+	"it names KOR with its count and times"
+expect_match "$(tr '\n' ' ' <"$T/alerts.txt")" "  USA: 1 sighting\\(s\\), count 1, first seen 20" \
+	"and USA"
+expect_eq "$(sqlite3 "$FED/JPN/data/hotline.db" "select count(*) from audit where event='detect-correlation'")" 2 \
+	"both are audited (detect-correlation)"
+hl JPN audit verify >/dev/null || fail "JPN's audit log does not verify"
+expect_eq "$(hl NATO inbox --json | jq '[.items[] | select(.origin == "NATO/node-1")] | length')" 0 \
+	"NATO has no alert"
 
 # a sighting reveals a victim: NATO, a member that sighted nothing, has none
 sleep 2
