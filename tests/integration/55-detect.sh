@@ -173,6 +173,11 @@ wait_link KOR JPN
 sleep 1
 expect_eq "$(status KOR | jq -c '.sensors[0] | [.lines, .position]')" "[0,$(stat -c %s "$T/kor-eve.json")]" \
 	"after a restart KOR goes on from its position"
+# JPN restarted: the sightings of the window are read again, not alerted again
+node_stop JPN
+node_start JPN
+sleep 2
+expect_eq "$(corr_items | jq length)" 2 "after a restart JPN raises no correlation alert again"
 # truncation starts again at 0
 printf '%s\n' '{"timestamp":"2026-12-07T10:02:00.000000+0000","event_type":"tls","src_ip":"192.0.2.10","dest_ip":"192.0.2.99","tls":{"sni":"ok.example"}}' 'not json' '{"event_type":"stats","timestamp":"2026-12-07T10:02:00.000000+0000"}' >"$T/kor-eve.json"
 wait_until 10 sh -c "curl -s --max-time 5 --cacert '$FED/KOR/ca.crt' -u 'admin:$(pw KOR)' \
