@@ -74,7 +74,7 @@ struct hl_collection_conf {
 /* [sensor NAME]: a sensor's log file followed and matched against the
  * indicators of some collections (docs/DETECTION.md). */
 #define HL_SENSORS_MAX 8
-#define HL_SENSOR_COLLECTIONS_MAX 8
+#define HL_SENSOR_COLLECTIONS_MAX HL_COLLECTIONS_MAX
 struct hl_sensor_conf {
 	char name[HL_COLLECTION_NAME_MAX + 1];
 	int format;                           /* format = suricata-eve | zeek-json | tshark-ek */

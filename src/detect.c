@@ -1,4 +1,6 @@
 /* detect.c: the node's detector (see detect.h, docs/DETECTION.md). */
+#include <sys/queue.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -9,13 +11,18 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "alloc.h"
+#include "apijson.h"
 #include "clock.h"
 #include "config.h"
 #include "detect.h"
 #include "envelope.h"
+#include "hl_limits.h"
+#include "http.h"
 #include "ioc.h"
 #include "label.h"
 #include "log.h"
@@ -38,6 +45,10 @@ struct pending {
 
 struct sensor {
 	const struct hl_sensor_conf *conf;
+	char by[HL_OPERATOR_MAX + 1];        /* who records its sightings: "detect:NAME" */
+	int record;                          /* matches become sightings */
+	const struct hl_operator_conf *op;   /* rule 4 on its indicators (NULL: none) */
+	json_t *list;                        /* the one-shot's hits (else NULL) */
 	struct hl_ioc_set *set;
 	uint64_t after_us[HL_SENSOR_COLLECTIONS_MAX]; /* indicators read up to (date_added) */
 	int fd;
@@ -136,7 +147,8 @@ out:
 /* Each stored object of a type in coll added after *after_us (latest
  * versions), a page at a time, to fn; *after_us moves past them. */
 static int
-each_added(struct hl_detect *d, const char *coll, const char *type, uint64_t *after_us,
+each_added(struct hl_detect *d, const char *coll, const char *type,
+    const struct hl_operator_conf *op, uint64_t *after_us,
     void (*fn)(void *arg, const struct hl_stix_row *row), void *arg)
 {
 	struct hl_stix_query q;
@@ -153,6 +165,7 @@ each_added(struct hl_detect *d, const char *coll, const char *type, uint64_t *af
 		q.vsel = HL_STIX_V_LAST;
 		q.limit = DETECT_PAGE;
 		q.policy = &d->cfg->policy;
+		q.op = op;
 		more = 0;
 		if ((r = hl_stixdb_objects(d->db, &q, &rows, &n, &more)) != HL_OK)
 			return r;
@@ -188,7 +201,7 @@ refresh(struct hl_detect *d, struct sensor *s)
 	int r;
 
 	for (a.coll = 0; a.coll < s->conf->ncollections; a.coll++)
-		if ((r = each_added(d, s->conf->collections[a.coll], "indicator",
+		if ((r = each_added(d, s->conf->collections[a.coll], "indicator", s->op,
 		    &s->after_us[a.coll], apply_cb, &a)) != HL_OK)
 			return r;
 	return HL_OK;
@@ -201,7 +214,7 @@ flush_one(struct hl_detect *d, struct sensor *s, const struct pending *p)
 {
 	struct hl_stix_row *orig = NULL;
 	struct hl_stixshare_sighting w;
-	char by[HL_OPERATOR_MAX + 1], sid[64], to[HL_PARTNER_MAX + 1];
+	char sid[64], to[HL_PARTNER_MAX + 1];
 	int r;
 
 	if ((r = hl_stixdb_get_latest(d->db, s->conf->collections[p->coll], p->id, NULL, NULL,
@@ -210,12 +223,11 @@ flush_one(struct hl_detect *d, struct sensor *s, const struct pending *p)
 		    hl_strerror(r));
 		return;
 	}
-	(void)snprintf(by, sizeof(by), "detect:%.24s", s->conf->name);
 	memset(&w, 0, sizeof(w));
 	w.count = p->count > 999999999 ? 999999999 : (int64_t)p->count;
 	w.first_seen_us = (uint64_t)p->first_ms * 1000;
 	w.last_seen_us = (uint64_t)p->last_ms * 1000;
-	w.by = by;
+	w.by = s->by;
 	r = hl_stixshare_sighting(d->node, d->db, orig, &w, sid, to);
 	if (sid[0] != '\0')
 		s->sightings++;
@@ -260,6 +272,16 @@ on_hit(void *arg, const struct hl_ioc_hit *hit)
 	size_t i;
 
 	s->hits++;
+	if (s->list != NULL && json_array_size(s->list) < HL_DETECT_HITS_SHOWN) {
+		char ts[32];
+
+		hl_stixshare_time((uint64_t)t * 1000, ts);
+		(void)json_array_append_new(s->list, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+		    "indicator", hit->indicator_id, "value", hit->value, "matched",
+		    hit->indicator_value, "where", hl_sensor_role_name(hit->role), "time", ts));
+	}
+	if (!s->record)
+		return;
 	for (i = 0; i < s->npend; i++)
 		if (strcmp(s->pend[i].id, hit->indicator_id) == 0) {
 			p = &s->pend[i];
@@ -454,7 +476,7 @@ corr_refresh(struct hl_detect *d, uint64_t now_ms)
 
 	corr_expire(d, now_ms);
 	for (c = 0; c < d->cfg->ncollections; c++)
-		if ((r = each_added(d, d->cfg->collections[c].name, "sighting",
+		if ((r = each_added(d, d->cfg->collections[c].name, "sighting", NULL,
 		    &d->corr_after_us[c], take_cb, &t)) != HL_OK)
 			return r;
 	d->corr_quiet = 0;
@@ -666,6 +688,8 @@ hl_detect_new(struct hl_node *n, struct event_base *base, struct hl_detect **out
 	for (i = 0; i < cfg->nsensors; i++) {
 		d->s[i].conf = &cfg->sensors[i];
 		d->s[i].fd = -1;
+		d->s[i].record = 1;
+		(void)snprintf(d->s[i].by, sizeof(d->s[i].by), "detect:%.24s", cfg->sensors[i].name);
 		if ((r = hl_ioc_new(&d->s[i].set)) != HL_OK ||
 		    (d->s[i].pend = hl_calloc(HL_DETECT_PENDING_MAX, sizeof(struct pending))) == NULL)
 			goto nomem;
@@ -765,4 +789,140 @@ hl_detect_status(void *arg)
 		}
 	}
 	return a;
+}
+
+/* ---- one file matched at once: POST /api/v1/detect ---- */
+
+/* Match body (lines of format) against the indicators of the collections
+ * op may read; with report, the matches become sightings (one per
+ * indicator) recorded by op. OUT: *out, the reply. */
+static int
+oneshot(struct hl_detect *d, const struct hl_operator_conf *op, int format, const uint8_t *body,
+    size_t len, int report, json_t **out)
+{
+	struct hl_sensor_conf conf;
+	struct sensor *s = NULL;
+	const char *p = (const char *)body, *end = p + len, *nl;
+	uint64_t now = hl_now_ms();
+	json_t *o = NULL;
+	unsigned c;
+	int r = HL_ERR_NOMEM;
+
+	*out = NULL;
+	memset(&conf, 0, sizeof(conf));
+	(void)snprintf(conf.name, sizeof(conf.name), "oneshot");
+	conf.format = format;
+	for (c = 0; c < d->cfg->ncollections && conf.ncollections < HL_SENSOR_COLLECTIONS_MAX; c++)
+		if (hl_config_list_has(d->cfg->collections[c].read, op->name))
+			(void)snprintf(conf.collections[conf.ncollections++],
+			    sizeof(conf.collections[0]), "%s", d->cfg->collections[c].name);
+	if ((s = hl_calloc(1, sizeof(*s))) == NULL ||
+	    (s->pend = hl_calloc(HL_DETECT_PENDING_MAX, sizeof(struct pending))) == NULL ||
+	    (s->list = json_array()) == NULL || (r = hl_ioc_new(&s->set)) != HL_OK)
+		goto out;
+	s->conf = &conf;
+	s->fd = -1;
+	s->op = op;
+	s->record = report;
+	(void)snprintf(s->by, sizeof(s->by), "%s", op->name);
+	if ((r = refresh(d, s)) != HL_OK)
+		goto out;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		take_line(d, s, p, (size_t)((nl != NULL ? nl : end) - p), now);
+		p = nl != NULL ? nl + 1 : end;
+	}
+	if (report)
+		flush(d, s, now, 1);
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "format",
+	    hl_sensor_format_name(format), "indicators", (json_int_t)hl_ioc_count(s->set),
+	    "unsupported", (json_int_t)s->unsupported, "lines", (json_int_t)s->lines,
+	    "events", (json_int_t)s->events, "skipped", (json_int_t)s->skipped,
+	    "malformed", (json_int_t)s->malformed, "hits", (json_int_t)s->hits,
+	    "matches", s->list);
+	if (o == NULL)
+		goto out;
+	if (report && json_object_set_new(o, "sightings", json_integer((json_int_t)s->sightings)) != 0)
+		goto out;
+	*out = o;
+	o = NULL;
+	r = HL_OK;
+out:
+	json_decref(o);
+	if (s != NULL) {
+		json_decref(s->list);
+		hl_ioc_free(s->set);
+		hl_free(s->pend);
+	}
+	hl_free(s);
+	return r;
+}
+
+static void
+r_detect(struct hl_http_req *x)
+{
+	struct hl_detect *d = x->arg;
+	struct evkeyvalq kv;
+	struct evkeyval *e;
+	json_t *o = NULL;
+	int format = 0, report = 0, r;
+
+	TAILQ_INIT(&kv);
+	if (x->query == NULL || strlen(x->query) > HL_API_QUERY_MAX ||
+	    evhttp_parse_query_str(x->query, &kv) != 0) {
+		hl_http_reply_error(x->req, 400, "bad_request", "expected ?format=F[&report=1]");
+		goto out;
+	}
+	TAILQ_FOREACH(e, &kv, next) {
+		if (strcmp(e->key, "format") == 0 && format == 0 &&
+		    (format = hl_sensor_format_parse(e->value)) != 0)
+			continue;
+		if (strcmp(e->key, "report") == 0 && !report &&
+		    (strcmp(e->value, "1") == 0 || strcmp(e->value, "0") == 0)) {
+			report = e->value[0] == '1' ? 1 : 2;
+			continue;
+		}
+		hl_http_reply_error(x->req, 400, "bad_request", "'%.64s': expected format=%s "
+		    "and report=0|1 once each", e->key, "suricata-eve|zeek-json|tshark-ek");
+		goto out;
+	}
+	if (format == 0) {
+		hl_http_reply_error(x->req, 400, "bad_request", "missing format=");
+		goto out;
+	}
+	if (d->db == NULL) {
+		hl_http_reply_error(x->req, 409, "no_collections", "this node has no [collection]: "
+		    "no indicators to match");
+		goto out;
+	}
+	if ((r = oneshot(d, x->op, format, x->body, x->body_len, report == 1, &o)) != HL_OK) {
+		hl_http_reply_error(x->req, 500, "internal", "%s", hl_strerror(r));
+		goto out;
+	}
+	if (report == 1) {
+		char detail[HL_AUDIT_DETAIL_MAX];
+
+		(void)snprintf(detail, sizeof(detail), "format=%s lines=%lld hits=%lld sightings=%lld",
+		    hl_sensor_format_name(format), (long long)json_integer_value(json_object_get(o,
+		    "lines")), (long long)json_integer_value(json_object_get(o, "hits")),
+		    (long long)json_integer_value(json_object_get(o, "sightings")));
+		if (hl_store_audit(hl_node_store(d->node), "detect-report", NULL, x->op->name, detail,
+		    hl_now_ms()) != HL_OK)
+			log_warnx("audit: cannot record detect-report");
+	}
+	hl_http_reply_json(x->req, 200, o);
+out:
+	evhttp_clear_headers(&kv);
+}
+
+static const struct hl_http_route detect_routes[] = {
+	{ HL_HTTP_POST, "/api/v1/detect", r_detect, HL_HTTP_AUTH | HL_HTTP_QUERY | HL_HTTP_BODY,
+	    HL_DETECT_BODY_MAX, "application/octet-stream", HL_HTTP_ANYONE },
+};
+
+int
+hl_detect_register(struct hl_detect *d, struct hl_http_table *t)
+{
+	return hl_http_table_add(t, detect_routes, sizeof(detect_routes) / sizeof(detect_routes[0]),
+	    NULL, d);
 }

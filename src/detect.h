@@ -15,6 +15,7 @@
 #include "errors.h"
 
 struct event_base;
+struct hl_http_table;
 struct hl_node;
 struct hl_detect;
 
@@ -23,6 +24,7 @@ struct hl_detect;
 #define HL_DETECT_REFRESH_MS 1000        /* indicators looked up this often */
 #define HL_DETECT_SAVE_MS 1000           /* positions written at most this often */
 #define HL_DETECT_PENDING_MAX 1024       /* indicators with hits waiting per sensor */
+#define HL_DETECT_HITS_SHOWN 1000        /* matches listed in its reply */
 #define HL_DETECT_CORR_MAX 4096          /* indicators whose sightings are correlated at once */
 
 /* The detector of n's [sensor] sections and the correlation of the
@@ -34,6 +36,10 @@ HL_WUR int hl_detect_new(struct hl_node *n, struct event_base *base, struct hl_d
     char *err, size_t errlen);
 /* Records the sightings waiting and the positions. NULL is fine. */
 void hl_detect_free(struct hl_detect *d);
+/* POST /api/v1/detect?format=F[&report=1] (docs/API.md): a file matched
+ * at once against the indicators of the collections the operator may
+ * read; with report=1 the matches are recorded as sightings. */
+HL_WUR int hl_detect_register(struct hl_detect *d, struct hl_http_table *t);
 /* The sensors' counters for GET /api/v1/status: an array (new reference). */
 json_t *hl_detect_status(void *arg);
 

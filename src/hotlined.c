@@ -564,6 +564,10 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 	/* the detector: [sensor] sections (detect.c), its counters in status */
 	if ((r = hl_detect_new(d->node, base, &d->detect, err, errlen)) != HL_OK)
 		return r;
+	if ((r = hl_detect_register(d->detect, routes)) != HL_OK) {
+		snprintf(err, errlen, "detect: %s", hl_strerror(r));
+		return r;
+	}
 	hl_api_status_extra(d->api, "sensors", hl_detect_status, d->detect);
 	return HL_OK;
 }
@@ -593,6 +597,8 @@ decompose(struct daemon *d)
 {
 	if (d->api != NULL)
 		hl_api_status_extra(d->api, NULL, NULL, NULL);
+	if (d->http != NULL && d->detect != NULL)
+		hl_http_table_remove(hl_http_table(d->http), d->detect);
 	hl_detect_free(d->detect);   /* its last sightings while the node is up */
 	d->detect = NULL;
 	stop_poll(d);

@@ -73,6 +73,15 @@ for p in KOR USA; do
 done
 ok "KOR's and USA's sensors hold JPN's two indicators"
 
+# a one-shot match through the node (no sighting without --report)
+printf '%s\n' '{"timestamp":"2026-12-07T09:00:00.000000+0000","event_type":"flow","src_ip":"192.0.2.1","dest_ip":"198.51.100.23","proto":"TCP"}' \
+	'{"timestamp":"2026-12-07T09:00:01.000000+0000","event_type":"stats"}' 'garbage' >"$T/once.json"
+s=$(hl NATO detect --format suricata-eve "$T/once.json" --json)
+expect_eq "$(echo "$s" | jq -c '[.lines, .events, .skipped, .malformed, .hits, .matches[0].indicator, .matches[0].value]')" \
+	"[3,1,1,1,1,\"$IND_A\",\"$ADDR\"]" "hotline detect on NATO: 3 lines, 1 hit of the address"
+expect_match "$(hl NATO detect --format suricata-eve "$T/once.json")" \
+	"^2026-12-07T09:00:00.000000Z +$IND_A +$ADDR" "its table names the time, indicator and value"
+
 # 20,000 benign lines each, and the two lines that match
 python3 - "$T/kor-eve.json" "$T/usa-conn.json" "$ADDR" "$DOM" <<'EOF'
 import json, sys
@@ -185,5 +194,12 @@ wait_until 10 sh -c "curl -s --max-time 5 --cacert '$FED/KOR/ca.crt' -u 'admin:$
 	fail "truncation not followed: $(status KOR | jq -c .sensors)"
 expect_eq "$(status KOR | jq -c '.sensors[0] | [.lines, .events, .skipped, .malformed]')" "[3,1,1,1]" \
 	"a truncated file is read again from 0 (a malformed and a skipped line counted)"
+
+# hotline detect --report records the matches as a sighting, sent to JPN
+s=$(hl NATO detect --format suricata-eve "$T/once.json" --report --json)
+expect_eq "$(echo "$s" | jq -c '[.hits, .sightings]')" "[1,1]" "detect --report on NATO records one sighting"
+wait_until 30 sh -c "[ \"\$($(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") stix search $ADDR --json | jq -r '[.matches[0].sightings.by[]?.partner] | sort | join(\",\")')\" = KOR,NATO,USA ]" ||
+	fail "NATO's reported sighting did not reach JPN: $(sighters "$ADDR")"
+ok "JPN's search now shows NATO's reported sighting too"
 
 echo "# $SCENARIO: $CHECKS checks passed"
