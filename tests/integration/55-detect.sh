@@ -8,7 +8,12 @@
 #  - the matches become sightings that JPN's "stix search" shows, from KOR
 #    and from USA, with their counts;
 #  - a sighting goes to the indicator's originator only: NATO, a member of
-#    the collection that sighted nothing, has none of KOR's or USA's.
+#    the collection that sighted nothing, has none of KOR's or USA's;
+#  - correlation: JPN's inbox gets one IMMEDIATE alert per indicator sighted
+#    by two partners (audited), not again after a restart;
+#  - positions across a restart, truncation, hotline detect [--report];
+#  - live (root, tcpdump, tshark): loopback DNS and TLS captured, converted
+#    with tshark -T ek and followed by USA's tshark-ek sensor.
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || fail "jq is required"
 command -v curl >/dev/null || fail "curl is required"
@@ -35,6 +40,8 @@ sensor_conf() { # P NAME FORMAT FILE
 }
 sensor_conf KOR edge suricata-eve "$T/kor-eve.json"
 sensor_conf USA zeek zeek-json "$T/usa-conn.json"
+: >"$T/usa-live.json"
+sensor_conf USA live tshark-ek "$T/usa-live.json"
 
 # a [sensor] naming no collection of the node is refused with file:line
 cp "$(conf KOR)" "$T/bad.conf"
@@ -201,5 +208,57 @@ expect_eq "$(echo "$s" | jq -c '[.hits, .sightings]')" "[1,1]" "detect --report 
 wait_until 30 sh -c "[ \"\$($(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") stix search $ADDR --json | jq -r '[.matches[0].sightings.by[]?.partner] | sort | join(\",\")')\" = KOR,NATO,USA ]" ||
 	fail "NATO's reported sighting did not reach JPN: $(sighters "$ADDR")"
 ok "JPN's search now shows NATO's reported sighting too"
+
+# ---- live: real loopback traffic captured, converted by tshark, followed ----
+live() {
+	local t p
+	for t in tcpdump tshark dig openssl curl; do
+		command -v "$t" >/dev/null || { skip "live capture: $t is not installed (scripts/install-deps.sh)"; return 0; }
+	done
+	[ "$(id -u)" = 0 ] || { skip "live capture: tcpdump on lo needs root"; return 0; }
+	TPORT=$((BASE_PORT + 150)) DPORT=$((BASE_PORT + 151))
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+		-subj "/CN=$DOM" -keyout "$T/live.key" -out "$T/live.crt" 2>/dev/null ||
+		fail "openssl req"
+	openssl s_server -quiet -accept "$TPORT" -cert "$T/live.crt" -key "$T/live.key" -www \
+		>/dev/null 2>&1 &
+	LIVE_PIDS="$!"
+	python3 - "$DPORT" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(15)
+try:
+    while True:
+        q, peer = s.recvfrom(512)
+        end = q.index(b"\0", 12) + 5
+        hdr = q[:2] + b"\x81\x80" + q[4:6] + b"\x00\x01\x00\x00\x00\x00"
+        ans = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([192, 0, 2, 99])
+        s.sendto(hdr + q[12:end] + ans, peer)
+except socket.timeout:
+    pass
+PY
+	LIVE_PIDS="$LIVE_PIDS $!"
+	sleep 1
+	tcpdump -i lo -U -w "$T/live.pcap" "port $TPORT or port $DPORT" >/dev/null 2>&1 &
+	p=$!
+	sleep 1
+	dig +short +tries=1 -p "$DPORT" @127.0.0.1 "beacon.$DOM" A >/dev/null
+	curl -s -o /dev/null -k --max-time 5 --resolve "$DOM:$TPORT:127.0.0.1" "https://$DOM:$TPORT/"
+	sleep 1
+	kill "$p"
+	wait "$p" 2>/dev/null
+	kill $LIVE_PIDS 2>/dev/null
+	tshark -r "$T/live.pcap" -d "udp.port==$DPORT,dns" -d "tcp.port==$TPORT,tls" -T ek \
+		>"$T/live-ek.json" 2>/dev/null || fail "tshark -T ek"
+	expect_match "$(grep -c . "$T/live-ek.json")" '^[1-9][0-9]*$' "the capture converts to tshark -T ek lines"
+	cat "$T/live-ek.json" >>"$T/usa-live.json"
+	wait_until 20 sh -c "curl -s --max-time 5 --cacert '$FED/USA/ca.crt' -u 'admin:$(pw USA)' \
+		https://$(api USA)/api/v1/status | jq -e '.sensors[1].hits >= 2 and .sensors[1].sightings >= 1' >/dev/null" ||
+		fail "USA's live sensor did not match the capture: $(status USA | jq -c '.sensors[1]')"
+	ok "USA's tshark-ek sensor matched the live DNS query and TLS SNI of $DOM and recorded a sighting"
+	expect_eq "$(status USA | jq '.sensors[1].malformed')" 0 "no tshark line is malformed"
+}
+live
 
 echo "# $SCENARIO: $CHECKS checks passed"
