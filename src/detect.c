@@ -537,12 +537,16 @@ reopen(struct sensor *s)
 static int
 follow(struct hl_detect *d, struct sensor *s, uint64_t now_ms)
 {
-	struct stat st;
+	struct stat st, old;
 	const char *p, *nl, *end;
 	ssize_t got;
+	int moved;
 
-	if (s->fd < 0 || stat(s->conf->path, &st) != 0 || (uint64_t)st.st_ino != s->ino ||
-	    (uint64_t)st.st_size < s->pos) {
+	moved = s->fd < 0 || stat(s->conf->path, &st) != 0 || (uint64_t)st.st_ino != s->ino;
+	if (moved && s->fd >= 0 && fstat(s->fd, &old) == 0 && (uint64_t)old.st_size > s->pos) {
+		/* rotated or removed: what was written to the old file before
+		 * goes first, then the new file from 0 */
+	} else if (moved || (uint64_t)st.st_size < s->pos) {
 		/* rotated (another inode), truncated, or not there yet */
 		reopen(s);
 		if (s->fd < 0)

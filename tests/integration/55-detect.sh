@@ -201,6 +201,17 @@ wait_until 10 sh -c "curl -s --max-time 5 --cacert '$FED/KOR/ca.crt' -u 'admin:$
 	fail "truncation not followed: $(status KOR | jq -c .sensors)"
 expect_eq "$(status KOR | jq -c '.sensors[0] | [.lines, .events, .skipped, .malformed]')" "[3,1,1,1]" \
 	"a truncated file is read again from 0 (a malformed and a skipped line counted)"
+# rotation: a line written to the old file, then a new file of two lines
+line='{"timestamp":"2026-12-07T10:03:00.000000+0000","event_type":"flow","src_ip":"192.0.2.10","dest_ip":"192.0.2.98","proto":"TCP"}'
+echo "$line" >>"$T/kor-eve.json"
+mv "$T/kor-eve.json" "$T/kor-eve.json.1"
+printf '%s\n%s\n' "$line" "$line" >"$T/kor-eve.json"
+wait_until 10 sh -c "curl -s --max-time 5 --cacert '$FED/KOR/ca.crt' -u 'admin:$(pw KOR)' \
+	https://$(api KOR)/api/v1/status | jq -e '.sensors[0].lines == 6' >/dev/null" ||
+	fail "rotation not followed: $(status KOR | jq -c .sensors)"
+expect_eq "$(status KOR | jq -c '.sensors[0] | [.lines, .events, .position, .inode]')" \
+	"[6,4,$(stat -c %s "$T/kor-eve.json"),$(stat -c %i "$T/kor-eve.json")]" \
+	"a rotated file: the old file's last line, then the new file from 0"
 
 # hotline detect --report records the matches as a sighting, sent to JPN
 s=$(hl NATO detect --format suricata-eve "$T/once.json" --report --json)
@@ -260,5 +271,16 @@ PY
 	expect_eq "$(status USA | jq '.sensors[1].malformed')" 0 "no tshark line is malformed"
 }
 live
+
+# revocation: a newer version with revoked: true leaves the sensors' sets
+jq '.objects |= [.[0] | .modified = "2026-01-06T08:00:00.000Z" | .revoked = true]' "$T/ind.json" >"$T/revoke.json"
+expect_eq "$(hl JPN stix push "$T/revoke.json" --collection threat --json | jq '.accepted')" 1 \
+	"JPN revokes the address indicator"
+for p in KOR USA; do
+	wait_until 30 sh -c "curl -s --max-time 5 --cacert '$FED/$p/ca.crt' -u 'admin:$(pw $p)' \
+		https://$(api $p)/api/v1/status | jq -e '.sensors[0].indicators == 1' >/dev/null" ||
+		fail "$p still holds the revoked indicator: $(status $p | jq -c .sensors)"
+done
+ok "KOR's and USA's sensors drop the revoked indicator"
 
 echo "# $SCENARIO: $CHECKS checks passed"
