@@ -59,6 +59,15 @@ status() {
 	curl -s --max-time 20 --cacert "$FED/$1/ca.crt" -u "admin:$(pw "$1")" \
 		"https://$(api "$1")/api/v1/status"
 }
+# wait_status P SECONDS JQ: until P's status satisfies the jq condition
+wait_status() {
+	local i
+	for i in $(seq 1 $(($2 * 4))); do
+		status "$1" | jq -e "$3" >/dev/null 2>&1 && return 0
+		sleep 0.25
+	done
+	return 1
+}
 
 IND_A=indicator--5b0c1d2e-3f40-4a51-8b62-7c83d94ea501
 IND_D=indicator--5b0c1d2e-3f40-4a51-8b62-7c83d94ea502
@@ -74,8 +83,7 @@ jq -n --arg a "$IND_A" --arg d "$IND_D" --arg ip "$ADDR" --arg dom "$DOM" '{type
 out=$(hl JPN stix push "$T/ind.json" --collection threat --json)
 expect_eq "$(echo "$out" | jq '.accepted')" 2 "JPN shares two indicators in collection threat"
 for p in KOR USA; do
-	wait_until 60 sh -c "curl -s --max-time 5 --cacert '$FED/$p/ca.crt' -u 'admin:$(pw $p)' \
-		https://$(api $p)/api/v1/status | jq -e '.sensors[0].indicators == 2' >/dev/null" ||
+	wait_status $p 60 '.sensors[0].indicators == 2' ||
 		fail "$p's sensor did not load JPN's indicators: $(status $p | jq -c .sensors)"
 done
 ok "KOR's and USA's sensors hold JPN's two indicators"
@@ -128,8 +136,7 @@ with open(zeek, "a") as f:
 EOF
 
 for p in KOR USA; do
-	wait_until 60 sh -c "curl -s --max-time 5 --cacert '$FED/$p/ca.crt' -u 'admin:$(pw $p)' \
-		https://$(api $p)/api/v1/status | jq -e '.sensors[0].lines == 20002' >/dev/null" ||
+	wait_status $p 60 '.sensors[0].lines == 20002' ||
 		fail "$p's sensor did not read its file: $(status $p | jq -c .sensors)"
 done
 s=$(status KOR | jq -c '.sensors[0] | [.name, .format, .lines, .events, .skipped, .malformed, .hits]')
@@ -196,8 +203,7 @@ sleep 2
 expect_eq "$(corr_items | jq length)" 2 "after a restart JPN raises no correlation alert again"
 # truncation starts again at 0
 printf '%s\n' '{"timestamp":"2026-12-07T10:02:00.000000+0000","event_type":"tls","src_ip":"192.0.2.10","dest_ip":"192.0.2.99","tls":{"sni":"ok.example"}}' 'not json' '{"event_type":"stats","timestamp":"2026-12-07T10:02:00.000000+0000"}' >"$T/kor-eve.json"
-wait_until 10 sh -c "curl -s --max-time 5 --cacert '$FED/KOR/ca.crt' -u 'admin:$(pw KOR)' \
-	https://$(api KOR)/api/v1/status | jq -e '.sensors[0].lines == 3' >/dev/null" ||
+wait_status KOR 10 '.sensors[0].lines == 3' ||
 	fail "truncation not followed: $(status KOR | jq -c .sensors)"
 expect_eq "$(status KOR | jq -c '.sensors[0] | [.lines, .events, .skipped, .malformed]')" "[3,1,1,1]" \
 	"a truncated file is read again from 0 (a malformed and a skipped line counted)"
@@ -206,8 +212,7 @@ line='{"timestamp":"2026-12-07T10:03:00.000000+0000","event_type":"flow","src_ip
 echo "$line" >>"$T/kor-eve.json"
 mv "$T/kor-eve.json" "$T/kor-eve.json.1"
 printf '%s\n%s\n' "$line" "$line" >"$T/kor-eve.json"
-wait_until 10 sh -c "curl -s --max-time 5 --cacert '$FED/KOR/ca.crt' -u 'admin:$(pw KOR)' \
-	https://$(api KOR)/api/v1/status | jq -e '.sensors[0].lines == 6' >/dev/null" ||
+wait_status KOR 10 '.sensors[0].lines == 6' ||
 	fail "rotation not followed: $(status KOR | jq -c .sensors)"
 expect_eq "$(status KOR | jq -c '.sensors[0] | [.lines, .events, .position, .inode]')" \
 	"[6,4,$(stat -c %s "$T/kor-eve.json"),$(stat -c %i "$T/kor-eve.json")]" \
@@ -264,8 +269,7 @@ PY
 		>"$T/live-ek.json" 2>/dev/null || fail "tshark -T ek"
 	expect_match "$(grep -c . "$T/live-ek.json")" '^[1-9][0-9]*$' "the capture converts to tshark -T ek lines"
 	cat "$T/live-ek.json" >>"$T/usa-live.json"
-	wait_until 20 sh -c "curl -s --max-time 5 --cacert '$FED/USA/ca.crt' -u 'admin:$(pw USA)' \
-		https://$(api USA)/api/v1/status | jq -e '.sensors[1].hits >= 2 and .sensors[1].sightings >= 1' >/dev/null" ||
+	wait_status USA 20 '.sensors[1].hits >= 2 and .sensors[1].sightings >= 1' ||
 		fail "USA's live sensor did not match the capture: $(status USA | jq -c '.sensors[1]')"
 	ok "USA's tshark-ek sensor matched the live DNS query and TLS SNI of $DOM and recorded a sighting"
 	expect_eq "$(status USA | jq '.sensors[1].malformed')" 0 "no tshark line is malformed"
@@ -277,8 +281,7 @@ jq '.objects |= [.[0] | .modified = "2026-01-06T08:00:00.000Z" | .revoked = true
 expect_eq "$(hl JPN stix push "$T/revoke.json" --collection threat --json | jq '.accepted')" 1 \
 	"JPN revokes the address indicator"
 for p in KOR USA; do
-	wait_until 30 sh -c "curl -s --max-time 5 --cacert '$FED/$p/ca.crt' -u 'admin:$(pw $p)' \
-		https://$(api $p)/api/v1/status | jq -e '.sensors[0].indicators == 1' >/dev/null" ||
+	wait_status $p 30 '.sensors[0].indicators == 1' ||
 		fail "$p still holds the revoked indicator: $(status $p | jq -c .sensors)"
 done
 ok "KOR's and USA's sensors drop the revoked indicator"
