@@ -8,7 +8,9 @@
 #  - the matches become sightings that JPN's "stix search" shows, from KOR
 #    and from USA, with their counts;
 #  - a sighting goes to the indicator's originator only: NATO, a member of
-#    the collection that sighted nothing, has none of KOR's or USA's;
+#    the collection that sighted nothing, has none of KOR's; USA sets
+#    sightings_to = members, so NATO and KOR get USA's; JPN's TAXII serves
+#    the sightings;
 #  - correlation: JPN's inbox gets one IMMEDIATE alert per indicator sighted
 #    by two partners (audited), not again after a restart;
 #  - positions across a restart, truncation, hotline detect [--report];
@@ -32,6 +34,8 @@ read = admin
 write = admin
 EOF
 done
+# USA widens its own sightings of the collection to every member
+sed -i 's/^write = admin$/write = admin\nsightings_to = members/' "$(conf USA)"
 : >"$T/kor-eve.json"
 : >"$T/usa-conn.json"
 sensor_conf() { # P NAME FORMAT FILE
@@ -183,11 +187,25 @@ expect_eq "$(hl NATO inbox --json | jq '[.items[] | select(.origin == "NATO/node
 	"NATO has no alert"
 
 # a sighting reveals a victim: NATO, a member that sighted nothing, has none
+# of KOR's (KOR keeps the default, origin only); USA sends its own to every
+# member (sightings_to = members on USA)
 sleep 2
-expect_eq "$(hl NATO stix search "$ADDR" --json | jq -r '[.matches[0].sightings.by[]?.partner] | join(",")')" "" \
-	"NATO has none of KOR's or USA's sightings"
+expect_eq "$(hl NATO stix search "$ADDR" --json | jq -r '[.matches[0].sightings.by[]?.partner] | join(",")')" "USA" \
+	"NATO has USA's sighting (sightings_to = members) and none of KOR's"
 expect_eq "$(hl USA stix search "$ADDR" --json | jq -r '[.matches[0].sightings.by[]?.partner] | join(",")')" "USA" \
 	"USA has its own sighting but not KOR's"
+expect_eq "$(hl KOR stix search "$ADDR" --json | jq -r '[.matches[0].sightings.by[]?.partner] | sort | join(",")')" "KOR,USA" \
+	"KOR has its own and USA's"
+# JPN's TAXII collection serves the detection sightings as STIX
+COLL=$(curl -s --cacert "$FED/JPN/ca.crt" -u "admin:$(pw JPN)" \
+	-H 'Accept: application/taxii+json;version=2.1' "https://$(api JPN)/taxii2/hotline/collections/" |
+	jq -r '.collections[] | select(.title == "threat") | .id')
+s=$(curl -gs --cacert "$FED/JPN/ca.crt" -u "admin:$(pw JPN)" -H 'Accept: application/taxii+json;version=2.1' \
+	"https://$(api JPN)/taxii2/hotline/collections/$COLL/objects/?match[type]=sighting")
+expect_eq "$(echo "$s" | jq -r --arg a "$IND_A" '[.objects[] | select(.sighting_of_ref == $a) |
+	(.where_sighted_refs | length == 1) and (.created_by_ref == .where_sighted_refs[0]) and
+	has("first_seen") and .count == 1] | [length, all] | map(tostring) | join(",")')" "2,true" \
+	"JPN's TAXII serves the two sightings of the address (where_sighted_refs = created_by_ref, first_seen, count)"
 
 # the position is kept across a restart: nothing is read twice
 node_stop KOR
