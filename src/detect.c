@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,7 @@ struct hl_detect {
 	struct corr *corr;
 	size_t ncorr;
 	int corr_quiet;                      /* the first load after a start raises nothing */
+	size_t pages;                        /* store pages each_added may still read */
 	uint64_t alerts;
 };
 
@@ -176,7 +178,9 @@ each_added(struct hl_detect *d, const char *coll, const char *type,
 		}
 		hl_stixdb_rows_free(rows, n);
 		rows = NULL;
-	} while (more && n > 0);
+		if (d->pages > 0)
+			d->pages--;
+	} while (more && n > 0 && d->pages > 0);
 	return HL_OK;
 }
 
@@ -646,6 +650,9 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (now >= d->refreshed_ms + HL_DETECT_REFRESH_MS) {
 		d->refreshed_ms = now;
+		/* a partner's large bundle is taken over several seconds, the
+		 * loop staying responsive */
+		d->pages = HL_DETECT_REFRESH_PAGES;
 		if ((r = corr_refresh(d, now)) != HL_OK)
 			log_warnx("correlation: sightings: %s", hl_strerror(r));
 		for (i = 0; i < d->n; i++)
@@ -700,6 +707,7 @@ hl_detect_new(struct hl_node *n, struct event_base *base, struct hl_detect **out
 		d->n++;
 	}
 	load_positions(d);
+	d->pages = SIZE_MAX;   /* at start: everything stored */
 	if ((r = hl_stixdb_open(hl_node_store(n), &d->db)) != HL_OK) {
 		snprintf(err, errlen, "sensors: STIX store: %s", hl_strerror(r));
 		goto fail;
@@ -829,6 +837,7 @@ oneshot(struct hl_detect *d, const struct hl_operator_conf *op, int format, cons
 	s->op = op;
 	s->record = report;
 	(void)snprintf(s->by, sizeof(s->by), "%s", op->name);
+	d->pages = SIZE_MAX;
 	if ((r = refresh(d, s)) != HL_OK)
 		goto out;
 	while (p < end) {
