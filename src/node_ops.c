@@ -670,7 +670,7 @@ hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char 
 	uint8_t *raw = NULL;
 	size_t len = 0;
 	char ad[HL_AUDIT_DETAIL_MAX];
-	int r;
+	int r, self;
 
 	memset(&m, 0, sizeof(m));
 	if ((r = hl_store_get(n->store, id, 0, &m)) != HL_OK)
@@ -679,14 +679,16 @@ hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char 
 		r = HL_ERR_NOT_FOUND;
 		goto out;
 	}
-	if ((r = node_make_receipt(n, HL_RECEIPT_ACKNOWLEDGED, id, m.origin, 0, NULL,
+	/* one of our own (hl_node_notify_self): nobody to send a receipt to */
+	self = strcmp(m.origin, n->cfg.node) == 0;
+	if (!self && (r = node_make_receipt(n, HL_RECEIPT_ACKNOWLEDGED, id, m.origin, 0, NULL,
 	    operator_name, &raw, &len)) != HL_OK)
 		goto out;
 	if ((r = node_begin(n)) != HL_OK)
 		goto out;
 	if ((r = hl_store_ack(n->store, id, operator_name, hl_now_ms())) != HL_OK ||
-	    (r = hl_store_receipt_queue(n->store, id, HL_RECEIPT_ACKNOWLEDGED, m.origin, raw,
-	    len)) != HL_OK) {
+	    (!self && (r = hl_store_receipt_queue(n->store, id, HL_RECEIPT_ACKNOWLEDGED, m.origin,
+	    raw, len)) != HL_OK)) {
 		hl_store_rollback(n->store);
 		goto out;
 	}

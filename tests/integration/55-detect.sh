@@ -183,6 +183,12 @@ expect_match "$(tr '\n' ' ' <"$T/alerts.txt")" "  USA: 1 sighting\\(s\\), count 
 expect_eq "$(sqlite3 "$FED/JPN/data/hotline.db" "select count(*) from audit where event='detect-correlation'")" 2 \
 	"both are audited (detect-correlation)"
 hl JPN audit verify >/dev/null || fail "JPN's audit log does not verify"
+id=$(corr_items | jq -r '.[0].id')
+hl JPN ack "$id" >/dev/null || fail "ack of a correlation alert"
+expect_eq "$(hl JPN inbox --json | jq -r --arg i "$id" '.items[] | select(.id == $i) | .acknowledged_by')" admin \
+	"the duty officer acknowledges a correlation alert like any envelope"
+expect_eq "$(sqlite3 "$FED/JPN/data/hotline.db" "select count(*) from receipts_out where to_node = 'JPN/node-1'")" 0 \
+	"and no receipt is queued for it (it came from the node itself)"
 expect_eq "$(hl NATO inbox --json | jq '[.items[] | select(.origin == "NATO/node-1")] | length')" 0 \
 	"NATO has no alert"
 
