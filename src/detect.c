@@ -537,7 +537,8 @@ reopen(struct sensor *s)
 }
 
 /* Read what was appended (at most HL_DETECT_READ_MAX bytes); complete
- * lines only: a partial last line waits for its end. 1 when it moved. */
+ * lines only: a partial last line waits for its end. 0: nothing taken;
+ * 1: it moved; 2: it moved by a whole read (more may be waiting). */
 static int
 follow(struct hl_detect *d, struct sensor *s, uint64_t now_ms)
 {
@@ -576,7 +577,9 @@ follow(struct hl_detect *d, struct sensor *s, uint64_t now_ms)
 		p = end;
 	}
 	s->pos += (uint64_t)(p - (const char *)d->buf);
-	return p != (const char *)d->buf;
+	if (p == (const char *)d->buf)
+		return 0;
+	return (size_t)got == HL_DETECT_READ_MAX ? 2 : 1;
 }
 
 /* ---- positions: "NAME INODE OFFSET" lines in the data directory ---- */
@@ -642,9 +645,10 @@ static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct hl_detect *d = arg;
+	struct timeval tv = { 0, HL_DETECT_TICK_MS * 1000 }, zero = { 0, 0 };
 	uint64_t now = hl_now_ms();
 	unsigned i;
-	int r;
+	int r, moved, backlog = 0;
 
 	(void)fd;
 	(void)what;
@@ -661,14 +665,20 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 				    hl_strerror(r));
 	}
 	for (i = 0; i < d->n; i++) {
-		if (follow(d, &d->s[i], now))
+		if ((moved = follow(d, &d->s[i], now)) != 0)
 			d->dirty = 1;
+		if (moved == 2)
+			backlog = 1;
 		flush(d, &d->s[i], now, 0);
 	}
 	if (d->dirty && now >= d->saved_ms + HL_DETECT_SAVE_MS) {
 		d->saved_ms = now;
 		save_positions(d);
 	}
+	/* a backlog: the next read after this pass of the loop (its I/O goes
+	 * first), else in HL_DETECT_TICK_MS */
+	if (event_add(d->tick, backlog ? &zero : &tv) != 0)
+		log_warnx("sensors: cannot schedule the next read");
 }
 
 int
@@ -734,7 +744,7 @@ hl_detect_new(struct hl_node *n, struct event_base *base, struct hl_detect **out
 		goto fail;
 	}
 	d->refreshed_ms = hl_now_ms();
-	if ((d->tick = event_new(base, -1, EV_PERSIST, on_tick, d)) == NULL ||
+	if ((d->tick = evtimer_new(base, on_tick, d)) == NULL ||
 	    event_add(d->tick, &tv) != 0)
 		goto nomem;
 	*out = d;

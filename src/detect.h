@@ -20,7 +20,8 @@ struct hl_node;
 struct hl_detect;
 
 #define HL_DETECT_TICK_MS 250            /* how often the files are read */
-#define HL_DETECT_READ_MAX (256u * 1024) /* bytes read per sensor per tick */
+#define HL_DETECT_READ_MAX (256u * 1024) /* bytes read per sensor per tick (a backlog: the
+                                          * next tick right after the loop's pass) */
 #define HL_DETECT_REFRESH_MS 1000        /* indicators looked up this often */
 #define HL_DETECT_REFRESH_PAGES 20       /* of 500 objects: what one look reads at most */
 #define HL_DETECT_SAVE_MS 1000           /* positions written at most this often */
