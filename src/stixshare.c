@@ -1351,7 +1351,13 @@ hl_stixshare_sighting(struct hl_node *n, struct hl_stixdb *d, const struct hl_st
 	    hl_now_ms())) != HL_OK)
 		log_warnx("audit: cannot record stix-sighting: %s", hl_strerror(r));
 	if (c != NULL && c->sightings_to_members) {
-		if ((ndest = member_recipients(cfg, c, dest)) > 0)
+		unsigned i, all = member_recipients(cfg, c, dest);
+
+		/* the members the sighted object is releasable to */
+		for (i = 0; i < all; i++)
+			if (hl_label_releasable_to(&l, dest[i]))
+				dest[ndest++] = dest[i];
+		if (ndest > 0)
 			(void)snprintf(to, HL_PARTNER_MAX + 1, "members");
 	} else if (orig->prov.source == HL_STIX_PARTNER && orig->prov.node[0] != '\0') {
 		/* by default only to the indicator's originator: a sighting
