@@ -16,6 +16,9 @@ PKGS="$PKGS python3 python3-flask python3-flask-httpauth python3-requests python
 python3-tz python3-dateutil"
 # tests/tools/unseal.py: an independent reader of sealed key files
 PKGS="$PKGS python3-cryptography"
+# tests/integration/55-detect.sh, live part: loopback traffic captured and
+# converted to tshark -T ek (skipped when a tool is missing)
+PKGS="$PKGS tcpdump tshark bind9-dnsutils"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

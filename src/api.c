@@ -35,6 +35,9 @@ struct hl_api {
 	const struct hl_config *cfg;
 	struct hl_store *store;
 	struct hl_auth *auth;
+	const char *extra_key;            /* hl_api_status_extra */
+	json_t *(*extra)(void *arg);
+	void *extra_arg;
 };
 
 /* ---- helpers ---- */
@@ -810,6 +813,14 @@ status_certs(struct hl_api *a)
 	return arr;
 }
 
+void
+hl_api_status_extra(struct hl_api *a, const char *key, json_t *(*fn)(void *arg), void *arg)
+{
+	a->extra_key = key;
+	a->extra = fn;
+	a->extra_arg = arg;
+}
+
 static void
 handle_status(struct hl_api *a, struct evhttp_request *req)
 {
@@ -873,6 +884,12 @@ handle_status(struct hl_api *a, struct evhttp_request *req)
 	    "peers", peers);
 	if (o == NULL || json_object_set(o, "certificates", certs) != 0)
 		goto nomem;
+	if (a->extra != NULL && a->extra_key != NULL) {
+		json_t *ex = a->extra(a->extra_arg);
+
+		if (ex != NULL && json_object_set_new(o, a->extra_key, ex) != 0)
+			goto nomem;
+	}
 	hl_http_reply_json(req, 200, o);
 	goto out;
 nomem:

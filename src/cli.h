@@ -70,6 +70,9 @@ int hl_cli_tty_password(const char *prompt, const char *no_tty, char *buf, size_
 void hl_cli_put_clean(FILE *f, const char *s, int multiline, int width);
 /* o's string member k, or "-" when it is absent, empty or not a string. */
 const char *hl_cli_jstr(const json_t *o, const char *k);
+/* A table column on stdout: o's string member k (hl_cli_jstr) cleaned,
+ * padded to width, and a space. */
+void hl_cli_put_col(const json_t *o, const char *k, int width);
 /* o's integer member k, or 0. */
 json_int_t hl_cli_jint(const json_t *o, const char *k);
 /* j as hl_apijson_dump writes it, on standard output. */
@@ -130,7 +133,7 @@ extern const char hl_cli_pki_usage[], hl_cli_send_usage[], hl_cli_inbox_usage[],
     hl_cli_status_usage[], hl_cli_audit_usage[], hl_cli_keys_usage[],
     hl_cli_track_report_usage[], hl_cli_tracks_usage[], hl_cli_track_alerts_usage[], hl_cli_operator_usage[],
     hl_cli_stix_usage[], hl_cli_misp_usage[], hl_cli_taxii_usage[], hl_cli_backup_usage[],
-    hl_cli_login_usage[], hl_cli_logout_usage[], hl_cli_revoke_usage[];
+    hl_cli_login_usage[], hl_cli_logout_usage[], hl_cli_revoke_usage[], hl_cli_detect_usage[];
 
 int hl_cli_pki(struct hl_cli *c, int argc, char **argv);            /* cli_pki.c */
 int hl_cli_send(struct hl_cli *c, int argc, char **argv);           /* cli_msg.c */
@@ -149,6 +152,7 @@ int hl_cli_track_alerts(struct hl_cli *c, int argc, char **argv);   /* cli_track
 int hl_cli_tracks(struct hl_cli *c, int argc, char **argv);
 int hl_cli_stix(struct hl_cli *c, int argc, char **argv);           /* cli_stix.c */
 int hl_cli_misp(struct hl_cli *c, int argc, char **argv);
+int hl_cli_detect(struct hl_cli *c, int argc, char **argv);         /* cli_detect.c */
 int hl_cli_taxii(struct hl_cli *c, int argc, char **argv);
 int hl_cli_backup(struct hl_cli *c, int argc, char **argv);         /* cli_backup.c */
 int hl_cli_restore(struct hl_cli *c, int argc, char **argv);

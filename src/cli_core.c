@@ -222,6 +222,13 @@ hl_cli_jstr(const json_t *o, const char *k)
 	return v != NULL && v[0] != '\0' ? v : "-";
 }
 
+void
+hl_cli_put_col(const json_t *o, const char *k, int width)
+{
+	hl_cli_put_clean(stdout, hl_cli_jstr(o, k), 0, width);
+	fputc(' ', stdout);
+}
+
 json_int_t
 hl_cli_jint(const json_t *o, const char *k)
 {

@@ -506,16 +506,11 @@ stix_search(struct hl_cli *c, int argc, char **argv)
 	printf("%-52s %-15s %-7s %-16s %-27s %s\n", "OBJECT", "TYPE", "PARTNER", "NODE",
 	    "RECEIVED", "MATCHED");
 	json_array_foreach(m, i, x) {
-		hl_cli_put_clean(stdout, hl_cli_jstr(x, "id"), 0, 52);
-		fputc(' ', stdout);
-		hl_cli_put_clean(stdout, hl_cli_jstr(x, "type"), 0, 15);
-		fputc(' ', stdout);
-		hl_cli_put_clean(stdout, hl_cli_jstr(x, "origin_partner"), 0, 7);
-		fputc(' ', stdout);
-		hl_cli_put_clean(stdout, hl_cli_jstr(x, "origin_node"), 0, 16);
-		fputc(' ', stdout);
-		hl_cli_put_clean(stdout, hl_cli_jstr(x, "received"), 0, 27);
-		fputc(' ', stdout);
+		hl_cli_put_col(x, "id", 52);
+		hl_cli_put_col(x, "type", 15);
+		hl_cli_put_col(x, "origin_partner", 7);
+		hl_cli_put_col(x, "origin_node", 16);
+		hl_cli_put_col(x, "received", 27);
 		hl_cli_put_clean(stdout, hl_cli_jstr(x, "matched"), 0, 0);
 		field = hl_cli_jstr(x, "field");
 		if (strcmp(field, "observable") != 0)

@@ -89,6 +89,9 @@ cur_table(struct pctx *x, const struct key_def **keys, unsigned *n, unsigned **l
 	case S_GROUP:
 		*keys = config_group_keys; *n = GK_COUNT; *lines = x->ln->group[x->cur_idx];
 		break;
+	case S_SENSOR:
+		*keys = config_sensor_keys; *n = SK_COUNT; *lines = x->ln->sensor[x->cur_idx];
+		break;
 	case S_NONE:
 		break;
 	}
@@ -114,6 +117,9 @@ sect_label(const struct pctx *x, char *out, size_t outlen)
 	case S_TAK: snprintf(out, outlen, "[tak %s]", x->c->tak[x->cur_idx].name); break;
 	case S_GROUP:
 		snprintf(out, outlen, "[group %s]", x->c->policy.groups[x->cur_idx].name);
+		break;
+	case S_SENSOR:
+		snprintf(out, outlen, "[sensor %s]", x->c->sensors[x->cur_idx].name);
 		break;
 	case S_NONE: snprintf(out, outlen, "(no section)"); break;
 	}
@@ -349,6 +355,19 @@ on_section(struct pctx *x, const char *s, size_t n)
 		x->c->tak[x->cur_idx].exercise = 1;
 		x->c->tak[x->cur_idx].stale_s = 30;
 		x->cur = S_TAK;
+		return;
+	}
+	if (strcmp(kind, "sensor") == 0) {
+		/* [sensor NAME]: a sensor log followed (docs/DETECTION.md) */
+		if (!named_section(x, kind, argbuf, HL_COLLECTION_NAME_MAX, x->c->sensors[0].name,
+		    sizeof(x->c->sensors[0]), x->c->nsensors, HL_SENSORS_MAX, x->ln->sensor_sect,
+		    "sensors"))
+			return;
+		x->cur_idx = x->c->nsensors++;
+		memcpy(x->c->sensors[x->cur_idx].name, argbuf, an + 1);
+		x->c->sensors[x->cur_idx].line = x->line;
+		x->c->sensors[x->cur_idx].sighting_window_s = 10;
+		x->cur = S_SENSOR;
 		return;
 	}
 	config_fail(x, x->line, "unknown section [%s]", kind);

@@ -68,6 +68,21 @@ struct hl_collection_conf {
 	uint8_t ceiling;                      /* ceiling = level (default: the lowest) */
 	char read[HL_ACCOUNT_LIST_MAX];       /* read = alice,bob | * (default: none) */
 	char write[HL_ACCOUNT_LIST_MAX];      /* write = ... */
+	int sightings_to_members;             /* sightings_to = origin (default) | members */
+};
+
+/* [sensor NAME]: a sensor's log file followed and matched against the
+ * indicators of some collections (docs/DETECTION.md). */
+#define HL_SENSORS_MAX 8
+#define HL_SENSOR_COLLECTIONS_MAX HL_COLLECTIONS_MAX
+struct hl_sensor_conf {
+	char name[HL_COLLECTION_NAME_MAX + 1];
+	int format;                           /* format = suricata-eve | zeek-json | tshark-ek */
+	char path[HL_PATH_MAX];               /* path = FILE */
+	unsigned ncollections;                /* collections = a,b: whose indicators to match */
+	char collections[HL_SENSOR_COLLECTIONS_MAX][HL_COLLECTION_NAME_MAX + 1];
+	uint32_t sighting_window_s;           /* sighting_window = 10s: hits aggregated per indicator */
+	unsigned line;
 };
 
 /* [taxii_source NAME]: an external TAXII 2.1 collection the node polls into
@@ -160,6 +175,7 @@ struct hl_config {
 	double track_alert_confidence;        /* track_alert_confidence = 0..1, default 0.5 */
 	unsigned track_stale_s;               /* track_stale = duration, default 30s; 0: off */
 	double narrative_threshold;           /* narrative_threshold = (0, 1], default HL_SIMTEXT_THRESHOLD_DEFAULT */
+	uint32_t correlation_window_s;        /* correlation_window = 1h: sightings from 2+ partners alert */
 	int bench_no_fsync;                   /* bench_no_fsync = yes: SQLite synchronous=OFF (loses data on a crash) */
 	/* [policy] */
 	struct hl_policy policy;              /* id = ..., levels = A,B,C */
@@ -178,6 +194,9 @@ struct hl_config {
 	/* [tak NAME] */
 	unsigned ntak;
 	struct hl_tak_conf tak[HL_TAK_MAX];
+	/* [sensor NAME] */
+	unsigned nsensors;
+	struct hl_sensor_conf sensors[HL_SENSORS_MAX];
 	/* [cli] the credentials the CLI uses when run with -c */
 	char cli_user[HL_OPERATOR_MAX + 1];
 	char cli_password_file[HL_PATH_MAX];

@@ -230,6 +230,39 @@ check_groups(struct pctx *x)
 	}
 }
 
+/* At the end: each [sensor NAME] has its required keys, names collections
+ * of this node, and no two follow the same file. */
+static void
+check_sensors(struct pctx *x)
+{
+	const struct hl_config *c = x->c;
+	unsigned i, j, k;
+
+	for (i = 0; i < c->nsensors; i++) {
+		const struct hl_sensor_conf *s = &c->sensors[i];
+
+		for (k = 0; k < SK_COUNT; k++)
+			if (config_sensor_keys[k].required && x->ln->sensor[i][k] == 0) {
+				config_fail(x, x->ln->sensor_sect[i], "missing key '%s' in [sensor %s]",
+				    config_sensor_keys[k].name, s->name);
+				return;
+			}
+		for (k = 0; k < s->ncollections; k++)
+			if (hl_config_collection(c, s->collections[k]) == NULL) {
+				config_fail(x, x->ln->sensor[i][SK_COLLECTIONS], "[sensor %s]: "
+				    "collections: '%s' is not a [collection] of this node", s->name,
+				    s->collections[k]);
+				return;
+			}
+		for (j = 0; j < i; j++)
+			if (strcmp(s->path, c->sensors[j].path) == 0) {
+				config_fail(x, x->ln->sensor[i][SK_PATH], "[sensor %s]: path: [sensor %s] "
+				    "follows the same file", s->name, c->sensors[j].name);
+				return;
+			}
+	}
+}
+
 /* After the last line: required keys, defaults, level names, cross checks. */
 void
 config_finish(struct pctx *x)
@@ -342,6 +375,9 @@ config_finish(struct pctx *x)
 	check_groups(x);                /* [group NAME] */
 	if (x->failed)
 		return;
+	check_sensors(x);               /* [sensor NAME] */
+	if (x->failed)
+		return;
 	/* Same peer under two spellings cannot happen (names are exact), but
 	 * two peer sections must not name the same address either. */
 	for (i = 0; i < c->npeers; i++)
@@ -373,6 +409,7 @@ config_defaults(struct hl_config *c)
 	c->track_alert_confidence = 0.5;
 	c->track_stale_s = 30;
 	c->narrative_threshold = HL_SIMTEXT_THRESHOLD_DEFAULT;
+	c->correlation_window_s = 3600;
 	c->kem_keep_s = 7 * 86400;
 	/* acknowledgement deadlines from military message handling practice */
 	c->ack_deadline_s[0] = 10 * 60;

@@ -13,7 +13,7 @@
 #define CONF_MSG_MAX 512
 
 enum sect { S_NONE = 0, S_NODE, S_POLICY, S_PEER, S_OPERATOR, S_CLI, S_COLLECTION,
-	S_TAXII_SOURCE, S_TAK, S_GROUP };
+	S_TAXII_SOURCE, S_TAK, S_GROUP, S_SENSOR };
 
 struct pctx;
 typedef int (*setter_fn)(struct pctx *, const char *, char *, size_t);
@@ -40,6 +40,7 @@ enum node_key {
 	NK_TRACK_ALERT_CONFIDENCE,       /* track_alert_confidence: the threshold */
 	NK_TRACK_STALE,                  /* track_stale: no update for this long */
 	NK_NARRATIVE_THRESHOLD,          /* narrative_threshold: link reports this alike */
+	NK_CORRELATION_WINDOW,           /* correlation_window: sightings from 2+ partners (detect.c) */
 	NK_REQUIRE_TOTP,                 /* require_totp: roles that need a second factor (auth.c) */
 	NK_BENCH_TAP, NK_BENCH_NO_FSYNC, /* benchmarking aids (bench/, docs/BENCHMARKS.md) */
 	NK_COUNT
@@ -50,7 +51,8 @@ enum op_key { OK_ROLE, OK_CLEARANCE, OK_NATIONALITY, OK_PASSWORD, OK_DISABLED,
 	OK_TOTP_SECRET_FILE, OK_COUNT };
 enum cli_key { CK_USER, CK_PASSWORD_FILE, CK_CERTIFICATE, CK_KEY, CK_COUNT };
 /* [collection NAME] (docs/TAXII.md) */
-enum coll_key { LK_TITLE, LK_DESCRIPTION, LK_MEMBERS, LK_CEILING, LK_READ, LK_WRITE, LK_COUNT };
+enum coll_key { LK_TITLE, LK_DESCRIPTION, LK_MEMBERS, LK_CEILING, LK_READ, LK_WRITE,
+	LK_SIGHTINGS_TO, LK_COUNT };
 /* [taxii_source NAME] (docs/CONFIG.md) */
 enum src_key { TK_URL, TK_COLLECTION_ID, TK_USER, TK_PASSWORD_FILE, TK_CA, TK_NODE, TK_INTERVAL,
 	TK_COLLECTION, TK_COUNT };
@@ -61,6 +63,9 @@ enum tak_key { AK_LISTEN, AK_ENDPOINT, AK_TLS, AK_CA, AK_CERT, AK_KEY, AK_PARTNE
 
 /* [group NAME] (docs/CONFIG.md): a releasability group */
 enum group_key { GK_MEMBERS, GK_COUNT };
+
+/* [sensor NAME] (docs/DETECTION.md) */
+enum sensor_key { SK_FORMAT, SK_PATH, SK_COLLECTIONS, SK_SIGHTING_WINDOW, SK_COUNT };
 
 #define KEYS_MAX NK_COUNT
 
@@ -81,6 +86,8 @@ struct conf_lines {
 	unsigned tak[HL_TAK_MAX][AK_COUNT];
 	unsigned group_sect[HL_GROUPS_MAX];
 	unsigned group[HL_GROUPS_MAX][GK_COUNT];
+	unsigned sensor_sect[HL_SENSORS_MAX];
+	unsigned sensor[HL_SENSORS_MAX][SK_COUNT];
 	/* [operator] totp_secret_file, read by config_check_files */
 	char op_totp_file[HL_OPERATORS_MAX][HL_PATH_MAX];
 };
@@ -124,7 +131,8 @@ HL_WUR int config_copy_str(char *dst, size_t dstlen, const char *src);
 extern const struct key_def config_node_keys[NK_COUNT], config_policy_keys[PK_COUNT],
     config_peer_keys[RK_COUNT], config_op_keys[OK_COUNT], config_cli_keys[CK_COUNT],
     config_coll_keys[LK_COUNT], config_src_keys[TK_COUNT],
-    config_tak_keys[AK_COUNT], config_group_keys[GK_COUNT];
+    config_tak_keys[AK_COUNT], config_group_keys[GK_COUNT],
+    config_sensor_keys[SK_COUNT];
 
 /* config_check.c: values before the first line (docs/CONFIG.md). */
 void config_defaults(struct hl_config *c);

@@ -21,6 +21,7 @@
 #include "envelope.h"
 #include "label.h"
 #include "pwhash.h"
+#include "sensor.h"
 
 /* ---- names and strings ---- */
 
@@ -574,7 +575,7 @@ nk_track_alert_confidence(struct pctx *x, const char *v, char *msg, size_t ml)
 }
 
 /* narrative_threshold = (0, 1]: reports, incidents and campaigns of two
- * partners at least this alike are linked (docs/DETECTION-narratives.md) */
+ * partners at least this alike are linked (docs/DETECTION.md, "Narratives") */
 static int
 nk_narrative_threshold(struct pctx *x, const char *v, char *msg, size_t ml)
 {
@@ -590,6 +591,12 @@ nk_narrative_threshold(struct pctx *x, const char *v, char *msg, size_t ml)
 
 /* track_stale = duration: a track with no update stored for this long
  * raises its stale alert (0: never) */
+static int
+nk_correlation_window(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 7ull * 86400 * 1000, 1, &x->c->correlation_window_s, msg, ml);
+}
+
 static int
 nk_track_stale(struct pctx *x, const char *v, char *msg, size_t ml)
 {
@@ -951,6 +958,21 @@ lk_write(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_accounts(v, COLL(x)->write, sizeof(COLL(x)->write), msg, ml);
 }
 
+static int
+lk_sightings_to(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (strcmp(v, "origin") == 0)
+		COLL(x)->sightings_to_members = 0;
+	else if (strcmp(v, "members") == 0)
+		COLL(x)->sightings_to_members = 1;
+	else {
+		snprintf(msg, ml, "expected origin (the indicator's originating partner only) "
+		    "or members");
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
 const struct key_def config_coll_keys[LK_COUNT] = {
 	[LK_TITLE] = { "title", 0, lk_title },
 	[LK_DESCRIPTION] = { "description", 0, lk_description },
@@ -958,6 +980,7 @@ const struct key_def config_coll_keys[LK_COUNT] = {
 	[LK_CEILING] = { "ceiling", 0, lk_ceiling },
 	[LK_READ] = { "read", 0, lk_read },
 	[LK_WRITE] = { "write", 0, lk_write },
+	[LK_SIGHTINGS_TO] = { "sightings_to", 0, lk_sightings_to },
 };
 
 /* ---- [taxii_source NAME]: an external TAXII collection polled into a local one ---- */
@@ -1111,6 +1134,68 @@ ak_stale(struct pctx *x, const char *v, char *msg, size_t ml)
 	return set_duration(v, 1000, 86400 * 1000, 1, &TAK(x)->stale_s, msg, ml);
 }
 
+/* ---- [sensor NAME]: a sensor log followed (docs/DETECTION.md) ---- */
+#define SENSOR(x) (&(x)->c->sensors[(x)->cur_idx])
+
+static int
+sk_format(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	int f = hl_sensor_format_parse(v);
+
+	if (f == 0) {
+		snprintf(msg, ml, "expected suricata-eve, zeek-json or tshark-ek, got '%.64s'", v);
+		return HL_ERR_CONFIG;
+	}
+	SENSOR(x)->format = f;
+	return HL_OK;
+}
+
+static int
+sk_path(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_path(x, v, SENSOR(x)->path, msg, ml);
+}
+
+/* Collection names; that each is a [collection] is checked at the end. */
+static int
+sk_collections(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	struct hl_sensor_conf *s = SENSOR(x);
+	const char *p = v, *it;
+	size_t n;
+
+	s->ncollections = 0;
+	while (config_list_next(&p, &it, &n)) {
+		if (n == 0 || n > HL_COLLECTION_NAME_MAX ||
+		    s->ncollections == HL_SENSOR_COLLECTIONS_MAX) {
+			snprintf(msg, ml, "expected 1..%d comma-separated [collection] names",
+			    HL_SENSOR_COLLECTIONS_MAX);
+			return HL_ERR_CONFIG;
+		}
+		memcpy(s->collections[s->ncollections], it, n);
+		s->collections[s->ncollections++][n] = '\0';
+	}
+	if (s->ncollections == 0) {
+		snprintf(msg, ml, "expected 1..%d comma-separated [collection] names",
+		    HL_SENSOR_COLLECTIONS_MAX);
+		return HL_ERR_CONFIG;
+	}
+	return HL_OK;
+}
+
+static int
+sk_sighting_window(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_duration(v, 1000, 86400 * 1000, 1, &SENSOR(x)->sighting_window_s, msg, ml);
+}
+
+const struct key_def config_sensor_keys[SK_COUNT] = {
+	[SK_FORMAT] = { "format", 1, sk_format },
+	[SK_PATH] = { "path", 1, sk_path },
+	[SK_COLLECTIONS] = { "collections", 1, sk_collections },
+	[SK_SIGHTING_WINDOW] = { "sighting_window", 0, sk_sighting_window },
+};
+
 /* ---- [group NAME]: a releasability group ---- */
 
 static int
@@ -1193,6 +1278,7 @@ const struct key_def config_node_keys[NK_COUNT] = {
 	[NK_TRACK_ALERT_CONFIDENCE] = { "track_alert_confidence", 0, nk_track_alert_confidence },
 	[NK_TRACK_STALE] = { "track_stale", 0, nk_track_stale },
 	[NK_NARRATIVE_THRESHOLD] = { "narrative_threshold", 0, nk_narrative_threshold },
+	[NK_CORRELATION_WINDOW] = { "correlation_window", 0, nk_correlation_window },
 	[NK_REQUIRE_TOTP] = { "require_totp", 0, nk_require_totp },
 	[NK_BENCH_TAP] = { "bench_tap", 0, nk_bench_tap },
 	[NK_BENCH_NO_FSYNC] = { "bench_no_fsync", 0, nk_bench_no_fsync },

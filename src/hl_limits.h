@@ -64,6 +64,8 @@
 #define HL_TRACK_ALERT_DETAIL_MAX 255           /* what changed, one line */
 /* detection (sensor.c, ioc.c) */
 #define HL_SENSOR_LINE_MAX (64u * 1024)         /* one line of sensor output, bytes */
+/* POST /api/v1/detect: the file matched at once (on the loop: about 0.2 s) */
+#define HL_DETECT_BODY_MAX (16u * 1024 * 1024)
 #define HL_SENSOR_OBS_MAX 64                    /* observables in one event */
 #define HL_SENSOR_DEPTH_MAX 16                  /* nesting of [ and { in one line */
 #define HL_IOC_VALUES_MAX 512                   /* values one indicator's pattern compares */

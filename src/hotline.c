@@ -47,6 +47,7 @@ static const char global_usage[] =
     "  stix push|search|sight|disarm  STIX 2.1 objects: push a bundle, search,\n"
     "                sight; convert a DISARM incident page\n"
     "  misp import   convert a MISP event to STIX 2.1 and push it\n"
+    "  detect --format FMT FILE  match a sensor file on the node; --report sights\n"
     "  taxii pull|sources       external TAXII sources polled by the node\n"
     "  revoke NOTICE give the node a partner CA's revocation notice; --list\n"
     "  backup FILE | backup verify FILE   a sealed backup of the node, and its check\n"
@@ -84,6 +85,7 @@ static const struct cmd cmds[] = {
 	{ "operator", hl_cli_operator, hl_cli_operator_usage },
 	{ "stix", hl_cli_stix, hl_cli_stix_usage },
 	{ "misp", hl_cli_misp, hl_cli_misp_usage },
+	{ "detect", hl_cli_detect, hl_cli_detect_usage },
 	{ "taxii", hl_cli_taxii, hl_cli_taxii_usage },
 	{ "revoke", hl_cli_revoke, hl_cli_revoke_usage },
 	{ "backup", hl_cli_backup, hl_cli_backup_usage },

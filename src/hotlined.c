@@ -46,6 +46,7 @@
 #include "nodeinit.h"
 #include "sandbox.h"
 #include "sealfile.h"
+#include "detect.h"
 #include "stixdb.h"
 #include "stixshare.h"
 #include "narr.h"
@@ -88,6 +89,7 @@ struct daemon {
 	struct hl_takout *takout;        /* [tak] outputs: Cursor on Target */
 	struct hl_narr *narr;            /* narratives linked across partners */
 	struct event *narr_tick;         /* ... what was stored since, every NARR_SCAN_S */
+	struct hl_detect *detect;        /* [sensor] files followed and matched */
 	/* the track picture: the alert rules, and the stale scan's timer */
 	struct track_feed {
 		struct hl_node *node;
@@ -589,6 +591,14 @@ compose(struct hl_config *cfg, struct event_base *base, struct daemon *d, char *
 		snprintf(err, errlen, "taxii sources: %s", hl_strerror(r));
 		return r;
 	}
+	/* the detector: [sensor] sections (detect.c), its counters in status */
+	if ((r = hl_detect_new(d->node, base, &d->detect, err, errlen)) != HL_OK)
+		return r;
+	if ((r = hl_detect_register(d->detect, routes)) != HL_OK) {
+		snprintf(err, errlen, "detect: %s", hl_strerror(r));
+		return r;
+	}
+	hl_api_status_extra(d->api, "sensors", hl_detect_status, d->detect);
 	return HL_OK;
 }
 
@@ -615,6 +625,12 @@ free_poll(struct daemon *d)
 static void
 decompose(struct daemon *d)
 {
+	if (d->api != NULL)
+		hl_api_status_extra(d->api, NULL, NULL, NULL);
+	if (d->http != NULL && d->detect != NULL)
+		hl_http_table_remove(hl_http_table(d->http), d->detect);
+	hl_detect_free(d->detect);   /* its last sightings while the node is up */
+	d->detect = NULL;
 	stop_poll(d);
 	/* what the STIX queue holds is stored first (the taxii handle it
 	 * stores POSTs through, and the poll bridge, go after it) */

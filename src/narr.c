@@ -1,5 +1,5 @@
 /* narr.c: disinformation narratives linked across partners (narr.h,
- * docs/DETECTION-narratives.md). */
+ * docs/DETECTION.md, "Narratives"). */
 
 #include <stddef.h>
 #include <stdint.h>

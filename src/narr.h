@@ -1,5 +1,5 @@
 /* narr.h: disinformation narratives linked across partners
- * (docs/DETECTION-narratives.md). Each report, incident and campaign
+ * (docs/DETECTION.md, "Narratives"). Each report, incident and campaign
  * stored in a configured collection is signed (simtext.h) and compared
  * with the earlier ones; one at least narrative_threshold alike that came
  * from another partner is linked by a local STIX relationship "related-to"

@@ -37,6 +37,13 @@ struct hl_send_req {
  * recipient's KEM keys are not known yet. OUT: id. */
 HL_WUR int hl_node_send(struct hl_node *n, const struct hl_send_req *req,
     uint8_t id[static HL_ID_BYTES], char *why, size_t whylen);
+/* An envelope to this node itself (req->to is ignored): sealed to our own
+ * KEM key, stored durably as received (it shows in the inbox, audited
+ * envelope-received, announced as HL_NODE_EV_ENVELOPE), sent nowhere. For
+ * the node's own alerts (the detector's correlation, docs/DETECTION.md).
+ * OUT: id. */
+HL_WUR int hl_node_notify_self(struct hl_node *n, const struct hl_send_req *req,
+    uint8_t id[static HL_ID_BYTES], char *why, size_t whylen);
 /* The same, asynchronous: rule 1 and the recipients are checked now (a
  * refusal returns here, with why, and cb is not called); the seal runs on
  * a crypto worker; cb(arg, r, id, why) is called on the loop once the

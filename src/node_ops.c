@@ -134,7 +134,7 @@ send_job_free(struct send_job *sj)
 /* Rule 1 for every recipient, their KEM keys; nothing sealed yet. Refusals
  * are audited (send-refused). OUT: *out, owned by the caller. */
 static int
-send_prepare(struct hl_node *n, const struct hl_send_req *req, struct send_job **out,
+send_prepare(struct hl_node *n, const struct hl_send_req *req, int self, struct send_job **out,
     char *why, size_t whylen)
 {
 	struct peer_state *rp[HL_RECIPIENTS_MAX];
@@ -160,7 +160,8 @@ send_prepare(struct hl_node *n, const struct hl_send_req *req, struct send_job *
 		snprintf(why, whylen, "label does not fit policy %s", n->cfg.policy.id);
 		return r;
 	}
-	if ((r = resolve_recipients(n, req, rp, named, &nr, why, whylen)) != HL_OK)
+	/* self: to this node alone (hl_node_notify_self), sealed to our key */
+	if (!self && (r = resolve_recipients(n, req, rp, named, &nr, why, whylen)) != HL_OK)
 		goto refused;
 	/* rule 1, for every recipient, before anything is sealed */
 	for (i = 0; i < nr; i++) {
@@ -343,6 +344,34 @@ send_durable(void *arg, int rr)
 	send_job_free(sj);
 }
 
+/* The store's row of a sealed send (its content and raw are sj's). */
+static void
+send_msg(const struct hl_node *n, const struct send_job *sj, const uint8_t *lp, size_t ll,
+    uint64_t now, int inbound, struct hl_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->id, sj->id, HL_ID_BYTES);
+	m->inbound = inbound;
+	snprintf(m->origin, sizeof(m->origin), "%s", n->cfg.node);
+	snprintf(m->originator, sizeof(m->originator), "%s", sj->originator);
+	m->precedence = sj->sp.precedence;
+	m->content_type = sj->sp.content_type;
+	m->flags = sj->sp.flags;
+	m->suite = n->cfg.suite;
+	memcpy(m->label, lp, ll);
+	m->label_len = ll;
+	m->created_ms = sj->sp.created_ms;
+	m->expires_ms = sj->sp.expires_ms;
+	m->stored_ms = now;
+	m->sig_ok = 1;
+	m->content = sj->content;
+	m->content_len = sj->content_len;
+	m->raw = sj->raw;
+	m->raw_len = sj->rawlen;
+	m->content_file = sj->content_file;
+	m->raw_file = sj->raw_file;
+}
+
 /* Store the sealed envelope, its deliveries and audit entry (one
  * transaction). Synchronous (sj->cb NULL): on disk when this returns, then
  * queued. Asynchronous: written; send_durable queues it and answers the
@@ -374,27 +403,7 @@ send_store(struct hl_node *n, struct send_job *sj, char *why, size_t whylen)
 	lp = hl_buf_steal(&lb, &ll);
 	for (i = 0; i < sj->nr; i++)
 		names[i] = sj->names[i];
-	memset(&m, 0, sizeof(m));
-	memcpy(m.id, sj->id, HL_ID_BYTES);
-	m.inbound = 0;
-	snprintf(m.origin, sizeof(m.origin), "%s", n->cfg.node);
-	snprintf(m.originator, sizeof(m.originator), "%s", sj->originator);
-	m.precedence = sj->sp.precedence;
-	m.content_type = sj->sp.content_type;
-	m.flags = sj->sp.flags;
-	m.suite = n->cfg.suite;
-	memcpy(m.label, lp, ll);
-	m.label_len = ll;
-	m.created_ms = sj->sp.created_ms;
-	m.expires_ms = sj->sp.expires_ms;
-	m.stored_ms = now;
-	m.sig_ok = 1;
-	m.content = sj->content;
-	m.content_len = sj->content_len;
-	m.raw = sj->raw;
-	m.raw_len = sj->rawlen;
-	m.content_file = sj->content_file;
-	m.raw_file = sj->raw_file;
+	send_msg(n, sj, lp, ll, now, 0, &m);
 	hl_hex_id(sj->id, idh);
 	hl_label_format(&sj->label, &n->cfg.policy, lt, sizeof(lt));
 	snprintf(ad, sizeof(ad), "to=%u recipients precedence=%s label=%s%s size=%zu", sj->nr,
@@ -457,11 +466,67 @@ hl_node_send(struct hl_node *n, const struct hl_send_req *req, uint8_t id[static
 	int r;
 
 	memset(id, 0, HL_ID_BYTES);
-	if ((r = send_prepare(n, req, &sj, why, whylen)) != HL_OK)
+	if ((r = send_prepare(n, req, 0, &sj, why, whylen)) != HL_OK)
 		return r;
 	send_seal(&sj->j, NULL);
 	if ((r = send_store(n, sj, why, whylen)) == HL_OK)
 		memcpy(id, sj->id, HL_ID_BYTES);
+	send_job_free(sj);
+	return r;
+}
+
+int
+hl_node_notify_self(struct hl_node *n, const struct hl_send_req *req,
+    uint8_t id[static HL_ID_BYTES], char *why, size_t whylen)
+{
+	struct hl_send_req self = *req;
+	struct send_job *sj = NULL;
+	struct hl_buf lb;
+	struct hl_msg m;
+	uint8_t *lp = NULL;
+	size_t ll = 0;
+	char ad[HL_AUDIT_DETAIL_MAX];
+	int r;
+
+	memset(id, 0, HL_ID_BYTES);
+	self.to = NULL;
+	self.nto = 0;
+	self.to_all = 0;
+	hl_buf_init(&lb, HL_LABEL_MAX_BYTES);
+	/* no recipient: sealed to our own KEM key, in our inbox */
+	if ((r = send_prepare(n, &self, 1, &sj, why, whylen)) != HL_OK)
+		goto out;
+	send_seal(&sj->j, NULL);
+	if ((r = sj->r) != HL_OK) {
+		snprintf(why, whylen, "cannot seal envelope: %s", hl_strerror(r));
+		goto out;
+	}
+	if ((r = hl_label_encode(&sj->label, &lb)) != HL_OK || (r = hl_buf_error(&lb)) != HL_OK)
+		goto out;
+	lp = hl_buf_steal(&lb, &ll);
+	send_msg(n, sj, lp, ll, hl_now_ms(), 1, &m);
+	snprintf(ad, sizeof(ad), "origin=%s originator=%s precedence=%s size=%zu (to itself)",
+	    n->cfg.node, sj->originator, hl_precedence_name(sj->sp.precedence), sj->content_len);
+	if ((r = node_begin(n)) != HL_OK)
+		goto out;
+	if ((r = hl_store_put_inbound(n->store, &m, NULL, 0)) != HL_OK) {
+		hl_store_rollback(n->store);
+		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
+		goto out;
+	}
+	node_audit(n, "envelope-received", sj->id, n->cfg.node, ad);
+	if ((r = node_commit(n)) != HL_OK) {
+		hl_store_rollback(n->store);
+		snprintf(why, whylen, "cannot store envelope: %s", hl_strerror(r));
+		goto out;
+	}
+	memcpy(id, sj->id, HL_ID_BYTES);
+	node_event(n, &(struct hl_node_event){ .kind = HL_NODE_EV_ENVELOPE, .id = sj->id,
+	    .peer = n->cfg.node, .content_type = sj->sp.content_type });
+	r = HL_OK;
+out:
+	hl_buf_free(&lb);
+	hl_free(lp);
 	send_job_free(sj);
 	return r;
 }
@@ -513,7 +578,7 @@ hl_node_send_async(struct hl_node *n, const struct hl_send_req *req, hl_node_sen
 	struct send_job *sj = NULL;
 	int r;
 
-	if ((r = send_prepare(n, req, &sj, why, whylen)) != HL_OK)
+	if ((r = send_prepare(n, req, 0, &sj, why, whylen)) != HL_OK)
 		return r;
 	sj->cb = cb;
 	sj->arg = arg;
@@ -605,7 +670,7 @@ hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char 
 	uint8_t *raw = NULL;
 	size_t len = 0;
 	char ad[HL_AUDIT_DETAIL_MAX];
-	int r;
+	int r, self;
 
 	memset(&m, 0, sizeof(m));
 	if ((r = hl_store_get(n->store, id, 0, &m)) != HL_OK)
@@ -614,14 +679,16 @@ hl_node_ack(struct hl_node *n, const uint8_t id[static HL_ID_BYTES], const char 
 		r = HL_ERR_NOT_FOUND;
 		goto out;
 	}
-	if ((r = node_make_receipt(n, HL_RECEIPT_ACKNOWLEDGED, id, m.origin, 0, NULL,
+	/* one of our own (hl_node_notify_self): nobody to send a receipt to */
+	self = strcmp(m.origin, n->cfg.node) == 0;
+	if (!self && (r = node_make_receipt(n, HL_RECEIPT_ACKNOWLEDGED, id, m.origin, 0, NULL,
 	    operator_name, &raw, &len)) != HL_OK)
 		goto out;
 	if ((r = node_begin(n)) != HL_OK)
 		goto out;
 	if ((r = hl_store_ack(n->store, id, operator_name, hl_now_ms())) != HL_OK ||
-	    (r = hl_store_receipt_queue(n->store, id, HL_RECEIPT_ACKNOWLEDGED, m.origin, raw,
-	    len)) != HL_OK) {
+	    (!self && (r = hl_store_receipt_queue(n->store, id, HL_RECEIPT_ACKNOWLEDGED, m.origin,
+	    raw, len)) != HL_OK)) {
 		hl_store_rollback(n->store);
 		goto out;
 	}

@@ -1,5 +1,5 @@
 /* simtext.h: how alike two texts are, for linking the disinformation
- * narratives that different partners report (docs/DETECTION-similarity.md).
+ * narratives that different partners report (docs/DETECTION.md, "Text similarity").
  * Pure code: no I/O, no clock, no randomness.
  *
  * A text becomes a MinHash signature: its words, normalised (UTF-8 decoded,
@@ -41,7 +41,7 @@
 #define HL_SIMTEXT_ROWS 2                     /* ... of this many minima */
 #define HL_SIMTEXT_INDEX_MAX (256u * 1024)    /* signatures in one index */
 /* The default threshold: reports at least this similar tell the same
- * narrative (chosen on the DISARM incidents, docs/DETECTION-similarity.md). */
+ * narrative (chosen on the DISARM incidents, docs/DETECTION.md, "Text similarity"). */
 #define HL_SIMTEXT_THRESHOLD_DEFAULT 0.25
 
 struct hl_simtext_sig {

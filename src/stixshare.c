@@ -171,6 +171,24 @@ hl_stixshare_bundle(struct hl_node *n, const char *coll, const struct hl_label *
 	return r;
 }
 
+/* The collection's members that are peers of this node (not removed):
+ * to[] points into c. Returns how many. */
+static unsigned
+member_recipients(const struct hl_config *cfg, const struct hl_collection_conf *c,
+    const char *to[HL_RELEASABLE_MAX])
+{
+	unsigned k, m, nto = 0;
+
+	for (k = 0; k < c->nmembers; k++)
+		for (m = 0; m < cfg->npeers; m++)
+			if (!cfg->peers[m].removed &&
+			    strcmp(cfg->peers[m].partner, c->members[k]) == 0) {
+				to[nto++] = c->members[k];
+				break;
+			}
+	return nto;
+}
+
 /* Share the rows (stored JSON) to the collection's members, one envelope
  * per TLP level and per HL_STIXSHARE_BATCH_* objects. */
 static int
@@ -183,16 +201,10 @@ share_rows(struct hl_node *n, const struct hl_collection_conf *c, char **json,
 	struct hl_label l;
 	struct hl_buf objs;
 	size_t i, lablen, inbatch = 0, bytes = 0;
-	unsigned nto = 0, k, m;
+	unsigned nto = 0;
 	int tlp, r = HL_OK, r2;
 
-	for (k = 0; k < c->nmembers; k++)
-		for (m = 0; m < cfg->npeers; m++)
-			if (!cfg->peers[m].removed &&
-			    strcmp(cfg->peers[m].partner, c->members[k]) == 0) {
-				to[nto++] = c->members[k];
-				break;
-			}
+	nto = member_recipients(cfg, c, to);
 	if (nto == 0 || nrows == 0)
 		return HL_OK;
 	hl_node_send_burst(n, 1);   /* the bundles are sealed in batches */
@@ -1248,4 +1260,116 @@ hl_stixshare_q_free(struct hl_stixshare_q *q)
 	(void)hl_stixshare_q_finish(q);
 	event_free(q->ev);
 	hl_free(q);
+}
+
+/* ---- sightings ---- */
+
+/* The sighting object w describes of orig. NULL when out of memory. */
+static json_t *
+sighting_new(const struct hl_config *cfg, const struct hl_stix_row *orig, uint8_t tlp,
+    const struct hl_stixshare_sighting *w, const char *sid)
+{
+	char ident[64], now[32], fs[32], ls[32];
+	json_t *s;
+
+	hl_stixid_identity(cfg->node, ident);
+	hl_stixshare_time(hl_now_us() / 1000 * 1000, now);
+	s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:I, s:[s]}", "type", "sighting",
+	    "spec_version", "2.1", "id", sid, "created", now, "modified", now,
+	    "created_by_ref", ident, "sighting_of_ref", orig->id, "where_sighted_refs", ident,
+	    "count", (json_int_t)w->count, "object_marking_refs", hl_stix_tlp_marking_id(tlp));
+	if (s == NULL)
+		return NULL;
+	if (w->first_seen_us != 0 && w->last_seen_us != 0) {
+		hl_stixshare_time(w->first_seen_us, fs);
+		hl_stixshare_time(w->last_seen_us, ls);
+		if (json_object_set_new(s, "first_seen", json_string(fs)) != 0 ||
+		    json_object_set_new(s, "last_seen", json_string(ls)) != 0)
+			goto fail;
+	}
+	if (w->note != NULL && json_object_set_new(s, "description", json_string(w->note)) != 0)
+		goto fail;
+	return s;
+fail:
+	json_decref(s);
+	return NULL;
+}
+
+int
+hl_stixshare_sighting(struct hl_node *n, struct hl_stixdb *d, const struct hl_stix_row *orig,
+    const struct hl_stixshare_sighting *w, char sid[64], char to[HL_PARTNER_MAX + 1])
+{
+	const struct hl_config *cfg = hl_node_config(n);
+	const struct hl_collection_conf *c = hl_config_collection(cfg, orig->collection);
+	const char *dest[HL_RELEASABLE_MAX];
+	struct hl_stix_prov prov;
+	struct hl_label l;
+	struct hl_buf objs;
+	json_t *s = NULL;
+	char err[HL_STIX_ERR_MAX], u[37], id[64], detail[HL_AUDIT_DETAIL_MAX], *js = NULL;
+	unsigned ndest = 0;
+	int r = HL_ERR_INTERNAL, added;
+
+	sid[0] = '\0';
+	to[0] = '\0';
+	if (hl_label_decode(orig->label, orig->label_len, &l) != HL_OK)
+		return HL_ERR_CORRUPT;
+	if ((r = hl_stixid_random(u)) != HL_OK)
+		return r;
+	(void)snprintf(id, sizeof(id), "sighting--%s", u);
+	if ((s = sighting_new(cfg, orig, l.tlp, w, id)) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if (hl_stix_validate(s, err, sizeof(err)) != HL_OK) {
+		log_warnx("sighting of %s: %s", orig->id, err);
+		r = HL_ERR_INTERNAL;
+		goto out;
+	}
+	memset(&prov, 0, sizeof(prov));
+	prov.source = HL_STIX_LOCAL;
+	(void)snprintf(prov.partner, sizeof(prov.partner), "%s", cfg->partner);
+	(void)snprintf(prov.node, sizeof(prov.node), "%s", cfg->node);
+	(void)snprintf(prov.added_by, sizeof(prov.added_by), "%s", w->by);
+	/* same label as what it sights: it may go back where that came from */
+	if ((r = hl_stixdb_put(d, orig->collection, s, orig->label, orig->label_len, &prov, NULL,
+	    &added)) != HL_OK)
+		goto out;
+	memcpy(sid, id, sizeof(id));   /* stored: what follows is the sending */
+	(void)snprintf(detail, sizeof(detail), "%s of=%s count=%lld", sid, orig->id,
+	    (long long)w->count);
+	if ((r = hl_store_audit(hl_node_store(n), "stix-sighting", NULL, w->by, detail,
+	    hl_now_ms())) != HL_OK)
+		log_warnx("audit: cannot record stix-sighting: %s", hl_strerror(r));
+	if (c != NULL && c->sightings_to_members) {
+		unsigned i, all = member_recipients(cfg, c, dest);
+
+		/* the members the sighted object is releasable to */
+		for (i = 0; i < all; i++)
+			if (hl_label_releasable_to(&l, dest[i]))
+				dest[ndest++] = dest[i];
+		if (ndest > 0)
+			(void)snprintf(to, HL_PARTNER_MAX + 1, "members");
+	} else if (orig->prov.source == HL_STIX_PARTNER && orig->prov.node[0] != '\0') {
+		/* by default only to the indicator's originator: a sighting
+		 * reveals a victim, the other members need not know it */
+		dest[ndest++] = orig->prov.node;
+		(void)snprintf(to, HL_PARTNER_MAX + 1, "%s", orig->prov.partner);
+	}
+	if (ndest == 0) {
+		r = HL_OK;
+		goto out;
+	}
+	if ((js = json_dumps(s, JSON_PRESERVE_ORDER | JSON_COMPACT)) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	hl_buf_init(&objs, HL_CONTENT_MAX_BYTES);
+	hl_buf_put(&objs, js, strlen(js));
+	r = hl_stixshare_bundle(n, orig->collection, &l, dest, ndest, w->by, &objs, 1);
+	hl_buf_free(&objs);
+out:
+	hl_stixshare_free_str(js);
+	json_decref(s);
+	return r;
 }

@@ -93,6 +93,26 @@ HL_WUR int hl_stixshare_ingest(struct hl_store *s, const uint8_t id[static HL_ID
  * start. OUT: *done (may be NULL). */
 HL_WUR int hl_stixshare_catch_up(struct hl_store *s, size_t *done);
 
+/* A sighting of a stored object (the operator's POST /api/v1/stix/sightings
+ * and the detector's matches, docs/DETECTION.md). */
+struct hl_stixshare_sighting {
+	int64_t count;                       /* 0..999999999 */
+	uint64_t first_seen_us, last_seen_us; /* 0: not known (both or neither) */
+	const char *note;                    /* description, or NULL */
+	const char *by;                      /* who records it: an account, "detect:SENSOR" */
+};
+/* Build a STIX sighting of orig (sighting_of_ref, where_sighted_refs and
+ * created_by_ref this node's identity), store it in orig's collection
+ * under orig's label (the sighting is as sensitive as what it sights),
+ * audit it, and send it to orig's originating node only (a sighting
+ * reveals a victim), or to the collection's members when its
+ * sightings_to = members. OUT: sid (the sighting's id), to (the partner
+ * it went to, "members", or "" for none). HL_ERR_DENIED / other send
+ * errors after it was stored are returned with sid set. */
+HL_WUR int hl_stixshare_sighting(struct hl_node *n, struct hl_stixdb *d,
+    const struct hl_stix_row *orig, const struct hl_stixshare_sighting *w, char sid[64],
+    char to[HL_PARTNER_MAX + 1]);
+
 /* STIX times: microseconds since the epoch as RFC 3339 UTC with six
  * decimals (the wall clock in microseconds is clock.h's hl_now_us). */
 void hl_stixshare_time(uint64_t us, char out[32]);

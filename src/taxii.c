@@ -80,13 +80,6 @@ struct hl_taxii {
 
 /* ---- small helpers ---- */
 
-/* Our STIX identity: identity--<uuid from our node name>. */
-static void
-our_identity(const struct hl_config *cfg, char out[64])
-{
-	hl_stixid_identity(cfg->node, out);
-}
-
 /* ---- replies ---- */
 
 static void
@@ -745,7 +738,7 @@ out:
 }
 
 /* GET /api/v1/stix/narratives: the linked pairs the operator may see
- * (narr.h, docs/DETECTION-narratives.md). */
+ * (narr.h, docs/DETECTION.md, "Narratives"). */
 static void
 h_narratives(struct treq *x)
 {
@@ -770,18 +763,14 @@ h_sighting(struct treq *x)
 {
 	const uint8_t *body = x->body;
 	size_t len = x->len;
-	json_t *req = NULL, *s = NULL, *v;
+	json_t *req = NULL, *v;
 	struct hl_stix_row *orig = NULL;
-	struct hl_stix_prov prov;
-	struct hl_label l;
+	struct hl_stixshare_sighting w;
 	const struct hl_collection_conf *c;
 	const char *of, *note = NULL, *k;
-	char err[256], sid[37], sidfull[64], ident[64], now[32], *js = NULL;
-	const char *to[1];
-	uint8_t tlp;
+	char err[256], sidfull[64], to[HL_PARTNER_MAX + 1];
 	json_int_t count = 1;
-	uint64_t da;
-	int r, added;
+	int r;
 
 	if (len == 0 || body == NULL) {
 		hl_http_reply_error(x->req, 400, "bad_request", "expected a JSON body of at most "
@@ -833,72 +822,28 @@ h_sighting(struct treq *x)
 		deny(x, "read", orig->collection);
 		goto out;
 	}
-	if (hl_label_decode(orig->label, orig->label_len, &l) != HL_OK) {
-		hl_http_reply_error(x->req, 500, "internal", "stored label does not decode");
-		goto out;
-	}
-	if ((r = hl_stixid_random(sid)) != HL_OK) {
-		hl_http_reply_error(x->req, 500, "internal", "no randomness");
-		goto out;
-	}
-	(void)snprintf(sidfull, sizeof(sidfull), "sighting--%s", sid);
-	our_identity(x->cfg, ident);
-	hl_stixshare_time(hl_now_us() / 1000 * 1000, now);
-	tlp = l.tlp;
-	s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:[s]}", "type", "sighting",
-	    "spec_version", "2.1", "id", sidfull, "created", now, "modified", now,
-	    "created_by_ref", ident, "sighting_of_ref", of, "count", count,
-	    "object_marking_refs", hl_stix_tlp_marking_id(tlp));
-	if (s == NULL || (note != NULL && json_object_set_new(s, "description",
-	    json_string(note)) != 0)) {
-		hl_http_reply_error(x->req, 500, "internal", "out of memory");
-		goto out;
-	}
-	if (hl_stix_validate(s, err, sizeof(err)) != HL_OK) {
-		hl_http_reply_error(x->req, 500, "internal", "sighting: %s", err);
-		goto out;
-	}
-	memset(&prov, 0, sizeof(prov));
-	prov.source = HL_STIX_LOCAL;
-	(void)snprintf(prov.partner, sizeof(prov.partner), "%s", x->cfg->partner);
-	(void)snprintf(prov.node, sizeof(prov.node), "%s", x->cfg->node);
-	(void)snprintf(prov.added_by, sizeof(prov.added_by), "%s", x->op->name);
-	/* same label as what it sights: it may go back where that came from */
-	if ((r = hl_stixdb_put(x->t->d, orig->collection, s, orig->label, orig->label_len, &prov,
-	    &da, &added)) != HL_OK) {
+	memset(&w, 0, sizeof(w));
+	w.count = count;
+	w.note = note;
+	w.by = x->op->name;
+	r = hl_stixshare_sighting(x->t->node, x->t->d, orig, &w, sidfull, to);
+	if (r != HL_OK && sidfull[0] == '\0') {
 		hl_http_reply_error(x->req, r == HL_ERR_FULL ? 507 : 500, "internal", "store: %s",
 		    hl_strerror(r));
 		goto out;
 	}
-	hl_auth_audit(x->t->auth, "stix-sighting", NULL, x->op->name, sidfull);
-	if (orig->prov.source == HL_STIX_PARTNER && orig->prov.node[0] != '\0') {
-		struct hl_buf objs;
-
-		if ((js = json_dumps(s, JSON_PRESERVE_ORDER | JSON_COMPACT)) == NULL) {
-			hl_http_reply_error(x->req, 500, "internal", "out of memory");
-			goto out;
-		}
-		hl_buf_init(&objs, HL_CONTENT_MAX_BYTES);
-		hl_buf_put(&objs, js, strlen(js));
-		to[0] = orig->prov.node;
-		r = hl_stixshare_bundle(x->t->node, orig->collection, &l, to, 1, x->op->name, &objs,
-		    1);
-		hl_buf_free(&objs);
-		if (r != HL_OK) {
-			hl_http_reply_error(x->req, r == HL_ERR_DENIED ? 403 : 503, "not_shared",
-			    "sighting %s stored but not sent to %s: %s", sidfull, orig->prov.node,
-			    hl_strerror(r));
-			goto out;
-		}
-		hl_http_reply_json(x->req, 201, json_pack("{s:s, s:s}", "id", sidfull, "to",
-		    orig->prov.partner));
-	} else {
-		hl_http_reply_json(x->req, 201, json_pack("{s:s, s:n}", "id", sidfull, "to"));
+	if (r != HL_OK) {
+		hl_http_reply_error(x->req, r == HL_ERR_DENIED ? 403 : 503, "not_shared",
+		    "sighting %s stored but not sent to %s: %s", sidfull, orig->prov.node,
+		    hl_strerror(r));
+		goto out;
 	}
+	if (to[0] != '\0')
+		hl_http_reply_json(x->req, 201, json_pack("{s:s, s:s}", "id", sidfull, "to", to));
+	else
+		hl_http_reply_json(x->req, 201, json_pack("{s:s, s:n}", "id", sidfull, "to"));
 out:
-	hl_stixshare_free_str(js);
 	hl_stixdb_rows_free(orig, 1);
-	json_decref(s);
 	json_decref(req);
 }
 

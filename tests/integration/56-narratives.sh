@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 56-narratives: the same disinformation narrative reported by two partners
-# is linked (issue 18, docs/DETECTION-narratives.md).
+# is linked (issue 18, docs/DETECTION.md, "Narratives").
 #  - JPN, KOR and USA share collection narr. KOR pushes the bundle of
 #    DISARM page I00005 (TLP:GREEN, UNCLASSIFIED collection), USA the same
 #    incident as its analyst re-wrote it (tests/fixtures/narratives,

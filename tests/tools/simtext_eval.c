@@ -1,6 +1,6 @@
 /* simtext_eval.c: how well simtext tells "the same narrative, reported by
  * another partner" from "another narrative", on the DISARM incident pages
- * (docs/DETECTION-similarity.md says what the figures mean and what they
+ * (docs/DETECTION.md, "Text similarity" says what the figures mean and what they
  * cannot show).
  *
  * usage: simtext_eval [-s SEED] [--sweep] [DIR]

@@ -458,6 +458,65 @@ test_missing(void **state)
 	    "t.conf:11: [cli] certificate and key go together: set both or neither");
 }
 
+/* [sensor NAME] (docs/DETECTION.md), sightings_to and correlation_window */
+static void
+test_sensors(void **state)
+{
+	char text[4096], err[512];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s%s", min_conf,
+	    "correlation_window = 30m\n"                    /* 9 */
+	    "[collection intel]\n"
+	    "sightings_to = members\n"
+	    "[collection ops]\n"
+	    "[sensor edge]\n"
+	    "format = suricata-eve\n"
+	    "path = eve.json\n"                             /* 15 */
+	    "collections = intel, ops\n"
+	    "[sensor zeek]\n"
+	    "format = zeek-json\n"
+	    "path = /var/log/zeek/conn.json\n"
+	    "collections = ops\n"                           /* 20 */
+	    "sighting_window = 1m\n");
+	assert_int_equal(parse(text, err, sizeof(err)), HL_OK);
+	assert_int_equal(cfg->correlation_window_s, 1800);
+	assert_int_equal(cfg->collections[0].sightings_to_members, 1);
+	assert_int_equal(cfg->collections[1].sightings_to_members, 0);
+	assert_int_equal(cfg->nsensors, 2);
+	assert_string_equal(cfg->sensors[0].name, "edge");
+	assert_int_equal(cfg->sensors[0].format, 1);
+	assert_string_equal(cfg->sensors[0].path, "/srv/jpn/eve.json");
+	assert_int_equal(cfg->sensors[0].ncollections, 2);
+	assert_string_equal(cfg->sensors[0].collections[1], "ops");
+	assert_int_equal(cfg->sensors[0].sighting_window_s, 10);
+	assert_int_equal(cfg->sensors[1].format, 2);
+	assert_int_equal(cfg->sensors[1].sighting_window_s, 60);
+	/* defaults */
+	assert_int_equal(parse(min_conf, err, sizeof(err)), HL_OK);
+	assert_int_equal(cfg->correlation_window_s, 3600);
+	assert_int_equal(cfg->nsensors, 0);
+	expect_err("[sensor a]\nformat = snort\n", "t.conf:10: format: expected suricata-eve, "
+	    "zeek-json or tshark-ek, got 'snort'");
+	expect_err("[sensor a]\nformat = zeek-json\npath = x\n",
+	    "t.conf:9: missing key 'collections' in [sensor a]");
+	expect_err("[sensor a]\nformat = zeek-json\npath = x\ncollections = intel\n",
+	    "t.conf:12: [sensor a]: collections: 'intel' is not a [collection] of this node");
+	expect_err("[sensor a]\ncollections = a,,b\n",
+	    "t.conf:10: collections: expected 1..32 comma-separated [collection] names");
+	expect_err("[sensor a]\nsighting_window = 500ms\n",
+	    "t.conf:10: sighting_window: out of range (1000ms..86400000ms)");
+	expect_err("[collection c]\n[sensor a]\nformat = zeek-json\npath = x\ncollections = c\n"
+	    "[sensor b]\nformat = tshark-ek\npath = x\ncollections = c\n",
+	    "t.conf:16: [sensor b]: path: [sensor a] follows the same file");
+	expect_err("[sensor a]\n[sensor a]\n",
+	    "t.conf:10: duplicate section [sensor a] (first at line 9)");
+	expect_err("[collection c]\nsightings_to = all\n", "t.conf:10: sightings_to: expected "
+	    "origin (the indicator's originating partner only) or members");
+	expect_err("correlation_window = 0\n",
+	    "t.conf:9: correlation_window: out of range (1000ms..604800000ms)");
+}
+
 static void
 test_bad_values(void **state)
 {
@@ -935,6 +994,7 @@ main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_sensors),
 		cmocka_unit_test(test_policy_rules),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_hostport),

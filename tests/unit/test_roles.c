@@ -15,6 +15,7 @@
 #include "api.h"
 #include "auth.h"
 #include "console.h"
+#include "detect.h"
 #include "http.h"
 #include "taxii.h"
 #include "taxiipoll.h"
@@ -74,7 +75,7 @@ test_table_matches_code(void **state)
 	static struct hl_http_table t;
 	static struct doc_row doc[DOC_ROWS_MAX];
 	/* registrants are only names here: the table never calls them */
-	static char s1, s2, s3, s4, s5;
+	static char s1, s2, s3, s4, s5, s6;
 	size_t nd, i, j, nauth = 0;
 
 	(void)state;
@@ -84,6 +85,7 @@ test_table_matches_code(void **state)
 	assert_int_equal(hl_taxii_register((struct hl_taxii *)(void *)&s3, &t), HL_OK);
 	assert_int_equal(hl_taxiipoll_register((struct hl_taxiipoll *)(void *)&s4, &t), HL_OK);
 	assert_int_equal(hl_auth_register((struct hl_auth *)(void *)&s5, &t), HL_OK);
+	assert_int_equal(hl_detect_register((struct hl_detect *)(void *)&s6, &t), HL_OK);
 	nd = read_doc(doc);
 	assert_true(nd >= 30);
 	for (i = 0; i < t.n; i++) {
