@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "apijson.h"
+#include "buf.h"
 #include "clock.h"
 #include "config.h"
 #include "detect.h"
@@ -78,6 +79,8 @@ struct corr {
 	unsigned nby;
 	struct corr_by by[CORR_PARTNERS];
 	uint64_t alerted_ms;                 /* 0: not in this window */
+	int have_alert;                      /* alert_id names the alert raised */
+	uint8_t alert_id[HL_ID_BYTES];
 };
 
 struct hl_detect {
@@ -327,8 +330,10 @@ corr_expire(struct hl_detect *d, uint64_t now_ms)
 			else
 				k++;
 		}
-		if (c->alerted_ms != 0 && c->alerted_ms + win <= now_ms)
+		if (c->alerted_ms != 0 && c->alerted_ms + win <= now_ms) {
 			c->alerted_ms = 0;
+			c->have_alert = 0;
+		}
 		if (c->nby == 0 && c->alerted_ms == 0)
 			d->corr[i] = d->corr[--d->ncorr];
 		else
@@ -384,6 +389,8 @@ corr_alert(struct hl_detect *d, struct corr *c, uint64_t now_ms)
 		log_warnx("correlation of %s: alert not stored: %s (%s)", c->id, hl_strerror(r), why);
 		goto out;
 	}
+	memcpy(c->alert_id, id, sizeof(c->alert_id));
+	c->have_alert = 1;
 	if ((r = hl_store_audit(hl_node_store(d->node), "detect-correlation", id, "detect", detail,
 	    now_ms)) != HL_OK)
 		log_warnx("audit: cannot record detect-correlation: %s", hl_strerror(r));
@@ -938,7 +945,91 @@ out:
 	evhttp_clear_headers(&kv);
 }
 
+/* One correlation as GET /api/v1/detect/correlations shows it (new
+ * reference), or NULL when op may not see it: the collection is not one op
+ * may read, or the indicator's label is beyond op (rule 4), or it is not
+ * stored here. */
+static json_t *
+corr_json(struct hl_detect *d, const struct corr *c, const struct hl_operator_conf *op)
+{
+	struct hl_stix_row *ind = NULL;
+	char hex[2 * HL_ID_BYTES + 1];
+	const char *name = NULL;
+	json_t *o = NULL, *by = NULL, *res = NULL, *io = NULL;
+	unsigned i, k;
+
+	for (i = 0; i < d->cfg->ncollections; i++)
+		if (strcmp(d->cfg->collections[i].name, c->coll) == 0)
+			break;
+	if (i == d->cfg->ncollections || !hl_config_list_has(d->cfg->collections[i].read, op->name))
+		goto out;
+	if (hl_stixdb_get_latest(d->db, c->coll, c->id, &d->cfg->policy, op, &ind) != HL_OK)
+		goto out;
+	if (ind->json != NULL && (io = json_loadb(ind->json, ind->json_len, 0, NULL)) != NULL)
+		name = json_string_value(json_object_get(io, "name"));
+	if ((by = json_array()) == NULL)
+		goto out;
+	for (k = 0; k < c->nby; k++)
+		if (json_array_append_new(by, json_pack("{s:s, s:I, s:I, s:s, s:s}", "partner",
+		    c->by[k].partner, "sightings", (json_int_t)c->by[k].sightings, "count",
+		    (json_int_t)c->by[k].count, "first_seen", c->by[k].first, "last_seen",
+		    c->by[k].last)) != 0)
+			goto out;
+	if (c->have_alert)
+		hl_hex_encode(c->alert_id, sizeof(c->alert_id), hex);
+	o = json_pack("{s:s, s:s, s:o, s:O, s:b, s:o}", "indicator", c->id, "collection", c->coll,
+	    "name", name != NULL ? json_string(name) : json_null(), "partners", by,
+	    "alerted", c->alerted_ms != 0, "alert_id", c->have_alert ? json_string(hex) :
+	    json_null());
+	if (o == NULL)
+		goto out;
+	res = o;
+	o = NULL;
+out:
+	json_decref(io);
+	json_decref(by);
+	hl_stixdb_rows_free(ind, ind != NULL ? 1 : 0);
+	return res;
+}
+
+json_t *
+hl_detect_correlations(struct hl_detect *d, const struct hl_operator_conf *op)
+{
+	json_t *list = NULL, *o = NULL, *res = NULL, *c;
+	size_t i;
+
+	if (d->db != NULL)
+		corr_expire(d, hl_now_ms());
+	if ((list = json_array()) == NULL)
+		goto out;
+	for (i = 0; d->db != NULL && i < d->ncorr; i++)
+		if (d->corr[i].nby > 0 && (c = corr_json(d, &d->corr[i], op)) != NULL &&
+		    json_array_append_new(list, c) != 0)
+			goto out;
+	if ((o = json_pack("{s:I, s:O}", "window_s", (json_int_t)d->cfg->correlation_window_s,
+	    "correlations", list)) == NULL)
+		goto out;
+	res = o;
+out:
+	json_decref(list);
+	return res;
+}
+
+static void
+r_correlations(struct hl_http_req *x)
+{
+	json_t *o;
+
+	if ((o = hl_detect_correlations(x->arg, x->op)) == NULL) {
+		hl_http_reply_error(x->req, 500, "internal", "%s", hl_strerror(HL_ERR_NOMEM));
+		return;
+	}
+	hl_http_reply_json(x->req, 200, o);
+}
+
 static const struct hl_http_route detect_routes[] = {
+	{ HL_HTTP_GET, "/api/v1/detect/correlations", r_correlations, HL_HTTP_AUTH, 0, NULL,
+	    HL_HTTP_ANYONE },
 	{ HL_HTTP_POST, "/api/v1/detect", r_detect, HL_HTTP_AUTH | HL_HTTP_QUERY | HL_HTTP_BODY,
 	    HL_DETECT_BODY_MAX, "application/octet-stream", HL_HTTP_ANYONE },
 };

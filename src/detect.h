@@ -17,6 +17,7 @@
 struct event_base;
 struct hl_http_table;
 struct hl_node;
+struct hl_operator_conf;
 struct hl_detect;
 
 #define HL_DETECT_TICK_MS 250            /* how often the files are read */
@@ -42,6 +43,11 @@ void hl_detect_free(struct hl_detect *d);
  * at once against the indicators of the collections the operator may
  * read; with report=1 the matches are recorded as sightings. */
 HL_WUR int hl_detect_register(struct hl_detect *d, struct hl_http_table *t);
+/* GET /api/v1/detect/correlations (docs/API.md): the indicators partners
+ * sighted within correlation_window, kept in memory, that op may see
+ * (collections op may read, rule 4 on the indicator's label). A new
+ * reference; NULL on allocation failure. */
+json_t *hl_detect_correlations(struct hl_detect *d, const struct hl_operator_conf *op);
 /* The sensors' counters for GET /api/v1/status: an array (new reference). */
 json_t *hl_detect_status(void *arg);
 

@@ -146,7 +146,7 @@
 		// (envelopes, tracks, audit) are not for that role (docs/API.md "Roles")
 		S.duty = me.role === 'admin' || me.role === 'officer';
 		for (const t of document.querySelectorAll('.tab'))
-			t.hidden = !S.duty && t.dataset.view !== 'links' && t.dataset.view !== 'intel';
+			t.hidden = !S.duty && !['links', 'intel', 'corr'].includes(t.dataset.view);
 		const cls = $('c-classification');
 		cls.replaceChildren(...me.levels.map((l) => el('option', { value: l, text: l })));
 		if (S.duty) {
@@ -158,7 +158,7 @@
 			refreshStatus(true);
 		}
 		let view = S.view === 'login' ? 'inbox' : S.view;
-		if (!S.duty && view !== 'links' && view !== 'intel') view = 'intel';
+		if (!S.duty && !['links', 'intel', 'corr'].includes(view)) view = 'intel';
 		show(view);
 		S.refreshTimer = setInterval(() => {
 			refreshStatus(true);
@@ -184,7 +184,8 @@
 				if (r.status === 200) connectEvents();
 			}, 2000);
 		};
-		es.addEventListener('envelope', () => { refreshInbox(true); if (S.view === 'tracks') refreshTracks(true); });
+		// a correlation alert arrives as an envelope to our own inbox
+		es.addEventListener('envelope', () => { refreshInbox(true); if (S.view === 'tracks') refreshTracks(true); if (S.view === 'corr') refreshCorrelations(); });
 		// the track stream: the picture and its alerts, not the inbox
 		es.addEventListener('tracks', () => { refreshTrackAlerts(true); if (S.view === 'tracks') refreshTracks(true); });
 		es.addEventListener('ack', () => { refreshInbox(true); });
@@ -679,6 +680,27 @@
 			el('td', { class: 'narr-label', text: p.label || '' }))))));
 	}
 
+	// ---- correlations of partners' sightings (docs/DETECTION.md "Correlation") ----
+	async function refreshCorrelations() {
+		const out = $('corr-result');
+		const r = await api('GET', '/api/v1/detect/correlations', undefined, true);
+		if (r.status !== 200) {
+			out.replaceChildren(el('p', { class: 'meta', id: 'corr-summary', text: (r.json && r.json.message) || ('correlations failed (' + r.status + ')') }));
+			return;
+		}
+		const cs = r.json.correlations || [];
+		const win = ' (window ' + r.json.window_s + ' s)';
+		if (cs.length === 0) { out.replaceChildren(el('p', { class: 'meta', id: 'corr-summary', text: 'No sightings from partners' + win + '.' })); return; }
+		out.replaceChildren(el('p', { class: 'meta', id: 'corr-summary', text: cs.length + ' indicator(s) sighted' + win }),
+		    el('table', { class: 'grid-table', id: 'corr-table' },
+		    el('thead', null, el('tr', null, ...['Indicator', 'Partners', 'Alert'].map((h) => el('th', { text: h })))),
+		    el('tbody', null, ...cs.map((c) => el('tr', { 'data-id': c.indicator },
+			el('td', null, el('div', { text: c.name || '' }), el('div', { class: 'mono', text: c.indicator })),
+			el('td', { class: 'corr-partners' }, ...c.partners.map((p) => el('div', { 'data-partner': p.partner,
+			    text: p.partner + ': ' + p.count + ' (' + p.sightings + ' sighting(s)), ' + p.first_seen + ' – ' + p.last_seen }))),
+			el('td', { class: 'corr-alert', text: c.alerted ? ('raised' + (c.alert_id ? ' ' + c.alert_id.slice(0, 12) : '')) : 'not raised' }))))));
+	}
+
 	// ---- audit ----
 	async function refreshAudit() {
 		const r = await api('GET', '/api/v1/audit?limit=100');
@@ -714,6 +736,7 @@
 		if (view === 'tracks') refreshTracks(false);
 		if (view === 'audit') refreshAudit();
 		if (view === 'intel') refreshNarratives();
+		if (view === 'corr') refreshCorrelations();
 		if (view === 'compose') labelCheck();
 	}
 
@@ -733,6 +756,7 @@
 		$('compose-form').addEventListener('submit', send);
 		$('intel-form').addEventListener('submit', intel);
 		$('narr-refresh').addEventListener('click', refreshNarratives);
+		$('corr-refresh').addEventListener('click', refreshCorrelations);
 		$('audit-verify').addEventListener('click', verifyAudit);
 		$('reader-close').addEventListener('click', () => { $('reader').hidden = true; });
 		document.addEventListener('click', ensureAudio);

@@ -337,6 +337,18 @@ async function tests(browser) {
 		assert.equal(JSON.parse(hl('JPN', 'stix', 'narratives', '--json')).pairs[0].id, id, 'the CLI lists the same link');
 	});
 
+	await test('correlations: its own view lists JPN\'s indicator NATO sighted, with the count and no alert (one partner)', async () => {
+		await view(jpn, 'corr');
+		await jpn.waitForSelector('#corr-table tbody tr');
+		assert.match(await jpn.textContent('#corr-summary'), /^1 indicator\(s\) sighted \(window 3600 s\)$/);
+		const cells = await jpn.$$eval('#corr-table tbody tr td', (tds) => tds.map((t) => t.textContent));
+		assert.match(cells[0], /^Relay hostindicator--7d1e2f30-/);
+		assert.match(cells[1], /^NATO: 3 \(1 sighting\(s\)\), /);
+		assert.equal(cells[2], 'not raised');
+		assert.equal(await jpn.getAttribute('#corr-table tbody tr', 'data-id'), 'indicator--7d1e2f30-4a5b-4c6d-8e7f-901a2b3c4d5e');
+		await view(jpn, 'intel');   // the next test goes on in the Intel view
+	});
+
 	await test('threat-intelligence search: a technique id and a malware name find the objects, named', async () => {
 		const search = async (v, summary) => {
 			await jpn.fill('#intel-q', v);

@@ -34,6 +34,8 @@ read = admin
 write = admin
 EOF
 done
+# an UNCLASSIFIED analyst on JPN (not a reader of threat): sees no correlation
+conf_low_operator JPN
 # USA widens its own sightings of the collection to every member
 sed -i 's/^write = admin$/write = admin\nsightings_to = members/' "$(conf USA)"
 : >"$T/kor-eve.json"
@@ -183,6 +185,27 @@ expect_match "$(tr '\n' ' ' <"$T/alerts.txt")" "  USA: 1 sighting\\(s\\), count 
 expect_eq "$(sqlite3 "$FED/JPN/data/hotline.db" "select count(*) from audit where event='detect-correlation'")" 2 \
 	"both are audited (detect-correlation)"
 hl JPN audit verify >/dev/null || fail "JPN's audit log does not verify"
+# what the detector holds: GET /api/v1/detect/correlations
+corrs() { # OPERATOR [QUERY]
+	curl -s --max-time 20 --cacert "$FED/JPN/ca.crt" -u "$1:$(pw JPN)" \
+		"https://$(api JPN)/api/v1/detect/correlations${2:-}"
+}
+c=$(corrs admin)
+expect_eq "$(echo "$c" | jq -c '[.window_s, (.correlations | length)]')" "[3600,2]" \
+	"GET /api/v1/detect/correlations on JPN: two indicators, window 3600 s"
+expect_eq "$(echo "$c" | jq -r --arg a "$IND_A" --arg d "$IND_D" '[.correlations[] | .indicator] | sort |
+	(. == ([$a, $d] | sort))')" true "they are the address and the domain"
+expect_eq "$(echo "$c" | jq -r '[.correlations[] | [.partners[].partner] | sort | join(",")] | unique | join(";")')" \
+	"KOR,USA" "each sighted by KOR and USA"
+expect_eq "$(echo "$c" | jq -r --arg a "$IND_A" '.correlations[] | select(.indicator == $a) |
+	[.name, (.partners[] | select(.partner == "KOR") | .count, .first_seen)] | map(tostring) | join(",")')" \
+	"C2 address,1,2026-12-07T10:01:00.000000Z" "with the name, KOR's count and first seen"
+expect_eq "$(echo "$c" | jq -r '[.correlations[] | .alerted and (.alert_id | test("^[0-9a-f]+$"))] | all')" true \
+	"both alerted, with the alert's id"
+expect_eq "$(echo "$c" | jq -r '[.correlations[].alert_id] | sort | join(",")')" \
+	"$(corr_items | jq -r '[.[].id] | sort | join(",")')" "the ids are the alerts in JPN's inbox"
+expect_eq "$(corrs low | jq -c '.correlations')" "[]" "rule 4: the UNCLASSIFIED operator sees no correlation"
+expect_eq "$(corrs admin '?x=1' | jq -r .error)" bad_request "a query string is 400"
 id=$(corr_items | jq -r '.[0].id')
 hl JPN ack "$id" >/dev/null || fail "ack of a correlation alert"
 expect_eq "$(hl JPN inbox --json | jq -r --arg i "$id" '.items[] | select(.id == $i) | .acknowledged_by')" admin \

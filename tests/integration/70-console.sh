@@ -109,6 +109,20 @@ hl JPN stix push "$T/narr-jpn.json" --collection intel >/dev/null || fail "JPN's
 hl NATO stix push "$T/narr-nato.json" --collection intel >/dev/null || fail "NATO's incident"
 wait_until 15 sh -c "$(printf '%q ' "$HL") -c $(printf '%q' "$(conf JPN)") stix narratives --json | jq -e '.pairs | length == 1' >/dev/null" ||
 	fail "JPN did not link its and NATO's incidents"
+# a partner's sighting for the console's correlations: JPN shares an
+# indicator, NATO sights it (count 3), the sighting comes back to JPN
+CORR_IND=indicator--7d1e2f30-4a5b-4c6d-8e7f-901a2b3c4d5e
+jq -n --arg i "$CORR_IND" '{type: "bundle", id: "bundle--7d1e2f30-4a5b-4c6d-8e7f-901a2b3c4d50",
+	objects: [{type: "indicator", spec_version: "2.1", id: $i, created: "2026-03-01T10:00:00.000Z",
+	modified: "2026-03-01T10:00:00.000Z", name: "Relay host", pattern_type: "stix",
+	pattern: "[ipv4-addr:value = \u0027203.0.113.77\u0027]", valid_from: "2026-03-01T10:00:00Z"}]}' \
+	>"$T/corr-ind.json"
+hl JPN stix push "$T/corr-ind.json" --collection intel >/dev/null || fail "JPN's indicator"
+wait_until 15 sh -c "$(printf '%q ' "$HL") -c $(printf '%q' "$(conf NATO)") stix search 203.0.113.77 --json | jq -e '.matches | length > 0' >/dev/null" ||
+	fail "JPN's indicator did not reach NATO"
+hl NATO stix sight "$CORR_IND" --count 3 >/dev/null || fail "NATO's sighting"
+wait_until 15 sh -c "curl -s --cacert $(printf '%q' "$FED/JPN/ca.crt") -u admin:$(printf '%q' "$(pass_of JPN)") https://$(api_of JPN)/api/v1/detect/correlations | jq -e '.correlations | length == 1' >/dev/null" ||
+	fail "JPN does not hold NATO's sighting"
 # a watch officer of JPN with a lower clearance (a database account)
 printf 'restricted-watch-1\n' >"$T/watch2.pw"
 hl JPN operator add watch2 --role officer --clearance RESTRICTED --nationality JPN \
