@@ -44,12 +44,15 @@ struct hl_http {
 	uint64_t refused[2];
 	uint64_t refused_logged[2];    /* ... of which the log has spoken */
 	uint64_t refused_log_ms[2];    /* when it last did */
+	struct gate_conn *gates;       /* every connection's watch, to detach at the end */
 };
 
 /* What the layer watches on one connection (httpgate.h): freed with the
  * connection's SSL. */
 struct gate_conn {
-	struct hl_http *h;
+	struct hl_http *h;             /* NULL once the server is freed (the connection may
+	                                * be freed after it, with the event base) */
+	struct gate_conn *prev, *next; /* on h->gates */
 	struct bufferevent *bev;       /* the TLS bufferevent evhttp reads */
 	int upload;                    /* counted in h->uploads */
 	int lost;                      /* the connection could not be found: said once */
@@ -745,7 +748,7 @@ gate_evcon(struct gate_conn *gc)
 static void
 gate_release(struct gate_conn *gc)
 {
-	if (gc->upload) {
+	if (gc->upload && gc->h != NULL) {
 		gc->h->uploads--;
 		gc->upload = 0;
 	}
@@ -878,7 +881,8 @@ gate_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 	size_t len = evbuffer_get_length(buf), done = 0, k;
 	int nv, i;
 
-	if (info->n_added == 0 || gc->g.state == HL_GATE_OFF || info->n_added > len)
+	if (gc->h == NULL || info->n_added == 0 || gc->g.state == HL_GATE_OFF ||
+	    info->n_added > len)
 		return;
 	while (done < info->n_added && gc->g.state != HL_GATE_OFF) {
 		if (evbuffer_ptr_set(buf, &at, len - info->n_added + done, EVBUFFER_PTR_SET) != 0 ||
@@ -907,6 +911,14 @@ gate_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void 
 	if (gc == NULL)
 		return;
 	gate_release(gc);
+	if (gc->h != NULL) {
+		if (gc->prev != NULL)
+			gc->prev->next = gc->next;
+		else
+			gc->h->gates = gc->next;
+		if (gc->next != NULL)
+			gc->next->prev = gc->prev;
+	}
 	hl_free(gc);
 }
 
@@ -927,6 +939,10 @@ http_bevcb(struct event_base *base, void *arg)
 		return NULL;
 	}
 	gc->h = h;
+	gc->next = h->gates;
+	if (h->gates != NULL)
+		h->gates->prev = gc;
+	h->gates = gc;
 	hl_gate_init(&gc->g);
 	/* takes ownership of ssl (freed with the bufferevent, gc with it) */
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
@@ -1067,10 +1083,18 @@ hl_http_listen(struct hl_http *h, char *err, size_t errlen)
 void
 hl_http_free(struct hl_http *h)
 {
+	struct gate_conn *gc, *next;
+
 	if (h == NULL)
 		return;
 	if (h->http != NULL)
 		evhttp_free(h->http);
+	/* connections whose bufferevent the event base frees later */
+	for (gc = h->gates; gc != NULL; gc = next) {
+		next = gc->next;
+		gc->h = NULL;
+		gc->prev = gc->next = NULL;
+	}
 	SSL_CTX_free(h->ctx);
 	hl_free(h);
 }

@@ -66,7 +66,7 @@ test_names(void **state)
 static void
 check_suite(int suite, int param)
 {
-	static uint8_t sig[HL_HYBSIG_MAX_BYTES], bad[HL_HYBSIG_MAX_BYTES];
+	static uint8_t sig[HL_HYBSIG_MAX_BYTES], bad[HL_HYBSIG_MAX_BYTES + 1];
 	size_t len = 0, i;
 	int got = 0, bit;
 
