@@ -140,22 +140,28 @@ out:
 	return r;
 }
 
-static int
-ed25519_ok(const uint8_t pub[static 32], const uint8_t *sig, const uint8_t *m, size_t mlen)
+int
+hl_ed25519_verify(const uint8_t pub[static 32], const uint8_t sig[static 64], const uint8_t *m,
+    size_t mlen)
 {
 	EVP_PKEY *pk = NULL;
 	EVP_MD_CTX *mc = NULL;
-	int ok = 0;
+	int r = HL_ERR_BAD_SIGNATURE;
 
-	if ((pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32)) != NULL &&
-	    (mc = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestVerifyInit(mc, NULL, NULL, NULL, pk) == 1 &&
+	if ((pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32)) == NULL)
+		goto out;
+	if ((mc = EVP_MD_CTX_new()) == NULL) {
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if (EVP_DigestVerifyInit(mc, NULL, NULL, NULL, pk) == 1 &&
 	    EVP_DigestVerify(mc, sig, HL_HYBSIG_ED25519_BYTES, m, mlen) == 1)
-		ok = 1;
+		r = HL_OK;
+out:
 	ERR_clear_error();
 	EVP_MD_CTX_free(mc);
 	EVP_PKEY_free(pk);
-	return ok;
+	return r;
 }
 
 int
@@ -179,7 +185,7 @@ hl_hybsig_verify(const uint8_t ed_pub[static 32], const uint8_t *mldsa_pk, size_
 	if (hl_hybsig_message(s, ctx, digest, m) != HL_OK)
 		return HL_ERR_INVALID;
 	/* both parts are checked whatever the first says */
-	ed_ok = ed25519_ok(ed_pub, sig + 1, m, sizeof(m));
+	ed_ok = hl_ed25519_verify(ed_pub, sig + 1, m, sizeof(m)) == HL_OK;
 	if (suites[i].mldsa != 0) {
 		pq_ok = (cl = mldsa_ctx(i, c)) != 0 &&
 		    hl_mldsa_verify(suites[i].mldsa, mldsa_pk, pk_len, m, sizeof(m), c, cl,

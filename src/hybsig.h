@@ -28,6 +28,10 @@ enum hl_sig_suite {
 /* "hotline-hybsig-v1" NUL suite ctx digest */
 #define HL_HYBSIG_MSG_BYTES (18 + 1 + 1 + HL_HYBSIG_DIGEST_BYTES)
 
+/* Pure Ed25519 (RFC 8032) verification of sig over m[mlen] under a raw
+ * public key: HL_OK, HL_ERR_BAD_SIGNATURE, HL_ERR_NOMEM. */
+HL_WUR int hl_ed25519_verify(const uint8_t pub[static 32], const uint8_t sig[static 64],
+    const uint8_t *m, size_t mlen);
 /* "ed25519", "ed25519-mldsa65", "ed25519-mldsa87"; NULL for another. */
 const char *hl_sig_suite_name(int suite);
 /* The suite named, or HL_ERR_INVALID. */

@@ -32,6 +32,7 @@
 #include "keeperproto.h"
 #include "clock.h"
 #include "kemcache.h"
+#include "hybsig.h"
 #include "keys.h"
 #include "log.h"
 #include "mlkem.h"
@@ -1480,33 +1481,12 @@ int
 hl_verify_sig(const uint8_t pub[static HL_ED25519_PUB], enum hl_sign_ctx ctx,
     const uint8_t digest[static 64], const uint8_t sig[static HL_ED25519_SIG])
 {
-	EVP_PKEY *pk = NULL;
-	EVP_MD_CTX *mc = NULL;
 	uint8_t m[SIG_MSG_LEN];
-	int r = HL_ERR_BAD_SIGNATURE;
 
-	if (!sign_ctx_valid(ctx)) {
-		r = HL_ERR_INVALID;
-		goto out;
-	}
+	if (!sign_ctx_valid(ctx))
+		return HL_ERR_INVALID;
 	sig_message(ctx, digest, m);
-	if ((pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
-	    HL_ED25519_PUB)) == NULL)
-		goto out;
-	if ((mc = EVP_MD_CTX_new()) == NULL) {
-		r = HL_ERR_NOMEM;
-		goto out;
-	}
-	if (EVP_DigestVerifyInit(mc, NULL, NULL, NULL, pk) != 1 ||
-	    EVP_DigestVerify(mc, sig, HL_ED25519_SIG, m, sizeof(m)) != 1)
-		goto out;
-	r = HL_OK;
-out:
-	if (r != HL_OK)
-		ERR_clear_error();
-	EVP_MD_CTX_free(mc);
-	EVP_PKEY_free(pk);
-	return r;
+	return hl_ed25519_verify(pub, sig, m, sizeof(m));
 }
 
 /* ---- rotation ---- */
