@@ -94,6 +94,33 @@ HL_WUR int hl_keys_erase_before(struct hl_keys *k, const char *kem_dir, uint32_t
 /* Key pairs held, oldest first. Returns how many were written to out. */
 size_t hl_keys_list(const struct hl_keys *k, struct hl_kem_info *out, size_t max);
 
+/* ---- ML-DSA signing keys: the second half of hybrid signatures (hybsig.h,
+ * docs/PROTOCOL.md "Hybrid signatures") ----
+ * One long-lived key pair per parameter set (HL_MLDSA_65, HL_MLDSA_87),
+ * each kept as its 32-byte seed in <kem_dir>/mldsa65.key, mldsa87.key,
+ * sealed like the other key files (0600, synced), created at hl_keys_open
+ * when missing. Under privilege separation they stay in the key keeper. */
+struct hl_sigkey_info {
+	int param;                    /* HL_MLDSA_65, HL_MLDSA_87 */
+	uint8_t fp[32];               /* SHA-256 of the public key */
+	uint64_t created_ms;          /* when the key pair was made (file time) */
+};
+/* A signature of suite (enum hl_sig_suite, hybsig.h) over the 64-byte
+ * digest in ctx, made with our Ed25519 key and the suite's ML-DSA key
+ * (hedged). HL_SUITE_ED25519 gives the 65-byte classical form. OUT: out
+ * (hl_hybsig_len(suite) bytes, at most cap), *outlen. */
+HL_WUR int hl_keys_hybsign(struct hl_keys *k, int suite, enum hl_sign_ctx ctx,
+    const uint8_t digest[static 64], uint8_t *out, size_t cap, size_t *outlen);
+/* Our ML-DSA public key of param, copied to pub (cap bytes). OUT: *len.
+ * HL_ERR_NOT_FOUND when we hold none, HL_ERR_INVALID for another param. */
+HL_WUR int hl_keys_mldsa_pub(const struct hl_keys *k, int param, uint8_t *pub, size_t cap,
+    size_t *len);
+/* Replace the key pair of param by a new one: the new seed is written and
+ * synced before the old one is wiped and replaced. */
+HL_WUR int hl_keys_rotate_sig(struct hl_keys *k, int param, char *err, size_t errlen);
+/* The ML-DSA key pairs held (65 first). Returns how many were written. */
+size_t hl_keys_sig_list(const struct hl_keys *k, struct hl_sigkey_info *out, size_t max);
+
 /* Verify an Ed25519 signature made by a public key (raw 32 bytes) over the
  * digest in context ctx (the same ctx hl_keys_sign was given). */
 HL_WUR int hl_verify_sig(const uint8_t pub[static HL_ED25519_PUB], enum hl_sign_ctx ctx,
