@@ -17,6 +17,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t pub[HL_ED25519_PUB] = { 0x3d, 0x40, 0x17, 0xc3 };
+	static struct hl_signer sg;
 	struct hl_merkle_frontier f;
 	struct hl_checkpoint c, c2;
 	struct hl_buf b;
@@ -45,10 +46,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	hl_buf_init(&b, HL_CHECKPOINT_MAX_BYTES);
 	if (hl_checkpoint_encode(&c, &b) != HL_OK || b.len != size ||
-	    memcmp(b.data, data, size) != 0 || c.signed_len + HL_ED25519_SIG != size)
+	    memcmp(b.data, data, size) != 0 ||
+	    c.signed_len + (c.version == HL_CHECKPOINT_VERSION ? HL_ED25519_SIG : c.hsig_len) != size)
 		abort();
 	hl_buf_free(&b);
-	if (hl_checkpoint_verify(data, size, c.node, pub, &c2) == HL_OK)
+	hl_signer_classical(&sg, pub);
+	if (hl_checkpoint_verify(data, size, c.node, &sg, &c2) == HL_OK)
 		abort();
+	if (c.version == HL_CHECKPOINT_VERSION_HYBRID) {
+		sg.suite = c.hsig_suite;
+		sg.npk = 1;
+		sg.pk_len[0] = hl_mldsa_pk_bytes(hl_sig_suite_mldsa(c.hsig_suite));
+		if (hl_checkpoint_verify(data, size, c.node, &sg, &c2) == HL_OK)
+			abort();
+	}
 	return 0;
 }

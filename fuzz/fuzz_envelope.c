@@ -12,28 +12,51 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+
+/* A signer of hostile input: a fixed Ed25519 key and an all-zero ML-DSA
+ * key of the suite the input names (or none). */
+static void
+fuzz_signer(struct hl_signer *s, int suite)
+{
+	static const uint8_t ed[32] = { 1 };
+	int param = hl_sig_suite_mldsa(suite);
+
+	hl_signer_classical(s, ed);
+	if (param > 0) {
+		s->suite = suite;
+		s->npk = 1;
+		s->pk_len[0] = hl_mldsa_pk_bytes(param);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hl_envelope e;
 	struct hl_buf b;
 	uint8_t dg[64], leaf[HL_SHA256];
-	static const uint8_t pub[HL_ED25519_PUB] = { 1 };
+	static struct hl_signer sg;
 	size_t tail;
 
 	if (hl_envelope_decode(data, size, &e) != HL_OK)
 		return 0;
 	tail = e.version == HL_ENVELOPE_VERSION_BATCH ? hl_batch_sig_size(e.bs.npath) :
-	    HL_ED25519_SIG;
+	    e.version == HL_ENVELOPE_VERSION_HYBRID ?
+	    hl_batch_sig_size(e.bs.npath) - HL_ED25519_SIG + e.hsig.len : HL_ED25519_SIG;
 	if (e.header_len > e.signed_len || e.signed_len + tail != size)
 		abort();
 	if (hl_envelope_digest(data, e.signed_len, dg) != HL_OK ||
 	    hl_envelope_leaf(data, e.signed_len, leaf) != HL_OK)
 		abort();
 	/* a hostile batch block: the path walk and the check refuse, never crash */
+	fuzz_signer(&sg, e.hsig.suite);
 	if (e.version == HL_ENVELOPE_VERSION_BATCH &&
 	    hl_sigbatch_verify(NULL, HL_SIGBATCH_ENVELOPE, data, e.signed_len, &e.bs, e.sig,
-	    pub) == HL_OK)
+	    HL_ED25519_SIG, &sg) == HL_OK)
+		abort();
+	if (e.version == HL_ENVELOPE_VERSION_HYBRID &&
+	    hl_sigbatch_verify(NULL, HL_SIGBATCH_ENVELOPE_HYBRID, data, e.signed_len, &e.bs,
+	    e.hsig.p, e.hsig.len, &sg) == HL_OK)
 		abort();
 	hl_buf_init(&b, HL_ENVELOPE_MAX_BYTES);
 	if (hl_envelope_encode(&e, &b) != HL_OK || b.len != size ||

@@ -11,12 +11,29 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+
+/* A signer of hostile input: a fixed Ed25519 key and an all-zero ML-DSA
+ * key of the suite the input names (or none). */
+static void
+fuzz_signer(struct hl_signer *s, int suite)
+{
+	static const uint8_t ed[32] = { 1 };
+	int param = hl_sig_suite_mldsa(suite);
+
+	hl_signer_classical(s, ed);
+	if (param > 0) {
+		s->suite = suite;
+		s->npk = 1;
+		s->pk_len[0] = hl_mldsa_pk_bytes(param);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hl_receipt r;
 	struct hl_buf b;
-	static const uint8_t pub[HL_ED25519_PUB] = { 1 };
+	static struct hl_signer sg;
 	size_t tail;
 
 	if (hl_receipt_decode(data, size, &r) != HL_OK)
@@ -28,12 +45,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    memcmp(b.data, data, size) != 0)
 		abort();
 	tail = r.version == HL_RECEIPT_VERSION_BATCH ? hl_batch_sig_size(r.bs.npath) :
-	    HL_ED25519_SIG;
+	    r.version == HL_RECEIPT_VERSION_HYBRID ?
+	    hl_batch_sig_size(r.bs.npath) - HL_ED25519_SIG + r.hsig.len : HL_ED25519_SIG;
 	if (r.signed_len + tail != size)
 		abort();
+	fuzz_signer(&sg, r.hsig.suite);
 	if (r.version == HL_RECEIPT_VERSION_BATCH &&
 	    hl_sigbatch_verify(NULL, HL_SIGBATCH_RECEIPT, data, r.signed_len, &r.bs, r.sig,
-	    pub) == HL_OK)
+	    HL_ED25519_SIG, &sg) == HL_OK)
+		abort();
+	if (r.version == HL_RECEIPT_VERSION_HYBRID &&
+	    hl_sigbatch_verify(NULL, HL_SIGBATCH_RECEIPT_HYBRID, data, r.signed_len, &r.bs,
+	    r.hsig.p, r.hsig.len, &sg) == HL_OK)
 		abort();
 	hl_buf_free(&b);
 	return 0;

@@ -104,15 +104,32 @@ db_path(const struct hl_cli *c, char *path, size_t len)
 	snprintf(path, len, "%s/hotline.db", c->cfg.data_dir);
 }
 
+/* The node's descriptor as it last wrote it (data/descriptor): NULL if
+ * there is none. OUT: *len; caller frees. */
+static uint8_t *
+read_own_descriptor(const struct hl_cli *c, size_t *len)
+{
+	char path[HL_PATH_MAX + 16], err[256];
+	uint8_t *d = NULL;
+
+	*len = 0;
+	snprintf(path, sizeof(path), "%s/descriptor", c->cfg.data_dir);
+	if (hl_cli_read_file(path, HL_DESCRIPTOR_MAX_BYTES, &d, len, err, sizeof(err)) != HL_OK)
+		return NULL;
+	return d;
+}
+
 static int
 audit_verify_cmd(struct hl_cli *c, int argc, char **argv)
 {
 	int json = 0, help, npos, rc;
 	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
 	char *pos[1], path[HL_PATH_MAX + 16], err[512], msg[600], node[HL_NODE_NAME_MAX + 1];
-	uint8_t pub[HL_ED25519_PUB];
+	uint8_t pub[HL_ED25519_PUB], *desc;
+	struct hl_signer *sg = NULL;
 	struct hl_store *s = NULL;
 	uint64_t count = 0, bad = 0;
+	size_t dl = 0;
 	json_t *j;
 	int r, have_pub;
 
@@ -127,15 +144,28 @@ audit_verify_cmd(struct hl_cli *c, int argc, char **argv)
 	/* with the node's certificate the checkpoints' signatures are checked
 	 * too; without it (unreadable) their roots still are */
 	have_pub = load_cert_pub(c->cfg.cert_path, pub, node, err, sizeof(err)) == HL_OK;
+	/* and the ML-DSA keys of its descriptor, for hybrid-signed ones */
+	if (have_pub) {
+		if ((sg = hl_malloc(sizeof(*sg))) == NULL)
+			return hl_cli_fail(EX_FAIL, "audit: out of memory");
+		desc = read_own_descriptor(c, &dl);
+		if (hl_proof_signer(desc, dl, pub, sg) != HL_OK)
+			fprintf(stderr, "audit: warning: %s/descriptor is not this node's; "
+			    "hybrid-signed checkpoints will not verify\n", c->cfg.data_dir);
+		hl_free(desc);
+	}
 	db_path(c, path, sizeof(path));
 	err[0] = '\0';
-	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK)
+	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK) {
+		hl_free(sg);
 		return hl_cli_fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
+	}
 	err[0] = '\0';
 	if (have_pub)
-		r = hl_store_audit_verify_signed(s, pub, &count, &bad, err, sizeof(err));
+		r = hl_store_audit_verify_signed(s, sg, &count, &bad, err, sizeof(err));
 	else
 		r = hl_store_audit_verify(s, &count, &bad, err, sizeof(err));
+	hl_free(sg);
 	hl_store_close(s);
 	if (r != HL_OK && r != HL_ERR_CORRUPT)
 		return hl_cli_fail(EX_FAIL, "audit: cannot verify %s: %s", path,
@@ -209,7 +239,7 @@ audit_checkpoint_cmd(struct hl_cli *c, int argc, char **argv)
 		    err[0] != '\0' ? err : hl_strerror(r));
 		goto out;
 	}
-	r = hl_store_audit_checkpoint(s, k, c->cfg.node, hl_now_ms(), &raw, &len);
+	r = hl_store_audit_checkpoint(s, k, c->cfg.node, c->cfg.sig_suite, hl_now_ms(), &raw, &len);
 	if (r == HL_ERR_EXISTS) {
 		fresh = 0;
 		r = hl_store_audit_checkpoint_last(s, &raw, &len);
@@ -258,7 +288,8 @@ audit_prove_cmd(struct hl_cli *c, int argc, char **argv)
 	struct hl_audit_entry *a = NULL;
 	struct hl_merkle_entry me;
 	struct hl_checkpoint cp;
-	uint8_t *raw = NULL;
+	uint8_t *raw = NULL, *desc = NULL;
+	size_t dl = 0;
 	size_t len = 0, n = 0, i, p, plen, included = 0;
 	json_t *j = NULL, *arr = NULL, *e, *pa;
 
@@ -303,6 +334,12 @@ audit_prove_cmd(struct hl_cli *c, int argc, char **argv)
 	    json_set_hex(j, "checkpoint", raw, len) != 0 ||
 	    json_object_set_new(j, "entries", arr = json_array()) != 0 || arr == NULL)
 		goto nomem;
+	/* a hybrid-signed checkpoint is checked with the descriptor's ML-DSA key */
+	if ((desc = read_own_descriptor(c, &dl)) != NULL && json_set_hex(j, "descriptor", desc, dl) != 0) {
+		hl_free(desc);
+		goto nomem;
+	}
+	hl_free(desc);
 	for (i = 0; i < n; i++) {
 		char when[HL_API_TIME_LEN];
 

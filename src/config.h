@@ -31,6 +31,9 @@ struct hl_peer_conf {
 	char ca_path[HL_PATH_MAX];            /* the peer partner's CA certificate */
 	uint8_t ca_sha256[HL_SHA256];         /* pin: SHA-256 of the CA cert DER */
 	uint8_t accreditation;                /* highest level this link may carry */
+	/* sig_key_sha256: pin of its ML-DSA key (SHA-256 of the public key) */
+	uint8_t sig_key_sha256[HL_SHA256];
+	int sig_key_pinned;
 	unsigned line;                        /* where it was defined */
 	int removed;                          /* gone at a reload (hl_node_reload_peers) */
 };
@@ -145,6 +148,9 @@ struct hl_config {
 	char seal_key[HL_PATH_MAX + 16];
 	uint8_t suite;                        /* suite = x25519 | x25519-mlkem768 | ... */
 	int allow_classical;                  /* allow_classical_suite = yes (warns) */
+	/* sig_suite = ed25519-mldsa65 | ed25519-mldsa87 | ed25519 (hybsig.h) */
+	int sig_suite;
+	int allow_classical_sig;              /* allow_classical_signatures = yes (warns) */
 	uint32_t heartbeat_ms;                /* heartbeat = 1s */
 	uint32_t dead_after_ms;               /* dead_after = 5s */
 	uint32_t reconnect_max_ms;            /* reconnect_max = 30s */

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "config_int.h"
 #include "envelope.h"
+#include "hybsig.h"
 #include "label.h"
 #include "pki.h"
 #include "simtext.h"
@@ -337,6 +338,12 @@ config_finish(struct pctx *x)
 		    "choose it anyway");
 		return;
 	}
+	if (c->sig_suite == HL_SUITE_ED25519 && !c->allow_classical_sig) {
+		config_fail(x, ln->node[NK_SIG_SUITE], "sig_suite ed25519 is classical only (a "
+		    "quantum adversary could forge what this node signs); set "
+		    "allow_classical_signatures = yes to choose it anyway");
+		return;
+	}
 	if (c->dead_after_ms <= c->heartbeat_ms) {
 		config_fail(x, ln->node[NK_DEAD_AFTER] ? ln->node[NK_DEAD_AFTER] :
 		    ln->node[NK_HEARTBEAT] ? ln->node[NK_HEARTBEAT] : ln->node_sect,
@@ -396,6 +403,8 @@ config_defaults(struct hl_config *c)
 	unsigned i;
 
 	c->suite = HL_SUITE_X25519_MLKEM768;
+	c->sig_suite = HL_SUITE_ED25519_MLDSA65;
+	c->allow_classical_sig = 0;
 	c->allow_classical = 0;
 	c->heartbeat_ms = 1000;
 	c->dead_after_ms = 5000;

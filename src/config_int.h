@@ -43,10 +43,11 @@ enum node_key {
 	NK_CORRELATION_WINDOW,           /* correlation_window: sightings from 2+ partners (detect.c) */
 	NK_REQUIRE_TOTP,                 /* require_totp: roles that need a second factor (auth.c) */
 	NK_BENCH_TAP, NK_BENCH_NO_FSYNC, /* benchmarking aids (bench/, docs/BENCHMARKS.md) */
+	NK_SIG_SUITE, NK_ALLOW_CLASSICAL_SIG, /* hybrid signatures (hybsig.h) */
 	NK_COUNT
 };
 enum policy_key { PK_ID, PK_LEVELS, PK_COUNT };
-enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_COUNT };
+enum peer_key { RK_ADDRESS, RK_CA, RK_CA_SHA256, RK_ACCREDITATION, RK_SIG_KEY_SHA256, RK_COUNT };
 enum op_key { OK_ROLE, OK_CLEARANCE, OK_NATIONALITY, OK_PASSWORD, OK_DISABLED,
 	OK_TOTP_SECRET_FILE, OK_COUNT };
 enum cli_key { CK_USER, CK_PASSWORD_FILE, CK_CERTIFICATE, CK_KEY, CK_COUNT };

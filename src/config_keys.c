@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "hybsig.h"
 #include "config.h"
 #include "config_int.h"
 #include "envelope.h"
@@ -729,6 +730,37 @@ rk_ca_sha256(struct pctx *x, const char *v, char *msg, size_t ml)
 }
 
 static int
+rk_sig_key_sha256(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	if (hl_hex_decode(v, strlen(v), PEER(x)->sig_key_sha256, HL_SHA256, 0) == HL_OK) {
+		PEER(x)->sig_key_pinned = 1;
+		return HL_OK;
+	}
+	snprintf(msg, ml, "expected 64 hex digits (SHA-256 of the partner node's ML-DSA key, "
+	    "as its hotline keys list shows)");
+	return HL_ERR_CONFIG;
+}
+
+static int
+nk_sig_suite(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	int s = hl_sig_suite_parse(v);
+
+	if (s < 0) {
+		snprintf(msg, ml, "expected ed25519-mldsa65, ed25519-mldsa87 or ed25519");
+		return HL_ERR_CONFIG;
+	}
+	x->c->sig_suite = s;
+	return HL_OK;
+}
+
+static int
+nk_allow_classical_sig(struct pctx *x, const char *v, char *msg, size_t ml)
+{
+	return set_yesno(v, &x->c->allow_classical_sig, msg, ml);
+}
+
+static int
 rk_accreditation(struct pctx *x, const char *v, char *msg, size_t ml)
 {
 	return set_level_name(v, x->peer_level[x->cur_idx], msg, ml);
@@ -1249,6 +1281,8 @@ const struct key_def config_node_keys[NK_COUNT] = {
 	[NK_CA] = { "ca", 1, nk_ca },
 	[NK_SUITE] = { "suite", 0, nk_suite },
 	[NK_ALLOW_CLASSICAL] = { "allow_classical_suite", 0, nk_allow_classical },
+	[NK_SIG_SUITE] = { "sig_suite", 0, nk_sig_suite },
+	[NK_ALLOW_CLASSICAL_SIG] = { "allow_classical_signatures", 0, nk_allow_classical_sig },
 	[NK_HEARTBEAT] = { "heartbeat", 0, nk_heartbeat },
 	[NK_DEAD_AFTER] = { "dead_after", 0, nk_dead_after },
 	[NK_RECONNECT_MAX] = { "reconnect_max", 0, nk_reconnect_max },
@@ -1294,6 +1328,7 @@ const struct key_def config_peer_keys[RK_COUNT] = {
 	[RK_CA] = { "ca", 1, rk_ca },
 	[RK_CA_SHA256] = { "ca_sha256", 1, rk_ca_sha256 },
 	[RK_ACCREDITATION] = { "accreditation", 1, rk_accreditation },
+	[RK_SIG_KEY_SHA256] = { "sig_key_sha256", 0, rk_sig_key_sha256 },
 };
 
 const struct key_def config_op_keys[OK_COUNT] = {

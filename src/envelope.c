@@ -8,12 +8,12 @@
 #include <openssl/evp.h>
 
 #include "envelope.h"
+#include "hybsig.h"
 
 static const uint8_t env_magic[4] = { 'H', 'L', 'E', 'N' };
 static const uint8_t rcpt_magic[4] = { 'H', 'L', 'R', 'C' };
 static const uint8_t desc_magic[4] = { 'H', 'L', 'D', 'S' };
 
-#define DESCRIPTOR_VERSION 1
 
 /* ---- names ---- */
 
@@ -207,24 +207,57 @@ hl_batch_sig_valid(const struct hl_batch_sig *bs)
 	    bs->npath <= HL_SIGBATCH_DEPTH_MAX && bs->npath == hl_batch_path_len(bs->index, bs->count);
 }
 
-/* The last field of an envelope or receipt: version 2's batch block (which
- * ends with the root signature), else the signature alone. */
-static int
-sig_field_encode(int batch, const struct hl_batch_sig *bs, const uint8_t sig[HL_ED25519_SIG],
-    struct hl_buf *out)
+int
+hl_hsig_read(struct hl_rd *rd, struct hl_hsig *out)
 {
-	if (!batch) {
+	memset(out, 0, sizeof(*out));
+	if (hl_rd_left(rd) < 1 || hl_sig_suite_mldsa(rd->p[rd->off]) <= 0)
+		return HL_ERR_MALFORMED;
+	out->suite = rd->p[rd->off];
+	out->len = hl_hybsig_len(out->suite);
+	if (hl_rd_ptr(rd, out->len, &out->p) != HL_OK) {
+		memset(out, 0, sizeof(*out));
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_hsig_put(const struct hl_hsig *h, struct hl_buf *out)
+{
+	if (h->p == NULL || hl_sig_suite_mldsa(h->suite) <= 0 || h->len != hl_hybsig_len(h->suite))
+		return HL_ERR_INVALID;
+	hl_buf_u8(out, h->suite);
+	hl_buf_put(out, h->p + 1, h->len - 1);
+	return HL_OK;
+}
+
+/* The last field of an envelope or receipt: the batch block of versions 2
+ * and 3 (ending with the root's signature: Ed25519, or hybrid for 3), else
+ * the signature alone. */
+static int
+sig_field_encode(int version, const struct hl_batch_sig *bs, const uint8_t sig[HL_ED25519_SIG],
+    const struct hl_hsig *hsig, struct hl_buf *out)
+{
+	struct hl_batch_sig nb;
+
+	if (version == 1) {
 		hl_buf_put(out, sig, HL_ED25519_SIG);
 		return HL_OK;
 	}
 	if (!hl_batch_sig_valid(bs))
 		return HL_ERR_INVALID;
-	hl_batch_sig_encode(bs, sig, out);
-	return HL_OK;
+	if (version == 2) {
+		hl_batch_sig_encode(bs, sig, HL_ED25519_SIG, out);
+		return HL_OK;
+	}
+	nb = *bs;
+	hl_batch_sig_encode(&nb, NULL, 0, out);
+	return hl_hsig_put(hsig, out);
 }
 
 void
-hl_batch_sig_encode(const struct hl_batch_sig *bs, const uint8_t sig[static HL_ED25519_SIG],
+hl_batch_sig_encode(const struct hl_batch_sig *bs, const uint8_t *sig, size_t siglen,
     struct hl_buf *out)
 {
 	unsigned i;
@@ -234,7 +267,8 @@ hl_batch_sig_encode(const struct hl_batch_sig *bs, const uint8_t sig[static HL_E
 	hl_buf_u8(out, bs->npath);
 	for (i = 0; i < bs->npath && i < HL_SIGBATCH_DEPTH_MAX; i++)
 		hl_buf_put(out, bs->path[i], HL_SHA256);
-	hl_buf_put(out, sig, HL_ED25519_SIG);
+	if (siglen > 0)
+		hl_buf_put(out, sig, siglen);
 }
 
 /* The block up to the signature: count 1..HL_SIGBATCH_MAX, index < count,
@@ -262,7 +296,7 @@ envelope_header_valid(const struct hl_envelope *e)
 {
 	unsigned i, j;
 
-	if (e->version != HL_ENVELOPE_VERSION && e->version != HL_ENVELOPE_VERSION_BATCH)
+	if (e->version < HL_ENVELOPE_VERSION || e->version > HL_ENVELOPE_VERSION_HYBRID)
 		return HL_ERR_VERSION;
 	if (!suite_known(e->suite))
 		return HL_ERR_VERSION;
@@ -341,8 +375,7 @@ hl_envelope_encode(const struct hl_envelope *e, struct hl_buf *out)
 	if ((r = hl_envelope_encode_header(e, out)) != HL_OK)
 		return r;
 	hl_buf_bytes32(out, e->ct, e->ct_len);
-	if ((r = sig_field_encode(e->version == HL_ENVELOPE_VERSION_BATCH, &e->bs, e->sig,
-	    out)) != HL_OK)
+	if ((r = sig_field_encode(e->version, &e->bs, e->sig, &e->hsig, out)) != HL_OK)
 		return r;
 	return hl_buf_error(out);
 }
@@ -367,7 +400,7 @@ hl_envelope_decode(const uint8_t *p, size_t len, struct hl_envelope *out)
 	    memcmp(magic, env_magic, sizeof(magic)) != 0 ||
 	    hl_rd_u8(&rd, &out->version) != HL_OK)
 		goto out;
-	if (out->version != HL_ENVELOPE_VERSION && out->version != HL_ENVELOPE_VERSION_BATCH) {
+	if (out->version < HL_ENVELOPE_VERSION || out->version > HL_ENVELOPE_VERSION_HYBRID) {
 		r = HL_ERR_VERSION;
 		goto out;
 	}
@@ -404,9 +437,12 @@ hl_envelope_decode(const uint8_t *p, size_t len, struct hl_envelope *out)
 	    out->ct_len < HL_GCM_TAG)
 		goto out;
 	out->signed_len = rd.off;
-	if (out->version == HL_ENVELOPE_VERSION_BATCH && batch_sig_decode(&rd, &out->bs) != HL_OK)
+	if (out->version != HL_ENVELOPE_VERSION && batch_sig_decode(&rd, &out->bs) != HL_OK)
 		goto out;
-	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
+	if (out->version == HL_ENVELOPE_VERSION_HYBRID ? hl_hsig_read(&rd, &out->hsig) != HL_OK :
+	    hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK)
+		goto out;
+	if (hl_rd_end(&rd) != HL_OK)
 		goto out;
 	r = HL_OK;
 out:
@@ -432,7 +468,7 @@ hl_envelope_leaf(const uint8_t *p, size_t signed_len, uint8_t out[static HL_SHA2
 static int
 receipt_valid(const struct hl_receipt *r)
 {
-	if (r->version != HL_RECEIPT_VERSION && r->version != HL_RECEIPT_VERSION_BATCH)
+	if (r->version < HL_RECEIPT_VERSION || r->version > HL_RECEIPT_VERSION_HYBRID)
 		return HL_ERR_VERSION;
 	if (r->kind < HL_RECEIPT_DELIVERED || r->kind > HL_RECEIPT_REJECTED ||
 	    r->reason > HL_REASON_LAST)
@@ -465,8 +501,7 @@ hl_receipt_encode(const struct hl_receipt *r, struct hl_buf *out)
 	hl_buf_u8(out, r->reason);
 	hl_buf_str8(out, r->operator_name);
 	hl_buf_str8(out, r->detail);
-	if ((rc = sig_field_encode(r->version == HL_RECEIPT_VERSION_BATCH, &r->bs, r->sig,
-	    out)) != HL_OK)
+	if ((rc = sig_field_encode(r->version, &r->bs, r->sig, &r->hsig, out)) != HL_OK)
 		return rc;
 	return hl_buf_error(out);
 }
@@ -488,7 +523,7 @@ hl_receipt_decode(const uint8_t *p, size_t len, struct hl_receipt *out)
 	    memcmp(magic, rcpt_magic, sizeof(magic)) != 0 ||
 	    hl_rd_u8(&rd, &out->version) != HL_OK)
 		goto out;
-	if (out->version != HL_RECEIPT_VERSION && out->version != HL_RECEIPT_VERSION_BATCH) {
+	if (out->version < HL_RECEIPT_VERSION || out->version > HL_RECEIPT_VERSION_HYBRID) {
 		r = HL_ERR_VERSION;
 		goto out;
 	}
@@ -502,9 +537,12 @@ hl_receipt_decode(const uint8_t *p, size_t len, struct hl_receipt *out)
 	    hl_rd_str8(&rd, out->detail, HL_REASON_MAX) != HL_OK)
 		goto out;
 	out->signed_len = rd.off;
-	if (out->version == HL_RECEIPT_VERSION_BATCH && batch_sig_decode(&rd, &out->bs) != HL_OK)
+	if (out->version != HL_RECEIPT_VERSION && batch_sig_decode(&rd, &out->bs) != HL_OK)
 		goto out;
-	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
+	if (out->version == HL_RECEIPT_VERSION_HYBRID ? hl_hsig_read(&rd, &out->hsig) != HL_OK :
+	    hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK)
+		goto out;
+	if (hl_rd_end(&rd) != HL_OK)
 		goto out;
 	if ((r = receipt_valid(out)) != HL_OK)
 		goto out;
@@ -549,8 +587,16 @@ descriptor_valid(const struct hl_descriptor *d)
 {
 	unsigned i;
 
-	if (d->version != DESCRIPTOR_VERSION)
+	if (d->version != HL_DESCRIPTOR_VERSION && d->version != HL_DESCRIPTOR_VERSION_HYBRID)
 		return HL_ERR_VERSION;
+	if (d->version == HL_DESCRIPTOR_VERSION_HYBRID) {
+		if (hl_sig_suite_mldsa(d->sig_suite) <= 0 || d->npk < 1 ||
+		    d->npk > HL_DESC_MLDSA_KEYS)
+			return HL_ERR_MALFORMED;
+		for (i = 0; i < d->npk; i++)
+			if (d->mldsa_pk_len[i] != hl_mldsa_pk_bytes(hl_sig_suite_mldsa(d->sig_suite)))
+				return HL_ERR_MALFORMED;
+	}
 	if (!node_ok(d->node) || d->not_before_ms > d->not_after_ms)
 		return HL_ERR_MALFORMED;
 	if (d->cert_len < 1 || d->cert_len > HL_CERT_MAX_BYTES)
@@ -582,6 +628,11 @@ hl_descriptor_encode(const struct hl_descriptor *d, struct hl_buf *out)
 	for (i = 0; i < d->nkeys; i++)
 		if (d->keys[i].pub == NULL)
 			return HL_ERR_INVALID;
+	for (i = 0; d->version == HL_DESCRIPTOR_VERSION_HYBRID && i < d->npk; i++)
+		if (d->mldsa_pk[i] == NULL)
+			return HL_ERR_INVALID;
+	if (d->version == HL_DESCRIPTOR_VERSION_HYBRID && d->hsig.suite != d->sig_suite)
+		return HL_ERR_INVALID;
 	hl_buf_put(out, desc_magic, sizeof(desc_magic));
 	hl_buf_u8(out, d->version);
 	hl_buf_str8(out, d->node);
@@ -594,7 +645,16 @@ hl_descriptor_encode(const struct hl_descriptor *d, struct hl_buf *out)
 		hl_buf_u8(out, d->keys[i].suite);
 		hl_buf_bytes16(out, d->keys[i].pub, d->keys[i].len);
 	}
-	hl_buf_put(out, d->sig, HL_ED25519_SIG);
+	if (d->version == HL_DESCRIPTOR_VERSION) {
+		hl_buf_put(out, d->sig, HL_ED25519_SIG);
+		return hl_buf_error(out);
+	}
+	hl_buf_u8(out, d->sig_suite);
+	hl_buf_u8(out, (uint8_t)d->npk);
+	for (i = 0; i < d->npk; i++)
+		hl_buf_bytes16(out, d->mldsa_pk[i], d->mldsa_pk_len[i]);
+	if ((r = hl_hsig_put(&d->hsig, out)) != HL_OK)
+		return r;
 	return hl_buf_error(out);
 }
 
@@ -616,7 +676,7 @@ hl_descriptor_decode(const uint8_t *p, size_t len, struct hl_descriptor *out)
 	    memcmp(magic, desc_magic, sizeof(magic)) != 0 ||
 	    hl_rd_u8(&rd, &out->version) != HL_OK)
 		goto out;
-	if (out->version != DESCRIPTOR_VERSION) {
+	if (out->version != HL_DESCRIPTOR_VERSION && out->version != HL_DESCRIPTOR_VERSION_HYBRID) {
 		r = HL_ERR_VERSION;
 		goto out;
 	}
@@ -636,8 +696,22 @@ hl_descriptor_decode(const uint8_t *p, size_t len, struct hl_descriptor *out)
 		    &out->keys[i].len) != HL_OK)
 			goto out;
 	}
+	if (out->version == HL_DESCRIPTOR_VERSION_HYBRID) {
+		if (hl_rd_u8(&rd, &out->sig_suite) != HL_OK || hl_rd_u8(&rd, &n) != HL_OK ||
+		    n < 1 || n > HL_DESC_MLDSA_KEYS)
+			goto out;
+		out->npk = n;
+		for (i = 0; i < n; i++)
+			if (hl_rd_bytes16(&rd, HL_MLDSA_MAX_PK_BYTES, &out->mldsa_pk[i],
+			    &out->mldsa_pk_len[i]) != HL_OK)
+				goto out;
+	}
 	out->signed_len = rd.off;
-	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
+	if (out->version == HL_DESCRIPTOR_VERSION ?
+	    hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK :
+	    hl_hsig_read(&rd, &out->hsig) != HL_OK || out->hsig.suite != out->sig_suite)
+		goto out;
+	if (hl_rd_end(&rd) != HL_OK)
 		goto out;
 	if ((r = descriptor_valid(out)) != HL_OK)
 		goto out;
@@ -1030,7 +1104,7 @@ hl_checkpoint_ack_encode(const struct hl_checkpoint_ack *a, struct hl_buf *out)
 {
 	int r;
 
-	if (a->version != HL_CHECKPOINT_ACK_VERSION)
+	if (a->version != HL_CHECKPOINT_ACK_VERSION && a->version != HL_CHECKPOINT_ACK_VERSION_HYBRID)
 		return HL_ERR_VERSION;
 	if ((a->result != HL_WITNESS_OK && a->result != HL_WITNESS_FORK) ||
 	    a->size > (uint64_t)INT64_MAX)
@@ -1043,7 +1117,10 @@ hl_checkpoint_ack_encode(const struct hl_checkpoint_ack *a, struct hl_buf *out)
 	hl_buf_put(out, a->root, HL_SHA256);
 	hl_buf_u8(out, a->result);
 	hl_buf_u64(out, a->time_ms);
-	hl_buf_put(out, a->sig, HL_ED25519_SIG);
+	if (a->version == HL_CHECKPOINT_ACK_VERSION)
+		hl_buf_put(out, a->sig, HL_ED25519_SIG);
+	else if ((r = hl_hsig_put(&a->hsig, out)) != HL_OK)
+		return r;
 	return hl_buf_error(out);
 }
 
@@ -1064,7 +1141,8 @@ hl_checkpoint_ack_decode(const uint8_t *p, size_t len, struct hl_checkpoint_ack 
 	    memcmp(magic, cpack_magic, sizeof(magic)) != 0 ||
 	    hl_rd_u8(&rd, &out->version) != HL_OK)
 		goto out;
-	if (out->version != HL_CHECKPOINT_ACK_VERSION) {
+	if (out->version != HL_CHECKPOINT_ACK_VERSION &&
+	    out->version != HL_CHECKPOINT_ACK_VERSION_HYBRID) {
 		r = HL_ERR_VERSION;
 		goto out;
 	}
@@ -1078,7 +1156,11 @@ hl_checkpoint_ack_decode(const uint8_t *p, size_t len, struct hl_checkpoint_ack 
 	    hl_rd_u64(&rd, &out->time_ms) != HL_OK)
 		goto out;
 	out->signed_len = rd.off;
-	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
+	if (out->version == HL_CHECKPOINT_ACK_VERSION ?
+	    hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK :
+	    hl_hsig_read(&rd, &out->hsig) != HL_OK)
+		goto out;
+	if (hl_rd_end(&rd) != HL_OK)
 		goto out;
 	r = HL_OK;
 out:

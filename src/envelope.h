@@ -16,8 +16,12 @@
 
 #define HL_ENVELOPE_VERSION 1          /* one Ed25519 signature of its own */
 #define HL_ENVELOPE_VERSION_BATCH 2    /* a signed batch root and an inclusion path (link protocol 3) */
+#define HL_ENVELOPE_VERSION_HYBRID 3   /* the same, the root signed Ed25519 + ML-DSA (protocol 5) */
 #define HL_RECEIPT_VERSION 1
 #define HL_RECEIPT_VERSION_BATCH 2
+#define HL_RECEIPT_VERSION_HYBRID 3
+#define HL_DESCRIPTOR_VERSION 1          /* Ed25519 */
+#define HL_DESCRIPTOR_VERSION_HYBRID 2   /* an ML-DSA key, signed Ed25519 + ML-DSA */
 
 /* The signature block of a version 2 envelope or receipt: the item is leaf
  * index of a batch of count leaves (RFC 9162 tree), path is its inclusion
@@ -35,9 +39,22 @@ unsigned hl_batch_path_len(unsigned index, unsigned count);
 int hl_batch_sig_valid(const struct hl_batch_sig *bs);
 /* Bytes of a version 2 signature block (index, count, npath, path, sig). */
 size_t hl_batch_sig_size(unsigned npath);
-/* Append the block, then the 64-byte root signature sig. */
-void hl_batch_sig_encode(const struct hl_batch_sig *bs, const uint8_t sig[static HL_ED25519_SIG],
+/* Append the block, then the root signature sig (siglen bytes: 64 for
+ * version 2, a hybrid signature for version 3). */
+void hl_batch_sig_encode(const struct hl_batch_sig *bs, const uint8_t *sig, size_t siglen,
     struct hl_buf *out);
+/* Versions 3 (envelopes, receipts), 2 (descriptors) and the checkpoint
+ * formats end in a hybrid signature (hybsig.h): its first byte names a
+ * hybrid suite, which fixes its length. Borrowed from the input. */
+struct hl_hsig {
+	uint8_t suite;                 /* enum hl_sig_suite: 2 or 3 */
+	const uint8_t *p;              /* hl_hybsig_len(suite) bytes, p[0] == suite */
+	size_t len;
+};
+/* Read one from rd: HL_ERR_MALFORMED unless a hybrid suite and its bytes. */
+HL_WUR int hl_hsig_read(struct hl_rd *rd, struct hl_hsig *out);
+/* Append h (its suite and length checked): HL_ERR_INVALID otherwise. */
+HL_WUR int hl_hsig_put(const struct hl_hsig *h, struct hl_buf *out);
 
 enum hl_precedence {
 	HL_PREC_FLASH = 0,
@@ -91,7 +108,8 @@ struct hl_envelope {
 	const uint8_t *ct;     /* ciphertext || 16-byte tag, borrowed */
 	size_t ct_len;
 	uint8_t sig[HL_ED25519_SIG];   /* version 2: the signature of the batch root */
-	struct hl_batch_sig bs;        /* version 2 only */
+	struct hl_batch_sig bs;        /* versions 2 and 3 */
+	struct hl_hsig hsig;           /* version 3: the hybrid signature of the batch root */
 	/* filled by decode / encode: */
 	size_t header_len;     /* bytes [0, header_len) are the AEAD AAD */
 	size_t signed_len;     /* bytes [0, signed_len) are covered by sig */
@@ -140,7 +158,8 @@ struct hl_receipt {
 	char operator_name[HL_OPERATOR_MAX + 1]; /* for acknowledged */
 	char detail[HL_REASON_MAX + 1];
 	uint8_t sig[HL_ED25519_SIG];             /* version 2: of the batch root */
-	struct hl_batch_sig bs;                  /* version 2 only */
+	struct hl_batch_sig bs;                  /* versions 2 and 3 */
+	struct hl_hsig hsig;                     /* version 3: hybrid, of the batch root */
 	size_t signed_len;
 };
 
@@ -161,6 +180,7 @@ HL_WUR int hl_batch_root_digest(int receipts, unsigned count,
 /* ---- node descriptor: certificate + KEM public keys, signed by the node ---- */
 
 #define HL_DESC_KEYS_MAX 4
+#define HL_DESC_MLDSA_KEYS 2
 
 struct hl_desc_key {
 	uint8_t suite;
@@ -178,7 +198,15 @@ struct hl_descriptor {
 	size_t cert_len;
 	unsigned nkeys;
 	struct hl_desc_key keys[HL_DESC_KEYS_MAX];
-	uint8_t sig[HL_ED25519_SIG];
+	/* version 2: u8 sig_suite || u8 npk (1, 2) || npk x bytes16 ML-DSA
+	 * public key of that suite (the current one, then the one it replaced)
+	 * before the signature, which is then hybrid (hsig) */
+	uint8_t sig_suite;
+	unsigned npk;
+	const uint8_t *mldsa_pk[HL_DESC_MLDSA_KEYS];   /* borrowed */
+	size_t mldsa_pk_len[HL_DESC_MLDSA_KEYS];
+	uint8_t sig[HL_ED25519_SIG];   /* version 1 */
+	struct hl_hsig hsig;           /* version 2, of suite sig_suite */
 	size_t signed_len;
 };
 
@@ -305,6 +333,7 @@ enum hl_witness_result {
 	HL_WITNESS_FORK = 2,
 };
 #define HL_CHECKPOINT_ACK_VERSION 1
+#define HL_CHECKPOINT_ACK_VERSION_HYBRID 2  /* the same ending in a hybrid signature */
 struct hl_checkpoint_ack {
 	uint8_t version;
 	char witness[HL_NODE_NAME_MAX + 1];
@@ -313,7 +342,8 @@ struct hl_checkpoint_ack {
 	uint8_t root[HL_SHA256];
 	uint8_t result;                     /* enum hl_witness_result */
 	uint64_t time_ms;
-	uint8_t sig[HL_ED25519_SIG];
+	uint8_t sig[HL_ED25519_SIG];        /* version 1 */
+	struct hl_hsig hsig;                /* version 2 */
 	size_t signed_len;                  /* bytes [0, signed_len) are signed */
 };
 const char *hl_witness_result_name(uint8_t result);   /* "ok", "fork", "?" */

@@ -18,7 +18,7 @@
 #define HL_PEERS_MAX 64                         /* configured peers per node */
 #define HL_ROUTES_MAX HL_PEERS_MAX              /* nodes named in one ROUTES frame */
 #define HL_PROOF_HASHES_MAX 64                  /* hashes in one CONSISTENCY frame */
-#define HL_CHECKPOINT_ACK_MAX_BYTES 248         /* encoded CHECKPOINT_ACK payload */
+#define HL_CHECKPOINT_ACK_MAX_BYTES 5120        /* encoded CHECKPOINT_ACK payload (hybrid) */
 #define HL_LABEL_MAX_BYTES 1024                 /* encoded label */
 #define HL_WRAP_MAX_BYTES 2048                  /* one recipient's wrapped key */
 #define HL_CONTENT_MAX_BYTES (64u * 1024 * 1024) /* plaintext content */
@@ -31,7 +31,7 @@
 #define HL_CHUNK_BYTES (64u * 1024)             /* envelopes larger than this travel in chunks */
 #define HL_FRAME_LINK_MAX_BYTES (HL_CHUNK_BYTES + 1024) /* any frame after HELLO */
 #define HL_REASM_MAX 16                         /* chunked transfers in progress per link */
-#define HL_RECEIPT_MAX_BYTES 1024
+#define HL_RECEIPT_MAX_BYTES 8192               /* a version 3 receipt: ML-DSA-87 */
 /* batch signatures (envelope and receipt version 2): leaves under one signed
  * root, and so at most 6 hashes in an inclusion path */
 #define HL_SIGBATCH_MAX 64

@@ -197,3 +197,36 @@ hl_hybsig_verify(const uint8_t ed_pub[static 32], const uint8_t *mldsa_pk, size_
 		*suite = s;
 	return HL_OK;
 }
+
+int
+hl_signer_verify(const struct hl_signer *s, enum hl_sign_ctx ctx,
+    const uint8_t digest[static HL_HYBSIG_DIGEST_BYTES], const uint8_t *sig, size_t len)
+{
+	unsigned i;
+	int r = HL_ERR_BAD_SIGNATURE;
+
+	if (s == NULL || sig == NULL || len < 1)
+		return HL_ERR_MALFORMED;
+	if (hl_sig_suite_mldsa(sig[0]) == 0)
+		return HL_ERR_DENIED;
+	if (hl_sig_suite_mldsa(sig[0]) < 0 || len != hl_hybsig_len(sig[0]))
+		return HL_ERR_MALFORMED;
+	/* a signer that announced no ML-DSA key, or another suite, cannot
+	 * have made it */
+	if (s->npk == 0 || sig[0] != s->suite)
+		return HL_ERR_BAD_SIGNATURE;
+	for (i = 0; i < s->npk && i < HL_SIGNER_MLDSA_KEYS; i++) {
+		r = hl_hybsig_verify(s->ed, s->pk[i], s->pk_len[i], 0, ctx, digest, sig, len, NULL);
+		if (r == HL_OK || r == HL_ERR_MALFORMED || r == HL_ERR_NOMEM)
+			return r;
+	}
+	return r == HL_ERR_INVALID ? HL_ERR_BAD_SIGNATURE : r;
+}
+
+void
+hl_signer_classical(struct hl_signer *s, const uint8_t ed[static 32])
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->ed, ed, sizeof(s->ed));
+	s->allow_classical = 1;
+}

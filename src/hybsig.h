@@ -28,6 +28,28 @@ enum hl_sig_suite {
 /* "hotline-hybsig-v1" NUL suite ctx digest */
 #define HL_HYBSIG_MSG_BYTES (18 + 1 + 1 + HL_HYBSIG_DIGEST_BYTES)
 
+/* A signer's public keys as a verifier knows them: the Ed25519 key of its
+ * certificate and, once its descriptor announced them, its ML-DSA keys
+ * (the current one first; the one before a rotation second). */
+#define HL_SIGNER_MLDSA_KEYS 2
+struct hl_signer {
+	uint8_t ed[32];
+	int suite;                        /* enum hl_sig_suite it announced, 0: none */
+	unsigned npk;                     /* ML-DSA keys, 0 .. HL_SIGNER_MLDSA_KEYS */
+	uint8_t pk[HL_SIGNER_MLDSA_KEYS][HL_MLDSA_MAX_PK_BYTES];
+	size_t pk_len[HL_SIGNER_MLDSA_KEYS];
+	int allow_classical;              /* its Ed25519-only signatures are accepted */
+};
+/* A signer known by its Ed25519 key alone, whose classical signatures are
+ * accepted (old data, tests, peers of a release without ML-DSA). */
+void hl_signer_classical(struct hl_signer *s, const uint8_t ed[static 32]);
+/* Verify the hybrid signature sig (len bytes, untrusted) of digest in ctx
+ * by s: its suite must be the one s announced and both parts must verify
+ * under s's Ed25519 key and one of its ML-DSA keys. A classical-suite
+ * signature is HL_ERR_DENIED (the old formats carry those). */
+HL_WUR int hl_signer_verify(const struct hl_signer *s, enum hl_sign_ctx ctx,
+    const uint8_t digest[static HL_HYBSIG_DIGEST_BYTES], const uint8_t *sig, size_t len);
+
 /* Pure Ed25519 (RFC 8032) verification of sig over m[mlen] under a raw
  * public key: HL_OK, HL_ERR_BAD_SIGNATURE, HL_ERR_NOMEM. */
 HL_WUR int hl_ed25519_verify(const uint8_t pub[static 32], const uint8_t sig[static 64],

@@ -117,7 +117,7 @@ out:
 /* ALPN: the protocol list on the wire (length-prefixed, ours first), and
  * the server's choice: the highest protocol both offer, else none (the
  * handshake goes on: a peer of the release before issue 16 speaks 1). */
-static const unsigned char alpn_wire[] = "\x09hotline/4\x09hotline/3\x09hotline/2";
+static const unsigned char alpn_wire[] = "\x09hotline/5\x09hotline/4\x09hotline/3\x09hotline/2";
 
 /* "hotline/N" -> N (HL_LINK_PROTO_MIN_ALPN .. HL_LINK_PROTO), else 0 */
 static unsigned

@@ -36,10 +36,12 @@ struct hl_link_ops {
 
 /* What every transport's connection starts with (its own state follows). */
 /* The link protocol, negotiated with TLS ALPN (docs/PROTOCOL.md, "Link
- * protocol versions"): the highest of "hotline/4" (revocation notices),
+ * protocol versions"): the highest of "hotline/5" (hybrid signatures),
+ * "hotline/4" (revocation notices),
  * "hotline/3" (batch signatures) and "hotline/2" (64 partners) that both
  * sides offer; 1 when the peer offers nothing (the release before issue 16). */
-#define HL_LINK_PROTO 4
+#define HL_LINK_PROTO 5
+#define HL_LINK_PROTO_HYBRID 5            /* hybrid signatures (hybsig.h) from here */
 #define HL_LINK_PROTO_MIN_ALPN 2          /* the lowest protocol named in ALPN */
 
 struct hl_link {

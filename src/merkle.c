@@ -554,7 +554,7 @@ out:
 static int
 checkpoint_valid(const struct hl_checkpoint *c)
 {
-	if (c->version != HL_CHECKPOINT_VERSION)
+	if (c->version != HL_CHECKPOINT_VERSION && c->version != HL_CHECKPOINT_VERSION_HYBRID)
 		return HL_ERR_VERSION;
 	if (memchr(c->node, '\0', sizeof(c->node)) == NULL || !hl_label_node_name_valid(c->node, NULL))
 		return HL_ERR_MALFORMED;
@@ -578,7 +578,21 @@ hl_checkpoint_encode(const struct hl_checkpoint *c, struct hl_buf *out)
 	hl_buf_u64(out, c->size);
 	hl_buf_put(out, c->root, HL_MERKLE_HASH);
 	hl_buf_u64(out, c->time_ms);
-	hl_buf_put(out, c->sig, HL_ED25519_SIG);
+	if (c->version == HL_CHECKPOINT_VERSION) {
+		hl_buf_put(out, c->sig, HL_ED25519_SIG);
+	} else {
+		if (hl_sig_suite_mldsa(c->hsig_suite) <= 0 ||
+		    c->hsig_len != hl_hybsig_len(c->hsig_suite))
+			return HL_ERR_INVALID;
+		hl_buf_u8(out, c->hsig_suite);
+		if (c->hsig != NULL) {
+			hl_buf_put(out, c->hsig + 1, c->hsig_len - 1);
+		} else {
+			static const uint8_t zeros[HL_HYBSIG_MAX_BYTES];
+
+			hl_buf_put(out, zeros, c->hsig_len - 1);
+		}
+	}
 	return hl_buf_error(out);
 }
 
@@ -603,7 +617,7 @@ hl_checkpoint_decode(const uint8_t *p, size_t len, struct hl_checkpoint *out)
 	    memcmp(magic, cp_magic, sizeof(magic)) != 0 ||
 	    hl_rd_u8(&rd, &out->version) != HL_OK)
 		goto out;
-	if (out->version != HL_CHECKPOINT_VERSION) {
+	if (out->version != HL_CHECKPOINT_VERSION && out->version != HL_CHECKPOINT_VERSION_HYBRID) {
 		r = HL_ERR_VERSION;
 		goto out;
 	}
@@ -613,7 +627,18 @@ hl_checkpoint_decode(const uint8_t *p, size_t len, struct hl_checkpoint *out)
 	    hl_rd_u64(&rd, &out->time_ms) != HL_OK)
 		goto out;
 	out->signed_len = rd.off;
-	if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK || hl_rd_end(&rd) != HL_OK)
+	if (out->version == HL_CHECKPOINT_VERSION) {
+		if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK)
+			goto out;
+	} else {
+		if (hl_rd_left(&rd) < 1 || hl_sig_suite_mldsa(rd.p[rd.off]) <= 0)
+			goto out;
+		out->hsig_suite = rd.p[rd.off];
+		out->hsig_len = hl_hybsig_len(out->hsig_suite);
+		if (hl_rd_ptr(&rd, out->hsig_len, &out->hsig) != HL_OK)
+			goto out;
+	}
+	if (hl_rd_end(&rd) != HL_OK)
 		goto out;
 	if ((r = checkpoint_valid(out)) != HL_OK) {
 		r = r == HL_ERR_VERSION ? r : HL_ERR_MALFORMED;
@@ -651,7 +676,7 @@ out:
 
 int
 hl_checkpoint_verify(const uint8_t *raw, size_t len, const char *node,
-    const uint8_t pub[static HL_ED25519_PUB], struct hl_checkpoint *out)
+    const struct hl_signer *s, struct hl_checkpoint *out)
 {
 	struct hl_checkpoint c;
 	uint8_t d[64];
@@ -659,7 +684,7 @@ hl_checkpoint_verify(const uint8_t *raw, size_t len, const char *node,
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	if (out == NULL || pub == NULL)
+	if (out == NULL || s == NULL)
 		return HL_ERR_INVALID;
 	if ((r = hl_checkpoint_decode(raw, len, &c)) != HL_OK)
 		return r;
@@ -667,7 +692,12 @@ hl_checkpoint_verify(const uint8_t *raw, size_t len, const char *node,
 		return HL_ERR_AUTH;
 	if ((r = hl_checkpoint_digest(raw, c.signed_len, d)) != HL_OK)
 		return r;
-	if ((r = hl_verify_sig(pub, HL_SIGN_CHECKPOINT, d, c.sig)) != HL_OK)
+	if (c.version == HL_CHECKPOINT_VERSION)
+		r = s->allow_classical ? hl_verify_sig(s->ed, HL_SIGN_CHECKPOINT, d, c.sig) :
+		    HL_ERR_DENIED;
+	else
+		r = hl_signer_verify(s, HL_SIGN_CHECKPOINT, d, c.hsig, c.hsig_len);
+	if (r != HL_OK)
 		return r == HL_ERR_CRYPTO ? HL_ERR_BAD_SIGNATURE : r;
 	*out = c;
 	return HL_OK;

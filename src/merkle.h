@@ -11,14 +11,16 @@
 #include "buf.h"
 #include "errors.h"
 #include "hl_limits.h"
+#include "hybsig.h"
 
 #define HL_MERKLE_HASH HL_SHA256
 /* A proof for a tree of at most 2^63 leaves has at most 63 hashes (inclusion)
  * or 64 (consistency). */
 #define HL_MERKLE_PROOF_MAX 64
 #define HL_CHECKPOINT_VERSION 1
+#define HL_CHECKPOINT_VERSION_HYBRID 2
 /* magic 4 + version 1 + str8 node (1 + 64) + size 8 + root 32 + time 8 + sig 64 */
-#define HL_CHECKPOINT_MAX_BYTES 182
+#define HL_CHECKPOINT_MAX_BYTES 5120   /* version 2: an ML-DSA-87 hybrid signature */
 
 /* One audit entry as the leaf encoding sees it. Strings are byte ranges
  * (not NUL-terminated); id is used only when has_id. */
@@ -110,22 +112,28 @@ struct hl_checkpoint {
 	uint64_t size;                      /* tree size = audit entries 1..size */
 	uint8_t root[HL_MERKLE_HASH];
 	uint64_t time_ms;
-	uint8_t sig[HL_ED25519_SIG];        /* Ed25519, HL_SIGN_CHECKPOINT, by node */
+	uint8_t sig[HL_ED25519_SIG];        /* version 1: Ed25519, HL_SIGN_CHECKPOINT, by node */
+	uint8_t hsig_suite;                 /* version 2: the hybrid signature (hybsig.h) */
+	const uint8_t *hsig;                /* borrowed from the decoded bytes */
+	size_t hsig_len;
 	size_t signed_len;                  /* bytes [0, signed_len) are signed */
 };
 
 /* "HLCP" || u8 version || str8 node || u64 size || root[32] || u64 time_ms
- * || sig[64], appended to out. Validates version and node name first. The
- * signed part is everything but the last 64 bytes. */
+ * || sig, appended to out: version 1 an Ed25519 sig[64], version 2 a hybrid
+ * signature (suite byte first, its length fixed by the suite; the encoder
+ * writes hsig_len bytes of hsig, or zeros when hsig is NULL, for the
+ * signer to fill in). Validates version and node name first. */
 HL_WUR int hl_checkpoint_encode(const struct hl_checkpoint *c, struct hl_buf *out);
-/* Strict: magic, version 1, valid node name, exact length. Does not verify
- * the signature. */
+/* Strict: magic, version 1 or 2, valid node name, a hybrid suite (2),
+ * exact length. Does not verify the signature. */
 HL_WUR int hl_checkpoint_decode(const uint8_t *p, size_t len, struct hl_checkpoint *out);
 /* SHA-512("hotline checkpoint v1" || 0x00 || p[0, signed_len)). */
 HL_WUR int hl_checkpoint_digest(const uint8_t *p, size_t signed_len, uint8_t out[static 64]);
 /* Decode raw, check its node is node (when node is not NULL) and its
- * signature by the Ed25519 public key pub. OUT: *out. */
+ * signature by the signer s (a version 1 one only when s allows classical
+ * signatures: HL_ERR_DENIED otherwise). OUT: *out. */
 HL_WUR int hl_checkpoint_verify(const uint8_t *raw, size_t len, const char *node,
-    const uint8_t pub[static HL_ED25519_PUB], struct hl_checkpoint *out);
+    const struct hl_signer *s, struct hl_checkpoint *out);
 
 #endif

@@ -696,7 +696,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 			goto out;
 		ps->dialer = ps->conf->port != 0 && strcmp(n->cfg.node, ps->conf->node) < 0;
 		if (hl_store_peer_get(n->store, ps->conf->node, &d, &dl) == HL_OK &&
-		    node_peer_set_descriptor(ps, d, dl) != HL_OK)
+		    node_peer_set_descriptor(n, ps, d, dl) != HL_OK)
 			log_warnx("stored descriptor of %s is unusable; waiting for its link",
 			    ps->conf->node);
 		node_witness_load(n, ps);
@@ -782,6 +782,8 @@ hl_node_free(struct hl_node *n)
 	hl_keys_free(n->keys);
 	hl_free(n->cert_der);
 	hl_free(n->desc);
+	hl_free(n->desc_classic);
+	hl_free(n->sig_prev_pk);
 	hl_free(n);
 }
 

@@ -105,6 +105,7 @@ struct peer_state {
 	struct hl_descriptor desc;     /* decoded from desc_raw */
 	uint8_t pub[HL_ED25519_PUB];   /* the peer's signing key */
 	int have_pub;
+	struct hl_signer sig;          /* the same and its ML-DSA keys (node_peer_set_descriptor) */
 	struct x509_st *ca;            /* its partner's pinned CA, read at start (owned) */
 	uint64_t last_heard_ms;
 	uint64_t last_ping_ms;
@@ -224,9 +225,16 @@ struct hl_node {
 	struct event *tick;
 	uint8_t *cert_der;
 	size_t cert_len;
-	uint8_t *desc;                 /* our own descriptor */
+	uint8_t *desc;                 /* our own descriptor (version 2 under a hybrid sig_suite) */
 	size_t desc_len;
+	uint8_t *desc_classic;         /* version 1, for links of protocol < 5; NULL if desc is */
+	size_t desc_classic_len;
 	uint64_t desc_at_ms;
+	struct hl_signer self_sig;     /* our own keys, as partners verify them */
+	/* the ML-DSA public key our last rotation replaced (data/sigkey.prev),
+	 * announced beside the current one; NULL: none */
+	uint8_t *sig_prev_pk;
+	size_t sig_prev_len;
 	uint64_t started_ms;
 	uint64_t overdue_scan_ms;
 	/* revoked certificates (node_revoke.c): SHA-256 of their DER, from the
@@ -405,7 +413,30 @@ void node_third_party_descriptor(struct hl_node *n, struct peer_state *via, cons
     size_t len, const struct hl_descriptor *d);
 
 /* ---- node_kem.c: keys, descriptors, re-sealing ---- */
-HL_WUR int node_peer_set_descriptor(struct peer_state *ps, uint8_t *raw, size_t len);
+HL_WUR int node_peer_set_descriptor(const struct hl_node *n, struct peer_state *ps,
+    uint8_t *raw, size_t len);
+HL_WUR int node_descriptor_acceptable(struct hl_node *n, struct peer_state *ps,
+    const struct hl_descriptor *d, const struct hl_signer *s, char *why, size_t whylen);
+/* Our descriptor for a link of protocol proto. OUT: *len. */
+const uint8_t *node_descriptor_for(const struct hl_node *n, unsigned proto, size_t *len);
+/* Write our descriptor to data/descriptor (public: hotline audit verify and
+ * proof bundles read our ML-DSA keys from it). */
+void node_write_descriptor(struct hl_node *n);
+/* The version of an envelope or receipt for recipients whose lowest link
+ * protocol is proto: 3 (hybrid) from protocol 5 under a hybrid sig_suite,
+ * 2 from protocol 3, else 1. receipts: receipt versions. */
+uint8_t node_sig_version(const struct hl_node *n, unsigned proto);
+/* The link protocol a peer speaks: its last link's, or before any link
+ * since start, HL_LINK_PROTO_HYBRID when its stored descriptor announced
+ * ML-DSA keys (only this release does), else 0 (not known). */
+unsigned node_peer_proto(const struct peer_state *ps);
+/* The origin's signer for envelope e: ps->sig, whose Ed25519-only
+ * signatures are also accepted when e is addressed to a node we know to
+ * run a release without ML-DSA (its descriptor announces none): one
+ * envelope goes to every recipient, so a mixed federation signs it the
+ * old way. OUT: *out. */
+void node_envelope_signer(const struct hl_node *n, const struct peer_state *ps,
+    const struct hl_envelope *e, struct hl_signer *out);
 uint64_t node_desc_validity_ms(const struct hl_node *n);
 HL_WUR int node_refresh_descriptor(struct hl_node *n);
 void node_broadcast_descriptor(struct hl_node *n);

@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "alloc.h"
@@ -40,12 +44,17 @@ out:
 }
 
 /* Adopt a descriptor that has already been verified (or that we stored after
- * verifying it). Takes ownership of raw. */
+ * verifying it). Takes ownership of raw. The peer's signer: its certificate's
+ * key, and the ML-DSA keys a version 2 descriptor announces; its Ed25519-only
+ * signatures are accepted while it announced none (a node of a release
+ * without them) or when allow_classical_signatures is set. */
 int
-node_peer_set_descriptor(struct peer_state *ps, uint8_t *raw, size_t len)
+node_peer_set_descriptor(const struct hl_node *n, struct peer_state *ps, uint8_t *raw,
+    size_t len)
 {
 	struct hl_descriptor d;
 	uint8_t pub[HL_ED25519_PUB];
+	unsigned i;
 	int r;
 
 	if ((r = hl_descriptor_decode(raw, len, &d)) != HL_OK ||
@@ -59,6 +68,72 @@ node_peer_set_descriptor(struct peer_state *ps, uint8_t *raw, size_t len)
 	ps->desc = d;
 	memcpy(ps->pub, pub, sizeof(pub));
 	ps->have_pub = 1;
+	memset(&ps->sig, 0, sizeof(ps->sig));
+	memcpy(ps->sig.ed, pub, sizeof(pub));
+	if (d.version == HL_DESCRIPTOR_VERSION_HYBRID) {
+		ps->sig.suite = d.sig_suite;
+		for (i = 0; i < d.npk && i < HL_SIGNER_MLDSA_KEYS; i++) {
+			memcpy(ps->sig.pk[i], d.mldsa_pk[i], d.mldsa_pk_len[i]);
+			ps->sig.pk_len[i] = d.mldsa_pk_len[i];
+		}
+		ps->sig.npk = i;
+	}
+	ps->sig.allow_classical = ps->sig.npk == 0 || n->cfg.allow_classical_sig;
+	return HL_OK;
+}
+
+/* May a peer's verified descriptor d (its keys s) replace what we hold of
+ * it? Not when it would drop an ML-DSA key we hold for an Ed25519-only
+ * descriptor (a downgrade, unless allow_classical_signatures), nor when
+ * the peer's ML-DSA key is pinned (sig_key_sha256) and d's is another.
+ * A changed key of an unpinned peer is taken, and audited. */
+int
+node_descriptor_acceptable(struct hl_node *n, struct peer_state *ps,
+    const struct hl_descriptor *d, const struct hl_signer *s, char *why, size_t whylen)
+{
+	uint8_t fp[HL_SHA256];
+
+	(void)d;
+	char hex[2 * HL_SHA256 + 1], ad[HL_AUDIT_DETAIL_MAX];
+	unsigned int fl = 0;
+
+	why[0] = '\0';
+	if (s->npk == 0) {
+		if (ps->conf->sig_key_pinned) {
+			snprintf(why, whylen, "its ML-DSA key is pinned (sig_key_sha256) but the "
+			    "descriptor has none");
+			return HL_ERR_DENIED;
+		}
+		if (ps->sig.npk > 0 && !n->cfg.allow_classical_sig) {
+			snprintf(why, whylen, "an Ed25519-only descriptor after one with an ML-DSA "
+			    "key (a downgrade; allow_classical_signatures = yes accepts it)");
+			return HL_ERR_DENIED;
+		}
+		return HL_OK;
+	}
+	if (EVP_Digest(s->pk[0], s->pk_len[0], fp, &fl, EVP_sha256(), NULL) != 1 ||
+	    fl != HL_SHA256)
+		return HL_ERR_CRYPTO;
+	hl_hex_encode(fp, HL_SHA256, hex);
+	if (ps->conf->sig_key_pinned) {
+		if (CRYPTO_memcmp(fp, ps->conf->sig_key_sha256, HL_SHA256) != 0) {
+			snprintf(why, whylen, "its ML-DSA key %.16s... is not the one pinned "
+			    "(sig_key_sha256)", hex);
+			return HL_ERR_DENIED;
+		}
+		return HL_OK;
+	}
+	if (ps->sig.npk > 0 && (ps->sig.pk_len[0] != s->pk_len[0] ||
+	    memcmp(ps->sig.pk[0], s->pk[0], s->pk_len[0]) != 0)) {
+		snprintf(ad, sizeof(ad), "new ML-DSA key sha256 %s (%s)", hex,
+		    hl_sig_suite_name(s->suite) != NULL ? hl_sig_suite_name(s->suite) : "?");
+		log_info("%s: %s", ps->conf->node, ad);
+		node_audit(n, "peer-sig-key-changed", NULL, ps->conf->node, ad);
+	} else if (ps->sig.npk == 0) {
+		snprintf(ad, sizeof(ad), "ML-DSA key sha256 %s (%s)", hex,
+		    hl_sig_suite_name(s->suite) != NULL ? hl_sig_suite_name(s->suite) : "?");
+		node_audit(n, "peer-sig-key", NULL, ps->conf->node, ad);
+	}
 	return HL_OK;
 }
 
@@ -71,6 +146,28 @@ node_desc_validity_ms(const struct hl_node *n)
 	return 2ull * 1000 * n->cfg.kem_rotate_s;
 }
 
+/* Our own signer (as partners know us), from our keys. */
+static void
+self_signer(struct hl_node *n)
+{
+	struct hl_signer *s = &n->self_sig;
+	int param = hl_sig_suite_mldsa(n->cfg.sig_suite);
+
+	memset(s, 0, sizeof(*s));
+	hl_keys_sign_pub(n->keys, s->ed);
+	s->allow_classical = param <= 0;
+	if (param <= 0 ||
+	    hl_keys_mldsa_pub(n->keys, param, s->pk[0], sizeof(s->pk[0]), &s->pk_len[0]) != HL_OK)
+		return;
+	s->suite = n->cfg.sig_suite;
+	s->npk = 1;
+	if (n->sig_prev_pk != NULL && n->sig_prev_len == s->pk_len[0]) {
+		memcpy(s->pk[1], n->sig_prev_pk, n->sig_prev_len);
+		s->pk_len[1] = n->sig_prev_len;
+		s->npk = 2;
+	}
+}
+
 int
 node_refresh_descriptor(struct hl_node *n)
 {
@@ -79,13 +176,29 @@ node_refresh_descriptor(struct hl_node *n)
 	uint64_t now = hl_now_ms();
 	int r;
 
+	uint8_t *dc = NULL;
+	size_t dcl = 0;
+
 	if ((r = hl_seal_descriptor(n->keys, n->cfg.node, n->cert_der, n->cert_len, now,
-	    node_desc_validity_ms(n), &d, &dl)) != HL_OK)
+	    node_desc_validity_ms(n), n->cfg.sig_suite, n->sig_prev_pk, n->sig_prev_len, &d,
+	    &dl)) != HL_OK)
 		return r;
+	/* links of protocol < 5 (a release without ML-DSA) read version 1 */
+	if (hl_sig_suite_mldsa(n->cfg.sig_suite) > 0 &&
+	    (r = hl_seal_descriptor(n->keys, n->cfg.node, n->cert_der, n->cert_len, now,
+	    node_desc_validity_ms(n), HL_SUITE_ED25519, NULL, 0, &dc, &dcl)) != HL_OK) {
+		hl_free(d);
+		return r;
+	}
 	hl_free(n->desc);
+	hl_free(n->desc_classic);
 	n->desc = d;
 	n->desc_len = dl;
+	n->desc_classic = dc;
+	n->desc_classic_len = dcl;
 	n->desc_at_ms = now;
+	self_signer(n);
+	node_write_descriptor(n);
 	return HL_OK;
 }
 
@@ -133,7 +246,7 @@ reseal(struct hl_node *n, const struct hl_msg *m, const struct hl_label *label,
 	struct peer_state *ps;
 	uint8_t id[HL_ID_BYTES], *raw = NULL;
 	size_t rawlen = 0, i;
-	unsigned nr = 0;
+	unsigned nr = 0, minproto;
 	uint64_t now = hl_now_ms();
 	char ad[HL_AUDIT_DETAIL_MAX];
 	int r;
@@ -153,6 +266,15 @@ reseal(struct hl_node *n, const struct hl_msg *m, const struct hl_label *label,
 	if (nr == 0 && node_self_kem_key(n, &sr[nr]) == HL_OK)
 		nr = 1;   /* placeholder: nobody can be reached yet */
 	memset(&sp, 0, sizeof(sp));
+	/* the version every recipient sealed to reads (node_sig_version) */
+	minproto = HL_LINK_PROTO;
+	for (i = 0; i < ndl && i < HL_RECIPIENTS_MAX; i++)
+		if ((dl[i].state == HL_DLV_QUEUED || dl[i].state == HL_DLV_AWAITING_KEY) &&
+		    !waiting[i] && (ps = node_peer_by_name(n, dl[i].node)) != NULL &&
+		    node_peer_proto(ps) < minproto)
+			minproto = node_peer_proto(ps);
+	sp.version = node_sig_version(n, minproto);
+	sp.sig_suite = n->cfg.sig_suite;
 	sp.suite = n->cfg.suite;
 	sp.flags = m->flags;
 	sp.precedence = m->precedence;
@@ -289,16 +411,29 @@ int
 node_adopt_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p, size_t len)
 {
 	struct hl_descriptor d;
+	struct hl_signer *s = NULL;
 	struct hl_buf b;
 	size_t al;
-	uint8_t pub[HL_ED25519_PUB], *copy, *ap;
+	uint8_t *copy, *ap;
+	char why[200];
 	int r;
 
+	if ((s = hl_malloc(sizeof(*s))) == NULL)
+		return HL_ERR_NOMEM;
 	if ((r = hl_descriptor_decode(p, len, &d)) != HL_OK ||
 	    strcmp(d.node, ps->conf->node) != 0 ||
 	    node_verify_peer_cert(n, ps, d.cert, d.cert_len) != HL_OK ||
-	    (r = hl_verify_descriptor(&d, p, hl_now_ms(), pub)) != HL_OK)
+	    (r = hl_verify_descriptor(&d, p, hl_now_ms(), s)) != HL_OK) {
+		hl_free(s);
 		return HL_ERR_AUTH;
+	}
+	r = node_descriptor_acceptable(n, ps, &d, s, why, sizeof(why));
+	hl_free(s);
+	if (r != HL_OK) {
+		log_warnx("link %s: descriptor refused: %s", ps->conf->node, why);
+		node_audit(n, "descriptor-refused", NULL, ps->conf->node, why);
+		return HL_ERR_AUTH;
+	}
 	if (ps->desc_raw != NULL && d.epoch < ps->desc.epoch)
 		return HL_ERR_INVALID;   /* KEM epochs never go backwards */
 	if (ps->desc_raw == NULL || ps->desc_len != len || memcmp(ps->desc_raw, p, len) != 0) {
@@ -307,7 +442,7 @@ node_adopt_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p
 		memcpy(copy, p, len);
 		if ((r = hl_store_peer_put(n->store, ps->conf->node, p, len, hl_now_ms())) != HL_OK)
 			log_warnx("link %s: cannot store descriptor: %s", ps->conf->node, hl_strerror(r));
-		if ((r = node_peer_set_descriptor(ps, copy, len)) != HL_OK)
+		if ((r = node_peer_set_descriptor(n, ps, copy, len)) != HL_OK)
 			return r;
 	}
 	node_reseal_for_peer(n, ps);
@@ -322,15 +457,86 @@ node_adopt_descriptor(struct hl_node *n, struct peer_state *ps, const uint8_t *p
 	return HL_OK;
 }
 
+const uint8_t *
+node_descriptor_for(const struct hl_node *n, unsigned proto, size_t *len)
+{
+	if (proto < HL_LINK_PROTO_HYBRID && n->desc_classic != NULL) {
+		*len = n->desc_classic_len;
+		return n->desc_classic;
+	}
+	*len = n->desc_len;
+	return n->desc;
+}
+
+unsigned
+node_peer_proto(const struct peer_state *ps)
+{
+	if (ps->proto != 0)
+		return ps->proto;
+	return ps->sig.npk > 0 ? HL_LINK_PROTO_HYBRID : 0;
+}
+
+void
+node_envelope_signer(const struct hl_node *n, const struct peer_state *ps,
+    const struct hl_envelope *e, struct hl_signer *out)
+{
+	const struct peer_state *w;
+	unsigned i;
+
+	*out = ps->sig;
+	for (i = 0; i < e->nwraps && i < HL_RECIPIENTS_MAX && !out->allow_classical; i++)
+		if ((w = node_peer_by_name((struct hl_node *)n, e->wraps[i].node)) != NULL &&
+		    w->have_pub && w->sig.npk == 0)
+			out->allow_classical = 1;
+}
+
+uint8_t
+node_sig_version(const struct hl_node *n, unsigned proto)
+{
+	if (proto >= HL_LINK_PROTO_HYBRID && hl_sig_suite_mldsa(n->cfg.sig_suite) > 0)
+		return HL_ENVELOPE_VERSION_HYBRID;
+	return proto >= 3 ? HL_ENVELOPE_VERSION_BATCH : HL_ENVELOPE_VERSION;
+}
+
+void
+node_write_descriptor(struct hl_node *n)
+{
+	char path[HL_PATH_MAX + 32], tmp[HL_PATH_MAX + 40];
+	FILE *f;
+	int ok;
+
+	if (n->desc == NULL || n->cfg.data_dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/descriptor", n->cfg.data_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "wb")) == NULL) {
+		log_warnx("%s: cannot write our descriptor", tmp);
+		return;
+	}
+	ok = fwrite(n->desc, 1, n->desc_len, f) == n->desc_len;
+	ok = fflush(f) == 0 && ok;
+	ok = fsync(fileno(f)) == 0 && ok;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		log_warnx("%s: cannot write our descriptor", path);
+		(void)unlink(tmp);
+	}
+}
+
 void
 node_broadcast_descriptor(struct hl_node *n)
 {
+	const uint8_t *d;
+	size_t dl = 0;
 	unsigned i;
 
-	for (i = 0; i < n->npeers; i++)
-		if (n->peers[i].up &&
-		    hl_link_send(n->peers[i].link, HL_FRAME_DESCRIPTOR, n->desc, n->desc_len) != HL_OK)
+	for (i = 0; i < n->npeers; i++) {
+		if (!n->peers[i].up)
+			continue;
+		d = node_descriptor_for(n, n->peers[i].proto, &dl);
+		if (hl_link_send(n->peers[i].link, HL_FRAME_DESCRIPTOR, d, dl) != HL_OK)
 			log_warnx("link %s: cannot send our new descriptor", n->peers[i].conf->node);
+	}
 }
 
 /* Old KEM secret keys go once every peer that is up has adopted our current

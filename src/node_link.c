@@ -235,8 +235,8 @@ node_on_open(void *arg, struct hl_link *l, const struct hl_peer_conf *peer)
 {
 	struct hl_node *n = arg;
 	struct peer_state *ps = node_peer_by_name(n, peer->node);
-	const uint8_t *der;
-	size_t len;
+	const uint8_t *der, *desc;
+	size_t len, dl = 0;
 
 	if (ps == NULL) {
 		hl_link_close(l, "no state for peer");
@@ -270,7 +270,8 @@ node_on_open(void *arg, struct hl_link *l, const struct hl_peer_conf *peer)
 	ps->acked_epoch = 0;
 	hl_link_set_udata(l, ps);
 	hl_link_set_idle_timeout(l, n->cfg.dead_after_ms);
-	if (hl_link_send(l, HL_FRAME_HELLO, n->desc, n->desc_len) != HL_OK)
+	desc = node_descriptor_for(n, l->proto, &dl);
+	if (hl_link_send(l, HL_FRAME_HELLO, desc, dl) != HL_OK)
 		hl_link_close(l, "cannot send HELLO");
 }
 

@@ -142,7 +142,7 @@ send_prepare(struct hl_node *n, const struct hl_send_req *req, int self, struct 
 	struct hl_seal_recipient k;
 	struct send_job *sj = NULL;
 	uint64_t now = hl_now_ms();
-	unsigned nr = 0, i;
+	unsigned nr = 0, i, minproto;
 	char ad[HL_AUDIT_DETAIL_MAX];
 	int r;
 
@@ -188,11 +188,14 @@ send_prepare(struct hl_node *n, const struct hl_send_req *req, int self, struct 
 	if ((sj = hl_calloc(1, sizeof(*sj))) == NULL)
 		return HL_ERR_NOMEM;
 	/* a batch signature when every recipient's last link spoke protocol 3
-	 * (the release before reads only version 1) */
-	sj->sp.version = HL_ENVELOPE_VERSION_BATCH;
+	 * (the release before reads only version 1), hybrid from 5 */
+	minproto = HL_LINK_PROTO;
 	for (i = 0; i < nr; i++)
-		if (rp[i]->proto < 3)
-			sj->sp.version = HL_ENVELOPE_VERSION;
+		if (node_peer_proto(rp[i]) < minproto)
+			minproto = node_peer_proto(rp[i]);
+	/* hybrid (3) when every recipient reads it (protocol 5) */
+	sj->sp.version = node_sig_version(n, minproto);
+	sj->sp.sig_suite = n->cfg.sig_suite;
 	if (req->content_len > 0) {
 		if ((sj->content = hl_malloc(req->content_len)) == NULL) {
 			hl_free(sj);
@@ -608,7 +611,8 @@ hl_node_recheck(struct hl_node *n, const struct hl_msg *m, char *why, size_t why
 {
 	struct hl_envelope e;
 	struct peer_state *ps;
-	uint8_t pub[HL_ED25519_PUB], *pt = NULL;
+	struct hl_signer signer;
+	uint8_t *pt = NULL;
 	size_t ptlen = 0;
 	char form[64];
 	int r, same;
@@ -622,19 +626,23 @@ hl_node_recheck(struct hl_node *n, const struct hl_msg *m, char *why, size_t why
 		return 0;
 	}
 	if (strcmp(e.origin, n->cfg.node) == 0) {
-		hl_keys_sign_pub(n->keys, pub);
+		signer = n->self_sig;
+		signer.allow_classical = 1;   /* what we signed before hybrid signatures */
 	} else if ((ps = node_peer_by_name(n, e.origin)) != NULL && ps->have_pub) {
-		memcpy(pub, ps->pub, sizeof(pub));
+		node_envelope_signer(n, ps, &e, &signer);
 	} else {
 		snprintf(why, whylen, "the origin's signing key is not known to this node");
 		return 0;
 	}
-	if (e.version == HL_ENVELOPE_VERSION_BATCH)
+	if (e.version == HL_ENVELOPE_VERSION_HYBRID)
+		snprintf(form, sizeof(form), "%s batch signature (item %u of %u)",
+		    hl_sig_suite_name(e.hsig.suite), (unsigned)e.bs.index + 1, (unsigned)e.bs.count);
+	else if (e.version == HL_ENVELOPE_VERSION_BATCH)
 		snprintf(form, sizeof(form), "batch signature (item %u of %u)",
 		    (unsigned)e.bs.index + 1, (unsigned)e.bs.count);
 	else
 		snprintf(form, sizeof(form), "signature");
-	if (hl_verify_envelope_cached(n->sigcache, &e, m->raw, pub) != HL_OK) {
+	if (hl_verify_envelope_cached(n->sigcache, &e, m->raw, &signer) != HL_OK) {
 		snprintf(why, whylen, "the stored envelope's %s does not verify with %s's key", form,
 		    e.origin);
 		return 0;

@@ -46,7 +46,13 @@ node_make_receipt(struct hl_node *n, uint8_t kind, const uint8_t id[HL_ID_BYTES]
     const char *to, uint8_t reason, const char *detail, const char *op, uint8_t **raw,
     size_t *len)
 {
-	return node_make_receipt_batch(n, kind, id, to, reason, detail, op, HL_RECEIPT_VERSION,
+	const struct peer_state *ps = node_peer_by_name(n, to);
+	uint8_t version = HL_RECEIPT_VERSION;
+
+	/* a node of this release refuses Ed25519-only receipts from us */
+	if (ps != NULL && node_sig_version(n, node_peer_proto(ps)) == HL_ENVELOPE_VERSION_HYBRID)
+		version = HL_RECEIPT_VERSION_HYBRID;
+	return node_make_receipt_batch(n, kind, id, to, reason, detail, op, version,
 	    NULL, NULL, raw, len);
 }
 
@@ -62,6 +68,7 @@ node_make_receipt_batch(struct hl_node *n, uint8_t kind, const uint8_t id[HL_ID_
 
 	memset(&rc, 0, sizeof(rc));
 	rc.version = version;
+	rc.hsig.suite = (uint8_t)n->cfg.sig_suite;   /* version 3: signed in our suite */
 	rc.kind = kind;
 	memcpy(rc.id, id, HL_ID_BYTES);
 	snprintf(rc.from, sizeof(rc.from), "%s", n->cfg.node);
@@ -185,7 +192,8 @@ struct recv_job {
 	uint8_t *alloc;                /* owned: the buffer raw points into */
 	const uint8_t *raw;
 	size_t len;
-	uint8_t pub[HL_ED25519_PUB];   /* the origin's signing key */
+	struct hl_signer pub;          /* the origin's signing keys */
+	int hybrid_receipt;            /* the origin signs hybrid: so does our receipt */
 	uint64_t now_ms;
 	uint64_t t_start, t_verify, t_open, t_crypto_end;
 	/* results */
@@ -222,18 +230,23 @@ recv_open(struct hl_job *j, void *ctx)
 	/* the loop decoded the same bytes already; pointers into raw are ours */
 	if (hl_envelope_decode(rj->raw, rj->len, &e) != HL_OK)
 		return;
-	if ((rj->verify_r = hl_verify_envelope_cached(n->sigcache, &e, rj->raw, rj->pub)) != HL_OK)
+	if ((rj->verify_r = hl_verify_envelope_cached(n->sigcache, &e, rj->raw, &rj->pub)) != HL_OK)
 		return;
+	rj->hybrid_receipt = e.version == HL_ENVELOPE_VERSION_HYBRID || rj->pub.npk > 0;
 	rj->t_open = hl_mono_us();
 	if ((rj->open_r = hl_open_envelope(n->keys, &e, rj->raw, n->cfg.node, &rj->content,
 	    &rj->clen)) != HL_OK)
 		return;
 	/* a batch-signed envelope's origin reads batch-signed receipts: ours
 	 * join the worker's batch (ctx; NULL on the loop: a batch of one) */
-	if (e.version == HL_ENVELOPE_VERSION_BATCH)
+	/* the origin reads hybrid receipts when it signs hybrid (this release);
+	 * else batch-signed ones when its envelope was */
+	if ((rj->hybrid_receipt && hl_sig_suite_mldsa(n->cfg.sig_suite) > 0) ||
+	    e.version == HL_ENVELOPE_VERSION_BATCH)
 		rj->receipt_r = node_make_receipt_batch(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0,
-		    NULL, NULL, HL_RECEIPT_VERSION_BATCH, ctx, &rj->receipt_r, &rj->receipt,
-		    &rj->rlen);
+		    NULL, NULL, rj->hybrid_receipt && hl_sig_suite_mldsa(n->cfg.sig_suite) > 0 ?
+		    HL_RECEIPT_VERSION_HYBRID : HL_RECEIPT_VERSION_BATCH, ctx, &rj->receipt_r,
+		    &rj->receipt, &rj->rlen);
 	else
 		rj->receipt_r = node_make_receipt(n, HL_RECEIPT_DELIVERED, e.id, e.origin, 0,
 		    NULL, NULL, &rj->receipt, &rj->rlen);
@@ -523,7 +536,7 @@ node_handle_envelope(struct hl_node *n, struct peer_state *ps, struct node_frame
 	rj->len = len;
 	rj->now_ms = now;
 	rj->t_start = t_start;
-	memcpy(rj->pub, origin->pub, HL_ED25519_PUB);
+	node_envelope_signer(n, origin, &e, &rj->pub);
 	if (f->owned != NULL) {
 		/* a reassembled envelope: its buffer is handed over, not copied */
 		rj->alloc = f->owned;
@@ -661,7 +674,7 @@ struct receipt_job {
 	struct hl_node *n;
 	struct peer_state *ps, *from;  /* live as long as the node */
 	struct hl_receipt rc;
-	uint8_t pub[HL_ED25519_PUB];
+	struct hl_signer pub;
 	size_t len;
 	int verified;
 	uint8_t raw[];                 /* the receipt as received */
@@ -673,7 +686,7 @@ receipt_verify(struct hl_job *j, void *ctx)
 	struct receipt_job *rj = (struct receipt_job *)j;
 
 	(void)ctx;
-	rj->verified = hl_verify_receipt_cached(rj->n->sigcache, &rj->rc, rj->raw, rj->pub) ==
+	rj->verified = hl_verify_receipt_cached(rj->n->sigcache, &rj->rc, rj->raw, &rj->pub) ==
 	    HL_OK;
 }
 
@@ -718,7 +731,7 @@ node_handle_receipt(struct hl_node *n, struct peer_state *ps, struct node_frame 
 	}
 	if (n->crypto == NULL || (rj = hl_malloc(sizeof(*rj) + len)) == NULL) {
 		receipt_apply(n, ps, from, &rc,
-		    hl_verify_receipt_cached(n->sigcache, &rc, p, from->pub) == HL_OK);
+		    hl_verify_receipt_cached(n->sigcache, &rc, p, &from->sig) == HL_OK);
 		return HL_OK;
 	}
 	memset(rj, 0, sizeof(*rj));
@@ -726,9 +739,12 @@ node_handle_receipt(struct hl_node *n, struct peer_state *ps, struct node_frame 
 	rj->ps = ps;
 	rj->from = from;
 	rj->rc = rc;
-	memcpy(rj->pub, from->pub, sizeof(rj->pub));
+	rj->pub = from->sig;
 	rj->len = len;
 	memcpy(rj->raw, p, len);
+	/* the decoded receipt borrows its hybrid signature: from our copy now */
+	if (rc.hsig.p != NULL)
+		rj->rc.hsig.p = rj->raw + (rc.hsig.p - p);
 	rj->j.lane = HL_PREC_IMMEDIATE;
 	rj->j.run = receipt_verify;
 	rj->j.batch_ok = 1;

@@ -68,7 +68,7 @@ node_relay_receipt(struct hl_node *n, struct peer_state *ps, const struct hl_rec
 	int state;
 
 	if (to == NULL || from == NULL || from != ps || !from->have_pub ||
-	    hl_verify_receipt_cached(n->sigcache, rc, p, from->pub) != HL_OK) {
+	    hl_verify_receipt_cached(n->sigcache, rc, p, &from->sig) != HL_OK) {
 		log_warnx("link %s: receipt for another node does not verify: ignored", ps->conf->node);
 		return;
 	}
@@ -141,7 +141,10 @@ node_third_party_descriptor(struct hl_node *n, struct peer_state *via, const uin
     size_t len, const struct hl_descriptor *d)
 {
 	struct peer_state *ps = node_peer_by_name(n, d->node);
-	uint8_t pub[HL_ED25519_PUB], *copy;
+	struct hl_signer *s;
+	uint8_t *copy;
+	char why[200];
+	int r;
 
 	(void)via;
 	if (ps == NULL || ps->up || strcmp(d->node, n->cfg.node) == 0)
@@ -149,10 +152,20 @@ node_third_party_descriptor(struct hl_node *n, struct peer_state *via, const uin
 	if (ps->desc_raw != NULL && (d->epoch < ps->desc.epoch ||
 	    (ps->desc_len == len && memcmp(ps->desc_raw, p, len) == 0)))
 		return;
+	if ((s = hl_malloc(sizeof(*s))) == NULL)
+		return;
 	if (node_verify_peer_cert(n, ps, d->cert, d->cert_len) != HL_OK ||
-	    hl_verify_descriptor(d, p, hl_now_ms(), pub) != HL_OK) {
+	    hl_verify_descriptor(d, p, hl_now_ms(), s) != HL_OK) {
+		hl_free(s);
 		log_warnx("descriptor of %s relayed by %s does not verify: ignored", d->node,
 		    via->conf->node);
+		return;
+	}
+	r = node_descriptor_acceptable(n, ps, d, s, why, sizeof(why));
+	hl_free(s);
+	if (r != HL_OK) {
+		log_warnx("descriptor of %s relayed by %s refused: %s", d->node, via->conf->node,
+		    why);
 		return;
 	}
 	if ((copy = hl_malloc(len)) == NULL)
@@ -160,7 +173,7 @@ node_third_party_descriptor(struct hl_node *n, struct peer_state *via, const uin
 	memcpy(copy, p, len);
 	if (hl_store_peer_put(n->store, ps->conf->node, p, len, hl_now_ms()) != HL_OK)
 		log_warnx("cannot store the descriptor of %s", ps->conf->node);
-	if (node_peer_set_descriptor(ps, copy, len) != HL_OK)
+	if (node_peer_set_descriptor(n, ps, copy, len) != HL_OK)
 		return;
 	log_info("descriptor of %s (epoch %u) learned through %s", ps->conf->node,
 	    (unsigned)ps->desc.epoch, via->conf->node);
@@ -207,6 +220,7 @@ node_handle_relay(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 	size_t len = f->len;
 	struct hl_relay rl;
 	struct hl_envelope e;
+	struct hl_signer sgb, *sg = &sgb;
 	struct peer_state *fin;
 	struct hl_msg m;
 	char idh[33], ad[HL_AUDIT_DETAIL_MAX];
@@ -233,7 +247,8 @@ node_handle_relay(struct hl_node *n, struct peer_state *ps, struct node_frame *f
 			named = 1;
 	fin = node_peer_by_name(n, final);
 	if (strcmp(e.origin, ps->conf->node) != 0 || fin == NULL || fin == ps || !named ||
-	    hl_verify_envelope_cached(n->sigcache, &e, env, ps->pub) != HL_OK) {
+	    (node_envelope_signer(n, ps, &e, sg),
+	    hl_verify_envelope_cached(n->sigcache, &e, env, sg)) != HL_OK) {
 		snprintf(ad, sizeof(ad), "to %s: not from its origin, unknown or unnamed final "
 		    "recipient, or bad signature", final);
 		log_warnx("relay of %s from %s refused: %s", idh, ps->conf->node, ad);

@@ -34,19 +34,42 @@ witness_load(struct hl_node *n, struct peer_state *ps)
 	hl_free(raw);
 }
 
+/* A checkpoint acknowledgement's signature by ps: version 1 (Ed25519) only
+ * where its classical signatures are accepted. */
+static int
+ack_verify(const struct peer_state *ps, const uint8_t *raw, const struct hl_checkpoint_ack *a)
+{
+	uint8_t dg[64];
+
+	if (!ps->have_pub || hl_checkpoint_ack_digest(raw, a->signed_len, dg) != HL_OK)
+		return HL_ERR_AUTH;
+	if (a->version == HL_CHECKPOINT_ACK_VERSION)
+		return ps->sig.allow_classical ?
+		    hl_verify_sig(ps->pub, HL_SIGN_CHECKPOINT_ACK, dg, a->sig) : HL_ERR_DENIED;
+	return hl_signer_verify(&ps->sig, HL_SIGN_CHECKPOINT_ACK, dg, a->hsig.p, a->hsig.len);
+}
+
+static const uint8_t zero_sig[HL_HYBSIG_MAX_BYTES];
+
 static void
 send_checkpoint_ack(struct hl_node *n, struct peer_state *ps, const struct hl_checkpoint *cp,
     uint8_t result)
 {
 	struct hl_checkpoint_ack a;
 	struct hl_buf b;
-	uint8_t dg[64];
-	size_t sl;
+	uint8_t dg[64], hs[HL_HYBSIG_MAX_BYTES];
+	size_t sl, tail, hl = 0;
+	int hybrid = node_sig_version(n, ps->proto) == HL_ENVELOPE_VERSION_HYBRID;
 
 	if (!ps->up)
 		return;
 	memset(&a, 0, sizeof(a));
-	a.version = HL_CHECKPOINT_ACK_VERSION;
+	a.version = hybrid ? HL_CHECKPOINT_ACK_VERSION_HYBRID : HL_CHECKPOINT_ACK_VERSION;
+	if (hybrid) {
+		a.hsig.suite = (uint8_t)n->cfg.sig_suite;
+		a.hsig.p = zero_sig;
+		a.hsig.len = hl_hybsig_len(n->cfg.sig_suite);
+	}
 	snprintf(a.witness, sizeof(a.witness), "%s", n->cfg.node);
 	snprintf(a.origin, sizeof(a.origin), "%s", ps->conf->node);
 	a.size = cp->size;
@@ -55,14 +78,19 @@ send_checkpoint_ack(struct hl_node *n, struct peer_state *ps, const struct hl_ch
 	a.time_ms = hl_now_ms();
 	hl_buf_init(&b, HL_CHECKPOINT_ACK_MAX_BYTES);
 	/* encode with a blank signature, sign the bytes before it, fill it in */
-	if (hl_checkpoint_ack_encode(&a, &b) != HL_OK || b.len < HL_ED25519_SIG)
+	tail = hybrid ? a.hsig.len : HL_ED25519_SIG;
+	if (hl_checkpoint_ack_encode(&a, &b) != HL_OK || b.len < tail)
 		goto out;
-	sl = b.len - HL_ED25519_SIG;
+	sl = b.len - tail;
 	if (hl_checkpoint_ack_digest(b.data, sl, dg) != HL_OK ||
-	    hl_keys_sign(n->keys, HL_SIGN_CHECKPOINT_ACK, dg, b.data + sl) != HL_OK) {
+	    (hybrid ? hl_keys_hybsign(n->keys, n->cfg.sig_suite, HL_SIGN_CHECKPOINT_ACK, dg, hs,
+	    sizeof(hs), &hl) != HL_OK || hl != tail :
+	    hl_keys_sign(n->keys, HL_SIGN_CHECKPOINT_ACK, dg, b.data + sl) != HL_OK)) {
 		log_warnx("checkpoint acknowledgement to %s not signed", ps->conf->node);
 		goto out;
 	}
+	if (hybrid)
+		memcpy(b.data + sl, hs, hl);
 	if (hl_link_send(ps->link, HL_FRAME_CHECKPOINT_ACK, b.data, b.len) != HL_OK)
 		log_debug("checkpoint acknowledgement to %s not sent", ps->conf->node);
 out:
@@ -82,14 +110,13 @@ static void
 witnessed_load(struct hl_node *n, struct peer_state *ps)
 {
 	struct hl_checkpoint_ack a;
-	uint8_t *raw = NULL, dg[64];
+	uint8_t *raw = NULL;
 	size_t len = 0;
 
 	if (hl_store_witnessed_get(n->store, ps->conf->node, &raw, &len) == HL_OK &&
 	    hl_checkpoint_ack_decode(raw, len, &a) == HL_OK &&
 	    strcmp(a.witness, ps->conf->node) == 0 && strcmp(a.origin, n->cfg.node) == 0 &&
-	    (!ps->have_pub || (hl_checkpoint_ack_digest(raw, a.signed_len, dg) == HL_OK &&
-	    hl_verify_sig(ps->pub, HL_SIGN_CHECKPOINT_ACK, dg, a.sig) == HL_OK)))
+	    (!ps->have_pub || ack_verify(ps, raw, &a) == HL_OK))
 		ours_set(ps, &a);
 	hl_free(raw);
 }
@@ -104,7 +131,6 @@ node_handle_checkpoint_ack(struct hl_node *n, struct peer_state *ps, struct node
 	const uint8_t *p = f->p;
 	size_t len = f->len;
 	struct hl_checkpoint_ack a;
-	uint8_t dg[64];
 	char ad[HL_AUDIT_DETAIL_MAX], root[2 * HL_SHA256 + 1];
 	int r;
 
@@ -113,8 +139,7 @@ node_handle_checkpoint_ack(struct hl_node *n, struct peer_state *ps, struct node
 		return HL_ERR_MALFORMED;
 	}
 	if (strcmp(a.witness, ps->conf->node) != 0 || strcmp(a.origin, n->cfg.node) != 0 ||
-	    !ps->have_pub || hl_checkpoint_ack_digest(p, a.signed_len, dg) != HL_OK ||
-	    hl_verify_sig(ps->pub, HL_SIGN_CHECKPOINT_ACK, dg, a.sig) != HL_OK) {
+	    ack_verify(ps, p, &a) != HL_OK) {
 		log_warnx("link %s: checkpoint acknowledgement does not verify: dropped",
 		    ps->conf->node);
 		node_audit(n, "checkpoint-ack-invalid", NULL, ps->conf->node,
@@ -185,11 +210,48 @@ witness_keep(struct hl_node *n, struct peer_state *ps, const uint8_t *raw, size_
 	send_checkpoint_ack(n, ps, cp, HL_WITNESS_OK);
 }
 
-static void
-send_checkpoint(struct peer_state *ps, const uint8_t *raw, size_t len)
+/* A link of protocol < 5 reads version 1 checkpoints: the same tree head,
+ * signed Ed25519 alone for it. */
+static int
+classic_checkpoint(struct hl_node *n, const uint8_t *raw, size_t len, struct hl_buf *out)
 {
-	if (ps->up && hl_link_send(ps->link, HL_FRAME_CHECKPOINT, raw, len) != HL_OK)
+	struct hl_checkpoint c;
+	uint8_t d[64];
+	int r;
+
+	if ((r = hl_checkpoint_decode(raw, len, &c)) != HL_OK)
+		return r;
+	c.version = HL_CHECKPOINT_VERSION;
+	c.hsig = NULL;
+	c.hsig_len = 0;
+	c.hsig_suite = 0;
+	if ((r = hl_checkpoint_encode(&c, out)) != HL_OK ||
+	    (r = hl_checkpoint_digest(out->data, out->len - HL_ED25519_SIG, d)) != HL_OK)
+		return r;
+	return hl_keys_sign(n->keys, HL_SIGN_CHECKPOINT, d, out->data + out->len - HL_ED25519_SIG);
+}
+
+static void
+send_checkpoint(struct hl_node *n, struct peer_state *ps, const uint8_t *raw, size_t len)
+{
+	struct hl_buf b;
+
+	if (!ps->up)
+		return;
+	hl_buf_init(&b, HL_CHECKPOINT_MAX_BYTES);
+	if (len > 4 && raw[4] == HL_CHECKPOINT_VERSION_HYBRID && ps->proto < HL_LINK_PROTO_HYBRID) {
+		if (classic_checkpoint(n, raw, len, &b) != HL_OK) {
+			log_warnx("checkpoint for %s (protocol %u) not signed", ps->conf->node,
+			    ps->proto);
+			goto out;
+		}
+		raw = b.data;
+		len = b.len;
+	}
+	if (hl_link_send(ps->link, HL_FRAME_CHECKPOINT, raw, len) != HL_OK)
 		log_debug("checkpoint to %s not sent", ps->conf->node);
+out:
+	hl_buf_free(&b);
 }
 
 /* On link-up: our latest checkpoint, if any. */
@@ -200,7 +262,7 @@ node_send_last_checkpoint(struct hl_node *n, struct peer_state *ps)
 	size_t len = 0;
 
 	if (hl_store_audit_checkpoint_last(n->store, &raw, &len) == HL_OK)
-		send_checkpoint(ps, raw, len);
+		send_checkpoint(n, ps, raw, len);
 	hl_free(raw);
 }
 
@@ -218,10 +280,11 @@ node_audit_checkpoint(struct hl_node *n, uint64_t now)
 	if (n->checkpoint_refused)
 		return;
 	n->checkpoint_ms = now;
-	r = hl_store_audit_checkpoint(n->store, n->keys, n->cfg.node, now, &raw, &len);
+	r = hl_store_audit_checkpoint(n->store, n->keys, n->cfg.node, n->cfg.sig_suite, now, &raw,
+	    &len);
 	if (r == HL_OK) {
 		for (i = 0; i < n->npeers; i++)
-			send_checkpoint(&n->peers[i], raw, len);
+			send_checkpoint(n, &n->peers[i], raw, len);
 	} else if (r == HL_ERR_CORRUPT) {
 		n->checkpoint_refused = 1;
 		log_warnx("ERROR: audit checkpoint refused: the audit log does not extend the last "
@@ -249,7 +312,7 @@ node_handle_checkpoint(struct hl_node *n, struct peer_state *ps, struct node_fra
 		return HL_ERR_MALFORMED;
 	}
 	if (!ps->have_pub ||
-	    (r = hl_checkpoint_verify(p, len, ps->conf->node, ps->pub, &cp)) != HL_OK) {
+	    (r = hl_checkpoint_verify(p, len, ps->conf->node, &ps->sig, &cp)) != HL_OK) {
 		log_warnx("link %s: checkpoint does not verify: dropped", ps->conf->node);
 		node_audit(n, "checkpoint-invalid", NULL, ps->conf->node,
 		    "checkpoint not signed by the peer's node key for its name");
@@ -269,6 +332,7 @@ node_handle_checkpoint(struct hl_node *n, struct peer_state *ps, struct node_fra
 	memcpy(ps->wit_new_raw, p, len);
 	ps->wit_new_len = len;
 	ps->wit_new = cp;
+	ps->wit_new.hsig = cp.hsig != NULL ? ps->wit_new_raw + (cp.hsig - p) : NULL;
 	ps->wit_pending = 1;
 	hl_buf_init(&b, 16);
 	if (hl_consistency_req_encode(ps->wit_size, cp.size, &b) != HL_OK ||

@@ -9,9 +9,11 @@
 
 #include <jansson.h>
 
+#include "alloc.h"
 #include "apijson.h"
 #include "merkle.h"
 #include "proof.h"
+#include "seal.h"
 
 /* One entry of a proof bundle against the checkpoint c. */
 static int
@@ -107,14 +109,35 @@ check_entry(const json_t *e, size_t i, const struct hl_checkpoint *c, const char
 }
 
 int
+hl_proof_signer(const uint8_t *desc, size_t desc_len, const uint8_t pub[static HL_ED25519_PUB],
+    struct hl_signer *out)
+{
+	struct hl_descriptor d;
+	int r;
+
+	hl_signer_classical(out, pub);
+	if (desc == NULL)
+		return HL_OK;
+	if ((r = hl_descriptor_decode(desc, desc_len, &d)) != HL_OK ||
+	    (r = hl_verify_descriptor(&d, desc, d.not_before_ms, out)) != HL_OK ||
+	    memcmp(out->ed, pub, HL_ED25519_PUB) != 0) {
+		hl_signer_classical(out, pub);
+		return HL_ERR_BAD_SIGNATURE;
+	}
+	out->allow_classical = 1;
+	return HL_OK;
+}
+
+int
 hl_proof_check(const uint8_t *text, size_t len, const char *node,
     const uint8_t pub[static HL_ED25519_PUB], struct hl_checkpoint *c, size_t *nentries,
     char *err, size_t errlen)
 {
-	uint8_t cp[HL_CHECKPOINT_MAX_BYTES];
+	uint8_t cp[HL_CHECKPOINT_MAX_BYTES], *desc = NULL;
+	struct hl_signer *sg = NULL;
 	json_t *j = NULL, *ents, *v, *ts, *idv;
-	const char *cphex, *idhex = NULL;
-	size_t cplen, i, n;
+	const char *cphex, *idhex = NULL, *dhex;
+	size_t cplen, i, n, dl = 0;
 	int r = HL_ERR_MALFORMED;
 
 	memset(c, 0, sizeof(*c));
@@ -136,7 +159,25 @@ hl_proof_check(const uint8_t *text, size_t len, const char *node,
 		r = HL_ERR_MALFORMED;
 		goto out;
 	}
-	r = hl_checkpoint_verify(cp, cplen, node, pub, c);
+	v = json_object_get(j, "descriptor");
+	dhex = json_is_string(v) ? json_string_value(v) : NULL;
+	if (v != NULL && (dhex == NULL || (dl = strlen(dhex) / 2) > HL_DESCRIPTOR_MAX_BYTES ||
+	    (desc = hl_malloc(dl + 1)) == NULL ||
+	    hl_hex_decode(dhex, strlen(dhex), desc, dl, 0) != HL_OK)) {
+		snprintf(err, errlen, "the bundle's descriptor is malformed");
+		r = HL_ERR_MALFORMED;
+		goto out;
+	}
+	if ((sg = hl_malloc(sizeof(*sg))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		r = HL_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = hl_proof_signer(desc, dl, pub, sg)) != HL_OK) {
+		snprintf(err, errlen, "the bundle's descriptor is not signed by the certificate's key");
+		goto out;
+	}
+	r = hl_checkpoint_verify(cp, cplen, node, sg, c);
 	if (r == HL_ERR_AUTH) {
 		if (hl_checkpoint_decode(cp, cplen, c) != HL_OK)
 			c->node[0] = '\0';
@@ -146,7 +187,8 @@ hl_proof_check(const uint8_t *text, size_t len, const char *node,
 	}
 	if (r != HL_OK) {
 		snprintf(err, errlen, "checkpoint %s", r == HL_ERR_BAD_SIGNATURE ?
-		    "signature does not verify with the certificate's key" : "malformed");
+		    "signature does not verify with the certificate's key (and the descriptor's "
+		    "ML-DSA key)" : "malformed");
 		goto out;
 	}
 	r = HL_ERR_MALFORMED;
@@ -179,6 +221,8 @@ hl_proof_check(const uint8_t *text, size_t len, const char *node,
 	*nentries = n;
 	r = HL_OK;
 out:
+	hl_free(desc);
+	hl_free(sg);
 	json_decref(j);
 	return r;
 }

@@ -19,6 +19,14 @@
  * every entry is about it). HL_OK with the checkpoint in *c and the count
  * in *nentries; otherwise HL_ERR_MALFORMED / TOO_BIG / AUTH /
  * BAD_SIGNATURE / CRYPTO and a one-line reason in err. */
+/* A node's own signer for its checkpoints: its certificate's key pub and,
+ * when desc (its descriptor, desc_len bytes; may be NULL) verifies under
+ * that key, the ML-DSA keys it announces. Version 1 checkpoints (before
+ * hybrid signatures) stay accepted. HL_ERR_BAD_SIGNATURE when desc is
+ * given but is not the node's. */
+HL_WUR int hl_proof_signer(const uint8_t *desc, size_t desc_len,
+    const uint8_t pub[static HL_ED25519_PUB], struct hl_signer *out);
+/* The bundle may carry "descriptor" (hex): the node's, for its ML-DSA keys. */
 HL_WUR int hl_proof_check(const uint8_t *text, size_t len, const char *node,
     const uint8_t pub[static HL_ED25519_PUB], struct hl_checkpoint *c, size_t *nentries,
     char *err, size_t errlen);

@@ -17,13 +17,17 @@
 #include <stdint.h>
 
 #include "envelope.h"
+#include "hybsig.h"
 #include "errors.h"
 #include "keys.h"
 
+/* Versions 2 (Ed25519 roots) and 3 (hybrid roots, hybsig.h) batch apart. */
 enum hl_sigbatch_kind {
 	HL_SIGBATCH_ENVELOPE = 0,
 	HL_SIGBATCH_RECEIPT = 1,
-	HL_SIGBATCH_KINDS = 2,
+	HL_SIGBATCH_ENVELOPE_HYBRID = 2,
+	HL_SIGBATCH_RECEIPT_HYBRID = 3,
+	HL_SIGBATCH_KINDS = 4,
 };
 
 /* One item waiting for its signature: *raw holds the item's signed bytes
@@ -39,21 +43,24 @@ struct hl_sigbatch_item {
 struct hl_sigbatch {
 	struct hl_sigbatch_item items[HL_SIGBATCH_KINDS][HL_SIGBATCH_MAX];
 	unsigned n[HL_SIGBATCH_KINDS];
+	int suite[HL_SIGBATCH_KINDS];  /* hybrid kinds: the suite of the items held */
 };
 
 void hl_sigbatch_init(struct hl_sigbatch *b);
 /* Room for one more item of kind? (else the caller signs it alone) */
 int hl_sigbatch_has_room(const struct hl_sigbatch *b, enum hl_sigbatch_kind kind);
-/* Add an item; HL_ERR_FULL when the kind's batch is full. */
-HL_WUR int hl_sigbatch_add(struct hl_sigbatch *b, enum hl_sigbatch_kind kind,
+/* Add an item, to be signed in suite (enum hl_sig_suite; hybrid kinds
+ * only, ignored for the others); HL_ERR_FULL when the kind's batch is full
+ * or holds items of another suite. */
+HL_WUR int hl_sigbatch_add(struct hl_sigbatch *b, enum hl_sigbatch_kind kind, int suite,
     uint8_t **raw, size_t *rawlen, int *result);
 /* Sign each kind's root, append every item's block. Errors go to the
  * items' result. OUT (may be NULL): roots signed and leaves they cover. */
 void hl_sigbatch_finish(struct hl_sigbatch *b, struct hl_keys *k, uint64_t *roots,
     uint64_t *leaves);
 /* A batch of one, now: *raw gets its block (a root that is its own leaf). */
-HL_WUR int hl_sigbatch_sign_one(struct hl_keys *k, enum hl_sigbatch_kind kind, uint8_t **raw,
-    size_t *rawlen);
+HL_WUR int hl_sigbatch_sign_one(struct hl_keys *k, enum hl_sigbatch_kind kind, int suite,
+    uint8_t **raw, size_t *rawlen);
 
 /* ---- verification ---- */
 
@@ -64,11 +71,12 @@ HL_WUR int hl_sigcache_new(unsigned entries, struct hl_sigcache **out);
 void hl_sigcache_free(struct hl_sigcache *c);
 void hl_sigcache_stats(struct hl_sigcache *c, uint64_t *verified, uint64_t *hits);
 
-/* Verify a version 2 item: leaf of raw[0, signed_len), its path in bs to a
- * root, and sig over that root by pub (or a cached earlier check of the
- * same root and signature). cache may be NULL. */
+/* Verify a version 2 or 3 item: leaf of raw[0, signed_len), its path in bs
+ * to a root, and sig (siglen bytes: Ed25519 for the version 2 kinds, which
+ * s must allow, else a hybrid signature) over that root by s (or a cached
+ * earlier check of the same root, signature and keys). cache may be NULL. */
 HL_WUR int hl_sigbatch_verify(struct hl_sigcache *cache, enum hl_sigbatch_kind kind,
     const uint8_t *raw, size_t signed_len, const struct hl_batch_sig *bs,
-    const uint8_t sig[static HL_ED25519_SIG], const uint8_t pub[static HL_ED25519_PUB]);
+    const uint8_t *sig, size_t siglen, const struct hl_signer *s);
 
 #endif

@@ -273,10 +273,11 @@ HL_WUR int hl_store_audit(struct hl_store *s, const char *event,
  * or a log truncated below one, are reported). */
 HL_WUR int hl_store_audit_verify(struct hl_store *s, uint64_t *count, uint64_t *bad_seq,
     char *err, size_t errlen);
-/* The same, and each checkpoint's signature by the node key pub (from the
- * node's certificate), so that a forged checkpoint row is reported too. */
+/* The same, and each checkpoint's signature by the node's keys pub (its
+ * certificate's key, and the ML-DSA keys of its descriptor), so that a
+ * forged checkpoint row is reported too. */
 HL_WUR int hl_store_audit_verify_signed(struct hl_store *s,
-    const uint8_t pub[static HL_ED25519_PUB], uint64_t *count, uint64_t *bad_seq,
+    const struct hl_signer *pub, uint64_t *count, uint64_t *bad_seq,
     char *err, size_t errlen);
 
 /* Open read-only for offline verification (hotline audit verify). */
@@ -316,7 +317,7 @@ HL_WUR int hl_store_audit_list(struct hl_store *s, uint64_t from_seq, size_t lim
  * own transaction or a savepoint. OUT: *raw, *len: the encoded checkpoint
  * (caller frees with hl_free). */
 HL_WUR int hl_store_audit_checkpoint(struct hl_store *s, struct hl_keys *k, const char *node,
-    uint64_t now_ms, uint8_t **raw, size_t *len);
+    int sig_suite, uint64_t now_ms, uint8_t **raw, size_t *len);
 /* Our latest checkpoint. HL_ERR_NOT_FOUND if none. OUT: caller frees *raw. */
 HL_WUR int hl_store_audit_checkpoint_last(struct hl_store *s, uint8_t **raw, size_t *len);
 /* Merkle tree head over entries 1..size (size <= entries; 0: empty tree). */

@@ -472,7 +472,7 @@ struct cp_cursor {
 /* Load the next checkpoint (cc->have 0 at the end); checks its record and,
  * with pub, its signature. */
 static int
-cp_next(struct hl_store *s, struct cp_cursor *cc, const uint8_t *pub, uint64_t *bad_seq,
+cp_next(struct hl_store *s, struct cp_cursor *cc, const struct hl_signer *pub, uint64_t *bad_seq,
     char *err, size_t errlen)
 {
 	struct hl_checkpoint tmp;
@@ -510,7 +510,7 @@ cp_next(struct hl_store *s, struct cp_cursor *cc, const uint8_t *pub, uint64_t *
  * row's cached leaf against its contents, and each stored checkpoint's root
  * against the tree recomputed at its size (signature too when pub). */
 static int
-audit_verify(struct hl_store *s, const uint8_t *pub, uint64_t *count, uint64_t *bad_seq,
+audit_verify(struct hl_store *s, const struct hl_signer *pub, uint64_t *count, uint64_t *bad_seq,
     char *err, size_t errlen)
 {
 	struct hl_merkle_frontier fr;
@@ -622,7 +622,7 @@ hl_store_audit_verify(struct hl_store *s, uint64_t *count, uint64_t *bad_seq,
 }
 
 int
-hl_store_audit_verify_signed(struct hl_store *s, const uint8_t pub[static HL_ED25519_PUB],
+hl_store_audit_verify_signed(struct hl_store *s, const struct hl_signer *pub,
     uint64_t *count, uint64_t *bad_seq, char *err, size_t errlen)
 {
 	if (pub == NULL) {
@@ -829,15 +829,16 @@ out:
 /* Compute, sign and store the checkpoint over entries 1..n (inside the
  * caller's operation). */
 static int
-checkpoint_make(struct hl_store *s, struct hl_keys *k, const char *node, uint64_t now_ms,
-    struct hl_buf *out)
+checkpoint_make(struct hl_store *s, struct hl_keys *k, const char *node, int sig_suite,
+    uint64_t now_ms, struct hl_buf *out)
 {
 	struct hl_merkle_frontier f;
 	struct hl_checkpoint last, c;
 	struct hl_buf fb;
 	sqlite3_stmt *st = NULL;
-	uint8_t d[64];
+	uint8_t d[64], hs[HL_HYBSIG_MAX_BYTES];
 	uint64_t n;
+	size_t tail, hl = 0;
 	int r, have = 0;
 
 	hl_buf_init(&fb, 8 + 64 * HL_MERKLE_HASH);
@@ -866,7 +867,12 @@ checkpoint_make(struct hl_store *s, struct hl_keys *k, const char *node, uint64_
 	if ((r = audit_leaves(s, have ? last.size : 0, n, 1, NULL, &f)) != HL_OK)
 		goto out;
 	memset(&c, 0, sizeof(c));
-	c.version = HL_CHECKPOINT_VERSION;
+	c.version = hl_sig_suite_mldsa(sig_suite) > 0 ? HL_CHECKPOINT_VERSION_HYBRID :
+	    HL_CHECKPOINT_VERSION;
+	if (c.version == HL_CHECKPOINT_VERSION_HYBRID) {
+		c.hsig_suite = (uint8_t)sig_suite;
+		c.hsig_len = hl_hybsig_len(sig_suite);
+	}
 	if ((size_t)snprintf(c.node, sizeof(c.node), "%s", node) >= sizeof(c.node)) {
 		r = HL_ERR_TOO_BIG;
 		goto out;
@@ -874,11 +880,21 @@ checkpoint_make(struct hl_store *s, struct hl_keys *k, const char *node, uint64_
 	c.size = n;
 	c.time_ms = now_ms;
 	if ((r = hl_merkle_frontier_root(&f, c.root)) != HL_OK ||
-	    (r = hl_checkpoint_encode(&c, out)) != HL_OK ||
-	    (r = hl_checkpoint_digest(out->data, out->len - HL_ED25519_SIG, d)) != HL_OK ||
-	    (r = hl_keys_sign(k, HL_SIGN_CHECKPOINT, d, out->data + out->len -
-	    HL_ED25519_SIG)) != HL_OK ||
-	    (r = hl_merkle_frontier_encode(&f, &fb)) != HL_OK)
+	    (r = hl_checkpoint_encode(&c, out)) != HL_OK)
+		goto out;
+	tail = c.version == HL_CHECKPOINT_VERSION ? HL_ED25519_SIG : c.hsig_len;
+	if ((r = hl_checkpoint_digest(out->data, out->len - tail, d)) != HL_OK)
+		goto out;
+	if (c.version == HL_CHECKPOINT_VERSION)
+		r = hl_keys_sign(k, HL_SIGN_CHECKPOINT, d, out->data + out->len - tail);
+	else if ((r = hl_keys_hybsign(k, sig_suite, HL_SIGN_CHECKPOINT, d, hs, sizeof(hs),
+	    &hl)) == HL_OK && hl != tail)
+		r = HL_ERR_INTERNAL;
+	if (r != HL_OK)
+		goto out;
+	if (c.version != HL_CHECKPOINT_VERSION)
+		memcpy(out->data + out->len - tail, hs, hl);
+	if ((r = hl_merkle_frontier_encode(&f, &fb)) != HL_OK)
 		goto out;
 	st = ST(ST_CP_INSERT);
 	if ((r = store_bind_u64(s, st, 1, n)) != HL_OK ||
@@ -897,7 +913,7 @@ out:
 
 int
 hl_store_audit_checkpoint(struct hl_store *s, struct hl_keys *k, const char *node,
-    uint64_t now_ms, uint8_t **raw, size_t *len)
+    int sig_suite, uint64_t now_ms, uint8_t **raw, size_t *len)
 {
 	struct hl_buf b;
 	int r, mode = 0;
@@ -913,7 +929,7 @@ hl_store_audit_checkpoint(struct hl_store *s, struct hl_keys *k, const char *nod
 	hl_buf_init(&b, HL_CHECKPOINT_MAX_BYTES);
 	if ((r = store_op_begin(s, &mode)) != HL_OK)
 		goto out;
-	r = checkpoint_make(s, k, node, now_ms, &b);
+	r = checkpoint_make(s, k, node, sig_suite, now_ms, &b);
 	if ((r = store_op_end(s, mode, r)) != HL_OK)
 		goto out;
 	*raw = hl_buf_steal(&b, len);

@@ -180,7 +180,8 @@ main(int argc, char **argv)
 	fclose(f);
 	der = NULL;
 	derlen = i2d_X509(x, &der);
-	if (hl_seal_descriptor(keys, cfg.node, der, (size_t)derlen, now, 3600000, &desc, &dlen) != HL_OK)
+	if (hl_seal_descriptor(keys, cfg.node, der, (size_t)derlen, now, 3600000, HL_SUITE_ED25519,
+	    NULL, 0, &desc, &dlen) != HL_OK)
 		die("descriptor");
 
 	ctx = SSL_CTX_new(TLS_client_method());

@@ -33,6 +33,20 @@
 
 
 
+
+/* A signer of Ed25519 key pub whose classical signatures are accepted (a
+ * copy per call, kept in a small ring for the calls of one assertion). */
+static const struct hl_signer *
+csig(const uint8_t *pub)
+{
+	static struct hl_signer ring[4];
+	static unsigned next;
+	struct hl_signer *s = &ring[next++ % 4];
+
+	hl_signer_classical(s, pub);
+	return s;
+}
+
 static void
 unhex(const char *s, uint8_t *out, size_t n)
 {
@@ -651,10 +665,10 @@ test_checkpoint_codec(void **state)
 	assert_int_equal(b2.len, len);
 	assert_memory_equal(b2.data, b.data, len);
 	hl_buf_free(&b2);
-	assert_int_equal(hl_checkpoint_verify(b.data, len, "JPN/node-1", pub, &c2), HL_OK);
-	assert_int_equal(hl_checkpoint_verify(b.data, len, NULL, pub, &c2), HL_OK);
-	assert_int_equal(hl_checkpoint_verify(b.data, len, "KOR/node-1", pub, &c2), HL_ERR_AUTH);
-	assert_int_equal(hl_checkpoint_verify(b.data, len, "JPN/node-1", pub2, &c2),
+	assert_int_equal(hl_checkpoint_verify(b.data, len, "JPN/node-1", csig(pub), &c2), HL_OK);
+	assert_int_equal(hl_checkpoint_verify(b.data, len, NULL, csig(pub), &c2), HL_OK);
+	assert_int_equal(hl_checkpoint_verify(b.data, len, "KOR/node-1", csig(pub), &c2), HL_ERR_AUTH);
+	assert_int_equal(hl_checkpoint_verify(b.data, len, "JPN/node-1", csig(pub2), &c2),
 	    HL_ERR_BAD_SIGNATURE);
 	/* the digest is domain-separated from the other objects */
 	assert_int_equal(hl_checkpoint_digest(b.data, c.signed_len, d), HL_OK);
@@ -669,7 +683,7 @@ test_checkpoint_codec(void **state)
 	for (i = 0; i < len; i++) {
 		for (bit = 0; bit < 8; bit++) {
 			copy[i] ^= (uint8_t)(1u << bit);
-			assert_int_not_equal(hl_checkpoint_verify(copy, len, "JPN/node-1", pub, &c2),
+			assert_int_not_equal(hl_checkpoint_verify(copy, len, "JPN/node-1", csig(pub), &c2),
 			    HL_OK);
 			copy[i] ^= (uint8_t)(1u << bit);
 		}
@@ -693,7 +707,7 @@ test_checkpoint_codec(void **state)
 	/* signed in another context: refused */
 	hl_buf_free(&b);
 	make_checkpoint(pk, HL_SIGN_AUDIT, &b);
-	assert_int_equal(hl_checkpoint_verify(b.data, b.len, NULL, pub, &c2),
+	assert_int_equal(hl_checkpoint_verify(b.data, b.len, NULL, csig(pub), &c2),
 	    HL_ERR_BAD_SIGNATURE);
 	hl_buf_free(&b);
 	/* encode refuses what decode would refuse */
@@ -879,7 +893,7 @@ expect_sverify(struct sfx *f, int use_pub, int want, uint64_t want_bad, const ch
 
 	sopen(f);
 	if (use_pub)
-		r = hl_store_audit_verify_signed(f->s, f->pub, &cnt, &bad, err, sizeof(err));
+		r = hl_store_audit_verify_signed(f->s, csig(f->pub), &cnt, &bad, err, sizeof(err));
 	else
 		r = hl_store_audit_verify(f->s, &cnt, &bad, err, sizeof(err));
 	if (r != want || (want_msg != NULL && strcmp(err, want_msg) != 0))
@@ -909,7 +923,7 @@ test_store_checkpoints_and_proofs(void **state)
 	live = hl_alloc_live();
 	sopen(f);
 	/* empty log: nothing to sign; the empty root */
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 5, &raw, &len),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 5, &raw, &len),
 	    HL_ERR_NOT_FOUND);
 	assert_null(raw);
 	assert_int_equal(hl_store_audit_checkpoint_last(f->s, &raw, &len), HL_ERR_NOT_FOUND);
@@ -917,9 +931,9 @@ test_store_checkpoints_and_proofs(void **state)
 	unhex(ct_roots[0], root10, H);
 	assert_memory_equal(root, root10, H);
 	add_entries(f->s, 1, 10, 0);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 1000, &raw, &len),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 1000, &raw, &len),
 	    HL_OK);
-	assert_int_equal(hl_checkpoint_verify(raw, len, "JPN/node-1", f->pub, &c10), HL_OK);
+	assert_int_equal(hl_checkpoint_verify(raw, len, "JPN/node-1", csig(f->pub), &c10), HL_OK);
 	assert_true(c10.size == 10 && c10.time_ms == 1000);
 	leaves_of(f->s, 10, leaves);
 	assert_int_equal(hl_merkle_root((const uint8_t (*)[H])leaves, 10, root10), HL_OK);
@@ -927,7 +941,7 @@ test_store_checkpoints_and_proofs(void **state)
 	assert_int_equal(hl_store_audit_root(f->s, 10, root), HL_OK);
 	assert_memory_equal(root, root10, H);
 	/* no growth: nothing new, the last one is still there */
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 2000, &raw2, &len2),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 2000, &raw2, &len2),
 	    HL_ERR_EXISTS);
 	assert_null(raw2);
 	assert_int_equal(hl_store_audit_checkpoint_last(f->s, &raw2, &len2), HL_OK);
@@ -937,10 +951,10 @@ test_store_checkpoints_and_proofs(void **state)
 	/* grow inside a caller's batch: the checkpoint joins it */
 	assert_int_equal(hl_store_begin(f->s), HL_OK);
 	add_entries(f->s, 11, 25, 0);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 3000, &raw2, &len2),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 3000, &raw2, &len2),
 	    HL_OK);
 	assert_int_equal(hl_store_commit(f->s), HL_OK);
-	assert_int_equal(hl_checkpoint_verify(raw2, len2, "JPN/node-1", f->pub, &c25), HL_OK);
+	assert_int_equal(hl_checkpoint_verify(raw2, len2, "JPN/node-1", csig(f->pub), &c25), HL_OK);
 	assert_true(c25.size == 25);
 	HL_FREE(raw2);
 	leaves_of(f->s, 25, leaves);
@@ -976,10 +990,10 @@ test_store_checkpoints_and_proofs(void **state)
 	assert_int_equal(hl_store_audit_consistency(f->s, 20, 10, proof, &plen), HL_ERR_INVALID);
 	assert_int_equal(hl_store_audit_consistency(f->s, 10, 26, proof, &plen), HL_ERR_INVALID);
 	assert_int_equal(hl_store_audit_root(f->s, 26, root), HL_ERR_INVALID);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "bad name", 1, &raw2, &len2),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "bad name", HL_SUITE_ED25519, 1, &raw2, &len2),
 	    HL_ERR_EXISTS);   /* nothing new: checked before the name is encoded */
 	add_entries(f->s, 26, 26, 0);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "bad name", 1, &raw2, &len2),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "bad name", HL_SUITE_ED25519, 1, &raw2, &len2),
 	    HL_ERR_MALFORMED);
 	assert_null(raw2);
 	/* entries by envelope id */
@@ -1004,7 +1018,7 @@ test_store_checkpoints_and_proofs(void **state)
 	/* read-only: proofs yes, new checkpoints no */
 	assert_int_equal(hl_store_open_readonly(f->path, &f->s, err, sizeof(err)), HL_OK);
 	assert_int_equal(hl_store_audit_inclusion(f->s, 3, 25, proof, &plen), HL_OK);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 9, &raw2, &len2),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 9, &raw2, &len2),
 	    HL_ERR_DENIED);
 	sclose(f);
 	hl_free(raw);
@@ -1026,10 +1040,10 @@ build_with_twin(struct sfx *f)
 	rm_db(f->path2);
 	sopen(f);
 	add_entries(f->s, 1, 10, 0);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 1, &raw, &len), HL_OK);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 1, &raw, &len), HL_OK);
 	HL_FREE(raw);
 	add_entries(f->s, 11, 20, 0);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 2, &raw, &len), HL_OK);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 2, &raw, &len), HL_OK);
 	HL_FREE(raw);
 	sclose(f);
 	assert_int_equal(hl_store_open(f->path2, &t, err, sizeof(err)), HL_OK);
@@ -1065,7 +1079,7 @@ test_store_rewrite_detected(void **state)
 	    "size 20 covers entries up to 20 but the log ends at entry 19");
 	/* and a new checkpoint is refused rather than signing the shorter log */
 	sopen(f);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 3, &raw, &len),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 3, &raw, &len),
 	    HL_ERR_CORRUPT);
 	sclose(f);
 	/* the whole chain rewritten from entry 15 on, hashes and head fixed up:
@@ -1080,7 +1094,7 @@ test_store_rewrite_detected(void **state)
 	raw_exec(f->path, "DELETE FROM audit_checkpoints WHERE size = 20");
 	sopen(f);
 	add_entries(f->s, 21, 21, 0);   /* so that the node (unknowingly) signs 21 */
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 3, &raw, &len),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 3, &raw, &len),
 	    HL_OK);
 	HL_FREE(raw);
 	sclose(f);
@@ -1127,7 +1141,7 @@ test_store_rewrite_detected(void **state)
 	raw_exec(f->path, "UPDATE audit_checkpoints SET frontier = x'00' WHERE size = 20");
 	sopen(f);
 	add_entries(f->s, 21, 21, 0);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 3, &raw, &len),
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 3, &raw, &len),
 	    HL_ERR_CORRUPT);
 	assert_non_null(strstr(hl_store_errmsg(f->s), "frontier"));
 	sclose(f);
@@ -1174,8 +1188,8 @@ test_store_migrate_v1(void **state)
 	assert_true(cnt == 12);
 	/* old rows have no cached leaf: computed from their contents */
 	add_entries(f->s, 13, 20, 0);
-	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", 1, &raw, &len), HL_OK);
-	assert_int_equal(hl_checkpoint_verify(raw, len, "JPN/node-1", f->pub, &c), HL_OK);
+	assert_int_equal(hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, 1, &raw, &len), HL_OK);
+	assert_int_equal(hl_checkpoint_verify(raw, len, "JPN/node-1", csig(f->pub), &c), HL_OK);
 	leaves_of(f->s, 20, leaves);
 	assert_int_equal(hl_merkle_root((const uint8_t (*)[H])leaves, 20, root), HL_OK);
 	assert_memory_equal(root, c.root, H);
@@ -1263,7 +1277,7 @@ test_store_alloc_failures(void **state)
 	live = hl_alloc_live();
 	for (i = 1; i < 200 && !done; i++) {
 		hl_alloc_fail_at(i);
-		r = hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", i, &raw, &len);
+		r = hl_store_audit_checkpoint(f->s, f->k, "JPN/node-1", HL_SUITE_ED25519, i, &raw, &len);
 		hl_alloc_fail_at(0);
 		if (r == HL_OK) {
 			HL_FREE(raw);

@@ -36,6 +36,20 @@ struct node {
 	size_t cert_len;
 };
 
+
+/* A signer of Ed25519 key pub whose classical signatures are accepted (a
+ * copy per call, kept in a small ring for the calls of one assertion). */
+static const struct hl_signer *
+csig(const uint8_t *pub)
+{
+	static struct hl_signer ring[4];
+	static unsigned next;
+	struct hl_signer *s = &ring[next++ % 4];
+
+	hl_signer_classical(s, pub);
+	return s;
+}
+
 static char tmpdir[256];
 static struct node na = { .name = "JPN/tokyo-1" };
 static struct node nb = { .name = "KOR/seoul-1" };
@@ -498,8 +512,8 @@ test_batch_signatures(void **state)
 		assert_memory_equal(e[j].id, id[j], HL_ID_BYTES);
 		/* alone, without the cache; then through it */
 		assert_int_equal(hl_verify_envelope(&e[j], raw[j], na.pub), HL_OK);
-		assert_int_equal(hl_verify_envelope_cached(cache, &e[j], raw[j], na.pub), HL_OK);
-		assert_int_equal(hl_verify_envelope_cached(cache, &e[j], raw[j], nb.pub),
+		assert_int_equal(hl_verify_envelope_cached(cache, &e[j], raw[j], csig(na.pub)), HL_OK);
+		assert_int_equal(hl_verify_envelope_cached(cache, &e[j], raw[j], csig(nb.pub)),
 		    HL_ERR_BAD_SIGNATURE);
 		assert_int_equal(hl_open_envelope(nb.keys, &e[j], raw[j], nb.name, &pt, &ptlen),
 		    HL_OK);
@@ -514,7 +528,7 @@ test_batch_signatures(void **state)
 		assert_int_equal(hl_receipt_decode(rr[i], rl[i], &rd), HL_OK);
 		assert_int_equal(rd.version, HL_RECEIPT_VERSION_BATCH);
 		assert_int_equal(rd.bs.count, 3);
-		assert_int_equal(hl_verify_receipt_cached(cache, &rd, rr[i], na.pub), HL_OK);
+		assert_int_equal(hl_verify_receipt_cached(cache, &rd, rr[i], csig(na.pub)), HL_OK);
 		assert_int_equal(hl_verify_receipt(&rd, rr[i], nb.pub), HL_ERR_BAD_SIGNATURE);
 	}
 	/* a path moved to another leaf, or another leaf's index, fails */
@@ -529,12 +543,12 @@ test_batch_signatures(void **state)
 	x = e[0];
 	assert_int_equal(hl_receipt_decode(rr[0], rl[0], &rd), HL_OK);
 	memcpy(x.sig, rd.sig, HL_ED25519_SIG);
-	assert_int_equal(hl_verify_envelope_cached(cache, &x, raw[0], na.pub),
+	assert_int_equal(hl_verify_envelope_cached(cache, &x, raw[0], csig(na.pub)),
 	    HL_ERR_BAD_SIGNATURE);
 	/* the cache never accepts a cached root under other signature bytes */
 	x = e[0];
 	x.sig[5] ^= 0x40;
-	assert_int_equal(hl_verify_envelope_cached(cache, &x, raw[0], na.pub),
+	assert_int_equal(hl_verify_envelope_cached(cache, &x, raw[0], csig(na.pub)),
 	    HL_ERR_BAD_SIGNATURE);
 	/* every single-bit flip of a batch-signed envelope is rejected by
 	 * the decoder or the signature check; every truncation by the decoder */
@@ -544,7 +558,7 @@ test_batch_signatures(void **state)
 		memcpy(m, raw[3], len[3]);
 		m[i / 8] ^= (uint8_t)(1u << (i % 8));
 		if (hl_envelope_decode(m, len[3], &x) == HL_OK)
-			assert_int_not_equal(hl_verify_envelope_cached(cache, &x, m, na.pub), HL_OK);
+			assert_int_not_equal(hl_verify_envelope_cached(cache, &x, m, csig(na.pub)), HL_OK);
 	}
 	for (i = 0; i < len[3]; i++)
 		assert_int_not_equal(hl_envelope_decode(raw[3], i, &x), HL_OK);
@@ -605,8 +619,8 @@ test_batch_of_one(void **state)
 	assert_non_null(b);
 	hl_sigbatch_init(b);
 	for (i = 0; i < HL_SIGBATCH_MAX; i++)
-		assert_int_equal(hl_sigbatch_add(b, HL_SIGBATCH_ENVELOPE, &p, &pl, &res), HL_OK);
-	assert_int_equal(hl_sigbatch_add(b, HL_SIGBATCH_ENVELOPE, &p, &pl, &res), HL_ERR_FULL);
+		assert_int_equal(hl_sigbatch_add(b, HL_SIGBATCH_ENVELOPE, 0, &p, &pl, &res), HL_OK);
+	assert_int_equal(hl_sigbatch_add(b, HL_SIGBATCH_ENVELOPE, 0, &p, &pl, &res), HL_ERR_FULL);
 	assert_false(hl_sigbatch_has_room(b, HL_SIGBATCH_ENVELOPE));
 	assert_true(hl_sigbatch_has_room(b, HL_SIGBATCH_RECEIPT));
 	hl_free(b);
@@ -676,7 +690,8 @@ static void
 test_descriptor_sign_verify(void **state)
 {
 	struct hl_descriptor d;
-	uint8_t *raw = NULL, pub[HL_ED25519_PUB];
+	uint8_t *raw = NULL;
+	struct hl_signer sgd;
 	const uint8_t *kp;
 	size_t len = 0, kl, i;
 	uint32_t ep;
@@ -684,7 +699,7 @@ test_descriptor_sign_verify(void **state)
 
 	(void)state;
 	assert_int_equal(hl_seal_descriptor(nb.keys, nb.name, nb.cert, nb.cert_len, now, 60000,
-	    &raw, &len), HL_OK);
+	    HL_SUITE_ED25519, NULL, 0, &raw, &len), HL_OK);
 	assert_int_equal(hl_descriptor_decode(raw, len, &d), HL_OK);
 	assert_string_equal(d.node, nb.name);
 	assert_int_equal(d.epoch, 1);
@@ -695,25 +710,26 @@ test_descriptor_sign_verify(void **state)
 	assert_int_equal(hl_keys_kem_current(nb.keys, HL_SUITE_X25519, &ep, &kp, &kl), HL_OK);
 	assert_int_equal(d.keys[0].len, kl);
 	assert_memory_equal(d.keys[0].pub, kp, kl);
-	assert_int_equal(hl_verify_descriptor(&d, raw, now + 1, pub), HL_OK);
-	assert_memory_equal(pub, nb.pub, HL_ED25519_PUB);
-	assert_int_equal(hl_verify_descriptor(&d, raw, now - 1, pub), HL_ERR_EXPIRED);
-	assert_int_equal(hl_verify_descriptor(&d, raw, now + 60001, pub), HL_ERR_EXPIRED);
+	assert_int_equal(hl_verify_descriptor(&d, raw, now + 1, &sgd), HL_OK);
+	assert_memory_equal(sgd.ed, nb.pub, HL_ED25519_PUB);
+	assert_int_equal(sgd.npk, 0);
+	assert_int_equal(hl_verify_descriptor(&d, raw, now - 1, &sgd), HL_ERR_EXPIRED);
+	assert_int_equal(hl_verify_descriptor(&d, raw, now + 60001, &sgd), HL_ERR_EXPIRED);
 	for (i = 0; i < HL_ED25519_PUB; i++)
-		assert_int_equal(pub[i], 0);
+		assert_int_equal(sgd.ed[i], 0);
 	/* tampering anywhere is refused */
 	for (i = 0; i < len; i += 7) {
 		raw[i] ^= 0x10;
 		if (hl_descriptor_decode(raw, len, &d) == HL_OK)
-			assert_int_not_equal(hl_verify_descriptor(&d, raw, now + 1, pub), HL_OK);
+			assert_int_not_equal(hl_verify_descriptor(&d, raw, now + 1, &sgd), HL_OK);
 		raw[i] ^= 0x10;
 	}
 	hl_free(raw);
 	/* signed by b, but carrying c's certificate */
 	assert_int_equal(hl_seal_descriptor(nb.keys, nb.name, nc.cert, nc.cert_len, now, 60000,
-	    &raw, &len), HL_OK);
+	    HL_SUITE_ED25519, NULL, 0, &raw, &len), HL_OK);
 	assert_int_equal(hl_descriptor_decode(raw, len, &d), HL_OK);
-	assert_int_equal(hl_verify_descriptor(&d, raw, now + 1, pub), HL_ERR_BAD_SIGNATURE);
+	assert_int_equal(hl_verify_descriptor(&d, raw, now + 1, &sgd), HL_ERR_BAD_SIGNATURE);
 	hl_free(raw);
 	/* a certificate that is not DER */
 	{
@@ -721,9 +737,9 @@ test_descriptor_sign_verify(void **state)
 
 		memset(junk, 0x30, sizeof(junk));
 		assert_int_equal(hl_seal_descriptor(nb.keys, nb.name, junk, sizeof(junk), now,
-		    60000, &raw, &len), HL_OK);
+		    60000, HL_SUITE_ED25519, NULL, 0, &raw, &len), HL_OK);
 		assert_int_equal(hl_descriptor_decode(raw, len, &d), HL_OK);
-		assert_int_equal(hl_verify_descriptor(&d, raw, now + 1, pub), HL_ERR_MALFORMED);
+		assert_int_equal(hl_verify_descriptor(&d, raw, now + 1, &sgd), HL_ERR_MALFORMED);
 		hl_free(raw);
 	}
 }
