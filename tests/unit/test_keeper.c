@@ -315,7 +315,7 @@ test_handle_refuses(void **state)
 {
 	struct hl_keys *k = NULL;
 	struct hl_buf resp;
-	uint8_t m[66];
+	uint8_t m[67];
 	char err[512];
 
 	(void)state;
@@ -325,7 +325,7 @@ test_handle_refuses(void **state)
 	m[0] = HL_KEEPER_SIGN;
 	m[1] = HL_SIGN_AUDIT;
 	hl_buf_init(&resp, HL_KEEPER_MSG_MAX);
-	assert_int_equal(hl_keeper_handle(k, kem_dir, m, sizeof(m), &resp), HL_OK);
+	assert_int_equal(hl_keeper_handle(k, kem_dir, m, 66, &resp), HL_OK);
 	/* status only, no signature */
 	assert_int_equal(resp.len, 4);
 	assert_int_equal((int32_t)(((uint32_t)resp.data[0] << 24) | ((uint32_t)resp.data[1] << 16) |
@@ -333,7 +333,7 @@ test_handle_refuses(void **state)
 	hl_buf_free(&resp);
 	m[1] = HL_SIGN_ENVELOPE;
 	hl_buf_init(&resp, HL_KEEPER_MSG_MAX);
-	assert_int_equal(hl_keeper_handle(k, kem_dir, m, sizeof(m), &resp), HL_OK);
+	assert_int_equal(hl_keeper_handle(k, kem_dir, m, 66, &resp), HL_OK);
 	assert_int_equal(resp.len, 4 + HL_ED25519_SIG);
 	assert_int_equal(resp.data[3], 0);
 	hl_buf_free(&resp);
