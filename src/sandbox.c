@@ -175,9 +175,10 @@ static const char *const keeper_calls[] = {
 	 * generation and log lines */
 	"getrandom", "getpid", "clock_gettime", "gettimeofday",
 	/* rotation: write a new key file (openat restricted below) and sync it,
-	 * an ML-DSA key's renamed over the old one; erasure: unlink old ones */
+	 * an ML-DSA key's renamed over the old one; erasure: unlink old ones;
+	 * geteuid: keys.c give_to_owner asks it for every new key file */
 	"close", "fsync", "unlink", "unlinkat", "fstat", "newfstatat",
-	"rename", "renameat", "renameat2",
+	"rename", "renameat", "renameat2", "geteuid",
 	"rt_sigreturn", "exit", "exit_group",
 };
 
