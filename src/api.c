@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "envelope.h"
 #include "http.h"
+#include "hybsig.h"
 #include "log.h"
 #include "node.h"
 #include "revoke.h"
@@ -924,16 +925,45 @@ handle_audit_verify(struct hl_api *a, struct evhttp_request *req)
 	}
 }
 
+/* "signing_keys": our ML-DSA key pairs, and whether we sign with each. */
+static json_t *
+sig_keys_json(struct hl_api *a, int *suite)
+{
+	struct hl_sigkey_info si[4];
+	json_t *arr, *k;
+	size_t n = 0, i;
+	char fp[65];
+
+	*suite = HL_SUITE_ED25519;
+	if (hl_node_sig_keys(a->node, si, 4, &n, suite) != HL_OK || (arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		hl_hex_encode(si[i].fp, sizeof(si[i].fp), fp);
+		k = json_pack("{s:s, s:s, s:o, s:b}", "suite", si[i].param == HL_MLDSA_87 ?
+		    "ml-dsa-87" : "ml-dsa-65", "sha256", fp, "created",
+		    hl_apijson_time(si[i].created_ms), "signing",
+		    hl_sig_suite_mldsa(*suite) == si[i].param);
+		if (k == NULL || json_array_append_new(arr, k) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 static void
 handle_keys(struct hl_api *a, struct evhttp_request *req)
 {
 	struct hl_kem_info info[64];
-	json_t *arr = NULL, *k;
+	json_t *arr = NULL, *k, *sig = NULL;
 	size_t n = 0, i;
 	uint64_t next = 0;
 	uint32_t cur = 0;
+	int suite = HL_SUITE_ED25519;
 
-	if (hl_node_keys(a->node, info, 64, &n, &next) != HL_OK || (arr = json_array()) == NULL) {
+	if (hl_node_keys(a->node, info, 64, &n, &next) != HL_OK || (arr = json_array()) == NULL ||
+	    (sig = sig_keys_json(a, &suite)) == NULL) {
+		json_decref(arr);
 		hl_http_reply_error(req, 500, "internal", "cannot list keys");
 		return;
 	}
@@ -946,15 +976,17 @@ handle_keys(struct hl_api *a, struct evhttp_request *req)
 		    "current", info[i].epoch == cur);
 		if (k == NULL || json_array_append_new(arr, k) != 0) {
 			json_decref(arr);
+			json_decref(sig);
 			hl_http_reply_error(req, 500, "internal", "out of memory");
 			return;
 		}
 	}
-	hl_http_reply_json(req, 200, json_pack("{s:I, s:s, s:o, s:I, s:I, s:o}",
+	hl_http_reply_json(req, 200, json_pack("{s:I, s:s, s:o, s:I, s:I, s:o, s:s, s:o}",
 	    "current_epoch", (json_int_t)cur, "suite", hl_suite_name(a->cfg->suite),
 	    "next_rotation", hl_apijson_time(next),
 	    "rotate_every_s", (json_int_t)a->cfg->kem_rotate_s,
-	    "keep_at_most_s", (json_int_t)a->cfg->kem_keep_s, "keys", arr));
+	    "keep_at_most_s", (json_int_t)a->cfg->kem_keep_s, "keys", arr,
+	    "signature_suite", hl_sig_suite_name(suite), "signing_keys", sig));
 }
 
 static void
@@ -973,6 +1005,48 @@ handle_keys_rotate(struct hl_api *a, const struct hl_operator_conf *op,
 	if (hl_store_audit(a->store, "kem-rotate-requested", NULL, op->name, "by operator",
 	    hl_now_ms()) != HL_OK)
 		log_warnx("audit: cannot record the rotation request");
+	handle_keys(a, req);
+}
+
+/* POST /api/v1/keys/rotate-sig: body none, {} or {"param": 65|87} (none:
+ * the key of the suite the node signs with, ML-DSA-65 while Ed25519 alone). */
+static void
+handle_keys_rotate_sig(struct hl_api *a, const struct hl_operator_conf *op,
+    struct evhttp_request *req, const uint8_t *body, size_t len)
+{
+	json_t *o = NULL, *v;
+	json_int_t param = 0;
+	char err[256], ad[64];
+	int r;
+
+	err[0] = '\0';
+	if (len > 0) {
+		if (hl_apijson_load_object(body, len, 256, &o, err, sizeof(err)) != HL_OK) {
+			hl_http_reply_error(req, 400, "bad_request", "%s", err);
+			return;
+		}
+		v = json_object_get(o, "param");
+		if (json_object_size(o) != (v != NULL ? 1u : 0u) || (v != NULL &&
+		    (!json_is_integer(v) || (json_integer_value(v) != HL_MLDSA_65 &&
+		    json_integer_value(v) != HL_MLDSA_87)))) {
+			json_decref(o);
+			hl_http_reply_error(req, 400, "bad_request", "expected {\"param\": 65|87}");
+			return;
+		}
+		if (v != NULL)
+			param = json_integer_value(v);
+		json_decref(o);
+	}
+	if ((r = hl_node_rotate_sig(a->node, (int)param, err, sizeof(err))) != HL_OK) {
+		hl_http_reply_error(req, 500, "internal", "rotation failed: %s",
+		    err[0] != '\0' ? err : hl_strerror(r));
+		return;
+	}
+	snprintf(ad, sizeof(ad), "by operator, ml-dsa-%s", param != 0 ?
+	    (param == HL_MLDSA_87 ? "87" : "65") : "default");
+	if (hl_store_audit(a->store, "sig-key-rotate-requested", NULL, op->name, ad,
+	    hl_now_ms()) != HL_OK)
+		log_warnx("audit: cannot record the signing key rotation request");
 	handle_keys(a, req);
 }
 
@@ -1450,6 +1524,12 @@ r_keys_rotate(struct hl_http_req *x)
 }
 
 static void
+r_keys_rotate_sig(struct hl_http_req *x)
+{
+	handle_keys_rotate_sig(x->arg, x->op, x->req, x->body, x->body_len);
+}
+
+static void
 r_tracks(struct hl_http_req *x)
 {
 	handle_tracks(x->arg, x->op, x->req, x->query);
@@ -1494,6 +1574,8 @@ static const struct hl_http_route api_routes[] = {
 	{ HL_HTTP_GET, "/api/v1/keys", r_keys, A, 0, NULL, HL_HTTP_DUTY },
 	/* a body (JSON) is taken and ignored, as before the route table */
 	{ HL_HTTP_POST, "/api/v1/keys/rotate", r_keys_rotate, A | B, 0, NULL, HL_HTTP_ADMIN },
+	{ HL_HTTP_POST, "/api/v1/keys/rotate-sig", r_keys_rotate_sig, A | B, 256, NULL,
+	    HL_HTTP_ADMIN },
 	{ HL_HTTP_POST, "/api/v1/revocations", r_revoke, A | B, HL_REVOKE_MAX_BYTES,
 	    "application/octet-stream", HL_HTTP_ADMIN },
 	{ HL_HTTP_GET, "/api/v1/revocations", r_revocations, A, 0, NULL, HL_HTTP_DUTY },

@@ -191,20 +191,40 @@ hl_cli_revoke(struct hl_cli *c, int argc, char **argv)
 const char hl_cli_keys_usage[] =
     "usage: hotline keys list [--json]\n"
     "       hotline keys rotate [--json]\n"
+    "       hotline keys rotate-sig [--param 65|87] [--json]\n"
     "\n"
     "list: the KEM key pairs this node holds (suite, epoch, created), the current\n"
     "epoch and when the next scheduled rotation is due. Old epochs are erased\n"
     "once every linked peer has adopted the new keys, and after kem_keep at most.\n"
+    "Then the signature suite the node signs with and its ML-DSA signing keys\n"
+    "(ml-dsa-65, ml-dsa-87: SHA-256 of the public key, created).\n"
     "rotate: make a new epoch now (admin only) and send the new descriptor to\n"
-    "every linked peer; prints the resulting list.\n";
+    "every linked peer; prints the resulting list.\n"
+    "rotate-sig: replace the ML-DSA signing key of --param (default: the one\n"
+    "the node signs with, ml-dsa-65 while it signs with Ed25519 alone; admin\n"
+    "only) and send the new descriptor to every linked peer; prints the list.\n";
+
+/* "keys rotate-sig": the request body. OUT: *body (caller decrefs). */
+static int
+keys_rotate_sig_body(const char *param, json_t **body)
+{
+	*body = NULL;
+	if (param != NULL && strcmp(param, "65") != 0 && strcmp(param, "87") != 0)
+		return hl_cli_fail(EX_USAGE, "keys rotate-sig: --param must be 65 or 87");
+	*body = param != NULL ? json_pack("{s:i}", "param", param[0] == '6' ? 65 : 87) :
+	    json_object();
+	return *body != NULL ? EX_OK : hl_cli_fail(EX_FAIL, "out of memory");
+}
 
 int
 hl_cli_keys(struct hl_cli *c, int argc, char **argv)
 {
-	int json = 0, help, npos, rc, rotate;
-	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { NULL, 0, NULL, NULL } };
+	int json = 0, help, npos, rc, rotate, rotate_sig;
+	const char *param = NULL;
+	struct hl_cli_opt opts[] = { { "json", 0, NULL, &json }, { "param", 1, &param, NULL },
+	    { NULL, 0, NULL, NULL } };
 	char *pos[1];
-	json_t *resp = NULL, *keys, *k;
+	json_t *resp = NULL, *body = NULL, *keys, *k;
 	size_t i;
 
 	if ((rc = hl_cli_opts("keys", argc, argv, opts, &help, pos, 1, &npos)) != EX_OK)
@@ -213,11 +233,21 @@ hl_cli_keys(struct hl_cli *c, int argc, char **argv)
 		fputs(hl_cli_keys_usage, stdout);
 		return EX_OK;
 	}
-	if (npos != 1 || (strcmp(pos[0], "list") != 0 && strcmp(pos[0], "rotate") != 0))
-		return hl_cli_fail(EX_USAGE, "keys: expected \"list\" or \"rotate\" (see hotline keys --help)");
+	if (npos != 1 || (strcmp(pos[0], "list") != 0 && strcmp(pos[0], "rotate") != 0 &&
+	    strcmp(pos[0], "rotate-sig") != 0))
+		return hl_cli_fail(EX_USAGE, "keys: expected \"list\", \"rotate\" or \"rotate-sig\" "
+		    "(see hotline keys --help)");
 	rotate = strcmp(pos[0], "rotate") == 0;
-	if ((rc = hl_cli_api_call(c, "keys", rotate ? "POST" : "GET",
-	    rotate ? "/api/v1/keys/rotate" : "/api/v1/keys", NULL, &resp)) != EX_OK)
+	rotate_sig = strcmp(pos[0], "rotate-sig") == 0;
+	if (param != NULL && !rotate_sig)
+		return hl_cli_fail(EX_USAGE, "keys: --param goes with rotate-sig");
+	if (rotate_sig && (rc = keys_rotate_sig_body(param, &body)) != EX_OK)
+		return rc;
+	rc = hl_cli_api_call(c, "keys", rotate || rotate_sig ? "POST" : "GET",
+	    rotate ? "/api/v1/keys/rotate" : rotate_sig ? "/api/v1/keys/rotate-sig" :
+	    "/api/v1/keys", body, &resp);
+	json_decref(body);
+	if (rc != EX_OK)
 		return rc;
 	if (json) {
 		hl_cli_print_json(resp);
@@ -231,6 +261,12 @@ hl_cli_keys(struct hl_cli *c, int argc, char **argv)
 		printf("  epoch %-4" JSON_INTEGER_FORMAT " %-18s created %s%s\n", hl_cli_jint(k, "epoch"),
 		    hl_cli_jstr(k, "suite"), hl_cli_jstr(k, "created"),
 		    json_is_true(json_object_get(k, "current")) ? "  (current)" : "  (held until peers adopt the new keys)");
+	printf("signature suite %s\n", hl_cli_jstr(resp, "signature_suite"));
+	keys = json_object_get(resp, "signing_keys");
+	json_array_foreach(keys, i, k)
+		printf("  %-10s sha256 %s created %s%s\n", hl_cli_jstr(k, "suite"),
+		    hl_cli_jstr(k, "sha256"), hl_cli_jstr(k, "created"),
+		    json_is_true(json_object_get(k, "signing")) ? "  (signs)" : "");
 	json_decref(resp);
 	return EX_OK;
 }

@@ -20,6 +20,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "hybsig.h"
 #include "keeper.h"
 #include "keys.h"
 #include "log.h"
@@ -32,7 +33,9 @@ handle_req(struct hl_keys *k, const char *kem_dir, const struct hl_keeper_req *q
     struct hl_buf *body)
 {
 	struct hl_kem_info info[HL_KEEPER_KEYS_MAX];
+	struct hl_sigkey_info si[2];
 	uint8_t out[HL_ED25519_SIG], pub[HL_ED25519_PUB];
+	uint8_t big[HL_HYBSIG_MAX_BYTES];    /* a hybrid signature or an ML-DSA public key */
 	const uint8_t *kp = NULL;
 	size_t kl = 0, n, i;
 	uint32_t epoch = 0;
@@ -84,6 +87,27 @@ handle_req(struct hl_keys *k, const char *kem_dir, const struct hl_keeper_req *q
 			hl_buf_u64(body, info[i].created_ms);
 		}
 		r = HL_OK;
+		break;
+	case HL_KEEPER_HYBSIGN:
+		if ((r = hl_keys_hybsign(k, q->suite, (enum hl_sign_ctx)q->ctx, q->digest, big,
+		    sizeof(big), &kl)) == HL_OK)
+			hl_buf_put(body, big, kl);
+		break;
+	case HL_KEEPER_SIG_PUB:
+		if ((r = hl_keys_mldsa_pub(k, q->param, big, sizeof(big), &kl)) != HL_OK)
+			break;
+		n = hl_keys_sig_list(k, si, sizeof(si) / sizeof(si[0]));
+		for (i = 0; i < n && si[i].param != q->param; i++)
+			;
+		hl_buf_put(body, big, kl);
+		hl_buf_u64(body, i < n ? si[i].created_ms : 0);
+		break;
+	case HL_KEEPER_SIG_ROTATE:
+		if ((r = hl_keys_rotate_sig(k, q->param, err, sizeof(err))) == HL_OK)
+			log_info("key keeper: ML-DSA-%u signing key replaced", (unsigned)q->param);
+		else
+			log_warnx("key keeper: ML-DSA-%u key rotation failed: %s", (unsigned)q->param,
+			    err[0] ? err : hl_strerror(r));
 		break;
 	default:
 		r = HL_ERR_MALFORMED;

@@ -13,8 +13,10 @@
 #include <openssl/crypto.h>
 
 #include "alloc.h"
+#include "hybsig.h"
 #include "keeperproto.h"
 #include "log.h"
+#include "mldsa.h"
 #include "signctx.h"
 
 /* Contexts the keeper signs in. HL_SIGN_AUDIT is defined but signed by no
@@ -57,6 +59,15 @@ hl_keeper_req_encode(const struct hl_keeper_req *q, struct hl_buf *out)
 		break;
 	case HL_KEEPER_ERASE_BEFORE:
 		hl_buf_u32(out, q->epoch);
+		break;
+	case HL_KEEPER_HYBSIGN:
+		hl_buf_u8(out, q->suite);
+		hl_buf_u8(out, q->ctx);
+		hl_buf_put(out, q->digest, sizeof(q->digest));
+		break;
+	case HL_KEEPER_SIG_PUB:
+	case HL_KEEPER_SIG_ROTATE:
+		hl_buf_u8(out, q->param);
 		break;
 	default:
 		return HL_ERR_VERSION;
@@ -110,6 +121,23 @@ hl_keeper_req_decode(const uint8_t *p, size_t len, struct hl_keeper_req *q)
 	case HL_KEEPER_ERASE_BEFORE:
 		if ((r = hl_rd_u32(&rd, &q->epoch)) != HL_OK)
 			return r;
+		break;
+	case HL_KEEPER_HYBSIGN:
+		if ((r = hl_rd_u8(&rd, &q->suite)) != HL_OK ||
+		    (r = hl_rd_u8(&rd, &q->ctx)) != HL_OK ||
+		    (r = hl_rd_copy(&rd, q->digest, sizeof(q->digest))) != HL_OK)
+			return r;
+		if (hl_sig_suite_mldsa(q->suite) < 0)
+			return HL_ERR_MALFORMED;
+		if (!hl_keeper_ctx_allowed(q->ctx))
+			return HL_ERR_DENIED;
+		break;
+	case HL_KEEPER_SIG_PUB:
+	case HL_KEEPER_SIG_ROTATE:
+		if ((r = hl_rd_u8(&rd, &q->param)) != HL_OK)
+			return r;
+		if (q->param != HL_MLDSA_65 && q->param != HL_MLDSA_87)
+			return HL_ERR_MALFORMED;
 		break;
 	default:
 		return HL_ERR_MALFORMED;

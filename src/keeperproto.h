@@ -11,7 +11,8 @@
 #include "errors.h"
 #include "hl_limits.h"
 
-#define HL_KEEPER_MSG_MAX 4096     /* one request or response, bytes */
+#define HL_KEEPER_MSG_MAX 8192     /* one request or response, bytes (an
+                                    * ML-DSA-87 hybrid signature: 4692) */
 #define HL_KEEPER_KEYS_MAX 48      /* entries in an INFO response */
 
 enum hl_keeper_op {
@@ -21,14 +22,18 @@ enum hl_keeper_op {
 	HL_KEEPER_ROTATE = 4,        /* -> u32 epoch */
 	HL_KEEPER_ERASE_BEFORE = 5,  /* u32 keep_from -> u32 erased */
 	HL_KEEPER_INFO = 6,          /* -> sign_pub[32], u8 n, n x (u8 suite, u32 epoch, u64 created_ms) */
+	HL_KEEPER_HYBSIGN = 7,       /* u8 suite, u8 ctx, digest[64] -> sig (hl_hybsig_len(suite)) */
+	HL_KEEPER_SIG_PUB = 8,       /* u8 param -> pk (hl_mldsa_pk_bytes(param)), u64 created_ms */
+	HL_KEEPER_SIG_ROTATE = 9,    /* u8 param -> (nothing) */
 };
 
 /* A decoded request (the keeper's view of untrusted input). */
 struct hl_keeper_req {
 	uint8_t op;
-	uint8_t ctx;                          /* SIGN */
-	uint8_t digest[64];                   /* SIGN */
-	uint8_t suite;                        /* UNWRAP, KEM_CURRENT */
+	uint8_t ctx;                          /* SIGN, HYBSIGN */
+	uint8_t digest[64];                   /* SIGN, HYBSIGN */
+	uint8_t suite;                        /* UNWRAP, KEM_CURRENT; HYBSIGN: hl_sig_suite */
+	uint8_t param;                        /* SIG_PUB, SIG_ROTATE: 65, 87 */
 	uint32_t epoch;                       /* UNWRAP; ERASE_BEFORE: keep_from */
 	uint8_t id[HL_ID_BYTES];              /* UNWRAP */
 	char node[HL_NODE_NAME_MAX + 1];      /* UNWRAP */
@@ -40,8 +45,9 @@ struct hl_keeper_req {
  * 0 otherwise. */
 int hl_keeper_ctx_allowed(unsigned ctx);
 
-/* Encode / decode one request. Decode is strict: unknown op, a sign context
- * outside hl_keeper_ctx_allowed, a length over its limit or trailing bytes are
+/* Encode / decode one request. Decode is strict: unknown op, signature
+ * suite or ML-DSA parameter set, a sign context outside
+ * hl_keeper_ctx_allowed, a length over its limit or trailing bytes are
  * HL_ERR_MALFORMED (or HL_ERR_DENIED for a refused context). */
 HL_WUR int hl_keeper_req_encode(const struct hl_keeper_req *q, struct hl_buf *out);
 HL_WUR int hl_keeper_req_decode(const uint8_t *p, size_t len, struct hl_keeper_req *q);

@@ -35,6 +35,7 @@
 #include "hybsig.h"
 #include "keys.h"
 #include "log.h"
+#include "mldsa.h"
 #include "mlkem.h"
 #include "sealfile.h"
 
@@ -53,6 +54,26 @@ struct kem_key {
 	size_t sklen;                  /* freed with hl_free_secret by kem_key_clear */
 	uint8_t pub[KEM_PUB_MAX];
 	size_t publen;
+	uint64_t created_ms;
+};
+
+/* The ML-DSA signing keys (keys.h "ML-DSA signing keys"): one per
+ * parameter set, each in <kem_dir>/mldsa<param>.key as
+ *     magic "HLMD" | u8 version 1 | u8 param (65, 87) | seed xi[32]
+ * sealed like the other key files. */
+#define SIG_KEYS 2
+#define SIG_FILE_MAGIC "HLMD"
+#define SIG_FILE_VERSION 1
+#define SIG_FILE_BYTES (4 + 1 + 1 + HL_MLDSA_SEED_BYTES)
+#define SIG_NAME_MAX 32
+
+static const int sig_params[SIG_KEYS] = { HL_MLDSA_65, HL_MLDSA_87 };
+
+/* The public half of one ML-DSA key pair (a proxy holds only this). */
+struct sig_pub {
+	int param;                     /* HL_MLDSA_65, HL_MLDSA_87; 0: none held */
+	uint8_t pk[HL_MLDSA_MAX_PK_BYTES];
+	uint8_t fp[32];                /* SHA-256 of pk */
 	uint64_t created_ms;
 };
 
@@ -77,6 +98,12 @@ struct hl_keys {
 	/* the seal key of this node's key files, copied at open (sealfile.h) */
 	uint8_t kek[HL_SEAL_KEK];
 	int have_kek;
+	/* ML-DSA signing keys, in sig_params order: the public halves (a proxy's
+	 * cached from the keeper) and, held here, the secret keys; both under
+	 * lock. kem_dirfd: the KEM directory, where rotation writes (-1: none) */
+	struct sig_pub sig[SIG_KEYS];
+	uint8_t sig_sk[SIG_KEYS][HL_MLDSA_MAX_SK_BYTES];
+	int kem_dirfd;
 };
 
 static void
@@ -276,38 +303,51 @@ read_secret_file(const struct hl_keys *k, const char *path, uint8_t **data, size
 	return r;
 }
 
-static int write_key_bytes(const char *path, const uint8_t *data, size_t len, char *err,
-    size_t errlen);
+static int write_key_bytes(int dirfd, const char *path, const uint8_t *data, size_t len,
+    char *err, size_t errlen);
 
-/* Create a key file, sealed when this process holds a seal key. */
+/* Create path (relative to dirfd, or AT_FDCWD) holding a key, sealed when
+ * this process holds a seal key, for the role (the base name of the file it
+ * will be: a new file may be written under another name, then renamed). */
 static int
-write_secret_file(const struct hl_keys *k, const char *path, const uint8_t *data, size_t len,
-    char *err, size_t errlen)
+write_secret_file_at(const struct hl_keys *k, int dirfd, const char *path, const char *role,
+    const uint8_t *data, size_t len, char *err, size_t errlen)
 {
 	uint8_t *s = NULL;
 	size_t sl = 0;
 	int r;
 
 	if (!k->have_kek)
-		return write_key_bytes(path, data, len, err, errlen);
-	if ((r = hl_seal_seal_key(k->kek, hl_seal_role(path), data, len, &s, &sl)) != HL_OK) {
+		return write_key_bytes(dirfd, path, data, len, err, errlen);
+	if ((r = hl_seal_seal_key(k->kek, role, data, len, &s, &sl)) != HL_OK) {
 		snprintf(err, errlen, "%s: cannot seal the key (%s)", path, hl_strerror(r));
 		return r;
 	}
-	r = write_key_bytes(path, s, sl, err, errlen);
+	r = write_key_bytes(dirfd, path, s, sl, err, errlen);
 	hl_free(s);
 	return r;
 }
 
-/* Create path (0600, must not exist) holding data, synced. */
+/* Create a key file, sealed when this process holds a seal key. */
 static int
-write_key_bytes(const char *path, const uint8_t *data, size_t len, char *err, size_t errlen)
+write_secret_file(const struct hl_keys *k, const char *path, const uint8_t *data, size_t len,
+    char *err, size_t errlen)
+{
+	return write_secret_file_at(k, AT_FDCWD, path, hl_seal_role(path), data, len, err,
+	    errlen);
+}
+
+/* Create path (relative to dirfd; 0600, must not exist) holding data, synced. */
+static int
+write_key_bytes(int dirfd, const char *path, const uint8_t *data, size_t len, char *err,
+    size_t errlen)
 {
 	size_t off = 0;
 	ssize_t n;
 	int fd = -1, r = HL_ERR_IO;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+	if ((fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -336,7 +376,7 @@ out:
 		r = HL_ERR_IO;
 	}
 	if (r != HL_OK && fd != -1)
-		unlink(path);
+		unlinkat(dirfd, path, 0);
 	return r;
 }
 
@@ -1069,10 +1109,237 @@ out:
 	return r;
 }
 
+/* ---- ML-DSA signing keys (keys.h) ---- */
+
+static int
+sig_index(int param)
+{
+	unsigned i;
+
+	for (i = 0; i < SIG_KEYS; i++)
+		if (sig_params[i] == param)
+			return (int)i;
+	return -1;
+}
+
+/* "mldsa65.key"; with suffix (".new"), the file a rotation writes first. */
+static void
+sig_file_name(int param, const char *suffix, char name[SIG_NAME_MAX])
+{
+	snprintf(name, SIG_NAME_MAX, "mldsa%d.key%s", param, suffix);
+}
+
+/* pk's fingerprint (SHA-256). */
+static int
+sig_fingerprint(const uint8_t *pk, size_t pklen, uint8_t fp[32])
+{
+	unsigned int fl = 0;
+
+	if (EVP_Digest(pk, pklen, fp, &fl, EVP_sha256(), NULL) != 1 || fl != 32) {
+		ERR_clear_error();
+		return HL_ERR_CRYPTO;
+	}
+	return HL_OK;
+}
+
+/* The key pair of param from its seed. OUT: pub (param, pk, fp), sk
+ * (hl_mldsa_sk_bytes(param); wiped on failure). */
+static int
+sig_expand(int param, const uint8_t seed[HL_MLDSA_SEED_BYTES], struct sig_pub *pub,
+    uint8_t *sk)
+{
+	int r;
+
+	memset(pub, 0, sizeof(*pub));
+	if ((r = hl_mldsa_keygen_seed(param, seed, pub->pk, sk)) != HL_OK ||
+	    (r = sig_fingerprint(pub->pk, hl_mldsa_pk_bytes(param), pub->fp)) != HL_OK) {
+		OPENSSL_cleanse(sk, hl_mldsa_sk_bytes(param));
+		memset(pub, 0, sizeof(*pub));
+		return r;
+	}
+	pub->param = param;
+	return HL_OK;
+}
+
+/* Parse a key file's contents (opened). OUT: seed (wiped on failure). */
+static int
+sig_file_parse(const uint8_t *p, size_t len, int param, uint8_t seed[HL_MLDSA_SEED_BYTES],
+    const char *path, char *err, size_t errlen)
+{
+	if (len != SIG_FILE_BYTES) {
+		snprintf(err, errlen, "%s: ML-DSA key file of %zu bytes, expected %d", path, len,
+		    SIG_FILE_BYTES);
+		return HL_ERR_CONFIG;
+	}
+	if (memcmp(p, SIG_FILE_MAGIC, 4) != 0) {
+		snprintf(err, errlen, "%s: not an ML-DSA key file (bad magic)", path);
+		return HL_ERR_CONFIG;
+	}
+	if (p[4] != SIG_FILE_VERSION) {
+		snprintf(err, errlen, "%s: ML-DSA key file version %u, expected %d", path,
+		    (unsigned)p[4], SIG_FILE_VERSION);
+		return HL_ERR_CONFIG;
+	}
+	if (p[5] != param) {
+		snprintf(err, errlen, "%s: holds an ML-DSA-%u key, expected ML-DSA-%d", path,
+		    (unsigned)p[5], param);
+		return HL_ERR_CONFIG;
+	}
+	memcpy(seed, p + 6, HL_MLDSA_SEED_BYTES);
+	return HL_OK;
+}
+
+/* Write the key file of param holding seed: a new file beside it (sealed
+ * for the final name, 0600, synced), renamed over it, the directory synced.
+ * A crash leaves the old file or the new one, never a part. */
+static int
+sig_file_write(const struct hl_keys *k, int param, const uint8_t seed[HL_MLDSA_SEED_BYTES],
+    char *err, size_t errlen)
+{
+	char name[SIG_NAME_MAX], tmp[SIG_NAME_MAX];
+	uint8_t f[SIG_FILE_BYTES];
+	int r;
+
+	sig_file_name(param, "", name);
+	sig_file_name(param, ".new", tmp);
+	memcpy(f, SIG_FILE_MAGIC, 4);
+	f[4] = SIG_FILE_VERSION;
+	f[5] = (uint8_t)param;
+	memcpy(f + 6, seed, HL_MLDSA_SEED_BYTES);
+	/* what an interrupted rotation left */
+	if (unlinkat(k->kem_dirfd, tmp, 0) == -1 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		r = HL_ERR_IO;
+		goto out;
+	}
+	if ((r = write_secret_file_at(k, k->kem_dirfd, tmp, name, f, sizeof(f), err,
+	    errlen)) != HL_OK)
+		goto out;
+	r = HL_ERR_IO;
+	if (renameat(k->kem_dirfd, tmp, k->kem_dirfd, name) == -1) {
+		snprintf(err, errlen, "%s: rename: %s", name, strerror(errno));
+		unlinkat(k->kem_dirfd, tmp, 0);
+		goto out;
+	}
+	/* the new file is in place (and synced): the rotation has happened */
+	if (fsync(k->kem_dirfd) == -1)
+		log_warn("%s: fsync of the KEM key directory", name);
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(f, sizeof(f));
+	return r;
+}
+
+/* Load the key of sig_params[i] from dir, or create it when missing. */
+static int
+sig_load_one(struct hl_keys *k, const char *dir, unsigned i, char *err, size_t errlen)
+{
+	int param = sig_params[i];
+	char name[SIG_NAME_MAX], path[4096];
+	uint8_t seed[HL_MLDSA_SEED_BYTES], *file = NULL;
+	uint64_t created_ms;
+	size_t flen = 0;
+	struct stat st;
+	int r;
+
+	sig_file_name(param, "", name);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return HL_ERR_CONFIG;
+	}
+	if (fstatat(k->kem_dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return HL_ERR_IO;
+		}
+		/* first start (or a node from before ML-DSA keys): a new key */
+		r = HL_ERR_CRYPTO;
+		if (RAND_priv_bytes(seed, sizeof(seed)) != 1) {
+			snprintf(err, errlen, "%s: no randomness for a new key", path);
+			goto out;
+		}
+		if ((r = sig_file_write(k, param, seed, err, errlen)) != HL_OK)
+			goto out;
+		created_ms = (uint64_t)time(NULL) * 1000;
+	} else {
+		r = HL_ERR_CONFIG;
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "%s: not a regular file", path);
+			goto out;
+		}
+		if ((r = read_secret_file(k, path, &file, &flen, err, errlen)) != HL_OK ||
+		    (r = sig_file_parse(file, flen, param, seed, path, err, errlen)) != HL_OK)
+			goto out;
+		created_ms = (uint64_t)st.st_mtime * 1000;
+	}
+	if ((r = sig_expand(param, seed, &k->sig[i], k->sig_sk[i])) != HL_OK) {
+		snprintf(err, errlen, "%s: cannot derive the ML-DSA key pair: %s", path,
+		    hl_strerror(r));
+		goto out;
+	}
+	k->sig[i].created_ms = created_ms;
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(seed, sizeof(seed));
+	hl_free_secret(file, flen);
+	return r;
+}
+
+/* Every ML-DSA key of dir (kem_dir_load made and checked it). */
+static int
+sig_dir_load(struct hl_keys *k, const char *dir, char *err, size_t errlen)
+{
+	unsigned i;
+	int r;
+
+	if ((k->kem_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return HL_ERR_IO;
+	}
+	for (i = 0; i < SIG_KEYS; i++)
+		if ((r = sig_load_one(k, dir, i, err, errlen)) != HL_OK)
+			return r;
+	return HL_OK;
+}
+
 /* ---- proxy to the key keeper (keeper.h) ----
  * A remote hl_keys holds no secret: sign_pub and, per KEM key, its suite,
  * epoch, creation time and (for the newest epoch of a suite) public key, all
  * refreshed from the keeper after each change. */
+
+/* The public key of sig_params[i] from the keeper. OUT: pub (param 0 when
+ * the keeper holds none). */
+static int
+remote_sig_fetch(struct hl_keys *k, unsigned i, struct sig_pub *pub)
+{
+	struct hl_keeper_req q;
+	uint8_t resp[HL_MLDSA_MAX_PK_BYTES + 8];
+	size_t rl = 0, pl = hl_mldsa_pk_bytes(sig_params[i]);
+	struct hl_rd rd;
+	uint64_t created = 0;
+	int r;
+
+	memset(pub, 0, sizeof(*pub));
+	memset(&q, 0, sizeof(q));
+	q.op = HL_KEEPER_SIG_PUB;
+	q.param = (uint8_t)sig_params[i];
+	r = keeper_call(k, &q, resp, sizeof(resp), &rl);
+	if (r == HL_ERR_NOT_FOUND)
+		return HL_OK;
+	if (r != HL_OK)
+		return r;
+	hl_rd_init(&rd, resp, rl);
+	if ((r = hl_rd_copy(&rd, pub->pk, pl)) != HL_OK ||
+	    (r = hl_rd_u64(&rd, &created)) != HL_OK ||
+	    (r = hl_rd_end(&rd)) != HL_OK ||
+	    (r = sig_fingerprint(pub->pk, pl, pub->fp)) != HL_OK) {
+		memset(pub, 0, sizeof(*pub));
+		return r;
+	}
+	pub->param = sig_params[i];
+	pub->created_ms = created;
+	return HL_OK;
+}
 
 static int
 remote_refresh(struct hl_keys *k)
@@ -1132,6 +1399,10 @@ remote_refresh(struct hl_keys *k)
 			}
 		}
 	}
+	/* the ML-DSA public keys, so that reading them never waits for the keeper */
+	for (i = 0; i < SIG_KEYS; i++)
+		if ((r = remote_sig_fetch(k, (unsigned)i, &k->sig[i])) != HL_OK)
+			return r;
 	return HL_OK;
 }
 
@@ -1147,6 +1418,7 @@ hl_keys_remote(int fd, struct hl_keys **out, char *err, size_t errlen)
 		return HL_ERR_NOMEM;
 	}
 	k->remote_fd = fd;
+	k->kem_dirfd = -1;
 	if ((r = keys_locks_init(k)) != HL_OK) {
 		snprintf(err, errlen, "cannot initialise the key locks");
 		hl_free(k);
@@ -1247,6 +1519,61 @@ remote_rotate(struct hl_keys *k, uint32_t *epoch, char *err, size_t errlen)
 }
 
 static int
+remote_hybsign(struct hl_keys *k, int suite, enum hl_sign_ctx ctx, const uint8_t digest[64],
+    uint8_t *out, size_t *outlen)
+{
+	struct hl_keeper_req q;
+	uint8_t resp[HL_HYBSIG_MAX_BYTES];
+	size_t rl = 0, need = hl_hybsig_len(suite);
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	q.op = HL_KEEPER_HYBSIGN;
+	q.suite = (uint8_t)suite;
+	q.ctx = (uint8_t)ctx;
+	memcpy(q.digest, digest, 64);
+	if ((r = keeper_call(k, &q, resp, sizeof(resp), &rl)) != HL_OK)
+		return r;
+	if (rl != need || resp[0] != suite)
+		return HL_ERR_MALFORMED;
+	memcpy(out, resp, need);
+	*outlen = need;
+	return HL_OK;
+}
+
+/* The keeper replaces its key, then the public half is read again. */
+static int
+remote_rotate_sig(struct hl_keys *k, unsigned i, char *err, size_t errlen)
+{
+	struct hl_keeper_req q;
+	struct sig_pub *pub = NULL;
+	uint8_t resp[16];
+	size_t rl = 0;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	q.op = HL_KEEPER_SIG_ROTATE;
+	q.param = (uint8_t)sig_params[i];
+	if ((r = keeper_call(k, &q, resp, sizeof(resp), &rl)) == HL_OK && rl != 0)
+		r = HL_ERR_MALFORMED;
+	if (r == HL_OK && (pub = hl_malloc(sizeof(*pub))) == NULL)
+		r = HL_ERR_NOMEM;
+	if (r == HL_OK && (r = remote_sig_fetch(k, i, pub)) == HL_OK && pub->param == 0)
+		r = HL_ERR_NOT_FOUND;
+	if (r != HL_OK) {
+		snprintf(err, errlen, "key keeper: ML-DSA-%d key rotation failed: %s (see the "
+		    "keeper's log)", sig_params[i], hl_strerror(r));
+		hl_free(pub);
+		return r;
+	}
+	pthread_rwlock_wrlock(&k->lock);
+	k->sig[i] = *pub;
+	pthread_rwlock_unlock(&k->lock);
+	hl_free(pub);
+	return HL_OK;
+}
+
+static int
 remote_erase_before(struct hl_keys *k, uint32_t keep_from, unsigned *erased)
 {
 	struct hl_keeper_req q;
@@ -1293,6 +1620,7 @@ hl_keys_open(const char *sign_key_path, const char *kem_dir, struct hl_keys **ou
 		goto out;
 	}
 	k->remote_fd = -1;
+	k->kem_dirfd = -1;
 	if ((r = keys_locks_init(k)) != HL_OK) {
 		snprintf(err, errlen, "cannot initialise the key locks");
 		goto out;
@@ -1311,7 +1639,8 @@ hl_keys_open(const char *sign_key_path, const char *kem_dir, struct hl_keys **ou
 		r = HL_ERR_CRYPTO;
 		goto out;
 	}
-	if ((r = kem_dir_load(k, kem_dir, err, errlen)) != HL_OK)
+	if ((r = kem_dir_load(k, kem_dir, err, errlen)) != HL_OK ||
+	    (r = sig_dir_load(k, kem_dir, err, errlen)) != HL_OK)
 		goto out;
 	*out = k;
 	k = NULL;
@@ -1333,6 +1662,8 @@ hl_keys_free(struct hl_keys *k)
 	EVP_PKEY_free(k->sign);
 	for (i = 0; i < k->nkem && i < KEM_KEYS_MAX; i++)
 		kem_key_clear(&k->kem[i]);
+	if (k->kem_dirfd >= 0)
+		close(k->kem_dirfd);
 	if (k->locks) {
 		pthread_mutex_destroy(&k->call_mu);
 		pthread_rwlock_destroy(&k->lock);
@@ -1616,5 +1947,139 @@ hl_keys_list(const struct hl_keys *k, struct hl_kem_info *out, size_t max)
 		}
 		last = e;
 	}
+	return n;
+}
+
+/* ---- ML-DSA signing keys (keys.h) ---- */
+
+/* The const accessors read under the lock too (rotation may run meanwhile);
+ * the lock is not part of what const promises. */
+static void
+keys_rdlock(const struct hl_keys *k)
+{
+	pthread_rwlock_rdlock((pthread_rwlock_t *)&k->lock);
+}
+
+static void
+keys_unlock(const struct hl_keys *k)
+{
+	pthread_rwlock_unlock((pthread_rwlock_t *)&k->lock);
+}
+
+int
+hl_keys_hybsign(struct hl_keys *k, int suite, enum hl_sign_ctx ctx,
+    const uint8_t digest[static 64], uint8_t *out, size_t cap, size_t *outlen)
+{
+	const uint8_t *sk = NULL;
+	size_t skl = 0;
+	int param, i, r;
+
+	*outlen = 0;
+	if (!sign_ctx_valid(ctx) || (param = hl_sig_suite_mldsa(suite)) < 0 ||
+	    cap < hl_hybsig_len(suite))
+		return HL_ERR_INVALID;
+	if (k->remote_fd >= 0)
+		return remote_hybsign(k, suite, ctx, digest, out, outlen);
+	pthread_rwlock_rdlock(&k->lock);
+	if (param != 0) {
+		if ((i = sig_index(param)) < 0 || k->sig[i].param == 0) {
+			r = HL_ERR_NOT_FOUND;
+			goto out;
+		}
+		sk = k->sig_sk[i];
+		skl = hl_mldsa_sk_bytes(param);
+	}
+	r = hl_hybsig_sign(suite, k->sign, sk, skl, ctx, digest, out, cap, outlen);
+out:
+	pthread_rwlock_unlock(&k->lock);
+	return r;
+}
+
+int
+hl_keys_mldsa_pub(const struct hl_keys *k, int param, uint8_t *pub, size_t cap, size_t *len)
+{
+	size_t pl = hl_mldsa_pk_bytes(param);
+	int i = sig_index(param), r = HL_ERR_INVALID;
+
+	*len = 0;
+	if (i < 0)
+		return HL_ERR_INVALID;
+	keys_rdlock(k);
+	if (k->sig[i].param == 0) {
+		r = HL_ERR_NOT_FOUND;
+	} else if (cap >= pl) {
+		memcpy(pub, k->sig[i].pk, pl);
+		*len = pl;
+		r = HL_OK;
+	}
+	keys_unlock(k);
+	return r;
+}
+
+int
+hl_keys_rotate_sig(struct hl_keys *k, int param, char *err, size_t errlen)
+{
+	struct sig_pub *pub = NULL;
+	uint8_t seed[HL_MLDSA_SEED_BYTES], *sk = NULL;
+	size_t skl = hl_mldsa_sk_bytes(param);
+	int i = sig_index(param), r = HL_ERR_INVALID;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (i < 0) {
+		snprintf(err, errlen, "no ML-DSA signing key of parameter set %d (65 or 87)", param);
+		return HL_ERR_INVALID;
+	}
+	if (k->remote_fd >= 0)
+		return remote_rotate_sig(k, (unsigned)i, err, errlen);
+	if (k->kem_dirfd < 0) {
+		snprintf(err, errlen, "no key directory to write the new key to");
+		return HL_ERR_INVALID;
+	}
+	r = HL_ERR_NOMEM;
+	if ((pub = hl_malloc(sizeof(*pub))) == NULL || (sk = hl_malloc(skl)) == NULL)
+		goto out;
+	r = HL_ERR_CRYPTO;
+	if (RAND_priv_bytes(seed, sizeof(seed)) != 1) {
+		snprintf(err, errlen, "no randomness for a new ML-DSA key");
+		goto out;
+	}
+	if ((r = sig_expand(param, seed, pub, sk)) != HL_OK) {
+		snprintf(err, errlen, "cannot derive a new ML-DSA key pair: %s", hl_strerror(r));
+		goto out;
+	}
+	/* the new seed is on disk and synced before the old key goes */
+	if ((r = sig_file_write(k, param, seed, err, errlen)) != HL_OK)
+		goto out;
+	pub->created_ms = (uint64_t)time(NULL) * 1000;
+	pthread_rwlock_wrlock(&k->lock);
+	OPENSSL_cleanse(k->sig_sk[i], sizeof(k->sig_sk[i]));
+	memcpy(k->sig_sk[i], sk, skl);
+	k->sig[i] = *pub;
+	pthread_rwlock_unlock(&k->lock);
+	r = HL_OK;
+out:
+	OPENSSL_cleanse(seed, sizeof(seed));
+	hl_free_secret(sk, skl);
+	hl_free(pub);
+	return r;
+}
+
+size_t
+hl_keys_sig_list(const struct hl_keys *k, struct hl_sigkey_info *out, size_t max)
+{
+	size_t n = 0;
+	unsigned i;
+
+	keys_rdlock(k);
+	for (i = 0; i < SIG_KEYS && n < max; i++) {
+		if (k->sig[i].param == 0)
+			continue;
+		out[n].param = k->sig[i].param;
+		memcpy(out[n].fp, k->sig[i].fp, sizeof(out[n].fp));
+		out[n].created_ms = k->sig[i].created_ms;
+		n++;
+	}
+	keys_unlock(k);
 	return n;
 }

@@ -101,6 +101,15 @@ HL_WUR int hl_node_rotate(struct hl_node *n, char *err, size_t errlen);
 /* KEM key pairs held (oldest first) and when the next rotation is due. */
 HL_WUR int hl_node_keys(struct hl_node *n, struct hl_kem_info *out, size_t max,
     size_t *count, uint64_t *next_rotation_ms);
+/* ML-DSA signing key pairs held (keys.h hl_keys_sig_list: 65 first) and
+ * the signature suite the node signs with (enum hl_sig_suite, hybsig.h). */
+HL_WUR int hl_node_sig_keys(struct hl_node *n, struct hl_sigkey_info *out, size_t max,
+    size_t *count, int *suite);
+/* Replace our ML-DSA key pair of param (65, 87; 0: the one of the suite we
+ * sign with, ML-DSA-65 while that is Ed25519 alone), audited
+ * "sig-key-rotated" with its fingerprint; the descriptor is signed again
+ * and sent to every linked peer. */
+HL_WUR int hl_node_rotate_sig(struct hl_node *n, int param, char *err, size_t errlen);
 
 struct hl_peer_status {
 	char node[HL_NODE_NAME_MAX + 1];

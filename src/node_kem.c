@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "clock.h"
+#include "hybsig.h"
 #include "log.h"
 #include "node_int.h"
 #include "pki.h"
@@ -597,5 +598,56 @@ hl_node_keys(struct hl_node *n, struct hl_kem_info *out, size_t max, size_t *cou
 {
 	*count = hl_keys_list(n->keys, out, max);
 	*next_rotation_ms = hl_keys_epoch_created_ms(n->keys) + 1000ull * n->cfg.kem_rotate_s;
+	return HL_OK;
+}
+
+/* ---- ML-DSA signing keys (keys.h) ---- */
+
+/* The signature suite this node signs with (enum hl_sig_suite): Ed25519
+ * alone until the configuration names a hybrid suite (issue 19). */
+static int
+node_sig_suite(const struct hl_node *n)
+{
+	(void)n;
+	return HL_SUITE_ED25519;
+}
+
+int
+hl_node_sig_keys(struct hl_node *n, struct hl_sigkey_info *out, size_t max, size_t *count,
+    int *suite)
+{
+	*count = hl_keys_sig_list(n->keys, out, max);
+	*suite = node_sig_suite(n);
+	return HL_OK;
+}
+
+int
+hl_node_rotate_sig(struct hl_node *n, int param, char *err, size_t errlen)
+{
+	struct hl_sigkey_info info[2];
+	char fp[65], ad[128];
+	size_t cnt, i;
+	int r;
+
+	if (param == 0 && (param = hl_sig_suite_mldsa(node_sig_suite(n))) <= 0)
+		param = HL_MLDSA_65;
+	if ((r = hl_keys_rotate_sig(n->keys, param, err, errlen)) != HL_OK)
+		return r;
+	cnt = hl_keys_sig_list(n->keys, info, sizeof(info) / sizeof(info[0]));
+	for (i = 0; i < cnt && info[i].param != param; i++)
+		;
+	if (i < cnt)
+		hl_hex_encode(info[i].fp, sizeof(info[i].fp), fp);
+	else
+		snprintf(fp, sizeof(fp), "unknown");
+	snprintf(ad, sizeof(ad), "ml-dsa-%d sha256=%s", param, fp);
+	log_info("ML-DSA signing key replaced: %s", ad);
+	node_audit(n, "sig-key-rotated", NULL, n->cfg.node, ad);
+	/* partners learn the new public key from our descriptor */
+	if ((r = node_refresh_descriptor(n)) != HL_OK) {
+		snprintf(err, errlen, "cannot sign the new descriptor: %s", hl_strerror(r));
+		return r;
+	}
+	node_broadcast_descriptor(n);
 	return HL_OK;
 }

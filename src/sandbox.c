@@ -174,9 +174,11 @@ static const char *const keeper_calls[] = {
 	/* randomness (OpenSSL's DRBG checks getpid for a fork) and time for key
 	 * generation and log lines */
 	"getrandom", "getpid", "clock_gettime", "gettimeofday",
-	/* rotation: write a new key file (openat restricted below) and sync it;
-	 * erasure: unlink old ones */
+	/* rotation: write a new key file (openat restricted below) and sync it,
+	 * an ML-DSA key's renamed over the old one; erasure: unlink old ones;
+	 * geteuid: keys.c give_to_owner asks it for every new key file */
 	"close", "fsync", "unlink", "unlinkat", "fstat", "newfstatat",
+	"rename", "renameat", "renameat2", "geteuid",
 	"rt_sigreturn", "exit", "exit_group",
 };
 

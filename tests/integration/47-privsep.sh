@@ -3,8 +3,9 @@
 # privileges"). A 0644 key file stops the start; the node runs as a network
 # process and a key keeper (as root: users hotline and hotline-keys, created
 # here if missing), both under seccomp (Seccomp: 2); an envelope exchange
-# goes through the keeper (sign + unwrap); the network process's memory holds
-# no KEM secret key and not the signing key (node.key: links and the operator
+# goes through the keeper (sign + unwrap); the ML-DSA signing keys are listed
+# and rotated through it; the network process's memory holds no KEM or ML-DSA
+# secret key and not the signing key (node.key: links and the operator
 # API use tls.key, whose seed the same scan does find); killing the keeper
 # stops the node with a non-zero exit.
 . "$(dirname "$0")/lib.sh"
@@ -102,6 +103,31 @@ wait_state KOR "$id2" JPN delivered
 hl JPN show "$id2" | grep -q "privsep inbound" || fail "JPN cannot open KOR's envelope"
 ok "envelopes signed and opened through the key keeper, both ways"
 
+# 3b. the ML-DSA signing keys live in the keeper: listed through it, and
+# rotated by it under its seccomp list (a new sealed file renamed over the old)
+sig_fp() { hl JPN keys list --json | jq -r ".signing_keys[] | select(.suite == \"$1\") | .sha256"; }
+expect_eq "$(hl JPN keys list --json | jq '.signing_keys | length')" 2 "ML-DSA signing keys listed"
+fp65=$(sig_fp ml-dsa-65)
+fp87=$(sig_fp ml-dsa-87)
+expect_match "$fp65" '^[0-9a-f]{64}$' "ml-dsa-65 fingerprint"
+hl JPN keys rotate-sig --param 65 >"$T/rotsig.txt" || fail "keys rotate-sig: $(cat "$T/rotsig.txt")"
+new65=$(sig_fp ml-dsa-65)
+[ "$new65" != "$fp65" ] || fail "ml-dsa-65 key unchanged by rotate-sig"
+expect_eq "$(sig_fp ml-dsa-87)" "$fp87" "ml-dsa-87 key untouched"
+kill -0 "$keeper" 2>/dev/null || fail "the key keeper died rotating an ML-DSA key: $(tail -n 3 "$T/JPN.log")"
+n=$(sqlite3 "$FED/JPN/data/hotline.db" "select count(*) from audit where event='sig-key-rotated' and detail like '%$new65%'")
+expect_eq "$n" 1 "sig-key-rotated audited with the new fingerprint"
+head -c 8 "$FED/JPN/data/kem/mldsa65.key" | grep -q HLSEALED || fail "new mldsa65.key not sealed"
+[ ! -e "$FED/JPN/data/kem/mldsa65.key.new" ] || fail "mldsa65.key.new left behind"
+if [ "$root" = 1 ]; then
+	expect_eq "$(stat -c %U:%a "$FED/JPN/data/kem/mldsa65.key")" hotline-keys:600 "new mldsa65.key owner and mode"
+fi
+ok "ML-DSA-65 key rotated in the keeper (seccomp), sealed, audited: $fp65 -> $new65"
+# a KEM rotation, the same way (new files written by the keeper after its drop)
+hl JPN keys rotate >/dev/null || fail "keys rotate"
+kill -0 "$keeper" 2>/dev/null || fail "the key keeper died rotating the KEM keys: $(tail -n 3 "$T/JPN.log")"
+expect_eq "$(hl JPN keys list --json | jq '.current_epoch')" 2 "KEM keys rotated in the keeper"
+
 # 4. no KEM secret key and no signing key in the network process's memory, but
 # its TLS key (the control: the scan does find a key it holds); root only,
 # and not under ASan (its shadow mappings are terabytes of address space)
@@ -110,7 +136,7 @@ if grep -q 'seccomp allow-list NOT installed: sanitizer' "$T/JPN.log"; then
 elif [ "$root" = 1 ]; then
 	python3 - "$net" "$FED/JPN" "$key" "$tlskey" "$FED/seal/JPN.key" "$HOTLINE_ROOT/tests/tools" \
 		>"$T/mem.txt" 2>&1 <<'EOF' || { cat "$T/mem.txt"; fail "memory scan"; }
-import base64, glob, os, re, subprocess, sys
+import base64, glob, hashlib, os, re, subprocess, sys
 pid, d, key, tlskey, sealkey = sys.argv[1:6]
 sys.path.insert(0, sys.argv[6])
 from unseal import unseal   # the key files are sealed (tests/tools/unseal.py)
@@ -126,6 +152,12 @@ def raw_priv(pem):   # last 32 bytes of the PKCS#8 DER: the raw X25519/Ed25519 k
 secrets = {}
 for f in glob.glob(d + "/data/kem/*.key"):
     t = read_key(f)
+    m = re.match(rb"HLMD\x01([\x41\x57])(.{32})\Z", t, re.S)
+    if m:   # an ML-DSA key: its seed xi and the secret K of sk = rho || K || ...
+        kl = (6, 5) if m.group(1) == b"\x41" else (8, 7)
+        secrets[f + " (ML-DSA seed)"] = m.group(2)
+        secrets[f + " (ML-DSA K)"] = hashlib.shake_256(m.group(2) + bytes(kl)).digest(128)[96:]
+        continue
     pem = re.search(rb"-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n", t, re.S).group(0)
     secrets[f + " (X25519)"] = raw_priv(pem)
     m = re.search(rb"-----BEGIN HOTLINE ML-KEM SEED-----\n(.*?)\n-----END", t, re.S)
@@ -143,7 +175,7 @@ with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as
             mem += m.read(hi - lo)
         except (OSError, ValueError, OverflowError):
             pass
-print("scanned %d bytes, %d KEM secrets" % (len(mem), len(secrets)))
+print("scanned %d bytes, %d KEM and ML-DSA secrets" % (len(mem), len(secrets)))
 bad = [n for n, s in secrets.items() if s in mem]
 ed = raw_priv(read_key(key)) in mem
 tls = raw_priv(read_key(tlskey)) in mem
@@ -161,7 +193,7 @@ if bad or len(secrets) < 3 or not tls:
     print("FOUND: " + ", ".join(bad) + ("" if tls else "; control failed: tls.key not found"))
     sys.exit(1)
 EOF
-	ok "no KEM secret key in the network process: $(head -n 1 "$T/mem.txt")"
+	ok "no KEM or ML-DSA secret key in the network process: $(head -n 1 "$T/mem.txt")"
 	ok "no signing key in the network process: $(sed -n 2p "$T/mem.txt")"
 	ok "no seal key in the network process (neither its file nor the derived key)"
 	ok "control: the scan finds the TLS key it holds: $(sed -n 3p "$T/mem.txt")"
@@ -183,5 +215,6 @@ ok "keeper killed: node exits $rc and logs it"
 # 6. restart (as systemd would): the files the first run created still pass the checks
 node_start JPN
 wait_link JPN KOR
+expect_eq "$(sig_fp ml-dsa-65)" "$new65" "the rotated ML-DSA-65 key after the restart"
 ok "node restarts with the key and store files it created"
 echo "# $SCENARIO: $CHECKS checks passed"
