@@ -171,8 +171,9 @@ test_envelope_malformed(void **state)
 	    HL_ERR_TOO_BIG);
 
 	expect_env_fail(&b, 0, 'X', HL_ERR_MALFORMED);           /* magic */
-	expect_env_fail(&b, OFF_VERSION, 3, HL_ERR_VERSION);
+	expect_env_fail(&b, OFF_VERSION, 4, HL_ERR_VERSION);
 	expect_env_fail(&b, OFF_VERSION, 2, HL_ERR_MALFORMED);   /* no batch block */
+	expect_env_fail(&b, OFF_VERSION, 3, HL_ERR_MALFORMED);   /* nor a hybrid signature */
 	expect_env_fail(&b, OFF_VERSION, 0, HL_ERR_VERSION);
 	expect_env_fail(&b, OFF_SUITE, 0, HL_ERR_VERSION);
 	expect_env_fail(&b, OFF_SUITE, 4, HL_ERR_VERSION);
@@ -378,8 +379,10 @@ test_descriptor(void **state)
 	memcpy(c, b.data, b.len);
 	c[b.len] = 0;
 	assert_int_equal(hl_descriptor_decode(c, b.len + 1, &d), HL_ERR_MALFORMED);
-	c[4] = 2;
+	c[4] = 3;
 	assert_int_equal(hl_descriptor_decode(c, b.len, &d), HL_ERR_VERSION);
+	c[4] = 2;   /* no ML-DSA key nor hybrid signature */
+	assert_int_equal(hl_descriptor_decode(c, b.len, &d), HL_ERR_MALFORMED);
 	hl_free(c);
 	assert_int_equal(hl_descriptor_decode(b.data, HL_DESCRIPTOR_MAX_BYTES + 1, &d),
 	    HL_ERR_TOO_BIG);
@@ -874,8 +877,10 @@ test_checkpoint_ack(void **state)
 	p[0] = 'X';                                      /* magic */
 	assert_int_equal(hl_checkpoint_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
 	memcpy(p, b.data, n);
-	p[4] = 2;                                        /* version */
+	p[4] = 3;                                        /* version */
 	assert_int_equal(hl_checkpoint_ack_decode(p, n, &a2), HL_ERR_VERSION);
+	p[4] = 2;                                        /* hybrid, but Ed25519 only */
+	assert_int_equal(hl_checkpoint_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
 	memcpy(p, b.data, n);
 	p[4 + 1 + 12 + 12 + 8 + 32] = 3;                 /* result */
 	assert_int_equal(hl_checkpoint_ack_decode(p, n, &a2), HL_ERR_MALFORMED);
@@ -898,8 +903,10 @@ test_checkpoint_ack(void **state)
 	a.result = 0;
 	assert_int_equal(hl_checkpoint_ack_encode(&a, &b), HL_ERR_INVALID);
 	make_cpack(&a);
-	a.version = 2;
+	a.version = 3;
 	assert_int_equal(hl_checkpoint_ack_encode(&a, &b), HL_ERR_VERSION);
+	a.version = 2;                                   /* hybrid without its signature */
+	assert_int_equal(hl_checkpoint_ack_encode(&a, &b), HL_ERR_INVALID);
 	make_cpack(&a);
 	snprintf(a.origin, sizeof(a.origin), "JPN");
 	assert_int_not_equal(hl_checkpoint_ack_encode(&a, &b), HL_OK);

@@ -695,8 +695,10 @@ test_checkpoint_codec(void **state)
 	assert_int_equal(hl_checkpoint_decode(copy, len + 1, &c2), HL_ERR_MALFORMED);
 	assert_int_equal(hl_checkpoint_decode(NULL, 0, &c2), HL_ERR_MALFORMED);
 	/* unknown version, bad node name */
-	copy[4] = 2;
+	copy[4] = 3;
 	assert_int_equal(hl_checkpoint_decode(copy, len, &c2), HL_ERR_VERSION);
+	copy[4] = 2;   /* hybrid, but an Ed25519 signature */
+	assert_int_equal(hl_checkpoint_decode(copy, len, &c2), HL_ERR_MALFORMED);
 	copy[4] = 1;
 	copy[9] = '?';   /* "JPN?node-1" */
 	assert_int_equal(hl_checkpoint_decode(copy, len, &c2), HL_ERR_MALFORMED);

@@ -660,7 +660,8 @@ test_receipt_sign_verify(void **state)
 	assert_int_equal(hl_verify_sig(nb.pub, HL_SIGN_ENVELOPE, dg, d.sig), HL_ERR_BAD_SIGNATURE);
 	assert_int_equal(hl_verify_sig(nb.pub, HL_SIGN_DESCRIPTOR, dg, d.sig),
 	    HL_ERR_BAD_SIGNATURE);
-	/* tampering: every byte of the receipt */
+	
+/* tampering: every byte of the receipt */
 	for (i = 0; i < len; i++) {
 		raw[i] ^= 0x01;
 		if (hl_receipt_decode(raw, len, &d) == HL_OK)
@@ -684,6 +685,231 @@ test_sign_contexts(void **state)
 	assert_int_equal(hl_verify_sig(na.pub, HL_SIGN_AUDIT, dg, sig), HL_ERR_BAD_SIGNATURE);
 	assert_int_equal(hl_keys_sign(na.keys, (enum hl_sign_ctx)9, dg, sig), HL_ERR_INVALID);
 	assert_int_equal(hl_verify_sig(na.pub, (enum hl_sign_ctx)0, dg, sig), HL_ERR_INVALID);
+}
+
+/* The signer na is to its partners: its descriptor of suite, verified. */
+static void
+signer_of(struct node *nd, int suite, struct hl_signer *out)
+{
+	struct hl_descriptor d;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	uint64_t now = 1700000000000ull;
+
+	assert_int_equal(hl_seal_descriptor(nd->keys, nd->name, nd->cert, nd->cert_len, now, 60000,
+	    suite, NULL, 0, &raw, &len), HL_OK);
+	assert_int_equal(hl_descriptor_decode(raw, len, &d), HL_OK);
+	assert_int_equal(hl_verify_descriptor(&d, raw, now + 1, out), HL_OK);
+	hl_free(raw);
+}
+
+/* Version 3: NB envelopes and 3 receipts in one batch, each root signed
+ * Ed25519 + ML-DSA-65. Each verifies under the origin's descriptor keys;
+ * a flipped byte in either half of the signature, another suite, another
+ * ML-DSA key, or an Ed25519-only item from a hybrid signer is refused. */
+static void
+test_hybrid_batch(void **state)
+{
+	struct hl_seal_params sp;
+	struct hl_sigbatch *b = hl_malloc(sizeof(*b));
+	struct hl_sigcache *cache = NULL;
+	struct hl_signer *sa = hl_malloc(sizeof(*sa)), *sx = hl_malloc(sizeof(*sx));
+	struct hl_envelope e[NB], x;
+	struct hl_receipt rc[3], rd;
+	uint8_t id[NB][HL_ID_BYTES], *raw[NB], *rr[3], *m, *pt = NULL;
+	size_t len[NB], rl[3], i, off, ptlen = 0;
+	uint64_t roots = 0, leaves = 0;
+	int res[NB], rres[3];
+
+	(void)state;
+	assert_non_null(b);
+	assert_non_null(sa);
+	assert_non_null(sx);
+	signer_of(&na, HL_SUITE_ED25519_MLDSA65, sa);
+	assert_int_equal(sa->npk, 1);
+	assert_int_equal(sa->suite, HL_SUITE_ED25519_MLDSA65);
+	assert_int_equal(sa->allow_classical, 0);
+	assert_int_equal(hl_sigcache_new(64, &cache), HL_OK);
+	hl_sigbatch_init(b);
+	params(&sp);
+	sp.version = HL_ENVELOPE_VERSION_HYBRID;
+	sp.sig_suite = HL_SUITE_ED25519_MLDSA65;
+	sp.batch = b;
+	for (i = 0; i < NB; i++) {
+		res[i] = HL_OK;
+		sp.batch_result = &res[i];
+		assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id[i], &raw[i],
+		    &len[i]), HL_OK);
+	}
+	for (i = 0; i < 3; i++) {
+		memset(&rc[i], 0, sizeof(rc[i]));
+		rc[i].version = HL_RECEIPT_VERSION_HYBRID;
+		rc[i].hsig.suite = HL_SUITE_ED25519_MLDSA65;
+		rc[i].kind = HL_RECEIPT_DELIVERED;
+		memset(rc[i].id, (int)i + 1, HL_ID_BYTES);
+		snprintf(rc[i].from, sizeof(rc[i].from), "%s", na.name);
+		snprintf(rc[i].to, sizeof(rc[i].to), "%s", nb.name);
+		rc[i].time_ms = 1700000000999ull + i;
+		rres[i] = HL_OK;
+		assert_int_equal(hl_seal_receipt_batch(na.keys, &rc[i], b, &rres[i], &rr[i], &rl[i]),
+		    HL_OK);
+	}
+	hl_sigbatch_finish(b, na.keys, &roots, &leaves);
+	assert_int_equal(roots, 2);
+	assert_int_equal(leaves, NB + 3);
+	for (i = 0; i < NB; i++) {
+		assert_int_equal(res[i], HL_OK);
+		assert_int_equal(hl_envelope_decode(raw[i], len[i], &e[i]), HL_OK);
+		assert_int_equal(e[i].version, HL_ENVELOPE_VERSION_HYBRID);
+		assert_int_equal(e[i].hsig.suite, HL_SUITE_ED25519_MLDSA65);
+		assert_int_equal(e[i].hsig.len, 1 + 64 + HL_MLDSA65_SIG_BYTES);
+		assert_int_equal(hl_verify_envelope_cached(cache, &e[i], raw[i], sa), HL_OK);
+		/* Ed25519 alone (the old API) cannot take it */
+		assert_int_not_equal(hl_verify_envelope(&e[i], raw[i], na.pub), HL_OK);
+		assert_int_equal(hl_open_envelope(nb.keys, &e[i], raw[i], nb.name, &pt, &ptlen),
+		    HL_OK);
+		assert_memory_equal(pt, msg, sizeof(msg));
+		hl_free_secret(pt, ptlen);
+	}
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(rres[i], HL_OK);
+		assert_int_equal(hl_receipt_decode(rr[i], rl[i], &rd), HL_OK);
+		assert_int_equal(rd.version, HL_RECEIPT_VERSION_HYBRID);
+		assert_int_equal(hl_verify_receipt_cached(cache, &rd, rr[i], sa), HL_OK);
+	}
+	/* every byte of the signature, Ed25519 half and ML-DSA half, flipped:
+	 * refused (by the decoder for the suite byte, else by the check),
+	 * with and without the cache of verified roots */
+	m = hl_malloc(len[2]);
+	assert_non_null(m);
+	off = len[2] - e[2].hsig.len;
+	for (i = off; i < len[2]; i++) {
+		memcpy(m, raw[2], len[2]);
+		m[i] ^= 0x01;
+		if (hl_envelope_decode(m, len[2], &x) != HL_OK)
+			continue;
+		assert_int_equal(hl_verify_envelope_cached(NULL, &x, m, sa), HL_ERR_BAD_SIGNATURE);
+		assert_int_equal(hl_verify_envelope_cached(cache, &x, m, sa), HL_ERR_BAD_SIGNATURE);
+	}
+	/* the Ed25519 half alone, or the ML-DSA half zeroed */
+	memcpy(m, raw[2], len[2]);
+	memset(m + off + 1, 0, 64);
+	assert_int_equal(hl_envelope_decode(m, len[2], &x), HL_OK);
+	assert_int_equal(hl_verify_envelope_cached(NULL, &x, m, sa), HL_ERR_BAD_SIGNATURE);
+	memcpy(m, raw[2], len[2]);
+	memset(m + off + 65, 0, len[2] - off - 65);
+	assert_int_equal(hl_envelope_decode(m, len[2], &x), HL_OK);
+	assert_int_equal(hl_verify_envelope_cached(NULL, &x, m, sa), HL_ERR_BAD_SIGNATURE);
+	/* relabelled as ML-DSA-87: the length no longer fits */
+	memcpy(m, raw[2], len[2]);
+	m[off] = HL_SUITE_ED25519_MLDSA87;
+	assert_int_not_equal(hl_envelope_decode(m, len[2], &x), HL_OK);
+	/* relabelled as classical: refused */
+	m[off] = HL_SUITE_ED25519;
+	assert_int_not_equal(hl_envelope_decode(m, len[2], &x), HL_OK);
+	hl_free(m);
+	/* another node's ML-DSA key with na's Ed25519 key: refused */
+	signer_of(&nb, HL_SUITE_ED25519_MLDSA65, sx);
+	memcpy(sx->ed, sa->ed, sizeof(sx->ed));
+	assert_int_equal(hl_verify_envelope_cached(NULL, &e[0], raw[0], sx), HL_ERR_BAD_SIGNATURE);
+	/* the suite na announced is ML-DSA-87: a 65 signature is not its */
+	signer_of(&na, HL_SUITE_ED25519_MLDSA87, sx);
+	assert_int_equal(hl_verify_envelope_cached(NULL, &e[0], raw[0], sx), HL_ERR_BAD_SIGNATURE);
+	/* the previous key (second) still verifies what it signed */
+	*sx = *sa;
+	memcpy(sx->pk[1], sa->pk[0], sa->pk_len[0]);
+	sx->pk_len[1] = sa->pk_len[0];
+	memset(sx->pk[0], 0x5a, sx->pk_len[0]);
+	sx->npk = 2;
+	assert_int_equal(hl_verify_envelope_cached(NULL, &e[0], raw[0], sx), HL_OK);
+	for (i = 0; i < NB; i++)
+		hl_free(raw[i]);
+	for (i = 0; i < 3; i++)
+		hl_free(rr[i]);
+	/* a version 2 (Ed25519-only) envelope from a hybrid signer: a downgrade */
+	params(&sp);
+	sp.version = HL_ENVELOPE_VERSION_BATCH;
+	assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id[0], &raw[0], &len[0]),
+	    HL_OK);
+	assert_int_equal(hl_envelope_decode(raw[0], len[0], &x), HL_OK);
+	assert_int_equal(hl_verify_envelope_cached(NULL, &x, raw[0], sa), HL_ERR_DENIED);
+	sa->allow_classical = 1;   /* allow_classical_signatures, or an old-release recipient */
+	assert_int_equal(hl_verify_envelope_cached(NULL, &x, raw[0], sa), HL_OK);
+	hl_free(raw[0]);
+	/* version 1 too */
+	params(&sp);
+	assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id[0], &raw[0], &len[0]),
+	    HL_OK);
+	assert_int_equal(hl_envelope_decode(raw[0], len[0], &x), HL_OK);
+	sa->allow_classical = 0;
+	assert_int_equal(hl_verify_envelope_cached(NULL, &x, raw[0], sa), HL_ERR_DENIED);
+	hl_free(raw[0]);
+	/* ML-DSA-87 (CNSA 2.0), a batch of one */
+	params(&sp);
+	sp.version = HL_ENVELOPE_VERSION_HYBRID;
+	sp.sig_suite = HL_SUITE_ED25519_MLDSA87;
+	assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id[0], &raw[0], &len[0]),
+	    HL_OK);
+	assert_int_equal(hl_envelope_decode(raw[0], len[0], &x), HL_OK);
+	assert_int_equal(x.hsig.len, 1 + 64 + HL_MLDSA87_SIG_BYTES);
+	signer_of(&na, HL_SUITE_ED25519_MLDSA87, sx);
+	assert_int_equal(hl_verify_envelope_cached(NULL, &x, raw[0], sx), HL_OK);
+	assert_int_equal(hl_verify_envelope_cached(NULL, &x, raw[0], sa), HL_ERR_BAD_SIGNATURE);
+	hl_free(raw[0]);
+	/* version 3 without a hybrid suite is refused at sealing */
+	params(&sp);
+	sp.version = HL_ENVELOPE_VERSION_HYBRID;
+	sp.sig_suite = HL_SUITE_ED25519;
+	assert_int_equal(hl_seal_envelope(na.keys, &sp, msg, sizeof(msg), id[0], &raw[0], &len[0]),
+	    HL_ERR_INVALID);
+	hl_sigcache_free(cache);
+	hl_free(sa);
+	hl_free(sx);
+	hl_free(b);
+}
+
+/* Descriptor version 2: the ML-DSA key (and the one a rotation replaced)
+ * announced and bound by the hybrid signature under the certificate's key. */
+static void
+test_descriptor_hybrid(void **state)
+{
+	struct hl_descriptor d;
+	struct hl_signer *s = hl_malloc(sizeof(*s));
+	uint8_t *raw = NULL, pk[HL_MLDSA_MAX_PK_BYTES], prev[HL_MLDSA65_PK_BYTES];
+	size_t len = 0, pkl = 0, i;
+	uint64_t now = 1700000000000ull;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(hl_keys_mldsa_pub(nb.keys, HL_MLDSA_65, pk, sizeof(pk), &pkl), HL_OK);
+	memset(prev, 0x33, sizeof(prev));
+	assert_int_equal(hl_seal_descriptor(nb.keys, nb.name, nb.cert, nb.cert_len, now, 60000,
+	    HL_SUITE_ED25519_MLDSA65, prev, sizeof(prev), &raw, &len), HL_OK);
+	assert_int_equal(hl_descriptor_decode(raw, len, &d), HL_OK);
+	assert_int_equal(d.version, HL_DESCRIPTOR_VERSION_HYBRID);
+	assert_int_equal(d.npk, 2);
+	assert_memory_equal(d.mldsa_pk[0], pk, pkl);
+	assert_memory_equal(d.mldsa_pk[1], prev, sizeof(prev));
+	assert_int_equal(hl_verify_descriptor(&d, raw, now + 1, s), HL_OK);
+	assert_int_equal(s->npk, 2);
+	assert_memory_equal(s->pk[0], pk, pkl);
+	assert_memory_equal(s->ed, nb.pub, HL_ED25519_PUB);
+	/* tampering anywhere is refused (the ML-DSA keys included) */
+	for (i = 0; i < len; i += 13) {
+		raw[i] ^= 0x08;
+		if (hl_descriptor_decode(raw, len, &d) == HL_OK)
+			assert_int_not_equal(hl_verify_descriptor(&d, raw, now + 1, s), HL_OK);
+		raw[i] ^= 0x08;
+	}
+	hl_free(raw);
+	/* signed by b, carrying c's certificate: the Ed25519 half fails */
+	assert_int_equal(hl_seal_descriptor(nb.keys, nb.name, nc.cert, nc.cert_len, now, 60000,
+	    HL_SUITE_ED25519_MLDSA87, NULL, 0, &raw, &len), HL_OK);
+	assert_int_equal(hl_descriptor_decode(raw, len, &d), HL_OK);
+	assert_int_equal(d.npk, 1);
+	assert_int_equal(hl_verify_descriptor(&d, raw, now + 1, s), HL_ERR_BAD_SIGNATURE);
+	hl_free(raw);
+	hl_free(s);
 }
 
 static void
@@ -815,6 +1041,8 @@ main(void)
 		cmocka_unit_test(test_receipt_sign_verify),
 		cmocka_unit_test(test_sign_contexts),
 		cmocka_unit_test(test_descriptor_sign_verify),
+		cmocka_unit_test(test_hybrid_batch),
+		cmocka_unit_test(test_descriptor_hybrid),
 		cmocka_unit_test(test_key_files),
 	};
 
