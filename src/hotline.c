@@ -39,7 +39,7 @@ static const char global_usage[] =
     "  status        this node and its peer links\n"
     "  audit verify  verify the node's hash-chained audit log (offline)\n"
     "  audit checkpoint|prove ID|check-proof  signed tree heads and proofs\n"
-    "  keys          list the KEM key epochs held; rotate them now\n"
+    "  keys          the KEM key epochs and ML-DSA signing keys held; rotate them\n"
     "  track-report  send a live warning track update (FLASH), or a file of them\n"
     "  track-alerts  the duty officer's track alerts; --ack one\n"
     "  tracks        the current track picture (latest update per track)\n"

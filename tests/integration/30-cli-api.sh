@@ -114,6 +114,23 @@ expect_eq "$(post application/json "{$good,\"to\":[\"NOPE\"],\"text\":\"a\"}")" 
 code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 	-H 'Content-Length: 999999999' --data-binary 'x' "$U/envelopes")
 expect_eq "$code" "413" "declared body over the limit: 413"
+# POST /api/v1/keys/rotate-sig: {"param": 65|87}, none or {}; anything else 400
+rsig() { # rsig BODY -> status code; body in $T/body
+	"${CURL[@]}" -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data-binary "$1" "$U/keys/rotate-sig"
+}
+fp87=$("${CURL[@]}" "$U/keys" | jq -r '.signing_keys[] | select(.suite == "ml-dsa-87") | .sha256')
+expect_eq "$(rsig '{"param":44}')" "400" "rotate-sig param 44: 400"
+expect_eq "$(rsig '{"param":"87"}')" "400" "rotate-sig param as a string: 400"
+expect_eq "$(rsig '{"param":87,"also":1}')" "400" "rotate-sig unknown field: 400"
+expect_eq "$(rsig '[87]')" "400" "rotate-sig array body: 400"
+expect_eq "$(rsig '{"param":87}')" "200" "rotate-sig param 87: 200"
+new87=$(jq -r '.signing_keys[] | select(.suite == "ml-dsa-87") | .sha256' "$T/body")
+[ -n "$new87" ] && [ "$new87" != "$fp87" ] || fail "rotate-sig 87 did not replace the key ($fp87 -> $new87)"
+expect_eq "$(rsig '{}')" "200" "rotate-sig {} (default key): 200"
+expect_eq "$(jq -r '.signing_keys | length' "$T/body")" "2" "rotate-sig answers with the key list"
+one_line_fail 2 "65 or 87" "keys rotate-sig --param 44" -- hl JPN keys rotate-sig --param 44
+one_line_fail 2 "rotate-sig" "keys list --param" -- hl JPN keys list --param 65
 code=$("${CURL[@]}" -o "$T/body" -w '%{http_code}' -X DELETE "$U/status")
 expect_eq "$code" "405" "DELETE /status: 405"
 code=$("${CURL[@]}" -o "$T/body" -w '%{http_code}' "$U/nothing")
