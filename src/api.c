@@ -681,6 +681,23 @@ out:
 	json_decref(items);
 }
 
+/* The signature suite of a stored envelope: its hybrid suite (version 3),
+ * "ed25519" (versions 1 and 2), null if it does not decode. */
+static json_t *
+envelope_sig_suite(const struct hl_msg *m)
+{
+	struct hl_envelope *e;
+	const char *name = NULL;
+
+	if (m->raw == NULL || (e = hl_malloc(sizeof(*e))) == NULL)
+		return json_null();
+	if (hl_envelope_decode(m->raw, m->raw_len, e) == HL_OK)
+		name = hl_sig_suite_name(e->version == HL_ENVELOPE_VERSION_HYBRID ? e->hsig.suite :
+		    HL_SUITE_ED25519);
+	hl_free(e);
+	return name != NULL ? json_string(name) : json_null();
+}
+
 static void
 handle_show(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_request *req,
     const uint8_t id[static HL_ID_BYTES])
@@ -703,7 +720,8 @@ handle_show(struct hl_api *a, const struct hl_operator_conf *op, struct evhttp_r
 	}
 	m.sig_ok = hl_node_recheck(a->node, &m, why, sizeof(why));
 	if ((o = hl_apijson_msg(&m, &l, &a->cfg->policy, 1)) != NULL &&
-	    json_object_set_new(o, "signature_check", json_string(why)) != 0) {
+	    (json_object_set_new(o, "signature_check", json_string(why)) != 0 ||
+	    json_object_set_new(o, "signature_suite", envelope_sig_suite(&m)) != 0)) {
 		json_decref(o);
 		o = NULL;
 	}

@@ -1323,6 +1323,9 @@ hl_apijson_deliveries(const uint8_t id[static HL_ID_BYTES], const struct hl_deli
 		jset(r, "acknowledged_by", d[i].acked_by[0] != '\0' ? json_string(d[i].acked_by) :
 		    json_null(), &bad);
 		jset(r, "rejected", hl_apijson_time(d[i].rejected_ms), &bad);
+		jset(r, "receipt_signature_suite", d[i].receipt_suite > 0 &&
+		    hl_sig_suite_name(d[i].receipt_suite) != NULL ?
+		    json_string(hl_sig_suite_name(d[i].receipt_suite)) : json_null(), &bad);
 	}
 	if (!bad) {
 		jset(o, "id", json_string(hid), &bad);

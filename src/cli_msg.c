@@ -511,7 +511,8 @@ hl_cli_show(struct hl_cli *c, int argc, char **argv)
 	hl_cli_put_clean(stdout, hl_cli_jstr(resp, "origin"), 0, 0);
 	printf("\noriginator:   ");
 	hl_cli_put_clean(stdout, hl_cli_jstr(resp, "originator"), 0, 0);
-	printf("\nsignature:    %s (suite %s)\n              %s\n", hl_cli_jstr(resp, "signature"),
+	printf("\nsignature:    %s (%s; key wrap %s)\n              %s\n",
+	    hl_cli_jstr(resp, "signature"), hl_cli_jstr(resp, "signature_suite"),
 	    hl_cli_jstr(resp, "suite"), hl_cli_jstr(resp, "signature_check"));
 	printf("created:      %s\n", hl_cli_jstr(resp, "created"));
 	printf("expires:      %s\n", hl_cli_jstr(resp, "expires"));
@@ -635,6 +636,8 @@ hl_cli_delivery(struct hl_cli *c, int argc, char **argv)
 		} else {
 			printf(" since %s", hl_cli_jstr(r, "queued"));
 		}
+		if (json_is_string(json_object_get(r, "receipt_signature_suite")))
+			printf(" [receipt %s]", hl_cli_jstr(r, "receipt_signature_suite"));
 		printf("\n");
 	}
 	json_decref(resp);

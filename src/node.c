@@ -682,6 +682,7 @@ hl_node_new(const struct hl_config *cfg, struct event_base *base, struct hl_node
 	}
 	if ((r = read_cert_der(n->cfg.cert_path, &n->cert_der, &n->cert_len, err, errlen)) != HL_OK)
 		goto out;
+	node_sig_prev_load(n);
 	if ((r = node_refresh_descriptor(n)) != HL_OK) {
 		snprintf(err, errlen, "cannot sign our node descriptor: %s", hl_strerror(r));
 		goto out;

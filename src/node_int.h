@@ -422,6 +422,8 @@ const uint8_t *node_descriptor_for(const struct hl_node *n, unsigned proto, size
 /* Write our descriptor to data/descriptor (public: hotline audit verify and
  * proof bundles read our ML-DSA keys from it). */
 void node_write_descriptor(struct hl_node *n);
+/* At start: the ML-DSA public key our last rotation replaced (sigkey.prev). */
+void node_sig_prev_load(struct hl_node *n);
 /* The version of an envelope or receipt for recipients whose lowest link
  * protocol is proto: 3 (hybrid) from protocol 5 under a hybrid sig_suite,
  * 2 from protocol 3, else 1. receipts: receipt versions. */

@@ -603,13 +603,86 @@ hl_node_keys(struct hl_node *n, struct hl_kem_info *out, size_t max, size_t *cou
 
 /* ---- ML-DSA signing keys (keys.h) ---- */
 
-/* The signature suite this node signs with (enum hl_sig_suite): Ed25519
- * alone until the configuration names a hybrid suite (issue 19). */
+/* The signature suite this node signs with (enum hl_sig_suite, sig_suite). */
 static int
 node_sig_suite(const struct hl_node *n)
 {
-	(void)n;
-	return HL_SUITE_ED25519;
+	return n->cfg.sig_suite;
+}
+
+/* data/sigkey.prev: the public key our last rotation replaced, still
+ * announced in our descriptor so that what it signed (envelopes waiting in
+ * queues, checkpoints) verifies at partners. Public: kept in clear. */
+static void
+sig_prev_path(const struct hl_node *n, char *path, size_t len)
+{
+	snprintf(path, len, "%s/sigkey.prev", n->cfg.data_dir);
+}
+
+void
+node_sig_prev_load(struct hl_node *n)
+{
+	char path[HL_PATH_MAX + 32];
+	uint8_t buf[HL_MLDSA_MAX_PK_BYTES + 1];
+	size_t len;
+	FILE *f;
+
+	sig_prev_path(n, path, sizeof(path));
+	if ((f = fopen(path, "rb")) == NULL)
+		return;
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (len != hl_mldsa_pk_bytes(hl_sig_suite_mldsa(n->cfg.sig_suite))) {
+		log_warnx("%s: not an ML-DSA public key of suite %s: ignored", path,
+		    hl_sig_suite_name(n->cfg.sig_suite));
+		return;
+	}
+	hl_free(n->sig_prev_pk);
+	if ((n->sig_prev_pk = hl_malloc(len)) == NULL) {
+		n->sig_prev_len = 0;
+		return;
+	}
+	memcpy(n->sig_prev_pk, buf, len);
+	n->sig_prev_len = len;
+}
+
+/* Keep the key about to be replaced (file written and synced first). */
+static int
+sig_prev_keep(struct hl_node *n, int param, char *err, size_t errlen)
+{
+	char path[HL_PATH_MAX + 32], tmp[HL_PATH_MAX + 40];
+	uint8_t *pk;
+	size_t len = 0;
+	FILE *f;
+	int ok;
+
+	if ((pk = hl_malloc(HL_MLDSA_MAX_PK_BYTES)) == NULL)
+		return HL_ERR_NOMEM;
+	if (hl_keys_mldsa_pub(n->keys, param, pk, HL_MLDSA_MAX_PK_BYTES, &len) != HL_OK) {
+		hl_free(pk);
+		return HL_OK;   /* none yet: nothing to keep */
+	}
+	sig_prev_path(n, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "wb")) == NULL) {
+		snprintf(err, errlen, "%s: cannot write the replaced public key", tmp);
+		hl_free(pk);
+		return HL_ERR_IO;
+	}
+	ok = fwrite(pk, 1, len, f) == len;
+	ok = fflush(f) == 0 && ok;
+	ok = fsync(fileno(f)) == 0 && ok;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		(void)unlink(tmp);
+		snprintf(err, errlen, "%s: cannot write the replaced public key", path);
+		hl_free(pk);
+		return HL_ERR_IO;
+	}
+	hl_free(n->sig_prev_pk);
+	n->sig_prev_pk = pk;
+	n->sig_prev_len = len;
+	return HL_OK;
 }
 
 int
@@ -631,6 +704,9 @@ hl_node_rotate_sig(struct hl_node *n, int param, char *err, size_t errlen)
 
 	if (param == 0 && (param = hl_sig_suite_mldsa(node_sig_suite(n))) <= 0)
 		param = HL_MLDSA_65;
+	if (param == hl_sig_suite_mldsa(node_sig_suite(n)) &&
+	    (r = sig_prev_keep(n, param, err, errlen)) != HL_OK)
+		return r;
 	if ((r = hl_keys_rotate_sig(n->keys, param, err, errlen)) != HL_OK)
 		return r;
 	cnt = hl_keys_sig_list(n->keys, info, sizeof(info) / sizeof(info[0]));

@@ -636,6 +636,9 @@ receipt_apply(struct hl_node *n, struct peer_state *ps, struct peer_state *from,
 		return;
 	r = hl_store_delivery_update(n->store, rc->id, rc->from, state, rc->reason, rc->detail,
 	    rc->operator_name, rc->time_ms);
+	if (r == HL_OK)
+		r = hl_store_delivery_suite(n->store, rc->id, rc->from,
+		    rc->version == HL_RECEIPT_VERSION_HYBRID ? rc->hsig.suite : HL_SUITE_ED25519);
 	if (r != HL_OK && r != HL_ERR_NOT_FOUND) {
 		log_warnx("receipt %s: cannot store: %s", idh, hl_strerror(r));
 		node_batch_abort(n);

@@ -22,7 +22,7 @@
 #include "alloc.h"
 #include "store_int.h"
 
-#define STORE_SCHEMA_VERSION 15
+#define STORE_SCHEMA_VERSION 16
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define CKPT_RESTART_PAGES 16384          /* WAL frames (64 MiB of 4 KiB pages) */
 
@@ -125,6 +125,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	store_accounts_v14,
 	/* 14 -> 15: revocation notices (store_revoke.c) */
 	store_revoke_v15,
+	/* 15 -> 16: the signature suite of each delivery's receipt (store_msg.c) */
+	store_msg_v16,
 };
 
 /* The core's statements: transactions. */

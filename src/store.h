@@ -69,6 +69,7 @@ struct hl_delivery {
 	char detail[HL_REASON_MAX + 1];
 	uint64_t queued_ms, delivered_ms, acked_ms, rejected_ms;
 	char acked_by[HL_OPERATOR_MAX + 1];
+	int receipt_suite;                   /* enum hl_sig_suite of its last receipt, 0: none */
 };
 
 /* Open (creating if needed) the database at path; runs integrity checks
@@ -130,6 +131,10 @@ HL_WUR int hl_store_queue_by_precedence(struct hl_store *s, const char *peer,
     uint64_t counts[static HL_PRECEDENCES]);
 /* Apply a receipt to a delivery. Never moves backwards: delivered after
  * acknowledged is ignored; HL_ERR_NOT_FOUND if no such delivery. */
+/* The signature suite (hybsig.h) of the receipt last applied to id's
+ * delivery to node. */
+HL_WUR int hl_store_delivery_suite(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *node, int suite);
 HL_WUR int hl_store_delivery_update(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
     const char *node, int state, uint8_t reason, const char *detail,
     const char *acked_by, uint64_t time_ms);

@@ -75,6 +75,7 @@ extern const char store_stix_v10[];     /* 9 -> 10: STIX search index */
 extern const char store_blob_v11[];     /* 10 -> 11: large contents in files */
 extern const char store_blob_v13[];     /* 12 -> 13: contents sealed at rest */
 extern const char store_revoke_v15[];   /* 14 -> 15: revocation notices */
+extern const char store_msg_v16[];      /* 15 -> 16: deliveries.receipt_suite */
 extern const char store_tracks_v12[];   /* 11 -> 12: the track stream and alerts */
 extern const char store_accounts_v14[]; /* 13 -> 14: TOTP secrets, last accepted steps */
 

@@ -24,6 +24,7 @@ enum msg_st {
 	ST_DLV_SET_DELIVERED,
 	ST_DLV_SET_ACKED,
 	ST_DLV_SET_REJECTED,
+	ST_DLV_SET_SUITE,
 	ST_DLV_LIST,
 	ST_SEEN_GET,
 	ST_SEEN_INSERT,
@@ -69,8 +70,9 @@ static const char *const msg_sql[ST_MSG_N] = {
 	    " WHERE id = ?1 AND node = ?2",
 	[ST_DLV_SET_REJECTED] = "UPDATE deliveries SET state = 3, reason = ?3, detail = ?4,"
 	    " rejected_ms = ?5 WHERE id = ?1 AND node = ?2",
+	[ST_DLV_SET_SUITE] = "UPDATE deliveries SET receipt_suite = ?3 WHERE id = ?1 AND node = ?2",
 	[ST_DLV_LIST] = "SELECT node, state, reason, detail, queued_ms, delivered_ms, acked_ms,"
-	    " rejected_ms, acked_by FROM deliveries WHERE id = ?1 ORDER BY node",
+	    " rejected_ms, acked_by, receipt_suite FROM deliveries WHERE id = ?1 ORDER BY node",
 	[ST_SEEN_GET] = "SELECT status, receipt FROM inbound_seen WHERE id = ?1",
 	[ST_SEEN_INSERT] = "INSERT INTO inbound_seen (id, origin, status, reason, receipt, time_ms)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -99,6 +101,9 @@ static const char *const msg_sql[ST_MSG_N] = {
 };
 
 const struct store_sql store_sql_msg = { "msg", msg_sql, ST_MSG_N };
+
+const char store_msg_v16[] =
+	"ALTER TABLE deliveries ADD COLUMN receipt_suite INTEGER NOT NULL DEFAULT 0;";
 
 #define ST(i) store_st(s, STORE_MOD_MSG, (i))
 
@@ -334,6 +339,28 @@ hl_store_delivery_update(struct hl_store *s, const uint8_t id[static HL_ID_BYTES
 	return store_op_end(s, mode, r);
 }
 
+int
+hl_store_delivery_suite(struct hl_store *s, const uint8_t id[static HL_ID_BYTES],
+    const char *node, int suite)
+{
+	sqlite3_stmt *st;
+	int r, mode = 0;
+
+	if (s == NULL || id == NULL || suite < 0 || suite > 255)
+		return HL_ERR_INVALID;
+	if ((r = store_check_name(node, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	if ((r = store_op_begin(s, &mode)) != HL_OK)
+		return r;
+	st = ST(ST_DLV_SET_SUITE);
+	if ((r = store_bind_blob(s, st, 1, id, HL_ID_BYTES)) == HL_OK &&
+	    (r = store_bind_text(s, st, 2, node)) == HL_OK &&
+	    (r = store_bind_i64(s, st, 3, suite)) == HL_OK)
+		r = store_step_done(s, st);
+	store_reset(st);
+	return store_op_end(s, mode, r);
+}
+
 static int
 fill_delivery(sqlite3_stmt *st, void *elem, void *arg)
 {
@@ -354,6 +381,7 @@ fill_delivery(sqlite3_stmt *st, void *elem, void *arg)
 	e->delivered_ms = store_col_u64(st, 5);
 	e->acked_ms = store_col_u64(st, 6);
 	e->rejected_ms = store_col_u64(st, 7);
+	e->receipt_suite = (int)sqlite3_column_int64(st, 9);
 	return HL_OK;
 }
 

@@ -345,7 +345,8 @@
 		$('reader-label-bottom').replaceWith(Object.assign(labelBanner(m.label, m.label_text, 'bottom'), { id: 'reader-label-bottom' }));
 		$('reader-head').textContent = m.precedence + ' · from ' + m.origin + ' (' + m.originator + ') · ' +
 		    (m.direction === 'in' ? 'received ' + fmtTime(m.received) : 'sent ' + fmtTime(m.sent)) +
-		    ' · signature ' + m.signature + ' · ' + m.suite;
+		    ' · signature ' + m.signature + ' (' + (m.signature_suite || 'unknown suite') + ')' +
+		    ' · key wrap ' + m.suite;
 		$('reader-body').textContent = m.text !== undefined ? m.text : '(' + m.content_type + ' content, ' + m.size + ' bytes)';
 		const f = $('reader-file');
 		f.replaceChildren();

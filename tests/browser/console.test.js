@@ -179,6 +179,18 @@ async function tests(browser) {
 		assert.equal(st.acknowledged_by, 'admin');
 	});
 
+	await test('the envelope detail names its signature suite: hybrid Ed25519 + ML-DSA-65, verified', async () => {
+		await jpn.click(`#inbox-list article[data-id="${flashId}"] .open-btn`);
+		await jpn.waitForSelector('#reader:not([hidden])', { timeout: 3000 });
+		const head = await jpn.textContent('#reader-head');
+		assert.match(head, /signature verified \(ed25519-mldsa65\)/);
+		assert.match(head, /key wrap x25519-mlkem768/);
+		const st = JSON.parse(hl('JPN', 'show', flashId, '--json'));
+		assert.equal(st.signature_suite, 'ed25519-mldsa65');
+		await jpn.click('#reader-close');
+		await jpn.waitForSelector('#reader', { state: 'hidden', timeout: 2000 });
+	});
+
 	await test("the sender's console tracker turns to acknowledged", async () => {
 		const row = `#sent-list article[data-id="${flashId}"] tr[data-node="JPN/node-1"]`;
 		await nato.waitForSelector(`${row}[data-state="acknowledged"]`, { timeout: 8000 });
