@@ -54,12 +54,15 @@ const char hl_cli_audit_usage[] =
 static int
 json_set_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
 {
-	char buf[2 * 512 + 1];
+	char *buf;
+	int r;
 
-	if (n > 512)
+	if (n > HL_DESCRIPTOR_MAX_BYTES || (buf = hl_malloc(2 * n + 1)) == NULL)
 		return -1;
 	hl_hex_encode(p, n, buf);
-	return json_object_set_new(o, key, json_string(buf));
+	r = json_object_set_new(o, key, json_string(buf));
+	hl_free(buf);
+	return r;
 }
 
 /* The node name and raw Ed25519 public key of a PEM certificate. */
