@@ -107,17 +107,15 @@ db_path(const struct hl_cli *c, char *path, size_t len)
 	snprintf(path, len, "%s/hotline.db", c->cfg.data_dir);
 }
 
-/* The node's descriptor as it last wrote it (data/descriptor): NULL if
- * there is none. OUT: *len; caller frees. */
+/* The node's descriptor as it last stored it: NULL if there is none.
+ * OUT: *len; caller frees. */
 static uint8_t *
-read_own_descriptor(const struct hl_cli *c, size_t *len)
+read_own_descriptor(const struct hl_cli *c, struct hl_store *s, size_t *len)
 {
-	char path[HL_PATH_MAX + 16], err[256];
 	uint8_t *d = NULL;
 
 	*len = 0;
-	snprintf(path, sizeof(path), "%s/descriptor", c->cfg.data_dir);
-	if (hl_cli_read_file(path, HL_DESCRIPTOR_MAX_BYTES, &d, len, err, sizeof(err)) != HL_OK)
+	if (hl_store_own_get(s, c->cfg.node, "descriptor", &d, len) != HL_OK)
 		return NULL;
 	return d;
 }
@@ -147,21 +145,21 @@ audit_verify_cmd(struct hl_cli *c, int argc, char **argv)
 	/* with the node's certificate the checkpoints' signatures are checked
 	 * too; without it (unreadable) their roots still are */
 	have_pub = load_cert_pub(c->cfg.cert_path, pub, node, err, sizeof(err)) == HL_OK;
-	/* and the ML-DSA keys of its descriptor, for hybrid-signed ones */
-	if (have_pub) {
-		if ((sg = hl_malloc(sizeof(*sg))) == NULL)
-			return hl_cli_fail(EX_FAIL, "audit: out of memory");
-		desc = read_own_descriptor(c, &dl);
-		if (hl_proof_signer(desc, dl, pub, sg) != HL_OK)
-			fprintf(stderr, "audit: warning: %s/descriptor is not this node's; "
-			    "hybrid-signed checkpoints will not verify\n", c->cfg.data_dir);
-		hl_free(desc);
-	}
 	db_path(c, path, sizeof(path));
 	err[0] = '\0';
-	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK) {
-		hl_free(sg);
+	if ((r = hl_store_open_readonly(path, &s, err, sizeof(err))) != HL_OK)
 		return hl_cli_fail(EX_FAIL, "audit: %s", err[0] != '\0' ? err : hl_strerror(r));
+	/* and the ML-DSA keys of its descriptor, for hybrid-signed ones */
+	if (have_pub) {
+		if ((sg = hl_malloc(sizeof(*sg))) == NULL) {
+			hl_store_close(s);
+			return hl_cli_fail(EX_FAIL, "audit: out of memory");
+		}
+		desc = read_own_descriptor(c, s, &dl);
+		if (hl_proof_signer(desc, dl, pub, sg) != HL_OK)
+			fprintf(stderr, "audit: warning: the descriptor stored in %s is not this "
+			    "node's; hybrid-signed checkpoints will not verify\n", path);
+		hl_free(desc);
 	}
 	err[0] = '\0';
 	if (have_pub)
@@ -338,7 +336,7 @@ audit_prove_cmd(struct hl_cli *c, int argc, char **argv)
 	    json_object_set_new(j, "entries", arr = json_array()) != 0 || arr == NULL)
 		goto nomem;
 	/* a hybrid-signed checkpoint is checked with the descriptor's ML-DSA key */
-	if ((desc = read_own_descriptor(c, &dl)) != NULL && json_set_hex(j, "descriptor", desc, dl) != 0) {
+	if ((desc = read_own_descriptor(c, s, &dl)) != NULL && json_set_hex(j, "descriptor", desc, dl) != 0) {
 		hl_free(desc);
 		goto nomem;
 	}

@@ -231,7 +231,7 @@ struct hl_node {
 	size_t desc_classic_len;
 	uint64_t desc_at_ms;
 	struct hl_signer self_sig;     /* our own keys, as partners verify them */
-	/* the ML-DSA public key our last rotation replaced (data/sigkey.prev),
+	/* the ML-DSA public key our last rotation replaced (kept in the store),
 	 * announced beside the current one; NULL: none */
 	uint8_t *sig_prev_pk;
 	size_t sig_prev_len;
@@ -419,10 +419,11 @@ HL_WUR int node_descriptor_acceptable(struct hl_node *n, struct peer_state *ps,
     const struct hl_descriptor *d, const struct hl_signer *s, char *why, size_t whylen);
 /* Our descriptor for a link of protocol proto. OUT: *len. */
 const uint8_t *node_descriptor_for(const struct hl_node *n, unsigned proto, size_t *len);
-/* Write our descriptor to data/descriptor (public: hotline audit verify and
- * proof bundles read our ML-DSA keys from it). */
+/* Keep our descriptor in the store (public: hotline audit verify and proof
+ * bundles read our ML-DSA keys from it). */
 void node_write_descriptor(struct hl_node *n);
-/* At start: the ML-DSA public key our last rotation replaced (sigkey.prev). */
+/* At start: the ML-DSA public key our last rotation replaced (the store's
+ * "sigkey-prev"). */
 void node_sig_prev_load(struct hl_node *n);
 /* The version of an envelope or receipt for recipients whose lowest link
  * protocol is proto: 3 (hybrid) from protocol 5 under a hybrid sig_suite,

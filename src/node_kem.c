@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <unistd.h>
-
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -502,26 +500,13 @@ node_sig_version(const struct hl_node *n, unsigned proto)
 void
 node_write_descriptor(struct hl_node *n)
 {
-	char path[HL_PATH_MAX + 32], tmp[HL_PATH_MAX + 40];
-	FILE *f;
-	int ok;
+	int r;
 
-	if (n->desc == NULL || n->cfg.data_dir[0] == '\0')
+	if (n->desc == NULL)
 		return;
-	snprintf(path, sizeof(path), "%s/descriptor", n->cfg.data_dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "wb")) == NULL) {
-		log_warnx("%s: cannot write our descriptor", tmp);
-		return;
-	}
-	ok = fwrite(n->desc, 1, n->desc_len, f) == n->desc_len;
-	ok = fflush(f) == 0 && ok;
-	ok = fsync(fileno(f)) == 0 && ok;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		log_warnx("%s: cannot write our descriptor", path);
-		(void)unlink(tmp);
-	}
+	if ((r = hl_store_own_put(n->store, n->cfg.node, "descriptor", n->desc, n->desc_len,
+	    hl_now_ms())) != HL_OK)
+		log_warnx("cannot store our descriptor: %s", hl_strerror(r));
 }
 
 void
@@ -610,51 +595,36 @@ node_sig_suite(const struct hl_node *n)
 	return n->cfg.sig_suite;
 }
 
-/* data/sigkey.prev: the public key our last rotation replaced, still
- * announced in our descriptor so that what it signed (envelopes waiting in
- * queues, checkpoints) verifies at partners. Public: kept in clear. */
-static void
-sig_prev_path(const struct hl_node *n, char *path, size_t len)
-{
-	snprintf(path, len, "%s/sigkey.prev", n->cfg.data_dir);
-}
-
+/* The public key our last rotation replaced, still announced in our
+ * descriptor so that what it signed (envelopes waiting in queues,
+ * checkpoints) verifies at partners; kept in the store ("sigkey-prev"). */
 void
 node_sig_prev_load(struct hl_node *n)
 {
-	char path[HL_PATH_MAX + 32];
-	uint8_t buf[HL_MLDSA_MAX_PK_BYTES + 1];
-	size_t len;
-	FILE *f;
+	uint8_t *buf = NULL;
+	size_t len = 0;
 
-	sig_prev_path(n, path, sizeof(path));
-	if ((f = fopen(path, "rb")) == NULL)
+	if (hl_store_own_get(n->store, n->cfg.node, "sigkey-prev", &buf, &len) != HL_OK)
 		return;
-	len = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
 	if (len != hl_mldsa_pk_bytes(hl_sig_suite_mldsa(n->cfg.sig_suite))) {
-		log_warnx("%s: not an ML-DSA public key of suite %s: ignored", path,
-		    hl_sig_suite_name(n->cfg.sig_suite));
+		log_info("the ML-DSA key replaced last is not of suite %s: not announced",
+		    hl_sig_suite_name(n->cfg.sig_suite) != NULL ?
+		    hl_sig_suite_name(n->cfg.sig_suite) : "?");
+		hl_free(buf);
 		return;
 	}
 	hl_free(n->sig_prev_pk);
-	if ((n->sig_prev_pk = hl_malloc(len)) == NULL) {
-		n->sig_prev_len = 0;
-		return;
-	}
-	memcpy(n->sig_prev_pk, buf, len);
+	n->sig_prev_pk = buf;
 	n->sig_prev_len = len;
 }
 
-/* Keep the key about to be replaced (file written and synced first). */
+/* Keep the key about to be replaced (stored first). */
 static int
 sig_prev_keep(struct hl_node *n, int param, char *err, size_t errlen)
 {
-	char path[HL_PATH_MAX + 32], tmp[HL_PATH_MAX + 40];
 	uint8_t *pk;
 	size_t len = 0;
-	FILE *f;
-	int ok;
+	int r;
 
 	if ((pk = hl_malloc(HL_MLDSA_MAX_PK_BYTES)) == NULL)
 		return HL_ERR_NOMEM;
@@ -662,22 +632,11 @@ sig_prev_keep(struct hl_node *n, int param, char *err, size_t errlen)
 		hl_free(pk);
 		return HL_OK;   /* none yet: nothing to keep */
 	}
-	sig_prev_path(n, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "wb")) == NULL) {
-		snprintf(err, errlen, "%s: cannot write the replaced public key", tmp);
+	if ((r = hl_store_own_put(n->store, n->cfg.node, "sigkey-prev", pk, len,
+	    hl_now_ms())) != HL_OK) {
+		snprintf(err, errlen, "cannot store the replaced public key: %s", hl_strerror(r));
 		hl_free(pk);
-		return HL_ERR_IO;
-	}
-	ok = fwrite(pk, 1, len, f) == len;
-	ok = fflush(f) == 0 && ok;
-	ok = fsync(fileno(f)) == 0 && ok;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		(void)unlink(tmp);
-		snprintf(err, errlen, "%s: cannot write the replaced public key", path);
-		hl_free(pk);
-		return HL_ERR_IO;
+		return r;
 	}
 	hl_free(n->sig_prev_pk);
 	n->sig_prev_pk = pk;

@@ -203,6 +203,10 @@ node_gossip_descriptors(struct hl_node *n, struct peer_state *to, struct peer_st
 				break;
 			if (t == a || !t->up)
 				continue;
+			/* a link of protocol < 5 cannot read a version 2 descriptor */
+			if (a->desc.version == HL_DESCRIPTOR_VERSION_HYBRID &&
+			    t->proto < HL_LINK_PROTO_HYBRID)
+				continue;
 			if (hl_link_send(t->link, HL_FRAME_DESCRIPTOR, a->desc_raw, a->desc_len) != HL_OK)
 				log_debug("descriptor of %s not passed to %s", a->conf->node, t->conf->node);
 		}

@@ -159,6 +159,14 @@ hl_proof_check(const uint8_t *text, size_t len, const char *node,
 		r = HL_ERR_MALFORMED;
 		goto out;
 	}
+	/* the checkpoint's node first: a bundle of another node is named so */
+	if (hl_checkpoint_decode(cp, cplen, c) == HL_OK && node != NULL &&
+	    strcmp(c->node, node) != 0) {
+		snprintf(err, errlen, "the checkpoint is of %.64s but the certificate is of %s",
+		    c->node, node);
+		r = HL_ERR_AUTH;
+		goto out;
+	}
 	v = json_object_get(j, "descriptor");
 	dhex = json_is_string(v) ? json_string_value(v) : NULL;
 	if (v != NULL && (dhex == NULL || (dl = strlen(dhex) / 2) > HL_DESCRIPTOR_MAX_BYTES ||

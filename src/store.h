@@ -263,6 +263,15 @@ HL_WUR int hl_store_peer_put(struct hl_store *s, const char *node, const uint8_t
     size_t len, uint64_t now_ms);
 /* OUT: *desc (caller frees). HL_ERR_NOT_FOUND if none. */
 HL_WUR int hl_store_peer_get(struct hl_store *s, const char *node, uint8_t **desc, size_t *len);
+/* This node's own public items (at most HL_DESCRIPTOR_MAX_BYTES), kept
+ * beside the peers' descriptors under "<node>#<what>": what is
+ * "descriptor" (our latest, which hotline audit verify and proof bundles
+ * read our ML-DSA keys from) or "sigkey-prev" (the ML-DSA public key our
+ * last rotation replaced). HL_ERR_NOT_FOUND if none. */
+HL_WUR int hl_store_own_put(struct hl_store *s, const char *node, const char *what,
+    const uint8_t *raw, size_t len, uint64_t now_ms);
+HL_WUR int hl_store_own_get(struct hl_store *s, const char *node, const char *what,
+    uint8_t **raw, size_t *len);
 
 /* ---- audit log: hash-chained entries ----
  * entry hash = SHA-256(prev_hash || u64 seq || u64 time_ms || str event ||

@@ -950,6 +950,52 @@ hl_store_witnessed_get(struct hl_store *s, const char *node, uint8_t **raw, size
 	    HL_CHECKPOINT_ACK_MAX_BYTES, raw, len);
 }
 
+/* ---- this node's own public items, in the peers table under
+ * "<node>#<what>" (hl_store_own_put) ---- */
+#define OWN_KEY_MAX (HL_NODE_NAME_MAX + 1 + 32)
+
+static int
+own_key(const char *node, const char *what, char key[OWN_KEY_MAX + 1])
+{
+	int r;
+
+	if ((r = store_check_name(node, HL_NODE_NAME_MAX)) != HL_OK)
+		return r;
+	if (what == NULL || strlen(what) > 32 || strchr(what, '#') != NULL || what[0] == '\0')
+		return HL_ERR_INVALID;
+	snprintf(key, OWN_KEY_MAX + 1, "%s#%s", node, what);
+	return HL_OK;
+}
+
+int
+hl_store_own_put(struct hl_store *s, const char *node, const char *what, const uint8_t *raw,
+    size_t len, uint64_t now_ms)
+{
+	char key[OWN_KEY_MAX + 1];
+	int r;
+
+	if ((r = own_key(node, what, key)) != HL_OK)
+		return r;
+	return peer_blob_put(s, key, OWN_KEY_MAX, raw, len, HL_DESCRIPTOR_MAX_BYTES, now_ms);
+}
+
+int
+hl_store_own_get(struct hl_store *s, const char *node, const char *what, uint8_t **raw,
+    size_t *len)
+{
+	char key[OWN_KEY_MAX + 1];
+	int r;
+
+	if (raw != NULL)
+		*raw = NULL;
+	if (len != NULL)
+		*len = 0;
+	if ((r = own_key(node, what, key)) != HL_OK)
+		return r;
+	return store_blob_by_key(s, STORE_MOD_MSG, ST_PEER_GET, key, OWN_KEY_MAX,
+	    HL_DESCRIPTOR_MAX_BYTES, raw, len);
+}
+
 int
 hl_store_counts(struct hl_store *s, uint64_t *inbound, uint64_t *outbound,
     uint64_t *audit_entries)

@@ -23,24 +23,6 @@
 ROOT=${HOTLINE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 PREV_RELEASE=${HOTLINE_PREV_RELEASE:-2016db5}    # the last release before issue 16
 PREV2_RELEASE=${HOTLINE_PREV2_RELEASE:-4e4107a}  # the release before batch signatures
-# build_release COMMIT -> the directory of its build (once per clone, shared
-# by the plain and sanitizer runs)
-build_release() {
-	local c=$1 dir="$ROOT/build-prev-release/$1"
-	if ! git -C "$ROOT" cat-file -e "$c^{commit}" 2>/dev/null; then
-		skip "the release $c is not in this clone's history"
-		exit 0
-	fi
-	if [ ! -x "$dir/build/hotlined" ] || [ ! -x "$dir/build/hotline" ]; then
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		git -C "$ROOT" archive "$c" | tar -x -C "$dir" || fail "git archive $c"
-		# a plain build, whatever this one is (sanitizers or not)
-		make -C "$dir" -s -j2 SANITIZER= BUILD=build build/hotlined build/hotline \
-			>"$T/old-build-$c.log" 2>&1 || { tail -n 20 "$T/old-build-$c.log"; fail "building $c"; }
-	fi
-	echo "$dir"
-}
 OLD=$(build_release "$PREV_RELEASE") || exit 1
 OLD2=$(build_release "$PREV2_RELEASE") || exit 1
 ok "the releases $PREV_RELEASE (protocol 1) and $PREV2_RELEASE (protocol 2) are built"
@@ -83,8 +65,8 @@ wait_link USA KOR
 wait_link USA GBR
 ok "links up between the three releases"
 expect_eq "$(hl JPN status --json | jq -r '[.peers[] | "\(.node)=\(.protocol)"] | sort | join(" ")')" \
-	"GBR/node-1=2 KOR/node-1=1 USA/node-1=4" \
-	"JPN speaks protocol 1 with the oldest KOR, 2 with GBR, 4 with USA"
+	"GBR/node-1=2 KOR/node-1=1 USA/node-1=5" \
+	"JPN speaks protocol 1 with the oldest KOR, 2 with GBR, 5 with USA"
 
 ids=()
 for i in 1 2 3; do
@@ -116,7 +98,7 @@ expect_eq "$(wc -l <"$T/batch.ids")" 40 "40 envelopes to USA accepted"
 while read -r id; do wait_state JPN "$id" USA delivered; done <"$T/batch.ids"
 ok "all 40 delivered"
 first=$(head -n1 "$T/batch.ids")
-expect_eq "$(env_version "$first")" 02 "sealed as version 2 (batch signature): USA speaks 3 or more"
+expect_eq "$(env_version "$first")" 03 "sealed as version 3 (hybrid batch signature): USA speaks 5"
 expect_eq "$(hl USA show "$first" --json | jq -r .text)" "batch 1" "USA opens it"
 s1=$(hl JPN status --json | jq .batch_signatures)
 u1=$(hl USA status --json | jq .batch_signatures)
@@ -177,7 +159,7 @@ expect_match "$(cat "$T/err")" "KOR/node-1: its last link spoke protocol 1 \(the
 big=$(hl JPN send --to USA --precedence immediate --classification RESTRICTED --releasable-to "$rel,USA" \
 	--tlp green "forty-one partners") || fail "send with 41 partners to USA"
 wait_state JPN "$big" USA delivered
-ok "a label of 41 partners goes to USA (protocol 4)"
+ok "a label of 41 partners goes to USA (protocol 5)"
 
 # KOR upgraded on the same data: what it stored under the old release reads back
 kill -TERM "${NODE_PID[KOR]}"
@@ -187,8 +169,8 @@ node_start KOR
 expect_eq "$(hl KOR show "${ids[0]}" --json | jq -r .text)" "new to old, number 1" \
 	"the upgraded KOR reads what the old one stored"
 wait_link JPN KOR
-expect_eq "$(hl JPN status --json | jq -r '.peers[] | select(.node == "KOR/node-1") | .protocol')" 4 \
-	"the upgraded KOR's link speaks protocol 4"
+expect_eq "$(hl JPN status --json | jq -r '.peers[] | select(.node == "KOR/node-1") | .protocol')" 5 \
+	"the upgraded KOR's link speaks protocol 5"
 big=$(hl JPN send --to KOR --precedence immediate --classification RESTRICTED --releasable-to "$rel" \
 	--tlp green "forty partners") || fail "send with 40 partners after the upgrade"
 wait_state JPN "$big" KOR delivered

@@ -14,8 +14,8 @@ node_start USA
 wait_link JPN KOR
 wait_link USA KOR
 wait_link JPN USA
-expect_eq "$(hl JPN status --json | jq -r '.peers[] | select(.node == "USA/node-1") | .protocol')" 4 \
-	"JPN and USA speak link protocol 4 (revocation notices)"
+expect_eq "$(hl JPN status --json | jq -r '.peers[] | select(.node == "USA/node-1") | .protocol')" 5 \
+	"JPN and USA speak link protocol 5 (revocation notices since 4)"
 
 "$HL" pki revoke --ca "$FED/ca/KOR" --cert "$FED/KOR/tls.crt" --reason "host compromised" \
 	--out "$T/kor.rev" >"$T/rev.out" 2>&1 || { cat "$T/rev.out"; fail "pki revoke"; }

@@ -30,7 +30,8 @@ expect_eq "$(echo "$keys" | jq -r '[.signing_keys[].suite] | join(",")')" "ml-ds
 	"keys list names both ML-DSA keys"
 fp65=$(echo "$keys" | jq -r '.signing_keys[] | select(.suite == "ml-dsa-65") | .sha256')
 expect_match "$fp65" "^[0-9a-f]{64}$" "with their SHA-256 fingerprints"
-expect_eq "$(od -An -tx1 -j4 -N1 "$FED/JPN/data/descriptor" | tr -d ' ')" "02" \
+owndesc() { sqlite3 "$jdb" "select hex(substr(descriptor, 5, 1)) from peers where node = 'JPN/node-1#descriptor'"; }
+expect_eq "$(owndesc)" "02" \
 	"JPN's descriptor is version 2 (ML-DSA key, hybrid signature)"
 
 id=$(hl JPN send --to KOR,USA,NATO --precedence flash --classification RESTRICTED \
@@ -154,7 +155,7 @@ node_start JPN
 down() { sqlite3 "$kdb" "select count(*) from audit where event = 'descriptor-refused' and actor = 'JPN/node-1' and detail like '%downgrade%'" | grep -qv '^0$'; }
 wait_until 15 down || fail "KOR did not refuse JPN's Ed25519-only descriptor"
 ok "KOR refuses JPN's Ed25519-only descriptor after its hybrid one (a downgrade)"
-expect_eq "$(od -An -tx1 -j4 -N1 "$FED/JPN/data/descriptor" | tr -d ' ')" "01" \
+expect_eq "$(owndesc)" "01" \
 	"JPN's descriptor is version 1 now"
 node_stop JPN
 sed -i '/^allow_classical_signatures = yes$/d' "$(conf JPN)"

@@ -281,3 +281,24 @@ proxy_ctl() {
 proxy_stat() {
 	proxy_ctl stats | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
+
+# build_release COMMIT -> the directory of its build (once per clone, shared
+# by the plain and sanitizer runs)
+build_release() {
+	local c=$1 root dir
+	root=${HOTLINE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+	dir="$root/build-prev-release/$1"
+	if ! git -C "$root" cat-file -e "$c^{commit}" 2>/dev/null; then
+		skip "the release $c is not in this clone's history"
+		exit 0
+	fi
+	if [ ! -x "$dir/build/hotlined" ] || [ ! -x "$dir/build/hotline" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		git -C "$root" archive "$c" | tar -x -C "$dir" || fail "git archive $c"
+		# a plain build, whatever this one is (sanitizers or not)
+		make -C "$dir" -s -j2 SANITIZER= BUILD=build build/hotlined build/hotline \
+			>"$T/old-build-$c.log" 2>&1 || { tail -n 20 "$T/old-build-$c.log"; fail "building $c"; }
+	fi
+	echo "$dir"
+}

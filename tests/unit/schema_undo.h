@@ -4,6 +4,9 @@
 #ifndef HL_TEST_SCHEMA_UNDO_H
 #define HL_TEST_SCHEMA_UNDO_H
 
+/* 15 -> 16: the signature suite of each delivery's receipt */
+#define DROP_V16 "ALTER TABLE deliveries DROP COLUMN receipt_suite; "
+
 /* 14 -> 15: the revocation notices */
 #define DROP_V15 "DROP TABLE revocations; "
 

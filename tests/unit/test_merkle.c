@@ -1176,7 +1176,7 @@ test_store_migrate_v1(void **state)
 	sopen(f);
 	add_entries(f->s, 1, 12, 0);
 	sclose(f);
-	raw_exec(f->path, DROP_V15 DROP_V14 DROP_V13 DROP_V12 "ALTER TABLE audit DROP COLUMN leaf; DROP TABLE audit_checkpoints;"
+	raw_exec(f->path, DROP_V16 DROP_V15 DROP_V14 DROP_V13 DROP_V12 "ALTER TABLE audit DROP COLUMN leaf; DROP TABLE audit_checkpoints;"
 	    " DROP TABLE witness_checkpoints; DROP TABLE tracks; DROP TABLE track_updates;"
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"   /* v8 */

@@ -812,7 +812,7 @@ test_unmatched_receipt(void **state)
 	struct fx_node *j, *k;
 	struct hl_keys *kk = NULL;
 	struct hl_receipt rc;
-	char kem[] = "/tmp/test_node_kem.XXXXXX", err[256];
+	char kem[700], err[256];
 	uint8_t id[HL_ID_BYTES], *raw = NULL;
 	size_t len = 0;
 	unsigned i;
@@ -823,12 +823,13 @@ test_unmatched_receipt(void **state)
 	world_run(&w);
 	assert_int_equal(delivery_state(j, id, KOR), HL_DLV_DELIVERED);
 	assert_int_equal(audit_count(j, "receipt-acknowledged"), 0);
-	/* KOR's own signing key, as a hostile KOR would use it */
-	assert_non_null(mkdtemp(kem));
+	/* KOR's own signing keys, as a hostile KOR would use them */
+	snprintf(kem, sizeof(kem), "%s/kem", k->cfg->data_dir);
 	assert_int_equal(hl_keys_open(k->cfg->key_path, kem, &kk, err, sizeof(err)), HL_OK);
 	for (i = 0; i < 20; i++) {
 		memset(&rc, 0, sizeof(rc));
-		rc.version = HL_RECEIPT_VERSION;
+		rc.version = HL_RECEIPT_VERSION_HYBRID;
+		rc.hsig.suite = HL_SUITE_ED25519_MLDSA65;
 		rc.kind = HL_RECEIPT_ACKNOWLEDGED;
 		memset(rc.id, 0x5a, HL_ID_BYTES);        /* not an envelope JPN sent KOR */
 		rc.id[0] = (uint8_t)i;
@@ -847,8 +848,24 @@ test_unmatched_receipt(void **state)
 	assert_int_equal(audit_count(j, "receipt-unmatched"), 1);
 	assert_int_equal(delivery_state(j, id, KOR), HL_DLV_DELIVERED);
 	assert_int_equal(peer_up(j, KOR, NULL, 0), 1);   /* a signed receipt: the link stays */
+	/* KOR announced an ML-DSA key: its Ed25519-only receipt, even for the
+	 * real envelope, is a downgrade and changes nothing */
+	memset(&rc, 0, sizeof(rc));
+	rc.version = HL_RECEIPT_VERSION;
+	rc.kind = HL_RECEIPT_ACKNOWLEDGED;
+	memcpy(rc.id, id, HL_ID_BYTES);
+	snprintf(rc.from, sizeof(rc.from), "%s", KOR);
+	snprintf(rc.to, sizeof(rc.to), "%s", JPN);
+	rc.time_ms = hl_now_ms();
+	snprintf(rc.operator_name, sizeof(rc.operator_name), "mallory");
+	assert_int_equal(hl_seal_receipt(kk, &rc, &raw, &len), HL_OK);
+	hl_node_link_cbs.on_frame(j->n, &la->base, HL_FRAME_RECEIPT, raw, len);
+	hl_free(raw);
+	(void)hl_node_settle(j->n);
+	world_run(&w);
+	assert_int_equal(audit_count(j, "receipt-acknowledged"), 0);
+	assert_int_equal(delivery_state(j, id, KOR), HL_DLV_DELIVERED);
 	hl_keys_free(kk);
-	(void)nftw(kem, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	world_free(&w);
 }
 

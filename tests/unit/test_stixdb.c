@@ -1516,7 +1516,7 @@ test_release_migration(void **state)
 	hl_store_close(f->s);
 	/* back to version 8: without stix_collections, nor the envelope
 	 * files' columns of version 11 */
-	raw_exec(f, DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
+	raw_exec(f, DROP_V16 DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	assert_int_equal(hl_store_open(f->path, &f->s, err, sizeof(err)), HL_OK);
 	assert_int_equal(hl_stixdb_open(f->s, &f->d), HL_OK);
 	expect_release(f, XID, V1, "JPN", "JPN,KOR", HL_TLP_AMBER);

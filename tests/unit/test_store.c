@@ -206,7 +206,7 @@ test_open_creates_private_wal_db(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 15);
+	assert_int_equal(sqlite3_column_int(st, 0), 16);
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
 	/* v8: the deadline scan's partial indexes */
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE"
@@ -1380,47 +1380,51 @@ test_versions(void **state)
 
 	open_fx(f);
 	close_fx(f);
+	raw_exec(f->path, "PRAGMA user_version = 17");
+	expect_open_fails(f, HL_ERR_VERSION, "schema version 17 is newer than this hotline "
+	    "supports (16)");
 	raw_exec(f->path, "PRAGMA user_version = 16");
-	expect_open_fails(f, HL_ERR_VERSION, "schema version 16 is newer than this hotline "
-	    "supports (15)");
-	raw_exec(f->path, "PRAGMA user_version = 15");
+	open_fx(f);
+	close_fx(f);
+	/* a version-15 file (before receipt signature suites) is migrated */
+	raw_exec(f->path, DROP_V16 "PRAGMA user_version = 15");
 	open_fx(f);
 	close_fx(f);
 	/* a version-14 file (before revocation notices) is migrated */
-	raw_exec(f->path, DROP_V15 "PRAGMA user_version = 14");
+	raw_exec(f->path, DROP_V16 DROP_V15 "PRAGMA user_version = 14");
 	open_fx(f);
 	close_fx(f);
 	/* a version-13 file (before the TOTP columns) is migrated */
-	raw_exec(f->path, DROP_V15 DROP_V14 "PRAGMA user_version = 13");
+	raw_exec(f->path, DROP_V16 DROP_V15 DROP_V14 "PRAGMA user_version = 13");
 	open_fx(f);
 	close_fx(f);
 	/* a version-12 file (before sealed contents) is migrated */
-	raw_exec(f->path, DROP_V15 DROP_V14 DROP_V13 "PRAGMA user_version = 12");
+	raw_exec(f->path, DROP_V16 DROP_V15 DROP_V14 DROP_V13 "PRAGMA user_version = 12");
 	open_fx(f);
 	close_fx(f);
 	/* a version-10 file (before the envelope files) is migrated */
-	raw_exec(f->path, DROP_V15 DROP_V14 DROP_V13 DROP_V12 "PRAGMA user_version = 11");
+	raw_exec(f->path, DROP_V16 DROP_V15 DROP_V14 DROP_V13 DROP_V12 "PRAGMA user_version = 11");
 	open_fx(f);
 	close_fx(f);
-	raw_exec(f->path, DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "PRAGMA user_version = 10");
+	raw_exec(f->path, DROP_V16 DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "PRAGMA user_version = 10");
 	open_fx(f);
 	close_fx(f);
 	/* a version-9 file (before the STIX search index) is migrated */
-	raw_exec(f->path, DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_terms; DROP TABLE stix_links;"
+	raw_exec(f->path, DROP_V16 DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_terms; DROP TABLE stix_links;"
 	    " DROP TABLE stix_search_backfill; DROP INDEX stix_objects_id; PRAGMA user_version = 9");
 	open_fx(f);
 	close_fx(f);
 	/* a version-8 file (before stix_collections) is migrated (test_stixdb checks it) */
-	raw_exec(f->path, DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
+	raw_exec(f->path, DROP_V16 DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP TABLE stix_collections; PRAGMA user_version = 8");
 	open_fx(f);
 	close_fx(f);
 	/* a version-7 file (before the deadline-scan indexes) is migrated */
-	raw_exec(f->path, DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
+	raw_exec(f->path, DROP_V16 DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in; DROP INDEX deliveries_delivered;"
 	    " PRAGMA user_version = 7");
 	open_fx(f);
 	close_fx(f);
 	/* a version-2 file (before the tracks and transit tables) is migrated */
-	raw_exec(f->path, DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in;"
+	raw_exec(f->path, DROP_V16 DROP_V15 DROP_V14 DROP_V13 DROP_V12 DROP_V11 "DROP INDEX envelopes_unacked_in;"
 	    " DROP INDEX deliveries_delivered; DROP TABLE tracks; DROP TABLE track_updates;"
 	    " DROP INDEX envelopes_content_type; DROP TABLE transit;"
 	    " ALTER TABLE envelopes DROP COLUMN overdue_ms; ALTER TABLE deliveries DROP COLUMN overdue_ms;"
