@@ -10,8 +10,8 @@
 # - one envelope from JPN to KOR and USA is signed the old way (KOR must
 #   read it), and USA takes it because KOR, a recipient, is an old node;
 # - once KOR runs this release on the same data, its link speaks 5 and its
-#   partners hold its ML-DSA key: an Ed25519-only envelope from it is then a
-#   downgrade they refuse.
+#   partners hold its ML-DSA key: its identity under the old release again
+#   (Ed25519-only descriptor) is then a downgrade they refuse.
 . "$(dirname "$0")/lib.sh"
 
 PREV_RELEASE=${HOTLINE_PREV3_RELEASE:-6a4c328}   # the last release before hybrid signatures
@@ -103,15 +103,17 @@ k2=$(hl KOR send --to USA --precedence immediate --classification RESTRICTED \
 wait_state KOR "$k2" USA delivered
 expect_eq "$(hl USA show "$k2" --json | jq -r .signature_suite)" "ed25519-mldsa65" \
 	"the upgraded KOR signs hybrid, and USA verifies it"
-# the old release on KOR's data again: an Ed25519-only descriptor, refused
+# KOR's identity under the old release again (its certificate and node key,
+# a fresh data directory: the old release refuses the upgraded audit log,
+# whose checkpoints are version 2): an Ed25519-only descriptor, refused
 kill -TERM "${NODE_PID[KOR]}"
 wait "${NODE_PID[KOR]}" 2>/dev/null
 unset "NODE_PID[KOR]"
-down() { sqlite3 "$FED/$1/data/hotline.db" "select count(*) from audit where event = 'descriptor-refused' and actor = 'KOR/node-1' and detail like '%downgrade%'" | grep -qv '^0$'; }
-cp -a "$FED/KOR/data" "$T/kor-data"
-sqlite3 "$FED/KOR/data/hotline.db" "pragma user_version = 15" 2>/dev/null
+mv "$FED/KOR/data" "$T/kor-data-upgraded"
 "$OHLD" -c "$(conf KOR)" >>"$T/KOR.log" 2>&1 &
 NODE_PID[KOR]=$!
+down() { sqlite3 "$FED/$1/data/hotline.db" "select count(*) from audit where event = 'descriptor-refused' and actor = 'KOR/node-1' and detail like '%downgrade%'" | grep -qv '^0$'; }
 wait_until 15 down JPN || fail "JPN did not refuse KOR's Ed25519-only descriptor after its hybrid one"
-ok "KOR back on the old release: JPN refuses its Ed25519-only descriptor (a downgrade)"
+wait_until 15 down USA || fail "USA did not refuse KOR's Ed25519-only descriptor after its hybrid one"
+ok "KOR back on the old release: JPN and USA refuse its Ed25519-only descriptor (a downgrade)"
 echo "# $CHECKS checks"
