@@ -396,8 +396,9 @@ w("## Signatures: ML-DSA beside Ed25519")
 w("")
 w("ML-DSA (FIPS 204, `src/mldsa.c`; pure, hedged signing with a context string) and "
   "OpenSSL's Ed25519 in the same `bench_kem` run (CPU time of one thread, median over "
-  "its rounds), a 64-byte message; the hybrid signs (verifies) with both. Not used by "
-  "envelopes yet: these are the costs and sizes a hybrid signature would bring.")
+  "its rounds), a 64-byte message; the hybrid signs (verifies) with both. The node signs "
+  "every batch root, descriptor and checkpoint hybrid (ML-DSA-65 by default); what that "
+  "costs the line is in \"Hybrid signatures: the cost\" below.")
 w("")
 w("| | keygen | sign | verify | public key | signature | reproduce |")
 w("|---|---|---|---|---|---|---|")
@@ -436,7 +437,8 @@ w("Four nodes (JPN, KOR, USA, NATO) on loopback, hybrid suite x25519-mlkem768, "
 w("")
 w("| variant | to | where | p50 | p99 | p99.9 (pooled, n) | reproduce |")
 w("|---|---|---|---|---|---|---|")
-VAR = [("durable", "durable"), ("nofsync", "no-fsync (bench_no_fsync)"),
+VAR = [("durable", "durable"), ("classical", "durable, Ed25519 signatures alone"),
+       ("nofsync", "no-fsync (bench_no_fsync)"),
        ("shim", "durable + what-if shim"), ("nofsync_shim", "no-fsync + what-if shim")]
 for v, vname in VAR:
     for row, to, taps in [("lat1", "1 partner", ["KOR"]),
@@ -504,6 +506,48 @@ for v, vname in VAR:
             fstat(per_run(k + "cpu_JPN_pct"), " %"), fstat(per_run(k + "cpu_KOR_pct"), " %"),
             fstat(per_run(k + "rss_JPN_kib"), " KiB"), R.get("cmd." + row, "").replace("|", "\\|")))
 w("")
+w("### Hybrid signatures: the cost")
+w("")
+w("The durable rows (Ed25519 + ML-DSA-65, the default) against the same rows with "
+  "`sig_suite = ed25519` and `allow_classical_signatures = yes` on all four nodes, in "
+  "the same run, interleaved (each variant starts from empty stores). Per run: "
+  "hybrid ÷ Ed25519 alone for throughput, hybrid − Ed25519 alone for FLASH p99; "
+  "median [min–max] over the runs. Goal: at most 10%% less sustained throughput and at "
+  "most 1 ms more FLASH p99.")
+w("")
+w("| row | hybrid | Ed25519 alone | hybrid ÷ (or −) Ed25519 alone |")
+w("|---|---|---|---|")
+def _cmp_ratio(row, key):
+    hy, cl = per_run("durable.%s.%s" % (row, key)), per_run("classical.%s.%s" % (row, key))
+    rat = ratio_runs("durable.%s.%s" % (row, key),
+                     lambda n: num("r%d.classical.%s.%s" % (n, row, key)))
+    return fstat(hy), fstat(cl), fstat(rat)
+def _cmp_diff(row, key):
+    hy, cl = per_run("durable.%s.%s" % (row, key)), per_run("classical.%s.%s" % (row, key))
+    d = []
+    for n in range(1, runs + 1):
+        a, b = num("r%d.durable.%s.%s" % (n, row, key)), num("r%d.classical.%s.%s" % (n, row, key))
+        if a is not None and b is not None:
+            d.append(a - b)
+    return ms(hy), ms(cl), ms(d)
+for t, row in [("sustained, 1 recipient, batch endpoint (delivered at KOR /s)", "tput1batch"),
+               ("sustained, 3 recipients, batch endpoint (delivered at KOR /s)", "tput3batch"),
+               ("sustained, 1 recipient, one envelope a request (delivered /s)", "tput1"),
+               ("sustained, 3 recipients, one envelope a request (delivered /s)", "tput3")]:
+    w("| %s | %s | %s | %s |" % ((t,) + _cmp_ratio(row, "deliv_KOR_per_s")))
+for t, row, tap in [("FLASH p99, 1 partner", "lat1", "KOR"), ("FLASH p99, 3 partners (KOR)", "lat3", "KOR")]:
+    w("| %s | %s | %s | %s |" % ((t,) + _cmp_diff(row, "lat_%s_p99_us" % tap)))
+for t, row, tap in [("FLASH p50, 1 partner", "lat1", "KOR")]:
+    w("| %s | %s | %s | %s |" % ((t,) + _cmp_diff(row, "lat_%s_p50_us" % tap)))
+w("")
+_ed, _h65, _h87 = (num("size.Ed25519_sig"), num("size.hybrid_Ed25519_ML_DSA_65_sig"),
+                   num("size.hybrid_Ed25519_ML_DSA_87_sig"))
+if None not in (_ed, _h65, _h87):
+    w("Size: a version 3 envelope or receipt carries its batch root's hybrid signature, "
+      "%d bytes more than version 2's Ed25519 one with ML-DSA-65 (%d with ML-DSA-87); a "
+      "descriptor adds its ML-DSA public key (1,952 or 2,592 bytes) and the same; a "
+      "checkpoint and an acknowledgement the signature's difference." % (_h65 - _ed, _h87 - _ed))
+    w("")
 w("An idle receiver right after the durable runs (KOR, no load, %s envelopes in its inbox, "
   "none acknowledged; data directory %s MB): CPU %s, RSS %s. The CPU comes from the "
   "acknowledgement-deadline scan every 100 ms tick (see the note below)." % (

@@ -58,7 +58,7 @@ make -k -s -C "$ROOT" BUILD="$BUILD" bench-peers >"$T/peers-build.log" 2>&1 ||
 PRELOAD=$BUILD/bench/whatif.so
 # The shim's two fixes (TCP_NODELAY, the checkpoint connection's read) are in
 # src/ now, so its variants are off unless asked for.
-VARIANTS=${BENCH_VARIANTS:-durable nofsync}
+VARIANTS=${BENCH_VARIANTS:-durable classical nofsync}
 
 # ---- the machine
 put machine.cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
@@ -90,6 +90,8 @@ fed_init JPN,KOR,USA,NATO
 for p in $PARTNERS; do
 	conf_add "$p" bench_tap "$T/tap-$p"
 	conf_add "$p" bench_no_fsync no
+	conf_add "$p" sig_suite ed25519-mldsa65
+	conf_add "$p" allow_classical_signatures no
 done
 API=$(awk '$1 == "api" { print $3; exit }' "$(conf JPN)")
 # STIX collections (bench/bench_taxii.sh, the TAXII bulk rows): JPN's
@@ -103,10 +105,13 @@ TX="python3 $ROOT/bench/bench_taxii.py --api $API --user admin --passfile $FED/J
 TAPS2="--tap KOR=$T/tap-KOR --tap USA=$T/tap-USA"
 TAPS3="--tap KOR=$T/tap-KOR --tap USA=$T/tap-USA --tap NATO=$T/tap-NATO"
 
-# variant_start V: durable | nofsync | shim | nofsync_shim
+# variant_start V: durable | classical | nofsync | shim | nofsync_shim
+# (classical: durable with Ed25519 signatures alone, the cost of the hybrid
+# suite measured against it in the same run)
 variant_start() {
-	local v=$1 nf=no pre="" p q
+	local v=$1 nf=no pre="" p q suite=ed25519-mldsa65 allow=no
 	case "$v" in nofsync*) nf=yes ;; esac
+	case "$v" in classical) suite=ed25519; allow=yes ;; esac
 	case "$v" in *shim) pre=$PRELOAD ;; esac
 	# every variant starts from empty stores (the KEM keys stay), so that
 	# what earlier variants left in the stores does not weigh on later ones
@@ -116,6 +121,8 @@ variant_start() {
 	done
 	for p in $PARTNERS; do
 		conf_set "$p" bench_no_fsync "$nf"
+		conf_set "$p" sig_suite "$suite"
+		conf_set "$p" allow_classical_signatures "$allow"
 		LD_PRELOAD=$pre node_start "$p"
 	done
 	for q in KOR USA NATO; do wait_link JPN "$q"; done
@@ -222,11 +229,12 @@ hotline_variant() {
 		bh tput3 --to KOR,USA,NATO --precedence routine $TAPS3 --conns "$CONNS" \
 			--seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
 	fi
-	if [ "$v" = durable ]; then
+	if [ "$v" = durable ] || [ "$v" = classical ]; then
 		# the batch endpoint (POST /api/v1/envelopes/batch, BATCH envelopes a
 		# request), so that the HTTP layer is not what limits the node; perf
 		# on the sender and one receiver during the one-recipient row.
-		# Durable only: with no-fsync too, make bench took 625 s here
+		# Durable (and Ed25519-only, for the cost of hybrid signatures)
+		# only: with no-fsync too, make bench took 625 s here
 		perf_start "$v"
 		bh tput1batch --to KOR --precedence routine --tap "KOR=$T/tap-KOR" --conns "$BCONNS" \
 			--batch "$BATCH" --seconds "$SECS" --pid "JPN=${NODE_PID[JPN]}" --pid "KOR=${NODE_PID[KOR]}"
