@@ -348,7 +348,21 @@ main(int argc, char **argv)
 			die("seal v2 one");
 		put("envelope", "v2-batch-of-one", raw, len);
 		hl_free(raw);
+		/* version 3: hybrid roots, ML-DSA-65 (a batch of one) and -87 */
+		sp.version = HL_ENVELOPE_VERSION_HYBRID;
+		sp.sig_suite = HL_SUITE_ED25519_MLDSA65;
+		if (hl_seal_envelope(ka, &sp, (const uint8_t *)"hybrid", 6, id, &raw, &len) != HL_OK)
+			die("seal v3");
+		put("envelope", "v3-mldsa65", raw, len);
+		frame("envelope-v3", HL_FRAME_ENVELOPE, raw, len);
+		hl_free(raw);
+		sp.sig_suite = HL_SUITE_ED25519_MLDSA87;
+		if (hl_seal_envelope(ka, &sp, (const uint8_t *)"cnsa", 4, id, &raw, &len) != HL_OK)
+			die("seal v3 87");
+		put("envelope", "v3-mldsa87", raw, len);
+		hl_free(raw);
 		sp.version = 0;
+		sp.sig_suite = 0;
 		free(sb);
 	}
 
@@ -381,13 +395,26 @@ main(int argc, char **argv)
 	put("receipt", "v2-acknowledged", raw, len);
 	frame("receipt-v2", HL_FRAME_RECEIPT, raw, len);
 	hl_free(raw);
+	r.version = HL_RECEIPT_VERSION_HYBRID;
+	r.hsig.suite = HL_SUITE_ED25519_MLDSA65;
+	if (hl_seal_receipt(kb, &r, &raw, &len) != HL_OK)
+		die("receipt v3");
+	put("receipt", "v3-acknowledged", raw, len);
+	frame("receipt-v3", HL_FRAME_RECEIPT, raw, len);
+	hl_free(raw);
 
 	/* descriptors */
-	if (hl_seal_descriptor(kb, "KOR/seoul-1", cb, cbl, 1700000000000ull, 86400000ull, &raw,
-	    &len) != HL_OK)
+	if (hl_seal_descriptor(kb, "KOR/seoul-1", cb, cbl, 1700000000000ull, 86400000ull,
+	    HL_SUITE_ED25519, NULL, 0, &raw, &len) != HL_OK)
 		die("descriptor");
 	put("descriptor", "seoul", raw, len);
 	frame("hello", HL_FRAME_HELLO, raw, len);
+	hl_free(raw);
+	if (hl_seal_descriptor(kb, "KOR/seoul-1", cb, cbl, 1700000000000ull, 86400000ull,
+	    HL_SUITE_ED25519_MLDSA65, NULL, 0, &raw, &len) != HL_OK)
+		die("descriptor v2");
+	put("descriptor", "seoul-v2-mldsa65", raw, len);
+	frame("hello-v2", HL_FRAME_HELLO, raw, len);
 	hl_free(raw);
 
 	/* other frames */
