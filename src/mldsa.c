@@ -54,6 +54,17 @@
 #include "mldsa.h"
 #include "sha3.h"
 
+/* The NTT and the pointwise products, the signer's hot loops, are compiled
+ * twice: for AVX2 and for the baseline, the better chosen at load time
+ * (GCC and clang target_clones; the arithmetic is the same, branch-free
+ * code either way). Off under the sanitizers and the fuzz builds. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(HL_MLDSA_NO_CLONES)
+#define HL_MLDSA_VEC __attribute__((target_clones("avx2", "default")))
+#else
+#define HL_MLDSA_VEC
+#endif
+
 /* Constant-time validation (ct.h): tests/tools/ct_mldsa.c marks xi, sk
  * and rnd undefined for valgrind memcheck; the values listed at the top of
  * this file are declared defined again with HL_DECLASSIFY.
@@ -319,7 +330,7 @@ ntt_layer(int32_t *restrict c, unsigned len, unsigned m)
 }
 
 /* Alg 41: NTT in place. Input |c| < q, output |c| < 9 q. */
-static void
+HL_MLDSA_VEC static void
 ntt(struct poly *p)
 {
 	ntt_layer(p->c, 128, 0);
@@ -352,7 +363,7 @@ invntt_layer(int32_t *restrict c, unsigned len, unsigned m)
 /* Alg 42: inverse NTT in place, times 2^32 (undoes the 2^-32 of one
  * Montgomery product). Input |c| < q: the sums stay below 256 q < 2^31;
  * output |c| < q. 41978 = 2^64 / 256 mod q. */
-static void
+HL_MLDSA_VEC static void
 invntt_tomont(struct poly *p)
 {
 	size_t j;
@@ -370,7 +381,7 @@ invntt_tomont(struct poly *p)
 }
 
 /* Alg 45 accumulated: r += a o b 2^-32 (each term in (-q, q)). */
-static void
+HL_MLDSA_VEC static void
 poly_mul_acc(struct poly *restrict r, const struct poly *restrict a,
     const struct poly *restrict b)
 {
@@ -381,7 +392,7 @@ poly_mul_acc(struct poly *restrict r, const struct poly *restrict a,
 }
 
 /* r = a o b 2^-32 */
-static void
+HL_MLDSA_VEC static void
 poly_mul(struct poly *restrict r, const struct poly *restrict a,
     const struct poly *restrict b)
 {
@@ -392,7 +403,7 @@ poly_mul(struct poly *restrict r, const struct poly *restrict a,
 }
 
 /* p = NTT^-1(p) for p the sum of fewer than 256 products: reduce first. */
-static void
+HL_MLDSA_VEC static void
 poly_back(struct poly *p)
 {
 	poly_reduce(p);
