@@ -512,7 +512,7 @@ w("The durable rows (Ed25519 + ML-DSA-65, the default) against the same rows wit
   "`sig_suite = ed25519` and `allow_classical_signatures = yes` on all four nodes, in "
   "the same run, interleaved (each variant starts from empty stores). Per run: "
   "hybrid ÷ Ed25519 alone for throughput, hybrid − Ed25519 alone for FLASH p99; "
-  "median [min–max] over the runs. Goal: at most 10%% less sustained throughput and at "
+  "median [min–max] over the runs. Goal: at most 10% less sustained throughput and at "
   "most 1 ms more FLASH p99.")
 w("")
 w("| row | hybrid | Ed25519 alone | hybrid ÷ (or −) Ed25519 alone |")
