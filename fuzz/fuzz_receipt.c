@@ -8,25 +8,11 @@
 #include "buf.h"
 #include "envelope.h"
 #include "sigbatch.h"
+#include "signer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 
-/* A signer of hostile input: a fixed Ed25519 key and an all-zero ML-DSA
- * key of the suite the input names (or none). */
-static void
-fuzz_signer(struct hl_signer *s, int suite)
-{
-	static const uint8_t ed[32] = { 1 };
-	int param = hl_sig_suite_mldsa(suite);
-
-	hl_signer_classical(s, ed);
-	if (param > 0) {
-		s->suite = suite;
-		s->npk = 1;
-		s->pk_len[0] = hl_mldsa_pk_bytes(param);
-	}
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

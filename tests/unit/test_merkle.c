@@ -26,6 +26,7 @@
 #include "merkle.h"
 #include "store.h"
 #include "schema_undo.h"
+#include "csig.h"
 
 #define H HL_MERKLE_HASH
 
@@ -34,18 +35,6 @@
 
 
 
-/* A signer of Ed25519 key pub whose classical signatures are accepted (a
- * copy per call, kept in a small ring for the calls of one assertion). */
-static const struct hl_signer *
-csig(const uint8_t *pub)
-{
-	static struct hl_signer ring[4];
-	static unsigned next;
-	struct hl_signer *s = &ring[next++ % 4];
-
-	hl_signer_classical(s, pub);
-	return s;
-}
 
 static void
 unhex(const char *s, uint8_t *out, size_t n)

@@ -25,6 +25,7 @@
 #include "keys.h"
 #include "label.h"
 #include "seal.h"
+#include "csig.h"
 
 struct node {
 	const char *name;
@@ -37,18 +38,6 @@ struct node {
 };
 
 
-/* A signer of Ed25519 key pub whose classical signatures are accepted (a
- * copy per call, kept in a small ring for the calls of one assertion). */
-static const struct hl_signer *
-csig(const uint8_t *pub)
-{
-	static struct hl_signer ring[4];
-	static unsigned next;
-	struct hl_signer *s = &ring[next++ % 4];
-
-	hl_signer_classical(s, pub);
-	return s;
-}
 
 static char tmpdir[256];
 static struct node na = { .name = "JPN/tokyo-1" };
