@@ -271,7 +271,10 @@ kor_count() {
 	tx KOR admin "$R/collections/$CID/manifest/?limit=10000" >/dev/null
 	jq '.objects // [] | length' "$T/body"
 }
-wait_until 90 test "$(kor_count)" = "$want" || fail "KOR has $(kor_count) of $want objects"
+# (a function: wait_until runs it again each time; "$(...)" as an argument
+# would be read once)
+kor_has_all() { [ "$(kor_count)" = "$want" ]; }
+wait_until 90 kor_has_all || fail "KOR has $(kor_count) of $want objects"
 ok "KOR received all $want shared objects"
 page_all KOR admin "$CID" 250 "$T/kor.jsonl" >/dev/null
 jq -s -S -c 'sort_by(.id) | .[]' "$T/kor.jsonl" >"$T/kor.canon"
@@ -295,8 +298,8 @@ code=$(curl -s --cacert "$FED/KOR/ca.crt" -u "admin:$(pw KOR)" -o "$T/body" -w '
 expect_eq "$code" 201 "sighting recorded on KOR"
 expect_eq "$(jq -r .to "$T/body")" JPN "it goes back to JPN"
 sight=$(jq -r .id "$T/body")
-wait_until 30 test "$(tx JPN admin "$R/collections/$CID/objects/$sight/")" = 200 ||
-	fail "the sighting did not reach JPN"
+sight_at_jpn() { [ "$(tx JPN admin "$R/collections/$CID/objects/$sight/")" = 200 ]; }
+wait_until 30 sight_at_jpn || fail "the sighting did not reach JPN"
 expect_eq "$(jq -r '.objects[0].sighting_of_ref' "$T/body")" "$ind" "JPN has the sighting of its indicator"
 
 echo "1..$CHECKS"
