@@ -912,6 +912,9 @@ test_tamper_every_byte(void **state)
 	const uint8_t msg[] = "FLASH: test";
 	unsigned counts[3];
 	size_t p, i, f;
+	/* every byte in the plain run; a sanitizer run (slow verifies, the
+	 * same code) flips every 7th */
+	size_t stride = getenv("HOTLINE_SANITIZER_RUN") != NULL ? 7 : 1;
 	int rc;
 
 	(void)state;
@@ -924,7 +927,7 @@ test_tamper_every_byte(void **state)
 		assert_int_equal(hl_mldsa_keygen(prm, pk, sk), HL_OK);
 		assert_int_equal(hl_mldsa_sign(prm, sk, skl, msg, sizeof(msg),
 		    NULL, 0, HL_MLDSA_HEDGED, sig), HL_OK);
-		for (i = 0; i < sigl; i++) {
+		for (i = 0; i < sigl; i += stride) {
 			for (f = 0; f < 2; f++) {
 				memcpy(bad, sig, sigl);
 				bad[i] ^= f == 0 ? 0x01 : 0x80;
@@ -938,9 +941,10 @@ test_tamper_every_byte(void **state)
 				counts[rc == HL_ERR_MALFORMED]++;
 			}
 		}
-		print_message("tamper: ML-DSA-%d: %zu changes rejected (%u bad "
-		    "signature, %u malformed hint)\n", prm, 2 * sigl, counts[0],
-		    counts[1]);
+		print_message("tamper: ML-DSA-%d: %u changes rejected (%u bad "
+		    "signature, %u malformed hint)%s\n", prm, counts[0] + counts[1], counts[0],
+		    counts[1], stride > 1 ? " (every 7th byte under a sanitizer: the plain run "
+		    "flips every byte)" : "");
 		/* truncated, extended, empty */
 		assert_int_equal(hl_mldsa_verify(prm, pk, pkl, msg, sizeof(msg),
 		    NULL, 0, sig, sigl - 1), HL_ERR_MALFORMED);
