@@ -151,6 +151,10 @@ def perf_rows(fname="perf-children.txt", cats=None):
     cats = cats or [
         ("seal, total (sign + wraps + AES-GCM)", ["hl_seal_envelope"]),
         ("  sign (Ed25519: envelopes and receipts)", ["hl_keys_sign"]),
+        ("hybrid sign, in the key keeper (hl_hybsig_sign: Ed25519 + ML-DSA)", ["hl_hybsig_sign"]),
+        ("  of which ML-DSA (hl_mldsa_sign)", ["hl_mldsa_sign"]),
+        ("hybrid verify (hl_signer_verify: Ed25519 + ML-DSA)", ["hl_signer_verify"]),
+        ("  of which ML-DSA (hl_mldsa_verify)", ["hl_mldsa_verify"]),
         ("  wrap (X25519 + ML-KEM-768, per recipient)", ["hybrid_wrap"]),
         ("verify (Ed25519: envelopes and receipts)", ["hl_verify_sig"]),
         ("open, total (unwrap + AES-GCM)", ["hl_open_envelope"]),
@@ -615,6 +619,8 @@ def perf_section(title, fname, dso, cats, row, cmd_key, what):
 BATCH_CATS = [
     ("seal (sign + wraps + AES-GCM: hl_seal_envelope)", ["hl_seal_envelope"]),
     ("verify (Ed25519, envelopes and receipts: hl_verify_sig)", ["hl_verify_sig"]),
+    ("hybrid sign, in the key keeper (hl_hybsig_sign: Ed25519 + ML-DSA)", ["hl_hybsig_sign"]),
+    ("hybrid verify (hl_signer_verify: Ed25519 + ML-DSA)", ["hl_signer_verify"]),
     ("open (unwrap + AES-GCM: hl_open_envelope)", ["hl_open_envelope"]),
     ("commit (WAL write + fsync: hl_store_commit)", ["hl_store_commit"]),
     ("fsync (fdatasync in the kernel, on CPU)", ["__x64_sys_fdatasync"]),

@@ -170,8 +170,14 @@ perf_start() {
 	unset PERFPID
 	PERFSECS=${2:-$SECS}
 	if [ "$1" = durable ] && [ "$RUN" = "$RUNS" ] && command -v perf >/dev/null; then
+		# the two nodes and their key keepers (child processes: the
+		# hybrid signatures' ML-DSA runs there)
+		local pids="${NODE_PID[JPN]},${NODE_PID[KOR]}" kp
+		for kp in $(pgrep -P "${NODE_PID[JPN]}") $(pgrep -P "${NODE_PID[KOR]}"); do
+			pids="$pids,$kp"
+		done
 		perf record -q -F 499 --call-graph dwarf,16384 \
-			-p "${NODE_PID[JPN]},${NODE_PID[KOR]}" -o "$T/perf.data" -- sleep "$PERFSECS" \
+			-p "$pids" -o "$T/perf.data" -- sleep "$PERFSECS" \
 			>/dev/null 2>"$T/perf.err" &
 		PERFPID=$!
 	fi
@@ -185,7 +191,7 @@ perf_stop() {
 		--percent-limit 0.3 >"$RAW/$1-children.txt" 2>/dev/null
 	perf report -i "$T/perf.data" --no-children --stdio --sort dso -g none \
 		>"$RAW/$1-dso.txt" 2>/dev/null
-	put "cmd.$3" "perf record -F 499 --call-graph dwarf -p JPN,KOR -- sleep $PERFSECS (during $2); perf report --children"
+	put "cmd.$3" "perf record -F 499 --call-graph dwarf -p JPN,KOR,their key keepers -- sleep $PERFSECS (during $2); perf report --children"
 	unset PERFPID
 }
 
