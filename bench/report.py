@@ -585,15 +585,20 @@ def perf_section(title, fname, dso, cats, row, cmd_key, what):
     if cpu_j and cpu_k and rate and rate[0] > 0:
         per_env = (cpu_j[0] + cpu_k[0]) / 100.0 / rate[0] * 1e6
     w("`%s`, sender JPN and receiver KOR together, during %s. Inclusive (\"children\") share "
-      "of all samples of both processes; the categories overlap where one calls another (the "
-      "commit includes the fsync). CPU per envelope (JPN + KOR) from the same run: %s." % (
+      "of all samples of both processes and their key keepers; the categories overlap where one "
+      "calls another (the commit includes the fsync). CPU per envelope (JPN + KOR, the node "
+      "processes: the keepers' CPU is not in it) from the same run: %s. The µs column converts "
+      "a share with that figure, so it is left out for what runs in the keeper (hybrid "
+      "signing: read its share)." % (
           R.get(cmd_key, ""), what, fmt(per_env, " µs") if per_env else "—"))
     w("")
     w("| where | share of CPU samples | ≈ µs per envelope |")
     w("|---|---|---|")
     for name, v in pr:
         v = min(v, 100.0)
-        w("| %s | %.1f %% | %s |" % (name, v, fmt(per_env * v / 100.0) if per_env else "—"))
+        keeper = "key keeper" in name or "hl_mldsa_sign" in name
+        w("| %s | %.1f %% | %s |" % (name, v, fmt(per_env * v / 100.0) if per_env and
+                                     not keeper else "—"))
     w("")
     w("(DWARF unwinding through inlined frames can count a frame twice, so an inclusive "
       "share is capped at 100 %; a stage under 0.3 % of the samples, the report's cut-off, "
