@@ -47,16 +47,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hl_buf_init(&b, HL_CHECKPOINT_MAX_BYTES);
 	if (hl_checkpoint_encode(&c, &b) != HL_OK || b.len != size ||
 	    memcmp(b.data, data, size) != 0 ||
-	    c.signed_len + (c.version == HL_CHECKPOINT_VERSION ? HL_ED25519_SIG : c.hsig_len) != size)
+	    c.signed_len + (c.version == HL_CHECKPOINT_VERSION ? HL_ED25519_SIG : c.hsig.len) != size)
 		abort();
 	hl_buf_free(&b);
 	hl_signer_classical(&sg, pub);
 	if (hl_checkpoint_verify(data, size, c.node, &sg, &c2) == HL_OK)
 		abort();
 	if (c.version == HL_CHECKPOINT_VERSION_HYBRID) {
-		sg.suite = c.hsig_suite;
+		sg.suite = c.hsig.suite;
 		sg.npk = 1;
-		sg.pk_len[0] = hl_mldsa_pk_bytes(hl_sig_suite_mldsa(c.hsig_suite));
+		sg.pk_len[0] = hl_mldsa_pk_bytes(hl_sig_suite_mldsa(c.hsig.suite));
 		if (hl_checkpoint_verify(data, size, c.node, &sg, &c2) == HL_OK)
 			abort();
 	}

@@ -207,31 +207,6 @@ hl_batch_sig_valid(const struct hl_batch_sig *bs)
 	    bs->npath <= HL_SIGBATCH_DEPTH_MAX && bs->npath == hl_batch_path_len(bs->index, bs->count);
 }
 
-int
-hl_hsig_read(struct hl_rd *rd, struct hl_hsig *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (hl_rd_left(rd) < 1 || hl_sig_suite_mldsa(rd->p[rd->off]) <= 0)
-		return HL_ERR_MALFORMED;
-	out->suite = rd->p[rd->off];
-	out->len = hl_hybsig_len(out->suite);
-	if (hl_rd_ptr(rd, out->len, &out->p) != HL_OK) {
-		memset(out, 0, sizeof(*out));
-		return HL_ERR_MALFORMED;
-	}
-	return HL_OK;
-}
-
-int
-hl_hsig_put(const struct hl_hsig *h, struct hl_buf *out)
-{
-	if (h->p == NULL || hl_sig_suite_mldsa(h->suite) <= 0 || h->len != hl_hybsig_len(h->suite))
-		return HL_ERR_INVALID;
-	hl_buf_u8(out, h->suite);
-	hl_buf_put(out, h->p + 1, h->len - 1);
-	return HL_OK;
-}
-
 /* The last field of an envelope or receipt: the batch block of versions 2
  * and 3 (ending with the root's signature: Ed25519, or hybrid for 3), else
  * the signature alone. */

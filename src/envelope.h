@@ -13,6 +13,7 @@
 #include "label.h"
 #include "reason.h"
 #include "hl_limits.h"
+#include "hybsig.h"
 
 #define HL_ENVELOPE_VERSION 1          /* one Ed25519 signature of its own */
 #define HL_ENVELOPE_VERSION_BATCH 2    /* a signed batch root and an inclusion path (link protocol 3) */
@@ -43,18 +44,6 @@ size_t hl_batch_sig_size(unsigned npath);
  * version 2, a hybrid signature for version 3). */
 void hl_batch_sig_encode(const struct hl_batch_sig *bs, const uint8_t *sig, size_t siglen,
     struct hl_buf *out);
-/* Versions 3 (envelopes, receipts), 2 (descriptors) and the checkpoint
- * formats end in a hybrid signature (hybsig.h): its first byte names a
- * hybrid suite, which fixes its length. Borrowed from the input. */
-struct hl_hsig {
-	uint8_t suite;                 /* enum hl_sig_suite: 2 or 3 */
-	const uint8_t *p;              /* hl_hybsig_len(suite) bytes, p[0] == suite */
-	size_t len;
-};
-/* Read one from rd: HL_ERR_MALFORMED unless a hybrid suite and its bytes. */
-HL_WUR int hl_hsig_read(struct hl_rd *rd, struct hl_hsig *out);
-/* Append h (its suite and length checked): HL_ERR_INVALID otherwise. */
-HL_WUR int hl_hsig_put(const struct hl_hsig *h, struct hl_buf *out);
 
 enum hl_precedence {
 	HL_PREC_FLASH = 0,

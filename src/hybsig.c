@@ -230,3 +230,41 @@ hl_signer_classical(struct hl_signer *s, const uint8_t ed[static 32])
 	memcpy(s->ed, ed, sizeof(s->ed));
 	s->allow_classical = 1;
 }
+
+int
+hl_hsig_read(struct hl_rd *rd, struct hl_hsig *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (hl_rd_left(rd) < 1 || hl_sig_suite_mldsa(rd->p[rd->off]) <= 0)
+		return HL_ERR_MALFORMED;
+	out->suite = rd->p[rd->off];
+	out->len = hl_hybsig_len(out->suite);
+	if (hl_rd_ptr(rd, out->len, &out->p) != HL_OK) {
+		memset(out, 0, sizeof(*out));
+		return HL_ERR_MALFORMED;
+	}
+	return HL_OK;
+}
+
+int
+hl_hsig_put(const struct hl_hsig *h, struct hl_buf *out)
+{
+	if (h->p == NULL || hl_sig_suite_mldsa(h->suite) <= 0 || h->len != hl_hybsig_len(h->suite))
+		return HL_ERR_INVALID;
+	hl_buf_u8(out, h->suite);
+	hl_buf_put(out, h->p + 1, h->len - 1);
+	return HL_OK;
+}
+
+static const uint8_t zero_hsig[HL_HYBSIG_MAX_BYTES];
+
+void
+hl_hsig_placeholder(int suite, struct hl_hsig *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (hl_sig_suite_mldsa(suite) <= 0)
+		return;
+	h->suite = (uint8_t)suite;
+	h->p = zero_hsig;
+	h->len = hl_hybsig_len(suite);
+}

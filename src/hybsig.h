@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "errors.h"
 #include "mldsa.h"
 #include "signctx.h"
@@ -27,6 +28,23 @@ enum hl_sig_suite {
 #define HL_HYBSIG_DIGEST_BYTES 64
 /* "hotline-hybsig-v1" NUL suite ctx digest */
 #define HL_HYBSIG_MSG_BYTES (18 + 1 + 1 + HL_HYBSIG_DIGEST_BYTES)
+
+/* A hybrid signature inside an encoded item (envelopes and receipts of
+ * version 3, descriptors, checkpoints and acknowledgements of version 2):
+ * its first byte names a hybrid suite, which fixes its length. Borrowed
+ * from the input. */
+struct hl_hsig {
+	uint8_t suite;                 /* enum hl_sig_suite: 2 or 3 */
+	const uint8_t *p;              /* hl_hybsig_len(suite) bytes, p[0] == suite */
+	size_t len;
+};
+/* Read one from rd: HL_ERR_MALFORMED unless a hybrid suite and its bytes. */
+HL_WUR int hl_hsig_read(struct hl_rd *rd, struct hl_hsig *out);
+/* Append h (its suite and length checked): HL_ERR_INVALID otherwise. */
+HL_WUR int hl_hsig_put(const struct hl_hsig *h, struct hl_buf *out);
+/* A zero signature of suite's length (but its suite byte) to encode an item
+ * before it is signed; all zero h for a suite that is not hybrid. */
+void hl_hsig_placeholder(int suite, struct hl_hsig *h);
 
 /* A signer's public keys as a verifier knows them: the Ed25519 key of its
  * certificate and, once its descriptor announced them, its ML-DSA keys

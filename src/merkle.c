@@ -580,18 +580,8 @@ hl_checkpoint_encode(const struct hl_checkpoint *c, struct hl_buf *out)
 	hl_buf_u64(out, c->time_ms);
 	if (c->version == HL_CHECKPOINT_VERSION) {
 		hl_buf_put(out, c->sig, HL_ED25519_SIG);
-	} else {
-		if (hl_sig_suite_mldsa(c->hsig_suite) <= 0 ||
-		    c->hsig_len != hl_hybsig_len(c->hsig_suite))
-			return HL_ERR_INVALID;
-		hl_buf_u8(out, c->hsig_suite);
-		if (c->hsig != NULL) {
-			hl_buf_put(out, c->hsig + 1, c->hsig_len - 1);
-		} else {
-			static const uint8_t zeros[HL_HYBSIG_MAX_BYTES];
-
-			hl_buf_put(out, zeros, c->hsig_len - 1);
-		}
+	} else if ((r = hl_hsig_put(&c->hsig, out)) != HL_OK) {
+		return r;
 	}
 	return hl_buf_error(out);
 }
@@ -630,13 +620,8 @@ hl_checkpoint_decode(const uint8_t *p, size_t len, struct hl_checkpoint *out)
 	if (out->version == HL_CHECKPOINT_VERSION) {
 		if (hl_rd_copy(&rd, out->sig, HL_ED25519_SIG) != HL_OK)
 			goto out;
-	} else {
-		if (hl_rd_left(&rd) < 1 || hl_sig_suite_mldsa(rd.p[rd.off]) <= 0)
-			goto out;
-		out->hsig_suite = rd.p[rd.off];
-		out->hsig_len = hl_hybsig_len(out->hsig_suite);
-		if (hl_rd_ptr(&rd, out->hsig_len, &out->hsig) != HL_OK)
-			goto out;
+	} else if (hl_hsig_read(&rd, &out->hsig) != HL_OK) {
+		goto out;
 	}
 	if (hl_rd_end(&rd) != HL_OK)
 		goto out;
@@ -696,7 +681,7 @@ hl_checkpoint_verify(const uint8_t *raw, size_t len, const char *node,
 		r = s->allow_classical ? hl_verify_sig(s->ed, HL_SIGN_CHECKPOINT, d, c.sig) :
 		    HL_ERR_DENIED;
 	else
-		r = hl_signer_verify(s, HL_SIGN_CHECKPOINT, d, c.hsig, c.hsig_len);
+		r = hl_signer_verify(s, HL_SIGN_CHECKPOINT, d, c.hsig.p, c.hsig.len);
 	if (r != HL_OK)
 		return r == HL_ERR_CRYPTO ? HL_ERR_BAD_SIGNATURE : r;
 	*out = c;

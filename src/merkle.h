@@ -113,17 +113,14 @@ struct hl_checkpoint {
 	uint8_t root[HL_MERKLE_HASH];
 	uint64_t time_ms;
 	uint8_t sig[HL_ED25519_SIG];        /* version 1: Ed25519, HL_SIGN_CHECKPOINT, by node */
-	uint8_t hsig_suite;                 /* version 2: the hybrid signature (hybsig.h) */
-	const uint8_t *hsig;                /* borrowed from the decoded bytes */
-	size_t hsig_len;
+	struct hl_hsig hsig;                /* version 2 (hybsig.h), borrowed from the bytes */
 	size_t signed_len;                  /* bytes [0, signed_len) are signed */
 };
 
 /* "HLCP" || u8 version || str8 node || u64 size || root[32] || u64 time_ms
- * || sig, appended to out: version 1 an Ed25519 sig[64], version 2 a hybrid
- * signature (suite byte first, its length fixed by the suite; the encoder
- * writes hsig_len bytes of hsig, or zeros when hsig is NULL, for the
- * signer to fill in). Validates version and node name first. */
+ * || sig, appended to out: version 1 an Ed25519 sig[64], version 2 the
+ * hybrid signature hsig (hl_hsig_placeholder for the signer to fill in).
+ * Validates version and node name first. */
 HL_WUR int hl_checkpoint_encode(const struct hl_checkpoint *c, struct hl_buf *out);
 /* Strict: magic, version 1 or 2, valid node name, a hybrid suite (2),
  * exact length. Does not verify the signature. */

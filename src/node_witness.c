@@ -49,8 +49,6 @@ ack_verify(const struct peer_state *ps, const uint8_t *raw, const struct hl_chec
 	return hl_signer_verify(&ps->sig, HL_SIGN_CHECKPOINT_ACK, dg, a->hsig.p, a->hsig.len);
 }
 
-static const uint8_t zero_sig[HL_HYBSIG_MAX_BYTES];
-
 static void
 send_checkpoint_ack(struct hl_node *n, struct peer_state *ps, const struct hl_checkpoint *cp,
     uint8_t result)
@@ -65,11 +63,8 @@ send_checkpoint_ack(struct hl_node *n, struct peer_state *ps, const struct hl_ch
 		return;
 	memset(&a, 0, sizeof(a));
 	a.version = hybrid ? HL_CHECKPOINT_ACK_VERSION_HYBRID : HL_CHECKPOINT_ACK_VERSION;
-	if (hybrid) {
-		a.hsig.suite = (uint8_t)n->cfg.sig_suite;
-		a.hsig.p = zero_sig;
-		a.hsig.len = hl_hybsig_len(n->cfg.sig_suite);
-	}
+	if (hybrid)
+		hl_hsig_placeholder(n->cfg.sig_suite, &a.hsig);
 	snprintf(a.witness, sizeof(a.witness), "%s", n->cfg.node);
 	snprintf(a.origin, sizeof(a.origin), "%s", ps->conf->node);
 	a.size = cp->size;
@@ -222,9 +217,7 @@ classic_checkpoint(struct hl_node *n, const uint8_t *raw, size_t len, struct hl_
 	if ((r = hl_checkpoint_decode(raw, len, &c)) != HL_OK)
 		return r;
 	c.version = HL_CHECKPOINT_VERSION;
-	c.hsig = NULL;
-	c.hsig_len = 0;
-	c.hsig_suite = 0;
+	memset(&c.hsig, 0, sizeof(c.hsig));
 	if ((r = hl_checkpoint_encode(&c, out)) != HL_OK ||
 	    (r = hl_checkpoint_digest(out->data, out->len - HL_ED25519_SIG, d)) != HL_OK)
 		return r;
@@ -332,7 +325,7 @@ node_handle_checkpoint(struct hl_node *n, struct peer_state *ps, struct node_fra
 	memcpy(ps->wit_new_raw, p, len);
 	ps->wit_new_len = len;
 	ps->wit_new = cp;
-	ps->wit_new.hsig = cp.hsig != NULL ? ps->wit_new_raw + (cp.hsig - p) : NULL;
+	ps->wit_new.hsig.p = cp.hsig.p != NULL ? ps->wit_new_raw + (cp.hsig.p - p) : NULL;
 	ps->wit_pending = 1;
 	hl_buf_init(&b, 16);
 	if (hl_consistency_req_encode(ps->wit_size, cp.size, &b) != HL_OK ||

@@ -15,22 +15,6 @@
 #include "seal.h"
 
 
-/* Version 3: a hybrid signature of suite's length, all zero but its suite
- * byte, holds the place the batch's signature takes (the encoder checks a
- * version 3 item has one). */
-static const uint8_t zero_hsig[HL_HYBSIG_MAX_BYTES];
-
-static void
-placeholder_hsig(int suite, struct hl_hsig *h)
-{
-	memset(h, 0, sizeof(*h));
-	if (hl_sig_suite_mldsa(suite) <= 0)
-		return;
-	h->suite = (uint8_t)suite;
-	h->p = zero_hsig;
-	h->len = hl_hybsig_len(suite);
-}
-
 /* Bytes after the signed part of an encoded envelope or receipt of version. */
 static size_t
 sig_tail(uint8_t version, const struct hl_hsig *h)
@@ -112,7 +96,7 @@ hl_seal_envelope(struct hl_keys *k, const struct hl_seal_params *sp,
 		goto out;
 	}
 	e->bs.count = 1;               /* versions 2, 3: a placeholder block, cut below */
-	placeholder_hsig(sp->sig_suite, &e->hsig);
+	hl_hsig_placeholder(sp->sig_suite, &e->hsig);
 	e->suite = sp->suite;
 	e->flags = sp->flags;
 	e->precedence = sp->precedence;
@@ -289,7 +273,7 @@ hl_seal_receipt_batch(struct hl_keys *k, struct hl_receipt *r, struct hl_sigbatc
 		rc = HL_ERR_INVALID;
 		goto out;
 	}
-	placeholder_hsig(suite, &r->hsig);
+	hl_hsig_placeholder(suite, &r->hsig);
 	if ((rc = hl_receipt_encode(r, &b)) != HL_OK)
 		goto out;
 	tail = sig_tail(r->version, &r->hsig);
@@ -384,7 +368,7 @@ hl_seal_descriptor(struct hl_keys *k, const char *node, const uint8_t *cert_der,
 			d.mldsa_pk_len[1] = prev_len;
 			d.npk = 2;
 		}
-		placeholder_hsig(sig_suite, &d.hsig);
+		hl_hsig_placeholder(sig_suite, &d.hsig);
 	}
 	memcpy(d.node, node, strlen(node) + 1);
 	d.not_before_ms = now_ms;

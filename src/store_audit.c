@@ -869,10 +869,7 @@ checkpoint_make(struct hl_store *s, struct hl_keys *k, const char *node, int sig
 	memset(&c, 0, sizeof(c));
 	c.version = hl_sig_suite_mldsa(sig_suite) > 0 ? HL_CHECKPOINT_VERSION_HYBRID :
 	    HL_CHECKPOINT_VERSION;
-	if (c.version == HL_CHECKPOINT_VERSION_HYBRID) {
-		c.hsig_suite = (uint8_t)sig_suite;
-		c.hsig_len = hl_hybsig_len(sig_suite);
-	}
+	hl_hsig_placeholder(sig_suite, &c.hsig);
 	if ((size_t)snprintf(c.node, sizeof(c.node), "%s", node) >= sizeof(c.node)) {
 		r = HL_ERR_TOO_BIG;
 		goto out;
@@ -882,7 +879,7 @@ checkpoint_make(struct hl_store *s, struct hl_keys *k, const char *node, int sig
 	if ((r = hl_merkle_frontier_root(&f, c.root)) != HL_OK ||
 	    (r = hl_checkpoint_encode(&c, out)) != HL_OK)
 		goto out;
-	tail = c.version == HL_CHECKPOINT_VERSION ? HL_ED25519_SIG : c.hsig_len;
+	tail = c.version == HL_CHECKPOINT_VERSION ? HL_ED25519_SIG : c.hsig.len;
 	if ((r = hl_checkpoint_digest(out->data, out->len - tail, d)) != HL_OK)
 		goto out;
 	if (c.version == HL_CHECKPOINT_VERSION)
